@@ -1,0 +1,57 @@
+# Evidence Finder: `make run` sets up and serves; `make test` sets up and tests.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+KB := $(VENV)/bin/kb
+STAMP := $(VENV)/.installed
+ASSETS := web/frontend/node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: install run serve ingest corpus test check lint bench browser-deps clean
+
+install: $(STAMP) $(ASSETS)
+
+# CPU torch first and pinned, so nothing later can pull a CUDA build.
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+$(ASSETS): web/frontend/package.json
+	npm ci --prefix web/frontend --no-audit --no-fund --loglevel=error
+	touch $(ASSETS)
+
+corpus: install
+	$(PY) -m ingest.briefs corpus/briefs
+
+ingest: corpus
+	$(KB) ingest corpus
+
+run: ingest
+	$(KB) serve
+
+serve: install
+	$(KB) serve
+
+# Debian's Chromium for the browser tests; installed only when missing.
+browser-deps:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null)
+
+test: install corpus browser-deps
+	$(PY) -m pytest -q -m "not bench"
+
+lint: install
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+check: lint test
+
+bench: install corpus
+	$(PY) -m pytest -q -m bench -s
+
+clean:
+	rm -rf $(VENV) data web/frontend/node_modules

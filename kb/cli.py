@@ -1,0 +1,183 @@
+"""Command line: `kb ingest | serve | search | status | remove | eval`. Results go to stdout,
+progress and logs to stderr; heavy imports stay inside each command so `kb --help` is instant."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from search.library import Library
+    from search.settings import Settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Evidence Finder: search local research evidence by page.")
+log = logging.getLogger("kb")
+
+
+def _settings() -> Settings:
+    from pydantic import ValidationError
+
+    from search.settings import Settings
+
+    try:
+        return Settings()
+    except ValidationError as error:
+        for problem in error.errors():
+            where = "KB_" + "__".join(str(p).upper() for p in problem["loc"])
+            typer.echo(f"Setting {where}: {problem['msg']}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _open_library(settings: Settings) -> Library:
+    from search.encoder import ModelIntegrityError
+    from search.library import Library
+    from search.store import StoreError
+
+    try:
+        return Library.open(settings)
+    except (StoreError, ModelIntegrityError) as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(1) from None
+
+
+@app.callback()
+def _root(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="More log lines")] = False) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path] | None, typer.Argument(help="PDF files or folders (default: corpus/)")] = None,
+    prune: Annotated[bool, typer.Option(help="Withdraw documents whose file has gone")] = False,
+    report: Annotated[Path | None, typer.Option(help="Write one JSON line per file here")] = None,
+    retry_failed: Annotated[bool, typer.Option(help="Try again files that failed before")] = False,
+) -> None:
+    """Add new and changed PDFs to the index; unchanged files are skipped."""
+    from kb.ingesting import run_ingest
+
+    settings = _settings()
+    targets = paths or [settings.corpus_dir]
+    missing = [p for p in targets if not p.exists()]
+    if missing:
+        typer.echo(f"Not found: {', '.join(map(str, missing))}", err=True)
+        raise typer.Exit(2)
+    # Batch encoding gains from a second thread; the query path stays on one.
+    settings = settings.model_copy(
+        update={"model": settings.model.model_copy(update={"threads": settings.model.ingest_threads})}
+    )
+    library = _open_library(settings)
+    try:
+        code = run_ingest(library, targets, prune=prune, report=report, retry_failed=retry_failed)
+    finally:
+        library.close()
+    raise typer.Exit(code)
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for, in plain words")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+    page: Annotated[int, typer.Option(min=1)] = 1,
+    mode: Annotated[str | None, typer.Option(help="hybrid, dense or sparse")] = None,
+) -> None:
+    """Search the index and print documents with their best passages."""
+    from web.views import results_json
+
+    if not query.strip():
+        typer.echo("Type some words to search for.", err=True)
+        raise typer.Exit(2)
+    if mode not in (None, "hybrid", "dense", "sparse"):
+        typer.echo("--mode must be hybrid, dense or sparse", err=True)
+        raise typer.Exit(2)
+    library = _open_library(_settings())
+    try:
+        results = library.searcher.search(query, page=page, mode=mode)  # type: ignore[arg-type]
+    finally:
+        library.close()
+    if as_json:
+        typer.echo(json.dumps(results_json(results), indent=2))
+        return
+    if not results.documents:
+        typer.echo(f"No documents match '{query}'.")
+        return
+    typer.echo(f"Showing {results.first}–{results.last} of {results.total} documents for '{query}'")
+    for result in results.documents:
+        d = result.document
+        typer.echo(f"\n{result.rank}. {d.meta.title} ({d.meta.organisation or 'unknown'}, {d.meta.year or 'n.d.'})")
+        typer.echo(f"   {d.file_name}  id={d.doc_id}")
+        for p in result.passages:
+            pages = f"p. {p.page_start}" if p.page_start == p.page_end else f"pp. {p.page_start}–{p.page_end}"
+            typer.echo(f"   [{pages}] {p.text[:220]}…")
+
+
+@app.command()
+def status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Show what is indexed and what the last ingest did."""
+    from kb.ingesting import status_report
+
+    library = _open_library(_settings())
+    try:
+        data = status_report(library)
+    finally:
+        library.close()
+    if as_json:
+        typer.echo(json.dumps(data, indent=2))
+        return
+    typer.echo(f"Documents: {data['documents']}  pages: {data['pages']}  chunks: {data['chunks']}")
+    typer.echo(f"Model: {data['model']}")
+    last: dict[str, Any] | None = data["last_run"]
+    if last:
+        typer.echo(f"Last ingest: {last['finished']}  " + ", ".join(
+            f"{k} {last[k]}" for k in ("indexed", "skipped", "duplicates", "failed", "removed")))
+    for f in data["files"]:
+        if f["outcome"] not in ("indexed", "skipped"):
+            typer.echo(f"  {f['outcome']:<22} {f['file']}: {f['reason']}")
+
+
+@app.command()
+def remove(doc_id: Annotated[str, typer.Argument(help="The document id shown by search")]) -> None:
+    """Withdraw one document from the index."""
+    library = _open_library(_settings())
+    try:
+        if library.document(doc_id) is None:
+            typer.echo(f"No document with id {doc_id}.", err=True)
+            raise typer.Exit(1)
+        library.index.remove_document(doc_id)
+        for path in library.catalogue.paths_for(doc_id):
+            library.catalogue.forget_file(path)
+    finally:
+        library.close()
+    typer.echo(f"Removed {doc_id}.")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
+) -> None:
+    """Serve the site and the JSON API."""
+    import uvicorn
+
+    from web.app import create_app
+
+    settings = _settings()
+    library = _open_library(settings)
+    application = create_app(settings, library=library)
+    host = host or settings.web.host
+    port = port or settings.web.port
+    typer.echo(f"Evidence Finder on http://{host}:{port}", err=True)
+    try:
+        uvicorn.run(application, host=host, port=port, log_level="warning")
+    finally:
+        library.close()
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,73 @@
+"""Writes documents into the index: vectors to the store, records to the catalogue, in a safe order."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from search.analysis import Bm25Weighting
+from search.catalogue import Catalogue, DocumentRecord, FileOutcome
+from search.encoder import Encoder
+from search.schema import Chunk, IndexedChunk, chunk_payload, point_id
+from search.store import CollectionLayout, Store
+
+log = logging.getLogger(__name__)
+
+
+class Index:
+    """The write side. Order of work makes a crash at any point harmless:
+
+    1. drop any stray points of the document (left by an earlier crash),
+    2. write the new points,
+    3. commit the catalogue row (the document becomes visible here),
+    4. remove the superseded version's points.
+    Points whose document has no catalogue row are invisible to search and are
+    swept by `reconcile` at the start of the next run.
+    """
+
+    def __init__(self, store: Store, catalogue: Catalogue, encoder: Encoder,
+                 weighting: Bm25Weighting | None = None) -> None:
+        self.store = store
+        self.catalogue = catalogue
+        self.encoder = encoder
+        self.weighting = weighting or Bm25Weighting()
+
+    def prepare(self) -> int:
+        """Create the collection if needed and sweep points no committed document owns."""
+        self.store.ensure_collection(
+            CollectionLayout(model_id=self.encoder.model_id, dimension=self.encoder.dimension)
+        )
+        return self.reconcile()
+
+    def reconcile(self) -> int:
+        stored = set(self.store.facet("doc_id", limit=1_000_000))
+        orphans = sorted(stored - self.catalogue.doc_ids())
+        if orphans:
+            log.info("removing %d half-written document(s) left by an interrupted run", len(orphans))
+            self.store.delete_documents(orphans)
+        return len(orphans)
+
+    def embed(self, record: DocumentRecord, chunks: Sequence[Chunk]) -> list[IndexedChunk]:
+        dense = self.encoder.encode_documents([c.text for c in chunks])
+        return [
+            IndexedChunk(
+                id=point_id(c.doc_id, c.index),
+                dense=dense[i].tolist(),
+                sparse=self.weighting.document_vector(record.meta.title + "\n" + c.text),
+                payload=chunk_payload(c, record.meta, record.file_name),
+            )
+            for i, c in enumerate(chunks)
+        ]
+
+    def add_document(self, record: DocumentRecord, pages: Sequence[str], chunks: Sequence[IndexedChunk],
+                     outcome: FileOutcome, replaces: str | None = None) -> None:
+        self.store.delete_documents([record.doc_id])
+        self.store.upsert(chunks)
+        self.catalogue.add_document(record, pages, outcome, replaces=replaces)
+        if replaces and replaces != record.doc_id:
+            self.store.delete_documents([replaces])
+
+    def remove_document(self, doc_id: str) -> None:
+        """Withdraw a document: hide it first (catalogue), then drop its points."""
+        self.catalogue.remove_document(doc_id)
+        self.store.delete_documents([doc_id])

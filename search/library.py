@@ -1,0 +1,60 @@
+"""The library: one object that opens the index and answers everything the site and CLI ask."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from search.analysis import read_synonyms
+from search.catalogue import Catalogue, DocumentRecord
+from search.encoder import Encoder, load_encoder
+from search.index import Index
+from search.retrieval import Searcher
+from search.settings import Settings
+from search.store import CollectionLayout, Store, check_layout, open_store
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SYNONYMS = Path(__file__).parent / "data" / "synonyms.txt"
+
+
+@dataclass
+class Library:
+    """Store, catalogue and encoder opened once and shared by readers and writers."""
+
+    settings: Settings
+    store: Store
+    catalogue: Catalogue
+    encoder: Encoder
+    searcher: Searcher
+    index: Index
+
+    @classmethod
+    def open(cls, settings: Settings, encoder: Encoder | None = None) -> Library:
+        store = open_store(settings)
+        try:
+            catalogue = Catalogue(settings.catalogue_path)
+            encoder = encoder or load_encoder(settings.model, settings.data_dir / "models")
+        except BaseException:
+            store.close()
+            raise
+        synonyms_path = settings.search.synonyms_path or DEFAULT_SYNONYMS
+        synonyms = read_synonyms(synonyms_path.read_text(encoding="utf-8"))
+        searcher = Searcher(store, catalogue, encoder, settings.search, synonyms)
+        index = Index(store, catalogue, encoder)
+        wanted = CollectionLayout(encoder.model_id, encoder.dimension)
+        try:
+            check_layout(store.layout(), wanted, str(settings.data_dir))
+        except BaseException:
+            store.close()
+            catalogue.close()
+            raise
+        return cls(settings, store, catalogue, encoder, searcher, index)
+
+    def document(self, doc_id: str) -> DocumentRecord | None:
+        return self.catalogue.document(doc_id)
+
+    def close(self) -> None:
+        self.store.close()
+        self.catalogue.close()

@@ -1,0 +1,132 @@
+"""The ingest job end to end on real PDFs written by the tests, with the real model and engine."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ingest.pipeline import DUPLICATE, FAILED, INDEXED, REMOVED, SKIPPED, Ingester
+from search.encoder import Encoder
+from search.library import Library
+from search.schema import Filters
+from search.settings import Settings
+from tests.pdfs import write_corrupt_pdf, write_encrypted_pdf, write_pdf
+
+HOUSING = [
+    "Cold and damp homes in the private rented sector cause mould and breathing problems.",
+    "Landlords were asked to fix damp. Tenants in houses in multiple occupation reported mould.",
+]
+LONELY = ["Older people in rural villages often feel lonely when the bus service stops running."]
+
+
+@pytest.fixture
+def library(embedded_settings: Settings, encoder: Encoder) -> Iterator[Library]:
+    opened = Library.open(embedded_settings, encoder=encoder)
+    yield opened
+    opened.close()
+
+
+def _ingest(library: Library, folder: Path, prune: bool = False) -> dict[str, str]:
+    summary = Ingester(library.index, library.settings.chunks, parse_workers=1).run([folder], prune=prune)
+    return {Path(o.path).name: o.outcome for o in summary.outcomes}
+
+
+def test_ingest_indexes_pdfs_with_page_numbers_and_manifest(library: Library, tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    write_pdf(folder / "housing.pdf", HOUSING, title="Info title")
+    write_pdf(folder / "lonely.pdf", LONELY)
+    (folder / "manifest.csv").write_text(
+        "file,title,organisation,year,kind,authors,url\n"
+        "housing.pdf,Damp homes review,Kent County Council,2022,report,A. Smith; B. Jones,\n"
+    )
+    assert _ingest(library, folder) == {"housing.pdf": INDEXED, "lonely.pdf": INDEXED}
+    results = library.searcher.search("mould in rented houses")
+    top = results.documents[0]
+    assert top.document.meta.title == "Damp homes review"
+    assert top.document.meta.organisation == "Kent County Council"
+    assert top.document.meta.year == 2022
+    assert top.document.meta.authors == ["A. Smith", "B. Jones"]
+    assert top.document.page_count == 2
+    assert library.catalogue.page_text(top.doc_id, 2) is not None
+    assert "Tenants" in (library.catalogue.page_text(top.doc_id, 2) or "")
+
+
+def test_reingesting_unchanged_folder_is_noop(library: Library, tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    write_pdf(folder / "housing.pdf", HOUSING)
+    _ingest(library, folder)
+    points = library.store.count()
+    assert _ingest(library, folder) == {"housing.pdf": SKIPPED}
+    assert library.store.count() == points
+
+
+def test_changed_file_replaces_its_old_chunks(library: Library, tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    write_pdf(folder / "report.pdf", HOUSING)
+    _ingest(library, folder)
+    old_ids = set(library.store.facet("doc_id"))
+    write_pdf(folder / "report.pdf", LONELY)
+    assert _ingest(library, folder) == {"report.pdf": INDEXED}
+    new_ids = set(library.store.facet("doc_id"))
+    assert len(new_ids) == 1 and new_ids != old_ids
+    assert library.catalogue.doc_ids() == new_ids
+    assert library.searcher.search("damp mould").documents[0].document.file_name == "report.pdf"
+    assert library.store.count(Filters(doc_ids=tuple(old_ids))) == 0
+
+
+def test_corrupt_and_encrypted_pdfs_are_reported_and_others_indexed(library: Library, tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    write_pdf(folder / "good.pdf", HOUSING)
+    write_corrupt_pdf(folder / "broken.pdf")
+    write_encrypted_pdf(folder / "locked.pdf", "secret text")
+    (folder / "notes.pdf").write_text("this is not a pdf at all")
+    summary = Ingester(library.index, library.settings.chunks, parse_workers=1).run([folder])
+    by_name = {Path(o.path).name: o for o in summary.outcomes}
+    assert by_name["good.pdf"].outcome == INDEXED
+    assert by_name["broken.pdf"].outcome == FAILED and "corrupt" in by_name["broken.pdf"].reason
+    assert by_name["locked.pdf"].outcome == FAILED and "password" in by_name["locked.pdf"].reason
+    assert by_name["notes.pdf"].outcome == FAILED and "not a PDF" in by_name["notes.pdf"].reason
+    assert summary.indexed == 1 and summary.failed == 3
+    assert library.catalogue.file(str(folder.resolve() / "locked.pdf")) is not None
+
+
+def test_same_content_under_two_names_is_stored_once(library: Library, tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    write_pdf(folder / "a.pdf", HOUSING)
+    shutil.copy(folder / "a.pdf", folder / "b.pdf")
+    outcomes = _ingest(library, folder)
+    assert sorted(outcomes.values()) == [DUPLICATE, INDEXED]
+    assert len(library.catalogue.doc_ids()) == 1
+
+
+def test_prune_withdraws_documents_whose_file_is_gone(library: Library, tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    write_pdf(folder / "housing.pdf", HOUSING)
+    write_pdf(folder / "lonely.pdf", LONELY)
+    _ingest(library, folder)
+    (folder / "lonely.pdf").unlink()
+    assert _ingest(library, folder) == {"housing.pdf": SKIPPED}  # without --prune nothing is lost
+    assert len(library.catalogue.doc_ids()) == 2
+    assert _ingest(library, folder, prune=True) == {"housing.pdf": SKIPPED, "lonely.pdf": REMOVED}
+    assert len(library.catalogue.doc_ids()) == 1
+    assert library.store.count() == library.store.count(Filters(doc_ids=tuple(library.catalogue.doc_ids())))
+
+
+def test_half_written_document_is_invisible_and_swept(library: Library, tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    write_pdf(folder / "housing.pdf", HOUSING)
+    _ingest(library, folder)
+    # Simulate a crash after the points were written but before the catalogue commit.
+    stray = library.store.chunks(Filters())[0]
+    payload = {**stray.payload, "doc_id": "halfwritten"}
+    from search.schema import IndexedChunk, point_id
+
+    dense = library.encoder.encode_documents([stray.text])[0].tolist()
+    library.store.upsert([IndexedChunk(point_id("halfwritten", 0), dense,
+                                       library.index.weighting.document_vector(stray.text), payload)])
+    assert all(r.doc_id != "halfwritten" for r in library.searcher.search("damp mould").documents)
+    assert library.index.reconcile() == 1
+    assert library.store.count(Filters(doc_ids=("halfwritten",))) == 0

@@ -1,0 +1,48 @@
+"""Writes small real PDFs for tests: plain, encrypted, corrupt."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pypdf import PdfReader, PdfWriter
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
+
+
+def write_pdf(path: Path, pages: list[str], title: str = "", author: str = "") -> Path:
+    """One PDF page per string; long strings wrap at ~90 characters."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pdf = canvas.Canvas(str(path), pagesize=A4, invariant=1)
+    if title:
+        pdf.setTitle(title)
+    if author:
+        pdf.setAuthor(author)
+    for text in pages:
+        y = 800
+        line = ""
+        for word in text.split():
+            if len(line) + len(word) > 90:
+                pdf.drawString(50, y, line)
+                y -= 14
+                line = ""
+            line = f"{line} {word}".strip()
+        if line:
+            pdf.drawString(50, y, line)
+        pdf.showPage()
+    pdf.save()
+    return path
+
+
+def write_encrypted_pdf(path: Path, text: str, password: str = "secret") -> Path:
+    plain = write_pdf(path.with_suffix(".plain.pdf"), [text])
+    writer = PdfWriter(clone_from=PdfReader(plain))
+    writer.encrypt(user_password=password, owner_password=password + "-owner", algorithm="AES-256")
+    with path.open("wb") as handle:
+        writer.write(handle)
+    plain.unlink()
+    return path
+
+
+def write_corrupt_pdf(path: Path) -> Path:
+    path.write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >>\nendobj\n" + b"\x00garbage" * 50)
+    return path

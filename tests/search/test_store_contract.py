@@ -1,0 +1,130 @@
+"""One contract, run against the embedded engine and qdrant-client's in-process server stand-in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from search.analysis import Bm25Weighting
+from search.schema import Filters, IndexedChunk, point_id
+from search.settings import QdrantSettings
+from search.store import CollectionLayout, ModelMismatchError, Store, StoreBusyError, VectorQuery
+from search.store_embedded import EmbeddedStore
+from search.store_server import ServerStore
+
+LAYOUT = CollectionLayout(model_id="test-model", dimension=4)
+WEIGHTS = Bm25Weighting()
+
+
+def _chunk(doc: str, index: int, text: str, dense: list[float], **payload: object) -> IndexedChunk:
+    return IndexedChunk(
+        id=point_id(doc, index),
+        dense=dense,
+        sparse=WEIGHTS.document_vector(text),
+        payload={"doc_id": doc, "chunk_index": index, "text": text, "page": index + 1, **payload},
+    )
+
+
+CHUNKS = [
+    _chunk("housing", 0, "damp and mould in rented homes", [1, 0, 0, 0], year=2019, organisation="Kent"),
+    _chunk("housing", 1, "overcrowding and temporary accommodation", [0.9, 0.1, 0, 0], year=2019, organisation="Kent"),
+    _chunk("lonely", 0, "loneliness among older villagers", [0, 1, 0, 0], year=2023, organisation="West Sussex"),
+    _chunk("meals", 0, "free school meals uptake", [0, 0, 1, 0], year=2024, organisation="West Sussex"),
+]
+
+
+@pytest.fixture(params=["embedded", "memory"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    opened: Store
+    if request.param == "embedded":
+        opened = EmbeddedStore(tmp_path / "collection")
+    else:
+        opened = ServerStore.connect(QdrantSettings(mode="memory"))
+    opened.ensure_collection(LAYOUT)
+    opened.upsert(CHUNKS)
+    yield opened
+    opened.close()
+
+
+def test_upserting_same_ids_twice_keeps_one_copy(store: Store) -> None:
+    store.upsert(CHUNKS)
+    assert store.count() == len(CHUNKS)
+
+
+def test_collection_records_model_and_refuses_another(store: Store) -> None:
+    assert store.layout() == LAYOUT
+    store.ensure_collection(LAYOUT)  # same model: fine
+    with pytest.raises(ModelMismatchError, match="test-model"):
+        store.ensure_collection(CollectionLayout(model_id="other-model", dimension=4))
+
+
+def test_dense_query_ranks_nearest_first(store: Store) -> None:
+    hits = store.query(VectorQuery(dense=[0, 0.95, 0.05, 0], sparse=None, mode="dense", limit=2))
+    assert hits[0].doc_id == "lonely"
+    assert len(hits) == 2
+
+
+def test_sparse_query_finds_exact_terms(store: Store) -> None:
+    hits = store.query(VectorQuery(dense=None, sparse=WEIGHTS.query_vector("mould"), mode="sparse"))
+    assert [h.doc_id for h in hits] == ["housing"]
+    assert hits[0].page_start == 1
+
+
+@pytest.mark.parametrize("fusion", ["rrf", "dbsf"])
+def test_hybrid_fuses_dense_and_sparse(store: Store, fusion: str) -> None:
+    # dense points at meals, keywords at loneliness: both must come back on top.
+    query = VectorQuery(dense=[0, 0, 1, 0], sparse=WEIGHTS.query_vector("loneliness"),
+                        mode="hybrid", fusion=fusion, limit=2)  # type: ignore[arg-type]
+    assert {h.doc_id for h in store.query(query)} == {"meals", "lonely"}
+
+
+def test_filters_are_and_across_fields_or_within(store: Store) -> None:
+    assert store.count(Filters(organisations=("West Sussex",))) == 2
+    assert store.count(Filters(organisations=("West Sussex", "Kent"))) == 4
+    assert store.count(Filters(organisations=("West Sussex",), year_from=2024)) == 1
+    assert store.count(Filters(year_to=2019)) == 2
+    assert store.count(Filters(exclude_doc_ids=("housing",))) == 2
+    hits = store.query(VectorQuery(dense=[1, 0, 0, 0], sparse=None, mode="dense",
+                                   filters=Filters(organisations=("West Sussex",))))
+    assert {h.doc_id for h in hits} == {"lonely", "meals"}
+
+
+def test_delete_by_document_removes_only_its_chunks(store: Store) -> None:
+    store.delete_documents(["housing"])
+    assert store.count() == 2
+    assert store.facet("doc_id") == {"lonely": 1, "meals": 1}
+
+
+def test_chunks_lists_a_documents_points(store: Store) -> None:
+    chunks = store.chunks(Filters(doc_ids=("housing",)))
+    assert sorted(h.payload["chunk_index"] for h in chunks) == [0, 1]
+
+
+def test_recommend_returns_similar_chunks_from_other_documents(store: Store) -> None:
+    hits = store.recommend([point_id("housing", 0)], Filters(exclude_doc_ids=("housing",)), 3)
+    assert hits and all(h.doc_id != "housing" for h in hits)
+
+
+def test_embedded_store_is_owned_by_one_process_at_a_time(tmp_path: Path) -> None:
+    first = EmbeddedStore(tmp_path / "c")
+    try:
+        with pytest.raises(StoreBusyError, match="in use by a running site"):
+            EmbeddedStore(tmp_path / "c")
+    finally:
+        first.close()
+    EmbeddedStore(tmp_path / "c").close()  # free again once closed
+
+
+def test_embedded_store_keeps_points_after_reopening(tmp_path: Path) -> None:
+    store = EmbeddedStore(tmp_path / "c")
+    store.ensure_collection(LAYOUT)
+    store.upsert(CHUNKS)
+    store.close()
+    reopened = EmbeddedStore(tmp_path / "c")
+    try:
+        assert reopened.count() == len(CHUNKS)
+        assert reopened.layout() == LAYOUT
+    finally:
+        reopened.close()
