@@ -181,3 +181,30 @@ def serve(
 
 def main() -> None:
     app()
+
+
+@app.command("eval")
+def evaluate(
+    beir_dir: Annotated[Path, typer.Argument(help="A BEIR folder: corpus.jsonl, queries.jsonl, qrels/")],
+    k: Annotated[int, typer.Option(help="Cut-off for nDCG")] = 10,
+    stage: Annotated[list[str] | None, typer.Option(help="Stages to score (default: all)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+    max_queries: Annotated[int | None, typer.Option(help="Score only the first N queries")] = None,
+) -> None:
+    """Score retrieval on a BEIR collection: nDCG@k and recall@100 for each stage."""
+    from kb.evaluating import run_eval
+
+    settings = _settings()
+    try:
+        rows = run_eval(settings, beir_dir, k=k, stages=stage, max_queries=max_queries)
+    except ValueError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2) from None
+    if as_json:
+        typer.echo(json.dumps({"collection": beir_dir.name, "results": rows}, indent=2))
+        return
+    typer.echo(f"{beir_dir.name}: {int(rows[0]['queries']) if rows else 0} queries")
+    typer.echo(f"{'stage':<16}{'nDCG@' + str(k):>10}{'recall@100':>12}{'p50 ms':>9}{'p95 ms':>9}")
+    for row in rows:
+        typer.echo(f"{row['stage']:<16}{row[f'ndcg@{k}']:>10.4f}{row['recall@100']:>12.4f}"
+                   f"{row['p50_ms']:>9.1f}{row['p95_ms']:>9.1f}")

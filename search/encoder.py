@@ -22,6 +22,12 @@ Vectors = npt.NDArray[np.float32]
 
 BGE_INSTRUCTION = "Represent this sentence for searching relevant passages: "
 
+# What each configured model produces, known without loading it.
+MODEL_IDS: dict[str, tuple[str, int]] = {
+    "bge-small-en-v1.5": ("bge-small-en-v1.5-int8-onnx", 384),
+    "all-minilm-l6-v2": ("all-minilm-l6-v2", 384),
+}
+
 
 class Encoder(Protocol):
     """Anything that turns text into unit-length dense vectors."""
@@ -225,7 +231,6 @@ def load_encoder(settings: ModelSettings, cache_dir: Path) -> SentenceEncoder:
             },
         )
         instruction = BGE_INSTRUCTION
-        model_id = "bge-small-en-v1.5-int8-onnx"
     else:
         backend = settings.backend or "torch"
         if backend != "torch":
@@ -236,9 +241,43 @@ def load_encoder(settings: ModelSettings, cache_dir: Path) -> SentenceEncoder:
         verify_files(folder, _MINILM.sha256)
         model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
         instruction = ""
-        model_id = "all-minilm-l6-v2"
+    model_id = MODEL_IDS[settings.name][0]
     model.max_seq_length = min(settings.max_seq_tokens, 512 if model_id.startswith("bge") else 256)
     if settings.query_instruction is not None:
         instruction = settings.query_instruction
     log.info("loaded %s (%s backend)", model_id, backend)
     return SentenceEncoder(model, model_id, instruction, settings.batch_size)
+
+
+
+class LazyEncoder:
+    """Loads the model on first use, so commands that never encode (status, remove) start at once."""
+
+    def __init__(self, settings: ModelSettings, cache_dir: Path) -> None:
+        self._settings = settings
+        self._cache_dir = cache_dir
+        self._loaded: SentenceEncoder | None = None
+        self._model_id, self._dimension = MODEL_IDS[settings.name]
+
+    @property
+    def model_id(self) -> str:
+        return self._model_id
+
+    @property
+    def dimension(self) -> int:
+        return self._dimension
+
+    @property
+    def is_loaded(self) -> bool:
+        return self._loaded is not None
+
+    def load(self) -> SentenceEncoder:
+        if self._loaded is None:
+            self._loaded = load_encoder(self._settings, self._cache_dir)
+        return self._loaded
+
+    def encode_documents(self, texts: list[str]) -> Vectors:
+        return self.load().encode_documents(texts)
+
+    def encode_queries(self, texts: list[str]) -> Vectors:
+        return self.load().encode_queries(texts)

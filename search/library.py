@@ -8,7 +8,7 @@ from pathlib import Path
 
 from search.analysis import read_synonyms
 from search.catalogue import Catalogue, DocumentRecord
-from search.encoder import Encoder, load_encoder
+from search.encoder import Encoder, LazyEncoder
 from search.index import Index
 from search.retrieval import Searcher
 from search.settings import Settings
@@ -35,7 +35,7 @@ class Library:
         store = open_store(settings)
         try:
             catalogue = Catalogue(settings.catalogue_path)
-            encoder = encoder or load_encoder(settings.model, settings.data_dir / "models")
+            encoder = encoder or LazyEncoder(settings.model, settings.data_dir / "models")
         except BaseException:
             store.close()
             raise

@@ -91,12 +91,13 @@ def check_layout(existing: CollectionLayout | None, wanted: CollectionLayout, wh
     return False
 
 
-def open_store(settings: Settings) -> Store:
-    """Open the configured store; the embedded one is locked to this process."""
+def open_store(settings: Settings, collection: str | None = None) -> Store:
+    """Open the configured store (or another collection in it); embedded ones are process-locked."""
+    name = collection or settings.qdrant.collection
     if settings.qdrant.mode == "embedded":
         from search.store_embedded import EmbeddedStore
 
-        return EmbeddedStore(settings.store_dir / settings.qdrant.collection)
+        return EmbeddedStore(settings.store_dir / name)
     from search.store_server import ServerStore
 
-    return ServerStore.connect(settings.qdrant)
+    return ServerStore.connect(settings.qdrant.model_copy(update={"collection": name}))

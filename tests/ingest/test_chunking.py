@@ -1,0 +1,42 @@
+"""Chunks keep their page numbers and overlap as configured."""
+
+from __future__ import annotations
+
+from ingest.chunking import chunk_pages
+from ingest.pdf import clean_text
+
+
+def _page(prefix: str, n: int) -> str:
+    return " ".join(f"{prefix}{i}" for i in range(n))
+
+
+def test_chunks_on_one_page_record_that_page() -> None:
+    chunks = chunk_pages("d", [_page("a", 50), _page("b", 50)], max_words=40, overlap_words=10)
+    assert all(c.page_start == c.page_end for c in chunks if c.text.split()[-1].startswith(c.text[0]))
+    assert chunks[0].page_start == 1 and chunks[-1].page_end == 2
+
+
+def test_chunk_crossing_a_page_break_records_both_pages() -> None:
+    chunks = chunk_pages("d", [_page("a", 60), _page("b", 60)], max_words=50, overlap_words=5)
+    crossing = [c for c in chunks if c.page_start != c.page_end]
+    assert crossing and all(c.pages == [1, 2] for c in crossing)
+    assert all(("a" in c.text) and ("b" in c.text) for c in crossing)
+
+
+def test_overlap_repeats_words_between_neighbours() -> None:
+    chunks = chunk_pages("d", [_page("w", 100)], max_words=40, overlap_words=10)
+    assert chunks[0].text.split()[-10:] == chunks[1].text.split()[:10]
+    assert [c.index for c in chunks] == list(range(len(chunks)))
+
+
+def test_every_word_lands_in_some_chunk() -> None:
+    pages = [_page("a", 37), "", _page("c", 91)]
+    chunks = chunk_pages("d", pages, max_words=30, overlap_words=5)
+    seen = {w for c in chunks for w in c.text.split()}
+    assert seen == set(" ".join(pages).split())
+    assert all(c.page_start != 2 or c.page_end != 2 for c in chunks)  # empty page yields nothing
+
+
+def test_clean_text_repairs_ligatures_bullets_and_hyphenation() -> None:
+    assert clean_text("ofﬁce\uf0b7 item") == "office• item"
+    assert clean_text("health-\ncare\x00plan") == "healthcare plan"

@@ -1,0 +1,71 @@
+"""The keyword analyser: tokens, stop words, stems, stable ids, BM25 weights, synonyms."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from search.analysis import (
+    Bm25Weighting,
+    SynonymFileError,
+    expand_synonyms,
+    read_synonyms,
+    term_index,
+    terms,
+    words,
+)
+from search.library import DEFAULT_SYNONYMS
+
+
+def test_terms_drop_stop_words_and_stem() -> None:
+    assert terms("The homes of the homeless") == ["home", "homeless"]
+    assert terms("Running runs") == ["run", "run"]
+
+
+def test_words_fold_case_accents_ligatures_and_possessives() -> None:
+    assert words("Café ofﬁce Council's") == ["cafe", "office", "council"]
+
+
+def test_term_ids_are_stable_across_processes() -> None:
+    # Python's hash() would change per process; the index would then be garbage.
+    code = "from search.analysis import term_index; print(term_index('home'))"
+    env = {**os.environ, "PYTHONHASHSEED": "123"}
+    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True, env=env)
+    assert int(other.stdout) == term_index("home") == 1909853392
+
+
+def test_document_weights_saturate_with_term_frequency() -> None:
+    weighting = Bm25Weighting()
+    once = weighting.document_vector("damp " + "filler " * 20)
+    many = weighting.document_vector("damp " * 10 + "filler " * 11)
+    damp = term_index("damp")
+    w_once = once.values[once.indices.index(damp)]
+    w_many = many.values[many.indices.index(damp)]
+    assert w_once < w_many < (weighting.k1 + 1)
+
+
+def test_query_vector_weights_each_term_once() -> None:
+    vector = Bm25Weighting().query_vector("damp damp homes")
+    assert sorted(vector.values) == [1.0, 1.0]
+
+
+def test_synonyms_expand_jargon_on_the_keyword_side() -> None:
+    table = read_synonyms("JSNA = joint strategic needs assessment\nhmo = house in multiple occupation")
+    assert expand_synonyms("latest JSNA on housing", table) == ["joint strategic needs assessment"]
+    vector = Bm25Weighting().query_vector("JSNA", table)
+    assert term_index("strateg") in vector.indices
+    assert dict(zip(vector.indices, vector.values, strict=True))[term_index("jsna")] == 1.0
+
+
+def test_bundled_synonym_file_loads() -> None:
+    table = read_synonyms(DEFAULT_SYNONYMS.read_text())
+    assert "imd" in table and "neet" in table
+
+
+def test_bad_synonym_line_names_the_line() -> None:
+    with pytest.raises(SynonymFileError, match="line 2"):
+        read_synonyms("ok = fine\nno equals sign here")

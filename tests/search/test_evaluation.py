@@ -1,0 +1,64 @@
+"""The metrics match hand-computed values, and BEIR folders are read as BEIR defines them."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from search.evaluation import BeirFormatError, ndcg_at, read_beir, recall_at, run_stage, score_run
+
+
+def test_ndcg_matches_hand_computed_example() -> None:
+    judged = {"a": 2, "b": 1, "c": 0}
+    ranked = ["x", "b", "a"]
+    dcg = 0 / math.log2(2) + 1 / math.log2(3) + 2 / math.log2(4)
+    idcg = 2 / math.log2(2) + 1 / math.log2(3)
+    assert ndcg_at(ranked, judged, 10) == pytest.approx(dcg / idcg)
+    assert ndcg_at(["a", "b"], judged, 10) == pytest.approx(1.0)
+    assert ndcg_at(["x", "y"], judged, 1) == 0.0
+
+
+def test_ndcg_cut_ignores_hits_below_k() -> None:
+    assert ndcg_at(["x", "a"], {"a": 1}, 1) == 0.0
+    assert ndcg_at(["x", "a"], {"a": 1}, 2) == pytest.approx(1 / math.log2(3))
+
+
+def test_recall_counts_relevant_found_in_top_100() -> None:
+    judged = {"a": 1, "b": 1, "c": 0}
+    assert recall_at(["a", "c"], judged, 100) == 0.5
+    assert recall_at(["z"] * 100 + ["a"], judged, 100) == 0.0
+
+
+def test_queries_without_results_score_zero() -> None:
+    qrels = {"q1": {"a": 1}, "q2": {"b": 1}}
+    scores = score_run({"q1": ["a"]}, qrels)
+    assert scores["ndcg@10"] == pytest.approx(0.5)
+    assert scores["queries"] == 2
+
+
+def test_self_hits_are_dropped_when_asked() -> None:
+    result = run_stage("t", {"q": "text"}, lambda _t: ["q", "a"], {"q": {"a": 1}}, drop_self=True)
+    assert result.metrics["ndcg@10"] == pytest.approx(1.0)
+    kept = run_stage("t", {"q": "text"}, lambda _t: ["q", "a"], {"q": {"a": 1}}, drop_self=False)
+    assert kept.metrics["ndcg@10"] < 1.0
+
+
+def test_read_beir_keeps_only_judged_queries(tmp_path: Path) -> None:
+    (tmp_path / "qrels").mkdir()
+    (tmp_path / "corpus.jsonl").write_text(
+        json.dumps({"_id": "d1", "title": "T", "text": "body"}) + "\n")
+    (tmp_path / "queries.jsonl").write_text(
+        json.dumps({"_id": "1", "text": "judged"}) + "\n" + json.dumps({"_id": "2", "text": "not"}) + "\n")
+    (tmp_path / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\n1\td1\t2\n")
+    collection = read_beir(tmp_path)
+    assert collection.queries == {"1": "judged"}
+    assert collection.qrels == {"1": {"d1": 2}}
+    assert collection.corpus["d1"] == ("T", "body")
+
+
+def test_read_beir_names_missing_files(tmp_path: Path) -> None:
+    with pytest.raises(BeirFormatError, match="corpus.jsonl"):
+        read_beir(tmp_path)
