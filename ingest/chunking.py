@@ -26,8 +26,15 @@ def chunk_pages(doc_id: str, pages: list[str], max_words: int, overlap_words: in
     carry: list[_Word] = []
 
     def emit(window: list[_Word]) -> None:
-        chunks.append(Chunk(doc_id=doc_id, index=len(chunks), text=" ".join(w.text for w in window),
-                            page_start=window[0].page, page_end=window[-1].page))
+        chunks.append(
+            Chunk(
+                doc_id=doc_id,
+                index=len(chunks),
+                text=" ".join(w.text for w in window),
+                page_start=window[0].page,
+                page_end=window[-1].page,
+            )
+        )
 
     for number, text in enumerate(pages, start=1):
         words = carry + [_Word(w, number) for w in text.split()]

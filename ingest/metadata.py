@@ -1,4 +1,4 @@
-"""Works out a document's title, organisation, year, kind and authors from the best source at hand."""
+"""Works out a document's title, organisation, year, kind and authors from the best source."""
 
 from __future__ import annotations
 
@@ -88,8 +88,10 @@ def resolve_metadata(
 ) -> DocumentMeta:
     """Manifest first, then the PDF's own info, then the first page, then the file name."""
     row = manifest_row or DocumentMeta(title="")
-    bad_info_title = not info_title or info_title.lower() in {"untitled", "microsoft word"} or (
-        info_title.lower().endswith((".doc", ".docx", ".pdf"))
+    bad_info_title = (
+        not info_title
+        or info_title.lower() in {"untitled", "microsoft word"}
+        or (info_title.lower().endswith((".doc", ".docx", ".pdf")))
     )
     title = row.title or ("" if bad_info_title else info_title)
     title = title or _title_from_first_page(first_page) or _title_from_file(path)

@@ -15,8 +15,11 @@ if TYPE_CHECKING:
     from search.library import Library
     from search.settings import Settings
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Evidence Finder: search local research evidence by page.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Evidence Finder: search local research evidence by page.",
+)
 log = logging.getLogger("kb")
 
 
@@ -47,14 +50,21 @@ def _open_library(settings: Settings) -> Library:
 
 
 @app.callback()
-def _root(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="More log lines")] = False) -> None:
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
-                        format="%(levelname)s %(name)s: %(message)s")
+def _root(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="More log lines")] = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        stream=sys.stderr,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
 
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path] | None, typer.Argument(help="PDF files or folders (default: corpus/)")] = None,
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="PDF files or folders (default: corpus/)")
+    ] = None,
     prune: Annotated[bool, typer.Option(help="Withdraw documents whose file has gone")] = False,
     report: Annotated[Path | None, typer.Option(help="Write one JSON line per file here")] = None,
     retry_failed: Annotated[bool, typer.Option(help="Try again files that failed before")] = False,
@@ -70,7 +80,9 @@ def ingest(
         raise typer.Exit(2)
     # Batch encoding gains from a second thread; the query path stays on one.
     settings = settings.model_copy(
-        update={"model": settings.model.model_copy(update={"threads": settings.model.ingest_threads})}
+        update={
+            "model": settings.model.model_copy(update={"threads": settings.model.ingest_threads})
+        }
     )
     library = _open_library(settings)
     try:
@@ -110,10 +122,17 @@ def search(
     typer.echo(f"Showing {results.first}–{results.last} of {results.total} documents for '{query}'")
     for result in results.documents:
         d = result.document
-        typer.echo(f"\n{result.rank}. {d.meta.title} ({d.meta.organisation or 'unknown'}, {d.meta.year or 'n.d.'})")
+        typer.echo(
+            f"\n{result.rank}. {d.meta.title} "
+            f"({d.meta.organisation or 'unknown'}, {d.meta.year or 'n.d.'})"
+        )
         typer.echo(f"   {d.file_name}  id={d.doc_id}")
         for p in result.passages:
-            pages = f"p. {p.page_start}" if p.page_start == p.page_end else f"pp. {p.page_start}–{p.page_end}"
+            pages = (
+                f"p. {p.page_start}"
+                if p.page_start == p.page_end
+                else f"pp. {p.page_start}–{p.page_end}"
+            )
             typer.echo(f"   [{pages}] {p.text[:220]}…")
 
 
@@ -134,8 +153,12 @@ def status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     typer.echo(f"Model: {data['model']}")
     last: dict[str, Any] | None = data["last_run"]
     if last:
-        typer.echo(f"Last ingest: {last['finished']}  " + ", ".join(
-            f"{k} {last[k]}" for k in ("indexed", "skipped", "duplicates", "failed", "removed")))
+        typer.echo(
+            f"Last ingest: {last['finished']}  "
+            + ", ".join(
+                f"{k} {last[k]}" for k in ("indexed", "skipped", "duplicates", "failed", "removed")
+            )
+        )
     for f in data["files"]:
         if f["outcome"] not in ("indexed", "skipped"):
             typer.echo(f"  {f['outcome']:<22} {f['file']}: {f['reason']}")
@@ -185,9 +208,16 @@ def main() -> None:
 
 @app.command("eval")
 def evaluate(
-    beir_dir: Annotated[Path, typer.Argument(help="A BEIR folder: corpus.jsonl, queries.jsonl, qrels/")],
+    beir_dir: Annotated[
+        Path, typer.Argument(help="A BEIR folder: corpus.jsonl, queries.jsonl, qrels/")
+    ],
     k: Annotated[int, typer.Option(help="Cut-off for nDCG")] = 10,
-    stage: Annotated[list[str] | None, typer.Option(help="Stages to score (default: all)")] = None,
+    stage: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Stages: dense, sparse, hybrid, hybrid-dbsf (default: all four), hybrid+rerank"
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
     max_queries: Annotated[int | None, typer.Option(help="Score only the first N queries")] = None,
 ) -> None:
@@ -206,5 +236,7 @@ def evaluate(
     typer.echo(f"{beir_dir.name}: {int(rows[0]['queries']) if rows else 0} queries")
     typer.echo(f"{'stage':<16}{'nDCG@' + str(k):>10}{'recall@100':>12}{'p50 ms':>9}{'p95 ms':>9}")
     for row in rows:
-        typer.echo(f"{row['stage']:<16}{row[f'ndcg@{k}']:>10.4f}{row['recall@100']:>12.4f}"
-                   f"{row['p50_ms']:>9.1f}{row['p95_ms']:>9.1f}")
+        typer.echo(
+            f"{row['stage']:<16}{row[f'ndcg@{k}']:>10.4f}{row['recall@100']:>12.4f}"
+            f"{row['p50_ms']:>9.1f}{row['p95_ms']:>9.1f}"
+        )

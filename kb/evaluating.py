@@ -1,4 +1,4 @@
-"""Runs `kb eval`: builds (or reuses) a collection for a BEIR set and scores each retrieval stage."""
+"""Runs `kb eval`: builds or reuses a collection for a BEIR set and scores each stage."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from search.analysis import Bm25Weighting
-from search.encoder import load_encoder
-from search.evaluation import build_collection, read_beir, run_stage, store_retriever
+from search.encoder import load_cross_encoder, load_encoder
+from search.evaluation import Retriever, build_collection, read_beir, run_stage, store_retriever
 from search.settings import Settings
 from search.store import Mode, open_store
 
@@ -19,16 +19,44 @@ STAGES: dict[str, tuple[Mode, str]] = {
     "sparse": ("sparse", "rrf"),
     "hybrid": ("hybrid", "rrf"),
     "hybrid-dbsf": ("hybrid", "dbsf"),
+    "hybrid+rerank": ("hybrid", "rrf"),
 }
+DEFAULT_STAGES = ["dense", "sparse", "hybrid", "hybrid-dbsf"]
 
 
-def run_eval(settings: Settings, folder: Path, k: int = 10, stages: list[str] | None = None,
-             max_queries: int | None = None) -> list[dict[str, Any]]:
+def _reranking(
+    retrieve: Retriever, corpus: dict[str, tuple[str, str]], settings: Settings
+) -> Retriever:
+    """Cross-encoder over the first candidates; the texts come from the BEIR corpus itself."""
+    scorer = load_cross_encoder(settings.model.threads, settings.data_dir / "models")
+    top_n = settings.search.rerank_candidates
+
+    def retrieve_reranked(text: str) -> list[str]:
+        ranked = retrieve(text)
+        head = ranked[:top_n]
+        scores = scorer.score(text, [" ".join(x for x in corpus[d] if x) for d in head])
+        order = [d for _, d in sorted(zip(scores, head, strict=True), key=lambda p: -p[0])]
+        return order + ranked[top_n:]
+
+    return retrieve_reranked
+
+
+def run_eval(
+    settings: Settings,
+    folder: Path,
+    k: int = 10,
+    stages: list[str] | None = None,
+    max_queries: int | None = None,
+) -> list[dict[str, Any]]:
     unknown = set(stages or []) - set(STAGES)
     if unknown:
-        raise ValueError(f"unknown stage(s): {', '.join(sorted(unknown))}; choose from {', '.join(STAGES)}")
+        raise ValueError(
+            f"unknown stage(s): {', '.join(sorted(unknown))}; choose from {', '.join(STAGES)}"
+        )
     collection = read_beir(folder)
-    queries = dict(list(collection.queries.items())[:max_queries]) if max_queries else collection.queries
+    queries = (
+        dict(list(collection.queries.items())[:max_queries]) if max_queries else collection.queries
+    )
     qrels = {q: collection.qrels[q] for q in queries}
     console = Console(stderr=True)
     ingest_model = settings.model.model_copy(update={"threads": settings.model.ingest_threads})
@@ -36,19 +64,32 @@ def run_eval(settings: Settings, folder: Path, k: int = 10, stages: list[str] | 
     weighting = Bm25Weighting()
     store = open_store(settings, collection=f"eval-{collection.name}-{encoder.model_id}")
     try:
-        with Progress(TextColumn(f"[bold]Indexing {collection.name}"), BarColumn(),
-                      MofNCompleteColumn(), TimeElapsedColumn(), console=console) as progress:
+        with Progress(
+            TextColumn(f"[bold]Indexing {collection.name}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+        ) as progress:
             task = progress.add_task("", total=len(collection.corpus))
-            build_collection(store, encoder, collection, weighting,
-                             on_progress=lambda done, total: progress.update(task, completed=done))
+            build_collection(
+                store,
+                encoder,
+                collection,
+                weighting,
+                on_progress=lambda done, total: progress.update(task, completed=done),
+            )
         # Queries are timed on one thread, as the site runs them.
         encoder = load_encoder(settings.model, settings.data_dir / "models")
         drop_self = collection.name.lower().startswith("arguana")
         rows = []
-        for name in stages or list(STAGES):
+        for name in stages or DEFAULT_STAGES:
             mode, fusion = STAGES[name]
-            retrieve = store_retriever(store, encoder, weighting, mode, fusion,
-                                       candidates=settings.search.candidates)
+            retrieve = store_retriever(
+                store, encoder, weighting, mode, fusion, candidates=settings.search.candidates
+            )
+            if name.endswith("+rerank"):
+                retrieve = _reranking(retrieve, collection.corpus, settings)
             result = run_stage(name, queries, retrieve, qrels, drop_self, k)
             rows.append(result.as_dict())
             console.print(f"{name}: nDCG@{k} {result.metrics[f'ndcg@{k}']:.4f}")

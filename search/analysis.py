@@ -23,7 +23,7 @@ STOP_WORDS = frozenset(
     then there there's these they they'd they'll they're they've this those through to too under
     until up very was wasn't we we'd we'll we're we've were weren't what what's when when's where
     where's which while who who's whom why why's with won't would wouldn't you you'd you'll you're
-    you've your yours yourself yourselves also may might must shall will just""".split()
+    you've your yours yourself yourselves also may might must shall will just""".split()  # noqa: SIM905
 )
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
@@ -133,7 +133,9 @@ def read_synonyms(text: str) -> dict[str, list[str]]:
         if not line:
             continue
         if "=" not in line:
-            raise SynonymFileError(f"synonyms line {number}: expected 'TERM = expansion', got {raw!r}")
+            raise SynonymFileError(
+                f"synonyms line {number}: expected 'TERM = expansion', got {raw!r}"
+            )
         key, _, rest = line.partition("=")
         term = " ".join(words(key))
         expansions = [e.strip() for e in rest.split(";") if e.strip()]

@@ -101,8 +101,13 @@ def _document(row: sqlite3.Row) -> DocumentRecord:
         url=row["url"],
     )
     return DocumentRecord(
-        doc_id=row["doc_id"], meta=meta, file_name=row["file_name"], path=row["path"],
-        page_count=row["page_count"], chunk_count=row["chunk_count"], added_at=row["added_at"],
+        doc_id=row["doc_id"],
+        meta=meta,
+        file_name=row["file_name"],
+        path=row["path"],
+        page_count=row["page_count"],
+        chunk_count=row["chunk_count"],
+        added_at=row["added_at"],
         extra=json.loads(row["extra"]),
     )
 
@@ -134,8 +139,13 @@ class Catalogue:
 
     # documents -------------------------------------------------------------
 
-    def add_document(self, record: DocumentRecord, pages: Sequence[str], outcome: FileOutcome,
-                     replaces: str | None = None) -> None:
+    def add_document(
+        self,
+        record: DocumentRecord,
+        pages: Sequence[str],
+        outcome: FileOutcome,
+        replaces: str | None = None,
+    ) -> None:
         """Commit a document, its pages and its file's outcome together.
 
         When the document replaces an older version, the old one goes in the
@@ -148,9 +158,21 @@ class Catalogue:
                 db.execute("DELETE FROM documents WHERE doc_id = ?", (replaces,))
             db.execute(
                 "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (record.doc_id, m.title, m.organisation, m.year, m.kind, json.dumps(m.authors),
-                 m.url, record.file_name, record.path, record.page_count, record.chunk_count,
-                 record.added_at, json.dumps(record.extra)),
+                (
+                    record.doc_id,
+                    m.title,
+                    m.organisation,
+                    m.year,
+                    m.kind,
+                    json.dumps(m.authors),
+                    m.url,
+                    record.file_name,
+                    record.path,
+                    record.page_count,
+                    record.chunk_count,
+                    record.added_at,
+                    json.dumps(record.extra),
+                ),
             )
             db.executemany(
                 "INSERT INTO pages VALUES (?,?,?)",
@@ -171,7 +193,9 @@ class Catalogue:
             rows = self._db.execute("SELECT * FROM documents ORDER BY title").fetchall()
         else:
             marks = ",".join("?" * len(doc_ids))
-            rows = self._db.execute(f"SELECT * FROM documents WHERE doc_id IN ({marks})", list(doc_ids)).fetchall()
+            rows = self._db.execute(
+                f"SELECT * FROM documents WHERE doc_id IN ({marks})", list(doc_ids)
+            ).fetchall()
         return [_document(r) for r in rows]
 
     def doc_ids(self) -> set[str]:
@@ -191,7 +215,9 @@ class Catalogue:
 
     def update_extra(self, doc_id: str, extra: dict[str, Any]) -> None:
         with self._transaction() as db:
-            db.execute("UPDATE documents SET extra = ? WHERE doc_id = ?", (json.dumps(extra), doc_id))
+            db.execute(
+                "UPDATE documents SET extra = ? WHERE doc_id = ?", (json.dumps(extra), doc_id)
+            )
 
     # files -----------------------------------------------------------------
 
@@ -199,8 +225,18 @@ class Catalogue:
     def _write_outcome(db: sqlite3.Connection, o: FileOutcome) -> None:
         db.execute(
             "INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (o.path, o.file_name, o.content_hash, o.doc_id, o.outcome, o.reason, o.pages,
-             o.chunks, o.seconds, o.updated_at or time.time()),
+            (
+                o.path,
+                o.file_name,
+                o.content_hash,
+                o.doc_id,
+                o.outcome,
+                o.reason,
+                o.pages,
+                o.chunks,
+                o.seconds,
+                o.updated_at or time.time(),
+            ),
         )
 
     def record_outcome(self, outcome: FileOutcome) -> None:
@@ -243,8 +279,11 @@ class Catalogue:
         ).fetchone()
         if row is None:
             return None
-        return {"started_at": row["started_at"], "finished_at": row["finished_at"],
-                **json.loads(row["summary"])}
+        return {
+            "started_at": row["started_at"],
+            "finished_at": row["finished_at"],
+            **json.loads(row["summary"]),
+        }
 
     def stats(self) -> dict[str, int]:
         docs, pages = self._db.execute(

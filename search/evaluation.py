@@ -57,7 +57,9 @@ def read_beir(folder: Path, split: str = "test") -> BeirCollection:
                 continue  # header
             if len(parts) >= 3:
                 qrels.setdefault(parts[0], {})[parts[1]] = int(parts[2])
-    queries = {str(r["_id"]): str(r["text"]) for r in _json_lines(needed[1]) if str(r["_id"]) in qrels}
+    queries = {
+        str(r["_id"]): str(r["text"]) for r in _json_lines(needed[1]) if str(r["_id"]) in qrels
+    }
     return BeirCollection(folder.name, corpus, queries, qrels)
 
 
@@ -81,14 +83,21 @@ def score_run(run: Run, qrels: Qrels, k: int = 10) -> dict[str, float]:
     judged = [q for q in qrels if any(g > 0 for g in qrels[q].values())]
     ndcg = [ndcg_at(run.get(q, []), qrels[q], k) for q in judged]
     recall = [recall_at(run.get(q, []), qrels[q], 100) for q in judged]
-    return {f"ndcg@{k}": statistics.fmean(ndcg) if ndcg else 0.0,
-            "recall@100": statistics.fmean(recall) if recall else 0.0,
-            "queries": float(len(judged))}
+    return {
+        f"ndcg@{k}": statistics.fmean(ndcg) if ndcg else 0.0,
+        "recall@100": statistics.fmean(recall) if recall else 0.0,
+        "queries": float(len(judged)),
+    }
 
 
-def build_collection(store: Store, encoder: Encoder, collection: BeirCollection,
-                     weighting: Bm25Weighting, batch: int = 256,
-                     on_progress: Callable[[int, int], None] | None = None) -> None:
+def build_collection(
+    store: Store,
+    encoder: Encoder,
+    collection: BeirCollection,
+    weighting: Bm25Weighting,
+    batch: int = 256,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> None:
     """One point per BEIR document (title + text), skipped when the store already has them all."""
     store.ensure_collection(CollectionLayout(encoder.model_id, encoder.dimension))
     if store.count() == len(collection.corpus):
@@ -98,11 +107,17 @@ def build_collection(store: Store, encoder: Encoder, collection: BeirCollection,
         part = ids[start : start + batch]
         texts = [" ".join(x for x in collection.corpus[i] if x) for i in part]
         dense = encoder.encode_documents(texts)
-        store.upsert([
-            IndexedChunk(point_id(doc, 0), dense[n].tolist(), weighting.document_vector(texts[n]),
-                         {"doc_id": doc, "chunk_index": 0, "text": "", "page": 1})
-            for n, doc in enumerate(part)
-        ])
+        store.upsert(
+            [
+                IndexedChunk(
+                    point_id(doc, 0),
+                    dense[n].tolist(),
+                    weighting.document_vector(texts[n]),
+                    {"doc_id": doc, "chunk_index": 0, "text": "", "page": 1},
+                )
+                for n, doc in enumerate(part)
+            ]
+        )
         if on_progress:
             on_progress(min(start + batch, len(ids)), len(ids))
 
@@ -115,16 +130,26 @@ class StageResult:
 
     def as_dict(self) -> dict[str, float | str]:
         lat = sorted(self.latency_ms)
-        p95 = lat[min(len(lat) - 1, int(round(0.95 * (len(lat) - 1))))] if lat else 0.0
-        return {"stage": self.stage, **{k: round(v, 4) for k, v in self.metrics.items()},
-                "p50_ms": round(statistics.median(lat), 2) if lat else 0.0, "p95_ms": round(p95, 2)}
+        p95 = lat[min(len(lat) - 1, round(0.95 * (len(lat) - 1)))] if lat else 0.0
+        return {
+            "stage": self.stage,
+            **{k: round(v, 4) for k, v in self.metrics.items()},
+            "p50_ms": round(statistics.median(lat), 2) if lat else 0.0,
+            "p95_ms": round(p95, 2),
+        }
 
 
 Retriever = Callable[[str], list[str]]
 
 
-def run_stage(stage: str, queries: dict[str, str], retrieve: Retriever, qrels: Qrels,
-              drop_self: bool, k: int = 10) -> StageResult:
+def run_stage(
+    stage: str,
+    queries: dict[str, str],
+    retrieve: Retriever,
+    qrels: Qrels,
+    drop_self: bool,
+    k: int = 10,
+) -> StageResult:
     run: Run = {}
     latency: list[float] = []
     for qid, text in queries.items():
@@ -136,14 +161,28 @@ def run_stage(stage: str, queries: dict[str, str], retrieve: Retriever, qrels: Q
     return StageResult(stage, score_run(run, qrels, k), latency)
 
 
-def store_retriever(store: Store, encoder: Encoder, weighting: Bm25Weighting, mode: Mode,
-                    fusion: str = "rrf", candidates: int = 100, limit: int = 100) -> Retriever:
+def store_retriever(
+    store: Store,
+    encoder: Encoder,
+    weighting: Bm25Weighting,
+    mode: Mode,
+    fusion: str = "rrf",
+    candidates: int = 100,
+    limit: int = 100,
+) -> Retriever:
     def retrieve(text: str) -> list[str]:
         dense = encoder.encode_queries([text])[0].tolist() if mode != "sparse" else None
         sparse = weighting.query_vector(text) if mode != "dense" else None
-        hits = store.query(VectorQuery(dense=dense, sparse=sparse, mode=mode, fusion=fusion,  # type: ignore[arg-type]
-                                       limit=limit, candidates=candidates))
+        hits = store.query(
+            VectorQuery(
+                dense=dense,
+                sparse=sparse,
+                mode=mode,
+                fusion=fusion,  # type: ignore[arg-type]
+                limit=limit,
+                candidates=candidates,
+            )
+        )
         return [h.doc_id for h in hits]
 
     return retrieve
-

@@ -1,4 +1,4 @@
-"""Writes documents into the index: vectors to the store, records to the catalogue, in a safe order."""
+"""Writes documents into the index: vectors to the store, records to the catalogue, safely."""
 
 from __future__ import annotations
 
@@ -25,8 +25,13 @@ class Index:
     swept by `reconcile` at the start of the next run.
     """
 
-    def __init__(self, store: Store, catalogue: Catalogue, encoder: Encoder,
-                 weighting: Bm25Weighting | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        catalogue: Catalogue,
+        encoder: Encoder,
+        weighting: Bm25Weighting | None = None,
+    ) -> None:
         self.store = store
         self.catalogue = catalogue
         self.encoder = encoder
@@ -43,7 +48,9 @@ class Index:
         stored = set(self.store.facet("doc_id", limit=1_000_000))
         orphans = sorted(stored - self.catalogue.doc_ids())
         if orphans:
-            log.info("removing %d half-written document(s) left by an interrupted run", len(orphans))
+            log.info(
+                "removing %d half-written document(s) left by an interrupted run", len(orphans)
+            )
             self.store.delete_documents(orphans)
         return len(orphans)
 
@@ -59,8 +66,14 @@ class Index:
             for i, c in enumerate(chunks)
         ]
 
-    def add_document(self, record: DocumentRecord, pages: Sequence[str], chunks: Sequence[IndexedChunk],
-                     outcome: FileOutcome, replaces: str | None = None) -> None:
+    def add_document(
+        self,
+        record: DocumentRecord,
+        pages: Sequence[str],
+        chunks: Sequence[IndexedChunk],
+        outcome: FileOutcome,
+        replaces: str | None = None,
+    ) -> None:
         self.store.delete_documents([record.doc_id])
         self.store.upsert(chunks)
         self.catalogue.add_document(record, pages, outcome, replaces=replaces)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from search.analysis import read_synonyms
 from search.catalogue import Catalogue, DocumentRecord
-from search.encoder import Encoder, LazyEncoder
+from search.encoder import Encoder, LazyEncoder, load_cross_encoder
 from search.index import Index
 from search.retrieval import Searcher
 from search.settings import Settings
@@ -41,7 +41,10 @@ class Library:
             raise
         synonyms_path = settings.search.synonyms_path or DEFAULT_SYNONYMS
         synonyms = read_synonyms(synonyms_path.read_text(encoding="utf-8"))
-        searcher = Searcher(store, catalogue, encoder, settings.search, synonyms)
+        scorer = None
+        if settings.search.rerank:
+            scorer = load_cross_encoder(settings.model.threads, settings.data_dir / "models")
+        searcher = Searcher(store, catalogue, encoder, settings.search, synonyms, scorer=scorer)
         index = Index(store, catalogue, encoder)
         wanted = CollectionLayout(encoder.model_id, encoder.dimension)
         try:

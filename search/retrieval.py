@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 from search.analysis import Bm25Weighting
 from search.catalogue import Catalogue, DocumentRecord
-from search.encoder import Encoder
+from search.encoder import Encoder, PairScorer
+from search.rerank import rerank
 from search.schema import Filters, Hit
 from search.settings import SearchSettings
 from search.store import Mode, Store, VectorQuery
@@ -70,47 +71,83 @@ class SearchResults:
 class Searcher:
     """The read side of the index."""
 
-    def __init__(self, store: Store, catalogue: Catalogue, encoder: Encoder,
-                 settings: SearchSettings, synonyms: dict[str, list[str]] | None = None,
-                 weighting: Bm25Weighting | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        catalogue: Catalogue,
+        encoder: Encoder,
+        settings: SearchSettings,
+        synonyms: dict[str, list[str]] | None = None,
+        weighting: Bm25Weighting | None = None,
+        scorer: PairScorer | None = None,
+    ) -> None:
         self.store = store
+        self.scorer = scorer
         self.catalogue = catalogue
         self.encoder = encoder
         self.settings = settings
         self.synonyms = synonyms or {}
         self.weighting = weighting or Bm25Weighting()
 
-    def vector_query(self, query: str, filters: Filters, limit: int, mode: Mode | None = None) -> VectorQuery:
+    def vector_query(
+        self, query: str, filters: Filters, limit: int, mode: Mode | None = None
+    ) -> VectorQuery:
         mode = mode or self.settings.mode
         dense = self.encoder.encode_queries([query])[0].tolist() if mode != "sparse" else None
         sparse = self.weighting.query_vector(query, self.synonyms) if mode != "dense" else None
-        return VectorQuery(dense=dense, sparse=sparse, mode=mode, fusion=self.settings.fusion,
-                           limit=limit, candidates=max(self.settings.candidates, limit), filters=filters)
+        return VectorQuery(
+            dense=dense,
+            sparse=sparse,
+            mode=mode,
+            fusion=self.settings.fusion,
+            limit=limit,
+            candidates=max(self.settings.candidates, limit),
+            filters=filters,
+        )
 
-    def hits(self, query: str, filters: Filters | None = None, limit: int = 100,
-             mode: Mode | None = None) -> list[Hit]:
-        """Ranked chunks, ungrouped: what evaluation scores."""
-        return self.store.query(self.vector_query(query, filters or Filters(), limit, mode))
+    def hits(
+        self, query: str, filters: Filters | None = None, limit: int = 100, mode: Mode | None = None
+    ) -> list[Hit]:
+        """Ranked chunks, ungrouped, after the optional second stage."""
+        hits = self.store.query(self.vector_query(query, filters or Filters(), limit, mode))
+        if self.scorer is not None and self.settings.rerank:
+            hits = rerank(query, hits, self.scorer, self.settings.rerank_candidates)
+        return hits
 
-    def search(self, query: str, filters: Filters | None = None, page: int = 1,
-               mode: Mode | None = None) -> SearchResults:
+    def search(
+        self, query: str, filters: Filters | None = None, page: int = 1, mode: Mode | None = None
+    ) -> SearchResults:
         started = time.perf_counter()
         filters = filters or Filters()
         size = self.settings.page_size
-        hits = self.hits(query, filters, limit=max(self.settings.candidates, page * size * 4), mode=mode)
+        hits = self.hits(
+            query, filters, limit=max(self.settings.candidates, page * size * 4), mode=mode
+        )
         groups = group_hits(hits, self.settings.passages_per_document)
         records = {r.doc_id: r for r in self.catalogue.documents(list(groups))}
         # Only committed documents are shown: half-written ones stay invisible.
         ranked = [(doc_id, passages) for doc_id, passages in groups.items() if doc_id in records]
         window = ranked[(page - 1) * size : page * size]
         results = [
-            DocumentResult(document=records[doc_id], passages=passages,
-                           score=passages[0].score, rank=(page - 1) * size + i + 1)
+            DocumentResult(
+                document=records[doc_id],
+                passages=passages,
+                score=passages[0].score,
+                rank=(page - 1) * size + i + 1,
+            )
             for i, (doc_id, passages) in enumerate(window)
         ]
         took = (time.perf_counter() - started) * 1000
-        return SearchResults(query=query, filters=filters, page=page, page_size=size,
-                             total=len(ranked), documents=results, took_ms=took, hits=hits)
+        return SearchResults(
+            query=query,
+            filters=filters,
+            page=page,
+            page_size=size,
+            total=len(ranked),
+            documents=results,
+            took_ms=took,
+            hits=hits,
+        )
 
 
 def group_hits(hits: list[Hit], per_document: int) -> dict[str, list[Passage]]:
@@ -119,6 +156,13 @@ def group_hits(hits: list[Hit], per_document: int) -> dict[str, list[Passage]]:
     for hit in hits:
         passages = groups.setdefault(hit.doc_id, [])
         if len(passages) < per_document:
-            passages.append(Passage(chunk_id=hit.id, text=hit.text, page_start=hit.page_start,
-                                    page_end=hit.page_end, score=hit.score))
+            passages.append(
+                Passage(
+                    chunk_id=hit.id,
+                    text=hit.text,
+                    page_start=hit.page_start,
+                    page_end=hit.page_end,
+                    score=hit.score,
+                )
+            )
     return groups

@@ -22,7 +22,9 @@ class ModelSettings(BaseModel):
         default=None, description="Text put before each query; None uses the model's own."
     )
     threads: int = Field(default=1, ge=1, le=64, description="intra-op threads on the query path")
-    ingest_threads: int = Field(default=2, ge=1, le=64, description="intra-op threads for kb ingest")
+    ingest_threads: int = Field(
+        default=2, ge=1, le=64, description="intra-op threads for kb ingest"
+    )
     batch_size: int = Field(default=32, ge=1, le=512)
     max_seq_tokens: int = Field(default=512, ge=32, le=512)
 
@@ -68,6 +70,8 @@ class SearchSettings(BaseModel):
     passages_per_document: int = Field(default=3, ge=1, le=10)
     page_size: int = Field(default=10, ge=1, le=100)
     synonyms_path: Path | None = None
+    rerank: bool = Field(default=False, description="cross-encoder second stage (slow on CPU)")
+    rerank_candidates: int = Field(default=20, ge=1, le=200)
 
 
 class WebSettings(BaseModel):

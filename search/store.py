@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from search.analysis import SparseVector
@@ -44,7 +44,7 @@ class VectorQuery:
     fusion: Fusion = "rrf"
     limit: int = 10
     candidates: int = 100
-    filters: Filters = Filters()
+    filters: Filters = field(default_factory=Filters)
 
 
 BUSY_MESSAGE = (
@@ -72,7 +72,9 @@ class Store(Protocol):
 
     def count(self, filters: Filters | None = None) -> int: ...
 
-    def facet(self, field: str, filters: Filters | None = None, limit: int = 100) -> dict[str, int]: ...
+    def facet(
+        self, field: str, filters: Filters | None = None, limit: int = 100
+    ) -> dict[str, int]: ...
 
     def close(self) -> None: ...
 

@@ -96,14 +96,20 @@ class EmbeddedStore:
         if not check_layout(self.layout(), layout, str(self._path)):
             return
         config = qe.EdgeConfig(
-            vectors={DENSE: qe.EdgeVectorParams(size=layout.dimension, distance=qe.Distance.Cosine)},
+            vectors={
+                DENSE: qe.EdgeVectorParams(size=layout.dimension, distance=qe.Distance.Cosine)
+            },
             sparse_vectors={SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
         )
         self._shard = qe.EdgeShard.create(str(self._shard_dir), config)
         for field in KEYWORD_FIELDS:
-            self._shard.update(qe.UpdateOperation.create_field_index(field, qe.PayloadSchemaType.Keyword))
+            self._shard.update(
+                qe.UpdateOperation.create_field_index(field, qe.PayloadSchemaType.Keyword)
+            )
         for field in INTEGER_FIELDS:
-            self._shard.update(qe.UpdateOperation.create_field_index(field, qe.PayloadSchemaType.Integer))
+            self._shard.update(
+                qe.UpdateOperation.create_field_index(field, qe.PayloadSchemaType.Integer)
+            )
         tmp = self._path / (_LAYOUT_FILE + ".tmp")
         tmp.write_text(json.dumps({"model_id": layout.model_id, "dimension": layout.dimension}))
         tmp.replace(self._path / _LAYOUT_FILE)
@@ -136,34 +142,51 @@ class EmbeddedStore:
         prefetches: list[qe.Prefetch] = []
         if request.mode in ("hybrid", "dense") and request.dense is not None:
             prefetches.append(
-                qe.Prefetch(limit=request.candidates, query=qe.Query.Nearest(request.dense, using=DENSE), filter=flt)
+                qe.Prefetch(
+                    limit=request.candidates,
+                    query=qe.Query.Nearest(request.dense, using=DENSE),
+                    filter=flt,
+                )
             )
-        if request.mode in ("hybrid", "sparse") and request.sparse is not None and not request.sparse.is_empty():
+        if (
+            request.mode in ("hybrid", "sparse")
+            and request.sparse is not None
+            and not request.sparse.is_empty()
+        ):
             sparse = qe.SparseVector(indices=request.sparse.indices, values=request.sparse.values)
             prefetches.append(
-                qe.Prefetch(limit=request.candidates, query=qe.Query.Nearest(sparse, using=SPARSE), filter=flt)
+                qe.Prefetch(
+                    limit=request.candidates,
+                    query=qe.Query.Nearest(sparse, using=SPARSE),
+                    filter=flt,
+                )
             )
         if not prefetches:
             return []
         if len(prefetches) == 1:
             only = prefetches[0]
-            query = qe.QueryRequest(limit=request.limit, query=only.query, filter=flt, with_payload=True)
+            query = qe.QueryRequest(
+                limit=request.limit, query=only.query, filter=flt, with_payload=True
+            )
         else:
             fusion: Any = qe.Fusion.Rrf(k=60) if request.fusion == "rrf" else qe.Fusion.Dbsf()
-            query = qe.QueryRequest(limit=request.limit, prefetches=prefetches, query=fusion, with_payload=True)
+            query = qe.QueryRequest(
+                limit=request.limit, prefetches=prefetches, query=fusion, with_payload=True
+            )
         return [_hit(p) for p in self.shard.query(query)]
 
     def recommend(self, positive_ids: Sequence[str], filters: Filters, limit: int) -> list[Hit]:
         if self._shard is None or not positive_ids:
             return []
         records = self.shard.retrieve(list(positive_ids), with_payload=False, with_vector=[DENSE])
-        vectors = [_dense_of(r) for r in records]
-        vectors = [v for v in vectors if v]
+        vectors: list[Any] = [v for v in (_dense_of(r) for r in records) if v]
         if not vectors:
             return []
         query = qe.QueryRequest(
             limit=limit,
-            query=qe.Query.RecommendBestScore(qe.RecommendQuery(positives=vectors, negatives=[]), using=DENSE),
+            query=qe.Query.RecommendBestScore(
+                qe.RecommendQuery(positives=vectors, negatives=[]), using=DENSE
+            ),
             filter=build_filter(filters),
             with_payload=True,
         )
@@ -176,8 +199,12 @@ class EmbeddedStore:
         offset: Any = None
         while len(out) < limit:
             records, offset = self.shard.scroll(
-                qe.ScrollRequest(offset=offset, limit=min(256, limit - len(out)),
-                                 filter=build_filter(filters), with_payload=True)
+                qe.ScrollRequest(
+                    offset=offset,
+                    limit=min(256, limit - len(out)),
+                    filter=build_filter(filters),
+                    with_payload=True,
+                )
             )
             out.extend(Hit(id=str(r.id), score=0.0, payload=dict(r.payload or {})) for r in records)
             if offset is None:

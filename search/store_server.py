@@ -91,16 +91,22 @@ class ServerStore:
             return
         self._client.create_collection(
             self._collection,
-            vectors_config={DENSE: models.VectorParams(size=layout.dimension, distance=models.Distance.COSINE)},
+            vectors_config={
+                DENSE: models.VectorParams(size=layout.dimension, distance=models.Distance.COSINE)
+            },
             sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
             metadata={"model_id": layout.model_id, "dimension": layout.dimension},
         )
         if self._is_local:
             return  # the in-process stand-in has no payload indexes (it scans)
         for field in KEYWORD_FIELDS:
-            self._client.create_payload_index(self._collection, field, models.PayloadSchemaType.KEYWORD)
+            self._client.create_payload_index(
+                self._collection, field, models.PayloadSchemaType.KEYWORD
+            )
         for field in INTEGER_FIELDS:
-            self._client.create_payload_index(self._collection, field, models.PayloadSchemaType.INTEGER)
+            self._client.create_payload_index(
+                self._collection, field, models.PayloadSchemaType.INTEGER
+            )
 
     def upsert(self, chunks: Sequence[IndexedChunk]) -> None:
         for start in range(0, len(chunks), _UPSERT_BATCH):
@@ -109,7 +115,9 @@ class ServerStore:
                     id=c.id,
                     vector={
                         DENSE: c.dense,
-                        SPARSE: models.SparseVector(indices=c.sparse.indices, values=c.sparse.values),
+                        SPARSE: models.SparseVector(
+                            indices=c.sparse.indices, values=c.sparse.values
+                        ),
                     },
                     payload=c.payload,
                 )
@@ -124,24 +132,41 @@ class ServerStore:
         prefetches: list[models.Prefetch] = []
         if request.mode in ("hybrid", "dense") and request.dense is not None:
             prefetches.append(
-                models.Prefetch(query=request.dense, using=DENSE, limit=request.candidates, filter=flt)
+                models.Prefetch(
+                    query=request.dense, using=DENSE, limit=request.candidates, filter=flt
+                )
             )
-        if request.mode in ("hybrid", "sparse") and request.sparse is not None and not request.sparse.is_empty():
-            sparse = models.SparseVector(indices=request.sparse.indices, values=request.sparse.values)
-            prefetches.append(models.Prefetch(query=sparse, using=SPARSE, limit=request.candidates, filter=flt))
+        if (
+            request.mode in ("hybrid", "sparse")
+            and request.sparse is not None
+            and not request.sparse.is_empty()
+        ):
+            sparse = models.SparseVector(
+                indices=request.sparse.indices, values=request.sparse.values
+            )
+            prefetches.append(
+                models.Prefetch(query=sparse, using=SPARSE, limit=request.candidates, filter=flt)
+            )
         if not prefetches:
             return []
         if len(prefetches) == 1:
             only = prefetches[0]
             response = self._client.query_points(
-                self._collection, query=only.query, using=only.using, query_filter=flt,
-                limit=request.limit, with_payload=True,
+                self._collection,
+                query=only.query,
+                using=only.using,
+                query_filter=flt,
+                limit=request.limit,
+                with_payload=True,
             )
         else:
             fusion = models.Fusion.RRF if request.fusion == "rrf" else models.Fusion.DBSF
             response = self._client.query_points(
-                self._collection, prefetch=prefetches, query=models.FusionQuery(fusion=fusion),
-                limit=request.limit, with_payload=True,
+                self._collection,
+                prefetch=prefetches,
+                query=models.FusionQuery(fusion=fusion),
+                limit=request.limit,
+                with_payload=True,
             )
         return [_hit(p) for p in response.points]
 
@@ -150,7 +175,9 @@ class ServerStore:
             return []
         response = self._client.query_points(
             self._collection,
-            query=models.RecommendQuery(recommend=models.RecommendInput(positive=list(positive_ids))),
+            query=models.RecommendQuery(
+                recommend=models.RecommendInput(positive=list(positive_ids))
+            ),
             using=DENSE,
             query_filter=build_filter(filters),
             limit=limit,
@@ -165,8 +192,11 @@ class ServerStore:
         offset: Any = None
         while len(out) < limit:
             records, offset = self._client.scroll(
-                self._collection, scroll_filter=build_filter(filters),
-                limit=min(256, limit - len(out)), offset=offset, with_payload=True,
+                self._collection,
+                scroll_filter=build_filter(filters),
+                limit=min(256, limit - len(out)),
+                offset=offset,
+                with_payload=True,
             )
             out.extend(Hit(id=str(r.id), score=0.0, payload=dict(r.payload or {})) for r in records)
             if offset is None:
@@ -178,12 +208,18 @@ class ServerStore:
             return
         flt = build_filter(Filters(doc_ids=tuple(doc_ids)))
         assert flt is not None
-        self._client.delete(self._collection, points_selector=models.FilterSelector(filter=flt), wait=True)
+        self._client.delete(
+            self._collection, points_selector=models.FilterSelector(filter=flt), wait=True
+        )
 
     def count(self, filters: Filters | None = None) -> int:
         if not self._exists():
             return 0
-        return int(self._client.count(self._collection, count_filter=build_filter(filters), exact=True).count)
+        return int(
+            self._client.count(
+                self._collection, count_filter=build_filter(filters), exact=True
+            ).count
+        )
 
     def facet(self, field: str, filters: Filters | None = None, limit: int = 100) -> dict[str, int]:
         if not self._exists():

@@ -11,8 +11,8 @@ import pytest
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
-from search.encoder import Encoder, load_encoder  # noqa: E402
-from search.settings import ModelSettings, Settings  # noqa: E402
+from search.encoder import Encoder, load_encoder
+from search.settings import ModelSettings, Settings
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SHARED_DATA = SHARED / "data"

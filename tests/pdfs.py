@@ -44,5 +44,7 @@ def write_encrypted_pdf(path: Path, text: str, password: str = "secret") -> Path
 
 
 def write_corrupt_pdf(path: Path) -> Path:
-    path.write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >>\nendobj\n" + b"\x00garbage" * 50)
+    path.write_bytes(
+        b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >>\nendobj\n" + b"\x00garbage" * 50
+    )
     return path

@@ -12,7 +12,9 @@ def _page(prefix: str, n: int) -> str:
 
 def test_chunks_on_one_page_record_that_page() -> None:
     chunks = chunk_pages("d", [_page("a", 50), _page("b", 50)], max_words=40, overlap_words=10)
-    assert all(c.page_start == c.page_end for c in chunks if c.text.split()[-1].startswith(c.text[0]))
+    assert all(
+        c.page_start == c.page_end for c in chunks if c.text.split()[-1].startswith(c.text[0])
+    )
     assert chunks[0].page_start == 1 and chunks[-1].page_end == 2
 
 

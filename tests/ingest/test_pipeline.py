@@ -30,11 +30,15 @@ def library(embedded_settings: Settings, encoder: Encoder) -> Iterator[Library]:
 
 
 def _ingest(library: Library, folder: Path, prune: bool = False) -> dict[str, str]:
-    summary = Ingester(library.index, library.settings.chunks, parse_workers=1).run([folder], prune=prune)
+    summary = Ingester(library.index, library.settings.chunks, parse_workers=1).run(
+        [folder], prune=prune
+    )
     return {Path(o.path).name: o.outcome for o in summary.outcomes}
 
 
-def test_ingest_indexes_pdfs_with_page_numbers_and_manifest(library: Library, tmp_path: Path) -> None:
+def test_ingest_indexes_pdfs_with_page_numbers_and_manifest(
+    library: Library, tmp_path: Path
+) -> None:
     folder = tmp_path / "docs"
     write_pdf(folder / "housing.pdf", HOUSING, title="Info title")
     write_pdf(folder / "lonely.pdf", LONELY)
@@ -77,7 +81,9 @@ def test_changed_file_replaces_its_old_chunks(library: Library, tmp_path: Path) 
     assert library.store.count(Filters(doc_ids=tuple(old_ids))) == 0
 
 
-def test_corrupt_and_encrypted_pdfs_are_reported_and_others_indexed(library: Library, tmp_path: Path) -> None:
+def test_corrupt_and_encrypted_pdfs_are_reported_and_others_indexed(
+    library: Library, tmp_path: Path
+) -> None:
     folder = tmp_path / "docs"
     write_pdf(folder / "good.pdf", HOUSING)
     write_corrupt_pdf(folder / "broken.pdf")
@@ -112,7 +118,9 @@ def test_prune_withdraws_documents_whose_file_is_gone(library: Library, tmp_path
     assert len(library.catalogue.doc_ids()) == 2
     assert _ingest(library, folder, prune=True) == {"housing.pdf": SKIPPED, "lonely.pdf": REMOVED}
     assert len(library.catalogue.doc_ids()) == 1
-    assert library.store.count() == library.store.count(Filters(doc_ids=tuple(library.catalogue.doc_ids())))
+    assert library.store.count() == library.store.count(
+        Filters(doc_ids=tuple(library.catalogue.doc_ids()))
+    )
 
 
 def test_half_written_document_is_invisible_and_swept(library: Library, tmp_path: Path) -> None:
@@ -125,8 +133,16 @@ def test_half_written_document_is_invisible_and_swept(library: Library, tmp_path
     from search.schema import IndexedChunk, point_id
 
     dense = library.encoder.encode_documents([stray.text])[0].tolist()
-    library.store.upsert([IndexedChunk(point_id("halfwritten", 0), dense,
-                                       library.index.weighting.document_vector(stray.text), payload)])
+    library.store.upsert(
+        [
+            IndexedChunk(
+                point_id("halfwritten", 0),
+                dense,
+                library.index.weighting.document_vector(stray.text),
+                payload,
+            )
+        ]
+    )
     assert all(r.doc_id != "halfwritten" for r in library.searcher.search("damp mould").documents)
     assert library.index.reconcile() == 1
     assert library.store.count(Filters(doc_ids=("halfwritten",))) == 0

@@ -33,8 +33,9 @@ def test_term_ids_are_stable_across_processes() -> None:
     # Python's hash() would change per process; the index would then be garbage.
     code = "from search.analysis import term_index; print(term_index('home'))"
     env = {**os.environ, "PYTHONHASHSEED": "123"}
-    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                           check=True, env=env)
+    other = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
     assert int(other.stdout) == term_index("home") == 1909853392
 
 
@@ -54,7 +55,9 @@ def test_query_vector_weights_each_term_once() -> None:
 
 
 def test_synonyms_expand_jargon_on_the_keyword_side() -> None:
-    table = read_synonyms("JSNA = joint strategic needs assessment\nhmo = house in multiple occupation")
+    table = read_synonyms(
+        "JSNA = joint strategic needs assessment\nhmo = house in multiple occupation"
+    )
     assert expand_synonyms("latest JSNA on housing", table) == ["joint strategic needs assessment"]
     vector = Bm25Weighting().query_vector("JSNA", table)
     assert term_index("strateg") in vector.indices

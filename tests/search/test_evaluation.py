@@ -49,9 +49,14 @@ def test_self_hits_are_dropped_when_asked() -> None:
 def test_read_beir_keeps_only_judged_queries(tmp_path: Path) -> None:
     (tmp_path / "qrels").mkdir()
     (tmp_path / "corpus.jsonl").write_text(
-        json.dumps({"_id": "d1", "title": "T", "text": "body"}) + "\n")
+        json.dumps({"_id": "d1", "title": "T", "text": "body"}) + "\n"
+    )
     (tmp_path / "queries.jsonl").write_text(
-        json.dumps({"_id": "1", "text": "judged"}) + "\n" + json.dumps({"_id": "2", "text": "not"}) + "\n")
+        json.dumps({"_id": "1", "text": "judged"})
+        + "\n"
+        + json.dumps({"_id": "2", "text": "not"})
+        + "\n"
+    )
     (tmp_path / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\n1\td1\t2\n")
     collection = read_beir(tmp_path)
     assert collection.queries == {"1": "judged"}
@@ -60,5 +65,5 @@ def test_read_beir_keeps_only_judged_queries(tmp_path: Path) -> None:
 
 
 def test_read_beir_names_missing_files(tmp_path: Path) -> None:
-    with pytest.raises(BeirFormatError, match="corpus.jsonl"):
+    with pytest.raises(BeirFormatError, match=r"corpus\.jsonl"):
         read_beir(tmp_path)

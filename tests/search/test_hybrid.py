@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -14,11 +13,17 @@ from search.settings import Settings
 from tests.pdfs import write_pdf
 
 DOCS = {
-    "codes.pdf": ["Form QX-17B must be filed with the licensing team before the annual inspection."],
-    "lonely.pdf": ["Many elderly residents of small villages spend whole days without speaking to anyone."],
+    "codes.pdf": [
+        "Form QX-17B must be filed with the licensing team before the annual inspection."
+    ],
+    "lonely.pdf": [
+        "Many elderly residents of small villages spend whole days without speaking to anyone."
+    ],
     "bins.pdf": ["Waste collection moves to fortnightly rounds for garden refuse in the spring."],
     "roads.pdf": ["Resurfacing of the A6 corridor will close two lanes overnight for a month."],
-    "schools.pdf": ["Pupils eligible for free school meals were less likely to reach expected levels."],
+    "schools.pdf": [
+        "Pupils eligible for free school meals were less likely to reach expected levels."
+    ],
 }
 
 

@@ -28,10 +28,28 @@ def _chunk(doc: str, index: int, text: str, dense: list[float], **payload: objec
 
 
 CHUNKS = [
-    _chunk("housing", 0, "damp and mould in rented homes", [1, 0, 0, 0], year=2019, organisation="Kent"),
-    _chunk("housing", 1, "overcrowding and temporary accommodation", [0.9, 0.1, 0, 0], year=2019, organisation="Kent"),
-    _chunk("lonely", 0, "loneliness among older villagers", [0, 1, 0, 0], year=2023, organisation="West Sussex"),
-    _chunk("meals", 0, "free school meals uptake", [0, 0, 1, 0], year=2024, organisation="West Sussex"),
+    _chunk(
+        "housing", 0, "damp and mould in rented homes", [1, 0, 0, 0], year=2019, organisation="Kent"
+    ),
+    _chunk(
+        "housing",
+        1,
+        "overcrowding and temporary accommodation",
+        [0.9, 0.1, 0, 0],
+        year=2019,
+        organisation="Kent",
+    ),
+    _chunk(
+        "lonely",
+        0,
+        "loneliness among older villagers",
+        [0, 1, 0, 0],
+        year=2023,
+        organisation="West Sussex",
+    ),
+    _chunk(
+        "meals", 0, "free school meals uptake", [0, 0, 1, 0], year=2024, organisation="West Sussex"
+    ),
 ]
 
 
@@ -75,8 +93,13 @@ def test_sparse_query_finds_exact_terms(store: Store) -> None:
 @pytest.mark.parametrize("fusion", ["rrf", "dbsf"])
 def test_hybrid_fuses_dense_and_sparse(store: Store, fusion: str) -> None:
     # dense points at meals, keywords at loneliness: both must come back on top.
-    query = VectorQuery(dense=[0, 0, 1, 0], sparse=WEIGHTS.query_vector("loneliness"),
-                        mode="hybrid", fusion=fusion, limit=2)  # type: ignore[arg-type]
+    query = VectorQuery(
+        dense=[0, 0, 1, 0],
+        sparse=WEIGHTS.query_vector("loneliness"),
+        mode="hybrid",
+        fusion=fusion,
+        limit=2,
+    )  # type: ignore[arg-type]
     assert {h.doc_id for h in store.query(query)} == {"meals", "lonely"}
 
 
@@ -86,8 +109,14 @@ def test_filters_are_and_across_fields_or_within(store: Store) -> None:
     assert store.count(Filters(organisations=("West Sussex",), year_from=2024)) == 1
     assert store.count(Filters(year_to=2019)) == 2
     assert store.count(Filters(exclude_doc_ids=("housing",))) == 2
-    hits = store.query(VectorQuery(dense=[1, 0, 0, 0], sparse=None, mode="dense",
-                                   filters=Filters(organisations=("West Sussex",))))
+    hits = store.query(
+        VectorQuery(
+            dense=[1, 0, 0, 0],
+            sparse=None,
+            mode="dense",
+            filters=Filters(organisations=("West Sussex",)),
+        )
+    )
     assert {h.doc_id for h in hits} == {"lonely", "meals"}
 
 

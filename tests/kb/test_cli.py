@@ -1,0 +1,138 @@
+"""The kb command as a user runs it: real processes, real model, real embedded store."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from search.store_embedded import EmbeddedStore
+from tests.pdfs import write_corrupt_pdf, write_pdf
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _kb(args: list[str], data: Path, timeout_s: int = 300) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "KB_DATA_DIR": str(data), "HF_HUB_OFFLINE": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "kb", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=timeout_s,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def indexed(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, Path, subprocess.CompletedProcess[str]]:
+    root = tmp_path_factory.mktemp("cli")
+    docs = root / "docs"
+    write_pdf(
+        docs / "housing.pdf",
+        ["Damp and mould in private rented homes.", "Landlord duties for repairs."],
+        title="Damp homes",
+    )
+    write_corrupt_pdf(docs / "broken.pdf")
+    result = _kb(["ingest", str(docs), "--report", str(root / "report.jsonl")], root / "data")
+    return root, docs, result
+
+
+def test_help_lists_commands_without_loading_heavy_libraries() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "kb", "--help"], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    for command in ("ingest", "serve", "search", "status", "eval", "remove"):
+        assert command in result.stdout
+    probe = (
+        "import sys, kb.cli; print(sorted(m for m in ('torch', 'sentence_transformers', "
+        "'qdrant_edge', 'pypdf', 'fastapi') if m in sys.modules))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert loaded.stdout.strip() == "[]"
+
+
+def test_second_process_gets_a_clear_busy_message(
+    indexed: tuple[Path, Path, subprocess.CompletedProcess[str]],
+) -> None:
+    root, _docs, _ = indexed
+    holder = EmbeddedStore(root / "data" / "qdrant" / "evidence")
+    try:
+        result = _kb(["status"], root / "data")
+    finally:
+        holder.close()
+    assert result.returncode == 1
+    assert "in use by a running site" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_ingest_reports_each_file_and_carries_on(
+    indexed: tuple[Path, Path, subprocess.CompletedProcess[str]],
+) -> None:
+    root, _docs, result = indexed
+    assert result.returncode == 0, result.stderr
+    assert "Indexed 1" in result.stderr and "1 failed" in result.stderr
+    assert "broken.pdf" in result.stderr
+    lines = [json.loads(line) for line in (root / "report.jsonl").read_text().splitlines()]
+    outcomes = {row["file"]: row for row in lines}
+    assert outcomes["housing.pdf"]["outcome"] == "indexed"
+    assert outcomes["broken.pdf"]["outcome"] == "failed" and outcomes["broken.pdf"]["reason"]
+
+
+def test_search_json_names_document_file_and_pages(
+    indexed: tuple[Path, Path, subprocess.CompletedProcess[str]],
+) -> None:
+    root, _docs, _ = indexed
+    result = _kb(["search", "mould in rented housing", "--json"], root / "data")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    top = data["documents"][0]
+    assert top["file_name"] == "housing.pdf" and top["title"] == "Damp homes" and top["doc_id"]
+    assert 1 in top["passages"][0]["pages"]  # two short pages share one chunk
+    assert top["passages"][0]["file_url"].endswith("#page=1")
+
+
+def test_second_ingest_is_a_noop(
+    indexed: tuple[Path, Path, subprocess.CompletedProcess[str]],
+) -> None:
+    root, docs, _ = indexed
+    result = _kb(["ingest", str(docs)], root / "data")
+    assert result.returncode == 0
+    assert "Indexed 0, skipped 2 unchanged" in result.stderr
+
+
+def test_status_shows_counts_and_failures(
+    indexed: tuple[Path, Path, subprocess.CompletedProcess[str]],
+) -> None:
+    root, _docs, _ = indexed
+    result = _kb(["status", "--json"], root / "data")
+    data = json.loads(result.stdout)
+    assert data["documents"] == 1 and data["chunks"] >= 1
+    assert {f["file"]: f["outcome"] for f in data["files"]}["broken.pdf"] == "failed"
+
+
+def test_bad_setting_gives_a_message_not_a_traceback(tmp_path: Path) -> None:
+    env = {**os.environ, "KB_DATA_DIR": str(tmp_path), "KB_QDRANT__MODE": "server"}
+    result = subprocess.run(
+        [sys.executable, "-m", "kb", "status"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "KB_QDRANT__URL" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_missing_path_is_reported(tmp_path: Path) -> None:
+    result = _kb(["ingest", str(tmp_path / "nowhere")], tmp_path / "data")
+    assert result.returncode == 2 and "Not found" in result.stderr

@@ -1,0 +1,46 @@
+"""Settings: bad values fail with a usable message; .env.example stays in step with the class."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel, ValidationError
+
+from search.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _names(model: type[BaseModel], prefix: str = "KB_") -> set[str]:
+    names: set[str] = set()
+    for field, info in model.model_fields.items():
+        kind = info.annotation
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            names |= _names(kind, f"{prefix}{field.upper()}__")
+        else:
+            names.add(f"{prefix}{field.upper()}")
+    return names
+
+
+def test_env_example_lists_every_setting() -> None:
+    text = (ROOT / ".env.example").read_text()
+    listed = {line.lstrip("# ").split("=")[0] for line in text.splitlines() if "=" in line}
+    assert _names(Settings) == listed
+
+
+def test_server_mode_without_url_is_refused_with_the_variable_name() -> None:
+    with pytest.raises(ValidationError, match="KB_QDRANT__URL"):
+        Settings(qdrant={"mode": "server"})  # type: ignore[arg-type]
+
+
+def test_overlap_must_be_smaller_than_chunk() -> None:
+    with pytest.raises(ValidationError, match="OVERLAP"):
+        Settings(chunks={"max_words": 50, "overlap_words": 50})  # type: ignore[arg-type]
+
+
+def test_nested_settings_come_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KB_SEARCH__FUSION", "dbsf")
+    monkeypatch.setenv("KB_MODEL__NAME", "all-minilm-l6-v2")
+    settings = Settings()
+    assert settings.search.fusion == "dbsf" and settings.model.name == "all-minilm-l6-v2"

@@ -1,0 +1,152 @@
+"""A tiny real library for the web tests: four small PDFs, the real model, Qdrant in memory."""
+
+from __future__ import annotations
+
+import csv
+import os
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
+
+from ingest.pipeline import Ingester
+from search.encoder import Encoder
+from search.library import Library
+from search.settings import Settings
+from web.app import create_app
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+
+# Starlette 1.x warns when its test client runs on httpx rather than httpx2; the
+# warning is about Starlette's own choice of client, not about our code.
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient`")
+    from fastapi.testclient import TestClient
+
+# file name -> pages, each a list of paragraphs; an empty page has no paragraphs.
+DOCUMENTS: dict[str, list[list[str]]] = {
+    "housing-damp.pdf": [
+        [
+            "Cold and damp homes in Leicestershire",
+            "Damp and mould in cold homes harm the lungs of children and older people.",
+        ],
+        [
+            "Private rented homes are the most likely to be cold and damp.",
+            "Tenants often cannot afford to heat their homes, so damp gets worse in winter.",
+        ],
+        ["Home improvement grants and insulation cut damp and hospital visits for asthma."],
+    ],
+    "rural-loneliness.pdf": [
+        [
+            "Loneliness among older people in rural villages",
+            "Older people in small villages often feel lonely when the bus service stops.",
+        ],
+        ["Lunch clubs, befriending calls and village hall activities reduce isolation."],
+    ],
+    "school-meals.pdf": [
+        [
+            "Free school meals and child food poverty",
+            "Many children who are eligible for free school meals do not claim them.",
+        ],
+        [],
+        ["Automatic enrolment for free school meals helps families on low incomes."],
+    ],
+    "bus-routes.pdf": [
+        [
+            "Getting around without a car",
+            "Rural bus routes link villages to market towns, doctors and jobs.",
+        ],
+        ["Demand responsive transport can replace buses that run nearly empty."],
+    ],
+}
+
+MANIFEST = [
+    {
+        "file": "housing-damp.pdf",
+        "title": "Cold and damp homes in Leicestershire",
+        "organisation": "Leicestershire County Council",
+        "year": "2023",
+        "kind": "report",
+        "authors": "Housing Team; Public Health Team",
+        "url": "https://example.org/damp",
+    },
+    {
+        "file": "rural-loneliness.pdf",
+        "title": "Loneliness among older people in rural villages",
+        "organisation": "Rural Community Council",
+        "year": "2021",
+        "kind": "briefing",
+        "authors": "",
+        "url": "",
+    },
+    {
+        "file": "school-meals.pdf",
+        "title": "Free school meals and child food poverty",
+        "organisation": "Leicestershire County Council",
+        "year": "2019",
+        "kind": "JSNA chapter",
+        "authors": "",
+        "url": "",
+    },
+]
+
+
+def write_pdf(path: Path, pages: list[list[str]]) -> None:
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    for paragraphs in pages:
+        y = 780.0
+        for paragraph in paragraphs:
+            pdf.drawString(60, y, paragraph)
+            y -= 40
+        pdf.showPage()
+    pdf.save()
+
+
+def write_corpus(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, pages in DOCUMENTS.items():
+        write_pdf(folder / name, pages)
+    with (folder / "manifest.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(MANIFEST[0]))
+        writer.writeheader()
+        writer.writerows(MANIFEST)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    # Small chunks, so most passages sit on one page and page links can be checked.
+    return Settings(
+        data_dir=tmp_path_factory.mktemp("data"),
+        qdrant={"mode": "memory"},
+        chunks={"max_words": 24, "overlap_words": 4},
+    )
+
+
+@pytest.fixture(scope="session")
+def library(
+    settings: Settings, encoder: Encoder, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Library]:
+    # The real model, shared with the rest of the suite through tests/conftest.py.
+    opened = Library.open(settings, encoder=encoder)
+    try:
+        corpus = write_corpus(tmp_path_factory.mktemp("corpus"))
+        summary = Ingester(opened.index, settings.chunks).run([corpus])
+        assert summary.indexed == len(DOCUMENTS), summary.outcomes
+        yield opened
+    finally:
+        opened.close()
+
+
+@pytest.fixture(scope="session")
+def client(settings: Settings, library: Library) -> TestClient:
+    return TestClient(create_app(settings, library=library))
+
+
+@pytest.fixture(scope="session")
+def doc_ids(library: Library) -> dict[str, str]:
+    """File name -> document id."""
+    return {record.file_name: record.doc_id for record in library.catalogue.documents()}

@@ -1,0 +1,90 @@
+"""The JSON API and health check: the same data the pages show, with documented shapes."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from search.library import Library
+
+
+def test_api_search_returns_documented_fields(client: TestClient) -> None:
+    response = client.get("/api/search", params={"q": "cold damp homes"})
+    assert response.status_code == 200
+    data = response.json()
+    assert {"query", "total", "page", "page_size", "took_ms", "documents", "facets"} <= set(data)
+    assert data["query"] == "cold damp homes" and data["page"] == 1
+    first = data["documents"][0]
+    assert first["title"] == "Cold and damp homes in Leicestershire"
+    assert first["rank"] == 1 and first["organisation"] == "Leicestershire County Council"
+    passage = first["passages"][0]
+    assert {"text", "page_start", "page_end", "pages", "file_url", "page_url"} <= set(passage)
+    assert passage["file_url"].startswith(f"/documents/{first['doc_id']}/file#page=")
+
+
+def test_api_search_filters_match_the_html_filters(client: TestClient) -> None:
+    data = client.get("/api/search", params={"q": "children", "kind": "briefing"}).json()
+    assert [d["kind"] for d in data["documents"]] == ["briefing"]
+    assert data["filters"]["kinds"] == ["briefing"]
+    kinds = {o["value"]: o for o in data["facets"]["kind"]}
+    assert kinds["briefing"]["is_selected"] and "report" in kinds
+
+
+def test_api_search_errors_are_json_400s(client: TestClient) -> None:
+    for params in ({"q": ""}, {"q": "damp", "page": "x"}, {"q": "d" * 501}):
+        response = client.get("/api/search", params=params)
+        assert response.status_code == 400, params
+        assert isinstance(response.json()["detail"], str)
+
+
+def test_api_document_lists_pages_with_char_counts(
+    client: TestClient, doc_ids: dict[str, str]
+) -> None:
+    doc_id = doc_ids["school-meals.pdf"]
+    data = client.get(f"/api/documents/{doc_id}").json()
+    assert data["title"] == "Free school meals and child food poverty"
+    assert [p["number"] for p in data["pages"]] == [1, 2, 3]
+    assert data["pages"][1]["chars"] == 0 and data["pages"][0]["chars"] > 0
+
+
+def test_api_page_returns_its_text(client: TestClient, doc_ids: dict[str, str]) -> None:
+    doc_id = doc_ids["rural-loneliness.pdf"]
+    data = client.get(f"/api/documents/{doc_id}/pages/2").json()
+    assert "Lunch clubs" in data["text"]
+    assert data["previous_url"] == f"/documents/{doc_id}/pages/1" and data["next_url"] is None
+
+
+def test_api_unknown_document_and_page_are_json_404s(
+    client: TestClient, doc_ids: dict[str, str]
+) -> None:
+    for url in (
+        "/api/documents/nope",
+        f"/api/documents/{doc_ids['bus-routes.pdf']}/pages/9",
+        "/api/no-such-thing",
+    ):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert response.headers["content-type"] == "application/json"
+        assert response.json()["detail"]
+
+
+def test_healthz_reports_documents_and_chunks(client: TestClient, library: Library) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    data = response.json()
+    assert data == {"status": "ok", "documents": 4, "chunks": library.store.count()}
+    assert data["chunks"] >= 4
+
+
+def test_openapi_docs_describe_the_api(client: TestClient) -> None:
+    assert client.get("/docs").status_code == 200
+    spec = client.get("/openapi.json").json()
+    assert {
+        "/api/search",
+        "/api/documents/{doc_id}",
+        "/api/documents/{doc_id}/pages/{number}",
+        "/healthz",
+    } <= set(spec["paths"])
+    assert "/search" not in spec["paths"]
+    search = spec["paths"]["/api/search"]["get"]
+    assert search["summary"] == "Search documents"
+    assert {p["name"] for p in search["parameters"]} >= {"q", "page", "organisation", "kind"}

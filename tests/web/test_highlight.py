@@ -1,0 +1,51 @@
+"""Highlighting marks the query's words by stem and never lets HTML through."""
+
+from __future__ import annotations
+
+from web.highlight import excerpt, highlight, query_stems
+
+
+def test_plural_query_word_highlights_singular_in_text() -> None:
+    html = highlight("A warm home is a healthy home.", query_stems("homes"))
+    assert str(html) == "A warm <mark>home</mark> is a healthy <mark>home</mark>."
+
+
+def test_stop_words_in_query_are_not_highlighted() -> None:
+    html = highlight("the cost of the heating", query_stems("the cost"))
+    assert str(html) == "the <mark>cost</mark> of the heating"
+
+
+def test_html_in_text_is_escaped_around_marks() -> None:
+    html = str(highlight('<script>alert("damp")</script> damp', query_stems("damp")))
+    assert "<script>" not in html
+    expected = "&lt;script&gt;alert(&#34;<mark>damp</mark>&#34;)&lt;/script&gt; <mark>damp</mark>"
+    assert html == expected
+
+
+def test_html_in_query_cannot_add_markup() -> None:
+    stems = query_stems('<img src=x onerror="alert(1)"> mould')
+    html = str(highlight("img src mould onerror", stems))
+    assert "<img" not in html
+    assert html.count("<mark>") == 4
+
+
+def test_empty_query_marks_nothing() -> None:
+    assert str(highlight("cold & damp", query_stems(""))) == "cold &amp; damp"
+
+
+def test_excerpt_keeps_short_text_whole() -> None:
+    assert excerpt("cold  damp\nhomes", query_stems("damp")) == "cold damp homes"
+
+
+def test_excerpt_centres_on_the_matches_with_ellipses() -> None:
+    words = [f"a{i}" for i in range(100)] + ["damp", "cold"] + [f"b{i}" for i in range(100)]
+    text = " ".join(words)
+    short = excerpt(text, query_stems("cold damp"), max_words=20)
+    assert short.startswith("… ") and short.endswith(" …")
+    assert "damp cold" in short
+    assert len(short.split()) == 22
+
+
+def test_excerpt_without_matches_starts_at_the_beginning() -> None:
+    text = " ".join(f"w{i}" for i in range(100))
+    assert excerpt(text, query_stems("damp"), max_words=5) == "w0 w1 w2 w3 w4 …"

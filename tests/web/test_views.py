@@ -1,0 +1,94 @@
+"""The plain-dict views and pagination helpers that the pages, API and CLI share."""
+
+from __future__ import annotations
+
+from search.library import Library
+from web.paging import page_numbers, pagination
+from web.search_form import SearchForm
+from web.views import page_previews, paragraphs, results_json
+
+PASSAGE_FIELDS = {"text", "page_start", "page_end", "pages", "file_url", "page_url"}
+DOCUMENT_FIELDS = {
+    "doc_id",
+    "title",
+    "organisation",
+    "year",
+    "kind",
+    "file_name",
+    "url",
+    "rank",
+    "score",
+    "passages",
+}
+
+
+def test_results_json_has_the_fields_the_cli_promises(library: Library) -> None:
+    data = results_json(library.searcher.search("free school meals"))
+    assert data["documents"], "expected at least one document"
+    for document in data["documents"]:
+        assert set(document) >= DOCUMENT_FIELDS
+        for passage in document["passages"]:
+            assert set(passage) >= PASSAGE_FIELDS
+            start = passage["page_start"]
+            assert passage["pages"] == list(range(start, passage["page_end"] + 1))
+            assert passage["file_url"] == f"/documents/{document['doc_id']}/file#page={start}"
+            assert passage["page_url"] == f"/documents/{document['doc_id']}/pages/{start}"
+
+
+def test_paragraphs_split_on_blank_lines_and_join_wrapped_lines() -> None:
+    text = "First line\nwraps here.\n\n  \nSecond  paragraph.\n"
+    assert paragraphs(text) == ["First line wraps here.", "Second paragraph."]
+
+
+def test_page_numbers_show_ends_and_neighbours_with_gaps() -> None:
+    assert page_numbers(1, 1) == [1]
+    assert page_numbers(5, 10) == [1, None, 4, 5, 6, None, 10]
+    assert page_numbers(2, 4) == [1, 2, 3, 4]
+
+
+def test_pagination_is_none_for_a_single_page() -> None:
+    assert pagination(1, 1, str) is None
+    params = pagination(2, 3, lambda n: f"?page={n}")
+    assert params is not None
+    assert params["previous"] == {"href": "?page=1"}
+    assert params["next"] == {"href": "?page=3"}
+
+
+def test_search_form_urls_keep_filters_and_drop_defaults() -> None:
+    form = SearchForm(q="damp & mould", organisations=("A", "B"), year_from=2020)
+    assert form.url() == "/search?q=damp+%26+mould&organisation=A&organisation=B&year_from=2020"
+    removals = {value: url for _, value, url in form.removable_filters()}
+    assert removals["A"] == "/search?q=damp+%26+mould&organisation=B&year_from=2020"
+    assert form.without_filters().url() == "/search?q=damp+%26+mould"
+
+
+def test_short_lines_end_paragraphs_when_a_pdf_has_no_blank_lines() -> None:
+    text = (
+        "Why damp matters\n"
+        "The evidence base on housing and health is large and consistent. Reviews\n"
+        "find that damp raises the odds of asthma in children.\n"
+        "Excess cold is the most common serious hazard found in English homes and\n"
+        "it harms older people."
+    )
+    assert paragraphs(text) == [
+        "Why damp matters",
+        "The evidence base on housing and health is large and consistent. Reviews "
+        "find that damp raises the odds of asthma in children.",
+        "Excess cold is the most common serious hazard found in English homes and "
+        "it harms older people.",
+    ]
+
+
+def test_page_previews_skip_running_headers_and_page_numbers() -> None:
+    bodies = [
+        "Damp harms children's lungs.",
+        "Grants pay for insulation.",
+        "Councils inspect homes.",
+    ]
+    texts = [f"Council report\nPage {n}\n{body}" for n, body in enumerate(bodies, start=1)]
+    assert page_previews([*texts, ""], count=3) == [
+        "Damp harms children's …",
+        "Grants pay for …",
+        "Councils inspect homes.",
+        "",
+    ]

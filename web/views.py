@@ -1,0 +1,177 @@
+"""Turns search results and documents into plain dicts. The HTML pages, the JSON API and
+`kb search --json` all read these, so what they show cannot drift apart."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any
+from urllib.parse import quote
+
+from search.catalogue import DocumentRecord
+from search.retrieval import DocumentResult, Passage, SearchResults
+from search.schema import Filters
+
+_BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
+_DIGITS = re.compile(r"\d+")
+# A line under this share of the page's longest line ends a paragraph.
+SHORT_LINE = 0.75
+
+
+def document_url(doc_id: str) -> str:
+    return f"/documents/{quote(doc_id, safe='')}"
+
+
+def file_url(doc_id: str, page: int | None = None) -> str:
+    """The original PDF; `#page=N` makes browsers' PDF viewers open at that page."""
+    url = f"{document_url(doc_id)}/file"
+    return f"{url}#page={page}" if page else url
+
+
+def page_url(doc_id: str, page: int) -> str:
+    return f"{document_url(doc_id)}/pages/{page}"
+
+
+def passage_json(doc_id: str, passage: Passage) -> dict[str, Any]:
+    return {
+        "text": passage.text,
+        "page_start": passage.page_start,
+        "page_end": passage.page_end,
+        "pages": list(range(passage.page_start, passage.page_end + 1)),
+        "file_url": file_url(doc_id, passage.page_start),
+        "page_url": page_url(doc_id, passage.page_start),
+        "score": passage.score,
+    }
+
+
+def metadata_json(record: DocumentRecord) -> dict[str, Any]:
+    meta = record.meta
+    return {
+        "doc_id": record.doc_id,
+        "title": meta.title,
+        "organisation": meta.organisation,
+        "year": meta.year,
+        "kind": meta.kind,
+        "authors": list(meta.authors),
+        "file_name": record.file_name,
+        "url": meta.url,
+        "document_url": document_url(record.doc_id),
+        "file_url": file_url(record.doc_id),
+        "page_count": record.page_count,
+    }
+
+
+def result_json(result: DocumentResult) -> dict[str, Any]:
+    return {
+        **metadata_json(result.document),
+        "rank": result.rank,
+        "score": result.score,
+        "passages": [passage_json(result.doc_id, p) for p in result.passages],
+    }
+
+
+def filters_json(filters: Filters) -> dict[str, Any]:
+    return {
+        "organisations": list(filters.organisations),
+        "kinds": list(filters.kinds),
+        "year_from": filters.year_from,
+        "year_to": filters.year_to,
+    }
+
+
+def results_json(results: SearchResults) -> dict[str, Any]:
+    """One page of results, each document with its best passages and the pages to cite."""
+    return {
+        "query": results.query,
+        "total": results.total,
+        "page": results.page,
+        "page_size": results.page_size,
+        "page_count": results.page_count,
+        "first": results.first,
+        "last": results.last,
+        "took_ms": round(results.took_ms, 1),
+        "filters": filters_json(results.filters),
+        "documents": [result_json(r) for r in results.documents],
+    }
+
+
+def first_words(text: str, count: int = 15) -> str:
+    words = text.split()
+    return " ".join(words[:count]) + (" …" if len(words) > count else "")
+
+
+def document_json(record: DocumentRecord, page_lengths: list[int]) -> dict[str, Any]:
+    """A document's metadata and its pages, with how much text each page has."""
+    return {
+        **metadata_json(record),
+        "chunk_count": record.chunk_count,
+        "pages": [
+            {
+                "number": n,
+                "chars": chars,
+                "page_url": page_url(record.doc_id, n),
+                "file_url": file_url(record.doc_id, n),
+            }
+            for n, chars in enumerate(page_lengths, start=1)
+        ],
+    }
+
+
+def page_json(record: DocumentRecord, number: int, text: str) -> dict[str, Any]:
+    return {
+        "doc_id": record.doc_id,
+        "title": record.meta.title,
+        "number": number,
+        "page_count": record.page_count,
+        "text": text,
+        "paragraphs": paragraphs(text),
+        "page_url": page_url(record.doc_id, number),
+        "file_url": file_url(record.doc_id, number),
+        "previous_url": page_url(record.doc_id, number - 1) if number > 1 else None,
+        "next_url": page_url(record.doc_id, number + 1) if number < record.page_count else None,
+    }
+
+
+def paragraphs(text: str) -> list[str]:
+    """Paragraphs of a page's text, rebuilt from a PDF's lines.
+
+    PDFs rarely keep blank lines, so a line much shorter than the page's longest
+    also ends a paragraph: that is how a paragraph's last line or a heading looks.
+    """
+    out: list[str] = []
+    for block in _BLANK_LINE.split(text):
+        lines = [line.strip() for line in block.splitlines() if line.strip()]
+        if not lines:
+            continue
+        full = max(len(line) for line in lines)
+        current: list[str] = []
+        for line in lines:
+            current.append(line)
+            if len(line) < SHORT_LINE * full:
+                out.append(" ".join(" ".join(current).split()))
+                current = []
+        if current:
+            out.append(" ".join(" ".join(current).split()))
+    return out
+
+
+def page_previews(texts: list[str], count: int = 15) -> list[str]:
+    """The first words of each page, skipping running headers and footers."""
+    running = _running_lines(texts)
+    previews = []
+    for text in texts:
+        kept = [line for line in text.splitlines() if _line_key(line) not in running]
+        previews.append(first_words(" ".join(kept), count))
+    return previews
+
+
+def _line_key(line: str) -> str:
+    return _DIGITS.sub("#", " ".join(line.split()).casefold())
+
+
+def _running_lines(texts: list[str]) -> set[str]:
+    """Lines (page numbers aside) found on at least half the pages of a 3+ page document."""
+    if len(texts) < 3:
+        return set()
+    seen = Counter(key for text in texts for key in {_line_key(x) for x in text.splitlines()})
+    return {key for key, pages in seen.items() if key and pages * 2 >= len(texts)}
