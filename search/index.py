@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 
 from search.analysis import Bm25Weighting
 from search.catalogue import Catalogue, DocumentRecord, FileOutcome
 from search.encoder import Encoder
 from search.schema import Chunk, IndexedChunk, chunk_payload, point_id
 from search.store import CollectionLayout, Store
+from search.summary import central_chunks, summarise
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +76,7 @@ class Index:
         outcome: FileOutcome,
         replaces: str | None = None,
     ) -> None:
+        record = replace(record, extra={**record.extra, **describe(chunks)})
         self.store.delete_documents([record.doc_id])
         self.store.upsert(chunks)
         self.catalogue.add_document(record, pages, outcome, replaces=replaces)
@@ -84,3 +87,11 @@ class Index:
         """Withdraw a document: hide it first (catalogue), then drop its points."""
         self.catalogue.remove_document(doc_id)
         self.store.delete_documents([doc_id])
+
+
+def describe(chunks: Sequence[IndexedChunk]) -> dict[str, object]:
+    """What the document page and "more like this" need, worked out once at ingest."""
+    return {
+        "central_chunks": [c.id for c in central_chunks(chunks, 3)],
+        "summary": [{"text": s.text, "page": s.page} for s in summarise(chunks)],
+    }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
+from typing import Literal
 
 from search.analysis import Bm25Weighting
 from search.catalogue import Catalogue, DocumentRecord
@@ -15,6 +16,8 @@ from search.settings import SearchSettings
 from search.store import Mode, Store, VectorQuery
 
 log = logging.getLogger(__name__)
+
+Sort = Literal["relevance", "newest"]
 
 
 @dataclass(frozen=True)
@@ -115,8 +118,14 @@ class Searcher:
         return hits
 
     def search(
-        self, query: str, filters: Filters | None = None, page: int = 1, mode: Mode | None = None
+        self,
+        query: str,
+        filters: Filters | None = None,
+        page: int = 1,
+        mode: Mode | None = None,
+        sort: Sort = "relevance",
     ) -> SearchResults:
+        """One page of documents; `newest` orders the same matches by year, best first within."""
         started = time.perf_counter()
         filters = filters or Filters()
         size = self.settings.page_size
@@ -127,6 +136,8 @@ class Searcher:
         records = {r.doc_id: r for r in self.catalogue.documents(list(groups))}
         # Only committed documents are shown: half-written ones stay invisible.
         ranked = [(doc_id, passages) for doc_id, passages in groups.items() if doc_id in records]
+        if sort == "newest":
+            ranked.sort(key=lambda item: -(records[item[0]].meta.year or 0))  # stable: keeps rank
         window = ranked[(page - 1) * size : page * size]
         results = [
             DocumentResult(
