@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from pydantic import SecretStr
 
 if TYPE_CHECKING:
     from search.library import Library
@@ -44,6 +46,32 @@ def _open_library(settings: Settings) -> Library:
 
     try:
         return Library.open(settings)
+    except (StoreError, ModelIntegrityError) as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(1) from None
+
+
+def _open_for_ingest(
+    settings: Settings, targets: list[Path], prune: bool, report: Path | None, retry_failed: bool
+) -> Library | None:
+    """Open the index, or hand the job to the running site that owns it (then exit)."""
+    import time
+
+    from kb.handoff import hand_over, running_site
+    from search.encoder import ModelIntegrityError
+    from search.library import Library
+    from search.store import StoreBusyError, StoreError
+
+    try:
+        return Library.open(settings)
+    except StoreBusyError as error:
+        url = running_site(settings)
+        if url is None:
+            typer.echo(str(error), err=True)
+            raise typer.Exit(1) from None
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        report = report or settings.data_dir / "reports" / f"ingest-{stamp}.jsonl"
+        raise typer.Exit(hand_over(settings, url, targets, prune, retry_failed, report)) from None
     except (StoreError, ModelIntegrityError) as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(1) from None
@@ -84,7 +112,9 @@ def ingest(
             "model": settings.model.model_copy(update={"threads": settings.model.ingest_threads})
         }
     )
-    library = _open_library(settings)
+    library = _open_for_ingest(settings, targets, prune, report, retry_failed)
+    if library is None:
+        return
     try:
         code = run_ingest(library, targets, prune=prune, report=report, retry_failed=retry_failed)
     finally:
@@ -188,18 +218,33 @@ def serve(
     """Serve the site and the JSON API."""
     import uvicorn
 
+    from kb.handoff import make_ingest_runner
+    from web.admin import announce_site, prepare_admin_token, withdraw_site
     from web.app import create_app
 
     settings = _settings()
     library = _open_library(settings)
-    application = create_app(settings, library=library)
     host = host or settings.web.host
     port = port or settings.web.port
+    token = prepare_admin_token(settings.data_dir, _secret(settings.web.admin_token))
+    settings = settings.model_copy(
+        update={"web": settings.web.model_copy(update={"admin_token": SecretStr(token)})}
+    )
+    application = create_app(settings, library=library, ingest_runner=make_ingest_runner(library))
+    local = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    announce_site(settings.data_dir, f"http://{local}:{port}")
+    # Load the model while the server starts, so the first search is not the slow one.
+    threading.Thread(target=library.encoder.encode_queries, args=(["warm up"],), daemon=True).start()
     typer.echo(f"Evidence Finder on http://{host}:{port}", err=True)
     try:
         uvicorn.run(application, host=host, port=port, log_level="warning")
     finally:
+        withdraw_site(settings.data_dir)
         library.close()
+
+
+def _secret(value: SecretStr | None) -> str | None:
+    return value.get_secret_value() if value else None
 
 
 def main() -> None:

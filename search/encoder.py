@@ -7,6 +7,7 @@ import importlib.util
 import json
 import logging
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -286,6 +287,7 @@ class LazyEncoder:
         self._settings = settings
         self._cache_dir = cache_dir
         self._loaded: SentenceEncoder | None = None
+        self._lock = threading.Lock()
         self._model_id, self._dimension = MODEL_IDS[settings.name]
 
     @property
@@ -301,9 +303,11 @@ class LazyEncoder:
         return self._loaded is not None
 
     def load(self) -> SentenceEncoder:
-        if self._loaded is None:
-            self._loaded = load_encoder(self._settings, self._cache_dir)
-        return self._loaded
+        # Searches and an ingest job may arrive together; the model loads once.
+        with self._lock:
+            if self._loaded is None:
+                self._loaded = load_encoder(self._settings, self._cache_dir)
+            return self._loaded
 
     def encode_documents(self, texts: list[str]) -> Vectors:
         return self.load().encode_documents(texts)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from search.analysis import read_synonyms
 from search.catalogue import Catalogue, DocumentRecord
@@ -54,6 +55,18 @@ class Library:
             catalogue.close()
             raise
         return cls(settings, store, catalogue, encoder, searcher, index)
+
+    def status(self) -> dict[str, Any]:
+        """Counts, the last ingest run and every file's outcome: for `kb status` and /admin."""
+        last = self.catalogue.last_run()
+        layout = self.store.layout()
+        return {
+            **self.catalogue.stats(),
+            "chunks": self.store.count(),
+            "model": layout.model_id if layout else self.encoder.model_id,
+            "last_run": last,
+            "files": [asdict(o) for o in self.catalogue.files()],
+        }
 
     def document(self, doc_id: str) -> DocumentRecord | None:
         return self.catalogue.document(doc_id)

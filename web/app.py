@@ -3,28 +3,42 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.responses import FileResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from search.library import Library
 from search.settings import Settings
-from web import errors, routes_api, routes_documents, routes_pages
+from web import (
+    errors,
+    routes_admin,
+    routes_api,
+    routes_documents,
+    routes_exports,
+    routes_pages,
+)
+from web.routes_admin import IngestRunner
 from web.templating import build_templates
 
 log = logging.getLogger(__name__)
 
 WEB_DIR = Path(__file__).parent
-GOVUK_DIST = WEB_DIR / "frontend" / "node_modules" / "govuk-frontend" / "dist" / "govuk"
+NODE_MODULES = WEB_DIR / "frontend" / "node_modules"
+GOVUK_DIST = NODE_MODULES / "govuk-frontend" / "dist" / "govuk"
+SWAGGER_DIST = NODE_MODULES / "swagger-ui-dist"
 COMPILED_ASSETS = ("govuk-frontend.min.css", "govuk-frontend.min.js")
 
 
-def create_app(settings: Settings, library: Library | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, library: Library | None = None, ingest_runner: IngestRunner | None = None
+) -> FastAPI:
     """The site over `library`; without one, the app opens (and closes) its own."""
 
     @asynccontextmanager
@@ -43,16 +57,52 @@ def create_app(settings: Settings, library: Library | None = None) -> FastAPI:
         summary="Search local research evidence and cite the exact page.",
         version="0.1.0",
         lifespan=lifespan,
+        # The default docs pages load Swagger UI and ReDoc from a CDN; ours come from npm.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.library = library
     app.state.templates = build_templates()
+    app.state.ingest_runner = ingest_runner
+    app.state.ingest_lock = threading.Lock()
+    token = settings.web.admin_token
+    app.state.admin_token = token.get_secret_value() if token else None
     errors.install(app)
     app.include_router(routes_pages.router)
     app.include_router(routes_documents.router)
     app.include_router(routes_api.router)
+    app.include_router(routes_admin.router)
+    app.include_router(routes_exports.router)
+    mount_api_docs(app, SWAGGER_DIST)
     mount_assets(app, app.state.templates, GOVUK_DIST)
     return app
+
+
+def mount_api_docs(app: FastAPI, dist: Path) -> None:
+    """Swagger UI at /docs, its files served by us so it works offline."""
+    if (dist / "swagger-ui-bundle.js").is_file():
+        # Mounted before /assets, which would otherwise answer for /assets/swagger/ too.
+        app.mount("/assets/swagger", StaticFiles(directory=dist), name="swagger")
+    else:
+        log.warning(
+            "Swagger UI not found in %s; /docs will not work. "
+            "Run `npm install --prefix web/frontend` to fetch it.",
+            dist,
+        )
+
+    def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} API",
+            swagger_js_url="/assets/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/assets/swagger/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg",
+            # Swagger UI would otherwise send the API description to validator.swagger.io.
+            swagger_ui_parameters={"validatorUrl": None},
+        )
+
+    app.add_api_route("/docs", api_docs, include_in_schema=False)
 
 
 def mount_assets(app: FastAPI, templates: Jinja2Templates, dist: Path) -> None:
