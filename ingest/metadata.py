@@ -24,6 +24,10 @@ _ALIASES = {
 }
 
 
+# Names PDF tools write when nobody set an author.
+_PLACEHOLDER_AUTHORS = {"anonymous", "unknown", "user", "admin", "administrator", "author", "owner"}
+
+
 def _pick(row: dict[str, str], field: str) -> str:
     for name in _ALIASES[field]:
         value = (row.get(name) or "").strip()
@@ -95,7 +99,8 @@ def resolve_metadata(
     )
     title = row.title or ("" if bad_info_title else info_title)
     title = title or _title_from_first_page(first_page) or _title_from_file(path)
-    authors = row.authors or ([info_author] if info_author else [])
+    placeholder = info_author.strip().lower() in _PLACEHOLDER_AUTHORS
+    authors = row.authors or ([info_author] if info_author and not placeholder else [])
     year = row.year or info_year or _year(first_page[:2000])
     return DocumentMeta(
         title=title,

@@ -234,7 +234,8 @@ def serve(
     local = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     announce_site(settings.data_dir, f"http://{local}:{port}")
     # Load the model while the server starts, so the first search is not the slow one.
-    threading.Thread(target=library.encoder.encode_queries, args=(["warm up"],), daemon=True).start()
+    warm = threading.Thread(target=library.encoder.encode_queries, args=(["warm up"],), daemon=True)
+    warm.start()
     typer.echo(f"Evidence Finder on http://{host}:{port}", err=True)
     try:
         uvicorn.run(application, host=host, port=port, log_level="warning")

@@ -124,11 +124,12 @@ class Searcher:
         page: int = 1,
         mode: Mode | None = None,
         sort: Sort = "relevance",
+        page_size: int | None = None,
     ) -> SearchResults:
         """One page of documents; `newest` orders the same matches by year, best first within."""
         started = time.perf_counter()
         filters = filters or Filters()
-        size = self.settings.page_size
+        size = page_size or self.settings.page_size
         hits = self.hits(
             query, filters, limit=max(self.settings.candidates, page * size * 4), mode=mode
         )

@@ -37,6 +37,8 @@ _CAPTION = re.compile(r"^(figure|fig\.|table|chart|source|note|map)\b", re.IGNOR
 def _is_prose(sentence: str) -> bool:
     if _CAPTION.match(sentence.strip()):
         return False
+    if not sentence.rstrip().endswith((".", "!", "?")):
+        return False  # cut off at a chunk's edge
     words = sentence.split()
     letters = sum(c.isalpha() for c in sentence)
     return 8 <= len(words) <= 45 and letters > 0.7 * len(sentence.replace(" ", ""))

@@ -69,8 +69,18 @@ class PageSummaryOut(BaseModel):
     file_url: str
 
 
+class SummarySentenceOut(BaseModel):
+    text: str = Field(description="A sentence from the document, exactly as written")
+    page: int
+    file_url: str
+    page_url: str
+
+
 class DocumentOut(DocumentMetaOut):
     chunk_count: int
+    summary: list[SummarySentenceOut] = Field(
+        description="Up to 5 of the document's own sentences that best sum it up"
+    )
     pages: list[PageSummaryOut]
 
 
@@ -85,6 +95,16 @@ class PageOut(BaseModel):
     file_url: str
     previous_url: str | None
     next_url: str | None
+
+
+class RelatedDocumentOut(DocumentMetaOut):
+    passage: PassageOut = Field(description="Its passage closest to the document asked about")
+
+
+class RelatedOut(BaseModel):
+    doc_id: str
+    title: str
+    documents: list[RelatedDocumentOut]
 
 
 class HealthOut(BaseModel):

@@ -8,12 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException
 
 from web.deps import LibraryDep
-from web.models import DocumentOut, ErrorOut, HealthOut, PageOut, SearchOut
-from web.routes_documents import NO_PAGE, find_document
+from web.models import DocumentOut, ErrorOut, HealthOut, PageOut, RelatedOut, SearchOut
+from web.routes_documents import NO_PAGE, RELATED_ON_PAGE, find_document, find_related
 from web.routes_pages import EMPTY_QUERY
 from web.search_form import SearchForm, read_search_form
 from web.searching import run_search
-from web.views import document_json, page_json, results_json
+from web.views import document_json, page_json, related_json, results_json
 
 router = APIRouter(tags=["api"])
 
@@ -66,6 +66,24 @@ def api_page(doc_id: str, number: int, library: LibraryDep) -> dict[str, Any]:
     if text is None:
         raise HTTPException(status_code=404, detail=NO_PAGE)
     return page_json(record, number, text)
+
+
+@router.get(
+    "/api/documents/{doc_id}/related",
+    response_model=RelatedOut,
+    responses=ERRORS,
+    summary="More like this",
+    description="Documents that cover similar ground, closest first, each with its passage "
+    "nearest to this document.",
+)
+def api_related(doc_id: str, library: LibraryDep) -> dict[str, Any]:
+    record = find_document(library, doc_id)
+    related = find_related(library, doc_id, RELATED_ON_PAGE)
+    return {
+        "doc_id": record.doc_id,
+        "title": record.meta.title,
+        "documents": [related_json(r) for r in related],
+    }
 
 
 @router.get(

@@ -2,23 +2,35 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from search.catalogue import DocumentRecord
 from search.library import Library
+from search.related import RelatedDocument, related_to_document
+from web.citations import harvard, in_text, reference_for
 from web.deps import LibraryDep, TemplatesDep
 from web.paging import pagination
-from web.views import document_url, metadata_json, page_json, page_previews, page_url
+from web.views import (
+    document_url,
+    is_web_link,
+    metadata_json,
+    page_json,
+    page_previews,
+    page_url,
+    related_json,
+    summary_json,
+)
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
 PAGES_PER_LIST = 100
-# Only web links become a "Source" link: a manifest could hold javascript: or file: URLs.
-SAFE_SCHEMES = ("https://", "http://")
+RELATED_ON_DOCUMENT = 5
+RELATED_ON_PAGE = 10
 NO_DOCUMENT = "We could not find that document. It may have been taken out of the library."
 NO_PAGE = "That document does not have a page with that number."
 NO_FILE = (
@@ -32,6 +44,22 @@ def find_document(library: Library, doc_id: str) -> DocumentRecord:
     if record is None:
         raise HTTPException(status_code=404, detail=NO_DOCUMENT)
     return record
+
+
+def find_related(library: Library, doc_id: str, limit: int) -> list[RelatedDocument]:
+    return related_to_document(library.store, library.catalogue, doc_id, limit)
+
+
+def citation(request: Request, record: DocumentRecord, page: int | None = None) -> dict[str, Any]:
+    """What the "Cite this" box shows: a Harvard reference, the short form and the downloads."""
+    reference = reference_for(record, str(request.base_url))
+    url = document_url(record.doc_id)
+    return {
+        "harvard": harvard(reference, date.today()),
+        "in_text": in_text(reference, page),
+        "ris_url": f"{url}/cite.ris",
+        "bib_url": f"{url}/cite.bib",
+    }
 
 
 @router.get("/documents/{doc_id}")
@@ -56,6 +84,7 @@ def document_page(
         {"number": n, "url": page_url(doc_id, n), "preview": preview}
         for n, preview in zip(numbers, previews, strict=True)
     ]
+    related = find_related(library, doc_id, RELATED_ON_DOCUMENT)
     return templates.TemplateResponse(
         request,
         "document.html",
@@ -63,7 +92,11 @@ def document_page(
             "document": metadata_json(record),
             "page_count": count,
             "pages": pages,
-            "source_url": record.meta.url if record.meta.url.startswith(SAFE_SCHEMES) else "",
+            "summary": summary_json(record),
+            "related": [related_json(r) for r in related],
+            "related_url": f"{document_url(doc_id)}/related",
+            "citation": citation(request, record),
+            "source_url": record.meta.url.strip() if is_web_link(record.meta.url) else "",
             "pagination": pagination(
                 page,
                 lists,
@@ -95,7 +128,21 @@ def page_text(
             "document": metadata_json(record),
             "page": page,
             "prev_next": prev_next if len(prev_next) > 1 else None,
+            "citation": citation(request, record, number),
         },
+    )
+
+
+@router.get("/documents/{doc_id}/related")
+def related_page(
+    request: Request, doc_id: str, library: LibraryDep, templates: TemplatesDep
+) -> Response:
+    record = find_document(library, doc_id)
+    related = find_related(library, doc_id, RELATED_ON_PAGE)
+    return templates.TemplateResponse(
+        request,
+        "related.html",
+        {"document": metadata_json(record), "related": [related_json(r) for r in related]},
     )
 
 

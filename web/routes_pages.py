@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from web.deps import LibraryDep, TemplatesDep
-from web.highlight import query_stems
+from web.highlight import WordMatcher, query_stems
 from web.paging import pagination
 from web.search_form import SearchForm, read_search_form
-from web.searching import run_search
+from web.searching import SearchOutcome, run_search
 from web.views import results_json
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
@@ -25,6 +26,7 @@ EXAMPLE_SEARCHES = (
 )
 
 EMPTY_QUERY = "Enter some words to search for"
+LIBRARY_FEED = "/search/feed.atom"
 
 
 def example_links() -> list[tuple[str, str]]:
@@ -33,7 +35,11 @@ def example_links() -> list[tuple[str, str]]:
 
 @router.get("/")
 def home(request: Request, templates: TemplatesDep) -> Response:
-    return templates.TemplateResponse(request, "home.html", {"examples": example_links()})
+    context = {
+        "examples": example_links(),
+        "feed": {"url": LIBRARY_FEED, "title": "New documents in the library"},
+    }
+    return templates.TemplateResponse(request, "home.html", context)
 
 
 @router.get("/search")
@@ -51,17 +57,25 @@ def search_page(
             status_code=400,
         )
     outcome = run_search(library, form)
+    return templates.TemplateResponse(request, "search.html", results_context(form, outcome))
+
+
+def results_context(form: SearchForm, outcome: SearchOutcome) -> dict[str, Any]:
+    """Everything the results page shows, once retrieval is done."""
     results = results_json(outcome.results)
-    context: dict[str, Any] = {
+    # Downloads and feeds cover the whole search, not the page being looked at.
+    whole = replace(form, page=1)
+    return {
         "form": form,
         "results": results,
         "facets": outcome.facets,
         "years": outcome.years,
-        "stems": query_stems(form.q),
+        "stems": WordMatcher(query_stems(form.q)),
         "pagination": pagination(form.page, results["page_count"], lambda n: form.at_page(n).url()),
         "sort_links": {sort: form.sorted_by(sort).url() for sort in ("relevance", "newest")},
+        "exports": {kind: whole.url(f"/search/export.{kind}") for kind in ("csv", "ris", "bib")},
+        "feed": {"url": whole.url(LIBRARY_FEED), "title": f"Documents that match ‘{form.q}’"},
     }
-    return templates.TemplateResponse(request, "search.html", context)
 
 
 @router.get("/accessibility")

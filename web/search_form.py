@@ -129,7 +129,7 @@ PARAMETER_PROBLEMS: dict[str | tuple[str, str], str] = {
     ("page", "less_than_equal"): "There are not that many pages. Go back to page 1.",
     "page": "The page number must be a whole number, like 1 or 2.",
     "number": "The page number must be a whole number, like 1 or 2.",
-    "sort": "Sort must be ‘relevance’ or ‘newest’.",
+    "sort": "You can only sort by best match or by newest first.",
     "year_from": "Enter a year as 4 numbers, for example 2021.",
     "year_to": "Enter a year as 4 numbers, for example 2021.",
 }

@@ -1,13 +1,14 @@
-"""Runs a search for the site: the library's ranked results, re-sorted by date when asked, and
-the filter options (with document counts) that the results allow."""
+"""Runs a search for the site: the library's ranked results (best match or newest first) and the
+filter options (with document counts) that the results allow."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
+from search.catalogue import DocumentRecord
 from search.library import Library
-from search.retrieval import DocumentResult, SearchResults, group_hits
+from search.retrieval import DocumentResult, SearchResults
 from search.schema import Filters, Hit
 from web.search_form import SearchForm
 
@@ -41,32 +42,8 @@ class SearchOutcome:
 
 
 def run_search(library: Library, form: SearchForm) -> SearchOutcome:
-    results = library.searcher.search(form.q, form.filters(), page=form.page)
-    if form.sort == "newest":
-        results = sort_newest(library, results)
+    results = library.searcher.search(form.q, form.filters(), page=form.page, sort=form.sort)
     return SearchOutcome(results, facet_options(library, form, results.hits), _years(results.hits))
-
-
-def sort_newest(library: Library, results: SearchResults) -> SearchResults:
-    """The same documents newest first; undated ones go last, and ties keep relevance order."""
-    groups = group_hits(results.hits, library.settings.search.passages_per_document)
-    records = {r.doc_id: r for r in library.catalogue.documents(list(groups))}
-    ranked = sorted(
-        (doc_id for doc_id in groups if doc_id in records),
-        key=lambda doc_id: -(records[doc_id].meta.year or 0),
-    )
-    size, page = results.page_size, results.page
-    window = ranked[(page - 1) * size : page * size]
-    documents = [
-        DocumentResult(
-            document=records[doc_id],
-            passages=groups[doc_id],
-            score=groups[doc_id][0].score,
-            rank=(page - 1) * size + i + 1,
-        )
-        for i, doc_id in enumerate(window)
-    ]
-    return replace(results, documents=documents)
 
 
 def facet_options(
@@ -107,3 +84,29 @@ def _options(hits: list[Hit], field: str, selected: tuple[str, ...]) -> list[Fac
 def _years(hits: list[Hit]) -> tuple[int, int] | None:
     years = [int(y) for h in hits if isinstance(y := h.payload.get("year"), int)]
     return (min(years), max(years)) if years else None
+
+
+def search_all(library: Library, form: SearchForm, limit: int) -> list[DocumentResult]:
+    """Up to `limit` documents for the search, in the order its results pages show them."""
+    # One wide page rather than many narrow ones: each page would run the whole query again.
+    return library.searcher.search(
+        form.q, form.filters(), page=1, sort=form.sort, page_size=limit
+    ).documents
+
+
+def newest_documents(library: Library, form: SearchForm, limit: int) -> list[DocumentRecord]:
+    """The documents most recently added to the library that the form's filters allow."""
+    records = [r for r in library.catalogue.documents() if _allows(form, r)]
+    records.sort(key=lambda r: r.added_at, reverse=True)
+    return records[:limit]
+
+
+def _allows(form: SearchForm, record: DocumentRecord) -> bool:
+    meta = record.meta
+    if form.organisations and meta.organisation not in form.organisations:
+        return False
+    if form.kinds and meta.kind not in form.kinds:
+        return False
+    if form.year_from and (meta.year is None or meta.year < form.year_from):
+        return False
+    return not (form.year_to and (meta.year is None or meta.year > form.year_to))

@@ -9,13 +9,28 @@ from typing import Any
 from urllib.parse import quote
 
 from search.catalogue import DocumentRecord
+from search.related import RelatedDocument
 from search.retrieval import DocumentResult, Passage, SearchResults
 from search.schema import Filters
 
+# Only web links are shown as links: a manifest could hold javascript: or file: URLs.
+WEB_SCHEMES = ("https://", "http://")
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
 _DIGITS = re.compile(r"\d+")
 # A line under this share of the page's longest line ends a paragraph.
 SHORT_LINE = 0.75
+
+
+# Names PDF tools write when nobody filled in the author (reportlab writes "anonymous").
+PLACEHOLDER_AUTHORS = frozenset({"anonymous", "unknown", "author", "administrator", "user"})
+
+
+def known_authors(authors: list[str]) -> list[str]:
+    return [a for a in authors if a.strip() and a.strip().casefold() not in PLACEHOLDER_AUTHORS]
+
+
+def is_web_link(url: str) -> bool:
+    return url.strip().lower().startswith(WEB_SCHEMES)
 
 
 def document_url(doc_id: str) -> str:
@@ -52,7 +67,7 @@ def metadata_json(record: DocumentRecord) -> dict[str, Any]:
         "organisation": meta.organisation,
         "year": meta.year,
         "kind": meta.kind,
-        "authors": list(meta.authors),
+        "authors": known_authors(meta.authors),
         "file_name": record.file_name,
         "url": meta.url,
         "document_url": document_url(record.doc_id),
@@ -68,6 +83,33 @@ def result_json(result: DocumentResult) -> dict[str, Any]:
         "score": result.score,
         "passages": [passage_json(result.doc_id, p) for p in result.passages],
     }
+
+
+def related_json(related: RelatedDocument) -> dict[str, Any]:
+    """A related document and its passage closest to the document it is related to."""
+    return {
+        **metadata_json(related.document),
+        "passage": passage_json(related.document.doc_id, related.passage),
+    }
+
+
+def summary_json(record: DocumentRecord) -> list[dict[str, Any]]:
+    """The sentences chosen at ingest to sum the document up, each with the page to check."""
+    out = []
+    for sentence in record.extra.get("summary") or []:
+        if not isinstance(sentence, dict) or not str(sentence.get("text") or "").strip():
+            continue
+        page = sentence.get("page")
+        number = page if isinstance(page, int) and 1 <= page <= record.page_count else 1
+        out.append(
+            {
+                "text": " ".join(str(sentence["text"]).split()),
+                "page": number,
+                "file_url": file_url(record.doc_id, number),
+                "page_url": page_url(record.doc_id, number),
+            }
+        )
+    return out
 
 
 def filters_json(filters: Filters) -> dict[str, Any]:
@@ -105,6 +147,7 @@ def document_json(record: DocumentRecord, page_lengths: list[int]) -> dict[str, 
     return {
         **metadata_json(record),
         "chunk_count": record.chunk_count,
+        "summary": summary_json(record),
         "pages": [
             {
                 "number": n,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi.testclient import TestClient
 
 from search.library import Library
@@ -88,3 +90,22 @@ def test_openapi_docs_describe_the_api(client: TestClient) -> None:
     search = spec["paths"]["/api/search"]["get"]
     assert search["summary"] == "Search documents"
     assert {p["name"] for p in search["parameters"]} >= {"q", "page", "organisation", "kind"}
+
+
+def test_api_docs_load_swagger_ui_from_this_site_only(client: TestClient) -> None:
+    html = client.get("/docs").text
+    assert "/assets/swagger/swagger-ui-bundle.js" in html
+    assert "/assets/swagger/swagger-ui.css" in html
+    assert re.findall(r"(?:https?:)?//[\w.-]+", html) == []
+    for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
+        assert client.get(f"/assets/swagger/{asset}").status_code == 200
+    assert client.get("/redoc").status_code == 404
+
+
+def test_api_document_includes_its_summary(client: TestClient, doc_ids: dict[str, str]) -> None:
+    doc_id = doc_ids["housing-damp.pdf"]
+    summary = client.get(f"/api/documents/{doc_id}").json()["summary"]
+    assert summary
+    for sentence in summary:
+        assert sentence["text"]
+        assert sentence["file_url"] == f"/documents/{doc_id}/file#page={sentence['page']}"

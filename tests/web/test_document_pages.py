@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pytest
 from fastapi.testclient import TestClient
+from markupsafe import escape
 
 from search.library import Library
 
@@ -96,3 +98,85 @@ def test_pdf_route_answers_head_requests_for_link_checkers(
     response = client.head(f"/documents/{doc_ids['bus-routes.pdf']}/file")
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/pdf"
+
+
+def test_document_page_quotes_its_summary_with_page_links(
+    client: TestClient, library: Library, doc_ids: dict[str, str]
+) -> None:
+    doc_id = doc_ids["housing-damp.pdf"]
+    record = library.document(doc_id)
+    assert record is not None and record.extra["summary"], "ingest should pick summary sentences"
+    html = client.get(f"/documents/{doc_id}").text
+    summary = html[html.index(">Summary</h2>") : html.index(">Cite this document</h2>")]
+    for sentence in record.extra["summary"]:
+        text, page = " ".join(sentence["text"].split()), sentence["page"]
+        assert f"“{escape(text)}”" in summary
+        assert f'href="/documents/{doc_id}/file#page={page}">page {page}' in summary
+        assert f'href="/documents/{doc_id}/pages/{page}">read page {page} as text' in summary
+
+
+def test_document_page_offers_a_harvard_citation_and_downloads(
+    client: TestClient, doc_ids: dict[str, str]
+) -> None:
+    doc_id = doc_ids["housing-damp.pdf"]
+    html = client.get(f"/documents/{doc_id}").text
+    assert (
+        "Housing Team and Public Health Team (2023) <i>Cold and damp homes in Leicestershire</i>. "
+        "Leicestershire County Council. Available at: https://example.org/damp (Accessed: "
+    ) in html
+    assert "(Housing Team and Public Health Team, 2023)" in html
+    assert f'href="/documents/{doc_id}/cite.ris"' in html
+    assert f'href="/documents/{doc_id}/cite.bib"' in html
+
+
+def test_page_text_view_gives_an_in_text_citation_with_its_page(
+    client: TestClient, doc_ids: dict[str, str]
+) -> None:
+    html = client.get(f"/documents/{doc_ids['school-meals.pdf']}/pages/3").text
+    assert "Cite this page" in html
+    assert "(Leicestershire County Council, 2019, p. 3)" in html
+
+
+def test_document_page_lists_related_documents_with_their_closest_passage(
+    client: TestClient, doc_ids: dict[str, str]
+) -> None:
+    doc_id = doc_ids["rural-loneliness.pdf"]
+    html = client.get(f"/documents/{doc_id}").text
+    related = html[html.index(">Related documents</h2>") : html.index('id="pages"')]
+    titles = re.findall(r'app-result__title"><a class="govuk-link" href="([^"]+)">', related)
+    assert 1 <= len(titles) <= 5
+    assert f"/documents/{doc_id}" not in titles
+    assert related.count('class="app-passage"') == len(titles)
+    assert "page" in related and 'href="/documents/' in related
+    assert f'href="/documents/{doc_id}/related">See more documents like this one' in related
+
+
+def test_related_page_and_api_list_the_same_documents(
+    client: TestClient, doc_ids: dict[str, str]
+) -> None:
+    doc_id = doc_ids["bus-routes.pdf"]
+    page = client.get(f"/documents/{doc_id}/related")
+    assert page.status_code == 200
+    assert "More like this" in page.text
+    data = client.get(f"/api/documents/{doc_id}/related").json()
+    assert data["doc_id"] == doc_id and data["documents"]
+    shown = re.findall(
+        r'app-result__title"><a class="govuk-link" href="/documents/([^"]+)">', page.text
+    )
+    assert shown == [d["doc_id"] for d in data["documents"]]
+    assert doc_id not in shown
+    first = data["documents"][0]
+    assert first["passage"]["page_url"].startswith(f"/documents/{first['doc_id']}/pages/")
+
+
+def test_related_page_of_unknown_document_is_a_404(client: TestClient) -> None:
+    assert client.get("/documents/nope/related").status_code == 404
+    assert client.get("/api/documents/nope/related").json()["detail"]
+
+
+def test_results_link_to_more_like_this_for_each_document(client: TestClient) -> None:
+    html = client.get("/search", params={"q": "damp homes"}).text
+    results = re.findall(r'app-result__title"><a class="govuk-link" href="([^"]+)">', html)
+    assert results
+    for url in results:
+        assert f'href="{url}/related">More like this' in html

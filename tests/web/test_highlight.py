@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from web.highlight import excerpt, highlight, query_stems
+from web.highlight import WordMatcher, excerpt, highlight, query_stems
 
 
 def test_plural_query_word_highlights_singular_in_text() -> None:
@@ -49,3 +49,19 @@ def test_excerpt_centres_on_the_matches_with_ellipses() -> None:
 def test_excerpt_without_matches_starts_at_the_beginning() -> None:
     text = " ".join(f"w{i}" for i in range(100))
     assert excerpt(text, query_stems("damp"), max_words=5) == "w0 w1 w2 w3 w4 …"
+
+
+def test_words_whose_stem_turns_y_into_i_still_match() -> None:
+    html = str(highlight("People dying early; they tried and keep trying.", query_stems("die try")))
+    assert (
+        html
+        == "People <mark>dying</mark> early; they <mark>tried</mark> and keep <mark>trying</mark>."
+    )
+
+
+def test_one_matcher_shared_by_a_page_gives_the_same_marks() -> None:
+    matcher = WordMatcher(query_stems("cold homes"))
+    text = "Cold HOMES, colder home’s, Coldness and homeless"
+    assert highlight(text, matcher) == highlight(text, query_stems("cold homes"))
+    assert str(highlight(text, matcher)).count("<mark>") == 4  # coldness stems to cold
+    assert excerpt(text, matcher, max_words=3) == excerpt(text, query_stems("cold homes"), 3)

@@ -136,3 +136,9 @@ def test_results_page_works_without_javascript(client: TestClient) -> None:
     filter_form = html[html.index("Filter results") :]
     assert '<form action="/search" method="get"' in filter_form
     assert '<input type="hidden" name="q" value="damp">' in filter_form
+
+
+def test_unknown_sort_is_a_400_in_plain_words(client: TestClient) -> None:
+    response = client.get("/search", params={"q": "damp", "sort": "alphabetical"})
+    assert response.status_code == 400
+    assert "You can only sort by best match or by newest first." in response.text
