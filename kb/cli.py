@@ -40,13 +40,15 @@ def _settings() -> Settings:
 
 
 def _open_library(settings: Settings) -> Library:
+    from search.determinants import TaxonomyError
     from search.encoder import ModelIntegrityError
     from search.library import Library
+    from search.places import PlaceError
     from search.store import StoreError
 
     try:
         return Library.open(settings)
-    except (StoreError, ModelIntegrityError) as error:
+    except (StoreError, ModelIntegrityError, TaxonomyError, PlaceError) as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(1) from None
 
@@ -58,8 +60,10 @@ def _open_for_ingest(
     import time
 
     from kb.handoff import hand_over, running_site
+    from search.determinants import TaxonomyError
     from search.encoder import ModelIntegrityError
     from search.library import Library
+    from search.places import PlaceError
     from search.store import StoreBusyError, StoreError
 
     try:
@@ -72,7 +76,7 @@ def _open_for_ingest(
         stamp = time.strftime("%Y%m%d-%H%M%S")
         report = report or settings.data_dir / "reports" / f"ingest-{stamp}.jsonl"
         raise typer.Exit(hand_over(settings, url, targets, prune, retry_failed, report)) from None
-    except (StoreError, ModelIntegrityError) as error:
+    except (StoreError, ModelIntegrityError, TaxonomyError, PlaceError) as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(1) from None
 
@@ -286,3 +290,47 @@ def evaluate(
             f"{row['stage']:<16}{row[f'ndcg@{k}']:>10.4f}{row['recall@100']:>12.4f}"
             f"{row['p50_ms']:>9.1f}{row['p95_ms']:>9.1f}"
         )
+
+
+@app.command()
+def retag() -> None:
+    """Re-tag every stored chunk with determinants and places, without re-embedding."""
+    from kb.tagging import RetagError, run_retag
+
+    library = _open_library(_settings())
+    try:
+        count = run_retag(library)
+    except RetagError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(1) from None
+    finally:
+        library.close()
+    typer.echo(f"Re-tagged {count} chunks.")
+
+
+@app.command("eval-tags")
+def eval_tags(
+    labels: Annotated[Path, typer.Argument(help="JSON lines: file, page, determinants")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+    missing_as_empty: Annotated[
+        bool, typer.Option(help="Score labelled pages that are not indexed as tagged with nothing")
+    ] = False,
+) -> None:
+    """Score the stored determinant tags against a labelled set of pages."""
+    from kb.tagging import evaluate_tags
+    from search.tagging_eval import LabelError
+
+    library = _open_library(_settings())
+    try:
+        report = evaluate_tags(library, labels, missing_as_empty)
+    except (LabelError, OSError) as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2) from None
+    finally:
+        library.close()
+    if report.missing:
+        typer.echo(f"{len(report.missing)} labelled page(s) are not in the index.", err=True)
+    if as_json:
+        typer.echo(json.dumps({**report.as_dict(), "labels": str(labels)}, indent=2))
+    else:
+        typer.echo(report.format_text())

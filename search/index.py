@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 from search.analysis import Bm25Weighting
 from search.catalogue import Catalogue, DocumentRecord, FileOutcome
@@ -12,6 +13,7 @@ from search.encoder import Encoder
 from search.schema import Chunk, IndexedChunk, chunk_payload, point_id
 from search.store import CollectionLayout, Store
 from search.summary import central_chunks, summarise
+from search.tagging import DocumentTagger, determinant_shares
 
 log = logging.getLogger(__name__)
 
@@ -33,11 +35,13 @@ class Index:
         catalogue: Catalogue,
         encoder: Encoder,
         weighting: Bm25Weighting | None = None,
+        tagging: DocumentTagger | None = None,
     ) -> None:
         self.store = store
         self.catalogue = catalogue
         self.encoder = encoder
         self.weighting = weighting or Bm25Weighting()
+        self.tagging = tagging
 
     def prepare(self) -> int:
         """Create the collection if needed and sweep points no committed document owns."""
@@ -57,13 +61,17 @@ class Index:
         return len(orphans)
 
     def embed(self, record: DocumentRecord, chunks: Sequence[Chunk]) -> list[IndexedChunk]:
-        dense = self.encoder.encode_documents([c.text for c in chunks])
+        texts = [c.text for c in chunks]
+        dense = self.encoder.encode_documents(texts)
+        tags: list[dict[str, Any]] = [{} for _ in chunks]
+        if self.tagging is not None and chunks:
+            tags = self.tagging.chunk_fields(record.meta.title, texts, dense)
         return [
             IndexedChunk(
                 id=point_id(c.doc_id, c.index),
                 dense=dense[i].tolist(),
                 sparse=self.weighting.document_vector(record.meta.title + "\n" + c.text),
-                payload=chunk_payload(c, record.meta, record.file_name),
+                payload={**chunk_payload(c, record.meta, record.file_name), **tags[i]},
             )
             for i, c in enumerate(chunks)
         ]
@@ -91,7 +99,10 @@ class Index:
 
 def describe(chunks: Sequence[IndexedChunk]) -> dict[str, object]:
     """What the document page and "more like this" need, worked out once at ingest."""
+    first = chunks[0].payload if chunks else {}
     return {
+        "determinants": determinant_shares([c.payload for c in chunks]),
+        "places": list(first.get("places", [])),
         "central_chunks": [c.id for c in central_chunks(chunks, 3)],
         "summary": [{"text": s.text, "page": s.page} for s in summarise(chunks)],
     }

@@ -9,11 +9,14 @@ from typing import Any
 
 from search.analysis import read_synonyms
 from search.catalogue import Catalogue, DocumentRecord
+from search.determinants import TaxonomyError
 from search.encoder import Encoder, LazyEncoder, load_cross_encoder
 from search.index import Index
+from search.places import PlaceError
 from search.retrieval import Searcher
 from search.settings import Settings
 from search.store import CollectionLayout, Store, check_layout, open_store
+from search.tagging import DocumentTagger
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +49,13 @@ class Library:
         if settings.search.rerank:
             scorer = load_cross_encoder(settings.model.threads, settings.data_dir / "models")
         searcher = Searcher(store, catalogue, encoder, settings.search, synonyms, scorer=scorer)
-        index = Index(store, catalogue, encoder)
+        try:
+            tagging = DocumentTagger(encoder, settings.taxonomy_path, settings.places_path)
+        except (TaxonomyError, PlaceError):
+            store.close()
+            catalogue.close()
+            raise
+        index = Index(store, catalogue, encoder, tagging=tagging)
         wanted = CollectionLayout(encoder.model_id, encoder.dimension)
         try:
             check_layout(store.layout(), wanted, str(settings.data_dir))

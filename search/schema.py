@@ -12,7 +12,7 @@ DENSE = "dense"
 SPARSE = "sparse"
 
 # Payload fields that get an index in Qdrant, with their kind.
-KEYWORD_FIELDS = ("doc_id", "organisation", "kind", "determinants", "places", "file_name")
+KEYWORD_FIELDS = ("doc_id", "organisation", "kind", "determinants", "lenses", "places", "file_name")
 INTEGER_FIELDS = ("year", "page")
 
 _POINT_NAMESPACE = uuid.UUID("6f1d8c1e-5b8a-4f53-9d39-3f1f0c2b7a10")

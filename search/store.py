@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from search.analysis import SparseVector
 from search.schema import Filters, Hit, IndexedChunk
@@ -67,6 +67,10 @@ class Store(Protocol):
     def recommend(self, positive_ids: Sequence[str], filters: Filters, limit: int) -> list[Hit]: ...
 
     def chunks(self, filters: Filters, limit: int = 10_000) -> list[Hit]: ...
+
+    def chunk_vectors(self, ids: Sequence[str]) -> dict[str, list[float]]: ...
+
+    def set_payload(self, payloads: Mapping[str, Mapping[str, Any]]) -> None: ...
 
     def delete_documents(self, doc_ids: Sequence[str]) -> None: ...
 

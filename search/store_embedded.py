@@ -6,7 +6,7 @@ import fcntl
 import json
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -210,6 +210,17 @@ class EmbeddedStore:
             if offset is None:
                 break
         return out
+
+    def chunk_vectors(self, ids: Sequence[str]) -> dict[str, list[float]]:
+        if self._shard is None or not ids:
+            return {}
+        records = self.shard.retrieve(list(ids), with_payload=False, with_vector=[DENSE])
+        return {str(r.id): _dense_of(r) for r in records}
+
+    def set_payload(self, payloads: Mapping[str, Mapping[str, Any]]) -> None:
+        """Merge fields into each point's payload, keeping the rest."""
+        for point, fields in payloads.items():
+            self.shard.update(qe.UpdateOperation.set_payload([point], dict(fields)))
 
     def delete_documents(self, doc_ids: Sequence[str]) -> None:
         if self._shard is None or not doc_ids:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from qdrant_client import QdrantClient, models
@@ -202,6 +202,28 @@ class ServerStore:
             if offset is None:
                 break
         return out
+
+    def chunk_vectors(self, ids: Sequence[str]) -> dict[str, list[float]]:
+        if not self._exists() or not ids:
+            return {}
+        records = self._client.retrieve(self._collection, ids=list(ids), with_vectors=[DENSE])
+        out: dict[str, list[float]] = {}
+        for r in records:
+            vector = r.vector.get(DENSE) if isinstance(r.vector, dict) else None
+            if isinstance(vector, list):
+                out[str(r.id)] = [float(x) for x in vector if isinstance(x, float | int)]
+        return out
+
+    def set_payload(self, payloads: Mapping[str, Mapping[str, Any]]) -> None:
+        """Merge fields into each point's payload, keeping the rest."""
+        operations: list[Any] = [
+            models.SetPayloadOperation(
+                set_payload=models.SetPayload(payload=dict(fields), points=[point])
+            )
+            for point, fields in payloads.items()
+        ]
+        if operations:
+            self._client.batch_update_points(self._collection, operations, wait=True)
 
     def delete_documents(self, doc_ids: Sequence[str]) -> None:
         if not self._exists() or not doc_ids:

@@ -157,3 +157,17 @@ def test_embedded_store_keeps_points_after_reopening(tmp_path: Path) -> None:
         assert reopened.layout() == LAYOUT
     finally:
         reopened.close()
+
+
+def test_vectors_can_be_read_back_by_id(store: Store) -> None:
+    vectors = store.chunk_vectors([point_id("lonely", 0), point_id("meals", 0)])
+    assert set(vectors) == {point_id("lonely", 0), point_id("meals", 0)}
+    assert vectors[point_id("lonely", 0)][1] == pytest.approx(1.0)
+
+
+def test_set_payload_merges_fields_and_they_filter(store: Store) -> None:
+    store.set_payload({point_id("meals", 0): {"determinants": ["food", "income"]}})
+    (hit,) = store.chunks(Filters(determinants=("food",)))
+    assert hit.payload["determinants"] == ["food", "income"]
+    assert hit.payload["text"] == "free school meals uptake"  # other fields kept
+    assert store.count(Filters(determinants=("income", "housing"))) == 1

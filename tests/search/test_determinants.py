@@ -1,0 +1,222 @@
+"""The determinants taxonomy is checked on load, and the real model tags plain passages sensibly."""
+
+from __future__ import annotations
+
+import copy
+import functools
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import yaml
+
+from search.determinants import (
+    DEFAULT_TAXONOMY,
+    REQUIRED_DETERMINANTS,
+    ChunkTags,
+    Seed,
+    SeedMatcher,
+    Tagger,
+    TaxonomyError,
+    load_taxonomy,
+    parse_taxonomy,
+    roll_up,
+)
+from search.encoder import Encoder
+
+HOUSING = (
+    "Many private tenants live in cold, damp homes with black mould on the bedroom walls. "
+    "Landlords are slow to repair them, and families on the council's housing waiting list "
+    "are placed in temporary accommodation, sometimes in bed and breakfast rooms for months. "
+    "District councils inspect houses in multiple occupation and can take enforcement action "
+    "when a home has a category 1 hazard for damp or excess cold."
+)
+LONELINESS = (
+    "Older people living alone in villages told us they often go days without speaking to "
+    "anyone. Loneliness and social isolation grew after the village shop and lunch club "
+    "closed. Volunteers from the parish now run a befriending scheme and a weekly coffee "
+    "morning in the village hall, so people can meet neighbours and make new friends."
+)
+BOTH = (
+    "Older tenants in damp, overcrowded private rented flats described feeling cut off and "
+    "lonely. Many had moved into temporary accommodation far from friends and family, and "
+    "said that since losing their home they rarely saw anyone. A befriending service and a "
+    "community lunch club helped them rebuild social contact while the housing team looked "
+    "for a permanent tenancy."
+)
+
+
+@pytest.fixture(scope="module")
+def raw_taxonomy() -> dict[str, Any]:
+    data = yaml.safe_load(DEFAULT_TAXONOMY.read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+@functools.cache
+def shared_tagger(encoder: Encoder) -> Tagger:
+    """One Tagger per encoder for the whole session (embedding the prototypes takes seconds)."""
+    return Tagger(load_taxonomy(), encoder)
+
+
+@pytest.fixture
+def tagger(encoder: Encoder) -> Tagger:
+    return shared_tagger(encoder)
+
+
+def _determinant(data: dict[str, Any], ident: str) -> dict[str, Any]:
+    return next(d for d in data["determinants"] if d["id"] == ident)
+
+
+# the taxonomy file -------------------------------------------------------------
+
+
+def test_project_taxonomy_has_the_fourteen_determinants_and_two_lenses() -> None:
+    taxonomy = load_taxonomy()
+    assert taxonomy.ids == list(REQUIRED_DETERMINANTS)
+    assert all(20 <= len(d.seeds) <= 40 for d in taxonomy.determinants)
+    assert [lens.id for lens in taxonomy.lenses] == ["inequalities", "life_stage"]
+    life_stage = taxonomy.lenses[1]
+    assert [v.id for v in life_stage.values] == [
+        "early_years",
+        "children_young_people",
+        "working_age",
+        "older_people",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda d: d["determinants"].append(copy.deepcopy(d["determinants"][0])),
+            "'early_years': the id is used twice",
+        ),
+        (lambda d: d["determinants"].pop(), "required determinant(s) missing: health_behaviours"),
+        (
+            lambda d: d["determinants"][1].update(label="  "),
+            "determinant 'education': 'label' is missing",
+        ),
+        (
+            lambda d: d["determinants"][2].pop("definition"),
+            "determinant 'work': 'definition' is missing",
+        ),
+        (
+            lambda d: d["determinants"][3].update(seeds=["debt"] * 1),
+            "determinant 'income': has 1 seeds, needs 20 to 40",
+        ),
+        (
+            lambda d: d["determinants"][3].update(seeds=[f"word{i}" for i in range(41)]),
+            "has 41 seeds, needs 20 to 40",
+        ),
+        (lambda d: d["determinants"][4]["seeds"].append("damp"), "seed(s) listed twice: damp"),
+        (
+            lambda d: d["determinants"][4]["seeds"].__setitem__(0, "of the"),
+            "seed 'of the' has only common words",
+        ),
+        (lambda d: d["determinants"][0].update(id="Early Years"), "badly formed id: 'Early Years'"),
+        (lambda d: d["lenses"].pop(), "required lens(es) missing: life_stage"),
+        (
+            lambda d: d["lenses"][1]["values"][0].update(seeds=["babies"]),
+            "lens 'life_stage' value 'early_years': has 1 seeds",
+        ),
+    ],
+)
+def test_taxonomy_errors_name_the_entry_and_the_problem(
+    raw_taxonomy: dict[str, Any], change: Any, message: str
+) -> None:
+    data = copy.deepcopy(raw_taxonomy)
+    change(data)
+    with pytest.raises(TaxonomyError, match=re.escape(message)):
+        parse_taxonomy(data)
+
+
+def test_unreadable_taxonomy_file_says_which_file(tmp_path: Path) -> None:
+    broken = tmp_path / "determinants.yaml"
+    broken.write_text("determinants: [unclosed", encoding="utf-8")
+    with pytest.raises(TaxonomyError, match="not valid YAML"):
+        load_taxonomy(broken)
+    with pytest.raises(TaxonomyError, match="cannot read"):
+        load_taxonomy(tmp_path / "absent.yaml")
+
+
+# seed matching ------------------------------------------------------------------
+
+
+def test_seeds_match_on_stems_and_phrases_as_stem_sequences() -> None:
+    matcher = SeedMatcher({"housing": [Seed.parse("temporary accommodation"), Seed.parse("homes")]})
+    hits = matcher.count(
+        "Two homes. Families in Temporary Accommodation; accommodation is temporary."
+    )
+    assert hits["housing"].occurrences == 2  # "homes" once, the phrase once (not the reversed pair)
+    assert hits["housing"].distinct == 2
+
+
+def test_acronym_seeds_match_only_in_capitals() -> None:
+    matcher = SeedMatcher({"education": [Seed.parse("SEND")], "access": [Seed.parse("GP")]})
+    assert matcher.count("Please send us your views.")["education"].occurrences == 0
+    assert matcher.count("Children with SEND and two GPs")["education"].occurrences == 1
+    assert matcher.count("Children with SEND and two GPs")["access"].occurrences == 1
+
+
+# tagging with the real model -------------------------------------------------
+
+
+def _tag(tagger: Tagger, encoder: Encoder, texts: list[str]) -> list[ChunkTags]:
+    return tagger.tag(texts, encoder.encode_documents(texts))
+
+
+def test_housing_and_loneliness_passages_get_their_determinants(
+    tagger: Tagger, encoder: Encoder
+) -> None:
+    housing, lonely, both = _tag(tagger, encoder, [HOUSING, LONELINESS, BOTH])
+    assert "housing" in housing.determinants
+    assert "social_connection" not in housing.determinants
+    assert "social_connection" in lonely.determinants
+    assert "housing" not in lonely.determinants
+    assert {"housing", "social_connection"} <= set(both.determinants)
+
+
+def test_scores_cover_every_determinant_between_zero_and_one(
+    tagger: Tagger, encoder: Encoder
+) -> None:
+    (tags,) = _tag(tagger, encoder, [HOUSING])
+    assert set(tags.scores) == set(REQUIRED_DETERMINANTS)
+    assert all(0.0 <= s <= 1.0 for s in tags.scores.values())
+    assert all(tags.scores[d] >= 0.5 for d in tags.determinants)
+    assert tags.determinants[0] == "housing"  # best first
+
+
+def test_tagging_is_deterministic_and_keeps_page_furniture_untagged(
+    tagger: Tagger, encoder: Encoder
+) -> None:
+    texts = [HOUSING, "Page 12 of 40", ""]
+    vectors = encoder.encode_documents(texts)
+    first, second = tagger.tag(texts, vectors), tagger.tag(texts, vectors.copy())
+    assert first == second
+    assert first[1].determinants == [] and first[2].determinants == []
+
+
+def test_lenses_come_from_seed_terms(tagger: Tagger, encoder: Encoder) -> None:
+    (tags,) = _tag(tagger, encoder, [LONELINESS + " Older people and carers in later life."])
+    assert "life_stage:older_people" in tags.lenses
+
+
+def test_vectors_of_the_wrong_shape_are_refused(tagger: Tagger) -> None:
+    with pytest.raises(ValueError, match="texts but"):
+        tagger.tag([HOUSING, LONELINESS], np.zeros((1, tagger.dimension)))
+    with pytest.raises(ValueError, match="shape"):
+        tagger.tag([HOUSING], np.zeros((1, 3)))
+
+
+def test_roll_up_gives_each_determinants_share_of_chunks() -> None:
+    chunks = [
+        ChunkTags(["housing", "income"], {}),
+        ChunkTags(["housing"], {}),
+        ChunkTags([], {}),
+        ChunkTags(["income", "housing"], {}),
+    ]
+    assert roll_up(chunks) == {"housing": 0.75, "income": 0.5}
+    assert roll_up([]) == {}

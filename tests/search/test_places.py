@@ -1,0 +1,107 @@
+"""Place names are found as whole, capitalised words and tag the places that contain them."""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+import pytest
+import yaml
+
+from search.places import (
+    DEFAULT_GAZETTEER,
+    REQUIRED_LOCAL,
+    PlaceError,
+    default_gazetteer,
+    parse_gazetteer,
+    tag_places,
+)
+
+
+@pytest.fixture(scope="module")
+def raw_gazetteer() -> dict[str, Any]:
+    data = yaml.safe_load(DEFAULT_GAZETTEER.read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def test_gazetteer_covers_the_local_area_and_the_english_counties() -> None:
+    g = default_gazetteer()
+    assert all(g.places[p].is_local for p in REQUIRED_LOCAL)
+    counties = [p for p in g.places.values() if p.kind == "county"]
+    assert len(counties) == 48
+    regions = [p for p in g.places.values() if p.kind == "region"]
+    assert len(regions) == 9
+    assert not g.places["kent"].is_local
+
+
+def test_a_town_tags_its_district_and_the_county() -> None:
+    assert tag_places("A pilot in Loughborough") == ["charnwood", "leicestershire", "east_midlands"]
+    assert tag_places("Market Harborough and Lutterworth")[:2] == ["harborough", "leicestershire"]
+    assert "north_west_leicestershire" in tag_places("homes in Coalville")
+
+
+def test_everyday_words_are_not_places() -> None:
+    assert tag_places("Reading the report was hard.") == []
+    assert tag_places("the Summer Reading Challenge in libraries") == []
+    assert tag_places("a hot bath and a warm home") == []
+    assert tag_places("reading and writing") == []
+    assert tag_places("Fear NT, Hull L, Wessely S.") == []
+
+
+def test_ambiguous_names_count_next_to_a_place_word() -> None:
+    assert tag_places("people living in Reading")[0] == "reading"
+    assert tag_places("Bath and North East Somerset Council")[0] == "bath"
+
+
+def test_ampersand_hyphens_capitals_and_line_breaks_are_read_as_the_same_name() -> None:
+    assert tag_places("Hinckley & Bosworth")[0] == "hinckley_and_bosworth"
+    assert tag_places("Hinckley and Bosworth")[0] == "hinckley_and_bosworth"
+    assert tag_places("Oadby &Wigston")[0] == "oadby_and_wigston"
+    assert tag_places("Ashby-de-la-Zouch")[0] == "north_west_leicestershire"
+    assert tag_places("Market\nHarborough")[0] == "harborough"
+    assert tag_places("LEICESTERSHIRE COUNTY COUNCIL")[0] == "leicestershire"
+
+
+def test_longest_name_wins_and_contained_names_are_not_double_counted() -> None:
+    g = default_gazetteer()
+    assert g.mentions("North West Leicestershire") == {"north_west_leicestershire": 1}
+    assert g.mentions("Leicestershire's districts") == {"leicestershire": 1}
+    assert g.mentions("in New York") == {}
+
+
+def test_leicester_and_rutland_are_local_but_not_inside_leicestershire() -> None:
+    assert tag_places("Leicester and Rutland") == ["leicester", "east_midlands", "rutland"]
+    assert default_gazetteer().is_local(tag_places("Leicester"))
+    assert not default_gazetteer().is_local(tag_places("Crawley and Horsham"))
+
+
+def test_document_places_need_more_than_one_passing_mention() -> None:
+    g = default_gazetteer()
+    texts = ["Work in Crawley.", "More on Crawley.", "A study from Leicester."]
+    assert g.document_places(texts) == ["crawley", "west_sussex", "south_east"]
+    assert "leicester" in g.document_places(texts, min_mentions=1)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda d: d["places"][1].update(parent="nowhere"),
+            "parent 'nowhere' is not in the gazetteer",
+        ),
+        (lambda d: d["places"][1].update(kind="village"), "kind must be one of"),
+        (lambda d: d["places"].append(copy.deepcopy(d["places"][1])), "the id is used twice"),
+        (lambda d: d["places"][2].update(aliases=["Loughborough"]), "'Loughborough' is used by"),
+        (lambda d: d["places"][0].update(parent="leicestershire"), "go round in a circle"),
+        (lambda d: d["places"][0].update(is_local=False), "not marked is_local: east_midlands"),
+    ],
+)
+def test_gazetteer_errors_name_the_place(
+    raw_gazetteer: dict[str, Any], change: Any, message: str
+) -> None:
+    data = copy.deepcopy(raw_gazetteer)
+    change(data)
+    with pytest.raises(PlaceError, match=re.escape(message)):
+        parse_gazetteer(data)
