@@ -265,7 +265,7 @@ def evaluate(
     stage: Annotated[
         list[str] | None,
         typer.Option(
-            help="Stages: dense, sparse, hybrid, hybrid-dbsf (default: all four), hybrid+rerank"
+            help="dense, sparse, hybrid-rrf, hybrid-dbsf, default (all if none), default+rerank"
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,

@@ -8,20 +8,31 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from search.analysis import Bm25Weighting
+from search.analysis import Bm25Weighting, read_synonyms
+from search.catalogue import Catalogue
 from search.encoder import load_cross_encoder, load_encoder
-from search.evaluation import Retriever, build_collection, read_beir, run_stage, store_retriever
+from search.evaluation import (
+    Retriever,
+    build_collection,
+    read_beir,
+    run_stage,
+    searcher_retriever,
+)
+from search.library import DEFAULT_SYNONYMS
+from search.retrieval import Searcher
 from search.settings import Settings
-from search.store import Mode, open_store
+from search.store import open_store
 
-STAGES: dict[str, tuple[Mode, str]] = {
-    "dense": ("dense", "rrf"),
-    "sparse": ("sparse", "rrf"),
-    "hybrid": ("hybrid", "rrf"),
-    "hybrid-dbsf": ("hybrid", "dbsf"),
-    "hybrid+rerank": ("hybrid", "rrf"),
+# Each stage is the configured search with these settings changed; "default" is the product's.
+STAGES: dict[str, dict[str, Any]] = {
+    "dense": {"mode": "dense"},
+    "sparse": {"mode": "sparse"},
+    "hybrid-rrf": {"mode": "hybrid", "fusion": "rrf", "long_query_terms": 0},
+    "hybrid-dbsf": {"mode": "hybrid", "fusion": "dbsf", "long_query_terms": 0},
+    "default": {},
+    "default+rerank": {},
 }
-DEFAULT_STAGES = ["dense", "sparse", "hybrid", "hybrid-dbsf"]
+DEFAULT_STAGES = ["dense", "sparse", "hybrid-rrf", "hybrid-dbsf", "default"]
 
 
 def _reranking(
@@ -81,13 +92,14 @@ def run_eval(
             )
         # Queries are timed on one thread, as the site runs them.
         encoder = load_encoder(settings.model, settings.data_dir / "models")
+        catalogue = Catalogue(settings.data_dir / "eval-catalogue.sqlite")  # unused by hits()
+        synonyms = read_synonyms((settings.search.synonyms_path or DEFAULT_SYNONYMS).read_text())
         drop_self = collection.name.lower().startswith("arguana")
         rows = []
         for name in stages or DEFAULT_STAGES:
-            mode, fusion = STAGES[name]
-            retrieve = store_retriever(
-                store, encoder, weighting, mode, fusion, candidates=settings.search.candidates
-            )
+            search_settings = settings.search.model_copy(update=STAGES[name])
+            searcher = Searcher(store, catalogue, encoder, search_settings, synonyms, weighting)
+            retrieve = searcher_retriever(searcher, search_settings.mode)
             if name.endswith("+rerank"):
                 retrieve = _reranking(retrieve, collection.corpus, settings)
             result = run_stage(name, queries, retrieve, qrels, drop_self, k)

@@ -14,8 +14,9 @@ from typing import Any
 
 from search.analysis import Bm25Weighting
 from search.encoder import Encoder
+from search.retrieval import Searcher
 from search.schema import IndexedChunk, point_id
-from search.store import CollectionLayout, Mode, Store, VectorQuery
+from search.store import CollectionLayout, Mode, Store
 
 log = logging.getLogger(__name__)
 
@@ -161,28 +162,10 @@ def run_stage(
     return StageResult(stage, score_run(run, qrels, k), latency)
 
 
-def store_retriever(
-    store: Store,
-    encoder: Encoder,
-    weighting: Bm25Weighting,
-    mode: Mode,
-    fusion: str = "rrf",
-    candidates: int = 100,
-    limit: int = 100,
-) -> Retriever:
+def searcher_retriever(searcher: Searcher, mode: Mode, limit: int = 100) -> Retriever:
+    """Retrieval exactly as the site does it (query instruction, synonyms, fusion, long queries)."""
+
     def retrieve(text: str) -> list[str]:
-        dense = encoder.encode_queries([text])[0].tolist() if mode != "sparse" else None
-        sparse = weighting.query_vector(text) if mode != "dense" else None
-        hits = store.query(
-            VectorQuery(
-                dense=dense,
-                sparse=sparse,
-                mode=mode,
-                fusion=fusion,  # type: ignore[arg-type]
-                limit=limit,
-                candidates=candidates,
-            )
-        )
-        return [h.doc_id for h in hits]
+        return [h.doc_id for h in searcher.hits(text, limit=limit, mode=mode)]
 
     return retrieve

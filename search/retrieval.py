@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Literal
 
-from search.analysis import Bm25Weighting
+from search.analysis import Bm25Weighting, terms
 from search.catalogue import Catalogue, DocumentRecord
 from search.encoder import Encoder, PairScorer
 from search.rerank import rerank
@@ -96,6 +96,10 @@ class Searcher:
         self, query: str, filters: Filters, limit: int, mode: Mode | None = None
     ) -> VectorQuery:
         mode = mode or self.settings.mode
+        limit_terms = self.settings.long_query_terms
+        if mode == "hybrid" and limit_terms and len(set(terms(query))) > limit_terms:
+            # A pasted paragraph is matched by meaning: its many keywords drown the fusion.
+            mode = "dense"
         dense = self.encoder.encode_queries([query])[0].tolist() if mode != "sparse" else None
         sparse = self.weighting.query_vector(query, self.synonyms) if mode != "dense" else None
         return VectorQuery(

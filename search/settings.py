@@ -65,7 +65,10 @@ class SearchSettings(BaseModel):
     """How queries are answered."""
 
     mode: Literal["hybrid", "dense", "sparse"] = "hybrid"
-    fusion: Literal["rrf", "dbsf"] = "rrf"
+    fusion: Literal["rrf", "dbsf"] = "dbsf"
+    long_query_terms: int = Field(
+        default=40, ge=0, description="longer queries are matched by meaning only; 0: never"
+    )
     candidates: int = Field(default=100, ge=10, le=1000, description="per prefetch")
     passages_per_document: int = Field(default=3, ge=1, le=10)
     page_size: int = Field(default=10, ge=1, le=100)

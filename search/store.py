@@ -45,6 +45,8 @@ class VectorQuery:
     limit: int = 10
     candidates: int = 100
     filters: Filters = field(default_factory=Filters)
+    rrf_k: int = 60
+    sparse_weight: float = 1.0  # relative to dense = 1.0, for RRF
 
 
 BUSY_MESSAGE = (

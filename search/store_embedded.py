@@ -169,7 +169,11 @@ class EmbeddedStore:
                 limit=request.limit, query=only.query, filter=flt, with_payload=True
             )
         else:
-            fusion: Any = qe.Fusion.Rrf(k=60) if request.fusion == "rrf" else qe.Fusion.Dbsf()
+            fusion: Any = (
+                qe.Fusion.Rrf(k=request.rrf_k, weights=[1.0, request.sparse_weight])
+                if request.fusion == "rrf"
+                else qe.Fusion.Dbsf()
+            )
             query = qe.QueryRequest(
                 limit=request.limit, prefetches=prefetches, query=fusion, with_payload=True
             )

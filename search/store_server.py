@@ -160,11 +160,17 @@ class ServerStore:
                 with_payload=True,
             )
         else:
-            fusion = models.Fusion.RRF if request.fusion == "rrf" else models.Fusion.DBSF
+            fusion: Any = (
+                models.RrfQuery(
+                    rrf=models.Rrf(k=request.rrf_k, weights=[1.0, request.sparse_weight])
+                )
+                if request.fusion == "rrf"
+                else models.FusionQuery(fusion=models.Fusion.DBSF)
+            )
             response = self._client.query_points(
                 self._collection,
                 prefetch=prefetches,
-                query=models.FusionQuery(fusion=fusion),
+                query=fusion,
                 limit=request.limit,
                 with_payload=True,
             )

@@ -28,6 +28,6 @@ def test_retrieval_quality(name: str) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"quality-{name}.json").write_text(json.dumps(rows, indent=2) + "\n")
     by_stage = {row["stage"]: row for row in rows}
-    default = by_stage[settings.search.mode if settings.search.fusion == "rrf" else "hybrid-dbsf"]
+    default = by_stage["default"]
     print(f"\n{name}: " + ", ".join(f"{r['stage']} {r['ndcg@10']:.4f}" for r in rows))
     assert default["ndcg@10"] >= TARGETS[name], f"{name} below target: {default}"
