@@ -20,6 +20,7 @@ from web import (
     errors,
     routes_admin,
     routes_api,
+    routes_determinants,
     routes_documents,
     routes_exports,
     routes_pages,
@@ -71,6 +72,7 @@ def create_app(
     errors.install(app)
     app.include_router(routes_pages.router)
     app.include_router(routes_documents.router)
+    app.include_router(routes_determinants.router)
     app.include_router(routes_api.router)
     app.include_router(routes_admin.router)
     app.include_router(routes_exports.router)

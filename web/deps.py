@@ -1,4 +1,4 @@
-"""Request dependencies: the open library and the templates, taken from the app's state."""
+"""Request dependencies: the open library, its vocabulary and the templates (app state)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
 
 from search.library import Library
+from web.vocabulary import Vocabulary, vocabulary_of
 
 
 def get_library(request: Request) -> Library:
@@ -24,3 +25,10 @@ def get_templates(request: Request) -> Jinja2Templates:
 
 LibraryDep = Annotated[Library, Depends(get_library)]
 TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]
+
+
+def get_vocabulary(library: LibraryDep) -> Vocabulary:
+    return vocabulary_of(library)
+
+
+VocabularyDep = Annotated[Vocabulary, Depends(get_vocabulary)]

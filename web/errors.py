@@ -69,7 +69,8 @@ async def _invalid_request(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     problems = []
     for error in exc.errors():
-        name = str(error["loc"][-1]) if error.get("loc") else ""
+        # A list parameter's errors end with the item's index: ("query", "years", 0).
+        name = next((str(p) for p in reversed(error.get("loc") or ()) if isinstance(p, str)), "")
         problems.append(describe_problem(name, str(error.get("type", ""))))
     return render_error(request, 400, " ".join(dict.fromkeys(problems)))
 

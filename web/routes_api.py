@@ -2,24 +2,48 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Query
 
-from web.deps import LibraryDep
-from web.models import DocumentOut, ErrorOut, HealthOut, PageOut, RelatedOut, SearchOut
-from web.routes_documents import NO_PAGE, RELATED_ON_PAGE, find_document, find_related
+from web.deps import LibraryDep, VocabularyDep
+from web.evidence_views import by_determinant_json
+from web.models import (
+    DeterminantOut,
+    DeterminantsOut,
+    DocumentOut,
+    ErrorOut,
+    HealthOut,
+    PageOut,
+    RelatedOut,
+    SearchOut,
+)
+from web.routes_determinants import determinant_json, determinants_json
+from web.routes_documents import (
+    NO_PAGE,
+    RELATED_ON_PAGE,
+    find_document,
+    find_passage,
+    find_related,
+)
 from web.routes_pages import EMPTY_QUERY
 from web.search_form import SearchForm, read_search_form
 from web.searching import run_search
-from web.views import document_json, page_json, related_json, results_json
+from web.views import (
+    document_json,
+    facets_json,
+    form_filters_json,
+    page_json,
+    passage_json,
+    related_json,
+    results_json,
+)
 
 router = APIRouter(tags=["api"])
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "A parameter is missing or not right"},
-    404: {"model": ErrorOut, "description": "No such document or page"},
+    404: {"model": ErrorOut, "description": "No such document, page, passage or determinant"},
 }
 
 
@@ -28,17 +52,24 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     response_model=SearchOut,
     responses=ERRORS,
     summary="Search documents",
-    description="Documents that match, best first, each "
-    "with its best passages and links to the pages to cite.",
+    description="Documents that match, best first, each with its best passages and links to "
+    "the pages to cite; the filter options with document counts; and the best passage for "
+    "each determinant the results touch.",
 )
 def api_search(
-    library: LibraryDep, form: Annotated[SearchForm, Depends(read_search_form)]
+    library: LibraryDep,
+    vocabulary: VocabularyDep,
+    form: Annotated[SearchForm, Depends(read_search_form)],
 ) -> dict[str, Any]:
     if form.is_blank:
         raise HTTPException(status_code=400, detail=EMPTY_QUERY)
-    outcome = run_search(library, form)
-    facets = {field: [asdict(o) for o in options] for field, options in outcome.facets.items()}
-    return {**results_json(outcome.results), "facets": facets}
+    outcome = run_search(library, form, vocabulary)
+    return {
+        **results_json(outcome.results, vocabulary),
+        "filters": form_filters_json(form),
+        "facets": facets_json(outcome.facets),
+        "by_determinant": by_determinant_json(outcome.by_determinant, form),
+    }
 
 
 @router.get(
@@ -48,9 +79,9 @@ def api_search(
     summary="One document",
     description="A document's details and its pages.",
 )
-def api_document(doc_id: str, library: LibraryDep) -> dict[str, Any]:
+def api_document(doc_id: str, library: LibraryDep, vocabulary: VocabularyDep) -> dict[str, Any]:
     record = find_document(library, doc_id)
-    return document_json(record, library.catalogue.page_lengths(doc_id))
+    return document_json(record, library.catalogue.page_lengths(doc_id), vocabulary)
 
 
 @router.get(
@@ -74,16 +105,49 @@ def api_page(doc_id: str, number: int, library: LibraryDep) -> dict[str, Any]:
     responses=ERRORS,
     summary="More like this",
     description="Documents that cover similar ground, closest first, each with its passage "
-    "nearest to this document.",
+    "nearest to this document, or (with `chunk`) nearest to one of its passages.",
 )
-def api_related(doc_id: str, library: LibraryDep) -> dict[str, Any]:
+def api_related(
+    doc_id: str,
+    library: LibraryDep,
+    chunk: Annotated[
+        str | None, Query(description="A passage's chunk_id: documents like that passage")
+    ] = None,
+) -> dict[str, Any]:
     record = find_document(library, doc_id)
-    related = find_related(library, doc_id, RELATED_ON_PAGE)
+    passage = find_passage(library, doc_id, chunk) if chunk else None
+    related = find_related(library, doc_id, RELATED_ON_PAGE, chunk)
     return {
         "doc_id": record.doc_id,
         "title": record.meta.title,
+        "passage": passage_json(doc_id, passage) if passage else None,
         "documents": [related_json(r) for r in related],
     }
+
+
+@router.get(
+    "/api/determinants",
+    response_model=DeterminantsOut,
+    summary="The wider determinants of health",
+    description="Every determinant with its definition and how many documents and passages "
+    "are about it, and the cross-cutting lenses (inequalities, life stage).",
+)
+def api_determinants(library: LibraryDep, vocabulary: VocabularyDep) -> dict[str, Any]:
+    return determinants_json(library, vocabulary)
+
+
+@router.get(
+    "/api/determinants/{determinant_id}",
+    response_model=DeterminantOut,
+    responses=ERRORS,
+    summary="Evidence about one determinant",
+    description="Its definition and counts, the strongest passage of up to 10 documents (local "
+    "work first, then the strongest, then the newest) and the documents added most recently.",
+)
+def api_determinant(
+    determinant_id: str, library: LibraryDep, vocabulary: VocabularyDep
+) -> dict[str, Any]:
+    return determinant_json(library, vocabulary, determinant_id)
 
 
 @router.get(

@@ -10,11 +10,15 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from search.catalogue import DocumentRecord
+from search.evidence import is_local_document
 from search.library import Library
-from search.related import RelatedDocument, related_to_document
+from search.related import RelatedDocument, related_to_document, related_to_passage
+from search.retrieval import Passage
+from search.schema import Filters, point_id
 from web.citations import harvard, in_text, reference_for
-from web.deps import LibraryDep, TemplatesDep
+from web.deps import LibraryDep, TemplatesDep, VocabularyDep
 from web.paging import pagination
+from web.tags import document_determinants, places_json
 from web.views import (
     document_url,
     is_web_link,
@@ -22,7 +26,9 @@ from web.views import (
     page_json,
     page_previews,
     page_url,
+    passage_json,
     related_json,
+    related_url,
     summary_json,
 )
 
@@ -33,6 +39,7 @@ RELATED_ON_DOCUMENT = 5
 RELATED_ON_PAGE = 10
 NO_DOCUMENT = "We could not find that document. It may have been taken out of the library."
 NO_PAGE = "That document does not have a page with that number."
+NO_PASSAGE = "We could not find that passage in this document. It may have changed since."
 NO_FILE = (
     "The PDF for this document is not available at the moment. "
     "You can still read its pages as text."
@@ -46,7 +53,25 @@ def find_document(library: Library, doc_id: str) -> DocumentRecord:
     return record
 
 
-def find_related(library: Library, doc_id: str, limit: int) -> list[RelatedDocument]:
+def find_passage(library: Library, doc_id: str, chunk_id: str) -> Passage:
+    """One of the document's passages, by its chunk id; a 404 if the document has no such one."""
+    record = find_document(library, doc_id)
+    # Chunk ids are made from the document id and the chunk's number, so a foreign or made-up
+    # id is turned away here, before it reaches the store.
+    if chunk_id not in {point_id(doc_id, n) for n in range(record.chunk_count)}:
+        raise HTTPException(status_code=404, detail=NO_PASSAGE)
+    for hit in library.store.chunks(Filters(doc_ids=(doc_id,)), limit=record.chunk_count):
+        if hit.id == chunk_id:
+            return Passage(hit.id, hit.text, hit.page_start, hit.page_end, hit.score)
+    raise HTTPException(status_code=404, detail=NO_PASSAGE)
+
+
+def find_related(
+    library: Library, doc_id: str, limit: int, chunk_id: str | None = None
+) -> list[RelatedDocument]:
+    """Documents like this one, or (with a chunk id) like one of its passages."""
+    if chunk_id:
+        return related_to_passage(library.store, library.catalogue, chunk_id, doc_id, limit)
     return related_to_document(library.store, library.catalogue, doc_id, limit)
 
 
@@ -67,6 +92,7 @@ def document_page(
     request: Request,
     doc_id: str,
     library: LibraryDep,
+    vocabulary: VocabularyDep,
     templates: TemplatesDep,
     page: Annotated[int, Query(ge=1)] = 1,
 ) -> Response:
@@ -93,8 +119,11 @@ def document_page(
             "page_count": count,
             "pages": pages,
             "summary": summary_json(record),
+            "determinants": document_determinants(record, vocabulary),
+            "places": places_json(record.extra.get("places") or [], vocabulary),
+            "is_local": is_local_document(record, vocabulary.gazetteer),
             "related": [related_json(r) for r in related],
-            "related_url": f"{document_url(doc_id)}/related",
+            "related_url": related_url(doc_id),
             "citation": citation(request, record),
             "source_url": record.meta.url.strip() if is_web_link(record.meta.url) else "",
             "pagination": pagination(
@@ -135,14 +164,23 @@ def page_text(
 
 @router.get("/documents/{doc_id}/related")
 def related_page(
-    request: Request, doc_id: str, library: LibraryDep, templates: TemplatesDep
+    request: Request,
+    doc_id: str,
+    library: LibraryDep,
+    templates: TemplatesDep,
+    chunk: str | None = None,
 ) -> Response:
     record = find_document(library, doc_id)
-    related = find_related(library, doc_id, RELATED_ON_PAGE)
+    passage = find_passage(library, doc_id, chunk) if chunk else None
+    related = find_related(library, doc_id, RELATED_ON_PAGE, chunk)
     return templates.TemplateResponse(
         request,
         "related.html",
-        {"document": metadata_json(record), "related": [related_json(r) for r in related]},
+        {
+            "document": metadata_json(record),
+            "passage": passage_json(doc_id, passage) if passage else None,
+            "related": [related_json(r) for r in related],
+        },
     )
 
 

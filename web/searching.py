@@ -1,35 +1,33 @@
-"""Runs a search for the site: the library's ranked results (best match or newest first) and the
-filter options (with document counts) that the results allow."""
+"""Runs a search for the site: the library's ranked results (best match or newest first, local
+work first if asked), the filter options with document counts, and the best passage for each
+determinant the results touch."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 from search.catalogue import DocumentRecord
+from search.evidence import (
+    FACET_LIMIT,
+    DeterminantHit,
+    best_by_determinant,
+    local_documents_first,
+    put_local_first,
+)
 from search.library import Library
 from search.retrieval import DocumentResult, SearchResults
 from search.schema import Filters, Hit
-from web.search_form import SearchForm
+from search.store import VectorQuery
+from web.facets import FacetOption, facet_options
+from web.search_form import BANDS_BY_ID, SearchForm
+from web.vocabulary import Vocabulary, vocabulary_of
 
-# Facet name in the store payload -> the Filters field that narrows it.
-FACET_FIELDS = {"organisation": "organisations", "kind": "kinds"}
+__all__ = ["FacetOption", "SearchOutcome", "run_search", "search_all", "search_filters"]
 
-
-def _without(filters: Filters, field: str) -> Filters:
-    """`filters` with one facet's choices dropped."""
-    if field == "organisation":
-        return replace(filters, organisations=())
-    return replace(filters, kinds=())
-
-
-@dataclass(frozen=True)
-class FacetOption:
-    """One checkbox in the filter form."""
-
-    value: str
-    count: int
-    is_selected: bool
+# Stands for "no document at all" when the chosen year bands hold none: an empty list of
+# documents would mean "any document" to the store.
+NO_DOCUMENT = "-"
 
 
 @dataclass(frozen=True)
@@ -39,46 +37,63 @@ class SearchOutcome:
     results: SearchResults
     facets: dict[str, list[FacetOption]]
     years: tuple[int, int] | None
+    by_determinant: list[DeterminantHit] = field(default_factory=list)
 
 
-def run_search(library: Library, form: SearchForm) -> SearchOutcome:
-    results = library.searcher.search(form.q, form.filters(), page=form.page, sort=form.sort)
-    return SearchOutcome(results, facet_options(library, form, results.hits), _years(results.hits))
-
-
-def facet_options(
-    library: Library, form: SearchForm, hits: list[Hit]
-) -> dict[str, list[FacetOption]]:
-    """Options for each filter, counted in documents.
-
-    A field's own choices are left out when counting its options, so ticking one
-    organisation still shows the others (OR within a field, AND across fields).
-    """
+def search_filters(library: Library, form: SearchForm) -> Filters:
+    """The form's filters for the store, with year bands turned into the documents in them."""
     filters = form.filters()
-    unfiltered: dict[str, list[Hit]] = {}
-    chosen = {field: getattr(filters, attr) for field, attr in FACET_FIELDS.items()}
-    if any(chosen.values()):
-        searcher = library.searcher
-        request = searcher.vector_query(form.q, filters, limit=searcher.settings.candidates)
-        for field in FACET_FIELDS:
-            if chosen[field]:
-                wider = replace(request, filters=_without(filters, field))
-                unfiltered[field] = library.store.query(wider)
-    return {
-        field: _options(unfiltered.get(field, hits), field, chosen[field]) for field in FACET_FIELDS
-    }
+    if not form.year_bands:
+        return filters
+    documents: set[str] = set()
+    for band_id in form.year_bands:
+        band = BANDS_BY_ID[band_id]
+        span = Filters(year_from=band.first, year_to=band.last)
+        documents.update(library.store.facet("doc_id", span, FACET_LIMIT))
+    return replace(filters, doc_ids=tuple(sorted(documents)) or (NO_DOCUMENT,))
 
 
-def _options(hits: list[Hit], field: str, selected: tuple[str, ...]) -> list[FacetOption]:
-    documents: dict[str, set[str]] = defaultdict(set)
-    for hit in hits:
-        value = str(hit.payload.get(field) or "")
-        if value:
-            documents[value].add(hit.doc_id)
-    for value in selected:
-        documents.setdefault(value, set())
-    ordered = sorted(documents.items(), key=lambda item: (-len(item[1]), item[0].casefold()))
-    return [FacetOption(value, len(ids), value in selected) for value, ids in ordered]
+def _candidates(library: Library, form: SearchForm) -> int:
+    """How many hits the searcher asks for on this page (as Searcher.search does)."""
+    settings = library.searcher.settings
+    return max(settings.candidates, form.page * settings.page_size * 4)
+
+
+def _requery(library: Library, form: SearchForm) -> Callable[[Filters], list[Hit]]:
+    """The search's query run with other filters; the words are encoded once, when first run."""
+    built: list[VectorQuery] = []
+
+    def run(filters: Filters) -> list[Hit]:
+        if not built:
+            built.append(library.searcher.vector_query(form.q, filters, _candidates(library, form)))
+        return library.store.query(replace(built[0], filters=filters))
+
+    return run
+
+
+def run_search(
+    library: Library, form: SearchForm, vocabulary: Vocabulary | None = None
+) -> SearchOutcome:
+    vocabulary = vocabulary or vocabulary_of(library)
+    filters = search_filters(library, form)
+    searcher = library.searcher
+    results = searcher.search(form.q, filters, page=form.page, sort=form.sort)
+    if form.is_local_first:
+        results = put_local_first(
+            results,
+            library.catalogue,
+            vocabulary.gazetteer,
+            searcher.settings.passages_per_document,
+            form.sort,
+        )
+    visible = library.catalogue.doc_ids()
+    facets = facet_options(
+        form, filters, results.hits, _requery(library, form), vocabulary, visible
+    )
+    by_determinant = best_by_determinant(
+        results.hits, library.catalogue, vocabulary.taxonomy, visible
+    )
+    return SearchOutcome(results, facets, _years(results.hits), by_determinant)
 
 
 def _years(hits: list[Hit]) -> tuple[int, int] | None:
@@ -89,9 +104,12 @@ def _years(hits: list[Hit]) -> tuple[int, int] | None:
 def search_all(library: Library, form: SearchForm, limit: int) -> list[DocumentResult]:
     """Up to `limit` documents for the search, in the order its results pages show them."""
     # One wide page rather than many narrow ones: each page would run the whole query again.
-    return library.searcher.search(
-        form.q, form.filters(), page=1, sort=form.sort, page_size=limit
+    documents = library.searcher.search(
+        form.q, search_filters(library, form), page=1, sort=form.sort, page_size=limit
     ).documents
+    if form.is_local_first:
+        return local_documents_first(documents, vocabulary_of(library).gazetteer)
+    return documents
 
 
 def newest_documents(library: Library, form: SearchForm, limit: int) -> list[DocumentRecord]:
@@ -102,10 +120,16 @@ def newest_documents(library: Library, form: SearchForm, limit: int) -> list[Doc
 
 
 def _allows(form: SearchForm, record: DocumentRecord) -> bool:
-    meta = record.meta
+    meta, extra = record.meta, record.extra
     if form.organisations and meta.organisation not in form.organisations:
         return False
     if form.kinds and meta.kind not in form.kinds:
+        return False
+    if form.determinants and not set(form.determinants) & set(extra.get("determinants") or {}):
+        return False
+    if form.places and not set(form.places) & set(extra.get("places") or []):
+        return False
+    if form.year_bands and not any(BANDS_BY_ID[b].holds(meta.year) for b in form.year_bands):
         return False
     if form.year_from and (meta.year is None or meta.year < form.year_from):
         return False

@@ -8,8 +8,8 @@ from typing import Any
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
 
+from web.facets import FacetOption
 from web.highlight import excerpt, highlight
-from web.searching import FacetOption
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 
@@ -23,7 +23,7 @@ def facet_item(option: FacetOption) -> dict[str, Any]:
     """A filter option as a govukCheckboxes item, its document count beside it."""
     return {
         "value": option.value,
-        "text": f"{option.value} ({option.count})",
+        "text": f"{option.text} ({option.count})",
         "checked": option.is_selected,
     }
 

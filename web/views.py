@@ -5,13 +5,19 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
 from search.catalogue import DocumentRecord
+from search.evidence import is_local_document
 from search.related import RelatedDocument
 from search.retrieval import DocumentResult, Passage, SearchResults
 from search.schema import Filters
+from web.facets import FacetOption
+from web.search_form import SearchForm
+from web.tags import document_determinants, evidence_tags, places_json
+from web.vocabulary import Vocabulary, default_vocabulary
 
 # Only web links are shown as links: a manifest could hold javascript: or file: URLs.
 WEB_SCHEMES = ("https://", "http://")
@@ -47,8 +53,16 @@ def page_url(doc_id: str, page: int) -> str:
     return f"{document_url(doc_id)}/pages/{page}"
 
 
+def related_url(doc_id: str, chunk_id: str | None = None) -> str:
+    """More like this document, or (with a chunk) like one of its passages."""
+    url = f"{document_url(doc_id)}/related"
+    return f"{url}?chunk={quote(chunk_id, safe='')}" if chunk_id else url
+
+
 def passage_json(doc_id: str, passage: Passage) -> dict[str, Any]:
     return {
+        "chunk_id": passage.chunk_id,
+        "related_url": related_url(doc_id, passage.chunk_id),
         "text": passage.text,
         "page_start": passage.page_start,
         "page_end": passage.page_end,
@@ -76,9 +90,10 @@ def metadata_json(record: DocumentRecord) -> dict[str, Any]:
     }
 
 
-def result_json(result: DocumentResult) -> dict[str, Any]:
+def result_json(result: DocumentResult, vocabulary: Vocabulary | None = None) -> dict[str, Any]:
     return {
         **metadata_json(result.document),
+        **evidence_tags(result.document, vocabulary or default_vocabulary()),
         "rank": result.rank,
         "score": result.score,
         "passages": [passage_json(result.doc_id, p) for p in result.passages],
@@ -114,6 +129,8 @@ def summary_json(record: DocumentRecord) -> list[dict[str, Any]]:
 
 def filters_json(filters: Filters) -> dict[str, Any]:
     return {
+        "determinants": list(filters.determinants),
+        "places": list(filters.places),
         "organisations": list(filters.organisations),
         "kinds": list(filters.kinds),
         "year_from": filters.year_from,
@@ -121,7 +138,31 @@ def filters_json(filters: Filters) -> dict[str, Any]:
     }
 
 
-def results_json(results: SearchResults) -> dict[str, Any]:
+def form_filters_json(form: SearchForm) -> dict[str, Any]:
+    """The filters as the user chose them (year bands and local-first included)."""
+    return {
+        "determinants": list(form.determinants),
+        "places": list(form.places),
+        "organisations": list(form.organisations),
+        "kinds": list(form.kinds),
+        "years": list(form.year_bands),
+        "year_from": form.year_from,
+        "year_to": form.year_to,
+        "local": form.is_local_first,
+    }
+
+
+def facets_json(facets: Mapping[str, list[FacetOption]]) -> dict[str, list[dict[str, Any]]]:
+    return {
+        group: [
+            {"value": o.value, "label": o.text, "count": o.count, "selected": o.is_selected}
+            for o in options
+        ]
+        for group, options in facets.items()
+    }
+
+
+def results_json(results: SearchResults, vocabulary: Vocabulary | None = None) -> dict[str, Any]:
     """One page of results, each document with its best passages and the pages to cite."""
     return {
         "query": results.query,
@@ -133,7 +174,7 @@ def results_json(results: SearchResults) -> dict[str, Any]:
         "last": results.last,
         "took_ms": round(results.took_ms, 1),
         "filters": filters_json(results.filters),
-        "documents": [result_json(r) for r in results.documents],
+        "documents": [result_json(r, vocabulary) for r in results.documents],
     }
 
 
@@ -142,11 +183,17 @@ def first_words(text: str, count: int = 15) -> str:
     return " ".join(words[:count]) + (" …" if len(words) > count else "")
 
 
-def document_json(record: DocumentRecord, page_lengths: list[int]) -> dict[str, Any]:
-    """A document's metadata and its pages, with how much text each page has."""
+def document_json(
+    record: DocumentRecord, page_lengths: list[int], vocabulary: Vocabulary | None = None
+) -> dict[str, Any]:
+    """A document's metadata, what it is about, and its pages with how much text each has."""
+    vocabulary = vocabulary or default_vocabulary()
     return {
         **metadata_json(record),
         "chunk_count": record.chunk_count,
+        "determinants": document_determinants(record, vocabulary),
+        "places": places_json(record.extra.get("places") or [], vocabulary),
+        "is_local": is_local_document(record, vocabulary.gazetteer),
         "summary": summary_json(record),
         "pages": [
             {

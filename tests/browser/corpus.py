@@ -40,14 +40,16 @@ PAPERS = (
         "Public Health Team; Housing Team",
         (
             (
-                "Damp and mould in cold homes harm the lungs of young children and older people.",
+                "Damp and mould in cold homes in Loughborough harm the lungs of young children and "
+                "older people.",
                 "Families in private rented homes are the most likely to live with damp, because "
                 "many of these homes are old, poorly insulated and expensive to heat in winter.",
             ),
             (
                 "Grants for insulation and new heating cut damp and led to fewer hospital visits "
                 "for asthma in the two years after the work was done.",
-                "We recommend that the council works with landlords to find the coldest homes "
+                "We recommend that the council works with landlords in Loughborough to find the "
+                "coldest homes "
                 "first and offers help to the families who live in them.",
             ),
         ),
@@ -103,13 +105,15 @@ PAPERS = (
         "",
         (
             (
-                "Rural bus routes link villages to market towns, doctors, shops and jobs, but "
+                "Rural bus routes around Melton link villages to market towns, doctors, shops "
+                "and jobs, but "
                 "many routes have been cut in the last ten years.",
                 "People without a car, including many young people and older people, find it "
                 "hard to reach health services and work.",
             ),
             (
-                "Demand responsive transport and community car schemes can replace buses that "
+                "In Melton, demand responsive transport and community car schemes can replace "
+                "buses that "
                 "run nearly empty and still get people where they need to go.",
             ),
         ),
@@ -183,9 +187,11 @@ PAPERS = (
         "Okafor, Ada; Brown, Tom; Green, Sam",
         (
             (
-                "People who live within a short walk of a park or green space report better "
+                "People in Kent who live within a short walk of a park or green space report "
+                "better "
                 "mental wellbeing and take more exercise.",
-                "The benefit is largest in the most deprived neighbourhoods, where fewer homes "
+                "In Kent the benefit is largest in the most deprived neighbourhoods, where fewer "
+                "homes "
                 "have gardens of their own.",
             ),
             (
@@ -223,13 +229,15 @@ PAPERS = (
         "",
         (
             (
-                "People who are homeless die on average thirty years younger than the rest of "
+                "People who are homeless in Leicester die on average thirty years younger than "
+                "the rest of "
                 "the population, often from illnesses that can be treated.",
                 "Many find it hard to register with a GP, so they use hospital emergency "
                 "departments when they become very unwell.",
             ),
             (
-                "Outreach nurses and a housing first approach helped people stay in a home and "
+                "In Leicester, outreach nurses and a housing first approach helped people stay "
+                "in a home and "
                 "get the health care they needed.",
             ),
         ),

@@ -17,6 +17,9 @@ ADDRESSES = {
     "results": "/search?q=cold+homes&organisation=Leicestershire+County+Council&year_from=2019",
     "document": "/documents/{doc_id}",
     "page-text": "/documents/{doc_id}/pages/1",
+    "determinants": "/determinants",
+    "determinant": "/determinants/access_to_services",
+    "by-determinant": "/search/by-determinant?q=cold+homes",
 }
 
 

@@ -30,12 +30,23 @@ def site(tmp_path: Path):  # type: ignore[no-untyped-def]
     env = {**os.environ, "KB_DATA_DIR": str(tmp_path / "data"), "HF_HUB_OFFLINE": "1"}
     first = tmp_path / "first"
     write_pdf(first / "housing.pdf", ["Damp and mould in private rented homes harm children."])
-    subprocess.run([sys.executable, "-m", "kb", "ingest", str(first)], env=env, cwd=ROOT,
-                   check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "kb", "ingest", str(first)],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     port = _free_port()
     log = (tmp_path / "serve.log").open("w")
-    server = subprocess.Popen([sys.executable, "-m", "kb", "serve", "--port", str(port)], env=env,
-                              cwd=ROOT, stdout=log, stderr=log)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "kb", "serve", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=log,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
@@ -59,7 +70,9 @@ def test_ingest_is_handed_to_the_running_site(site) -> None:  # type: ignore[no-
     url, env, tmp_path = site
     second = tmp_path / "second"
     for n in range(4):
-        write_pdf(second / f"lonely-{n}.pdf", [f"Older people in village {n} feel lonely and isolated."])
+        write_pdf(
+            second / f"lonely-{n}.pdf", [f"Older people in village {n} feel lonely and isolated."]
+        )
     errors: list[str] = []
     answered = 0
     stop = threading.Event()
@@ -75,9 +88,22 @@ def test_ingest_is_handed_to_the_running_site(site) -> None:  # type: ignore[no-
     searcher = threading.Thread(target=keep_searching)
     searcher.start()
     try:
-        result = subprocess.run([sys.executable, "-m", "kb", "ingest", str(second), "--report",
-                                 str(tmp_path / "r.jsonl")], env=env, cwd=ROOT, capture_output=True,
-                                text=True, timeout=300)
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "kb",
+                "ingest",
+                str(second),
+                "--report",
+                str(tmp_path / "r.jsonl"),
+            ],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
     finally:
         stop.set()
         searcher.join()
@@ -87,7 +113,9 @@ def test_ingest_is_handed_to_the_running_site(site) -> None:  # type: ignore[no-
     lines = [json.loads(x) for x in (tmp_path / "r.jsonl").read_text().splitlines()]
     assert sorted(x["outcome"] for x in lines) == ["indexed"] * 4
     assert errors == [] and answered > 0
-    found = httpx.get(f"{url}/api/search", params={"q": "lonely older villagers"}, timeout=30).json()
+    found = httpx.get(
+        f"{url}/api/search", params={"q": "lonely older villagers"}, timeout=30
+    ).json()
     assert found["documents"][0]["file_name"].startswith("lonely-")
 
 
@@ -97,6 +125,10 @@ def test_admin_status_needs_the_token(site) -> None:  # type: ignore[no-untyped-
     token = (tmp_path / "data" / ".admin-token").read_text()
     page = httpx.get(f"{url}/admin/status", auth=("admin", token), timeout=10)
     assert page.status_code == 200 and "housing.pdf" in page.text
-    wrong = httpx.post(f"{url}/admin/ingest", json={"paths": ["/x"]},
-                       headers={"Authorization": "Bearer wrong"}, timeout=10)
+    wrong = httpx.post(
+        f"{url}/admin/ingest",
+        json={"paths": ["/x"]},
+        headers={"Authorization": "Bearer wrong"},
+        timeout=10,
+    )
     assert wrong.status_code == 401

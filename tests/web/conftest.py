@@ -1,4 +1,8 @@
-"""A tiny real library for the web tests: four small PDFs, the real model, Qdrant in memory."""
+"""A tiny real library for the web tests: four small PDFs, the real model, Qdrant in memory.
+
+The passages are written to be tagged: each names determinants' seed terms and places (two
+mentions make a document about a place), so every document has determinants, some have
+several, and the places are local (Loughborough, Melton, Leicester) or not (Kent)."""
 
 from __future__ import annotations
 
@@ -32,10 +36,13 @@ DOCUMENTS: dict[str, list[list[str]]] = {
         [
             "Cold and damp homes in Leicestershire",
             "Damp and mould in cold homes harm the lungs of children and older people.",
+            "In Loughborough fuel poverty is high: old houses have no insulation and energy "
+            "bills are high.",
         ],
         [
             "Private rented homes are the most likely to be cold and damp.",
             "Tenants often cannot afford to heat their homes, so damp gets worse in winter.",
+            "Landlords in Loughborough were offered help to fix damp, mould and broken boilers.",
         ],
         ["Home improvement grants and insulation cut damp and hospital visits for asthma."],
     ],
@@ -43,23 +50,37 @@ DOCUMENTS: dict[str, list[list[str]]] = {
         [
             "Loneliness among older people in rural villages",
             "Older people in small villages often feel lonely when the bus service stops.",
+            "Around Melton Mowbray rural bus services were cut; community transport helps "
+            "people get about.",
         ],
-        ["Lunch clubs, befriending calls and village hall activities reduce isolation."],
+        [
+            "Lunch clubs, befriending calls and village hall activities reduce isolation.",
+            "Volunteers in Melton run a friendship group and a lift scheme to the lunch club.",
+        ],
     ],
     "school-meals.pdf": [
         [
             "Free school meals and child food poverty",
             "Many children who are eligible for free school meals do not claim them.",
+            "In Leicester child poverty and the cost of living push low income households to "
+            "food banks.",
         ],
         [],
-        ["Automatic enrolment for free school meals helps families on low incomes."],
+        [
+            "Automatic enrolment for free school meals helps families on low incomes.",
+            "Schools in Leicester now give every hungry child breakfast and a healthy lunch.",
+        ],
     ],
     "bus-routes.pdf": [
         [
             "Getting around without a car",
             "Rural bus routes link villages to market towns, doctors and jobs.",
+            "In Kent the county council pays for bus routes that rural villages rely on.",
         ],
-        ["Demand responsive transport can replace buses that run nearly empty."],
+        [
+            "Demand responsive transport can replace buses that run nearly empty.",
+            "Bus passes for older people in Kent help them travel to the doctor and the shops.",
+        ],
     ],
 }
 
@@ -88,6 +109,15 @@ MANIFEST = [
         "organisation": "Leicestershire County Council",
         "year": "2019",
         "kind": "JSNA chapter",
+        "authors": "",
+        "url": "",
+    },
+    {
+        "file": "bus-routes.pdf",
+        "title": "Getting around without a car",
+        "organisation": "Kent County Council",
+        "year": "2016",
+        "kind": "report",
         "authors": "",
         "url": "",
     },

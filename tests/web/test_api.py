@@ -28,7 +28,7 @@ def test_api_search_filters_match_the_html_filters(client: TestClient) -> None:
     assert [d["kind"] for d in data["documents"]] == ["briefing"]
     assert data["filters"]["kinds"] == ["briefing"]
     kinds = {o["value"]: o for o in data["facets"]["kind"]}
-    assert kinds["briefing"]["is_selected"] and "report" in kinds
+    assert kinds["briefing"]["selected"] and "report" in kinds
 
 
 def test_api_search_errors_are_json_400s(client: TestClient) -> None:

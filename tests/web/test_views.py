@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 from search.library import Library
 from web.paging import page_numbers, pagination
-from web.search_form import SearchForm
+from web.search_form import YEAR_BANDS, SearchForm, YearBandId, read_search_form, year_band
 from web.views import page_previews, paragraphs, results_json
 
 PASSAGE_FIELDS = {"text", "page_start", "page_end", "pages", "file_url", "page_url"}
@@ -92,3 +94,39 @@ def test_page_previews_skip_running_headers_and_page_numbers() -> None:
         "Councils inspect homes.",
         "",
     ]
+
+
+def test_search_form_keeps_evidence_filters_and_local_first_in_the_url() -> None:
+    form = SearchForm(
+        q="damp",
+        determinants=("housing", "income"),
+        places=("melton",),
+        year_bands=("2015-2019",),
+        is_local_first=True,
+    )
+    assert form.url() == (
+        "/search?q=damp&determinant=housing&determinant=income&place=melton&years=2015-2019&local=1"
+    )
+    read = read_search_form(
+        q="damp",
+        determinant=["housing", "income", "housing"],
+        place=["melton"],
+        years=["2015-2019"],
+        local=True,
+    )
+    assert read == form
+    assert form.without_filters().url() == "/search?q=damp&local=1"
+    labels = {"determinant": {"housing": "Housing and homelessness"}}
+    removals = {value: url for _, value, url in form.removable_filters(labels)}
+    assert removals["Housing and homelessness"] == (
+        "/search?q=damp&determinant=income&place=melton&years=2015-2019&local=1"
+    )
+    assert removals["income"].startswith("/search?q=damp&determinant=housing&")  # no label
+    assert removals["2015 to 2019"].endswith("place=melton&local=1")
+
+
+def test_year_bands_cover_every_year_once() -> None:
+    for year in (1990, 2014, 2015, 2019, 2020, 2022, 2023, 2031):
+        assert sum(band.holds(year) for band in YEAR_BANDS) == 1, year
+    assert year_band(None) is None
+    assert set(get_args(YearBandId)) == {band.id for band in YEAR_BANDS}

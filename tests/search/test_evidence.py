@@ -1,0 +1,224 @@
+"""Evidence per determinant over a real store (both engines) and catalogue, with made-up tags."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from search.analysis import SparseVector
+from search.catalogue import Catalogue, DocumentRecord, FileOutcome
+from search.determinants import Taxonomy, load_taxonomy
+from search.evidence import (
+    best_by_determinant,
+    determinant_evidence,
+    is_local_document,
+    main_determinants,
+    overview,
+    put_local_first,
+    strongest_evidence,
+)
+from search.places import Gazetteer, default_gazetteer
+from search.retrieval import SearchResults
+from search.schema import DocumentMeta, Filters, Hit, IndexedChunk, point_id
+from search.settings import QdrantSettings
+from search.store import CollectionLayout, Store
+from search.store_embedded import EmbeddedStore
+from search.store_server import ServerStore
+
+LEICESTERSHIRE = ["charnwood", "leicestershire", "east_midlands"]
+
+# doc id -> (year, places, added_at); "orphan" has points but no catalogue row (a crashed ingest).
+# Places come most-named first: "national" names London most, so it is not local.
+DOCUMENTS: dict[str, tuple[int, list[str], float]] = {
+    "damp": (2019, LEICESTERSHIRE, 100.0),
+    "kent": (2024, ["kent", "south_east"], 300.0),
+    "leic": (2023, ["leicester", "east_midlands"], 200.0),
+    "food": (2020, [], 400.0),
+    "sussex": (2025, ["west_sussex", "south_east"], 500.0),
+    "national": (2022, ["london", "east_midlands"], 50.0),
+}
+
+# (doc id, chunk index, determinants, scores)
+TAGS: list[tuple[str, int, list[str], dict[str, float]]] = [
+    ("damp", 0, ["housing"], {"housing": 0.97}),
+    ("damp", 1, ["income", "housing"], {"housing": 0.70, "income": 0.9}),
+    ("kent", 0, ["housing"], {"housing": 0.99}),
+    ("leic", 0, ["housing"], {"housing": 0.96}),
+    ("orphan", 0, ["housing"], {"housing": 0.99}),
+    ("food", 0, ["food", "made_up"], {"food": 0.9, "income": 0.3}),
+    ("sussex", 0, ["housing"], {"housing": 0.98}),
+    ("sussex", 1, ["food"], {"food": 0.9}),
+    ("national", 0, ["housing"], {"housing": 0.6}),
+]
+
+
+def _shares(doc_id: str) -> dict[str, float]:
+    tags = [t[2] for t in TAGS if t[0] == doc_id]
+    return {d: sum(d in t for t in tags) / len(tags) for d in {d for t in tags for d in t}}
+
+
+def _payload(doc_id: str, index: int, determinants: list[str], scores: dict[str, float]) -> Any:
+    year, places, _ = DOCUMENTS.get(doc_id, (2022, [], 0.0))
+    return {
+        "doc_id": doc_id,
+        "chunk_index": index,
+        "text": f"passage {index} of {doc_id}",
+        "page": index + 1,
+        "year": year,
+        "places": places,
+        "determinants": determinants,
+        "determinant_scores": scores,
+    }
+
+
+def _hit(doc_id: str, index: int) -> Hit:
+    tags = next(t for t in TAGS if t[0] == doc_id and t[1] == index)
+    return Hit(point_id(doc_id, index), 1.0 / (index + 1), _payload(*tags))
+
+
+@pytest.fixture(params=["embedded", "memory"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    opened: Store
+    if request.param == "embedded":
+        opened = EmbeddedStore(tmp_path / "collection")
+    else:
+        opened = ServerStore.connect(QdrantSettings(mode="memory"))
+    opened.ensure_collection(CollectionLayout(model_id="test-model", dimension=2))
+    opened.upsert(
+        [
+            IndexedChunk(point_id(d, i), [1.0, float(i)], SparseVector(), _payload(d, i, ds, s))
+            for d, i, ds, s in TAGS
+        ]
+    )
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def catalogue(tmp_path: Path) -> Iterator[Catalogue]:
+    opened = Catalogue(tmp_path / "catalogue.sqlite")
+    for doc_id, (year, places, added_at) in DOCUMENTS.items():
+        chunks = sum(1 for t in TAGS if t[0] == doc_id)
+        record = DocumentRecord(
+            doc_id,
+            DocumentMeta(title=doc_id.title(), year=year),
+            f"{doc_id}.pdf",
+            f"/x/{doc_id}.pdf",
+            2,
+            chunks,
+            added_at,
+            {"places": places, "determinants": _shares(doc_id)},
+        )
+        opened.add_document(record, ["a", "b"], FileOutcome(record.path, record.file_name, "ok"))
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(scope="module")
+def taxonomy() -> Taxonomy:
+    return load_taxonomy()
+
+
+@pytest.fixture(scope="module")
+def gazetteer() -> Gazetteer:
+    return default_gazetteer()
+
+
+def test_counts_cover_committed_documents_only(
+    store: Store, catalogue: Catalogue, taxonomy: Taxonomy
+) -> None:
+    counts = {o.determinant.id: o.count for o in overview(store, catalogue, taxonomy)}
+    assert list(counts) == taxonomy.ids
+    assert (counts["housing"].documents, counts["housing"].passages) == (5, 6)
+    assert (counts["income"].documents, counts["income"].passages) == (1, 1)
+    assert (counts["work"].documents, counts["work"].passages) == (0, 0)
+
+
+def test_strongest_evidence_puts_local_first_then_strength_share_and_recency(
+    store: Store, catalogue: Catalogue, taxonomy: Taxonomy, gazetteer: Gazetteer
+) -> None:
+    housing = taxonomy.determinant("housing")
+    assert housing is not None
+    found = determinant_evidence(store, catalogue, gazetteer, housing, strongest=10, recent=2)
+    assert [e.document.doc_id for e in found.strongest] == [
+        "leic",  # local; as strong and as much about housing as damp, and newer
+        "damp",
+        "kent",  # all about housing: before sussex (half), though sussex is newer
+        "sussex",
+        "national",  # names the East Midlands, but London more: not local
+    ]
+    assert [e.is_local for e in found.strongest] == [True, True, False, False, False]
+    damp = found.strongest[1]
+    assert damp.passage.chunk_id == point_id("damp", 0) and damp.strength == pytest.approx(0.97)
+    assert [r.doc_id for r in found.recent] == ["sussex", "kent"]
+    assert (found.count.documents, found.count.passages) == (5, 6)
+
+
+def test_strongest_evidence_keeps_one_passage_per_document_up_to_the_limit(
+    store: Store, catalogue: Catalogue, gazetteer: Gazetteer
+) -> None:
+    records = {r.doc_id: r for r in catalogue.documents()}
+    hits = store.chunks(Filters(determinants=("housing",)))
+    found = strongest_evidence(hits, records, gazetteer, "housing", limit=2)
+    assert [e.document.doc_id for e in found] == ["leic", "damp"]
+
+
+def test_a_document_is_local_when_the_place_it_names_most_is_local(
+    catalogue: Catalogue, gazetteer: Gazetteer
+) -> None:
+    local = {r.doc_id: is_local_document(r, gazetteer) for r in catalogue.documents()}
+    assert local == {
+        "damp": True,
+        "leic": True,
+        "kent": False,
+        "food": False,
+        "sussex": False,
+        "national": False,
+    }
+
+
+def test_best_by_determinant_takes_each_determinants_first_hit_in_rank_order(
+    catalogue: Catalogue, taxonomy: Taxonomy
+) -> None:
+    hits = [_hit("food", 0), _hit("damp", 1), _hit("orphan", 0), _hit("kent", 0), _hit("damp", 0)]
+    found = best_by_determinant(hits, catalogue, taxonomy)
+    assert [(f.determinant.id, f.hit.id, f.documents) for f in found] == [
+        ("food", point_id("food", 0), 1),  # "made_up" is not in the taxonomy: left out
+        ("income", point_id("damp", 1), 1),
+        ("housing", point_id("damp", 1), 2),  # the orphan's hit is invisible
+    ]
+    assert found[2].document.doc_id == "damp"
+
+
+def _results(page: int, size: int) -> SearchResults:
+    hits = [_hit("kent", 0), _hit("food", 0), _hit("damp", 0), _hit("damp", 1), _hit("leic", 0)]
+    return SearchResults("q", Filters(), page, size, 4, [], 1.0, hits)
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [("relevance", ["damp", "leic", "kent", "food"]), ("newest", ["leic", "damp", "kent", "food"])],
+)
+def test_local_first_is_stable_and_spans_pages(
+    catalogue: Catalogue, gazetteer: Gazetteer, sort: Any, expected: list[str]
+) -> None:
+    shown = []
+    for page in (1, 2):
+        results = put_local_first(_results(page, 2), catalogue, gazetteer, 3, sort)
+        assert results.total == 4
+        assert [d.rank for d in results.documents] == [2 * page - 1, 2 * page]
+        shown += [d.doc_id for d in results.documents]
+    assert shown == expected
+    damp = put_local_first(_results(1, 2), catalogue, gazetteer, 3).documents[0]
+    assert [p.chunk_id for p in damp.passages] == [point_id("damp", 0), point_id("damp", 1)]
+
+
+def test_main_determinants_are_the_large_shares_and_always_the_top_one() -> None:
+    assert main_determinants({"housing": 0.6, "income": 0.2, "food": 0.05}) == ["housing", "income"]
+    assert main_determinants({"food": 0.04, "income": 0.01}) == ["food"]
+    assert main_determinants({}) == []
+    many = {d: 0.5 for d in ("a", "b", "c", "d", "e")}
+    assert len(main_determinants(many)) == 4

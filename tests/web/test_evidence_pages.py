@@ -1,0 +1,248 @@
+"""Evidence per determinant on the site: the determinant pages, tags and "Local" on results, local
+work first, the results by determinant, and "more like this passage"."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+import pytest
+from fastapi.testclient import TestClient
+from markupsafe import escape
+
+from search.library import Library
+from search.schema import Filters
+
+DETERMINANT_COUNT = 14
+
+
+def _titles(html: str) -> list[str]:
+    return [unescape(t) for t in re.findall(r'app-result__title"><a[^>]*>([^<]+)</a>', html)]
+
+
+def test_determinants_page_lists_all_fourteen_with_counts(
+    client: TestClient, library: Library
+) -> None:
+    response = client.get("/determinants")
+    assert response.status_code == 200
+    html = unescape(response.text)
+    data = client.get("/api/determinants").json()
+    assert len(data["determinants"]) == DETERMINANT_COUNT
+    for item in data["determinants"]:
+        assert f'href="/determinants/{item["id"]}">{item["label"]}</a>' in html
+        assert item["definition"] in html
+        chunks = library.store.chunks(Filters(determinants=(item["id"],)))
+        assert item["passages"] == len(chunks)
+        assert item["documents"] == len({c.doc_id for c in chunks})
+    housing = next(d for d in data["determinants"] if d["id"] == "housing")
+    assert f"1 document, {housing['passages']} passages" in html
+    assert "No documents yet" in html  # most determinants have nothing in the test library
+    assert {lens["id"] for lens in data["lenses"]} == {"inequalities", "life_stage"}
+
+
+def test_service_navigation_links_to_the_determinants(client: TestClient) -> None:
+    link = r'<a class="govuk-service-navigation__link" href="/determinants"{}>\s*{}Determinants'
+    home = client.get("/").text
+    assert re.search(link.format("", ""), home)
+    listing = client.get("/determinants").text
+    assert re.search(link.format(' aria-current="page"', r"<strong[^>]*>"), listing)
+    page = client.get("/determinants/housing").text
+    assert re.search(link.format(' aria-current="true"', r"<strong[^>]*>"), page)
+
+
+def test_determinant_page_shows_definition_counts_and_strongest_evidence(
+    client: TestClient, doc_ids: dict[str, str]
+) -> None:
+    response = client.get("/determinants/housing")
+    assert response.status_code == 200
+    html = unescape(response.text)
+    assert '<h1 class="govuk-heading-l">Housing and homelessness</h1>' in html
+    assert "Having a safe, warm and affordable home." in html
+    assert re.search(r"The library has 1 document with \d+ passages about this.", html)
+    strongest = html[html.index("Strongest evidence") : html.index("Recently added")]
+    doc_id = doc_ids["housing-damp.pdf"]
+    assert _titles(strongest) == ["Cold and damp homes in Leicestershire"]
+    assert 'govuk-tag--green">Local<' in strongest
+    assert f'href="/documents/{doc_id}/pages/' in strongest
+    assert f'href="/documents/{doc_id}/related?chunk=' in strongest
+    recent = html[html.index("Recently added") :]
+    assert f'href="/documents/{doc_id}">Cold and damp homes in Leicestershire</a>' in recent
+    assert "Added " in recent
+
+
+def test_determinant_page_puts_local_work_first(client: TestClient) -> None:
+    data = client.get("/api/determinants/transport").json()
+    titles = [e["title"] for e in data["strongest"]]
+    assert titles == [
+        "Loneliness among older people in rural villages",
+        "Getting around without a car",
+    ]
+    assert [e["is_local"] for e in data["strongest"]] == [True, False]
+    # The Kent passage is as strong or stronger: it is second only because it is not local.
+    assert data["strongest"][1]["strength"] >= data["strongest"][0]["strength"] - 0.05
+    html = client.get("/determinants/transport").text
+    assert _titles(html)[:2] == titles
+
+
+def test_determinant_page_search_box_is_scoped_to_it(client: TestClient) -> None:
+    html = client.get("/determinants/food").text
+    form = html[html.index('<form action="/search"') :]
+    form = form[: form.index("</form>")]
+    assert '<input type="hidden" name="determinant" value="food">' in form
+    assert 'name="q"' in form
+    titles = _titles(client.get("/search", params={"q": "homes", "determinant": "food"}).text)
+    assert titles == ["Free school meals and child food poverty"]
+
+
+def test_api_determinant_matches_the_page(client: TestClient) -> None:
+    data = client.get("/api/determinants/housing").json()
+    assert data["label"] == "Housing and homelessness"
+    assert data["documents"] == 1 and data["passages"] >= 3
+    first = data["strongest"][0]
+    assert first["passage"]["text"] and first["passage"]["page_url"].startswith("/documents/")
+    assert 0 < first["strength"] <= 1
+    assert [r["title"] for r in data["recent"]] == ["Cold and damp homes in Leicestershire"]
+
+
+def test_unknown_determinant_is_a_friendly_404(client: TestClient) -> None:
+    response = client.get("/determinants/not_a_determinant")
+    assert response.status_code == 404
+    assert "We could not find that determinant of health." in response.text
+    assert 'href="/determinants">See the list of determinants of health' in response.text
+    api = client.get("/api/determinants/not_a_determinant")
+    assert api.status_code == 404 and api.json()["detail"]
+
+
+def test_result_cards_show_determinant_tags_and_local(client: TestClient) -> None:
+    html = unescape(client.get("/search", params={"q": "school meals"}).text)
+    cards = html.split('<li class="app-result">')[1:]
+    meals = next(c for c in cards if "Free school meals and child food poverty" in c)
+    assert '<strong class="govuk-tag">Food and nutrition</strong>' in meals
+    assert '<strong class="govuk-tag">Income, poverty and cost of living</strong>' in meals
+    assert 'govuk-tag--green">Local<' in meals  # Leicester
+    buses = next(c for c in cards if "Getting around without a car" in c)
+    assert '<strong class="govuk-tag">Transport and getting around</strong>' in buses
+    assert "Local<" not in buses  # Kent
+    data = client.get("/api/search", params={"q": "school meals"}).json()
+    api_meals = next(d for d in data["documents"] if d["title"].startswith("Free school meals"))
+    assert {d["id"] for d in api_meals["determinants"]} == {"food", "income"}
+    assert api_meals["is_local"] is True
+
+
+@pytest.mark.parametrize("sort", ["relevance", "newest"])
+def test_local_first_moves_local_documents_up_and_keeps_their_order(
+    client: TestClient, sort: str
+) -> None:
+    params = {"q": "bus routes in Kent", "sort": sort}
+    plain = client.get("/api/search", params=params).json()["documents"]
+    local = client.get("/api/search", params={**params, "local": "1"}).json()["documents"]
+    expected = [d["title"] for d in plain if d["is_local"]] + [
+        d["title"] for d in plain if not d["is_local"]
+    ]
+    assert [d["title"] for d in local] == expected
+    assert [d["rank"] for d in local] == list(range(1, len(local) + 1))
+    if sort == "relevance":
+        assert plain[0]["title"] == "Getting around without a car"  # so the order really changes
+        assert local[-1]["title"] == "Getting around without a car"
+
+
+def test_local_first_is_a_ticked_box_that_links_keep(client: TestClient) -> None:
+    html = client.get("/search", params={"q": "damp", "local": "1"}).text
+    assert re.search(r'name="local" type="checkbox" value="1"\s+checked', html)
+    assert 'href="/search?q=damp&amp;local=1&amp;sort=newest"' not in html
+    assert 'href="/search?q=damp&amp;sort=newest&amp;local=1"' in html
+
+
+def test_by_determinant_view_shows_the_best_passage_for_each_determinant(
+    client: TestClient, library: Library
+) -> None:
+    data = client.get("/api/search", params={"q": "older people"}).json()
+    items = data["by_determinant"]
+    tagged = {c.id: c.payload.get("determinants") or [] for c in library.store.chunks(Filters())}
+    touched = {d for tags in tagged.values() for d in tags}
+    assert {i["id"] for i in items} == touched  # every chunk is a hit in the tiny library
+    for item in items:
+        assert item["id"] in tagged[item["passage"]["chunk_id"]]
+        assert f"determinant={item['id']}" in item["search_url"]
+    assert items[0]["id"] == "social_connection"  # the loneliness passage ranks first
+    html = unescape(client.get("/search/by-determinant", params={"q": "older people"}).text)
+    assert "Best passage for each determinant" in html
+    headings = re.findall(r'app-result__title"><a class="govuk-link" href="([^"]+)">', html)
+    assert headings == [i["url"] for i in items]
+    results = unescape(client.get("/search", params={"q": "older people"}).text)
+    assert 'href="/search/by-determinant?q=older+people">See the best passage' in results
+
+
+def test_by_determinant_view_follows_the_filters(client: TestClient) -> None:
+    params = {"q": "older people", "place": "kent"}
+    items = client.get("/api/search", params=params).json()["by_determinant"]
+    assert [i["id"] for i in items] == ["transport"]
+    assert items[0]["document"]["title"] == "Getting around without a car"
+    assert items[0]["search_url"] == "/search?q=older+people&determinant=transport&place=kent"
+
+
+def test_more_like_this_passage_shows_the_passage_and_other_documents(
+    client: TestClient, doc_ids: dict[str, str]
+) -> None:
+    data = client.get("/api/search", params={"q": "befriending lunch clubs"}).json()
+    passage = data["documents"][0]["passages"][0]
+    doc_id = data["documents"][0]["doc_id"]
+    assert passage["related_url"] == f"/documents/{doc_id}/related?chunk={passage['chunk_id']}"
+    html = client.get("/search", params={"q": "befriending lunch clubs"}).text
+    assert f'href="{passage["related_url"]}">more like this passage' in html
+    page = client.get(passage["related_url"])
+    assert page.status_code == 200
+    assert "More like this passage" in page.text
+    assert f"“{escape(passage['text'])}”" in page.text
+    api = client.get(f"/api/documents/{doc_id}/related", params={"chunk": passage["chunk_id"]})
+    related = api.json()
+    assert related["passage"]["chunk_id"] == passage["chunk_id"]
+    assert related["documents"] and doc_id not in {d["doc_id"] for d in related["documents"]}
+
+
+def test_more_like_a_passage_of_another_document_or_nonsense_is_a_404(
+    client: TestClient, doc_ids: dict[str, str], library: Library
+) -> None:
+    other = library.store.chunks(Filters(doc_ids=(doc_ids["bus-routes.pdf"],)))[0].id
+    doc_id = doc_ids["housing-damp.pdf"]
+    for chunk in (other, "not-a-chunk", ""):
+        response = client.get(f"/documents/{doc_id}/related", params={"chunk": chunk})
+        if chunk:
+            assert response.status_code == 404, chunk
+            assert "We could not find that passage" in response.text
+        else:
+            assert response.status_code == 200  # an empty chunk means the whole document
+    assert (
+        client.get(f"/api/documents/{doc_id}/related", params={"chunk": other}).status_code == 404
+    )
+
+
+def test_document_page_says_what_it_is_about_and_where(
+    client: TestClient, doc_ids: dict[str, str]
+) -> None:
+    doc_id = doc_ids["housing-damp.pdf"]
+    html = unescape(client.get(f"/documents/{doc_id}").text)
+    housing = '<a class="govuk-link" href="/determinants/housing">housing and homelessness</a>'
+    assert f"Mostly about {housing}" in html
+    assert 'Partly about <a class="govuk-link" href="/determinants/income">income, poverty' in html
+    assert "Charnwood, Leicestershire, East Midlands" in html  # the most named first
+    data = client.get(f"/api/documents/{doc_id}").json()
+    assert [d["id"] for d in data["determinants"]] == ["housing", "income"]
+    assert data["determinants"][0]["extent"] == "Mostly about"
+    assert [p["id"] for p in data["places"]] == ["charnwood", "leicestershire", "east_midlands"]
+    assert data["is_local"] is True
+    kent = client.get(f"/api/documents/{doc_ids['bus-routes.pdf']}").json()
+    assert [p["label"] for p in kent["places"]] == ["Kent", "South East"]
+    assert kent["is_local"] is False
+
+
+def test_openapi_describes_the_evidence_api(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    assert {"/api/determinants", "/api/determinants/{determinant_id}"} <= set(spec["paths"])
+    search = spec["paths"]["/api/search"]["get"]
+    assert {"determinant", "place", "years", "local"} <= {p["name"] for p in search["parameters"]}
+    schemas = spec["components"]["schemas"]
+    assert {"facets", "by_determinant"} <= set(schemas["SearchOut"]["properties"])
+    assert set(schemas["FacetOptionOut"]["properties"]) == {"value", "label", "count", "selected"}
+    related = spec["paths"]["/api/documents/{doc_id}/related"]["get"]
+    assert "chunk" in {p["name"] for p in related["parameters"]}

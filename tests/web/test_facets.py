@@ -1,0 +1,205 @@
+"""Filter options and their counts, checked against a brute-force count over the test library's
+documents: counts are of documents, each group ignores its own choices, and filters combine
+with AND across groups and OR within one."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from html import unescape
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from search.library import Library
+from search.schema import Filters, Hit
+from web.facets import facet_options
+from web.search_form import YEAR_BANDS, SearchForm, year_band
+from web.vocabulary import default_vocabulary
+
+# Every document in the test library shares words with this, so the search finds them all and
+# the filters alone decide what is shown.
+QUERY = "people homes families villages"
+GROUPS = ("determinant", "place", "organisation", "kind", "years")
+
+
+@dataclass(frozen=True)
+class Doc:
+    title: str
+    values: dict[str, frozenset[str]]  # group -> the document's values in it
+
+
+@pytest.fixture(scope="module")
+def documents(library: Library) -> list[Doc]:
+    """Each document's values per group, worked out from its chunks and catalogue record."""
+    tags: dict[str, set[str]] = {}
+    places: dict[str, set[str]] = {}
+    for hit in library.store.chunks(Filters()):
+        tags.setdefault(hit.doc_id, set()).update(hit.payload.get("determinants") or [])
+        places.setdefault(hit.doc_id, set()).update(hit.payload.get("places") or [])
+    out = []
+    for record in library.catalogue.documents():
+        band = year_band(record.meta.year)
+        values = {
+            "determinant": frozenset(tags.get(record.doc_id, set())),
+            "place": frozenset(places.get(record.doc_id, set())),
+            "organisation": frozenset({record.meta.organisation} - {""}),
+            "kind": frozenset({record.meta.kind} - {""}),
+            "years": frozenset({band.id} if band else set()),
+        }
+        out.append(Doc(record.meta.title, values))
+    return out
+
+
+def _passes(doc: Doc, chosen: dict[str, list[str]], skip: str | None = None) -> bool:
+    """AND across groups, OR within one; `skip` leaves one group out."""
+    return all(
+        not values or bool(doc.values[group] & set(values))
+        for group, values in chosen.items()
+        if group != skip
+    )
+
+
+def _expected_counts(docs: list[Doc], chosen: dict[str, list[str]], group: str) -> dict[str, int]:
+    counts: dict[str, int] = dict.fromkeys(chosen.get(group, []), 0)
+    for doc in docs:
+        if _passes(doc, chosen, skip=group):
+            for value in doc.values[group]:
+                counts[value] = counts.get(value, 0) + 1
+    return counts
+
+
+def _search(client: TestClient, chosen: dict[str, list[str]]) -> dict[str, Any]:
+    response = client.get("/api/search", params={"q": QUERY, **chosen})
+    assert response.status_code == 200, response.text
+    data: dict[str, Any] = response.json()
+    return data
+
+
+CASES = {
+    "no filters": {},
+    "one determinant": {"determinant": ["transport"]},
+    "two determinants (OR)": {"determinant": ["transport", "food"]},
+    "determinant and place (AND)": {"determinant": ["income"], "place": ["leicestershire"]},
+    "places and year bands": {"place": ["melton", "kent"], "years": ["2015-2019", "2020-2022"]},
+    "three groups": {
+        "organisation": ["Leicestershire County Council"],
+        "determinant": ["housing", "food"],
+        "years": ["2023-onwards", "before-2015"],
+    },
+    "nothing matches": {"place": ["kent"], "years": ["2023-onwards"]},
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_results_and_counts_match_a_brute_force_count(
+    client: TestClient, documents: list[Doc], case: str
+) -> None:
+    chosen = CASES[case]
+    data = _search(client, chosen)
+    expected = sorted(d.title for d in documents if _passes(d, chosen))
+    assert sorted(d["title"] for d in data["documents"]) == expected
+    assert data["total"] == len(expected)
+    for group in GROUPS:
+        shown = {o["value"]: o["count"] for o in data["facets"][group]}
+        assert shown == _expected_counts(documents, chosen, group), group
+        selected = {o["value"] for o in data["facets"][group] if o["selected"]}
+        assert selected == set(chosen.get(group, []))
+
+
+def test_single_valued_groups_add_up_to_the_total(client: TestClient) -> None:
+    data = _search(client, {"determinant": ["income", "transport"]})
+    assert data["total"] >= 3
+    for group in ("organisation", "kind", "years"):
+        assert sum(o["count"] for o in data["facets"][group]) == data["total"], group
+
+
+def test_a_document_with_several_determinants_counts_once_in_each(
+    client: TestClient, documents: list[Doc]
+) -> None:
+    data = _search(client, {})
+    counts = {o["value"]: o["count"] for o in data["facets"]["determinant"]}
+    assert all(count <= data["total"] for count in counts.values())
+    assert sum(counts.values()) == sum(len(d.values["determinant"]) for d in documents)
+    meals = next(d for d in documents if d.title.startswith("Free school meals"))
+    assert {"food", "income"} <= meals.values["determinant"]  # the fixture makes sure of it
+
+
+def test_local_places_come_first_in_their_own_order(client: TestClient) -> None:
+    places = [o["value"] for o in _search(client, {})["facets"]["place"]]
+    local = ["leicestershire", "charnwood", "melton", "leicester", "east_midlands"]
+    assert places[: len(local)] == local
+    assert set(places[len(local) :]) == {"kent", "south_east"}
+
+
+def test_facet_labels_are_plain_words(client: TestClient) -> None:
+    facets = _search(client, {})["facets"]
+    labels = {g: {o["value"]: o["label"] for o in facets[g]} for g in ("determinant", "place")}
+    assert labels["determinant"]["social_connection"] == "Social connection and community life"
+    assert labels["place"]["east_midlands"] == "East Midlands"
+    years = {o["value"]: o["label"] for o in facets["years"]}
+    assert years == {b.id: b.label for b in YEAR_BANDS if b.id in years}
+    assert years["2015-2019"] == "2015 to 2019"
+
+
+def test_filter_form_has_checkboxes_with_counts_and_removable_tags(client: TestClient) -> None:
+    params = {"q": QUERY, "determinant": "transport", "place": "melton", "years": "2020-2022"}
+    html = unescape(client.get("/search", params=params).text)
+    for name, value in (("determinant", "transport"), ("place", "melton"), ("years", "2020-2022")):
+        assert re.search(rf'name="{name}" type="checkbox" value="{value}"\s+checked', html), name
+    # Counted with the place and years chosen, but not the determinant: the others stay.
+    assert "Transport and getting around (1)" in html
+    assert "Social connection and community life (1)" in html
+    tags = re.findall(r"Remove this filter: </span>([^<]+?) <span", html)
+    assert tags == [
+        "Determinant: Transport and getting around",
+        "Place: Melton",
+        "Published: 2020 to 2022",
+    ]
+    clear = f'href="/search?q={QUERY.replace(" ", "+")}">Clear filters'
+    assert clear in html
+
+
+def test_removing_a_tag_keeps_the_other_filters(client: TestClient) -> None:
+    params = {"q": "damp", "determinant": ["housing", "food"], "place": "leicester", "local": "1"}
+    html = unescape(client.get("/search", params=params).text)
+    assert (
+        'href="/search?q=damp&determinant=food&place=leicester&local=1">'
+        '<span class="govuk-visually-hidden">Remove this filter: </span>Determinant: Housing'
+    ) in html
+    assert 'href="/search?q=damp&local=1">Clear filters' in html
+
+
+def test_an_unknown_year_band_is_a_plain_400(client: TestClient) -> None:
+    response = client.get("/search", params={"q": "damp", "years": "1066"})
+    assert response.status_code == 400
+    assert "Choose the years from the list" in response.text
+    assert client.get("/api/search", params={"q": "damp", "years": "1066"}).status_code == 400
+
+
+def test_year_bands_and_a_year_range_both_apply(client: TestClient) -> None:
+    params = {"q": QUERY, "years": ["2015-2019", "2020-2022"], "year_from": "2017"}
+    titles = [d["title"] for d in client.get("/api/search", params=params).json()["documents"]]
+    assert sorted(titles) == [
+        "Free school meals and child food poverty",
+        "Loneliness among older people in rural villages",
+    ]
+
+
+def test_a_ticked_option_counts_the_results_even_if_the_wider_search_finds_fewer() -> None:
+    # The search returns its best passages only: without the filter, the income passages of
+    # "b" fall out of the top, but with it they are in the results and must be counted.
+    def hit(doc_id: str, *determinants: str) -> Hit:
+        return Hit(
+            f"{doc_id}-{determinants}", 1.0, {"doc_id": doc_id, "determinants": determinants}
+        )
+
+    results = [hit("a", "income"), hit("b", "income", "food")]
+    wider = [hit("a", "income"), hit("c", "housing"), hit("d", "housing")]
+    form = SearchForm(q="money", determinants=("income",))
+    facets = facet_options(
+        form, form.filters(), results, lambda _: wider, default_vocabulary(), {"a", "b", "c", "d"}
+    )
+    counts = {o.value: (o.count, o.is_selected) for o in facets["determinant"]}
+    assert counts == {"income": (2, True), "housing": (2, False)}
