@@ -132,8 +132,12 @@ def search(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
     page: Annotated[int, typer.Option(min=1)] = 1,
     mode: Annotated[str | None, typer.Option(help="hybrid, dense or sparse")] = None,
+    determinant: Annotated[
+        list[str] | None, typer.Option(help="Only evidence on this determinant (repeatable)")
+    ] = None,
 ) -> None:
     """Search the index and print documents with their best passages."""
+    from search.schema import Filters
     from web.views import results_json
 
     if not query.strip():
@@ -144,7 +148,17 @@ def search(
         raise typer.Exit(2)
     library = _open_library(_settings())
     try:
-        results = library.searcher.search(query, page=page, mode=mode)  # type: ignore[arg-type]
+        taxonomy = library.index.tagging.taxonomy if library.index.tagging else None
+        unknown = [d for d in determinant or [] if taxonomy and d not in taxonomy.ids]
+        if unknown:
+            typer.echo(
+                f"Unknown determinant: {', '.join(unknown)}. Choose from: "
+                f"{', '.join(taxonomy.ids if taxonomy else [])}",
+                err=True,
+            )
+            raise typer.Exit(2)
+        filters = Filters(determinants=tuple(determinant or ()))
+        results = library.searcher.search(query, filters, page=page, mode=mode)  # type: ignore[arg-type]
     finally:
         library.close()
     if as_json:

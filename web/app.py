@@ -6,6 +6,7 @@ import logging
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -65,6 +66,7 @@ def create_app(
     app.state.settings = settings
     app.state.library = library
     app.state.templates = build_templates()
+    app.state.templates.env.globals["last_updated"] = lambda: last_updated(app)
     app.state.ingest_runner = ingest_runner
     app.state.ingest_lock = threading.Lock()
     token = settings.web.admin_token
@@ -131,3 +133,12 @@ def _file_endpoint(path: Path) -> Callable[[], FileResponse]:
         return FileResponse(path, headers={"Cache-Control": "public, max-age=3600"})
 
     return send_file
+
+
+def last_updated(app: FastAPI) -> str:
+    """When the last ingest finished, for the footer of every page ('' before the first)."""
+    library: Library | None = app.state.library
+    run = library.catalogue.last_run() if library is not None else None
+    if not run or not run.get("finished_at"):
+        return ""
+    return datetime.fromtimestamp(run["finished_at"], tz=UTC).strftime("%-d %B %Y")

@@ -136,3 +136,16 @@ def test_bad_setting_gives_a_message_not_a_traceback(tmp_path: Path) -> None:
 def test_missing_path_is_reported(tmp_path: Path) -> None:
     result = _kb(["ingest", str(tmp_path / "nowhere")], tmp_path / "data")
     assert result.returncode == 2 and "Not found" in result.stderr
+
+
+def test_search_by_determinant_filters_and_checks_the_id(
+    indexed: tuple[Path, Path, subprocess.CompletedProcess[str]],
+) -> None:
+    root, _docs, _ = indexed
+    housing = _kb(["search", "repairs", "--determinant", "housing", "--json"], root / "data")
+    assert housing.returncode == 0, housing.stderr
+    assert json.loads(housing.stdout)["documents"][0]["file_name"] == "housing.pdf"
+    food_only = _kb(["search", "repairs", "--determinant", "food", "--json"], root / "data")
+    assert json.loads(food_only.stdout)["documents"] == []
+    wrong = _kb(["search", "repairs", "--determinant", "weather"], root / "data")
+    assert wrong.returncode == 2 and "Unknown determinant" in wrong.stderr

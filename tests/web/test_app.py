@@ -133,3 +133,9 @@ def test_app_leaves_a_given_library_open(settings: Settings, library: Library) -
     with TestClient(create_app(settings, library=library)) as client:
         assert client.get("/healthz").status_code == 200
     assert library.store.count() > 0
+
+
+def test_every_page_says_when_the_library_was_last_updated(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "Last updated" in page.text
