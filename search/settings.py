@@ -83,6 +83,11 @@ class WebSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     admin_token: SecretStr | None = None
+    contact_email: str = Field(
+        default="evidence-finder@example.org",
+        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        description="shown on the accessibility and privacy pages; set the team's real inbox",
+    )
 
 
 class Settings(BaseSettings):

@@ -65,7 +65,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.library = library
-    app.state.templates = build_templates()
+    app.state.templates = build_templates(settings.web.contact_email)
     app.state.templates.env.globals["last_updated"] = lambda: last_updated(app)
     app.state.ingest_runner = ingest_runner
     app.state.ingest_lock = threading.Lock()

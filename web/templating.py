@@ -15,8 +15,6 @@ TEMPLATE_DIR = Path(__file__).parent / "templates"
 
 SERVICE_NAME = "Evidence Finder"
 ORGANISATION = "Leicestershire Health Determinants Research Collaboration"
-# Placeholder until the collaboration names a real inbox (see the README).
-CONTACT_EMAIL = "evidence-finder@example.org"
 
 
 def facet_item(option: FacetOption) -> dict[str, Any]:
@@ -28,7 +26,7 @@ def facet_item(option: FacetOption) -> dict[str, Any]:
     }
 
 
-def build_environment() -> Environment:
+def build_environment(contact_email: str) -> Environment:
     """One environment per app, so templates are compiled once and cached."""
     loader = ChoiceLoader(
         [
@@ -42,12 +40,12 @@ def build_environment() -> Environment:
     env.globals.update(
         service_name=SERVICE_NAME,
         organisation_name=ORGANISATION,
-        contact_email=CONTACT_EMAIL,
+        contact_email=contact_email,
         has_govuk_assets=True,
     )
     env.filters.update(highlight=highlight, excerpt=excerpt, facet_item=facet_item)
     return env
 
 
-def build_templates() -> Jinja2Templates:
-    return Jinja2Templates(env=build_environment())
+def build_templates(contact_email: str) -> Jinja2Templates:
+    return Jinja2Templates(env=build_environment(contact_email))

@@ -27,6 +27,22 @@ def test_pages_carry_the_collaboration_brand_not_govuk(client: TestClient) -> No
     assert "/static/brand.css" in html
 
 
+def test_contact_inbox_comes_from_settings(settings: Settings, library: Library) -> None:
+    custom = settings.model_copy(
+        update={"web": settings.web.model_copy(update={"contact_email": "hdrc@county.example"})}
+    )
+    with TestClient(create_app(custom, library=library)) as site:
+        for page in ("/accessibility", "/privacy"):
+            html = site.get(page).text
+            assert 'href="mailto:hdrc@county.example"' in html
+            assert "evidence-finder@example.org" not in html
+
+
+def test_a_malformed_contact_inbox_is_refused_at_start() -> None:
+    with pytest.raises(ValueError, match="contact_email"):
+        Settings(web={"contact_email": "not an address"})
+
+
 def test_accessibility_statement_has_the_usual_sections(client: TestClient) -> None:
     response = client.get("/accessibility")
     assert response.status_code == 200
