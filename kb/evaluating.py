@@ -8,12 +8,13 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from search.analysis import Bm25Weighting, read_synonyms
+from search.analysis import read_synonyms
 from search.catalogue import Catalogue
 from search.encoder import load_cross_encoder, load_encoder
 from search.evaluation import (
     Retriever,
     build_collection,
+    collection_weighting,
     read_beir,
     run_stage,
     searcher_retriever,
@@ -72,8 +73,10 @@ def run_eval(
     console = Console(stderr=True)
     ingest_model = settings.model.model_copy(update={"threads": settings.model.ingest_threads})
     encoder = load_encoder(ingest_model, settings.data_dir / "models")
-    weighting = Bm25Weighting()
-    store = open_store(settings, collection=f"eval-{collection.name}-{encoder.model_id}")
+    weighting = collection_weighting(collection)
+    # The sparse vectors depend on the mean length, so it is part of the cached collection's name.
+    cached = f"eval-{collection.name}-{encoder.model_id}-len{round(weighting.average_terms)}"
+    store = open_store(settings, collection=cached)
     try:
         with Progress(
             TextColumn(f"[bold]Indexing {collection.name}"),

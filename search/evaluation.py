@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from search.analysis import Bm25Weighting
+from search.analysis import Bm25Weighting, terms
 from search.encoder import Encoder
 from search.retrieval import Searcher
 from search.schema import IndexedChunk, point_id
@@ -91,6 +91,16 @@ def score_run(run: Run, qrels: Qrels, k: int = 10) -> dict[str, float]:
     }
 
 
+def document_text(collection: BeirCollection, doc_id: str) -> str:
+    return " ".join(x for x in collection.corpus[doc_id] if x)
+
+
+def collection_weighting(collection: BeirCollection) -> Bm25Weighting:
+    """BM25 normalises length by the collection's own mean length, so measure it."""
+    lengths = [len(terms(document_text(collection, d))) for d in collection.corpus]
+    return Bm25Weighting(average_terms=max(1.0, statistics.fmean(lengths)) if lengths else 1.0)
+
+
 def build_collection(
     store: Store,
     encoder: Encoder,
@@ -106,7 +116,7 @@ def build_collection(
     ids = list(collection.corpus)
     for start in range(0, len(ids), batch):
         part = ids[start : start + batch]
-        texts = [" ".join(x for x in collection.corpus[i] if x) for i in part]
+        texts = [document_text(collection, i) for i in part]
         dense = encoder.encode_documents(texts)
         store.upsert(
             [

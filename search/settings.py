@@ -67,7 +67,7 @@ class SearchSettings(BaseModel):
     mode: Literal["hybrid", "dense", "sparse"] = "hybrid"
     fusion: Literal["rrf", "dbsf"] = "dbsf"
     long_query_terms: int = Field(
-        default=40, ge=0, description="longer queries are matched by meaning only; 0: never"
+        default=0, ge=0, description="longer queries are matched by meaning only; 0: never"
     )
     candidates: int = Field(default=100, ge=10, le=1000, description="per prefetch")
     passages_per_document: int = Field(default=3, ge=1, le=10)

@@ -49,9 +49,20 @@ def test_document_weights_saturate_with_term_frequency() -> None:
     assert w_once < w_many < (weighting.k1 + 1)
 
 
-def test_query_vector_weights_each_term_once() -> None:
-    vector = Bm25Weighting().query_vector("damp damp homes")
-    assert sorted(vector.values) == [1.0, 1.0]
+def test_query_vector_weighs_terms_by_their_count() -> None:
+    vector = Bm25Weighting().query_vector("damp homes: damp, damp and cold")
+    weights = dict(zip(vector.indices, vector.values, strict=True))
+    assert weights[term_index("damp")] == 3.0
+    assert weights[term_index("home")] == 1.0 and weights[term_index("cold")] == 1.0
+    assert len(weights) == 3  # 'and' is a stop word
+
+
+def test_synonym_expansion_never_outweighs_a_typed_term() -> None:
+    table = read_synonyms("imd = index of multiple deprivation")
+    vector = Bm25Weighting().query_vector("deprivation imd", table)
+    weights = dict(zip(vector.indices, vector.values, strict=True))
+    assert weights[term_index("depriv")] == 1.0  # typed once; the expansion adds nothing
+    assert weights[term_index("multipl")] == 0.6
 
 
 def test_synonyms_expand_jargon_on_the_keyword_side() -> None:

@@ -8,7 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from search.evaluation import BeirFormatError, ndcg_at, read_beir, recall_at, run_stage, score_run
+from search.evaluation import (
+    BeirCollection,
+    BeirFormatError,
+    collection_weighting,
+    ndcg_at,
+    read_beir,
+    recall_at,
+    run_stage,
+    score_run,
+)
 
 
 def test_ndcg_matches_hand_computed_example() -> None:
@@ -67,3 +76,13 @@ def test_read_beir_keeps_only_judged_queries(tmp_path: Path) -> None:
 def test_read_beir_names_missing_files(tmp_path: Path) -> None:
     with pytest.raises(BeirFormatError, match=r"corpus\.jsonl"):
         read_beir(tmp_path)
+
+
+def test_bm25_length_norm_uses_the_collections_mean_length() -> None:
+    corpus = {
+        "a": ("Damp homes", "mould in rented housing"),  # damp, home, mould, rent, hous
+        "b": ("", "children"),  # child
+        "c": ("The", "and of"),  # nothing but stop words
+    }
+    collection = BeirCollection(name="t", corpus=corpus, queries={}, qrels={})
+    assert collection_weighting(collection).average_terms == pytest.approx(2.0)
