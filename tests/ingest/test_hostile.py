@@ -161,7 +161,9 @@ def _write_bomb_pdf(path: Path, megabytes: int) -> Path:
 
 
 def test_a_file_that_runs_past_its_time_limit_is_stopped(tmp_path: Path) -> None:
-    path = _write_busy_pdf(tmp_path / "busy.pdf", 100_000)
+    # About 15 CPU seconds of parsing here, far past the 2 s allowed: 100,000 operators took
+    # about 2 s, which left the outcome to the speed of the machine.
+    path = _write_busy_pdf(tmp_path / "busy.pdf", 400_000)
     started = time.monotonic()
     result = parse_isolated(path, ParseLimits(open_timeout_s=0.5, seconds_per_page=0.5))
     assert isinstance(result, ParseFailure)
@@ -185,7 +187,9 @@ def test_a_file_within_its_limits_is_read(tmp_path: Path) -> None:
 
 
 def test_a_stopped_run_ends_its_parse_at_once(tmp_path: Path) -> None:
-    path = _write_busy_pdf(tmp_path / "busy.pdf", 100_000)
+    # About 15 CPU seconds of parsing here, far past the 2 s allowed: 100,000 operators took
+    # about 2 s, which left the outcome to the speed of the machine.
+    path = _write_busy_pdf(tmp_path / "busy.pdf", 400_000)
     stop = threading.Event()
     timer = threading.Timer(0.5, stop.set)
     timer.start()
