@@ -12,9 +12,11 @@ from search.analysis import read_synonyms
 from search.catalogue import Catalogue
 from search.encoder import load_cross_encoder, load_encoder
 from search.evaluation import (
+    BeirCollection,
     Retriever,
     build_collection,
     collection_weighting,
+    document_text,
     read_beir,
     run_stage,
     searcher_retriever,
@@ -36,9 +38,7 @@ STAGES: dict[str, dict[str, Any]] = {
 DEFAULT_STAGES = ["dense", "sparse", "hybrid-rrf", "hybrid-dbsf", "default"]
 
 
-def _reranking(
-    retrieve: Retriever, corpus: dict[str, tuple[str, str]], settings: Settings
-) -> Retriever:
+def _reranking(retrieve: Retriever, collection: BeirCollection, settings: Settings) -> Retriever:
     """Cross-encoder over the first candidates; the texts come from the BEIR corpus itself."""
     scorer = load_cross_encoder(settings.model.threads, settings.data_dir / "models")
     top_n = settings.search.rerank_candidates
@@ -46,7 +46,7 @@ def _reranking(
     def retrieve_reranked(text: str) -> list[str]:
         ranked = retrieve(text)
         head = ranked[:top_n]
-        scores = scorer.score(text, [" ".join(x for x in corpus[d] if x) for d in head])
+        scores = scorer.score(text, [document_text(collection, d) for d in head])
         order = [d for _, d in sorted(zip(scores, head, strict=True), key=lambda p: -p[0])]
         return order + ranked[top_n:]
 
@@ -104,7 +104,7 @@ def run_eval(
             searcher = Searcher(store, catalogue, encoder, search_settings, synonyms, weighting)
             retrieve = searcher_retriever(searcher, search_settings.mode)
             if name.endswith("+rerank"):
-                retrieve = _reranking(retrieve, collection.corpus, settings)
+                retrieve = _reranking(retrieve, collection, settings)
             result = run_stage(name, queries, retrieve, qrels, drop_self, k)
             rows.append(result.as_dict())
             console.print(f"{name}: nDCG@{k} {result.metrics[f'ndcg@{k}']:.4f}")
