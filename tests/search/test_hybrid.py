@@ -9,6 +9,8 @@ import pytest
 from ingest.pipeline import Ingester
 from search.encoder import Encoder
 from search.library import Library
+from search.retrieval import Searcher
+from search.schema import Filters
 from search.settings import Settings
 from tests.pdfs import write_pdf
 
@@ -61,3 +63,21 @@ def test_results_carry_page_numbers_and_metadata(library: Library) -> None:
     assert result.document.file_name == "schools.pdf"
     assert result.passages[0].page_start == 1
     assert "free school meals" in result.passages[0].text
+
+
+def test_long_query_rule_is_off_by_default_and_sends_long_queries_to_dense_when_set(
+    library: Library,
+) -> None:
+    searcher = library.searcher
+    long_query = "elderly residents small villages whole days without speaking anyone"
+    assert searcher.settings.long_query_terms == 0  # the default: every query is fused
+    assert searcher.vector_query(long_query, Filters(), 10).mode == "hybrid"
+    capped = Searcher(
+        searcher.store,
+        searcher.catalogue,
+        searcher.encoder,
+        searcher.settings.model_copy(update={"long_query_terms": 5}),
+    )
+    request = capped.vector_query(long_query, Filters(), 10)
+    assert request.mode == "dense" and request.sparse is None
+    assert capped.vector_query("free school meals", Filters(), 10).mode == "hybrid"
