@@ -25,7 +25,7 @@ $(ASSETS): web/frontend/package.json
 	touch $(ASSETS)
 
 corpus: install
-	$(PY) -m ingest.briefs corpus/briefs
+	$(PY) -m corpus.tooling.briefs corpus/briefs
 
 ingest: corpus
 	$(KB) ingest corpus

@@ -40,11 +40,11 @@ def _settings() -> Settings:
 
 
 def _open_library(settings: Settings) -> Library:
-    from search.determinants import TaxonomyError
-    from search.encoder import ModelIntegrityError
+    from search.evidence.determinants import TaxonomyError
+    from search.evidence.places import PlaceError
     from search.library import Library
-    from search.places import PlaceError
-    from search.store import StoreError
+    from search.models.encoder import ModelIntegrityError
+    from search.store.base import StoreError
 
     try:
         return Library.open(settings)
@@ -60,11 +60,11 @@ def _open_for_ingest(
     import time
 
     from kb.handoff import hand_over, running_site
-    from search.determinants import TaxonomyError
-    from search.encoder import ModelIntegrityError
+    from search.evidence.determinants import TaxonomyError
+    from search.evidence.places import PlaceError
     from search.library import Library
-    from search.places import PlaceError
-    from search.store import StoreBusyError, StoreError
+    from search.models.encoder import ModelIntegrityError
+    from search.store.base import StoreBusyError, StoreError
 
     try:
         return Library.open(settings)
@@ -331,8 +331,8 @@ def eval_tags(
     ] = False,
 ) -> None:
     """Score the stored determinant tags against a labelled set of pages."""
+    from kb.eval.tags import LabelError
     from kb.tagging import evaluate_tags
-    from search.tagging_eval import LabelError
 
     library = _open_library(_settings())
     try:

@@ -8,10 +8,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from search.analysis import read_synonyms
-from search.catalogue import Catalogue
-from search.encoder import load_cross_encoder, load_encoder
-from search.evaluation import (
+from kb.eval.beir import (
     BeirCollection,
     Retriever,
     build_collection,
@@ -21,10 +18,13 @@ from search.evaluation import (
     run_stage,
     searcher_retriever,
 )
+from search.analysis import read_synonyms
+from search.catalogue import Catalogue
 from search.library import DEFAULT_SYNONYMS
-from search.retrieval import Searcher
+from search.models.encoder import load_cross_encoder, load_encoder
+from search.retrieval.searcher import Searcher
 from search.settings import Settings
-from search.store import open_store
+from search.store.base import open_store
 
 # Each stage is the configured search with these settings changed; "default" is the product's.
 STAGES: dict[str, dict[str, Any]] = {

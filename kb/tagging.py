@@ -9,12 +9,12 @@ from typing import Any
 
 import numpy as np
 
+from kb.eval.tags import ChunkSpan, TagReport, page_predictions, read_labels, score_tags
 from search.catalogue import Catalogue
+from search.evidence.tagging import DocumentTagger, determinant_shares
 from search.library import Library
 from search.schema import Filters, Hit
-from search.store import Store
-from search.tagging import DocumentTagger, determinant_shares
-from search.tagging_eval import ChunkSpan, TagReport, page_predictions, read_labels, score_tags
+from search.store.base import Store
 
 log = logging.getLogger(__name__)
 

@@ -9,11 +9,11 @@ from typing import Any
 
 from search.analysis import Bm25Weighting
 from search.catalogue import Catalogue, DocumentRecord, FileOutcome
-from search.encoder import Encoder
+from search.evidence.summary import central_chunks, summarise
+from search.evidence.tagging import DocumentTagger, determinant_shares
+from search.models.encoder import Encoder
 from search.schema import Chunk, IndexedChunk, chunk_payload, point_id
-from search.store import CollectionLayout, Store
-from search.summary import central_chunks, summarise
-from search.tagging import DocumentTagger, determinant_shares
+from search.store.base import CollectionLayout, Store
 
 log = logging.getLogger(__name__)
 

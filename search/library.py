@@ -9,14 +9,14 @@ from typing import Any
 
 from search.analysis import read_synonyms
 from search.catalogue import Catalogue, DocumentRecord
-from search.determinants import TaxonomyError
-from search.encoder import Encoder, LazyEncoder, load_cross_encoder
+from search.evidence.determinants import TaxonomyError
+from search.evidence.places import PlaceError
+from search.evidence.tagging import DocumentTagger
 from search.index import Index
-from search.places import PlaceError
-from search.retrieval import Searcher
+from search.models.encoder import Encoder, LazyEncoder, load_cross_encoder
+from search.retrieval.searcher import Searcher
 from search.settings import Settings
-from search.store import CollectionLayout, Store, check_layout, open_store
-from search.tagging import DocumentTagger
+from search.store.base import CollectionLayout, Store, check_layout, open_store
 
 log = logging.getLogger(__name__)
 

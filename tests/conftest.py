@@ -11,7 +11,7 @@ import pytest
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
-from search.encoder import Encoder, load_encoder
+from search.models.encoder import Encoder, load_encoder
 from search.settings import ModelSettings, Settings
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"

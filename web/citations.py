@@ -13,7 +13,7 @@ from datetime import date
 from urllib.parse import quote
 
 from search.catalogue import DocumentRecord
-from search.retrieval import Passage
+from search.retrieval.searcher import Passage
 from web.views import document_url, file_url, is_web_link, known_authors, page_url
 
 

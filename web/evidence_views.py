@@ -9,9 +9,9 @@ from datetime import datetime
 from typing import Any
 
 from search.catalogue import DocumentRecord
-from search.determinants import Determinant, Lens
-from search.evidence import DeterminantEvidence, DeterminantHit, Evidence, EvidenceCount
-from search.retrieval import Passage
+from search.evidence.determinants import Determinant, Lens
+from search.evidence.ranking import DeterminantEvidence, DeterminantHit, Evidence, EvidenceCount
+from search.retrieval.searcher import Passage
 from web.search_form import SearchForm
 from web.tags import determinant_url, evidence_tags
 from web.views import metadata_json, passage_json

@@ -8,8 +8,8 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
-from search.determinants import Determinant
-from search.evidence import determinant_evidence, lens_passages, overview
+from search.evidence.determinants import Determinant
+from search.evidence.ranking import determinant_evidence, lens_passages, overview
 from search.library import Library
 from web.deps import LibraryDep, TemplatesDep, VocabularyDep
 from web.errors import PAGES

@@ -10,10 +10,10 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from search.catalogue import DocumentRecord
-from search.evidence import is_local_document
+from search.evidence.ranking import is_local_document
 from search.library import Library
-from search.related import RelatedDocument, related_to_document, related_to_passage
-from search.retrieval import Passage
+from search.retrieval.related import RelatedDocument, related_to_document, related_to_passage
+from search.retrieval.searcher import Passage
 from search.schema import Filters, point_id
 from web.citations import harvard, in_text, reference_for
 from web.deps import LibraryDep, TemplatesDep, VocabularyDep

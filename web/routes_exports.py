@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
 from search.library import Library
-from search.retrieval import Passage
+from search.retrieval.searcher import Passage
 from web.citations import Reference, bibtex, citation_key, csv_table, reference_for, ris
 from web.deps import LibraryDep
 from web.feeds import MEDIA_TYPE, Feed, FeedEntry, atom_feed

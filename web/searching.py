@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from search.catalogue import DocumentRecord
-from search.evidence import (
+from search.evidence.ranking import (
     FACET_LIMIT,
     DeterminantHit,
     best_by_determinant,
@@ -16,9 +16,9 @@ from search.evidence import (
     put_local_first,
 )
 from search.library import Library
-from search.retrieval import DocumentResult, SearchResults
+from search.retrieval.searcher import DocumentResult, SearchResults
 from search.schema import Filters, Hit
-from search.store import VectorQuery
+from search.store.base import VectorQuery
 from web.facets import FacetOption, facet_options
 from web.search_form import BANDS_BY_ID, SearchForm
 from web.vocabulary import Vocabulary, vocabulary_of

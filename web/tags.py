@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import quote
 
 from search.catalogue import DocumentRecord
-from search.evidence import is_local_document, main_determinants
+from search.evidence.ranking import is_local_document, main_determinants
 from web.vocabulary import Vocabulary
 
 

@@ -10,9 +10,9 @@ from typing import Any
 from urllib.parse import quote
 
 from search.catalogue import DocumentRecord
-from search.evidence import is_local_document
-from search.related import RelatedDocument
-from search.retrieval import DocumentResult, Passage, SearchResults
+from search.evidence.ranking import is_local_document
+from search.retrieval.related import RelatedDocument
+from search.retrieval.searcher import DocumentResult, Passage, SearchResults
 from search.schema import Filters
 from web.facets import FacetOption
 from web.search_form import SearchForm

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from search.determinants import Determinant, Taxonomy, load_taxonomy
+from search.evidence.determinants import Determinant, Taxonomy, load_taxonomy
+from search.evidence.places import Gazetteer, default_gazetteer
 from search.library import Library
-from search.places import Gazetteer, default_gazetteer
 
 HOME_COUNTY = "leicestershire"
 REGION = "east_midlands"

@@ -17,8 +17,8 @@ import uvicorn
 from playwright.sync_api import Browser, Page, Route, sync_playwright
 
 from ingest.pipeline import Ingester
-from search.encoder import Encoder
 from search.library import Library
+from search.models.encoder import Encoder
 from search.settings import Settings
 from tests.browser.corpus import PAPERS, write_corpus
 from web.app import create_app

@@ -16,11 +16,11 @@ import pytest
 
 from ingest.pipeline import Ingester
 from search.catalogue import Catalogue
-from search.encoder import Encoder
 from search.library import Library
+from search.models.encoder import Encoder
 from search.schema import Filters
 from search.settings import Settings
-from search.store_embedded import EmbeddedStore
+from search.store.embedded import EmbeddedStore
 from tests.pdfs import write_pdf
 
 ROOT = Path(__file__).resolve().parents[2]

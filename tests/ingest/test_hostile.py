@@ -20,8 +20,8 @@ from ingest.pdf import PdfText
 from ingest.pipeline import FAILED, INDEXED, WARNINGS, Ingester
 from ingest.worker import STOPPED, ParseFailure, ParseLimits, parse_isolated
 from search.catalogue import FileOutcome
-from search.encoder import Encoder
 from search.library import Library
+from search.models.encoder import Encoder
 from search.settings import Settings
 from tests.conftest import SHARED_DATA
 from tests.pdfs import write_corrupt_pdf, write_pdf

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from ingest.pipeline import DUPLICATE, FAILED, INDEXED, REMOVED, SKIPPED, Ingester
-from search.encoder import Encoder
 from search.library import Library
+from search.models.encoder import Encoder
 from search.schema import Filters
 from search.settings import Settings
 from tests.pdfs import write_corrupt_pdf, write_encrypted_pdf, write_pdf

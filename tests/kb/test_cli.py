@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from search.store_embedded import EmbeddedStore
+from search.store.embedded import EmbeddedStore
 from tests.pdfs import write_corrupt_pdf, write_pdf
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,8 +10,8 @@ import pytest
 
 from ingest.pipeline import Ingester
 from kb.tagging import run_eval_tags, run_retag
-from search.encoder import Encoder
 from search.library import Library
+from search.models.encoder import Encoder
 from search.schema import Filters
 from search.settings import Settings
 from tests.pdfs import write_pdf

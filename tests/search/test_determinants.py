@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import yaml
 
-from search.determinants import (
+from search.evidence.determinants import (
     DEFAULT_TAXONOMY,
     REQUIRED_DETERMINANTS,
     ChunkTags,
@@ -24,7 +24,7 @@ from search.determinants import (
     parse_taxonomy,
     roll_up,
 )
-from search.encoder import Encoder
+from search.models.encoder import Encoder
 
 HOUSING = (
     "Many private tenants live in cold, damp homes with black mould on the bedroom walls. "

@@ -7,10 +7,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from search.encoder import BGE_INSTRUCTION, Encoder, ModelIntegrityError, load_encoder, verify_files
 from search.library import Library
+from search.models.encoder import (
+    BGE_INSTRUCTION,
+    Encoder,
+    ModelIntegrityError,
+    load_encoder,
+    verify_files,
+)
 from search.settings import ModelSettings, Settings
-from search.store import ModelMismatchError
+from search.store.base import ModelMismatchError
 
 
 def test_default_model_ranks_relevant_passage_higher(encoder: Encoder) -> None:

@@ -10,8 +10,9 @@ import pytest
 
 from search.analysis import SparseVector
 from search.catalogue import Catalogue, DocumentRecord, FileOutcome
-from search.determinants import Taxonomy, load_taxonomy
-from search.evidence import (
+from search.evidence.determinants import Taxonomy, load_taxonomy
+from search.evidence.places import Gazetteer, default_gazetteer
+from search.evidence.ranking import (
     best_by_determinant,
     determinant_evidence,
     is_local_document,
@@ -20,13 +21,12 @@ from search.evidence import (
     put_local_first,
     strongest_evidence,
 )
-from search.places import Gazetteer, default_gazetteer
-from search.retrieval import SearchResults
+from search.retrieval.searcher import SearchResults
 from search.schema import DocumentMeta, Filters, Hit, IndexedChunk, point_id
 from search.settings import QdrantSettings
-from search.store import CollectionLayout, Store
-from search.store_embedded import EmbeddedStore
-from search.store_server import ServerStore
+from search.store.base import CollectionLayout, Store
+from search.store.embedded import EmbeddedStore
+from search.store.server import ServerStore
 
 LEICESTERSHIRE = ["charnwood", "leicestershire", "east_midlands"]
 

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import pytest
 
 from ingest.pipeline import Ingester
-from search.encoder import Encoder
 from search.library import Library
-from search.retrieval import Searcher
+from search.models.encoder import Encoder
+from search.retrieval.searcher import Searcher
 from search.schema import Filters
 from search.settings import Settings
 from tests.pdfs import write_pdf

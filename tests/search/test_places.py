@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from search.places import (
+from search.evidence.places import (
     DEFAULT_GAZETTEER,
     REQUIRED_LOCAL,
     PlaceError,

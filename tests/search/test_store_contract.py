@@ -10,9 +10,15 @@ import pytest
 from search.analysis import Bm25Weighting
 from search.schema import Filters, IndexedChunk, point_id
 from search.settings import QdrantSettings
-from search.store import CollectionLayout, ModelMismatchError, Store, StoreBusyError, VectorQuery
-from search.store_embedded import EmbeddedStore
-from search.store_server import ServerStore
+from search.store.base import (
+    CollectionLayout,
+    ModelMismatchError,
+    Store,
+    StoreBusyError,
+    VectorQuery,
+)
+from search.store.embedded import EmbeddedStore
+from search.store.server import ServerStore
 
 LAYOUT = CollectionLayout(model_id="test-model", dimension=4)
 WEIGHTS = Bm25Weighting()

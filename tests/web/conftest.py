@@ -17,8 +17,8 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
 from ingest.pipeline import Ingester
-from search.encoder import Encoder
 from search.library import Library
+from search.models.encoder import Encoder
 from search.settings import Settings
 from web.app import create_app
 

@@ -13,7 +13,7 @@ from bibtexparser.bparser import BibTexParser
 from bibtexparser.customization import convert_to_unicode
 
 from search.catalogue import DocumentRecord
-from search.retrieval import Passage
+from search.retrieval.searcher import Passage
 from search.schema import DocumentMeta
 from web.citations import (
     CSV_COLUMNS,

@@ -11,7 +11,7 @@ import pytest
 from starlette.requests import Request
 
 from search.catalogue import DocumentRecord
-from search.retrieval import DocumentResult, Passage, SearchResults
+from search.retrieval.searcher import DocumentResult, Passage, SearchResults
 from search.schema import DocumentMeta
 from web.routes_pages import results_context
 from web.search_form import SearchForm

@@ -103,9 +103,9 @@ def open_store(settings: Settings, collection: str | None = None) -> Store:
     """Open the configured store (or another collection in it); embedded ones are process-locked."""
     name = collection or settings.qdrant.collection
     if settings.qdrant.mode == "embedded":
-        from search.store_embedded import EmbeddedStore
+        from search.store.embedded import EmbeddedStore
 
         return EmbeddedStore(settings.store_dir / name)
-    from search.store_server import ServerStore
+    from search.store.server import ServerStore
 
     return ServerStore.connect(settings.qdrant.model_copy(update={"collection": name}))

@@ -289,7 +289,7 @@ def render_brief(md_path: Path, pdf_path: Path, info: DocInfo | None = None) -> 
             title=info.title,
             author=info.author,
             subject=f"Illustrative evidence brief: {info.title}",
-            creator="Evidence Finder ingest.briefs",
+            creator="Evidence Finder corpus.tooling.briefs",
             keywords=", ".join(k for k in (info.kind, info.organisation, info.year) if k),
             lang="en-GB",
             invariant=1,
@@ -376,9 +376,9 @@ def render_briefs(folder: Path, *, force: bool = False) -> list[Path]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command line: `python -m ingest.briefs FOLDER [--force] [-v]`."""
+    """Command line: `python -m corpus.tooling.briefs FOLDER [--force] [-v]`."""
     parser = argparse.ArgumentParser(
-        prog="python -m ingest.briefs",
+        prog="python -m corpus.tooling.briefs",
         description="Render Markdown evidence briefs to PDFs beside them.",
     )
     parser.add_argument("folder", type=Path, help="folder holding *.md and manifest.csv")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from search.encoder import PairScorer
+from search.models.encoder import PairScorer
 from search.schema import Hit
 
 

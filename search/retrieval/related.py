@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from search.catalogue import Catalogue, DocumentRecord
-from search.retrieval import Passage, group_hits
+from search.retrieval.searcher import Passage, group_hits
 from search.schema import Filters
-from search.store import Store
+from search.store.base import Store
 
 
 @dataclass(frozen=True)

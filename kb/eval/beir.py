@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from search.analysis import Bm25Weighting, terms
-from search.encoder import Encoder
-from search.retrieval import Searcher
+from search.models.encoder import Encoder
+from search.retrieval.searcher import Searcher
 from search.schema import IndexedChunk, point_id
-from search.store import CollectionLayout, Mode, Store
+from search.store.base import CollectionLayout, Mode, Store
 
 log = logging.getLogger(__name__)
 

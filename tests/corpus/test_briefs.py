@@ -1,4 +1,4 @@
-"""Tests for ingest.briefs: the demo corpus briefs render to stable, well-formed PDFs."""
+"""Tests for corpus.tooling.briefs: the demo corpus briefs render to stable, well-formed PDFs."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from ingest.briefs import (
+from corpus.tooling.briefs import (
     MANIFEST_FIELDS,
     PAGE_MARKER,
     BriefError,

@@ -8,11 +8,11 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from search.catalogue import Catalogue, DocumentRecord
-from search.determinants import Determinant, Taxonomy
-from search.places import Gazetteer
-from search.retrieval import DocumentResult, Passage, SearchResults, Sort, group_hits
+from search.evidence.determinants import Determinant, Taxonomy
+from search.evidence.places import Gazetteer
+from search.retrieval.searcher import DocumentResult, Passage, SearchResults, Sort, group_hits
 from search.schema import Filters, Hit
-from search.store import Store
+from search.store.base import Store
 
 # Enough for every document in any library we expect; the engine counts exactly.
 FACET_LIMIT = 1_000_000
@@ -71,7 +71,7 @@ class DeterminantHit:
 def is_local_document(record: DocumentRecord, gazetteer: Gazetteer) -> bool:
     """Whether the document is mainly about somewhere local: the place it names most often is.
 
-    A document's places come most-named first (search.places.Gazetteer.document_places), so
+    A document's places come most-named first (search.evidence.places.Gazetteer.document_places), so
     a national report that lists every region, the East Midlands among them, is not local,
     while a report about Loughborough (Charnwood, then Leicestershire, ...) is.
     """

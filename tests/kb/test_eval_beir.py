@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from search.evaluation import (
+from kb.eval.beir import (
     BeirCollection,
     BeirFormatError,
     collection_weighting,

@@ -9,11 +9,11 @@ from typing import Literal
 
 from search.analysis import Bm25Weighting, terms
 from search.catalogue import Catalogue, DocumentRecord
-from search.encoder import Encoder, PairScorer
-from search.rerank import rerank
+from search.models.encoder import Encoder, PairScorer
+from search.retrieval.rerank import rerank
 from search.schema import Filters, Hit
 from search.settings import SearchSettings
-from search.store import Mode, Store, VectorQuery
+from search.store.base import Mode, Store, VectorQuery
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from typing import Any
 import qdrant_edge as qe
 
 from search.schema import DENSE, INTEGER_FIELDS, KEYWORD_FIELDS, SPARSE, Filters, Hit, IndexedChunk
-from search.store import (
+from search.store.base import (
     BUSY_MESSAGE,
     CollectionLayout,
     StoreBusyError,

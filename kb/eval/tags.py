@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from search.determinants import Tagger
-from search.encoder import Encoder
+from search.evidence.determinants import Tagger
+from search.models.encoder import Encoder
 
 PageKey = tuple[str, int]
 

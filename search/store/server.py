@@ -11,7 +11,7 @@ from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedR
 
 from search.schema import DENSE, INTEGER_FIELDS, KEYWORD_FIELDS, SPARSE, Filters, Hit, IndexedChunk
 from search.settings import QdrantSettings
-from search.store import CollectionLayout, StoreError, VectorQuery, check_layout
+from search.store.base import CollectionLayout, StoreError, VectorQuery, check_layout
 
 log = logging.getLogger(__name__)
 

@@ -20,9 +20,9 @@ import numpy.typing as npt
 import yaml
 
 from search.analysis import terms
-from search.encoder import Encoder
+from search.models.encoder import Encoder
 
-DEFAULT_TAXONOMY = Path(__file__).resolve().parents[1] / "corpus" / "determinants.yaml"
+DEFAULT_TAXONOMY = Path(__file__).resolve().parents[2] / "corpus" / "determinants.yaml"
 
 REQUIRED_DETERMINANTS = (
     "early_years",

@@ -10,9 +10,9 @@ from typing import Any
 
 import numpy.typing as npt
 
-from search.determinants import DEFAULT_TAXONOMY, Tagger, Taxonomy, load_taxonomy
-from search.encoder import Encoder
-from search.places import DEFAULT_GAZETTEER, Gazetteer, load_gazetteer
+from search.evidence.determinants import DEFAULT_TAXONOMY, Tagger, Taxonomy, load_taxonomy
+from search.evidence.places import DEFAULT_GAZETTEER, Gazetteer, load_gazetteer
+from search.models.encoder import Encoder
 
 
 class DocumentTagger:

@@ -17,12 +17,9 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from ingest.briefs import render_briefs
+from corpus.tooling.briefs import render_briefs
 from ingest.pdf import clean_text, read_pdf
-from search.determinants import REQUIRED_DETERMINANTS, Tagger
-from search.encoder import Encoder, load_encoder
-from search.settings import ModelSettings
-from search.tagging_eval import (
+from kb.eval.tags import (
     ChunkSpan,
     LabelError,
     LabelRow,
@@ -34,6 +31,9 @@ from search.tagging_eval import (
     read_labels,
     score_tags,
 )
+from search.evidence.determinants import REQUIRED_DETERMINANTS, Tagger
+from search.models.encoder import Encoder, load_encoder
+from search.settings import ModelSettings
 from tests.search.test_determinants import shared_tagger
 
 ROOT = Path(__file__).resolve().parents[2]
