@@ -9,7 +9,7 @@ ASSETS := web/frontend/node_modules/govuk-frontend/dist/govuk/govuk-frontend.min
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install run serve ingest corpus test check lint bench browser-deps clean
+.PHONY: install run serve ingest corpus test test-fast check lint bench browser-deps clean
 
 install: $(STAMP) $(ASSETS)
 
@@ -42,6 +42,10 @@ browser-deps:
 
 test: install corpus browser-deps
 	$(PY) -m pytest -q -m "not bench"
+
+# The inner loop: no subprocess, crash or browser suites (they run in `make test`).
+test-fast: install
+	$(PY) -m pytest -q -m "not bench and not browser and not slow"
 
 lint: install
 	$(VENV)/bin/ruff format --check .

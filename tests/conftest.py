@@ -17,6 +17,26 @@ from search.settings import ModelSettings, Settings
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SHARED_DATA = SHARED / "data"
 
+# Suites that start real processes (kb commands, a live site, PDF workers killed on purpose),
+# a browser, or score a whole labelled set: `make test` runs them, `make test-fast` does not.
+SLOW_TESTS = ("tests/kb/test_eval_tags.py::test_tagger_meets_the_targets_on_the_held_out_half",)
+SLOW_MODULES = (
+    "tests/kb/test_cli.py",
+    "tests/kb/test_handoff.py",
+    "tests/ingest/test_crash_safety.py",
+    "tests/ingest/test_hostile.py",
+)
+SLOW_FOLDERS = ("tests/browser/",)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = Path(str(config.rootpath))
+    for item in items:
+        where = Path(str(item.path)).relative_to(root).as_posix()
+        test_id = f"{where}::{item.name}"
+        if where in SLOW_MODULES or where.startswith(SLOW_FOLDERS) or test_id in SLOW_TESTS:
+            item.add_marker(pytest.mark.slow)
+
 
 @pytest.fixture(scope="session")
 def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
