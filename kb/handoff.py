@@ -14,7 +14,6 @@ from rich.console import Console
 from ingest.pipeline import Ingester
 from kb.reporting import outcome_line, summary_text
 from search.catalogue import Catalogue
-from search.index import Index
 from search.library import Library
 from search.settings import Settings
 from web.admin import SITE_FILE, TOKEN_FILE
@@ -29,7 +28,7 @@ def make_ingest_runner(library: Library) -> Callable[..., dict[str, Any]]:
         # Its own connection: searches read only committed documents, never half a write.
         catalogue = Catalogue(library.settings.catalogue_path)
         try:
-            index = Index(library.store, catalogue, library.encoder)
+            index = library.writer(catalogue)
             ingester = Ingester(index, library.settings.chunks, retry_failed=retry_failed)
             summary = ingester.run(
                 [Path(p) for p in paths],

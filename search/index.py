@@ -13,13 +13,27 @@ from search.evidence.summary import central_chunks, summarise
 from search.evidence.tagging import DocumentTagger, determinant_shares
 from search.models.encoder import Encoder
 from search.schema import Chunk, IndexedChunk, chunk_payload, point_id
+from search.settings import Settings
 from search.store.base import CollectionLayout, Store
 
 log = logging.getLogger(__name__)
 
 
+def load_tagging(settings: Settings, encoder: Encoder) -> DocumentTagger:
+    """The tagger every index of this library uses: taxonomy and gazetteer from the settings."""
+    return DocumentTagger(encoder, settings.taxonomy_path, settings.places_path)
+
+
+def build_index(
+    store: Store, catalogue: Catalogue, encoder: Encoder, tagging: DocumentTagger
+) -> Index:
+    """The one way to build the write side, so every path (`kb ingest`, the hand-off to a
+    running site, `kb retag`, tests) tags, weights and embeds documents the same way."""
+    return Index(store, catalogue, encoder, weighting=Bm25Weighting(), tagging=tagging)
+
+
 class Index:
-    """The write side. Order of work makes a crash at any point harmless:
+    """The write side; build it with `build_index`. Order of work makes a crash harmless:
 
     1. drop any stray points of the document (left by an earlier crash),
     2. write the new points,

@@ -11,8 +11,7 @@ from search.analysis import read_synonyms
 from search.catalogue import Catalogue, DocumentRecord
 from search.evidence.determinants import TaxonomyError
 from search.evidence.places import PlaceError
-from search.evidence.tagging import DocumentTagger
-from search.index import Index
+from search.index import Index, build_index, load_tagging
 from search.models.encoder import Encoder, LazyEncoder, load_cross_encoder
 from search.retrieval.searcher import Searcher
 from search.settings import Settings
@@ -50,12 +49,12 @@ class Library:
             scorer = load_cross_encoder(settings.model.threads, settings.data_dir / "models")
         searcher = Searcher(store, catalogue, encoder, settings.search, synonyms, scorer=scorer)
         try:
-            tagging = DocumentTagger(encoder, settings.taxonomy_path, settings.places_path)
+            tagging = load_tagging(settings, encoder)
         except (TaxonomyError, PlaceError):
             store.close()
             catalogue.close()
             raise
-        index = Index(store, catalogue, encoder, tagging=tagging)
+        index = build_index(store, catalogue, encoder, tagging)
         wanted = CollectionLayout(encoder.model_id, encoder.dimension)
         try:
             check_layout(store.layout(), wanted, str(settings.data_dir))
@@ -76,6 +75,14 @@ class Library:
             "last_run": last,
             "files": [asdict(o) for o in self.catalogue.files()],
         }
+
+    def writer(self, catalogue: Catalogue) -> Index:
+        """An index over another catalogue connection (a worker thread's own), with the same
+        tagger as `self.index`, so its documents get the same tags as a direct ingest."""
+        tagging = self.index.tagging
+        if tagging is None:  # only when someone built Library by hand
+            tagging = load_tagging(self.settings, self.encoder)
+        return build_index(self.store, catalogue, self.encoder, tagging)
 
     def document(self, doc_id: str) -> DocumentRecord | None:
         return self.catalogue.document(doc_id)

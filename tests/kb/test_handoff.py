@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -25,21 +26,22 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-def site(tmp_path: Path):  # type: ignore[no-untyped-def]
-    env = {**os.environ, "KB_DATA_DIR": str(tmp_path / "data"), "HF_HUB_OFFLINE": "1"}
-    first = tmp_path / "first"
-    write_pdf(first / "housing.pdf", ["Damp and mould in private rented homes harm children."])
-    subprocess.run(
-        [sys.executable, "-m", "kb", "ingest", str(first)],
+def _kb(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "kb", *args],
         env=env,
         cwd=ROOT,
         check=True,
         capture_output=True,
+        text=True,
         timeout=300,
     )
+
+
+def _start_site(env: dict[str, str], log_path: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """Start `kb serve` and wait until it answers a search (the model is loaded by then)."""
     port = _free_port()
-    log = (tmp_path / "serve.log").open("w")
+    log = log_path.open("w")
     server = subprocess.Popen(
         [sys.executable, "-m", "kb", "serve", "--port", str(port)],
         env=env,
@@ -47,23 +49,30 @@ def site(tmp_path: Path):  # type: ignore[no-untyped-def]
         stdout=log,
         stderr=log,
     )
+    log.close()  # the child keeps its own handle
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         try:
-            # A search, not just /healthz: the model must be loaded before we time anything.
             if httpx.get(f"{url}/api/search", params={"q": "damp"}, timeout=120).status_code == 200:
-                break
+                return server, url
         except httpx.HTTPError:
             time.sleep(0.5)
-    else:
-        server.kill()
-        log.close()
-        pytest.fail("the site did not start: " + (tmp_path / "serve.log").read_text()[-2000:])
+    server.kill()
+    server.wait(timeout=30)
+    pytest.fail("the site did not start: " + log_path.read_text()[-2000:])
+
+
+@pytest.fixture
+def site(tmp_path: Path):  # type: ignore[no-untyped-def]
+    env = {**os.environ, "KB_DATA_DIR": str(tmp_path / "data"), "HF_HUB_OFFLINE": "1"}
+    first = tmp_path / "first"
+    write_pdf(first / "housing.pdf", ["Damp and mould in private rented homes harm children."])
+    _kb(env, "ingest", str(first))
+    server, url = _start_site(env, tmp_path / "serve.log")
     yield url, env, tmp_path
     server.terminate()
     server.wait(timeout=30)
-    log.close()
 
 
 def test_ingest_is_handed_to_the_running_site(site) -> None:  # type: ignore[no-untyped-def]
@@ -132,3 +141,87 @@ def test_admin_status_needs_the_token(site) -> None:  # type: ignore[no-untyped-
         timeout=10,
     )
     assert wrong.status_code == 401
+
+
+TOPICS = [
+    [
+        "Damp and mould in private rented homes in Melton harm children's health. Families in "
+        "temporary accommodation after eviction face overcrowding, and landlords must fix "
+        "disrepair. Fuel poverty and the cost of living leave people on low incomes in cold homes.",
+        "Older people living alone in rural villages of Harborough feel lonely and isolated. "
+        "Befriending schemes, lunch clubs and volunteers help; buses are rare, so getting to the "
+        "GP surgery or the pharmacy is hard without a car.",
+    ],
+    [
+        "Leicestershire schools report lower attainment and more exclusions for pupils eligible "
+        "for free school meals. Children with special educational needs (SEND) wait for support, "
+        "and apprenticeships help young people into work.",
+        "Domestic abuse, antisocial behaviour and county lines exploitation in Charnwood. "
+        "Alcohol and drug misuse, smoking and gambling are higher in deprived neighbourhoods, "
+        "where fast food takeaways cluster near schools.",
+    ],
+]
+
+
+def _stored_tags(data_dir: Path, leave_out: str = "") -> dict[str, Any]:
+    """Every chunk's tag fields and every document's tag roll-up, keyed by their ids."""
+    from search.library import Library
+    from search.schema import Filters
+    from search.settings import Settings
+
+    library = Library.open(Settings(data_dir=data_dir))
+    try:
+        hits = library.store.chunks(Filters(), limit=library.store.count())
+        chunks = {
+            h.id: {
+                "determinants": h.payload.get("determinants"),
+                "lenses": h.payload.get("lenses"),
+                "places": h.payload.get("places"),
+                "scores": {
+                    k: round(float(v), 2)
+                    for k, v in (h.payload.get("determinant_scores") or {}).items()
+                },
+            }
+            for h in hits
+            if h.payload.get("file_name") != leave_out
+        }
+        documents = {
+            r.doc_id: {
+                "determinants": r.extra.get("determinants"),
+                "places": r.extra.get("places"),
+            }
+            for r in library.catalogue.documents()
+            if r.file_name != leave_out
+        }
+        return {"chunks": chunks, "documents": documents}
+    finally:
+        library.close()
+
+
+def test_documents_handed_to_the_site_get_the_same_tags_as_a_direct_ingest(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "pdfs"
+    for n, pages in enumerate(TOPICS):
+        write_pdf(folder / f"topic-{n}.pdf", pages)
+    base = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    direct = {**base, "KB_DATA_DIR": str(tmp_path / "direct")}
+    _kb(direct, "ingest", str(folder))
+
+    handed = {**base, "KB_DATA_DIR": str(tmp_path / "handed")}
+    write_pdf(tmp_path / "seed" / "seed.pdf", ["A first document so the site has an index."])
+    _kb(handed, "ingest", str(tmp_path / "seed"))
+    server, _url = _start_site(handed, tmp_path / "serve.log")
+    try:
+        result = _kb(handed, "ingest", str(folder), "--report", str(tmp_path / "r.jsonl"))
+        assert "handing the ingest to it" in result.stderr
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    want = _stored_tags(tmp_path / "direct")
+    got = _stored_tags(tmp_path / "handed", leave_out="seed.pdf")
+    assert want["chunks"] and want["documents"]
+    tagged = [c for c in want["chunks"].values() if c["determinants"]]
+    assert tagged and any(c["lenses"] for c in tagged) and any(c["places"] for c in tagged)
+    assert got == want
