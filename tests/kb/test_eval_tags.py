@@ -38,6 +38,12 @@ from tests.search.test_determinants import shared_tagger
 
 ROOT = Path(__file__).resolve().parents[2]
 LABELS = ROOT / "corpus" / "labels" / "determinants.jsonl"
+# Pages labelled later, from the determinant definitions, on documents split into a half
+# used to tune the tagger ("dev") and a half scored only once, at the end ("holdout").
+FRESH_LABELS = [
+    ROOT / "corpus" / "labels" / "determinants-fresh-dev.jsonl",
+    ROOT / "corpus" / "labels" / "determinants-fresh-holdout.jsonl",
+]
 BRIEFS = ROOT / "corpus" / "briefs"
 
 
@@ -227,6 +233,33 @@ def test_tagger_meets_the_targets_on_the_held_out_half(
         for d, s in report.per_determinant.items()
         if s.support and s.recall < 0.5
     }
+    assert not weak, report.format_text()
+
+
+def test_fresh_labels_cover_every_determinant_and_never_share_a_document() -> None:
+    dev, holdout = (read_labels(path, known_ids=REQUIRED_DETERMINANTS) for path in FRESH_LABELS)
+    assert len(dev) + len(holdout) >= 150
+    assert not {r.file for r in dev} & {r.file for r in holdout}
+    old = {r.key for r in read_labels(LABELS)}
+    assert not old & {r.key for r in [*dev, *holdout]}
+    for rows in (dev, holdout):
+        assert {d for r in rows for d in r.determinants} == set(REQUIRED_DETERMINANTS)
+
+
+def test_tagger_meets_a_recall_floor_on_the_fresh_labels(
+    shared_pdfs: Path, encoder: Encoder, model_cache: Path
+) -> None:
+    # Measured when this test was written: micro recall 0.71, micro F1 0.74, every
+    # determinant's recall at least 0.54 (income); the tagger before it scored 0.57 recall.
+    rows = [r for path in FRESH_LABELS for r in read_labels(path, known_ids=REQUIRED_DETERMINANTS)]
+    texts = _page_texts(rows, shared_pdfs / "real", shared_pdfs / "real")
+    two_threads = load_encoder(ModelSettings(threads=2), model_cache)
+    predicted = predict_pages(texts, shared_tagger(encoder), two_threads)
+    report = score_tags(rows, predicted, list(REQUIRED_DETERMINANTS))
+    assert not report.missing
+    assert report.micro.recall >= 0.68, report.format_text()
+    assert report.micro.f1 >= 0.7, report.format_text()
+    weak = {d: round(s.recall, 2) for d, s in report.per_determinant.items() if s.recall < 0.5}
     assert not weak, report.format_text()
 
 

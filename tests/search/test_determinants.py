@@ -20,6 +20,7 @@ from search.evidence.determinants import (
     SeedMatcher,
     Tagger,
     TaxonomyError,
+    is_reference_list,
     load_taxonomy,
     parse_taxonomy,
     roll_up,
@@ -77,6 +78,7 @@ def test_project_taxonomy_has_the_fourteen_determinants_and_two_lenses() -> None
     taxonomy = load_taxonomy()
     assert taxonomy.ids == list(REQUIRED_DETERMINANTS)
     assert all(20 <= len(d.seeds) <= 40 for d in taxonomy.determinants)
+    assert all(3 <= len(d.examples) <= 12 for d in taxonomy.determinants)
     assert [lens.id for lens in taxonomy.lenses] == ["inequalities", "life_stage"]
     life_stage = taxonomy.lenses[1]
     assert [v.id for v in life_stage.values] == [
@@ -117,6 +119,22 @@ def test_project_taxonomy_has_the_fourteen_determinants_and_two_lenses() -> None
             "seed 'of the' has only common words",
         ),
         (lambda d: d["determinants"][0].update(id="Early Years"), "badly formed id: 'Early Years'"),
+        (
+            lambda d: d["determinants"][5].update(examples="buses"),
+            "determinant 'transport': 'examples' must be a list of sentences",
+        ),
+        (
+            lambda d: d["determinants"][5].update(examples=["Buses are rare.", "  "]),
+            "determinant 'transport': an example is empty",
+        ),
+        (
+            lambda d: d["determinants"][5].update(examples=[f"Example {i}." for i in range(13)]),
+            "determinant 'transport': has 13 examples, at most 12",
+        ),
+        (
+            lambda d: d["determinants"][5].update(examples=["word " * 80]),
+            "is longer than 300 characters",
+        ),
         (lambda d: d["lenses"].pop(), "required lens(es) missing: life_stage"),
         (
             lambda d: d["lenses"][1]["values"][0].update(seeds=["babies"]),
@@ -220,3 +238,24 @@ def test_roll_up_gives_each_determinants_share_of_chunks() -> None:
     ]
     assert roll_up(chunks) == {"housing": 0.75, "income": 0.5}
     assert roll_up([]) == {}
+
+
+REFERENCES = (
+    "References Smith, J. (2021). Green space and health. Retrieved from https://example.org/a "
+    "Jones, K. et al. (2019). Housing and cold homes. Available from: https://example.org/b "
+    "ONS (2020). Deaths registered weekly. [Accessed 3 May 2024]. doi:10.1000/xyz "
+    "Brown, T. (2024). Child poverty statistics. London: House of Commons Library."
+)
+
+
+def test_reference_lists_are_recognised_but_prose_is_not() -> None:
+    assert is_reference_list(REFERENCES)
+    assert not is_reference_list(HOUSING)
+    assert not is_reference_list("")
+
+
+def test_a_reference_list_gets_no_determinants(tagger: Tagger, encoder: Encoder) -> None:
+    # The titles name housing and poverty, but a list of references is not evidence of either.
+    tags = tagger.tag([REFERENCES, HOUSING], encoder.encode_documents([REFERENCES, HOUSING]))
+    assert tags[0].determinants == []
+    assert "housing" in tags[1].determinants
