@@ -28,6 +28,7 @@ SLOW_MODULES = (
     "tests/kb/test_handoff.py",
     "tests/ingest/test_crash_safety.py",
     "tests/ingest/test_hostile.py",
+    "tests/packaging/test_wheel.py",
 )
 SLOW_FOLDERS = ("tests/browser/",)
 

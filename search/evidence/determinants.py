@@ -24,7 +24,7 @@ import yaml
 from search.analysis import terms
 from search.models.encoder import Encoder
 
-DEFAULT_TAXONOMY = Path(__file__).resolve().parents[2] / "corpus" / "determinants.yaml"
+DEFAULT_TAXONOMY = Path(__file__).resolve().parent / "data" / "determinants.yaml"
 
 REQUIRED_DETERMINANTS = (
     "early_years",

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-DEFAULT_GAZETTEER = Path(__file__).resolve().parents[2] / "corpus" / "places.yaml"
+DEFAULT_GAZETTEER = Path(__file__).resolve().parent / "data" / "places.yaml"
 
 KINDS = ("region", "county", "city", "district")
 REQUIRED_LOCAL = (

@@ -1,0 +1,490 @@
+"""Reads PDFs with pypdf: clean text per page and the document's info, or a plain reason why not.
+
+The text clean-up (`clean_text`, `garbage_share`, `has_words`, `strip_repeated_lines`) is pure
+so it can be tested without a PDF.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import unicodedata
+import warnings
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pypdf
+from pypdf.constants import UserAccessPermissions
+from pypdf.errors import DependencyError, DeprecationError, FileNotDecryptedError, LimitReachedError
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class UnreadablePdf(Exception):
+    """The file cannot be indexed; the message is a plain-English reason."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(reason)
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class PdfText:
+    """What a PDF gave us: one string per page (1-based in citations) and its info."""
+
+    pages: list[str]
+    title: str = ""
+    author: str = ""
+    year: int | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+# Reasons a person reads in the report and on the status page: short, plain, no jargon.
+NOT_A_PDF = "This is not a PDF file (it does not start like one)."
+EMPTY_FILE = "The file is empty."
+CANNOT_OPEN = "The file could not be opened: {error}."
+PASSWORD = "This file is locked with a password."
+LOCKED_ODDLY = "This file is locked in a way we cannot open."
+DAMAGED = "The file is damaged (corrupt) and cannot be read."
+TRUNCATED = (
+    "The file is damaged (corrupt): it stops before its end, maybe a download that did not finish."
+)
+LOOPS = "The file is damaged (corrupt): parts of it point back to themselves in a loop."
+NESTED = "The file is damaged (corrupt): parts of it are nested far too deeply."
+MEMORY = "It needs too much memory to read. It may be a 'zip bomb' that grows huge when opened."
+BOMB = "It is a 'zip bomb': a small file that would grow huge if we unpacked it, so we stopped."
+TOO_COMPLEX = "A page is far too complicated to read (it has too many parts)."
+UNPACKING = "It is packed (compressed) in a way we cannot unpack."
+NO_PAGES = "The file has no pages."
+TOO_MANY_PAGES = "It has too many pages ({count:,}). The most we read is {limit:,}."
+NO_TEXT = "It has no text layer: the pages are pictures (a scan), so it needs OCR."
+NO_TEXT_SHAPES = "It has no text we can read: the letters are drawn as shapes, so it needs OCR."
+GARBAGE = "The text in it is jumbled: the letters come out as symbols, so it cannot be searched."
+XFA_FORM = "It is a special form (XFA) that only opens in Adobe Reader; there is no text to read."
+
+# A page needs this many letters to count as text; CJK characters carry more, so weigh more.
+# A page with a picture on it needs more: scans often carry a stray word or two.
+MIN_LETTERS = 4
+MIN_LETTERS_WITH_PICTURE = 10
+_CJK_WEIGHT = 3
+# Share of a page's characters that may be junk before the page is dropped as glyph garbage.
+GARBAGE_LIMIT = 0.5
+# No real page holds this much text; past it, the rest is noise from a broken content stream.
+MAX_PAGE_CHARS = 100_000
+
+
+def read_pdf(
+    path: Path, max_pages: int = 5000, on_page_count: Callable[[int], None] | None = None
+) -> PdfText:
+    """Clean text of every page; a page that fails or is junk stays empty, with a warning."""
+    with warnings.catch_warnings():
+        # pypdf warns about every oddity it works around; the outcome already says what matters.
+        warnings.simplefilter("ignore")
+        reader = _open(path)
+        _check_declared_count(reader, max_pages)
+        count = _page_count(reader)
+        if count == 0:
+            raise UnreadablePdf(NO_PAGES)
+        if count > max_pages:
+            raise UnreadablePdf(TOO_MANY_PAGES.format(count=count, limit=max_pages))
+        if on_page_count is not None:
+            on_page_count(count)
+        raw, errors = _extract_pages(reader, count)
+        return _assemble(reader, raw, errors)
+
+
+def _open(path: Path) -> pypdf.PdfReader:
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(1024)
+            handle.seek(0, 2)
+            size = handle.tell()
+            handle.seek(max(0, size - 2048))
+            tail = handle.read()
+    except OSError as error:
+        raise UnreadablePdf(
+            CANNOT_OPEN.format(error=(error.strerror or "unknown error").lower())
+        ) from error
+    if size == 0:
+        raise UnreadablePdf(EMPTY_FILE)
+    if b"%PDF-" not in head:
+        raise UnreadablePdf(NOT_A_PDF)
+    try:
+        reader = pypdf.PdfReader(path)
+    except Exception as error:  # pypdf raises many types that share no base class
+        reason = explain_error(error)
+        if reason == DAMAGED and b"%%EOF" not in tail:
+            reason = TRUNCATED
+        raise UnreadablePdf(reason, _describe(error)) from error
+    if reader.is_encrypted:
+        _decrypt(reader)
+    return reader
+
+
+def _decrypt(reader: pypdf.PdfReader) -> None:
+    try:
+        opened = reader.decrypt("")
+    except FileNotDecryptedError as error:
+        raise UnreadablePdf(PASSWORD, _describe(error)) from error
+    except Exception as error:  # unknown or broken encryption
+        raise UnreadablePdf(LOCKED_ODDLY, _describe(error)) from error
+    if not opened:
+        raise UnreadablePdf(PASSWORD)
+
+
+def _check_declared_count(reader: pypdf.PdfReader, max_pages: int) -> None:
+    # The page tree's own count is cheap to read; walking 30,000 pages to count them is not.
+    try:
+        declared = int(reader.root_object["/Pages"]["/Count"])  # type: ignore[index]
+    except Exception:  # a missing or odd count is checked again by walking the tree
+        return
+    if declared > max_pages:
+        raise UnreadablePdf(TOO_MANY_PAGES.format(count=declared, limit=max_pages))
+
+
+def _page_count(reader: pypdf.PdfReader) -> int:
+    try:
+        return len(reader.pages)
+    except Exception as error:  # a broken page tree raises anything
+        raise UnreadablePdf(explain_error(error), _describe(error)) from error
+
+
+def _extract_pages(reader: pypdf.PdfReader, count: int) -> tuple[list[str], dict[int, Exception]]:
+    raw: list[str] = []
+    errors: dict[int, Exception] = {}
+    for number in range(count):
+        try:
+            raw.append(reader.pages[number].extract_text() or "")
+        except Exception as error:  # one bad page must not lose the rest
+            raw.append("")
+            errors[number] = error
+    return raw, errors
+
+
+def _assemble(reader: pypdf.PdfReader, raw: list[str], errors: dict[int, Exception]) -> PdfText:
+    pages: list[str] = []
+    junk: list[int] = []
+    empty: list[int] = []
+    cut: list[int] = []
+    for number, text in enumerate(raw):
+        if len(text) > MAX_PAGE_CHARS:
+            text = text[:MAX_PAGE_CHARS]
+            cut.append(number + 1)
+        if number in errors:
+            pages.append("")
+        elif is_glyph_garbage(text):
+            pages.append("")
+            junk.append(number + 1)
+        else:
+            cleaned = clean_text(text)
+            pages.append(cleaned if _is_text_page(reader, number, cleaned) else "")
+            if not pages[-1]:
+                empty.append(number + 1)
+    if not any(pages):
+        raise UnreadablePdf(*_why_no_text(reader, errors, junk, empty))
+    if _is_xfa_placeholder(reader, pages):
+        raise UnreadablePdf(XFA_FORM)
+    notes = _page_warnings(sorted(n + 1 for n in errors), junk, empty, cut)
+    if _forbids_copying(reader):
+        notes.append("The publisher marked it 'do not copy text'; it was indexed anyway.")
+    stripped = strip_repeated_lines(pages)
+    title, author, year = _info(reader)
+    return PdfText(stripped if any(stripped) else pages, title, author, year, notes)
+
+
+def _is_text_page(reader: pypdf.PdfReader, number: int, text: str) -> bool:
+    if has_words(text, MIN_LETTERS_WITH_PICTURE):
+        return True
+    return has_words(text, MIN_LETTERS) and not _has_picture(reader, number)
+
+
+def _has_picture(reader: pypdf.PdfReader, number: int) -> bool:
+    try:
+        resources: Any = reader.pages[number].get("/Resources")
+        xobjects: Any = resources.get_object().get("/XObject") if resources else None
+        if not xobjects:
+            return False
+        return any(
+            x.get_object().get("/Subtype") == "/Image" for x in xobjects.get_object().values()
+        )
+    except Exception:  # a broken resource dictionary has no picture we can see
+        return False
+
+
+def _why_no_text(
+    reader: pypdf.PdfReader, errors: dict[int, Exception], junk: list[int], empty: list[int]
+) -> tuple[str, str]:
+    # Say what happened to most pages; ties go to the more specific reason.
+    if errors and len(errors) >= max(len(junk), len(empty)):
+        reasons = Counter(explain_error(e) for e in errors.values())
+        return reasons.most_common(1)[0][0], _describe(next(iter(errors.values())))
+    if junk and len(junk) >= len(empty):
+        return GARBAGE, f"{len(junk)} page(s) of glyph garbage"
+    pictures = sum(_has_picture(reader, n - 1) for n in empty)
+    reason = NO_TEXT if pictures else NO_TEXT_SHAPES
+    return reason, f"{len(empty)} page(s) with no words, {pictures} with pictures"
+
+
+def _page_warnings(
+    failed: list[int], junk: list[int], empty: list[int], cut: list[int]
+) -> list[str]:
+    notes: list[str] = []
+    if failed:
+        notes.append(f"{_pages(failed)} could not be read (damaged): {_ranges(failed)}.")
+    if junk:
+        notes.append(f"{_pages(junk)} of jumbled symbols left out: {_ranges(junk)}.")
+    if empty:
+        notes.append(f"{_pages(empty)} without text (maybe pictures): {_ranges(empty)}.")
+    if cut:
+        notes.append(f"{_pages(cut)} with far too much text, cut short: {_ranges(cut)}.")
+    return notes
+
+
+def _pages(numbers: list[int]) -> str:
+    return "1 page" if len(numbers) == 1 else f"{len(numbers)} pages"
+
+
+def explain_error(error: BaseException) -> str:
+    """A plain reason for whatever pypdf (or Python under it) raised on a file or page."""
+    message = str(error).lower()
+    if isinstance(error, FileNotDecryptedError):
+        return PASSWORD
+    if isinstance(error, RecursionError):
+        return NESTED
+    if isinstance(error, MemoryError):
+        return MEMORY
+    if isinstance(error, LimitReachedError):
+        if "decompress" in message:
+            return BOMB
+        if "depth" in message:
+            return NESTED
+        if "loop" in message or "reference" in message:
+            return LOOPS
+        return TOO_COMPLEX
+    if isinstance(error, DeprecationError | DependencyError | NotImplementedError):
+        return UNPACKING
+    if "filter" in message and ("deprecated" in message or "unsupported" in message):
+        return UNPACKING
+    if "brotli" in message or "jbig2" in message:
+        return UNPACKING
+    if "cyclic" in message or "loop" in message:
+        return LOOPS
+    return DAMAGED
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {str(error)[:200]}"
+
+
+def _is_xfa_placeholder(reader: pypdf.PdfReader, pages: list[str]) -> bool:
+    # A dynamic XFA form keeps its content in XML; the pages only say "Please wait...".
+    text = " ".join(pages)
+    if "please wait" not in text.lower() or len(text) > 2000:
+        return False
+    try:
+        form = reader.root_object.get("/AcroForm")
+        return form is not None and "/XFA" in form.get_object()
+    except Exception:  # a broken catalogue is simply not an XFA form
+        return False
+
+
+def _forbids_copying(reader: pypdf.PdfReader) -> bool:
+    try:
+        if not reader.is_encrypted:
+            return False
+        permissions = reader.user_access_permissions
+        return permissions is not None and not permissions & UserAccessPermissions.EXTRACT
+    except Exception:  # unreadable permissions are no permissions
+        return False
+
+
+def _info(reader: pypdf.PdfReader) -> tuple[str, str, int | None]:
+    try:
+        info = reader.metadata
+        if not info:
+            return "", "", None
+        title = clean_text(str(info.get("/Title") or ""))
+        author = clean_text(str(info.get("/Author") or ""))
+        year = _year_of(str(info.get("/CreationDate") or ""))
+    except Exception:  # a broken info dictionary is not worth failing the file
+        return "", "", None
+    return title, author, year
+
+
+def _year_of(date: str) -> int | None:
+    match = re.search(r"(19|20)\d\d", date or "")
+    return int(match.group()) if match else None
+
+
+def _ranges(numbers: list[int]) -> str:
+    spans: list[str] = []
+    start = prev = numbers[0]
+    for n in [*numbers[1:], -1]:
+        if n == prev + 1:
+            prev = n
+            continue
+        spans.append(str(start) if start == prev else f"{start}–{prev}")
+        start = prev = n
+    return ", ".join(spans[:8]) + (" …" if len(spans) > 8 else "")
+
+
+# --- text clean-up: pure functions -------------------------------------------------------------
+
+_LIGATURES = str.maketrans(
+    {
+        "\ufb00": "ff",
+        "\ufb01": "fi",
+        "\ufb02": "fl",
+        "\ufb03": "ffi",
+        "\ufb04": "ffl",
+        "\ufb05": "st",
+        "\ufb06": "st",
+    }
+)
+# Characters that mean nothing in text: soft hyphen, bidi controls, byte-order marks.
+_INVISIBLE = re.compile(r"[\u00ad\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+_SOFT_HYPHEN_BREAK = re.compile(r"\u00ad[ \t]*\r?\n[ \t]*")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_BLANK_LINES = re.compile(r"\n\s*\n\s*\n+")
+_HYPHEN_BREAK = re.compile(r"(\w)-\n([a-z])")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# The same, less those Python counts as white space (form feed, vertical tab, separators).
+_ASCII_JUNK = re.compile(r"[\x00-\x08\x0e-\x1b\x7f]")
+_CID = re.compile(r"\(cid:\d+\)")
+_WHITESPACE = re.compile(r"\s")
+# Two or more Latin-1 characters with no plain letter: how CJK bytes look when read as Latin-1.
+_MOJIBAKE = re.compile(r"(?<!\S)[\u0080-\u00ff]{2,}(?!\S)")
+_LETTER = re.compile(r"[^\W\d_]")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_BAD_CATEGORIES = frozenset({"Cc", "Cn", "Cs", "So", "Sk"})
+_NUMBER = re.compile(r"\d+")
+_EDGE_NUMBERS = re.compile(r"^[\W#_]+|[\W#_]+$")
+_ROMAN = re.compile(r"[ivxlc]+")
+
+
+def clean_text(text: str) -> str:
+    """Undo PDF text damage: ligatures, private-use bullets, stray controls, hyphen breaks."""
+    text = text.translate(_LIGATURES).replace("\r\n", "\n").replace("\r", "\n")
+    text = _SOFT_HYPHEN_BREAK.sub("", text)
+    text = _INVISIBLE.sub("", text)
+    if not text.isascii():
+        # NFKC folds presentation forms (Arabic, full-width, ligatures) to plain letters.
+        text = unicodedata.normalize("NFKC", text)
+    if not text.isascii() or _ASCII_CONTROL.search(text):
+        text = "".join(_clean_char(ch) for ch in text)
+    text = _SPACES.sub(" ", text)
+    text = "\n".join(line.strip() for line in text.split("\n"))
+    text = _HYPHEN_BREAK.sub(r"\1\2", text)
+    return _BLANK_LINES.sub("\n\n", text).strip()
+
+
+def _clean_char(ch: str) -> str:
+    if ch == "\n" or (ch.isascii() and ch.isprintable()):
+        return ch
+    category = unicodedata.category(ch)
+    if category == "Co":  # private-use glyphs are usually bullets
+        return "•"
+    if category in ("Cc", "Cs", "Cn"):  # control characters stand in for spaces
+        return " "
+    return ch
+
+
+def garbage_share(text: str) -> float:
+    """The share of a page's visible characters that are junk from a font with no text mapping:
+    replacement and private-use characters, stray symbols and controls, (cid:NN) codes, lone
+    accents, and CJK bytes misread as Latin-1."""
+    cid_chars = sum(len(m) for m in _CID.findall(text))
+    if cid_chars:
+        text = _CID.sub(" ", text)
+    total = len(text) - len(_WHITESPACE.findall(text)) + cid_chars
+    if total <= 0:
+        return 0.0
+    bad = cid_chars + len(_ASCII_JUNK.findall(text))
+    mojibake = {i for m in _MOJIBAKE.finditer(text) for i in range(m.start(), m.end())}
+    for match in _NON_ASCII.finditer(text):
+        at, ch = match.start(), match.group()
+        if ch.isspace():
+            continue
+        if at in mojibake or _is_junk_char(text, at, ch):
+            bad += 1
+    return bad / total
+
+
+def _is_junk_char(text: str, at: int, ch: str) -> bool:
+    category = unicodedata.category(ch)
+    if ch == "\ufffd" or category in _BAD_CATEGORIES:
+        return True
+    if category == "Co":  # a private-use glyph is a bullet only where a line starts
+        return text[:at].rstrip(" \t")[-1:] not in ("", "\n")
+    if category[0] == "M":  # an accent needs a letter to sit on
+        base = at - 1
+        while base >= 0 and unicodedata.category(text[base])[0] == "M":
+            base -= 1
+        return base < 0 or not text[base].isalpha()
+    return False
+
+
+def is_glyph_garbage(text: str) -> bool:
+    """True when most of a page's characters are junk (see `garbage_share`)."""
+    visible = len(text) - len(_WHITESPACE.findall(text))
+    return visible >= 4 and garbage_share(text) > GARBAGE_LIMIT
+
+
+def has_words(text: str, min_letters: int = MIN_LETTERS) -> bool:
+    """True when a page has at least `min_letters` letters (CJK characters count for more)."""
+    letters = len(_LETTER.findall(text))
+    cjk = len(_CJK.findall(text))
+    return letters + cjk * (_CJK_WEIGHT - 1) >= min_letters
+
+
+def strip_repeated_lines(
+    pages: list[str], min_share: float = 0.6, edge_lines: int = 3, min_pages: int = 3
+) -> list[str]:
+    """Drop running headers and footers: lines among the first or last `edge_lines` of a page
+    that recur, page numbers aside, on at least `min_share` of the pages with text. A page's
+    top and bottom never overlap, so a short page keeps its middle."""
+    with_text = [p for p in pages if p]
+    if len(with_text) < min_pages:
+        return pages
+    tops: Counter[str] = Counter()
+    bottoms: Counter[str] = Counter()
+    for page in with_text:
+        top, bottom = _edges([line for line in page.split("\n") if line.strip()], edge_lines)
+        tops.update({_line_key(line) for line in top})
+        bottoms.update({_line_key(line) for line in bottom})
+    needed = max(2, math.ceil(min_share * len(with_text)))
+    top_keys = {k for k, n in tops.items() if k and n >= needed}
+    bottom_keys = {k for k, n in bottoms.items() if k and n >= needed}
+    if not top_keys and not bottom_keys:
+        return pages
+    return [_strip_page(p, top_keys, bottom_keys, edge_lines) if p else p for p in pages]
+
+
+def _edges(lines: list[T], edge_lines: int) -> tuple[list[T], list[T]]:
+    size = min(edge_lines, len(lines) // 2)
+    return lines[:size], lines[len(lines) - size :]
+
+
+def _line_key(line: str) -> str:
+    # Page numbers differ from page to page: any number is "#", and one at either end goes.
+    key = _NUMBER.sub("#", line.lower())
+    key = _EDGE_NUMBERS.sub("", key)
+    if not key or _ROMAN.fullmatch(key):
+        return "<page number>" if len(line.strip()) <= 12 else ""
+    return " ".join(key.split())
+
+
+def _strip_page(page: str, top_keys: set[str], bottom_keys: set[str], edge_lines: int) -> str:
+    lines = page.split("\n")
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    top, bottom = _edges(filled, edge_lines)
+    drop = {i for i in top if _line_key(lines[i]) in top_keys}
+    drop |= {i for i in bottom if _line_key(lines[i]) in bottom_keys}
+    kept = [line for i, line in enumerate(lines) if i not in drop]
+    return _BLANK_LINES.sub("\n\n", "\n".join(kept)).strip()

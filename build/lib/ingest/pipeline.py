@@ -1,0 +1,399 @@
+"""The ingest job: finds PDFs, skips what is unchanged, parses in isolated workers while the
+model encodes, and writes each document through the index in one safe step."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest.chunking import chunk_pages
+from ingest.metadata import read_manifest, resolve_metadata
+from ingest.pdf import PdfText
+from ingest.worker import ParseFailure, ParseLimits, parse_isolated
+from search.catalogue import DocumentRecord, FileOutcome
+from search.index import Index
+from search.schema import DocumentMeta, Filters
+from search.settings import ChunkSettings
+
+log = logging.getLogger(__name__)
+
+INDEXED = "indexed"
+WARNINGS = "indexed_with_warnings"
+SKIPPED = "skipped"
+DUPLICATE = "duplicate"
+FAILED = "failed"
+REMOVED = "removed"
+
+UNSTORABLE_NAME = "Its file name has letters we cannot store. Rename the file and run again."
+
+
+@dataclass
+class RunSummary:
+    """Counts for the end-of-run line and the status page."""
+
+    indexed: int = 0
+    with_warnings: int = 0
+    skipped: int = 0
+    duplicates: int = 0
+    failed: int = 0
+    removed: int = 0
+    pages: int = 0
+    chunks: int = 0
+    seconds: float = 0.0
+    outcomes: list[FileOutcome] = field(default_factory=list)
+
+    def count(self, outcome: FileOutcome) -> None:
+        self.outcomes.append(outcome)
+        if outcome.outcome in (INDEXED, WARNINGS):
+            self.indexed += 1
+            self.with_warnings += outcome.outcome == WARNINGS
+            self.pages += outcome.pages
+            self.chunks += outcome.chunks
+        elif outcome.outcome == SKIPPED:
+            self.skipped += 1
+        elif outcome.outcome == DUPLICATE:
+            self.duplicates += 1
+        elif outcome.outcome == FAILED:
+            self.failed += 1
+        elif outcome.outcome == REMOVED:
+            self.removed += 1
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {
+            "indexed": self.indexed,
+            "with_warnings": self.with_warnings,
+            "skipped": self.skipped,
+            "duplicates": self.duplicates,
+            "failed": self.failed,
+            "removed": self.removed,
+            "pages": self.pages,
+            "chunks": self.chunks,
+            "seconds": round(self.seconds, 1),
+        }
+
+
+def find_pdfs(paths: list[Path]) -> list[Path]:
+    """Every *.pdf under the given files and folders, in a stable order, hidden ones skipped."""
+    found: set[Path] = set()
+    for path in paths:
+        if path.is_file():
+            found.add(path.resolve())
+        elif path.is_dir():
+            found.update(
+                p.resolve()
+                for p in path.rglob("*")
+                if p.is_file()
+                and p.suffix.lower() == ".pdf"
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+    return sorted(found)
+
+
+def _is_storable(path: Path) -> bool:
+    # A name that is not valid UTF-8 (bytes from another system) cannot go into the catalogue.
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _shown(path: Path) -> str:
+    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _pages_read(pages: list[str]) -> str:
+    read = sum(1 for page in pages if page)
+    if read == len(pages):
+        return "The page was read." if read == 1 else f"All {read} pages were read."
+    return f"{read} of {len(pages)} pages were read."
+
+
+def content_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class _Job:
+    path: Path
+    digest: str
+    previous: FileOutcome | None
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    result: PdfText | ParseFailure
+    seconds: float
+
+
+Progress = Callable[[Path, FileOutcome], None]
+
+
+class Ingester:
+    """Runs one ingest over some paths against an open index."""
+
+    def __init__(
+        self,
+        index: Index,
+        chunking: ChunkSettings,
+        limits: ParseLimits | None = None,
+        parse_workers: int = 2,
+        retry_failed: bool = False,
+    ) -> None:
+        self.index = index
+        self.chunking = chunking
+        self.limits = limits or ParseLimits()
+        self.parse_workers = parse_workers
+        self.retry_failed = retry_failed
+        self._manifests: dict[Path, dict[str, DocumentMeta]] = {}
+        # Where the main thread's time goes: waiting for parsers, embedding, writing.
+        self.stage_seconds: dict[str, float] = {"parse wait": 0.0, "embed": 0.0, "write": 0.0}
+
+    def run(
+        self,
+        paths: list[Path],
+        prune: bool = False,
+        on_file: Progress | None = None,
+        on_start: Callable[[int], None] | None = None,
+    ) -> RunSummary:
+        started = time.monotonic()
+        catalogue = self.index.catalogue
+        run_id = catalogue.start_run()
+        summary = RunSummary()
+        self.index.prepare()
+        files = find_pdfs(paths)
+        if on_start:
+            on_start(len(files))
+
+        def report(path: Path, outcome: FileOutcome) -> None:
+            summary.count(outcome)
+            if on_file:
+                on_file(path, outcome)
+
+        for path, outcome in self._process(files):
+            report(path, outcome)
+        if prune:
+            for path, outcome in self._prune(paths, set(files)):
+                report(path, outcome)
+        summary.seconds = time.monotonic() - started
+        log.info(
+            "%.1f s in all: %s",
+            summary.seconds,
+            ", ".join(f"{name} {s:.1f} s" for name, s in self.stage_seconds.items()),
+        )
+        catalogue.finish_run(run_id, summary.as_dict())
+        return summary
+
+    def _jobs(self, files: list[Path]) -> Iterator[_Job | FileOutcome]:
+        catalogue = self.index.catalogue
+        for path in files:
+            if not _is_storable(path):
+                shown = Path(_shown(path))
+                yield FileOutcome(str(shown), shown.name, FAILED, UNSTORABLE_NAME)
+                continue
+            try:
+                digest = content_hash(path)
+            except OSError as error:
+                reason = (
+                    f"The file could not be opened: {(error.strerror or 'unknown error').lower()}."
+                )
+                yield FileOutcome(str(path), path.name, FAILED, reason)
+                continue
+            previous = catalogue.file(str(path))
+            if previous and previous.content_hash == digest and self._is_settled(previous):
+                yield FileOutcome(
+                    str(path),
+                    path.name,
+                    SKIPPED,
+                    "It has not changed since the last run.",
+                    digest,
+                    previous.doc_id,
+                    previous.pages,
+                    previous.chunks,
+                )
+                continue
+            yield _Job(path, digest, previous)
+
+    def _is_settled(self, previous: FileOutcome) -> bool:
+        if previous.outcome == FAILED:
+            return not self.retry_failed
+        if previous.doc_id is None:
+            return False
+        document = self.index.catalogue.document(previous.doc_id)
+        # A committed document whose points are not all there (a store that lost its last
+        # writes) is written again rather than skipped.
+        return document is not None and document.chunk_count == self.index.store.count(
+            Filters(doc_ids=(document.doc_id,))
+        )
+
+    def _process(self, files: list[Path]) -> Iterator[tuple[Path, FileOutcome]]:
+        # Parsing runs ahead in worker processes while this thread embeds and writes.
+        # Parsed text is small; a deep queue keeps the model busy through a run of slow files.
+        lookahead = max(4, self.parse_workers * 4)
+        stop = threading.Event()
+        pool = ThreadPoolExecutor(max_workers=self.parse_workers, thread_name_prefix="parse")
+        try:
+            pending: list[tuple[_Job, Future[_Parsed]]] = []
+            jobs = self._jobs(files)
+            exhausted = False
+            while True:
+                while not exhausted and len(pending) < lookahead:
+                    job = next(jobs, None)
+                    if job is None:
+                        exhausted = True
+                    elif isinstance(job, FileOutcome):
+                        yield Path(job.path), self._record_simple(job)
+                    else:
+                        pending.append((job, pool.submit(self._parse, job.path, stop)))
+                if not pending:
+                    return
+                job, future = pending.pop(0)
+                waited = time.monotonic()
+                parsed = future.result()
+                self.stage_seconds["parse wait"] += time.monotonic() - waited
+                yield job.path, self._index_one(job, parsed)
+        finally:
+            # On an error or Ctrl-C, stop the children now rather than at their time limit.
+            stop.set()
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _parse(self, path: Path, stop: threading.Event) -> _Parsed:
+        started = time.monotonic()
+        result = parse_isolated(path, self.limits, stop)
+        if isinstance(result, ParseFailure):
+            log.info("%s: %s (%s)", path.name, result.reason, result.detail or "no detail")
+        return _Parsed(result, time.monotonic() - started)
+
+    def _record_simple(self, outcome: FileOutcome) -> FileOutcome:
+        if outcome.outcome == SKIPPED or outcome.reason == UNSTORABLE_NAME:
+            return outcome
+        self.index.catalogue.record_outcome(outcome)
+        return outcome
+
+    def _manifest_for(self, folder: Path) -> dict[str, DocumentMeta]:
+        if folder not in self._manifests:
+            self._manifests[folder] = read_manifest(folder)
+        return self._manifests[folder]
+
+    def _index_one(self, job: _Job, parse: _Parsed) -> FileOutcome:
+        started = time.monotonic() - parse.seconds
+        path, digest, parsed = job.path, job.digest, parse.result
+        catalogue = self.index.catalogue
+        old = job.previous.doc_id if job.previous else None
+        if isinstance(parsed, ParseFailure):
+            return self._record_failure(job, parsed, old, parse.seconds)
+        doc_id = digest[:20]
+        existing = catalogue.document(doc_id)
+        if existing is not None and existing.path != str(path):
+            outcome = FileOutcome(
+                str(path),
+                path.name,
+                DUPLICATE,
+                f"It is the same as {existing.file_name}, so it is stored once.",
+                digest,
+                doc_id,
+                seconds=round(time.monotonic() - started, 2),
+            )
+            # Withdraw first: a crash in between leaves the old row, so the next run redoes it.
+            if old != doc_id:
+                self._withdraw_if_orphaned(old, str(path))
+            catalogue.record_outcome(outcome)
+            return outcome
+        first_text = next((page for page in parsed.pages if page), "")
+        meta = resolve_metadata(
+            path,
+            self._manifest_for(path.parent).get(path.name),
+            parsed.title,
+            parsed.author,
+            parsed.year,
+            first_text,
+        )
+        chunks = chunk_pages(
+            doc_id, parsed.pages, self.chunking.max_words, self.chunking.overlap_words
+        )
+        record = DocumentRecord(
+            doc_id=doc_id,
+            meta=meta,
+            file_name=path.name,
+            path=str(path),
+            page_count=len(parsed.pages),
+            chunk_count=len(chunks),
+            added_at=time.time(),
+        )
+        embedding = time.monotonic()
+        indexed = self.index.embed(record, chunks)
+        self.stage_seconds["embed"] += time.monotonic() - embedding
+        kind = WARNINGS if parsed.warnings else INDEXED
+        outcome = FileOutcome(
+            str(path),
+            path.name,
+            kind,
+            " ".join([_pages_read(parsed.pages), *parsed.warnings]),
+            digest,
+            doc_id,
+            len(parsed.pages),
+            len(chunks),
+            round(time.monotonic() - started, 2),
+        )
+        replaces = old if old and old != doc_id and len(catalogue.paths_for(old)) <= 1 else None
+        writing = time.monotonic()
+        self.index.add_document(record, parsed.pages, indexed, outcome, replaces=replaces)
+        self.stage_seconds["write"] += time.monotonic() - writing
+        return outcome
+
+    def _record_failure(
+        self, job: _Job, failure: ParseFailure, old: str | None, seconds: float
+    ) -> FileOutcome:
+        # A new version that cannot be read does not take the readable old one away; the file
+        # keeps its link to it, so --prune can still withdraw it when the file goes.
+        kept = old if old and self.index.catalogue.document(old) is not None else None
+        reason = failure.reason + (" The earlier version stays in the index." if kept else "")
+        outcome = FileOutcome(
+            str(job.path),
+            job.path.name,
+            FAILED,
+            reason,
+            job.digest,
+            kept,
+            seconds=round(seconds, 2),
+        )
+        self.index.catalogue.record_outcome(outcome)
+        return outcome
+
+    def _withdraw_if_orphaned(self, doc_id: str | None, path: str) -> None:
+        if doc_id and set(self.index.catalogue.paths_for(doc_id)) <= {path}:
+            self.index.remove_document(doc_id)
+
+    def _prune(self, roots: list[Path], present: set[Path]) -> Iterator[tuple[Path, FileOutcome]]:
+        resolved = [r.resolve() for r in roots]
+        catalogue = self.index.catalogue
+        for known in catalogue.files():
+            path = Path(known.path)
+            inside = any(path == r or r in path.parents for r in resolved)
+            if not inside or path in present:
+                continue
+            # Withdraw before forgetting: a crash in between leaves the file row, so the next
+            # --prune finds the document again instead of leaving it visible for ever.
+            self._withdraw_if_orphaned(known.doc_id, known.path)
+            catalogue.forget_file(known.path)
+            yield (
+                path,
+                FileOutcome(
+                    known.path,
+                    known.file_name,
+                    REMOVED,
+                    "The file is no longer in the folder.",
+                    known.content_hash,
+                    known.doc_id,
+                ),
+            )

@@ -1,0 +1,177 @@
+"""Parses each PDF in its own short-lived process, with a time and memory limit, so no file can
+hang, exhaust or crash the ingest job."""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import logging
+import multiprocessing
+import os
+import resource
+import signal
+import threading
+import time
+import warnings
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.context import ForkServerContext
+from pathlib import Path
+
+from ingest.pdf import PdfText, UnreadablePdf, read_pdf
+
+log = logging.getLogger(__name__)
+
+_PR_SET_PDEATHSIG = 1
+_NICENESS = 10
+
+
+@dataclass(frozen=True)
+class ParseLimits:
+    """How much work and memory one file may use.
+
+    The time budget is CPU seconds, so a busy machine does not fail files that a quiet one would
+    read: `open_timeout_s` to open the file and count its pages, plus `seconds_per_page` for each
+    page. The wall clock allows `wall_factor` times that, for a reader stuck without using CPU.
+    """
+
+    open_timeout_s: float = 30.0
+    seconds_per_page: float = 1.0
+    memory_mb: int = 2048
+    max_pages: int = 5000
+    wall_factor: float = 3.0
+
+    def cpu_budget_s(self, pages: int) -> float:
+        return self.open_timeout_s + self.seconds_per_page * pages
+
+
+@dataclass(frozen=True)
+class ParseFailure:
+    """Why a file gave no text: a plain reason for people, and a technical detail for the log."""
+
+    reason: str
+    detail: str = ""
+
+
+def too_slow(seconds: float) -> str:
+    return (
+        f"It took too long to read (more than {seconds:,.0f} seconds). "
+        "It may be damaged or very complicated."
+    )
+
+
+def too_big(memory_mb: int) -> str:
+    return (
+        f"It needs too much memory to read (more than {memory_mb:,} MB). "
+        "It may be a 'zip bomb' that grows huge when opened."
+    )
+
+
+TOO_MUCH = "It took too much time or memory to read, so it was stopped."
+CRASHED = "The PDF reader crashed on this file, so it was skipped."
+STOPPED = "The ingest was stopped before this file was read."
+
+
+def _limit_child(limits: ParseLimits) -> None:
+    # Die with the parent (the fork server, which dies with the job), even after kill -9.
+    with contextlib.suppress(OSError, AttributeError):  # not Linux: the wall clock still applies
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    # Parsing yields the CPU to the model: the encoder is the pace-setter, and its threads
+    # stall whenever one of them is pushed off a core by a parser.
+    with contextlib.suppress(OSError):
+        os.nice(_NICENESS)
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # the CPU limit's signal would dump core
+    memory = limits.memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    most = int(limits.cpu_budget_s(limits.max_pages)) + 5
+    resource.setrlimit(resource.RLIMIT_CPU, (int(limits.open_timeout_s) + 1, most))
+
+
+def _raise_cpu_limit(limits: ParseLimits, pages: int) -> None:
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    resource.setrlimit(resource.RLIMIT_CPU, (min(int(limits.cpu_budget_s(pages)) + 1, hard), hard))
+
+
+def _child(path: str, conn: Connection, limits: ParseLimits) -> None:
+    logging.getLogger("pypdf").setLevel(logging.CRITICAL)
+    warnings.simplefilter("ignore")
+    _limit_child(limits)
+
+    def on_page_count(pages: int) -> None:
+        _raise_cpu_limit(limits, pages)
+        conn.send(("pages", pages))
+
+    try:
+        result: PdfText | ParseFailure = read_pdf(
+            Path(path), max_pages=limits.max_pages, on_page_count=on_page_count
+        )
+    except UnreadablePdf as error:
+        result = ParseFailure(str(error), error.detail)
+    except MemoryError:
+        result = ParseFailure(too_big(limits.memory_mb), "MemoryError")
+    except Exception as error:  # any parser failure is a reason, not a crash
+        result = ParseFailure(
+            "The file is damaged (corrupt) and cannot be read.", repr(error)[:200]
+        )
+    try:
+        conn.send(("done", result))
+    except (MemoryError, OSError, ValueError):
+        conn.send(("done", ParseFailure(too_big(limits.memory_mb), "result too large to send")))
+    conn.close()
+
+
+def _context() -> ForkServerContext:
+    # forkserver: children fork from a small clean process, not from one holding the model.
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["ingest.pdf"])
+    return ctx
+
+
+def parse_isolated(
+    path: Path, limits: ParseLimits, stop: threading.Event | None = None
+) -> PdfText | ParseFailure:
+    """Read one PDF in a child process; kill it if it runs past its limits or `stop` is set."""
+    ctx = _context()
+    parent, child = ctx.Pipe(duplex=False)
+    process = ctx.Process(target=_child, args=(str(path), child, limits), daemon=True)
+    process.start()
+    child.close()
+    budget = limits.open_timeout_s
+    deadline = time.monotonic() + budget * limits.wall_factor
+    try:
+        while True:
+            if stop is not None and stop.is_set():
+                return ParseFailure(STOPPED)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return ParseFailure(too_slow(budget), "wall-clock limit")
+            if not parent.poll(min(remaining, 0.5)):
+                if not process.is_alive() and not parent.poll(0):
+                    return _death(process, budget)
+                continue
+            try:
+                kind, value = parent.recv()
+            except EOFError:
+                return _death(process, budget)
+            if kind == "pages":
+                budget = limits.cpu_budget_s(int(value))
+                deadline = time.monotonic() + budget * limits.wall_factor
+                continue
+            return value  # type: ignore[no-any-return]
+    finally:
+        if process.is_alive():
+            process.kill()
+        process.join(5)
+        parent.close()
+
+
+def _death(process: multiprocessing.process.BaseProcess, budget: float) -> ParseFailure:
+    process.join(1)
+    code = process.exitcode
+    if code == -signal.SIGXCPU:
+        return ParseFailure(too_slow(budget), "CPU limit")
+    if code == -signal.SIGKILL:  # the hard CPU limit, or the system out of memory
+        return ParseFailure(TOO_MUCH, "SIGKILL")
+    if code is not None and code < 0:
+        return ParseFailure(CRASHED, f"signal {-code}")
+    return ParseFailure(CRASHED, f"exit code {code}")

@@ -1,0 +1,1 @@
+"""The `kb` command: reads settings, wires the parts together."""

@@ -1,0 +1,5 @@
+"""Lets `python -m kb` run the command line."""
+
+from kb.cli import main
+
+main()

@@ -1,0 +1,350 @@
+"""Command line: `kb ingest | serve | search | status | remove | eval`. Results go to stdout,
+progress and logs to stderr; heavy imports stay inside each command so `kb --help` is instant."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from pydantic import SecretStr
+
+if TYPE_CHECKING:
+    from search.library import Library
+    from search.settings import Settings
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Evidence Finder: search local research evidence by page.",
+)
+log = logging.getLogger("kb")
+
+
+def _settings() -> Settings:
+    from pydantic import ValidationError
+
+    from search.settings import Settings
+
+    try:
+        return Settings()
+    except ValidationError as error:
+        for problem in error.errors():
+            where = "KB_" + "__".join(str(p).upper() for p in problem["loc"])
+            typer.echo(f"Setting {where}: {problem['msg']}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _open_library(settings: Settings) -> Library:
+    from search.evidence.determinants import TaxonomyError
+    from search.evidence.places import PlaceError
+    from search.library import Library
+    from search.models.encoder import ModelIntegrityError
+    from search.store.base import StoreError
+
+    try:
+        return Library.open(settings)
+    except (StoreError, ModelIntegrityError, TaxonomyError, PlaceError) as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(1) from None
+
+
+def _open_for_ingest(
+    settings: Settings, targets: list[Path], prune: bool, report: Path | None, retry_failed: bool
+) -> Library | None:
+    """Open the index, or hand the job to the running site that owns it (then exit)."""
+    import time
+
+    from kb.handoff import hand_over, running_site
+    from search.evidence.determinants import TaxonomyError
+    from search.evidence.places import PlaceError
+    from search.library import Library
+    from search.models.encoder import ModelIntegrityError
+    from search.store.base import StoreBusyError, StoreError
+
+    try:
+        return Library.open(settings)
+    except StoreBusyError as error:
+        url = running_site(settings)
+        if url is None:
+            typer.echo(str(error), err=True)
+            raise typer.Exit(1) from None
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        report = report or settings.data_dir / "reports" / f"ingest-{stamp}.jsonl"
+        raise typer.Exit(hand_over(settings, url, targets, prune, retry_failed, report)) from None
+    except (StoreError, ModelIntegrityError, TaxonomyError, PlaceError) as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(1) from None
+
+
+@app.callback()
+def _root(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="More log lines")] = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        stream=sys.stderr,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+@app.command()
+def ingest(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="PDF files or folders (default: corpus/)")
+    ] = None,
+    prune: Annotated[bool, typer.Option(help="Withdraw documents whose file has gone")] = False,
+    report: Annotated[Path | None, typer.Option(help="Write one JSON line per file here")] = None,
+    retry_failed: Annotated[bool, typer.Option(help="Try again files that failed before")] = False,
+) -> None:
+    """Add new and changed PDFs to the index; unchanged files are skipped."""
+    from kb.ingesting import run_ingest
+
+    settings = _settings()
+    targets = paths or [settings.corpus_dir]
+    missing = [p for p in targets if not p.exists()]
+    if missing:
+        typer.echo(f"Not found: {', '.join(map(str, missing))}", err=True)
+        raise typer.Exit(2)
+    # Batch encoding gains from a second thread; the query path stays on one.
+    settings = settings.model_copy(
+        update={
+            "model": settings.model.model_copy(update={"threads": settings.model.ingest_threads})
+        }
+    )
+    library = _open_for_ingest(settings, targets, prune, report, retry_failed)
+    if library is None:
+        return
+    try:
+        code = run_ingest(library, targets, prune=prune, report=report, retry_failed=retry_failed)
+    finally:
+        library.close()
+    raise typer.Exit(code)
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for, in plain words")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+    page: Annotated[int, typer.Option(min=1)] = 1,
+    mode: Annotated[str | None, typer.Option(help="hybrid, dense or sparse")] = None,
+    determinant: Annotated[
+        list[str] | None, typer.Option(help="Only evidence on this determinant (repeatable)")
+    ] = None,
+) -> None:
+    """Search the index and print documents with their best passages."""
+    from search.schema import Filters
+    from web.views import results_json
+
+    if not query.strip():
+        typer.echo("Type some words to search for.", err=True)
+        raise typer.Exit(2)
+    if mode not in (None, "hybrid", "dense", "sparse"):
+        typer.echo("--mode must be hybrid, dense or sparse", err=True)
+        raise typer.Exit(2)
+    library = _open_library(_settings())
+    try:
+        taxonomy = library.index.tagging.taxonomy if library.index.tagging else None
+        unknown = [d for d in determinant or [] if taxonomy and d not in taxonomy.ids]
+        if unknown:
+            typer.echo(
+                f"Unknown determinant: {', '.join(unknown)}. Choose from: "
+                f"{', '.join(taxonomy.ids if taxonomy else [])}",
+                err=True,
+            )
+            raise typer.Exit(2)
+        filters = Filters(determinants=tuple(determinant or ()))
+        results = library.searcher.search(query, filters, page=page, mode=mode)  # type: ignore[arg-type]
+    finally:
+        library.close()
+    if as_json:
+        typer.echo(json.dumps(results_json(results), indent=2))
+        return
+    if not results.documents:
+        typer.echo(f"No documents match '{query}'.")
+        return
+    typer.echo(f"Showing {results.first}–{results.last} of {results.total} documents for '{query}'")
+    for result in results.documents:
+        d = result.document
+        typer.echo(
+            f"\n{result.rank}. {d.meta.title} "
+            f"({d.meta.organisation or 'unknown'}, {d.meta.year or 'n.d.'})"
+        )
+        typer.echo(f"   {d.file_name}  id={d.doc_id}")
+        for p in result.passages:
+            pages = (
+                f"p. {p.page_start}"
+                if p.page_start == p.page_end
+                else f"pp. {p.page_start}–{p.page_end}"
+            )
+            typer.echo(f"   [{pages}] {p.text[:220]}…")
+
+
+@app.command()
+def status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Show what is indexed and what the last ingest did."""
+    from kb.ingesting import status_report
+
+    library = _open_library(_settings())
+    try:
+        data = status_report(library)
+    finally:
+        library.close()
+    if as_json:
+        typer.echo(json.dumps(data, indent=2))
+        return
+    typer.echo(f"Documents: {data['documents']}  pages: {data['pages']}  chunks: {data['chunks']}")
+    typer.echo(f"Model: {data['model']}")
+    last: dict[str, Any] | None = data["last_run"]
+    if last:
+        typer.echo(
+            f"Last ingest: {last['finished']}  "
+            + ", ".join(
+                f"{k} {last[k]}" for k in ("indexed", "skipped", "duplicates", "failed", "removed")
+            )
+        )
+    for f in data["files"]:
+        if f["outcome"] not in ("indexed", "skipped"):
+            typer.echo(f"  {f['outcome']:<22} {f['file']}: {f['reason']}")
+
+
+@app.command()
+def remove(doc_id: Annotated[str, typer.Argument(help="The document id shown by search")]) -> None:
+    """Withdraw one document from the index."""
+    library = _open_library(_settings())
+    try:
+        if library.document(doc_id) is None:
+            typer.echo(f"No document with id {doc_id}.", err=True)
+            raise typer.Exit(1)
+        library.index.remove_document(doc_id)
+        for path in library.catalogue.paths_for(doc_id):
+            library.catalogue.forget_file(path)
+    finally:
+        library.close()
+    typer.echo(f"Removed {doc_id}.")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
+) -> None:
+    """Serve the site and the JSON API."""
+    import uvicorn
+
+    from kb.handoff import make_ingest_runner
+    from web.admin import announce_site, prepare_admin_token, withdraw_site
+    from web.app import create_app
+
+    settings = _settings()
+    library = _open_library(settings)
+    host = host or settings.web.host
+    port = port or settings.web.port
+    token = prepare_admin_token(settings.data_dir, _secret(settings.web.admin_token))
+    settings = settings.model_copy(
+        update={"web": settings.web.model_copy(update={"admin_token": SecretStr(token)})}
+    )
+    application = create_app(settings, library=library, ingest_runner=make_ingest_runner(library))
+    local = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    announce_site(settings.data_dir, f"http://{local}:{port}")
+    # Load the model while the server starts, so the first search is not the slow one.
+    warm = threading.Thread(target=library.encoder.encode_queries, args=(["warm up"],), daemon=True)
+    warm.start()
+    typer.echo(f"Evidence Finder on http://{host}:{port}", err=True)
+    try:
+        uvicorn.run(application, host=host, port=port, log_level="warning")
+    finally:
+        withdraw_site(settings.data_dir)
+        library.close()
+
+
+def _secret(value: SecretStr | None) -> str | None:
+    return value.get_secret_value() if value else None
+
+
+def main() -> None:
+    app()
+
+
+@app.command("eval")
+def evaluate(
+    beir_dir: Annotated[
+        Path, typer.Argument(help="A BEIR folder: corpus.jsonl, queries.jsonl, qrels/")
+    ],
+    k: Annotated[int, typer.Option(help="Cut-off for nDCG")] = 10,
+    stage: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="dense, sparse, hybrid-rrf, hybrid-dbsf, default (all if none), default+rerank"
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+    max_queries: Annotated[int | None, typer.Option(help="Score only the first N queries")] = None,
+) -> None:
+    """Score retrieval on a BEIR collection: nDCG@k and recall@100 for each stage."""
+    from kb.evaluating import run_eval
+
+    settings = _settings()
+    try:
+        rows = run_eval(settings, beir_dir, k=k, stages=stage, max_queries=max_queries)
+    except ValueError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2) from None
+    if as_json:
+        typer.echo(json.dumps({"collection": beir_dir.name, "results": rows}, indent=2))
+        return
+    typer.echo(f"{beir_dir.name}: {int(rows[0]['queries']) if rows else 0} queries")
+    typer.echo(f"{'stage':<16}{'nDCG@' + str(k):>10}{'recall@100':>12}{'p50 ms':>9}{'p95 ms':>9}")
+    for row in rows:
+        typer.echo(
+            f"{row['stage']:<16}{row[f'ndcg@{k}']:>10.4f}{row['recall@100']:>12.4f}"
+            f"{row['p50_ms']:>9.1f}{row['p95_ms']:>9.1f}"
+        )
+
+
+@app.command()
+def retag() -> None:
+    """Re-tag every stored chunk with determinants and places, without re-embedding."""
+    from kb.tagging import RetagError, run_retag
+
+    library = _open_library(_settings())
+    try:
+        count = run_retag(library)
+    except RetagError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(1) from None
+    finally:
+        library.close()
+    typer.echo(f"Re-tagged {count} chunks.")
+
+
+@app.command("eval-tags")
+def eval_tags(
+    labels: Annotated[Path, typer.Argument(help="JSON lines: file, page, determinants")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+    missing_as_empty: Annotated[
+        bool, typer.Option(help="Score labelled pages that are not indexed as tagged with nothing")
+    ] = False,
+) -> None:
+    """Score the stored determinant tags against a labelled set of pages."""
+    from kb.eval.tags import LabelError
+    from kb.tagging import evaluate_tags
+
+    library = _open_library(_settings())
+    try:
+        report = evaluate_tags(library, labels, missing_as_empty)
+    except (LabelError, OSError) as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2) from None
+    finally:
+        library.close()
+    if report.missing:
+        typer.echo(f"{len(report.missing)} labelled page(s) are not in the index.", err=True)
+    if as_json:
+        typer.echo(json.dumps({**report.as_dict(), "labels": str(labels)}, indent=2))
+    else:
+        typer.echo(report.format_text())

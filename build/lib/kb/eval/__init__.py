@@ -1,0 +1,1 @@
+"""Offline evaluation harnesses behind `kb eval` and `kb eval-tags`."""

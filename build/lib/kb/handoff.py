@@ -1,0 +1,116 @@
+"""Ingest while the site runs: the site owns the embedded store, so `kb ingest` hands it the job
+over loopback and shows the progress it streams back."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+from rich.console import Console
+
+from ingest.pipeline import Ingester
+from kb.reporting import outcome_line, summary_text
+from search.catalogue import Catalogue
+from search.library import Library
+from search.settings import Settings
+from web.admin import SITE_FILE, TOKEN_FILE
+
+
+def make_ingest_runner(library: Library) -> Callable[..., dict[str, Any]]:
+    """The job the site runs in a worker thread, beside live searches."""
+
+    def run(
+        paths: list[str], prune: bool, retry_failed: bool, emit: Callable[[dict[str, Any]], None]
+    ) -> dict[str, Any]:
+        # Its own connection: searches read only committed documents, never half a write.
+        catalogue = Catalogue(library.settings.catalogue_path)
+        try:
+            index = library.writer(catalogue)
+            ingester = Ingester(index, library.settings.chunks, retry_failed=retry_failed)
+            summary = ingester.run(
+                [Path(p) for p in paths],
+                prune=prune,
+                on_file=lambda _path, outcome: emit(outcome_line(outcome)),
+            )
+            return dict(summary.as_dict())
+        finally:
+            catalogue.close()
+
+    return run
+
+
+def running_site(settings: Settings) -> str | None:
+    """The URL of a site running on this data folder, if it announced one."""
+    path = settings.data_dir / SITE_FILE
+    if not path.is_file():
+        return None
+    try:
+        return str(json.loads(path.read_text())["url"])
+    except (ValueError, KeyError):
+        return None
+
+
+def _token(settings: Settings) -> str | None:
+    if settings.web.admin_token:
+        return settings.web.admin_token.get_secret_value()
+    path = settings.data_dir / TOKEN_FILE
+    return path.read_text().strip() if path.is_file() else None
+
+
+def hand_over(
+    settings: Settings, url: str, paths: list[Path], prune: bool, retry_failed: bool, report: Path
+) -> int:
+    """Send the job to the running site and print its per-file lines; 0 when it finished."""
+    console = Console(stderr=True)
+    token = _token(settings)
+    if token is None:
+        console.print("The site is running but no admin token was found: set KB_WEB__ADMIN_TOKEN.")
+        return 1
+    body = {
+        "paths": [str(p.resolve()) for p in paths],
+        "prune": prune,
+        "retry_failed": retry_failed,
+    }
+    console.print(f"The site at {url} owns the index: handing the ingest to it.")
+    report.parent.mkdir(parents=True, exist_ok=True)
+    done = 0
+    try:
+        with (
+            httpx.stream(
+                "POST",
+                f"{url}/admin/ingest",
+                json=body,
+                timeout=None,
+                headers={"Authorization": f"Bearer {token}"},
+            ) as response,
+            report.open("w", encoding="utf-8") as lines,
+        ):
+            if response.status_code != 200:
+                response.read()
+                detail = response.json().get("detail", response.text) if response.text else ""
+                console.print(f"The site refused the job ({response.status_code}): {detail}")
+                return 1
+            for raw in response.iter_lines():
+                if not raw.strip():
+                    continue
+                line = json.loads(raw)
+                if "summary" in line:
+                    console.print(summary_text(line["summary"], report))
+                    return 0
+                if "error" in line:
+                    console.print(line["error"])
+                    return 1
+                done += 1
+                lines.write(json.dumps(line) + "\n")
+                mark = "[red]failed[/red] " if line["outcome"] == "failed" else ""
+                console.print(
+                    f"{done:>5} {mark}{line['file']}: {line['outcome']} {line['reason']}".rstrip()
+                )
+    except httpx.HTTPError as error:
+        console.print(f"Could not reach the site at {url}: {error}. Stop it, or try again.")
+        return 1
+    console.print("The site closed the connection before the ingest finished.")
+    return 1

@@ -1,0 +1,86 @@
+"""Runs an ingest for the command line: progress bar on stderr, summary, per-file report."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from ingest.pipeline import FAILED, WARNINGS, Ingester
+from kb.reporting import outcome_line, summary_text
+from search.catalogue import FileOutcome
+from search.library import Library
+
+
+def _when(ts: float | None) -> str:
+    if not ts:
+        return "never"
+    return datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def run_ingest(
+    library: Library,
+    paths: list[Path],
+    prune: bool,
+    report: Path | None,
+    retry_failed: bool = False,
+) -> int:
+    console = Console(stderr=True)
+    settings = library.settings
+    report = (
+        report or settings.data_dir / "reports" / f"ingest-{time.strftime('%Y%m%d-%H%M%S')}.jsonl"
+    )
+    report.parent.mkdir(parents=True, exist_ok=True)
+    ingester = Ingester(library.index, settings.chunks, retry_failed=retry_failed)
+    with (
+        report.open("w", encoding="utf-8") as lines,
+        Progress(
+            TextColumn("[bold]Ingesting"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.description}"),
+            console=console,
+            transient=False,
+        ) as progress,
+    ):
+        task = progress.add_task("", total=None)
+
+        def on_start(total: int) -> None:
+            progress.update(task, total=total)
+
+        def on_file(path: Path, outcome: FileOutcome) -> None:
+            name = escape(outcome.file_name)  # a file name is not rich markup
+            lines.write(json.dumps(outcome_line(outcome)) + "\n")
+            lines.flush()
+            if outcome.outcome == FAILED:
+                progress.console.print(f"[red]failed[/red] {name}: {outcome.reason}")
+            elif outcome.outcome == WARNINGS:
+                progress.console.print(f"[yellow]warning[/yellow] {name}: {outcome.reason}")
+            if outcome.outcome != "removed":
+                progress.advance(task)
+            progress.update(task, description=name[:50])
+
+        summary = ingester.run(paths, prune=prune, on_file=on_file, on_start=on_start)
+        progress.update(task, description="done")
+    console.print(summary_text(summary.as_dict(), report))
+    return 0
+
+
+def status_report(library: Library) -> dict[str, Any]:
+    stats = library.catalogue.stats()
+    last = library.catalogue.last_run()
+    layout = library.store.layout()
+    return {
+        **stats,
+        "chunks": library.store.count(),
+        "model": layout.model_id if layout else library.encoder.model_id,
+        "last_run": None if last is None else {**last, "finished": _when(last.get("finished_at"))},
+        "files": [outcome_line(o) for o in library.catalogue.files()],
+    }

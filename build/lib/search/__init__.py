@@ -1,0 +1,1 @@
+"""The index and everything that reads it: schema, encoders, store, retrieval."""

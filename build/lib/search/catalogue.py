@@ -1,0 +1,292 @@
+"""The catalogue: documents, their page texts and each file's ingest outcome, in SQLite.
+
+Vectors live in Qdrant; everything a page needs to show a document (metadata,
+page text, where the PDF is) lives here. A document is visible only once its
+catalogue row is committed, which is what makes ingest safe to kill.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from search.schema import DocumentMeta
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    organisation TEXT NOT NULL DEFAULT '',
+    year INTEGER,
+    kind TEXT NOT NULL DEFAULT '',
+    authors TEXT NOT NULL DEFAULT '[]',
+    url TEXT NOT NULL DEFAULT '',
+    file_name TEXT NOT NULL,
+    path TEXT NOT NULL,
+    page_count INTEGER NOT NULL,
+    chunk_count INTEGER NOT NULL,
+    added_at REAL NOT NULL,
+    extra TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE IF NOT EXISTS pages (
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    page INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    PRIMARY KEY (doc_id, page)
+);
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY,
+    file_name TEXT NOT NULL,
+    content_hash TEXT NOT NULL DEFAULT '',
+    doc_id TEXT,
+    outcome TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT '',
+    pages INTEGER NOT NULL DEFAULT 0,
+    chunks INTEGER NOT NULL DEFAULT 0,
+    seconds REAL NOT NULL DEFAULT 0,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    started_at REAL NOT NULL,
+    finished_at REAL,
+    summary TEXT NOT NULL DEFAULT '{}'
+);
+"""
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    """A document as the site shows it."""
+
+    doc_id: str
+    meta: DocumentMeta
+    file_name: str
+    path: str
+    page_count: int
+    chunk_count: int
+    added_at: float
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """What the last ingest did with one file."""
+
+    path: str
+    file_name: str
+    outcome: str
+    reason: str = ""
+    content_hash: str = ""
+    doc_id: str | None = None
+    pages: int = 0
+    chunks: int = 0
+    seconds: float = 0.0
+    updated_at: float = 0.0
+
+
+def _document(row: sqlite3.Row) -> DocumentRecord:
+    meta = DocumentMeta(
+        title=row["title"],
+        organisation=row["organisation"],
+        year=row["year"],
+        kind=row["kind"],
+        authors=json.loads(row["authors"]),
+        url=row["url"],
+    )
+    return DocumentRecord(
+        doc_id=row["doc_id"],
+        meta=meta,
+        file_name=row["file_name"],
+        path=row["path"],
+        page_count=row["page_count"],
+        chunk_count=row["chunk_count"],
+        added_at=row["added_at"],
+        extra=json.loads(row["extra"]),
+    )
+
+
+class Catalogue:
+    """One SQLite file; every write is a single transaction."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(_SCHEMA)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def close(self) -> None:
+        self._db.close()
+
+    # documents -------------------------------------------------------------
+
+    def add_document(
+        self,
+        record: DocumentRecord,
+        pages: Sequence[str],
+        outcome: FileOutcome,
+        replaces: str | None = None,
+    ) -> None:
+        """Commit a document, its pages and its file's outcome together.
+
+        When the document replaces an older version, the old one goes in the
+        same transaction, so readers see one version or the other, never both.
+        """
+        m = record.meta
+        with self._transaction() as db:
+            db.execute("DELETE FROM documents WHERE doc_id = ?", (record.doc_id,))
+            if replaces:
+                db.execute("DELETE FROM documents WHERE doc_id = ?", (replaces,))
+            db.execute(
+                "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    record.doc_id,
+                    m.title,
+                    m.organisation,
+                    m.year,
+                    m.kind,
+                    json.dumps(m.authors),
+                    m.url,
+                    record.file_name,
+                    record.path,
+                    record.page_count,
+                    record.chunk_count,
+                    record.added_at,
+                    json.dumps(record.extra),
+                ),
+            )
+            db.executemany(
+                "INSERT INTO pages VALUES (?,?,?)",
+                [(record.doc_id, n, text) for n, text in enumerate(pages, start=1)],
+            )
+            self._write_outcome(db, outcome)
+
+    def remove_document(self, doc_id: str) -> None:
+        with self._transaction() as db:
+            db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+
+    def document(self, doc_id: str) -> DocumentRecord | None:
+        row = self._db.execute("SELECT * FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        return _document(row) if row else None
+
+    def documents(self, doc_ids: Sequence[str] | None = None) -> list[DocumentRecord]:
+        if doc_ids is None:
+            rows = self._db.execute("SELECT * FROM documents ORDER BY title").fetchall()
+        else:
+            marks = ",".join("?" * len(doc_ids))
+            rows = self._db.execute(
+                f"SELECT * FROM documents WHERE doc_id IN ({marks})", list(doc_ids)
+            ).fetchall()
+        return [_document(r) for r in rows]
+
+    def doc_ids(self) -> set[str]:
+        return {r[0] for r in self._db.execute("SELECT doc_id FROM documents")}
+
+    def page_text(self, doc_id: str, page: int) -> str | None:
+        row = self._db.execute(
+            "SELECT text FROM pages WHERE doc_id = ? AND page = ?", (doc_id, page)
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def page_lengths(self, doc_id: str) -> list[int]:
+        rows = self._db.execute(
+            "SELECT length(text) FROM pages WHERE doc_id = ? ORDER BY page", (doc_id,)
+        ).fetchall()
+        return [int(r[0]) for r in rows]
+
+    def update_extra(self, doc_id: str, extra: dict[str, Any]) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE documents SET extra = ? WHERE doc_id = ?", (json.dumps(extra), doc_id)
+            )
+
+    # files -----------------------------------------------------------------
+
+    @staticmethod
+    def _write_outcome(db: sqlite3.Connection, o: FileOutcome) -> None:
+        db.execute(
+            "INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (
+                o.path,
+                o.file_name,
+                o.content_hash,
+                o.doc_id,
+                o.outcome,
+                o.reason,
+                o.pages,
+                o.chunks,
+                o.seconds,
+                o.updated_at or time.time(),
+            ),
+        )
+
+    def record_outcome(self, outcome: FileOutcome) -> None:
+        with self._transaction() as db:
+            self._write_outcome(db, outcome)
+
+    def forget_file(self, path: str) -> None:
+        with self._transaction() as db:
+            db.execute("DELETE FROM files WHERE path = ?", (path,))
+
+    def file(self, path: str) -> FileOutcome | None:
+        row = self._db.execute("SELECT * FROM files WHERE path = ?", (path,)).fetchone()
+        return FileOutcome(**dict(row)) if row else None
+
+    def files(self) -> list[FileOutcome]:
+        rows = self._db.execute("SELECT * FROM files ORDER BY file_name").fetchall()
+        return [FileOutcome(**dict(r)) for r in rows]
+
+    def paths_for(self, doc_id: str) -> list[str]:
+        rows = self._db.execute("SELECT path FROM files WHERE doc_id = ?", (doc_id,)).fetchall()
+        return [str(r[0]) for r in rows]
+
+    # runs ------------------------------------------------------------------
+
+    def start_run(self) -> int:
+        with self._transaction() as db:
+            cursor = db.execute("INSERT INTO runs (started_at) VALUES (?)", (time.time(),))
+            return int(cursor.lastrowid or 0)
+
+    def finish_run(self, run_id: int, summary: dict[str, Any]) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE runs SET finished_at = ?, summary = ? WHERE id = ?",
+                (time.time(), json.dumps(summary), run_id),
+            )
+
+    def last_run(self) -> dict[str, Any] | None:
+        row = self._db.execute(
+            "SELECT * FROM runs WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        if row is None:
+            return None
+        return {
+            "started_at": row["started_at"],
+            "finished_at": row["finished_at"],
+            **json.loads(row["summary"]),
+        }
+
+    def stats(self) -> dict[str, int]:
+        docs, pages = self._db.execute(
+            "SELECT count(*), coalesce(sum(page_count), 0) FROM documents"
+        ).fetchone()
+        return {"documents": int(docs), "pages": int(pages)}

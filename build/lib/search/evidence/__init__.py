@@ -1,0 +1,1 @@
+"""The evidence domain: determinants, places, tagging, summaries and evidence ranking."""

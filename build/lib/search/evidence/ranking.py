@@ -1,0 +1,256 @@
+"""Evidence per determinant: how much the library holds on each, its strongest and newest
+documents (local work first), the best passage per determinant among a search's hits, and
+results re-ordered so local work comes first. Pure functions over the store and catalogue."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from search.catalogue import Catalogue, DocumentRecord
+from search.evidence.determinants import Determinant, Taxonomy
+from search.evidence.places import Gazetteer
+from search.retrieval.searcher import DocumentResult, Passage, SearchResults, Sort, group_hits
+from search.schema import Filters, Hit
+from search.store.base import Store
+
+# Enough for every document in any library we expect; the engine counts exactly.
+FACET_LIMIT = 1_000_000
+# Passages read to find a determinant's strongest evidence (a scan of its tagged chunks).
+SCAN_LIMIT = 50_000
+# Passage strength and document share are compared in steps of a tenth, so that among
+# documents that are (nearly) as strong, the one more about the determinant comes first, and
+# among those, the newest.
+STEP_PLACES = 1
+
+
+@dataclass(frozen=True)
+class EvidenceCount:
+    """How much of the library is about a determinant."""
+
+    documents: int
+    passages: int
+
+
+@dataclass(frozen=True)
+class DeterminantOverview:
+    determinant: Determinant
+    count: EvidenceCount
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A document's strongest passage about a determinant."""
+
+    document: DocumentRecord
+    passage: Passage
+    strength: float
+    is_local: bool
+
+
+@dataclass(frozen=True)
+class DeterminantEvidence:
+    """Everything a determinant's page shows."""
+
+    determinant: Determinant
+    count: EvidenceCount
+    strongest: list[Evidence]
+    recent: list[DocumentRecord]
+
+
+@dataclass(frozen=True)
+class DeterminantHit:
+    """The best hit about a determinant among a search's hits, and how many documents touch it."""
+
+    determinant: Determinant
+    hit: Hit
+    document: DocumentRecord
+    documents: int
+
+
+def is_local_document(record: DocumentRecord, gazetteer: Gazetteer) -> bool:
+    """Whether the document is mainly about somewhere local: the place it names most often is.
+
+    A document's places come most-named first (search.evidence.places.Gazetteer.document_places), so
+    a national report that lists every region, the East Midlands among them, is not local,
+    while a report about Loughborough (Charnwood, then Leicestershire, ...) is.
+    """
+    places = record.extra.get("places") or []
+    return bool(places) and gazetteer.is_local([str(places[0])])
+
+
+def share_of(record: DocumentRecord, determinant_id: str) -> float:
+    """The determinant's share of the document's passages (0..1)."""
+    shares = record.extra.get("determinants") or {}
+    value = shares.get(determinant_id, 0.0) if isinstance(shares, Mapping) else 0.0
+    return float(value) if isinstance(value, int | float) else 0.0
+
+
+def _passages_by_document(
+    store: Store, determinant_id: str, visible: Collection[str]
+) -> dict[str, int]:
+    """Committed documents with passages tagged with the determinant, and how many each has."""
+    per_document = store.facet("doc_id", Filters(determinants=(determinant_id,)), FACET_LIMIT)
+    return {str(d): int(n) for d, n in per_document.items() if d in visible}
+
+
+def _count(per_document: Mapping[str, int]) -> EvidenceCount:
+    return EvidenceCount(documents=len(per_document), passages=sum(per_document.values()))
+
+
+def overview(store: Store, catalogue: Catalogue, taxonomy: Taxonomy) -> list[DeterminantOverview]:
+    """Every determinant, in taxonomy order, with how many documents and passages cover it."""
+    visible = catalogue.doc_ids()
+    return [
+        DeterminantOverview(d, _count(_passages_by_document(store, d.id, visible)))
+        for d in taxonomy.determinants
+    ]
+
+
+def lens_passages(store: Store) -> dict[str, int]:
+    """Passages per lens value ('inequalities', 'life_stage:older_people')."""
+    return store.facet("lenses", None, FACET_LIMIT)
+
+
+def _strength(hit: Hit, determinant_id: str) -> float:
+    scores = hit.payload.get("determinant_scores") or {}
+    value = scores.get(determinant_id, 0.0) if isinstance(scores, dict) else 0.0
+    return float(value) if isinstance(value, int | float) else 0.0
+
+
+def _passage(hit: Hit, score: float) -> Passage:
+    return Passage(hit.id, hit.text, hit.page_start, hit.page_end, score)
+
+
+def strongest_evidence(
+    hits: Iterable[Hit],
+    records: Mapping[str, DocumentRecord],
+    gazetteer: Gazetteer,
+    determinant_id: str,
+    limit: int = 10,
+) -> list[Evidence]:
+    """Each document's strongest passage about the determinant. Local documents come first;
+    then the strongest passages; then documents more about the determinant; then the newest.
+    Documents missing from `records` are left out."""
+    best: dict[str, tuple[tuple[float, int], Hit]] = {}
+    for hit in hits:
+        if hit.doc_id not in records:
+            continue
+        # Strongest first; between equals, the earlier page.
+        key = (_strength(hit, determinant_id), -hit.page_start)
+        if hit.doc_id not in best or key > best[hit.doc_id][0]:
+            best[hit.doc_id] = (key, hit)
+    evidence = [
+        Evidence(
+            records[doc_id],
+            _passage(hit, key[0]),
+            key[0],
+            is_local_document(records[doc_id], gazetteer),
+        )
+        for doc_id, (key, hit) in best.items()
+    ]
+    evidence.sort(
+        key=lambda e: (
+            not e.is_local,
+            -round(e.strength, STEP_PLACES),
+            -round(share_of(e.document, determinant_id), STEP_PLACES),
+            -(e.document.meta.year or 0),
+            -e.document.added_at,
+            e.document.meta.title.casefold(),
+        )
+    )
+    return evidence[:limit]
+
+
+def determinant_evidence(
+    store: Store,
+    catalogue: Catalogue,
+    gazetteer: Gazetteer,
+    determinant: Determinant,
+    strongest: int = 10,
+    recent: int = 5,
+) -> DeterminantEvidence:
+    """A determinant's counts, its strongest evidence and its most recently added documents."""
+    per_document = _passages_by_document(store, determinant.id, catalogue.doc_ids())
+    records = {r.doc_id: r for r in catalogue.documents(list(per_document))}
+    hits = store.chunks(Filters(determinants=(determinant.id,)), limit=SCAN_LIMIT)
+    newest = sorted(records.values(), key=lambda r: (-r.added_at, r.meta.title.casefold()))
+    return DeterminantEvidence(
+        determinant,
+        _count(per_document),
+        strongest_evidence(hits, records, gazetteer, determinant.id, strongest),
+        newest[:recent],
+    )
+
+
+def best_by_determinant(
+    hits: Sequence[Hit],
+    catalogue: Catalogue,
+    taxonomy: Taxonomy,
+    visible: Collection[str] | None = None,
+) -> list[DeterminantHit]:
+    """For each determinant the hits touch, its best-ranked hit, ordered by that hit's rank.
+
+    Only hits of committed documents count (`visible`: their ids, if already known).
+    """
+    visible = catalogue.doc_ids() if visible is None else visible
+    first: dict[str, Hit] = {}
+    documents: dict[str, set[str]] = {}
+    for hit in hits:
+        if hit.doc_id not in visible:
+            continue
+        for determinant_id in hit.payload.get("determinants") or []:
+            first.setdefault(str(determinant_id), hit)
+            documents.setdefault(str(determinant_id), set()).add(hit.doc_id)
+    known = {d.id: d for d in taxonomy.determinants}
+    wanted = [d for d in first if d in known]
+    records = {r.doc_id: r for r in catalogue.documents(list({first[d].doc_id for d in wanted}))}
+    return [
+        DeterminantHit(known[d], first[d], records[first[d].doc_id], len(documents[d]))
+        for d in wanted
+        if first[d].doc_id in records
+    ]
+
+
+def put_local_first(
+    results: SearchResults,
+    catalogue: Catalogue,
+    gazetteer: Gazetteer,
+    passages_per_document: int,
+    sort: Sort = "relevance",
+) -> SearchResults:
+    """The same results with local documents first, each group keeping its order.
+
+    The documents are regrouped from all of the search's hits (not just the page shown), so
+    a local document from page 3 can move to page 1 and the total does not change.
+    """
+    groups = group_hits(list(results.hits), passages_per_document)
+    records = {r.doc_id: r for r in catalogue.documents(list(groups))}
+    ranked = [(doc_id, passages) for doc_id, passages in groups.items() if doc_id in records]
+    if sort == "newest":
+        ranked.sort(key=lambda item: -(records[item[0]].meta.year or 0))
+    ranked.sort(key=lambda item: not is_local_document(records[item[0]], gazetteer))
+    start = (results.page - 1) * results.page_size
+    window = ranked[start : start + results.page_size]
+    documents = [
+        DocumentResult(records[doc_id], passages, passages[0].score, start + i + 1)
+        for i, (doc_id, passages) in enumerate(window)
+    ]
+    return replace(results, documents=documents, total=len(ranked))
+
+
+def local_documents_first(
+    documents: Sequence[DocumentResult], gazetteer: Gazetteer
+) -> list[DocumentResult]:
+    """Documents already fetched, local ones first (stable), renumbered."""
+    ordered = sorted(documents, key=lambda d: not is_local_document(d.document, gazetteer))
+    return [replace(d, rank=i + 1) for i, d in enumerate(ordered)]
+
+
+def main_determinants(
+    shares: Mapping[str, float], min_share: float = 0.15, limit: int = 4
+) -> list[str]:
+    """The determinants a document is mainly about: its largest shares, at least the top one."""
+    ordered = sorted(shares.items(), key=lambda kv: -kv[1])
+    chosen = [d for i, (d, share) in enumerate(ordered) if i == 0 or share >= min_share]
+    return chosen[:limit]

@@ -1,0 +1,53 @@
+"""Tags each document's chunks with determinants, lenses and places as they are indexed."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy.typing as npt
+
+from search.evidence.determinants import DEFAULT_TAXONOMY, Tagger, Taxonomy, load_taxonomy
+from search.evidence.places import DEFAULT_GAZETTEER, Gazetteer, load_gazetteer
+from search.models.encoder import Encoder
+
+
+class DocumentTagger:
+    """Taxonomy and gazetteer are read (and checked) at once; the tagger's prototype
+    vectors are embedded on first use, so commands that never index stay quick."""
+
+    def __init__(
+        self, encoder: Encoder, taxonomy_path: Path | None = None, places_path: Path | None = None
+    ) -> None:
+        self.taxonomy: Taxonomy = load_taxonomy(taxonomy_path or DEFAULT_TAXONOMY)
+        self.gazetteer: Gazetteer = load_gazetteer(places_path or DEFAULT_GAZETTEER)
+        self._encoder = encoder
+        self._tagger: Tagger | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def tagger(self) -> Tagger:
+        with self._lock:
+            if self._tagger is None:
+                self._tagger = Tagger(self.taxonomy, self._encoder)
+            return self._tagger
+
+    def chunk_fields(
+        self, title: str, texts: Sequence[str], vectors: npt.ArrayLike
+    ) -> list[dict[str, Any]]:
+        """Payload fields per chunk: determinants, scores, lenses, and the document's places."""
+        places = self.gazetteer.document_places([title, *texts])
+        return [
+            {**tags.payload(), "places": places} for tags in self.tagger.tag(list(texts), vectors)
+        ]
+
+
+def determinant_shares(payloads: Sequence[dict[str, Any]]) -> dict[str, float]:
+    """Each determinant's share of a document's chunks, largest first."""
+    if not payloads:
+        return {}
+    counts = Counter(d for p in payloads for d in p.get("determinants", []))
+    return {d: round(n / len(payloads), 3) for d, n in counts.most_common()}

@@ -1,0 +1,122 @@
+"""Writes documents into the index: vectors to the store, records to the catalogue, safely."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from search.analysis import Bm25Weighting
+from search.catalogue import Catalogue, DocumentRecord, FileOutcome
+from search.evidence.summary import central_chunks, summarise
+from search.evidence.tagging import DocumentTagger, determinant_shares
+from search.models.encoder import Encoder
+from search.schema import Chunk, IndexedChunk, chunk_payload, point_id
+from search.settings import Settings
+from search.store.base import CollectionLayout, Store
+
+log = logging.getLogger(__name__)
+
+
+def load_tagging(settings: Settings, encoder: Encoder) -> DocumentTagger:
+    """The tagger every index of this library uses: taxonomy and gazetteer from the settings."""
+    return DocumentTagger(encoder, settings.taxonomy_path, settings.places_path)
+
+
+def build_index(
+    store: Store, catalogue: Catalogue, encoder: Encoder, tagging: DocumentTagger
+) -> Index:
+    """The one way to build the write side, so every path (`kb ingest`, the hand-off to a
+    running site, `kb retag`, tests) tags, weights and embeds documents the same way."""
+    return Index(store, catalogue, encoder, weighting=Bm25Weighting(), tagging=tagging)
+
+
+class Index:
+    """The write side; build it with `build_index`. Order of work makes a crash harmless:
+
+    1. drop any stray points of the document (left by an earlier crash),
+    2. write the new points,
+    3. commit the catalogue row (the document becomes visible here),
+    4. remove the superseded version's points.
+    Points whose document has no catalogue row are invisible to search and are
+    swept by `reconcile` at the start of the next run.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        catalogue: Catalogue,
+        encoder: Encoder,
+        weighting: Bm25Weighting | None = None,
+        tagging: DocumentTagger | None = None,
+    ) -> None:
+        self.store = store
+        self.catalogue = catalogue
+        self.encoder = encoder
+        self.weighting = weighting or Bm25Weighting()
+        self.tagging = tagging
+
+    def prepare(self) -> int:
+        """Create the collection if needed and sweep points no committed document owns."""
+        self.store.ensure_collection(
+            CollectionLayout(model_id=self.encoder.model_id, dimension=self.encoder.dimension)
+        )
+        return self.reconcile()
+
+    def reconcile(self) -> int:
+        stored = set(self.store.facet("doc_id", limit=1_000_000))
+        orphans = sorted(stored - self.catalogue.doc_ids())
+        if orphans:
+            log.info(
+                "removing %d half-written document(s) left by an interrupted run", len(orphans)
+            )
+            self.store.delete_documents(orphans)
+        return len(orphans)
+
+    def embed(self, record: DocumentRecord, chunks: Sequence[Chunk]) -> list[IndexedChunk]:
+        texts = [c.text for c in chunks]
+        dense = self.encoder.encode_documents(texts)
+        tags: list[dict[str, Any]] = [{} for _ in chunks]
+        if self.tagging is not None and chunks:
+            tags = self.tagging.chunk_fields(record.meta.title, texts, dense)
+        return [
+            IndexedChunk(
+                id=point_id(c.doc_id, c.index),
+                dense=dense[i].tolist(),
+                sparse=self.weighting.document_vector(record.meta.title + "\n" + c.text),
+                payload={**chunk_payload(c, record.meta, record.file_name), **tags[i]},
+            )
+            for i, c in enumerate(chunks)
+        ]
+
+    def add_document(
+        self,
+        record: DocumentRecord,
+        pages: Sequence[str],
+        chunks: Sequence[IndexedChunk],
+        outcome: FileOutcome,
+        replaces: str | None = None,
+    ) -> None:
+        record = replace(record, extra={**record.extra, **describe(chunks)})
+        self.store.delete_documents([record.doc_id])
+        self.store.upsert(chunks)
+        self.catalogue.add_document(record, pages, outcome, replaces=replaces)
+        if replaces and replaces != record.doc_id:
+            self.store.delete_documents([replaces])
+
+    def remove_document(self, doc_id: str) -> None:
+        """Withdraw a document: hide it first (catalogue), then drop its points."""
+        self.catalogue.remove_document(doc_id)
+        self.store.delete_documents([doc_id])
+
+
+def describe(chunks: Sequence[IndexedChunk]) -> dict[str, object]:
+    """What the document page and "more like this" need, worked out once at ingest."""
+    first = chunks[0].payload if chunks else {}
+    return {
+        "determinants": determinant_shares([c.payload for c in chunks]),
+        "places": list(first.get("places", [])),
+        "central_chunks": [c.id for c in central_chunks(chunks, 3)],
+        "summary": [{"text": s.text, "page": s.page} for s in summarise(chunks)],
+    }

@@ -1,0 +1,92 @@
+"""The library: one object that opens the index and answers everything the site and CLI ask."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from search.analysis import read_synonyms
+from search.catalogue import Catalogue, DocumentRecord
+from search.evidence.determinants import TaxonomyError
+from search.evidence.places import PlaceError
+from search.index import Index, build_index, load_tagging
+from search.models.encoder import Encoder, LazyEncoder, load_cross_encoder
+from search.retrieval.searcher import Searcher
+from search.settings import Settings
+from search.store.base import CollectionLayout, Store, check_layout, open_store
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SYNONYMS = Path(__file__).parent / "data" / "synonyms.txt"
+
+
+@dataclass
+class Library:
+    """Store, catalogue and encoder opened once and shared by readers and writers."""
+
+    settings: Settings
+    store: Store
+    catalogue: Catalogue
+    encoder: Encoder
+    searcher: Searcher
+    index: Index
+
+    @classmethod
+    def open(cls, settings: Settings, encoder: Encoder | None = None) -> Library:
+        store = open_store(settings)
+        try:
+            catalogue = Catalogue(settings.catalogue_path)
+            encoder = encoder or LazyEncoder(settings.model, settings.data_dir / "models")
+        except BaseException:
+            store.close()
+            raise
+        synonyms_path = settings.search.synonyms_path or DEFAULT_SYNONYMS
+        synonyms = read_synonyms(synonyms_path.read_text(encoding="utf-8"))
+        scorer = None
+        if settings.search.rerank:
+            scorer = load_cross_encoder(settings.model.threads, settings.data_dir / "models")
+        searcher = Searcher(store, catalogue, encoder, settings.search, synonyms, scorer=scorer)
+        try:
+            tagging = load_tagging(settings, encoder)
+        except (TaxonomyError, PlaceError):
+            store.close()
+            catalogue.close()
+            raise
+        index = build_index(store, catalogue, encoder, tagging)
+        wanted = CollectionLayout(encoder.model_id, encoder.dimension)
+        try:
+            check_layout(store.layout(), wanted, str(settings.data_dir))
+        except BaseException:
+            store.close()
+            catalogue.close()
+            raise
+        return cls(settings, store, catalogue, encoder, searcher, index)
+
+    def status(self) -> dict[str, Any]:
+        """Counts, the last ingest run and every file's outcome: for `kb status` and /admin."""
+        last = self.catalogue.last_run()
+        layout = self.store.layout()
+        return {
+            **self.catalogue.stats(),
+            "chunks": self.store.count(),
+            "model": layout.model_id if layout else self.encoder.model_id,
+            "last_run": last,
+            "files": [asdict(o) for o in self.catalogue.files()],
+        }
+
+    def writer(self, catalogue: Catalogue) -> Index:
+        """An index over another catalogue connection (a worker thread's own), with the same
+        tagger as `self.index`, so its documents get the same tags as a direct ingest."""
+        tagging = self.index.tagging
+        if tagging is None:  # only when someone built Library by hand
+            tagging = load_tagging(self.settings, self.encoder)
+        return build_index(self.store, catalogue, self.encoder, tagging)
+
+    def document(self, doc_id: str) -> DocumentRecord | None:
+        return self.catalogue.document(doc_id)
+
+    def close(self) -> None:
+        self.store.close()
+        self.catalogue.close()

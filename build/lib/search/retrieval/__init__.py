@@ -1,0 +1,1 @@
+"""Reading the index: hybrid search, reranking, grouping and related evidence."""

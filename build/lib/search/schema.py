@@ -1,0 +1,120 @@
+"""The shapes shared by ingest, store, retrieval and the site: chunks, hits, documents, filters."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from search.analysis import SparseVector
+
+DENSE = "dense"
+SPARSE = "sparse"
+
+# Payload fields that get an index in Qdrant, with their kind.
+KEYWORD_FIELDS = ("doc_id", "organisation", "kind", "determinants", "lenses", "places", "file_name")
+INTEGER_FIELDS = ("year", "page")
+
+_POINT_NAMESPACE = uuid.UUID("6f1d8c1e-5b8a-4f53-9d39-3f1f0c2b7a10")
+
+
+def point_id(doc_id: str, chunk_index: int) -> str:
+    """A UUID fixed by the document's content hash and the chunk's place in it."""
+    return str(uuid.uuid5(_POINT_NAMESPACE, f"{doc_id}:{chunk_index}"))
+
+
+@dataclass(frozen=True)
+class DocumentMeta:
+    """What we know about a document beyond its text."""
+
+    title: str
+    organisation: str = ""
+    year: int | None = None
+    kind: str = ""
+    authors: list[str] = field(default_factory=list)
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of a document, cut so it can be cited by page."""
+
+    doc_id: str
+    index: int
+    text: str
+    page_start: int
+    page_end: int
+
+    @property
+    def pages(self) -> list[int]:
+        return list(range(self.page_start, self.page_end + 1))
+
+
+@dataclass(frozen=True)
+class IndexedChunk:
+    """A chunk ready for the store: its vectors and its payload."""
+
+    id: str
+    dense: list[float]
+    sparse: SparseVector
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A chunk returned by a query, with its score."""
+
+    id: str
+    score: float
+    payload: dict[str, Any]
+
+    @property
+    def doc_id(self) -> str:
+        return str(self.payload["doc_id"])
+
+    @property
+    def text(self) -> str:
+        return str(self.payload.get("text", ""))
+
+    @property
+    def page_start(self) -> int:
+        return int(self.payload.get("page", 1))
+
+    @property
+    def page_end(self) -> int:
+        return int(self.payload.get("page_end", self.page_start))
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a user narrowed the search to: AND across fields, OR within a field."""
+
+    organisations: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    determinants: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
+    year_from: int | None = None
+    year_to: int | None = None
+    doc_ids: tuple[str, ...] = ()
+    exclude_doc_ids: tuple[str, ...] = ()
+
+    def is_empty(self) -> bool:
+        return self == Filters()
+
+
+def chunk_payload(chunk: Chunk, doc_meta: DocumentMeta, file_name: str) -> dict[str, Any]:
+    """The payload stored with every chunk: enough to show and filter a hit without a lookup."""
+    payload: dict[str, Any] = {
+        "doc_id": chunk.doc_id,
+        "chunk_index": chunk.index,
+        "text": chunk.text,
+        "page": chunk.page_start,
+        "page_end": chunk.page_end,
+        "title": doc_meta.title,
+        "organisation": doc_meta.organisation,
+        "kind": doc_meta.kind,
+        "file_name": file_name,
+    }
+    if doc_meta.year is not None:
+        payload["year"] = doc_meta.year
+    return payload

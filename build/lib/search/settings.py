@@ -1,0 +1,116 @@
+"""Typed settings for every part of Evidence Finder, read from KB_* variables and .env."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ModelName = Literal["bge-small-en-v1.5", "all-minilm-l6-v2"]
+
+
+class ModelSettings(BaseModel):
+    """Which embedding model makes the dense vectors, and how it runs."""
+
+    name: ModelName = "bge-small-en-v1.5"
+    backend: Literal["onnx", "torch"] | None = Field(
+        default=None, description="None picks the backend the model ships for."
+    )
+    query_instruction: str | None = Field(
+        default=None, description="Text put before each query; None uses the model's own."
+    )
+    threads: int = Field(default=1, ge=1, le=64, description="intra-op threads on the query path")
+    ingest_threads: int = Field(
+        default=2, ge=1, le=64, description="intra-op threads for kb ingest"
+    )
+    batch_size: int = Field(default=32, ge=1, le=512)
+    max_seq_tokens: int = Field(default=512, ge=32, le=512)
+
+
+class QdrantSettings(BaseModel):
+    """Where the vectors live: the embedded engine, a Qdrant server, or memory (tests)."""
+
+    mode: Literal["embedded", "server", "memory"] = "embedded"
+    url: str | None = None
+    api_key: SecretStr | None = None
+    collection: str = "evidence"
+    timeout_s: int = Field(default=30, ge=1)
+
+    @model_validator(mode="after")
+    def _server_needs_url(self) -> QdrantSettings:
+        if self.mode == "server" and not self.url:
+            raise ValueError(
+                "KB_QDRANT__MODE is 'server' but KB_QDRANT__URL is not set: "
+                "give the Qdrant server's address, e.g. http://localhost:6333"
+            )
+        return self
+
+
+class ChunkSettings(BaseModel):
+    """How page text is cut into chunks."""
+
+    max_words: int = Field(default=180, ge=20, le=2000)
+    overlap_words: int = Field(default=30, ge=0, le=500)
+
+    @model_validator(mode="after")
+    def _overlap_smaller(self) -> ChunkSettings:
+        if self.overlap_words >= self.max_words:
+            raise ValueError("KB_CHUNKS__OVERLAP_WORDS must be smaller than KB_CHUNKS__MAX_WORDS")
+        return self
+
+
+class SearchSettings(BaseModel):
+    """How queries are answered."""
+
+    mode: Literal["hybrid", "dense", "sparse"] = "hybrid"
+    fusion: Literal["rrf", "dbsf"] = "dbsf"
+    long_query_terms: int = Field(
+        default=0, ge=0, description="longer queries are matched by meaning only; 0: never"
+    )
+    candidates: int = Field(default=100, ge=10, le=1000, description="per prefetch")
+    passages_per_document: int = Field(default=3, ge=1, le=10)
+    page_size: int = Field(default=10, ge=1, le=100)
+    synonyms_path: Path | None = None
+    rerank: bool = Field(default=False, description="cross-encoder second stage (slow on CPU)")
+    rerank_candidates: int = Field(default=20, ge=1, le=200)
+
+
+class WebSettings(BaseModel):
+    """The site."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    admin_token: SecretStr | None = None
+    contact_email: str = Field(
+        default="evidence-finder@example.org",
+        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        description="shown on the accessibility and privacy pages; set the team's real inbox",
+    )
+
+
+class Settings(BaseSettings):
+    """Everything configurable. Build once at the edge and pass it down."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="KB_", env_nested_delimiter="__", env_file=".env", extra="ignore"
+    )
+
+    data_dir: Path = Path("data")
+    corpus_dir: Path = Path("corpus")
+    taxonomy_path: Path | None = Field(default=None, description="None: the packaged search/evidence/data/determinants.yaml")
+    places_path: Path | None = Field(default=None, description="None: the packaged search/evidence/data/places.yaml")
+    model: ModelSettings = ModelSettings()
+    qdrant: QdrantSettings = QdrantSettings()
+    chunks: ChunkSettings = ChunkSettings()
+    search: SearchSettings = SearchSettings()
+    web: WebSettings = WebSettings()
+
+    @property
+    def catalogue_path(self) -> Path:
+        return self.data_dir / "catalogue.sqlite"
+
+    @property
+    def store_dir(self) -> Path:
+        return self.data_dir / "qdrant"

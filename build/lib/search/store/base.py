@@ -1,0 +1,111 @@
+"""The one small interface every vector store implements, and the factory that opens one."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from search.analysis import SparseVector
+from search.schema import Filters, Hit, IndexedChunk
+from search.settings import Settings
+
+Fusion = Literal["rrf", "dbsf"]
+Mode = Literal["hybrid", "dense", "sparse"]
+
+
+class StoreError(RuntimeError):
+    """A store problem a person can act on; the message says what to do."""
+
+
+class StoreBusyError(StoreError):
+    """Another process owns the embedded store."""
+
+
+class ModelMismatchError(StoreError):
+    """The collection holds vectors from a different model."""
+
+
+@dataclass(frozen=True)
+class CollectionLayout:
+    """What the collection was built with; two layouts never mix."""
+
+    model_id: str
+    dimension: int
+
+
+@dataclass(frozen=True)
+class VectorQuery:
+    """One retrieval request in the store's own terms."""
+
+    dense: list[float] | None
+    sparse: SparseVector | None
+    mode: Mode = "hybrid"
+    fusion: Fusion = "rrf"
+    limit: int = 10
+    candidates: int = 100
+    filters: Filters = field(default_factory=Filters)
+    rrf_k: int = 60
+    sparse_weight: float = 1.0  # relative to dense = 1.0, for RRF
+
+
+BUSY_MESSAGE = (
+    "The index in {path} is in use by a running site (or another kb command). "
+    "Stop it, or ingest through it."
+)
+
+
+class Store(Protocol):
+    """What search and ingest need from Qdrant, whichever way it runs."""
+
+    def layout(self) -> CollectionLayout | None: ...
+
+    def ensure_collection(self, layout: CollectionLayout) -> None: ...
+
+    def upsert(self, chunks: Sequence[IndexedChunk]) -> None: ...
+
+    def query(self, request: VectorQuery) -> list[Hit]: ...
+
+    def recommend(self, positive_ids: Sequence[str], filters: Filters, limit: int) -> list[Hit]: ...
+
+    def chunks(self, filters: Filters, limit: int = 10_000) -> list[Hit]: ...
+
+    def chunk_vectors(self, ids: Sequence[str]) -> dict[str, list[float]]: ...
+
+    def set_payload(self, payloads: Mapping[str, Mapping[str, Any]]) -> None: ...
+
+    def delete_documents(self, doc_ids: Sequence[str]) -> None: ...
+
+    def count(self, filters: Filters | None = None) -> int: ...
+
+    def facet(
+        self, field: str, filters: Filters | None = None, limit: int = 100
+    ) -> dict[str, int]: ...
+
+    def close(self) -> None: ...
+
+
+def check_layout(existing: CollectionLayout | None, wanted: CollectionLayout, where: str) -> bool:
+    """True when the collection must be created; raise when it was built by another model."""
+    if existing is None:
+        return True
+    if existing != wanted:
+        raise ModelMismatchError(
+            f"The collection in {where} was built with {existing.model_id} "
+            f"({existing.dimension}-d) but this run uses {wanted.model_id} "
+            f"({wanted.dimension}-d). Use the same KB_MODEL__NAME, or a new "
+            "KB_QDRANT__COLLECTION / KB_DATA_DIR to rebuild with the new model."
+        )
+    return False
+
+
+def open_store(settings: Settings, collection: str | None = None) -> Store:
+    """Open the configured store (or another collection in it); embedded ones are process-locked."""
+    name = collection or settings.qdrant.collection
+    if settings.qdrant.mode == "embedded":
+        from search.store.embedded import EmbeddedStore
+
+        return EmbeddedStore(settings.store_dir / name)
+    from search.store.server import ServerStore
+
+    return ServerStore.connect(settings.qdrant.model_copy(update={"collection": name}))

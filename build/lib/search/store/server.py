@@ -1,0 +1,265 @@
+"""The server store: a Qdrant server or cluster through qdrant-client (':memory:' in tests)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from qdrant_client import QdrantClient, models
+from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
+
+from search.schema import DENSE, INTEGER_FIELDS, KEYWORD_FIELDS, SPARSE, Filters, Hit, IndexedChunk
+from search.settings import QdrantSettings
+from search.store.base import CollectionLayout, StoreError, VectorQuery, check_layout
+
+log = logging.getLogger(__name__)
+
+_UPSERT_BATCH = 256
+
+
+def _match(field: str, values: Sequence[str] | Sequence[int]) -> models.FieldCondition:
+    if len(values) == 1:
+        return models.FieldCondition(key=field, match=models.MatchValue(value=values[0]))
+    return models.FieldCondition(key=field, match=models.MatchAny(any=list(values)))  # type: ignore[arg-type]
+
+
+def build_filter(filters: Filters | None) -> models.Filter | None:
+    """AND across fields, OR within one field."""
+    if filters is None or filters.is_empty():
+        return None
+    must: list[Any] = []
+    for field, values in (
+        ("organisation", filters.organisations),
+        ("kind", filters.kinds),
+        ("determinants", filters.determinants),
+        ("places", filters.places),
+        ("doc_id", filters.doc_ids),
+    ):
+        if values:
+            must.append(_match(field, values))
+    if filters.year_from is not None or filters.year_to is not None:
+        must.append(
+            models.FieldCondition(
+                key="year", range=models.Range(gte=filters.year_from, lte=filters.year_to)
+            )
+        )
+    must_not: list[Any] = []
+    if filters.exclude_doc_ids:
+        must_not.append(_match("doc_id", filters.exclude_doc_ids))
+    return models.Filter(must=must or None, must_not=must_not or None)
+
+
+class ServerStore:
+    """One collection on a Qdrant server (or qdrant-client's in-process stand-in)."""
+
+    def __init__(self, client: QdrantClient, collection: str, is_local: bool = False) -> None:
+        self._client = client
+        self._collection = collection
+        self._is_local = is_local
+
+    @classmethod
+    def connect(cls, settings: QdrantSettings) -> ServerStore:
+        if settings.mode == "memory":
+            return cls(QdrantClient(location=":memory:"), settings.collection, is_local=True)
+        else:
+            key = settings.api_key.get_secret_value() if settings.api_key else None
+            client = QdrantClient(url=settings.url, api_key=key, timeout=settings.timeout_s)
+            try:
+                client.get_collections()
+            except (ResponseHandlingException, UnexpectedResponse, OSError) as error:
+                raise StoreError(
+                    f"Cannot reach the Qdrant server at {settings.url}: {error}. "
+                    "Check KB_QDRANT__URL and that the server is running."
+                ) from error
+        return cls(client, settings.collection)
+
+    def _exists(self) -> bool:
+        return bool(self._client.collection_exists(self._collection))
+
+    def layout(self) -> CollectionLayout | None:
+        if not self._exists():
+            return None
+        info = self._client.get_collection(self._collection)
+        meta = info.config.metadata or {}
+        if "model_id" not in meta:
+            return None
+        return CollectionLayout(model_id=str(meta["model_id"]), dimension=int(meta["dimension"]))
+
+    def ensure_collection(self, layout: CollectionLayout) -> None:
+        if not check_layout(self.layout(), layout, f"collection '{self._collection}'"):
+            return
+        self._client.create_collection(
+            self._collection,
+            vectors_config={
+                DENSE: models.VectorParams(size=layout.dimension, distance=models.Distance.COSINE)
+            },
+            sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
+            metadata={"model_id": layout.model_id, "dimension": layout.dimension},
+        )
+        if self._is_local:
+            return  # the in-process stand-in has no payload indexes (it scans)
+        for field in KEYWORD_FIELDS:
+            self._client.create_payload_index(
+                self._collection, field, models.PayloadSchemaType.KEYWORD
+            )
+        for field in INTEGER_FIELDS:
+            self._client.create_payload_index(
+                self._collection, field, models.PayloadSchemaType.INTEGER
+            )
+
+    def upsert(self, chunks: Sequence[IndexedChunk]) -> None:
+        for start in range(0, len(chunks), _UPSERT_BATCH):
+            points = [
+                models.PointStruct(
+                    id=c.id,
+                    vector={
+                        DENSE: c.dense,
+                        SPARSE: models.SparseVector(
+                            indices=c.sparse.indices, values=c.sparse.values
+                        ),
+                    },
+                    payload=c.payload,
+                )
+                for c in chunks[start : start + _UPSERT_BATCH]
+            ]
+            self._client.upsert(self._collection, points=points, wait=True)
+
+    def query(self, request: VectorQuery) -> list[Hit]:
+        if not self._exists():
+            return []
+        flt = build_filter(request.filters)
+        prefetches: list[models.Prefetch] = []
+        if request.mode in ("hybrid", "dense") and request.dense is not None:
+            prefetches.append(
+                models.Prefetch(
+                    query=request.dense, using=DENSE, limit=request.candidates, filter=flt
+                )
+            )
+        if (
+            request.mode in ("hybrid", "sparse")
+            and request.sparse is not None
+            and not request.sparse.is_empty()
+        ):
+            sparse = models.SparseVector(
+                indices=request.sparse.indices, values=request.sparse.values
+            )
+            prefetches.append(
+                models.Prefetch(query=sparse, using=SPARSE, limit=request.candidates, filter=flt)
+            )
+        if not prefetches:
+            return []
+        if len(prefetches) == 1:
+            only = prefetches[0]
+            response = self._client.query_points(
+                self._collection,
+                query=only.query,
+                using=only.using,
+                query_filter=flt,
+                limit=request.limit,
+                with_payload=True,
+            )
+        else:
+            fusion: Any = (
+                models.RrfQuery(
+                    rrf=models.Rrf(k=request.rrf_k, weights=[1.0, request.sparse_weight])
+                )
+                if request.fusion == "rrf"
+                else models.FusionQuery(fusion=models.Fusion.DBSF)
+            )
+            response = self._client.query_points(
+                self._collection,
+                prefetch=prefetches,
+                query=fusion,
+                limit=request.limit,
+                with_payload=True,
+            )
+        return [_hit(p) for p in response.points]
+
+    def recommend(self, positive_ids: Sequence[str], filters: Filters, limit: int) -> list[Hit]:
+        if not self._exists() or not positive_ids:
+            return []
+        response = self._client.query_points(
+            self._collection,
+            query=models.RecommendQuery(
+                recommend=models.RecommendInput(positive=list(positive_ids))
+            ),
+            using=DENSE,
+            query_filter=build_filter(filters),
+            limit=limit,
+            with_payload=True,
+        )
+        return [_hit(p) for p in response.points]
+
+    def chunks(self, filters: Filters, limit: int = 10_000) -> list[Hit]:
+        if not self._exists():
+            return []
+        out: list[Hit] = []
+        offset: Any = None
+        while len(out) < limit:
+            records, offset = self._client.scroll(
+                self._collection,
+                scroll_filter=build_filter(filters),
+                limit=min(256, limit - len(out)),
+                offset=offset,
+                with_payload=True,
+            )
+            out.extend(Hit(id=str(r.id), score=0.0, payload=dict(r.payload or {})) for r in records)
+            if offset is None:
+                break
+        return out
+
+    def chunk_vectors(self, ids: Sequence[str]) -> dict[str, list[float]]:
+        if not self._exists() or not ids:
+            return {}
+        records = self._client.retrieve(self._collection, ids=list(ids), with_vectors=[DENSE])
+        out: dict[str, list[float]] = {}
+        for r in records:
+            vector = r.vector.get(DENSE) if isinstance(r.vector, dict) else None
+            if isinstance(vector, list):
+                out[str(r.id)] = [float(x) for x in vector if isinstance(x, float | int)]
+        return out
+
+    def set_payload(self, payloads: Mapping[str, Mapping[str, Any]]) -> None:
+        """Merge fields into each point's payload, keeping the rest."""
+        operations: list[Any] = [
+            models.SetPayloadOperation(
+                set_payload=models.SetPayload(payload=dict(fields), points=[point])
+            )
+            for point, fields in payloads.items()
+        ]
+        if operations:
+            self._client.batch_update_points(self._collection, operations, wait=True)
+
+    def delete_documents(self, doc_ids: Sequence[str]) -> None:
+        if not self._exists() or not doc_ids:
+            return
+        flt = build_filter(Filters(doc_ids=tuple(doc_ids)))
+        assert flt is not None
+        self._client.delete(
+            self._collection, points_selector=models.FilterSelector(filter=flt), wait=True
+        )
+
+    def count(self, filters: Filters | None = None) -> int:
+        if not self._exists():
+            return 0
+        return int(
+            self._client.count(
+                self._collection, count_filter=build_filter(filters), exact=True
+            ).count
+        )
+
+    def facet(self, field: str, filters: Filters | None = None, limit: int = 100) -> dict[str, int]:
+        if not self._exists():
+            return {}
+        response = self._client.facet(
+            self._collection, key=field, facet_filter=build_filter(filters), limit=limit, exact=True
+        )
+        return {str(h.value): int(h.count) for h in response.hits}
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def _hit(point: Any) -> Hit:
+    return Hit(id=str(point.id), score=float(point.score), payload=dict(point.payload or {}))

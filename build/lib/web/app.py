@@ -1,0 +1,144 @@
+"""Builds the FastAPI application: templates, assets, routes and error pages, wired to a library."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from search.library import Library
+from search.settings import Settings
+from web import (
+    errors,
+    routes_admin,
+    routes_api,
+    routes_determinants,
+    routes_documents,
+    routes_exports,
+    routes_pages,
+)
+from web.routes_admin import IngestRunner
+from web.templating import build_templates
+
+log = logging.getLogger(__name__)
+
+WEB_DIR = Path(__file__).parent
+NODE_MODULES = WEB_DIR / "frontend" / "node_modules"
+GOVUK_DIST = NODE_MODULES / "govuk-frontend" / "dist" / "govuk"
+SWAGGER_DIST = NODE_MODULES / "swagger-ui-dist"
+COMPILED_ASSETS = ("govuk-frontend.min.css", "govuk-frontend.min.js")
+
+
+def create_app(
+    settings: Settings, library: Library | None = None, ingest_runner: IngestRunner | None = None
+) -> FastAPI:
+    """The site over `library`; without one, the app opens (and closes) its own."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if library is not None:
+            yield
+            return
+        app.state.library = Library.open(settings)
+        try:
+            yield
+        finally:
+            app.state.library.close()
+
+    app = FastAPI(
+        title="Evidence Finder",
+        summary="Search local research evidence and cite the exact page.",
+        version="0.1.0",
+        lifespan=lifespan,
+        # The default docs pages load Swagger UI and ReDoc from a CDN; ours come from npm.
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.library = library
+    app.state.templates = build_templates(settings.web.contact_email)
+    app.state.templates.env.globals["last_updated"] = lambda: last_updated(app)
+    app.state.ingest_runner = ingest_runner
+    app.state.ingest_lock = threading.Lock()
+    token = settings.web.admin_token
+    app.state.admin_token = token.get_secret_value() if token else None
+    errors.install(app)
+    app.include_router(routes_pages.router)
+    app.include_router(routes_documents.router)
+    app.include_router(routes_determinants.router)
+    app.include_router(routes_api.router)
+    app.include_router(routes_admin.router)
+    app.include_router(routes_exports.router)
+    mount_api_docs(app, SWAGGER_DIST)
+    mount_assets(app, app.state.templates, GOVUK_DIST)
+    return app
+
+
+def mount_api_docs(app: FastAPI, dist: Path) -> None:
+    """Swagger UI at /docs, its files served by us so it works offline."""
+    if (dist / "swagger-ui-bundle.js").is_file():
+        # Mounted before /assets, which would otherwise answer for /assets/swagger/ too.
+        app.mount("/assets/swagger", StaticFiles(directory=dist), name="swagger")
+    else:
+        log.warning(
+            "Swagger UI not found in %s; /docs will not work. "
+            "Run `npm install --prefix web/frontend` to fetch it.",
+            dist,
+        )
+
+    def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} API",
+            swagger_js_url="/assets/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/assets/swagger/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg",
+            # Swagger UI would otherwise send the API description to validator.swagger.io.
+            swagger_ui_parameters={"validatorUrl": None},
+        )
+
+    app.add_api_route("/docs", api_docs, include_in_schema=False)
+
+
+def mount_assets(app: FastAPI, templates: Jinja2Templates, dist: Path) -> None:
+    """Serve GOV.UK Frontend at /assets and our brand files at /static."""
+    app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
+    if not (dist / "assets").is_dir():
+        log.warning(
+            "GOV.UK Frontend assets not found in %s; pages will have no styles. "
+            "Run `npm install --prefix web/frontend` to fetch them.",
+            dist,
+        )
+        templates.env.globals["has_govuk_assets"] = False
+        return
+    # The compiled CSS and JS sit beside the assets folder, not in it; routes
+    # added before the /assets mount answer for them first.
+    for name in COMPILED_ASSETS:
+        app.add_api_route(f"/assets/{name}", _file_endpoint(dist / name), include_in_schema=False)
+    app.mount("/assets", StaticFiles(directory=dist / "assets"), name="assets")
+    templates.env.globals["has_govuk_assets"] = True
+
+
+def _file_endpoint(path: Path) -> Callable[[], FileResponse]:
+    def send_file() -> FileResponse:
+        return FileResponse(path, headers={"Cache-Control": "public, max-age=3600"})
+
+    return send_file
+
+
+def last_updated(app: FastAPI) -> str:
+    """When the last ingest finished, for the footer of every page ('' before the first)."""
+    library: Library | None = app.state.library
+    run = library.catalogue.last_run() if library is not None else None
+    if not run or not run.get("finished_at"):
+        return ""
+    return datetime.fromtimestamp(run["finished_at"], tz=UTC).strftime("%-d %B %Y")

@@ -1,0 +1,301 @@
+"""Citations: a document as a Harvard reference, RIS and BibTeX records, and search results as
+CSV. Pure functions over `Reference`, so every format can be checked by parsing it back."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import quote
+
+from search.catalogue import DocumentRecord
+from search.retrieval.searcher import Passage
+from web.views import document_url, file_url, is_web_link, known_authors, page_url
+
+
+@dataclass(frozen=True)
+class Reference:
+    """What a citation needs to know about a document; every link is absolute."""
+
+    doc_id: str
+    title: str
+    authors: tuple[str, ...]
+    organisation: str
+    year: int | None
+    kind: str
+    source_url: str
+    link: str
+    pdf_url: str
+
+    @property
+    def url(self) -> str:
+        """Where readers should go: the publisher's copy if known, else ours."""
+        return self.source_url or self.link
+
+
+def reference_for(record: DocumentRecord, base_url: str) -> Reference:
+    base = base_url.rstrip("/")
+    meta = record.meta
+    return Reference(
+        doc_id=record.doc_id,
+        title=_clean(meta.title) or record.file_name,
+        authors=tuple(_clean(a) for a in known_authors(meta.authors)),
+        organisation=_clean(meta.organisation),
+        year=meta.year,
+        kind=_clean(meta.kind),
+        source_url=clean_url(meta.url) if is_web_link(meta.url) else "",
+        link=base + document_url(record.doc_id),
+        pdf_url=base + file_url(record.doc_id),
+    )
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_AND = re.compile(r"\band\b", re.IGNORECASE)
+
+
+def _clean(text: str) -> str:
+    """One line of text: control characters and runs of spaces become single spaces."""
+    return " ".join(_CONTROL.sub(" ", text).split())
+
+
+# Characters a URL may keep as they are; spaces, braces and backslashes are %-escaped, which
+# keeps every format (RIS lines, BibTeX braces, XML) safe and the link still works.
+_URL_SAFE = ":/?#[]@!$&'()*+,;=%~-._"
+
+
+def clean_url(url: str) -> str:
+    return quote(_clean(url), safe=_URL_SAFE)
+
+
+def _join_names(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _is_person(name: str) -> bool:
+    """A name written "Surname, Given names" is a person; others (a team, a council) are not."""
+    return "," in name and not _AND.search(name)
+
+
+def _harvard_name(name: str) -> str:
+    """A person's given names become initials (Smith, J.A.); other names stay as they are."""
+    if not _is_person(name):
+        return name
+    surname, given = (part.strip() for part in name.split(",", 1))
+    initials = "".join(word[0] + "." for word in given.replace(".", " ").split())
+    return f"{surname}, {initials}" if initials else surname
+
+
+def _author(ref: Reference) -> str:
+    if ref.authors:
+        return _join_names([_harvard_name(a) for a in ref.authors])
+    return ref.organisation
+
+
+def _year(ref: Reference) -> str:
+    return str(ref.year) if ref.year else "no date"
+
+
+# Harvard ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Harvard:
+    """A Harvard reference in three parts, so a page can set the title in italics."""
+
+    before_title: str
+    title: str
+    after_title: str
+
+    @property
+    def text(self) -> str:
+        return self.before_title + self.title + self.after_title
+
+
+def harvard(ref: Reference, accessed: date) -> Harvard:
+    """Author (Year) *Title*. Publisher. Available at: URL (Accessed: 1 May 2025)."""
+    author = _author(ref)
+    title_end = "" if ref.title.endswith((".", "?", "!")) else "."
+    publisher = f" {ref.organisation}." if ref.authors and ref.organisation else ""
+    available = f" Available at: {ref.url} (Accessed: {accessed.day} {accessed:%B %Y})."
+    if author:
+        return Harvard(f"{author} ({_year(ref)}) ", ref.title, title_end + publisher + available)
+    return Harvard("", ref.title, f" ({_year(ref)})." + available)
+
+
+def in_text(ref: Reference, page: int | None = None) -> str:
+    """The short form for the body of a report: (Author, Year, p. N)."""
+    surnames = [a.split(",", 1)[0].strip() if _is_person(a) else a for a in ref.authors]
+    if len(surnames) > 2:
+        author = f"{surnames[0]} et al."
+    else:
+        author = " and ".join(surnames) or ref.organisation or ref.title
+    where = f", p. {page}" if page else ""
+    return f"({author}, {_year(ref)}{where})"
+
+
+# RIS -------------------------------------------------------------------------
+
+RIS_TYPES = {"journal article": "JOUR", "article": "JOUR", "academic paper": "JOUR"}
+
+
+def _ris_line(tag: str, value: str) -> str:
+    # RIS is line-based: a value must not contain a line break.
+    return f"{tag}  - {_clean(value)}"
+
+
+def ris_record(ref: Reference) -> str:
+    lines = [_ris_line("TY", RIS_TYPES.get(ref.kind.casefold(), "RPRT"))]
+    lines.append(_ris_line("ID", ref.doc_id))
+    lines.append(_ris_line("TI", ref.title))
+    lines += [_ris_line("AU", author) for author in ref.authors]
+    if ref.year:
+        lines.append(_ris_line("PY", str(ref.year)))
+    if ref.organisation:
+        lines.append(_ris_line("PB", ref.organisation))
+    if ref.kind:
+        lines.append(_ris_line("M3", ref.kind))
+    lines.append(_ris_line("UR", ref.url))
+    lines.append(_ris_line("L1", ref.pdf_url))
+    if ref.source_url:
+        lines.append(_ris_line("N1", f"Also in Evidence Finder: {ref.link}"))
+    lines.append("ER  - ")
+    return "\r\n".join(lines) + "\r\n"
+
+
+def ris(refs: Iterable[Reference]) -> str:
+    """Records separated by blank lines, as reference managers expect."""
+    return "\r\n".join(ris_record(ref) for ref in refs)
+
+
+# BibTeX ----------------------------------------------------------------------
+
+_TEX_SPECIAL = str.maketrans(
+    {
+        "\\": r"\textbackslash{}",
+        "{": r"\{",
+        "}": r"\}",
+        "&": r"\&",
+        "%": r"\%",
+        "$": r"\$",
+        "#": r"\#",
+        "_": r"\_",
+        "~": r"\textasciitilde{}",
+        "^": r"\textasciicircum{}",
+    }
+)
+
+
+def tex(text: str) -> str:
+    """Text safe inside a braced BibTeX field: LaTeX's special characters escaped."""
+    return _clean(text).translate(_TEX_SPECIAL)
+
+
+def _tex_name(name: str) -> str:
+    # "Surname, Given" is a person BibTeX can parse; anything else is kept whole in braces,
+    # so "Public Health Team" is not read as a person called Team.
+    if _is_person(name):
+        return tex(name)
+    return "{" + tex(name) + "}"
+
+
+def citation_key(ref: Reference) -> str:
+    """A readable key like `leicestershire2023cold`: first author word, year, first title word."""
+
+    def first_word(text: str, skip: frozenset[str] = frozenset()) -> str:
+        plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+        words = [w for w in re.findall(r"[a-z0-9]+", plain) if w not in skip]
+        return words[0] if words else ""
+
+    author = first_word(_author(ref), frozenset({"the"}))
+    title = first_word(ref.title, frozenset({"a", "an", "the", "of", "and", "in", "on"}))
+    return f"{author}{ref.year or ''}{title}" or "document"
+
+
+def bibtex_entry(ref: Reference, key: str) -> str:
+    # A report's publisher is its "institution"; with no publisher it is just a document.
+    entry_type = "techreport" if ref.organisation else "misc"
+    fields: list[tuple[str, str]] = [("title", "{" + tex(ref.title) + "}")]
+    if ref.authors:
+        fields.append(("author", " and ".join(_tex_name(a) for a in ref.authors)))
+    elif ref.organisation:
+        fields.append(("author", "{" + tex(ref.organisation) + "}"))
+    if ref.organisation:
+        fields.append(("institution", tex(ref.organisation)))
+    if ref.year:
+        fields.append(("year", str(ref.year)))
+    if ref.kind and entry_type == "techreport":
+        fields.append(("type", tex(ref.kind)))
+    fields.append(("url", clean_url(ref.url)))
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
+    return f"@{entry_type}{{{key},\n{body}\n}}\n"
+
+
+def bibtex(refs: Iterable[Reference]) -> str:
+    """Entries with keys made unique by a letter: smith2020damp, smith2020dampb, …"""
+    used: set[str] = set()
+    entries = []
+    for ref in refs:
+        base = key = citation_key(ref)
+        suffix = ord("b")
+        while key in used:
+            key = base + (chr(suffix) if suffix <= ord("z") else str(suffix))
+            suffix += 1
+        used.add(key)
+        entries.append(bibtex_entry(ref, key))
+    return "\n".join(entries)
+
+
+# CSV -------------------------------------------------------------------------
+
+CSV_COLUMNS = (
+    "Rank",
+    "Title",
+    "Organisation",
+    "Year",
+    "Type",
+    "Authors",
+    "Best page",
+    "Best passage",
+    "Best page in the PDF",
+    "Best page as text",
+    "Document page",
+    "Source",
+)
+# A cell starting with one of these is run as a formula by spreadsheet programs.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: str) -> str:
+    value = _clean(value)
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def csv_table(rows: Iterable[tuple[Reference, Passage | None]], base_url: str) -> str:
+    """One row per document; a byte-order mark first so Excel reads it as UTF-8."""
+    base = base_url.rstrip("/")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for rank, (ref, passage) in enumerate(rows, start=1):
+        page = passage.page_start if passage else None
+        writer.writerow(
+            [
+                rank,
+                _cell(ref.title),
+                _cell(ref.organisation),
+                ref.year or "",
+                _cell(ref.kind),
+                _cell("; ".join(ref.authors)),
+                page or "",
+                _cell(passage.text) if passage else "",
+                base + file_url(ref.doc_id, page) if page else "",
+                base + page_url(ref.doc_id, page) if page else "",
+                ref.link,
+                ref.source_url,
+            ]
+        )
+    return "\ufeff" + out.getvalue()

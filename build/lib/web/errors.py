@@ -1,0 +1,86 @@
+"""Error pages: friendly GOV.UK-styled HTML for people, `{"detail": ...}` JSON under /api."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException
+
+from web.search_form import describe_problem
+
+log = logging.getLogger(__name__)
+
+API_PREFIXES = ("/api/", "/healthz")
+
+# Heading and plain-English body for each status a person may meet.
+PAGES = {
+    400: ("There is a problem", "Check the web address and try again."),
+    404: (
+        "Page not found",
+        "If you typed the web address, check it is correct. "
+        "If you pasted the web address, check you copied the entire address.",
+    ),
+    405: ("This page cannot do that", "Go back to the page you came from and try again."),
+    500: ("Sorry, there is a problem with the service", "Try again later."),
+}
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith(API_PREFIXES)
+
+
+def render_error(request: Request, status: int, message: str | None = None) -> Response:
+    """An error as JSON for the API, or as a page for a person."""
+    heading, body = PAGES.get(status, PAGES[500] if status >= 500 else PAGES[400])
+    if is_api(request):
+        return JSONResponse({"detail": message or heading}, status_code=status)
+    templates: Jinja2Templates = request.app.state.templates
+    return templates.TemplateResponse(
+        request,
+        "error.html",
+        {"heading": heading, "body": body, "message": message},
+        status_code=status,
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    # Starlette's own errors carry only the status phrase; ours carry a sentence worth showing.
+    message = exc.detail if exc.detail != _phrase(exc.status_code) else None
+    response = render_error(request, exc.status_code, message)
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+async def _invalid_request(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    problems = []
+    for error in exc.errors():
+        # A list parameter's errors end with the item's index: ("query", "years", 0).
+        name = next((str(p) for p in reversed(error.get("loc") or ()) if isinstance(p, str)), "")
+        problems.append(describe_problem(name, str(error.get("type", ""))))
+    return render_error(request, 400, " ".join(dict.fromkeys(problems)))
+
+
+async def _crash(request: Request, exc: Exception) -> Response:
+    log.exception("error while serving %s", request.url.path, exc_info=exc)
+    return render_error(request, 500)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(Exception, _crash)

@@ -1,0 +1,98 @@
+"""Evidence per determinant as plain dicts: the list of determinants, one determinant's page, and
+a search broken down by determinant. The HTML pages and the JSON API both read these."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from search.catalogue import DocumentRecord
+from search.evidence.determinants import Determinant, Lens
+from search.evidence.ranking import DeterminantEvidence, DeterminantHit, Evidence, EvidenceCount
+from search.retrieval.searcher import Passage
+from web.search_form import SearchForm
+from web.tags import determinant_url, evidence_tags
+from web.views import metadata_json, passage_json
+from web.vocabulary import Vocabulary
+
+
+def determinant_summary_json(determinant: Determinant, count: EvidenceCount) -> dict[str, Any]:
+    return {
+        "id": determinant.id,
+        "label": determinant.label,
+        "definition": determinant.definition,
+        "documents": count.documents,
+        "passages": count.passages,
+        "url": determinant_url(determinant.id),
+    }
+
+
+def lens_json(lens: Lens, passages: Mapping[str, int]) -> dict[str, Any]:
+    """A cross-cutting lens and how many passages carry it (or each of its values)."""
+    values = [
+        {"id": v.id, "label": v.label, "passages": passages.get(f"{lens.id}:{v.id}", 0)}
+        for v in lens.values
+    ]
+    total = passages.get(lens.id, 0) if not lens.values else None
+    return {
+        "id": lens.id,
+        "label": lens.label,
+        "definition": lens.definition,
+        "passages": total,
+        "values": values,
+    }
+
+
+def added_json(record: DocumentRecord) -> dict[str, str]:
+    moment = datetime.fromtimestamp(record.added_at).astimezone()
+    return {
+        "added_at": moment.isoformat(timespec="seconds"),
+        "added_on": f"{moment.day} {moment:%B %Y}",
+    }
+
+
+def evidence_json(evidence: Evidence, vocabulary: Vocabulary) -> dict[str, Any]:
+    record = evidence.document
+    return {
+        **metadata_json(record),
+        **evidence_tags(record, vocabulary),
+        "is_local": evidence.is_local,
+        "strength": round(evidence.strength, 3),
+        "passage": passage_json(record.doc_id, evidence.passage),
+    }
+
+
+def recent_json(record: DocumentRecord, vocabulary: Vocabulary) -> dict[str, Any]:
+    return {**metadata_json(record), **evidence_tags(record, vocabulary), **added_json(record)}
+
+
+def determinant_page_json(found: DeterminantEvidence, vocabulary: Vocabulary) -> dict[str, Any]:
+    return {
+        **determinant_summary_json(found.determinant, found.count),
+        "strongest": [evidence_json(e, vocabulary) for e in found.strongest],
+        "recent": [recent_json(r, vocabulary) for r in found.recent],
+    }
+
+
+def by_determinant_json(items: list[DeterminantHit], form: SearchForm) -> list[dict[str, Any]]:
+    """For each determinant the results touch: its best passage and a search narrowed to it."""
+    out = []
+    for item in items:
+        hit, record = item.hit, item.document
+        passage = Passage(hit.id, hit.text, hit.page_start, hit.page_end, hit.score)
+        # The same search, filters and all, with just this determinant.
+        narrowed = replace(form, determinants=(item.determinant.id,), page=1)
+        out.append(
+            {
+                "id": item.determinant.id,
+                "label": item.determinant.label,
+                "url": determinant_url(item.determinant.id),
+                "documents": item.documents,
+                "search_url": narrowed.url(),
+                "document": metadata_json(record),
+                "passage": passage_json(record.doc_id, passage),
+            }
+        )
+    return out

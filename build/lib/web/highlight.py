@@ -1,0 +1,110 @@
+"""Marks the query's words in passage text. Every piece of text is escaped before any <mark> goes
+in, so neither the query nor the document can inject HTML."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from markupsafe import Markup, escape
+
+from search.analysis import terms, words
+
+# A word as a reader sees it; the analyser decides whether it matches.
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+ELLIPSIS = "…"
+
+
+def query_stems(query: str) -> frozenset[str]:
+    """The query's index terms (stemmed, stop words dropped): 'homes' gives 'home'."""
+    return frozenset(terms(query))
+
+
+def _start(token: str) -> str:
+    """A token's first two letters, y read as i.
+
+    Snowball's English stemmer changes a word's ending but keeps these (checked over
+    the 35,000 words of SciFact; y→i as in dying→die is the one change it makes), so a
+    word whose start matches no query stem's start cannot match and is never stemmed.
+    """
+    return token[:2].replace("y", "i")
+
+
+class WordMatcher:
+    """Says whether a word matches the query, remembering each verdict.
+
+    Make one per page and pass it to every `highlight` and `excerpt` call: passages
+    repeat words a lot, and stemming is the slow part of drawing a results page.
+    """
+
+    def __init__(self, stems: Iterable[str]) -> None:
+        self.stems = frozenset(stems)
+        self._starts = frozenset(_start(stem) for stem in self.stems)
+        self._seen: dict[str, bool] = {}
+        self._spans: dict[str, bool] = {}
+
+    def _may_match(self, token: str) -> bool:
+        return _start(token) in self._starts or token[:1] in self._starts
+
+    def __call__(self, word: str) -> bool:
+        if not self.stems:
+            return False
+        key = word.casefold()
+        verdict = self._seen.get(key)
+        if verdict is None:
+            plain = key.isascii() and key.isalnum()
+            tokens = [t for t in ([key] if plain else words(word)) if self._may_match(t)]
+            verdict = bool(tokens) and any(t in self.stems for t in terms(" ".join(tokens)))
+            self._seen[key] = verdict
+        return verdict
+
+    def has_match(self, span: str) -> bool:
+        """Whether any word in `span` (say, "homes," or "damp/mould") matches."""
+        verdict = self._spans.get(span)
+        if verdict is None:
+            verdict = any(self(word) for word in _WORD.findall(span))
+            self._spans[span] = verdict
+        return verdict
+
+
+def _matcher(stems: Iterable[str] | WordMatcher) -> WordMatcher:
+    return stems if isinstance(stems, WordMatcher) else WordMatcher(stems)
+
+
+def highlight(text: str, stems: Iterable[str] | WordMatcher) -> Markup:
+    """`text` as safe HTML with each word whose stem is in `stems` wrapped in <mark>."""
+    matches = _matcher(stems)
+    pieces: list[Markup] = []
+    last = 0
+    # Text between matches is escaped in one piece: most words are not marked.
+    for found in _WORD.finditer(text):
+        word = found.group()
+        if matches(word):
+            pieces.append(escape(text[last : found.start()]))
+            pieces.append(Markup("<mark>{}</mark>").format(word))
+            last = found.end()
+    pieces.append(escape(text[last:]))
+    return Markup("").join(pieces)
+
+
+def excerpt(text: str, stems: Iterable[str] | WordMatcher, max_words: int = 45) -> str:
+    """The run of up to `max_words` words with the most query words in it, with ellipses."""
+    tokens = text.split()
+    if len(tokens) <= max_words:
+        return " ".join(tokens)
+    matches = _matcher(stems)
+    hits = [int(matches.has_match(token)) for token in tokens]
+    best_start, best, current = 0, -1, sum(hits[:max_words])
+    for start in range(len(tokens) - max_words + 1):
+        if start:
+            current += hits[start + max_words - 1] - hits[start - 1]
+        if current > best:
+            best_start, best = start, current
+    # Slide right so the first match sits a few words in: it reads in context and
+    # no match is lost, since only non-matching words drop off the left.
+    first = next((i for i in range(best_start, best_start + max_words) if hits[i]), 8)
+    start = max(0, first - 8) if best > 0 else 0
+    end = min(len(tokens), start + max_words)
+    start = max(0, end - max_words)
+    body = " ".join(tokens[start:end])
+    return (ELLIPSIS + " " if start else "") + body + (" " + ELLIPSIS if end < len(tokens) else "")

@@ -1,0 +1,164 @@
+"""The JSON API: the same data the pages show, read through the same views."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+
+from web.deps import LibraryDep, VocabularyDep
+from web.evidence_views import by_determinant_json
+from web.models import (
+    DeterminantOut,
+    DeterminantsOut,
+    DocumentOut,
+    ErrorOut,
+    HealthOut,
+    PageOut,
+    RelatedOut,
+    SearchOut,
+)
+from web.routes_determinants import determinant_json, determinants_json
+from web.routes_documents import (
+    NO_PAGE,
+    RELATED_ON_PAGE,
+    find_document,
+    find_passage,
+    find_related,
+)
+from web.routes_pages import EMPTY_QUERY
+from web.search_form import SearchForm, read_search_form
+from web.searching import run_search
+from web.views import (
+    document_json,
+    facets_json,
+    form_filters_json,
+    page_json,
+    passage_json,
+    related_json,
+    results_json,
+)
+
+router = APIRouter(tags=["api"])
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "A parameter is missing or not right"},
+    404: {"model": ErrorOut, "description": "No such document, page, passage or determinant"},
+}
+
+
+@router.get(
+    "/api/search",
+    response_model=SearchOut,
+    responses=ERRORS,
+    summary="Search documents",
+    description="Documents that match, best first, each with its best passages and links to "
+    "the pages to cite; the filter options with document counts; and the best passage for "
+    "each determinant the results touch.",
+)
+def api_search(
+    library: LibraryDep,
+    vocabulary: VocabularyDep,
+    form: Annotated[SearchForm, Depends(read_search_form)],
+) -> dict[str, Any]:
+    if form.is_blank:
+        raise HTTPException(status_code=400, detail=EMPTY_QUERY)
+    outcome = run_search(library, form, vocabulary)
+    return {
+        **results_json(outcome.results, vocabulary),
+        "filters": form_filters_json(form),
+        "facets": facets_json(outcome.facets),
+        "by_determinant": by_determinant_json(outcome.by_determinant, form),
+    }
+
+
+@router.get(
+    "/api/documents/{doc_id}",
+    response_model=DocumentOut,
+    responses=ERRORS,
+    summary="One document",
+    description="A document's details and its pages.",
+)
+def api_document(doc_id: str, library: LibraryDep, vocabulary: VocabularyDep) -> dict[str, Any]:
+    record = find_document(library, doc_id)
+    return document_json(record, library.catalogue.page_lengths(doc_id), vocabulary)
+
+
+@router.get(
+    "/api/documents/{doc_id}/pages/{number}",
+    response_model=PageOut,
+    responses=ERRORS,
+    summary="One page's text",
+    description="The text recovered from one page of a PDF.",
+)
+def api_page(doc_id: str, number: int, library: LibraryDep) -> dict[str, Any]:
+    record = find_document(library, doc_id)
+    text = library.catalogue.page_text(doc_id, number)
+    if text is None:
+        raise HTTPException(status_code=404, detail=NO_PAGE)
+    return page_json(record, number, text)
+
+
+@router.get(
+    "/api/documents/{doc_id}/related",
+    response_model=RelatedOut,
+    responses=ERRORS,
+    summary="More like this",
+    description="Documents that cover similar ground, closest first, each with its passage "
+    "nearest to this document, or (with `chunk`) nearest to one of its passages.",
+)
+def api_related(
+    doc_id: str,
+    library: LibraryDep,
+    chunk: Annotated[
+        str | None, Query(description="A passage's chunk_id: documents like that passage")
+    ] = None,
+) -> dict[str, Any]:
+    record = find_document(library, doc_id)
+    passage = find_passage(library, doc_id, chunk) if chunk else None
+    related = find_related(library, doc_id, RELATED_ON_PAGE, chunk)
+    return {
+        "doc_id": record.doc_id,
+        "title": record.meta.title,
+        "passage": passage_json(doc_id, passage) if passage else None,
+        "documents": [related_json(r) for r in related],
+    }
+
+
+@router.get(
+    "/api/determinants",
+    response_model=DeterminantsOut,
+    summary="The wider determinants of health",
+    description="Every determinant with its definition and how many documents and passages "
+    "are about it, and the cross-cutting lenses (inequalities, life stage).",
+)
+def api_determinants(library: LibraryDep, vocabulary: VocabularyDep) -> dict[str, Any]:
+    return determinants_json(library, vocabulary)
+
+
+@router.get(
+    "/api/determinants/{determinant_id}",
+    response_model=DeterminantOut,
+    responses=ERRORS,
+    summary="Evidence about one determinant",
+    description="Its definition and counts, the strongest passage of up to 10 documents (local "
+    "work first, then the strongest, then the newest) and the documents added most recently.",
+)
+def api_determinant(
+    determinant_id: str, library: LibraryDep, vocabulary: VocabularyDep
+) -> dict[str, Any]:
+    return determinant_json(library, vocabulary, determinant_id)
+
+
+@router.get(
+    "/healthz",
+    response_model=HealthOut,
+    summary="Health check",
+    description="Whether the site can read its index, and how much is in it.",
+)
+def healthz(library: LibraryDep) -> dict[str, Any]:
+    return {
+        "status": "ok",
+        "documents": library.catalogue.stats()["documents"],
+        "chunks": library.store.count(),
+    }

@@ -1,0 +1,91 @@
+"""The determinant pages: every wider determinant of health with how much evidence the library
+holds on it, and one page per determinant with its strongest and newest evidence."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+
+from search.evidence.determinants import Determinant
+from search.evidence.ranking import determinant_evidence, lens_passages, overview
+from search.library import Library
+from web.deps import LibraryDep, TemplatesDep, VocabularyDep
+from web.errors import PAGES
+from web.evidence_views import determinant_page_json, determinant_summary_json, lens_json
+from web.vocabulary import Vocabulary
+
+router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+
+STRONGEST_DOCUMENTS = 10
+RECENT_DOCUMENTS = 5
+NO_DETERMINANT = "We could not find that determinant of health."
+
+
+def find_determinant(vocabulary: Vocabulary, determinant_id: str) -> Determinant:
+    found = vocabulary.determinant(determinant_id)
+    if found is None:
+        raise HTTPException(status_code=404, detail=NO_DETERMINANT)
+    return found
+
+
+def determinants_json(library: Library, vocabulary: Vocabulary) -> dict[str, Any]:
+    """Every determinant with its counts, and the cross-cutting lenses."""
+    lenses = lens_passages(library.store)
+    return {
+        "determinants": [
+            determinant_summary_json(o.determinant, o.count)
+            for o in overview(library.store, library.catalogue, vocabulary.taxonomy)
+        ],
+        "lenses": [lens_json(lens, lenses) for lens in vocabulary.taxonomy.lenses],
+    }
+
+
+def determinant_json(
+    library: Library, vocabulary: Vocabulary, determinant_id: str
+) -> dict[str, Any]:
+    determinant = find_determinant(vocabulary, determinant_id)
+    found = determinant_evidence(
+        library.store,
+        library.catalogue,
+        vocabulary.gazetteer,
+        determinant,
+        strongest=STRONGEST_DOCUMENTS,
+        recent=RECENT_DOCUMENTS,
+    )
+    return determinant_page_json(found, vocabulary)
+
+
+@router.get("/determinants")
+def determinants_page(
+    request: Request, library: LibraryDep, vocabulary: VocabularyDep, templates: TemplatesDep
+) -> Response:
+    return templates.TemplateResponse(
+        request, "determinants.html", determinants_json(library, vocabulary)
+    )
+
+
+@router.get("/determinants/{determinant_id}")
+def determinant_page(
+    request: Request,
+    determinant_id: str,
+    library: LibraryDep,
+    vocabulary: VocabularyDep,
+    templates: TemplatesDep,
+) -> Response:
+    if vocabulary.determinant(determinant_id) is None:
+        heading, body = PAGES[404]
+        return templates.TemplateResponse(
+            request,
+            "error.html",
+            {
+                "heading": heading,
+                "message": NO_DETERMINANT,
+                "body": body,
+                "links": [("See the list of determinants of health", "/determinants")],
+            },
+            status_code=404,
+        )
+    data = determinant_json(library, vocabulary, determinant_id)
+    return templates.TemplateResponse(request, "determinant.html", {"determinant": data})

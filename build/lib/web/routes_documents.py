@@ -1,0 +1,198 @@
+"""A document's pages: its details and list of pages, each page's text, and the original PDF."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
+
+from search.catalogue import DocumentRecord
+from search.evidence.ranking import is_local_document
+from search.library import Library
+from search.retrieval.related import RelatedDocument, related_to_document, related_to_passage
+from search.retrieval.searcher import Passage
+from search.schema import Filters, point_id
+from web.citations import harvard, in_text, reference_for
+from web.deps import LibraryDep, TemplatesDep, VocabularyDep
+from web.paging import pagination
+from web.tags import document_determinants, places_json
+from web.views import (
+    document_url,
+    is_web_link,
+    metadata_json,
+    page_json,
+    page_previews,
+    page_url,
+    passage_json,
+    related_json,
+    related_url,
+    summary_json,
+)
+
+router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+
+PAGES_PER_LIST = 100
+RELATED_ON_DOCUMENT = 5
+RELATED_ON_PAGE = 10
+NO_DOCUMENT = "We could not find that document. It may have been taken out of the library."
+NO_PAGE = "That document does not have a page with that number."
+NO_PASSAGE = "We could not find that passage in this document. It may have changed since."
+NO_FILE = (
+    "The PDF for this document is not available at the moment. "
+    "You can still read its pages as text."
+)
+
+
+def find_document(library: Library, doc_id: str) -> DocumentRecord:
+    record = library.document(doc_id)
+    if record is None:
+        raise HTTPException(status_code=404, detail=NO_DOCUMENT)
+    return record
+
+
+def find_passage(library: Library, doc_id: str, chunk_id: str) -> Passage:
+    """One of the document's passages, by its chunk id; a 404 if the document has no such one."""
+    record = find_document(library, doc_id)
+    # Chunk ids are made from the document id and the chunk's number, so a foreign or made-up
+    # id is turned away here, before it reaches the store.
+    if chunk_id not in {point_id(doc_id, n) for n in range(record.chunk_count)}:
+        raise HTTPException(status_code=404, detail=NO_PASSAGE)
+    for hit in library.store.chunks(Filters(doc_ids=(doc_id,)), limit=record.chunk_count):
+        if hit.id == chunk_id:
+            return Passage(hit.id, hit.text, hit.page_start, hit.page_end, hit.score)
+    raise HTTPException(status_code=404, detail=NO_PASSAGE)
+
+
+def find_related(
+    library: Library, doc_id: str, limit: int, chunk_id: str | None = None
+) -> list[RelatedDocument]:
+    """Documents like this one, or (with a chunk id) like one of its passages."""
+    if chunk_id:
+        return related_to_passage(library.store, library.catalogue, chunk_id, doc_id, limit)
+    return related_to_document(library.store, library.catalogue, doc_id, limit)
+
+
+def citation(request: Request, record: DocumentRecord, page: int | None = None) -> dict[str, Any]:
+    """What the "Cite this" box shows: a Harvard reference, the short form and the downloads."""
+    reference = reference_for(record, str(request.base_url))
+    url = document_url(record.doc_id)
+    return {
+        "harvard": harvard(reference, date.today()),
+        "in_text": in_text(reference, page),
+        "ris_url": f"{url}/cite.ris",
+        "bib_url": f"{url}/cite.bib",
+    }
+
+
+@router.get("/documents/{doc_id}")
+def document_page(
+    request: Request,
+    doc_id: str,
+    library: LibraryDep,
+    vocabulary: VocabularyDep,
+    templates: TemplatesDep,
+    page: Annotated[int, Query(ge=1)] = 1,
+) -> Response:
+    record = find_document(library, doc_id)
+    count = len(library.catalogue.page_lengths(doc_id))
+    lists = max(1, -(-count // PAGES_PER_LIST))
+    if page > lists:
+        raise HTTPException(status_code=404, detail=NO_PAGE)
+    first = (page - 1) * PAGES_PER_LIST + 1
+    numbers = range(first, min(count, first + PAGES_PER_LIST - 1) + 1)
+    # Running headers are found among the pages listed, so one request reads at most a
+    # list's worth of pages however long the document is.
+    previews = page_previews([library.catalogue.page_text(doc_id, n) or "" for n in numbers])
+    pages = [
+        {"number": n, "url": page_url(doc_id, n), "preview": preview}
+        for n, preview in zip(numbers, previews, strict=True)
+    ]
+    related = find_related(library, doc_id, RELATED_ON_DOCUMENT)
+    return templates.TemplateResponse(
+        request,
+        "document.html",
+        {
+            "document": metadata_json(record),
+            "page_count": count,
+            "pages": pages,
+            "summary": summary_json(record),
+            "determinants": document_determinants(record, vocabulary),
+            "places": places_json(record.extra.get("places") or [], vocabulary),
+            "is_local": is_local_document(record, vocabulary.gazetteer),
+            "related": [related_json(r) for r in related],
+            "related_url": related_url(doc_id),
+            "citation": citation(request, record),
+            "source_url": record.meta.url.strip() if is_web_link(record.meta.url) else "",
+            "pagination": pagination(
+                page,
+                lists,
+                lambda n: f"{document_url(doc_id)}?page={n}",
+                label="Pages of this list",
+            ),
+        },
+    )
+
+
+@router.get("/documents/{doc_id}/pages/{number}")
+def page_text(
+    request: Request, doc_id: str, number: int, library: LibraryDep, templates: TemplatesDep
+) -> Response:
+    record = find_document(library, doc_id)
+    text = library.catalogue.page_text(doc_id, number)
+    if text is None:
+        raise HTTPException(status_code=404, detail=NO_PAGE)
+    page = page_json(record, number, text)
+    prev_next: dict[str, object] = {"landmarkLabel": "Other pages"}
+    if page["previous_url"]:
+        prev_next["previous"] = {"href": page["previous_url"], "labelText": f"Page {number - 1}"}
+    if page["next_url"]:
+        prev_next["next"] = {"href": page["next_url"], "labelText": f"Page {number + 1}"}
+    return templates.TemplateResponse(
+        request,
+        "page.html",
+        {
+            "document": metadata_json(record),
+            "page": page,
+            "prev_next": prev_next if len(prev_next) > 1 else None,
+            "citation": citation(request, record, number),
+        },
+    )
+
+
+@router.get("/documents/{doc_id}/related")
+def related_page(
+    request: Request,
+    doc_id: str,
+    library: LibraryDep,
+    templates: TemplatesDep,
+    chunk: str | None = None,
+) -> Response:
+    record = find_document(library, doc_id)
+    passage = find_passage(library, doc_id, chunk) if chunk else None
+    related = find_related(library, doc_id, RELATED_ON_PAGE, chunk)
+    return templates.TemplateResponse(
+        request,
+        "related.html",
+        {
+            "document": metadata_json(record),
+            "passage": passage_json(doc_id, passage) if passage else None,
+            "related": [related_json(r) for r in related],
+        },
+    )
+
+
+@router.api_route("/documents/{doc_id}/file", methods=["GET", "HEAD"])
+def document_file(doc_id: str, library: LibraryDep) -> FileResponse:
+    record = find_document(library, doc_id)
+    path = Path(record.path)
+    if not path.is_file():
+        raise HTTPException(status_code=404, detail=NO_FILE)
+    return FileResponse(
+        path,
+        media_type="application/pdf",
+        filename=record.file_name,
+        content_disposition_type="inline",
+    )

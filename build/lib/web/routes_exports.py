@@ -1,0 +1,146 @@
+"""Files to take away: a document's citation (RIS, BibTeX), a search's results (CSV, RIS,
+BibTeX), and Atom feeds that follow a search or the whole library."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import Response
+
+from search.library import Library
+from search.retrieval.searcher import Passage
+from web.citations import Reference, bibtex, citation_key, csv_table, reference_for, ris
+from web.deps import LibraryDep
+from web.feeds import MEDIA_TYPE, Feed, FeedEntry, atom_feed
+from web.highlight import excerpt, query_stems
+from web.routes_documents import find_document
+from web.routes_pages import EMPTY_QUERY
+from web.search_form import SearchForm, read_search_form
+from web.searching import newest_documents, search_all
+from web.templating import ORGANISATION, SERVICE_NAME
+
+router = APIRouter(include_in_schema=False)
+
+EXPORT_LIMIT = 200
+FEED_LIMIT = 50
+RIS_TYPE = "application/x-research-info-systems; charset=utf-8"
+BIBTEX_TYPE = "application/x-bibtex; charset=utf-8"
+CSV_TYPE = "text/csv; charset=utf-8"
+
+FormDep = Annotated[SearchForm, Depends(read_search_form)]
+
+
+def download(body: str | bytes, media_type: str, file_name: str) -> Response:
+    """A file the browser saves rather than shows."""
+    headers = {"Content-Disposition": f'attachment; filename="{file_name}"'}
+    return Response(body, media_type=media_type, headers=headers)
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url)
+
+
+# One document's citation --------------------------------------------------------
+
+
+def _reference(request: Request, library: Library, doc_id: str) -> Reference:
+    return reference_for(find_document(library, doc_id), _base(request))
+
+
+@router.get("/documents/{doc_id}/cite.ris")
+def cite_ris(request: Request, doc_id: str, library: LibraryDep) -> Response:
+    reference = _reference(request, library, doc_id)
+    return download(ris([reference]), RIS_TYPE, f"{citation_key(reference)}.ris")
+
+
+@router.get("/documents/{doc_id}/cite.bib")
+def cite_bibtex(request: Request, doc_id: str, library: LibraryDep) -> Response:
+    reference = _reference(request, library, doc_id)
+    return download(bibtex([reference]), BIBTEX_TYPE, f"{citation_key(reference)}.bib")
+
+
+# A search's results ---------------------------------------------------------------
+
+
+def _results(
+    request: Request, library: Library, form: SearchForm
+) -> list[tuple[Reference, Passage | None]]:
+    if form.is_blank:
+        raise HTTPException(status_code=400, detail=EMPTY_QUERY)
+    documents = search_all(library, form, EXPORT_LIMIT)
+    base = _base(request)
+    return [
+        (reference_for(d.document, base), d.passages[0] if d.passages else None) for d in documents
+    ]
+
+
+@router.get("/search/export.csv")
+def export_csv(request: Request, library: LibraryDep, form: FormDep) -> Response:
+    rows = _results(request, library, form)
+    return download(csv_table(rows, _base(request)), CSV_TYPE, "evidence-finder-results.csv")
+
+
+@router.get("/search/export.ris")
+def export_ris(request: Request, library: LibraryDep, form: FormDep) -> Response:
+    rows = _results(request, library, form)
+    return download(ris(r for r, _ in rows), RIS_TYPE, "evidence-finder-results.ris")
+
+
+@router.get("/search/export.bib")
+def export_bibtex(request: Request, library: LibraryDep, form: FormDep) -> Response:
+    rows = _results(request, library, form)
+    return download(bibtex(r for r, _ in rows), BIBTEX_TYPE, "evidence-finder-results.bib")
+
+
+# Feeds ----------------------------------------------------------------------------
+
+
+def _added(timestamp: float) -> datetime:
+    return datetime.fromtimestamp(timestamp, UTC)
+
+
+def _first_summary_sentence(extra: dict[str, object]) -> str:
+    sentences = extra.get("summary")
+    if isinstance(sentences, list) and sentences and isinstance(sentences[0], dict):
+        return str(sentences[0].get("text", ""))
+    return ""
+
+
+@router.get("/search/feed.atom")
+def search_feed(request: Request, library: LibraryDep, form: FormDep) -> Response:
+    """A search's documents; with no words, the documents most recently added."""
+    base = _base(request).rstrip("/")
+    form = replace(form, page=1)
+    if form.is_blank:
+        records = newest_documents(library, form, FEED_LIMIT)
+        entries = [
+            FeedEntry(reference_for(r, base), _added(r.added_at), _first_summary_sentence(r.extra))
+            for r in records
+        ]
+        title, subtitle, page = f"New in {SERVICE_NAME}", "Documents just added.", base + "/"
+    else:
+        stems = query_stems(form.q)
+        entries = [
+            FeedEntry(
+                reference_for(d.document, base),
+                _added(d.document.added_at),
+                excerpt(d.passages[0].text, stems) if d.passages else "",
+            )
+            for d in search_all(library, form, FEED_LIMIT)
+        ]
+        title = f"{SERVICE_NAME}: ‘{form.q}’"
+        subtitle = f"Documents that match ‘{form.q}’."
+        page = base + form.url()
+    feed = Feed(
+        title=title,
+        subtitle=subtitle,
+        self_url=base + form.url("/search/feed.atom"),
+        page_url=page,
+        author=ORGANISATION,
+        entries=entries,
+    )
+    body = atom_feed(feed, now=datetime.now(UTC))
+    return Response(body, media_type=f"{MEDIA_TYPE}; charset=utf-8")

@@ -1,0 +1,128 @@
+"""The pages people read: home, search results, and the accessibility and privacy statements."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from web.deps import LibraryDep, TemplatesDep, VocabularyDep
+from web.evidence_views import by_determinant_json
+from web.highlight import WordMatcher, query_stems
+from web.paging import pagination
+from web.search_form import SearchForm, read_search_form
+from web.searching import SearchOutcome, run_search
+from web.views import results_json
+from web.vocabulary import Vocabulary, default_vocabulary
+
+router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+
+EXAMPLE_SEARCHES = (
+    "cold damp homes",
+    "loneliness in rural villages",
+    "free school meals",
+    "help back into work",
+    "air pollution near main roads",
+)
+
+EMPTY_QUERY = "Enter some words to search for"
+LIBRARY_FEED = "/search/feed.atom"
+
+
+def example_links() -> list[tuple[str, str]]:
+    return [(text, SearchForm(q=text).url()) for text in EXAMPLE_SEARCHES]
+
+
+@router.get("/")
+def home(request: Request, templates: TemplatesDep) -> Response:
+    context = {
+        "examples": example_links(),
+        "feed": {"url": LIBRARY_FEED, "title": "New documents in the library"},
+    }
+    return templates.TemplateResponse(request, "home.html", context)
+
+
+FormDep = Annotated[SearchForm, Depends(read_search_form)]
+
+
+def _blank_search(request: Request, templates: TemplatesDep, form: SearchForm) -> Response:
+    return templates.TemplateResponse(
+        request,
+        "search.html",
+        {"form": form, "error": EMPTY_QUERY, "examples": example_links()},
+        status_code=400,
+    )
+
+
+@router.get("/search")
+def search_page(
+    request: Request,
+    library: LibraryDep,
+    vocabulary: VocabularyDep,
+    templates: TemplatesDep,
+    form: FormDep,
+) -> Response:
+    if form.is_blank:
+        return _blank_search(request, templates, form)
+    outcome = run_search(library, form, vocabulary)
+    context = results_context(form, outcome, vocabulary)
+    return templates.TemplateResponse(request, "search.html", context)
+
+
+@router.get("/search/by-determinant")
+def by_determinant_page(
+    request: Request,
+    library: LibraryDep,
+    vocabulary: VocabularyDep,
+    templates: TemplatesDep,
+    form: FormDep,
+) -> Response:
+    """The best passage for each determinant the search's results touch."""
+    if form.is_blank:
+        return _blank_search(request, templates, form)
+    outcome = run_search(library, form, vocabulary)
+    context = {
+        "form": form,
+        "total": outcome.results.total,
+        "items": by_determinant_json(outcome.by_determinant, form),
+        "results_url": replace(form, page=1).url(),
+        "stems": WordMatcher(query_stems(form.q)),
+        "chosen_labels": vocabulary.labels(),
+    }
+    return templates.TemplateResponse(request, "by_determinant.html", context)
+
+
+def results_context(
+    form: SearchForm, outcome: SearchOutcome, vocabulary: Vocabulary | None = None
+) -> dict[str, Any]:
+    """Everything the results page shows, once retrieval is done."""
+    vocabulary = vocabulary or default_vocabulary()
+    results = results_json(outcome.results, vocabulary)
+    # Downloads and feeds cover the whole search, not the page being looked at.
+    whole = replace(form, page=1)
+    return {
+        "form": form,
+        "results": results,
+        "chosen_labels": vocabulary.labels(),
+        "by_determinant_url": whole.url("/search/by-determinant"),
+        "determinant_count": len(outcome.by_determinant),
+        "facets": outcome.facets,
+        "years": outcome.years,
+        "stems": WordMatcher(query_stems(form.q)),
+        "pagination": pagination(form.page, results["page_count"], lambda n: form.at_page(n).url()),
+        "sort_links": {sort: form.sorted_by(sort).url() for sort in ("relevance", "newest")},
+        "exports": {kind: whole.url(f"/search/export.{kind}") for kind in ("csv", "ris", "bib")},
+        "feed": {"url": whole.url(LIBRARY_FEED), "title": f"Documents that match ‘{form.q}’"},
+    }
+
+
+@router.get("/accessibility")
+def accessibility(request: Request, templates: TemplatesDep) -> Response:
+    return templates.TemplateResponse(request, "accessibility.html", {})
+
+
+@router.get("/privacy")
+def privacy(request: Request, templates: TemplatesDep) -> Response:
+    return templates.TemplateResponse(request, "privacy.html", {})

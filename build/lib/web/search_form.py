@@ -1,0 +1,241 @@
+"""The search as the URL carries it: words, page, sort and filters, read from and written back to
+query strings so every search can be shared and works without JavaScript."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Annotated, Literal
+from urllib.parse import urlencode
+
+from fastapi import Query
+
+from search.schema import Filters
+
+Sort = Literal["relevance", "newest"]
+MAX_QUERY_CHARS = 500
+MAX_PAGE = 100
+YEAR_PATTERN = r"^\s*(\d{4})?\s*$"
+
+YearBandId = Literal["before-2015", "2015-2019", "2020-2022", "2023-onwards"]
+
+
+@dataclass(frozen=True)
+class YearBand:
+    """A span of years offered as one filter option; None leaves that end open."""
+
+    id: YearBandId
+    label: str
+    first: int | None
+    last: int | None
+
+    def holds(self, year: int | None) -> bool:
+        if year is None:
+            return False
+        after_first = self.first is None or year >= self.first
+        return after_first and (self.last is None or year <= self.last)
+
+
+YEAR_BANDS = (
+    YearBand("before-2015", "Before 2015", None, 2014),
+    YearBand("2015-2019", "2015 to 2019", 2015, 2019),
+    YearBand("2020-2022", "2020 to 2022", 2020, 2022),
+    YearBand("2023-onwards", "2023 or later", 2023, None),
+)
+BANDS_BY_ID = {band.id: band for band in YEAR_BANDS}
+YEAR_BANDS_ORDER: tuple[YearBandId, ...] = tuple(band.id for band in YEAR_BANDS)
+
+
+def year_band(year: int | None) -> YearBand | None:
+    return next((band for band in YEAR_BANDS if band.holds(year)), None)
+
+
+@dataclass(frozen=True)
+class SearchForm:
+    """One search, exactly as a user asked for it."""
+
+    q: str = ""
+    page: int = 1
+    sort: Sort = "relevance"
+    organisations: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    year_from: int | None = None
+    year_to: int | None = None
+    determinants: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
+    year_bands: tuple[YearBandId, ...] = ()
+    # Local documents first: an order, like sort, so "Clear filters" keeps it.
+    is_local_first: bool = False
+
+    @property
+    def is_blank(self) -> bool:
+        return not self.q.strip()
+
+    @property
+    def has_filters(self) -> bool:
+        return bool(
+            self.organisations
+            or self.kinds
+            or self.year_from
+            or self.year_to
+            or self.determinants
+            or self.places
+            or self.year_bands
+        )
+
+    def filters(self) -> Filters:
+        """The filters the store can apply itself; year bands are resolved to documents by
+        web.searching, since a store filter holds only one year range."""
+        return Filters(
+            organisations=self.organisations,
+            kinds=self.kinds,
+            determinants=self.determinants,
+            places=self.places,
+            year_from=self.year_from,
+            year_to=self.year_to,
+        )
+
+    def params(self) -> list[tuple[str, str]]:
+        """Query-string pairs; defaults are left out to keep links short."""
+        pairs: list[tuple[str, str]] = [("q", self.q)]
+        pairs += [("determinant", d) for d in self.determinants]
+        pairs += [("place", p) for p in self.places]
+        pairs += [("organisation", o) for o in self.organisations]
+        pairs += [("kind", k) for k in self.kinds]
+        pairs += [("years", b) for b in self.year_bands]
+        if self.year_from:
+            pairs.append(("year_from", str(self.year_from)))
+        if self.year_to:
+            pairs.append(("year_to", str(self.year_to)))
+        if self.sort != "relevance":
+            pairs.append(("sort", self.sort))
+        if self.is_local_first:
+            pairs.append(("local", "1"))
+        if self.page != 1:
+            pairs.append(("page", str(self.page)))
+        return pairs
+
+    def url(self, path: str = "/search") -> str:
+        return f"{path}?{urlencode(self.params())}"
+
+    def at_page(self, page: int) -> SearchForm:
+        return replace(self, page=page)
+
+    def sorted_by(self, sort: Sort) -> SearchForm:
+        return replace(self, sort=sort, page=1)
+
+    def local_first(self, is_local_first: bool) -> SearchForm:
+        return replace(self, is_local_first=is_local_first, page=1)
+
+    def without_filters(self) -> SearchForm:
+        return SearchForm(q=self.q, sort=self.sort, is_local_first=self.is_local_first)
+
+    def removable_filters(
+        self, labels: Mapping[str, Mapping[str, str]] | None = None, path: str = "/search"
+    ) -> list[tuple[str, str, str]]:
+        """(field label, value label, URL without it) for each chosen filter.
+
+        `labels` maps a field ("determinant", "place") to labels for its values; the URLs lead
+        to `path` (the results, or the results by determinant).
+        """
+        names = labels or {}
+        out: list[tuple[str, str, str]] = []
+        for d in self.determinants:
+            rest = tuple(x for x in self.determinants if x != d)
+            label = names.get("determinant", {}).get(d, d)
+            out.append(("Determinant", label, replace(self, determinants=rest, page=1).url(path)))
+        for p in self.places:
+            rest = tuple(x for x in self.places if x != p)
+            label = names.get("place", {}).get(p, p)
+            out.append(("Place", label, replace(self, places=rest, page=1).url(path)))
+        for o in self.organisations:
+            rest = tuple(x for x in self.organisations if x != o)
+            out.append(("Organisation", o, replace(self, organisations=rest, page=1).url(path)))
+        for k in self.kinds:
+            rest = tuple(x for x in self.kinds if x != k)
+            out.append(("Type", k, replace(self, kinds=rest, page=1).url(path)))
+        for b in self.year_bands:
+            bands = tuple(x for x in self.year_bands if x != b)
+            label = BANDS_BY_ID[b].label
+            out.append(("Published", label, replace(self, year_bands=bands, page=1).url(path)))
+        if self.year_from:
+            out.append(
+                ("From", str(self.year_from), replace(self, year_from=None, page=1).url(path))
+            )
+        if self.year_to:
+            out.append(("To", str(self.year_to), replace(self, year_to=None, page=1).url(path)))
+        return out
+
+
+def _year(text: str) -> int | None:
+    text = text.strip()
+    return int(text) if text else None
+
+
+def _distinct(values: list[str] | None) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(v.strip() for v in values or [] if v.strip()))
+
+
+def read_search_form(
+    q: Annotated[str, Query(max_length=MAX_QUERY_CHARS, description="Words to search for")] = "",
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Which page of results")] = 1,
+    sort: Annotated[Sort, Query(description="relevance (best match) or newest")] = "relevance",
+    organisation: Annotated[list[str] | None, Query(description="Only these organisations")] = None,
+    kind: Annotated[list[str] | None, Query(description="Only these kinds of document")] = None,
+    year_from: Annotated[str, Query(pattern=YEAR_PATTERN, description="Earliest year")] = "",
+    year_to: Annotated[str, Query(pattern=YEAR_PATTERN, description="Latest year")] = "",
+    determinant: Annotated[
+        list[str] | None, Query(description="Only these determinants (ids, see /api/determinants)")
+    ] = None,
+    place: Annotated[
+        list[str] | None, Query(description="Only documents about these places (ids)")
+    ] = None,
+    years: Annotated[
+        list[YearBandId] | None, Query(description="Only documents published in these spans")
+    ] = None,
+    local: Annotated[
+        bool, Query(description="Put Leicestershire and East Midlands work first")
+    ] = False,
+) -> SearchForm:
+    """Read a search from the query string; FastAPI's checks turn bad values into a 400."""
+    low, high = _year(year_from), _year(year_to)
+    if low and high and low > high:
+        low, high = high, low
+    return SearchForm(
+        q=q.strip(),
+        page=page,
+        sort=sort,
+        organisations=_distinct(organisation),
+        kinds=_distinct(kind),
+        year_from=low,
+        year_to=high,
+        determinants=_distinct(determinant),
+        places=_distinct(place),
+        year_bands=tuple(b for b in YEAR_BANDS_ORDER if b in (years or [])),
+        is_local_first=local,
+    )
+
+
+TOO_LONG = f"Your search is too long. Use {MAX_QUERY_CHARS} characters or fewer."
+
+# Plain words for each parameter FastAPI can reject, by (parameter, error type) or parameter.
+PARAMETER_PROBLEMS: dict[str | tuple[str, str], str] = {
+    ("q", "string_too_long"): TOO_LONG,
+    ("page", "less_than_equal"): "There are not that many pages. Go back to page 1.",
+    "page": "The page number must be a whole number, like 1 or 2.",
+    "number": "The page number must be a whole number, like 1 or 2.",
+    "sort": "You can only sort by best match or by newest first.",
+    "year_from": "Enter a year as 4 numbers, for example 2021.",
+    "year_to": "Enter a year as 4 numbers, for example 2021.",
+    "years": "Choose the years from the list in the filters.",
+    "local": "To show local work first, tick the box in the filters.",
+}
+
+
+def describe_problem(parameter: str, error_type: str) -> str:
+    """A sentence a person can act on for a parameter FastAPI rejected."""
+    return (
+        PARAMETER_PROBLEMS.get((parameter, error_type))
+        or PARAMETER_PROBLEMS.get(parameter)
+        or "Part of the web address is not right. Check it and try again."
+    )

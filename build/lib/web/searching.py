@@ -1,0 +1,136 @@
+"""Runs a search for the site: the library's ranked results (best match or newest first, local
+work first if asked), the filter options with document counts, and the best passage for each
+determinant the results touch."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from search.catalogue import DocumentRecord
+from search.evidence.ranking import (
+    FACET_LIMIT,
+    DeterminantHit,
+    best_by_determinant,
+    local_documents_first,
+    put_local_first,
+)
+from search.library import Library
+from search.retrieval.searcher import DocumentResult, SearchResults
+from search.schema import Filters, Hit
+from search.store.base import VectorQuery
+from web.facets import FacetOption, facet_options
+from web.search_form import BANDS_BY_ID, SearchForm
+from web.vocabulary import Vocabulary, vocabulary_of
+
+__all__ = ["FacetOption", "SearchOutcome", "run_search", "search_all", "search_filters"]
+
+# Stands for "no document at all" when the chosen year bands hold none: an empty list of
+# documents would mean "any document" to the store.
+NO_DOCUMENT = "-"
+
+
+@dataclass(frozen=True)
+class SearchOutcome:
+    """What the results page and the API show for one search."""
+
+    results: SearchResults
+    facets: dict[str, list[FacetOption]]
+    years: tuple[int, int] | None
+    by_determinant: list[DeterminantHit] = field(default_factory=list)
+
+
+def search_filters(library: Library, form: SearchForm) -> Filters:
+    """The form's filters for the store, with year bands turned into the documents in them."""
+    filters = form.filters()
+    if not form.year_bands:
+        return filters
+    documents: set[str] = set()
+    for band_id in form.year_bands:
+        band = BANDS_BY_ID[band_id]
+        span = Filters(year_from=band.first, year_to=band.last)
+        documents.update(library.store.facet("doc_id", span, FACET_LIMIT))
+    return replace(filters, doc_ids=tuple(sorted(documents)) or (NO_DOCUMENT,))
+
+
+def _candidates(library: Library, form: SearchForm) -> int:
+    """How many hits the searcher asks for on this page (as Searcher.search does)."""
+    settings = library.searcher.settings
+    return max(settings.candidates, form.page * settings.page_size * 4)
+
+
+def _requery(library: Library, form: SearchForm) -> Callable[[Filters], list[Hit]]:
+    """The search's query run with other filters; the words are encoded once, when first run."""
+    built: list[VectorQuery] = []
+
+    def run(filters: Filters) -> list[Hit]:
+        if not built:
+            built.append(library.searcher.vector_query(form.q, filters, _candidates(library, form)))
+        return library.store.query(replace(built[0], filters=filters))
+
+    return run
+
+
+def run_search(
+    library: Library, form: SearchForm, vocabulary: Vocabulary | None = None
+) -> SearchOutcome:
+    vocabulary = vocabulary or vocabulary_of(library)
+    filters = search_filters(library, form)
+    searcher = library.searcher
+    results = searcher.search(form.q, filters, page=form.page, sort=form.sort)
+    if form.is_local_first:
+        results = put_local_first(
+            results,
+            library.catalogue,
+            vocabulary.gazetteer,
+            searcher.settings.passages_per_document,
+            form.sort,
+        )
+    visible = library.catalogue.doc_ids()
+    facets = facet_options(
+        form, filters, results.hits, _requery(library, form), vocabulary, visible
+    )
+    by_determinant = best_by_determinant(
+        results.hits, library.catalogue, vocabulary.taxonomy, visible
+    )
+    return SearchOutcome(results, facets, _years(results.hits), by_determinant)
+
+
+def _years(hits: list[Hit]) -> tuple[int, int] | None:
+    years = [int(y) for h in hits if isinstance(y := h.payload.get("year"), int)]
+    return (min(years), max(years)) if years else None
+
+
+def search_all(library: Library, form: SearchForm, limit: int) -> list[DocumentResult]:
+    """Up to `limit` documents for the search, in the order its results pages show them."""
+    # One wide page rather than many narrow ones: each page would run the whole query again.
+    documents = library.searcher.search(
+        form.q, search_filters(library, form), page=1, sort=form.sort, page_size=limit
+    ).documents
+    if form.is_local_first:
+        return local_documents_first(documents, vocabulary_of(library).gazetteer)
+    return documents
+
+
+def newest_documents(library: Library, form: SearchForm, limit: int) -> list[DocumentRecord]:
+    """The documents most recently added to the library that the form's filters allow."""
+    records = [r for r in library.catalogue.documents() if _allows(form, r)]
+    records.sort(key=lambda r: r.added_at, reverse=True)
+    return records[:limit]
+
+
+def _allows(form: SearchForm, record: DocumentRecord) -> bool:
+    meta, extra = record.meta, record.extra
+    if form.organisations and meta.organisation not in form.organisations:
+        return False
+    if form.kinds and meta.kind not in form.kinds:
+        return False
+    if form.determinants and not set(form.determinants) & set(extra.get("determinants") or {}):
+        return False
+    if form.places and not set(form.places) & set(extra.get("places") or []):
+        return False
+    if form.year_bands and not any(BANDS_BY_ID[b].holds(meta.year) for b in form.year_bands):
+        return False
+    if form.year_from and (meta.year is None or meta.year < form.year_from):
+        return False
+    return not (form.year_to and (meta.year is None or meta.year > form.year_to))

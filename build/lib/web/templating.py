@@ -1,0 +1,51 @@
+"""The Jinja2 environment: our templates first, then the GOV.UK Frontend macros under a prefix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi.templating import Jinja2Templates
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
+
+from web.facets import FacetOption
+from web.highlight import excerpt, highlight
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+
+SERVICE_NAME = "Evidence Finder"
+ORGANISATION = "Leicestershire Health Determinants Research Collaboration"
+
+
+def facet_item(option: FacetOption) -> dict[str, Any]:
+    """A filter option as a govukCheckboxes item, its document count beside it."""
+    return {
+        "value": option.value,
+        "text": f"{option.text} ({option.count})",
+        "checked": option.is_selected,
+    }
+
+
+def build_environment(contact_email: str) -> Environment:
+    """One environment per app, so templates are compiled once and cached."""
+    loader = ChoiceLoader(
+        [
+            FileSystemLoader(TEMPLATE_DIR),
+            PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+        ]
+    )
+    env = Environment(
+        loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True, auto_reload=False
+    )
+    env.globals.update(
+        service_name=SERVICE_NAME,
+        organisation_name=ORGANISATION,
+        contact_email=contact_email,
+        has_govuk_assets=True,
+    )
+    env.filters.update(highlight=highlight, excerpt=excerpt, facet_item=facet_item)
+    return env
+
+
+def build_templates(contact_email: str) -> Jinja2Templates:
+    return Jinja2Templates(env=build_environment(contact_email))

@@ -1,0 +1,267 @@
+"""Turns search results and documents into plain dicts. The HTML pages, the JSON API and
+`kb search --json` all read these, so what they show cannot drift apart."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+from search.catalogue import DocumentRecord
+from search.evidence.ranking import is_local_document
+from search.retrieval.related import RelatedDocument
+from search.retrieval.searcher import DocumentResult, Passage, SearchResults
+from search.schema import Filters
+from web.facets import FacetOption
+from web.search_form import SearchForm
+from web.tags import document_determinants, evidence_tags, places_json
+from web.vocabulary import Vocabulary, default_vocabulary
+
+# Only web links are shown as links: a manifest could hold javascript: or file: URLs.
+WEB_SCHEMES = ("https://", "http://")
+_BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
+_DIGITS = re.compile(r"\d+")
+# A line under this share of the page's longest line ends a paragraph.
+SHORT_LINE = 0.75
+
+
+# Names PDF tools write when nobody filled in the author (reportlab writes "anonymous").
+PLACEHOLDER_AUTHORS = frozenset({"anonymous", "unknown", "author", "administrator", "user"})
+
+
+def known_authors(authors: list[str]) -> list[str]:
+    return [a for a in authors if a.strip() and a.strip().casefold() not in PLACEHOLDER_AUTHORS]
+
+
+def is_web_link(url: str) -> bool:
+    return url.strip().lower().startswith(WEB_SCHEMES)
+
+
+def document_url(doc_id: str) -> str:
+    return f"/documents/{quote(doc_id, safe='')}"
+
+
+def file_url(doc_id: str, page: int | None = None) -> str:
+    """The original PDF; `#page=N` makes browsers' PDF viewers open at that page."""
+    url = f"{document_url(doc_id)}/file"
+    return f"{url}#page={page}" if page else url
+
+
+def page_url(doc_id: str, page: int) -> str:
+    return f"{document_url(doc_id)}/pages/{page}"
+
+
+def related_url(doc_id: str, chunk_id: str | None = None) -> str:
+    """More like this document, or (with a chunk) like one of its passages."""
+    url = f"{document_url(doc_id)}/related"
+    return f"{url}?chunk={quote(chunk_id, safe='')}" if chunk_id else url
+
+
+def passage_json(doc_id: str, passage: Passage) -> dict[str, Any]:
+    return {
+        "chunk_id": passage.chunk_id,
+        "related_url": related_url(doc_id, passage.chunk_id),
+        "text": passage.text,
+        "page_start": passage.page_start,
+        "page_end": passage.page_end,
+        "pages": list(range(passage.page_start, passage.page_end + 1)),
+        "file_url": file_url(doc_id, passage.page_start),
+        "page_url": page_url(doc_id, passage.page_start),
+        "score": passage.score,
+    }
+
+
+def metadata_json(record: DocumentRecord) -> dict[str, Any]:
+    meta = record.meta
+    return {
+        "doc_id": record.doc_id,
+        "title": meta.title,
+        "organisation": meta.organisation,
+        "year": meta.year,
+        "kind": meta.kind,
+        "authors": known_authors(meta.authors),
+        "file_name": record.file_name,
+        "url": meta.url,
+        "document_url": document_url(record.doc_id),
+        "file_url": file_url(record.doc_id),
+        "page_count": record.page_count,
+    }
+
+
+def result_json(result: DocumentResult, vocabulary: Vocabulary | None = None) -> dict[str, Any]:
+    return {
+        **metadata_json(result.document),
+        **evidence_tags(result.document, vocabulary or default_vocabulary()),
+        "rank": result.rank,
+        "score": result.score,
+        "passages": [passage_json(result.doc_id, p) for p in result.passages],
+    }
+
+
+def related_json(related: RelatedDocument) -> dict[str, Any]:
+    """A related document and its passage closest to the document it is related to."""
+    return {
+        **metadata_json(related.document),
+        "passage": passage_json(related.document.doc_id, related.passage),
+    }
+
+
+def summary_json(record: DocumentRecord) -> list[dict[str, Any]]:
+    """The sentences chosen at ingest to sum the document up, each with the page to check."""
+    out = []
+    for sentence in record.extra.get("summary") or []:
+        if not isinstance(sentence, dict) or not str(sentence.get("text") or "").strip():
+            continue
+        page = sentence.get("page")
+        number = page if isinstance(page, int) and 1 <= page <= record.page_count else 1
+        out.append(
+            {
+                "text": " ".join(str(sentence["text"]).split()),
+                "page": number,
+                "file_url": file_url(record.doc_id, number),
+                "page_url": page_url(record.doc_id, number),
+            }
+        )
+    return out
+
+
+def filters_json(filters: Filters) -> dict[str, Any]:
+    return {
+        "determinants": list(filters.determinants),
+        "places": list(filters.places),
+        "organisations": list(filters.organisations),
+        "kinds": list(filters.kinds),
+        "year_from": filters.year_from,
+        "year_to": filters.year_to,
+    }
+
+
+def form_filters_json(form: SearchForm) -> dict[str, Any]:
+    """The filters as the user chose them (year bands and local-first included)."""
+    return {
+        "determinants": list(form.determinants),
+        "places": list(form.places),
+        "organisations": list(form.organisations),
+        "kinds": list(form.kinds),
+        "years": list(form.year_bands),
+        "year_from": form.year_from,
+        "year_to": form.year_to,
+        "local": form.is_local_first,
+    }
+
+
+def facets_json(facets: Mapping[str, list[FacetOption]]) -> dict[str, list[dict[str, Any]]]:
+    return {
+        group: [
+            {"value": o.value, "label": o.text, "count": o.count, "selected": o.is_selected}
+            for o in options
+        ]
+        for group, options in facets.items()
+    }
+
+
+def results_json(results: SearchResults, vocabulary: Vocabulary | None = None) -> dict[str, Any]:
+    """One page of results, each document with its best passages and the pages to cite."""
+    return {
+        "query": results.query,
+        "total": results.total,
+        "page": results.page,
+        "page_size": results.page_size,
+        "page_count": results.page_count,
+        "first": results.first,
+        "last": results.last,
+        "took_ms": round(results.took_ms, 1),
+        "filters": filters_json(results.filters),
+        "documents": [result_json(r, vocabulary) for r in results.documents],
+    }
+
+
+def first_words(text: str, count: int = 15) -> str:
+    words = text.split()
+    return " ".join(words[:count]) + (" …" if len(words) > count else "")
+
+
+def document_json(
+    record: DocumentRecord, page_lengths: list[int], vocabulary: Vocabulary | None = None
+) -> dict[str, Any]:
+    """A document's metadata, what it is about, and its pages with how much text each has."""
+    vocabulary = vocabulary or default_vocabulary()
+    return {
+        **metadata_json(record),
+        "chunk_count": record.chunk_count,
+        "determinants": document_determinants(record, vocabulary),
+        "places": places_json(record.extra.get("places") or [], vocabulary),
+        "is_local": is_local_document(record, vocabulary.gazetteer),
+        "summary": summary_json(record),
+        "pages": [
+            {
+                "number": n,
+                "chars": chars,
+                "page_url": page_url(record.doc_id, n),
+                "file_url": file_url(record.doc_id, n),
+            }
+            for n, chars in enumerate(page_lengths, start=1)
+        ],
+    }
+
+
+def page_json(record: DocumentRecord, number: int, text: str) -> dict[str, Any]:
+    return {
+        "doc_id": record.doc_id,
+        "title": record.meta.title,
+        "number": number,
+        "page_count": record.page_count,
+        "text": text,
+        "paragraphs": paragraphs(text),
+        "page_url": page_url(record.doc_id, number),
+        "file_url": file_url(record.doc_id, number),
+        "previous_url": page_url(record.doc_id, number - 1) if number > 1 else None,
+        "next_url": page_url(record.doc_id, number + 1) if number < record.page_count else None,
+    }
+
+
+def paragraphs(text: str) -> list[str]:
+    """Paragraphs of a page's text, rebuilt from a PDF's lines.
+
+    PDFs rarely keep blank lines, so a line much shorter than the page's longest
+    also ends a paragraph: that is how a paragraph's last line or a heading looks.
+    """
+    out: list[str] = []
+    for block in _BLANK_LINE.split(text):
+        lines = [line.strip() for line in block.splitlines() if line.strip()]
+        if not lines:
+            continue
+        full = max(len(line) for line in lines)
+        current: list[str] = []
+        for line in lines:
+            current.append(line)
+            if len(line) < SHORT_LINE * full:
+                out.append(" ".join(" ".join(current).split()))
+                current = []
+        if current:
+            out.append(" ".join(" ".join(current).split()))
+    return out
+
+
+def page_previews(texts: list[str], count: int = 15) -> list[str]:
+    """The first words of each page, skipping running headers and footers."""
+    running = _running_lines(texts)
+    previews = []
+    for text in texts:
+        kept = [line for line in text.splitlines() if _line_key(line) not in running]
+        previews.append(first_words(" ".join(kept), count))
+    return previews
+
+
+def _line_key(line: str) -> str:
+    return _DIGITS.sub("#", " ".join(line.split()).casefold())
+
+
+def _running_lines(texts: list[str]) -> set[str]:
+    """Lines (page numbers aside) found on at least half the pages of a 3+ page document."""
+    if len(texts) < 3:
+        return set()
+    seen = Counter(key for text in texts for key in {_line_key(x) for x in text.splitlines()})
+    return {key for key, pages in seen.items() if key and pages * 2 >= len(texts)}
