@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -21,10 +22,19 @@ def run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Completed
 
 def install_wheel(tmp_path: Path) -> Path:
     """A venv that holds only the wheel; the heavy dependencies come from the test's venv."""
+    # Build from a copy: setuptools writes build/ beside the sources it builds.
+    source = tmp_path / "source"
+    top_level = {".git", ".venv", "data", "build", "dist", "evidence_finder.egg-info"}
+
+    def leave_out(folder: str, names: list[str]) -> set[str]:
+        here = set(names) & top_level if Path(folder) == ROOT else set()
+        return here | ({"node_modules"} & set(names))
+
+    shutil.copytree(ROOT, source, ignore=leave_out)
     dist = tmp_path / "dist"
     built = run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-         "-w", str(dist), str(ROOT)],
+         "-w", str(dist), str(source)],
         cwd=tmp_path, env=dict(os.environ),
     )  # fmt: skip
     assert built.returncode == 0, built.stderr[-2000:]

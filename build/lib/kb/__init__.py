@@ -1,1 +1,0 @@
-"""The `kb` command: reads settings, wires the parts together."""

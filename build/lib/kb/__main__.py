@@ -1,5 +1,0 @@
-"""Lets `python -m kb` run the command line."""
-
-from kb.cli import main
-
-main()

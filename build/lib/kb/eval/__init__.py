@@ -1,1 +1,0 @@
-"""Offline evaluation harnesses behind `kb eval` and `kb eval-tags`."""

@@ -1,1 +1,0 @@
-"""The index and everything that reads it: schema, encoders, store, retrieval."""

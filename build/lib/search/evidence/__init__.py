@@ -1,1 +1,0 @@
-"""The evidence domain: determinants, places, tagging, summaries and evidence ranking."""

@@ -1,1 +1,0 @@
-"""The models: text encoders and the cross-encoder, loaded offline from wheels."""

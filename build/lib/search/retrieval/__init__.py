@@ -1,1 +1,0 @@
-"""Reading the index: hybrid search, reranking, grouping and related evidence."""

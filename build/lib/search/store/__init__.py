@@ -1,1 +1,0 @@
-"""The vector store: one interface, its shared core and the embedded and server adapters."""
