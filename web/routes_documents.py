@@ -16,7 +16,7 @@ from search.retrieval.related import RelatedDocument, related_to_document, relat
 from search.retrieval.searcher import Passage
 from search.schema import Filters, point_id
 from web.citations import harvard, in_text, reference_for
-from web.deps import LibraryDep, TemplatesDep, VocabularyDep
+from web.deps import LibraryDep, TemplatesDep, VocabularyDep, read_site_url
 from web.paging import pagination
 from web.tags import document_determinants, places_json
 from web.views import (
@@ -77,7 +77,7 @@ def find_related(
 
 def citation(request: Request, record: DocumentRecord, page: int | None = None) -> dict[str, Any]:
     """What the "Cite this" box shows: a Harvard reference, the short form and the downloads."""
-    reference = reference_for(record, str(request.base_url))
+    reference = reference_for(record, read_site_url(request))
     url = document_url(record.doc_id)
     return {
         "harvard": harvard(reference, date.today()),

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from search.library import Library
 from search.retrieval.searcher import Passage
 from web.citations import Reference, bibtex, citation_key, csv_table, reference_for, ris
-from web.deps import LibraryDep
+from web.deps import LibraryDep, read_site_url
 from web.feeds import MEDIA_TYPE, Feed, FeedEntry, atom_feed
 from web.highlight import excerpt, query_stems
 from web.routes_documents import find_document
@@ -40,7 +40,7 @@ def download(body: str | bytes, media_type: str, file_name: str) -> Response:
 
 
 def _base(request: Request) -> str:
-    return str(request.base_url)
+    return read_site_url(request)
 
 
 # One document's citation --------------------------------------------------------
