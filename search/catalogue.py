@@ -19,6 +19,8 @@ from typing import Any
 
 from search.schema import DocumentMeta
 
+_MAX_SQLITE_INT = 2**63 - 1
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
     doc_id TEXT PRIMARY KEY,
@@ -227,6 +229,8 @@ class Catalogue:
         return {r[0] for r in self._db.execute("SELECT doc_id FROM documents")}
 
     def page_text(self, doc_id: str, page: int) -> str | None:
+        if not 1 <= page <= _MAX_SQLITE_INT:  # SQLite cannot hold larger numbers: no such page
+            return None
         row = self._db.execute(
             "SELECT text FROM pages WHERE doc_id = ? AND page = ?", (doc_id, page)
         ).fetchone()

@@ -17,8 +17,7 @@ from web.deps import LibraryDep, read_site_url
 from web.feeds import MEDIA_TYPE, Feed, FeedEntry, atom_feed
 from web.highlight import excerpt, query_stems
 from web.routes_documents import find_document
-from web.routes_pages import EMPTY_QUERY
-from web.search_form import SearchForm, read_search_form
+from web.search_form import EMPTY_QUERY, SearchForm, read_search_form
 from web.searching import newest_documents, search_all
 from web.templating import ORGANISATION, SERVICE_NAME
 

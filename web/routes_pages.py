@@ -12,7 +12,7 @@ from web.deps import LibraryDep, TemplatesDep, VocabularyDep
 from web.evidence_views import by_determinant_json
 from web.highlight import WordMatcher, query_stems
 from web.paging import pagination
-from web.search_form import SearchForm, read_search_form
+from web.search_form import EMPTY_QUERY, SearchForm, read_search_form
 from web.searching import SearchOutcome, run_search
 from web.views import results_json
 from web.vocabulary import Vocabulary, default_vocabulary
@@ -27,7 +27,6 @@ EXAMPLE_SEARCHES = (
     "air pollution near main roads",
 )
 
-EMPTY_QUERY = "Enter some words to search for"
 LIBRARY_FEED = "/search/feed.atom"
 
 
