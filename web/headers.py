@@ -13,7 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 # GOV.UK's page template carries one fixed inline script (it marks the page as having
 # JavaScript before anything draws). It is allowed by its hash; nothing else inline runs.
 GOVUK_TEMPLATE = ("govuk_frontend_jinja", "templates/template.html")
-_INLINE_SCRIPT = re.compile(r"<script\b[^>]*>(.+?)</script>", re.DOTALL)
+_INLINE_SCRIPT = re.compile(r"<script\b[^>]*>(.*?)</script>", re.DOTALL)
 
 # Pages that show a signed-in person's view, or admin state, must never sit in a cache.
 PRIVATE_PREFIXES = ("/admin",)
@@ -23,6 +23,8 @@ def hash_inline_scripts(html: str) -> list[str]:
     """CSP hash sources ('sha256-…') for the body of each inline script in `html`."""
     out = []
     for body in _INLINE_SCRIPT.findall(html):
+        if not body:  # a script loaded from a file
+            continue
         digest = hashlib.sha256(body.encode()).digest()
         out.append(f"'sha256-{base64.b64encode(digest).decode()}'")
     return out

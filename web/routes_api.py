@@ -18,7 +18,7 @@ from web.models import (
     RelatedOut,
     SearchOut,
 )
-from web.params import PageNumber
+from web.params import PageNumber, refuse_unknown_parameters
 from web.routes_determinants import determinant_json, determinants_json
 from web.routes_documents import (
     NO_PAGE,
@@ -39,7 +39,7 @@ from web.views import (
     results_json,
 )
 
-router = APIRouter(tags=["api"])
+router = APIRouter(tags=["api"], dependencies=[Depends(refuse_unknown_parameters)])
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "A parameter is missing or not right"},

@@ -269,10 +269,8 @@ def read_required_search_form(
 TOO_LONG = f"Your search is too long. Use {MAX_QUERY_CHARS} characters or fewer."
 BAD_CHARACTER = "Your search has a character that cannot be searched for. Remove it and try again."
 TOO_MANY = f"You can choose up to {MAX_CHOSEN} of each filter. Remove some and try again."
-VALUE_TOO_LONG = (
-    f"A filter can be up to {MAX_VALUE_CHARS} characters long. Choose it from the list."
-)
-BAD_VALUE = "A filter has a character that cannot be used. Choose it from the list."
+VALUE_TOO_LONG = f"A filter can have up to {MAX_VALUE_CHARS} characters. Choose one from the list."
+BAD_VALUE = "A filter has a character that cannot be used. Choose one from the list."
 
 # Plain words for each parameter FastAPI can reject, by (parameter, error type) or parameter.
 PARAMETER_PROBLEMS: dict[str | tuple[str, str], str] = {
