@@ -154,7 +154,8 @@ class SearchForm:
             out.append(("Organisation", o, replace(self, organisations=rest, page=1).url(path)))
         for k in self.kinds:
             rest = tuple(x for x in self.kinds if x != k)
-            out.append(("Type", k, replace(self, kinds=rest, page=1).url(path)))
+            label = names.get("kind", {}).get(k, k)
+            out.append(("Type", label, replace(self, kinds=rest, page=1).url(path)))
         for b in self.year_bands:
             bands = tuple(x for x in self.year_bands if x != b)
             label = BANDS_BY_ID[b].label
