@@ -25,7 +25,12 @@ from web import (
     routes_exports,
     routes_pages,
 )
-from web.headers import SecurityHeaders, build_policy, read_govuk_script_hashes
+from web.headers import (
+    SecurityHeaders,
+    build_policy,
+    build_security_headers,
+    read_govuk_script_hashes,
+)
 from web.hosts import WRONG_HOST, TrustedHosts
 from web.routes_admin import IngestRunner
 from web.templating import build_templates
@@ -100,7 +105,10 @@ def install_guards(app: FastAPI, settings: Settings) -> None:
         return errors.render_error(request, 400, WRONG_HOST)
 
     app.add_middleware(TrustedHosts, allowed=allowed_hosts(settings), refuse=refuse)
-    app.add_middleware(SecurityHeaders, policy=build_policy(read_govuk_script_hashes()))
+    headers = build_security_headers(build_policy(read_govuk_script_hashes()))
+    # A crash is answered outside all middleware, so its page adds these headers itself.
+    app.state.security_headers = headers
+    app.add_middleware(SecurityHeaders, headers=headers)
 
 
 def mount_api_docs(app: FastAPI, dist: Path) -> None:

@@ -108,7 +108,9 @@ def render_search_problem(request: Request, message: str) -> Response:
 
 async def _crash(request: Request, exc: Exception) -> Response:
     log.exception("error while serving %s", request.url.path, exc_info=exc)
-    return render_error(request, 500)
+    response = render_error(request, 500)
+    response.headers.update(getattr(request.app.state, "security_headers", {}))
+    return response
 
 
 def install(app: FastAPI) -> None:
