@@ -32,6 +32,8 @@ SLOW_MODULES = (
     "tests/ingest/test_crash_safety.py",
     "tests/ingest/test_hostile.py",
     "tests/packaging/test_wheel.py",
+    "tests/web/test_load.py",
+    "tests/web/test_api_schema.py",
 )
 SLOW_FOLDERS = ("tests/browser/",)
 
