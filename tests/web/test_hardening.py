@@ -13,6 +13,7 @@ from search.library import Library
 from search.settings import Settings
 from web.app import create_app
 from web.headers import hash_inline_scripts
+from web.hosts import is_allowed, read_host_name
 from web.params import MAX_CHOSEN
 from web.search_form import MAX_QUERY_CHARS
 
@@ -174,3 +175,17 @@ def test_error_pages_say_what_to_change(client: TestClient) -> None:
     assert response.status_code == 400
     assert "Enter a year as 4 numbers" in response.text
     assert "Check the web address" not in response.text
+
+
+@pytest.mark.parametrize(
+    ("header", "name"),
+    [("Example.org:8000", "example.org"), ("[::1]:8000", "::1"), ("::1", "::1"), ("", "")],
+)
+def test_host_names_are_read_without_port_or_case(header: str, name: str) -> None:
+    assert read_host_name(header) == name
+
+
+def test_wildcards_allow_sub_domains_only() -> None:
+    assert is_allowed("a.council.gov.uk", ["*.council.gov.uk"])
+    assert not is_allowed("evilcouncil.gov.uk", ["*.council.gov.uk"])
+    assert is_allowed("anything", ["*"])
