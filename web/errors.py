@@ -90,8 +90,8 @@ async def _invalid_request(request: Request, exc: Exception) -> Response:
 
 def render_search_problem(request: Request, message: str) -> Response:
     """The search page again, the words still in the box, the problem summarised above it."""
-    # Control characters are dropped so the box can show the rest; the words are cut at the
-    # limit only for showing, so what the person typed is not silently searched for.
+    # Nothing is searched for: the words go back in the box (control characters dropped, and a
+    # pasted page cut short) for the person to change, as the error summary asks.
     typed = "".join(c for c in request.query_params.get("q", "") if c.isprintable() or c == " ")
     templates: Jinja2Templates = request.app.state.templates
     return templates.TemplateResponse(
