@@ -256,7 +256,8 @@ def serve(
     warm.start()
     typer.echo(f"Evidence Finder on http://{host}:{port}", err=True)
     try:
-        uvicorn.run(application, host=host, port=port, log_level="warning")
+        # No `server` header: it tells an attacker which server and version to aim at.
+        uvicorn.run(application, host=host, port=port, log_level="warning", server_header=False)
     finally:
         withdraw_site(settings.data_dir)
         library.close()

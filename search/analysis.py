@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import snowballstemmer
 
@@ -30,9 +30,17 @@ _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 _INDEX_SPACE = 2**31 - 1
 
 
-@lru_cache(maxsize=1)
+# Snowball stemmers keep the word being stemmed in fields of the object, so two threads sharing
+# one corrupt each other's words (an IndexError under load). Each thread gets its own.
+_local = threading.local()
+
+
 def _stemmer() -> snowballstemmer.stemmer:
-    return snowballstemmer.stemmer("english")
+    stemmer: snowballstemmer.stemmer | None = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        stemmer = snowballstemmer.stemmer("english")
+        _local.stemmer = stemmer
+    return stemmer
 
 
 def normalise(text: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -17,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from search.schema import DocumentMeta
+
+_MAX_SQLITE_INT = 2**63 - 1
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -117,12 +120,32 @@ class Catalogue:
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
+        self._path = path
+        # One connection per thread: a connection shared by request threads lets a reader see
+        # another thread's uncommitted rows and makes two writers' BEGINs collide.
+        self._local = threading.local()
+        self._opened: list[sqlite3.Connection] = []
+        self._opened_lock = threading.Lock()
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = self._connect()
+            self._local.db = db
+        return db
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None)
+        db.row_factory = sqlite3.Row
+        db.execute("PRAGMA busy_timeout=30000")
+        db.execute("PRAGMA foreign_keys=ON")
+        db.execute("PRAGMA synchronous=FULL")
+        with self._opened_lock:
+            self._opened.append(db)
+        return db
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -135,7 +158,11 @@ class Catalogue:
         self._db.execute("COMMIT")
 
     def close(self) -> None:
-        self._db.close()
+        with self._opened_lock:
+            opened, self._opened = self._opened, []
+        for db in opened:
+            db.close()
+        self._local = threading.local()
 
     # documents -------------------------------------------------------------
 
@@ -202,6 +229,8 @@ class Catalogue:
         return {r[0] for r in self._db.execute("SELECT doc_id FROM documents")}
 
     def page_text(self, doc_id: str, page: int) -> str | None:
+        if not 1 <= page <= _MAX_SQLITE_INT:  # SQLite cannot hold larger numbers: no such page
+            return None
         row = self._db.execute(
             "SELECT text FROM pages WHERE doc_id = ? AND page = ?", (doc_id, page)
         ).fetchone()

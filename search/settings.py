@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AnyHttpUrl, BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ModelName = Literal["bge-small-en-v1.5", "all-minilm-l6-v2"]
 
@@ -88,6 +88,23 @@ class WebSettings(BaseModel):
         pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
         description="shown on the accessibility and privacy pages; set the team's real inbox",
     )
+    base_url: AnyHttpUrl | None = Field(
+        default=None,
+        description="the site's public address, used in every absolute link (feeds, citations, "
+        "exports); None: the address a request came to, once its host is allowed",
+    )
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default=["127.0.0.1", "localhost", "::1"],
+        description="host names the site answers to, separated by commas ('*.example.org' "
+        "allows its sub-domains, '*' any host); base_url's host is always allowed",
+    )
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [host.strip().lower() for host in value.split(",") if host.strip()]
+        return value
 
 
 class Settings(BaseSettings):
@@ -99,8 +116,12 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("data")
     corpus_dir: Path = Path("corpus")
-    taxonomy_path: Path | None = Field(default=None, description="None: the packaged search/evidence/data/determinants.yaml")
-    places_path: Path | None = Field(default=None, description="None: the packaged search/evidence/data/places.yaml")
+    taxonomy_path: Path | None = Field(
+        default=None, description="None: the packaged search/evidence/data/determinants.yaml"
+    )
+    places_path: Path | None = Field(
+        default=None, description="None: the packaged search/evidence/data/places.yaml"
+    )
     model: ModelSettings = ModelSettings()
     qdrant: QdrantSettings = QdrantSettings()
     chunks: ChunkSettings = ChunkSettings()

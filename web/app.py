@@ -9,9 +9,8 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from fastapi import FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
@@ -26,6 +25,13 @@ from web import (
     routes_exports,
     routes_pages,
 )
+from web.headers import (
+    SecurityHeaders,
+    build_policy,
+    build_security_headers,
+    read_govuk_script_hashes,
+)
+from web.hosts import WRONG_HOST, TrustedHosts
 from web.routes_admin import IngestRunner
 from web.templating import build_templates
 
@@ -80,7 +86,29 @@ def create_app(
     app.include_router(routes_exports.router)
     mount_api_docs(app, SWAGGER_DIST)
     mount_assets(app, app.state.templates, GOVUK_DIST)
+    install_guards(app, settings)
     return app
+
+
+def allowed_hosts(settings: Settings) -> list[str]:
+    """The host names the site answers to: the setting's, and its public address's."""
+    hosts = list(settings.web.allowed_hosts)
+    if settings.web.base_url is not None and settings.web.base_url.host:
+        hosts.append(settings.web.base_url.host.strip("[]"))
+    return hosts
+
+
+def install_guards(app: FastAPI, settings: Settings) -> None:
+    """Host checking inside, security headers outside, so refusals carry the headers too."""
+
+    def refuse(request: Request) -> Response:
+        return errors.render_error(request, 400, WRONG_HOST)
+
+    app.add_middleware(TrustedHosts, allowed=allowed_hosts(settings), refuse=refuse)
+    headers = build_security_headers(build_policy(read_govuk_script_hashes()))
+    # A crash is answered outside all middleware, so its page adds these headers itself.
+    app.state.security_headers = headers
+    app.add_middleware(SecurityHeaders, headers=headers)
 
 
 def mount_api_docs(app: FastAPI, dist: Path) -> None:
@@ -95,15 +123,12 @@ def mount_api_docs(app: FastAPI, dist: Path) -> None:
             dist,
         )
 
-    def api_docs() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url=app.openapi_url or "/openapi.json",
-            title=f"{app.title} API",
-            swagger_js_url="/assets/swagger/swagger-ui-bundle.js",
-            swagger_css_url="/assets/swagger/swagger-ui.css",
-            swagger_favicon_url="/static/favicon.svg",
-            # Swagger UI would otherwise send the API description to validator.swagger.io.
-            swagger_ui_parameters={"validatorUrl": None},
+    def api_docs(request: Request) -> Response:
+        # Our own page rather than FastAPI's: that one starts Swagger UI with an inline script,
+        # which the Content-Security-Policy refuses.
+        templates: Jinja2Templates = app.state.templates
+        return templates.TemplateResponse(
+            request, "api_docs.html", {"openapi_url": app.openapi_url or "/openapi.json"}
         )
 
     app.add_api_route("/docs", api_docs, include_in_schema=False)

@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
 
 from search.library import Library
+from search.settings import Settings
 from web.vocabulary import Vocabulary, vocabulary_of
 
 
@@ -16,6 +17,14 @@ def get_library(request: Request) -> Library:
     if library is None:
         raise RuntimeError("the library is not open: create_app's lifespan has not run")
     return library
+
+
+def read_site_url(request: Request) -> str:
+    """The site's public address for absolute links: KB_WEB__BASE_URL when set, otherwise the
+    address asked for (its host already checked against KB_WEB__ALLOWED_HOSTS)."""
+    settings: Settings = request.app.state.settings
+    configured = settings.web.base_url
+    return str(configured if configured is not None else request.base_url).rstrip("/") + "/"
 
 
 def get_templates(request: Request) -> Jinja2Templates:

@@ -11,15 +11,19 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
 
-from web.search_form import describe_problem
+from web.routes_pages import example_links
+from web.search_form import EMPTY_QUERY, SearchForm, describe_problem
 
 log = logging.getLogger(__name__)
 
 API_PREFIXES = ("/api/", "/healthz")
+SEARCH_PAGES = ("/search", "/search/by-determinant")
+# A too-long search comes back in the box: enough of it to see, not the whole of a pasted page.
+SHOWN_QUERY_CHARS = 2_000
 
 # Heading and plain-English body for each status a person may meet.
 PAGES = {
-    400: ("There is a problem", "Check the web address and try again."),
+    400: ("There is a problem", "Go back to the page you came from and try again."),
     404: (
         "Page not found",
         "If you typed the web address, check it is correct. "
@@ -68,16 +72,45 @@ def _phrase(status: int) -> str:
 async def _invalid_request(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     problems = []
+    has_query_problem = False
     for error in exc.errors():
         # A list parameter's errors end with the item's index: ("query", "years", 0).
         name = next((str(p) for p in reversed(error.get("loc") or ()) if isinstance(p, str)), "")
-        problems.append(describe_problem(name, str(error.get("type", ""))))
-    return render_error(request, 400, " ".join(dict.fromkeys(problems)))
+        problem = describe_problem(name, str(error.get("type", "")))
+        if name == "q":
+            has_query_problem = True
+            if not str(error.get("input") or "").strip():
+                problem = EMPTY_QUERY
+        problems.append(problem)
+    message = " ".join(dict.fromkeys(problems))
+    if has_query_problem and request.url.path in SEARCH_PAGES:
+        return render_search_problem(request, message)
+    return render_error(request, 400, message)
+
+
+def render_search_problem(request: Request, message: str) -> Response:
+    """The search page again, the words still in the box, the problem summarised above it."""
+    # Nothing is searched for: the words go back in the box (control characters dropped, and a
+    # pasted page cut short) for the person to change, as the error summary asks.
+    typed = "".join(c for c in request.query_params.get("q", "") if c.isprintable() or c == " ")
+    templates: Jinja2Templates = request.app.state.templates
+    return templates.TemplateResponse(
+        request,
+        "search.html",
+        {
+            "form": SearchForm(q=typed[:SHOWN_QUERY_CHARS]),
+            "error": message,
+            "examples": example_links(),
+        },
+        status_code=400,
+    )
 
 
 async def _crash(request: Request, exc: Exception) -> Response:
     log.exception("error while serving %s", request.url.path, exc_info=exc)
-    return render_error(request, 500)
+    response = render_error(request, 500)
+    response.headers.update(getattr(request.app.state, "security_headers", {}))
+    return response
 
 
 def install(app: FastAPI) -> None:

@@ -18,6 +18,7 @@ from web.models import (
     RelatedOut,
     SearchOut,
 )
+from web.params import PageNumber, refuse_unknown_parameters
 from web.routes_determinants import determinant_json, determinants_json
 from web.routes_documents import (
     NO_PAGE,
@@ -26,8 +27,7 @@ from web.routes_documents import (
     find_passage,
     find_related,
 )
-from web.routes_pages import EMPTY_QUERY
-from web.search_form import SearchForm, read_search_form
+from web.search_form import EMPTY_QUERY, SearchForm, read_required_search_form
 from web.searching import run_search
 from web.views import (
     document_json,
@@ -39,7 +39,7 @@ from web.views import (
     results_json,
 )
 
-router = APIRouter(tags=["api"])
+router = APIRouter(tags=["api"], dependencies=[Depends(refuse_unknown_parameters)])
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "A parameter is missing or not right"},
@@ -59,7 +59,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 def api_search(
     library: LibraryDep,
     vocabulary: VocabularyDep,
-    form: Annotated[SearchForm, Depends(read_search_form)],
+    form: Annotated[SearchForm, Depends(read_required_search_form)],
 ) -> dict[str, Any]:
     if form.is_blank:
         raise HTTPException(status_code=400, detail=EMPTY_QUERY)
@@ -91,7 +91,7 @@ def api_document(doc_id: str, library: LibraryDep, vocabulary: VocabularyDep) ->
     summary="One page's text",
     description="The text recovered from one page of a PDF.",
 )
-def api_page(doc_id: str, number: int, library: LibraryDep) -> dict[str, Any]:
+def api_page(doc_id: str, number: PageNumber, library: LibraryDep) -> dict[str, Any]:
     record = find_document(library, doc_id)
     text = library.catalogue.page_text(doc_id, number)
     if text is None:

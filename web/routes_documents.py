@@ -16,8 +16,9 @@ from search.retrieval.related import RelatedDocument, related_to_document, relat
 from search.retrieval.searcher import Passage
 from search.schema import Filters, point_id
 from web.citations import harvard, in_text, reference_for
-from web.deps import LibraryDep, TemplatesDep, VocabularyDep
+from web.deps import LibraryDep, TemplatesDep, VocabularyDep, read_site_url
 from web.paging import pagination
+from web.params import MAX_PAGE_NUMBER, PageNumber
 from web.tags import document_determinants, places_json
 from web.views import (
     document_url,
@@ -77,7 +78,7 @@ def find_related(
 
 def citation(request: Request, record: DocumentRecord, page: int | None = None) -> dict[str, Any]:
     """What the "Cite this" box shows: a Harvard reference, the short form and the downloads."""
-    reference = reference_for(record, str(request.base_url))
+    reference = reference_for(record, read_site_url(request))
     url = document_url(record.doc_id)
     return {
         "harvard": harvard(reference, date.today()),
@@ -94,7 +95,7 @@ def document_page(
     library: LibraryDep,
     vocabulary: VocabularyDep,
     templates: TemplatesDep,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE_NUMBER)] = 1,
 ) -> Response:
     record = find_document(library, doc_id)
     count = len(library.catalogue.page_lengths(doc_id))
@@ -138,7 +139,11 @@ def document_page(
 
 @router.get("/documents/{doc_id}/pages/{number}")
 def page_text(
-    request: Request, doc_id: str, number: int, library: LibraryDep, templates: TemplatesDep
+    request: Request,
+    doc_id: str,
+    number: PageNumber,
+    library: LibraryDep,
+    templates: TemplatesDep,
 ) -> Response:
     record = find_document(library, doc_id)
     text = library.catalogue.page_text(doc_id, number)

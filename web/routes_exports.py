@@ -13,12 +13,11 @@ from fastapi.responses import Response
 from search.library import Library
 from search.retrieval.searcher import Passage
 from web.citations import Reference, bibtex, citation_key, csv_table, reference_for, ris
-from web.deps import LibraryDep
+from web.deps import LibraryDep, read_site_url
 from web.feeds import MEDIA_TYPE, Feed, FeedEntry, atom_feed
 from web.highlight import excerpt, query_stems
 from web.routes_documents import find_document
-from web.routes_pages import EMPTY_QUERY
-from web.search_form import SearchForm, read_search_form
+from web.search_form import EMPTY_QUERY, SearchForm, read_search_form
 from web.searching import newest_documents, search_all
 from web.templating import ORGANISATION, SERVICE_NAME
 
@@ -40,7 +39,7 @@ def download(body: str | bytes, media_type: str, file_name: str) -> Response:
 
 
 def _base(request: Request) -> str:
-    return str(request.base_url)
+    return read_site_url(request)
 
 
 # One document's citation --------------------------------------------------------

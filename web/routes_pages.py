@@ -11,8 +11,9 @@ from fastapi.responses import HTMLResponse, Response
 from web.deps import LibraryDep, TemplatesDep, VocabularyDep
 from web.evidence_views import by_determinant_json
 from web.highlight import WordMatcher, query_stems
+from web.kinds import label_kind
 from web.paging import pagination
-from web.search_form import SearchForm, read_search_form
+from web.search_form import EMPTY_QUERY, SearchForm, read_search_form
 from web.searching import SearchOutcome, run_search
 from web.views import results_json
 from web.vocabulary import Vocabulary, default_vocabulary
@@ -27,7 +28,6 @@ EXAMPLE_SEARCHES = (
     "air pollution near main roads",
 )
 
-EMPTY_QUERY = "Enter some words to search for"
 LIBRARY_FEED = "/search/feed.atom"
 
 
@@ -89,9 +89,14 @@ def by_determinant_page(
         "items": by_determinant_json(outcome.by_determinant, form),
         "results_url": replace(form, page=1).url(),
         "stems": WordMatcher(query_stems(form.q)),
-        "chosen_labels": vocabulary.labels(),
+        "chosen_labels": chosen_labels(vocabulary, form),
     }
     return templates.TemplateResponse(request, "by_determinant.html", context)
+
+
+def chosen_labels(vocabulary: Vocabulary, form: SearchForm) -> dict[str, dict[str, str]]:
+    """Labels for the chosen-filter links: determinants and places by name, kinds in one style."""
+    return {**vocabulary.labels(), "kind": {k: label_kind(k) for k in form.kinds}}
 
 
 def results_context(
@@ -105,7 +110,7 @@ def results_context(
     return {
         "form": form,
         "results": results,
-        "chosen_labels": vocabulary.labels(),
+        "chosen_labels": chosen_labels(vocabulary, form),
         "by_determinant_url": whole.url("/search/by-determinant"),
         "determinant_count": len(outcome.by_determinant),
         "facets": outcome.facets,

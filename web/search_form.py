@@ -8,9 +8,10 @@ from dataclasses import dataclass, replace
 from typing import Annotated, Literal
 from urllib.parse import urlencode
 
-from fastapi import Query
+from fastapi import Depends, Query
 
 from search.schema import Filters
+from web.params import MAX_CHOSEN, MAX_VALUE_CHARS, PRINTABLE, FilterValue
 
 Sort = Literal["relevance", "newest"]
 MAX_QUERY_CHARS = 500
@@ -153,7 +154,8 @@ class SearchForm:
             out.append(("Organisation", o, replace(self, organisations=rest, page=1).url(path)))
         for k in self.kinds:
             rest = tuple(x for x in self.kinds if x != k)
-            out.append(("Type", k, replace(self, kinds=rest, page=1).url(path)))
+            label = names.get("kind", {}).get(k, k)
+            out.append(("Type", label, replace(self, kinds=rest, page=1).url(path)))
         for b in self.year_bands:
             bands = tuple(x for x in self.year_bands if x != b)
             label = BANDS_BY_ID[b].label
@@ -176,33 +178,44 @@ def _distinct(values: list[str] | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v.strip() for v in values or [] if v.strip()))
 
 
-def read_search_form(
-    q: Annotated[str, Query(max_length=MAX_QUERY_CHARS, description="Words to search for")] = "",
+def read_search_filters(
     page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Which page of results")] = 1,
     sort: Annotated[Sort, Query(description="relevance (best match) or newest")] = "relevance",
-    organisation: Annotated[list[str] | None, Query(description="Only these organisations")] = None,
-    kind: Annotated[list[str] | None, Query(description="Only these kinds of document")] = None,
+    organisation: Annotated[
+        list[FilterValue] | None,
+        Query(max_length=MAX_CHOSEN, description="Only these organisations"),
+    ] = None,
+    kind: Annotated[
+        list[FilterValue] | None,
+        Query(max_length=MAX_CHOSEN, description="Only these kinds of document"),
+    ] = None,
     year_from: Annotated[str, Query(pattern=YEAR_PATTERN, description="Earliest year")] = "",
     year_to: Annotated[str, Query(pattern=YEAR_PATTERN, description="Latest year")] = "",
     determinant: Annotated[
-        list[str] | None, Query(description="Only these determinants (ids, see /api/determinants)")
+        list[FilterValue] | None,
+        Query(
+            max_length=MAX_CHOSEN,
+            description="Only these determinants (ids, see /api/determinants)",
+        ),
     ] = None,
     place: Annotated[
-        list[str] | None, Query(description="Only documents about these places (ids)")
+        list[FilterValue] | None,
+        Query(max_length=MAX_CHOSEN, description="Only documents about these places (ids)"),
     ] = None,
     years: Annotated[
-        list[YearBandId] | None, Query(description="Only documents published in these spans")
+        list[YearBandId] | None,
+        Query(max_length=MAX_CHOSEN, description="Only documents published in these spans"),
     ] = None,
     local: Annotated[
         bool, Query(description="Put Leicestershire and East Midlands work first")
     ] = False,
 ) -> SearchForm:
-    """Read a search from the query string; FastAPI's checks turn bad values into a 400."""
+    """Read everything but the words from the query string; FastAPI's checks turn bad values
+    into a 400."""
     low, high = _year(year_from), _year(year_to)
     if low and high and low > high:
         low, high = high, low
     return SearchForm(
-        q=q.strip(),
         page=page,
         sort=sort,
         organisations=_distinct(organisation),
@@ -216,11 +229,58 @@ def read_search_form(
     )
 
 
+FiltersDep = Annotated[SearchForm, Depends(read_search_filters)]
+# Required words need one character that is not a space.
+WORDS_PATTERN = (
+    r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+)
+EMPTY_QUERY = "Enter some words to search for"
+
+
+def _tidy(q: str | None) -> str:
+    return " ".join((q or "").split())
+
+
+def read_search_form(
+    filters: FiltersDep,
+    q: Annotated[
+        str | None,
+        Query(max_length=MAX_QUERY_CHARS, pattern=PRINTABLE, description="Words to search for"),
+    ] = None,
+) -> SearchForm:
+    """A search as the pages read it: with no words, the page asks for some."""
+    return replace(filters, q=_tidy(q))
+
+
+def read_required_search_form(
+    filters: FiltersDep,
+    q: Annotated[
+        str,
+        Query(
+            max_length=MAX_QUERY_CHARS,
+            pattern=WORDS_PATTERN,
+            description="Words to search for (not only spaces)",
+        ),
+    ],
+) -> SearchForm:
+    """A search as the API reads it: the words are required, and the schema says so."""
+    return replace(filters, q=_tidy(q))
+
+
 TOO_LONG = f"Your search is too long. Use {MAX_QUERY_CHARS} characters or fewer."
+BAD_CHARACTER = "Your search has a character that cannot be searched for. Remove it and try again."
+TOO_MANY = f"You can choose up to {MAX_CHOSEN} of each filter. Remove some and try again."
+VALUE_TOO_LONG = f"A filter can have up to {MAX_VALUE_CHARS} characters. Choose one from the list."
+BAD_VALUE = "A filter has a character that cannot be used. Choose one from the list."
 
 # Plain words for each parameter FastAPI can reject, by (parameter, error type) or parameter.
 PARAMETER_PROBLEMS: dict[str | tuple[str, str], str] = {
     ("q", "string_too_long"): TOO_LONG,
+    ("q", "string_pattern_mismatch"): BAD_CHARACTER,
+    ("q", "missing"): EMPTY_QUERY,
+    "too_long": TOO_MANY,
+    "string_too_long": VALUE_TOO_LONG,
+    "string_pattern_mismatch": BAD_VALUE,
     ("page", "less_than_equal"): "There are not that many pages. Go back to page 1.",
     "page": "The page number must be a whole number, like 1 or 2.",
     "number": "The page number must be a whole number, like 1 or 2.",
@@ -237,5 +297,6 @@ def describe_problem(parameter: str, error_type: str) -> str:
     return (
         PARAMETER_PROBLEMS.get((parameter, error_type))
         or PARAMETER_PROBLEMS.get(parameter)
+        or PARAMETER_PROBLEMS.get(error_type)
         or "Part of the web address is not right. Check it and try again."
     )

@@ -10,6 +10,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, P
 
 from web.facets import FacetOption
 from web.highlight import excerpt, highlight
+from web.kinds import explain_kind, label_kind
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 
@@ -24,6 +25,15 @@ def facet_item(option: FacetOption) -> dict[str, Any]:
         "text": f"{option.text} ({option.count})",
         "checked": option.is_selected,
     }
+
+
+def kind_item(option: FacetOption) -> dict[str, Any]:
+    """A kind of document as a filter option: in one style, with jargon explained."""
+    item = facet_item(option)
+    item["text"] = f"{label_kind(option.value)} ({option.count})"
+    if explanation := explain_kind(option.value):
+        item["hint"] = {"text": explanation}
+    return item
 
 
 def build_environment(contact_email: str) -> Environment:
@@ -43,7 +53,14 @@ def build_environment(contact_email: str) -> Environment:
         contact_email=contact_email,
         has_govuk_assets=True,
     )
-    env.filters.update(highlight=highlight, excerpt=excerpt, facet_item=facet_item)
+    env.filters.update(
+        highlight=highlight,
+        excerpt=excerpt,
+        facet_item=facet_item,
+        kind_item=kind_item,
+        kind_label=label_kind,
+        kind_explanation=explain_kind,
+    )
     return env
 
 

@@ -44,3 +44,17 @@ def test_nested_settings_come_from_environment(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("KB_MODEL__NAME", "all-minilm-l6-v2")
     settings = Settings()
     assert settings.search.fusion == "dbsf" and settings.model.name == "all-minilm-l6-v2"
+
+
+def test_allowed_hosts_and_base_url_come_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KB_WEB__ALLOWED_HOSTS", " Evidence.Example.org , *.council.gov.uk,")
+    monkeypatch.setenv("KB_WEB__BASE_URL", "https://evidence.example.org/finder")
+    web = Settings().web
+    assert web.allowed_hosts == ["evidence.example.org", "*.council.gov.uk"]
+    assert str(web.base_url) == "https://evidence.example.org/finder"
+
+
+def test_a_base_url_that_is_not_a_web_address_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KB_WEB__BASE_URL", "javascript:alert(1)")
+    with pytest.raises(ValidationError, match="base_url"):
+        Settings()

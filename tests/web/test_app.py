@@ -98,6 +98,8 @@ def test_a_crash_is_a_friendly_500_page_and_json_under_api(
     assert "Sorry, there is a problem with the service" in page.text
     assert "the store fell over" not in page.text
     assert api.status_code == 500 and "detail" in api.json()
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert page.headers["x-content-type-options"] == "nosniff"
     assert "the store fell over" in caplog.text
 
 

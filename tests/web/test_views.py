@@ -6,7 +6,14 @@ from typing import get_args
 
 from search.library import Library
 from web.paging import page_numbers, pagination
-from web.search_form import YEAR_BANDS, SearchForm, YearBandId, read_search_form, year_band
+from web.search_form import (
+    YEAR_BANDS,
+    SearchForm,
+    YearBandId,
+    read_search_filters,
+    read_search_form,
+    year_band,
+)
 from web.views import page_previews, paragraphs, results_json
 
 PASSAGE_FIELDS = {"text", "page_start", "page_end", "pages", "file_url", "page_url"}
@@ -107,13 +114,13 @@ def test_search_form_keeps_evidence_filters_and_local_first_in_the_url() -> None
     assert form.url() == (
         "/search?q=damp&determinant=housing&determinant=income&place=melton&years=2015-2019&local=1"
     )
-    read = read_search_form(
-        q="damp",
+    filters = read_search_filters(
         determinant=["housing", "income", "housing"],
         place=["melton"],
         years=["2015-2019"],
         local=True,
     )
+    read = read_search_form(filters, q="damp")
     assert read == form
     assert form.without_filters().url() == "/search?q=damp&local=1"
     labels = {"determinant": {"housing": "Housing and homelessness"}}

@@ -1,0 +1,79 @@
+"""On a phone the answers come first: the first result shows on the first screen, the filters
+fold behind a control that works without JavaScript, and the strict Content-Security-Policy
+blocks nothing the pages need."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from tests.browser.checks import save_screenshot
+from tests.browser.conftest import LiveSite
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 375, "height": 667}  # an iPhone SE, a common small phone
+SEARCH = "/search?q=cold+homes"
+# Listens for anything the policy refuses; a refusal never reaches the page's own errors.
+_WATCH_CSP = """() => {
+  window.__refused = [];
+  document.addEventListener('securitypolicyviolation',
+    (e) => window.__refused.push(e.violatedDirective + ' ' + e.blockedURI));
+}"""
+
+
+@pytest.fixture
+def phone_without_js(browser: Browser, site: LiveSite) -> Iterator[Page]:
+    context = browser.new_context(
+        viewport=PHONE,  # type: ignore[arg-type]
+        base_url=site.base_url,
+        java_script_enabled=False,
+    )
+    yield context.new_page()
+    context.close()
+
+
+def test_first_result_is_on_the_first_screen_of_a_phone(page: Page) -> None:
+    page.set_viewport_size(PHONE)  # type: ignore[arg-type]
+    page.goto(SEARCH)
+    save_screenshot(page, "search-phone")
+    first = page.locator(".app-result__title").first.bounding_box()
+    assert first is not None
+    assert first["y"] + first["height"] <= PHONE["height"], (
+        f"the first result's title ends {first['y'] + first['height']:.0f} px down, "
+        f"below a {PHONE['height']} px screen"
+    )
+    assert not page.locator("details[data-app-filters]").evaluate("d => d.open")
+
+
+def test_filters_fold_and_open_without_javascript(phone_without_js: Page) -> None:
+    page = phone_without_js
+    page.goto(SEARCH)
+    box = page.locator('input[name="organisation"]').first
+    assert not box.is_visible()
+    page.locator("details[data-app-filters] summary").click()
+    assert box.is_visible()
+    box.check()
+    with page.expect_navigation():
+        page.locator(".app-filters button").click()
+    assert "organisation=" in page.url
+    # With a filter chosen the panel stays open, so the choice can be seen and changed.
+    assert page.locator('input[name="organisation"]').first.is_visible()
+
+
+def test_filters_are_open_on_a_wide_screen(page: Page) -> None:
+    page.goto(SEARCH)
+    assert page.locator("details[data-app-filters]").evaluate("d => d.open")
+
+
+@pytest.mark.parametrize("address", ["/", SEARCH, "/docs", "/determinants", "/nowhere"])
+def test_the_content_security_policy_blocks_nothing_the_pages_use(page: Page, address: str) -> None:
+    page.add_init_script(f"({_WATCH_CSP})()")
+    page.goto(address)
+    page.wait_for_load_state("networkidle")
+    if address == "/docs":
+        page.locator(".opblock-summary-path", has_text="/api/search").first.wait_for()
+    refused = page.evaluate("window.__refused")
+    assert refused == [], f"{address}: the policy refused {refused}"

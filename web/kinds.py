@@ -1,0 +1,44 @@
+"""Kinds of document in one style ('council_report', 'report' and 'JSNA chapter' all read as
+sentence-case words), with a plain explanation for the ones that are jargon."""
+
+from __future__ import annotations
+
+import re
+
+# Names a manifest may use that read better spelt out.
+SPELT_OUT = {
+    "gov report": "Government report",
+    "govt report": "Government report",
+}
+
+# Jargon a reader may not know, by the word or abbreviation that starts it.
+EXPLANATIONS = {
+    "jsna": "JSNA is short for Joint Strategic Needs Assessment: the council and the NHS look "
+    "together at the health and care needs of the people who live in the area.",
+    "committee": "A committee paper is written for a meeting of councillors who make decisions.",
+    "evaluation": "An evaluation looks at whether a service or project worked.",
+    "briefing": "A briefing is a short paper that sums up what is known about one subject.",
+    "academic": "An academic paper is research written by a university team.",
+}
+
+
+def _word(word: str, is_first: bool) -> str:
+    # Abbreviations such as JSNA or NHS keep their capitals.
+    if len(word) > 1 and word.isupper():
+        return word
+    return word.capitalize() if is_first else word.lower()
+
+
+def label_kind(kind: str) -> str:
+    """'council_report' gives 'Council report'; 'JSNA chapter' stays 'JSNA chapter'."""
+    words = re.sub(r"[_\-\s]+", " ", kind).strip().split(" ")
+    if words == [""]:
+        return ""
+    plain = " ".join(_word(w, i == 0) for i, w in enumerate(words))
+    return SPELT_OUT.get(plain.lower(), plain)
+
+
+def explain_kind(kind: str) -> str:
+    """A sentence saying what the kind of document is, or '' when it needs none."""
+    first = label_kind(kind).split(" ")[0].lower()
+    return EXPLANATIONS.get(first, "")
