@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
 from search.analysis import Bm25Weighting, terms
 from search.catalogue import Catalogue, DocumentRecord
 from search.models.encoder import Encoder, PairScorer
+from search.retrieval.matching import ChunkMatch, Matches, find_matches
 from search.retrieval.rerank import rerank
 from search.schema import Filters, Hit
-from search.settings import SearchSettings
+from search.settings import MatchSettings, SearchSettings
 from search.store.base import Mode, Store, VectorQuery
 
 log = logging.getLogger(__name__)
 
 Sort = Literal["relevance", "newest"]
+Strength = Literal["strong", "weak"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,10 @@ class DocumentResult:
     passages: list[Passage]
     score: float
     rank: int
+    # "strong" when a passage is close in meaning to the query (an absolute cosine, unlike
+    # the fused score, which only orders one query's results).
+    strength: Strength = "weak"
+    best_cosine: float | None = None
 
     @property
     def doc_id(self) -> str:
@@ -57,6 +64,11 @@ class SearchResults:
     documents: list[DocumentResult]
     took_ms: float
     hits: list[Hit] = field(default_factory=list)
+    strong_total: int = 0
+    # True when more passages matched than one search reads: total and counts are floors.
+    is_total_capped: bool = False
+    matches: Matches | None = None
+    request: VectorQuery | None = None
 
     @property
     def first(self) -> int:
@@ -83,8 +95,10 @@ class Searcher:
         synonyms: dict[str, list[str]] | None = None,
         weighting: Bm25Weighting | None = None,
         scorer: PairScorer | None = None,
+        matching: MatchSettings | None = None,
     ) -> None:
         self.store = store
+        self.matching = matching or MatchSettings()
         self.scorer = scorer
         self.catalogue = catalogue
         self.encoder = encoder
@@ -129,20 +143,37 @@ class Searcher:
         mode: Mode | None = None,
         sort: Sort = "relevance",
         page_size: int | None = None,
+        put_first: Callable[[DocumentRecord], bool] | None = None,
     ) -> SearchResults:
-        """One page of documents; `newest` orders the same matches by year, best first within."""
+        """One page of documents; `newest` orders the same matches by year, best first within.
+
+        The documents are those with a matching passage (see search.retrieval.matching), in
+        the fused ranking's order, then the matches the ranking did not reach."""
         started = time.perf_counter()
         filters = filters or Filters()
         size = page_size or self.settings.page_size
-        hits = self.hits(
-            query, filters, limit=max(self.settings.candidates, page * size * 4), mode=mode
+        request = self.vector_query(
+            query, filters, max(self.settings.candidates, page * size * 4), mode
         )
+        hits = self.store.query(request)
+        if self.scorer is not None and self.settings.rerank:
+            hits = rerank(query, hits, self.scorer, self.settings.rerank_candidates)
+        matches = find_matches(self.store, request, self.matching)
+        matched = matches.documents()
         groups = group_hits(hits, self.settings.passages_per_document)
-        records = {r.doc_id: r for r in self.catalogue.documents(list(groups))}
+        for doc_id, found in matched.items():
+            if doc_id not in groups:
+                groups[doc_id] = _passages(found[: self.settings.passages_per_document])
+        records = {r.doc_id: r for r in self.catalogue.documents(list(matched))}
         # Only committed documents are shown: half-written ones stay invisible.
         ranked = [(doc_id, passages) for doc_id, passages in groups.items() if doc_id in records]
         if sort == "newest":
             ranked.sort(key=lambda item: -(records[item[0]].meta.year or 0))  # stable: keeps rank
+        if put_first is not None:
+            first = put_first
+            ranked.sort(key=lambda item: not first(records[item[0]]))  # stable, as above
+        cosines = matches.best_cosines()
+        strong = {d for d, _ in ranked if cosines.get(d, 0.0) >= self.matching.strong_cosine}
         window = ranked[(page - 1) * size : page * size]
         results = [
             DocumentResult(
@@ -150,6 +181,8 @@ class Searcher:
                 passages=passages,
                 score=passages[0].score,
                 rank=(page - 1) * size + i + 1,
+                strength="strong" if doc_id in strong else "weak",
+                best_cosine=cosines.get(doc_id),
             )
             for i, (doc_id, passages) in enumerate(window)
         ]
@@ -163,7 +196,24 @@ class Searcher:
             documents=results,
             took_ms=took,
             hits=hits,
+            strong_total=len(strong),
+            is_total_capped=matches.is_capped,
+            matches=matches,
+            request=request,
         )
+
+
+def _passages(matches: list[ChunkMatch]) -> list[Passage]:
+    return [
+        Passage(
+            chunk_id=m.hit.id,
+            text=m.hit.text,
+            page_start=m.hit.page_start,
+            page_end=m.hit.page_end,
+            score=m.cosine if m.cosine is not None else (m.keyword or 0.0),
+        )
+        for m in matches
+    ]
 
 
 def group_hits(hits: list[Hit], per_document: int) -> dict[str, list[Passage]]:

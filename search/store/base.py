@@ -47,6 +47,8 @@ class VectorQuery:
     filters: Filters = field(default_factory=Filters)
     rrf_k: int = 60
     sparse_weight: float = 1.0  # relative to dense = 1.0, for RRF
+    # Single-vector queries only: leave out points scoring below it (a cosine for dense).
+    score_threshold: float | None = None
 
 
 BUSY_MESSAGE = (

@@ -44,6 +44,7 @@ def build_filter(filters: Filters | None) -> qe.Filter | None:
         ("kind", filters.kinds),
         ("determinants", filters.determinants),
         ("places", filters.places),
+        ("lenses", filters.lenses),
         ("doc_id", filters.doc_ids),
     ):
         if values:
@@ -166,7 +167,11 @@ class EmbeddedStore:
         if len(prefetches) == 1:
             only = prefetches[0]
             query = qe.QueryRequest(
-                limit=request.limit, query=only.query, filter=flt, with_payload=True
+                limit=request.limit,
+                query=only.query,
+                filter=flt,
+                with_payload=True,
+                score_threshold=request.score_threshold,
             )
         else:
             fusion: Any = (

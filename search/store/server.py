@@ -34,6 +34,7 @@ def build_filter(filters: Filters | None) -> models.Filter | None:
         ("kind", filters.kinds),
         ("determinants", filters.determinants),
         ("places", filters.places),
+        ("lenses", filters.lenses),
         ("doc_id", filters.doc_ids),
     ):
         if values:
@@ -158,6 +159,7 @@ class ServerStore:
                 query_filter=flt,
                 limit=request.limit,
                 with_payload=True,
+                score_threshold=request.score_threshold,
             )
         else:
             fusion: Any = (
