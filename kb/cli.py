@@ -173,10 +173,13 @@ def search(
             "but they may not answer your question."
         )
     floor = "at least " if results.is_total_capped else ""
-    typer.echo(
-        f"Showing {results.first}–{results.last} of {floor}{results.total} documents for "
-        f"'{query}' ({results.strong_total} strong)"
-    )
+    if results.is_closest_only:
+        typer.echo("Nothing uses your words or is close to them in meaning. The closest:")
+    else:
+        typer.echo(
+            f"Showing {results.first}–{results.last} of {floor}{results.total} documents for "
+            f"'{query}' ({results.strong_total} strong)"
+        )
     for result in results.documents:
         d = result.document
         typer.echo(

@@ -83,7 +83,7 @@ class MatchSettings(BaseModel):
     queries, unlike fused scores; the defaults are calibrated by tests/bench/test_strength.py."""
 
     min_cosine: float = Field(
-        default=0.6,
+        default=0.55,
         ge=0.0,
         le=1.0,
         description="a passage this close in meaning matches even without a search word",
@@ -93,6 +93,12 @@ class MatchSettings(BaseModel):
         ge=0.0,
         le=1.0,
         description="a document with a passage this close in meaning is a strong match",
+    )
+    closest_documents: int = Field(
+        default=5,
+        ge=0,
+        le=100,
+        description="when nothing matches, how many of the closest documents to show (as weak)",
     )
     max_chunks: int = Field(
         default=5000,

@@ -91,6 +91,10 @@ class SearchOut(BaseModel):
         description="Documents with a passage that shares a search word or is close in meaning"
     )
     strong_total: int = Field(description="Documents among them that match the search well")
+    closest_only: bool = Field(
+        default=False,
+        description="Nothing matched: the documents are only the closest few, all weak",
+    )
     total_is_floor: bool = Field(
         default=False, description="More passages matched than one search reads: at least total"
     )

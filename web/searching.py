@@ -68,6 +68,7 @@ def run_search(
     )
     visible = library.catalogue.doc_ids()
     facets = facet_options(form, filters, _facet_matches(library, results), vocabulary, visible)
+
     by_determinant = best_by_determinant(
         results.hits, library.catalogue, vocabulary.taxonomy, visible
     )
@@ -77,7 +78,7 @@ def run_search(
 def _facet_matches(library: Library, results: SearchResults) -> Matches:
     """The search's matching passages with no option ticked; the search's own when none is."""
     base = without_facets(results.filters)
-    if results.matches is not None and base == results.filters:
+    if results.matches is not None and base == results.filters and not results.is_closest_only:
         return results.matches
     if results.request is None:
         return Matches([], False)

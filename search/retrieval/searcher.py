@@ -69,6 +69,8 @@ class SearchResults:
     is_total_capped: bool = False
     matches: Matches | None = None
     request: VectorQuery | None = None
+    # True when nothing matched and the documents are only the closest few.
+    is_closest_only: bool = False
 
     @property
     def first(self) -> int:
@@ -159,6 +161,16 @@ class Searcher:
         if self.scorer is not None and self.settings.rerank:
             hits = rerank(query, hits, self.scorer, self.settings.rerank_candidates)
         matches = find_matches(self.store, request, self.matching)
+        is_closest_only = not matches.chunks and bool(hits)
+        if is_closest_only:
+            # Nothing matches by the rule: show the few closest documents, all weak, rather
+            # than an empty page (the page says they may not answer the question).
+            nearest = set(
+                list(dict.fromkeys(h.doc_id for h in hits))[: self.matching.closest_documents]
+            )
+            matches = Matches(
+                [ChunkMatch(h, None, None) for h in hits if h.doc_id in nearest], False
+            )
         matched = matches.documents()
         groups = group_hits(hits, self.settings.passages_per_document)
         for doc_id, found in matched.items():
@@ -192,7 +204,8 @@ class Searcher:
             filters=filters,
             page=page,
             page_size=size,
-            total=len(ranked),
+            # The closest few are shown but are no match: the total counts matches only.
+            total=0 if is_closest_only else len(ranked),
             documents=results,
             took_ms=took,
             hits=hits,
@@ -200,6 +213,7 @@ class Searcher:
             is_total_capped=matches.is_capped,
             matches=matches,
             request=request,
+            is_closest_only=is_closest_only,
         )
 
 

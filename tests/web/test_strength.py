@@ -6,8 +6,8 @@ from html import unescape
 
 from fastapi.testclient import TestClient
 
-# Shares a word ("villages") with the library, but nothing in it is about football.
-OFF_TOPIC = "football transfer fees paid by clubs in villages"
+# Nothing in the test library is about physics, and no word is shared.
+OFF_TOPIC = "quantum chromodynamics"
 
 
 def test_api_gives_strong_total_and_a_strength_for_every_document(client: TestClient) -> None:
@@ -24,6 +24,9 @@ def test_an_off_topic_search_says_so_first_and_keeps_the_closest_documents(
     data = client.get("/api/search", params={"q": OFF_TOPIC}).json()
     assert data["strong_total"] == 0
     assert data["documents"] and {d["strength"] for d in data["documents"]} == {"weak"}
+    # They are shown, but they do not match: the total (and every filter count) stays 0.
+    assert data["closest_only"] and data["total"] == 0 and len(data["documents"]) <= 5
+    assert all(o["count"] == 0 for options in data["facets"].values() for o in options)
     html = unescape(client.get("/search", params={"q": OFF_TOPIC}).text)
     notice = html.index(f"No strong matches for ‘{OFF_TOPIC}’")
     assert "may not answer your question" in html
