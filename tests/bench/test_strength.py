@@ -167,7 +167,10 @@ def test_strong_threshold_meets_targets_on_the_half_not_tuned_on(
     }
     tuning = [j for judged in sets.values() for j in judged if is_tuning_half(j.query_id)]
     threshold = tune(tuning)
-    report: dict[str, object] = {"tuned_threshold": threshold, "default": MatchSettings().strong_cosine}
+    report: dict[str, object] = {
+        "tuned_threshold": threshold,
+        "default": MatchSettings().strong_cosine,
+    }
     for name, judged in sets.items():
         if not judged:
             continue
