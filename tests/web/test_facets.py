@@ -224,3 +224,14 @@ def test_each_group_is_counted_with_only_the_others_applied() -> None:
     assert counts == {"income": (2, True), "food": (1, False)}
     places = {o.value: o.count for o in facets["place"]}
     assert places == {"x": 2}  # "c" has no income passage
+
+
+def test_a_lens_is_a_filter_in_the_form_the_url_and_the_tags(client: TestClient) -> None:
+    params = {"q": QUERY, "lens": "life_stage:older_people"}
+    html = unescape(client.get("/search", params=params).text)
+    assert re.search(r'name="lens" type="checkbox" value="life_stage:older_people"\s+checked', html)
+    assert "Lens: Life stage: Older people" in html
+    assert "Inequalities and life stage" in html
+    data = _search(client, {"lens": ["life_stage:older_people"]})
+    assert data["filters"]["lenses"] == ["life_stage:older_people"]
+    assert data["total"] >= 1
