@@ -89,7 +89,7 @@ class MatchSettings(BaseModel):
         description="a passage this close in meaning matches even without a search word",
     )
     strong_cosine: float = Field(
-        default=0.65,
+        default=0.67,
         ge=0.0,
         le=1.0,
         description="a document with a passage this close in meaning is a strong match",

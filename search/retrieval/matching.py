@@ -17,7 +17,20 @@ from search.schema import Filters, Hit
 from search.settings import MatchSettings
 from search.store.base import Store, VectorQuery
 
-__all__ = ["ChunkMatch", "Matches", "chunk_passes", "find_matches"]
+__all__ = ["MATCH_FIELDS", "ChunkMatch", "Matches", "chunk_passes", "find_matches"]
+
+# What counting and filtering need; passages' text is read only for the documents shown.
+MATCH_FIELDS = (
+    "doc_id",
+    "organisation",
+    "kind",
+    "year",
+    "determinants",
+    "lenses",
+    "places",
+    "page",
+    "page_end",
+)
 
 
 @dataclass(frozen=True)
@@ -75,14 +88,26 @@ def find_matches(store: Store, query: VectorQuery, settings: MatchSettings) -> M
     cap = settings.max_chunks
     if query.dense is not None and query.mode != "sparse":
         dense = replace(
-            query, mode="dense", limit=cap, candidates=cap, score_threshold=settings.min_cosine
+            query,
+            mode="dense",
+            limit=cap,
+            candidates=cap,
+            score_threshold=settings.min_cosine,
+            payload_fields=MATCH_FIELDS,
         )
         hits = store.query(dense)
         is_capped |= len(hits) >= cap
         for hit in hits:
             by_id[hit.id] = ChunkMatch(hit, hit.score, None)
     if query.sparse is not None and not query.sparse.is_empty() and query.mode != "dense":
-        sparse = replace(query, mode="sparse", limit=cap, candidates=cap, score_threshold=None)
+        sparse = replace(
+            query,
+            mode="sparse",
+            limit=cap,
+            candidates=cap,
+            score_threshold=None,
+            payload_fields=MATCH_FIELDS,
+        )
         hits = store.query(sparse)
         is_capped |= len(hits) >= cap
         for hit in hits:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from search.analysis import Bm25Weighting, terms
@@ -173,9 +173,9 @@ class Searcher:
             )
         matched = matches.documents()
         groups = group_hits(hits, self.settings.passages_per_document)
-        for doc_id, found in matched.items():
-            if doc_id not in groups:
-                groups[doc_id] = _passages(found[: self.settings.passages_per_document])
+        beyond = {doc_id for doc_id in matched if doc_id not in groups}
+        for doc_id in beyond:
+            groups[doc_id] = _passages(matched[doc_id][: self.settings.passages_per_document])
         records = {r.doc_id: r for r in self.catalogue.documents(list(matched))}
         # Only committed documents are shown: half-written ones stay invisible.
         ranked = [(doc_id, passages) for doc_id, passages in groups.items() if doc_id in records]
@@ -186,7 +186,7 @@ class Searcher:
             ranked.sort(key=lambda item: not first(records[item[0]]))  # stable, as above
         cosines = matches.best_cosines()
         strong = {d for d, _ in ranked if cosines.get(d, 0.0) >= self.matching.strong_cosine}
-        window = ranked[(page - 1) * size : page * size]
+        window = self._with_text(request, ranked[(page - 1) * size : page * size], beyond)
         results = [
             DocumentResult(
                 document=records[doc_id],
@@ -215,6 +215,25 @@ class Searcher:
             request=request,
             is_closest_only=is_closest_only,
         )
+
+    def _with_text(
+        self, request: VectorQuery, window: list[tuple[str, list[Passage]]], beyond: set[str]
+    ) -> list[tuple[str, list[Passage]]]:
+        """Passages with their text for the shown documents the ranking did not reach: their
+        own best passages by the same fused query, narrowed to them."""
+        need = tuple(doc_id for doc_id, _ in window if doc_id in beyond)
+        if not need:
+            return window
+        per_document = self.settings.passages_per_document
+        limit = len(need) * per_document * 4
+        narrowed = replace(
+            request,
+            filters=replace(request.filters, doc_ids=need),
+            limit=limit,
+            candidates=max(request.candidates, limit),
+        )
+        found = group_hits(self.store.query(narrowed), per_document)
+        return [(doc_id, found.get(doc_id, passages)) for doc_id, passages in window]
 
 
 def _passages(matches: list[ChunkMatch]) -> list[Passage]:

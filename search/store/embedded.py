@@ -140,6 +140,7 @@ class EmbeddedStore:
         if self._shard is None:
             return []
         flt = build_filter(request.filters)
+        payload: Any = True if request.payload_fields is None else list(request.payload_fields)
         prefetches: list[qe.Prefetch] = []
         if request.mode in ("hybrid", "dense") and request.dense is not None:
             prefetches.append(
@@ -170,7 +171,7 @@ class EmbeddedStore:
                 limit=request.limit,
                 query=only.query,
                 filter=flt,
-                with_payload=True,
+                with_payload=payload,
                 score_threshold=request.score_threshold,
             )
         else:
@@ -180,7 +181,7 @@ class EmbeddedStore:
                 else qe.Fusion.Dbsf()
             )
             query = qe.QueryRequest(
-                limit=request.limit, prefetches=prefetches, query=fusion, with_payload=True
+                limit=request.limit, prefetches=prefetches, query=fusion, with_payload=payload
             )
         return [_hit(p) for p in self.shard.query(query)]
 
