@@ -167,11 +167,23 @@ def search(
     if not results.documents:
         typer.echo(f"No documents match '{query}'.")
         return
-    typer.echo(f"Showing {results.first}–{results.last} of {results.total} documents for '{query}'")
+    if not results.strong_total:
+        typer.echo(
+            f"No strong matches for '{query}'. These are the closest documents, "
+            "but they may not answer your question."
+        )
+    floor = "at least " if results.is_total_capped else ""
+    if results.is_closest_only:
+        typer.echo("Nothing uses your words or is close to them in meaning. The closest:")
+    else:
+        typer.echo(
+            f"Showing {results.first}–{results.last} of {floor}{results.total} documents for "
+            f"'{query}' ({results.strong_total} strong)"
+        )
     for result in results.documents:
         d = result.document
         typer.echo(
-            f"\n{result.rank}. {d.meta.title} "
+            f"\n{result.rank}. [{result.strength}] {d.meta.title} "
             f"({d.meta.organisation or 'unknown'}, {d.meta.year or 'n.d.'})"
         )
         typer.echo(f"   {d.file_name}  id={d.doc_id}")

@@ -11,7 +11,7 @@ import numpy as np
 
 from kb.eval.tags import ChunkSpan, TagReport, page_predictions, read_labels, score_tags
 from search.catalogue import Catalogue
-from search.evidence.tagging import DocumentTagger, determinant_shares
+from search.evidence.tagging import DocumentTagger, determinant_shares, document_lenses
 from search.library import Library
 from search.schema import Filters, Hit
 from search.store.base import Store
@@ -81,6 +81,8 @@ def retag_document(store: Store, catalogue: Catalogue, doc_id: str, tagging: Doc
             **record.extra,
             "determinants": determinant_shares(fields),
             "places": fields[0]["places"],
+            "lenses": document_lenses(fields),
+            "place_counts": tagging.place_counts(title, [h.text for h in hits]),
         }
         catalogue.update_extra(doc_id, extra)
     return len(hits)

@@ -10,7 +10,7 @@ from typing import Any
 from search.analysis import Bm25Weighting
 from search.catalogue import Catalogue, DocumentRecord, FileOutcome
 from search.evidence.summary import central_chunks, summarise
-from search.evidence.tagging import DocumentTagger, determinant_shares
+from search.evidence.tagging import DocumentTagger, determinant_shares, document_lenses
 from search.models.encoder import Encoder
 from search.schema import Chunk, IndexedChunk, chunk_payload, point_id
 from search.settings import Settings
@@ -98,7 +98,11 @@ class Index:
         outcome: FileOutcome,
         replaces: str | None = None,
     ) -> None:
-        record = replace(record, extra={**record.extra, **describe(chunks)})
+        extra = {**record.extra, **describe(chunks)}
+        if self.tagging is not None:
+            texts = [str(c.payload.get("text", "")) for c in chunks]
+            extra["place_counts"] = self.tagging.place_counts(record.meta.title, texts)
+        record = replace(record, extra=extra)
         self.store.delete_documents([record.doc_id])
         self.store.upsert(chunks)
         self.catalogue.add_document(record, pages, outcome, replaces=replaces)
@@ -117,6 +121,7 @@ def describe(chunks: Sequence[IndexedChunk]) -> dict[str, object]:
     return {
         "determinants": determinant_shares([c.payload for c in chunks]),
         "places": list(first.get("places", [])),
+        "lenses": document_lenses([c.payload for c in chunks]),
         "central_chunks": [c.id for c in central_chunks(chunks, 3)],
         "summary": [{"text": s.text, "page": s.page} for s in summarise(chunks)],
     }

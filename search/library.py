@@ -47,7 +47,15 @@ class Library:
         scorer = None
         if settings.search.rerank:
             scorer = load_cross_encoder(settings.model.threads, settings.data_dir / "models")
-        searcher = Searcher(store, catalogue, encoder, settings.search, synonyms, scorer=scorer)
+        searcher = Searcher(
+            store,
+            catalogue,
+            encoder,
+            settings.search,
+            synonyms,
+            scorer=scorer,
+            matching=settings.match,
+        )
         try:
             tagging = load_tagging(settings, encoder)
         except (TaxonomyError, PlaceError):

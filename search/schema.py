@@ -93,6 +93,7 @@ class Filters:
     kinds: tuple[str, ...] = ()
     determinants: tuple[str, ...] = ()
     places: tuple[str, ...] = ()
+    lenses: tuple[str, ...] = ()
     year_from: int | None = None
     year_to: int | None = None
     doc_ids: tuple[str, ...] = ()

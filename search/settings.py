@@ -77,6 +77,37 @@ class SearchSettings(BaseModel):
     rerank_candidates: int = Field(default=20, ge=1, le=200)
 
 
+class MatchSettings(BaseModel):
+    """Which documents answer a query at all (the result set counts are exact over) and which
+    answer it well (strong). Cosines are the embedding model's, so they are absolute across
+    queries, unlike fused scores; the defaults are calibrated by tests/bench/test_strength.py."""
+
+    min_cosine: float = Field(
+        default=0.55,
+        ge=0.0,
+        le=1.0,
+        description="a passage this close in meaning matches even without a search word",
+    )
+    strong_cosine: float = Field(
+        default=0.67,
+        ge=0.0,
+        le=1.0,
+        description="a document with a passage this close in meaning is a strong match",
+    )
+    closest_documents: int = Field(
+        default=5,
+        ge=0,
+        le=100,
+        description="when nothing matches, how many of the closest documents to show (as weak)",
+    )
+    max_chunks: int = Field(
+        default=5000,
+        ge=100,
+        le=100_000,
+        description="most passages read per search to count matches; past it counts are floors",
+    )
+
+
 class WebSettings(BaseModel):
     """The site."""
 
@@ -126,6 +157,7 @@ class Settings(BaseSettings):
     qdrant: QdrantSettings = QdrantSettings()
     chunks: ChunkSettings = ChunkSettings()
     search: SearchSettings = SearchSettings()
+    match: MatchSettings = MatchSettings()
     web: WebSettings = WebSettings()
 
     @property

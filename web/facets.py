@@ -1,7 +1,9 @@
 """Filter options for a search, each with the number of documents among the results that have it.
 
 A group's options are counted with every other group's choices applied but not its own, so
-ticking one option still shows the others (OR within a group, AND across groups).
+ticking one option still shows the others (OR within a group, AND across groups). Counts are
+taken over every matching passage (search.retrieval.matching), the same set the results are,
+so an option's count is the total the search shows once it is ticked.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from search.retrieval.matching import Matches
 from search.schema import Filters, Hit
 from web.search_form import BANDS_BY_ID, YEAR_BANDS_ORDER, SearchForm, year_band
 from web.vocabulary import Vocabulary
@@ -18,7 +21,6 @@ from web.vocabulary import Vocabulary
 MAX_OTHER_PLACES = 10
 
 PayloadValues = Callable[[Mapping[str, Any]], list[str]]
-Requery = Callable[[Filters], list[Hit]]
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ GROUPS = (
         lambda form: form.determinants,
         lambda f: replace(f, determinants=()),
     ),
+    FacetGroup("lens", _many("lenses"), lambda form: form.lenses, lambda f: replace(f, lenses=())),
     FacetGroup("place", _many("places"), lambda form: form.places, lambda f: replace(f, places=())),
     FacetGroup(
         "organisation",
@@ -91,28 +94,29 @@ def documents_per_value(
     return documents
 
 
+def without_facets(filters: Filters) -> Filters:
+    """The filters no group offers as options (a year range typed in, say)."""
+    for group in GROUPS:
+        filters = group.without(filters)
+    return filters
+
+
 def facet_options(
     form: SearchForm,
     filters: Filters,
-    hits: list[Hit],
-    requery: Requery,
+    matches: Matches,
     vocabulary: Vocabulary,
     visible: Collection[str],
 ) -> dict[str, list[FacetOption]]:
-    """Options for every group; `hits` answer the search with all its filters, `requery` runs
-    it again with other filters (only for groups with something ticked)."""
+    """Options for every group; `matches` are the search's matching passages under at most
+    `without_facets(filters)`, so each group can be counted with only the others applied."""
     out: dict[str, list[FacetOption]] = {}
     for group in GROUPS:
         chosen = group.chosen(form)
-        pool = requery(group.without(filters)) if chosen else hits
-        documents = documents_per_value(pool, group.values, visible)
+        pool = matches.where(group.without(filters))
+        documents = documents_per_value((m.hit for m in pool.chunks), group.values, visible)
         counts = {value: len(ids) for value, ids in documents.items()}
-        if chosen:
-            # A search returns its best passages, not every match, so the wider search can
-            # find fewer documents with a ticked value than the results show; a ticked
-            # option counts the results themselves (ticked alone, its count is the total).
-            shown = documents_per_value(hits, group.values, visible)
-            counts.update({value: len(shown.get(value, ())) for value in chosen})
+        counts.update({value: counts.get(value, 0) for value in chosen})
         out[group.name] = _ordered(group.name, counts, chosen, vocabulary)
     return out
 
@@ -129,6 +133,10 @@ def _ordered(
         return [option(v, vocabulary.determinant_label(v)) for v in values]
     if group == "place":
         return [option(v, vocabulary.place_label(v)) for v in _places(counts, chosen, vocabulary)]
+    if group == "lens":
+        labels = vocabulary.lens_labels()
+        known = [v for v in labels if v in counts]
+        return [option(v, labels[v]) for v in known + sorted(set(counts) - set(known))]
     if group == "years":
         bands = [b for b in YEAR_BANDS_ORDER if b in counts]
         return [option(b, BANDS_BY_ID[b].label) for b in bands]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 
@@ -47,6 +49,10 @@ class EvidenceTagsOut(BaseModel):
 class DocumentHitOut(EvidenceTagsOut, DocumentMetaOut):
     rank: int
     score: float
+    strength: Literal["strong", "weak"] = Field(
+        description="strong: a passage is close in meaning to the search; weak: it only shares "
+        "some words or is loosely related"
+    )
     passages: list[PassageOut]
 
 
@@ -58,6 +64,7 @@ class FiltersOut(BaseModel):
     years: list[str] = Field(description="Spans of years chosen, like 2015-2019")
     year_from: int | None
     year_to: int | None
+    lenses: list[str] = Field(default_factory=list, description="Lenses chosen (ids)")
     local: bool = Field(description="Local work first")
 
 
@@ -80,7 +87,17 @@ class ByDeterminantOut(BaseModel):
 
 class SearchOut(BaseModel):
     query: str
-    total: int = Field(description="Documents that match")
+    total: int = Field(
+        description="Documents with a passage that shares a search word or is close in meaning"
+    )
+    strong_total: int = Field(description="Documents among them that match the search well")
+    closest_only: bool = Field(
+        default=False,
+        description="Nothing matched: the documents are only the closest few, all weak",
+    )
+    total_is_floor: bool = Field(
+        default=False, description="More passages matched than one search reads: at least total"
+    )
     page: int
     page_size: int
     page_count: int
@@ -90,7 +107,7 @@ class SearchOut(BaseModel):
     filters: FiltersOut
     documents: list[DocumentHitOut]
     facets: dict[str, list[FacetOptionOut]] = Field(
-        description="Options for each filter: determinant, place, organisation, kind, years"
+        description="Options for each filter: determinant, lens, place, organisation, kind, years"
     )
     by_determinant: list[ByDeterminantOut] = Field(
         description="For each determinant the results touch, its best passage"

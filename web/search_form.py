@@ -65,6 +65,8 @@ class SearchForm:
     determinants: tuple[str, ...] = ()
     places: tuple[str, ...] = ()
     year_bands: tuple[YearBandId, ...] = ()
+    # Cross-cutting lenses ("inequalities", "life_stage:older_people"), tagged per passage.
+    lenses: tuple[str, ...] = ()
     # Local documents first: an order, like sort, so "Clear filters" keeps it.
     is_local_first: bool = False
 
@@ -82,6 +84,7 @@ class SearchForm:
             or self.determinants
             or self.places
             or self.year_bands
+            or self.lenses
         )
 
     def filters(self) -> Filters:
@@ -92,6 +95,7 @@ class SearchForm:
             kinds=self.kinds,
             determinants=self.determinants,
             places=self.places,
+            lenses=self.lenses,
             year_from=self.year_from,
             year_to=self.year_to,
         )
@@ -100,6 +104,7 @@ class SearchForm:
         """Query-string pairs; defaults are left out to keep links short."""
         pairs: list[tuple[str, str]] = [("q", self.q)]
         pairs += [("determinant", d) for d in self.determinants]
+        pairs += [("lens", x) for x in self.lenses]
         pairs += [("place", p) for p in self.places]
         pairs += [("organisation", o) for o in self.organisations]
         pairs += [("kind", k) for k in self.kinds]
@@ -145,6 +150,10 @@ class SearchForm:
             rest = tuple(x for x in self.determinants if x != d)
             label = names.get("determinant", {}).get(d, d)
             out.append(("Determinant", label, replace(self, determinants=rest, page=1).url(path)))
+        for lens in self.lenses:
+            rest = tuple(x for x in self.lenses if x != lens)
+            label = names.get("lens", {}).get(lens, lens)
+            out.append(("Lens", label, replace(self, lenses=rest, page=1).url(path)))
         for p in self.places:
             rest = tuple(x for x in self.places if x != p)
             label = names.get("place", {}).get(p, p)
@@ -202,6 +211,10 @@ def read_search_filters(
         list[FilterValue] | None,
         Query(max_length=MAX_CHOSEN, description="Only documents about these places (ids)"),
     ] = None,
+    lens: Annotated[
+        list[str] | None,
+        Query(description="Only passages seen through these lenses (ids, see /api/determinants)"),
+    ] = None,
     years: Annotated[
         list[YearBandId] | None,
         Query(max_length=MAX_CHOSEN, description="Only documents published in these spans"),
@@ -224,6 +237,7 @@ def read_search_filters(
         year_to=high,
         determinants=_distinct(determinant),
         places=_distinct(place),
+        lenses=_distinct(lens),
         year_bands=tuple(b for b in YEAR_BANDS_ORDER if b in (years or [])),
         is_local_first=local,
     )

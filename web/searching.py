@@ -4,7 +4,6 @@ determinant the results touch."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from search.catalogue import DocumentRecord
@@ -12,14 +11,14 @@ from search.evidence.ranking import (
     FACET_LIMIT,
     DeterminantHit,
     best_by_determinant,
+    is_local_document,
     local_documents_first,
-    put_local_first,
 )
 from search.library import Library
+from search.retrieval.matching import Matches, find_matches
 from search.retrieval.searcher import DocumentResult, SearchResults
 from search.schema import Filters, Hit
-from search.store.base import VectorQuery
-from web.facets import FacetOption, facet_options
+from web.facets import FacetOption, facet_options, without_facets
 from web.search_form import BANDS_BY_ID, SearchForm
 from web.vocabulary import Vocabulary, vocabulary_of
 
@@ -53,47 +52,38 @@ def search_filters(library: Library, form: SearchForm) -> Filters:
     return replace(filters, doc_ids=tuple(sorted(documents)) or (NO_DOCUMENT,))
 
 
-def _candidates(library: Library, form: SearchForm) -> int:
-    """How many hits the searcher asks for on this page (as Searcher.search does)."""
-    settings = library.searcher.settings
-    return max(settings.candidates, form.page * settings.page_size * 4)
-
-
-def _requery(library: Library, form: SearchForm) -> Callable[[Filters], list[Hit]]:
-    """The search's query run with other filters; the words are encoded once, when first run."""
-    built: list[VectorQuery] = []
-
-    def run(filters: Filters) -> list[Hit]:
-        if not built:
-            built.append(library.searcher.vector_query(form.q, filters, _candidates(library, form)))
-        return library.store.query(replace(built[0], filters=filters))
-
-    return run
-
-
 def run_search(
     library: Library, form: SearchForm, vocabulary: Vocabulary | None = None
 ) -> SearchOutcome:
     vocabulary = vocabulary or vocabulary_of(library)
     filters = search_filters(library, form)
     searcher = library.searcher
-    results = searcher.search(form.q, filters, page=form.page, sort=form.sort)
-    if form.is_local_first:
-        results = put_local_first(
-            results,
-            library.catalogue,
-            vocabulary.gazetteer,
-            searcher.settings.passages_per_document,
-            form.sort,
-        )
-    visible = library.catalogue.doc_ids()
-    facets = facet_options(
-        form, filters, results.hits, _requery(library, form), vocabulary, visible
+    gazetteer = vocabulary.gazetteer
+    results = searcher.search(
+        form.q,
+        filters,
+        page=form.page,
+        sort=form.sort,
+        put_first=(lambda r: is_local_document(r, gazetteer)) if form.is_local_first else None,
     )
+    visible = library.catalogue.doc_ids()
+    facets = facet_options(form, filters, _facet_matches(library, results), vocabulary, visible)
+
     by_determinant = best_by_determinant(
         results.hits, library.catalogue, vocabulary.taxonomy, visible
     )
     return SearchOutcome(results, facets, _years(results.hits), by_determinant)
+
+
+def _facet_matches(library: Library, results: SearchResults) -> Matches:
+    """The search's matching passages with no option ticked; the search's own when none is."""
+    base = without_facets(results.filters)
+    if results.matches is not None and base == results.filters and not results.is_closest_only:
+        return results.matches
+    if results.request is None:
+        return Matches([], False)
+    request = replace(results.request, filters=base)
+    return find_matches(library.store, request, library.searcher.matching)
 
 
 def _years(hits: list[Hit]) -> tuple[int, int] | None:
@@ -128,6 +118,8 @@ def _allows(form: SearchForm, record: DocumentRecord) -> bool:
     if form.determinants and not set(form.determinants) & set(extra.get("determinants") or {}):
         return False
     if form.places and not set(form.places) & set(extra.get("places") or []):
+        return False
+    if form.lenses and not set(form.lenses) & set(extra.get("lenses") or []):
         return False
     if form.year_bands and not any(BANDS_BY_ID[b].holds(meta.year) for b in form.year_bands):
         return False

@@ -96,6 +96,7 @@ def result_json(result: DocumentResult, vocabulary: Vocabulary | None = None) ->
         **evidence_tags(result.document, vocabulary or default_vocabulary()),
         "rank": result.rank,
         "score": result.score,
+        "strength": result.strength,
         "passages": [passage_json(result.doc_id, p) for p in result.passages],
     }
 
@@ -145,6 +146,7 @@ def form_filters_json(form: SearchForm) -> dict[str, Any]:
         "places": list(form.places),
         "organisations": list(form.organisations),
         "kinds": list(form.kinds),
+        "lenses": list(form.lenses),
         "years": list(form.year_bands),
         "year_from": form.year_from,
         "year_to": form.year_to,
@@ -167,6 +169,9 @@ def results_json(results: SearchResults, vocabulary: Vocabulary | None = None) -
     return {
         "query": results.query,
         "total": results.total,
+        "strong_total": results.strong_total,
+        "total_is_floor": results.is_total_capped,
+        "closest_only": results.is_closest_only,
         "page": results.page,
         "page_size": results.page_size,
         "page_count": results.page_count,

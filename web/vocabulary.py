@@ -30,6 +30,19 @@ class Vocabulary:
         found = self.gazetteer.place(place_id)
         return found.label if found else place_id
 
+    def lens_labels(self) -> dict[str, str]:
+        """Every lens id as passages are tagged with it, and how the filters name it."""
+        out: dict[str, str] = {}
+        for lens in self.taxonomy.lenses:
+            if lens.values:
+                out.update({f"{lens.id}:{v.id}": f"{lens.label}: {v.label}" for v in lens.values})
+            else:
+                out[lens.id] = lens.label
+        return out
+
+    def lens_label(self, lens_id: str) -> str:
+        return self.lens_labels().get(lens_id, lens_id)
+
     def is_local_place(self, place_id: str) -> bool:
         found = self.gazetteer.place(place_id)
         return bool(found and found.is_local)
@@ -50,6 +63,7 @@ class Vocabulary:
         return {
             "determinant": {d.id: d.label for d in self.taxonomy.determinants},
             "place": {p.id: p.label for p in self.gazetteer.places.values()},
+            "lens": self.lens_labels(),
         }
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from search.catalogue import Catalogue, DocumentRecord
 from search.evidence.determinants import Determinant, Taxonomy
 from search.evidence.places import Gazetteer
-from search.retrieval.searcher import DocumentResult, Passage, SearchResults, Sort, group_hits
+from search.retrieval.searcher import DocumentResult, Passage
 from search.schema import Filters, Hit
 from search.store.base import Store
 
@@ -58,6 +58,10 @@ class DeterminantEvidence:
     recent: list[DocumentRecord]
 
 
+# As for a document's places (Gazetteer.document_places): one passing mention is not enough.
+MIN_LOCAL_MENTIONS = 2
+
+
 @dataclass(frozen=True)
 class DeterminantHit:
     """The best hit about a determinant among a search's hits, and how many documents touch it."""
@@ -69,12 +73,19 @@ class DeterminantHit:
 
 
 def is_local_document(record: DocumentRecord, gazetteer: Gazetteer) -> bool:
-    """Whether the document is mainly about somewhere local: the place it names most often is.
+    """Whether the document is mainly about somewhere local: a local place is named at least as
+    often as any other place, by the mention counts stored at ingest (or retag).
 
-    A document's places come most-named first (search.evidence.places.Gazetteer.document_places), so
-    a national report that lists every region, the East Midlands among them, is not local,
-    while a report about Loughborough (Charnwood, then Leicestershire, ...) is.
+    So a national report that names every region once or twice, the East Midlands among them,
+    is not local, while a report that names Loughborough throughout is. Documents indexed
+    before counts were stored fall back to their places, most named first.
     """
+    counts = record.extra.get("place_counts")
+    if isinstance(counts, dict) and counts:
+        known = {str(p): int(n) for p, n in counts.items() if isinstance(n, int) and n > 0}
+        local = max((n for p, n in known.items() if gazetteer.is_local([p])), default=0)
+        other = max((n for p, n in known.items() if not gazetteer.is_local([p])), default=0)
+        return local >= MIN_LOCAL_MENTIONS and local >= other
     places = record.extra.get("places") or []
     return bool(places) and gazetteer.is_local([str(places[0])])
 
@@ -210,33 +221,6 @@ def best_by_determinant(
         for d in wanted
         if first[d].doc_id in records
     ]
-
-
-def put_local_first(
-    results: SearchResults,
-    catalogue: Catalogue,
-    gazetteer: Gazetteer,
-    passages_per_document: int,
-    sort: Sort = "relevance",
-) -> SearchResults:
-    """The same results with local documents first, each group keeping its order.
-
-    The documents are regrouped from all of the search's hits (not just the page shown), so
-    a local document from page 3 can move to page 1 and the total does not change.
-    """
-    groups = group_hits(list(results.hits), passages_per_document)
-    records = {r.doc_id: r for r in catalogue.documents(list(groups))}
-    ranked = [(doc_id, passages) for doc_id, passages in groups.items() if doc_id in records]
-    if sort == "newest":
-        ranked.sort(key=lambda item: -(records[item[0]].meta.year or 0))
-    ranked.sort(key=lambda item: not is_local_document(records[item[0]], gazetteer))
-    start = (results.page - 1) * results.page_size
-    window = ranked[start : start + results.page_size]
-    documents = [
-        DocumentResult(records[doc_id], passages, passages[0].score, start + i + 1)
-        for i, (doc_id, passages) in enumerate(window)
-    ]
-    return replace(results, documents=documents, total=len(ranked))
 
 
 def local_documents_first(

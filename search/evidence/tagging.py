@@ -44,6 +44,19 @@ class DocumentTagger:
             {**tags.payload(), "places": places} for tags in self.tagger.tag(list(texts), vectors)
         ]
 
+    def place_counts(self, title: str, texts: Sequence[str]) -> dict[str, int]:
+        """How often the document names each place (itself, not the places containing it),
+        most named first; stored per document so "local first" reads counts, not list order."""
+        total: Counter[str] = Counter()
+        for text in [title, *texts]:
+            total.update(self.gazetteer.mentions(text))
+        return dict(total.most_common())
+
+
+def document_lenses(payloads: Sequence[dict[str, Any]]) -> list[str]:
+    """Every lens any of the document's chunks is tagged with, sorted."""
+    return sorted({str(x) for p in payloads for x in p.get("lenses") or []})
+
 
 def determinant_shares(payloads: Sequence[dict[str, Any]]) -> dict[str, float]:
     """Each determinant's share of a document's chunks, largest first."""

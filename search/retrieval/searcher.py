@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from search.analysis import Bm25Weighting, terms
 from search.catalogue import Catalogue, DocumentRecord
 from search.models.encoder import Encoder, PairScorer
+from search.retrieval.matching import ChunkMatch, Matches, find_matches
 from search.retrieval.rerank import rerank
 from search.schema import Filters, Hit
-from search.settings import SearchSettings
+from search.settings import MatchSettings, SearchSettings
 from search.store.base import Mode, Store, VectorQuery
 
 log = logging.getLogger(__name__)
 
 Sort = Literal["relevance", "newest"]
+Strength = Literal["strong", "weak"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,10 @@ class DocumentResult:
     passages: list[Passage]
     score: float
     rank: int
+    # "strong" when a passage is close in meaning to the query (an absolute cosine, unlike
+    # the fused score, which only orders one query's results).
+    strength: Strength = "weak"
+    best_cosine: float | None = None
 
     @property
     def doc_id(self) -> str:
@@ -57,6 +64,13 @@ class SearchResults:
     documents: list[DocumentResult]
     took_ms: float
     hits: list[Hit] = field(default_factory=list)
+    strong_total: int = 0
+    # True when more passages matched than one search reads: total and counts are floors.
+    is_total_capped: bool = False
+    matches: Matches | None = None
+    request: VectorQuery | None = None
+    # True when nothing matched and the documents are only the closest few.
+    is_closest_only: bool = False
 
     @property
     def first(self) -> int:
@@ -83,8 +97,10 @@ class Searcher:
         synonyms: dict[str, list[str]] | None = None,
         weighting: Bm25Weighting | None = None,
         scorer: PairScorer | None = None,
+        matching: MatchSettings | None = None,
     ) -> None:
         self.store = store
+        self.matching = matching or MatchSettings()
         self.scorer = scorer
         self.catalogue = catalogue
         self.encoder = encoder
@@ -129,27 +145,56 @@ class Searcher:
         mode: Mode | None = None,
         sort: Sort = "relevance",
         page_size: int | None = None,
+        put_first: Callable[[DocumentRecord], bool] | None = None,
     ) -> SearchResults:
-        """One page of documents; `newest` orders the same matches by year, best first within."""
+        """One page of documents; `newest` orders the same matches by year, best first within.
+
+        The documents are those with a matching passage (see search.retrieval.matching), in
+        the fused ranking's order, then the matches the ranking did not reach."""
         started = time.perf_counter()
         filters = filters or Filters()
         size = page_size or self.settings.page_size
-        hits = self.hits(
-            query, filters, limit=max(self.settings.candidates, page * size * 4), mode=mode
+        request = self.vector_query(
+            query, filters, max(self.settings.candidates, page * size * 4), mode
         )
+        hits = self.store.query(request)
+        if self.scorer is not None and self.settings.rerank:
+            hits = rerank(query, hits, self.scorer, self.settings.rerank_candidates)
+        matches = find_matches(self.store, request, self.matching)
+        is_closest_only = not matches.chunks and bool(hits)
+        if is_closest_only:
+            # Nothing matches by the rule: show the few closest documents, all weak, rather
+            # than an empty page (the page says they may not answer the question).
+            nearest = set(
+                list(dict.fromkeys(h.doc_id for h in hits))[: self.matching.closest_documents]
+            )
+            matches = Matches(
+                [ChunkMatch(h, None, None) for h in hits if h.doc_id in nearest], False
+            )
+        matched = matches.documents()
         groups = group_hits(hits, self.settings.passages_per_document)
-        records = {r.doc_id: r for r in self.catalogue.documents(list(groups))}
+        beyond = {doc_id for doc_id in matched if doc_id not in groups}
+        for doc_id in beyond:
+            groups[doc_id] = _passages(matched[doc_id][: self.settings.passages_per_document])
+        records = {r.doc_id: r for r in self.catalogue.documents(list(matched))}
         # Only committed documents are shown: half-written ones stay invisible.
         ranked = [(doc_id, passages) for doc_id, passages in groups.items() if doc_id in records]
         if sort == "newest":
             ranked.sort(key=lambda item: -(records[item[0]].meta.year or 0))  # stable: keeps rank
-        window = ranked[(page - 1) * size : page * size]
+        if put_first is not None:
+            first = put_first
+            ranked.sort(key=lambda item: not first(records[item[0]]))  # stable, as above
+        cosines = matches.best_cosines()
+        strong = {d for d, _ in ranked if cosines.get(d, 0.0) >= self.matching.strong_cosine}
+        window = self._with_text(request, ranked[(page - 1) * size : page * size], beyond)
         results = [
             DocumentResult(
                 document=records[doc_id],
                 passages=passages,
                 score=passages[0].score,
                 rank=(page - 1) * size + i + 1,
+                strength="strong" if doc_id in strong else "weak",
+                best_cosine=cosines.get(doc_id),
             )
             for i, (doc_id, passages) in enumerate(window)
         ]
@@ -159,11 +204,49 @@ class Searcher:
             filters=filters,
             page=page,
             page_size=size,
-            total=len(ranked),
+            # The closest few are shown but are no match: the total counts matches only.
+            total=0 if is_closest_only else len(ranked),
             documents=results,
             took_ms=took,
             hits=hits,
+            strong_total=len(strong),
+            is_total_capped=matches.is_capped,
+            matches=matches,
+            request=request,
+            is_closest_only=is_closest_only,
         )
+
+    def _with_text(
+        self, request: VectorQuery, window: list[tuple[str, list[Passage]]], beyond: set[str]
+    ) -> list[tuple[str, list[Passage]]]:
+        """Passages with their text for the shown documents the ranking did not reach: their
+        own best passages by the same fused query, narrowed to them."""
+        need = tuple(doc_id for doc_id, _ in window if doc_id in beyond)
+        if not need:
+            return window
+        per_document = self.settings.passages_per_document
+        limit = len(need) * per_document * 4
+        narrowed = replace(
+            request,
+            filters=replace(request.filters, doc_ids=need),
+            limit=limit,
+            candidates=max(request.candidates, limit),
+        )
+        found = group_hits(self.store.query(narrowed), per_document)
+        return [(doc_id, found.get(doc_id, passages)) for doc_id, passages in window]
+
+
+def _passages(matches: list[ChunkMatch]) -> list[Passage]:
+    return [
+        Passage(
+            chunk_id=m.hit.id,
+            text=m.hit.text,
+            page_start=m.hit.page_start,
+            page_end=m.hit.page_end,
+            score=m.cosine if m.cosine is not None else (m.keyword or 0.0),
+        )
+        for m in matches
+    ]
 
 
 def group_hits(hits: list[Hit], per_document: int) -> dict[str, list[Passage]]:

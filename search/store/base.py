@@ -47,6 +47,10 @@ class VectorQuery:
     filters: Filters = field(default_factory=Filters)
     rrf_k: int = 60
     sparse_weight: float = 1.0  # relative to dense = 1.0, for RRF
+    # Single-vector queries only: leave out points scoring below it (a cosine for dense).
+    score_threshold: float | None = None
+    # Only these payload fields (None: all). Reading payloads is most of a wide query's time.
+    payload_fields: tuple[str, ...] | None = None
 
 
 BUSY_MESSAGE = (

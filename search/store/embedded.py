@@ -44,6 +44,7 @@ def build_filter(filters: Filters | None) -> qe.Filter | None:
         ("kind", filters.kinds),
         ("determinants", filters.determinants),
         ("places", filters.places),
+        ("lenses", filters.lenses),
         ("doc_id", filters.doc_ids),
     ):
         if values:
@@ -139,6 +140,7 @@ class EmbeddedStore:
         if self._shard is None:
             return []
         flt = build_filter(request.filters)
+        payload: Any = True if request.payload_fields is None else list(request.payload_fields)
         prefetches: list[qe.Prefetch] = []
         if request.mode in ("hybrid", "dense") and request.dense is not None:
             prefetches.append(
@@ -166,7 +168,11 @@ class EmbeddedStore:
         if len(prefetches) == 1:
             only = prefetches[0]
             query = qe.QueryRequest(
-                limit=request.limit, query=only.query, filter=flt, with_payload=True
+                limit=request.limit,
+                query=only.query,
+                filter=flt,
+                with_payload=payload,
+                score_threshold=request.score_threshold,
             )
         else:
             fusion: Any = (
@@ -175,7 +181,7 @@ class EmbeddedStore:
                 else qe.Fusion.Dbsf()
             )
             query = qe.QueryRequest(
-                limit=request.limit, prefetches=prefetches, query=fusion, with_payload=True
+                limit=request.limit, prefetches=prefetches, query=fusion, with_payload=payload
             )
         return [_hit(p) for p in self.shard.query(query)]
 

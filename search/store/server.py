@@ -34,6 +34,7 @@ def build_filter(filters: Filters | None) -> models.Filter | None:
         ("kind", filters.kinds),
         ("determinants", filters.determinants),
         ("places", filters.places),
+        ("lenses", filters.lenses),
         ("doc_id", filters.doc_ids),
     ):
         if values:
@@ -129,6 +130,7 @@ class ServerStore:
         if not self._exists():
             return []
         flt = build_filter(request.filters)
+        payload: Any = True if request.payload_fields is None else list(request.payload_fields)
         prefetches: list[models.Prefetch] = []
         if request.mode in ("hybrid", "dense") and request.dense is not None:
             prefetches.append(
@@ -157,7 +159,8 @@ class ServerStore:
                 using=only.using,
                 query_filter=flt,
                 limit=request.limit,
-                with_payload=True,
+                with_payload=payload,
+                score_threshold=request.score_threshold,
             )
         else:
             fusion: Any = (
@@ -172,7 +175,7 @@ class ServerStore:
                 prefetch=prefetches,
                 query=fusion,
                 limit=request.limit,
-                with_payload=True,
+                with_payload=payload,
             )
         return [_hit(p) for p in response.points]
 

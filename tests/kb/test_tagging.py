@@ -64,8 +64,17 @@ def test_retag_rebuilds_the_same_tags_without_reembedding(library: Library) -> N
     before = _payloads(library)
     library.store.set_payload({i: {"determinants": [], "places": []} for i in before})
     assert library.store.count(Filters(determinants=("housing",))) == 0
+    records = {r.doc_id: r.extra for r in library.catalogue.documents()}
+    for doc_id, extra in records.items():
+        library.catalogue.update_extra(doc_id, {**extra, "place_counts": {}, "lenses": []})
     assert run_retag(library) == len(before)
     assert json.dumps(_payloads(library), sort_keys=True) == json.dumps(before, sort_keys=True)
+    # The document's stored place counts and lenses come back as ingest wrote them.
+    after = {r.doc_id: r.extra for r in library.catalogue.documents()}
+    for doc_id, extra in records.items():
+        assert after[doc_id]["place_counts"] == extra["place_counts"]
+        assert after[doc_id]["lenses"] == extra["lenses"]
+    assert after[_doc(library, "lonely.pdf")]["place_counts"]["melton"] >= 2
 
 
 def test_eval_tags_scores_the_indexed_pages(library: Library, tmp_path: Path) -> None:

@@ -18,10 +18,8 @@ from search.evidence.ranking import (
     is_local_document,
     main_determinants,
     overview,
-    put_local_first,
     strongest_evidence,
 )
-from search.retrieval.searcher import SearchResults
 from search.schema import DocumentMeta, Filters, Hit, IndexedChunk, point_id
 from search.settings import QdrantSettings
 from search.store.base import CollectionLayout, Store
@@ -193,27 +191,33 @@ def test_best_by_determinant_takes_each_determinants_first_hit_in_rank_order(
     assert found[2].document.doc_id == "damp"
 
 
-def _results(page: int, size: int) -> SearchResults:
-    hits = [_hit("kent", 0), _hit("food", 0), _hit("damp", 0), _hit("damp", 1), _hit("leic", 0)]
-    return SearchResults("q", Filters(), page, size, 4, [], 1.0, hits)
+def _record(extra: dict[str, Any]) -> DocumentRecord:
+    return DocumentRecord("d", DocumentMeta(title="t"), "d.pdf", "d.pdf", 1, 1, 0.0, extra)
 
 
 @pytest.mark.parametrize(
-    ("sort", "expected"),
-    [("relevance", ["damp", "leic", "kent", "food"]), ("newest", ["leic", "damp", "kent", "food"])],
+    ("counts", "is_local"),
+    [
+        ({"charnwood": 6, "kent": 2}, True),
+        ({"kent": 5, "charnwood": 3}, False),
+        ({"leicester": 3, "london": 3}, True),  # a tie goes to the local place
+        ({"leicester": 1}, False),  # one passing mention is not enough
+    ],
 )
-def test_local_first_is_stable_and_spans_pages(
-    catalogue: Catalogue, gazetteer: Gazetteer, sort: Any, expected: list[str]
+def test_local_is_read_from_stored_place_counts_not_list_order(
+    gazetteer: Gazetteer, counts: dict[str, int], is_local: bool
 ) -> None:
-    shown = []
-    for page in (1, 2):
-        results = put_local_first(_results(page, 2), catalogue, gazetteer, 3, sort)
-        assert results.total == 4
-        assert [d.rank for d in results.documents] == [2 * page - 1, 2 * page]
-        shown += [d.doc_id for d in results.documents]
-    assert shown == expected
-    damp = put_local_first(_results(1, 2), catalogue, gazetteer, 3).documents[0]
-    assert [p.chunk_id for p in damp.passages] == [point_id("damp", 0), point_id("damp", 1)]
+    # The list order says the opposite of the counts: the counts decide.
+    places = ["kent", "south_east"] if is_local else ["leicestershire", "east_midlands"]
+    record = _record({"places": places, "place_counts": counts})
+    assert is_local_document(record, gazetteer) is is_local
+
+
+def test_documents_indexed_before_place_counts_fall_back_to_their_places(
+    gazetteer: Gazetteer,
+) -> None:
+    assert is_local_document(_record({"places": ["charnwood", "leicestershire"]}), gazetteer)
+    assert not is_local_document(_record({"places": ["kent", "east_midlands"]}), gazetteer)
 
 
 def test_main_determinants_are_the_large_shares_and_always_the_top_one() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -94,6 +95,21 @@ def test_sparse_query_finds_exact_terms(store: Store) -> None:
     hits = store.query(VectorQuery(dense=None, sparse=WEIGHTS.query_vector("mould"), mode="sparse"))
     assert [h.doc_id for h in hits] == ["housing"]
     assert hits[0].page_start == 1
+
+
+def test_a_score_threshold_keeps_only_close_points(store: Store) -> None:
+    # Cosines with [1, 0, 0, 0]: 1.0 and about 0.99 for housing, 0 for the others.
+    query = VectorQuery(dense=[1, 0, 0, 0], sparse=None, mode="dense", limit=10)
+    assert len(store.query(query)) == len(CHUNKS)
+    close = store.query(replace(query, score_threshold=0.5))
+    assert sorted(h.id for h in close) == sorted(point_id("housing", i) for i in (0, 1))
+
+
+def test_a_query_can_read_only_some_payload_fields(store: Store) -> None:
+    query = VectorQuery(dense=[1, 0, 0, 0], sparse=None, mode="dense", limit=1)
+    slim = store.query(replace(query, payload_fields=("doc_id", "year")))
+    assert slim[0].payload == {"doc_id": "housing", "year": 2019}
+    assert "text" in store.query(query)[0].payload
 
 
 @pytest.mark.parametrize("fusion", ["rrf", "dbsf"])

@@ -114,7 +114,8 @@ def test_unknown_determinant_is_a_friendly_404(client: TestClient) -> None:
 
 
 def test_result_cards_show_determinant_tags_and_local(client: TestClient) -> None:
-    html = unescape(client.get("/search", params={"q": "school meals"}).text)
+    # Words from both documents below, so both match.
+    html = unescape(client.get("/search", params={"q": "school meals and bus routes"}).text)
     cards = html.split('<li class="app-result">')[1:]
     meals = next(c for c in cards if "Free school meals and child food poverty" in c)
     assert '<strong class="govuk-tag">Food and nutrition</strong>' in meals
@@ -123,7 +124,7 @@ def test_result_cards_show_determinant_tags_and_local(client: TestClient) -> Non
     buses = next(c for c in cards if "Getting around without a car" in c)
     assert '<strong class="govuk-tag">Transport and getting around</strong>' in buses
     assert "Local<" not in buses  # Kent
-    data = client.get("/api/search", params={"q": "school meals"}).json()
+    data = client.get("/api/search", params={"q": "school meals and bus routes"}).json()
     api_meals = next(d for d in data["documents"] if d["title"].startswith("Free school meals"))
     assert {d["id"] for d in api_meals["determinants"]} == {"food", "income"}
     assert api_meals["is_local"] is True

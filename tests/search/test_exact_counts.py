@@ -1,0 +1,81 @@
+"""Totals, pages and filter counts are exact on a library larger than the ranking's candidates:
+checked against a brute-force run of the match rule, with the real model and engine."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from ingest.pipeline import Ingester
+from search.library import Library
+from search.models.encoder import Encoder
+from search.settings import SearchSettings, Settings
+from tests.matching import brute_force_matches
+from tests.pdfs import write_pdf
+from web.search_form import SearchForm
+from web.searching import run_search
+
+TOPICS = [
+    "Families in cold damp homes need help with heating bills and mould.",
+    "Rural bus routes link villages to doctors, shops and jobs for families.",
+    "Free school meals and breakfast clubs help children from low income homes.",
+    "Older people in villages feel lonely; lunch clubs and volunteers help.",
+    "Knife crime and domestic abuse fell after youth workers joined the police team.",
+]
+DOCUMENTS = 30
+QUERY = "help for families"
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Iterator[Library]:
+    root = tmp_path_factory.mktemp("counts")
+    for n in range(DOCUMENTS):
+        pages = [
+            f"Report {n}. {TOPICS[n % len(TOPICS)]} Page one of a note on place {n}.",
+            f"{TOPICS[(n + 2) % len(TOPICS)]} This second page closes note {n}.",
+        ]
+        write_pdf(root / "docs" / f"note-{n:02d}.pdf", pages, title=f"Note {n}")
+    # The fewest candidates the settings allow, so the ranking sees only part of the matches.
+    search = SearchSettings(candidates=10, page_size=4)
+    settings = Settings(data_dir=root / "data", search=search)
+    opened = Library.open(settings, encoder=encoder)
+    summary = Ingester(opened.index, settings.chunks, parse_workers=1).run([root / "docs"])
+    assert summary.indexed == DOCUMENTS
+    yield opened
+    opened.close()
+
+
+def test_total_and_pages_list_every_matching_document_once(library: Library) -> None:
+    expected = {h.doc_id for h in brute_force_matches(library, QUERY)}
+    assert len(expected) > library.searcher.settings.candidates  # the cut-off is in play
+    first = library.searcher.search(QUERY)
+    assert first.total == len(expected)
+    shown: list[str] = []
+    for page in range(1, first.page_count + 1):
+        results = library.searcher.search(QUERY, page=page)
+        assert results.total == len(expected)
+        shown += [d.doc_id for d in results.documents]
+    assert sorted(shown) == sorted(expected)  # each once, none missing
+
+
+def test_every_filter_count_is_the_total_once_ticked(library: Library) -> None:
+    outcome = run_search(library, SearchForm(q=QUERY))
+    determinants = outcome.facets["determinant"]
+    assert len(determinants) >= 3
+    for option in determinants:
+        ticked = run_search(library, SearchForm(q=QUERY, determinants=(option.value,)))
+        assert option.count == ticked.results.total, option.value
+        assert option.count < outcome.results.total or len(determinants) == 1
+    lenses = outcome.facets["lens"]
+    for option in lenses:
+        ticked = run_search(library, SearchForm(q=QUERY, lenses=(option.value,)))
+        assert option.count == ticked.results.total, option.value
+
+
+def test_the_ranking_order_is_kept_for_the_documents_it_reaches(library: Library) -> None:
+    expected = {h.doc_id for h in brute_force_matches(library, QUERY)}
+    results = library.searcher.search(QUERY)  # page 1 of 4 asks the store for 16 hits
+    ranked = list(dict.fromkeys(h.doc_id for h in library.searcher.hits(QUERY, limit=16)))
+    ranked = [d for d in ranked if d in expected]
+    assert [d.doc_id for d in results.documents] == ranked[: len(results.documents)]

@@ -1,0 +1,40 @@
+"""Strong and weak matches as the site and the API show them, with the real model."""
+
+from __future__ import annotations
+
+from html import unescape
+
+from fastapi.testclient import TestClient
+
+# Nothing in the test library is about physics, and no word is shared.
+OFF_TOPIC = "quantum chromodynamics"
+
+
+def test_api_gives_strong_total_and_a_strength_for_every_document(client: TestClient) -> None:
+    data = client.get("/api/search", params={"q": "damp and mould in cold homes"}).json()
+    strengths = [d["strength"] for d in data["documents"]]
+    assert strengths[0] == "strong"
+    assert data["strong_total"] == strengths.count("strong") >= 1
+    assert set(strengths) <= {"strong", "weak"}
+
+
+def test_an_off_topic_search_says_so_first_and_keeps_the_closest_documents(
+    client: TestClient,
+) -> None:
+    data = client.get("/api/search", params={"q": OFF_TOPIC}).json()
+    assert data["strong_total"] == 0
+    assert data["documents"] and {d["strength"] for d in data["documents"]} == {"weak"}
+    # They are shown, but they do not match: the total (and every filter count) stays 0.
+    assert data["closest_only"] and data["total"] == 0 and len(data["documents"]) <= 5
+    assert all(o["count"] == 0 for options in data["facets"].values() for o in options)
+    html = unescape(client.get("/search", params={"q": OFF_TOPIC}).text)
+    notice = html.index(f"No strong matches for ‘{OFF_TOPIC}’")
+    assert "may not answer your question" in html
+    assert notice < html.index('class="app-result"')
+    assert "Weak match" in html and "Strong match" not in html
+
+
+def test_a_good_search_has_no_notice(client: TestClient) -> None:
+    html = client.get("/search", params={"q": "free school meals for hungry children"}).text
+    assert "No strong matches" not in html
+    assert "Strong match" in html
