@@ -262,6 +262,26 @@ def serve(
         library.close()
 
 
+@app.command()
+def backup(
+    path: Annotated[Path, typer.Argument(help="A new (or empty) folder for the backup")],
+) -> None:
+    """Copy the index (vectors and catalogue) to PATH; works while the site runs."""
+    from kb.backups import run_backup
+
+    raise typer.Exit(run_backup(_settings(), path))
+
+
+@app.command()
+def restore(
+    path: Annotated[Path, typer.Argument(help="A folder made by 'kb backup'")],
+) -> None:
+    """Put a backup in place of the index (stop the site first); the old index is kept aside."""
+    from kb.backups import run_restore
+
+    raise typer.Exit(run_restore(_settings(), path))
+
+
 def _secret(value: SecretStr | None) -> str | None:
     return value.get_secret_value() if value else None
 

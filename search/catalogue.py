@@ -117,6 +117,7 @@ class Catalogue:
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        self._path = path
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -284,6 +285,18 @@ class Catalogue:
             "finished_at": row["finished_at"],
             **json.loads(row["summary"]),
         }
+
+    def copy_to(self, target: Path) -> None:
+        """A consistent copy in one file (SQLite's online backup), safe while others read."""
+        source = sqlite3.connect(self._path)
+        try:
+            copy = sqlite3.connect(target)
+            try:
+                source.backup(copy)
+            finally:
+                copy.close()
+        finally:
+            source.close()
 
     def stats(self) -> dict[str, int]:
         docs, pages = self._db.execute(

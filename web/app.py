@@ -21,6 +21,7 @@ from web import (
     errors,
     routes_admin,
     routes_api,
+    routes_backup,
     routes_determinants,
     routes_documents,
     routes_exports,
@@ -77,6 +78,7 @@ def create_app(
     app.include_router(routes_determinants.router)
     app.include_router(routes_api.router)
     app.include_router(routes_admin.router)
+    app.include_router(routes_backup.router)
     app.include_router(routes_exports.router)
     mount_api_docs(app, SWAGGER_DIST)
     mount_assets(app, app.state.templates, GOVUK_DIST)
