@@ -241,25 +241,51 @@ def serve(
     from web.app import create_app
 
     settings = _settings()
-    library = _open_library(settings)
+    library = _open_library_for_site(settings)
     host = host or settings.web.host
     port = port or settings.web.port
     token = prepare_admin_token(settings.data_dir, _secret(settings.web.admin_token))
     settings = settings.model_copy(
         update={"web": settings.web.model_copy(update={"admin_token": SecretStr(token)})}
     )
-    application = create_app(settings, library=library, ingest_runner=make_ingest_runner(library))
+    runner = make_ingest_runner(library) if library is not None else None
+    application = create_app(settings, library=library, ingest_runner=runner)
     local = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     announce_site(settings.data_dir, f"http://{local}:{port}")
-    # Load the model while the server starts, so the first search is not the slow one.
-    warm = threading.Thread(target=library.encoder.encode_queries, args=(["warm up"],), daemon=True)
-    warm.start()
+    if library is not None:
+        # Load the model while the server starts, so the first search is not the slow one.
+        threading.Thread(target=_warm_up, args=(library,), daemon=True).start()
     typer.echo(f"Evidence Finder on http://{host}:{port}", err=True)
     try:
         uvicorn.run(application, host=host, port=port, log_level="warning")
     finally:
         withdraw_site(settings.data_dir)
-        library.close()
+        if library is not None:
+            library.close()
+
+
+def _open_library_for_site(settings: Settings) -> Library | None:
+    """The library, or None when it cannot open: the site then says so on /healthz and every
+    page. Another process owning the index is not that: the site cannot start beside it."""
+    from search.library import Library
+    from search.store.base import StoreBusyError
+
+    try:
+        return Library.open(settings)
+    except StoreBusyError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(1) from None
+    except Exception as error:
+        typer.echo(f"The site starts without its index: {error}", err=True)
+        return None
+
+
+def _warm_up(library: Library) -> None:
+    try:
+        library.encoder.encode_queries(["warm up"])
+    except Exception:
+        # /healthz reports the model's failure; searches show a plain error page.
+        log.exception("the model could not be loaded")
 
 
 @app.command()

@@ -298,6 +298,10 @@ class Catalogue:
         finally:
             source.close()
 
+    def count_failed_files(self) -> int:
+        row = self._db.execute("SELECT count(*) FROM files WHERE outcome = 'failed'").fetchone()
+        return int(row[0])
+
     def stats(self) -> dict[str, int]:
         docs, pages = self._db.execute(
             "SELECT count(*), coalesce(sum(page_count), 0) FROM documents"

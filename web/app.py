@@ -27,6 +27,7 @@ from web import (
     routes_exports,
     routes_pages,
 )
+from web.request_log import install_observability
 from web.routes_admin import IngestRunner
 from web.templating import build_templates
 
@@ -49,7 +50,14 @@ def create_app(
         if library is not None:
             yield
             return
-        app.state.library = Library.open(settings)
+        try:
+            app.state.library = Library.open(settings)
+        except Exception as error:
+            # Serve plain error pages and a failing /healthz rather than not start at all.
+            log.exception("the index could not be opened")
+            app.state.load_error = str(error)
+            yield
+            return
         try:
             yield
         finally:
@@ -66,6 +74,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.library = library
+    app.state.load_error = None
     app.state.templates = build_templates(settings.web.contact_email)
     app.state.templates.env.globals["last_updated"] = lambda: last_updated(app)
     app.state.ingest_runner = ingest_runner
@@ -73,6 +82,7 @@ def create_app(
     token = settings.web.admin_token
     app.state.admin_token = token.get_secret_value() if token else None
     errors.install(app)
+    install_observability(app, settings.ops)
     app.include_router(routes_pages.router)
     app.include_router(routes_documents.router)
     app.include_router(routes_determinants.router)
