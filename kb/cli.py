@@ -308,6 +308,44 @@ def restore(
     raise typer.Exit(run_restore(_settings(), path))
 
 
+@app.command()
+def reembed() -> None:
+    """After changing KB_MODEL__NAME: rebuild the vectors with that model beside the old ones,
+    then switch searches to them once complete (restart the site afterwards)."""
+    from kb.reembedding import ReembedError, reembed
+    from search.evidence.determinants import TaxonomyError
+    from search.evidence.places import PlaceError
+    from search.models.encoder import ModelIntegrityError
+    from search.store.base import StoreError
+
+    settings = _settings()
+    if settings.qdrant.mode == "memory":
+        typer.echo("Nothing to re-embed: KB_QDRANT__MODE is memory.", err=True)
+        raise typer.Exit(2)
+    settings = settings.model_copy(
+        update={
+            "model": settings.model.model_copy(update={"threads": settings.model.ingest_threads})
+        }
+    )
+    done = 0
+
+    def show(record: Any) -> None:
+        nonlocal done
+        done += 1
+        typer.echo(f"{done:>5} {record.file_name}", err=True)
+
+    try:
+        name = reembed(settings, on_document=show)
+    except (ReembedError, StoreError, ModelIntegrityError, TaxonomyError, PlaceError) as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(1) from None
+    typer.echo(
+        f"Searches now use the collection {name} ({settings.model.name}). "
+        "Restart the site to use it; the old collection is kept until you delete it.",
+        err=True,
+    )
+
+
 def _secret(value: SecretStr | None) -> str | None:
     return value.get_secret_value() if value else None
 

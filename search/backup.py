@@ -13,7 +13,14 @@ from typing import Protocol, runtime_checkable
 
 from search.catalogue import Catalogue
 from search.settings import Settings
-from search.store.base import Store, StoreBusyError
+from search.store.base import (
+    ACTIVE_FILE,
+    Store,
+    StoreBusyError,
+    active_collection,
+    is_collection_name,
+    switch_collection,
+)
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +77,7 @@ def write_backup(
             path=str(target),
             created_at=time.time(),
             model_id=layout.model_id if layout else "",
-            collection=settings.qdrant.collection,
+            collection=active_collection(settings),
             documents=catalogue.stats()["documents"],
             chunks=store.count(),
         )
@@ -93,6 +100,8 @@ def read_backup(source: Path) -> BackupInfo:
         info = BackupInfo(**{k: data[k] for k in BackupInfo.__dataclass_fields__})
     except (OSError, ValueError, KeyError, TypeError):
         raise BackupError(f"{source} is not a backup made by 'kb backup'.") from None
+    if not is_collection_name(info.collection):
+        raise BackupError(f"{source} names a collection that is not a plain folder name.")
     if data.get("format") != _FORMAT or not (source / STORE_PART).is_dir():
         raise BackupError(f"{source} is not a complete backup made by 'kb backup'.")
     if not (source / CATALOGUE_PART).is_file():
@@ -108,10 +117,15 @@ def restore_backup(settings: Settings, source: Path) -> tuple[BackupInfo, Path]:
     info = read_backup(source)
     if settings.qdrant.mode != "embedded":
         raise BackupError("Restore works on the embedded index only (KB_QDRANT__MODE=embedded).")
-    store_dir = settings.store_dir / settings.qdrant.collection
+    store_dir = settings.store_dir / info.collection
+    # The collection in use now and the one restored (they differ after a `kb reembed`).
+    locks: list[int] = []
     try:
-        fd = lock_store_dir(store_dir)
+        for name in dict.fromkeys([active_collection(settings), info.collection]):
+            locks.append(lock_store_dir(settings.store_dir / name))
     except StoreBusyError:
+        for fd in locks:
+            unlock_store_dir(fd)
         raise BackupError(
             "The index is in use by a running site or another kb command. "
             "Stop the site first, then restore."
@@ -123,8 +137,10 @@ def restore_backup(settings: Settings, source: Path) -> tuple[BackupInfo, Path]:
             copy = shutil.copytree if item.is_dir() else shutil.copy2
             copy(item, store_dir / item.name)
         shutil.copy2(source / CATALOGUE_PART, settings.catalogue_path)
+        switch_collection(settings, info.collection)
     finally:
-        unlock_store_dir(fd)
+        for fd in locks:
+            unlock_store_dir(fd)
     log.info("restored %s; the index it replaced is in %s", source, kept)
     return info, kept
 
@@ -134,6 +150,9 @@ def _move_aside(settings: Settings, store_dir: Path, kept: Path) -> None:
     for item in store_dir.iterdir():
         if item.name != ".lock":
             item.rename(kept / STORE_PART / item.name)
+    pointer = settings.store_dir / ACTIVE_FILE
+    if pointer.exists():
+        shutil.copy2(pointer, kept / ACTIVE_FILE)
     catalogue = settings.catalogue_path
     # SQLite's side files belong to the old catalogue; left behind they would corrupt the new.
     for part in (catalogue, *(catalogue.with_name(catalogue.name + s) for s in ("-wal", "-shm"))):

@@ -208,6 +208,13 @@ class Catalogue:
         ).fetchone()
         return None if row is None else str(row[0])
 
+    def pages(self, doc_id: str) -> list[str]:
+        """Every page's text in order ('' for a page without text)."""
+        rows = self._db.execute(
+            "SELECT text FROM pages WHERE doc_id = ? ORDER BY page", (doc_id,)
+        ).fetchall()
+        return [str(r[0]) for r in rows]
+
     def page_lengths(self, doc_id: str) -> list[int]:
         rows = self._db.execute(
             "SELECT length(text) FROM pages WHERE doc_id = ? ORDER BY page", (doc_id,)
