@@ -88,7 +88,8 @@ def _labels(**labels: str) -> str:
 
 
 def _gauge(name: str, help_text: str, value: float) -> Iterable[str]:
-    return (f"# HELP {name} {help_text}", f"# TYPE {name} gauge", f"{name} {value:g}")
+    shown = int(value) if float(value).is_integer() else round(value, 3)
+    return (f"# HELP {name} {help_text}", f"# TYPE {name} gauge", f"{name} {shown}")
 
 
 def render_library(library: Library) -> list[str]:

@@ -175,6 +175,7 @@ def test_sixteen_clients_for_a_minute_while_an_ingest_runs(tmp_path: Path) -> No
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     log = (tmp_path / "serve.log").open("wb")
+    ingest_log = (tmp_path / "ingest.log").open("wb")
     server = subprocess.Popen(
         [sys.executable, "-m", "kb", "serve", "--port", str(port)],
         env=_env(data),
@@ -187,7 +188,6 @@ def test_sixteen_clients_for_a_minute_while_an_ingest_runs(tmp_path: Path) -> No
         _wait_until_up(url, server)
         targets = _targets(url)
         assert targets.doc_ids and targets.pages and targets.determinants
-        ingest_log = (tmp_path / "ingest.log").open("wb")
         ingest = subprocess.Popen(
             [sys.executable, "-m", "kb", "ingest", str(incoming)],
             env=_env(data),
@@ -218,6 +218,8 @@ def test_sixteen_clients_for_a_minute_while_an_ingest_runs(tmp_path: Path) -> No
             ingest.kill()
         server.terminate()
         server.wait(timeout=60)
+        log.close()
+        ingest_log.close()
     seen = [row for rows in per_client for row in rows]
     by_kind: dict[str, list[float]] = defaultdict(list)
     errors: dict[str, int] = defaultdict(int)
