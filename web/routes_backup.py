@@ -29,7 +29,7 @@ def admin_backup(request: Request, library: LibraryDep) -> dict[str, Any]:
         )
     try:
         stamp = time.strftime("%Y%m%d-%H%M%S") + f"-{time.time_ns() % 1_000_000:06d}"
-        target = library.settings.data_dir / BACKUPS_DIR / f"backup-{stamp}"
+        target = (library.settings.data_dir / BACKUPS_DIR / f"backup-{stamp}").resolve()
         info = write_backup(library.store, library.catalogue, library.settings, target)
     except BackupError as error:
         raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
