@@ -149,18 +149,19 @@ def _request(client: httpx.Client, kind: str, targets: Targets, rng: random.Rand
     return client.get(f"/determinants/{rng.choice(targets.determinants)}").status_code
 
 
-def _load(url: str, targets: Targets, until: float, seed: int) -> list[tuple[str, int, float]]:
+def _load(url: str, targets: Targets, until: float, seed: int) -> list[tuple[str, str, float]]:
+    """(page type, status or the client's error, ms) for each request until `until`."""
     rng = random.Random(seed)
     kinds, weights = list(MIX), list(MIX.values())
-    seen: list[tuple[str, int, float]] = []
+    seen: list[tuple[str, str, float]] = []
     with httpx.Client(base_url=url, timeout=120) as client:
         while time.monotonic() < until:
             kind = rng.choices(kinds, weights)[0]
             started = time.perf_counter()
             try:
-                status = _request(client, kind, targets, rng)
-            except httpx.HTTPError:
-                status = 0  # a dropped connection or a timeout is an error too
+                status = str(_request(client, kind, targets, rng))
+            except httpx.HTTPError as error:
+                status = type(error).__name__  # a dropped connection or a timeout is an error too
             seen.append((kind, status, (time.perf_counter() - started) * 1000))
     return seen
 
@@ -197,7 +198,7 @@ def test_sixteen_clients_for_a_minute_while_an_ingest_runs(tmp_path: Path) -> No
         )
         started = time.monotonic()
         until = started + SECONDS
-        per_client: list[list[tuple[str, int, float]]] = [[] for _ in range(CLIENTS)]
+        per_client: list[list[tuple[str, str, float]]] = [[] for _ in range(CLIENTS)]
 
         def client(n: int) -> None:
             per_client[n] = _load(url, targets, until, seed=n)
@@ -225,7 +226,7 @@ def test_sixteen_clients_for_a_minute_while_an_ingest_runs(tmp_path: Path) -> No
     errors: dict[str, int] = defaultdict(int)
     for kind, status, ms in seen:
         by_kind[kind].append(ms)
-        if status != 200:
+        if status != "200":
             errors[f"{kind} {status}"] += 1
     result = {
         "clients": CLIENTS,
