@@ -15,8 +15,7 @@ from typing import Any
 
 from ingest.chunking import chunk_pages
 from search.catalogue import Catalogue, DocumentRecord
-from search.evidence.tagging import DocumentTagger
-from search.index import Index, describe
+from search.index import build_index, describe, load_tagging
 from search.models.encoder import Encoder, load_encoder
 from search.schema import Filters
 from search.settings import Settings
@@ -52,8 +51,7 @@ def reembed(
     store = open_store(settings, collection=target)
     try:
         store.ensure_collection(CollectionLayout(encoder.model_id, encoder.dimension))
-        tagging = DocumentTagger(encoder, settings.taxonomy_path, settings.places_path)
-        index = Index(store, catalogue, encoder, tagging=tagging)
+        index = build_index(store, catalogue, encoder, load_tagging(settings, encoder))
         described = _Described(settings.data_dir / f"reembed-{target}.json")
         for record in catalogue.documents():
             if _is_done(store, record, described):
