@@ -117,8 +117,12 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("data")
     corpus_dir: Path = Path("corpus")
-    taxonomy_path: Path | None = Field(default=None, description="None: the packaged search/evidence/data/determinants.yaml")
-    places_path: Path | None = Field(default=None, description="None: the packaged search/evidence/data/places.yaml")
+    taxonomy_path: Path | None = Field(
+        default=None, description="None: the packaged search/evidence/data/determinants.yaml"
+    )
+    places_path: Path | None = Field(
+        default=None, description="None: the packaged search/evidence/data/places.yaml"
+    )
     model: ModelSettings = ModelSettings()
     qdrant: QdrantSettings = QdrantSettings()
     chunks: ChunkSettings = ChunkSettings()
