@@ -17,7 +17,7 @@ from ingest.metadata import read_manifest, resolve_metadata
 from ingest.pdf import PdfText
 from ingest.worker import ParseFailure, ParseLimits, parse_isolated
 from search.catalogue import DocumentRecord, FileOutcome
-from search.index import Index
+from search.index import FileIndexError, Index
 from search.schema import DocumentMeta, Filters
 from search.settings import ChunkSettings
 
@@ -31,6 +31,8 @@ FAILED = "failed"
 REMOVED = "removed"
 
 UNSTORABLE_NAME = "Its file name has letters we cannot store. Rename the file and run again."
+UNEXPECTED = "Something went wrong while adding it."
+TRIED_AGAIN = "It will be tried again on the next run."
 
 
 @dataclass
@@ -170,59 +172,72 @@ class Ingester:
         catalogue = self.index.catalogue
         run_id = catalogue.start_run()
         summary = RunSummary()
-        self.index.prepare()
-        files = find_pdfs(paths)
-        if on_start:
-            on_start(len(files))
 
         def report(path: Path, outcome: FileOutcome) -> None:
             summary.count(outcome)
             if on_file:
                 on_file(path, outcome)
 
-        for path, outcome in self._process(files):
-            report(path, outcome)
-        if prune:
-            for path, outcome in self._prune(paths, set(files)):
+        # The run's record is finished whatever happens, even when the run itself cannot go on.
+        try:
+            self.index.prepare()
+            files = find_pdfs(paths)
+            if on_start:
+                on_start(len(files))
+            for path, outcome in self._process(files):
                 report(path, outcome)
-        summary.seconds = time.monotonic() - started
-        log.info(
-            "%.1f s in all: %s",
-            summary.seconds,
-            ", ".join(f"{name} {s:.1f} s" for name, s in self.stage_seconds.items()),
-        )
-        catalogue.finish_run(run_id, summary.as_dict())
+            if prune:
+                for path, outcome in self._prune(paths, set(files)):
+                    report(path, outcome)
+        finally:
+            summary.seconds = time.monotonic() - started
+            log.info(
+                "%.1f s in all: %s",
+                summary.seconds,
+                ", ".join(f"{name} {s:.1f} s" for name, s in self.stage_seconds.items()),
+            )
+            self._finish_run(run_id, summary)
         return summary
 
+    def _finish_run(self, run_id: int, summary: RunSummary) -> None:
+        try:
+            self.index.catalogue.finish_run(run_id, summary.as_dict())
+        except Exception:
+            log.exception("the record of ingest run %d could not be finished", run_id)
+
     def _jobs(self, files: list[Path]) -> Iterator[_Job | FileOutcome]:
-        catalogue = self.index.catalogue
         for path in files:
             if not _is_storable(path):
                 shown = Path(_shown(path))
                 yield FileOutcome(str(shown), shown.name, FAILED, UNSTORABLE_NAME)
                 continue
             try:
-                digest = content_hash(path)
+                yield self._job_for(path)
             except OSError as error:
                 reason = (
                     f"The file could not be opened: {(error.strerror or 'unknown error').lower()}."
                 )
                 yield FileOutcome(str(path), path.name, FAILED, reason)
-                continue
-            previous = catalogue.file(str(path))
-            if previous and previous.content_hash == digest and self._is_settled(previous):
-                yield FileOutcome(
-                    str(path),
-                    path.name,
-                    SKIPPED,
-                    "It has not changed since the last run.",
-                    digest,
-                    previous.doc_id,
-                    previous.pages,
-                    previous.chunks,
-                )
-                continue
-            yield _Job(path, digest, previous)
+            except Exception:
+                # A store or catalogue that cannot be read for this file: say so, go on.
+                log.exception("checking %s against the index failed", path.name)
+                yield FileOutcome(str(path), path.name, FAILED, f"{UNEXPECTED} {TRIED_AGAIN}")
+
+    def _job_for(self, path: Path) -> _Job | FileOutcome:
+        digest = content_hash(path)
+        previous = self.index.catalogue.file(str(path))
+        if previous and previous.content_hash == digest and self._is_settled(previous):
+            return FileOutcome(
+                str(path),
+                path.name,
+                SKIPPED,
+                "It has not changed since the last run.",
+                digest,
+                previous.doc_id,
+                previous.pages,
+                previous.chunks,
+            )
+        return _Job(path, digest, previous)
 
     def _is_settled(self, previous: FileOutcome) -> bool:
         if previous.outcome == FAILED:
@@ -261,7 +276,7 @@ class Ingester:
                 waited = time.monotonic()
                 parsed = future.result()
                 self.stage_seconds["parse wait"] += time.monotonic() - waited
-                yield job.path, self._index_one(job, parsed)
+                yield job.path, self._index_safely(job, parsed)
         finally:
             # On an error or Ctrl-C, stop the children now rather than at their time limit.
             stop.set()
@@ -277,7 +292,44 @@ class Ingester:
     def _record_simple(self, outcome: FileOutcome) -> FileOutcome:
         if outcome.outcome == SKIPPED or outcome.reason == UNSTORABLE_NAME:
             return outcome
-        self.index.catalogue.record_outcome(outcome)
+        self._record_quietly(outcome)
+        return outcome
+
+    def _record_quietly(self, outcome: FileOutcome) -> None:
+        # The file's line still reaches the report and the summary when its row cannot be saved.
+        try:
+            self.index.catalogue.record_outcome(outcome)
+        except Exception:
+            log.exception("the outcome of %s could not be saved", outcome.file_name)
+
+    def _index_safely(self, job: _Job, parse: _Parsed) -> FileOutcome:
+        """Index one file; any failure in it becomes that file's failed line, never the run's."""
+        try:
+            return self._index_one(job, parse)
+        except FileIndexError as error:
+            reason = str(error)
+        except Exception:
+            log.exception("adding %s failed", job.path.name)
+            reason = UNEXPECTED
+        old = job.previous.doc_id if job.previous else None
+        try:
+            kept = old if old and self.index.catalogue.document(old) is not None else None
+        except Exception:
+            kept = old
+        parts = [reason, TRIED_AGAIN] + (
+            ["The earlier version stays in the index."] if kept else []
+        )
+        # No content hash: the next run sees the file as changed and tries it again.
+        outcome = FileOutcome(
+            str(job.path),
+            job.path.name,
+            FAILED,
+            " ".join(parts),
+            "",
+            kept,
+            seconds=round(parse.seconds, 2),
+        )
+        self._record_quietly(outcome)
         return outcome
 
     def _manifest_for(self, folder: Path) -> dict[str, DocumentMeta]:
@@ -367,7 +419,7 @@ class Ingester:
             kept,
             seconds=round(seconds, 2),
         )
-        self.index.catalogue.record_outcome(outcome)
+        self._record_quietly(outcome)
         return outcome
 
     def _withdraw_if_orphaned(self, doc_id: str | None, path: str) -> None:
@@ -384,8 +436,12 @@ class Ingester:
                 continue
             # Withdraw before forgetting: a crash in between leaves the file row, so the next
             # --prune finds the document again instead of leaving it visible for ever.
-            self._withdraw_if_orphaned(known.doc_id, known.path)
-            catalogue.forget_file(known.path)
+            try:
+                self._withdraw_if_orphaned(known.doc_id, known.path)
+                catalogue.forget_file(known.path)
+            except Exception:
+                log.exception("withdrawing %s failed; the next --prune tries again", path.name)
+                continue
             yield (
                 path,
                 FileOutcome(

@@ -253,26 +253,110 @@ def serve(
     from web.app import create_app
 
     settings = _settings()
-    library = _open_library(settings)
+    library = _open_library_for_site(settings)
     host = host or settings.web.host
     port = port or settings.web.port
     token = prepare_admin_token(settings.data_dir, _secret(settings.web.admin_token))
     settings = settings.model_copy(
         update={"web": settings.web.model_copy(update={"admin_token": SecretStr(token)})}
     )
-    application = create_app(settings, library=library, ingest_runner=make_ingest_runner(library))
+    runner = make_ingest_runner(library) if library is not None else None
+    application = create_app(settings, library=library, ingest_runner=runner)
     local = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     announce_site(settings.data_dir, f"http://{local}:{port}")
-    # Load the model while the server starts, so the first search is not the slow one.
-    warm = threading.Thread(target=library.encoder.encode_queries, args=(["warm up"],), daemon=True)
-    warm.start()
+    if library is not None:
+        # Load the model while the server starts, so the first search is not the slow one.
+        threading.Thread(target=_warm_up, args=(library,), daemon=True).start()
     typer.echo(f"Evidence Finder on http://{host}:{port}", err=True)
     try:
         # No `server` header: it tells an attacker which server and version to aim at.
         uvicorn.run(application, host=host, port=port, log_level="warning", server_header=False)
     finally:
         withdraw_site(settings.data_dir)
-        library.close()
+        if library is not None:
+            library.close()
+
+
+def _open_library_for_site(settings: Settings) -> Library | None:
+    """The library, or None when it cannot open: the site then says so on /healthz and every
+    page. Another process owning the index is not that: the site cannot start beside it."""
+    from search.library import Library
+    from search.store.base import StoreBusyError
+
+    try:
+        return Library.open(settings)
+    except StoreBusyError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(1) from None
+    except Exception as error:
+        typer.echo(f"The site starts without its index: {error}", err=True)
+        return None
+
+
+def _warm_up(library: Library) -> None:
+    try:
+        library.encoder.encode_queries(["warm up"])
+    except Exception:
+        # /healthz reports the model's failure; searches show a plain error page.
+        log.exception("the model could not be loaded")
+
+
+@app.command()
+def backup(
+    path: Annotated[Path, typer.Argument(help="A new (or empty) folder for the backup")],
+) -> None:
+    """Copy the index (vectors and catalogue) to PATH; works while the site runs."""
+    from kb.backups import run_backup
+
+    raise typer.Exit(run_backup(_settings(), path))
+
+
+@app.command()
+def restore(
+    path: Annotated[Path, typer.Argument(help="A folder made by 'kb backup'")],
+) -> None:
+    """Put a backup in place of the index (stop the site first); the old index is kept aside."""
+    from kb.backups import run_restore
+
+    raise typer.Exit(run_restore(_settings(), path))
+
+
+@app.command()
+def reembed() -> None:
+    """After changing KB_MODEL__NAME: rebuild the vectors with that model beside the old ones,
+    then switch searches to them once complete (restart the site afterwards)."""
+    from kb.reembedding import ReembedError, reembed
+    from search.evidence.determinants import TaxonomyError
+    from search.evidence.places import PlaceError
+    from search.models.encoder import ModelIntegrityError
+    from search.store.base import StoreError
+
+    settings = _settings()
+    if settings.qdrant.mode == "memory":
+        typer.echo("Nothing to re-embed: KB_QDRANT__MODE is memory.", err=True)
+        raise typer.Exit(2)
+    settings = settings.model_copy(
+        update={
+            "model": settings.model.model_copy(update={"threads": settings.model.ingest_threads})
+        }
+    )
+    done = 0
+
+    def show(record: Any) -> None:
+        nonlocal done
+        done += 1
+        typer.echo(f"{done:>5} {record.file_name}", err=True)
+
+    try:
+        name = reembed(settings, on_document=show)
+    except (ReembedError, StoreError, ModelIntegrityError, TaxonomyError, PlaceError) as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(1) from None
+    typer.echo(
+        f"Searches now use the collection {name} ({settings.model.name}). "
+        "Restart the site to use it; the old collection is kept until you delete it.",
+        err=True,
+    )
 
 
 def _secret(value: SecretStr | None) -> str | None:

@@ -53,7 +53,7 @@ def running_site(settings: Settings) -> str | None:
         return None
 
 
-def _token(settings: Settings) -> str | None:
+def read_admin_token(settings: Settings) -> str | None:
     if settings.web.admin_token:
         return settings.web.admin_token.get_secret_value()
     path = settings.data_dir / TOKEN_FILE
@@ -65,7 +65,7 @@ def hand_over(
 ) -> int:
     """Send the job to the running site and print its per-file lines; 0 when it finished."""
     console = Console(stderr=True)
-    token = _token(settings)
+    token = read_admin_token(settings)
     if token is None:
         console.print("The site is running but no admin token was found: set KB_WEB__ADMIN_TOKEN.")
         return 1

@@ -236,6 +236,13 @@ class Catalogue:
         ).fetchone()
         return None if row is None else str(row[0])
 
+    def pages(self, doc_id: str) -> list[str]:
+        """Every page's text in order ('' for a page without text)."""
+        rows = self._db.execute(
+            "SELECT text FROM pages WHERE doc_id = ? ORDER BY page", (doc_id,)
+        ).fetchall()
+        return [str(r[0]) for r in rows]
+
     def page_lengths(self, doc_id: str) -> list[int]:
         rows = self._db.execute(
             "SELECT length(text) FROM pages WHERE doc_id = ? ORDER BY page", (doc_id,)
@@ -313,6 +320,22 @@ class Catalogue:
             "finished_at": row["finished_at"],
             **json.loads(row["summary"]),
         }
+
+    def copy_to(self, target: Path) -> None:
+        """A consistent copy in one file (SQLite's online backup), safe while others read."""
+        source = sqlite3.connect(self._path)
+        try:
+            copy = sqlite3.connect(target)
+            try:
+                source.backup(copy)
+            finally:
+                copy.close()
+        finally:
+            source.close()
+
+    def count_failed_files(self) -> int:
+        row = self._db.execute("SELECT count(*) FROM files WHERE outcome = 'failed'").fetchone()
+        return int(row[0])
 
     def stats(self) -> dict[str, int]:
         docs, pages = self._db.execute(

@@ -18,6 +18,16 @@ from search.store.base import CollectionLayout, Store
 
 log = logging.getLogger(__name__)
 
+# What a person reads when one file could not be added; the run goes on with the next file.
+MODEL_FAILED = "The model could not turn its text into search data."
+TAGGING_FAILED = "Its topics and places could not be worked out."
+STORE_FAILED = "The search index could not save it."
+CATALOGUE_FAILED = "The catalogue could not save it."
+
+
+class FileIndexError(RuntimeError):
+    """One file could not be embedded, tagged or written; the message says which, plainly."""
+
 
 def load_tagging(settings: Settings, encoder: Encoder) -> DocumentTagger:
     """The tagger every index of this library uses: taxonomy and gazetteer from the settings."""
@@ -75,11 +85,20 @@ class Index:
         return len(orphans)
 
     def embed(self, record: DocumentRecord, chunks: Sequence[Chunk]) -> list[IndexedChunk]:
+        """Vectors and tags for each chunk; raise FileIndexError naming the stage that failed."""
         texts = [c.text for c in chunks]
-        dense = self.encoder.encode_documents(texts)
+        try:
+            dense = self.encoder.encode_documents(texts)
+        except Exception as error:
+            log.exception("embedding %s failed", record.file_name)
+            raise FileIndexError(MODEL_FAILED) from error
         tags: list[dict[str, Any]] = [{} for _ in chunks]
         if self.tagging is not None and chunks:
-            tags = self.tagging.chunk_fields(record.meta.title, texts, dense)
+            try:
+                tags = self.tagging.chunk_fields(record.meta.title, texts, dense)
+            except Exception as error:
+                log.exception("tagging %s failed", record.file_name)
+                raise FileIndexError(TAGGING_FAILED) from error
         return [
             IndexedChunk(
                 id=point_id(c.doc_id, c.index),
@@ -98,16 +117,47 @@ class Index:
         outcome: FileOutcome,
         replaces: str | None = None,
     ) -> None:
-        extra = {**record.extra, **describe(chunks)}
-        if self.tagging is not None:
-            texts = [str(c.payload.get("text", "")) for c in chunks]
-            extra["place_counts"] = self.tagging.place_counts(record.meta.title, texts)
-        record = replace(record, extra=extra)
-        self.store.delete_documents([record.doc_id])
-        self.store.upsert(chunks)
-        self.catalogue.add_document(record, pages, outcome, replaces=replaces)
+        """Write one document in the safe order; raise FileIndexError when a write fails.
+
+        A failure before the catalogue commit leaves only invisible points, swept next run;
+        the old version (if any) stays visible.
+        """
+        try:
+            extra = {**record.extra, **describe(chunks)}
+            if self.tagging is not None:
+                texts = [str(c.payload.get("text", "")) for c in chunks]
+                extra["place_counts"] = self.tagging.place_counts(record.meta.title, texts)
+            record = replace(record, extra=extra)
+        except Exception as error:
+            log.exception("describing %s failed", record.file_name)
+            raise FileIndexError(TAGGING_FAILED) from error
+        try:
+            self.store.delete_documents([record.doc_id])
+            self.store.upsert(chunks)
+        except Exception as error:
+            log.exception("writing the points of %s failed", record.file_name)
+            self._sweep(record.doc_id)
+            raise FileIndexError(STORE_FAILED) from error
+        try:
+            self.catalogue.add_document(record, pages, outcome, replaces=replaces)
+        except Exception as error:
+            log.exception("committing %s to the catalogue failed", record.file_name)
+            self._sweep(record.doc_id)
+            raise FileIndexError(CATALOGUE_FAILED) from error
         if replaces and replaces != record.doc_id:
-            self.store.delete_documents([replaces])
+            try:
+                self.store.delete_documents([replaces])
+            except Exception:
+                # The old version is already hidden (its row is gone); reconcile sweeps it.
+                log.exception("removing the old points of %s failed", record.file_name)
+
+    def _sweep(self, doc_id: str) -> None:
+        # Points of an uncommitted document are invisible; remove them now if the store lets
+        # us, else `reconcile` does at the start of the next run.
+        try:
+            self.store.delete_documents([doc_id])
+        except Exception:
+            log.warning("stray points of %s stay until the next run sweeps them", doc_id)
 
     def remove_document(self, doc_id: str) -> None:
         """Withdraw a document: hide it first (catalogue), then drop its points."""

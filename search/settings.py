@@ -138,6 +138,24 @@ class WebSettings(BaseModel):
         return value
 
 
+class OpsSettings(BaseModel):
+    """Running the site: request log lines and the Prometheus /metrics page."""
+
+    log_requests: bool = Field(default=True, description="one log line per request")
+    log_query_text: bool = Field(
+        default=False, description="add the query string to each line (queries can be personal)"
+    )
+    metrics_enabled: bool = Field(default=False, description="serve /metrics")
+    metrics_token: SecretStr | None = Field(
+        default=None, description="a bearer token that may read /metrics from anywhere"
+    )
+    metrics_clients: list[str] = Field(
+        default=["127.0.0.1", "::1"],
+        max_length=100,
+        description="client addresses that may read /metrics without the token",
+    )
+
+
 class Settings(BaseSettings):
     """Everything configurable. Build once at the edge and pass it down."""
 
@@ -159,6 +177,7 @@ class Settings(BaseSettings):
     search: SearchSettings = SearchSettings()
     match: MatchSettings = MatchSettings()
     web: WebSettings = WebSettings()
+    ops: OpsSettings = OpsSettings()
 
     @property
     def catalogue_path(self) -> Path:

@@ -20,6 +20,7 @@ from web import (
     errors,
     routes_admin,
     routes_api,
+    routes_backup,
     routes_determinants,
     routes_documents,
     routes_exports,
@@ -32,6 +33,7 @@ from web.headers import (
     read_govuk_script_hashes,
 )
 from web.hosts import WRONG_HOST, TrustedHosts
+from web.request_log import install_observability
 from web.routes_admin import IngestRunner
 from web.templating import build_templates
 
@@ -54,7 +56,14 @@ def create_app(
         if library is not None:
             yield
             return
-        app.state.library = Library.open(settings)
+        try:
+            app.state.library = Library.open(settings)
+        except Exception as error:
+            # Serve plain error pages and a failing /healthz rather than not start at all.
+            log.exception("the index could not be opened")
+            app.state.load_error = str(error)
+            yield
+            return
         try:
             yield
         finally:
@@ -71,6 +80,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.library = library
+    app.state.load_error = None
     app.state.templates = build_templates(settings.web.contact_email)
     app.state.templates.env.globals["last_updated"] = lambda: last_updated(app)
     app.state.ingest_runner = ingest_runner
@@ -78,11 +88,13 @@ def create_app(
     token = settings.web.admin_token
     app.state.admin_token = token.get_secret_value() if token else None
     errors.install(app)
+    install_observability(app, settings.ops)
     app.include_router(routes_pages.router)
     app.include_router(routes_documents.router)
     app.include_router(routes_determinants.router)
     app.include_router(routes_api.router)
     app.include_router(routes_admin.router)
+    app.include_router(routes_backup.router)
     app.include_router(routes_exports.router)
     mount_api_docs(app, SWAGGER_DIST)
     mount_assets(app, app.state.templates, GOVUK_DIST)

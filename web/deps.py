@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 from fastapi.templating import Jinja2Templates
 
 from search.library import Library
@@ -15,6 +15,9 @@ from web.vocabulary import Vocabulary, vocabulary_of
 def get_library(request: Request) -> Library:
     library: Library | None = request.app.state.library
     if library is None:
+        if getattr(request.app.state, "load_error", None):
+            # Started without its index (see /healthz): a plain page, not a traceback.
+            raise HTTPException(503, "Search is not working at the moment. Try again later.")
         raise RuntimeError("the library is not open: create_app's lifespan has not run")
     return library
 

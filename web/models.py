@@ -221,6 +221,9 @@ class HealthOut(BaseModel):
     status: str
     documents: int
     chunks: int
+    store: str = Field(default="ok", description="ok or failed")
+    model: str = Field(default="loaded", description="loaded, loading or failed")
+    problems: list[str] = Field(default_factory=list, description="what failed, in plain words")
 
 
 class ErrorOut(BaseModel):

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
 
 from web.deps import LibraryDep, VocabularyDep
 from web.evidence_views import by_determinant_json
+from web.health import check_health
 from web.models import (
     DeterminantOut,
     DeterminantsOut,
@@ -154,11 +156,10 @@ def api_determinant(
     "/healthz",
     response_model=HealthOut,
     summary="Health check",
-    description="Whether the site can read its index, and how much is in it.",
+    description="Whether the site can read its index and load its model, and how much is in "
+    "the index. Answers 503 when the store or the model failed to load.",
+    responses={503: {"model": HealthOut, "description": "The store or the model failed"}},
 )
-def healthz(library: LibraryDep) -> dict[str, Any]:
-    return {
-        "status": "ok",
-        "documents": library.catalogue.stats()["documents"],
-        "chunks": library.store.count(),
-    }
+def healthz(request: Request) -> JSONResponse:
+    code, body = check_health(request.app.state)
+    return JSONResponse(body, status_code=code, headers={"Cache-Control": "no-store"})

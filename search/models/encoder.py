@@ -289,6 +289,7 @@ class LazyEncoder:
         self._loaded: SentenceEncoder | None = None
         self._lock = threading.Lock()
         self._model_id, self._dimension = MODEL_IDS[settings.name]
+        self.load_error: str | None = None  # why the last load failed, for /healthz
 
     @property
     def model_id(self) -> str:
@@ -306,7 +307,12 @@ class LazyEncoder:
         # Searches and an ingest job may arrive together; the model loads once.
         with self._lock:
             if self._loaded is None:
-                self._loaded = load_encoder(self._settings, self._cache_dir)
+                try:
+                    self._loaded = load_encoder(self._settings, self._cache_dir)
+                except Exception as error:
+                    self.load_error = str(error) or type(error).__name__
+                    raise
+                self.load_error = None
             return self._loaded
 
     def encode_documents(self, texts: list[str]) -> Vectors:

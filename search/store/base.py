@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
@@ -103,9 +105,39 @@ def check_layout(existing: CollectionLayout | None, wanted: CollectionLayout, wh
     return False
 
 
+ACTIVE_FILE = "active.json"
+_COLLECTION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+
+def active_collection(settings: Settings) -> str:
+    """The collection searches read: the configured one, or the one `kb reembed` switched to
+    (a pointer file beside the collections, written only once the new one is complete)."""
+    try:
+        data = json.loads((settings.store_dir / ACTIVE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return settings.qdrant.collection
+    name = data.get("collection") if isinstance(data, dict) else None
+    if data.get("base") != settings.qdrant.collection or not isinstance(name, str):
+        return settings.qdrant.collection
+    return name if is_collection_name(name) else settings.qdrant.collection
+
+
+def is_collection_name(name: str) -> bool:
+    """A plain folder name: letters, digits, '.', '_', '-' and no way out of the store folder."""
+    return bool(_COLLECTION_NAME.match(name)) and ".." not in name
+
+
+def switch_collection(settings: Settings, name: str) -> None:
+    """Point searches at `name` in one atomic step."""
+    settings.store_dir.mkdir(parents=True, exist_ok=True)
+    tmp = settings.store_dir / (ACTIVE_FILE + ".tmp")
+    tmp.write_text(json.dumps({"base": settings.qdrant.collection, "collection": name}))
+    tmp.replace(settings.store_dir / ACTIVE_FILE)
+
+
 def open_store(settings: Settings, collection: str | None = None) -> Store:
-    """Open the configured store (or another collection in it); embedded ones are process-locked."""
-    name = collection or settings.qdrant.collection
+    """Open the active store (or another collection in it); embedded ones are process-locked."""
+    name = collection or active_collection(settings)
     if settings.qdrant.mode == "embedded":
         from search.store.embedded import EmbeddedStore
 

@@ -6,6 +6,7 @@ import fcntl
 import json
 import logging
 import os
+import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from search.store.base import (
 log = logging.getLogger(__name__)
 
 _LAYOUT_FILE = "collection.json"
+LOCK_FILE = ".lock"
 _UPSERT_BATCH = 256
 
 
@@ -65,18 +67,29 @@ def build_filter(filters: Filters | None) -> qe.Filter | None:
     return qe.Filter(must=must or None, must_not=must_not or None)
 
 
+def lock_store_dir(path: Path) -> int:
+    """Take the folder's owner lock (a file descriptor); raise StoreBusyError when it is held."""
+    path.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise StoreBusyError(BUSY_MESSAGE.format(path=path)) from None
+    return fd
+
+
+def unlock_store_dir(fd: int) -> None:
+    fcntl.flock(fd, fcntl.LOCK_UN)
+    os.close(fd)
+
+
 class EmbeddedStore:
     """One shard directory, opened by one process at a time (a lock file enforces it)."""
 
     def __init__(self, path: Path) -> None:
         self._path = path
-        path.mkdir(parents=True, exist_ok=True)
-        self._lock_fd = os.open(path / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(self._lock_fd)
-            raise StoreBusyError(BUSY_MESSAGE.format(path=path)) from None
+        self._lock_fd = lock_store_dir(path)
         self._shard: qe.EdgeShard | None = None
         layout = self.layout()
         if layout is not None:
@@ -253,14 +266,19 @@ class EmbeddedStore:
         # The engine may report a value whose points were all deleted, with count 0.
         return {str(h.value): int(h.count) for h in response.hits if h.count > 0}
 
+    def copy_to(self, target: Path) -> None:
+        """Flush, then copy the collection's files; the caller keeps writers out meanwhile."""
+        if self._shard is not None:
+            self._shard.flush()
+        shutil.copytree(self._path, target, ignore=shutil.ignore_patterns(LOCK_FILE))
+
     def close(self) -> None:
         if self._shard is not None:
             self._shard.flush()
             self._shard.close()
             self._shard = None
         if self._lock_fd >= 0:
-            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
-            os.close(self._lock_fd)
+            unlock_store_dir(self._lock_fd)
             self._lock_fd = -1
 
 

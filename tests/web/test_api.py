@@ -73,7 +73,14 @@ def test_healthz_reports_documents_and_chunks(client: TestClient, library: Libra
     response = client.get("/healthz")
     assert response.status_code == 200
     data = response.json()
-    assert data == {"status": "ok", "documents": 4, "chunks": library.store.count()}
+    assert data == {
+        "status": "ok",
+        "documents": 4,
+        "chunks": library.store.count(),
+        "store": "ok",
+        "model": "loaded",
+        "problems": [],
+    }
     assert data["chunks"] >= 4
 
 

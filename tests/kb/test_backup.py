@@ -1,0 +1,174 @@
+"""`kb backup` copies the index while the site serves it; `kb restore` brings the copy back (only
+when nothing owns the index) and the same queries get the same answers."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+from typer.testing import CliRunner
+
+from ingest.pipeline import Ingester
+from kb.cli import app as cli
+from search.backup import BackupError, restore_backup
+from search.library import Library
+from search.models.encoder import Encoder
+from search.schema import Filters
+from search.settings import Settings
+from tests.pdfs import write_pdf
+from web.app import create_app
+
+# Starlette warns that its test client runs on httpx rather than httpx2: its choice, not ours.
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient`")
+    from fastapi.testclient import TestClient
+
+TOKEN = "backup-test-token"
+QUERIES = ["damp and mould in rented homes", "lonely older people", "school meals", "bus routes"]
+FIRST = {
+    "housing": "Cold and damp homes in the private rented sector cause mould and asthma.",
+    "lonely": "Older people in rural villages feel lonely when the bus service stops running.",
+    "meals": "Free school meals improve attendance and concentration in primary schools.",
+}
+
+
+def _answers(library: Library) -> list[list[tuple[str, str, int, float]]]:
+    out = []
+    for query in QUERIES:
+        results = library.searcher.search(query, Filters())
+        out.append(
+            [
+                (r.doc_id, p.text, p.page_start, round(p.score, 5))
+                for r in results.documents
+                for p in r.passages
+            ]
+        )
+    return out
+
+
+def _ingest(library: Library, folder: Path) -> None:
+    Ingester(library.index, library.settings.chunks, parse_workers=1).run([folder], prune=True)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "data",
+        web={"admin_token": SecretStr(TOKEN)},  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    for name, sentence in FIRST.items():
+        write_pdf(tmp_path / "pdfs" / f"{name}.pdf", [f"{sentence} " * 4], title=name.title())
+    return tmp_path / "pdfs"
+
+
+@pytest.fixture
+def library(settings: Settings, encoder: Encoder, folder: Path) -> Iterator[Library]:
+    opened = Library.open(settings, encoder=encoder)
+    _ingest(opened, folder)
+    yield opened
+    opened.close()
+
+
+def _site(settings: Settings, library: Library) -> TestClient:
+    app = create_app(settings, library=library)
+    return TestClient(
+        app, client=("127.0.0.1", 50000), headers={"Authorization": f"Bearer {TOKEN}"}
+    )
+
+
+def test_backup_made_by_the_running_site_restores_to_the_same_answers(
+    settings: Settings, library: Library, encoder: Encoder, folder: Path
+) -> None:
+    before = _answers(library)
+    assert any(before)
+    with _site(settings, library) as site:
+        response = site.post("/api/admin/backup")
+        assert response.status_code == 200, response.text
+    made: dict[str, Any] = response.json()
+    assert made["documents"] == 3 and made["chunks"] == library.store.count()
+    backup = Path(made["path"])
+    assert backup.is_relative_to(settings.data_dir)
+
+    # The index moves on after the backup: one report withdrawn, another added.
+    (folder / "meals.pdf").unlink()
+    write_pdf(folder / "air.pdf", ["Air pollution near busy roads harms breathing. " * 4])
+    _ingest(library, folder)
+    assert _answers(library) != before
+    library.close()
+
+    restore_backup(settings, backup)
+    restored = Library.open(settings, encoder=encoder)
+    try:
+        assert _answers(restored) == before
+        assert restored.catalogue.stats()["documents"] == 3
+        assert set(restored.store.facet("doc_id")) == restored.catalogue.doc_ids()
+    finally:
+        restored.close()
+    # What the restore replaced is kept, not deleted.
+    kept = list((settings.data_dir / "before-restore").iterdir())
+    assert len(kept) == 1 and (kept[0] / "catalogue.sqlite").is_file()
+
+
+def test_restore_refuses_while_the_index_is_open(
+    settings: Settings, library: Library, tmp_path: Path
+) -> None:
+    from search.backup import write_backup
+
+    backup = tmp_path / "copy"
+    write_backup(library.store, library.catalogue, settings, backup)
+    with pytest.raises(BackupError, match="Stop the site first"):
+        restore_backup(settings, backup)
+    assert library.catalogue.stats()["documents"] == 3
+    assert not (settings.data_dir / "before-restore").exists()
+
+
+def test_site_refuses_a_backup_while_an_ingest_runs(settings: Settings, library: Library) -> None:
+    with _site(settings, library) as site:
+        lock = site.app.state.ingest_lock  # type: ignore[attr-defined]
+        with lock:
+            response = site.post("/api/admin/backup")
+    assert response.status_code == 409
+    assert "ingest is running" in response.json()["detail"]
+
+
+def test_backup_needs_the_admin_token(settings: Settings, library: Library) -> None:
+    with _site(settings, library) as site:
+        response = site.post("/api/admin/backup", headers={"Authorization": "Bearer wrong"})
+    assert response.status_code == 401
+    assert not (settings.data_dir / "backups").exists()
+
+
+def test_restore_refuses_a_folder_that_is_not_a_backup(settings: Settings, tmp_path: Path) -> None:
+    (tmp_path / "junk").mkdir()
+    (tmp_path / "junk" / "backup.json").write_text("{not json")
+    with pytest.raises(BackupError, match="not a backup"):
+        restore_backup(settings, tmp_path / "junk")
+
+
+def test_commands_back_up_and_restore_when_no_site_runs(
+    settings: Settings, library: Library, tmp_path: Path
+) -> None:
+    documents = library.catalogue.stats()["documents"]
+    library.close()
+    env = {"KB_DATA_DIR": str(settings.data_dir)}
+    runner = CliRunner()
+    made = runner.invoke(cli, ["backup", str(tmp_path / "nightly")], env=env)
+    assert made.exit_code == 0, made.output
+    again = runner.invoke(cli, ["backup", str(tmp_path / "nightly")], env=env)
+    assert again.exit_code == 2 and "not an empty folder" in again.output
+    back = runner.invoke(cli, ["restore", str(tmp_path / "nightly")], env=env)
+    assert back.exit_code == 0, back.output
+    assert "kept in" in back.output
+    reopened = Library.open(settings)
+    try:
+        assert reopened.catalogue.stats()["documents"] == documents
+    finally:
+        reopened.close()

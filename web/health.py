@@ -1,0 +1,50 @@
+"""What /healthz says: whether the store and the model loaded, and how much is in the index."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from starlette.datastructures import State
+
+log = logging.getLogger(__name__)
+
+STORE_FAILED = "The search index could not be opened."
+MODEL_FAILED = "The language model could not be loaded."
+
+
+def check_health(state: State) -> tuple[int, dict[str, Any]]:
+    """The status code (200 or 503) and the body for /healthz."""
+    library = state.library
+    problems: list[str] = []
+    documents = chunks = 0
+    store = model = "failed"
+    if library is None:
+        problems.append(STORE_FAILED)
+    else:
+        try:
+            documents = library.catalogue.stats()["documents"]
+            chunks = library.store.count()
+            store = "ok"
+        except Exception:
+            log.exception("health check: the index did not answer")
+            problems.append(STORE_FAILED)
+        model = _model_state(library.encoder)
+        if model == "failed":
+            problems.append(MODEL_FAILED)
+    body = {
+        "status": "error" if problems else "ok",
+        "documents": documents,
+        "chunks": chunks,
+        "store": store,
+        "model": model,
+        "problems": problems,
+    }
+    return (503 if problems else 200), body
+
+
+def _model_state(encoder: object) -> str:
+    if getattr(encoder, "load_error", None):
+        return "failed"
+    loaded = getattr(encoder, "is_loaded", True)
+    return "loaded" if loaded else "loading"
