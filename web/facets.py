@@ -136,7 +136,8 @@ def _ordered(
     if group == "lens":
         labels = vocabulary.lens_labels()
         known = [v for v in labels if v in counts]
-        return [option(v, labels[v]) for v in known + sorted(set(counts) - set(known))]
+        # An unknown lens typed into the address still shows, under its own id.
+        return [option(v, labels.get(v, v)) for v in known + sorted(set(counts) - set(known))]
     if group == "years":
         bands = [b for b in YEAR_BANDS_ORDER if b in counts]
         return [option(b, BANDS_BY_ID[b].label) for b in bands]
