@@ -37,7 +37,8 @@ def test_jargon_is_explained_and_plain_words_are_not() -> None:
 
 
 def test_results_and_filters_show_kinds_in_one_style(client: TestClient) -> None:
-    html = client.get("/search?q=free+school+meals").text
+    # Words from a JSNA chapter (meals) and a report (damp homes), so both kinds are listed.
+    html = client.get("/search?q=free+school+meals+and+damp+homes").text
     assert "JSNA chapter" in html and "Report" in html
     assert ">report<" not in html
     filters = html[html.index("Filter results") :]
