@@ -29,7 +29,7 @@ PAGES: list[list[str]] = [
         "Authors: Jane Smith; Public Health Evidence Team",
         "About this brief",
         "This brief was written to test the evidence finder and is not an official publication of",
-        "the county council or its partners; the numbers in it are made up and should not be quoted.",
+        "the council or its partners; the numbers in it are made up and should not be quoted.",
         "Summary",
         *PROSE,
     ],

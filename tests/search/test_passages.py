@@ -13,8 +13,7 @@ from search.retrieval.passages import (
     passage_from_hit,
     read_page_map,
 )
-from search.schema import Hit, chunk_payload
-from search.schema import DocumentMeta
+from search.schema import DocumentMeta, Hit, chunk_payload
 
 
 def _payload(
