@@ -165,16 +165,24 @@ def _is_prose_pair(lines: list[str], i: int, longest: int) -> bool:
 MAX_COVER_WORDS = 80
 
 
+MIN_COVER_LINES = 3
+
+
 def _has_cover(lines: list[str], longest: int) -> bool:
-    """A first page opening with a short block (title, date, authors) before any prose."""
+    """A first page opening with a short block (title, date, authors) before any prose.
+
+    A lone title line is not a cover: it is the best summary of what follows.
+    """
     words = 0
+    end = len(lines)
     for i, line in enumerate(lines):
         if _is_prose_pair(lines, i, longest) or heading_key(line) in _BODY_OPENERS:
-            return True
+            end = i
+            break
         words += len(line.split())
         if words > MAX_COVER_WORDS:
             return False  # a page of tables or notes, not a cover
-    return True
+    return end >= MIN_COVER_LINES or any(_FRONT_LINE.match(x) for x in lines[:end])
 
 
 class _Reader:

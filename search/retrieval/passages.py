@@ -215,14 +215,19 @@ def _chunk_index(hit: Hit) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
 
 
-def passage_from_hit(hit: Hit, score: float | None = None, skip_chars: int = 0) -> Passage:
-    """A hit's chunk cut to whole sentences; `skip_chars` drops text another passage shows."""
-    payload = hit.payload
-    text = str(payload.get("text", ""))
-    pages = read_page_map(payload)
-    is_first = _chunk_index(hit) == 0 and not skip_chars
-    cut = cut_at_sentences(text, min(skip_chars, len(text)), len(text), is_first)
-    shown = show_span(text, pages, cut)
+def passage_from_hit(hit: Hit, score: float | None = None) -> Passage:
+    """A hit's chunk cut to whole sentences."""
+    return _passage(hit, _cut(hit, 0, _chunk_index(hit) == 0), score)
+
+
+def _cut(hit: Hit, start: int, starts_clean: bool) -> Cut:
+    text = hit.text
+    return cut_at_sentences(text, min(start, len(text)), len(text), starts_clean)
+
+
+def _passage(hit: Hit, cut: Cut, score: float | None = None) -> Passage:
+    text = hit.text
+    shown = show_span(text, read_page_map(hit.payload), cut)
     return Passage(
         chunk_id=str(hit.id),
         text=shown.text,
@@ -239,10 +244,17 @@ def document_passages(hits: Sequence[Hit]) -> list[Passage]:
 
     Neighbouring chunks share their edge words; the later one in the document loses them.
     """
-    by_index = {_chunk_index(h): h for h in hits}
-    out = []
-    for hit in hits:
-        before = by_index.get(_chunk_index(hit) - 1)
-        skip = overlap_chars(before.text, hit.text) if before is not None else 0
-        out.append(passage_from_hit(hit, skip_chars=skip))
-    return out
+    cuts: dict[str, Cut] = {}
+    previous: tuple[Hit, Cut] | None = None
+    for hit in sorted(hits, key=_chunk_index):
+        cut = _cut(hit, 0, _chunk_index(hit) == 0)
+        if previous is not None and _chunk_index(previous[0]) == _chunk_index(hit) - 1:
+            before, shown = previous
+            repeated = overlap_chars(before.text, hit.text)
+            # Where the earlier passage's shown text stops, in this chunk's offsets.
+            stop = shown.end - (len(before.text) - repeated) if repeated else 0
+            if stop > 0:
+                cut = _cut(hit, stop, not shown.cut_after)
+        cuts[hit.id] = cut
+        previous = (hit, cut)
+    return [_passage(hit, cuts[hit.id]) for hit in hits]
