@@ -59,8 +59,17 @@ _BACK_HEADINGS = frozenset(
         "notes and references",
         "works cited",
         "citations",
+        "background documents",
+        "background papers",
     }
 )
+# Imprint text (copyright, licence, ISBN) anywhere in a line of the first pages.
+_IMPRINT = re.compile(
+    r"©|crown copyright|open government licen[cs]e|\bisbn\b|all rights reserved|"
+    r"open access article under|published by elsevier",
+    re.IGNORECASE,
+)
+_CONTENTS = ("contents", "table of contents")
 # Lines that are cover or imprint text wherever they sit on the first pages.
 _FRONT_LINE = re.compile(
     r"^(authors?\s*:|written by\b|prepared by\b|©|copyright\b|isbn\b|published by\b"
@@ -168,6 +177,20 @@ MAX_COVER_WORDS = 80
 MIN_COVER_LINES = 3
 
 
+def _mark_imprint(lines: list[Line]) -> list[Line]:
+    """The whole paragraph around a copyright, licence or ISBN line is front matter."""
+    out = list(lines)
+    starts = [0] + [i + 1 for i, x in enumerate(lines) if x.ends_block]
+    for i, line in enumerate(lines):
+        if not _IMPRINT.search(line.text):
+            continue
+        first = max(s for s in starts if s <= i)
+        last = next((j for j in range(i, len(lines)) if lines[j].ends_block), len(lines) - 1)
+        for j in range(first, last + 1):
+            out[j] = Line(out[j].text, FRONT, out[j].ends_block)
+    return out
+
+
 def _has_cover(lines: list[str], longest: int) -> bool:
     """A first page opening with a short block (title, date, authors) before any prose.
 
@@ -201,6 +224,11 @@ class _Reader:
         early = number <= max(5, self.page_count // 7)
         if early and _is_contents(lines, previous_was_contents):
             return [Line(x, FRONT, True) for x in lines]
+        if early:
+            at = next((i for i, x in enumerate(lines) if heading_key(x) in _CONTENTS), None)
+            if at is not None:  # a contents list lower down the page runs to its end
+                head = self.read_page(number, lines[:at], previous_was_contents)
+                return head + [Line(x, FRONT, True) for x in lines[at:]]
         late = number > self.page_count // 2
         if late and self.state != BACK and _is_citation_heavy(lines):
             self.state, self.explicit = BACK, True
@@ -221,7 +249,7 @@ class _Reader:
             ends = heading or (i + 1 < len(lines) and _is_heading(lines, i + 1, longest))
             ends = ends or (line.endswith((".", "!", "?")) and len(line) < PROSE_LINE * longest)
             out.append(Line(line, matter, ends))
-        return out
+        return _mark_imprint(out) if number <= 3 else out
 
     def _on_heading(self, number: int, lines: list[str], i: int, longest: int) -> None:
         key = heading_key(lines[i])
