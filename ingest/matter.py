@@ -102,6 +102,11 @@ class Line:
     ends_block: bool  # a heading, or the last line of a paragraph: sentences never run past it
 
 
+def _is_non_body_key(key: str) -> bool:
+    # "About this brief/chapter/evaluation/…" introduces the document, not its evidence.
+    return key in _NON_BODY_HEADINGS or (key.startswith("about this ") and len(key.split()) <= 4)
+
+
 def heading_key(line: str) -> str:
     """A heading's words without numbering, leaders or page numbers, for matching."""
     text = _LEADER.sub("", " ".join(line.split())).strip()
@@ -131,7 +136,7 @@ def _is_heading(lines: list[str], i: int, longest: int) -> bool:
     if len(line) >= 0.8 * longest and len(lines) > 1:
         return False
     key = heading_key(line)
-    if key in _NON_BODY_HEADINGS or key in _BACK_HEADINGS or key in _BODY_OPENERS:
+    if _is_non_body_key(key) or key in _BACK_HEADINGS or key in _BODY_OPENERS:
         return True
     previous = lines[i - 1] if i else ""
     following = lines[i + 1] if i + 1 < len(lines) else ""
@@ -255,7 +260,7 @@ class _Reader:
         key = heading_key(lines[i])
         if key in _BACK_HEADINGS:
             self.state, self.explicit = BACK, True
-        elif key in _NON_BODY_HEADINGS:
+        elif _is_non_body_key(key):
             self.state, self.explicit = self._non_body(number), True
         elif self.state == FRONT and self.explicit:
             self.state, self.explicit = BODY, False
