@@ -42,6 +42,8 @@ def _is_prose(sentence: str) -> bool:
         return False
     if not sentence.rstrip().endswith((".", "!", "?")):
         return False  # cut off at a chunk's edge
+    if not sentence.lstrip()[:1].isupper() and not sentence.lstrip()[:1].isdigit():
+        return False  # starts mid-sentence: the line before it was taken for a heading
     words = sentence.split()
     letters = sum(c.isalpha() for c in sentence)
     return 8 <= len(words) <= 45 and letters > 0.7 * len(sentence.replace(" ", ""))

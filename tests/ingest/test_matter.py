@@ -125,3 +125,9 @@ def test_headings_end_a_block_in_chunk_text(brief_pages: list[str]) -> None:
     chunks = chunk_pages("d", brief_pages, max_words=400, overlap_words=10)
     page_three = next(c for c in chunks if c.page_start == 3)
     assert page_three.text.startswith("What the local picture looks like\nCold homes")
+
+
+def test_summary_never_quotes_a_sentence_from_its_middle() -> None:
+    text = "Abstract This\nqualitative study looked at how shelters restrict people who use them."
+    chunk = IndexedChunk("c", [1.0, 0.0], ({}, {}), {"text": text, "page": 1, "chunk_index": 0})  # type: ignore[arg-type]
+    assert summarise([chunk]) == []
