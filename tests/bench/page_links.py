@@ -214,7 +214,7 @@ def measure(data_dir: Path, files: set[str] | None, queries: Iterable[str]) -> d
             for sentence in page.get("summary", []):
                 tally.judge("document summaries", sentence["text"])
             related = client.get(f"/api/documents/{doc_id}/related").json()
-            for item in related.get("related", []) if isinstance(related, dict) else []:
+            for item in related.get("documents", []) if isinstance(related, dict) else []:
                 if item["doc_id"] in wanted:
                     tally.judge("related passages", item["passage"]["text"])
         determinants = client.get("/api/determinants").json().get("determinants", [])

@@ -62,6 +62,6 @@ def test_passages_link_to_their_main_page_and_evidence_is_clean(tmp_path: Path) 
     assert result["passages_checked"] > 100
     assert result["share_linked_to_main_page"] >= 0.99, result["misses"]
     shown_as_evidence = sum(result["front_or_back_shown"].get(k, 0) for k in EVIDENCE_LISTS)
-    assert shown_as_evidence <= 0.02 * sum(result["shown"].values()), result[
-        "front_or_back_examples"
-    ]
+    evidence = sum(result["shown"].get(k, 0) for k in EVIDENCE_LISTS)
+    # The judge also flags body text dense with in-text citations, hence 3% rather than 0.
+    assert shown_as_evidence <= 0.03 * evidence, result["front_or_back_examples"]
