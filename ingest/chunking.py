@@ -1,9 +1,11 @@
-"""Cuts page text into overlapping chunks that always know which page(s) they came from."""
+"""Cuts page text into overlapping chunks that know which page each of their characters is
+on, and whether they are front matter, body or back matter."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ingest.matter import read_lines
 from search.schema import Chunk
 
 
@@ -11,45 +13,91 @@ from search.schema import Chunk
 class _Word:
     text: str
     page: int
+    matter: str
+    ends_block: bool
+
+
+def _words(pages: list[str]) -> list[list[_Word]]:
+    """Per page, its words; the last word of a heading or paragraph ends a block."""
+    out: list[list[_Word]] = []
+    for number, lines in enumerate(read_lines(pages), start=1):
+        words: list[_Word] = []
+        for line in lines:
+            tokens = line.text.split()
+            for i, token in enumerate(tokens):
+                last = i == len(tokens) - 1
+                words.append(_Word(token, number, line.matter, last and line.ends_block))
+        out.append(words)
+    return out
+
+
+def _runs(pages: list[list[_Word]]) -> list[list[_Word]]:
+    """Stretches of words on one page in one kind of matter, in reading order."""
+    runs: list[list[_Word]] = []
+    for words in pages:
+        for word in words:
+            if runs and runs[-1][-1].page == word.page and runs[-1][-1].matter == word.matter:
+                runs[-1].append(word)
+            else:
+                runs.append([word])
+    return runs
+
+
+def _chunk(doc_id: str, index: int, window: list[_Word]) -> Chunk:
+    """Words joined by spaces, or a newline after a heading or paragraph end (same length, so
+    offsets hold either way); `page_starts` records where each page begins in the text."""
+    parts: list[str] = []
+    starts: list[tuple[int, int]] = []
+    offset = 0
+    for i, word in enumerate(window):
+        if not starts or starts[-1][1] != word.page:
+            starts.append((offset, word.page))
+        parts.append(word.text)
+        offset += len(word.text)
+        if i < len(window) - 1:
+            parts.append("\n" if word.ends_block else " ")
+            offset += 1
+    matters = [w.matter for w in window]
+    return Chunk(
+        doc_id=doc_id,
+        index=index,
+        text="".join(parts),
+        page_start=window[0].page,
+        page_end=window[-1].page,
+        page_starts=tuple(starts),
+        matter=max(set(matters), key=matters.count),
+    )
 
 
 def chunk_pages(doc_id: str, pages: list[str], max_words: int, overlap_words: int) -> list[Chunk]:
     """Windows of up to max_words words, overlapping by overlap_words, within each page.
 
     A page's short tail (under a third of a window) is carried onto the next
-    page rather than left as a scrap; such a chunk records both pages, so a
-    citation can say "pages 4–5" rather than point at only one of them.
+    page rather than left as a scrap; such a chunk records both pages and where
+    the second begins, so a citation can name the page holding most of it.
+    Front and back matter are never mixed into a body chunk.
     """
     step = max_words - overlap_words
     min_words = max(1, max_words // 3)
     chunks: list[Chunk] = []
     carry: list[_Word] = []
-
-    def emit(window: list[_Word]) -> None:
-        chunks.append(
-            Chunk(
-                doc_id=doc_id,
-                index=len(chunks),
-                text=" ".join(w.text for w in window),
-                page_start=window[0].page,
-                page_end=window[-1].page,
-            )
-        )
-
-    for number, text in enumerate(pages, start=1):
-        words = carry + [_Word(w, number) for w in text.split()]
+    runs = _runs(_words(pages))
+    for number, run in enumerate(runs):
+        words = carry + run
         carry = []
+        following = runs[number + 1] if number + 1 < len(runs) else None
         start = 0
         while start < len(words):
             window = words[start : start + max_words]
             is_tail = start + max_words >= len(words)
-            if is_tail and len(window) < min_words and number < len(pages):
+            can_carry = following is not None and following[0].matter == run[0].matter
+            if is_tail and len(window) < min_words and can_carry:
                 carry = window
                 break
-            emit(window)
+            chunks.append(_chunk(doc_id, len(chunks), window))
             if is_tail:
                 break
             start += step
     if carry:
-        emit(carry)
+        chunks.append(_chunk(doc_id, len(chunks), carry))
     return chunks

@@ -137,6 +137,7 @@ def search(
     ] = None,
 ) -> None:
     """Search the index and print documents with their best passages."""
+    from search.retrieval.passages import main_page_of
     from search.schema import Filters
     from web.views import results_json
 
@@ -188,12 +189,12 @@ def search(
         )
         typer.echo(f"   {d.file_name}  id={d.doc_id}")
         for p in result.passages:
-            pages = (
-                f"p. {p.page_start}"
-                if p.page_start == p.page_end
-                else f"pp. {p.page_start}–{p.page_end}"
+            shown = p.text if len(p.text) <= 220 else p.text[:220] + "…"
+            cited = main_page_of(
+                p.page_starts or [(0, p.cited_page)], p.text, 0, min(220, len(p.text))
             )
-            typer.echo(f"   [{pages}] {p.text[:220]}…")
+            spans = "" if p.page_start == p.page_end else f", pages {p.page_start}–{p.page_end}"
+            typer.echo(f"   [p. {cited}{spans}] {' '.join(shown.split())}")
 
 
 @app.command()

@@ -12,7 +12,7 @@ from search.catalogue import Catalogue, DocumentRecord, FileOutcome
 from search.evidence.summary import central_chunks, summarise
 from search.evidence.tagging import DocumentTagger, determinant_shares, document_lenses
 from search.models.encoder import Encoder
-from search.schema import Chunk, IndexedChunk, chunk_payload, point_id
+from search.schema import BODY, NON_BODY, Chunk, IndexedChunk, chunk_payload, point_id
 from search.settings import Settings
 from search.store.base import CollectionLayout, Store
 
@@ -168,10 +168,12 @@ class Index:
 def describe(chunks: Sequence[IndexedChunk]) -> dict[str, object]:
     """What the document page and "more like this" need, worked out once at ingest."""
     first = chunks[0].payload if chunks else {}
+    # Covers, contents and reference lists never speak for the document.
+    body = [c for c in chunks if c.payload.get("matter", BODY) not in NON_BODY] or list(chunks)
     return {
         "determinants": determinant_shares([c.payload for c in chunks]),
         "places": list(first.get("places", [])),
         "lenses": document_lenses([c.payload for c in chunks]),
-        "central_chunks": [c.id for c in central_chunks(chunks, 3)],
-        "summary": [{"text": s.text, "page": s.page} for s in summarise(chunks)],
+        "central_chunks": [c.id for c in central_chunks(body, 3)],
+        "summary": [{"text": s.text, "page": s.page} for s in summarise(body)],
     }

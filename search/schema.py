@@ -12,7 +12,19 @@ DENSE = "dense"
 SPARSE = "sparse"
 
 # Payload fields that get an index in Qdrant, with their kind.
-KEYWORD_FIELDS = ("doc_id", "organisation", "kind", "determinants", "lenses", "places", "file_name")
+KEYWORD_FIELDS = (
+    "doc_id",
+    "organisation",
+    "kind",
+    "determinants",
+    "lenses",
+    "places",
+    "file_name",
+    "matter",
+)
+# Kinds of text a chunk can be: the body, or front/back matter (cover, contents, references).
+BODY = "body"
+NON_BODY = ("front", "back")
 INTEGER_FIELDS = ("year", "page")
 
 _POINT_NAMESPACE = uuid.UUID("6f1d8c1e-5b8a-4f53-9d39-3f1f0c2b7a10")
@@ -44,6 +56,9 @@ class Chunk:
     text: str
     page_start: int
     page_end: int
+    # (character offset in `text`, page number) where each page begins; the first is at 0.
+    page_starts: tuple[tuple[int, int], ...] = ()
+    matter: str = BODY
 
     @property
     def pages(self) -> list[int]:
@@ -84,6 +99,12 @@ class Hit:
     def page_end(self) -> int:
         return int(self.payload.get("page_end", self.page_start))
 
+    @property
+    def is_body(self) -> bool:
+        """Not a cover, contents, reference list or the like (chunks from before this was
+        recorded count as body)."""
+        return self.payload.get("matter", BODY) not in NON_BODY
+
 
 @dataclass(frozen=True)
 class Filters:
@@ -98,6 +119,8 @@ class Filters:
     year_to: int | None = None
     doc_ids: tuple[str, ...] = ()
     exclude_doc_ids: tuple[str, ...] = ()
+    # Leave out front and back matter (covers, contents, references): for evidence lists.
+    body_only: bool = False
 
     def is_empty(self) -> bool:
         return self == Filters()
@@ -111,6 +134,8 @@ def chunk_payload(chunk: Chunk, doc_meta: DocumentMeta, file_name: str) -> dict[
         "text": chunk.text,
         "page": chunk.page_start,
         "page_end": chunk.page_end,
+        "page_starts": [[offset, page] for offset, page in chunk.page_starts],
+        "matter": chunk.matter,
         "title": doc_meta.title,
         "organisation": doc_meta.organisation,
         "kind": doc_meta.kind,

@@ -13,7 +13,7 @@ from datetime import date
 from urllib.parse import quote
 
 from search.catalogue import DocumentRecord
-from search.retrieval.searcher import Passage
+from search.retrieval.passages import Passage
 from web.views import document_url, file_url, is_web_link, known_authors, page_url
 
 
@@ -281,7 +281,7 @@ def csv_table(rows: Iterable[tuple[Reference, Passage | None]], base_url: str) -
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for rank, (ref, passage) in enumerate(rows, start=1):
-        page = passage.page_start if passage else None
+        page = passage.cited_page if passage else None
         writer.writerow(
             [
                 rank,

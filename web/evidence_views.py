@@ -11,7 +11,7 @@ from typing import Any
 from search.catalogue import DocumentRecord
 from search.evidence.determinants import Determinant, Lens
 from search.evidence.ranking import DeterminantEvidence, DeterminantHit, Evidence, EvidenceCount
-from search.retrieval.searcher import Passage
+from search.retrieval.passages import passage_from_hit
 from web.search_form import SearchForm
 from web.tags import determinant_url, evidence_tags
 from web.views import metadata_json, passage_json
@@ -81,7 +81,7 @@ def by_determinant_json(items: list[DeterminantHit], form: SearchForm) -> list[d
     out = []
     for item in items:
         hit, record = item.hit, item.document
-        passage = Passage(hit.id, hit.text, hit.page_start, hit.page_end, hit.score)
+        passage = passage_from_hit(hit)
         # The same search, filters and all, with just this determinant.
         narrowed = replace(form, determinants=(item.determinant.id,), page=1)
         out.append(

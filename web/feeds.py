@@ -24,6 +24,8 @@ class FeedEntry:
     reference: Reference
     added: datetime
     summary: str
+    page: int | None = None  # the page holding the summary's words
+    page_link: str = ""  # the PDF opened at that page
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,11 @@ def _entry(feed: ET.Element, item: FeedEntry) -> None:
         _add(entry, "category", term=ref.kind)
     described = [ref.organisation, str(ref.year or "")]
     about = " · ".join(part for part in described if part)
-    _add(entry, "summary", " ".join(x for x in (about + "." if about else "", item.summary) if x))
+    cited = f"(page {item.page})" if item.page and item.summary else ""
+    if item.page and item.page_link:
+        _add(entry, "link", rel="related", type="application/pdf", href=item.page_link)
+    parts = (about + "." if about else "", item.summary, cited)
+    _add(entry, "summary", " ".join(x for x in parts if x))
 
 
 def atom_feed(feed: Feed, now: datetime) -> bytes:

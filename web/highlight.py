@@ -87,13 +87,19 @@ def highlight(text: str, stems: Iterable[str] | WordMatcher) -> Markup:
     return Markup("").join(pieces)
 
 
-def excerpt(text: str, stems: Iterable[str] | WordMatcher, max_words: int = 45) -> str:
-    """The run of up to `max_words` words with the most query words in it, with ellipses."""
-    tokens = text.split()
+_TOKEN = re.compile(r"\S+")
+
+
+def excerpt_span(
+    text: str, stems: Iterable[str] | WordMatcher, max_words: int = 45
+) -> tuple[int, int]:
+    """Where in `text` (character offsets) the run of up to `max_words` words with the most
+    query words in it starts and ends."""
+    tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
     if len(tokens) <= max_words:
-        return " ".join(tokens)
+        return (tokens[0][0], tokens[-1][1]) if tokens else (0, 0)
     matches = _matcher(stems)
-    hits = [int(matches.has_match(token)) for token in tokens]
+    hits = [int(matches.has_match(token)) for _, _, token in tokens]
     best_start, best, current = 0, -1, sum(hits[:max_words])
     for start in range(len(tokens) - max_words + 1):
         if start:
@@ -106,5 +112,17 @@ def excerpt(text: str, stems: Iterable[str] | WordMatcher, max_words: int = 45) 
     start = max(0, first - 8) if best > 0 else 0
     end = min(len(tokens), start + max_words)
     start = max(0, end - max_words)
-    body = " ".join(tokens[start:end])
-    return (ELLIPSIS + " " if start else "") + body + (" " + ELLIPSIS if end < len(tokens) else "")
+    return tokens[start][0], tokens[end - 1][1]
+
+
+def excerpt(text: str, stems: Iterable[str] | WordMatcher, max_words: int = 45) -> str:
+    """The run of up to `max_words` words with the most query words in it, with ellipses."""
+    start, end = excerpt_span(text, stems, max_words)
+    return excerpt_of(text, start, end)
+
+
+def excerpt_of(text: str, start: int, end: int) -> str:
+    body = " ".join(text[start:end].split())
+    before = ELLIPSIS + " " if text[:start].strip() else ""
+    after = " " + ELLIPSIS if text[end:].strip() else ""
+    return before + body + after

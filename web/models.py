@@ -11,11 +11,15 @@ class PassageOut(BaseModel):
     chunk_id: str
     related_url: str = Field(description="Passages in other documents like this one")
     text: str
+    page: int = Field(description="The page holding most of the passage's text: cite this one")
     page_start: int
     page_end: int
     pages: list[int]
-    file_url: str = Field(description="The PDF, opened at the passage's first page")
-    page_url: str = Field(description="The text of the passage's first page, as HTML")
+    page_starts: list[list[int]] = Field(
+        description="[offset, page] pairs: where each page begins in the text"
+    )
+    file_url: str = Field(description="The PDF, opened at the page holding most of the passage")
+    page_url: str = Field(description="The text of that page, as HTML")
     score: float
 
 

@@ -12,8 +12,8 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from search.catalogue import DocumentRecord
 from search.evidence.ranking import is_local_document
 from search.library import Library
+from search.retrieval.passages import Passage, passage_from_hit
 from search.retrieval.related import RelatedDocument, related_to_document, related_to_passage
-from search.retrieval.searcher import Passage
 from search.schema import Filters, point_id
 from web.citations import harvard, in_text, reference_for
 from web.deps import LibraryDep, TemplatesDep, VocabularyDep, read_site_url
@@ -63,7 +63,7 @@ def find_passage(library: Library, doc_id: str, chunk_id: str) -> Passage:
         raise HTTPException(status_code=404, detail=NO_PASSAGE)
     for hit in library.store.chunks(Filters(doc_ids=(doc_id,)), limit=record.chunk_count):
         if hit.id == chunk_id:
-            return Passage(hit.id, hit.text, hit.page_start, hit.page_end, hit.score)
+            return passage_from_hit(hit)
     raise HTTPException(status_code=404, detail=NO_PASSAGE)
 
 

@@ -10,16 +10,19 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
+from search.catalogue import DocumentRecord
 from search.library import Library
-from search.retrieval.searcher import Passage
+from search.retrieval.passages import Passage
+from search.retrieval.searcher import DocumentResult
 from web.citations import Reference, bibtex, citation_key, csv_table, reference_for, ris
 from web.deps import LibraryDep, read_site_url
 from web.feeds import MEDIA_TYPE, Feed, FeedEntry, atom_feed
-from web.highlight import excerpt, query_stems
+from web.highlight import query_stems
 from web.routes_documents import find_document
 from web.search_form import EMPTY_QUERY, SearchForm, read_search_form
 from web.searching import newest_documents, search_all
 from web.templating import ORGANISATION, SERVICE_NAME
+from web.views import passage_json, shown_excerpt, summary_json
 
 router = APIRouter(include_in_schema=False)
 
@@ -101,11 +104,32 @@ def _added(timestamp: float) -> datetime:
     return datetime.fromtimestamp(timestamp, UTC)
 
 
-def _first_summary_sentence(extra: dict[str, object]) -> str:
-    sentences = extra.get("summary")
-    if isinstance(sentences, list) and sentences and isinstance(sentences[0], dict):
-        return str(sentences[0].get("text", ""))
-    return ""
+def _summary_entry(record: DocumentRecord, base: str) -> FeedEntry:
+    """A new document's entry, with its first summary sentence and that sentence's page."""
+    sentences = summary_json(record)
+    first = sentences[0] if sentences else None
+    return FeedEntry(
+        reference_for(record, base),
+        _added(record.added_at),
+        first["text"] if first else "",
+        first["page"] if first else None,
+        base + first["file_url"] if first else "",
+    )
+
+
+def _search_entry(result: DocumentResult, stems: frozenset[str], base: str) -> FeedEntry:
+    """A matching document's entry, with its best passage's words and the page they are on."""
+    reference = reference_for(result.document, base)
+    if not result.passages:
+        return FeedEntry(reference, _added(result.document.added_at), "")
+    shown = shown_excerpt(passage_json(result.doc_id, result.passages[0]), stems)
+    return FeedEntry(
+        reference,
+        _added(result.document.added_at),
+        shown["text"],
+        shown["page"],
+        base + shown["file_url"],
+    )
 
 
 @router.get("/search/feed.atom")
@@ -115,21 +139,11 @@ def search_feed(request: Request, library: LibraryDep, form: FormDep) -> Respons
     form = replace(form, page=1)
     if form.is_blank:
         records = newest_documents(library, form, FEED_LIMIT)
-        entries = [
-            FeedEntry(reference_for(r, base), _added(r.added_at), _first_summary_sentence(r.extra))
-            for r in records
-        ]
+        entries = [_summary_entry(r, base) for r in records]
         title, subtitle, page = f"New in {SERVICE_NAME}", "Documents just added.", base + "/"
     else:
         stems = query_stems(form.q)
-        entries = [
-            FeedEntry(
-                reference_for(d.document, base),
-                _added(d.document.added_at),
-                excerpt(d.passages[0].text, stems) if d.passages else "",
-            )
-            for d in search_all(library, form, FEED_LIMIT)
-        ]
+        entries = [_search_entry(d, stems, base) for d in search_all(library, form, FEED_LIMIT)]
         title = f"{SERVICE_NAME}: ‘{form.q}’"
         subtitle = f"Documents that match ‘{form.q}’."
         page = base + form.url()

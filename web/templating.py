@@ -11,6 +11,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, P
 from web.facets import FacetOption
 from web.highlight import excerpt, highlight
 from web.kinds import explain_kind, label_kind
+from web.views import shown_excerpt
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 
@@ -61,6 +62,7 @@ def build_environment(contact_email: str) -> Environment:
         kind_label=label_kind,
         kind_explanation=explain_kind,
     )
+    env.globals.update(shown_excerpt=shown_excerpt)
     return env
 
 

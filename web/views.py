@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote
 
 from search.catalogue import DocumentRecord
 from search.evidence.ranking import is_local_document
+from search.retrieval.passages import Passage, main_page_of
 from search.retrieval.related import RelatedDocument
-from search.retrieval.searcher import DocumentResult, Passage, SearchResults
+from search.retrieval.searcher import DocumentResult, SearchResults
 from search.schema import Filters
 from web.facets import FacetOption
+from web.highlight import excerpt_of, excerpt_span
 from web.search_form import SearchForm
 from web.tags import document_determinants, evidence_tags, places_json
 from web.vocabulary import Vocabulary, default_vocabulary
@@ -60,16 +62,44 @@ def related_url(doc_id: str, chunk_id: str | None = None) -> str:
 
 
 def passage_json(doc_id: str, passage: Passage) -> dict[str, Any]:
+    """A passage with the page holding most of its text (`page`, which both links open at)
+    and the pages it runs over; `page_starts` says where each page begins in `text`."""
+    page = passage.cited_page
     return {
+        "doc_id": doc_id,
         "chunk_id": passage.chunk_id,
         "related_url": related_url(doc_id, passage.chunk_id),
         "text": passage.text,
+        "page": page,
         "page_start": passage.page_start,
         "page_end": passage.page_end,
         "pages": list(range(passage.page_start, passage.page_end + 1)),
-        "file_url": file_url(doc_id, passage.page_start),
-        "page_url": page_url(doc_id, passage.page_start),
+        "page_starts": [[offset, number] for offset, number in passage.page_starts],
+        "file_url": file_url(doc_id, page),
+        "page_url": page_url(doc_id, page),
         "score": passage.score,
+    }
+
+
+def shown_excerpt(
+    passage: Mapping[str, Any], stems: Iterable[str], max_words: int = 45
+) -> dict[str, Any]:
+    """The part of a passage a results page shows, and the page holding most of that part:
+    the links point where the words on screen are, not where the whole chunk starts."""
+    text = str(passage["text"])
+    start, end = excerpt_span(text, stems, max_words)
+    starts = passage.get("page_starts") or [[0, passage["page"]]]
+    page = main_page_of(starts, text, start, end)
+    first = main_page_of(starts, text, start, start + 1)
+    last = main_page_of(starts, text, max(start, end - 1), end)
+    doc_id = str(passage["doc_id"])
+    return {
+        "text": excerpt_of(text, start, end),
+        "page": page,
+        "page_start": first,
+        "page_end": last,
+        "file_url": file_url(doc_id, page),
+        "page_url": page_url(doc_id, page),
     }
 
 

@@ -10,7 +10,8 @@ from dataclasses import dataclass, replace
 from search.catalogue import Catalogue, DocumentRecord
 from search.evidence.determinants import Determinant, Taxonomy
 from search.evidence.places import Gazetteer
-from search.retrieval.searcher import DocumentResult, Passage
+from search.retrieval.passages import Passage, passage_from_hit
+from search.retrieval.searcher import DocumentResult
 from search.schema import Filters, Hit
 from search.store.base import Store
 
@@ -130,7 +131,7 @@ def _strength(hit: Hit, determinant_id: str) -> float:
 
 
 def _passage(hit: Hit, score: float) -> Passage:
-    return Passage(hit.id, hit.text, hit.page_start, hit.page_end, score)
+    return passage_from_hit(hit, score)
 
 
 def strongest_evidence(
@@ -145,7 +146,7 @@ def strongest_evidence(
     Documents missing from `records` are left out."""
     best: dict[str, tuple[tuple[float, int], Hit]] = {}
     for hit in hits:
-        if hit.doc_id not in records:
+        if hit.doc_id not in records or not hit.is_body:
             continue
         # Strongest first; between equals, the earlier page.
         key = (_strength(hit, determinant_id), -hit.page_start)
@@ -184,7 +185,7 @@ def determinant_evidence(
     """A determinant's counts, its strongest evidence and its most recently added documents."""
     per_document = _passages_by_document(store, determinant.id, catalogue.doc_ids())
     records = {r.doc_id: r for r in catalogue.documents(list(per_document))}
-    hits = store.chunks(Filters(determinants=(determinant.id,)), limit=SCAN_LIMIT)
+    hits = store.chunks(Filters(determinants=(determinant.id,), body_only=True), limit=SCAN_LIMIT)
     newest = sorted(records.values(), key=lambda r: (-r.added_at, r.meta.title.casefold()))
     return DeterminantEvidence(
         determinant,
@@ -208,7 +209,7 @@ def best_by_determinant(
     first: dict[str, Hit] = {}
     documents: dict[str, set[str]] = {}
     for hit in hits:
-        if hit.doc_id not in visible:
+        if hit.doc_id not in visible or not hit.is_body:
             continue
         for determinant_id in hit.payload.get("determinants") or []:
             first.setdefault(str(determinant_id), hit)

@@ -10,9 +10,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from search.analysis import terms
+from search.retrieval.passages import read_page_map
 from search.schema import IndexedChunk
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"‘(])")
+# A sentence ends at . ! ? before a capital, or at a newline: the chunker ends every heading
+# and paragraph with one, so a heading is never run into the sentence after it.
+_SENTENCE = re.compile(r"(?<=[.!?])[ \t]+(?=[A-Z0-9“\"‘(])|\n")
 
 
 @dataclass(frozen=True)
@@ -39,9 +42,21 @@ def _is_prose(sentence: str) -> bool:
         return False
     if not sentence.rstrip().endswith((".", "!", "?")):
         return False  # cut off at a chunk's edge
+    if not sentence.lstrip()[:1].isupper() and not sentence.lstrip()[:1].isdigit():
+        return False  # starts mid-sentence: the line before it was taken for a heading
     words = sentence.split()
     letters = sum(c.isalpha() for c in sentence)
     return 8 <= len(words) <= 45 and letters > 0.7 * len(sentence.replace(" ", ""))
+
+
+def _sentences(text: str) -> list[tuple[int, str]]:
+    """Each sentence of a chunk with its offset, so it can be tied to its own page."""
+    out, start = [], 0
+    for match in _SENTENCE.finditer(text):
+        out.append((start, text[start : match.start()]))
+        start = match.end()
+    out.append((start, text[start:]))
+    return out
 
 
 def summarise(chunks: Sequence[IndexedChunk], sentences: int = 4) -> list[SummarySentence]:
@@ -54,21 +69,21 @@ def summarise(chunks: Sequence[IndexedChunk], sentences: int = 4) -> list[Summar
     picked: list[tuple[int, int, SummarySentence]] = []
     pages_used: set[int] = set()
     for chunk in central_chunks(chunks, sentences * 3):
-        page = int(chunk.payload.get("page", 1))
-        if page in pages_used:
-            continue
-        best: tuple[float, str] | None = None
-        for sentence in _SENTENCE.split(str(chunk.payload.get("text", ""))):
-            if not _is_prose(sentence):
+        text = str(chunk.payload.get("text", ""))
+        pages = read_page_map(chunk.payload)
+        best: tuple[float, str, int] | None = None
+        for start, sentence in _sentences(text):
+            page = pages.main_page(text, start, start + len(sentence))
+            if page in pages_used or not _is_prose(sentence):
                 continue
             stems = terms(sentence)
             score = sum(np.log1p(weight[t]) for t in set(stems)) / (len(stems) + 5)
             if best is None or score > best[0]:
-                best = (score, sentence.strip())
+                best = (score, sentence.strip(), page)
         if best is not None:
             index = int(chunk.payload.get("chunk_index", 0))
-            picked.append((index, page, SummarySentence(best[1], page)))
-            pages_used.add(page)
+            picked.append((index, best[2], SummarySentence(best[1], best[2])))
+            pages_used.add(best[2])
         if len(picked) == sentences:
             break
     return [s for _, _, s in sorted(picked, key=lambda p: p[0])]

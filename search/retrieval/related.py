@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from search.catalogue import Catalogue, DocumentRecord
-from search.retrieval.searcher import Passage, group_hits
+from search.retrieval.passages import Passage
+from search.retrieval.searcher import group_hits
 from search.schema import Filters
 from search.store.base import Store
 
@@ -21,7 +22,9 @@ def _related(
 ) -> list[RelatedDocument]:
     if not chunk_ids:
         return []
-    hits = store.recommend(chunk_ids, Filters(exclude_doc_ids=(exclude,)), limit * 8)
+    hits = store.recommend(
+        chunk_ids, Filters(exclude_doc_ids=(exclude,), body_only=True), limit * 8
+    )
     groups = group_hits(hits, 1)
     records = {r.doc_id: r for r in catalogue.documents(list(groups))}
     out = [RelatedDocument(records[d], p[0]) for d, p in groups.items() if d in records]
@@ -37,7 +40,7 @@ def related_to_document(
         return []
     central = [str(c) for c in record.extra.get("central_chunks", [])]
     if not central:
-        central = [h.id for h in store.chunks(Filters(doc_ids=(doc_id,)), limit=3)]
+        central = [h.id for h in store.chunks(Filters(doc_ids=(doc_id,), body_only=True), limit=3)]
     return _related(store, catalogue, central, doc_id, limit)
 
 

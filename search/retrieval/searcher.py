@@ -12,8 +12,9 @@ from search.analysis import Bm25Weighting, terms
 from search.catalogue import Catalogue, DocumentRecord
 from search.models.encoder import Encoder, PairScorer
 from search.retrieval.matching import ChunkMatch, Matches, find_matches
+from search.retrieval.passages import Passage, document_passages
 from search.retrieval.rerank import rerank
-from search.schema import Filters, Hit
+from search.schema import BODY, Filters, Hit
 from search.settings import MatchSettings, SearchSettings
 from search.store.base import Mode, Store, VectorQuery
 
@@ -21,17 +22,6 @@ log = logging.getLogger(__name__)
 
 Sort = Literal["relevance", "newest"]
 Strength = Literal["strong", "weak"]
-
-
-@dataclass(frozen=True)
-class Passage:
-    """One chunk shown under its document, with the page(s) to cite."""
-
-    chunk_id: str
-    text: str
-    page_start: int
-    page_end: int
-    score: float
 
 
 @dataclass(frozen=True)
@@ -191,7 +181,7 @@ class Searcher:
             DocumentResult(
                 document=records[doc_id],
                 passages=passages,
-                score=passages[0].score,
+                score=max(p.score for p in passages),
                 rank=(page - 1) * size + i + 1,
                 strength="strong" if doc_id in strong else "weak",
                 best_cosine=cosines.get(doc_id),
@@ -237,31 +227,27 @@ class Searcher:
 
 
 def _passages(matches: list[ChunkMatch]) -> list[Passage]:
+    """Matched chunks as shown passages (body text first, cut at sentences, not repeating
+    each other), scored by how they matched."""
+    ordered = sorted(matches, key=lambda m: not m.hit.is_body)
+    shown = document_passages([m.hit for m in ordered])
     return [
-        Passage(
-            chunk_id=m.hit.id,
-            text=m.hit.text,
-            page_start=m.hit.page_start,
-            page_end=m.hit.page_end,
-            score=m.cosine if m.cosine is not None else (m.keyword or 0.0),
-        )
-        for m in matches
+        replace(p, score=m.cosine if m.cosine is not None else (m.keyword or 0.0))
+        for p, m in zip(shown, ordered, strict=True)
     ]
 
 
 def group_hits(hits: list[Hit], per_document: int) -> dict[str, list[Passage]]:
-    """Documents in order of their best hit, each with up to per_document passages."""
-    groups: dict[str, list[Passage]] = {}
-    for hit in hits:
-        passages = groups.setdefault(hit.doc_id, [])
-        if len(passages) < per_document:
-            passages.append(
-                Passage(
-                    chunk_id=hit.id,
-                    text=hit.text,
-                    page_start=hit.page_start,
-                    page_end=hit.page_end,
-                    score=hit.score,
-                )
-            )
-    return groups
+    """Documents in order of their best hit, each with up to per_document passages.
+
+    Body text comes first: a cover, contents or reference passage is shown for a document
+    only when none of its body passages matched.
+    """
+    groups: dict[str, list[Hit]] = {}
+    for hit in sorted(hits, key=lambda h: h.payload.get("matter", BODY) != BODY):
+        chosen = groups.setdefault(hit.doc_id, [])
+        if len(chosen) < per_document:
+            chosen.append(hit)
+    order = {doc_id: i for i, doc_id in enumerate(dict.fromkeys(h.doc_id for h in hits))}
+    ranked = sorted(groups.items(), key=lambda item: order[item[0]])
+    return {doc_id: document_passages(chosen) for doc_id, chosen in ranked}

@@ -13,7 +13,16 @@ from typing import Any
 
 import qdrant_edge as qe
 
-from search.schema import DENSE, INTEGER_FIELDS, KEYWORD_FIELDS, SPARSE, Filters, Hit, IndexedChunk
+from search.schema import (
+    DENSE,
+    INTEGER_FIELDS,
+    KEYWORD_FIELDS,
+    NON_BODY,
+    SPARSE,
+    Filters,
+    Hit,
+    IndexedChunk,
+)
 from search.store.base import (
     BUSY_MESSAGE,
     CollectionLayout,
@@ -64,6 +73,8 @@ def build_filter(filters: Filters | None) -> qe.Filter | None:
     must_not: list[Any] = []
     if filters.exclude_doc_ids:
         must_not.append(_match("doc_id", filters.exclude_doc_ids))
+    if filters.body_only:
+        must_not.append(_match("matter", NON_BODY))
     return qe.Filter(must=must or None, must_not=must_not or None)
 
 

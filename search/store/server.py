@@ -9,7 +9,16 @@ from typing import Any
 from qdrant_client import QdrantClient, models
 from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
 
-from search.schema import DENSE, INTEGER_FIELDS, KEYWORD_FIELDS, SPARSE, Filters, Hit, IndexedChunk
+from search.schema import (
+    DENSE,
+    INTEGER_FIELDS,
+    KEYWORD_FIELDS,
+    NON_BODY,
+    SPARSE,
+    Filters,
+    Hit,
+    IndexedChunk,
+)
 from search.settings import QdrantSettings
 from search.store.base import CollectionLayout, StoreError, VectorQuery, check_layout
 
@@ -48,6 +57,8 @@ def build_filter(filters: Filters | None) -> models.Filter | None:
     must_not: list[Any] = []
     if filters.exclude_doc_ids:
         must_not.append(_match("doc_id", filters.exclude_doc_ids))
+    if filters.body_only:
+        must_not.append(_match("matter", NON_BODY))
     return models.Filter(must=must or None, must_not=must_not or None)
 
 

@@ -193,3 +193,20 @@ def test_set_payload_merges_fields_and_they_filter(store: Store) -> None:
     assert hit.payload["determinants"] == ["food", "income"]
     assert hit.payload["text"] == "free school meals uptake"  # other fields kept
     assert store.count(Filters(determinants=("income", "housing"))) == 1
+
+
+def test_body_only_leaves_out_front_and_back_matter_but_keeps_old_chunks(store: Store) -> None:
+    store.upsert(
+        [
+            _chunk("housing", 2, "contents page list", [1, 0, 0, 0], matter="front"),
+            _chunk("housing", 3, "references list", [1, 0, 0, 0], matter="back"),
+            _chunk("housing", 4, "body text here", [1, 0, 0, 0], matter="body"),
+        ]
+    )
+    everything = store.chunks(Filters(doc_ids=("housing",)))
+    assert sorted(h.payload["chunk_index"] for h in everything) == [0, 1, 2, 3, 4]
+    body = store.chunks(Filters(doc_ids=("housing",), body_only=True))
+    # Chunks 0 and 1 were stored without a `matter` field, as older libraries were: still body.
+    assert sorted(h.payload["chunk_index"] for h in body) == [0, 1, 4]
+    hits = store.recommend([point_id("lonely", 0)], Filters(body_only=True), 10)
+    assert hits and all(h.is_body for h in hits)

@@ -14,7 +14,7 @@ from web.search_form import (
     read_search_form,
     year_band,
 )
-from web.views import page_previews, paragraphs, results_json
+from web.views import page_previews, paragraphs, results_json, shown_excerpt
 
 PASSAGE_FIELDS = {"text", "page_start", "page_end", "pages", "file_url", "page_url"}
 DOCUMENT_FIELDS = {
@@ -137,3 +137,20 @@ def test_year_bands_cover_every_year_once() -> None:
         assert sum(band.holds(year) for band in YEAR_BANDS) == 1, year
     assert year_band(None) is None
     assert set(get_args(YearBandId)) == {band.id for band in YEAR_BANDS}
+
+
+def test_results_page_links_the_excerpt_shown_to_its_own_page() -> None:
+    first = "Early words about buses and trains on the first page. " * 8
+    second = "Damp and mould in rented homes harm children. " * 8
+    passage = {
+        "doc_id": "doc",
+        "text": first + second,
+        "page": 1,
+        "page_starts": [[0, 1], [len(first), 2]],
+    }
+    shown = shown_excerpt(passage, {"damp", "mould"}, 20)
+    assert "Damp" in shown["text"]
+    assert shown["page"] == 2 and shown["file_url"].endswith("#page=2")
+    assert shown["page_url"].endswith("/pages/2")
+    # With no query words the excerpt is the start, which is on the first page.
+    assert shown_excerpt(passage, [], 20)["page"] == 1

@@ -1,0 +1,306 @@
+"""Reads a document's page lines: which are headings, which are running headers, and which
+belong to front matter (cover, contents, authors, about-this, disclaimers) or back matter
+(references, bibliographies, acknowledgements) rather than the body."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+FRONT = "front"
+BODY = "body"
+BACK = "back"
+
+# Section headings that open non-body matter; where they sit decides front or back.
+_NON_BODY_HEADINGS = frozenset(
+    {
+        "contents",
+        "table of contents",
+        "about this brief",
+        "about this report",
+        "about this document",
+        "about this guide",
+        "about this paper",
+        "about the authors",
+        "about us",
+        "authors",
+        "author",
+        "acknowledgements",
+        "acknowledgments",
+        "disclaimer",
+        "copyright",
+        "document control",
+        "version control",
+        "document information",
+        "list of figures",
+        "list of tables",
+        "abbreviations",
+        "glossary",
+        "conflicts of interest",
+        "declaration of interests",
+        "author contributions",
+        "credit authorship contribution statement",
+        "declaration of competing interest",
+        "competing interests",
+        "data availability",
+        "data availability statement",
+        "ethics statement",
+    }
+)
+_BACK_HEADINGS = frozenset(
+    {
+        "references",
+        "reference list",
+        "bibliography",
+        "sources",
+        "further reading",
+        "endnotes",
+        "notes and references",
+        "works cited",
+        "citations",
+        "background documents",
+        "background papers",
+    }
+)
+# Imprint text (copyright, licence, ISBN) anywhere in a line of the first pages.
+_IMPRINT = re.compile(
+    r"©|crown copyright|open government licen[cs]e|\bisbn\b|all rights reserved|"
+    r"open access article under|published by elsevier",
+    re.IGNORECASE,
+)
+_CONTENTS = ("contents", "table of contents")
+# Lines that are cover or imprint text wherever they sit on the first pages.
+_FRONT_LINE = re.compile(
+    r"^(authors?\s*:|written by\b|prepared by\b|©|copyright\b|isbn\b|published by\b"
+    r"|all rights reserved)",
+    re.IGNORECASE,
+)
+_NUMBERING = re.compile(
+    r"^(?:(?:section|chapter|part)\s+)?(?:\d+(?:\.\d+)*|[ivxlc]+)[.):]?\s+", re.I
+)
+_LEADER = re.compile(r"(?:\.\s?){3,}\s*\d{1,3}$")
+_ENDS_WITH_PAGE = re.compile(r"\D\s+\d{1,3}$")
+_CITATION = re.compile(
+    r"\(\d{4}[a-z]?\)|\b(?:19|20)\d{2}[a-z]?[.;,)]|\bet al\b|\bdoi\b|https?://|www\.|"
+    r"available (?:at|from)|accessed\b|\bvol\.|\bpp?\.\s*\d",
+    re.IGNORECASE,
+)
+_DIGITS = re.compile(r"\d+")
+_SENTENCE_END = (".", "!", "?", ":", ";", ",", "-", "–")
+MAX_HEADING_WORDS = 12
+# A line this long (share of the page's longest line) is running prose, not a heading.
+PROSE_LINE = 0.6
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of page text, as the chunker needs it."""
+
+    text: str
+    matter: str
+    ends_block: bool  # a heading, or the last line of a paragraph: sentences never run past it
+
+
+def _is_non_body_key(key: str) -> bool:
+    # "About this brief/chapter/evaluation/…" introduces the document, not its evidence.
+    return key in _NON_BODY_HEADINGS or (key.startswith("about this ") and len(key.split()) <= 4)
+
+
+def heading_key(line: str) -> str:
+    """A heading's words without numbering, leaders or page numbers, for matching."""
+    text = _LEADER.sub("", " ".join(line.split())).strip()
+    text = _NUMBERING.sub("", text)
+    return text.rstrip(" .:").casefold()
+
+
+def running_lines(pages: list[str]) -> set[str]:
+    """Lines (digits aside) found on at least half the pages of a 3+ page document."""
+    if len(pages) < 3:
+        return set()
+    seen = Counter(key for page in pages for key in {_line_key(x) for x in page.splitlines()})
+    return {key for key, count in seen.items() if key and count * 2 >= len(pages)}
+
+
+def _line_key(line: str) -> str:
+    return _DIGITS.sub("#", " ".join(line.split()).casefold())
+
+
+def _is_heading(lines: list[str], i: int, longest: int) -> bool:
+    line = lines[i]
+    words = line.split()
+    if not words or len(words) > MAX_HEADING_WORDS or line.endswith(_SENTENCE_END):
+        return False
+    if not (line[0].isupper() or line[0].isdigit()):
+        return False
+    if len(line) >= 0.8 * longest and len(lines) > 1:
+        return False
+    key = heading_key(line)
+    if _is_non_body_key(key) or key in _BACK_HEADINGS or key in _BODY_OPENERS:
+        return True
+    previous = lines[i - 1] if i else ""
+    following = lines[i + 1] if i + 1 < len(lines) else ""
+    starts_new = (
+        not previous
+        or previous.endswith((".", "!", "?", ":"))
+        or len(previous) < PROSE_LINE * longest
+        or (len(previous.split()) <= MAX_HEADING_WORDS and not previous.endswith(_SENTENCE_END))
+    )
+    next_starts = not following or not following[0].islower()
+    return starts_new and next_starts
+
+
+def _is_citation_heavy(lines: list[str]) -> bool:
+    if len(lines) < 5:
+        return False
+    return sum(bool(_CITATION.search(line)) for line in lines) >= 0.6 * len(lines)
+
+
+def _is_contents(lines: list[str], after_contents: bool) -> bool:
+    if not lines:
+        return False
+    if any(heading_key(line) in ("contents", "table of contents") for line in lines[:6]):
+        return True
+    leaders = sum(bool(_LEADER.search(line)) for line in lines)
+    numbered = sum(bool(_ENDS_WITH_PAGE.search(line)) for line in lines)
+    return leaders >= 0.3 * len(lines) or (after_contents and numbered >= 0.5 * len(lines))
+
+
+def _is_prose_pair(lines: list[str], i: int, longest: int) -> bool:
+    if i < len(lines) and len(lines[i].split()) >= 40:
+        return True  # a whole paragraph read as one line
+    pair = lines[i : i + 2]
+    return len(pair) == 2 and all(
+        len(x) >= PROSE_LINE * longest and len(x.split()) >= 8 and not _CITATION.search(x)
+        for x in pair
+    )
+
+
+MAX_COVER_WORDS = 80
+
+
+MIN_COVER_LINES = 3
+
+
+def _mark_imprint(lines: list[Line]) -> list[Line]:
+    """The whole paragraph around a copyright, licence or ISBN line is front matter."""
+    out = list(lines)
+    starts = [0] + [i + 1 for i, x in enumerate(lines) if x.ends_block]
+    for i, line in enumerate(lines):
+        if not _IMPRINT.search(line.text):
+            continue
+        first = max(s for s in starts if s <= i)
+        last = next((j for j in range(i, len(lines)) if lines[j].ends_block), len(lines) - 1)
+        for j in range(first, last + 1):
+            out[j] = Line(out[j].text, FRONT, out[j].ends_block)
+    return out
+
+
+def _has_cover(lines: list[str], longest: int) -> bool:
+    """A first page opening with a short block (title, date, authors) before any prose.
+
+    A lone title line is not a cover: it is the best summary of what follows.
+    """
+    words = 0
+    end = len(lines)
+    for i, line in enumerate(lines):
+        if _is_prose_pair(lines, i, longest) or heading_key(line) in _BODY_OPENERS:
+            end = i
+            break
+        words += len(line.split())
+        if words > MAX_COVER_WORDS:
+            return False  # a page of tables or notes, not a cover
+    return end >= MIN_COVER_LINES or any(_FRONT_LINE.match(x) for x in lines[:end])
+
+
+class _Reader:
+    """Walks the document's lines once, carrying which matter the text is in."""
+
+    def __init__(self, page_count: int) -> None:
+        self.page_count = page_count
+        self.state = BODY
+        self.explicit = False  # entered through a named heading rather than as a cover
+
+    def _non_body(self, number: int) -> str:
+        return FRONT if number <= max(2, self.page_count // 2) else BACK
+
+    def read_page(self, number: int, lines: list[str], previous_was_contents: bool) -> list[Line]:
+        longest = max((len(x) for x in lines), default=0)
+        early = number <= max(5, self.page_count // 7)
+        if early and _is_contents(lines, previous_was_contents):
+            return [Line(x, FRONT, True) for x in lines]
+        if early:
+            at = next((i for i, x in enumerate(lines) if heading_key(x) in _CONTENTS), None)
+            if at is not None:  # a contents list lower down the page runs to its end
+                head = self.read_page(number, lines[:at], previous_was_contents)
+                return head + [Line(x, FRONT, True) for x in lines[at:]]
+        late = number > self.page_count // 2
+        if late and self.state != BACK and _is_citation_heavy(lines):
+            self.state, self.explicit = BACK, True
+        if number == 1 and self.page_count > 1 and _has_cover(lines, longest):
+            self.state, self.explicit = FRONT, False
+        elif self.state == FRONT and not self.explicit:
+            self.state = BODY  # a cover is one page at most
+        out: list[Line] = []
+        for i, line in enumerate(lines):
+            heading = _is_heading(lines, i, longest)
+            if heading:
+                self._on_heading(number, lines, i, longest)
+            elif self.state == FRONT and not self.explicit and _is_prose_pair(lines, i, longest):
+                self.state = BODY  # the cover ends where running prose starts
+            matter = self.state
+            if number <= 2 and _FRONT_LINE.match(line):
+                matter = FRONT
+            ends = heading or (i + 1 < len(lines) and _is_heading(lines, i + 1, longest))
+            ends = ends or (line.endswith((".", "!", "?")) and len(line) < PROSE_LINE * longest)
+            out.append(Line(line, matter, ends))
+        return _mark_imprint(out) if number <= 3 else out
+
+    def _on_heading(self, number: int, lines: list[str], i: int, longest: int) -> None:
+        key = heading_key(lines[i])
+        if key in _BACK_HEADINGS:
+            self.state, self.explicit = BACK, True
+        elif _is_non_body_key(key):
+            self.state, self.explicit = self._non_body(number), True
+        elif self.state == FRONT and self.explicit:
+            self.state, self.explicit = BODY, False
+        elif self.state == FRONT and key in _BODY_OPENERS:
+            self.state = BODY
+        elif self.state == BACK and _is_prose_pair(lines, i + 1, longest):
+            # A new section of running prose after a reference list (per-chapter references).
+            self.state, self.explicit = BODY, False
+
+
+_BODY_OPENERS = frozenset(
+    {
+        "summary",
+        "executive summary",
+        "abstract",
+        "introduction",
+        "key messages",
+        "key points",
+        "key findings",
+        "overview",
+        "background",
+        "foreword",
+        "purpose",
+        "purpose of the report",
+        "purpose of report",
+        "recommendations",
+    }
+)
+
+
+def read_lines(pages: list[str]) -> list[list[Line]]:
+    """Every page's lines (running headers and footers dropped), each marked with its matter."""
+    running = running_lines(pages)
+    reader = _Reader(len(pages))
+    out: list[list[Line]] = []
+    previous_was_contents = False
+    for number, text in enumerate(pages, start=1):
+        lines = [" ".join(x.split()) for x in text.splitlines()]
+        lines = [x for x in lines if x and _line_key(x) not in running]
+        page = reader.read_page(number, lines, previous_was_contents)
+        previous_was_contents = bool(page) and all(x.matter == FRONT for x in page) and number <= 5
+        out.append(page)
+    return out

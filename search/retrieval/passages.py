@@ -1,0 +1,260 @@
+"""Turns a stored chunk into the passage a person sees: cut at sentence boundaries, never
+overlapping another passage shown for its document, and tied to the page holding most of it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from search.schema import Hit
+
+ELLIPSIS = "…"
+PageStarts = tuple[tuple[int, int], ...]
+# Where a sentence (or a heading or paragraph, which the chunker ends with a newline) stops.
+_BOUNDARY = re.compile(r"[.!?][\"”’')\]]*\s+(?=[\"“‘'(\[]?[A-Z0-9•])|\n")
+_SENTENCE_END = re.compile(r"[.!?][\"”’')\]]*(?=\s)|\n")
+_ENDS_SENTENCE = re.compile(r"[.!?][\"”’')\]]*\s*$")
+# Cut no more than this share of a passage off either end to reach a sentence boundary.
+MAX_CUT_SHARE = 0.4
+
+
+@dataclass(frozen=True)
+class PageMap:
+    """Which page each character of a chunk's text is on.
+
+    `starts` holds (offset, page) for each page the text touches. Libraries built before
+    offsets were stored have none; their chunks know only their first and last page.
+    """
+
+    first: int
+    last: int
+    starts: PageStarts = ()
+
+    def page_at(self, offset: int) -> int:
+        if not self.starts:
+            return self.first
+        page = self.starts[0][1]
+        for start, number in self.starts:
+            if start > offset:
+                break
+            page = number
+        return page
+
+    def pages_of(self, start: int, end: int) -> tuple[int, int]:
+        """The first and last page a span [start, end) touches."""
+        if not self.starts:
+            return self.first, self.last
+        return self.page_at(start), self.page_at(max(start, end - 1))
+
+    def main_page(self, text: str, start: int, end: int) -> int:
+        """The page holding most of the span's letters (the earlier page on a tie)."""
+        if not self.starts:
+            # The old chunker carried only a short tail (under a third) of a page onto the
+            # next, so a chunk over two pages holds most of its words on the last one.
+            return self.last
+        counts: dict[int, int] = {}
+        bounds = [s for s, _ in self.starts[1:]] + [len(text)]
+        for (offset, page), bound in zip(self.starts, bounds, strict=True):
+            lo, hi = max(offset, start), min(bound, end)
+            if hi > lo:
+                counts[page] = counts.get(page, 0) + sum(not c.isspace() for c in text[lo:hi])
+        if not counts:
+            return self.page_at(start)
+        return max(sorted(counts), key=lambda p: counts[p])
+
+    def shifted(self, start: int, end: int, by: int) -> PageStarts:
+        """The page starts of the span [start, end), as offsets in a text that begins `by`
+        characters before `start` (room for a leading ellipsis)."""
+        first = self.page_at(start)
+        out = [(0, first)]
+        out += [(s - start + by, p) for s, p in self.starts if start < s < end and p != first]
+        return tuple(out)
+
+
+def read_page_map(payload: Mapping[str, Any]) -> PageMap:
+    """A chunk's page map from its payload; bad or missing offsets fall back to its page range."""
+    first = _int(payload.get("page"), 1)
+    last = max(first, _int(payload.get("page_end"), first))
+    text = str(payload.get("text", ""))
+    raw = payload.get("page_starts")
+    if not isinstance(raw, list) or not raw:
+        return PageMap(first, last)
+    starts: list[tuple[int, int]] = []
+    for item in raw:
+        if not (isinstance(item, list | tuple) and len(item) == 2):
+            return PageMap(first, last)
+        offset, page = item
+        if not (isinstance(offset, int) and isinstance(page, int)):
+            return PageMap(first, last)
+        in_order = not starts or (offset > starts[-1][0] and page > starts[-1][1])
+        if not (in_order and 0 <= offset <= len(text) and first <= page <= last):
+            return PageMap(first, last)
+        starts.append((offset, page))
+    if starts[0][0] != 0:
+        return PageMap(first, last)
+    return PageMap(first, last, tuple(starts))
+
+
+def _int(value: object, default: int) -> int:
+    return (
+        value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else default
+    )
+
+
+@dataclass(frozen=True)
+class Cut:
+    """The span of a chunk's text to show, and whether text was cut off before or after it."""
+
+    start: int
+    end: int
+    cut_before: bool
+    cut_after: bool
+
+
+def cut_at_sentences(text: str, start: int, end: int, starts_clean: bool) -> Cut:
+    """Narrow [start, end) to whole sentences, unless that would drop too much of it.
+
+    `starts_clean` says the span begins where the document's text (or a page) begins,
+    so its first words start a sentence.
+    """
+    start, end = _skip_space(text, start, end)
+    if end <= start:
+        return Cut(start, start, False, False)
+    limit = int((end - start) * MAX_CUT_SHARE)
+    cut_before = False
+    if not starts_clean:
+        first = next((m.end() for m in _BOUNDARY.finditer(text, start, end)), None)
+        if first is not None and first - start <= limit:
+            start = first
+        else:
+            cut_before = True
+    cut_after = False
+    if not _ENDS_SENTENCE.search(text, start, end):
+        last = None
+        for m in _SENTENCE_END.finditer(text, start, end):
+            last = m
+        if last is not None and end - last.end() <= limit and last.end() > start:
+            end = last.end()
+        else:
+            cut_after = True
+    start, end = _skip_space(text, start, end)
+    return Cut(start, end, cut_before, cut_after)
+
+
+def _skip_space(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def overlap_chars(earlier: str, later: str) -> int:
+    """How many characters at the start of `later` repeat the end of `earlier` (whole words)."""
+    a, b = earlier.split(), later.split()
+    for n in range(min(len(a), len(b)), 0, -1):
+        if a[-n:] == b[:n]:
+            pos = 0
+            for word in b[:n]:
+                pos = later.index(word, pos) + len(word)
+            return pos
+    return 0
+
+
+@dataclass(frozen=True)
+class ShownText:
+    """A passage's text as shown, with the page it is cited to and the pages it spans."""
+
+    text: str
+    page: int
+    page_start: int
+    page_end: int
+    page_starts: PageStarts
+
+
+def show_span(text: str, pages: PageMap, cut: Cut) -> ShownText:
+    """The shown text of a cut (ellipses where it was cut) and where its pages begin in it."""
+    lead = ELLIPSIS + " " if cut.cut_before else ""
+    body = text[cut.start : cut.end]
+    shown = lead + body + (" " + ELLIPSIS if cut.cut_after else "")
+    first, last = pages.pages_of(cut.start, cut.end)
+    starts = pages.shifted(cut.start, cut.end, len(lead)) if pages.starts else ((0, first),)
+    return ShownText(shown, pages.main_page(text, cut.start, cut.end), first, last, starts)
+
+
+def main_page_of(starts: Sequence[Sequence[int]], text: str, start: int, end: int) -> int:
+    """The page holding most of text[start:end], given a shown text's page starts."""
+    clean = tuple((int(s), int(p)) for s, p in starts)
+    if not clean:
+        return 1
+    return PageMap(clean[0][1], clean[-1][1], clean).main_page(text, start, end)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One chunk as shown under its document: the text, the page to cite (`page`, holding
+    most of the text) and the pages it spans; `page_starts` are offsets in `text`."""
+
+    chunk_id: str
+    text: str
+    page_start: int
+    page_end: int
+    score: float
+    page: int = 0
+    page_starts: PageStarts = ()
+
+    @property
+    def cited_page(self) -> int:
+        return self.page or self.page_start
+
+
+def _chunk_index(hit: Hit) -> int:
+    value = hit.payload.get("chunk_index")
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+
+
+def passage_from_hit(hit: Hit, score: float | None = None) -> Passage:
+    """A hit's chunk cut to whole sentences."""
+    return _passage(hit, _cut(hit, 0, _chunk_index(hit) == 0), score)
+
+
+def _cut(hit: Hit, start: int, starts_clean: bool) -> Cut:
+    text = hit.text
+    return cut_at_sentences(text, min(start, len(text)), len(text), starts_clean)
+
+
+def _passage(hit: Hit, cut: Cut, score: float | None = None) -> Passage:
+    text = hit.text
+    shown = show_span(text, read_page_map(hit.payload), cut)
+    return Passage(
+        chunk_id=str(hit.id),
+        text=shown.text,
+        page_start=shown.page_start,
+        page_end=shown.page_end,
+        score=float(hit.score if score is None else score),
+        page=shown.page,
+        page_starts=shown.page_starts,
+    )
+
+
+def document_passages(hits: Sequence[Hit]) -> list[Passage]:
+    """One document's hits as passages that never repeat each other's words.
+
+    Neighbouring chunks share their edge words; the later one in the document loses them.
+    """
+    cuts: dict[str, Cut] = {}
+    previous: tuple[Hit, Cut] | None = None
+    for hit in sorted(hits, key=_chunk_index):
+        cut = _cut(hit, 0, _chunk_index(hit) == 0)
+        if previous is not None and _chunk_index(previous[0]) == _chunk_index(hit) - 1:
+            before, shown = previous
+            repeated = overlap_chars(before.text, hit.text)
+            # Where the earlier passage's shown text stops, in this chunk's offsets.
+            stop = shown.end - (len(before.text) - repeated) if repeated else 0
+            if stop > 0:
+                cut = _cut(hit, stop, not shown.cut_after)
+        cuts[hit.id] = cut
+        previous = (hit, cut)
+    return [_passage(hit, cuts[hit.id]) for hit in hits]

@@ -1,0 +1,133 @@
+"""Front and back matter (cover, contents, authors, about-this, references) are told apart from
+the body at ingest, and summary sentences never have a heading run into them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
+
+from ingest.chunking import chunk_pages
+from ingest.pdf import read_pdf
+from search.evidence.summary import summarise
+from search.schema import DocumentMeta, IndexedChunk, chunk_payload
+
+PROSE = (
+    "Cold homes in older private lets make asthma and chest infections worse for children.",
+    "The people most affected by damp homes are often the least able to move somewhere else.",
+    "District teams and health visitors work together to find cold homes before harm is done.",
+)
+HEADINGS = ("Summary", "What the local picture looks like", "Why warm homes matter for health")
+
+PAGES: list[list[str]] = [
+    [
+        "Warm and Dry Homes in Leicestershire",
+        "Leicestershire HDRC | Briefing | 2025",
+        "Authors: Jane Smith; Public Health Evidence Team",
+        "About this brief",
+        "This brief was written to test the evidence finder and is not an official publication of",
+        "the council or its partners; the numbers in it are made up and should not be quoted.",
+        "Summary",
+        *PROSE,
+    ],
+    [
+        "Contents",
+        "Summary ........................................ 1",
+        "What the local picture looks like ............... 3",
+        "Why warm homes matter for health ................ 4",
+        "References ..................................... 5",
+    ],
+    ["What the local picture looks like", *PROSE, *PROSE],
+    ["Why warm homes matter for health", *PROSE, *PROSE],
+    [
+        "References",
+        "Smith, J. (2020) Cold homes and health. Journal of Housing 12, 1-10.",
+        "Jones, A. et al. (2019) Damp and asthma in children. https://doi.org/10.1000/x1",
+        "Public Health England (2014) Minimum home temperature. Available at: https://gov.uk",
+        "Brown, K. (2021) Fuel poverty in rural areas. Energy Policy 3, 44-50.",
+        "Green, L. et al. (2018) Housing and health. Lancet 391, 100-110.",
+        "Marmot, M. (2010) Fair society, healthy lives. London: UCL. Accessed 1 May 2024.",
+    ],
+]
+
+
+def _write(path: Path, pages: list[list[str]]) -> Path:
+    pdf = canvas.Canvas(str(path), pagesize=A4, invariant=1)
+    for lines in pages:
+        y = 800.0
+        for line in lines:
+            pdf.drawString(50, y, line)
+            y -= 14
+        pdf.showPage()
+    pdf.save()
+    return path
+
+
+@pytest.fixture(scope="module")
+def brief_pages(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    path = _write(tmp_path_factory.mktemp("matter") / "brief.pdf", PAGES)
+    return read_pdf(path).pages
+
+
+def _matter_of(chunks: list, words: str) -> set[str]:  # type: ignore[type-arg]
+    found = {c.matter for c in chunks if words in " ".join(c.text.split())}
+    assert found, f"no chunk holds {words!r}"
+    return found
+
+
+def test_cover_authors_and_about_this_brief_are_front_matter(brief_pages: list[str]) -> None:
+    chunks = chunk_pages("d", brief_pages, max_words=60, overlap_words=10)
+    assert _matter_of(chunks, "Authors: Jane Smith") == {"front"}
+    assert _matter_of(chunks, "should not be quoted") == {"front"}
+    assert _matter_of(chunks, "Warm and Dry Homes in Leicestershire") == {"front"}
+
+
+def test_contents_page_is_front_matter(brief_pages: list[str]) -> None:
+    chunks = chunk_pages("d", brief_pages, max_words=60, overlap_words=10)
+    assert {c.matter for c in chunks if c.page_start == 2} == {"front"}
+
+
+def test_reference_list_is_back_matter(brief_pages: list[str]) -> None:
+    chunks = chunk_pages("d", brief_pages, max_words=60, overlap_words=10)
+    assert _matter_of(chunks, "Fair society, healthy lives") == {"back"}
+    assert _matter_of(chunks, "Cold homes and health. Journal") == {"back"}
+
+
+def test_body_text_stays_body(brief_pages: list[str]) -> None:
+    chunks = chunk_pages("d", brief_pages, max_words=60, overlap_words=10)
+    assert {c.matter for c in chunks if c.page_start in (3, 4)} == {"body"}
+    assert "body" in _matter_of(chunks, "Cold homes in older private lets")
+
+
+def test_summary_sentences_never_start_with_a_heading(brief_pages: list[str]) -> None:
+    chunks = chunk_pages("d", brief_pages, max_words=60, overlap_words=10)
+    rng = np.random.default_rng(7)
+    indexed = [
+        IndexedChunk(
+            str(c.index),
+            rng.normal(size=8).tolist(),
+            ({}, {}),
+            chunk_payload(c, DocumentMeta("t"), "f"),
+        )  # type: ignore[arg-type]
+        for c in chunks
+    ]
+    sentences = summarise(indexed, sentences=6)
+    assert sentences
+    for sentence in sentences:
+        assert not sentence.text.startswith(HEADINGS), sentence.text
+        assert not any(h in sentence.text for h in HEADINGS[1:]), sentence.text
+
+
+def test_headings_end_a_block_in_chunk_text(brief_pages: list[str]) -> None:
+    chunks = chunk_pages("d", brief_pages, max_words=400, overlap_words=10)
+    page_three = next(c for c in chunks if c.page_start == 3)
+    assert page_three.text.startswith("What the local picture looks like\nCold homes")
+
+
+def test_summary_never_quotes_a_sentence_from_its_middle() -> None:
+    text = "Abstract This\nqualitative study looked at how shelters restrict people who use them."
+    chunk = IndexedChunk("c", [1.0, 0.0], ({}, {}), {"text": text, "page": 1, "chunk_index": 0})  # type: ignore[arg-type]
+    assert summarise([chunk]) == []

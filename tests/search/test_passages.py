@@ -1,0 +1,115 @@
+"""A shown passage maps to the page holding most of it, is cut at sentences, and never repeats
+the words of another passage shown for its document."""
+
+from __future__ import annotations
+
+from ingest.chunking import chunk_pages
+from search.retrieval.passages import (
+    ELLIPSIS,
+    PageMap,
+    cut_at_sentences,
+    document_passages,
+    main_page_of,
+    passage_from_hit,
+    read_page_map,
+)
+from search.schema import DocumentMeta, Hit, chunk_payload
+
+
+def _payload(
+    text: str, page: int, page_end: int, starts: object = None, index: int = 1
+) -> dict[str, object]:
+    payload: dict[str, object] = {
+        "doc_id": "d",
+        "chunk_index": index,
+        "text": text,
+        "page": page,
+        "page_end": page_end,
+    }
+    if starts is not None:
+        payload["page_starts"] = starts
+    return payload
+
+
+def test_span_across_a_break_maps_to_the_page_with_most_of_its_letters() -> None:
+    text = "Short end of page three. " + "Most of this passage sits on page four and goes on. " * 3
+    boundary = len("Short end of page three. ")
+    pages = read_page_map(_payload(text, 3, 4, [[0, 3], [boundary, 4]]))
+    assert pages.pages_of(0, len(text)) == (3, 4)
+    assert pages.main_page(text, 0, len(text)) == 4
+    # A span inside the first page's words belongs to that page alone.
+    assert pages.pages_of(0, 10) == (3, 3)
+    assert pages.main_page(text, 0, 10) == 3
+
+
+def test_mostly_first_page_span_maps_to_the_first_page() -> None:
+    text = "A long sentence that stays on page seven for many words. " * 4 + "Then page eight."
+    boundary = text.index("Then")
+    pages = read_page_map(_payload(text, 7, 8, [[0, 7], [boundary, 8]]))
+    assert pages.main_page(text, 0, len(text)) == 7
+    assert pages.main_page(text, boundary, len(text)) == 8
+
+
+def test_old_payload_without_offsets_still_maps_to_a_page() -> None:
+    one = read_page_map(_payload("Words on one page.", 5, 5))
+    assert one.main_page("Words on one page.", 0, 10) == 5
+    assert one.pages_of(0, 10) == (5, 5)
+    # The old chunker carried only a short tail of a page forward: most text is on the last page.
+    two = read_page_map(_payload("tail words then the next page", 5, 6))
+    assert two.main_page("tail words then the next page", 0, 29) == 6
+    assert two.pages_of(0, 29) == (5, 6)
+
+
+def test_bad_offsets_fall_back_to_the_page_range() -> None:
+    text = "some words here"
+    for bad in ([[3, 1]], [[0, 9]], [[0, 2], [0, 3]], "nonsense", [[0, 2, 1]], [[0, 2], [99, 3]]):
+        pages = read_page_map(_payload(text, 2, 3, bad))
+        assert pages.starts == ()
+        assert pages.pages_of(0, len(text)) == (2, 3)
+
+
+def test_passage_is_cut_at_sentences_with_ellipses_only_where_text_is_cut() -> None:
+    text = "end of an earlier sentence. A whole sentence here. Another whole one. and a fragm"
+    cut = cut_at_sentences(text, 0, len(text), starts_clean=False)
+    assert text[cut.start : cut.end] == "A whole sentence here. Another whole one."
+    assert not cut.cut_before and not cut.cut_after
+    run_on = "no boundary anywhere in this long run of words " * 5
+    cut = cut_at_sentences(run_on, 0, len(run_on), starts_clean=False)
+    assert cut.cut_before and cut.cut_after
+
+
+def test_shown_passage_marks_cuts_with_an_ellipsis() -> None:
+    text = "words with no end at all and more and more and more words that just keep going"
+    passage = passage_from_hit(Hit("c", 0.5, _payload(text, 2, 2, [[0, 2]])))
+    assert passage.text.startswith(ELLIPSIS) and passage.text.endswith(ELLIPSIS)
+    assert passage.page == 2
+
+
+def test_neighbouring_chunks_shown_together_do_not_overlap() -> None:
+    sentences = [f"Sentence number {i} talks about damp homes and cold rooms." for i in range(60)]
+    chunks = chunk_pages("d", [" ".join(sentences)], max_words=60, overlap_words=20)
+    meta = DocumentMeta(title="t")
+    hits = [Hit(str(c.index), 1.0, chunk_payload(c, meta, "f.pdf")) for c in chunks[1:3]]
+    first, second = document_passages(hits)
+    shown_first = set(first.text.replace(ELLIPSIS, "").split(". "))
+    shown_second = set(second.text.replace(ELLIPSIS, "").split(". "))
+    assert not {s.strip(" .") for s in shown_first} & {s.strip(" .") for s in shown_second}
+
+
+def test_chunk_over_a_page_break_links_to_the_page_with_most_words() -> None:
+    # Page one ends with a short tail that the chunker carries onto page two.
+    page_one = " ".join(f"Alpha{i} word." for i in range(52))
+    page_two = " ".join(f"Beta{i} word." for i in range(50))
+    chunks = chunk_pages("d", [page_one, page_two], max_words=50, overlap_words=5)
+    crossing = [c for c in chunks if c.page_start != c.page_end]
+    assert crossing
+    for chunk in crossing:
+        passage = passage_from_hit(Hit("x", 1.0, chunk_payload(chunk, DocumentMeta("t"), "f")))
+        alpha = sum(w.startswith("Alpha") for w in passage.text.split())
+        beta = sum(w.startswith("Beta") for w in passage.text.split())
+        assert passage.page == (1 if alpha > beta else 2)
+        assert main_page_of(passage.page_starts, passage.text, 0, len(passage.text)) == passage.page
+
+
+def test_page_map_without_starts_uses_first_page_for_offsets() -> None:
+    assert PageMap(4, 4).page_at(100) == 4
