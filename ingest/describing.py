@@ -34,6 +34,7 @@ class Organisation:
     kind: str
     aliases: tuple[str, ...] = ()
     domains: tuple[str, ...] = ()
+    by_name: bool = True
 
 
 @lru_cache(maxsize=4)
@@ -48,6 +49,7 @@ def load_organisations(path: Path = DEFAULT_ORGANISATIONS) -> tuple[Organisation
                 kind=_CLASS_KIND.get(str(row.get("class", "other")), OTHER),
                 aliases=tuple(str(a) for a in row.get("aliases") or ()),
                 domains=tuple(str(d).lower() for d in row.get("domains") or ()),
+                by_name=bool(row.get("by_name", True)),
             )
             for row in rows
             if isinstance(row, dict) and row.get("name")
@@ -101,16 +103,38 @@ def find_organisation(pages: list[str], lines: list[LayoutLine]) -> tuple[str, s
     vote(_self_statements(early, known), 4)
     vote(_domains(first, early, known), 5)
     vote(_domains(early, early, known), 2)
+    vote(_home_councils(early, known), 2)
     if not votes:
         return "", ""
-    best = max(votes.items(), key=lambda item: (item[1], len(item[0])))[0]
+    # On a tie, the name met first: a cover names its author before the data it cites.
+    best = max(votes.items(), key=lambda item: (item[1], -_first_at(early, first, item[0])))[0]
     return best, kinds[best]
+
+
+def _first_at(early: str, first: str, name: str) -> int:
+    for offset, text in ((0, first), (len(first), early)):
+        at = text.find(name)
+        if at >= 0:
+            return offset + at
+    return len(first) + len(early)
+
+
+def _home_councils(early: str, known: tuple[Organisation, ...]) -> list[tuple[str, str]]:
+    # A council's own papers keep naming its area ("West Sussex" again and again).
+    found: list[tuple[str, str]] = []
+    for org in known:
+        if org.kind != COUNCIL or not org.name.endswith(" Council"):
+            continue
+        place = re.sub(r" (County|City|Borough|District) Council$", "", org.name)
+        if place != org.name and len(re.findall(rf"\b{re.escape(place)}\b", early)) >= 3:
+            found.append((org.name, org.kind))
+    return found
 
 
 def _named(text: str, known: tuple[Organisation, ...]) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     for org in known:
-        for name in (org.name, *org.aliases):
+        for name in (*((org.name,) if org.by_name else ()), *org.aliases):
             if (len(name) > 3 and re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text)) or (
                 len(name) <= 3 and re.search(rf"\b{re.escape(name)}\b", text)
             ):
@@ -119,7 +143,7 @@ def _named(text: str, known: tuple[Organisation, ...]) -> list[tuple[str, str]]:
         found.append((_council_name(match.group(1), match.group(2)), COUNCIL))
     for match in _COUNCIL_CAPS.finditer(text):
         found.append((_council_name(match.group(1).title(), match.group(2).title()), COUNCIL))
-    return found
+    return [(name, kind) for name, kind in found if len(name.split()) > 2 or kind != COUNCIL]
 
 
 def _council_name(place: str, tier: str) -> str:
@@ -152,8 +176,10 @@ def _domains(text: str, context: str, known: tuple[Organisation, ...]) -> list[t
         if kind == COUNCIL
     }
     for domain in {m.group(1).lower() for m in _DOMAIN.finditer(text.lower())}:
-        org = next((o for o in known if any(_is_within(domain, d) for d in o.domains)), None)
-        if org is not None:
+        # The most specific address wins: england.nhs.uk before nhs.uk.
+        owners = [(len(d), o) for o in known for d in o.domains if _is_within(domain, d)]
+        if owners:
+            org = max(owners, key=lambda pair: pair[0])[1]
             found.append((org.name, org.kind))
             continue
         stem = re.sub(r"[^a-z]", "", domain.split(".")[-3])
@@ -224,6 +250,7 @@ _MONTH_YEAR = re.compile(
     re.IGNORECASE,
 )
 _COPYRIGHT = re.compile(r"(?:©|\(c\)|copyright)\s*(?:crown\s+copyright\s*)?((?:19|20)\d\d)\b", re.I)
+_FINANCIAL_YEAR = re.compile(r"\b((?:19|20)\d\d)\s*[-/–]\s*\d\d\b(?![-/]\d)")
 _ANY_YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 
 
@@ -237,12 +264,23 @@ def find_year(
 
     first = "\n".join(line.text for line in lines) or (pages[0] if pages else "")
     early = "\n".join(pages[:3])[:30_000]
-    for pattern, text in ((_PUBLISHED, early), (_MONTH_YEAR, first), (_COPYRIGHT, early)):
+    # A date standing alone on the cover ("May 2025") is when it came out.
+    cover = [
+        int(m.group(1))
+        for line in lines
+        if len(line.text.split()) <= 6
+        for m in _MONTH_YEAR.finditer(line.text)
+        if plausible(int(m.group(1)))
+    ]
+    if cover:
+        return max(cover)
+    for pattern, text in ((_PUBLISHED, early), (_COPYRIGHT, early), (_MONTH_YEAR, first)):
         years = [int(m.group(1)) for m in pattern.finditer(text)]
         years = [y for y in years if plausible(y)]
         if years:
-            # Several dates on a cover (a meeting, a publication) mean the latest.
-            return max(years) if pattern is _MONTH_YEAR else years[0]
+            return years[0]
+    # A financial year ("2025-26", "2025/26") is named by the year it starts.
+    title = _FINANCIAL_YEAR.sub(r"\1", title)
     in_title = [int(y) for y in _ANY_YEAR.findall(title) if plausible(int(y))]
     if in_title:
         return max(in_title)

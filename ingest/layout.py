@@ -44,12 +44,12 @@ _ORGANISATION_ONLY = re.compile(
 )
 # Near the top or bottom edge sits running text: headers, footers, printed-from-browser lines.
 _EDGE = 0.04
-_MAX_TITLE_WORDS = 40
+_MAX_TITLE_WORDS = 30
 
 
 def pick_title(lines: list[LayoutLine]) -> str:
     """The first page's title: the largest type near the top, joined across its lines."""
-    subject = _subject_line(lines)
+    subject = find_subject(lines)
     if subject:
         return subject
     candidates = [line for line in lines if _is_candidate(line)]
@@ -82,7 +82,8 @@ def _body_size(lines: list[LayoutLine]) -> float:
     return max(sizes.items(), key=lambda item: item[1])[0]
 
 
-def _subject_line(lines: list[LayoutLine]) -> str:
+def find_subject(lines: list[LayoutLine]) -> str:
+    """The subject a committee report's form gives ("Subject: …"), or ''."""
     for number, line in enumerate(lines[:40]):
         match = _SUBJECT.match(line.text.strip())
         if not match or len(match.group(2)) < 4:

@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ingest.describing import find_kind, find_organisation, find_year
-from ingest.layout import LayoutLine, pick_title
+from ingest.layout import LayoutLine, find_subject, pick_title
 from search.schema import DocumentMeta
 
 log = logging.getLogger(__name__)
@@ -88,9 +88,14 @@ def _title_from_file(path: Path) -> str:
 
 _BAD_INFO_TITLE = re.compile(
     r"^(untitled|microsoft word|document\d*|slide \d+|presentation\d*)$|\.(docx?|pdf|pptx?)$"
-    r"|^microsoft (word|powerpoint) - |template|^\(public pack\)|^powerpoint",
+    r"|^microsoft (word|powerpoint) - |template|^\(public pack\)|^powerpoint|^(array|hash)\(0x",
     re.IGNORECASE,
 )
+
+
+def _is_body_only(lines: list[LayoutLine]) -> bool:
+    sizes = {round(line.size) for line in lines if len(line.text) > 3}
+    return len(sizes) <= 1
 
 
 def _is_good_title(title: str) -> bool:
@@ -116,12 +121,18 @@ def resolve_metadata(
     pages = pages if pages is not None else [first_page]
     lines = lines or []
     title = row.title or pick_title(lines)
-    if not _is_good_title(title):
-        title = info_title if _is_good_title(info_title) else ""
+    # A first page all in body type has no title to see; the file's own title is better then.
+    is_plain = not row.title and _is_body_only(lines) and not find_subject(lines)
+    if not _is_good_title(title) or is_plain:
+        title = info_title if _is_good_title(info_title) else title
     title = title or _title_from_first_page(first_page) or _title_from_file(path)
-    placeholder = info_author.strip().lower() in _PLACEHOLDER_AUTHORS
+    placeholder = info_author.strip().lower() in _PLACEHOLDER_AUTHORS or not _is_good_title(
+        info_author
+    )
     authors = row.authors or ([info_author] if info_author and not placeholder else [])
     organisation, organisation_kind = find_organisation(pages, lines)
+    # With no body named, the person who wrote it is who it comes from (a paper, a book).
+    organisation = organisation or (authors[0] if authors and not row.organisation else "")
     kind = row.kind or find_kind(pages, organisation_kind, title)
     year = row.year or find_year(pages, lines, title, info_year, time.gmtime().tm_year)
     meta = DocumentMeta(
