@@ -57,10 +57,10 @@ def _read_part(archive: zipfile.ZipFile, name: str, required: bool = True) -> by
             return b""
         raise UnreadablePdf(NOT_WORD, f"no {name}") from error
     limit = MAX_PART_MB * 1024 * 1024
-    if info.file_size > limit:
-        raise UnreadablePdf(WORD_TOO_BIG.format(limit=MAX_PART_MB), f"{info.file_size} bytes")
     if info.file_size > 1024 * 1024 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
         raise UnreadablePdf(WORD_BOMB, f"{info.file_size} from {info.compress_size} bytes")
+    if info.file_size > limit:
+        raise UnreadablePdf(WORD_TOO_BIG.format(limit=MAX_PART_MB), f"{info.file_size} bytes")
     # The sizes in the zip's directory can lie: count what actually comes out.
     out = bytearray()
     with archive.open(info) as handle:
