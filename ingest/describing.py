@@ -77,6 +77,9 @@ _SELF_STATEMENT = re.compile(
 _DOMAIN = re.compile(
     r"(?<![\w.-])(?:https?://|www\.|[\w.-]*@)?([a-z0-9][a-z0-9.-]*\.(?:gov|nhs|ac|org)\.uk)\b"
 )
+_CROWN = re.compile(
+    r"©\s*crown copyright|crown copyright\s*(19|20)\d\d|by command of (her|his) majesty", re.I
+)
 _NOT_ORGANISATION = re.compile(r"^(the authors?|author|crown copyright|\d)", re.IGNORECASE)
 _WEAK_WORDS = {"the", "and", "of", "for", "in", "&"}
 
@@ -104,6 +107,12 @@ def find_organisation(pages: list[str], lines: list[LayoutLine]) -> tuple[str, s
     vote(_domains(first, early, known), 5)
     vote(_domains(early, early, known), 2)
     vote(_home_councils(early, known), 2)
+    # The back page often says who published it ("© Crown copyright … Public Health England").
+    back = "\n".join(pages[-2:])[-20_000:] if len(pages) > 3 else ""
+    vote(_named(back, known), 1)
+    vote(_self_statements(back, known), 3)
+    if not votes and _CROWN.search(early + back):
+        return "HM Government", GOVERNMENT
     if not votes:
         return "", ""
     # On a tie, the name met first: a cover names its author before the data it cites.

@@ -49,7 +49,7 @@ _MAX_TITLE_WORDS = 30
 
 def pick_title(lines: list[LayoutLine]) -> str:
     """The first page's title: the largest type near the top, joined across its lines."""
-    subject = find_subject(lines)
+    subject = find_subject(lines) or _letter_heading(lines)
     if subject:
         return subject
     candidates = [line for line in lines if _is_candidate(line)]
@@ -100,6 +100,19 @@ def find_subject(lines: list[LayoutLine]) -> str:
             ):
                 text = f"{text} {after.text.strip()}"
         return _tidy(text)
+    return ""
+
+
+def _letter_heading(lines: list[LayoutLine]) -> str:
+    # A covering letter ("Dear Member") names its business in capitals under the greeting.
+    for number, line in enumerate(lines[:30]):
+        if not line.text.startswith("Dear "):
+            continue
+        for after in lines[number + 1 : number + 4]:
+            letters = [ch for ch in after.text if ch.isalpha()]
+            if len(letters) >= 6 and sum(ch.isupper() for ch in letters) > 0.8 * len(letters):
+                return _tidy(after.text)
+        return ""
     return ""
 
 

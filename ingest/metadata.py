@@ -9,7 +9,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from ingest.describing import find_kind, find_organisation, find_year
+from ingest.describing import ACADEMIC, OTHER, find_kind, find_organisation, find_year
 from ingest.layout import LayoutLine, find_subject, pick_title
 from search.schema import DocumentMeta
 
@@ -93,6 +93,11 @@ _BAD_INFO_TITLE = re.compile(
 )
 
 
+def _is_name(text: str) -> bool:
+    words = text.split()
+    return 2 <= len(words) <= 6 and not any(ch.isdigit() for ch in text)
+
+
 def _is_body_only(lines: list[LayoutLine]) -> bool:
     sizes = {round(line.size) for line in lines if len(line.text) > 3}
     return len(sizes) <= 1
@@ -131,9 +136,10 @@ def resolve_metadata(
     )
     authors = row.authors or ([info_author] if info_author and not placeholder else [])
     organisation, organisation_kind = find_organisation(pages, lines)
-    # With no body named, the person who wrote it is who it comes from (a paper, a book).
-    organisation = organisation or (authors[0] if authors and not row.organisation else "")
     kind = row.kind or find_kind(pages, organisation_kind, title)
+    # With no body named, a paper or a book comes from the person who wrote it.
+    if not organisation and authors and kind in (ACADEMIC, OTHER) and _is_name(authors[0]):
+        organisation = authors[0]
     year = row.year or find_year(pages, lines, title, info_year, time.gmtime().tm_year)
     meta = DocumentMeta(
         title=title,

@@ -85,6 +85,21 @@ def read_page_by_ocr(path: Path, number: int, options: OcrOptions) -> OcrPage:
     return _assemble(data)
 
 
+def read_pages_by_ocr(
+    path: Path, numbers: list[int], options: OcrOptions
+) -> dict[int, tuple[str, float]]:
+    """OCR text and confidence of each page that could be read; a page that fails is left out."""
+    out: dict[int, tuple[str, float]] = {}
+    for number in numbers:
+        try:
+            page = read_page_by_ocr(path, number, options)
+        except (OSError, subprocess.SubprocessError, RuntimeError, ValueError) as error:
+            log.info("OCR of page %d of %s failed: %s", number, path.name, error)
+            continue
+        out[number] = (page.text, page.confidence)
+    return out
+
+
 def _assemble(data: dict[str, list[object]]) -> OcrPage:
     # Tesseract gives one row per word with its block, paragraph and line; rebuild the lines.
     lines: dict[tuple[int, int, int], list[str]] = {}

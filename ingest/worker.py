@@ -10,7 +10,6 @@ import multiprocessing
 import os
 import resource
 import signal
-import subprocess
 import threading
 import time
 import warnings
@@ -20,7 +19,7 @@ from multiprocessing.context import ForkServerContext
 from pathlib import Path
 
 from ingest.formats import read_document
-from ingest.ocr import OcrOptions, is_ocr_available, read_page_by_ocr
+from ingest.ocr import OcrOptions, is_ocr_available, read_pages_by_ocr
 from ingest.pdf import PdfText, ScanReader, UnreadablePdf
 from search.settings import OcrSettings
 
@@ -149,15 +148,7 @@ def _scan_reader(path: Path, conn: Connection, limits: ParseLimits) -> ScanReade
         chosen = numbers[: limits.ocr_max_pages]
         # The parent moves its deadline on by the OCR time these pages are allowed.
         conn.send(("ocr", len(chosen)))
-        out: dict[int, tuple[str, float]] = {}
-        for number in chosen:
-            try:
-                page = read_page_by_ocr(path, number, limits.ocr)
-            except (OSError, subprocess.SubprocessError, RuntimeError, ValueError) as error:
-                log.info("OCR of page %d of %s failed: %s", number, path.name, error)
-                continue
-            out[number] = (page.text, page.confidence)
-        return out
+        return read_pages_by_ocr(path, chosen, limits.ocr)
 
     return read_scans
 

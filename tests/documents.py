@@ -55,7 +55,10 @@ def write_docx(path: Path, paragraphs: list[tuple[str, str]], title: str = "") -
         f'<w:p>{_style(style)}<w:r><w:t xml:space="preserve">{_escape(text)}</w:t></w:r></w:p>'
         for style, text in paragraphs
     )
-    document = f'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="{_W}"><w:body>{body}</w:body></w:document>'
+    document = (
+        f'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="{_W}">'
+        f"<w:body>{body}</w:body></w:document>"
+    )
     core = (
         '<?xml version="1.0" encoding="UTF-8"?><cp:coreProperties '
         'xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
