@@ -4,14 +4,12 @@ Tesseract reads the words off it. Runs inside the parse worker, under its limits
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-
-import pytesseract  # type: ignore[import-untyped]
-from PIL import Image
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +23,7 @@ class OcrOptions:
 
     language: str = "eng"
     dpi: int = 200
-    seconds_per_page: float = 30.0
+    seconds_per_page: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -43,6 +41,12 @@ def is_ocr_available() -> bool:
 
 def read_page_by_ocr(path: Path, number: int, options: OcrOptions) -> OcrPage:
     """OCR text of one page (1-based); raises OSError or subprocess errors when it cannot."""
+    # Imported here, so a run without scans never loads them into the parse workers.
+    import pytesseract  # type: ignore[import-untyped]
+    from PIL import Image
+
+    # One thread: Tesseract's own threads fight the embedding model for the same cores.
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     with tempfile.TemporaryDirectory(prefix="kb-ocr-") as folder:
         stem = Path(folder) / "page"
         subprocess.run(

@@ -156,7 +156,7 @@ def _scan_reader(path: Path, conn: Connection, limits: ParseLimits) -> ScanReade
 def _context() -> ForkServerContext:
     # forkserver: children fork from a small clean process, not from one holding the model.
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["ingest.formats", "ingest.ocr"])
+    ctx.set_forkserver_preload(["ingest.formats"])
     return ctx
 
 

@@ -162,7 +162,7 @@ class OcrSettings(BaseModel):
     enabled: bool = Field(default=True, description="read scanned pages with Tesseract")
     language: str = Field(default="eng", pattern=r"^[a-z_]{3,8}(\+[a-z_]{3,8}){0,3}$")
     dpi: int = Field(default=200, ge=72, le=400)
-    seconds_per_page: float = Field(default=30.0, gt=0, le=600)
+    seconds_per_page: float = Field(default=60.0, gt=0, le=600)
     max_pages: int = Field(default=100, ge=0, le=5000, description="most scanned pages a file")
 
 
