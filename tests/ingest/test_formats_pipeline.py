@@ -11,10 +11,11 @@ import pytest
 from ingest.formats import UNSUPPORTED
 from ingest.ocr import is_ocr_available
 from ingest.pipeline import FAILED, INDEXED, WARNINGS, Ingester
+from ingest.wordfile import NOT_WORD, WORD_BOMB
 from search.library import Library
 from search.models.encoder import Encoder
 from search.settings import Settings
-from tests.documents import write_docx, write_scanned_pdf
+from tests.documents import write_docx, write_docx_bomb, write_scanned_pdf
 from tests.pdfs import write_pdf
 from tests.web.conftest import TestClient
 from web.app import create_app
@@ -51,6 +52,8 @@ def _write_folder(folder: Path) -> None:
         encoding="utf-8",
     )
     (folder / "slides.pptx").write_bytes(b"PK\x03\x04 slides")
+    (folder / "broken.docx").write_bytes(b"not a zip" * 100)
+    write_docx_bomb(folder / "bomb.docx", megabytes=80)
     (folder / "manifest.csv").write_text("file,title\n", encoding="utf-8")
 
 
@@ -64,6 +67,9 @@ def test_word_and_web_files_are_indexed_searchable_and_cited_by_section(
     assert outcomes["damp.docx"][0] == INDEXED
     assert outcomes["fuel.html"][0] == INDEXED
     assert outcomes["slides.pptx"] == (FAILED, UNSUPPORTED)
+    # Bad files fail with their own reason; nothing else in the run is lost.
+    assert outcomes["broken.docx"] == (FAILED, NOT_WORD)
+    assert outcomes["bomb.docx"] == (FAILED, WORD_BOMB)
     assert "manifest.csv" not in outcomes
 
     top = library.searcher.search("black mould on bedroom walls").documents[0]
