@@ -15,7 +15,7 @@ UNSUPPORTED = (
 )
 READABLE = frozenset({".pdf", ".docx", ".html", ".htm"})
 # Documents people often drop in a folder that we cannot read: reported, not passed over.
-NOTICED = frozenset({".doc", ".odt", ".rtf", ".ppt", ".pptx", ".xls", ".xlsx", ".epub", ".txt"})
+NOTICED = frozenset({".doc", ".odt", ".rtf", ".ppt", ".pptx", ".xls", ".xlsx", ".epub"})
 
 
 def is_ingestible(path: Path) -> bool:
