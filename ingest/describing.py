@@ -16,7 +16,8 @@ from ingest.layout import LayoutLine
 
 log = logging.getLogger(__name__)
 
-DEFAULT_ORGANISATIONS = Path(__file__).resolve().parents[1] / "corpus" / "organisations.yaml"
+# Package data, so a wheel install has it too.
+DEFAULT_ORGANISATIONS = Path(__file__).resolve().parent / "data" / "organisations.yaml"
 
 # The manifest's classes of document, as stored (underscores read as spaces).
 COUNCIL = "council report"
