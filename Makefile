@@ -9,7 +9,7 @@ ASSETS := web/frontend/node_modules/govuk-frontend/dist/govuk/govuk-frontend.min
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install run serve ingest corpus test test-fast check lint bench browser-deps clean
+.PHONY: install run serve ingest corpus test test-fast check lint bench browser-deps ocr-deps clean
 
 install: $(STAMP) $(ASSETS)
 
@@ -40,7 +40,11 @@ serve: install
 browser-deps:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null)
 
-test: install corpus browser-deps
+# Tesseract reads scanned pages; poppler's pdftoppm turns PDF pages into pictures for it.
+ocr-deps:
+	@command -v tesseract >/dev/null && command -v pdftoppm >/dev/null || (apt-get update -qq && apt-get install -y -qq tesseract-ocr tesseract-ocr-eng poppler-utils >/dev/null)
+
+test: install corpus browser-deps ocr-deps
 	$(PY) -m pytest -q -m "not bench"
 
 # The inner loop: no subprocess, crash or browser suites (they run in `make test`).
@@ -55,7 +59,7 @@ lint: install
 
 check: lint test
 
-bench: install corpus
+bench: install corpus ocr-deps
 	$(PY) -m pytest -q -m bench -s
 
 clean:

@@ -5,8 +5,12 @@ from __future__ import annotations
 import csv
 import logging
 import re
+import time
+from dataclasses import replace
 from pathlib import Path
 
+from ingest.describing import ACADEMIC, OTHER, find_kind, find_organisation, find_year
+from ingest.layout import LayoutLine, find_subject, pick_title
 from search.schema import DocumentMeta
 
 log = logging.getLogger(__name__)
@@ -82,6 +86,28 @@ def _title_from_file(path: Path) -> str:
     return stem[:1].upper() + stem[1:]
 
 
+_BAD_INFO_TITLE = re.compile(
+    r"^(untitled|microsoft word|document\d*|slide \d+|presentation\d*)$|\.(docx?|pdf|pptx?)$"
+    r"|^microsoft (word|powerpoint) - |template|^\(public pack\)|^powerpoint|^(array|hash)\(0x",
+    re.IGNORECASE,
+)
+
+
+def _is_name(text: str) -> bool:
+    words = text.split()
+    return 2 <= len(words) <= 6 and not any(ch.isdigit() for ch in text)
+
+
+def _is_body_only(lines: list[LayoutLine]) -> bool:
+    sizes = {round(line.size) for line in lines if len(line.text) > 3}
+    return len(sizes) <= 1
+
+
+def _is_good_title(title: str) -> bool:
+    letters = sum(ch.isalpha() for ch in title)
+    return letters >= 4 and len(title.split()) >= 1 and not _BAD_INFO_TITLE.search(title.strip())
+
+
 def resolve_metadata(
     path: Path,
     manifest_row: DocumentMeta | None,
@@ -89,24 +115,58 @@ def resolve_metadata(
     info_author: str,
     info_year: int | None,
     first_page: str,
+    *,
+    pages: list[str] | None = None,
+    lines: list[LayoutLine] | None = None,
+    correction: dict[str, object] | None = None,
 ) -> DocumentMeta:
-    """Manifest first, then the PDF's own info, then the first page, then the file name."""
+    """An admin's correction first, then the manifest, then what the document says about itself
+    (its first page's layout, publisher lines, stated dates), then its file info and name."""
     row = manifest_row or DocumentMeta(title="")
-    bad_info_title = (
-        not info_title
-        or info_title.lower() in {"untitled", "microsoft word"}
-        or (info_title.lower().endswith((".doc", ".docx", ".pdf")))
-    )
-    title = row.title or ("" if bad_info_title else info_title)
+    pages = pages if pages is not None else [first_page]
+    lines = lines or []
+    title = row.title or pick_title(lines)
+    # A first page all in body type has no title to see; the file's own title is better then.
+    is_plain = not row.title and _is_body_only(lines) and not find_subject(lines)
+    if not _is_good_title(title) or is_plain:
+        title = info_title if _is_good_title(info_title) else title
     title = title or _title_from_first_page(first_page) or _title_from_file(path)
-    placeholder = info_author.strip().lower() in _PLACEHOLDER_AUTHORS
+    placeholder = info_author.strip().lower() in _PLACEHOLDER_AUTHORS or not _is_good_title(
+        info_author
+    )
     authors = row.authors or ([info_author] if info_author and not placeholder else [])
-    year = row.year or info_year or _year(first_page[:2000])
-    return DocumentMeta(
+    organisation, organisation_kind = find_organisation(pages, lines)
+    kind = row.kind or find_kind(pages, organisation_kind, title)
+    # With no body named, a paper or a book comes from the person who wrote it.
+    if not organisation and authors and kind in (ACADEMIC, OTHER) and _is_name(authors[0]):
+        organisation = authors[0]
+    year = row.year or find_year(pages, lines, title, info_year, time.gmtime().tm_year)
+    meta = DocumentMeta(
         title=title,
-        organisation=row.organisation,
+        organisation=row.organisation or organisation,
         year=year,
-        kind=row.kind,
+        kind=kind,
         authors=authors,
         url=row.url,
     )
+    return apply_correction(meta, correction)
+
+
+_CORRECTABLE = {"title", "organisation", "year", "kind", "authors", "url"}
+
+
+def apply_correction(meta: DocumentMeta, correction: dict[str, object] | None) -> DocumentMeta:
+    """Fields an admin set by hand win over everything read from the file or its manifest."""
+    if not correction:
+        return meta
+    changes: dict[str, object] = {}
+    for name, value in correction.items():
+        if name not in _CORRECTABLE:
+            continue
+        if name == "year":
+            changes[name] = value if isinstance(value, int) or value is None else meta.year
+        elif name == "authors":
+            changes[name] = [str(a) for a in value] if isinstance(value, list) else meta.authors
+        elif isinstance(value, str):
+            changes[name] = value
+    return replace(meta, **changes)  # type: ignore[arg-type]

@@ -21,6 +21,8 @@ import pypdf
 from pypdf.constants import UserAccessPermissions
 from pypdf.errors import DependencyError, DeprecationError, FileNotDecryptedError, LimitReachedError
 
+from ingest.layout import LayoutLine
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -42,6 +44,13 @@ class PdfText:
     author: str = ""
     year: int | None = None
     warnings: list[str] = field(default_factory=list)
+    # The first page with text, line by line with type sizes, for reading the title.
+    first_lines: list[LayoutLine] = field(default_factory=list)
+    # Pages read by OCR (1-based), shown as such in the page view.
+    ocr_pages: list[int] = field(default_factory=list)
+    # Formats without pages (Word, web pages) give sections instead: each "page" is a section
+    # and this is its heading, so a citation names the section.
+    sections: list[str] = field(default_factory=list)
 
 
 # Reasons a person reads in the report and on the status page: short, plain, no jargon.
@@ -78,10 +87,20 @@ GARBAGE_LIMIT = 0.5
 MAX_PAGE_CHARS = 100_000
 
 
+# Reads the given scanned pages (1-based) by OCR: their text and confidence (0–100) each.
+ScanReader = Callable[[list[int]], dict[int, tuple[str, float]]]
+# Below this mean confidence an OCR page is reported as likely to hold mistakes.
+LOW_OCR_CONFIDENCE = 60.0
+
+
 def read_pdf(
-    path: Path, max_pages: int = 5000, on_page_count: Callable[[int], None] | None = None
+    path: Path,
+    max_pages: int = 5000,
+    on_page_count: Callable[[int], None] | None = None,
+    read_scans: ScanReader | None = None,
 ) -> PdfText:
-    """Clean text of every page; a page that fails or is junk stays empty, with a warning."""
+    """Clean text of every page; a page that fails or is junk stays empty, with a warning.
+    Pages that are pictures are read by `read_scans` (OCR) when it is given."""
     with warnings.catch_warnings():
         # pypdf warns about every oddity it works around; the outcome already says what matters.
         warnings.simplefilter("ignore")
@@ -95,7 +114,7 @@ def read_pdf(
         if on_page_count is not None:
             on_page_count(count)
         raw, errors = _extract_pages(reader, count)
-        return _assemble(reader, raw, errors)
+        return _assemble(reader, raw, errors, read_scans)
 
 
 def _open(path: Path) -> pypdf.PdfReader:
@@ -166,7 +185,12 @@ def _extract_pages(reader: pypdf.PdfReader, count: int) -> tuple[list[str], dict
     return raw, errors
 
 
-def _assemble(reader: pypdf.PdfReader, raw: list[str], errors: dict[int, Exception]) -> PdfText:
+def _assemble(
+    reader: pypdf.PdfReader,
+    raw: list[str],
+    errors: dict[int, Exception],
+    read_scans: ScanReader | None = None,
+) -> PdfText:
     pages: list[str] = []
     junk: list[int] = []
     empty: list[int] = []
@@ -185,16 +209,91 @@ def _assemble(reader: pypdf.PdfReader, raw: list[str], errors: dict[int, Excepti
             pages.append(cleaned if _is_text_page(reader, number, cleaned) else "")
             if not pages[-1]:
                 empty.append(number + 1)
+    scanned = [n for n in empty if _has_picture(reader, n - 1)] if read_scans else []
+    ocr_pages, low = _read_scans(pages, scanned, read_scans) if scanned else ([], [])
+    empty = [n for n in empty if n not in ocr_pages]
     if not any(pages):
         raise UnreadablePdf(*_why_no_text(reader, errors, junk, empty))
     if _is_xfa_placeholder(reader, pages):
         raise UnreadablePdf(XFA_FORM)
     notes = _page_warnings(sorted(n + 1 for n in errors), junk, empty, cut)
+    if ocr_pages:
+        notes.append(f"{_pages(ocr_pages)} read from pictures (OCR): {_ranges(ocr_pages)}.")
+    if low:
+        notes.append(f"{_pages(low)} read by OCR may have mistakes (hard to read): {_ranges(low)}.")
     if _forbids_copying(reader):
         notes.append("The publisher marked it 'do not copy text'; it was indexed anyway.")
     stripped = strip_repeated_lines(pages)
     title, author, year = _info(reader)
-    return PdfText(stripped if any(stripped) else pages, title, author, year, notes)
+    first = next(number for number, page in enumerate(pages) if page)
+    lines = [] if first + 1 in ocr_pages else read_layout_lines(reader, first)
+    return PdfText(
+        stripped if any(stripped) else pages, title, author, year, notes, lines, ocr_pages
+    )
+
+
+def _read_scans(
+    pages: list[str], scanned: list[int], read_scans: ScanReader | None
+) -> tuple[list[int], list[int]]:
+    """Fill picture-only pages in place with OCR text; the pages read and those read poorly."""
+    if read_scans is None:
+        return [], []
+    read: list[int] = []
+    low: list[int] = []
+    for number, (text, confidence) in sorted(read_scans(scanned).items()):
+        cleaned = clean_text(text)
+        if 1 <= number <= len(pages) and has_words(cleaned, MIN_LETTERS_WITH_PICTURE):
+            pages[number - 1] = cleaned
+            read.append(number)
+            if confidence < LOW_OCR_CONFIDENCE:
+                low.append(number)
+    return read, low
+
+
+# The most fragments of one page we look at for the title: a first page is rarely longer.
+_MAX_FRAGMENTS = 4000
+_MAX_LINES = 200
+
+
+def read_layout_lines(reader: pypdf.PdfReader, number: int) -> list[LayoutLine]:
+    """One page's lines in reading order, each with its type size and place down the page."""
+    fragments: list[tuple[float, float, float, str]] = []
+
+    def visit(text: str, cm: Any, tm: Any, _font: Any, size: float) -> None:
+        if not text.strip() or len(fragments) >= _MAX_FRAGMENTS:
+            return
+        scale = math.hypot(tm[2], tm[3]) * math.hypot(cm[2], cm[3])
+        y = tm[5] * cm[3] + cm[5]
+        x = tm[4] * cm[0] + cm[4]
+        fragments.append((float(size) * scale, y, x, text))
+
+    try:
+        page = reader.pages[number]
+        height = float(page.mediabox.height) or 1.0
+        bottom = float(page.mediabox.bottom)
+        page.extract_text(visitor_text=visit)
+    except Exception:  # layout is a nicety: a page that fails it still has its text
+        return []
+    return _join_fragments(fragments, height, bottom)
+
+
+def _join_fragments(
+    fragments: list[tuple[float, float, float, str]], height: float, bottom: float
+) -> list[LayoutLine]:
+    # Fragments of one size on one baseline make a line; most PDFs write them in reading order.
+    lines: list[tuple[float, float, list[tuple[float, str]]]] = []
+    for size, y, x, text in fragments:
+        if lines and abs(lines[-1][0] - size) < 0.6 and abs(lines[-1][1] - y) < max(size, 1) * 0.4:
+            lines[-1][2].append((x, text))
+        else:
+            lines.append((size, y, [(x, text)]))
+    out: list[LayoutLine] = []
+    for size, y, parts in lines[:_MAX_LINES]:
+        text = clean_text(" ".join(t.strip() for _, t in parts))
+        top = min(1.0, max(0.0, 1 - (y - bottom) / height))
+        if text:
+            out.append(LayoutLine(text=" ".join(text.split()), size=round(size, 1), top=top))
+    return out
 
 
 def _is_text_page(reader: pypdf.PdfReader, number: int, text: str) -> bool:

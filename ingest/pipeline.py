@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.chunking import chunk_pages
+from ingest.formats import is_ingestible
 from ingest.metadata import read_manifest, resolve_metadata
 from ingest.pdf import PdfText
 from ingest.worker import ParseFailure, ParseLimits, parse_isolated
@@ -81,7 +82,8 @@ class RunSummary:
 
 
 def find_pdfs(paths: list[Path]) -> list[Path]:
-    """Every *.pdf under the given files and folders, in a stable order, hidden ones skipped."""
+    """Every document (PDF, Word, web page) under the given files and folders, in a stable
+    order, hidden ones skipped; files we cannot read are kept, to say so."""
     found: set[Path] = set()
     for path in paths:
         if path.is_file():
@@ -91,7 +93,7 @@ def find_pdfs(paths: list[Path]) -> list[Path]:
                 p.resolve()
                 for p in path.rglob("*")
                 if p.is_file()
-                and p.suffix.lower() == ".pdf"
+                and is_ingestible(p)
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
     return sorted(found)
@@ -123,6 +125,17 @@ def content_hash(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def _layout_extra(parsed: PdfText) -> dict[str, object]:
+    # What the page view and citations need to say: pages read by OCR, or sections for
+    # formats that have no pages.
+    extra: dict[str, object] = {}
+    if parsed.ocr_pages:
+        extra["ocr_pages"] = parsed.ocr_pages
+    if parsed.sections:
+        extra["sections"] = parsed.sections
+    return extra
 
 
 @dataclass(frozen=True)
@@ -369,6 +382,9 @@ class Ingester:
             parsed.author,
             parsed.year,
             first_text,
+            pages=parsed.pages,
+            lines=parsed.first_lines,
+            correction=catalogue.correction(str(path)),
         )
         chunks = chunk_pages(
             doc_id, parsed.pages, self.chunking.max_words, self.chunking.overlap_words
@@ -381,6 +397,7 @@ class Ingester:
             page_count=len(parsed.pages),
             chunk_count=len(chunks),
             added_at=time.time(),
+            extra=_layout_extra(parsed),
         )
         embedding = time.monotonic()
         indexed = self.index.embed(record, chunks)

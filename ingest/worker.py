@@ -13,12 +13,15 @@ import signal
 import threading
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerContext
 from pathlib import Path
 
-from ingest.pdf import PdfText, UnreadablePdf, read_pdf
+from ingest.formats import read_document
+from ingest.ocr import OcrOptions, is_ocr_available, read_pages_by_ocr
+from ingest.pdf import PdfText, ScanReader, UnreadablePdf
+from search.settings import OcrSettings
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +43,23 @@ class ParseLimits:
     memory_mb: int = 2048
     max_pages: int = 5000
     wall_factor: float = 3.0
+    # Scanned pages: read by OCR (when Tesseract is installed), each with its own time, up to
+    # `ocr_max_pages` a file; the rest of a longer scan is left out with a warning.
+    ocr_enabled: bool = True
+    ocr_max_pages: int = 100
+    ocr: OcrOptions = field(default_factory=OcrOptions)
 
     def cpu_budget_s(self, pages: int) -> float:
         return self.open_timeout_s + self.seconds_per_page * pages
+
+
+def limits_for(ocr: OcrSettings) -> ParseLimits:
+    """The default limits with the OCR settings a run was given."""
+    return ParseLimits(
+        ocr_enabled=ocr.enabled,
+        ocr_max_pages=ocr.max_pages,
+        ocr=OcrOptions(ocr.language, ocr.dpi, ocr.seconds_per_page),
+    )
 
 
 @dataclass(frozen=True)
@@ -102,8 +119,11 @@ def _child(path: str, conn: Connection, limits: ParseLimits) -> None:
         conn.send(("pages", pages))
 
     try:
-        result: PdfText | ParseFailure = read_pdf(
-            Path(path), max_pages=limits.max_pages, on_page_count=on_page_count
+        result: PdfText | ParseFailure = read_document(
+            Path(path),
+            max_pages=limits.max_pages,
+            on_page_count=on_page_count,
+            read_scans=_scan_reader(Path(path), conn, limits),
         )
     except UnreadablePdf as error:
         result = ParseFailure(str(error), error.detail)
@@ -120,10 +140,23 @@ def _child(path: str, conn: Connection, limits: ParseLimits) -> None:
     conn.close()
 
 
+def _scan_reader(path: Path, conn: Connection, limits: ParseLimits) -> ScanReader | None:
+    if not limits.ocr_enabled or limits.ocr_max_pages <= 0 or not is_ocr_available():
+        return None
+
+    def read_scans(numbers: list[int]) -> dict[int, tuple[str, float]]:
+        chosen = numbers[: limits.ocr_max_pages]
+        # The parent moves its deadline on by the OCR time these pages are allowed.
+        conn.send(("ocr", len(chosen)))
+        return read_pages_by_ocr(path, chosen, limits.ocr)
+
+    return read_scans
+
+
 def _context() -> ForkServerContext:
     # forkserver: children fork from a small clean process, not from one holding the model.
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["ingest.pdf"])
+    ctx.set_forkserver_preload(["ingest.formats"])
     return ctx
 
 
@@ -156,6 +189,11 @@ def parse_isolated(
             if kind == "pages":
                 budget = limits.cpu_budget_s(int(value))
                 deadline = time.monotonic() + budget * limits.wall_factor
+                continue
+            if kind == "ocr":
+                extra = limits.ocr.seconds_per_page * int(value)
+                budget += extra
+                deadline += extra * limits.wall_factor
                 continue
             return value  # type: ignore[no-any-return]
     finally:

@@ -12,6 +12,7 @@ import httpx
 from rich.console import Console
 
 from ingest.pipeline import Ingester
+from ingest.worker import limits_for
 from kb.reporting import outcome_line, summary_text
 from search.catalogue import Catalogue
 from search.library import Library
@@ -29,7 +30,12 @@ def make_ingest_runner(library: Library) -> Callable[..., dict[str, Any]]:
         catalogue = Catalogue(library.settings.catalogue_path)
         try:
             index = library.writer(catalogue)
-            ingester = Ingester(index, library.settings.chunks, retry_failed=retry_failed)
+            ingester = Ingester(
+                index,
+                library.settings.chunks,
+                limits=limits_for(library.settings.ocr),
+                retry_failed=retry_failed,
+            )
             summary = ingester.run(
                 [Path(p) for p in paths],
                 prune=prune,

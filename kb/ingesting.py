@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ingest.pipeline import FAILED, WARNINGS, Ingester
+from ingest.worker import limits_for
 from kb.reporting import outcome_line, summary_text
 from search.catalogue import FileOutcome
 from search.library import Library
@@ -37,7 +38,12 @@ def run_ingest(
         report or settings.data_dir / "reports" / f"ingest-{time.strftime('%Y%m%d-%H%M%S')}.jsonl"
     )
     report.parent.mkdir(parents=True, exist_ok=True)
-    ingester = Ingester(library.index, settings.chunks, retry_failed=retry_failed)
+    ingester = Ingester(
+        library.index,
+        settings.chunks,
+        limits=limits_for(settings.ocr),
+        retry_failed=retry_failed,
+    )
     with (
         report.open("w", encoding="utf-8") as lines,
         Progress(

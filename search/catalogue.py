@@ -55,6 +55,11 @@ CREATE TABLE IF NOT EXISTS files (
     seconds REAL NOT NULL DEFAULT 0,
     updated_at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS corrections (
+    path TEXT PRIMARY KEY,
+    fields TEXT NOT NULL DEFAULT '{}',
+    updated_at REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     started_at REAL NOT NULL,
@@ -254,6 +259,23 @@ class Catalogue:
             db.execute(
                 "UPDATE documents SET extra = ? WHERE doc_id = ?", (json.dumps(extra), doc_id)
             )
+
+    # corrections: metadata an admin set by hand, kept by file so a re-ingest applies them --
+
+    def set_correction(self, path: str, fields: dict[str, Any]) -> None:
+        """Merge an admin's corrected fields for a file (a None value clears that field)."""
+        with self._transaction() as db:
+            row = db.execute("SELECT fields FROM corrections WHERE path = ?", (path,)).fetchone()
+            merged = {**(json.loads(row[0]) if row else {}), **fields}
+            merged = {k: v for k, v in merged.items() if v is not None}
+            db.execute(
+                "INSERT OR REPLACE INTO corrections (path, fields, updated_at) VALUES (?, ?, ?)",
+                (path, json.dumps(merged), time.time()),
+            )
+
+    def correction(self, path: str) -> dict[str, Any] | None:
+        row = self._db.execute("SELECT fields FROM corrections WHERE path = ?", (path,)).fetchone()
+        return None if row is None else dict(json.loads(row[0]))
 
     # files -----------------------------------------------------------------
 

@@ -156,6 +156,16 @@ class OpsSettings(BaseModel):
     )
 
 
+class OcrSettings(BaseModel):
+    """How scanned pages (pictures with no text layer) are read at ingest."""
+
+    enabled: bool = Field(default=True, description="read scanned pages with Tesseract")
+    language: str = Field(default="eng", pattern=r"^[a-z_]{3,8}(\+[a-z_]{3,8}){0,3}$")
+    dpi: int = Field(default=200, ge=72, le=400)
+    seconds_per_page: float = Field(default=60.0, gt=0, le=600)
+    max_pages: int = Field(default=100, ge=0, le=5000, description="most scanned pages a file")
+
+
 class Settings(BaseSettings):
     """Everything configurable. Build once at the edge and pass it down."""
 
@@ -178,6 +188,7 @@ class Settings(BaseSettings):
     match: MatchSettings = MatchSettings()
     web: WebSettings = WebSettings()
     ops: OpsSettings = OpsSettings()
+    ocr: OcrSettings = OcrSettings()
 
     @property
     def catalogue_path(self) -> Path:

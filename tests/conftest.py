@@ -35,6 +35,8 @@ SLOW_MODULES = (
     "tests/web/test_load.py",
     "tests/web/test_api_schema.py",
     "tests/search/test_exact_counts.py",  # ingests 30 PDFs to get past the candidates
+    "tests/ingest/test_ocr.py",
+    "tests/ingest/test_formats_pipeline.py",
 )
 SLOW_FOLDERS = ("tests/browser/",)
 

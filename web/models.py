@@ -160,6 +160,11 @@ class PageOut(BaseModel):
     file_url: str
     previous_url: str | None
     next_url: str | None
+    unit: str = Field(
+        default="page", description="'page', or 'section' for Word files and web pages"
+    )
+    heading: str = Field(default="", description="The section's heading (sections only)")
+    is_ocr: bool = Field(default=False, description="The text was read from a scan by OCR")
 
 
 class RelatedDocumentOut(DocumentMetaOut):

@@ -80,9 +80,13 @@ def citation(request: Request, record: DocumentRecord, page: int | None = None) 
     """What the "Cite this" box shows: a Harvard reference, the short form and the downloads."""
     reference = reference_for(record, read_site_url(request))
     url = document_url(record.doc_id)
+    short = in_text(reference, page)
+    if page and record.extra.get("sections"):
+        # No page numbers in a Word file or web page: the citation names the section.
+        short = in_text(reference).removesuffix(")") + f", section {page})"
     return {
         "harvard": harvard(reference, date.today()),
-        "in_text": in_text(reference, page),
+        "in_text": short,
         "ris_url": f"{url}/cite.ris",
         "bib_url": f"{url}/cite.bib",
     }
@@ -195,9 +199,20 @@ def document_file(doc_id: str, library: LibraryDep) -> FileResponse:
     path = Path(record.path)
     if not path.is_file():
         raise HTTPException(status_code=404, detail=NO_FILE)
+    # Only a PDF opens in the browser; a saved web page could run its scripts on our site, so
+    # it and a Word file are handed over as downloads.
+    is_pdf = path.suffix.lower() == ".pdf"
     return FileResponse(
         path,
-        media_type="application/pdf",
+        media_type="application/pdf"
+        if is_pdf
+        else _DOWNLOAD_TYPES.get(path.suffix.lower(), _BYTES),
         filename=record.file_name,
-        content_disposition_type="inline",
+        content_disposition_type="inline" if is_pdf else "attachment",
     )
+
+
+_BYTES = "application/octet-stream"
+_DOWNLOAD_TYPES = {
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}

@@ -243,8 +243,15 @@ def document_json(
 
 
 def page_json(record: DocumentRecord, number: int, text: str) -> dict[str, Any]:
+    sections = record.extra.get("sections") or []
+    ocr_pages = record.extra.get("ocr_pages") or []
     return {
         "doc_id": record.doc_id,
+        # Word files and web pages have sections (named by their heading) instead of pages.
+        "unit": "section" if sections else "page",
+        "unit_label": "Section" if sections else "Page",
+        "heading": str(sections[number - 1]) if 0 < number <= len(sections) else "",
+        "is_ocr": number in ocr_pages,
         "title": record.meta.title,
         "number": number,
         "page_count": record.page_count,

@@ -1,0 +1,300 @@
+"""Reads what a document says about itself: who published it, what kind of paper it is, and
+when it came out. Pure functions over text, so they are tested without files."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from ingest.layout import LayoutLine
+
+log = logging.getLogger(__name__)
+
+# Package data, so a wheel install has it too.
+DEFAULT_ORGANISATIONS = Path(__file__).resolve().parent / "data" / "organisations.yaml"
+
+# The manifest's classes of document, as stored (underscores read as spaces).
+COUNCIL = "council report"
+GOVERNMENT = "government report"
+ACADEMIC = "academic paper"
+OTHER = "other"
+_CLASS_KIND = {"council": COUNCIL, "government": GOVERNMENT, "academic": ACADEMIC, "other": OTHER}
+
+
+@dataclass(frozen=True)
+class Organisation:
+    """One entry of the organisations gazetteer."""
+
+    name: str
+    kind: str
+    aliases: tuple[str, ...] = ()
+    domains: tuple[str, ...] = ()
+    by_name: bool = True
+
+
+@lru_cache(maxsize=4)
+def load_organisations(path: Path = DEFAULT_ORGANISATIONS) -> tuple[Organisation, ...]:
+    """The gazetteer; a missing or broken file gives none (councils are still found by name)."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        rows = data.get("organisations") or []
+        return tuple(
+            Organisation(
+                name=str(row["name"]),
+                kind=_CLASS_KIND.get(str(row.get("class", "other")), OTHER),
+                aliases=tuple(str(a) for a in row.get("aliases") or ()),
+                domains=tuple(str(d).lower() for d in row.get("domains") or ()),
+                by_name=bool(row.get("by_name", True)),
+            )
+            for row in rows
+            if isinstance(row, dict) and row.get("name")
+        )
+    except (OSError, yaml.YAMLError, AttributeError, KeyError, TypeError) as error:
+        log.warning("organisations gazetteer %s not read: %s", path, error)
+        return ()
+
+
+# --- organisation ----------------------------------------------------------------------------
+
+_COUNCIL_NAME = re.compile(
+    r"\b((?:[A-Z][a-z]+|&|and|of|upon|on|the)(?:[ -](?:[A-Z][a-z]+|&|and|upon|on|the)){0,4})"
+    r" (County|City|Borough|District|Metropolitan Borough|Town|Parish) Council\b"
+)
+_COUNCIL_CAPS = re.compile(
+    r"\b([A-Z]{3,}(?: [A-Z]{3,}){0,3}) (COUNTY|CITY|BOROUGH|DISTRICT) COUNCIL\b"
+)
+_SELF_STATEMENT = re.compile(
+    r"(?:produced|published|prepared|written|compiled|drafted|issued)\s+by\s+(?:the\s+)?"
+    r"([A-Z][^\n.,;:()]{3,90})|©\s*(?:crown copyright\s*)?(?:(?:19|20)\d\d\s*)?(?:the\s+)?"
+    r"([A-Z][^\n.,;:()]{3,80})",
+    re.IGNORECASE,
+)
+_DOMAIN = re.compile(
+    r"(?<![\w.-])(?:https?://|www\.|[\w.-]*@)?([a-z0-9][a-z0-9.-]*\.(?:gov|nhs|ac|org)\.uk)\b"
+)
+_CROWN = re.compile(
+    r"©\s*crown copyright|crown copyright\s*(19|20)\d\d|by command of (her|his) majesty", re.I
+)
+_NOT_ORGANISATION = re.compile(r"^(the authors?|author|crown copyright|\d)", re.IGNORECASE)
+_WEAK_WORDS = {"the", "and", "of", "for", "in", "&"}
+
+
+def find_organisation(pages: list[str], lines: list[LayoutLine]) -> tuple[str, str]:
+    """The organisation a document comes from, and its class of document ('' when unsure).
+
+    Signals, strongest first: the document saying who made it ("Produced by …", "© … Council"),
+    a council or known body named on the first page, web and e-mail addresses."""
+    known = load_organisations()
+    votes: Counter[str] = Counter()
+    kinds: dict[str, str] = {}
+
+    def vote(found: list[tuple[str, str]], weight: int) -> None:
+        # Each name counts once per signal: a data source cited on every page is not the author.
+        for name, kind in dict(found).items():
+            votes[name] += weight
+            kinds[name] = kind
+
+    first = "\n".join(line.text for line in lines) or (pages[0] if pages else "")
+    early = "\n".join(pages[:3])[:30_000]
+    vote(_named(first, known), 3)
+    vote(_named(early, known), 1)
+    vote(_self_statements(early, known), 4)
+    vote(_domains(first, early, known), 5)
+    vote(_domains(early, early, known), 2)
+    vote(_home_councils(early, known), 2)
+    # The back page often says who published it ("© Crown copyright … Public Health England").
+    back = "\n".join(pages[-2:])[-20_000:] if len(pages) > 3 else ""
+    vote(_named(back, known), 1)
+    vote(_self_statements(back, known), 3)
+    if not votes and _CROWN.search(early + back):
+        return "HM Government", GOVERNMENT
+    if not votes:
+        return "", ""
+    # On a tie, the name met first: a cover names its author before the data it cites.
+    best = max(votes.items(), key=lambda item: (item[1], -_first_at(early, first, item[0])))[0]
+    return best, kinds[best]
+
+
+def _first_at(early: str, first: str, name: str) -> int:
+    for offset, text in ((0, first), (len(first), early)):
+        at = text.find(name)
+        if at >= 0:
+            return offset + at
+    return len(first) + len(early)
+
+
+def _home_councils(early: str, known: tuple[Organisation, ...]) -> list[tuple[str, str]]:
+    # A council's own papers keep naming its area ("West Sussex" again and again).
+    found: list[tuple[str, str]] = []
+    for org in known:
+        if org.kind != COUNCIL or not org.name.endswith(" Council"):
+            continue
+        place = re.sub(r" (County|City|Borough|District) Council$", "", org.name)
+        if place != org.name and len(re.findall(rf"\b{re.escape(place)}\b", early)) >= 3:
+            found.append((org.name, org.kind))
+    return found
+
+
+def _named(text: str, known: tuple[Organisation, ...]) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    for org in known:
+        for name in (*((org.name,) if org.by_name else ()), *org.aliases):
+            if (len(name) > 3 and re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text)) or (
+                len(name) <= 3 and re.search(rf"\b{re.escape(name)}\b", text)
+            ):
+                found.append((org.name, org.kind))
+    for match in _COUNCIL_NAME.finditer(text):
+        found.append((_council_name(match.group(1), match.group(2)), COUNCIL))
+    for match in _COUNCIL_CAPS.finditer(text):
+        found.append((_council_name(match.group(1).title(), match.group(2).title()), COUNCIL))
+    return [(name, kind) for name, kind in found if len(name.split()) > 2 or kind != COUNCIL]
+
+
+def _council_name(place: str, tier: str) -> str:
+    words = place.split()
+    # "… report to West Sussex County Council": keep the place name, not the words before it.
+    while words and (words[0].lower() in _WEAK_WORDS or not words[0][:1].isupper()):
+        words.pop(0)
+    return f"{' '.join(words)} {tier} Council".strip()
+
+
+def _self_statements(text: str, known: tuple[Organisation, ...]) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    for match in _SELF_STATEMENT.finditer(text):
+        said = (match.group(1) or match.group(2) or "").strip()
+        if not said or _NOT_ORGANISATION.match(said):
+            continue
+        named = _named(said, known)
+        if named:
+            found.append(named[0])
+    return found
+
+
+def _domains(text: str, context: str, known: tuple[Organisation, ...]) -> list[tuple[str, str]]:
+    """Bodies whose web or e-mail address the text gives; a council not in the gazetteer is
+    matched by name when the context names it ("kent.gov.uk" and "Kent County Council")."""
+    found: list[tuple[str, str]] = []
+    councils = {
+        re.sub(r"[^a-z]", "", name.lower().rsplit(" ", 2)[0]): name
+        for name, kind in _named(context, ())
+        if kind == COUNCIL
+    }
+    for domain in {m.group(1).lower() for m in _DOMAIN.finditer(text.lower())}:
+        # The most specific address wins: england.nhs.uk before nhs.uk.
+        owners = [(len(d), o) for o in known for d in o.domains if _is_within(domain, d)]
+        if owners:
+            org = max(owners, key=lambda pair: pair[0])[1]
+            found.append((org.name, org.kind))
+            continue
+        stem = re.sub(r"[^a-z]", "", domain.split(".")[-3])
+        council = councils.get(stem)
+        if council:
+            found.append((council, COUNCIL))
+    return found
+
+
+def _is_within(domain: str, parent: str) -> bool:
+    return domain == parent or domain.endswith("." + parent)
+
+
+# --- kind -------------------------------------------------------------------------------------
+
+_DOI = re.compile(r"\b(doi\s*:?\s*10\.\d{4,9}/|doi\.org/10\.|https?://dx\.doi)", re.IGNORECASE)
+_ACADEMIC = re.compile(
+    r"\b(abstract|keywords|journal|vol\.|volume \d+|issn|university|et al\.|working papers?"
+    r"|introduction|methods)\b",
+    re.IGNORECASE,
+)
+_COUNCIL_WORDS = re.compile(
+    r"\b(cabinet|committee|county council|borough council|district council|city council"
+    r"|joint strategic needs assessment|jsna|health and wellbeing board|council tax|agenda"
+    r"|minutes of|cabinet member|electoral division|scrutiny|director of public health)\b",
+    re.IGNORECASE,
+)
+_GOVERNMENT_WORDS = re.compile(
+    r"(crown copyright|presented to parliament|\bgov\.uk\b|\bCP \d{2,4}\b|open government licence"
+    r"|national statistics|\bHM Government\b)",
+    re.IGNORECASE,
+)
+
+
+def find_kind(pages: list[str], organisation_kind: str, title: str) -> str:
+    """The class of document: council report, government report, academic paper or other."""
+    early = "\n".join(pages[:3])[:30_000]
+    council = len(_COUNCIL_WORDS.findall(early))
+    if _DOI.search(early) and len(set(m.lower() for m in _ACADEMIC.findall(early))) >= 2:
+        return ACADEMIC
+    if organisation_kind == COUNCIL or council >= 3:
+        return COUNCIL
+    if organisation_kind == GOVERNMENT:
+        return GOVERNMENT
+    if len({m.lower() for m in _ACADEMIC.findall(early[:8000])}) >= 4:
+        return ACADEMIC
+    if organisation_kind and organisation_kind != OTHER:
+        return organisation_kind
+    if _GOVERNMENT_WORDS.search(early):
+        return GOVERNMENT
+    return COUNCIL if council else OTHER
+
+
+# --- year -------------------------------------------------------------------------------------
+
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+_PUBLISHED = re.compile(
+    rf"\b(?:published|publication date|date of publication|issued|first published|date)\s*:?"
+    rf"\s*(?:on\s+)?(?:\d{{1,2}}(?:st|nd|rd|th)?\s+)?(?:{_MONTH}\s+)?((?:19|20)\d\d)\b",
+    re.IGNORECASE,
+)
+_MONTH_YEAR = re.compile(
+    rf"\b(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?{_MONTH}\.?,?\s+(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?"
+    rf"((?:19|20)\d\d)\b",
+    re.IGNORECASE,
+)
+_COPYRIGHT = re.compile(r"(?:©|\(c\)|copyright)\s*(?:crown\s+copyright\s*)?((?:19|20)\d\d)\b", re.I)
+_FINANCIAL_YEAR = re.compile(r"\b((?:19|20)\d\d)\s*[-/–]\s*\d\d\b(?![-/]\d)")
+_ANY_YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
+
+
+def find_year(
+    pages: list[str], lines: list[LayoutLine], title: str, info_year: int | None, now_year: int
+) -> int | None:
+    """The publication year the document states, before the file's own dates."""
+
+    def plausible(year: int) -> bool:
+        return 1950 <= year <= now_year + 1
+
+    first = "\n".join(line.text for line in lines) or (pages[0] if pages else "")
+    early = "\n".join(pages[:3])[:30_000]
+    # A date standing alone on the cover ("May 2025") is when it came out.
+    cover = [
+        int(m.group(1))
+        for line in lines
+        if len(line.text.split()) <= 6
+        for m in _MONTH_YEAR.finditer(line.text)
+        if plausible(int(m.group(1)))
+    ]
+    if cover:
+        return max(cover)
+    for pattern, text in ((_PUBLISHED, early), (_COPYRIGHT, early), (_MONTH_YEAR, first)):
+        years = [int(m.group(1)) for m in pattern.finditer(text)]
+        years = [y for y in years if plausible(y)]
+        if years:
+            return years[0]
+    # A financial year ("2025-26", "2025/26") is named by the year it starts.
+    title = _FINANCIAL_YEAR.sub(r"\1", title)
+    in_title = [int(y) for y in _ANY_YEAR.findall(title) if plausible(int(y))]
+    if in_title:
+        return max(in_title)
+    if info_year and plausible(info_year):
+        return info_year
+    stated = [int(y) for y in _ANY_YEAR.findall(first[:3000]) if plausible(int(y))]
+    return max(stated) if stated else None

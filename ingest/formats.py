@@ -1,0 +1,40 @@
+"""Which file types the ingest reads, and the reader for each."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from ingest.pdf import PdfText, ScanReader, UnreadablePdf, read_pdf
+from ingest.webpage import read_html
+from ingest.wordfile import read_docx
+
+UNSUPPORTED = (
+    "This file type is not supported. We can read PDF files, Word files (.docx) and saved "
+    "web pages (.html)."
+)
+READABLE = frozenset({".pdf", ".docx", ".html", ".htm"})
+# Documents people often drop in a folder that we cannot read: reported, not passed over.
+NOTICED = frozenset({".doc", ".odt", ".rtf", ".ppt", ".pptx", ".xls", ".xlsx", ".epub"})
+
+
+def is_ingestible(path: Path) -> bool:
+    """True for files a folder scan picks up: ones we read, and documents we must refuse."""
+    return path.suffix.lower() in READABLE | NOTICED
+
+
+def read_document(
+    path: Path,
+    max_pages: int = 5000,
+    on_page_count: Callable[[int], None] | None = None,
+    read_scans: ScanReader | None = None,
+) -> PdfText:
+    """Text per page (or per section, for formats without pages) by the file's type."""
+    suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        return read_pdf(path, max_pages, on_page_count, read_scans)
+    if suffix == ".docx":
+        return read_docx(path)
+    if suffix in (".html", ".htm"):
+        return read_html(path)
+    raise UnreadablePdf(UNSUPPORTED, f"suffix {suffix or '(none)'}")

@@ -1,0 +1,158 @@
+"""Lines of a document's first page with their type size, and the title picked from them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class LayoutLine:
+    """One line of text as it sits on the page: its words, type size and height from the top
+    (0 at the top edge, 1 at the bottom; web pages and Word files give the reading order)."""
+
+    text: str
+    size: float
+    top: float
+
+
+# Lines that are never the title: addresses, dates, page furniture and the names of templates.
+_FURNITURE = re.compile(
+    r"(www\.|https?:|\.gov\.uk|\.nhs\.uk|\.org|\.com|@|^page \d|^\d+$|^contents$|^draft$"
+    r"|^(official|unrestricted|restricted|confidential|classification)\b"
+    r"|^(interim|final) report$|template$|^appendix [a-z0-9]+$|^agenda item"
+    r"|^(public )?pack$|^annex [a-z0-9]+$|^not protectively marked)",
+    re.IGNORECASE,
+)
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december"
+    "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+)
+_DATE_ONLY = re.compile(
+    rf"^[\W\d]*(({_MONTHS})\w*[\s,]*)?(19|20)\d\d[\W\d]*$|^\W*\d{{1,2}}(st|nd|rd|th)?\s+({_MONTHS})\w*\b",
+    re.IGNORECASE,
+)
+# A committee report's form names its subject; that is its title.
+_SUBJECT = re.compile(
+    r"^(subject|report title|title of report|title|amendment name)\s*:\s*(.+)$", re.IGNORECASE
+)
+_FIELD_LABEL = re.compile(r"^[A-Z][\w ()/'’-]{1,40}:")
+# A line that only names a council or body sits above the title, it is not the title.
+_ORGANISATION_ONLY = re.compile(
+    r"^(the )?[\w &'’-]{2,60} (county|city|borough|district) council$|^nhs [\w ]{2,40}$",
+    re.IGNORECASE,
+)
+# Near the top or bottom edge sits running text: headers, footers, printed-from-browser lines.
+_EDGE = 0.04
+_MAX_TITLE_WORDS = 30
+
+
+def pick_title(lines: list[LayoutLine]) -> str:
+    """The first page's title: the largest type near the top, joined across its lines."""
+    subject = find_subject(lines) or _letter_heading(lines)
+    if subject:
+        return subject
+    candidates = [line for line in lines if _is_candidate(line)]
+    if not candidates:
+        return ""
+    largest = max(line.size for line in candidates)
+    # Near the top edge only if nothing else on the page is as big.
+    group = _title_group(candidates, largest)
+    return _tidy(" ".join(line.text for line in [*group, *_subtitle(candidates, group)]))
+
+
+def _subtitle(candidates: list[LayoutLine], group: list[LayoutLine]) -> list[LayoutLine]:
+    # A title of a word or three ("Housing Benefit") is often finished by the line under it.
+    if _words(group) > 3:
+        return []
+    below = [line for line in candidates if line.top > group[-1].top]
+    if not below:
+        return []
+    after = min(below, key=lambda line: line.top)
+    body = _body_size(candidates)
+    if after.top - group[-1].top <= 0.08 and after.size > body and len(after.text.split()) <= 12:
+        return [after]
+    return []
+
+
+def _body_size(lines: list[LayoutLine]) -> float:
+    sizes: dict[float, int] = {}
+    for line in lines:
+        sizes[line.size] = sizes.get(line.size, 0) + len(line.text)
+    return max(sizes.items(), key=lambda item: item[1])[0]
+
+
+def find_subject(lines: list[LayoutLine]) -> str:
+    """The subject a committee report's form gives ("Subject: …"), or ''."""
+    for number, line in enumerate(lines[:40]):
+        match = _SUBJECT.match(line.text.strip())
+        if not match or len(match.group(2)) < 4:
+            continue
+        text = match.group(2).strip()
+        # A subject that runs onto the next line continues in the same type size.
+        if number + 1 < len(lines):
+            after = lines[number + 1]
+            gap = after.top - line.top
+            if (
+                abs(after.size - line.size) < 0.5
+                and 0 < gap < 0.03
+                and not _FIELD_LABEL.match(after.text)
+            ):
+                text = f"{text} {after.text.strip()}"
+        return _tidy(text)
+    return ""
+
+
+def _letter_heading(lines: list[LayoutLine]) -> str:
+    # A covering letter ("Dear Member") names its business in capitals under the greeting.
+    for number, line in enumerate(lines[:30]):
+        if not line.text.startswith("Dear "):
+            continue
+        for after in lines[number + 1 : number + 4]:
+            letters = [ch for ch in after.text if ch.isalpha()]
+            if len(letters) >= 6 and sum(ch.isupper() for ch in letters) > 0.8 * len(letters):
+                return _tidy(after.text)
+        return ""
+    return ""
+
+
+def _is_candidate(line: LayoutLine) -> bool:
+    text = line.text.strip()
+    letters = sum(ch.isalpha() for ch in text)
+    if letters < 3 or letters < len(text) / 3:
+        return False
+    if line.top < _EDGE or line.top > 1 - _EDGE:
+        return False
+    return not (
+        _FURNITURE.search(text) or _DATE_ONLY.search(text) or _ORGANISATION_ONLY.match(text)
+    )
+
+
+def _title_group(candidates: list[LayoutLine], largest: float) -> list[LayoutLine]:
+    ordered = sorted(candidates, key=lambda line: line.top)
+    start = next(i for i, line in enumerate(ordered) if line.size >= largest * 0.92)
+    group = [ordered[start]]
+    for line in ordered[start + 1 :]:
+        gap = line.top - group[-1].top
+        # Lines of one title share its type size and follow closely.
+        if line.size >= largest * 0.92 and gap <= 0.12 and _words(group) < _MAX_TITLE_WORDS:
+            group.append(line)
+        elif line.size >= largest * 0.92 and gap < 0.005:
+            continue
+        else:
+            break
+    return group
+
+
+def _words(group: list[LayoutLine]) -> int:
+    return sum(len(line.text.split()) for line in group)
+
+
+def _tidy(text: str) -> str:
+    text = re.sub(r"\s+", " ", text).strip(" :|–-")
+    text = re.sub(r"(\d) (\d)\b", r"\1\2", text)
+    text = re.sub(r"\s+([,:;.])", r"\1", text)
+    words = text.split()
+    if words and sum(w.isupper() for w in words) > len(words) * 0.7:
+        text = text.title()
+    return " ".join(text.split()[:_MAX_TITLE_WORDS])

@@ -1,0 +1,85 @@
+"""Metadata read from a document's own words and layout, when there is no manifest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ingest.describing import ACADEMIC, COUNCIL, GOVERNMENT, find_kind, find_organisation, find_year
+from ingest.layout import LayoutLine, pick_title
+from ingest.metadata import resolve_metadata
+from search.schema import DocumentMeta
+
+
+def _lines(*rows: tuple[str, float]) -> list[LayoutLine]:
+    return [LayoutLine(text, size, 0.1 + 0.05 * i) for i, (text, size) in enumerate(rows)]
+
+
+def test_title_is_the_largest_type_joined_across_lines() -> None:
+    lines = _lines(
+        ("Report template", 30),
+        ("westsussex.gov.uk", 14),
+        ("Rapid review of inequalities", 36),
+        ("in access to healthcare", 36),
+        ("December 2024", 24),
+        ("This review brings together what is known.", 11),
+    )
+    assert pick_title(lines) == "Rapid review of inequalities in access to healthcare"
+
+
+def test_title_skips_running_header_at_the_top_edge() -> None:
+    lines = [LayoutLine("Running header in huge type", 40, 0.01), *_lines(("Real title", 20))]
+    assert pick_title(lines) == "Real title"
+
+
+def test_committee_report_title_is_its_subject() -> None:
+    lines = _lines(
+        ("From: Cabinet Member for Education", 12),
+        ("Subject: Commissioning Plan for Education Provision in Kent", 12),
+        ("Classification: Unrestricted", 12),
+    )
+    assert pick_title(lines) == "Commissioning Plan for Education Provision in Kent"
+
+
+def test_organisation_from_copyright_line_and_web_address() -> None:
+    pages = ["Data from the Office for National Statistics.\n© 2024 Kent County Council"]
+    assert find_organisation(pages, []) == ("Kent County Council", COUNCIL)
+    pages = ["westsussex.gov.uk\nHousing Benefit briefing\nSource: Office for National Statistics"]
+    lines = _lines(("westsussex.gov.uk", 14), ("Housing Benefit", 48))
+    assert find_organisation(pages, lines) == ("West Sussex County Council", COUNCIL)
+
+
+def test_crown_copyright_with_no_body_named_is_the_government() -> None:
+    assert find_organisation(["© Crown copyright 2020. Licensed under OGL."], []) == (
+        "HM Government",
+        GOVERNMENT,
+    )
+
+
+def test_kind_of_a_journal_article_with_a_doi() -> None:
+    page = "Abstract\nWe studied shelters.\nKeywords: homelessness\nhttps://doi.org/10.1016/j.x"
+    assert find_kind([page], "", "Service restrictions") == ACADEMIC
+
+
+def test_stated_cover_date_beats_the_file_date() -> None:
+    lines = _lines(("Green Space", 36), ("May 2026", 14))
+    assert find_year(["Green Space\nMay 2026"], lines, "Green Space", 2019, 2026) == 2026
+
+
+def test_financial_year_in_title_is_its_first_year() -> None:
+    assert find_year([""], [], "Budget Risks Register 2025-26", None, 2026) == 2025
+
+
+def test_manifest_wins_and_an_admin_correction_wins_over_both() -> None:
+    lines = _lines(("Title from the page", 30))
+    row = DocumentMeta(title="Manifest title", organisation="Manifest body", year=2020)
+    meta = resolve_metadata(Path("x.pdf"), row, "", "", 2011, "text", lines=lines)
+    assert (meta.title, meta.organisation, meta.year) == ("Manifest title", "Manifest body", 2020)
+    corrected = resolve_metadata(
+        Path("x.pdf"), row, "", "", 2011, "text", lines=lines, correction={"year": 2021}
+    )
+    assert corrected.year == 2021 and corrected.title == "Manifest title"
+
+
+def test_every_document_gets_a_kind() -> None:
+    meta = resolve_metadata(Path("notes.pdf"), None, "", "", None, "Some words on a page.")
+    assert meta.kind

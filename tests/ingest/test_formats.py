@@ -1,0 +1,90 @@
+"""Word files and saved web pages read as sections; other file types refused plainly; hostile
+Word and HTML files give a reason, never a crash."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from ingest.formats import UNSUPPORTED
+from ingest.pdf import PdfText
+from ingest.wordfile import NOT_WORD, WORD_BOMB, WORD_ENTITIES
+from ingest.worker import ParseFailure, ParseLimits, parse_isolated
+from tests.documents import write_docx, write_docx_bomb
+
+LIMITS = ParseLimits(open_timeout_s=20)
+
+
+def test_word_file_is_read_as_sections_split_at_headings(tmp_path: Path) -> None:
+    path = write_docx(
+        tmp_path / "review.docx",
+        [
+            ("Title", "Damp homes and children's health"),
+            ("", "Damp homes cause asthma in young children."),
+            ("Heading1", "What tenants told us"),
+            ("", "Most tenants in the private rented sector reported mould."),
+        ],
+        title="Housing review",
+    )
+    result = parse_isolated(path, LIMITS)
+    assert isinstance(result, PdfText)
+    assert result.sections == ["Damp homes and children's health", "What tenants told us"]
+    assert "mould" in result.pages[1]
+    assert result.title == "Housing review"
+    assert result.year == 2023
+    assert result.first_lines[0].size > result.first_lines[1].size
+
+
+def test_web_page_keeps_visible_text_and_drops_scripts(tmp_path: Path) -> None:
+    path = tmp_path / "fuel.html"
+    path.write_text(
+        "<html><head><title>Fuel poverty | Council</title><script>alert('x')</script>"
+        "<style>p {color: red}</style></head><body><nav>Home Menu Search</nav>"
+        "<h1>Fuel poverty in the county</h1><p>Cold homes hurt health.</p>"
+        "<script>document.write('secret words')</script><noscript>Turn on scripts</noscript>"
+        "<h2>What we found</h2><p>One in ten homes is in fuel poverty.</p></body></html>",
+        encoding="utf-8",
+    )
+    result = parse_isolated(path, LIMITS)
+    assert isinstance(result, PdfText)
+    text = " ".join(result.pages)
+    assert "One in ten homes" in text
+    for hidden in ("alert", "secret words", "color", "Menu", "Turn on scripts"):
+        assert hidden not in text
+    assert result.sections == ["Fuel poverty in the county", "What we found"]
+
+
+def test_unsupported_file_type_gets_a_plain_reason(tmp_path: Path) -> None:
+    path = tmp_path / "notes.odt"
+    path.write_bytes(b"PK\x03\x04 not really")
+    result = parse_isolated(path, LIMITS)
+    assert isinstance(result, ParseFailure)
+    assert result.reason == UNSUPPORTED
+
+
+def test_corrupt_word_file_is_refused_with_a_reason(tmp_path: Path) -> None:
+    path = tmp_path / "broken.docx"
+    path.write_bytes(b"this is not a zip file at all" * 50)
+    result = parse_isolated(path, LIMITS)
+    assert isinstance(result, ParseFailure)
+    assert result.reason == NOT_WORD
+
+
+def test_zip_bomb_named_docx_is_stopped_before_unpacking(tmp_path: Path) -> None:
+    path = write_docx_bomb(tmp_path / "bomb.docx", megabytes=80)
+    assert path.stat().st_size < 1024 * 1024
+    result = parse_isolated(path, LIMITS)
+    assert isinstance(result, ParseFailure)
+    assert result.reason == WORD_BOMB
+
+
+def test_word_file_with_entity_definitions_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "laughs.docx"
+    laughs = (
+        '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "ha"><!ENTITY b "&a;&a;&a;&a;">]><d>&b;</d>'
+    )
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("word/document.xml", laughs)
+    result = parse_isolated(path, LIMITS)
+    assert isinstance(result, ParseFailure)
+    assert result.reason == WORD_ENTITIES

@@ -1,0 +1,127 @@
+"""Word files, web pages and scans go through the whole ingest like PDFs: outcomes, metadata
+read from the document, chunks, search and citations that name a section or mark OCR."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ingest.formats import UNSUPPORTED
+from ingest.ocr import is_ocr_available
+from ingest.pipeline import FAILED, INDEXED, WARNINGS, Ingester
+from ingest.wordfile import NOT_WORD, WORD_BOMB
+from search.library import Library
+from search.models.encoder import Encoder
+from search.settings import Settings
+from tests.documents import write_docx, write_docx_bomb, write_scanned_pdf
+from tests.pdfs import write_pdf
+from tests.web.conftest import TestClient
+from web.app import create_app
+
+
+@pytest.fixture
+def library(encoder: Encoder, tmp_path: Path) -> Iterator[Library]:
+    settings = Settings(data_dir=tmp_path / "data", qdrant={"mode": "memory"})
+    opened = Library.open(settings, encoder=encoder)
+    yield opened
+    opened.close()
+
+
+def _ingest(library: Library, folder: Path) -> dict[str, tuple[str, str]]:
+    summary = Ingester(library.index, library.settings.chunks, parse_workers=1).run([folder])
+    return {Path(o.path).name: (o.outcome, o.reason) for o in summary.outcomes}
+
+
+def _write_folder(folder: Path) -> None:
+    write_docx(
+        folder / "damp.docx",
+        [
+            ("Title", "Damp and mould in rented homes"),
+            ("", "Published by Kent County Council, March 2023."),
+            ("Heading1", "What tenants told us"),
+            ("", "Tenants in houses in multiple occupation reported black mould on bedroom walls."),
+        ],
+    )
+    (folder / "fuel.html").write_text(
+        "<html><head><title>Fuel poverty</title><script>steal()</script></head><body>"
+        "<h1>Fuel poverty in the county</h1><p>Produced by Leicestershire County Council.</p>"
+        "<h2>Cold homes</h2><p>Families who cannot heat their homes ration the heating.</p>"
+        "</body></html>",
+        encoding="utf-8",
+    )
+    (folder / "slides.pptx").write_bytes(b"PK\x03\x04 slides")
+    (folder / "broken.docx").write_bytes(b"not a zip" * 100)
+    write_docx_bomb(folder / "bomb.docx", megabytes=80)
+    (folder / "manifest.csv").write_text("file,title\n", encoding="utf-8")
+
+
+def test_word_and_web_files_are_indexed_searchable_and_cited_by_section(
+    library: Library, tmp_path: Path
+) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    _write_folder(folder)
+    outcomes = _ingest(library, folder)
+    assert outcomes["damp.docx"][0] == INDEXED
+    assert outcomes["fuel.html"][0] == INDEXED
+    assert outcomes["slides.pptx"] == (FAILED, UNSUPPORTED)
+    # Bad files fail with their own reason; nothing else in the run is lost.
+    assert outcomes["broken.docx"] == (FAILED, NOT_WORD)
+    assert outcomes["bomb.docx"] == (FAILED, WORD_BOMB)
+    assert "manifest.csv" not in outcomes
+
+    top = library.searcher.search("black mould on bedroom walls").documents[0]
+    meta = top.document.meta
+    assert top.document.file_name == "damp.docx"
+    assert meta.title == "Damp and mould in rented homes"
+    assert meta.organisation == "Kent County Council"
+    assert meta.kind == "council report"
+    assert meta.year == 2023
+    assert top.passages[0].page_end == 2  # the section that holds the words
+
+    client = TestClient(create_app(library.settings, library=library))
+    page = client.get(f"/documents/{top.doc_id}/pages/2").text
+    assert "Section 2 of 2: What tenants told us" in page
+    assert "section 2)" in page
+    download = client.get(f"/documents/{top.doc_id}/file")
+    assert download.headers["content-disposition"].startswith("attachment")
+
+    web = library.searcher.search("families ration the heating").documents[0]
+    assert web.document.meta.title == "Fuel poverty in the county"
+    assert "steal" not in (library.catalogue.page_text(web.doc_id, 1) or "")
+    served = client.get(f"/documents/{web.doc_id}/file")
+    assert "text/html" not in served.headers["content-type"]
+
+
+def test_admin_correction_survives_reingest(library: Library, tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    path = write_pdf(folder / "report.pdf", ["Loneliness in rural villages is rising."] * 2)
+    library.catalogue.set_correction(str(path), {"title": "Rural loneliness", "year": 2019})
+    _ingest(library, folder)
+    write_pdf(path, ["Loneliness in rural villages is rising fast."] * 2)  # changed: re-read
+    assert _ingest(library, folder)["report.pdf"][0] == INDEXED
+    document = library.searcher.search("loneliness in villages").documents[0].document
+    assert document.meta.title == "Rural loneliness"
+    assert document.meta.year == 2019
+
+
+@pytest.mark.skipif(not is_ocr_available(), reason="Tesseract is not installed (make ocr-deps)")
+def test_scanned_pdf_is_searchable_and_its_page_says_it_was_read_by_ocr(
+    library: Library, tmp_path: Path
+) -> None:
+    folder = tmp_path / "docs"
+    write_scanned_pdf(
+        folder / "scan.pdf",
+        [["Older people in rural villages feel lonely", "when the bus service stops running."]],
+    )
+    outcome, reason = _ingest(library, folder)["scan.pdf"]
+    assert outcome == WARNINGS and "OCR" in reason
+    top = library.searcher.search("lonely older people when buses stop").documents[0]
+    assert top.document.file_name == "scan.pdf"
+    client = TestClient(create_app(library.settings, library=library))
+    assert (
+        "read its words with a computer (OCR)"
+        in client.get(f"/documents/{top.doc_id}/pages/1").text
+    )
