@@ -70,6 +70,10 @@ def build_filter(filters: Filters | None) -> qe.Filter | None:
                 ),
             )
         )
+    if filters.year_spans:
+        must.append(
+            qe.Filter(should=[_year_range(first, last) for first, last in filters.year_spans])
+        )
     must_not: list[Any] = []
     if filters.exclude_doc_ids:
         must_not.append(_match("doc_id", filters.exclude_doc_ids))
@@ -93,6 +97,15 @@ def lock_store_dir(path: Path) -> int:
 def unlock_store_dir(fd: int) -> None:
     fcntl.flock(fd, fcntl.LOCK_UN)
     os.close(fd)
+
+
+def _year_range(first: int | None, last: int | None) -> qe.FieldCondition:
+    return qe.FieldCondition(
+        key="year",
+        range=qe.RangeFloat(
+            gte=None if first is None else float(first), lte=None if last is None else float(last)
+        ),
+    )
 
 
 class EmbeddedStore:
@@ -250,6 +263,18 @@ class EmbeddedStore:
             return {}
         records = self.shard.retrieve(list(ids), with_payload=False, with_vector=[DENSE])
         return {str(r.id): _dense_of(r) for r in records}
+
+    def retrieve(self, ids: Sequence[str]) -> list[Hit]:
+        if self._shard is None or not ids:
+            return []
+        records = self.shard.retrieve(list(ids), with_payload=True, with_vector=False)
+        return [Hit(id=str(r.id), score=0.0, payload=dict(r.payload or {})) for r in records]
+
+    def optimize(self) -> None:
+        # The engine in process has no background optimiser: without this, every segment
+        # stays a plain one and each query compares against every vector.
+        if self._shard is not None:
+            self._shard.optimize()
 
     def set_payload(self, payloads: Mapping[str, Mapping[str, Any]]) -> None:
         """Merge fields into each point's payload, keeping the rest."""

@@ -54,6 +54,12 @@ def build_filter(filters: Filters | None) -> models.Filter | None:
                 key="year", range=models.Range(gte=filters.year_from, lte=filters.year_to)
             )
         )
+    if filters.year_spans:
+        spans = [
+            models.FieldCondition(key="year", range=models.Range(gte=first, lte=last))
+            for first, last in filters.year_spans
+        ]
+        must.append(models.Filter(should=spans))  # type: ignore[arg-type]
     must_not: list[Any] = []
     if filters.exclude_doc_ids:
         must_not.append(_match("doc_id", filters.exclude_doc_ids))
@@ -233,6 +239,15 @@ class ServerStore:
             if isinstance(vector, list):
                 out[str(r.id)] = [float(x) for x in vector if isinstance(x, float | int)]
         return out
+
+    def retrieve(self, ids: Sequence[str]) -> list[Hit]:
+        if not self._exists() or not ids:
+            return []
+        records = self._client.retrieve(self._collection, ids=list(ids), with_payload=True)
+        return [Hit(id=str(r.id), score=0.0, payload=dict(r.payload or {})) for r in records]
+
+    def optimize(self) -> None:
+        """The server optimises in the background; nothing to do."""
 
     def set_payload(self, payloads: Mapping[str, Mapping[str, Any]]) -> None:
         """Merge fields into each point's payload, keeping the rest."""
