@@ -152,4 +152,6 @@ def open_store(settings: Settings, collection: str | None = None) -> Store:
         return EmbeddedStore(settings.store_dir / name)
     from search.store.server import ServerStore
 
-    return ServerStore.connect(settings.qdrant.model_copy(update={"collection": name}))
+    return ServerStore.connect(
+        settings.qdrant.model_copy(update={"collection": name}), settings.cluster
+    )
