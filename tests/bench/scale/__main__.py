@@ -107,6 +107,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "scale.json")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     if not (args.source / "catalogue.sqlite").is_file():
         log.error("No library at %s: ingest ../shared/data/pdfs/real into it first.", args.source)
         raise SystemExit(2)

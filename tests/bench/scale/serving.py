@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -105,13 +106,14 @@ def targets(doc_ids: list[str]) -> dict[str, Target]:
     }
 
 
-def _time_one(client: httpx.Client, url: str) -> tuple[float, bool]:
+def _time_one(client: httpx.Client, url: str) -> tuple[float, str]:
+    """The request's time and its status ("200", "503", or the transport error's name)."""
     started = time.perf_counter()
     try:
-        ok = client.get(url).status_code == 200
-    except httpx.HTTPError:
-        ok = False
-    return (time.perf_counter() - started) * 1000, ok
+        status = str(client.get(url).status_code)
+    except httpx.HTTPError as error:
+        status = type(error).__name__
+    return (time.perf_counter() - started) * 1000, status
 
 
 def run_clients(
@@ -119,21 +121,21 @@ def run_clients(
 ) -> dict[str, Any]:
     """`clients` threads share `requests` requests (or stop at `limit_s`); latency and rate."""
     times: list[float] = []
-    errors = 0
+    errors: Counter[str] = Counter()
     lock = threading.Lock()
     counter = iter(range(requests))
     deadline = time.monotonic() + limit_s
 
     def work() -> None:
-        nonlocal errors
         with httpx.Client(base_url=base, timeout=60) as client:
             for n in counter:
                 if time.monotonic() > deadline:
                     return
-                took, ok = _time_one(client, target(n))
+                took, status = _time_one(client, target(n))
                 with lock:
                     times.append(took)
-                    errors += 0 if ok else 1
+                    if status != "200":
+                        errors[status] += 1
 
     started = time.perf_counter()
     threads = [threading.Thread(target=work) for _ in range(clients)]
@@ -147,7 +149,8 @@ def run_clients(
         "requests_per_s": round(len(times) / elapsed, 1),
         "p50_ms": round(statistics.median(times), 1),
         "p95_ms": round(percentile(times, 0.95), 1),
-        "errors": errors,
+        "errors": sum(errors.values()),
+        "error_statuses": dict(errors),
     }
 
 
