@@ -62,14 +62,33 @@ def _sample_doc_ids(data_dir: Path, count: int = 40) -> list[str]:
         db.close()
 
 
+def _chunk_count(data_dir: Path) -> int:
+    import sqlite3
+
+    db = sqlite3.connect(data_dir / "catalogue.sqlite")
+    try:
+        return int(db.execute("SELECT sum(chunk_count) FROM documents").fetchone()[0])
+    finally:
+        db.close()
+
+
 def measure_size(
-    source: Any, size: int, work: Path, query_vectors: list[list[float]], compare: bool
+    source: Any,
+    size: int,
+    work: Path,
+    query_vectors: list[list[float]],
+    compare: bool,
+    reuse: bool = False,
 ) -> dict[str, Any]:
     data_dir = work / f"lib-{size}"
     result: dict[str, Any] = {"chunks_wanted": size, "load_before": _load()}
     started = time.monotonic()
-    result["chunks"] = build_library(source, data_dir, size)
-    result["build_s"] = round(time.monotonic() - started, 1)
+    if reuse and (data_dir / "catalogue.sqlite").is_file():
+        result["chunks"] = _chunk_count(data_dir)
+        result["build_s"] = None  # built by an earlier run
+    else:
+        result["chunks"] = build_library(source, data_dir, size)
+        result["build_s"] = round(time.monotonic() - started, 1)
     store_path = data_dir / "qdrant" / "evidence"
     store = EmbeddedStore(store_path)
     try:
@@ -85,7 +104,12 @@ def measure_size(
         store.close()
     if compare:
         client_path = work / f"client-{size}"
-        copy_into_local_client(EmbeddedStore(store_path), client_path)
+        if not (reuse and client_path.is_dir()):
+            source_store = EmbeddedStore(store_path)
+            try:
+                copy_into_local_client(source_store, client_path)
+            finally:
+                source_store.close()
         queries = hybrid_queries(list(QUERIES), query_vectors[: len(QUERIES)])
         result["qdrant_client_local"] = compare_engines(store_path, client_path, queries)
     result["disk_mb"] = _disk_mb(data_dir)
@@ -104,6 +128,9 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000,300000")
     parser.add_argument("--compare-at", type=int, default=100_000)
     parser.add_argument("--work", type=Path, default=Path("/tmp/kb-bench-scale"))
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure libraries already built in --work again"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "scale.json")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
@@ -122,7 +149,7 @@ def main() -> None:
     for size in (int(s) for s in args.sizes.split(",")):
         log.info("size %d: building and measuring", size)
         results["sizes"][str(size)] = measure_size(
-            source, size, args.work, query_vectors, compare=size == args.compare_at
+            source, size, args.work, query_vectors, size == args.compare_at, args.reuse
         )
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, indent=2) + "\n")

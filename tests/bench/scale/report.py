@@ -26,7 +26,7 @@ def render(results: dict[str, Any]) -> str:
         mem = r["site_memory"]
         recall = r["recall_at_10"]
         lines.append(
-            f"| {r['chunks']:,} | {r['build_s']} | {r['disk_mb']:.0f} | "
+            f"| {r['chunks']:,} | {r['build_s'] or 'earlier run'} | {r['disk_mb']:.0f} | "
             f"{r['start_to_first_answer_s']} | {r['first_query_ms']} | "
             f"{mem['rss_mb']:.0f} ({mem['peak_rss_mb']:.0f}) | "
             f"{recall['queries']} / {recall['chunk_vectors']} | "
