@@ -9,7 +9,7 @@ ASSETS := web/frontend/node_modules/govuk-frontend/dist/govuk/govuk-frontend.min
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install run serve ingest corpus test test-fast check lint bench browser-deps ocr-deps clean
+.PHONY: install run serve ingest corpus test test-fast check lint bench bench-scale browser-deps ocr-deps clean
 
 install: $(STAMP) $(ASSETS)
 
@@ -61,6 +61,15 @@ check: lint test
 
 bench: install corpus ocr-deps
 	$(PY) -m pytest -q -m bench -s
+
+# Libraries of 10k/100k/300k chunks copied from an index of the real PDFs (built here when
+# missing: about 15 minutes on 2 cores; a no-op when done), timed over HTTP.
+# SCALE_SIZES=10000,100000 for less.
+SCALE_SOURCE ?= data/bench-real
+SCALE_SIZES ?= 10000,100000,300000
+bench-scale: install
+	KB_DATA_DIR=$(SCALE_SOURCE) $(KB) ingest ../shared/data/pdfs/real
+	$(PY) -m tests.bench.scale --source $(SCALE_SOURCE) --sizes $(SCALE_SIZES)
 
 clean:
 	rm -rf $(VENV) data web/frontend/node_modules

@@ -202,6 +202,8 @@ class Ingester:
             if prune:
                 for path, outcome in self._prune(paths, set(files)):
                     report(path, outcome)
+            # Index what was written now, so the first searches after a run do not scan it all.
+            self.index.store.optimize()
         finally:
             summary.seconds = time.monotonic() - started
             log.info(

@@ -11,6 +11,7 @@ import numpy as np
 
 from kb.eval.tags import ChunkSpan, TagReport, page_predictions, read_labels, score_tags
 from search.catalogue import Catalogue
+from search.evidence.strength import find_strongest_passages
 from search.evidence.tagging import DocumentTagger, determinant_shares, document_lenses
 from search.library import Library
 from search.schema import Filters, Hit
@@ -83,6 +84,9 @@ def retag_document(store: Store, catalogue: Catalogue, doc_id: str, tagging: Doc
             "places": fields[0]["places"],
             "lenses": document_lenses(fields),
             "place_counts": tagging.place_counts(title, [h.text for h in hits]),
+            "strongest": find_strongest_passages(
+                (h.id, {**h.payload, **f}) for h, f in zip(hits, fields, strict=True)
+            ),
         }
         catalogue.update_extra(doc_id, extra)
     return len(hits)

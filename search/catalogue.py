@@ -11,7 +11,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +60,20 @@ CREATE TABLE IF NOT EXISTS corrections (
     fields TEXT NOT NULL DEFAULT '{}',
     updated_at REAL NOT NULL
 );
+-- Per document and determinant, worked out at ingest or retag from the document's chunks, so
+-- the determinant pages read a few rows rather than every tagged chunk.
+CREATE TABLE IF NOT EXISTS evidence (
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    determinant TEXT NOT NULL,
+    passages INTEGER NOT NULL,
+    share REAL NOT NULL,
+    strength REAL NOT NULL,
+    chunk_id TEXT NOT NULL,
+    first_place TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (doc_id, determinant)
+);
+CREATE INDEX IF NOT EXISTS evidence_by_determinant ON evidence (determinant, passages);
+CREATE INDEX IF NOT EXISTS documents_by_added ON documents (added_at);
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     started_at REAL NOT NULL,
@@ -67,6 +81,9 @@ CREATE TABLE IF NOT EXISTS runs (
     summary TEXT NOT NULL DEFAULT '{}'
 );
 """
+
+# Ids per "IN (...)" query: well under SQLite's limit on parameters.
+_IN_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -81,6 +98,16 @@ class DocumentRecord:
     chunk_count: int
     added_at: float
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StrongestPassage:
+    """A document's strongest passage about one determinant, as stored at ingest."""
+
+    document: DocumentRecord
+    chunk_id: str
+    strength: float
+    is_local: bool
 
 
 @dataclass(frozen=True)
@@ -211,6 +238,7 @@ class Catalogue:
                 [(record.doc_id, n, text) for n, text in enumerate(pages, start=1)],
             )
             self._write_outcome(db, outcome)
+            _write_evidence(db, record.doc_id, record.extra)
 
     def remove_document(self, doc_id: str) -> None:
         with self._transaction() as db:
@@ -231,7 +259,94 @@ class Catalogue:
         return [_document(r) for r in rows]
 
     def doc_ids(self) -> set[str]:
+        """Every document id: for ingest and maintenance, never a page (it reads the table)."""
         return {r[0] for r in self._db.execute("SELECT doc_id FROM documents")}
+
+    def visible_among(self, doc_ids: Collection[str]) -> set[str]:
+        """Those of the ids whose documents are committed (a lookup per id, by primary key)."""
+        wanted = sorted(set(doc_ids))
+        found: set[str] = set()
+        for start in range(0, len(wanted), _IN_BATCH):
+            batch = wanted[start : start + _IN_BATCH]
+            marks = ",".join("?" * len(batch))
+            rows = self._db.execute(
+                f"SELECT doc_id FROM documents WHERE doc_id IN ({marks})", batch
+            )
+            found.update(str(r[0]) for r in rows)
+        return found
+
+    def newest(self) -> Iterator[DocumentRecord]:
+        """Documents, most recently added first, read lazily (stop when you have enough)."""
+        cursor = self._db.execute("SELECT * FROM documents ORDER BY added_at DESC, doc_id")
+        for row in cursor:
+            yield _document(row)
+
+    def page_texts(self, doc_id: str, first: int, last: int) -> dict[int, str]:
+        """The texts of pages first..last of a document, in one query."""
+        rows = self._db.execute(
+            "SELECT page, text FROM pages WHERE doc_id = ? AND page BETWEEN ? AND ?",
+            (doc_id, first, last),
+        )
+        return {int(r[0]): str(r[1]) for r in rows}
+
+    def page_count(self, doc_id: str) -> int:
+        row = self._db.execute("SELECT count(*) FROM pages WHERE doc_id = ?", (doc_id,)).fetchone()
+        return int(row[0])
+
+    # evidence per determinant ----------------------------------------------
+
+    def determinant_totals(self) -> dict[str, tuple[int, int]]:
+        """Per determinant: (documents, passages) tagged with it, from the stored rows."""
+        rows = self._db.execute(
+            "SELECT determinant, count(*), sum(passages) FROM evidence GROUP BY determinant"
+        )
+        return {str(r[0]): (int(r[1]), int(r[2])) for r in rows}
+
+    def determinant_totals_for(self, determinant: str) -> tuple[int, int]:
+        """(documents, passages) tagged with one determinant (an index range, no table scan)."""
+        row = self._db.execute(
+            "SELECT count(*), coalesce(sum(passages), 0) FROM evidence WHERE determinant = ?",
+            (determinant,),
+        ).fetchone()
+        return int(row[0]), int(row[1])
+
+    def strongest_passages(
+        self, determinant: str, local_places: Sequence[str], limit: int
+    ) -> list[StrongestPassage]:
+        """Each document's strongest passage about the determinant: local documents first,
+        then stronger passages, then documents more about it, then newer ones (strength and
+        share compared in steps of a tenth)."""
+        marks = ",".join("?" * len(local_places)) or "''"
+        rows = self._db.execute(
+            f"""SELECT d.*, e.chunk_id AS e_chunk, e.strength AS e_strength,
+                       (e.first_place IN ({marks})) AS e_local
+                FROM evidence e JOIN documents d ON d.doc_id = e.doc_id
+                WHERE e.determinant = ? AND e.chunk_id != ''
+                ORDER BY e_local DESC, round(e.strength, 1) DESC, round(e.share, 1) DESC,
+                         coalesce(d.year, 0) DESC, d.added_at DESC, lower(d.title)
+                LIMIT ?""",
+            [*local_places, determinant, limit],
+        ).fetchall()
+        return [
+            StrongestPassage(_document(r), r["e_chunk"], float(r["e_strength"]), bool(r["e_local"]))
+            for r in rows
+        ]
+
+    def newest_about(self, determinant: str, limit: int) -> list[DocumentRecord]:
+        """The documents most recently added that have passages about the determinant."""
+        rows = self._db.execute(
+            """SELECT d.* FROM evidence e JOIN documents d ON d.doc_id = e.doc_id
+               WHERE e.determinant = ? ORDER BY d.added_at DESC, lower(d.title) LIMIT ?""",
+            (determinant, limit),
+        ).fetchall()
+        return [_document(r) for r in rows]
+
+    def lacking_evidence(self) -> list[str]:
+        """Documents indexed before evidence rows were stored (they need one backfill)."""
+        rows = self._db.execute(
+            "SELECT doc_id FROM documents WHERE json_extract(extra, '$.strongest') IS NULL"
+        )
+        return [str(r[0]) for r in rows]
 
     def page_text(self, doc_id: str, page: int) -> str | None:
         if not 1 <= page <= _MAX_SQLITE_INT:  # SQLite cannot hold larger numbers: no such page
@@ -259,6 +374,7 @@ class Catalogue:
             db.execute(
                 "UPDATE documents SET extra = ? WHERE doc_id = ?", (json.dumps(extra), doc_id)
             )
+            _write_evidence(db, doc_id, extra)
 
     # corrections: metadata an admin set by hand, kept by file so a re-ingest applies them --
 
@@ -364,3 +480,30 @@ class Catalogue:
             "SELECT count(*), coalesce(sum(page_count), 0) FROM documents"
         ).fetchone()
         return {"documents": int(docs), "pages": int(pages)}
+
+
+def _write_evidence(db: sqlite3.Connection, doc_id: str, extra: dict[str, Any]) -> None:
+    """Replace the document's evidence rows with those its `extra` describes."""
+    db.execute("DELETE FROM evidence WHERE doc_id = ?", (doc_id,))
+    strongest = extra.get("strongest")
+    if not isinstance(strongest, dict):
+        return
+    shares = extra.get("determinants") or {}
+    places = extra.get("places") or []
+    first_place = str(places[0]) if places else ""
+    db.executemany(
+        "INSERT INTO evidence VALUES (?,?,?,?,?,?,?)",
+        [
+            (
+                doc_id,
+                str(determinant),
+                int(best.get("passages", 0)),
+                float(shares.get(determinant, 0.0)) if isinstance(shares, dict) else 0.0,
+                float(best.get("strength", 0.0)),
+                str(best.get("chunk", "")),
+                first_place,
+            )
+            for determinant, best in strongest.items()
+            if isinstance(best, dict)
+        ],
+    )

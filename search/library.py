@@ -11,7 +11,7 @@ from search.analysis import read_synonyms
 from search.catalogue import Catalogue, DocumentRecord
 from search.evidence.determinants import TaxonomyError
 from search.evidence.places import PlaceError
-from search.index import Index, build_index, load_tagging
+from search.index import Index, backfill_evidence, build_index, load_tagging
 from search.models.encoder import Encoder, LazyEncoder, load_cross_encoder
 from search.retrieval.searcher import Searcher
 from search.settings import Settings
@@ -66,6 +66,12 @@ class Library:
         wanted = CollectionLayout(encoder.model_id, encoder.dimension)
         try:
             check_layout(store.layout(), wanted, str(settings.data_dir))
+        except BaseException:
+            store.close()
+            catalogue.close()
+            raise
+        try:
+            backfill_evidence(store, catalogue)
         except BaseException:
             store.close()
             catalogue.close()

@@ -121,6 +121,8 @@ class Filters:
     exclude_doc_ids: tuple[str, ...] = ()
     # Leave out front and back matter (covers, contents, references): for evidence lists.
     body_only: bool = False
+    # Year spans (first, last; None leaves that end open), any of which may hold the year.
+    year_spans: tuple[tuple[int | None, int | None], ...] = ()
 
     def is_empty(self) -> bool:
         return self == Filters()

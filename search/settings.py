@@ -166,6 +166,26 @@ class OcrSettings(BaseModel):
     max_pages: int = Field(default=100, ge=0, le=5000, description="most scanned pages a file")
 
 
+class ClusterSettings(BaseModel):
+    """How a new collection is spread over a Qdrant cluster (server mode only; a single
+    server or the embedded store ignores these)."""
+
+    shard_number: int = Field(default=1, ge=1, le=64, description="shards per collection")
+    replication_factor: int = Field(default=1, ge=1, le=8, description="copies of each shard")
+    write_consistency_factor: int = Field(
+        default=1, ge=1, le=8, description="copies that must confirm a write"
+    )
+
+    @model_validator(mode="after")
+    def _consistency_within_copies(self) -> ClusterSettings:
+        if self.write_consistency_factor > self.replication_factor:
+            raise ValueError(
+                "KB_CLUSTER__WRITE_CONSISTENCY_FACTOR cannot be more than "
+                "KB_CLUSTER__REPLICATION_FACTOR (a write cannot wait for copies that do not exist)"
+            )
+        return self
+
+
 class Settings(BaseSettings):
     """Everything configurable. Build once at the edge and pass it down."""
 
@@ -189,6 +209,8 @@ class Settings(BaseSettings):
     web: WebSettings = WebSettings()
     ops: OpsSettings = OpsSettings()
     ocr: OcrSettings = OcrSettings()
+
+    cluster: ClusterSettings = ClusterSettings()
 
     @property
     def catalogue_path(self) -> Path:

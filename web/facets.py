@@ -77,8 +77,8 @@ GROUPS = (
         lambda f: replace(f, organisations=()),
     ),
     FacetGroup("kind", _one("kind"), lambda form: form.kinds, lambda f: replace(f, kinds=())),
-    # Year bands reach the store as the documents published in them (see web.searching).
-    FacetGroup("years", _band, lambda form: form.year_bands, lambda f: replace(f, doc_ids=())),
+    # Year bands reach the store as spans of years (see web.searching).
+    FacetGroup("years", _band, lambda form: form.year_bands, lambda f: replace(f, year_spans=())),
 )
 
 

@@ -36,7 +36,7 @@ def determinants_json(library: Library, vocabulary: Vocabulary) -> dict[str, Any
     return {
         "determinants": [
             determinant_summary_json(o.determinant, o.count)
-            for o in overview(library.store, library.catalogue, vocabulary.taxonomy)
+            for o in overview(library.catalogue, vocabulary.taxonomy)
         ],
         "lenses": [lens_json(lens, lenses) for lens in vocabulary.taxonomy.lenses],
     }

@@ -14,7 +14,7 @@ from search.evidence.ranking import is_local_document
 from search.library import Library
 from search.retrieval.passages import Passage, passage_from_hit
 from search.retrieval.related import RelatedDocument, related_to_document, related_to_passage
-from search.schema import Filters, point_id
+from search.schema import point_id
 from web.citations import harvard, in_text, reference_for
 from web.deps import LibraryDep, TemplatesDep, VocabularyDep, read_site_url
 from web.paging import pagination
@@ -61,8 +61,8 @@ def find_passage(library: Library, doc_id: str, chunk_id: str) -> Passage:
     # id is turned away here, before it reaches the store.
     if chunk_id not in {point_id(doc_id, n) for n in range(record.chunk_count)}:
         raise HTTPException(status_code=404, detail=NO_PASSAGE)
-    for hit in library.store.chunks(Filters(doc_ids=(doc_id,)), limit=record.chunk_count):
-        if hit.id == chunk_id:
+    for hit in library.store.retrieve([chunk_id]):
+        if hit.id == chunk_id and hit.payload.get("doc_id") == doc_id:
             return passage_from_hit(hit)
     raise HTTPException(status_code=404, detail=NO_PASSAGE)
 
@@ -110,7 +110,8 @@ def document_page(
     numbers = range(first, min(count, first + PAGES_PER_LIST - 1) + 1)
     # Running headers are found among the pages listed, so one request reads at most a
     # list's worth of pages however long the document is.
-    previews = page_previews([library.catalogue.page_text(doc_id, n) or "" for n in numbers])
+    texts = library.catalogue.page_texts(doc_id, numbers.start, numbers.stop - 1)
+    previews = page_previews([texts.get(n, "") for n in numbers])
     pages = [
         {"number": n, "url": page_url(doc_id, n), "preview": preview}
         for n, preview in zip(numbers, previews, strict=True)

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field, replace
 
 from search.catalogue import DocumentRecord
 from search.evidence.ranking import (
-    FACET_LIMIT,
     DeterminantHit,
     best_by_determinant,
     is_local_document,
@@ -24,9 +23,9 @@ from web.vocabulary import Vocabulary, vocabulary_of
 
 __all__ = ["FacetOption", "SearchOutcome", "run_search", "search_all", "search_filters"]
 
-# Stands for "no document at all" when the chosen year bands hold none: an empty list of
-# documents would mean "any document" to the store.
-NO_DOCUMENT = "-"
+# Documents read, newest first, to find the newest ones a feed's filters allow: a bound on
+# the work, so a filter few documents pass cannot make one request read the whole library.
+NEWEST_SCAN_LIMIT = 2_000
 
 
 @dataclass(frozen=True)
@@ -40,16 +39,12 @@ class SearchOutcome:
 
 
 def search_filters(library: Library, form: SearchForm) -> Filters:
-    """The form's filters for the store, with year bands turned into the documents in them."""
+    """The form's filters for the store, with year bands as spans of years (any may hold)."""
     filters = form.filters()
     if not form.year_bands:
         return filters
-    documents: set[str] = set()
-    for band_id in form.year_bands:
-        band = BANDS_BY_ID[band_id]
-        span = Filters(year_from=band.first, year_to=band.last)
-        documents.update(library.store.facet("doc_id", span, FACET_LIMIT))
-    return replace(filters, doc_ids=tuple(sorted(documents)) or (NO_DOCUMENT,))
+    spans = tuple((BANDS_BY_ID[b].first, BANDS_BY_ID[b].last) for b in form.year_bands)
+    return replace(filters, year_spans=spans)
 
 
 def run_search(
@@ -66,8 +61,11 @@ def run_search(
         sort=form.sort,
         put_first=(lambda r: is_local_document(r, gazetteer)) if form.is_local_first else None,
     )
-    visible = library.catalogue.doc_ids()
-    facets = facet_options(form, filters, _facet_matches(library, results), vocabulary, visible)
+    matches = _facet_matches(library, results)
+    # Committed documents among those matched, looked up by id (never the whole catalogue).
+    seen = {h.doc_id for h in results.hits} | {m.hit.doc_id for m in matches.chunks}
+    visible = library.catalogue.visible_among(seen)
+    facets = facet_options(form, filters, matches, vocabulary, visible)
 
     by_determinant = best_by_determinant(
         results.hits, library.catalogue, vocabulary.taxonomy, visible
@@ -104,9 +102,13 @@ def search_all(library: Library, form: SearchForm, limit: int) -> list[DocumentR
 
 def newest_documents(library: Library, form: SearchForm, limit: int) -> list[DocumentRecord]:
     """The documents most recently added to the library that the form's filters allow."""
-    records = [r for r in library.catalogue.documents() if _allows(form, r)]
-    records.sort(key=lambda r: r.added_at, reverse=True)
-    return records[:limit]
+    records: list[DocumentRecord] = []
+    for number, record in enumerate(library.catalogue.newest(), start=1):
+        if _allows(form, record):
+            records.append(record)
+        if len(records) >= limit or number >= NEWEST_SCAN_LIMIT:
+            break
+    return records
 
 
 def _allows(form: SearchForm, record: DocumentRecord) -> bool:

@@ -12,13 +12,11 @@ from search.evidence.determinants import Determinant, Taxonomy
 from search.evidence.places import Gazetteer
 from search.retrieval.passages import Passage, passage_from_hit
 from search.retrieval.searcher import DocumentResult
-from search.schema import Filters, Hit
+from search.schema import Hit
 from search.store.base import Store
 
-# Enough for every document in any library we expect; the engine counts exactly.
-FACET_LIMIT = 1_000_000
-# Passages read to find a determinant's strongest evidence (a scan of its tagged chunks).
-SCAN_LIMIT = 50_000
+# More than the taxonomy's lens values (a handful), so every one is counted.
+LENS_LIMIT = 100
 # Passage strength and document share are compared in steps of a tenth, so that among
 # documents that are (nearly) as strong, the one more about the determinant comes first, and
 # among those, the newest.
@@ -98,30 +96,19 @@ def share_of(record: DocumentRecord, determinant_id: str) -> float:
     return float(value) if isinstance(value, int | float) else 0.0
 
 
-def _passages_by_document(
-    store: Store, determinant_id: str, visible: Collection[str]
-) -> dict[str, int]:
-    """Committed documents with passages tagged with the determinant, and how many each has."""
-    per_document = store.facet("doc_id", Filters(determinants=(determinant_id,)), FACET_LIMIT)
-    return {str(d): int(n) for d, n in per_document.items() if d in visible}
-
-
-def _count(per_document: Mapping[str, int]) -> EvidenceCount:
-    return EvidenceCount(documents=len(per_document), passages=sum(per_document.values()))
-
-
-def overview(store: Store, catalogue: Catalogue, taxonomy: Taxonomy) -> list[DeterminantOverview]:
-    """Every determinant, in taxonomy order, with how many documents and passages cover it."""
-    visible = catalogue.doc_ids()
+def overview(catalogue: Catalogue, taxonomy: Taxonomy) -> list[DeterminantOverview]:
+    """Every determinant, in taxonomy order, with how many documents and passages cover it
+    (from the counts stored at ingest, not from the chunks)."""
+    totals = catalogue.determinant_totals()
     return [
-        DeterminantOverview(d, _count(_passages_by_document(store, d.id, visible)))
+        DeterminantOverview(d, EvidenceCount(*totals.get(d.id, (0, 0))))
         for d in taxonomy.determinants
     ]
 
 
 def lens_passages(store: Store) -> dict[str, int]:
     """Passages per lens value ('inequalities', 'life_stage:older_people')."""
-    return store.facet("lenses", None, FACET_LIMIT)
+    return store.facet("lenses", None, LENS_LIMIT)
 
 
 def _strength(hit: Hit, determinant_id: str) -> float:
@@ -182,16 +169,25 @@ def determinant_evidence(
     strongest: int = 10,
     recent: int = 5,
 ) -> DeterminantEvidence:
-    """A determinant's counts, its strongest evidence and its most recently added documents."""
-    per_document = _passages_by_document(store, determinant.id, catalogue.doc_ids())
-    records = {r.doc_id: r for r in catalogue.documents(list(per_document))}
-    hits = store.chunks(Filters(determinants=(determinant.id,), body_only=True), limit=SCAN_LIMIT)
-    newest = sorted(records.values(), key=lambda r: (-r.added_at, r.meta.title.casefold()))
+    """A determinant's counts, its strongest evidence and its most recently added documents.
+
+    Everything comes from rows stored at ingest or retag; the store is asked only for the
+    few passages shown, by id.
+    """
+    documents, passages = catalogue.determinant_totals_for(determinant.id)
+    local = sorted(p for p, place in gazetteer.places.items() if place.is_local)
+    found = catalogue.strongest_passages(determinant.id, local, strongest)
+    hits = {h.id: h for h in store.retrieve([f.chunk_id for f in found])}
+    evidence = [
+        Evidence(f.document, _passage(hits[f.chunk_id], f.strength), f.strength, f.is_local)
+        for f in found
+        if f.chunk_id in hits
+    ]
     return DeterminantEvidence(
         determinant,
-        _count(per_document),
-        strongest_evidence(hits, records, gazetteer, determinant.id, strongest),
-        newest[:recent],
+        EvidenceCount(documents, passages),
+        evidence,
+        catalogue.newest_about(determinant.id, recent),
     )
 
 
@@ -205,7 +201,7 @@ def best_by_determinant(
 
     Only hits of committed documents count (`visible`: their ids, if already known).
     """
-    visible = catalogue.doc_ids() if visible is None else visible
+    visible = catalogue.visible_among({h.doc_id for h in hits}) if visible is None else visible
     first: dict[str, Hit] = {}
     documents: dict[str, set[str]] = {}
     for hit in hits:

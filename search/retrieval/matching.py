@@ -126,6 +126,14 @@ def _has_any(payload: Mapping[str, Any], field: str, wanted: tuple[str, ...]) ->
     return any(str(v) in wanted for v in values)
 
 
+def _in_any_span(year: Any, spans: tuple[tuple[int | None, int | None], ...]) -> bool:
+    if not isinstance(year, int):
+        return False
+    return any(
+        (first is None or year >= first) and (last is None or year <= last) for first, last in spans
+    )
+
+
 def chunk_passes(payload: Mapping[str, Any], filters: Filters) -> bool:
     """The store's filter rule on one passage: AND across fields, OR within one."""
     for field, wanted in (
@@ -139,6 +147,8 @@ def chunk_passes(payload: Mapping[str, Any], filters: Filters) -> bool:
         if wanted and not _has_any(payload, field, wanted):
             return False
     if filters.exclude_doc_ids and _has_any(payload, "doc_id", filters.exclude_doc_ids):
+        return False
+    if filters.year_spans and not _in_any_span(payload.get("year"), filters.year_spans):
         return False
     if filters.year_from is not None or filters.year_to is not None:
         year = payload.get("year")

@@ -78,6 +78,14 @@ class Store(Protocol):
 
     def chunk_vectors(self, ids: Sequence[str]) -> dict[str, list[float]]: ...
 
+    def retrieve(self, ids: Sequence[str]) -> list[Hit]:
+        """The chunks with these ids (those that exist), with their payloads, by id lookup."""
+        ...
+
+    def optimize(self) -> None:
+        """Build the search indexes for what was written (a server does this by itself)."""
+        ...
+
     def set_payload(self, payloads: Mapping[str, Mapping[str, Any]]) -> None: ...
 
     def delete_documents(self, doc_ids: Sequence[str]) -> None: ...
@@ -144,4 +152,6 @@ def open_store(settings: Settings, collection: str | None = None) -> Store:
         return EmbeddedStore(settings.store_dir / name)
     from search.store.server import ServerStore
 
-    return ServerStore.connect(settings.qdrant.model_copy(update={"collection": name}))
+    return ServerStore.connect(
+        settings.qdrant.model_copy(update={"collection": name}), settings.cluster
+    )

@@ -19,7 +19,7 @@ from search.schema import (
     Hit,
     IndexedChunk,
 )
-from search.settings import QdrantSettings
+from search.settings import ClusterSettings, QdrantSettings
 from search.store.base import CollectionLayout, StoreError, VectorQuery, check_layout
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,12 @@ def build_filter(filters: Filters | None) -> models.Filter | None:
                 key="year", range=models.Range(gte=filters.year_from, lte=filters.year_to)
             )
         )
+    if filters.year_spans:
+        spans = [
+            models.FieldCondition(key="year", range=models.Range(gte=first, lte=last))
+            for first, last in filters.year_spans
+        ]
+        must.append(models.Filter(should=spans))  # type: ignore[arg-type]
     must_not: list[Any] = []
     if filters.exclude_doc_ids:
         must_not.append(_match("doc_id", filters.exclude_doc_ids))
@@ -65,13 +71,22 @@ def build_filter(filters: Filters | None) -> models.Filter | None:
 class ServerStore:
     """One collection on a Qdrant server (or qdrant-client's in-process stand-in)."""
 
-    def __init__(self, client: QdrantClient, collection: str, is_local: bool = False) -> None:
+    def __init__(
+        self,
+        client: QdrantClient,
+        collection: str,
+        is_local: bool = False,
+        cluster: ClusterSettings | None = None,
+    ) -> None:
         self._client = client
         self._collection = collection
         self._is_local = is_local
+        self._cluster = cluster or ClusterSettings()
 
     @classmethod
-    def connect(cls, settings: QdrantSettings) -> ServerStore:
+    def connect(
+        cls, settings: QdrantSettings, cluster: ClusterSettings | None = None
+    ) -> ServerStore:
         if settings.mode == "memory":
             return cls(QdrantClient(location=":memory:"), settings.collection, is_local=True)
         else:
@@ -84,7 +99,7 @@ class ServerStore:
                     f"Cannot reach the Qdrant server at {settings.url}: {error}. "
                     "Check KB_QDRANT__URL and that the server is running."
                 ) from error
-        return cls(client, settings.collection)
+        return cls(client, settings.collection, cluster=cluster)
 
     def _exists(self) -> bool:
         return bool(self._client.collection_exists(self._collection))
@@ -108,6 +123,12 @@ class ServerStore:
             },
             sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
             metadata={"model_id": layout.model_id, "dimension": layout.dimension},
+            # Local mode has no shards or copies: it is given none.
+            shard_number=None if self._is_local else self._cluster.shard_number,
+            replication_factor=None if self._is_local else self._cluster.replication_factor,
+            write_consistency_factor=(
+                None if self._is_local else self._cluster.write_consistency_factor
+            ),
         )
         if self._is_local:
             return  # the in-process stand-in has no payload indexes (it scans)
@@ -233,6 +254,15 @@ class ServerStore:
             if isinstance(vector, list):
                 out[str(r.id)] = [float(x) for x in vector if isinstance(x, float | int)]
         return out
+
+    def retrieve(self, ids: Sequence[str]) -> list[Hit]:
+        if not self._exists() or not ids:
+            return []
+        records = self._client.retrieve(self._collection, ids=list(ids), with_payload=True)
+        return [Hit(id=str(r.id), score=0.0, payload=dict(r.payload or {})) for r in records]
+
+    def optimize(self) -> None:
+        """The server optimises in the background; nothing to do."""
 
     def set_payload(self, payloads: Mapping[str, Mapping[str, Any]]) -> None:
         """Merge fields into each point's payload, keeping the rest."""

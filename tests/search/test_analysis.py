@@ -83,3 +83,12 @@ def test_bundled_synonym_file_loads() -> None:
 def test_bad_synonym_line_names_the_line() -> None:
     with pytest.raises(SynonymFileError, match="line 2"):
         read_synonyms("ok = fine\nno equals sign here")
+
+
+def test_terms_are_the_same_when_many_threads_stem_at_once() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [f"relationships communities organisational {n} generalisations" for n in range(400)]
+    expected = [terms(t) for t in texts]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert list(pool.map(terms, texts)) == expected

@@ -20,6 +20,8 @@ from search.evidence.ranking import (
     overview,
     strongest_evidence,
 )
+from search.evidence.strength import find_strongest_passages
+from search.index import backfill_evidence
 from search.schema import DocumentMeta, Filters, Hit, IndexedChunk, point_id
 from search.settings import QdrantSettings
 from search.store.base import CollectionLayout, Store
@@ -108,7 +110,14 @@ def catalogue(tmp_path: Path) -> Iterator[Catalogue]:
             2,
             chunks,
             added_at,
-            {"places": places, "determinants": _shares(doc_id)},
+            {
+                "places": places,
+                "determinants": _shares(doc_id),
+                # As ingest stores it: worked out once from the document's own chunks.
+                "strongest": find_strongest_passages(
+                    (point_id(d, i), _payload(d, i, ds, sc)) for d, i, ds, sc in TAGS if d == doc_id
+                ),
+            },
         )
         opened.add_document(record, ["a", "b"], FileOutcome(record.path, record.file_name, "ok"))
     yield opened
@@ -128,7 +137,7 @@ def gazetteer() -> Gazetteer:
 def test_counts_cover_committed_documents_only(
     store: Store, catalogue: Catalogue, taxonomy: Taxonomy
 ) -> None:
-    counts = {o.determinant.id: o.count for o in overview(store, catalogue, taxonomy)}
+    counts = {o.determinant.id: o.count for o in overview(catalogue, taxonomy)}
     assert list(counts) == taxonomy.ids
     assert (counts["housing"].documents, counts["housing"].passages) == (5, 6)
     assert (counts["income"].documents, counts["income"].passages) == (1, 1)
@@ -226,3 +235,28 @@ def test_main_determinants_are_the_large_shares_and_always_the_top_one() -> None
     assert main_determinants({}) == []
     many = {d: 0.5 for d in ("a", "b", "c", "d", "e")}
     assert len(main_determinants(many)) == 4
+
+
+def test_documents_indexed_before_evidence_rows_get_them_once(
+    store: Store, tmp_path: Path, taxonomy: Taxonomy, gazetteer: Gazetteer
+) -> None:
+    older = Catalogue(tmp_path / "older.sqlite")
+    try:
+        for doc_id, (year, places, added_at) in DOCUMENTS.items():
+            chunks = sum(1 for t in TAGS if t[0] == doc_id)
+            extra = {"places": places, "determinants": _shares(doc_id)}  # no "strongest"
+            record = DocumentRecord(
+                doc_id, DocumentMeta(doc_id.title(), year=year), f"{doc_id}.pdf",
+                f"/x/{doc_id}.pdf", 2, chunks, added_at, extra,
+            )  # fmt: skip
+            older.add_document(record, ["a"], FileOutcome(record.path, record.file_name, "ok"))
+        housing = taxonomy.determinant("housing")
+        assert housing is not None
+        assert determinant_evidence(store, older, gazetteer, housing).strongest == []
+        assert backfill_evidence(store, older) == len(DOCUMENTS)
+        assert backfill_evidence(store, older) == 0
+        found = determinant_evidence(store, older, gazetteer, housing)
+        assert [e.document.doc_id for e in found.strongest][:2] == ["leic", "damp"]
+        assert (found.count.documents, found.count.passages) == (5, 6)
+    finally:
+        older.close()

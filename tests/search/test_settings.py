@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from unittest.mock import MagicMock
 
 import pytest
 from pydantic import BaseModel, ValidationError
+from qdrant_client import QdrantClient
 
-from search.settings import Settings
+from search.settings import ClusterSettings, Settings
+from search.store.base import CollectionLayout
+from search.store.server import ServerStore
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,3 +62,20 @@ def test_a_base_url_that_is_not_a_web_address_is_refused(monkeypatch: pytest.Mon
     monkeypatch.setenv("KB_WEB__BASE_URL", "javascript:alert(1)")
     with pytest.raises(ValidationError, match="base_url"):
         Settings()
+
+
+def test_cluster_write_consistency_cannot_exceed_the_copies() -> None:
+    with pytest.raises(ValidationError, match="KB_CLUSTER__WRITE_CONSISTENCY_FACTOR"):
+        Settings(cluster={"replication_factor": 1, "write_consistency_factor": 2})
+
+
+def test_a_new_server_collection_is_spread_as_the_cluster_settings_say() -> None:
+    client = MagicMock(spec=QdrantClient)
+    client.collection_exists.return_value = False
+    cluster = ClusterSettings(shard_number=6, replication_factor=2, write_consistency_factor=2)
+    ServerStore(client, "evidence", cluster=cluster).ensure_collection(
+        CollectionLayout(model_id="m", dimension=4)
+    )
+    spread = client.create_collection.call_args.kwargs
+    assert (spread["shard_number"], spread["replication_factor"]) == (6, 2)
+    assert spread["write_consistency_factor"] == 2

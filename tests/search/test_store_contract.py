@@ -210,3 +210,27 @@ def test_body_only_leaves_out_front_and_back_matter_but_keeps_old_chunks(store: 
     assert sorted(h.payload["chunk_index"] for h in body) == [0, 1, 4]
     hits = store.recommend([point_id("lonely", 0)], Filters(body_only=True), 10)
     assert hits and all(h.is_body for h in hits)
+
+
+def test_year_spans_keep_chunks_in_any_span(store: Store) -> None:
+    assert store.count(Filters(year_spans=((None, 2019),))) == 2
+    assert store.count(Filters(year_spans=((None, 2019), (2024, None)))) == 3
+    assert store.count(Filters(year_spans=((2020, 2022),))) == 0
+    # AND with the other fields: a span and an organisation.
+    spans = Filters(organisations=("West Sussex",), year_spans=((None, 2019), (2023, 2023)))
+    assert store.count(spans) == 1
+
+
+def test_retrieve_reads_chunks_by_id_and_skips_unknown_ones(store: Store) -> None:
+    wanted = [point_id("meals", 0), point_id("housing", 1), point_id("nowhere", 0)]
+    found = {h.id: h for h in store.retrieve(wanted)}
+    assert set(found) == {point_id("meals", 0), point_id("housing", 1)}
+    assert found[point_id("housing", 1)].text == "overcrowding and temporary accommodation"
+    assert store.retrieve([]) == []
+
+
+def test_optimizing_keeps_every_point_searchable(store: Store) -> None:
+    store.optimize()
+    assert store.count() == len(CHUNKS)
+    hits = store.query(VectorQuery(dense=[0, 0, 1, 0], sparse=None, mode="dense", limit=1))
+    assert hits[0].doc_id == "meals"

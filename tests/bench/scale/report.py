@@ -1,0 +1,77 @@
+"""Writes the scale benchmark's table into bench/RESULTS.md, between two marker lines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+START = "<!-- scale:start -->"
+END = "<!-- scale:end -->"
+PAGES = ("/api/search", "/search", "document page", "determinant page", "/determinants")
+
+
+def render(results: dict[str, Any]) -> str:
+    sizes = sorted(results["sizes"].items(), key=lambda kv: int(kv[0]))
+    lines = [
+        START,
+        "",
+        f"Source: the real library ({results['source_chunks']} chunks), copied into distinct "
+        f"documents. {results['cores']} cores shared with other jobs (load average shown).",
+        "",
+        "| chunks | build s | disk MB | start → first answer s | first query ms | site RSS MB "
+        "(peak) | HNSW recall@10 (queries / chunk vectors) | load before → after |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for _, r in sizes:
+        mem = r["site_memory"]
+        recall = r["recall_at_10"]
+        lines.append(
+            f"| {r['chunks']:,} | {r['build_s'] or 'earlier run'} | {r['disk_mb']:.0f} | "
+            f"{r['start_to_first_answer_s']} | {r['first_query_ms']} | "
+            f"{mem['rss_mb']:.0f} ({mem['peak_rss_mb']:.0f}) | "
+            f"{recall['queries']} / {recall['chunk_vectors']} | "
+            f"{r['load_before'][0]} → {r['load_after'][0]} |"
+        )
+    lines += [
+        "",
+        "Warm latency over HTTP, p50 / p95 ms; 1 client, then 8 clients (requests/s, errors):",
+        "",
+        "| chunks | page | 1 client p50 / p95 | 8 clients p50 / p95 | 8 clients req/s | errors |",
+        "|---|---|---|---|---|---|",
+    ]
+    for _, r in sizes:
+        for page in PAGES:
+            one, eight = r["pages"][page]["one_client"], r["pages"][page]["eight_clients"]
+            lines.append(
+                f"| {r['chunks']:,} | {page} | {one['p50_ms']} / {one['p95_ms']} | "
+                f"{eight['p50_ms']} / {eight['p95_ms']} | {eight['requests_per_s']} | "
+                f"{one['errors'] + eight['errors']} |"
+            )
+    compared = [(s, r["qdrant_client_local"]) for s, r in sizes if "qdrant_client_local" in r]
+    for size, c in compared:
+        e, q, ratio = c["embedded"], c["qdrant_client_local"], c["local_over_embedded"]
+        lines += [
+            "",
+            f"Same hybrid queries in process at {int(size):,} chunks ({c['queries']} timed; "
+            f"start = open + first answer):",
+            "",
+            "| engine | start s | p50 ms | p95 ms |",
+            "|---|---|---|---|",
+            f"| qdrant-edge (embedded, ours) | {e['start_s']} | {e['p50_ms']} | {e['p95_ms']} |",
+            f"| qdrant-client local mode | {q['start_s']} | {q['p50_ms']} | {q['p95_ms']} |",
+            f"| ratio local / embedded | {ratio['start']}× | {ratio['p50']}× | {ratio['p95']}× |",
+        ]
+    lines += ["", END]
+    return "\n".join(lines)
+
+
+def write_report(results: dict[str, Any], path: Path) -> None:
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    table = render(results)
+    if START in text and END in text:
+        before, rest = text.split(START, 1)
+        after = rest.split(END, 1)[1]
+        text = before + table + after
+    else:
+        text = text.rstrip("\n") + "\n\n## Scale (make bench-scale)\n\n" + table + "\n"
+    path.write_text(text, encoding="utf-8")

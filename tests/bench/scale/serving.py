@@ -1,0 +1,170 @@
+"""Times a built library over HTTP on loopback: `kb serve` started as an admin would, then the
+pages a visitor opens, with one client and with eight at once (bounded in count and time)."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+QUERIES = (
+    "what helps older people who are lonely in rural villages",
+    "housing benefit claims among older people",
+    "free school meals eligibility and uptake",
+    "deprivation in coastal towns",
+    "child poverty rates",
+    "damp and mould in rented homes",
+    "homelessness deaths review",
+    "physical activity levels in adults",
+    "food banks and food insecurity",
+    "air pollution and health",
+    "pharmacy access and opening hours",
+    "suicide prevention strategy",
+    "carers support services",
+    "home to school transport",
+    "Gypsy and Traveller health needs",
+    "fuel poverty and cold homes",
+)
+DETERMINANTS = ("housing", "income", "social_connection", "food", "transport", "work")
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    base: str
+    started_s: float
+    first_query_ms: float
+
+    def rss_mb(self) -> dict[str, float]:
+        """Resident memory now and at its peak, from the kernel's own counters."""
+        fields: dict[str, float] = {}
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            name, _, value = line.partition(":")
+            if name in ("VmRSS", "VmHWM"):
+                fields[name] = round(int(value.split()[0]) / 1024, 1)
+        return {"rss_mb": fields.get("VmRSS", 0.0), "peak_rss_mb": fields.get("VmHWM", 0.0)}
+
+
+@contextmanager
+def serve(data_dir: Path, port: int, timeout_s: float = 180.0) -> Iterator[Server]:
+    """Start `kb serve`; time until it answers its first search, and that search's own time."""
+    env = {**os.environ, "KB_DATA_DIR": str(data_dir), "KB_WEB__PORT": str(port)}
+    kb = Path(sys.executable).with_name("kb")
+    started = time.monotonic()
+    process = subprocess.Popen([str(kb), "serve"], env=env, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(timeout=60) as client:
+            while True:
+                if process.poll() is not None or time.monotonic() - started > timeout_s:
+                    raise RuntimeError(f"kb serve did not answer within {timeout_s:.0f} s")
+                asked = time.monotonic()
+                try:
+                    response = client.get(f"{base}/api/search", params={"q": "child poverty"})
+                except httpx.TransportError:
+                    time.sleep(0.05)
+                    continue
+                if response.status_code == 200:
+                    done = time.monotonic()
+                    break
+        yield Server(process, base, done - started, (done - asked) * 1000)
+    finally:
+        process.terminate()
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+Target = Callable[[int], str]
+
+
+def targets(doc_ids: list[str]) -> dict[str, Target]:
+    """The pages timed; request n of each asks for a different query, document or determinant."""
+    return {
+        "/api/search": lambda n: f"/api/search?q={QUERIES[n % len(QUERIES)]}",
+        "/search": lambda n: f"/search?q={QUERIES[n % len(QUERIES)]}",
+        "document page": lambda n: f"/documents/{doc_ids[n % len(doc_ids)]}",
+        "determinant page": lambda n: f"/determinants/{DETERMINANTS[n % len(DETERMINANTS)]}",
+        "/determinants": lambda n: "/determinants",
+    }
+
+
+def _time_one(client: httpx.Client, url: str) -> tuple[float, str]:
+    """The request's time and its status ("200", "503", or the transport error's name)."""
+    started = time.perf_counter()
+    try:
+        status = str(client.get(url).status_code)
+    except httpx.HTTPError as error:
+        status = type(error).__name__
+    return (time.perf_counter() - started) * 1000, status
+
+
+def run_clients(
+    base: str, target: Target, clients: int, requests: int, limit_s: float
+) -> dict[str, Any]:
+    """`clients` threads share `requests` requests (or stop at `limit_s`); latency and rate."""
+    times: list[float] = []
+    errors: Counter[str] = Counter()
+    lock = threading.Lock()
+    counter = iter(range(requests))
+    deadline = time.monotonic() + limit_s
+
+    def work() -> None:
+        with httpx.Client(base_url=base, timeout=60) as client:
+            for n in counter:
+                if time.monotonic() > deadline:
+                    return
+                took, status = _time_one(client, target(n))
+                with lock:
+                    times.append(took)
+                    if status != "200":
+                        errors[status] += 1
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=work) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    return {
+        "requests": len(times),
+        "requests_per_s": round(len(times) / elapsed, 1),
+        "p50_ms": round(statistics.median(times), 1),
+        "p95_ms": round(percentile(times, 0.95), 1),
+        "errors": sum(errors.values()),
+        "error_statuses": dict(errors),
+    }
+
+
+def measure_pages(
+    server: Server, doc_ids: list[str], requests: int = 60, limit_s: float = 20.0
+) -> dict[str, Any]:
+    """Each page warmed, then timed with 1 client and with 8."""
+    out: dict[str, Any] = {}
+    for name, target in targets(doc_ids).items():
+        with httpx.Client(base_url=server.base, timeout=60) as client:
+            for n in range(3):
+                client.get(target(n))
+        out[name] = {
+            "one_client": run_clients(server.base, target, 1, requests, limit_s),
+            "eight_clients": run_clients(server.base, target, 8, requests * 3, limit_s),
+        }
+    return out
