@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import logging
 import re
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
-from search.schema import DocumentMeta
+from search.schema import ACCESS_LEVELS, ALL_ACCESS, DocumentMeta
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +23,11 @@ _ALIASES = {
     "kind": ("kind", "type"),
     "authors": ("authors", "author"),
     "url": ("url", "source_url", "link"),
+    "access": ("access", "access_level"),
 }
+
+# The fields an admin may correct in the browser; corrections win over every other source.
+CORRECTABLE = ("title", "organisation", "year", "kind", "access")
 
 
 # Names PDF tools write when nobody set an author.
@@ -65,8 +71,19 @@ def read_manifest(folder: Path) -> dict[str, DocumentMeta]:
             kind=_pick(row, "kind").replace("_", " "),
             authors=authors,
             url=_pick(row, "url"),
+            access=_manifest_access(_pick(row, "access"), path, name),
         )
     return out
+
+
+def _manifest_access(value: str, path: Path, name: str) -> str:
+    """A manifest's level, or '' (use the folder's default) when blank or not a level."""
+    level = value.strip().lower()
+    if level and level not in ACCESS_LEVELS:
+        # The safe side: an unknown word never makes a file public by accident.
+        log.warning("%s: %s has access %r; treating it as internal", path, name, value)
+        return "internal"
+    return level
 
 
 def _title_from_first_page(first_page: str) -> str:
@@ -109,4 +126,16 @@ def resolve_metadata(
         kind=row.kind,
         authors=authors,
         url=row.url,
+        access=row.access if manifest_row else "",
     )
+
+
+def apply_access_and_corrections(
+    meta: DocumentMeta, folder_level: str, correction: dict[str, Any]
+) -> DocumentMeta:
+    """Fill in the folder's level when no manifest gave one, then apply an admin's corrections."""
+    meta = replace(meta, access=meta.access or folder_level)
+    fixes = {k: v for k, v in correction.items() if k in CORRECTABLE}
+    if fixes.get("access") not in (None, *ALL_ACCESS):
+        fixes.pop("access")
+    return replace(meta, **fixes)

@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.chunking import chunk_pages
-from ingest.metadata import read_manifest, resolve_metadata
+from ingest.metadata import apply_access_and_corrections, read_manifest, resolve_metadata
 from ingest.pdf import PdfText
 from ingest.worker import ParseFailure, ParseLimits, parse_isolated
 from search.catalogue import DocumentRecord, FileOutcome
 from search.index import FileIndexError, Index
 from search.schema import DocumentMeta, Filters
-from search.settings import ChunkSettings
+from search.settings import AccessSettings, ChunkSettings
 
 log = logging.getLogger(__name__)
 
@@ -151,8 +151,10 @@ class Ingester:
         limits: ParseLimits | None = None,
         parse_workers: int = 2,
         retry_failed: bool = False,
+        access: AccessSettings | None = None,
     ) -> None:
         self.index = index
+        self.access = access or AccessSettings()
         self.chunking = chunking
         self.limits = limits or ParseLimits()
         self.parse_workers = parse_workers
@@ -369,6 +371,11 @@ class Ingester:
             parsed.author,
             parsed.year,
             first_text,
+        )
+        meta = apply_access_and_corrections(
+            meta,
+            self.access.level_for(path),
+            catalogue.correction(doc_id) or (catalogue.correction(old) if old else {}),
         )
         chunks = chunk_pages(
             doc_id, parsed.pages, self.chunking.max_words, self.chunking.overlap_words

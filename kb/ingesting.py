@@ -37,7 +37,9 @@ def run_ingest(
         report or settings.data_dir / "reports" / f"ingest-{time.strftime('%Y%m%d-%H%M%S')}.jsonl"
     )
     report.parent.mkdir(parents=True, exist_ok=True)
-    ingester = Ingester(library.index, settings.chunks, retry_failed=retry_failed)
+    ingester = Ingester(
+        library.index, settings.chunks, retry_failed=retry_failed, access=settings.access
+    )
     with (
         report.open("w", encoding="utf-8") as lines,
         Progress(

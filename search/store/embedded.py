@@ -75,6 +75,10 @@ def build_filter(filters: Filters | None) -> qe.Filter | None:
         must_not.append(_match("doc_id", filters.exclude_doc_ids))
     if filters.body_only:
         must_not.append(_match("matter", NON_BODY))
+    if hidden := filters.hidden_access():
+        # Leaving levels out (rather than naming the allowed ones) keeps points written
+        # before access levels existed, which have no `access`, visible as public.
+        must_not.append(_match("access", hidden))
     return qe.Filter(must=must or None, must_not=must_not or None)
 
 
