@@ -29,7 +29,12 @@ def make_ingest_runner(library: Library) -> Callable[..., dict[str, Any]]:
         catalogue = Catalogue(library.settings.catalogue_path)
         try:
             index = library.writer(catalogue)
-            ingester = Ingester(index, library.settings.chunks, retry_failed=retry_failed)
+            ingester = Ingester(
+                index,
+                library.settings.chunks,
+                retry_failed=retry_failed,
+                access=library.settings.access,
+            )
             summary = ingester.run(
                 [Path(p) for p in paths],
                 prune=prune,
