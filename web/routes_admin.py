@@ -11,9 +11,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request, UploadFile, status
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
+from starlette.datastructures import UploadFile
 
 from search.curation import (
     CurationError,
@@ -314,29 +315,28 @@ async def admin_upload(
             f"of up to {limits.upload_max_mb} MB each.",
         )
     form = await request.form(max_files=limits.upload_max_files + 1, max_fields=10)
-    check_csrf(viewer, str(form.get("csrf") or ""))
-    access = str(form.get("access") or "")
-    files = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
-    runner: IngestRunner | None = request.app.state.ingest_runner
-    problem = ""
-    if runner is None:
-        problem = NO_RUNNER
-    elif access not in ACCESS_LEVELS:
-        problem = "Choose who can see the documents."
-    elif not files:
-        problem = "Choose at least one PDF file."
-    elif len(files) > limits.upload_max_files:
-        problem = f"Upload at most {limits.upload_max_files} files at once."
-    if problem or runner is None:
-        await form.close()
-        context = {
-            "choices": [(level, ACCESS_CHOICES[level]) for level in ACCESS_LEVELS],
-            "chosen": access if access in ACCESS_LEVELS else settings.access.default,
-            "limits": limits,
-            "error": problem,
-        }
-        return _page(request, templates, "admin_upload.html", context, 400)
     try:
+        check_csrf(viewer, str(form.get("csrf") or ""))
+        access = str(form.get("access") or "")
+        files = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
+        runner: IngestRunner | None = request.app.state.ingest_runner
+        problem = ""
+        if runner is None:
+            problem = NO_RUNNER
+        elif access not in ACCESS_LEVELS:
+            problem = "Choose who can see the documents."
+        elif not files:
+            problem = "Choose at least one PDF file."
+        elif len(files) > limits.upload_max_files:
+            problem = f"Upload at most {limits.upload_max_files} files at once."
+        if problem or runner is None:
+            context = {
+                "choices": [(level, ACCESS_CHOICES[level]) for level in ACCESS_LEVELS],
+                "chosen": access if access in ACCESS_LEVELS else settings.access.default,
+                "limits": limits,
+                "error": problem,
+            }
+            return _page(request, templates, "admin_upload.html", context, 400)
         job = await accept_uploads(
             files, access, settings.uploads_dir, limits.upload_max_mb, library.catalogue
         )

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fastapi import UploadFile
+from starlette.datastructures import UploadFile
 
 from search.catalogue import Catalogue
 
