@@ -109,6 +109,23 @@ class EmbeddedStore:
         layout = self.layout()
         if layout is not None:
             self._shard = qe.EdgeShard.load(str(self._shard_dir))
+            self._add_missing_indexes(self._shard)
+
+    @staticmethod
+    def _add_missing_indexes(shard: qe.EdgeShard) -> None:
+        """Index payload fields added since the collection was built (e.g. `access`): filters
+        on a field with no index scan every candidate and make each query several times slower."""
+        existing = set(shard.info().payload_schema or {})
+        for field in KEYWORD_FIELDS:
+            if field not in existing:
+                shard.update(
+                    qe.UpdateOperation.create_field_index(field, qe.PayloadSchemaType.Keyword)
+                )
+        for field in INTEGER_FIELDS:
+            if field not in existing:
+                shard.update(
+                    qe.UpdateOperation.create_field_index(field, qe.PayloadSchemaType.Integer)
+                )
 
     @property
     def _shard_dir(self) -> Path:

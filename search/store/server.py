@@ -88,7 +88,21 @@ class ServerStore:
                     f"Cannot reach the Qdrant server at {settings.url}: {error}. "
                     "Check KB_QDRANT__URL and that the server is running."
                 ) from error
-        return cls(client, settings.collection)
+        store = cls(client, settings.collection)
+        store._add_missing_indexes()
+        return store
+
+    def _add_missing_indexes(self) -> None:
+        """Index payload fields added since the collection was built (e.g. `access`), so
+        filters on them do not scan every candidate."""
+        if self._is_local or not self._exists():
+            return
+        existing = set(self._client.get_collection(self._collection).payload_schema or {})
+        for field in KEYWORD_FIELDS:
+            if field not in existing:
+                self._client.create_payload_index(
+                    self._collection, field, models.PayloadSchemaType.KEYWORD
+                )
 
     def _exists(self) -> bool:
         return bool(self._client.collection_exists(self._collection))

@@ -102,3 +102,23 @@ def test_manifest_and_folder_defaults_set_the_level(tmp_path: Path) -> None:
         DocumentMeta(title="B", access="public"), "public", {"title": "Better", "path": "/etc"}
     )
     assert (fixed.title, fixed.access) == ("Better", "public")
+
+
+def test_an_old_embedded_collection_gets_the_access_index_on_open(tmp_path: Path) -> None:
+    import qdrant_edge as qe
+
+    from search.store.embedded import EmbeddedStore
+    from tests.search.test_store_contract import LAYOUT
+
+    old = EmbeddedStore(tmp_path / "c")
+    old.ensure_collection(LAYOUT)
+    old.upsert(CHUNKS)
+    old.shard.update(qe.UpdateOperation.delete_field_index("access"))
+    assert "access" not in set(old.shard.info().payload_schema or {})
+    old.close()
+    reopened = EmbeddedStore(tmp_path / "c")
+    try:
+        assert "access" in set(reopened.shard.info().payload_schema or {})
+        assert reopened.count(Filters(access_levels=("public",))) == len(CHUNKS)
+    finally:
+        reopened.close()
