@@ -123,4 +123,17 @@ def test_upload_correct_and_withdraw_in_the_browser(
     log = page.inner_text("main")
     assert "upload" in log and "access change" in log and "withdraw" in log
     _check(page, "the audit log")
+    for path, heading in (
+        ("/admin", "Admin"),
+        ("/admin/status", "Ingest status"),
+        ("/admin/history", "Ingest history"),
+        ("/admin/users", "Accounts"),
+        ("/account", "Your account"),
+    ):
+        page.goto(path)
+        assert page.get_by_role("heading", level=1).inner_text() == heading
+        _check(page, path)
+    page.get_by_role("button", name="Sign out", exact=True).click()
+    assert page.goto("/admin").status == 200  # type: ignore[union-attr]
+    assert page.url.endswith("/sign-in?next=/admin")
     context.close()
