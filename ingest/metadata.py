@@ -8,10 +8,11 @@ import re
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from ingest.describing import ACADEMIC, OTHER, find_kind, find_organisation, find_year
 from ingest.layout import LayoutLine, find_subject, pick_title
-from search.schema import DocumentMeta
+from search.schema import ACCESS_LEVELS, ALL_ACCESS, DocumentMeta
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,11 @@ _ALIASES = {
     "kind": ("kind", "type"),
     "authors": ("authors", "author"),
     "url": ("url", "source_url", "link"),
+    "access": ("access", "access_level"),
 }
+
+# The fields an admin may correct in the browser; corrections win over every other source.
+CORRECTABLE = ("title", "organisation", "year", "kind", "access")
 
 
 # Names PDF tools write when nobody set an author.
@@ -69,8 +74,19 @@ def read_manifest(folder: Path) -> dict[str, DocumentMeta]:
             kind=_pick(row, "kind").replace("_", " "),
             authors=authors,
             url=_pick(row, "url"),
+            access=_manifest_access(_pick(row, "access"), path, name),
         )
     return out
+
+
+def _manifest_access(value: str, path: Path, name: str) -> str:
+    """A manifest's level, or '' (use the folder's default) when blank or not a level."""
+    level = value.strip().lower()
+    if level and level not in ACCESS_LEVELS:
+        # The safe side: an unknown word never makes a file public by accident.
+        log.warning("%s: %s has access %r; treating it as internal", path, name, value)
+        return "internal"
+    return level
 
 
 def _title_from_first_page(first_page: str) -> str:
@@ -148,6 +164,7 @@ def resolve_metadata(
         kind=kind,
         authors=authors,
         url=row.url,
+        access=row.access if manifest_row else "",
     )
     return apply_correction(meta, correction)
 
@@ -170,3 +187,14 @@ def apply_correction(meta: DocumentMeta, correction: dict[str, object] | None) -
         elif isinstance(value, str):
             changes[name] = value
     return replace(meta, **changes)  # type: ignore[arg-type]
+
+
+def apply_access_and_corrections(
+    meta: DocumentMeta, folder_level: str, correction: dict[str, Any]
+) -> DocumentMeta:
+    """Fill in the folder's level when no manifest gave one, then apply an admin's corrections."""
+    meta = replace(meta, access=meta.access or folder_level)
+    fixes = {k: v for k, v in correction.items() if k in CORRECTABLE}
+    if fixes.get("access") not in (None, *ALL_ACCESS):
+        fixes.pop("access")
+    return replace(meta, **fixes)

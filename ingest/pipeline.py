@@ -14,13 +14,13 @@ from pathlib import Path
 
 from ingest.chunking import chunk_pages
 from ingest.formats import is_ingestible
-from ingest.metadata import read_manifest, resolve_metadata
+from ingest.metadata import apply_access_and_corrections, read_manifest, resolve_metadata
 from ingest.pdf import PdfText
 from ingest.worker import ParseFailure, ParseLimits, parse_isolated
 from search.catalogue import DocumentRecord, FileOutcome
 from search.index import FileIndexError, Index
 from search.schema import DocumentMeta, Filters
-from search.settings import ChunkSettings
+from search.settings import AccessSettings, ChunkSettings
 
 log = logging.getLogger(__name__)
 
@@ -164,8 +164,10 @@ class Ingester:
         limits: ParseLimits | None = None,
         parse_workers: int = 2,
         retry_failed: bool = False,
+        access: AccessSettings | None = None,
     ) -> None:
         self.index = index
+        self.access = access or AccessSettings()
         self.chunking = chunking
         self.limits = limits or ParseLimits()
         self.parse_workers = parse_workers
@@ -387,6 +389,12 @@ class Ingester:
             pages=parsed.pages,
             lines=parsed.first_lines,
             correction=catalogue.correction(str(path)),
+        )
+        meta = apply_access_and_corrections(
+            meta,
+            self.access.level_for(path),
+            catalogue.document_correction(doc_id)
+            or (catalogue.document_correction(old) if old else {}),
         )
         chunks = chunk_pages(
             doc_id, parsed.pages, self.chunking.max_words, self.chunking.overlap_words

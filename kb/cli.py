@@ -1,5 +1,6 @@
-"""Command line: `kb ingest | serve | search | status | remove | eval`. Results go to stdout,
-progress and logs to stderr; heavy imports stay inside each command so `kb --help` is instant."""
+"""Command line: `kb ingest | serve | search | status | remove | eval | users`. Results go to
+stdout, progress and logs to stderr; heavy imports stay inside each command so `kb --help` is
+instant."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from pydantic import SecretStr
 
+from kb.accounts import users_app
+
 if TYPE_CHECKING:
     from search.library import Library
     from search.settings import Settings
@@ -23,6 +26,7 @@ app = typer.Typer(
     help="Evidence Finder: search local research evidence by page.",
 )
 log = logging.getLogger("kb")
+app.add_typer(users_app, name="users")
 
 
 def _settings() -> Settings:

@@ -35,6 +35,7 @@ def make_ingest_runner(library: Library) -> Callable[..., dict[str, Any]]:
                 library.settings.chunks,
                 limits=limits_for(library.settings.ocr),
                 retry_failed=retry_failed,
+                access=library.settings.access,
             )
             summary = ingester.run(
                 [Path(p) for p in paths],
@@ -90,13 +91,16 @@ def hand_over(
                 f"{url}/admin/ingest",
                 json=body,
                 timeout=None,
-                headers={"Authorization": f"Bearer {token}"},
+                headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
             ) as response,
             report.open("w", encoding="utf-8") as lines,
         ):
             if response.status_code != 200:
                 response.read()
-                detail = response.json().get("detail", response.text) if response.text else ""
+                try:
+                    detail = str(response.json().get("detail", ""))
+                except ValueError:
+                    detail = response.text[:300]
                 console.print(f"The site refused the job ({response.status_code}): {detail}")
                 return 1
             for raw in response.iter_lines():

@@ -43,6 +43,7 @@ def run_ingest(
         settings.chunks,
         limits=limits_for(settings.ocr),
         retry_failed=retry_failed,
+        access=settings.access,
     )
     with (
         report.open("w", encoding="utf-8") as lines,

@@ -74,6 +74,12 @@ CREATE TABLE IF NOT EXISTS evidence (
 );
 CREATE INDEX IF NOT EXISTS evidence_by_determinant ON evidence (determinant, passages);
 CREATE INDEX IF NOT EXISTS documents_by_added ON documents (added_at);
+-- What an admin changed on a document's page, kept so a re-ingest of the same file keeps it.
+CREATE TABLE IF NOT EXISTS document_corrections (
+    doc_id TEXT PRIMARY KEY,
+    fields TEXT NOT NULL DEFAULT '{}',
+    updated_at REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     started_at REAL NOT NULL,
@@ -134,6 +140,7 @@ def _document(row: sqlite3.Row) -> DocumentRecord:
         kind=row["kind"],
         authors=json.loads(row["authors"]),
         url=row["url"],
+        access=row["access"],
     )
     return DocumentRecord(
         doc_id=row["doc_id"],
@@ -160,6 +167,33 @@ class Catalogue:
         self._opened_lock = threading.Lock()
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(_SCHEMA)
+        self._add_access_column()
+        self._levels: tuple[str, ...] | None = None
+
+    def scoped(self, levels: Sequence[str]) -> Catalogue:
+        """A view on the same connections that sees only documents at `levels`."""
+        view = object.__new__(Catalogue)
+        view.__dict__.update(self.__dict__)
+        view._levels = tuple(levels)
+        return view
+
+    def _visible(self, column: str = "doc_id") -> tuple[str, list[Any]]:
+        """An SQL condition (and its values) keeping only documents this view may see."""
+        if self._levels is None:
+            return "1", []
+        marks = ",".join("?" * len(self._levels)) or "NULL"
+        return (
+            f"{column} IN (SELECT doc_id FROM documents WHERE access IN ({marks}))",
+            list(self._levels),
+        )
+
+    def _add_access_column(self) -> None:
+        """Libraries built before access levels open with every document public."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(documents)")}
+        if "access" not in columns:
+            self._db.execute(
+                "ALTER TABLE documents ADD COLUMN access TEXT NOT NULL DEFAULT 'public'"
+            )
 
     @property
     def _db(self) -> sqlite3.Connection:
@@ -190,6 +224,8 @@ class Catalogue:
         self._db.execute("COMMIT")
 
     def close(self) -> None:
+        if self._levels is not None:  # a scoped view shares its parent's connections
+            return
         with self._opened_lock:
             opened, self._opened = self._opened, []
         for db in opened:
@@ -216,7 +252,9 @@ class Catalogue:
             if replaces:
                 db.execute("DELETE FROM documents WHERE doc_id = ?", (replaces,))
             db.execute(
-                "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO documents (doc_id, title, organisation, year, kind, authors, url,"
+                " file_name, path, page_count, chunk_count, added_at, extra, access)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     record.doc_id,
                     m.title,
@@ -231,6 +269,7 @@ class Catalogue:
                     record.chunk_count,
                     record.added_at,
                     json.dumps(record.extra),
+                    m.access,
                 ),
             )
             db.executemany(
@@ -245,22 +284,32 @@ class Catalogue:
             db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
 
     def document(self, doc_id: str) -> DocumentRecord | None:
-        row = self._db.execute("SELECT * FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        seen, values = self._visible()
+        row = self._db.execute(
+            f"SELECT * FROM documents WHERE doc_id = ? AND {seen}", (doc_id, *values)
+        ).fetchone()
         return _document(row) if row else None
 
     def documents(self, doc_ids: Sequence[str] | None = None) -> list[DocumentRecord]:
+        seen, values = self._visible()
         if doc_ids is None:
-            rows = self._db.execute("SELECT * FROM documents ORDER BY title").fetchall()
+            rows = self._db.execute(
+                f"SELECT * FROM documents WHERE {seen} ORDER BY title", values
+            ).fetchall()
         else:
             marks = ",".join("?" * len(doc_ids))
             rows = self._db.execute(
-                f"SELECT * FROM documents WHERE doc_id IN ({marks})", list(doc_ids)
+                f"SELECT * FROM documents WHERE doc_id IN ({marks}) AND {seen}",
+                [*doc_ids, *values],
             ).fetchall()
         return [_document(r) for r in rows]
 
     def doc_ids(self) -> set[str]:
-        """Every document id: for ingest and maintenance, never a page (it reads the table)."""
-        return {r[0] for r in self._db.execute("SELECT doc_id FROM documents")}
+        """Every document id this view may see: for ingest and maintenance, never a page."""
+        seen, values = self._visible()
+        return {
+            r[0] for r in self._db.execute(f"SELECT doc_id FROM documents WHERE {seen}", values)
+        }
 
     def visible_among(self, doc_ids: Collection[str]) -> set[str]:
         """Those of the ids whose documents are committed (a lookup per id, by primary key)."""
@@ -269,44 +318,58 @@ class Catalogue:
         for start in range(0, len(wanted), _IN_BATCH):
             batch = wanted[start : start + _IN_BATCH]
             marks = ",".join("?" * len(batch))
+            seen, values = self._visible()
             rows = self._db.execute(
-                f"SELECT doc_id FROM documents WHERE doc_id IN ({marks})", batch
+                f"SELECT doc_id FROM documents WHERE doc_id IN ({marks}) AND {seen}",
+                [*batch, *values],
             )
             found.update(str(r[0]) for r in rows)
         return found
 
     def newest(self) -> Iterator[DocumentRecord]:
         """Documents, most recently added first, read lazily (stop when you have enough)."""
-        cursor = self._db.execute("SELECT * FROM documents ORDER BY added_at DESC, doc_id")
+        seen, values = self._visible()
+        cursor = self._db.execute(
+            f"SELECT * FROM documents WHERE {seen} ORDER BY added_at DESC, doc_id", values
+        )
         for row in cursor:
             yield _document(row)
 
     def page_texts(self, doc_id: str, first: int, last: int) -> dict[int, str]:
         """The texts of pages first..last of a document, in one query."""
+        seen, values = self._visible()
         rows = self._db.execute(
-            "SELECT page, text FROM pages WHERE doc_id = ? AND page BETWEEN ? AND ?",
-            (doc_id, first, last),
+            f"SELECT page, text FROM pages WHERE doc_id = ? AND page BETWEEN ? AND ? AND {seen}",
+            [doc_id, first, last, *values],
         )
         return {int(r[0]): str(r[1]) for r in rows}
 
     def page_count(self, doc_id: str) -> int:
-        row = self._db.execute("SELECT count(*) FROM pages WHERE doc_id = ?", (doc_id,)).fetchone()
+        seen, values = self._visible()
+        row = self._db.execute(
+            f"SELECT count(*) FROM pages WHERE doc_id = ? AND {seen}", [doc_id, *values]
+        ).fetchone()
         return int(row[0])
 
     # evidence per determinant ----------------------------------------------
 
     def determinant_totals(self) -> dict[str, tuple[int, int]]:
         """Per determinant: (documents, passages) tagged with it, from the stored rows."""
+        seen, values = self._visible()
         rows = self._db.execute(
-            "SELECT determinant, count(*), sum(passages) FROM evidence GROUP BY determinant"
+            f"SELECT determinant, count(*), sum(passages) FROM evidence WHERE {seen}"
+            " GROUP BY determinant",
+            values,
         )
         return {str(r[0]): (int(r[1]), int(r[2])) for r in rows}
 
     def determinant_totals_for(self, determinant: str) -> tuple[int, int]:
         """(documents, passages) tagged with one determinant (an index range, no table scan)."""
+        seen, values = self._visible()
         row = self._db.execute(
-            "SELECT count(*), coalesce(sum(passages), 0) FROM evidence WHERE determinant = ?",
-            (determinant,),
+            "SELECT count(*), coalesce(sum(passages), 0) FROM evidence"
+            f" WHERE determinant = ? AND {seen}",
+            [determinant, *values],
         ).fetchone()
         return int(row[0]), int(row[1])
 
@@ -317,15 +380,16 @@ class Catalogue:
         then stronger passages, then documents more about it, then newer ones (strength and
         share compared in steps of a tenth)."""
         marks = ",".join("?" * len(local_places)) or "''"
+        seen, values = self._visible("d.doc_id")
         rows = self._db.execute(
             f"""SELECT d.*, e.chunk_id AS e_chunk, e.strength AS e_strength,
                        (e.first_place IN ({marks})) AS e_local
                 FROM evidence e JOIN documents d ON d.doc_id = e.doc_id
-                WHERE e.determinant = ? AND e.chunk_id != ''
+                WHERE e.determinant = ? AND e.chunk_id != '' AND {seen}
                 ORDER BY e_local DESC, round(e.strength, 1) DESC, round(e.share, 1) DESC,
                          coalesce(d.year, 0) DESC, d.added_at DESC, lower(d.title)
                 LIMIT ?""",
-            [*local_places, determinant, limit],
+            [*local_places, determinant, *values, limit],
         ).fetchall()
         return [
             StrongestPassage(_document(r), r["e_chunk"], float(r["e_strength"]), bool(r["e_local"]))
@@ -334,10 +398,12 @@ class Catalogue:
 
     def newest_about(self, determinant: str, limit: int) -> list[DocumentRecord]:
         """The documents most recently added that have passages about the determinant."""
+        seen, values = self._visible("d.doc_id")
         rows = self._db.execute(
-            """SELECT d.* FROM evidence e JOIN documents d ON d.doc_id = e.doc_id
-               WHERE e.determinant = ? ORDER BY d.added_at DESC, lower(d.title) LIMIT ?""",
-            (determinant, limit),
+            f"""SELECT d.* FROM evidence e JOIN documents d ON d.doc_id = e.doc_id
+               WHERE e.determinant = ? AND {seen}
+               ORDER BY d.added_at DESC, lower(d.title) LIMIT ?""",
+            [determinant, *values, limit],
         ).fetchall()
         return [_document(r) for r in rows]
 
@@ -351,21 +417,26 @@ class Catalogue:
     def page_text(self, doc_id: str, page: int) -> str | None:
         if not 1 <= page <= _MAX_SQLITE_INT:  # SQLite cannot hold larger numbers: no such page
             return None
+        seen, values = self._visible()
         row = self._db.execute(
-            "SELECT text FROM pages WHERE doc_id = ? AND page = ?", (doc_id, page)
+            f"SELECT text FROM pages WHERE doc_id = ? AND page = ? AND {seen}",
+            (doc_id, page, *values),
         ).fetchone()
         return None if row is None else str(row[0])
 
     def pages(self, doc_id: str) -> list[str]:
         """Every page's text in order ('' for a page without text)."""
+        seen, values = self._visible()
         rows = self._db.execute(
-            "SELECT text FROM pages WHERE doc_id = ? ORDER BY page", (doc_id,)
+            f"SELECT text FROM pages WHERE doc_id = ? AND {seen} ORDER BY page", (doc_id, *values)
         ).fetchall()
         return [str(r[0]) for r in rows]
 
     def page_lengths(self, doc_id: str) -> list[int]:
+        seen, values = self._visible()
         rows = self._db.execute(
-            "SELECT length(text) FROM pages WHERE doc_id = ? ORDER BY page", (doc_id,)
+            f"SELECT length(text) FROM pages WHERE doc_id = ? AND {seen} ORDER BY page",
+            (doc_id, *values),
         ).fetchall()
         return [int(r[0]) for r in rows]
 
@@ -392,6 +463,38 @@ class Catalogue:
     def correction(self, path: str) -> dict[str, Any] | None:
         row = self._db.execute("SELECT fields FROM corrections WHERE path = ?", (path,)).fetchone()
         return None if row is None else dict(json.loads(row[0]))
+
+    def set_access(self, doc_id: str, access: str) -> None:
+        with self._transaction() as db:
+            db.execute("UPDATE documents SET access = ? WHERE doc_id = ?", (access, doc_id))
+
+    def update_meta(self, doc_id: str, meta: DocumentMeta) -> None:
+        """Change a document's shown metadata (an admin's correction)."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE documents SET title = ?, organisation = ?, year = ?, kind = ?, access = ?"
+                " WHERE doc_id = ?",
+                (meta.title, meta.organisation, meta.year, meta.kind, meta.access, doc_id),
+            )
+
+    # corrections: what an admin changed, kept so a re-ingest of the same file keeps it ----
+
+    def save_correction(self, doc_id: str, fields: dict[str, Any]) -> None:
+        with self._transaction() as db:
+            row = db.execute(
+                "SELECT fields FROM document_corrections WHERE doc_id = ?", (doc_id,)
+            ).fetchone()
+            merged = {**(json.loads(row[0]) if row else {}), **fields}
+            db.execute(
+                "INSERT OR REPLACE INTO document_corrections VALUES (?,?,?)",
+                (doc_id, json.dumps(merged), time.time()),
+            )
+
+    def document_correction(self, doc_id: str) -> dict[str, Any]:
+        row = self._db.execute(
+            "SELECT fields FROM document_corrections WHERE doc_id = ?", (doc_id,)
+        ).fetchone()
+        return dict(json.loads(row[0])) if row else {}
 
     # files -----------------------------------------------------------------
 
@@ -426,11 +529,17 @@ class Catalogue:
         return FileOutcome(**dict(row)) if row else None
 
     def files(self) -> list[FileOutcome]:
-        rows = self._db.execute("SELECT * FROM files ORDER BY file_name").fetchall()
+        seen, values = self._visible()
+        rows = self._db.execute(
+            f"SELECT * FROM files WHERE {seen} ORDER BY file_name", values
+        ).fetchall()
         return [FileOutcome(**dict(r)) for r in rows]
 
     def paths_for(self, doc_id: str) -> list[str]:
-        rows = self._db.execute("SELECT path FROM files WHERE doc_id = ?", (doc_id,)).fetchall()
+        seen, values = self._visible()
+        rows = self._db.execute(
+            f"SELECT path FROM files WHERE doc_id = ? AND {seen}", (doc_id, *values)
+        ).fetchall()
         return [str(r[0]) for r in rows]
 
     # runs ------------------------------------------------------------------
@@ -446,6 +555,21 @@ class Catalogue:
                 "UPDATE runs SET finished_at = ?, summary = ? WHERE id = ?",
                 (time.time(), json.dumps(summary), run_id),
             )
+
+    def runs(self, limit: int = 50) -> list[dict[str, Any]]:
+        """The latest ingest runs, newest first: the ingest history."""
+        rows = self._db.execute(
+            "SELECT * FROM runs ORDER BY id DESC LIMIT ?", (max(1, min(limit, 1000)),)
+        ).fetchall()
+        return [
+            {
+                "id": row["id"],
+                "started_at": row["started_at"],
+                "finished_at": row["finished_at"],
+                **json.loads(row["summary"]),
+            }
+            for row in rows
+        ]
 
     def last_run(self) -> dict[str, Any] | None:
         row = self._db.execute(
@@ -476,8 +600,9 @@ class Catalogue:
         return int(row[0])
 
     def stats(self) -> dict[str, int]:
+        seen, values = self._visible()
         docs, pages = self._db.execute(
-            "SELECT count(*), coalesce(sum(page_count), 0) FROM documents"
+            f"SELECT count(*), coalesce(sum(page_count), 0) FROM documents WHERE {seen}", values
         ).fetchone()
         return {"documents": int(docs), "pages": int(pages)}
 

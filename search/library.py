@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import logging
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from search.access import ScopedStore
 from search.analysis import read_synonyms
 from search.catalogue import Catalogue, DocumentRecord
 from search.evidence.determinants import TaxonomyError
@@ -77,6 +80,16 @@ class Library:
             catalogue.close()
             raise
         return cls(settings, store, catalogue, encoder, searcher, index)
+
+    def scoped(self, levels: Sequence[str]) -> Library:
+        """The same library as a reader at `levels` sees it: every read keeps to those levels."""
+        store = ScopedStore(self.store, levels)
+        catalogue = self.catalogue.scoped(levels)
+        searcher = copy.copy(self.searcher)
+        searcher.store, searcher.catalogue = store, catalogue
+        index = copy.copy(self.index)
+        index.store, index.catalogue = store, catalogue
+        return replace(self, store=store, catalogue=catalogue, searcher=searcher, index=index)
 
     def status(self) -> dict[str, Any]:
         """Counts, the last ingest run and every file's outcome: for `kb status` and /admin."""

@@ -21,10 +21,17 @@ KEYWORD_FIELDS = (
     "places",
     "file_name",
     "matter",
+    "access",
 )
 # Kinds of text a chunk can be: the body, or front/back matter (cover, contents, references).
 BODY = "body"
 NON_BODY = ("front", "back")
+
+# Who may see a document, most open first. A point with no `access` (built before access
+# levels existed) counts as public; "withdrawn" documents are kept but shown to admins only.
+ACCESS_LEVELS = ("public", "partner", "internal")
+WITHDRAWN = "withdrawn"
+ALL_ACCESS = (*ACCESS_LEVELS, WITHDRAWN)
 INTEGER_FIELDS = ("year", "page")
 
 _POINT_NAMESPACE = uuid.UUID("6f1d8c1e-5b8a-4f53-9d39-3f1f0c2b7a10")
@@ -45,6 +52,7 @@ class DocumentMeta:
     kind: str = ""
     authors: list[str] = field(default_factory=list)
     url: str = ""
+    access: str = "public"
 
 
 @dataclass(frozen=True)
@@ -123,6 +131,14 @@ class Filters:
     body_only: bool = False
     # Year spans (first, last; None leaves that end open), any of which may hold the year.
     year_spans: tuple[tuple[int | None, int | None], ...] = ()
+    # The levels the reader may see; () means every level (the site always sets it).
+    access_levels: tuple[str, ...] = ()
+
+    def hidden_access(self) -> tuple[str, ...]:
+        """The levels to leave out: every known level the reader may not see."""
+        if not self.access_levels:
+            return ()
+        return tuple(level for level in ALL_ACCESS if level not in self.access_levels)
 
     def is_empty(self) -> bool:
         return self == Filters()
@@ -142,6 +158,7 @@ def chunk_payload(chunk: Chunk, doc_meta: DocumentMeta, file_name: str) -> dict[
         "organisation": doc_meta.organisation,
         "kind": doc_meta.kind,
         "file_name": file_name,
+        "access": doc_meta.access,
     }
     if doc_meta.year is not None:
         payload["year"] = doc_meta.year

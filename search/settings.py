@@ -186,6 +186,50 @@ class ClusterSettings(BaseModel):
         return self
 
 
+AccessLevel = Literal["public", "partner", "internal"]
+
+
+class AccessSettings(BaseModel):
+    """Who may see newly ingested documents when no manifest row says."""
+
+    default: AccessLevel = Field(default="public", description="level for files with no other")
+    folders: dict[Path, AccessLevel] = Field(
+        default_factory=dict,
+        description='a folder\'s default level, as JSON: {"/srv/partners": "partner"}',
+    )
+
+    def level_for(self, path: Path) -> str:
+        """The default level of the deepest configured folder holding `path`."""
+        best: tuple[int, str] = (-1, self.default)
+        resolved = path.resolve()
+        for folder, level in self.folders.items():
+            root = folder.resolve()
+            if resolved.is_relative_to(root) and len(root.parts) > best[0]:
+                best = (len(root.parts), level)
+        return best[1]
+
+
+class AccountSettings(BaseModel):
+    """Sign-in, sessions and uploads through the browser."""
+
+    session_hours: float = Field(default=8, gt=0, le=24 * 30)
+    sign_in_attempts: int = Field(
+        default=5, ge=1, le=100, description="wrong passwords per account or client per window"
+    )
+    sign_in_window_s: int = Field(default=900, ge=10, le=86_400)
+    min_password_length: int = Field(default=12, ge=8, le=128)
+    upload_max_mb: int = Field(default=50, ge=1, le=1024)
+    upload_max_files: int = Field(default=20, ge=1, le=200)
+
+
+class IngestSettings(BaseModel):
+    """Which folders a running site may ingest from when `kb ingest` hands a job to it."""
+
+    roots: list[Path] = Field(
+        default_factory=list, description="empty: only the corpus folder and uploads"
+    )
+
+
 class Settings(BaseSettings):
     """Everything configurable. Build once at the edge and pass it down."""
 
@@ -209,12 +253,22 @@ class Settings(BaseSettings):
     web: WebSettings = WebSettings()
     ops: OpsSettings = OpsSettings()
     ocr: OcrSettings = OcrSettings()
-
     cluster: ClusterSettings = ClusterSettings()
+    access: AccessSettings = AccessSettings()
+    accounts: AccountSettings = AccountSettings()
+    ingest: IngestSettings = IngestSettings()
 
     @property
     def catalogue_path(self) -> Path:
         return self.data_dir / "catalogue.sqlite"
+
+    @property
+    def users_path(self) -> Path:
+        return self.data_dir / "users.sqlite"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
 
     @property
     def store_dir(self) -> Path:

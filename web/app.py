@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +18,7 @@ from search.library import Library
 from search.settings import Settings
 from web import (
     errors,
+    routes_accounts,
     routes_admin,
     routes_api,
     routes_backup,
@@ -26,6 +27,7 @@ from web import (
     routes_exports,
     routes_pages,
 )
+from web.admin import SESSION_COOKIE
 from web.headers import (
     SecurityHeaders,
     build_policy,
@@ -33,9 +35,12 @@ from web.headers import (
     read_govuk_script_hashes,
 )
 from web.hosts import WRONG_HOST, TrustedHosts
+from web.ratelimit import SignInLimiter
 from web.request_log import install_observability
 from web.routes_admin import IngestRunner
 from web.templating import build_templates
+from web.uploads import UploadJobs
+from web.users import UserStore
 
 log = logging.getLogger(__name__)
 
@@ -53,21 +58,24 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if library is not None:
-            yield
-            return
         try:
-            app.state.library = Library.open(settings)
-        except Exception as error:
-            # Serve plain error pages and a failing /healthz rather than not start at all.
-            log.exception("the index could not be opened")
-            app.state.load_error = str(error)
-            yield
-            return
-        try:
-            yield
+            if library is not None:
+                yield
+                return
+            try:
+                app.state.library = Library.open(settings)
+            except Exception as error:
+                # Serve plain error pages and a failing /healthz rather than not start at all.
+                log.exception("the index could not be opened")
+                app.state.load_error = str(error)
+                yield
+                return
+            try:
+                yield
+            finally:
+                app.state.library.close()
         finally:
-            app.state.library.close()
+            app.state.users.close()
 
     app = FastAPI(
         title="Evidence Finder",
@@ -87,14 +95,20 @@ def create_app(
     app.state.ingest_lock = threading.Lock()
     token = settings.web.admin_token
     app.state.admin_token = token.get_secret_value() if token else None
+    app.state.users = UserStore(settings.users_path)
+    accounts = settings.accounts
+    app.state.sign_in_limiter = SignInLimiter(accounts.sign_in_attempts, accounts.sign_in_window_s)
+    app.state.upload_jobs = UploadJobs()
     errors.install(app)
     install_observability(app, settings.ops)
+    app.middleware("http")(keep_private_pages_private)
     app.include_router(routes_pages.router)
     app.include_router(routes_documents.router)
     app.include_router(routes_determinants.router)
     app.include_router(routes_api.router)
     app.include_router(routes_admin.router)
     app.include_router(routes_backup.router)
+    app.include_router(routes_accounts.router)
     app.include_router(routes_exports.router)
     mount_api_docs(app, SWAGGER_DIST)
     mount_assets(app, app.state.templates, GOVUK_DIST)
@@ -121,6 +135,17 @@ def install_guards(app: FastAPI, settings: Settings) -> None:
     # A crash is answered outside all middleware, so its page adds these headers itself.
     app.state.security_headers = headers
     app.add_middleware(SecurityHeaders, headers=headers)
+
+
+async def keep_private_pages_private(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    """What a signed-in person sees may be above a visitor's level: no cache may keep it."""
+    response = await call_next(request)
+    if SESSION_COOKIE in request.cookies or request.headers.get("authorization"):
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Vary"] = "Cookie"
+    return response
 
 
 def mount_api_docs(app: FastAPI, dist: Path) -> None:

@@ -1,4 +1,4 @@
-"""Request dependencies: the open library, its vocabulary and the templates (app state)."""
+"""Request dependencies: the library as the reader may see it, its vocabulary and the templates."""
 
 from __future__ import annotations
 
@@ -7,12 +7,15 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from fastapi.templating import Jinja2Templates
 
+from search.access import levels_for
 from search.library import Library
 from search.settings import Settings
+from web.admin import current_viewer
 from web.vocabulary import Vocabulary, vocabulary_of
 
 
-def get_library(request: Request) -> Library:
+def get_whole_library(request: Request) -> Library:
+    """Every document whatever its level: only for admin routes and writes."""
     library: Library | None = request.app.state.library
     if library is None:
         if getattr(request.app.state, "load_error", None):
@@ -30,12 +33,18 @@ def read_site_url(request: Request) -> str:
     return str(configured if configured is not None else request.base_url).rstrip("/") + "/"
 
 
+def get_library(request: Request) -> Library:
+    """The library as this request's reader may see it: nothing above their access level."""
+    return get_whole_library(request).scoped(levels_for(current_viewer(request).role))
+
+
 def get_templates(request: Request) -> Jinja2Templates:
     templates: Jinja2Templates = request.app.state.templates
     return templates
 
 
 LibraryDep = Annotated[Library, Depends(get_library)]
+WholeLibraryDep = Annotated[Library, Depends(get_whole_library)]
 TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]
 
 

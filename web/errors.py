@@ -35,7 +35,10 @@ PAGES = {
 
 
 def is_api(request: Request) -> bool:
-    return request.url.path.startswith(API_PREFIXES)
+    """API paths, and any client (like `kb ingest`) that asks for JSON and not HTML."""
+    accept = request.headers.get("accept", "")
+    asks_json = "application/json" in accept and "text/html" not in accept
+    return request.url.path.startswith(API_PREFIXES) or asks_json
 
 
 def render_error(request: Request, status: int, message: str | None = None) -> Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from starlette.datastructures import State
@@ -13,9 +14,11 @@ STORE_FAILED = "The search index could not be opened."
 MODEL_FAILED = "The language model could not be loaded."
 
 
-def check_health(state: State) -> tuple[int, dict[str, Any]]:
-    """The status code (200 or 503) and the body for /healthz."""
+def check_health(state: State, levels: Sequence[str] | None = None) -> tuple[int, dict[str, Any]]:
+    """The status code (200 or 503) and the body for /healthz; counts only what `levels` see."""
     library = state.library
+    if library is not None and levels is not None:
+        library = library.scoped(levels)
     problems: list[str] = []
     documents = chunks = 0
     store = model = "failed"

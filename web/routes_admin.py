@@ -1,4 +1,5 @@
-"""Admin routes: ingest status for every file, and ingest jobs handed over by `kb ingest`."""
+"""Admin routes: ingest status and history, browser uploads, document corrections, withdrawal,
+accounts' sessions and the audit log; and the ingest jobs `kb ingest` hands to the site."""
 
 from __future__ import annotations
 
@@ -7,24 +8,54 @@ import queue
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
-from fastapi.responses import HTMLResponse, StreamingResponse
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
+from starlette.datastructures import UploadFile
 
-from web.admin import require_admin
-from web.deps import LibraryDep, TemplatesDep
+from search.curation import (
+    CurationError,
+    clean_fields,
+    correct_document,
+    restore_document,
+    withdraw_document,
+)
+from search.schema import ACCESS_LEVELS
+from search.settings import Settings
+from web.admin import Viewer, check_csrf, require_admin
+from web.deps import TemplatesDep, WholeLibraryDep
+from web.uploads import UploadJobs, accept_uploads
+from web.users import UserStore
 
 # The site does not import the ingest package: `kb serve` passes in a runner that
 # takes the job's paths and options and calls back once per file.
 IngestRunner = Callable[[list[str], bool, bool, Callable[[dict[str, Any]], None]], dict[str, Any]]
 
-router = APIRouter(dependencies=[Depends(require_admin)], include_in_schema=False)
+router = APIRouter(include_in_schema=False)
+AdminDep = Annotated[Viewer, Depends(require_admin)]
+
+MAX_FIELD = 300
+MAX_PATHS = 1000
+OUTSIDE_ROOTS = (
+    "The site only ingests from its own folders. {path} is not in one. "
+    "Add its folder to KB_INGEST__ROOTS, or upload the files on the admin page."
+)
+BROWSER_PATHS = "Upload files on the admin page: the site does not take paths from a browser."
+NO_RUNNER = "This site cannot run ingest jobs."
+BUSY = "An ingest is already running. Try again when it has finished."
+
+ACCESS_CHOICES = {
+    "public": "Everyone",
+    "partner": "Partners and staff who have signed in",
+    "internal": "Staff who have signed in",
+}
 
 
 class IngestJob(BaseModel):
-    paths: list[str] = Field(min_length=1)
+    paths: list[str] = Field(min_length=1, max_length=MAX_PATHS)
     prune: bool = False
     retry_failed: bool = False
 
@@ -35,35 +66,340 @@ def _when(ts: float | None) -> str:
     return datetime.fromtimestamp(ts, tz=UTC).strftime("%d %B %Y at %H:%M UTC")
 
 
+def _users(request: Request) -> UserStore:
+    users: UserStore = request.app.state.users
+    return users
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _no_store(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _page(
+    request: Request, templates: TemplatesDep, name: str, context: dict[str, Any], code: int = 200
+) -> Response:
+    viewer: Viewer = request.state.viewer
+    context = {"csrf": viewer.session.csrf if viewer.session else "", **context}
+    return _no_store(templates.TemplateResponse(request, name, context, status_code=code))
+
+
+def _back_to(path: str) -> RedirectResponse:
+    return RedirectResponse(path, status_code=status.HTTP_303_SEE_OTHER)
+
+
+# status and history ----------------------------------------------------------
+
+
+@router.get("/admin", response_class=HTMLResponse)
+def admin_home(request: Request, viewer: AdminDep, templates: TemplatesDep) -> Response:
+    return _page(request, templates, "admin_home.html", {})
+
+
 @router.get("/admin/status", response_class=HTMLResponse)
-def admin_status(request: Request, library: LibraryDep, templates: TemplatesDep) -> HTMLResponse:
+def admin_status(
+    request: Request, viewer: AdminDep, library: WholeLibraryDep, templates: TemplatesDep
+) -> Response:
     data = library.status()
     last = data["last_run"]
-    return templates.TemplateResponse(
-        request,
-        "admin_status.html",
-        {"status": data, "last_finished": _when(last["finished_at"] if last else None)},
-    )
+    context = {"status": data, "last_finished": _when(last["finished_at"] if last else None)}
+    return _page(request, templates, "admin_status.html", context)
 
 
 @router.get("/api/admin/status")
-def admin_status_json(library: LibraryDep) -> dict[str, Any]:
+def admin_status_json(viewer: AdminDep, library: WholeLibraryDep) -> dict[str, Any]:
     return library.status()
 
 
+@router.get("/admin/history", response_class=HTMLResponse)
+def admin_history(
+    request: Request, viewer: AdminDep, library: WholeLibraryDep, templates: TemplatesDep
+) -> Response:
+    runs = [
+        {**run, "started": _when(run["started_at"]), "finished": _when(run["finished_at"])}
+        for run in library.catalogue.runs()
+    ]
+    return _page(request, templates, "admin_history.html", {"runs": runs})
+
+
+@router.get("/admin/audit", response_class=HTMLResponse)
+def admin_audit(request: Request, viewer: AdminDep, templates: TemplatesDep) -> Response:
+    entries = [
+        {"when": _when(e.at), "actor": e.actor, "action": e.action, "detail": e.detail}
+        for e in _users(request).audit_log()
+    ]
+    return _page(request, templates, "admin_audit.html", {"entries": entries})
+
+
+# accounts --------------------------------------------------------------------
+
+
+@router.get("/admin/users", response_class=HTMLResponse)
+def admin_users(request: Request, viewer: AdminDep, templates: TemplatesDep) -> Response:
+    users = _users(request)
+    sessions = users.session_counts()
+    rows = [
+        {"name": u.name, "role": u.role, "sessions": sessions.get(u.name, 0)} for u in users.users()
+    ]
+    return _page(request, templates, "admin_users.html", {"users": rows})
+
+
+@router.post("/admin/users/end-sessions")
+def admin_end_sessions(
+    request: Request,
+    viewer: AdminDep,
+    name: Annotated[str, Form(max_length=MAX_FIELD)],
+    csrf: Annotated[str, Form(max_length=MAX_FIELD)] = "",
+) -> Response:
+    check_csrf(viewer, csrf)
+    ended = _users(request).end_sessions_of(name)
+    _users(request).audit(viewer.name, "end sessions", f"{name}: {ended} session(s) ended")
+    return _back_to("/admin/users")
+
+
+# documents -------------------------------------------------------------------
+
+
+def _find(library: WholeLibraryDep, doc_id: str) -> Any:
+    record = library.catalogue.document(doc_id) if len(doc_id) <= 64 else None
+    if record is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "That document is not in the library.")
+    return record
+
+
+def _edit_page(
+    request: Request,
+    templates: TemplatesDep,
+    record: Any,
+    values: dict[str, Any],
+    error: str = "",
+    code: int = 200,
+) -> Response:
+    context = {
+        "record": record,
+        "values": values,
+        "error": error,
+        "choices": [(level, ACCESS_CHOICES[level]) for level in ACCESS_LEVELS],
+        "withdrawn": record.meta.access == "withdrawn",
+    }
+    return _page(request, templates, "admin_document.html", context, code)
+
+
+@router.get("/admin/documents/{doc_id}", response_class=HTMLResponse)
+def admin_document(
+    request: Request,
+    doc_id: str,
+    viewer: AdminDep,
+    library: WholeLibraryDep,
+    templates: TemplatesDep,
+) -> Response:
+    record = _find(library, doc_id)
+    meta = record.meta
+    level = meta.access
+    if level == "withdrawn":
+        level = library.catalogue.document_correction(doc_id).get("restore_access", "internal")
+    values = {
+        "title": meta.title,
+        "organisation": meta.organisation,
+        "year": "" if meta.year is None else str(meta.year),
+        "kind": meta.kind,
+        "access": level,
+    }
+    return _edit_page(request, templates, record, values)
+
+
+@router.post("/admin/documents/{doc_id}", response_class=HTMLResponse)
+def admin_correct_document(
+    request: Request,
+    doc_id: str,
+    viewer: AdminDep,
+    library: WholeLibraryDep,
+    templates: TemplatesDep,
+    title: Annotated[str, Form(max_length=MAX_FIELD)] = "",
+    organisation: Annotated[str, Form(max_length=MAX_FIELD)] = "",
+    year: Annotated[str, Form(max_length=10)] = "",
+    kind: Annotated[str, Form(max_length=MAX_FIELD)] = "",
+    access: Annotated[str, Form(max_length=20)] = "",
+    csrf: Annotated[str, Form(max_length=MAX_FIELD)] = "",
+) -> Response:
+    check_csrf(viewer, csrf)
+    record = _find(library, doc_id)
+    values = {"title": title, "organisation": organisation, "year": year, "kind": kind}
+    try:
+        fields = clean_fields(title, organisation, year, kind, access)
+    except CurationError as error:
+        return _edit_page(request, templates, record, {**values, "access": access}, str(error), 400)
+    before = record.meta
+    correct_document(library.store, library.catalogue, doc_id, fields)
+    changes = [
+        f"{name} {getattr(before, name)!r} to {value!r}"
+        for name, value in fields.items()
+        if getattr(before, name) != value
+    ]
+    action = "access change" if before.access != fields["access"] else "edit"
+    _users(request).audit(viewer.name, action, f"{doc_id}: " + ("; ".join(changes) or "confirmed"))
+    return _back_to(f"/documents/{doc_id}")
+
+
+@router.post("/admin/documents/{doc_id}/withdraw")
+def admin_withdraw(
+    request: Request,
+    doc_id: str,
+    viewer: AdminDep,
+    library: WholeLibraryDep,
+    csrf: Annotated[str, Form(max_length=MAX_FIELD)] = "",
+) -> Response:
+    check_csrf(viewer, csrf)
+    record = _find(library, doc_id)
+    withdraw_document(library.store, library.catalogue, doc_id)
+    _users(request).audit(viewer.name, "withdraw", f"{doc_id}: {record.meta.title}")
+    return _back_to(f"/documents/{doc_id}")
+
+
+@router.post("/admin/documents/{doc_id}/restore")
+def admin_restore(
+    request: Request,
+    doc_id: str,
+    viewer: AdminDep,
+    library: WholeLibraryDep,
+    csrf: Annotated[str, Form(max_length=MAX_FIELD)] = "",
+) -> Response:
+    check_csrf(viewer, csrf)
+    record = _find(library, doc_id)
+    restored = restore_document(library.store, library.catalogue, doc_id)
+    _users(request).audit(
+        viewer.name, "restore", f"{doc_id}: {record.meta.title} (now {restored.meta.access})"
+    )
+    return _back_to(f"/documents/{doc_id}")
+
+
+# uploads ---------------------------------------------------------------------
+
+
+def _jobs(request: Request) -> UploadJobs:
+    jobs: UploadJobs = request.app.state.upload_jobs
+    return jobs
+
+
+@router.get("/admin/upload", response_class=HTMLResponse)
+def admin_upload_form(request: Request, viewer: AdminDep, templates: TemplatesDep) -> Response:
+    context = {
+        "choices": [(level, ACCESS_CHOICES[level]) for level in ACCESS_LEVELS],
+        "chosen": _settings(request).access.default,
+        "limits": _settings(request).accounts,
+        "error": "",
+    }
+    return _page(request, templates, "admin_upload.html", context)
+
+
+@router.post("/admin/upload", response_class=HTMLResponse)
+async def admin_upload(
+    request: Request, viewer: AdminDep, library: WholeLibraryDep, templates: TemplatesDep
+) -> Response:
+    # The form is read here, after the sign-in check, so nobody else can fill the disk.
+    settings = _settings(request)
+    limits = settings.accounts
+    most_bytes = limits.upload_max_files * (limits.upload_max_mb + 1) * 1024 * 1024
+    length = request.headers.get("content-length", "")
+    if not length.isdigit():
+        raise HTTPException(status.HTTP_411_LENGTH_REQUIRED, "Send the files in one form.")
+    if int(length) > most_bytes:
+        raise HTTPException(
+            status.HTTP_413_CONTENT_TOO_LARGE,
+            f"That is too much at once. Upload at most {limits.upload_max_files} files "
+            f"of up to {limits.upload_max_mb} MB each.",
+        )
+    form = await request.form(max_files=limits.upload_max_files + 1, max_fields=10)
+    try:
+        check_csrf(viewer, str(form.get("csrf") or ""))
+        access = str(form.get("access") or "")
+        files = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
+        runner: IngestRunner | None = request.app.state.ingest_runner
+        problem = ""
+        if runner is None:
+            problem = NO_RUNNER
+        elif access not in ACCESS_LEVELS:
+            problem = "Choose who can see the documents."
+        elif not files:
+            problem = "Choose at least one PDF file."
+        elif len(files) > limits.upload_max_files:
+            problem = f"Upload at most {limits.upload_max_files} files at once."
+        if problem or runner is None:
+            context = {
+                "choices": [(level, ACCESS_CHOICES[level]) for level in ACCESS_LEVELS],
+                "chosen": access if access in ACCESS_LEVELS else settings.access.default,
+                "limits": limits,
+                "error": problem,
+            }
+            return _page(request, templates, "admin_upload.html", context, 400)
+        job = await accept_uploads(
+            files, access, settings.uploads_dir, limits.upload_max_mb, library.catalogue
+        )
+    finally:
+        await form.close()
+    _users(request).audit(
+        viewer.name,
+        "upload",
+        f"{len(job.checked)} file(s) as {access}: "
+        + "; ".join(f"{o['file']} ({o['outcome']})" for o in job.checked),
+    )
+    _jobs(request).start(job, runner, request.app.state.ingest_lock)
+    return _back_to(f"/admin/uploads/{job.id}")
+
+
+@router.get("/admin/uploads/{job_id}", response_class=HTMLResponse)
+def admin_upload_progress(
+    request: Request, job_id: str, viewer: AdminDep, templates: TemplatesDep
+) -> Response:
+    job = _jobs(request).get(job_id)
+    if job is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "We could not find that upload.")
+    return _page(request, templates, "admin_upload_job.html", {"job": job.view()})
+
+
+# the hand-off from `kb ingest` -------------------------------------------------
+
+
+def _allowed_roots(settings: Settings) -> list[Path]:
+    roots = settings.ingest.roots or [settings.corpus_dir]
+    return [root.resolve() for root in roots]
+
+
+def check_paths(paths: list[str], settings: Settings) -> list[str]:
+    """Every path resolved, and each under an allowed folder; raise 403 naming the first not."""
+    roots = _allowed_roots(settings)
+    resolved: list[str] = []
+    for raw in paths:
+        if not raw or "\x00" in raw or len(raw) > 4096:
+            raise HTTPException(status.HTTP_400_BAD_REQUEST, "One of the paths is not a path.")
+        path = Path(raw).resolve()
+        if not any(path.is_relative_to(root) for root in roots):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, OUTSIDE_ROOTS.format(path=raw[:300]))
+        resolved.append(str(path))
+    return resolved
+
+
 @router.post("/admin/ingest")
-def admin_ingest(job: IngestJob, request: Request) -> StreamingResponse:
+def admin_ingest(job: IngestJob, request: Request, viewer: AdminDep) -> StreamingResponse:
+    if not viewer.by_machine_token:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, BROWSER_PATHS)
+    paths = check_paths(job.paths, _settings(request))
     runner: IngestRunner | None = getattr(request.app.state, "ingest_runner", None)
     lock: threading.Lock = request.app.state.ingest_lock
     if runner is None:
-        raise HTTPException(status.HTTP_501_NOT_IMPLEMENTED, "This site cannot run ingest jobs.")
+        raise HTTPException(status.HTTP_501_NOT_IMPLEMENTED, NO_RUNNER)
     if not lock.acquire(blocking=False):
-        raise HTTPException(status.HTTP_409_CONFLICT, "An ingest is already running. Try later.")
+        raise HTTPException(status.HTTP_409_CONFLICT, BUSY)
     lines: queue.Queue[dict[str, Any] | None] = queue.Queue()
 
     def work() -> None:
         try:
-            summary = runner(job.paths, job.prune, job.retry_failed, lines.put)
+            summary = runner(paths, job.prune, job.retry_failed, lines.put)
             lines.put({"summary": summary})
         except Exception as error:
             lines.put({"error": f"The ingest stopped: {error}"})

@@ -7,6 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 
+from search.access import levels_for
+from web.admin import current_viewer
 from web.deps import LibraryDep, VocabularyDep
 from web.evidence_views import by_determinant_json
 from web.health import check_health
@@ -161,5 +163,6 @@ def api_determinant(
     responses={503: {"model": HealthOut, "description": "The store or the model failed"}},
 )
 def healthz(request: Request) -> JSONResponse:
-    code, body = check_health(request.app.state)
+    # Counts too are kept to the reader's access level.
+    code, body = check_health(request.app.state, levels_for(current_viewer(request).role))
     return JSONResponse(body, status_code=code, headers={"Cache-Control": "no-store"})

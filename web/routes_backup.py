@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, status
 
 from search.backup import BackupError, write_backup
 from web.admin import require_admin
-from web.deps import LibraryDep
+from web.deps import WholeLibraryDep
 
 BACKUPS_DIR = "backups"
 
@@ -20,7 +20,7 @@ router = APIRouter(dependencies=[Depends(require_admin)], include_in_schema=Fals
 
 
 @router.post("/api/admin/backup")
-def admin_backup(request: Request, library: LibraryDep) -> dict[str, Any]:
+def admin_backup(request: Request, library: WholeLibraryDep) -> dict[str, Any]:
     """Write a backup under the data folder (never a path from the request) and say where."""
     lock: threading.Lock = request.app.state.ingest_lock
     if not lock.acquire(blocking=False):

@@ -122,6 +122,7 @@ def document_page(
         "document.html",
         {
             "document": metadata_json(record),
+            "access": record.meta.access,
             "page_count": count,
             "pages": pages,
             "summary": summary_json(record),

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
 
+from web.admin import current_viewer
 from web.facets import FacetOption
 from web.highlight import excerpt, highlight
 from web.kinds import explain_kind, label_kind
@@ -53,6 +54,7 @@ def build_environment(contact_email: str) -> Environment:
         organisation_name=ORGANISATION,
         contact_email=contact_email,
         has_govuk_assets=True,
+        current_viewer=current_viewer,
     )
     env.filters.update(
         highlight=highlight,

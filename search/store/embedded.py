@@ -82,6 +82,10 @@ def build_filter(filters: Filters | None) -> qe.Filter | None:
         must_not.append(_match("doc_id", filters.exclude_doc_ids))
     if filters.body_only:
         must_not.append(_match("matter", NON_BODY))
+    if hidden := filters.hidden_access():
+        # Leaving levels out (rather than naming the allowed ones) keeps points written
+        # before access levels existed, which have no `access`, visible as public.
+        must_not.append(_match("access", hidden))
     return qe.Filter(must=must or None, must_not=must_not or None)
 
 
@@ -121,6 +125,23 @@ class EmbeddedStore:
         layout = self.layout()
         if layout is not None:
             self._shard = qe.EdgeShard.load(str(self._shard_dir))
+            self._add_missing_indexes(self._shard)
+
+    @staticmethod
+    def _add_missing_indexes(shard: qe.EdgeShard) -> None:
+        """Index payload fields added since the collection was built (e.g. `access`): filters
+        on a field with no index scan every candidate and make each query several times slower."""
+        existing = set(shard.info().payload_schema or {})
+        for field in KEYWORD_FIELDS:
+            if field not in existing:
+                shard.update(
+                    qe.UpdateOperation.create_field_index(field, qe.PayloadSchemaType.Keyword)
+                )
+        for field in INTEGER_FIELDS:
+            if field not in existing:
+                shard.update(
+                    qe.UpdateOperation.create_field_index(field, qe.PayloadSchemaType.Integer)
+                )
 
     @property
     def _shard_dir(self) -> Path:

@@ -65,6 +65,10 @@ def build_filter(filters: Filters | None) -> models.Filter | None:
         must_not.append(_match("doc_id", filters.exclude_doc_ids))
     if filters.body_only:
         must_not.append(_match("matter", NON_BODY))
+    if hidden := filters.hidden_access():
+        # Leaving levels out (rather than naming the allowed ones) keeps points written
+        # before access levels existed, which have no `access`, visible as public.
+        must_not.append(_match("access", hidden))
     return models.Filter(must=must or None, must_not=must_not or None)
 
 
@@ -99,7 +103,21 @@ class ServerStore:
                     f"Cannot reach the Qdrant server at {settings.url}: {error}. "
                     "Check KB_QDRANT__URL and that the server is running."
                 ) from error
-        return cls(client, settings.collection, cluster=cluster)
+        store = cls(client, settings.collection, cluster=cluster)
+        store._add_missing_indexes()
+        return store
+
+    def _add_missing_indexes(self) -> None:
+        """Index payload fields added since the collection was built (e.g. `access`), so
+        filters on them do not scan every candidate."""
+        if self._is_local or not self._exists():
+            return
+        existing = set(self._client.get_collection(self._collection).payload_schema or {})
+        for field in KEYWORD_FIELDS:
+            if field not in existing:
+                self._client.create_payload_index(
+                    self._collection, field, models.PayloadSchemaType.KEYWORD
+                )
 
     def _exists(self) -> bool:
         return bool(self._client.collection_exists(self._collection))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import socket
@@ -65,7 +66,13 @@ def _start_site(env: dict[str, str], log_path: Path) -> tuple[subprocess.Popen[b
 
 @pytest.fixture
 def site(tmp_path: Path):  # type: ignore[no-untyped-def]
-    env = {**os.environ, "KB_DATA_DIR": str(tmp_path / "data"), "HF_HUB_OFFLINE": "1"}
+    env = {
+        **os.environ,
+        "KB_DATA_DIR": str(tmp_path / "data"),
+        "HF_HUB_OFFLINE": "1",
+        # The site ingests only from folders it is told about.
+        "KB_INGEST__ROOTS": json.dumps([str(tmp_path / "second")]),
+    }
     first = tmp_path / "first"
     write_pdf(first / "housing.pdf", ["Damp and mould in private rented homes harm children."])
     _kb(env, "ingest", str(first))
@@ -128,12 +135,16 @@ def test_ingest_is_handed_to_the_running_site(site) -> None:  # type: ignore[no-
     assert found["documents"][0]["file_name"].startswith("lonely-")
 
 
-def test_admin_status_needs_the_token(site) -> None:  # type: ignore[no-untyped-def]
+def test_admin_needs_the_machine_token_or_an_admin(site) -> None:  # type: ignore[no-untyped-def]
     url, _env, tmp_path = site
-    assert httpx.get(f"{url}/admin/status", timeout=10).status_code == 401
+    assert httpx.get(f"{url}/api/admin/status", timeout=10).status_code == 401
+    # Being on loopback is not enough, and the browser page sends people to sign in.
+    page = httpx.get(f"{url}/admin/status", timeout=10)
+    assert page.status_code == 303 and page.headers["location"].startswith("/sign-in")
     token = (tmp_path / "data" / ".admin-token").read_text()
-    page = httpx.get(f"{url}/admin/status", auth=("admin", token), timeout=10)
-    assert page.status_code == 200 and "housing.pdf" in page.text
+    bearer = {"Authorization": f"Bearer {token}"}
+    status = httpx.get(f"{url}/api/admin/status", headers=bearer, timeout=10)
+    assert status.status_code == 200 and "housing.pdf" in status.text
     wrong = httpx.post(
         f"{url}/admin/ingest",
         json={"paths": ["/x"]},
@@ -141,6 +152,41 @@ def test_admin_status_needs_the_token(site) -> None:  # type: ignore[no-untyped-
         timeout=10,
     )
     assert wrong.status_code == 401
+
+
+def test_hand_off_refuses_foreign_origins_and_outside_paths(site) -> None:  # type: ignore[no-untyped-def]
+    url, _env, tmp_path = site
+    token = (tmp_path / "data" / ".admin-token").read_text()
+    bearer = {"Authorization": f"Bearer {token}"}
+    inside = str(tmp_path / "second")
+    foreign = httpx.post(
+        f"{url}/admin/ingest",
+        json={"paths": [inside]},
+        headers={**bearer, "Origin": "https://evil.example"},
+        timeout=10,
+    )
+    assert foreign.status_code == 403
+    for outside in ("/etc", str(tmp_path / "second" / ".." / "first")):
+        refused = httpx.post(
+            f"{url}/admin/ingest",
+            json={"paths": [outside]},
+            headers={**bearer, "Accept": "application/json"},
+            timeout=10,
+        )
+        assert refused.status_code == 403
+        assert "KB_INGEST__ROOTS" in refused.json()["detail"]
+
+
+@pytest.mark.parametrize("secret", ["café", "£5", "\u00ff\u00fe"])
+def test_non_ascii_tokens_are_refused_not_crashed(site, secret: str) -> None:  # type: ignore[no-untyped-def]
+    url, _env, _tmp = site
+    raw = secret.encode("utf-8")
+    basic = b"Basic " + base64.b64encode(b"admin:" + raw)
+    for header in (b"Bearer " + raw, basic):
+        response = httpx.get(
+            f"{url}/api/admin/status", headers=[(b"Authorization", header)], timeout=10
+        )
+        assert response.status_code == 401, response.text
 
 
 TOPICS = [
@@ -208,7 +254,11 @@ def test_documents_handed_to_the_site_get_the_same_tags_as_a_direct_ingest(
     direct = {**base, "KB_DATA_DIR": str(tmp_path / "direct")}
     _kb(direct, "ingest", str(folder))
 
-    handed = {**base, "KB_DATA_DIR": str(tmp_path / "handed")}
+    handed = {
+        **base,
+        "KB_DATA_DIR": str(tmp_path / "handed"),
+        "KB_INGEST__ROOTS": json.dumps([str(folder)]),
+    }
     write_pdf(tmp_path / "seed" / "seed.pdf", ["A first document so the site has an index."])
     _kb(handed, "ingest", str(tmp_path / "seed"))
     server, _url = _start_site(handed, tmp_path / "serve.log")

@@ -86,7 +86,8 @@ def test_pdf_route_is_a_friendly_404_when_the_file_has_gone(
     record = library.document(doc_ids["housing-damp.pdf"])
     assert record is not None
     moved = dataclasses.replace(record, path="/nowhere/housing-damp.pdf")
-    monkeypatch.setattr(library, "document", lambda doc_id: moved)
+    # On the catalogue's class: each request reads through its own access-scoped view.
+    monkeypatch.setattr(type(library.catalogue), "document", lambda _self, _doc_id: moved)
     response = client.get(f"/documents/{record.doc_id}/file")
     assert response.status_code == 404
     assert "The PDF for this document is not available" in response.text

@@ -1,0 +1,105 @@
+"""An admin's changes to a document already in the library: its metadata, its access level,
+withdrawing it and bringing it back. Each change is also kept as a correction, so ingesting
+the same file again keeps it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from search.catalogue import Catalogue, DocumentRecord
+from search.schema import ACCESS_LEVELS, WITHDRAWN, DocumentMeta, Filters
+from search.store.base import Store
+
+MAX_TEXT = 300
+
+
+class CurationError(ValueError):
+    """A change that cannot be made; the message says why in plain words."""
+
+
+def clean_fields(
+    title: str, organisation: str, year: str, kind: str, access: str
+) -> dict[str, Any]:
+    """Form values checked and tidied; raise CurationError naming the first problem."""
+    title = " ".join(title.split())
+    if not title:
+        raise CurationError("Enter a title.")
+    if len(title) > MAX_TEXT or len(organisation) > MAX_TEXT or len(kind) > MAX_TEXT:
+        raise CurationError(f"Keep each answer under {MAX_TEXT} characters.")
+    year = year.strip()
+    number: int | None = None
+    if year:
+        if not year.isdigit() or not 1900 <= int(year) <= 2100:
+            raise CurationError("Enter the year as four numbers, like 2024, or leave it empty.")
+        number = int(year)
+    if access not in ACCESS_LEVELS:
+        raise CurationError("Choose who can see the document.")
+    return {
+        "title": title,
+        "organisation": " ".join(organisation.split()),
+        "year": number,
+        "kind": " ".join(kind.split()),
+        "access": access,
+    }
+
+
+def _write(store: Store, catalogue: Catalogue, record: DocumentRecord, meta: DocumentMeta) -> None:
+    """The store first, then the catalogue: the catalogue is the last word on what is shown."""
+    hits = store.chunks(Filters(doc_ids=(record.doc_id,)), limit=max(record.chunk_count, 1))
+    fields: dict[str, Any] = {
+        "title": meta.title,
+        "organisation": meta.organisation,
+        "kind": meta.kind,
+        "access": meta.access,
+    }
+    if meta.year is not None:
+        fields["year"] = meta.year
+    store.set_payload({hit.id: fields for hit in hits})
+    catalogue.update_meta(record.doc_id, meta)
+
+
+def correct_document(
+    store: Store, catalogue: Catalogue, doc_id: str, fields: dict[str, Any]
+) -> DocumentRecord:
+    """Apply cleaned fields to a document, in the index and as a lasting correction."""
+    record = catalogue.document(doc_id)
+    if record is None:
+        raise CurationError("That document is not in the library.")
+    if record.meta.access == WITHDRAWN:
+        # Keep it withdrawn; the chosen level applies when it is brought back.
+        fields = {**fields, "restore_access": fields["access"], "access": WITHDRAWN}
+    meta = replace(
+        record.meta, **{k: v for k, v in fields.items() if k in DocumentMeta.__dataclass_fields__}
+    )
+    _write(store, catalogue, record, meta)
+    catalogue.save_correction(doc_id, fields)
+    return replace(record, meta=meta)
+
+
+def withdraw_document(store: Store, catalogue: Catalogue, doc_id: str) -> DocumentRecord:
+    """Hide a document from everyone but admins, keeping it so it can be brought back."""
+    record = catalogue.document(doc_id)
+    if record is None:
+        raise CurationError("That document is not in the library.")
+    if record.meta.access == WITHDRAWN:
+        return record
+    meta = replace(record.meta, access=WITHDRAWN)
+    _write(store, catalogue, record, meta)
+    catalogue.save_correction(doc_id, {"access": WITHDRAWN, "restore_access": record.meta.access})
+    return replace(record, meta=meta)
+
+
+def restore_document(store: Store, catalogue: Catalogue, doc_id: str) -> DocumentRecord:
+    """Bring a withdrawn document back at the level it had."""
+    record = catalogue.document(doc_id)
+    if record is None:
+        raise CurationError("That document is not in the library.")
+    if record.meta.access != WITHDRAWN:
+        return record
+    level = catalogue.document_correction(doc_id).get("restore_access")
+    level = level if level in ACCESS_LEVELS else "internal"
+    meta = replace(record.meta, access=level)
+    _write(store, catalogue, record, meta)
+    catalogue.save_correction(doc_id, {"access": level})
+    return replace(record, meta=meta)

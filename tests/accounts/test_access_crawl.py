@@ -1,0 +1,134 @@
+"""Crawl every route as visitor, partner, staff and admin over a library with a document at
+each level: no title, organisation, passage word, id or count of a document above the
+reader's level shows anywhere (pages, API, facets, feeds, exports, files)."""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from urllib.parse import unquote_plus, urljoin, urlsplit
+
+import pytest
+
+from search.library import Library
+from tests.accounts.conftest import SECRETS, VISIBLE, doc_id_of
+
+HREF = re.compile(r'href="([^"#]+)')
+MAX_PAGES = 260
+ROLES = ("visitor", "partner", "staff", "admin")
+
+
+def _seeds(library: Library) -> list[str]:
+    """Routes a crawler would not find by links: the API, exports, feeds and direct ids."""
+    seeds = [
+        "/",
+        "/search?q=damp+homes",
+        "/search?q=damp+homes&sort=newest",
+        "/search/by-determinant?q=damp+homes",
+        "/determinants",
+        "/api/search?q=damp+homes",
+        "/api/search?q=damp+homes&page=2",
+        "/api/determinants",
+        "/healthz",
+        "/search/export.csv?q=damp+homes",
+        "/search/export.ris?q=damp+homes",
+        "/search/export.bib?q=damp+homes",
+        "/search/feed.atom",
+        "/search/feed.atom?q=damp+homes",
+    ]
+    for secret in SECRETS:
+        seeds.append(f"/search?q={secret.word}")
+        seeds.append(f"/api/search?q={secret.word}")
+        seeds.append(f"/search?q=damp&organisation={secret.organisation.replace(' ', '+')}")
+        doc_id = doc_id_of(library, secret.file)
+        for path in (
+            "/documents/{}",
+            "/documents/{}/pages/1",
+            "/documents/{}/file",
+            "/documents/{}/related",
+            "/documents/{}/cite.ris",
+            "/documents/{}/cite.bib",
+            "/api/documents/{}",
+            "/api/documents/{}/pages/1",
+            "/api/documents/{}/related",
+        ):
+            seeds.append(path.format(doc_id))
+    return seeds
+
+
+def _is_crawlable(url: str) -> bool:
+    parts = urlsplit(url)
+    if parts.netloc and parts.netloc != "testserver":
+        return False
+    return not parts.path.startswith(("/assets", "/static", "/docs", "/sign-out", "/openapi"))
+
+
+def _forbidden(library: Library, role: str) -> list[str]:
+    words: list[str] = []
+    for secret in SECRETS:
+        if secret.file not in VISIBLE[role]:
+            doc_id = doc_id_of(library, secret.file)
+            words += [secret.word, secret.title, secret.organisation, doc_id]
+    return [w.lower() for w in words]
+
+
+def crawl(client, library: Library, role: str) -> dict[str, tuple[int, str]]:  # type: ignore[no-untyped-def]
+    """Every page reached from the seeds by links, up to MAX_PAGES: url -> (status, body)."""
+    seen: dict[str, tuple[int, str]] = {}
+    queue = deque(_seeds(library))
+    while queue and len(seen) < MAX_PAGES:
+        url = queue.popleft()
+        if url in seen or not _is_crawlable(url):
+            continue
+        response = client.get(url, follow_redirects=False)
+        body = response.content.decode("utf-8", "replace")
+        seen[url] = (response.status_code, body)
+        if "html" in response.headers.get("content-type", ""):
+            for link in HREF.findall(body):
+                target = urljoin(url, link.replace("&amp;", "&"))
+                parts = urlsplit(target)
+                queue.append(parts.path + (f"?{parts.query}" if parts.query else ""))
+    return seen
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_text_above_the_readers_level_anywhere(role, clients, access_library) -> None:  # type: ignore[no-untyped-def]
+    pages = crawl(clients[role], access_library, role)
+    assert len(pages) > 60, "the crawl reached too few pages to prove anything"
+    assert not [u for u, (code, _) in pages.items() if code >= 500]
+    forbidden = _forbidden(access_library, role)
+    # A word the reader typed into the address is echoed back; every other one is a leak.
+    leaks = [
+        (url, word)
+        for url, (_, body) in pages.items()
+        for word in forbidden
+        if word in body.lower() and word not in unquote_plus(url).lower()
+    ]
+    assert not leaks, leaks[:10]
+    # What the reader may see really is there: the crawl is not passing by seeing nothing.
+    visible_words = [s.word for s in SECRETS if s.file in VISIBLE[role]]
+    for word in visible_words:
+        assert word in pages[f"/api/search?q={word}"][1]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_counts_match_the_readers_level(role, clients) -> None:  # type: ignore[no-untyped-def]
+    client = clients[role]
+    health = client.get("/healthz").json()
+    assert health["documents"] == len(VISIBLE[role])
+    found = client.get("/api/search", params={"q": "damp homes"}).json()
+    assert found["total"] == len(VISIBLE[role])
+    files = {SECRETS_BY_TITLE[d["title"]] for d in found["documents"]}
+    assert files == VISIBLE[role]
+
+
+SECRETS_BY_TITLE = {s.title: s.file for s in SECRETS}
+
+
+@pytest.mark.parametrize("role", ("visitor", "partner", "staff"))
+def test_files_above_the_level_are_not_found(role, clients, access_library) -> None:  # type: ignore[no-untyped-def]
+    for secret in SECRETS:
+        doc_id = doc_id_of(access_library, secret.file)
+        expected = 200 if secret.file in VISIBLE[role] else 404
+        assert clients[role].get(f"/documents/{doc_id}/file").status_code == expected
+        assert clients[role].get(f"/api/documents/{doc_id}").status_code == expected

@@ -1,0 +1,227 @@
+"""Sign-in abuse probes: forged forms, foreign origins, guessing, odd bytes in tokens; and the
+session's life: cookie flags, expiry, signing out, an admin ending someone's sessions."""
+
+from __future__ import annotations
+
+import re
+import time
+import warnings
+
+import pytest
+from typer.testing import CliRunner
+
+from kb.cli import app as cli
+from search.library import Library
+from search.settings import Settings
+from tests.accounts.conftest import PASSWORD, csrf_of, sign_in
+from web.admin import SESSION_COOKIE
+from web.app import create_app
+from web.passwords import password_problem
+
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient`")
+    from fastapi.testclient import TestClient
+
+
+def _form_token(client: TestClient) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', client.get("/sign-in").text)
+    assert found is not None
+    return found.group(1)
+
+
+def test_sign_in_refuses_a_forged_form(app) -> None:  # type: ignore[no-untyped-def]
+    client = TestClient(app)
+    _form_token(client)
+    forged = client.post(
+        "/sign-in",
+        data={"name": "admin-user", "password": PASSWORD, "csrf": "made-up"},
+        follow_redirects=False,
+    )
+    assert forged.status_code == 403
+    assert "reload the page" in forged.text
+    assert SESSION_COOKIE not in forged.cookies
+    odd = client.post(
+        "/sign-in",
+        data={"name": "admin-user", "password": PASSWORD, "csrf": "café £"},
+        follow_redirects=False,
+    )
+    assert odd.status_code == 403
+
+
+def test_sign_in_refuses_a_foreign_origin(app) -> None:  # type: ignore[no-untyped-def]
+    client = TestClient(app)
+    token = _form_token(client)
+    response = client.post(
+        "/sign-in",
+        data={"name": "admin-user", "password": PASSWORD, "csrf": token},
+        headers={"Origin": "https://evil.example"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 403
+    assert "another website" in response.text
+
+
+def test_admin_forms_refuse_foreign_origin_and_wrong_token(app, access_library: Library) -> None:  # type: ignore[no-untyped-def]
+    admin = TestClient(app)
+    assert sign_in(admin, "admin-user") == 303
+    doc_id = access_library.catalogue.documents()[0].doc_id
+    token = csrf_of(admin)
+    foreign = admin.post(
+        f"/admin/documents/{doc_id}/withdraw",
+        data={"csrf": token},
+        headers={"Origin": "https://evil.example"},
+        follow_redirects=False,
+    )
+    assert foreign.status_code == 403
+    wrong = admin.post(
+        f"/admin/documents/{doc_id}/withdraw", data={"csrf": "nope"}, follow_redirects=False
+    )
+    assert wrong.status_code == 403
+    assert access_library.catalogue.document(doc_id).meta.access != "withdrawn"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("value", ["café", "£", "ÿþ"])
+def test_non_ascii_tokens_give_401_not_500(app, value: str) -> None:  # type: ignore[no-untyped-def]
+    client = TestClient(app, raise_server_exceptions=False)
+    raw = value.encode("utf-8")
+    for header in (b"Bearer " + raw, b"Basic " + __import__("base64").b64encode(b"a:" + raw)):
+        response = client.get("/api/admin/status", headers=[(b"authorization", header)])  # type: ignore[arg-type]
+        assert response.status_code == 401
+
+
+def test_guessing_is_slowed_per_account_and_per_client(
+    access_settings: Settings, access_library: Library
+) -> None:
+    app = create_app(access_settings, library=access_library)  # its own limiter
+    attacker = TestClient(app, client=("203.0.113.9", 4000))
+    for _ in range(access_settings.accounts.sign_in_attempts):
+        assert sign_in(attacker, "partner-user", "wrong password here") == 400
+    # Now even the right password waits, from this client and from another one.
+    assert sign_in(attacker, "partner-user") == 429
+    elsewhere = TestClient(app, client=("198.51.100.7", 4000))
+    page_status = sign_in(elsewhere, "partner-user")
+    assert page_status == 429
+    blocked = elsewhere.get("/sign-in")
+    assert blocked.status_code == 200
+    # Another account from a fresh client is not held up by the attack on this one...
+    assert sign_in(elsewhere, "staff-user") == 303
+    # ...but the attacking client is, whatever account it tries.
+    assert sign_in(attacker, "staff-user") == 429
+
+
+def test_too_many_tries_says_so_plainly(access_settings: Settings, access_library: Library) -> None:
+    app = create_app(access_settings, library=access_library)
+    client = TestClient(app, client=("192.0.2.1", 1))
+    for _ in range(access_settings.accounts.sign_in_attempts):
+        sign_in(client, "nobody-at-all", "wrong password here")
+    token = _form_token(client)
+    response = client.post(
+        "/sign-in", data={"name": "nobody-at-all", "password": "x", "csrf": token}
+    )
+    assert response.status_code == 429
+    assert "too many tries" in response.text and "Wait 15 minutes" in response.text
+
+
+def test_session_cookie_is_httponly_lax_and_secure_over_https(app) -> None:  # type: ignore[no-untyped-def]
+    for base, secure in (("http://testserver", False), ("https://testserver", True)):
+        client = TestClient(app, base_url=base)
+        token = _form_token(client)
+        response = client.post(
+            "/sign-in",
+            data={"name": "staff-user", "password": PASSWORD, "csrf": token},
+            follow_redirects=False,
+        )
+        cookie = next(
+            v
+            for k, v in response.headers.multi_items()
+            if k == "set-cookie" and SESSION_COOKIE in v
+        ).lower()
+        assert "httponly" in cookie and "samesite=lax" in cookie
+        assert ("secure" in cookie.replace("httponly", "")) is secure
+
+
+def test_signing_out_ends_the_session_for_good(app) -> None:  # type: ignore[no-untyped-def]
+    client = TestClient(app)
+    assert sign_in(client, "partner-user") == 303
+    stolen = client.cookies.get(SESSION_COOKIE)
+    assert client.get("/account").status_code == 200
+    client.post("/sign-out", data={"csrf": csrf_of(client)})
+    replay = TestClient(app, cookies={SESSION_COOKIE: stolen})  # type: ignore[dict-item]
+    assert "Your account" not in replay.get("/", follow_redirects=False).text
+    assert replay.get("/account", follow_redirects=False).status_code == 303
+
+
+def test_an_admin_can_end_someone_elses_sessions(app) -> None:  # type: ignore[no-untyped-def]
+    staff = TestClient(app)
+    assert sign_in(staff, "staff-user") == 303
+    admin = TestClient(app)
+    assert sign_in(admin, "admin-user") == 303
+    admin.post(
+        "/admin/users/end-sessions",
+        data={"name": "staff-user", "csrf": csrf_of(admin, "/admin/users")},
+    )
+    assert staff.get("/account", follow_redirects=False).status_code == 303
+    log = admin.get("/admin/audit").text
+    assert "end sessions" in log and "staff-user" in log
+
+
+def test_sessions_expire(access_settings: Settings, access_library: Library) -> None:
+    short = access_settings.model_copy(
+        update={"accounts": access_settings.accounts.model_copy(update={"session_hours": 0.0005})}
+    )
+    client = TestClient(create_app(short, library=access_library))
+    assert sign_in(client, "partner-user") == 303
+    assert client.get("/account", follow_redirects=False).status_code == 200
+    time.sleep(2.5)
+    assert client.get("/account", follow_redirects=False).status_code == 303
+
+
+def test_only_admins_reach_admin_pages(clients) -> None:  # type: ignore[no-untyped-def]
+    assert clients["visitor"].get("/admin", follow_redirects=False).status_code == 303
+    assert clients["visitor"].get("/api/admin/status").status_code == 401
+    for role in ("partner", "staff"):
+        assert clients[role].get("/admin").status_code == 403
+        assert clients[role].get("/api/admin/status").status_code == 403
+    assert clients["admin"].get("/admin").status_code == 200
+
+
+def test_a_browser_session_cannot_name_server_paths(clients) -> None:  # type: ignore[no-untyped-def]
+    response = clients["admin"].post("/admin/ingest", json={"paths": ["/etc"]})
+    assert response.status_code == 403
+    assert "Upload files" in response.text
+
+
+@pytest.mark.parametrize(
+    ("password", "problem"),
+    [
+        ("short", "at least 12"),
+        ("password1234", "too common"),
+        ("aaaaaaaaaaaaaaaa", "too common"),
+        ("dana-smith garden path", "user name"),
+        ("river lamp orchard 1977", None),
+        ("no symbols or capitals needed here at all", None),
+    ],
+)
+def test_password_rules_put_length_over_complexity(password: str, problem: str | None) -> None:
+    found = password_problem(password, "dana-smith", 12)
+    assert (found is None) if problem is None else (problem in (found or ""))
+
+
+def test_kb_users_add_list_remove(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("KB_DATA_DIR", str(tmp_path / "data"))
+    runner = CliRunner()
+    weak = runner.invoke(cli, ["users", "add", "sam", "--password-stdin"], input="password\n")
+    assert weak.exit_code == 2
+    bad_role = runner.invoke(cli, ["users", "add", "sam", "--role", "king", "--password-stdin"])
+    assert bad_role.exit_code == 2
+    added = runner.invoke(
+        cli, ["users", "add", "sam", "--role", "staff", "--password-stdin"], input=PASSWORD + "\n"
+    )
+    assert added.exit_code == 0, added.output
+    again = runner.invoke(cli, ["users", "add", "SAM", "--password-stdin"], input=PASSWORD + "\n")
+    assert again.exit_code == 1
+    listed = runner.invoke(cli, ["users", "list"])
+    assert "sam\tstaff" in listed.output
+    assert runner.invoke(cli, ["users", "remove", "sam"]).exit_code == 0
+    assert "sam" not in runner.invoke(cli, ["users", "list"]).output
+    assert runner.invoke(cli, ["users", "remove", "sam"]).exit_code == 1

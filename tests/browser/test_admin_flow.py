@@ -1,0 +1,139 @@
+"""An admin's day in a real browser: sign in, upload a PDF, correct its details and who can
+see it, then withdraw it; every page on the way passes axe-core's WCAG 2.2 AA rules, and a
+visitor never sees the document."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page
+
+from ingest.pipeline import Ingester
+from kb.handoff import make_ingest_runner
+from search.library import Library
+from search.models.encoder import Encoder
+from search.settings import Settings
+from tests.browser.checks import axe_violations, describe_violations
+from tests.browser.conftest import VIEWPORT, _wait_until_healthy
+from tests.pdfs import write_pdf
+from web.app import create_app
+from web.users import UserStore
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "kettle meadow lantern 2031"
+
+
+@pytest.fixture(scope="module")
+def admin_site(encoder: Encoder, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("admin-data"),
+        qdrant={"mode": "memory"},  # type: ignore[arg-type]
+    )
+    library = Library.open(settings, encoder=encoder)
+    first = tmp_path_factory.mktemp("admin-corpus")
+    write_pdf(first / "start.pdf", ["Bus routes link villages in Rutland to market towns."])
+    Ingester(library.index, settings.chunks, parse_workers=1).run([first])
+    users = UserStore(settings.users_path)
+    users.add_user("ada", "admin", PASSWORD)
+    users.close()
+    app = create_app(settings, library=library, ingest_runner=make_ingest_runner(library))
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, log_level="warning", ws="none", http="h11", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_healthy(f"{url}/healthz", server)
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+        library.close()
+
+
+def _check(page: Page, where: str) -> None:
+    violations = axe_violations(page)
+    assert not violations, f"axe found problems on {where}:\n{describe_violations(violations)}"
+
+
+def test_upload_correct_and_withdraw_in_the_browser(
+    browser: Browser, admin_site: str, tmp_path: Path
+) -> None:
+    context = browser.new_context(viewport=VIEWPORT, base_url=admin_site)  # type: ignore[arg-type]
+    page = context.new_page()
+    page.goto("/admin/upload")
+    assert page.url.endswith("/sign-in?next=/admin/upload")
+    _check(page, "the sign-in page")
+    page.get_by_label("User name").fill("ada")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/admin/upload")
+    _check(page, "the upload page")
+
+    pdf = write_pdf(
+        tmp_path / "play-streets.pdf",
+        ["Play streets in Oadby: closing roads after school lets children play outside."],
+        title="untitled",
+    )
+    page.get_by_label("PDF files").set_input_files(str(pdf))
+    page.get_by_label("Partners and staff who have signed in").check()
+    page.get_by_role("button", name="Upload and add to the library").click()
+    page.wait_for_url("**/admin/uploads/*")
+    for _ in range(240):
+        if "Finished" in page.inner_text("main"):
+            break
+        page.wait_for_timeout(500)
+        page.reload()
+    assert "Finished" in page.inner_text("main")
+    assert "play-streets.pdf" in page.inner_text("main")
+    _check(page, "the upload progress page")
+
+    page.get_by_role("link", name="Check details of play-streets.pdf").click()
+    assert page.get_by_label("Title").input_value()  # pre-filled from the PDF
+    _check(page, "the details page")
+    page.get_by_label("Title").fill("Play streets in Oadby")
+    page.get_by_label("Organisation").fill("Oadby and Wigston Borough Council")
+    page.get_by_label("Year").fill("2023")
+    page.get_by_label("Staff who have signed in", exact=True).check()
+    page.get_by_role("button", name="Save details").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Play streets in Oadby"
+    assert "staff only" in page.inner_text("#admin-actions")
+    _check(page, "a document page with admin actions")
+    document_url = page.url
+
+    page.get_by_role("button", name="Withdraw this document").click()
+    assert "Withdrawn" in page.inner_text("#admin-actions")
+    _check(page, "a withdrawn document's page")
+
+    visitor = browser.new_context(viewport=VIEWPORT, base_url=admin_site)  # type: ignore[arg-type]
+    response = visitor.new_page().goto(document_url)
+    assert response is not None and response.status == 404
+    visitor.close()
+    page.goto("/admin/audit")
+    log = page.inner_text("main")
+    assert "upload" in log and "access change" in log and "withdraw" in log
+    _check(page, "the audit log")
+    for path, heading in (
+        ("/admin", "Admin"),
+        ("/admin/status", "Ingest status"),
+        ("/admin/history", "Ingest history"),
+        ("/admin/users", "Accounts"),
+        ("/account", "Your account"),
+    ):
+        page.goto(path)
+        assert page.get_by_role("heading", level=1).inner_text() == heading
+        _check(page, path)
+    page.get_by_role("button", name="Sign out", exact=True).click()
+    assert page.goto("/admin").status == 200  # type: ignore[union-attr]
+    assert page.url.endswith("/sign-in?next=/admin")
+    context.close()

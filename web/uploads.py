@@ -1,0 +1,174 @@
+"""PDFs uploaded by an admin in the browser: checked, saved in a folder of their own, and
+ingested in the background while the admin watches each file's outcome.
+
+Only the uploaded bytes are used: the browser never names a path on the server.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import logging
+import re
+import secrets
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from starlette.datastructures import UploadFile
+
+from search.catalogue import Catalogue
+
+log = logging.getLogger(__name__)
+
+PDF_SIGNATURE = b"%PDF-"
+SIGNATURE_WINDOW = 1024  # the PDF standard lets the header start anywhere in the first 1 KB
+MANIFEST = "manifest.csv"
+MAX_JOBS_KEPT = 50
+
+Runner = Callable[[list[str], bool, bool, Callable[[dict[str, Any]], None]], dict[str, Any]]
+
+
+def safe_file_name(name: str) -> str:
+    """A plain file name from whatever the browser sent: no folders, no odd characters."""
+    base = re.split(r"[\\/]", name)[-1]
+    stem = re.sub(r"[^A-Za-z0-9 ._()-]+", "-", base.rsplit(".", 1)[0]).strip(" .-")[:100]
+    return f"{stem or 'upload'}.pdf"
+
+
+@dataclass
+class UploadJob:
+    """One upload: the files it kept, those it turned away, and the ingest's progress."""
+
+    id: str
+    folder: Path
+    access: str
+    checked: list[dict[str, Any]] = field(default_factory=list)
+    kept: int = 0
+    lines: list[dict[str, Any]] = field(default_factory=list)
+    state: str = "waiting"
+    error: str = ""
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    def view(self) -> dict[str, Any]:
+        """What the progress page shows."""
+        return {
+            "id": self.id,
+            "access": self.access,
+            "state": self.state,
+            "error": self.error,
+            "kept": self.kept,
+            "done": len(self.lines),
+            "outcomes": [*self.checked, *self.lines],
+        }
+
+
+async def _save(
+    upload: UploadFile, target: Path, max_bytes: int
+) -> tuple[str, str] | tuple[None, str]:
+    """Copy the upload to `target` while hashing it; (hash, '') or (None, why not)."""
+    digest = hashlib.sha256()
+    size = 0
+    head = b""
+    with target.open("wb") as out:
+        while block := await upload.read(1 << 20):
+            size += len(block)
+            if size > max_bytes:
+                break
+            if len(head) < SIGNATURE_WINDOW:
+                head += block[: SIGNATURE_WINDOW - len(head)]
+            digest.update(block)
+            out.write(block)
+    if size > max_bytes:
+        target.unlink(missing_ok=True)
+        return None, f"It is bigger than {max_bytes // (1024 * 1024)} MB."
+    if size == 0:
+        target.unlink(missing_ok=True)
+        return None, "The file is empty."
+    if PDF_SIGNATURE not in head:
+        target.unlink(missing_ok=True)
+        return None, "It is not a PDF file."
+    return digest.hexdigest(), ""
+
+
+async def accept_uploads(
+    files: list[UploadFile], access: str, uploads_dir: Path, max_mb: int, catalogue: Catalogue
+) -> UploadJob:
+    """Save the files worth ingesting in a new folder; note why any others were turned away."""
+    job_id = secrets.token_hex(8)
+    folder = uploads_dir / job_id
+    folder.mkdir(parents=True, exist_ok=False)
+    job = UploadJob(id=job_id, folder=folder, access=access)
+    seen: dict[str, str] = {}
+    names: list[str] = []
+    for upload in files:
+        shown = (upload.filename or "upload")[:200]
+        name = safe_file_name(shown)
+        n = 1
+        while name in names:
+            n += 1
+            name = safe_file_name(f"{shown.rsplit('.', 1)[0]} ({n})")
+        digest, why = await _save(upload, folder / name, max_mb * 1024 * 1024)
+        if digest is not None:
+            existing = catalogue.document(digest[:20])
+            if existing is not None:
+                why = f"It is already in the library as “{existing.meta.title}”."
+            elif digest in seen:
+                why = f"It is the same as {seen[digest]} in this upload."
+        if digest is None or why:
+            (folder / name).unlink(missing_ok=True)
+            record = existing if digest is not None and why.startswith("It is already") else None
+            job.checked.append(
+                {
+                    "file": shown,
+                    "outcome": "duplicate" if digest else "refused",
+                    "reason": why,
+                    "doc_id": record.doc_id if record else None,
+                }
+            )
+            continue
+        seen[digest] = shown
+        names.append(name)
+    with (folder / MANIFEST).open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["file", "access"])
+        writer.writerows([name, access] for name in names)
+    job.kept = len(names)
+    return job
+
+
+class UploadJobs:
+    """The uploads of this site's run, each ingested in turn on a worker thread."""
+
+    def __init__(self) -> None:
+        self._jobs: dict[str, UploadJob] = {}
+        self._lock = threading.Lock()
+
+    def get(self, job_id: str) -> UploadJob | None:
+        with self._lock:
+            return self._jobs.get(job_id)
+
+    def start(self, job: UploadJob, runner: Runner, ingest_lock: threading.Lock) -> None:
+        with self._lock:
+            if len(self._jobs) >= MAX_JOBS_KEPT:
+                oldest = next(iter(self._jobs))
+                del self._jobs[oldest]
+            self._jobs[job.id] = job
+        if job.kept == 0:
+            job.state = "finished"
+            return
+
+        def work() -> None:
+            with ingest_lock:  # one ingest at a time: wait for any other to finish
+                job.state = "running"
+                try:
+                    job.summary = runner([str(job.folder)], False, False, job.lines.append)
+                    job.state = "finished"
+                except Exception as error:
+                    log.exception("upload %s failed", job.id)
+                    job.error = f"The ingest stopped: {error}"
+                    job.state = "failed"
+
+        threading.Thread(target=work, name=f"upload-{job.id}", daemon=True).start()
