@@ -239,12 +239,18 @@ def _passage(hit: Hit, cut: Cut, score: float | None = None) -> Passage:
     )
 
 
+# A passage trimmed to fewer words than this, after its neighbour took the words it shared,
+# is not shown.
+MIN_LEFTOVER_WORDS = 12
+
+
 def document_passages(hits: Sequence[Hit]) -> list[Passage]:
     """One document's hits as passages that never repeat each other's words.
 
     Neighbouring chunks share their edge words; the later one in the document loses them.
     """
     cuts: dict[str, Cut] = {}
+    leftovers: set[str] = set()
     previous: tuple[Hit, Cut] | None = None
     for hit in sorted(hits, key=_chunk_index):
         cut = _cut(hit, 0, _chunk_index(hit) == 0)
@@ -255,6 +261,10 @@ def document_passages(hits: Sequence[Hit]) -> list[Passage]:
             stop = shown.end - (len(before.text) - repeated) if repeated else 0
             if stop > 0:
                 cut = _cut(hit, stop, not shown.cut_after)
+                # What is left of a short tail chunk ("… that come with it.") tells a reader
+                # nothing the passage above did not: leave it out.
+                if len(hit.text[cut.start : cut.end].split()) < MIN_LEFTOVER_WORDS:
+                    leftovers.add(hit.id)
         cuts[hit.id] = cut
         previous = (hit, cut)
-    return [_passage(hit, cuts[hit.id]) for hit in hits]
+    return [_passage(hit, cuts[hit.id]) for hit in hits if hit.id not in leftovers]

@@ -113,3 +113,17 @@ def test_chunk_over_a_page_break_links_to_the_page_with_most_words() -> None:
 
 def test_page_map_without_starts_uses_first_page_for_offsets() -> None:
     assert PageMap(4, 4).page_at(100) == 4
+
+
+def test_a_short_tail_left_after_trimming_is_not_shown() -> None:
+    body = " ".join(
+        f"Sentence number {i} talks about damp homes and cold rooms." for i in range(10)
+    )
+    chunks = chunk_pages("d", [body + " Then help came."], max_words=60, overlap_words=20)
+    meta = DocumentMeta(title="t")
+    hits = [Hit(str(c.index), 1.0, chunk_payload(c, meta, "f.pdf")) for c in chunks[-2:]]
+    shown = document_passages(hits)
+    # The last chunk only adds a few words past its neighbour, so one passage stays, and the
+    # words of both are not lost from the earlier one.
+    assert len(shown) == 1
+    assert shown[0].text.startswith(("Sentence", ELLIPSIS))
