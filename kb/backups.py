@@ -59,9 +59,10 @@ def _backup_through_site(settings: Settings, url: str, target: Path) -> int:
     except httpx.HTTPError as error:
         typer.echo(f"Could not reach the site at {url}: {error}. Try again.", err=True)
         return 1
-    body: dict[str, Any] = response.json() if response.content else {}
-    if response.status_code != 200:
-        typer.echo(f"The site refused ({response.status_code}): {body.get('detail', '')}", err=True)
+    body = read_reply(response)
+    if response.status_code != 200 or "path" not in body:
+        detail = body.get("detail", "") or response.text[:300]
+        typer.echo(f"The site refused ({response.status_code}): {detail}", err=True)
         return 1
     made = Path(str(body["path"]))
     try:
@@ -93,3 +94,13 @@ def run_restore(settings: Settings, source: Path) -> int:
         err=True,
     )
     return 0
+
+
+def read_reply(response: httpx.Response) -> dict[str, Any]:
+    """The site's JSON answer, or {} when it answered with something else (an HTML or plain
+    error page from a proxy or the host check), so the command says so instead of crashing."""
+    try:
+        body = response.json() if response.content else {}
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
