@@ -12,6 +12,7 @@ from typing import Any
 
 from ingest.describing import ACADEMIC, OTHER, find_kind, find_organisation, find_year
 from ingest.layout import LayoutLine, find_subject, pick_title
+from search.pagetext import is_placeholder_author
 from search.schema import ACCESS_LEVELS, ALL_ACCESS, DocumentMeta
 
 log = logging.getLogger(__name__)
@@ -31,10 +32,6 @@ _ALIASES = {
 
 # The fields an admin may correct in the browser; corrections win over every other source.
 CORRECTABLE = ("title", "organisation", "year", "kind", "access")
-
-
-# Names PDF tools write when nobody set an author.
-_PLACEHOLDER_AUTHORS = {"anonymous", "unknown", "user", "admin", "administrator", "author", "owner"}
 
 
 def _pick(row: dict[str, str], field: str) -> str:
@@ -147,9 +144,7 @@ def resolve_metadata(
     if not _is_good_title(title) or is_plain:
         title = info_title if _is_good_title(info_title) else title
     title = title or _title_from_first_page(first_page) or _title_from_file(path)
-    placeholder = info_author.strip().lower() in _PLACEHOLDER_AUTHORS or not _is_good_title(
-        info_author
-    )
+    placeholder = is_placeholder_author(info_author) or not _is_good_title(info_author)
     authors = row.authors or ([info_author] if info_author and not placeholder else [])
     organisation, organisation_kind = find_organisation(pages, lines)
     kind = row.kind or find_kind(pages, organisation_kind, title)

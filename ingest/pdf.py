@@ -15,16 +15,16 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pypdf
 from pypdf.constants import UserAccessPermissions
 from pypdf.errors import DependencyError, DeprecationError, FileNotDecryptedError, LimitReachedError
 
 from ingest.layout import LayoutLine
+from search.pagetext import edges_of, find_running_lines, running_line_key
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 
 class UnreadablePdf(Exception):
@@ -462,9 +462,6 @@ _MOJIBAKE = re.compile(r"(?<!\S)[\u0080-\u00ff]{2,}(?!\S)")
 _LETTER = re.compile(r"[^\W\d_]")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _BAD_CATEGORIES = frozenset({"Cc", "Cn", "Cs", "So", "Sk"})
-_NUMBER = re.compile(r"\d+")
-_EDGE_NUMBERS = re.compile(r"^[\W#_]+|[\W#_]+$")
-_ROMAN = re.compile(r"[ivxlc]+")
 
 
 def clean_text(text: str) -> str:
@@ -548,42 +545,19 @@ def strip_repeated_lines(
     """Drop running headers and footers: lines among the first or last `edge_lines` of a page
     that recur, page numbers aside, on at least `min_share` of the pages with text. A page's
     top and bottom never overlap, so a short page keeps its middle."""
-    with_text = [p for p in pages if p]
-    if len(with_text) < min_pages:
-        return pages
-    tops: Counter[str] = Counter()
-    bottoms: Counter[str] = Counter()
-    for page in with_text:
-        top, bottom = _edges([line for line in page.split("\n") if line.strip()], edge_lines)
-        tops.update({_line_key(line) for line in top})
-        bottoms.update({_line_key(line) for line in bottom})
-    needed = max(2, math.ceil(min_share * len(with_text)))
-    top_keys = {k for k, n in tops.items() if k and n >= needed}
-    bottom_keys = {k for k, n in bottoms.items() if k and n >= needed}
+    top_keys, bottom_keys = find_running_lines(
+        pages, min_share=min_share, edge_lines=edge_lines, min_pages=min_pages
+    )
     if not top_keys and not bottom_keys:
         return pages
     return [_strip_page(p, top_keys, bottom_keys, edge_lines) if p else p for p in pages]
 
 
-def _edges(lines: list[T], edge_lines: int) -> tuple[list[T], list[T]]:
-    size = min(edge_lines, len(lines) // 2)
-    return lines[:size], lines[len(lines) - size :]
-
-
-def _line_key(line: str) -> str:
-    # Page numbers differ from page to page: any number is "#", and one at either end goes.
-    key = _NUMBER.sub("#", line.lower())
-    key = _EDGE_NUMBERS.sub("", key)
-    if not key or _ROMAN.fullmatch(key):
-        return "<page number>" if len(line.strip()) <= 12 else ""
-    return " ".join(key.split())
-
-
 def _strip_page(page: str, top_keys: set[str], bottom_keys: set[str], edge_lines: int) -> str:
     lines = page.split("\n")
     filled = [i for i, line in enumerate(lines) if line.strip()]
-    top, bottom = _edges(filled, edge_lines)
-    drop = {i for i in top if _line_key(lines[i]) in top_keys}
-    drop |= {i for i in bottom if _line_key(lines[i]) in bottom_keys}
+    top, bottom = edges_of(filled, edge_lines)
+    drop = {i for i in top if running_line_key(lines[i]) in top_keys}
+    drop |= {i for i in bottom if running_line_key(lines[i]) in bottom_keys}
     kept = [line for i, line in enumerate(lines) if i not in drop]
     return _BLANK_LINES.sub("\n\n", "\n".join(kept)).strip()

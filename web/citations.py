@@ -13,8 +13,9 @@ from datetime import date
 from urllib.parse import quote
 
 from search.catalogue import DocumentRecord
+from search.pagetext import known_authors
 from search.retrieval.passages import Passage
-from web.views import document_url, file_url, is_web_link, known_authors, page_url
+from web.views import document_url, file_url, is_web_link, page_url
 
 
 @dataclass(frozen=True)

@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote
 
 from search.catalogue import DocumentRecord
 from search.evidence.ranking import is_local_document
+from search.pagetext import find_running_lines, known_authors, running_line_key
 from search.retrieval.passages import Passage, main_page_of
 from search.retrieval.related import RelatedDocument
 from search.retrieval.searcher import DocumentResult, SearchResults
@@ -24,17 +24,8 @@ from web.vocabulary import Vocabulary, default_vocabulary
 # Only web links are shown as links: a manifest could hold javascript: or file: URLs.
 WEB_SCHEMES = ("https://", "http://")
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
-_DIGITS = re.compile(r"\d+")
 # A line under this share of the page's longest line ends a paragraph.
 SHORT_LINE = 0.75
-
-
-# Names PDF tools write when nobody filled in the author (reportlab writes "anonymous").
-PLACEHOLDER_AUTHORS = frozenset({"anonymous", "unknown", "author", "administrator", "user"})
-
-
-def known_authors(authors: list[str]) -> list[str]:
-    return [a for a in authors if a.strip() and a.strip().casefold() not in PLACEHOLDER_AUTHORS]
 
 
 def is_web_link(url: str) -> bool:
@@ -289,21 +280,10 @@ def paragraphs(text: str) -> list[str]:
 
 def page_previews(texts: list[str], count: int = 15) -> list[str]:
     """The first words of each page, skipping running headers and footers."""
-    running = _running_lines(texts)
+    # Anywhere on at least half the pages: previews skip what every page repeats.
+    running, _ = find_running_lines(texts, min_share=0.5, edge_lines=None)
     previews = []
     for text in texts:
-        kept = [line for line in text.splitlines() if _line_key(line) not in running]
+        kept = [line for line in text.splitlines() if running_line_key(line) not in running]
         previews.append(first_words(" ".join(kept), count))
     return previews
-
-
-def _line_key(line: str) -> str:
-    return _DIGITS.sub("#", " ".join(line.split()).casefold())
-
-
-def _running_lines(texts: list[str]) -> set[str]:
-    """Lines (page numbers aside) found on at least half the pages of a 3+ page document."""
-    if len(texts) < 3:
-        return set()
-    seen = Counter(key for text in texts for key in {_line_key(x) for x in text.splitlines()})
-    return {key for key, pages in seen.items() if key and pages * 2 >= len(texts)}

@@ -1,0 +1,89 @@
+"""What a document's text says that is not its content: running headers and footers that
+repeat on page after page, and the author names PDF tools write when nobody set one.
+
+Both the ingest (stripping headers, reading authors) and the web pages (page previews, the
+authors shown) use these, so the two can never disagree about them."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from typing import TypeVar
+
+__all__ = [
+    "PLACEHOLDER_AUTHORS",
+    "edges_of",
+    "find_running_lines",
+    "is_placeholder_author",
+    "known_authors",
+    "running_line_key",
+]
+
+T = TypeVar("T")
+
+# Names PDF tools write when nobody filled in the author (reportlab writes "anonymous").
+PLACEHOLDER_AUTHORS = frozenset(
+    {"anonymous", "unknown", "user", "admin", "administrator", "author", "owner"}
+)
+
+_NUMBER = re.compile(r"\d+")
+_EDGE_NUMBERS = re.compile(r"^[\W#_]+|[\W#_]+$")
+_ROMAN = re.compile(r"[ivxlc]+")
+PAGE_NUMBER_KEY = "<page number>"
+
+
+def is_placeholder_author(name: str) -> bool:
+    """True for a blank name or one a PDF tool wrote in place of a person's."""
+    return not name.strip() or name.strip().casefold() in PLACEHOLDER_AUTHORS
+
+
+def known_authors(authors: list[str]) -> list[str]:
+    """The authors that are real names, in order."""
+    return [a for a in authors if not is_placeholder_author(a)]
+
+
+def running_line_key(line: str) -> str:
+    """A line as it repeats from page to page: page numbers aside, case and spacing aside.
+    A line that is only a page number ("12", "iv", "- 3 -") gives one shared key."""
+    key = _NUMBER.sub("#", line.lower())
+    key = _EDGE_NUMBERS.sub("", key)
+    if not key or _ROMAN.fullmatch(key):
+        return PAGE_NUMBER_KEY if len(line.strip()) <= 12 else ""
+    return " ".join(key.split())
+
+
+def find_running_lines(
+    pages: list[str],
+    *,
+    min_share: float = 0.6,
+    edge_lines: int | None = 3,
+    min_pages: int = 3,
+) -> tuple[set[str], set[str]]:
+    """Keys (see `running_line_key`) of lines that recur on at least `min_share` of the pages
+    with text: those at the top of a page, and those at the bottom. Only the first and last
+    `edge_lines` lines of each page count (a page's top and bottom never overlap); with
+    `edge_lines=None` every line counts and both sets are the same. Fewer than `min_pages`
+    pages with text have no running lines."""
+    with_text = [p for p in pages if p.strip()]
+    if len(with_text) < min_pages:
+        return set(), set()
+    tops: Counter[str] = Counter()
+    bottoms: Counter[str] = Counter()
+    for page in with_text:
+        lines = [line for line in page.split("\n") if line.strip()]
+        top, bottom = edges_of(lines, edge_lines)
+        tops.update({running_line_key(line) for line in top})
+        bottoms.update({running_line_key(line) for line in bottom})
+    needed = max(2, math.ceil(min_share * len(with_text)))
+    top_keys = {k for k, n in tops.items() if k and n >= needed}
+    bottom_keys = {k for k, n in bottoms.items() if k and n >= needed}
+    return top_keys, bottom_keys
+
+
+def edges_of(lines: list[T], edge_lines: int | None) -> tuple[list[T], list[T]]:
+    """The first and last `edge_lines` of a page's lines (all of them when None)."""
+    if edge_lines is None:
+        return lines, lines
+    size = min(edge_lines, len(lines) // 2)
+    return lines[:size], lines[len(lines) - size :]

@@ -1,0 +1,22 @@
+"""The one running-header detector and the one list of placeholder authors."""
+
+from __future__ import annotations
+
+from search.pagetext import find_running_lines, is_placeholder_author, known_authors
+
+
+def test_placeholder_authors_are_dropped_and_real_names_kept() -> None:
+    assert known_authors(["Anonymous", " ", "Dana Patel", "ADMIN", "owner"]) == ["Dana Patel"]
+    assert is_placeholder_author("  Unknown ")
+    assert not is_placeholder_author("Public Health England")
+
+
+def test_running_lines_at_the_edges_only_unless_asked_for_anywhere() -> None:
+    pages = [f"Housing review\nBody {n} text\nKey finding\nmore {n}\nPage {n}" for n in range(4)]
+    tops, bottoms = find_running_lines(pages, edge_lines=1)
+    assert tops == {"housing review"}
+    assert bottoms == {"page"}  # "Page 3": the number at its end goes
+    anywhere, _ = find_running_lines(pages, min_share=0.5, edge_lines=None)
+    assert "key finding" in anywhere
+    assert "body # text" in anywhere  # numbers aside, it repeats too
+    assert find_running_lines(pages[:2]) == (set(), set())
