@@ -18,7 +18,7 @@ from reportlab.pdfgen import canvas
 
 from ingest.pdf import PdfText
 from ingest.pipeline import FAILED, INDEXED, WARNINGS, Ingester
-from ingest.worker import STOPPED, ParseFailure, ParseLimits, parse_isolated
+from ingest.worker import STOPPED, ParseFailure, ParseLimits, parse_isolated, too_slow
 from search.catalogue import FileOutcome
 from search.library import Library
 from search.models.encoder import Encoder
@@ -103,9 +103,15 @@ def test_representative_hostile_files_each_get_an_honest_outcome(
         assert (outcome.outcome, name) == (expected, name), outcome.reason
         assert words in outcome.reason, (name, outcome.reason)
         assert _is_plain(outcome.reason), (name, outcome.reason)
-    # The big ones end quickly: counted, not read.
-    assert outcomes["pages__huge-30000-pages.pdf"].seconds < 15
-    assert outcomes["stream__flate-bomb-1.5GB-content.pdf"].seconds < 15
+    # The big ones are refused for what they are (counted, not read): no time limit had to stop
+    # them, and they ended within what the worker allows a file before its pages are counted.
+    limits = ParseLimits()
+    opening_s = limits.cpu_budget_s(0) * limits.wall_factor
+    for name in ("pages__huge-30000-pages.pdf", "stream__flate-bomb-1.5GB-content.pdf"):
+        outcome = outcomes[name]
+        assert not outcome.reason.startswith("It took too long"), (name, outcome.reason)
+        assert (outcome.chunks, outcome.doc_id) == (0, None), name
+        assert outcome.seconds < opening_s, (name, outcome.seconds)
     assert library.catalogue.stats()["documents"] == 3
 
 
@@ -164,11 +170,13 @@ def test_a_file_that_runs_past_its_time_limit_is_stopped(tmp_path: Path) -> None
     # About 15 CPU seconds of parsing here, far past the 2 s allowed: 100,000 operators took
     # about 2 s, which left the outcome to the speed of the machine.
     path = _write_busy_pdf(tmp_path / "busy.pdf", 400_000)
-    started = time.monotonic()
-    result = parse_isolated(path, ParseLimits(open_timeout_s=0.5, seconds_per_page=0.5))
+    limits = ParseLimits(open_timeout_s=0.5, seconds_per_page=0.5)
+    result = parse_isolated(path, limits)
     assert isinstance(result, ParseFailure)
-    assert result.reason.startswith("It took too long to read")
-    assert time.monotonic() - started < 10
+    # Stopped by its own limit (CPU, or the wall clock on a machine too busy to give it CPU),
+    # and the reason names that limit: the budget to open it, or that plus its one page.
+    assert result.reason in (too_slow(limits.cpu_budget_s(0)), too_slow(limits.cpu_budget_s(1)))
+    assert result.detail in ("CPU limit", "wall-clock limit")
 
 
 def test_a_file_that_needs_too_much_memory_is_stopped(tmp_path: Path) -> None:
@@ -193,11 +201,11 @@ def test_a_stopped_run_ends_its_parse_at_once(tmp_path: Path) -> None:
     stop = threading.Event()
     timer = threading.Timer(0.5, stop.set)
     timer.start()
-    started = time.monotonic()
     result = parse_isolated(path, ParseLimits(), stop)
     timer.join()
+    # Stopped, not read to its end nor stopped by a limit: the default limits allow it far
+    # more than the half second before the stop.
     assert isinstance(result, ParseFailure) and result.reason == STOPPED
-    assert time.monotonic() - started < 3
 
 
 def test_a_changed_file_that_cannot_be_read_keeps_its_old_version(
