@@ -14,7 +14,7 @@ from search.evidence.ranking import DeterminantEvidence, DeterminantHit, Evidenc
 from search.retrieval.passages import passage_from_hit
 from web.search_form import SearchForm
 from web.tags import determinant_url, evidence_tags
-from web.views import metadata_json, passage_json
+from web.views import metadata_json, passage_json, sections_of
 from web.vocabulary import Vocabulary
 
 
@@ -60,7 +60,7 @@ def evidence_json(evidence: Evidence, vocabulary: Vocabulary) -> dict[str, Any]:
         **evidence_tags(record, vocabulary),
         "is_local": evidence.is_local,
         "strength": round(evidence.strength, 3),
-        "passage": passage_json(record.doc_id, evidence.passage),
+        "passage": passage_json(record.doc_id, evidence.passage, sections_of(record)),
     }
 
 
@@ -92,7 +92,7 @@ def by_determinant_json(items: list[DeterminantHit], form: SearchForm) -> list[d
                 "documents": item.documents,
                 "search_url": narrowed.url(),
                 "document": metadata_json(record),
-                "passage": passage_json(record.doc_id, passage),
+                "passage": passage_json(record.doc_id, passage, sections_of(record)),
             }
         )
     return out

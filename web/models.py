@@ -18,6 +18,13 @@ class PassageOut(BaseModel):
     page_starts: list[list[int]] = Field(
         description="[offset, page] pairs: where each page begins in the text"
     )
+    unit: Literal["page", "section"] = Field(
+        default="page",
+        description="'section' for Word files and web pages: their page numbers are sections",
+    )
+    headings: list[tuple[int, str]] = Field(
+        default_factory=list, description="[section, heading] pairs of the sections it runs over"
+    )
     file_url: str = Field(description="The PDF, opened at the page holding most of the passage")
     page_url: str = Field(description="The text of that page, as HTML")
     score: float

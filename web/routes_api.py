@@ -41,6 +41,7 @@ from web.views import (
     passage_json,
     related_json,
     results_json,
+    sections_of,
 )
 
 router = APIRouter(tags=["api"], dependencies=[Depends(refuse_unknown_parameters)])
@@ -124,7 +125,7 @@ def api_related(
     return {
         "doc_id": record.doc_id,
         "title": record.meta.title,
-        "passage": passage_json(doc_id, passage) if passage else None,
+        "passage": passage_json(doc_id, passage, sections_of(record)) if passage else None,
         "documents": [related_json(r) for r in related],
     }
 

@@ -28,8 +28,10 @@ from web.views import (
     page_previews,
     page_url,
     passage_json,
+    place_words,
     related_json,
     related_url,
+    sections_of,
     summary_json,
 )
 
@@ -76,6 +78,14 @@ def find_related(
     return related_to_document(library.store, library.catalogue, doc_id, limit)
 
 
+def _heading_of(sections: list[str], number: int) -> dict[int, str] | None:
+    return {number: sections[number - 1] if number <= len(sections) else ""} if sections else None
+
+
+def _first_upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def citation(request: Request, record: DocumentRecord, page: int | None = None) -> dict[str, Any]:
     """What the "Cite this" box shows: a Harvard reference, the short form and the downloads."""
     reference = reference_for(record, read_site_url(request))
@@ -112,8 +122,15 @@ def document_page(
     # list's worth of pages however long the document is.
     texts = library.catalogue.page_texts(doc_id, numbers.start, numbers.stop - 1)
     previews = page_previews([texts.get(n, "") for n in numbers])
+    sections = sections_of(record)
     pages = [
-        {"number": n, "url": page_url(doc_id, n), "preview": preview}
+        {
+            "number": n,
+            "url": page_url(doc_id, n),
+            "preview": preview,
+            # A Word file or web page is listed by its sections, each named by its heading.
+            "label": _first_upper(place_words(n, n, _heading_of(sections, n))),
+        }
         for n, preview in zip(numbers, previews, strict=True)
     ]
     related = find_related(library, doc_id, RELATED_ON_DOCUMENT)
@@ -189,7 +206,7 @@ def related_page(
         "related.html",
         {
             "document": metadata_json(record),
-            "passage": passage_json(doc_id, passage) if passage else None,
+            "passage": passage_json(doc_id, passage, sections_of(record)) if passage else None,
             "related": [related_json(r) for r in related],
         },
     )

@@ -22,7 +22,7 @@ from web.routes_documents import find_document
 from web.search_form import EMPTY_QUERY, SearchForm, read_search_form
 from web.searching import newest_documents, search_all
 from web.templating import ORGANISATION, SERVICE_NAME
-from web.views import passage_json, shown_excerpt, summary_json
+from web.views import passage_json, sections_of, shown_excerpt, summary_json
 
 router = APIRouter(include_in_schema=False)
 
@@ -122,7 +122,9 @@ def _search_entry(result: DocumentResult, stems: frozenset[str], base: str) -> F
     reference = reference_for(result.document, base)
     if not result.passages:
         return FeedEntry(reference, _added(result.document.added_at), "")
-    shown = shown_excerpt(passage_json(result.doc_id, result.passages[0]), stems)
+    shown = shown_excerpt(
+        passage_json(result.doc_id, result.passages[0], sections_of(result.document)), stems
+    )
     return FeedEntry(
         reference,
         _added(result.document.added_at),

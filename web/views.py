@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -52,10 +52,29 @@ def related_url(doc_id: str, chunk_id: str | None = None) -> str:
     return f"{url}?chunk={quote(chunk_id, safe='')}" if chunk_id else url
 
 
-def passage_json(doc_id: str, passage: Passage) -> dict[str, Any]:
+def sections_of(record: DocumentRecord) -> list[str]:
+    """A Word file's or web page's section headings (its "pages"); none for a PDF."""
+    return [str(heading) for heading in record.extra.get("sections") or []]
+
+
+def place_words(start: int, end: int, headings: Mapping[int, str] | None = None) -> str:
+    """Where words are, as a citation says it: "page 3", "pages 3 to 4", or for a file with
+    sections instead of pages "section 2: Cold homes", "sections 2 to 3"."""
+    if headings is None:
+        return f"page {start}" if start == end else f"pages {start} to {end}"
+    if start != end:
+        return f"sections {start} to {end}"
+    heading = headings.get(start, "")
+    return f"section {start}: {heading}" if heading else f"section {start}"
+
+
+def passage_json(doc_id: str, passage: Passage, sections: Sequence[str] = ()) -> dict[str, Any]:
     """A passage with the page holding most of its text (`page`, which both links open at)
-    and the pages it runs over; `page_starts` says where each page begins in `text`."""
+    and the pages it runs over; `page_starts` says where each page begins in `text`. For a file
+    with sections instead of pages (`unit` "section"), each number is a section, and
+    `headings` gives the headings of those it runs over."""
     page = passage.cited_page
+    numbers = range(passage.page_start, passage.page_end + 1)
     return {
         "doc_id": doc_id,
         "chunk_id": passage.chunk_id,
@@ -66,7 +85,10 @@ def passage_json(doc_id: str, passage: Passage) -> dict[str, Any]:
         "page_end": passage.page_end,
         "pages": list(range(passage.page_start, passage.page_end + 1)),
         "page_starts": [[offset, number] for offset, number in passage.page_starts],
-        "file_url": file_url(doc_id, page),
+        "unit": "section" if sections else "page",
+        "headings": [[n, sections[n - 1]] for n in numbers if 0 < n <= len(sections)],
+        # A Word file or web page opens at its start: "#page=" means nothing to it.
+        "file_url": file_url(doc_id, None if sections else page),
         "page_url": page_url(doc_id, page),
         "score": passage.score,
     }
@@ -84,12 +106,18 @@ def shown_excerpt(
     first = main_page_of(starts, text, start, start + 1)
     last = main_page_of(starts, text, max(start, end - 1), end)
     doc_id = str(passage["doc_id"])
+    is_section = passage.get("unit") == "section"
+    headings = {int(n): str(h) for n, h in passage.get("headings") or []} if is_section else None
     return {
         "text": excerpt_of(text, start, end),
         "page": page,
         "page_start": first,
         "page_end": last,
-        "file_url": file_url(doc_id, page),
+        "unit": "section" if is_section else "page",
+        # How the links name the place: "page 3" or "section 2: Cold homes".
+        "where": place_words(page, page, headings),
+        "where_all": place_words(first, last, headings),
+        "file_url": file_url(doc_id, None if is_section else page),
         "page_url": page_url(doc_id, page),
     }
 
@@ -118,7 +146,9 @@ def result_json(result: DocumentResult, vocabulary: Vocabulary | None = None) ->
         "rank": result.rank,
         "score": result.score,
         "strength": result.strength,
-        "passages": [passage_json(result.doc_id, p) for p in result.passages],
+        "passages": [
+            passage_json(result.doc_id, p, sections_of(result.document)) for p in result.passages
+        ],
     }
 
 
@@ -126,13 +156,16 @@ def related_json(related: RelatedDocument) -> dict[str, Any]:
     """A related document and its passage closest to the document it is related to."""
     return {
         **metadata_json(related.document),
-        "passage": passage_json(related.document.doc_id, related.passage),
+        "passage": passage_json(
+            related.document.doc_id, related.passage, sections_of(related.document)
+        ),
     }
 
 
 def summary_json(record: DocumentRecord) -> list[dict[str, Any]]:
     """The sentences chosen at ingest to sum the document up, each with the page to check."""
     out = []
+    sections = sections_of(record)
     for sentence in record.extra.get("summary") or []:
         if not isinstance(sentence, dict) or not str(sentence.get("text") or "").strip():
             continue
@@ -142,11 +175,19 @@ def summary_json(record: DocumentRecord) -> list[dict[str, Any]]:
             {
                 "text": " ".join(str(sentence["text"]).split()),
                 "page": number,
-                "file_url": file_url(record.doc_id, number),
+                "unit": "section" if sections else "page",
+                "where": place_words(number, number, _headings(sections, number)),
+                "file_url": file_url(record.doc_id, None if sections else number),
                 "page_url": page_url(record.doc_id, number),
             }
         )
     return out
+
+
+def _headings(sections: Sequence[str], *numbers: int) -> dict[int, str] | None:
+    if not sections:
+        return None
+    return {n: sections[n - 1] for n in numbers if 0 < n <= len(sections)}
 
 
 def filters_json(filters: Filters) -> dict[str, Any]:

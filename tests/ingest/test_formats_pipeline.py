@@ -85,6 +85,24 @@ def test_word_and_web_files_are_indexed_searchable_and_cited_by_section(
     page = client.get(f"/documents/{top.doc_id}/pages/2").text
     assert "Section 2 of 2: What tenants told us" in page
     assert "section 2)" in page
+    # Everywhere a passage is cited, a Word file's place is its section and heading, not a page.
+    found = client.get("/search", params={"q": "black mould on bedroom walls"}).text
+    assert "From section 2: What tenants told us" in found
+    assert "read section 2 as text" in found
+    assert "of the PDF" not in found and "read page" not in found
+    breakdown = client.get("/search/by-determinant", params={"q": "black mould"}).text
+    assert "From section 2: What tenants told us of" in breakdown
+    assert "of the PDF" not in breakdown
+    housing = client.get("/determinants/housing").text
+    assert "section 2: What tenants told us" in housing
+    assert "of the PDF" not in housing
+    document = client.get(f"/documents/{top.doc_id}").text
+    assert "Section 2: What tenants told us" in document
+    passage = client.get("/api/search", params={"q": "black mould on bedroom walls"}).json()
+    cited = passage["documents"][0]["passages"][0]
+    assert cited["unit"] == "section"
+    assert [2, "What tenants told us"] in cited["headings"]
+    assert "#page=" not in cited["file_url"]
     download = client.get(f"/documents/{top.doc_id}/file")
     assert download.headers["content-disposition"].startswith("attachment")
 
