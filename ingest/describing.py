@@ -85,11 +85,14 @@ _NOT_ORGANISATION = re.compile(r"^(the authors?|author|crown copyright|\d)", re.
 _WEAK_WORDS = {"the", "and", "of", "for", "in", "&"}
 
 
-def find_organisation(pages: list[str], lines: list[LayoutLine]) -> tuple[str, str]:
+def find_organisation(
+    pages: list[str], lines: list[LayoutLine], said_by: str = ""
+) -> tuple[str, str]:
     """The organisation a document comes from, and its class of document ('' when unsure).
 
-    Signals, strongest first: the document saying who made it ("Produced by …", "© … Council"),
-    a council or known body named on the first page, web and e-mail addresses."""
+    Signals, strongest first: the file's author field naming a known body ("DESNZ", "PHE"),
+    the document saying who made it ("Produced by …", "© … Council"), a council or known body
+    named on the first page, web and e-mail addresses."""
     known = load_organisations()
     votes: Counter[str] = Counter()
     kinds: dict[str, str] = {}
@@ -108,6 +111,7 @@ def find_organisation(pages: list[str], lines: list[LayoutLine]) -> tuple[str, s
     vote(_domains(first, early, known), 5)
     vote(_domains(early, early, known), 2)
     vote(_home_councils(early, known), 2)
+    vote(_author_field(said_by, known), 6)
     # The back page often says who published it ("© Crown copyright … Public Health England").
     back = "\n".join(pages[-2:])[-20_000:] if len(pages) > 3 else ""
     vote(_named(back, known), 1)
@@ -119,6 +123,18 @@ def find_organisation(pages: list[str], lines: list[LayoutLine]) -> tuple[str, s
     # On a tie, the name met first: a cover names its author before the data it cites.
     best = max(votes.items(), key=lambda item: (item[1], -_first_at(early, first, item[0])))[0]
     return best, kinds[best]
+
+
+def _author_field(said_by: str, known: tuple[Organisation, ...]) -> list[tuple[str, str]]:
+    # Staff accounts ("jsmith") and people are no body; a body's name or short name is.
+    said = " ".join(said_by.split()).casefold()
+    if len(said) < 2:
+        return []
+    for org in known:
+        names = (*((org.name,) if org.by_name else ()), *org.aliases)
+        if any(said == name.casefold() for name in names):
+            return [(org.name, org.kind)]
+    return [found for found in _named(said_by, known) if len(found[0]) > 3][:1]
 
 
 def _first_at(early: str, first: str, name: str) -> int:
@@ -267,7 +283,9 @@ _ANY_YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 def find_year(
     pages: list[str], lines: list[LayoutLine], title: str, info_year: int | None, now_year: int
 ) -> int | None:
-    """The publication year the document states, before the file's own dates."""
+    """The publication year the document states, before the file's own dates: a date on the
+    cover, a stated publication or copyright date, the year in its title or on its cover, and
+    only then the file's date. Data periods ("2013-15") and references are no publication."""
 
     def plausible(year: int) -> bool:
         return 1950 <= year <= now_year + 1
@@ -284,17 +302,56 @@ def find_year(
     ]
     if cover:
         return max(cover)
-    for pattern, text in ((_PUBLISHED, early), (_COPYRIGHT, early), (_MONTH_YEAR, first)):
+    for pattern, text in ((_PUBLISHED, early), (_COPYRIGHT, early)):
         years = [int(m.group(1)) for m in pattern.finditer(text)]
         years = [y for y in years if plausible(y)]
         if years:
             return years[0]
-    # A financial year ("2025-26", "2025/26") is named by the year it starts.
-    title = _FINANCIAL_YEAR.sub(r"\1", title)
-    in_title = [int(y) for y in _ANY_YEAR.findall(title) if plausible(int(y))]
+    in_title = [y for y in _years_named(title, title) if plausible(y)]
     if in_title:
         return max(in_title)
+    years = [int(m.group(1)) for m in _MONTH_YEAR.finditer(first)]
+    years = [y for y in years if plausible(y)]
+    if years:
+        return years[0]
+    # A heading on the cover that names a year ("Annual Public Health Report 2018").
+    on_cover = [y for text in _cover_headings(lines) for y in _years_named(text, text)]
+    on_cover = [y for y in on_cover if plausible(y)]
+    if on_cover:
+        return max(on_cover)
     if info_year and plausible(info_year):
         return info_year
-    stated = [int(y) for y in _ANY_YEAR.findall(first[:3000]) if plausible(int(y))]
+    stated = [y for y in _years_named(first[:3000], title) if plausible(y)]
     return max(stated) if stated else None
+
+
+_ANNUAL = re.compile(r"\bannual\b|\byear in review\b", re.IGNORECASE)
+_YEAR_RANGE = re.compile(r"\b(?:19|20)\d\d\s*[-/–]\s*(?:19|20)?\d\d\b")
+
+
+def _years_named(text: str, title: str) -> list[int]:
+    """Years a text names. A financial year ("2025-26") counts as its first year, or as its
+    last for an annual report, which comes out after the year it covers; other ranges are
+    periods of data, not dates, and count for nothing."""
+    keep = 2 if _ANNUAL.search(title) else 1
+    text = _FINANCIAL_YEAR.sub(lambda m: _financial_year(m, keep), text)
+    text = _YEAR_RANGE.sub(" ", text)
+    return [int(y) for y in _ANY_YEAR.findall(text)]
+
+
+def _financial_year(match: re.Match[str], keep: int) -> str:
+    start = int(match.group(1))
+    end = int(re.findall(r"\d\d", match.group(0))[-1])
+    if end != (start + 1) % 100:
+        return " "  # "2013-15": a period of data
+    return str(start + 1 if keep == 2 else start)
+
+
+def _cover_headings(lines: list[LayoutLine]) -> list[str]:
+    if not lines:
+        return []
+    sizes: dict[float, int] = {}
+    for line in lines:
+        sizes[line.size] = sizes.get(line.size, 0) + len(line.text)
+    body = max(sizes.items(), key=lambda item: item[1])[0]
+    return [x.text for x in lines if x.size > body + 1 and len(x.text.split()) <= 8]

@@ -47,6 +47,41 @@ _EDGE = 0.04
 _MAX_TITLE_WORDS = 30
 
 
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def join_split_words(lines: list[LayoutLine], page_text: str) -> list[LayoutLine]:
+    """Join words that layout reading split into fragments ("DEPRIVATI ON", "h ealth"): two
+    neighbours become one word when the page's text has the joined word and not both parts."""
+    words = {w.casefold() for w in _WORD.findall(page_text)}
+    if not words:
+        return lines
+    return [
+        LayoutLine(_join_line(line.text, words), line.size, line.top) if " " in line.text else line
+        for line in lines
+    ]
+
+
+def _join_line(text: str, words: set[str]) -> str:
+    tokens = text.split(" ")
+    out: list[str] = []
+    for token in tokens:
+        if out and _is_split(out[-1], token, words):
+            out[-1] += token
+        else:
+            out.append(token)
+    return " ".join(out)
+
+
+def _is_split(left: str, right: str, words: set[str]) -> bool:
+    if not (left.isalpha() and right.isalpha()):
+        return False
+    if left[-1:].islower() and right[:1].isupper():  # "cityCouncil" is two words
+        return False
+    joined = (left + right).casefold()
+    return joined in words and not (left.casefold() in words and right.casefold() in words)
+
+
 def pick_title(lines: list[LayoutLine]) -> str:
     """The first page's title: the largest type near the top, joined across its lines."""
     subject = find_subject(lines) or _letter_heading(lines)
@@ -58,7 +93,30 @@ def pick_title(lines: list[LayoutLine]) -> str:
     largest = max(line.size for line in candidates)
     # Near the top edge only if nothing else on the page is as big.
     group = _title_group(candidates, largest)
-    return _tidy(" ".join(line.text for line in [*group, *_subtitle(candidates, group)]))
+    title = _tidy(" ".join(line.text for line in [*group, *_subtitle(candidates, group)]))
+    return _meeting_title(lines, title)
+
+
+# A committee's agenda or minutes: its largest type names only the meeting ("CABINET").
+_MEETING_PAPER = re.compile(r"^(agenda|minutes)\b", re.IGNORECASE)
+_MEETING_DATE = re.compile(
+    rf"\b(\d{{1,2}})(?:st|nd|rd|th)?,?\s+({_MONTHS})\w*,?\s+((?:19|20)\d\d)\b", re.IGNORECASE
+)
+_MEETING_NAME_WORDS = 5
+
+
+def _meeting_title(lines: list[LayoutLine], title: str) -> str:
+    """ "Cabinet" on an agenda becomes "Cabinet agenda, 30 January 2025": the meeting, the
+    paper and its date, which is how people tell one meeting's papers from the next."""
+    if not title or len(title.split()) > _MEETING_NAME_WORDS:
+        return title
+    top = lines[:15]
+    paper = next((m.group(1) for x in top if (m := _MEETING_PAPER.match(x.text.strip()))), "")
+    if not paper or paper.casefold() in title.casefold():
+        return title
+    date = next((m for x in top if (m := _MEETING_DATE.search(x.text))), None)
+    when = f", {int(date.group(1))} {date.group(2).title()} {date.group(3)}" if date else ""
+    return f"{title} {paper.lower()}{when}"
 
 
 def _subtitle(candidates: list[LayoutLine], group: list[LayoutLine]) -> list[LayoutLine]:

@@ -106,9 +106,18 @@ _BAD_INFO_TITLE = re.compile(
 )
 
 
+# A Word file saved as PDF names itself "Microsoft Word - report name.doc": the name is useful.
+_SAVED_FROM = re.compile(r"^microsoft (word|powerpoint|excel) - |\.(docx?|pptx?|xlsx?|rtf)$", re.I)
+
+
+def _clean_info_title(title: str) -> str:
+    return _SAVED_FROM.sub("", title.strip()).strip()
+
+
 def _is_name(text: str) -> bool:
+    # A person ("Dana Patel"), not a staff account with its team code ("Patel, Dana - ST F").
     words = text.split()
-    return 2 <= len(words) <= 6 and not any(ch.isdigit() for ch in text)
+    return 2 <= len(words) <= 6 and not any(ch.isdigit() for ch in text) and " - " not in text
 
 
 def _is_body_only(lines: list[LayoutLine]) -> bool:
@@ -142,11 +151,12 @@ def resolve_metadata(
     # A first page all in body type has no title to see; the file's own title is better then.
     is_plain = not row.title and _is_body_only(lines) and not find_subject(lines)
     if not _is_good_title(title) or is_plain:
+        info_title = _clean_info_title(info_title)
         title = info_title if _is_good_title(info_title) else title
     title = title or _title_from_first_page(first_page) or _title_from_file(path)
     placeholder = is_placeholder_author(info_author) or not _is_good_title(info_author)
     authors = row.authors or ([info_author] if info_author and not placeholder else [])
-    organisation, organisation_kind = find_organisation(pages, lines)
+    organisation, organisation_kind = find_organisation(pages, lines, info_author)
     kind = row.kind or find_kind(pages, organisation_kind, title)
     # With no body named, a paper or a book comes from the person who wrote it.
     if not organisation and authors and kind in (ACADEMIC, OTHER) and _is_name(authors[0]):

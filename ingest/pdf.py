@@ -21,7 +21,7 @@ import pypdf
 from pypdf.constants import UserAccessPermissions
 from pypdf.errors import DependencyError, DeprecationError, FileNotDecryptedError, LimitReachedError
 
-from ingest.layout import LayoutLine
+from ingest.layout import LayoutLine, join_split_words
 from search.pagetext import edges_of, find_running_lines, running_line_key
 
 log = logging.getLogger(__name__)
@@ -227,6 +227,8 @@ def _assemble(
     title, author, year = _info(reader)
     first = next(number for number, page in enumerate(pages) if page)
     lines = [] if first + 1 in ocr_pages else read_layout_lines(reader, first)
+    # Layout reads each fragment as it is drawn ("h ealth"); the page's text has whole words.
+    lines = join_split_words(lines, pages[first])
     return PdfText(
         stripped if any(stripped) else pages, title, author, year, notes, lines, ocr_pages
     )
@@ -291,7 +293,8 @@ def _join_fragments(
     for size, y, parts in lines[:_MAX_LINES]:
         text = clean_text(" ".join(t.strip() for _, t in parts))
         top = min(1.0, max(0.0, 1 - (y - bottom) / height))
-        if text:
+        # A font with no usable map to letters draws symbols: such a line can be no title.
+        if text and not is_glyph_garbage(text):
             out.append(LayoutLine(text=" ".join(text.split()), size=round(size, 1), top=top))
     return out
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ingest.describing import ACADEMIC, COUNCIL, GOVERNMENT, find_kind, find_organisation, find_year
-from ingest.layout import LayoutLine, pick_title
+from ingest.layout import LayoutLine, join_split_words, pick_title
 from ingest.metadata import resolve_metadata
 from search.schema import DocumentMeta
 
@@ -83,3 +83,56 @@ def test_manifest_wins_and_an_admin_correction_wins_over_both() -> None:
 def test_every_document_gets_a_kind() -> None:
     meta = resolve_metadata(Path("notes.pdf"), None, "", "", None, "Some words on a page.")
     assert meta.kind
+
+
+def test_file_author_field_naming_a_known_body_is_its_publisher() -> None:
+    # A crown-copyright map that names nobody, but whose file says who made it.
+    pages = ["Wind farms\n© Crown copyright 2024. Open Government Licence."]
+    assert find_organisation(pages, [], said_by="DESNZ") == (
+        "Department for Energy Security and Net Zero",
+        GOVERNMENT,
+    )
+    # A staff account is nobody: the page's own signals still decide.
+    assert find_organisation(pages, [], said_by="jcoz2180") == ("HM Government", GOVERNMENT)
+
+
+def test_meeting_papers_are_named_by_meeting_paper_and_date() -> None:
+    lines = _lines(
+        ("AGENDA", 13),
+        ("CABINET", 15),
+        ("Thursday, 30th January, 2025, at 10.00 am Ask for: A Clerk", 12),
+        ("1. Apologies", 12),
+    )
+    assert pick_title(lines) == "Cabinet agenda, 30 January 2025"
+    plain = _lines(("Cabinet", 15), ("The cabinet met to agree the budget.", 12))
+    assert pick_title(plain) == "Cabinet"
+
+
+def test_letter_fragments_are_joined_when_the_page_has_the_whole_word() -> None:
+    lines = _lines(("INDICES OF DEPRIVATI ON 2015", 14), ("Public h ealth in to care", 12))
+    text = "INDICES OF DEPRIVATION 2015\nPublic health in to care"
+    joined = [line.text for line in join_split_words(lines, text)]
+    assert joined == ["INDICES OF DEPRIVATION 2015", "Public health in to care"]
+
+
+def test_saved_word_file_name_is_a_title_when_the_page_shows_none() -> None:
+    lines = _lines(("SERVICE DATA", 11), ("Data from the council as of August 2009.", 11))
+    meta = resolve_metadata(
+        Path("x.pdf"),
+        None,
+        "Microsoft Word - Carers - Review of Data September 2009.doc",
+        "",
+        2011,
+        "SERVICE DATA",
+        lines=lines,
+    )
+    assert meta.title == "Carers - Review of Data September 2009"
+
+
+def test_years_on_the_cover_beat_the_file_date_and_data_periods_count_for_nothing() -> None:
+    lines = _lines(("West Sussex County Council", 22), ("Annual Public Health Report 2018", 21))
+    lines += _lines(*[("Body text about health in the county and its people.", 11)] * 5)
+    assert find_year([""], lines, "Looking through a public health lens", 2019, 2026) == 2018
+    assert find_year([""], [], "Annual Impact Report 2023/24", None, 2026) == 2024
+    body = _lines(("Rates fell in 2013-15 and 2004-06.", 11))
+    assert find_year([""], body, "Heart disease", None, 2026) is None
