@@ -275,6 +275,12 @@ _MONTH_YEAR = re.compile(
     rf"((?:19|20)\d\d)\b",
     re.IGNORECASE,
 )
+# How the document asks to be cited: "Suggested citation: Smith J (2009). …".
+_SELF_CITATION = re.compile(
+    r"\b(?:suggested citation|recommended citation|please cite[^\n:]{0,20}|cite (?:this|as)"
+    r"|citation|reference)\s*:\s*[^\n()]{0,80}\(((?:19|20)\d\d)\)",
+    re.IGNORECASE,
+)
 _COPYRIGHT = re.compile(r"(?:©|\(c\)|copyright)\s*(?:crown\s+copyright\s*)?((?:19|20)\d\d)\b", re.I)
 _FINANCIAL_YEAR = re.compile(r"\b((?:19|20)\d\d)\s*[-/–]\s*\d\d\b(?![-/]\d)")
 _ANY_YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
@@ -296,17 +302,22 @@ def find_year(
     cover = [
         int(m.group(1))
         for line in lines
-        if len(line.text.split()) <= 6
         for m in _MONTH_YEAR.finditer(line.text)
-        if plausible(int(m.group(1)))
+        # The date is (almost) all the line says: "December 2015", "Published: May 2025".
+        if len(line.text.replace(m.group(0), " ").split()) <= 2 and plausible(int(m.group(1)))
     ]
     if cover:
         return max(cover)
-    for pattern, text in ((_PUBLISHED, early), (_COPYRIGHT, early)):
+    for pattern, text in ((_PUBLISHED, early), (_SELF_CITATION, early), (_COPYRIGHT, early)):
         years = [int(m.group(1)) for m in pattern.finditer(text)]
         years = [y for y in years if plausible(y)]
         if years:
             return years[0]
+    headings = _cover_headings(lines)
+    dated = [int(m.group(1)) for text in headings for m in _MONTH_YEAR.finditer(text)]
+    dated = [y for y in dated if plausible(y)]
+    if dated:
+        return max(dated)
     in_title = [y for y in _years_named(title, title) if plausible(y)]
     if in_title:
         return max(in_title)
@@ -315,7 +326,7 @@ def find_year(
     if years:
         return years[0]
     # A heading on the cover that names a year ("Annual Public Health Report 2018").
-    on_cover = [y for text in _cover_headings(lines) for y in _years_named(text, text)]
+    on_cover = [y for text in headings for y in _years_named(text, text)]
     on_cover = [y for y in on_cover if plausible(y)]
     if on_cover:
         return max(on_cover)
@@ -325,6 +336,7 @@ def find_year(
     return max(stated) if stated else None
 
 
+_COVER_TYPE = 16.0
 _ANNUAL = re.compile(r"\bannual\b|\byear in review\b", re.IGNORECASE)
 _YEAR_RANGE = re.compile(r"\b(?:19|20)\d\d\s*[-/–]\s*(?:19|20)?\d\d\b")
 
@@ -354,4 +366,9 @@ def _cover_headings(lines: list[LayoutLine]) -> list[str]:
     for line in lines:
         sizes[line.size] = sizes.get(line.size, 0) + len(line.text)
     body = max(sizes.items(), key=lambda item: item[1])[0]
-    return [x.text for x in lines if x.size > body + 1 and len(x.text.split()) <= 8]
+    # Larger than the body text, or large in itself on a cover that is all headings.
+    return [
+        x.text
+        for x in lines
+        if (x.size > body + 1 or x.size >= _COVER_TYPE) and len(x.text.split()) <= 8
+    ]

@@ -140,6 +140,40 @@ def _body_size(lines: list[LayoutLine]) -> float:
     return max(sizes.items(), key=lambda item: item[1])[0]
 
 
+_PERSON = re.compile(
+    r"^(?:(?:[Dd]r|[Pp]rof(?:essor)?)\.? )?[A-Z][a-z’'-]+(?: [A-Z]\.?)*"
+    r"(?: (?:van |de |von )?[A-Z][a-z’'-]+){1,2}(?=$|[\s,*†‡\d]| and )"
+)
+
+
+# Words of headings and bodies that two capitalised words under a title often are instead.
+_NOT_NAMES = frozenset(
+    re.findall(
+        r"\w+",
+        "executive summary introduction abstract contents foreword key findings background"
+        " report overview review briefing chapter section part appendix health council"
+        " university department public policy research data the and of for in on to a an",
+    )
+)
+
+
+def find_byline(lines: list[LayoutLine], title: str) -> str:
+    """The first author a paper names under its title ("Mohammad Chuttur"), or ''."""
+    flat = " ".join(title.casefold().split())
+    if not flat:
+        return ""
+    below = [n for n, line in enumerate(lines[:40]) if line.text.casefold() in flat]
+    if not below:
+        return ""
+    for line in lines[below[-1] + 1 : below[-1] + 3]:
+        match = _PERSON.match(line.text.strip())
+        if not match or _FURNITURE.search(line.text) or len(line.text) >= 120:
+            continue
+        if not _NOT_NAMES & set(match.group(0).casefold().split()):
+            return match.group(0)
+    return ""
+
+
 def find_subject(lines: list[LayoutLine]) -> str:
     """The subject a committee report's form gives ("Subject: …"), or ''."""
     for number, line in enumerate(lines[:40]):

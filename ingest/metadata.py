@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.describing import ACADEMIC, OTHER, find_kind, find_organisation, find_year
-from ingest.layout import LayoutLine, find_subject, pick_title
+from ingest.layout import LayoutLine, find_byline, find_subject, pick_title
 from search.pagetext import is_placeholder_author
 from search.schema import ACCESS_LEVELS, ALL_ACCESS, DocumentMeta
 
@@ -161,6 +161,8 @@ def resolve_metadata(
     # With no body named, a paper or a book comes from the person who wrote it.
     if not organisation and authors and kind in (ACADEMIC, OTHER) and _is_name(authors[0]):
         organisation = authors[0]
+    if not organisation and kind in (ACADEMIC, OTHER):
+        organisation = find_byline(lines, title)
     year = row.year or find_year(pages, lines, title, info_year, time.gmtime().tm_year)
     meta = DocumentMeta(
         title=title,

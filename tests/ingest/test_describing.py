@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ingest.describing import ACADEMIC, COUNCIL, GOVERNMENT, find_kind, find_organisation, find_year
-from ingest.layout import LayoutLine, join_split_words, pick_title
+from ingest.layout import LayoutLine, find_byline, join_split_words, pick_title
 from ingest.metadata import resolve_metadata
 from search.schema import DocumentMeta
 
@@ -136,3 +136,20 @@ def test_years_on_the_cover_beat_the_file_date_and_data_periods_count_for_nothin
     assert find_year([""], [], "Annual Impact Report 2023/24", None, 2026) == 2024
     body = _lines(("Rates fell in 2013-15 and 2004-06.", 11))
     assert find_year([""], body, "Heart disease", None, 2026) is None
+
+
+def test_a_paper_with_no_body_named_comes_from_the_author_under_its_title() -> None:
+    lines = _lines(
+        ("Overview of the Technology Acceptance Model:", 17),
+        ("Origins and Future Directions", 17),
+        ("Mohammad Chuttur", 12),
+        ("Abstract", 12),
+    )
+    title = "Overview of the Technology Acceptance Model: Origins and Future Directions"
+    assert find_byline(lines, title) == "Mohammad Chuttur"
+    assert find_byline(_lines((title, 17), ("Executive Summary", 12)), title) == ""
+
+
+def test_the_way_a_paper_asks_to_be_cited_gives_its_year() -> None:
+    pages = ['Reference: Chuttur M.Y. (2009). "Overview of the Technology Acceptance Model"']
+    assert find_year(pages, [], "Overview of the Technology Acceptance Model", 2010, 2026) == 2009
