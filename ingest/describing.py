@@ -69,6 +69,13 @@ _COUNCIL_NAME = re.compile(
 _COUNCIL_CAPS = re.compile(
     r"\b([A-Z]{3,}(?: [A-Z]{3,}){0,3}) (COUNTY|CITY|BOROUGH|DISTRICT) COUNCIL\b"
 )
+# NHS bodies not in the gazetteer, by the shape of their names.
+_NHS_BODY = re.compile(
+    r"\bNHS(?:,? (?:[A-Z][a-z]+|and|&|of)){1,8}"
+    r" (?:Integrated Care Board|Clinical Commissioning Group)\b"
+    r"|\b(?:[A-Z][a-z]+|and|&|of|the)(?: (?:[A-Z][a-z]+|and|&|of|the)){0,6}"
+    r" NHS (?:Foundation )?Trust\b"
+)
 _SELF_STATEMENT = re.compile(
     r"(?:produced|published|prepared|written|compiled|drafted|issued)\s+by\s+(?:the\s+)?"
     r"([A-Z][^\n.,;:()]{3,90})|©\s*(?:crown copyright\s*)?(?:(?:19|20)\d\d\s*)?(?:the\s+)?"
@@ -169,7 +176,17 @@ def _named(text: str, known: tuple[Organisation, ...]) -> list[tuple[str, str]]:
         found.append((_council_name(match.group(1), match.group(2)), COUNCIL))
     for match in _COUNCIL_CAPS.finditer(text):
         found.append((_council_name(match.group(1).title(), match.group(2).title()), COUNCIL))
+    for match in _NHS_BODY.finditer(text):
+        found.append((_nhs_name(match.group(0)), GOVERNMENT))
     return [(name, kind) for name, kind in found if len(name.split()) > 2 or kind != COUNCIL]
+
+
+def _nhs_name(name: str) -> str:
+    words = name.split()
+    # "… commissioned by the Kent NHS Trust": the body's name starts at its first capital.
+    while words and (words[0].lower() in _WEAK_WORDS or not words[0][:1].isupper()):
+        words.pop(0)
+    return " ".join(words)
 
 
 def _council_name(place: str, tier: str) -> str:

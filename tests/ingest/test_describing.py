@@ -153,3 +153,10 @@ def test_a_paper_with_no_body_named_comes_from_the_author_under_its_title() -> N
 def test_the_way_a_paper_asks_to_be_cited_gives_its_year() -> None:
     pages = ['Reference: Chuttur M.Y. (2009). "Overview of the Technology Acceptance Model"']
     assert find_year(pages, [], "Overview of the Technology Acceptance Model", 2010, 2026) == 2009
+
+
+def test_nhs_trusts_and_care_boards_are_found_by_the_shape_of_their_names() -> None:
+    pages = ["Produced by Sussex Community NHS Foundation Trust for its patients."]
+    assert find_organisation(pages, []) == ("Sussex Community NHS Foundation Trust", GOVERNMENT)
+    pages = ["A plan by NHS Kent and Medway Integrated Care Board."]
+    assert find_organisation(pages, []) == ("NHS Kent and Medway Integrated Care Board", GOVERNMENT)
