@@ -13,16 +13,8 @@ from typing import Any
 
 import qdrant_edge as qe
 
-from search.schema import (
-    DENSE,
-    INTEGER_FIELDS,
-    KEYWORD_FIELDS,
-    NON_BODY,
-    SPARSE,
-    Filters,
-    Hit,
-    IndexedChunk,
-)
+from search.analysis import SparseVector
+from search.schema import DENSE, INTEGER_FIELDS, KEYWORD_FIELDS, SPARSE, Filters, Hit, IndexedChunk
 from search.store.base import (
     BUSY_MESSAGE,
     CollectionLayout,
@@ -31,61 +23,53 @@ from search.store.base import (
     VectorQuery,
     check_layout,
 )
+from search.store.core import (
+    Condition,
+    Leg,
+    Match,
+    YearRange,
+    batch_chunks,
+    count_facets,
+    hit_from_point,
+    hit_from_record,
+    plan_filter,
+    plan_legs,
+    read_dense_vector,
+    scroll_hits,
+)
 
 log = logging.getLogger(__name__)
 
 _LAYOUT_FILE = "collection.json"
 LOCK_FILE = ".lock"
-_UPSERT_BATCH = 256
 # The HNSW beam for dense search: 128 kept recall@10 against exact search at 0.99 on 100k
 # chunks copied from the real corpus (64 gave 0.96); see bench/RESULTS.md, Scale.
 _DENSE_SEARCH = qe.SearchParams(hnsw_ef=128)
 
 
-def _match(field: str, values: Sequence[str] | Sequence[int]) -> qe.FieldCondition:
-    if len(values) == 1:
-        return qe.FieldCondition(key=field, match=qe.MatchValue(values[0]))
-    return qe.FieldCondition(key=field, match=qe.MatchAny(list(values)))  # type: ignore[arg-type]
+def _condition(condition: Condition) -> Any:
+    if isinstance(condition, Match):
+        if len(condition.values) == 1:
+            return qe.FieldCondition(key=condition.field, match=qe.MatchValue(condition.values[0]))
+        return qe.FieldCondition(key=condition.field, match=qe.MatchAny(list(condition.values)))
+    if isinstance(condition, YearRange):
+        return qe.FieldCondition(
+            key="year",
+            range=qe.RangeFloat(
+                gte=None if condition.first is None else float(condition.first),
+                lte=None if condition.last is None else float(condition.last),
+            ),
+        )
+    return qe.Filter(should=[_condition(span) for span in condition.ranges])
 
 
 def build_filter(filters: Filters | None) -> qe.Filter | None:
-    """AND across fields, OR within one field."""
-    if filters is None or filters.is_empty():
+    """The core's filter rule as the engine's filter."""
+    plan = plan_filter(filters)
+    if plan is None:
         return None
-    must: list[Any] = []
-    for field, values in (
-        ("organisation", filters.organisations),
-        ("kind", filters.kinds),
-        ("determinants", filters.determinants),
-        ("places", filters.places),
-        ("lenses", filters.lenses),
-        ("doc_id", filters.doc_ids),
-    ):
-        if values:
-            must.append(_match(field, values))
-    if filters.year_from is not None or filters.year_to is not None:
-        must.append(
-            qe.FieldCondition(
-                key="year",
-                range=qe.RangeFloat(
-                    gte=None if filters.year_from is None else float(filters.year_from),
-                    lte=None if filters.year_to is None else float(filters.year_to),
-                ),
-            )
-        )
-    if filters.year_spans:
-        must.append(
-            qe.Filter(should=[_year_range(first, last) for first, last in filters.year_spans])
-        )
-    must_not: list[Any] = []
-    if filters.exclude_doc_ids:
-        must_not.append(_match("doc_id", filters.exclude_doc_ids))
-    if filters.body_only:
-        must_not.append(_match("matter", NON_BODY))
-    if hidden := filters.hidden_access():
-        # Leaving levels out (rather than naming the allowed ones) keeps points written
-        # before access levels existed, which have no `access`, visible as public.
-        must_not.append(_match("access", hidden))
+    must = [_condition(c) for c in plan.must]
+    must_not = [_condition(c) for c in plan.must_not]
     return qe.Filter(must=must or None, must_not=must_not or None)
 
 
@@ -104,15 +88,6 @@ def lock_store_dir(path: Path) -> int:
 def unlock_store_dir(fd: int) -> None:
     fcntl.flock(fd, fcntl.LOCK_UN)
     os.close(fd)
-
-
-def _year_range(first: int | None, last: int | None) -> qe.FieldCondition:
-    return qe.FieldCondition(
-        key="year",
-        range=qe.RangeFloat(
-            gte=None if first is None else float(first), lte=None if last is None else float(last)
-        ),
-    )
 
 
 class EmbeddedStore:
@@ -183,7 +158,7 @@ class EmbeddedStore:
         return self._shard
 
     def upsert(self, chunks: Sequence[IndexedChunk]) -> None:
-        for start in range(0, len(chunks), _UPSERT_BATCH):
+        for batch in batch_chunks(chunks):
             points = [
                 qe.Point(
                     id=c.id,
@@ -193,50 +168,34 @@ class EmbeddedStore:
                     },
                     payload=c.payload,
                 )
-                for c in chunks[start : start + _UPSERT_BATCH]
+                for c in batch
             ]
             self.shard.update(qe.UpdateOperation.upsert_points(points))
 
     def query(self, request: VectorQuery) -> list[Hit]:
-        if self._shard is None:
+        legs = plan_legs(request)
+        if self._shard is None or not legs:
             return []
         flt = build_filter(request.filters)
         payload: Any = True if request.payload_fields is None else list(request.payload_fields)
-        prefetches: list[qe.Prefetch] = []
-        if request.mode in ("hybrid", "dense") and request.dense is not None:
-            prefetches.append(
-                qe.Prefetch(
-                    limit=request.candidates,
-                    query=qe.Query.Nearest(request.dense, using=DENSE),
-                    filter=flt,
-                    params=_DENSE_SEARCH,
-                )
-            )
-        if (
-            request.mode in ("hybrid", "sparse")
-            and request.sparse is not None
-            and not request.sparse.is_empty()
-        ):
-            sparse = qe.SparseVector(indices=request.sparse.indices, values=request.sparse.values)
-            prefetches.append(
-                qe.Prefetch(
-                    limit=request.candidates,
-                    query=qe.Query.Nearest(sparse, using=SPARSE),
-                    filter=flt,
-                )
-            )
-        if not prefetches:
-            return []
-        if len(prefetches) == 1:
-            only = prefetches[0]
+        if len(legs) == 1:
             query = qe.QueryRequest(
                 limit=request.limit,
-                query=only.query,
+                query=_nearest(legs[0]),
                 filter=flt,
                 with_payload=payload,
                 score_threshold=request.score_threshold,
             )
         else:
+            prefetches = [
+                qe.Prefetch(
+                    limit=request.candidates,
+                    query=_nearest(leg),
+                    filter=flt,
+                    params=_DENSE_SEARCH if leg.using == DENSE else None,
+                )
+                for leg in legs
+            ]
             fusion: Any = (
                 qe.Fusion.Rrf(k=request.rrf_k, weights=[1.0, request.sparse_weight])
                 if request.fusion == "rrf"
@@ -245,13 +204,13 @@ class EmbeddedStore:
             query = qe.QueryRequest(
                 limit=request.limit, prefetches=prefetches, query=fusion, with_payload=payload
             )
-        return [_hit(p) for p in self.shard.query(query)]
+        return [hit_from_point(p) for p in self.shard.query(query)]
 
     def recommend(self, positive_ids: Sequence[str], filters: Filters, limit: int) -> list[Hit]:
         if self._shard is None or not positive_ids:
             return []
         records = self.shard.retrieve(list(positive_ids), with_payload=False, with_vector=[DENSE])
-        vectors: list[Any] = [v for v in (_dense_of(r) for r in records) if v]
+        vectors: list[Any] = [v for v in (read_dense_vector(r) for r in records) if v]
         if not vectors:
             return []
         query = qe.QueryRequest(
@@ -262,38 +221,30 @@ class EmbeddedStore:
             filter=build_filter(filters),
             with_payload=True,
         )
-        return [_hit(p) for p in self.shard.query(query)]
+        return [hit_from_point(p) for p in self.shard.query(query)]
 
     def chunks(self, filters: Filters, limit: int = 10_000) -> list[Hit]:
         if self._shard is None:
             return []
-        out: list[Hit] = []
-        offset: Any = None
-        while len(out) < limit:
-            records, offset = self.shard.scroll(
-                qe.ScrollRequest(
-                    offset=offset,
-                    limit=min(256, limit - len(out)),
-                    filter=build_filter(filters),
-                    with_payload=True,
-                )
-            )
-            out.extend(Hit(id=str(r.id), score=0.0, payload=dict(r.payload or {})) for r in records)
-            if offset is None:
-                break
-        return out
+        flt = build_filter(filters)
+
+        def read_page(offset: Any, size: int) -> tuple[Any, Any]:
+            request = qe.ScrollRequest(offset=offset, limit=size, filter=flt, with_payload=True)
+            return self.shard.scroll(request)
+
+        return scroll_hits(read_page, limit)
 
     def chunk_vectors(self, ids: Sequence[str]) -> dict[str, list[float]]:
         if self._shard is None or not ids:
             return {}
         records = self.shard.retrieve(list(ids), with_payload=False, with_vector=[DENSE])
-        return {str(r.id): _dense_of(r) for r in records}
+        return {str(r.id): read_dense_vector(r) for r in records}
 
     def retrieve(self, ids: Sequence[str]) -> list[Hit]:
         if self._shard is None or not ids:
             return []
         records = self.shard.retrieve(list(ids), with_payload=True, with_vector=False)
-        return [Hit(id=str(r.id), score=0.0, payload=dict(r.payload or {})) for r in records]
+        return [hit_from_record(r) for r in records]
 
     def optimize(self) -> None:
         # The engine in process has no background optimiser: without this, every segment
@@ -325,7 +276,7 @@ class EmbeddedStore:
             qe.FacetRequest(key=field, limit=limit, exact=True, filter=build_filter(filters))
         )
         # The engine may report a value whose points were all deleted, with count 0.
-        return {str(h.value): int(h.count) for h in response.hits if h.count > 0}
+        return count_facets((h.value, h.count) for h in response.hits)
 
     def copy_to(self, target: Path) -> None:
         """Flush, then copy the collection's files; the caller keeps writers out meanwhile."""
@@ -343,13 +294,8 @@ class EmbeddedStore:
             self._lock_fd = -1
 
 
-def _dense_of(record: Any) -> list[float]:
-    vector = record.vector
-    if isinstance(vector, dict):
-        dense = vector.get(DENSE)
-        return list(dense) if dense is not None else []
-    return []
-
-
-def _hit(point: Any) -> Hit:
-    return Hit(id=str(point.id), score=float(point.score), payload=dict(point.payload or {}))
+def _nearest(leg: Leg) -> Any:
+    if isinstance(leg.vector, SparseVector):
+        sparse = qe.SparseVector(indices=leg.vector.indices, values=leg.vector.values)
+        return qe.Query.Nearest(sparse, using=leg.using)
+    return qe.Query.Nearest(leg.vector, using=leg.using)

@@ -9,66 +9,49 @@ from typing import Any
 from qdrant_client import QdrantClient, models
 from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
 
-from search.schema import (
-    DENSE,
-    INTEGER_FIELDS,
-    KEYWORD_FIELDS,
-    NON_BODY,
-    SPARSE,
-    Filters,
-    Hit,
-    IndexedChunk,
-)
+from search.analysis import SparseVector
+from search.schema import DENSE, INTEGER_FIELDS, KEYWORD_FIELDS, SPARSE, Filters, Hit, IndexedChunk
 from search.settings import ClusterSettings, QdrantSettings
 from search.store.base import CollectionLayout, StoreError, VectorQuery, check_layout
+from search.store.core import (
+    Condition,
+    Leg,
+    Match,
+    YearRange,
+    batch_chunks,
+    count_facets,
+    hit_from_point,
+    hit_from_record,
+    plan_filter,
+    plan_legs,
+    read_dense_vector,
+    scroll_hits,
+)
 
 log = logging.getLogger(__name__)
 
-_UPSERT_BATCH = 256
 
-
-def _match(field: str, values: Sequence[str] | Sequence[int]) -> models.FieldCondition:
-    if len(values) == 1:
-        return models.FieldCondition(key=field, match=models.MatchValue(value=values[0]))
-    return models.FieldCondition(key=field, match=models.MatchAny(any=list(values)))  # type: ignore[arg-type]
+def _condition(condition: Condition) -> Any:
+    if isinstance(condition, Match):
+        if len(condition.values) == 1:
+            match: Any = models.MatchValue(value=condition.values[0])
+        else:
+            match = models.MatchAny(any=list(condition.values))
+        return models.FieldCondition(key=condition.field, match=match)
+    if isinstance(condition, YearRange):
+        return models.FieldCondition(
+            key="year", range=models.Range(gte=condition.first, lte=condition.last)
+        )
+    return models.Filter(should=[_condition(span) for span in condition.ranges])
 
 
 def build_filter(filters: Filters | None) -> models.Filter | None:
-    """AND across fields, OR within one field."""
-    if filters is None or filters.is_empty():
+    """The core's filter rule as qdrant-client's filter."""
+    plan = plan_filter(filters)
+    if plan is None:
         return None
-    must: list[Any] = []
-    for field, values in (
-        ("organisation", filters.organisations),
-        ("kind", filters.kinds),
-        ("determinants", filters.determinants),
-        ("places", filters.places),
-        ("lenses", filters.lenses),
-        ("doc_id", filters.doc_ids),
-    ):
-        if values:
-            must.append(_match(field, values))
-    if filters.year_from is not None or filters.year_to is not None:
-        must.append(
-            models.FieldCondition(
-                key="year", range=models.Range(gte=filters.year_from, lte=filters.year_to)
-            )
-        )
-    if filters.year_spans:
-        spans = [
-            models.FieldCondition(key="year", range=models.Range(gte=first, lte=last))
-            for first, last in filters.year_spans
-        ]
-        must.append(models.Filter(should=spans))  # type: ignore[arg-type]
-    must_not: list[Any] = []
-    if filters.exclude_doc_ids:
-        must_not.append(_match("doc_id", filters.exclude_doc_ids))
-    if filters.body_only:
-        must_not.append(_match("matter", NON_BODY))
-    if hidden := filters.hidden_access():
-        # Leaving levels out (rather than naming the allowed ones) keeps points written
-        # before access levels existed, which have no `access`, visible as public.
-        must_not.append(_match("access", hidden))
+    must = [_condition(c) for c in plan.must]
+    must_not = [_condition(c) for c in plan.must_not]
     return models.Filter(must=must or None, must_not=must_not or None)
 
 
@@ -160,7 +143,7 @@ class ServerStore:
             )
 
     def upsert(self, chunks: Sequence[IndexedChunk]) -> None:
-        for start in range(0, len(chunks), _UPSERT_BATCH):
+        for batch in batch_chunks(chunks):
             points = [
                 models.PointStruct(
                     id=c.id,
@@ -172,47 +155,33 @@ class ServerStore:
                     },
                     payload=c.payload,
                 )
-                for c in chunks[start : start + _UPSERT_BATCH]
+                for c in batch
             ]
             self._client.upsert(self._collection, points=points, wait=True)
 
     def query(self, request: VectorQuery) -> list[Hit]:
-        if not self._exists():
+        legs = plan_legs(request)
+        if not legs or not self._exists():
             return []
         flt = build_filter(request.filters)
         payload: Any = True if request.payload_fields is None else list(request.payload_fields)
-        prefetches: list[models.Prefetch] = []
-        if request.mode in ("hybrid", "dense") and request.dense is not None:
-            prefetches.append(
-                models.Prefetch(
-                    query=request.dense, using=DENSE, limit=request.candidates, filter=flt
-                )
-            )
-        if (
-            request.mode in ("hybrid", "sparse")
-            and request.sparse is not None
-            and not request.sparse.is_empty()
-        ):
-            sparse = models.SparseVector(
-                indices=request.sparse.indices, values=request.sparse.values
-            )
-            prefetches.append(
-                models.Prefetch(query=sparse, using=SPARSE, limit=request.candidates, filter=flt)
-            )
-        if not prefetches:
-            return []
-        if len(prefetches) == 1:
-            only = prefetches[0]
+        if len(legs) == 1:
             response = self._client.query_points(
                 self._collection,
-                query=only.query,
-                using=only.using,
+                query=_vector(legs[0]),
+                using=legs[0].using,
                 query_filter=flt,
                 limit=request.limit,
                 with_payload=payload,
                 score_threshold=request.score_threshold,
             )
         else:
+            prefetches = [
+                models.Prefetch(
+                    query=_vector(leg), using=leg.using, limit=request.candidates, filter=flt
+                )
+                for leg in legs
+            ]
             fusion: Any = (
                 models.RrfQuery(
                     rrf=models.Rrf(k=request.rrf_k, weights=[1.0, request.sparse_weight])
@@ -227,7 +196,7 @@ class ServerStore:
                 limit=request.limit,
                 with_payload=payload,
             )
-        return [_hit(p) for p in response.points]
+        return [hit_from_point(p) for p in response.points]
 
     def recommend(self, positive_ids: Sequence[str], filters: Filters, limit: int) -> list[Hit]:
         if not self._exists() or not positive_ids:
@@ -242,42 +211,31 @@ class ServerStore:
             limit=limit,
             with_payload=True,
         )
-        return [_hit(p) for p in response.points]
+        return [hit_from_point(p) for p in response.points]
 
     def chunks(self, filters: Filters, limit: int = 10_000) -> list[Hit]:
         if not self._exists():
             return []
-        out: list[Hit] = []
-        offset: Any = None
-        while len(out) < limit:
-            records, offset = self._client.scroll(
-                self._collection,
-                scroll_filter=build_filter(filters),
-                limit=min(256, limit - len(out)),
-                offset=offset,
-                with_payload=True,
+        flt = build_filter(filters)
+
+        def read_page(offset: Any, size: int) -> tuple[Any, Any]:
+            return self._client.scroll(
+                self._collection, scroll_filter=flt, limit=size, offset=offset, with_payload=True
             )
-            out.extend(Hit(id=str(r.id), score=0.0, payload=dict(r.payload or {})) for r in records)
-            if offset is None:
-                break
-        return out
+
+        return scroll_hits(read_page, limit)
 
     def chunk_vectors(self, ids: Sequence[str]) -> dict[str, list[float]]:
         if not self._exists() or not ids:
             return {}
         records = self._client.retrieve(self._collection, ids=list(ids), with_vectors=[DENSE])
-        out: dict[str, list[float]] = {}
-        for r in records:
-            vector = r.vector.get(DENSE) if isinstance(r.vector, dict) else None
-            if isinstance(vector, list):
-                out[str(r.id)] = [float(x) for x in vector if isinstance(x, float | int)]
-        return out
+        return {str(r.id): read_dense_vector(r) for r in records}
 
     def retrieve(self, ids: Sequence[str]) -> list[Hit]:
         if not self._exists() or not ids:
             return []
         records = self._client.retrieve(self._collection, ids=list(ids), with_payload=True)
-        return [Hit(id=str(r.id), score=0.0, payload=dict(r.payload or {})) for r in records]
+        return [hit_from_record(r) for r in records]
 
     def optimize(self) -> None:
         """The server optimises in the background; nothing to do."""
@@ -317,11 +275,13 @@ class ServerStore:
         response = self._client.facet(
             self._collection, key=field, facet_filter=build_filter(filters), limit=limit, exact=True
         )
-        return {str(h.value): int(h.count) for h in response.hits}
+        return count_facets((h.value, h.count) for h in response.hits)
 
     def close(self) -> None:
         self._client.close()
 
 
-def _hit(point: Any) -> Hit:
-    return Hit(id=str(point.id), score=float(point.score), payload=dict(point.payload or {}))
+def _vector(leg: Leg) -> Any:
+    if isinstance(leg.vector, SparseVector):
+        return models.SparseVector(indices=leg.vector.indices, values=leg.vector.values)
+    return leg.vector

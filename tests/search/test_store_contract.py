@@ -18,6 +18,7 @@ from search.store.base import (
     StoreBusyError,
     VectorQuery,
 )
+from search.store.core import payload_passes
 from search.store.embedded import EmbeddedStore
 from search.store.server import ServerStore
 
@@ -234,3 +235,72 @@ def test_optimizing_keeps_every_point_searchable(store: Store) -> None:
     assert store.count() == len(CHUNKS)
     hits = store.query(VectorQuery(dense=[0, 0, 1, 0], sparse=None, mode="dense", limit=1))
     assert hits[0].doc_id == "meals"
+
+
+AGREEMENT_FILTERS = [
+    Filters(),
+    Filters(organisations=("West Sussex",)),
+    Filters(organisations=("West Sussex", "Kent"), year_from=2020),
+    Filters(year_to=2019),
+    Filters(year_spans=((None, 2019), (2024, None))),
+    Filters(exclude_doc_ids=("housing",), year_from=2019, year_to=2023),
+    Filters(doc_ids=("housing", "meals"), body_only=True),
+    Filters(access_levels=("public",)),
+    Filters(access_levels=("public", "partner", "internal")),
+    Filters(determinants=("food",)),
+]
+
+
+@pytest.mark.parametrize("filters", AGREEMENT_FILTERS, ids=repr)
+def test_the_core_rule_in_python_agrees_with_the_engine(store: Store, filters: Filters) -> None:
+    store.upsert(
+        [
+            _chunk("meals", 1, "cover page", [0, 0, 1, 0], year=2024, matter="front"),
+            _chunk("meals", 2, "partner notes", [0, 0, 1, 0], year=2024, access="partner"),
+            _chunk("meals", 3, "staff notes", [0, 0, 1, 0], access="internal"),
+        ]
+    )
+    everything = store.chunks(Filters())
+    by_rule = {h.id for h in everything if payload_passes(h.payload, filters)}
+    assert {h.id for h in store.chunks(filters)} == by_rule
+    assert store.count(filters) == len(by_rule)
+
+
+def test_facets_leave_out_values_with_no_points(store: Store) -> None:
+    assert store.facet("organisation", Filters(year_from=2023)) == {"West Sussex": 2}
+    store.delete_documents(["lonely", "meals"])
+    assert store.facet("organisation") == {"Kent": 2}
+
+
+def test_reading_vectors_by_id_leaves_out_unknown_ids(store: Store) -> None:
+    vectors = store.chunk_vectors([point_id("meals", 0), point_id("nowhere", 0)])
+    assert list(vectors) == [point_id("meals", 0)]
+    assert store.chunk_vectors([]) == {}
+
+
+def test_a_query_with_no_usable_vector_finds_nothing(store: Store) -> None:
+    empty_sparse = WEIGHTS.query_vector("the and of")
+    assert empty_sparse.is_empty()
+    assert store.query(VectorQuery(dense=None, sparse=empty_sparse, mode="sparse")) == []
+    assert store.query(VectorQuery(dense=[1, 0, 0, 0], sparse=None, mode="sparse")) == []
+
+
+@pytest.mark.parametrize("kind", ["embedded", "memory"])
+def test_a_store_with_no_collection_reads_as_empty(kind: str, tmp_path: Path) -> None:
+    empty: Store = (
+        EmbeddedStore(tmp_path / "none")
+        if kind == "embedded"
+        else ServerStore.connect(QdrantSettings(mode="memory"))
+    )
+    try:
+        assert empty.layout() is None
+        assert empty.count() == 0
+        assert empty.facet("doc_id") == {}
+        assert empty.chunks(Filters()) == []
+        assert empty.retrieve([point_id("housing", 0)]) == []
+        assert empty.chunk_vectors([point_id("housing", 0)]) == {}
+        assert empty.recommend([point_id("housing", 0)], Filters(), 3) == []
+        query = VectorQuery(dense=[1, 0, 0, 0], sparse=None, mode="dense")
+        assert empty.query(query) == []
+    finally:
+        empty.close()

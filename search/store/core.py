@@ -1,0 +1,207 @@
+"""The store core both adapters share: the filter rule, the query's legs and what comes back.
+
+Each adapter only translates these engine-neutral pieces into its engine's own classes, so the
+embedded engine and a Qdrant server read one rule and answer by one set of conventions:
+
+- filters are AND across fields and OR within one; a field a point lacks never matches it;
+- a query with no usable vector returns no hits; a missing collection reads as empty;
+- reading by id leaves out ids that are not stored;
+- facet counts leave out values with no points left (an engine may keep a deleted value at 0).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from search.analysis import SparseVector
+from search.schema import DENSE, NON_BODY, SPARSE, Filters, Hit, IndexedChunk
+from search.store.base import VectorQuery
+
+__all__ = [
+    "SCROLL_PAGE",
+    "UPSERT_BATCH",
+    "Condition",
+    "FilterPlan",
+    "Leg",
+    "Match",
+    "YearRange",
+    "YearSpans",
+    "batch_chunks",
+    "count_facets",
+    "hit_from_point",
+    "hit_from_record",
+    "payload_passes",
+    "plan_filter",
+    "plan_legs",
+    "read_dense_vector",
+    "scroll_hits",
+]
+
+# How many points one scroll call reads, and how many one write sends.
+SCROLL_PAGE = 256
+UPSERT_BATCH = 256
+
+# The payload fields a user filters on, each matching any of the chosen values.
+_MATCHED_FIELDS = ("organisation", "kind", "determinants", "places", "lenses", "doc_id")
+
+
+@dataclass(frozen=True)
+class Match:
+    """The field holds one of `values` (for a list field: any item does)."""
+
+    field: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class YearRange:
+    """The year lies in [first, last]; None leaves that end open."""
+
+    first: int | None
+    last: int | None
+
+
+@dataclass(frozen=True)
+class YearSpans:
+    """The year lies in any one of these ranges."""
+
+    ranges: tuple[YearRange, ...]
+
+
+Condition = Match | YearRange | YearSpans
+
+
+@dataclass(frozen=True)
+class FilterPlan:
+    """Every `must` condition holds and no `must_not` one does."""
+
+    must: tuple[Condition, ...]
+    must_not: tuple[Condition, ...]
+
+
+def plan_filter(filters: Filters | None) -> FilterPlan | None:
+    """The filter rule in engine-neutral terms (None: no filter at all)."""
+    if filters is None or filters.is_empty():
+        return None
+    must: list[Condition] = [
+        Match(field, tuple(values))
+        for field, values in zip(_MATCHED_FIELDS, _matched_values(filters), strict=True)
+        if values
+    ]
+    if filters.year_from is not None or filters.year_to is not None:
+        must.append(YearRange(filters.year_from, filters.year_to))
+    if filters.year_spans:
+        must.append(YearSpans(tuple(YearRange(first, last) for first, last in filters.year_spans)))
+    must_not: list[Condition] = []
+    if filters.exclude_doc_ids:
+        must_not.append(Match("doc_id", tuple(filters.exclude_doc_ids)))
+    if filters.body_only:
+        must_not.append(Match("matter", tuple(NON_BODY)))
+    if hidden := filters.hidden_access():
+        # Leaving levels out (rather than naming the allowed ones) keeps points written
+        # before access levels existed, which have no `access`, visible as public.
+        must_not.append(Match("access", hidden))
+    return FilterPlan(must=tuple(must), must_not=tuple(must_not))
+
+
+def _matched_values(filters: Filters) -> tuple[tuple[str, ...], ...]:
+    return (
+        filters.organisations,
+        filters.kinds,
+        filters.determinants,
+        filters.places,
+        filters.lenses,
+        filters.doc_ids,
+    )
+
+
+def payload_passes(payload: Mapping[str, Any], filters: Filters | None) -> bool:
+    """The same rule judged on one point's payload in Python, as the engines judge it."""
+    plan = plan_filter(filters)
+    if plan is None:
+        return True
+    return all(_holds(payload, c) for c in plan.must) and not any(
+        _holds(payload, c) for c in plan.must_not
+    )
+
+
+def _holds(payload: Mapping[str, Any], condition: Condition) -> bool:
+    if isinstance(condition, Match):
+        value = payload.get(condition.field)
+        items = value if isinstance(value, list) else [] if value is None else [value]
+        return any(str(item) in condition.values for item in items)
+    year = payload.get("year")
+    if isinstance(year, bool) or not isinstance(year, int | float):
+        return False
+    if isinstance(condition, YearRange):
+        return _in_range(year, condition)
+    return any(_in_range(year, span) for span in condition.ranges)
+
+
+def _in_range(year: float, span: YearRange) -> bool:
+    return (span.first is None or year >= span.first) and (span.last is None or year <= span.last)
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One nearest-neighbour search inside a query: which named vector, and the query vector."""
+
+    using: str
+    vector: list[float] | SparseVector
+
+
+def plan_legs(request: VectorQuery) -> list[Leg]:
+    """The searches a request asks for, dense first; none when it has no usable vector."""
+    legs: list[Leg] = []
+    if request.mode in ("hybrid", "dense") and request.dense is not None:
+        legs.append(Leg(DENSE, request.dense))
+    sparse = request.sparse
+    if request.mode in ("hybrid", "sparse") and sparse is not None and not sparse.is_empty():
+        legs.append(Leg(SPARSE, sparse))
+    return legs
+
+
+def hit_from_point(point: Any) -> Hit:
+    """A scored point from either engine as a hit."""
+    return Hit(id=str(point.id), score=float(point.score), payload=dict(point.payload or {}))
+
+
+def hit_from_record(record: Any) -> Hit:
+    """A stored point read by id or scroll (no score) as a hit."""
+    return Hit(id=str(record.id), score=0.0, payload=dict(record.payload or {}))
+
+
+def read_dense_vector(record: Any) -> list[float]:
+    """A record's dense vector as plain floats; [] when it came back without one."""
+    vector = record.vector.get(DENSE) if isinstance(record.vector, dict) else None
+    if vector is None:
+        return []
+    return [float(x) for x in vector]
+
+
+def scroll_hits(
+    read_page: Callable[[Any, int], tuple[Sequence[Any], Any]], limit: int
+) -> list[Hit]:
+    """Every point a scroll yields, up to `limit`: `read_page(offset, size)` returns one page
+    of records and the next offset (None at the end)."""
+    out: list[Hit] = []
+    offset: Any = None
+    while len(out) < limit:
+        records, offset = read_page(offset, min(SCROLL_PAGE, limit - len(out)))
+        out.extend(hit_from_record(r) for r in records)
+        if offset is None:
+            break
+    return out
+
+
+def count_facets(values_and_counts: Iterable[tuple[Any, int]]) -> dict[str, int]:
+    """Facet counts by value, leaving out values with no points left."""
+    return {str(value): int(count) for value, count in values_and_counts if count > 0}
+
+
+def batch_chunks(chunks: Sequence[IndexedChunk]) -> Iterator[Sequence[IndexedChunk]]:
+    """The chunks to write in batches small enough for one request each."""
+    for start in range(0, len(chunks), UPSERT_BATCH):
+        yield chunks[start : start + UPSERT_BATCH]

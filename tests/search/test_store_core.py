@@ -1,0 +1,78 @@
+"""The store core's engine-neutral pieces: legs of a query, scrolling, facets, the filter plan."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+from search.analysis import SparseVector
+from search.schema import DENSE, SPARSE, Filters
+from search.store.base import VectorQuery
+from search.store.core import (
+    UPSERT_BATCH,
+    Match,
+    YearRange,
+    YearSpans,
+    batch_chunks,
+    count_facets,
+    payload_passes,
+    plan_filter,
+    plan_legs,
+    scroll_hits,
+)
+
+
+def test_a_hybrid_request_searches_dense_then_sparse() -> None:
+    sparse = SparseVector([3], [1.0])
+    request = VectorQuery(dense=[1.0, 0.0], sparse=sparse, mode="hybrid")
+    assert [leg.using for leg in plan_legs(request)] == [DENSE, SPARSE]
+    dense_only = VectorQuery(dense=[1.0, 0.0], sparse=sparse, mode="dense")
+    assert [leg.using for leg in plan_legs(dense_only)] == [DENSE]
+    no_words = VectorQuery(dense=None, sparse=SparseVector([], []), mode="hybrid")
+    assert plan_legs(no_words) == []
+
+
+def test_scrolling_stops_at_the_limit_or_the_end() -> None:
+    stored = [SimpleNamespace(id=str(i), payload={"n": i}) for i in range(600)]
+    calls: list[tuple[Any, int]] = []
+
+    def read_page(offset: Any, size: int) -> tuple[list[Any], Any]:
+        calls.append((offset, size))
+        start = offset or 0
+        end = start + size
+        return stored[start:end], end if end < len(stored) else None
+
+    hits = scroll_hits(read_page, limit=300)
+    assert [h.payload["n"] for h in hits] == list(range(300))
+    assert calls == [(None, 256), (256, 44)]
+    assert len(scroll_hits(read_page, limit=10_000)) == 600
+
+
+def test_facet_counts_leave_out_zero_counts() -> None:
+    assert count_facets([("Kent", 2), ("Gone", 0), (2024, 1)]) == {"Kent": 2, "2024": 1}
+
+
+def test_writes_go_in_bounded_batches() -> None:
+    chunks: list[Any] = list(range(UPSERT_BATCH * 2 + 1))
+    assert [len(b) for b in batch_chunks(chunks)] == [UPSERT_BATCH, UPSERT_BATCH, 1]
+
+
+def test_the_filter_plan_keeps_old_points_without_levels_or_matter_visible() -> None:
+    plan = plan_filter(
+        Filters(
+            kinds=("council report",),
+            year_spans=((None, 2019),),
+            body_only=True,
+            access_levels=("public",),
+        )
+    )
+    assert plan is not None
+    assert plan.must == (
+        Match("kind", ("council report",)),
+        YearSpans((YearRange(None, 2019),)),
+    )
+    assert Match("access", ("partner", "internal", "withdrawn")) in plan.must_not
+    old_point = {"kind": "council report", "year": 2018}
+    assert payload_passes(old_point, Filters(body_only=True, access_levels=("public",)))
+    assert not payload_passes({"kind": "other"}, Filters(year_to=2020))  # no year: no match
+    assert plan_filter(Filters()) is None
