@@ -5,7 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AnyHttpUrl, BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    DirectoryPath,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ModelName = Literal["bge-small-en-v1.5", "all-minilm-l6-v2"]
@@ -128,6 +136,11 @@ class WebSettings(BaseModel):
         default=["127.0.0.1", "localhost", "::1"],
         description="host names the site answers to, separated by commas ('*.example.org' "
         "allows its sub-domains, '*' any host); base_url's host is always allowed",
+    )
+    assets_dir: DirectoryPath | None = Field(
+        default=None,
+        description="the folder npm installed the front-end packages into (govuk-frontend, "
+        "swagger-ui-dist); None: web/frontend/node_modules beside the code, as in a checkout",
     )
 
     @field_validator("allowed_hosts", mode="before")

@@ -45,9 +45,14 @@ from web.users import UserStore
 log = logging.getLogger(__name__)
 
 WEB_DIR = Path(__file__).parent
-NODE_MODULES = WEB_DIR / "frontend" / "node_modules"
-GOVUK_DIST = NODE_MODULES / "govuk-frontend" / "dist" / "govuk"
-SWAGGER_DIST = NODE_MODULES / "swagger-ui-dist"
+# Where `npm ci --prefix web/frontend` puts the packages in a checkout (an editable install).
+DEFAULT_ASSETS_DIR = WEB_DIR / "frontend" / "node_modules"
+GOVUK_DIST = Path("govuk-frontend") / "dist" / "govuk"
+SWAGGER_DIST = Path("swagger-ui-dist")
+FETCH_ASSETS = (
+    "Run `npm install --prefix web/frontend` to fetch them, "
+    "or set KB_WEB__ASSETS_DIR to the folder npm installed them into."
+)
 COMPILED_ASSETS = ("govuk-frontend.min.css", "govuk-frontend.min.js")
 
 
@@ -110,10 +115,16 @@ def create_app(
     app.include_router(routes_backup.router)
     app.include_router(routes_accounts.router)
     app.include_router(routes_exports.router)
-    mount_api_docs(app, SWAGGER_DIST)
-    mount_assets(app, app.state.templates, GOVUK_DIST)
+    assets_dir = find_assets_dir(settings)
+    mount_api_docs(app, assets_dir / SWAGGER_DIST)
+    mount_assets(app, app.state.templates, assets_dir / GOVUK_DIST)
     install_guards(app, settings)
     return app
+
+
+def find_assets_dir(settings: Settings) -> Path:
+    """The folder holding the npm packages: the setting's, or the checkout's node_modules."""
+    return settings.web.assets_dir or DEFAULT_ASSETS_DIR
 
 
 def allowed_hosts(settings: Settings) -> list[str]:
@@ -155,9 +166,9 @@ def mount_api_docs(app: FastAPI, dist: Path) -> None:
         app.mount("/assets/swagger", StaticFiles(directory=dist), name="swagger")
     else:
         log.warning(
-            "Swagger UI not found in %s; /docs will not work. "
-            "Run `npm install --prefix web/frontend` to fetch it.",
+            "Swagger UI not found in %s; /docs will not work. %s",
             dist,
+            FETCH_ASSETS,
         )
 
     def api_docs(request: Request) -> Response:
@@ -176,9 +187,9 @@ def mount_assets(app: FastAPI, templates: Jinja2Templates, dist: Path) -> None:
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     if not (dist / "assets").is_dir():
         log.warning(
-            "GOV.UK Frontend assets not found in %s; pages will have no styles. "
-            "Run `npm install --prefix web/frontend` to fetch them.",
+            "GOV.UK Frontend assets not found in %s; pages will have no styles. %s",
             dist,
+            FETCH_ASSETS,
         )
         templates.env.globals["has_govuk_assets"] = False
         return

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-import web.app
 from search.library import Library
 from search.settings import Settings
 from web.app import create_app
@@ -111,21 +110,48 @@ def test_govuk_assets_are_served(client: TestClient) -> None:
     assert client.get("/static/brand.css").status_code == 200
 
 
-def test_missing_assets_log_one_warning_and_pages_still_render(
+def _with_assets_dir(settings: Settings, folder: Path) -> Settings:
+    return settings.model_copy(
+        update={"web": settings.web.model_copy(update={"assets_dir": folder})}
+    )
+
+
+def test_missing_assets_log_a_warning_each_and_pages_still_render(
     settings: Settings,
     library: Library,
-    monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    monkeypatch.setattr(web.app, "GOVUK_DIST", tmp_path / "missing")
     with caplog.at_level(logging.WARNING, logger="web.app"):
-        app = create_app(settings, library=library)
-    warnings = [r for r in caplog.records if r.name == "web.app"]
-    assert len(warnings) == 1 and "npm install" in warnings[0].getMessage()
+        app = create_app(_with_assets_dir(settings, tmp_path), library=library)
+    warnings = [r.getMessage() for r in caplog.records if r.name == "web.app"]
+    assert len(warnings) == 2  # GOV.UK Frontend, then Swagger UI
+    assert all("npm install" in w and "KB_WEB__ASSETS_DIR" in w for w in warnings)
     response = TestClient(app).get("/")
     assert response.status_code == 200
     assert "govuk-frontend.min.css" not in response.text
+
+
+def test_assets_come_from_the_folder_the_setting_names(
+    settings: Settings, library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dist = tmp_path / "govuk-frontend" / "dist" / "govuk"
+    (dist / "assets").mkdir(parents=True)
+    (dist / "govuk-frontend.min.css").write_text(".our-own-copy{}")
+    (dist / "govuk-frontend.min.js").write_text("// our own copy")
+    (dist / "assets" / "manifest.json").write_text("{}")
+    monkeypatch.setenv("KB_WEB__ASSETS_DIR", str(tmp_path))
+    from_env = Settings(data_dir=settings.data_dir, qdrant={"mode": "memory"})  # type: ignore[arg-type]
+    assert from_env.web.assets_dir == tmp_path
+    with TestClient(create_app(_with_assets_dir(settings, tmp_path), library=library)) as site:
+        assert site.get("/assets/govuk-frontend.min.css").text == ".our-own-copy{}"
+        assert site.get("/assets/manifest.json").status_code == 200
+        assert "govuk-frontend.min.css" in site.get("/").text
+
+
+def test_an_assets_folder_that_is_not_there_is_refused_at_start_up(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="assets_dir"):
+        Settings(data_dir=tmp_path, web={"assets_dir": tmp_path / "nowhere"})  # type: ignore[arg-type]
 
 
 class _FakeLibrary:
