@@ -1,1 +1,22 @@
-"""Files to pages to chunks to vectors, written through the search package's index API."""
+"""Files to pages to chunks to vectors, written through the search package's index API.
+
+Others (kb, the tests) use `ingest.pipeline` (Ingester, the run and its outcomes); the readers
+(`pdf`, `wordfile`, `webpage`, `ocr`), `chunking`, `metadata` and the isolated `worker` are
+its parts.
+"""
+
+__all__ = [
+    "chunking",
+    "describing",
+    "formats",
+    "layout",
+    "matter",
+    "metadata",
+    "ocr",
+    "pdf",
+    "pipeline",
+    "sections",
+    "webpage",
+    "wordfile",
+    "worker",
+]

@@ -1,1 +1,6 @@
-"""The `kb` command: reads settings, wires the parts together."""
+"""The `kb` command: reads settings, wires the parts together.
+
+`kb.cli` is the entry point; the other modules hold one command's work each.
+"""
+
+__all__ = ["cli"]

@@ -9,6 +9,8 @@ from typing import Annotated
 
 import typer
 
+__all__ = ["ROLE_HELP", "add_user", "list_users", "remove_user", "users_app"]
+
 users_app = typer.Typer(no_args_is_help=True, help="Manage who can sign in to the site.")
 
 ROLE_HELP = "partner (sees partner work), staff (sees internal work too) or admin"

@@ -15,6 +15,8 @@ from search.backup import BackupError, restore_backup, write_backup
 from search.settings import Settings
 from search.store.base import StoreBusyError, StoreError
 
+__all__ = ["read_reply", "run_backup", "run_restore"]
+
 
 def run_backup(settings: Settings, target: Path) -> int:
     """0 when a complete backup is in `target`; a plain message on stderr otherwise."""

@@ -20,6 +20,22 @@ if TYPE_CHECKING:
     from search.library import Library
     from search.settings import Settings
 
+__all__ = [
+    "app",
+    "backup",
+    "eval_tags",
+    "evaluate",
+    "ingest",
+    "main",
+    "reembed",
+    "remove",
+    "restore",
+    "retag",
+    "search",
+    "serve",
+    "status",
+]
+
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,

@@ -26,6 +26,8 @@ from search.retrieval.searcher import Searcher
 from search.settings import Settings
 from search.store.base import open_store
 
+__all__ = ["DEFAULT_STAGES", "STAGES", "run_eval"]
+
 # Each stage is the configured search with these settings changed; "default" is the product's.
 STAGES: dict[str, dict[str, Any]] = {
     "dense": {"mode": "dense"},

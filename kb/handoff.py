@@ -19,6 +19,8 @@ from search.library import Library
 from search.settings import Settings
 from web.admin import SITE_FILE, TOKEN_FILE
 
+__all__ = ["hand_over", "make_ingest_runner", "read_admin_token", "running_site"]
+
 
 def make_ingest_runner(library: Library) -> Callable[..., dict[str, Any]]:
     """The job the site runs in a worker thread, beside live searches."""

@@ -18,6 +18,8 @@ from kb.reporting import outcome_line, summary_text
 from search.catalogue import FileOutcome
 from search.library import Library
 
+__all__ = ["run_ingest", "status_report"]
+
 
 def _when(ts: float | None) -> str:
     if not ts:

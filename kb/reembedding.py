@@ -27,6 +27,8 @@ from search.store.base import (
     switch_collection,
 )
 
+__all__ = ["ReembedError", "collection_for", "reembed"]
+
 log = logging.getLogger(__name__)
 
 

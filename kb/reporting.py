@@ -8,6 +8,8 @@ from typing import Any
 
 from search.catalogue import FileOutcome
 
+__all__ = ["outcome_line", "summary_text"]
+
 
 def outcome_line(o: FileOutcome) -> dict[str, Any]:
     """One report line per file: what happened to it and why."""

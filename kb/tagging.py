@@ -17,6 +17,8 @@ from search.library import Library
 from search.schema import Filters, Hit
 from search.store.base import Store
 
+__all__ = ["RetagError", "evaluate_tags", "retag_document", "run_eval_tags", "run_retag"]
+
 log = logging.getLogger(__name__)
 
 

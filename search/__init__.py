@@ -1,1 +1,22 @@
-"""The index and everything that reads it: schema, encoders, store, retrieval."""
+"""The index and everything that reads it: schema, encoders, store, retrieval.
+
+Others (web, ingest, kb) open everything through `search.library` (Library), write through
+`search.index` (the write side), configure it with `search.settings` (Settings) and speak its
+vocabulary from `search.schema`. Each sub-package says what it offers in its own `__init__`.
+"""
+
+__all__ = [
+    "access",
+    "analysis",
+    "backup",
+    "catalogue",
+    "curation",
+    "evidence",
+    "index",
+    "library",
+    "models",
+    "retrieval",
+    "schema",
+    "settings",
+    "store",
+]

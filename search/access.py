@@ -14,6 +14,8 @@ from typing import Any, Literal
 from search.schema import ACCESS_LEVELS, ALL_ACCESS, Filters, Hit, IndexedChunk
 from search.store.base import CollectionLayout, Store, StoreError, VectorQuery
 
+__all__ = ["ROLES", "Role", "ScopedStore", "check_access", "levels_for"]
+
 Role = Literal["visitor", "partner", "staff", "admin"]
 ROLES: tuple[Role, ...] = ("visitor", "partner", "staff", "admin")
 

@@ -11,6 +11,19 @@ from dataclasses import dataclass, field
 
 import snowballstemmer
 
+__all__ = [
+    "STOP_WORDS",
+    "Bm25Weighting",
+    "SparseVector",
+    "SynonymFileError",
+    "expand_synonyms",
+    "normalise",
+    "read_synonyms",
+    "term_index",
+    "terms",
+    "words",
+]
+
 # A compact English stop list: function words that carry no topic.
 STOP_WORDS = frozenset(
     """a about above after again against all am an and any are aren't as at be because been

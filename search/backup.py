@@ -22,6 +22,19 @@ from search.store.base import (
     switch_collection,
 )
 
+__all__ = [
+    "CATALOGUE_PART",
+    "KEPT_DIR",
+    "MANIFEST",
+    "STORE_PART",
+    "BackupError",
+    "BackupInfo",
+    "CopyableStore",
+    "read_backup",
+    "restore_backup",
+    "write_backup",
+]
+
 log = logging.getLogger(__name__)
 
 MANIFEST = "backup.json"

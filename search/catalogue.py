@@ -19,6 +19,8 @@ from typing import Any
 
 from search.schema import DocumentMeta
 
+__all__ = ["Catalogue", "DocumentRecord", "FileOutcome", "StrongestPassage"]
+
 _MAX_SQLITE_INT = 2**63 - 1
 
 _SCHEMA = """

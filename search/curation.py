@@ -11,6 +11,15 @@ from search.catalogue import Catalogue, DocumentRecord
 from search.schema import ACCESS_LEVELS, WITHDRAWN, DocumentMeta, Filters
 from search.store.base import Store
 
+__all__ = [
+    "MAX_TEXT",
+    "CurationError",
+    "clean_fields",
+    "correct_document",
+    "restore_document",
+    "withdraw_document",
+]
+
 MAX_TEXT = 300
 
 

@@ -17,6 +17,19 @@ from search.schema import BODY, NON_BODY, Chunk, Filters, IndexedChunk, chunk_pa
 from search.settings import Settings
 from search.store.base import CollectionLayout, Store
 
+__all__ = [
+    "CATALOGUE_FAILED",
+    "MODEL_FAILED",
+    "STORE_FAILED",
+    "TAGGING_FAILED",
+    "FileIndexError",
+    "Index",
+    "backfill_evidence",
+    "build_index",
+    "describe",
+    "load_tagging",
+]
+
 log = logging.getLogger(__name__)
 
 # What a person reads when one file could not be added; the run goes on with the next file.

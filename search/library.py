@@ -20,6 +20,8 @@ from search.retrieval.searcher import Searcher
 from search.settings import Settings
 from search.store.base import CollectionLayout, Store, check_layout, open_store
 
+__all__ = ["DEFAULT_SYNONYMS", "Library"]
+
 log = logging.getLogger(__name__)
 
 DEFAULT_SYNONYMS = Path(__file__).parent / "data" / "synonyms.txt"

@@ -8,6 +8,25 @@ from typing import Any
 
 from search.analysis import SparseVector
 
+__all__ = [
+    "ACCESS_LEVELS",
+    "ALL_ACCESS",
+    "BODY",
+    "DENSE",
+    "INTEGER_FIELDS",
+    "KEYWORD_FIELDS",
+    "NON_BODY",
+    "SPARSE",
+    "WITHDRAWN",
+    "Chunk",
+    "DocumentMeta",
+    "Filters",
+    "Hit",
+    "IndexedChunk",
+    "chunk_payload",
+    "point_id",
+]
+
 DENSE = "dense"
 SPARSE = "sparse"
 

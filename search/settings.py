@@ -16,6 +16,24 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+__all__ = [
+    "AccessLevel",
+    "AccessSettings",
+    "AccountSettings",
+    "ChunkSettings",
+    "ClusterSettings",
+    "IngestSettings",
+    "MatchSettings",
+    "ModelName",
+    "ModelSettings",
+    "OcrSettings",
+    "OpsSettings",
+    "QdrantSettings",
+    "SearchSettings",
+    "Settings",
+    "WebSettings",
+]
+
 ModelName = Literal["bge-small-en-v1.5", "all-minilm-l6-v2"]
 
 

@@ -20,6 +20,27 @@ from fastapi import HTTPException, Request, status
 from search.access import Role
 from web.users import Session, UserStore
 
+__all__ = [
+    "BAD_FORM",
+    "REFUSED_ORIGIN",
+    "SESSION_COOKIE",
+    "SIGN_IN_COOKIE",
+    "SITE_FILE",
+    "TOKEN_FILE",
+    "VISITOR",
+    "Viewer",
+    "announce_site",
+    "check_csrf",
+    "check_origin",
+    "current_viewer",
+    "is_machine_token",
+    "own_origin",
+    "prepare_admin_token",
+    "read_bearer_token",
+    "require_admin",
+    "withdraw_site",
+]
+
 TOKEN_FILE = ".admin-token"
 SITE_FILE = "site.json"
 SESSION_COOKIE = "ef_session"

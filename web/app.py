@@ -42,6 +42,23 @@ from web.templating import build_templates
 from web.uploads import UploadJobs
 from web.users import UserStore
 
+__all__ = [
+    "COMPILED_ASSETS",
+    "DEFAULT_ASSETS_DIR",
+    "FETCH_ASSETS",
+    "GOVUK_DIST",
+    "SWAGGER_DIST",
+    "WEB_DIR",
+    "allowed_hosts",
+    "create_app",
+    "find_assets_dir",
+    "install_guards",
+    "keep_private_pages_private",
+    "last_updated",
+    "mount_api_docs",
+    "mount_assets",
+]
+
 log = logging.getLogger(__name__)
 
 WEB_DIR = Path(__file__).parent

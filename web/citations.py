@@ -17,6 +17,24 @@ from search.pagetext import known_authors
 from search.retrieval.passages import Passage
 from web.views import document_url, file_url, is_web_link, page_url
 
+__all__ = [
+    "CSV_COLUMNS",
+    "RIS_TYPES",
+    "Harvard",
+    "Reference",
+    "bibtex",
+    "bibtex_entry",
+    "citation_key",
+    "clean_url",
+    "csv_table",
+    "harvard",
+    "in_text",
+    "reference_for",
+    "ris",
+    "ris_record",
+    "tex",
+]
+
 
 @dataclass(frozen=True)
 class Reference:

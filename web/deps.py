@@ -13,6 +13,18 @@ from search.settings import Settings
 from web.admin import current_viewer
 from web.vocabulary import Vocabulary, vocabulary_of
 
+__all__ = [
+    "LibraryDep",
+    "TemplatesDep",
+    "VocabularyDep",
+    "WholeLibraryDep",
+    "get_library",
+    "get_templates",
+    "get_vocabulary",
+    "get_whole_library",
+    "read_site_url",
+]
+
 
 def get_whole_library(request: Request) -> Library:
     """Every document whatever its level: only for admin routes and writes."""

@@ -14,6 +14,17 @@ from starlette.exceptions import HTTPException
 from web.routes_pages import example_links
 from web.search_form import EMPTY_QUERY, SearchForm, describe_problem
 
+__all__ = [
+    "API_PREFIXES",
+    "PAGES",
+    "SEARCH_PAGES",
+    "SHOWN_QUERY_CHARS",
+    "install",
+    "is_api",
+    "render_error",
+    "render_search_problem",
+]
+
 log = logging.getLogger(__name__)
 
 API_PREFIXES = ("/api/", "/healthz")

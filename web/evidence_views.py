@@ -17,6 +17,16 @@ from web.tags import determinant_url, evidence_tags
 from web.views import metadata_json, passage_json, sections_of
 from web.vocabulary import Vocabulary
 
+__all__ = [
+    "added_json",
+    "by_determinant_json",
+    "determinant_page_json",
+    "determinant_summary_json",
+    "evidence_json",
+    "lens_json",
+    "recent_json",
+]
+
 
 def determinant_summary_json(determinant: Determinant, count: EvidenceCount) -> dict[str, Any]:
     return {

@@ -17,6 +17,17 @@ from search.schema import Filters, Hit
 from web.search_form import BANDS_BY_ID, YEAR_BANDS_ORDER, SearchForm, year_band
 from web.vocabulary import Vocabulary
 
+__all__ = [
+    "GROUPS",
+    "MAX_OTHER_PLACES",
+    "FacetGroup",
+    "FacetOption",
+    "PayloadValues",
+    "documents_per_value",
+    "facet_options",
+    "without_facets",
+]
+
 # Places outside the local area can be many; the commonest are offered (and any chosen).
 MAX_OTHER_PLACES = 10
 

@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 
 from web.citations import Reference
 
+__all__ = ["ATOM", "MEDIA_TYPE", "Feed", "FeedEntry", "atom_feed", "xml_text"]
+
 ATOM = "http://www.w3.org/2005/Atom"
 MEDIA_TYPE = "application/atom+xml"
 # XML 1.0 cannot hold most control characters, lone surrogates or U+FFFE/U+FFFF, even escaped.

@@ -10,6 +10,17 @@ from importlib.resources import files
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+__all__ = [
+    "GOVUK_TEMPLATE",
+    "PRIVATE_PREFIXES",
+    "SecurityHeaders",
+    "build_policy",
+    "build_security_headers",
+    "hash_inline_scripts",
+    "is_private",
+    "read_govuk_script_hashes",
+]
+
 # GOV.UK's page template carries one fixed inline script (it marks the page as having
 # JavaScript before anything draws). It is allowed by its hash; nothing else inline runs.
 GOVUK_TEMPLATE = ("govuk_frontend_jinja", "templates/template.html")

@@ -8,6 +8,8 @@ from typing import Any
 
 from starlette.datastructures import State
 
+__all__ = ["MODEL_FAILED", "STORE_FAILED", "check_health"]
+
 log = logging.getLogger(__name__)
 
 STORE_FAILED = "The search index could not be opened."

@@ -10,6 +10,16 @@ from markupsafe import Markup, escape
 
 from search.analysis import terms, words
 
+__all__ = [
+    "ELLIPSIS",
+    "WordMatcher",
+    "excerpt",
+    "excerpt_of",
+    "excerpt_span",
+    "highlight",
+    "query_stems",
+]
+
 # A word as a reader sees it; the analyser decides whether it matches.
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 ELLIPSIS = "…"

@@ -12,6 +12,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+__all__ = ["WRONG_HOST", "Refuse", "TrustedHosts", "is_allowed", "read_host_name"]
+
 Refuse = Callable[[Request], Awaitable[Response] | Response]
 
 WRONG_HOST = "This site does not answer to that web address. Use the address your team gave you."

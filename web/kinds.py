@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+__all__ = ["EXPLANATIONS", "SPELT_OUT", "explain_kind", "label_kind"]
+
 # Names a manifest may use that read better spelt out.
 SPELT_OUT = {
     "gov report": "Government report",

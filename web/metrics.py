@@ -14,6 +14,16 @@ from fastapi.responses import PlainTextResponse
 from search.library import Library
 from search.settings import OpsSettings
 
+__all__ = [
+    "BUCKETS_S",
+    "CONTENT_TYPE",
+    "RequestMetrics",
+    "may_read_metrics",
+    "metrics_page",
+    "render_library",
+    "router",
+]
+
 # Upper bounds in seconds: a page from the model and the engine takes tens to hundreds of ms.
 BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"

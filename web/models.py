@@ -6,6 +6,34 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+__all__ = [
+    "ByDeterminantOut",
+    "DeterminantOut",
+    "DeterminantShareOut",
+    "DeterminantSummaryOut",
+    "DeterminantsOut",
+    "DocumentHitOut",
+    "DocumentMetaOut",
+    "DocumentOut",
+    "ErrorOut",
+    "EvidenceOut",
+    "EvidenceTagsOut",
+    "FacetOptionOut",
+    "FiltersOut",
+    "HealthOut",
+    "LensOut",
+    "LensValueOut",
+    "PageOut",
+    "PageSummaryOut",
+    "PassageOut",
+    "PlaceOut",
+    "RecentDocumentOut",
+    "RelatedDocumentOut",
+    "RelatedOut",
+    "SearchOut",
+    "SummarySentenceOut",
+]
+
 
 class PassageOut(BaseModel):
     chunk_id: str

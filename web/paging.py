@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+__all__ = ["page_numbers", "pagination"]
+
 
 def page_numbers(current: int, count: int, around: int = 1) -> list[int | None]:
     """1, …, the pages around `current`, …, the last; None marks a gap."""

@@ -10,6 +10,17 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from pydantic import StringConstraints
 
+__all__ = [
+    "MAX_CHOSEN",
+    "MAX_NAME_CHARS",
+    "MAX_PAGE_NUMBER",
+    "MAX_VALUE_CHARS",
+    "PRINTABLE",
+    "FilterValue",
+    "PageNumber",
+    "refuse_unknown_parameters",
+]
+
 # Printable text: tab and line breaks (pasted paragraphs have them) are the only control
 # characters allowed; a NUL or an escape code is refused.
 PRINTABLE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"

@@ -13,6 +13,15 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+__all__ = [
+    "COMMON_PASSWORDS",
+    "MAX_PASSWORD_LENGTH",
+    "hash_password",
+    "password_problem",
+    "read_common_passwords",
+    "verify_password",
+]
+
 COMMON_PASSWORDS = Path(__file__).parent / "data" / "common-passwords.txt"
 MAX_PASSWORD_LENGTH = 256
 

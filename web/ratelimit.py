@@ -6,6 +6,8 @@ import threading
 import time
 from collections import deque
 
+__all__ = ["SignInLimiter"]
+
 
 class SignInLimiter:
     """Counts failed sign-ins in a sliding window, keyed by account and by client address."""

@@ -15,6 +15,8 @@ from search.settings import OpsSettings
 from web.metrics import RequestMetrics
 from web.metrics import router as metrics_router
 
+__all__ = ["UNMATCHED", "RequestObserver", "install_observability", "route_of"]
+
 log = logging.getLogger("web.requests")
 
 # Paths that matched no route are one label: a stranger's made-up paths cannot grow the metrics.

@@ -23,6 +23,8 @@ from web.deps import TemplatesDep
 from web.ratelimit import SignInLimiter
 from web.users import UserStore
 
+__all__ = ["router"]
+
 log = logging.getLogger(__name__)
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)

@@ -30,6 +30,8 @@ from web.deps import TemplatesDep, WholeLibraryDep
 from web.uploads import UploadJobs, accept_uploads
 from web.users import UserStore
 
+__all__ = ["IngestRunner", "router"]
+
 # The site does not import the ingest package: `kb serve` passes in a runner that
 # takes the job's paths and options and calls back once per file.
 IngestRunner = Callable[[list[str], bool, bool, Callable[[dict[str, Any]], None]], dict[str, Any]]

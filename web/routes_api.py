@@ -44,6 +44,8 @@ from web.views import (
     sections_of,
 )
 
+__all__ = ["router"]
+
 router = APIRouter(tags=["api"], dependencies=[Depends(refuse_unknown_parameters)])
 
 ERRORS: dict[int | str, dict[str, Any]] = {

@@ -14,6 +14,8 @@ from search.backup import BackupError, write_backup
 from web.admin import require_admin
 from web.deps import WholeLibraryDep
 
+__all__ = ["router"]
+
 BACKUPS_DIR = "backups"
 
 router = APIRouter(dependencies=[Depends(require_admin)], include_in_schema=False)

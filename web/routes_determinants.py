@@ -16,6 +16,8 @@ from web.errors import PAGES
 from web.evidence_views import determinant_page_json, determinant_summary_json, lens_json
 from web.vocabulary import Vocabulary
 
+__all__ = ["determinant_json", "determinants_json", "router"]
+
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
 STRONGEST_DOCUMENTS = 10

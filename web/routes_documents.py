@@ -35,6 +35,8 @@ from web.views import (
     summary_json,
 )
 
+__all__ = ["NO_PAGE", "RELATED_ON_PAGE", "find_document", "find_passage", "find_related", "router"]
+
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
 PAGES_PER_LIST = 100

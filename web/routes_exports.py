@@ -24,6 +24,8 @@ from web.searching import newest_documents, search_all
 from web.templating import ORGANISATION, SERVICE_NAME
 from web.views import passage_json, sections_of, shown_excerpt, summary_json
 
+__all__ = ["router"]
+
 router = APIRouter(include_in_schema=False)
 
 EXPORT_LIMIT = 200

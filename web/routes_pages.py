@@ -18,6 +18,8 @@ from web.searching import SearchOutcome, run_search
 from web.views import results_json
 from web.vocabulary import Vocabulary, default_vocabulary
 
+__all__ = ["example_links", "results_context", "router"]
+
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
 EXAMPLE_SEARCHES = (

@@ -13,6 +13,33 @@ from fastapi import Depends, Query
 from search.schema import Filters
 from web.params import MAX_CHOSEN, MAX_VALUE_CHARS, PRINTABLE, FilterValue
 
+__all__ = [
+    "BAD_CHARACTER",
+    "BAD_VALUE",
+    "BANDS_BY_ID",
+    "EMPTY_QUERY",
+    "MAX_PAGE",
+    "MAX_QUERY_CHARS",
+    "PARAMETER_PROBLEMS",
+    "TOO_LONG",
+    "TOO_MANY",
+    "VALUE_TOO_LONG",
+    "WORDS_PATTERN",
+    "YEAR_BANDS",
+    "YEAR_BANDS_ORDER",
+    "YEAR_PATTERN",
+    "FiltersDep",
+    "SearchForm",
+    "Sort",
+    "YearBand",
+    "YearBandId",
+    "describe_problem",
+    "read_required_search_form",
+    "read_search_filters",
+    "read_search_form",
+    "year_band",
+]
+
 Sort = Literal["relevance", "newest"]
 MAX_QUERY_CHARS = 500
 MAX_PAGE = 100

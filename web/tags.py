@@ -11,6 +11,16 @@ from search.catalogue import DocumentRecord
 from search.evidence.ranking import is_local_document, main_determinants
 from web.vocabulary import Vocabulary
 
+__all__ = [
+    "EXTENTS",
+    "determinant_json",
+    "determinant_url",
+    "document_determinants",
+    "evidence_tags",
+    "extent",
+    "places_json",
+]
+
 
 def determinant_url(determinant_id: str) -> str:
     return f"/determinants/{quote(determinant_id, safe='')}"

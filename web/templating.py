@@ -14,6 +14,16 @@ from web.highlight import excerpt, highlight
 from web.kinds import explain_kind, label_kind
 from web.views import shown_excerpt
 
+__all__ = [
+    "ORGANISATION",
+    "SERVICE_NAME",
+    "TEMPLATE_DIR",
+    "build_environment",
+    "build_templates",
+    "facet_item",
+    "kind_item",
+]
+
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 
 SERVICE_NAME = "Evidence Finder"

@@ -21,6 +21,18 @@ from starlette.datastructures import UploadFile
 
 from search.catalogue import Catalogue
 
+__all__ = [
+    "MANIFEST",
+    "MAX_JOBS_KEPT",
+    "PDF_SIGNATURE",
+    "SIGNATURE_WINDOW",
+    "Runner",
+    "UploadJob",
+    "UploadJobs",
+    "accept_uploads",
+    "safe_file_name",
+]
+
 log = logging.getLogger(__name__)
 
 PDF_SIGNATURE = b"%PDF-"

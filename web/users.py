@@ -19,6 +19,19 @@ from typing import Literal
 
 from web.passwords import hash_password, verify_password
 
+__all__ = [
+    "MAX_NAME_LENGTH",
+    "USER_ROLES",
+    "AccountError",
+    "AuditEntry",
+    "Session",
+    "User",
+    "UserRole",
+    "UserStore",
+    "check_name",
+    "hash_session_id",
+]
+
 UserRole = Literal["partner", "staff", "admin"]
 USER_ROLES: tuple[UserRole, ...] = ("partner", "staff", "admin")
 MAX_NAME_LENGTH = 64

@@ -21,6 +21,33 @@ from web.search_form import SearchForm
 from web.tags import document_determinants, evidence_tags, places_json
 from web.vocabulary import Vocabulary, default_vocabulary
 
+__all__ = [
+    "PLACEHOLDER_AUTHORS",
+    "SHORT_LINE",
+    "WEB_SCHEMES",
+    "document_json",
+    "document_url",
+    "facets_json",
+    "file_url",
+    "filters_json",
+    "first_words",
+    "form_filters_json",
+    "is_web_link",
+    "known_authors",
+    "metadata_json",
+    "page_json",
+    "page_previews",
+    "page_url",
+    "paragraphs",
+    "passage_json",
+    "related_json",
+    "related_url",
+    "result_json",
+    "results_json",
+    "shown_excerpt",
+    "summary_json",
+]
+
 # Only web links are shown as links: a manifest could hold javascript: or file: URLs.
 WEB_SCHEMES = ("https://", "http://")
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")

@@ -10,6 +10,8 @@ from search.evidence.determinants import Determinant, Taxonomy, load_taxonomy
 from search.evidence.places import Gazetteer, default_gazetteer
 from search.library import Library
 
+__all__ = ["HOME_COUNTY", "REGION", "Vocabulary", "default_vocabulary", "vocabulary_of"]
+
 HOME_COUNTY = "leicestershire"
 REGION = "east_midlands"
 

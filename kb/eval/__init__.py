@@ -1,1 +1,8 @@
-"""Offline evaluation harnesses behind `kb eval` and `kb eval-tags`."""
+"""Offline evaluation harnesses behind `kb eval` and `kb eval-tags`.
+
+- `beir`: nDCG@k and recall@100 on BEIR-format collections;
+- `tags`: precision, recall and F1 of determinant tags on labelled pages;
+- `metadata`: metadata read from documents alone, scored against a manifest.
+"""
+
+__all__ = ["beir", "metadata", "tags"]

@@ -18,6 +18,24 @@ from search.retrieval.searcher import Searcher
 from search.schema import IndexedChunk, point_id
 from search.store.base import CollectionLayout, Mode, Store
 
+__all__ = [
+    "BeirCollection",
+    "BeirFormatError",
+    "Qrels",
+    "Retriever",
+    "Run",
+    "StageResult",
+    "build_collection",
+    "collection_weighting",
+    "document_text",
+    "ndcg_at",
+    "read_beir",
+    "recall_at",
+    "run_stage",
+    "score_run",
+    "searcher_retriever",
+]
+
 log = logging.getLogger(__name__)
 
 Qrels = dict[str, dict[str, int]]

@@ -15,6 +15,19 @@ from ingest.ocr import OcrOptions, is_ocr_available, read_pages_by_ocr
 from ingest.pdf import UnreadablePdf, read_pdf
 from search.schema import DocumentMeta
 
+__all__ = [
+    "FIELDS",
+    "OCR_PAGES",
+    "Scored",
+    "evaluate_metadata",
+    "is_organisation_right",
+    "is_title_right",
+    "score_file",
+    "split_half",
+    "summarise",
+    "words_of",
+]
+
 OCR_PAGES = 5
 FIELDS = ("title", "organisation", "year", "kind", "kind filled")
 _KINDS = {

@@ -19,6 +19,21 @@ from typing import Any
 from search.evidence.determinants import Tagger
 from search.models.encoder import Encoder
 
+__all__ = [
+    "ChunkSpan",
+    "DeterminantScore",
+    "LabelError",
+    "LabelRow",
+    "PageKey",
+    "TagReport",
+    "page_predictions",
+    "page_windows",
+    "parse_label_line",
+    "predict_pages",
+    "read_labels",
+    "score_tags",
+]
+
 PageKey = tuple[str, int]
 
 

@@ -1,1 +1,10 @@
-"""Reading the index: hybrid search, reranking, grouping and related evidence."""
+"""Reading the index: hybrid search, reranking, grouping and related evidence.
+
+- `searcher`: answers a query (encode, fused candidates, grouped by document);
+- `matching`: which passages match at all, for exact totals and filter counts;
+- `passages`: a stored chunk cut into the passage a person sees, with its page;
+- `rerank`: the optional cross-encoder stage;
+- `related`: "more like this" for a document or a passage.
+"""
+
+__all__ = ["matching", "passages", "related", "rerank", "searcher"]

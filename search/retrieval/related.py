@@ -10,6 +10,8 @@ from search.retrieval.searcher import group_hits
 from search.schema import Filters
 from search.store.base import Store
 
+__all__ = ["RelatedDocument", "related_to_document", "related_to_passage"]
+
 
 @dataclass(frozen=True)
 class RelatedDocument:

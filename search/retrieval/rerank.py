@@ -7,6 +7,8 @@ from dataclasses import replace
 from search.models.encoder import PairScorer
 from search.schema import Hit
 
+__all__ = ["rerank"]
+
 
 def rerank(query: str, hits: list[Hit], scorer: PairScorer, top_n: int) -> list[Hit]:
     """Reorder the first top_n hits by the scorer; the rest keep their order below them."""

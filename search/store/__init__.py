@@ -1,1 +1,31 @@
-"""The vector store: one interface, its shared core and the embedded and server adapters."""
+"""The vector store: one interface, its shared core and the embedded and server adapters.
+
+- `base`: the interface (Store, VectorQuery, CollectionLayout), its errors and `open_store`;
+- `core`: what both adapters share (the filter rule, query legs, hits, facet conventions);
+- `embedded` (qdrant-edge, in process) and `server` (qdrant-client): the adapters, imported
+  only by `open_store` and the tests, so the engines load only when used.
+"""
+
+from search.store.base import (
+    CollectionLayout,
+    ModelMismatchError,
+    Store,
+    StoreBusyError,
+    StoreError,
+    VectorQuery,
+    open_store,
+)
+
+__all__ = [
+    "CollectionLayout",
+    "ModelMismatchError",
+    "Store",
+    "StoreBusyError",
+    "StoreError",
+    "VectorQuery",
+    "base",
+    "core",
+    "embedded",
+    "open_store",
+    "server",
+]

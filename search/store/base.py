@@ -12,6 +12,24 @@ from search.analysis import SparseVector
 from search.schema import Filters, Hit, IndexedChunk
 from search.settings import Settings
 
+__all__ = [
+    "ACTIVE_FILE",
+    "BUSY_MESSAGE",
+    "CollectionLayout",
+    "Fusion",
+    "Mode",
+    "ModelMismatchError",
+    "Store",
+    "StoreBusyError",
+    "StoreError",
+    "VectorQuery",
+    "active_collection",
+    "check_layout",
+    "is_collection_name",
+    "open_store",
+    "switch_collection",
+]
+
 Fusion = Literal["rrf", "dbsf"]
 Mode = Literal["hybrid", "dense", "sparse"]
 

@@ -38,6 +38,8 @@ from search.store.core import (
     scroll_hits,
 )
 
+__all__ = ["LOCK_FILE", "EmbeddedStore", "build_filter", "lock_store_dir", "unlock_store_dir"]
+
 log = logging.getLogger(__name__)
 
 _LAYOUT_FILE = "collection.json"

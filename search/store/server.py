@@ -28,6 +28,8 @@ from search.store.core import (
     scroll_hits,
 )
 
+__all__ = ["ServerStore", "build_filter"]
+
 log = logging.getLogger(__name__)
 
 
