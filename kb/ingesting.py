@@ -83,13 +83,9 @@ def run_ingest(
 
 
 def status_report(library: Library) -> dict[str, Any]:
-    stats = library.catalogue.stats()
-    last = library.catalogue.last_run()
-    layout = library.store.layout()
-    return {
-        **stats,
-        "chunks": library.store.count(),
-        "model": layout.model_id if layout else library.encoder.model_id,
-        "last_run": None if last is None else {**last, "finished": _when(last.get("finished_at"))},
-        "files": [outcome_line(o) for o in library.catalogue.files()],
-    }
+    """The library's status as `kb status` shows it: report lines, and when the last run ended."""
+    data = library.status(file_line=outcome_line)
+    last = data["last_run"]
+    if last is not None:
+        data["last_run"] = {**last, "finished": _when(last.get("finished_at"))}
+    return data

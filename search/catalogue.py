@@ -57,11 +57,6 @@ CREATE TABLE IF NOT EXISTS files (
     seconds REAL NOT NULL DEFAULT 0,
     updated_at REAL NOT NULL
 );
-CREATE TABLE IF NOT EXISTS corrections (
-    path TEXT PRIMARY KEY,
-    fields TEXT NOT NULL DEFAULT '{}',
-    updated_at REAL NOT NULL
-);
 -- Per document and determinant, worked out at ingest or retag from the document's chunks, so
 -- the determinant pages read a few rows rather than every tagged chunk.
 CREATE TABLE IF NOT EXISTS evidence (
@@ -76,18 +71,24 @@ CREATE TABLE IF NOT EXISTS evidence (
 );
 CREATE INDEX IF NOT EXISTS evidence_by_determinant ON evidence (determinant, passages);
 CREATE INDEX IF NOT EXISTS documents_by_added ON documents (added_at);
--- What an admin changed on a document's page, kept so a re-ingest of the same file keeps it.
-CREATE TABLE IF NOT EXISTS document_corrections (
-    doc_id TEXT PRIMARY KEY,
-    fields TEXT NOT NULL DEFAULT '{}',
-    updated_at REAL NOT NULL
-);
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     started_at REAL NOT NULL,
     finished_at REAL,
     summary TEXT NOT NULL DEFAULT '{}'
 );
+"""
+
+# What an admin corrected by hand, kept so a re-ingest keeps it: by file ('file', its path:
+# applied when its metadata is read) or by document ('document', its id: its page's details).
+_CORRECTIONS_TABLE = """
+CREATE TABLE IF NOT EXISTS corrections (
+    scope TEXT NOT NULL CHECK (scope IN ('file', 'document')),
+    subject TEXT NOT NULL,
+    fields TEXT NOT NULL DEFAULT '{}',
+    updated_at REAL NOT NULL,
+    PRIMARY KEY (scope, subject)
+)
 """
 
 # Ids per "IN (...)" query: well under SQLite's limit on parameters.
@@ -170,6 +171,7 @@ class Catalogue:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(_SCHEMA)
         self._add_access_column()
+        self._fold_corrections()
         self._levels: tuple[str, ...] | None = None
 
     def scoped(self, levels: Sequence[str]) -> Catalogue:
@@ -196,6 +198,39 @@ class Catalogue:
             self._db.execute(
                 "ALTER TABLE documents ADD COLUMN access TEXT NOT NULL DEFAULT 'public'"
             )
+
+    def _fold_corrections(self) -> None:
+        """Make the one corrections table. Catalogues from before it kept two (`corrections`
+        by path, `document_corrections` by id): every row moves across, in one transaction."""
+        if not self._has_old_corrections():
+            return
+        with self._transaction() as db:
+            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+            columns = {row[1] for row in db.execute("PRAGMA table_info(corrections)")}
+            if columns and "scope" not in columns:
+                db.execute("ALTER TABLE corrections RENAME TO corrections_by_path")
+                tables.add("corrections_by_path")
+            db.execute(_CORRECTIONS_TABLE)
+            if "corrections_by_path" in tables:
+                db.execute(
+                    "INSERT OR REPLACE INTO corrections SELECT 'file', path, fields, updated_at"
+                    " FROM corrections_by_path"
+                )
+                db.execute("DROP TABLE corrections_by_path")
+            if "document_corrections" in tables:
+                db.execute(
+                    "INSERT OR REPLACE INTO corrections SELECT 'document', doc_id, fields,"
+                    " updated_at FROM document_corrections"
+                )
+                db.execute("DROP TABLE document_corrections")
+
+    def _has_old_corrections(self) -> bool:
+        """Whether the corrections are missing or not yet in the one table (read only)."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(corrections)")}
+        old = self._db.execute(
+            "SELECT 1 FROM sqlite_master WHERE name = 'document_corrections'"
+        ).fetchone()
+        return "scope" not in columns or old is not None
 
     @property
     def _db(self) -> sqlite3.Connection:
@@ -449,22 +484,37 @@ class Catalogue:
             )
             _write_evidence(db, doc_id, extra)
 
-    # corrections: metadata an admin set by hand, kept by file so a re-ingest applies them --
+    # corrections: what an admin set by hand, kept so a re-ingest applies it again --------
+
+    def _read_correction(self, scope: str, subject: str) -> dict[str, Any] | None:
+        row = self._db.execute(
+            "SELECT fields FROM corrections WHERE scope = ? AND subject = ?", (scope, subject)
+        ).fetchone()
+        return None if row is None else dict(json.loads(row[0]))
+
+    def _merge_correction(
+        self, scope: str, subject: str, fields: dict[str, Any], *, drop_none: bool
+    ) -> None:
+        with self._transaction() as db:
+            row = db.execute(
+                "SELECT fields FROM corrections WHERE scope = ? AND subject = ?", (scope, subject)
+            ).fetchone()
+            merged = {**(json.loads(row[0]) if row else {}), **fields}
+            if drop_none:
+                merged = {k: v for k, v in merged.items() if v is not None}
+            db.execute(
+                "INSERT OR REPLACE INTO corrections (scope, subject, fields, updated_at)"
+                " VALUES (?, ?, ?, ?)",
+                (scope, subject, json.dumps(merged), time.time()),
+            )
 
     def set_correction(self, path: str, fields: dict[str, Any]) -> None:
         """Merge an admin's corrected fields for a file (a None value clears that field)."""
-        with self._transaction() as db:
-            row = db.execute("SELECT fields FROM corrections WHERE path = ?", (path,)).fetchone()
-            merged = {**(json.loads(row[0]) if row else {}), **fields}
-            merged = {k: v for k, v in merged.items() if v is not None}
-            db.execute(
-                "INSERT OR REPLACE INTO corrections (path, fields, updated_at) VALUES (?, ?, ?)",
-                (path, json.dumps(merged), time.time()),
-            )
+        self._merge_correction("file", path, fields, drop_none=True)
 
     def correction(self, path: str) -> dict[str, Any] | None:
-        row = self._db.execute("SELECT fields FROM corrections WHERE path = ?", (path,)).fetchone()
-        return None if row is None else dict(json.loads(row[0]))
+        """A file's corrected fields, or None when it has none."""
+        return self._read_correction("file", path)
 
     def set_access(self, doc_id: str, access: str) -> None:
         with self._transaction() as db:
@@ -479,24 +529,13 @@ class Catalogue:
                 (meta.title, meta.organisation, meta.year, meta.kind, meta.access, doc_id),
             )
 
-    # corrections: what an admin changed, kept so a re-ingest of the same file keeps it ----
-
     def save_correction(self, doc_id: str, fields: dict[str, Any]) -> None:
-        with self._transaction() as db:
-            row = db.execute(
-                "SELECT fields FROM document_corrections WHERE doc_id = ?", (doc_id,)
-            ).fetchone()
-            merged = {**(json.loads(row[0]) if row else {}), **fields}
-            db.execute(
-                "INSERT OR REPLACE INTO document_corrections VALUES (?,?,?)",
-                (doc_id, json.dumps(merged), time.time()),
-            )
+        """Merge what an admin changed on a document's page (kept if its file comes again)."""
+        self._merge_correction("document", doc_id, fields, drop_none=False)
 
     def document_correction(self, doc_id: str) -> dict[str, Any]:
-        row = self._db.execute(
-            "SELECT fields FROM document_corrections WHERE doc_id = ?", (doc_id,)
-        ).fetchone()
-        return dict(json.loads(row[0])) if row else {}
+        """A document's corrected fields ({} when it has none)."""
+        return self._read_correction("document", doc_id) or {}
 
     # files -----------------------------------------------------------------
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from search.access import ScopedStore
 from search.analysis import read_synonyms
-from search.catalogue import Catalogue, DocumentRecord
+from search.catalogue import Catalogue, DocumentRecord, FileOutcome
 from search.evidence.determinants import TaxonomyError
 from search.evidence.places import PlaceError
 from search.index import Index, backfill_evidence, build_index, load_tagging
@@ -93,8 +93,9 @@ class Library:
         index.store, index.catalogue = store, catalogue
         return replace(self, store=store, catalogue=catalogue, searcher=searcher, index=index)
 
-    def status(self) -> dict[str, Any]:
-        """Counts, the last ingest run and every file's outcome: for `kb status` and /admin."""
+    def status(self, file_line: Callable[[FileOutcome], dict[str, Any]] = asdict) -> dict[str, Any]:
+        """Counts, the last ingest run and every file's outcome (each as `file_line` writes
+        it): for `kb status` and /admin."""
         last = self.catalogue.last_run()
         layout = self.store.layout()
         return {
@@ -102,7 +103,7 @@ class Library:
             "chunks": self.store.count(),
             "model": layout.model_id if layout else self.encoder.model_id,
             "last_run": last,
-            "files": [asdict(o) for o in self.catalogue.files()],
+            "files": [file_line(o) for o in self.catalogue.files()],
         }
 
     def writer(self, catalogue: Catalogue) -> Index:

@@ -33,6 +33,26 @@ def write_pdf(path: Path, pages: list[str], title: str = "", author: str = "") -
     return path
 
 
+def write_lined_pdf(
+    path: Path,
+    pages: list[list[str]],
+    top: float = 800.0,
+    line_gap: float = 14.0,
+    left: float = 50.0,
+) -> Path:
+    """One PDF page per list, one drawn line per string, from `top` down by `line_gap`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pdf = canvas.Canvas(str(path), pagesize=A4, invariant=1)
+    for lines in pages:
+        y = top
+        for line in lines:
+            pdf.drawString(left, y, line)
+            y -= line_gap
+        pdf.showPage()
+    pdf.save()
+    return path
+
+
 def write_encrypted_pdf(path: Path, text: str, password: str = "secret") -> Path:
     plain = write_pdf(path.with_suffix(".plain.pdf"), [text])
     writer = PdfWriter(clone_from=PdfReader(plain))

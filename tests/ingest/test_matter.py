@@ -7,13 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from reportlab.lib.pagesizes import A4
-from reportlab.pdfgen import canvas
 
 from ingest.chunking import chunk_pages
 from ingest.pdf import read_pdf
 from search.evidence.summary import summarise
 from search.schema import DocumentMeta, IndexedChunk, chunk_payload
+from tests.pdfs import write_lined_pdf
 
 PROSE = (
     "Cold homes in older private lets make asthma and chest infections worse for children.",
@@ -55,15 +54,7 @@ PAGES: list[list[str]] = [
 
 
 def _write(path: Path, pages: list[list[str]]) -> Path:
-    pdf = canvas.Canvas(str(path), pagesize=A4, invariant=1)
-    for lines in pages:
-        y = 800.0
-        for line in lines:
-            pdf.drawString(50, y, line)
-            y -= 14
-        pdf.showPage()
-    pdf.save()
-    return path
+    return write_lined_pdf(path, pages)
 
 
 @pytest.fixture(scope="module")

@@ -10,14 +10,13 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
-from reportlab.lib.pagesizes import A4
-from reportlab.pdfgen import canvas
 
 from ingest.pipeline import Ingester
 from search.library import Library
 from search.models.encoder import Encoder
 from search.settings import Settings
 from tests.bench.page_links import DocumentText, Tally, check_passage
+from tests.pdfs import write_lined_pdf
 from web.app import create_app
 
 with warnings.catch_warnings():
@@ -41,15 +40,7 @@ PAGE_TWO = [
 
 
 def _write(path: Path) -> Path:
-    pdf = canvas.Canvas(str(path), pagesize=A4, invariant=1)
-    for lines in (PAGE_ONE, PAGE_TWO):
-        y = 800.0
-        for line in lines:
-            pdf.drawString(50, y, line)
-            y -= 14
-        pdf.showPage()
-    pdf.save()
-    return path
+    return write_lined_pdf(path, [PAGE_ONE, PAGE_TWO])
 
 
 @pytest.fixture(scope="module")

@@ -13,13 +13,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from reportlab.lib.pagesizes import A4
-from reportlab.pdfgen import canvas
 
 from ingest.pipeline import Ingester
 from search.library import Library
 from search.models.encoder import Encoder
 from search.settings import Settings
+from tests.pdfs import write_lined_pdf
 from web.app import create_app
 
 os.environ["HF_HUB_OFFLINE"] = "1"
@@ -125,14 +124,7 @@ MANIFEST = [
 
 
 def write_pdf(path: Path, pages: list[list[str]]) -> None:
-    pdf = canvas.Canvas(str(path), pagesize=A4)
-    for paragraphs in pages:
-        y = 780.0
-        for paragraph in paragraphs:
-            pdf.drawString(60, y, paragraph)
-            y -= 40
-        pdf.showPage()
-    pdf.save()
+    write_lined_pdf(path, pages, top=780.0, line_gap=40.0, left=60.0)
 
 
 def write_corpus(folder: Path) -> Path:
