@@ -1,17 +1,27 @@
-"""Evidence per determinant as plain dicts: the list of determinants, one determinant's page, and
-a search broken down by determinant. The HTML pages and the JSON API both read these."""
+"""Evidence per determinant as the typed results of `web.models`: the list of determinants, one
+determinant's page, and a search broken down by determinant. The HTML pages and the JSON API
+both read these."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
 
 from search.catalogue import DocumentRecord
 from search.evidence.determinants import Determinant, Lens
 from search.evidence.ranking import DeterminantEvidence, DeterminantHit, Evidence, EvidenceCount
 from search.retrieval.passages import passage_from_hit
+from web.models import (
+    AddedOut,
+    ByDeterminantOut,
+    DeterminantOut,
+    DeterminantSummaryOut,
+    EvidenceOut,
+    LensOut,
+    LensValueOut,
+    RecentDocumentOut,
+)
 from web.search_form import SearchForm
 from web.tags import determinant_url, evidence_tags
 from web.views import metadata_json, passage_json, sections_of
@@ -28,7 +38,9 @@ __all__ = [
 ]
 
 
-def determinant_summary_json(determinant: Determinant, count: EvidenceCount) -> dict[str, Any]:
+def determinant_summary_json(
+    determinant: Determinant, count: EvidenceCount
+) -> DeterminantSummaryOut:
     return {
         "id": determinant.id,
         "label": determinant.label,
@@ -39,9 +51,9 @@ def determinant_summary_json(determinant: Determinant, count: EvidenceCount) -> 
     }
 
 
-def lens_json(lens: Lens, passages: Mapping[str, int]) -> dict[str, Any]:
+def lens_json(lens: Lens, passages: Mapping[str, int]) -> LensOut:
     """A cross-cutting lens and how many passages carry it (or each of its values)."""
-    values = [
+    values: list[LensValueOut] = [
         {"id": v.id, "label": v.label, "passages": passages.get(f"{lens.id}:{v.id}", 0)}
         for v in lens.values
     ]
@@ -55,7 +67,7 @@ def lens_json(lens: Lens, passages: Mapping[str, int]) -> dict[str, Any]:
     }
 
 
-def added_json(record: DocumentRecord) -> dict[str, str]:
+def added_json(record: DocumentRecord) -> AddedOut:
     moment = datetime.fromtimestamp(record.added_at).astimezone()
     return {
         "added_at": moment.isoformat(timespec="seconds"),
@@ -63,7 +75,7 @@ def added_json(record: DocumentRecord) -> dict[str, str]:
     }
 
 
-def evidence_json(evidence: Evidence, vocabulary: Vocabulary) -> dict[str, Any]:
+def evidence_json(evidence: Evidence, vocabulary: Vocabulary) -> EvidenceOut:
     record = evidence.document
     return {
         **metadata_json(record),
@@ -74,11 +86,11 @@ def evidence_json(evidence: Evidence, vocabulary: Vocabulary) -> dict[str, Any]:
     }
 
 
-def recent_json(record: DocumentRecord, vocabulary: Vocabulary) -> dict[str, Any]:
+def recent_json(record: DocumentRecord, vocabulary: Vocabulary) -> RecentDocumentOut:
     return {**metadata_json(record), **evidence_tags(record, vocabulary), **added_json(record)}
 
 
-def determinant_page_json(found: DeterminantEvidence, vocabulary: Vocabulary) -> dict[str, Any]:
+def determinant_page_json(found: DeterminantEvidence, vocabulary: Vocabulary) -> DeterminantOut:
     return {
         **determinant_summary_json(found.determinant, found.count),
         "strongest": [evidence_json(e, vocabulary) for e in found.strongest],
@@ -86,9 +98,9 @@ def determinant_page_json(found: DeterminantEvidence, vocabulary: Vocabulary) ->
     }
 
 
-def by_determinant_json(items: list[DeterminantHit], form: SearchForm) -> list[dict[str, Any]]:
+def by_determinant_json(items: list[DeterminantHit], form: SearchForm) -> list[ByDeterminantOut]:
     """For each determinant the results touch: its best passage and a search narrowed to it."""
-    out = []
+    out: list[ByDeterminantOut] = []
     for item in items:
         hit, record = item.hit, item.document
         passage = passage_from_hit(hit)

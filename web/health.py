@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
 
 from starlette.datastructures import State
+
+from web.models import HealthOut
 
 __all__ = ["MODEL_FAILED", "STORE_FAILED", "check_health"]
 
@@ -16,7 +17,7 @@ STORE_FAILED = "The search index could not be opened."
 MODEL_FAILED = "The language model could not be loaded."
 
 
-def check_health(state: State, levels: Sequence[str] | None = None) -> tuple[int, dict[str, Any]]:
+def check_health(state: State, levels: Sequence[str] | None = None) -> tuple[int, HealthOut]:
     """The status code (200 or 503) and the body for /healthz; counts only what `levels` see."""
     library = state.library
     if library is not None and levels is not None:
@@ -37,7 +38,7 @@ def check_health(state: State, levels: Sequence[str] | None = None) -> tuple[int
         model = _model_state(library.encoder)
         if model == "failed":
             problems.append(MODEL_FAILED)
-    body = {
+    body: HealthOut = {
         "status": "error" if problems else "ok",
         "documents": documents,
         "chunks": chunks,

@@ -1,12 +1,16 @@
-"""Pydantic response models: the JSON API's shapes, as published in the OpenAPI docs."""
+"""The typed results the views build: one shape each, read by the templates, returned by the
+JSON API and described by the OpenAPI schema (FastAPI reads these TypedDicts, descriptions and
+all). A few `...View` shapes add what only the pages need; the API leaves those keys out."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+from typing_extensions import TypedDict
 
 __all__ = [
+    "AddedOut",
     "ByDeterminantOut",
     "DeterminantOut",
     "DeterminantShareOut",
@@ -18,6 +22,7 @@ __all__ = [
     "ErrorOut",
     "EvidenceOut",
     "EvidenceTagsOut",
+    "ExcerptView",
     "FacetOptionOut",
     "FiltersOut",
     "HealthOut",
@@ -25,40 +30,54 @@ __all__ = [
     "LensValueOut",
     "PageOut",
     "PageSummaryOut",
+    "PageView",
     "PassageOut",
+    "PassageView",
     "PlaceOut",
     "RecentDocumentOut",
     "RelatedDocumentOut",
     "RelatedOut",
+    "ResultsOut",
+    "ResultsView",
     "SearchOut",
+    "StoreFiltersOut",
     "SummarySentenceOut",
+    "SummarySentenceView",
 ]
 
 
-class PassageOut(BaseModel):
+class PassageOut(TypedDict):
     chunk_id: str
-    related_url: str = Field(description="Passages in other documents like this one")
+    related_url: Annotated[str, Field(description="Passages in other documents like this one")]
     text: str
-    page: int = Field(description="The page holding most of the passage's text: cite this one")
+    page: Annotated[
+        int, Field(description="The page holding most of the passage's text: cite this one")
+    ]
     page_start: int
     page_end: int
     pages: list[int]
-    page_starts: list[list[int]] = Field(
-        description="[offset, page] pairs: where each page begins in the text"
-    )
-    unit: Literal["page", "section"] = Field(
-        default="page",
-        description="'section' for Word files and web pages: their page numbers are sections",
-    )
-    headings: list[tuple[int, str]] = Field(
-        default_factory=list, description="[section, heading] pairs of the sections it runs over"
-    )
-    file_url: str = Field(description="The PDF, opened at the page holding most of the passage")
-    page_url: str = Field(description="The text of that page, as HTML")
+    page_starts: Annotated[
+        list[list[int]],
+        Field(description="[offset, page] pairs: where each page begins in the text"),
+    ]
+    unit: Annotated[
+        Literal["page", "section"],
+        Field(
+            description="'section' for Word files and web pages: their page numbers are sections"
+        ),
+    ]
+    headings: Annotated[
+        list[tuple[int, str]],
+        Field(description="[section, heading] pairs of the sections it runs over"),
+    ]
+    file_url: Annotated[
+        str, Field(description="The PDF, opened at the page holding most of the passage")
+    ]
+    page_url: Annotated[str, Field(description="The text of that page, as HTML")]
     score: float
 
 
-class DocumentMetaOut(BaseModel):
+class DocumentMetaOut(TypedDict):
     doc_id: str
     title: str
     organisation: str
@@ -66,108 +85,148 @@ class DocumentMetaOut(BaseModel):
     kind: str
     authors: list[str]
     file_name: str
-    url: str = Field(description="Where the document was published, if known")
+    url: Annotated[str, Field(description="Where the document was published, if known")]
     document_url: str
     file_url: str
     page_count: int
 
 
-class DeterminantShareOut(BaseModel):
+class DeterminantShareOut(TypedDict):
     id: str
     label: str
-    share: float = Field(description="Share of the document's passages about it (0 to 1)")
-    extent: str = Field(description="The share in words, like 'Mostly about'")
-    url: str = Field(description="The determinant's page")
+    share: Annotated[float, Field(description="Share of the document's passages about it (0 to 1)")]
+    extent: Annotated[str, Field(description="The share in words, like 'Mostly about'")]
+    url: Annotated[str, Field(description="The determinant's page")]
 
 
-class EvidenceTagsOut(BaseModel):
-    determinants: list[DeterminantShareOut] = Field(description="What the document is mainly about")
-    is_local: bool = Field(description="About Leicestershire, Leicester, Rutland or the region")
+class EvidenceTagsOut(TypedDict):
+    determinants: Annotated[
+        list[DeterminantShareOut], Field(description="What the document is mainly about")
+    ]
+    is_local: Annotated[
+        bool, Field(description="About Leicestershire, Leicester, Rutland or the region")
+    ]
 
 
 class DocumentHitOut(EvidenceTagsOut, DocumentMetaOut):
     rank: int
     score: float
-    strength: Literal["strong", "weak"] = Field(
-        description="strong: a passage is close in meaning to the search; weak: it only shares "
-        "some words or is loosely related"
-    )
+    strength: Annotated[
+        Literal["strong", "weak"],
+        Field(
+            description="strong: a passage is close in meaning to the search; weak: it only shares "
+            "some words or is loosely related"
+        ),
+    ]
     passages: list[PassageOut]
 
 
-class FiltersOut(BaseModel):
+class FiltersOut(TypedDict):
     determinants: list[str]
     places: list[str]
     organisations: list[str]
     kinds: list[str]
-    years: list[str] = Field(description="Spans of years chosen, like 2015-2019")
+    years: Annotated[list[str], Field(description="Spans of years chosen, like 2015-2019")]
     year_from: int | None
     year_to: int | None
-    lenses: list[str] = Field(default_factory=list, description="Lenses chosen (ids)")
-    local: bool = Field(description="Local work first")
+    lenses: Annotated[list[str], Field(description="Lenses chosen (ids)")]
+    local: Annotated[bool, Field(description="Local work first")]
 
 
-class FacetOptionOut(BaseModel):
-    value: str = Field(description="What to send back in the filter's parameter")
+class FacetOptionOut(TypedDict):
+    value: Annotated[str, Field(description="What to send back in the filter's parameter")]
     label: str
-    count: int = Field(description="Documents in the results with this value")
+    count: Annotated[int, Field(description="Documents in the results with this value")]
     selected: bool
 
 
-class ByDeterminantOut(BaseModel):
+class ByDeterminantOut(TypedDict):
     id: str
     label: str
-    url: str = Field(description="The determinant's page")
-    documents: int = Field(description="Documents in the results with passages about it")
-    search_url: str = Field(description="The same search with only this determinant")
+    url: Annotated[str, Field(description="The determinant's page")]
+    documents: Annotated[int, Field(description="Documents in the results with passages about it")]
+    search_url: Annotated[str, Field(description="The same search with only this determinant")]
     document: DocumentMetaOut
-    passage: PassageOut = Field(description="The best-ranked passage about it")
+    passage: Annotated[PassageOut, Field(description="The best-ranked passage about it")]
 
 
-class SearchOut(BaseModel):
+class ResultsOut(TypedDict):
+    """One page of results: what the results page, the API and `kb search --json` share."""
+
     query: str
-    total: int = Field(
-        description="Documents with a passage that shares a search word or is close in meaning"
-    )
-    strong_total: int = Field(description="Documents among them that match the search well")
-    closest_only: bool = Field(
-        default=False,
-        description="Nothing matched: the documents are only the closest few, all weak",
-    )
-    total_is_floor: bool = Field(
-        default=False, description="More passages matched than one search reads: at least total"
-    )
+    total: Annotated[
+        int,
+        Field(
+            description="Documents with a passage that shares a search word or is close in meaning"
+        ),
+    ]
+    strong_total: Annotated[
+        int, Field(description="Documents among them that match the search well")
+    ]
+    closest_only: Annotated[
+        bool,
+        Field(
+            description="Nothing matched: the documents are only the closest few, all weak",
+        ),
+    ]
+    total_is_floor: Annotated[
+        bool,
+        Field(description="More passages matched than one search reads: at least total"),
+    ]
     page: int
     page_size: int
     page_count: int
     first: int
     last: int
     took_ms: float
-    filters: FiltersOut
     documents: list[DocumentHitOut]
-    facets: dict[str, list[FacetOptionOut]] = Field(
-        description="Options for each filter: determinant, lens, place, organisation, kind, years"
-    )
-    by_determinant: list[ByDeterminantOut] = Field(
-        description="For each determinant the results touch, its best passage"
-    )
 
 
-class PageSummaryOut(BaseModel):
+class StoreFiltersOut(TypedDict):
+    """The filters as the store applied them (year bands already turned into years)."""
+
+    determinants: list[str]
+    places: list[str]
+    organisations: list[str]
+    kinds: list[str]
+    year_from: int | None
+    year_to: int | None
+
+
+class ResultsView(ResultsOut):
+    filters: StoreFiltersOut
+
+
+class SearchOut(ResultsOut):
+    filters: FiltersOut
+    facets: Annotated[
+        dict[str, list[FacetOptionOut]],
+        Field(
+            description="Options for each filter: determinant, lens, place, organisation, "
+            "kind, years"
+        ),
+    ]
+    by_determinant: Annotated[
+        list[ByDeterminantOut],
+        Field(description="For each determinant the results touch, its best passage"),
+    ]
+
+
+class PageSummaryOut(TypedDict):
     number: int
-    chars: int = Field(description="Characters of text recovered from the page")
+    chars: Annotated[int, Field(description="Characters of text recovered from the page")]
     page_url: str
     file_url: str
 
 
-class SummarySentenceOut(BaseModel):
-    text: str = Field(description="A sentence from the document, exactly as written")
+class SummarySentenceOut(TypedDict):
+    text: Annotated[str, Field(description="A sentence from the document, exactly as written")]
     page: int
     file_url: str
     page_url: str
 
 
-class PlaceOut(BaseModel):
+class PlaceOut(TypedDict):
     id: str
     label: str
     is_local: bool
@@ -176,15 +235,18 @@ class PlaceOut(BaseModel):
 class DocumentOut(DocumentMetaOut):
     chunk_count: int
     determinants: list[DeterminantShareOut]
-    places: list[PlaceOut] = Field(description="Places the document is about, local first")
+    places: Annotated[
+        list[PlaceOut], Field(description="Places the document is about, local first")
+    ]
     is_local: bool
-    summary: list[SummarySentenceOut] = Field(
-        description="Up to 5 of the document's own sentences that best sum it up"
-    )
+    summary: Annotated[
+        list[SummarySentenceOut],
+        Field(description="Up to 5 of the document's own sentences that best sum it up"),
+    ]
     pages: list[PageSummaryOut]
 
 
-class PageOut(BaseModel):
+class PageOut(TypedDict):
     doc_id: str
     title: str
     number: int
@@ -195,80 +257,130 @@ class PageOut(BaseModel):
     file_url: str
     previous_url: str | None
     next_url: str | None
-    unit: str = Field(
-        default="page", description="'page', or 'section' for Word files and web pages"
-    )
-    heading: str = Field(default="", description="The section's heading (sections only)")
-    is_ocr: bool = Field(default=False, description="The text was read from a scan by OCR")
+    unit: Annotated[
+        str,
+        Field(description="'page', or 'section' for Word files and web pages"),
+    ]
+    heading: Annotated[str, Field(description="The section's heading (sections only)")]
+    is_ocr: Annotated[bool, Field(description="The text was read from a scan by OCR")]
 
 
 class RelatedDocumentOut(DocumentMetaOut):
-    passage: PassageOut = Field(description="Its passage closest to the document asked about")
+    passage: Annotated[
+        PassageOut, Field(description="Its passage closest to the document asked about")
+    ]
 
 
-class RelatedOut(BaseModel):
+class RelatedOut(TypedDict):
     doc_id: str
     title: str
-    passage: PassageOut | None = Field(
-        default=None, description="The passage asked about, if one was"
-    )
+    passage: Annotated[
+        PassageOut | None,
+        Field(description="The passage asked about, if one was"),
+    ]
     documents: list[RelatedDocumentOut]
 
 
-class DeterminantSummaryOut(BaseModel):
+class DeterminantSummaryOut(TypedDict):
     id: str
     label: str
     definition: str
-    documents: int = Field(description="Documents with at least one passage about it")
-    passages: int = Field(description="Passages about it")
+    documents: Annotated[int, Field(description="Documents with at least one passage about it")]
+    passages: Annotated[int, Field(description="Passages about it")]
     url: str
 
 
-class LensValueOut(BaseModel):
+class LensValueOut(TypedDict):
     id: str
     label: str
     passages: int
 
 
-class LensOut(BaseModel):
+class LensOut(TypedDict):
     id: str
     label: str
     definition: str
-    passages: int | None = Field(description="Passages with this lens (lenses without values)")
+    passages: Annotated[
+        int | None, Field(description="Passages with this lens (lenses without values)")
+    ]
     values: list[LensValueOut]
 
 
-class DeterminantsOut(BaseModel):
+class DeterminantsOut(TypedDict):
     determinants: list[DeterminantSummaryOut]
-    lenses: list[LensOut] = Field(description="Cross-cutting ways to look at the evidence")
+    lenses: Annotated[
+        list[LensOut], Field(description="Cross-cutting ways to look at the evidence")
+    ]
 
 
 class EvidenceOut(EvidenceTagsOut, DocumentMetaOut):
-    strength: float = Field(description="How strongly the passage is about the determinant, 0-1")
+    strength: Annotated[
+        float, Field(description="How strongly the passage is about the determinant, 0-1")
+    ]
     passage: PassageOut
 
 
-class RecentDocumentOut(EvidenceTagsOut, DocumentMetaOut):
-    added_at: str = Field(description="When it joined the library (ISO 8601)")
+class AddedOut(TypedDict):
+    added_at: Annotated[str, Field(description="When it joined the library (ISO 8601)")]
     added_on: str
 
 
+class RecentDocumentOut(AddedOut, EvidenceTagsOut, DocumentMetaOut):
+    pass
+
+
 class DeterminantOut(DeterminantSummaryOut):
-    strongest: list[EvidenceOut] = Field(
-        description="The strongest passage of up to 10 documents: local work first, then the "
-        "strongest, then the newest"
-    )
-    recent: list[RecentDocumentOut] = Field(description="Documents added most recently")
+    strongest: Annotated[
+        list[EvidenceOut],
+        Field(
+            description="The strongest passage of up to 10 documents: local work first, then the "
+            "strongest, then the newest"
+        ),
+    ]
+    recent: Annotated[list[RecentDocumentOut], Field(description="Documents added most recently")]
 
 
-class HealthOut(BaseModel):
+class HealthOut(TypedDict):
     status: str
     documents: int
     chunks: int
-    store: str = Field(default="ok", description="ok or failed")
-    model: str = Field(default="loaded", description="loaded, loading or failed")
-    problems: list[str] = Field(default_factory=list, description="what failed, in plain words")
+    store: Annotated[str, Field(description="ok or failed")]
+    model: Annotated[str, Field(description="loaded, loading or failed")]
+    problems: Annotated[list[str], Field(description="what failed, in plain words")]
 
 
-class ErrorOut(BaseModel):
+class ErrorOut(TypedDict):
     detail: str
+
+
+class PassageView(PassageOut):
+    """A passage as the pages hold it: with its document, to cut the excerpt shown."""
+
+    doc_id: str
+
+
+class PageView(PageOut):
+    """A page as its HTML view holds it: with the word for its unit ('Page' or 'Section')."""
+
+    unit_label: str
+
+
+class ExcerptView(TypedDict):
+    """The part of a passage a results page shows, and the page holding most of that part."""
+
+    text: str
+    page: int
+    page_start: int
+    page_end: int
+    unit: Literal["page", "section"]
+    where: str  # how the links name the place: "page 3" or "section 2: Cold homes"
+    where_all: str  # the same for every page the part runs over
+    file_url: str
+    page_url: str
+
+
+class SummarySentenceView(SummarySentenceOut):
+    """A summary sentence as the document page holds it: with how its link names the place."""
+
+    unit: Literal["page", "section"]
+    where: str

@@ -67,7 +67,7 @@ def api_search(
     library: LibraryDep,
     vocabulary: VocabularyDep,
     form: Annotated[SearchForm, Depends(read_required_search_form)],
-) -> dict[str, Any]:
+) -> SearchOut:
     if form.is_blank:
         raise HTTPException(status_code=400, detail=EMPTY_QUERY)
     outcome = run_search(library, form, vocabulary)
@@ -86,7 +86,7 @@ def api_search(
     summary="One document",
     description="A document's details and its pages.",
 )
-def api_document(doc_id: str, library: LibraryDep, vocabulary: VocabularyDep) -> dict[str, Any]:
+def api_document(doc_id: str, library: LibraryDep, vocabulary: VocabularyDep) -> DocumentOut:
     record = find_document(library, doc_id)
     return document_json(record, library.catalogue.page_lengths(doc_id), vocabulary)
 
@@ -98,7 +98,7 @@ def api_document(doc_id: str, library: LibraryDep, vocabulary: VocabularyDep) ->
     summary="One page's text",
     description="The text recovered from one page of a PDF.",
 )
-def api_page(doc_id: str, number: PageNumber, library: LibraryDep) -> dict[str, Any]:
+def api_page(doc_id: str, number: PageNumber, library: LibraryDep) -> PageOut:
     record = find_document(library, doc_id)
     text = library.catalogue.page_text(doc_id, number)
     if text is None:
@@ -120,7 +120,7 @@ def api_related(
     chunk: Annotated[
         str | None, Query(description="A passage's chunk_id: documents like that passage")
     ] = None,
-) -> dict[str, Any]:
+) -> RelatedOut:
     record = find_document(library, doc_id)
     passage = find_passage(library, doc_id, chunk) if chunk else None
     related = find_related(library, doc_id, RELATED_ON_PAGE, chunk)
@@ -139,7 +139,7 @@ def api_related(
     description="Every determinant with its definition and how many documents and passages "
     "are about it, and the cross-cutting lenses (inequalities, life stage).",
 )
-def api_determinants(library: LibraryDep, vocabulary: VocabularyDep) -> dict[str, Any]:
+def api_determinants(library: LibraryDep, vocabulary: VocabularyDep) -> DeterminantsOut:
     return determinants_json(library, vocabulary)
 
 
@@ -153,7 +153,7 @@ def api_determinants(library: LibraryDep, vocabulary: VocabularyDep) -> dict[str
 )
 def api_determinant(
     determinant_id: str, library: LibraryDep, vocabulary: VocabularyDep
-) -> dict[str, Any]:
+) -> DeterminantOut:
     return determinant_json(library, vocabulary, determinant_id)
 
 

@@ -3,8 +3,6 @@ holds on it, and one page per determinant with its strongest and newest evidence
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
@@ -14,6 +12,7 @@ from search.library import Library
 from web.deps import LibraryDep, TemplatesDep, VocabularyDep
 from web.errors import PAGES
 from web.evidence_views import determinant_page_json, determinant_summary_json, lens_json
+from web.models import DeterminantOut, DeterminantsOut
 from web.vocabulary import Vocabulary
 
 __all__ = ["determinant_json", "determinants_json", "router"]
@@ -32,7 +31,7 @@ def find_determinant(vocabulary: Vocabulary, determinant_id: str) -> Determinant
     return found
 
 
-def determinants_json(library: Library, vocabulary: Vocabulary) -> dict[str, Any]:
+def determinants_json(library: Library, vocabulary: Vocabulary) -> DeterminantsOut:
     """Every determinant with its counts, and the cross-cutting lenses."""
     lenses = lens_passages(library.store)
     return {
@@ -46,7 +45,7 @@ def determinants_json(library: Library, vocabulary: Vocabulary) -> dict[str, Any
 
 def determinant_json(
     library: Library, vocabulary: Vocabulary, determinant_id: str
-) -> dict[str, Any]:
+) -> DeterminantOut:
     determinant = find_determinant(vocabulary, determinant_id)
     found = determinant_evidence(
         library.store,
@@ -64,7 +63,7 @@ def determinants_page(
     request: Request, library: LibraryDep, vocabulary: VocabularyDep, templates: TemplatesDep
 ) -> Response:
     return templates.TemplateResponse(
-        request, "determinants.html", determinants_json(library, vocabulary)
+        request, "determinants.html", dict(determinants_json(library, vocabulary))
     )
 
 

@@ -4,11 +4,11 @@ plain words), its places, and whether it is local work."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
 from urllib.parse import quote
 
 from search.catalogue import DocumentRecord
 from search.evidence.ranking import is_local_document, main_determinants
+from web.models import DeterminantShareOut, EvidenceTagsOut, PlaceOut
 from web.vocabulary import Vocabulary
 
 __all__ = [
@@ -39,7 +39,9 @@ def extent(share: float) -> str:
     return next(words for lowest, words in EXTENTS if share >= lowest)
 
 
-def determinant_json(determinant_id: str, share: float, vocabulary: Vocabulary) -> dict[str, Any]:
+def determinant_json(
+    determinant_id: str, share: float, vocabulary: Vocabulary
+) -> DeterminantShareOut:
     return {
         "id": determinant_id,
         "label": vocabulary.determinant_label(determinant_id),
@@ -49,7 +51,9 @@ def determinant_json(determinant_id: str, share: float, vocabulary: Vocabulary) 
     }
 
 
-def document_determinants(record: DocumentRecord, vocabulary: Vocabulary) -> list[dict[str, Any]]:
+def document_determinants(
+    record: DocumentRecord, vocabulary: Vocabulary
+) -> list[DeterminantShareOut]:
     """Every determinant of the document, with its share of the passages, largest first."""
     shares = _shares(record)
     ordered = sorted(shares.items(), key=lambda kv: -kv[1])
@@ -63,7 +67,7 @@ def _shares(record: DocumentRecord) -> dict[str, float]:
     return {str(d): float(v) for d, v in raw.items() if isinstance(v, int | float)}
 
 
-def places_json(place_ids: Iterable[str], vocabulary: Vocabulary) -> list[dict[str, Any]]:
+def places_json(place_ids: Iterable[str], vocabulary: Vocabulary) -> list[PlaceOut]:
     """Places with their labels, in the document's order: the most named first, each followed
     by the places that contain it."""
     ids = list(dict.fromkeys(str(p) for p in place_ids))
@@ -73,7 +77,7 @@ def places_json(place_ids: Iterable[str], vocabulary: Vocabulary) -> list[dict[s
     ]
 
 
-def evidence_tags(record: DocumentRecord, vocabulary: Vocabulary) -> dict[str, Any]:
+def evidence_tags(record: DocumentRecord, vocabulary: Vocabulary) -> EvidenceTagsOut:
     """What a result card tags a document with: its main determinants, and whether it is local."""
     shares = _shares(record)
     return {

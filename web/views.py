@@ -1,5 +1,6 @@
-"""Turns search results and documents into plain dicts. The HTML pages, the JSON API and
-`kb search --json` all read these, so what they show cannot drift apart."""
+"""Turns search results and documents into the typed results of `web.models`. The HTML pages,
+the JSON API (and its OpenAPI schema) and `kb search --json` all read these, so what they show
+cannot drift apart."""
 
 from __future__ import annotations
 
@@ -17,12 +18,26 @@ from search.retrieval.searcher import DocumentResult, SearchResults
 from search.schema import Filters
 from web.facets import FacetOption
 from web.highlight import excerpt_of, excerpt_span
+from web.models import (
+    DocumentHitOut,
+    DocumentMetaOut,
+    DocumentOut,
+    ExcerptView,
+    FacetOptionOut,
+    FiltersOut,
+    PageView,
+    PassageView,
+    RelatedDocumentOut,
+    ResultsView,
+    StoreFiltersOut,
+    SummarySentenceOut,
+    SummarySentenceView,
+)
 from web.search_form import SearchForm
 from web.tags import document_determinants, evidence_tags, places_json
 from web.vocabulary import Vocabulary, default_vocabulary
 
 __all__ = [
-    "PLACEHOLDER_AUTHORS",
     "SHORT_LINE",
     "WEB_SCHEMES",
     "document_json",
@@ -33,17 +48,18 @@ __all__ = [
     "first_words",
     "form_filters_json",
     "is_web_link",
-    "known_authors",
     "metadata_json",
     "page_json",
     "page_previews",
     "page_url",
     "paragraphs",
     "passage_json",
+    "place_words",
     "related_json",
     "related_url",
     "result_json",
     "results_json",
+    "sections_of",
     "shown_excerpt",
     "summary_json",
 ]
@@ -95,7 +111,7 @@ def place_words(start: int, end: int, headings: Mapping[int, str] | None = None)
     return f"section {start}: {heading}" if heading else f"section {start}"
 
 
-def passage_json(doc_id: str, passage: Passage, sections: Sequence[str] = ()) -> dict[str, Any]:
+def passage_json(doc_id: str, passage: Passage, sections: Sequence[str] = ()) -> PassageView:
     """A passage with the page holding most of its text (`page`, which both links open at)
     and the pages it runs over; `page_starts` says where each page begins in `text`. For a file
     with sections instead of pages (`unit` "section"), each number is a section, and
@@ -113,7 +129,7 @@ def passage_json(doc_id: str, passage: Passage, sections: Sequence[str] = ()) ->
         "pages": list(range(passage.page_start, passage.page_end + 1)),
         "page_starts": [[offset, number] for offset, number in passage.page_starts],
         "unit": "section" if sections else "page",
-        "headings": [[n, sections[n - 1]] for n in numbers if 0 < n <= len(sections)],
+        "headings": [(n, sections[n - 1]) for n in numbers if 0 < n <= len(sections)],
         # A Word file or web page opens at its start: "#page=" means nothing to it.
         "file_url": file_url(doc_id, None if sections else page),
         "page_url": page_url(doc_id, page),
@@ -123,7 +139,7 @@ def passage_json(doc_id: str, passage: Passage, sections: Sequence[str] = ()) ->
 
 def shown_excerpt(
     passage: Mapping[str, Any], stems: Iterable[str], max_words: int = 45
-) -> dict[str, Any]:
+) -> ExcerptView:
     """The part of a passage a results page shows, and the page holding most of that part:
     the links point where the words on screen are, not where the whole chunk starts."""
     text = str(passage["text"])
@@ -149,7 +165,7 @@ def shown_excerpt(
     }
 
 
-def metadata_json(record: DocumentRecord) -> dict[str, Any]:
+def metadata_json(record: DocumentRecord) -> DocumentMetaOut:
     meta = record.meta
     return {
         "doc_id": record.doc_id,
@@ -166,7 +182,7 @@ def metadata_json(record: DocumentRecord) -> dict[str, Any]:
     }
 
 
-def result_json(result: DocumentResult, vocabulary: Vocabulary | None = None) -> dict[str, Any]:
+def result_json(result: DocumentResult, vocabulary: Vocabulary | None = None) -> DocumentHitOut:
     return {
         **metadata_json(result.document),
         **evidence_tags(result.document, vocabulary or default_vocabulary()),
@@ -179,7 +195,7 @@ def result_json(result: DocumentResult, vocabulary: Vocabulary | None = None) ->
     }
 
 
-def related_json(related: RelatedDocument) -> dict[str, Any]:
+def related_json(related: RelatedDocument) -> RelatedDocumentOut:
     """A related document and its passage closest to the document it is related to."""
     return {
         **metadata_json(related.document),
@@ -189,25 +205,24 @@ def related_json(related: RelatedDocument) -> dict[str, Any]:
     }
 
 
-def summary_json(record: DocumentRecord) -> list[dict[str, Any]]:
+def summary_json(record: DocumentRecord) -> list[SummarySentenceOut]:
     """The sentences chosen at ingest to sum the document up, each with the page to check."""
-    out = []
+    out: list[SummarySentenceOut] = []
     sections = sections_of(record)
     for sentence in record.extra.get("summary") or []:
         if not isinstance(sentence, dict) or not str(sentence.get("text") or "").strip():
             continue
         page = sentence.get("page")
         number = page if isinstance(page, int) and 1 <= page <= record.page_count else 1
-        out.append(
-            {
-                "text": " ".join(str(sentence["text"]).split()),
-                "page": number,
-                "unit": "section" if sections else "page",
-                "where": place_words(number, number, _headings(sections, number)),
-                "file_url": file_url(record.doc_id, None if sections else number),
-                "page_url": page_url(record.doc_id, number),
-            }
-        )
+        shown: SummarySentenceView = {
+            "text": " ".join(str(sentence["text"]).split()),
+            "page": number,
+            "unit": "section" if sections else "page",
+            "where": place_words(number, number, _headings(sections, number)),
+            "file_url": file_url(record.doc_id, None if sections else number),
+            "page_url": page_url(record.doc_id, number),
+        }
+        out.append(shown)
     return out
 
 
@@ -217,7 +232,7 @@ def _headings(sections: Sequence[str], *numbers: int) -> dict[int, str] | None:
     return {n: sections[n - 1] for n in numbers if 0 < n <= len(sections)}
 
 
-def filters_json(filters: Filters) -> dict[str, Any]:
+def filters_json(filters: Filters) -> StoreFiltersOut:
     return {
         "determinants": list(filters.determinants),
         "places": list(filters.places),
@@ -228,7 +243,7 @@ def filters_json(filters: Filters) -> dict[str, Any]:
     }
 
 
-def form_filters_json(form: SearchForm) -> dict[str, Any]:
+def form_filters_json(form: SearchForm) -> FiltersOut:
     """The filters as the user chose them (year bands and local-first included)."""
     return {
         "determinants": list(form.determinants),
@@ -243,7 +258,7 @@ def form_filters_json(form: SearchForm) -> dict[str, Any]:
     }
 
 
-def facets_json(facets: Mapping[str, list[FacetOption]]) -> dict[str, list[dict[str, Any]]]:
+def facets_json(facets: Mapping[str, list[FacetOption]]) -> dict[str, list[FacetOptionOut]]:
     return {
         group: [
             {"value": o.value, "label": o.text, "count": o.count, "selected": o.is_selected}
@@ -253,7 +268,7 @@ def facets_json(facets: Mapping[str, list[FacetOption]]) -> dict[str, list[dict[
     }
 
 
-def results_json(results: SearchResults, vocabulary: Vocabulary | None = None) -> dict[str, Any]:
+def results_json(results: SearchResults, vocabulary: Vocabulary | None = None) -> ResultsView:
     """One page of results, each document with its best passages and the pages to cite."""
     return {
         "query": results.query,
@@ -279,7 +294,7 @@ def first_words(text: str, count: int = 15) -> str:
 
 def document_json(
     record: DocumentRecord, page_lengths: list[int], vocabulary: Vocabulary | None = None
-) -> dict[str, Any]:
+) -> DocumentOut:
     """A document's metadata, what it is about, and its pages with how much text each has."""
     vocabulary = vocabulary or default_vocabulary()
     return {
@@ -301,7 +316,7 @@ def document_json(
     }
 
 
-def page_json(record: DocumentRecord, number: int, text: str) -> dict[str, Any]:
+def page_json(record: DocumentRecord, number: int, text: str) -> PageView:
     sections = record.extra.get("sections") or []
     ocr_pages = record.extra.get("ocr_pages") or []
     return {

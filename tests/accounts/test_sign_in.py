@@ -225,3 +225,15 @@ def test_kb_users_add_list_remove(tmp_path, monkeypatch) -> None:  # type: ignor
     assert runner.invoke(cli, ["users", "remove", "sam"]).exit_code == 0
     assert "sam" not in runner.invoke(cli, ["users", "list"]).output
     assert runner.invoke(cli, ["users", "remove", "sam"]).exit_code == 1
+
+
+def test_a_wrong_password_shows_the_error_summary_above_the_form(app) -> None:  # type: ignore[no-untyped-def]
+    client = TestClient(app, client=("192.0.2.9", 1))
+    token = _form_token(client)
+    response = client.post(
+        "/sign-in", data={"name": "admin-user", "password": "not the password", "csrf": token}
+    )
+    summary = re.search(r'class="govuk-error-summary".*?</ul>', response.text, re.S)
+    assert summary is not None and 'href="#name"' in summary.group(0)
+    assert "<title>Error: Sign in" in response.text
+    assert "govuk-error-summary" not in client.get("/sign-in").text
