@@ -18,7 +18,7 @@ from web.searching import SearchOutcome, run_search
 from web.views import results_json
 from web.vocabulary import Vocabulary, default_vocabulary
 
-__all__ = ["example_links", "results_context", "router"]
+__all__ = ["example_links", "results_context", "router", "search_unless_blank"]
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
@@ -58,17 +58,26 @@ def _blank_search(request: Request, templates: TemplatesDep, form: SearchForm) -
     )
 
 
+def search_unless_blank(
+    library: LibraryDep, vocabulary: VocabularyDep, form: FormDep
+) -> SearchOutcome | None:
+    """The search's outcome; None for a blank query, which each page answers with its form."""
+    return None if form.is_blank else run_search(library, form, vocabulary)
+
+
+OutcomeDep = Annotated[SearchOutcome | None, Depends(search_unless_blank)]
+
+
 @router.get("/search")
 def search_page(
     request: Request,
-    library: LibraryDep,
     vocabulary: VocabularyDep,
     templates: TemplatesDep,
     form: FormDep,
+    outcome: OutcomeDep,
 ) -> Response:
-    if form.is_blank:
+    if outcome is None:
         return _blank_search(request, templates, form)
-    outcome = run_search(library, form, vocabulary)
     context = results_context(form, outcome, vocabulary)
     return templates.TemplateResponse(request, "search.html", context)
 
@@ -76,15 +85,14 @@ def search_page(
 @router.get("/search/by-determinant")
 def by_determinant_page(
     request: Request,
-    library: LibraryDep,
     vocabulary: VocabularyDep,
     templates: TemplatesDep,
     form: FormDep,
+    outcome: OutcomeDep,
 ) -> Response:
     """The best passage for each determinant the search's results touch."""
-    if form.is_blank:
+    if outcome is None:
         return _blank_search(request, templates, form)
-    outcome = run_search(library, form, vocabulary)
     context = {
         "form": form,
         "total": outcome.results.total,
