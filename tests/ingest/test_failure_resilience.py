@@ -17,6 +17,7 @@ from search.library import Library
 from search.models.encoder import Encoder, Vectors
 from search.schema import Filters, IndexedChunk
 from search.settings import Settings
+from tests.doubles import HashingEncoder
 from tests.pdfs import write_pdf
 
 TOPICS = {
@@ -29,7 +30,7 @@ MARKER = "pollution"  # only the 'poison' file's text carries it
 
 
 class FailingEncoder:
-    """The real model, except that it breaks on any batch holding the marker word."""
+    """An encoder that breaks on any batch holding the marker word."""
 
     def __init__(self, real: Encoder) -> None:
         self.real = real
@@ -49,6 +50,13 @@ class FailingEncoder:
 
     def encode_queries(self, texts: list[str]) -> Vectors:
         return self.real.encode_queries(texts)
+
+
+@pytest.fixture
+def encoder() -> Encoder:
+    """What fails and what goes on is plumbing: the deterministic double stands in for the
+    model here (it shadows the suite's real `encoder`)."""
+    return HashingEncoder()
 
 
 @pytest.fixture
