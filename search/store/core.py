@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from search.analysis import SparseVector
 from search.schema import DENSE, NON_BODY, SPARSE, Filters, Hit, IndexedChunk
@@ -37,7 +37,10 @@ __all__ = [
     "plan_legs",
     "read_dense_vector",
     "scroll_hits",
+    "translate_filter",
 ]
+
+F = TypeVar("F")
 
 # How many points one scroll call reads, and how many one write sends.
 SCROLL_PAGE = 256
@@ -104,6 +107,21 @@ def plan_filter(filters: Filters | None) -> FilterPlan | None:
         # before access levels existed, which have no `access`, visible as public.
         must_not.append(Match("access", hidden))
     return FilterPlan(must=tuple(must), must_not=tuple(must_not))
+
+
+def translate_filter(
+    filters: Filters | None,
+    condition: Callable[[Condition], Any],
+    build: Callable[[list[Any] | None, list[Any] | None], F],
+) -> F | None:
+    """The filter rule in an engine's terms: `condition` translates one condition and
+    `build(must, must_not)` makes the engine's filter (None for either when it is empty)."""
+    plan = plan_filter(filters)
+    if plan is None:
+        return None
+    must = [condition(c) for c in plan.must]
+    must_not = [condition(c) for c in plan.must_not]
+    return build(must or None, must_not or None)
 
 
 def _matched_values(filters: Filters) -> tuple[tuple[str, ...], ...]:

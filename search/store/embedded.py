@@ -15,6 +15,7 @@ import qdrant_edge as qe
 
 from search.analysis import SparseVector
 from search.schema import DENSE, INTEGER_FIELDS, KEYWORD_FIELDS, SPARSE, Filters, Hit, IndexedChunk
+from search.store import core
 from search.store.base import (
     BUSY_MESSAGE,
     CollectionLayout,
@@ -22,20 +23,6 @@ from search.store.base import (
     StoreError,
     VectorQuery,
     check_layout,
-)
-from search.store.core import (
-    Condition,
-    Leg,
-    Match,
-    YearRange,
-    batch_chunks,
-    count_facets,
-    hit_from_point,
-    hit_from_record,
-    plan_filter,
-    plan_legs,
-    read_dense_vector,
-    scroll_hits,
 )
 
 __all__ = ["LOCK_FILE", "EmbeddedStore", "build_filter", "lock_store_dir", "unlock_store_dir"]
@@ -49,12 +36,12 @@ LOCK_FILE = ".lock"
 _DENSE_SEARCH = qe.SearchParams(hnsw_ef=128)
 
 
-def _condition(condition: Condition) -> Any:
-    if isinstance(condition, Match):
+def _condition(condition: core.Condition) -> Any:
+    if isinstance(condition, core.Match):
         if len(condition.values) == 1:
             return qe.FieldCondition(key=condition.field, match=qe.MatchValue(condition.values[0]))
         return qe.FieldCondition(key=condition.field, match=qe.MatchAny(list(condition.values)))
-    if isinstance(condition, YearRange):
+    if isinstance(condition, core.YearRange):
         return qe.FieldCondition(
             key="year",
             range=qe.RangeFloat(
@@ -67,12 +54,9 @@ def _condition(condition: Condition) -> Any:
 
 def build_filter(filters: Filters | None) -> qe.Filter | None:
     """The core's filter rule as the engine's filter."""
-    plan = plan_filter(filters)
-    if plan is None:
-        return None
-    must = [_condition(c) for c in plan.must]
-    must_not = [_condition(c) for c in plan.must_not]
-    return qe.Filter(must=must or None, must_not=must_not or None)
+    return core.translate_filter(
+        filters, _condition, lambda must, must_not: qe.Filter(must=must, must_not=must_not)
+    )
 
 
 def lock_store_dir(path: Path) -> int:
@@ -160,7 +144,7 @@ class EmbeddedStore:
         return self._shard
 
     def upsert(self, chunks: Sequence[IndexedChunk]) -> None:
-        for batch in batch_chunks(chunks):
+        for batch in core.batch_chunks(chunks):
             points = [
                 qe.Point(
                     id=c.id,
@@ -175,7 +159,7 @@ class EmbeddedStore:
             self.shard.update(qe.UpdateOperation.upsert_points(points))
 
     def query(self, request: VectorQuery) -> list[Hit]:
-        legs = plan_legs(request)
+        legs = core.plan_legs(request)
         if self._shard is None or not legs:
             return []
         flt = build_filter(request.filters)
@@ -206,13 +190,13 @@ class EmbeddedStore:
             query = qe.QueryRequest(
                 limit=request.limit, prefetches=prefetches, query=fusion, with_payload=payload
             )
-        return [hit_from_point(p) for p in self.shard.query(query)]
+        return [core.hit_from_point(p) for p in self.shard.query(query)]
 
     def recommend(self, positive_ids: Sequence[str], filters: Filters, limit: int) -> list[Hit]:
         if self._shard is None or not positive_ids:
             return []
         records = self.shard.retrieve(list(positive_ids), with_payload=False, with_vector=[DENSE])
-        vectors: list[Any] = [v for v in (read_dense_vector(r) for r in records) if v]
+        vectors: list[Any] = [v for v in (core.read_dense_vector(r) for r in records) if v]
         if not vectors:
             return []
         query = qe.QueryRequest(
@@ -223,7 +207,7 @@ class EmbeddedStore:
             filter=build_filter(filters),
             with_payload=True,
         )
-        return [hit_from_point(p) for p in self.shard.query(query)]
+        return [core.hit_from_point(p) for p in self.shard.query(query)]
 
     def chunks(self, filters: Filters, limit: int = 10_000) -> list[Hit]:
         if self._shard is None:
@@ -234,19 +218,19 @@ class EmbeddedStore:
             request = qe.ScrollRequest(offset=offset, limit=size, filter=flt, with_payload=True)
             return self.shard.scroll(request)
 
-        return scroll_hits(read_page, limit)
+        return core.scroll_hits(read_page, limit)
 
     def chunk_vectors(self, ids: Sequence[str]) -> dict[str, list[float]]:
         if self._shard is None or not ids:
             return {}
         records = self.shard.retrieve(list(ids), with_payload=False, with_vector=[DENSE])
-        return {str(r.id): read_dense_vector(r) for r in records}
+        return {str(r.id): core.read_dense_vector(r) for r in records}
 
     def retrieve(self, ids: Sequence[str]) -> list[Hit]:
         if self._shard is None or not ids:
             return []
         records = self.shard.retrieve(list(ids), with_payload=True, with_vector=False)
-        return [hit_from_record(r) for r in records]
+        return [core.hit_from_record(r) for r in records]
 
     def optimize(self) -> None:
         # The engine in process has no background optimiser: without this, every segment
@@ -278,7 +262,7 @@ class EmbeddedStore:
             qe.FacetRequest(key=field, limit=limit, exact=True, filter=build_filter(filters))
         )
         # The engine may report a value whose points were all deleted, with count 0.
-        return count_facets((h.value, h.count) for h in response.hits)
+        return core.count_facets((h.value, h.count) for h in response.hits)
 
     def copy_to(self, target: Path) -> None:
         """Flush, then copy the collection's files; the caller keeps writers out meanwhile."""
@@ -296,7 +280,7 @@ class EmbeddedStore:
             self._lock_fd = -1
 
 
-def _nearest(leg: Leg) -> Any:
+def _nearest(leg: core.Leg) -> Any:
     if isinstance(leg.vector, SparseVector):
         sparse = qe.SparseVector(indices=leg.vector.indices, values=leg.vector.values)
         return qe.Query.Nearest(sparse, using=leg.using)

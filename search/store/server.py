@@ -12,35 +12,22 @@ from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedR
 from search.analysis import SparseVector
 from search.schema import DENSE, INTEGER_FIELDS, KEYWORD_FIELDS, SPARSE, Filters, Hit, IndexedChunk
 from search.settings import ClusterSettings, QdrantSettings
+from search.store import core
 from search.store.base import CollectionLayout, StoreError, VectorQuery, check_layout
-from search.store.core import (
-    Condition,
-    Leg,
-    Match,
-    YearRange,
-    batch_chunks,
-    count_facets,
-    hit_from_point,
-    hit_from_record,
-    plan_filter,
-    plan_legs,
-    read_dense_vector,
-    scroll_hits,
-)
 
 __all__ = ["ServerStore", "build_filter"]
 
 log = logging.getLogger(__name__)
 
 
-def _condition(condition: Condition) -> Any:
-    if isinstance(condition, Match):
+def _condition(condition: core.Condition) -> Any:
+    if isinstance(condition, core.Match):
         if len(condition.values) == 1:
             match: Any = models.MatchValue(value=condition.values[0])
         else:
             match = models.MatchAny(any=list(condition.values))
         return models.FieldCondition(key=condition.field, match=match)
-    if isinstance(condition, YearRange):
+    if isinstance(condition, core.YearRange):
         return models.FieldCondition(
             key="year", range=models.Range(gte=condition.first, lte=condition.last)
         )
@@ -49,12 +36,9 @@ def _condition(condition: Condition) -> Any:
 
 def build_filter(filters: Filters | None) -> models.Filter | None:
     """The core's filter rule as qdrant-client's filter."""
-    plan = plan_filter(filters)
-    if plan is None:
-        return None
-    must = [_condition(c) for c in plan.must]
-    must_not = [_condition(c) for c in plan.must_not]
-    return models.Filter(must=must or None, must_not=must_not or None)
+    return core.translate_filter(
+        filters, _condition, lambda must, must_not: models.Filter(must=must, must_not=must_not)
+    )
 
 
 class ServerStore:
@@ -145,7 +129,7 @@ class ServerStore:
             )
 
     def upsert(self, chunks: Sequence[IndexedChunk]) -> None:
-        for batch in batch_chunks(chunks):
+        for batch in core.batch_chunks(chunks):
             points = [
                 models.PointStruct(
                     id=c.id,
@@ -162,7 +146,7 @@ class ServerStore:
             self._client.upsert(self._collection, points=points, wait=True)
 
     def query(self, request: VectorQuery) -> list[Hit]:
-        legs = plan_legs(request)
+        legs = core.plan_legs(request)
         if not legs or not self._exists():
             return []
         flt = build_filter(request.filters)
@@ -198,7 +182,7 @@ class ServerStore:
                 limit=request.limit,
                 with_payload=payload,
             )
-        return [hit_from_point(p) for p in response.points]
+        return [core.hit_from_point(p) for p in response.points]
 
     def recommend(self, positive_ids: Sequence[str], filters: Filters, limit: int) -> list[Hit]:
         if not self._exists() or not positive_ids:
@@ -213,7 +197,7 @@ class ServerStore:
             limit=limit,
             with_payload=True,
         )
-        return [hit_from_point(p) for p in response.points]
+        return [core.hit_from_point(p) for p in response.points]
 
     def chunks(self, filters: Filters, limit: int = 10_000) -> list[Hit]:
         if not self._exists():
@@ -225,19 +209,19 @@ class ServerStore:
                 self._collection, scroll_filter=flt, limit=size, offset=offset, with_payload=True
             )
 
-        return scroll_hits(read_page, limit)
+        return core.scroll_hits(read_page, limit)
 
     def chunk_vectors(self, ids: Sequence[str]) -> dict[str, list[float]]:
         if not self._exists() or not ids:
             return {}
         records = self._client.retrieve(self._collection, ids=list(ids), with_vectors=[DENSE])
-        return {str(r.id): read_dense_vector(r) for r in records}
+        return {str(r.id): core.read_dense_vector(r) for r in records}
 
     def retrieve(self, ids: Sequence[str]) -> list[Hit]:
         if not self._exists() or not ids:
             return []
         records = self._client.retrieve(self._collection, ids=list(ids), with_payload=True)
-        return [hit_from_record(r) for r in records]
+        return [core.hit_from_record(r) for r in records]
 
     def optimize(self) -> None:
         """The server optimises in the background; nothing to do."""
@@ -277,13 +261,13 @@ class ServerStore:
         response = self._client.facet(
             self._collection, key=field, facet_filter=build_filter(filters), limit=limit, exact=True
         )
-        return count_facets((h.value, h.count) for h in response.hits)
+        return core.count_facets((h.value, h.count) for h in response.hits)
 
     def close(self) -> None:
         self._client.close()
 
 
-def _vector(leg: Leg) -> Any:
+def _vector(leg: core.Leg) -> Any:
     if isinstance(leg.vector, SparseVector):
         return models.SparseVector(indices=leg.vector.indices, values=leg.vector.values)
     return leg.vector
