@@ -16,8 +16,8 @@ from ingest.pipeline import Ingester
 from kb.handoff import make_ingest_runner
 from search.curation import withdraw_document
 from search.library import Library
-from search.models.encoder import Encoder
 from search.settings import Settings
+from tests.doubles import HashingEncoder
 from tests.pdfs import write_pdf
 from web.app import create_app
 from web.users import UserStore
@@ -105,9 +105,11 @@ def access_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 @pytest.fixture(scope="module")
 def access_library(
-    access_settings: Settings, encoder: Encoder, tmp_path_factory: pytest.TempPathFactory
+    access_settings: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Library]:
-    opened = Library.open(access_settings, encoder=encoder)
+    # Who may read what is plumbing, whatever the ranking: the deterministic encoder double
+    # stands in for the model (every query here shares words with the documents it must find).
+    opened = Library.open(access_settings, encoder=HashingEncoder())
     try:
         folder = write_secrets(tmp_path_factory.mktemp("secrets"))
         summary = Ingester(opened.index, access_settings.chunks, parse_workers=1).run([folder])
