@@ -86,3 +86,25 @@ def test_installed_wheel_answers_help_and_a_search_from_package_data(tmp_path: P
     assert first["title"] == "Damp homes in Loughborough"
     # Tags need the packaged taxonomy and gazetteer.
     assert "housing" in json.dumps(first)
+
+    # The wheel carries no npm packages: the site serves them from KB_WEB__ASSETS_DIR.
+    assets = ROOT / "web" / "frontend" / "node_modules"
+    if not (assets / "govuk-frontend").is_dir():
+        return  # nothing to point at in this checkout (`make install` fetches them)
+    served = run([str(python), "-c", SERVE_CSS], work, {**env, "KB_WEB__ASSETS_DIR": str(assets)})
+    assert served.returncode == 0, served.stderr[-2000:]
+    assert served.stdout.split() == ["200"]
+    missing = run([str(python), "-c", SERVE_CSS], work, env)
+    assert missing.returncode == 0, missing.stderr[-2000:]
+    assert missing.stdout.split() == ["404"]
+    assert "KB_WEB__ASSETS_DIR" in missing.stderr  # the warning says what to set
+
+
+# Builds the site (no library: its lifespan is not started) and asks for GOV.UK's stylesheet.
+SERVE_CSS = """
+from fastapi.testclient import TestClient
+from search.settings import Settings
+from web.app import create_app
+app = create_app(Settings(web={"allowed_hosts": ["testserver"]}))
+print(TestClient(app).get("/assets/govuk-frontend.min.css").status_code)
+"""
