@@ -15,6 +15,7 @@ __all__ = [
     "index",
     "library",
     "models",
+    "pagetext",
     "retrieval",
     "schema",
     "settings",
