@@ -77,6 +77,17 @@ CREATE TABLE IF NOT EXISTS runs (
     finished_at REAL,
     summary TEXT NOT NULL DEFAULT '{}'
 );
+-- Counts changes to documents already written (details, tags, access, removal), so what a
+-- reader keeps about their chunks (search.retrieval.chunk_table) knows when to read again.
+CREATE TABLE IF NOT EXISTS document_changes (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    changes INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO document_changes VALUES (1, 0);
+CREATE TRIGGER IF NOT EXISTS documents_updated AFTER UPDATE ON documents
+BEGIN UPDATE document_changes SET changes = changes + 1 WHERE id = 1; END;
+CREATE TRIGGER IF NOT EXISTS documents_deleted AFTER DELETE ON documents
+BEGIN UPDATE document_changes SET changes = changes + 1 WHERE id = 1; END;
 """
 
 # What an admin corrected by hand, kept so a re-ingest keeps it: by file ('file', its path:
@@ -340,6 +351,11 @@ class Catalogue:
                 [*doc_ids, *values],
             ).fetchall()
         return [_document(r) for r in rows]
+
+    def changes(self) -> int:
+        """How many times a written document has changed or gone: a cheap version number."""
+        row = self._db.execute("SELECT changes FROM document_changes WHERE id = 1").fetchone()
+        return int(row[0]) if row else 0
 
     def doc_ids(self) -> set[str]:
         """Every document id this view may see: for ingest and maintenance, never a page."""

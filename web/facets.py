@@ -2,18 +2,18 @@
 
 A group's options are counted with every other group's choices applied but not its own, so
 ticking one option still shows the others (OR within a group, AND across groups). Counts are
-taken over every matching passage (search.retrieval.matching), the same set the results are,
-so an option's count is the total the search shows once it is ticked.
+taken over every matching passage (search.retrieval.matching) under those filters, asked of
+the store itself, so an option's count is the total the search shows once it is ticked; the
+passages' values come from the chunk table, never from payloads read per search.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
 
 from search.retrieval.matching import Matches
-from search.schema import Filters, Hit
+from search.schema import Filters
 from web.search_form import BANDS_BY_ID, YEAR_BANDS_ORDER, SearchForm, year_band
 from web.vocabulary import Vocabulary
 
@@ -22,16 +22,17 @@ __all__ = [
     "MAX_OTHER_PLACES",
     "FacetGroup",
     "FacetOption",
-    "PayloadValues",
-    "documents_per_value",
+    "MatchesUnder",
     "facet_options",
+    "matches_per_group",
     "without_facets",
 ]
 
 # Places outside the local area can be many; the commonest are offered (and any chosen).
 MAX_OTHER_PLACES = 10
 
-PayloadValues = Callable[[Mapping[str, Any]], list[str]]
+# The matching passages under some filters: the search's own, or asked of the store.
+MatchesUnder = Callable[[Filters], Matches]
 
 
 @dataclass(frozen=True)
@@ -48,61 +49,44 @@ class FacetOption:
         return self.label or self.value
 
 
-def _one(field: str) -> PayloadValues:
-    return lambda payload: [str(payload[field])] if payload.get(field) else []
-
-
-def _many(field: str) -> PayloadValues:
-    return lambda payload: [str(v) for v in payload.get(field) or []]
-
-
-def _band(payload: Mapping[str, Any]) -> list[str]:
-    year = payload.get("year")
-    band = year_band(year) if isinstance(year, int) else None
-    return [band.id] if band else []
+def _band(year: str) -> str | None:
+    band = year_band(int(year)) if year.lstrip("-").isdigit() else None
+    return band.id if band else None
 
 
 @dataclass(frozen=True)
 class FacetGroup:
-    """A filter group: its URL parameter, where hits keep its values, and how to lift it."""
+    """A filter group: its URL parameter, the payload field it counts (and how a stored value
+    reads as an option), and how to lift its choices."""
 
     name: str
-    values: PayloadValues
+    field: str
     chosen: Callable[[SearchForm], tuple[str, ...]]
     without: Callable[[Filters], Filters]
+    label: Callable[[str], str | None] | None = None
 
 
 GROUPS = (
     FacetGroup(
         "determinant",
-        _many("determinants"),
+        "determinants",
         lambda form: form.determinants,
         lambda f: replace(f, determinants=()),
     ),
-    FacetGroup("lens", _many("lenses"), lambda form: form.lenses, lambda f: replace(f, lenses=())),
-    FacetGroup("place", _many("places"), lambda form: form.places, lambda f: replace(f, places=())),
+    FacetGroup("lens", "lenses", lambda form: form.lenses, lambda f: replace(f, lenses=())),
+    FacetGroup("place", "places", lambda form: form.places, lambda f: replace(f, places=())),
     FacetGroup(
         "organisation",
-        _one("organisation"),
+        "organisation",
         lambda form: form.organisations,
         lambda f: replace(f, organisations=()),
     ),
-    FacetGroup("kind", _one("kind"), lambda form: form.kinds, lambda f: replace(f, kinds=())),
+    FacetGroup("kind", "kind", lambda form: form.kinds, lambda f: replace(f, kinds=())),
     # Year bands reach the store as spans of years (see web.searching).
-    FacetGroup("years", _band, lambda form: form.year_bands, lambda f: replace(f, year_spans=())),
+    FacetGroup(
+        "years", "year", lambda form: form.year_bands, lambda f: replace(f, year_spans=()), _band
+    ),
 )
-
-
-def documents_per_value(
-    hits: Iterable[Hit], values: PayloadValues, visible: Collection[str]
-) -> dict[str, set[str]]:
-    """The documents (among those visible) that have each value."""
-    documents: dict[str, set[str]] = {}
-    for hit in hits:
-        if hit.doc_id in visible:
-            for value in values(hit.payload):
-                documents.setdefault(value, set()).add(hit.doc_id)
-    return documents
 
 
 def without_facets(filters: Filters) -> Filters:
@@ -112,21 +96,23 @@ def without_facets(filters: Filters) -> Filters:
     return filters
 
 
+def matches_per_group(filters: Filters, matches_under: MatchesUnder) -> dict[str, Matches]:
+    """For each group, the passages matching under the other groups' choices only."""
+    return {group.name: matches_under(group.without(filters)) for group in GROUPS}
+
+
 def facet_options(
     form: SearchForm,
-    filters: Filters,
-    matches: Matches,
+    pools: Mapping[str, Matches],
     vocabulary: Vocabulary,
     visible: Collection[str],
 ) -> dict[str, list[FacetOption]]:
-    """Options for every group; `matches` are the search's matching passages under at most
-    `without_facets(filters)`, so each group can be counted with only the others applied."""
+    """Options for every group, counted over its pool (see `matches_per_group`): documents
+    among those visible, once per value."""
     out: dict[str, list[FacetOption]] = {}
     for group in GROUPS:
         chosen = group.chosen(form)
-        pool = matches.where(group.without(filters))
-        documents = documents_per_value((m.hit for m in pool.chunks), group.values, visible)
-        counts = {value: len(ids) for value, ids in documents.items()}
+        counts = pools[group.name].count_documents(group.field, visible, group.label)
         counts.update({value: counts.get(value, 0) for value in chosen})
         out[group.name] = _ordered(group.name, counts, chosen, vocabulary)
     return out

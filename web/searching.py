@@ -14,10 +14,10 @@ from search.evidence.ranking import (
     local_documents_first,
 )
 from search.library import Library
-from search.retrieval.matching import Matches, find_matches
+from search.retrieval.matching import Matches
 from search.retrieval.searcher import DocumentResult, SearchResults
 from search.schema import Filters, Hit
-from web.facets import FacetOption, facet_options, without_facets
+from web.facets import FacetOption, MatchesUnder, facet_options, matches_per_group
 from web.search_form import BANDS_BY_ID, SearchForm
 from web.vocabulary import Vocabulary, vocabulary_of
 
@@ -61,11 +61,13 @@ def run_search(
         sort=form.sort,
         put_first=(lambda r: is_local_document(r, gazetteer)) if form.is_local_first else None,
     )
-    matches = _facet_matches(library, results)
+    pools = matches_per_group(filters, _matches_under(library, results))
     # Committed documents among those matched, looked up by id (never the whole catalogue).
-    seen = {h.doc_id for h in results.hits} | {m.hit.doc_id for m in matches.chunks}
+    seen = {h.doc_id for h in results.hits}
+    for pool in {id(p): p for p in pools.values()}.values():
+        seen.update(m.doc_id for m in pool.chunks)
     visible = library.catalogue.visible_among(seen)
-    facets = facet_options(form, filters, matches, vocabulary, visible)
+    facets = facet_options(form, pools, vocabulary, visible)
 
     by_determinant = best_by_determinant(
         results.hits, library.catalogue, vocabulary.taxonomy, visible
@@ -73,15 +75,24 @@ def run_search(
     return SearchOutcome(results, facets, _years(results.hits), by_determinant)
 
 
-def _facet_matches(library: Library, results: SearchResults) -> Matches:
-    """The search's matching passages with no option ticked; the search's own when none is."""
-    base = without_facets(results.filters)
-    if results.matches is not None and base == results.filters and not results.is_closest_only:
-        return results.matches
-    if results.request is None:
-        return Matches([], False)
-    request = replace(results.request, filters=base)
-    return find_matches(library.store, request, library.searcher.matching)
+def _matches_under(library: Library, results: SearchResults) -> MatchesUnder:
+    """The search's matching passages under some filters: its own for its own filters, and
+    the store's answer (asked once per filters) for the rest; the filter rule stays the
+    store's."""
+    known: dict[Filters, Matches] = {}
+    if results.matches is not None and not results.is_closest_only:
+        known[results.filters] = results.matches
+
+    def matches_under(filters: Filters) -> Matches:
+        if filters not in known:
+            if results.request is None:
+                known[filters] = Matches([], False)
+            else:
+                request = replace(results.request, filters=filters)
+                known[filters] = library.searcher.find_matches(request)
+        return known[filters]
+
+    return matches_under
 
 
 def _years(hits: list[Hit]) -> tuple[int, int] | None:

@@ -1,36 +1,25 @@
 """Decides which passages match a query by a rule that needs no candidate cut-off.
 
 A passage matches when it shares at least one search word with the query (its keyword score is
-above zero) or when its meaning is at least `min_cosine` close (dense cosine). A document
-matches when any of its passages does. Totals and filter counts are counted over this set, so
-they do not depend on how many fused candidates the ranking looked at. Reading is capped at
-`max_chunks` passages per rule; when a cap is reached the counts are floors and say so.
+above zero) or when its meaning is at least `min_cosine` close (dense cosine, by exact search
+so no close passage is missed). A document matches when any of its passages does. Totals and
+filter counts are counted over this set, so they do not depend on how many fused candidates
+the ranking looked at. The engine returns ids and scores only (the store applies the filters
+and the reader's access levels); each chunk's document and counted values come from the
+chunk table. Reading is capped at `max_chunks` passages per rule; when a cap is reached the
+counts are floors and say so.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, replace
-from typing import Any
 
-from search.schema import Filters, Hit
+from search.retrieval.chunk_table import ChunkTable, TableRows
 from search.settings import MatchSettings
 from search.store.base import Store, VectorQuery
 
-__all__ = ["MATCH_FIELDS", "ChunkMatch", "Matches", "chunk_passes", "find_matches"]
-
-# What counting and filtering need; passages' text is read only for the documents shown.
-MATCH_FIELDS = (
-    "doc_id",
-    "organisation",
-    "kind",
-    "year",
-    "determinants",
-    "lenses",
-    "places",
-    "page",
-    "page_end",
-)
+__all__ = ["ChunkMatch", "Matches", "find_matches"]
 
 
 @dataclass(frozen=True)
@@ -38,7 +27,8 @@ class ChunkMatch:
     """One passage that matches, and how: its cosine when close in meaning, its keyword score
     when it shares words (None when that rule did not match it)."""
 
-    hit: Hit
+    id: str
+    doc_id: str
     cosine: float | None
     keyword: float | None
 
@@ -49,14 +39,15 @@ class Matches:
 
     chunks: list[ChunkMatch]
     is_capped: bool
+    table: TableRows | None = None
 
     def documents(self, visible: Iterable[str] | None = None) -> dict[str, list[ChunkMatch]]:
         """Matching passages per document, best cosine first (then keyword score)."""
         allowed = None if visible is None else set(visible)
         out: dict[str, list[ChunkMatch]] = {}
         for match in self.chunks:
-            if allowed is None or match.hit.doc_id in allowed:
-                out.setdefault(match.hit.doc_id, []).append(match)
+            if allowed is None or match.doc_id in allowed:
+                out.setdefault(match.doc_id, []).append(match)
         for passages in out.values():
             passages.sort(key=_passage_order)
         return out
@@ -66,24 +57,29 @@ class Matches:
         best: dict[str, float] = {}
         for match in self.chunks:
             if match.cosine is not None:
-                doc = match.hit.doc_id
+                doc = match.doc_id
                 best[doc] = max(best.get(doc, match.cosine), match.cosine)
         return best
 
-    def where(self, filters: Filters) -> Matches:
-        """The passages that also pass `filters`, judged on their payload as the store would."""
-        return Matches(
-            [m for m in self.chunks if chunk_passes(m.hit.payload, filters)], self.is_capped
-        )
+    def count_documents(
+        self, name: str, visible: Collection[str], label: Callable[[str], str | None] | None = None
+    ) -> dict[str, int]:
+        """Visible matching documents per value of a counted field (see chunk_table)."""
+        if self.table is None or not self.chunks:
+            return {}
+        return self.table.count_documents((m.id for m in self.chunks), name, visible, label)
 
 
 def _passage_order(match: ChunkMatch) -> tuple[float, float]:
     return (-(match.cosine or 0.0), -(match.keyword or 0.0))
 
 
-def find_matches(store: Store, query: VectorQuery, settings: MatchSettings) -> Matches:
-    """Every passage (up to the caps) that matches `query` under its filters."""
-    by_id: dict[str, ChunkMatch] = {}
+def find_matches(
+    store: Store, query: VectorQuery, settings: MatchSettings, table: ChunkTable, version: int
+) -> Matches:
+    """Every passage (up to the caps) that matches `query` under its filters; `version` is the
+    catalogue's change count, so the table knows whether what it keeps is current."""
+    scores: dict[str, tuple[float | None, float | None]] = {}
     is_capped = False
     cap = settings.max_chunks
     if query.dense is not None and query.mode != "sparse":
@@ -93,12 +89,13 @@ def find_matches(store: Store, query: VectorQuery, settings: MatchSettings) -> M
             limit=cap,
             candidates=cap,
             score_threshold=settings.min_cosine,
-            payload_fields=MATCH_FIELDS,
+            payload_fields=(),
+            exact=True,
         )
         hits = store.query(dense)
         is_capped |= len(hits) >= cap
         for hit in hits:
-            by_id[hit.id] = ChunkMatch(hit, hit.score, None)
+            scores[hit.id] = (hit.score, None)
     if query.sparse is not None and not query.sparse.is_empty() and query.mode != "dense":
         sparse = replace(
             query,
@@ -106,56 +103,17 @@ def find_matches(store: Store, query: VectorQuery, settings: MatchSettings) -> M
             limit=cap,
             candidates=cap,
             score_threshold=None,
-            payload_fields=MATCH_FIELDS,
+            payload_fields=(),
         )
         hits = store.query(sparse)
         is_capped |= len(hits) >= cap
         for hit in hits:
-            if hit.score <= 0:
-                continue
-            known = by_id.get(hit.id)
-            by_id[hit.id] = ChunkMatch(
-                known.hit if known else hit, known.cosine if known else None, hit.score
-            )
-    return Matches(list(by_id.values()), is_capped)
-
-
-def _has_any(payload: Mapping[str, Any], field: str, wanted: tuple[str, ...]) -> bool:
-    value = payload.get(field)
-    values = value if isinstance(value, list) else [] if value in (None, "") else [value]
-    return any(str(v) in wanted for v in values)
-
-
-def _in_any_span(year: Any, spans: tuple[tuple[int | None, int | None], ...]) -> bool:
-    if not isinstance(year, int):
-        return False
-    return any(
-        (first is None or year >= first) and (last is None or year <= last) for first, last in spans
-    )
-
-
-def chunk_passes(payload: Mapping[str, Any], filters: Filters) -> bool:
-    """The store's filter rule on one passage: AND across fields, OR within one."""
-    for field, wanted in (
-        ("organisation", filters.organisations),
-        ("kind", filters.kinds),
-        ("determinants", filters.determinants),
-        ("places", filters.places),
-        ("lenses", filters.lenses),
-        ("doc_id", filters.doc_ids),
-    ):
-        if wanted and not _has_any(payload, field, wanted):
-            return False
-    if filters.exclude_doc_ids and _has_any(payload, "doc_id", filters.exclude_doc_ids):
-        return False
-    if filters.year_spans and not _in_any_span(payload.get("year"), filters.year_spans):
-        return False
-    if filters.year_from is not None or filters.year_to is not None:
-        year = payload.get("year")
-        if not isinstance(year, int):
-            return False
-        if filters.year_from is not None and year < filters.year_from:
-            return False
-        if filters.year_to is not None and year > filters.year_to:
-            return False
-    return True
+            if hit.score > 0:
+                scores[hit.id] = (scores.get(hit.id, (None, None))[0], hit.score)
+    rows = table.rows(store, list(scores), version)
+    chunks = [
+        ChunkMatch(chunk_id, rows.doc_id(chunk_id), cosine, keyword)
+        for chunk_id, (cosine, keyword) in scores.items()
+        if chunk_id in rows.rows
+    ]
+    return Matches(chunks, is_capped, rows)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from search.analysis import Bm25Weighting, terms
 from search.catalogue import Catalogue, DocumentRecord
 from search.models.encoder import Encoder, PairScorer
+from search.retrieval.chunk_table import ChunkTable
 from search.retrieval.matching import ChunkMatch, Matches, find_matches
 from search.retrieval.passages import Passage, document_passages
 from search.retrieval.rerank import rerank
@@ -97,6 +98,8 @@ class Searcher:
         self.settings = settings
         self.synonyms = synonyms or {}
         self.weighting = weighting or Bm25Weighting()
+        # Shared with the readers' scoped copies: what it keeps is not tied to a level.
+        self.table = ChunkTable()
 
     def vector_query(
         self, query: str, filters: Filters, limit: int, mode: Mode | None = None
@@ -150,7 +153,7 @@ class Searcher:
         hits = self.store.query(request)
         if self.scorer is not None and self.settings.rerank:
             hits = rerank(query, hits, self.scorer, self.settings.rerank_candidates)
-        matches = find_matches(self.store, request, self.matching)
+        matches = self.find_matches(request)
         is_closest_only = not matches.chunks and bool(hits)
         if is_closest_only:
             # Nothing matches by the rule: show the few closest documents, all weak, rather
@@ -159,24 +162,33 @@ class Searcher:
                 list(dict.fromkeys(h.doc_id for h in hits))[: self.matching.closest_documents]
             )
             matches = Matches(
-                [ChunkMatch(h, None, None) for h in hits if h.doc_id in nearest], False
+                [ChunkMatch(h.id, h.doc_id, None, None) for h in hits if h.doc_id in nearest],
+                False,
             )
         matched = matches.documents()
         groups = group_hits(hits, self.settings.passages_per_document)
-        beyond = {doc_id for doc_id in matched if doc_id not in groups}
-        for doc_id in beyond:
-            groups[doc_id] = _passages(matched[doc_id][: self.settings.passages_per_document])
-        records = {r.doc_id: r for r in self.catalogue.documents(list(matched))}
-        # Only committed documents are shown: half-written ones stay invisible.
-        ranked = [(doc_id, passages) for doc_id, passages in groups.items() if doc_id in records]
+        # The ranking's documents first, then the matches it did not reach (their passages
+        # are read only if they are shown).
+        order = [d for d in groups if d in matched] + [d for d in matched if d not in groups]
+        needs_records = sort == "newest" or put_first is not None
+        if needs_records:
+            records = {r.doc_id: r for r in self.catalogue.documents(order)}
+            committed: Collection[str] = records
+        else:
+            # Only committed documents are shown: half-written ones stay invisible.
+            committed = self.catalogue.visible_among(order)
+        ranked = [doc_id for doc_id in order if doc_id in committed]
         if sort == "newest":
-            ranked.sort(key=lambda item: -(records[item[0]].meta.year or 0))  # stable: keeps rank
+            ranked.sort(key=lambda d: -(records[d].meta.year or 0))  # stable: keeps rank
         if put_first is not None:
             first = put_first
-            ranked.sort(key=lambda item: not first(records[item[0]]))  # stable, as above
+            ranked.sort(key=lambda d: not first(records[d]))  # stable, as above
         cosines = matches.best_cosines()
-        strong = {d for d, _ in ranked if cosines.get(d, 0.0) >= self.matching.strong_cosine}
-        window = self._with_text(request, ranked[(page - 1) * size : page * size], beyond)
+        strong = {d for d in ranked if cosines.get(d, 0.0) >= self.matching.strong_cosine}
+        shown = ranked[(page - 1) * size : page * size]
+        if not needs_records:
+            records = {r.doc_id: r for r in self.catalogue.documents(shown)}
+        window = self._with_text(request, shown, groups, matched)
         results = [
             DocumentResult(
                 document=records[doc_id],
@@ -187,6 +199,7 @@ class Searcher:
                 best_cosine=cosines.get(doc_id),
             )
             for i, (doc_id, passages) in enumerate(window)
+            if doc_id in records and passages
         ]
         took = (time.perf_counter() - started) * 1000
         return SearchResults(
@@ -206,35 +219,51 @@ class Searcher:
             is_closest_only=is_closest_only,
         )
 
-    def _with_text(
-        self, request: VectorQuery, window: list[tuple[str, list[Passage]]], beyond: set[str]
-    ) -> list[tuple[str, list[Passage]]]:
-        """Passages with their text for the shown documents the ranking did not reach: their
-        own best passages by the same fused query, narrowed to them."""
-        need = tuple(doc_id for doc_id, _ in window if doc_id in beyond)
-        if not need:
-            return window
-        per_document = self.settings.passages_per_document
-        limit = len(need) * per_document * 4
-        narrowed = replace(
-            request,
-            filters=replace(request.filters, doc_ids=need),
-            limit=limit,
-            candidates=max(request.candidates, limit),
+    def find_matches(self, request: VectorQuery) -> Matches:
+        """Every passage that matches `request` (see search.retrieval.matching)."""
+        return find_matches(
+            self.store, request, self.matching, self.table, self.catalogue.changes()
         )
-        found = group_hits(self.store.query(narrowed), per_document)
-        return [(doc_id, found.get(doc_id, passages)) for doc_id, passages in window]
 
+    def _with_text(
+        self,
+        request: VectorQuery,
+        shown: list[str],
+        groups: dict[str, list[Passage]],
+        matched: dict[str, list[ChunkMatch]],
+    ) -> list[tuple[str, list[Passage]]]:
+        """Each shown document with its passages: the ranking's own, or, for documents the
+        ranking did not reach, their best passages by the same fused query narrowed to them
+        (failing that, their best matching passages read by id)."""
+        need = tuple(doc_id for doc_id in shown if doc_id not in groups)
+        found: dict[str, list[Passage]] = {}
+        per_document = self.settings.passages_per_document
+        if need:
+            limit = len(need) * per_document * 4
+            narrowed = replace(
+                request,
+                filters=replace(request.filters, doc_ids=need),
+                limit=limit,
+                candidates=max(request.candidates, limit),
+            )
+            found = group_hits(self.store.query(narrowed), per_document)
+        window = []
+        for doc_id in shown:
+            passages = groups.get(doc_id) or found.get(doc_id)
+            if passages is None:
+                passages = self._matched_passages(matched.get(doc_id, [])[:per_document])
+            window.append((doc_id, passages))
+        return window
 
-def _passages(matches: list[ChunkMatch]) -> list[Passage]:
-    """Matched chunks as shown passages (body text first, cut at sentences, not repeating
-    each other), scored by how they matched."""
-    ordered = sorted(matches, key=lambda m: not m.hit.is_body)
-    shown = document_passages([m.hit for m in ordered])
-    return [
-        replace(p, score=m.cosine if m.cosine is not None else (m.keyword or 0.0))
-        for p, m in zip(shown, ordered, strict=True)
-    ]
+    def _matched_passages(self, matches: list[ChunkMatch]) -> list[Passage]:
+        """Matched chunks as shown passages (body text first, cut at sentences, not repeating
+        each other), scored by how they matched."""
+        by_id = {hit.id: hit for hit in self.store.retrieve([m.id for m in matches])}
+        kept = [m for m in matches if m.id in by_id]
+        ordered = sorted(kept, key=lambda m: not by_id[m.id].is_body)
+        score = {m.id: m.cosine if m.cosine is not None else (m.keyword or 0.0) for m in kept}
+        shown = document_passages([by_id[m.id] for m in ordered])
+        return [replace(p, score=score[p.chunk_id]) for p in shown]
 
 
 def group_hits(hits: list[Hit], per_document: int) -> dict[str, list[Passage]]:

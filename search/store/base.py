@@ -71,6 +71,9 @@ class VectorQuery:
     score_threshold: float | None = None
     # Only these payload fields (None: all). Reading payloads is most of a wide query's time.
     payload_fields: tuple[str, ...] | None = None
+    # Dense search compares with every vector instead of walking the graph: for counting
+    # everything over a cosine, where the graph would miss a few and a wide beam is slower.
+    exact: bool = False
 
 
 BUSY_MESSAGE = (

@@ -34,6 +34,7 @@ LOCK_FILE = ".lock"
 # The HNSW beam for dense search: 128 kept recall@10 against exact search at 0.99 on 100k
 # chunks copied from the real corpus (64 gave 0.96); see bench/RESULTS.md, Scale.
 _DENSE_SEARCH = qe.SearchParams(hnsw_ef=128)
+_EXACT_SEARCH = qe.SearchParams(exact=True)
 
 
 def _condition(condition: core.Condition) -> Any:
@@ -169,6 +170,7 @@ class EmbeddedStore:
                 limit=request.limit,
                 query=_nearest(legs[0]),
                 filter=flt,
+                params=_params(legs[0], request),
                 with_payload=payload,
                 score_threshold=request.score_threshold,
             )
@@ -178,7 +180,7 @@ class EmbeddedStore:
                     limit=request.candidates,
                     query=_nearest(leg),
                     filter=flt,
-                    params=_DENSE_SEARCH if leg.using == DENSE else None,
+                    params=_params(leg, request),
                 )
                 for leg in legs
             ]
@@ -278,6 +280,14 @@ class EmbeddedStore:
         if self._lock_fd >= 0:
             unlock_store_dir(self._lock_fd)
             self._lock_fd = -1
+
+
+def _params(leg: core.Leg, request: VectorQuery) -> qe.SearchParams | None:
+    """The dense leg walks the graph with a wide beam, or compares with every vector when the
+    request asks for exact search; the sparse leg needs nothing."""
+    if leg.using != DENSE:
+        return None
+    return _EXACT_SEARCH if request.exact else _DENSE_SEARCH
 
 
 def _nearest(leg: core.Leg) -> Any:

@@ -160,6 +160,12 @@ class ServerStore:
                 limit=request.limit,
                 with_payload=payload,
                 score_threshold=request.score_threshold,
+                # Local mode always compares with every vector (and warns at the parameter).
+                search_params=(
+                    models.SearchParams(exact=True)
+                    if request.exact and not self._is_local
+                    else None
+                ),
             )
         else:
             prefetches = [

@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from search.library import Library
+from search.retrieval.chunk_table import ChunkTable
 from search.retrieval.matching import ChunkMatch, Matches
 from search.schema import Hit
 from tests.matching import brute_force_matches
@@ -209,21 +210,46 @@ def test_year_bands_and_a_year_range_both_apply(client: TestClient) -> None:
     ]
 
 
-def test_each_group_is_counted_with_only_the_others_applied() -> None:
-    def match(doc_id: str, *determinants: str, place: str = "x") -> ChunkMatch:
-        payload = {"doc_id": doc_id, "determinants": list(determinants), "places": [place]}
-        return ChunkMatch(Hit(f"{doc_id}-{determinants}", 1.0, payload), 0.7, None)
+class _PayloadStore:
+    """Reads payloads by id, as a store does (the only call the chunk table makes)."""
 
-    matches = Matches(
-        [match("a", "income"), match("b", "income", "food"), match("c", "housing", place="y")],
-        is_capped=False,
-    )
+    def __init__(self, payloads: dict[str, dict[str, Any]]) -> None:
+        self.payloads = payloads
+        self.reads = 0
+
+    def retrieve(self, ids: list[str]) -> list[Hit]:
+        self.reads += len(ids)
+        return [Hit(i, 0.0, self.payloads[i]) for i in ids if i in self.payloads]
+
+
+def test_each_group_is_counted_over_the_passages_matching_the_other_groups() -> None:
+    payloads = {
+        "a1": {"doc_id": "a", "determinants": ["income"], "places": ["x"], "year": 2016},
+        "a2": {"doc_id": "a", "determinants": ["income", "food"], "places": ["x"]},
+        "b1": {"doc_id": "b", "determinants": ["income", "food"], "places": ["x"], "year": 2021},
+        "c1": {"doc_id": "c", "determinants": ["housing"], "places": ["y"], "year": 2021},
+    }
+    store = _PayloadStore(payloads)
+    table = ChunkTable()
+
+    def pool(*ids: str) -> Matches:
+        rows = table.rows(store, list(ids), version=0)  # type: ignore[arg-type]
+        return Matches([ChunkMatch(i, rows.doc_id(i), 0.7, None) for i in ids], False, rows)
+
     form = SearchForm(q="money", determinants=("income",), places=("x",))
-    facets = facet_options(form, form.filters(), matches, default_vocabulary(), {"a", "b", "c"})
+    # What the store answers: under places=x only, and under income only; all filters: a1, a2, b1.
+    pools = dict.fromkeys(("lens", "organisation", "kind", "years"), pool("a1", "a2", "b1"))
+    pools["determinant"] = pool("a1", "a2", "b1")
+    pools["place"] = pool("a1", "a2", "b1")
+    facets = facet_options(form, pools, default_vocabulary(), {"a", "b", "c"})
+    counts = {o.value: (o.count, o.is_selected) for o in facets["determinant"]}
+    assert counts == {"income": (2, True), "food": (2, False)}  # a counts once for food
+    assert {o.value: o.count for o in facets["years"]} == {"2015-2019": 1, "2020-2022": 1}
+    pools["determinant"] = pool("a1", "b1", "c1")  # had the store answered more
+    facets = facet_options(form, pools, default_vocabulary(), {"a", "b"})  # c not visible
     counts = {o.value: (o.count, o.is_selected) for o in facets["determinant"]}
     assert counts == {"income": (2, True), "food": (1, False)}
-    places = {o.value: o.count for o in facets["place"]}
-    assert places == {"x": 2}  # "c" has no income passage
+    assert store.reads == 4  # each chunk's payload read once, however often it is counted
 
 
 def test_a_lens_is_a_filter_in_the_form_the_url_and_the_tags(client: TestClient) -> None:

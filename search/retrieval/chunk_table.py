@@ -1,0 +1,190 @@
+"""Keeps, in columns, each matched chunk's document and the values filter counts use, so a
+search asks the engine for ids and scores only and counts with numpy.
+
+Rows are read once per chunk, by id, the first time a search matches it, and kept until the
+catalogue says a document's details changed (a correction, a retag, a new access level or a
+withdrawal all change a `documents` row, and the catalogue counts those changes). New chunks
+need no signal: their ids are simply not known yet. A search works on the table as it stood
+when it began; a change that lands meanwhile starts a fresh table for the next search.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from search.store.base import Store
+
+__all__ = ["COUNTED_FIELDS", "ChunkTable", "TableRows"]
+
+# Payload fields that filter options count documents by.
+COUNTED_FIELDS = ("determinants", "lenses", "places", "organisation", "kind", "year")
+_READ_BATCH = 2_000
+_WORD_BITS = 64
+
+IntArray = np.ndarray[Any, np.dtype[np.int64]]
+
+
+def _values_of(payload: Mapping[str, Any], name: str) -> list[str]:
+    value = payload.get(name)
+    if isinstance(value, list):
+        return [str(v) for v in value if v not in (None, "")]
+    return [] if value in (None, "") else [str(value)]
+
+
+class _BitColumn:
+    """One field: a bit per known value for every row (several bits for a list field)."""
+
+    def __init__(self) -> None:
+        self.codes: dict[str, int] = {}
+        self.values: list[str] = []
+        self.bits = np.zeros((0, 1), dtype=np.uint64)
+
+    def fit(self, rows: int) -> None:
+        if rows > self.bits.shape[0]:
+            grown = np.zeros((max(rows, 2 * self.bits.shape[0], 1024), self.bits.shape[1]),
+                             dtype=np.uint64)  # fmt: skip
+            grown[: self.bits.shape[0]] = self.bits
+            self.bits = grown
+
+    def set(self, row: int, values: Iterable[str]) -> None:
+        for value in values:
+            code = self.codes.get(value)
+            if code is None:
+                code = self.codes[value] = len(self.values)
+                self.values.append(value)
+                if len(self.values) > self.bits.shape[1] * _WORD_BITS:
+                    wider = np.zeros((self.bits.shape[0], self.bits.shape[1] + 1), dtype=np.uint64)
+                    wider[:, : self.bits.shape[1]] = self.bits
+                    self.bits = wider
+            word, bit = divmod(code, _WORD_BITS)
+            self.bits[row, word] |= np.uint64(1 << bit)
+
+    def flags(self, rows: IntArray) -> np.ndarray[Any, np.dtype[np.bool_]]:
+        """A (rows × values) table of which row has which value."""
+        chosen = np.ascontiguousarray(self.bits[rows])
+        unpacked = np.unpackbits(chosen.view(np.uint8), axis=1, bitorder="little")
+        return unpacked[:, : len(self.values)].astype(bool)
+
+
+@dataclass
+class _State:
+    """The table at one catalogue version."""
+
+    version: int
+    rows: dict[str, int] = field(default_factory=dict)
+    doc_codes: dict[str, int] = field(default_factory=dict)
+    doc_ids: list[str] = field(default_factory=list)
+    docs: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    columns: dict[str, _BitColumn] = field(
+        default_factory=lambda: {name: _BitColumn() for name in COUNTED_FIELDS}
+    )
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, chunk_id: str, payload: Mapping[str, Any]) -> None:
+        """Called with the lock held."""
+        if chunk_id in self.rows or "doc_id" not in payload:
+            return
+        row = len(self.rows)
+        doc_id = str(payload["doc_id"])
+        code = self.doc_codes.get(doc_id)
+        if code is None:
+            code = self.doc_codes[doc_id] = len(self.doc_ids)
+            self.doc_ids.append(doc_id)
+        if row >= self.docs.shape[0]:
+            grown = np.zeros(max(1024, 2 * self.docs.shape[0]), dtype=np.int64)
+            grown[: self.docs.shape[0]] = self.docs
+            self.docs = grown
+        self.docs[row] = code
+        for name, column in self.columns.items():
+            column.fit(row + 1)
+            column.set(row, _values_of(payload, name))
+        self.rows[chunk_id] = row
+
+
+@dataclass(frozen=True)
+class TableRows:
+    """The rows of some chunks in one state of the table, and counts over them."""
+
+    state: _State
+    rows: dict[str, int]
+
+    def doc_id(self, chunk_id: str) -> str:
+        return self.state.doc_ids[int(self.state.docs[self.rows[chunk_id]])]
+
+    def count_documents(
+        self,
+        chunk_ids: Iterable[str],
+        name: str,
+        visible: Collection[str],
+        label: Callable[[str], str | None] | None = None,
+    ) -> dict[str, int]:
+        """How many of the visible documents have each value of `name` among these chunks
+        (a document counts once per value however many of its chunks have it); `label` may
+        merge values (years into bands) or drop them (None)."""
+        state = self.state
+        with state.lock:
+            picked = [self.rows[c] for c in chunk_ids if c in self.rows]
+            rows = np.asarray(picked, dtype=np.int64)
+            docs = state.docs[rows]
+            column = state.columns[name]
+            values = list(column.values)
+            allowed = np.asarray(
+                [state.doc_codes[d] for d in visible if d in state.doc_codes], dtype=np.int64
+            )
+            keep = np.isin(docs, allowed)
+            rows, docs = rows[keep], docs[keep]
+            if rows.size == 0:
+                return {}
+            flags = column.flags(rows)
+        order = np.argsort(docs, kind="stable")
+        docs, flags = docs[order], flags[order]
+        starts = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1]])
+        per_document = np.logical_or.reduceat(flags, starts, axis=0)
+        by_label: dict[str, list[int]] = {}
+        for code, value in enumerate(values):
+            shown = value if label is None else label(value)
+            if shown is not None:
+                by_label.setdefault(shown, []).append(code)
+        counts = {
+            shown: int(per_document[:, codes].any(axis=1).sum())
+            for shown, codes in by_label.items()
+        }
+        return {shown: n for shown, n in counts.items() if n}
+
+
+class ChunkTable:
+    """Shared by every search of one library (and its readers' scoped views)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._state = _State(version=-1)
+
+    def _state_at(self, version: int) -> _State:
+        with self._lock:
+            if self._state.version != version:
+                self._state = _State(version=version)
+            return self._state
+
+    def rows(self, store: Store, chunk_ids: Sequence[str], version: int) -> TableRows:
+        """The rows of these chunks (those that still exist and the store lets this reader
+        see), reading the payloads of chunks not seen before, by id."""
+        state = self._state_at(version)
+        with state.lock:
+            missing = [c for c in chunk_ids if c not in state.rows]
+        for start in range(0, len(missing), _READ_BATCH):
+            hits = store.retrieve(missing[start : start + _READ_BATCH])
+            with state.lock:
+                for hit in hits:
+                    state.add(hit.id, hit.payload)
+        with state.lock:
+            found = {c: state.rows[c] for c in chunk_ids if c in state.rows}
+        return TableRows(state, found)
+
+    def size(self) -> int:
+        with self._lock:
+            return len(self._state.rows)

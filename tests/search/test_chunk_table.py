@@ -1,0 +1,89 @@
+"""Filter counts come from the chunk table: a repeated search reads no payloads, and a change
+to a document (a correction, a withdrawal, a retag) shows in the very next search's counts.
+Real model, real engine, a small library built here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import pytest
+
+from ingest.pipeline import Ingester
+from search.curation import correct_document, withdraw_document
+from search.library import Library
+from search.models.encoder import Encoder
+from search.schema import Hit
+from search.settings import Settings
+from tests.pdfs import write_pdf
+from web.search_form import SearchForm
+from web.searching import run_search
+
+TEXTS = [
+    "Families in cold damp homes need help with heating bills and mould.",
+    "Older people in villages feel lonely; lunch clubs and volunteers help families.",
+    "Free school meals and breakfast clubs help families on low incomes.",
+    "Rural bus routes link families in villages to doctors, shops and jobs.",
+]
+QUERY = "help for families"
+
+
+@pytest.fixture
+def library(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Iterator[Library]:
+    root = tmp_path_factory.mktemp("table")
+    for n, text in enumerate(TEXTS):
+        write_pdf(root / "docs" / f"note-{n}.pdf", [f"Note {n}. {text}"], title=f"Note {n}")
+    settings = Settings(data_dir=root / "data")
+    opened = Library.open(settings, encoder=encoder)
+    summary = Ingester(opened.index, settings.chunks, parse_workers=1).run([root / "docs"])
+    assert summary.indexed == len(TEXTS)
+    yield opened
+    opened.close()
+
+
+def _organisations(library: Library) -> dict[str, int]:
+    outcome = run_search(library, SearchForm(q=QUERY))
+    return {o.value: o.count for o in outcome.facets["organisation"]}
+
+
+def test_a_repeated_search_reads_no_payloads(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads: list[int] = []
+    retrieve = library.store.retrieve
+
+    def counting(ids: Sequence[str]) -> list[Hit]:
+        reads.append(len(ids))
+        return retrieve(ids)
+
+    monkeypatch.setattr(library.store, "retrieve", counting)
+    first = run_search(library, SearchForm(q=QUERY))
+    assert first.results.total == len(TEXTS)
+    assert sum(reads) >= len(TEXTS)  # every matched chunk read once
+    reads.clear()
+    again = run_search(library, SearchForm(q=QUERY))
+    assert sum(reads) == 0
+    assert again.facets == first.facets
+
+
+def test_a_correction_shows_in_the_next_counts(library: Library) -> None:
+    before = _organisations(library)
+    record = library.catalogue.documents()[0]
+    correct_document(library.store, library.catalogue, record.doc_id, {"organisation": "Town Hall"})
+    after = _organisations(library)
+    assert after.get("Town Hall") == 1
+    old = record.meta.organisation
+    if old:
+        assert after.get(old, 0) == before[old] - 1
+
+
+def test_a_withdrawn_document_leaves_a_visitors_counts(library: Library) -> None:
+    visitor = library.scoped(("public",))
+    run_search(visitor, SearchForm(q=QUERY))  # fill the shared table
+    record = library.catalogue.documents()[0]
+    withdraw_document(library.store, library.catalogue, record.doc_id)
+    outcome = run_search(visitor, SearchForm(q=QUERY))
+    assert outcome.results.total == len(TEXTS) - 1
+    for options in outcome.facets.values():
+        assert all(o.count <= len(TEXTS) - 1 for o in options)
+    admin = run_search(library, SearchForm(q=QUERY))  # an admin still sees it
+    assert admin.results.total == len(TEXTS)
