@@ -108,38 +108,40 @@ class _State:
 
 @dataclass(frozen=True)
 class TableRows:
-    """The rows of some chunks in one state of the table, and counts over them."""
+    """Some chunks' rows in one state of the table (those found, in the order asked), and
+    counts over them."""
 
     state: _State
-    rows: dict[str, int]
+    ids: list[str]
+    rows: IntArray
+    doc_ids: list[str]
+    _allowed: dict[int, IntArray] = field(default_factory=dict, compare=False)
 
-    def doc_id(self, chunk_id: str) -> str:
-        return self.state.doc_ids[int(self.state.docs[self.rows[chunk_id]])]
+    def _allowed_codes(self, visible: Collection[str]) -> IntArray:
+        key = id(visible)
+        if key not in self._allowed:
+            codes = self.state.doc_codes
+            self._allowed.clear()
+            self._allowed[key] = np.asarray(
+                [codes[d] for d in visible if d in codes], dtype=np.int64
+            )
+        return self._allowed[key]
 
     def count_documents(
-        self,
-        chunk_ids: Iterable[str],
-        name: str,
-        visible: Collection[str],
-        label: Callable[[str], str | None] | None = None,
+        self, name: str, visible: Collection[str], label: Callable[[str], str | None] | None = None
     ) -> dict[str, int]:
         """How many of the visible documents have each value of `name` among these chunks
         (a document counts once per value however many of its chunks have it); `label` may
         merge values (years into bands) or drop them (None)."""
         state = self.state
         with state.lock:
-            picked = [self.rows[c] for c in chunk_ids if c in self.rows]
-            rows = np.asarray(picked, dtype=np.int64)
-            docs = state.docs[rows]
-            column = state.columns[name]
-            values = list(column.values)
-            allowed = np.asarray(
-                [state.doc_codes[d] for d in visible if d in state.doc_codes], dtype=np.int64
-            )
-            keep = np.isin(docs, allowed)
-            rows, docs = rows[keep], docs[keep]
+            docs = state.docs[self.rows]
+            keep = np.isin(docs, self._allowed_codes(visible))
+            rows, docs = self.rows[keep], docs[keep]
             if rows.size == 0:
                 return {}
+            column = state.columns[name]
+            values = list(column.values)
             flags = column.flags(rows)
         order = np.argsort(docs, kind="stable")
         docs, flags = docs[order], flags[order]
@@ -182,8 +184,10 @@ class ChunkTable:
                 for hit in hits:
                     state.add(hit.id, hit.payload)
         with state.lock:
-            found = {c: state.rows[c] for c in chunk_ids if c in state.rows}
-        return TableRows(state, found)
+            ids = [c for c in chunk_ids if c in state.rows]
+            rows = np.fromiter((state.rows[c] for c in ids), dtype=np.int64, count=len(ids))
+            doc_ids = [state.doc_ids[int(code)] for code in state.docs[rows]]
+        return TableRows(state, ids, rows, doc_ids)
 
     def size(self) -> int:
         with self._lock:

@@ -67,7 +67,7 @@ class Matches:
         """Visible matching documents per value of a counted field (see chunk_table)."""
         if self.table is None or not self.chunks:
             return {}
-        return self.table.count_documents((m.id for m in self.chunks), name, visible, label)
+        return self.table.count_documents(name, visible, label)
 
 
 def _passage_order(match: ChunkMatch) -> tuple[float, float]:
@@ -79,7 +79,8 @@ def find_matches(
 ) -> Matches:
     """Every passage (up to the caps) that matches `query` under its filters; `version` is the
     catalogue's change count, so the table knows whether what it keeps is current."""
-    scores: dict[str, tuple[float | None, float | None]] = {}
+    cosines: dict[str, float] = {}
+    keywords: dict[str, float] = {}
     is_capped = False
     cap = settings.max_chunks
     if query.dense is not None and query.mode != "sparse":
@@ -94,8 +95,7 @@ def find_matches(
         )
         hits = store.query(dense)
         is_capped |= len(hits) >= cap
-        for hit in hits:
-            scores[hit.id] = (hit.score, None)
+        cosines = {hit.id: hit.score for hit in hits}
     if query.sparse is not None and not query.sparse.is_empty() and query.mode != "dense":
         sparse = replace(
             query,
@@ -107,13 +107,11 @@ def find_matches(
         )
         hits = store.query(sparse)
         is_capped |= len(hits) >= cap
-        for hit in hits:
-            if hit.score > 0:
-                scores[hit.id] = (scores.get(hit.id, (None, None))[0], hit.score)
-    rows = table.rows(store, list(scores), version)
+        keywords = {hit.id: hit.score for hit in hits if hit.score > 0}
+    ids = list(cosines) + [i for i in keywords if i not in cosines]
+    rows = table.rows(store, ids, version)
     chunks = [
-        ChunkMatch(chunk_id, rows.doc_id(chunk_id), cosine, keyword)
-        for chunk_id, (cosine, keyword) in scores.items()
-        if chunk_id in rows.rows
+        ChunkMatch(chunk_id, doc_id, cosines.get(chunk_id), keywords.get(chunk_id))
+        for chunk_id, doc_id in zip(rows.ids, rows.doc_ids, strict=True)
     ]
     return Matches(chunks, is_capped, rows)

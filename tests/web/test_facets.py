@@ -234,7 +234,8 @@ def test_each_group_is_counted_over_the_passages_matching_the_other_groups() -> 
 
     def pool(*ids: str) -> Matches:
         rows = table.rows(store, list(ids), version=0)  # type: ignore[arg-type]
-        return Matches([ChunkMatch(i, rows.doc_id(i), 0.7, None) for i in ids], False, rows)
+        matched = [ChunkMatch(i, d, 0.7, None) for i, d in zip(rows.ids, rows.doc_ids, strict=True)]
+        return Matches(matched, False, rows)
 
     form = SearchForm(q="money", determinants=("income",), places=("x",))
     # What the store answers: under places=x only, and under income only; all filters: a1, a2, b1.
