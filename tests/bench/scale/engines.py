@@ -3,6 +3,7 @@ vectors, and the same hybrid queries through qdrant-client's local mode, side by
 
 from __future__ import annotations
 
+import os
 import shutil
 import statistics
 import time
@@ -118,6 +119,7 @@ def compare_engines(
         hits = store.query(queries[0])
         return store, time.perf_counter() - started, hits
 
+    load_before = os.getloadavg()[0]
     embedded, embedded_start, embedded_hits = first_answer(lambda: EmbeddedStore(store_path))
     try:
         embedded_times = _time_queries(embedded.query, queries, rounds)
@@ -132,6 +134,7 @@ def compare_engines(
         local.close()
     same = len({h.id for h in embedded_hits[:10]} & {h.id for h in local_hits[:10]})
     return {
+        "load": [round(load_before, 1), round(os.getloadavg()[0], 1)],
         "queries": len(queries) * rounds,
         "embedded": {"start_s": round(embedded_start, 2), **embedded_times},
         "qdrant_client_local": {"start_s": round(local_start, 2), **local_times},

@@ -36,8 +36,9 @@ def render(results: dict[str, Any]) -> str:
         "",
         "Warm latency over HTTP, p50 / p95 ms; 1 client, then 8 clients (requests/s, errors):",
         "",
-        "| chunks | page | 1 client p50 / p95 | 8 clients p50 / p95 | 8 clients req/s | errors |",
-        "|---|---|---|---|---|---|",
+        "| chunks | page | 1 client p50 / p95 | 8 clients p50 / p95 | 8 clients req/s | errors "
+        "| load (1 client / 8) |",
+        "|---|---|---|---|---|---|---|",
     ]
     for _, r in sizes:
         for page in PAGES:
@@ -45,8 +46,25 @@ def render(results: dict[str, Any]) -> str:
             lines.append(
                 f"| {r['chunks']:,} | {page} | {one['p50_ms']} / {one['p95_ms']} | "
                 f"{eight['p50_ms']} / {eight['p95_ms']} | {eight['requests_per_s']} | "
-                f"{one['errors'] + eight['errors']} |"
+                f"{one['errors'] + eight['errors']} | "
+                f"{one.get('load', '?')} / {eight.get('load', '?')} |"
             )
+    lines += [
+        "",
+        "First pass (each query, document and determinant asked once, 1 client; for a search",
+        "this is its first sight of its matching chunks), p50 / p95 ms:",
+        "",
+        "| chunks | " + " | ".join(PAGES) + " |",
+        "|---|" + "---|" * len(PAGES),
+    ]
+    for _, r in sizes:
+        cells = [
+            f"{c['p50_ms']} / {c['p95_ms']} (load {c['load']})"
+            if (c := r["pages"][page].get("first_pass"))
+            else "–"
+            for page in PAGES
+        ]
+        lines.append(f"| {r['chunks']:,} | " + " | ".join(cells) + " |")
     compared = [(s, r["qdrant_client_local"]) for s, r in sizes if "qdrant_client_local" in r]
     for size, c in compared:
         e, q, ratio = c["embedded"], c["qdrant_client_local"], c["local_over_embedded"]
@@ -61,6 +79,8 @@ def render(results: dict[str, Any]) -> str:
             f"| qdrant-client local mode | {q['start_s']} | {q['p50_ms']} | {q['p95_ms']} |",
             f"| ratio local / embedded | {ratio['start']}× | {ratio['p50']}× | {ratio['p95']}× |",
         ]
+        if "load" in c:
+            lines += ["", f"Load average before → after: {c['load'][0]} → {c['load'][1]}."]
     lines += ["", END]
     return "\n".join(lines)
 
