@@ -20,7 +20,7 @@ from typing import Any
 
 from search.models.encoder import LazyEncoder
 from search.settings import ModelSettings
-from search.store.embedded import EmbeddedStore
+from search.store.embedded import DENSE_BEAM, EmbeddedStore
 from tests.bench.scale.engines import (
     compare_engines,
     copy_into_local_client,
@@ -96,9 +96,11 @@ def measure_size(
         result["segments"] = info.segments_count
         result["indexed_vectors"] = info.indexed_vectors_count
         chunk_queries = sample_chunk_vectors(store, 30)
+        # At the beam the store searches with, not the engine's default.
         result["recall_at_10"] = {
-            "queries": dense_recall_at_10(store, query_vectors),
-            "chunk_vectors": dense_recall_at_10(store, chunk_queries),
+            "hnsw_ef": DENSE_BEAM,
+            "queries": dense_recall_at_10(store, query_vectors, DENSE_BEAM),
+            "chunk_vectors": dense_recall_at_10(store, chunk_queries, DENSE_BEAM),
         }
     finally:
         store.close()
