@@ -17,7 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from search.evidence.datafile import load_yaml_file
 
 DEFAULT_GAZETTEER = Path(__file__).resolve().parent / "data" / "places.yaml"
 
@@ -227,16 +227,7 @@ def parse_gazetteer(data: Any) -> Gazetteer:
 
 
 def load_gazetteer(path: Path = DEFAULT_GAZETTEER) -> Gazetteer:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise PlaceError(f"cannot read the gazetteer {path}: {error.strerror}") from error
-    except yaml.YAMLError as error:
-        raise PlaceError(f"the gazetteer {path} is not valid YAML: {error}") from error
-    try:
-        return parse_gazetteer(data)
-    except PlaceError as error:
-        raise PlaceError(f"{path}: {error}") from None
+    return load_yaml_file(path, "gazetteer", parse_gazetteer, PlaceError)
 
 
 @cache

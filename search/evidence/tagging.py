@@ -59,8 +59,9 @@ def document_lenses(payloads: Sequence[dict[str, Any]]) -> list[str]:
 
 
 def determinant_shares(payloads: Sequence[dict[str, Any]]) -> dict[str, float]:
-    """Each determinant's share of a document's chunks, largest first."""
+    """Each determinant's share of a document's chunks (0..1), largest first, ties by id."""
     if not payloads:
         return {}
-    counts = Counter(d for p in payloads for d in p.get("determinants", []))
-    return {d: round(n / len(payloads), 3) for d, n in counts.most_common()}
+    counts = Counter(str(d) for p in payloads for d in p.get("determinants") or [])
+    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return {d: round(n / len(payloads), 3) for d, n in ordered}

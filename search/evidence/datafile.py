@@ -1,0 +1,29 @@
+"""Reads one of the evidence domain's YAML data files (taxonomy, gazetteer) and checks it.
+
+Both files fail the same way, so one reader says which file and what is wrong:
+it cannot be read, it is not YAML, or its parser refused an entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+T = TypeVar("T")
+
+
+def load_yaml_file(path: Path, what: str, parse: Callable[[Any], T], error: type[ValueError]) -> T:
+    """Parse `path` with `parse`; every failure is raised as `error`, naming `what` and the path."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as failure:
+        raise error(f"cannot read the {what} {path}: {failure.strerror}") from failure
+    except yaml.YAMLError as failure:
+        raise error(f"the {what} {path} is not valid YAML: {failure}") from failure
+    try:
+        return parse(data)
+    except error as failure:
+        raise error(f"{path}: {failure}") from None
