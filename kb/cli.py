@@ -447,19 +447,33 @@ def eval_tags(
     missing_as_empty: Annotated[
         bool, typer.Option(help="Score labelled pages that are not indexed as tagged with nothing")
     ] = False,
+    pdfs: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="Tag the labelled pages now, read from the PDFs in this folder (repeat for more "
+            "folders), instead of reading the tags stored in the index"
+        ),
+    ] = None,
 ) -> None:
-    """Score the stored determinant tags against a labelled set of pages."""
+    """Score determinant tags against a labelled set of pages."""
     from kb.eval.tags import LabelError
-    from kb.tagging import evaluate_tags
+    from kb.tagging import evaluate_tags, evaluate_tags_from_pdfs
 
-    library = _open_library(_settings())
-    try:
-        report = evaluate_tags(library, labels, missing_as_empty)
-    except (LabelError, OSError) as error:
-        typer.echo(str(error), err=True)
-        raise typer.Exit(2) from None
-    finally:
-        library.close()
+    if pdfs:
+        try:
+            report = evaluate_tags_from_pdfs(_settings(), labels, pdfs, missing_as_empty)
+        except (LabelError, OSError) as error:
+            typer.echo(str(error), err=True)
+            raise typer.Exit(2) from None
+    else:
+        library = _open_library(_settings())
+        try:
+            report = evaluate_tags(library, labels, missing_as_empty)
+        except (LabelError, OSError) as error:
+            typer.echo(str(error), err=True)
+            raise typer.Exit(2) from None
+        finally:
+            library.close()
     if report.missing:
         typer.echo(f"{len(report.missing)} labelled page(s) are not in the index.", err=True)
     if as_json:

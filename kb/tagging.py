@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from search.evidence.strength import find_strongest_passages
 from search.evidence.tagging import DocumentTagger, determinant_shares, document_lenses
 from search.library import Library
 from search.schema import Filters, Hit
+from search.settings import Settings
 from search.store.base import Store
 
 __all__ = ["RetagError", "evaluate_tags", "retag_document", "run_eval_tags", "run_retag"]
@@ -50,6 +51,29 @@ def evaluate_tags(library: Library, labels_path: Path, missing_as_empty: bool = 
     report = score_tags(labels, page_predictions(labels, spans), ids, missing_as_empty)
     if report.missing:
         log.warning("%d labelled page(s) are not in the index", len(report.missing))
+    return report
+
+
+def evaluate_tags_from_pdfs(
+    settings: Settings, labels_path: Path, folders: Sequence[Path], missing_as_empty: bool = False
+) -> TagReport:
+    """Score tags made now, by the configured tagger, on the labelled pages read from PDFs in
+    `folders`: no index needed, so a new taxonomy or labelled set is scored in one step."""
+    from kb.eval.tag_pages import read_labelled_pages
+    from kb.eval.tags import predict_pages
+    from search.index import load_tagging
+    from search.models.encoder import LazyEncoder
+
+    encoder = LazyEncoder(settings.model, settings.data_dir / "models")
+    tagging = load_tagging(settings, encoder)
+    labels = read_labels(labels_path, known_ids=tagging.taxonomy.ids)
+    pages = read_labelled_pages(labels, folders)
+    predicted = predict_pages(
+        pages, tagging.tagger, encoder, settings.chunks.max_words, settings.chunks.overlap_words
+    )
+    report = score_tags(labels, predicted, tagging.taxonomy.ids, missing_as_empty)
+    if report.missing:
+        log.warning("%d labelled page(s) could not be read", len(report.missing))
     return report
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import functools
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +24,8 @@ from search.evidence.determinants import (
     is_reference_list,
     load_taxonomy,
     parse_taxonomy,
-    roll_up,
 )
+from search.evidence.tagging import determinant_shares
 from search.models.encoder import Encoder
 
 HOUSING = (
@@ -217,6 +218,41 @@ def test_tagging_is_deterministic_and_keeps_page_furniture_untagged(
     assert first[1].determinants == [] and first[2].determinants == []
 
 
+BENEFITS = (
+    "Since the benefit sanctions began, more families on Universal Credit have been left "
+    "without money for weeks. The food bank in the town centre now gives out three times as "
+    "many parcels as two years ago, and advisers help people with debts, rent arrears and "
+    "applications for the Household Support Fund."
+)
+
+
+def test_a_page_about_benefit_sanctions_and_food_banks_gets_income_first(
+    tagger: Tagger, encoder: Encoder
+) -> None:
+    (tags,) = _tag(tagger, encoder, [BENEFITS])
+    assert tags.determinants[0] == "income"
+    # Food banks make food the next best determinant, whether or not it passes the threshold.
+    ranked = sorted(tags.scores, key=lambda d: -tags.scores[d])
+    assert ranked[:2] == ["income", "food"]
+    assert not {"green_space", "air_climate", "transport"} & set(tags.determinants)
+
+
+def test_other_settings_reuse_the_prototypes_and_a_higher_threshold_tags_less(
+    tagger: Tagger, encoder: Encoder
+) -> None:
+    texts = [HOUSING, LONELINESS, BOTH, BENEFITS]
+    vectors = encoder.encode_documents(texts)
+    strict = tagger.with_settings(replace(tagger.settings, threshold=tagger.settings.threshold + 2))
+    assert strict.similarity(vectors).tolist() == tagger.similarity(vectors).tolist()
+    loose_tags, strict_tags = tagger.tag(texts, vectors), strict.tag(texts, vectors)
+    for loose, tight in zip(loose_tags, strict_tags, strict=True):
+        assert set(tight.determinants) <= set(loose.determinants)
+    assert sum(map(len, (t.determinants for t in strict_tags))) < sum(
+        map(len, (t.determinants for t in loose_tags))
+    )
+    assert tagger.settings.threshold + 2 == strict.settings.threshold  # the original is unchanged
+
+
 def test_lenses_come_from_seed_terms(tagger: Tagger, encoder: Encoder) -> None:
     (tags,) = _tag(tagger, encoder, [LONELINESS + " Older people and carers in later life."])
     assert "life_stage:older_people" in tags.lenses
@@ -229,15 +265,18 @@ def test_vectors_of_the_wrong_shape_are_refused(tagger: Tagger) -> None:
         tagger.tag([HOUSING], np.zeros((1, 3)))
 
 
-def test_roll_up_gives_each_determinants_share_of_chunks() -> None:
+def test_shares_give_each_determinants_share_of_chunks_largest_first() -> None:
     chunks = [
         ChunkTags(["housing", "income"], {}),
         ChunkTags(["housing"], {}),
         ChunkTags([], {}),
-        ChunkTags(["income", "housing"], {}),
+        ChunkTags(["income", "housing", "food"], {}),
+        ChunkTags(["transport"], {}),
     ]
-    assert roll_up(chunks) == {"housing": 0.75, "income": 0.5}
-    assert roll_up([]) == {}
+    shares = determinant_shares([c.payload() for c in chunks])
+    assert shares == {"housing": 0.6, "income": 0.4, "food": 0.2, "transport": 0.2}
+    assert list(shares) == ["housing", "income", "food", "transport"]  # ties by id
+    assert determinant_shares([]) == {}
 
 
 REFERENCES = (

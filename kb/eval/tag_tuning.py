@@ -1,0 +1,171 @@
+"""Chooses the tagger's mixing settings by cross-validation grouped by document, and measures
+how well that choice tags documents it never saw: the honest estimate for new documents.
+
+Labelled pages are grouped by their file; each fold leaves whole documents out,
+so the pages of one report never sit on both sides. For each fold the settings
+with the best micro-F1 on the other folds are chosen, then used to tag the
+left-out documents; the tags of every fold together are scored as one set.
+
+    .venv/bin/python -m kb.eval.tag_tuning corpus/labels/*.jsonl \\
+        --pdfs ../shared/data/pdfs/real --pdfs corpus/briefs
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import itertools
+import logging
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from kb.eval.tags import LabelRow, PageKey, TagReport, page_windows, read_labels, score_tags
+from search.analysis import terms
+from search.evidence.determinants import Tagger, TaggerSettings
+from search.models.encoder import Encoder
+
+log = logging.getLogger(__name__)
+
+Flags = npt.NDArray[np.bool_]
+
+# The grid is small on purpose: a few hundred labelled pages cannot support more choices.
+DEFINITION_WEIGHTS = (0.3, 0.5, 0.7)
+EXAMPLE_WEIGHTS = (0.5, 0.7)
+KEYWORD_WEIGHTS = (1.0, 1.5, 2.0)
+THRESHOLDS = tuple(round(2.4 + 0.2 * i, 1) for i in range(11))  # 2.4 .. 4.4
+
+
+def document_folds(files: Sequence[str], folds: int) -> dict[str, int]:
+    """A fold per document, spread evenly in an order fixed by each name's hash (reproducible)."""
+    names = sorted(set(files), key=lambda n: hashlib.sha256(n.encode("utf-8")).hexdigest())
+    return {name: i % folds for i, name in enumerate(names)}
+
+
+@dataclass(frozen=True)
+class Windows:
+    """The labelled pages cut into windows as the indexer cuts chunks, embedded once."""
+
+    keys: list[PageKey]
+    texts: list[str]
+    vectors: npt.NDArray[np.float32]
+
+
+def embed_windows(pages: Mapping[PageKey, str], encoder: Encoder) -> Windows:
+    keys: list[PageKey] = []
+    texts: list[str] = []
+    for key, text in pages.items():
+        for window in page_windows(text):
+            keys.append(key)
+            texts.append(window)
+    vectors = encoder.encode_documents(texts) if texts else np.zeros((0, 1), np.float32)
+    return Windows(keys, texts, vectors)
+
+
+def candidate_settings(base: TaggerSettings) -> list[TaggerSettings]:
+    return [
+        replace(base, definition_weight=d, example_weight=e, keyword_weight=k, threshold=t)
+        for d, e, k, t in itertools.product(
+            DEFINITION_WEIGHTS, EXAMPLE_WEIGHTS, KEYWORD_WEIGHTS, THRESHOLDS
+        )
+    ]
+
+
+def predict_with(
+    tagger: Tagger, windows: Windows, rows: Sequence[LabelRow], candidates: Sequence[TaggerSettings]
+) -> list[Flags]:
+    """For each candidate, a (pages, determinants) grid of page tags: any window at or over
+    the threshold tags its page, as chunk tags are joined per page in search."""
+    page_of = {row.key: i for i, row in enumerate(rows)}
+    stems = [terms(t) for t in windows.texts]
+    taggable = [tagger.is_taggable(t, s) for t, s in zip(windows.texts, stems, strict=True)]
+    index = np.array([page_of[k] for k in windows.keys], dtype=np.int64)
+    out: list[Flags] = []
+    raw_by_mix: dict[tuple[float, float, float], npt.NDArray[np.float64]] = {}
+    for settings in candidates:
+        mix = (settings.definition_weight, settings.example_weight, settings.keyword_weight)
+        if mix not in raw_by_mix:
+            raw = tagger.with_settings(settings).raw_scores(windows.texts, windows.vectors, stems)
+            best = np.full((len(rows), len(tagger.ids)), -np.inf)
+            for row_index, page in enumerate(index):
+                if taggable[row_index]:
+                    best[page] = np.maximum(best[page], raw[row_index])
+            raw_by_mix[mix] = best
+        out.append(raw_by_mix[mix] >= settings.threshold)
+    return out
+
+
+def _micro_f1(predicted: Flags, truth: Flags) -> float:
+    tp = int((predicted & truth).sum())
+    wrong = int((predicted ^ truth).sum())
+    return 2 * tp / (2 * tp + wrong) if tp else 0.0
+
+
+@dataclass(frozen=True)
+class CrossValidation:
+    report: TagReport
+    chosen: list[TaggerSettings]
+    best_overall: TaggerSettings
+
+
+def cross_validate(
+    tagger: Tagger,
+    windows: Windows,
+    rows: Sequence[LabelRow],
+    candidates: Sequence[TaggerSettings],
+    folds: int = 8,
+) -> CrossValidation:
+    """Nested choice: each fold's settings are picked without its documents, then scored on them."""
+    ids = tagger.ids
+    truth = np.array([[d in row.determinants for d in ids] for row in rows], dtype=bool)
+    fold_of = document_folds([row.file for row in rows], folds)
+    fold = np.array([fold_of[row.file] for row in rows])
+    grids = predict_with(tagger, windows, rows, candidates)
+    predicted = np.zeros_like(truth)
+    chosen: list[TaggerSettings] = []
+    for f in range(folds):
+        train, test = fold != f, fold == f
+        best = max(range(len(candidates)), key=lambda i: _micro_f1(grids[i][train], truth[train]))
+        chosen.append(candidates[best])
+        predicted[test] = grids[best][test]
+    overall = max(range(len(candidates)), key=lambda i: _micro_f1(grids[i], truth))
+    tags = {row.key: {ids[j] for j in np.flatnonzero(predicted[i])} for i, row in enumerate(rows)}
+    return CrossValidation(score_tags(rows, tags, ids), chosen, candidates[overall])
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from kb.eval.tag_pages import read_labelled_pages
+    from search.evidence.determinants import load_taxonomy
+    from search.models.encoder import load_encoder
+    from search.settings import ModelSettings
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("labels", nargs="+", type=Path)
+    parser.add_argument("--pdfs", action="append", type=Path, required=True)
+    parser.add_argument("--folds", type=int, default=8)
+    parser.add_argument("--models", type=Path, default=Path("data/models"))
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr)
+    taxonomy = load_taxonomy()
+    rows = [r for path in args.labels for r in read_labels(path, known_ids=taxonomy.ids)]
+    encoder = load_encoder(ModelSettings(threads=2), args.models)
+    pages = read_labelled_pages(rows, args.pdfs)
+    rows = [r for r in rows if r.key in pages]
+    tagger = Tagger(taxonomy, encoder)
+    result = cross_validate(
+        tagger, embed_windows(pages, encoder), rows, candidate_settings(tagger.settings), args.folds
+    )
+    sys.stdout.write(f"grouped {args.folds}-fold cross-validation, {len(rows)} pages\n")
+    sys.stdout.write(result.report.format_text() + "\n")
+    for f, settings in enumerate(result.chosen):
+        sys.stdout.write(f"fold {f}: {settings}\n")
+    sys.stdout.write(f"best on all pages: {result.best_overall}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

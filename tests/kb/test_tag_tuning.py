@@ -1,0 +1,106 @@
+"""Grouped cross-validation never lets a document's pages sit on both sides, and labelled pages
+are read from PDFs as ingest reads them; bad names and missing files are left out, not guessed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from kb.eval.tag_pages import find_pdf, read_labelled_pages
+from kb.eval.tag_tuning import (
+    Windows,
+    candidate_settings,
+    cross_validate,
+    document_folds,
+    embed_windows,
+    predict_with,
+)
+from kb.eval.tags import LabelRow
+from search.evidence.determinants import Tagger, TaggerSettings, load_taxonomy
+from tests.doubles import HashingEncoder
+from tests.pdfs import write_pdf
+
+HOUSING = (
+    "Private tenants live in cold damp homes with mould; families wait on the housing register "
+    "and many are placed in temporary accommodation while the council looks for a tenancy."
+)
+TRANSPORT = (
+    "Rural bus services were cut, so villagers without a car cannot reach the town; the council "
+    "is funding community transport, safer cycle routes and better walking paths to the station."
+)
+
+
+def _rows() -> list[LabelRow]:
+    rows = []
+    for doc in range(10):
+        for page in (1, 2):
+            dets = frozenset({"housing"} if doc % 2 else {"transport"})
+            rows.append(LabelRow(f"doc{doc}.pdf", page, dets))
+    return rows
+
+
+def _windows(rows: list[LabelRow], encoder: HashingEncoder) -> Windows:
+    pages = {r.key: HOUSING if "housing" in r.determinants else TRANSPORT for r in rows}
+    return embed_windows(pages, encoder)
+
+
+def test_document_folds_keep_each_document_whole_and_are_reproducible() -> None:
+    files = [f"doc{i % 7}.pdf" for i in range(40)]
+    folds = document_folds(files, 3)
+    assert set(folds) == set(files)
+    assert sorted(folds.values()).count(0) in (2, 3)
+    assert document_folds(list(reversed(files)), 3) == folds
+
+
+def test_a_higher_threshold_never_adds_a_tag() -> None:
+    encoder = HashingEncoder()
+    tagger = Tagger(load_taxonomy(), encoder)
+    rows = _rows()
+    base = TaggerSettings()
+    low, high = (
+        TaggerSettings(threshold=base.threshold - 1),
+        TaggerSettings(threshold=base.threshold + 1),
+    )
+    loose, strict = predict_with(tagger, _windows(rows, encoder), rows, [low, high])
+    assert loose.shape == (len(rows), len(tagger.ids))
+    assert not (strict & ~loose).any()
+
+
+def test_cross_validation_scores_every_page_once_with_a_choice_per_fold() -> None:
+    encoder = HashingEncoder()
+    tagger = Tagger(load_taxonomy(), encoder)
+    rows = _rows()
+    candidates = candidate_settings(tagger.settings)[:6]
+    result = cross_validate(tagger, _windows(rows, encoder), rows, candidates, folds=5)
+    assert result.report.pages_scored == len(rows)
+    assert len(result.chosen) == 5
+    assert all(c in candidates for c in result.chosen)
+    micro = result.report.micro
+    assert micro.true_positives + micro.false_negatives == len(rows)
+
+
+def test_labelled_pages_are_read_like_ingest_and_bad_names_are_left_out(tmp_path: Path) -> None:
+    first, second = tmp_path / "a", tmp_path / "b"
+    write_pdf(first / "one.pdf", [HOUSING, TRANSPORT])
+    write_pdf(second / "one.pdf", ["A different file with the same name, later in the list."])
+    write_pdf(second / "two.pdf", [TRANSPORT])
+    rows = [
+        LabelRow("one.pdf", 2, frozenset({"transport"})),
+        LabelRow("two.pdf", 1, frozenset({"transport"})),
+        LabelRow("two.pdf", 5, frozenset()),  # no such page
+        LabelRow("../a/one.pdf", 1, frozenset()),  # a path, not a file name
+        LabelRow("absent.pdf", 1, frozenset()),
+    ]
+    pages = read_labelled_pages(rows, [first, second])
+    assert set(pages) == {("one.pdf", 2), ("two.pdf", 1)}
+    assert "Rural bus services" in pages[("one.pdf", 2)]
+    assert find_pdf("../a/one.pdf", [second]) is None
+    assert find_pdf("one.pdf", [first, second]) == first / "one.pdf"
+
+
+def test_windows_keep_their_page_and_the_encoder_dimension() -> None:
+    encoder = HashingEncoder(dimension=16)
+    windows = embed_windows({("x.pdf", 1): " ".join(["word"] * 400), ("x.pdf", 2): ""}, encoder)
+    assert windows.keys == [("x.pdf", 1)] * 3
+    assert np.asarray(windows.vectors).shape == (3, 16)
