@@ -137,6 +137,20 @@ def cross_validate(
     return CrossValidation(score_tags(rows, tags, ids), chosen, candidates[overall])
 
 
+def score_settings(
+    tagger: Tagger, windows: Windows, rows: Sequence[LabelRow], settings: TaggerSettings
+) -> TagReport:
+    """Plain score of one choice of settings on every page (no cross-validation)."""
+    (grid,) = predict_with(tagger, windows, rows, [settings])
+    ids = tagger.ids
+    tags = {row.key: {ids[j] for j in np.flatnonzero(grid[i])} for i, row in enumerate(rows)}
+    return score_tags(rows, tags, ids)
+
+
+# The settings on main before this choice, kept so the harness can show before and after.
+PREVIOUS = TaggerSettings(example_weight=0.7, keyword_weight=1.0, threshold=2.6)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from kb.eval.tag_pages import read_labelled_pages
     from search.evidence.determinants import load_taxonomy
@@ -156,9 +170,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     pages = read_labelled_pages(rows, args.pdfs)
     rows = [r for r in rows if r.key in pages]
     tagger = Tagger(taxonomy, encoder)
-    result = cross_validate(
-        tagger, embed_windows(pages, encoder), rows, candidate_settings(tagger.settings), args.folds
-    )
+    windows = embed_windows(pages, encoder)
+    result = cross_validate(tagger, windows, rows, candidate_settings(tagger.settings), args.folds)
+    for name, settings in (("previous", PREVIOUS), ("current default", tagger.settings)):
+        report = score_settings(tagger, windows, rows, settings)
+        sys.stdout.write(f"{name} settings on all pages: {settings}\n{report.format_text()}\n\n")
     sys.stdout.write(f"grouped {args.folds}-fold cross-validation, {len(rows)} pages\n")
     sys.stdout.write(result.report.format_text() + "\n")
     for f, settings in enumerate(result.chosen):

@@ -9,12 +9,14 @@ import numpy as np
 
 from kb.eval.tag_pages import find_pdf, read_labelled_pages
 from kb.eval.tag_tuning import (
+    PREVIOUS,
     Windows,
     candidate_settings,
     cross_validate,
     document_folds,
     embed_windows,
     predict_with,
+    score_settings,
 )
 from kb.eval.tags import LabelRow
 from search.evidence.determinants import Tagger, TaggerSettings, load_taxonomy
@@ -104,3 +106,13 @@ def test_windows_keep_their_page_and_the_encoder_dimension() -> None:
     windows = embed_windows({("x.pdf", 1): " ".join(["word"] * 400), ("x.pdf", 2): ""}, encoder)
     assert windows.keys == [("x.pdf", 1)] * 3
     assert np.asarray(windows.vectors).shape == (3, 16)
+
+
+def test_one_candidate_scores_the_same_with_or_without_cross_validation() -> None:
+    encoder = HashingEncoder()
+    tagger = Tagger(load_taxonomy(), encoder)
+    rows = _rows()
+    windows = _windows(rows, encoder)
+    plain = score_settings(tagger, windows, rows, PREVIOUS)
+    nested = cross_validate(tagger, windows, rows, [PREVIOUS], folds=4).report
+    assert plain.as_dict() == nested.as_dict()
