@@ -2,7 +2,9 @@
 
 - `beir`: nDCG@k and recall@100 on BEIR-format collections;
 - `tags`: precision, recall and F1 of determinant tags on labelled pages;
+- `tag_pages`: labelled pages read straight from their PDFs (no index needed);
+- `tag_tuning`: tagger settings chosen by cross-validation grouped by document;
 - `metadata`: metadata read from documents alone, scored against a manifest.
 """
 
-__all__ = ["beir", "metadata", "tags"]
+__all__ = ["beir", "metadata", "tag_pages", "tag_tuning", "tags"]

@@ -1,5 +1,6 @@
 """The evidence domain: determinants, places, tagging, summaries and evidence ranking.
 
+- `datafile`: reads and checks the YAML data files (taxonomy, gazetteer);
 - `determinants`: the taxonomy (package data) and the tagger that labels chunks;
 - `places`: the gazetteer (package data) and finding place names in text;
 - `tagging`: tags a document's chunks as it is indexed;
@@ -8,4 +9,4 @@
 - `summary`: the sentences that best represent a document.
 """
 
-__all__ = ["determinants", "places", "ranking", "strength", "summary", "tagging"]
+__all__ = ["datafile", "determinants", "places", "ranking", "strength", "summary", "tagging"]
