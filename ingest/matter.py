@@ -87,6 +87,7 @@ _CITATION = re.compile(
     re.IGNORECASE,
 )
 _DIGITS = re.compile(r"\d+")
+_WORD = re.compile(r"[^\W\d_]+")
 _SENTENCE_END = (".", "!", "?", ":", ";", ",", "-", "–")
 MAX_HEADING_WORDS = 12
 # A line this long (share of the page's longest line) is running prose, not a heading.
@@ -166,14 +167,38 @@ def _is_contents(lines: list[str], after_contents: bool) -> bool:
     return leaders >= 0.3 * len(lines) or (after_contents and numbered >= 0.5 * len(lines))
 
 
-def _is_prose_pair(lines: list[str], i: int, longest: int) -> bool:
+def _is_byline(line: str) -> bool:
+    """A cover's byline ("Leicestershire HDRC | Report | 2026") or author line."""
+    return " | " in line or bool(_FRONT_LINE.match(line))
+
+
+def _is_mostly_lower(line: str) -> bool:
+    """Running prose is mostly lower-case words; a title or a list of names is not."""
+    words = [w for w in _WORD.findall(line) if not w.isupper() or len(w) == 1]
+    lower = sum(w[0].islower() for w in words)
+    return bool(words) and lower * 2 >= len(words)
+
+
+def _is_prose_pair(lines: list[str], i: int, longest: int, on_cover: bool = False) -> bool:
+    """Two long lines of running text from line i. On a cover (`on_cover`), long bylines and
+    author lists are not prose, so they do not end the cover block early: neither line may be
+    one, and at least one must read as prose."""
     if i < len(lines) and len(lines[i].split()) >= 40:
-        return True  # a whole paragraph read as one line
+        return not on_cover or _is_mostly_lower(lines[i])  # a whole paragraph read as one line
     pair = lines[i : i + 2]
-    return len(pair) == 2 and all(
+    long_lines = len(pair) == 2 and all(
         len(x) >= PROSE_LINE * longest and len(x.split()) >= 8 and not _CITATION.search(x)
         for x in pair
     )
+    if not on_cover or not long_lines:
+        return long_lines
+    return not any(_is_byline(x) for x in pair) and any(_is_mostly_lower(x) for x in pair)
+
+
+def _ends_cover(lines: list[str], i: int, longest: int) -> bool:
+    """Running prose, or an opener such as "Summary:" that the heading test missed."""
+    opener = lines[i][:1].isupper() and heading_key(lines[i]) in _BODY_OPENERS
+    return opener or _is_prose_pair(lines, i, longest, True)
 
 
 MAX_COVER_WORDS = 80
@@ -204,8 +229,9 @@ def _has_cover(lines: list[str], longest: int) -> bool:
     words = 0
     end = len(lines)
     for i, line in enumerate(lines):
-        if _is_prose_pair(lines, i, longest) or heading_key(line) in _BODY_OPENERS:
-            end = i
+        key = heading_key(line)
+        if _is_prose_pair(lines, i, longest, True) or key in _BODY_OPENERS or _is_non_body_key(key):
+            end = i  # an "About this …" or contents heading ends the cover block too
             break
         words += len(line.split())
         if words > MAX_COVER_WORDS:
@@ -246,7 +272,7 @@ class _Reader:
             heading = _is_heading(lines, i, longest)
             if heading:
                 self._on_heading(number, lines, i, longest)
-            elif self.state == FRONT and not self.explicit and _is_prose_pair(lines, i, longest):
+            elif self.state == FRONT and not self.explicit and _ends_cover(lines, i, longest):
                 self.state = BODY  # the cover ends where running prose starts
             matter = self.state
             if number <= 2 and _FRONT_LINE.match(line):

@@ -54,23 +54,29 @@ class PageMap:
             # The old chunker carried only a short tail (under a third) of a page onto the
             # next, so a chunk over two pages holds most of its words on the last one.
             return self.last
+        return self.main_page_of_spans(text, ((start, end),))
+
+    def letters_per_page(self, text: str, start: int, end: int) -> dict[int, int]:
+        """How many letters (not spaces) of the span [start, end) sit on each page."""
         counts: dict[int, int] = {}
         bounds = [s for s, _ in self.starts[1:]] + [len(text)]
         for (offset, page), bound in zip(self.starts, bounds, strict=True):
             lo, hi = max(offset, start), min(bound, end)
             if hi > lo:
                 counts[page] = counts.get(page, 0) + sum(not c.isspace() for c in text[lo:hi])
-        if not counts:
-            return self.page_at(start)
-        return max(sorted(counts), key=lambda p: counts[p])
+        return counts
 
-    def shifted(self, start: int, end: int, by: int) -> PageStarts:
-        """The page starts of the span [start, end), as offsets in a text that begins `by`
-        characters before `start` (room for a leading ellipsis)."""
-        first = self.page_at(start)
-        out = [(0, first)]
-        out += [(s - start + by, p) for s, p in self.starts if start < s < end and p != first]
-        return tuple(out)
+    def main_page_of_spans(self, text: str, spans: Sequence[tuple[int, int]]) -> int:
+        """The page holding most letters of all the spans together (earlier page on a tie)."""
+        if not self.starts:
+            return self.last
+        counts: dict[int, int] = {}
+        for start, end in spans:
+            for page, letters in self.letters_per_page(text, start, end).items():
+                counts[page] = counts.get(page, 0) + letters
+        if not counts:
+            return self.page_at(spans[0][0] if spans else 0)
+        return max(sorted(counts), key=lambda p: counts[p])
 
 
 def read_page_map(payload: Mapping[str, Any]) -> PageMap:
@@ -175,13 +181,77 @@ class ShownText:
 
 
 def show_span(text: str, pages: PageMap, cut: Cut) -> ShownText:
-    """The shown text of a cut (ellipses where it was cut) and where its pages begin in it."""
+    """The shown text of a cut (ellipses where it was cut) and where its pages begin in it.
+
+    Headings that run straight into a sentence are left out, so that whatever a reader copies
+    from the passage is made of real sentences."""
+    spans = kept_lines(text, cut.start, cut.end)
     lead = ELLIPSIS + " " if cut.cut_before else ""
-    body = text[cut.start : cut.end]
-    shown = lead + body + (" " + ELLIPSIS if cut.cut_after else "")
-    first, last = pages.pages_of(cut.start, cut.end)
-    starts = pages.shifted(cut.start, cut.end, len(lead)) if pages.starts else ((0, first),)
-    return ShownText(shown, pages.main_page(text, cut.start, cut.end), first, last, starts)
+    parts: list[str] = []
+    starts: list[tuple[int, int]] = []
+    offset = len(lead)
+    for start, end in spans:
+        if parts:
+            offset += 1  # the newline that joins kept lines
+        page = pages.page_at(start)
+        if not starts or starts[-1][1] != page:
+            starts.append((offset if starts else 0, page))
+        for at, number in pages.starts:
+            if start < at < end and number != starts[-1][1]:
+                starts.append((at - start + offset, number))
+        parts.append(text[start:end])
+        offset += end - start
+    shown = lead + "\n".join(parts) + (" " + ELLIPSIS if cut.cut_after else "")
+    first, last = pages.pages_of(spans[0][0], spans[-1][1])
+    return ShownText(shown, pages.main_page_of_spans(text, spans), first, last, tuple(starts))
+
+
+MAX_HEADING_WORDS = 12
+_HEADING_STOPS = (".", "!", "?", ":", ";", ",", "-", "–", "—")
+# A sentence end inside a line: ". " or a final "." (not the point in "66.6%").
+_HAS_SENTENCE_END = re.compile(r"[.!?][\"”’')\]]*(?:\s|$)")
+
+
+def is_heading_line(line: str) -> bool:
+    """A short line that starts like a title and does not end like a sentence: a heading the
+    chunker ended with a newline ("Links to other chapters")."""
+    line = line.strip()
+    words = line.split()
+    if not words or len(words) > MAX_HEADING_WORDS or line.endswith(_HEADING_STOPS):
+        return False
+    return line[0].isupper() or line[0].isdigit()
+
+
+def _starts_sentence(line: str) -> bool:
+    line = line.strip()
+    if not line or not (line[0].isupper() or line[0].isdigit() or line[0] in "\"“‘'("):
+        return False
+    return bool(_HAS_SENTENCE_END.search(line)) or len(line.split()) > MAX_HEADING_WORDS
+
+
+def kept_lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The lines of text[start:end] worth showing: a heading (or two stacked headings) right
+    before a sentence is dropped, since shown inline it would read as part of the sentence.
+    Other short lines (table rows, list items) stay; a span of nothing but headings stays."""
+    lines: list[tuple[int, int]] = []
+    at = start
+    for match in re.finditer("\n", text[start:end]):
+        lines.append((at, start + match.start()))
+        at = start + match.end()
+    lines.append((at, end))
+    lines = [(a, b) for a, b in lines if text[a:b].strip()]
+    dropped: set[int] = set()
+    for i in range(len(lines) - 1):
+        following = text[lines[i + 1][0] : lines[i + 1][1]]
+        after_next = text[lines[i + 2][0] : lines[i + 2][1]] if i + 2 < len(lines) else ""
+        heading = is_heading_line(text[lines[i][0] : lines[i][1]])
+        if heading and (
+            _starts_sentence(following)
+            or (is_heading_line(following) and _starts_sentence(after_next))
+        ):
+            dropped.add(i)
+    kept = [span for i, span in enumerate(lines) if i not in dropped]
+    return kept or lines or [(start, start)]
 
 
 def main_page_of(starts: Sequence[Sequence[int]], text: str, start: int, end: int) -> int:

@@ -15,7 +15,7 @@ from search.retrieval.chunk_table import ChunkTable
 from search.retrieval.matching import ChunkMatch, Matches, find_matches
 from search.retrieval.passages import Passage, document_passages
 from search.retrieval.rerank import rerank
-from search.schema import BODY, Filters, Hit
+from search.schema import Filters, Hit
 from search.settings import MatchSettings, SearchSettings
 from search.store.base import Mode, Store, VectorQuery
 
@@ -256,11 +256,11 @@ class Searcher:
         return window
 
     def _matched_passages(self, matches: list[ChunkMatch]) -> list[Passage]:
-        """Matched chunks as shown passages (body text first, cut at sentences, not repeating
-        each other), scored by how they matched."""
+        """Matched chunks as shown passages (only body text when any matched, cut at
+        sentences, not repeating each other), scored by how they matched."""
         by_id = {hit.id: hit for hit in self.store.retrieve([m.id for m in matches])}
         kept = [m for m in matches if m.id in by_id]
-        ordered = sorted(kept, key=lambda m: not by_id[m.id].is_body)
+        ordered = [m for m in kept if by_id[m.id].is_body] or kept
         score = {m.id: m.cosine if m.cosine is not None else (m.keyword or 0.0) for m in kept}
         shown = document_passages([by_id[m.id] for m in ordered])
         return [replace(p, score=score[p.chunk_id]) for p in shown]
@@ -269,13 +269,13 @@ class Searcher:
 def group_hits(hits: list[Hit], per_document: int) -> dict[str, list[Passage]]:
     """Documents in order of their best hit, each with up to per_document passages.
 
-    Body text comes first: a cover, contents or reference passage is shown for a document
-    only when none of its body passages matched.
+    A cover, contents or reference passage is shown for a document only when none of its
+    body passages matched (so its exact words stay findable), never beside body text.
     """
     groups: dict[str, list[Hit]] = {}
-    for hit in sorted(hits, key=lambda h: h.payload.get("matter", BODY) != BODY):
+    for hit in sorted(hits, key=lambda h: not h.is_body):
         chosen = groups.setdefault(hit.doc_id, [])
-        if len(chosen) < per_document:
+        if len(chosen) < per_document and (hit.is_body or not any(h.is_body for h in chosen)):
             chosen.append(hit)
     order = {doc_id: i for i, doc_id in enumerate(dict.fromkeys(h.doc_id for h in hits))}
     ranked = sorted(groups.items(), key=lambda item: order[item[0]])
