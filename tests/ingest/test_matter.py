@@ -3,12 +3,14 @@ the body at ingest, and summary sentences never have a heading run into them."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from ingest.chunking import chunk_pages
+from ingest.matter import BODY, FRONT, read_lines
 from ingest.pdf import read_pdf
 from search.evidence.summary import summarise
 from search.schema import DocumentMeta, IndexedChunk, chunk_payload
@@ -122,3 +124,64 @@ def test_summary_never_quotes_a_sentence_from_its_middle() -> None:
     text = "Abstract This\nqualitative study looked at how shelters restrict people who use them."
     chunk = IndexedChunk("c", [1.0, 0.0], ({}, {}), {"text": text, "page": 1, "chunk_index": 0})  # type: ignore[arg-type]
     assert summarise([chunk]) == []
+
+
+BRIEFS = Path(__file__).resolve().parents[2] / "corpus" / "briefs"
+
+
+@pytest.fixture(scope="module")
+def rendered_briefs(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """The bundled briefs as the demo ingests them: rendered from Markdown with their
+    manifest's byline ("… | Report | 2026") and author line on the cover."""
+    from corpus.tooling.briefs import render_briefs
+
+    folder = tmp_path_factory.mktemp("briefs")
+    for source in [*BRIEFS.glob("*.md"), BRIEFS / "manifest.csv"]:
+        shutil.copy2(source, folder / source.name)
+    return render_briefs(folder)
+
+
+def test_every_bundled_briefs_cover_block_is_front_matter(rendered_briefs: list[Path]) -> None:
+    assert len(rendered_briefs) >= 10
+    for path in rendered_briefs:
+        first_page = read_lines(read_pdf(path).pages)[0]
+        byline = next(x for x in first_page if " | " in x.text)
+        cover = first_page[: first_page.index(byline) + 1]
+        assert {x.matter for x in cover} == {FRONT}, (path.name, cover)
+        opener = next(x for x in first_page if x.text in ("Summary", "Purpose of the report"))
+        assert opener.matter == BODY, path.name
+        after = first_page[first_page.index(opener) :]
+        assert {x.matter for x in after} == {BODY}, path.name
+
+
+def test_a_long_byline_and_author_line_do_not_pass_for_running_prose() -> None:
+    # The byline and author line are each as long as the prose lines: only their words
+    # (names, "|") show they are not prose.
+    page = [
+        "Health Needs of Travelling Families",
+        "Leicestershire HDRC and NHS partners (illustrative) | Report | 2026",
+        "Authors: HDRC Evidence Team; Inclusion Health Working Group; Engagement Partners",
+        "Families living on roadside sites often have no water, sanitation or waste",
+        "collection, and they may be moved on repeatedly by the police and councils.",
+    ]
+    lines = read_lines(
+        [
+            "\n".join(page),
+            "The second page of the report has running text that goes on and on here.",
+        ]
+    )[0]
+    assert [x.matter for x in lines] == [FRONT, FRONT, FRONT, BODY, BODY]
+
+
+def test_a_summary_label_with_a_colon_ends_a_council_reports_cover_block() -> None:
+    page = [
+        "From: Roger Smith, Leader of the Council",
+        "To: County Council - 9th January 2025",
+        "Subject: English Devolution White Paper",
+        "Summary:",
+        "The publication of the English Devolution White Paper on 16 December 2024",
+        "provides a definitive policy position from Government in regards to both devolution",
+    ]
+    lines = read_lines(["\n".join(page), "More text on the next page of the report goes here."])[0]
+    assert [x.matter for x in lines[:3]] == [FRONT] * 3
+    assert {x.matter for x in lines[3:]} == {BODY}

@@ -127,3 +127,58 @@ def test_a_short_tail_left_after_trimming_is_not_shown() -> None:
     # words of both are not lost from the earlier one.
     assert len(shown) == 1
     assert shown[0].text.startswith(("Sentence", ELLIPSIS))
+
+
+def test_a_heading_run_into_a_sentence_is_left_out_of_the_passage() -> None:
+    text = (
+        "Use the HDRC to evaluate local programmes.\n"
+        "Links to other chapters\n"
+        "This chapter should be read alongside the chapters on child poverty and housing.\n"
+        "Data sources\n"
+        "Early years profile results; health visiting data; take-up of funded places."
+    )
+    passage = passage_from_hit(Hit("c", 0.5, _payload(text, 3, 3, [[0, 3]], index=0)))
+    lines = passage.text.split("\n")
+    assert "Links to other chapters" not in passage.text
+    assert "Data sources" not in passage.text
+    assert lines == [
+        "Use the HDRC to evaluate local programmes.",
+        "This chapter should be read alongside the chapters on child poverty and housing.",
+        "Early years profile results; health visiting data; take-up of funded places.",
+    ]
+
+
+def test_a_leading_heading_is_dropped_and_the_page_still_follows_the_words() -> None:
+    # The heading is the last line of page 4; the sentence under it is on page 5.
+    heading = "What the local picture looks like\n"
+    text = heading + "Leicestershire's districts differ a great deal in how long people live."
+    pages = _payload(text, 4, 5, [[0, 4], [len(heading), 5]], index=0)
+    passage = passage_from_hit(Hit("c", 0.5, pages))
+    assert passage.text.startswith("Leicestershire's districts differ")
+    assert (passage.page, passage.page_start, passage.page_end) == (5, 5, 5)
+    assert passage.page_starts == ((0, 5),)
+
+
+def test_table_rows_and_list_items_are_not_taken_for_headings() -> None:
+    text = "Carers assessed by area\nArun 891\nWest Bognor 508\nSource: council records, 2009."
+    passage = passage_from_hit(Hit("c", 0.5, _payload(text, 1, 1, [[0, 1]], index=0)))
+    assert passage.text == text
+    items = (
+        "Key messages\nRegistering with a GP can be hard\nLetters are hard to read\nTrust matters."
+    )
+    passage = passage_from_hit(Hit("c", 0.5, _payload(items, 1, 1, [[0, 1]], index=0)))
+    assert passage.text == items
+
+
+def test_page_offsets_stay_right_after_a_heading_in_the_middle_is_dropped() -> None:
+    first = "A sentence that sits at the foot of page two and runs on for a while.\n"
+    heading = "Housing and health\n"
+    rest = "The next page opens with this sentence about cold homes and damp in rented flats."
+    text = first + heading + rest
+    payload = _payload(text, 2, 3, [[0, 2], [len(first), 3]], index=0)
+    passage = passage_from_hit(Hit("c", 0.5, payload))
+    assert "Housing and health" not in passage.text
+    second_page_at = passage.text.index("The next page")
+    assert passage.page_starts == ((0, 2), (second_page_at, 3))
+    assert main_page_of(passage.page_starts, passage.text, second_page_at, len(passage.text)) == 3
+    assert passage.page == 3  # the second sentence is the longer one
