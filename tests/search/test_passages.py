@@ -13,6 +13,7 @@ from search.retrieval.passages import (
     passage_from_hit,
     read_page_map,
 )
+from search.retrieval.searcher import group_hits
 from search.schema import DocumentMeta, Hit, chunk_payload
 
 
@@ -182,3 +183,24 @@ def test_page_offsets_stay_right_after_a_heading_in_the_middle_is_dropped() -> N
     assert passage.page_starts == ((0, 2), (second_page_at, 3))
     assert main_page_of(passage.page_starts, passage.text, second_page_at, len(passage.text)) == 3
     assert passage.page == 3  # the second sentence is the longer one
+
+
+def _hit(doc_id: str, index: int, matter: str, text: str) -> Hit:
+    payload = _payload(text, 1, 1, [[0, 1]], index=index)
+    payload.update(doc_id=doc_id, matter=matter)
+    return Hit(f"{doc_id}-{index}", 1.0 / (index + 1), payload)
+
+
+def test_a_cover_passage_is_never_shown_beside_its_documents_body_text() -> None:
+    # The cover chunk ranks first, yet the document's body passages are the ones shown.
+    hits = [
+        _hit("brief", 0, "front", "Travelling Families Health Needs\nLeicestershire | Report"),
+        _hit("brief", 3, "body", "Families on roadside sites often have no clean water."),
+        _hit("other", 5, "back", "Smith, J. (2020) Sites and health. Journal 1, 2-3."),
+        _hit("brief", 1, "front", "Authors: Evidence Team"),
+    ]
+    groups = group_hits(hits, per_document=3)
+    assert list(groups) == ["brief", "other"]  # document order is the ranking's, unchanged
+    assert [p.chunk_id for p in groups["brief"]] == ["brief-3"]
+    # A document that matched only by its reference list still shows it: exact words are found.
+    assert [p.chunk_id for p in groups["other"]] == ["other-5"]
