@@ -23,13 +23,18 @@ _LEVELS: dict[Role, tuple[str, ...]] = {
     "visitor": ("public",),
     "partner": ("public", "partner"),
     "staff": ACCESS_LEVELS,
-    "admin": ALL_ACCESS,
+    "admin": ACCESS_LEVELS,
 }
 
 
-def levels_for(role: str) -> tuple[str, ...]:
-    """The access levels a role may read; an unknown role gets the visitor's."""
-    return _LEVELS.get(role, _LEVELS["visitor"])  # type: ignore[call-overload, no-any-return]
+def levels_for(role: str, *, with_withdrawn: bool = False) -> tuple[str, ...]:
+    """The access levels a role may read; an unknown role gets the visitor's.
+
+    A withdrawn document is gone for everyone, admins too, from searches, lists, feeds and
+    counts. Only an admin opening that one document (`with_withdrawn`), to check it or bring
+    it back, still sees it."""
+    levels: tuple[str, ...] = _LEVELS.get(role, _LEVELS["visitor"])  # type: ignore[call-overload]
+    return ALL_ACCESS if with_withdrawn and role == "admin" else levels
 
 
 def check_access(value: str) -> str:

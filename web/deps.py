@@ -50,6 +50,13 @@ def get_library(request: Request) -> Library:
     return get_whole_library(request).scoped(levels_for(current_viewer(request).role))
 
 
+def get_document_library(request: Request) -> Library:
+    """As `get_library`, but an admin also sees withdrawn documents: for one document's own
+    pages (its page, page text and file), where an admin brings it back."""
+    role = current_viewer(request).role
+    return get_whole_library(request).scoped(levels_for(role, with_withdrawn=True))
+
+
 def get_templates(request: Request) -> Jinja2Templates:
     templates: Jinja2Templates = request.app.state.templates
     return templates
@@ -57,6 +64,7 @@ def get_templates(request: Request) -> Jinja2Templates:
 
 LibraryDep = Annotated[Library, Depends(get_library)]
 WholeLibraryDep = Annotated[Library, Depends(get_whole_library)]
+DocumentLibraryDep = Annotated[Library, Depends(get_document_library)]
 TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]
 
 

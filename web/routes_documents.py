@@ -16,7 +16,13 @@ from search.retrieval.passages import Passage, passage_from_hit
 from search.retrieval.related import RelatedDocument, related_to_document, related_to_passage
 from search.schema import point_id
 from web.citations import harvard, in_text, reference_for
-from web.deps import LibraryDep, TemplatesDep, VocabularyDep, read_site_url
+from web.deps import (
+    DocumentLibraryDep,
+    LibraryDep,
+    TemplatesDep,
+    VocabularyDep,
+    read_site_url,
+)
 from web.paging import pagination
 from web.params import MAX_PAGE_NUMBER, PageNumber
 from web.tags import document_determinants, places_json
@@ -108,7 +114,8 @@ def citation(request: Request, record: DocumentRecord, page: int | None = None) 
 def document_page(
     request: Request,
     doc_id: str,
-    library: LibraryDep,
+    library: DocumentLibraryDep,
+    reading: LibraryDep,
     vocabulary: VocabularyDep,
     templates: TemplatesDep,
     page: Annotated[int, Query(ge=1, le=MAX_PAGE_NUMBER)] = 1,
@@ -135,7 +142,8 @@ def document_page(
         }
         for n, preview in zip(numbers, previews, strict=True)
     ]
-    related = find_related(library, doc_id, RELATED_ON_DOCUMENT)
+    # Other documents come from the reader's view, which never holds withdrawn ones.
+    related = find_related(reading, doc_id, RELATED_ON_DOCUMENT)
     return templates.TemplateResponse(
         request,
         "document.html",
@@ -167,7 +175,7 @@ def page_text(
     request: Request,
     doc_id: str,
     number: PageNumber,
-    library: LibraryDep,
+    library: DocumentLibraryDep,
     templates: TemplatesDep,
 ) -> Response:
     record = find_document(library, doc_id)
@@ -215,7 +223,7 @@ def related_page(
 
 
 @router.api_route("/documents/{doc_id}/file", methods=["GET", "HEAD"])
-def document_file(doc_id: str, library: LibraryDep) -> FileResponse:
+def document_file(doc_id: str, library: DocumentLibraryDep) -> FileResponse:
     record = find_document(library, doc_id)
     path = Path(record.path)
     if not path.is_file():

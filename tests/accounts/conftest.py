@@ -73,13 +73,15 @@ SECRETS = [
     ),
 ]
 
-# The levels each role may read; the withdrawn document counts as above everyone but admins.
+# The levels each role may read. The withdrawn document is gone for everyone, admins too,
+# except on its own pages and the admin pages, where an admin brings it back.
 VISIBLE = {
     "visitor": {"open.pdf"},
     "partner": {"open.pdf", "partner.pdf"},
     "staff": {"open.pdf", "partner.pdf", "internal.pdf"},
-    "admin": {"open.pdf", "partner.pdf", "internal.pdf", "withdrawn.pdf"},
+    "admin": {"open.pdf", "partner.pdf", "internal.pdf"},
 }
+WITHDRAWN_FILE = "withdrawn.pdf"
 
 
 def write_secrets(folder: Path) -> Path:
