@@ -1,0 +1,85 @@
+"""Tells the headings in a chunk's text from its sentences, so a shown passage can leave out a
+heading that would otherwise read as the start of the sentence under it."""
+
+from __future__ import annotations
+
+import re
+
+# Where a sentence stops at the end of a line.
+_ENDS_SENTENCE = re.compile(r"[.!?][\"”’')\]]*\s*$")
+MAX_HEADING_WORDS = 12
+# A heading this long is mostly capitalised words; a run of lower-case ones is a sentence.
+LONG_HEADING_WORDS = 7
+_HEADING_STOPS = (".", "!", "?", ":", ";", ",", "-", "–", "—")
+# A leading list or section number: "8. ", "4.6.2 ", "2) ".
+_LIST_NUMBER = re.compile(r"^\s*(?:\d+(?:\.\d+)*\.?|[a-z\d]{1,3}\))\s+")
+# A line ending in one of these words runs on into the next: it is not a heading.
+_RUNS_ON = frozenset({"a", "an", "and", "as", "at", "by", "for", "from", "in", "into"}) | frozenset(
+    {"is", "are", "of", "on", "or", "the", "to", "with", "was", "were", "that", "which"}
+)
+_NOTE = re.compile(r"(?:source|sources|note|notes)\b", re.IGNORECASE)
+_NUMBER = re.compile(r"[£$€]?[\d.,]+[%kmb]?")
+# A sentence end inside a line: ". " or a final "." (not the point in "66.6%").
+_HAS_SENTENCE_END = re.compile(r"[.!?][\"”’')\]]*(?:\s|$)")
+
+
+def is_heading_line(line: str) -> bool:
+    """A short line that starts like a title and does not end like a sentence: a heading the
+    chunker ended with a newline ("Links to other chapters")."""
+    line = line.strip()
+    words = line.split()
+    if not words or len(words) > MAX_HEADING_WORDS or line.endswith(_HEADING_STOPS):
+        return False
+    numbers = sum(bool(_NUMBER.fullmatch(w.strip("()[],;:"))) for w in words)
+    if _NUMBER.fullmatch(words[-1]) or numbers > 1 or _NOTE.match(line):
+        return False  # a table row ("Arun 891"), a contents line or a source note
+    if words[-1].casefold() in _RUNS_ON or _HAS_SENTENCE_END.search(_unnumbered(line)):
+        return False  # a sentence broken over lines, or two sentences
+    if len(words) >= LONG_HEADING_WORDS and _is_mostly_lower(words):
+        return False  # reads like a sentence broken over lines: dropping it would lose words
+    return line[0].isupper() or line[0].isdigit()
+
+
+def _is_mostly_lower(words: list[str]) -> bool:
+    letters = [w for w in words if w[:1].isalpha()]
+    return sum(w[0].islower() for w in letters) * 2 > len(letters)
+
+
+def _unnumbered(line: str) -> str:
+    """The line without a leading list or section number ("8. ", "4.6.2 ", "2) ")."""
+    return _LIST_NUMBER.sub("", line, count=1)
+
+
+def _starts_sentence(line: str) -> bool:
+    line = line.strip()
+    if not line or not (line[0].isupper() or line[0].isdigit() or line[0] in "\"“‘'("):
+        return False
+    line = _unnumbered(line)
+    return bool(_HAS_SENTENCE_END.search(line)) or len(line.split()) > MAX_HEADING_WORDS
+
+
+def kept_lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The lines of text[start:end] worth showing: a heading (or two stacked headings) right
+    before a sentence is dropped, since shown inline it would read as part of the sentence.
+    Other short lines (table rows, list items) stay; a span of nothing but headings stays."""
+    lines: list[tuple[int, int]] = []
+    at = start
+    for match in re.finditer("\n", text[start:end]):
+        lines.append((at, start + match.start()))
+        at = start + match.end()
+    lines.append((at, end))
+    lines = [(a, b) for a, b in lines if text[a:b].strip()]
+    shown = [text[a:b] for a, b in lines] + ["", ""]
+    headings = [is_heading_line(x) for x in shown]
+    dropped: set[int] = set()
+    for i in range(len(lines) - 1):
+        # A heading follows the end of a paragraph (or another heading); after a line that
+        # does not end a sentence, it is an item of a list or a cell of a table.
+        after_paragraph = i == 0 or i - 1 in dropped or bool(_ENDS_SENTENCE.search(shown[i - 1]))
+        opens_sentence = _starts_sentence(shown[i + 1]) or (
+            headings[i + 1] and _starts_sentence(shown[i + 2])
+        )
+        if headings[i] and after_paragraph and opens_sentence:
+            dropped.add(i)
+    kept = [span for i, span in enumerate(lines) if i not in dropped]
+    return kept or lines or [(start, start)]
