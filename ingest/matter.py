@@ -179,6 +179,19 @@ def _is_mostly_lower(line: str) -> bool:
     return bool(words) and lower * 2 >= len(words)
 
 
+MIN_CONTENTS_LEADERS = 2
+
+
+def _contents_tail(lines: list[str]) -> int:
+    """How many lines at the top of a page are contents entries ("A.3 Data cleaning . . . 10",
+    "References 11"): at least two with dot leaders, or none are."""
+    end = 0
+    while end < len(lines) and (_LEADER.search(lines[end]) or _ENDS_WITH_PAGE.search(lines[end])):
+        end += 1
+    leaders = sum(bool(_LEADER.search(x)) for x in lines[:end])
+    return end if leaders >= MIN_CONTENTS_LEADERS and end < len(lines) else 0
+
+
 def _is_prose_pair(lines: list[str], i: int, longest: int, on_cover: bool = False) -> bool:
     """Two long lines of running text from line i. On a cover (`on_cover`), long bylines and
     author lists are not prose, so they do not end the cover block early: neither line may be
@@ -260,6 +273,10 @@ class _Reader:
             if at is not None:  # a contents list lower down the page runs to its end
                 head = self.read_page(number, lines[:at], previous_was_contents)
                 return head + [Line(x, FRONT, True) for x in lines[at:]]
+            tail = _contents_tail(lines)
+            if tail:  # the end of a contents list carried over from the page before
+                rest = self.read_page(number, lines[tail:], False)
+                return [Line(x, FRONT, True) for x in lines[:tail]] + rest
         late = number > self.page_count // 2
         if late and self.state != BACK and _is_citation_heavy(lines):
             self.state, self.explicit = BACK, True

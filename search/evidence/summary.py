@@ -37,8 +37,12 @@ def central_chunks(chunks: Sequence[IndexedChunk], count: int) -> list[IndexedCh
 _CAPTION = re.compile(r"^(figure|fig\.|table|chart|source|note|map)\b", re.IGNORECASE)
 
 
+# A web address or DOI marks a reference or a note, not a sentence to quote as a summary.
+_LINK = re.compile(r"https?:|www\.|\bdoi\b", re.IGNORECASE)
+
+
 def _is_prose(sentence: str) -> bool:
-    if _CAPTION.match(sentence.strip()):
+    if _CAPTION.match(sentence.strip()) or _LINK.search(sentence):
         return False
     if not sentence.rstrip().endswith((".", "!", "?")):
         return False  # cut off at a chunk's edge

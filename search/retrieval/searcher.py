@@ -188,7 +188,11 @@ class Searcher:
         shown = ranked[(page - 1) * size : page * size]
         if not needs_records:
             records = {r.doc_id: r for r in self.catalogue.documents(shown)}
-        window = self._with_text(request, shown, groups, matched)
+        # A document whose fused hits were all cover, contents or references is asked again
+        # for its own best passages, so body text of it that matches is shown instead.
+        with_body = {h.doc_id for h in hits if h.is_body}
+        asked = {doc_id: passages for doc_id, passages in groups.items() if doc_id in with_body}
+        window = self._with_text(request, shown, asked, matched)
         results = [
             DocumentResult(
                 document=records[doc_id],
@@ -233,8 +237,9 @@ class Searcher:
         matched: dict[str, list[ChunkMatch]],
     ) -> list[tuple[str, list[Passage]]]:
         """Each shown document with its passages: the ranking's own, or, for documents the
-        ranking did not reach, their best passages by the same fused query narrowed to them
-        (failing that, their best matching passages read by id)."""
+        ranking did not reach (or reached only by cover or reference text), their best
+        passages by the same fused query narrowed to them (failing that, their best matching
+        passages read by id)."""
         need = tuple(doc_id for doc_id in shown if doc_id not in groups)
         found: dict[str, list[Passage]] = {}
         per_document = self.settings.passages_per_document

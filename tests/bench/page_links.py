@@ -200,11 +200,24 @@ class DocumentText:
             shares[self.pages[last]] += len(tokens[i])
         return shares
 
+    def pages_holding(self, text: str) -> Counter[int]:
+        """Letters of `text` found on each page, every page counted on its own: text that a
+        document repeats (a summary quoting its body, chart labels on every page) counts in
+        full on each page that holds it, where `page_shares` must pick one occurrence."""
+        tokens = _tokens(text)
+        held: Counter[int] = Counter()
+        for i in range(len(tokens) - N_GRAM + 1):
+            for page in {self.pages[p] for p in self.grams.get(tuple(tokens[i : i + N_GRAM]), [])}:
+                held[page] += len(tokens[i])
+        return held
+
 
 @dataclass
 class Tally:
     passages: int = 0
     on_main_page: int = 0
+    # Linked to a page holding as much of the text as any page (repeated text may tie).
+    on_a_fullest_page: int = 0
     unaligned: int = 0
     misses: list[dict[str, Any]] = field(default_factory=list)
     shown: Counter[str] = field(default_factory=Counter)
@@ -236,6 +249,9 @@ def check_passage(tally: Tally, doc: DocumentText, passage: dict[str, Any], quer
     linked = _linked_page(passage)
     best = max(shares.values())
     page_url_ok = str(passage.get("page_url", "")).endswith(f"/pages/{linked}")
+    held = doc.pages_holding(str(passage["text"]))
+    if linked is not None and page_url_ok and held.get(linked, 0) == max(held.values()):
+        tally.on_a_fullest_page += 1
     if linked is not None and shares.get(linked, 0) == best and page_url_ok:
         tally.on_main_page += 1
     elif len(tally.misses) < 20:
@@ -244,6 +260,7 @@ def check_passage(tally: Tally, doc: DocumentText, passage: dict[str, Any], quer
                 "query": query,
                 "linked": linked,
                 "shares": dict(shares),
+                "held": dict(held.most_common(4)),
                 "text": passage["text"][:120],
             }
         )
@@ -304,6 +321,7 @@ def measure(data_dir: Path, files: set[str] | None, queries: list[str]) -> dict[
         "passages_checked": tally.passages,
         "passages_unaligned": tally.unaligned,
         "linked_to_main_page": tally.on_main_page,
+        "linked_to_a_page_holding_most": tally.on_a_fullest_page,
         "share_linked_to_main_page": round(share, 4),
         "shown": dict(tally.shown),
         "front_or_back_shown": dict(tally.non_body),

@@ -185,3 +185,32 @@ def test_a_summary_label_with_a_colon_ends_a_council_reports_cover_block() -> No
     lines = read_lines(["\n".join(page), "More text on the next page of the report goes here."])[0]
     assert [x.matter for x in lines[:3]] == [FRONT] * 3
     assert {x.matter for x in lines[3:]} == {BODY}
+
+
+def test_the_end_of_a_contents_list_at_the_top_of_page_two_is_front_matter() -> None:
+    intro = (
+        "Much like many other large cities, the county faces a homelessness crisis that\n"
+        "seems to grow every year, and shelters are full most nights of the week and the\n"
+        "month, so the council has asked for more money to open new beds for the winter.\n"
+        "This paper compares how full the shelters were across the months of the year."
+    )
+    pages = [
+        "A study of shelter use\nContents\n1 Introduction . . . . . . . . 2\nA.1 Data . . . . . 9",
+        "A.2 Data licence . . . . . . . . . . 10\nA.3 Data cleaning . . . . . . . . . . 10\n"
+        f"References 11\n1 Introduction\n{intro}",
+        "More body text on the third page about shelters, funding and people sleeping rough.",
+    ]
+    page_two = read_lines(pages)[1]
+    assert [x.matter for x in page_two[:3]] == [FRONT] * 3
+    assert {x.matter for x in page_two[3:]} == {BODY}
+
+
+def test_summary_leaves_out_sentences_with_web_addresses() -> None:
+    text = (
+        "Veterans with mental health needs are helped by the third sector and the NHS together.\n"
+        "Management of Mental Health in Veterans: the role of Combat Stress, see "
+        "http://www.example.org/veterans.pdf for the whole of the report."
+    )
+    chunk = IndexedChunk("c", [1.0, 0.0], ({}, {}), {"text": text, "page": 1, "chunk_index": 0})  # type: ignore[arg-type]
+    sentences = [s.text for s in summarise([chunk], sentences=4)]
+    assert sentences == [text.splitlines()[0]]
