@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+__all__ = ["MAX_HEADING_WORDS", "is_heading_line", "kept_lines"]
+
 # Where a sentence stops at the end of a line.
 _ENDS_SENTENCE = re.compile(r"[.!?][\"”’')\]]*\s*$")
 MAX_HEADING_WORDS = 12
