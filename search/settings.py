@@ -44,6 +44,11 @@ class ModelSettings(BaseModel):
     backend: Literal["onnx", "torch"] | None = Field(
         default=None, description="None picks the backend the model ships for."
     )
+    runtime: Literal["onnxruntime", "sentence-transformers"] = Field(
+        default="onnxruntime",
+        description="what runs bge-small's ONNX file: onnxruntime directly (no PyTorch) or "
+        "sentence-transformers (imports PyTorch; MiniLM always uses it)",
+    )
     query_instruction: str | None = Field(
         default=None, description="Text put before each query; None uses the model's own."
     )

