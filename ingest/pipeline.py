@@ -7,6 +7,7 @@ import hashlib
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -19,7 +20,8 @@ from ingest.pdf import PdfText
 from ingest.worker import ParseFailure, ParseLimits, parse_isolated
 from search.catalogue import DocumentRecord, FileOutcome
 from search.index import FileIndexError, Index
-from search.schema import DocumentMeta, Filters
+from search.models.encoder import Vectors
+from search.schema import Chunk, DocumentMeta, Filters
 from search.settings import AccessSettings, ChunkSettings
 
 log = logging.getLogger(__name__)
@@ -151,6 +153,18 @@ class _Parsed:
     seconds: float
 
 
+@dataclass
+class _Prepared:
+    """A parsed file cut into chunks, its vectors on their way from the model's thread."""
+
+    job: _Job
+    parse: _Parsed
+    record: DocumentRecord | None = None
+    chunks: list[Chunk] = field(default_factory=list)
+    vectors: Future[Vectors] | None = None
+    error: Exception | None = None
+
+
 Progress = Callable[[Path, FileOutcome], None]
 
 
@@ -165,6 +179,7 @@ class Ingester:
         parse_workers: int = 2,
         retry_failed: bool = False,
         access: AccessSettings | None = None,
+        prefetch_chunks: int = 256,
     ) -> None:
         self.index = index
         self.access = access or AccessSettings()
@@ -172,9 +187,14 @@ class Ingester:
         self.limits = limits or ParseLimits()
         self.parse_workers = parse_workers
         self.retry_failed = retry_failed
+        # Chunks parsed and queued for the model ahead of the file being written.
+        self.prefetch_chunks = prefetch_chunks
         self._manifests: dict[Path, dict[str, DocumentMeta]] = {}
-        # Where the main thread's time goes: waiting for parsers, embedding, writing.
-        self.stage_seconds: dict[str, float] = {"parse wait": 0.0, "embed": 0.0, "write": 0.0}
+        # Where the time goes: this thread waiting for parsers and the model, tagging and
+        # writing; and the model's own thread encoding.
+        self.stage_seconds: dict[str, float] = dict.fromkeys(
+            ("parse wait", "encode wait", "tag and sparse", "write", "encode (model thread)"), 0.0
+        )
 
     def run(
         self,
@@ -269,35 +289,79 @@ class Ingester:
         )
 
     def _process(self, files: list[Path]) -> Iterator[tuple[Path, FileOutcome]]:
-        # Parsing runs ahead in worker processes while this thread embeds and writes.
-        # Parsed text is small; a deep queue keeps the model busy through a run of slow files.
+        # Three stages run at once: parsing in worker processes, the model on its own thread
+        # (onnxruntime lets go of the GIL), and tagging and writing on this one. Each is
+        # bounded, so memory stays flat however large the folder is.
         lookahead = max(4, self.parse_workers * 4)
         stop = threading.Event()
         pool = ThreadPoolExecutor(max_workers=self.parse_workers, thread_name_prefix="parse")
+        model = ThreadPoolExecutor(max_workers=1, thread_name_prefix="encode")
         try:
-            pending: list[tuple[_Job, Future[_Parsed]]] = []
+            parsing: deque[tuple[_Job, Future[_Parsed]]] = deque()
+            encoding: deque[_Prepared] = deque()
             jobs = self._jobs(files)
             exhausted = False
             while True:
-                while not exhausted and len(pending) < lookahead:
+                while not exhausted and len(parsing) < lookahead:
                     job = next(jobs, None)
                     if job is None:
                         exhausted = True
                     elif isinstance(job, FileOutcome):
                         yield Path(job.path), self._record_simple(job)
                     else:
-                        pending.append((job, pool.submit(self._parse, job.path, stop)))
-                if not pending:
+                        parsing.append((job, pool.submit(self._parse, job.path, stop)))
+                if not parsing and not encoding:
                     return
-                job, future = pending.pop(0)
-                waited = time.monotonic()
-                parsed = future.result()
-                self.stage_seconds["parse wait"] += time.monotonic() - waited
-                yield job.path, self._index_safely(job, parsed)
+                if parsing and self._has_room(encoding, parsing[0][1]):
+                    job, future = parsing.popleft()
+                    waited = time.monotonic()
+                    parsed = future.result()
+                    self.stage_seconds["parse wait"] += time.monotonic() - waited
+                    encoding.append(self._prepare(job, parsed, encoding, model))
+                    continue
+                prepared = encoding.popleft()
+                yield prepared.job.path, self._index_safely(prepared)
         finally:
             # On an error or Ctrl-C, stop the children now rather than at their time limit.
             stop.set()
             pool.shutdown(wait=True, cancel_futures=True)
+            model.shutdown(wait=True, cancel_futures=True)
+
+    def _has_room(self, encoding: deque[_Prepared], next_parse: Future[_Parsed]) -> bool:
+        """Take the next parsed file now (rather than finish the oldest encoded one) while the
+        model's queue is short and the file is ready, or when nothing else can move."""
+        if not encoding:
+            return True
+        queued = sum(len(p.chunks) for p in encoding)
+        return queued < self.prefetch_chunks and next_parse.done()
+
+    def _prepare(
+        self, job: _Job, parse: _Parsed, encoding: deque[_Prepared], model: ThreadPoolExecutor
+    ) -> _Prepared:
+        """Metadata and chunks for a parsed file, its vectors asked of the model's thread."""
+        prepared = _Prepared(job, parse)
+        if isinstance(parse.result, ParseFailure):
+            return prepared
+        try:
+            prepared.record, prepared.chunks = self._cut(job, parse.result)
+        except Exception as error:  # reported as this file's failure, in its turn
+            prepared.error = error
+            return prepared
+        doc_id = prepared.record.doc_id
+        existing = self.index.catalogue.document(doc_id)
+        # A copy of a stored or queued file is not encoded: it will be stored once.
+        if (existing is None or existing.path == str(job.path)) and all(
+            p.record is None or p.record.doc_id != doc_id for p in encoding
+        ):
+            prepared.vectors = model.submit(self._encode, prepared.record, prepared.chunks)
+        return prepared
+
+    def _encode(self, record: DocumentRecord, chunks: list[Chunk]) -> Vectors:
+        started = time.monotonic()
+        try:
+            return self.index.encode(record, chunks)
+        finally:
+            self.stage_seconds["encode (model thread)"] += time.monotonic() - started
 
     def _parse(self, path: Path, stop: threading.Event) -> _Parsed:
         started = time.monotonic()
@@ -319,10 +383,11 @@ class Ingester:
         except Exception:
             log.exception("the outcome of %s could not be saved", outcome.file_name)
 
-    def _index_safely(self, job: _Job, parse: _Parsed) -> FileOutcome:
+    def _index_safely(self, prepared: _Prepared) -> FileOutcome:
         """Index one file; any failure in it becomes that file's failed line, never the run's."""
+        job, parse = prepared.job, prepared.parse
         try:
-            return self._index_one(job, parse)
+            return self._index_one(prepared)
         except FileIndexError as error:
             reason = str(error)
         except Exception:
@@ -354,30 +419,13 @@ class Ingester:
             self._manifests[folder] = read_manifest(folder)
         return self._manifests[folder]
 
-    def _index_one(self, job: _Job, parse: _Parsed) -> FileOutcome:
-        started = time.monotonic() - parse.seconds
-        path, digest, parsed = job.path, job.digest, parse.result
+    def _cut(self, job: _Job, parsed: PdfText) -> tuple[DocumentRecord, list[Chunk]]:
+        """The document's record (metadata from manifest, corrections and the text) and its
+        chunks; reads the catalogue, writes nothing."""
+        path, digest = job.path, job.digest
         catalogue = self.index.catalogue
         old = job.previous.doc_id if job.previous else None
-        if isinstance(parsed, ParseFailure):
-            return self._record_failure(job, parsed, old, parse.seconds)
         doc_id = digest[:20]
-        existing = catalogue.document(doc_id)
-        if existing is not None and existing.path != str(path):
-            outcome = FileOutcome(
-                str(path),
-                path.name,
-                DUPLICATE,
-                f"It is the same as {existing.file_name}, so it is stored once.",
-                digest,
-                doc_id,
-                seconds=round(time.monotonic() - started, 2),
-            )
-            # Withdraw first: a crash in between leaves the old row, so the next run redoes it.
-            if old != doc_id:
-                self._withdraw_if_orphaned(old, str(path))
-            catalogue.record_outcome(outcome)
-            return outcome
         first_text = next((page for page in parsed.pages if page), "")
         meta = resolve_metadata(
             path,
@@ -409,9 +457,50 @@ class Ingester:
             added_at=time.time(),
             extra=_layout_extra(parsed),
         )
+        return record, chunks
+
+    def _index_one(self, prepared: _Prepared) -> FileOutcome:
+        job, parse = prepared.job, prepared.parse
+        started = time.monotonic() - parse.seconds
+        path, digest, parsed = job.path, job.digest, parse.result
+        catalogue = self.index.catalogue
+        old = job.previous.doc_id if job.previous else None
+        if isinstance(parsed, ParseFailure):
+            return self._record_failure(job, parsed, old, parse.seconds)
+        if prepared.error is not None:
+            raise prepared.error
+        record, chunks = prepared.record, prepared.chunks
+        if record is None:  # not reached: a parsed file has a record or an error
+            raise RuntimeError("the file was not prepared")
+        doc_id = record.doc_id
+        existing = catalogue.document(doc_id)
+        if existing is not None and existing.path != str(path):
+            if prepared.vectors is not None:
+                prepared.vectors.cancel()
+            outcome = FileOutcome(
+                str(path),
+                path.name,
+                DUPLICATE,
+                f"It is the same as {existing.file_name}, so it is stored once.",
+                digest,
+                doc_id,
+                seconds=round(time.monotonic() - started, 2),
+            )
+            # Withdraw first: a crash in between leaves the old row, so the next run redoes it.
+            if old != doc_id:
+                self._withdraw_if_orphaned(old, str(path))
+            catalogue.record_outcome(outcome)
+            return outcome
+        waiting = time.monotonic()
+        dense = (
+            prepared.vectors.result()
+            if prepared.vectors is not None
+            else self.index.encode(record, chunks)
+        )
+        self.stage_seconds["encode wait"] += time.monotonic() - waiting
         embedding = time.monotonic()
-        indexed = self.index.embed(record, chunks)
-        self.stage_seconds["embed"] += time.monotonic() - embedding
+        indexed = self.index.embed(record, chunks, dense=dense)
+        self.stage_seconds["tag and sparse"] += time.monotonic() - embedding
         kind = WARNINGS if parsed.warnings else INDEXED
         outcome = FileOutcome(
             str(path),

@@ -36,8 +36,10 @@ def make_ingest_runner(library: Library) -> Callable[..., dict[str, Any]]:
                 index,
                 library.settings.chunks,
                 limits=limits_for(library.settings.ocr),
+                parse_workers=library.settings.ingest.parse_workers,
                 retry_failed=retry_failed,
                 access=library.settings.access,
+                prefetch_chunks=library.settings.ingest.prefetch_chunks,
             )
             summary = ingester.run(
                 [Path(p) for p in paths],

@@ -44,8 +44,10 @@ def run_ingest(
         library.index,
         settings.chunks,
         limits=limits_for(settings.ocr),
+        parse_workers=settings.ingest.parse_workers,
         retry_failed=retry_failed,
         access=settings.access,
+        prefetch_chunks=settings.ingest.prefetch_chunks,
     )
     with (
         report.open("w", encoding="utf-8") as lines,

@@ -12,7 +12,7 @@ from search.catalogue import Catalogue, DocumentRecord, FileOutcome
 from search.evidence.strength import find_strongest_passages
 from search.evidence.summary import central_chunks, summarise
 from search.evidence.tagging import DocumentTagger, determinant_shares, document_lenses
-from search.models.encoder import Encoder
+from search.models.encoder import Encoder, Vectors
 from search.schema import BODY, NON_BODY, Chunk, Filters, IndexedChunk, chunk_payload, point_id
 from search.settings import Settings
 from search.store.base import CollectionLayout, Store
@@ -98,14 +98,22 @@ class Index:
             self.store.delete_documents(orphans)
         return len(orphans)
 
-    def embed(self, record: DocumentRecord, chunks: Sequence[Chunk]) -> list[IndexedChunk]:
-        """Vectors and tags for each chunk; raise FileIndexError naming the stage that failed."""
-        texts = [c.text for c in chunks]
+    def encode(self, record: DocumentRecord, chunks: Sequence[Chunk]) -> Vectors:
+        """The chunks' dense vectors; raise FileIndexError when the model fails on them."""
         try:
-            dense = self.encoder.encode_documents(texts)
+            return self.encoder.encode_documents([c.text for c in chunks])
         except Exception as error:
             log.exception("embedding %s failed", record.file_name)
             raise FileIndexError(MODEL_FAILED) from error
+
+    def embed(
+        self, record: DocumentRecord, chunks: Sequence[Chunk], dense: Vectors | None = None
+    ) -> list[IndexedChunk]:
+        """Vectors and tags for each chunk (`dense` when already encoded, so the ingest can
+        encode ahead on its own thread); raise FileIndexError naming the stage that failed."""
+        texts = [c.text for c in chunks]
+        if dense is None:
+            dense = self.encode(record, chunks)
         tags: list[dict[str, Any]] = [{} for _ in chunks]
         if self.tagging is not None and chunks:
             try:

@@ -259,10 +259,20 @@ class AccountSettings(BaseModel):
 
 
 class IngestSettings(BaseModel):
-    """Which folders a running site may ingest from when `kb ingest` hands a job to it."""
+    """How `kb ingest` runs: which folders a running site may ingest from when the job is
+    handed to it, and how far reading files runs ahead of the model."""
 
     roots: list[Path] = Field(
         default_factory=list, description="empty: only the corpus folder and uploads"
+    )
+    parse_workers: int = Field(
+        default=2, ge=1, le=32, description="files read at once, each in its own process"
+    )
+    prefetch_chunks: int = Field(
+        default=256,
+        ge=1,
+        le=10_000,
+        description="chunks cut and queued for the model ahead of the file being written",
     )
 
 

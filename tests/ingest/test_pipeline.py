@@ -10,7 +10,7 @@ import pytest
 
 from ingest.pipeline import DUPLICATE, FAILED, INDEXED, REMOVED, SKIPPED, Ingester
 from search.library import Library
-from search.models.encoder import Encoder
+from search.models.encoder import Encoder, Vectors
 from search.schema import Filters
 from search.settings import Settings
 from tests.pdfs import write_corrupt_pdf, write_encrypted_pdf, write_pdf
@@ -146,3 +146,58 @@ def test_half_written_document_is_invisible_and_swept(library: Library, tmp_path
     assert all(r.doc_id != "halfwritten" for r in library.searcher.search("damp mould").documents)
     assert library.index.reconcile() == 1
     assert library.store.count(Filters(doc_ids=("halfwritten",))) == 0
+
+
+class CountingEncoder:
+    """The real model, counting every passage it is asked to encode."""
+
+    def __init__(self, real: Encoder) -> None:
+        self.real = real
+        self.documents: list[str] = []
+
+    @property
+    def model_id(self) -> str:
+        return self.real.model_id
+
+    @property
+    def dimension(self) -> int:
+        return self.real.dimension
+
+    def encode_documents(self, texts: list[str]) -> Vectors:
+        self.documents += texts
+        return self.real.encode_documents(texts)
+
+    def encode_queries(self, texts: list[str]) -> Vectors:
+        return self.real.encode_queries(texts)
+
+
+def test_each_chunk_is_encoded_once_while_files_are_read_ahead(
+    embedded_settings: Settings, encoder: Encoder, tmp_path: Path
+) -> None:
+    counting = CountingEncoder(encoder)
+    library = Library.open(embedded_settings, encoder=counting)
+    try:
+        folder = tmp_path / "docs"
+        write_pdf(folder / "a.pdf", HOUSING)
+        shutil.copy(folder / "a.pdf", folder / "b.pdf")  # queued beside its twin: stored once
+        write_pdf(folder / "c.pdf", LONELY)
+        long_pages = [
+            " ".join(f"Bus route {n} reaches village {n} twice a day." for n in range(p, p + 60))
+            for p in (0, 100, 200)
+        ]
+        write_pdf(folder / "d.pdf", long_pages)
+        ingester = Ingester(library.index, library.settings.chunks, prefetch_chunks=1000)
+        summary = ingester.run([folder])
+        names = {Path(o.path).name: o.outcome for o in summary.outcomes}
+        assert sorted(names.values()) == [DUPLICATE, INDEXED, INDEXED, INDEXED]
+        stored = library.store.count()
+        assert stored == summary.chunks > 3
+        # Tagging reuses the chunk vectors: each stored chunk went through the model once.
+        assert len(counting.documents) == stored
+        assert sorted(counting.documents) == sorted(h.text for h in library.store.chunks(
+            Filters(), limit=stored))  # fmt: skip
+        assert ingester.stage_seconds["encode (model thread)"] > 0
+        again = Ingester(library.index, library.settings.chunks).run([folder])
+        assert again.skipped == 4 and len(counting.documents) == stored
+    finally:
+        library.close()
