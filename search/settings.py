@@ -56,7 +56,9 @@ class ModelSettings(BaseModel):
     ingest_threads: int = Field(
         default=2, ge=1, le=64, description="intra-op threads for kb ingest"
     )
-    batch_size: int = Field(default=32, ge=1, le=512)
+    batch_size: int = Field(
+        default=8, ge=1, le=512, description="passages per model call, sorted by length first"
+    )
     max_seq_tokens: int = Field(default=512, ge=32, le=512)
 
 
