@@ -163,6 +163,8 @@ class _Prepared:
     chunks: list[Chunk] = field(default_factory=list)
     vectors: Future[Vectors] | None = None
     error: Exception | None = None
+    # Time spent on this file itself (parsing, cutting, encoding), not waiting behind others.
+    seconds: float = 0.0
 
 
 Progress = Callable[[Path, FileOutcome], None]
@@ -339,29 +341,36 @@ class Ingester:
         self, job: _Job, parse: _Parsed, encoding: deque[_Prepared], model: ThreadPoolExecutor
     ) -> _Prepared:
         """Metadata and chunks for a parsed file, its vectors asked of the model's thread."""
-        prepared = _Prepared(job, parse)
+        prepared = _Prepared(job, parse, seconds=parse.seconds)
         if isinstance(parse.result, ParseFailure):
             return prepared
+        started = time.monotonic()
         try:
             prepared.record, prepared.chunks = self._cut(job, parse.result)
         except Exception as error:  # reported as this file's failure, in its turn
             prepared.error = error
             return prepared
+        finally:
+            prepared.seconds += time.monotonic() - started
         doc_id = prepared.record.doc_id
         existing = self.index.catalogue.document(doc_id)
         # A copy of a stored or queued file is not encoded: it will be stored once.
         if (existing is None or existing.path == str(job.path)) and all(
             p.record is None or p.record.doc_id != doc_id for p in encoding
         ):
-            prepared.vectors = model.submit(self._encode, prepared.record, prepared.chunks)
+            prepared.vectors = model.submit(self._encode, prepared)
         return prepared
 
-    def _encode(self, record: DocumentRecord, chunks: list[Chunk]) -> Vectors:
+    def _encode(self, prepared: _Prepared) -> Vectors:
         started = time.monotonic()
         try:
-            return self.index.encode(record, chunks)
+            if prepared.record is None:  # not reached: only prepared files are queued
+                raise RuntimeError("the file was not prepared")
+            return self.index.encode(prepared.record, prepared.chunks)
         finally:
-            self.stage_seconds["encode (model thread)"] += time.monotonic() - started
+            spent = time.monotonic() - started
+            prepared.seconds += spent
+            self.stage_seconds["encode (model thread)"] += spent
 
     def _parse(self, path: Path, stop: threading.Event) -> _Parsed:
         started = time.monotonic()
@@ -461,7 +470,7 @@ class Ingester:
 
     def _index_one(self, prepared: _Prepared) -> FileOutcome:
         job, parse = prepared.job, prepared.parse
-        started = time.monotonic() - parse.seconds
+        started = time.monotonic()
         path, digest, parsed = job.path, job.digest, parse.result
         catalogue = self.index.catalogue
         old = job.previous.doc_id if job.previous else None
@@ -484,7 +493,7 @@ class Ingester:
                 f"It is the same as {existing.file_name}, so it is stored once.",
                 digest,
                 doc_id,
-                seconds=round(time.monotonic() - started, 2),
+                seconds=round(prepared.seconds + time.monotonic() - started, 2),
             )
             # Withdraw first: a crash in between leaves the old row, so the next run redoes it.
             if old != doc_id:
@@ -492,11 +501,11 @@ class Ingester:
             catalogue.record_outcome(outcome)
             return outcome
         waiting = time.monotonic()
-        dense = (
-            prepared.vectors.result()
-            if prepared.vectors is not None
-            else self.index.encode(record, chunks)
-        )
+        if prepared.vectors is not None:
+            dense = prepared.vectors.result()
+            started += time.monotonic() - waiting  # its encoding time is in prepared.seconds
+        else:
+            dense = self.index.encode(record, chunks)
         self.stage_seconds["encode wait"] += time.monotonic() - waiting
         embedding = time.monotonic()
         indexed = self.index.embed(record, chunks, dense=dense)
@@ -511,7 +520,7 @@ class Ingester:
             doc_id,
             len(parsed.pages),
             len(chunks),
-            round(time.monotonic() - started, 2),
+            round(prepared.seconds + time.monotonic() - started, 2),
         )
         replaces = old if old and old != doc_id and len(catalogue.paths_for(old)) <= 1 else None
         writing = time.monotonic()
