@@ -8,6 +8,10 @@ from dataclasses import dataclass
 from ingest.matter import read_lines
 from search.schema import Chunk
 
+__all__ = [
+    "chunk_pages",
+]
+
 
 @dataclass(frozen=True)
 class _Word:

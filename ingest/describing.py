@@ -14,6 +14,19 @@ import yaml
 
 from ingest.layout import LayoutLine
 
+__all__ = [
+    "ACADEMIC",
+    "COUNCIL",
+    "DEFAULT_ORGANISATIONS",
+    "GOVERNMENT",
+    "OTHER",
+    "Organisation",
+    "find_kind",
+    "find_organisation",
+    "find_year",
+    "load_organisations",
+]
+
 log = logging.getLogger(__name__)
 
 # Package data, so a wheel install has it too.

@@ -9,6 +9,14 @@ from ingest.pdf import PdfText, ScanReader, UnreadablePdf, read_pdf
 from ingest.webpage import read_html
 from ingest.wordfile import read_docx
 
+__all__ = [
+    "NOTICED",
+    "READABLE",
+    "UNSUPPORTED",
+    "is_ingestible",
+    "read_document",
+]
+
 UNSUPPORTED = (
     "This file type is not supported. We can read PDF files, Word files (.docx) and saved "
     "web pages (.html)."

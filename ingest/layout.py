@@ -5,6 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+__all__ = [
+    "LayoutLine",
+    "find_byline",
+    "find_subject",
+    "join_split_words",
+    "pick_title",
+]
+
 
 @dataclass(frozen=True)
 class LayoutLine:

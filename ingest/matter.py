@@ -8,6 +8,21 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+__all__ = [
+    "BACK",
+    "BODY",
+    "FRONT",
+    "MAX_COVER_WORDS",
+    "MAX_HEADING_WORDS",
+    "MIN_CONTENTS_LEADERS",
+    "MIN_COVER_LINES",
+    "PROSE_LINE",
+    "Line",
+    "heading_key",
+    "read_lines",
+    "running_lines",
+]
+
 FRONT = "front"
 BODY = "body"
 BACK = "back"

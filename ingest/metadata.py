@@ -15,6 +15,15 @@ from ingest.layout import LayoutLine, find_byline, find_subject, pick_title
 from search.pagetext import is_placeholder_author
 from search.schema import ACCESS_LEVELS, ALL_ACCESS, DocumentMeta
 
+__all__ = [
+    "CORRECTABLE",
+    "MANIFEST_NAME",
+    "apply_access_and_corrections",
+    "apply_correction",
+    "read_manifest",
+    "resolve_metadata",
+]
+
 log = logging.getLogger(__name__)
 
 MANIFEST_NAME = "manifest.csv"

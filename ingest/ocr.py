@@ -11,6 +11,15 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+__all__ = [
+    "MAX_PIXELS",
+    "OcrOptions",
+    "OcrPage",
+    "is_ocr_available",
+    "read_page_by_ocr",
+    "read_pages_by_ocr",
+]
+
 log = logging.getLogger(__name__)
 
 # A drawn page is refused past this many pixels (a page 200 inches wide is a trap, not a scan).

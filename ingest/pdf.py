@@ -24,6 +24,44 @@ from pypdf.errors import DependencyError, DeprecationError, FileNotDecryptedErro
 from ingest.layout import LayoutLine, join_split_words
 from search.pagetext import edges_of, find_running_lines, running_line_key
 
+__all__ = [
+    "BOMB",
+    "CANNOT_OPEN",
+    "DAMAGED",
+    "EMPTY_FILE",
+    "GARBAGE",
+    "GARBAGE_LIMIT",
+    "LOCKED_ODDLY",
+    "LOOPS",
+    "LOW_OCR_CONFIDENCE",
+    "MAX_PAGE_CHARS",
+    "MEMORY",
+    "MIN_LETTERS",
+    "MIN_LETTERS_WITH_PICTURE",
+    "NESTED",
+    "NOT_A_PDF",
+    "NO_PAGES",
+    "NO_TEXT",
+    "NO_TEXT_SHAPES",
+    "PASSWORD",
+    "TOO_COMPLEX",
+    "TOO_MANY_PAGES",
+    "TRUNCATED",
+    "UNPACKING",
+    "XFA_FORM",
+    "PdfText",
+    "ScanReader",
+    "UnreadablePdf",
+    "clean_text",
+    "explain_error",
+    "garbage_share",
+    "has_words",
+    "is_glyph_garbage",
+    "read_layout_lines",
+    "read_pdf",
+    "strip_repeated_lines",
+]
+
 log = logging.getLogger(__name__)
 
 

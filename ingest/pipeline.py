@@ -24,6 +24,23 @@ from search.models.encoder import Vectors
 from search.schema import Chunk, DocumentMeta, Filters
 from search.settings import AccessSettings, ChunkSettings
 
+__all__ = [
+    "DUPLICATE",
+    "FAILED",
+    "INDEXED",
+    "REMOVED",
+    "SKIPPED",
+    "TRIED_AGAIN",
+    "UNEXPECTED",
+    "UNSTORABLE_NAME",
+    "WARNINGS",
+    "Ingester",
+    "Progress",
+    "RunSummary",
+    "content_hash",
+    "find_pdfs",
+]
+
 log = logging.getLogger(__name__)
 
 INDEXED = "indexed"

@@ -8,6 +8,13 @@ from dataclasses import dataclass
 from ingest.layout import LayoutLine
 from ingest.pdf import PdfText, clean_text, has_words
 
+__all__ = [
+    "MAX_SECTIONS",
+    "MAX_SECTION_WORDS",
+    "Block",
+    "assemble_sections",
+]
+
 # A section longer than this is cut, so a citation still points near the words.
 MAX_SECTION_WORDS = 600
 MAX_SECTIONS = 5000

@@ -10,6 +10,14 @@ from pathlib import Path
 from ingest.pdf import PdfText, UnreadablePdf
 from ingest.sections import Block, assemble_sections
 
+__all__ = [
+    "HTML_EMPTY",
+    "HTML_TOO_BIG",
+    "HTML_UNREADABLE",
+    "MAX_HTML_MB",
+    "read_html",
+]
+
 HTML_TOO_BIG = "The web page is too big to read (more than {limit:,} MB)."
 HTML_EMPTY = "The web page has no text in it."
 HTML_UNREADABLE = "The web page could not be read: {error}."

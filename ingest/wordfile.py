@@ -11,6 +11,18 @@ from xml.etree import ElementTree
 from ingest.pdf import PdfText, UnreadablePdf
 from ingest.sections import Block, assemble_sections
 
+__all__ = [
+    "MAX_ENTRIES",
+    "MAX_PART_MB",
+    "MAX_RATIO",
+    "NOT_WORD",
+    "WORD_BOMB",
+    "WORD_EMPTY",
+    "WORD_ENTITIES",
+    "WORD_TOO_BIG",
+    "read_docx",
+]
+
 NOT_WORD = "This is not a Word file, or it is damaged (corrupt) and cannot be read."
 WORD_BOMB = (
     "It is a 'zip bomb': a small file that would grow huge if we unpacked it, so we stopped."

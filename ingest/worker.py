@@ -23,6 +23,18 @@ from ingest.ocr import OcrOptions, is_ocr_available, read_pages_by_ocr
 from ingest.pdf import PdfText, ScanReader, UnreadablePdf
 from search.settings import OcrSettings
 
+__all__ = [
+    "CRASHED",
+    "STOPPED",
+    "TOO_MUCH",
+    "ParseFailure",
+    "ParseLimits",
+    "limits_for",
+    "parse_isolated",
+    "too_big",
+    "too_slow",
+]
+
 log = logging.getLogger(__name__)
 
 _PR_SET_PDEATHSIG = 1

@@ -30,3 +30,27 @@ def test_a_package_lists_its_modules_and_every_listed_name_imports(name: str) ->
             importlib.import_module(f"{name}.{listed}")
         else:
             assert hasattr(package, listed), f"{name}.__all__ names {listed}, which it lacks"
+
+
+MODULE_ROOTS = ["search", "ingest", "web", "kb", "corpus"]
+
+
+def _modules() -> list[str]:
+    names: list[str] = []
+    for root in MODULE_ROOTS:
+        package = importlib.import_module(root)
+        names.extend(
+            info.name
+            for info in pkgutil.walk_packages(package.__path__, prefix=f"{root}.")
+            if not info.ispkg and not info.name.endswith("__main__")
+        )
+    return sorted(names)
+
+
+@pytest.mark.parametrize("name", _modules())
+def test_a_module_states_its_public_names_and_has_each(name: str) -> None:
+    module = importlib.import_module(name)
+    public = getattr(module, "__all__", None)
+    assert public is not None, f"{name} has no __all__"
+    missing = [n for n in public if not hasattr(module, n)]
+    assert not missing, f"{name}.__all__ names what it lacks: {missing}"

@@ -29,6 +29,28 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.flowables import CallerMacro
 
+__all__ = [
+    "FONT",
+    "FONT_BOLD",
+    "MANIFEST_FIELDS",
+    "MANIFEST_NAME",
+    "MARGIN",
+    "PAGE_MARKER",
+    "PDF_TEXT_ENCODING",
+    "Block",
+    "BlockKind",
+    "Brief",
+    "BriefError",
+    "DocInfo",
+    "Styles",
+    "main",
+    "parse_brief",
+    "read_manifest",
+    "render_brief",
+    "render_briefs",
+    "split_sections",
+]
+
 logger = logging.getLogger(__name__)
 
 PAGE_MARKER = "<!-- page -->"

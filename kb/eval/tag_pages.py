@@ -15,6 +15,11 @@ from pathlib import Path
 from ingest.pdf import UnreadablePdf, read_pdf
 from kb.eval.tags import LabelRow, PageKey
 
+__all__ = [
+    "find_pdf",
+    "read_labelled_pages",
+]
+
 log = logging.getLogger(__name__)
 
 

@@ -29,6 +29,24 @@ from search.analysis import terms
 from search.evidence.determinants import Tagger, TaggerSettings
 from search.models.encoder import Encoder
 
+__all__ = [
+    "DEFINITION_WEIGHTS",
+    "EXAMPLE_WEIGHTS",
+    "KEYWORD_WEIGHTS",
+    "PREVIOUS",
+    "THRESHOLDS",
+    "CrossValidation",
+    "Flags",
+    "Windows",
+    "candidate_settings",
+    "cross_validate",
+    "document_folds",
+    "embed_windows",
+    "main",
+    "predict_with",
+    "score_settings",
+]
+
 log = logging.getLogger(__name__)
 
 Flags = npt.NDArray[np.bool_]

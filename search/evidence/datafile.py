@@ -12,6 +12,11 @@ from typing import Any, TypeVar
 
 import yaml
 
+__all__ = [
+    "T",
+    "load_yaml_file",
+]
+
 T = TypeVar("T")
 
 

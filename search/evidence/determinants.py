@@ -25,6 +25,29 @@ from search.analysis import terms
 from search.evidence.datafile import load_yaml_file
 from search.models.encoder import Encoder
 
+__all__ = [
+    "DEFAULT_TAXONOMY",
+    "MIN_LENS_VALUE_SEEDS",
+    "REQUIRED_DETERMINANTS",
+    "REQUIRED_LENSES",
+    "WORDS_PER_CITATION",
+    "ChunkTags",
+    "Determinant",
+    "Lens",
+    "LensValue",
+    "Matrix",
+    "Seed",
+    "SeedHits",
+    "SeedMatcher",
+    "Tagger",
+    "TaggerSettings",
+    "Taxonomy",
+    "TaxonomyError",
+    "is_reference_list",
+    "load_taxonomy",
+    "parse_taxonomy",
+]
+
 DEFAULT_TAXONOMY = Path(__file__).resolve().parent / "data" / "determinants.yaml"
 
 REQUIRED_DETERMINANTS = (

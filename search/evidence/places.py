@@ -19,6 +19,20 @@ from typing import Any
 
 from search.evidence.datafile import load_yaml_file
 
+__all__ = [
+    "DEFAULT_GAZETTEER",
+    "KINDS",
+    "REQUIRED_LOCAL",
+    "Gazetteer",
+    "Place",
+    "PlaceError",
+    "default_gazetteer",
+    "load_gazetteer",
+    "normalise_names",
+    "parse_gazetteer",
+    "tag_places",
+]
+
 DEFAULT_GAZETTEER = Path(__file__).resolve().parent / "data" / "places.yaml"
 
 KINDS = ("region", "county", "city", "district")

@@ -15,6 +15,26 @@ from search.retrieval.searcher import DocumentResult
 from search.schema import Hit
 from search.store.base import Store
 
+__all__ = [
+    "LENS_LIMIT",
+    "MIN_LOCAL_MENTIONS",
+    "STEP_PLACES",
+    "DeterminantEvidence",
+    "DeterminantHit",
+    "DeterminantOverview",
+    "Evidence",
+    "EvidenceCount",
+    "best_by_determinant",
+    "determinant_evidence",
+    "is_local_document",
+    "lens_passages",
+    "local_documents_first",
+    "main_determinants",
+    "overview",
+    "share_of",
+    "strongest_evidence",
+]
+
 # More than the taxonomy's lens values (a handful), so every one is counted.
 LENS_LIMIT = 100
 # Passage strength and document share are compared in steps of a tenth, so that among

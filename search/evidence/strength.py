@@ -7,6 +7,10 @@ from typing import Any
 
 from search.schema import BODY, NON_BODY
 
+__all__ = [
+    "find_strongest_passages",
+]
+
 
 def _strength(payload: Mapping[str, Any], determinant_id: str) -> float:
     scores = payload.get("determinant_scores") or {}

@@ -13,6 +13,12 @@ from search.analysis import terms
 from search.retrieval.passages import read_page_map
 from search.schema import IndexedChunk
 
+__all__ = [
+    "SummarySentence",
+    "central_chunks",
+    "summarise",
+]
+
 # A sentence ends at . ! ? before a capital, or at a newline: the chunker ends every heading
 # and paragraph with one, so a heading is never run into the sentence after it.
 _SENTENCE = re.compile(r"(?<=[.!?])[ \t]+(?=[A-Z0-9“\"‘(])|\n")

@@ -14,6 +14,12 @@ from search.evidence.determinants import DEFAULT_TAXONOMY, Tagger, Taxonomy, loa
 from search.evidence.places import DEFAULT_GAZETTEER, Gazetteer, load_gazetteer
 from search.models.encoder import Encoder
 
+__all__ = [
+    "DocumentTagger",
+    "determinant_shares",
+    "document_lenses",
+]
+
 
 class DocumentTagger:
     """Taxonomy and gazetteer are read (and checked) at once; the tagger's prototype

@@ -17,6 +17,27 @@ import numpy.typing as npt
 
 from search.settings import ModelSettings
 
+__all__ = [
+    "BGE_INSTRUCTION",
+    "MODEL_IDS",
+    "CrossEncoderScorer",
+    "Encoder",
+    "LazyEncoder",
+    "ModelIntegrityError",
+    "OnnxEncoder",
+    "OnnxTuning",
+    "PairScorer",
+    "SentenceEncoder",
+    "Vectors",
+    "build_bge_folder",
+    "build_reranker_folder",
+    "load_cross_encoder",
+    "load_encoder",
+    "load_onnx_encoder",
+    "load_sentence_encoder",
+    "verify_files",
+]
+
 log = logging.getLogger(__name__)
 
 Vectors = npt.NDArray[np.float32]

@@ -11,6 +11,24 @@ from typing import Any
 from search.retrieval.headings import kept_lines
 from search.schema import Hit
 
+__all__ = [
+    "ELLIPSIS",
+    "MAX_CUT_SHARE",
+    "MIN_LEFTOVER_WORDS",
+    "Cut",
+    "PageMap",
+    "PageStarts",
+    "Passage",
+    "ShownText",
+    "cut_at_sentences",
+    "document_passages",
+    "main_page_of",
+    "overlap_chars",
+    "passage_from_hit",
+    "read_page_map",
+    "show_span",
+]
+
 ELLIPSIS = "…"
 PageStarts = tuple[tuple[int, int], ...]
 # Where a sentence (or a heading or paragraph, which the chunker ends with a newline) stops.

@@ -19,6 +19,15 @@ from search.schema import Filters, Hit
 from search.settings import MatchSettings, SearchSettings
 from search.store.base import Mode, Store, VectorQuery
 
+__all__ = [
+    "DocumentResult",
+    "SearchResults",
+    "Searcher",
+    "Sort",
+    "Strength",
+    "group_hits",
+]
+
 log = logging.getLogger(__name__)
 
 Sort = Literal["relevance", "newest"]
