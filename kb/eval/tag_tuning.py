@@ -179,6 +179,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("labels", nargs="+", type=Path)
     parser.add_argument("--pdfs", action="append", type=Path, required=True)
     parser.add_argument("--folds", type=int, default=8)
+    parser.add_argument(
+        "--score-only",
+        action="store_true",
+        help="score the previous and current settings only (for a held-out set: no tuning)",
+    )
     parser.add_argument("--models", type=Path, default=Path("data/models"))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr)
@@ -189,10 +194,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows = [r for r in rows if r.key in pages]
     tagger = Tagger(taxonomy, encoder)
     windows = embed_windows(pages, encoder)
-    result = cross_validate(tagger, windows, rows, candidate_settings(tagger.settings), args.folds)
     for name, settings in (("previous", PREVIOUS), ("current default", tagger.settings)):
         report = score_settings(tagger, windows, rows, settings)
         sys.stdout.write(f"{name} settings on all pages: {settings}\n{report.format_text()}\n\n")
+    if args.score_only:
+        return 0
+    result = cross_validate(tagger, windows, rows, candidate_settings(tagger.settings), args.folds)
     sys.stdout.write(f"grouped {args.folds}-fold cross-validation, {len(rows)} pages\n")
     sys.stdout.write(result.report.format_text() + "\n")
     for f, settings in enumerate(result.chosen):
