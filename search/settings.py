@@ -56,8 +56,11 @@ class ModelSettings(BaseModel):
     ingest_threads: int = Field(
         default=2, ge=1, le=64, description="intra-op threads for kb ingest"
     )
+    # 1: the int8 model scales each call's numbers together, so a passage's vector moves a
+    # little with the passages sharing its call. One passage a call gives every text the same
+    # vector wherever and whenever it is encoded, as queries are (bench/RESULTS.md).
     batch_size: int = Field(
-        default=8, ge=1, le=512, description="passages per model call, sorted by length first"
+        default=1, ge=1, le=512, description="passages per model call, sorted by length first"
     )
     max_seq_tokens: int = Field(default=512, ge=32, le=512)
 
