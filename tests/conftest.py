@@ -37,6 +37,7 @@ SLOW_MODULES = (
     "tests/search/test_exact_counts.py",  # ingests 30 PDFs to get past the candidates
     "tests/ingest/test_ocr.py",
     "tests/ingest/test_formats_pipeline.py",
+    "tests/kb/test_reembed.py",  # loads a second real model, MiniLM through PyTorch
 )
 SLOW_FOLDERS = ("tests/browser/",)
 
