@@ -122,7 +122,53 @@ def excerpt_span(
     start = max(0, first - 8) if best > 0 else 0
     end = min(len(tokens), start + max_words)
     start = max(0, end - max_words)
+    start, end = _snap_to_sentences(tokens, start, end, first if best > 0 else start)
     return tokens[start][0], tokens[end - 1][1]
+
+
+# How far (in words) an excerpt's edges may move to begin and end with whole sentences.
+SNAP_WORDS = 12
+_SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*$")
+
+
+def _starts_sentence(tokens: list[tuple[int, int, str]], i: int) -> bool:
+    return i == 0 or (bool(_SENTENCE_END.search(tokens[i - 1][2])) and tokens[i][2][:1].isupper())
+
+
+def _snap_to_sentences(
+    tokens: list[tuple[int, int, str]], start: int, end: int, first_match: int
+) -> tuple[int, int]:
+    """Move an excerpt's start to where a sentence starts (forward, up to its first matching
+    word, or else back), and its end forward to where a sentence ends, each by at most
+    SNAP_WORDS, so a quote reads from the start of a sentence where one is near."""
+    forward = next(
+        (i for i in range(start, min(first_match, end) + 1) if _starts_sentence(tokens, i)), None
+    )
+    if forward is not None and forward - start <= SNAP_WORDS:
+        start = forward
+    else:
+        back = next(
+            (
+                i
+                for i in range(start, max(-1, start - SNAP_WORDS - 1), -1)
+                if _starts_sentence(tokens, i)
+            ),
+            None,
+        )
+        if back is not None:
+            start = back
+    if not _SENTENCE_END.search(tokens[end - 1][2]):
+        ahead = next(
+            (
+                i + 1
+                for i in range(end, min(len(tokens), end + SNAP_WORDS))
+                if _SENTENCE_END.search(tokens[i][2])
+            ),
+            None,
+        )
+        if ahead is not None:
+            end = ahead
+    return start, end
 
 
 def excerpt(text: str, stems: Iterable[str] | WordMatcher, max_words: int = 45) -> str:

@@ -65,3 +65,24 @@ def test_one_matcher_shared_by_a_page_gives_the_same_marks() -> None:
     assert highlight(text, matcher) == highlight(text, query_stems("cold homes"))
     assert str(highlight(text, matcher)).count("<mark>") == 4  # coldness stems to cold
     assert excerpt(text, matcher, max_words=3) == excerpt(text, query_stems("cold homes"), 3)
+
+
+def test_excerpt_begins_and_ends_with_whole_sentences_when_they_are_near() -> None:
+    before = "Words about other things go on for a while in this part of the text. " * 3
+    body = (
+        "Many people face problems with work and access to services. "
+        "The term Gypsy and Traveller covers several distinct groups with their own history. "
+        "Each group has its own language and culture, and some live on sites. "
+    )
+    after = "Later text says nothing more on the subject at all for many words here. " * 3
+    shown = excerpt(before + body + after, query_stems("gypsy traveller"), max_words=20)
+    # The window around the matches starts mid-sentence; it is moved to the sentence start
+    # before the first matching word, and its end to the next sentence end.
+    assert shown.startswith("… The term Gypsy")
+    assert shown.endswith("some live on sites. …")
+
+
+def test_excerpt_keeps_its_window_when_no_sentence_edge_is_near() -> None:
+    text = " ".join(f"w{i}" for i in range(60)) + " damp " + " ".join(f"v{i}" for i in range(60))
+    shown = excerpt(text, query_stems("damp"), max_words=20)
+    assert shown.startswith("… ") and shown.endswith(" …") and len(shown.split()) == 22
