@@ -12,14 +12,20 @@ import sqlite3
 import threading
 import time
 from collections.abc import Collection, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from search.schema import DocumentMeta
 
-__all__ = ["Catalogue", "DocumentRecord", "FileOutcome", "StrongestPassage"]
+__all__ = [
+    "Catalogue",
+    "DocumentRecord",
+    "FileOutcome",
+    "StrongestPassage",
+    "write_transaction",
+]
 
 _MAX_SQLITE_INT = 2**63 - 1
 
@@ -104,6 +110,20 @@ CREATE TABLE IF NOT EXISTS corrections (
 
 # Ids per "IN (...)" query: well under SQLite's limit on parameters.
 _IN_BATCH = 500
+
+
+@contextmanager
+def write_transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One write on a connection opened with isolation_level=None: BEGIN IMMEDIATE takes the
+    write lock at the start (so two writers queue rather than fail half-way), and any error
+    rolls the whole of it back. The accounts store (web.users) uses it too."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
 
 
 @dataclass(frozen=True)
@@ -261,15 +281,8 @@ class Catalogue:
             self._opened.append(db)
         return db
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+    def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        return write_transaction(self._db)
 
     def close(self) -> None:
         if self._levels is not None:  # a scoped view shares its parent's connections
