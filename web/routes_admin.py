@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -27,14 +27,14 @@ from search.schema import ACCESS_LEVELS
 from search.settings import Settings
 from web.admin import Viewer, check_csrf, require_admin
 from web.deps import TemplatesDep, WholeLibraryDep
-from web.uploads import UploadJobs, accept_uploads
+from web.uploads import Runner, UploadJobs, accept_uploads
 from web.users import UserStore
 
 __all__ = ["IngestRunner", "router"]
 
 # The site does not import the ingest package: `kb serve` passes in a runner that
-# takes the job's paths and options and calls back once per file.
-IngestRunner = Callable[[list[str], bool, bool, Callable[[dict[str, Any]], None]], dict[str, Any]]
+# takes the job's paths and options and calls back once per file (the one an upload uses).
+IngestRunner = Runner
 
 router = APIRouter(include_in_schema=False)
 AdminDep = Annotated[Viewer, Depends(require_admin)]
