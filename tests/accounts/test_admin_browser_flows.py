@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ingest.pipeline import Ingester
 from search.library import Library
-from tests.accounts.conftest import csrf_of
+from tests.accounts.conftest import csrf_of, doc_id_of
 from tests.pdfs import write_pdf
 
 
@@ -99,6 +99,21 @@ def test_uploads_refuse_forms_without_token_or_files(clients) -> None:  # type: 
         follow_redirects=False,
     )
     assert refused.status_code == 403
+
+
+def test_forms_offer_every_level_with_the_current_one_chosen(
+    clients, access_library: Library
+) -> None:  # type: ignore[no-untyped-def]
+    admin = clients["admin"]
+    checked = re.compile(r'id="access-(\w+)"[^>]*value="\1" checked')
+    levels = re.compile(r'name="access" type="radio" value="(\w+)"')
+    upload = admin.get("/admin/upload").text
+    assert levels.findall(upload) == ["public", "partner", "internal"]
+    assert checked.findall(upload) == [access_library.settings.access.default]
+    doc_id = doc_id_of(access_library, "partner.pdf")
+    edit = admin.get(f"/admin/documents/{doc_id}").text
+    assert levels.findall(edit) == ["public", "partner", "internal"]
+    assert checked.findall(edit) == ["partner"]
 
 
 def test_correct_withdraw_restore_and_keep_corrections_on_reingest(
