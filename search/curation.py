@@ -39,7 +39,8 @@ def clean_fields(
     year = year.strip()
     number: int | None = None
     if year:
-        if not year.isdigit() or not 1900 <= int(year) <= 2100:
+        # str.isdigit() is also true of '²' and other signs int() refuses: ASCII digits only.
+        if not (year.isascii() and year.isdigit()) or not 1900 <= int(year) <= 2100:
             raise CurationError("Enter the year as four numbers, like 2024, or leave it empty.")
         number = int(year)
     if access not in ACCESS_LEVELS:

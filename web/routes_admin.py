@@ -308,7 +308,7 @@ async def admin_upload(
     limits = settings.accounts
     most_bytes = limits.upload_max_files * (limits.upload_max_mb + 1) * 1024 * 1024
     length = request.headers.get("content-length", "")
-    if not length.isdigit():
+    if not (length.isascii() and length.isdigit()):  # '²' is a digit to isdigit, not to int
         raise HTTPException(status.HTTP_411_LENGTH_REQUIRED, "Send the files in one form.")
     if int(length) > most_bytes:
         raise HTTPException(

@@ -130,11 +130,13 @@ def test_correct_withdraw_restore_and_keep_corrections_on_reingest(
     doc_id = record.doc_id
     form = admin.get(f"/admin/documents/{doc_id}").text
     assert record.meta.title in form  # pre-filled from the PDF
-    bad = admin.post(
-        f"/admin/documents/{doc_id}",
-        data={"csrf": csrf_of(admin), "title": "x", "year": "20x4", "access": "public"},
-    )
-    assert bad.status_code == 400 and "four numbers" in bad.text
+    # '²⁰²⁴' is digits to str.isdigit but not to int(): refused in words, not a 500.
+    for year in ("20x4", "\u00b2\u2070\u00b2\u2074"):
+        bad = admin.post(
+            f"/admin/documents/{doc_id}",
+            data={"csrf": csrf_of(admin), "title": "x", "year": year, "access": "public"},
+        )
+        assert bad.status_code == 400 and "four numbers" in bad.text, year
     saved = admin.post(
         f"/admin/documents/{doc_id}",
         data={
