@@ -4,6 +4,7 @@ the same file again keeps it."""
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import replace
 from typing import Any
 
@@ -27,11 +28,17 @@ class CurationError(ValueError):
     """A change that cannot be made; the message says why in plain words."""
 
 
+def _tidy(text: str) -> str:
+    """One line of text: control characters (a NUL, an escape code, a line break) and runs of
+    spaces made one space, so a pasted title cannot carry them into pages and feeds."""
+    return " ".join("".join(" " if unicodedata.category(c) == "Cc" else c for c in text).split())
+
+
 def clean_fields(
     title: str, organisation: str, year: str, kind: str, access: str
 ) -> dict[str, Any]:
     """Form values checked and tidied; raise CurationError naming the first problem."""
-    title = " ".join(title.split())
+    title = _tidy(title)
     if not title:
         raise CurationError("Enter a title.")
     if len(title) > MAX_TEXT or len(organisation) > MAX_TEXT or len(kind) > MAX_TEXT:
@@ -47,9 +54,9 @@ def clean_fields(
         raise CurationError("Choose who can see the document.")
     return {
         "title": title,
-        "organisation": " ".join(organisation.split()),
+        "organisation": _tidy(organisation),
         "year": number,
-        "kind": " ".join(kind.split()),
+        "kind": _tidy(kind),
         "access": access,
     }
 

@@ -178,3 +178,31 @@ def test_correct_withdraw_restore_and_keep_corrections_on_reingest(
         "partner",
     )
     assert re.search("Cold homes in Coalville", partner.get(f"/documents/{doc_id}").text)
+
+
+def _ingest_one(library: Library, folder: Path, name: str, text: str) -> str:
+    write_pdf(folder / name, [text])
+    Ingester(library.index, library.settings.chunks, parse_workers=1).run([folder])
+    return doc_id_of(library, name)
+
+
+def test_pasted_control_characters_never_reach_a_documents_details(
+    clients, access_library: Library, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    admin = clients["admin"]
+    doc_id = _ingest_one(access_library, tmp_path, "pasted.pdf", "Flats with damp and mould.")
+    saved = admin.post(
+        f"/admin/documents/{doc_id}",
+        # A NUL and an escape code, as a paste can carry: neither may reach pages or feeds.
+        data={
+            "csrf": csrf_of(admin),
+            "title": "Damp\x00 flats\x1b survey",
+            "organisation": "Vexmoor\x07 Office",
+            "access": "public",
+        },
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    record = access_library.catalogue.document(doc_id)
+    assert record is not None
+    assert (record.meta.title, record.meta.organisation) == ("Damp flats survey", "Vexmoor Office")
