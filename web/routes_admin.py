@@ -23,7 +23,7 @@ from search.curation import (
     restore_document,
     withdraw_document,
 )
-from search.schema import ACCESS_LEVELS
+from search.schema import ACCESS_LEVELS, WITHDRAWN
 from search.settings import Settings
 from web.admin import Viewer, check_csrf, require_admin
 from web.deps import TemplatesDep, WholeLibraryDep
@@ -237,13 +237,17 @@ def admin_correct_document(
     except CurationError as error:
         return _edit_page(request, templates, record, {**values, "access": access}, str(error), 400)
     before = record.meta
-    correct_document(library.store, library.catalogue, doc_id, fields)
+    # What was written, not what was asked: a withdrawn document keeps its level until it is
+    # brought back, so the log must not say its access changed.
+    after = correct_document(library.store, library.catalogue, doc_id, fields).meta
     changes = [
-        f"{name} {getattr(before, name)!r} to {value!r}"
-        for name, value in fields.items()
-        if getattr(before, name) != value
+        f"{name} {getattr(before, name)!r} to {getattr(after, name)!r}"
+        for name in fields
+        if getattr(before, name) != getattr(after, name)
     ]
-    action = "access change" if before.access != fields["access"] else "edit"
+    if after.access == WITHDRAWN:
+        changes.append(f"level when brought back {fields['access']!r}")
+    action = "access change" if before.access != after.access else "edit"
     _users(request).audit(viewer.name, action, f"{doc_id}: " + ("; ".join(changes) or "confirmed"))
     return _back_to(f"/documents/{doc_id}")
 

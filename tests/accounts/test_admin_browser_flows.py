@@ -12,6 +12,7 @@ from ingest.pipeline import Ingester
 from search.library import Library
 from tests.accounts.conftest import csrf_of, doc_id_of
 from tests.pdfs import write_pdf
+from web.users import UserStore
 
 
 def _upload(client, files, access: str = "partner"):  # type: ignore[no-untyped-def]
@@ -206,3 +207,28 @@ def test_pasted_control_characters_never_reach_a_documents_details(
     record = access_library.catalogue.document(doc_id)
     assert record is not None
     assert (record.meta.title, record.meta.organisation) == ("Damp flats survey", "Vexmoor Office")
+
+
+def test_editing_a_withdrawn_document_keeps_it_withdrawn_and_logs_it_so(
+    clients, access_library: Library, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    admin = clients["admin"]
+    doc_id = _ingest_one(access_library, tmp_path, "old.pdf", "Vexmoor housing survey 2009.")
+    admin.post(f"/admin/documents/{doc_id}/withdraw", data={"csrf": csrf_of(admin)})
+    saved = admin.post(
+        f"/admin/documents/{doc_id}",
+        data={"csrf": csrf_of(admin), "title": "Vexmoor survey", "access": "public"},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    record = access_library.catalogue.document(doc_id)
+    assert record is not None and record.meta.access == "withdrawn"
+    users = UserStore(access_library.settings.users_path)
+    try:
+        latest = users.audit_log(1)[0]
+    finally:
+        users.close()
+    # The level chosen waits for the document to be brought back: not an access change yet.
+    assert latest.action == "edit"
+    assert "level when brought back 'public'" in latest.detail
+    assert "'withdrawn' to" not in latest.detail
