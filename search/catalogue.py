@@ -545,10 +545,6 @@ class Catalogue:
         """A file's corrected fields, or None when it has none."""
         return self._read_correction("file", path)
 
-    def set_access(self, doc_id: str, access: str) -> None:
-        with self._transaction() as db:
-            db.execute("UPDATE documents SET access = ? WHERE doc_id = ?", (access, doc_id))
-
     def update_meta(self, doc_id: str, meta: DocumentMeta) -> None:
         """Change a document's shown metadata (an admin's correction)."""
         with self._transaction() as db:

@@ -5,6 +5,7 @@ manifests and folder defaults set the level at ingest."""
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -77,7 +78,7 @@ def test_a_library_from_before_access_levels_opens_all_public(tmp_path: Path) ->
         assert record is not None and record.meta.access == "public"
         visitor = catalogue.scoped(levels_for("visitor"))
         assert visitor.doc_ids() == {"d1"}
-        catalogue.set_access("d1", "internal")
+        catalogue.update_meta("d1", replace(record.meta, access="internal"))  # as curation does
         assert visitor.doc_ids() == set() and visitor.document("d1") is None
         assert visitor.stats()["documents"] == 0
         assert catalogue.stats()["documents"] == 1
