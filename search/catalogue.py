@@ -666,11 +666,15 @@ class Catalogue:
         return int(row[0])
 
     def stats(self) -> dict[str, int]:
+        """Documents, pages and chunks this view may see, from the documents' own rows (one
+        row a document: no chunk is read)."""
         seen, values = self._visible()
-        docs, pages = self._db.execute(
-            f"SELECT count(*), coalesce(sum(page_count), 0) FROM documents WHERE {seen}", values
+        docs, pages, chunks = self._db.execute(
+            "SELECT count(*), coalesce(sum(page_count), 0), coalesce(sum(chunk_count), 0)"
+            f" FROM documents WHERE {seen}",
+            values,
         ).fetchone()
-        return {"documents": int(docs), "pages": int(pages)}
+        return {"documents": int(docs), "pages": int(pages), "chunks": int(chunks)}
 
 
 def _write_evidence(db: sqlite3.Connection, doc_id: str, extra: dict[str, Any]) -> None:

@@ -10,7 +10,9 @@ from urllib.parse import unquote_plus, urljoin, urlsplit
 
 import pytest
 
+from search.access import ScopedStore, levels_for
 from search.library import Library
+from search.schema import Filters
 from tests.accounts.conftest import SECRETS, VISIBLE, WITHDRAWN_FILE, doc_id_of
 
 HREF = re.compile(r'href="([^"#]+)')
@@ -138,10 +140,12 @@ def test_an_admin_finds_a_withdrawn_document_only_on_its_own_pages(clients, acce
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_counts_match_the_readers_level(role, clients) -> None:  # type: ignore[no-untyped-def]
+def test_counts_match_the_readers_level(role, clients, access_library) -> None:  # type: ignore[no-untyped-def]
     client = clients[role]
     health = client.get("/healthz").json()
     assert health["documents"] == len(VISIBLE[role])
+    # The stored counts /healthz reads agree with the store's own count at the reader's level.
+    assert health["chunks"] == ScopedStore(access_library.store, levels_for(role)).count() > 0
     found = client.get("/api/search", params={"q": "damp homes"}).json()
     assert found["total"] == len(VISIBLE[role])
     files = {SECRETS_BY_TITLE[d["title"]] for d in found["documents"]}
@@ -158,3 +162,20 @@ def test_files_above_the_level_are_not_found(role, clients, access_library) -> N
         expected = 200 if secret.file in VISIBLE[role] else 404
         assert clients[role].get(f"/documents/{doc_id}/file").status_code == expected
         assert clients[role].get(f"/api/documents/{doc_id}").status_code == expected
+
+
+def test_healthz_never_counts_chunks_in_the_store_by_level(  # type: ignore[no-untyped-def]
+    clients, access_library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Anyone may ask /healthz, often: its counts must not visit every chunk of a level."""
+    asked: list[object] = []
+    real_count = access_library.store.count
+
+    def count(filters: Filters | None = None) -> int:
+        asked.append(filters)
+        return real_count(filters)
+
+    monkeypatch.setattr(access_library.store, "count", count)
+    for role in ROLES:
+        assert clients[role].get("/healthz").status_code == 200
+    assert asked and all(filters is None for filters in asked)
