@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
 
 import httpx
 import typer
 
-from kb.handoff import read_admin_token, running_site
+from kb.handoff import read_admin_token, read_reply, running_site
 from search.backup import BackupError, restore_backup, write_backup
 from search.settings import Settings
 from search.store.base import StoreBusyError, StoreError
 
-__all__ = ["read_reply", "run_backup", "run_restore"]
+__all__ = ["run_backup", "run_restore"]
 
 
 def run_backup(settings: Settings, target: Path) -> int:
@@ -96,13 +95,3 @@ def run_restore(settings: Settings, source: Path) -> int:
         err=True,
     )
     return 0
-
-
-def read_reply(response: httpx.Response) -> dict[str, Any]:
-    """The site's JSON answer, or {} when it answered with something else (an HTML or plain
-    error page from a proxy or the host check), so the command says so instead of crashing."""
-    try:
-        body = response.json() if response.content else {}
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}

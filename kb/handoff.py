@@ -19,7 +19,7 @@ from search.library import Library
 from search.settings import Settings
 from web.admin import SITE_FILE, TOKEN_FILE
 
-__all__ = ["hand_over", "make_ingest_runner", "read_admin_token", "running_site"]
+__all__ = ["hand_over", "make_ingest_runner", "read_admin_token", "read_reply", "running_site"]
 
 
 def make_ingest_runner(library: Library) -> Callable[..., dict[str, Any]]:
@@ -101,10 +101,7 @@ def hand_over(
         ):
             if response.status_code != 200:
                 response.read()
-                try:
-                    detail = str(response.json().get("detail", ""))
-                except ValueError:
-                    detail = response.text[:300]
+                detail = str(read_reply(response).get("detail", "")) or response.text[:300]
                 console.print(f"The site refused the job ({response.status_code}): {detail}")
                 return 1
             for raw in response.iter_lines():
@@ -128,3 +125,13 @@ def hand_over(
         return 1
     console.print("The site closed the connection before the ingest finished.")
     return 1
+
+
+def read_reply(response: httpx.Response) -> dict[str, Any]:
+    """The site's JSON answer, or {} when it answered with something else (an HTML or plain
+    error page from a proxy or the host check), so the command says so instead of crashing."""
+    try:
+        body = response.json() if response.content else {}
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}

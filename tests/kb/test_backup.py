@@ -188,7 +188,7 @@ def test_commands_back_up_and_restore_when_no_site_runs(
 def test_a_reply_that_is_not_json_is_read_as_empty_not_a_crash() -> None:
     import httpx
 
-    from kb.backups import read_reply
+    from kb.handoff import read_reply
 
     assert read_reply(httpx.Response(400, text="Invalid host header")) == {}
     assert read_reply(httpx.Response(502, text="<html>Bad gateway</html>")) == {}

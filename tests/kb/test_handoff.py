@@ -275,3 +275,43 @@ def test_documents_handed_to_the_site_get_the_same_tags_as_a_direct_ingest(
     tagged = [c for c in want["chunks"].values() if c["determinants"]]
     assert tagged and any(c["lenses"] for c in tagged) and any(c["places"] for c in tagged)
     assert got == want
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [("application/json", b'["not", "an", "object"]'), ("text/html", b"<h1>Bad gateway</h1>")],
+)
+def test_a_refusal_that_is_not_the_sites_json_is_reported_not_crashed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content_type: str, body: bytes
+) -> None:
+    """A proxy's page (or any odd answer) in front of the site still gets a plain line."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from kb.handoff import hand_over
+    from search.settings import Settings
+
+    class Refuse(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("content-length", 0)))
+            self.send_response(502)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Refuse)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        settings = Settings(data_dir=tmp_path, web={"admin_token": "t"})  # type: ignore[arg-type]
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        code = hand_over(settings, url, [tmp_path], False, False, tmp_path / "report.jsonl")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert code == 1
+    printed = " ".join(capsys.readouterr().err.split())
+    assert "The site refused the job (502)" in printed
+    assert body.decode()[:10] in printed
