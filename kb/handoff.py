@@ -11,8 +11,7 @@ from typing import Any
 import httpx
 from rich.console import Console
 
-from ingest.pipeline import Ingester
-from ingest.worker import limits_for
+from kb.ingesting import build_ingester
 from kb.reporting import outcome_line, summary_text
 from search.catalogue import Catalogue
 from search.library import Library
@@ -32,15 +31,7 @@ def make_ingest_runner(library: Library) -> Callable[..., dict[str, Any]]:
         catalogue = Catalogue(library.settings.catalogue_path)
         try:
             index = library.writer(catalogue)
-            ingester = Ingester(
-                index,
-                library.settings.chunks,
-                limits=limits_for(library.settings.ocr),
-                parse_workers=library.settings.ingest.parse_workers,
-                retry_failed=retry_failed,
-                access=library.settings.access,
-                prefetch_chunks=library.settings.ingest.prefetch_chunks,
-            )
+            ingester = build_ingester(index, library.settings, retry_failed)
             summary = ingester.run(
                 [Path(p) for p in paths],
                 prune=prune,

@@ -16,15 +16,31 @@ from ingest.pipeline import FAILED, WARNINGS, Ingester
 from ingest.worker import limits_for
 from kb.reporting import outcome_line, summary_text
 from search.catalogue import FileOutcome
+from search.index import Index
 from search.library import Library
+from search.settings import Settings
 
-__all__ = ["run_ingest", "status_report"]
+__all__ = ["build_ingester", "run_ingest", "status_report"]
 
 
 def _when(ts: float | None) -> str:
     if not ts:
         return "never"
     return datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def build_ingester(index: Index, settings: Settings, retry_failed: bool) -> Ingester:
+    """An ingester with every setting that shapes a run: the one `kb ingest` runs here and the
+    one the site runs for a hand-off or an upload, so the two cannot drift apart."""
+    return Ingester(
+        index,
+        settings.chunks,
+        limits=limits_for(settings.ocr),
+        parse_workers=settings.ingest.parse_workers,
+        retry_failed=retry_failed,
+        access=settings.access,
+        prefetch_chunks=settings.ingest.prefetch_chunks,
+    )
 
 
 def run_ingest(
@@ -40,15 +56,7 @@ def run_ingest(
         report or settings.data_dir / "reports" / f"ingest-{time.strftime('%Y%m%d-%H%M%S')}.jsonl"
     )
     report.parent.mkdir(parents=True, exist_ok=True)
-    ingester = Ingester(
-        library.index,
-        settings.chunks,
-        limits=limits_for(settings.ocr),
-        parse_workers=settings.ingest.parse_workers,
-        retry_failed=retry_failed,
-        access=settings.access,
-        prefetch_chunks=settings.ingest.prefetch_chunks,
-    )
+    ingester = build_ingester(library.index, settings, retry_failed)
     with (
         report.open("w", encoding="utf-8") as lines,
         Progress(
