@@ -123,21 +123,19 @@ async def accept_uploads(
             n += 1
             name = safe_file_name(f"{shown.rsplit('.', 1)[0]} ({n})")
         digest, why = await _save(upload, folder / name, max_mb * 1024 * 1024)
-        if digest is not None:
-            existing = catalogue.document(digest[:20])
-            if existing is not None:
-                why = f"It is already in the library as “{existing.meta.title}”."
-            elif digest in seen:
-                why = f"It is the same as {seen[digest]} in this upload."
+        existing = catalogue.document(digest[:20]) if digest is not None else None
+        if existing is not None:
+            why = f"It is already in the library as “{existing.meta.title}”."
+        elif digest in seen:
+            why = f"It is the same as {seen[digest]} in this upload."
         if digest is None or why:
             (folder / name).unlink(missing_ok=True)
-            record = existing if digest is not None and why.startswith("It is already") else None
             job.checked.append(
                 {
                     "file": shown,
                     "outcome": "duplicate" if digest else "refused",
                     "reason": why,
-                    "doc_id": record.doc_id if record else None,
+                    "doc_id": existing.doc_id if existing else None,
                 }
             )
             continue

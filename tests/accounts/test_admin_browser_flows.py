@@ -60,6 +60,7 @@ def test_upload_checks_every_file_and_ingests_the_good_ones(
     assert "It is not a PDF file." in page
     assert "It is bigger than 1 MB." in page
     assert "It is already in the library" in page
+    assert f'href="/documents/{existing.doc_id}"' in page  # a link to the copy already in
     assert "the same as tenants.pdf in this upload" in page
     assert "passwd" in page and "/etc/" not in page.replace("../../etc/passwd.pdf", "")
     record = next(r for r in access_library.catalogue.documents() if r.file_name == "tenants.pdf")
