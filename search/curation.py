@@ -18,6 +18,7 @@ __all__ = [
     "clean_fields",
     "correct_document",
     "restore_document",
+    "restore_level",
     "withdraw_document",
 ]
 
@@ -107,6 +108,13 @@ def withdraw_document(store: Store, catalogue: Catalogue, doc_id: str) -> Docume
     return replace(record, meta=meta)
 
 
+def restore_level(catalogue: Catalogue, doc_id: str) -> str:
+    """The level a withdrawn document comes back at: the one it had (or was given while
+    withdrawn), or internal when that is not known."""
+    level = catalogue.document_correction(doc_id).get("restore_access")
+    return level if level in ACCESS_LEVELS else "internal"
+
+
 def restore_document(store: Store, catalogue: Catalogue, doc_id: str) -> DocumentRecord:
     """Bring a withdrawn document back at the level it had."""
     record = catalogue.document(doc_id)
@@ -114,8 +122,7 @@ def restore_document(store: Store, catalogue: Catalogue, doc_id: str) -> Documen
         raise CurationError("That document is not in the library.")
     if record.meta.access != WITHDRAWN:
         return record
-    level = catalogue.document_correction(doc_id).get("restore_access")
-    level = level if level in ACCESS_LEVELS else "internal"
+    level = restore_level(catalogue, doc_id)
     meta = replace(record.meta, access=level)
     _write(store, catalogue, record, meta)
     catalogue.save_correction(doc_id, {"access": level})

@@ -21,6 +21,7 @@ from search.curation import (
     clean_fields,
     correct_document,
     restore_document,
+    restore_level,
     withdraw_document,
 )
 from search.schema import ACCESS_LEVELS, WITHDRAWN
@@ -187,7 +188,7 @@ def _edit_page(
         "values": values,
         "error": error,
         "choices": [(level, ACCESS_CHOICES[level]) for level in ACCESS_LEVELS],
-        "withdrawn": record.meta.access == "withdrawn",
+        "withdrawn": record.meta.access == WITHDRAWN,
     }
     return _page(request, templates, "admin_document.html", context, code)
 
@@ -203,8 +204,8 @@ def admin_document(
     record = _find(library, doc_id)
     meta = record.meta
     level = meta.access
-    if level == "withdrawn":
-        level = library.catalogue.document_correction(doc_id).get("restore_access", "internal")
+    if level == WITHDRAWN:
+        level = restore_level(library.catalogue, doc_id)
     values = {
         "title": meta.title,
         "organisation": meta.organisation,

@@ -233,3 +233,9 @@ def test_editing_a_withdrawn_document_keeps_it_withdrawn_and_logs_it_so(
     assert latest.action == "edit"
     assert "level when brought back 'public'" in latest.detail
     assert "'withdrawn' to" not in latest.detail
+    # Its form offers the level it will come back at, and bringing it back gives it that level.
+    form = admin.get(f"/admin/documents/{doc_id}").text
+    assert re.findall(r'id="access-(\w+)"[^>]*checked', form) == ["public"]
+    admin.post(f"/admin/documents/{doc_id}/restore", data={"csrf": csrf_of(admin)})
+    restored = access_library.catalogue.document(doc_id)
+    assert restored is not None and restored.meta.access == "public"
