@@ -26,8 +26,13 @@ COMMON_PASSWORDS = Path(__file__).parent / "data" / "common-passwords.txt"
 MAX_PASSWORD_LENGTH = 256
 
 _HASHER = PasswordHasher()
-# Checked when the user is unknown, so a wrong name takes as long as a wrong password.
-_DUMMY_HASH = _HASHER.hash("not a real password, only here to spend the same time")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Checked when the user is unknown, so a wrong name takes as long as a wrong password.
+    Made on first use, not at import: an argon2 hash takes a fifth of a second."""
+    return _HASHER.hash("not a real password, only here to spend the same time")
 
 
 def hash_password(password: str) -> str:
@@ -39,7 +44,7 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
     if len(password) > MAX_PASSWORD_LENGTH:
         return False
     try:
-        return _HASHER.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+        return _HASHER.verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

@@ -16,7 +16,7 @@ from search.settings import Settings
 from tests.accounts.conftest import PASSWORD, csrf_of, sign_in
 from web.admin import SESSION_COOKIE
 from web.app import create_app
-from web.passwords import password_problem
+from web.passwords import hash_password, password_problem, verify_password
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient`")
@@ -237,3 +237,26 @@ def test_a_wrong_password_shows_the_error_summary_above_the_form(app) -> None:  
     assert summary is not None and 'href="#name"' in summary.group(0)
     assert "<title>Error: Sign in" in response.text
     assert "govuk-error-summary" not in client.get("/sign-in").text
+
+
+def test_an_unknown_name_is_refused_like_a_wrong_password(app) -> None:  # type: ignore[no-untyped-def]
+    # Unknown names are checked against a stand-in hash (made on first use, not at import).
+    assert verify_password(None, PASSWORD) is False
+    assert verify_password(hash_password(PASSWORD), PASSWORD) is True
+    client = TestClient(app, client=("192.0.2.44", 4000))
+    unknown = client.post(
+        "/sign-in",
+        data={"name": "nobody-here", "password": PASSWORD, "csrf": csrf_of(client, "/sign-in")},
+        follow_redirects=False,
+    )
+    wrong = client.post(
+        "/sign-in",
+        data={
+            "name": "staff-user",
+            "password": "not it at all",
+            "csrf": csrf_of(client, "/sign-in"),
+        },
+        follow_redirects=False,
+    )
+    assert unknown.status_code == wrong.status_code == 400
+    assert "The user name or password is not right" in unknown.text
