@@ -13,6 +13,7 @@ from fastapi.responses import PlainTextResponse
 
 from search.library import Library
 from search.settings import OpsSettings
+from web.admin import read_bearer_token
 
 __all__ = [
     "BUCKETS_S",
@@ -133,13 +134,10 @@ def may_read_metrics(request: Request, ops: OpsSettings) -> bool:
     client = request.client.host if request.client else ""
     if client in ops.metrics_clients:
         return True
-    if ops.metrics_token is None:
-        return False
-    scheme, _, presented = request.headers.get("authorization", "").partition(" ")
-    expected = ops.metrics_token.get_secret_value().encode()
-    # Header text arrives decoded as latin-1: back to its bytes, compared with the token's UTF-8.
-    given = presented.strip().encode("latin-1")
-    return scheme.lower() == "bearer" and hmac.compare_digest(given, expected)
+    expected = ops.metrics_token.get_secret_value().encode() if ops.metrics_token else b""
+    given = read_bearer_token(request)
+    # An empty token (a blank line in a .env) opens nothing: b"" would match an empty bearer.
+    return bool(expected) and bool(given) and hmac.compare_digest(given, expected)
 
 
 @router.get("/metrics")

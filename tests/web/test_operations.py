@@ -129,3 +129,11 @@ def test_healthz_says_when_the_model_failed_to_load(
     response = _app_client(settings, library, OpsSettings()).get("/healthz")
     assert response.status_code == 503
     assert response.json()["model"] == "failed"
+
+
+def test_an_empty_metrics_token_lets_nobody_in(settings: Settings, library: Library) -> None:
+    # `KB_OPS__METRICS_TOKEN=` left empty in a .env: an empty bearer must not match it.
+    ops = OpsSettings(metrics_enabled=True, metrics_token=SecretStr(""))
+    client = _app_client(settings, library, ops, host="203.0.113.9")
+    for header in ("Bearer", "Bearer ", "bearer  "):
+        assert client.get("/metrics", headers={"Authorization": header}).status_code == 403
