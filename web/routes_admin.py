@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
 
+from search.catalogue import DocumentRecord
 from search.curation import (
     CurationError,
     clean_fields,
@@ -168,7 +169,7 @@ def admin_end_sessions(
 # documents -------------------------------------------------------------------
 
 
-def _find(library: WholeLibraryDep, doc_id: str) -> Any:
+def _find(library: WholeLibraryDep, doc_id: str) -> DocumentRecord:
     record = library.catalogue.document(doc_id) if len(doc_id) <= 64 else None
     if record is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "That document is not in the library.")
@@ -178,7 +179,7 @@ def _find(library: WholeLibraryDep, doc_id: str) -> Any:
 def _edit_page(
     request: Request,
     templates: TemplatesDep,
-    record: Any,
+    record: DocumentRecord,
     values: dict[str, Any],
     error: str = "",
     code: int = 200,
