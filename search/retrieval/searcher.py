@@ -261,23 +261,27 @@ class Searcher:
                 candidates=max(request.candidates, limit),
             )
             found = group_hits(self.store.query(narrowed), per_document)
-        window = []
-        for doc_id in shown:
-            passages = groups.get(doc_id) or found.get(doc_id)
-            if passages is None:
-                passages = self._matched_passages(matched.get(doc_id, [])[:per_document])
-            window.append((doc_id, passages))
-        return window
+        window = {doc_id: groups.get(doc_id) or found.get(doc_id) or [] for doc_id in shown}
+        unread = {
+            d: matched.get(d, [])[:per_document] for d, passages in window.items() if not passages
+        }
+        window.update(self._matched_passages(unread))
+        return list(window.items())
 
-    def _matched_passages(self, matches: list[ChunkMatch]) -> list[Passage]:
-        """Matched chunks as shown passages (only body text when any matched, cut at
-        sentences, not repeating each other), scored by how they matched."""
-        by_id = {hit.id: hit for hit in self.store.retrieve([m.id for m in matches])}
-        kept = [m for m in matches if m.id in by_id]
-        ordered = [m for m in kept if by_id[m.id].is_body] or kept
-        score = {m.id: m.cosine if m.cosine is not None else (m.keyword or 0.0) for m in kept}
-        shown = document_passages([by_id[m.id] for m in ordered])
-        return [replace(p, score=score[p.chunk_id]) for p in shown]
+    def _matched_passages(self, matches: dict[str, list[ChunkMatch]]) -> dict[str, list[Passage]]:
+        """Each document's matched chunks as shown passages (only body text when any matched,
+        cut at sentences, not repeating each other), scored by how they matched; the chunks of
+        every document are read together, in one request."""
+        wanted = [m.id for chosen in matches.values() for m in chosen]
+        by_id = {hit.id: hit for hit in self.store.retrieve(wanted)} if wanted else {}
+        out: dict[str, list[Passage]] = {}
+        for doc_id, chosen in matches.items():
+            kept = [m for m in chosen if m.id in by_id]
+            ordered = [m for m in kept if by_id[m.id].is_body] or kept
+            score = {m.id: m.cosine if m.cosine is not None else (m.keyword or 0.0) for m in kept}
+            shown = document_passages([by_id[m.id] for m in ordered])
+            out[doc_id] = [replace(p, score=score[p.chunk_id]) for p in shown]
+        return out
 
 
 def group_hits(hits: list[Hit], per_document: int) -> dict[str, list[Passage]]:

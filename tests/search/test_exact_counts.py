@@ -3,14 +3,16 @@ checked against a brute-force run of the match rule, with the real model and eng
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import pytest
 
 from ingest.pipeline import Ingester
 from search.library import Library
 from search.models.encoder import Encoder
+from search.schema import Hit
 from search.settings import SearchSettings, Settings
+from search.store.base import VectorQuery
 from tests.matching import brute_force_matches
 from tests.pdfs import write_pdf
 from web.search_form import SearchForm
@@ -79,3 +81,33 @@ def test_the_ranking_order_is_kept_for_the_documents_it_reaches(library: Library
     ranked = list(dict.fromkeys(h.doc_id for h in library.searcher.hits(QUERY, limit=16)))
     ranked = [d for d in ranked if d in expected]
     assert [d.doc_id for d in results.documents] == ranked[: len(results.documents)]
+
+
+def test_documents_the_ranking_missed_read_their_passages_in_one_request(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = library.store
+    query, retrieve = store.query, store.retrieve
+    reads: list[list[str]] = []
+
+    def short_ranking(request: VectorQuery) -> list[Hit]:
+        # The ranking reaches one passage and the query narrowed to the documents it missed
+        # finds nothing, so each of those must show its matched chunks, read by id.
+        if request.filters.doc_ids:
+            return []
+        return query(request)[:1] if request.mode == "hybrid" else query(request)
+
+    def counting(ids: Sequence[str]) -> list[Hit]:
+        reads.append(list(ids))
+        return retrieve(ids)
+
+    library.searcher.search(QUERY)  # the chunk table reads what it needs first
+    monkeypatch.setattr(store, "query", short_ranking)
+    monkeypatch.setattr(store, "retrieve", counting)
+    results = library.searcher.search(QUERY)
+    ranked = {h.doc_id for h in results.hits}
+    missed = [d for d in results.documents if d.doc_id not in ranked]
+    assert len(missed) == len(results.documents) - 1 >= 2
+    assert all(d.passages for d in results.documents)
+    assert len(reads) == 1  # one read for every missed document, not one each
+    assert {p.chunk_id for d in missed for p in d.passages} <= set(reads[0])
