@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from search.schema import ACCESS_LEVELS, ALL_ACCESS, Filters, Hit, IndexedChunk
 from search.store.base import CollectionLayout, Store, StoreError, VectorQuery
+from search.store.core import payload_passes
 
 __all__ = ["ROLES", "Role", "ScopedStore", "check_access", "levels_for"]
 
@@ -78,12 +79,10 @@ class ScopedStore:
         return self._store.chunk_vectors(ids)
 
     def retrieve(self, ids: Sequence[str]) -> list[Hit]:
-        # Points written before access levels carry none: they are public, as their documents are.
-        return [
-            hit
-            for hit in self._store.retrieve(ids)
-            if str(hit.payload.get("access") or "public") in self._levels
-        ]
+        # Reading by id takes no filter: the store core's rule is judged on each payload here,
+        # the same rule the engine applies to this view's queries.
+        scope = self._scope(None)
+        return [hit for hit in self._store.retrieve(ids) if payload_passes(hit.payload, scope)]
 
     def optimize(self) -> None:
         raise StoreError("A reader's view of the index cannot change it.")

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from search.access import ScopedStore, levels_for
 from search.analysis import Bm25Weighting
-from search.schema import Filters, IndexedChunk, point_id
+from search.schema import WITHDRAWN, Filters, IndexedChunk, point_id
 from search.settings import QdrantSettings
 from search.store.base import (
     CollectionLayout,
@@ -228,6 +229,23 @@ def test_retrieve_reads_chunks_by_id_and_skips_unknown_ones(store: Store) -> Non
     assert set(found) == {point_id("meals", 0), point_id("housing", 1)}
     assert found[point_id("housing", 1)].text == "overcrowding and temporary accommodation"
     assert store.retrieve([]) == []
+
+
+def test_a_readers_view_reads_by_id_only_what_its_queries_could_find(store: Store) -> None:
+    store.upsert(
+        [
+            _chunk("shared", 0, "damp homes for partners", [1, 0, 0, 0], access="partner"),
+            _chunk("gone", 0, "a withdrawn note on damp", [1, 0, 0, 0], access=WITHDRAWN),
+        ]
+    )
+    every = [c.id for c in CHUNKS] + [point_id("shared", 0), point_id("gone", 0)]
+    for role in ("visitor", "partner", "admin"):
+        view = ScopedStore(store, levels_for(role))
+        by_query = view.chunks(Filters())
+        assert {h.id for h in view.retrieve(every)} == {h.id for h in by_query}, role
+    # Points written before access levels carry none: every reader sees them, as public.
+    visitor = {h.doc_id for h in ScopedStore(store, levels_for("visitor")).retrieve(every)}
+    assert visitor == {c.payload["doc_id"] for c in CHUNKS}
 
 
 def test_optimizing_keeps_every_point_searchable(store: Store) -> None:
