@@ -115,17 +115,16 @@ class TableRows:
     ids: list[str]
     rows: IntArray
     doc_ids: list[str]
-    _allowed: dict[int, IntArray] = field(default_factory=dict, compare=False)
+    # The codes of the last `visible` asked about (a page counts every group over one set);
+    # the set itself is kept, so another one made later is never mistaken for it.
+    _allowed: list[tuple[Collection[str], IntArray]] = field(default_factory=list, compare=False)
 
     def _allowed_codes(self, visible: Collection[str]) -> IntArray:
-        key = id(visible)
-        if key not in self._allowed:
+        if not self._allowed or self._allowed[0][0] is not visible:
             codes = self.state.doc_codes
-            self._allowed.clear()
-            self._allowed[key] = np.asarray(
-                [codes[d] for d in visible if d in codes], dtype=np.int64
-            )
-        return self._allowed[key]
+            allowed = np.asarray([codes[d] for d in visible if d in codes], dtype=np.int64)
+            self._allowed[:] = [(visible, allowed)]
+        return self._allowed[0][1]
 
     def count_documents(
         self, name: str, visible: Collection[str], label: Callable[[str], str | None] | None = None
@@ -188,7 +187,3 @@ class ChunkTable:
             rows = np.fromiter((state.rows[c] for c in ids), dtype=np.int64, count=len(ids))
             doc_ids = [state.doc_ids[int(code)] for code in state.docs[rows]]
         return TableRows(state, ids, rows, doc_ids)
-
-    def size(self) -> int:
-        with self._lock:
-            return len(self._state.rows)

@@ -12,7 +12,7 @@ from ingest.pipeline import Ingester
 from search.curation import correct_document, withdraw_document
 from search.library import Library
 from search.models.encoder import Encoder
-from search.schema import Hit
+from search.schema import Filters, Hit
 from search.settings import Settings
 from tests.pdfs import write_pdf
 from web.search_form import SearchForm
@@ -87,3 +87,17 @@ def test_a_withdrawn_document_leaves_a_visitors_counts(library: Library) -> None
         assert all(o.count <= len(TEXTS) - 1 for o in options)
     admin = run_search(library, SearchForm(q=QUERY))  # an admin still sees it
     assert admin.results.total == len(TEXTS)
+
+
+def test_counts_follow_the_documents_asked_about_each_time(library: Library) -> None:
+    rows = library.searcher.find_matches(library.searcher.vector_query(QUERY, Filters(), 10))
+    every = {m.doc_id for m in rows.chunks}
+    assert len(every) == len(TEXTS)
+
+    def kinds(visible: set[str]) -> int:
+        return sum(rows.count_documents("kind", visible).values())
+
+    assert kinds(every) == len(TEXTS)
+    for _ in range(50):  # new sets, freed at once: none may be taken for an earlier one
+        assert kinds(set(list(every)[:1])) == 1
+        assert kinds(set(every)) == len(TEXTS)
