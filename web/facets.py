@@ -25,7 +25,6 @@ __all__ = [
     "MatchesUnder",
     "facet_options",
     "matches_per_group",
-    "without_facets",
 ]
 
 # Places outside the local area can be many; the commonest are offered (and any chosen).
@@ -87,13 +86,6 @@ GROUPS = (
         "years", "year", lambda form: form.year_bands, lambda f: replace(f, year_spans=()), _band
     ),
 )
-
-
-def without_facets(filters: Filters) -> Filters:
-    """The filters no group offers as options (a year range typed in, say)."""
-    for group in GROUPS:
-        filters = group.without(filters)
-    return filters
 
 
 def matches_per_group(filters: Filters, matches_under: MatchesUnder) -> dict[str, Matches]:

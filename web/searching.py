@@ -38,7 +38,7 @@ class SearchOutcome:
     by_determinant: list[DeterminantHit] = field(default_factory=list)
 
 
-def search_filters(library: Library, form: SearchForm) -> Filters:
+def search_filters(form: SearchForm) -> Filters:
     """The form's filters for the store, with year bands as spans of years (any may hold)."""
     filters = form.filters()
     if not form.year_bands:
@@ -51,7 +51,7 @@ def run_search(
     library: Library, form: SearchForm, vocabulary: Vocabulary | None = None
 ) -> SearchOutcome:
     vocabulary = vocabulary or vocabulary_of(library)
-    filters = search_filters(library, form)
+    filters = search_filters(form)
     searcher = library.searcher
     gazetteer = vocabulary.gazetteer
     results = searcher.search(
@@ -104,7 +104,7 @@ def search_all(library: Library, form: SearchForm, limit: int) -> list[DocumentR
     """Up to `limit` documents for the search, in the order its results pages show them."""
     # One wide page rather than many narrow ones: each page would run the whole query again.
     documents = library.searcher.search(
-        form.q, search_filters(library, form), page=1, sort=form.sort, page_size=limit
+        form.q, search_filters(form), page=1, sort=form.sort, page_size=limit
     ).documents
     if form.is_local_first:
         return local_documents_first(documents, vocabulary_of(library).gazetteer)
