@@ -5,6 +5,7 @@ determinant the results touch."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from search.catalogue import DocumentRecord
 from search.evidence.ranking import (
@@ -17,6 +18,7 @@ from search.library import Library
 from search.retrieval.matching import Matches
 from search.retrieval.searcher import DocumentResult, SearchResults
 from search.schema import Filters, Hit
+from search.store.core import payload_passes
 from web.facets import FacetOption, MatchesUnder, facet_options, matches_per_group
 from web.search_form import BANDS_BY_ID, SearchForm
 from web.vocabulary import Vocabulary, vocabulary_of
@@ -113,29 +115,25 @@ def search_all(library: Library, form: SearchForm, limit: int) -> list[DocumentR
 
 def newest_documents(library: Library, form: SearchForm, limit: int) -> list[DocumentRecord]:
     """The documents most recently added to the library that the form's filters allow."""
+    filters = search_filters(form)
     records: list[DocumentRecord] = []
     for number, record in enumerate(library.catalogue.newest(), start=1):
-        if _allows(form, record):
+        if payload_passes(_document_values(record), filters):
             records.append(record)
         if len(records) >= limit or number >= NEWEST_SCAN_LIMIT:
             break
     return records
 
 
-def _allows(form: SearchForm, record: DocumentRecord) -> bool:
+def _document_values(record: DocumentRecord) -> dict[str, Any]:
+    """A document's filtered values in a chunk payload's shape, so the store core's filter
+    rule judges the document as the engine judges its chunks."""
     meta, extra = record.meta, record.extra
-    if form.organisations and meta.organisation not in form.organisations:
-        return False
-    if form.kinds and meta.kind not in form.kinds:
-        return False
-    if form.determinants and not set(form.determinants) & set(extra.get("determinants") or {}):
-        return False
-    if form.places and not set(form.places) & set(extra.get("places") or []):
-        return False
-    if form.lenses and not set(form.lenses) & set(extra.get("lenses") or []):
-        return False
-    if form.year_bands and not any(BANDS_BY_ID[b].holds(meta.year) for b in form.year_bands):
-        return False
-    if form.year_from and (meta.year is None or meta.year < form.year_from):
-        return False
-    return not (form.year_to and (meta.year is None or meta.year > form.year_to))
+    return {
+        "organisation": meta.organisation,
+        "kind": meta.kind,
+        "year": meta.year,
+        "determinants": list(extra.get("determinants") or {}),
+        "places": list(extra.get("places") or []),
+        "lenses": list(extra.get("lenses") or []),
+    }

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from search.catalogue import DocumentRecord
 from search.library import Library
 from search.retrieval.chunk_table import ChunkTable
 from search.retrieval.matching import ChunkMatch, Matches
@@ -19,6 +20,7 @@ from search.schema import Hit
 from tests.matching import brute_force_matches
 from web.facets import facet_options
 from web.search_form import YEAR_BANDS, SearchForm, year_band
+from web.searching import newest_documents
 from web.vocabulary import default_vocabulary
 
 # Every document in the test library shares words with this, so the search finds them all and
@@ -262,3 +264,33 @@ def test_a_lens_is_a_filter_in_the_form_the_url_and_the_tags(client: TestClient)
     data = _search(client, {"lens": ["life_stage:older_people"]})
     assert data["filters"]["lenses"] == ["life_stage:older_people"]
     assert data["total"] >= 1
+
+
+def test_the_newest_documents_keep_to_each_filter_as_a_search_does(library: Library) -> None:
+    records = library.catalogue.documents()
+
+    def values(record: DocumentRecord) -> dict[str, set[str]]:
+        meta, extra = record.meta, record.extra
+        band = year_band(meta.year)
+        return {
+            "determinants": set(extra.get("determinants") or {}),
+            "places": set(extra.get("places") or []),
+            "lenses": set(extra.get("lenses") or []),
+            "organisations": {meta.organisation} - {""},
+            "kinds": {meta.kind} - {""},
+            "year_bands": {band.id} if band else set(),
+        }
+
+    checked = 0
+    for record in records:
+        for name, chosen in values(record).items():
+            for value in chosen:
+                form = SearchForm(q="", **{name: (value,)})  # type: ignore[arg-type]
+                found = newest_documents(library, form, limit=100)
+                assert record.doc_id in {r.doc_id for r in found}, (name, value)
+                assert all(value in values(r)[name] for r in found), (name, value)
+                checked += 1
+    assert checked > 2 * len(records)
+    year = max(r.meta.year or 0 for r in records)
+    assert newest_documents(library, SearchForm(q="", year_from=year + 1), limit=100) == []
+    assert len(newest_documents(library, SearchForm(q=""), limit=100)) == len(records)
