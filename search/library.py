@@ -12,8 +12,6 @@ from typing import Any
 from search.access import ScopedStore
 from search.analysis import read_synonyms
 from search.catalogue import Catalogue, DocumentRecord, FileOutcome
-from search.evidence.determinants import TaxonomyError
-from search.evidence.places import PlaceError
 from search.index import Index, backfill_evidence, build_index, load_tagging
 from search.models.encoder import Encoder, LazyEncoder, load_cross_encoder
 from search.retrieval.searcher import Searcher
@@ -41,12 +39,23 @@ class Library:
     @classmethod
     def open(cls, settings: Settings, encoder: Encoder | None = None) -> Library:
         store = open_store(settings)
+        catalogue: Catalogue | None = None
         try:
             catalogue = Catalogue(settings.catalogue_path)
             encoder = encoder or LazyEncoder(settings.model, settings.data_dir / "models")
+            return cls._assemble(settings, store, catalogue, encoder)
         except BaseException:
+            # Whatever failed (a taxonomy, the synonyms file, the model, the layout), the
+            # embedded store's lock is let go, so the next attempt can open it.
             store.close()
+            if catalogue is not None:
+                catalogue.close()
             raise
+
+    @classmethod
+    def _assemble(
+        cls, settings: Settings, store: Store, catalogue: Catalogue, encoder: Encoder
+    ) -> Library:
         synonyms_path = settings.search.synonyms_path or DEFAULT_SYNONYMS
         synonyms = read_synonyms(synonyms_path.read_text(encoding="utf-8"))
         scorer = None
@@ -61,26 +70,10 @@ class Library:
             scorer=scorer,
             matching=settings.match,
         )
-        try:
-            tagging = load_tagging(settings, encoder)
-        except (TaxonomyError, PlaceError):
-            store.close()
-            catalogue.close()
-            raise
-        index = build_index(store, catalogue, encoder, tagging)
+        index = build_index(store, catalogue, encoder, load_tagging(settings, encoder))
         wanted = CollectionLayout(encoder.model_id, encoder.dimension)
-        try:
-            check_layout(store.layout(), wanted, str(settings.data_dir))
-        except BaseException:
-            store.close()
-            catalogue.close()
-            raise
-        try:
-            backfill_evidence(store, catalogue)
-        except BaseException:
-            store.close()
-            catalogue.close()
-            raise
+        check_layout(store.layout(), wanted, str(settings.data_dir))
+        backfill_evidence(store, catalogue)
         return cls(settings, store, catalogue, encoder, searcher, index)
 
     def scoped(self, levels: Sequence[str]) -> Library:

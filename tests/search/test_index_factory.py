@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 from search.index import Index, build_index, load_tagging
 from search.library import Library
 from search.models.encoder import Encoder
@@ -56,3 +58,16 @@ def test_the_factory_gives_every_index_a_tagger(
         assert fresh.tagging.taxonomy.ids == library.index.tagging.taxonomy.ids
     finally:
         library.close()
+
+
+def test_a_library_that_fails_to_open_lets_go_of_the_index(
+    tmp_path: Path, encoder: Encoder
+) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    broken = settings.model_copy(
+        update={"search": settings.search.model_copy(update={"synonyms_path": tmp_path / "no"})}
+    )
+    with pytest.raises(FileNotFoundError):
+        Library.open(broken, encoder=encoder)
+    library = Library.open(settings, encoder=encoder)  # the embedded store was unlocked
+    library.close()
