@@ -11,12 +11,21 @@ embedded engine and a Qdrant server read one rule and answer by one set of conve
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from search.analysis import SparseVector
-from search.schema import DENSE, NON_BODY, SPARSE, Filters, Hit, IndexedChunk
+from search.schema import (
+    DENSE,
+    INTEGER_FIELDS,
+    KEYWORD_FIELDS,
+    NON_BODY,
+    SPARSE,
+    Filters,
+    Hit,
+    IndexedChunk,
+)
 from search.store.base import VectorQuery
 
 __all__ = [
@@ -24,6 +33,7 @@ __all__ = [
     "UPSERT_BATCH",
     "Condition",
     "FilterPlan",
+    "IndexKind",
     "Leg",
     "Match",
     "YearRange",
@@ -32,6 +42,7 @@ __all__ = [
     "count_facets",
     "hit_from_point",
     "hit_from_record",
+    "missing_indexes",
     "payload_passes",
     "plan_filter",
     "plan_legs",
@@ -223,3 +234,15 @@ def batch_chunks(chunks: Sequence[IndexedChunk]) -> Iterator[Sequence[IndexedChu
     """The chunks to write in batches small enough for one request each."""
     for start in range(0, len(chunks), UPSERT_BATCH):
         yield chunks[start : start + UPSERT_BATCH]
+
+
+IndexKind = Literal["keyword", "integer"]
+
+
+def missing_indexes(existing: Collection[str] = ()) -> list[tuple[str, IndexKind]]:
+    """The payload fields filters use that lack an index, and the kind each needs: every one
+    for a new collection, those added since for an older one (without an index, a filter on
+    the field scans every candidate)."""
+    wanted: list[tuple[str, IndexKind]] = [(f, "keyword") for f in KEYWORD_FIELDS]
+    wanted += [(f, "integer") for f in INTEGER_FIELDS]
+    return [(field, kind) for field, kind in wanted if field not in existing]

@@ -14,7 +14,7 @@ from typing import Any
 import qdrant_edge as qe
 
 from search.analysis import SparseVector
-from search.schema import DENSE, INTEGER_FIELDS, KEYWORD_FIELDS, SPARSE, Filters, Hit, IndexedChunk
+from search.schema import DENSE, SPARSE, Filters, Hit, IndexedChunk
 from search.store import core
 from search.store.base import (
     BUSY_MESSAGE,
@@ -93,19 +93,8 @@ class EmbeddedStore:
 
     @staticmethod
     def _add_missing_indexes(shard: qe.EdgeShard) -> None:
-        """Index payload fields added since the collection was built (e.g. `access`): filters
-        on a field with no index scan every candidate and make each query several times slower."""
-        existing = set(shard.info().payload_schema or {})
-        for field in KEYWORD_FIELDS:
-            if field not in existing:
-                shard.update(
-                    qe.UpdateOperation.create_field_index(field, qe.PayloadSchemaType.Keyword)
-                )
-        for field in INTEGER_FIELDS:
-            if field not in existing:
-                shard.update(
-                    qe.UpdateOperation.create_field_index(field, qe.PayloadSchemaType.Integer)
-                )
+        """Index payload fields added since the collection was built (e.g. `access`)."""
+        _create_indexes(shard, set(shard.info().payload_schema or {}))
 
     @property
     def _shard_dir(self) -> Path:
@@ -128,14 +117,7 @@ class EmbeddedStore:
             sparse_vectors={SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
         )
         self._shard = qe.EdgeShard.create(str(self._shard_dir), config)
-        for field in KEYWORD_FIELDS:
-            self._shard.update(
-                qe.UpdateOperation.create_field_index(field, qe.PayloadSchemaType.Keyword)
-            )
-        for field in INTEGER_FIELDS:
-            self._shard.update(
-                qe.UpdateOperation.create_field_index(field, qe.PayloadSchemaType.Integer)
-            )
+        _create_indexes(self._shard)
         tmp = self._path / (_LAYOUT_FILE + ".tmp")
         tmp.write_text(json.dumps({"model_id": layout.model_id, "dimension": layout.dimension}))
         tmp.replace(self._path / _LAYOUT_FILE)
@@ -282,6 +264,14 @@ class EmbeddedStore:
         if self._lock_fd >= 0:
             unlock_store_dir(self._lock_fd)
             self._lock_fd = -1
+
+
+_INDEX_TYPES = {"keyword": qe.PayloadSchemaType.Keyword, "integer": qe.PayloadSchemaType.Integer}
+
+
+def _create_indexes(shard: qe.EdgeShard, existing: set[str] | None = None) -> None:
+    for field, kind in core.missing_indexes(existing or set()):
+        shard.update(qe.UpdateOperation.create_field_index(field, _INDEX_TYPES[kind]))
 
 
 def _params(leg: core.Leg, request: VectorQuery) -> qe.SearchParams | None:

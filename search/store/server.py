@@ -10,7 +10,7 @@ from qdrant_client import QdrantClient, models
 from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
 
 from search.analysis import SparseVector
-from search.schema import DENSE, INTEGER_FIELDS, KEYWORD_FIELDS, SPARSE, Filters, Hit, IndexedChunk
+from search.schema import DENSE, SPARSE, Filters, Hit, IndexedChunk
 from search.settings import ClusterSettings, QdrantSettings
 from search.store import core
 from search.store.base import CollectionLayout, StoreError, VectorQuery, check_layout
@@ -18,6 +18,11 @@ from search.store.base import CollectionLayout, StoreError, VectorQuery, check_l
 __all__ = ["ServerStore", "build_filter"]
 
 log = logging.getLogger(__name__)
+
+_INDEX_TYPES = {
+    "keyword": models.PayloadSchemaType.KEYWORD,
+    "integer": models.PayloadSchemaType.INTEGER,
+}
 
 
 def _condition(condition: core.Condition) -> Any:
@@ -81,12 +86,13 @@ class ServerStore:
         filters on them do not scan every candidate."""
         if self._is_local or not self._exists():
             return
-        existing = set(self._client.get_collection(self._collection).payload_schema or {})
-        for field in KEYWORD_FIELDS:
-            if field not in existing:
-                self._client.create_payload_index(
-                    self._collection, field, models.PayloadSchemaType.KEYWORD
-                )
+        self._create_indexes(
+            set(self._client.get_collection(self._collection).payload_schema or {})
+        )
+
+    def _create_indexes(self, existing: set[str]) -> None:
+        for field, kind in core.missing_indexes(existing):
+            self._client.create_payload_index(self._collection, field, _INDEX_TYPES[kind])
 
     def _exists(self) -> bool:
         return bool(self._client.collection_exists(self._collection))
@@ -117,16 +123,8 @@ class ServerStore:
                 None if self._is_local else self._cluster.write_consistency_factor
             ),
         )
-        if self._is_local:
-            return  # the in-process stand-in has no payload indexes (it scans)
-        for field in KEYWORD_FIELDS:
-            self._client.create_payload_index(
-                self._collection, field, models.PayloadSchemaType.KEYWORD
-            )
-        for field in INTEGER_FIELDS:
-            self._client.create_payload_index(
-                self._collection, field, models.PayloadSchemaType.INTEGER
-            )
+        if not self._is_local:  # the in-process stand-in has no payload indexes (it scans)
+            self._create_indexes(set())
 
     def upsert(self, chunks: Sequence[IndexedChunk]) -> None:
         for batch in core.batch_chunks(chunks):

@@ -15,6 +15,7 @@ from search.store.core import (
     YearSpans,
     batch_chunks,
     count_facets,
+    missing_indexes,
     payload_passes,
     plan_filter,
     plan_legs,
@@ -76,3 +77,42 @@ def test_the_filter_plan_keeps_old_points_without_levels_or_matter_visible() -> 
     assert payload_passes(old_point, Filters(body_only=True, access_levels=("public",)))
     assert not payload_passes({"kind": "other"}, Filters(year_to=2020))  # no year: no match
     assert plan_filter(Filters()) is None
+
+
+def test_an_older_collection_is_given_every_index_it_lacks() -> None:
+    everything = missing_indexes()
+    assert ("access", "keyword") in everything and ("year", "integer") in everything
+    older = {field for field, _ in everything} - {"access", "year"}
+    assert missing_indexes(older) == [("access", "keyword"), ("year", "integer")]
+
+
+class _Server:
+    """Stands in for a Qdrant server holding a collection built before `access` and `year`
+    were indexed; records the indexes it is asked to build."""
+
+    def __init__(self) -> None:
+        self.built: list[tuple[str, Any]] = []
+        older = {field for field, _ in missing_indexes()} - {"access", "year"}
+        self.info = SimpleNamespace(payload_schema=dict.fromkeys(older))
+
+    def collection_exists(self, _name: str) -> bool:
+        return True
+
+    def get_collection(self, _name: str) -> SimpleNamespace:
+        return self.info
+
+    def create_payload_index(self, _name: str, field: str, kind: Any) -> None:
+        self.built.append((field, kind))
+
+
+def test_a_server_collection_from_before_an_index_gets_it_on_connect() -> None:
+    from qdrant_client import models
+
+    from search.store.server import ServerStore
+
+    server = _Server()
+    ServerStore(server, "evidence")._add_missing_indexes()  # type: ignore[arg-type]
+    assert server.built == [
+        ("access", models.PayloadSchemaType.KEYWORD),
+        ("year", models.PayloadSchemaType.INTEGER),
+    ]
