@@ -5,8 +5,18 @@
 - `chunk_table`: each matched chunk's document and counted values, kept in columns;
 - `passages`: a stored chunk cut into the passage a person sees, with its page;
 - `headings`: which lines of a passage are headings run into the sentence under them;
+- `sentences`: where a sentence stops, the one rule passages and headings use;
 - `rerank`: the optional cross-encoder stage;
 - `related`: "more like this" for a document or a passage.
 """
 
-__all__ = ["chunk_table", "headings", "matching", "passages", "related", "rerank", "searcher"]
+__all__ = [
+    "chunk_table",
+    "headings",
+    "matching",
+    "passages",
+    "related",
+    "rerank",
+    "searcher",
+    "sentences",
+]

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 
+from search.retrieval.sentences import ENDS_SENTENCE, HAS_SENTENCE_END
+
 __all__ = ["MAX_HEADING_WORDS", "is_heading_line", "kept_lines"]
 
-# Where a sentence stops at the end of a line.
-_ENDS_SENTENCE = re.compile(r"[.!?][\"”’')\]]*\s*$")
 MAX_HEADING_WORDS = 12
 # A heading this long is mostly capitalised words; a run of lower-case ones is a sentence.
 LONG_HEADING_WORDS = 7
@@ -21,8 +21,6 @@ _RUNS_ON = frozenset({"a", "an", "and", "as", "at", "by", "for", "from", "in", "
 )
 _NOTE = re.compile(r"(?:source|sources|note|notes)\b", re.IGNORECASE)
 _NUMBER = re.compile(r"[£$€]?[\d.,]+[%kmb]?")
-# A sentence end inside a line: ". " or a final "." (not the point in "66.6%").
-_HAS_SENTENCE_END = re.compile(r"[.!?][\"”’')\]]*(?:\s|$)")
 
 
 def is_heading_line(line: str) -> bool:
@@ -35,7 +33,7 @@ def is_heading_line(line: str) -> bool:
     numbers = sum(bool(_NUMBER.fullmatch(w.strip("()[],;:"))) for w in words)
     if _NUMBER.fullmatch(words[-1]) or numbers > 1 or _NOTE.match(line):
         return False  # a table row ("Arun 891"), a contents line or a source note
-    if words[-1].casefold() in _RUNS_ON or _HAS_SENTENCE_END.search(_unnumbered(line)):
+    if words[-1].casefold() in _RUNS_ON or HAS_SENTENCE_END.search(_unnumbered(line)):
         return False  # a sentence broken over lines, or two sentences
     if len(words) >= LONG_HEADING_WORDS and _is_mostly_lower(words):
         return False  # reads like a sentence broken over lines: dropping it would lose words
@@ -57,7 +55,7 @@ def _starts_sentence(line: str) -> bool:
     if not line or not (line[0].isupper() or line[0].isdigit() or line[0] in "\"“‘'("):
         return False
     line = _unnumbered(line)
-    return bool(_HAS_SENTENCE_END.search(line)) or len(line.split()) > MAX_HEADING_WORDS
+    return bool(HAS_SENTENCE_END.search(line)) or len(line.split()) > MAX_HEADING_WORDS
 
 
 def kept_lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -77,7 +75,7 @@ def kept_lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
     for i in range(len(lines) - 1):
         # A heading follows the end of a paragraph (or another heading); after a line that
         # does not end a sentence, it is an item of a list or a cell of a table.
-        after_paragraph = i == 0 or i - 1 in dropped or bool(_ENDS_SENTENCE.search(shown[i - 1]))
+        after_paragraph = i == 0 or i - 1 in dropped or bool(ENDS_SENTENCE.search(shown[i - 1]))
         opens_sentence = _starts_sentence(shown[i + 1]) or (
             headings[i + 1] and _starts_sentence(shown[i + 2])
         )

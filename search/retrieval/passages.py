@@ -3,12 +3,12 @@ overlapping another passage shown for its document, and tied to the page holding
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from search.retrieval.headings import kept_lines
+from search.retrieval.sentences import BOUNDARY, ENDS_SENTENCE, SENTENCE_END
 from search.schema import Hit
 
 __all__ = [
@@ -31,10 +31,6 @@ __all__ = [
 
 ELLIPSIS = "…"
 PageStarts = tuple[tuple[int, int], ...]
-# Where a sentence (or a heading or paragraph, which the chunker ends with a newline) stops.
-_BOUNDARY = re.compile(r"[.!?][\"”’')\]]*\s+(?=[\"“‘'(\[]?[A-Z0-9•])|\n")
-_SENTENCE_END = re.compile(r"[.!?][\"”’')\]]*(?=\s)|\n")
-_ENDS_SENTENCE = re.compile(r"[.!?][\"”’')\]]*\s*$")
 # Cut no more than this share of a passage off either end to reach a sentence boundary.
 MAX_CUT_SHARE = 0.4
 
@@ -150,15 +146,15 @@ def cut_at_sentences(text: str, start: int, end: int, starts_clean: bool) -> Cut
     limit = int((end - start) * MAX_CUT_SHARE)
     cut_before = False
     if not starts_clean:
-        first = next((m.end() for m in _BOUNDARY.finditer(text, start, end)), None)
+        first = next((m.end() for m in BOUNDARY.finditer(text, start, end)), None)
         if first is not None and first - start <= limit:
             start = first
         else:
             cut_before = True
     cut_after = False
-    if not _ENDS_SENTENCE.search(text, start, end):
+    if not ENDS_SENTENCE.search(text, start, end):
         last = None
-        for m in _SENTENCE_END.finditer(text, start, end):
+        for m in SENTENCE_END.finditer(text, start, end):
             last = m
         if last is not None and end - last.end() <= limit and last.end() > start:
             end = last.end()
