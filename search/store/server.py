@@ -60,6 +60,7 @@ class ServerStore:
         self._collection = collection
         self._is_local = is_local
         self._cluster = cluster or ClusterSettings()
+        self._is_seen = False
 
     @classmethod
     def connect(
@@ -95,7 +96,11 @@ class ServerStore:
             self._client.create_payload_index(self._collection, field, _INDEX_TYPES[kind])
 
     def _exists(self) -> bool:
-        return bool(self._client.collection_exists(self._collection))
+        # Once seen, the collection is taken to stay (nothing here deletes one): asking the
+        # server again before every read added a round trip to each of a search's requests.
+        if not self._is_seen:
+            self._is_seen = bool(self._client.collection_exists(self._collection))
+        return self._is_seen
 
     def layout(self) -> CollectionLayout | None:
         if not self._exists():
@@ -123,6 +128,7 @@ class ServerStore:
                 None if self._is_local else self._cluster.write_consistency_factor
             ),
         )
+        self._is_seen = True
         if not self._is_local:  # the in-process stand-in has no payload indexes (it scans)
             self._create_indexes(set())
 

@@ -322,3 +322,30 @@ def test_a_store_with_no_collection_reads_as_empty(kind: str, tmp_path: Path) ->
         assert empty.query(query) == []
     finally:
         empty.close()
+
+
+def test_the_server_store_asks_once_that_its_collection_exists() -> None:
+    store = ServerStore.connect(QdrantSettings(mode="memory"))
+    client = store._client
+    asked: list[str] = []
+    exists = client.collection_exists
+
+    def counting(name: str) -> bool:
+        asked.append(name)
+        return exists(name)
+
+    client.collection_exists = counting  # type: ignore[method-assign]
+    try:
+        query = VectorQuery(dense=[1, 0, 0, 0], sparse=None, mode="dense", limit=5)
+        assert store.query(query) == [] and store.count() == 0  # missing: reads as empty
+        assert len(asked) == 2
+        store.ensure_collection(LAYOUT)
+        store.upsert(CHUNKS)
+        asked.clear()
+        for _ in range(3):
+            assert store.query(query)[0].doc_id == "housing"
+            assert store.count() == len(CHUNKS)
+            assert len(store.retrieve([c.id for c in CHUNKS])) == len(CHUNKS)
+        assert asked == []
+    finally:
+        store.close()
