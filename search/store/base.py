@@ -145,7 +145,9 @@ def active_collection(settings: Settings) -> str:
         data = json.loads((settings.store_dir / ACTIVE_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return settings.qdrant.collection
-    name = data.get("collection") if isinstance(data, dict) else None
+    if not isinstance(data, dict):
+        return settings.qdrant.collection
+    name = data.get("collection")
     if data.get("base") != settings.qdrant.collection or not isinstance(name, str):
         return settings.qdrant.collection
     return name if is_collection_name(name) else settings.qdrant.collection

@@ -11,13 +11,16 @@ import pytest
 from search.access import ScopedStore, levels_for
 from search.analysis import Bm25Weighting
 from search.schema import WITHDRAWN, Filters, IndexedChunk, point_id
-from search.settings import QdrantSettings
+from search.settings import QdrantSettings, Settings
 from search.store.base import (
+    ACTIVE_FILE,
     CollectionLayout,
     ModelMismatchError,
     Store,
     StoreBusyError,
     VectorQuery,
+    active_collection,
+    switch_collection,
 )
 from search.store.core import payload_passes
 from search.store.embedded import EmbeddedStore
@@ -349,3 +352,18 @@ def test_the_server_store_asks_once_that_its_collection_exists() -> None:
         assert asked == []
     finally:
         store.close()
+
+
+@pytest.mark.parametrize(
+    "pointer",
+    ["not json", "[]", '"evidence-2"', '{"base": "evidence"}', '{"base": "x", "collection": "y"}'],
+)
+def test_a_damaged_collection_pointer_falls_back_to_the_configured_collection(
+    tmp_path: Path, pointer: str
+) -> None:
+    settings = Settings(data_dir=tmp_path)
+    settings.store_dir.mkdir(parents=True)
+    (settings.store_dir / ACTIVE_FILE).write_text(pointer)
+    assert active_collection(settings) == settings.qdrant.collection
+    switch_collection(settings, "evidence-2")
+    assert active_collection(settings) == "evidence-2"
