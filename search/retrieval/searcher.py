@@ -25,6 +25,7 @@ __all__ = [
     "Searcher",
     "Sort",
     "Strength",
+    "choose_hits",
     "group_hits",
 ]
 
@@ -175,7 +176,7 @@ class Searcher:
                 False,
             )
         matched = matches.documents()
-        groups = group_hits(hits, self.settings.passages_per_document)
+        groups = choose_hits(hits, self.settings.passages_per_document)
         # The ranking's documents first, then the matches it did not reach (their passages
         # are read only if they are shown).
         order = [d for d in groups if d in matched] + [d for d in matched if d not in groups]
@@ -200,7 +201,7 @@ class Searcher:
         # A document whose fused hits were all cover, contents or references is asked again
         # for its own best passages, so body text of it that matches is shown instead.
         with_body = {h.doc_id for h in hits if h.is_body}
-        asked = {doc_id: passages for doc_id, passages in groups.items() if doc_id in with_body}
+        asked = {doc_id: chosen for doc_id, chosen in groups.items() if doc_id in with_body}
         window = self._with_text(request, shown, asked, matched)
         results = [
             DocumentResult(
@@ -242,13 +243,13 @@ class Searcher:
         self,
         request: VectorQuery,
         shown: list[str],
-        groups: dict[str, list[Passage]],
+        groups: dict[str, list[Hit]],
         matched: dict[str, list[ChunkMatch]],
     ) -> list[tuple[str, list[Passage]]]:
-        """Each shown document with its passages: the ranking's own, or, for documents the
-        ranking did not reach (or reached only by cover or reference text), their best
-        passages by the same fused query narrowed to them (failing that, their best matching
-        passages read by id)."""
+        """Each shown document with its passages (cut for the shown ones only): the ranking's
+        own, or, for documents the ranking did not reach (or reached only by cover or
+        reference text), their best passages by the same fused query narrowed to them
+        (failing that, their best matching passages read by id)."""
         need = tuple(doc_id for doc_id in shown if doc_id not in groups)
         found: dict[str, list[Passage]] = {}
         per_document = self.settings.passages_per_document
@@ -261,7 +262,10 @@ class Searcher:
                 candidates=max(request.candidates, limit),
             )
             found = group_hits(self.store.query(narrowed), per_document)
-        window = {doc_id: groups.get(doc_id) or found.get(doc_id) or [] for doc_id in shown}
+        window = {
+            doc_id: document_passages(groups[doc_id]) if doc_id in groups else found.get(doc_id, [])
+            for doc_id in shown
+        }
         unread = {
             d: matched.get(d, [])[:per_document] for d, passages in window.items() if not passages
         }
@@ -284,8 +288,8 @@ class Searcher:
         return out
 
 
-def group_hits(hits: list[Hit], per_document: int) -> dict[str, list[Passage]]:
-    """Documents in order of their best hit, each with up to per_document passages.
+def choose_hits(hits: list[Hit], per_document: int) -> dict[str, list[Hit]]:
+    """Documents in order of their best hit, each with up to per_document hits to show.
 
     A cover, contents or reference passage is shown for a document only when none of its
     body passages matched (so its exact words stay findable), never beside body text.
@@ -296,5 +300,10 @@ def group_hits(hits: list[Hit], per_document: int) -> dict[str, list[Passage]]:
         if len(chosen) < per_document and (hit.is_body or not any(h.is_body for h in chosen)):
             chosen.append(hit)
     order = {doc_id: i for i, doc_id in enumerate(dict.fromkeys(h.doc_id for h in hits))}
-    ranked = sorted(groups.items(), key=lambda item: order[item[0]])
-    return {doc_id: document_passages(chosen) for doc_id, chosen in ranked}
+    return dict(sorted(groups.items(), key=lambda item: order[item[0]]))
+
+
+def group_hits(hits: list[Hit], per_document: int) -> dict[str, list[Passage]]:
+    """Documents in order of their best hit, each with up to per_document passages (see
+    `choose_hits`)."""
+    return {d: document_passages(chosen) for d, chosen in choose_hits(hits, per_document).items()}

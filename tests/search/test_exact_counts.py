@@ -7,9 +7,11 @@ from collections.abc import Iterator, Sequence
 
 import pytest
 
+import search.retrieval.searcher as searcher_module
 from ingest.pipeline import Ingester
 from search.library import Library
 from search.models.encoder import Encoder
+from search.retrieval.passages import Passage
 from search.schema import Hit
 from search.settings import SearchSettings, Settings
 from search.store.base import VectorQuery
@@ -111,3 +113,20 @@ def test_documents_the_ranking_missed_read_their_passages_in_one_request(
     assert all(d.passages for d in results.documents)
     assert len(reads) == 1  # one read for every missed document, not one each
     assert {p.chunk_id for d in missed for p in d.passages} <= set(reads[0])
+
+
+def test_passages_are_cut_for_the_shown_documents_only(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cut: list[str] = []
+    original = searcher_module.document_passages
+
+    def counting(hits: Sequence[Hit]) -> list[Passage]:
+        cut.extend(h.doc_id for h in hits[:1])
+        return original(hits)
+
+    monkeypatch.setattr(searcher_module, "document_passages", counting)
+    results = library.searcher.search(QUERY)
+    assert len({h.doc_id for h in results.hits}) > len(results.documents)  # more were ranked
+    assert sorted(cut) == sorted(d.doc_id for d in results.documents)
+    assert all(d.passages for d in results.documents)
