@@ -12,7 +12,7 @@ counts are floors and say so.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 
 from search.retrieval.chunk_table import ChunkTable, TableRows
@@ -41,13 +41,11 @@ class Matches:
     is_capped: bool
     table: TableRows | None = None
 
-    def documents(self, visible: Iterable[str] | None = None) -> dict[str, list[ChunkMatch]]:
+    def documents(self) -> dict[str, list[ChunkMatch]]:
         """Matching passages per document, best cosine first (then keyword score)."""
-        allowed = None if visible is None else set(visible)
         out: dict[str, list[ChunkMatch]] = {}
         for match in self.chunks:
-            if allowed is None or match.doc_id in allowed:
-                out.setdefault(match.doc_id, []).append(match)
+            out.setdefault(match.doc_id, []).append(match)
         for passages in out.values():
             passages.sort(key=_passage_order)
         return out
