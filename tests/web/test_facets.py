@@ -14,10 +14,11 @@ from fastapi.testclient import TestClient
 
 from search.catalogue import DocumentRecord
 from search.library import Library
-from search.retrieval.chunk_table import ChunkTable
+from search.retrieval.chunk_table import COUNTED_FIELDS, ChunkTable
 from search.retrieval.matching import ChunkMatch, Matches
 from search.schema import Hit
 from tests.matching import brute_force_matches
+from web.facets import GROUPS as FACET_GROUPS
 from web.facets import facet_options
 from web.search_form import YEAR_BANDS, SearchForm, year_band
 from web.searching import newest_documents
@@ -294,3 +295,8 @@ def test_the_newest_documents_keep_to_each_filter_as_a_search_does(library: Libr
     year = max(r.meta.year or 0 for r in records)
     assert newest_documents(library, SearchForm(q="", year_from=year + 1), limit=100) == []
     assert len(newest_documents(library, SearchForm(q=""), limit=100)) == len(records)
+
+
+def test_every_filter_group_counts_a_field_the_chunk_table_keeps() -> None:
+    # A group over a field the table does not keep would fail every search that counts it.
+    assert {group.field for group in FACET_GROUPS} <= set(COUNTED_FIELDS)
