@@ -78,11 +78,14 @@ class ScopedStore:
         # Vectors carry no text, and callers reach ids only through scoped hits.
         return self._store.chunk_vectors(ids)
 
-    def retrieve(self, ids: Sequence[str]) -> list[Hit]:
+    def retrieve(self, ids: Sequence[str], fields: Sequence[str] | None = None) -> list[Hit]:
         # Reading by id takes no filter: the store core's rule is judged on each payload here,
-        # the same rule the engine applies to this view's queries.
+        # the same rule the engine applies to this view's queries (it needs `access`).
         scope = self._scope(None)
-        return [hit for hit in self._store.retrieve(ids) if payload_passes(hit.payload, scope)]
+        wanted = None if fields is None else (*fields, "access")
+        return [
+            hit for hit in self._store.retrieve(ids, wanted) if payload_passes(hit.payload, scope)
+        ]
 
     def optimize(self) -> None:
         raise StoreError("A reader's view of the index cannot change it.")

@@ -21,8 +21,9 @@ from search.store.base import Store
 
 __all__ = ["COUNTED_FIELDS", "ChunkTable", "TableRows"]
 
-# Payload fields that filter options count documents by.
+# Payload fields that filter options count documents by, and all the table reads of a chunk.
 COUNTED_FIELDS = ("determinants", "lenses", "places", "organisation", "kind", "year")
+_READ_FIELDS = ("doc_id", *COUNTED_FIELDS)
 _READ_BATCH = 2_000
 _WORD_BITS = 64
 
@@ -178,7 +179,7 @@ class ChunkTable:
         with state.lock:
             missing = [c for c in chunk_ids if c not in state.rows]
         for start in range(0, len(missing), _READ_BATCH):
-            hits = store.retrieve(missing[start : start + _READ_BATCH])
+            hits = store.retrieve(missing[start : start + _READ_BATCH], _READ_FIELDS)
             with state.lock:
                 for hit in hits:
                     state.add(hit.id, hit.payload)

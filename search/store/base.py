@@ -99,8 +99,9 @@ class Store(Protocol):
 
     def chunk_vectors(self, ids: Sequence[str]) -> dict[str, list[float]]: ...
 
-    def retrieve(self, ids: Sequence[str]) -> list[Hit]:
-        """The chunks with these ids (those that exist), with their payloads, by id lookup."""
+    def retrieve(self, ids: Sequence[str], fields: Sequence[str] | None = None) -> list[Hit]:
+        """The chunks with these ids (those that exist), with their payloads (only `fields`
+        when given: reading whole payloads is most of the time), by id lookup."""
         ...
 
     def optimize(self) -> None:

@@ -212,10 +212,11 @@ class EmbeddedStore:
         records = self.shard.retrieve(list(ids), with_payload=False, with_vector=[DENSE])
         return {str(r.id): core.read_dense_vector(r) for r in records}
 
-    def retrieve(self, ids: Sequence[str]) -> list[Hit]:
+    def retrieve(self, ids: Sequence[str], fields: Sequence[str] | None = None) -> list[Hit]:
         if self._shard is None or not ids:
             return []
-        records = self.shard.retrieve(list(ids), with_payload=True, with_vector=False)
+        payload: Any = True if fields is None else list(fields)
+        records = self.shard.retrieve(list(ids), with_payload=payload, with_vector=False)
         return [core.hit_from_record(r) for r in records]
 
     def optimize(self) -> None:

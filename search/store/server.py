@@ -227,10 +227,11 @@ class ServerStore:
         records = self._client.retrieve(self._collection, ids=list(ids), with_vectors=[DENSE])
         return {str(r.id): core.read_dense_vector(r) for r in records}
 
-    def retrieve(self, ids: Sequence[str]) -> list[Hit]:
+    def retrieve(self, ids: Sequence[str], fields: Sequence[str] | None = None) -> list[Hit]:
         if not self._exists() or not ids:
             return []
-        records = self._client.retrieve(self._collection, ids=list(ids), with_payload=True)
+        payload: Any = True if fields is None else list(fields)
+        records = self._client.retrieve(self._collection, ids=list(ids), with_payload=payload)
         return [core.hit_from_record(r) for r in records]
 
     def optimize(self) -> None:

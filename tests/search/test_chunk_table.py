@@ -51,9 +51,9 @@ def test_a_repeated_search_reads_no_payloads(
     reads: list[int] = []
     retrieve = library.store.retrieve
 
-    def counting(ids: Sequence[str]) -> list[Hit]:
+    def counting(ids: Sequence[str], fields: Sequence[str] | None = None) -> list[Hit]:
         reads.append(len(ids))
-        return retrieve(ids)
+        return retrieve(ids, fields)
 
     monkeypatch.setattr(library.store, "retrieve", counting)
     first = run_search(library, SearchForm(q=QUERY))

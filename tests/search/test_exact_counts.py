@@ -99,9 +99,9 @@ def test_documents_the_ranking_missed_read_their_passages_in_one_request(
             return []
         return query(request)[:1] if request.mode == "hybrid" else query(request)
 
-    def counting(ids: Sequence[str]) -> list[Hit]:
+    def counting(ids: Sequence[str], fields: Sequence[str] | None = None) -> list[Hit]:
         reads.append(list(ids))
-        return retrieve(ids)
+        return retrieve(ids, fields)
 
     library.searcher.search(QUERY)  # the chunk table reads what it needs first
     monkeypatch.setattr(store, "query", short_ranking)

@@ -232,6 +232,8 @@ def test_retrieve_reads_chunks_by_id_and_skips_unknown_ones(store: Store) -> Non
     assert set(found) == {point_id("meals", 0), point_id("housing", 1)}
     assert found[point_id("housing", 1)].text == "overcrowding and temporary accommodation"
     assert store.retrieve([]) == []
+    narrow = store.retrieve([point_id("meals", 0)], fields=("doc_id", "year"))
+    assert [h.payload for h in narrow] == [{"doc_id": "meals", "year": 2024}]
 
 
 def test_a_readers_view_reads_by_id_only_what_its_queries_could_find(store: Store) -> None:
@@ -246,6 +248,8 @@ def test_a_readers_view_reads_by_id_only_what_its_queries_could_find(store: Stor
         view = ScopedStore(store, levels_for(role))
         by_query = view.chunks(Filters())
         assert {h.id for h in view.retrieve(every)} == {h.id for h in by_query}, role
+        narrow = view.retrieve(every, fields=("doc_id",))
+        assert {h.id for h in narrow} == {h.id for h in by_query}, role
     # Points written before access levels carry none: every reader sees them, as public.
     visitor = {h.doc_id for h in ScopedStore(store, levels_for("visitor")).retrieve(every)}
     assert visitor == {c.payload["doc_id"] for c in CHUNKS}

@@ -5,6 +5,7 @@ with AND across groups and OR within one."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import unescape
 from typing import Any
@@ -219,10 +220,16 @@ class _PayloadStore:
     def __init__(self, payloads: dict[str, dict[str, Any]]) -> None:
         self.payloads = payloads
         self.reads = 0
+        self.fields: set[str | None] = set()
 
-    def retrieve(self, ids: list[str]) -> list[Hit]:
+    def retrieve(self, ids: list[str], fields: Sequence[str] | None = None) -> list[Hit]:
         self.reads += len(ids)
-        return [Hit(i, 0.0, self.payloads[i]) for i in ids if i in self.payloads]
+        self.fields.update(fields or [None])
+        found = {i: self.payloads[i] for i in ids if i in self.payloads}
+        return [
+            Hit(i, 0.0, {k: v for k, v in p.items() if fields is None or k in fields})
+            for i, p in found.items()
+        ]
 
 
 def test_each_group_is_counted_over_the_passages_matching_the_other_groups() -> None:
@@ -254,6 +261,7 @@ def test_each_group_is_counted_over_the_passages_matching_the_other_groups() -> 
     counts = {o.value: (o.count, o.is_selected) for o in facets["determinant"]}
     assert counts == {"income": (2, True), "food": (1, False)}
     assert store.reads == 4  # each chunk's payload read once, however often it is counted
+    assert store.fields == {"doc_id", *COUNTED_FIELDS}  # never the text or the rest
 
 
 def test_a_lens_is_a_filter_in_the_form_the_url_and_the_tags(client: TestClient) -> None:
