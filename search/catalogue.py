@@ -110,6 +110,8 @@ CREATE TABLE IF NOT EXISTS corrections (
 
 # Ids per "IN (...)" query: well under SQLite's limit on parameters.
 _IN_BATCH = 500
+# Names a query gives the documents table: rows there carry their own access level.
+_DOCUMENT_ALIASES = ("documents", "d")
 
 
 @contextmanager
@@ -212,13 +214,20 @@ class Catalogue:
         view._levels = tuple(levels)
         return view
 
-    def _visible(self, column: str = "doc_id") -> tuple[str, list[Any]]:
-        """An SQL condition (and its values) keeping only documents this view may see."""
+    def _visible(self, table: str = "documents") -> tuple[str, list[Any]]:
+        """An SQL condition (and its values) keeping only rows of documents this view may see.
+
+        `table` is the name (or alias) of the table being read. A documents row is judged on
+        its own access column; any other table's row looks up its document by primary key,
+        so a read about one document never scans the whole documents table."""
         if self._levels is None:
             return "1", []
         marks = ",".join("?" * len(self._levels)) or "NULL"
+        if table in _DOCUMENT_ALIASES:
+            return f"{table}.access IN ({marks})", list(self._levels)
         return (
-            f"{column} IN (SELECT doc_id FROM documents WHERE access IN ({marks}))",
+            f"EXISTS (SELECT 1 FROM documents v WHERE v.doc_id = {table}.doc_id"
+            f" AND v.access IN ({marks}))",
             list(self._levels),
         )
 
@@ -403,7 +412,7 @@ class Catalogue:
 
     def page_texts(self, doc_id: str, first: int, last: int) -> dict[int, str]:
         """The texts of pages first..last of a document, in one query."""
-        seen, values = self._visible()
+        seen, values = self._visible("pages")
         rows = self._db.execute(
             f"SELECT page, text FROM pages WHERE doc_id = ? AND page BETWEEN ? AND ? AND {seen}",
             [doc_id, first, last, *values],
@@ -411,7 +420,7 @@ class Catalogue:
         return {int(r[0]): str(r[1]) for r in rows}
 
     def page_count(self, doc_id: str) -> int:
-        seen, values = self._visible()
+        seen, values = self._visible("pages")
         row = self._db.execute(
             f"SELECT count(*) FROM pages WHERE doc_id = ? AND {seen}", [doc_id, *values]
         ).fetchone()
@@ -421,7 +430,7 @@ class Catalogue:
 
     def determinant_totals(self) -> dict[str, tuple[int, int]]:
         """Per determinant: (documents, passages) tagged with it, from the stored rows."""
-        seen, values = self._visible()
+        seen, values = self._visible("evidence")
         rows = self._db.execute(
             f"SELECT determinant, count(*), sum(passages) FROM evidence WHERE {seen}"
             " GROUP BY determinant",
@@ -431,7 +440,7 @@ class Catalogue:
 
     def determinant_totals_for(self, determinant: str) -> tuple[int, int]:
         """(documents, passages) tagged with one determinant (an index range, no table scan)."""
-        seen, values = self._visible()
+        seen, values = self._visible("evidence")
         row = self._db.execute(
             "SELECT count(*), coalesce(sum(passages), 0) FROM evidence"
             f" WHERE determinant = ? AND {seen}",
@@ -446,7 +455,7 @@ class Catalogue:
         then stronger passages, then documents more about it, then newer ones (strength and
         share compared in steps of a tenth)."""
         marks = ",".join("?" * len(local_places)) or "''"
-        seen, values = self._visible("d.doc_id")
+        seen, values = self._visible("d")
         rows = self._db.execute(
             f"""SELECT d.*, e.chunk_id AS e_chunk, e.strength AS e_strength,
                        (e.first_place IN ({marks})) AS e_local
@@ -464,7 +473,7 @@ class Catalogue:
 
     def newest_about(self, determinant: str, limit: int) -> list[DocumentRecord]:
         """The documents most recently added that have passages about the determinant."""
-        seen, values = self._visible("d.doc_id")
+        seen, values = self._visible("d")
         rows = self._db.execute(
             f"""SELECT d.* FROM evidence e JOIN documents d ON d.doc_id = e.doc_id
                WHERE e.determinant = ? AND {seen}
@@ -483,7 +492,7 @@ class Catalogue:
     def page_text(self, doc_id: str, page: int) -> str | None:
         if not 1 <= page <= _MAX_SQLITE_INT:  # SQLite cannot hold larger numbers: no such page
             return None
-        seen, values = self._visible()
+        seen, values = self._visible("pages")
         row = self._db.execute(
             f"SELECT text FROM pages WHERE doc_id = ? AND page = ? AND {seen}",
             (doc_id, page, *values),
@@ -492,14 +501,14 @@ class Catalogue:
 
     def pages(self, doc_id: str) -> list[str]:
         """Every page's text in order ('' for a page without text)."""
-        seen, values = self._visible()
+        seen, values = self._visible("pages")
         rows = self._db.execute(
             f"SELECT text FROM pages WHERE doc_id = ? AND {seen} ORDER BY page", (doc_id, *values)
         ).fetchall()
         return [str(r[0]) for r in rows]
 
     def page_lengths(self, doc_id: str) -> list[int]:
-        seen, values = self._visible()
+        seen, values = self._visible("pages")
         rows = self._db.execute(
             f"SELECT length(text) FROM pages WHERE doc_id = ? AND {seen} ORDER BY page",
             (doc_id, *values),
@@ -595,14 +604,14 @@ class Catalogue:
         return FileOutcome(**dict(row)) if row else None
 
     def files(self) -> list[FileOutcome]:
-        seen, values = self._visible()
+        seen, values = self._visible("files")
         rows = self._db.execute(
             f"SELECT * FROM files WHERE {seen} ORDER BY file_name", values
         ).fetchall()
         return [FileOutcome(**dict(r)) for r in rows]
 
     def paths_for(self, doc_id: str) -> list[str]:
-        seen, values = self._visible()
+        seen, values = self._visible("files")
         rows = self._db.execute(
             f"SELECT path FROM files WHERE doc_id = ? AND {seen}", (doc_id, *values)
         ).fetchall()

@@ -57,3 +57,57 @@ def test_evidence_rows_follow_the_documents_extra(catalogue: Catalogue) -> None:
     catalogue.remove_document("a")  # its evidence rows go with it
     assert catalogue.determinant_totals() == {}
     assert catalogue.strongest_passages("housing", [], 10) == []
+
+
+@pytest.fixture
+def mixed(tmp_path: Path) -> Iterator[Catalogue]:
+    """Two public documents and one internal one, each with pages, evidence and a file."""
+    opened = Catalogue(tmp_path / "mixed.sqlite")
+    for n, (doc_id, access) in enumerate([("p1", "public"), ("p2", "public"), ("i1", "internal")]):
+        record = DocumentRecord(
+            doc_id, DocumentMeta(title=doc_id, access=access), f"{doc_id}.pdf", f"/x/{doc_id}.pdf",
+            2, 1, float(n), {"strongest": {"housing": {"chunk": f"{doc_id}-0", "strength": 0.9,
+                                                       "passages": 1}}},
+        )  # fmt: skip
+        opened.add_document(
+            record, ["one", "two"], FileOutcome(record.path, "f", "ok", doc_id=doc_id)
+        )
+    yield opened
+    opened.close()
+
+
+def test_a_scoped_view_reads_only_what_its_levels_allow(mixed: Catalogue) -> None:
+    public = mixed.scoped(["public"])
+    assert {r.doc_id for r in public.documents()} == {"p1", "p2"}
+    assert public.document("i1") is None and public.page_text("i1", 1) is None
+    assert public.pages("i1") == [] and public.page_count("i1") == 0
+    assert public.page_text("p1", 1) == "one" and public.page_lengths("p1") == [3, 3]
+    assert public.paths_for("i1") == [] and public.paths_for("p1") == ["/x/p1.pdf"]
+    assert {f.doc_id for f in public.files()} == {"p1", "p2"}
+    assert public.determinant_totals_for("housing")[0] == 2
+    assert mixed.determinant_totals_for("housing")[0] == 3
+    assert {s.document.doc_id for s in public.strongest_passages("housing", [], 10)} == {"p1", "p2"}
+    assert public.stats()["documents"] == 2
+
+
+def test_a_scoped_read_about_one_document_never_scans_every_document(mixed: Catalogue) -> None:
+    """Reads for one document look its level up by key: their cost does not grow with the
+    library (an `IN (SELECT … FROM documents …)` condition scanned the whole table each time)."""
+    public = mixed.scoped(["public"])
+    statements: list[str] = []
+    public._db.set_trace_callback(statements.append)
+    try:
+        public.document("p1")
+        public.page_text("p1", 1)
+        public.pages("p1")
+        public.page_lengths("p1")
+        public.page_count("p1")
+        public.paths_for("p1")
+    finally:
+        public._db.set_trace_callback(None)
+    assert len(statements) == 6
+    for statement in statements:
+        plan = " ".join(
+            str(row[3]) for row in public._db.execute(f"EXPLAIN QUERY PLAN {statement}")
+        )
+        assert "SCAN documents" not in plan and "SCAN v" not in plan, (statement, plan)
