@@ -367,11 +367,18 @@ class Catalogue:
                 f"SELECT * FROM documents WHERE {seen} ORDER BY title", values
             ).fetchall()
         else:
-            marks = ",".join("?" * len(doc_ids))
-            rows = self._db.execute(
-                f"SELECT * FROM documents WHERE doc_id IN ({marks}) AND {seen}",
-                [*doc_ids, *values],
-            ).fetchall()
+            # In batches: SQLite caps the values one statement may carry.
+            wanted = list(dict.fromkeys(doc_ids))
+            rows = []
+            for start in range(0, len(wanted), _IN_BATCH):
+                batch = wanted[start : start + _IN_BATCH]
+                marks = ",".join("?" * len(batch))
+                rows.extend(
+                    self._db.execute(
+                        f"SELECT * FROM documents WHERE doc_id IN ({marks}) AND {seen}",
+                        [*batch, *values],
+                    ).fetchall()
+                )
         return [_document(r) for r in rows]
 
     def changes(self) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
@@ -111,3 +112,9 @@ def test_a_scoped_read_about_one_document_never_scans_every_document(mixed: Cata
             str(row[3]) for row in public._db.execute(f"EXPLAIN QUERY PLAN {statement}")
         )
         assert "SCAN documents" not in plan and "SCAN v" not in plan, (statement, plan)
+
+
+def test_documents_by_id_reads_more_ids_than_one_statement_may_carry(catalogue: Catalogue) -> None:
+    limit = catalogue._db.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)  # 32,766 on some builds
+    many = [f"missing-{n}" for n in range(limit + 10)] + ["b", "a", "b"]
+    assert sorted(r.doc_id for r in catalogue.documents(many)) == ["a", "b"]
