@@ -83,13 +83,16 @@ CREATE TABLE IF NOT EXISTS runs (
     finished_at REAL,
     summary TEXT NOT NULL DEFAULT '{}'
 );
--- Counts changes to documents already written (details, tags, access, removal), so what a
--- reader keeps about their chunks (search.retrieval.chunk_table) knows when to read again.
+-- Counts writes to documents (new ones, details, tags, access, removal), so what a reader
+-- keeps about their chunks (search.retrieval.chunk_table) knows when to read again: a new
+-- document can reuse chunk ids a crashed run left in the store with other values.
 CREATE TABLE IF NOT EXISTS document_changes (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     changes INTEGER NOT NULL
 );
 INSERT OR IGNORE INTO document_changes VALUES (1, 0);
+CREATE TRIGGER IF NOT EXISTS documents_inserted AFTER INSERT ON documents
+BEGIN UPDATE document_changes SET changes = changes + 1 WHERE id = 1; END;
 CREATE TRIGGER IF NOT EXISTS documents_updated AFTER UPDATE ON documents
 BEGIN UPDATE document_changes SET changes = changes + 1 WHERE id = 1; END;
 CREATE TRIGGER IF NOT EXISTS documents_deleted AFTER DELETE ON documents

@@ -118,3 +118,12 @@ def test_documents_by_id_reads_more_ids_than_one_statement_may_carry(catalogue: 
     limit = catalogue._db.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)  # 32,766 on some builds
     many = [f"missing-{n}" for n in range(limit + 10)] + ["b", "a", "b"]
     assert sorted(r.doc_id for r in catalogue.documents(many)) == ["a", "b"]
+
+
+def test_a_new_document_moves_the_change_count(catalogue: Catalogue) -> None:
+    """A new document row can reuse chunk ids a crashed run left behind, with other values:
+    what readers keep about chunks must be read again after any write, inserts included."""
+    before = catalogue.changes()
+    record = _record("e", 9.0)
+    catalogue.add_document(record, ["one"], FileOutcome(record.path, "f", "ok"))
+    assert catalogue.changes() > before
