@@ -114,7 +114,7 @@ def _summary_entry(record: DocumentRecord, base: str) -> FeedEntry:
         reference_for(record, base),
         _added(record.added_at),
         first["text"] if first else "",
-        first["page"] if first else None,
+        first["where"] if first else "",
         base + first["file_url"] if first else "",
     )
 
@@ -131,7 +131,7 @@ def _search_entry(result: DocumentResult, stems: frozenset[str], base: str) -> F
         reference,
         _added(result.document.added_at),
         shown["text"],
-        shown["page"],
+        shown["where"],
         base + shown["file_url"],
     )
 

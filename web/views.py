@@ -31,7 +31,6 @@ from web.models import (
     RelatedDocumentOut,
     ResultsView,
     StoreFiltersOut,
-    SummarySentenceOut,
     SummarySentenceView,
 )
 from web.search_form import SearchForm
@@ -208,9 +207,9 @@ def related_json(related: RelatedDocument) -> RelatedDocumentOut:
     }
 
 
-def summary_json(record: DocumentRecord) -> list[SummarySentenceOut]:
+def summary_json(record: DocumentRecord) -> list[SummarySentenceView]:
     """The sentences chosen at ingest to sum the document up, each with the page to check."""
-    out: list[SummarySentenceOut] = []
+    out: list[SummarySentenceView] = []
     sections = sections_of(record)
     for sentence in record.extra.get("summary") or []:
         if not isinstance(sentence, dict) or not str(sentence.get("text") or "").strip():
@@ -303,7 +302,8 @@ def about_json(record: DocumentRecord, vocabulary: Vocabulary) -> DocumentAboutO
         "determinants": document_determinants(record, vocabulary),
         "places": places_json(record.extra.get("places") or [], vocabulary),
         "is_local": is_local_document(record, vocabulary.gazetteer),
-        "summary": summary_json(record),
+        # The API's shape leaves out how the page names the place.
+        "summary": list(summary_json(record)),
     }
 
 
