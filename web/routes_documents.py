@@ -116,7 +116,7 @@ def document_page(
     page: Annotated[int, Query(ge=1, le=MAX_PAGE_NUMBER)] = 1,
 ) -> Response:
     record = find_document(library, doc_id)
-    count = len(library.catalogue.page_lengths(doc_id))
+    count = library.catalogue.page_count(doc_id)
     lists = max(1, -(-count // PAGES_PER_LIST))
     if page > lists:
         raise HTTPException(status_code=404, detail=NO_PAGE)
