@@ -376,8 +376,6 @@ class ExcerptView(TypedDict):
 
     text: str
     page: int
-    page_start: int
-    page_end: int
     unit: Literal["page", "section"]
     where: str  # how the links name the place: "page 3" or "section 2: Cold homes"
     where_all: str  # the same for every page the part runs over

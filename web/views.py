@@ -156,8 +156,6 @@ def shown_excerpt(
     return {
         "text": excerpt_of(text, start, end),
         "page": page,
-        "page_start": first,
-        "page_end": last,
         "unit": "section" if is_section else "page",
         # How the links name the place: "page 3" or "section 2: Cold homes".
         "where": place_words(page, page, headings),
