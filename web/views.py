@@ -17,7 +17,7 @@ from search.retrieval.related import RelatedDocument
 from search.retrieval.searcher import DocumentResult, SearchResults
 from search.schema import Filters
 from web.facets import FacetOption
-from web.highlight import excerpt_of, excerpt_span
+from web.highlight import WordMatcher, excerpt_of, excerpt_span
 from web.models import (
     DocumentAboutOut,
     DocumentHitOut,
@@ -140,7 +140,7 @@ def passage_json(doc_id: str, passage: Passage, sections: Sequence[str] = ()) ->
 
 
 def shown_excerpt(
-    passage: Mapping[str, Any], stems: Iterable[str], max_words: int = 45
+    passage: Mapping[str, Any], stems: Iterable[str] | WordMatcher, max_words: int = 45
 ) -> ExcerptView:
     """The part of a passage a results page shows, and the page holding most of that part:
     the links point where the words on screen are, not where the whole chunk starts."""
