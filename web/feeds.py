@@ -26,8 +26,10 @@ class FeedEntry:
     reference: Reference
     added: datetime
     summary: str
-    page: int | None = None  # the page holding the summary's words
-    page_link: str = ""  # the PDF opened at that page
+    # Where the summary's words are, as a citation says it ("page 3", or for a Word file or web
+    # page "section 2: Cold homes"), and a link that opens the file there.
+    where: str = ""
+    where_link: str = ""
 
 
 @dataclass(frozen=True)
@@ -70,9 +72,9 @@ def _entry(feed: ET.Element, item: FeedEntry) -> None:
         _add(entry, "category", term=ref.kind)
     described = [ref.organisation, str(ref.year or "")]
     about = " · ".join(part for part in described if part)
-    cited = f"(page {item.page})" if item.page and item.summary else ""
-    if item.page and item.page_link:
-        _add(entry, "link", rel="related", type="application/pdf", href=item.page_link)
+    cited = f"({item.where})" if item.where and item.summary else ""
+    if item.where_link:
+        _add(entry, "link", rel="related", href=item.where_link)
     parts = (about + "." if about else "", item.summary, cited)
     _add(entry, "summary", " ".join(x for x in parts if x))
 

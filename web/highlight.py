@@ -103,8 +103,9 @@ _TOKEN = re.compile(r"\S+")
 def excerpt_span(
     text: str, stems: Iterable[str] | WordMatcher, max_words: int = 45
 ) -> tuple[int, int]:
-    """Where in `text` (character offsets) the run of up to `max_words` words with the most
-    query words in it starts and ends."""
+    """Where in `text` (character offsets) the run of `max_words` words with the most query
+    words in it starts and ends, each edge then moved by up to SNAP_WORDS to a sentence's
+    start or end when one is that near (so it may hold up to 2 * SNAP_WORDS more words)."""
     tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
     if len(tokens) <= max_words:
         return (tokens[0][0], tokens[-1][1]) if tokens else (0, 0)
@@ -129,10 +130,15 @@ def excerpt_span(
 # How far (in words) an excerpt's edges may move to begin and end with whole sentences.
 SNAP_WORDS = 12
 _SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*$")
+# What a sentence opens with, as search.retrieval.passages reads it when it cuts passages: a
+# capital, a number or a bullet, perhaps after an opening quote or bracket.
+_SENTENCE_OPENING = re.compile(r"[\"“‘'(\[]?[A-Z0-9•]")
 
 
 def _starts_sentence(tokens: list[tuple[int, int, str]], i: int) -> bool:
-    return i == 0 or (bool(_SENTENCE_END.search(tokens[i - 1][2])) and tokens[i][2][:1].isupper())
+    return i == 0 or (
+        bool(_SENTENCE_END.search(tokens[i - 1][2])) and bool(_SENTENCE_OPENING.match(tokens[i][2]))
+    )
 
 
 def _snap_to_sentences(

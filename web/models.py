@@ -16,6 +16,7 @@ __all__ = [
     "DeterminantShareOut",
     "DeterminantSummaryOut",
     "DeterminantsOut",
+    "DocumentAboutOut",
     "DocumentHitOut",
     "DocumentMetaOut",
     "DocumentOut",
@@ -232,8 +233,9 @@ class PlaceOut(TypedDict):
     is_local: bool
 
 
-class DocumentOut(DocumentMetaOut):
-    chunk_count: int
+class DocumentAboutOut(TypedDict):
+    """What a document is about and where, and its summary: its page and the API share these."""
+
     determinants: list[DeterminantShareOut]
     places: Annotated[
         list[PlaceOut], Field(description="Places the document is about, local first")
@@ -243,6 +245,10 @@ class DocumentOut(DocumentMetaOut):
         list[SummarySentenceOut],
         Field(description="Up to 5 of the document's own sentences that best sum it up"),
     ]
+
+
+class DocumentOut(DocumentAboutOut, DocumentMetaOut):
+    chunk_count: int
     pages: list[PageSummaryOut]
 
 
@@ -370,8 +376,6 @@ class ExcerptView(TypedDict):
 
     text: str
     page: int
-    page_start: int
-    page_end: int
     unit: Literal["page", "section"]
     where: str  # how the links name the place: "page 3" or "section 2: Cold homes"
     where_all: str  # the same for every page the part runs over

@@ -10,7 +10,6 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from search.catalogue import DocumentRecord
-from search.evidence.ranking import is_local_document
 from search.library import Library
 from search.retrieval.passages import Passage, passage_from_hit
 from search.retrieval.related import RelatedDocument, related_to_document, related_to_passage
@@ -25,8 +24,8 @@ from web.deps import (
 )
 from web.paging import pagination
 from web.params import MAX_PAGE_NUMBER, PageNumber
-from web.tags import document_determinants, places_json
 from web.views import (
+    about_json,
     document_url,
     is_web_link,
     metadata_json,
@@ -37,8 +36,8 @@ from web.views import (
     place_words,
     related_json,
     related_url,
+    section_headings,
     sections_of,
-    summary_json,
 )
 
 __all__ = ["NO_PAGE", "RELATED_ON_PAGE", "find_document", "find_passage", "find_related", "router"]
@@ -86,10 +85,6 @@ def find_related(
     return related_to_document(library.store, library.catalogue, doc_id, limit)
 
 
-def _heading_of(sections: list[str], number: int) -> dict[int, str] | None:
-    return {number: sections[number - 1] if number <= len(sections) else ""} if sections else None
-
-
 def _first_upper(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -121,7 +116,7 @@ def document_page(
     page: Annotated[int, Query(ge=1, le=MAX_PAGE_NUMBER)] = 1,
 ) -> Response:
     record = find_document(library, doc_id)
-    count = len(library.catalogue.page_lengths(doc_id))
+    count = library.catalogue.page_count(doc_id)
     lists = max(1, -(-count // PAGES_PER_LIST))
     if page > lists:
         raise HTTPException(status_code=404, detail=NO_PAGE)
@@ -138,7 +133,7 @@ def document_page(
             "url": page_url(doc_id, n),
             "preview": preview,
             # A Word file or web page is listed by its sections, each named by its heading.
-            "label": _first_upper(place_words(n, n, _heading_of(sections, n))),
+            "label": _first_upper(place_words(n, n, section_headings(sections, n))),
         }
         for n, preview in zip(numbers, previews, strict=True)
     ]
@@ -152,10 +147,7 @@ def document_page(
             "access": record.meta.access,
             "page_count": count,
             "pages": pages,
-            "summary": summary_json(record),
-            "determinants": document_determinants(record, vocabulary),
-            "places": places_json(record.extra.get("places") or [], vocabulary),
-            "is_local": is_local_document(record, vocabulary.gazetteer),
+            **about_json(record, vocabulary),
             "related": [related_json(r) for r in related],
             "related_url": related_url(doc_id),
             "citation": citation(request, record),

@@ -17,7 +17,7 @@ from search.retrieval.searcher import DocumentResult
 from web.citations import Reference, bibtex, citation_key, csv_table, reference_for, ris
 from web.deps import LibraryDep, read_site_url
 from web.feeds import MEDIA_TYPE, Feed, FeedEntry, atom_feed
-from web.highlight import query_stems
+from web.highlight import WordMatcher, query_stems
 from web.routes_documents import find_document
 from web.search_form import EMPTY_QUERY, SearchForm, read_search_form
 from web.searching import newest_documents, search_all
@@ -114,12 +114,12 @@ def _summary_entry(record: DocumentRecord, base: str) -> FeedEntry:
         reference_for(record, base),
         _added(record.added_at),
         first["text"] if first else "",
-        first["page"] if first else None,
+        first["where"] if first else "",
         base + first["file_url"] if first else "",
     )
 
 
-def _search_entry(result: DocumentResult, stems: frozenset[str], base: str) -> FeedEntry:
+def _search_entry(result: DocumentResult, stems: WordMatcher, base: str) -> FeedEntry:
     """A matching document's entry, with its best passage's words and the page they are on."""
     reference = reference_for(result.document, base)
     if not result.passages:
@@ -131,7 +131,7 @@ def _search_entry(result: DocumentResult, stems: frozenset[str], base: str) -> F
         reference,
         _added(result.document.added_at),
         shown["text"],
-        shown["page"],
+        shown["where"],
         base + shown["file_url"],
     )
 
@@ -146,7 +146,8 @@ def search_feed(request: Request, library: LibraryDep, form: FormDep) -> Respons
         entries = [_summary_entry(r, base) for r in records]
         title, subtitle, page = f"New in {SERVICE_NAME}", "Documents just added.", base + "/"
     else:
-        stems = query_stems(form.q)
+        # One matcher for the whole feed, as for a page: stemming each word once.
+        stems = WordMatcher(query_stems(form.q))
         entries = [_search_entry(d, stems, base) for d in search_all(library, form, FEED_LIMIT)]
         title = f"{SERVICE_NAME}: ‘{form.q}’"
         subtitle = f"Documents that match ‘{form.q}’."

@@ -239,8 +239,11 @@ def read_search_filters(
         Query(max_length=MAX_CHOSEN, description="Only documents about these places (ids)"),
     ] = None,
     lens: Annotated[
-        list[str] | None,
-        Query(description="Only passages seen through these lenses (ids, see /api/determinants)"),
+        list[FilterValue] | None,
+        Query(
+            max_length=MAX_CHOSEN,
+            description="Only passages seen through these lenses (ids, see /api/determinants)",
+        ),
     ] = None,
     years: Annotated[
         list[YearBandId] | None,

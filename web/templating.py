@@ -10,7 +10,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, P
 
 from web.admin import current_viewer
 from web.facets import FacetOption
-from web.highlight import excerpt, highlight
+from web.highlight import highlight
 from web.kinds import explain_kind, label_kind
 from web.views import shown_excerpt
 
@@ -68,7 +68,6 @@ def build_environment(contact_email: str) -> Environment:
     )
     env.filters.update(
         highlight=highlight,
-        excerpt=excerpt,
         facet_item=facet_item,
         kind_item=kind_item,
         kind_label=label_kind,

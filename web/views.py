@@ -17,8 +17,9 @@ from search.retrieval.related import RelatedDocument
 from search.retrieval.searcher import DocumentResult, SearchResults
 from search.schema import Filters
 from web.facets import FacetOption
-from web.highlight import excerpt_of, excerpt_span
+from web.highlight import WordMatcher, excerpt_of, excerpt_span
 from web.models import (
+    DocumentAboutOut,
     DocumentHitOut,
     DocumentMetaOut,
     DocumentOut,
@@ -30,7 +31,6 @@ from web.models import (
     RelatedDocumentOut,
     ResultsView,
     StoreFiltersOut,
-    SummarySentenceOut,
     SummarySentenceView,
 )
 from web.search_form import SearchForm
@@ -40,6 +40,7 @@ from web.vocabulary import Vocabulary, default_vocabulary
 __all__ = [
     "SHORT_LINE",
     "WEB_SCHEMES",
+    "about_json",
     "document_json",
     "document_url",
     "facets_json",
@@ -59,6 +60,7 @@ __all__ = [
     "related_url",
     "result_json",
     "results_json",
+    "section_headings",
     "sections_of",
     "shown_excerpt",
     "summary_json",
@@ -126,7 +128,7 @@ def passage_json(doc_id: str, passage: Passage, sections: Sequence[str] = ()) ->
         "page": page,
         "page_start": passage.page_start,
         "page_end": passage.page_end,
-        "pages": list(range(passage.page_start, passage.page_end + 1)),
+        "pages": list(numbers),
         "page_starts": [[offset, number] for offset, number in passage.page_starts],
         "unit": "section" if sections else "page",
         "headings": [(n, sections[n - 1]) for n in numbers if 0 < n <= len(sections)],
@@ -138,7 +140,7 @@ def passage_json(doc_id: str, passage: Passage, sections: Sequence[str] = ()) ->
 
 
 def shown_excerpt(
-    passage: Mapping[str, Any], stems: Iterable[str], max_words: int = 45
+    passage: Mapping[str, Any], stems: Iterable[str] | WordMatcher, max_words: int = 45
 ) -> ExcerptView:
     """The part of a passage a results page shows, and the page holding most of that part:
     the links point where the words on screen are, not where the whole chunk starts."""
@@ -154,8 +156,6 @@ def shown_excerpt(
     return {
         "text": excerpt_of(text, start, end),
         "page": page,
-        "page_start": first,
-        "page_end": last,
         "unit": "section" if is_section else "page",
         # How the links name the place: "page 3" or "section 2: Cold homes".
         "where": place_words(page, page, headings),
@@ -205,9 +205,9 @@ def related_json(related: RelatedDocument) -> RelatedDocumentOut:
     }
 
 
-def summary_json(record: DocumentRecord) -> list[SummarySentenceOut]:
+def summary_json(record: DocumentRecord) -> list[SummarySentenceView]:
     """The sentences chosen at ingest to sum the document up, each with the page to check."""
-    out: list[SummarySentenceOut] = []
+    out: list[SummarySentenceView] = []
     sections = sections_of(record)
     for sentence in record.extra.get("summary") or []:
         if not isinstance(sentence, dict) or not str(sentence.get("text") or "").strip():
@@ -218,7 +218,7 @@ def summary_json(record: DocumentRecord) -> list[SummarySentenceOut]:
             "text": " ".join(str(sentence["text"]).split()),
             "page": number,
             "unit": "section" if sections else "page",
-            "where": place_words(number, number, _headings(sections, number)),
+            "where": place_words(number, number, section_headings(sections, number)),
             "file_url": file_url(record.doc_id, None if sections else number),
             "page_url": page_url(record.doc_id, number),
         }
@@ -226,7 +226,8 @@ def summary_json(record: DocumentRecord) -> list[SummarySentenceOut]:
     return out
 
 
-def _headings(sections: Sequence[str], *numbers: int) -> dict[int, str] | None:
+def section_headings(sections: Sequence[str], *numbers: int) -> dict[int, str] | None:
+    """The headings of the numbered sections, for `place_words`; None for a file with pages."""
     if not sections:
         return None
     return {n: sections[n - 1] for n in numbers if 0 < n <= len(sections)}
@@ -292,18 +293,26 @@ def first_words(text: str, count: int = 15) -> str:
     return " ".join(words[:count]) + (" …" if len(words) > count else "")
 
 
+def about_json(record: DocumentRecord, vocabulary: Vocabulary) -> DocumentAboutOut:
+    """What a document is about and where, and the sentences that sum it up: the document page
+    and the API's document both show these."""
+    return {
+        "determinants": document_determinants(record, vocabulary),
+        "places": places_json(record.extra.get("places") or [], vocabulary),
+        "is_local": is_local_document(record, vocabulary.gazetteer),
+        # The API's shape leaves out how the page names the place.
+        "summary": list(summary_json(record)),
+    }
+
+
 def document_json(
     record: DocumentRecord, page_lengths: list[int], vocabulary: Vocabulary | None = None
 ) -> DocumentOut:
     """A document's metadata, what it is about, and its pages with how much text each has."""
-    vocabulary = vocabulary or default_vocabulary()
     return {
         **metadata_json(record),
         "chunk_count": record.chunk_count,
-        "determinants": document_determinants(record, vocabulary),
-        "places": places_json(record.extra.get("places") or [], vocabulary),
-        "is_local": is_local_document(record, vocabulary.gazetteer),
-        "summary": summary_json(record),
+        **about_json(record, vocabulary or default_vocabulary()),
         "pages": [
             {
                 "number": n,

@@ -20,7 +20,6 @@ from search.library import Library
 from search.models.encoder import OnnxTuning, load_onnx_encoder
 from search.schema import Filters
 from search.settings import ModelSettings, Settings
-from tests.conftest import SHARED_DATA
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "bench" / "results"
@@ -89,12 +88,9 @@ def _sample(texts_by_doc: dict[str, list[str]]) -> list[list[str]]:
 
 
 @pytest.mark.bench
-def test_ingest_runs_near_the_encoders_own_speed(tmp_path: Path) -> None:
-    real = SHARED_DATA / "pdfs" / "real"
-    if not real.is_dir():
-        pytest.skip(f"real PDFs not found at {real}")
+def test_ingest_runs_near_the_encoders_own_speed(tmp_path: Path, real_pdfs: Path) -> None:
     folder = tmp_path / "pdfs"
-    _copy_pdfs(real, folder)
+    _copy_pdfs(real_pdfs, folder)
     load_before = os.getloadavg()[0]
     settings = Settings(data_dir=tmp_path / "data")
     threads = settings.model.ingest_threads  # as `kb ingest` runs the model

@@ -11,7 +11,6 @@ import json
 import os
 import random
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,7 +23,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.bench.scale.serving import percentile
 from tests.conftest import SHARED_DATA
+from tests.live_site import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "bench" / "results"
@@ -56,17 +57,6 @@ class Targets:
     doc_ids: list[str]
     pages: list[tuple[str, int]]
     determinants: list[str]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def _env(data: Path) -> dict[str, str]:
@@ -169,13 +159,10 @@ def _load(url: str, targets: Targets, until: float, seed: int) -> list[tuple[str
 
 
 @pytest.mark.bench
-def test_sixteen_clients_for_a_minute_while_an_ingest_runs(tmp_path: Path) -> None:
-    real = SHARED_DATA / "pdfs" / "real"
-    if not real.is_dir():
-        pytest.skip(f"real PDFs not found at {real}")
-    data = _library_copy(real, tmp_path)
-    incoming = _new_files(real, tmp_path / "incoming")
-    port = _free_port()
+def test_sixteen_clients_for_a_minute_while_an_ingest_runs(tmp_path: Path, real_pdfs: Path) -> None:
+    data = _library_copy(real_pdfs, tmp_path)
+    incoming = _new_files(real_pdfs, tmp_path / "incoming")
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = (tmp_path / "serve.log").open("wb")
     ingest_log = (tmp_path / "ingest.log").open("wb")
@@ -242,7 +229,7 @@ def test_sixteen_clients_for_a_minute_while_an_ingest_runs(tmp_path: Path) -> No
             kind: {
                 "requests": len(times),
                 "p50_ms": round(statistics.median(times), 1),
-                "p95_ms": round(_percentile(times, 0.95), 1),
+                "p95_ms": round(percentile(times, 0.95), 1),
             }
             for kind, times in sorted(by_kind.items())
         },

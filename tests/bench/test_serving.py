@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import json
-import socket
 import statistics
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from ingest.pipeline import Ingester
 from search.library import Library
 from search.settings import Settings
-from tests.conftest import SHARED_DATA
+from tests.bench.scale.serving import percentile
+from tests.live_site import serve_app
 from web.app import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,75 +44,52 @@ QUERIES = [
 ]
 
 
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.mark.bench
-def test_search_latency_over_http() -> None:
-    real = SHARED_DATA / "pdfs" / "real"
-    if not real.is_dir():
-        pytest.skip(f"real PDFs not found at {real}")
-    settings = Settings(data_dir=ROOT / "data" / "bench-real")
+def test_search_latency_over_http(real_pdfs: Path) -> None:
+    settings = Settings(data_dir=ROOT / "data" / "bench-real_pdfs")
     library = Library.open(settings)
-    Ingester(library.index, settings.chunks).run([real])  # a no-op when already indexed
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings, library=library), port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}/api/search"
+    Ingester(library.index, settings.chunks).run([real_pdfs])  # a no-op when already indexed
     try:
-        while not server.started:
-            time.sleep(0.1)
-        with httpx.Client(timeout=60) as client:
-            for q in QUERIES:  # warm-up: model loaded, caches filled
-                client.get(url, params={"q": q}).raise_for_status()
-            single: list[float] = []
-            for _ in range(3):
-                for q in QUERIES:
-                    started = time.perf_counter()
+        with serve_app(create_app(settings, library=library)) as base:
+            url = f"{base}/api/search"
+            with httpx.Client(timeout=60) as client:
+                for q in QUERIES:  # warm-up: model loaded, caches filled
                     client.get(url, params={"q": q}).raise_for_status()
-                    single.append((time.perf_counter() - started) * 1000)
-        errors = 0
+                single: list[float] = []
+                for _ in range(3):
+                    for q in QUERIES:
+                        started = time.perf_counter()
+                        client.get(url, params={"q": q}).raise_for_status()
+                        single.append((time.perf_counter() - started) * 1000)
+            errors = 0
 
-        def one(q: str) -> float:
-            nonlocal errors
+            def one(q: str) -> float:
+                nonlocal errors
+                started = time.perf_counter()
+                with httpx.Client(timeout=60) as c:
+                    if c.get(url, params={"q": q}).status_code != 200:
+                        errors += 1
+                return (time.perf_counter() - started) * 1000
+
+            jobs = QUERIES * 8
             started = time.perf_counter()
-            with httpx.Client(timeout=60) as c:
-                if c.get(url, params={"q": q}).status_code != 200:
-                    errors += 1
-            return (time.perf_counter() - started) * 1000
-
-        jobs = QUERIES * 8
-        started = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            concurrent = list(pool.map(one, jobs))
-        elapsed = time.perf_counter() - started
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                concurrent = list(pool.map(one, jobs))
+            elapsed = time.perf_counter() - started
     finally:
-        server.should_exit = True
-        thread.join(30)
         chunks = library.store.count()
         library.close()
     result = {
         "chunks": chunks,
         "single_client": {
             "p50_ms": round(statistics.median(single), 1),
-            "p95_ms": round(_percentile(single, 0.95), 1),
+            "p95_ms": round(percentile(single, 0.95), 1),
             "requests": len(single),
         },
         "eight_clients": {
             "requests_per_s": round(len(jobs) / elapsed, 1),
             "p50_ms": round(statistics.median(concurrent), 1),
-            "p95_ms": round(_percentile(concurrent, 0.95), 1),
+            "p95_ms": round(percentile(concurrent, 0.95), 1),
             "errors": errors,
         },
     }

@@ -3,17 +3,12 @@ memory) served by uvicorn on 127.0.0.1, and Debian's headless Chromium driven by
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, Route, sync_playwright
 
 from ingest.pipeline import Ingester
@@ -21,6 +16,7 @@ from search.library import Library
 from search.models.encoder import Encoder
 from search.settings import Settings
 from tests.browser.corpus import PAPERS, write_corpus
+from tests.live_site import serve_app
 from web.app import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -33,7 +29,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 VIEWPORT = {"width": 1100, "height": 900}
-START_TIMEOUT_S = 20.0
 
 
 @dataclass(frozen=True)
@@ -60,41 +55,11 @@ def live_library(encoder: Encoder, tmp_path_factory: pytest.TempPathFactory) -> 
         library.close()
 
 
-def _wait_until_healthy(url: str, server: uvicorn.Server) -> None:
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if server.started:
-            try:
-                with opener.open(url, timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                pass
-        time.sleep(0.05)
-    raise RuntimeError(f"the site did not answer {url} within {START_TIMEOUT_S} s")
-
-
 @pytest.fixture(scope="session")
 def site(live_library: Library) -> Iterator[LiveSite]:
-    app = create_app(live_library.settings, library=live_library)
-    # The socket is bound here, on a free port, and handed over: no race for the port.
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", ws="none", http="h11", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_healthy(f"{base_url}/healthz", server)
+    with serve_app(create_app(live_library.settings, library=live_library)) as base_url:
         doc_ids = {r.file_name: r.doc_id for r in live_library.catalogue.documents()}
         yield LiveSite(base_url, live_library, doc_ids)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 @pytest.fixture(scope="session")

@@ -4,13 +4,10 @@ visitor never sees the document."""
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page
 
 from ingest.pipeline import Ingester
@@ -19,7 +16,8 @@ from search.library import Library
 from search.models.encoder import Encoder
 from search.settings import Settings
 from tests.browser.checks import axe_violations, describe_violations
-from tests.browser.conftest import VIEWPORT, _wait_until_healthy
+from tests.browser.conftest import VIEWPORT
+from tests.live_site import serve_app
 from tests.pdfs import write_pdf
 from web.app import create_app
 from web.users import UserStore
@@ -43,21 +41,10 @@ def admin_site(encoder: Encoder, tmp_path_factory: pytest.TempPathFactory) -> It
     users.add_user("ada", "admin", PASSWORD)
     users.close()
     app = create_app(settings, library=library, ingest_runner=make_ingest_runner(library))
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", ws="none", http="h11", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_healthy(f"{url}/healthz", server)
-        yield url
+        with serve_app(app) as url:
+            yield url
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
         library.close()
 
 

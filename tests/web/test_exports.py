@@ -128,6 +128,11 @@ def test_search_feed_lists_the_matching_documents(client: TestClient) -> None:
     entry = root.findall("a:entry", NS)[0]
     link = entry.find("a:link[@rel='alternate']", NS)
     assert link is not None and str(link.get("href")).startswith("http://testserver/documents/")
+    # The entry cites the page its words are on, and links to the PDF opened at that page.
+    related = entry.find("a:link[@rel='related']", NS)
+    assert related is not None
+    page = str(related.get("href")).rsplit("/file#page=", 1)[1]
+    assert str(entry.findtext("a:summary", namespaces=NS)).endswith(f"(page {page})")
 
 
 def test_home_page_feed_lists_every_document_newest_first(client: TestClient) -> None:

@@ -70,3 +70,18 @@ def test_characters_xml_cannot_hold_are_dropped() -> None:
     assert entry is not None
     assert entry.findtext("a:title", namespaces=NS) == "Formfeed page"
     assert str(entry.findtext("a:summary", namespaces=NS)).endswith("bell text")
+
+
+def test_an_entry_cites_where_its_words_are_and_links_there() -> None:
+    at_page = FeedEntry(
+        REFERENCE, NOW, "Damp harms lungs.", "page 3", REFERENCE.pdf_url + "#page=3"
+    )
+    in_section = FeedEntry(REFERENCE, NOW, "Damp harms lungs.", "section 2: What tenants told us")
+    root = _feed([at_page, in_section])
+    first, second = root.findall("a:entry", NS)
+    assert str(first.findtext("a:summary", namespaces=NS)).endswith("lungs. (page 3)")
+    related = [link for link in first.findall("a:link", NS) if link.get("rel") == "related"]
+    assert [link.get("href") for link in related] == [REFERENCE.pdf_url + "#page=3"]
+    # A Word file or web page has sections, not pages: the entry names the section.
+    summary = str(second.findtext("a:summary", namespaces=NS))
+    assert summary.endswith("lungs. (section 2: What tenants told us)")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from web.highlight import WordMatcher, excerpt, highlight, query_stems
 
 
@@ -86,3 +88,13 @@ def test_excerpt_keeps_its_window_when_no_sentence_edge_is_near() -> None:
     text = " ".join(f"w{i}" for i in range(60)) + " damp " + " ".join(f"v{i}" for i in range(60))
     shown = excerpt(text, query_stems("damp"), max_words=20)
     assert shown.startswith("… ") and shown.endswith(" …") and len(shown.split()) == 22
+
+
+@pytest.mark.parametrize("opening", ["“The term", "2019 figures on"])
+def test_excerpt_starts_at_a_sentence_that_opens_with_a_quote_or_a_number(opening: str) -> None:
+    before = "Words about other things go on for a while in this part of the text. " * 3
+    body = f"Many people face problems with access to services. {opening} Gypsy and Traveller "
+    body += "health needs were gathered from sites across the county in one survey. "
+    after = "Later text says nothing more on the subject at all for many words here. " * 3
+    shown = excerpt(before + body + after, query_stems("gypsy traveller"), max_words=20)
+    assert shown.startswith(f"… {opening} Gypsy")

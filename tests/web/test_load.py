@@ -6,7 +6,6 @@ fails CI without making the suite depend on how fast the machine is."""
 from __future__ import annotations
 
 import itertools
-import socket
 import threading
 import time
 from collections import Counter
@@ -14,15 +13,14 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 
 from search.library import Library
 from search.settings import Settings
+from tests.live_site import serve_app
 from web.app import create_app
 
 CLIENTS = 8
 DURATION_S = 10.0
-START_TIMEOUT_S = 20.0
 
 # Varied words so highlighting stems many different words at the same moment.
 QUERIES = (
@@ -45,25 +43,8 @@ PATHS = ("/search?q={}", "/search?q={}&sort=newest", "/api/search?q={}")
 
 @pytest.fixture(scope="module")
 def base_url(settings: Settings, library: Library) -> Iterator[str]:
-    app = create_app(settings, library=library)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", ws="none", http="h11", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while not server.started and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert server.started, f"the site did not start within {START_TIMEOUT_S} s"
+    with serve_app(create_app(settings, library=library)) as url:
         yield url
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 def _hammer(base: str, offset: int, stop_at: float, statuses: Counter[str]) -> None:

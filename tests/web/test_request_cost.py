@@ -61,6 +61,15 @@ def test_pages_answer_without_reading_the_whole_library(
         "/api/search?q=damp+homes&years=2015-2019&determinant=housing",
         "/search/feed.atom",
         "/search/feed.atom?determinant=housing",
+        "/search/feed.atom?q=damp+homes",
+        "/search/by-determinant?q=damp+homes",
+        "/search/export.csv?q=damp+homes",
+        "/search/export.ris?q=damp+homes&determinant=housing",
+        f"/api/documents/{doc_id}",
+        f"/api/documents/{doc_id}/related",
+        f"/documents/{doc_id}/cite.bib",
+        "/",
+        "/healthz",
     ]:
         response = client.get(url)
         assert response.status_code == 200, (url, response.text[:300])

@@ -11,7 +11,6 @@ import argparse
 import json
 import logging
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -31,15 +30,10 @@ from tests.bench.scale.engines import (
 from tests.bench.scale.replicate import build_library, read_source
 from tests.bench.scale.report import write_report
 from tests.bench.scale.serving import QUERIES, measure_pages, serve
+from tests.live_site import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
 log = logging.getLogger("bench.scale")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _disk_mb(path: Path) -> float:
@@ -115,7 +109,7 @@ def measure_size(
         queries = hybrid_queries(list(QUERIES), query_vectors[: len(QUERIES)])
         result["qdrant_client_local"] = compare_engines(store_path, client_path, queries)
     result["disk_mb"] = _disk_mb(data_dir)
-    with serve(data_dir, _free_port()) as server:
+    with serve(data_dir, free_port()) as server:
         result["start_to_first_answer_s"] = round(server.started_s, 2)
         result["first_query_ms"] = round(server.first_query_ms, 1)
         result["pages"] = measure_pages(server, _sample_doc_ids(data_dir))
