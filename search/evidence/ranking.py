@@ -4,7 +4,7 @@ results re-ordered so local work comes first. Pure functions over the store and 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from search.catalogue import Catalogue, DocumentRecord
@@ -18,7 +18,6 @@ from search.store.base import Store
 __all__ = [
     "LENS_LIMIT",
     "MIN_LOCAL_MENTIONS",
-    "STEP_PLACES",
     "DeterminantEvidence",
     "DeterminantHit",
     "DeterminantOverview",
@@ -31,16 +30,10 @@ __all__ = [
     "local_documents_first",
     "main_determinants",
     "overview",
-    "share_of",
-    "strongest_evidence",
 ]
 
 # More than the taxonomy's lens values (a handful), so every one is counted.
 LENS_LIMIT = 100
-# Passage strength and document share are compared in steps of a tenth, so that among
-# documents that are (nearly) as strong, the one more about the determinant comes first, and
-# among those, the newest.
-STEP_PLACES = 1
 
 
 @dataclass(frozen=True)
@@ -109,13 +102,6 @@ def is_local_document(record: DocumentRecord, gazetteer: Gazetteer) -> bool:
     return bool(places) and gazetteer.is_local([str(places[0])])
 
 
-def share_of(record: DocumentRecord, determinant_id: str) -> float:
-    """The determinant's share of the document's passages (0..1)."""
-    shares = record.extra.get("determinants") or {}
-    value = shares.get(determinant_id, 0.0) if isinstance(shares, Mapping) else 0.0
-    return float(value) if isinstance(value, int | float) else 0.0
-
-
 def overview(catalogue: Catalogue, taxonomy: Taxonomy) -> list[DeterminantOverview]:
     """Every determinant, in taxonomy order, with how many documents and passages cover it
     (from the counts stored at ingest, not from the chunks)."""
@@ -129,56 +115,6 @@ def overview(catalogue: Catalogue, taxonomy: Taxonomy) -> list[DeterminantOvervi
 def lens_passages(store: Store) -> dict[str, int]:
     """Passages per lens value ('inequalities', 'life_stage:older_people')."""
     return store.facet("lenses", None, LENS_LIMIT)
-
-
-def _strength(hit: Hit, determinant_id: str) -> float:
-    scores = hit.payload.get("determinant_scores") or {}
-    value = scores.get(determinant_id, 0.0) if isinstance(scores, dict) else 0.0
-    return float(value) if isinstance(value, int | float) else 0.0
-
-
-def _passage(hit: Hit, score: float) -> Passage:
-    return passage_from_hit(hit, score)
-
-
-def strongest_evidence(
-    hits: Iterable[Hit],
-    records: Mapping[str, DocumentRecord],
-    gazetteer: Gazetteer,
-    determinant_id: str,
-    limit: int = 10,
-) -> list[Evidence]:
-    """Each document's strongest passage about the determinant. Local documents come first;
-    then the strongest passages; then documents more about the determinant; then the newest.
-    Documents missing from `records` are left out."""
-    best: dict[str, tuple[tuple[float, int], Hit]] = {}
-    for hit in hits:
-        if hit.doc_id not in records or not hit.is_body:
-            continue
-        # Strongest first; between equals, the earlier page.
-        key = (_strength(hit, determinant_id), -hit.page_start)
-        if hit.doc_id not in best or key > best[hit.doc_id][0]:
-            best[hit.doc_id] = (key, hit)
-    evidence = [
-        Evidence(
-            records[doc_id],
-            _passage(hit, key[0]),
-            key[0],
-            is_local_document(records[doc_id], gazetteer),
-        )
-        for doc_id, (key, hit) in best.items()
-    ]
-    evidence.sort(
-        key=lambda e: (
-            not e.is_local,
-            -round(e.strength, STEP_PLACES),
-            -round(share_of(e.document, determinant_id), STEP_PLACES),
-            -(e.document.meta.year or 0),
-            -e.document.added_at,
-            e.document.meta.title.casefold(),
-        )
-    )
-    return evidence[:limit]
 
 
 def determinant_evidence(
@@ -199,7 +135,7 @@ def determinant_evidence(
     found = catalogue.strongest_passages(determinant.id, local, strongest)
     hits = {h.id: h for h in store.retrieve([f.chunk_id for f in found])}
     evidence = [
-        Evidence(f.document, _passage(hits[f.chunk_id], f.strength), f.strength, f.is_local)
+        Evidence(f.document, passage_from_hit(hits[f.chunk_id], f.strength), f.strength, f.is_local)
         for f in found
         if f.chunk_id in hits
     ]

@@ -18,11 +18,10 @@ from search.evidence.ranking import (
     is_local_document,
     main_determinants,
     overview,
-    strongest_evidence,
 )
 from search.evidence.strength import find_strongest_passages
 from search.index import backfill_evidence
-from search.schema import DocumentMeta, Filters, Hit, IndexedChunk, point_id
+from search.schema import DocumentMeta, Hit, IndexedChunk, point_id
 from search.settings import QdrantSettings
 from search.store.base import CollectionLayout, Store
 from search.store.embedded import EmbeddedStore
@@ -165,12 +164,12 @@ def test_strongest_evidence_puts_local_first_then_strength_share_and_recency(
 
 
 def test_strongest_evidence_keeps_one_passage_per_document_up_to_the_limit(
-    store: Store, catalogue: Catalogue, gazetteer: Gazetteer
+    store: Store, catalogue: Catalogue, taxonomy: Taxonomy, gazetteer: Gazetteer
 ) -> None:
-    records = {r.doc_id: r for r in catalogue.documents()}
-    hits = store.chunks(Filters(determinants=("housing",)))
-    found = strongest_evidence(hits, records, gazetteer, "housing", limit=2)
-    assert [e.document.doc_id for e in found] == ["leic", "damp"]
+    housing = taxonomy.determinant("housing")
+    assert housing is not None
+    found = determinant_evidence(store, catalogue, gazetteer, housing, strongest=2)
+    assert [e.document.doc_id for e in found.strongest] == ["leic", "damp"]
 
 
 def test_a_document_is_local_when_the_place_it_names_most_is_local(
