@@ -17,7 +17,7 @@ from search.library import Library
 from search.models.encoder import Encoder, Vectors
 from search.schema import Filters, IndexedChunk
 from search.settings import Settings
-from tests.doubles import HashingEncoder
+from tests.doubles import HashingEncoder, WrappedEncoder
 from tests.pdfs import write_pdf
 
 TOPICS = {
@@ -29,27 +29,13 @@ TOPICS = {
 MARKER = "pollution"  # only the 'poison' file's text carries it
 
 
-class FailingEncoder:
+class FailingEncoder(WrappedEncoder):
     """An encoder that breaks on any batch holding the marker word."""
-
-    def __init__(self, real: Encoder) -> None:
-        self.real = real
-
-    @property
-    def model_id(self) -> str:
-        return self.real.model_id
-
-    @property
-    def dimension(self) -> int:
-        return self.real.dimension
 
     def encode_documents(self, texts: list[str]) -> Vectors:
         if any(MARKER in t for t in texts):
             raise RuntimeError("onnxruntime: simulated failure")
         return self.real.encode_documents(texts)
-
-    def encode_queries(self, texts: list[str]) -> Vectors:
-        return self.real.encode_queries(texts)
 
 
 @pytest.fixture

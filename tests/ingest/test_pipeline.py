@@ -13,6 +13,7 @@ from search.library import Library
 from search.models.encoder import Encoder, Vectors
 from search.schema import Filters
 from search.settings import Settings
+from tests.doubles import WrappedEncoder
 from tests.pdfs import write_corrupt_pdf, write_encrypted_pdf, write_pdf
 
 HOUSING = [
@@ -148,27 +149,16 @@ def test_half_written_document_is_invisible_and_swept(library: Library, tmp_path
     assert library.store.count(Filters(doc_ids=("halfwritten",))) == 0
 
 
-class CountingEncoder:
+class CountingEncoder(WrappedEncoder):
     """The real model, counting every passage it is asked to encode."""
 
     def __init__(self, real: Encoder) -> None:
-        self.real = real
+        super().__init__(real)
         self.documents: list[str] = []
-
-    @property
-    def model_id(self) -> str:
-        return self.real.model_id
-
-    @property
-    def dimension(self) -> int:
-        return self.real.dimension
 
     def encode_documents(self, texts: list[str]) -> Vectors:
         self.documents += texts
         return self.real.encode_documents(texts)
-
-    def encode_queries(self, texts: list[str]) -> Vectors:
-        return self.real.encode_queries(texts)
 
 
 def test_each_chunk_is_encoded_once_while_files_are_read_ahead(

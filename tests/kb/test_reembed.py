@@ -14,6 +14,7 @@ from search.models.encoder import Encoder, Vectors, load_encoder
 from search.schema import Filters
 from search.settings import Settings
 from search.store.base import ModelMismatchError, active_collection
+from tests.doubles import WrappedEncoder
 from tests.pdfs import write_pdf
 
 TOPICS = {
@@ -23,27 +24,13 @@ TOPICS = {
 }
 
 
-class BreaksOnMeals:
+class BreaksOnMeals(WrappedEncoder):
     """The new model, failing on one document (a fault halfway through the run)."""
-
-    def __init__(self, real: Encoder) -> None:
-        self.real = real
-
-    @property
-    def model_id(self) -> str:
-        return self.real.model_id
-
-    @property
-    def dimension(self) -> int:
-        return self.real.dimension
 
     def encode_documents(self, texts: list[str]) -> Vectors:
         if any("school meals" in t for t in texts):
             raise RuntimeError("out of memory")
         return self.real.encode_documents(texts)
-
-    def encode_queries(self, texts: list[str]) -> Vectors:
-        return self.real.encode_queries(texts)
 
 
 @pytest.fixture
