@@ -17,17 +17,16 @@ import hashlib
 import itertools
 import logging
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
-from kb.eval.tags import LabelRow, PageKey, TagReport, page_windows, read_labels, score_tags
+from kb.eval.tags import LabelRow, TagReport, Windows, embed_windows, read_labels, score_tags
 from search.analysis import terms
 from search.evidence.determinants import Tagger, TaggerSettings
-from search.models.encoder import Encoder
 
 __all__ = [
     "DEFINITION_WEIGHTS",
@@ -62,26 +61,6 @@ def document_folds(files: Sequence[str], folds: int) -> dict[str, int]:
     """A fold per document, spread evenly in an order fixed by each name's hash (reproducible)."""
     names = sorted(set(files), key=lambda n: hashlib.sha256(n.encode("utf-8")).hexdigest())
     return {name: i % folds for i, name in enumerate(names)}
-
-
-@dataclass(frozen=True)
-class Windows:
-    """The labelled pages cut into windows as the indexer cuts chunks, embedded once."""
-
-    keys: list[PageKey]
-    texts: list[str]
-    vectors: npt.NDArray[np.float32]
-
-
-def embed_windows(pages: Mapping[PageKey, str], encoder: Encoder) -> Windows:
-    keys: list[PageKey] = []
-    texts: list[str] = []
-    for key, text in pages.items():
-        for window in page_windows(text):
-            keys.append(key)
-            texts.append(window)
-    vectors = encoder.encode_documents(texts) if texts else np.zeros((0, 1), np.float32)
-    return Windows(keys, texts, vectors)
 
 
 def candidate_settings(base: TaggerSettings) -> list[TaggerSettings]:
@@ -123,6 +102,12 @@ def _micro_f1(predicted: Flags, truth: Flags) -> float:
     return 2 * tp / (2 * tp + wrong) if tp else 0.0
 
 
+def _score(rows: Sequence[LabelRow], flags: Flags, ids: list[str]) -> TagReport:
+    """Score a (pages, determinants) grid of tags against the labels."""
+    tags = {row.key: {ids[j] for j in np.flatnonzero(flags[i])} for i, row in enumerate(rows)}
+    return score_tags(rows, tags, ids)
+
+
 @dataclass(frozen=True)
 class CrossValidation:
     report: TagReport
@@ -151,8 +136,7 @@ def cross_validate(
         chosen.append(candidates[best])
         predicted[test] = grids[best][test]
     overall = max(range(len(candidates)), key=lambda i: _micro_f1(grids[i], truth))
-    tags = {row.key: {ids[j] for j in np.flatnonzero(predicted[i])} for i, row in enumerate(rows)}
-    return CrossValidation(score_tags(rows, tags, ids), chosen, candidates[overall])
+    return CrossValidation(_score(rows, predicted, ids), chosen, candidates[overall])
 
 
 def score_settings(
@@ -160,9 +144,7 @@ def score_settings(
 ) -> TagReport:
     """Plain score of one choice of settings on every page (no cross-validation)."""
     (grid,) = predict_with(tagger, windows, rows, [settings])
-    ids = tagger.ids
-    tags = {row.key: {ids[j] for j in np.flatnonzero(grid[i])} for i, row in enumerate(rows)}
-    return score_tags(rows, tags, ids)
+    return _score(rows, grid, tagger.ids)
 
 
 # The settings on main before this choice, kept so the harness can show before and after.

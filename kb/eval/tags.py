@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from search.evidence.determinants import Tagger
 from search.models.encoder import Encoder
 
@@ -26,6 +29,8 @@ __all__ = [
     "LabelRow",
     "PageKey",
     "TagReport",
+    "Windows",
+    "embed_windows",
     "page_predictions",
     "page_windows",
     "parse_label_line",
@@ -133,6 +138,28 @@ def page_windows(text: str, max_words: int = 180, overlap_words: int = 30) -> li
     return windows
 
 
+@dataclass(frozen=True)
+class Windows:
+    """Labelled pages cut into windows as the indexer cuts chunks, embedded once."""
+
+    keys: list[PageKey]
+    texts: list[str]
+    vectors: npt.NDArray[np.float32]
+
+
+def embed_windows(
+    pages: Mapping[PageKey, str], encoder: Encoder, max_words: int = 180, overlap_words: int = 30
+) -> Windows:
+    keys: list[PageKey] = []
+    texts: list[str] = []
+    for key, text in pages.items():
+        for window in page_windows(text, max_words, overlap_words):
+            keys.append(key)
+            texts.append(window)
+    vectors = encoder.encode_documents(texts) if texts else np.zeros((0, 1), np.float32)
+    return Windows(keys, texts, vectors)
+
+
 def predict_pages(
     pages: Mapping[PageKey, str],
     tagger: Tagger,
@@ -141,16 +168,10 @@ def predict_pages(
     overlap_words: int = 30,
 ) -> dict[PageKey, set[str]]:
     """Tag page texts directly (no index): window each page, embed, tag, take the union."""
-    keys: list[PageKey] = []
-    texts: list[str] = []
-    for key, text in pages.items():
-        for window in page_windows(text, max_words, overlap_words):
-            keys.append(key)
-            texts.append(window)
+    windows = embed_windows(pages, encoder, max_words, overlap_words)
     out: dict[PageKey, set[str]] = {key: set() for key in pages}
-    if texts:
-        vectors = encoder.encode_documents(texts)
-        for key, tags in zip(keys, tagger.tag(texts, vectors), strict=True):
+    if windows.texts:
+        for key, tags in zip(windows.keys, tagger.tag(windows.texts, windows.vectors), strict=True):
             out[key].update(tags.determinants)
     return out
 
