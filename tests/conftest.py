@@ -23,7 +23,7 @@ SHARED_DATA = SHARED / "data"
 # Suites that start real processes (kb commands, a live site, PDF workers killed on purpose),
 # a browser, or score a whole labelled set: `make test` runs them, `make test-fast` does not.
 SLOW_TESTS = (
-    "tests/kb/test_eval_tags.py::test_tagger_meets_the_targets_on_the_held_out_half",
+    "tests/kb/test_eval_tags.py::test_tagger_meets_the_targets_on_the_holdout_split_it_was_tuned_on",
     "tests/kb/test_eval_tags.py::test_tagger_meets_a_recall_floor_on_the_fresh_labels",
 )
 SLOW_MODULES = (

@@ -218,9 +218,12 @@ def test_labelled_pages_read_like_read_pdf(shared_pdfs: Path, brief_pdfs: Path) 
         assert len(ours) - len(theirs) <= 4  # at most a running header and footer
 
 
-def test_tagger_meets_the_targets_on_the_held_out_half(
+def test_tagger_meets_the_targets_on_the_holdout_split_it_was_tuned_on(
     shared_pdfs: Path, brief_pdfs: Path, encoder: Encoder, model_cache: Path
 ) -> None:
+    # The "holdout" rows of determinants.jsonl are among the 431 pages TaggerSettings were
+    # chosen on (grouped CV, bench/RESULTS.md), so this is a floor against regressions, not a
+    # held-out estimate; on labels nobody tuned on (holdout2) micro-F1 is about 0.62.
     # ~250 page windows to embed: a second copy of the same model on two threads halves
     # the wait; the prototypes stay those of the session encoder (same model, same vectors).
     two_threads = load_encoder(ModelSettings(threads=2), model_cache)
@@ -251,6 +254,8 @@ def test_tagger_meets_a_recall_floor_on_the_fresh_labels(
 ) -> None:
     # Measured when this test was written: micro recall 0.71, micro F1 0.74, every
     # determinant's recall at least 0.54 (income); the tagger before it scored 0.57 recall.
+    # Both fresh files have since been used to choose TaggerSettings: a regression floor on
+    # tuning data, not a held-out score (that is holdout2, bench/RESULTS.md).
     rows = [r for path in FRESH_LABELS for r in read_labels(path, known_ids=REQUIRED_DETERMINANTS)]
     texts = _page_texts(rows, shared_pdfs / "real", shared_pdfs / "real")
     two_threads = load_encoder(ModelSettings(threads=2), model_cache)
