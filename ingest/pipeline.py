@@ -364,13 +364,13 @@ class Ingester:
         started = time.monotonic()
         try:
             prepared.record, prepared.chunks = self._cut(job, parse.result)
+            doc_id = prepared.record.doc_id
+            existing = self.index.catalogue.document(doc_id)
         except Exception as error:  # reported as this file's failure, in its turn
             prepared.error = error
             return prepared
         finally:
             prepared.seconds += time.monotonic() - started
-        doc_id = prepared.record.doc_id
-        existing = self.index.catalogue.document(doc_id)
         # A copy of a stored or queued file is not encoded: it will be stored once.
         if (existing is None or existing.path == str(job.path)) and all(
             p.record is None or p.record.doc_id != doc_id for p in encoding

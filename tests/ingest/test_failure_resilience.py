@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from ingest.pipeline import FAILED, INDEXED, Ingester
+from ingest.pipeline import FAILED, INDEXED, UNEXPECTED, Ingester, content_hash
 from search.catalogue import DocumentRecord, FileOutcome
 from search.index import CATALOGUE_FAILED, MODEL_FAILED, STORE_FAILED, TAGGING_FAILED
 from search.library import Library
@@ -139,6 +139,22 @@ def test_sqlite_error_on_one_file_fails_only_that_file(
     monkeypatch.setattr(library.catalogue, "add_document", add_document)
     outcomes = _run(library, folder)
     _assert_others_indexed_and_run_finished(library, outcomes, CATALOGUE_FAILED)
+
+
+def test_catalogue_read_error_while_preparing_one_file_fails_only_that_file(
+    library: Library, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    poison = content_hash(folder / "poison.pdf")[:20]
+    real = library.catalogue.document
+
+    def document(doc_id: str) -> DocumentRecord | None:
+        if doc_id == poison:
+            raise sqlite3.OperationalError("disk I/O error")
+        return real(doc_id)
+
+    monkeypatch.setattr(library.catalogue, "document", document)
+    outcomes = _run(library, folder)
+    _assert_others_indexed_and_run_finished(library, outcomes, UNEXPECTED)
 
 
 def test_failed_file_is_tried_again_and_indexed_on_the_next_run(
