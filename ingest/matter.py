@@ -5,8 +5,9 @@ belong to front matter (cover, contents, authors, about-this, disclaimers) or ba
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
+
+from search.pagetext import drop_running_lines
 
 __all__ = [
     "BACK",
@@ -20,7 +21,6 @@ __all__ = [
     "Line",
     "heading_key",
     "read_lines",
-    "running_lines",
 ]
 
 FRONT = "front"
@@ -101,7 +101,6 @@ _CITATION = re.compile(
     r"available (?:at|from)|accessed\b|\bvol\.|\bpp?\.\s*\d",
     re.IGNORECASE,
 )
-_DIGITS = re.compile(r"\d+")
 _WORD = re.compile(r"[^\W\d_]+")
 _SENTENCE_END = (".", "!", "?", ":", ";", ",", "-", "–")
 MAX_HEADING_WORDS = 12
@@ -128,18 +127,6 @@ def heading_key(line: str) -> str:
     text = _LEADER.sub("", " ".join(line.split())).strip()
     text = _NUMBERING.sub("", text)
     return text.rstrip(" .:").casefold()
-
-
-def running_lines(pages: list[str]) -> set[str]:
-    """Lines (digits aside) found on at least half the pages of a 3+ page document."""
-    if len(pages) < 3:
-        return set()
-    seen = Counter(key for page in pages for key in {_line_key(x) for x in page.splitlines()})
-    return {key for key, count in seen.items() if key and count * 2 >= len(pages)}
-
-
-def _line_key(line: str) -> str:
-    return _DIGITS.sub("#", " ".join(line.split()).casefold())
 
 
 def _is_heading(lines: list[str], i: int, longest: int) -> bool:
@@ -351,13 +338,13 @@ _BODY_OPENERS = frozenset(
 
 def read_lines(pages: list[str]) -> list[list[Line]]:
     """Every page's lines (running headers and footers dropped), each marked with its matter."""
-    running = running_lines(pages)
     reader = _Reader(len(pages))
     out: list[list[Line]] = []
     previous_was_contents = False
-    for number, text in enumerate(pages, start=1):
-        lines = [" ".join(x.split()) for x in text.splitlines()]
-        lines = [x for x in lines if x and _line_key(x) not in running]
+    # Lines repeated anywhere on half the pages go, by the rule the page previews use too.
+    for number, kept in enumerate(drop_running_lines(pages), start=1):
+        lines = [" ".join(x.split()) for x in kept]
+        lines = [x for x in lines if x]
         page = reader.read_page(number, lines, previous_was_contents)
         previous_was_contents = bool(page) and all(x.matter == FRONT for x in page) and number <= 5
         out.append(page)

@@ -13,6 +13,7 @@ from typing import TypeVar
 
 __all__ = [
     "PLACEHOLDER_AUTHORS",
+    "drop_running_lines",
     "edges_of",
     "find_running_lines",
     "is_placeholder_author",
@@ -43,14 +44,18 @@ def known_authors(authors: list[str]) -> list[str]:
     return [a for a in authors if not is_placeholder_author(a)]
 
 
-def running_line_key(line: str) -> str:
+def running_line_key(line: str, *, at_edge: bool = True) -> str:
     """A line as it repeats from page to page: page numbers aside, case and spacing aside.
-    A line that is only a page number ("12", "iv", "- 3 -") gives one shared key."""
-    key = _NUMBER.sub("#", line.lower())
-    key = _EDGE_NUMBERS.sub("", key)
+    A line that is only a page number ("12", "iv", "- 3 -") gives one shared key.
+
+    At a page's edge a number at either end goes too ("3 Annual report", "Annual report 4"
+    on facing pages); anywhere else it stays a "#", so body lines that only start or end
+    with a number are not taken for one another."""
+    masked = " ".join(_NUMBER.sub("#", line.lower()).split())
+    key = _EDGE_NUMBERS.sub("", masked)
     if not key or _ROMAN.fullmatch(key):
-        return PAGE_NUMBER_KEY if len(line.strip()) <= 12 else ""
-    return " ".join(key.split())
+        return PAGE_NUMBER_KEY if len(line.strip()) <= 12 else ("" if at_edge else masked)
+    return " ".join(key.split()) if at_edge else masked
 
 
 def find_running_lines(
@@ -63,22 +68,33 @@ def find_running_lines(
     """Keys (see `running_line_key`) of lines that recur on at least `min_share` of the pages
     with text: those at the top of a page, and those at the bottom. Only the first and last
     `edge_lines` lines of each page count (a page's top and bottom never overlap); with
-    `edge_lines=None` every line counts and both sets are the same. Fewer than `min_pages`
-    pages with text have no running lines."""
+    `edge_lines=None` every line counts, keyed with `at_edge=False`, and both sets are the
+    same. Fewer than `min_pages` pages with text have no running lines."""
     with_text = [p for p in pages if p.strip()]
     if len(with_text) < min_pages:
         return set(), set()
+    at_edge = edge_lines is not None
     tops: Counter[str] = Counter()
     bottoms: Counter[str] = Counter()
     for page in with_text:
         lines = [line for line in page.split("\n") if line.strip()]
         top, bottom = edges_of(lines, edge_lines)
-        tops.update({running_line_key(line) for line in top})
-        bottoms.update({running_line_key(line) for line in bottom})
+        tops.update({running_line_key(line, at_edge=at_edge) for line in top})
+        bottoms.update({running_line_key(line, at_edge=at_edge) for line in bottom})
     needed = max(2, math.ceil(min_share * len(with_text)))
     top_keys = {k for k, n in tops.items() if k and n >= needed}
     bottom_keys = {k for k, n in bottoms.items() if k and n >= needed}
     return top_keys, bottom_keys
+
+
+def drop_running_lines(pages: list[str], min_share: float = 0.5) -> list[list[str]]:
+    """Each page's lines without those that recur anywhere on at least `min_share` of the
+    pages with text: what the chunker reads and what the page previews show."""
+    running, _ = find_running_lines(pages, min_share=min_share, edge_lines=None)
+    return [
+        [x for x in page.splitlines() if running_line_key(x, at_edge=False) not in running]
+        for page in pages
+    ]
 
 
 def edges_of(lines: list[T], edge_lines: int | None) -> tuple[list[T], list[T]]:

@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from search.catalogue import DocumentRecord
 from search.evidence.ranking import is_local_document
-from search.pagetext import find_running_lines, known_authors, running_line_key
+from search.pagetext import drop_running_lines, known_authors
 from search.retrieval.passages import Passage, main_page_of
 from search.retrieval.related import RelatedDocument
 from search.retrieval.searcher import DocumentResult, SearchResults
@@ -372,10 +372,5 @@ def paragraphs(text: str) -> list[str]:
 
 def page_previews(texts: list[str], count: int = 15) -> list[str]:
     """The first words of each page, skipping running headers and footers."""
-    # Anywhere on at least half the pages: previews skip what every page repeats.
-    running, _ = find_running_lines(texts, min_share=0.5, edge_lines=None)
-    previews = []
-    for text in texts:
-        kept = [line for line in text.splitlines() if running_line_key(line) not in running]
-        previews.append(first_words(" ".join(kept), count))
-    return previews
+    # Anywhere on at least half the pages, as the chunker drops them (ingest/matter.py).
+    return [first_words(" ".join(kept), count) for kept in drop_running_lines(texts)]

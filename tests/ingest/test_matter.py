@@ -15,6 +15,7 @@ from ingest.pdf import read_pdf
 from search.evidence.summary import summarise
 from search.schema import DocumentMeta, IndexedChunk, chunk_payload
 from tests.pdfs import write_lined_pdf
+from web.views import page_previews
 
 PROSE = (
     "Cold homes in older private lets make asthma and chest infections worse for children.",
@@ -214,3 +215,17 @@ def test_summary_leaves_out_sentences_with_web_addresses() -> None:
     chunk = IndexedChunk("c", [1.0, 0.0], ({}, {}), {"text": text, "page": 1, "chunk_index": 0})  # type: ignore[arg-type]
     sentences = [s.text for s in summarise([chunk], sentences=4)]
     assert sentences == [text.splitlines()[0]]
+
+
+def test_chunks_drop_the_same_repeated_lines_as_the_page_previews() -> None:
+    # Roman page numbers and a header in the middle of the text: the page previews drop both
+    # (search.pagetext), so the chunker must too: one running-line rule for both.
+    numerals = ["ii", "iii", "iv", "v"]
+    bodies = [*PROSE, "The last page says something else entirely about warm homes."]
+    pages = [
+        "\n".join([body, numeral, "Warm Homes Briefing 2025"])
+        for body, numeral in zip(bodies, numerals, strict=True)
+    ]
+    kept = [line.text for page in read_lines(pages) for line in page]
+    assert kept == bodies
+    assert page_previews(pages, count=4) == [" ".join(b.split()[:4]) + " …" for b in bodies]
