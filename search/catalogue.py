@@ -217,6 +217,11 @@ class Catalogue:
         view._levels = tuple(levels)
         return view
 
+    @property
+    def levels(self) -> tuple[str, ...] | None:
+        """The access levels this view keeps to (None: every document, for ingest and admin)."""
+        return self._levels
+
     def _visible(self, table: str = "documents") -> tuple[str, list[Any]]:
         """An SQL condition (and its values) keeping only rows of documents this view may see.
 
