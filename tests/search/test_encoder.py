@@ -115,9 +115,18 @@ def test_onnxruntime_gives_sentence_transformers_vectors_on_real_passages(
         assert float(mine[0] @ theirs[0]) >= 0.9999
 
 
-def test_one_text_gets_the_same_vector_alone_or_in_a_batch_of_one(model_cache: Path) -> None:
-    texts = _real_passages(6)[:6]
-    ours = load_encoder(ModelSettings(threads=1, batch_size=1), model_cache)
+def test_a_text_gets_the_same_vector_whatever_is_encoded_beside_it(model_cache: Path) -> None:
+    """With the default settings a passage's vector does not depend on the passages ingested
+    with it (the int8 model quantises each model call as a whole, so batching would)."""
+    texts = [
+        "Damp and mould in rented homes harm children's breathing.",
+        "Older people in rural villages are often lonely, and bus cuts make it worse. " * 6,
+        "Free school meals.",
+        "Cold homes raise blood pressure; fuel poverty rose in the winter of 2022. " * 12,
+        "Green space near homes is linked to better mental health in several studies. " * 3,
+        "a",
+    ]
+    ours = load_encoder(ModelSettings(threads=1), model_cache)
     together = ours.encode_documents(texts)
     alone = np.vstack([ours.encode_documents([t]) for t in texts])
     assert np.allclose(together, alone, atol=1e-6)
