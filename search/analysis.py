@@ -19,6 +19,7 @@ __all__ = [
     "expand_synonyms",
     "normalise",
     "read_synonyms",
+    "search_words",
     "term_index",
     "terms",
     "words",
@@ -71,6 +72,13 @@ def words(text: str) -> list[str]:
             token = token[:-2]
         out.append(token)
     return out
+
+
+def search_words(text: str) -> tuple[str, ...]:
+    """A query's distinct search words as typed (case and accents folded, stop words left
+    out), for engines that stem them with the same English stemmer."""
+    kept = (w for w in words(text) if w not in STOP_WORDS and len(w) < 40)
+    return tuple(dict.fromkeys(kept))
 
 
 def terms(text: str) -> list[str]:

@@ -17,6 +17,7 @@ __all__ = [
     "KEYWORD_FIELDS",
     "NON_BODY",
     "SPARSE",
+    "TEXT_FIELDS",
     "WITHDRAWN",
     "Chunk",
     "DocumentMeta",
@@ -52,6 +53,9 @@ ACCESS_LEVELS = ("public", "partner", "internal")
 WITHDRAWN = "withdrawn"
 ALL_ACCESS = (*ACCESS_LEVELS, WITHDRAWN)
 INTEGER_FIELDS = ("year", "page")
+# Full-text indexed (English words, stemmed, stop words left out): a passage matches a query by
+# keyword when its text holds every search word.
+TEXT_FIELDS = ("text",)
 
 _POINT_NAMESPACE = uuid.UUID("6f1d8c1e-5b8a-4f53-9d39-3f1f0c2b7a10")
 
@@ -152,6 +156,8 @@ class Filters:
     year_spans: tuple[tuple[int | None, int | None], ...] = ()
     # The levels the reader may see; () means every level (the site always sets it).
     access_levels: tuple[str, ...] = ()
+    # Search words the passage's text must hold, every one (stemmed as keyword search stems).
+    all_words: tuple[str, ...] = ()
 
     def hidden_access(self) -> tuple[str, ...]:
         """The levels to leave out: every known level the reader may not see."""

@@ -119,10 +119,10 @@ class MatchSettings(BaseModel):
     queries, unlike fused scores; the defaults are calibrated by tests/bench/test_strength.py."""
 
     min_cosine: float = Field(
-        default=0.55,
+        default=0.61,
         ge=0.0,
         le=1.0,
-        description="a passage this close in meaning matches even without a search word",
+        description="a passage this close in meaning matches without holding every search word",
     )
     strong_cosine: float = Field(
         default=0.67,

@@ -1,8 +1,11 @@
 """Decides which passages match a query by a rule that needs no candidate cut-off.
 
-A passage matches when it shares at least one search word with the query (its keyword score is
-above zero) or when its meaning is at least `min_cosine` close (dense cosine, by exact search
-so no close passage is missed). A document matches when any of its passages does. Totals and
+A passage matches when its text holds every search word of the query (stemmed, stop words left
+out; the engine's full-text index decides) or when its meaning is at least `min_cosine` close
+(dense cosine, by exact search so no close passage is missed). A document matches when any of
+its passages does. (Until 2026-11-30 one shared word was enough: with common words that let
+most of a library match every question, so totals said little and counting cost grew with
+the library.) Totals and
 filter counts are counted over this set, so they do not depend on how many fused candidates
 the ranking looked at. The engine returns ids and scores only (the store applies the filters
 and the reader's access levels); each chunk's document and counted values come from the
@@ -94,7 +97,7 @@ def find_matches(
         hits = store.query(dense)
         is_capped |= len(hits) >= cap
         cosines = {hit.id: hit.score for hit in hits}
-    if query.sparse is not None and not query.sparse.is_empty() and query.mode != "dense":
+    if query.words and query.sparse is not None and query.mode != "dense":
         sparse = replace(
             query,
             mode="sparse",
@@ -102,6 +105,7 @@ def find_matches(
             candidates=cap,
             score_threshold=None,
             payload_fields=(),
+            filters=replace(query.filters, all_words=query.words),
         )
         hits = store.query(sparse)
         is_capped |= len(hits) >= cap

@@ -8,7 +8,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from search.analysis import Bm25Weighting, terms
+from search.analysis import Bm25Weighting, search_words, terms
 from search.catalogue import Catalogue, DocumentRecord
 from search.models.encoder import Encoder, PairScorer
 from search.retrieval.chunk_table import ChunkTable
@@ -129,6 +129,7 @@ class Searcher:
             limit=limit,
             candidates=max(self.settings.candidates, limit),
             filters=filters,
+            words=search_words(query) if sparse is not None else (),
         )
 
     def hits(

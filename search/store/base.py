@@ -74,6 +74,8 @@ class VectorQuery:
     # Dense search compares with every vector instead of walking the graph: for counting
     # everything over a cosine, where the graph would miss a few and a wide beam is slower.
     exact: bool = False
+    # The query's search words (stop words left out), for the keyword match rule.
+    words: tuple[str, ...] = ()
 
 
 BUSY_MESSAGE = (

@@ -15,13 +15,14 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
-from search.analysis import SparseVector
+from search.analysis import SparseVector, terms
 from search.schema import (
     DENSE,
     INTEGER_FIELDS,
     KEYWORD_FIELDS,
     NON_BODY,
     SPARSE,
+    TEXT_FIELDS,
     Filters,
     Hit,
     IndexedChunk,
@@ -31,6 +32,7 @@ from search.store.base import VectorQuery
 __all__ = [
     "SCROLL_PAGE",
     "UPSERT_BATCH",
+    "AllWords",
     "Condition",
     "FilterPlan",
     "IndexKind",
@@ -84,7 +86,15 @@ class YearSpans:
     ranges: tuple[YearRange, ...]
 
 
-Condition = Match | YearRange | YearSpans
+@dataclass(frozen=True)
+class AllWords:
+    """The chunk's text holds every one of `words`, compared as English stems (the engines use
+    their full-text index, built with the keyword analyser's stop words and stemmer)."""
+
+    words: tuple[str, ...]
+
+
+Condition = Match | YearRange | YearSpans | AllWords
 
 
 @dataclass(frozen=True)
@@ -108,6 +118,8 @@ def plan_filter(filters: Filters | None) -> FilterPlan | None:
         must.append(YearRange(filters.year_from, filters.year_to))
     if filters.year_spans:
         must.append(YearSpans(tuple(YearRange(first, last) for first, last in filters.year_spans)))
+    if filters.all_words:
+        must.append(AllWords(filters.all_words))
     must_not: list[Condition] = []
     if filters.exclude_doc_ids:
         must_not.append(Match("doc_id", tuple(filters.exclude_doc_ids)))
@@ -161,6 +173,10 @@ def _holds(payload: Mapping[str, Any], condition: Condition) -> bool:
         value = payload.get(condition.field)
         items = value if isinstance(value, list) else [] if value is None else [value]
         return any(str(item) in condition.values for item in items)
+    if isinstance(condition, AllWords):
+        text = payload.get("text")
+        wanted = set(terms(" ".join(condition.words)))
+        return isinstance(text, str) and bool(wanted) and wanted <= set(terms(text))
     year = payload.get("year")
     if isinstance(year, bool) or not isinstance(year, int | float):
         return False
@@ -236,7 +252,7 @@ def batch_chunks(chunks: Sequence[IndexedChunk]) -> Iterator[Sequence[IndexedChu
         yield chunks[start : start + UPSERT_BATCH]
 
 
-IndexKind = Literal["keyword", "integer"]
+IndexKind = Literal["keyword", "integer", "text"]
 
 
 def missing_indexes(existing: Collection[str] = ()) -> list[tuple[str, IndexKind]]:
@@ -245,4 +261,5 @@ def missing_indexes(existing: Collection[str] = ()) -> list[tuple[str, IndexKind
     the field scans every candidate)."""
     wanted: list[tuple[str, IndexKind]] = [(f, "keyword") for f in KEYWORD_FIELDS]
     wanted += [(f, "integer") for f in INTEGER_FIELDS]
+    wanted += [(f, "text") for f in TEXT_FIELDS]
     return [(field, kind) for field, kind in wanted if field not in existing]

@@ -13,7 +13,7 @@ from typing import Any
 
 import qdrant_edge as qe
 
-from search.analysis import SparseVector
+from search.analysis import STOP_WORDS, SparseVector
 from search.schema import DENSE, SPARSE, Filters, Hit, IndexedChunk
 from search.store import core
 from search.store.base import (
@@ -40,6 +40,8 @@ _EXACT_SEARCH = qe.SearchParams(exact=True)
 
 
 def _condition(condition: core.Condition) -> Any:
+    if isinstance(condition, core.AllWords):
+        return qe.FieldCondition(key="text", match=qe.MatchText(" ".join(condition.words)))
     if isinstance(condition, core.Match):
         if len(condition.values) == 1:
             return qe.FieldCondition(key=condition.field, match=qe.MatchValue(condition.values[0]))
@@ -267,7 +269,22 @@ class EmbeddedStore:
             self._lock_fd = -1
 
 
-_INDEX_TYPES = {"keyword": qe.PayloadSchemaType.Keyword, "integer": qe.PayloadSchemaType.Integer}
+# The text index reads words as keyword search does: folded, its stop words left out, English
+# stems. It lives on disk (memory-mapped): at 300k chunks it added ~50 MB to the resident
+# memory of an opened store, and took ~75 s to build over an existing collection.
+_TEXT_INDEX = qe.TextIndexParams(
+    tokenizer=qe.TokenizerType.Word,
+    lowercase=True,
+    ascii_folding=True,
+    stopwords=qe.StopwordsSet(custom=set(STOP_WORDS)),
+    stemmer=qe.SnowballParams(qe.SnowballLanguage.English),
+    on_disk=True,
+)
+_INDEX_TYPES: dict[str, Any] = {
+    "keyword": qe.PayloadSchemaType.Keyword,
+    "integer": qe.PayloadSchemaType.Integer,
+    "text": _TEXT_INDEX,
+}
 
 
 def _create_indexes(shard: qe.EdgeShard, existing: set[str] | None = None) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 from qdrant_client import QdrantClient, models
 from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
 
-from search.analysis import SparseVector
+from search.analysis import STOP_WORDS, SparseVector
 from search.schema import DENSE, SPARSE, Filters, Hit, IndexedChunk
 from search.settings import ClusterSettings, QdrantSettings
 from search.store import core
@@ -19,13 +19,30 @@ __all__ = ["ServerStore", "build_filter"]
 
 log = logging.getLogger(__name__)
 
-_INDEX_TYPES = {
+# Read as the embedded store's text index reads words (see search.store.embedded).
+_TEXT_INDEX = models.TextIndexParams(
+    type=models.TextIndexType.TEXT,
+    tokenizer=models.TokenizerType.WORD,
+    lowercase=True,
+    ascii_folding=True,
+    stopwords=models.StopwordsSet(custom=sorted(STOP_WORDS)),
+    stemmer=models.SnowballParams(
+        type=models.Snowball.SNOWBALL, language=models.SnowballLanguage.ENGLISH
+    ),
+    on_disk=True,
+)
+_INDEX_TYPES: dict[str, Any] = {
     "keyword": models.PayloadSchemaType.KEYWORD,
     "integer": models.PayloadSchemaType.INTEGER,
+    "text": _TEXT_INDEX,
 }
 
 
 def _condition(condition: core.Condition) -> Any:
+    if isinstance(condition, core.AllWords):
+        return models.FieldCondition(
+            key="text", match=models.MatchText(text=" ".join(condition.words))
+        )
     if isinstance(condition, core.Match):
         if len(condition.values) == 1:
             match: Any = models.MatchValue(value=condition.values[0])

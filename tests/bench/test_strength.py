@@ -1,5 +1,7 @@
-"""Calibrates and checks "strong" matches: no-answer queries should find no strong document,
-judged-relevant documents should be strong.
+"""Calibrates and checks the match rule's two cosines. "Strong": no-answer queries should find
+no strong document, judged-relevant documents should be strong. "Matches" (min_cosine, what
+totals and filter counts are counted over): as high as it can be while judged-relevant
+documents still match, so a total says how many documents answer, not how many exist.
 
 Query sets live in corpus/queries/*.jsonl (ours: written for the bundled briefs and the real
 PDFs; `relevant` empty means nothing in the library answers it). BEIR SciFact's qrels add
@@ -14,13 +16,14 @@ Run: `make bench` or `pytest -m bench tests/bench/test_strength.py -s`.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import logging
 import os
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +31,7 @@ import pytest
 
 from ingest.pipeline import Ingester
 from kb.eval.beir import document_text, read_beir
+from search.analysis import terms
 from search.library import Library
 from search.models.encoder import Encoder
 from search.settings import MatchSettings, Settings
@@ -39,6 +43,10 @@ ROOT = Path(__file__).resolve().parents[2]
 QUERIES = ROOT / "corpus" / "queries"
 SCIFACT = ROOT.parent / "shared" / "data" / "beir" / "scifact"
 GRID = [round(0.5 + i * 0.005, 3) for i in range(61)]  # 0.50 .. 0.80
+MATCH_GRID = [round(0.5 + i * 0.01, 2) for i in range(18)]  # 0.50 .. 0.67
+# The share of judged-relevant documents that must still match at the chosen min_cosine.
+MATCH_RECALL = 0.98
+MIN_COSINE = MatchSettings().min_cosine
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,10 @@ class Judged:
     query_id: str
     best: float | None
     relevant: list[float | None]
+    # Per relevant document: does one of its passages hold every search word.
+    relevant_all_words: list[bool] = field(default_factory=list)
+    # How many documents match at each cosine in MATCH_GRID (searched at the grid's floor).
+    matched_at: dict[float, int] = field(default_factory=dict)
 
     @property
     def is_no_answer(self) -> bool:
@@ -65,16 +77,38 @@ def read_queries(name: str) -> list[dict[str, object]]:
 
 
 def judge_library(library: Library, name: str) -> list[Judged]:
-    """Each query run as the site runs it, with documents told apart by file name."""
+    """Each query run as the site runs it, with documents told apart by file name; matches are
+    searched at the grid's lowest cosine, so every candidate threshold can be judged."""
     names = {r.doc_id: r.file_name for r in library.catalogue.documents()}
+    searcher = copy.copy(library.searcher)
+    searcher.matching = searcher.matching.model_copy(update={"min_cosine": MATCH_GRID[0]})
     out = []
     for query in read_queries(name):
-        results = library.searcher.search(str(query["query"]))
+        results = searcher.search(str(query["query"]))
         assert results.matches is not None
         cosines = {names.get(d, d): c for d, c in results.matches.best_cosines().items()}
-        matched = {names.get(d, d) for d in results.matches.documents()} & set(names.values())
-        relevant = [cosines.get(f, 0.0) if f in matched else None for f in query["relevant"]]  # type: ignore[attr-defined]
-        out.append(Judged(str(query["id"]), max(cosines.values(), default=None), relevant))
+        by_words = {
+            names.get(d, d)
+            for d, chunks in results.matches.documents().items()
+            if any(c.keyword is not None for c in chunks)
+        }
+        at_default = {
+            f for f in set(cosines) | by_words if f in by_words or cosines[f] >= MIN_COSINE
+        }
+        wanted: list[str] = list(query["relevant"])  # type: ignore[call-overload]
+        relevant = [cosines.get(f, 0.0) if f in at_default else None for f in wanted]
+        matched_at = {
+            t: len(by_words | {f for f, c in cosines.items() if c >= t}) for t in MATCH_GRID
+        }
+        out.append(
+            Judged(
+                str(query["id"]),
+                max((cosines.get(f, 0.0) for f in at_default), default=None),
+                relevant,
+                [f in by_words for f in wanted],
+                matched_at,
+            )
+        )
     return out
 
 
@@ -153,7 +187,13 @@ def judge_scifact(encoder: Encoder, limit: int = 200) -> list[Judged]:
             dtype=np.float64,
         )
         cosines = docs @ query / (np.linalg.norm(docs, axis=1) * np.linalg.norm(query))
-        out.append(Judged(f"scifact-{qid}", float(cosines.max()), [float(c) for c in cosines]))
+        words = set(terms(text))
+        all_words = [
+            bool(words) and words <= set(terms(document_text(collection, d))) for d in judged
+        ]
+        out.append(
+            Judged(f"scifact-{qid}", float(cosines.max()), [float(c) for c in cosines], all_words)
+        )
     return out
 
 
@@ -188,6 +228,54 @@ def test_strong_threshold_meets_targets_on_the_half_not_tuned_on(
     quiet, strong, _, _ = shares(held, MatchSettings().strong_cosine)
     assert quiet >= 0.8
     assert strong >= 0.9
+
+
+def matched_share(judged: list[Judged], threshold: float) -> tuple[float, int]:
+    """The share of judged-relevant documents that match at `threshold` (by meaning, or by
+    holding every search word), and how many there are."""
+    pairs = [
+        (cosine, all_words)
+        for j in judged
+        for cosine, all_words in zip(
+            [c if c is not None else 0.0 for c in j.relevant],
+            j.relevant_all_words or [False] * len(j.relevant),
+            strict=True,
+        )
+    ]
+    kept = sum(1 for cosine, all_words in pairs if all_words or cosine >= threshold)
+    return (kept / len(pairs) if pairs else 1.0), len(pairs)
+
+
+def tune_match(judged: list[Judged]) -> float:
+    """The highest cosine at which MATCH_RECALL of the judged-relevant documents still match."""
+    kept = [t for t in MATCH_GRID if matched_share(judged, t)[0] >= MATCH_RECALL]
+    return max(kept, default=MATCH_GRID[0])
+
+
+def test_match_threshold_keeps_relevant_documents_on_the_half_not_tuned_on(
+    briefs: Library, encoder: Encoder
+) -> None:
+    sets = {
+        "briefs": judge_library(briefs, "briefs"),
+        "real": judge_real(encoder),
+        "scifact": judge_scifact(encoder),
+    }
+    tuning = [j for judged in sets.values() for j in judged if is_tuning_half(j.query_id)]
+    threshold = tune_match(tuning)
+    report: dict[str, object] = {"tuned_min_cosine": threshold, "default": MIN_COSINE}
+    for name, judged in sets.items():
+        held = [j for j in judged if not is_tuning_half(j.query_id)]
+        for label, at in (("at_default", MIN_COSINE), ("at_tuned", threshold), ("at_0.55", 0.55)):
+            share, n_relevant = matched_share(held, at)
+            sizes = [j.matched_at[at] for j in held if j.matched_at and at in j.matched_at]
+            report[f"{name} held-out {label}"] = {
+                "relevant_matched": round(share, 3),
+                "relevant_documents": n_relevant,
+                "median_documents_matched": float(np.median(sizes)) if sizes else None,
+            }
+    print(json.dumps(report, indent=2))
+    held = [j for judged in sets.values() for j in judged if not is_tuning_half(j.query_id)]
+    assert matched_share(held, MIN_COSINE)[0] >= 0.95
 
 
 def test_the_site_marks_strength_as_the_threshold_says(briefs: Library) -> None:

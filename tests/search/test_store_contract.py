@@ -371,3 +371,45 @@ def test_a_damaged_collection_pointer_falls_back_to_the_configured_collection(
     assert active_collection(settings) == settings.qdrant.collection
     switch_collection(settings, "evidence-2")
     assert active_collection(settings) == "evidence-2"
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        (("damp", "homes"), 1),
+        (("mould", "rented", "homes", "damp"), 1),
+        (("meals",), 1),
+        (("damp", "school"), 0),  # each word is stored, but in different chunks
+        (("older", "loneliness"), 1),
+    ],
+)
+def test_all_words_keeps_chunks_holding_every_word(
+    store: Store, words: tuple[str, ...], expected: int
+) -> None:
+    filters = Filters(all_words=words)
+    assert store.count(filters) == expected
+    # The engines and the Python rule agree chunk by chunk.
+    assert sum(payload_passes(c.payload, filters) for c in CHUNKS) == expected
+    assert store.count(Filters(all_words=words, organisations=("West Sussex",))) == sum(
+        payload_passes(c.payload, Filters(all_words=words, organisations=("West Sussex",)))
+        for c in CHUNKS
+    )
+
+
+def test_all_words_compares_english_stems_and_skips_stop_words(tmp_path: Path) -> None:
+    # The embedded store's text index stems as keyword search does (the server's in-memory
+    # test mode builds no index, so it compares whole words only).
+    store = EmbeddedStore(tmp_path / "collection")
+    try:
+        store.ensure_collection(LAYOUT)
+        store.upsert(CHUNKS)
+        for words in (("home", "rent"), ("villager", "older"), ("the", "meal")):
+            filters = Filters(all_words=words)
+            expected = sum(payload_passes(c.payload, filters) for c in CHUNKS)
+            assert expected == 1
+            assert store.count(filters) == expected, words
+        # Only stop words: nothing to hold, so nothing matches by words.
+        assert store.count(Filters(all_words=("the", "of"))) == 0
+        assert not any(payload_passes(c.payload, Filters(all_words=("the",))) for c in CHUNKS)
+    finally:
+        store.close()
