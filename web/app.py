@@ -28,6 +28,7 @@ from web import (
     routes_pages,
 )
 from web.admin import SESSION_COOKIE
+from web.head import HeadAsGet
 from web.headers import (
     SecurityHeaders,
     build_policy,
@@ -165,6 +166,7 @@ def install_guards(app: FastAPI, settings: Settings) -> None:
     # A crash is answered outside all middleware, so its page adds these headers itself.
     app.state.security_headers = headers
     app.add_middleware(SecurityHeaders, headers=headers)
+    app.add_middleware(HeadAsGet)
 
 
 async def keep_private_pages_private(
