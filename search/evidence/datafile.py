@@ -19,11 +19,15 @@ __all__ = [
 
 T = TypeVar("T")
 
+# libyaml's parser when PyYAML was built with it (the wheels are): the same safe loading,
+# about 6x faster, which was a third of a second of every start-up.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def load_yaml_file(path: Path, what: str, parse: Callable[[Any], T], error: type[ValueError]) -> T:
     """Parse `path` with `parse`; every failure is raised as `error`, naming `what` and the path."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)  # a safe loader
     except OSError as failure:
         raise error(f"cannot read the {what} {path}: {failure.strerror}") from failure
     except yaml.YAMLError as failure:
