@@ -158,7 +158,9 @@ class ResultsOut(TypedDict):
     total: Annotated[
         int,
         Field(
-            description="Documents with a passage that shares a search word or is close in meaning"
+            description=(
+                "Documents with a passage that holds every search word or is close in meaning"
+            )
         ),
     ]
     strong_total: Annotated[
