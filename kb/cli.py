@@ -271,7 +271,7 @@ def serve(
 
     from kb.handoff import make_ingest_runner
     from web.admin import announce_site, prepare_admin_token, withdraw_site
-    from web.app import create_app
+    from web.app import create_app, server_options
 
     settings = _settings()
     library = _open_library_for_site(settings)
@@ -290,8 +290,9 @@ def serve(
         threading.Thread(target=_warm_up, args=(library,), daemon=True).start()
     typer.echo(f"Evidence Finder on http://{host}:{port}", err=True)
     try:
-        # No `server` header: it tells an attacker which server and version to aim at.
-        uvicorn.run(application, host=host, port=port, log_level="warning", server_header=False)
+        uvicorn.run(
+            application, host=host, port=port, log_level="warning", **server_options(settings)
+        )
     finally:
         withdraw_site(settings.data_dir)
         if library is not None:

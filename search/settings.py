@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -171,11 +172,38 @@ class WebSettings(BaseModel):
         "swagger-ui-dist); None: web/frontend/node_modules beside the code, as in a checkout",
     )
 
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default=["127.0.0.1", "::1"],
+        description="addresses or networks (CIDR) of the reverse proxies in front of the site, "
+        "separated by commas: only their X-Forwarded-For and X-Forwarded-Proto are believed, "
+        "so sign-in limits count each real client and cookies are Secure behind TLS",
+    )
+
     @field_validator("allowed_hosts", mode="before")
     @classmethod
     def _split_hosts(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [host.strip().lower() for host in value.split(",") if host.strip()]
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [proxy.strip() for proxy in value.split(",") if proxy.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: list[str]) -> list[str]:
+        for proxy in value:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{proxy[:60]!r} is not an IP address or network: list the proxies' own "
+                    "addresses ('*' would let any client claim any address)"
+                ) from None
         return value
 
 

@@ -9,6 +9,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
@@ -41,13 +42,16 @@ def _wait_until_healthy(url: str, server: uvicorn.Server, timeout_s: float) -> N
 
 
 @contextmanager
-def serve_app(app: FastAPI, timeout_s: float = START_TIMEOUT_S) -> Iterator[str]:
+def serve_app(app: FastAPI, timeout_s: float = START_TIMEOUT_S, **options: Any) -> Iterator[str]:
     """Serve `app` from a thread until the block ends; yields its base URL once /healthz
-    answers 200. The socket is bound here, on a free port, and handed over: no race for it."""
+    answers 200. The socket is bound here, on a free port, and handed over: no race for it.
+    `options` go to uvicorn (e.g. web.app.server_options, as `kb serve` runs it)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", ws="none", http="h11", lifespan="on")
+    config = uvicorn.Config(
+        app, log_level="warning", ws="none", http="h11", lifespan="on", **options
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, Response
@@ -59,6 +60,7 @@ __all__ = [
     "last_updated",
     "mount_api_docs",
     "mount_assets",
+    "server_options",
 ]
 
 log = logging.getLogger(__name__)
@@ -140,6 +142,17 @@ def create_app(
     mount_assets(app, app.state.templates, assets_dir / GOVUK_DIST)
     install_guards(app, settings)
     return app
+
+
+def server_options(settings: Settings) -> dict[str, Any]:
+    """How uvicorn serves the site: no `server` header (it tells an attacker which server and
+    version to aim at), and forwarded client addresses and schemes believed only from the
+    trusted proxies."""
+    return {
+        "server_header": False,
+        "proxy_headers": True,
+        "forwarded_allow_ips": list(settings.web.trusted_proxies),
+    }
 
 
 def find_assets_dir(settings: Settings) -> Path:

@@ -1,0 +1,76 @@
+"""Behind a reverse proxy: the client address and scheme it forwards are believed only from the
+proxies the settings name (served over real HTTP by uvicorn, as `kb serve` runs it)."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+from pydantic import ValidationError
+
+from search.library import Library
+from search.settings import Settings
+from tests.accounts.conftest import PASSWORD
+from tests.live_site import serve_app
+from web.admin import SIGN_IN_COOKIE
+from web.app import create_app, server_options
+
+
+def _sign_in(base: str, client: str, name: str, password: str = PASSWORD) -> httpx.Response:
+    """Sign in through the form as a proxy would pass it on: the browser at `client` used https."""
+    forwarded = {"x-forwarded-for": client, "x-forwarded-proto": "https"}
+    with httpx.Client(base_url=base, headers=forwarded, trust_env=False) as http:
+        page = http.get("/sign-in")
+        token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        cookie = re.search(rf"{SIGN_IN_COOKIE}=([^;]+)", page.headers.get("set-cookie", ""))
+        assert token is not None and cookie is not None
+        return http.post(
+            "/sign-in",
+            data={"name": name, "password": password, "csrf": token.group(1)},
+            headers={"cookie": f"{SIGN_IN_COOKIE}={cookie.group(1)}"},
+        )
+
+
+def _serve(settings: Settings, library: Library, proxies: list[str]):  # type: ignore[no-untyped-def]
+    settings = settings.model_copy(
+        update={"web": settings.web.model_copy(update={"trusted_proxies": proxies})}
+    )
+    app = create_app(settings, library=library)  # its own sign-in limiter
+    return serve_app(app, **server_options(settings))
+
+
+def test_a_trusted_proxy_gives_each_client_its_own_limit_and_secure_cookies(
+    access_settings: Settings, access_library: Library
+) -> None:
+    with _serve(access_settings, access_library, ["127.0.0.1"]) as base:
+        for _ in range(access_settings.accounts.sign_in_attempts):
+            assert _sign_in(base, "203.0.113.9", "nobody", "wrong password here").status_code == 400
+        assert _sign_in(base, "203.0.113.9", "staff-user").status_code == 429
+        # Another client behind the same proxy is not held up by the first one's guessing...
+        signed_in = _sign_in(base, "198.51.100.7", "staff-user")
+        assert signed_in.status_code == 303
+        # ...and the browser used https, so the session cookie is Secure.
+        assert "secure" in signed_in.headers["set-cookie"].lower().replace("httponly", "")
+
+
+def test_forwarded_headers_from_anyone_else_are_ignored(
+    access_settings: Settings, access_library: Library
+) -> None:
+    with _serve(access_settings, access_library, ["10.9.9.9"]) as base:
+        for _ in range(access_settings.accounts.sign_in_attempts):
+            assert _sign_in(base, "203.0.113.9", "nobody", "wrong password here").status_code == 400
+        # Every request came from 127.0.0.1, whatever it claimed: one client, now held up.
+        assert _sign_in(base, "198.51.100.7", "staff-user").status_code == 429
+
+
+@pytest.mark.parametrize("value", ["*", "proxy.example.org", "10.0.0.0/33", "10.0.0.1,*"])
+def test_trusted_proxies_must_be_addresses(value: str) -> None:
+    with pytest.raises(ValidationError, match="not an IP address or network"):
+        Settings(web={"trusted_proxies": value})  # type: ignore[arg-type]
+
+
+def test_trusted_proxies_read_from_a_comma_list() -> None:
+    web = Settings(web={"trusted_proxies": "10.0.0.5, 192.168.0.0/24"}).web  # type: ignore[arg-type]
+    assert web.trusted_proxies == ["10.0.0.5", "192.168.0.0/24"]
+    assert server_options(Settings(web=web))["forwarded_allow_ips"] == web.trusted_proxies
