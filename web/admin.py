@@ -36,6 +36,7 @@ __all__ = [
     "is_machine_token",
     "own_origin",
     "prepare_admin_token",
+    "public_origin",
     "read_bearer_token",
     "require_admin",
     "withdraw_site",
@@ -135,10 +136,20 @@ def own_origin(request: Request) -> str:
     return f"{request.url.scheme}://{request.url.netloc}".lower()
 
 
+def public_origin(request: Request) -> str | None:
+    """The site's public origin from KB_WEB__BASE_URL, when it is set: behind a proxy that
+    does not pass the Host on, the browser's Origin is this, not the address asked for."""
+    base = request.app.state.settings.web.base_url
+    if base is None:
+        return None
+    port = f":{base.port}" if base.port not in (None, 80 if base.scheme == "http" else 443) else ""
+    return f"{base.scheme}://{base.host}{port}".lower()
+
+
 def check_origin(request: Request) -> None:
     """Refuse a state-changing request that a page on another site sent."""
     origin = request.headers.get("origin")
-    if origin is not None and origin.lower() != own_origin(request):
+    if origin is not None and origin.lower() not in (own_origin(request), public_origin(request)):
         raise HTTPException(status.HTTP_403_FORBIDDEN, REFUSED_ORIGIN)
     fetch_site = request.headers.get("sec-fetch-site")
     if fetch_site is not None and fetch_site not in ("same-origin", "none"):

@@ -7,6 +7,7 @@ import re
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
 from search.library import Library
@@ -74,3 +75,27 @@ def test_trusted_proxies_read_from_a_comma_list() -> None:
     web = Settings(web={"trusted_proxies": "10.0.0.5, 192.168.0.0/24"}).web  # type: ignore[arg-type]
     assert web.trusted_proxies == ["10.0.0.5", "192.168.0.0/24"]
     assert server_options(Settings(web=web))["forwarded_allow_ips"] == web.trusted_proxies
+
+
+def test_forms_posted_from_the_public_address_are_accepted_behind_a_proxy(
+    access_settings: Settings, access_library: Library
+) -> None:
+    # The proxy asks for 127.0.0.1 over http; the browser's page was the public https address.
+    web = access_settings.web.model_dump() | {"base_url": "https://evidence.example.gov.uk/"}
+    settings = Settings.model_validate({**access_settings.model_dump(), "web": web})
+    app = create_app(settings, library=access_library)
+    for origin, expected in (
+        ("https://evidence.example.gov.uk", 303),
+        ("https://evil.example", 403),
+    ):
+        client = TestClient(app, base_url="http://127.0.0.1")
+        page = client.get("/sign-in")
+        token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert token is not None
+        response = client.post(
+            "/sign-in",
+            data={"name": "staff-user", "password": PASSWORD, "csrf": token.group(1)},
+            headers={"Origin": origin},
+            follow_redirects=False,
+        )
+        assert response.status_code == expected, origin
