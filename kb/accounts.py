@@ -9,6 +9,8 @@ from typing import Annotated
 
 import typer
 
+from kb.config import load_settings
+
 __all__ = ["ROLE_HELP", "add_user", "list_users", "remove_user", "users_app"]
 
 users_app = typer.Typer(no_args_is_help=True, help="Manage who can sign in to the site.")
@@ -43,11 +45,10 @@ def add_user(
     ] = False,
 ) -> None:
     """Add an account. You are asked for its password; there is never a default one."""
-    from kb.cli import _settings
     from web.passwords import password_problem
     from web.users import USER_ROLES, AccountError, UserStore, check_name
 
-    settings = _settings()
+    settings = load_settings()
     if role not in USER_ROLES:
         typer.echo(f"The role must be one of: {', '.join(USER_ROLES)}.", err=True)
         raise typer.Exit(2)
@@ -76,10 +77,9 @@ def add_user(
 @users_app.command("remove")
 def remove_user(name: Annotated[str, typer.Argument(help="The user name to remove")]) -> None:
     """Remove an account and sign it out everywhere."""
-    from kb.cli import _settings
     from web.users import UserStore
 
-    settings = _settings()
+    settings = load_settings()
     users = UserStore(settings.users_path)
     try:
         if not users.remove_user(name):
@@ -94,10 +94,9 @@ def remove_user(name: Annotated[str, typer.Argument(help="The user name to remov
 @users_app.command("list")
 def list_users() -> None:
     """List every account, its role and how many devices it is signed in on."""
-    from kb.cli import _settings
     from web.users import UserStore
 
-    users = UserStore(_settings().users_path)
+    users = UserStore(load_settings().users_path)
     try:
         sessions = users.session_counts()
         for user in users.users():

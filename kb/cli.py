@@ -15,6 +15,7 @@ import typer
 from pydantic import SecretStr
 
 from kb.accounts import users_app
+from kb.config import load_settings
 
 if TYPE_CHECKING:
     from search.library import Library
@@ -43,20 +44,6 @@ app = typer.Typer(
 )
 log = logging.getLogger("kb")
 app.add_typer(users_app, name="users")
-
-
-def _settings() -> Settings:
-    from pydantic import ValidationError
-
-    from search.settings import Settings
-
-    try:
-        return Settings()
-    except ValidationError as error:
-        for problem in error.errors():
-            where = "KB_" + "__".join(str(p).upper() for p in problem["loc"])
-            typer.echo(f"Setting {where}: {problem['msg']}", err=True)
-        raise typer.Exit(2) from None
 
 
 def _open_library(settings: Settings) -> Library:
@@ -124,7 +111,7 @@ def ingest(
     """Add new and changed PDFs to the index; unchanged files are skipped."""
     from kb.ingesting import run_ingest
 
-    settings = _settings()
+    settings = load_settings()
     targets = paths or [settings.corpus_dir]
     missing = [p for p in targets if not p.exists()]
     if missing:
@@ -167,7 +154,7 @@ def search(
     if mode not in (None, "hybrid", "dense", "sparse"):
         typer.echo("--mode must be hybrid, dense or sparse", err=True)
         raise typer.Exit(2)
-    library = _open_library(_settings())
+    library = _open_library(load_settings())
     try:
         taxonomy = library.index.tagging.taxonomy if library.index.tagging else None
         unknown = [d for d in determinant or [] if taxonomy and d not in taxonomy.ids]
@@ -222,7 +209,7 @@ def status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Show what is indexed and what the last ingest did."""
     from kb.ingesting import status_report
 
-    library = _open_library(_settings())
+    library = _open_library(load_settings())
     try:
         data = status_report(library)
     finally:
@@ -248,7 +235,7 @@ def status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
 @app.command()
 def remove(doc_id: Annotated[str, typer.Argument(help="The document id shown by search")]) -> None:
     """Withdraw one document from the index."""
-    library = _open_library(_settings())
+    library = _open_library(load_settings())
     try:
         if library.document(doc_id) is None:
             typer.echo(f"No document with id {doc_id}.", err=True)
@@ -273,7 +260,7 @@ def serve(
     from web.admin import announce_site, prepare_admin_token, withdraw_site
     from web.app import create_app, server_options
 
-    settings = _settings()
+    settings = load_settings()
     library = _open_library_for_site(settings)
     host = host or settings.web.host
     port = port or settings.web.port
@@ -330,7 +317,7 @@ def backup(
     """Copy the index (vectors and catalogue) to PATH; works while the site runs."""
     from kb.backups import run_backup
 
-    raise typer.Exit(run_backup(_settings(), path))
+    raise typer.Exit(run_backup(load_settings(), path))
 
 
 @app.command()
@@ -340,7 +327,7 @@ def restore(
     """Put a backup in place of the index (stop the site first); the old index is kept aside."""
     from kb.backups import run_restore
 
-    raise typer.Exit(run_restore(_settings(), path))
+    raise typer.Exit(run_restore(load_settings(), path))
 
 
 @app.command()
@@ -353,7 +340,7 @@ def reembed() -> None:
     from search.models.encoder import ModelIntegrityError
     from search.store.base import StoreError
 
-    settings = _settings()
+    settings = load_settings()
     if settings.qdrant.mode == "memory":
         typer.echo("Nothing to re-embed: KB_QDRANT__MODE is memory.", err=True)
         raise typer.Exit(2)
@@ -407,7 +394,7 @@ def evaluate(
     """Score retrieval on a BEIR collection: nDCG@k and recall@100 for each stage."""
     from kb.evaluating import run_eval
 
-    settings = _settings()
+    settings = load_settings()
     try:
         rows = run_eval(settings, beir_dir, k=k, stages=stage, max_queries=max_queries)
     except ValueError as error:
@@ -430,7 +417,7 @@ def retag() -> None:
     """Re-tag every stored chunk with determinants and places, without re-embedding."""
     from kb.tagging import RetagError, run_retag
 
-    library = _open_library(_settings())
+    library = _open_library(load_settings())
     try:
         count = run_retag(library)
     except RetagError as error:
@@ -462,12 +449,12 @@ def eval_tags(
 
     if pdfs:
         try:
-            report = evaluate_tags_from_pdfs(_settings(), labels, pdfs, missing_as_empty)
+            report = evaluate_tags_from_pdfs(load_settings(), labels, pdfs, missing_as_empty)
         except (LabelError, OSError) as error:
             typer.echo(str(error), err=True)
             raise typer.Exit(2) from None
     else:
-        library = _open_library(_settings())
+        library = _open_library(load_settings())
         try:
             report = evaluate_tags(library, labels, missing_as_empty)
         except (LabelError, OSError) as error:
