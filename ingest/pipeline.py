@@ -21,7 +21,7 @@ from ingest.worker import ParseFailure, ParseLimits, parse_isolated
 from search.catalogue import DocumentRecord, FileOutcome
 from search.index import FileIndexError, Index
 from search.models.encoder import Vectors
-from search.schema import Chunk, DocumentMeta, Filters
+from search.schema import Chunk, DocumentMeta, Filters, document_id
 from search.settings import AccessSettings, ChunkSettings
 
 __all__ = [
@@ -451,7 +451,7 @@ class Ingester:
         path, digest = job.path, job.digest
         catalogue = self.index.catalogue
         old = job.previous.doc_id if job.previous else None
-        doc_id = digest[:20]
+        doc_id = document_id(digest)
         first_text = next((page for page in parsed.pages if page), "")
         meta = resolve_metadata(
             path,

@@ -25,6 +25,7 @@ __all__ = [
     "Hit",
     "IndexedChunk",
     "chunk_payload",
+    "document_id",
     "point_id",
 ]
 
@@ -58,6 +59,12 @@ INTEGER_FIELDS = ("year", "page")
 TEXT_FIELDS = ("text",)
 
 _POINT_NAMESPACE = uuid.UUID("6f1d8c1e-5b8a-4f53-9d39-3f1f0c2b7a10")
+
+
+def document_id(digest: str) -> str:
+    """A document's id: the start of its file's SHA-256, so the same bytes are one document
+    wherever they come from (a folder, an upload)."""
+    return digest[:20]
 
 
 def point_id(doc_id: str, chunk_index: int) -> str:

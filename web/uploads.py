@@ -20,6 +20,7 @@ from typing import Any
 from starlette.datastructures import UploadFile
 
 from search.catalogue import Catalogue
+from search.schema import document_id
 
 __all__ = [
     "MANIFEST",
@@ -123,7 +124,7 @@ async def accept_uploads(
             n += 1
             name = safe_file_name(f"{shown.rsplit('.', 1)[0]} ({n})")
         digest, why = await _save(upload, folder / name, max_mb * 1024 * 1024)
-        existing = catalogue.document(digest[:20]) if digest is not None else None
+        existing = catalogue.document(document_id(digest)) if digest is not None else None
         if existing is not None:
             why = f"It is already in the library as “{existing.meta.title}”."
         elif digest in seen:
