@@ -7,7 +7,7 @@ functions the stages call; with `--profile FILE` a cProfile dump is written too.
 a test: run it with the code of the commit to measure on PYTHONPATH.
 
     PYTHONPATH=. .venv/bin/python tests/bench/parse_cost.py ../shared/data/pdfs/real \
-        --files 15 [--rounds 2] [--profile /tmp/parse.prof]
+        --files 15 [--by-name] [--workers] [--rounds 2] [--profile /tmp/parse.prof]
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ import argparse
 import cProfile
 import functools
 import json
+import os
+import resource
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -29,6 +31,8 @@ import ingest.metadata
 import ingest.pdf
 from ingest.formats import read_document
 from ingest.metadata import read_manifest
+from ingest.ocr import OcrOptions, is_ocr_available, read_pages_by_ocr
+from ingest.pdf import ScanReader
 from search.analysis import Bm25Weighting
 from search.settings import ChunkSettings
 
@@ -54,6 +58,7 @@ _STAGES: list[tuple[Any, str, str]] = [
     (ingest.metadata, "resolve_metadata", "metadata (title, organisation, kind, year)"),
 ]
 _SPARSE = "sparse vectors"
+_OCR = "OCR of scanned pages (Tesseract, in child processes)"
 
 
 class _Clock:
@@ -91,10 +96,31 @@ def _install(clock: _Clock) -> None:
             setattr(module, attribute, clock.wrap(getattr(module, attribute), name))
 
 
+def _children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _scan_reader(path: Path, clock: _Clock) -> ScanReader | None:
+    # Scanned pages are read as the parse worker reads them; Tesseract and pdftoppm run as
+    # child processes, so their CPU time is counted from the children's usage.
+    if not is_ocr_available():
+        return None
+
+    def read_scans(numbers: list[int]) -> dict[int, tuple[str, float]]:
+        before = _children_cpu_s()
+        with clock.stage(_OCR):
+            read = read_pages_by_ocr(path, numbers[:100], OcrOptions())
+        clock.seconds[_OCR] += _children_cpu_s() - before
+        return read
+
+    return read_scans
+
+
 def _ingest_one(path: Path, clock: _Clock, weighting: Bm25Weighting) -> int:
     """What ingest does to one file before encoding, as `Ingester._cut` and `Index.embed` do."""
     with clock.stage("other (read_pdf's own, reader setup)"):
-        parsed = read_document(path)
+        parsed = read_document(path, read_scans=_scan_reader(path, clock))
     settings = ChunkSettings()
     chunks = ingest.chunking.chunk_pages(
         "d", parsed.pages, settings.max_words, settings.overlap_words
@@ -116,6 +142,39 @@ def _ingest_one(path: Path, clock: _Clock, weighting: Bm25Weighting) -> int:
     return len(chunks)
 
 
+def _tree_cpu_s(pid: int) -> float:
+    # utime, stime, and those of the children it has waited for (fields 14-17 of stat).
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def measure_workers(files: list[Path]) -> dict[str, float]:
+    """CPU seconds per file of reading each file in its own parse worker, as ingest does,
+    against reading it in this process: the difference is what a worker costs to start."""
+    from multiprocessing import forkserver
+
+    from ingest.worker import ParseLimits, parse_isolated
+
+    limits = ParseLimits()
+    parse_isolated(files[0], limits)  # start the fork server
+    server = forkserver._forkserver._forkserver_pid  # type: ignore[attr-defined]
+    before = _tree_cpu_s(server)
+    for path in files:
+        parse_isolated(path, limits)
+    time.sleep(0.5)  # the server reaps its last child
+    isolated = _tree_cpu_s(server) - before
+    clock = _Clock()
+    started = time.process_time() + _children_cpu_s()
+    for path in files:
+        read_document(path, read_scans=_scan_reader(path, clock))
+    in_process = time.process_time() + _children_cpu_s() - started
+    return {
+        "in a worker, per file": round(isolated / len(files), 4),
+        "in this process, per file": round(in_process / len(files), 4),
+        "worker start, per file": round((isolated - in_process) / len(files), 4),
+    }
+
+
 def pick_files(folder: Path, count: int) -> list[Path]:
     """`count` PDFs spread over the range of sizes: every n-th by size, smallest to largest."""
     by_size = sorted(folder.glob("*.pdf"), key=lambda p: (p.stat().st_size, p.name))
@@ -129,14 +188,23 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--files", type=int, default=15)
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--profile", type=Path)
+    parser.add_argument(
+        "--workers", action="store_true", help="also the CPU a parse worker costs per file"
+    )
+    parser.add_argument(
+        "--by-name", action="store_true", help="the first files by name, as the ingest bench takes"
+    )
     args = parser.parse_args(argv)
-    files = pick_files(args.folder, args.files)
+    if args.by_name:
+        files = sorted(args.folder.glob("*.pdf"))[: args.files]
+    else:
+        files = pick_files(args.folder, args.files)
     clock = _Clock()
     _install(clock)
     weighting = Bm25Weighting()
     profiler = cProfile.Profile() if args.profile else None
     chunks = 0
-    started = time.process_time()
+    started = time.process_time() + _children_cpu_s()
     for _ in range(args.rounds):
         for path in files:
             if profiler:
@@ -144,15 +212,17 @@ def main(argv: list[str]) -> None:
             chunks += _ingest_one(path, clock, weighting)
             if profiler:
                 profiler.disable()
-    total = time.process_time() - started
+    total = time.process_time() + _children_cpu_s() - started
     if profiler:
         profiler.dump_stats(str(args.profile))
     per_chunk = {
         k: round(v / chunks, 5) for k, v in sorted(clock.seconds.items(), key=lambda kv: -kv[1])
     }
+    workers = measure_workers(files) if args.workers else {}
     print(
         json.dumps(
             {
+                "parse_worker_cpu_s": workers,
                 "files": [p.name for p in files],
                 "rounds": args.rounds,
                 "chunks": chunks,
