@@ -151,8 +151,7 @@ def read_pdf(
             raise UnreadablePdf(TOO_MANY_PAGES.format(count=count, limit=max_pages))
         if on_page_count is not None:
             on_page_count(count)
-        raw, errors = _extract_pages(reader, count)
-        return _assemble(reader, raw, errors, read_scans)
+        return _assemble(reader, _read_pages(reader, count), read_scans)
 
 
 def _open(path: Path) -> pypdf.PdfReader:
@@ -211,42 +210,62 @@ def _page_count(reader: pypdf.PdfReader) -> int:
         raise UnreadablePdf(explain_error(error), _describe(error)) from error
 
 
-def _extract_pages(reader: pypdf.PdfReader, count: int) -> tuple[list[str], dict[int, Exception]]:
-    raw: list[str] = []
-    errors: dict[int, Exception] = {}
+@dataclass
+class _PagesRead:
+    """Each page's clean text ('' when it gives none), why pages came out empty (0-based
+    errors, 1-based lists), and the first text page's lines with their type sizes."""
+
+    pages: list[str] = field(default_factory=list)
+    errors: dict[int, Exception] = field(default_factory=dict)
+    junk: list[int] = field(default_factory=list)
+    empty: list[int] = field(default_factory=list)
+    cut: list[int] = field(default_factory=list)
+    first_lines: list[LayoutLine] = field(default_factory=list)
+
+
+def _read_pages(reader: pypdf.PdfReader, count: int) -> _PagesRead:
+    """Every page's text in one pass of pypdf over it. Until a page with text is found, each
+    page is read with the layout visitor too, so the title's type sizes come from the same pass
+    rather than a second reading of that page."""
+    read = _PagesRead()
+    looking = True
     for number in range(count):
+        lines: list[LayoutLine] = []
         try:
-            raw.append(reader.pages[number].extract_text() or "")
+            page = reader.pages[number]
+            if looking:
+                raw, lines = _extract_with_layout(page)
+            else:
+                raw = page.extract_text() or ""
         except Exception as error:  # one bad page must not lose the rest
-            raw.append("")
-            errors[number] = error
-    return raw, errors
+            read.pages.append("")
+            read.errors[number] = error
+            continue
+        read.pages.append(_page_text(reader, number, raw, read))
+        if looking and read.pages[-1]:
+            read.first_lines, looking = lines, False
+    return read
+
+
+def _page_text(reader: pypdf.PdfReader, number: int, raw: str, read: _PagesRead) -> str:
+    """The page's clean text, or '' with the page noted as junk or empty."""
+    if len(raw) > MAX_PAGE_CHARS:
+        raw = raw[:MAX_PAGE_CHARS]
+        read.cut.append(number + 1)
+    if is_glyph_garbage(raw):
+        read.junk.append(number + 1)
+        return ""
+    cleaned = clean_text(raw)
+    if _is_text_page(reader, number, cleaned):
+        return cleaned
+    read.empty.append(number + 1)
+    return ""
 
 
 def _assemble(
-    reader: pypdf.PdfReader,
-    raw: list[str],
-    errors: dict[int, Exception],
-    read_scans: ScanReader | None = None,
+    reader: pypdf.PdfReader, read: _PagesRead, read_scans: ScanReader | None = None
 ) -> PdfText:
-    pages: list[str] = []
-    junk: list[int] = []
-    empty: list[int] = []
-    cut: list[int] = []
-    for number, text in enumerate(raw):
-        if len(text) > MAX_PAGE_CHARS:
-            text = text[:MAX_PAGE_CHARS]
-            cut.append(number + 1)
-        if number in errors:
-            pages.append("")
-        elif is_glyph_garbage(text):
-            pages.append("")
-            junk.append(number + 1)
-        else:
-            cleaned = clean_text(text)
-            pages.append(cleaned if _is_text_page(reader, number, cleaned) else "")
-            if not pages[-1]:
-                empty.append(number + 1)
+    pages, errors, junk, empty, cut = read.pages, read.errors, read.junk, read.empty, read.cut
     scanned = [n for n in empty if _has_picture(reader, n - 1)] if read_scans else []
     ocr_pages, low = _read_scans(pages, scanned, read_scans) if scanned else ([], [])
     empty = [n for n in empty if n not in ocr_pages]
@@ -264,7 +283,8 @@ def _assemble(
     stripped = strip_repeated_lines(pages)
     title, author, year = _info(reader)
     first = next(number for number, page in enumerate(pages) if page)
-    lines = [] if first + 1 in ocr_pages else read_layout_lines(reader, first)
+    # The first page read by OCR has no layout; otherwise it is the first text page read.
+    lines = [] if first + 1 in ocr_pages else read.first_lines
     # Layout reads each fragment as it is drawn ("h ealth"); the page's text has whole words.
     lines = join_split_words(lines, pages[first])
     return PdfText(
@@ -297,6 +317,15 @@ _MAX_LINES = 200
 
 def read_layout_lines(reader: pypdf.PdfReader, number: int) -> list[LayoutLine]:
     """One page's lines in reading order, each with its type size and place down the page."""
+    try:
+        return _extract_with_layout(reader.pages[number])[1]
+    except Exception:  # layout is a nicety: a page that fails it still has its text
+        return []
+
+
+def _extract_with_layout(page: pypdf.PageObject) -> tuple[str, list[LayoutLine]]:
+    """The page's text, as `extract_text` gives it, and its lines with type sizes, read in the
+    same pass by pypdf's text visitor."""
     fragments: list[tuple[float, float, float, str]] = []
 
     def visit(text: str, cm: Any, tm: Any, _font: Any, size: float) -> None:
@@ -308,13 +337,14 @@ def read_layout_lines(reader: pypdf.PdfReader, number: int) -> list[LayoutLine]:
         fragments.append((float(size) * scale, y, x, text))
 
     try:
-        page = reader.pages[number]
         height = float(page.mediabox.height) or 1.0
         bottom = float(page.mediabox.bottom)
-        page.extract_text(visitor_text=visit)
-    except Exception:  # layout is a nicety: a page that fails it still has its text
-        return []
-    return _join_fragments(fragments, height, bottom)
+        text = page.extract_text(visitor_text=visit) or ""
+    except Exception:
+        # With a visitor pypdf also parses content it skips without one (no text operators),
+        # which may fail: read the text as without layout, which fails only as it always did.
+        return page.extract_text() or "", []
+    return text, _join_fragments(fragments, height, bottom)
 
 
 def _join_fragments(

@@ -237,3 +237,14 @@ def test_a_file_name_that_is_not_utf8_is_reported_and_the_run_goes_on(
     assert outcomes["good.pdf"].outcome == INDEXED
     assert outcomes["caf\ufffd.pdf"].outcome == FAILED
     assert "Rename the file" in outcomes["caf\ufffd.pdf"].reason
+
+
+def test_the_fork_server_holds_the_code_each_parse_child_runs() -> None:
+    # A child unpickles its target by importing the target's module: unless the server has it
+    # already, every file pays for importing settings and pydantic again.
+    from multiprocessing import forkserver
+
+    from ingest import worker
+
+    worker._context()
+    assert worker._child.__module__ in forkserver._forkserver._preload_modules

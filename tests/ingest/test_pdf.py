@@ -14,6 +14,7 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 
 from ingest import pdf
+from ingest.layout import LayoutLine
 from ingest.pdf import (
     UnreadablePdf,
     clean_text,
@@ -21,6 +22,7 @@ from ingest.pdf import (
     garbage_share,
     has_words,
     is_glyph_garbage,
+    read_layout_lines,
     read_pdf,
     strip_repeated_lines,
 )
@@ -178,6 +180,65 @@ def test_reads_pages_and_drops_running_headers(tmp_path: Path) -> None:
     text = read_pdf(path)
     assert text.pages == bodies
     assert text.warnings == []
+
+
+def test_each_page_is_read_once_with_the_title_layout_from_the_same_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "titled.pdf"
+    sheet = canvas.Canvas(str(path), pagesize=A4, invariant=1)
+    sheet.drawString(50, 800, "7")  # too few letters: not the first page with text
+    sheet.showPage()
+    sheet.setFont("Helvetica-Bold", 28)
+    sheet.drawString(50, 760, "Damp homes review")
+    sheet.setFont("Helvetica", 11)
+    sheet.drawString(50, 700, BODY)
+    sheet.showPage()
+    sheet.drawString(50, 700, BODY.upper())
+    sheet.showPage()
+    sheet.save()
+    readings: list[int] = []
+    extract = pdf.pypdf.PageObject.extract_text
+
+    def counted(page: pdf.pypdf.PageObject, *args: object, **kwargs: object) -> str:
+        readings.append(page.page_number or 0)
+        return extract(page, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pdf.pypdf.PageObject, "extract_text", counted)
+    text = read_pdf(path)
+    assert sorted(readings) == [0, 1, 2]  # main read page 2 (index 1) a second time
+    assert [(x.text, x.size) for x in text.first_lines] == [
+        ("Damp homes review", 28.0),
+        (BODY, 11.0),
+    ]
+    monkeypatch.undo()
+    assert text.first_lines == read_layout_lines(PdfReader(path), 1)
+
+
+_SMALL_REAL = (
+    "kcc__24-00115-eqia.pdf",
+    "kcc__2-amendment-greens-and-independents-home-to-school-transport-feasibili.pdf",
+    "nhsuk__asthma.pdf",
+)
+
+
+@pytest.mark.parametrize("name", _SMALL_REAL)
+def test_real_pages_read_with_the_layout_visitor_give_pypdfs_plain_text(
+    shared_pdfs: Path, name: str
+) -> None:
+    reader = PdfReader(shared_pdfs / "real" / name)
+    for page in reader.pages:
+        assert pdf._extract_with_layout(page)[0] == page.extract_text()
+    text = read_pdf(shared_pdfs / "real" / name)
+    first = next(n for n, page in enumerate(text.pages) if page)
+    separate = read_layout_lines(reader, first)
+
+    def shape(lines: list[LayoutLine]) -> list[tuple[str, float, float]]:
+        # The one reading joins split words against the page's text ("h ealth"); spaces aside,
+        # its lines are the separate reading's.
+        return [("".join(x.text.split()), x.size, x.top) for x in lines]
+
+    assert text.first_lines and shape(text.first_lines) == shape(separate)
 
 
 def test_scanned_pdf_needs_ocr(tmp_path: Path) -> None:
