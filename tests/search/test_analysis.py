@@ -92,3 +92,15 @@ def test_terms_are_the_same_when_many_threads_stem_at_once() -> None:
     expected = [terms(t) for t in texts]
     with ThreadPoolExecutor(max_workers=8) as pool:
         assert list(pool.map(terms, texts)) == expected
+
+
+def test_terms_are_the_stemmers_own_however_often_a_word_comes_back() -> None:
+    import snowballstemmer
+
+    from search.analysis import STOP_WORDS, words
+
+    stemmer = snowballstemmer.stemmer("english")
+    text = "Running runners ran; housing houses housed. Running again, housing again."
+    expected = stemmer.stemWords([w for w in words(text) if w not in STOP_WORDS])
+    for _ in range(3):  # the second and third time come from the cache
+        assert terms(text) == expected
