@@ -289,6 +289,13 @@ _INDEX_TYPES: dict[str, Any] = {
 
 def _create_indexes(shard: qe.EdgeShard, existing: set[str] | None = None) -> None:
     for field, kind in core.missing_indexes(existing or set()):
+        if existing:  # an older collection: say why this opening is slow, once
+            log.warning(
+                "Indexing the field %r of the existing index (once; a %s index over 300,000 "
+                "passages takes about a minute)",
+                field,
+                kind,
+            )
         shard.update(qe.UpdateOperation.create_field_index(field, _INDEX_TYPES[kind]))
 
 
