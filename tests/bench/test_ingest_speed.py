@@ -40,6 +40,12 @@ CONFIGS: list[tuple[int, int, bool, OnnxTuning]] = [
 ]
 
 
+# Batch sizes whose vectors keep SciFact's nDCG@10 within 0.002 of the reference (0.7417), which
+# the issue asks of the configuration the ratio is taken against (bench/RESULTS.md, "Batch size
+# against SciFact": 1 -> 0.7410, 32 -> 0.7407; 4 -> 0.7375 and 8 -> 0.7386 are outside it).
+WITHIN_QUALITY_BATCHES = (1, 32)
+
+
 def _name(batch: int, threads: int, is_sorted: bool, tuning: OnnxTuning) -> str:
     order = "sorted by length" if is_sorted else "per document, file order"
     extra = ("" if tuning.spinning else ", no spinning") + (", parallel" if tuning.parallel else "")
@@ -120,6 +126,8 @@ def test_ingest_runs_near_the_encoders_own_speed(tmp_path: Path, real_pdfs: Path
     groups = _sample(texts_by_doc)
     speeds = {_name(*config): round(_encoder_speed(groups, config), 2) for config in CONFIGS}
     best_name = max(speeds, key=lambda k: speeds[k])
+    allowed = {_name(*c) for c in CONFIGS if c[0] in WITHIN_QUALITY_BATCHES}
+    best_allowed = max(allowed, key=lambda k: speeds[k])
     end_to_end = len(texts) / elapsed
     result: dict[str, Any] = {
         "files": FILES,
@@ -131,6 +139,8 @@ def test_ingest_runs_near_the_encoders_own_speed(tmp_path: Path, real_pdfs: Path
         "encoder_chunks_per_s": speeds,
         "fastest_encoder": best_name,
         "ratio_to_fastest_encoder": round(end_to_end / speeds[best_name], 2),
+        "fastest_encoder_within_quality": best_allowed,
+        "ratio_to_fastest_within_quality": round(end_to_end / speeds[best_allowed], 2),
         "stages_s": {name: round(s, 1) for name, s in ingester.stage_seconds.items()},
         "peak_rss_mb": peak,
         "unchanged_folder_seconds": round(unchanged_s, 2),
