@@ -8,12 +8,15 @@ import re
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ingest.describing import ACADEMIC, OTHER, find_kind, find_organisation, find_year
 from ingest.layout import LayoutLine, find_byline, find_subject, pick_title
 from search.pagetext import is_placeholder_author
 from search.schema import ACCESS_LEVELS, ALL_ACCESS, DocumentMeta
+
+if TYPE_CHECKING:
+    from ingest.pdf import PdfText
 
 __all__ = [
     "CORRECTABLE",
@@ -137,6 +140,28 @@ def _is_body_only(lines: list[LayoutLine]) -> bool:
 def _is_good_title(title: str) -> bool:
     letters = sum(ch.isalpha() for ch in title)
     return letters >= 4 and len(title.split()) >= 1 and not _BAD_INFO_TITLE.search(title.strip())
+
+
+def metadata_of(
+    path: Path,
+    parsed: PdfText,
+    manifest_row: DocumentMeta | None,
+    correction: dict[str, object] | None = None,
+) -> DocumentMeta:
+    """A read file's metadata (see resolve_metadata), from what reading it gave: the one way
+    ingest, the metadata bench and the parse tools ask."""
+    first_text = next((page for page in parsed.pages if page), "")
+    return resolve_metadata(
+        path,
+        manifest_row,
+        parsed.title,
+        parsed.author,
+        parsed.year,
+        first_text,
+        pages=parsed.pages,
+        lines=parsed.first_lines,
+        correction=correction,
+    )
 
 
 def resolve_metadata(

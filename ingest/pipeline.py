@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ingest.chunking import chunk_pages
 from ingest.formats import is_ingestible
-from ingest.metadata import apply_access_and_corrections, read_manifest, resolve_metadata
+from ingest.metadata import apply_access_and_corrections, metadata_of, read_manifest
 from ingest.pdf import PdfText
 from ingest.worker import ParseFailure, ParseLimits, parse_isolated
 from search.catalogue import DocumentRecord, FileOutcome
@@ -452,16 +452,10 @@ class Ingester:
         catalogue = self.index.catalogue
         old = job.previous.doc_id if job.previous else None
         doc_id = document_id(digest)
-        first_text = next((page for page in parsed.pages if page), "")
-        meta = resolve_metadata(
+        meta = metadata_of(
             path,
+            parsed,
             self._manifest_for(path.parent).get(path.name),
-            parsed.title,
-            parsed.author,
-            parsed.year,
-            first_text,
-            pages=parsed.pages,
-            lines=parsed.first_lines,
             correction=catalogue.correction(str(path)),
         )
         meta = apply_access_and_corrections(

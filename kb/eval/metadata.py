@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.metadata import resolve_metadata
+from ingest.metadata import metadata_of
 from ingest.ocr import OcrOptions, is_ocr_available, read_pages_by_ocr
 from ingest.pdf import UnreadablePdf, read_pdf
 from search.schema import DocumentMeta
@@ -92,17 +92,7 @@ def score_file(folder: Path, row: dict[str, str], half: str) -> Scored:
                 return read_pages_by_ocr(path, numbers[:OCR_PAGES], OcrOptions())
 
         parsed = read_pdf(path, read_scans=scans)
-        first = next((p for p in parsed.pages if p), "")
-        guess = resolve_metadata(
-            path,
-            None,
-            parsed.title,
-            parsed.author,
-            parsed.year,
-            first,
-            pages=parsed.pages,
-            lines=parsed.first_lines,
-        )
+        guess = metadata_of(path, parsed, None)
     except UnreadablePdf:
         guess = DocumentMeta(title="")
     kind = _KINDS.get(row["kind"], row["kind"])

@@ -125,17 +125,7 @@ def _ingest_one(path: Path, clock: _Clock, weighting: Bm25Weighting) -> int:
     chunks = ingest.chunking.chunk_pages(
         "d", parsed.pages, settings.max_words, settings.overlap_words
     )
-    first = next((page for page in parsed.pages if page), "")
-    meta = ingest.metadata.resolve_metadata(
-        path,
-        read_manifest(path.parent).get(path.name),
-        parsed.title,
-        parsed.author,
-        parsed.year,
-        first,
-        pages=parsed.pages,
-        lines=parsed.first_lines,
-    )
+    meta = ingest.metadata.metadata_of(path, parsed, read_manifest(path.parent).get(path.name))
     with clock.stage(_SPARSE):
         for chunk in chunks:
             weighting.document_vector(meta.title + "\n" + chunk.text)

@@ -22,7 +22,7 @@ from typing import Any
 
 from ingest.chunking import chunk_pages
 from ingest.formats import read_document
-from ingest.metadata import read_manifest, resolve_metadata
+from ingest.metadata import metadata_of, read_manifest
 from ingest.ocr import OcrOptions, is_ocr_available, read_pages_by_ocr
 from ingest.pdf import ScanReader, UnreadablePdf
 from search.pagetext import drop_running_lines
@@ -54,21 +54,9 @@ def read_output(path: Path) -> dict[str, Any]:
         return {"failed": str(error), "detail": error.detail}
     chunking = ChunkSettings()
     chunks = chunk_pages("doc", parsed.pages, chunking.max_words, chunking.overlap_words)
-    first_text = next((page for page in parsed.pages if page), "")
     manifest_row = read_manifest(path.parent).get(path.name)
     metadata = {
-        label: asdict(
-            resolve_metadata(
-                path,
-                row,
-                parsed.title,
-                parsed.author,
-                parsed.year,
-                first_text,
-                pages=parsed.pages,
-                lines=parsed.first_lines,
-            )
-        )
+        label: asdict(metadata_of(path, parsed, row))
         for label, row in (("with manifest", manifest_row), ("without manifest", None))
     }
     out: dict[str, Any] = {
