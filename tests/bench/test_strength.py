@@ -197,14 +197,19 @@ def judge_scifact(encoder: Encoder, limit: int = 200) -> list[Judged]:
     return out
 
 
-def test_strong_threshold_meets_targets_on_the_half_not_tuned_on(
-    briefs: Library, encoder: Encoder
-) -> None:
-    sets = {
+@pytest.fixture(scope="module")
+def sets(briefs: Library, encoder: Encoder) -> dict[str, list[Judged]]:
+    """Every query set judged once, for both thresholds' tests."""
+    return {
         "briefs": judge_library(briefs, "briefs"),
         "real": judge_real(encoder),
         "scifact": judge_scifact(encoder),
     }
+
+
+def test_strong_threshold_meets_targets_on_the_half_not_tuned_on(
+    sets: dict[str, list[Judged]],
+) -> None:
     tuning = [j for judged in sets.values() for j in judged if is_tuning_half(j.query_id)]
     threshold = tune(tuning)
     report: dict[str, object] = {
@@ -253,13 +258,8 @@ def tune_match(judged: list[Judged]) -> float:
 
 
 def test_match_threshold_keeps_relevant_documents_on_the_half_not_tuned_on(
-    briefs: Library, encoder: Encoder
+    sets: dict[str, list[Judged]],
 ) -> None:
-    sets = {
-        "briefs": judge_library(briefs, "briefs"),
-        "real": judge_real(encoder),
-        "scifact": judge_scifact(encoder),
-    }
     tuning = [j for judged in sets.values() for j in judged if is_tuning_half(j.query_id)]
     threshold = tune_match(tuning)
     report: dict[str, object] = {"tuned_min_cosine": threshold, "default": MIN_COSINE}
