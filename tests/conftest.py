@@ -16,6 +16,7 @@ os.environ.setdefault("KB_WEB__ALLOWED_HOSTS", "127.0.0.1,localhost,::1,testserv
 
 from search.models.encoder import Encoder, load_encoder
 from search.settings import ModelSettings, Settings
+from tests.doubles import RememberingEncoder
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SHARED_DATA = SHARED / "data"
@@ -58,8 +59,10 @@ def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def encoder(model_cache: Path) -> Encoder:
-    """The real default model (bge-small int8 ONNX), loaded once per test session."""
-    return load_encoder(ModelSettings(), model_cache)
+    """The real default model (bge-small int8 ONNX), loaded once per test session; it
+    remembers each text's vector, so the tagging prototypes every library embeds are
+    computed once (see RememberingEncoder)."""
+    return RememberingEncoder(load_encoder(ModelSettings(), model_cache))
 
 
 @pytest.fixture

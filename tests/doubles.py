@@ -1,13 +1,16 @@
-"""Test doubles for plumbing tests: a deterministic encoder that needs no model.
+"""Encoders for tests: a deterministic double that needs no model, and wrappers around the
+real one.
 
-It proves nothing about search quality. Tests that show search, tagging or ingest work
-use the real model (the `encoder` fixture); this one is for tests of wiring, HTTP shapes,
+The double proves nothing about search quality. Tests that show search, tagging or ingest work
+use the real model (the `encoder` fixture); the double is for tests of wiring, HTTP shapes,
 storage and limits, so the inner loop (`make test-fast`) stays under a minute.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections.abc import Callable
 
 import numpy as np
 
@@ -50,6 +53,54 @@ class HashingEncoder:
 
     def encode_queries(self, texts: list[str]) -> Vectors:
         return self._encode(texts)
+
+
+class RememberingEncoder:
+    """The real model, remembering the vector it gave each text so the suite asks it once.
+
+    Every library built in a test embeds the taxonomy's ~600 tagging prototypes (seconds with
+    the real model); remembered, that is paid once a session. The answers are the model's own:
+    at the default batch size of one a text's vector does not depend on the texts encoded
+    beside it (tests/search/test_encoder.py checks both that and this wrapper).
+    """
+
+    def __init__(self, real: Encoder) -> None:
+        self.real = real
+        self._documents: dict[str, Vectors] = {}
+        self._queries: dict[str, Vectors] = {}
+        self._lock = threading.Lock()  # ingest encodes on its own thread while tests search
+
+    @property
+    def model_id(self) -> str:
+        return self.real.model_id
+
+    @property
+    def dimension(self) -> int:
+        return self.real.dimension
+
+    def _recall(
+        self,
+        texts: list[str],
+        known: dict[str, Vectors],
+        encode: Callable[[list[str]], Vectors],
+    ) -> Vectors:
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in known))
+        if missing:
+            fresh = encode(missing)
+            with self._lock:
+                known.update(zip(missing, np.asarray(fresh, dtype=np.float32), strict=True))
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        with self._lock:
+            for row, text in enumerate(texts):
+                out[row] = known[text]
+        return out
+
+    def encode_documents(self, texts: list[str]) -> Vectors:
+        return self._recall(texts, self._documents, self.real.encode_documents)
+
+    def encode_queries(self, texts: list[str]) -> Vectors:
+        return self._recall(texts, self._queries, self.real.encode_queries)
 
 
 class WrappedEncoder:

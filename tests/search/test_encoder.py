@@ -19,6 +19,7 @@ from search.models.encoder import (
     Encoder,
     ModelIntegrityError,
     OnnxEncoder,
+    Vectors,
     load_encoder,
     load_sentence_encoder,
     verify_files,
@@ -26,6 +27,7 @@ from search.models.encoder import (
 from search.settings import ModelSettings, Settings
 from search.store.base import ModelMismatchError
 from tests.conftest import SHARED_DATA
+from tests.doubles import RememberingEncoder, WrappedEncoder
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -131,6 +133,39 @@ def test_a_text_gets_the_same_vector_whatever_is_encoded_beside_it(model_cache: 
     alone = np.vstack([ours.encode_documents([t]) for t in texts])
     assert np.allclose(together, alone, atol=1e-6)
     assert np.allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-5)
+
+
+class _CountingEncoder(WrappedEncoder):
+    def __init__(self, real: Encoder) -> None:
+        super().__init__(real)
+        self.asked: list[str] = []
+
+    def encode_documents(self, texts: list[str]) -> Vectors:
+        self.asked += texts
+        return self.real.encode_documents(texts)
+
+    def encode_queries(self, texts: list[str]) -> Vectors:
+        self.asked += texts
+        return self.real.encode_queries(texts)
+
+
+def test_the_suites_remembering_encoder_gives_the_models_own_vectors(model_cache: Path) -> None:
+    """The shared `encoder` fixture remembers vectors; what it remembers must be what the
+    model gives each text in any company, kept apart for queries and documents."""
+    model = load_encoder(ModelSettings(), model_cache)
+    counting = _CountingEncoder(model)
+    remembering = RememberingEncoder(counting)
+    texts = ["Damp homes in Loughborough.", "Lonely older people in Melton. " * 5, "a", ""]
+    first = remembering.encode_documents(texts)
+    mixed = [texts[2], "Bus routes to market towns.", texts[0], texts[2]]
+    again = remembering.encode_documents(mixed)
+    assert counting.asked == [*texts, "Bus routes to market towns."]  # each text asked once
+    for got, text in [*zip(first, texts, strict=True), *zip(again, mixed, strict=True)]:
+        assert np.allclose(got, model.encode_documents([text])[0], atol=1e-6)
+    query = remembering.encode_queries([texts[0]])[0]
+    assert np.allclose(query, model.encode_queries([texts[0]])[0], atol=1e-6)
+    assert not np.allclose(query, first[0], atol=1e-3)  # a query is not a document
+    assert remembering.model_id == model.model_id and remembering.dimension == model.dimension
 
 
 def test_searching_through_the_site_never_imports_pytorch(tmp_path: Path) -> None:
