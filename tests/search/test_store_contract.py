@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -65,15 +66,74 @@ CHUNKS = [
 ]
 
 
+# Points the core-rule tests add: front matter, and chunks at two access levels.
+RULE_CHUNKS = [
+    _chunk("meals", 1, "cover page", [0, 0, 1, 0], year=2024, matter="front"),
+    _chunk("meals", 2, "partner notes", [0, 0, 1, 0], year=2024, access="partner"),
+    _chunk("meals", 3, "staff notes", [0, 0, 1, 0], access="internal"),
+]
+
+
+def _build(kind: str, path: Path, chunks: list[IndexedChunk]) -> Store:
+    opened: Store = (
+        EmbeddedStore(path)
+        if kind == "embedded"
+        else ServerStore.connect(QdrantSettings(mode="memory"))
+    )
+    opened.ensure_collection(LAYOUT)
+    opened.upsert(chunks)
+    assert opened.count() == len(chunks)
+    return opened
+
+
+@pytest.fixture(scope="module")
+def embedded_collection(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The contract's points written once to an embedded collection, which is then closed:
+    each test that writes opens its own copy (creating a collection costs a second of syncs)."""
+    path = tmp_path_factory.mktemp("contract") / "collection"
+    _build("embedded", path, CHUNKS).close()
+    return path
+
+
 @pytest.fixture(params=["embedded", "memory"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+def store(
+    request: pytest.FixtureRequest, tmp_path: Path, embedded_collection: Path
+) -> Iterator[Store]:
+    """A store of its own, for a test that writes."""
     opened: Store
     if request.param == "embedded":
+        shutil.copytree(embedded_collection, tmp_path / "collection")
         opened = EmbeddedStore(tmp_path / "collection")
+        opened.ensure_collection(LAYOUT)  # the copy's own layout: nothing to create
+        assert opened.count() == len(CHUNKS)
     else:
-        opened = ServerStore.connect(QdrantSettings(mode="memory"))
-    opened.ensure_collection(LAYOUT)
-    opened.upsert(CHUNKS)
+        opened = _build("memory", tmp_path, CHUNKS)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(scope="module", params=["embedded", "memory"])
+def module_store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Store]:
+    opened = _build(request.param, tmp_path_factory.mktemp("readers") / "collection", CHUNKS)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def reading_store(module_store: Store) -> Iterator[Store]:
+    """One store per engine shared by the tests that only read; a test that wrote would show."""
+    yield module_store
+    assert module_store.count() == len(CHUNKS), "a test given the shared store wrote to it"
+
+
+@pytest.fixture(scope="module", params=["embedded", "memory"])
+def rule_store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Store]:
+    path = tmp_path_factory.mktemp("rule") / "collection"
+    opened = _build(request.param, path, CHUNKS + RULE_CHUNKS)
     yield opened
     opened.close()
 
@@ -83,42 +143,46 @@ def test_upserting_same_ids_twice_keeps_one_copy(store: Store) -> None:
     assert store.count() == len(CHUNKS)
 
 
-def test_collection_records_model_and_refuses_another(store: Store) -> None:
-    assert store.layout() == LAYOUT
-    store.ensure_collection(LAYOUT)  # same model: fine
+def test_collection_records_model_and_refuses_another(reading_store: Store) -> None:
+    assert reading_store.layout() == LAYOUT
+    reading_store.ensure_collection(LAYOUT)  # same model: fine
     with pytest.raises(ModelMismatchError, match="test-model"):
-        store.ensure_collection(CollectionLayout(model_id="other-model", dimension=4))
+        reading_store.ensure_collection(CollectionLayout(model_id="other-model", dimension=4))
 
 
-def test_dense_query_ranks_nearest_first(store: Store) -> None:
-    hits = store.query(VectorQuery(dense=[0, 0.95, 0.05, 0], sparse=None, mode="dense", limit=2))
+def test_dense_query_ranks_nearest_first(reading_store: Store) -> None:
+    hits = reading_store.query(
+        VectorQuery(dense=[0, 0.95, 0.05, 0], sparse=None, mode="dense", limit=2)
+    )
     assert hits[0].doc_id == "lonely"
     assert len(hits) == 2
 
 
-def test_sparse_query_finds_exact_terms(store: Store) -> None:
-    hits = store.query(VectorQuery(dense=None, sparse=WEIGHTS.query_vector("mould"), mode="sparse"))
+def test_sparse_query_finds_exact_terms(reading_store: Store) -> None:
+    hits = reading_store.query(
+        VectorQuery(dense=None, sparse=WEIGHTS.query_vector("mould"), mode="sparse")
+    )
     assert [h.doc_id for h in hits] == ["housing"]
     assert hits[0].page_start == 1
 
 
-def test_a_score_threshold_keeps_only_close_points(store: Store) -> None:
+def test_a_score_threshold_keeps_only_close_points(reading_store: Store) -> None:
     # Cosines with [1, 0, 0, 0]: 1.0 and about 0.99 for housing, 0 for the others.
     query = VectorQuery(dense=[1, 0, 0, 0], sparse=None, mode="dense", limit=10)
-    assert len(store.query(query)) == len(CHUNKS)
-    close = store.query(replace(query, score_threshold=0.5))
+    assert len(reading_store.query(query)) == len(CHUNKS)
+    close = reading_store.query(replace(query, score_threshold=0.5))
     assert sorted(h.id for h in close) == sorted(point_id("housing", i) for i in (0, 1))
 
 
-def test_a_query_can_read_only_some_payload_fields(store: Store) -> None:
+def test_a_query_can_read_only_some_payload_fields(reading_store: Store) -> None:
     query = VectorQuery(dense=[1, 0, 0, 0], sparse=None, mode="dense", limit=1)
-    slim = store.query(replace(query, payload_fields=("doc_id", "year")))
+    slim = reading_store.query(replace(query, payload_fields=("doc_id", "year")))
     assert slim[0].payload == {"doc_id": "housing", "year": 2019}
-    assert "text" in store.query(query)[0].payload
+    assert "text" in reading_store.query(query)[0].payload
 
 
 @pytest.mark.parametrize("fusion", ["rrf", "dbsf"])
-def test_hybrid_fuses_dense_and_sparse(store: Store, fusion: str) -> None:
+def test_hybrid_fuses_dense_and_sparse(reading_store: Store, fusion: str) -> None:
     # dense points at meals, keywords at loneliness: both must come back on top.
     query = VectorQuery(
         dense=[0, 0, 1, 0],
@@ -127,16 +191,16 @@ def test_hybrid_fuses_dense_and_sparse(store: Store, fusion: str) -> None:
         fusion=fusion,
         limit=2,
     )  # type: ignore[arg-type]
-    assert {h.doc_id for h in store.query(query)} == {"meals", "lonely"}
+    assert {h.doc_id for h in reading_store.query(query)} == {"meals", "lonely"}
 
 
-def test_filters_are_and_across_fields_or_within(store: Store) -> None:
-    assert store.count(Filters(organisations=("West Sussex",))) == 2
-    assert store.count(Filters(organisations=("West Sussex", "Kent"))) == 4
-    assert store.count(Filters(organisations=("West Sussex",), year_from=2024)) == 1
-    assert store.count(Filters(year_to=2019)) == 2
-    assert store.count(Filters(exclude_doc_ids=("housing",))) == 2
-    hits = store.query(
+def test_filters_are_and_across_fields_or_within(reading_store: Store) -> None:
+    assert reading_store.count(Filters(organisations=("West Sussex",))) == 2
+    assert reading_store.count(Filters(organisations=("West Sussex", "Kent"))) == 4
+    assert reading_store.count(Filters(organisations=("West Sussex",), year_from=2024)) == 1
+    assert reading_store.count(Filters(year_to=2019)) == 2
+    assert reading_store.count(Filters(exclude_doc_ids=("housing",))) == 2
+    hits = reading_store.query(
         VectorQuery(
             dense=[1, 0, 0, 0],
             sparse=None,
@@ -153,13 +217,15 @@ def test_delete_by_document_removes_only_its_chunks(store: Store) -> None:
     assert store.facet("doc_id") == {"lonely": 1, "meals": 1}
 
 
-def test_chunks_lists_a_documents_points(store: Store) -> None:
-    chunks = store.chunks(Filters(doc_ids=("housing",)))
+def test_chunks_lists_a_documents_points(reading_store: Store) -> None:
+    chunks = reading_store.chunks(Filters(doc_ids=("housing",)))
     assert sorted(h.payload["chunk_index"] for h in chunks) == [0, 1]
 
 
-def test_recommend_returns_similar_chunks_from_other_documents(store: Store) -> None:
-    hits = store.recommend([point_id("housing", 0)], Filters(exclude_doc_ids=("housing",)), 3)
+def test_recommend_returns_similar_chunks_from_other_documents(reading_store: Store) -> None:
+    hits = reading_store.recommend(
+        [point_id("housing", 0)], Filters(exclude_doc_ids=("housing",)), 3
+    )
     assert hits and all(h.doc_id != "housing" for h in hits)
 
 
@@ -186,8 +252,8 @@ def test_embedded_store_keeps_points_after_reopening(tmp_path: Path) -> None:
         reopened.close()
 
 
-def test_vectors_can_be_read_back_by_id(store: Store) -> None:
-    vectors = store.chunk_vectors([point_id("lonely", 0), point_id("meals", 0)])
+def test_vectors_can_be_read_back_by_id(reading_store: Store) -> None:
+    vectors = reading_store.chunk_vectors([point_id("lonely", 0), point_id("meals", 0)])
     assert set(vectors) == {point_id("lonely", 0), point_id("meals", 0)}
     assert vectors[point_id("lonely", 0)][1] == pytest.approx(1.0)
 
@@ -217,22 +283,22 @@ def test_body_only_leaves_out_front_and_back_matter_but_keeps_old_chunks(store: 
     assert hits and all(h.is_body for h in hits)
 
 
-def test_year_spans_keep_chunks_in_any_span(store: Store) -> None:
-    assert store.count(Filters(year_spans=((None, 2019),))) == 2
-    assert store.count(Filters(year_spans=((None, 2019), (2024, None)))) == 3
-    assert store.count(Filters(year_spans=((2020, 2022),))) == 0
+def test_year_spans_keep_chunks_in_any_span(reading_store: Store) -> None:
+    assert reading_store.count(Filters(year_spans=((None, 2019),))) == 2
+    assert reading_store.count(Filters(year_spans=((None, 2019), (2024, None)))) == 3
+    assert reading_store.count(Filters(year_spans=((2020, 2022),))) == 0
     # AND with the other fields: a span and an organisation.
     spans = Filters(organisations=("West Sussex",), year_spans=((None, 2019), (2023, 2023)))
-    assert store.count(spans) == 1
+    assert reading_store.count(spans) == 1
 
 
-def test_retrieve_reads_chunks_by_id_and_skips_unknown_ones(store: Store) -> None:
+def test_retrieve_reads_chunks_by_id_and_skips_unknown_ones(reading_store: Store) -> None:
     wanted = [point_id("meals", 0), point_id("housing", 1), point_id("nowhere", 0)]
-    found = {h.id: h for h in store.retrieve(wanted)}
+    found = {h.id: h for h in reading_store.retrieve(wanted)}
     assert set(found) == {point_id("meals", 0), point_id("housing", 1)}
     assert found[point_id("housing", 1)].text == "overcrowding and temporary accommodation"
-    assert store.retrieve([]) == []
-    narrow = store.retrieve([point_id("meals", 0)], fields=("doc_id", "year"))
+    assert reading_store.retrieve([]) == []
+    narrow = reading_store.retrieve([point_id("meals", 0)], fields=("doc_id", "year"))
     assert [h.payload for h in narrow] == [{"doc_id": "meals", "year": 2024}]
 
 
@@ -277,18 +343,14 @@ AGREEMENT_FILTERS = [
 
 
 @pytest.mark.parametrize("filters", AGREEMENT_FILTERS, ids=repr)
-def test_the_core_rule_in_python_agrees_with_the_engine(store: Store, filters: Filters) -> None:
-    store.upsert(
-        [
-            _chunk("meals", 1, "cover page", [0, 0, 1, 0], year=2024, matter="front"),
-            _chunk("meals", 2, "partner notes", [0, 0, 1, 0], year=2024, access="partner"),
-            _chunk("meals", 3, "staff notes", [0, 0, 1, 0], access="internal"),
-        ]
-    )
-    everything = store.chunks(Filters())
+def test_the_core_rule_in_python_agrees_with_the_engine(
+    rule_store: Store, filters: Filters
+) -> None:
+    everything = rule_store.chunks(Filters())
+    assert len(everything) == len(CHUNKS + RULE_CHUNKS)
     by_rule = {h.id for h in everything if payload_passes(h.payload, filters)}
-    assert {h.id for h in store.chunks(filters)} == by_rule
-    assert store.count(filters) == len(by_rule)
+    assert {h.id for h in rule_store.chunks(filters)} == by_rule
+    assert rule_store.count(filters) == len(by_rule)
 
 
 def test_facets_leave_out_values_with_no_points(store: Store) -> None:
@@ -297,17 +359,17 @@ def test_facets_leave_out_values_with_no_points(store: Store) -> None:
     assert store.facet("organisation") == {"Kent": 2}
 
 
-def test_reading_vectors_by_id_leaves_out_unknown_ids(store: Store) -> None:
-    vectors = store.chunk_vectors([point_id("meals", 0), point_id("nowhere", 0)])
+def test_reading_vectors_by_id_leaves_out_unknown_ids(reading_store: Store) -> None:
+    vectors = reading_store.chunk_vectors([point_id("meals", 0), point_id("nowhere", 0)])
     assert list(vectors) == [point_id("meals", 0)]
-    assert store.chunk_vectors([]) == {}
+    assert reading_store.chunk_vectors([]) == {}
 
 
-def test_a_query_with_no_usable_vector_finds_nothing(store: Store) -> None:
+def test_a_query_with_no_usable_vector_finds_nothing(reading_store: Store) -> None:
     empty_sparse = WEIGHTS.query_vector("the and of")
     assert empty_sparse.is_empty()
-    assert store.query(VectorQuery(dense=None, sparse=empty_sparse, mode="sparse")) == []
-    assert store.query(VectorQuery(dense=[1, 0, 0, 0], sparse=None, mode="sparse")) == []
+    assert reading_store.query(VectorQuery(dense=None, sparse=empty_sparse, mode="sparse")) == []
+    assert reading_store.query(VectorQuery(dense=[1, 0, 0, 0], sparse=None, mode="sparse")) == []
 
 
 @pytest.mark.parametrize("kind", ["embedded", "memory"])
