@@ -5,6 +5,7 @@ Real model, real engine, a small library built here."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +15,7 @@ from search.library import Library
 from search.models.encoder import Encoder
 from search.schema import Filters, Hit
 from search.settings import Settings
+from tests.libraries import copy_library
 from tests.pdfs import write_pdf
 from web.search_form import SearchForm
 from web.searching import run_search
@@ -27,15 +29,26 @@ TEXTS = [
 QUERY = "families"  # every note holds the word, so every note matches
 
 
-@pytest.fixture
-def library(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Iterator[Library]:
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Path:
+    """The notes ingested once; each test opens its own copy, as each changes it."""
     root = tmp_path_factory.mktemp("table")
     for n, text in enumerate(TEXTS):
         write_pdf(root / "docs" / f"note-{n}.pdf", [f"Note {n}. {text}"], title=f"Note {n}")
     settings = Settings(data_dir=root / "data")
     opened = Library.open(settings, encoder=encoder)
-    summary = Ingester(opened.index, settings.chunks, parse_workers=1).run([root / "docs"])
-    assert summary.indexed == len(TEXTS)
+    try:
+        summary = Ingester(opened.index, settings.chunks, parse_workers=1).run([root / "docs"])
+        assert summary.indexed == len(TEXTS)
+    finally:
+        opened.close()
+    return settings.data_dir
+
+
+@pytest.fixture
+def library(built: Path, tmp_path: Path, encoder: Encoder) -> Iterator[Library]:
+    settings = Settings(data_dir=copy_library(built, tmp_path / "data"))
+    opened = Library.open(settings, encoder=encoder)
     yield opened
     opened.close()
 
