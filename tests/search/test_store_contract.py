@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -26,6 +25,7 @@ from search.store.base import (
 from search.store.core import payload_passes
 from search.store.embedded import EmbeddedStore
 from search.store.server import ServerStore
+from tests.libraries import copy_library
 
 LAYOUT = CollectionLayout(model_id="test-model", dimension=4)
 WEIGHTS = Bm25Weighting()
@@ -102,7 +102,7 @@ def store(
     """A store of its own, for a test that writes."""
     opened: Store
     if request.param == "embedded":
-        shutil.copytree(embedded_collection, tmp_path / "collection")
+        copy_library(embedded_collection, tmp_path / "collection")
         opened = EmbeddedStore(tmp_path / "collection")
         opened.ensure_collection(LAYOUT)  # the copy's own layout: nothing to create
         assert opened.count() == len(CHUNKS)
