@@ -20,6 +20,7 @@ from search.models.encoder import Encoder
 from search.schema import Filters
 from search.settings import Settings
 from tests.doubles import HashingEncoder
+from tests.libraries import copy_library
 from tests.pdfs import write_pdf
 from web.app import create_app
 
@@ -63,11 +64,15 @@ def settings(tmp_path: Path) -> Settings:
     )
 
 
+def _write_first(folder: Path) -> Path:
+    for name, sentence in FIRST.items():
+        write_pdf(folder / f"{name}.pdf", [f"{sentence} " * 4], title=name.title())
+    return folder
+
+
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
-    for name, sentence in FIRST.items():
-        write_pdf(tmp_path / "pdfs" / f"{name}.pdf", [f"{sentence} " * 4], title=name.title())
-    return tmp_path / "pdfs"
+    return _write_first(tmp_path / "pdfs")
 
 
 @pytest.fixture
@@ -79,8 +84,30 @@ def double() -> Encoder:
 
 @pytest.fixture
 def library(settings: Settings, double: Encoder, folder: Path) -> Iterator[Library]:
+    """The first reports ingested from the test's own folder (for a test that changes it)."""
     opened = Library.open(settings, encoder=double)
     _ingest(opened, folder)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The first reports ingested once, for tests that back up or guard what is there."""
+    root = tmp_path_factory.mktemp("built")
+    opened = Library.open(Settings(data_dir=root / "data"), encoder=HashingEncoder())
+    try:
+        _ingest(opened, _write_first(root / "pdfs"))
+    finally:
+        opened.close()
+    return root / "data"
+
+
+@pytest.fixture
+def library_copy(settings: Settings, double: Encoder, built: Path) -> Iterator[Library]:
+    copy_library(built, settings.data_dir)
+    opened = Library.open(settings, encoder=double)
+    assert opened.catalogue.stats()["documents"] == len(FIRST)
     yield opened
     opened.close()
 
@@ -126,20 +153,22 @@ def test_backup_made_by_the_running_site_restores_to_the_same_answers(
 
 
 def test_restore_refuses_while_the_index_is_open(
-    settings: Settings, library: Library, tmp_path: Path
+    settings: Settings, library_copy: Library, tmp_path: Path
 ) -> None:
     from search.backup import write_backup
 
     backup = tmp_path / "copy"
-    write_backup(library.store, library.catalogue, settings, backup)
+    write_backup(library_copy.store, library_copy.catalogue, settings, backup)
     with pytest.raises(BackupError, match="Stop the site first"):
         restore_backup(settings, backup)
-    assert library.catalogue.stats()["documents"] == 3
+    assert library_copy.catalogue.stats()["documents"] == 3
     assert not (settings.data_dir / "before-restore").exists()
 
 
-def test_site_refuses_a_backup_while_an_ingest_runs(settings: Settings, library: Library) -> None:
-    with _site(settings, library) as site:
+def test_site_refuses_a_backup_while_an_ingest_runs(
+    settings: Settings, library_copy: Library
+) -> None:
+    with _site(settings, library_copy) as site:
         lock = site.app.state.ingest_lock  # type: ignore[attr-defined]
         with lock:
             response = site.post("/api/admin/backup")
@@ -147,8 +176,8 @@ def test_site_refuses_a_backup_while_an_ingest_runs(settings: Settings, library:
     assert "ingest is running" in response.json()["detail"]
 
 
-def test_backup_needs_the_admin_token(settings: Settings, library: Library) -> None:
-    with _site(settings, library) as site:
+def test_backup_needs_the_admin_token(settings: Settings, library_copy: Library) -> None:
+    with _site(settings, library_copy) as site:
         response = site.post("/api/admin/backup", headers={"Authorization": "Bearer wrong"})
     assert response.status_code == 401
     assert not (settings.data_dir / "backups").exists()
