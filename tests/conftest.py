@@ -24,6 +24,8 @@ SHARED_DATA = SHARED / "data"
 # Suites that start real processes (kb commands, a live site, PDF workers killed on purpose),
 # a browser, or score a whole labelled set: `make test` runs them, `make test-fast` does not.
 SLOW_TESTS = (
+    # starts a Python process to see what a search through the site imports
+    "tests/search/test_encoder.py::test_searching_through_the_site_never_imports_pytorch",
     "tests/kb/test_eval_tags.py::test_tagger_meets_the_targets_on_the_holdout_split_it_was_tuned_on",
     "tests/kb/test_eval_tags.py::test_tagger_meets_a_recall_floor_on_the_fresh_labels",
 )
