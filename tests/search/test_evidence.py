@@ -78,11 +78,13 @@ def _hit(doc_id: str, index: int) -> Hit:
     return Hit(point_id(doc_id, index), 1.0 / (index + 1), _payload(*tags))
 
 
-@pytest.fixture(params=["embedded", "memory"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+@pytest.fixture(scope="module", params=["embedded", "memory"])
+def module_store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Store]:
     opened: Store
     if request.param == "embedded":
-        opened = EmbeddedStore(tmp_path / "collection")
+        opened = EmbeddedStore(tmp_path_factory.mktemp("evidence") / "collection")
     else:
         opened = ServerStore.connect(QdrantSettings(mode="memory"))
     opened.ensure_collection(CollectionLayout(model_id="test-model", dimension=2))
@@ -94,6 +96,13 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     )
     yield opened
     opened.close()
+
+
+@pytest.fixture
+def store(module_store: Store) -> Iterator[Store]:
+    """One store per engine for the module: these tests only read it (checked after each)."""
+    yield module_store
+    assert module_store.count() == len(TAGS), "a test wrote to the shared store"
 
 
 @pytest.fixture
