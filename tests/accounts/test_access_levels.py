@@ -16,7 +16,12 @@ from search.catalogue import Catalogue
 from search.schema import DocumentMeta, Filters
 from search.settings import AccessSettings
 from search.store.base import Store, StoreError, VectorQuery
-from tests.search.test_store_contract import CHUNKS, _chunk, store  # noqa: F401  (fixture)
+from tests.search.test_store_contract import (  # noqa: F401  (fixtures)
+    CHUNKS,
+    _chunk,
+    embedded_collection,
+    store,
+)
 
 SECRET = _chunk("secret", 0, "damp and mould in partner homes", [1, 0, 0, 0], access="internal")
 SHARED = _chunk("shared", 0, "damp homes for partners", [1, 0, 0, 0], access="partner")
