@@ -446,13 +446,13 @@ def test_a_damaged_collection_pointer_falls_back_to_the_configured_collection(
     ],
 )
 def test_all_words_keeps_chunks_holding_every_word(
-    store: Store, words: tuple[str, ...], expected: int
+    reading_store: Store, words: tuple[str, ...], expected: int
 ) -> None:
     filters = Filters(all_words=words)
-    assert store.count(filters) == expected
+    assert reading_store.count(filters) == expected
     # The engines and the Python rule agree chunk by chunk.
     assert sum(payload_passes(c.payload, filters) for c in CHUNKS) == expected
-    assert store.count(Filters(all_words=words, organisations=("West Sussex",))) == sum(
+    assert reading_store.count(Filters(all_words=words, organisations=("West Sussex",))) == sum(
         payload_passes(c.payload, Filters(all_words=words, organisations=("West Sussex",)))
         for c in CHUNKS
     )
