@@ -21,6 +21,7 @@ from search.store.base import (
     is_collection_name,
     switch_collection,
 )
+from search.store.files import copy_sparse, copy_tree_sparse
 
 __all__ = [
     "CATALOGUE_PART",
@@ -147,8 +148,10 @@ def restore_backup(settings: Settings, source: Path) -> tuple[BackupInfo, Path]:
         kept = settings.data_dir / KEPT_DIR / time.strftime("%Y%m%d-%H%M%S")
         _move_aside(settings, store_dir, kept)
         for item in (source / STORE_PART).iterdir():
-            copy = shutil.copytree if item.is_dir() else shutil.copy2
-            copy(item, store_dir / item.name)
+            if item.is_dir():
+                copy_tree_sparse(item, store_dir / item.name)
+            else:
+                copy_sparse(item, store_dir / item.name)
         shutil.copy2(source / CATALOGUE_PART, settings.catalogue_path)
         switch_collection(settings, info.collection)
     finally:

@@ -3,7 +3,8 @@
 - `base`: the interface (Store, VectorQuery, CollectionLayout), its errors and `open_store`;
 - `core`: what both adapters share (the filter rule, query legs, hits, facet conventions);
 - `embedded` (qdrant-edge, in process) and `server` (qdrant-client): the adapters, imported
-  only by `open_store` and the tests, so the engines load only when used.
+  only by `open_store` and the tests, so the engines load only when used;
+- `files`: copying a store's files with their preallocated holes left unwritten.
 """
 
 from search.store.base import (
@@ -26,6 +27,7 @@ __all__ = [
     "base",
     "core",
     "embedded",
+    "files",
     "open_store",
     "server",
 ]

@@ -24,6 +24,7 @@ from search.store.base import (
     VectorQuery,
     check_layout,
 )
+from search.store.files import copy_tree_sparse
 
 __all__ = ["LOCK_FILE", "EmbeddedStore", "build_filter", "lock_store_dir", "unlock_store_dir"]
 
@@ -257,7 +258,7 @@ class EmbeddedStore:
         """Flush, then copy the collection's files; the caller keeps writers out meanwhile."""
         if self._shard is not None:
             self._shard.flush()
-        shutil.copytree(self._path, target, ignore=shutil.ignore_patterns(LOCK_FILE))
+        copy_tree_sparse(self._path, target, ignore=shutil.ignore_patterns(LOCK_FILE))
 
     def close(self) -> None:
         if self._shard is not None:
