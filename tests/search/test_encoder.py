@@ -53,6 +53,9 @@ def test_query_instruction_changes_the_query_vector(encoder: Encoder) -> None:
     assert not np.allclose(with_prefix, plain, atol=1e-3)
 
 
+# Loads PyTorch and sentence-transformers (MiniLM runs there), a second runtime the site does
+# not use by default, as the re-embed tests do: in `make test`, not the inner loop.
+@pytest.mark.slow
 def test_fallback_minilm_loads_and_ranks(tmp_path: Path) -> None:
     minilm = load_encoder(ModelSettings(name="all-minilm-l6-v2"), tmp_path)
     assert minilm.model_id == "all-minilm-l6-v2"
@@ -99,6 +102,8 @@ def _groups(texts: list[str], size: int) -> list[list[str]]:
     return [texts[i : i + size] for i in range(0, len(texts), size)]
 
 
+# Loads PyTorch and sentence-transformers as the reference: in `make test`, not the inner loop.
+@pytest.mark.slow
 def test_onnxruntime_gives_sentence_transformers_vectors_on_real_passages(
     model_cache: Path,
 ) -> None:
