@@ -618,12 +618,26 @@ class Catalogue:
         row = self._db.execute("SELECT * FROM files WHERE path = ?", (path,)).fetchone()
         return FileOutcome(**dict(row)) if row else None
 
-    def files(self) -> list[FileOutcome]:
+    def files(
+        self, outcome: str | None = None, offset: int = 0, limit: int | None = None
+    ) -> list[FileOutcome]:
+        """Each file's last outcome, by file name: all of them, or one outcome's, or a page."""
         seen, values = self._visible("files")
+        where = f"{seen} AND outcome = ?" if outcome is not None else seen
+        args = [*values, *([outcome] if outcome is not None else [])]
         rows = self._db.execute(
-            f"SELECT * FROM files WHERE {seen} ORDER BY file_name", values
+            f"SELECT * FROM files WHERE {where} ORDER BY file_name LIMIT ? OFFSET ?",
+            (*args, -1 if limit is None else limit, offset),
         ).fetchall()
         return [FileOutcome(**dict(r)) for r in rows]
+
+    def file_counts(self) -> dict[str, int]:
+        """How many files the last ingest left with each outcome."""
+        seen, values = self._visible("files")
+        rows = self._db.execute(
+            f"SELECT outcome, COUNT(*) FROM files WHERE {seen} GROUP BY outcome", values
+        ).fetchall()
+        return {str(r[0]): int(r[1]) for r in rows}
 
     def paths_for(self, doc_id: str) -> list[str]:
         seen, values = self._visible("files")

@@ -10,8 +10,9 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
@@ -29,6 +30,8 @@ from search.schema import ACCESS_LEVELS, WITHDRAWN
 from search.settings import Settings
 from web.admin import Viewer, check_csrf, require_admin
 from web.deps import TemplatesDep, WholeLibraryDep
+from web.paging import pagination
+from web.params import MAX_PAGE_NUMBER
 from web.uploads import Runner, UploadJobs, accept_uploads
 from web.users import UserStore
 
@@ -105,13 +108,55 @@ def admin_home(request: Request, viewer: AdminDep, templates: TemplatesDep) -> R
     return _page(request, templates, "admin_home.html", {})
 
 
+# Files listed per page of the status page: a county's archive is thousands of files.
+FILES_PER_PAGE = 50
+NO_SUCH_OUTCOME = "There is no file with that outcome. Choose one from the list."
+NO_SUCH_FILES_PAGE = "There is no such page of files. Go back to the first page."
+
+
 @router.get("/admin/status", response_class=HTMLResponse)
 def admin_status(
-    request: Request, viewer: AdminDep, library: WholeLibraryDep, templates: TemplatesDep
+    request: Request,
+    viewer: AdminDep,
+    library: WholeLibraryDep,
+    templates: TemplatesDep,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE_NUMBER)] = 1,
+    outcome: Annotated[str, Query(max_length=40)] = "",
 ) -> Response:
-    data = library.status()
-    last = data["last_run"]
-    context = {"status": data, "last_finished": _when(last["finished_at"] if last else None)}
+    counts = library.catalogue.file_counts()
+    if outcome and outcome not in counts:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, NO_SUCH_OUTCOME)
+    listed = counts[outcome] if outcome else sum(counts.values())
+    pages = max(1, -(-listed // FILES_PER_PAGE))
+    if page > pages:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, NO_SUCH_FILES_PAGE)
+    files = library.catalogue.files(
+        outcome or None, offset=(page - 1) * FILES_PER_PAGE, limit=FILES_PER_PAGE
+    )
+    last = library.catalogue.last_run()
+    layout = library.store.layout()
+
+    def href(n: int) -> str:
+        return "/admin/status?" + urlencode(
+            {**({"outcome": outcome} if outcome else {}), "page": n}
+        )
+
+    context = {
+        "status": {
+            **library.catalogue.stats(),
+            "chunks": library.store.count(),
+            "model": layout.model_id if layout else library.encoder.model_id,
+        },
+        "files": files,
+        "outcomes": sorted(counts.items()),
+        "total_files": sum(counts.values()),
+        "outcome": outcome,
+        "first": (page - 1) * FILES_PER_PAGE + 1,
+        "last": (page - 1) * FILES_PER_PAGE + len(files),
+        "listed": listed,
+        "pagination": pagination(page, pages, href, "Pages of files"),
+        "last_finished": _when(last["finished_at"] if last else None),
+    }
     return _page(request, templates, "admin_status.html", context)
 
 

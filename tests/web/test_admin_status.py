@@ -1,0 +1,112 @@
+"""The admin status page lists files a page at a time, and by outcome: a county's archive is
+thousands of files, and the one page listed every file's row on every visit."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from search.catalogue import FileOutcome
+from search.library import Library
+from search.settings import Settings
+from tests.doubles import HashingEncoder
+from web.app import create_app
+from web.routes_admin import FILES_PER_PAGE
+
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient`")
+    from fastapi.testclient import TestClient
+
+TOKEN = "status-test-token"
+INDEXED, FAILED = 2 * FILES_PER_PAGE + 7, 12
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("data"),
+        qdrant={"mode": "memory"},  # type: ignore[arg-type]
+        web={"admin_token": SecretStr(TOKEN)},  # type: ignore[arg-type]
+    )
+    # What the page lists, not what search finds: the encoder double will do.
+    library = Library.open(settings, encoder=HashingEncoder())
+    for n in range(INDEXED):
+        library.catalogue.record_outcome(FileOutcome(f"/in/r{n:03}.pdf", f"r{n:03}.pdf", "indexed"))
+    for n in range(FAILED):
+        outcome = FileOutcome(f"/in/f{n:03}.pdf", f"f{n:03}.pdf", "failed", "It is not a PDF.")
+        library.catalogue.record_outcome(outcome)
+    app = create_app(settings, library=library)
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    with TestClient(app, client=("127.0.0.1", 50000), headers=headers) as test_client:
+        yield test_client
+    library.close()
+
+
+def _rows(html: str) -> list[str]:
+    return re.findall(r'<td class="govuk-table__cell">([^<]+\.pdf)</td>', html)
+
+
+def test_files_come_a_page_at_a_time_in_name_order(client: TestClient) -> None:
+    everything = [f"f{n:03}.pdf" for n in range(FAILED)] + [f"r{n:03}.pdf" for n in range(INDEXED)]
+    seen: list[str] = []
+    page = 1
+    while True:
+        response = client.get("/admin/status", params={"page": page})
+        assert response.status_code == 200
+        rows = _rows(response.text)
+        assert 0 < len(rows) <= FILES_PER_PAGE
+        seen += rows
+        if "govuk-pagination__next" not in response.text:
+            break
+        page += 1
+    assert seen == everything
+    assert page == -(-len(everything) // FILES_PER_PAGE)
+    first = client.get("/admin/status").text
+    assert f"Showing 1–{FILES_PER_PAGE} of {len(everything)} files" in first
+
+
+def test_one_outcome_can_be_listed_alone(client: TestClient) -> None:
+    html = client.get("/admin/status", params={"outcome": "failed"}).text
+    assert _rows(html) == [f"f{n:03}.pdf" for n in range(FAILED)]
+    assert f"Failed ({FAILED})" in html and f"Indexed ({INDEXED})" in html
+    assert "with the outcome ‘failed’" in html
+
+
+@pytest.mark.parametrize(
+    ("params", "code", "says"),
+    [
+        ({"outcome": "exploded"}, 400, "no file with that outcome"),
+        ({"page": "99"}, 404, "no such page of files"),
+        ({"page": "0"}, 400, ""),
+        ({"page": "ten"}, 400, ""),
+    ],
+)
+def test_a_wrong_page_or_outcome_is_a_plain_answer(
+    client: TestClient, params: dict[str, str], code: int, says: str
+) -> None:
+    response = client.get("/admin/status", params=params)
+    assert response.status_code == code
+    assert says in response.text
+    assert "Traceback" not in response.text
+
+
+def test_an_empty_library_says_how_to_add_files(tmp_path: Path) -> None:
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        qdrant={"mode": "memory"},  # type: ignore[arg-type]
+        web={"admin_token": SecretStr(TOKEN)},  # type: ignore[arg-type]
+    )
+    library = Library.open(settings, encoder=HashingEncoder())
+    try:
+        app = create_app(settings, library=library)
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        with TestClient(app, client=("127.0.0.1", 50000), headers=headers) as test_client:
+            html = test_client.get("/admin/status").text
+        assert "No files have been loaded yet" in html
+    finally:
+        library.close()
