@@ -6,10 +6,10 @@ out; the engine's full-text index decides) or when its meaning is at least `min_
 its passages does. (Until 2026-11-30 one shared word was enough: with common words that let
 most of a library match every question, so totals said little and counting cost grew with
 the library.) Totals and filter counts are counted over this set, so they do not depend on how
-many fused candidates the ranking looked at. The engine returns ids and scores only (the store applies the filters
-and the reader's access levels); each chunk's document and counted values come from the
-chunk table. Reading is capped at `max_chunks` passages per rule; when a cap is reached the
-counts are floors and say so.
+many fused candidates the ranking looked at. The engine returns ids and scores only (the store
+applies the filters and the reader's access levels); each chunk's document and counted values
+come from the chunk table. Reading is capped at `max_chunks` passages per rule; when a cap is
+reached the counts are floors and say so.
 """
 
 from __future__ import annotations
