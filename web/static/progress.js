@@ -1,0 +1,37 @@
+// Keeps an upload's progress page current while the job runs: every few seconds it reads the
+// page again and puts the new status and file list in place of the old ones, until the status
+// no longer asks to be refreshed (finished or stopped). The status sits in a polite live
+// region, so screen readers hear "3 of 5 files done" and "Finished" as they come. Without
+// JavaScript, the page's "Check progress again" link does the same by hand.
+(function () {
+  var WAIT_MS = 2000
+  var PARTS = ['upload-status', 'upload-files']
+  if (!document.querySelector('[data-app-refresh]') || !window.fetch || !window.DOMParser) return
+
+  function update () {
+    window.fetch(window.location.href, { credentials: 'same-origin', cache: 'no-store' })
+      .then(function (response) {
+        if (!response.ok) throw new Error(response.status)
+        return response.text()
+      })
+      .then(function (html) {
+        var fresh = new window.DOMParser().parseFromString(html, 'text/html')
+        for (var i = 0; i < PARTS.length; i++) {
+          var now = document.getElementById(PARTS[i])
+          var next = fresh.getElementById(PARTS[i])
+          if (now && next && now.innerHTML !== next.innerHTML) now.innerHTML = next.innerHTML
+        }
+        if (fresh.querySelector('[data-app-refresh]')) {
+          window.setTimeout(update, WAIT_MS)
+        } else {
+          var status = document.getElementById('upload-status')
+          if (status) status.removeAttribute('data-app-refresh')
+        }
+      })
+      .catch(function () {
+        // A dropped connection or a restart: try again later, the link still works.
+        window.setTimeout(update, WAIT_MS * 3)
+      })
+  }
+  window.setTimeout(update, WAIT_MS)
+})()
