@@ -55,7 +55,29 @@ class HashingEncoder:
         return self._encode(texts)
 
 
-class RememberingEncoder:
+class WrappedEncoder:
+    """Passes everything to a real encoder; a test overrides the method it watches or breaks
+    (counting the passages encoded, failing on one document)."""
+
+    def __init__(self, real: Encoder) -> None:
+        self.real = real
+
+    @property
+    def model_id(self) -> str:
+        return self.real.model_id
+
+    @property
+    def dimension(self) -> int:
+        return self.real.dimension
+
+    def encode_documents(self, texts: list[str]) -> Vectors:
+        return self.real.encode_documents(texts)
+
+    def encode_queries(self, texts: list[str]) -> Vectors:
+        return self.real.encode_queries(texts)
+
+
+class RememberingEncoder(WrappedEncoder):
     """The real model, remembering the vector it gave each text so the suite asks it once.
 
     Every library built in a test embeds the taxonomy's ~600 tagging prototypes (seconds with
@@ -65,18 +87,10 @@ class RememberingEncoder:
     """
 
     def __init__(self, real: Encoder) -> None:
-        self.real = real
+        super().__init__(real)
         self._documents: dict[str, Vectors] = {}
         self._queries: dict[str, Vectors] = {}
         self._lock = threading.Lock()  # ingest encodes on its own thread while tests search
-
-    @property
-    def model_id(self) -> str:
-        return self.real.model_id
-
-    @property
-    def dimension(self) -> int:
-        return self.real.dimension
 
     def _recall(
         self,
@@ -101,25 +115,3 @@ class RememberingEncoder:
 
     def encode_queries(self, texts: list[str]) -> Vectors:
         return self._recall(texts, self._queries, self.real.encode_queries)
-
-
-class WrappedEncoder:
-    """Passes everything to a real encoder; a test overrides the method it watches or breaks
-    (counting the passages encoded, failing on one document)."""
-
-    def __init__(self, real: Encoder) -> None:
-        self.real = real
-
-    @property
-    def model_id(self) -> str:
-        return self.real.model_id
-
-    @property
-    def dimension(self) -> int:
-        return self.real.dimension
-
-    def encode_documents(self, texts: list[str]) -> Vectors:
-        return self.real.encode_documents(texts)
-
-    def encode_queries(self, texts: list[str]) -> Vectors:
-        return self.real.encode_queries(texts)
