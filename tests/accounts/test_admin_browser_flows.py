@@ -35,6 +35,18 @@ def _wait_for(client, location: str) -> str:  # type: ignore[no-untyped-def]
     raise AssertionError("the upload did not finish")
 
 
+def _ingest_one(library: Library, folder: Path, name: str, text: str) -> str:
+    write_pdf(folder / name, [text])
+    Ingester(library.index, library.settings.chunks, parse_workers=1).run([folder])
+    return doc_id_of(library, name)
+
+
+def _edit(admin, doc_id: str, redirects: bool = True, **fields: str):  # type: ignore[no-untyped-def]
+    """Posts the document's edit form as the admin's browser does, with its token."""
+    data = {"csrf": csrf_of(admin), **fields}
+    return admin.post(f"/admin/documents/{doc_id}", data=data, follow_redirects=redirects)
+
+
 def test_upload_checks_every_file_and_ingests_the_good_ones(
     clients, access_library: Library, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
@@ -123,32 +135,24 @@ def test_correct_withdraw_restore_and_keep_corrections_on_reingest(
 ) -> None:  # type: ignore[no-untyped-def]
     admin, partner, visitor = clients["admin"], clients["partner"], clients["visitor"]
     folder = tmp_path / "fix"
-    write_pdf(
-        folder / "draft.pdf",
-        ["Wintle draft: cold homes and damp in Coalville, with grants for loft insulation."],
-    )
-    Ingester(access_library.index, access_library.settings.chunks, parse_workers=1).run([folder])
-    record = next(r for r in access_library.catalogue.documents() if r.file_name == "draft.pdf")
-    doc_id = record.doc_id
+    text = "Wintle draft: cold homes and damp in Coalville, with grants for loft insulation."
+    doc_id = _ingest_one(access_library, folder, "draft.pdf", text)
+    record = access_library.catalogue.document(doc_id)
+    assert record is not None
     form = admin.get(f"/admin/documents/{doc_id}").text
     assert record.meta.title in form  # pre-filled from the PDF
     # '²⁰²⁴' is digits to str.isdigit but not to int(): refused in words, not a 500.
     for year in ("20x4", "\u00b2\u2070\u00b2\u2074"):
-        bad = admin.post(
-            f"/admin/documents/{doc_id}",
-            data={"csrf": csrf_of(admin), "title": "x", "year": year, "access": "public"},
-        )
+        bad = _edit(admin, doc_id, title="x", year=year, access="public")
         assert bad.status_code == 400 and "four numbers" in bad.text, year
-    saved = admin.post(
-        f"/admin/documents/{doc_id}",
-        data={
-            "csrf": csrf_of(admin),
-            "title": "Cold homes in Coalville",
-            "organisation": "North West Leicestershire",
-            "year": "2022",
-            "kind": "evaluation",
-            "access": "partner",
-        },
+    saved = _edit(
+        admin,
+        doc_id,
+        title="Cold homes in Coalville",
+        organisation="North West Leicestershire",
+        year="2022",
+        kind="evaluation",
+        access="partner",
     )
     assert saved.status_code == 200
     found = partner.get("/api/search", params={"q": "Coalville loft insulation"}).json()
@@ -182,27 +186,19 @@ def test_correct_withdraw_restore_and_keep_corrections_on_reingest(
     assert re.search("Cold homes in Coalville", partner.get(f"/documents/{doc_id}").text)
 
 
-def _ingest_one(library: Library, folder: Path, name: str, text: str) -> str:
-    write_pdf(folder / name, [text])
-    Ingester(library.index, library.settings.chunks, parse_workers=1).run([folder])
-    return doc_id_of(library, name)
-
-
 def test_pasted_control_characters_never_reach_a_documents_details(
     clients, access_library: Library, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
     admin = clients["admin"]
     doc_id = _ingest_one(access_library, tmp_path, "pasted.pdf", "Flats with damp and mould.")
-    saved = admin.post(
-        f"/admin/documents/{doc_id}",
-        # A NUL and an escape code, as a paste can carry: neither may reach pages or feeds.
-        data={
-            "csrf": csrf_of(admin),
-            "title": "Damp\x00 flats\x1b survey",
-            "organisation": "Vexmoor\x07 Office",
-            "access": "public",
-        },
-        follow_redirects=False,
+    # A NUL and an escape code, as a paste can carry: neither may reach pages or feeds.
+    saved = _edit(
+        admin,
+        doc_id,
+        redirects=False,
+        title="Damp\x00 flats\x1b survey",
+        organisation="Vexmoor\x07 Office",
+        access="public",
     )
     assert saved.status_code == 303
     record = access_library.catalogue.document(doc_id)
@@ -216,11 +212,7 @@ def test_editing_a_withdrawn_document_keeps_it_withdrawn_and_logs_it_so(
     admin = clients["admin"]
     doc_id = _ingest_one(access_library, tmp_path, "old.pdf", "Vexmoor housing survey 2009.")
     admin.post(f"/admin/documents/{doc_id}/withdraw", data={"csrf": csrf_of(admin)})
-    saved = admin.post(
-        f"/admin/documents/{doc_id}",
-        data={"csrf": csrf_of(admin), "title": "Vexmoor survey", "access": "public"},
-        follow_redirects=False,
-    )
+    saved = _edit(admin, doc_id, redirects=False, title="Vexmoor survey", access="public")
     assert saved.status_code == 303
     record = access_library.catalogue.document(doc_id)
     assert record is not None and record.meta.access == "withdrawn"
