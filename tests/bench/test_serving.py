@@ -46,7 +46,7 @@ QUERIES = [
 
 @pytest.mark.bench
 def test_search_latency_over_http(real_pdfs: Path) -> None:
-    settings = Settings(data_dir=ROOT / "data" / "bench-real_pdfs")
+    settings = Settings(data_dir=ROOT / "data" / "bench-real")
     library = Library.open(settings)
     Ingester(library.index, settings.chunks).run([real_pdfs])  # a no-op when already indexed
     try:
