@@ -59,6 +59,9 @@ class Judged:
     relevant: list[float | None]
     # Per relevant document: does one of its passages hold every search word.
     relevant_all_words: list[bool] = field(default_factory=list)
+    # Per relevant document: its best cosine searched at the grid's floor (0.0 when under it),
+    # whatever min_cosine is set to, so the match threshold is tuned on evidence it did not shape.
+    relevant_cosines: list[float] = field(default_factory=list)
     # How many documents match at each cosine in MATCH_GRID (searched at the grid's floor).
     matched_at: dict[float, int] = field(default_factory=dict)
 
@@ -105,8 +108,9 @@ def judge_library(library: Library, name: str) -> list[Judged]:
                 str(query["id"]),
                 max((cosines.get(f, 0.0) for f in at_default), default=None),
                 relevant,
-                [f in by_words for f in wanted],
-                matched_at,
+                relevant_all_words=[f in by_words for f in wanted],
+                matched_at=matched_at,
+                relevant_cosines=[cosines.get(f, 0.0) for f in wanted],
             )
         )
     return out
@@ -191,8 +195,15 @@ def judge_scifact(encoder: Encoder, limit: int = 200) -> list[Judged]:
         all_words = [
             bool(words) and words <= set(terms(document_text(collection, d))) for d in judged
         ]
+        relevant = [float(c) for c in cosines]
         out.append(
-            Judged(f"scifact-{qid}", float(cosines.max()), [float(c) for c in cosines], all_words)
+            Judged(
+                f"scifact-{qid}",
+                float(cosines.max()),
+                relevant,
+                relevant_all_words=all_words,
+                relevant_cosines=relevant,
+            )
         )
     return out
 
@@ -237,12 +248,14 @@ def test_strong_threshold_meets_targets_on_the_half_not_tuned_on(
 
 def matched_share(judged: list[Judged], threshold: float) -> tuple[float, int]:
     """The share of judged-relevant documents that match at `threshold` (by meaning, or by
-    holding every search word), and how many there are."""
+    holding every search word), and how many there are. Cosines are the ones searched at the
+    grid's floor: `relevant` is what matched at the default min_cosine, so under the default it
+    would count every document between `threshold` and the default as missed."""
     pairs = [
         (cosine, all_words)
         for j in judged
         for cosine, all_words in zip(
-            [c if c is not None else 0.0 for c in j.relevant],
+            j.relevant_cosines or [c if c is not None else 0.0 for c in j.relevant],
             j.relevant_all_words or [False] * len(j.relevant),
             strict=True,
         )
@@ -286,6 +299,19 @@ def test_the_site_marks_strength_as_the_threshold_says(briefs: Library) -> None:
             expected = doc.best_cosine is not None and doc.best_cosine >= settings.strong_cosine
             assert (doc.strength == "strong") == expected
         assert results.strong_total <= results.total
+
+
+def test_match_tuning_does_not_depend_on_the_default_it_tunes() -> None:
+    # Both relevant documents are under the default min_cosine, so neither matched at it; one
+    # is over 0.55 at the grid's floor. Lowering the bar to 0.55 finds it, and tuning says so.
+    assert MIN_COSINE > 0.58
+    judged = [
+        Judged("a", None, [None], [False], relevant_cosines=[0.58]),
+        Judged("b", None, [None], [False], relevant_cosines=[0.4]),
+    ]
+    assert matched_share(judged, 0.55) == (0.5, 2)
+    assert matched_share(judged, MIN_COSINE) == (0.0, 2)
+    assert tune_match([judged[0]]) == 0.58
 
 
 def test_tuning_is_stable_when_thresholds_move() -> None:
