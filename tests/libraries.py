@@ -7,12 +7,10 @@ import shutil
 from pathlib import Path
 
 from search.store.embedded import LOCK_FILE
-from search.store.files import copy_sparse
+from search.store.files import copy_tree_sparse
 
 
 def copy_library(built: Path, target: Path) -> Path:
     """Copy a closed library's data folder (catalogue and embedded store) to `target`."""
-    shutil.copytree(
-        built, target, ignore=shutil.ignore_patterns(LOCK_FILE), copy_function=copy_sparse
-    )
+    copy_tree_sparse(built, target, ignore=shutil.ignore_patterns(LOCK_FILE))
     return target
