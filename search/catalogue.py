@@ -202,7 +202,9 @@ class Catalogue:
         # One connection per thread: a connection shared by request threads lets a reader see
         # another thread's uncommitted rows and makes two writers' BEGINs collide.
         self._local = threading.local()
-        self._opened: list[sqlite3.Connection] = []
+        # Each thread's connection, closed by close(); a connection whose thread has ended is
+        # closed when the next one opens (the server's worker threads come and go).
+        self._opened: dict[threading.Thread, sqlite3.Connection] = {}
         self._opened_lock = threading.Lock()
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(_SCHEMA)
@@ -295,7 +297,9 @@ class Catalogue:
         db.execute("PRAGMA foreign_keys=ON")
         db.execute("PRAGMA synchronous=FULL")
         with self._opened_lock:
-            self._opened.append(db)
+            for thread in [t for t in self._opened if not t.is_alive()]:
+                self._opened.pop(thread).close()
+            self._opened[threading.current_thread()] = db
         return db
 
     def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
@@ -305,8 +309,8 @@ class Catalogue:
         if self._levels is not None:  # a scoped view shares its parent's connections
             return
         with self._opened_lock:
-            opened, self._opened = self._opened, []
-        for db in opened:
+            opened, self._opened = self._opened, {}
+        for db in opened.values():
             db.close()
         self._local = threading.local()
 

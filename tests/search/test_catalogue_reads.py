@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
@@ -127,3 +128,30 @@ def test_a_new_document_moves_the_change_count(catalogue: Catalogue) -> None:
     record = _record("e", 9.0)
     catalogue.add_document(record, ["one"], FileOutcome(record.path, "f", "ok"))
     assert catalogue.changes() > before
+
+
+def _open_files() -> int:
+    return len(list(Path("/proc/self/fd").iterdir()))
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts open files via /proc")
+def test_threads_that_come_and_go_do_not_leave_connections_open(catalogue: Catalogue) -> None:
+    """The server's worker threads end when idle and new ones start for the next burst: each
+    new thread opens its own connection, and one whose thread has ended must be closed, or
+    the open files grow until SQLite can open none and every page fails."""
+
+    def read_in_threads(count: int) -> None:
+        threads = [threading.Thread(target=catalogue.stats) for _ in range(count)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    read_in_threads(8)
+    catalogue.stats()
+    settled = _open_files()
+    for _ in range(10):
+        read_in_threads(8)
+    catalogue.stats()
+    # Each round's 8 connections (2 files each with the WAL) are closed by the next round's.
+    assert _open_files() <= settled + 2 * 8
