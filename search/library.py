@@ -86,18 +86,21 @@ class Library:
         index.store, index.catalogue = store, catalogue
         return replace(self, store=store, catalogue=catalogue, searcher=searcher, index=index)
 
-    def status(self, file_line: Callable[[FileOutcome], dict[str, Any]] = asdict) -> dict[str, Any]:
-        """Counts, the last ingest run and every file's outcome (each as `file_line` writes
-        it): for `kb status` and /admin."""
-        last = self.catalogue.last_run()
+    def summary(self) -> dict[str, Any]:
+        """Counts, the model and the last ingest run, without the file list: for the admin
+        status page, which lists the files a page at a time."""
         layout = self.store.layout()
         return {
             **self.catalogue.stats(),
             "chunks": self.store.count(),
             "model": layout.model_id if layout else self.encoder.model_id,
-            "last_run": last,
-            "files": [file_line(o) for o in self.catalogue.files()],
+            "last_run": self.catalogue.last_run(),
         }
+
+    def status(self, file_line: Callable[[FileOutcome], dict[str, Any]] = asdict) -> dict[str, Any]:
+        """The summary and every file's outcome (each as `file_line` writes it): for
+        `kb status` and /api/admin/status."""
+        return {**self.summary(), "files": [file_line(o) for o in self.catalogue.files()]}
 
     def writer(self, catalogue: Catalogue) -> Index:
         """An index over another catalogue connection (a worker thread's own), with the same

@@ -133,8 +133,8 @@ def admin_status(
     files = library.catalogue.files(
         outcome or None, offset=(page - 1) * FILES_PER_PAGE, limit=FILES_PER_PAGE
     )
-    last = library.catalogue.last_run()
-    layout = library.store.layout()
+    summary = library.summary()
+    last = summary["last_run"]
 
     def href(n: int) -> str:
         return "/admin/status?" + urlencode(
@@ -142,11 +142,7 @@ def admin_status(
         )
 
     context = {
-        "status": {
-            **library.catalogue.stats(),
-            "chunks": library.store.count(),
-            "model": layout.model_id if layout else library.encoder.model_id,
-        },
+        "status": summary,
         "files": files,
         "outcomes": sorted(counts.items()),
         "total_files": sum(counts.values()),
