@@ -15,27 +15,19 @@ from collections.abc import Callable
 import numpy as np
 
 from search.analysis import terms
-from search.models.encoder import Encoder, Vectors
+from search.models.encoder import Encoder, PrefixedEncoder, Vectors
 
 
-class HashingEncoder:
+class HashingEncoder(PrefixedEncoder):
     """Each stemmed word lights one of `dimension` slots; vectors are unit length.
 
     Texts that share words get a higher cosine, so ranking behaves sensibly enough
-    for plumbing, and the same text always gives the same vector.
+    for plumbing, and the same text always gives the same vector. Queries carry no
+    instruction, so a query and a document of the same words get the same vector.
     """
 
     def __init__(self, dimension: int = 384, model_id: str = "hashing-test-double") -> None:
-        self._dimension = dimension
-        self._model_id = model_id
-
-    @property
-    def model_id(self) -> str:
-        return self._model_id
-
-    @property
-    def dimension(self) -> int:
-        return self._dimension
+        super().__init__(model_id, dimension)
 
     def _encode(self, texts: list[str]) -> Vectors:
         out = np.zeros((len(texts), self._dimension), dtype=np.float32)
@@ -47,12 +39,6 @@ class HashingEncoder:
             # An empty text still needs a unit vector: Qdrant's cosine rejects zeros.
             out[row] = out[row] / norm if norm else np.eye(1, self._dimension, 0, np.float32)[0]
         return out
-
-    def encode_documents(self, texts: list[str]) -> Vectors:
-        return self._encode(texts)
-
-    def encode_queries(self, texts: list[str]) -> Vectors:
-        return self._encode(texts)
 
 
 class WrappedEncoder:

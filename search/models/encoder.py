@@ -27,6 +27,7 @@ __all__ = [
     "OnnxEncoder",
     "OnnxTuning",
     "PairScorer",
+    "PrefixedEncoder",
     "SentenceEncoder",
     "Vectors",
     "build_bge_folder",
@@ -208,14 +209,15 @@ def build_bge_folder(target: Path) -> Path:
     return target
 
 
-class SentenceEncoder:
-    """A sentence-transformers model with the project's query/document conventions."""
+class PrefixedEncoder:
+    """What every encoder here shares: a fixed id and width, documents encoded as they are and
+    queries behind the model's instruction. A subclass says how a list of texts is encoded
+    (`_encode`); nothing here loads a model, so test doubles can build on it too."""
 
-    def __init__(self, model: Any, model_id: str, query_instruction: str, batch_size: int) -> None:
-        self._model = model
+    def __init__(self, model_id: str, dimension: int, query_instruction: str = "") -> None:
         self._model_id = model_id
+        self._dimension = dimension
         self._query_instruction = query_instruction
-        self._batch_size = batch_size
 
     @property
     def model_id(self) -> str:
@@ -223,7 +225,25 @@ class SentenceEncoder:
 
     @property
     def dimension(self) -> int:
-        return int(self._model.get_embedding_dimension())
+        return self._dimension
+
+    def _encode(self, texts: list[str]) -> Vectors:
+        raise NotImplementedError
+
+    def encode_documents(self, texts: list[str]) -> Vectors:
+        return self._encode(texts)
+
+    def encode_queries(self, texts: list[str]) -> Vectors:
+        return self._encode([self._query_instruction + t for t in texts])
+
+
+class SentenceEncoder(PrefixedEncoder):
+    """A sentence-transformers model with the project's query/document conventions."""
+
+    def __init__(self, model: Any, model_id: str, query_instruction: str, batch_size: int) -> None:
+        super().__init__(model_id, int(model.get_embedding_dimension()), query_instruction)
+        self._model = model
+        self._batch_size = batch_size
 
     def _encode(self, texts: list[str]) -> Vectors:
         if not texts:
@@ -237,12 +257,6 @@ class SentenceEncoder:
         )
         return np.asarray(vectors, dtype=np.float32)
 
-    def encode_documents(self, texts: list[str]) -> Vectors:
-        return self._encode(texts)
-
-    def encode_queries(self, texts: list[str]) -> Vectors:
-        return self._encode([self._query_instruction + t for t in texts])
-
 
 def _set_threads(threads: int) -> None:
     # PyTorch's pool collapses on a busy 2-core machine; keep it small and explicit.
@@ -252,7 +266,7 @@ def _set_threads(threads: int) -> None:
     os.environ.setdefault("OMP_NUM_THREADS", str(threads))
 
 
-class OnnxEncoder:
+class OnnxEncoder(PrefixedEncoder):
     """bge-small's int8 ONNX file run by onnxruntime, with the `tokenizers` library cutting the
     text: the same vectors sentence-transformers gives (CLS token, unit length), without PyTorch.
 
@@ -270,21 +284,11 @@ class OnnxEncoder:
         batch_size: int,
         dimension: int,
     ) -> None:
+        super().__init__(model_id, dimension, query_instruction)
         self._session = session
         self._tokenizer = tokenizer
-        self._model_id = model_id
-        self._query_instruction = query_instruction
         self._batch_size = batch_size
-        self._dimension = dimension
         self._input_names = {i.name for i in session.get_inputs()}
-
-    @property
-    def model_id(self) -> str:
-        return self._model_id
-
-    @property
-    def dimension(self) -> int:
-        return self._dimension
 
     def _encode(self, texts: list[str]) -> Vectors:
         out = np.zeros((len(texts), self._dimension), dtype=np.float32)
@@ -315,12 +319,6 @@ class OnnxEncoder:
         norms = np.linalg.norm(cls, axis=1, keepdims=True)
         unit: Vectors = cls / np.maximum(norms, 1e-12)
         return unit
-
-    def encode_documents(self, texts: list[str]) -> Vectors:
-        return self._encode(texts)
-
-    def encode_queries(self, texts: list[str]) -> Vectors:
-        return self._encode([self._query_instruction + t for t in texts])
 
 
 @dataclass(frozen=True)
