@@ -27,7 +27,6 @@ __all__ = [
     "Strength",
     "choose_hits",
     "group_hits",
-    "in_rank_order",
 ]
 
 log = logging.getLogger(__name__)
@@ -137,9 +136,7 @@ class Searcher:
         self, query: str, filters: Filters | None = None, limit: int = 100, mode: Mode | None = None
     ) -> list[Hit]:
         """Ranked chunks, ungrouped, after the optional second stage."""
-        hits = in_rank_order(
-            self.store.query(self.vector_query(query, filters or Filters(), limit, mode))
-        )
+        hits = self.store.query(self.vector_query(query, filters or Filters(), limit, mode))
         if self.scorer is not None and self.settings.rerank:
             hits = rerank(query, hits, self.scorer, self.settings.rerank_candidates)
         return hits
@@ -164,7 +161,7 @@ class Searcher:
         request = self.vector_query(
             query, filters, max(self.settings.candidates, page * size * 4), mode
         )
-        hits = in_rank_order(self.store.query(request))
+        hits = self.store.query(request)
         if self.scorer is not None and self.settings.rerank:
             hits = rerank(query, hits, self.scorer, self.settings.rerank_candidates)
         matches = self.find_matches(request)
@@ -265,7 +262,7 @@ class Searcher:
                 limit=limit,
                 candidates=max(request.candidates, limit),
             )
-            found = group_hits(in_rank_order(self.store.query(narrowed)), per_document)
+            found = group_hits(self.store.query(narrowed), per_document)
         window = {
             doc_id: document_passages(groups[doc_id]) if doc_id in groups else found.get(doc_id, [])
             for doc_id in shown
@@ -290,13 +287,6 @@ class Searcher:
             shown = document_passages([by_id[m.id] for m in ordered])
             out[doc_id] = [replace(p, score=score[p.chunk_id]) for p in shown]
         return out
-
-
-def in_rank_order(hits: list[Hit]) -> list[Hit]:
-    """Best first, and between equal scores by id: engines leave ties in whatever order their
-    segments hold them, so the same library restored from a backup, or queried twice, could
-    list tied passages (and documents) differently."""
-    return sorted(hits, key=lambda hit: (-hit.score, hit.id))
 
 
 def choose_hits(hits: list[Hit], per_document: int) -> dict[str, list[Hit]]:

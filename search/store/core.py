@@ -5,6 +5,8 @@ embedded engine and a Qdrant server read one rule and answer by one set of conve
 
 - filters are AND across fields and OR within one; a field a point lacks never matches it;
 - a query with no usable vector returns no hits; a missing collection reads as empty;
+- hits come best first, tied scores by id (engines leave ties in segment order, so a library
+  restored from a backup, or queried twice, could list tied passages differently);
 - reading by id leaves out ids that are not stored;
 - facet counts leave out values with no points left (an engine may keep a deleted value at 0).
 """
@@ -48,6 +50,7 @@ __all__ = [
     "payload_passes",
     "plan_filter",
     "plan_legs",
+    "ranked_hits",
     "read_dense_vector",
     "scroll_hits",
     "translate_filter",
@@ -211,6 +214,11 @@ def plan_legs(request: VectorQuery) -> list[Leg]:
 def hit_from_point(point: Any) -> Hit:
     """A scored point from either engine as a hit."""
     return Hit(id=str(point.id), score=float(point.score), payload=dict(point.payload or {}))
+
+
+def ranked_hits(points: Iterable[Any]) -> list[Hit]:
+    """Scored points from either engine as hits, best first and tied scores by id."""
+    return sorted(map(hit_from_point, points), key=lambda hit: (-hit.score, hit.id))
 
 
 def hit_from_record(record: Any) -> Hit:

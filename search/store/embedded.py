@@ -179,7 +179,7 @@ class EmbeddedStore:
             query = qe.QueryRequest(
                 limit=request.limit, prefetches=prefetches, query=fusion, with_payload=payload
             )
-        return [core.hit_from_point(p) for p in self.shard.query(query)]
+        return core.ranked_hits(self.shard.query(query))
 
     def recommend(self, positive_ids: Sequence[str], filters: Filters, limit: int) -> list[Hit]:
         if self._shard is None or not positive_ids:
@@ -196,7 +196,7 @@ class EmbeddedStore:
             filter=build_filter(filters),
             with_payload=True,
         )
-        return [core.hit_from_point(p) for p in self.shard.query(query)]
+        return core.ranked_hits(self.shard.query(query))
 
     def chunks(self, filters: Filters, limit: int = 10_000) -> list[Hit]:
         if self._shard is None:

@@ -209,7 +209,7 @@ class ServerStore:
                 limit=request.limit,
                 with_payload=payload,
             )
-        return [core.hit_from_point(p) for p in response.points]
+        return core.ranked_hits(response.points)
 
     def recommend(self, positive_ids: Sequence[str], filters: Filters, limit: int) -> list[Hit]:
         if not self._exists() or not positive_ids:
@@ -224,7 +224,7 @@ class ServerStore:
             limit=limit,
             with_payload=True,
         )
-        return [core.hit_from_point(p) for p in response.points]
+        return core.ranked_hits(response.points)
 
     def chunks(self, filters: Filters, limit: int = 10_000) -> list[Hit]:
         if not self._exists():

@@ -321,6 +321,27 @@ def test_a_readers_view_reads_by_id_only_what_its_queries_could_find(store: Stor
     assert visitor == {c.payload["doc_id"] for c in CHUNKS}
 
 
+def test_tied_scores_come_back_in_id_order(store: Store) -> None:
+    # Same vector, same words: each leg, and DBSF's fusion of them, scores these points alike.
+    # (RRF scores by place in each leg, and the engine places tied points before fusing.)
+    tied = [_chunk(f"tie{n}", 0, "identical tied passage", [0, 0, 0, 1]) for n in range(6)]
+    store.upsert(list(reversed(tied)))
+    ids = sorted(c.id for c in tied)
+    for mode in ("dense", "sparse", "hybrid"):
+        query = VectorQuery(
+            dense=[0, 0, 0, 1],
+            sparse=WEIGHTS.query_vector("identical tied passage"),
+            mode=mode,
+            fusion="dbsf",
+            limit=6,
+            candidates=6,
+            filters=Filters(doc_ids=tuple(f"tie{n}" for n in range(6))),
+        )
+        assert [h.id for h in store.query(query)] == ids, mode
+    hits = store.recommend([point_id("housing", 0)], Filters(doc_ids=("tie0", "tie1", "tie2")), 3)
+    assert [h.id for h in hits] == sorted(h.id for h in hits)
+
+
 def test_optimizing_keeps_every_point_searchable(store: Store) -> None:
     store.optimize()
     assert store.count() == len(CHUNKS)
