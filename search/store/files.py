@@ -3,6 +3,7 @@ has barely written, so a plain copy writes every zero. These copies keep the hol
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 from collections.abc import Callable
@@ -14,15 +15,22 @@ _BLOCK = 1 << 20
 
 
 def copy_sparse(source: str | Path, target: str | Path) -> None:
-    """Copy a file's data, leave its holes as holes, and keep its times and mode."""
+    """Copy a file's data, leave its holes as holes, and keep its times and mode. Where the
+    file system cannot say where the holes are, every byte is copied."""
     with open(source, "rb") as reader, open(target, "wb") as writer:
         size = os.fstat(reader.fileno()).st_size
         offset = 0
         while offset < size:
             try:
                 start = os.lseek(reader.fileno(), offset, os.SEEK_DATA)
-            except OSError:  # no data after `offset`: the rest is a hole
-                break
+            except OSError as error:
+                if error.errno != errno.ENXIO:
+                    # Not "no data after `offset`" but "cannot tell" (EINVAL where SEEK_DATA
+                    # is not supported): taking that for a hole would back up zeros.
+                    reader.seek(offset)
+                    writer.seek(offset)
+                    shutil.copyfileobj(reader, writer, _BLOCK)
+                break  # ENXIO: the rest is a hole
             end = os.lseek(reader.fileno(), start, os.SEEK_HOLE)
             reader.seek(start)
             writer.seek(start)

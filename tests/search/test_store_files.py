@@ -3,8 +3,11 @@ files it has barely written, and backups and test copies wrote every zero of the
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
+
+import pytest
 
 from search.analysis import SparseVector
 from search.schema import IndexedChunk
@@ -34,6 +37,24 @@ def test_a_sparse_copy_has_the_same_bytes_and_no_written_holes(tmp_path: Path) -
     copy_sparse(source, target)
     assert target.read_bytes() == source.read_bytes()
     assert os.stat(target).st_blocks * 512 < (1 << 20)  # the 32 MB of zeros were not written
+
+
+def test_a_file_system_that_cannot_find_holes_gets_every_byte_copied(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "data.dat"
+    source.write_bytes(b"head" + bytes(1000) + b"tail")
+    real_lseek = os.lseek
+
+    def no_seek_data(fd: int, pos: int, how: int) -> int:
+        if how in (os.SEEK_DATA, os.SEEK_HOLE):
+            raise OSError(errno.EINVAL, "Invalid argument")
+        return real_lseek(fd, pos, how)
+
+    monkeypatch.setattr(os, "lseek", no_seek_data)
+    target = tmp_path / "copy.dat"
+    copy_sparse(source, target)
+    assert target.read_bytes() == source.read_bytes()
 
 
 def test_a_store_copy_writes_its_data_not_its_preallocated_space(tmp_path: Path) -> None:
