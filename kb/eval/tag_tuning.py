@@ -152,10 +152,10 @@ PREVIOUS = TaggerSettings(example_weight=0.7, keyword_weight=1.0, threshold=2.6)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from kb.config import load_settings
     from kb.eval.tag_pages import read_labelled_pages
-    from search.evidence.determinants import load_taxonomy
+    from search.index import load_tagging
     from search.models.encoder import load_encoder
-    from search.settings import ModelSettings
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("labels", nargs="+", type=Path)
@@ -166,16 +166,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="score the previous and current settings only (for a held-out set: no tuning)",
     )
-    parser.add_argument("--models", type=Path, default=Path("data/models"))
+    parser.add_argument("--models", type=Path, help="model cache (default: KB_DATA_DIR/models)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr)
-    taxonomy = load_taxonomy()
+    # The library's own settings, model and tagger (taxonomy from KB_TAXONOMY_PATH), with the
+    # model run as `kb ingest` runs it and pages windowed as the chunker cuts them: the
+    # settings chosen here are for the tagger that ingest runs, not a copy of it.
+    config = load_settings()
+    model = config.model.model_copy(update={"threads": config.model.ingest_threads})
+    encoder = load_encoder(model, args.models or config.data_dir / "models")
+    tagging = load_tagging(config, encoder)
+    taxonomy, tagger = tagging.taxonomy, tagging.tagger
     rows = [r for path in args.labels for r in read_labels(path, known_ids=taxonomy.ids)]
-    encoder = load_encoder(ModelSettings(threads=2), args.models)
     pages = read_labelled_pages(rows, args.pdfs)
     rows = [r for r in rows if r.key in pages]
-    tagger = Tagger(taxonomy, encoder)
-    windows = embed_windows(pages, encoder)
+    windows = embed_windows(pages, encoder, config.chunks.max_words, config.chunks.overlap_words)
     for name, settings in (("previous", PREVIOUS), ("current default", tagger.settings)):
         report = score_settings(tagger, windows, rows, settings)
         sys.stdout.write(f"{name} settings on all pages: {settings}\n{report.format_text()}\n\n")
