@@ -23,6 +23,7 @@ __all__ = [
     "MANIFEST_NAME",
     "apply_access_and_corrections",
     "apply_correction",
+    "metadata_of",
     "read_manifest",
     "resolve_metadata",
 ]
