@@ -71,8 +71,10 @@ class ScopedStore:
     def recommend(self, positive_ids: Sequence[str], filters: Filters, limit: int) -> list[Hit]:
         return self._store.recommend(positive_ids, self._scope(filters), limit)
 
-    def chunks(self, filters: Filters, limit: int = 10_000) -> list[Hit]:
-        return self._store.chunks(self._scope(filters), limit)
+    def chunks(
+        self, filters: Filters, limit: int = 10_000, fields: Sequence[str] | None = None
+    ) -> list[Hit]:
+        return self._store.chunks(self._scope(filters), limit, fields)
 
     def chunk_vectors(self, ids: Sequence[str]) -> dict[str, list[float]]:
         # Vectors carry no text, and callers reach ids only through scoped hits.

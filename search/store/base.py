@@ -97,7 +97,12 @@ class Store(Protocol):
 
     def recommend(self, positive_ids: Sequence[str], filters: Filters, limit: int) -> list[Hit]: ...
 
-    def chunks(self, filters: Filters, limit: int = 10_000) -> list[Hit]: ...
+    def chunks(
+        self, filters: Filters, limit: int = 10_000, fields: Sequence[str] | None = None
+    ) -> list[Hit]:
+        """Up to `limit` chunks under the filters in id order, with their payloads (only
+        `fields` when given; none for an empty tuple)."""
+        ...
 
     def chunk_vectors(self, ids: Sequence[str]) -> dict[str, list[float]]: ...
 

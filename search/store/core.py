@@ -32,6 +32,7 @@ from search.schema import (
 from search.store.base import VectorQuery
 
 __all__ = [
+    "SCROLL_IDS_PAGE",
     "SCROLL_PAGE",
     "UPSERT_BATCH",
     "AllWords",
@@ -48,6 +49,7 @@ __all__ = [
     "hit_from_record",
     "missing_indexes",
     "payload_passes",
+    "payload_selector",
     "plan_filter",
     "plan_legs",
     "ranked_hits",
@@ -60,6 +62,7 @@ F = TypeVar("F")
 
 # How many points one scroll call reads, and how many one write sends.
 SCROLL_PAGE = 256
+SCROLL_IDS_PAGE = 5_000
 UPSERT_BATCH = 256
 
 # The payload fields a user filters on, each matching any of the chosen values.
@@ -211,19 +214,34 @@ def plan_legs(request: VectorQuery) -> list[Leg]:
     return legs
 
 
-def hit_from_point(point: Any) -> Hit:
-    """A scored point from either engine as a hit."""
-    return Hit(id=str(point.id), score=float(point.score), payload=dict(point.payload or {}))
+def payload_selector(fields: Sequence[str] | None) -> bool | list[str]:
+    """What to ask either engine for: every field (None), none (an empty tuple), or those named.
+
+    None at all must be asked as False: an empty list of fields still makes the engine read
+    each point's payload, which made the exact dense match leg at 300k chunks ten times slower
+    (24 ms against 267 ms for 5,000 points)."""
+    if fields is None:
+        return True
+    return list(fields) if fields else False
 
 
-def ranked_hits(points: Iterable[Any]) -> list[Hit]:
+def hit_from_point(point: Any, with_payload: bool = True) -> Hit:
+    """A scored point from either engine as a hit (its payload left unread when none was
+    asked for: each read crosses into the engine, and a count reads thousands)."""
+    payload = dict(point.payload or {}) if with_payload else {}
+    return Hit(id=str(point.id), score=float(point.score), payload=payload)
+
+
+def ranked_hits(points: Iterable[Any], with_payload: bool = True) -> list[Hit]:
     """Scored points from either engine as hits, best first and tied scores by id."""
-    return sorted(map(hit_from_point, points), key=lambda hit: (-hit.score, hit.id))
+    hits = [hit_from_point(point, with_payload) for point in points]
+    return sorted(hits, key=lambda hit: (-hit.score, hit.id))
 
 
-def hit_from_record(record: Any) -> Hit:
+def hit_from_record(record: Any, with_payload: bool = True) -> Hit:
     """A stored point read by id or scroll (no score) as a hit."""
-    return Hit(id=str(record.id), score=0.0, payload=dict(record.payload or {}))
+    payload = dict(record.payload or {}) if with_payload else {}
+    return Hit(id=str(record.id), score=0.0, payload=payload)
 
 
 def read_dense_vector(record: Any) -> list[float]:
@@ -235,15 +253,18 @@ def read_dense_vector(record: Any) -> list[float]:
 
 
 def scroll_hits(
-    read_page: Callable[[Any, int], tuple[Sequence[Any], Any]], limit: int
+    read_page: Callable[[Any, int], tuple[Sequence[Any], Any]],
+    limit: int,
+    with_payload: bool = True,
 ) -> list[Hit]:
     """Every point a scroll yields, up to `limit`: `read_page(offset, size)` returns one page
-    of records and the next offset (None at the end)."""
+    of records and the next offset (None at the end). Pages of ids alone can be long."""
     out: list[Hit] = []
     offset: Any = None
+    page = SCROLL_PAGE if with_payload else SCROLL_IDS_PAGE
     while len(out) < limit:
-        records, offset = read_page(offset, min(SCROLL_PAGE, limit - len(out)))
-        out.extend(hit_from_record(r) for r in records)
+        records, offset = read_page(offset, min(page, limit - len(out)))
+        out.extend(hit_from_record(r, with_payload) for r in records)
         if offset is None:
             break
     return out

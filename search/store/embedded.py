@@ -151,7 +151,7 @@ class EmbeddedStore:
         if self._shard is None or not legs:
             return []
         flt = build_filter(request.filters)
-        payload: Any = True if request.payload_fields is None else list(request.payload_fields)
+        payload: Any = core.payload_selector(request.payload_fields)
         if len(legs) == 1:
             query = qe.QueryRequest(
                 limit=request.limit,
@@ -179,7 +179,7 @@ class EmbeddedStore:
             query = qe.QueryRequest(
                 limit=request.limit, prefetches=prefetches, query=fusion, with_payload=payload
             )
-        return core.ranked_hits(self.shard.query(query))
+        return core.ranked_hits(self.shard.query(query), payload is not False)
 
     def recommend(self, positive_ids: Sequence[str], filters: Filters, limit: int) -> list[Hit]:
         if self._shard is None or not positive_ids:
@@ -198,16 +198,19 @@ class EmbeddedStore:
         )
         return core.ranked_hits(self.shard.query(query))
 
-    def chunks(self, filters: Filters, limit: int = 10_000) -> list[Hit]:
+    def chunks(
+        self, filters: Filters, limit: int = 10_000, fields: Sequence[str] | None = None
+    ) -> list[Hit]:
         if self._shard is None:
             return []
         flt = build_filter(filters)
+        payload: Any = core.payload_selector(fields)
 
         def read_page(offset: Any, size: int) -> tuple[Any, Any]:
-            request = qe.ScrollRequest(offset=offset, limit=size, filter=flt, with_payload=True)
+            request = qe.ScrollRequest(offset=offset, limit=size, filter=flt, with_payload=payload)
             return self.shard.scroll(request)
 
-        return core.scroll_hits(read_page, limit)
+        return core.scroll_hits(read_page, limit, payload is not False)
 
     def chunk_vectors(self, ids: Sequence[str]) -> dict[str, list[float]]:
         if self._shard is None or not ids:
@@ -218,9 +221,9 @@ class EmbeddedStore:
     def retrieve(self, ids: Sequence[str], fields: Sequence[str] | None = None) -> list[Hit]:
         if self._shard is None or not ids:
             return []
-        payload: Any = True if fields is None else list(fields)
+        payload: Any = core.payload_selector(fields)
         records = self.shard.retrieve(list(ids), with_payload=payload, with_vector=False)
-        return [core.hit_from_record(r) for r in records]
+        return [core.hit_from_record(r, payload is not False) for r in records]
 
     def optimize(self) -> None:
         # The engine in process has no background optimiser: without this, every segment

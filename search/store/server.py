@@ -171,7 +171,7 @@ class ServerStore:
         if not legs or not self._exists():
             return []
         flt = build_filter(request.filters)
-        payload: Any = True if request.payload_fields is None else list(request.payload_fields)
+        payload: Any = core.payload_selector(request.payload_fields)
         if len(legs) == 1:
             response = self._client.query_points(
                 self._collection,
@@ -226,17 +226,20 @@ class ServerStore:
         )
         return core.ranked_hits(response.points)
 
-    def chunks(self, filters: Filters, limit: int = 10_000) -> list[Hit]:
+    def chunks(
+        self, filters: Filters, limit: int = 10_000, fields: Sequence[str] | None = None
+    ) -> list[Hit]:
         if not self._exists():
             return []
         flt = build_filter(filters)
+        payload: Any = core.payload_selector(fields)
 
         def read_page(offset: Any, size: int) -> tuple[Any, Any]:
             return self._client.scroll(
-                self._collection, scroll_filter=flt, limit=size, offset=offset, with_payload=True
+                self._collection, scroll_filter=flt, limit=size, offset=offset, with_payload=payload
             )
 
-        return core.scroll_hits(read_page, limit)
+        return core.scroll_hits(read_page, limit, payload is not False)
 
     def chunk_vectors(self, ids: Sequence[str]) -> dict[str, list[float]]:
         if not self._exists() or not ids:
@@ -247,7 +250,7 @@ class ServerStore:
     def retrieve(self, ids: Sequence[str], fields: Sequence[str] | None = None) -> list[Hit]:
         if not self._exists() or not ids:
             return []
-        payload: Any = True if fields is None else list(fields)
+        payload: Any = core.payload_selector(fields)
         records = self._client.retrieve(self._collection, ids=list(ids), with_payload=payload)
         return [core.hit_from_record(r) for r in records]
 
