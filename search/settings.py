@@ -143,6 +143,24 @@ class MatchSettings(BaseModel):
         le=100_000,
         description="most passages read per search to count matches; past it counts are floors",
     )
+    exact_up_to: int = Field(
+        default=50_000,
+        ge=0,
+        le=100_000_000,
+        description=(
+            "libraries of up to this many passages are compared passage by passage, so counts"
+            " are exact up to max_chunks; larger ones are searched through the engine's graph"
+        ),
+    )
+    graph_max_chunks: int = Field(
+        default=1_000,
+        ge=100,
+        le=100_000,
+        description=(
+            "past exact_up_to passages, the most passages read per search and rule; counts are"
+            " then floors, shown as 'at least'"
+        ),
+    )
 
 
 class WebSettings(BaseModel):

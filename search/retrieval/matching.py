@@ -26,13 +26,13 @@ __all__ = ["ChunkMatch", "Matches", "find_matches"]
 
 @dataclass(frozen=True)
 class ChunkMatch:
-    """One passage that matches, and how: its cosine when close in meaning, its keyword score
-    when it shares words (None when that rule did not match it)."""
+    """One passage that matches, and how: its cosine when close in meaning (None when that
+    rule did not match it), and whether its text holds every search word."""
 
     id: str
     doc_id: str
     cosine: float | None
-    keyword: float | None
+    has_words: bool
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,8 @@ class Matches:
     table: TableRows | None = None
 
     def documents(self) -> dict[str, list[ChunkMatch]]:
-        """Matching passages per document, best cosine first (then keyword score)."""
+        """Matching passages per document, best cosine first (then those holding every word,
+        in id order)."""
         out: dict[str, list[ChunkMatch]] = {}
         for match in self.chunks:
             out.setdefault(match.doc_id, []).append(match)
@@ -70,19 +71,28 @@ class Matches:
         return self.table.count_documents(name, visible, label)
 
 
-def _passage_order(match: ChunkMatch) -> tuple[float, float]:
-    return (-(match.cosine or 0.0), -(match.keyword or 0.0))
+def _passage_order(match: ChunkMatch) -> tuple[float, bool]:
+    return (-(match.cosine or 0.0), not match.has_words)
 
 
 def find_matches(
-    store: Store, query: VectorQuery, settings: MatchSettings, table: ChunkTable, version: int
+    store: Store,
+    query: VectorQuery,
+    settings: MatchSettings,
+    table: ChunkTable,
+    version: int,
+    library_chunks: int = 0,
 ) -> Matches:
     """Every passage (up to the caps) that matches `query` under its filters; `version` is the
-    catalogue's change count, so the table knows whether what it keeps is current."""
+    catalogue's change count, so the table knows whether what it keeps is current.
+
+    A library of more than `settings.exact_up_to` passages (`library_chunks`) is not compared
+    passage by passage: the engine's graph is walked instead, reading at most
+    `settings.graph_max_chunks` passages per rule, and the counts are then floors."""
+    is_exact = library_chunks <= settings.exact_up_to
+    cap = settings.max_chunks if is_exact else settings.graph_max_chunks
+    is_capped = not is_exact
     cosines: dict[str, float] = {}
-    keywords: dict[str, float] = {}
-    is_capped = False
-    cap = settings.max_chunks
     if query.dense is not None and query.mode != "sparse":
         dense = replace(
             query,
@@ -91,28 +101,23 @@ def find_matches(
             candidates=cap,
             score_threshold=settings.min_cosine,
             payload_fields=(),
-            exact=True,
+            exact=is_exact,
         )
         hits = store.query(dense)
         is_capped |= len(hits) >= cap
         cosines = {hit.id: hit.score for hit in hits}
+    worded: list[str] = []
     if query.words and query.sparse is not None and query.mode != "dense":
-        sparse = replace(
-            query,
-            mode="sparse",
-            limit=cap,
-            candidates=cap,
-            score_threshold=None,
-            payload_fields=(),
-            filters=replace(query.filters, all_words=query.words),
-        )
-        hits = store.query(sparse)
-        is_capped |= len(hits) >= cap
-        keywords = {hit.id: hit.score for hit in hits if hit.score > 0}
-    ids = list(cosines) + [i for i in keywords if i not in cosines]
+        # Which passages hold every word is the text index's answer alone: listing their ids
+        # costs a fraction of scoring them by keyword (9 against 57 ms for 2,860 at 300k).
+        filters = replace(query.filters, all_words=query.words)
+        worded = [hit.id for hit in store.chunks(filters, limit=cap, fields=())]
+        is_capped |= len(worded) >= cap
+    has_words = set(worded)
+    ids = list(cosines) + [i for i in worded if i not in cosines]
     rows = table.rows(store, ids, version)
     chunks = [
-        ChunkMatch(chunk_id, doc_id, cosines.get(chunk_id), keywords.get(chunk_id))
+        ChunkMatch(chunk_id, doc_id, cosines.get(chunk_id), chunk_id in has_words)
         for chunk_id, doc_id in zip(rows.ids, rows.doc_ids, strict=True)
     ]
     return Matches(chunks, is_capped, rows)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import math
+import threading
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
@@ -110,6 +112,7 @@ class Searcher:
         self.weighting = weighting or Bm25Weighting()
         # Shared with the readers' scoped copies: what it keeps is not tied to a level.
         self.table = ChunkTable()
+        self._size = _LibrarySize()
 
     def vector_query(
         self, query: str, filters: Filters, limit: int, mode: Mode | None = None
@@ -173,7 +176,7 @@ class Searcher:
                 list(dict.fromkeys(h.doc_id for h in hits))[: self.matching.closest_documents]
             )
             matches = Matches(
-                [ChunkMatch(h.id, h.doc_id, None, None) for h in hits if h.doc_id in nearest],
+                [ChunkMatch(h.id, h.doc_id, None, False) for h in hits if h.doc_id in nearest],
                 False,
             )
         matched = matches.documents()
@@ -237,7 +240,12 @@ class Searcher:
     def find_matches(self, request: VectorQuery) -> Matches:
         """Every passage that matches `request` (see search.retrieval.matching)."""
         return find_matches(
-            self.store, request, self.matching, self.table, self.catalogue.changes()
+            self.store,
+            request,
+            self.matching,
+            self.table,
+            self.catalogue.changes(),
+            self._size.chunks(self.catalogue),
         )
 
     def _with_text(
@@ -283,10 +291,31 @@ class Searcher:
         for doc_id, chosen in matches.items():
             kept = [m for m in chosen if m.id in by_id]
             ordered = [m for m in kept if by_id[m.id].is_body] or kept
-            score = {m.id: m.cosine if m.cosine is not None else (m.keyword or 0.0) for m in kept}
+            # A passage matched by its words alone has no cosine worth showing: it scores 0.
+            score = {m.id: m.cosine or 0.0 for m in kept}
             shown = document_passages([by_id[m.id] for m in ordered])
             out[doc_id] = [replace(p, score=score[p.chunk_id]) for p in shown]
         return out
+
+
+class _LibrarySize:
+    """How many passages the library holds, read from the catalogue at most once a minute:
+    summing it costs a few milliseconds at 300k passages, and it only chooses how matches
+    are found (see search.retrieval.matching), which a minute's lag cannot make wrong."""
+
+    def __init__(self, seconds: float = 60.0) -> None:
+        self._seconds = seconds
+        self._lock = threading.Lock()
+        self._read_at = -math.inf
+        self._chunks = 0
+
+    def chunks(self, catalogue: Catalogue) -> int:
+        with self._lock:
+            now = time.monotonic()
+            if now - self._read_at >= self._seconds:
+                self._chunks = catalogue.stats()["chunks"]
+                self._read_at = now
+            return self._chunks
 
 
 def choose_hits(hits: list[Hit], per_document: int) -> dict[str, list[Hit]]:

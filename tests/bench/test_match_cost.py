@@ -40,10 +40,7 @@ def _candidates_only(
     """The old rule: whatever the fused candidates hold counts as a match."""
     hits = store.query(query)
     rows = table.rows(store, [h.id for h in hits], version)
-    scores = {h.id: h.score for h in hits}
-    matched = [
-        ChunkMatch(i, d, None, scores[i]) for i, d in zip(rows.ids, rows.doc_ids, strict=True)
-    ]
+    matched = [ChunkMatch(i, d, None, True) for i, d in zip(rows.ids, rows.doc_ids, strict=True)]
     return Matches(matched, False, rows)
 
 

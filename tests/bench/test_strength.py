@@ -93,7 +93,7 @@ def judge_library(library: Library, name: str) -> list[Judged]:
         by_words = {
             names.get(d, d)
             for d, chunks in results.matches.documents().items()
-            if any(c.keyword is not None for c in chunks)
+            if any(c.has_words for c in chunks)
         }
         at_default = {
             f for f in set(cosines) | by_words if f in by_words or cosines[f] >= MIN_COSINE

@@ -252,7 +252,9 @@ def test_each_group_is_counted_over_the_passages_matching_the_other_groups() -> 
 
     def pool(*ids: str) -> Matches:
         rows = table.rows(store, list(ids), version=0)  # type: ignore[arg-type]
-        matched = [ChunkMatch(i, d, 0.7, None) for i, d in zip(rows.ids, rows.doc_ids, strict=True)]
+        matched = [
+            ChunkMatch(i, d, 0.7, False) for i, d in zip(rows.ids, rows.doc_ids, strict=True)
+        ]
         return Matches(matched, False, rows)
 
     form = SearchForm(q="money", determinants=("income",), places=("x",))

@@ -28,7 +28,17 @@ def guarded(library: Library, monkeypatch: pytest.MonkeyPatch) -> Iterator[Libra
             refuse()
         return real_facet(field, filters, limit)
 
-    monkeypatch.setattr(library.store, "chunks", refuse)
+    real_chunks = library.store.chunks
+    cap = library.settings.match.max_chunks
+
+    def chunks(filters: Filters, limit: int = 10_000, fields: Any = None) -> Any:
+        # Listing the passages that hold every search word is the keyword match rule: the
+        # text index narrows it, and it reads ids only, at most the match cap.
+        if not filters.all_words or limit > cap or fields != ():
+            refuse()
+        return real_chunks(filters, limit, fields)
+
+    monkeypatch.setattr(library.store, "chunks", chunks)
     monkeypatch.setattr(library.store, "facet", facet)
     monkeypatch.setattr(library.catalogue, "doc_ids", refuse)
     monkeypatch.setattr(library.catalogue, "page_text", refuse)

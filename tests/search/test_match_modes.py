@@ -1,0 +1,162 @@
+"""How matches are found depends on the library's size: up to `exact_up_to` passages every
+passage is compared (counts exact), past it the engine's graph is walked with a smaller cap
+(counts are floors and say so). Real model, real engine, a small library built here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ingest.pipeline import Ingester
+from search.library import Library
+from search.models.encoder import Encoder
+from search.retrieval.searcher import _LibrarySize
+from search.schema import Filters, Hit
+from search.settings import MatchSettings, Settings
+from search.store.base import VectorQuery
+from tests.libraries import copy_library
+from tests.pdfs import write_pdf
+
+TEXTS = [
+    "Families in cold damp homes need help with heating bills and mould.",
+    "Older people in villages feel lonely; lunch clubs and volunteers help them.",
+    "Free school meals and breakfast clubs help families on low incomes.",
+    "Rural bus routes link villages to doctors, shops and jobs.",
+    "Damp and mould in rented homes make asthma worse in children.",
+]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Path:
+    root = tmp_path_factory.mktemp("modes")
+    for n, text in enumerate(TEXTS):
+        write_pdf(root / "docs" / f"note-{n}.pdf", [f"Note {n}. {text}"], title=f"Note {n}")
+    settings = Settings(data_dir=root / "data")
+    opened = Library.open(settings, encoder=encoder)
+    try:
+        summary = Ingester(opened.index, settings.chunks, parse_workers=1).run([root / "docs"])
+        assert summary.indexed == len(TEXTS)
+    finally:
+        opened.close()
+    return settings.data_dir
+
+
+def _open(built: Path, folder: Path, encoder: Encoder, match: MatchSettings) -> Library:
+    settings = Settings(data_dir=copy_library(built, folder), match=match)
+    return Library.open(settings, encoder=encoder)
+
+
+@pytest.fixture
+def exact(built: Path, tmp_path: Path, encoder: Encoder) -> Iterator[Library]:
+    opened = _open(built, tmp_path / "exact", encoder, MatchSettings(min_cosine=0.5))
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def graph(built: Path, tmp_path: Path, encoder: Encoder) -> Iterator[Library]:
+    # Any library is "large" when exact_up_to is 0.
+    match = MatchSettings(min_cosine=0.5, exact_up_to=0)
+    opened = _open(built, tmp_path / "graph", encoder, match)
+    yield opened
+    opened.close()
+
+
+def _spy(library: Library, monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Any]]:
+    """Record what the match rule asks the store for (the real store answers)."""
+    calls: dict[str, list[Any]] = {"query": [], "chunks": []}
+    real_query, real_chunks = library.store.query, library.store.chunks
+
+    def query(request: VectorQuery) -> list[Hit]:
+        calls["query"].append(request)
+        return real_query(request)
+
+    def chunks(filters: Filters, limit: int = 10_000, fields: Any = None) -> list[Hit]:
+        calls["chunks"].append((filters, limit, fields))
+        return real_chunks(filters, limit, fields)
+
+    monkeypatch.setattr(library.store, "query", query)
+    monkeypatch.setattr(library.store, "chunks", chunks)
+    return calls
+
+
+def _dense_match_requests(calls: dict[str, list[Any]]) -> list[VectorQuery]:
+    return [r for r in calls["query"] if r.score_threshold is not None and r.mode == "dense"]
+
+
+QUERY = "damp mould homes"
+
+
+def test_a_small_library_is_compared_passage_by_passage_and_counts_exactly(
+    exact: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = _spy(exact, monkeypatch)
+    results = exact.searcher.search(QUERY)
+    dense = _dense_match_requests(calls)
+    assert len(dense) == 1 and dense[0].exact
+    assert dense[0].limit == exact.settings.match.max_chunks
+    assert not results.is_total_capped
+    assert results.total >= 2  # both damp notes hold every word
+
+
+def test_a_large_library_walks_the_graph_and_says_its_counts_are_floors(
+    exact: Library, graph: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = _spy(graph, monkeypatch)
+    walked = graph.searcher.search(QUERY)
+    compared = exact.searcher.search(QUERY)
+    dense = _dense_match_requests(calls)
+    assert len(dense) == 1 and not dense[0].exact
+    assert dense[0].limit == graph.settings.match.graph_max_chunks
+    assert walked.is_total_capped  # a walk may miss a passage: the total is a floor
+    assert walked.matches is not None and compared.matches is not None
+    found = {m.id for m in walked.matches.chunks}
+    assert found <= {m.id for m in compared.matches.chunks}
+    # On five notes the walk misses nothing: same documents, same order.
+    assert [d.doc_id for d in walked.documents] == [d.doc_id for d in compared.documents]
+
+
+def test_the_every_word_rule_lists_ids_only_from_the_text_index(
+    exact: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = _spy(exact, monkeypatch)
+    results = exact.searcher.search(QUERY)
+    assert len(calls["chunks"]) == 1
+    filters, limit, fields = calls["chunks"][0]
+    assert filters.all_words == ("damp", "mould", "homes")
+    assert fields == () and limit == exact.settings.match.max_chunks
+    assert results.matches is not None
+    worded = {m.doc_id for m in results.matches.chunks if m.has_words}
+    holding = {
+        d.doc_id
+        for d in results.documents
+        if all(w in d.passages[0].text.lower() for w in ("damp", "mould", "homes"))
+    }
+    assert holding and holding <= worded
+
+
+class _Catalogue:
+    def __init__(self) -> None:
+        self.reads = 0
+        self.chunks = 10
+
+    def stats(self) -> dict[str, int]:
+        self.reads += 1
+        return {"documents": 1, "pages": 1, "chunks": self.chunks}
+
+
+def test_the_library_size_is_read_at_most_once_a_minute(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [1000.0]
+    monkeypatch.setattr("search.retrieval.searcher.time.monotonic", lambda: now[0])
+    catalogue = _Catalogue()
+    size = _LibrarySize(seconds=60)
+    assert size.chunks(catalogue) == 10  # type: ignore[arg-type]
+    catalogue.chunks = 20
+    now[0] += 59
+    assert size.chunks(catalogue) == 10  # type: ignore[arg-type]
+    now[0] += 2
+    assert size.chunks(catalogue) == 20  # type: ignore[arg-type]
+    assert catalogue.reads == 2
