@@ -32,11 +32,7 @@ log = logging.getLogger(__name__)
 
 _LAYOUT_FILE = "collection.json"
 LOCK_FILE = ".lock"
-# The HNSW beam for dense search: 128 kept recall@10 against exact search at 0.99 on 100k
-# chunks copied from the real corpus, but gave 0.91 at 300k (32 queries); 256 gave 0.97 there,
-# and 512 no more (the misses are among near-identical copies). See bench/RESULTS.md, Scale.
-DENSE_BEAM = 256
-_DENSE_SEARCH = qe.SearchParams(hnsw_ef=DENSE_BEAM)
+_DENSE_SEARCH = qe.SearchParams(hnsw_ef=core.DENSE_BEAM)
 _EXACT_SEARCH = qe.SearchParams(exact=True)
 
 

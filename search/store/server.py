@@ -185,13 +185,17 @@ class ServerStore:
                 search_params=(
                     models.SearchParams(exact=True)
                     if request.exact and not self._is_local
-                    else None
+                    else self._beam(legs[0])
                 ),
             )
         else:
             prefetches = [
                 models.Prefetch(
-                    query=_vector(leg), using=leg.using, limit=request.candidates, filter=flt
+                    query=_vector(leg),
+                    using=leg.using,
+                    limit=request.candidates,
+                    filter=flt,
+                    params=self._beam(leg),
                 )
                 for leg in legs
             ]
@@ -210,6 +214,13 @@ class ServerStore:
                 with_payload=payload,
             )
         return core.ranked_hits(response.points)
+
+    def _beam(self, leg: core.Leg) -> models.SearchParams | None:
+        """The same graph beam as the embedded store's for a dense leg (local mode has no
+        graph: it always compares with every vector)."""
+        if leg.using != DENSE or self._is_local:
+            return None
+        return models.SearchParams(hnsw_ef=core.DENSE_BEAM)
 
     def recommend(self, positive_ids: Sequence[str], filters: Filters, limit: int) -> list[Hit]:
         if not self._exists() or not positive_ids:

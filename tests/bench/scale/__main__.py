@@ -19,7 +19,8 @@ from typing import Any
 
 from search.models.encoder import LazyEncoder
 from search.settings import ModelSettings
-from search.store.embedded import DENSE_BEAM, EmbeddedStore
+from search.store.core import DENSE_BEAM
+from search.store.embedded import EmbeddedStore
 from tests.bench.scale.engines import (
     compare_engines,
     copy_into_local_client,
