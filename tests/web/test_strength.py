@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from html import unescape
 
+import pytest
 from fastapi.testclient import TestClient
+
+from search.library import Library
 
 # Nothing in the test library is about physics, and no word is shared.
 OFF_TOPIC = "quantum chromodynamics"
@@ -38,3 +41,20 @@ def test_a_good_search_has_no_notice(client: TestClient) -> None:
     html = client.get("/search", params={"q": "free school meals for hungry children"}).text
     assert "No strong matches" not in html
     assert "Strong match" in html
+
+
+def test_a_library_too_large_to_count_exactly_says_its_counts_are_floors(
+    client: TestClient, library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    query = {"q": "damp and mould in cold homes"}
+    exact = client.get("/api/search", params=query).json()
+    assert not exact["total_is_floor"]
+    assert "the least there are" not in client.get("/search", params=query).text
+    # Any library is past the exact size when it is 0: matches are found by a graph walk.
+    walked = library.searcher.matching.model_copy(update={"exact_up_to": 0})
+    monkeypatch.setattr(library.searcher, "matching", walked)
+    floor = client.get("/api/search", params=query).json()
+    assert floor["total_is_floor"] and 0 < floor["total"] <= exact["total"]
+    html = unescape(client.get("/search", params=query).text)
+    assert f"of at least {floor['total']} result" in html
+    assert "each number below is the least there are" in html
