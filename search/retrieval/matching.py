@@ -2,14 +2,19 @@
 
 A passage matches when its text holds every search word of the query (stemmed, stop words left
 out; the engine's full-text index decides) or when its meaning is at least `min_cosine` close
-(dense cosine, by exact search so no close passage is missed). A document matches when any of
-its passages does. (Until 2026-11-30 one shared word was enough: with common words that let
-most of a library match every question, so totals said little and counting cost grew with
-the library.) Totals and filter counts are counted over this set, so they do not depend on how
-many fused candidates the ranking looked at. The engine returns ids and scores only (the store
-applies the filters and the reader's access levels); each chunk's document and counted values
-come from the chunk table. Reading is capped at `max_chunks` passages per rule; when a cap is
-reached the counts are floors and say so.
+(dense cosine). A document matches when any of its passages does. (Until 2026-11-30 one shared
+word was enough: with common words that let most of a library match every question, so totals
+said little and counting cost grew with the library.) Totals and filter counts are counted over
+this set, so they do not depend on how many fused candidates the ranking looked at. The engine
+returns ids (and cosines) only (the store applies the filters and the reader's access levels);
+each chunk's document and counted values come from the chunk table.
+
+Up to `exact_up_to` passages in the library, closeness is found by comparing with every passage
+(no close passage is missed) and reading is capped at `max_chunks` passages per rule, so counts
+are exact unless a cap is reached. Past that size a full comparison is linear in the library
+(about 20 ms at 300,000 passages before anything is read), so the engine's graph is walked
+instead, reading at most `graph_max_chunks` passages per rule; a walk can miss a passage, so
+the counts are then always floors. Whenever counts are floors the page and the API say so.
 """
 
 from __future__ import annotations
