@@ -78,7 +78,9 @@ class PageMap:
         for (offset, page), bound in zip(self.starts, bounds, strict=True):
             lo, hi = max(offset, start), min(bound, end)
             if hi > lo:
-                counts[page] = counts.get(page, 0) + sum(not c.isspace() for c in text[lo:hi])
+                # split() drops exactly the characters isspace() names, at C speed.
+                letters = len("".join(text[lo:hi].split()))
+                counts[page] = counts.get(page, 0) + letters
         return counts
 
     def main_page_of_spans(self, text: str, spans: Sequence[tuple[int, int]]) -> int:
