@@ -77,6 +77,9 @@ CREATE TABLE IF NOT EXISTS evidence (
 );
 CREATE INDEX IF NOT EXISTS evidence_by_determinant ON evidence (determinant, passages);
 CREATE INDEX IF NOT EXISTS documents_by_added ON documents (added_at);
+-- The admin status lists files a page at a time, by name, of all outcomes or one.
+CREATE INDEX IF NOT EXISTS files_by_name ON files (file_name);
+CREATE INDEX IF NOT EXISTS files_by_outcome ON files (outcome, file_name);
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     started_at REAL NOT NULL,
@@ -110,6 +113,62 @@ CREATE TABLE IF NOT EXISTS corrections (
     PRIMARY KEY (scope, subject)
 )
 """
+
+# Running totals, so the counts /healthz, /metrics and the status pages show read a few rows
+# rather than every document or file: per access level (a reader's counts are the sum over
+# their levels) and per file outcome. Triggers keep them in step with every write, in the
+# write's own transaction; a catalogue from before them is counted once when it is opened.
+_TOTALS = (
+    """CREATE TABLE document_totals (
+        access TEXT PRIMARY KEY,
+        documents INTEGER NOT NULL,
+        pages INTEGER NOT NULL,
+        chunks INTEGER NOT NULL
+    )""",
+    "CREATE TABLE file_totals (outcome TEXT PRIMARY KEY, files INTEGER NOT NULL)",
+    """INSERT INTO document_totals
+        SELECT access, count(*), coalesce(sum(page_count), 0), coalesce(sum(chunk_count), 0)
+        FROM documents GROUP BY access""",
+    "INSERT INTO file_totals SELECT outcome, count(*) FROM files GROUP BY outcome",
+    """CREATE TRIGGER document_totals_add AFTER INSERT ON documents BEGIN
+        INSERT INTO document_totals VALUES (NEW.access, 1, NEW.page_count, NEW.chunk_count)
+        ON CONFLICT (access) DO UPDATE SET documents = documents + 1,
+            pages = pages + excluded.pages, chunks = chunks + excluded.chunks;
+    END""",
+    """CREATE TRIGGER document_totals_remove AFTER DELETE ON documents BEGIN
+        UPDATE document_totals SET documents = documents - 1, pages = pages - OLD.page_count,
+            chunks = chunks - OLD.chunk_count WHERE access = OLD.access;
+    END""",
+    """CREATE TRIGGER document_totals_change
+    AFTER UPDATE OF access, page_count, chunk_count ON documents BEGIN
+        UPDATE document_totals SET documents = documents - 1, pages = pages - OLD.page_count,
+            chunks = chunks - OLD.chunk_count WHERE access = OLD.access;
+        INSERT INTO document_totals VALUES (NEW.access, 1, NEW.page_count, NEW.chunk_count)
+        ON CONFLICT (access) DO UPDATE SET documents = documents + 1,
+            pages = pages + excluded.pages, chunks = chunks + excluded.chunks;
+    END""",
+    """CREATE TRIGGER file_totals_add AFTER INSERT ON files BEGIN
+        INSERT INTO file_totals VALUES (NEW.outcome, 1)
+        ON CONFLICT (outcome) DO UPDATE SET files = files + 1;
+    END""",
+    """CREATE TRIGGER file_totals_remove AFTER DELETE ON files BEGIN
+        UPDATE file_totals SET files = files - 1 WHERE outcome = OLD.outcome;
+    END""",
+    """CREATE TRIGGER file_totals_change AFTER UPDATE OF outcome ON files BEGIN
+        UPDATE file_totals SET files = files - 1 WHERE outcome = OLD.outcome;
+        INSERT INTO file_totals VALUES (NEW.outcome, 1)
+        ON CONFLICT (outcome) DO UPDATE SET files = files + 1;
+    END""",
+)
+
+_TOTALS_TRIGGERS = (
+    "document_totals_add",
+    "document_totals_remove",
+    "document_totals_change",
+    "file_totals_add",
+    "file_totals_remove",
+    "file_totals_change",
+)
 
 # Ids per "IN (...)" query: well under SQLite's limit on parameters.
 _IN_BATCH = 500
@@ -210,6 +269,7 @@ class Catalogue:
         self._db.executescript(_SCHEMA)
         self._add_access_column()
         self._fold_corrections()
+        self._add_totals()
         self._levels: tuple[str, ...] | None = None
 
     def scoped(self, levels: Sequence[str]) -> Catalogue:
@@ -273,6 +333,27 @@ class Catalogue:
                     " updated_at FROM document_corrections"
                 )
                 db.execute("DROP TABLE document_corrections")
+
+    def _add_totals(self) -> None:
+        """Make the running totals, counting what a catalogue from before them holds."""
+        if self._has_totals():
+            return
+        with self._transaction() as db:
+            if not self._has_totals():  # another process may have made them meanwhile
+                # Whatever part of them there is goes first, so they start from the rows.
+                for name in _TOTALS_TRIGGERS:
+                    db.execute(f"DROP TRIGGER IF EXISTS {name}")
+                db.execute("DROP TABLE IF EXISTS document_totals")
+                db.execute("DROP TABLE IF EXISTS file_totals")
+                for statement in _TOTALS:
+                    db.execute(statement)
+
+    def _has_totals(self) -> bool:
+        """Made last, so its being there means the rest of the totals are too."""
+        row = self._db.execute(
+            "SELECT 1 FROM sqlite_master WHERE name = 'file_totals_change'"
+        ).fetchone()
+        return row is not None
 
     def _has_old_corrections(self) -> bool:
         """Whether the corrections are missing or not yet in the one table (read only)."""
@@ -594,8 +675,14 @@ class Catalogue:
 
     @staticmethod
     def _write_outcome(db: sqlite3.Connection, o: FileOutcome) -> None:
+        # An upsert, not INSERT OR REPLACE: a replaced row fires no delete trigger, which would
+        # leave its old outcome counted in file_totals.
         db.execute(
-            "INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (path) DO UPDATE SET"
+            " file_name = excluded.file_name, content_hash = excluded.content_hash,"
+            " doc_id = excluded.doc_id, outcome = excluded.outcome, reason = excluded.reason,"
+            " pages = excluded.pages, chunks = excluded.chunks, seconds = excluded.seconds,"
+            " updated_at = excluded.updated_at",
             (
                 o.path,
                 o.file_name,
@@ -636,11 +723,15 @@ class Catalogue:
         return [FileOutcome(**dict(r)) for r in rows]
 
     def file_counts(self) -> dict[str, int]:
-        """How many files the last ingest left with each outcome."""
-        seen, values = self._visible("files")
-        rows = self._db.execute(
-            f"SELECT outcome, COUNT(*) FROM files WHERE {seen} GROUP BY outcome", values
-        ).fetchall()
+        """How many files the last ingest left with each outcome (from the running totals;
+        a scoped view, which no page asks, counts its files)."""
+        if self._levels is None:
+            rows = self._db.execute("SELECT outcome, files FROM file_totals WHERE files > 0")
+        else:
+            seen, values = self._visible("files")
+            rows = self._db.execute(
+                f"SELECT outcome, COUNT(*) FROM files WHERE {seen} GROUP BY outcome", values
+            )
         return {str(r[0]): int(r[1]) for r in rows}
 
     def paths_for(self, doc_id: str) -> list[str]:
@@ -704,16 +795,18 @@ class Catalogue:
             source.close()
 
     def count_failed_files(self) -> int:
-        row = self._db.execute("SELECT count(*) FROM files WHERE outcome = 'failed'").fetchone()
-        return int(row[0])
+        row = self._db.execute("SELECT files FROM file_totals WHERE outcome = 'failed'").fetchone()
+        return int(row[0]) if row else 0
 
     def stats(self) -> dict[str, int]:
-        """Documents, pages and chunks this view may see, from the documents' own rows (one
-        row a document: no chunk is read)."""
-        seen, values = self._visible()
+        """Documents, pages and chunks this view may see, from the running totals per access
+        level (a row per level: neither a document nor a chunk is read)."""
+        where, values = "", list(self._levels or ())
+        if self._levels is not None:
+            where = f" WHERE access IN ({','.join('?' * len(values)) or 'NULL'})"
         docs, pages, chunks = self._db.execute(
-            "SELECT count(*), coalesce(sum(page_count), 0), coalesce(sum(chunk_count), 0)"
-            f" FROM documents WHERE {seen}",
+            "SELECT coalesce(sum(documents), 0), coalesce(sum(pages), 0),"
+            f" coalesce(sum(chunks), 0) FROM document_totals{where}",
             values,
         ).fetchone()
         return {"documents": int(docs), "pages": int(pages), "chunks": int(chunks)}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from itertools import islice
 from pathlib import Path
 
@@ -155,3 +156,85 @@ def test_threads_that_come_and_go_do_not_leave_connections_open(catalogue: Catal
     catalogue.stats()
     # Each round's 8 connections (2 files each with the WAL) are closed by the next round's.
     assert _open_files() <= settled + 2 * 8
+
+
+# Running totals: what /healthz, /metrics and the status pages count, without reading every row
+
+
+def _counted_from_rows(catalogue: Catalogue) -> tuple[dict[str, int], dict[str, int]]:
+    """The counts worked out the slow way, from every row, to check the running totals by."""
+    db = catalogue._db
+    docs, pages, chunks = db.execute(
+        "SELECT count(*), coalesce(sum(page_count), 0), coalesce(sum(chunk_count), 0)"
+        " FROM documents"
+    ).fetchone()
+    files = dict(db.execute("SELECT outcome, count(*) FROM files GROUP BY outcome").fetchall())
+    return {"documents": docs, "pages": pages, "chunks": chunks}, files
+
+
+def test_running_totals_follow_every_kind_of_write(mixed: Catalogue) -> None:
+    assert mixed.stats() == {"documents": 3, "pages": 6, "chunks": 3}
+    assert mixed.scoped(["public"]).stats() == {"documents": 2, "pages": 4, "chunks": 2}
+    assert mixed.scoped([]).stats() == {"documents": 0, "pages": 0, "chunks": 0}
+    # A new version replacing an old one, with more pages and chunks.
+    record = DocumentRecord("p3", DocumentMeta(title="p3"), "p3.pdf", "/x/p3.pdf", 5, 4, 9.0, {})
+    mixed.add_document(record, ["x"] * 5, FileOutcome("/x/p1.pdf", "f", "ok"), replaces="p1")
+    # An admin's change of access level, and a withdrawal.
+    internal = mixed.document("p2")
+    assert internal is not None
+    mixed.update_meta("p2", replace(internal.meta, access="internal"))
+    mixed.remove_document("i1")
+    # A file's outcome changing, a new file, and one forgotten.
+    mixed.record_outcome(FileOutcome("/x/p2.pdf", "f", "failed", "broken"))
+    mixed.record_outcome(FileOutcome("/x/new.pdf", "new.pdf", "duplicate"))
+    mixed.forget_file("/x/i1.pdf")
+    stats, files = _counted_from_rows(mixed)
+    assert mixed.stats() == stats == {"documents": 2, "pages": 7, "chunks": 5}
+    assert mixed.scoped(["public"]).stats() == {"documents": 1, "pages": 5, "chunks": 4}
+    assert mixed.file_counts() == files == {"ok": 1, "failed": 1, "duplicate": 1}
+    assert mixed.count_failed_files() == 1
+
+
+def test_a_catalogue_from_before_the_totals_is_counted_when_opened(
+    mixed: Catalogue, tmp_path: Path
+) -> None:
+    mixed.close()
+    old = sqlite3.connect(tmp_path / "mixed.sqlite")
+    for name in ("document_totals", "file_totals"):
+        old.execute(f"DROP TABLE {name}")
+    for (trigger,) in old.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%totals%'"
+    ).fetchall():
+        old.execute(f"DROP TRIGGER {trigger}")
+    old.commit()
+    old.close()
+    reopened = Catalogue(tmp_path / "mixed.sqlite")
+    try:
+        assert reopened.stats() == {"documents": 3, "pages": 6, "chunks": 3}
+        assert reopened.file_counts() == {"ok": 3}
+        reopened.remove_document("p1")  # and the triggers are back
+        assert reopened.stats()["documents"] == 2
+    finally:
+        reopened.close()
+
+
+def test_counts_and_a_page_of_files_read_no_whole_table(mixed: Catalogue) -> None:
+    """The status and health counts come from the totals, and a page of files is read in name
+    order through an index: none of them scans, or sorts, every document or file."""
+    statements: list[str] = []
+    mixed._db.set_trace_callback(statements.append)
+    try:
+        mixed.stats()
+        mixed.scoped(["public"]).stats()
+        mixed.file_counts()
+        mixed.count_failed_files()
+        mixed.files(None, 0, 50)
+        mixed.files("ok", 50, 50)
+    finally:
+        mixed._db.set_trace_callback(None)
+    assert len(statements) == 6
+    for statement in statements:
+        plan = " ".join(str(row[3]) for row in mixed._db.execute(f"EXPLAIN QUERY PLAN {statement}"))
+        assert "SCAN documents" not in plan, (statement, plan)
+        assert "SCAN files" not in plan or "USING INDEX" in plan, (statement, plan)
+        assert "TEMP B-TREE" not in plan, (statement, plan)
