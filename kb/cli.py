@@ -204,14 +204,47 @@ def search(
             typer.echo(f"   [p. {cited}{spans}] {' '.join(shown.split())}")
 
 
+# Outcomes that need nobody's attention: `kb status` lists the files of every other one.
+_FINE = ("indexed", "skipped")
+# More files than any library holds: a larger number is refused plainly, not passed to SQLite.
+_MOST_FILES = 10_000_000
+
+
 @app.command()
-def status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Show what is indexed and what the last ingest did."""
+def status(
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    outcome: Annotated[
+        str | None, typer.Option(help="List only files with this outcome, e.g. failed.")
+    ] = None,
+    # 50: the admin status page's page size (search.library.STATUS_FILES), kept literal here
+    # so `kb --help` need not import the search package.
+    limit: Annotated[
+        int, typer.Option(min=1, max=_MOST_FILES, help="Files to list (per outcome).")
+    ] = 50,
+    offset: Annotated[
+        int, typer.Option(min=0, max=_MOST_FILES, help="Files to pass over first.")
+    ] = 0,
+    show_all: Annotated[bool, typer.Option("--all", help="List every file.")] = False,
+) -> None:
+    """Show what is indexed, how many files have each outcome, and the files that need
+    attention (or one outcome's files, with --outcome), a page at a time."""
     from kb.ingesting import status_report
 
+    listed = None if show_all else limit
     library = _open_library(load_settings())
     try:
-        data = status_report(library)
+        data = status_report(library, outcome, offset, listed)
+        if outcome is not None and outcome not in data["file_counts"]:
+            known = ", ".join(data["file_counts"]) or "none yet"
+            typer.echo(f"No file has the outcome {outcome!r}. Outcomes: {known}.", err=True)
+            raise typer.Exit(2)
+        # Without --outcome the lines list what needs attention: each such outcome's files.
+        needing = [name for name in data["file_counts"] if name not in _FINE]
+        pages = (
+            [data]
+            if as_json or outcome is not None
+            else [status_report(library, name, offset, listed) for name in needing]
+        )
     finally:
         library.close()
     if as_json:
@@ -227,9 +260,17 @@ def status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
                 f"{k} {last[k]}" for k in ("indexed", "skipped", "duplicates", "failed", "removed")
             )
         )
-    for f in data["files"]:
-        if f["outcome"] not in ("indexed", "skipped"):
+    counts = ", ".join(f"{name} {n}" for name, n in data["file_counts"].items())
+    typer.echo(f"Files: {data['total_files']}" + (f" ({counts})" if counts else ""))
+    for page in pages:
+        for f in page["files"]:
             typer.echo(f"  {f['outcome']:<22} {f['file']}: {f['reason']}")
+        if page["next_offset"] is not None:
+            rest = page["listed"] - page["next_offset"]
+            typer.echo(
+                f"  … and {rest} more {page['outcome']}: kb status --outcome {page['outcome']}"
+                f" --offset {page['next_offset']} (or --all)"
+            )
 
 
 @app.command()

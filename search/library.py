@@ -18,11 +18,14 @@ from search.retrieval.searcher import Searcher
 from search.settings import Settings
 from search.store.base import CollectionLayout, Store, check_layout, open_store
 
-__all__ = ["DEFAULT_SYNONYMS", "Library"]
+__all__ = ["DEFAULT_SYNONYMS", "STATUS_FILES", "Library"]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_SYNONYMS = Path(__file__).parent / "data" / "synonyms.txt"
+# Files in one answer about the library's status unless the caller asks for another page size:
+# a county's archive is thousands of files.
+STATUS_FILES = 50
 
 
 @dataclass
@@ -97,10 +100,34 @@ class Library:
             "last_run": self.catalogue.last_run(),
         }
 
-    def status(self, file_line: Callable[[FileOutcome], dict[str, Any]] = asdict) -> dict[str, Any]:
-        """The summary and every file's outcome (each as `file_line` writes it): for
-        `kb status` and /api/admin/status."""
-        return {**self.summary(), "files": [file_line(o) for o in self.catalogue.files()]}
+    def status(
+        self,
+        outcome: str | None = None,
+        offset: int = 0,
+        limit: int | None = STATUS_FILES,
+        file_line: Callable[[FileOutcome], dict[str, Any]] = asdict,
+    ) -> dict[str, Any]:
+        """The summary, how many files have each outcome, and one page of the files (of one
+        outcome, or all), in name order, each as `file_line` writes it: for the admin status
+        page, /api/admin/status and `kb status`. The counts are running totals and the page
+        is read through an index, so a library of many files costs no more than a few; only
+        `limit=None` (the command's --all) reads every file."""
+        counts = self.catalogue.file_counts()
+        total = sum(counts.values())
+        listed = counts.get(outcome, 0) if outcome is not None else total
+        files = self.catalogue.files(outcome, offset, limit)
+        more = limit is not None and offset + len(files) < listed
+        return {
+            **self.summary(),
+            "file_counts": dict(sorted(counts.items())),
+            "total_files": total,
+            "outcome": outcome,
+            "listed": listed,
+            "offset": offset,
+            "limit": limit,
+            "next_offset": offset + len(files) if more else None,
+            "files": [file_line(o) for o in files],
+        }
 
     def writer(self, catalogue: Catalogue) -> Index:
         """An index over another catalogue connection (a worker thread's own), with the same

@@ -12,7 +12,9 @@ from pydantic import StringConstraints
 
 __all__ = [
     "MAX_CHOSEN",
+    "MAX_LIMIT",
     "MAX_NAME_CHARS",
+    "MAX_OFFSET",
     "MAX_PAGE_NUMBER",
     "MAX_VALUE_CHARS",
     "PRINTABLE",
@@ -30,6 +32,10 @@ MAX_VALUE_CHARS = 200  # characters in one filter value
 MAX_NAME_CHARS = 40  # of an unknown parameter's name, when it is named back
 # More lists of pages than any real document has, and far below SQLite's 64-bit limit.
 MAX_PAGE_NUMBER = 100_000
+# Paging a long list by offset and limit (the admin status's files): more rows than any
+# library holds, again far below SQLite's limit, and at most so many rows in one answer.
+MAX_OFFSET = 10_000_000
+MAX_LIMIT = 1000
 
 FilterValue = Annotated[str, StringConstraints(max_length=MAX_VALUE_CHARS, pattern=PRINTABLE)]
 # Any whole number: one the document does not have is a 404, however large.

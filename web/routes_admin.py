@@ -26,12 +26,13 @@ from search.curation import (
     restore_level,
     withdraw_document,
 )
+from search.library import STATUS_FILES, Library
 from search.schema import ACCESS_LEVELS, WITHDRAWN
 from search.settings import Settings
 from web.admin import Viewer, check_csrf, require_admin
 from web.deps import TemplatesDep, WholeLibraryDep
 from web.paging import pagination
-from web.params import MAX_PAGE_NUMBER
+from web.params import MAX_LIMIT, MAX_OFFSET, MAX_PAGE_NUMBER, refuse_unknown_parameters
 from web.uploads import Runner, UploadJobs, accept_uploads
 from web.users import UserStore
 
@@ -108,10 +109,23 @@ def admin_home(request: Request, viewer: AdminDep, templates: TemplatesDep) -> R
     return _page(request, templates, "admin_home.html", {})
 
 
-# Files listed per page of the status page: a county's archive is thousands of files.
-FILES_PER_PAGE = 50
+# Files listed per page of the status page: a county's archive is thousands of files. The JSON
+# status pages by offset and limit instead (web.params caps both).
+FILES_PER_PAGE = STATUS_FILES
 NO_SUCH_OUTCOME = "There is no file with that outcome. Choose one from the list."
 NO_SUCH_FILES_PAGE = "There is no such page of files. Go back to the first page."
+OutcomeParam = Annotated[
+    str,
+    Query(max_length=40, description="Only files the last ingest left with this outcome"),
+]
+
+
+def _read_status(library: Library, outcome: str, offset: int, limit: int) -> dict[str, Any]:
+    """One page of the status, with a plain 400 for an outcome no file has."""
+    status_now = library.status(outcome or None, offset, limit)
+    if outcome and outcome not in status_now["file_counts"]:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, NO_SUCH_OUTCOME)
+    return status_now
 
 
 @router.get("/admin/status", response_class=HTMLResponse)
@@ -121,19 +135,14 @@ def admin_status(
     library: WholeLibraryDep,
     templates: TemplatesDep,
     page: Annotated[int, Query(ge=1, le=MAX_PAGE_NUMBER)] = 1,
-    outcome: Annotated[str, Query(max_length=40)] = "",
+    outcome: OutcomeParam = "",
 ) -> Response:
-    counts = library.catalogue.file_counts()
-    if outcome and outcome not in counts:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, NO_SUCH_OUTCOME)
-    listed = counts[outcome] if outcome else sum(counts.values())
+    summary = _read_status(library, outcome, (page - 1) * FILES_PER_PAGE, FILES_PER_PAGE)
+    listed = summary["listed"]
     pages = max(1, -(-listed // FILES_PER_PAGE))
     if page > pages:
         raise HTTPException(status.HTTP_404_NOT_FOUND, NO_SUCH_FILES_PAGE)
-    files = library.catalogue.files(
-        outcome or None, offset=(page - 1) * FILES_PER_PAGE, limit=FILES_PER_PAGE
-    )
-    summary = library.summary()
+    files = summary["files"]
     last = summary["last_run"]
 
     def href(n: int) -> str:
@@ -144,8 +153,8 @@ def admin_status(
     context = {
         "status": summary,
         "files": files,
-        "outcomes": sorted(counts.items()),
-        "total_files": sum(counts.values()),
+        "outcomes": list(summary["file_counts"].items()),
+        "total_files": summary["total_files"],
         "outcome": outcome,
         "first": (page - 1) * FILES_PER_PAGE + 1,
         "last": (page - 1) * FILES_PER_PAGE + len(files),
@@ -156,9 +165,16 @@ def admin_status(
     return _page(request, templates, "admin_status.html", context)
 
 
-@router.get("/api/admin/status")
-def admin_status_json(viewer: AdminDep, library: WholeLibraryDep) -> dict[str, Any]:
-    return library.status()
+@router.get("/api/admin/status", dependencies=[Depends(refuse_unknown_parameters)])
+def admin_status_json(
+    viewer: AdminDep,
+    library: WholeLibraryDep,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = FILES_PER_PAGE,
+    outcome: OutcomeParam = "",
+) -> dict[str, Any]:
+    """The counts and one page of files: `next_offset` asks for the next (null at the end)."""
+    return _read_status(library, outcome, offset, limit)
 
 
 @router.get("/admin/history", response_class=HTMLResponse)

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from fastapi import Depends, Query
 
 from search.schema import Filters
-from web.params import MAX_CHOSEN, MAX_VALUE_CHARS, PRINTABLE, FilterValue
+from web.params import MAX_CHOSEN, MAX_LIMIT, MAX_OFFSET, MAX_VALUE_CHARS, PRINTABLE, FilterValue
 
 __all__ = [
     "BAD_CHARACTER",
@@ -333,6 +333,9 @@ PARAMETER_PROBLEMS: dict[str | tuple[str, str], str] = {
     "year_to": "Enter a year as 4 numbers, for example 2021.",
     "years": "Choose the years from the list in the filters.",
     "local": "To show local work first, tick the box in the filters.",
+    "offset": f"The offset must be a whole number from 0 to {MAX_OFFSET:,}.",
+    "limit": f"The limit must be a whole number from 1 to {MAX_LIMIT:,}.",
+    "outcome": "Choose an outcome from the list on the status page.",
 }
 
 

@@ -116,6 +116,7 @@ def test_status_shows_counts_and_failures(
     result = _kb(["status", "--json"], root / "data")
     data = json.loads(result.stdout)
     assert data["documents"] == 1 and data["chunks"] >= 1
+    assert data["file_counts"] == {"failed": 1, "indexed": 1} and data["next_offset"] is None
     assert {f["file"]: f["outcome"] for f in data["files"]}["broken.pdf"] == "failed"
 
 

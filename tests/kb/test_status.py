@@ -1,12 +1,19 @@
-"""`kb status` and /admin/status read one status: the same counts and files, each in its shape."""
+"""`kb status` and /admin/status read one status: the same counts and files, each in its shape;
+and the command lists files a page at a time, as the site does."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import pytest
+from typer.testing import CliRunner
+
+import kb.cli
 from ingest.pipeline import Ingester
 from kb.ingesting import status_report
-from search.library import Library
+from search.catalogue import FileOutcome
+from search.library import STATUS_FILES, Library
 from search.settings import Settings
 from tests.doubles import HashingEncoder
 from tests.pdfs import write_corrupt_pdf, write_pdf
@@ -34,3 +41,75 @@ def test_the_command_and_the_admin_page_report_the_same_status(tmp_path: Path) -
     assert {f["outcome"] for f in command["files"]} == {"indexed", "failed"}
     assert command["last_run"]["finished"].endswith("UTC")
     assert "finished" not in admin["last_run"]
+
+
+FAILED, INDEXED = 7, STATUS_FILES + 5
+
+
+@pytest.fixture
+def many_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """`kb status` over a library with more files than one page (plumbing: the encoder double
+    stands in for the model, which the command does not use to report)."""
+    # The files are in the catalogue, on disk; the store, which holds no chunks here, in memory.
+    settings = Settings(data_dir=tmp_path / "data", qdrant={"mode": "memory"})  # type: ignore[arg-type]
+    library = Library.open(settings, encoder=HashingEncoder())
+    try:
+        for n in range(INDEXED):
+            library.catalogue.record_outcome(
+                FileOutcome(f"/in/r{n:03}.pdf", f"r{n:03}.pdf", "indexed")
+            )
+        for n in range(FAILED):
+            library.catalogue.record_outcome(
+                FileOutcome(f"/in/f{n:03}.pdf", f"f{n:03}.pdf", "failed", "It is not a PDF.")
+            )
+    finally:
+        library.close()
+    monkeypatch.setattr(kb.cli, "load_settings", lambda: settings)
+    monkeypatch.setattr(
+        kb.cli, "_open_library", lambda s: Library.open(s, encoder=HashingEncoder())
+    )
+    return CliRunner()
+
+
+def test_status_json_gives_counts_and_one_page_of_files(many_files: CliRunner) -> None:
+    result = many_files.invoke(kb.cli.app, ["status", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["file_counts"] == {"failed": FAILED, "indexed": INDEXED}
+    assert len(data["files"]) == STATUS_FILES and data["next_offset"] == STATUS_FILES
+    rest = json.loads(
+        many_files.invoke(kb.cli.app, ["status", "--json", "--offset", str(STATUS_FILES)]).stdout
+    )
+    assert len(rest["files"]) == FAILED + INDEXED - STATUS_FILES and rest["next_offset"] is None
+    every = json.loads(many_files.invoke(kb.cli.app, ["status", "--json", "--all"]).stdout)
+    assert len(every["files"]) == FAILED + INDEXED and every["next_offset"] is None
+
+
+def test_status_lists_what_needs_attention_a_page_at_a_time(many_files: CliRunner) -> None:
+    result = many_files.invoke(kb.cli.app, ["status", "--limit", "3"])
+    assert result.exit_code == 0, result.output
+    assert f"Files: {FAILED + INDEXED} (failed {FAILED}, indexed {INDEXED})" in result.stdout
+    listed = [line.split()[1] for line in result.stdout.splitlines() if line.startswith("  failed")]
+    assert listed == ["f000.pdf:", "f001.pdf:", "f002.pdf:"]
+    assert f"and {FAILED - 3} more failed: kb status --outcome failed --offset 3" in result.stdout
+    assert "r000.pdf" not in result.stdout  # indexed files need no attention
+    indexed = many_files.invoke(kb.cli.app, ["status", "--outcome", "indexed", "--offset", "2"])
+    assert "r002.pdf" in indexed.stdout and "r001.pdf" not in indexed.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--outcome", "exploded"], "No file has the outcome 'exploded'"),
+        (["--limit", "0"], "--limit"),
+        (["--offset", "-1"], "--offset"),
+        (["--offset", str(10**30)], "--offset"),
+        (["--limit", "many"], "--limit"),
+    ],
+)
+def test_status_refuses_bad_paging_plainly(
+    many_files: CliRunner, args: list[str], says: str
+) -> None:
+    result = many_files.invoke(kb.cli.app, ["status", *args])
+    assert result.exit_code == 2
+    assert says in result.output and "Traceback" not in result.output

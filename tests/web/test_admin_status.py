@@ -110,3 +110,69 @@ def test_an_empty_library_says_how_to_add_files(tmp_path: Path) -> None:
         assert "No files have been loaded yet" in html
     finally:
         library.close()
+
+
+# The JSON status: the same counts, and files by offset and limit --------------------------
+
+
+def test_the_json_status_gives_counts_and_one_page_of_files(client: TestClient) -> None:
+    data = client.get("/api/admin/status").json()
+    assert data["file_counts"] == {"failed": FAILED, "indexed": INDEXED}
+    assert data["total_files"] == data["listed"] == FAILED + INDEXED
+    assert (data["offset"], data["limit"], data["outcome"]) == (0, FILES_PER_PAGE, None)
+    assert [f["file_name"] for f in data["files"]] == [f"f{n:03}.pdf" for n in range(FAILED)] + [
+        f"r{n:03}.pdf" for n in range(FILES_PER_PAGE - FAILED)
+    ]
+    assert data["next_offset"] == FILES_PER_PAGE
+
+
+def test_the_json_status_walks_every_file_by_next_offset(client: TestClient) -> None:
+    seen: list[str] = []
+    offset: int | None = 0
+    while offset is not None:
+        data = client.get("/api/admin/status", params={"offset": offset, "limit": 40}).json()
+        assert len(data["files"]) <= 40
+        seen += [f["file_name"] for f in data["files"]]
+        offset = data["next_offset"]
+    assert seen == [f"f{n:03}.pdf" for n in range(FAILED)] + [
+        f"r{n:03}.pdf" for n in range(INDEXED)
+    ]
+
+
+def test_the_json_status_lists_one_outcome(client: TestClient) -> None:
+    data = client.get("/api/admin/status", params={"outcome": "failed", "limit": 5}).json()
+    assert data["listed"] == FAILED and data["total_files"] == FAILED + INDEXED
+    assert [f["file_name"] for f in data["files"]] == [f"f{n:03}.pdf" for n in range(5)]
+    assert {f["outcome"] for f in data["files"]} == {"failed"} and data["next_offset"] == 5
+    last = client.get("/api/admin/status", params={"outcome": "failed", "offset": 10}).json()
+    assert [f["file_name"] for f in last["files"]] == ["f010.pdf", "f011.pdf"]
+    assert last["next_offset"] is None
+
+
+def test_an_offset_past_the_end_is_an_empty_page_with_the_counts(client: TestClient) -> None:
+    data = client.get("/api/admin/status", params={"offset": 5000}).json()
+    assert data["files"] == [] and data["next_offset"] is None
+    assert data["total_files"] == FAILED + INDEXED
+
+
+@pytest.mark.parametrize(
+    ("params", "says"),
+    [
+        ({"offset": "-1"}, "offset"),
+        ({"offset": str(10**30)}, "offset"),
+        ({"offset": "ten"}, "offset"),
+        ({"limit": "0"}, "limit"),
+        ({"limit": "1001"}, "limit"),
+        ({"limit": "1e3"}, "limit"),
+        ({"outcome": "exploded"}, "no file with that outcome"),
+        ({"outcome": "x" * 41}, "outcome"),
+        ({"page": "2"}, "does not take: page"),
+    ],
+)
+def test_bad_paging_on_the_json_status_is_a_plain_400(
+    client: TestClient, params: dict[str, str], says: str
+) -> None:
+    response = client.get("/api/admin/status", params=params)
+    assert response.status_code == 400
+    detail = response.json()["detail"]
+    assert says in detail.lower() and "Traceback" not in detail
