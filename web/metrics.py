@@ -18,12 +18,19 @@ from web.admin import read_bearer_token
 __all__ = [
     "BUCKETS_S",
     "CONTENT_TYPE",
+    "KNOWN_METHODS",
+    "OTHER_METHOD",
     "RequestMetrics",
     "may_read_metrics",
     "metrics_page",
     "render_library",
     "router",
 ]
+
+# Methods counted by name; any other a client makes up is counted as OTHER, so strangers
+# cannot grow the counters (and this page) without end by inventing methods.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+OTHER_METHOD = "OTHER"
 
 # Upper bounds in seconds: a page from the model and the engine takes tens to hundreds of ms.
 BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -55,6 +62,7 @@ class RequestMetrics:
         self._latency: dict[str, _Histogram] = {}
 
     def observe(self, method: str, route: str, status_code: int, seconds: float) -> None:
+        method = method if method in KNOWN_METHODS else OTHER_METHOD
         with self._lock:
             key = (method, route, status_code)
             self._requests[key] = self._requests.get(key, 0) + 1

@@ -87,6 +87,16 @@ def test_metrics_count_requests_per_route_and_show_the_library(
     assert re.search(r"^kb_failed_files \d+$", text, re.M)
 
 
+def test_made_up_methods_are_counted_as_one(settings: Settings, library: Library) -> None:
+    """A stranger inventing methods must not grow the counters, and this page, without end."""
+    client = _app_client(settings, library, OpsSettings(metrics_enabled=True))
+    for n in range(5):
+        assert client.request(f"MADEUP{n}", "/api/search").status_code == 405
+    text = client.get("/metrics").text
+    assert "MADEUP" not in text
+    assert 'kb_http_requests_total{method="OTHER",route="/api/search",status="405"} 5' in text
+
+
 def test_metrics_from_elsewhere_need_the_token(settings: Settings, library: Library) -> None:
     ops = OpsSettings(metrics_enabled=True, metrics_token=SecretStr("s3cret-£"))
     client = _app_client(settings, library, ops, host="203.0.113.9")
