@@ -73,6 +73,12 @@ CREATE TABLE IF NOT EXISTS evidence (
     strength REAL NOT NULL,
     chunk_id TEXT NOT NULL,
     first_place TEXT NOT NULL DEFAULT '',
+    -- Copied from the document's row (and kept in step by a trigger), so a determinant's
+    -- strongest and newest documents are read in order from an index, never sorted.
+    access TEXT NOT NULL DEFAULT 'public',
+    year INTEGER,
+    added_at REAL NOT NULL DEFAULT 0,
+    title TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (doc_id, determinant)
 );
 CREATE INDEX IF NOT EXISTS evidence_by_determinant ON evidence (determinant, passages);
@@ -159,6 +165,62 @@ _TOTALS = (
         INSERT INTO file_totals VALUES (NEW.outcome, 1)
         ON CONFLICT (outcome) DO UPDATE SET files = files + 1;
     END""",
+)
+
+# The determinant pages' reads in the order they show: every read is an index walk that stops
+# after the few rows a page lists. The order is strongest_passages' (the expressions must
+# match the query's for SQLite to use the index).
+_EVIDENCE_ORDER = "round(strength, 1) DESC, round(share, 1) DESC, coalesce(year, 0) DESC,"
+_EVIDENCE_ORDER += " added_at DESC, lower(title)"
+_EVIDENCE_COPIED = {
+    "access": "TEXT NOT NULL DEFAULT 'public'",
+    "year": "INTEGER",
+    "added_at": "REAL NOT NULL DEFAULT 0",
+    "title": "TEXT NOT NULL DEFAULT ''",
+}
+_EVIDENCE_INDEXES = (
+    f"CREATE INDEX evidence_strongest ON evidence (determinant, {_EVIDENCE_ORDER}, access)",
+    f"CREATE INDEX evidence_strongest_at ON evidence (determinant, first_place, {_EVIDENCE_ORDER})",
+    "CREATE INDEX evidence_newest ON evidence (determinant, added_at DESC, lower(title), access)",
+    """CREATE TABLE evidence_totals (
+        determinant TEXT NOT NULL,
+        access TEXT NOT NULL,
+        documents INTEGER NOT NULL,
+        passages INTEGER NOT NULL,
+        PRIMARY KEY (determinant, access)
+    )""",
+    """INSERT INTO evidence_totals
+        SELECT determinant, access, count(*), sum(passages) FROM evidence
+        GROUP BY determinant, access""",
+    """CREATE TRIGGER evidence_totals_add AFTER INSERT ON evidence BEGIN
+        INSERT INTO evidence_totals VALUES (NEW.determinant, NEW.access, 1, NEW.passages)
+        ON CONFLICT (determinant, access) DO UPDATE SET documents = documents + 1,
+            passages = passages + excluded.passages;
+    END""",
+    """CREATE TRIGGER evidence_totals_remove AFTER DELETE ON evidence BEGIN
+        UPDATE evidence_totals SET documents = documents - 1, passages = passages - OLD.passages
+        WHERE determinant = OLD.determinant AND access = OLD.access;
+    END""",
+    """CREATE TRIGGER evidence_totals_change
+    AFTER UPDATE OF determinant, access, passages ON evidence BEGIN
+        UPDATE evidence_totals SET documents = documents - 1, passages = passages - OLD.passages
+        WHERE determinant = OLD.determinant AND access = OLD.access;
+        INSERT INTO evidence_totals VALUES (NEW.determinant, NEW.access, 1, NEW.passages)
+        ON CONFLICT (determinant, access) DO UPDATE SET documents = documents + 1,
+            passages = passages + excluded.passages;
+    END""",
+    # Made last: its being there says the rest is.
+    """CREATE TRIGGER evidence_follows_document
+    AFTER UPDATE OF access, year, added_at, title ON documents BEGIN
+        UPDATE evidence SET access = NEW.access, year = NEW.year, added_at = NEW.added_at,
+            title = NEW.title WHERE doc_id = NEW.doc_id;
+    END""",
+)
+_EVIDENCE_TRIGGERS = (
+    "evidence_totals_add",
+    "evidence_totals_remove",
+    "evidence_totals_change",
+    "evidence_follows_document",
 )
 
 _TOTALS_TRIGGERS = (
@@ -270,6 +332,7 @@ class Catalogue:
         self._add_access_column()
         self._fold_corrections()
         self._add_totals()
+        self._add_evidence_order()
         self._levels: tuple[str, ...] | None = None
 
     def scoped(self, levels: Sequence[str]) -> Catalogue:
@@ -347,6 +410,34 @@ class Catalogue:
                 db.execute("DROP TABLE IF EXISTS file_totals")
                 for statement in _TOTALS:
                     db.execute(statement)
+
+    def _add_evidence_order(self) -> None:
+        """Copy each document's order columns into its evidence rows, index them, and count
+        them per determinant and level: once, for a catalogue from before them."""
+        if self._has_named("evidence_follows_document"):
+            return
+        with self._transaction() as db:
+            if self._has_named("evidence_follows_document"):
+                return
+            columns = {row[1] for row in db.execute("PRAGMA table_info(evidence)")}
+            for name, declared in _EVIDENCE_COPIED.items():
+                if name not in columns:
+                    db.execute(f"ALTER TABLE evidence ADD COLUMN {name} {declared}")
+            db.execute(
+                "UPDATE evidence SET (access, year, added_at, title) = (SELECT d.access, d.year,"
+                " d.added_at, d.title FROM documents d WHERE d.doc_id = evidence.doc_id)"
+            )
+            for name in _EVIDENCE_TRIGGERS:
+                db.execute(f"DROP TRIGGER IF EXISTS {name}")
+            for name in ("evidence_strongest", "evidence_strongest_at", "evidence_newest"):
+                db.execute(f"DROP INDEX IF EXISTS {name}")
+            db.execute("DROP TABLE IF EXISTS evidence_totals")
+            for statement in _EVIDENCE_INDEXES:
+                db.execute(statement)
+
+    def _has_named(self, name: str) -> bool:
+        row = self._db.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (name,)).fetchone()
+        return row is not None
 
     def _has_totals(self) -> bool:
         """Made last, so its being there means the rest of the totals are too."""
@@ -528,21 +619,28 @@ class Catalogue:
 
     # evidence per determinant ----------------------------------------------
 
+    def _levels_condition(self, column: str = "access") -> tuple[str, list[Any]]:
+        """`column IN (this view's levels)` and its values; always true for the whole library."""
+        if self._levels is None:
+            return "1", []
+        marks = ",".join("?" * len(self._levels)) or "NULL"
+        return f"{column} IN ({marks})", list(self._levels)
+
     def determinant_totals(self) -> dict[str, tuple[int, int]]:
-        """Per determinant: (documents, passages) tagged with it, from the stored rows."""
-        seen, values = self._visible("evidence")
+        """Per determinant: (documents, passages) tagged with it, from the running totals."""
+        seen, values = self._levels_condition()
         rows = self._db.execute(
-            f"SELECT determinant, count(*), sum(passages) FROM evidence WHERE {seen}"
-            " GROUP BY determinant",
+            f"SELECT determinant, sum(documents), sum(passages) FROM evidence_totals WHERE {seen}"
+            " GROUP BY determinant HAVING sum(documents) > 0",
             values,
         )
         return {str(r[0]): (int(r[1]), int(r[2])) for r in rows}
 
     def determinant_totals_for(self, determinant: str) -> tuple[int, int]:
-        """(documents, passages) tagged with one determinant (an index range, no table scan)."""
-        seen, values = self._visible("evidence")
+        """(documents, passages) tagged with one determinant (a row per access level)."""
+        seen, values = self._levels_condition()
         row = self._db.execute(
-            "SELECT count(*), coalesce(sum(passages), 0) FROM evidence"
+            "SELECT coalesce(sum(documents), 0), coalesce(sum(passages), 0) FROM evidence_totals"
             f" WHERE determinant = ? AND {seen}",
             [determinant, *values],
         ).fetchone()
@@ -551,36 +649,55 @@ class Catalogue:
     def strongest_passages(
         self, determinant: str, local_places: Sequence[str], limit: int
     ) -> list[StrongestPassage]:
-        """Each document's strongest passage about the determinant: local documents first,
-        then stronger passages, then documents more about it, then newer ones (strength and
-        share compared in steps of a tenth)."""
-        marks = ",".join("?" * len(local_places)) or "''"
-        seen, values = self._visible("d")
-        rows = self._db.execute(
-            f"""SELECT d.*, e.chunk_id AS e_chunk, e.strength AS e_strength,
-                       (e.first_place IN ({marks})) AS e_local
-                FROM evidence e JOIN documents d ON d.doc_id = e.doc_id
-                WHERE e.determinant = ? AND e.chunk_id != '' AND {seen}
-                ORDER BY e_local DESC, round(e.strength, 1) DESC, round(e.share, 1) DESC,
-                         coalesce(d.year, 0) DESC, d.added_at DESC, lower(d.title)
-                LIMIT ?""",
-            [*local_places, determinant, *values, limit],
-        ).fetchall()
+        """Each document's strongest passage about the determinant: local documents (first
+        named place local) first, then stronger passages, then documents more about it, then
+        newer ones (strength and share compared in steps of a tenth).
+
+        Each read walks an index in that order and stops at `limit`: one walk per local place
+        and, if those give too few, one over the rest, so a page costs the same however many
+        documents are about the determinant."""
+        seen, values = self._levels_condition()
+        keys = (
+            "round(strength, 1) AS k1, round(share, 1) AS k2, coalesce(year, 0) AS k3,"
+            " added_at AS k4, lower(title) AS k5"
+        )
+        order = f"ORDER BY {_EVIDENCE_ORDER} LIMIT ?"
+
+        def read(where: str, args: list[Any]) -> list[sqlite3.Row]:
+            return self._db.execute(
+                f"SELECT doc_id, chunk_id, strength, {keys} FROM evidence WHERE determinant = ?"
+                f" AND {where} AND chunk_id != '' AND {seen} {order}",
+                [determinant, *args, *values, limit],
+            ).fetchall()
+
+        places = list(dict.fromkeys(local_places))
+        local = [row for place in places for row in read("first_place = ?", [place])]
+        local.sort(key=lambda r: (-r["k1"], -r["k2"], -r["k3"], -r["k4"], r["k5"]))
+        found = [(row, True) for row in local[:limit]]
+        if len(found) < limit:
+            marks = ",".join("?" * len(places))
+            where = f"first_place NOT IN ({marks})" if places else "1"
+            found += [(row, False) for row in read(where, places)[: limit - len(found)]]
+        records = {r.doc_id: r for r in self.documents([row["doc_id"] for row, _ in found])}
         return [
-            StrongestPassage(_document(r), r["e_chunk"], float(r["e_strength"]), bool(r["e_local"]))
-            for r in rows
+            StrongestPassage(
+                records[row["doc_id"]], row["chunk_id"], float(row["strength"]), is_local
+            )
+            for row, is_local in found
+            if row["doc_id"] in records
         ]
 
     def newest_about(self, determinant: str, limit: int) -> list[DocumentRecord]:
-        """The documents most recently added that have passages about the determinant."""
-        seen, values = self._visible("d")
+        """The documents most recently added that have passages about the determinant (an
+        index walk, newest first, that stops at `limit`)."""
+        seen, values = self._levels_condition()
         rows = self._db.execute(
-            f"""SELECT d.* FROM evidence e JOIN documents d ON d.doc_id = e.doc_id
-               WHERE e.determinant = ? AND {seen}
-               ORDER BY d.added_at DESC, lower(d.title) LIMIT ?""",
+            f"SELECT doc_id FROM evidence WHERE determinant = ? AND {seen}"
+            " ORDER BY added_at DESC, lower(title) LIMIT ?",
             [determinant, *values, limit],
         ).fetchall()
-        return [_document(r) for r in rows]
+        records = {r.doc_id: r for r in self.documents([str(r[0]) for r in rows])}
+        return [records[str(r[0])] for r in rows if str(r[0]) in records]
 
     def lacking_evidence(self) -> list[str]:
         """Documents indexed before evidence rows were stored (they need one backfill)."""
@@ -822,16 +939,19 @@ def _write_evidence(db: sqlite3.Connection, doc_id: str, extra: dict[str, Any]) 
     places = extra.get("places") or []
     first_place = str(places[0]) if places else ""
     db.executemany(
-        "INSERT INTO evidence VALUES (?,?,?,?,?,?,?)",
+        "INSERT INTO evidence (doc_id, determinant, passages, share, strength, chunk_id,"
+        " first_place, access, year, added_at, title)"
+        " SELECT doc_id, ?, ?, ?, ?, ?, ?, access, year, added_at, title"
+        " FROM documents WHERE doc_id = ?",
         [
             (
-                doc_id,
                 str(determinant),
                 int(best.get("passages", 0)),
                 float(shares.get(determinant, 0.0)) if isinstance(shares, dict) else 0.0,
                 float(best.get("strength", 0.0)),
                 str(best.get("chunk", "")),
                 first_place,
+                doc_id,
             )
             for determinant, best in strongest.items()
             if isinstance(best, dict)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -238,3 +239,135 @@ def test_counts_and_a_page_of_files_read_no_whole_table(mixed: Catalogue) -> Non
         assert "SCAN documents" not in plan, (statement, plan)
         assert "SCAN files" not in plan or "USING INDEX" in plan, (statement, plan)
         assert "TEMP B-TREE" not in plan, (statement, plan)
+
+
+# Evidence per determinant: read in page order from indexes, kept in step with the documents
+
+
+def _evidence_doc(doc_id: str, n: int, access: str, place: str, strength: float) -> DocumentRecord:
+    extra = {
+        "determinants": {"housing": 0.5},
+        "places": [place],
+        "strongest": {"housing": {"chunk": f"{doc_id}-0", "strength": strength, "passages": n}},
+    }
+    meta = DocumentMeta(title=doc_id.upper(), year=2000 + n, access=access)
+    return DocumentRecord(doc_id, meta, f"{doc_id}.pdf", f"/x/{doc_id}.pdf", 1, 1, float(n), extra)
+
+
+@pytest.fixture
+def about_housing(tmp_path: Path) -> Iterator[Catalogue]:
+    """Six documents about housing: local and not, public and internal, of varied strength."""
+    opened = Catalogue(tmp_path / "housing.sqlite")
+    for n, (doc_id, access, place, strength) in enumerate(
+        [
+            ("far", "public", "london", 0.95),
+            ("near", "public", "leicester", 0.71),
+            ("nearer", "internal", "blaby", 0.88),
+            ("weak", "public", "london", 0.42),
+            ("old", "public", "leicester", 0.71),
+            ("mid", "internal", "york", 0.66),
+        ],
+        start=1,
+    ):
+        record = _evidence_doc(doc_id, n, access, place, strength)
+        opened.add_document(record, ["text"], FileOutcome(record.path, "f", "indexed"))
+    yield opened
+    opened.close()
+
+
+LOCAL = ["blaby", "leicester"]
+
+
+def _strongest(catalogue: Catalogue, limit: int = 10) -> list[tuple[str, bool]]:
+    return [
+        (s.document.doc_id, s.is_local)
+        for s in catalogue.strongest_passages("housing", LOCAL, limit)
+    ]
+
+
+def test_strongest_evidence_is_local_first_then_strongest_then_newest(
+    about_housing: Catalogue,
+) -> None:
+    assert _strongest(about_housing) == [
+        ("nearer", True),
+        ("old", True),  # as strong as "near" to a tenth, and a newer year
+        ("near", True),
+        ("far", False),
+        ("mid", False),
+        ("weak", False),
+    ]
+    assert _strongest(about_housing, 2) == [("nearer", True), ("old", True)]
+    assert _strongest(about_housing.scoped(["public"]), 3) == [
+        ("old", True),
+        ("near", True),
+        ("far", False),
+    ]
+    assert [r.doc_id for r in about_housing.newest_about("housing", 3)] == ["mid", "old", "weak"]
+    assert [r.doc_id for r in about_housing.scoped(["public"]).newest_about("housing", 2)] == [
+        "old",
+        "weak",
+    ]
+    assert about_housing.determinant_totals() == {"housing": (6, 21)}
+    assert about_housing.scoped(["public"]).determinant_totals_for("housing") == (4, 12)
+
+
+def test_evidence_follows_a_documents_new_level_year_and_title(about_housing: Catalogue) -> None:
+    public = about_housing.scoped(["public"])
+    nearer = about_housing.document("nearer")
+    assert nearer is not None
+    about_housing.update_meta("nearer", replace(nearer.meta, access="public"))
+    old = about_housing.document("old")
+    assert old is not None
+    about_housing.update_meta("old", replace(old.meta, year=1990))
+    assert _strongest(public, 3) == [("nearer", True), ("near", True), ("old", True)]
+    assert public.determinant_totals_for("housing") == (5, 15)
+    about_housing.remove_document("far")
+    assert public.determinant_totals() == {"housing": (4, 14)}
+    assert ("far", False) not in _strongest(about_housing)
+
+
+def test_determinant_reads_walk_an_index_and_stop(about_housing: Catalogue) -> None:
+    """Every read for a determinant's page follows an index in the page's order (no sort of
+    all its documents, no scan of the evidence), so a page costs the same at any size."""
+    public = about_housing.scoped(["public"])
+    statements: list[str] = []
+    public._db.set_trace_callback(statements.append)
+    try:
+        public.strongest_passages("housing", LOCAL, 10)
+        public.newest_about("housing", 5)
+        public.determinant_totals_for("housing")
+        public.determinant_totals()
+    finally:
+        public._db.set_trace_callback(None)
+    evidence_reads = [s for s in statements if "evidence" in s]
+    assert len(evidence_reads) == len(LOCAL) + 1 + 1 + 2
+    for statement in evidence_reads:
+        plan = " ".join(
+            str(row[3]) for row in public._db.execute(f"EXPLAIN QUERY PLAN {statement}")
+        )
+        # The totals table is a row per determinant and level: reading it all is fine.
+        assert not re.search(r"SCAN (evidence(?!_totals)|documents|d\b)", plan), (statement, plan)
+        assert "TEMP B-TREE" not in plan or "evidence_totals" in statement, (statement, plan)
+
+
+def test_a_catalogue_from_before_the_evidence_copies_gets_them_when_opened(
+    about_housing: Catalogue, tmp_path: Path
+) -> None:
+    before = (_strongest(about_housing), about_housing.determinant_totals())
+    about_housing.close()
+    old = sqlite3.connect(tmp_path / "housing.sqlite")
+    for trigger in ("totals_add", "totals_remove", "totals_change", "follows_document"):
+        old.execute(f"DROP TRIGGER evidence_{trigger}")
+    for index in ("strongest", "strongest_at", "newest"):
+        old.execute(f"DROP INDEX evidence_{index}")
+    old.execute("DROP TABLE evidence_totals")
+    for column in ("access", "year", "added_at", "title"):
+        old.execute(f"ALTER TABLE evidence DROP COLUMN {column}")
+    old.commit()
+    old.close()
+    reopened = Catalogue(tmp_path / "housing.sqlite")
+    try:
+        assert (_strongest(reopened), reopened.determinant_totals()) == before
+        assert reopened.scoped(["public"]).determinant_totals_for("housing") == (4, 12)
+    finally:
+        reopened.close()
