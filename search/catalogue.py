@@ -82,6 +82,15 @@ CREATE TABLE IF NOT EXISTS evidence (
     PRIMARY KEY (doc_id, determinant)
 );
 CREATE INDEX IF NOT EXISTS evidence_by_determinant ON evidence (determinant, passages);
+-- Per document and lens value: how many of its passages carry it (from its `extra`), so the
+-- overview sums running totals rather than counting every passage in the store.
+CREATE TABLE IF NOT EXISTS lens_evidence (
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    lens TEXT NOT NULL,
+    passages INTEGER NOT NULL,
+    access TEXT NOT NULL DEFAULT 'public',
+    PRIMARY KEY (doc_id, lens)
+);
 CREATE INDEX IF NOT EXISTS documents_by_added ON documents (added_at);
 -- The admin status lists files a page at a time, by name, of all outcomes or one.
 CREATE INDEX IF NOT EXISTS files_by_name ON files (file_name);
@@ -209,17 +218,47 @@ _EVIDENCE_INDEXES = (
         ON CONFLICT (determinant, access) DO UPDATE SET documents = documents + 1,
             passages = passages + excluded.passages;
     END""",
+    """CREATE TABLE lens_totals (
+        lens TEXT NOT NULL,
+        access TEXT NOT NULL,
+        passages INTEGER NOT NULL,
+        PRIMARY KEY (lens, access)
+    )""",
+    """INSERT OR IGNORE INTO lens_evidence
+        SELECT d.doc_id, j.key, j.value, d.access
+        FROM documents d, json_each(d.extra, '$.lens_passages') j""",
+    """INSERT INTO lens_totals
+        SELECT lens, access, sum(passages) FROM lens_evidence GROUP BY lens, access""",
+    """CREATE TRIGGER lens_totals_add AFTER INSERT ON lens_evidence BEGIN
+        INSERT INTO lens_totals VALUES (NEW.lens, NEW.access, NEW.passages)
+        ON CONFLICT (lens, access) DO UPDATE SET passages = passages + excluded.passages;
+    END""",
+    """CREATE TRIGGER lens_totals_remove AFTER DELETE ON lens_evidence BEGIN
+        UPDATE lens_totals SET passages = passages - OLD.passages
+        WHERE lens = OLD.lens AND access = OLD.access;
+    END""",
+    """CREATE TRIGGER lens_totals_change AFTER UPDATE OF lens, access, passages ON lens_evidence
+    BEGIN
+        UPDATE lens_totals SET passages = passages - OLD.passages
+        WHERE lens = OLD.lens AND access = OLD.access;
+        INSERT INTO lens_totals VALUES (NEW.lens, NEW.access, NEW.passages)
+        ON CONFLICT (lens, access) DO UPDATE SET passages = passages + excluded.passages;
+    END""",
     # Made last: its being there says the rest is.
     """CREATE TRIGGER evidence_follows_document
     AFTER UPDATE OF access, year, added_at, title ON documents BEGIN
         UPDATE evidence SET access = NEW.access, year = NEW.year, added_at = NEW.added_at,
             title = NEW.title WHERE doc_id = NEW.doc_id;
+        UPDATE lens_evidence SET access = NEW.access WHERE doc_id = NEW.doc_id;
     END""",
 )
 _EVIDENCE_TRIGGERS = (
     "evidence_totals_add",
     "evidence_totals_remove",
     "evidence_totals_change",
+    "lens_totals_add",
+    "lens_totals_remove",
+    "lens_totals_change",
     "evidence_follows_document",
 )
 
@@ -432,6 +471,7 @@ class Catalogue:
             for name in ("evidence_strongest", "evidence_strongest_at", "evidence_newest"):
                 db.execute(f"DROP INDEX IF EXISTS {name}")
             db.execute("DROP TABLE IF EXISTS evidence_totals")
+            db.execute("DROP TABLE IF EXISTS lens_totals")
             for statement in _EVIDENCE_INDEXES:
                 db.execute(statement)
 
@@ -646,6 +686,17 @@ class Catalogue:
         ).fetchone()
         return int(row[0]), int(row[1])
 
+    def lens_totals(self) -> dict[str, int]:
+        """Passages per lens value ('inequalities', 'life_stage:older_people'), from the
+        running totals (a row per value and level)."""
+        seen, values = self._levels_condition()
+        rows = self._db.execute(
+            f"SELECT lens, sum(passages) FROM lens_totals WHERE {seen}"
+            " GROUP BY lens HAVING sum(passages) > 0",
+            values,
+        )
+        return {str(r[0]): int(r[1]) for r in rows}
+
     def strongest_passages(
         self, determinant: str, local_places: Sequence[str], limit: int
     ) -> list[StrongestPassage]:
@@ -703,6 +754,7 @@ class Catalogue:
         """Documents indexed before evidence rows were stored (they need one backfill)."""
         rows = self._db.execute(
             "SELECT doc_id FROM documents WHERE json_extract(extra, '$.strongest') IS NULL"
+            " OR json_extract(extra, '$.lens_passages') IS NULL"
         )
         return [str(r[0]) for r in rows]
 
@@ -930,8 +982,16 @@ class Catalogue:
 
 
 def _write_evidence(db: sqlite3.Connection, doc_id: str, extra: dict[str, Any]) -> None:
-    """Replace the document's evidence rows with those its `extra` describes."""
+    """Replace the document's evidence and lens rows with those its `extra` describes."""
     db.execute("DELETE FROM evidence WHERE doc_id = ?", (doc_id,))
+    db.execute("DELETE FROM lens_evidence WHERE doc_id = ?", (doc_id,))
+    lenses = extra.get("lens_passages")
+    if isinstance(lenses, dict):
+        db.executemany(
+            "INSERT INTO lens_evidence (doc_id, lens, passages, access)"
+            " SELECT doc_id, ?, ?, access FROM documents WHERE doc_id = ?",
+            [(str(lens), int(n), doc_id) for lens, n in lenses.items() if isinstance(n, int)],
+        )
     strongest = extra.get("strongest")
     if not isinstance(strongest, dict):
         return

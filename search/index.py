@@ -11,7 +11,12 @@ from search.analysis import Bm25Weighting
 from search.catalogue import Catalogue, DocumentRecord, FileOutcome
 from search.evidence.strength import find_strongest_passages
 from search.evidence.summary import central_chunks, summarise
-from search.evidence.tagging import DocumentTagger, determinant_shares, document_lenses
+from search.evidence.tagging import (
+    DocumentTagger,
+    count_lens_passages,
+    determinant_shares,
+    document_lenses,
+)
 from search.models.encoder import Encoder, Vectors
 from search.schema import BODY, NON_BODY, Chunk, Filters, IndexedChunk, chunk_payload, point_id
 from search.settings import Settings
@@ -197,22 +202,31 @@ def describe(chunks: Sequence[IndexedChunk]) -> dict[str, object]:
         "strongest": find_strongest_passages((c.id, c.payload) for c in chunks),
         "places": list(first.get("places", [])),
         "lenses": document_lenses([c.payload for c in chunks]),
+        "lens_passages": count_lens_passages([c.payload for c in chunks]),
         "central_chunks": [c.id for c in central_chunks(body, 3)],
         "summary": [{"text": s.text, "page": s.page} for s in summarise(body)],
     }
 
 
 def backfill_evidence(store: Store, catalogue: Catalogue) -> int:
-    """Store each determinant's strongest passage for documents indexed before it was kept
-    (once per library: later ingests and retags keep it); returns how many documents."""
+    """Store each determinant's strongest passage and the passages per lens for documents
+    indexed before they were kept (once per library: later ingests and retags keep them);
+    returns how many documents."""
     missing = catalogue.lacking_evidence()
     for doc_id in missing:
         record = catalogue.document(doc_id)
         if record is None:
             continue
-        hits = store.chunks(Filters(doc_ids=(doc_id,)), limit=max(record.chunk_count, 1))
-        strongest = find_strongest_passages((h.id, h.payload) for h in hits)
-        catalogue.update_extra(doc_id, {**record.extra, "strongest": strongest})
+        has_strongest = isinstance(record.extra.get("strongest"), dict)
+        hits = store.chunks(
+            Filters(doc_ids=(doc_id,)),
+            limit=max(record.chunk_count, 1),
+            fields=("lenses",) if has_strongest else None,
+        )
+        extra = {**record.extra, "lens_passages": count_lens_passages([h.payload for h in hits])}
+        if not has_strongest:
+            extra["strongest"] = find_strongest_passages((h.id, h.payload) for h in hits)
+        catalogue.update_extra(doc_id, extra)
     if missing:
-        log.info("stored the strongest passages of %d earlier document(s)", len(missing))
+        log.info("stored the evidence counts of %d earlier document(s)", len(missing))
     return len(missing)

@@ -35,7 +35,7 @@ def find_determinant(vocabulary: Vocabulary, determinant_id: str) -> Determinant
 
 def determinants_json(library: Library, vocabulary: Vocabulary) -> DeterminantsOut:
     """Every determinant with its counts, and the cross-cutting lenses."""
-    lenses = lens_passages(library.store)
+    lenses = lens_passages(library.catalogue)
     return {
         "determinants": [
             determinant_summary_json(o.determinant, o.count)
@@ -48,8 +48,9 @@ def determinants_json(library: Library, vocabulary: Vocabulary) -> DeterminantsO
 class OverviewCache:
     """The determinants overview as readers at each set of levels see it, kept until the
     catalogue's change count moves (a document added, changed, withdrawn or removed): it is
-    the same for every such reader until then, and working it out reads the whole library
-    (a lens facet over every passage). Callers must not change what it returns."""
+    the same for every such reader until then. Working it out reads the running totals only,
+    so this saves little now; it keeps one answer per version. Callers must not change what
+    it returns."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()

@@ -16,7 +16,6 @@ from search.schema import Hit
 from search.store.base import Store
 
 __all__ = [
-    "LENS_LIMIT",
     "MIN_LOCAL_MENTIONS",
     "DeterminantEvidence",
     "DeterminantHit",
@@ -31,9 +30,6 @@ __all__ = [
     "main_determinants",
     "overview",
 ]
-
-# More than the taxonomy's lens values (a handful), so every one is counted.
-LENS_LIMIT = 100
 
 
 @dataclass(frozen=True)
@@ -112,9 +108,10 @@ def overview(catalogue: Catalogue, taxonomy: Taxonomy) -> list[DeterminantOvervi
     ]
 
 
-def lens_passages(store: Store) -> dict[str, int]:
-    """Passages per lens value ('inequalities', 'life_stage:older_people')."""
-    return store.facet("lenses", None, LENS_LIMIT)
+def lens_passages(catalogue: Catalogue) -> dict[str, int]:
+    """Passages per lens value ('inequalities', 'life_stage:older_people'), from the counts
+    stored at ingest or retag, not from the chunks."""
+    return catalogue.lens_totals()
 
 
 def determinant_evidence(

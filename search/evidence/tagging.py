@@ -16,6 +16,7 @@ from search.models.encoder import Encoder
 
 __all__ = [
     "DocumentTagger",
+    "count_lens_passages",
     "determinant_shares",
     "document_lenses",
 ]
@@ -62,6 +63,13 @@ class DocumentTagger:
 def document_lenses(payloads: Sequence[dict[str, Any]]) -> list[str]:
     """Every lens any of the document's chunks is tagged with, sorted."""
     return sorted({str(x) for p in payloads for x in p.get("lenses") or []})
+
+
+def count_lens_passages(payloads: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """How many of the document's chunks carry each lens value, as the store would count them:
+    stored per document, so the determinants overview sums rows instead of every chunk."""
+    counts = Counter(str(x) for p in payloads for x in set(p.get("lenses") or []))
+    return dict(sorted(counts.items()))
 
 
 def determinant_shares(payloads: Sequence[dict[str, Any]]) -> dict[str, float]:

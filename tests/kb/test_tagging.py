@@ -66,7 +66,10 @@ def test_retag_rebuilds_the_same_tags_without_reembedding(library: Library) -> N
     assert library.store.count(Filters(determinants=("housing",))) == 0
     records = {r.doc_id: r.extra for r in library.catalogue.documents()}
     for doc_id, extra in records.items():
-        library.catalogue.update_extra(doc_id, {**extra, "place_counts": {}, "lenses": []})
+        library.catalogue.update_extra(
+            doc_id, {**extra, "place_counts": {}, "lenses": [], "lens_passages": {}}
+        )
+    assert library.catalogue.lens_totals() == {}
     assert run_retag(library) == len(before)
     assert json.dumps(_payloads(library), sort_keys=True) == json.dumps(before, sort_keys=True)
     # The document's stored place counts and lenses come back as ingest wrote them.
@@ -74,6 +77,8 @@ def test_retag_rebuilds_the_same_tags_without_reembedding(library: Library) -> N
     for doc_id, extra in records.items():
         assert after[doc_id]["place_counts"] == extra["place_counts"]
         assert after[doc_id]["lenses"] == extra["lenses"]
+        assert after[doc_id]["lens_passages"] == extra["lens_passages"]
+    assert library.catalogue.lens_totals() == library.store.facet("lenses", None, 100) != {}
     assert after[_doc(library, "lonely.pdf")]["place_counts"]["melton"] >= 2
 
 

@@ -53,6 +53,8 @@ def test_evidence_rows_follow_the_documents_extra(catalogue: Catalogue) -> None:
     strongest = {"housing": {"chunk": "c1", "strength": 0.8, "passages": 3}}
     extra = {"determinants": {"housing": 0.5}, "places": ["leicester"], "strongest": strongest}
     catalogue.update_extra("a", extra)
+    assert "a" in catalogue.lacking_evidence()  # no passages per lens yet
+    catalogue.update_extra("a", {**extra, "lens_passages": {}})
     assert catalogue.determinant_totals() == {"housing": (1, 3)}
     [found] = catalogue.strongest_passages("housing", ["leicester"], 10)
     assert (found.document.doc_id, found.chunk_id, found.is_local) == ("a", "c1", True)
@@ -371,3 +373,21 @@ def test_a_catalogue_from_before_the_evidence_copies_gets_them_when_opened(
         assert reopened.scoped(["public"]).determinant_totals_for("housing") == (4, 12)
     finally:
         reopened.close()
+
+
+def test_lens_totals_follow_each_documents_counts_and_level(about_housing: Catalogue) -> None:
+    public = about_housing.scoped(["public"])
+    far = about_housing.document("far")
+    mid = about_housing.document("mid")
+    assert far is not None and mid is not None
+    about_housing.update_extra("far", {**far.extra, "lens_passages": {"inequalities": 3}})
+    lenses = {"inequalities": 2, "life_stage:older_people": 1}
+    about_housing.update_extra("mid", {**mid.extra, "lens_passages": lenses})
+    assert about_housing.lens_totals() == {"inequalities": 5, "life_stage:older_people": 1}
+    assert public.lens_totals() == {"inequalities": 3}
+    about_housing.update_meta("mid", replace(mid.meta, access="public"))
+    assert public.lens_totals() == {"inequalities": 5, "life_stage:older_people": 1}
+    about_housing.update_extra("far", {**far.extra, "lens_passages": {}})  # a retag
+    assert public.lens_totals() == {"inequalities": 2, "life_stage:older_people": 1}
+    about_housing.remove_document("mid")
+    assert about_housing.lens_totals() == {}

@@ -4,12 +4,16 @@ work first, the results by determinant, and "more like this passage"."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from html import unescape
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from markupsafe import escape
 
+from search.catalogue import Catalogue, FileOutcome
+from search.index import backfill_evidence
 from search.library import Library
 from search.schema import Filters
 
@@ -38,6 +42,42 @@ def test_determinants_page_lists_all_fourteen_with_counts(
     assert f"1 document, {housing['passages']} passages" in html
     assert "No documents yet" in html  # most determinants have nothing in the test library
     assert {lens["id"] for lens in data["lenses"]} == {"inequalities", "life_stage"}
+
+
+def test_lens_counts_are_the_passages_that_carry_each_lens(
+    client: TestClient, library: Library
+) -> None:
+    """Stored per document at ingest and summed, they equal a count over every passage."""
+    data = client.get("/api/determinants").json()
+    shown = {
+        **{lens["id"]: lens["passages"] for lens in data["lenses"] if lens["passages"]},
+        **{
+            f"{lens['id']}:{value['id']}": value["passages"]
+            for lens in data["lenses"]
+            for value in lens["values"]
+            if value["passages"]
+        },
+    }
+    counted = library.store.facet("lenses", None, 100)
+    assert shown and shown == {k: n for k, n in counted.items() if k in shown}
+    assert library.catalogue.lens_totals() == counted
+
+
+def test_documents_indexed_before_lens_counts_get_them_when_opened(
+    library: Library, tmp_path: Path
+) -> None:
+    older = Catalogue(tmp_path / "older.sqlite")
+    try:
+        for record in library.catalogue.documents():
+            extra = {k: v for k, v in record.extra.items() if k != "lens_passages"}
+            outcome = FileOutcome(record.path, record.file_name, "indexed", doc_id=record.doc_id)
+            older.add_document(replace(record, extra=extra), ["a"], outcome)
+        assert older.lens_totals() == {}
+        assert backfill_evidence(library.store, older) == len(library.catalogue.documents())
+        assert older.lens_totals() == library.store.facet("lenses", None, 100)
+        assert backfill_evidence(library.store, older) == 0
+    finally:
+        older.close()
 
 
 def test_service_navigation_links_to_the_determinants(client: TestClient) -> None:
