@@ -10,6 +10,7 @@ __all__ = [
     "analysis",
     "backup",
     "catalogue",
+    "catalogue_totals",
     "curation",
     "evidence",
     "index",

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from search.catalogue_totals import EVIDENCE_ORDER, add_evidence_order, add_totals
 from search.schema import DocumentMeta
 
 __all__ = [
@@ -129,148 +130,6 @@ CREATE TABLE IF NOT EXISTS corrections (
 )
 """
 
-# Running totals, so the counts /healthz, /metrics and the status pages show read a few rows
-# rather than every document or file: per access level (a reader's counts are the sum over
-# their levels) and per file outcome. Triggers keep them in step with every write, in the
-# write's own transaction; a catalogue from before them is counted once when it is opened.
-_TOTALS = (
-    """CREATE TABLE document_totals (
-        access TEXT PRIMARY KEY,
-        documents INTEGER NOT NULL,
-        pages INTEGER NOT NULL,
-        chunks INTEGER NOT NULL
-    )""",
-    "CREATE TABLE file_totals (outcome TEXT PRIMARY KEY, files INTEGER NOT NULL)",
-    """INSERT INTO document_totals
-        SELECT access, count(*), coalesce(sum(page_count), 0), coalesce(sum(chunk_count), 0)
-        FROM documents GROUP BY access""",
-    "INSERT INTO file_totals SELECT outcome, count(*) FROM files GROUP BY outcome",
-    """CREATE TRIGGER document_totals_add AFTER INSERT ON documents BEGIN
-        INSERT INTO document_totals VALUES (NEW.access, 1, NEW.page_count, NEW.chunk_count)
-        ON CONFLICT (access) DO UPDATE SET documents = documents + 1,
-            pages = pages + excluded.pages, chunks = chunks + excluded.chunks;
-    END""",
-    """CREATE TRIGGER document_totals_remove AFTER DELETE ON documents BEGIN
-        UPDATE document_totals SET documents = documents - 1, pages = pages - OLD.page_count,
-            chunks = chunks - OLD.chunk_count WHERE access = OLD.access;
-    END""",
-    """CREATE TRIGGER document_totals_change
-    AFTER UPDATE OF access, page_count, chunk_count ON documents BEGIN
-        UPDATE document_totals SET documents = documents - 1, pages = pages - OLD.page_count,
-            chunks = chunks - OLD.chunk_count WHERE access = OLD.access;
-        INSERT INTO document_totals VALUES (NEW.access, 1, NEW.page_count, NEW.chunk_count)
-        ON CONFLICT (access) DO UPDATE SET documents = documents + 1,
-            pages = pages + excluded.pages, chunks = chunks + excluded.chunks;
-    END""",
-    """CREATE TRIGGER file_totals_add AFTER INSERT ON files BEGIN
-        INSERT INTO file_totals VALUES (NEW.outcome, 1)
-        ON CONFLICT (outcome) DO UPDATE SET files = files + 1;
-    END""",
-    """CREATE TRIGGER file_totals_remove AFTER DELETE ON files BEGIN
-        UPDATE file_totals SET files = files - 1 WHERE outcome = OLD.outcome;
-    END""",
-    """CREATE TRIGGER file_totals_change AFTER UPDATE OF outcome ON files BEGIN
-        UPDATE file_totals SET files = files - 1 WHERE outcome = OLD.outcome;
-        INSERT INTO file_totals VALUES (NEW.outcome, 1)
-        ON CONFLICT (outcome) DO UPDATE SET files = files + 1;
-    END""",
-)
-
-# The determinant pages' reads in the order they show: every read is an index walk that stops
-# after the few rows a page lists. The order is strongest_passages' (the expressions must
-# match the query's for SQLite to use the index).
-_EVIDENCE_ORDER = "round(strength, 1) DESC, round(share, 1) DESC, coalesce(year, 0) DESC,"
-_EVIDENCE_ORDER += " added_at DESC, lower(title)"
-_EVIDENCE_COPIED = {
-    "access": "TEXT NOT NULL DEFAULT 'public'",
-    "year": "INTEGER",
-    "added_at": "REAL NOT NULL DEFAULT 0",
-    "title": "TEXT NOT NULL DEFAULT ''",
-}
-_EVIDENCE_INDEXES = (
-    f"CREATE INDEX evidence_strongest ON evidence (determinant, {_EVIDENCE_ORDER}, access)",
-    f"CREATE INDEX evidence_strongest_at ON evidence (determinant, first_place, {_EVIDENCE_ORDER})",
-    "CREATE INDEX evidence_newest ON evidence (determinant, added_at DESC, lower(title), access)",
-    """CREATE TABLE evidence_totals (
-        determinant TEXT NOT NULL,
-        access TEXT NOT NULL,
-        documents INTEGER NOT NULL,
-        passages INTEGER NOT NULL,
-        PRIMARY KEY (determinant, access)
-    )""",
-    """INSERT INTO evidence_totals
-        SELECT determinant, access, count(*), sum(passages) FROM evidence
-        GROUP BY determinant, access""",
-    """CREATE TRIGGER evidence_totals_add AFTER INSERT ON evidence BEGIN
-        INSERT INTO evidence_totals VALUES (NEW.determinant, NEW.access, 1, NEW.passages)
-        ON CONFLICT (determinant, access) DO UPDATE SET documents = documents + 1,
-            passages = passages + excluded.passages;
-    END""",
-    """CREATE TRIGGER evidence_totals_remove AFTER DELETE ON evidence BEGIN
-        UPDATE evidence_totals SET documents = documents - 1, passages = passages - OLD.passages
-        WHERE determinant = OLD.determinant AND access = OLD.access;
-    END""",
-    """CREATE TRIGGER evidence_totals_change
-    AFTER UPDATE OF determinant, access, passages ON evidence BEGIN
-        UPDATE evidence_totals SET documents = documents - 1, passages = passages - OLD.passages
-        WHERE determinant = OLD.determinant AND access = OLD.access;
-        INSERT INTO evidence_totals VALUES (NEW.determinant, NEW.access, 1, NEW.passages)
-        ON CONFLICT (determinant, access) DO UPDATE SET documents = documents + 1,
-            passages = passages + excluded.passages;
-    END""",
-    """CREATE TABLE lens_totals (
-        lens TEXT NOT NULL,
-        access TEXT NOT NULL,
-        passages INTEGER NOT NULL,
-        PRIMARY KEY (lens, access)
-    )""",
-    """INSERT OR IGNORE INTO lens_evidence
-        SELECT d.doc_id, j.key, j.value, d.access
-        FROM documents d, json_each(d.extra, '$.lens_passages') j""",
-    """INSERT INTO lens_totals
-        SELECT lens, access, sum(passages) FROM lens_evidence GROUP BY lens, access""",
-    """CREATE TRIGGER lens_totals_add AFTER INSERT ON lens_evidence BEGIN
-        INSERT INTO lens_totals VALUES (NEW.lens, NEW.access, NEW.passages)
-        ON CONFLICT (lens, access) DO UPDATE SET passages = passages + excluded.passages;
-    END""",
-    """CREATE TRIGGER lens_totals_remove AFTER DELETE ON lens_evidence BEGIN
-        UPDATE lens_totals SET passages = passages - OLD.passages
-        WHERE lens = OLD.lens AND access = OLD.access;
-    END""",
-    """CREATE TRIGGER lens_totals_change AFTER UPDATE OF lens, access, passages ON lens_evidence
-    BEGIN
-        UPDATE lens_totals SET passages = passages - OLD.passages
-        WHERE lens = OLD.lens AND access = OLD.access;
-        INSERT INTO lens_totals VALUES (NEW.lens, NEW.access, NEW.passages)
-        ON CONFLICT (lens, access) DO UPDATE SET passages = passages + excluded.passages;
-    END""",
-    # Made last: its being there says the rest is.
-    """CREATE TRIGGER evidence_follows_document
-    AFTER UPDATE OF access, year, added_at, title ON documents BEGIN
-        UPDATE evidence SET access = NEW.access, year = NEW.year, added_at = NEW.added_at,
-            title = NEW.title WHERE doc_id = NEW.doc_id;
-        UPDATE lens_evidence SET access = NEW.access WHERE doc_id = NEW.doc_id;
-    END""",
-)
-_EVIDENCE_TRIGGERS = (
-    "evidence_totals_add",
-    "evidence_totals_remove",
-    "evidence_totals_change",
-    "lens_totals_add",
-    "lens_totals_remove",
-    "lens_totals_change",
-    "evidence_follows_document",
-)
-
-_TOTALS_TRIGGERS = (
-    "document_totals_add",
-    "document_totals_remove",
-    "document_totals_change",
-    "file_totals_add",
-    "file_totals_remove",
-    "file_totals_change",
-)
-
 # Ids per "IN (...)" query: well under SQLite's limit on parameters.
 _IN_BATCH = 500
 # Names a query gives the documents table: rows there carry their own access level.
@@ -370,8 +229,8 @@ class Catalogue:
         self._db.executescript(_SCHEMA)
         self._add_access_column()
         self._fold_corrections()
-        self._add_totals()
-        self._add_evidence_order()
+        add_totals(self._db, write_transaction)
+        add_evidence_order(self._db, write_transaction)
         self._levels: tuple[str, ...] | None = None
 
     def scoped(self, levels: Sequence[str]) -> Catalogue:
@@ -435,56 +294,6 @@ class Catalogue:
                     " updated_at FROM document_corrections"
                 )
                 db.execute("DROP TABLE document_corrections")
-
-    def _add_totals(self) -> None:
-        """Make the running totals, counting what a catalogue from before them holds."""
-        if self._has_totals():
-            return
-        with self._transaction() as db:
-            if not self._has_totals():  # another process may have made them meanwhile
-                # Whatever part of them there is goes first, so they start from the rows.
-                for name in _TOTALS_TRIGGERS:
-                    db.execute(f"DROP TRIGGER IF EXISTS {name}")
-                db.execute("DROP TABLE IF EXISTS document_totals")
-                db.execute("DROP TABLE IF EXISTS file_totals")
-                for statement in _TOTALS:
-                    db.execute(statement)
-
-    def _add_evidence_order(self) -> None:
-        """Copy each document's order columns into its evidence rows, index them, and count
-        them per determinant and level: once, for a catalogue from before them."""
-        if self._has_named("evidence_follows_document"):
-            return
-        with self._transaction() as db:
-            if self._has_named("evidence_follows_document"):
-                return
-            columns = {row[1] for row in db.execute("PRAGMA table_info(evidence)")}
-            for name, declared in _EVIDENCE_COPIED.items():
-                if name not in columns:
-                    db.execute(f"ALTER TABLE evidence ADD COLUMN {name} {declared}")
-            db.execute(
-                "UPDATE evidence SET (access, year, added_at, title) = (SELECT d.access, d.year,"
-                " d.added_at, d.title FROM documents d WHERE d.doc_id = evidence.doc_id)"
-            )
-            for name in _EVIDENCE_TRIGGERS:
-                db.execute(f"DROP TRIGGER IF EXISTS {name}")
-            for name in ("evidence_strongest", "evidence_strongest_at", "evidence_newest"):
-                db.execute(f"DROP INDEX IF EXISTS {name}")
-            db.execute("DROP TABLE IF EXISTS evidence_totals")
-            db.execute("DROP TABLE IF EXISTS lens_totals")
-            for statement in _EVIDENCE_INDEXES:
-                db.execute(statement)
-
-    def _has_named(self, name: str) -> bool:
-        row = self._db.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (name,)).fetchone()
-        return row is not None
-
-    def _has_totals(self) -> bool:
-        """Made last, so its being there means the rest of the totals are too."""
-        row = self._db.execute(
-            "SELECT 1 FROM sqlite_master WHERE name = 'file_totals_change'"
-        ).fetchone()
-        return row is not None
 
     def _has_old_corrections(self) -> bool:
         """Whether the corrections are missing or not yet in the one table (read only)."""
@@ -712,7 +521,7 @@ class Catalogue:
             "round(strength, 1) AS k1, round(share, 1) AS k2, coalesce(year, 0) AS k3,"
             " added_at AS k4, lower(title) AS k5"
         )
-        order = f"ORDER BY {_EVIDENCE_ORDER} LIMIT ?"
+        order = f"ORDER BY {EVIDENCE_ORDER} LIMIT ?"
 
         def read(where: str, args: list[Any]) -> list[sqlite3.Row]:
             return self._db.execute(
