@@ -391,3 +391,20 @@ def test_lens_totals_follow_each_documents_counts_and_level(about_housing: Catal
     assert public.lens_totals() == {"inequalities": 2, "life_stage:older_people": 1}
     about_housing.remove_document("mid")
     assert about_housing.lens_totals() == {}
+
+
+def test_finding_documents_without_evidence_reads_only_those(catalogue: Catalogue) -> None:
+    """Asked at every start: a partial index holds just the documents lacking evidence, so a
+    library with none reads no document's details."""
+    statements: list[str] = []
+    catalogue._db.set_trace_callback(statements.append)
+    try:
+        assert set(catalogue.lacking_evidence()) == {"a", "b", "c", "d"}
+    finally:
+        catalogue._db.set_trace_callback(None)
+    [statement] = statements
+    plan = " ".join(str(r[3]) for r in catalogue._db.execute(f"EXPLAIN QUERY PLAN {statement}"))
+    assert plan == "SCAN documents USING INDEX documents_lacking_evidence"
+    for doc_id in "abcd":
+        catalogue.update_extra(doc_id, {"strongest": {}, "lens_passages": {}})
+    assert catalogue.lacking_evidence() == []
