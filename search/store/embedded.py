@@ -242,7 +242,12 @@ class EmbeddedStore:
     def count(self, filters: Filters | None = None) -> int:
         if self._shard is None:
             return 0
-        return int(self.shard.count(qe.CountRequest(exact=True, filter=build_filter(filters))))
+        flt = build_filter(filters)
+        if flt is None:
+            # The shard keeps its point count: an unfiltered exact count visits every point
+            # (30 ms at 300k, on every /healthz), this reads a number (0.2 ms).
+            return int(self.shard.info().points_count)
+        return int(self.shard.count(qe.CountRequest(exact=True, filter=flt)))
 
     def facet(self, field: str, filters: Filters | None = None, limit: int = 100) -> dict[str, int]:
         if self._shard is None:
