@@ -3,20 +3,24 @@ without building an index first.
 
 Each labelled file is looked for in the given folders in order (for example the
 real PDFs, then the rendered briefs) and read with ingest's own PDF reader, so a
-page's text is cleaned exactly as ingest cleans it.
+page's text is cleaned exactly as ingest cleans it. `read_labelled_chunks` goes one
+step further and cuts the whole document with ingest's chunker, so the tagger sees
+the very chunks an index would hold.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from ingest.chunking import chunk_pages
 from ingest.pdf import UnreadablePdf, read_pdf
 from kb.eval.tags import LabelRow, PageKey
 
 __all__ = [
     "find_pdf",
+    "read_labelled_chunks",
     "read_labelled_pages",
 ]
 
@@ -30,13 +34,14 @@ def find_pdf(name: str, folders: Sequence[Path]) -> Path | None:
     return next((folder / name for folder in folders if (folder / name).is_file()), None)
 
 
-def read_labelled_pages(rows: Sequence[LabelRow], folders: Sequence[Path]) -> dict[PageKey, str]:
-    """Text of every labelled page that could be read; the others are left out (and logged),
-    so scoring lists them as missing rather than as pages with no tags."""
+def _labelled_documents(
+    rows: Sequence[LabelRow], folders: Sequence[Path]
+) -> Iterator[tuple[str, list[str], list[int]]]:
+    """(file name, every page's text, its labelled page numbers) for each labelled file that
+    could be read; the others are logged and skipped."""
     wanted: dict[str, set[int]] = {}
     for row in rows:
         wanted.setdefault(row.file, set()).add(row.page)
-    out: dict[PageKey, str] = {}
     for name in sorted(wanted):
         path = find_pdf(name, folders)
         if path is None:
@@ -48,8 +53,34 @@ def read_labelled_pages(rows: Sequence[LabelRow], folders: Sequence[Path]) -> di
             log.warning("%s cannot be read: %s", name, error)
             continue
         for page in sorted(wanted[name]):
-            if page <= len(pages):
-                out[(name, page)] = pages[page - 1]
-            else:
+            if page > len(pages):
                 log.warning("%s has no page %d", name, page)
+        yield name, pages, sorted(p for p in wanted[name] if p <= len(pages))
+
+
+def read_labelled_pages(rows: Sequence[LabelRow], folders: Sequence[Path]) -> dict[PageKey, str]:
+    """Text of every labelled page that could be read; the others are left out (and logged),
+    so scoring lists them as missing rather than as pages with no tags."""
+    out: dict[PageKey, str] = {}
+    for name, pages, numbers in _labelled_documents(rows, folders):
+        for page in numbers:
+            out[(name, page)] = pages[page - 1]
+    return out
+
+
+def read_labelled_chunks(
+    rows: Sequence[LabelRow], folders: Sequence[Path], max_words: int, overlap_words: int
+) -> dict[PageKey, list[str]]:
+    """The texts of the chunks that cover each labelled page that could be read, cut from the
+    whole document by ingest's chunker: a short page tail carried onto the next page, and
+    front or back matter kept out of body chunks, are as in the index. A chunk over two
+    labelled pages is listed under both, as search joins chunk tags per page."""
+    out: dict[PageKey, list[str]] = {}
+    for name, pages, numbers in _labelled_documents(rows, folders):
+        for page in numbers:
+            out[(name, page)] = []
+        for chunk in chunk_pages(name, pages, max_words, overlap_words):
+            for page in numbers:
+                if chunk.page_start <= page <= chunk.page_end:
+                    out[(name, page)].append(chunk.text)
     return out

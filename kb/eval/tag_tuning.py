@@ -24,7 +24,15 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from kb.eval.tags import LabelRow, TagReport, Windows, embed_windows, read_labels, score_tags
+from kb.eval.tags import (
+    LabelRow,
+    TagReport,
+    Windows,
+    embed_chunks,
+    embed_windows,
+    read_labels,
+    score_tags,
+)
 from search.analysis import terms
 from search.evidence.determinants import Tagger, TaggerSettings
 
@@ -153,7 +161,7 @@ PREVIOUS = TaggerSettings(example_weight=0.7, keyword_weight=1.0, threshold=2.6)
 
 def main(argv: Sequence[str] | None = None) -> int:
     from kb.config import load_settings
-    from kb.eval.tag_pages import read_labelled_pages
+    from kb.eval.tag_pages import read_labelled_chunks, read_labelled_pages
     from search.index import load_tagging
     from search.models.encoder import load_encoder
 
@@ -167,20 +175,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="score the previous and current settings only (for a held-out set: no tuning)",
     )
     parser.add_argument("--models", type=Path, help="model cache (default: KB_DATA_DIR/models)")
+    parser.add_argument(
+        "--page-windows",
+        action="store_true",
+        help="cut each labelled page on its own into windows (the earlier reading) instead of "
+        "cutting whole documents with ingest's chunker",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr)
     # The library's own settings, model and tagger (taxonomy from KB_TAXONOMY_PATH), with the
-    # model run as `kb ingest` runs it and pages windowed as the chunker cuts them: the
-    # settings chosen here are for the tagger that ingest runs, not a copy of it.
+    # model run as `kb ingest` runs it and documents cut by ingest's chunker: the settings
+    # chosen here are for the tagger that ingest runs, on the chunks it would store.
     config = load_settings()
     model = config.model.model_copy(update={"threads": config.model.ingest_threads})
     encoder = load_encoder(model, args.models or config.data_dir / "models")
     tagging = load_tagging(config, encoder)
     taxonomy, tagger = tagging.taxonomy, tagging.tagger
     rows = [r for path in args.labels for r in read_labels(path, known_ids=taxonomy.ids)]
-    pages = read_labelled_pages(rows, args.pdfs)
+    max_words, overlap_words = config.chunks.max_words, config.chunks.overlap_words
+    if args.page_windows:
+        pages = read_labelled_pages(rows, args.pdfs)
+        windows = embed_windows(pages, encoder, max_words, overlap_words)
+    else:
+        chunks = read_labelled_chunks(rows, args.pdfs, max_words, overlap_words)
+        windows, pages = embed_chunks(chunks, encoder), dict.fromkeys(chunks, "")
     rows = [r for r in rows if r.key in pages]
-    windows = embed_windows(pages, encoder, config.chunks.max_words, config.chunks.overlap_words)
     for name, settings in (("previous", PREVIOUS), ("current default", tagger.settings)):
         report = score_settings(tagger, windows, rows, settings)
         sys.stdout.write(f"{name} settings on all pages: {settings}\n{report.format_text()}\n\n")

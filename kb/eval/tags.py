@@ -30,6 +30,7 @@ __all__ = [
     "PageKey",
     "TagReport",
     "Windows",
+    "embed_chunks",
     "embed_windows",
     "page_predictions",
     "page_windows",
@@ -158,6 +159,19 @@ def embed_windows(
             texts.append(window)
     vectors = encoder.encode_documents(texts) if texts else np.zeros((0, 1), np.float32)
     return Windows(keys, texts, vectors)
+
+
+def embed_chunks(chunks: Mapping[PageKey, Sequence[str]], encoder: Encoder) -> Windows:
+    """Each page's chunk texts as Windows, every distinct chunk embedded once (a chunk over two
+    labelled pages is one chunk in the index, with one vector)."""
+    keys = [key for key, texts in chunks.items() for _ in texts]
+    texts = [text for texts in chunks.values() for text in texts]
+    distinct = list(dict.fromkeys(texts))
+    if not distinct:
+        return Windows([], [], np.zeros((0, 1), np.float32))
+    vectors = np.asarray(encoder.encode_documents(distinct), dtype=np.float32)
+    row = {text: i for i, text in enumerate(distinct)}
+    return Windows(keys, texts, vectors[[row[t] for t in texts]])
 
 
 def predict_pages(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kb.eval.tag_pages import find_pdf, read_labelled_pages
+from kb.eval.tag_pages import find_pdf, read_labelled_chunks, read_labelled_pages
 from kb.eval.tag_tuning import (
     PREVIOUS,
     Windows,
@@ -18,8 +18,9 @@ from kb.eval.tag_tuning import (
     predict_with,
     score_settings,
 )
-from kb.eval.tags import LabelRow
+from kb.eval.tags import LabelRow, embed_chunks
 from search.evidence.determinants import Tagger, TaggerSettings, load_taxonomy
+from search.models.encoder import Vectors
 from tests.doubles import HashingEncoder
 from tests.pdfs import write_pdf
 
@@ -99,6 +100,46 @@ def test_labelled_pages_are_read_like_ingest_and_bad_names_are_left_out(tmp_path
     assert "Rural bus services" in pages[("one.pdf", 2)]
     assert find_pdf("../a/one.pdf", [second]) is None
     assert find_pdf("one.pdf", [first, second]) == first / "one.pdf"
+
+
+def test_labelled_chunks_are_cut_from_the_whole_document_as_ingest_cuts_them(
+    tmp_path: Path,
+) -> None:
+    # Page 1 has 190 words: one full chunk, then a 40-word tail too short to stand alone,
+    # which ingest's chunker carries onto page 2. Cutting page 2 on its own would miss it.
+    first = " ".join(f"first{i}" for i in range(190))
+    second = " ".join(f"second{i}" for i in range(100))
+    write_pdf(tmp_path / "doc.pdf", [first, second])
+    rows = [LabelRow("doc.pdf", 1, frozenset()), LabelRow("doc.pdf", 2, frozenset())]
+    rows.append(LabelRow("doc.pdf", 3, frozenset()))  # no such page: left out
+    chunks = read_labelled_chunks(rows, [tmp_path], max_words=180, overlap_words=30)
+    assert set(chunks) == {("doc.pdf", 1), ("doc.pdf", 2)}
+    (carried,) = chunks[("doc.pdf", 2)]
+    assert carried.split()[0] == "first150" and carried.split()[-1] == "second99"
+    assert chunks[("doc.pdf", 1)][-1] == carried
+    assert len(chunks[("doc.pdf", 1)][0].split()) == 180
+
+
+class CountingEncoder(HashingEncoder):
+    def __init__(self) -> None:
+        super().__init__(dimension=16)
+        self.texts: list[str] = []
+
+    def _encode(self, texts: list[str]) -> Vectors:
+        self.texts.extend(texts)
+        return super()._encode(texts)
+
+
+def test_a_chunk_over_two_labelled_pages_is_embedded_once_and_scored_for_both() -> None:
+    encoder = CountingEncoder()
+    shared, own = "tail of one page and the start of the next", "the rest of the next page"
+    windows = embed_chunks({("x.pdf", 1): [shared], ("x.pdf", 2): [shared, own]}, encoder)
+    assert windows.keys == [("x.pdf", 1), ("x.pdf", 2), ("x.pdf", 2)]
+    assert windows.texts == [shared, shared, own]
+    assert encoder.texts == [shared, own]
+    vectors = np.asarray(windows.vectors)
+    assert np.array_equal(vectors[0], vectors[1]) and not np.array_equal(vectors[1], vectors[2])
+    assert embed_chunks({("x.pdf", 3): []}, encoder).keys == []
 
 
 def test_windows_keep_their_page_and_the_encoder_dimension() -> None:
