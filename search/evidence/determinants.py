@@ -329,13 +329,14 @@ class TaggerSettings:
     (seeds alone when a determinant has no examples). A determinant is tagged
     when score >= threshold. These five numbers were chosen by grouped
     cross-validation over all 431 labelled pages (corpus/labels, 118 documents,
-    8 folds that never split a document), with pages read by pypdf and
-    clean_text; read as ingest reads them (kb.eval.tag_tuning), most folds pick
-    threshold 3.6 instead. Either way they beat the earlier choice (threshold
-    2.6, keyword weight 1.0) by about 0.01 micro-F1 on left-out documents; on
-    the independent holdout2 labels the two are level (0.62). A classifier
-    trained on the embeddings did worse on left-out documents, so none is used
-    (bench/RESULTS.md).
+    8 folds that never split a document). With the taxonomy worded as the
+    labelling rule in corpus/labels/README.md, every fold of kb.eval.tag_tuning
+    picks exactly these values, whether documents are cut by ingest's chunker
+    (micro-F1 0.769 on left-out documents) or page by page (0.777). On the
+    independent holdout2 labels the tagger scores about 0.60. Seed density
+    instead of counts, page-level scores, per-determinant thresholds and a
+    classifier trained on the embeddings did no better on left-out documents,
+    so none is used (bench/RESULTS.md).
     """
 
     seed_top_k: int = 3
