@@ -6,8 +6,12 @@ so the pages of one report never sit on both sides. For each fold the settings
 with the best micro-F1 on the other folds are chosen, then used to tag the
 left-out documents; the tags of every fold together are scored as one set.
 
-    .venv/bin/python -m kb.eval.tag_tuning corpus/labels/*.jsonl \\
+    .venv/bin/python -m kb.eval.tag_tuning corpus/labels/determinants.jsonl \\
+        corpus/labels/determinants-fresh-dev.jsonl corpus/labels/determinants-fresh-holdout.jsonl \\
         --pdfs ../shared/data/pdfs/real --pdfs corpus/briefs
+
+Name the tuning files one by one: corpus/labels also holds the holdout2 set and a second
+labeller's copy of some of its pages, and neither may be tuned on.
 """
 
 from __future__ import annotations

@@ -19,6 +19,9 @@ from tests.conftest import SHARED_DATA
 LABELS = Path(__file__).resolve().parents[2] / "corpus" / "labels"
 LABEL_FILES = sorted(LABELS.glob("*.jsonl"))
 HOLDOUT2 = LABELS / "determinants-fresh2-holdout.jsonl"
+# A second labeller's labels for pages the other files already hold, kept only to measure how
+# far two labellers agree (kb.eval.label_agreement). It adds no document of its own.
+SECOND = LABELS / "agreement-second-labeller.jsonl"
 REAL_PDFS = SHARED_DATA / "pdfs" / "real"
 
 
@@ -58,10 +61,18 @@ def test_holdout2_rows_all_carry_their_split_and_cover_the_taxonomy() -> None:
 def test_holdout2_shares_no_document_with_any_other_label_file() -> None:
     holdout2 = {r.file for r in _rows(HOLDOUT2)}
     for path in LABEL_FILES:
-        if path == HOLDOUT2:
+        if path in (HOLDOUT2, SECOND):
             continue
         shared = holdout2 & {r.file for r in _rows(path)}
         assert not shared, f"{path.name} also labels {sorted(shared)}"
+
+
+def test_the_second_labeller_only_relabels_pages_the_other_files_hold() -> None:
+    second = _rows(SECOND)
+    assert {r.split for r in second} == {"second"}
+    first = {r.key for path in LABEL_FILES if path != SECOND for r in _rows(path)}
+    assert {r.key for r in second} <= first
+    assert len(second) == 60
 
 
 def test_holdout2_pages_exist_in_the_real_pdfs() -> None:

@@ -1,0 +1,153 @@
+"""How far two labellers agree on the same pages: the ceiling any tagger can be measured at.
+
+The second labeller's file names pages that the first labels already cover. Each first
+file is scored on its own and all of them together: micro precision, recall and F1 of the
+second labels against the first (F1 is symmetric, so it is the agreement; precision and
+recall swap if the roles swap), Cohen's kappa for each determinant, and the share of pages
+whose two sets are exactly equal.
+
+    .venv/bin/python -m kb.eval.label_agreement corpus/labels/agreement-second-labeller.jsonl \\
+        --first corpus/labels/determinants.jsonl --first corpus/labels/determinants-fresh-dev.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from kb.eval.tags import LabelError, LabelRow, PageKey, TagReport, read_labels, score_tags
+
+__all__ = [
+    "MIN_KAPPA_PAGES",
+    "Agreement",
+    "cohen_kappa",
+    "compare_labels",
+    "match_pages",
+]
+
+# Kappa is shown only for determinants that either labeller put on at least this many pages;
+# below it, one page more or less swings kappa by tenths.
+MIN_KAPPA_PAGES = 5
+
+
+def cohen_kappa(both: int, first_only: int, second_only: int, neither: int) -> float | None:
+    """Cohen's kappa for one yes/no label; None when chance alone already agrees on every page."""
+    n = both + first_only + second_only + neither
+    if n == 0:
+        return None
+    observed = (both + neither) / n
+    first_yes, second_yes = (both + first_only) / n, (both + second_only) / n
+    chance = first_yes * second_yes + (1 - first_yes) * (1 - second_yes)
+    if chance >= 1.0:
+        return None
+    return (observed - chance) / (1 - chance)
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """The second labeller's labels scored against the first on the same pages."""
+
+    report: TagReport
+    exact: int
+    first_counts: dict[str, int]
+    second_counts: dict[str, int]
+
+    @property
+    def pages(self) -> int:
+        return self.report.pages_scored
+
+    @property
+    def exact_share(self) -> float:
+        return self.exact / self.pages if self.pages else 0.0
+
+    def kappa(self, determinant: str) -> float | None:
+        s = self.report.per_determinant[determinant]
+        neither = self.pages - s.true_positives - s.false_positives - s.false_negatives
+        return cohen_kappa(s.true_positives, s.false_negatives, s.false_positives, neither)
+
+    def format_text(self) -> str:
+        m = self.report.micro
+        lines = [
+            f"pages {self.pages}; micro precision {m.precision:.3f} recall {m.recall:.3f} "
+            f"F1 {m.f1:.3f}; exactly equal sets {self.exact}/{self.pages} "
+            f"({self.exact_share:.2f})",
+            "{:<20} {:>6} {:>7} {:>5} {:>6}".format(
+                "determinant", "first", "second", "both", "kappa"
+            ),
+        ]
+        for d, s in self.report.per_determinant.items():
+            first, second = self.first_counts[d], self.second_counts[d]
+            if not first and not second:
+                continue
+            kappa = self.kappa(d)
+            shown = (
+                f"{kappa:.2f}"
+                if kappa is not None and max(first, second) >= MIN_KAPPA_PAGES
+                else "-"
+            )
+            lines.append(f"{d:<20} {first:>6} {second:>7} {s.true_positives:>5} {shown:>6}")
+        return "\n".join(lines)
+
+
+def match_pages(first: Sequence[LabelRow], second: Sequence[LabelRow]) -> list[LabelRow]:
+    """The first labeller's rows for the pages the second labelled, in the second's order.
+
+    A page the second labelled that no first file covers is an error: agreement is only
+    measured on pages both labelled.
+    """
+    by_key: dict[PageKey, LabelRow] = {}
+    for row in first:
+        if row.key in by_key:
+            raise LabelError(f"{row.file} page {row.page} is in more than one first label file")
+        by_key[row.key] = row
+    unmatched = [row.key for row in second if row.key not in by_key]
+    if unmatched:
+        shown = ", ".join(f"{f} page {p}" for f, p in unmatched[:5])
+        raise LabelError(f"{len(unmatched)} page(s) have no first label: {shown}")
+    return [by_key[row.key] for row in second]
+
+
+def compare_labels(
+    first: Sequence[LabelRow], second: Sequence[LabelRow], determinant_ids: Sequence[str]
+) -> Agreement:
+    """Score the second labels against the first on the pages both hold."""
+    matched = match_pages(first, second)
+    report = score_tags(matched, {row.key: row.determinants for row in second}, determinant_ids)
+    exact = sum(a.determinants == b.determinants for a, b in zip(matched, second, strict=True))
+    first_counts = {d: sum(d in r.determinants for r in matched) for d in determinant_ids}
+    second_counts = {d: sum(d in r.determinants for r in second) for d in determinant_ids}
+    return Agreement(report, exact, first_counts, second_counts)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from search.evidence.determinants import REQUIRED_DETERMINANTS
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("second", type=Path, help="the second labeller's file")
+    parser.add_argument(
+        "--first", action="append", type=Path, required=True, help="a first label file"
+    )
+    args = parser.parse_args(argv)
+    ids = list(REQUIRED_DETERMINANTS)
+    try:
+        second = read_labels(args.second, known_ids=ids)
+        firsts = {path: read_labels(path, known_ids=ids) for path in args.first}
+        everything = compare_labels([r for rows in firsts.values() for r in rows], second, ids)
+    except (LabelError, OSError) as error:
+        sys.stderr.write(f"error: {error}\n")
+        return 2
+    for path, rows in firsts.items():
+        keys = {r.key for r in rows}
+        part = [r for r in second if r.key in keys]
+        if part:
+            sys.stdout.write(f"== against {path.name}\n")
+            sys.stdout.write(compare_labels(rows, part, ids).format_text() + "\n\n")
+    sys.stdout.write("== all first files together\n" + everything.format_text() + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
