@@ -13,6 +13,7 @@ whose two sets are exactly equal.
 from __future__ import annotations
 
 import argparse
+import random
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from kb.eval.tags import LabelError, LabelRow, PageKey, TagReport, read_labels, 
 __all__ = [
     "MIN_KAPPA_PAGES",
     "Agreement",
+    "bootstrap_f1",
     "cohen_kappa",
     "compare_labels",
     "match_pages",
@@ -122,6 +124,39 @@ def compare_labels(
     return Agreement(report, exact, first_counts, second_counts)
 
 
+def bootstrap_f1(
+    first: Sequence[LabelRow],
+    second: Sequence[LabelRow],
+    determinant_ids: Sequence[str],
+    draws: int = 2000,
+    seed: int = 7,
+) -> tuple[float, float]:
+    """A 95% interval for the micro F1, resampling whole pages with replacement (seeded).
+
+    Pages, not single labels, are drawn, because one page's labels are chosen together.
+    """
+    matched = match_pages(first, second)
+    pairs = list(zip(matched, second, strict=True))
+    if not pairs:
+        raise LabelError("no pages to resample")
+    ids = set(determinant_ids)
+    counts = []
+    for a, b in pairs:
+        said_first, said_second = a.determinants & ids, b.determinants & ids
+        tp = len(said_first & said_second)
+        counts.append((tp, len(said_second) - tp, len(said_first) - tp))
+    rng = random.Random(seed)
+    scores = []
+    for _ in range(draws):
+        tp = fp = fn = 0
+        for i in rng.choices(range(len(counts)), k=len(counts)):
+            tp, fp, fn = tp + counts[i][0], fp + counts[i][1], fn + counts[i][2]
+        # A draw of pages where neither labeller said anything is full agreement.
+        scores.append(2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 1.0)
+    scores.sort()
+    return scores[int(0.025 * draws)], scores[min(draws - 1, int(0.975 * draws))]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from search.evidence.determinants import REQUIRED_DETERMINANTS
 
@@ -145,7 +180,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if part:
             sys.stdout.write(f"== against {path.name}\n")
             sys.stdout.write(compare_labels(rows, part, ids).format_text() + "\n\n")
+    low, high = bootstrap_f1([r for rows in firsts.values() for r in rows], second, ids)
     sys.stdout.write("== all first files together\n" + everything.format_text() + "\n")
+    sys.stdout.write(f"micro F1 95% interval, pages resampled: {low:.3f} to {high:.3f}\n")
     return 0
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.eval.label_agreement import cohen_kappa, compare_labels, main, match_pages
+from kb.eval.label_agreement import bootstrap_f1, cohen_kappa, compare_labels, main, match_pages
 from kb.eval.tags import LabelError, LabelRow
 
 IDS = ["housing", "income", "transport"]
@@ -87,3 +87,19 @@ def test_the_command_reports_each_first_file_and_a_plain_error(
     stray.write_text('{"file": "b.pdf", "page": 9, "determinants": []}\n')
     assert main([str(stray), "--first", str(first)]) == 2
     assert "have no first label: b.pdf page 9" in capsys.readouterr().err
+
+
+def test_bootstrap_interval_brackets_the_score_and_is_reproducible() -> None:
+    first = [_row(p, "housing" if p % 2 else "income") for p in range(1, 21)]
+    second = [_row(p, "housing" if p % 3 else "income") for p in range(1, 21)]
+    f1 = compare_labels(first, second, IDS).report.micro.f1
+    low, high = bootstrap_f1(first, second, IDS, draws=500)
+    assert low < f1 < high
+    assert bootstrap_f1(first, second, IDS, draws=500) == (low, high)
+
+
+def test_bootstrap_of_identical_labels_is_a_point_and_ignores_unknown_ids() -> None:
+    rows = [_row(1, "housing"), _row(2, "income", "transport"), _row(3)]
+    assert bootstrap_f1(rows, rows, IDS, draws=200) == (1.0, 1.0)
+    extra = [_row(1, "housing", "unlisted"), _row(2, "income", "transport"), _row(3)]
+    assert bootstrap_f1(rows, extra, IDS, draws=200) == (1.0, 1.0)
