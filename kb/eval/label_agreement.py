@@ -4,10 +4,16 @@ The second labeller's file names pages that the first labels already cover. Each
 file is scored on its own and all of them together: micro precision, recall and F1 of the
 second labels against the first (F1 is symmetric, so it is the agreement; precision and
 recall swap if the roles swap), Cohen's kappa for each determinant, and the share of pages
-whose two sets are exactly equal.
+whose two sets are exactly equal. With --pdfs, the configured tagger tags the same pages
+(documents cut by ingest's chunker, as `kb.eval.tag_tuning --score-only` does) and is scored
+against each labeller, so its score sits beside the labellers' agreement.
 
     .venv/bin/python -m kb.eval.label_agreement corpus/labels/agreement-second-labeller.jsonl \\
-        --first corpus/labels/determinants.jsonl --first corpus/labels/determinants-fresh-dev.jsonl
+        --first corpus/labels/determinants.jsonl \\
+        --first corpus/labels/determinants-fresh-dev.jsonl \\
+        --first corpus/labels/determinants-fresh-holdout.jsonl \\
+        --first corpus/labels/determinants-fresh2-holdout.jsonl \\
+        --pdfs ../shared/data/pdfs/real --pdfs <rendered briefs> --models data/models
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from __future__ import annotations
 import argparse
 import random
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +34,7 @@ __all__ = [
     "cohen_kappa",
     "compare_labels",
     "match_pages",
+    "score_against_both",
 ]
 
 # Kappa is shown only for determinants that either labeller put on at least this many pages;
@@ -157,6 +164,54 @@ def bootstrap_f1(
     return scores[int(0.025 * draws)], scores[min(draws - 1, int(0.975 * draws))]
 
 
+def score_against_both(
+    first: Sequence[LabelRow],
+    second: Sequence[LabelRow],
+    predicted: Mapping[PageKey, Iterable[str]],
+    determinant_ids: Sequence[str],
+) -> tuple[TagReport, TagReport]:
+    """The tagger's page tags scored against the first labeller and against the second."""
+    matched = match_pages(first, second)
+    return (
+        score_tags(matched, predicted, determinant_ids),
+        score_tags(second, predicted, determinant_ids),
+    )
+
+
+def _tagger_predictions(
+    rows: Sequence[LabelRow], pdfs: Sequence[Path], models: Path | None
+) -> dict[PageKey, set[str]]:
+    """Tags of the configured tagger on the labelled pages, read and cut as ingest does."""
+    import numpy as np
+
+    from kb.config import load_settings
+    from kb.eval.tag_pages import read_labelled_chunks
+    from kb.eval.tag_tuning import predict_with
+    from kb.eval.tags import embed_chunks
+    from search.index import load_tagging
+    from search.models.encoder import load_encoder
+
+    config = load_settings()
+    model = config.model.model_copy(update={"threads": config.model.ingest_threads})
+    encoder = load_encoder(model, models or config.data_dir / "models")
+    tagger = load_tagging(config, encoder).tagger
+    chunks = read_labelled_chunks(rows, pdfs, config.chunks.max_words, config.chunks.overlap_words)
+    found = [r for r in rows if r.key in chunks]
+    (grid,) = predict_with(tagger, embed_chunks(chunks, encoder), found, [tagger.settings])
+    return {
+        row.key: {tagger.ids[j] for j in np.flatnonzero(grid[i])} for i, row in enumerate(found)
+    }
+
+
+def _tagger_line(name: str, report: TagReport) -> str:
+    m = report.micro
+    return (
+        f"tagger against the {name} labeller: micro precision {m.precision:.3f} "
+        f"recall {m.recall:.3f} F1 {m.f1:.3f} ({report.pages_scored} pages, "
+        f"{len(report.missing)} not read)"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from search.evidence.determinants import REQUIRED_DETERMINANTS
 
@@ -165,24 +220,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--first", action="append", type=Path, required=True, help="a first label file"
     )
+    parser.add_argument(
+        "--pdfs", action="append", type=Path, help="PDF folder: also score the tagger"
+    )
+    parser.add_argument("--models", type=Path, help="model cache (default: KB_DATA_DIR/models)")
     args = parser.parse_args(argv)
     ids = list(REQUIRED_DETERMINANTS)
     try:
         second = read_labels(args.second, known_ids=ids)
         firsts = {path: read_labels(path, known_ids=ids) for path in args.first}
-        everything = compare_labels([r for rows in firsts.values() for r in rows], second, ids)
+        everyone = [r for rows in firsts.values() for r in rows]
+        match_pages(everyone, second)
     except (LabelError, OSError) as error:
         sys.stderr.write(f"error: {error}\n")
         return 2
-    for path, rows in firsts.items():
+    predicted = _tagger_predictions(second, args.pdfs, args.models) if args.pdfs else None
+    parts = [(f"against {path.name}", rows) for path, rows in firsts.items()]
+    if len(firsts) > 1:
+        parts.append(("all first files together", everyone))
+    for title, rows in parts:
         keys = {r.key for r in rows}
         part = [r for r in second if r.key in keys]
-        if part:
-            sys.stdout.write(f"== against {path.name}\n")
-            sys.stdout.write(compare_labels(rows, part, ids).format_text() + "\n\n")
-    low, high = bootstrap_f1([r for rows in firsts.values() for r in rows], second, ids)
-    sys.stdout.write("== all first files together\n" + everything.format_text() + "\n")
-    sys.stdout.write(f"micro F1 95% interval, pages resampled: {low:.3f} to {high:.3f}\n")
+        if not part:
+            continue
+        sys.stdout.write(f"== {title}\n" + compare_labels(rows, part, ids).format_text() + "\n")
+        if predicted is not None:
+            by_first, by_second = score_against_both(rows, part, predicted, ids)
+            sys.stdout.write(_tagger_line("first", by_first) + "\n")
+            sys.stdout.write(_tagger_line("second", by_second) + "\n")
+        sys.stdout.write("\n")
+    low, high = bootstrap_f1(everyone, second, ids)
+    sys.stdout.write(f"agreement micro F1 95% interval, pages resampled: {low:.3f} to {high:.3f}\n")
     return 0
 
 

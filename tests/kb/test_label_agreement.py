@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from kb.eval.label_agreement import bootstrap_f1, cohen_kappa, compare_labels, main, match_pages
+from kb.eval.label_agreement import (
+    bootstrap_f1,
+    cohen_kappa,
+    compare_labels,
+    main,
+    match_pages,
+    score_against_both,
+)
 from kb.eval.tags import LabelError, LabelRow
 
 IDS = ["housing", "income", "transport"]
@@ -103,3 +110,15 @@ def test_bootstrap_of_identical_labels_is_a_point_and_ignores_unknown_ids() -> N
     assert bootstrap_f1(rows, rows, IDS, draws=200) == (1.0, 1.0)
     extra = [_row(1, "housing", "unlisted"), _row(2, "income", "transport"), _row(3)]
     assert bootstrap_f1(rows, extra, IDS, draws=200) == (1.0, 1.0)
+
+
+def test_the_tagger_is_scored_against_each_labeller_on_the_same_pages() -> None:
+    first = [_row(1, "housing"), _row(2, "income"), _row(3)]
+    second = [_row(3, "transport"), _row(1, "housing"), _row(2, "income")]
+    predicted = {("a.pdf", 1): {"housing"}, ("a.pdf", 2): set(), ("a.pdf", 3): {"transport"}}
+    by_first, by_second = score_against_both(first, second, predicted, IDS)
+    assert (by_first.micro.true_positives, by_first.micro.false_positives) == (1, 1)
+    assert by_first.micro.false_negatives == 1
+    assert (by_second.micro.true_positives, by_second.micro.false_positives) == (2, 0)
+    assert by_second.micro.false_negatives == 1
+    assert by_first.pages_scored == by_second.pages_scored == 3
