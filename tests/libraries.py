@@ -4,13 +4,34 @@ parsing, encoding and indexing again, so tests that change a library can each ha
 from __future__ import annotations
 
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
+from ingest.pipeline import Ingester
+from search.library import Library
+from search.models.encoder import Encoder
+from search.settings import Settings
 from search.store.embedded import LOCK_FILE
 from search.store.files import copy_tree_sparse
+from tests.pdfs import write_pdf
 
 
 def copy_library(built: Path, target: Path) -> Path:
     """Copy a closed library's data folder (catalogue and embedded store) to `target`."""
     copy_tree_sparse(built, target, ignore=shutil.ignore_patterns(LOCK_FILE))
     return target
+
+
+def build_notes(root: Path, texts: Sequence[str], encoder: Encoder) -> Path:
+    """A library of one-page notes ("Note n. <text>"), ingested with the real model into
+    `root/data`; returns the data folder, for tests to copy with `copy_library`."""
+    for n, text in enumerate(texts):
+        write_pdf(root / "docs" / f"note-{n}.pdf", [f"Note {n}. {text}"], title=f"Note {n}")
+    settings = Settings(data_dir=root / "data")
+    opened = Library.open(settings, encoder=encoder)
+    try:
+        summary = Ingester(opened.index, settings.chunks, parse_workers=1).run([root / "docs"])
+        assert summary.indexed == len(texts), summary.outcomes
+    finally:
+        opened.close()
+    return settings.data_dir

@@ -9,14 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from ingest.pipeline import Ingester
 from search.curation import correct_document, withdraw_document
 from search.library import Library
 from search.models.encoder import Encoder
 from search.schema import Filters, Hit
 from search.settings import Settings
-from tests.libraries import copy_library
-from tests.pdfs import write_pdf
+from tests.libraries import build_notes, copy_library
 from web.search_form import SearchForm
 from web.searching import run_search
 
@@ -32,17 +30,7 @@ QUERY = "families"  # every note holds the word, so every note matches
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Path:
     """The notes ingested once; each test opens its own copy, as each changes it."""
-    root = tmp_path_factory.mktemp("table")
-    for n, text in enumerate(TEXTS):
-        write_pdf(root / "docs" / f"note-{n}.pdf", [f"Note {n}. {text}"], title=f"Note {n}")
-    settings = Settings(data_dir=root / "data")
-    opened = Library.open(settings, encoder=encoder)
-    try:
-        summary = Ingester(opened.index, settings.chunks, parse_workers=1).run([root / "docs"])
-        assert summary.indexed == len(TEXTS)
-    finally:
-        opened.close()
-    return settings.data_dir
+    return build_notes(tmp_path_factory.mktemp("table"), TEXTS, encoder)
 
 
 @pytest.fixture

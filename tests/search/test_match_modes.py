@@ -10,15 +10,13 @@ from typing import Any
 
 import pytest
 
-from ingest.pipeline import Ingester
 from search.library import Library
 from search.models.encoder import Encoder
 from search.retrieval.searcher import _LibrarySize
 from search.schema import Filters, Hit
 from search.settings import MatchSettings, Settings
 from search.store.base import VectorQuery
-from tests.libraries import copy_library
-from tests.pdfs import write_pdf
+from tests.libraries import build_notes, copy_library
 
 TEXTS = [
     "Families in cold damp homes need help with heating bills and mould.",
@@ -31,17 +29,7 @@ TEXTS = [
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Path:
-    root = tmp_path_factory.mktemp("modes")
-    for n, text in enumerate(TEXTS):
-        write_pdf(root / "docs" / f"note-{n}.pdf", [f"Note {n}. {text}"], title=f"Note {n}")
-    settings = Settings(data_dir=root / "data")
-    opened = Library.open(settings, encoder=encoder)
-    try:
-        summary = Ingester(opened.index, settings.chunks, parse_workers=1).run([root / "docs"])
-        assert summary.indexed == len(TEXTS)
-    finally:
-        opened.close()
-    return settings.data_dir
+    return build_notes(tmp_path_factory.mktemp("modes"), TEXTS, encoder)
 
 
 def _open(built: Path, folder: Path, encoder: Encoder, match: MatchSettings) -> Library:
