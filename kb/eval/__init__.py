@@ -4,7 +4,8 @@
 - `tags`: precision, recall and F1 of determinant tags on labelled pages;
 - `tag_pages`: labelled pages read straight from their PDFs (no index needed);
 - `tag_tuning`: tagger settings chosen by cross-validation grouped by document;
-- `metadata`: metadata read from documents alone, scored against a manifest.
+- `metadata`: metadata read from documents alone, scored against a manifest;
+- `label_agreement`: how far a second labeller agrees with the first, beside the tagger.
 """
 
-__all__ = ["beir", "metadata", "tag_pages", "tag_tuning", "tags"]
+__all__ = ["beir", "label_agreement", "metadata", "tag_pages", "tag_tuning", "tags"]
