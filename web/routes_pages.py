@@ -96,6 +96,7 @@ def by_determinant_page(
     context = {
         "form": form,
         "total": outcome.results.total,
+        "total_is_floor": outcome.results.is_total_capped,
         "items": by_determinant_json(outcome.by_determinant, form),
         "results_url": replace(form, page=1).url(),
         "stems": WordMatcher(query_stems(form.q)),

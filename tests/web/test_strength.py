@@ -58,3 +58,5 @@ def test_a_library_too_large_to_count_exactly_says_its_counts_are_floors(
     html = unescape(client.get("/search", params=query).text)
     assert f"of at least {floor['total']} result" in html
     assert "each number below is the least there are" in html
+    by_determinant = unescape(client.get("/search/by-determinant", params=query).text)
+    assert f"At least {floor['total']} document" in by_determinant
