@@ -152,8 +152,11 @@ class MatchSettings(BaseModel):
             " are exact up to max_chunks; larger ones are searched through the engine's graph"
         ),
     )
+    # 500: at 300k chunks, 1,000 / 500 / 250 gave /api/search p95 51.6 / 36.8 / 37.6 ms and
+    # 21.1 / 26.8 / 30.2 searches/s with 8 clients, one run after another (bench/RESULTS.md):
+    # 500 takes the latency, 250 buys a little throughput for half the evidence counted.
     graph_max_chunks: int = Field(
-        default=1_000,
+        default=500,
         ge=100,
         le=100_000,
         description=(
