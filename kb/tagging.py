@@ -63,19 +63,21 @@ def evaluate_tags_from_pdfs(
     settings: Settings, labels_path: Path, folders: Sequence[Path], missing_as_empty: bool = False
 ) -> TagReport:
     """Score tags made now, by the configured tagger, on the labelled pages read from PDFs in
-    `folders`: no index needed, so a new taxonomy or labelled set is scored in one step."""
-    from kb.eval.tag_pages import read_labelled_pages
-    from kb.eval.tags import predict_pages
+    `folders`: no index needed, so a new taxonomy or labelled set is scored in one step. Each
+    document is cut by ingest's own chunker, so the score is the one an index of the same PDFs
+    gives (`kb.eval.tag_tuning --score-only` reads them the same way)."""
+    from kb.eval.tag_pages import read_labelled_chunks
+    from kb.eval.tags import predict_chunks
     from search.index import load_tagging
     from search.models.encoder import LazyEncoder
 
     encoder = LazyEncoder(settings.model, settings.data_dir / "models")
     tagging = load_tagging(settings, encoder)
     labels = read_labels(labels_path, known_ids=tagging.taxonomy.ids)
-    pages = read_labelled_pages(labels, folders)
-    predicted = predict_pages(
-        pages, tagging.tagger, encoder, settings.chunks.max_words, settings.chunks.overlap_words
+    chunks = read_labelled_chunks(
+        labels, folders, settings.chunks.max_words, settings.chunks.overlap_words
     )
+    predicted = predict_chunks(chunks, tagging.tagger, encoder)
     report = score_tags(labels, predicted, tagging.taxonomy.ids, missing_as_empty)
     if report.missing:
         log.warning("%d labelled page(s) could not be read", len(report.missing))

@@ -35,6 +35,7 @@ __all__ = [
     "page_predictions",
     "page_windows",
     "parse_label_line",
+    "predict_chunks",
     "predict_pages",
     "read_labels",
     "score_tags",
@@ -182,7 +183,20 @@ def predict_pages(
     overlap_words: int = 30,
 ) -> dict[PageKey, set[str]]:
     """Tag page texts directly (no index): window each page, embed, tag, take the union."""
-    windows = embed_windows(pages, encoder, max_words, overlap_words)
+    return _page_tags(embed_windows(pages, encoder, max_words, overlap_words), pages, tagger)
+
+
+def predict_chunks(
+    chunks: Mapping[PageKey, Sequence[str]], tagger: Tagger, encoder: Encoder
+) -> dict[PageKey, set[str]]:
+    """Tag each labelled page's chunks as ingest cut them (`tag_pages.read_labelled_chunks`)
+    and take the union per page, as search joins chunk tags: the tags an index would hold."""
+    return _page_tags(embed_chunks(chunks, encoder), chunks, tagger)
+
+
+def _page_tags(
+    windows: Windows, pages: Iterable[PageKey], tagger: Tagger
+) -> dict[PageKey, set[str]]:
     out: dict[PageKey, set[str]] = {key: set() for key in pages}
     if windows.texts:
         for key, tags in zip(windows.keys, tagger.tag(windows.texts, windows.vectors), strict=True):

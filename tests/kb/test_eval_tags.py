@@ -19,6 +19,7 @@ from pypdf import PdfReader
 
 from corpus.tooling.briefs import render_briefs
 from ingest.pdf import clean_text, read_pdf
+from ingest.pipeline import Ingester
 from kb.eval.tags import (
     ChunkSpan,
     LabelError,
@@ -31,9 +32,11 @@ from kb.eval.tags import (
     read_labels,
     score_tags,
 )
+from kb.tagging import evaluate_tags, evaluate_tags_from_pdfs
 from search.evidence.determinants import REQUIRED_DETERMINANTS, Tagger
+from search.library import Library
 from search.models.encoder import Encoder, load_encoder
-from search.settings import ModelSettings
+from search.settings import ModelSettings, Settings
 from tests.search.test_determinants import shared_tagger
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,6 +48,8 @@ FRESH_LABELS = [
     ROOT / "corpus" / "labels" / "determinants-fresh-holdout.jsonl",
 ]
 BRIEFS = ROOT / "corpus" / "briefs"
+# Real PDFs on which windowing each page alone tags a page differently from ingest's chunker.
+CUT_DIFFERS = ("kcc__agenda-frontsheet-30th-jan-2025-10-00-cabinet.pdf", "kcc__24-00115-eqia.pdf")
 
 
 def _row(file: str, page: int, *dets: str) -> LabelRow:
@@ -275,3 +280,37 @@ if __name__ == "__main__":
     for half in ("tune", "holdout"):
         result = measure(half, model, shared_tagger(model), SHARED_DATA / "pdfs" / "real", BRIEFS)
         sys.stdout.write(f"\n== {half} ==\n{result.format_text()}\n")
+
+
+@pytest.mark.slow  # ingests two real PDFs and loads a second encoder: kept out of the inner loop
+def test_eval_tags_from_pdfs_scores_what_an_index_of_the_same_pdfs_holds(
+    shared_pdfs: Path, encoder: Encoder, model_cache: Path, tmp_path: Path
+) -> None:
+    """`kb eval-tags --pdfs` cuts documents as ingest does, so its score equals the score of
+    the tags an index of the same PDFs stores. It windowed each page on its own until now,
+    which tags one page of each of these two real PDFs differently from their index."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    rows: list[dict[str, object]] = []
+    for name in CUT_DIFFERS:
+        shutil.copy2(shared_pdfs / "real" / name, folder / name)
+        pages = len(PdfReader(folder / name).pages)
+        # The labels only choose the pages: both readings are scored against the same ones.
+        rows += [
+            {"file": name, "page": n, "determinants": ["housing"]} for n in range(1, pages + 1)
+        ]
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    settings = Settings(data_dir=tmp_path / "data")
+    shutil.copytree(model_cache, settings.data_dir / "models")
+    library = Library.open(settings, encoder=encoder)
+    try:
+        summary = Ingester(library.index, settings.chunks, parse_workers=1).run([folder])
+        assert summary.indexed == len(CUT_DIFFERS)
+        from_index = evaluate_tags(library, labels)
+    finally:
+        library.close()
+    from_pdfs = evaluate_tags_from_pdfs(settings, labels, [folder])
+    assert not from_index.missing and not from_pdfs.missing
+    assert from_index.micro.true_positives + from_index.micro.false_positives > 0
+    assert from_pdfs.as_dict() == from_index.as_dict()
