@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
-import threading
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
@@ -112,7 +110,6 @@ class Searcher:
         self.weighting = weighting or Bm25Weighting()
         # Shared with the readers' scoped copies: what it keeps is not tied to a level.
         self.table = ChunkTable()
-        self._size = _LibrarySize()
 
     def vector_query(
         self, query: str, filters: Filters, limit: int, mode: Mode | None = None
@@ -245,7 +242,8 @@ class Searcher:
             self.matching,
             self.table,
             self.catalogue.changes(),
-            self._size.chunks(self.catalogue),
+            # A running total in the catalogue (microseconds), for this reader's view.
+            self.catalogue.stats()["chunks"],
         )
 
     def _with_text(
@@ -296,26 +294,6 @@ class Searcher:
             shown = document_passages([by_id[m.id] for m in ordered])
             out[doc_id] = [replace(p, score=score[p.chunk_id]) for p in shown]
         return out
-
-
-class _LibrarySize:
-    """How many passages the library holds, read from the catalogue at most once a minute:
-    summing it costs a few milliseconds at 300k passages, and it only chooses how matches
-    are found (see search.retrieval.matching), which a minute's lag cannot make wrong."""
-
-    def __init__(self, seconds: float = 60.0) -> None:
-        self._seconds = seconds
-        self._lock = threading.Lock()
-        self._read_at = -math.inf
-        self._chunks = 0
-
-    def chunks(self, catalogue: Catalogue) -> int:
-        with self._lock:
-            now = time.monotonic()
-            if now - self._read_at >= self._seconds:
-                self._chunks = catalogue.stats()["chunks"]
-                self._read_at = now
-            return self._chunks
 
 
 def choose_hits(hits: list[Hit], per_document: int) -> dict[str, list[Hit]]:

@@ -12,7 +12,6 @@ import pytest
 
 from search.library import Library
 from search.models.encoder import Encoder
-from search.retrieval.searcher import _LibrarySize
 from search.schema import Filters, Hit
 from search.settings import MatchSettings, Settings
 from search.store.base import VectorQuery
@@ -124,27 +123,3 @@ def test_the_every_word_rule_lists_ids_only_from_the_text_index(
         if all(w in d.passages[0].text.lower() for w in ("damp", "mould", "homes"))
     }
     assert holding and holding <= worded
-
-
-class _Catalogue:
-    def __init__(self) -> None:
-        self.reads = 0
-        self.chunks = 10
-
-    def stats(self) -> dict[str, int]:
-        self.reads += 1
-        return {"documents": 1, "pages": 1, "chunks": self.chunks}
-
-
-def test_the_library_size_is_read_at_most_once_a_minute(monkeypatch: pytest.MonkeyPatch) -> None:
-    now = [1000.0]
-    monkeypatch.setattr("search.retrieval.searcher.time.monotonic", lambda: now[0])
-    catalogue = _Catalogue()
-    size = _LibrarySize(seconds=60)
-    assert size.chunks(catalogue) == 10  # type: ignore[arg-type]
-    catalogue.chunks = 20
-    now[0] += 59
-    assert size.chunks(catalogue) == 10  # type: ignore[arg-type]
-    now[0] += 2
-    assert size.chunks(catalogue) == 20  # type: ignore[arg-type]
-    assert catalogue.reads == 2
