@@ -86,7 +86,7 @@ def find_matches(
     settings: MatchSettings,
     table: ChunkTable,
     version: int,
-    library_chunks: int = 0,
+    library_chunks: int,
 ) -> Matches:
     """Every passage (up to the caps) that matches `query` under its filters; `version` is the
     catalogue's change count, so the table knows whether what it keeps is current.

@@ -35,7 +35,12 @@ FILTERED = {"determinants": ("income",)}
 
 
 def _candidates_only(
-    store: Store, query: VectorQuery, _settings: object, table: ChunkTable, version: int
+    store: Store,
+    query: VectorQuery,
+    _settings: object,
+    table: ChunkTable,
+    version: int,
+    _library_chunks: int,
 ) -> Matches:
     """The old rule: whatever the fused candidates hold counts as a match."""
     hits = store.query(query)
