@@ -22,6 +22,7 @@ from search.settings import ModelSettings
 from search.store.core import DENSE_BEAM
 from search.store.embedded import EmbeddedStore
 from tests.bench.scale.engines import (
+    HELD_OUT_QUESTIONS,
     compare_engines,
     copy_into_local_client,
     dense_recall_at_10,
@@ -72,6 +73,7 @@ def measure_size(
     size: int,
     work: Path,
     query_vectors: list[list[float]],
+    held_out_vectors: list[list[float]],
     compare: bool,
     reuse: bool = False,
 ) -> dict[str, Any]:
@@ -95,6 +97,7 @@ def measure_size(
         result["recall_at_10"] = {
             "hnsw_ef": DENSE_BEAM,
             "queries": dense_recall_at_10(store, query_vectors, DENSE_BEAM),
+            "held_out_questions": dense_recall_at_10(store, held_out_vectors, DENSE_BEAM),
             "chunk_vectors": dense_recall_at_10(store, chunk_queries, DENSE_BEAM),
         }
     finally:
@@ -139,6 +142,7 @@ def main() -> None:
     log.info("source: %d documents, %d chunks", len(source.documents), source.chunk_count)
     encoder = LazyEncoder(ModelSettings(), args.source / "models")
     query_vectors = [v.tolist() for v in encoder.encode_queries(list(QUERIES))]
+    held_out_vectors = [v.tolist() for v in encoder.encode_queries(list(HELD_OUT_QUESTIONS))]
     results: dict[str, Any] = {"source_chunks": source.chunk_count, "cores": os.cpu_count(),
                                "sizes": {}}  # fmt: skip
     if args.out.exists():
@@ -146,7 +150,13 @@ def main() -> None:
     for size in (int(s) for s in args.sizes.split(",")):
         log.info("size %d: building and measuring", size)
         results["sizes"][str(size)] = measure_size(
-            source, size, args.work, query_vectors, size == args.compare_at, args.reuse
+            source,
+            size,
+            args.work,
+            query_vectors,
+            held_out_vectors,
+            size == args.compare_at,
+            args.reuse,
         )
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, indent=2) + "\n")

@@ -19,7 +19,8 @@ def render(results: dict[str, Any]) -> str:
         f"documents. {results['cores']} cores shared with other jobs (load average shown).",
         "",
         "| chunks | build s | disk MB | start → first answer s | first query ms | site RSS MB "
-        "(peak) | HNSW recall@10 (queries / chunk vectors) | load before → after |",
+        "(peak) | HNSW recall@10 (bench questions / held-out questions / chunk vectors) | "
+        "load before → after |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for _, r in sizes:
@@ -29,7 +30,8 @@ def render(results: dict[str, Any]) -> str:
             f"| {r['chunks']:,} | {r['build_s'] or 'earlier run'} | {r['disk_mb']:.0f} | "
             f"{r['start_to_first_answer_s']} | {r['first_query_ms']} | "
             f"{mem['rss_mb']:.0f} ({mem['peak_rss_mb']:.0f}) | "
-            f"{recall['queries']} / {recall['chunk_vectors']} | "
+            f"{recall['queries']} / {recall.get('held_out_questions', '–')} / "
+            f"{recall['chunk_vectors']} | "
             f"{r['load_before'][0]} → {r['load_after'][0]} |"
         )
     lines += [
