@@ -11,7 +11,8 @@ left-out documents; the tags of every fold together are scored as one set.
         --pdfs ../shared/data/pdfs/real --pdfs corpus/briefs
 
 Name the tuning files one by one: corpus/labels also holds the holdout2 set and a second
-labeller's copy of some of its pages, and neither may be tuned on.
+labeller's copy of some of its pages, and neither may be tuned on. The harness refuses their
+rows (split `holdout2` or `second`) unless `--score-only` is given.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kb.eval.tags import (
+    LabelError,
     LabelRow,
     TagReport,
     Windows,
@@ -43,6 +45,7 @@ from search.evidence.determinants import Tagger, TaggerSettings
 __all__ = [
     "DEFINITION_WEIGHTS",
     "EXAMPLE_WEIGHTS",
+    "HELD_OUT_SPLITS",
     "KEYWORD_WEIGHTS",
     "PREVIOUS",
     "THRESHOLDS",
@@ -55,6 +58,7 @@ __all__ = [
     "embed_windows",
     "main",
     "predict_with",
+    "refuse_held_out",
     "score_settings",
 ]
 
@@ -67,6 +71,21 @@ DEFINITION_WEIGHTS = (0.3, 0.5, 0.7)
 EXAMPLE_WEIGHTS = (0.5, 0.7)
 KEYWORD_WEIGHTS = (1.0, 1.5, 2.0)
 THRESHOLDS = tuple(round(2.4 + 0.2 * i, 1) for i in range(11))  # 2.4 .. 4.4
+
+
+# Splits nobody may tune on (corpus/labels/README.md): holdout2, and the second labeller's
+# file, which re-labels some holdout2 pages.
+HELD_OUT_SPLITS = frozenset({"holdout2", "second"})
+
+
+def refuse_held_out(rows: Sequence[LabelRow]) -> None:
+    """Raise LabelError if any row belongs to a split that must never choose settings."""
+    held = sorted({r.split for r in rows if r.split is not None and r.split in HELD_OUT_SPLITS})
+    if held:
+        raise LabelError(
+            f"rows of split {', '.join(repr(s) for s in held)} may only be scored "
+            "(--score-only), never tuned on (corpus/labels/README.md)"
+        )
 
 
 def document_folds(files: Sequence[str], folds: int) -> dict[str, int]:
@@ -187,6 +206,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr)
+    if not args.score_only:
+        # Checked before the model loads, so a wrong file list fails at once.
+        try:
+            refuse_held_out([r for path in args.labels for r in read_labels(path)])
+        except (LabelError, OSError) as error:
+            sys.stderr.write(f"error: {error}\n")
+            return 2
     # The library's own settings, model and tagger (taxonomy from KB_TAXONOMY_PATH), with the
     # model run as `kb ingest` runs it and documents cut by ingest's chunker: the settings
     # chosen here are for the tagger that ingest runs, on the chunks it would store.

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from kb.eval.tag_pages import find_pdf, read_labelled_chunks, read_labelled_pages
 from kb.eval.tag_tuning import (
@@ -15,10 +16,12 @@ from kb.eval.tag_tuning import (
     cross_validate,
     document_folds,
     embed_windows,
+    main,
     predict_with,
+    refuse_held_out,
     score_settings,
 )
-from kb.eval.tags import LabelRow, embed_chunks
+from kb.eval.tags import LabelError, LabelRow, embed_chunks
 from search.evidence.determinants import Tagger, TaggerSettings, load_taxonomy
 from search.models.encoder import Vectors
 from tests.doubles import HashingEncoder
@@ -157,3 +160,20 @@ def test_one_candidate_scores_the_same_with_or_without_cross_validation() -> Non
     plain = score_settings(tagger, windows, rows, PREVIOUS)
     nested = cross_validate(tagger, windows, rows, [PREVIOUS], folds=4).report
     assert plain.as_dict() == nested.as_dict()
+
+
+def test_held_out_rows_are_refused_for_tuning_but_may_be_scored(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tune = LabelRow("a.pdf", 1, frozenset({"housing"}), split="tune")
+    refuse_held_out([tune, LabelRow("a.pdf", 2, frozenset())])
+    for split in ("holdout2", "second"):
+        with pytest.raises(LabelError, match=split):
+            refuse_held_out([tune, LabelRow("b.pdf", 1, frozenset(), split=split)])
+    # The real holdout2 file, named to the harness without --score-only, stops before any
+    # model or PDF is read.
+    holdout2 = (
+        Path(__file__).resolve().parents[2] / "corpus/labels/determinants-fresh2-holdout.jsonl"
+    )
+    assert main([str(holdout2), "--pdfs", str(tmp_path)]) == 2
+    assert "'holdout2' may only be scored" in capsys.readouterr().err
