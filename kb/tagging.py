@@ -11,13 +11,7 @@ import numpy as np
 
 from kb.eval.tags import ChunkSpan, TagReport, page_predictions, read_labels, score_tags
 from search.catalogue import Catalogue
-from search.evidence.strength import find_strongest_passages
-from search.evidence.tagging import (
-    DocumentTagger,
-    count_lens_passages,
-    determinant_shares,
-    document_lenses,
-)
+from search.evidence.tagging import DocumentTagger, tag_rollup
 from search.library import Library
 from search.schema import Filters, Hit
 from search.settings import Settings
@@ -113,14 +107,8 @@ def retag_document(store: Store, catalogue: Catalogue, doc_id: str, tagging: Doc
     if record is not None:
         extra = {
             **record.extra,
-            "determinants": determinant_shares(fields),
-            "places": fields[0]["places"],
-            "lenses": document_lenses(fields),
-            "lens_passages": count_lens_passages(fields),
+            **tag_rollup([(h.id, {**h.payload, **f}) for h, f in zip(hits, fields, strict=True)]),
             "place_counts": tagging.place_counts(title, [h.text for h in hits]),
-            "strongest": find_strongest_passages(
-                (h.id, {**h.payload, **f}) for h, f in zip(hits, fields, strict=True)
-            ),
         }
         catalogue.update_extra(doc_id, extra)
     return len(hits)

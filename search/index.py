@@ -11,12 +11,7 @@ from search.analysis import Bm25Weighting
 from search.catalogue import Catalogue, DocumentRecord, FileOutcome
 from search.evidence.strength import find_strongest_passages
 from search.evidence.summary import central_chunks, summarise
-from search.evidence.tagging import (
-    DocumentTagger,
-    count_lens_passages,
-    determinant_shares,
-    document_lenses,
-)
+from search.evidence.tagging import DocumentTagger, count_lens_passages, tag_rollup
 from search.models.encoder import Encoder, Vectors
 from search.schema import BODY, NON_BODY, Chunk, Filters, IndexedChunk, chunk_payload, point_id
 from search.settings import Settings
@@ -194,15 +189,10 @@ class Index:
 
 def describe(chunks: Sequence[IndexedChunk]) -> dict[str, object]:
     """What the document page and "more like this" need, worked out once at ingest."""
-    first = chunks[0].payload if chunks else {}
     # Covers, contents and reference lists never speak for the document.
     body = [c for c in chunks if c.payload.get("matter", BODY) not in NON_BODY] or list(chunks)
     return {
-        "determinants": determinant_shares([c.payload for c in chunks]),
-        "strongest": find_strongest_passages((c.id, c.payload) for c in chunks),
-        "places": list(first.get("places", [])),
-        "lenses": document_lenses([c.payload for c in chunks]),
-        "lens_passages": count_lens_passages([c.payload for c in chunks]),
+        **tag_rollup([(c.id, c.payload) for c in chunks]),
         "central_chunks": [c.id for c in central_chunks(body, 3)],
         "summary": [{"text": s.text, "page": s.page} for s in summarise(body)],
     }

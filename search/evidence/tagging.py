@@ -12,6 +12,7 @@ import numpy.typing as npt
 
 from search.evidence.determinants import DEFAULT_TAXONOMY, Tagger, Taxonomy, load_taxonomy
 from search.evidence.places import DEFAULT_GAZETTEER, Gazetteer, load_gazetteer
+from search.evidence.strength import find_strongest_passages
 from search.models.encoder import Encoder
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "count_lens_passages",
     "determinant_shares",
     "document_lenses",
+    "tag_rollup",
 ]
 
 
@@ -63,6 +65,20 @@ class DocumentTagger:
 def document_lenses(payloads: Sequence[dict[str, Any]]) -> list[str]:
     """Every lens any of the document's chunks is tagged with, sorted."""
     return sorted({str(x) for p in payloads for x in p.get("lenses") or []})
+
+
+def tag_rollup(chunks: Sequence[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+    """A document's roll-up of its chunks' tags, from (chunk id, payload) pairs: what the
+    catalogue keeps per document. Ingest and `kb retag` both store this, so a new roll-up is
+    added here once rather than in each of them."""
+    payloads = [payload for _, payload in chunks]
+    return {
+        "determinants": determinant_shares(payloads),
+        "strongest": find_strongest_passages(chunks),
+        "places": list(payloads[0].get("places", [])) if payloads else [],
+        "lenses": document_lenses(payloads),
+        "lens_passages": count_lens_passages(payloads),
+    }
 
 
 def count_lens_passages(payloads: Sequence[dict[str, Any]]) -> dict[str, int]:
