@@ -182,25 +182,12 @@ def _tagger_predictions(
     rows: Sequence[LabelRow], pdfs: Sequence[Path], models: Path | None
 ) -> dict[PageKey, set[str]]:
     """Tags of the configured tagger on the labelled pages, read and cut as ingest does."""
-    import numpy as np
+    from kb.eval.tag_pages import configured_tagging, read_labelled_chunks
+    from kb.eval.tags import predict_chunks
 
-    from kb.config import load_settings
-    from kb.eval.tag_pages import read_labelled_chunks
-    from kb.eval.tag_tuning import predict_with
-    from kb.eval.tags import embed_chunks
-    from search.index import load_tagging
-    from search.models.encoder import load_encoder
-
-    config = load_settings()
-    model = config.model.model_copy(update={"threads": config.model.ingest_threads})
-    encoder = load_encoder(model, models or config.data_dir / "models")
-    tagger = load_tagging(config, encoder).tagger
+    config, encoder, tagging = configured_tagging(models)
     chunks = read_labelled_chunks(rows, pdfs, config.chunks.max_words, config.chunks.overlap_words)
-    found = [r for r in rows if r.key in chunks]
-    (grid,) = predict_with(tagger, embed_chunks(chunks, encoder), found, [tagger.settings])
-    return {
-        row.key: {tagger.ids[j] for j in np.flatnonzero(grid[i])} for i, row in enumerate(found)
-    }
+    return predict_chunks(chunks, tagging.tagger, encoder)
 
 
 def _tagger_line(name: str, report: TagReport) -> str:

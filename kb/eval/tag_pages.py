@@ -13,18 +13,39 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ingest.chunking import chunk_pages
 from ingest.pdf import UnreadablePdf, read_pdf
 from kb.eval.tags import LabelRow, PageKey
 
+if TYPE_CHECKING:
+    from search.evidence.tagging import DocumentTagger
+    from search.models.encoder import Encoder
+    from search.settings import Settings
+
 __all__ = [
+    "configured_tagging",
     "find_pdf",
     "read_labelled_chunks",
     "read_labelled_pages",
 ]
 
 log = logging.getLogger(__name__)
+
+
+def configured_tagging(models: Path | None = None) -> tuple[Settings, Encoder, DocumentTagger]:
+    """The library's settings, its encoder run as `kb ingest` runs it (ingest's threads) and its
+    tagger (taxonomy from KB_TAXONOMY_PATH): what the harnesses tune and score, so their
+    numbers are for the tagger ingest runs. `models` overrides KB_DATA_DIR/models."""
+    from kb.config import load_settings
+    from search.index import load_tagging
+    from search.models.encoder import load_encoder
+
+    settings = load_settings()
+    model = settings.model.model_copy(update={"threads": settings.model.ingest_threads})
+    encoder = load_encoder(model, models or settings.data_dir / "models")
+    return settings, encoder, load_tagging(settings, encoder)
 
 
 def find_pdf(name: str, folders: Sequence[Path]) -> Path | None:

@@ -183,10 +183,7 @@ PREVIOUS = TaggerSettings(example_weight=0.7, keyword_weight=1.0, threshold=2.6)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from kb.config import load_settings
-    from kb.eval.tag_pages import read_labelled_chunks, read_labelled_pages
-    from search.index import load_tagging
-    from search.models.encoder import load_encoder
+    from kb.eval.tag_pages import configured_tagging, read_labelled_chunks, read_labelled_pages
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("labels", nargs="+", type=Path)
@@ -213,13 +210,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (LabelError, OSError) as error:
             sys.stderr.write(f"error: {error}\n")
             return 2
-    # The library's own settings, model and tagger (taxonomy from KB_TAXONOMY_PATH), with the
-    # model run as `kb ingest` runs it and documents cut by ingest's chunker: the settings
-    # chosen here are for the tagger that ingest runs, on the chunks it would store.
-    config = load_settings()
-    model = config.model.model_copy(update={"threads": config.model.ingest_threads})
-    encoder = load_encoder(model, args.models or config.data_dir / "models")
-    tagging = load_tagging(config, encoder)
+    # The library's own settings, model and tagger, and documents cut by ingest's chunker: the
+    # settings chosen here are for the tagger that ingest runs, on the chunks it would store.
+    config, encoder, tagging = configured_tagging(args.models)
     taxonomy, tagger = tagging.taxonomy, tagging.tagger
     rows = [r for path in args.labels for r in read_labels(path, known_ids=taxonomy.ids)]
     max_words, overlap_words = config.chunks.max_words, config.chunks.overlap_words
