@@ -13,6 +13,7 @@ from kb.eval.tags import ChunkSpan, TagReport, page_predictions, read_labels, sc
 from search.catalogue import Catalogue
 from search.evidence.tagging import DocumentTagger, tag_rollup
 from search.library import Library
+from search.models.encoder import Encoder
 from search.schema import Filters, Hit
 from search.settings import Settings
 from search.store.base import Store
@@ -54,18 +55,23 @@ def evaluate_tags(library: Library, labels_path: Path, missing_as_empty: bool = 
 
 
 def evaluate_tags_from_pdfs(
-    settings: Settings, labels_path: Path, folders: Sequence[Path], missing_as_empty: bool = False
+    settings: Settings,
+    labels_path: Path,
+    folders: Sequence[Path],
+    missing_as_empty: bool = False,
+    encoder: Encoder | None = None,
 ) -> TagReport:
     """Score tags made now, by the configured tagger, on the labelled pages read from PDFs in
     `folders`: no index needed, so a new taxonomy or labelled set is scored in one step. Each
     document is cut by ingest's own chunker, so the score is the one an index of the same PDFs
-    gives (`kb.eval.tag_tuning --score-only` reads them the same way)."""
+    gives (`kb.eval.tag_tuning --score-only` reads them the same way). `encoder`: one already
+    loaded (the settings' model is loaded otherwise)."""
     from kb.eval.tag_pages import read_labelled_chunks
     from kb.eval.tags import predict_chunks
     from search.index import load_tagging
     from search.models.encoder import LazyEncoder
 
-    encoder = LazyEncoder(settings.model, settings.data_dir / "models")
+    encoder = encoder or LazyEncoder(settings.model, settings.data_dir / "models")
     tagging = load_tagging(settings, encoder)
     labels = read_labels(labels_path, known_ids=tagging.taxonomy.ids)
     chunks = read_labelled_chunks(

@@ -273,18 +273,9 @@ def test_tagger_meets_a_recall_floor_on_the_fresh_labels(
     assert not weak, report.format_text()
 
 
-if __name__ == "__main__":
-    from tests.conftest import SHARED_DATA
-
-    model = load_encoder(ModelSettings(), ROOT / "data" / "models")
-    for half in ("tune", "holdout"):
-        result = measure(half, model, shared_tagger(model), SHARED_DATA / "pdfs" / "real", BRIEFS)
-        sys.stdout.write(f"\n== {half} ==\n{result.format_text()}\n")
-
-
-@pytest.mark.slow  # ingests two real PDFs and loads a second encoder: kept out of the inner loop
+@pytest.mark.slow  # ingests two real PDFs: kept out of the inner loop
 def test_eval_tags_from_pdfs_scores_what_an_index_of_the_same_pdfs_holds(
-    shared_pdfs: Path, encoder: Encoder, model_cache: Path, tmp_path: Path
+    shared_pdfs: Path, encoder: Encoder, tmp_path: Path
 ) -> None:
     """`kb eval-tags --pdfs` cuts documents as ingest does, so its score equals the score of
     the tags an index of the same PDFs stores. It windowed each page on its own until now,
@@ -302,7 +293,6 @@ def test_eval_tags_from_pdfs_scores_what_an_index_of_the_same_pdfs_holds(
     labels = tmp_path / "labels.jsonl"
     labels.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     settings = Settings(data_dir=tmp_path / "data")
-    shutil.copytree(model_cache, settings.data_dir / "models")
     library = Library.open(settings, encoder=encoder)
     try:
         summary = Ingester(library.index, settings.chunks, parse_workers=1).run([folder])
@@ -310,7 +300,16 @@ def test_eval_tags_from_pdfs_scores_what_an_index_of_the_same_pdfs_holds(
         from_index = evaluate_tags(library, labels)
     finally:
         library.close()
-    from_pdfs = evaluate_tags_from_pdfs(settings, labels, [folder])
+    from_pdfs = evaluate_tags_from_pdfs(settings, labels, [folder], encoder=encoder)
     assert not from_index.missing and not from_pdfs.missing
     assert from_index.micro.true_positives + from_index.micro.false_positives > 0
     assert from_pdfs.as_dict() == from_index.as_dict()
+
+
+if __name__ == "__main__":
+    from tests.conftest import SHARED_DATA
+
+    model = load_encoder(ModelSettings(), ROOT / "data" / "models")
+    for half in ("tune", "holdout"):
+        result = measure(half, model, shared_tagger(model), SHARED_DATA / "pdfs" / "real", BRIEFS)
+        sys.stdout.write(f"\n== {half} ==\n{result.format_text()}\n")
