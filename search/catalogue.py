@@ -255,11 +255,9 @@ class Catalogue:
         `table` is the name (or alias) of the table being read. A documents row is judged on
         its own access column; any other table's row looks up its document by primary key,
         so a read about one document never scans the whole documents table."""
-        if self._levels is None:
-            return "1", []
+        if self._levels is None or table in _DOCUMENT_ALIASES:
+            return self._levels_condition(f"{table}.access")
         marks = ",".join("?" * len(self._levels)) or "NULL"
-        if table in _DOCUMENT_ALIASES:
-            return f"{table}.access IN ({marks})", list(self._levels)
         return (
             f"EXISTS (SELECT 1 FROM documents v WHERE v.doc_id = {table}.doc_id"
             f" AND v.access IN ({marks}))",
@@ -785,12 +783,10 @@ class Catalogue:
     def stats(self) -> dict[str, int]:
         """Documents, pages and chunks this view may see, from the running totals per access
         level (a row per level: neither a document nor a chunk is read)."""
-        where, values = "", list(self._levels or ())
-        if self._levels is not None:
-            where = f" WHERE access IN ({','.join('?' * len(values)) or 'NULL'})"
+        seen, values = self._levels_condition()
         docs, pages, chunks = self._db.execute(
             "SELECT coalesce(sum(documents), 0), coalesce(sum(pages), 0),"
-            f" coalesce(sum(chunks), 0) FROM document_totals{where}",
+            f" coalesce(sum(chunks), 0) FROM document_totals WHERE {seen}",
             values,
         ).fetchone()
         return {"documents": int(docs), "pages": int(pages), "chunks": int(chunks)}
