@@ -408,3 +408,40 @@ def test_finding_documents_without_evidence_reads_only_those(catalogue: Catalogu
     for doc_id in "abcd":
         catalogue.update_extra(doc_id, {"strongest": {}, "lens_passages": {}})
     assert catalogue.lacking_evidence() == []
+
+
+def test_half_made_totals_are_counted_again_and_opening_twice_counts_once(
+    about_housing: Catalogue, tmp_path: Path
+) -> None:
+    """A catalogue left with part of the totals (the last trigger of each set missing, and the
+    numbers wrong) has them made again from the rows when opened; opening it again after that
+    changes nothing."""
+    path = tmp_path / "housing.sqlite"
+    stats, files = about_housing.stats(), about_housing.file_counts()
+    evidence, lenses = about_housing.determinant_totals(), about_housing.lens_totals()
+    about_housing.close()
+    old = sqlite3.connect(path)
+    old.execute("DROP TRIGGER file_totals_change")
+    old.execute("DROP TRIGGER evidence_follows_document")
+    old.execute("UPDATE document_totals SET documents = documents + 100")
+    old.execute("UPDATE file_totals SET files = files + 100")
+    old.execute("UPDATE evidence_totals SET documents = documents + 100")
+    old.commit()
+    old.close()
+    for _ in range(2):
+        reopened = Catalogue(path)
+        try:
+            assert (reopened.stats(), reopened.file_counts()) == (stats, files)
+            assert (reopened.determinant_totals(), reopened.lens_totals()) == (evidence, lenses)
+        finally:
+            reopened.close()
+    reopened = Catalogue(path)
+    try:
+        far = reopened.document("far")
+        assert far is not None
+        reopened.update_meta("far", replace(far.meta, access="internal"))  # triggers are back
+        assert reopened.scoped(["public"]).determinant_totals_for("housing") == (3, 11)
+        reopened.record_outcome(FileOutcome("/x/far.pdf", "f", "failed"))
+        assert reopened.file_counts() == {"indexed": 5, "failed": 1}
+    finally:
+        reopened.close()
