@@ -13,7 +13,11 @@ from pathlib import Path
 import pytest
 
 from search.catalogue import Catalogue, DocumentRecord, FileOutcome
-from search.schema import DocumentMeta
+from search.curation import restore_document, withdraw_document
+from search.schema import WITHDRAWN, DocumentMeta
+from search.settings import QdrantSettings
+from search.store.base import CollectionLayout
+from search.store.server import ServerStore
 
 
 def _record(doc_id: str, added_at: float, extra: dict[str, object] | None = None) -> DocumentRecord:
@@ -445,3 +449,27 @@ def test_half_made_totals_are_counted_again_and_opening_twice_counts_once(
         assert reopened.file_counts() == {"indexed": 5, "failed": 1}
     finally:
         reopened.close()
+
+
+def test_withdrawing_and_restoring_moves_every_total_and_back(about_housing: Catalogue) -> None:
+    """An admin's withdrawal (search.curation, as the admin page does it) takes a document out
+    of every reader's counts at once, and bringing it back puts it in at its old level."""
+    store = ServerStore.connect(QdrantSettings(mode="memory"))  # no chunks: totals only here
+    store.ensure_collection(CollectionLayout(model_id="test-model", dimension=2))
+    readers = about_housing.scoped(["public", "internal"])
+    about_housing.update_extra(
+        "far", {**_evidence_doc("far", 1, "public", "london", 0.95).extra,
+                "lens_passages": {"inequalities": 2}},
+    )  # fmt: skip
+    before = (readers.stats(), readers.determinant_totals(), readers.lens_totals())
+    try:
+        withdraw_document(store, about_housing, "far")
+        assert readers.stats()["documents"] == before[0]["documents"] - 1
+        assert readers.determinant_totals() == {"housing": (5, 20)} and readers.lens_totals() == {}
+        assert about_housing.scoped([WITHDRAWN]).stats()["documents"] == 1
+        assert about_housing.stats()["documents"] == 6  # the whole library keeps it
+        restore_document(store, about_housing, "far")
+        assert (readers.stats(), readers.determinant_totals(), readers.lens_totals()) == before
+        assert about_housing.scoped([WITHDRAWN]).stats()["documents"] == 0
+    finally:
+        store.close()
