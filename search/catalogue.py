@@ -597,10 +597,16 @@ class Catalogue:
         ).fetchall()
         return [int(r[0]) for r in rows]
 
-    def update_extra(self, doc_id: str, extra: dict[str, Any]) -> None:
+    def update_extra(
+        self, doc_id: str, extra: dict[str, Any], chunk_count: int | None = None
+    ) -> None:
+        """Replace a document's details (and its evidence rows); `chunk_count` when its pages
+        were cut again (a re-embed with other chunk settings), so the totals stay true."""
         with self._transaction() as db:
             db.execute(
-                "UPDATE documents SET extra = ? WHERE doc_id = ?", (json.dumps(extra), doc_id)
+                "UPDATE documents SET extra = ?, chunk_count = coalesce(?, chunk_count)"
+                " WHERE doc_id = ?",
+                (json.dumps(extra), chunk_count, doc_id),
             )
             _write_evidence(db, doc_id, extra)
 
