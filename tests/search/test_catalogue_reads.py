@@ -94,6 +94,7 @@ def test_a_scoped_view_reads_only_what_its_levels_allow(mixed: Catalogue) -> Non
     assert public.page_text("p1", 1) == "one" and public.page_lengths("p1") == [3, 3]
     assert public.paths_for("i1") == [] and public.paths_for("p1") == ["/x/p1.pdf"]
     assert {f.doc_id for f in public.files()} == {"p1", "p2"}
+    assert public.file_counts() == {"ok": 2} and mixed.file_counts() == {"ok": 3}
     assert public.determinant_totals_for("housing")[0] == 2
     assert mixed.determinant_totals_for("housing")[0] == 3
     assert {s.document.doc_id for s in public.strongest_passages("housing", [], 10)} == {"p1", "p2"}
