@@ -370,6 +370,8 @@ def test_a_catalogue_from_before_the_evidence_copies_gets_them_when_opened(
     old.execute("DROP TABLE evidence_totals")
     for column in ("access", "year", "added_at", "title"):
         old.execute(f"ALTER TABLE evidence DROP COLUMN {column}")
+    # A row whose document is gone, as a connection without foreign keys could leave.
+    old.execute("INSERT INTO evidence VALUES ('gone', 'housing', 1, 0.5, 0.9, 'gone-0', 'blaby')")
     old.commit()
     old.close()
     reopened = Catalogue(tmp_path / "housing.sqlite")
