@@ -80,10 +80,12 @@ def reembed(
         store.delete_documents(gone)
         _check_complete(store, catalogue, described)
         store.close()
-        # Tags and summaries worked out with the new model, in place before the switch.
+        # Tags, summaries and chunk counts worked out with the new model (and the chunk
+        # settings of the day), in place before the switch.
         for record in catalogue.documents():
+            done = described.extra[record.doc_id]
             catalogue.update_extra(
-                record.doc_id, {**record.extra, **described.extra[record.doc_id]["extra"]}
+                record.doc_id, {**record.extra, **done["extra"]}, chunk_count=done["chunks"]
             )
         switch_collection(settings, target)
     finally:

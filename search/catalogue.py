@@ -255,11 +255,9 @@ class Catalogue:
         `table` is the name (or alias) of the table being read. A documents row is judged on
         its own access column; any other table's row looks up its document by primary key,
         so a read about one document never scans the whole documents table."""
-        if self._levels is None:
-            return "1", []
+        if self._levels is None or table in _DOCUMENT_ALIASES:
+            return self._levels_condition(f"{table}.access")
         marks = ",".join("?" * len(self._levels)) or "NULL"
-        if table in _DOCUMENT_ALIASES:
-            return f"{table}.access IN ({marks})", list(self._levels)
         return (
             f"EXISTS (SELECT 1 FROM documents v WHERE v.doc_id = {table}.doc_id"
             f" AND v.access IN ({marks}))",
@@ -599,10 +597,16 @@ class Catalogue:
         ).fetchall()
         return [int(r[0]) for r in rows]
 
-    def update_extra(self, doc_id: str, extra: dict[str, Any]) -> None:
+    def update_extra(
+        self, doc_id: str, extra: dict[str, Any], chunk_count: int | None = None
+    ) -> None:
+        """Replace a document's details (and its evidence rows); `chunk_count` when its pages
+        were cut again (a re-embed with other chunk settings), so the totals stay true."""
         with self._transaction() as db:
             db.execute(
-                "UPDATE documents SET extra = ? WHERE doc_id = ?", (json.dumps(extra), doc_id)
+                "UPDATE documents SET extra = ?, chunk_count = coalesce(?, chunk_count)"
+                " WHERE doc_id = ?",
+                (json.dumps(extra), chunk_count, doc_id),
             )
             _write_evidence(db, doc_id, extra)
 
@@ -785,12 +789,10 @@ class Catalogue:
     def stats(self) -> dict[str, int]:
         """Documents, pages and chunks this view may see, from the running totals per access
         level (a row per level: neither a document nor a chunk is read)."""
-        where, values = "", list(self._levels or ())
-        if self._levels is not None:
-            where = f" WHERE access IN ({','.join('?' * len(values)) or 'NULL'})"
+        seen, values = self._levels_condition()
         docs, pages, chunks = self._db.execute(
             "SELECT coalesce(sum(documents), 0), coalesce(sum(pages), 0),"
-            f" coalesce(sum(chunks), 0) FROM document_totals{where}",
+            f" coalesce(sum(chunks), 0) FROM document_totals WHERE {seen}",
             values,
         ).fetchone()
         return {"documents": int(docs), "pages": int(pages), "chunks": int(chunks)}

@@ -189,6 +189,9 @@ def add_evidence_order(db: sqlite3.Connection, transaction: Transaction) -> None
         for name, declared in _EVIDENCE_COPIED.items():
             if name not in columns:
                 db.execute(f"ALTER TABLE evidence ADD COLUMN {name} {declared}")
+        # A row whose document is gone (written with foreign keys off) has nothing to copy and
+        # would fail the copy's NOT NULL, so no catalogue holding one could open: it goes.
+        db.execute("DELETE FROM evidence WHERE doc_id NOT IN (SELECT doc_id FROM documents)")
         db.execute(
             "UPDATE evidence SET (access, year, added_at, title) = (SELECT d.access, d.year,"
             " d.added_at, d.title FROM documents d WHERE d.doc_id = evidence.doc_id)"

@@ -26,9 +26,9 @@ def check_health(state: State, levels: Sequence[str] | None = None) -> tuple[int
     if library is None:
         problems.append(STORE_FAILED)
     else:
-        # Anyone may ask, often: the counts come from the catalogue's rows, one a document,
-        # and the store is only asked for its unfiltered count, which reads no points (counting
-        # a reader's level in the store would visit every chunk at that level).
+        # Anyone may ask, often: the counts come from the catalogue's running totals, a row per
+        # access level, and the store is only asked for its unfiltered count, which reads no
+        # points (counting a reader's level in the store would visit every chunk at that level).
         catalogue = library.catalogue if levels is None else library.catalogue.scoped(levels)
         try:
             stats = catalogue.stats()

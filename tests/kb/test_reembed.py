@@ -12,7 +12,7 @@ from kb.reembedding import ReembedError, collection_for, reembed
 from search.library import Library
 from search.models.encoder import Encoder, Vectors, load_encoder
 from search.schema import Filters
-from search.settings import Settings
+from search.settings import ChunkSettings, Settings
 from search.store.base import ModelMismatchError, active_collection
 from tests.doubles import WrappedEncoder
 from tests.pdfs import write_pdf
@@ -97,3 +97,22 @@ def test_interrupted_reembed_switches_nothing_and_resumes(
     reembed(new, encoder=new_encoder, on_document=lambda r: redone.append(r.file_name))
     assert redone == ["meals.pdf"]  # the others were done the first time
     assert active_collection(new) == collection_for(new)
+
+
+def test_reembed_with_new_chunk_settings_keeps_the_chunk_counts_true(
+    old_settings: Settings, new_encoder: Encoder
+) -> None:
+    """Re-embedding cuts the pages again with the chunk settings of the day: when those changed,
+    each document's chunk count (which the library's running total, a document's retag and
+    ingest's "already complete" check read) must be the new collection's, not the old one's."""
+    new = _new(old_settings)
+    new = new.model_copy(update={"chunks": ChunkSettings(max_words=20, overlap_words=5)})
+    reembed(new, encoder=new_encoder)
+    library = Library.open(new, encoder=new_encoder)
+    try:
+        records = library.catalogue.documents()
+        for record in records:
+            assert library.store.count(Filters(doc_ids=(record.doc_id,))) == record.chunk_count
+        assert library.catalogue.stats()["chunks"] == library.store.count() > len(records)
+    finally:
+        library.close()

@@ -13,7 +13,11 @@ from pathlib import Path
 import pytest
 
 from search.catalogue import Catalogue, DocumentRecord, FileOutcome
-from search.schema import DocumentMeta
+from search.curation import restore_document, withdraw_document
+from search.schema import WITHDRAWN, DocumentMeta
+from search.settings import QdrantSettings
+from search.store.base import CollectionLayout
+from search.store.server import ServerStore
 
 
 def _record(doc_id: str, added_at: float, extra: dict[str, object] | None = None) -> DocumentRecord:
@@ -90,6 +94,7 @@ def test_a_scoped_view_reads_only_what_its_levels_allow(mixed: Catalogue) -> Non
     assert public.page_text("p1", 1) == "one" and public.page_lengths("p1") == [3, 3]
     assert public.paths_for("i1") == [] and public.paths_for("p1") == ["/x/p1.pdf"]
     assert {f.doc_id for f in public.files()} == {"p1", "p2"}
+    assert public.file_counts() == {"ok": 2} and mixed.file_counts() == {"ok": 3}
     assert public.determinant_totals_for("housing")[0] == 2
     assert mixed.determinant_totals_for("housing")[0] == 3
     assert {s.document.doc_id for s in public.strongest_passages("housing", [], 10)} == {"p1", "p2"}
@@ -365,6 +370,8 @@ def test_a_catalogue_from_before_the_evidence_copies_gets_them_when_opened(
     old.execute("DROP TABLE evidence_totals")
     for column in ("access", "year", "added_at", "title"):
         old.execute(f"ALTER TABLE evidence DROP COLUMN {column}")
+    # A row whose document is gone, as a connection without foreign keys could leave.
+    old.execute("INSERT INTO evidence VALUES ('gone', 'housing', 1, 0.5, 0.9, 'gone-0', 'blaby')")
     old.commit()
     old.close()
     reopened = Catalogue(tmp_path / "housing.sqlite")
@@ -408,3 +415,64 @@ def test_finding_documents_without_evidence_reads_only_those(catalogue: Catalogu
     for doc_id in "abcd":
         catalogue.update_extra(doc_id, {"strongest": {}, "lens_passages": {}})
     assert catalogue.lacking_evidence() == []
+
+
+def test_half_made_totals_are_counted_again_and_opening_twice_counts_once(
+    about_housing: Catalogue, tmp_path: Path
+) -> None:
+    """A catalogue left with part of the totals (the last trigger of each set missing, and the
+    numbers wrong) has them made again from the rows when opened; opening it again after that
+    changes nothing."""
+    path = tmp_path / "housing.sqlite"
+    stats, files = about_housing.stats(), about_housing.file_counts()
+    evidence, lenses = about_housing.determinant_totals(), about_housing.lens_totals()
+    about_housing.close()
+    old = sqlite3.connect(path)
+    old.execute("DROP TRIGGER file_totals_change")
+    old.execute("DROP TRIGGER evidence_follows_document")
+    old.execute("UPDATE document_totals SET documents = documents + 100")
+    old.execute("UPDATE file_totals SET files = files + 100")
+    old.execute("UPDATE evidence_totals SET documents = documents + 100")
+    old.commit()
+    old.close()
+    for _ in range(2):
+        reopened = Catalogue(path)
+        try:
+            assert (reopened.stats(), reopened.file_counts()) == (stats, files)
+            assert (reopened.determinant_totals(), reopened.lens_totals()) == (evidence, lenses)
+        finally:
+            reopened.close()
+    reopened = Catalogue(path)
+    try:
+        far = reopened.document("far")
+        assert far is not None
+        reopened.update_meta("far", replace(far.meta, access="internal"))  # triggers are back
+        assert reopened.scoped(["public"]).determinant_totals_for("housing") == (3, 11)
+        reopened.record_outcome(FileOutcome("/x/far.pdf", "f", "failed"))
+        assert reopened.file_counts() == {"indexed": 5, "failed": 1}
+    finally:
+        reopened.close()
+
+
+def test_withdrawing_and_restoring_moves_every_total_and_back(about_housing: Catalogue) -> None:
+    """An admin's withdrawal (search.curation, as the admin page does it) takes a document out
+    of every reader's counts at once, and bringing it back puts it in at its old level."""
+    store = ServerStore.connect(QdrantSettings(mode="memory"))  # no chunks: totals only here
+    store.ensure_collection(CollectionLayout(model_id="test-model", dimension=2))
+    readers = about_housing.scoped(["public", "internal"])
+    about_housing.update_extra(
+        "far", {**_evidence_doc("far", 1, "public", "london", 0.95).extra,
+                "lens_passages": {"inequalities": 2}},
+    )  # fmt: skip
+    before = (readers.stats(), readers.determinant_totals(), readers.lens_totals())
+    try:
+        withdraw_document(store, about_housing, "far")
+        assert readers.stats()["documents"] == before[0]["documents"] - 1
+        assert readers.determinant_totals() == {"housing": (5, 20)} and readers.lens_totals() == {}
+        assert about_housing.scoped([WITHDRAWN]).stats()["documents"] == 1
+        assert about_housing.stats()["documents"] == 6  # the whole library keeps it
+        restore_document(store, about_housing, "far")
+        assert (readers.stats(), readers.determinant_totals(), readers.lens_totals()) == before
+        assert about_housing.scoped([WITHDRAWN]).stats()["documents"] == 0
+    finally:
+        store.close()
