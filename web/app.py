@@ -40,7 +40,6 @@ from web.hosts import WRONG_HOST, TrustedHosts
 from web.ratelimit import SignInLimiter
 from web.request_log import install_observability
 from web.routes_admin import IngestRunner
-from web.routes_determinants import OverviewCache
 from web.templating import build_templates
 from web.uploads import UploadJobs
 from web.users import UserStore
@@ -119,7 +118,6 @@ def create_app(
     app.state.templates.env.globals["last_updated"] = lambda: last_updated(app)
     app.state.ingest_runner = ingest_runner
     app.state.ingest_lock = threading.Lock()
-    app.state.overviews = OverviewCache()
     token = settings.web.admin_token
     app.state.admin_token = token.get_secret_value() if token else None
     app.state.users = UserStore(settings.users_path)

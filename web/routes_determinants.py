@@ -3,8 +3,6 @@ holds on it, and one page per determinant with its strongest and newest evidence
 
 from __future__ import annotations
 
-import threading
-
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
@@ -17,7 +15,7 @@ from web.evidence_views import determinant_page_json, determinant_summary_json, 
 from web.models import DeterminantOut, DeterminantsOut
 from web.vocabulary import Vocabulary
 
-__all__ = ["OverviewCache", "determinant_json", "determinants_json", "read_overview", "router"]
+__all__ = ["determinant_json", "determinants_json", "router"]
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
@@ -45,39 +43,6 @@ def determinants_json(library: Library, vocabulary: Vocabulary) -> DeterminantsO
     }
 
 
-class OverviewCache:
-    """The determinants overview as readers at each set of levels see it, kept until the
-    catalogue's change count moves (a document added, changed, withdrawn or removed): it is
-    the same for every such reader until then. Working it out reads the running totals only,
-    so this saves little now; it keeps one answer per version. Callers must not change what
-    it returns."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._version: int | None = None
-        self._by_levels: dict[tuple[str, ...] | None, DeterminantsOut] = {}
-
-    def overview(self, library: Library, vocabulary: Vocabulary) -> DeterminantsOut:
-        version = library.catalogue.changes()
-        levels = library.catalogue.levels
-        with self._lock:
-            if version != self._version:
-                self._by_levels.clear()
-                self._version = version
-            found = self._by_levels.get(levels)
-        if found is None:
-            found = determinants_json(library, vocabulary)
-            with self._lock:
-                if self._version == version:
-                    self._by_levels[levels] = found
-        return found
-
-
-def read_overview(request: Request, library: Library, vocabulary: Vocabulary) -> DeterminantsOut:
-    cache: OverviewCache = request.app.state.overviews
-    return cache.overview(library, vocabulary)
-
-
 def determinant_json(
     library: Library, vocabulary: Vocabulary, determinant_id: str
 ) -> DeterminantOut:
@@ -98,7 +63,7 @@ def determinants_page(
     request: Request, library: LibraryDep, vocabulary: VocabularyDep, templates: TemplatesDep
 ) -> Response:
     return templates.TemplateResponse(
-        request, "determinants.html", dict(read_overview(request, library, vocabulary))
+        request, "determinants.html", dict(determinants_json(library, vocabulary))
     )
 
 

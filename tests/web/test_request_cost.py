@@ -10,7 +10,6 @@ from fastapi.testclient import TestClient
 
 from search.library import Library
 from search.schema import Filters
-from web.routes_determinants import OverviewCache
 
 REFUSED = "read the whole library"
 
@@ -55,8 +54,6 @@ def test_pages_answer_without_reading_the_whole_library(
     record = guarded.document(doc_id)
     assert record is not None
     chunk = str(record.extra["central_chunks"][0])
-    # Worked out afresh, not the overview an earlier test left in the cache.
-    client.app.state.overviews = OverviewCache()  # type: ignore[attr-defined]
     for url in [
         "/determinants",
         "/api/determinants",
