@@ -112,6 +112,13 @@ class SearchSettings(BaseModel):
     synonyms_path: Path | None = None
     rerank: bool = Field(default=False, description="cross-encoder second stage (slow on CPU)")
     rerank_candidates: int = Field(default=20, ge=1, le=200)
+    query_cache: int = Field(
+        default=1024,
+        ge=0,
+        le=100_000,
+        description="query vectors kept for the questions asked last (a page turn or a filter"
+        " ticked asks again); 0 encodes every time",
+    )
 
 
 class MatchSettings(BaseModel):

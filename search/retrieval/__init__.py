@@ -4,6 +4,7 @@
 - `matching`: which passages match at all, for exact totals and filter counts;
 - `chunk_table`: each matched chunk's document and counted values, kept in columns;
 - `passages`: a stored chunk cut into the passage a person sees, with its page;
+- `query_vectors`: query vectors kept for the questions asked last;
 - `headings`: which lines of a passage are headings run into the sentence under them;
 - `sentences`: where a sentence stops, the one rule passages and headings use;
 - `rerank`: the optional cross-encoder stage;
@@ -15,6 +16,7 @@ __all__ = [
     "headings",
     "matching",
     "passages",
+    "query_vectors",
     "related",
     "rerank",
     "searcher",

@@ -19,14 +19,15 @@ the counts are then always floors. Whenever counts are floors the page and the A
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 
 from search.retrieval.chunk_table import ChunkTable, TableRows
+from search.schema import Hit
 from search.settings import MatchSettings
 from search.store.base import Store, VectorQuery
 
-__all__ = ["ChunkMatch", "Matches", "find_matches"]
+__all__ = ["ChunkMatch", "Matches", "find_matches", "walk_graph"]
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,24 @@ def _passage_order(match: ChunkMatch) -> tuple[float, bool]:
     return (-(match.cosine or 0.0), not match.has_words)
 
 
+def walk_graph(
+    store: Store, query: VectorQuery, settings: MatchSettings, library_chunks: int, at_least: int
+) -> list[Hit] | None:
+    """The graph walk `find_matches` makes for `query`'s dense vector, made once so that the
+    ranking can share it: the closest passages under the filters (ids and cosines, closest
+    first, at least `at_least` of them if there are so many), whatever their cosine. None when
+    the library is compared passage by passage instead (see `find_matches`) or the query has
+    no dense vector.
+
+    A beam search gives the same closest passages whatever it is asked to return below its
+    beam, so the walk's first `candidates` are the ranking's own dense candidates."""
+    if library_chunks <= settings.exact_up_to or query.dense is None or query.mode == "sparse":
+        return None
+    limit = max(settings.graph_max_chunks, at_least)
+    walk = replace(query, mode="dense", limit=limit, candidates=limit, payload_fields=())
+    return store.query(walk)
+
+
 def find_matches(
     store: Store,
     query: VectorQuery,
@@ -87,28 +106,33 @@ def find_matches(
     table: ChunkTable,
     version: int,
     library_chunks: int,
+    walk: Sequence[Hit] | None = None,
 ) -> Matches:
     """Every passage (up to the caps) that matches `query` under its filters; `version` is the
     catalogue's change count, so the table knows whether what it keeps is current.
 
     A library of more than `settings.exact_up_to` passages (`library_chunks`) is not compared
     passage by passage: the engine's graph is walked instead, reading at most
-    `settings.graph_max_chunks` passages per rule, and the counts are then floors."""
+    `settings.graph_max_chunks` passages per rule, and the counts are then floors. `walk` is
+    that walk when the caller has already made it (`walk_graph`, same query and filters)."""
     is_exact = library_chunks <= settings.exact_up_to
     cap = settings.max_chunks if is_exact else settings.graph_max_chunks
     is_capped = not is_exact
     cosines: dict[str, float] = {}
     if query.dense is not None and query.mode != "sparse":
-        dense = replace(
-            query,
-            mode="dense",
-            limit=cap,
-            candidates=cap,
-            score_threshold=settings.min_cosine,
-            payload_fields=(),
-            exact=is_exact,
-        )
-        hits = store.query(dense)
+        if walk is not None and not is_exact:
+            hits = [hit for hit in walk[:cap] if hit.score >= settings.min_cosine]
+        else:
+            dense = replace(
+                query,
+                mode="dense",
+                limit=cap,
+                candidates=cap,
+                score_threshold=settings.min_cosine,
+                payload_fields=(),
+                exact=is_exact,
+            )
+            hits = store.query(dense)
         is_capped |= len(hits) >= cap
         cosines = {hit.id: hit.score for hit in hits}
     worded: list[str] = []

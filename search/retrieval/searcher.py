@@ -12,8 +12,9 @@ from search.analysis import Bm25Weighting, search_words, terms
 from search.catalogue import Catalogue, DocumentRecord
 from search.models.encoder import Encoder, PairScorer
 from search.retrieval.chunk_table import ChunkTable
-from search.retrieval.matching import ChunkMatch, Matches, find_matches
+from search.retrieval.matching import ChunkMatch, Matches, find_matches, walk_graph
 from search.retrieval.passages import Passage, document_passages
+from search.retrieval.query_vectors import QueryVectors
 from search.retrieval.rerank import rerank
 from search.schema import Filters, Hit
 from search.settings import MatchSettings, SearchSettings
@@ -108,8 +109,9 @@ class Searcher:
         self.settings = settings
         self.synonyms = synonyms or {}
         self.weighting = weighting or Bm25Weighting()
-        # Shared with the readers' scoped copies: what it keeps is not tied to a level.
+        # Shared with the readers' scoped copies: what they keep is not tied to a level.
         self.table = ChunkTable()
+        self.query_vectors = QueryVectors(encoder, settings.query_cache)
 
     def vector_query(
         self, query: str, filters: Filters, limit: int, mode: Mode | None = None
@@ -119,7 +121,7 @@ class Searcher:
         if mode == "hybrid" and limit_terms and len(set(terms(query))) > limit_terms:
             # A pasted paragraph is matched by meaning: its many keywords drown the fusion.
             mode = "dense"
-        dense = self.encoder.encode_queries([query])[0].tolist() if mode != "sparse" else None
+        dense = self.query_vectors.vector(query) if mode != "sparse" else None
         sparse = self.weighting.query_vector(query, self.synonyms) if mode != "dense" else None
         return VectorQuery(
             dense=dense,
@@ -161,10 +163,21 @@ class Searcher:
         request = self.vector_query(
             query, filters, max(self.settings.candidates, page * size * 4), mode
         )
-        hits = self.store.query(request)
+        library_chunks = self._library_chunks()
+        walk = None
+        if request.mode == "hybrid":
+            # In a large library the match rule walks the graph with this vector anyway: the
+            # ranking's dense leg ranks the walk's closest instead of walking it again.
+            walk = walk_graph(
+                self.store, request, self.matching, library_chunks, request.candidates
+            )
+        ranked = request
+        if walk is not None:
+            ranked = replace(request, dense_among=tuple(h.id for h in walk[: request.candidates]))
+        hits = self.store.query(ranked)
         if self.scorer is not None and self.settings.rerank:
             hits = rerank(query, hits, self.scorer, self.settings.rerank_candidates)
-        matches = self.find_matches(request)
+        matches = self.find_matches(request, walk, library_chunks)
         is_closest_only = not matches.chunks and bool(hits)
         if is_closest_only:
             # Nothing matches by the rule: show the few closest documents, all weak, rather
@@ -234,17 +247,27 @@ class Searcher:
             is_closest_only=is_closest_only,
         )
 
-    def find_matches(self, request: VectorQuery) -> Matches:
-        """Every passage that matches `request` (see search.retrieval.matching)."""
+    def find_matches(
+        self,
+        request: VectorQuery,
+        walk: list[Hit] | None = None,
+        library_chunks: int | None = None,
+    ) -> Matches:
+        """Every passage that matches `request` (see search.retrieval.matching); `walk` is
+        the graph walk already made for it, if any."""
         return find_matches(
             self.store,
             request,
             self.matching,
             self.table,
             self.catalogue.changes(),
-            # A running total in the catalogue (microseconds), for this reader's view.
-            self.catalogue.stats()["chunks"],
+            self._library_chunks() if library_chunks is None else library_chunks,
+            walk,
         )
+
+    def _library_chunks(self) -> int:
+        # A running total in the catalogue (microseconds), for this reader's view.
+        return self.catalogue.stats()["chunks"]
 
     def _with_text(
         self,

@@ -76,6 +76,10 @@ class VectorQuery:
     exact: bool = False
     # The query's search words (stop words left out), for the keyword match rule.
     words: tuple[str, ...] = ()
+    # Hybrid queries only: the dense leg ranks just these points. A search that has already
+    # walked the graph with the same vector and filters (to count its matches) passes the
+    # walk's closest `candidates` here, so the graph is not walked a second time.
+    dense_among: tuple[str, ...] | None = None
 
 
 BUSY_MESSAGE = (

@@ -162,7 +162,7 @@ class EmbeddedStore:
                 qe.Prefetch(
                     limit=request.candidates,
                     query=_nearest(leg),
-                    filter=flt,
+                    filter=_leg_filter(leg, request, flt),
                     params=_params(leg, request),
                 )
                 for leg in legs
@@ -302,6 +302,14 @@ def _create_indexes(shard: qe.EdgeShard, existing: set[str] | None = None) -> No
                 kind,
             )
         shard.update(qe.UpdateOperation.create_field_index(field, _INDEX_TYPES[kind]))
+
+
+def _leg_filter(leg: core.Leg, request: VectorQuery, flt: qe.Filter | None) -> qe.Filter | None:
+    """The request's filter, narrowed for the dense leg to `dense_among` when it is given."""
+    if leg.using != DENSE or request.dense_among is None:
+        return flt
+    among = qe.HasIdCondition(set(request.dense_among))
+    return qe.Filter(must=[among] if flt is None else [among, flt])
 
 
 def _params(leg: core.Leg, request: VectorQuery) -> qe.SearchParams | None:

@@ -194,7 +194,7 @@ class ServerStore:
                     query=_vector(leg),
                     using=leg.using,
                     limit=request.candidates,
-                    filter=flt,
+                    filter=_leg_filter(leg, request, flt),
                     params=self._beam(leg),
                 )
                 for leg in legs
@@ -307,6 +307,16 @@ class ServerStore:
 
     def close(self) -> None:
         self._client.close()
+
+
+def _leg_filter(
+    leg: core.Leg, request: VectorQuery, flt: models.Filter | None
+) -> models.Filter | None:
+    """The request's filter, narrowed for the dense leg to `dense_among` when it is given."""
+    if leg.using != DENSE or request.dense_among is None:
+        return flt
+    among = models.HasIdCondition(has_id=list(request.dense_among))
+    return models.Filter(must=[among] if flt is None else [among, flt])
 
 
 def _vector(leg: core.Leg) -> Any:

@@ -5,6 +5,7 @@ passage is compared (counts exact), past it the engine's graph is walked with a 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -95,9 +96,13 @@ def test_a_large_library_walks_the_graph_and_says_its_counts_are_floors(
     calls = _spy(graph, monkeypatch)
     walked = graph.searcher.search(QUERY)
     compared = exact.searcher.search(QUERY)
-    dense = _dense_match_requests(calls)
-    assert len(dense) == 1 and not dense[0].exact
-    assert dense[0].limit == graph.settings.match.graph_max_chunks
+    # One walk, shared by the match rule and the ranking: no threshold (the rule applies
+    # min_cosine itself), ids only, wide enough for both.
+    assert _dense_match_requests(calls) == []
+    walks = [r for r in calls["query"] if r.mode == "dense"]
+    assert len(walks) == 1 and not walks[0].exact and walks[0].payload_fields == ()
+    candidates = graph.settings.search.candidates
+    assert walks[0].limit == max(graph.settings.match.graph_max_chunks, candidates)
     assert walked.is_total_capped  # a walk may miss a passage: the total is a floor
     assert walked.matches is not None and compared.matches is not None
     found = {m.id for m in walked.matches.chunks}
@@ -123,3 +128,34 @@ def test_the_every_word_rule_lists_ids_only_from_the_text_index(
         if all(w in d.passages[0].text.lower() for w in ("damp", "mould", "homes"))
     }
     assert holding and holding <= worded
+
+
+def test_the_ranking_shares_the_walk_and_ranks_as_if_it_walked_again(
+    graph: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = _spy(graph, monkeypatch)
+    results = graph.searcher.search(QUERY)
+    ranked = [r for r in calls["query"] if r.mode == "hybrid"]
+    assert len(ranked) == 1 and ranked[0].dense_among is not None
+    walk = next(r for r in calls["query"] if r.mode == "dense")
+    walked_ids = [h.id for h in graph.store.query(walk)]
+    assert list(ranked[0].dense_among) == walked_ids[: ranked[0].candidates]
+    # The same request without the walk's ids (the dense leg walks the graph itself).
+    assert results.request is not None and results.request.dense_among is None
+    own = graph.store.query(replace(ranked[0], dense_among=None))
+    assert [(h.id, round(h.score, 6)) for h in results.hits] == [
+        (h.id, round(h.score, 6)) for h in own
+    ]
+    # Matches come from the shared walk: every passage over min_cosine in it.
+    assert results.matches is not None
+    closest = {h.id for h in graph.store.query(walk) if h.score >= 0.5}
+    assert {m.id for m in results.matches.chunks if m.cosine is not None} == closest
+
+
+def test_a_small_library_ranks_without_a_walk(
+    exact: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = _spy(exact, monkeypatch)
+    exact.searcher.search(QUERY)
+    ranked = [r for r in calls["query"] if r.mode == "hybrid"]
+    assert len(ranked) == 1 and ranked[0].dense_among is None

@@ -194,6 +194,33 @@ def test_hybrid_fuses_dense_and_sparse(reading_store: Store, fusion: str) -> Non
     assert {h.doc_id for h in reading_store.query(query)} == {"meals", "lonely"}
 
 
+@pytest.mark.parametrize("fusion", ["rrf", "dbsf"])
+def test_hybrid_dense_leg_can_be_kept_to_given_points(reading_store: Store, fusion: str) -> None:
+    # The dense vector points at meals; kept to the housing chunks, the dense leg can only
+    # bring those, and the keyword leg still brings loneliness.
+    query = VectorQuery(
+        dense=[0, 0, 1, 0],
+        sparse=WEIGHTS.query_vector("loneliness"),
+        mode="hybrid",
+        fusion=fusion,
+        limit=10,
+    )  # type: ignore[arg-type]
+    housing = tuple(point_id("housing", i) for i in (0, 1))
+    kept = reading_store.query(replace(query, dense_among=housing))
+    assert {h.doc_id for h in kept} == {"housing", "lonely"}
+    # Filters still apply to the kept points; no points at all leaves the keyword leg alone.
+    filtered = replace(query, dense_among=housing, filters=Filters(year_from=2020))
+    assert {h.doc_id for h in reading_store.query(filtered)} == {"lonely"}
+    assert {h.doc_id for h in reading_store.query(replace(query, dense_among=()))} == {"lonely"}
+    # Kept to every point the dense leg would find anyway, the ranking is unchanged (a
+    # vector with no tied cosines: engines order ties as they find them).
+    untied = replace(query, dense=[0.2, 0.5, 1, 0])
+    every = tuple(c.id for c in CHUNKS)
+    assert [h.id for h in reading_store.query(replace(untied, dense_among=every))] == [
+        h.id for h in reading_store.query(untied)
+    ]
+
+
 def test_filters_are_and_across_fields_or_within(reading_store: Store) -> None:
     assert reading_store.count(Filters(organisations=("West Sussex",))) == 2
     assert reading_store.count(Filters(organisations=("West Sussex", "Kent"))) == 4
