@@ -171,10 +171,10 @@ class Searcher:
             walk = walk_graph(
                 self.store, request, self.matching, library_chunks, request.candidates
             )
-        ranked = request
+        ranking = request
         if walk is not None:
-            ranked = replace(request, dense_among=tuple(h.id for h in walk[: request.candidates]))
-        hits = self.store.query(ranked)
+            ranking = replace(request, dense_among=tuple(h.id for h in walk[: request.candidates]))
+        hits = self.store.query(ranking)
         if self.scorer is not None and self.settings.rerank:
             hits = rerank(query, hits, self.scorer, self.settings.rerank_candidates)
         matches = self.find_matches(request, walk, library_chunks)
