@@ -119,6 +119,16 @@ class SearchSettings(BaseModel):
         description="query vectors kept for the questions asked last (a page turn or a filter"
         " ticked asks again); 0 encodes every time",
     )
+    # A search holds Python's interpreter lock for most of its time, so searches running side
+    # by side mostly wait for each other: at 300k passages on 2 cores, 8 clients got 26
+    # searches/s with no limit and 32-36 with 1 or 2 at a time (bench/RESULTS.md).
+    concurrent_searches: int = Field(
+        default=2,
+        ge=0,
+        le=64,
+        description="searches one site runs at once, the others waiting their turn (about the"
+        " number of cores); 0: no limit",
+    )
 
 
 class MatchSettings(BaseModel):

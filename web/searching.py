@@ -52,6 +52,15 @@ def search_filters(form: SearchForm) -> Filters:
 def run_search(
     library: Library, form: SearchForm, vocabulary: Vocabulary | None = None
 ) -> SearchOutcome:
+    """The form's search with its filter counts and best passage per determinant. At most
+    `KB_SEARCH__CONCURRENT_SEARCHES` run at once in one site; the others wait their turn."""
+    with library.searcher.gate:
+        return _run_search(library, form, vocabulary)
+
+
+def _run_search(
+    library: Library, form: SearchForm, vocabulary: Vocabulary | None = None
+) -> SearchOutcome:
     vocabulary = vocabulary or vocabulary_of(library)
     filters = search_filters(form)
     searcher = library.searcher
@@ -105,9 +114,10 @@ def _years(hits: list[Hit]) -> tuple[int, int] | None:
 def search_all(library: Library, form: SearchForm, limit: int) -> list[DocumentResult]:
     """Up to `limit` documents for the search, in the order its results pages show them."""
     # One wide page rather than many narrow ones: each page would run the whole query again.
-    documents = library.searcher.search(
-        form.q, search_filters(form), page=1, sort=form.sort, page_size=limit
-    ).documents
+    with library.searcher.gate:
+        documents = library.searcher.search(
+            form.q, search_filters(form), page=1, sort=form.sort, page_size=limit
+        ).documents
     if form.is_local_first:
         return local_documents_first(documents, vocabulary_of(library).gazetteer)
     return documents

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Collection
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -112,6 +114,12 @@ class Searcher:
         # Shared with the readers' scoped copies: what they keep is not tied to a level.
         self.table = ChunkTable()
         self.query_vectors = QueryVectors(encoder, settings.query_cache)
+        # How many searches run at once; the others wait their turn (see SearchSettings).
+        self.gate: AbstractContextManager[object] = (
+            threading.BoundedSemaphore(settings.concurrent_searches)
+            if settings.concurrent_searches
+            else nullcontext()
+        )
 
     def vector_query(
         self, query: str, filters: Filters, limit: int, mode: Mode | None = None
