@@ -298,6 +298,7 @@ def serve(
     import uvicorn
 
     from kb.handoff import make_ingest_runner
+    from search.retrieval.read_ahead import ReadAhead
     from web.admin import announce_site, prepare_admin_token, withdraw_site
     from web.app import create_app, server_options
 
@@ -313,9 +314,14 @@ def serve(
     application = create_app(settings, library=library, ingest_runner=runner)
     local = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     announce_site(settings.data_dir, f"http://{local}:{port}")
+    reader = None
     if library is not None:
         # Load the model while the server starts, so the first search is not the slow one.
         threading.Thread(target=_warm_up, args=(library,), daemon=True).start()
+        if settings.match.read_ahead:
+            reader = ReadAhead(library.searcher.table, library.store, library.catalogue)
+            application.state.read_ahead = reader
+            reader.start()
     typer.echo(f"Evidence Finder on http://{host}:{port}", err=True)
     try:
         uvicorn.run(
@@ -323,6 +329,8 @@ def serve(
         )
     finally:
         withdraw_site(settings.data_dir)
+        if reader is not None:
+            reader.stop()
         if library is not None:
             library.close()
 

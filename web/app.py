@@ -114,6 +114,8 @@ def create_app(
     app.state.settings = settings
     app.state.library = library
     app.state.load_error = None
+    # `kb serve` sets the background reader of the chunk table (search.retrieval.read_ahead).
+    app.state.read_ahead = None
     app.state.templates = build_templates(settings.web.contact_email)
     app.state.templates.env.globals["last_updated"] = lambda: last_updated(app)
     app.state.ingest_runner = ingest_runner

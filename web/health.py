@@ -47,6 +47,7 @@ def check_health(state: State, levels: Sequence[str] | None = None) -> tuple[int
         "chunks": chunks,
         "store": store,
         "model": model,
+        "read_ahead": _read_ahead_state(state),
         "problems": problems,
     }
     return (503 if problems else 200), body
@@ -57,3 +58,13 @@ def _model_state(encoder: object) -> str:
         return "failed"
     loaded = getattr(encoder, "is_loaded", True)
     return "loaded" if loaded else "loading"
+
+
+def _read_ahead_state(state: State) -> str:
+    reader = getattr(state, "read_ahead", None)
+    if reader is None:
+        return "off"
+    try:
+        return "done" if reader.is_current() else "reading"
+    except Exception:  # the catalogue is failing: the store check above says so
+        return "reading"

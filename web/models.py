@@ -354,6 +354,13 @@ class HealthOut(TypedDict):
     chunks: int
     store: Annotated[str, Field(description="ok or failed")]
     model: Annotated[str, Field(description="loaded, loading or failed")]
+    read_ahead: Annotated[
+        str,
+        Field(
+            description="reading, done or off: whether the site has read every passage's"
+            " filter values since the library last changed (new questions are slower until then)"
+        ),
+    ]
     problems: Annotated[list[str], Field(description="what failed, in plain words")]
 
 

@@ -5,6 +5,7 @@
 - `chunk_table`: each matched chunk's document and counted values, kept in columns;
 - `passages`: a stored chunk cut into the passage a person sees, with its page;
 - `query_vectors`: query vectors kept for the questions asked last;
+- `read_ahead`: a running site's background reading of the chunk table;
 - `headings`: which lines of a passage are headings run into the sentence under them;
 - `sentences`: where a sentence stops, the one rule passages and headings use;
 - `rerank`: the optional cross-encoder stage;
@@ -17,6 +18,7 @@ __all__ = [
     "matching",
     "passages",
     "query_vectors",
+    "read_ahead",
     "related",
     "rerank",
     "searcher",

@@ -11,12 +11,14 @@ when it began; a change that lands meanwhile starts a fresh table for the next s
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from search.schema import Filters
 from search.store.base import Store
 
 __all__ = ["COUNTED_FIELDS", "ChunkTable", "TableRows"]
@@ -25,6 +27,7 @@ __all__ = ["COUNTED_FIELDS", "ChunkTable", "TableRows"]
 COUNTED_FIELDS = ("determinants", "lenses", "places", "organisation", "kind", "year")
 _READ_FIELDS = ("doc_id", *COUNTED_FIELDS)
 _READ_BATCH = 2_000
+_FILL_LIMIT = 10_000_000  # every chunk of a few documents
 _WORD_BITS = 64
 
 IntArray = np.ndarray[Any, np.dtype[np.int64]]
@@ -171,6 +174,42 @@ class ChunkTable:
             if self._state.version != version:
                 self._state = _State(version=version)
             return self._state
+
+    def fill(
+        self,
+        store: Store,
+        doc_ids: Sequence[str],
+        version: int,
+        is_current: Callable[[], bool],
+        batch: int = 8,
+        pause_s: float = 0.0,
+    ) -> int:
+        """Read the rows of every chunk of these documents ahead of any search (a few
+        documents a request, pausing `pause_s` between them so searches get their turn);
+        stop as soon as `is_current()` says the catalogue has moved on from `version`. How
+        many rows were added."""
+        state = self._state_at(version)
+        added = 0
+        for start in range(0, len(doc_ids), batch):
+            if not is_current():
+                break
+            chosen = tuple(doc_ids[start : start + batch])
+            hits = store.chunks(Filters(doc_ids=chosen), limit=_FILL_LIMIT, fields=_READ_FIELDS)
+            with state.lock:
+                before = len(state.rows)
+                for hit in hits:
+                    state.add(hit.id, hit.payload)
+                added += len(state.rows) - before
+            if pause_s:
+                time.sleep(pause_s)
+        return added
+
+    def size(self) -> int:
+        """Rows kept in the current state."""
+        with self._lock:
+            state = self._state
+        with state.lock:
+            return len(state.rows)
 
     def rows(self, store: Store, chunk_ids: Sequence[str], version: int) -> TableRows:
         """The rows of these chunks (those that still exist and the store lets this reader

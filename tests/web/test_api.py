@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from fastapi.testclient import TestClient
 
 from search.library import Library
+from search.retrieval.read_ahead import ReadAhead
 
 
 def test_api_search_returns_documented_fields(client: TestClient) -> None:
@@ -79,9 +81,22 @@ def test_healthz_reports_documents_and_chunks(client: TestClient, library: Libra
         "chunks": library.store.count(),
         "store": "ok",
         "model": "loaded",
+        "read_ahead": "off",
         "problems": [],
     }
     assert data["chunks"] >= 4
+
+
+def test_healthz_says_whether_the_site_has_read_ahead(client: TestClient, library: Library) -> None:
+    reader = ReadAhead(library.searcher.table, library.store, library.catalogue)
+    app: Any = client.app
+    app.state.read_ahead = reader
+    try:
+        assert client.get("/healthz").json()["read_ahead"] == "reading"
+        assert reader.read_once()
+        assert client.get("/healthz").json()["read_ahead"] == "done"
+    finally:
+        app.state.read_ahead = None
 
 
 def test_openapi_docs_describe_the_api(client: TestClient) -> None:

@@ -18,10 +18,10 @@ def render(results: dict[str, Any]) -> str:
         f"Source: the real library ({results['source_chunks']} chunks), copied into distinct "
         f"documents. {results['cores']} cores shared with other jobs (load average shown).",
         "",
-        "| chunks | build s | disk MB | start → first answer s | first query ms | site RSS MB "
-        "(peak) | HNSW recall@10 (bench questions / held-out questions / chunk vectors) | "
-        "load before → after |",
-        "|---|---|---|---|---|---|---|---|",
+        "| chunks | build s | disk MB | start → first answer s | first query ms | start → read "
+        "ahead s | site RSS MB (peak) | HNSW recall@10 (bench questions / held-out questions / "
+        "chunk vectors) | load before → after |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for _, r in sizes:
         mem = r["site_memory"]
@@ -29,6 +29,7 @@ def render(results: dict[str, Any]) -> str:
         lines.append(
             f"| {r['chunks']:,} | {r['build_s'] or 'earlier run'} | {r['disk_mb']:.0f} | "
             f"{r['start_to_first_answer_s']} | {r['first_query_ms']} | "
+            f"{r.get('read_ahead_s') or '–'} | "
             f"{mem['rss_mb']:.0f} ({mem['peak_rss_mb']:.0f}) | "
             f"{recall['queries']} / {recall.get('held_out_questions', '–')} / "
             f"{recall['chunk_vectors']} | "

@@ -50,6 +50,7 @@ class Server:
     base: str
     started_s: float
     first_query_ms: float
+    answered_at: float  # time.monotonic() when the first search was answered
 
     def rss_mb(self) -> dict[str, float]:
         """Resident memory now and at its peak, from the kernel's own counters."""
@@ -83,13 +84,27 @@ def serve(data_dir: Path, port: int, timeout_s: float = 180.0) -> Iterator[Serve
                 if response.status_code == 200:
                     done = time.monotonic()
                     break
-        yield Server(process, base, done - started, (done - asked) * 1000)
+        yield Server(process, base, done - started, (done - asked) * 1000, done)
     finally:
         process.terminate()
         try:
             process.wait(30)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def wait_for_read_ahead(server: Server, timeout_s: float = 600.0) -> float | None:
+    """Seconds from the site's start until /healthz says it has read ahead (None: it reads
+    nothing ahead, or did not finish in time)."""
+    with httpx.Client(base_url=server.base, timeout=60) as client:
+        while True:
+            state = client.get("/healthz").json().get("read_ahead")
+            since_start = server.started_s + (time.monotonic() - server.answered_at)
+            if state == "done":
+                return round(since_start, 1)
+            if state != "reading" or since_start > timeout_s:
+                return None
+            time.sleep(0.5)
 
 
 Target = Callable[[int], str]
