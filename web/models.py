@@ -174,7 +174,10 @@ class ResultsOut(TypedDict):
     ]
     total_is_floor: Annotated[
         bool,
-        Field(description="More passages matched than one search reads: at least total"),
+        Field(
+            description="More passages matched than one search reads: total, strong_total and"
+            " every filter count are then the least there are"
+        ),
     ]
     page: int
     page_size: int

@@ -57,6 +57,8 @@ def test_a_library_too_large_to_count_exactly_says_its_counts_are_floors(
     assert floor["total_is_floor"] and 0 < floor["total"] <= exact["total"]
     html = unescape(client.get("/search", params=query).text)
     assert f"of at least {floor['total']} result" in html
+    assert floor["strong_total"] >= 1  # the strong count is a floor as well, and says so
+    assert f"(at least {floor['strong_total']} strong match" in html
     assert "each number below is the least there are" in html
     by_determinant = unescape(client.get("/search/by-determinant", params=query).text)
     assert f"At least {floor['total']} document" in by_determinant
