@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingest.describing import ACADEMIC, COUNCIL, GOVERNMENT, find_kind, find_organisation, find_year
+from ingest.describing import ACADEMIC, COUNCIL, GOVERNMENT, find_kind, find_organisation
 from ingest.layout import LayoutLine, find_byline, join_split_words, pick_title
 from ingest.metadata import resolve_metadata
 from search.schema import DocumentMeta
@@ -58,15 +58,6 @@ def test_crown_copyright_with_no_body_named_is_the_government() -> None:
 def test_kind_of_a_journal_article_with_a_doi() -> None:
     page = "Abstract\nWe studied shelters.\nKeywords: homelessness\nhttps://doi.org/10.1016/j.x"
     assert find_kind([page], "", "Service restrictions") == ACADEMIC
-
-
-def test_stated_cover_date_beats_the_file_date() -> None:
-    lines = _lines(("Green Space", 36), ("May 2026", 14))
-    assert find_year(["Green Space\nMay 2026"], lines, "Green Space", 2019, 2026) == 2026
-
-
-def test_financial_year_in_title_is_its_first_year() -> None:
-    assert find_year([""], [], "Budget Risks Register 2025-26", None, 2026) == 2025
 
 
 def test_manifest_wins_and_an_admin_correction_wins_over_both() -> None:
@@ -129,15 +120,6 @@ def test_saved_word_file_name_is_a_title_when_the_page_shows_none() -> None:
     assert meta.title == "Carers - Review of Data September 2009"
 
 
-def test_years_on_the_cover_beat_the_file_date_and_data_periods_count_for_nothing() -> None:
-    lines = _lines(("West Sussex County Council", 22), ("Annual Public Health Report 2018", 21))
-    lines += _lines(*[("Body text about health in the county and its people.", 11)] * 5)
-    assert find_year([""], lines, "Looking through a public health lens", 2019, 2026) == 2018
-    assert find_year([""], [], "Annual Impact Report 2023/24", None, 2026) == 2024
-    body = _lines(("Rates fell in 2013-15 and 2004-06.", 11))
-    assert find_year([""], body, "Heart disease", None, 2026) is None
-
-
 def test_a_paper_with_no_body_named_comes_from_the_author_under_its_title() -> None:
     lines = _lines(
         ("Overview of the Technology Acceptance Model:", 17),
@@ -148,11 +130,6 @@ def test_a_paper_with_no_body_named_comes_from_the_author_under_its_title() -> N
     title = "Overview of the Technology Acceptance Model: Origins and Future Directions"
     assert find_byline(lines, title) == "Mohammad Chuttur"
     assert find_byline(_lines((title, 17), ("Executive Summary", 12)), title) == ""
-
-
-def test_the_way_a_paper_asks_to_be_cited_gives_its_year() -> None:
-    pages = ['Reference: Chuttur M.Y. (2009). "Overview of the Technology Acceptance Model"']
-    assert find_year(pages, [], "Overview of the Technology Acceptance Model", 2010, 2026) == 2009
 
 
 def test_nhs_trusts_and_care_boards_are_found_by_the_shape_of_their_names() -> None:
