@@ -90,10 +90,11 @@ _NHS_BODY = re.compile(
     r" NHS (?:Foundation )?Trust\b"
 )
 _SELF_STATEMENT = re.compile(
-    r"(?:produced|published|prepared|written|compiled|drafted|issued)\s+by\s+(?:the\s+)?"
-    r"([A-Z][^\n.,;:()]{3,90})|©\s*(?:crown copyright\s*)?(?:(?:19|20)\d\d\s*)?(?:the\s+)?"
-    r"([A-Z][^\n.,;:()]{3,80})",
-    re.IGNORECASE,
+    r"(?:(?:produced|published|prepared|written|compiled|drafted|issued)\s+by|on\s+behalf\s+of"
+    r"|(?:a\s+)?(?:report|briefing|paper|publication)\s+(?:by|from)|^\s*(?:publisher|from)\s*:)"
+    r"\s*(?:the\s+)?([A-Z][^\n.,;:()]{3,90})"
+    r"|©\s*(?:crown copyright\s*)?(?:(?:19|20)\d\d\s*)?(?:the\s+)?([A-Z][^\n.,;:()]{3,80})",
+    re.IGNORECASE | re.MULTILINE,
 )
 _DOMAIN = re.compile(
     r"(?<![\w.-])(?:https?://|www\.|[\w.-]*@)?([a-z0-9][a-z0-9.-]*\.(?:gov|nhs|ac|org)\.uk)\b"
@@ -178,20 +179,25 @@ def _home_councils(early: str, known: tuple[Organisation, ...]) -> list[tuple[st
 
 
 def _named(text: str, known: tuple[Organisation, ...]) -> list[tuple[str, str]]:
-    found: list[tuple[str, str]] = []
+    """Bodies the text names, in the order it names them: "Produced by Kent County Council with
+    data from NHS England" is by the council, whatever order the gazetteer lists them in."""
+    found: list[tuple[int, str, str]] = []
     for org in known:
         for name in (*((org.name,) if org.by_name else ()), *org.aliases):
-            if (len(name) > 3 and re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text)) or (
-                len(name) <= 3 and re.search(rf"\b{re.escape(name)}\b", text)
-            ):
-                found.append((org.name, org.kind))
+            escaped = re.escape(name)
+            pattern = rf"(?<![\w-]){escaped}(?![\w-])" if len(name) > 3 else rf"\b{escaped}\b"
+            at = re.search(pattern, text)
+            if at:
+                found.append((at.start(), org.name, org.kind))
     for match in _COUNCIL_NAME.finditer(text):
-        found.append((_council_name(match.group(1), match.group(2)), COUNCIL))
+        found.append((match.start(), _council_name(match.group(1), match.group(2)), COUNCIL))
     for match in _COUNCIL_CAPS.finditer(text):
-        found.append((_council_name(match.group(1).title(), match.group(2).title()), COUNCIL))
+        name = _council_name(match.group(1).title(), match.group(2).title())
+        found.append((match.start(), name, COUNCIL))
     for match in _NHS_BODY.finditer(text):
-        found.append((_nhs_name(match.group(0)), GOVERNMENT))
-    return [(name, kind) for name, kind in found if len(name.split()) > 2 or kind != COUNCIL]
+        found.append((match.start(), _nhs_name(match.group(0)), GOVERNMENT))
+    found.sort(key=lambda item: item[0])
+    return [(name, kind) for _, name, kind in found if len(name.split()) > 2 or kind != COUNCIL]
 
 
 def _nhs_name(name: str) -> str:

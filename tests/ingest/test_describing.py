@@ -137,3 +137,21 @@ def test_nhs_trusts_and_care_boards_are_found_by_the_shape_of_their_names() -> N
     assert find_organisation(pages, []) == ("Sussex Community NHS Foundation Trust", GOVERNMENT)
     pages = ["A plan by NHS Kent and Medway Integrated Care Board."]
     assert find_organisation(pages, []) == ("NHS Kent and Medway Integrated Care Board", GOVERNMENT)
+
+
+def test_a_self_statement_credits_the_body_it_names_first() -> None:
+    # Whatever order the gazetteer lists them in, the maker comes before the data it used.
+    pages = ["Produced by Kent County Council with data from NHS England and NHS Digital."]
+    assert find_organisation(pages, []) == ("Kent County Council", COUNCIL)
+
+
+def test_publisher_from_and_on_behalf_of_lines_name_the_publisher() -> None:
+    # GOV.UK pages say who they are from under the title.
+    page = "Source: Office for National Statistics\nFrom: Department for Education\nPublished 2021"
+    assert find_organisation([page], []) == ("Department for Education", GOVERNMENT)
+    page = "Data: Office for National Statistics\nPublisher: Department for Transport"
+    assert find_organisation([page], []) == ("Department for Transport", GOVERNMENT)
+    page = (
+        "Data: Office for National Statistics\nAcme Ltd, on behalf of the Department for Transport"
+    )
+    assert find_organisation([page], []) == ("Department for Transport", GOVERNMENT)
