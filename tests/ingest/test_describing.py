@@ -155,3 +155,30 @@ def test_publisher_from_and_on_behalf_of_lines_name_the_publisher() -> None:
         "Data: Office for National Statistics\nAcme Ltd, on behalf of the Department for Transport"
     )
     assert find_organisation([page], []) == ("Department for Transport", GOVERNMENT)
+
+
+def test_section_names_and_form_labels_are_never_the_title() -> None:
+    lines = _lines(
+        ("Foreword", 28),
+        ("Director of Public Health Annual Report 2023", 20),
+        ("This year we looked at the health of older people in the county.", 11),
+    )
+    assert pick_title(lines) == "Director of Public Health Annual Report 2023"
+    lines = _lines(
+        ("Report to Cabinet", 20),
+        ("Key decision", 20),
+        ("Carers support services", 16),
+        ("The cabinet is asked to agree a new contract.", 11),
+    )
+    assert pick_title(lines) == "Carers support services"
+
+
+def test_a_line_that_only_names_a_body_is_not_the_title() -> None:
+    for body in (
+        "Department of Health and Social Care",
+        "University of Leicester",
+        "Kent and Medway NHS Foundation Trust",
+        "UK Health Security Agency",
+    ):
+        lines = _lines((body, 30), ("Adult social care charging reform", 24), ("Text.", 11))
+        assert pick_title(lines) == "Adult social care charging reform"
