@@ -46,10 +46,14 @@ _PERIOD_START = re.compile(
     re.IGNORECASE,
 )
 _MONTH_YEAR = re.compile(
-    rf"\b(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?{_MONTH}\.?,?\s+(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?"
-    rf"((?:19|20)\d\d)\b",
+    rf"\b(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:of\s+)?)?{_MONTH}\.?,?\s+"
+    rf"(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?((?:19|20)\d\d)\b",
     re.IGNORECASE,
 )
+# A date in figures, day first as the UK writes it: "30/01/2025", "30.01.2025".
+_NUMERIC_DATE = re.compile(r"\b\d{1,2}[/.]\d{1,2}[/.]((?:19|20)\d\d)\b")
+# More dates standing alone on one page than a cover gives: a table's column of dates.
+_MAX_COVER_DATES = 3
 # How the document asks to be cited: "Suggested citation: Smith J (2009). …".
 _SELF_CITATION = re.compile(
     r"\b(?:suggested citation|recommended citation|please cite[^\n:]{0,20}|cite (?:this|as)"
@@ -100,9 +104,9 @@ def find_year(
     first = "\n".join(line.text for line in lines) or (pages[0] if pages else "")
     early = "\n".join(pages)[:30_000]
     # A date standing alone on the cover ("May 2025") is when it came out.
-    cover = [int(m.group(1)) for line in lines for m in _dates_alone(line.text)]
-    cover = [y for y in cover if plausible(y)]
-    if cover:
+    alone = [m for line in lines for m in _dates_alone(line.text)]
+    cover = [int(m.group(1)) for m in alone if plausible(int(m.group(1)))]
+    if cover and len({m.group(0).casefold() for m in alone}) <= _MAX_COVER_DATES:
         return max(cover)
     journal = pages[0][:_JOURNAL_FIRST_CHARS] if pages else ""
     for pattern, text in (
@@ -146,10 +150,11 @@ def _blank_non_publication(text: str) -> str:
 
 
 def _dates_alone(text: str) -> list[re.Match[str]]:
-    """Dates that are (almost) all a line says: "December 2015", "Published: May 2025". The
-    tail of a sentence wrapped onto its own line ("in April 2023.") is not one."""
+    """Dates that are (almost) all a line says: "December 2015", "Published: May 2025",
+    "30/01/2025". The tail of a sentence wrapped onto its own line ("in April 2023.") is not
+    one."""
     found = []
-    for match in _MONTH_YEAR.finditer(text):
+    for match in (*_MONTH_YEAR.finditer(text), *_NUMERIC_DATE.finditer(text)):
         rest = text.replace(match.group(0), " ").split()
         if len(rest) <= 2 and not (rest and rest[0][:1].islower()):
             found.append(match)

@@ -103,3 +103,20 @@ def test_periods_are_read_as_periods_in_every_written_form() -> None:
     assert (
         find_year([""], [], "Joint Health and Wellbeing Strategy 2024 to 2029", None, 2026) is None
     )
+
+
+def test_a_column_of_dates_in_a_table_is_not_a_cover_date() -> None:
+    # An action plan's target dates stand alone in their cells; the latest is no publication.
+    rows = [("Action plan", 20), ("Published: June 2024", 11)]
+    rows += [(when, 9) for when in ("March 2025", "December 2026", "April 2027", "July 2025")]
+    assert (
+        find_year(["Action plan\nPublished: June 2024"], _lines(*rows), "Action plan", None, 2026)
+        == 2024
+    )
+
+
+def test_dates_in_figures_and_with_of_are_dates() -> None:
+    lines = _lines(("Cabinet", 20), ("22/01/2025", 12), ("Budget monitoring", 12))
+    assert find_year([""], lines, "Budget monitoring", 2003, 2026) == 2025
+    page = "Minutes of the meeting held on the 30th of January 2025 at County Hall"
+    assert find_year([page], [], "Cabinet minutes", 2003, 2026) == 2025
