@@ -102,6 +102,8 @@ _DOMAIN = re.compile(
 _CROWN = re.compile(
     r"©\s*crown copyright|crown copyright\s*(19|20)\d\d|by command of (her|his) majesty", re.I
 )
+# A line crediting the data a chart or table shows: "Source: Office for National Statistics".
+_SOURCE_LINE = re.compile(r"^[ \t]*(?:data\s+)?sources?\s*(?:of\s+data\s*)?:[^\n]*", re.I | re.M)
 _NOT_ORGANISATION = re.compile(r"^(the authors?|author|crown copyright|\d)", re.IGNORECASE)
 _WEAK_WORDS = {"the", "and", "of", "for", "in", "&"}
 
@@ -126,16 +128,18 @@ def find_organisation(
 
     first = "\n".join(line.text for line in lines) or (pages[0] if pages else "")
     early = "\n".join(pages[:3])[:30_000]
-    vote(_named(first, known), 3)
-    vote(_named(early, known), 1)
+    # A body named only as the source of the data ("Source: ONS") did not publish the document.
+    first_named, early_named = _SOURCE_LINE.sub(" ", first), _SOURCE_LINE.sub(" ", early)
+    vote(_named(first_named, known), 3)
+    vote(_named(early_named, known), 1)
     vote(_self_statements(early, known), 4)
-    vote(_domains(first, early, known), 5)
-    vote(_domains(early, early, known), 2)
+    vote(_domains(first_named, early, known), 5)
+    vote(_domains(early_named, early, known), 2)
     vote(_home_councils(early, known), 2)
     vote(_author_field(said_by, known), 6)
     # The back page often says who published it ("© Crown copyright … Public Health England").
     back = "\n".join(pages[-2:])[-20_000:] if len(pages) > 3 else ""
-    vote(_named(back, known), 1)
+    vote(_named(_SOURCE_LINE.sub(" ", back), known), 1)
     vote(_self_statements(back, known), 3)
     if not votes and _CROWN.search(early + back):
         return "HM Government", GOVERNMENT

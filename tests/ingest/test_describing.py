@@ -182,3 +182,8 @@ def test_a_line_that_only_names_a_body_is_not_the_title() -> None:
     ):
         lines = _lines((body, 30), ("Adult social care charging reform", 24), ("Text.", 11))
         assert pick_title(lines) == "Adult social care charging reform"
+
+
+def test_a_body_named_only_as_the_source_of_the_data_did_not_publish_it() -> None:
+    page = "Benefit claimants\nSource: Office for National Statistics\nWest Sussex County Council"
+    assert find_organisation([page], []) == ("West Sussex County Council", COUNCIL)
