@@ -96,8 +96,9 @@ _SELF_STATEMENT = re.compile(
     r"|©\s*(?:crown copyright\s*)?(?:(?:19|20)\d\d\s*)?(?:the\s+)?([A-Z][^\n.,;:()]{3,80})",
     re.IGNORECASE | re.MULTILINE,
 )
+# Any web or e-mail address: a gazetteer body's may end in .org, .scot or .wales as well as .uk.
 _DOMAIN = re.compile(
-    r"(?<![\w.-])(?:https?://|www\.|[\w.-]*@)?([a-z0-9][a-z0-9.-]*\.(?:gov|nhs|ac|org)\.uk)\b"
+    r"(?<![\w.-])(?:https?://|www\.|[\w.-]*@)?((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,})\b"
 )
 _CROWN = re.compile(
     r"©\s*crown copyright|crown copyright\s*(19|20)\d\d|by command of (her|his) majesty", re.I
@@ -247,6 +248,8 @@ def _domains(text: str, context: str, known: tuple[Organisation, ...]) -> list[t
         if owners:
             org = max(owners, key=lambda pair: pair[0])[1]
             found.append((org.name, org.kind))
+            continue
+        if not domain.endswith(".gov.uk") or domain.count(".") < 2:
             continue
         stem = re.sub(r"[^a-z]", "", domain.split(".")[-3])
         council = councils.get(stem)

@@ -187,3 +187,11 @@ def test_a_line_that_only_names_a_body_is_not_the_title() -> None:
 def test_a_body_named_only_as_the_source_of_the_data_did_not_publish_it() -> None:
     page = "Benefit claimants\nSource: Office for National Statistics\nWest Sussex County Council"
     assert find_organisation([page], []) == ("West Sussex County Council", COUNCIL)
+
+
+def test_web_addresses_outside_uk_public_domains_find_their_bodies() -> None:
+    # A body's address may end in .org, .scot or .wales; the gazetteer lists them.
+    page = "Active lives\nFigures from the Office for National Statistics\nwww.sportengland.org"
+    assert find_organisation([page], [])[0] == "Sport England"
+    page = "Child poverty\nData from the Office for National Statistics\nhttps://www.gov.scot/stats"
+    assert find_organisation([page], [])[0] == "Scottish Government"
