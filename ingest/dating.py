@@ -69,6 +69,12 @@ _JOURNAL_LINE = re.compile(
     re.IGNORECASE,
 )
 _JOURNAL_FIRST_CHARS = 5000
+# A paper's own DOI on its first page, where the publisher writes the year into it: Elsevier's
+# "10.1016/j.ssmph.2021.100845", Springer and BMC's "10.1186/s12889-021-10123-4".
+_DOI_YEAR = re.compile(
+    r"\b10\.1016/j\.[a-z]+\.((?:19|20)\d\d)\.\d+|\b10\.(?:1007|1186)/s\d{5}-(0\d\d)-\d+",
+    re.IGNORECASE,
+)
 # "© 2021", "© Crown copyright 2023", "© The Author(s) 2021", "© Kent County Council 2019";
 # not a map's "© Crown copyright and database rights 2023 Ordnance Survey": that dates the map.
 _COPYRIGHT = re.compile(
@@ -120,6 +126,8 @@ def find_year(
         years = [y for y in years if plausible(y)]
         if years:
             return years[0]
+        if pattern is _JOURNAL_LINE and (doi := _doi_year(journal)) and plausible(doi):
+            return doi
     headings = _cover_headings(lines)
     dated = [int(m.group(1)) for text in headings for m in _MONTH_YEAR.finditer(text)]
     dated = [y for y in dated if plausible(y)]
@@ -141,6 +149,16 @@ def find_year(
         return info_year
     stated = [y for y in _years_named(first[:3000], title) if plausible(y)]
     return max(stated) if stated else None
+
+
+def _doi_year(text: str) -> int | None:
+    """The year written into the first DOI on the page that has one (its own, on a first page
+    before any references), or None."""
+    match = re.search(r"\b10\.\d{4,9}/\S+", text)
+    year = _DOI_YEAR.match(match.group(0)) if match else None
+    if not year:
+        return None
+    return int(year.group(1)) if year.group(1) else 2000 + int(year.group(2))
 
 
 def _blank_non_publication(text: str) -> str:

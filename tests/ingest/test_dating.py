@@ -120,3 +120,13 @@ def test_dates_in_figures_and_with_of_are_dates() -> None:
     assert find_year([""], lines, "Budget monitoring", 2003, 2026) == 2025
     page = "Minutes of the meeting held on the 30th of January 2025 at County Hall"
     assert find_year([page], [], "Cabinet minutes", 2003, 2026) == 2025
+
+
+def test_a_papers_own_doi_gives_its_year_when_the_publisher_writes_it_in() -> None:
+    page = "Open access\nhttps://doi.org/10.1016/j.ssmph.2021.100845\nHousing and health\nAbstract"
+    assert find_year([page], [], "Housing and health", 2023, 2026) == 2021
+    page = "Research\nhttps://doi.org/10.1186/s12889-021-10123-4\nLoneliness in later life"
+    assert find_year([page], [], "Loneliness in later life", 2023, 2026) == 2021
+    # A DOI without a year in it says nothing: the file's date stands.
+    page = "Research\nhttps://doi.org/10.1136/bmj.m1234\nLoneliness in later life"
+    assert find_year([page], [], "Loneliness in later life", 2023, 2026) == 2023
