@@ -56,7 +56,8 @@ _ORGANISATION_ONLY = re.compile(
     r"|office for national statistics|office for health improvement (and|&) disparities)$",
     re.IGNORECASE,
 )
-# Section names and the labels of committee forms are never a document's title.
+# Section names, the labels of committee forms and a journal's article types ("RESEARCH
+# ARTICLE", "Open Access") are never a document's title.
 _NOT_TITLE = re.compile(
     r"^(foreword|preface|executive summary|summary|introduction|abstract|key messages"
     r"|key (points|findings)|acknowledge?ments|glossary|background|overview"
@@ -64,7 +65,9 @@ _NOT_TITLE = re.compile(
     r" decision|(for|not for) publication|record of (the )?decision"
     r"|report (to|of|by|from|author)\s*:.*|report to (the )?[\w ]{0,40}(cabinet|council"
     r"|committee|board|panel|executive)|(agenda )?item( no\.?)? ?\d+[a-z]?|part [12i]+"
-    r"|open report|exempt)[\s.:]*$",
+    r"|open report|exempt|research( article| paper)?|original (article|research|paper)"
+    r"|(systematic )?review( article)?|open access|short (report|communication)|brief report"
+    r"|commentary|editorial|article)[\s.:]*$",
     re.IGNORECASE,
 )
 # Near the top or bottom edge sits running text: headers, footers, printed-from-browser lines.

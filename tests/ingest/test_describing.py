@@ -195,3 +195,13 @@ def test_web_addresses_outside_uk_public_domains_find_their_bodies() -> None:
     assert find_organisation([page], [])[0] == "Sport England"
     page = "Child poverty\nData from the Office for National Statistics\nhttps://www.gov.scot/stats"
     assert find_organisation([page], [])[0] == "Scottish Government"
+
+
+def test_a_journals_article_type_label_is_not_the_title() -> None:
+    lines = _lines(
+        ("RESEARCH ARTICLE", 22),
+        ("Open Access", 22),
+        ("Green space and mental health in older adults", 18),
+        ("A. Author, B. Author", 11),
+    )
+    assert pick_title(lines) == "Green space and mental health in older adults"
