@@ -7,6 +7,7 @@ its parts.
 
 __all__ = [
     "chunking",
+    "dating",
     "describing",
     "formats",
     "layout",

@@ -1,5 +1,6 @@
-"""Reads what a document says about itself: who published it, what kind of paper it is, and
-when it came out. Pure functions over text, so they are tested without files."""
+"""Reads what a document says about itself: who published it and what kind of paper it is
+(when it came out is `ingest.dating`). Pure functions over text, so they are tested without
+files."""
 
 from __future__ import annotations
 
@@ -23,7 +24,6 @@ __all__ = [
     "Organisation",
     "find_kind",
     "find_organisation",
-    "find_year",
     "load_organisations",
 ]
 
@@ -90,17 +90,21 @@ _NHS_BODY = re.compile(
     r" NHS (?:Foundation )?Trust\b"
 )
 _SELF_STATEMENT = re.compile(
-    r"(?:produced|published|prepared|written|compiled|drafted|issued)\s+by\s+(?:the\s+)?"
-    r"([A-Z][^\n.,;:()]{3,90})|©\s*(?:crown copyright\s*)?(?:(?:19|20)\d\d\s*)?(?:the\s+)?"
-    r"([A-Z][^\n.,;:()]{3,80})",
-    re.IGNORECASE,
+    r"(?:(?:produced|published|prepared|written|compiled|drafted|issued)\s+by|on\s+behalf\s+of"
+    r"|(?:a\s+)?(?:report|briefing|paper|publication)\s+(?:by|from)|^\s*(?:publisher|from)\s*:)"
+    r"\s*(?:the\s+)?([A-Z][^\n.,;:()]{3,90})"
+    r"|©\s*(?:crown copyright\s*)?(?:(?:19|20)\d\d\s*)?(?:the\s+)?([A-Z][^\n.,;:()]{3,80})",
+    re.IGNORECASE | re.MULTILINE,
 )
+# Any web or e-mail address: a gazetteer body's may end in .org, .scot or .wales as well as .uk.
 _DOMAIN = re.compile(
-    r"(?<![\w.-])(?:https?://|www\.|[\w.-]*@)?([a-z0-9][a-z0-9.-]*\.(?:gov|nhs|ac|org)\.uk)\b"
+    r"(?<![\w.-])(?:https?://|www\.|[\w.-]*@)?((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,})\b"
 )
 _CROWN = re.compile(
     r"©\s*crown copyright|crown copyright\s*(19|20)\d\d|by command of (her|his) majesty", re.I
 )
+# A line crediting the data a chart or table shows: "Source: Office for National Statistics".
+_SOURCE_LINE = re.compile(r"^[ \t]*(?:data\s+)?sources?\s*(?:of\s+data\s*)?:[^\n]*", re.I | re.M)
 _NOT_ORGANISATION = re.compile(r"^(the authors?|author|crown copyright|\d)", re.IGNORECASE)
 _WEAK_WORDS = {"the", "and", "of", "for", "in", "&"}
 
@@ -125,16 +129,18 @@ def find_organisation(
 
     first = "\n".join(line.text for line in lines) or (pages[0] if pages else "")
     early = "\n".join(pages[:3])[:30_000]
-    vote(_named(first, known), 3)
-    vote(_named(early, known), 1)
+    # A body named only as the source of the data ("Source: ONS") did not publish the document.
+    first_named, early_named = _SOURCE_LINE.sub(" ", first), _SOURCE_LINE.sub(" ", early)
+    vote(_named(first_named, known), 3)
+    vote(_named(early_named, known), 1)
     vote(_self_statements(early, known), 4)
-    vote(_domains(first, early, known), 5)
-    vote(_domains(early, early, known), 2)
+    vote(_domains(first_named, early, known), 5)
+    vote(_domains(early_named, early, known), 2)
     vote(_home_councils(early, known), 2)
     vote(_author_field(said_by, known), 6)
     # The back page often says who published it ("© Crown copyright … Public Health England").
     back = "\n".join(pages[-2:])[-20_000:] if len(pages) > 3 else ""
-    vote(_named(back, known), 1)
+    vote(_named(_SOURCE_LINE.sub(" ", back), known), 1)
     vote(_self_statements(back, known), 3)
     if not votes and _CROWN.search(early + back):
         return "HM Government", GOVERNMENT
@@ -178,20 +184,25 @@ def _home_councils(early: str, known: tuple[Organisation, ...]) -> list[tuple[st
 
 
 def _named(text: str, known: tuple[Organisation, ...]) -> list[tuple[str, str]]:
-    found: list[tuple[str, str]] = []
+    """Bodies the text names, in the order it names them: "Produced by Kent County Council with
+    data from NHS England" is by the council, whatever order the gazetteer lists them in."""
+    found: list[tuple[int, str, str]] = []
     for org in known:
         for name in (*((org.name,) if org.by_name else ()), *org.aliases):
-            if (len(name) > 3 and re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text)) or (
-                len(name) <= 3 and re.search(rf"\b{re.escape(name)}\b", text)
-            ):
-                found.append((org.name, org.kind))
+            escaped = re.escape(name)
+            pattern = rf"(?<![\w-]){escaped}(?![\w-])" if len(name) > 3 else rf"\b{escaped}\b"
+            at = re.search(pattern, text)
+            if at:
+                found.append((at.start(), org.name, org.kind))
     for match in _COUNCIL_NAME.finditer(text):
-        found.append((_council_name(match.group(1), match.group(2)), COUNCIL))
+        found.append((match.start(), _council_name(match.group(1), match.group(2)), COUNCIL))
     for match in _COUNCIL_CAPS.finditer(text):
-        found.append((_council_name(match.group(1).title(), match.group(2).title()), COUNCIL))
+        name = _council_name(match.group(1).title(), match.group(2).title())
+        found.append((match.start(), name, COUNCIL))
     for match in _NHS_BODY.finditer(text):
-        found.append((_nhs_name(match.group(0)), GOVERNMENT))
-    return [(name, kind) for name, kind in found if len(name.split()) > 2 or kind != COUNCIL]
+        found.append((match.start(), _nhs_name(match.group(0)), GOVERNMENT))
+    found.sort(key=lambda item: item[0])
+    return [(name, kind) for _, name, kind in found if len(name.split()) > 2 or kind != COUNCIL]
 
 
 def _nhs_name(name: str) -> str:
@@ -237,6 +248,8 @@ def _domains(text: str, context: str, known: tuple[Organisation, ...]) -> list[t
         if owners:
             org = max(owners, key=lambda pair: pair[0])[1]
             found.append((org.name, org.kind))
+            continue
+        if not domain.endswith(".gov.uk") or domain.count(".") < 2:
             continue
         stem = re.sub(r"[^a-z]", "", domain.split(".")[-3])
         council = councils.get(stem)
@@ -287,118 +300,3 @@ def find_kind(pages: list[str], organisation_kind: str, title: str) -> str:
     if _GOVERNMENT_WORDS.search(early):
         return GOVERNMENT
     return COUNCIL if council else OTHER
-
-
-# --- year -------------------------------------------------------------------------------------
-
-_MONTH = (
-    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
-)
-_PUBLISHED = re.compile(
-    rf"\b(?:published|publication date|date of publication|issued|first published|date)\s*:?"
-    rf"\s*(?:on\s+)?(?:\d{{1,2}}(?:st|nd|rd|th)?\s+)?(?:{_MONTH}\s+)?((?:19|20)\d\d)\b",
-    re.IGNORECASE,
-)
-_MONTH_YEAR = re.compile(
-    rf"\b(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?{_MONTH}\.?,?\s+(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?"
-    rf"((?:19|20)\d\d)\b",
-    re.IGNORECASE,
-)
-# How the document asks to be cited: "Suggested citation: Smith J (2009). …".
-_SELF_CITATION = re.compile(
-    r"\b(?:suggested citation|recommended citation|please cite[^\n:]{0,20}|cite (?:this|as)"
-    r"|citation|reference)\s*:\s*[^\n()]{0,80}\(((?:19|20)\d\d)\)",
-    re.IGNORECASE,
-)
-_COPYRIGHT = re.compile(r"(?:©|\(c\)|copyright)\s*(?:crown\s+copyright\s*)?((?:19|20)\d\d)\b", re.I)
-_FINANCIAL_YEAR = re.compile(r"\b((?:19|20)\d\d)\s*[-/–]\s*\d\d\b(?![-/]\d)")
-_ANY_YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
-
-
-def find_year(
-    pages: list[str], lines: list[LayoutLine], title: str, info_year: int | None, now_year: int
-) -> int | None:
-    """The publication year the document states, before the file's own dates: a date on the
-    cover, a stated publication or copyright date, the year in its title or on its cover, and
-    only then the file's date. Data periods ("2013-15") and references are no publication."""
-
-    def plausible(year: int) -> bool:
-        return 1950 <= year <= now_year + 1
-
-    first = "\n".join(line.text for line in lines) or (pages[0] if pages else "")
-    early = "\n".join(pages[:3])[:30_000]
-    # A date standing alone on the cover ("May 2025") is when it came out.
-    cover = [
-        int(m.group(1))
-        for line in lines
-        for m in _MONTH_YEAR.finditer(line.text)
-        # The date is (almost) all the line says: "December 2015", "Published: May 2025".
-        if len(line.text.replace(m.group(0), " ").split()) <= 2 and plausible(int(m.group(1)))
-    ]
-    if cover:
-        return max(cover)
-    for pattern, text in ((_PUBLISHED, early), (_SELF_CITATION, early), (_COPYRIGHT, early)):
-        years = [int(m.group(1)) for m in pattern.finditer(text)]
-        years = [y for y in years if plausible(y)]
-        if years:
-            return years[0]
-    headings = _cover_headings(lines)
-    dated = [int(m.group(1)) for text in headings for m in _MONTH_YEAR.finditer(text)]
-    dated = [y for y in dated if plausible(y)]
-    if dated:
-        return max(dated)
-    in_title = [y for y in _years_named(title, title) if plausible(y)]
-    if in_title:
-        return max(in_title)
-    years = [int(m.group(1)) for m in _MONTH_YEAR.finditer(first)]
-    years = [y for y in years if plausible(y)]
-    if years:
-        return years[0]
-    # A heading on the cover that names a year ("Annual Public Health Report 2018").
-    on_cover = [y for text in headings for y in _years_named(text, text)]
-    on_cover = [y for y in on_cover if plausible(y)]
-    if on_cover:
-        return max(on_cover)
-    if info_year and plausible(info_year):
-        return info_year
-    stated = [y for y in _years_named(first[:3000], title) if plausible(y)]
-    return max(stated) if stated else None
-
-
-_COVER_TYPE = 16.0
-_ANNUAL = re.compile(r"\bannual\b|\byear in review\b", re.IGNORECASE)
-_YEAR_RANGE = re.compile(r"\b(?:19|20)\d\d\s*[-/–]\s*(?:19|20)?\d\d\b")
-
-
-def _years_named(text: str, title: str) -> list[int]:
-    """Years a text names. A financial year ("2025-26") counts as its first year, or as its
-    last for an annual report, which comes out after the year it covers; other ranges are
-    periods of data, not dates, and count for nothing."""
-    keep = 2 if _ANNUAL.search(title) else 1
-    text = _FINANCIAL_YEAR.sub(lambda m: _financial_year(m, keep), text)
-    text = _YEAR_RANGE.sub(" ", text)
-    return [int(y) for y in _ANY_YEAR.findall(text)]
-
-
-def _financial_year(match: re.Match[str], keep: int) -> str:
-    start = int(match.group(1))
-    end = int(re.findall(r"\d\d", match.group(0))[-1])
-    if end != (start + 1) % 100:
-        return " "  # "2013-15": a period of data
-    return str(start + 1 if keep == 2 else start)
-
-
-def _cover_headings(lines: list[LayoutLine]) -> list[str]:
-    if not lines:
-        return []
-    sizes: dict[float, int] = {}
-    for line in lines:
-        sizes[line.size] = sizes.get(line.size, 0) + len(line.text)
-    body = max(sizes.items(), key=lambda item: item[1])[0]
-    # Larger than the body text, or large in itself on a cover that is all headings.
-    return [
-        x.text
-        for x in lines
-        if (x.size > body + 1 or x.size >= _COVER_TYPE) and len(x.text.split()) <= 8
-    ]

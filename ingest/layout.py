@@ -45,9 +45,29 @@ _SUBJECT = re.compile(
     r"^(subject|report title|title of report|title|amendment name)\s*:\s*(.+)$", re.IGNORECASE
 )
 _FIELD_LABEL = re.compile(r"^[A-Z][\w ()/'’-]{1,40}:")
-# A line that only names a council or body sits above the title, it is not the title.
+# A line that only names a council or body sits above the title, it is not the title: a
+# council, an NHS body, a university, a government department or agency, by their names' shapes.
 _ORGANISATION_ONLY = re.compile(
-    r"^(the )?[\w &'’-]{2,60} (county|city|borough|district) council$|^nhs [\w ]{2,40}$",
+    r"^(the )?[\w &'’-]{2,60} (county|city|borough|district) council$|^nhs [\w ]{2,40}$"
+    r"|^[\w &'’-]{2,60} nhs (foundation )?trust$|^[\w &,'’-]{2,60} integrated care board$"
+    r"|^(the )?university of [\w &'’-]{2,40}$|^[\w&'’-]+( [\w&'’-]+)? university$"
+    r"|^(department|ministry) (for|of) [\w ,&'’-]{2,60}$|^(hm government|hm treasury|home office"
+    r"|cabinet office|public health (england|wales|scotland)|uk health security agency"
+    r"|office for national statistics|office for health improvement (and|&) disparities)$",
+    re.IGNORECASE,
+)
+# Section names, the labels of committee forms and a journal's article types ("RESEARCH
+# ARTICLE", "Open Access") are never a document's title.
+_NOT_TITLE = re.compile(
+    r"^(foreword|preface|executive summary|summary|introduction|abstract|key messages"
+    r"|key (points|findings)|acknowledge?ments|glossary|background|overview"
+    r"|purpose of (the )?report|recommendations?|(key|executive|cabinet member|officer|non-key)"
+    r" decision|(for|not for) publication|record of (the )?decision"
+    r"|report (to|of|by|from|author)\s*:.*|report to (the )?[\w ]{0,40}(cabinet|council"
+    r"|committee|board|panel|executive)|(agenda )?item( no\.?)? ?\d+[a-z]?|part [12i]+"
+    r"|open report|exempt|research( article| paper)?|original (article|research|paper)"
+    r"|(systematic )?review( article)?|open access|short (report|communication)|brief report"
+    r"|commentary|editorial|article)[\s.:]*$",
     re.IGNORECASE,
 )
 # Near the top or bottom edge sits running text: headers, footers, printed-from-browser lines.
@@ -224,7 +244,10 @@ def _is_candidate(line: LayoutLine) -> bool:
     if line.top < _EDGE or line.top > 1 - _EDGE:
         return False
     return not (
-        _FURNITURE.search(text) or _DATE_ONLY.search(text) or _ORGANISATION_ONLY.match(text)
+        _FURNITURE.search(text)
+        or _DATE_ONLY.search(text)
+        or _ORGANISATION_ONLY.match(text)
+        or _NOT_TITLE.match(text)
     )
 
 

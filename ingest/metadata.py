@@ -10,7 +10,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ingest.describing import ACADEMIC, OTHER, find_kind, find_organisation, find_year
+from ingest.dating import find_year
+from ingest.describing import ACADEMIC, OTHER, find_kind, find_organisation
 from ingest.layout import LayoutLine, find_byline, find_subject, pick_title
 from search.pagetext import is_placeholder_author
 from search.schema import ACCESS_LEVELS, ALL_ACCESS, DocumentMeta

@@ -1,0 +1,132 @@
+"""The publication year read from a document's own words and layout, when there is no
+manifest. Text and layout lines are written here; nothing is copied from real documents."""
+
+from __future__ import annotations
+
+from ingest.dating import find_year
+from ingest.layout import LayoutLine
+
+
+def _lines(*rows: tuple[str, float]) -> list[LayoutLine]:
+    return [LayoutLine(text, size, 0.1 + 0.05 * i) for i, (text, size) in enumerate(rows)]
+
+
+def test_stated_cover_date_beats_the_file_date() -> None:
+    lines = _lines(("Green Space", 36), ("May 2026", 14))
+    assert find_year(["Green Space\nMay 2026"], lines, "Green Space", 2019, 2026) == 2026
+
+
+def test_financial_year_in_title_is_its_first_year() -> None:
+    assert find_year([""], [], "Budget Risks Register 2025-26", None, 2026) == 2025
+
+
+def test_years_on_the_cover_beat_the_file_date_and_data_periods_count_for_nothing() -> None:
+    lines = _lines(("West Sussex County Council", 22), ("Annual Public Health Report 2018", 21))
+    lines += _lines(*[("Body text about health in the county and its people.", 11)] * 5)
+    assert find_year([""], lines, "Looking through a public health lens", 2019, 2026) == 2018
+    assert find_year([""], [], "Annual Impact Report 2023/24", None, 2026) == 2024
+    body = _lines(("Rates fell in 2013-15 and 2004-06.", 11))
+    assert find_year([""], body, "Heart disease", None, 2026) is None
+
+
+def test_the_way_a_paper_asks_to_be_cited_gives_its_year() -> None:
+    pages = ['Reference: Chuttur M.Y. (2009). "Overview of the Technology Acceptance Model"']
+    assert find_year(pages, [], "Overview of the Technology Acceptance Model", 2010, 2026) == 2009
+
+
+def test_a_sentence_wrapped_onto_its_own_line_is_not_a_cover_date() -> None:
+    # The tail of running text ("… went live / in April 2023.") is no date on the cover.
+    lines = _lines(
+        ("Annual Impact Report 2023/24", 27),
+        ("A dashboard our team built went live", 12),
+        ("in April 2023.", 12),
+    )
+    assert find_year([""], lines, "Annual Impact Report 2023/24", 2026, 2026) == 2024
+    assert find_year([""], _lines(("Published: May 2025", 12)), "Plan", 2026, 2026) == 2025
+
+
+def test_review_expiry_and_next_meeting_dates_are_not_publication() -> None:
+    lines = _lines(("Carers Strategy", 30), ("March 2024", 14), ("Review date: March 2027", 10))
+    assert find_year([""], lines, "Carers Strategy", None, 2026) == 2024
+    page = "Policy on lone working\nNext review due: 1 June 2027\nDate of next meeting: 4 May 2027"
+    assert find_year([page], [], "Policy on lone working", 2025, 2026) == 2025
+    page = "Consultation\nClosing date: 5 January 2027\nValid until 2027"
+    assert find_year([page], [], "Consultation", 2026, 2026) == 2026
+
+
+def test_stated_publication_and_meeting_dates_in_any_written_form() -> None:
+    assert find_year(["Date of publication: 12/03/2021"], [], "Guide", 2023, 2026) == 2021
+    assert find_year(["First published in 2019"], [], "Handbook", 2023, 2026) == 2019
+    meeting = "Cabinet\nDate of meeting: Thursday, 30th January, 2025\nBudget monitoring"
+    assert find_year([meeting], [], "Budget monitoring", 2024, 2026) == 2025
+    assert find_year(["Issue date: 01.09.2022"], [], "Bulletin", 2023, 2026) == 2022
+    online = "Received: 5 May 2020 / Accepted: 2 November 2020 / Published online: 20 Jan 2021"
+    assert find_year([online], [], "A cohort study", 2020, 2026) == 2021
+
+
+def test_a_journals_received_date_is_not_its_publication() -> None:
+    page = "Received 3 December 2019; received in revised form 1 May 2020\nA cohort study"
+    # No other date: the file's date beats the date the journal received the paper.
+    assert find_year([page], [], "A cohort study", 2021, 2026) == 2021
+
+
+def test_a_journals_citation_line_gives_the_papers_year() -> None:
+    for line in (
+        "BMJ Open 2019;9:e012345. doi:10.1136/bmjopen",
+        "Lancet 2020; 396: 1204-22",
+        "Social Science & Medicine 265 (2020) 113456",
+        "Journal of Public Health, Vol. 42, No. 3 (2020), pp. 1-9",
+    ):
+        page = f"{line}\nHousing and health: a cohort study\nAbstract\nWe followed 2,000 adults."
+        year = 2019 if "2019" in line else 2020
+        assert find_year([page], [], "Housing and health", 2023, 2026) == year
+
+
+def test_copyright_lines_that_name_the_holder_before_the_year() -> None:
+    assert find_year(["© The Author(s) 2021. Open Access."], [], "Paper", 2022, 2026) == 2021
+    assert find_year(["© Kent County Council 2019"], [], "Kent facts", 2022, 2026) == 2019
+    # A map's licence line dates the map data, not the report.
+    osmap = "© Crown copyright and database rights 2015 Ordnance Survey 100023447"
+    assert find_year([osmap], [], "Ward profile", 2022, 2026) == 2022
+
+
+def test_a_web_pages_last_reviewed_date_when_it_states_no_publication() -> None:
+    page = "Asthma\nOne in 12 adults (survey, March 2019).\nPage last reviewed: 12 April 2023"
+    assert find_year([page], [], "Asthma", 2025, 2026) == 2023
+
+
+def test_periods_are_read_as_periods_in_every_written_form() -> None:
+    # A report on a period comes out after it ends; GOV.UK writes financial years "2023 to 2024".
+    page = "This report covers April 2022 to March 2023 across the county."
+    assert find_year([page], [], "Carers services", None, 2026) == 2023
+    assert find_year([""], [], "Annual report 2023 to 2024", None, 2026) == 2024
+    assert (
+        find_year([""], [], "Joint Health and Wellbeing Strategy 2024 to 2029", None, 2026) is None
+    )
+
+
+def test_a_column_of_dates_in_a_table_is_not_a_cover_date() -> None:
+    # An action plan's target dates stand alone in their cells; the latest is no publication.
+    rows = [("Action plan", 20), ("Published: June 2024", 11)]
+    rows += [(when, 9) for when in ("March 2025", "December 2026", "April 2027", "July 2025")]
+    assert (
+        find_year(["Action plan\nPublished: June 2024"], _lines(*rows), "Action plan", None, 2026)
+        == 2024
+    )
+
+
+def test_dates_in_figures_and_with_of_are_dates() -> None:
+    lines = _lines(("Cabinet", 20), ("22/01/2025", 12), ("Budget monitoring", 12))
+    assert find_year([""], lines, "Budget monitoring", 2003, 2026) == 2025
+    page = "Minutes of the meeting held on the 30th of January 2025 at County Hall"
+    assert find_year([page], [], "Cabinet minutes", 2003, 2026) == 2025
+
+
+def test_a_papers_own_doi_gives_its_year_when_the_publisher_writes_it_in() -> None:
+    page = "Open access\nhttps://doi.org/10.1016/j.ssmph.2021.100845\nHousing and health\nAbstract"
+    assert find_year([page], [], "Housing and health", 2023, 2026) == 2021
+    page = "Research\nhttps://doi.org/10.1186/s12889-021-10123-4\nLoneliness in later life"
+    assert find_year([page], [], "Loneliness in later life", 2023, 2026) == 2021
+    # A DOI without a year in it says nothing: the file's date stands.
+    page = "Research\nhttps://doi.org/10.1136/bmj.m1234\nLoneliness in later life"
+    assert find_year([page], [], "Loneliness in later life", 2023, 2026) == 2023
