@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,7 +28,6 @@ from web import (
     routes_exports,
     routes_pages,
 )
-from web.admin import SESSION_COOKIE
 from web.head import HeadAsGet
 from web.headers import (
     SecurityHeaders,
@@ -55,7 +54,6 @@ __all__ = [
     "create_app",
     "find_assets_dir",
     "install_guards",
-    "keep_private_pages_private",
     "last_updated",
     "mount_api_docs",
     "mount_assets",
@@ -128,7 +126,6 @@ def create_app(
     app.state.upload_jobs = UploadJobs()
     errors.install(app)
     install_observability(app, settings.ops)
-    app.middleware("http")(keep_private_pages_private)
     app.include_router(routes_pages.router)
     app.include_router(routes_documents.router)
     app.include_router(routes_determinants.router)
@@ -180,17 +177,6 @@ def install_guards(app: FastAPI, settings: Settings) -> None:
     app.state.security_headers = headers
     app.add_middleware(SecurityHeaders, headers=headers)
     app.add_middleware(HeadAsGet)
-
-
-async def keep_private_pages_private(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    """What a signed-in person sees may be above a visitor's level: no cache may keep it."""
-    response = await call_next(request)
-    if SESSION_COOKIE in request.cookies or request.headers.get("authorization"):
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["Vary"] = "Cookie"
-    return response
 
 
 def mount_api_docs(app: FastAPI, dist: Path) -> None:

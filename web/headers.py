@@ -101,7 +101,9 @@ class SecurityHeaders:
                 for name, value in self.fixed.items():
                     headers[name] = value
                 if private:
+                    # What a signed-in person sees may be above a visitor's level.
                     headers["Cache-Control"] = "no-store"
+                    headers.add_vary_header("Cookie")
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -49,7 +49,13 @@ def test_admin_and_signed_in_responses_are_never_cached(client: TestClient) -> N
     assert client.get("/admin/status").headers["cache-control"] == "no-store"
     signed_in = client.get("/search?q=damp", headers={"Authorization": "Basic eDp5"})
     assert signed_in.headers["cache-control"] == "no-store"
-    assert "no-store" not in client.get("/search?q=damp").headers.get("cache-control", "")
+    assert "Cookie" in signed_in.headers["vary"]  # a shared cache keeps each sign-in apart
+    with_cookie = client.get("/search?q=damp", headers={"Cookie": "ef_session=x"})
+    assert with_cookie.headers["cache-control"] == "no-store"
+    assert "Cookie" in with_cookie.headers["vary"]
+    visitor = client.get("/search?q=damp")
+    assert "no-store" not in visitor.headers.get("cache-control", "")
+    assert "Cookie" not in visitor.headers.get("vary", "")
 
 
 def test_a_foreign_host_is_refused_with_a_plain_400(client: TestClient) -> None:
