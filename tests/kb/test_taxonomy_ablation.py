@@ -81,3 +81,18 @@ def test_paired_bootstrap_puts_a_clear_gain_above_zero_and_repeats_with_its_seed
     gain = paired_bootstrap(files, truth, noisy, truth)
     assert gain.difference > 0 and gain.low > 0
     assert paired_bootstrap(files, truth, noisy, truth) == gain
+
+
+def test_a_dropped_and_an_added_seed_are_also_scored_as_one_swap() -> None:
+    current = _current()
+    earlier = copy.deepcopy(current)
+    transport = next(e for e in earlier["determinants"] if e["id"] == "transport")
+    transport["seeds"] = [s if s != "bus passes" else "driving" for s in transport["seeds"]]
+    edits = list_edits(earlier, current)
+    assert [e.name for e in edits] == [
+        "transport: seed -driving",
+        "transport: seed +bus passes",
+        "transport: seed driving <-> bus passes",
+    ]
+    swapped = next(e for e in revert(current, [edits[2]])["determinants"] if e["id"] == "transport")
+    assert sorted(swapped["seeds"]) == sorted(transport["seeds"])
