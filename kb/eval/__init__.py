@@ -5,7 +5,16 @@
 - `tag_pages`: labelled pages read straight from their PDFs (no index needed);
 - `tag_tuning`: tagger settings chosen by cross-validation grouped by document;
 - `metadata`: metadata read from documents alone, scored against a manifest;
-- `label_agreement`: how far a second labeller agrees with the first, beside the tagger.
+- `label_agreement`: how far a second labeller agrees with the first, beside the tagger;
+- `taxonomy_ablation`: a taxonomy's edits reverted one at a time, scored by grouped CV.
 """
 
-__all__ = ["beir", "label_agreement", "metadata", "tag_pages", "tag_tuning", "tags"]
+__all__ = [
+    "beir",
+    "label_agreement",
+    "metadata",
+    "tag_pages",
+    "tag_tuning",
+    "tags",
+    "taxonomy_ablation",
+]

@@ -144,6 +144,9 @@ class CrossValidation:
     report: TagReport
     chosen: list[TaggerSettings]
     best_overall: TaggerSettings
+    # The nested tags themselves, (pages, determinants), so two taggers can be compared page by
+    # page (kb.eval.taxonomy_ablation's paired bootstrap).
+    predicted: Flags
 
 
 def cross_validate(
@@ -167,7 +170,7 @@ def cross_validate(
         chosen.append(candidates[best])
         predicted[test] = grids[best][test]
     overall = max(range(len(candidates)), key=lambda i: _micro_f1(grids[i], truth))
-    return CrossValidation(_score(rows, predicted, ids), chosen, candidates[overall])
+    return CrossValidation(_score(rows, predicted, ids), chosen, candidates[overall], predicted)
 
 
 def score_settings(
