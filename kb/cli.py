@@ -4,6 +4,7 @@ instant."""
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import sys
@@ -357,6 +358,16 @@ def _warm_up(library: Library) -> None:
     except Exception:
         # /healthz reports the model's failure; searches show a plain error page.
         log.exception("the model could not be loaded")
+    settle_memory()
+
+
+def settle_memory() -> None:
+    """Put what the site has loaded for its whole life (modules, templates, the model, the
+    app) out of the garbage collector's way: a full collection walked all of it, about 30 ms
+    at a time, twice in every 160 searches at 300k chunks (the searches' p95 tail; with this,
+    0.2 ms). Objects made later are collected as before."""
+    gc.collect()
+    gc.freeze()
 
 
 @app.command()

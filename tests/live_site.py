@@ -50,7 +50,7 @@ def serve_app(app: FastAPI, timeout_s: float = START_TIMEOUT_S, **options: Any) 
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     config = uvicorn.Config(
-        app, log_level="warning", ws="none", http="h11", lifespan="on", **options
+        app, log_level="warning", ws="none", lifespan="on", **{"http": "h11", **options}
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

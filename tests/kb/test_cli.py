@@ -150,3 +150,18 @@ def test_search_by_determinant_filters_and_checks_the_id(
     assert json.loads(food_only.stdout)["documents"] == []
     wrong = _kb(["search", "repairs", "--determinant", "weather"], root / "data")
     assert wrong.returncode == 2 and "Unknown determinant" in wrong.stderr
+
+
+def test_settling_memory_puts_what_is_loaded_out_of_the_collectors_way() -> None:
+    import gc
+
+    from kb.cli import settle_memory
+
+    before = gc.get_freeze_count()
+    try:
+        settle_memory()
+        assert gc.get_freeze_count() > before
+        # A full collection no longer walks the frozen objects.
+        assert len(gc.get_objects(generation=2)) < gc.get_freeze_count()
+    finally:
+        gc.unfreeze()
