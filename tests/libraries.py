@@ -15,6 +15,16 @@ from search.store.embedded import LOCK_FILE
 from search.store.files import copy_tree_sparse
 from tests.pdfs import write_pdf
 
+# Five one-line notes on a few determinants (two about damp homes), for tests that need a small
+# real library whose matches are easy to predict.
+FIVE_NOTES = (
+    "Families in cold damp homes need help with heating bills and mould.",
+    "Older people in villages feel lonely; lunch clubs and volunteers help them.",
+    "Free school meals and breakfast clubs help families on low incomes.",
+    "Rural bus routes link villages to doctors, shops and jobs.",
+    "Damp and mould in rented homes make asthma worse in children.",
+)
+
 
 def copy_library(built: Path, target: Path) -> Path:
     """Copy a closed library's data folder (catalogue and embedded store) to `target`."""

@@ -15,15 +15,9 @@ from search.models.encoder import Encoder
 from search.retrieval.read_ahead import ReadAhead
 from search.schema import Hit
 from search.settings import MatchSettings, Settings
-from tests.libraries import build_notes, copy_library
+from tests.libraries import FIVE_NOTES, build_notes, copy_library
 
-TEXTS = [
-    "Families in cold damp homes need help with heating bills and mould.",
-    "Older people in villages feel lonely; lunch clubs and volunteers help them.",
-    "Free school meals and breakfast clubs help families on low incomes.",
-    "Rural bus routes link villages to doctors, shops and jobs.",
-    "Damp and mould in rented homes make asthma worse in children.",
-]
+TEXTS = list(FIVE_NOTES)
 QUERY = "damp mould homes"
 
 
