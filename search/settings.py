@@ -172,11 +172,6 @@ class MatchSettings(BaseModel):
     # 500: at 300k chunks, 1,000 / 500 / 250 gave /api/search p95 51.6 / 36.8 / 37.6 ms and
     # 21.1 / 26.8 / 30.2 searches/s with 8 clients, one run after another (bench/RESULTS.md):
     # 500 takes the latency, 250 buys a little throughput for half the evidence counted.
-    read_ahead: bool = Field(
-        default=True,
-        description="a running site reads every passage's filter values in the background, so"
-        " a new question is counted without reading them (seconds at 300k passages, once)",
-    )
     graph_max_chunks: int = Field(
         default=500,
         ge=100,
@@ -185,6 +180,11 @@ class MatchSettings(BaseModel):
             "past exact_up_to passages, the most passages read per search and rule; counts are"
             " then floors, shown as 'at least'"
         ),
+    )
+    read_ahead: bool = Field(
+        default=True,
+        description="a running site reads every passage's filter values in the background, so"
+        " a new question is counted without reading them (seconds at 300k passages, once)",
     )
 
 
