@@ -82,6 +82,11 @@ def _passage_order(match: ChunkMatch) -> tuple[float, bool]:
     return (-(match.cosine or 0.0), not match.has_words)
 
 
+def _is_exact(settings: MatchSettings, library_chunks: int) -> bool:
+    """Whether a library of this size is compared passage by passage (else its graph is walked)."""
+    return library_chunks <= settings.exact_up_to
+
+
 def walk_graph(
     store: Store, query: VectorQuery, settings: MatchSettings, library_chunks: int, at_least: int
 ) -> list[Hit] | None:
@@ -93,7 +98,7 @@ def walk_graph(
 
     A beam search gives the same closest passages whatever it is asked to return below its
     beam, so the walk's first `candidates` are the ranking's own dense candidates."""
-    if library_chunks <= settings.exact_up_to or query.dense is None or query.mode == "sparse":
+    if _is_exact(settings, library_chunks) or query.dense is None or query.mode == "sparse":
         return None
     limit = max(settings.graph_max_chunks, at_least)
     walk = replace(query, mode="dense", limit=limit, candidates=limit, payload_fields=())
@@ -116,7 +121,7 @@ def find_matches(
     passage by passage: the engine's graph is walked instead, reading at most
     `settings.graph_max_chunks` passages per rule, and the counts are then floors. `walk` is
     that walk when the caller has already made it (`walk_graph`, same query and filters)."""
-    is_exact = library_chunks <= settings.exact_up_to
+    is_exact = _is_exact(settings, library_chunks)
     cap = settings.max_chunks if is_exact else settings.graph_max_chunks
     is_capped = not is_exact
     cosines: dict[str, float] = {}

@@ -10,6 +10,10 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+import uvicorn
+import uvloop
+from fastapi import FastAPI
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from search.library import Library
 from search.settings import Settings
@@ -57,6 +61,15 @@ def test_a_request_that_is_not_http_gets_a_400_or_is_closed_and_the_site_goes_on
     assert httpx.get(f"{base_url}/healthz", timeout=10, trust_env=False).status_code == 200
 
 
-def test_the_site_is_served_by_the_compiled_parser_and_loop(settings: Settings) -> None:
-    options = server_options(settings)
-    assert options["http"] == "httptools" and options["loop"] == "uvloop"
+def test_the_compiled_parser_and_loop_the_site_asks_for_load(settings: Settings) -> None:
+    # uvicorn resolves them only when it starts: a missing or broken wheel would stop `kb serve`.
+    config = uvicorn.Config(FastAPI(), **server_options(settings))
+    config.load()
+    assert config.http_protocol_class is HttpToolsProtocol
+    factory = config.get_loop_factory()
+    assert factory is not None
+    loop = factory()
+    try:
+        assert isinstance(loop, uvloop.Loop)
+    finally:
+        loop.close()
