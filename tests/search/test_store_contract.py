@@ -181,30 +181,29 @@ def test_a_query_can_read_only_some_payload_fields(reading_store: Store) -> None
     assert "text" in reading_store.query(query)[0].payload
 
 
-@pytest.mark.parametrize("fusion", ["rrf", "dbsf"])
-def test_hybrid_fuses_dense_and_sparse(reading_store: Store, fusion: str) -> None:
-    # dense points at meals, keywords at loneliness: both must come back on top.
-    query = VectorQuery(
+def _meals_and_loneliness(fusion: str, limit: int) -> VectorQuery:
+    """A hybrid query whose dense vector points at meals and whose keyword is loneliness."""
+    return VectorQuery(
         dense=[0, 0, 1, 0],
         sparse=WEIGHTS.query_vector("loneliness"),
         mode="hybrid",
-        fusion=fusion,
-        limit=2,
-    )  # type: ignore[arg-type]
+        fusion=fusion,  # type: ignore[arg-type]
+        limit=limit,
+    )
+
+
+@pytest.mark.parametrize("fusion", ["rrf", "dbsf"])
+def test_hybrid_fuses_dense_and_sparse(reading_store: Store, fusion: str) -> None:
+    # Both legs' documents must come back on top.
+    query = _meals_and_loneliness(fusion, limit=2)
     assert {h.doc_id for h in reading_store.query(query)} == {"meals", "lonely"}
 
 
 @pytest.mark.parametrize("fusion", ["rrf", "dbsf"])
 def test_hybrid_dense_leg_can_be_kept_to_given_points(reading_store: Store, fusion: str) -> None:
-    # The dense vector points at meals; kept to the housing chunks, the dense leg can only
-    # bring those, and the keyword leg still brings loneliness.
-    query = VectorQuery(
-        dense=[0, 0, 1, 0],
-        sparse=WEIGHTS.query_vector("loneliness"),
-        mode="hybrid",
-        fusion=fusion,
-        limit=10,
-    )  # type: ignore[arg-type]
+    # Kept to the housing chunks, the dense leg can only bring those, and the keyword leg
+    # still brings loneliness.
+    query = _meals_and_loneliness(fusion, limit=10)
     housing = tuple(point_id("housing", i) for i in (0, 1))
     kept = reading_store.query(replace(query, dense_among=housing))
     assert {h.doc_id for h in kept} == {"housing", "lonely"}
