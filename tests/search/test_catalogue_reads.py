@@ -476,3 +476,29 @@ def test_withdrawing_and_restoring_moves_every_total_and_back(about_housing: Cat
         assert about_housing.scoped([WITHDRAWN]).stats()["documents"] == 0
     finally:
         store.close()
+
+
+def test_lens_rows_left_stale_or_orphaned_are_put_right_when_opened(
+    about_housing: Catalogue, tmp_path: Path
+) -> None:
+    """A catalogue whose copy trigger went missing while a document changed level, and which
+    holds a lens row of a document since gone (written with foreign keys off), has its lens
+    rows made true again with the evidence rows when opened, so the lens totals count no
+    passage at a level its document left or of a document that is gone."""
+    far = about_housing.document("far")
+    assert far is not None
+    about_housing.update_extra("far", {**far.extra, "lens_passages": {"inequalities": 2}})
+    about_housing.close()
+    old = sqlite3.connect(tmp_path / "housing.sqlite")
+    old.execute("DROP TRIGGER evidence_follows_document")
+    old.execute("UPDATE documents SET access = 'internal' WHERE doc_id = 'far'")
+    old.execute("INSERT INTO lens_evidence VALUES ('gone', 'inequalities', 7, 'public')")
+    old.commit()
+    old.close()
+    reopened = Catalogue(tmp_path / "housing.sqlite")
+    try:
+        assert reopened.scoped(["public"]).lens_totals() == {}
+        assert reopened.lens_totals() == {"inequalities": 2}
+        assert reopened.scoped(["internal"]).lens_totals() == {"inequalities": 2}
+    finally:
+        reopened.close()
