@@ -190,11 +190,17 @@ def add_evidence_order(db: sqlite3.Connection, transaction: Transaction) -> None
             if name not in columns:
                 db.execute(f"ALTER TABLE evidence ADD COLUMN {name} {declared}")
         # A row whose document is gone (written with foreign keys off) has nothing to copy and
-        # would fail the copy's NOT NULL, so no catalogue holding one could open: it goes.
-        db.execute("DELETE FROM evidence WHERE doc_id NOT IN (SELECT doc_id FROM documents)")
+        # would fail the copy's NOT NULL, so no catalogue holding one could open: it goes. The
+        # lens rows are put right the same way, as the lens totals are counted from them below.
+        for table in ("evidence", "lens_evidence"):
+            db.execute(f"DELETE FROM {table} WHERE doc_id NOT IN (SELECT doc_id FROM documents)")
         db.execute(
             "UPDATE evidence SET (access, year, added_at, title) = (SELECT d.access, d.year,"
             " d.added_at, d.title FROM documents d WHERE d.doc_id = evidence.doc_id)"
+        )
+        db.execute(
+            "UPDATE lens_evidence SET access ="
+            " (SELECT d.access FROM documents d WHERE d.doc_id = lens_evidence.doc_id)"
         )
         for name in _EVIDENCE_TRIGGERS:
             db.execute(f"DROP TRIGGER IF EXISTS {name}")

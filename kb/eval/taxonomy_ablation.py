@@ -10,7 +10,7 @@ grouped cross-validation, with a paired bootstrap over documents against the cur
 An edit is one determinant's definition, the example sentences one determinant gained or lost
 (one group; `--split-examples ID` scores that determinant's sentences one by one too), or one
 seed change (a seed narrowed, as `debt` to `personal debt`, is one edit). The chunk vectors
-are cached in `--vectors` (keyed by the chunk texts), so only the first run embeds.
+are cached in `--vectors` (keyed by the model and the chunk texts), so only the first run embeds.
 Like tag_tuning, it refuses holdout2 and second-labeller rows: nothing here may tune on them.
 """
 
@@ -178,10 +178,10 @@ def paired_bootstrap(
 def _cached_windows(
     chunks: dict[tuple[str, int], list[str]], encoder: Encoder, path: Path | None
 ) -> Windows:
-    """Embed the chunks, or read their vectors from `path` when it holds these very texts."""
-    digest = hashlib.sha256(
-        "\x00".join(f"{k[0]}\x01{k[1]}\x01{t}" for k, ts in chunks.items() for t in ts).encode()
-    ).hexdigest()
+    """Embed the chunks, or read their vectors from `path` when it holds these very texts
+    embedded by this very model (another model's vectors would score the wrong tagger)."""
+    listed = "\x00".join(f"{k[0]}\x01{k[1]}\x01{t}" for k, ts in chunks.items() for t in ts)
+    digest = hashlib.sha256(f"{encoder.model_id}\x02{listed}".encode()).hexdigest()
     if path is not None and path.is_file():
         with np.load(path) as saved:
             if str(saved["digest"]) == digest:

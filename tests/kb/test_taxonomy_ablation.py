@@ -4,13 +4,16 @@ give back the earlier taxonomy, and the paired bootstrap over documents is centr
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from kb.eval.taxonomy_ablation import list_edits, paired_bootstrap, revert
+from kb.eval.taxonomy_ablation import _cached_windows, list_edits, paired_bootstrap, revert
 from search.evidence.datafile import load_yaml_file
 from search.evidence.determinants import DEFAULT_TAXONOMY, TaxonomyError, parse_taxonomy
+from search.models.encoder import Vectors
+from tests.doubles import HashingEncoder
 
 
 def _current() -> dict[str, Any]:
@@ -96,3 +99,35 @@ def test_a_dropped_and_an_added_seed_are_also_scored_as_one_swap() -> None:
     ]
     swapped = next(e for e in revert(current, [edits[2]])["determinants"] if e["id"] == "transport")
     assert sorted(swapped["seeds"]) == sorted(transport["seeds"])
+
+
+class CountingEncoder(HashingEncoder):
+    def __init__(self, dimension: int, model_id: str) -> None:
+        super().__init__(dimension, model_id)
+        self.texts: list[str] = []
+
+    def _encode(self, texts: list[str]) -> Vectors:
+        self.texts.extend(texts)
+        return super()._encode(texts)
+
+
+def test_cached_vectors_are_reused_for_the_same_model_and_chunks_only(tmp_path: Path) -> None:
+    """The vector cache is read back only for the same chunks embedded by the same model: a
+    run with another model embeds again rather than scoring that model on the old vectors."""
+    chunks = {("a.pdf", 1): ["housing and rent"], ("a.pdf", 2): ["bus routes", "housing and rent"]}
+    cache = tmp_path / "vectors.npz"
+    first = CountingEncoder(16, "model-a")
+    made = _cached_windows(chunks, first, cache)
+    assert first.texts == ["housing and rent", "bus routes"]
+    again = CountingEncoder(16, "model-a")
+    read = _cached_windows(chunks, again, cache)
+    assert again.texts == [] and (read.keys, read.texts) == (made.keys, made.texts)
+    assert np.array_equal(np.asarray(read.vectors), np.asarray(made.vectors))
+    other = CountingEncoder(8, "model-b")
+    redone = _cached_windows(chunks, other, cache)
+    assert other.texts == ["housing and rent", "bus routes"]
+    assert np.asarray(redone.vectors).shape == (3, 8)
+    moved = {**chunks, ("a.pdf", 3): ["green space"]}
+    assert np.asarray(
+        _cached_windows(moved, CountingEncoder(8, "model-b"), cache).vectors
+    ).shape == (4, 8)
