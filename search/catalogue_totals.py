@@ -110,7 +110,8 @@ _EVIDENCE_INDEXES = (
     )""",
     """INSERT OR IGNORE INTO lens_evidence
         SELECT d.doc_id, j.key, j.value, d.access
-        FROM documents d, json_each(d.extra, '$.lens_passages') j""",
+        FROM documents d, json_each(d.extra, '$.lens_passages') j
+        WHERE j.type = 'integer'""",
     """INSERT INTO lens_totals
         SELECT lens, access, sum(passages) FROM lens_evidence GROUP BY lens, access""",
     """CREATE TRIGGER lens_totals_add AFTER INSERT ON lens_evidence BEGIN
