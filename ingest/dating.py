@@ -26,7 +26,7 @@ _PUBLISHED = re.compile(
     r"|publication\s+date|date\s+of\s+publication|date\s+published|issued|issue\s+date"
     r"|date\s+of\s+issue|date\s+issued|date\s+of\s+(?:the\s+)?meeting|meeting\s+date"
     r"|date\s+of\s+decision|decision\s+date|date\s+of\s+report|report\s+date|date)"
-    rf"\s*:?\s*(?:on\s+)?{_DATE}",
+    rf"\s*(?::\s*)?(?:on\s+)?{_DATE}",
     re.IGNORECASE,
 )
 # Dates that are not when the document came out: when it is next reviewed, expires or closes,
@@ -36,7 +36,7 @@ _NOT_PUBLICATION = re.compile(
     r"|review\s+(?:date|due|by)|date\s+(?:of|for)\s+review|to\s+be\s+reviewed(?:\s+by|\s+in)?"
     r"|expiry\s+date|expires(?:\s+on)?|valid\s+(?:until|to)|closing\s+date|deadline"
     r"|received(?:\s+in\s+revised\s+form)?)"
-    rf"\s*:?\s*(?:on\s+)?{_DATE}",
+    rf"\s*(?::\s*)?(?:on\s+)?{_DATE}",
     re.IGNORECASE,
 )
 # The start of a period ("April 2022 to March 2023"): a report comes out after its end.
@@ -85,7 +85,7 @@ _COPYRIGHT = re.compile(
 )
 # A web page's own date, when it gives no publication date: "Page last reviewed: 12 April 2023".
 _UPDATED = re.compile(
-    rf"\b(?:(?:page\s+)?last\s+(?:reviewed|updated|revised)|updated)\s*:?\s*(?:on\s+)?{_DATE}",
+    rf"\b(?:(?:page\s+)?last\s+(?:reviewed|updated|revised)|updated)\s*(?::\s*)?(?:on\s+)?{_DATE}",
     re.IGNORECASE,
 )
 _FINANCIAL_YEAR = re.compile(

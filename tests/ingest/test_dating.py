@@ -3,6 +3,8 @@ manifest. Text and layout lines are written here; nothing is copied from real do
 
 from __future__ import annotations
 
+import time
+
 from ingest.dating import find_year
 from ingest.layout import LayoutLine
 
@@ -130,3 +132,13 @@ def test_a_papers_own_doi_gives_its_year_when_the_publisher_writes_it_in() -> No
     # A DOI without a year in it says nothing: the file's date stands.
     page = "Research\nhttps://doi.org/10.1136/bmj.m1234\nLoneliness in later life"
     assert find_year([page], [], "Loneliness in later life", 2023, 2026) == 2023
+
+
+def test_a_label_followed_by_a_run_of_blank_space_is_read_in_linear_time() -> None:
+    # A hostile or broken PDF can put a label before megabytes of spaces. "\s*:?\s*" tried
+    # every split of the run between its two stars (minutes for this page); now it is one pass.
+    blank = " " * 50_000
+    page = f"Date{blank}Published{blank}Deadline{blank}Last updated{blank}end"
+    started = time.monotonic()
+    assert find_year([page, page, page], [], "Plan", 2024, 2026) == 2024
+    assert time.monotonic() - started < 5
