@@ -91,7 +91,7 @@ _NHS_BODY = re.compile(
 )
 _SELF_STATEMENT = re.compile(
     r"(?:(?:produced|published|prepared|written|compiled|drafted|issued)\s+by|on\s+behalf\s+of"
-    r"|(?:a\s+)?(?:report|briefing|paper|publication)\s+(?:by|from)|^\s*(?:publisher|from)\s*:)"
+    r"|(?:a\s+)?(?:report|briefing|paper|publication)\s+(?:by|from)|^[ \t]*(?:publisher|from)\s*:)"
     r"\s*(?:the\s+)?([A-Z][^\n.,;:()]{3,90})"
     r"|©\s*(?:crown copyright\s*)?(?:(?:19|20)\d\d\s*)?(?:the\s+)?([A-Z][^\n.,;:()]{3,80})",
     re.IGNORECASE | re.MULTILINE,
@@ -264,7 +264,7 @@ def _is_within(domain: str, parent: str) -> bool:
 
 # --- kind -------------------------------------------------------------------------------------
 
-_DOI = re.compile(r"\b(doi\s*:?\s*10\.\d{4,9}/|doi\.org/10\.|https?://dx\.doi)", re.IGNORECASE)
+_DOI = re.compile(r"\b(doi\s*(?::\s*)?10\.\d{4,9}/|doi\.org/10\.|https?://dx\.doi)", re.IGNORECASE)
 _ACADEMIC = re.compile(
     r"\b(abstract|keywords|journal|vol\.|volume \d+|issn|university|et al\.|working papers?"
     r"|introduction|methods)\b",

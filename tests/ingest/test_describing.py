@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from ingest.describing import ACADEMIC, COUNCIL, GOVERNMENT, find_kind, find_organisation
@@ -205,3 +206,13 @@ def test_a_journals_article_type_label_is_not_the_title() -> None:
         ("A. Author, B. Author", 11),
     )
     assert pick_title(lines) == "Green space and mental health in older adults"
+
+
+def test_runs_of_blank_lines_and_space_are_read_in_linear_time() -> None:
+    # A hostile or broken PDF can hold megabytes of blank lines or spaces. "^\s*" at every
+    # line start and "doi\s*:?\s*" each went back over the whole run (seconds to minutes here).
+    page = "\n" * 30_000 + "doi" + " " * 30_000 + "end"
+    started = time.monotonic()
+    assert find_organisation([page] * 4, []) == ("", "")
+    assert find_kind([page] * 4, "", "Plan") != ACADEMIC
+    assert time.monotonic() - started < 5
