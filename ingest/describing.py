@@ -100,8 +100,12 @@ _SELF_STATEMENT = re.compile(
 _DOMAIN = re.compile(
     r"(?<![\w.-])(?:https?://|www\.|[\w.-]*@)?((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,})\b"
 )
+# Crown copyright marks a government publication; a map's licence line ("© Crown copyright and
+# database rights 2023 Ordnance Survey") only dates and credits the map (as in ingest.dating).
 _CROWN = re.compile(
-    r"©\s*crown copyright|crown copyright\s*(19|20)\d\d|by command of (her|his) majesty", re.I
+    r"©\s*crown copyright(?!\s+and\s+database)|crown copyright\s*(19|20)\d\d"
+    r"|by command of (her|his) majesty",
+    re.I,
 )
 # A line crediting the data a chart or table shows: "Source: Office for National Statistics".
 _SOURCE_LINE = re.compile(r"^[ \t]*(?:data\s+)?sources?\s*(?:of\s+data\s*)?:[^\n]*", re.I | re.M)

@@ -216,3 +216,14 @@ def test_runs_of_blank_lines_and_space_are_read_in_linear_time() -> None:
     assert find_organisation([page] * 4, []) == ("", "")
     assert find_kind([page] * 4, "", "Plan") != ACADEMIC
     assert time.monotonic() - started < 5
+
+
+def test_a_maps_crown_copyright_licence_does_not_make_a_government_report() -> None:
+    # Ordnance Survey's licence line sits under every council map; it dates the map, as
+    # ingest.dating already reads it, and says nothing of who published the document.
+    osmap = "Ward profile\n© Crown copyright and database rights 2015 Ordnance Survey 100023447"
+    assert find_organisation([osmap], []) == ("", "")
+    assert find_organisation(["Annual report\n© Crown copyright 2023"], []) == (
+        "HM Government",
+        GOVERNMENT,
+    )
