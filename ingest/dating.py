@@ -5,6 +5,8 @@ functions over text, so they are tested without files."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections import Counter
 
 from ingest.layout import LayoutLine
 
@@ -171,12 +173,35 @@ def _dates_alone(text: str) -> list[re.Match[str]]:
     """Dates that are (almost) all a line says: "December 2015", "Published: May 2025",
     "30/01/2025". The tail of a sentence wrapped onto its own line ("in April 2023.") is not
     one."""
+    words = Counter(text.split())
+    lengths = sorted(len(w) for w in words.elements())
+    alone: dict[str, bool] = {}
     found = []
     for match in (*_MONTH_YEAR.finditer(text), *_NUMERIC_DATE.finditer(text)):
-        rest = text.replace(match.group(0), " ").split()
-        if len(rest) <= 2 and not (rest and rest[0][:1].islower()):
+        date = match.group(0)
+        if date not in alone:
+            alone[date] = _stands_alone(text, date, words, lengths)
+        if alone[date]:
             found.append(match)
     return found
+
+
+def _stands_alone(text: str, date: str, words: Counter[str], lengths: list[int]) -> bool:
+    """Whether the line, every copy of the date taken out, keeps two words at most and does not
+    go on in lower case. Taking the date out removes only words that are the date's own (or,
+    where copies touch, its last word run into its first, or a run of a one-word date), so a
+    line with more other words keeps them: that is known from the counts (`lengths` are the
+    line's word lengths, sorted), without rewriting a hostile line once for every date on it."""
+    own = date.split()
+    removable = sum(words[w] for w in own)
+    if len(own) > 1:
+        removable += words[own[-1] + own[0]]
+    else:  # copies of a one-word date run together make a longer word
+        removable += len(lengths) - bisect_right(lengths, len(date))
+    if len(lengths) - removable > 2:
+        return False
+    rest = text.replace(date, " ").split()
+    return len(rest) <= 2 and not (rest and rest[0][:1].islower())
 
 
 _COVER_TYPE = 16.0
