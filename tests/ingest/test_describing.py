@@ -227,3 +227,16 @@ def test_a_maps_crown_copyright_licence_does_not_make_a_government_report() -> N
         "HM Government",
         GOVERNMENT,
     )
+
+
+def test_a_long_line_of_years_and_words_is_read_in_linear_time() -> None:
+    # Every year on the line began a scan to its end when "is it a date alone?" was one
+    # pattern: 200,000 characters took a quarter of a minute. A date alone is still no title.
+    long_line = "2020 " * 20_000 + "x" * 100_000
+    lines = _lines(("December 2024", 40), (long_line, 30), ("Carers support services", 20))
+    started = time.monotonic()
+    assert pick_title(lines).startswith("2020 2020")  # the largest line that is no date
+    assert time.monotonic() - started < 5
+    assert pick_title(_lines(("December 2024", 40), ("Carers support services", 20))) == (
+        "Carers support services"
+    )
