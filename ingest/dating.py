@@ -5,6 +5,8 @@ functions over text, so they are tested without files."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections import Counter
 
 from ingest.layout import LayoutLine
 
@@ -26,7 +28,7 @@ _PUBLISHED = re.compile(
     r"|publication\s+date|date\s+of\s+publication|date\s+published|issued|issue\s+date"
     r"|date\s+of\s+issue|date\s+issued|date\s+of\s+(?:the\s+)?meeting|meeting\s+date"
     r"|date\s+of\s+decision|decision\s+date|date\s+of\s+report|report\s+date|date)"
-    rf"\s*:?\s*(?:on\s+)?{_DATE}",
+    rf"\s*(?::\s*)?(?:on\s+)?{_DATE}",
     re.IGNORECASE,
 )
 # Dates that are not when the document came out: when it is next reviewed, expires or closes,
@@ -36,7 +38,7 @@ _NOT_PUBLICATION = re.compile(
     r"|review\s+(?:date|due|by)|date\s+(?:of|for)\s+review|to\s+be\s+reviewed(?:\s+by|\s+in)?"
     r"|expiry\s+date|expires(?:\s+on)?|valid\s+(?:until|to)|closing\s+date|deadline"
     r"|received(?:\s+in\s+revised\s+form)?)"
-    rf"\s*:?\s*(?:on\s+)?{_DATE}",
+    rf"\s*(?::\s*)?(?:on\s+)?{_DATE}",
     re.IGNORECASE,
 )
 # The start of a period ("April 2022 to March 2023"): a report comes out after its end.
@@ -85,7 +87,7 @@ _COPYRIGHT = re.compile(
 )
 # A web page's own date, when it gives no publication date: "Page last reviewed: 12 April 2023".
 _UPDATED = re.compile(
-    rf"\b(?:(?:page\s+)?last\s+(?:reviewed|updated|revised)|updated)\s*:?\s*(?:on\s+)?{_DATE}",
+    rf"\b(?:(?:page\s+)?last\s+(?:reviewed|updated|revised)|updated)\s*(?::\s*)?(?:on\s+)?{_DATE}",
     re.IGNORECASE,
 )
 _FINANCIAL_YEAR = re.compile(
@@ -171,12 +173,35 @@ def _dates_alone(text: str) -> list[re.Match[str]]:
     """Dates that are (almost) all a line says: "December 2015", "Published: May 2025",
     "30/01/2025". The tail of a sentence wrapped onto its own line ("in April 2023.") is not
     one."""
+    words = Counter(text.split())
+    lengths = sorted(len(w) for w in words.elements())
+    alone: dict[str, bool] = {}
     found = []
     for match in (*_MONTH_YEAR.finditer(text), *_NUMERIC_DATE.finditer(text)):
-        rest = text.replace(match.group(0), " ").split()
-        if len(rest) <= 2 and not (rest and rest[0][:1].islower()):
+        date = match.group(0)
+        if date not in alone:
+            alone[date] = _stands_alone(text, date, words, lengths)
+        if alone[date]:
             found.append(match)
     return found
+
+
+def _stands_alone(text: str, date: str, words: Counter[str], lengths: list[int]) -> bool:
+    """Whether the line, every copy of the date taken out, keeps two words at most and does not
+    go on in lower case. Taking the date out removes only words that are the date's own (or,
+    where copies touch, its last word run into its first, or a run of a one-word date), so a
+    line with more other words keeps them: that is known from the counts (`lengths` are the
+    line's word lengths, sorted), without rewriting a hostile line once for every date on it."""
+    own = date.split()
+    removable = sum(words[w] for w in own)
+    if len(own) > 1:
+        removable += words[own[-1] + own[0]]
+    else:  # copies of a one-word date run together make a longer word
+        removable += len(lengths) - bisect_right(lengths, len(date))
+    if len(lengths) - removable > 2:
+        return False
+    rest = text.replace(date, " ").split()
+    return len(rest) <= 2 and not (rest and rest[0][:1].islower())
 
 
 _COVER_TYPE = 16.0

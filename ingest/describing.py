@@ -91,7 +91,7 @@ _NHS_BODY = re.compile(
 )
 _SELF_STATEMENT = re.compile(
     r"(?:(?:produced|published|prepared|written|compiled|drafted|issued)\s+by|on\s+behalf\s+of"
-    r"|(?:a\s+)?(?:report|briefing|paper|publication)\s+(?:by|from)|^\s*(?:publisher|from)\s*:)"
+    r"|(?:a\s+)?(?:report|briefing|paper|publication)\s+(?:by|from)|^[ \t]*(?:publisher|from)\s*:)"
     r"\s*(?:the\s+)?([A-Z][^\n.,;:()]{3,90})"
     r"|©\s*(?:crown copyright\s*)?(?:(?:19|20)\d\d\s*)?(?:the\s+)?([A-Z][^\n.,;:()]{3,80})",
     re.IGNORECASE | re.MULTILINE,
@@ -100,8 +100,12 @@ _SELF_STATEMENT = re.compile(
 _DOMAIN = re.compile(
     r"(?<![\w.-])(?:https?://|www\.|[\w.-]*@)?((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,})\b"
 )
+# Crown copyright marks a government publication; a map's licence line ("© Crown copyright and
+# database rights 2023 Ordnance Survey") only dates and credits the map (as in ingest.dating).
 _CROWN = re.compile(
-    r"©\s*crown copyright|crown copyright\s*(19|20)\d\d|by command of (her|his) majesty", re.I
+    r"©\s*crown copyright(?!\s+and\s+database)|crown copyright\s*(19|20)\d\d"
+    r"|by command of (her|his) majesty",
+    re.I,
 )
 # A line crediting the data a chart or table shows: "Source: Office for National Statistics".
 _SOURCE_LINE = re.compile(r"^[ \t]*(?:data\s+)?sources?\s*(?:of\s+data\s*)?:[^\n]*", re.I | re.M)
@@ -134,8 +138,9 @@ def find_organisation(
     vote(_named(first_named, known), 3)
     vote(_named(early_named, known), 1)
     vote(_self_statements(early, known), 4)
-    vote(_domains(first_named, early, known), 5)
-    vote(_domains(early_named, early, known), 2)
+    councils = _councils_named(early)
+    vote(_domains(first_named, councils, known), 5)
+    vote(_domains(early_named, councils, known), 2)
     vote(_home_councils(early, known), 2)
     vote(_author_field(said_by, known), 6)
     # The back page often says who published it ("© Crown copyright … Public Health England").
@@ -233,15 +238,21 @@ def _self_statements(text: str, known: tuple[Organisation, ...]) -> list[tuple[s
     return found
 
 
-def _domains(text: str, context: str, known: tuple[Organisation, ...]) -> list[tuple[str, str]]:
-    """Bodies whose web or e-mail address the text gives; a council not in the gazetteer is
-    matched by name when the context names it ("kent.gov.uk" and "Kent County Council")."""
-    found: list[tuple[str, str]] = []
-    councils = {
+def _councils_named(context: str) -> dict[str, str]:
+    """The councils a text names, by the stem of their address: "kent" for Kent County Council."""
+    return {
         re.sub(r"[^a-z]", "", name.lower().rsplit(" ", 2)[0]): name
         for name, kind in _named(context, ())
         if kind == COUNCIL
     }
+
+
+def _domains(
+    text: str, councils: dict[str, str], known: tuple[Organisation, ...]
+) -> list[tuple[str, str]]:
+    """Bodies whose web or e-mail address the text gives; a council not in the gazetteer is
+    matched by name when the context names it ("kent.gov.uk" and "Kent County Council")."""
+    found: list[tuple[str, str]] = []
     for domain in {m.group(1).lower() for m in _DOMAIN.finditer(text.lower())}:
         # The most specific address wins: england.nhs.uk before nhs.uk.
         owners = [(len(d), o) for o in known for d in o.domains if _is_within(domain, d)]
@@ -249,7 +260,7 @@ def _domains(text: str, context: str, known: tuple[Organisation, ...]) -> list[t
             org = max(owners, key=lambda pair: pair[0])[1]
             found.append((org.name, org.kind))
             continue
-        if not domain.endswith(".gov.uk") or domain.count(".") < 2:
+        if not domain.endswith(".gov.uk"):
             continue
         stem = re.sub(r"[^a-z]", "", domain.split(".")[-3])
         council = councils.get(stem)
@@ -264,7 +275,7 @@ def _is_within(domain: str, parent: str) -> bool:
 
 # --- kind -------------------------------------------------------------------------------------
 
-_DOI = re.compile(r"\b(doi\s*:?\s*10\.\d{4,9}/|doi\.org/10\.|https?://dx\.doi)", re.IGNORECASE)
+_DOI = re.compile(r"\b(doi\s*(?::\s*)?10\.\d{4,9}/|doi\.org/10\.|https?://dx\.doi)", re.IGNORECASE)
 _ACADEMIC = re.compile(
     r"\b(abstract|keywords|journal|vol\.|volume \d+|issn|university|et al\.|working papers?"
     r"|introduction|methods)\b",

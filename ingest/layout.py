@@ -36,10 +36,15 @@ _MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december"
     "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
 )
-_DATE_ONLY = re.compile(
-    rf"^[\W\d]*(({_MONTHS})\w*[\s,]*)?(19|20)\d\d[\W\d]*$|^\W*\d{{1,2}}(st|nd|rd|th)?\s+({_MONTHS})\w*\b",
-    re.IGNORECASE,
-)
+# A line that is only a date: "December 2024", "2024", "30 January 2025 …". Read by
+# _is_date_only in one pass; as one pattern ("^[\W\d]*(month\w*[\s,]*)?(19|20)\d\d[\W\d]*$")
+# every year on a long line started a scan to its end, quadratic in the line's length.
+_DAY_MONTH = re.compile(rf"\W*\d{{1,2}}(st|nd|rd|th)?\s+({_MONTHS})\w*\b", re.IGNORECASE)
+_NOT_LETTERS = re.compile(r"[\W\d]*+")
+_WORD_RUN = re.compile(r"\w*+")
+_MONTH_START = re.compile(r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec", re.IGNORECASE)
+_YEAR = re.compile(r"(19|20)\d\d")
+_YEAR_AFTER_SPACE = re.compile(r"[\s,]+(19|20)\d\d")
 # A committee report's form names its subject; that is its title.
 _SUBJECT = re.compile(
     r"^(subject|report title|title of report|title|amendment name)\s*:\s*(.+)$", re.IGNORECASE
@@ -245,10 +250,37 @@ def _is_candidate(line: LayoutLine) -> bool:
         return False
     return not (
         _FURNITURE.search(text)
-        or _DATE_ONLY.search(text)
+        or _is_date_only(text)
         or _ORGANISATION_ONLY.match(text)
         or _NOT_TITLE.match(text)
     )
+
+
+def _is_date_only(text: str) -> bool:
+    """Whether the line is a date alone: figures and marks around a year, with at most a month
+    as its only word ("Dec 2024", "December, 2024"), or it starts with a day and a month."""
+    if _DAY_MONTH.match(text):
+        return True
+    start = _run_end(_NOT_LETTERS, text, 0)
+    if start == len(text):  # no word at all: a year anywhere will do
+        return bool(_YEAR.search(text))
+    # The one word must start with a month and everything after it be figures and marks.
+    end = _run_end(_WORD_RUN, text, start)
+    if not _MONTH_START.match(text, start) or _run_end(_NOT_LETTERS, text, end) < len(text):
+        return False
+    if _YEAR_AFTER_SPACE.match(text, end):  # "May 2024"
+        return True
+    # "May2024": the year in the figures that end the word, after the month's three letters.
+    digits = end
+    while digits > start and text[digits - 1].isdecimal():
+        digits -= 1
+    return bool(_YEAR.search(text, max(digits, start + 3), end))
+
+
+def _run_end(run: re.Pattern[str], text: str, at: int) -> int:
+    """Where a run that may be empty, matched from `at`, ends."""
+    match = run.match(text, at)
+    return match.end() if match else at
 
 
 def _title_group(candidates: list[LayoutLine], largest: float) -> list[LayoutLine]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from ingest.describing import ACADEMIC, COUNCIL, GOVERNMENT, find_kind, find_organisation
@@ -205,3 +206,37 @@ def test_a_journals_article_type_label_is_not_the_title() -> None:
         ("A. Author, B. Author", 11),
     )
     assert pick_title(lines) == "Green space and mental health in older adults"
+
+
+def test_runs_of_blank_lines_and_space_are_read_in_linear_time() -> None:
+    # A hostile or broken PDF can hold megabytes of blank lines or spaces. "^\s*" at every
+    # line start and "doi\s*:?\s*" each went back over the whole run (seconds to minutes here).
+    page = "\n" * 30_000 + "doi" + " " * 30_000 + "end"
+    started = time.monotonic()
+    assert find_organisation([page] * 4, []) == ("", "")
+    assert find_kind([page] * 4, "", "Plan") != ACADEMIC
+    assert time.monotonic() - started < 5
+
+
+def test_a_maps_crown_copyright_licence_does_not_make_a_government_report() -> None:
+    # Ordnance Survey's licence line sits under every council map; it dates the map, as
+    # ingest.dating already reads it, and says nothing of who published the document.
+    osmap = "Ward profile\n© Crown copyright and database rights 2015 Ordnance Survey 100023447"
+    assert find_organisation([osmap], []) == ("", "")
+    assert find_organisation(["Annual report\n© Crown copyright 2023"], []) == (
+        "HM Government",
+        GOVERNMENT,
+    )
+
+
+def test_a_long_line_of_years_and_words_is_read_in_linear_time() -> None:
+    # Every year on the line began a scan to its end when "is it a date alone?" was one
+    # pattern: 200,000 characters took a quarter of a minute. A date alone is still no title.
+    long_line = "2020 " * 20_000 + "x" * 100_000
+    lines = _lines(("December 2024", 40), (long_line, 30), ("Carers support services", 20))
+    started = time.monotonic()
+    assert pick_title(lines).startswith("2020 2020")  # the largest line that is no date
+    assert time.monotonic() - started < 5
+    assert pick_title(_lines(("December 2024", 40), ("Carers support services", 20))) == (
+        "Carers support services"
+    )
