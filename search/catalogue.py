@@ -106,20 +106,31 @@ CREATE TABLE IF NOT EXISTS runs (
     finished_at REAL,
     summary TEXT NOT NULL DEFAULT '{}'
 );
--- Counts writes to documents (new ones, details, tags, access, removal), so what a reader
--- keeps about their chunks (search.retrieval.chunk_table) knows when to read again: a new
--- document can reuse chunk ids a crashed run left in the store with other values.
-CREATE TABLE IF NOT EXISTS document_changes (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    changes INTEGER NOT NULL
+-- One row per write to a document (new, details, tags, access, removal), naming it, so what
+-- a reader keeps about chunks (search.retrieval.chunk_table) knows when to read again and
+-- which documents' chunks to read: a new document can reuse chunk ids a crashed run left in
+-- the store with other values. The newest row's number is the catalogue's version; only the
+-- last 100,000 rows are kept (a reader further behind reads everything again).
+CREATE TABLE IF NOT EXISTS document_change_log (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    doc_id TEXT NOT NULL
 );
-INSERT OR IGNORE INTO document_changes VALUES (1, 0);
-CREATE TRIGGER IF NOT EXISTS documents_inserted AFTER INSERT ON documents
-BEGIN UPDATE document_changes SET changes = changes + 1 WHERE id = 1; END;
-CREATE TRIGGER IF NOT EXISTS documents_updated AFTER UPDATE ON documents
-BEGIN UPDATE document_changes SET changes = changes + 1 WHERE id = 1; END;
-CREATE TRIGGER IF NOT EXISTS documents_deleted AFTER DELETE ON documents
-BEGIN UPDATE document_changes SET changes = changes + 1 WHERE id = 1; END;
+CREATE TRIGGER IF NOT EXISTS document_logged_insert AFTER INSERT ON documents
+BEGIN INSERT INTO document_change_log (doc_id) VALUES (NEW.doc_id); END;
+CREATE TRIGGER IF NOT EXISTS document_logged_update AFTER UPDATE ON documents
+BEGIN
+    INSERT INTO document_change_log (doc_id) VALUES (NEW.doc_id);
+    INSERT INTO document_change_log (doc_id) SELECT OLD.doc_id WHERE OLD.doc_id <> NEW.doc_id;
+END;
+CREATE TRIGGER IF NOT EXISTS document_logged_delete AFTER DELETE ON documents
+BEGIN INSERT INTO document_change_log (doc_id) VALUES (OLD.doc_id); END;
+CREATE TRIGGER IF NOT EXISTS document_change_log_trim AFTER INSERT ON document_change_log
+BEGIN DELETE FROM document_change_log WHERE seq <= NEW.seq - 100000; END;
+-- Catalogues from before the log counted changes without naming the document.
+DROP TRIGGER IF EXISTS documents_inserted;
+DROP TRIGGER IF EXISTS documents_updated;
+DROP TRIGGER IF EXISTS documents_deleted;
+DROP TABLE IF EXISTS document_changes;
 """
 
 # What an admin corrected by hand, kept so a re-ingest keeps it: by file ('file', its path:
@@ -417,9 +428,21 @@ class Catalogue:
         return [_document(r) for r in rows]
 
     def changes(self) -> int:
-        """How many times a written document has changed or gone: a cheap version number."""
-        row = self._db.execute("SELECT changes FROM document_changes WHERE id = 1").fetchone()
-        return int(row[0]) if row else 0
+        """A version number that grows with every write to a document (new, changed or gone):
+        one read of the change log's newest row."""
+        row = self._db.execute("SELECT max(seq) FROM document_change_log").fetchone()
+        return int(row[0] or 0)
+
+    def changed_since(self, version: int) -> set[str] | None:
+        """The documents written since `changes()` was `version` (new, changed or gone), or
+        None when the log no longer reaches back that far."""
+        first = self._db.execute("SELECT min(seq) FROM document_change_log").fetchone()[0]
+        if first is not None and version < first - 1:
+            return None
+        rows = self._db.execute(
+            "SELECT DISTINCT doc_id FROM document_change_log WHERE seq > ?", (version,)
+        )
+        return {row[0] for row in rows}
 
     def doc_ids(self) -> set[str]:
         """Every document id this view may see: for ingest and maintenance, never a page."""

@@ -1,11 +1,13 @@
 """Keeps, in columns, each matched chunk's document and the values filter counts use, so a
 search asks the engine for ids and scores only and counts with numpy.
 
-Rows are read once per chunk, by id, the first time a search matches it, and kept until the
-catalogue says a document's details changed (a correction, a retag, a new access level or a
-withdrawal all change a `documents` row, and the catalogue counts those changes). New chunks
-need no signal: their ids are simply not known yet. A search works on the table as it stood
-when it began; a change that lands meanwhile starts a fresh table for the next search.
+Rows are read once per chunk, by id, the first time a search matches it (or ahead of any
+search, see read_ahead), and kept until the catalogue says the chunk's document was written
+again (a correction, a retag, a new access level or a withdrawal all change a `documents` row,
+and the catalogue logs which document each change touched). A search works on the table as it
+stood when it began; a change that lands meanwhile drops the changed documents' rows for the
+next search and keeps every other row, so an ingest adding documents one by one never makes
+searches read the rest of the library again.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ _READ_FIELDS = ("doc_id", *COUNTED_FIELDS)
 _READ_BATCH = 2_000
 _FILL_LIMIT = 10_000_000  # every chunk of a few documents
 _WORD_BITS = 64
+# A changed document's rows are dropped but keep their space; past this many dropped rows
+# (and more than are kept) the table starts empty instead, and is read again.
+_DEAD_ROWS_KEPT = 20_000
 
 IntArray = np.ndarray[Any, np.dtype[np.int64]]
 
@@ -77,23 +82,53 @@ class _BitColumn:
 
 @dataclass
 class _State:
-    """The table at one catalogue version."""
+    """The table as of one catalogue version (moved on in place, see `drop`)."""
 
     version: int
     rows: dict[str, int] = field(default_factory=dict)
+    # Every row's chunk id, kept or dropped (rows are never reused or rewritten, so a search
+    # that holds rows from before a drop still reads the values it began with).
+    row_ids: list[str] = field(default_factory=list)
     doc_codes: dict[str, int] = field(default_factory=dict)
     doc_ids: list[str] = field(default_factory=list)
     docs: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     columns: dict[str, _BitColumn] = field(
         default_factory=lambda: {name: _BitColumn() for name in COUNTED_FIELDS}
     )
+    # Documents whose every chunk has a row (read ahead by `ChunkTable.fill`).
+    filled: set[str] = field(default_factory=set)
+    # The version at which each document's rows were last dropped: a payload read before it
+    # is out of date and is not kept.
+    dropped_at: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add(self, chunk_id: str, payload: Mapping[str, Any]) -> None:
-        """Called with the lock held."""
-        if chunk_id in self.rows or "doc_id" not in payload:
-            return
-        row = len(self.rows)
+    def drop(self, doc_ids: Collection[str], version: int) -> bool:
+        """Move on to `version`, forgetting the rows of these documents; False when so many
+        rows are dropped ones that the table had better start again. Called with the lock
+        held."""
+        codes = [self.doc_codes[d] for d in doc_ids if d in self.doc_codes]
+        if codes:
+            for row in np.flatnonzero(np.isin(self.docs[: len(self.row_ids)], codes)):
+                chunk_id = self.row_ids[row]
+                if self.rows.get(chunk_id) == row:
+                    del self.rows[chunk_id]
+        self.dropped_at.update(dict.fromkeys(doc_ids, version))
+        self.filled.difference_update(doc_ids)
+        self.version = version
+        dead = len(self.row_ids) - len(self.rows)
+        return dead <= max(_DEAD_ROWS_KEPT, len(self.rows))
+
+    def add(self, chunk_id: str, payload: Mapping[str, Any], read_at: int) -> int | None:
+        """The row of a chunk whose payload was read when the table was at `read_at`: kept
+        for later searches unless its document changed since (then only the asking search
+        sees it). None for a payload without a document. Called with the lock held."""
+        known = self.rows.get(chunk_id)
+        if known is not None:
+            return known
+        if "doc_id" not in payload:
+            return None
+        row = len(self.row_ids)
+        self.row_ids.append(chunk_id)
         doc_id = str(payload["doc_id"])
         code = self.doc_codes.get(doc_id)
         if code is None:
@@ -107,7 +142,9 @@ class _State:
         for name, column in self.columns.items():
             column.fit(row + 1)
             column.set(row, _values_of(payload, name))
-        self.rows[chunk_id] = row
+        if self.dropped_at.get(doc_id, read_at) <= read_at:
+            self.rows[chunk_id] = row
+        return row
 
 
 @dataclass(frozen=True)
@@ -165,14 +202,25 @@ class TableRows:
 class ChunkTable:
     """Shared by every search of one library (and its readers' scoped views)."""
 
-    def __init__(self) -> None:
+    def __init__(self, changed_since: Callable[[int], Collection[str] | None] | None = None):
+        """`changed_since(version)` names the documents written since the catalogue was at
+        `version` (None when it cannot tell); without it every change empties the table."""
         self._lock = threading.Lock()
         self._state = _State(version=-1)
+        self._changed_since = changed_since
 
     def _state_at(self, version: int) -> _State:
+        """The table at `version`: the newest one, moved on when the catalogue has (a search
+        that began before the newest change gets it too: its rows are at least as current)."""
         with self._lock:
-            if self._state.version != version:
-                self._state = _State(version=version)
+            state = self._state
+            if version <= state.version:
+                return state
+            changed = self._changed_since(state.version) if self._changed_since else None
+            with state.lock:
+                if changed is not None and state.drop(changed, version):
+                    return state
+            self._state = _State(version=version)
             return self._state
 
     def fill(
@@ -185,20 +233,25 @@ class ChunkTable:
         pause_s: float = 0.0,
     ) -> int:
         """Read the rows of every chunk of these documents ahead of any search (a few
-        documents a request, pausing `pause_s` between them so searches get their turn);
-        stop as soon as `is_current()` says the catalogue has moved on from `version`. How
-        many rows were added."""
+        documents a request, pausing `pause_s` between them so searches get their turn),
+        skipping documents already read whole; stop as soon as `is_current()` says the
+        catalogue has moved on from `version`. How many rows were added."""
         state = self._state_at(version)
+        with state.lock:
+            unread = [d for d in doc_ids if d not in state.filled]
         added = 0
-        for start in range(0, len(doc_ids), batch):
+        for start in range(0, len(unread), batch):
             if not is_current():
                 break
-            chosen = tuple(doc_ids[start : start + batch])
+            chosen = tuple(unread[start : start + batch])
+            with state.lock:
+                read_at = state.version
             hits = store.chunks(Filters(doc_ids=chosen), limit=_FILL_LIMIT, fields=_READ_FIELDS)
             with state.lock:
                 before = len(state.rows)
                 for hit in hits:
-                    state.add(hit.id, hit.payload)
+                    state.add(hit.id, hit.payload, read_at)
+                state.filled.update(d for d in chosen if state.dropped_at.get(d, -1) <= read_at)
                 added += len(state.rows) - before
             if pause_s:
                 time.sleep(pause_s)
@@ -216,14 +269,18 @@ class ChunkTable:
         see), reading the payloads of chunks not seen before, by id."""
         state = self._state_at(version)
         with state.lock:
-            missing = [c for c in chunk_ids if c not in state.rows]
+            read_at = state.version
+            found = {c: row for c in chunk_ids if (row := state.rows.get(c)) is not None}
+        missing = [c for c in chunk_ids if c not in found]
         for start in range(0, len(missing), _READ_BATCH):
             hits = store.retrieve(missing[start : start + _READ_BATCH], _READ_FIELDS)
             with state.lock:
                 for hit in hits:
-                    state.add(hit.id, hit.payload)
+                    row = state.add(hit.id, hit.payload, read_at)
+                    if row is not None:
+                        found[hit.id] = row
+        ids = [c for c in chunk_ids if c in found]
+        rows = np.fromiter((found[c] for c in ids), dtype=np.int64, count=len(ids))
         with state.lock:
-            ids = [c for c in chunk_ids if c in state.rows]
-            rows = np.fromiter((state.rows[c] for c in ids), dtype=np.int64, count=len(ids))
             doc_ids = [state.doc_ids[int(code)] for code in state.docs[rows]]
         return TableRows(state, ids, rows, doc_ids)

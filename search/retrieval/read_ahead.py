@@ -6,9 +6,9 @@ passage's row the first time a search matches it. Those reads are the engine's s
 them at 300,000 passages (bench/RESULTS.md, Scale). Read ahead, only the first sight of the
 library costs that, once, in the background.
 
-The table starts afresh whenever the catalogue changes (see chunk_table), so the reader waits
-until the catalogue has stood still for one check before reading it all again: during an
-ingest it would otherwise start over after every document.
+When the catalogue changes, the table keeps every row but the changed documents' (see
+chunk_table), so each check reads only the documents new or changed since the last: during an
+ingest, the few documents written in the last `check_s`.
 """
 
 from __future__ import annotations
@@ -53,8 +53,9 @@ class ReadAhead:
         self._thread: threading.Thread | None = None
 
     def read_once(self, is_stopping: Callable[[], bool] = lambda: False) -> bool:
-        """Read every chunk's row at the catalogue's version now; True when it read them all
-        (False when the catalogue changed, or the reader was stopped, meanwhile)."""
+        """Read every chunk's row at the catalogue's version now (those of documents the table
+        already holds whole are kept, not read again); True when it read them all (False when
+        the catalogue changed, or the reader was stopped, meanwhile)."""
         version = self.catalogue.changes()
         doc_ids = sorted(self.catalogue.doc_ids())
         started = time.perf_counter()
@@ -80,15 +81,11 @@ class ReadAhead:
         return self.filled_version is not None and self.filled_version == self.catalogue.changes()
 
     def _run(self) -> None:
-        seen: int | None = None
         self._stop.wait(self.delay_s)
         while not self._stop.is_set():
             try:
-                version = self.catalogue.changes()
-                # Read when the catalogue stood still since the last check (or at start).
-                if version != self.filled_version and (seen is None or version == seen):
+                if not self.is_current():
                     self.read_once(self._stop.is_set)
-                seen = version
             except Exception:  # a closed library or a failing engine: searches still work
                 log.exception("reading the chunk table ahead failed; searches read as they go")
             self._stop.wait(self.check_s)

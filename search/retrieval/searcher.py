@@ -130,7 +130,7 @@ class Searcher:
         self.synonyms = synonyms or {}
         self.weighting = weighting or Bm25Weighting()
         # Shared with the readers' scoped copies: what they keep is not tied to a level.
-        self.table = ChunkTable()
+        self.table = ChunkTable(catalogue.changed_since)
         self.query_vectors = QueryVectors(encoder, settings.query_cache)
         # How many searches run at once; the others wait their turn (see SearchSettings).
         self.gate: AbstractContextManager[object] = (

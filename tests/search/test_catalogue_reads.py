@@ -140,6 +140,54 @@ def test_a_new_document_moves_the_change_count(catalogue: Catalogue) -> None:
     assert catalogue.changes() > before
 
 
+def test_the_change_log_names_each_document_written(catalogue: Catalogue) -> None:
+    start = catalogue.changes()
+    catalogue.update_meta("a", DocumentMeta(title="A again"))
+    catalogue.remove_document("b")
+    record = _record("e", 9.0)
+    catalogue.add_document(record, ["one"], FileOutcome(record.path, "f", "ok"))
+    assert catalogue.changed_since(start) == {"a", "b", "e"}
+    middle = catalogue.changes()
+    assert catalogue.changed_since(middle) == set()
+    catalogue.update_meta("c", DocumentMeta(title="C again"))
+    assert catalogue.changed_since(middle) == {"c"}
+    assert catalogue.changes() > middle > start
+    # Once the oldest entries are gone, a reader from before them cannot be told.
+    with catalogue._transaction() as db:
+        db.execute("DELETE FROM document_change_log WHERE seq <= ?", (middle,))
+    assert catalogue.changed_since(start) is None
+    assert catalogue.changed_since(middle) == {"c"}
+
+
+def test_a_catalogue_from_before_the_log_counts_each_write_once(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    Catalogue(path).close()
+    old = sqlite3.connect(path)
+    old.executescript(
+        """DROP TABLE document_change_log;
+        CREATE TABLE document_changes (id INTEGER PRIMARY KEY CHECK (id = 1),
+            changes INTEGER NOT NULL);
+        INSERT INTO document_changes VALUES (1, 41);
+        CREATE TRIGGER documents_inserted AFTER INSERT ON documents
+        BEGIN UPDATE document_changes SET changes = changes + 1 WHERE id = 1; END;
+        CREATE TRIGGER documents_updated AFTER UPDATE ON documents
+        BEGIN UPDATE document_changes SET changes = changes + 1 WHERE id = 1; END;"""
+    )
+    old.commit()
+    old.close()
+    reopened = Catalogue(path)
+    try:
+        names = {row[0] for row in reopened._db.execute("SELECT name FROM sqlite_master")}
+        assert "document_changes" not in names and "documents_updated" not in names
+        before = reopened.changes()
+        record = _record("a", 1.0)
+        reopened.add_document(record, ["one"], FileOutcome(record.path, "f", "ok"))
+        assert reopened.changes() == before + 1
+        assert reopened.changed_since(before) == {"a"}
+    finally:
+        reopened.close()
+
+
 def _open_files() -> int:
     return len(list(Path("/proc/self/fd").iterdir()))
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from search.curation import correct_document, withdraw_document
 from search.library import Library
 from search.models.encoder import Encoder
+from search.retrieval.chunk_table import ChunkTable
 from search.schema import Filters, Hit
 from search.settings import Settings
 from tests.libraries import build_notes, copy_library
@@ -103,3 +105,48 @@ def test_counts_follow_the_documents_asked_about_each_time(library: Library) -> 
     for _ in range(50):  # new sets, freed at once: none may be taken for an earlier one
         assert kinds(set(list(every)[:1])) == 1
         assert kinds(set(every)) == len(TEXTS)
+
+
+def test_a_change_to_one_document_reads_only_its_rows_again(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While documents are written one by one (an ingest, a batch of corrections), searches
+    keep every other document's rows."""
+    reads: list[str] = []
+    retrieve = library.store.retrieve
+
+    def counting(ids: Sequence[str], fields: Sequence[str] | None = None) -> list[Hit]:
+        reads.extend(ids)
+        return retrieve(ids, fields)
+
+    monkeypatch.setattr(library.store, "retrieve", counting)
+    run_search(library, SearchForm(q=QUERY))
+    first = library.catalogue.documents()[0]
+    own = {hit.id for hit in library.store.chunks(Filters(doc_ids=(first.doc_id,)), fields=())}
+    reads.clear()
+    correct_document(library.store, library.catalogue, first.doc_id, {"organisation": "Old Hall"})
+    assert _organisations(library) == {"Old Hall": 1}
+    assert set(reads) == own
+
+
+def test_a_table_too_full_of_dropped_rows_starts_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dropped rows keep their space; once they outnumber the kept ones (and a floor), the
+    next version starts empty rather than copying them on."""
+    changed: list[str] = []
+    table = ChunkTable(lambda version: set(changed))
+    payloads = {f"c{n}": {"doc_id": f"d{n % 2}", "year": 2020} for n in range(6)}
+
+    class Store:
+        def retrieve(self, ids: Sequence[str], fields: Sequence[str] | None = None) -> list[Hit]:
+            return [Hit(i, 0.0, payloads[i]) for i in ids]
+
+    store: Any = Store()
+    assert table.rows(store, list(payloads), 1).ids == list(payloads)
+    changed[:] = ["d0"]
+    kept = table.rows(store, [], 2).state
+    assert len(kept.rows) == 3 and len(kept.row_ids) == 6  # d1's rows kept, d0's dropped
+    monkeypatch.setattr("search.retrieval.chunk_table._DEAD_ROWS_KEPT", 2)
+    changed[:] = ["d1"]
+    assert table.rows(store, [], 3).state.row_ids == []  # 6 dead of 6: start again
+    changed[:] = []
+    assert table.rows(store, ["c0", "c1"], 4).ids == ["c0", "c1"]  # read again on demand

@@ -10,10 +10,12 @@ from typing import Any
 
 import pytest
 
+from search.curation import correct_document
 from search.library import Library
 from search.models.encoder import Encoder
+from search.retrieval.chunk_table import ChunkTable
 from search.retrieval.read_ahead import ReadAhead
-from search.schema import Hit
+from search.schema import Filters, Hit
 from search.settings import MatchSettings, Settings
 from tests.libraries import FIVE_NOTES, build_notes, copy_library
 
@@ -59,7 +61,7 @@ def test_after_reading_ahead_a_new_question_reads_no_rows(
     reads = _row_reads(library, monkeypatch)
     unread = library.searcher.search(QUERY)
     assert sum(reads) > 0  # without reading ahead, a search reads its rows as it goes
-    library.searcher.table._state_at(-1)  # forget what that search read
+    library.searcher.table = ChunkTable(library.catalogue.changed_since)  # forget that search
     reads.clear()
     reader = _reader(library)
     assert reader.read_once() and reader.is_current()
@@ -94,3 +96,24 @@ def test_the_background_reader_reads_once_and_stops_when_asked(library: Library)
     finally:
         reader.stop()
     assert reader._thread is None
+
+
+def test_after_a_change_the_reader_reads_only_the_changed_document(library: Library) -> None:
+    reader = _reader(library)
+    assert reader.read_once()
+    record = library.catalogue.documents()[0]
+    own = library.store.count(Filters(doc_ids=(record.doc_id,)))
+    correct_document(library.store, library.catalogue, record.doc_id, {"organisation": "Hall"})
+    assert not reader.is_current()
+    table = library.searcher.table
+    before = table.fill
+    added: list[int] = []
+
+    def fill(*args: Any, **kwargs: Any) -> int:
+        added.append(before(*args, **kwargs))
+        return added[-1]
+
+    table.fill = fill  # type: ignore[method-assign]
+    assert reader.read_once() and reader.is_current()
+    assert added == [own]
+    assert table.size() == library.store.count()
