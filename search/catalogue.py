@@ -739,7 +739,8 @@ class Catalogue:
 
     def file_counts(self) -> dict[str, int]:
         """How many files the last ingest left with each outcome (from the running totals;
-        a scoped view, which no page asks, counts its files)."""
+        a scoped view, which no page asks, counts its files): the status pages' counts and
+        /metrics' failed files."""
         if self._levels is None:
             rows = self._db.execute("SELECT outcome, files FROM file_totals WHERE files > 0")
         else:
@@ -808,10 +809,6 @@ class Catalogue:
                 copy.close()
         finally:
             source.close()
-
-    def count_failed_files(self) -> int:
-        row = self._db.execute("SELECT files FROM file_totals WHERE outcome = 'failed'").fetchone()
-        return int(row[0]) if row else 0
 
     def stats(self) -> dict[str, int]:
         """Documents, pages and chunks this view may see, from the running totals per access

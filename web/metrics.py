@@ -131,7 +131,7 @@ def render_library(library: Library) -> list[str]:
         *_gauge(
             "kb_failed_files",
             "Files whose latest outcome is a failure.",
-            library.catalogue.count_failed_files(),
+            library.catalogue.file_counts().get("failed", 0),
         ),
     ]
     return lines

@@ -84,7 +84,9 @@ def test_metrics_count_requests_per_route_and_show_the_library(
     chunks = re.search(r"^kb_chunks (\d+)$", text, re.M)
     assert chunks is not None and int(chunks.group(1)) == library.store.count()
     assert re.search(r"^kb_last_ingest_finished_timestamp_seconds \d", text, re.M)
-    assert re.search(r"^kb_failed_files \d+$", text, re.M)
+    failed = re.search(r"^kb_failed_files (\d+)$", text, re.M)
+    assert failed is not None
+    assert int(failed.group(1)) == library.catalogue.file_counts().get("failed", 0)
 
 
 def test_made_up_methods_are_counted_as_one(settings: Settings, library: Library) -> None:
