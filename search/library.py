@@ -91,11 +91,12 @@ class Library:
 
     def summary(self) -> dict[str, Any]:
         """Counts, the model and the last ingest run, without the file list: for the admin
-        status page, which lists the files a page at a time."""
+        status page, which lists the files a page at a time. The counts are the catalogue's
+        running totals (committed documents only, as /healthz and /metrics count them): the
+        store also holds the chunks of a document an ingest is still writing."""
         layout = self.store.layout()
         return {
             **self.catalogue.stats(),
-            "chunks": self.store.count(),
             "model": layout.model_id if layout else self.encoder.model_id,
             "last_run": self.catalogue.last_run(),
         }
