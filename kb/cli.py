@@ -230,6 +230,7 @@ def status(
     """Show what is indexed, how many files have each outcome, and the files that need
     attention (or one outcome's files, with --outcome), a page at a time."""
     from kb.ingesting import status_report
+    from kb.reporting import outcome_line
 
     listed = None if show_all else limit
     library = _open_library(load_settings())
@@ -239,12 +240,16 @@ def status(
             known = ", ".join(data["file_counts"]) or "none yet"
             typer.echo(f"No file has the outcome {outcome!r}. Outcomes: {known}.", err=True)
             raise typer.Exit(2)
-        # Without --outcome the lines list what needs attention: each such outcome's files.
-        needing = [name for name in data["file_counts"] if name not in _FINE]
+        # Without --outcome the lines list what needs attention: each such outcome's files, a
+        # page of them read on its own (the counts and summary above serve every outcome).
+        needing = {name: n for name, n in data["file_counts"].items() if name not in _FINE}
         pages = (
             [data]
             if as_json or outcome is not None
-            else [status_report(library, name, offset, listed) for name in needing]
+            else [
+                library.file_page(name, count, offset, listed, outcome_line)
+                for name, count in needing.items()
+            ]
         )
     finally:
         library.close()

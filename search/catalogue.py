@@ -17,7 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from search.catalogue_totals import EVIDENCE_ORDER, add_evidence_order, add_totals
+from search.catalogue_totals import (
+    EVIDENCE_ORDER,
+    add_evidence_indexes,
+    add_evidence_order,
+    add_totals,
+)
 from search.schema import DocumentMeta
 
 __all__ = [
@@ -246,6 +251,7 @@ class Catalogue:
         self._fold_corrections()
         add_totals(self._db, write_transaction)
         add_evidence_order(self._db, write_transaction)
+        add_evidence_indexes(self._db, write_transaction)
         self._levels: tuple[str, ...] | None = None
 
     def scoped(self, levels: Sequence[str]) -> Catalogue:
@@ -531,6 +537,14 @@ class Catalogue:
         )
         return {str(r[0]): int(r[1]) for r in rows}
 
+    def _read_levels(self) -> tuple[str, ...]:
+        """The levels whose evidence this view reads, one index range each: its own, or for the
+        whole library every level that holds a document (a row per level in the totals)."""
+        if self._levels is not None:
+            return tuple(dict.fromkeys(self._levels))
+        rows = self._db.execute("SELECT access FROM document_totals WHERE documents > 0")
+        return tuple(str(r[0]) for r in rows)
+
     def strongest_passages(
         self, determinant: str, local_places: Sequence[str], limit: int
     ) -> list[StrongestPassage]:
@@ -538,26 +552,33 @@ class Catalogue:
         named place local) first, then stronger passages, then documents more about it, then
         newer ones (strength and share compared in steps of a tenth).
 
-        Each read walks an index in that order and stops at `limit`: one walk per local place
-        and, if those give too few, one over the rest, so a page costs the same however many
-        documents are about the determinant."""
-        seen, values = self._levels_condition()
+        Each read walks an index in that order at one access level and stops at `limit`: per
+        level, one walk per local place and, if those give too few, one over the rest, merged
+        here. A page costs the same however many documents are about the determinant, at this
+        view's levels or at any other."""
+        levels = self._read_levels()
         keys = (
             "round(strength, 1) AS k1, round(share, 1) AS k2, coalesce(year, 0) AS k3,"
             " added_at AS k4, lower(title) AS k5"
         )
-        order = f"ORDER BY {EVIDENCE_ORDER} LIMIT ?"
 
         def read(where: str, args: list[Any]) -> list[sqlite3.Row]:
-            return self._db.execute(
-                f"SELECT doc_id, chunk_id, strength, {keys} FROM evidence WHERE determinant = ?"
-                f" AND {where} AND chunk_id != '' AND {seen} {order}",
-                [determinant, *args, *values, limit],
-            ).fetchall()
+            rows = [
+                row
+                for level in levels
+                for row in self._db.execute(
+                    f"SELECT doc_id, chunk_id, strength, {keys} FROM evidence"
+                    f" WHERE determinant = ? AND {where} AND access = ? AND chunk_id != ''"
+                    f" ORDER BY {EVIDENCE_ORDER} LIMIT ?",
+                    [determinant, *args, level, limit],
+                )
+            ]
+            rows.sort(key=_strength_order)
+            return rows[:limit]
 
         places = list(dict.fromkeys(local_places))
         local = [row for place in places for row in read("first_place = ?", [place])]
-        local.sort(key=lambda r: (-r["k1"], -r["k2"], -r["k3"], -r["k4"], r["k5"]))
+        local.sort(key=_strength_order)
         found = [(row, True) for row in local[:limit]]
         if len(found) < limit:
             marks = ",".join("?" * len(places))
@@ -574,13 +595,19 @@ class Catalogue:
 
     def newest_about(self, determinant: str, limit: int) -> list[DocumentRecord]:
         """The documents most recently added that have passages about the determinant (an
-        index walk, newest first, that stops at `limit`)."""
-        seen, values = self._levels_condition()
-        rows = self._db.execute(
-            f"SELECT doc_id FROM evidence WHERE determinant = ? AND {seen}"
-            " ORDER BY added_at DESC, lower(title) LIMIT ?",
-            [determinant, *values, limit],
-        ).fetchall()
+        index walk per access level, newest first, that stops at `limit`, merged here)."""
+        rows = [
+            row
+            for level in self._read_levels()
+            for row in self._db.execute(
+                "SELECT doc_id, added_at, lower(title) AS title FROM evidence"
+                " WHERE determinant = ? AND access = ? ORDER BY added_at DESC, lower(title)"
+                " LIMIT ?",
+                [determinant, level, limit],
+            )
+        ]
+        rows.sort(key=lambda r: (-r["added_at"], r["title"]))
+        rows = rows[:limit]
         records = {r.doc_id: r for r in self.documents([str(r[0]) for r in rows])}
         return [records[str(r[0])] for r in rows if str(r[0]) in records]
 
@@ -735,7 +762,8 @@ class Catalogue:
 
     def file_counts(self) -> dict[str, int]:
         """How many files the last ingest left with each outcome (from the running totals;
-        a scoped view, which no page asks, counts its files)."""
+        a scoped view, which no page asks, counts its files): the status pages' counts and
+        /metrics' failed files."""
         if self._levels is None:
             rows = self._db.execute("SELECT outcome, files FROM file_totals WHERE files > 0")
         else:
@@ -805,10 +833,6 @@ class Catalogue:
         finally:
             source.close()
 
-    def count_failed_files(self) -> int:
-        row = self._db.execute("SELECT files FROM file_totals WHERE outcome = 'failed'").fetchone()
-        return int(row[0]) if row else 0
-
     def stats(self) -> dict[str, int]:
         """Documents, pages and chunks this view may see, from the running totals per access
         level (a row per level: neither a document nor a chunk is read)."""
@@ -819,6 +843,11 @@ class Catalogue:
             values,
         ).fetchone()
         return {"documents": int(docs), "pages": int(pages), "chunks": int(chunks)}
+
+
+def _strength_order(row: sqlite3.Row) -> tuple[Any, ...]:
+    """EVIDENCE_ORDER as a sort key, for rows read with its keys k1..k5."""
+    return (-row["k1"], -row["k2"], -row["k3"], -row["k4"], row["k5"])
 
 
 def _write_evidence(db: sqlite3.Connection, doc_id: str, extra: dict[str, Any]) -> None:

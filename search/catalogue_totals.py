@@ -9,7 +9,7 @@ import sqlite3
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 
-__all__ = ["EVIDENCE_ORDER", "add_evidence_order", "add_totals"]
+__all__ = ["EVIDENCE_ORDER", "add_evidence_indexes", "add_evidence_order", "add_totals"]
 
 Transaction = Callable[[sqlite3.Connection], AbstractContextManager[sqlite3.Connection]]
 
@@ -65,16 +65,32 @@ _TOTALS = (
 # match the query's for SQLite to use the index).
 EVIDENCE_ORDER = "round(strength, 1) DESC, round(share, 1) DESC, coalesce(year, 0) DESC,"
 EVIDENCE_ORDER += " added_at DESC, lower(title)"
+# The indexes those walks follow. The access level comes straight after the columns a read
+# holds equal (determinant, and a local place) and before the order, so a read at one level is
+# a range of that level's rows only: a visitor's read never steps over the internal documents
+# ranked above the public ones. (An earlier version put the level last; add_evidence_indexes
+# replaces those.) The last one made stands for all three.
+_EVIDENCE_READ_INDEXES = (
+    f"CREATE INDEX evidence_level_strongest ON evidence (determinant, access, {EVIDENCE_ORDER})",
+    "CREATE INDEX evidence_level_strongest_at"
+    f" ON evidence (determinant, first_place, access, {EVIDENCE_ORDER})",
+    "CREATE INDEX evidence_level_newest"
+    " ON evidence (determinant, access, added_at DESC, lower(title))",
+)
+_EVIDENCE_READ_NAMES = (
+    "evidence_level_strongest",
+    "evidence_level_strongest_at",
+    "evidence_level_newest",
+)
+# The indexes with the level last, which the ones above replace.
+_EVIDENCE_OLD_READ_NAMES = ("evidence_strongest", "evidence_strongest_at", "evidence_newest")
 _EVIDENCE_COPIED = {
     "access": "TEXT NOT NULL DEFAULT 'public'",
     "year": "INTEGER",
     "added_at": "REAL NOT NULL DEFAULT 0",
     "title": "TEXT NOT NULL DEFAULT ''",
 }
-_EVIDENCE_INDEXES = (
-    f"CREATE INDEX evidence_strongest ON evidence (determinant, {EVIDENCE_ORDER}, access)",
-    f"CREATE INDEX evidence_strongest_at ON evidence (determinant, first_place, {EVIDENCE_ORDER})",
-    "CREATE INDEX evidence_newest ON evidence (determinant, added_at DESC, lower(title), access)",
+_EVIDENCE_COUNTS = (
     """CREATE TABLE evidence_totals (
         determinant TEXT NOT NULL,
         access TEXT NOT NULL,
@@ -179,8 +195,8 @@ def add_totals(db: sqlite3.Connection, transaction: Transaction) -> None:
 
 
 def add_evidence_order(db: sqlite3.Connection, transaction: Transaction) -> None:
-    """Copy each document's order columns into its evidence rows, index them, and count
-    evidence and lenses per level: once, for a catalogue from before them."""
+    """Copy each document's order columns into its evidence rows and count evidence and lenses
+    per level: once, for a catalogue from before them (add_evidence_indexes indexes them)."""
     if _has(db, "evidence_follows_document"):
         return
     with transaction(db):
@@ -205,9 +221,23 @@ def add_evidence_order(db: sqlite3.Connection, transaction: Transaction) -> None
         )
         for name in _EVIDENCE_TRIGGERS:
             db.execute(f"DROP TRIGGER IF EXISTS {name}")
-        for name in ("evidence_strongest", "evidence_strongest_at", "evidence_newest"):
-            db.execute(f"DROP INDEX IF EXISTS {name}")
         db.execute("DROP TABLE IF EXISTS evidence_totals")
         db.execute("DROP TABLE IF EXISTS lens_totals")
-        for statement in _EVIDENCE_INDEXES:
+        for statement in _EVIDENCE_COUNTS:
+            db.execute(statement)
+
+
+def add_evidence_indexes(db: sqlite3.Connection, transaction: Transaction) -> None:
+    """Index the evidence rows for the determinant pages' reads, level before order: once, for
+    a catalogue from before them (or with the level-last indexes, which go). Only indexes are
+    made and dropped, in one transaction; no row is touched. Runs after add_evidence_order,
+    whose copied columns they index."""
+    if _has(db, _EVIDENCE_READ_NAMES[-1]):
+        return
+    with transaction(db):
+        if _has(db, _EVIDENCE_READ_NAMES[-1]):  # another process made them meanwhile
+            return
+        for name in (*_EVIDENCE_OLD_READ_NAMES, *_EVIDENCE_READ_NAMES):
+            db.execute(f"DROP INDEX IF EXISTS {name}")
+        for statement in _EVIDENCE_READ_INDEXES:
             db.execute(statement)

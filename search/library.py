@@ -91,11 +91,12 @@ class Library:
 
     def summary(self) -> dict[str, Any]:
         """Counts, the model and the last ingest run, without the file list: for the admin
-        status page, which lists the files a page at a time."""
+        status page, which lists the files a page at a time. The counts are the catalogue's
+        running totals (committed documents only, as /healthz and /metrics count them): the
+        store also holds the chunks of a document an ingest is still writing."""
         layout = self.store.layout()
         return {
             **self.catalogue.stats(),
-            "chunks": self.store.count(),
             "model": layout.model_id if layout else self.encoder.model_id,
             "last_run": self.catalogue.last_run(),
         }
@@ -115,12 +116,26 @@ class Library:
         counts = self.catalogue.file_counts()
         total = sum(counts.values())
         listed = counts.get(outcome, 0) if outcome is not None else total
-        files = self.catalogue.files(outcome, offset, limit)
-        more = limit is not None and offset + len(files) < listed
         return {
             **self.summary(),
             "file_counts": dict(sorted(counts.items())),
             "total_files": total,
+            **self.file_page(outcome, listed, offset, limit, file_line),
+        }
+
+    def file_page(
+        self,
+        outcome: str | None,
+        listed: int,
+        offset: int,
+        limit: int | None,
+        file_line: Callable[[FileOutcome], dict[str, Any]] = asdict,
+    ) -> dict[str, Any]:
+        """One page of the files of one outcome (or all), of `listed` in all (from the counts
+        the caller has already read): a single read of the catalogue's files, no summary."""
+        files = self.catalogue.files(outcome, offset, limit)
+        more = limit is not None and offset + len(files) < listed
+        return {
             "outcome": outcome,
             "listed": listed,
             "offset": offset,

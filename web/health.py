@@ -27,8 +27,10 @@ def check_health(state: State, levels: Sequence[str] | None = None) -> tuple[int
         problems.append(STORE_FAILED)
     else:
         # Anyone may ask, often: the counts come from the catalogue's running totals, a row per
-        # access level, and the store is only asked for its unfiltered count, which reads no
-        # points (counting a reader's level in the store would visit every chunk at that level).
+        # access level (the same totals /metrics and `kb status` show, so all three agree while
+        # an ingest is writing), and the store is only asked for its unfiltered count, to see
+        # that it answers: that reads no points (counting a reader's level in the store would
+        # visit every chunk at that level).
         catalogue = library.catalogue if levels is None else library.catalogue.scoped(levels)
         try:
             stats = catalogue.stats()

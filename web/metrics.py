@@ -117,7 +117,7 @@ def render_library(library: Library) -> list[str]:
     run = library.catalogue.last_run() or {}
     lines = [
         *_gauge("kb_documents", "Documents in the index.", stats["documents"]),
-        *_gauge("kb_chunks", "Chunks (passages) in the store.", library.store.count()),
+        *_gauge("kb_chunks", "Chunks (passages) of the documents in the index.", stats["chunks"]),
         *_gauge(
             "kb_last_ingest_finished_timestamp_seconds",
             "When the last ingest run finished (Unix time; 0 before the first).",
@@ -131,7 +131,7 @@ def render_library(library: Library) -> list[str]:
         *_gauge(
             "kb_failed_files",
             "Files whose latest outcome is a failure.",
-            library.catalogue.count_failed_files(),
+            library.catalogue.file_counts().get("failed", 0),
         ),
     ]
     return lines

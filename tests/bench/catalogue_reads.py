@@ -80,8 +80,7 @@ def main() -> None:
         "newest 5 about housing": lambda c: c.newest_about("housing", 5),
     }
     whole_only: dict[str, Callable[[Catalogue], Any]] = {
-        "file counts (status)": lambda c: c.file_counts(),
-        "failed files (metrics)": lambda c: c.count_failed_files(),
+        "file counts (status, metrics)": lambda c: c.file_counts(),
         "last page of 50 files": lambda c: c.files(None, args.documents - 50, 50),
         "a page of failed files": lambda c: c.files("failed", 0, 50),
     }

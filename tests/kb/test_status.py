@@ -43,7 +43,7 @@ def test_the_command_and_the_admin_page_report_the_same_status(tmp_path: Path) -
     assert "finished" not in admin["last_run"]
 
 
-FAILED, INDEXED = 7, STATUS_FILES + 5
+FAILED, INDEXED, DUPLICATES = 7, STATUS_FILES + 5, 4
 
 
 @pytest.fixture
@@ -62,6 +62,10 @@ def many_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
             library.catalogue.record_outcome(
                 FileOutcome(f"/in/f{n:03}.pdf", f"f{n:03}.pdf", "failed", "It is not a PDF.")
             )
+        for n in range(DUPLICATES):
+            library.catalogue.record_outcome(
+                FileOutcome(f"/in/d{n:03}.pdf", f"d{n:03}.pdf", "duplicate", "Same as r000.pdf.")
+            )
     finally:
         library.close()
     monkeypatch.setattr(kb.cli, "load_settings", lambda: settings)
@@ -75,24 +79,47 @@ def test_status_json_gives_counts_and_one_page_of_files(many_files: CliRunner) -
     result = many_files.invoke(kb.cli.app, ["status", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["file_counts"] == {"failed": FAILED, "indexed": INDEXED}
+    assert data["file_counts"] == {"duplicate": DUPLICATES, "failed": FAILED, "indexed": INDEXED}
     assert len(data["files"]) == STATUS_FILES and data["next_offset"] == STATUS_FILES
     rest = json.loads(
         many_files.invoke(kb.cli.app, ["status", "--json", "--offset", str(STATUS_FILES)]).stdout
     )
-    assert len(rest["files"]) == FAILED + INDEXED - STATUS_FILES and rest["next_offset"] is None
+    assert len(rest["files"]) == ALL - STATUS_FILES and rest["next_offset"] is None
     every = json.loads(many_files.invoke(kb.cli.app, ["status", "--json", "--all"]).stdout)
-    assert len(every["files"]) == FAILED + INDEXED and every["next_offset"] is None
+    assert len(every["files"]) == ALL and every["next_offset"] is None
 
 
-def test_status_lists_what_needs_attention_a_page_at_a_time(many_files: CliRunner) -> None:
+ALL = FAILED + INDEXED + DUPLICATES
+
+
+def test_status_lists_what_needs_attention_a_page_at_a_time(
+    many_files: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each outcome that needs attention lists a page of its files, all from the one summary:
+    the summary (counts, the store's model, the last run) is read once, not once per outcome."""
+    summaries: list[object] = []
+    read_summary = Library.summary
+    monkeypatch.setattr(Library, "summary", lambda lib: summaries.append(lib) or read_summary(lib))
     result = many_files.invoke(kb.cli.app, ["status", "--limit", "3"])
     assert result.exit_code == 0, result.output
-    assert f"Files: {FAILED + INDEXED} (failed {FAILED}, indexed {INDEXED})" in result.stdout
-    listed = [line.split()[1] for line in result.stdout.splitlines() if line.startswith("  failed")]
-    assert listed == ["f000.pdf:", "f001.pdf:", "f002.pdf:"]
+    assert len(summaries) == 1
+    counts = f"duplicate {DUPLICATES}, failed {FAILED}, indexed {INDEXED}"
+    assert f"Files: {ALL} ({counts})" in result.stdout
+    lines = result.stdout.splitlines()
+    listed = [line.split()[:2] for line in lines if line.startswith(("  failed", "  duplicate"))]
+    assert listed == [
+        ["duplicate", "d000.pdf:"], ["duplicate", "d001.pdf:"], ["duplicate", "d002.pdf:"],
+        ["failed", "f000.pdf:"], ["failed", "f001.pdf:"], ["failed", "f002.pdf:"],
+    ]  # fmt: skip
+    assert "  duplicate              d000.pdf: Same as r000.pdf." in lines
     assert f"and {FAILED - 3} more failed: kb status --outcome failed --offset 3" in result.stdout
-    assert "r000.pdf" not in result.stdout  # indexed files need no attention
+    assert (
+        f"and {DUPLICATES - 3} more duplicate: kb status --outcome duplicate --offset 3"
+        in result.stdout
+    )
+    assert "r000.pdf:" not in result.stdout  # indexed files need no attention
+    whole = many_files.invoke(kb.cli.app, ["status", "--all"]).stdout
+    assert "more failed" not in whole and "f006.pdf" in whole and "d003.pdf" in whole
     indexed = many_files.invoke(kb.cli.app, ["status", "--outcome", "indexed", "--offset", "2"])
     assert "r002.pdf" in indexed.stdout and "r001.pdf" not in indexed.stdout
 

@@ -10,10 +10,17 @@ from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
+from typer.testing import CliRunner
 
+import kb.cli
+from ingest.pipeline import Ingester
+from search.analysis import SparseVector
 from search.library import Library
 from search.models.encoder import LazyEncoder
+from search.schema import IndexedChunk, point_id
 from search.settings import ModelSettings, OpsSettings, Settings
+from tests.doubles import HashingEncoder
+from tests.pdfs import write_pdf
 from tests.web.conftest import TestClient
 from web.app import create_app
 
@@ -82,9 +89,11 @@ def test_metrics_count_requests_per_route_and_show_the_library(
     assert documents is not None
     assert int(documents.group(1)) == library.catalogue.stats()["documents"]
     chunks = re.search(r"^kb_chunks (\d+)$", text, re.M)
-    assert chunks is not None and int(chunks.group(1)) == library.store.count()
+    assert chunks is not None and int(chunks.group(1)) == library.catalogue.stats()["chunks"]
     assert re.search(r"^kb_last_ingest_finished_timestamp_seconds \d", text, re.M)
-    assert re.search(r"^kb_failed_files \d+$", text, re.M)
+    failed = re.search(r"^kb_failed_files (\d+)$", text, re.M)
+    assert failed is not None
+    assert int(failed.group(1)) == library.catalogue.file_counts().get("failed", 0)
 
 
 def test_made_up_methods_are_counted_as_one(settings: Settings, library: Library) -> None:
@@ -147,3 +156,48 @@ def test_an_empty_metrics_token_lets_nobody_in(settings: Settings, library: Libr
     client = _app_client(settings, library, ops, host="203.0.113.9")
     for header in ("Bearer", "Bearer ", "bearer  "):
         assert client.get("/metrics", headers={"Authorization": header}).status_code == 403
+
+
+def test_healthz_metrics_and_kb_status_count_the_same_chunks_while_an_ingest_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Mid-ingest the store already holds a document's chunks that the catalogue has not
+    committed: /healthz, /metrics and `kb status` all count the committed documents' chunks
+    (the catalogue's running total), so they agree with each other and with the documents they
+    count. Plumbing (what is counted, not what is found): the encoder double will do."""
+    settings = Settings(data_dir=tmp_path / "data", qdrant={"mode": "memory"})  # type: ignore[arg-type]
+    folder = tmp_path / "pdfs"
+    write_pdf(
+        folder / "buses.pdf",
+        [
+            "Rural bus routes link villages to doctors and jobs.",
+            "Fares rose faster than wages for young people in market towns.",
+        ],
+    )
+    encoder = HashingEncoder()
+    library = Library.open(settings, encoder=encoder)
+    Ingester(library.index, settings.chunks).run([folder])
+    committed = library.catalogue.stats()["chunks"]
+    # The points of a document whose catalogue row is not written yet, as an ingest leaves
+    # them between its two writes (Index.add_document writes the store first).
+    texts = ["A half-written report on damp homes.", "Its second passage."]
+    dense = encoder.encode_documents(texts)
+    library.store.upsert(
+        [
+            IndexedChunk(point_id("half-written", n), vector.tolist(), SparseVector(),
+                         {"doc_id": "half-written", "chunk_index": n, "text": text})
+            for n, (text, vector) in enumerate(zip(texts, dense, strict=True))
+        ]
+    )  # fmt: skip
+    assert committed > 0 and library.store.count() == committed + 2
+    client = _app_client(settings, library, OpsSettings(metrics_enabled=True))
+    health = client.get("/healthz").json()
+    metrics = re.search(r"^kb_chunks (\d+)$", client.get("/metrics").text, re.M)
+    assert metrics is not None
+    monkeypatch.setattr(kb.cli, "load_settings", lambda: settings)
+    monkeypatch.setattr(kb.cli, "_open_library", lambda s: library)  # the command closes it
+    command = CliRunner().invoke(kb.cli.app, ["status", "--json"])
+    assert command.exit_code == 0, command.output
+    status = json.loads(command.stdout)
+    assert health["chunks"] == int(metrics.group(1)) == status["chunks"] == committed
+    assert health["documents"] == status["documents"] == 1
