@@ -186,8 +186,11 @@ class Searcher:
         started = time.perf_counter()
         filters = filters or Filters()
         size = page_size or self.settings.page_size
+        # One ranking for every page of a size: were the candidates to grow with the page
+        # number, each page would be cut from a differently fused list (the fusion normalises
+        # over its candidates), and pages would repeat some documents and never show others.
         request = replace(
-            self.vector_query(query, filters, max(self.settings.candidates, page * size * 4), mode),
+            self.vector_query(query, filters, max(self.settings.candidates, size * 4), mode),
             payload_fields=RANKED_FIELDS,
         )
         library_chunks = self._library_chunks()
