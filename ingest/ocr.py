@@ -11,6 +11,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingest.layout import LayoutLine
+
 __all__ = [
     "MAX_PIXELS",
     "OcrOptions",
@@ -41,6 +43,8 @@ class OcrPage:
 
     text: str
     confidence: float
+    # The page's lines with their type sizes and places, for the title (see ingest.layout).
+    lines: tuple[LayoutLine, ...] = ()
 
 
 def is_ocr_available() -> bool:
@@ -95,27 +99,28 @@ def read_page_by_ocr(path: Path, number: int, options: OcrOptions) -> OcrPage:
                 output_type=pytesseract.Output.DICT,
                 timeout=options.seconds_per_page,
             )
-    return _assemble(data)
+            height = image.height
+    return _assemble(data, options.dpi, height)
 
 
-def read_pages_by_ocr(
-    path: Path, numbers: list[int], options: OcrOptions
-) -> dict[int, tuple[str, float]]:
-    """OCR text and confidence of each page that could be read; a page that fails is left out."""
-    out: dict[int, tuple[str, float]] = {}
+def read_pages_by_ocr(path: Path, numbers: list[int], options: OcrOptions) -> dict[int, OcrPage]:
+    """Each page that could be read, by number; a page that fails is left out."""
+    out: dict[int, OcrPage] = {}
     for number in numbers:
         try:
             page = read_page_by_ocr(path, number, options)
         except (OSError, subprocess.SubprocessError, RuntimeError, ValueError) as error:
             log.info("OCR of page %d of %s failed: %s", number, path.name, error)
             continue
-        out[number] = (page.text, page.confidence)
+        out[number] = page
     return out
 
 
-def _assemble(data: dict[str, list[object]]) -> OcrPage:
-    # Tesseract gives one row per word with its block, paragraph and line; rebuild the lines.
+def _assemble(data: dict[str, list[object]], dpi: int, page_height: int) -> OcrPage:
+    # Tesseract gives one row per word with its block, paragraph and line, and the word's box
+    # in pixels; rebuild the lines, and how big and how high on the page each one is.
     lines: dict[tuple[int, int, int], list[str]] = {}
+    boxes: dict[tuple[int, int, int], list[tuple[int, int]]] = {}
     confidences: list[float] = []
     for i, word in enumerate(data.get("text", [])):
         text = str(word).strip()
@@ -128,6 +133,7 @@ def _assemble(data: dict[str, list[object]]) -> OcrPage:
             int(str(data["line_num"][i])),
         )
         lines.setdefault(key, []).append(text)
+        boxes.setdefault(key, []).append((int(str(data["top"][i])), int(str(data["height"][i]))))
         confidences.append(confidence)
     paragraphs: list[str] = []
     last: tuple[int, int] | None = None
@@ -139,4 +145,16 @@ def _assemble(data: dict[str, list[object]]) -> OcrPage:
             paragraphs.append(line)
         last = key[:2]
     mean = sum(confidences) / len(confidences) if confidences else 0.0
-    return OcrPage("\n\n".join(paragraphs), round(mean, 1))
+    laid_out = tuple(
+        _layout_line(" ".join(lines[key]), boxes[key], dpi, page_height) for key in sorted(lines)
+    )
+    return OcrPage("\n\n".join(paragraphs), round(mean, 1), laid_out)
+
+
+def _layout_line(text: str, boxes: list[tuple[int, int]], dpi: int, page_height: int) -> LayoutLine:
+    """A line read off a picture as the title finder reads a text page's lines: its type size
+    in points from its tallest word (a line's words share a size; the tallest holds both a
+    capital and a descender, nearest the type's full height), its top as a share of the page."""
+    top = min(box[0] for box in boxes)
+    tallest = max(box[1] for box in boxes)
+    return LayoutLine(text, float(round(tallest * 72 / dpi)), top / max(page_height, 1))

@@ -22,6 +22,7 @@ from pypdf.constants import UserAccessPermissions
 from pypdf.errors import DependencyError, DeprecationError, FileNotDecryptedError, LimitReachedError
 
 from ingest.layout import LayoutLine, join_split_words
+from ingest.ocr import OcrPage
 from search.pagetext import edges_of, find_running_lines, running_line_key
 
 __all__ = [
@@ -126,7 +127,7 @@ MAX_PAGE_CHARS = 100_000
 
 
 # Reads the given scanned pages (1-based) by OCR: their text and confidence (0–100) each.
-ScanReader = Callable[[list[int]], dict[int, tuple[str, float]]]
+ScanReader = Callable[[list[int]], dict[int, OcrPage]]
 # Below this mean confidence an OCR page is reported as likely to hold mistakes.
 LOW_OCR_CONFIDENCE = 60.0
 
@@ -267,7 +268,7 @@ def _assemble(
 ) -> PdfText:
     pages, errors, junk, empty, cut = read.pages, read.errors, read.junk, read.empty, read.cut
     scanned = [n for n in empty if _has_picture(reader, n - 1)] if read_scans else []
-    ocr_pages, low = _read_scans(pages, scanned, read_scans) if scanned else ([], [])
+    ocr_pages, low, ocr_lines = _read_scans(pages, scanned, read_scans) if scanned else ([], [], {})
     empty = [n for n in empty if n not in ocr_pages]
     if not any(pages):
         raise UnreadablePdf(*_why_no_text(reader, errors, junk, empty))
@@ -283,8 +284,8 @@ def _assemble(
     stripped = strip_repeated_lines(pages)
     title, author, year = _info(reader)
     first = next(number for number, page in enumerate(pages) if page)
-    # The first page read by OCR has no layout; otherwise it is the first text page read.
-    lines = [] if first + 1 in ocr_pages else read.first_lines
+    # The first page with text: its lines as laid out, or as OCR read them off the picture.
+    lines = ocr_lines.get(first + 1, []) if first + 1 in ocr_pages else read.first_lines
     # Layout reads each fragment as it is drawn ("h ealth"); the page's text has whole words.
     lines = join_split_words(lines, pages[first])
     return PdfText(
@@ -294,20 +295,27 @@ def _assemble(
 
 def _read_scans(
     pages: list[str], scanned: list[int], read_scans: ScanReader | None
-) -> tuple[list[int], list[int]]:
-    """Fill picture-only pages in place with OCR text; the pages read and those read poorly."""
+) -> tuple[list[int], list[int], dict[int, list[LayoutLine]]]:
+    """Fill picture-only pages in place with OCR text; the pages read, those read poorly, and
+    the lines of each page read (clean, for the title)."""
     if read_scans is None:
-        return [], []
+        return [], [], {}
     read: list[int] = []
     low: list[int] = []
-    for number, (text, confidence) in sorted(read_scans(scanned).items()):
-        cleaned = clean_text(text)
+    lines: dict[int, list[LayoutLine]] = {}
+    for number, page in sorted(read_scans(scanned).items()):
+        cleaned = clean_text(page.text)
         if 1 <= number <= len(pages) and has_words(cleaned, MIN_LETTERS_WITH_PICTURE):
             pages[number - 1] = cleaned
             read.append(number)
-            if confidence < LOW_OCR_CONFIDENCE:
+            lines[number] = [
+                LayoutLine(text, line.size, line.top)
+                for line in page.lines
+                if (text := clean_text(line.text))
+            ]
+            if page.confidence < LOW_OCR_CONFIDENCE:
                 low.append(number)
-    return read, low
+    return read, low, lines
 
 
 # The most fragments of one page we look at for the title: a first page is rarely longer.

@@ -19,7 +19,7 @@ from multiprocessing.context import ForkServerContext
 from pathlib import Path
 
 from ingest.formats import read_document
-from ingest.ocr import OcrOptions, is_ocr_available, read_pages_by_ocr
+from ingest.ocr import OcrOptions, OcrPage, is_ocr_available, read_pages_by_ocr
 from ingest.pdf import PdfText, ScanReader, UnreadablePdf
 from search.settings import OcrSettings
 
@@ -156,7 +156,7 @@ def _scan_reader(path: Path, conn: Connection, limits: ParseLimits) -> ScanReade
     if not limits.ocr_enabled or limits.ocr_max_pages <= 0 or not is_ocr_available():
         return None
 
-    def read_scans(numbers: list[int]) -> dict[int, tuple[str, float]]:
+    def read_scans(numbers: list[int]) -> dict[int, OcrPage]:
         chosen = numbers[: limits.ocr_max_pages]
         # The parent moves its deadline on by the OCR time these pages are allowed.
         conn.send(("ocr", len(chosen)))

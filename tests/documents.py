@@ -18,18 +18,22 @@ _DOCX_TYPES = (
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 
-def write_scanned_pdf(path: Path, pages: list[list[str]], dpi: int = 150) -> Path:
-    """An image-only PDF: each page's lines are typeset, drawn as a picture, and the picture
-    alone is saved, as a scanner would (no text layer)."""
+def write_scanned_pdf(
+    path: Path, pages: list[list[str]], dpi: int = 150, heading_size: int = 16
+) -> Path:
+    """An image-only PDF: each page's lines are typeset (the first in `heading_size` points,
+    the rest in 16), drawn as a picture, and the picture alone is saved, as a scanner would (no
+    text layer)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     typeset = path.with_suffix(".typeset.pdf")
     pdf = canvas.Canvas(str(typeset), pagesize=A4, invariant=1)
     for lines in pages:
-        pdf.setFont("Helvetica", 16)
         y = 760
-        for line in lines:
+        for number, line in enumerate(lines):
+            size = heading_size if number == 0 else 16
+            pdf.setFont("Helvetica-Bold" if size > 16 else "Helvetica", size)
             pdf.drawString(60, y, line)
-            y -= 26
+            y -= size + 10
         pdf.showPage()
     pdf.save()
     stem = path.with_suffix("")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.metadata import metadata_of
-from ingest.ocr import OcrOptions, is_ocr_available, read_pages_by_ocr
+from ingest.ocr import OcrOptions, OcrPage, is_ocr_available, read_pages_by_ocr
 from ingest.pdf import UnreadablePdf, read_pdf
 from search.schema import DocumentMeta
 
@@ -88,7 +88,7 @@ def score_file(folder: Path, row: dict[str, str], half: str) -> Scored:
         scans = None
         if is_ocr_available():
 
-            def scans(numbers: list[int]) -> dict[int, tuple[str, float]]:
+            def scans(numbers: list[int]) -> dict[int, OcrPage]:
                 return read_pages_by_ocr(path, numbers[:OCR_PAGES], OcrOptions())
 
         parsed = read_pdf(path, read_scans=scans)

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.ocr import OcrOptions, is_ocr_available
+from ingest.metadata import metadata_of
+from ingest.ocr import OcrOptions, OcrPage, is_ocr_available
 from ingest.pdf import NO_TEXT, PdfText, read_pdf
 from ingest.worker import ParseFailure, ParseLimits, parse_isolated
 from tests.documents import write_scanned_pdf
@@ -52,7 +53,8 @@ def test_low_confidence_ocr_page_is_reported_as_a_warning(tmp_path: Path) -> Non
     # so the reader here reports one (plumbing only: the real OCR is proven above).
     path = write_scanned_pdf(tmp_path / "scan.pdf", PAGES)
     result = read_pdf(
-        path, read_scans=lambda numbers: {n: ("Dmap and m0uld in homes", 31.0) for n in numbers}
+        path,
+        read_scans=lambda numbers: {n: OcrPage("Dmap and m0uld in homes", 31.0) for n in numbers},
     )
     assert result.ocr_pages == [1, 2]
     assert any("may have mistakes" in warning for warning in result.warnings)
@@ -64,3 +66,18 @@ def test_scan_that_times_out_page_by_page_still_gives_an_outcome(tmp_path: Path)
     result = parse_isolated(path, limits)
     assert isinstance(result, ParseFailure)
     assert result.reason == NO_TEXT
+
+
+def test_a_scanned_first_page_gives_its_heading_as_the_title(tmp_path: Path) -> None:
+    """Tesseract's word boxes give each line a size and place, so the title finder reads a
+    scan's first page as it reads a text page: the largest type near the top."""
+    lines = ["Warm homes in Hinckley", "Cold homes make asthma worse for children.",
+             "The council offers grants for loft insulation."]  # fmt: skip
+    path = write_scanned_pdf(tmp_path / "warm-homes-scan.pdf", [lines], dpi=200, heading_size=30)
+    result = parse_isolated(path, ParseLimits())
+    assert isinstance(result, PdfText)
+    assert result.ocr_pages == [1]
+    heading = result.first_lines[0]
+    assert heading.text == "Warm homes in Hinckley"
+    assert heading.size > max(line.size for line in result.first_lines[1:])
+    assert metadata_of(path, result, None).title == "Warm homes in Hinckley"
