@@ -272,6 +272,7 @@ def bibtex(refs: Iterable[Reference]) -> str:
 
 CSV_COLUMNS = (
     "Rank",
+    "Match",
     "Title",
     "Organisation",
     "Year",
@@ -293,17 +294,23 @@ def _cell(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
-def csv_table(rows: Iterable[tuple[Reference, Passage | None]], base_url: str) -> str:
-    """One row per document; a byte-order mark first so Excel reads it as UTF-8."""
+# How the results page says how well a document answers the search.
+MATCH_WORDS = {"strong": "Strong match", "weak": "Weak match"}
+
+
+def csv_table(rows: Iterable[tuple[Reference, Passage | None, str]], base_url: str) -> str:
+    """One row per document (its reference, best passage and strength, "strong" or "weak"); a
+    byte-order mark first so Excel reads it as UTF-8."""
     base = base_url.rstrip("/")
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
-    for rank, (ref, passage) in enumerate(rows, start=1):
+    for rank, (ref, passage, strength) in enumerate(rows, start=1):
         page = passage.cited_page if passage else None
         writer.writerow(
             [
                 rank,
+                MATCH_WORDS.get(strength, ""),
                 _cell(ref.title),
                 _cell(ref.organisation),
                 ref.year or "",

@@ -71,13 +71,14 @@ def cite_bibtex(request: Request, doc_id: str, library: LibraryDep) -> Response:
 
 def _results(
     request: Request, library: Library, form: SearchForm
-) -> list[tuple[Reference, Passage | None]]:
+) -> list[tuple[Reference, Passage | None, str]]:
     if form.is_blank:
         raise HTTPException(status_code=400, detail=EMPTY_QUERY)
     documents = search_all(library, form, EXPORT_LIMIT)
     base = _base(request)
     return [
-        (reference_for(d.document, base), d.passages[0] if d.passages else None) for d in documents
+        (reference_for(d.document, base), d.passages[0] if d.passages else None, d.strength)
+        for d in documents
     ]
 
 
@@ -90,13 +91,13 @@ def export_csv(request: Request, library: LibraryDep, form: FormDep) -> Response
 @router.get("/search/export.ris")
 def export_ris(request: Request, library: LibraryDep, form: FormDep) -> Response:
     rows = _results(request, library, form)
-    return download(ris(r for r, _ in rows), RIS_TYPE, "evidence-finder-results.ris")
+    return download(ris(r for r, _, _ in rows), RIS_TYPE, "evidence-finder-results.ris")
 
 
 @router.get("/search/export.bib")
 def export_bibtex(request: Request, library: LibraryDep, form: FormDep) -> Response:
     rows = _results(request, library, form)
-    return download(bibtex(r for r, _ in rows), BIBTEX_TYPE, "evidence-finder-results.bib")
+    return download(bibtex(r for r, _, _ in rows), BIBTEX_TYPE, "evidence-finder-results.bib")
 
 
 # Feeds ----------------------------------------------------------------------------

@@ -112,12 +112,16 @@ def _years(hits: list[Hit]) -> tuple[int, int] | None:
 
 
 def search_all(library: Library, form: SearchForm, limit: int) -> list[DocumentResult]:
-    """Up to `limit` documents for the search, in the order its results pages show them."""
+    """Up to `limit` documents that match the search, in the order its results pages show
+    them: none when nothing matched (the closest few a results page shows then, marked as
+    perhaps not answering the question, are not matches, and a file or feed has no room to
+    say so)."""
     # One wide page rather than many narrow ones: each page would run the whole query again.
     with library.searcher.gate:
-        documents = library.searcher.search(
+        results = library.searcher.search(
             form.q, search_filters(form), page=1, sort=form.sort, page_size=limit
-        ).documents
+        )
+    documents = [] if results.is_closest_only else results.documents
     if form.is_local_first:
         return local_documents_first(documents, vocabulary_of(library).gazetteer)
     return documents

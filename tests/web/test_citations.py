@@ -151,12 +151,13 @@ def test_bibtex_keys_are_unique_and_plain() -> None:
 def test_csv_parses_back_with_one_row_per_document_and_no_formulas() -> None:
     passage = Passage("c1", 'Damp, "mould"\nand cold', page_start=3, page_end=4, score=0.5)
     formula = replace(AWKWARD, title="=HYPERLINK(1)", organisation="@Council")
-    text = csv_table([(REPORT, passage), (formula, None)], BASE)
+    text = csv_table([(REPORT, passage, "strong"), (formula, None, "weak")], BASE)
     assert text.startswith("\ufeff")
     rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
     assert list(rows[0]) == list(CSV_COLUMNS)
     first, second = rows
     assert first["Rank"] == "1" and first["Title"] == REPORT.title
+    assert (first["Match"], second["Match"]) == ("Strong match", "Weak match")
     assert first["Authors"] == "Smith, Jane Anne; Public Health Team"
     assert first["Best page"] == "3"
     assert first["Best passage"] == 'Damp, "mould" and cold'

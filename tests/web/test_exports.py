@@ -153,3 +153,27 @@ def test_library_feed_can_follow_a_filter_without_words(client: TestClient) -> N
     root = ET.fromstring(client.get("/search/feed.atom", params={"kind": "briefing"}).content)
     titles = [e.findtext("a:title", namespaces=NS) for e in root.findall("a:entry", NS)]
     assert titles == ["Loneliness among older people in rural villages"]
+
+
+def test_a_search_that_matched_nothing_exports_and_feeds_nothing(client: TestClient) -> None:
+    """The results page shows the closest few documents when nothing matches, saying they may
+    not answer the question; a file or a feed cannot say that, so it holds none of them."""
+    params = {"q": "quantum chromodynamics lattice gluon"}
+    answer = client.get("/api/search", params=params).json()
+    assert answer["closest_only"] and answer["documents"]  # the page shows the closest few
+    text = client.get("/search/export.csv", params=params).content.decode("utf-8-sig")
+    assert list(csv.DictReader(io.StringIO(text))) == []
+    assert rispy.loads(client.get("/search/export.ris", params=params).text) == []
+    assert _bibtex_entries(client.get("/search/export.bib", params=params).text) == []
+    root = ET.fromstring(client.get("/search/feed.atom", params=params).content)
+    assert root.findall("a:entry", NS) == []
+
+
+def test_csv_export_says_how_well_each_document_matches(client: TestClient) -> None:
+    params = {"q": "people homes families villages"}
+    answer = client.get("/api/search", params=params).json()
+    words = {"strong": "Strong match", "weak": "Weak match"}
+    expected = {d["title"]: words[d["strength"]] for d in answer["documents"]}
+    response = client.get("/search/export.csv", params=params)
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert {r["Title"]: r["Match"] for r in rows} == expected
