@@ -5,7 +5,7 @@ belong to front matter (cover, contents, authors, about-this, disclaimers) or ba
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from search.pagetext import drop_running_lines
 
@@ -115,6 +115,7 @@ class Line:
     text: str
     matter: str
     ends_block: bool  # a heading, or the last line of a paragraph: sentences never run past it
+    is_heading: bool = False
 
 
 def _is_non_body_key(key: str) -> bool:
@@ -232,7 +233,7 @@ def _mark_imprint(lines: list[Line]) -> list[Line]:
         first = max(s for s in starts if s <= i)
         last = next((j for j in range(i, len(lines)) if lines[j].ends_block), len(lines) - 1)
         for j in range(first, last + 1):
-            out[j] = Line(out[j].text, FRONT, out[j].ends_block)
+            out[j] = replace(out[j], matter=FRONT)
     return out
 
 
@@ -298,7 +299,7 @@ class _Reader:
                 matter = FRONT
             ends = heading or (i + 1 < len(lines) and _is_heading(lines, i + 1, longest))
             ends = ends or (line.endswith((".", "!", "?")) and len(line) < PROSE_LINE * longest)
-            out.append(Line(line, matter, ends))
+            out.append(Line(line, matter, ends, heading))
         return _mark_imprint(out) if number <= 3 else out
 
     def _on_heading(self, number: int, lines: list[str], i: int, longest: int) -> None:
@@ -347,5 +348,9 @@ def read_lines(pages: list[str]) -> list[list[Line]]:
         lines = [x for x in lines if x]
         page = reader.read_page(number, lines, previous_was_contents)
         previous_was_contents = bool(page) and all(x.matter == FRONT for x in page) and number <= 5
+        # A page (or a Word file's or web page's section) that opens with a heading ends the
+        # block before it, as a heading within a page does.
+        if page and page[0].is_heading and out and out[-1]:
+            out[-1][-1] = replace(out[-1][-1], ends_block=True)
         out.append(page)
     return out

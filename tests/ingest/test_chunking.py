@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ingest.chunking import chunk_pages
 from ingest.pdf import clean_text
+from search.retrieval.headings import kept_lines
 
 
 def _page(prefix: str, n: int) -> str:
@@ -42,3 +43,25 @@ def test_every_word_lands_in_some_chunk() -> None:
 def test_clean_text_repairs_ligatures_bullets_and_hyphenation() -> None:
     assert clean_text("ofﬁce\uf0b7 item") == "office• item"
     assert clean_text("health-\ncare\x00plan") == "healthcare plan"
+
+
+def test_a_heading_that_opens_the_next_page_or_section_is_not_run_into_a_sentence() -> None:
+    """Word files and web pages start a section at each heading; shown as a passage, the
+    heading must not read as the start of the sentence under it (nor end the one above)."""
+    first = (
+        "Food bank use in Loughborough doubled between 2021 and 2024, and the two banks in the"
+        " town now open five days a week instead of three, with volunteers from local churches."
+    )
+    second = (
+        "Who uses them\n\nMost users were working families with children who ran short at the"
+        " end of the month. Many had never asked for help before."
+    )
+    (chunk,) = chunk_pages("d", [first, second], max_words=180, overlap_words=30)
+    assert "churches.\nWho uses them\nMost users" in chunk.text
+    shown = " ".join(chunk.text[a:b] for a, b in kept_lines(chunk.text, 0, len(chunk.text)))
+    assert "Who uses them" not in shown
+    assert shown.startswith("Food bank use") and shown.endswith("asked for help before.")
+    # A page that runs on mid-sentence still joins with a space.
+    ends, runs_on = "The council will", "continue to fund the service for three more years."
+    (chunk,) = chunk_pages("d", [first + " " + ends, runs_on], max_words=180, overlap_words=30)
+    assert f"{ends} {runs_on}" in chunk.text
