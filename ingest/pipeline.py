@@ -535,6 +535,13 @@ class Ingester:
         )
         replaces = old if old and old != doc_id and len(catalogue.paths_for(old)) <= 1 else None
         writing = time.monotonic()
+        if old and old != doc_id and not catalogue.document_correction(doc_id):
+            # What an admin changed on the old version's page becomes the new version's own, so
+            # it is there for the version after this one too. Written first: should the run
+            # stop before the document, the next run finds it under the new id.
+            carried = catalogue.document_correction(old)
+            if carried:
+                catalogue.save_correction(doc_id, carried)
         self.index.add_document(record, parsed.pages, indexed, outcome, replaces=replaces)
         self.stage_seconds["write"] += time.monotonic() - writing
         return outcome

@@ -12,6 +12,7 @@ from ingest.formats import UNSUPPORTED
 from ingest.ocr import is_ocr_available
 from ingest.pipeline import FAILED, INDEXED, WARNINGS, Ingester
 from ingest.wordfile import NOT_WORD, WORD_BOMB
+from search.curation import correct_document, restore_document, withdraw_document
 from search.library import Library
 from search.models.encoder import Encoder
 from search.settings import Settings
@@ -123,6 +124,32 @@ def test_admin_correction_survives_reingest(library: Library, tmp_path: Path) ->
     document = library.searcher.search("loneliness in villages").documents[0].document
     assert document.meta.title == "Rural loneliness"
     assert document.meta.year == 2019
+
+
+def test_a_correction_on_the_page_follows_the_file_through_every_new_version(
+    library: Library, tmp_path: Path
+) -> None:
+    """What an admin changes on a document's page is kept for the next version of its file,
+    and for the one after that (it used to last one version), withdrawn or not."""
+    folder = tmp_path / "docs"
+    path = write_pdf(folder / "pantry.pdf", ["Melton food pantry review, version 1."] * 2)
+    _ingest(library, folder)
+    (first,) = library.catalogue.documents()
+    fields = {"title": "Melton food pantry review (corrected)", "year": 2021, "kind": "evaluation"}
+    correct_document(library.store, library.catalogue, first.doc_id, {**fields, "access": "public"})
+    for version in (2, 3, 4):
+        if version == 3:
+            (current,) = library.catalogue.documents()
+            withdraw_document(library.store, library.catalogue, current.doc_id)
+        write_pdf(path, [f"Melton food pantry review, version {version}."] * 2)
+        assert _ingest(library, folder)["pantry.pdf"][0] == INDEXED
+        (record,) = library.catalogue.documents()
+        assert record.doc_id != first.doc_id
+        meta = record.meta
+        assert (meta.title, meta.year, meta.kind) == tuple(fields.values()), version
+        assert meta.access == ("public" if version == 2 else "withdrawn")
+    restored = restore_document(library.store, library.catalogue, record.doc_id)
+    assert restored.meta.access == "public" and restored.meta.title == fields["title"]
 
 
 @pytest.mark.skipif(not is_ocr_available(), reason="Tesseract is not installed (make ocr-deps)")
