@@ -44,6 +44,7 @@ __all__ = [
     "NO_PAGES",
     "NO_TEXT",
     "NO_TEXT_SHAPES",
+    "NO_WORDS_BY_OCR",
     "PASSWORD",
     "TOO_COMPLEX",
     "TOO_MANY_PAGES",
@@ -111,6 +112,10 @@ UNPACKING = "It is packed (compressed) in a way we cannot unpack."
 NO_PAGES = "The file has no pages."
 TOO_MANY_PAGES = "It has too many pages ({count:,}). The most we read is {limit:,}."
 NO_TEXT = "It has no text layer: the pages are pictures (a scan), so it needs OCR."
+NO_WORDS_BY_OCR = (
+    "It has no text layer, and reading its pictures with OCR found no words: it may be a blank"
+    " or very faint scan, or a drawing."
+)
 NO_TEXT_SHAPES = "It has no text we can read: the letters are drawn as shapes, so it needs OCR."
 GARBAGE = "The text in it is jumbled: the letters come out as symbols, so it cannot be searched."
 XFA_FORM = "It is a special form (XFA) that only opens in Adobe Reader; there is no text to read."
@@ -268,8 +273,11 @@ def _assemble(
 ) -> PdfText:
     pages, errors, junk, empty, cut = read.pages, read.errors, read.junk, read.empty, read.cut
     scanned = [n for n in empty if _has_picture(reader, n - 1)] if read_scans else []
-    ocr_pages, low, ocr_lines = _read_scans(pages, scanned, read_scans) if scanned else ([], [], {})
+    read_by_ocr = read_scans(scanned) if read_scans and scanned else {}
+    ocr_pages, low, ocr_lines = _read_scans(pages, read_by_ocr)
     empty = [n for n in empty if n not in ocr_pages]
+    if not any(pages) and read_by_ocr:
+        raise UnreadablePdf(NO_WORDS_BY_OCR, f"OCR read {len(read_by_ocr)} page(s), no words")
     if not any(pages):
         raise UnreadablePdf(*_why_no_text(reader, errors, junk, empty))
     if _is_xfa_placeholder(reader, pages):
@@ -294,16 +302,14 @@ def _assemble(
 
 
 def _read_scans(
-    pages: list[str], scanned: list[int], read_scans: ScanReader | None
+    pages: list[str], read_by_ocr: dict[int, OcrPage]
 ) -> tuple[list[int], list[int], dict[int, list[LayoutLine]]]:
-    """Fill picture-only pages in place with OCR text; the pages read, those read poorly, and
-    the lines of each page read (clean, for the title)."""
-    if read_scans is None:
-        return [], [], {}
+    """Fill picture-only pages in place with what OCR read off them; the pages with words,
+    those read poorly, and the lines of each (clean, for the title)."""
     read: list[int] = []
     low: list[int] = []
     lines: dict[int, list[LayoutLine]] = {}
-    for number, page in sorted(read_scans(scanned).items()):
+    for number, page in sorted(read_by_ocr.items()):
         cleaned = clean_text(page.text)
         if 1 <= number <= len(pages) and has_words(cleaned, MIN_LETTERS_WITH_PICTURE):
             pages[number - 1] = cleaned

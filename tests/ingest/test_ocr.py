@@ -8,7 +8,7 @@ import pytest
 
 from ingest.metadata import metadata_of
 from ingest.ocr import OcrOptions, OcrPage, is_ocr_available
-from ingest.pdf import NO_TEXT, PdfText, read_pdf
+from ingest.pdf import NO_TEXT, NO_WORDS_BY_OCR, PdfText, read_pdf
 from ingest.worker import ParseFailure, ParseLimits, parse_isolated
 from tests.documents import write_scanned_pdf
 
@@ -81,3 +81,13 @@ def test_a_scanned_first_page_gives_its_heading_as_the_title(tmp_path: Path) -> 
     assert heading.text == "Warm homes in Hinckley"
     assert heading.size > max(line.size for line in result.first_lines[1:])
     assert metadata_of(path, result, None).title == "Warm homes in Hinckley"
+
+
+def test_a_scan_ocr_finds_no_words_on_says_so(tmp_path: Path) -> None:
+    """OCR ran and read nothing: the reason must not say the file still needs OCR."""
+    path = write_scanned_pdf(tmp_path / "blank.pdf", [[" "], [" "]])
+    result = parse_isolated(path, ParseLimits())
+    assert isinstance(result, ParseFailure)
+    assert result.reason == NO_WORDS_BY_OCR
+    off = parse_isolated(path, ParseLimits(ocr_enabled=False))
+    assert isinstance(off, ParseFailure) and off.reason == NO_TEXT
