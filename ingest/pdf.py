@@ -23,6 +23,7 @@ from pypdf.errors import DependencyError, DeprecationError, FileNotDecryptedErro
 
 from ingest.layout import LayoutLine, join_split_words
 from ingest.ocr import OcrPage
+from search.folding import fold_characters
 from search.pagetext import edges_of, find_running_lines, running_line_key
 
 __all__ = [
@@ -519,19 +520,6 @@ def _ranges(numbers: list[int]) -> str:
 
 # --- text clean-up: pure functions -------------------------------------------------------------
 
-_LIGATURES = str.maketrans(
-    {
-        "\ufb00": "ff",
-        "\ufb01": "fi",
-        "\ufb02": "fl",
-        "\ufb03": "ffi",
-        "\ufb04": "ffl",
-        "\ufb05": "st",
-        "\ufb06": "st",
-    }
-)
-# Characters that mean nothing in text: soft hyphen, bidi controls, byte-order marks.
-_INVISIBLE = re.compile(r"[\u00ad\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _SOFT_HYPHEN_BREAK = re.compile(r"\u00ad[ \t]*\r?\n[ \t]*")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _BLANK_LINES = re.compile(r"\n\s*\n\s*\n+")
@@ -551,12 +539,10 @@ _BAD_CATEGORIES = frozenset({"Cc", "Cn", "Cs", "So", "Sk"})
 
 def clean_text(text: str) -> str:
     """Undo PDF text damage: ligatures, private-use bullets, stray controls, hyphen breaks."""
-    text = text.translate(_LIGATURES).replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _SOFT_HYPHEN_BREAK.sub("", text)
-    text = _INVISIBLE.sub("", text)
-    if not text.isascii():
-        # NFKC folds presentation forms (Arabic, full-width, ligatures) to plain letters.
-        text = unicodedata.normalize("NFKC", text)
+    # The same fold every query gets, so a word pasted from a PDF finds what its page holds.
+    text = fold_characters(text)
     if not text.isascii() or _ASCII_CONTROL.search(text):
         text = "".join(_clean_char(ch) for ch in text)
     text = _SPACES.sub(" ", text)

@@ -147,10 +147,13 @@ def search(
     """Search the index and print documents with their best passages."""
     from search.retrieval.passages import main_page_of
     from search.schema import Filters
+    from web.search_form import SearchForm
     from web.views import results_json
 
-    if not query.strip():
-        typer.echo("Type some words to search for.", err=True)
+    # The site's own rule, so a search the site refuses is refused here too.
+    problem = SearchForm(q=query).problem
+    if problem:
+        typer.echo(problem, err=True)
         raise typer.Exit(2)
     if mode not in (None, "hybrid", "dense", "sparse"):
         typer.echo("--mode must be hybrid, dense or sparse", err=True)

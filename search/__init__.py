@@ -13,6 +13,7 @@ __all__ = [
     "catalogue_totals",
     "curation",
     "evidence",
+    "folding",
     "index",
     "library",
     "models",

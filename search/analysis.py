@@ -17,6 +17,7 @@ __all__ = [
     "SparseVector",
     "SynonymFileError",
     "expand_synonyms",
+    "has_search_words",
     "normalise",
     "read_synonyms",
     "search_words",
@@ -79,6 +80,24 @@ def search_words(text: str) -> tuple[str, ...]:
     out), for engines that stem them with the same English stemmer."""
     kept = (w for w in words(text) if w not in STOP_WORDS and len(w) < 40)
     return tuple(dict.fromkeys(kept))
+
+
+def has_search_words(text: str) -> bool:
+    """Whether a query has anything to search for: a search word (see `search_words`) in a
+    piece of the text longer than one character.
+
+    The rule is the keyword leg's own: stop words ('the', 'a'), punctuation, emoji and
+    replacement characters give it no words, and a lone letter or digit ('x') matches almost
+    anything. Without a word, only the encoder is left, and it finds near-empty text close
+    to many passages, so such a query would be answered with confident nonsense. A short code
+    joined by a symbol still counts: 'A&E', 'B&B' and '0-5' each keep a word in a piece of
+    three characters.
+    """
+    for piece in normalise(text).split():
+        core = "".join(c for c in piece if c.isalnum())
+        if len(core) > 1 and search_words(piece):
+            return True
+    return False
 
 
 # Each thread's stems of the words it has seen: stemming is pure Python and a library's words

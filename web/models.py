@@ -216,6 +216,14 @@ class SearchOut(ResultsOut):
         list[ByDeterminantOut],
         Field(description="For each determinant the results touch, its best passage"),
     ]
+    problem: Annotated[
+        str | None,
+        Field(
+            description="Why nothing was searched for, in words to show the person: set when "
+            "the words have nothing to search for (only common words like ‘the’, single "
+            "letters, symbols or emoji), and then there are no documents; null otherwise"
+        ),
+    ]
 
 
 class PageSummaryOut(TypedDict):

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 
 from search.access import levels_for
+from search.retrieval.searcher import SearchResults
 from web.admin import current_viewer
 from web.deps import LibraryDep, VocabularyDep
 from web.evidence_views import by_determinant_json
@@ -61,7 +62,9 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     summary="Search documents",
     description="Documents that match, best first, each with its best passages and links to "
     "the pages to cite; the filter options with document counts; and the best passage for "
-    "each determinant the results touch.",
+    "each determinant the results touch. Words with nothing to search for (only common words "
+    "like ‘the’, a single letter, symbols or emoji) are not searched: the answer has no "
+    "documents, a total and strong_total of 0, and `problem` says why.",
 )
 def api_search(
     library: LibraryDep,
@@ -70,12 +73,36 @@ def api_search(
 ) -> SearchOut:
     if form.is_blank:
         raise HTTPException(status_code=400, detail=EMPTY_QUERY)
+    if form.problem:
+        # The schema allows these words, so they are answered, not refused: with nothing.
+        return _nothing_searched(form, library.searcher.settings.page_size, form.problem)
     outcome = run_search(library, form, vocabulary)
     return {
         **results_json(outcome.results, vocabulary),
         "filters": form_filters_json(form),
         "facets": facets_json(outcome.facets),
         "by_determinant": by_determinant_json(outcome.by_determinant, form),
+        "problem": None,
+    }
+
+
+def _nothing_searched(form: SearchForm, page_size: int, problem: str) -> SearchOut:
+    """The answer to words with nothing to search for: no documents, nothing strong, and why."""
+    empty = SearchResults(
+        query=form.q,
+        filters=form.filters(),
+        page=form.page,
+        page_size=page_size,
+        total=0,
+        documents=[],
+        took_ms=0.0,
+    )
+    return {
+        **results_json(empty),
+        "filters": form_filters_json(form),
+        "facets": {},
+        "by_determinant": [],
+        "problem": problem,
     }
 
 

@@ -19,7 +19,7 @@ from web.deps import LibraryDep, read_site_url
 from web.feeds import MEDIA_TYPE, Feed, FeedEntry, atom_feed
 from web.highlight import WordMatcher, query_stems
 from web.routes_documents import find_document
-from web.search_form import EMPTY_QUERY, SearchForm, read_search_form
+from web.search_form import SearchForm, read_search_form
 from web.searching import newest_documents, search_all
 from web.templating import ORGANISATION, SERVICE_NAME
 from web.views import passage_json, sections_of, shown_excerpt, summary_json
@@ -72,8 +72,8 @@ def cite_bibtex(request: Request, doc_id: str, library: LibraryDep) -> Response:
 def _results(
     request: Request, library: Library, form: SearchForm
 ) -> list[tuple[Reference, Passage | None, str]]:
-    if form.is_blank:
-        raise HTTPException(status_code=400, detail=EMPTY_QUERY)
+    if form.problem:
+        raise HTTPException(status_code=400, detail=form.problem)
     documents = search_all(library, form, EXPORT_LIMIT)
     base = _base(request)
     return [
@@ -139,9 +139,12 @@ def _search_entry(result: DocumentResult, stems: WordMatcher, base: str) -> Feed
 
 @router.get("/search/feed.atom")
 def search_feed(request: Request, library: LibraryDep, form: FormDep) -> Response:
-    """A search's documents; with no words, the documents most recently added."""
+    """A search's documents; with no words, the documents most recently added (words with
+    nothing to search for, like 'the', are refused as the search page refuses them)."""
     base = _base(request).rstrip("/")
     form = replace(form, page=1)
+    if not form.is_blank and form.problem:
+        raise HTTPException(status_code=400, detail=form.problem)
     if form.is_blank:
         records = newest_documents(library, form, FEED_LIMIT)
         entries = [_summary_entry(r, base) for r in records]

@@ -53,7 +53,7 @@ def _blank_search(request: Request, templates: TemplatesDep, form: SearchForm) -
     return templates.TemplateResponse(
         request,
         "search.html",
-        {"form": form, "error": EMPTY_QUERY, "examples": example_links()},
+        {"form": form, "error": form.problem or EMPTY_QUERY, "examples": example_links()},
         status_code=400,
     )
 
@@ -61,8 +61,9 @@ def _blank_search(request: Request, templates: TemplatesDep, form: SearchForm) -
 def search_unless_blank(
     library: LibraryDep, vocabulary: VocabularyDep, form: FormDep
 ) -> SearchOutcome | None:
-    """The search's outcome; None for a blank query, which each page answers with its form."""
-    return None if form.is_blank else run_search(library, form, vocabulary)
+    """The search's outcome; None for words with nothing to search for (none at all, or only
+    'the', a lone letter or symbols), which each page answers with its form and the problem."""
+    return None if form.problem else run_search(library, form, vocabulary)
 
 
 OutcomeDep = Annotated[SearchOutcome | None, Depends(search_unless_blank)]

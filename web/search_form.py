@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from fastapi import Depends, Query
 
+from search.analysis import has_search_words
 from search.schema import Filters
 from web.params import MAX_CHOSEN, MAX_LIMIT, MAX_OFFSET, MAX_VALUE_CHARS, PRINTABLE, FilterValue
 
@@ -20,6 +21,7 @@ __all__ = [
     "EMPTY_QUERY",
     "MAX_PAGE",
     "MAX_QUERY_CHARS",
+    "NO_SEARCH_WORDS",
     "PARAMETER_PROBLEMS",
     "TOO_LONG",
     "TOO_MANY",
@@ -100,6 +102,20 @@ class SearchForm:
     @property
     def is_blank(self) -> bool:
         return not self.q.strip()
+
+    @property
+    def problem(self) -> str | None:
+        """Why these words cannot be searched for, said for the person; None when they can.
+
+        Words with nothing to search for (only 'the', a lone letter, symbols or emoji) get
+        the same answer everywhere a search is asked for: nothing is searched, and the page,
+        the API, the downloads and the feed each say why (see `search.analysis.has_search_words`).
+        """
+        if self.is_blank:
+            return EMPTY_QUERY
+        if not has_search_words(self.q):
+            return NO_SEARCH_WORDS
+        return None
 
     @property
     def has_filters(self) -> bool:
@@ -279,6 +295,10 @@ WORDS_PATTERN = (
     r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 )
 EMPTY_QUERY = "Enter some words to search for"
+NO_SEARCH_WORDS = (
+    "Enter some words to search for. Common words like ‘the’, single letters and symbols "
+    "are left out of every search, so they cannot be searched for on their own."
+)
 
 
 def _tidy(q: str | None) -> str:
@@ -303,7 +323,8 @@ def read_required_search_form(
         Query(
             max_length=MAX_QUERY_CHARS,
             pattern=WORDS_PATTERN,
-            description="Words to search for (not only spaces)",
+            description="Words to search for: at least one that is not a common word like "
+            "‘the’, a single letter or a symbol",
         ),
     ],
 ) -> SearchForm:

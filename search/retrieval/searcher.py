@@ -12,6 +12,7 @@ from typing import Literal
 
 from search.analysis import Bm25Weighting, search_words, terms
 from search.catalogue import Catalogue, DocumentRecord
+from search.folding import fold_characters
 from search.models.encoder import Encoder, PairScorer
 from search.retrieval.chunk_table import ChunkTable
 from search.retrieval.matching import ChunkMatch, Matches, find_matches, walk_graph
@@ -142,6 +143,8 @@ class Searcher:
     def vector_query(
         self, query: str, filters: Filters, limit: int, mode: Mode | None = None
     ) -> VectorQuery:
+        # Folded as the index's text was, for both legs and the query-vector cache alike.
+        query = fold_characters(query)
         mode = mode or self.settings.mode
         limit_terms = self.settings.long_query_terms
         if mode == "hybrid" and limit_terms and len(set(terms(query))) > limit_terms:
@@ -164,6 +167,7 @@ class Searcher:
         self, query: str, filters: Filters | None = None, limit: int = 100, mode: Mode | None = None
     ) -> list[Hit]:
         """Ranked chunks, ungrouped, after the optional second stage."""
+        query = fold_characters(query)
         hits = self.store.query(self.vector_query(query, filters or Filters(), limit, mode))
         if self.scorer is not None and self.settings.rerank:
             hits = rerank(query, hits, self.scorer, self.settings.rerank_candidates)
@@ -184,6 +188,7 @@ class Searcher:
         The documents are those with a matching passage (see search.retrieval.matching), in
         the fused ranking's order, then the matches the ranking did not reach."""
         started = time.perf_counter()
+        typed, query = query, fold_characters(query)
         filters = filters or Filters()
         size = page_size or self.settings.page_size
         # One ranking for every page of a size: were the candidates to grow with the page
@@ -261,7 +266,7 @@ class Searcher:
         ]
         took = (time.perf_counter() - started) * 1000
         return SearchResults(
-            query=query,
+            query=typed,
             filters=filters,
             page=page,
             page_size=size,

@@ -12,6 +12,7 @@ import pytest
 
 from search.store.embedded import EmbeddedStore
 from tests.pdfs import write_corrupt_pdf, write_pdf
+from web.search_form import NO_SEARCH_WORDS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -165,3 +166,13 @@ def test_settling_memory_puts_what_is_loaded_out_of_the_collectors_way() -> None
         assert len(gc.get_objects(generation=2)) < gc.get_freeze_count()
     finally:
         gc.unfreeze()
+
+
+def test_search_with_nothing_to_search_for_says_so_without_opening_the_index(
+    tmp_path: Path,
+) -> None:
+    for query in ("the", "x", "?!"):
+        result = _kb(["search", query], tmp_path / "data")
+        assert result.returncode == 2, query
+        assert NO_SEARCH_WORDS in result.stderr and not result.stdout
+    assert not (tmp_path / "data").exists()

@@ -12,6 +12,7 @@ from search.analysis import (
     Bm25Weighting,
     SynonymFileError,
     expand_synonyms,
+    has_search_words,
     read_synonyms,
     term_index,
     terms,
@@ -104,3 +105,30 @@ def test_terms_are_the_stemmers_own_however_often_a_word_comes_back() -> None:
     expected = stemmer.stemWords([w for w in words(text) if w not in STOP_WORDS])
     for _ in range(3):  # the second and third time come from the cache
         assert terms(text) == expected
+
+
+# Queries with nothing to search for, as a QA pass typed them (the last is invalid UTF-8 in a
+# web address, which arrives as two replacement characters).
+NO_WORDS = ["a", "\U0001f642", ".*", "?", "-", "the", "!!!", "\ufffd\ufffd", "x", "x.", "the a"]
+# Codes and numbers officers search for, and ordinary questions.
+HAS_WORDS = ["IMD", "NHS", "0-5", "2024", "B&B", "A&E", "GP", "GP's", "COVID-19", "the NHS",
+             "cold damp homes", "\ufb01nancial di\ufb03culties"]  # fmt: skip
+
+
+@pytest.mark.parametrize("query", NO_WORDS)
+def test_stop_words_symbols_emoji_and_lone_characters_are_nothing_to_search_for(
+    query: str,
+) -> None:
+    assert not has_search_words(query)
+
+
+@pytest.mark.parametrize("query", HAS_WORDS)
+def test_codes_numbers_and_questions_have_words_to_search_for(query: str) -> None:
+    assert has_search_words(query)
+
+
+@pytest.mark.parametrize("query", HAS_WORDS)
+def test_a_query_with_search_words_always_has_a_keyword_leg(query: str) -> None:
+    # The rule is the keyword leg's own: every query it lets through gives that leg a term.
+    assert has_search_words(query)
+    assert not Bm25Weighting().query_vector(query).is_empty()

@@ -62,3 +62,16 @@ def test_a_library_too_large_to_count_exactly_says_its_counts_are_floors(
     assert "each number below is the least there are" in html
     by_determinant = unescape(client.get("/search/by-determinant", params=query).text)
     assert f"At least {floor['total']} document" in by_determinant
+
+
+def test_words_pasted_with_ligatures_match_and_are_marked_as_typed(client: TestClient) -> None:
+    typed, pasted = "offered help to fix damp", "o\ufb00ered help to \ufb01x damp"
+    plain = client.get("/api/search", params={"q": typed}).json()
+    folded = client.get("/api/search", params={"q": pasted}).json()
+    assert plain["documents"]
+    assert [(d["doc_id"], d["strength"]) for d in folded["documents"]] == [
+        (d["doc_id"], d["strength"]) for d in plain["documents"]
+    ]
+    assert folded["strong_total"] == plain["strong_total"] >= 1
+    html = client.get("/search", params={"q": pasted}).text
+    assert "<mark>offered</mark>" in html
