@@ -52,6 +52,10 @@ REMOVED = "removed"
 
 UNSTORABLE_NAME = "Its file name has letters we cannot store. Rename the file and run again."
 UNEXPECTED = "Something went wrong while adding it."
+NO_PASSAGES = (
+    "Every line of it repeats on most of its pages, as running headers do, so no text is left"
+    " to search (a form or a template filled in the same way on every page?)."
+)
 TRIED_AGAIN = "It will be tried again on the next run."
 
 
@@ -492,6 +496,11 @@ class Ingester:
         record, chunks = prepared.record, prepared.chunks
         if record is None:  # not reached: a parsed file has a record or an error
             raise RuntimeError("the file was not prepared")
+        if not chunks:
+            # Text, but none of it left to search once the lines every page repeats went.
+            if prepared.vectors is not None:
+                prepared.vectors.cancel()
+            return self._record_failure(job, ParseFailure(NO_PASSAGES), old, parse.seconds)
         doc_id = record.doc_id
         existing = catalogue.document(doc_id)
         if existing is not None and existing.path != str(path):

@@ -10,7 +10,7 @@ import pytest
 
 from ingest.formats import UNSUPPORTED
 from ingest.ocr import is_ocr_available
-from ingest.pipeline import FAILED, INDEXED, WARNINGS, Ingester
+from ingest.pipeline import FAILED, INDEXED, NO_PASSAGES, WARNINGS, Ingester
 from ingest.wordfile import NOT_WORD, WORD_BOMB
 from search.curation import correct_document, restore_document, withdraw_document
 from search.library import Library
@@ -124,6 +124,22 @@ def test_admin_correction_survives_reingest(library: Library, tmp_path: Path) ->
     document = library.searcher.search("loneliness in villages").documents[0].document
     assert document.meta.title == "Rural loneliness"
     assert document.meta.year == 2019
+
+
+def test_a_file_whose_every_line_repeats_on_every_page_fails_with_a_reason(
+    library: Library, tmp_path: Path
+) -> None:
+    """Lines repeated on most pages go as running headers; when that is every line, nothing
+    is left to search, and the file must say so rather than be indexed and never found."""
+    folder = tmp_path / "docs"
+    same = "Rutland bus services cut rural access to GP surgeries."
+    write_pdf(folder / "form.pdf", [same] * 8)
+    places = ["Oakham", "Uppingham", "Cottesmore", "Ketton", "Empingham", "Langham"]
+    write_pdf(folder / "report.pdf", [f"{same}\n{p} lost its Sunday bus." for p in places])
+    outcomes = _ingest(library, folder)
+    assert outcomes["form.pdf"] == (FAILED, NO_PASSAGES)
+    assert outcomes["report.pdf"][0] == INDEXED
+    assert [r.file_name for r in library.catalogue.documents()] == ["report.pdf"]
 
 
 def test_a_correction_on_the_page_follows_the_file_through_every_new_version(
