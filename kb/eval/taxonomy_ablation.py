@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
+from kb.eval.resample import Counts, micro_f1, resample_sums
 from kb.eval.tag_tuning import Flags, candidate_settings, cross_validate, refuse_held_out
 from kb.eval.tags import LabelError, LabelRow, TagReport, Windows, embed_chunks, read_labels
 from search.evidence.datafile import load_yaml_file
@@ -134,16 +134,14 @@ class Interval:
     high: float
 
 
-def _document_counts(
-    files: Sequence[str], truth: Flags, predicted: Flags
-) -> tuple[np.ndarray[Any, np.dtype[np.int64]], np.ndarray[Any, np.dtype[np.int64]]]:
-    """True positives and errors (false positives plus misses) summed per document."""
+def _document_counts(files: Sequence[str], truth: Flags, predicted: Flags) -> Counts:
+    """(documents, 2): true positives and errors (false positives plus misses) per document."""
     names = sorted(set(files))
     doc = np.array([names.index(f) for f in files])
     tp = (predicted & truth).sum(axis=1)
     wrong = (predicted ^ truth).sum(axis=1)
-    return np.bincount(doc, tp, len(names)).astype(np.int64), np.bincount(
-        doc, wrong, len(names)
+    return np.stack(
+        [np.bincount(doc, tp, len(names)), np.bincount(doc, wrong, len(names))], axis=1
     ).astype(np.int64)
 
 
@@ -158,19 +156,12 @@ def paired_bootstrap(
 ) -> Interval:
     """micro-F1(other) - micro-F1(base), with an interval from resampling whole documents
     (the same draws for both, so the difference is paired)."""
-    tp_a, wrong_a = _document_counts(files, truth, base)
-    tp_b, wrong_b = _document_counts(files, truth, other)
-    rng = np.random.default_rng(seed)
-    picks = rng.integers(0, len(tp_a), size=(draws, len(tp_a)))
-
-    def f1(tp: npt.ArrayLike, wrong: npt.ArrayLike) -> npt.NDArray[np.float64]:
-        tp, wrong = np.asarray(tp, np.float64), np.asarray(wrong, np.float64)
-        return np.asarray(2 * tp / np.maximum(2 * tp + wrong, 1.0), np.float64)
-
-    point = float(f1(tp_b.sum(), wrong_b.sum()) - f1(tp_a.sum(), wrong_a.sum()))
-    diffs = f1(tp_b[picks].sum(1), wrong_b[picks].sum(1)) - f1(
-        tp_a[picks].sum(1), wrong_a[picks].sum(1)
+    counts = np.hstack(
+        [_document_counts(files, truth, base), _document_counts(files, truth, other)]
     )
+    point = float(micro_f1(*counts[:, 2:].sum(0)) - micro_f1(*counts[:, :2].sum(0)))
+    sums = resample_sums(counts, draws, seed)
+    diffs = micro_f1(sums[:, 2], sums[:, 3]) - micro_f1(sums[:, 0], sums[:, 1])
     tail = (1 - level) / 2
     return Interval(point, float(np.quantile(diffs, tail)), float(np.quantile(diffs, 1 - tail)))
 
