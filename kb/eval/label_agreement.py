@@ -177,13 +177,12 @@ def score_against_both(
 def _tagger_predictions(
     rows: Sequence[LabelRow], pdfs: Sequence[Path], models: Path | None
 ) -> dict[PageKey, set[str]]:
-    """Tags of the configured tagger on the labelled pages, read and cut as ingest does."""
-    from kb.eval.tag_pages import configured_tagging, read_labelled_chunks
-    from kb.eval.tags import predict_chunks
+    """Tags of the configured tagger on the labelled pages, read and cut as ingest does (as
+    `kb eval-tags --pdfs` tags them)."""
+    from kb.eval.tag_pages import configured_tagging, tag_labelled_pages
 
     config, encoder, tagging = configured_tagging(models)
-    chunks = read_labelled_chunks(rows, pdfs, config.chunks.max_words, config.chunks.overlap_words)
-    return predict_chunks(chunks, tagging.tagger, encoder)
+    return tag_labelled_pages(rows, pdfs, config, tagging.tagger, encoder)
 
 
 def _tagger_line(name: str, report: TagReport) -> str:
