@@ -7,7 +7,7 @@ import pytest
 
 from ingest import dating
 from ingest.dating import find_year
-from ingest.layout import LayoutLine
+from ingest.layout import LayoutLine, pick_title
 from tests.ingest.hostile_text import labels_before_blank_space, many_dates_line
 from tests.ingest.pattern_shapes import quadratic_shapes
 
@@ -170,3 +170,15 @@ def test_a_line_of_many_dates_is_not_rewritten_once_per_date(
     # A line that may be a date alone is still checked by taking the date out.
     (alone,) = dating._dates_alone(_CountingLine("Published: June 2024"))
     assert (alone.group(0), _CountingLine.rewrites) == ("June 2024", 1)
+
+
+def test_every_way_of_writing_a_month_dates_a_cover_and_is_never_its_title() -> None:
+    # ingest.dating and ingest.layout read months from one list, so a spelling one of them
+    # knows the other knows too.
+    names = "January February March April May June July August September October November"
+    spellings = [*names.split(), "December", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug"]
+    spellings += ["Sep", "Sept", "Oct", "Nov", "Dec", "SEPT", "dec"]
+    for month in spellings:
+        lines = _lines(("Carers support", 20), (f"{month} 2024", 24))
+        assert find_year([""], lines, "Carers support", 2019, 2026) == 2024, month
+        assert pick_title(lines) == "Carers support", month
