@@ -9,7 +9,7 @@ from bisect import bisect_right
 from collections import Counter
 
 from ingest.layout import LayoutLine
-from ingest.phrases import MONTHS
+from ingest.phrases import MAP_LICENCE, MONTHS
 
 __all__ = ["find_year"]
 
@@ -79,7 +79,7 @@ _DOI_YEAR = re.compile(
 # not a map's "© Crown copyright and database rights 2023 Ordnance Survey": that dates the map.
 _COPYRIGHT = re.compile(
     r"(?:©|\(c\)|copyright)\s*(?:crown\s+copyright\s*)?((?:19|20)\d\d)\b"
-    r"|©\s*(?!crown copyright and database|openstreetmap)(?:copyright\s+)?"
+    rf"|©\s*(?!{MAP_LICENCE}|openstreetmap)(?:copyright\s+)?"
     r"(?:the\s+)?[A-Z][\w'’&.,() -]{1,60}?\s((?:19|20)\d\d)\b(?!\s*(?:ordnance|os\b))",
     re.I,
 )

@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 
 from ingest.layout import LayoutLine
+from ingest.phrases import MAP_LICENCE
 
 __all__ = [
     "ACADEMIC",
@@ -103,7 +104,7 @@ _DOMAIN = re.compile(
 # Crown copyright marks a government publication; a map's licence line ("© Crown copyright and
 # database rights 2023 Ordnance Survey") only dates and credits the map (as in ingest.dating).
 _CROWN = re.compile(
-    r"©\s*crown copyright(?!\s+and\s+database)|crown copyright\s*(19|20)\d\d"
+    rf"©\s*(?!{MAP_LICENCE})crown copyright|crown copyright\s*(19|20)\d\d"
     r"|by command of (her|his) majesty",
     re.I,
 )
@@ -287,9 +288,10 @@ _COUNCIL_WORDS = re.compile(
     r"|minutes of|cabinet member|electoral division|scrutiny|director of public health)\b",
     re.IGNORECASE,
 )
+# Words of a government paper; not a Crown copyright that is a map's licence line (as _CROWN).
 _GOVERNMENT_WORDS = re.compile(
-    r"(crown copyright|presented to parliament|\bgov\.uk\b|\bCP \d{2,4}\b|open government licence"
-    r"|national statistics|\bHM Government\b)",
+    rf"((?!{MAP_LICENCE})crown copyright|presented to parliament|\bgov\.uk\b"
+    r"|\bCP \d{2,4}\b|open government licence|national statistics|\bHM Government\b)",
     re.IGNORECASE,
 )
 

@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from ingest import describing
-from ingest.describing import ACADEMIC, COUNCIL, GOVERNMENT, find_kind, find_organisation
+from ingest.describing import (
+    ACADEMIC,
+    COUNCIL,
+    GOVERNMENT,
+    OTHER,
+    find_kind,
+    find_organisation,
+)
 from ingest.layout import LayoutLine, find_byline, join_split_words, pick_title
 from ingest.metadata import resolve_metadata
 from search.schema import DocumentMeta
@@ -256,3 +263,17 @@ def test_a_very_long_line_of_years_and_words_is_read_well_within_its_time() -> N
     started = time.monotonic()
     assert pick_title(lines).startswith("2020 2020")
     assert time.monotonic() - started < 30
+
+
+def test_a_maps_licence_line_does_not_make_a_paper_a_government_report() -> None:
+    # The kind rule reads Crown copyright as the organisation and dating rules do: under a map
+    # it is Ordnance Survey's licence, and the paper is no government report for it.
+    ward = (
+        "Hillside ward profile\nPeople aged 65 and over make up a fifth of the ward.\n"
+        "© Crown copyright and database rights 2019 Ordnance Survey 100019238.\n"
+        "You are granted a non-exclusive licence to view this map."
+    )
+    assert find_kind([ward], "", "Hillside ward profile") == OTHER
+    crown = "Hillside review\n© Crown copyright 2021\nPublished by the department."
+    assert find_kind([crown], "", "Hillside review") == GOVERNMENT
+    assert find_kind([ward + "\n" + crown], "", "Hillside review") == GOVERNMENT
