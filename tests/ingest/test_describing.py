@@ -13,6 +13,7 @@ from ingest.describing import (
     COUNCIL,
     GOVERNMENT,
     OTHER,
+    Organisation,
     find_kind,
     find_organisation,
 )
@@ -277,3 +278,28 @@ def test_a_maps_licence_line_does_not_make_a_paper_a_government_report() -> None
     crown = "Hillside review\n© Crown copyright 2021\nPublished by the department."
     assert find_kind([crown], "", "Hillside review") == GOVERNMENT
     assert find_kind([ward + "\n" + crown], "", "Hillside review") == GOVERNMENT
+
+
+def test_gazetteer_names_are_found_by_one_pattern_inside_and_beside_each_other() -> None:
+    known = (
+        Organisation("Department of Health and Social Care", GOVERNMENT, ("DHSC",)),
+        Organisation("Department of Health", GOVERNMENT),
+        Organisation("Public Health England", GOVERNMENT, ("PHE",)),
+        Organisation("Sport England", OTHER, ("SE",), by_name=False),
+    )
+    text = (
+        "Figures from PHE-led work for the Department of Health and Social Care, not from "
+        "Public Health England-wide returns; Sport England and Public Health England agree."
+    )
+    # Each name counts from where it is first met: a short name beside a hyphen, a name that
+    # begins a longer one, and not a long name run on with a hyphen or a body found by alias
+    # only. "PHE" and "Public Health England" are two finds of one body.
+    assert describing._named(text, known) == [
+        ("Public Health England", GOVERNMENT),
+        ("Department of Health and Social Care", GOVERNMENT),
+        ("Department of Health", GOVERNMENT),
+        ("Public Health England", GOVERNMENT),
+    ]
+    # The pattern is built once for a gazetteer, not once per name per document.
+    assert describing._gazetteer_names(known) is describing._gazetteer_names(known)
+    assert describing._named("no body here", ()) == []
