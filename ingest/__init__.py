@@ -15,6 +15,7 @@ __all__ = [
     "metadata",
     "ocr",
     "pdf",
+    "phrases",
     "pipeline",
     "sections",
     "webpage",

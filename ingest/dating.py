@@ -9,13 +9,11 @@ from bisect import bisect_right
 from collections import Counter
 
 from ingest.layout import LayoutLine
+from ingest.phrases import MAP_LICENCE, MONTHS
 
 __all__ = ["find_year"]
 
-_MONTH = (
-    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
-)
+_MONTH = f"(?:{MONTHS})"
 # A date as documents write it: "30th January, 2025", "Thursday 30 January 2025", "May 2025",
 # "2025" or the UK's numeric "30/01/2025"; the year is the one group.
 _DATE = (
@@ -81,7 +79,7 @@ _DOI_YEAR = re.compile(
 # not a map's "© Crown copyright and database rights 2023 Ordnance Survey": that dates the map.
 _COPYRIGHT = re.compile(
     r"(?:©|\(c\)|copyright)\s*(?:crown\s+copyright\s*)?((?:19|20)\d\d)\b"
-    r"|©\s*(?!crown copyright and database|openstreetmap)(?:copyright\s+)?"
+    rf"|©\s*(?!{MAP_LICENCE}|openstreetmap)(?:copyright\s+)?"
     r"(?:the\s+)?[A-Z][\w'’&.,() -]{1,60}?\s((?:19|20)\d\d)\b(?!\s*(?:ordnance|os\b))",
     re.I,
 )

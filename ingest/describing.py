@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 
 from ingest.layout import LayoutLine
+from ingest.phrases import MAP_LICENCE
 
 __all__ = [
     "ACADEMIC",
@@ -103,7 +104,7 @@ _DOMAIN = re.compile(
 # Crown copyright marks a government publication; a map's licence line ("© Crown copyright and
 # database rights 2023 Ordnance Survey") only dates and credits the map (as in ingest.dating).
 _CROWN = re.compile(
-    r"©\s*crown copyright(?!\s+and\s+database)|crown copyright\s*(19|20)\d\d"
+    rf"©\s*(?!{MAP_LICENCE})crown copyright|crown copyright\s*(19|20)\d\d"
     r"|by command of (her|his) majesty",
     re.I,
 )
@@ -162,8 +163,7 @@ def _author_field(said_by: str, known: tuple[Organisation, ...]) -> list[tuple[s
     if len(said) < 2:
         return []
     for org in known:
-        names = (*((org.name,) if org.by_name else ()), *org.aliases)
-        if any(said == name.casefold() for name in names):
+        if any(said == name.casefold() for name in _names_of(org)):
             return [(org.name, org.kind)]
     return [found for found in _named(said_by, known) if len(found[0]) > 3][:1]
 
@@ -188,17 +188,54 @@ def _home_councils(early: str, known: tuple[Organisation, ...]) -> list[tuple[st
     return found
 
 
+def _names_of(org: Organisation) -> tuple[str, ...]:
+    """The names a body is found by: its own (unless it is too common a phrase) and its aliases."""
+    return (*((org.name,) if org.by_name else ()), *org.aliases)
+
+
+def _name_pattern(name: str) -> str:
+    # A long name stands between anything but letters, figures and hyphens ("NHS England-wide"
+    # is not NHS England); a short one ("PHE") only needs word boundaries.
+    escaped = re.escape(name)
+    return rf"(?<![\w-]){escaped}(?![\w-])" if len(name) > 3 else rf"\b{escaped}\b"
+
+
+@lru_cache(maxsize=4)
+def _gazetteer_names(
+    known: tuple[Organisation, ...],
+) -> tuple[re.Pattern[str] | None, dict[str, tuple[tuple[str, re.Pattern[str]], ...]]]:
+    """One pattern, built once per gazetteer, that finds at each place in a text the longest
+    name starting there (at every place, so names inside or across others are found too); and
+    for each name, the shorter names it begins with, which start there as well and are checked
+    each on its own ("Department of Health" inside "Department of Health and Social Care")."""
+    names = sorted({n for org in known for n in _names_of(org)}, key=lambda n: (-len(n), n))
+    if not names:
+        return None, {}
+    # A name can only start on its first character: the class skips every other place fast.
+    first = "".join(sorted({re.escape(n[0]) for n in names}))
+    either = "|".join(_name_pattern(n) for n in names)
+    alone = {n: re.compile(_name_pattern(n)) for n in names}
+    within = {n: tuple((s, alone[s]) for s in names if s != n and n.startswith(s)) for n in names}
+    return re.compile(rf"(?=[{first}])(?=({either}))"), within
+
+
 def _named(text: str, known: tuple[Organisation, ...]) -> list[tuple[str, str]]:
     """Bodies the text names, in the order it names them: "Produced by Kent County Council with
     data from NHS England" is by the council, whatever order the gazetteer lists them in."""
-    found: list[tuple[int, str, str]] = []
-    for org in known:
-        for name in (*((org.name,) if org.by_name else ()), *org.aliases):
-            escaped = re.escape(name)
-            pattern = rf"(?<![\w-]){escaped}(?![\w-])" if len(name) > 3 else rf"\b{escaped}\b"
-            at = re.search(pattern, text)
-            if at:
-                found.append((at.start(), org.name, org.kind))
+    first_at: dict[str, int] = {}
+    pattern, within = _gazetteer_names(known)
+    for match in pattern.finditer(text) if pattern else ():
+        at, longest = match.start(), match.group(1)
+        first_at.setdefault(longest, at)
+        for shorter, alone in within[longest]:
+            if shorter not in first_at and alone.match(text, at):
+                first_at[shorter] = at
+    found = [
+        (first_at[name], org.name, org.kind)
+        for org in known
+        for name in _names_of(org)
+        if name in first_at
+    ]
     for match in _COUNCIL_NAME.finditer(text):
         found.append((match.start(), _council_name(match.group(1), match.group(2)), COUNCIL))
     for match in _COUNCIL_CAPS.finditer(text):
@@ -287,9 +324,10 @@ _COUNCIL_WORDS = re.compile(
     r"|minutes of|cabinet member|electoral division|scrutiny|director of public health)\b",
     re.IGNORECASE,
 )
+# Words of a government paper; not a Crown copyright that is a map's licence line (as _CROWN).
 _GOVERNMENT_WORDS = re.compile(
-    r"(crown copyright|presented to parliament|\bgov\.uk\b|\bCP \d{2,4}\b|open government licence"
-    r"|national statistics|\bHM Government\b)",
+    rf"((?!{MAP_LICENCE})crown copyright|presented to parliament|\bgov\.uk\b"
+    r"|\bCP \d{2,4}\b|open government licence|national statistics|\bHM Government\b)",
     re.IGNORECASE,
 )
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ingest.phrases import MONTH_STARTS, MONTHS
+
 __all__ = [
     "LayoutLine",
     "find_byline",
@@ -32,17 +34,13 @@ _FURNITURE = re.compile(
     r"|^(public )?pack$|^annex [a-z0-9]+$|^not protectively marked)",
     re.IGNORECASE,
 )
-_MONTHS = (
-    "january|february|march|april|may|june|july|august|september|october|november|december"
-    "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
-)
 # A line that is only a date: "December 2024", "2024", "30 January 2025 …". Read by
 # _is_date_only in one pass; as one pattern ("^[\W\d]*(month\w*[\s,]*)?(19|20)\d\d[\W\d]*$")
 # every year on a long line started a scan to its end, quadratic in the line's length.
-_DAY_MONTH = re.compile(rf"\W*\d{{1,2}}(st|nd|rd|th)?\s+({_MONTHS})\w*\b", re.IGNORECASE)
+_DAY_MONTH = re.compile(rf"\W*\d{{1,2}}(st|nd|rd|th)?\s+({MONTHS})\w*\b", re.IGNORECASE)
 _NOT_LETTERS = re.compile(r"[\W\d]*+")
 _WORD_RUN = re.compile(r"\w*+")
-_MONTH_START = re.compile(r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec", re.IGNORECASE)
+_MONTH_START = re.compile(MONTH_STARTS, re.IGNORECASE)
 _YEAR = re.compile(r"(19|20)\d\d")
 _YEAR_AFTER_SPACE = re.compile(r"[\s,]+(19|20)\d\d")
 # A committee report's form names its subject; that is its title.
@@ -133,7 +131,7 @@ def pick_title(lines: list[LayoutLine]) -> str:
 # A committee's agenda or minutes: its largest type names only the meeting ("CABINET").
 _MEETING_PAPER = re.compile(r"^(agenda|minutes)\b", re.IGNORECASE)
 _MEETING_DATE = re.compile(
-    rf"\b(\d{{1,2}})(?:st|nd|rd|th)?,?\s+({_MONTHS})\w*,?\s+((?:19|20)\d\d)\b", re.IGNORECASE
+    rf"\b(\d{{1,2}})(?:st|nd|rd|th)?,?\s+({MONTHS})\w*,?\s+((?:19|20)\d\d)\b", re.IGNORECASE
 )
 _MEETING_NAME_WORDS = 5
 

@@ -66,18 +66,14 @@ def evaluate_tags_from_pdfs(
     document is cut by ingest's own chunker, so the score is the one an index of the same PDFs
     gives (`kb.eval.tag_tuning --score-only` reads them the same way). `encoder`: one already
     loaded (the settings' model is loaded otherwise)."""
-    from kb.eval.tag_pages import read_labelled_chunks
-    from kb.eval.tags import predict_chunks
+    from kb.eval.tag_pages import tag_labelled_pages
     from search.index import load_tagging
     from search.models.encoder import LazyEncoder
 
     encoder = encoder or LazyEncoder(settings.model, settings.data_dir / "models")
     tagging = load_tagging(settings, encoder)
     labels = read_labels(labels_path, known_ids=tagging.taxonomy.ids)
-    chunks = read_labelled_chunks(
-        labels, folders, settings.chunks.max_words, settings.chunks.overlap_words
-    )
-    predicted = predict_chunks(chunks, tagging.tagger, encoder)
+    predicted = tag_labelled_pages(labels, folders, settings, tagging.tagger, encoder)
     report = score_tags(labels, predicted, tagging.taxonomy.ids, missing_as_empty)
     if report.missing:
         log.warning("%d labelled page(s) could not be read", len(report.missing))

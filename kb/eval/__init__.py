@@ -2,6 +2,7 @@
 
 - `beir`: nDCG@k and recall@100 on BEIR-format collections;
 - `tags`: precision, recall and F1 of determinant tags on labelled pages;
+- `resample`: the bootstrap over whole pages or documents that the scoring tools share;
 - `tag_pages`: labelled pages read straight from their PDFs (no index needed);
 - `tag_tuning`: tagger settings chosen by cross-validation grouped by document;
 - `metadata`: metadata read from documents alone, scored against a manifest;
@@ -13,6 +14,7 @@ __all__ = [
     "beir",
     "label_agreement",
     "metadata",
+    "resample",
     "tag_pages",
     "tag_tuning",
     "tags",

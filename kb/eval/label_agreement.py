@@ -19,12 +19,14 @@ against each labeller, so its score sits beside the labellers' agreement.
 from __future__ import annotations
 
 import argparse
-import random
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
+from kb.eval.resample import micro_f1, resample_sums
 from kb.eval.tags import LabelError, LabelRow, PageKey, TagReport, read_labels, score_tags
 
 __all__ = [
@@ -138,30 +140,24 @@ def bootstrap_f1(
     draws: int = 2000,
     seed: int = 7,
 ) -> tuple[float, float]:
-    """A 95% interval for the micro F1, resampling whole pages with replacement (seeded).
+    """A 95% interval for the micro F1, resampling whole pages with replacement (seeded, by
+    `kb.eval.resample`, the draws taxonomy_ablation makes over documents).
 
     Pages, not single labels, are drawn, because one page's labels are chosen together.
     """
     matched = match_pages(first, second)
-    pairs = list(zip(matched, second, strict=True))
-    if not pairs:
+    if not matched:
         raise LabelError("no pages to resample")
     ids = set(determinant_ids)
     counts = []
-    for a, b in pairs:
+    for a, b in zip(matched, second, strict=True):
         said_first, said_second = a.determinants & ids, b.determinants & ids
         tp = len(said_first & said_second)
-        counts.append((tp, len(said_second) - tp, len(said_first) - tp))
-    rng = random.Random(seed)
-    scores = []
-    for _ in range(draws):
-        tp = fp = fn = 0
-        for i in rng.choices(range(len(counts)), k=len(counts)):
-            tp, fp, fn = tp + counts[i][0], fp + counts[i][1], fn + counts[i][2]
-        # A draw of pages where neither labeller said anything is full agreement.
-        scores.append(2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 1.0)
-    scores.sort()
-    return scores[int(0.025 * draws)], scores[min(draws - 1, int(0.975 * draws))]
+        counts.append((tp, len(said_first ^ said_second)))
+    sums = resample_sums(np.array(counts, dtype=np.int64), draws, seed)
+    # A draw of pages where neither labeller said anything is full agreement.
+    scores = np.sort(np.where(sums.any(axis=1), micro_f1(sums[:, 0], sums[:, 1]), 1.0))
+    return float(scores[int(0.025 * draws)]), float(scores[min(draws - 1, int(0.975 * draws))])
 
 
 def score_against_both(
@@ -181,13 +177,12 @@ def score_against_both(
 def _tagger_predictions(
     rows: Sequence[LabelRow], pdfs: Sequence[Path], models: Path | None
 ) -> dict[PageKey, set[str]]:
-    """Tags of the configured tagger on the labelled pages, read and cut as ingest does."""
-    from kb.eval.tag_pages import configured_tagging, read_labelled_chunks
-    from kb.eval.tags import predict_chunks
+    """Tags of the configured tagger on the labelled pages, read and cut as ingest does (as
+    `kb eval-tags --pdfs` tags them)."""
+    from kb.eval.tag_pages import configured_tagging, tag_labelled_pages
 
     config, encoder, tagging = configured_tagging(models)
-    chunks = read_labelled_chunks(rows, pdfs, config.chunks.max_words, config.chunks.overlap_words)
-    return predict_chunks(chunks, tagging.tagger, encoder)
+    return tag_labelled_pages(rows, pdfs, config, tagging.tagger, encoder)
 
 
 def _tagger_line(name: str, report: TagReport) -> str:

@@ -5,7 +5,7 @@ Each labelled file is looked for in the given folders in order (for example the
 real PDFs, then the rendered briefs) and read with ingest's own PDF reader, so a
 page's text is cleaned exactly as ingest cleans it. `read_labelled_chunks` goes one
 step further and cuts the whole document with ingest's chunker, so the tagger sees
-the very chunks an index would hold.
+the very chunks an index would hold, and `tag_labelled_pages` tags them.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING
 
 from ingest.chunking import chunk_pages
 from ingest.pdf import UnreadablePdf, read_pdf
-from kb.eval.tags import LabelRow, PageKey
+from kb.eval.tags import LabelRow, PageKey, predict_chunks
 
 if TYPE_CHECKING:
+    from search.evidence.determinants import Tagger
     from search.evidence.tagging import DocumentTagger
     from search.models.encoder import Encoder
     from search.settings import Settings
@@ -29,6 +30,7 @@ __all__ = [
     "find_pdf",
     "read_labelled_chunks",
     "read_labelled_pages",
+    "tag_labelled_pages",
 ]
 
 log = logging.getLogger(__name__)
@@ -105,3 +107,19 @@ def read_labelled_chunks(
                 if chunk.page_start <= page <= chunk.page_end:
                     out[(name, page)].append(chunk.text)
     return out
+
+
+def tag_labelled_pages(
+    rows: Sequence[LabelRow],
+    folders: Sequence[Path],
+    settings: Settings,
+    tagger: Tagger,
+    encoder: Encoder,
+) -> dict[PageKey, set[str]]:
+    """The tagger's tags on each labelled page that could be read, with documents cut by
+    ingest's chunker at the settings' sizes and each page's chunk tags joined: the tags an
+    index of the same PDFs would hold. Pages that could not be read are left out."""
+    chunks = read_labelled_chunks(
+        rows, folders, settings.chunks.max_words, settings.chunks.overlap_words
+    )
+    return predict_chunks(chunks, tagger, encoder)

@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from kb.eval.resample import micro_f1
 from kb.eval.tags import (
     LabelError,
     LabelRow,
@@ -128,9 +129,13 @@ def predict_with(
 
 
 def _micro_f1(predicted: Flags, truth: Flags) -> float:
-    tp = int((predicted & truth).sum())
-    wrong = int((predicted ^ truth).sum())
-    return 2 * tp / (2 * tp + wrong) if tp else 0.0
+    """Micro-F1 of a (pages, determinants) grid of tags against the grid of labels."""
+    return float(micro_f1((predicted & truth).sum(), (predicted ^ truth).sum()))
+
+
+def _truth_grid(rows: Sequence[LabelRow], ids: Sequence[str]) -> Flags:
+    """The labels as a (pages, determinants) grid, in the order of `rows` and `ids`."""
+    return np.array([[d in row.determinants for d in ids] for row in rows], dtype=bool)
 
 
 def _score(rows: Sequence[LabelRow], flags: Flags, ids: list[str]) -> TagReport:
@@ -144,9 +149,11 @@ class CrossValidation:
     report: TagReport
     chosen: list[TaggerSettings]
     best_overall: TaggerSettings
-    # The nested tags themselves, (pages, determinants), so two taggers can be compared page by
-    # page (kb.eval.taxonomy_ablation's paired bootstrap).
+    # The nested tags themselves and the labels they were scored against, both (pages,
+    # determinants), so two taggers can be compared page by page (kb.eval.taxonomy_ablation's
+    # paired bootstrap).
     predicted: Flags
+    truth: Flags
 
 
 def cross_validate(
@@ -158,7 +165,7 @@ def cross_validate(
 ) -> CrossValidation:
     """Nested choice: each fold's settings are picked without its documents, then scored on them."""
     ids = tagger.ids
-    truth = np.array([[d in row.determinants for d in ids] for row in rows], dtype=bool)
+    truth = _truth_grid(rows, ids)
     fold_of = document_folds([row.file for row in rows], folds)
     fold = np.array([fold_of[row.file] for row in rows])
     grids = predict_with(tagger, windows, rows, candidates)
@@ -170,7 +177,8 @@ def cross_validate(
         chosen.append(candidates[best])
         predicted[test] = grids[best][test]
     overall = max(range(len(candidates)), key=lambda i: _micro_f1(grids[i], truth))
-    return CrossValidation(_score(rows, predicted, ids), chosen, candidates[overall], predicted)
+    report = _score(rows, predicted, ids)
+    return CrossValidation(report, chosen, candidates[overall], predicted, truth)
 
 
 def score_settings(

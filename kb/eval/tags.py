@@ -32,6 +32,7 @@ __all__ = [
     "Windows",
     "embed_chunks",
     "embed_windows",
+    "flatten_chunks",
     "page_predictions",
     "page_windows",
     "parse_label_line",
@@ -162,11 +163,18 @@ def embed_windows(
     return Windows(keys, texts, vectors)
 
 
+def flatten_chunks(chunks: Mapping[PageKey, Sequence[str]]) -> tuple[list[PageKey], list[str]]:
+    """Every page's chunk texts in one list, beside the page each is listed for: the order of
+    the Windows `embed_chunks` makes, and so of any vectors saved from them."""
+    keys = [key for key, texts in chunks.items() for _ in texts]
+    texts = [text for texts in chunks.values() for text in texts]
+    return keys, texts
+
+
 def embed_chunks(chunks: Mapping[PageKey, Sequence[str]], encoder: Encoder) -> Windows:
     """Each page's chunk texts as Windows, every distinct chunk embedded once (a chunk over two
     labelled pages is one chunk in the index, with one vector)."""
-    keys = [key for key, texts in chunks.items() for _ in texts]
-    texts = [text for texts in chunks.values() for text in texts]
+    keys, texts = flatten_chunks(chunks)
     distinct = list(dict.fromkeys(texts))
     if not distinct:
         return Windows([], [], np.zeros((0, 1), np.float32))

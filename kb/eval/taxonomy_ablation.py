@@ -27,10 +27,24 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
-from kb.eval.tag_tuning import Flags, candidate_settings, cross_validate, refuse_held_out
-from kb.eval.tags import LabelError, LabelRow, TagReport, Windows, embed_chunks, read_labels
+from kb.eval.resample import Counts, micro_f1, resample_sums
+from kb.eval.tag_tuning import (
+    CrossValidation,
+    Flags,
+    candidate_settings,
+    cross_validate,
+    refuse_held_out,
+)
+from kb.eval.tags import (
+    LabelError,
+    LabelRow,
+    TagReport,
+    Windows,
+    embed_chunks,
+    flatten_chunks,
+    read_labels,
+)
 from search.evidence.datafile import load_yaml_file
 from search.evidence.determinants import (
     DEFAULT_TAXONOMY,
@@ -134,16 +148,14 @@ class Interval:
     high: float
 
 
-def _document_counts(
-    files: Sequence[str], truth: Flags, predicted: Flags
-) -> tuple[np.ndarray[Any, np.dtype[np.int64]], np.ndarray[Any, np.dtype[np.int64]]]:
-    """True positives and errors (false positives plus misses) summed per document."""
+def _document_counts(files: Sequence[str], truth: Flags, predicted: Flags) -> Counts:
+    """(documents, 2): true positives and errors (false positives plus misses) per document."""
     names = sorted(set(files))
     doc = np.array([names.index(f) for f in files])
     tp = (predicted & truth).sum(axis=1)
     wrong = (predicted ^ truth).sum(axis=1)
-    return np.bincount(doc, tp, len(names)).astype(np.int64), np.bincount(
-        doc, wrong, len(names)
+    return np.stack(
+        [np.bincount(doc, tp, len(names)), np.bincount(doc, wrong, len(names))], axis=1
     ).astype(np.int64)
 
 
@@ -158,19 +170,12 @@ def paired_bootstrap(
 ) -> Interval:
     """micro-F1(other) - micro-F1(base), with an interval from resampling whole documents
     (the same draws for both, so the difference is paired)."""
-    tp_a, wrong_a = _document_counts(files, truth, base)
-    tp_b, wrong_b = _document_counts(files, truth, other)
-    rng = np.random.default_rng(seed)
-    picks = rng.integers(0, len(tp_a), size=(draws, len(tp_a)))
-
-    def f1(tp: npt.ArrayLike, wrong: npt.ArrayLike) -> npt.NDArray[np.float64]:
-        tp, wrong = np.asarray(tp, np.float64), np.asarray(wrong, np.float64)
-        return np.asarray(2 * tp / np.maximum(2 * tp + wrong, 1.0), np.float64)
-
-    point = float(f1(tp_b.sum(), wrong_b.sum()) - f1(tp_a.sum(), wrong_a.sum()))
-    diffs = f1(tp_b[picks].sum(1), wrong_b[picks].sum(1)) - f1(
-        tp_a[picks].sum(1), wrong_a[picks].sum(1)
+    counts = np.hstack(
+        [_document_counts(files, truth, base), _document_counts(files, truth, other)]
     )
+    point = float(micro_f1(*counts[:, 2:].sum(0)) - micro_f1(*counts[:, :2].sum(0)))
+    sums = resample_sums(counts, draws, seed)
+    diffs = micro_f1(sums[:, 2], sums[:, 3]) - micro_f1(sums[:, 0], sums[:, 1])
     tail = (1 - level) / 2
     return Interval(point, float(np.quantile(diffs, tail)), float(np.quantile(diffs, 1 - tail)))
 
@@ -180,13 +185,12 @@ def _cached_windows(
 ) -> Windows:
     """Embed the chunks, or read their vectors from `path` when it holds these very texts
     embedded by this very model (another model's vectors would score the wrong tagger)."""
-    listed = "\x00".join(f"{k[0]}\x01{k[1]}\x01{t}" for k, ts in chunks.items() for t in ts)
+    keys, texts = flatten_chunks(chunks)
+    listed = "\x00".join(f"{k[0]}\x01{k[1]}\x01{t}" for k, t in zip(keys, texts, strict=True))
     digest = hashlib.sha256(f"{encoder.model_id}\x02{listed}".encode()).hexdigest()
     if path is not None and path.is_file():
         with np.load(path) as saved:
             if str(saved["digest"]) == digest:
-                keys = [key for key, texts in chunks.items() for _ in texts]
-                texts = [text for texts in chunks.values() for text in texts]
                 return Windows(keys, texts, saved["vectors"])
         log.info("%s holds other chunks; embedding again", path)
     windows = embed_chunks(chunks, encoder)
@@ -237,16 +241,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     windows = _cached_windows(chunks, encoder, args.vectors)
     rows = [r for r in rows if r.key in chunks]
     files = [r.file for r in rows]
-    truth = np.array([[d in r.determinants for d in base.ids] for r in rows], dtype=bool)
     candidates = candidate_settings(base.settings)
 
-    def run(data: dict[str, Any]) -> tuple[TagReport, Flags, int]:
+    def run(data: dict[str, Any]) -> tuple[CrossValidation, int]:
         tagger = Tagger(parse_taxonomy(data), encoder, base.settings)
         result = cross_validate(tagger, windows, rows, candidates, args.folds)
-        return result.report, result.predicted, sum(c == base.settings for c in result.chosen)
+        return result, sum(c == base.settings for c in result.chosen)
 
     edits = list_edits(earlier, current, args.split_examples)
-    now, now_flags, now_default = run(current)
+    current_cv, now_default = run(current)
+    now = current_cv.report
     m = now.micro
     sys.stdout.write(f"{len(rows)} pages, {len(set(files))} documents, {len(edits)} edits\n")
     sys.stdout.write(
@@ -268,12 +272,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     plans.append(("all edits (the earlier taxonomy)", "", whole))
     for name, det, undo in plans:
         try:
-            report, flags, on_default = run(revert(current, undo))
+            reverted, on_default = run(revert(current, undo))
         except TaxonomyError as error:
             # e.g. a seed put back into a list already at its limit: no taxonomy to score.
             sys.stdout.write(f"| {name} | not a valid taxonomy on its own: {error} | | | |\n")
             continue
-        gap = paired_bootstrap(files, truth, now_flags, flags)
+        # Reverting edits keeps the determinants and their order, so both share one truth grid.
+        gap = paired_bootstrap(files, current_cv.truth, current_cv.predicted, reverted.predicted)
+        report = reverted.report
         r = report.micro
         detail = f"{det}: {_pr(now, det)} → {_pr(report, det)}" if det else ""
         sys.stdout.write(

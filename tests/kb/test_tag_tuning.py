@@ -84,6 +84,10 @@ def test_cross_validation_scores_every_page_once_with_a_choice_per_fold() -> Non
     assert all(c in candidates for c in result.chosen)
     micro = result.report.micro
     assert micro.true_positives + micro.false_negatives == len(rows)
+    # The labels travel with the tags, so a caller compares taggers page by page without them.
+    labels = [[d in r.determinants for d in tagger.ids] for r in rows]
+    assert result.truth.tolist() == labels
+    assert int((result.predicted & result.truth).sum()) == micro.true_positives
 
 
 def test_labelled_pages_are_read_like_ingest_and_bad_names_are_left_out(tmp_path: Path) -> None:
