@@ -24,6 +24,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+# A line read with less confidence than this (0-100, the mean of its words) is left out of the
+# page's layout, which the title is chosen from (its words stay in the page's text).
+LAYOUT_CONFIDENCE = 80.0
 # A drawn page is refused past this many pixels (a page 200 inches wide is a trap, not a scan).
 MAX_PIXELS = 60_000_000
 
@@ -121,6 +124,7 @@ def _assemble(data: dict[str, list[object]], dpi: int, page_height: int) -> OcrP
     # in pixels; rebuild the lines, and how big and how high on the page each one is.
     lines: dict[tuple[int, int, int], list[str]] = {}
     boxes: dict[tuple[int, int, int], list[tuple[int, int]]] = {}
+    sure: dict[tuple[int, int, int], list[float]] = {}
     confidences: list[float] = []
     for i, word in enumerate(data.get("text", [])):
         text = str(word).strip()
@@ -134,6 +138,7 @@ def _assemble(data: dict[str, list[object]], dpi: int, page_height: int) -> OcrP
         )
         lines.setdefault(key, []).append(text)
         boxes.setdefault(key, []).append((int(str(data["top"][i])), int(str(data["height"][i]))))
+        sure.setdefault(key, []).append(confidence)
         confidences.append(confidence)
     paragraphs: list[str] = []
     last: tuple[int, int] | None = None
@@ -145,8 +150,12 @@ def _assemble(data: dict[str, list[object]], dpi: int, page_height: int) -> OcrP
             paragraphs.append(line)
         last = key[:2]
     mean = sum(confidences) / len(confidences) if confidences else 0.0
+    # Only lines Tesseract is sure of: on a map or a chart it reads shapes as short "words"
+    # ("0.6 eee Pe kc 4"), some of them large, which must never become a title.
     laid_out = tuple(
-        _layout_line(" ".join(lines[key]), boxes[key], dpi, page_height) for key in sorted(lines)
+        _layout_line(" ".join(lines[key]), boxes[key], dpi, page_height)
+        for key in sorted(lines)
+        if sum(sure[key]) / len(sure[key]) >= LAYOUT_CONFIDENCE
     )
     return OcrPage("\n\n".join(paragraphs), round(mean, 1), laid_out)
 

@@ -294,12 +294,24 @@ def _assemble(
     title, author, year = _info(reader)
     first = next(number for number, page in enumerate(pages) if page)
     # The first page with text: its lines as laid out, or as OCR read them off the picture.
-    lines = ocr_lines.get(first + 1, []) if first + 1 in ocr_pages else read.first_lines
+    lines = (
+        _scan_layout(ocr_lines.get(first + 1, [])) if first + 1 in ocr_pages else read.first_lines
+    )
     # Layout reads each fragment as it is drawn ("h ealth"); the page's text has whole words.
     lines = join_split_words(lines, pages[first])
     return PdfText(
         stripped if any(stripped) else pages, title, author, year, notes, lines, ocr_pages
     )
+
+
+def _scan_layout(lines: list[LayoutLine]) -> list[LayoutLine]:
+    """A scanned page's lines for the title, when its largest type is in the top half of the
+    page, where a scanned report's title is; on a map, a chart or a form the largest words read
+    are labels and notes, and the title is better taken from elsewhere (none: [])."""
+    if not lines:
+        return []
+    largest = max(lines, key=lambda line: line.size)
+    return lines if largest.top <= 0.5 else []
 
 
 def _read_scans(

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from ingest.layout import LayoutLine
 from ingest.metadata import metadata_of
-from ingest.ocr import OcrOptions, OcrPage, is_ocr_available
-from ingest.pdf import NO_TEXT, NO_WORDS_BY_OCR, PdfText, read_pdf
+from ingest.ocr import OcrOptions, OcrPage, _assemble, is_ocr_available
+from ingest.pdf import NO_TEXT, NO_WORDS_BY_OCR, PdfText, _scan_layout, read_pdf
 from ingest.worker import ParseFailure, ParseLimits, parse_isolated
 from tests.documents import write_scanned_pdf
 
@@ -91,3 +92,37 @@ def test_a_scan_ocr_finds_no_words_on_says_so(tmp_path: Path) -> None:
     assert result.reason == NO_WORDS_BY_OCR
     off = parse_isolated(path, ParseLimits(ocr_enabled=False))
     assert isinstance(off, ParseFailure) and off.reason == NO_TEXT
+
+
+def _words(*rows: tuple[str, int, int, float]) -> dict[str, list[object]]:
+    """Tesseract's word table for lines of (text, top, height, confidence), one line each."""
+    table: dict[str, list[object]] = {k: [] for k in ("text", "conf", "top", "height")}
+    table.update(block_num=[], par_num=[], line_num=[])
+    for number, (text, top, height, confidence) in enumerate(rows, start=1):
+        for word in text.split():
+            for key, value in zip(
+                ("text", "conf", "top", "height", "block_num", "par_num", "line_num"),
+                (word, confidence, top, height, 1, number, 1),
+                strict=True,
+            ):
+                table[key].append(value)
+    return table
+
+
+def test_lines_ocr_is_unsure_of_stay_in_the_text_but_not_in_the_layout() -> None:
+    """On a map Tesseract reads shapes as short 'words'; they must never become a title."""
+    page = _assemble(
+        _words(("Wind capacity in 2023", 200, 40, 93.0), ("0.6 eee Pe kc 4", 900, 70, 41.0)),
+        dpi=200,
+        page_height=2339,
+    )
+    assert "eee Pe kc" in page.text
+    assert [line.text for line in page.lines] == ["Wind capacity in 2023"]
+    assert page.lines[0].size == round(40 * 72 / 200) and page.lines[0].top == 200 / 2339
+
+
+def test_a_scan_whose_largest_type_is_low_on_the_page_gives_no_title_by_layout() -> None:
+    notes = [LayoutLine("Plant size (GW)", 14.0, 0.73), LayoutLine("Onshore", 9.0, 0.69)]
+    assert _scan_layout(notes) == []
+    report = [LayoutLine("Warm homes", 30.0, 0.1), LayoutLine("Cold homes hurt.", 16.0, 0.2)]
+    assert _scan_layout(report) == report
