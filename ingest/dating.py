@@ -92,6 +92,14 @@ _FINANCIAL_YEAR = re.compile(
     r"\b((?:19|20)\d\d)\s*(?:[-/–]|to)\s*(?:(?:19|20)(?=\d\d\b))?\d\d\b(?![-/]\d)"
 )
 _ANY_YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
+# A body's name (up to eight words, one of them a word bodies end their names with), a comma
+# and a year, and nothing else on the line.
+_IMPRINT = re.compile(
+    r"(?:[A-Z][\w&'’.-]* ){0,7}(?:Council|Authority|Trust|NHS|University|Department|Agency"
+    r"|Institute|Office|Partnership|Board|Commission|Foundation|Observatory|Team)"
+    r"(?: [A-Z][\w&'’.-]*){0,4},? ((?:19|20)\d\d)\.?"
+)
+_IMPRINT_LINES = 40
 
 
 def find_year(
@@ -145,6 +153,15 @@ def find_year(
     on_cover = [y for y in on_cover if plausible(y)]
     if on_cover:
         return max(on_cover)
+    # An imprint line on the cover: the body that published it and the year, alone on a line
+    # ("Melton Borough Council, 2022"). Weaker than everything above, stronger than the file's
+    # date, which is when the PDF was last saved.
+    imprint = [
+        int(m.group(1)) for x in lines[:_IMPRINT_LINES] if (m := _IMPRINT.fullmatch(x.text.strip()))
+    ]
+    imprint = [y for y in imprint if plausible(y)]
+    if imprint:
+        return imprint[0]
     if info_year and plausible(info_year):
         return info_year
     stated = [y for y in _years_named(first[:3000], title) if plausible(y)]

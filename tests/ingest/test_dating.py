@@ -182,3 +182,20 @@ def test_every_way_of_writing_a_month_dates_a_cover_and_is_never_its_title() -> 
         lines = _lines(("Carers support", 20), (f"{month} 2024", 24))
         assert find_year([""], lines, "Carers support", 2019, 2026) == 2024, month
         assert pick_title(lines) == "Carers support", month
+
+
+def test_an_imprint_line_on_the_cover_beats_the_file_date() -> None:
+    """'Melton Borough Council, 2022' under a title: the year it was published, where the PDF
+    was saved in 2026."""
+    lines = _lines(("Melton food pantry review", 24.0), ("Melton Borough Council, 2022", 11.0))
+    assert (
+        find_year(["Melton food pantry review"], lines, "Melton food pantry review", 2026, 2026)
+        == 2022
+    )
+    # Only a body's name and a year make one: a sentence or a source line does not.
+    for text in ("The council met in 2022", "Source: Office for National Statistics, 2021"):
+        other = _lines(("Melton food pantry review", 24.0), (text, 11.0))
+        assert find_year([""], other, "Melton food pantry review", 2026, 2026) == 2026, text
+    # Any stronger sign still wins: a cover date alone on its line.
+    dated = [*lines, *_lines(("March 2024", 11.0))]
+    assert find_year([""], dated, "Melton food pantry review", 2026, 2026) == 2024
