@@ -33,7 +33,7 @@ from web.admin import Viewer, check_csrf, require_admin
 from web.deps import TemplatesDep, WholeLibraryDep
 from web.paging import pagination
 from web.params import MAX_LIMIT, MAX_OFFSET, MAX_PAGE_NUMBER, refuse_unknown_parameters
-from web.uploads import Runner, UploadJobs, accept_uploads
+from web.uploads import ACCEPT, Runner, UploadJobs, accept_uploads
 from web.users import UserStore
 
 __all__ = ["IngestRunner", "router"]
@@ -351,15 +351,23 @@ def _jobs(request: Request) -> UploadJobs:
     return jobs
 
 
-@router.get("/admin/upload", response_class=HTMLResponse)
-def admin_upload_form(request: Request, viewer: AdminDep, templates: TemplatesDep) -> Response:
+def _upload_form(
+    request: Request, templates: TemplatesDep, chosen: str, error: str = "", code: int = 200
+) -> Response:
+    settings = _settings(request)
     context = {
         "choices": [(level, ACCESS_CHOICES[level]) for level in ACCESS_LEVELS],
-        "chosen": _settings(request).access.default,
-        "limits": _settings(request).accounts,
-        "error": "",
+        "chosen": chosen if chosen in ACCESS_LEVELS else settings.access.default,
+        "limits": settings.accounts,
+        "accept": ACCEPT,
+        "error": error,
     }
-    return _page(request, templates, "admin_upload.html", context)
+    return _page(request, templates, "admin_upload.html", context, code)
+
+
+@router.get("/admin/upload", response_class=HTMLResponse)
+def admin_upload_form(request: Request, viewer: AdminDep, templates: TemplatesDep) -> Response:
+    return _upload_form(request, templates, _settings(request).access.default)
 
 
 @router.post("/admin/upload", response_class=HTMLResponse)
@@ -391,17 +399,11 @@ async def admin_upload(
         elif access not in ACCESS_LEVELS:
             problem = "Choose who can see the documents."
         elif not files:
-            problem = "Choose at least one PDF file."
+            problem = "Choose at least one file to upload."
         elif len(files) > limits.upload_max_files:
             problem = f"Upload at most {limits.upload_max_files} files at once."
         if problem or runner is None:
-            context = {
-                "choices": [(level, ACCESS_CHOICES[level]) for level in ACCESS_LEVELS],
-                "chosen": access if access in ACCESS_LEVELS else settings.access.default,
-                "limits": limits,
-                "error": problem,
-            }
-            return _page(request, templates, "admin_upload.html", context, 400)
+            return _upload_form(request, templates, access, problem, 400)
         job = await accept_uploads(
             files, access, settings.uploads_dir, limits.upload_max_mb, library.catalogue
         )

@@ -1,4 +1,4 @@
-"""PDFs uploaded by an admin in the browser: checked, saved in a folder of their own, and
+"""Documents uploaded by an admin in the browser: checked, saved in a folder of their own, and
 ingested in the background while the admin watches each file's outcome.
 
 Only the uploaded bytes are used: the browser never names a path on the server.
@@ -23,32 +23,79 @@ from search.catalogue import Catalogue
 from search.schema import document_id
 
 __all__ = [
+    "ACCEPT",
     "MANIFEST",
     "MAX_JOBS_KEPT",
     "PDF_SIGNATURE",
     "SIGNATURE_WINDOW",
+    "UNSUPPORTED",
+    "UPLOAD_TYPES",
     "Runner",
     "UploadJob",
     "UploadJobs",
     "accept_uploads",
     "safe_file_name",
+    "upload_type",
 ]
 
 log = logging.getLogger(__name__)
 
 PDF_SIGNATURE = b"%PDF-"
+ZIP_SIGNATURE = b"PK\x03\x04"  # a .docx is a zip, and a zip starts with its first entry
 SIGNATURE_WINDOW = 1024  # the PDF standard lets the header start anywhere in the first 1 KB
+# The file types `kb ingest` reads (ingest.formats.READABLE; a test keeps the two in step),
+# with the words for a file that claims the type but is not it. The door only looks at the
+# first bytes: the rest of a file (a Word file's zip limits, a page's markup) is checked by the
+# ingest's own readers, in their isolated process, and any refusal is shown beside the file.
+UPLOAD_TYPES = {
+    ".pdf": "It is not a PDF file.",
+    ".docx": "It is not a Word file (.docx).",
+    ".html": "It is not a saved web page.",
+    ".htm": "It is not a saved web page.",
+}
+# What the file picker offers: the endings above and their media types.
+ACCEPT = ",".join(
+    [
+        *UPLOAD_TYPES,
+        "application/pdf",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "text/html",
+    ]
+)
+UNSUPPORTED = (
+    "This file type is not supported. We can read PDF files, Word files (.docx) and saved "
+    "web pages (.html)."
+)
 MANIFEST = "manifest.csv"
 MAX_JOBS_KEPT = 50
 
 Runner = Callable[[list[str], bool, bool, Callable[[dict[str, Any]], None]], dict[str, Any]]
 
 
-def safe_file_name(name: str) -> str:
-    """A plain file name from whatever the browser sent: no folders, no odd characters."""
+def upload_type(name: str) -> str | None:
+    """The type a file's name claims ('.pdf', '.docx', ...) if we read it; None if not."""
+    base = re.split(r"[\\/]", name)[-1]
+    suffix = "." + base.rsplit(".", 1)[1].lower() if "." in base else ""
+    return suffix if suffix in UPLOAD_TYPES else None
+
+
+def safe_file_name(name: str, suffix: str = ".pdf") -> str:
+    """A plain file name from whatever the browser sent: no folders, no odd characters, and
+    the file type's own ending."""
     base = re.split(r"[\\/]", name)[-1]
     stem = re.sub(r"[^A-Za-z0-9 ._()-]+", "-", base.rsplit(".", 1)[0]).strip(" .-")[:100]
-    return f"{stem or 'upload'}.pdf"
+    return f"{stem or 'upload'}{suffix}"
+
+
+def _why_not_type(suffix: str, head: bytes) -> str:
+    """Why the first bytes do not fit the type the name claims, or '' when they do."""
+    if suffix == ".pdf":
+        is_type = PDF_SIGNATURE in head
+    elif suffix == ".docx":
+        is_type = head.startswith(ZIP_SIGNATURE)
+    else:  # a web page is text: a NUL byte means a binary file under a web page's name
+        is_type = b"\x00" not in head
+    return "" if is_type else UPLOAD_TYPES[suffix]
 
 
 @dataclass
@@ -79,7 +126,7 @@ class UploadJob:
 
 
 async def _save(
-    upload: UploadFile, target: Path, max_bytes: int
+    upload: UploadFile, target: Path, max_bytes: int, suffix: str
 ) -> tuple[str, str] | tuple[None, str]:
     """Copy the upload to `target` while hashing it; (hash, '') or (None, why not)."""
     digest = hashlib.sha256()
@@ -100,9 +147,10 @@ async def _save(
     if size == 0:
         target.unlink(missing_ok=True)
         return None, "The file is empty."
-    if PDF_SIGNATURE not in head:
+    why = _why_not_type(suffix, head)
+    if why:
         target.unlink(missing_ok=True)
-        return None, "It is not a PDF file."
+        return None, why
     return digest.hexdigest(), ""
 
 
@@ -118,12 +166,18 @@ async def accept_uploads(
     names: list[str] = []
     for upload in files:
         shown = (upload.filename or "upload")[:200]
-        name = safe_file_name(shown)
+        suffix = upload_type(shown)
+        if suffix is None:
+            job.checked.append(
+                {"file": shown, "outcome": "refused", "reason": UNSUPPORTED, "doc_id": None}
+            )
+            continue
+        name = safe_file_name(shown, suffix)
         n = 1
         while name in names:
             n += 1
-            name = safe_file_name(f"{shown.rsplit('.', 1)[0]} ({n})")
-        digest, why = await _save(upload, folder / name, max_mb * 1024 * 1024)
+            name = safe_file_name(f"{shown.rsplit('.', 1)[0]} ({n})", suffix)
+        digest, why = await _save(upload, folder / name, max_mb * 1024 * 1024, suffix)
         existing = catalogue.document(document_id(digest)) if digest is not None else None
         if existing is not None:
             why = f"It is already in the library as “{existing.meta.title}”."

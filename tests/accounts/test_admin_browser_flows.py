@@ -102,7 +102,7 @@ def test_uploads_refuse_forms_without_token_or_files(clients) -> None:  # type: 
     )
     assert forged.status_code == 403
     empty = _upload(admin, [], access="public")
-    assert empty.status_code == 400 and "Choose at least one PDF file" in empty.text
+    assert empty.status_code == 400 and "Choose at least one file to upload" in empty.text
     odd_level = _upload(admin, [("a.pdf", b"%PDF-1.4", "application/pdf")], access="everyone")
     assert odd_level.status_code == 400
     partner = clients["partner"]

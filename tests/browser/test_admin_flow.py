@@ -72,7 +72,7 @@ def test_upload_correct_and_withdraw_in_the_browser(
         ["Play streets in Oadby: closing roads after school lets children play outside."],
         title="untitled",
     )
-    page.get_by_label("PDF files").set_input_files(str(pdf))
+    page.get_by_label("Files to add").set_input_files(str(pdf))
     page.get_by_label("Partners and staff who have signed in").check()
     page.get_by_role("button", name="Upload and add to the library").click()
     page.wait_for_url("**/admin/uploads/*")
