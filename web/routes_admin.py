@@ -415,7 +415,7 @@ async def admin_upload(
         f"{len(job.checked)} file(s) as {access}: "
         + "; ".join(f"{o['file']} ({o['outcome']})" for o in job.checked),
     )
-    _jobs(request).start(job, runner, request.app.state.ingest_lock)
+    _jobs(request).start(job, runner, request.app.state.ingest_lock, library.catalogue)
     return _back_to(f"/admin/uploads/{job.id}")
 
 

@@ -1,7 +1,10 @@
-"""Documents uploaded by an admin in the browser: checked, saved in a folder of their own, and
-ingested in the background while the admin watches each file's outcome.
+"""Documents uploaded by an admin in the browser: checked, held until the ingest is free, then
+put in one place per file name and ingested while the admin watches each file's outcome.
 
-Only the uploaded bytes are used: the browser never names a path on the server.
+Only the uploaded bytes are used: the browser never names a path on the server. A file keeps
+one home per name (`uploads/files/NAME/NAME`), so uploading a file under a name used before
+is a changed file at the same path, as with `kb ingest`: the new edition replaces the old one
+and the corrections saved for it carry over; the progress page says which document it replaced.
 """
 
 from __future__ import annotations
@@ -9,8 +12,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import logging
+import os
 import re
 import secrets
+import shutil
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +32,7 @@ __all__ = [
     "MANIFEST",
     "MAX_JOBS_KEPT",
     "PDF_SIGNATURE",
+    "REPLACES",
     "SIGNATURE_WINDOW",
     "UNSUPPORTED",
     "UPLOAD_TYPES",
@@ -67,6 +73,11 @@ UNSUPPORTED = (
     "web pages (.html)."
 )
 MANIFEST = "manifest.csv"
+REPLACES = (
+    "{file} replaces the earlier upload of {file} (title “{title}”). Corrections saved for "
+    "the earlier one carry over. To keep both, give the new file a different name and upload "
+    "it again."
+)
 MAX_JOBS_KEPT = 50
 
 Runner = Callable[[list[str], bool, bool, Callable[[dict[str, Any]], None]], dict[str, Any]]
@@ -103,14 +114,46 @@ class UploadJob:
     """One upload: the files it kept, those it turned away, and the ingest's progress."""
 
     id: str
-    folder: Path
+    folder: Path  # where the kept files wait for the ingest
+    homes: Path  # the folder of every uploaded file's home, one per name
     access: str
     checked: list[dict[str, Any]] = field(default_factory=list)
-    kept: int = 0
+    names: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
     lines: list[dict[str, Any]] = field(default_factory=list)
     state: str = "waiting"
     error: str = ""
     summary: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def kept(self) -> int:
+        return len(self.names)
+
+    def home_of(self, name: str) -> Path:
+        return (self.homes / name / name).resolve()
+
+    def note_replacements(self, catalogue: Catalogue) -> None:
+        """Say which documents already in the library the kept files will replace."""
+        notices: list[str] = []
+        for name in self.names:
+            earlier = catalogue.file(str(self.home_of(name)))
+            record = catalogue.document(earlier.doc_id) if earlier and earlier.doc_id else None
+            if record is not None:
+                notices.append(REPLACES.format(file=name, title=record.meta.title))
+        self.notices = notices
+
+    def move_home(self) -> list[str]:
+        """Put each kept file in its home, beside a manifest giving its level; their paths."""
+        paths: list[str] = []
+        for name in self.names:
+            home = self.home_of(name)
+            home.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(self.folder / name, home)
+            with (home.parent / MANIFEST).open("w", newline="", encoding="utf-8") as handle:
+                csv.writer(handle).writerows([["file", "access"], [name, self.access]])
+            paths.append(str(home))
+        shutil.rmtree(self.folder, ignore_errors=True)
+        return paths
 
     def view(self) -> dict[str, Any]:
         """What the progress page shows."""
@@ -119,6 +162,7 @@ class UploadJob:
             "access": self.access,
             "state": self.state,
             "error": self.error,
+            "notices": self.notices,
             "kept": self.kept,
             "done": len(self.lines),
             "outcomes": [*self.checked, *self.lines],
@@ -157,13 +201,14 @@ async def _save(
 async def accept_uploads(
     files: list[UploadFile], access: str, uploads_dir: Path, max_mb: int, catalogue: Catalogue
 ) -> UploadJob:
-    """Save the files worth ingesting in a new folder; note why any others were turned away."""
+    """Save the files worth ingesting in a new waiting folder; note why any others were turned
+    away, and which earlier uploads the others will replace."""
     job_id = secrets.token_hex(8)
-    folder = uploads_dir / job_id
+    folder = uploads_dir / "incoming" / job_id
     folder.mkdir(parents=True, exist_ok=False)
-    job = UploadJob(id=job_id, folder=folder, access=access)
+    job = UploadJob(id=job_id, folder=folder, homes=uploads_dir / "files", access=access)
     seen: dict[str, str] = {}
-    names: list[str] = []
+    names = job.names
     for upload in files:
         shown = (upload.filename or "upload")[:200]
         suffix = upload_type(shown)
@@ -196,11 +241,7 @@ async def accept_uploads(
             continue
         seen[digest] = shown
         names.append(name)
-    with (folder / MANIFEST).open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["file", "access"])
-        writer.writerows([name, access] for name in names)
-    job.kept = len(names)
+    job.note_replacements(catalogue)
     return job
 
 
@@ -215,13 +256,16 @@ class UploadJobs:
         with self._lock:
             return self._jobs.get(job_id)
 
-    def start(self, job: UploadJob, runner: Runner, ingest_lock: threading.Lock) -> None:
+    def start(
+        self, job: UploadJob, runner: Runner, ingest_lock: threading.Lock, catalogue: Catalogue
+    ) -> None:
         with self._lock:
             if len(self._jobs) >= MAX_JOBS_KEPT:
                 oldest = next(iter(self._jobs))
                 del self._jobs[oldest]
             self._jobs[job.id] = job
         if job.kept == 0:
+            shutil.rmtree(job.folder, ignore_errors=True)
             job.state = "finished"
             return
 
@@ -229,7 +273,10 @@ class UploadJobs:
             with ingest_lock:  # one ingest at a time: wait for any other to finish
                 job.state = "running"
                 try:
-                    job.summary = runner([str(job.folder)], False, False, job.lines.append)
+                    # Again now: an upload that ran meanwhile may have used the same name.
+                    job.note_replacements(catalogue)
+                    paths = job.move_home()
+                    job.summary = runner(paths, False, False, job.lines.append)
                     job.state = "finished"
                 except Exception as error:
                     log.exception("upload %s failed", job.id)

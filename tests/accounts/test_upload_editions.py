@@ -1,0 +1,104 @@
+"""A file uploaded under a name used before is a new edition of that file, as a changed file at
+the same path is for `kb ingest`: it replaces the old document, keeps the corrections saved for
+it, and the progress page says plainly what it replaced."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from search.library import Library
+from tests.accounts.conftest import csrf_of
+from tests.accounts.test_admin_browser_flows import _upload, _wait_for
+from tests.pdfs import write_pdf
+
+PDF = "application/pdf"
+
+
+def _documents_named(library: Library, name: str) -> list[str]:
+    return [r.doc_id for r in library.catalogue.documents() if r.file_name == name]
+
+
+def test_a_new_edition_replaces_the_old_and_keeps_its_correction(
+    clients, access_library: Library, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    admin = clients["admin"]
+    first = write_pdf(
+        tmp_path / "one" / "melton-cycling.pdf",
+        ["Cycling to school in Melton Mowbray: brindleford routes, 2021 counts."],
+        title="Cycle counts",
+    )
+    response = _upload(admin, [("melton-cycling.pdf", first.read_bytes(), PDF)])
+    page = _wait_for(admin, response.headers["location"])
+    assert "replaces the earlier upload" not in page
+    [old_id] = _documents_named(access_library, "melton-cycling.pdf")
+    fixed = admin.post(
+        f"/admin/documents/{old_id}",
+        data={
+            "csrf": csrf_of(admin),
+            "title": "Cycling to school in Melton",
+            "organisation": "Melton Borough Council",
+            "year": "2021",
+            "kind": "council report",
+            "access": "partner",
+        },
+        follow_redirects=False,
+    )
+    assert fixed.status_code == 303
+
+    second = write_pdf(
+        tmp_path / "two" / "melton-cycling.pdf",
+        ["Cycling to school in Melton Mowbray: brindleford routes, 2023 counts, revised."],
+        title="Cycle counts",
+    )
+    response = _upload(admin, [("melton-cycling.pdf", second.read_bytes(), PDF)])
+    page = _wait_for(admin, response.headers["location"])
+    assert (
+        "melton-cycling.pdf replaces the earlier upload of melton-cycling.pdf "
+        "(title “Cycling to school in Melton”)"
+    ) in page
+    [new_id] = _documents_named(access_library, "melton-cycling.pdf")
+    assert new_id != old_id
+    assert access_library.catalogue.document(old_id) is None
+    record = access_library.catalogue.document(new_id)
+    assert record is not None
+    assert (record.meta.title, record.meta.organisation, record.meta.year) == (
+        "Cycling to school in Melton",
+        "Melton Borough Council",
+        2021,
+    )
+    assert Path(record.path).read_bytes() == second.read_bytes()  # one home, the new edition
+    assert sorted(p.name for p in Path(record.path).parent.iterdir()) == [
+        "manifest.csv",
+        "melton-cycling.pdf",
+    ]
+    found = clients["partner"].get("/api/search", params={"q": "brindleford routes"}).json()
+    assert [d["doc_id"] for d in found["documents"]] == [new_id]
+
+
+def test_two_uploads_waiting_with_one_name_say_which_replaced_the_other(
+    clients, app, access_library: Library, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Two admins' different reports called report.pdf, both waiting for the ingest: the one
+    ingested second says it replaced the first, by its title."""
+    admin = clients["admin"]
+    titles = {"a": "Quarnby allotments review", "b": "Quarnby bus pass survey"}
+    files = {
+        key: write_pdf(tmp_path / key / "report.pdf", [f"{title}, quarnby villages."], title=title)
+        for key, title in titles.items()
+    }
+    lock: threading.Lock = app.state.ingest_lock
+    with lock:  # an ingest is running: both uploads wait for it
+        waiting = [
+            _upload(admin, [("report.pdf", files[key].read_bytes(), PDF)]) for key in ("a", "b")
+        ]
+        first_pages = [admin.get(r.headers["location"]).text for r in waiting]
+    assert not any("replaces the earlier upload" in p for p in first_pages)
+    pages = [_wait_for(admin, r.headers["location"]) for r in waiting]
+    notes = [p for p in pages if "report.pdf replaces the earlier upload of report.pdf" in p]
+    assert len(notes) == 1
+    [kept] = _documents_named(access_library, "report.pdf")
+    record = access_library.catalogue.document(kept)
+    assert record is not None
+    replaced = next(t for t in titles.values() if t != record.meta.title)
+    assert f"(title “{replaced}”)" in notes[0]
