@@ -409,12 +409,7 @@ async def admin_upload(
         )
     finally:
         await form.close()
-    _users(request).audit(
-        viewer.name,
-        "upload",
-        f"{len(job.checked)} file(s) as {access}: "
-        + "; ".join(f"{o['file']} ({o['outcome']})" for o in job.checked),
-    )
+    _users(request).audit(viewer.name, "upload", job.audit_detail())
     _jobs(request).start(job, runner, request.app.state.ingest_lock, library.catalogue)
     return _back_to(f"/admin/uploads/{job.id}")
 

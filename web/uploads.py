@@ -119,7 +119,7 @@ class UploadJob:
     access: str
     checked: list[dict[str, Any]] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
-    notices: list[str] = field(default_factory=list)
+    replaces: dict[str, str] = field(default_factory=dict)  # file name: the earlier one's title
     lines: list[dict[str, Any]] = field(default_factory=list)
     state: str = "waiting"
     error: str = ""
@@ -134,13 +134,25 @@ class UploadJob:
 
     def note_replacements(self, catalogue: Catalogue) -> None:
         """Say which documents already in the library the kept files will replace."""
-        notices: list[str] = []
+        replaces: dict[str, str] = {}
         for name in self.names:
             earlier = catalogue.file(str(self.home_of(name)))
             record = catalogue.document(earlier.doc_id) if earlier and earlier.doc_id else None
             if record is not None:
-                notices.append(REPLACES.format(file=name, title=record.meta.title))
-        self.notices = notices
+                replaces[name] = record.meta.title
+        self.replaces = replaces
+
+    def audit_detail(self) -> str:
+        """Every file sent, each with what the door did with it, for the audit log."""
+        accepted = [
+            f"{name} (accepted"
+            + (f", replacing “{self.replaces[name]}”" if name in self.replaces else "")
+            + ")"
+            for name in self.names
+        ]
+        refused = [f"{o['file']} ({o['outcome']})" for o in self.checked]
+        files = [*accepted, *refused]
+        return f"{len(files)} file(s) as {self.access}: " + "; ".join(files)
 
     def move_home(self) -> list[str]:
         """Put each kept file in its home, beside a manifest giving its level; their paths."""
@@ -162,7 +174,9 @@ class UploadJob:
             "access": self.access,
             "state": self.state,
             "error": self.error,
-            "notices": self.notices,
+            "notices": [
+                REPLACES.format(file=name, title=title) for name, title in self.replaces.items()
+            ],
             "kept": self.kept,
             "done": len(self.lines),
             "outcomes": [*self.checked, *self.lines],

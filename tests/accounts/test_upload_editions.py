@@ -11,6 +11,7 @@ from search.library import Library
 from tests.accounts.conftest import csrf_of
 from tests.accounts.test_admin_browser_flows import _upload, _wait_for
 from tests.pdfs import write_pdf
+from web.users import UserStore
 
 PDF = "application/pdf"
 
@@ -57,6 +58,15 @@ def test_a_new_edition_replaces_the_old_and_keeps_its_correction(
         "melton-cycling.pdf replaces the earlier upload of melton-cycling.pdf "
         "(title “Cycling to school in Melton”)"
     ) in page
+    users = UserStore(access_library.settings.users_path)
+    try:
+        logged = users.audit_log(1)[0].detail
+    finally:
+        users.close()
+    assert logged == (
+        "1 file(s) as partner: melton-cycling.pdf (accepted, replacing "
+        "“Cycling to school in Melton”)"
+    )
     [new_id] = _documents_named(access_library, "melton-cycling.pdf")
     assert new_id != old_id
     assert access_library.catalogue.document(old_id) is None
@@ -102,3 +112,33 @@ def test_two_uploads_waiting_with_one_name_say_which_replaced_the_other(
     assert record is not None
     replaced = next(t for t in titles.values() if t != record.meta.title)
     assert f"(title “{replaced}”)" in notes[0]
+
+
+def test_the_audit_log_lists_every_uploaded_file_with_what_happened_to_it(
+    clients, access_library: Library, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    admin = clients["admin"]
+    good = [
+        write_pdf(tmp_path / f"survey-{n}.pdf", [f"Survey {n} of wrenmoor damp in Blaby homes."])
+        for n in range(3)
+    ]
+    response = _upload(
+        admin,
+        [
+            *[(p.name, p.read_bytes(), PDF) for p in good],
+            ("notes.pdf", b"plain words, not a PDF", PDF),
+        ],
+        access="internal",
+    )
+    assert response.status_code == 303
+    users = UserStore(access_library.settings.users_path)
+    try:
+        latest = users.audit_log(1)[0]
+    finally:
+        users.close()
+    assert latest.action == "upload"
+    assert latest.detail == (
+        "4 file(s) as internal: survey-0.pdf (accepted); survey-1.pdf (accepted); "
+        "survey-2.pdf (accepted); notes.pdf (refused)"
+    )
+    _wait_for(admin, response.headers["location"])
