@@ -412,6 +412,15 @@ class Catalogue:
         ).fetchone()
         return _document(row) if row else None
 
+    def kinds(self) -> list[str]:
+        """The kinds of document the library holds, each once, as stored."""
+        seen, values = self._visible()
+        rows = self._db.execute(
+            f"SELECT DISTINCT kind FROM documents WHERE {seen} AND kind != '' ORDER BY kind",
+            values,
+        ).fetchall()
+        return [str(row[0]) for row in rows]
+
     def documents(self, doc_ids: Sequence[str] | None = None) -> list[DocumentRecord]:
         seen, values = self._visible()
         if doc_ids is None:

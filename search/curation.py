@@ -26,7 +26,12 @@ MAX_TEXT = 300
 
 
 class CurationError(ValueError):
-    """A change that cannot be made; the message says why in plain words."""
+    """A change that cannot be made; the message says why in plain words, and `field` names
+    the form field at fault ('' when it is none of them)."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def _tidy(text: str) -> str:
@@ -39,25 +44,33 @@ def clean_fields(
     title: str, organisation: str, year: str, kind: str, access: str
 ) -> dict[str, Any]:
     """Form values checked and tidied; raise CurationError naming the first problem."""
-    title = _tidy(title)
+    title, organisation, kind = _tidy(title), _tidy(organisation), _tidy(kind)
     if not title:
-        raise CurationError("Enter a title.")
-    if len(title) > MAX_TEXT or len(organisation) > MAX_TEXT or len(kind) > MAX_TEXT:
-        raise CurationError(f"Keep each answer under {MAX_TEXT} characters.")
+        raise CurationError("Enter a title.", "title")
+    if len(title) > MAX_TEXT:
+        raise CurationError(f"Enter a title of {MAX_TEXT} characters or fewer.", "title")
+    if len(organisation) > MAX_TEXT:
+        raise CurationError(
+            f"Enter an organisation of {MAX_TEXT} characters or fewer.", "organisation"
+        )
     year = year.strip()
     number: int | None = None
     if year:
         # str.isdigit() is also true of '²' and other signs int() refuses: ASCII digits only.
         if not (year.isascii() and year.isdigit()) or not 1900 <= int(year) <= 2100:
-            raise CurationError("Enter the year as four numbers, like 2024, or leave it empty.")
+            raise CurationError(
+                "Enter the year as four numbers, like 2024, or leave it empty.", "year"
+            )
         number = int(year)
+    if len(kind) > MAX_TEXT:
+        raise CurationError("Choose the type of document from the list.", "kind")
     if access not in ACCESS_LEVELS:
-        raise CurationError("Choose who can see the document.")
+        raise CurationError("Choose who can see the document.", "access")
     return {
         "title": title,
-        "organisation": _tidy(organisation),
+        "organisation": organisation,
         "year": number,
-        "kind": _tidy(kind),
+        "kind": kind,
         "access": access,
     }
 

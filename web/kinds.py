@@ -5,7 +5,21 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["EXPLANATIONS", "SPELT_OUT", "explain_kind", "label_kind"]
+__all__ = ["EXPLANATIONS", "KINDS", "SPELT_OUT", "explain_kind", "kind_choices", "label_kind"]
+
+# The kinds an admin may choose for a document: the classes the ingest gives a document it
+# describes itself (ingest.describing; a test keeps them in), and those our manifests use.
+KINDS = (
+    "council report",
+    "committee paper",
+    "JSNA chapter",
+    "briefing",
+    "evaluation",
+    "report",
+    "government report",
+    "academic paper",
+    "other",
+)
 
 # Names a manifest may use that read better spelt out.
 SPELT_OUT = {
@@ -44,3 +58,16 @@ def explain_kind(kind: str) -> str:
     """A sentence saying what the kind of document is, or '' when it needs none."""
     first = label_kind(kind).split(" ")[0].lower()
     return EXPLANATIONS.get(first, "")
+
+
+def kind_choices(current: str, in_library: list[str]) -> list[tuple[str, str]]:
+    """(value, label) for each kind an admin may choose: "not known", then the known kinds,
+    those already in the library and the document's own, once per label, by label, the
+    document's own spelling kept."""
+    chosen: dict[str, str] = {}
+    for kind in [current, *KINDS, *in_library]:
+        label = label_kind(kind)
+        if label:
+            chosen.setdefault(label.casefold(), kind)
+    known = sorted(((kind, label_kind(kind)) for kind in chosen.values()), key=lambda c: c[1])
+    return [("", "Not known"), *known]

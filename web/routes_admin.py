@@ -31,6 +31,7 @@ from search.schema import ACCESS_LEVELS, WITHDRAWN
 from search.settings import Settings
 from web.admin import Viewer, check_csrf, require_admin
 from web.deps import TemplatesDep, WholeLibraryDep
+from web.kinds import kind_choices
 from web.paging import pagination
 from web.params import MAX_LIMIT, MAX_OFFSET, MAX_PAGE_NUMBER, refuse_unknown_parameters
 from web.uploads import ACCEPT, Runner, UploadJobs, accept_uploads
@@ -46,6 +47,10 @@ router = APIRouter(include_in_schema=False)
 AdminDep = Annotated[Viewer, Depends(require_admin)]
 
 MAX_FIELD = 300
+# What a form field may carry before the request is refused outright: far more than any answer,
+# so a long paste comes back on the form with a message beside its field.
+MAX_TYPED = 20_000
+NO_SUCH_KIND = "Choose the type of document from the list."
 MAX_PATHS = 1000
 OUTSIDE_ROOTS = (
     "The site only ingests from its own folders. {path} is not in one. "
@@ -236,19 +241,22 @@ def _find(library: WholeLibraryDep, doc_id: str) -> DocumentRecord:
 def _edit_page(
     request: Request,
     templates: TemplatesDep,
+    library: Library,
     record: DocumentRecord,
     values: dict[str, Any],
-    error: str = "",
-    code: int = 200,
+    error: CurationError | None = None,
 ) -> Response:
     context = {
         "record": record,
         "values": values,
-        "error": error,
+        "error": str(error or ""),
+        # The field at fault, for the message beside it; the summary links to its input.
+        "field": error.field if error else "",
         "choices": [(level, ACCESS_CHOICES[level]) for level in ACCESS_LEVELS],
+        "kinds": kind_choices(values["kind"], library.catalogue.kinds()),
         "withdrawn": record.meta.access == WITHDRAWN,
     }
-    return _page(request, templates, "admin_document.html", context, code)
+    return _page(request, templates, "admin_document.html", context, 400 if error else 200)
 
 
 @router.get("/admin/documents/{doc_id}", response_class=HTMLResponse)
@@ -271,7 +279,7 @@ def admin_document(
         "kind": meta.kind,
         "access": level,
     }
-    return _edit_page(request, templates, record, values)
+    return _edit_page(request, templates, library, record, values)
 
 
 @router.post("/admin/documents/{doc_id}", response_class=HTMLResponse)
@@ -281,20 +289,29 @@ def admin_correct_document(
     viewer: AdminDep,
     library: WholeLibraryDep,
     templates: TemplatesDep,
-    title: Annotated[str, Form(max_length=MAX_FIELD)] = "",
-    organisation: Annotated[str, Form(max_length=MAX_FIELD)] = "",
-    year: Annotated[str, Form(max_length=10)] = "",
-    kind: Annotated[str, Form(max_length=MAX_FIELD)] = "",
-    access: Annotated[str, Form(max_length=20)] = "",
+    title: Annotated[str, Form(max_length=MAX_TYPED)] = "",
+    organisation: Annotated[str, Form(max_length=MAX_TYPED)] = "",
+    year: Annotated[str, Form(max_length=MAX_TYPED)] = "",
+    kind: Annotated[str, Form(max_length=MAX_TYPED)] = "",
+    access: Annotated[str, Form(max_length=MAX_TYPED)] = "",
     csrf: Annotated[str, Form(max_length=MAX_FIELD)] = "",
 ) -> Response:
     check_csrf(viewer, csrf)
     record = _find(library, doc_id)
-    values = {"title": title, "organisation": organisation, "year": year, "kind": kind}
+    values = {
+        "title": title,
+        "organisation": organisation,
+        "year": year,
+        "kind": kind,
+        "access": access,
+    }
     try:
         fields = clean_fields(title, organisation, year, kind, access)
+        known = kind_choices(record.meta.kind, library.catalogue.kinds())
+        if fields["kind"] not in {value for value, _ in known}:
+            raise CurationError(NO_SUCH_KIND, "kind")
     except CurationError as error:
-        return _edit_page(request, templates, record, {**values, "access": access}, str(error), 400)
+        return _edit_page(request, templates, library, record, values, error)
     before = record.meta
     # What was written, not what was asked: a withdrawn document keeps its level until it is
     # brought back, so the log must not say its access changed.

@@ -93,6 +93,11 @@ def test_upload_correct_and_withdraw_in_the_browser(
     page.get_by_role("link", name="Check details of play-streets.pdf").click()
     assert page.get_by_label("Title").input_value()  # pre-filled from the PDF
     _check(page, "the details page")
+    page.get_by_label("Title").fill("Play streets " * 25)  # 325 characters: too long
+    page.get_by_role("button", name="Save details").click()
+    assert "Enter a title of 300 characters or fewer" in page.inner_text("#title-error")
+    assert page.get_by_label("Title").input_value().startswith("Play streets Play streets")
+    _check(page, "the details page with an error")
     page.get_by_label("Title").fill("Play streets in Oadby")
     page.get_by_label("Organisation").fill("Oadby and Wigston Borough Council")
     page.get_by_label("Year").fill("2023")
