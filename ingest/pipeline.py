@@ -135,11 +135,14 @@ def _shown(path: Path) -> str:
     return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-def _pages_read(pages: list[str]) -> str:
+def _pages_read(parsed: PdfText) -> str:
+    # A Word file or web page has sections where a PDF has pages: say so in its own words.
+    unit = "section" if parsed.sections else "page"
+    pages = parsed.pages
     read = sum(1 for page in pages if page)
     if read == len(pages):
-        return "The page was read." if read == 1 else f"All {read} pages were read."
-    return f"{read} of {len(pages)} pages were read."
+        return f"The {unit} was read." if read == 1 else f"All {read} {unit}s were read."
+    return f"{read} of {len(pages)} {unit}s were read."
 
 
 def content_hash(path: Path) -> str:
@@ -535,7 +538,7 @@ class Ingester:
             str(path),
             path.name,
             kind,
-            " ".join([_pages_read(parsed.pages), *parsed.warnings]),
+            " ".join([_pages_read(parsed), *parsed.warnings]),
             digest,
             doc_id,
             len(parsed.pages),

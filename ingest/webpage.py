@@ -133,9 +133,12 @@ def read_html(path: Path) -> PdfText:
     author = meta.get("author") or meta.get("citation_author") or ""
     dated = meta.get("article:published_time") or meta.get("citation_publication_date") or ""
     match = re.search(r"(19|20)\d\d", dated)
-    return assemble_sections(
+    parsed = assemble_sections(
         reader.blocks, title[:300], author[:200], int(match.group()) if match else None, []
     )
+    if not parsed.pages:  # only stray marks, such as "%PDF-1.4": no section has words
+        raise UnreadablePdf(HTML_EMPTY)
+    return parsed
 
 
 def _decode(raw: bytes) -> str:

@@ -55,7 +55,10 @@ def read_docx(path: Path) -> PdfText:
     if not blocks:
         raise UnreadablePdf(WORD_EMPTY)
     title, author, year = _core(core)
-    return assemble_sections(blocks, title, author, year, [])
+    parsed = assemble_sections(blocks, title, author, year, [])
+    if not parsed.pages:  # only stray marks: no section has words
+        raise UnreadablePdf(WORD_EMPTY)
+    return parsed
 
 
 def _read_part(archive: zipfile.ZipFile, name: str, required: bool = True) -> bytes:

@@ -1,4 +1,4 @@
-"""A document's pages: its details and list of pages, each page's text, and the original PDF."""
+"""A document's pages: its details and list of pages, each page's text, and the original file."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from web.params import MAX_PAGE_NUMBER, PageNumber
 from web.views import (
     about_json,
     document_url,
+    file_type_name,
     is_web_link,
     metadata_json,
     page_json,
@@ -146,6 +147,9 @@ def document_page(
             "document": metadata_json(record),
             "access": record.meta.access,
             "page_count": count,
+            # A Word file or web page has sections, not pages, and is downloaded, not opened.
+            "unit": "section" if sections else "page",
+            "file_type": file_type_name(record),
             "pages": pages,
             **about_json(record, vocabulary),
             "related": [related_json(r) for r in related],

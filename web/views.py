@@ -44,6 +44,7 @@ __all__ = [
     "document_json",
     "document_url",
     "facets_json",
+    "file_type_name",
     "file_url",
     "filters_json",
     "first_words",
@@ -95,6 +96,16 @@ def related_url(doc_id: str, chunk_id: str | None = None) -> str:
     """More like this document, or (with a chunk) like one of its passages."""
     url = f"{document_url(doc_id)}/related"
     return f"{url}?chunk={quote(chunk_id, safe='')}" if chunk_id else url
+
+
+# What each file type the ingest reads is called on a document's page.
+FILE_TYPE_NAMES = {".pdf": "PDF", ".docx": "Word document", ".html": "web page", ".htm": "web page"}
+
+
+def file_type_name(record: DocumentRecord) -> str:
+    """'PDF', 'Word document' or 'web page', from the stored file's ending."""
+    suffix = "." + record.file_name.rsplit(".", 1)[-1].lower() if "." in record.file_name else ""
+    return FILE_TYPE_NAMES.get(suffix, "file")
 
 
 def sections_of(record: DocumentRecord) -> list[str]:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from ingest.formats import UNSUPPORTED
 from ingest.pdf import PdfText
-from ingest.wordfile import NOT_WORD, WORD_BOMB, WORD_ENTITIES
+from ingest.webpage import HTML_EMPTY
+from ingest.wordfile import NOT_WORD, WORD_BOMB, WORD_EMPTY, WORD_ENTITIES
 from ingest.worker import ParseFailure, ParseLimits, parse_isolated
 from tests.documents import write_docx, write_docx_bomb
 
@@ -60,6 +61,16 @@ def test_unsupported_file_type_gets_a_plain_reason(tmp_path: Path) -> None:
     result = parse_isolated(path, LIMITS)
     assert isinstance(result, ParseFailure)
     assert result.reason == UNSUPPORTED
+
+
+def test_files_with_marks_but_no_words_have_no_text_like_an_empty_pdf(tmp_path: Path) -> None:
+    page = tmp_path / "marks.html"
+    page.write_text("<html>%PDF-1.4 <script>alert(1)</script></html>", encoding="utf-8")
+    word = write_docx(tmp_path / "marks.docx", [("Title", "%PDF-1.4"), ("", "-- 1 2 3 --")])
+    for path, reason in ((page, HTML_EMPTY), (word, WORD_EMPTY)):
+        result = parse_isolated(path, LIMITS)
+        assert isinstance(result, ParseFailure), path.name
+        assert result.reason == reason
 
 
 def test_corrupt_word_file_is_refused_with_a_reason(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ import pytest
 from ingest.formats import UNSUPPORTED
 from ingest.ocr import is_ocr_available
 from ingest.pipeline import FAILED, INDEXED, NO_PASSAGES, WARNINGS, Ingester
+from ingest.webpage import HTML_EMPTY
 from ingest.wordfile import NOT_WORD, WORD_BOMB
 from search.curation import correct_document, restore_document, withdraw_document
 from search.library import Library
@@ -52,6 +53,10 @@ def _write_folder(folder: Path) -> None:
         "</body></html>",
         encoding="utf-8",
     )
+    # Marks but no words, and a script that is never text: nothing to index.
+    (folder / "nothing.html").write_text(
+        "<html>%PDF-1.4 <script>alert(1)</script></html>", encoding="utf-8"
+    )
     (folder / "slides.pptx").write_bytes(b"PK\x03\x04 slides")
     (folder / "broken.docx").write_bytes(b"not a zip" * 100)
     write_docx_bomb(folder / "bomb.docx", megabytes=80)
@@ -65,8 +70,10 @@ def test_word_and_web_files_are_indexed_searchable_and_cited_by_section(
     folder.mkdir()
     _write_folder(folder)
     outcomes = _ingest(library, folder)
-    assert outcomes["damp.docx"][0] == INDEXED
-    assert outcomes["fuel.html"][0] == INDEXED
+    # In the ingest's own words: a Word file and a web page have sections, not pages.
+    assert outcomes["damp.docx"] == (INDEXED, "All 2 sections were read.")
+    assert outcomes["fuel.html"] == (INDEXED, "All 2 sections were read.")
+    assert outcomes["nothing.html"] == (FAILED, HTML_EMPTY)
     assert outcomes["slides.pptx"] == (FAILED, UNSUPPORTED)
     # Bad files fail with their own reason; nothing else in the run is lost.
     assert outcomes["broken.docx"] == (FAILED, NOT_WORD)
@@ -99,6 +106,10 @@ def test_word_and_web_files_are_indexed_searchable_and_cited_by_section(
     assert "of the PDF" not in housing
     document = client.get(f"/documents/{top.doc_id}").text
     assert "Section 2: What tenants told us" in document
+    assert "Download the original file (Word document)" in document
+    assert "Download the PDF" not in document and "PDFs are not" not in document
+    assert '<dt class="govuk-summary-list__key">\n      Sections\n' in document
+    assert ">Pages<" not in document and 'id="pages">Sections</h2>' in document
     passage = client.get("/api/search", params={"q": "black mould on bedroom walls"}).json()
     cited = passage["documents"][0]["passages"][0]
     assert cited["unit"] == "section"
@@ -110,6 +121,7 @@ def test_word_and_web_files_are_indexed_searchable_and_cited_by_section(
     web = library.searcher.search("families ration the heating").documents[0]
     assert web.document.meta.title == "Fuel poverty in the county"
     assert "steal" not in (library.catalogue.page_text(web.doc_id, 1) or "")
+    assert "Download the original file (web page)" in client.get(f"/documents/{web.doc_id}").text
     served = client.get(f"/documents/{web.doc_id}/file")
     assert "text/html" not in served.headers["content-type"]
 
