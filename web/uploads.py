@@ -9,6 +9,7 @@ and the corrections saved for it carry over; the progress page says which docume
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import logging
@@ -73,6 +74,8 @@ UNSUPPORTED = (
     "web pages (.html)."
 )
 MANIFEST = "manifest.csv"
+# The ingest's outcomes (ingest.pipeline) that mean it took a new edition in.
+TAKEN = frozenset({"indexed", "indexed_with_warnings", "duplicate"})
 REPLACES = (
     "{file} replaces the earlier upload of {file} (title “{title}”). Corrections saved for "
     "the earlier one carry over. To keep both, give the new file a different name and upload "
@@ -155,17 +158,38 @@ class UploadJob:
         return f"{len(files)} file(s) as {self.access}: " + "; ".join(files)
 
     def move_home(self) -> list[str]:
-        """Put each kept file in its home, beside a manifest giving its level; their paths."""
+        """Put each kept file in its home, beside a manifest giving its level; their paths.
+        An earlier edition is set aside until the ingest has read the new one."""
         paths: list[str] = []
         for name in self.names:
             home = self.home_of(name)
             home.parent.mkdir(parents=True, exist_ok=True)
+            if home.exists():
+                _set_aside(home).parent.mkdir(exist_ok=True)
+                os.replace(home, _set_aside(home))
             os.replace(self.folder / name, home)
             with (home.parent / MANIFEST).open("w", newline="", encoding="utf-8") as handle:
                 csv.writer(handle).writerows([["file", "access"], [name, self.access]])
             paths.append(str(home))
         shutil.rmtree(self.folder, ignore_errors=True)
         return paths
+
+    def settle(self) -> None:
+        """After the ingest: a new edition it took (indexed, or stored once as a duplicate)
+        stays; otherwise (it could not be read, or the ingest stopped first) the earlier
+        document is still the one in the index, so the earlier file goes back beside it."""
+        taken = {line["path"] for line in self.lines if line.get("outcome") in TAKEN}
+        for name in self.names:
+            home = self.home_of(name)
+            earlier = _set_aside(home)
+            if not earlier.exists():
+                continue
+            if str(home) in taken:
+                earlier.unlink()
+            else:
+                os.replace(earlier, home)
+            with contextlib.suppress(OSError):  # another edition may be waiting in it
+                earlier.parent.rmdir()
 
     def view(self) -> dict[str, Any]:
         """What the progress page shows."""
@@ -181,6 +205,11 @@ class UploadJob:
             "done": len(self.lines),
             "outcomes": [*self.checked, *self.lines],
         }
+
+
+def _set_aside(home: Path) -> Path:
+    # A hidden folder: a scan of the uploads folder passes over it.
+    return home.parent / ".earlier" / home.name
 
 
 async def _save(
@@ -290,7 +319,10 @@ class UploadJobs:
                     # Again now: an upload that ran meanwhile may have used the same name.
                     job.note_replacements(catalogue)
                     paths = job.move_home()
-                    job.summary = runner(paths, False, False, job.lines.append)
+                    try:
+                        job.summary = runner(paths, False, False, job.lines.append)
+                    finally:
+                        job.settle()
                     job.state = "finished"
                 except Exception as error:
                     log.exception("upload %s failed", job.id)

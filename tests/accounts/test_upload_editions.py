@@ -142,3 +142,31 @@ def test_the_audit_log_lists_every_uploaded_file_with_what_happened_to_it(
         "survey-2.pdf (accepted); notes.pdf (refused)"
     )
     _wait_for(admin, response.headers["location"])
+
+
+def test_a_new_edition_that_cannot_be_read_leaves_the_earlier_one_whole(
+    clients, access_library: Library, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    admin = clients["admin"]
+    first = write_pdf(
+        tmp_path / "bus-survey.pdf", ["Rural bus survey: trelawnick villages lost services."]
+    )
+    page = _wait_for(
+        admin, _upload(admin, [("bus-survey.pdf", first.read_bytes(), PDF)]).headers["location"]
+    )
+    [doc_id] = _documents_named(access_library, "bus-survey.pdf")
+    broken = b"%PDF-1.4\n" + b"\x00\xff not really a PDF " * 200
+    response = _upload(admin, [("bus-survey.pdf", broken, PDF)])
+    page = _wait_for(admin, response.headers["location"])
+    assert "bus-survey.pdf replaces the earlier upload of bus-survey.pdf" in page
+    assert "The earlier version stays in the index." in page
+    assert _documents_named(access_library, "bus-survey.pdf") == [doc_id]
+    # The document still in the index still has its own file to download.
+    download = clients["partner"].get(f"/documents/{doc_id}/file")
+    assert download.status_code == 200 and download.content == first.read_bytes()
+    record = access_library.catalogue.document(doc_id)
+    assert record is not None
+    assert sorted(p.name for p in Path(record.path).parent.iterdir()) == [
+        "bus-survey.pdf",
+        "manifest.csv",
+    ]
