@@ -1,5 +1,6 @@
-"""`kb backup` and `kb restore`: copy the index while the site runs (the site makes the copy),
-or directly when nothing owns it; restore only when nothing does."""
+"""`kb backup` and `kb restore`: copy the library (index, uploaded files, accounts) while the
+site runs (the site makes the copy), or directly when nothing owns it; restore only when nothing
+does."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import httpx
 import typer
 
 from kb.handoff import read_admin_token, read_reply, running_site
-from search.backup import BackupError, restore_backup, write_backup
+from search.backup import BackupError, check_backup_target, restore_backup, write_backup
 from search.settings import Settings
 from search.store.base import StoreBusyError, StoreError
 
@@ -22,6 +23,11 @@ def run_backup(settings: Settings, target: Path) -> int:
     from search.library import Library
 
     target = target.resolve()
+    try:
+        check_backup_target(settings, target)
+    except BackupError as error:
+        typer.echo(str(error), err=True)
+        return 2
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         typer.echo(f"{target} is not an empty folder. Choose a new folder.", err=True)
         return 2
@@ -43,7 +49,7 @@ def run_backup(settings: Settings, target: Path) -> int:
         return 1
     finally:
         library.close()
-    _say_done(info.documents, info.chunks, target)
+    _say_done(info.documents, info.chunks, target, info.uploaded_files)
     return 0
 
 
@@ -74,24 +80,36 @@ def _backup_through_site(settings: Settings, url: str, target: Path) -> int:
     except OSError as error:
         typer.echo(f"The backup is in {made} but could not be moved to {target}: {error}", err=True)
         return 1
-    _say_done(int(body["documents"]), int(body["chunks"]), target)
+    _say_done(
+        int(body["documents"]), int(body["chunks"]), target, int(body.get("uploaded_files", 0))
+    )
     return 0
 
 
-def _say_done(documents: int, chunks: int, target: Path) -> None:
-    typer.echo(f"Backed up {documents} documents ({chunks} chunks) to {target}", err=True)
+def _say_done(documents: int, chunks: int, target: Path, uploaded: int) -> None:
+    typer.echo(
+        f"Backed up {documents} documents ({chunks} chunks), {uploaded} uploaded files and the "
+        f"accounts to {target}",
+        err=True,
+    )
 
 
 def run_restore(settings: Settings, source: Path) -> int:
-    """0 when the backup is in place; the index it replaced is kept, and the message says where."""
+    """0 when the backup is in place; what it replaced is kept, and the message says where."""
     try:
         info, kept = restore_backup(settings, source.resolve())
     except (BackupError, OSError) as error:
         typer.echo(f"Nothing was restored: {error}", err=True)
         return 1
+    extra = (
+        f", {info.uploaded_files} uploaded files and the accounts"
+        if info.uploads_dir
+        else " (a backup from before uploaded files and accounts were kept: those here are"
+        " left as they are)"
+    )
     typer.echo(
-        f"Restored {info.documents} documents ({info.chunks} chunks) from {source}. "
-        f"The index it replaced is kept in {kept}.",
+        f"Restored {info.documents} documents ({info.chunks} chunks){extra} from {source}. "
+        f"What it replaced is kept in {kept}.",
         err=True,
     )
     return 0

@@ -382,7 +382,8 @@ def settle_memory() -> None:
 def backup(
     path: Annotated[Path, typer.Argument(help="A new (or empty) folder for the backup")],
 ) -> None:
-    """Copy the index (vectors and catalogue) to PATH; works while the site runs."""
+    """Copy the library (vectors, catalogue, uploaded files and accounts) to a folder outside
+    the data folder; works while the site runs."""
     from kb.backups import run_backup
 
     raise typer.Exit(run_backup(load_settings(), path))
@@ -392,7 +393,8 @@ def backup(
 def restore(
     path: Annotated[Path, typer.Argument(help="A folder made by 'kb backup'")],
 ) -> None:
-    """Put a backup in place of the index (stop the site first); the old index is kept aside."""
+    """Put a backup in place of the library (stop the site first); what it replaces is kept
+    aside."""
     from kb.backups import run_restore
 
     raise typer.Exit(run_restore(load_settings(), path))

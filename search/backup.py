@@ -1,5 +1,6 @@
-"""Backups: a consistent copy of the index (store and catalogue) in one folder, and bringing one
-back in place of the current index while keeping what it replaces."""
+"""Backups: a consistent copy of everything needed to rebuild the service (store, catalogue, the
+files admins uploaded and the accounts) in one folder, and bringing one back in place of the
+current library while keeping what it replaces."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from search.catalogue import Catalogue
+from search.catalogue import Catalogue, copy_database
 from search.settings import Settings
 from search.store.base import (
     ACTIVE_FILE,
@@ -24,13 +25,16 @@ from search.store.base import (
 from search.store.files import copy_sparse, copy_tree_sparse
 
 __all__ = [
+    "ACCOUNTS_PART",
     "CATALOGUE_PART",
     "KEPT_DIR",
     "MANIFEST",
     "STORE_PART",
+    "UPLOADS_PART",
     "BackupError",
     "BackupInfo",
     "CopyableStore",
+    "check_backup_target",
     "read_backup",
     "restore_backup",
     "write_backup",
@@ -41,8 +45,12 @@ log = logging.getLogger(__name__)
 MANIFEST = "backup.json"
 STORE_PART = "store"
 CATALOGUE_PART = "catalogue.sqlite"
+UPLOADS_PART = "uploads"
+ACCOUNTS_PART = "users.sqlite"
 KEPT_DIR = "before-restore"
-_FORMAT = 1
+# 2 adds the uploaded files and the accounts; a backup of format 1 (without them) still restores.
+_FORMAT = 2
+_FORMATS = (1, 2)
 
 
 class BackupError(RuntimeError):
@@ -66,6 +74,10 @@ class BackupInfo:
     collection: str
     documents: int
     chunks: int
+    # Where the uploaded files were, so documents pointing there can follow them to wherever
+    # the backup is restored; "" in a backup of format 1, which holds no uploads.
+    uploads_dir: str = ""
+    uploaded_files: int = 0
 
 
 def write_backup(
@@ -86,6 +98,9 @@ def write_backup(
     try:
         store.copy_to(partial / STORE_PART)
         catalogue.copy_to(partial / CATALOGUE_PART)
+        uploaded = _copy_uploads(settings.uploads_dir, partial / UPLOADS_PART)
+        if settings.users_path.is_file():
+            copy_database(settings.users_path, partial / ACCOUNTS_PART)
         layout = store.layout()
         info = BackupInfo(
             path=str(target),
@@ -94,6 +109,8 @@ def write_backup(
             collection=active_collection(settings),
             documents=catalogue.stats()["documents"],
             chunks=store.count(),
+            uploads_dir=str(settings.uploads_dir.resolve()),
+            uploaded_files=uploaded,
         )
         (partial / MANIFEST).write_text(json.dumps({"format": _FORMAT, **asdict(info)}, indent=2))
         if target.exists():
@@ -107,16 +124,38 @@ def write_backup(
     return info
 
 
+def check_backup_target(settings: Settings, target: Path) -> None:
+    """Refuse a backup folder inside the library's own data folder: a backup there is lost
+    with the disk it is meant to survive, and a later backup would copy it again."""
+    data_dir = settings.data_dir.resolve()
+    if target.resolve().is_relative_to(data_dir):
+        raise BackupError(
+            f"{target} is inside the library's data folder ({data_dir}). "
+            "Choose a folder outside it, on another disk if you can."
+        )
+
+
+def _copy_uploads(uploads: Path, target: Path) -> int:
+    """Copy the uploaded files (each upload's folder, as it is); how many files there are."""
+    if not uploads.is_dir():
+        return 0
+    shutil.copytree(uploads, target, symlinks=True)
+    return sum(1 for item in target.rglob("*") if item.is_file())
+
+
 def read_backup(source: Path) -> BackupInfo:
     """The manifest of a complete backup; BackupError for anything else."""
+    fields = BackupInfo.__dataclass_fields__
     try:
         data = json.loads((source / MANIFEST).read_text(encoding="utf-8"))
-        info = BackupInfo(**{k: data[k] for k in BackupInfo.__dataclass_fields__})
-    except (OSError, ValueError, KeyError, TypeError):
+        info = BackupInfo(**{k: v for k, v in data.items() if k in fields})
+    except (OSError, ValueError, AttributeError, TypeError):
         raise BackupError(f"{source} is not a backup made by 'kb backup'.") from None
+    if not isinstance(info.uploads_dir, str):
+        raise BackupError(f"{source} is not a backup made by 'kb backup'.")
     if not is_collection_name(info.collection):
         raise BackupError(f"{source} names a collection that is not a plain folder name.")
-    if data.get("format") != _FORMAT or not (source / STORE_PART).is_dir():
+    if data.get("format") not in _FORMATS or not (source / STORE_PART).is_dir():
         raise BackupError(f"{source} is not a complete backup made by 'kb backup'.")
     if not (source / CATALOGUE_PART).is_file():
         raise BackupError(f"{source} is not a complete backup made by 'kb backup'.")
@@ -124,8 +163,10 @@ def read_backup(source: Path) -> BackupInfo:
 
 
 def restore_backup(settings: Settings, source: Path) -> tuple[BackupInfo, Path]:
-    """Put a backup in place of the current index. Refuses while a site or command owns the
-    index; the index it replaces is moved aside (returned), never deleted."""
+    """Put a backup in place of the current library. Refuses while a site or command owns the
+    index; what it replaces is moved aside (returned), never deleted. The uploaded files and
+    the accounts are replaced only when the backup holds them (an older one does not), and
+    documents uploaded to the backed-up library point at the restored copies."""
     from search.store.embedded import lock_store_dir, unlock_store_dir
 
     info = read_backup(source)
@@ -153,12 +194,47 @@ def restore_backup(settings: Settings, source: Path) -> tuple[BackupInfo, Path]:
             else:
                 copy_sparse(item, store_dir / item.name)
         shutil.copy2(source / CATALOGUE_PART, settings.catalogue_path)
+        _restore_uploads(settings, source, info, kept)
+        _restore_accounts(settings, source, kept)
         switch_collection(settings, info.collection)
     finally:
         for fd in locks:
             unlock_store_dir(fd)
     log.info("restored %s; the index it replaced is in %s", source, kept)
     return info, kept
+
+
+def _restore_uploads(settings: Settings, source: Path, info: BackupInfo, kept: Path) -> None:
+    if not (source / UPLOADS_PART).is_dir():
+        return
+    uploads = settings.uploads_dir
+    if uploads.exists():
+        uploads.rename(kept / UPLOADS_PART)
+    shutil.copytree(source / UPLOADS_PART, uploads, symlinks=True)
+    if info.uploads_dir:
+        catalogue = Catalogue(settings.catalogue_path)
+        try:
+            moved = catalogue.move_folder(Path(info.uploads_dir), uploads.resolve())
+        finally:
+            catalogue.close()
+        if moved:
+            log.info("%d uploaded documents now point at %s", moved, uploads)
+
+
+def _restore_accounts(settings: Settings, source: Path, kept: Path) -> None:
+    if not (source / ACCOUNTS_PART).is_file():
+        return
+    _move_database(settings.users_path, kept)
+    # Everyone signs in again: a session from the backup could revive a sign-in ended since.
+    copy_database(source / ACCOUNTS_PART, settings.users_path, emptied=("sessions",))
+
+
+def _move_database(path: Path, kept: Path) -> None:
+    """Move an SQLite file aside with its side files: left behind, they would corrupt the
+    file put in its place."""
+    for part in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm"))):
+        if part.exists():
+            part.rename(kept / part.name)
 
 
 def _move_aside(settings: Settings, store_dir: Path, kept: Path) -> None:
@@ -169,8 +245,4 @@ def _move_aside(settings: Settings, store_dir: Path, kept: Path) -> None:
     pointer = settings.store_dir / ACTIVE_FILE
     if pointer.exists():
         shutil.copy2(pointer, kept / ACTIVE_FILE)
-    catalogue = settings.catalogue_path
-    # SQLite's side files belong to the old catalogue; left behind they would corrupt the new.
-    for part in (catalogue, *(catalogue.with_name(catalogue.name + s) for s in ("-wal", "-shm"))):
-        if part.exists():
-            part.rename(kept / part.name)
+    _move_database(settings.catalogue_path, kept)

@@ -8,6 +8,7 @@ catalogue row is committed, which is what makes ingest safe to kill.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -30,6 +31,7 @@ __all__ = [
     "DocumentRecord",
     "FileOutcome",
     "StrongestPassage",
+    "copy_database",
     "write_transaction",
 ]
 
@@ -154,6 +156,28 @@ CREATE TABLE IF NOT EXISTS corrections (
 _IN_BATCH = 500
 # Names a query gives the documents table: rows there carry their own access level.
 _DOCUMENT_ALIASES = ("documents", "d")
+
+
+def copy_database(source: Path, target: Path, emptied: Sequence[str] = ()) -> None:
+    """A consistent copy of an SQLite file in one file (SQLite's online backup), safe while
+    others read and write it: the catalogue's, and the accounts' for a backup. The tables
+    named in `emptied` (the caller's constants, never input) are emptied in the copy."""
+    reader = sqlite3.connect(source)
+    try:
+        copy = sqlite3.connect(target)
+        try:
+            reader.backup(copy)
+            with copy:
+                for table in emptied:
+                    found = copy.execute(
+                        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+                    ).fetchone()
+                    if found:
+                        copy.execute(f'DELETE FROM "{table}"')
+        finally:
+            copy.close()
+    finally:
+        reader.close()
 
 
 @contextmanager
@@ -832,15 +856,37 @@ class Catalogue:
 
     def copy_to(self, target: Path) -> None:
         """A consistent copy in one file (SQLite's online backup), safe while others read."""
-        source = sqlite3.connect(self._path)
-        try:
-            copy = sqlite3.connect(target)
-            try:
-                source.backup(copy)
-            finally:
-                copy.close()
-        finally:
-            source.close()
+        copy_database(self._path, target)
+
+    def move_folder(self, old: Path, new: Path) -> int:
+        """Point every file, document and file correction under the folder `old` at the same
+        place under `new`: a restore into another data folder brings the uploaded files with
+        it. Returns how many documents now point under `new`."""
+        old_prefix, new_prefix = f"{old}{os.sep}", f"{new}{os.sep}"
+        if old_prefix == new_prefix:
+            return 0
+        # substr, not LIKE: a folder name may hold LIKE's wildcards. OR IGNORE: a path already
+        # known under `new` keeps its own row (changing a path changes no running total).
+        under = "substr({col}, 1, ?) = ?"
+        moved = "? || substr({col}, ?)"
+        values = (new_prefix, len(old_prefix) + 1, len(old_prefix), old_prefix)
+        with self._transaction() as db:
+            documents = db.execute(
+                f"UPDATE documents SET path = {moved.format(col='path')}"
+                f" WHERE {under.format(col='path')}",
+                values,
+            ).rowcount
+            db.execute(
+                f"UPDATE OR IGNORE files SET path = {moved.format(col='path')}"
+                f" WHERE {under.format(col='path')}",
+                values,
+            )
+            db.execute(
+                f"UPDATE OR IGNORE corrections SET subject = {moved.format(col='subject')}"
+                f" WHERE scope = 'file' AND {under.format(col='subject')}",
+                values,
+            )
+        return int(documents)
 
     def stats(self) -> dict[str, int]:
         """Documents, pages and chunks this view may see, from the running totals per access

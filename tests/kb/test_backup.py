@@ -3,6 +3,9 @@ when nothing owns the index) and the same queries get the same answers."""
 
 from __future__ import annotations
 
+import json
+import re
+import shutil
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +26,7 @@ from tests.doubles import HashingEncoder
 from tests.libraries import copy_library
 from tests.pdfs import write_pdf
 from web.app import create_app
+from web.users import UserStore
 
 # Starlette warns that its test client runs on httpx rather than httpx2: its choice, not ours.
 with warnings.catch_warnings():
@@ -207,6 +211,7 @@ def test_commands_back_up_and_restore_when_no_site_runs(
     back = runner.invoke(cli, ["restore", str(tmp_path / "nightly")], env=env)
     assert back.exit_code == 0, back.output
     assert "kept in" in back.output
+    assert "uploaded files and the accounts from" in back.output
     reopened = Library.open(settings, encoder=encoder)
     try:
         assert reopened.catalogue.stats()["documents"] == documents
@@ -223,3 +228,119 @@ def test_a_reply_that_is_not_json_is_read_as_empty_not_a_crash() -> None:
     assert read_reply(httpx.Response(502, text="<html>Bad gateway</html>")) == {}
     assert read_reply(httpx.Response(200, json=["not", "a", "dict"])) == {}
     assert read_reply(httpx.Response(200, json={"path": "/x"})) == {"path": "/x"}
+
+
+PASSWORD = "river lamp orchard 1977"
+UPLOADED = "Warm home grants cut damp and mould in private rented housing. " * 4
+
+
+def _with_upload_and_account(settings: Settings, double: Encoder) -> tuple[Library, str, str]:
+    """A library holding one file uploaded in the browser (kept only under the data folder)
+    and one account signed in: the document's id and the session's secret id."""
+    # Where the site keeps an uploaded file once accepted (web.uploads: one home per name).
+    upload = settings.uploads_dir / "files" / "warm-homes.pdf" / "warm-homes.pdf"
+    write_pdf(upload, [UPLOADED], title="Warm homes")
+    library = Library.open(settings, encoder=double)
+    _ingest(library, upload.parent)
+    doc_id = next(r.doc_id for r in library.catalogue.documents())
+    users = UserStore(settings.users_path)
+    try:
+        users.add_user("dana", "admin", PASSWORD)
+        user = users.check_password("dana", PASSWORD)
+        assert user is not None
+        session_id, _ = users.start_session(user, 3600)
+    finally:
+        users.close()
+    return library, doc_id, session_id
+
+
+def _signs_in(client: TestClient, name: str, password: str) -> bool:
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/sign-in").text)
+    assert token is not None
+    response = client.post(
+        "/sign-in",
+        data={"name": name, "password": password, "csrf": token.group(1)},
+        follow_redirects=False,
+    )
+    return response.status_code == 303
+
+
+def test_a_backup_rebuilds_the_service_on_a_new_disk(tmp_path: Path, double: Encoder) -> None:
+    old = Settings(data_dir=tmp_path / "old" / "data", web={"admin_token": SecretStr(TOKEN)})  # type: ignore[arg-type]
+    library, doc_id, session_id = _with_upload_and_account(old, double)
+    original = Path(library.catalogue.document(doc_id).path).read_bytes()  # type: ignore[union-attr]
+    # The site's own backup (what `kb backup` asks for while the site runs), taken off the disk.
+    with _site(old, library) as site:
+        response = site.post("/api/admin/backup")
+    assert response.status_code == 200, response.text
+    assert response.json()["uploaded_files"] >= 1
+    safe = tmp_path / "offsite"
+    shutil.move(response.json()["path"], safe)
+    library.close()
+    shutil.rmtree(tmp_path / "old")  # the data disk is lost
+
+    new = Settings(data_dir=tmp_path / "new" / "data", web={"admin_token": SecretStr(TOKEN)})  # type: ignore[arg-type]
+    restore_backup(new, safe)
+    restored = Library.open(new, encoder=double)
+    try:
+        record = restored.catalogue.document(doc_id)
+        assert record is not None
+        assert Path(record.path).is_relative_to(new.uploads_dir.resolve())
+        assert restored.catalogue.file(record.path) is not None  # its file's outcome moved too
+        site = TestClient(create_app(new, library=restored))
+        with site:
+            opened = site.get(f"/documents/{doc_id}/file")
+            assert opened.status_code == 200
+            assert opened.content == original
+            assert _signs_in(site, "dana", PASSWORD)
+            assert not _signs_in(TestClient(site.app), "dana", "not the password at all")
+    finally:
+        restored.close()
+    users = UserStore(new.users_path)
+    try:
+        # Everyone signs in again: a session from before the backup does not come back.
+        assert users.session(session_id) is None
+        assert [u.name for u in users.users()] == ["dana"]
+    finally:
+        users.close()
+
+
+def test_an_older_backup_without_uploads_restores_and_keeps_them(
+    settings: Settings, double: Encoder, tmp_path: Path
+) -> None:
+    from search.backup import write_backup
+
+    library, doc_id, _ = _with_upload_and_account(settings, double)
+    backup = tmp_path / "old-format"
+    write_backup(library.store, library.catalogue, settings, backup)
+    library.close()
+    # What `kb backup` wrote before uploads and accounts were part of a backup.
+    manifest = json.loads((backup / "backup.json").read_text())
+    del manifest["uploads_dir"], manifest["uploaded_files"]
+    (backup / "backup.json").write_text(json.dumps({**manifest, "format": 1}))
+    shutil.rmtree(backup / "uploads")
+    (backup / "users.sqlite").unlink()
+
+    info, kept = restore_backup(settings, backup)
+    assert info.uploads_dir == "" and not (kept / "uploads").exists()
+    restored = Library.open(settings, encoder=double)
+    try:
+        record = restored.catalogue.document(doc_id)
+        assert record is not None and Path(record.path).is_file()
+    finally:
+        restored.close()
+    users = UserStore(settings.users_path)
+    try:
+        assert users.check_password("dana", PASSWORD) is not None
+    finally:
+        users.close()
+
+
+def test_a_backup_inside_the_data_folder_is_refused(settings: Settings) -> None:
+    env = {"KB_DATA_DIR": str(settings.data_dir)}
+    inside = settings.data_dir / "backups" / "nightly"
+    result = CliRunner().invoke(cli, ["backup", str(inside)], env=env)
+    assert result.exit_code == 2
+    assert "inside the library's data folder" in result.output
+    assert "Traceback" not in result.output
+    assert not inside.exists()
