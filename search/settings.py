@@ -130,6 +130,24 @@ class SearchSettings(BaseModel):
         " number of cores); 0: no limit",
     )
 
+    @field_validator("synonyms_path")
+    @classmethod
+    def _synonyms_readable(cls, value: Path | None) -> Path | None:
+        """A synonyms file that cannot be read fails at start-up, for every command alike."""
+        if value is None:
+            return None
+        from search.analysis import SynonymFileError, read_synonyms
+
+        try:
+            read_synonyms(value.read_text(encoding="utf-8"))
+        except OSError as error:
+            raise ValueError(f"cannot read {value}: {error.strerror or error}") from None
+        except UnicodeDecodeError:
+            raise ValueError(f"{value} is not a text file (UTF-8)") from None
+        except SynonymFileError as error:
+            raise ValueError(f"{value}: {error}") from None
+        return value
+
 
 class MatchSettings(BaseModel):
     """Which documents answer a query at all (the result set counts are exact over) and which
@@ -186,6 +204,15 @@ class MatchSettings(BaseModel):
         description="a running site reads every passage's filter values in the background, so"
         " a new question is counted without reading them (seconds at 300k passages, once)",
     )
+
+    @model_validator(mode="after")
+    def _strong_is_a_match(self) -> MatchSettings:
+        if self.strong_cosine < self.min_cosine:
+            raise ValueError(
+                f"KB_MATCH__STRONG_COSINE ({self.strong_cosine}) cannot be below "
+                f"KB_MATCH__MIN_COSINE ({self.min_cosine}): a strong match must be a match"
+            )
+        return self
 
 
 class WebSettings(BaseModel):

@@ -30,6 +30,8 @@ def load_yaml_file(path: Path, what: str, parse: Callable[[Any], T], error: type
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)  # a safe loader
     except OSError as failure:
         raise error(f"cannot read the {what} {path}: {failure.strerror}") from failure
+    except UnicodeDecodeError:
+        raise error(f"the {what} {path} is not a text file (UTF-8)") from None
     except yaml.YAMLError as failure:
         raise error(f"the {what} {path} is not valid YAML: {failure}") from failure
     try:

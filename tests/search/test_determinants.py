@@ -159,6 +159,10 @@ def test_unreadable_taxonomy_file_says_which_file(tmp_path: Path) -> None:
         load_taxonomy(broken)
     with pytest.raises(TaxonomyError, match="cannot read"):
         load_taxonomy(tmp_path / "absent.yaml")
+    binary = tmp_path / "program"
+    binary.write_bytes(b"\x7fELF\xd0\xff\xfe")
+    with pytest.raises(TaxonomyError, match="not a text file"):
+        load_taxonomy(binary)
 
 
 # seed matching ------------------------------------------------------------------

@@ -79,3 +79,27 @@ def test_a_new_server_collection_is_spread_as_the_cluster_settings_say() -> None
     spread = client.create_collection.call_args.kwargs
     assert (spread["shard_number"], spread["replication_factor"]) == (6, 2)
     assert spread["write_consistency_factor"] == 2
+
+
+def test_a_strong_match_cannot_need_less_than_a_match() -> None:
+    from search.settings import MatchSettings
+
+    with pytest.raises(ValidationError, match="KB_MATCH__STRONG_COSINE"):
+        MatchSettings(min_cosine=0.6, strong_cosine=0.5)
+    assert MatchSettings(min_cosine=0.6, strong_cosine=0.6).strong_cosine == 0.6
+
+
+def test_a_synonyms_file_is_checked_when_settings_are_read(tmp_path: Path) -> None:
+    from search.settings import SearchSettings
+
+    good = tmp_path / "synonyms.txt"
+    good.write_text("hmo = house in multiple occupation\n")
+    assert SearchSettings(synonyms_path=good).synonyms_path == good
+    (tmp_path / "binary").write_bytes(b"\xff\xfe\x00")
+    for path, says in (
+        (tmp_path / "missing.txt", "cannot read"),
+        (tmp_path, "cannot read"),
+        (tmp_path / "binary", "not a text file"),
+    ):
+        with pytest.raises(ValidationError, match=says):
+            SearchSettings(synonyms_path=path)
