@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import typer
 
+from kb.config import require_library
 from kb.handoff import read_admin_token, read_reply, running_site
 from search.backup import BackupError, check_backup_target, restore_backup, write_backup
 from search.settings import Settings
@@ -22,6 +23,7 @@ def run_backup(settings: Settings, target: Path) -> int:
     """0 when a complete backup is in `target`; a plain message on stderr otherwise."""
     from search.library import Library
 
+    require_library(settings)
     target = target.resolve()
     try:
         check_backup_target(settings, target)

@@ -16,7 +16,7 @@ import typer
 from pydantic import SecretStr
 
 from kb.accounts import users_app
-from kb.config import load_settings
+from kb.config import load_settings, require_library
 
 if TYPE_CHECKING:
     from search.library import Library
@@ -54,6 +54,7 @@ def _open_library(settings: Settings) -> Library:
     from search.models.encoder import ModelIntegrityError
     from search.store.base import StoreError
 
+    require_library(settings)
     try:
         return Library.open(settings)
     except (StoreError, ModelIntegrityError, TaxonomyError, PlaceError) as error:
@@ -414,6 +415,7 @@ def reembed() -> None:
     if settings.qdrant.mode == "memory":
         typer.echo("Nothing to re-embed: KB_QDRANT__MODE is memory.", err=True)
         raise typer.Exit(2)
+    require_library(settings)
     settings = settings.model_copy(
         update={
             "model": settings.model.model_copy(update={"threads": settings.model.ingest_threads})

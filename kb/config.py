@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from search.settings import Settings
 
-__all__ = ["load_settings", "undecodable_settings"]
+__all__ = ["load_settings", "require_library", "undecodable_settings"]
 
 # Containers pydantic-settings reads as JSON from a variable.
 _CONTAINERS = (list, dict, set, frozenset, tuple)
@@ -53,6 +53,19 @@ def load_settings() -> Settings:
                 f"Setting {name}: {_cause(error)}; write it as JSON, e.g. {example}", err=True
             )
         raise typer.Exit(2) from None
+
+
+def require_library(settings: Settings) -> None:
+    """Stop with a plain line when the data folder holds no library (no catalogue): a mistyped
+    KB_DATA_DIR must not quietly start a new, empty one. Only `kb ingest`, `kb serve` (an
+    admin may upload the first documents in the browser) and `kb restore` make one."""
+    if not settings.catalogue_path.is_file():
+        typer.echo(
+            f"There is no library in {settings.data_dir}: check KB_DATA_DIR, "
+            "or run `kb ingest` first.",
+            err=True,
+        )
+        raise typer.Exit(1)
 
 
 def _cause(error: Exception) -> str:

@@ -336,7 +336,9 @@ def test_an_older_backup_without_uploads_restores_and_keeps_them(
         users.close()
 
 
-def test_a_backup_inside_the_data_folder_is_refused(settings: Settings) -> None:
+def test_a_backup_inside_the_data_folder_is_refused(
+    settings: Settings, library_copy: Library
+) -> None:
     env = {"KB_DATA_DIR": str(settings.data_dir)}
     inside = settings.data_dir / "backups" / "nightly"
     result = CliRunner().invoke(cli, ["backup", str(inside)], env=env)
