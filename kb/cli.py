@@ -19,7 +19,7 @@ from kb.accounts import users_app
 from kb.config import load_settings, require_library
 
 if TYPE_CHECKING:
-    from search.library import Library
+    from search.library import Library, LibraryStatus
     from search.settings import Settings
 
 __all__ = [
@@ -237,7 +237,7 @@ def status(
     from kb.reporting import outcome_line
 
     listed = None if show_all else limit
-    library = _open_library(load_settings())
+    library = _open_for_status(load_settings())
     try:
         data = status_report(library, outcome, offset, listed)
         if outcome is not None and outcome not in data["file_counts"]:
@@ -281,6 +281,21 @@ def status(
                 f"  … and {rest} more {page['outcome']}: kb status --outcome {page['outcome']}"
                 f" --offset {page['next_offset']} (or --all)"
             )
+
+
+def _open_for_status(settings: Settings) -> Library | LibraryStatus:
+    """The library; or, while a running site (or another command) owns the store, its
+    catalogue alone, which holds all that `kb status` shows."""
+    from search.library import LibraryStatus
+    from search.store.base import active_collection
+
+    require_library(settings)
+    if settings.qdrant.mode == "embedded":
+        from search.store.embedded import is_store_dir_locked
+
+        if is_store_dir_locked(settings.store_dir / active_collection(settings)):
+            return LibraryStatus.open(settings)
+    return _open_library(settings)
 
 
 @app.command()

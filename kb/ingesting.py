@@ -17,7 +17,7 @@ from ingest.worker import limits_for
 from kb.reporting import outcome_line, summary_text
 from search.catalogue import FileOutcome
 from search.index import Index
-from search.library import STATUS_FILES, Library
+from search.library import STATUS_FILES, Library, LibraryStatus
 from search.settings import Settings
 
 __all__ = ["build_ingester", "run_ingest", "status_report"]
@@ -93,7 +93,10 @@ def run_ingest(
 
 
 def status_report(
-    library: Library, outcome: str | None = None, offset: int = 0, limit: int | None = STATUS_FILES
+    library: Library | LibraryStatus,
+    outcome: str | None = None,
+    offset: int = 0,
+    limit: int | None = STATUS_FILES,
 ) -> dict[str, Any]:
     """The library's status as `kb status` shows it: the counts, one page of report lines (of
     one outcome, or all; `limit=None` for every file), and when the last run ended."""

@@ -16,9 +16,15 @@ from search.index import Index, backfill_evidence, build_index, load_tagging
 from search.models.encoder import Encoder, LazyEncoder, load_cross_encoder
 from search.retrieval.searcher import Searcher
 from search.settings import Settings
-from search.store.base import CollectionLayout, Store, check_layout, open_store
+from search.store.base import (
+    CollectionLayout,
+    Store,
+    active_collection,
+    check_layout,
+    open_store,
+)
 
-__all__ = ["DEFAULT_SYNONYMS", "STATUS_FILES", "Library"]
+__all__ = ["DEFAULT_SYNONYMS", "STATUS_FILES", "Library", "LibraryStatus"]
 
 log = logging.getLogger(__name__)
 
@@ -90,16 +96,10 @@ class Library:
         return replace(self, store=store, catalogue=catalogue, searcher=searcher, index=index)
 
     def summary(self) -> dict[str, Any]:
-        """Counts, the model and the last ingest run, without the file list: for the admin
-        status page, which lists the files a page at a time. The counts are the catalogue's
-        running totals (committed documents only, as /healthz and /metrics count them): the
-        store also holds the chunks of a document an ingest is still writing."""
+        """Counts, the model and the last ingest run, without the file list (LibraryStatus)."""
         layout = self.store.layout()
-        return {
-            **self.catalogue.stats(),
-            "model": layout.model_id if layout else self.encoder.model_id,
-            "last_run": self.catalogue.last_run(),
-        }
+        model_id = layout.model_id if layout else self.encoder.model_id
+        return LibraryStatus(self.catalogue, model_id).summary()
 
     def status(
         self,
@@ -108,20 +108,8 @@ class Library:
         limit: int | None = STATUS_FILES,
         file_line: Callable[[FileOutcome], dict[str, Any]] = asdict,
     ) -> dict[str, Any]:
-        """The summary, how many files have each outcome, and one page of the files (of one
-        outcome, or all), in name order, each as `file_line` writes it: for the admin status
-        page, /api/admin/status and `kb status`. The counts are running totals and the page
-        is read through an index, so a library of many files costs no more than a few; only
-        `limit=None` (the command's --all) reads every file."""
-        counts = self.catalogue.file_counts()
-        total = sum(counts.values())
-        listed = counts.get(outcome, 0) if outcome is not None else total
-        return {
-            **self.summary(),
-            "file_counts": dict(sorted(counts.items())),
-            "total_files": total,
-            **self.file_page(outcome, listed, offset, limit, file_line),
-        }
+        """The summary, the outcome counts and one page of the files (LibraryStatus)."""
+        return _status(self.summary(), self.catalogue, outcome, offset, limit, file_line)
 
     def file_page(
         self,
@@ -131,18 +119,8 @@ class Library:
         limit: int | None,
         file_line: Callable[[FileOutcome], dict[str, Any]] = asdict,
     ) -> dict[str, Any]:
-        """One page of the files of one outcome (or all), of `listed` in all (from the counts
-        the caller has already read): a single read of the catalogue's files, no summary."""
-        files = self.catalogue.files(outcome, offset, limit)
-        more = limit is not None and offset + len(files) < listed
-        return {
-            "outcome": outcome,
-            "listed": listed,
-            "offset": offset,
-            "limit": limit,
-            "next_offset": offset + len(files) if more else None,
-            "files": [file_line(o) for o in files],
-        }
+        """One page of the files of one outcome, or all (LibraryStatus)."""
+        return _file_page(self.catalogue, outcome, listed, offset, limit, file_line)
 
     def writer(self, catalogue: Catalogue) -> Index:
         """An index over another catalogue connection (a worker thread's own), with the same
@@ -158,3 +136,103 @@ class Library:
     def close(self) -> None:
         self.store.close()
         self.catalogue.close()
+
+
+@dataclass
+class LibraryStatus:
+    """What the admin status page, /api/admin/status and `kb status` show, read from the
+    catalogue alone: so `kb status` can answer while a running site owns the store."""
+
+    catalogue: Catalogue
+    model_id: str
+
+    @classmethod
+    def open(cls, settings: Settings) -> LibraryStatus:
+        """The catalogue on its own (SQLite lets it be read beside the site that writes it),
+        with the model named by the store's layout file, read without opening the store."""
+        model_id: str = settings.model.name
+        if settings.qdrant.mode == "embedded":
+            from search.store.embedded import read_layout
+
+            layout = read_layout(settings.store_dir / active_collection(settings))
+            model_id = layout.model_id if layout else model_id
+        return cls(Catalogue(settings.catalogue_path), model_id)
+
+    def close(self) -> None:
+        self.catalogue.close()
+
+    def summary(self) -> dict[str, Any]:
+        """Counts, the model and the last ingest run, without the file list: for the admin
+        status page, which lists the files a page at a time. The counts are the catalogue's
+        running totals (committed documents only, as /healthz and /metrics count them): the
+        store also holds the chunks of a document an ingest is still writing."""
+        return {
+            **self.catalogue.stats(),
+            "model": self.model_id,
+            "last_run": self.catalogue.last_run(),
+        }
+
+    def status(
+        self,
+        outcome: str | None = None,
+        offset: int = 0,
+        limit: int | None = STATUS_FILES,
+        file_line: Callable[[FileOutcome], dict[str, Any]] = asdict,
+    ) -> dict[str, Any]:
+        """The summary, how many files have each outcome, and one page of the files (of one
+        outcome, or all), in name order, each as `file_line` writes it: for the admin status
+        page, /api/admin/status and `kb status`. The counts are running totals and the page
+        is read through an index, so a library of many files costs no more than a few; only
+        `limit=None` (the command's --all) reads every file."""
+        return _status(self.summary(), self.catalogue, outcome, offset, limit, file_line)
+
+    def file_page(
+        self,
+        outcome: str | None,
+        listed: int,
+        offset: int,
+        limit: int | None,
+        file_line: Callable[[FileOutcome], dict[str, Any]] = asdict,
+    ) -> dict[str, Any]:
+        """One page of the files of one outcome (or all), of `listed` in all (from the counts
+        the caller has already read): a single read of the catalogue's files, no summary."""
+        return _file_page(self.catalogue, outcome, listed, offset, limit, file_line)
+
+
+def _status(
+    summary: dict[str, Any],
+    catalogue: Catalogue,
+    outcome: str | None,
+    offset: int,
+    limit: int | None,
+    file_line: Callable[[FileOutcome], dict[str, Any]],
+) -> dict[str, Any]:
+    counts = catalogue.file_counts()
+    total = sum(counts.values())
+    listed = counts.get(outcome, 0) if outcome is not None else total
+    return {
+        **summary,
+        "file_counts": dict(sorted(counts.items())),
+        "total_files": total,
+        **_file_page(catalogue, outcome, listed, offset, limit, file_line),
+    }
+
+
+def _file_page(
+    catalogue: Catalogue,
+    outcome: str | None,
+    listed: int,
+    offset: int,
+    limit: int | None,
+    file_line: Callable[[FileOutcome], dict[str, Any]],
+) -> dict[str, Any]:
+    files = catalogue.files(outcome, offset, limit)
+    more = limit is not None and offset + len(files) < listed
+    return {
+        "outcome": outcome,
+        "listed": listed,
+        "offset": offset,
+        "limit": limit,
+        "next_offset": offset + len(files) if more else None,
+        "files": [file_line(o) for o in files],
+    }

@@ -84,7 +84,8 @@ class VectorQuery:
 
 BUSY_MESSAGE = (
     "The index in {path} is in use by a running site (or another kb command). "
-    "Stop it, or ingest through it."
+    "While the site runs, use it instead: search on its pages, and withdraw or correct "
+    "documents on its admin pages. kb status, kb ingest and kb backup work beside it."
 )
 
 

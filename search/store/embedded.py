@@ -26,7 +26,15 @@ from search.store.base import (
 )
 from search.store.files import copy_tree_sparse
 
-__all__ = ["LOCK_FILE", "EmbeddedStore", "build_filter", "lock_store_dir", "unlock_store_dir"]
+__all__ = [
+    "LOCK_FILE",
+    "EmbeddedStore",
+    "build_filter",
+    "is_store_dir_locked",
+    "lock_store_dir",
+    "read_layout",
+    "unlock_store_dir",
+]
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +86,26 @@ def unlock_store_dir(fd: int) -> None:
     os.close(fd)
 
 
+def is_store_dir_locked(path: Path) -> bool:
+    """Whether a process (a running site, another command) owns the folder now."""
+    if not path.is_dir():
+        return False
+    try:
+        unlock_store_dir(lock_store_dir(path))
+    except StoreBusyError:
+        return True
+    return False
+
+
+def read_layout(path: Path) -> CollectionLayout | None:
+    """A store folder's model and dimension, read without opening (or locking) it."""
+    file = path / _LAYOUT_FILE
+    if not file.exists():
+        return None
+    data = json.loads(file.read_text())
+    return CollectionLayout(model_id=data["model_id"], dimension=int(data["dimension"]))
+
+
 class EmbeddedStore:
     """One shard directory, opened by one process at a time (a lock file enforces it)."""
 
@@ -100,11 +128,7 @@ class EmbeddedStore:
         return self._path / "shard"
 
     def layout(self) -> CollectionLayout | None:
-        file = self._path / _LAYOUT_FILE
-        if not file.exists():
-            return None
-        data = json.loads(file.read_text())
-        return CollectionLayout(model_id=data["model_id"], dimension=int(data["dimension"]))
+        return read_layout(self._path)
 
     def ensure_collection(self, layout: CollectionLayout) -> None:
         if not check_layout(self.layout(), layout, str(self._path)):

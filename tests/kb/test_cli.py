@@ -68,11 +68,19 @@ def test_second_process_gets_a_clear_busy_message(
     root, _docs, _ = indexed
     holder = EmbeddedStore(root / "data" / "qdrant" / "evidence")
     try:
-        result = _kb(["status"], root / "data")
+        result = _kb(["search", "damp homes"], root / "data")
+        # What `kb status` shows is all in the catalogue, so it answers beside the owner.
+        status = _kb(["status", "--json"], root / "data")
     finally:
         holder.close()
     assert result.returncode == 1
     assert "in use by a running site" in result.stderr and "Traceback" not in result.stderr
+    # It says how to do the job through the site, not to stop the public site.
+    assert "admin pages" in result.stderr and "Stop it" not in result.stderr
+    assert status.returncode == 0, status.stderr
+    data = json.loads(status.stdout)
+    assert data["documents"] == 1 and data["file_counts"] == {"failed": 1, "indexed": 1}
+    assert data["model"] == holder.layout().model_id  # type: ignore[union-attr]
 
 
 def test_ingest_reports_each_file_and_carries_on(

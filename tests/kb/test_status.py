@@ -14,6 +14,7 @@ from ingest.pipeline import Ingester
 from kb.ingesting import status_report
 from search.catalogue import FileOutcome
 from search.library import STATUS_FILES, Library
+from search.schema import Filters
 from search.settings import Settings
 from tests.doubles import HashingEncoder
 from tests.pdfs import write_corrupt_pdf, write_pdf
@@ -140,3 +141,30 @@ def test_status_refuses_bad_paging_plainly(
     result = many_files.invoke(kb.cli.app, ["status", *args])
     assert result.exit_code == 2
     assert says in result.output and "Traceback" not in result.output
+
+
+def test_status_answers_while_another_process_owns_the_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A running site owns the embedded store; what `kb status` shows is all in the catalogue,
+    so the command reads it beside the site and reports what the site's admin page does."""
+    settings = Settings(data_dir=tmp_path / "data")
+    folder = tmp_path / "pdfs"
+    write_pdf(folder / "buses.pdf", ["Rural bus routes link villages to doctors and jobs."])
+    write_corrupt_pdf(folder / "broken.pdf")
+    site = Library.open(settings, encoder=HashingEncoder())
+    try:
+        Ingester(site.index, settings.chunks).run([folder])
+        admin = site.status()
+        monkeypatch.setattr(kb.cli, "load_settings", lambda: settings)
+        result = CliRunner().invoke(kb.cli.app, ["status", "--json"])
+        assert result.exit_code == 0, result.output
+        # The site still owns the store, and still answers.
+        assert site.searcher.search("bus routes", Filters()).documents
+    finally:
+        site.close()
+    command = json.loads(result.stdout)
+    for key in ("documents", "pages", "chunks", "model", "file_counts", "total_files"):
+        assert command[key] == admin[key], key
+    assert command["model"] == "hashing-test-double"
+    assert {f["file"] for f in command["files"]} == {f["file_name"] for f in admin["files"]}
