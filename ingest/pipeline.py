@@ -106,19 +106,24 @@ class RunSummary:
 
 def find_pdfs(paths: list[Path]) -> list[Path]:
     """Every document (PDF, Word, web page) under the given files and folders, in a stable
-    order, hidden ones skipped; files we cannot read are kept, to say so."""
+    order, hidden ones skipped; files we cannot read are kept, to say so. A link in a folder
+    to a file outside it is left out: a folder given to ingest is all it reads."""
     found: set[Path] = set()
     for path in paths:
         if path.is_file():
             found.add(path.resolve())
         elif path.is_dir():
-            found.update(
-                p.resolve()
-                for p in path.rglob("*")
-                if p.is_file()
-                and is_ingestible(p)
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
+            folder = path.resolve()
+            for p in path.rglob("*"):
+                if not p.is_file() or not is_ingestible(p):
+                    continue
+                if any(part.startswith(".") for part in p.relative_to(path).parts):
+                    continue
+                target = p.resolve()
+                if not target.is_relative_to(folder):
+                    log.warning("left out %s: it links to %s, outside %s", p, target, folder)
+                    continue
+                found.add(target)
     return sorted(found)
 
 

@@ -8,10 +8,12 @@ from pathlib import Path
 
 from ingest.formats import UNSUPPORTED
 from ingest.pdf import PdfText
+from ingest.pipeline import find_pdfs
 from ingest.webpage import HTML_EMPTY
 from ingest.wordfile import NOT_WORD, WORD_BOMB, WORD_EMPTY, WORD_ENTITIES
 from ingest.worker import ParseFailure, ParseLimits, parse_isolated
 from tests.documents import write_docx, write_docx_bomb
+from tests.pdfs import write_pdf
 
 LIMITS = ParseLimits(open_timeout_s=20)
 
@@ -99,3 +101,16 @@ def test_word_file_with_entity_definitions_is_refused(tmp_path: Path) -> None:
     result = parse_isolated(path, LIMITS)
     assert isinstance(result, ParseFailure)
     assert result.reason == WORD_ENTITIES
+
+
+def test_a_link_in_a_folder_to_a_file_outside_it_is_left_out(tmp_path: Path) -> None:
+    """A folder given to ingest is all it reads: a link to a file elsewhere (a report kept
+    in another folder, or /etc/passwd named like a PDF) is not followed out."""
+    outside = write_pdf(tmp_path / "elsewhere" / "secret.pdf", ["Kept somewhere else."])
+    folder = tmp_path / "inbox"
+    inside = write_pdf(folder / "report.pdf", ["In the folder."])
+    (folder / "secret.pdf").symlink_to(outside)
+    (folder / "passwd.pdf").symlink_to("/etc/passwd")
+    (folder / "again.pdf").symlink_to(inside)  # a link within the folder is fine
+    assert find_pdfs([folder]) == [inside.resolve()]
+    assert find_pdfs([folder / "secret.pdf"]) == [outside.resolve()]  # named on its own: read
