@@ -295,15 +295,19 @@ class Ingester:
         digest = content_hash(path)
         previous = self.index.catalogue.file(str(path))
         if previous and previous.content_hash == digest and self._is_settled(previous):
+            # A file that failed and has not changed fails again, for the same reason, without
+            # being read: the run's summary counts it as failed, not as fine.
+            still_failed = previous.outcome == FAILED
             return FileOutcome(
                 str(path),
                 path.name,
-                SKIPPED,
-                "It has not changed since the last run.",
+                FAILED if still_failed else SKIPPED,
+                previous.reason if still_failed else "It has not changed since the last run.",
                 digest,
                 previous.doc_id,
                 previous.pages,
                 previous.chunks,
+                previous.seconds if still_failed else 0.0,
             )
         return _Job(path, digest, previous)
 

@@ -100,6 +100,35 @@ def test_corrupt_and_encrypted_pdfs_are_reported_and_others_indexed(
     assert library.catalogue.file(str(folder.resolve() / "locked.pdf")) is not None
 
 
+def test_an_unchanged_file_that_failed_fails_again_without_being_read(
+    library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The next run counts it as failed, with its reason, not as skipped; --retry-failed reads
+    it again."""
+    folder = tmp_path / "docs"
+    write_pdf(folder / "good.pdf", HOUSING)
+    write_encrypted_pdf(folder / "locked.pdf", "secret text")
+    first = Ingester(library.index, library.settings.chunks, parse_workers=1).run([folder])
+    (reason,) = [o.reason for o in first.outcomes if o.outcome == FAILED]
+    read: list[str] = []
+    real = Ingester._parse
+
+    def parse(self: Ingester, path: Path, stop: object) -> object:
+        read.append(path.name)
+        return real(self, path, stop)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Ingester, "_parse", parse)
+    again = Ingester(library.index, library.settings.chunks, parse_workers=1).run([folder])
+    by_name = {Path(o.path).name: o for o in again.outcomes}
+    assert (by_name["locked.pdf"].outcome, by_name["locked.pdf"].reason) == (FAILED, reason)
+    assert by_name["good.pdf"].outcome == SKIPPED
+    assert again.failed == 1 and again.skipped == 1 and read == []
+    retried = Ingester(
+        library.index, library.settings.chunks, parse_workers=1, retry_failed=True
+    ).run([folder])
+    assert read == ["locked.pdf"] and retried.failed == 1
+
+
 def test_same_content_under_two_names_is_stored_once(library: Library, tmp_path: Path) -> None:
     folder = tmp_path / "docs"
     write_pdf(folder / "a.pdf", HOUSING)
