@@ -26,7 +26,7 @@ from typing import Any
 from starlette.datastructures import UploadFile
 
 from search.catalogue import Catalogue
-from search.schema import document_id
+from search.schema import WITHDRAWN, document_id
 
 __all__ = [
     "ACCEPT",
@@ -267,7 +267,13 @@ async def accept_uploads(
             name = safe_file_name(f"{shown.rsplit('.', 1)[0]} ({n})", suffix)
         digest, why = await _save(upload, folder / name, max_mb * 1024 * 1024, suffix)
         existing = catalogue.document(document_id(digest)) if digest is not None else None
-        if existing is not None:
+        if existing is not None and existing.meta.access == WITHDRAWN:
+            # Nobody but admins sees it: say where it is, not just that it is there.
+            why = (
+                f"It is already in the library as “{existing.meta.title}”, withdrawn: bring it"
+                " back from its page to show it again."
+            )
+        elif existing is not None:
             why = f"It is already in the library as “{existing.meta.title}”."
         elif digest in seen:
             why = f"It is the same as {seen[digest]} in this upload."

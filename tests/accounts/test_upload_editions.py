@@ -170,3 +170,25 @@ def test_a_new_edition_that_cannot_be_read_leaves_the_earlier_one_whole(
         "bus-survey.pdf",
         "manifest.csv",
     ]
+
+
+def test_the_same_file_as_a_withdrawn_document_says_it_is_withdrawn(
+    clients, access_library: Library, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """A duplicate nobody can see must not read as 'it is in the library': the admin is told
+    it was withdrawn and where to bring it back."""
+    admin = clients["admin"]
+    pdf = write_pdf(tmp_path / "walks.pdf", ["Guided walks in Rutland for older people."])
+    page = _wait_for(
+        admin, _upload(admin, [("walks.pdf", pdf.read_bytes(), PDF)]).headers["location"]
+    )
+    [doc_id] = _documents_named(access_library, "walks.pdf")
+    withdrawn = admin.post(
+        f"/admin/documents/{doc_id}/withdraw",
+        data={"csrf": csrf_of(admin)},
+        follow_redirects=False,
+    )
+    assert withdrawn.status_code == 303
+    again = _upload(admin, [("walks-copy.pdf", pdf.read_bytes(), PDF)])
+    page = _wait_for(admin, again.headers["location"])
+    assert "withdrawn: bring it back from its page" in page
