@@ -417,7 +417,15 @@ def restore(
 
 
 @app.command()
-def reembed() -> None:
+def reembed(
+    force: Annotated[
+        bool,
+        typer.Option(
+            help="Re-embed even when the library already uses the configured model (to cut the"
+            " documents again after changing KB_CHUNKS__*)"
+        ),
+    ] = False,
+) -> None:
     """After changing KB_MODEL__NAME: rebuild the vectors with that model beside the old ones,
     then switch searches to them once complete (restart the site afterwards)."""
     from kb.reembedding import ReembedError, reembed
@@ -444,7 +452,7 @@ def reembed() -> None:
         typer.echo(f"{done:>5} {record.file_name}", err=True)
 
     try:
-        name = reembed(settings, on_document=show)
+        name = reembed(settings, on_document=show, force=force)
     except (ReembedError, StoreError, ModelIntegrityError, TaxonomyError, PlaceError) as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(1) from None

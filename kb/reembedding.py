@@ -36,6 +36,17 @@ class ReembedError(RuntimeError):
     """The new collection could not be completed; searches still use the old one."""
 
 
+def _model_in_use(settings: Settings) -> str | None:
+    """The model of the collection searches read, from its layout file (the embedded store;
+    None when it cannot be told without opening the store)."""
+    if settings.qdrant.mode != "embedded":
+        return None
+    from search.store.embedded import read_layout
+
+    layout = read_layout(settings.store_dir / active_collection(settings))
+    return layout.model_id if layout else None
+
+
 def collection_for(settings: Settings) -> str:
     """The collection that holds the configured model's vectors."""
     return f"{settings.qdrant.collection}--{settings.model.name}"
@@ -45,10 +56,20 @@ def reembed(
     settings: Settings,
     encoder: Encoder | None = None,
     on_document: Callable[[DocumentRecord], None] | None = None,
+    force: bool = False,
 ) -> str:
-    """Build (or finish) the configured model's collection, then switch to it; its name."""
+    """Build (or finish) the configured model's collection, then switch to it; its name.
+    Refused when searches already use the configured model, unless `force` (the documents are
+    then cut again with today's chunk settings)."""
     target = collection_for(settings)
     encoder = encoder or load_encoder(settings.model, settings.data_dir / "models")
+    in_use = _model_in_use(settings)
+    if in_use == encoder.model_id and not force:
+        raise ReembedError(
+            f"The library already uses {settings.model.name}: nothing to re-embed. After"
+            " changing KB_MODEL__NAME, run this again; to cut every document again with new"
+            " chunk settings, run `kb reembed --force`."
+        )
     catalogue = Catalogue(settings.catalogue_path)
     store = open_store(settings, collection=target)
     try:

@@ -116,3 +116,15 @@ def test_reembed_with_new_chunk_settings_keeps_the_chunk_counts_true(
         assert library.catalogue.stats()["chunks"] == library.store.count() > len(records)
     finally:
         library.close()
+
+
+def test_reembed_with_the_model_already_in_use_is_refused_unless_forced(
+    old_settings: Settings, encoder: Encoder
+) -> None:
+    """Run by mistake with no model change, it would embed the whole library again into a second
+    collection; it says there is nothing to do. Forced, it cuts and embeds again and switches."""
+    with pytest.raises(ReembedError, match="already uses bge-small-en-v1.5: nothing to re-embed"):
+        reembed(old_settings, encoder=encoder)
+    assert not (old_settings.store_dir / collection_for(old_settings)).exists()
+    assert reembed(old_settings, encoder=encoder, force=True) == collection_for(old_settings)
+    assert active_collection(old_settings) == collection_for(old_settings)
