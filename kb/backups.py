@@ -101,7 +101,8 @@ def run_restore(settings: Settings, source: Path) -> int:
     try:
         info, kept = restore_backup(settings, source.resolve())
     except (BackupError, OSError) as error:
-        typer.echo(f"Nothing was restored: {error}", err=True)
+        # A failure part-way says itself what became of the library it was replacing.
+        typer.echo(f"The backup was not restored: {error}", err=True)
         return 1
     extra = (
         f", {info.uploaded_files} uploaded files and the accounts"

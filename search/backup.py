@@ -188,15 +188,28 @@ def restore_backup(settings: Settings, source: Path) -> tuple[BackupInfo, Path]:
     try:
         kept = settings.data_dir / KEPT_DIR / time.strftime("%Y%m%d-%H%M%S")
         _move_aside(settings, store_dir, kept)
-        for item in (source / STORE_PART).iterdir():
-            if item.is_dir():
-                copy_tree_sparse(item, store_dir / item.name)
-            else:
-                copy_sparse(item, store_dir / item.name)
-        shutil.copy2(source / CATALOGUE_PART, settings.catalogue_path)
-        _restore_uploads(settings, source, info, kept)
-        _restore_accounts(settings, source, kept)
-        switch_collection(settings, info.collection)
+        try:
+            for item in (source / STORE_PART).iterdir():
+                if item.is_dir():
+                    copy_tree_sparse(item, store_dir / item.name)
+                else:
+                    copy_sparse(item, store_dir / item.name)
+            shutil.copy2(source / CATALOGUE_PART, settings.catalogue_path)
+            _restore_uploads(settings, source, info, kept)
+            _restore_accounts(settings, source, kept)
+            switch_collection(settings, info.collection)
+        except Exception as error:
+            # Half a restore is no library: put back what was moved aside, or say where it is.
+            try:
+                _put_back(settings, store_dir, kept)
+            except OSError as again:
+                raise BackupError(
+                    f"The restore failed part-way ({error}), and the library it was replacing"
+                    f" could not be put back ({again}): it is whole in {kept}."
+                ) from error
+            raise BackupError(
+                f"The restore failed part-way ({error}); the library was put back as it was."
+            ) from error
     finally:
         for fd in locks:
             unlock_store_dir(fd)
@@ -235,6 +248,32 @@ def _move_database(path: Path, kept: Path) -> None:
     for part in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm"))):
         if part.exists():
             part.rename(kept / part.name)
+
+
+def _put_back(settings: Settings, store_dir: Path, kept: Path) -> None:
+    """Undo a restore that failed part-way: whatever it copied goes, and what `_move_aside`
+    and the restore steps moved to `kept` returns to its place."""
+    for item in store_dir.iterdir():
+        if item.name == ".lock":
+            continue
+        if item.is_dir():
+            shutil.rmtree(item)
+        else:
+            item.unlink()
+    for item in (kept / STORE_PART).iterdir():
+        item.rename(store_dir / item.name)
+    for path in (settings.catalogue_path, settings.users_path):
+        if (kept / path.name).exists():
+            for part in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm"))):
+                part.unlink(missing_ok=True)
+                if (kept / part.name).exists():
+                    (kept / part.name).rename(part)
+    if (kept / UPLOADS_PART).exists():
+        if settings.uploads_dir.exists():
+            shutil.rmtree(settings.uploads_dir)
+        (kept / UPLOADS_PART).rename(settings.uploads_dir)
+    if (kept / ACTIVE_FILE).exists():
+        shutil.copy2(kept / ACTIVE_FILE, settings.store_dir / ACTIVE_FILE)
 
 
 def _move_aside(settings: Settings, store_dir: Path, kept: Path) -> None:

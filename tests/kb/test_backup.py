@@ -346,3 +346,39 @@ def test_a_backup_inside_the_data_folder_is_refused(
     assert "inside the library's data folder" in result.output
     assert "Traceback" not in result.output
     assert not inside.exists()
+
+
+def test_a_restore_that_fails_part_way_puts_the_library_back(
+    tmp_path: Path, double: Encoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Half a restore is no library: when a late step fails (here the accounts' copy, as a full
+    disk would), what was moved aside comes back and the message says so."""
+    settings = Settings(data_dir=tmp_path / "data", web={"admin_token": SecretStr(TOKEN)})  # type: ignore[arg-type]
+    library, doc_id, session_id = _with_upload_and_account(settings, double)
+    original = Path(library.catalogue.document(doc_id).path).read_bytes()  # type: ignore[union-attr]
+    with _site(settings, library) as site:
+        response = site.post("/api/admin/backup")
+    assert response.status_code == 200, response.text
+    documents = library.catalogue.stats()["documents"]
+    library.close()
+
+    def full_disk(*args: Any, **kwargs: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("search.backup.copy_database", full_disk)
+    with pytest.raises(BackupError, match="put back as it was"):
+        restore_backup(settings, Path(response.json()["path"]))
+    monkeypatch.undo()
+    reopened = Library.open(settings, encoder=double)
+    try:
+        assert reopened.catalogue.stats()["documents"] == documents
+        record = reopened.catalogue.document(doc_id)
+        assert record is not None and Path(record.path).read_bytes() == original
+        assert reopened.store.count() > 0
+    finally:
+        reopened.close()
+    users = UserStore(settings.users_path)
+    try:
+        assert users.session(session_id) is not None  # the accounts it had, sessions and all
+    finally:
+        users.close()

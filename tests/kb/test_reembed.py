@@ -123,7 +123,7 @@ def test_reembed_with_the_model_already_in_use_is_refused_unless_forced(
 ) -> None:
     """Run by mistake with no model change, it would embed the whole library again into a second
     collection; it says there is nothing to do. Forced, it cuts and embeds again and switches."""
-    with pytest.raises(ReembedError, match="already uses bge-small-en-v1.5: nothing to re-embed"):
+    with pytest.raises(ReembedError, match=r"already uses bge-small-en-v1\.5: nothing to re-embed"):
         reembed(old_settings, encoder=encoder)
     assert not (old_settings.store_dir / collection_for(old_settings)).exists()
     assert reembed(old_settings, encoder=encoder, force=True) == collection_for(old_settings)
