@@ -68,6 +68,8 @@ def test_files_come_a_page_at_a_time_in_name_order(client: TestClient) -> None:
     assert page == -(-len(everything) // FILES_PER_PAGE)
     first = client.get("/admin/status").text
     assert f"Showing 1–{FILES_PER_PAGE} of {len(everything)} files" in first
+    # Word files and web pages are read as sections, not pages: the counts say both.
+    assert "Pages and sections</dt>" in first and ">Pages or sections</th>" in first
 
 
 def test_one_outcome_can_be_listed_alone(client: TestClient) -> None:
