@@ -106,14 +106,11 @@ def test_representative_hostile_files_each_get_an_honest_outcome(
         assert words in outcome.reason, (name, outcome.reason)
         assert _is_plain(outcome.reason), (name, outcome.reason)
     # The big ones are refused for what they are (counted, not read): no time limit had to stop
-    # them, and they ended within what the worker allows a file before its pages are counted.
-    limits = ParseLimits()
-    opening_s = limits.cpu_budget_s(0) * limits.wall_factor
+    # them (a stopped file's reason says it took too long; how long it took is make bench's).
     for name in ("pages__huge-30000-pages.pdf", "stream__flate-bomb-1.5GB-content.pdf"):
         outcome = outcomes[name]
         assert not outcome.reason.startswith("It took too long"), (name, outcome.reason)
         assert (outcome.chunks, outcome.doc_id) == (0, None), name
-        assert outcome.seconds < opening_s, (name, outcome.seconds)
     assert library.catalogue.stats()["documents"] == 3
 
 
