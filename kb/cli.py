@@ -235,11 +235,13 @@ def status(
     attention (or one outcome's files, with --outcome), a page at a time."""
     from kb.ingesting import status_report
     from kb.reporting import outcome_line
+    from search.library import LibraryStatus
 
     listed = None if show_all else limit
     library = _open_for_status(load_settings())
+    view = library if isinstance(library, LibraryStatus) else library.status_view()
     try:
-        data = status_report(library, outcome, offset, listed)
+        data = status_report(view, outcome, offset, listed)
         if outcome is not None and outcome not in data["file_counts"]:
             known = ", ".join(data["file_counts"]) or "none yet"
             typer.echo(f"No file has the outcome {outcome!r}. Outcomes: {known}.", err=True)
@@ -251,7 +253,7 @@ def status(
             [data]
             if as_json or outcome is not None
             else [
-                library.file_page(name, count, offset, listed, outcome_line)
+                view.file_page(name, count, offset, listed, outcome_line)
                 for name, count in needing.items()
             ]
         )

@@ -93,7 +93,7 @@ def run_ingest(
 
 
 def status_report(
-    library: Library | LibraryStatus,
+    library: LibraryStatus,
     outcome: str | None = None,
     offset: int = 0,
     limit: int | None = STATUS_FILES,

@@ -95,32 +95,11 @@ class Library:
         index.store, index.catalogue = store, catalogue
         return replace(self, store=store, catalogue=catalogue, searcher=searcher, index=index)
 
-    def summary(self) -> dict[str, Any]:
-        """Counts, the model and the last ingest run, without the file list (LibraryStatus)."""
+    def status_view(self) -> LibraryStatus:
+        """The status pages' reader (counts, outcomes, files) over this library's catalogue,
+        naming the model of the store searches use."""
         layout = self.store.layout()
-        model_id = layout.model_id if layout else self.encoder.model_id
-        return LibraryStatus(self.catalogue, model_id).summary()
-
-    def status(
-        self,
-        outcome: str | None = None,
-        offset: int = 0,
-        limit: int | None = STATUS_FILES,
-        file_line: Callable[[FileOutcome], dict[str, Any]] = asdict,
-    ) -> dict[str, Any]:
-        """The summary, the outcome counts and one page of the files (LibraryStatus)."""
-        return _status(self.summary(), self.catalogue, outcome, offset, limit, file_line)
-
-    def file_page(
-        self,
-        outcome: str | None,
-        listed: int,
-        offset: int,
-        limit: int | None,
-        file_line: Callable[[FileOutcome], dict[str, Any]] = asdict,
-    ) -> dict[str, Any]:
-        """One page of the files of one outcome, or all (LibraryStatus)."""
-        return _file_page(self.catalogue, outcome, listed, offset, limit, file_line)
+        return LibraryStatus(self.catalogue, layout.model_id if layout else self.encoder.model_id)
 
     def writer(self, catalogue: Catalogue) -> Index:
         """An index over another catalogue connection (a worker thread's own), with the same

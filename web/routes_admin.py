@@ -127,7 +127,7 @@ OutcomeParam = Annotated[
 
 def _read_status(library: Library, outcome: str, offset: int, limit: int) -> dict[str, Any]:
     """One page of the status, with a plain 400 for an outcome no file has."""
-    status_now = library.status(outcome or None, offset, limit)
+    status_now = library.status_view().status(outcome or None, offset, limit)
     if outcome and outcome not in status_now["file_counts"]:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, NO_SUCH_OUTCOME)
     return status_now

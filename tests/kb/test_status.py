@@ -13,7 +13,7 @@ import kb.cli
 from ingest.pipeline import Ingester
 from kb.ingesting import status_report
 from search.catalogue import FileOutcome
-from search.library import STATUS_FILES, Library
+from search.library import STATUS_FILES, Library, LibraryStatus
 from search.schema import Filters
 from search.settings import Settings
 from tests.doubles import HashingEncoder
@@ -29,8 +29,8 @@ def test_the_command_and_the_admin_page_report_the_same_status(tmp_path: Path) -
     library = Library.open(settings, encoder=HashingEncoder())
     try:
         Ingester(library.index, settings.chunks).run([folder])
-        admin = library.status()
-        command = status_report(library)
+        admin = library.status_view().status()
+        command = status_report(library.status_view())
     finally:
         library.close()
     assert command["documents"] == admin["documents"] == 1
@@ -99,8 +99,10 @@ def test_status_lists_what_needs_attention_a_page_at_a_time(
     """Each outcome that needs attention lists a page of its files, all from the one summary:
     the summary (counts, the store's model, the last run) is read once, not once per outcome."""
     summaries: list[object] = []
-    read_summary = Library.summary
-    monkeypatch.setattr(Library, "summary", lambda lib: summaries.append(lib) or read_summary(lib))
+    read_summary = LibraryStatus.summary
+    monkeypatch.setattr(
+        LibraryStatus, "summary", lambda view: summaries.append(view) or read_summary(view)
+    )
     result = many_files.invoke(kb.cli.app, ["status", "--limit", "3"])
     assert result.exit_code == 0, result.output
     assert len(summaries) == 1
@@ -155,7 +157,7 @@ def test_status_answers_while_another_process_owns_the_store(
     site = Library.open(settings, encoder=HashingEncoder())
     try:
         Ingester(site.index, settings.chunks).run([folder])
-        admin = site.status()
+        admin = site.status_view().status()
         monkeypatch.setattr(kb.cli, "load_settings", lambda: settings)
         result = CliRunner().invoke(kb.cli.app, ["status", "--json"])
         assert result.exit_code == 0, result.output
