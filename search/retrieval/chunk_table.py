@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 import time
+from array import array
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -95,6 +96,9 @@ class _State:
     columns: dict[str, _BitColumn] = field(
         default_factory=lambda: {name: _BitColumn() for name in COUNTED_FIELDS}
     )
+    # Each document's rows since its last drop (8 bytes a row), so a change touches only its
+    # own rows, not every row of the library.
+    doc_rows: dict[str, array[int]] = field(default_factory=dict)
     # Documents whose every chunk has a row (read ahead by `ChunkTable.fill`).
     filled: set[str] = field(default_factory=set)
     # The version at which each document's rows were last dropped: a payload read before it
@@ -106,9 +110,8 @@ class _State:
         """Move on to `version`, forgetting the rows of these documents; False when so many
         rows are dropped ones that the table had better start again. Called with the lock
         held."""
-        codes = [self.doc_codes[d] for d in doc_ids if d in self.doc_codes]
-        if codes:
-            for row in np.flatnonzero(np.isin(self.docs[: len(self.row_ids)], codes)):
+        for doc_id in doc_ids:
+            for row in self.doc_rows.pop(doc_id, ()):
                 chunk_id = self.row_ids[row]
                 if self.rows.get(chunk_id) == row:
                     del self.rows[chunk_id]
@@ -139,6 +142,10 @@ class _State:
             grown[: self.docs.shape[0]] = self.docs
             self.docs = grown
         self.docs[row] = code
+        own = self.doc_rows.get(doc_id)
+        if own is None:
+            own = self.doc_rows[doc_id] = array("q")
+        own.append(row)
         for name, column in self.columns.items():
             column.fit(row + 1)
             column.set(row, _values_of(payload, name))
