@@ -12,7 +12,7 @@ import re
 import unicodedata
 import warnings
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ import pypdf
 from pypdf.constants import UserAccessPermissions
 from pypdf.errors import DependencyError, DeprecationError, FileNotDecryptedError, LimitReachedError
 
+from ingest.glyphs import blank_glyph_numbers, glyph_number_chars, restore_glyph_names
 from ingest.layout import LayoutLine, join_split_words
 from ingest.ocr import OcrPage
 from search.folding import fold_characters
@@ -145,7 +146,8 @@ def read_pdf(
     read_scans: ScanReader | None = None,
 ) -> PdfText:
     """Clean text of every page; a page that fails or is junk stays empty, with a warning.
-    Pages that are pictures are read by `read_scans` (OCR) when it is given."""
+    Pages that are pictures, or whose text comes out as jumbled symbols, are read by
+    `read_scans` (OCR) when it is given."""
     with warnings.catch_warnings():
         # pypdf warns about every oddity it works around; the outcome already says what matters.
         warnings.simplefilter("ignore")
@@ -274,18 +276,29 @@ def _assemble(
 ) -> PdfText:
     pages, errors, junk, empty, cut = read.pages, read.errors, read.junk, read.empty, read.cut
     scanned = [n for n in empty if _has_picture(reader, n - 1)] if read_scans else []
-    read_by_ocr = read_scans(scanned) if read_scans and scanned else {}
-    ocr_pages, low, ocr_lines = _read_scans(pages, read_by_ocr)
+    # A page of jumbled symbols still draws its letters right (the font only lacks a map from
+    # them to text), so OCR reads it as it reads a scan.
+    asked = sorted(scanned + junk) if read_scans else []
+    read_by_ocr = read_scans(asked) if read_scans and asked else {}
+    ocr_pages, low, ocr_lines = _read_scans(pages, read_by_ocr, set(junk))
+    unjumbled = [n for n in junk if n in ocr_pages]
     empty = [n for n in empty if n not in ocr_pages]
-    if not any(pages) and read_by_ocr:
+    junk = [n for n in junk if n not in ocr_pages]
+    if not any(pages) and read_by_ocr and len(empty) >= len(junk):
         raise UnreadablePdf(NO_WORDS_BY_OCR, f"OCR read {len(read_by_ocr)} page(s), no words")
     if not any(pages):
         raise UnreadablePdf(*_why_no_text(reader, errors, junk, empty))
     if _is_xfa_placeholder(reader, pages):
         raise UnreadablePdf(XFA_FORM)
     notes = _page_warnings(sorted(n + 1 for n in errors), junk, empty, cut)
-    if ocr_pages:
-        notes.append(f"{_pages(ocr_pages)} read from pictures (OCR): {_ranges(ocr_pages)}.")
+    pictures = [n for n in ocr_pages if n not in unjumbled]
+    if pictures:
+        notes.append(f"{_pages(pictures)} read from pictures (OCR): {_ranges(pictures)}.")
+    if unjumbled:
+        notes.append(
+            f"{_pages(unjumbled)} whose text came out as jumbled symbols read by OCR instead: "
+            f"{_ranges(unjumbled)}."
+        )
     if low:
         notes.append(f"{_pages(low)} read by OCR may have mistakes (hard to read): {_ranges(low)}.")
     if _forbids_copying(reader):
@@ -315,14 +328,20 @@ def _scan_layout(lines: list[LayoutLine]) -> list[LayoutLine]:
 
 
 def _read_scans(
-    pages: list[str], read_by_ocr: dict[int, OcrPage]
+    pages: list[str], read_by_ocr: dict[int, OcrPage], jumbled: Collection[int] = ()
 ) -> tuple[list[int], list[int], dict[int, list[LayoutLine]]]:
     """Fill picture-only pages in place with what OCR read off them; the pages with words,
-    those read poorly, and the lines of each (clean, for the title)."""
+    those read poorly, and the lines of each (clean, for the title).
+
+    A `jumbled` page (text in a font with no map to letters) is filled only when OCR read it
+    with confidence: such a font is often for another script, which English OCR reads as
+    nonsense letters ("£0», AEYARAG°EOAB"), and a scan's benefit of the doubt would index it."""
     read: list[int] = []
     low: list[int] = []
     lines: dict[int, list[LayoutLine]] = {}
     for number, page in sorted(read_by_ocr.items()):
+        if number in jumbled and page.confidence < LOW_OCR_CONFIDENCE:
+            continue
         cleaned = clean_text(page.text)
         if 1 <= number <= len(pages) and has_words(cleaned, MIN_LETTERS_WITH_PICTURE):
             pages[number - 1] = cleaned
@@ -553,6 +572,8 @@ def clean_text(text: str) -> str:
     """Undo PDF text damage: ligatures, private-use bullets, stray controls, hyphen breaks."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _SOFT_HYPHEN_BREAK.sub("", text)
+    # Glyphs pypdf left as names: their letters where the name says them, else blanks.
+    text = blank_glyph_numbers(restore_glyph_names(text))
     # The same fold every query gets, so a word pasted from a PDF finds what its page holds.
     text = fold_characters(text)
     if not text.isascii() or _ASCII_CONTROL.search(text):
@@ -576,15 +597,15 @@ def _clean_char(ch: str) -> str:
 
 def garbage_share(text: str) -> float:
     """The share of a page's visible characters that are junk from a font with no text mapping:
-    replacement and private-use characters, stray symbols and controls, (cid:NN) codes, lone
-    accents, and CJK bytes misread as Latin-1."""
+    replacement and private-use characters, stray symbols and controls, (cid:NN) codes, bare
+    glyph numbers ("/g150", see ingest.glyphs), lone accents, and CJK bytes misread as Latin-1."""
     cid_chars = sum(len(m) for m in _CID.findall(text))
     if cid_chars:
         text = _CID.sub(" ", text)
     total = len(text) - len(_WHITESPACE.findall(text)) + cid_chars
     if total <= 0:
         return 0.0
-    bad = cid_chars + len(_ASCII_JUNK.findall(text))
+    bad = cid_chars + glyph_number_chars(text) + len(_ASCII_JUNK.findall(text))
     mojibake = {i for m in _MOJIBAKE.finditer(text) for i in range(m.start(), m.end())}
     for match in _NON_ASCII.finditer(text):
         at, ch = match.start(), match.group()
