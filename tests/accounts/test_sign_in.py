@@ -265,3 +265,24 @@ def test_an_unknown_name_is_refused_like_a_wrong_password(app) -> None:  # type:
     )
     assert unknown.status_code == wrong.status_code == 400
     assert "The user name or password is not right" in unknown.text
+
+
+@pytest.mark.parametrize("field", ["name", "password"])
+def test_a_pasted_page_in_a_sign_in_box_is_answered_on_the_form(app, field: str) -> None:  # type: ignore[no-untyped-def]
+    # No account has a name or password this long, so it is simply not right: said on the
+    # form, as for any wrong password, never the site's error page; and not counted, so the
+    # person who pasted it can still sign in.
+    client = TestClient(app, client=("192.0.2.61", 4100))
+    data = {"name": "admin-user", "password": PASSWORD, "csrf": _form_token(client)}
+    data[field] = "river lamp orchard " * 100  # 1,900 characters
+    response = client.post("/sign-in", data=data, follow_redirects=False)
+    assert response.status_code == 400
+    assert "<title>Error: Sign in" in response.text
+    summary = re.search(r'class="govuk-error-summary".*?</ul>', response.text, re.S)
+    assert summary is not None
+    assert "The user name or password is not right" in summary.group(0)
+    assert SESSION_COOKIE not in response.cookies
+    for _ in range(3):  # as many as sign_in_attempts: none of them counts as a guess
+        data["csrf"] = _form_token(client)
+        assert client.post("/sign-in", data=data, follow_redirects=False).status_code == 400
+    assert sign_in(client, "admin-user") == 303
