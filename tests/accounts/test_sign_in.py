@@ -17,6 +17,7 @@ from search.settings import Settings
 from tests.accounts.conftest import PASSWORD, csrf_of, sign_in
 from web.admin import SESSION_COOKIE
 from web.app import create_app
+from web.errors import BODY_PROBLEM, FORM_PROBLEM
 from web.passwords import hash_password, password_problem, verify_password
 
 with warnings.catch_warnings():
@@ -286,3 +287,25 @@ def test_a_pasted_page_in_a_sign_in_box_is_answered_on_the_form(app, field: str)
         data["csrf"] = _form_token(client)
         assert client.post("/sign-in", data=data, follow_redirects=False).status_code == 400
     assert sign_in(client, "admin-user") == 303
+
+
+def test_a_forged_hidden_field_is_called_part_of_the_form_not_a_filter(clients) -> None:  # type: ignore[no-untyped-def]
+    # Hidden fields keep their cap: only a tampered form exceeds it, and the error page says
+    # the form is wrong, in words that do not borrow the search filters' message.
+    admin = clients["admin"]
+    response = admin.post(
+        "/admin/users/end-sessions",
+        data={"name": "n" * 301, "csrf": csrf_of(admin, "/admin/users")},
+        follow_redirects=False,
+    )
+    assert response.status_code == 400
+    assert FORM_PROBLEM in response.text and "filter" not in response.text
+    assert "n" * 301 not in admin.get("/admin/audit").text  # nothing was done
+
+
+def test_a_json_body_that_is_not_right_is_not_called_a_form(clients) -> None:  # type: ignore[no-untyped-def]
+    response = clients["admin"].post(
+        "/admin/ingest", json={"paths": []}, headers={"accept": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.json() == {"detail": BODY_PROBLEM}
