@@ -18,6 +18,7 @@ __all__ = [
     "SynonymFileError",
     "expand_synonyms",
     "has_search_words",
+    "is_in_other_script",
     "normalise",
     "read_synonyms",
     "search_words",
@@ -98,6 +99,25 @@ def has_search_words(text: str) -> bool:
         if len(core) > 1 and search_words(piece):
             return True
     return False
+
+
+def is_in_other_script(text: str) -> bool:
+    """Whether the text is written in a script other than Latin: it has letters, and none of
+    them is a Latin letter once folded (so 'santé' and 'Łódź' are Latin, '心理健康' is not).
+
+    The keyword leg reads only a to z and 0 to 9 and the encoder only English, so a query in
+    Arabic, Gurmukhi or Chinese has no search words (see `has_search_words`) for a different
+    reason from 'the' or 'x', and the person needs a different answer. A query with one Latin
+    letter anywhere is not counted here: its words are stop words or lone letters.
+    """
+    letters = [c for c in normalise(text) if c.isalpha()]
+    return bool(letters) and not any(_is_latin(c) for c in letters)
+
+
+def _is_latin(letter: str) -> bool:
+    # Most Latin letters fold to a to z; the rest ('ø', 'ł', 'ß' once folded is 'ss') are
+    # named as Latin by Unicode.
+    return "a" <= letter <= "z" or unicodedata.name(letter, "").startswith("LATIN ")
 
 
 # Each thread's stems of the words it has seen: stemming is pure Python and a library's words

@@ -16,6 +16,8 @@ from web.search_form import EMPTY_QUERY, SearchForm, describe_problem
 
 __all__ = [
     "API_PREFIXES",
+    "BODY_PROBLEM",
+    "FORM_PROBLEM",
     "PAGES",
     "SEARCH_PAGES",
     "SHOWN_QUERY_CHARS",
@@ -31,6 +33,11 @@ API_PREFIXES = ("/api/", "/healthz")
 SEARCH_PAGES = ("/search", "/search/by-determinant")
 # A too-long search comes back in the box: enough of it to see, not the whole of a pasted page.
 SHOWN_QUERY_CHARS = 2_000
+# A form's own pages answer what a person types; what FastAPI refuses in a form is a hidden
+# field that was tampered with, or a form too old or odd to read. (A JSON body, from a program,
+# gets its own words.)
+FORM_PROBLEM = "Part of the form is not right. Go back, reload the page and try again."
+BODY_PROBLEM = "Part of the request body is not right. Check it and send it again."
 
 # Heading and plain-English body for each status a person may meet.
 PAGES = {
@@ -89,7 +96,11 @@ async def _invalid_request(request: Request, exc: Exception) -> Response:
     has_query_problem = False
     for error in exc.errors():
         # A list parameter's errors end with the item's index: ("query", "years", 0).
-        name = next((str(p) for p in reversed(error.get("loc") or ()) if isinstance(p, str)), "")
+        location = error.get("loc") or ()
+        name = next((str(p) for p in reversed(location) if isinstance(p, str)), "")
+        if location[:1] == ("body",):
+            problems.append(BODY_PROBLEM if is_api(request) else FORM_PROBLEM)
+            continue
         problem = describe_problem(name, str(error.get("type", "")))
         if name == "q":
             has_query_problem = True

@@ -20,8 +20,9 @@ from web.admin import (
     current_viewer,
 )
 from web.deps import TemplatesDep
+from web.passwords import MAX_PASSWORD_LENGTH
 from web.ratelimit import SignInLimiter
-from web.users import UserStore
+from web.users import MAX_NAME_LENGTH, UserStore
 
 __all__ = ["router"]
 
@@ -34,6 +35,9 @@ TOO_MANY = (
     "There have been too many tries to sign in. Wait {minutes} minutes, then try again. "
     "If you have forgotten your password, ask an admin."
 )
+# Hidden fields only: the boxes a person types into carry no cap of FastAPI's, whose refusal
+# would be the site's error page; a name or password longer than any account's is answered on
+# the form like any other that is not right.
 MAX_FIELD = 300
 
 
@@ -98,8 +102,8 @@ def sign_in_form(request: Request, templates: TemplatesDep, next: str = "/") -> 
 def sign_in(
     request: Request,
     templates: TemplatesDep,
-    name: Annotated[str, Form(max_length=MAX_FIELD)] = "",
-    password: Annotated[str, Form(max_length=MAX_FIELD)] = "",
+    name: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
     csrf: Annotated[str, Form(max_length=MAX_FIELD)] = "",
     next: Annotated[str, Form(max_length=MAX_FIELD)] = "/",
 ) -> Response:
@@ -109,6 +113,10 @@ def sign_in(
         raise HTTPException(status.HTTP_403_FORBIDDEN, BAD_FORM)
     limiter: SignInLimiter = request.app.state.sign_in_limiter
     name = name.strip()
+    if len(name) > MAX_NAME_LENGTH or len(password) > MAX_PASSWORD_LENGTH:
+        # No account has such a name or password. Nothing is checked or counted, so a pasted
+        # page never becomes a key the limiter keeps.
+        return _sign_in_page(request, templates, next, WRONG_DETAILS, status_code=400)
     client = f"client:{request.client.host if request.client else ''}"
     account = f"account:{name.lower()}"
     if limiter.is_blocked(client, account):

@@ -46,10 +46,13 @@ IngestRunner = Runner
 router = APIRouter(include_in_schema=False)
 AdminDep = Annotated[Viewer, Depends(require_admin)]
 
+# Hidden fields (a form's token, a user's name on a button) are never typed: a longer one is a
+# forged form, refused with the site's error page.
 MAX_FIELD = 300
-# What a form field may carry before the request is refused outright: far more than any answer,
-# so a long paste comes back on the form with a message beside its field.
-MAX_TYPED = 20_000
+# Boxes a person types or pastes into carry no cap of FastAPI's (Starlette still refuses a field
+# over 1 MB): the form's own checks answer any length on the form, with a message beside the
+# field. A long paste comes back in its box cut to this many characters.
+SHOWN_CHARS = 2_000
 NO_SUCH_KIND = "Choose the type of document from the list."
 MAX_PATHS = 1000
 OUTSIDE_ROOTS = (
@@ -289,22 +292,23 @@ def admin_correct_document(
     viewer: AdminDep,
     library: WholeLibraryDep,
     templates: TemplatesDep,
-    title: Annotated[str, Form(max_length=MAX_TYPED)] = "",
-    organisation: Annotated[str, Form(max_length=MAX_TYPED)] = "",
-    year: Annotated[str, Form(max_length=MAX_TYPED)] = "",
-    kind: Annotated[str, Form(max_length=MAX_TYPED)] = "",
-    access: Annotated[str, Form(max_length=MAX_TYPED)] = "",
+    title: Annotated[str, Form()] = "",
+    organisation: Annotated[str, Form()] = "",
+    year: Annotated[str, Form()] = "",
+    kind: Annotated[str, Form()] = "",
+    access: Annotated[str, Form()] = "",
     csrf: Annotated[str, Form(max_length=MAX_FIELD)] = "",
 ) -> Response:
     check_csrf(viewer, csrf)
     record = _find(library, doc_id)
-    values = {
+    typed = {
         "title": title,
         "organisation": organisation,
         "year": year,
         "kind": kind,
         "access": access,
     }
+    values = {name: value[:SHOWN_CHARS] for name, value in typed.items()}
     try:
         fields = clean_fields(title, organisation, year, kind, access)
         known = kind_choices(record.meta.kind, library.catalogue.kinds())

@@ -63,8 +63,9 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     description="Documents that match, best first, each with its best passages and links to "
     "the pages to cite; the filter options with document counts; and the best passage for "
     "each determinant the results touch. Words with nothing to search for (only common words "
-    "like ‘the’, a single letter, symbols or emoji) are not searched: the answer has no "
-    "documents, a total and strong_total of 0, and `problem` says why.",
+    "like ‘the’, a single letter, symbols or emoji, or only words in a script other than "
+    "Latin, such as Arabic or Chinese: documents are searched in English) are not searched: "
+    "the answer has no documents, a total and strong_total of 0, and `problem` says why.",
 )
 def api_search(
     library: LibraryDep,

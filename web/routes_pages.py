@@ -61,8 +61,9 @@ def _blank_search(request: Request, templates: TemplatesDep, form: SearchForm) -
 def search_unless_blank(
     library: LibraryDep, vocabulary: VocabularyDep, form: FormDep
 ) -> SearchOutcome | None:
-    """The search's outcome; None for words with nothing to search for (none at all, or only
-    'the', a lone letter or symbols), which each page answers with its form and the problem."""
+    """The search's outcome; None for words with nothing to search for (none at all, only
+    'the', a lone letter or symbols, or only words in another script), which each page answers
+    with its form and the problem."""
     return None if form.problem else run_search(library, form, vocabulary)
 
 

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from fastapi import Depends, Query
 
-from search.analysis import has_search_words
+from search.analysis import has_search_words, is_in_other_script
 from search.schema import Filters
 from web.params import MAX_CHOSEN, MAX_LIMIT, MAX_OFFSET, MAX_VALUE_CHARS, PRINTABLE, FilterValue
 
@@ -22,6 +22,7 @@ __all__ = [
     "MAX_PAGE",
     "MAX_QUERY_CHARS",
     "NO_SEARCH_WORDS",
+    "OTHER_SCRIPT",
     "PARAMETER_PROBLEMS",
     "TOO_LONG",
     "TOO_MANY",
@@ -107,14 +108,15 @@ class SearchForm:
     def problem(self) -> str | None:
         """Why these words cannot be searched for, said for the person; None when they can.
 
-        Words with nothing to search for (only 'the', a lone letter, symbols or emoji) get
-        the same answer everywhere a search is asked for: nothing is searched, and the page,
-        the API, the downloads and the feed each say why (see `search.analysis.has_search_words`).
+        Words with nothing to search for (only 'the', a lone letter, symbols or emoji, or
+        words in another script such as Arabic or Chinese) get the same answer everywhere a
+        search is asked for: nothing is searched, and the page, the API, the downloads and the
+        feed each say why (see `search.analysis.has_search_words` and `is_in_other_script`).
         """
         if self.is_blank:
             return EMPTY_QUERY
         if not has_search_words(self.q):
-            return NO_SEARCH_WORDS
+            return OTHER_SCRIPT if is_in_other_script(self.q) else NO_SEARCH_WORDS
         return None
 
     @property
@@ -299,6 +301,11 @@ NO_SEARCH_WORDS = (
     "Enter some words to search for. Common words like ‘the’, single letters and symbols "
     "are left out of every search, so they cannot be searched for on their own."
 )
+# For words written only in another script: the keyword index and the encoder read English.
+OTHER_SCRIPT = (
+    "Enter your search in English, using the letters A to Z. The documents in this library "
+    "are searched in English."
+)
 
 
 def _tidy(q: str | None) -> str:
@@ -323,8 +330,8 @@ def read_required_search_form(
         Query(
             max_length=MAX_QUERY_CHARS,
             pattern=WORDS_PATTERN,
-            description="Words to search for: at least one that is not a common word like "
-            "‘the’, a single letter or a symbol",
+            description="Words to search for, in English: at least one that is not a common "
+            "word like ‘the’, a single letter or a symbol",
         ),
     ],
 ) -> SearchForm:

@@ -17,6 +17,7 @@ from search.settings import Settings
 from tests.accounts.conftest import PASSWORD, csrf_of, sign_in
 from web.admin import SESSION_COOKIE
 from web.app import create_app
+from web.errors import BODY_PROBLEM, FORM_PROBLEM
 from web.passwords import hash_password, password_problem, verify_password
 
 with warnings.catch_warnings():
@@ -265,3 +266,46 @@ def test_an_unknown_name_is_refused_like_a_wrong_password(app) -> None:  # type:
     )
     assert unknown.status_code == wrong.status_code == 400
     assert "The user name or password is not right" in unknown.text
+
+
+@pytest.mark.parametrize("field", ["name", "password"])
+def test_a_pasted_page_in_a_sign_in_box_is_answered_on_the_form(app, field: str) -> None:  # type: ignore[no-untyped-def]
+    # No account has a name or password this long, so it is simply not right: said on the
+    # form, as for any wrong password, never the site's error page; and not counted, so the
+    # person who pasted it can still sign in.
+    client = TestClient(app, client=("192.0.2.61", 4100))
+    data = {"name": "admin-user", "password": PASSWORD, "csrf": _form_token(client)}
+    data[field] = "river lamp orchard " * 100  # 1,900 characters
+    response = client.post("/sign-in", data=data, follow_redirects=False)
+    assert response.status_code == 400
+    assert "<title>Error: Sign in" in response.text
+    summary = re.search(r'class="govuk-error-summary".*?</ul>', response.text, re.S)
+    assert summary is not None
+    assert "The user name or password is not right" in summary.group(0)
+    assert SESSION_COOKIE not in response.cookies
+    for _ in range(3):  # as many as sign_in_attempts: none of them counts as a guess
+        data["csrf"] = _form_token(client)
+        assert client.post("/sign-in", data=data, follow_redirects=False).status_code == 400
+    assert sign_in(client, "admin-user") == 303
+
+
+def test_a_forged_hidden_field_is_called_part_of_the_form_not_a_filter(clients) -> None:  # type: ignore[no-untyped-def]
+    # Hidden fields keep their cap: only a tampered form exceeds it, and the error page says
+    # the form is wrong, in words that do not borrow the search filters' message.
+    admin = clients["admin"]
+    response = admin.post(
+        "/admin/users/end-sessions",
+        data={"name": "n" * 301, "csrf": csrf_of(admin, "/admin/users")},
+        follow_redirects=False,
+    )
+    assert response.status_code == 400
+    assert FORM_PROBLEM in response.text and "filter" not in response.text
+    assert "n" * 301 not in admin.get("/admin/audit").text  # nothing was done
+
+
+def test_a_json_body_that_is_not_right_is_not_called_a_form(clients) -> None:  # type: ignore[no-untyped-def]
+    response = clients["admin"].post(
+        "/admin/ingest", json={"paths": []}, headers={"accept": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.json() == {"detail": BODY_PROBLEM}

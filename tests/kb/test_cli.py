@@ -12,7 +12,7 @@ import pytest
 
 from search.store.embedded import EmbeddedStore
 from tests.pdfs import write_corrupt_pdf, write_pdf
-from web.search_form import NO_SEARCH_WORDS
+from web.search_form import NO_SEARCH_WORDS, OTHER_SCRIPT
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -186,4 +186,13 @@ def test_search_with_nothing_to_search_for_says_so_without_opening_the_index(
         result = _kb(["search", query], tmp_path / "data")
         assert result.returncode == 2, query
         assert NO_SEARCH_WORDS in result.stderr and not result.stdout
+    assert not (tmp_path / "data").exists()
+
+
+def test_search_in_another_script_asks_for_english_without_opening_the_index(
+    tmp_path: Path,
+) -> None:
+    result = _kb(["search", "心理健康"], tmp_path / "data")
+    assert result.returncode == 2
+    assert OTHER_SCRIPT in result.stderr and not result.stdout
     assert not (tmp_path / "data").exists()

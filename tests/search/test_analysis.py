@@ -13,6 +13,7 @@ from search.analysis import (
     SynonymFileError,
     expand_synonyms,
     has_search_words,
+    is_in_other_script,
     read_synonyms,
     term_index,
     terms,
@@ -125,6 +126,38 @@ def test_stop_words_symbols_emoji_and_lone_characters_are_nothing_to_search_for(
 @pytest.mark.parametrize("query", HAS_WORDS)
 def test_codes_numbers_and_questions_have_words_to_search_for(query: str) -> None:
     assert has_search_words(query)
+
+
+# Queries in scripts the keyword leg cannot read (it tokenises a to z and 0 to 9) and the
+# English encoder was not trained on: Arabic, Gurmukhi, Chinese, Cyrillic, Greek.
+OTHER_SCRIPT = ["الصحة النفسية", "ਮਾਨਸਿਕ ਸਿਹਤ", "心理健康", "психическое здоровье", "ψυχική υγεία",
+                "心理健康 5", "ਸਿਹਤ!"]  # fmt: skip
+# Latin letters with accents fold to a to z and are searched; one English word is enough.
+LATIN_OR_MIXED = ["santé mentale", "zdrowie", "Café 2024", "ਸਿਹਤ housing", "Łódź", "ＧＰ"]
+
+
+@pytest.mark.parametrize("query", OTHER_SCRIPT)
+def test_queries_in_another_script_have_nothing_to_search_for_and_say_so(query: str) -> None:
+    assert not has_search_words(query)
+    assert is_in_other_script(query)
+
+
+@pytest.mark.parametrize("query", NO_WORDS)
+def test_stop_words_symbols_and_lone_letters_are_not_another_script(query: str) -> None:
+    assert not is_in_other_script(query)
+
+
+@pytest.mark.parametrize("query", LATIN_OR_MIXED)
+def test_accented_latin_and_mixed_queries_are_searched(query: str) -> None:
+    assert has_search_words(query)
+    assert not Bm25Weighting().query_vector(query).is_empty()
+
+
+@pytest.mark.parametrize("letter", ["ø", "ł", "æ", "ß", "þ", "ŋ"])
+def test_latin_letters_that_do_not_fold_to_a_to_z_are_still_latin(letter: str) -> None:
+    # Not another script, so a lone one gets the message about single letters.
+    assert not is_in_other_script(letter)
+    assert is_in_other_script(f"心理 {letter}") is False
 
 
 @pytest.mark.parametrize("query", HAS_WORDS)

@@ -1,8 +1,9 @@
 """Words with nothing to search for ('the', a lone letter, symbols, emoji) get a plain answer,
 never results: the near-empty text is close in meaning to many passages, so any result would be
 confident nonsense. The pages, downloads and feed answer 400 as for a blank search; the API
-answers with no documents and the reason. Codes officers use (IMD, A&E, 0-5) still search as
-before. Real model."""
+answers with no documents and the reason. Words written only in another script (Arabic,
+Chinese) are not searched either, and are asked for in English. Codes officers use (IMD, A&E,
+0-5) still search as before. Real model."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from search.models.encoder import Encoder
 from search.settings import Settings
 from tests.libraries import build_notes
 from web.app import create_app
-from web.search_form import NO_SEARCH_WORDS
+from web.search_form import NO_SEARCH_WORDS, OTHER_SCRIPT, SearchForm
 
 # As a QA pass typed them into the address bar (%ff%fe is invalid UTF-8: two replacement
 # characters by the time the site reads it).
@@ -33,6 +34,18 @@ CODES = {
     "A&E": "Waiting times at A&E rose for older people over the winter.",
     "GP": "Getting a GP appointment is hard for people without a car.",
 }
+
+
+# Words written only in another script: Arabic, Gurmukhi, Chinese, Cyrillic, Greek.
+OTHER_SCRIPT_QUERIES = [
+    "الصحة النفسية",
+    "ਮਾਨਸਿਕ ਸਿਹਤ",
+    "心理健康",
+    "психическое здоровье",
+    "ψυχική υγεία",
+]
+SEARCH_PATHS = ("/search", "/search/by-determinant")
+REFUSING_PATHS = ("/search/export.csv", "/search/export.ris", "/search/feed.atom")
 
 
 def _url(path: str, raw_query: str) -> str:
@@ -89,6 +102,57 @@ def test_the_api_schema_says_what_words_are_needed(client: TestClient) -> None:
     assert "single letter" in q["description"]
     assert "`problem` says why" in search["description"]
     assert "problem" in schema["components"]["schemas"]["SearchOut"]["required"]
+
+
+@pytest.mark.parametrize("query", OTHER_SCRIPT_QUERIES)
+def test_the_form_tells_words_in_another_script_to_use_english(query: str) -> None:
+    assert SearchForm(q=query).problem == OTHER_SCRIPT
+
+
+@pytest.mark.parametrize("query", ["the", "x", "\U0001f642"])
+def test_the_form_keeps_the_common_words_message_for_the_rest(query: str) -> None:
+    assert SearchForm(q=query).problem == NO_SEARCH_WORDS
+
+
+@pytest.mark.parametrize("query", ["santé mentale", "zdrowie", "Café 2024", "ਸਿਹਤ housing"])
+def test_the_form_searches_accented_latin_and_mixed_words(query: str) -> None:
+    assert SearchForm(q=query).problem is None
+
+
+@pytest.mark.parametrize("query", OTHER_SCRIPT_QUERIES)
+def test_every_search_answers_another_script_with_the_english_message(
+    client: TestClient, query: str
+) -> None:
+    for path in SEARCH_PATHS:
+        response = client.get(path, params={"q": query})
+        assert response.status_code == 400, path
+        html = unescape(response.text)
+        assert "govuk-error-summary" in html and OTHER_SCRIPT in html, path
+        assert NO_SEARCH_WORDS not in html and "app-result" not in html, path
+        assert "<title>Error:" in html, path
+    for path in REFUSING_PATHS:
+        response = client.get(path, params={"q": query})
+        assert response.status_code == 400, path
+        assert OTHER_SCRIPT in unescape(response.text), path
+    response = client.get("/api/search", params={"q": query})
+    assert response.status_code == 200
+    data = response.json()
+    assert data["problem"] == OTHER_SCRIPT
+    assert data["documents"] == [] and data["total"] == 0
+
+
+def test_a_mixed_query_with_one_english_word_is_searched(client: TestClient) -> None:
+    data = client.get("/api/search", params={"q": "ਸਿਹਤ damp homes"}).json()
+    assert data["problem"] is None and data["documents"]
+    html = client.get("/search", params={"q": "santé damp"}).text
+    assert "govuk-error-summary" not in html and "app-result" in html
+
+
+def test_the_api_schema_says_words_in_another_script_are_not_searched(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    assert "script other than Latin" in schema["paths"]["/api/search"]["get"]["description"]
+    problem = schema["components"]["schemas"]["SearchOut"]["properties"]["problem"]
+    assert "script other than Latin" in problem["description"]
 
 
 @pytest.fixture(scope="module")
