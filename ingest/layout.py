@@ -38,6 +38,14 @@ _FURNITURE = re.compile(
 # _is_date_only in one pass; as one pattern ("^[\W\d]*(month\w*[\s,]*)?(19|20)\d\d[\W\d]*$")
 # every year on a long line started a scan to its end, quadratic in the line's length.
 _DAY_MONTH = re.compile(rf"\W*\d{{1,2}}(st|nd|rd|th)?\s+({MONTHS})\w*\b", re.IGNORECASE)
+# A date as a note app or a browser stamps it, a weekday and a time around it: "Thursday,
+# January 25, 2024 10:51", "Tue 3 March 2020 at 9.30am".
+_STAMP = re.compile(
+    rf"\W*(?:(?:mon|tue|tues|wed|wednes|thu|thur|thurs|fri|sat|satur|sun)(?:day)?\.?,?\s+)?"
+    rf"(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{MONTHS})\w*\.?|(?:{MONTHS})\w*\.?\s+\d{{1,2}}(?:st|nd|rd|th)?)"
+    r",?\s+(?:19|20)\d\d(?:,?\s+(?:at\s+)?\d{1,2}[:.]\d\d(?::\d\d)?\s*(?:[ap]\.?m\.?)?)?\W*",
+    re.IGNORECASE,
+)
 _NOT_LETTERS = re.compile(r"[\W\d]*+")
 _WORD_RUN = re.compile(r"\w*+")
 _MONTH_START = re.compile(MONTH_STARTS, re.IGNORECASE)
@@ -257,7 +265,7 @@ def _is_candidate(line: LayoutLine) -> bool:
 def _is_date_only(text: str) -> bool:
     """Whether the line is a date alone: figures and marks around a year, with at most a month
     as its only word ("Dec 2024", "December, 2024"), or it starts with a day and a month."""
-    if _DAY_MONTH.match(text):
+    if _DAY_MONTH.match(text) or _STAMP.fullmatch(text):
         return True
     start = _run_end(_NOT_LETTERS, text, 0)
     if start == len(text):  # no word at all: a year anywhere will do

@@ -252,6 +252,27 @@ def test_a_long_line_of_years_and_words_is_no_date_and_a_date_alone_is_no_title(
     )
 
 
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        "Thursday, January 25, 2024 10:51",
+        "Sat, Feb 3, 2024, 4:05 PM",
+        "Tue 3 March 2020 at 9.30am",
+        "25 January 2024 10:51",
+    ],
+)
+def test_a_date_and_time_stamp_is_no_title(stamp: str) -> None:
+    # A note app's export or a browser's print puts the moment it was made in its largest type.
+    assert pick_title(_lines((stamp, 28), ("Shelter beds by ward", 20))) == "Shelter beds by ward"
+
+
+def test_a_title_that_starts_with_a_weekday_or_ends_with_a_date_is_kept() -> None:
+    assert pick_title(_lines(("Monday Club report 2020", 28), ("Body", 11))) == (
+        "Monday Club report 2020"
+    )
+    assert pick_title(_lines(("Housing in May 2024", 28), ("Body", 11))) == "Housing in May 2024"
+
+
 @pytest.mark.slow
 def test_a_very_long_line_of_years_and_words_is_read_well_within_its_time() -> None:
     # When "is it a date alone?" was one pattern, every year on the line began a scan to its
