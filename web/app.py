@@ -48,6 +48,7 @@ __all__ = [
     "DEFAULT_ASSETS_DIR",
     "FETCH_ASSETS",
     "GOVUK_DIST",
+    "MAX_BODY_BYTES",
     "SWAGGER_DIST",
     "WEB_DIR",
     "allowed_hosts",
@@ -63,6 +64,9 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 WEB_DIR = Path(__file__).parent
+# The most any request body may hold, but an upload's: a form or a JSON body is a few KB, and
+# the longest (1,000 folder paths for ingest) well under this.
+MAX_BODY_BYTES = 2 * 1024 * 1024
 # Where `npm ci --prefix web/frontend` puts the packages in a checkout (an editable install).
 DEFAULT_ASSETS_DIR = WEB_DIR / "frontend" / "node_modules"
 GOVUK_DIST = Path("govuk-frontend") / "dist" / "govuk"
@@ -108,6 +112,9 @@ def create_app(
         # The default docs pages load Swagger UI and ReDoc from a CDN; ours come from npm.
         docs_url=None,
         redoc_url=None,
+        # Every request body past this is refused before it is read (413), so nobody can make
+        # the site hold a huge form in memory; only the upload route takes more (routes_admin).
+        max_body_size=MAX_BODY_BYTES,
     )
     app.state.settings = settings
     app.state.library = library
