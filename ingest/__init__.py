@@ -1,8 +1,8 @@
 """Files to pages to chunks to vectors, written through the search package's index API.
 
 Others (kb, the tests) use `ingest.pipeline` (Ingester, the run and its outcomes); the readers
-(`pdf`, `wordfile`, `webpage`, `ocr`), `chunking`, `metadata` and the isolated `worker` are
-its parts.
+(`pdf` with `glyphs`, `wordfile`, `webpage`, `ocr`), `chunking`, `metadata` and the isolated
+`worker` are its parts.
 """
 
 __all__ = [
@@ -10,6 +10,7 @@ __all__ = [
     "dating",
     "describing",
     "formats",
+    "glyphs",
     "layout",
     "matter",
     "metadata",
