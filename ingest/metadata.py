@@ -199,7 +199,7 @@ def resolve_metadata(
         organisation = authors[0]
     if not organisation and kind in (ACADEMIC, OTHER):
         organisation = find_byline(lines, title)
-    year = row.year or find_year(pages, lines, title, info_year, time.gmtime().tm_year)
+    year = row.year or find_year(pages, lines, title, info_year, time.gmtime().tm_year, path.name)
     meta = DocumentMeta(
         title=title,
         organisation=row.organisation or organisation,

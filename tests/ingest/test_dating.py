@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from ingest import dating
-from ingest.dating import find_year
+from ingest.dating import find_year, year_in_file_name
 from ingest.layout import LayoutLine, pick_title
 from tests.ingest.hostile_text import labels_before_blank_space, many_dates_line
 from tests.ingest.pattern_shapes import quadratic_shapes
@@ -199,3 +199,41 @@ def test_an_imprint_line_on_the_cover_beats_the_file_date() -> None:
     # Any stronger sign still wins: a cover date alone on its line.
     dated = [*lines, *_lines(("March 2024", 11.0))]
     assert find_year([""], dated, "Melton food pantry review", 2026, 2026) == 2024
+
+
+@pytest.mark.parametrize(
+    ("name", "year"),
+    [
+        ("2025-01-22-housing-tenure-briefing.pdf", 2025),
+        ("2024_11_child_poverty_v2.pdf", 2024),
+        ("Agenda frontsheet 30th-Jan-2025 10.00 Cabinet.pdf", 2025),
+        ("Forecasting_future_dependency_west_sussex_february_2024.pdf", 2024),
+        ("carers-service-data-sep-2009.pdf", 2009),
+        ("30-01-2025 minutes.docx", 2025),
+        ("2019 March review.html", 2019),
+        # A year alone may be a period or a number: no date.
+        ("annual-report-2019.pdf", None),
+        ("suicide-prevention-strategy-2017-2020.pdf", None),
+        ("budget-2025-26.pdf", None),
+        ("decision-2024-00115.pdf", None),
+        ("mayor-2019.pdf", None),
+        ("report.pdf", None),
+    ],
+)
+def test_a_date_down_to_the_month_in_a_file_name_gives_its_year(
+    name: str, year: int | None
+) -> None:
+    assert year_in_file_name(name) == year
+
+
+def test_a_dated_file_name_comes_before_the_cover() -> None:
+    # A cover that names the period a report covers ("April 2023 to March 2024" blanked, the
+    # year on its own line kept) against the date its publisher filed it under.
+    lines = [LayoutLine("Child poverty", 30, 0.2), LayoutLine("2025", 18, 0.3)]
+    assert find_year(["Child poverty\n2025"], lines, "Child poverty", None, 2026) == 2025
+    dated = find_year(
+        ["Child poverty\n2025"], lines, "Child poverty", None, 2026, "2024-11-child-poverty.pdf"
+    )
+    assert dated == 2024
+    # A year from the future is no date, wherever it is.
+    assert find_year([""], [], "Plan", None, 2026, "2031-04-plan.pdf") is None
