@@ -28,6 +28,7 @@ from web import (
     routes_exports,
     routes_pages,
 )
+from web.body_cap import TOO_LARGE, BodyCap
 from web.head import HeadAsGet
 from web.headers import (
     SecurityHeaders,
@@ -38,7 +39,7 @@ from web.headers import (
 from web.hosts import WRONG_HOST, TrustedHosts
 from web.ratelimit import SignInLimiter
 from web.request_log import install_observability
-from web.routes_admin import IngestRunner
+from web.routes_admin import UPLOAD_PATH, IngestRunner
 from web.templating import build_templates
 from web.uploads import UploadJobs
 from web.users import UserStore
@@ -112,9 +113,6 @@ def create_app(
         # The default docs pages load Swagger UI and ReDoc from a CDN; ours come from npm.
         docs_url=None,
         redoc_url=None,
-        # Every request body past this is refused before it is read (413), so nobody can make
-        # the site hold a huge form in memory; only the upload route takes more (routes_admin).
-        max_body_size=MAX_BODY_BYTES,
     )
     app.state.settings = settings
     app.state.library = library
@@ -178,11 +176,16 @@ def allowed_hosts(settings: Settings) -> list[str]:
 
 
 def install_guards(app: FastAPI, settings: Settings) -> None:
-    """Host checking inside, security headers outside, so refusals carry the headers too."""
+    """Body size and host checking inside, security headers outside, so refusals carry the
+    headers too."""
 
     def refuse(request: Request) -> Response:
         return errors.render_error(request, 400, WRONG_HOST)
 
+    def too_large(request: Request) -> Response:
+        return errors.render_error(request, 413, TOO_LARGE)
+
+    app.add_middleware(BodyCap, max_bytes=MAX_BODY_BYTES, refuse=too_large, exempt=(UPLOAD_PATH,))
     app.add_middleware(TrustedHosts, allowed=allowed_hosts(settings), refuse=refuse)
     headers = build_security_headers(build_policy(read_govuk_script_hashes()))
     # A crash is answered outside all middleware, so its page adds these headers itself.

@@ -48,6 +48,7 @@ PAGES = {
         "If you pasted the web address, check you copied the entire address.",
     ),
     405: ("This page cannot do that", "Go back to the page you came from and try again."),
+    413: ("That is too much to send", "Go back to the page you came from and send less."),
     500: ("Sorry, there is a problem with the service", "Try again later."),
 }
 

@@ -37,7 +37,7 @@ from web.params import MAX_LIMIT, MAX_OFFSET, MAX_PAGE_NUMBER, refuse_unknown_pa
 from web.uploads import ACCEPT, Runner, UploadJobs, accept_uploads
 from web.users import UserStore
 
-__all__ = ["UPLOAD_BODY_CEILING", "IngestRunner", "router"]
+__all__ = ["UPLOAD_PATH", "IngestRunner", "router"]
 
 # The site does not import the ingest package: `kb serve` passes in a runner that
 # takes the job's paths and options and calls back once per file (the one an upload uses).
@@ -391,13 +391,11 @@ def admin_upload_form(request: Request, viewer: AdminDep, templates: TemplatesDe
     return _upload_form(request, templates, _settings(request).access.default)
 
 
-# The upload route's own cap on a body, past the site's (web.app.MAX_BODY_BYTES): the most the
-# settings can allow (`upload_max_files` up to 200 of `upload_max_mb` up to 1,024 MB), so the
-# route's check against the settings in force is what answers.
-UPLOAD_BODY_CEILING = 200 * (1024 + 1) * 1024 * 1024
+# The one route that takes files: it has its own cap on a body, past the site's (web.body_cap).
+UPLOAD_PATH = "/admin/upload"
 
 
-@router.post("/admin/upload", response_class=HTMLResponse, max_body_size=UPLOAD_BODY_CEILING)
+@router.post(UPLOAD_PATH, response_class=HTMLResponse)
 async def admin_upload(
     request: Request, viewer: AdminDep, library: WholeLibraryDep, templates: TemplatesDep
 ) -> Response:
