@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from ingest import pdf
+from ingest import glyphs, pdf
 from ingest.glyphs import blank_glyph_numbers, glyph_number_chars, restore_glyph_names
 from ingest.ocr import OcrOptions, OcrPage, is_ocr_available, read_pages_by_ocr
 from ingest.pdf import clean_text, garbage_share, is_glyph_garbage, read_pdf
+from tests.ingest.pattern_shapes import quadratic_shapes
 from tests.pdfs import write_pdf
 
 BODY = (
@@ -145,3 +146,11 @@ def test_a_jumbled_page_ocr_reads_without_confidence_stays_out(tmp_path: Path) -
     assert text.pages[1] == ""
     assert text.ocr_pages == []
     assert text.warnings == ["1 page of jumbled symbols left out: 2."]
+
+
+def test_the_glyph_patterns_have_no_shape_that_backtracks_without_end() -> None:
+    # They run on every page and layout line, whatever a hostile file puts there.
+    assert quadratic_shapes(glyphs) == []
+    long_name = "/" + "a_" * 100_000 + "1"
+    assert restore_glyph_names(long_name) == long_name
+    assert blank_glyph_numbers("/g1" * 100_000).strip() == ""
