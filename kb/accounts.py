@@ -76,8 +76,8 @@ def add_user(
 
 @users_app.command("remove")
 def remove_user(name: Annotated[str, typer.Argument(help="The user name to remove")]) -> None:
-    """Remove an account and sign it out everywhere."""
-    from web.users import UserStore
+    """Remove an account and sign it out everywhere (never the last admin account)."""
+    from web.users import AccountError, UserStore
 
     settings = load_settings()
     users = UserStore(settings.users_path)
@@ -86,6 +86,9 @@ def remove_user(name: Annotated[str, typer.Argument(help="The user name to remov
             typer.echo(f"There is no user called {name}.", err=True)
             raise typer.Exit(1)
         users.audit(_actor(), "remove user", name)
+    except AccountError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(1) from None
     finally:
         users.close()
     typer.echo(f"Removed {name}.")

@@ -27,6 +27,7 @@ from web import (
     routes_documents,
     routes_exports,
     routes_pages,
+    routes_users,
 )
 from web.body_cap import TOO_LARGE, BodyCap
 from web.head import HeadAsGet
@@ -136,6 +137,7 @@ def create_app(
     app.include_router(routes_determinants.router)
     app.include_router(routes_api.router)
     app.include_router(routes_admin.router)
+    app.include_router(routes_users.router)
     app.include_router(routes_backup.router)
     app.include_router(routes_accounts.router)
     app.include_router(routes_exports.router)

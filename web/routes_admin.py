@@ -1,5 +1,6 @@
-"""Admin routes: ingest status and history, browser uploads, document corrections, withdrawal,
-accounts' sessions and the audit log; and the ingest jobs `kb ingest` hands to the site."""
+"""Admin routes: ingest status and history, browser uploads, document corrections, withdrawal
+and the audit log; the ingest jobs `kb ingest` hands to the site; and the pieces every admin
+page shares (accounts have their own module, web.routes_users)."""
 
 from __future__ import annotations
 
@@ -37,7 +38,16 @@ from web.params import MAX_LIMIT, MAX_OFFSET, MAX_PAGE_NUMBER, refuse_unknown_pa
 from web.uploads import ACCEPT, Runner, UploadJobs, accept_uploads
 from web.users import UserStore
 
-__all__ = ["UPLOAD_PATH", "IngestRunner", "router"]
+__all__ = [
+    "MAX_FIELD",
+    "SHOWN_CHARS",
+    "UPLOAD_PATH",
+    "AdminDep",
+    "IngestRunner",
+    "admin_page",
+    "back_to",
+    "router",
+]
 
 # The site does not import the ingest package: `kb serve` passes in a runner that
 # takes the job's paths and options and calls back once per file (the one an upload uses).
@@ -97,15 +107,17 @@ def _no_store(response: Response) -> Response:
     return response
 
 
-def _page(
+def admin_page(
     request: Request, templates: TemplatesDep, name: str, context: dict[str, Any], code: int = 200
 ) -> Response:
+    """An admin template, given the session's form token, and never kept by a cache."""
     viewer: Viewer = request.state.viewer
     context = {"csrf": viewer.session.csrf if viewer.session else "", **context}
     return _no_store(templates.TemplateResponse(request, name, context, status_code=code))
 
 
-def _back_to(path: str) -> RedirectResponse:
+def back_to(path: str) -> RedirectResponse:
+    """After a form is done: the page to show next, fetched with GET."""
     return RedirectResponse(path, status_code=status.HTTP_303_SEE_OTHER)
 
 
@@ -114,7 +126,7 @@ def _back_to(path: str) -> RedirectResponse:
 
 @router.get("/admin", response_class=HTMLResponse)
 def admin_home(request: Request, viewer: AdminDep, templates: TemplatesDep) -> Response:
-    return _page(request, templates, "admin_home.html", {})
+    return admin_page(request, templates, "admin_home.html", {})
 
 
 # Files listed per page of the status page: a county's archive is thousands of files. The JSON
@@ -170,7 +182,7 @@ def admin_status(
         "pagination": pagination(page, pages, href, "Pages of files"),
         "last_finished": _when(last["finished_at"] if last else None),
     }
-    return _page(request, templates, "admin_status.html", context)
+    return admin_page(request, templates, "admin_status.html", context)
 
 
 @router.get("/api/admin/status", dependencies=[Depends(refuse_unknown_parameters)])
@@ -193,7 +205,7 @@ def admin_history(
         {**run, "started": _when(run["started_at"]), "finished": _when(run["finished_at"])}
         for run in library.catalogue.runs()
     ]
-    return _page(request, templates, "admin_history.html", {"runs": runs})
+    return admin_page(request, templates, "admin_history.html", {"runs": runs})
 
 
 @router.get("/admin/audit", response_class=HTMLResponse)
@@ -202,33 +214,7 @@ def admin_audit(request: Request, viewer: AdminDep, templates: TemplatesDep) -> 
         {"when": _when(e.at), "actor": e.actor, "action": e.action, "detail": e.detail}
         for e in _users(request).audit_log()
     ]
-    return _page(request, templates, "admin_audit.html", {"entries": entries})
-
-
-# accounts --------------------------------------------------------------------
-
-
-@router.get("/admin/users", response_class=HTMLResponse)
-def admin_users(request: Request, viewer: AdminDep, templates: TemplatesDep) -> Response:
-    users = _users(request)
-    sessions = users.session_counts()
-    rows = [
-        {"name": u.name, "role": u.role, "sessions": sessions.get(u.name, 0)} for u in users.users()
-    ]
-    return _page(request, templates, "admin_users.html", {"users": rows})
-
-
-@router.post("/admin/users/end-sessions")
-def admin_end_sessions(
-    request: Request,
-    viewer: AdminDep,
-    name: Annotated[str, Form(max_length=MAX_FIELD)],
-    csrf: Annotated[str, Form(max_length=MAX_FIELD)] = "",
-) -> Response:
-    check_csrf(viewer, csrf)
-    ended = _users(request).end_sessions_of(name)
-    _users(request).audit(viewer.name, "end sessions", f"{name}: {ended} session(s) ended")
-    return _back_to("/admin/users")
+    return admin_page(request, templates, "admin_audit.html", {"entries": entries})
 
 
 # documents -------------------------------------------------------------------
@@ -259,7 +245,7 @@ def _edit_page(
         "kinds": kind_choices(values["kind"], library.catalogue.kinds()),
         "withdrawn": record.meta.access == WITHDRAWN,
     }
-    return _page(request, templates, "admin_document.html", context, 400 if error else 200)
+    return admin_page(request, templates, "admin_document.html", context, 400 if error else 200)
 
 
 @router.get("/admin/documents/{doc_id}", response_class=HTMLResponse)
@@ -329,7 +315,7 @@ def admin_correct_document(
         changes.append(f"level when brought back {fields['access']!r}")
     action = "access change" if before.access != after.access else "edit"
     _users(request).audit(viewer.name, action, f"{doc_id}: " + ("; ".join(changes) or "confirmed"))
-    return _back_to(f"/documents/{doc_id}")
+    return back_to(f"/documents/{doc_id}")
 
 
 @router.post("/admin/documents/{doc_id}/withdraw")
@@ -344,7 +330,7 @@ def admin_withdraw(
     record = _find(library, doc_id)
     withdraw_document(library.store, library.catalogue, doc_id)
     _users(request).audit(viewer.name, "withdraw", f"{doc_id}: {record.meta.title}")
-    return _back_to(f"/documents/{doc_id}")
+    return back_to(f"/documents/{doc_id}")
 
 
 @router.post("/admin/documents/{doc_id}/restore")
@@ -361,7 +347,7 @@ def admin_restore(
     _users(request).audit(
         viewer.name, "restore", f"{doc_id}: {record.meta.title} (now {restored.meta.access})"
     )
-    return _back_to(f"/documents/{doc_id}")
+    return back_to(f"/documents/{doc_id}")
 
 
 # uploads ---------------------------------------------------------------------
@@ -383,7 +369,7 @@ def _upload_form(
         "accept": ACCEPT,
         "error": error,
     }
-    return _page(request, templates, "admin_upload.html", context, code)
+    return admin_page(request, templates, "admin_upload.html", context, code)
 
 
 @router.get("/admin/upload", response_class=HTMLResponse)
@@ -436,7 +422,7 @@ async def admin_upload(
         await form.close()
     _users(request).audit(viewer.name, "upload", job.audit_detail())
     _jobs(request).start(job, runner, request.app.state.ingest_lock, library.catalogue)
-    return _back_to(f"/admin/uploads/{job.id}")
+    return back_to(f"/admin/uploads/{job.id}")
 
 
 @router.get("/admin/uploads/{job_id}", response_class=HTMLResponse)
@@ -446,7 +432,7 @@ def admin_upload_progress(
     job = _jobs(request).get(job_id)
     if job is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "We could not find that upload.")
-    return _page(request, templates, "admin_upload_job.html", {"job": job.view()})
+    return admin_page(request, templates, "admin_upload_job.html", {"job": job.view()})
 
 
 # the hand-off from `kb ingest` -------------------------------------------------

@@ -21,6 +21,7 @@ from search.catalogue import write_transaction
 from web.passwords import hash_password, verify_password
 
 __all__ = [
+    "LAST_ADMIN",
     "MAX_NAME_LENGTH",
     "USER_ROLES",
     "AccountError",
@@ -36,6 +37,10 @@ __all__ = [
 UserRole = Literal["partner", "staff", "admin"]
 USER_ROLES: tuple[UserRole, ...] = ("partner", "staff", "admin")
 MAX_NAME_LENGTH = 64
+LAST_ADMIN = (
+    "{name} is the only admin account, so it cannot be removed: nobody could manage the site. "
+    "Add another admin account first."
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -140,10 +145,27 @@ class UserStore:
         return User(name, role, now)
 
     def remove_user(self, name: str) -> bool:
-        """Remove an account and end its sessions; False when there was none."""
+        """Remove an account and end its sessions; False when there was none.
+
+        The last admin account is never removed (AccountError says so), so someone can always
+        manage the site; the count and the removal are one transaction, so two admins removing
+        each other at once cannot both succeed."""
         with self._transaction() as db:
-            db.execute("DELETE FROM sessions WHERE user_name = ?", (name,))
-            return db.execute("DELETE FROM users WHERE name = ?", (name,)).rowcount > 0
+            row = db.execute("SELECT name, role FROM users WHERE name = ?", (name,)).fetchone()
+            if row is None:
+                return False
+            if row["role"] == "admin":
+                admins = db.execute("SELECT count(*) FROM users WHERE role = 'admin'").fetchone()
+                if admins[0] <= 1:
+                    raise AccountError(LAST_ADMIN.format(name=row["name"]))
+            db.execute("DELETE FROM sessions WHERE user_name = ?", (row["name"],))
+            return db.execute("DELETE FROM users WHERE name = ?", (row["name"],)).rowcount > 0
+
+    def user(self, name: str) -> User | None:
+        """The account with this name (in any case), as stored; None when there is none."""
+        with self._lock:
+            row = self._db.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone()
+        return None if row is None else User(row["name"], row["role"], row["created_at"])
 
     def users(self) -> list[User]:
         with self._lock:

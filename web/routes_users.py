@@ -1,0 +1,212 @@
+"""The admin's Accounts pages: who can sign in and on how many devices; adding an account with
+its role and first password; removing one; and signing someone out everywhere.
+
+Every change is written to the audit log with the admin's name. A password is never written
+there, never logged and never put back into a form.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request, status
+from fastapi.responses import HTMLResponse, Response
+
+from search.settings import Settings
+from web.admin import check_csrf
+from web.deps import TemplatesDep
+from web.passwords import password_problem
+from web.routes_admin import MAX_FIELD, SHOWN_CHARS, AdminDep, admin_page, back_to
+from web.users import USER_ROLES, AccountError, User, UserStore, check_name
+
+__all__ = ["ROLE_CHOICES", "router"]
+
+router = APIRouter(include_in_schema=False)
+
+# Each role's label and what it can see, in the words the document pages use for access levels.
+ROLE_CHOICES = {
+    "partner": ("Partner", "Sees documents for everyone and documents for partners and staff."),
+    "staff": ("Staff", "Sees every document, including those for staff only."),
+    "admin": (
+        "Admin",
+        "Sees every document, and can upload and correct documents and manage accounts.",
+    ),
+}
+NO_ROLE = "Choose what the account can see: partner, staff or admin."
+NO_PASSWORD = "Enter a first password for the account."
+NO_SUCH_ACCOUNT = "There is no account with that user name."
+OWN_ACCOUNT = "You cannot remove your own account. Ask another admin to remove it."
+
+
+def _users(request: Request) -> UserStore:
+    users: UserStore = request.app.state.users
+    return users
+
+
+def _min_password_length(request: Request) -> int:
+    settings: Settings = request.app.state.settings
+    return settings.accounts.min_password_length
+
+
+# the list ----------------------------------------------------------------------
+
+
+@router.get("/admin/users", response_class=HTMLResponse)
+def admin_users(
+    request: Request,
+    viewer: AdminDep,
+    templates: TemplatesDep,
+    added: Annotated[str, Query(max_length=MAX_FIELD)] = "",
+    removed: Annotated[str, Query(max_length=MAX_FIELD)] = "",
+) -> Response:
+    users = _users(request)
+    sessions = users.session_counts()
+    accounts = users.users()
+    names = {u.name for u in accounts}
+    rows = [
+        {
+            "name": u.name,
+            "role": u.role,
+            "sessions": sessions.get(u.name, 0),
+            "is_you": u.name == viewer.name,
+        }
+        for u in accounts
+    ]
+    # The banner after adding or removing, shown only while the list agrees with it.
+    context = {
+        "users": rows,
+        "added": added if added in names else "",
+        "removed": removed if removed and users.user(removed) is None else "",
+    }
+    return admin_page(request, templates, "admin_users.html", context)
+
+
+@router.post("/admin/users/end-sessions")
+def admin_end_sessions(
+    request: Request,
+    viewer: AdminDep,
+    name: Annotated[str, Form(max_length=MAX_FIELD)],
+    csrf: Annotated[str, Form(max_length=MAX_FIELD)] = "",
+) -> Response:
+    check_csrf(viewer, csrf)
+    ended = _users(request).end_sessions_of(name)
+    _users(request).audit(viewer.name, "end sessions", f"{name}: {ended} session(s) ended")
+    return back_to("/admin/users")
+
+
+# adding --------------------------------------------------------------------------
+
+
+def _new_user_page(
+    request: Request,
+    templates: TemplatesDep,
+    name: str = "",
+    role: str = "",
+    error: str = "",
+    field: str = "",
+) -> Response:
+    context = {
+        "name": name[:SHOWN_CHARS],
+        "role": role if role in USER_ROLES else "",
+        "roles": [(r, *ROLE_CHOICES[r]) for r in USER_ROLES],
+        "min_length": _min_password_length(request),
+        "error": error,
+        "field": field,
+    }
+    return admin_page(request, templates, "admin_user_new.html", context, 400 if error else 200)
+
+
+@router.get("/admin/users/new", response_class=HTMLResponse)
+def admin_new_user(request: Request, viewer: AdminDep, templates: TemplatesDep) -> Response:
+    return _new_user_page(request, templates)
+
+
+class _Refused(Exception):
+    """Why the new account was not added, and the field to put the message beside."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _add_user(users: UserStore, name: str, role: str, password: str, min_length: int) -> User:
+    """The account, added; _Refused, with nothing saved, when it cannot be."""
+    try:
+        name = check_name(name)
+    except AccountError as error:
+        raise _Refused(str(error), "name") from None
+    if role not in USER_ROLES:
+        raise _Refused(NO_ROLE, "role")
+    problem = NO_PASSWORD if not password else password_problem(password, name, min_length)
+    if problem:
+        raise _Refused(problem, "password")
+    try:
+        return users.add_user(name, role, password)
+    except AccountError as error:  # the name is taken
+        raise _Refused(str(error), "name") from None
+
+
+@router.post("/admin/users/new", response_class=HTMLResponse)
+def admin_add_user(
+    request: Request,
+    viewer: AdminDep,
+    templates: TemplatesDep,
+    name: Annotated[str, Form()] = "",
+    role: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form(max_length=MAX_FIELD)] = "",
+) -> Response:
+    check_csrf(viewer, csrf)
+    users = _users(request)
+    try:
+        user = _add_user(users, name, role, password, _min_password_length(request))
+    except _Refused as refused:
+        return _new_user_page(request, templates, name, role, str(refused), refused.field)
+    users.audit(viewer.name, "add user", f"{user.name} as {user.role}")
+    return back_to(f"/admin/users?{urlencode({'added': user.name})}")
+
+
+# removing ------------------------------------------------------------------------
+
+
+def _removable(request: Request, viewer_name: str, name: str) -> User:
+    """The account an admin may remove: 404 when there is none, 400 when it is their own."""
+    user = _users(request).user(name)
+    if user is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, NO_SUCH_ACCOUNT)
+    if user.name == viewer_name:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, OWN_ACCOUNT)
+    return user
+
+
+@router.get("/admin/users/remove", response_class=HTMLResponse)
+def admin_confirm_remove(
+    request: Request,
+    viewer: AdminDep,
+    templates: TemplatesDep,
+    name: Annotated[str, Query(max_length=MAX_FIELD)] = "",
+) -> Response:
+    user = _removable(request, viewer.name, name)
+    sessions = _users(request).session_counts().get(user.name, 0)
+    context = {"user": user, "sessions": sessions, "label": ROLE_CHOICES[user.role][0]}
+    return admin_page(request, templates, "admin_user_remove.html", context)
+
+
+@router.post("/admin/users/remove")
+def admin_remove_user(
+    request: Request,
+    viewer: AdminDep,
+    name: Annotated[str, Form(max_length=MAX_FIELD)],
+    csrf: Annotated[str, Form(max_length=MAX_FIELD)] = "",
+) -> Response:
+    check_csrf(viewer, csrf)
+    user = _removable(request, viewer.name, name)
+    try:
+        removed = _users(request).remove_user(user.name)
+    except AccountError as error:  # the last admin account
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(error)) from None
+    if not removed:  # another admin removed it a moment ago
+        raise HTTPException(status.HTTP_404_NOT_FOUND, NO_SUCH_ACCOUNT)
+    _users(request).audit(viewer.name, "remove user", f"{user.name} ({user.role}), signed out")
+    return back_to(f"/admin/users?{urlencode({'removed': user.name})}")
