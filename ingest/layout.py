@@ -53,8 +53,13 @@ _YEAR = re.compile(r"(19|20)\d\d")
 _YEAR_AFTER_SPACE = re.compile(r"[\s,]+(19|20)\d\d")
 # A committee report's form names its subject; that is its title.
 _SUBJECT = re.compile(
-    r"^(subject|report title|title of report|title|amendment name)\s*:\s*(.+)$", re.IGNORECASE
+    r"^(subject|report title|title of report|title|amendment name|decision title|project (?:name"
+    r"|title)|(?:name|title) of (?:the )?(?:decision|proposal|policy|project|activity|amendment))"
+    r"\s*:\s*(.*)$",
+    re.IGNORECASE,
 )
+# A form's name in its largest type ("Budget Amendment Form"): the form, not what it is about.
+_FORM_NAME = re.compile(r"^[\w ()&'’-]{2,60} form$", re.IGNORECASE)
 _FIELD_LABEL = re.compile(r"^[A-Z][\w ()/'’-]{1,40}:")
 # A line that only names a council or body sits above the title, it is not the title: a
 # council, an NHS body, a university, a government department or agency, by their names' shapes.
@@ -123,7 +128,12 @@ def _is_split(left: str, right: str, words: set[str]) -> bool:
 
 def pick_title(lines: list[LayoutLine]) -> str:
     """The first page's title: the largest type near the top, joined across its lines."""
-    subject = find_subject(lines) or _letter_heading(lines)
+    subject = find_subject(lines)
+    if subject:
+        # Every amendment has the same form: its name says what kind of paper, the subject which.
+        form = next((x.text.strip() for x in lines[:10] if _FORM_NAME.match(x.text.strip())), "")
+        return f"{form[: -len(' form')]}: {subject}" if form else subject
+    subject = _letter_heading(lines)
     if subject:
         return subject
     candidates = [line for line in lines if _is_candidate(line)]
@@ -214,10 +224,24 @@ def find_byline(lines: list[LayoutLine], title: str) -> str:
 
 
 def find_subject(lines: list[LayoutLine]) -> str:
-    """The subject a committee report's form gives ("Subject: …"), or ''."""
-    for number, line in enumerate(lines[:40]):
-        match = _SUBJECT.match(line.text.strip())
-        if not match or len(match.group(2)) < 4:
+    """The subject a committee report's form gives ("Subject: …"), or ''. A label alone on its
+    line ("Amendment Name:", or split over two lines in a narrow cell: "Amendment" / "Name:")
+    has its subject on the next line."""
+    top = lines[:40]
+    for number, line in enumerate(top):
+        match, value_at = _SUBJECT.match(line.text.strip()), number + 1
+        if match is None and number + 1 < len(top) and len(line.text.split()) <= 2:
+            match = _SUBJECT.match(f"{line.text.strip()} {top[number + 1].text.strip()}")
+            value_at = number + 2
+        if match is None:
+            continue
+        if not match.group(2).strip() and value_at < len(top):
+            below = top[value_at].text.strip()
+            if _FIELD_LABEL.match(below) or below.endswith(":"):
+                continue
+            match = _SUBJECT.match(f"{match.group(1)}: {below}")
+            number = value_at
+        if match is None or len(match.group(2).strip()) < 4:
             continue
         text = match.group(2).strip()
         # A subject that runs onto the next line continues in the same type size.

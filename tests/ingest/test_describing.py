@@ -17,7 +17,7 @@ from ingest.describing import (
     find_kind,
     find_organisation,
 )
-from ingest.layout import LayoutLine, find_byline, join_split_words, pick_title
+from ingest.layout import LayoutLine, find_byline, find_subject, join_split_words, pick_title
 from ingest.metadata import resolve_metadata
 from search.schema import DocumentMeta
 from tests.ingest.hostile_text import blank_lines_then_doi, long_line_of_years
@@ -250,6 +250,28 @@ def test_a_long_line_of_years_and_words_is_no_date_and_a_date_alone_is_no_title(
     assert pick_title(_lines(("December 2024", 40), ("Carers support services", 20))) == (
         "Carers support services"
     )
+
+
+def test_a_forms_subject_under_a_label_split_over_two_lines_names_it() -> None:
+    # A narrow table cell wraps "Amendment Name:" and puts the subject on the line under it;
+    # the form's own name says what kind of paper it is.
+    lines = _lines(
+        ("Budget Amendment Form", 20),
+        ("Amendment", 12),
+        ("Name:", 12),
+        ("Expansion of Community Wardens", 12),
+        ("Number: 6", 12),
+        ("Proposer: A Member", 12),
+    )
+    assert pick_title(lines) == "Budget Amendment: Expansion of Community Wardens"
+
+
+def test_a_label_alone_takes_the_next_line_unless_that_is_another_label() -> None:
+    lines = _lines(("Title of decision:", 12), ("Family hub contracts", 12), ("Body", 11))
+    assert find_subject(lines) == "Family hub contracts"
+    assert find_subject(_lines(("Title:", 12), ("Directorate:", 12), ("Body", 11))) == ""
+    # Two short lines that make no label are no subject.
+    assert find_subject(_lines(("Subject", 12), ("to change", 12), ("Body", 11))) == ""
 
 
 @pytest.mark.parametrize(
