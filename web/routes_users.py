@@ -138,7 +138,7 @@ def _add_user(users: UserStore, name: str, role: str, password: str, min_length:
         raise _Refused(str(error), "name") from None
     if role not in USER_ROLES:
         raise _Refused(NO_ROLE, "role")
-    problem = NO_PASSWORD if not password else password_problem(password, name, min_length)
+    problem = NO_PASSWORD if not password else password_problem(password, name, min_length, "their")
     if problem:
         raise _Refused(problem, "password")
     try:

@@ -218,8 +218,12 @@ class UserStore:
             db.execute("DELETE FROM sessions WHERE id_hash = ?", (id_hash,))
 
     def end_sessions_of(self, name: str) -> int:
+        """End every session of this user, the name in any case (as the users table matches
+        it); how many ended."""
         with self._transaction() as db:
-            return db.execute("DELETE FROM sessions WHERE user_name = ?", (name,)).rowcount
+            return db.execute(
+                "DELETE FROM sessions WHERE user_name = ? COLLATE NOCASE", (name,)
+            ).rowcount
 
     def session_counts(self) -> dict[str, int]:
         """Live sessions per user, for the admin's accounts page."""
