@@ -58,7 +58,7 @@ def add_user(
         typer.echo(str(error), err=True)
         raise typer.Exit(2) from None
     password = _read_password(password_stdin)
-    problem = password_problem(password, name, settings.accounts.min_password_length)
+    problem = password_problem(password, name, settings.accounts.min_password_length, "their")
     if problem:
         typer.echo(problem, err=True)
         raise typer.Exit(2)

@@ -27,6 +27,7 @@ from web import (
     routes_documents,
     routes_exports,
     routes_pages,
+    routes_user_changes,
     routes_users,
 )
 from web.body_cap import TOO_LARGE, BodyCap
@@ -138,6 +139,7 @@ def create_app(
     app.include_router(routes_api.router)
     app.include_router(routes_admin.router)
     app.include_router(routes_users.router)
+    app.include_router(routes_user_changes.router)
     app.include_router(routes_backup.router)
     app.include_router(routes_accounts.router)
     app.include_router(routes_exports.router)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -55,8 +56,12 @@ def read_common_passwords() -> frozenset[str]:
     return frozenset(line.strip().lower() for line in lines if line.strip())
 
 
-def password_problem(password: str, user_name: str, min_length: int) -> str | None:
-    """Why this password may not be used, in plain words; None when it is fine."""
+def password_problem(
+    password: str, user_name: str, min_length: int, whose: Literal["your", "their"] = "your"
+) -> str | None:
+    """Why this password may not be used, in plain words; None when it is fine.
+
+    `whose` only words the message: "their" when an admin chooses someone else's password."""
     if len(password) < min_length:
         return (
             f"Use at least {min_length} characters. "
@@ -68,5 +73,5 @@ def password_problem(password: str, user_name: str, min_length: int) -> str | No
     if folded in read_common_passwords() or len(set(folded)) <= 2:
         return "That password is too common. Pick one that people would not guess."
     if user_name and user_name.strip().lower() in folded:
-        return "Do not put your user name in your password."
+        return f"Do not put {whose} user name in {whose} password."
     return None

@@ -1,5 +1,6 @@
 """The admin's Accounts pages: who can sign in and on how many devices; adding an account with
-its role and first password; removing one; and signing someone out everywhere.
+its role and first password; removing one; and signing someone out everywhere. (Setting a new
+password and changing a role are in web.routes_user_changes.)
 
 Every change is written to the audit log with the admin's name. A password is never written
 there, never logged and never put back into a form.
@@ -20,7 +21,14 @@ from web.passwords import password_problem
 from web.routes_admin import MAX_FIELD, SHOWN_CHARS, AdminDep, admin_page, back_to
 from web.users import USER_ROLES, AccountError, User, UserStore, check_name
 
-__all__ = ["ROLE_CHOICES", "router"]
+__all__ = [
+    "NO_ROLE",
+    "NO_SUCH_ACCOUNT",
+    "ROLE_CHOICES",
+    "account_store",
+    "min_password_length",
+    "router",
+]
 
 router = APIRouter(include_in_schema=False)
 
@@ -39,12 +47,12 @@ NO_SUCH_ACCOUNT = "There is no account with that user name."
 OWN_ACCOUNT = "You cannot remove your own account. Ask another admin to remove it."
 
 
-def _users(request: Request) -> UserStore:
+def account_store(request: Request) -> UserStore:
     users: UserStore = request.app.state.users
     return users
 
 
-def _min_password_length(request: Request) -> int:
+def min_password_length(request: Request) -> int:
     settings: Settings = request.app.state.settings
     return settings.accounts.min_password_length
 
@@ -59,11 +67,13 @@ def admin_users(
     templates: TemplatesDep,
     added: Annotated[str, Query(max_length=MAX_FIELD)] = "",
     removed: Annotated[str, Query(max_length=MAX_FIELD)] = "",
+    password_set: Annotated[str, Query(max_length=MAX_FIELD)] = "",
+    role_changed: Annotated[str, Query(max_length=MAX_FIELD)] = "",
 ) -> Response:
-    users = _users(request)
+    users = account_store(request)
     sessions = users.session_counts()
     accounts = users.users()
-    names = {u.name for u in accounts}
+    roles = {u.name: u.role for u in accounts}
     rows = [
         {
             "name": u.name,
@@ -73,11 +83,15 @@ def admin_users(
         }
         for u in accounts
     ]
-    # The banner after adding or removing, shown only while the list agrees with it.
+    # The banner after a change, shown only while the list agrees with it.
     context = {
         "users": rows,
-        "added": added if added in names else "",
+        "added": added if added in roles else "",
         "removed": removed if removed and users.user(removed) is None else "",
+        "password_set": password_set if password_set in roles else "",
+        "role_changed": role_changed if role_changed in roles else "",
+        "new_role": roles.get(role_changed, ""),
+        "you": viewer.name,
     }
     return admin_page(request, templates, "admin_users.html", context)
 
@@ -90,8 +104,8 @@ def admin_end_sessions(
     csrf: Annotated[str, Form(max_length=MAX_FIELD)] = "",
 ) -> Response:
     check_csrf(viewer, csrf)
-    ended = _users(request).end_sessions_of(name)
-    _users(request).audit(viewer.name, "end sessions", f"{name}: {ended} session(s) ended")
+    ended = account_store(request).end_sessions_of(name)
+    account_store(request).audit(viewer.name, "end sessions", f"{name}: {ended} session(s) ended")
     return back_to("/admin/users")
 
 
@@ -110,7 +124,7 @@ def _new_user_page(
         "name": name[:SHOWN_CHARS],
         "role": role if role in USER_ROLES else "",
         "roles": [(r, *ROLE_CHOICES[r]) for r in USER_ROLES],
-        "min_length": _min_password_length(request),
+        "min_length": min_password_length(request),
         "error": error,
         "field": field,
     }
@@ -138,7 +152,7 @@ def _add_user(users: UserStore, name: str, role: str, password: str, min_length:
         raise _Refused(str(error), "name") from None
     if role not in USER_ROLES:
         raise _Refused(NO_ROLE, "role")
-    problem = NO_PASSWORD if not password else password_problem(password, name, min_length)
+    problem = NO_PASSWORD if not password else password_problem(password, name, min_length, "their")
     if problem:
         raise _Refused(problem, "password")
     try:
@@ -158,9 +172,9 @@ def admin_add_user(
     csrf: Annotated[str, Form(max_length=MAX_FIELD)] = "",
 ) -> Response:
     check_csrf(viewer, csrf)
-    users = _users(request)
+    users = account_store(request)
     try:
-        user = _add_user(users, name, role, password, _min_password_length(request))
+        user = _add_user(users, name, role, password, min_password_length(request))
     except _Refused as refused:
         return _new_user_page(request, templates, name, role, str(refused), refused.field)
     users.audit(viewer.name, "add user", f"{user.name} as {user.role}")
@@ -172,7 +186,7 @@ def admin_add_user(
 
 def _removable(request: Request, viewer_name: str, name: str) -> User:
     """The account an admin may remove: 404 when there is none, 400 when it is their own."""
-    user = _users(request).user(name)
+    user = account_store(request).user(name)
     if user is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, NO_SUCH_ACCOUNT)
     if user.name == viewer_name:
@@ -188,7 +202,7 @@ def admin_confirm_remove(
     name: Annotated[str, Query(max_length=MAX_FIELD)] = "",
 ) -> Response:
     user = _removable(request, viewer.name, name)
-    sessions = _users(request).session_counts().get(user.name, 0)
+    sessions = account_store(request).session_counts().get(user.name, 0)
     context = {"user": user, "sessions": sessions, "label": ROLE_CHOICES[user.role][0]}
     return admin_page(request, templates, "admin_user_remove.html", context)
 
@@ -203,10 +217,12 @@ def admin_remove_user(
     check_csrf(viewer, csrf)
     user = _removable(request, viewer.name, name)
     try:
-        removed = _users(request).remove_user(user.name)
+        removed = account_store(request).remove_user(user.name)
     except AccountError as error:  # the last admin account
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(error)) from None
     if not removed:  # another admin removed it a moment ago
         raise HTTPException(status.HTTP_404_NOT_FOUND, NO_SUCH_ACCOUNT)
-    _users(request).audit(viewer.name, "remove user", f"{user.name} ({user.role}), signed out")
+    account_store(request).audit(
+        viewer.name, "remove user", f"{user.name} ({user.role}), signed out"
+    )
     return back_to(f"/admin/users?{urlencode({'removed': user.name})}")

@@ -22,6 +22,7 @@ from web.passwords import hash_password, verify_password
 
 __all__ = [
     "LAST_ADMIN",
+    "LAST_ADMIN_ROLE",
     "MAX_NAME_LENGTH",
     "USER_ROLES",
     "AccountError",
@@ -40,6 +41,10 @@ MAX_NAME_LENGTH = 64
 LAST_ADMIN = (
     "{name} is the only admin account, so it cannot be removed: nobody could manage the site. "
     "Add another admin account first."
+)
+LAST_ADMIN_ROLE = (
+    "{name} is the only admin account, so it must stay an admin: nobody else could manage the "
+    "site. Add another admin account first."
 )
 
 _SCHEMA = """
@@ -161,6 +166,43 @@ class UserStore:
             db.execute("DELETE FROM sessions WHERE user_name = ?", (row["name"],))
             return db.execute("DELETE FROM users WHERE name = ?", (row["name"],)).rowcount > 0
 
+    def set_password(self, name: str, password: str, keep_session: str = "") -> bool:
+        """Give an account a new password (it must already have passed the rules) and end its
+        sessions, so a session someone stole dies with the old password; False when there is
+        no such account. `keep_session` (an id hash) spares the browser of someone setting
+        their own."""
+        digest = hash_password(password)
+        with self._transaction() as db:
+            row = db.execute("SELECT name FROM users WHERE name = ?", (name,)).fetchone()
+            if row is None:
+                return False
+            db.execute("UPDATE users SET password_hash = ? WHERE name = ?", (digest, row["name"]))
+            db.execute(
+                "DELETE FROM sessions WHERE user_name = ? AND id_hash != ?",
+                (row["name"], keep_session),
+            )
+            return True
+
+    def set_role(self, name: str, role: str) -> UserRole | None:
+        """Give an account another role; its role before, or None when there is no such account.
+
+        Sessions read the role from the account on every request, so the change applies to
+        the next page the person opens. The last admin keeps the admin role (AccountError
+        says so), counted in the same transaction as the change, as for removing."""
+        if role not in USER_ROLES:
+            raise AccountError(f"The role must be one of {', '.join(USER_ROLES)}.")
+        with self._transaction() as db:
+            row = db.execute("SELECT name, role FROM users WHERE name = ?", (name,)).fetchone()
+            if row is None:
+                return None
+            if row["role"] == "admin" and role != "admin":
+                admins = db.execute("SELECT count(*) FROM users WHERE role = 'admin'").fetchone()
+                if admins[0] <= 1:
+                    raise AccountError(LAST_ADMIN_ROLE.format(name=row["name"]))
+            db.execute("UPDATE users SET role = ? WHERE name = ?", (role, row["name"]))
+            before: UserRole = row["role"]
+            return before
+
     def user(self, name: str) -> User | None:
         """The account with this name (in any case), as stored; None when there is none."""
         with self._lock:
@@ -218,8 +260,12 @@ class UserStore:
             db.execute("DELETE FROM sessions WHERE id_hash = ?", (id_hash,))
 
     def end_sessions_of(self, name: str) -> int:
+        """End every session of this user, the name in any case (as the users table matches
+        it); how many ended."""
         with self._transaction() as db:
-            return db.execute("DELETE FROM sessions WHERE user_name = ?", (name,)).rowcount
+            return db.execute(
+                "DELETE FROM sessions WHERE user_name = ? COLLATE NOCASE", (name,)
+            ).rowcount
 
     def session_counts(self) -> dict[str, int]:
         """Live sessions per user, for the admin's accounts page."""

@@ -79,6 +79,11 @@ def test_the_banner_shows_only_what_really_happened(clients) -> None:  # type: i
         ({"name": "weak", "role": "staff", "password": "short"}, "password", "at least 12"),
         ({"name": "common", "role": "staff", "password": "password1234"}, "password", "common"),
         ({"name": "empty-pw", "role": "staff"}, "password", "Enter a first password"),
+        (
+            {"name": "dana", "role": "staff", "password": "dana garden path"},
+            "password",
+            "Do not put their user name in their password",
+        ),
         ({"name": "long-pw", "role": "staff", "password": "a b" * 200}, "password", "at most"),
         ({"name": "PARTNER-USER", "role": "staff", "password": NEW_PASSWORD}, "name", "already"),
     ],

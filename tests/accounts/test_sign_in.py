@@ -168,6 +168,25 @@ def test_an_admin_can_end_someone_elses_sessions(app) -> None:  # type: ignore[n
     assert "end sessions" in log and "staff-user" in log
 
 
+def test_ending_sessions_finds_the_name_in_any_case(app) -> None:  # type: ignore[no-untyped-def]
+    # Names match in any case on the users table; the sessions must match the same way, or a
+    # name typed as "STAFF-USER" would leave every session of staff-user alive.
+    staff = TestClient(app)
+    assert sign_in(staff, "staff-user") == 303
+    assert sign_in(TestClient(app), "Staff-User") == 303
+    admin = TestClient(app)
+    assert sign_in(admin, "admin-user") == 303
+    assert admin.get("/account").status_code == 200
+    admin.post(
+        "/admin/users/end-sessions",
+        data={"name": "STAFF-USER", "csrf": csrf_of(admin, "/admin/users")},
+    )
+    assert staff.get("/account", follow_redirects=False).status_code == 303
+    assert app.state.users.session_counts().get("staff-user", 0) == 0
+    assert app.state.users.end_sessions_of("Staff-User") == 0  # none left to end
+    assert admin.get("/account", follow_redirects=False).status_code == 200
+
+
 def test_sessions_expire(
     access_settings: Settings, access_library: Library, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -212,6 +231,15 @@ def test_a_browser_session_cannot_name_server_paths(clients) -> None:  # type: i
 def test_password_rules_put_length_over_complexity(password: str, problem: str | None) -> None:
     found = password_problem(password, "dana-smith", 12)
     assert (found is None) if problem is None else (problem in (found or ""))
+
+
+def test_the_user_name_rule_speaks_to_whoever_chooses_the_password() -> None:
+    # One rule, worded for the person themself or for an admin choosing someone else's.
+    mine = password_problem("dana-smith garden path", "dana-smith", 12)
+    theirs = password_problem("dana-smith garden path", "dana-smith", 12, "their")
+    assert mine == "Do not put your user name in your password."
+    assert theirs == "Do not put their user name in their password."
+    assert password_problem("river lamp orchard 1977", "dana-smith", 12, "their") is None
 
 
 def test_kb_users_add_list_remove(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

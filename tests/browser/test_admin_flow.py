@@ -1,6 +1,6 @@
 """An admin's day in a real browser: sign in, upload a PDF, correct its details and who can
-see it, then withdraw it; every page on the way passes axe-core's WCAG 2.2 AA rules, and a
-visitor never sees the document."""
+see it, then withdraw it; add an account, set its password and role, then remove it. Every page
+on the way passes axe-core's WCAG 2.2 AA rules, and a visitor never sees the document."""
 
 from __future__ import annotations
 
@@ -130,7 +130,7 @@ def test_upload_correct_and_withdraw_in_the_browser(
         page.goto(path)
         assert page.get_by_role("heading", level=1).inner_text() == heading
         _check(page, path)
-    # Accounts added and removed in the browser: each page, its error and its banner.
+    # Accounts added, changed and removed in the browser: each page, its error and its banner.
     page.goto("/admin/users/new")
     _check(page, "the add-an-account form")
     page.get_by_role("button", name="Add account").click()
@@ -142,6 +142,31 @@ def test_upload_correct_and_withdraw_in_the_browser(
     page.get_by_role("button", name="Add account").click()
     assert "axe-partner" in page.inner_text(".govuk-notification-banner")
     _check(page, "the accounts page after adding one")
+    # They forgot their password: a new one, refused first, then set.
+    page.get_by_role("link", name="Set a new password for axe-partner").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Set a new password for axe-partner"
+    _check(page, "the set-a-new-password form")
+    page.get_by_label("New password").fill("axe-partner garden")
+    page.get_by_role("button", name="Set password").click()
+    assert "their user name" in page.inner_text("#password-error")
+    assert page.get_by_label("New password").input_value() == ""
+    _check(page, "the set-a-new-password form with an error")
+    page.get_by_label("New password").fill("willow parsnip beacon 7310")
+    page.get_by_role("button", name="Set password").click()
+    assert "New password set for axe-partner" in page.inner_text(".govuk-notification-banner")
+    _check(page, "the accounts page after setting a password")
+    # Their role: a tampered choice is refused first (a browser only sends the three), then set.
+    page.get_by_role("link", name="Change role of axe-partner").click()
+    assert page.locator("#role-partner").is_checked()
+    _check(page, "the change-role form")
+    page.evaluate("document.querySelectorAll('input[name=role]').forEach(r => r.value = 'king')")
+    page.get_by_role("button", name="Change role").click()
+    assert "partner, staff or admin" in page.inner_text("#role-error")
+    _check(page, "the change-role form with an error")
+    page.locator("#role-staff").check()
+    page.get_by_role("button", name="Change role").click()
+    assert "axe-partner is now staff" in page.inner_text(".govuk-notification-banner")
+    _check(page, "the accounts page after changing a role")
     page.goto("/admin/users/remove?name=axe-partner")
     _check(page, "the remove-an-account page")
     page.get_by_role("button", name="Remove account").click()
