@@ -109,6 +109,11 @@ def test_a_refused_account_comes_back_on_the_form_and_nothing_is_saved(  # type:
     if password:
         assert password not in html
     assert "x" * 2001 not in html
+    # The role chosen stays chosen, and only that one.
+    chosen = fields.get("role", "")
+    for role in ("partner", "staff", "admin"):
+        is_checked = re.search(rf'id="role-{role}"[^>]*checked', html) is not None
+        assert is_checked == (role == chosen)
 
 
 def test_the_form_says_what_each_role_sees_and_the_password_rule(clients) -> None:  # type: ignore[no-untyped-def]
