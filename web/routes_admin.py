@@ -44,6 +44,7 @@ __all__ = [
     "UPLOAD_PATH",
     "AdminDep",
     "IngestRunner",
+    "account_store",
     "admin_page",
     "back_to",
     "router",
@@ -92,7 +93,8 @@ def _when(ts: float | None) -> str:
     return datetime.fromtimestamp(ts, tz=UTC).strftime("%d %B %Y at %H:%M UTC")
 
 
-def _users(request: Request) -> UserStore:
+def account_store(request: Request) -> UserStore:
+    """The site's accounts, sessions and audit log."""
     users: UserStore = request.app.state.users
     return users
 
@@ -212,7 +214,7 @@ def admin_history(
 def admin_audit(request: Request, viewer: AdminDep, templates: TemplatesDep) -> Response:
     entries = [
         {"when": _when(e.at), "actor": e.actor, "action": e.action, "detail": e.detail}
-        for e in _users(request).audit_log()
+        for e in account_store(request).audit_log()
     ]
     return admin_page(request, templates, "admin_audit.html", {"entries": entries})
 
@@ -314,7 +316,9 @@ def admin_correct_document(
     if after.access == WITHDRAWN:
         changes.append(f"level when brought back {fields['access']!r}")
     action = "access change" if before.access != after.access else "edit"
-    _users(request).audit(viewer.name, action, f"{doc_id}: " + ("; ".join(changes) or "confirmed"))
+    account_store(request).audit(
+        viewer.name, action, f"{doc_id}: " + ("; ".join(changes) or "confirmed")
+    )
     return back_to(f"/documents/{doc_id}")
 
 
@@ -329,7 +333,7 @@ def admin_withdraw(
     check_csrf(viewer, csrf)
     record = _find(library, doc_id)
     withdraw_document(library.store, library.catalogue, doc_id)
-    _users(request).audit(viewer.name, "withdraw", f"{doc_id}: {record.meta.title}")
+    account_store(request).audit(viewer.name, "withdraw", f"{doc_id}: {record.meta.title}")
     return back_to(f"/documents/{doc_id}")
 
 
@@ -344,7 +348,7 @@ def admin_restore(
     check_csrf(viewer, csrf)
     record = _find(library, doc_id)
     restored = restore_document(library.store, library.catalogue, doc_id)
-    _users(request).audit(
+    account_store(request).audit(
         viewer.name, "restore", f"{doc_id}: {record.meta.title} (now {restored.meta.access})"
     )
     return back_to(f"/documents/{doc_id}")
@@ -420,7 +424,7 @@ async def admin_upload(
         )
     finally:
         await form.close()
-    _users(request).audit(viewer.name, "upload", job.audit_detail())
+    account_store(request).audit(viewer.name, "upload", job.audit_detail())
     _jobs(request).start(job, runner, request.app.state.ingest_lock, library.catalogue)
     return back_to(f"/admin/uploads/{job.id}")
 

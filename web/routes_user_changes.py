@@ -17,12 +17,12 @@ from fastapi.responses import HTMLResponse, Response
 from web.admin import Viewer, check_csrf
 from web.deps import TemplatesDep
 from web.passwords import password_problem
-from web.routes_admin import MAX_FIELD, AdminDep, admin_page, back_to
+from web.routes_admin import MAX_FIELD, AdminDep, account_store, admin_page, back_to
 from web.routes_users import (
     NO_ROLE,
     NO_SUCH_ACCOUNT,
     ROLE_CHOICES,
-    account_store,
+    find_account,
     min_password_length,
 )
 from web.users import USER_ROLES, AccountError, User
@@ -33,13 +33,6 @@ router = APIRouter(include_in_schema=False)
 
 NO_NEW_PASSWORD = "Enter a new password."
 OWN_ROLE = "You cannot change your own role. Ask another admin to change it."
-
-
-def _account(request: Request, name: str) -> User:
-    user = account_store(request).user(name)
-    if user is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, NO_SUCH_ACCOUNT)
-    return user
 
 
 # a new password --------------------------------------------------------------------
@@ -65,7 +58,7 @@ def admin_password_form(
     templates: TemplatesDep,
     name: Annotated[str, Query(max_length=MAX_FIELD)] = "",
 ) -> Response:
-    return _password_page(request, templates, viewer, _account(request, name))
+    return _password_page(request, templates, viewer, find_account(request, name))
 
 
 @router.post("/admin/users/password", response_class=HTMLResponse)
@@ -78,13 +71,15 @@ def admin_set_password(
     csrf: Annotated[str, Form(max_length=MAX_FIELD)] = "",
 ) -> Response:
     check_csrf(viewer, csrf)
-    user = _account(request, name)
+    user = find_account(request, name)
     is_you = user.name == viewer.name
     whose: Literal["your", "their"] = "your" if is_you else "their"
     min_length = min_password_length(request)
-    problem = password_problem(password, user.name, min_length, whose) if password else None
-    if problem or not password:
-        return _password_page(request, templates, viewer, user, problem or NO_NEW_PASSWORD)
+    problem = (
+        password_problem(password, user.name, min_length, whose) if password else NO_NEW_PASSWORD
+    )
+    if problem:
+        return _password_page(request, templates, viewer, user, problem)
     # An admin setting their own keeps this browser signed in; every other session ends.
     keep = viewer.session.id_hash if is_you and viewer.session else ""
     if not account_store(request).set_password(user.name, password, keep_session=keep):
@@ -94,14 +89,6 @@ def admin_set_password(
 
 
 # another role ----------------------------------------------------------------------
-
-
-def _other_account(request: Request, viewer: Viewer, name: str) -> User:
-    """An account whose role this admin may change: 404 when none, 400 when their own."""
-    user = _account(request, name)
-    if user.name == viewer.name:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, OWN_ROLE)
-    return user
 
 
 def _role_page(
@@ -127,7 +114,7 @@ def admin_role_form(
     templates: TemplatesDep,
     name: Annotated[str, Query(max_length=MAX_FIELD)] = "",
 ) -> Response:
-    return _role_page(request, templates, _other_account(request, viewer, name))
+    return _role_page(request, templates, find_account(request, name, viewer.name, OWN_ROLE))
 
 
 @router.post("/admin/users/role", response_class=HTMLResponse)
@@ -140,7 +127,7 @@ def admin_change_role(
     csrf: Annotated[str, Form(max_length=MAX_FIELD)] = "",
 ) -> Response:
     check_csrf(viewer, csrf)
-    user = _other_account(request, viewer, name)
+    user = find_account(request, name, viewer.name, OWN_ROLE)
     if role not in USER_ROLES:
         return _role_page(request, templates, user, error=NO_ROLE)
     try:

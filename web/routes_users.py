@@ -18,14 +18,21 @@ from search.settings import Settings
 from web.admin import check_csrf
 from web.deps import TemplatesDep
 from web.passwords import password_problem
-from web.routes_admin import MAX_FIELD, SHOWN_CHARS, AdminDep, admin_page, back_to
+from web.routes_admin import (
+    MAX_FIELD,
+    SHOWN_CHARS,
+    AdminDep,
+    account_store,
+    admin_page,
+    back_to,
+)
 from web.users import USER_ROLES, AccountError, User, UserStore, check_name
 
 __all__ = [
     "NO_ROLE",
     "NO_SUCH_ACCOUNT",
     "ROLE_CHOICES",
-    "account_store",
+    "find_account",
     "min_password_length",
     "router",
 ]
@@ -45,11 +52,6 @@ NO_ROLE = "Choose what the account can see: partner, staff or admin."
 NO_PASSWORD = "Enter a first password for the account."
 NO_SUCH_ACCOUNT = "There is no account with that user name."
 OWN_ACCOUNT = "You cannot remove your own account. Ask another admin to remove it."
-
-
-def account_store(request: Request) -> UserStore:
-    users: UserStore = request.app.state.users
-    return users
 
 
 def min_password_length(request: Request) -> int:
@@ -184,13 +186,14 @@ def admin_add_user(
 # removing ------------------------------------------------------------------------
 
 
-def _removable(request: Request, viewer_name: str, name: str) -> User:
-    """The account an admin may remove: 404 when there is none, 400 when it is their own."""
+def find_account(request: Request, name: str, viewer_name: str = "", own: str = "") -> User:
+    """The account with this name: 404 when there is none; 400 saying `own` when it is the
+    admin's own (`viewer_name`) and `own` is given, for what nobody may do to themselves."""
     user = account_store(request).user(name)
     if user is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, NO_SUCH_ACCOUNT)
-    if user.name == viewer_name:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, OWN_ACCOUNT)
+    if own and user.name == viewer_name:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, own)
     return user
 
 
@@ -201,7 +204,7 @@ def admin_confirm_remove(
     templates: TemplatesDep,
     name: Annotated[str, Query(max_length=MAX_FIELD)] = "",
 ) -> Response:
-    user = _removable(request, viewer.name, name)
+    user = find_account(request, name, viewer.name, OWN_ACCOUNT)
     sessions = account_store(request).session_counts().get(user.name, 0)
     context = {"user": user, "sessions": sessions, "label": ROLE_CHOICES[user.role][0]}
     return admin_page(request, templates, "admin_user_remove.html", context)
@@ -215,7 +218,7 @@ def admin_remove_user(
     csrf: Annotated[str, Form(max_length=MAX_FIELD)] = "",
 ) -> Response:
     check_csrf(viewer, csrf)
-    user = _removable(request, viewer.name, name)
+    user = find_account(request, name, viewer.name, OWN_ACCOUNT)
     try:
         removed = account_store(request).remove_user(user.name)
     except AccountError as error:  # the last admin account
