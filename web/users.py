@@ -160,9 +160,7 @@ class UserStore:
             if row is None:
                 return False
             if row["role"] == "admin":
-                admins = db.execute("SELECT count(*) FROM users WHERE role = 'admin'").fetchone()
-                if admins[0] <= 1:
-                    raise AccountError(LAST_ADMIN.format(name=row["name"]))
+                _keep_an_admin(db, LAST_ADMIN.format(name=row["name"]))
             db.execute("DELETE FROM sessions WHERE user_name = ?", (row["name"],))
             return db.execute("DELETE FROM users WHERE name = ?", (row["name"],)).rowcount > 0
 
@@ -196,9 +194,7 @@ class UserStore:
             if row is None:
                 return None
             if row["role"] == "admin" and role != "admin":
-                admins = db.execute("SELECT count(*) FROM users WHERE role = 'admin'").fetchone()
-                if admins[0] <= 1:
-                    raise AccountError(LAST_ADMIN_ROLE.format(name=row["name"]))
+                _keep_an_admin(db, LAST_ADMIN_ROLE.format(name=row["name"]))
             db.execute("UPDATE users SET role = ? WHERE name = ?", (role, row["name"]))
             before: UserRole = row["role"]
             return before
@@ -292,3 +288,11 @@ class UserStore:
                 "SELECT * FROM audit ORDER BY id DESC LIMIT ?", (max(1, min(limit, 5000)),)
             ).fetchall()
         return [AuditEntry(r["at"], r["actor"], r["action"], r["detail"]) for r in rows]
+
+
+def _keep_an_admin(db: sqlite3.Connection, refusal: str) -> None:
+    """Raise AccountError(`refusal`) unless another admin account is left after this one goes;
+    inside the caller's transaction, so two admins acting at once cannot both pass it."""
+    admins = db.execute("SELECT count(*) FROM users WHERE role = 'admin'").fetchone()
+    if admins[0] <= 1:
+        raise AccountError(refusal)
