@@ -133,8 +133,9 @@ def find_year(
     date and references are no publication.
 
     A dated file name comes first: whoever saved the file (a committee system, a publishing
-    site) wrote when it came out, where a cover often names the period it covers instead. On
-    the 100 real PDFs, 21 names carry such a date and every one gives the answer key's year."""
+    site) wrote when it came out, where a cover often names the period it covers instead. In
+    the metadata bench's dev half, 11 of 50 names carry such a date and all 11 give the answer
+    key's year (the held-out half's 10 do too, but that half was read before this rule)."""
 
     def plausible(year: int) -> bool:
         return 1950 <= year <= now_year + 1

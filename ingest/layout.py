@@ -228,25 +228,13 @@ def find_subject(lines: list[LayoutLine]) -> str:
     line ("Amendment Name:", or split over two lines in a narrow cell: "Amendment" / "Name:")
     has its subject on the next line."""
     top = lines[:40]
-    for number, line in enumerate(top):
-        match, value_at = _SUBJECT.match(line.text.strip()), number + 1
-        if match is None and number + 1 < len(top) and len(line.text.split()) <= 2:
-            match = _SUBJECT.match(f"{line.text.strip()} {top[number + 1].text.strip()}")
-            value_at = number + 2
-        if match is None:
+    for number in range(len(top)):
+        text, end = _subject_at(top, number)
+        if len(text) < 4:
             continue
-        if not match.group(2).strip() and value_at < len(top):
-            below = top[value_at].text.strip()
-            if _FIELD_LABEL.match(below) or below.endswith(":"):
-                continue
-            match = _SUBJECT.match(f"{match.group(1)}: {below}")
-            number = value_at
-        if match is None or len(match.group(2).strip()) < 4:
-            continue
-        text = match.group(2).strip()
         # A subject that runs onto the next line continues in the same type size.
-        if number + 1 < len(lines):
-            after = lines[number + 1]
+        if end + 1 < len(lines):
+            line, after = lines[end], lines[end + 1]
             gap = after.top - line.top
             if (
                 abs(after.size - line.size) < 0.5
@@ -256,6 +244,23 @@ def find_subject(lines: list[LayoutLine]) -> str:
                 text = f"{text} {after.text.strip()}"
         return _tidy(text)
     return ""
+
+
+def _subject_at(lines: list[LayoutLine], number: int) -> tuple[str, int]:
+    """The subject a label starting on line `number` gives, and the line it ends on; '' when
+    the line starts no label, or the label's subject is missing."""
+    here = lines[number].text.strip()
+    match, end = _SUBJECT.match(here), number
+    if match is None and number + 1 < len(lines) and len(here.split()) <= 2:
+        match, end = _SUBJECT.match(f"{here} {lines[number + 1].text.strip()}"), number + 1
+    if match is None:
+        return "", number
+    subject = match.group(2).strip()
+    if not subject and end + 1 < len(lines):
+        below = lines[end + 1].text.strip()
+        if not (_FIELD_LABEL.match(below) or below.endswith(":")):
+            subject, end = below, end + 1
+    return subject, end
 
 
 def _letter_heading(lines: list[LayoutLine]) -> str:
