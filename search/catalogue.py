@@ -277,6 +277,9 @@ class Catalogue:
         add_evidence_order(self._db, write_transaction)
         add_evidence_indexes(self._db, write_transaction)
         self._levels: tuple[str, ...] | None = None
+        # The visible document ids per access view, at a catalogue version (visible_among);
+        # scoped views share this dict.
+        self._held_visible: dict[tuple[str, ...] | None, tuple[int, frozenset[str]]] = {}
 
     def scoped(self, levels: Sequence[str]) -> Catalogue:
         """A view on the same connections that sees only documents at `levels`."""
@@ -491,19 +494,48 @@ class Catalogue:
         }
 
     def visible_among(self, doc_ids: Collection[str]) -> set[str]:
-        """Those of the ids whose documents are committed (a lookup per id, by primary key)."""
-        wanted = sorted(set(doc_ids))
+        """Those of the ids whose documents are committed and this view may see.
+
+        A search asks this twice for up to a few thousand ids; looked up by primary key that
+        cost about 1.2 us an id (2-5 ms a search at 300k chunks). The visible ids are kept
+        instead, per access view, and brought up to date from the change log when the
+        catalogue's version moves (only the documents written since are read again)."""
+        return set(doc_ids) & self._visible_ids()
+
+    def _visible_ids(self) -> frozenset[str]:
+        version = self.changes()
+        held = self._held_visible.get(self._levels)
+        if held is not None and held[0] == version:
+            return held[1]
+        if self._db.in_transaction:
+            # Rows this thread has not committed may still roll back: not kept for others.
+            return self._read_visible(None)
+        # Read afresh when nothing is held, the log no longer reaches back to it, or the
+        # version went back (the file replaced by a restore).
+        changed = self.changed_since(held[0]) if held is not None and held[0] < version else None
+        if held is None or changed is None:
+            ids = self._read_visible(None)
+        else:
+            ids = (held[1] - changed) | self._read_visible(sorted(changed))
+        self._held_visible[self._levels] = (version, ids)
+        return ids
+
+    def _read_visible(self, doc_ids: Sequence[str] | None) -> frozenset[str]:
+        """The visible ones among `doc_ids` (every visible document for None)."""
+        seen, values = self._visible()
+        if doc_ids is None:
+            rows = self._db.execute(f"SELECT doc_id FROM documents WHERE {seen}", values)
+            return frozenset(str(r[0]) for r in rows)
         found: set[str] = set()
-        for start in range(0, len(wanted), _IN_BATCH):
-            batch = wanted[start : start + _IN_BATCH]
+        for start in range(0, len(doc_ids), _IN_BATCH):
+            batch = doc_ids[start : start + _IN_BATCH]
             marks = ",".join("?" * len(batch))
-            seen, values = self._visible()
             rows = self._db.execute(
                 f"SELECT doc_id FROM documents WHERE doc_id IN ({marks}) AND {seen}",
                 [*batch, *values],
             )
             found.update(str(r[0]) for r in rows)
-        return found
+        return frozenset(found)
 
     def newest(self) -> Iterator[DocumentRecord]:
         """Documents, most recently added first, read lazily (stop when you have enough)."""

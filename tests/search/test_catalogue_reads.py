@@ -783,3 +783,21 @@ def test_running_totals_equal_the_rows_after_any_mix_of_writes(tmp_path: Path) -
             _totals_against_rows(catalogue)
     finally:
         catalogue.close()
+
+
+def test_visible_among_follows_writes_after_it_was_asked(catalogue: Catalogue) -> None:
+    many = {"a", "b", "c", "d", "e"}
+    assert catalogue.visible_among(many) == {"a", "b", "c", "d"}
+    record = _record("e", 9.0)
+    catalogue.add_document(record, ["one"], FileOutcome(record.path, "f", "ok"))
+    catalogue.remove_document("b")
+    assert catalogue.visible_among(many) == {"a", "c", "d", "e"}
+
+
+def test_visible_among_keeps_each_access_view_apart(catalogue: Catalogue) -> None:
+    public = catalogue.scoped(["public"])
+    assert public.visible_among({"a", "b"}) == {"a", "b"}
+    catalogue.update_meta("a", DocumentMeta(title="a", access="restricted"))
+    assert public.visible_among({"a", "b"}) == {"b"}
+    assert catalogue.scoped(["public", "restricted"]).visible_among({"a", "b"}) == {"a", "b"}
+    assert catalogue.visible_among({"a", "b"}) == {"a", "b"}
