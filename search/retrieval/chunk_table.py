@@ -194,16 +194,20 @@ class TableRows:
         docs, flags = docs[order], flags[order]
         starts = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1]])
         per_document = np.logical_or.reduceat(flags, starts, axis=0)
+        per_value = per_document.sum(axis=0)
+        # Only the values these documents have: a field can hold thousands (organisations),
+        # and a loop over every one of them cost milliseconds a search.
         by_label: dict[str, list[int]] = {}
-        for code, value in enumerate(values):
-            shown = value if label is None else label(value)
+        for code in np.flatnonzero(per_value).tolist():
+            shown = values[code] if label is None else label(values[code])
             if shown is not None:
                 by_label.setdefault(shown, []).append(code)
-        counts = {
-            shown: int(per_document[:, codes].any(axis=1).sum())
+        return {
+            shown: int(per_value[codes[0]])
+            if len(codes) == 1
+            else int(per_document[:, codes].any(axis=1).sum())
             for shown, codes in by_label.items()
         }
-        return {shown: n for shown, n in counts.items() if n}
 
 
 class ChunkTable:
