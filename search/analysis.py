@@ -102,16 +102,16 @@ def has_search_words(text: str) -> bool:
 
 
 def is_in_other_script(text: str) -> bool:
-    """Whether the text is written in a script other than Latin: it has letters, and none of
-    them is a Latin letter once folded (so 'santé' and 'Łódź' are Latin, '心理健康' is not).
+    """Whether the text has letters of a script other than Latin ('santé' and 'Łódź' are all
+    Latin once folded, '心理健康' is not). Asked only of a query with no search words (see
+    `has_search_words`): then its other-script words are what the person meant, whatever
+    Latin stop words or lone letters sit beside them ('the 心理健康').
 
     The keyword leg reads only a to z and 0 to 9 and the encoder only English, so a query in
-    Arabic, Gurmukhi or Chinese has no search words (see `has_search_words`) for a different
-    reason from 'the' or 'x', and the person needs a different answer. A query with one Latin
-    letter anywhere is not counted here: its words are stop words or lone letters.
+    Arabic, Gurmukhi or Chinese has no search words for a different reason from 'the' or 'x',
+    and the person needs a different answer.
     """
-    letters = [c for c in normalise(text) if c.isalpha()]
-    return bool(letters) and not any(_is_latin(c) for c in letters)
+    return any(c.isalpha() and not _is_latin(c) for c in normalise(text))
 
 
 def _is_latin(letter: str) -> bool:

@@ -36,13 +36,14 @@ CODES = {
 }
 
 
-# Words written only in another script: Arabic, Gurmukhi, Chinese, Cyrillic, Greek.
+# Words written in another script: Arabic, Gurmukhi, Chinese, Cyrillic, Greek.
 OTHER_SCRIPT_QUERIES = [
     "الصحة النفسية",
     "ਮਾਨਸਿਕ ਸਿਹਤ",
     "心理健康",
     "психическое здоровье",
     "ψυχική υγεία",
+    "the 心理健康",  # a Latin stop word beside them does not change what was meant
 ]
 SEARCH_PATHS = ("/search", "/search/by-determinant")
 REFUSING_PATHS = ("/search/export.csv", "/search/export.ris", "/search/feed.atom")
