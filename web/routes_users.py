@@ -106,8 +106,13 @@ def admin_end_sessions(
     csrf: Annotated[str, Form(max_length=MAX_FIELD)] = "",
 ) -> Response:
     check_csrf(viewer, csrf)
-    ended = account_store(request).end_sessions_of(name)
-    account_store(request).audit(viewer.name, "end sessions", f"{name}: {ended} session(s) ended")
+    users = account_store(request)
+    ended = users.end_sessions_of(name)
+    # The audit names the account as it is stored, not as the name was typed ("STAFF-USER").
+    user = users.user(name)
+    users.audit(
+        viewer.name, "end sessions", f"{user.name if user else name}: {ended} session(s) ended"
+    )
     return back_to("/admin/users")
 
 

@@ -185,6 +185,8 @@ def test_ending_sessions_finds_the_name_in_any_case(app) -> None:  # type: ignor
     assert app.state.users.session_counts().get("staff-user", 0) == 0
     assert app.state.users.end_sessions_of("Staff-User") == 0  # none left to end
     assert admin.get("/account", follow_redirects=False).status_code == 200
+    log = admin.get("/admin/audit").text
+    assert "staff-user: 2 session(s) ended" in log and "STAFF-USER" not in log
 
 
 def test_sessions_expire(
