@@ -511,7 +511,8 @@ class Catalogue:
             # Rows this thread has not committed may still roll back: not kept for others.
             return self._read_visible(None)
         # Read afresh when nothing is held, the log no longer reaches back to it, or the
-        # version went back (the file replaced by a restore).
+        # version is behind the one held (not expected: a restore refuses while the library
+        # is open; read afresh rather than trust it).
         changed = self.changed_since(held[0]) if held is not None and held[0] < version else None
         if held is None or changed is None:
             ids = self._read_visible(None)
