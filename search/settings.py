@@ -55,7 +55,11 @@ class ModelSettings(BaseModel):
     )
     threads: int = Field(default=1, ge=1, le=64, description="intra-op threads on the query path")
     ingest_threads: int = Field(
-        default=2, ge=1, le=64, description="intra-op threads for kb ingest"
+        default=2,
+        ge=1,
+        le=64,
+        description="threads the model uses in kb ingest; at one passage a call, that many"
+        " passages are encoded at once, a thread each",
     )
     # 1: the int8 model scales each call's numbers together, so a passage's vector moves a
     # little with the passages sharing its call. One passage a call gives every text the same

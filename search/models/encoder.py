@@ -8,6 +8,8 @@ import json
 import logging
 import os
 import threading
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -283,12 +285,18 @@ class OnnxEncoder(PrefixedEncoder):
         query_instruction: str,
         batch_size: int,
         dimension: int,
+        at_once: int = 1,
     ) -> None:
         super().__init__(model_id, dimension, query_instruction)
         self._session = session
         self._tokenizer = tokenizer
         self._batch_size = batch_size
         self._input_names = {i.name for i in session.get_inputs()}
+        # Batches run side by side on this many threads (onnxruntime lets go of the GIL and
+        # one session may run several calls at once); see `OnnxTuning.side_by_side`.
+        self._at_once = max(1, at_once)
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
 
     def _encode(self, texts: list[str]) -> Vectors:
         out = np.zeros((len(texts), self._dimension), dtype=np.float32)
@@ -297,10 +305,27 @@ class OnnxEncoder(PrefixedEncoder):
         encodings = self._tokenizer.encode_batch(texts)
         # Longest first, as sentence-transformers does; equal lengths keep their order.
         order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))
-        for start in range(0, len(order), self._batch_size):
-            rows = order[start : start + self._batch_size]
-            out[rows] = self._run([encodings[i] for i in rows])
+        batches = [
+            order[start : start + self._batch_size]
+            for start in range(0, len(order), self._batch_size)
+        ]
+        runs: Iterable[Vectors]
+        if self._at_once > 1 and len(batches) > 1:
+            # Taken in order by whichever thread is free: the long passages first, spread.
+            runs = self._threads().map(
+                lambda rows: self._run([encodings[i] for i in rows]), batches
+            )
+        else:
+            runs = (self._run([encodings[i] for i in rows]) for rows in batches)
+        for rows, vectors in zip(batches, runs, strict=True):
+            out[rows] = vectors
         return out
+
+    def _threads(self) -> ThreadPoolExecutor:
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self._at_once, thread_name_prefix="encoder")
+            return self._pool
 
     def _run(self, encodings: list[Any]) -> Vectors:
         width = max(len(e.ids) for e in encodings)
@@ -329,6 +354,11 @@ class OnnxTuning:
     optimisation: Literal["basic", "extended", "all"] = "all"
     parallel: bool = False  # run independent graph nodes at once (inter-op threads)
     spinning: bool = True  # idle threads spin for work instead of sleeping at once
+    # With batches of one and several threads: run that many passages at once, a thread each,
+    # instead of splitting each passage's work between the threads. The vectors are the same
+    # to the last bit; on 160 real chunks, 2 threads: 32-37 against 18-31 passages/s, in four
+    # rounds (bench/RESULTS.md, "Passages side by side").
+    side_by_side: bool = True
 
 
 def _onnx_session(model_path: Path, threads: int, tuning: OnnxTuning) -> Any:
@@ -365,13 +395,22 @@ def load_onnx_encoder(settings: ModelSettings, tuning: OnnxTuning | None = None)
     # Truncation as sentence-transformers does it: [CLS] … [SEP] within max_seq_tokens.
     tokenizer.enable_truncation(max_length=min(settings.max_seq_tokens, 512))
     tokenizer.no_padding()
-    session = _onnx_session(source / "model.onnx", settings.threads, tuning or OnnxTuning())
+    tuning = tuning or OnnxTuning()
+    at_once = settings.threads if tuning.side_by_side and settings.batch_size == 1 else 1
+    session = _onnx_session(source / "model.onnx", settings.threads // at_once, tuning)
     instruction = (
         BGE_INSTRUCTION if settings.query_instruction is None else settings.query_instruction
     )
     model_id, dimension = MODEL_IDS[settings.name]
-    log.info("loaded %s (onnxruntime, %d thread(s))", model_id, settings.threads)
-    return OnnxEncoder(session, tokenizer, model_id, instruction, settings.batch_size, dimension)
+    log.info(
+        "loaded %s (onnxruntime, %d thread(s)%s)",
+        model_id,
+        settings.threads,
+        ", a passage each" if at_once > 1 else "",
+    )
+    return OnnxEncoder(
+        session, tokenizer, model_id, instruction, settings.batch_size, dimension, at_once
+    )
 
 
 def load_encoder(settings: ModelSettings, cache_dir: Path) -> Encoder:

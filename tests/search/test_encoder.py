@@ -138,6 +138,11 @@ def test_a_text_gets_the_same_vector_whatever_is_encoded_beside_it(model_cache: 
     alone = np.vstack([ours.encode_documents([t]) for t in texts])
     assert np.allclose(together, alone, atol=1e-6)
     assert np.allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-5)
+    # Ingest's two threads run two passages at once, a thread each: the same vectors, in the
+    # same rows, as one thread encoding them in turn.
+    side_by_side = load_encoder(ModelSettings(threads=2), model_cache)
+    assert np.allclose(side_by_side.encode_documents(texts), together, atol=1e-6)
+    assert np.allclose(side_by_side.encode_documents(texts[::-1]), together[::-1], atol=1e-6)
 
 
 class _CountingEncoder(WrappedEncoder):
