@@ -509,24 +509,21 @@ class Catalogue:
             return held[1]
         if self._db.in_transaction:
             # Rows this thread has not committed may still roll back: not kept for others.
-            return self._read_visible(None)
+            return frozenset(self.doc_ids())
         # Read afresh when nothing is held, the log no longer reaches back to it, or the
         # version is behind the one held (not expected: a restore refuses while the library
         # is open; read afresh rather than trust it).
         changed = self.changed_since(held[0]) if held is not None and held[0] < version else None
         if held is None or changed is None:
-            ids = self._read_visible(None)
+            ids = frozenset(self.doc_ids())
         else:
             ids = (held[1] - changed) | self._read_visible(sorted(changed))
         self._held_visible[self._levels] = (version, ids)
         return ids
 
-    def _read_visible(self, doc_ids: Sequence[str] | None) -> frozenset[str]:
-        """The visible ones among `doc_ids` (every visible document for None)."""
+    def _read_visible(self, doc_ids: Sequence[str]) -> frozenset[str]:
+        """The visible ones among `doc_ids`, looked up by primary key."""
         seen, values = self._visible()
-        if doc_ids is None:
-            rows = self._db.execute(f"SELECT doc_id FROM documents WHERE {seen}", values)
-            return frozenset(str(r[0]) for r in rows)
         found: set[str] = set()
         for start in range(0, len(doc_ids), _IN_BATCH):
             batch = doc_ids[start : start + _IN_BATCH]

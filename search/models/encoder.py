@@ -294,9 +294,9 @@ class OnnxEncoder(PrefixedEncoder):
         self._input_names = {i.name for i in session.get_inputs()}
         # Batches run side by side on this many threads (onnxruntime lets go of the GIL and
         # one session may run several calls at once); see `OnnxTuning.side_by_side`.
-        self._at_once = max(1, at_once)
-        self._pool: ThreadPoolExecutor | None = None
-        self._pool_lock = threading.Lock()
+        self._pool = (
+            ThreadPoolExecutor(at_once, thread_name_prefix="encoder") if at_once > 1 else None
+        )
 
     def _encode(self, texts: list[str]) -> Vectors:
         out = np.zeros((len(texts), self._dimension), dtype=np.float32)
@@ -310,22 +310,14 @@ class OnnxEncoder(PrefixedEncoder):
             for start in range(0, len(order), self._batch_size)
         ]
         runs: Iterable[Vectors]
-        if self._at_once > 1 and len(batches) > 1:
+        if self._pool is not None and len(batches) > 1:
             # Taken in order by whichever thread is free: the long passages first, spread.
-            runs = self._threads().map(
-                lambda rows: self._run([encodings[i] for i in rows]), batches
-            )
+            runs = self._pool.map(lambda rows: self._run([encodings[i] for i in rows]), batches)
         else:
             runs = (self._run([encodings[i] for i in rows]) for rows in batches)
         for rows, vectors in zip(batches, runs, strict=True):
             out[rows] = vectors
         return out
-
-    def _threads(self) -> ThreadPoolExecutor:
-        with self._pool_lock:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(self._at_once, thread_name_prefix="encoder")
-            return self._pool
 
     def _run(self, encodings: list[Any]) -> Vectors:
         width = max(len(e.ids) for e in encodings)
@@ -397,7 +389,8 @@ def load_onnx_encoder(settings: ModelSettings, tuning: OnnxTuning | None = None)
     tokenizer.no_padding()
     tuning = tuning or OnnxTuning()
     at_once = settings.threads if tuning.side_by_side and settings.batch_size == 1 else 1
-    session = _onnx_session(source / "model.onnx", settings.threads // at_once, tuning)
+    # Side by side, each call runs on its own single thread.
+    session = _onnx_session(source / "model.onnx", 1 if at_once > 1 else settings.threads, tuning)
     instruction = (
         BGE_INSTRUCTION if settings.query_instruction is None else settings.query_instruction
     )
