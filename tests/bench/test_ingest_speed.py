@@ -34,7 +34,6 @@ CONFIGS: list[tuple[int, int, bool, OnnxTuning]] = [
     (32, 2, False, OnnxTuning()),  # the old default, one call per document
     (32, 2, True, OnnxTuning()),
     (4, 2, True, OnnxTuning()),
-    (1, 2, True, OnnxTuning()),
     (8, 1, True, OnnxTuning()),
     (8, 2, True, OnnxTuning(optimisation="extended")),
     (8, 2, True, OnnxTuning(spinning=False)),
