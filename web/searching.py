@@ -4,12 +4,14 @@ determinant the results touch."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from search.catalogue import DocumentRecord
 from search.evidence.ranking import (
     DeterminantHit,
+    best_among_matches,
     best_by_determinant,
     is_local_document,
     local_documents_first,
@@ -80,10 +82,46 @@ def _run_search(
     visible = library.catalogue.visible_among(seen)
     facets = facet_options(form, pools, vocabulary, visible)
 
-    by_determinant = best_by_determinant(
-        results.hits, library.catalogue, vocabulary.taxonomy, visible
+    return SearchOutcome(
+        results,
+        facets,
+        _years(results.hits),
+        _by_determinant(library, vocabulary, results, facets, visible),
     )
-    return SearchOutcome(results, facets, _years(results.hits), by_determinant)
+
+
+def _by_determinant(
+    library: Library,
+    vocabulary: Vocabulary,
+    results: SearchResults,
+    facets: dict[str, list[FacetOption]],
+    visible: Collection[str],
+) -> list[DeterminantHit]:
+    """The best passage per determinant among the passages the search matched, each with the
+    count its filter option shows (the total of the search narrowed to it). The ranking's
+    candidates also hold passages that do not match (and documents with none that do), and
+    the closest few shown when nothing matches are no match either: none of them is counted,
+    as the filter counts do not count them."""
+    if results.is_closest_only or results.matches is None:
+        return []
+    matched = {m.id for m in results.matches.chunks}
+    found = best_by_determinant(
+        [h for h in results.hits if h.id in matched],
+        library.catalogue,
+        vocabulary.taxonomy,
+        visible,
+    )
+    counts = {o.value: o.count for o in facets.get("determinant", []) if o.count > 0}
+    # Determinants whose matching passages all lie beyond the ranking's candidates: their
+    # closest matching passage, so the list covers every determinant the filters count.
+    missing = [d for d in counts if d not in {item.determinant.id for item in found}]
+    if missing:
+        found += best_among_matches(
+            results.matches, missing, library.store, library.catalogue, vocabulary.taxonomy, visible
+        )
+    return [
+        replace(item, documents=counts.get(item.determinant.id, item.documents)) for item in found
+    ]
 
 
 def _matches_under(library: Library, results: SearchResults) -> MatchesUnder:

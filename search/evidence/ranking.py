@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from search.catalogue import Catalogue, DocumentRecord
 from search.evidence.determinants import Determinant, Taxonomy
 from search.evidence.places import Gazetteer
+from search.retrieval.matching import Matches
 from search.retrieval.passages import Passage, passage_from_hit
 from search.retrieval.searcher import DocumentResult
 from search.schema import Hit
@@ -17,11 +18,13 @@ from search.store.base import Store
 
 __all__ = [
     "MIN_LOCAL_MENTIONS",
+    "PASSAGES_PER_DETERMINANT",
     "DeterminantEvidence",
     "DeterminantHit",
     "DeterminantOverview",
     "Evidence",
     "EvidenceCount",
+    "best_among_matches",
     "best_by_determinant",
     "determinant_evidence",
     "is_local_document",
@@ -170,6 +173,40 @@ def best_by_determinant(
         DeterminantHit(known[d], first[d], records[first[d].doc_id], len(documents[d]))
         for d in wanted
         if first[d].doc_id in records
+    ]
+
+
+# Matching passages read per determinant to find one that is body text (not a cover or a
+# reference list): a bound on the work.
+PASSAGES_PER_DETERMINANT = 5
+
+
+def best_among_matches(
+    matches: Matches,
+    wanted: Sequence[str],
+    store: Store,
+    catalogue: Catalogue,
+    taxonomy: Taxonomy,
+    visible: Collection[str],
+) -> list[DeterminantHit]:
+    """For determinants the ranking's hits missed: the matching passage closest in meaning
+    (body text of a visible document) for each of `wanted` that has one, in `wanted`'s order.
+    Its document count is left 0 for the caller to fill in (it knows the filter counts)."""
+    known = {d.id: d for d in taxonomy.determinants}
+    wanted = [d for d in wanted if d in known]
+    firsts = matches.first_with("determinants", wanted, visible, PASSAGES_PER_DETERMINANT)
+    ids = list(dict.fromkeys(i for d in wanted for i in firsts.get(d, [])))
+    hits = {h.id: h for h in store.retrieve(ids)} if ids else {}
+    chosen: dict[str, Hit] = {}
+    for d in wanted:
+        body = [hits[i] for i in firsts.get(d, []) if i in hits and hits[i].is_body]
+        if body:
+            chosen[d] = body[0]
+    records = {r.doc_id: r for r in catalogue.documents(list({h.doc_id for h in chosen.values()}))}
+    return [
+        DeterminantHit(known[d], hit, records[hit.doc_id], 0)
+        for d, hit in chosen.items()
+        if hit.doc_id in records
     ]
 
 

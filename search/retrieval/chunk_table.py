@@ -209,6 +209,27 @@ class TableRows:
             for shown, codes in by_label.items()
         }
 
+    def first_with(
+        self, name: str, values: Collection[str], visible: Collection[str], limit: int
+    ) -> dict[str, list[str]]:
+        """For each of `values` of field `name`: the first `limit` of these chunks (in the order
+        asked) of visible documents that have it; values none of them has are left out."""
+        state = self.state
+        with state.lock:
+            docs = state.docs[self.rows]
+            keep = np.flatnonzero(np.isin(docs, self._allowed_codes(visible)))
+            column = state.columns[name]
+            codes = {v: column.codes[v] for v in values if v in column.codes}
+            if keep.size == 0 or not codes:
+                return {}
+            flags = column.flags(self.rows[keep])
+        out: dict[str, list[str]] = {}
+        for value, code in codes.items():
+            found = keep[np.flatnonzero(flags[:, code])[:limit]]
+            if found.size:
+                out[value] = [self.ids[i] for i in found.tolist()]
+        return out
+
 
 class ChunkTable:
     """Shared by every search of one library (and its readers' scoped views)."""

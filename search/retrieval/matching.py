@@ -77,6 +77,15 @@ class Matches:
             return {}
         return self.table.count_documents(name, visible, label)
 
+    def first_with(
+        self, name: str, values: Collection[str], visible: Collection[str], limit: int
+    ) -> dict[str, list[str]]:
+        """For each of `values` of a counted field, its first `limit` matching passages of
+        visible documents, in this order (closest in meaning first, see find_matches)."""
+        if self.table is None or not self.chunks:
+            return {}
+        return self.table.first_with(name, values, visible, limit)
+
 
 def _passage_order(match: ChunkMatch) -> tuple[float, bool]:
     return (-(match.cosine or 0.0), not match.has_words)

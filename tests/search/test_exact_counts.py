@@ -77,6 +77,22 @@ def test_every_filter_count_is_the_total_once_ticked(library: Library) -> None:
         assert option.count == ticked.results.total, option.value
 
 
+def test_best_passage_per_determinant_covers_every_counted_determinant(library: Library) -> None:
+    outcome = run_search(library, SearchForm(q=QUERY))
+    counted = {o.value: o.count for o in outcome.facets["determinant"]}
+    items = {item.determinant.id: item for item in outcome.by_determinant}
+    assert items.keys() == counted.keys()
+    matched = {h.id for h in brute_force_matches(library, QUERY)}
+    hit_ids = {h.id for h in outcome.results.hits}
+    for determinant, item in items.items():
+        assert item.documents == counted[determinant]
+        assert item.hit.id in matched  # a passage that matches, not just a fused candidate
+        assert determinant in item.hit.payload.get("determinants", [])
+        assert item.hit.is_body
+    # Some determinant's matching passages all lie beyond the ranking's ten candidates.
+    assert any(item.hit.id not in hit_ids for item in items.values())
+
+
 def test_the_ranking_order_is_kept_for_the_documents_it_reaches(library: Library) -> None:
     expected = {h.doc_id for h in brute_force_matches(library, QUERY)}
     results = library.searcher.search(QUERY)  # page 1 of 4 asks the store for 16 hits

@@ -16,6 +16,7 @@ from search.catalogue import Catalogue, FileOutcome
 from search.index import backfill_evidence
 from search.library import Library
 from search.schema import Filters
+from tests.matching import brute_force_matches
 
 DETERMINANT_COUNT = 14
 
@@ -203,8 +204,11 @@ def test_by_determinant_view_shows_the_best_passage_for_each_determinant(
     data = client.get("/api/search", params={"q": "older people"}).json()
     items = data["by_determinant"]
     tagged = {c.id: c.payload.get("determinants") or [] for c in library.store.chunks(Filters())}
-    touched = {d for tags in tagged.values() for d in tags}
-    assert {i["id"] for i in items} == touched  # every chunk is a hit in the tiny library
+    # Every chunk is a fused hit in the tiny library, but only the passages that match count.
+    matched = {h.id for h in brute_force_matches(library, "older people")}
+    touched = {d for chunk_id in matched for d in tagged[chunk_id]}
+    assert {i["id"] for i in items} == touched
+    assert touched < {d for tags in tagged.values() for d in tags}  # a document does not match
     for item in items:
         assert item["id"] in tagged[item["passage"]["chunk_id"]]
         assert f"determinant={item['id']}" in item["search_url"]
@@ -215,6 +219,32 @@ def test_by_determinant_view_shows_the_best_passage_for_each_determinant(
     assert headings == [i["url"] for i in items]
     results = unescape(client.get("/search", params={"q": "older people"}).text)
     assert 'href="/search/by-determinant?q=older+people">See the best passage' in results
+
+
+@pytest.mark.parametrize("query", ["older people", "damp homes", "buses and trains", "food"])
+def test_by_determinant_counts_agree_with_the_filters_and_the_narrowed_search(
+    client: TestClient, query: str
+) -> None:
+    data = client.get("/api/search", params={"q": query}).json()
+    options = {o["value"]: o["count"] for o in data["facets"]["determinant"]}
+    items = data["by_determinant"]
+    assert items, query
+    for item in items:
+        assert item["documents"] == options[item["id"]] >= 1
+        narrowed = client.get("/api/search", params={"q": query, "determinant": item["id"]})
+        assert narrowed.json()["total"] == item["documents"]
+    html = unescape(client.get("/search", params={"q": query}).text)
+    count = len(items)
+    assert f"({count} determinant{'s' if count != 1 else ''})" in html
+
+
+def test_no_best_passages_by_determinant_when_nothing_matches(client: TestClient) -> None:
+    data = client.get("/api/search", params={"q": "quantum chromodynamics"}).json()
+    assert data["strong_total"] == 0 and data["total"] == 0
+    assert data["documents"]  # the closest few are still shown, marked weak
+    assert data["by_determinant"] == []
+    html = client.get("/search", params={"q": "quantum chromodynamics"}).text
+    assert "See the best passage for each determinant" not in html
 
 
 def test_by_determinant_view_follows_the_filters(client: TestClient) -> None:
