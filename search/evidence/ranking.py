@@ -195,13 +195,21 @@ def best_among_matches(
     known = {d.id: d for d in taxonomy.determinants}
     wanted = [d for d in wanted if d in known]
     firsts = matches.first_with("determinants", wanted, visible, PASSAGES_PER_DETERMINANT)
-    ids = list(dict.fromkeys(i for d in wanted for i in firsts.get(d, [])))
-    hits = {h.id: h for h in store.retrieve(ids)} if ids else {}
+    hits: dict[str, Hit] = {}
     chosen: dict[str, Hit] = {}
-    for d in wanted:
-        body = [hits[i] for i in firsts.get(d, []) if i in hits and hits[i].is_body]
-        if body:
-            chosen[d] = body[0]
+    # Each determinant's closest passage is read first; the next ones only where it was a
+    # cover or reference list (reading whole payloads is most of the cost).
+    for read in (1, PASSAGES_PER_DETERMINANT):
+        ids = [
+            i for d in wanted if d not in chosen for i in firsts.get(d, [])[:read] if i not in hits
+        ]
+        if ids:
+            hits.update((h.id, h) for h in store.retrieve(list(dict.fromkeys(ids))))
+        for d in wanted:
+            body = [hits[i] for i in firsts.get(d, [])[:read] if i in hits and hits[i].is_body]
+            if body and d not in chosen:
+                chosen[d] = body[0]
+    chosen = {d: chosen[d] for d in wanted if d in chosen}
     records = {r.doc_id: r for r in catalogue.documents(list({h.doc_id for h in chosen.values()}))}
     return [
         DeterminantHit(known[d], hit, records[hit.doc_id], 0)
