@@ -191,11 +191,14 @@ class Searcher:
         typed, query = query, fold_characters(query)
         filters = filters or Filters()
         size = page_size or self.settings.page_size
-        # One ranking for every page of a size: were the candidates to grow with the page
-        # number, each page would be cut from a differently fused list (the fusion normalises
-        # over its candidates), and pages would repeat some documents and never show others.
+        # One ranking for every page and every page size: were the candidates to grow with the
+        # page number or size, each page would be cut from a differently fused list (the
+        # fusion normalises over its candidates), so pages would repeat some documents and
+        # never show others, and a spreadsheet or feed of the results (one wide page) would
+        # list them in another order than the pages. Documents past the ranking's reach
+        # follow in the match rule's order, the same for every size.
         request = replace(
-            self.vector_query(query, filters, max(self.settings.candidates, size * 4), mode),
+            self.vector_query(query, filters, self.settings.candidates, mode),
             payload_fields=RANKED_FIELDS,
         )
         library_chunks = self._library_chunks()

@@ -35,6 +35,7 @@ __all__ = [
     "DENSE_BEAM",
     "SCROLL_IDS_PAGE",
     "SCROLL_PAGE",
+    "TIE_MARGIN",
     "UPSERT_BATCH",
     "AllWords",
     "Condition",
@@ -68,6 +69,12 @@ F = TypeVar("F")
 # millisecond a hybrid query (p50 6.6 -> 7.6 ms at 300k). On 16 questions held out from that
 # choice every one of these beams gives 1.0, so the choice rests on one bench question.
 DENSE_BEAM = 1024
+
+# Points asked of the engine past a query's limit. Passages of equal score (the same text in
+# two documents) are cut at the limit in whatever order the engine meets them, so the same
+# search could end on either of them from one request to the next; with a few more asked for,
+# ties are put in id order before the cut. (The fused scores do not depend on the limit.)
+TIE_MARGIN = 8
 
 # How many points one scroll call reads, and how many one write sends.
 SCROLL_PAGE = 256
@@ -241,10 +248,13 @@ def hit_from_point(point: Any, with_payload: bool = True) -> Hit:
     return Hit(id=str(point.id), score=float(point.score), payload=payload)
 
 
-def ranked_hits(points: Iterable[Any], with_payload: bool = True) -> list[Hit]:
-    """Scored points from either engine as hits, best first and tied scores by id."""
+def ranked_hits(
+    points: Iterable[Any], with_payload: bool = True, keep: int | None = None
+) -> list[Hit]:
+    """Scored points from either engine as hits, best first and tied scores by id (the first
+    `keep` of them: the engine is asked for TIE_MARGIN more)."""
     hits = [hit_from_point(point, with_payload) for point in points]
-    return sorted(hits, key=lambda hit: (-hit.score, hit.id))
+    return sorted(hits, key=lambda hit: (-hit.score, hit.id))[:keep]
 
 
 def hit_from_record(record: Any, with_payload: bool = True) -> Hit:

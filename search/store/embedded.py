@@ -174,7 +174,7 @@ class EmbeddedStore:
         payload: Any = core.payload_selector(request.payload_fields)
         if len(legs) == 1:
             query = qe.QueryRequest(
-                limit=request.limit,
+                limit=request.limit + core.TIE_MARGIN,
                 query=_nearest(legs[0]),
                 filter=flt,
                 params=_params(legs[0], request),
@@ -197,9 +197,12 @@ class EmbeddedStore:
                 else qe.Fusion.Dbsf()
             )
             query = qe.QueryRequest(
-                limit=request.limit, prefetches=prefetches, query=fusion, with_payload=payload
+                limit=request.limit + core.TIE_MARGIN,
+                prefetches=prefetches,
+                query=fusion,
+                with_payload=payload,
             )
-        return core.ranked_hits(self.shard.query(query), payload is not False)
+        return core.ranked_hits(self.shard.query(query), payload is not False, request.limit)
 
     def recommend(self, positive_ids: Sequence[str], filters: Filters, limit: int) -> list[Hit]:
         if self._shard is None or not positive_ids:

@@ -178,7 +178,7 @@ class ServerStore:
                 query=_vector(legs[0]),
                 using=legs[0].using,
                 query_filter=flt,
-                limit=request.limit,
+                limit=request.limit + core.TIE_MARGIN,
                 with_payload=payload,
                 score_threshold=request.score_threshold,
                 # Local mode always compares with every vector (and warns at the parameter).
@@ -210,10 +210,10 @@ class ServerStore:
                 self._collection,
                 prefetch=prefetches,
                 query=fusion,
-                limit=request.limit,
+                limit=request.limit + core.TIE_MARGIN,
                 with_payload=payload,
             )
-        return core.ranked_hits(response.points)
+        return core.ranked_hits(response.points, keep=request.limit)
 
     def _beam(self, leg: core.Leg) -> models.SearchParams | None:
         """The same graph beam as the embedded store's for a dense leg (local mode has no
