@@ -104,15 +104,18 @@ def by_determinant_json(items: list[DeterminantHit], form: SearchForm) -> list[B
     for item in items:
         hit, record = item.hit, item.document
         passage = passage_from_hit(hit)
-        # The same search, filters and all, with just this determinant.
+        # The same search, filters and all, with just this determinant: the documents counted,
+        # unless another determinant is ticked (within a group, ticked options widen the
+        # search, so no address narrows it to both; the page then offers no such link).
         narrowed = replace(form, determinants=(item.determinant.id,), page=1)
+        is_exact = set(form.determinants) <= {item.determinant.id}
         out.append(
             {
                 "id": item.determinant.id,
                 "label": item.determinant.label,
                 "url": determinant_url(item.determinant.id),
                 "documents": item.documents,
-                "search_url": narrowed.url(),
+                "search_url": narrowed.url() if is_exact else None,
                 "document": metadata_json(record),
                 "passage": passage_json(record.doc_id, passage, sections_of(record)),
             }

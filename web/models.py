@@ -146,7 +146,15 @@ class ByDeterminantOut(TypedDict):
     label: str
     url: Annotated[str, Field(description="The determinant's page")]
     documents: Annotated[int, Field(description="Documents in the results with passages about it")]
-    search_url: Annotated[str, Field(description="The same search with only this determinant")]
+    search_url: Annotated[
+        str | None,
+        Field(
+            description=(
+                "The same search with only this determinant: the documents counted (null when"
+                " another determinant filter is ticked, which no single search narrows to)"
+            )
+        ),
+    ]
     document: DocumentMetaOut
     passage: Annotated[PassageOut, Field(description="The best-ranked passage about it")]
 

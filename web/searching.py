@@ -19,7 +19,7 @@ from search.evidence.ranking import (
 from search.library import Library
 from search.retrieval.matching import Matches
 from search.retrieval.searcher import DocumentResult, SearchResults
-from search.schema import Filters, Hit
+from search.schema import Filters
 from search.store.core import payload_passes
 from web.facets import FacetOption, MatchesUnder, facet_options, matches_per_group
 from web.search_form import BANDS_BY_ID, SearchForm
@@ -85,8 +85,8 @@ def _run_search(
     return SearchOutcome(
         results,
         facets,
-        _years(results.hits),
-        _by_determinant(library, vocabulary, results, facets, visible),
+        _years(results, visible),
+        _by_determinant(library, vocabulary, results, visible),
     )
 
 
@@ -94,14 +94,13 @@ def _by_determinant(
     library: Library,
     vocabulary: Vocabulary,
     results: SearchResults,
-    facets: dict[str, list[FacetOption]],
     visible: Collection[str],
 ) -> list[DeterminantHit]:
-    """The best passage per determinant among the passages the search matched, each with the
-    count its filter option shows (the total of the search narrowed to it). The ranking's
-    candidates also hold passages that do not match (and documents with none that do), and
-    the closest few shown when nothing matches are no match either: none of them is counted,
-    as the filter counts do not count them."""
+    """The best passage per determinant among the passages the search matched, each with how
+    many of the search's documents have a matching passage about it (with no determinant
+    ticked, the count next to its filter option). The ranking's candidates also hold passages
+    that do not match (and documents with none that do), and the closest few shown when
+    nothing matches are no match either: none of them is counted."""
     if results.is_closest_only or results.matches is None:
         return []
     matched = {m.id for m in results.matches.chunks}
@@ -111,9 +110,9 @@ def _by_determinant(
         vocabulary.taxonomy,
         visible,
     )
-    counts = {o.value: o.count for o in facets.get("determinant", []) if o.count > 0}
+    counts = results.matches.count_documents("determinants", visible)
     # Determinants whose matching passages all lie beyond the ranking's candidates: their
-    # closest matching passage, so the list covers every determinant the filters count.
+    # closest matching passage, so the list covers every determinant the counts name.
     missing = [d for d in counts if d not in {item.determinant.id for item in found}]
     if missing:
         found += best_among_matches(
@@ -144,8 +143,14 @@ def _matches_under(library: Library, results: SearchResults) -> MatchesUnder:
     return matches_under
 
 
-def _years(hits: list[Hit]) -> tuple[int, int] | None:
-    years = [int(y) for h in hits if isinstance(y := h.payload.get("year"), int)]
+def _years(results: SearchResults, visible: Collection[str]) -> tuple[int, int] | None:
+    """The first and last year of the documents the search matched (of those shown, when
+    only the closest few are)."""
+    if results.matches is not None and not results.is_closest_only:
+        stored = results.matches.count_documents("year", visible)
+        years = [int(y) for y in stored if y.lstrip("-").isdigit()]
+    else:
+        years = [y for d in results.documents if isinstance(y := d.document.meta.year, int)]
     return (min(years), max(years)) if years else None
 
 

@@ -17,6 +17,7 @@ from search.settings import SearchSettings, Settings
 from search.store.base import VectorQuery
 from tests.matching import brute_force_matches
 from tests.pdfs import write_pdf
+from web.evidence_views import by_determinant_json
 from web.search_form import SearchForm
 from web.searching import run_search
 
@@ -93,10 +94,51 @@ def test_best_passage_per_determinant_covers_every_counted_determinant(library: 
     assert any(item.hit.id not in hit_ids for item in items.values())
 
 
+def test_one_wide_page_lists_the_documents_in_the_pages_order(library: Library) -> None:
+    """A spreadsheet or feed of the results is one wide page: same documents, same order."""
+    first = library.searcher.search(QUERY)
+    paged: list[str] = []
+    for page in range(1, first.page_count + 1):
+        paged += [d.doc_id for d in library.searcher.search(QUERY, page=page).documents]
+    wide = library.searcher.search(QUERY, page_size=first.total)
+    assert [d.doc_id for d in wide.documents] == paged
+    assert [d.rank for d in wide.documents] == list(range(1, len(paged) + 1))
+
+
+def test_best_passages_count_within_the_results_when_a_determinant_is_ticked(
+    library: Library,
+) -> None:
+    unfiltered = run_search(library, SearchForm(q=QUERY))
+    # A determinant whose matching passages are about another one as well.
+    for option in unfiltered.facets["determinant"]:
+        form = SearchForm(q=QUERY, determinants=(option.value,))
+        outcome = run_search(library, form)
+        items = {i["id"]: i for i in by_determinant_json(outcome.by_determinant, form)}
+        if len(items) > 1:
+            break
+    assert len(items) > 1, "no passage carries two determinants"
+    total = outcome.results.total
+    assert items[option.value]["documents"] == total  # every result has a passage about it
+    assert items[option.value]["search_url"] == form.url()
+    matched = {h.id: h for h in brute_force_matches(library, QUERY)}
+    for determinant, item in items.items():
+        if determinant == option.value:
+            continue
+        both = {
+            h.doc_id
+            for h in matched.values()
+            if {option.value, determinant} <= set(h.payload.get("determinants", []))
+        }
+        assert item["documents"] == len(both) <= total
+        # Ticking it as well would widen the search (OR within a group): no link narrows to both.
+        assert item["search_url"] is None
+
+
 def test_the_ranking_order_is_kept_for_the_documents_it_reaches(library: Library) -> None:
     expected = {h.doc_id for h in brute_force_matches(library, QUERY)}
-    results = library.searcher.search(QUERY)  # page 1 of 4 asks the store for 16 hits
-    ranked = list(dict.fromkeys(h.doc_id for h in library.searcher.hits(QUERY, limit=16)))
+    results = library.searcher.search(QUERY)  # every page asks the store for its candidates
+    candidates = library.searcher.settings.candidates
+    ranked = list(dict.fromkeys(h.doc_id for h in library.searcher.hits(QUERY, limit=candidates)))
     ranked = [d for d in ranked if d in expected]
     assert [d.doc_id for d in results.documents] == ranked[: len(results.documents)]
 
@@ -146,3 +188,11 @@ def test_passages_are_cut_for_the_shown_documents_only(
     assert len({h.doc_id for h in results.hits}) > len(results.documents)  # more were ranked
     assert sorted(cut) == sorted(d.doc_id for d in results.documents)
     assert all(d.passages for d in results.documents)
+
+
+def test_passages_of_equal_score_are_cut_in_the_same_order_every_time(library: Library) -> None:
+    """The notes repeat five texts, so passages tie; the engine meets ties in no fixed order."""
+    orders = {
+        tuple(h.id for h in library.searcher.search(QUERY, page_size=24).hits) for _ in range(8)
+    }
+    assert len(orders) == 1

@@ -22,7 +22,7 @@ from tests.matching import brute_force_matches
 from web.facets import GROUPS as FACET_GROUPS
 from web.facets import facet_options
 from web.search_form import YEAR_BANDS, SearchForm, year_band
-from web.searching import newest_documents
+from web.searching import newest_documents, run_search
 from web.vocabulary import default_vocabulary
 
 # Every document in the test library is close in meaning to this (every passage at least 0.54;
@@ -318,3 +318,13 @@ def test_the_newest_documents_keep_to_each_filter_as_a_search_does(library: Libr
 def test_every_filter_group_counts_a_field_the_chunk_table_keeps() -> None:
     # A group over a field the table does not keep would fail every search that counts it.
     assert {group.field for group in FACET_GROUPS} <= set(COUNTED_FIELDS)
+
+
+@pytest.mark.parametrize("query", ["free school meals", "rural bus routes", "older people"])
+def test_the_years_hint_spans_the_matching_documents(library: Library, query: str) -> None:
+    matched = {h.doc_id for h in brute_force_matches(library, query)}
+    years = [
+        r.meta.year for r in library.catalogue.documents(list(matched)) if r.meta.year is not None
+    ]
+    assert years, query
+    assert run_search(library, SearchForm(q=query)).years == (min(years), max(years))

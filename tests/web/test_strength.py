@@ -35,6 +35,18 @@ def test_an_off_topic_search_says_so_first_and_keeps_the_closest_documents(
     assert "may not answer your question" in html
     assert notice < html.index('class="app-result"')
     assert "Weak match" in html and "Strong match" not in html
+    assert "No passage in the library uses all your words" in html
+
+
+def test_a_search_its_filters_exclude_says_the_filters_left_nothing(client: TestClient) -> None:
+    # Damp matches, but not in documents from 2016 alone (the bus routes report).
+    params = {"q": "damp and mould", "year_from": "2016", "year_to": "2016"}
+    data = client.get("/api/search", params=params).json()
+    assert data["closest_only"] and data["total"] == 0
+    assert client.get("/api/search", params={"q": "damp and mould"}).json()["total"] >= 1
+    html = unescape(client.get("/search", params=params).text)
+    assert "No passage that your filters allow uses all your words" in html
+    assert "in the library uses all your words" not in html
 
 
 def test_a_good_search_has_no_notice(client: TestClient) -> None:
