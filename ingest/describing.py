@@ -86,7 +86,7 @@ _COUNCIL_CAPS = re.compile(
 # NHS bodies not in the gazetteer, by the shape of their names.
 _NHS_BODY = re.compile(
     r"\bNHS(?:,? (?:[A-Z][a-z]+|and|&|of)){1,8}"
-    r" (?:Integrated Care Board|Clinical Commissioning Group)\b"
+    r" (?:Integrated Care Board|Clinical Commissioning Group|ICB|CCG)\b"
     r"|\b(?:[A-Z][a-z]+|and|&|of|the)(?: (?:[A-Z][a-z]+|and|&|of|the)){0,6}"
     r" NHS (?:Foundation )?Trust\b"
 )
