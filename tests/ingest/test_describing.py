@@ -151,6 +151,8 @@ def test_nhs_trusts_and_care_boards_are_found_by_the_shape_of_their_names() -> N
     assert find_organisation(pages, []) == ("Sussex Community NHS Foundation Trust", GOVERNMENT)
     pages = ["A plan by NHS Kent and Medway Integrated Care Board."]
     assert find_organisation(pages, []) == ("NHS Kent and Medway Integrated Care Board", GOVERNMENT)
+    pages = ["Heart disease, June 2017\nNHS Coastal West Sussex CCG\nCare processes"]
+    assert find_organisation(pages, []) == ("NHS Coastal West Sussex CCG", GOVERNMENT)
 
 
 def test_a_self_statement_credits_the_body_it_names_first() -> None:
