@@ -87,14 +87,35 @@ def find_running_lines(
     return top_keys, bottom_keys
 
 
+# A running header or footer is a phrase ("Joint Strategic Needs Assessment 2024", "Page 3"),
+# not one word: PDFs that set each word on a line of its own ("asthma", "your") recur word by
+# word.
+_MIN_RUNNING_TOKENS = 2
+# A line this long that recurs is prose (a map's legend and description on every page of a
+# series), not a header: it is kept where it first appears, so the text is read once.
+_PROSE_WORDS = 8
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
 def drop_running_lines(pages: list[str], min_share: float = 0.5) -> list[list[str]]:
     """Each page's lines without those that recur anywhere on at least `min_share` of the
-    pages with text: what the chunker reads and what the page previews show."""
+    pages with text (page numbers, and lines of two words or more; a recurring line of prose
+    stays where it first appears): what the chunker reads and what the page previews show."""
     running, _ = find_running_lines(pages, min_share=min_share, edge_lines=None)
-    return [
-        [x for x in page.splitlines() if running_line_key(x, at_edge=False) not in running]
-        for page in pages
-    ]
+    seen: set[str] = set()
+    out: list[list[str]] = []
+    for page in pages:
+        kept: list[str] = []
+        for line in page.splitlines():
+            key = running_line_key(line, at_edge=False)
+            is_one_word = len(line.split()) < _MIN_RUNNING_TOKENS
+            if key not in running or (key != PAGE_NUMBER_KEY and is_one_word):
+                kept.append(line)
+            elif len(_WORD.findall(line)) >= _PROSE_WORDS and key not in seen:
+                seen.add(key)
+                kept.append(line)
+        out.append(kept)
+    return out
 
 
 def edges_of(lines: list[T], edge_lines: int | None) -> tuple[list[T], list[T]]:

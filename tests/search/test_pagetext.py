@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from search.pagetext import find_running_lines, is_placeholder_author, known_authors
+from search.pagetext import (
+    drop_running_lines,
+    find_running_lines,
+    is_placeholder_author,
+    known_authors,
+)
 
 
 def test_placeholder_authors_are_dropped_and_real_names_kept() -> None:
@@ -20,3 +25,20 @@ def test_running_lines_at_the_edges_only_unless_asked_for_anywhere() -> None:
     assert "key finding" in anywhere
     assert "body # text" in anywhere  # numbers aside, it repeats too
     assert find_running_lines(pages[:2]) == (set(), set())
+
+
+def test_running_phrases_go_but_single_words_stay_and_recurring_prose_is_read_once() -> None:
+    legend = "This map shades each area by its rank, from the most to the least deprived tenth."
+    pages = [
+        "\n".join(["Joint Strategic Needs Assessment", f"Page {n}", legend, *words.split()])
+        for n, words in enumerate(["asthma makes breathing hard", "your asthma nurse helps",
+                                   "asthma attacks need your inhaler"], start=1)
+    ]  # fmt: skip
+    kept = drop_running_lines(pages)
+    assert [page[0] for page in kept] == [legend, "your", "asthma"]
+    # A PDF that sets one word a line: "asthma" and "your" recur on every page, and stay.
+    assert [" ".join(page) for page in kept[1:]] == [
+        "your asthma nurse helps",
+        "asthma attacks need your inhaler",
+    ]
+    assert kept[0][1:] == ["asthma", "makes", "breathing", "hard"]
