@@ -9,9 +9,11 @@ from pathlib import Path
 
 from ingest.pdf import PdfText, UnreadablePdf
 from ingest.sections import Block, assemble_sections
+from search.signatures import binary_kind
 
 __all__ = [
     "HTML_EMPTY",
+    "HTML_NOT_TEXT",
     "HTML_TOO_BIG",
     "HTML_UNREADABLE",
     "MAX_HTML_MB",
@@ -21,6 +23,10 @@ __all__ = [
 HTML_TOO_BIG = "The web page is too big to read (more than {limit:,} MB)."
 HTML_EMPTY = "The web page has no text in it."
 HTML_UNREADABLE = "The web page could not be read: {error}."
+HTML_NOT_TEXT = (
+    "It is not a saved web page: it is {kind} under a web page's name. Give it its own file"
+    " ending (such as .pdf) and add it again."
+)
 MAX_HTML_MB = 32
 
 # Text inside these is never shown to a reader, so it is never indexed.
@@ -117,6 +123,9 @@ def read_html(path: Path) -> PdfText:
         ) from error
     if len(raw) > limit:
         raise UnreadablePdf(HTML_TOO_BIG.format(limit=MAX_HTML_MB))
+    kind = binary_kind(raw[:4096])
+    if kind is not None:
+        raise UnreadablePdf(HTML_NOT_TEXT.format(kind=kind))
     reader = _Reader()
     try:
         reader.feed(_decode(raw))
@@ -142,6 +151,8 @@ def read_html(path: Path) -> PdfText:
 
 
 def _decode(raw: bytes) -> str:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # saved as UTF-16 (its byte order mark)
+        return raw.decode("utf-16", "replace")
     head = raw[:4096].decode("ascii", "replace")
     match = re.search(r"charset=[\"']?([\w-]+)", head, re.IGNORECASE)
     for encoding in (match.group(1) if match else "utf-8", "utf-8", "cp1252"):

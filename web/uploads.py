@@ -27,6 +27,7 @@ from starlette.datastructures import UploadFile
 
 from search.catalogue import Catalogue
 from search.schema import WITHDRAWN, document_id
+from search.signatures import PDF_SIGNATURE, ZIP_SIGNATURE, binary_kind
 
 __all__ = [
     "ACCEPT",
@@ -47,8 +48,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-PDF_SIGNATURE = b"%PDF-"
-ZIP_SIGNATURE = b"PK\x03\x04"  # a .docx is a zip, and a zip starts with its first entry
 SIGNATURE_WINDOW = 1024  # the PDF standard lets the header start anywhere in the first 1 KB
 # The file types `kb ingest` reads (ingest.formats.READABLE; a test keeps the two in step),
 # with the words for a file that claims the type but is not it. The door only looks at the
@@ -107,8 +106,11 @@ def _why_not_type(suffix: str, head: bytes) -> str:
         is_type = PDF_SIGNATURE in head
     elif suffix == ".docx":
         is_type = head.startswith(ZIP_SIGNATURE)
-    else:  # a web page is text: a NUL byte means a binary file under a web page's name
-        is_type = b"\x00" not in head
+    else:  # a web page is text: a PDF, a picture or other binary file under its name is not
+        kind = binary_kind(head)
+        if kind is not None:
+            return f"{UPLOAD_TYPES[suffix]} It is {kind}."
+        is_type = True
     return "" if is_type else UPLOAD_TYPES[suffix]
 
 

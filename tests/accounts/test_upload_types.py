@@ -47,6 +47,7 @@ def test_word_files_and_web_pages_are_checked_and_ingested(
             ("warm.HTML", page.encode(), "text/html"),
             ("fake.docx", b"%PDF-1.4\nnot a zip at all", WORD),
             ("binary.html", b"<html>\x00\x01\x02</html>", "text/html"),
+            ("saved.html", b"%PDF-1.7\n6 0 obj <</ExtGState>> endobj stream", "text/html"),
             ("old.doc", b"\xd0\xcf\x11\xe0 an old Word file", "application/msword"),
             ("bomb.docx", bomb.read_bytes(), WORD),
         ],
@@ -55,6 +56,7 @@ def test_word_files_and_web_pages_are_checked_and_ingested(
     shown = _wait_for(admin, response.headers["location"])
     assert "It is not a Word file (.docx)." in shown
     assert "It is not a saved web page." in shown
+    assert "It is not a saved web page. It is a PDF file." in shown
     assert "This file type is not supported." in shown
     assert "zip bomb" in shown  # the Word reader's own limit, met in the isolated ingest
     by_name = {r.file_name: r for r in access_library.catalogue.documents()}
@@ -63,6 +65,6 @@ def test_word_files_and_web_pages_are_checked_and_ingested(
     assert Path(word_record.path).suffix == ".docx"
     assert word_record.meta.title == "Play streets in Wigston"
     assert page_record.meta.title == "Warm spaces in Melton"
-    assert not {"fake.docx", "binary.html", "old.doc", "bomb.docx"} & set(by_name)
+    assert not {"fake.docx", "binary.html", "saved.html", "old.doc", "bomb.docx"} & set(by_name)
     found = clients["partner"].get("/api/search", params={"q": "gorsewick warm spaces"}).json()
     assert found["documents"][0]["title"] == "Warm spaces in Melton"

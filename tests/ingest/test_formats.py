@@ -9,7 +9,7 @@ from pathlib import Path
 from ingest.formats import UNSUPPORTED
 from ingest.pdf import PdfText
 from ingest.pipeline import find_pdfs
-from ingest.webpage import HTML_EMPTY
+from ingest.webpage import HTML_EMPTY, HTML_NOT_TEXT, read_html
 from ingest.wordfile import NOT_WORD, WORD_BOMB, WORD_EMPTY, WORD_ENTITIES
 from ingest.worker import ParseFailure, ParseLimits, parse_isolated
 from tests.documents import write_docx, write_docx_bomb
@@ -73,6 +73,28 @@ def test_files_with_marks_but_no_words_have_no_text_like_an_empty_pdf(tmp_path: 
         result = parse_isolated(path, LIMITS)
         assert isinstance(result, ParseFailure), path.name
         assert result.reason == reason
+
+
+def test_a_pdf_or_binary_file_named_html_is_refused_with_what_it_is(tmp_path: Path) -> None:
+    pdf = write_pdf(tmp_path / "real.pdf", ["Community wardens patrol the market towns."])
+    saved = tmp_path / "wardens.html"
+    saved.write_bytes(pdf.read_bytes())
+    result = parse_isolated(saved, LIMITS)
+    assert isinstance(result, ParseFailure)
+    assert result.reason == HTML_NOT_TEXT.format(kind="a PDF file")
+    blob = tmp_path / "blob.htm"
+    blob.write_bytes(bytes(range(256)) * 8)
+    result = parse_isolated(blob, LIMITS)
+    assert isinstance(result, ParseFailure)
+    assert result.reason == HTML_NOT_TEXT.format(kind="a binary file")
+
+
+def test_a_web_page_saved_as_utf16_is_read(tmp_path: Path) -> None:
+    page = tmp_path / "wide.html"
+    page.write_bytes(
+        "<html><h1>Warm spaces</h1><p>Libraries stay open late.</p></html>".encode("utf-16")
+    )
+    assert "Libraries stay open late." in " ".join(read_html(page).pages)
 
 
 def test_corrupt_word_file_is_refused_with_a_reason(tmp_path: Path) -> None:
