@@ -49,6 +49,8 @@ class Reference:
     source_url: str
     link: str
     pdf_url: str
+    # A Word file's or web page's section headings: it is cited by section, not by page.
+    sections: tuple[str, ...] = ()
 
     @property
     def url(self) -> str:
@@ -69,6 +71,7 @@ def reference_for(record: DocumentRecord, base_url: str) -> Reference:
         source_url=clean_url(meta.url) if is_web_link(meta.url) else "",
         link=base + document_url(record.doc_id),
         pdf_url=base + file_url(record.doc_id),
+        sections=tuple(str(h) for h in record.extra.get("sections") or ()),
     )
 
 
@@ -307,6 +310,9 @@ def csv_table(rows: Iterable[tuple[Reference, Passage | None, str]], base_url: s
     writer.writerow(CSV_COLUMNS)
     for rank, (ref, passage, strength) in enumerate(rows, start=1):
         page = passage.cited_page if passage else None
+        # A Word file or web page has sections where a PDF has pages, and no page to open at.
+        where: str | int = f"section {page}" if page and ref.sections else page or ""
+        in_file = base + file_url(ref.doc_id, page) if page and not ref.sections else ""
         writer.writerow(
             [
                 rank,
@@ -316,9 +322,9 @@ def csv_table(rows: Iterable[tuple[Reference, Passage | None, str]], base_url: s
                 ref.year or "",
                 _cell(ref.kind),
                 _cell("; ".join(ref.authors)),
-                page or "",
+                where,
                 _cell(passage.text) if passage else "",
-                base + file_url(ref.doc_id, page) if page else "",
+                in_file,
                 base + page_url(ref.doc_id, page) if page else "",
                 ref.link,
                 ref.source_url,

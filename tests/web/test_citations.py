@@ -168,6 +168,17 @@ def test_csv_parses_back_with_one_row_per_document_and_no_formulas() -> None:
     assert second["Best page"] == "" and second["Year"] == ""
 
 
+def test_csv_cites_a_word_file_or_web_page_by_section_with_no_pdf_link() -> None:
+    passage = Passage(
+        "c1", "Findings on damp housing.", page_start=2, page_end=3, score=0.5, page=3
+    )
+    word = replace(REPORT, sections=("Summary", "Method", "Findings on damp housing"))
+    rows = list(csv.DictReader(io.StringIO(csv_table([(word, passage, "strong")], BASE)[1:])))
+    assert rows[0]["Best page"] == "section 3"
+    assert rows[0]["Best page in the PDF"] == ""  # a .docx has no "#page=" to open at
+    assert rows[0]["Best page as text"] == f"{BASE}documents/abc123/pages/3"
+
+
 def test_reference_for_a_record_makes_absolute_links_and_drops_unsafe_sources() -> None:
     meta = DocumentMeta(
         title=" Cold\nhomes ",
