@@ -16,6 +16,7 @@ from ingest.wordfile import NOT_WORD, WORD_BOMB
 from search.curation import correct_document, restore_document, withdraw_document
 from search.library import Library
 from search.models.encoder import Encoder
+from search.schema import Filters
 from search.settings import Settings
 from tests.documents import write_docx, write_docx_bomb, write_scanned_pdf
 from tests.pdfs import write_pdf
@@ -142,16 +143,25 @@ def test_a_file_whose_every_line_repeats_on_every_page_fails_with_a_reason(
     library: Library, tmp_path: Path
 ) -> None:
     """Lines repeated on most pages go as running headers; when that is every line, nothing
-    is left to search, and the file must say so rather than be indexed and never found."""
+    is left to search, and the file must say so rather than be indexed and never found. A
+    repeated line of prose is read once, where it first appears."""
     folder = tmp_path / "docs"
-    same = "Rutland bus services cut rural access to GP surgeries."
-    write_pdf(folder / "form.pdf", [same] * 8)
+    header = "Rutland bus review, draft"
+    write_pdf(folder / "form.pdf", [header] * 8)
+    same = "Rutland bus services cut rural access to GP surgeries in every market town."
     places = ["Oakham", "Uppingham", "Cottesmore", "Ketton", "Empingham", "Langham"]
     write_pdf(folder / "report.pdf", [f"{same}\n{p} lost its Sunday bus." for p in places])
+    write_pdf(folder / "notice.pdf", [same] * 8)
     outcomes = _ingest(library, folder)
     assert outcomes["form.pdf"] == (FAILED, NO_PASSAGES)
     assert outcomes["report.pdf"][0] == INDEXED
-    assert [r.file_name for r in library.catalogue.documents()] == ["report.pdf"]
+    assert outcomes["notice.pdf"][0] == INDEXED
+    documents = {r.file_name: r.doc_id for r in library.catalogue.documents()}
+    assert set(documents) == {"report.pdf", "notice.pdf"}
+    text = " ".join(
+        h.text for h in library.store.chunks(Filters(doc_ids=(documents["notice.pdf"],)))
+    )
+    assert text.count("market town") == 1
 
 
 def test_a_correction_on_the_page_follows_the_file_through_every_new_version(
