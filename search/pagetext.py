@@ -87,13 +87,15 @@ def find_running_lines(
     return top_keys, bottom_keys
 
 
-# A running header or footer is a phrase ("Joint Strategic Needs Assessment 2024", "Page 3"),
-# not one word: PDFs that set each word on a line of its own ("asthma", "your") recur word by
-# word.
-_MIN_RUNNING_TOKENS = 2
+# A running header or footer is a phrase ("Joint Strategic Needs Assessment 2024", "Page 3")
+# or a mark ("S32"), not one word: PDFs that set each word on a line of its own ("asthma",
+# "your") recur word by word.
+_ONE_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*[.,;:!?]?")
 # A line this long that recurs is prose (a map's legend and description on every page of a
 # series), not a header: it is kept where it first appears, so the text is read once.
 _PROSE_WORDS = 8
+# How near a page's top or bottom a figure alone on a line is taken for its page number.
+_NUMBER_EDGE_LINES = 3
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
 
@@ -102,20 +104,76 @@ def drop_running_lines(pages: list[str], min_share: float = 0.5) -> list[list[st
     pages with text (page numbers, and lines of two words or more; a recurring line of prose
     stays where it first appears): what the chunker reads and what the page previews show."""
     running, _ = find_running_lines(pages, min_share=min_share, edge_lines=None)
+    # The same figure alone on a line, page after page, is a margin's line number ("14").
+    with_text = [p for p in pages if p.strip()]
+    figures: Counter[str] = Counter()
+    for page in with_text if running else ():
+        figures.update(
+            {
+                x.strip()
+                for x in page.splitlines()
+                if running_line_key(x, at_edge=False) == PAGE_NUMBER_KEY
+            }
+        )
+    needed = max(2, math.ceil(min_share * len(with_text)))
+    # Page numbers in the body (where the text order put them): a figure that runs with the
+    # page's place in the file ("ii", "iii", "iv" or 12, 13, 14 on pages 3, 4, 5).
+    offsets: Counter[int] = Counter()
+    for number, page in enumerate(pages if running else ()):
+        values = {_figure_value(x) for x in page.splitlines() if figures[x.strip()] < needed}
+        offsets.update({v - number for v in values if v is not None})
+    numbering = {offset for offset, n in offsets.items() if n >= needed}
     seen: set[str] = set()
     out: list[list[str]] = []
-    for page in pages:
+    for number, page in enumerate(pages):
+        lines = page.splitlines()
+        filled = [i for i, line in enumerate(lines) if line.strip()]
+        top, bottom = edges_of(filled, _NUMBER_EDGE_LINES)
+        edges = {*top, *bottom}
         kept: list[str] = []
-        for line in page.splitlines():
+        for index, line in enumerate(lines):
             key = running_line_key(line, at_edge=False)
-            is_one_word = len(line.split()) < _MIN_RUNNING_TOKENS
-            if key not in running or (key != PAGE_NUMBER_KEY and is_one_word):
+            if key == PAGE_NUMBER_KEY:
+                # A figure alone on a line is a page number at the page's top or bottom, or a
+                # line number when the same one recurs; otherwise it is a figure of the text
+                # ("take 1 puff every 30 to 60 seconds", one word a line).
+                value = _figure_value(line)
+                is_running = key in running and (
+                    index in edges
+                    or figures[line.strip()] >= needed
+                    or (value is not None and value - number in numbering)
+                )
+            else:
+                is_running = key in running and not _is_one_word(line)
+            if not is_running:
                 kept.append(line)
             elif len(_WORD.findall(line)) >= _PROSE_WORDS and key not in seen:
                 seen.add(key)
                 kept.append(line)
         out.append(kept)
     return out
+
+
+def _is_one_word(line: str) -> bool:
+    return bool(_ONE_WORD.fullmatch(line.strip()))
+
+
+_ROMAN_VALUES = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}
+_ROMAN_NUMERAL = re.compile(r"c{0,3}(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})")
+
+
+def _figure_value(line: str) -> int | None:
+    """The number a line holds when it is only a number, in figures or roman ("- 12 -", "iv")."""
+    text = line.strip().strip("-–—|·•.()[] ").lower()
+    if text.isdigit() and len(text) <= 5:
+        return int(text)
+    if not text or not _ROMAN_NUMERAL.fullmatch(text):  # "xiv", not "civil"
+        return None
+    total = 0
+    for this, after in zip(text, [*text[1:], ""], strict=True):
+        value = _ROMAN_VALUES[this]
+        total += -value if after and _ROMAN_VALUES[after] > value else value
+    return total
 
 
 def edges_of(lines: list[T], edge_lines: int | None) -> tuple[list[T], list[T]]:

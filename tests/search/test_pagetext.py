@@ -42,3 +42,21 @@ def test_running_phrases_go_but_single_words_stay_and_recurring_prose_is_read_on
         "asthma attacks need your inhaler",
     ]
     assert kept[0][1:] == ["asthma", "makes", "breathing", "hard"]
+
+
+def test_figures_in_the_body_stay_but_page_and_line_numbers_go() -> None:
+    bodies = [
+        "take\ntwo\npuffs\nevery\n30\nto\n60\nseconds",  # one word a line: figures of the text
+        "up\nto\na\nmaximum\nof\n10\npuffs\nin\nall",
+        "if\nit\ndoes\nnot\nhelp\ncall\n999\nat\nonce",
+        "ask\nyour\nnurse\nfor\na\nplan\nthat\nhelps\nyou",
+    ]
+    numerals = ["ii", "iii", "iv", "v"]
+    margin = "\n".join(str(n) for n in range(1, 4))  # a margin's line numbers, on every page
+    pages = [
+        f"Asthma care plan\n{body}\n{numeral}\n{margin}\nend of page, at last"
+        for body, numeral in zip(bodies, numerals, strict=True)
+    ]
+    kept = drop_running_lines(pages)
+    # The header goes (a phrase on every page), so does "end of page …" (numbers aside).
+    assert [" ".join(page) for page in kept] == [" ".join(body.split()) for body in bodies]
