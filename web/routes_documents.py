@@ -179,11 +179,12 @@ def page_text(
     if text is None:
         raise HTTPException(status_code=404, detail=NO_PAGE)
     page = page_json(record, number, text)
-    prev_next: dict[str, object] = {"landmarkLabel": "Other pages"}
+    unit = page["unit_label"]  # "Page", or "Section" for a Word file or web page
+    prev_next: dict[str, object] = {"landmarkLabel": f"Other {unit.lower()}s"}
     if page["previous_url"]:
-        prev_next["previous"] = {"href": page["previous_url"], "labelText": f"Page {number - 1}"}
+        prev_next["previous"] = {"href": page["previous_url"], "labelText": f"{unit} {number - 1}"}
     if page["next_url"]:
-        prev_next["next"] = {"href": page["next_url"], "labelText": f"Page {number + 1}"}
+        prev_next["next"] = {"href": page["next_url"], "labelText": f"{unit} {number + 1}"}
     return templates.TemplateResponse(
         request,
         "page.html",

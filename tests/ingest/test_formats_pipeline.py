@@ -94,6 +94,7 @@ def test_word_and_web_files_are_indexed_searchable_and_cited_by_section(
     page = client.get(f"/documents/{top.doc_id}/pages/2").text
     assert "Section 2 of 2: What tenants told us" in page
     assert "section 2)" in page
+    assert "Section 1" in page and "Page 1" not in page  # the link to the section before
     # Everywhere a passage is cited, a Word file's place is its section and heading, not a page.
     found = client.get("/search", params={"q": "black mould on bedroom walls"}).text
     assert "From section 2: What tenants told us" in found
