@@ -206,6 +206,6 @@ def test_scanned_pdf_is_searchable_and_its_page_says_it_was_read_by_ocr(
     assert top.document.file_name == "scan.pdf"
     client = TestClient(create_app(library.settings, library=library))
     assert (
-        "read its words with a computer (OCR)"
+        "words from a picture of it with a computer (OCR)"
         in client.get(f"/documents/{top.doc_id}/pages/1").text
     )
