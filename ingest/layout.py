@@ -142,6 +142,8 @@ def pick_title(lines: list[LayoutLine]) -> str:
     largest = max(line.size for line in candidates)
     # Near the top edge only if nothing else on the page is as big.
     group = _title_group(candidates, largest)
+    if any(_has_broken_glyphs(line.text) for line in group):
+        return ""  # the title's font has no usable text map: better none than a garbled one
     title = _tidy(" ".join(line.text for line in [*group, *_subtitle(candidates, group)]))
     return _meeting_title(lines, title)
 
@@ -274,6 +276,19 @@ def _letter_heading(lines: list[LayoutLine]) -> str:
                 return _tidy(after.text)
         return ""
     return ""
+
+
+# Letters a decorative font with a broken text map turns into ("GreetinŰƹ froƔ"): Latin
+# Extended-B and IPA letters (never in an English title), or a capital from outside ASCII
+# straight after a small ASCII letter inside a word ("McDonald" and "Café" are fine).
+_EXTENDED_LETTER = re.compile(r"[\u0180-\u02af]")
+_AFTER_SMALL = re.compile(r"[a-z]([^\W\d_])")
+
+
+def _has_broken_glyphs(text: str) -> bool:
+    if _EXTENDED_LETTER.search(text):
+        return True
+    return any(ch.isupper() and not ch.isascii() for ch in _AFTER_SMALL.findall(text))
 
 
 def _is_candidate(line: LayoutLine) -> bool:

@@ -45,6 +45,16 @@ def test_title_skips_running_header_at_the_top_edge() -> None:
     assert pick_title(lines) == "Real title"
 
 
+def test_a_title_in_a_font_with_a_broken_text_map_is_no_title() -> None:
+    # The cover's largest type comes out as "GreetinŰƹ froƔ…": better none (the reader falls
+    # back to the first page's text, the file's own title or its name) than a garbled one.
+    assert pick_title(_lines(("GreetinŰƹ froƔ the Chair", 30), ("People and places", 14))) == ""
+    # Letters outside ASCII are fine where languages put them.
+    assert pick_title(_lines(("Ynys Môn: café culture and McDonald's", 30))) == (
+        "Ynys Môn: café culture and McDonald's"
+    )
+
+
 def test_committee_report_title_is_its_subject() -> None:
     lines = _lines(
         ("From: Cabinet Member for Education", 12),
