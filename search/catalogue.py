@@ -24,7 +24,7 @@ from search.catalogue_totals import (
     add_evidence_order,
     add_totals,
 )
-from search.schema import DocumentMeta
+from search.schema import WITHDRAWN, DocumentMeta
 
 __all__ = [
     "Catalogue",
@@ -928,6 +928,16 @@ class Catalogue:
             values,
         ).fetchone()
         return {"documents": int(docs), "pages": int(pages), "chunks": int(chunks)}
+
+    def withdrawn_count(self) -> int:
+        """How many of the documents this view sees are withdrawn (only an admin's view sees
+        any), from the running totals."""
+        seen, values = self._levels_condition()
+        row = self._db.execute(
+            f"SELECT coalesce(sum(documents), 0) FROM document_totals WHERE {seen} AND access = ?",
+            [*values, WITHDRAWN],
+        ).fetchone()
+        return int(row[0])
 
 
 def _strength_order(row: sqlite3.Row) -> tuple[Any, ...]:

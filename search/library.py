@@ -147,6 +147,8 @@ class LibraryStatus:
         store also holds the chunks of a document an ingest is still writing."""
         return {
             **self.catalogue.stats(),
+            # Counted in "documents" too: an admin sees withdrawn documents, visitors do not.
+            "withdrawn": self.catalogue.withdrawn_count(),
             "model": self.model_id,
             "last_run": self.catalogue.last_run(),
         }

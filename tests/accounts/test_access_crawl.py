@@ -137,6 +137,11 @@ def test_an_admin_finds_a_withdrawn_document_only_on_its_own_pages(clients, acce
     assert admin.get(f"/documents/{doc_id}/pages/1").status_code == 200
     assert admin.get(f"/documents/{doc_id}/file").status_code == 200
     assert withdrawn.file in admin.get("/admin/status").text
+    # The status counts it among the documents, and says how many of those are withdrawn.
+    status = admin.get("/api/admin/status").json()
+    assert status["withdrawn"] == 1
+    assert status["documents"] == len(access_library.catalogue.documents())
+    assert "(1 withdrawn, which only admins see)" in admin.get("/admin/status").text
 
 
 @pytest.mark.parametrize("role", ROLES)
