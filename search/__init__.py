@@ -21,5 +21,6 @@ __all__ = [
     "retrieval",
     "schema",
     "settings",
+    "signatures",
     "store",
 ]
