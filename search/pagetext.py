@@ -100,43 +100,28 @@ _WORD = re.compile(r"[^\W\d_]{2,}")
 
 
 def drop_running_lines(pages: list[str], min_share: float = 0.5) -> list[list[str]]:
-    """Each page's lines without those that recur anywhere on at least `min_share` of the
-    pages with text (page numbers, and lines of two words or more; a recurring line of prose
-    stays where it first appears): what the chunker reads and what the page previews show."""
+    """Each page's lines without those that recur anywhere on at least `min_share` of the pages
+    with text: what the chunker reads and what the page previews show.
+
+    A recurring phrase or mark goes ("Joint Strategic Needs Assessment", "Page 3", "S32"); one
+    plain word does not (PDFs that set a word a line repeat "asthma" page after page), and a
+    recurring line of prose is kept where it first appears. A figure alone on a line goes at a
+    page's top or bottom, when the same one recurs (a margin's line numbers), or when it runs
+    with the page's place in the file (ii, iii, iv); elsewhere it is a figure of the text."""
     running, _ = find_running_lines(pages, min_share=min_share, edge_lines=None)
-    # The same figure alone on a line, page after page, is a margin's line number ("14").
     with_text = [p for p in pages if p.strip()]
-    figures: Counter[str] = Counter()
-    for page in with_text if running else ():
-        figures.update(
-            {
-                x.strip()
-                for x in page.splitlines()
-                if running_line_key(x, at_edge=False) == PAGE_NUMBER_KEY
-            }
-        )
     needed = max(2, math.ceil(min_share * len(with_text)))
-    # Page numbers in the body (where the text order put them): a figure that runs with the
-    # page's place in the file ("ii", "iii", "iv" or 12, 13, 14 on pages 3, 4, 5).
-    offsets: Counter[int] = Counter()
-    for number, page in enumerate(pages if running else ()):
-        values = {_figure_value(x) for x in page.splitlines() if figures[x.strip()] < needed}
-        offsets.update({v - number for v in values if v is not None})
-    numbering = {offset for offset, n in offsets.items() if n >= needed}
+    figures, numbering = _figure_rules(pages if running else [], needed)
     seen: set[str] = set()
     out: list[list[str]] = []
     for number, page in enumerate(pages):
         lines = page.splitlines()
-        filled = [i for i, line in enumerate(lines) if line.strip()]
-        top, bottom = edges_of(filled, _NUMBER_EDGE_LINES)
+        top, bottom = edges_of([i for i, x in enumerate(lines) if x.strip()], _NUMBER_EDGE_LINES)
         edges = {*top, *bottom}
         kept: list[str] = []
         for index, line in enumerate(lines):
             key = running_line_key(line, at_edge=False)
             if key == PAGE_NUMBER_KEY:
-                # A figure alone on a line is a page number at the page's top or bottom, or a
-                # line number when the same one recurs; otherwise it is a figure of the text
-                # ("take 1 puff every 30 to 60 seconds", one word a line).
                 value = _figure_value(line)
                 is_running = key in running and (
                     index in edges
@@ -152,6 +137,22 @@ def drop_running_lines(pages: list[str], min_share: float = 0.5) -> list[list[st
                 kept.append(line)
         out.append(kept)
     return out
+
+
+def _figure_rules(pages: list[str], needed: int) -> tuple[Counter[str], set[int]]:
+    """How many pages have each figure alone on a line, and the offsets between a figure's
+    value and its page's place in the file that `needed` pages share (their page numbers)."""
+    figures: Counter[str] = Counter()
+    for page in pages:
+        lines = page.splitlines()
+        figures.update(
+            {x.strip() for x in lines if running_line_key(x, at_edge=False) == PAGE_NUMBER_KEY}
+        )
+    offsets: Counter[int] = Counter()
+    for number, page in enumerate(pages):
+        values = {_figure_value(x) for x in page.splitlines() if figures[x.strip()] < needed}
+        offsets.update({v - number for v in values if v is not None})
+    return figures, {offset for offset, n in offsets.items() if n >= needed}
 
 
 def _is_one_word(line: str) -> bool:
