@@ -107,6 +107,13 @@ WHERE json_extract(extra, '$.strongest') IS NULL OR json_extract(extra, '$.lens_
 -- The admin status lists files a page at a time, by name, of all outcomes or one.
 CREATE INDEX IF NOT EXISTS files_by_name ON files (file_name);
 CREATE INDEX IF NOT EXISTS files_by_outcome ON files (outcome, file_name);
+-- Each document a new version of its file replaced, and the newest version since: links
+-- people saved or cited to an earlier version (its id is its content's hash) still lead
+-- somewhere.
+CREATE TABLE IF NOT EXISTS editions (
+    old_doc_id TEXT PRIMARY KEY,
+    new_doc_id TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     started_at REAL NOT NULL,
@@ -400,6 +407,7 @@ class Catalogue:
             db.execute("DELETE FROM documents WHERE doc_id = ?", (record.doc_id,))
             if replaces:
                 db.execute("DELETE FROM documents WHERE doc_id = ?", (replaces,))
+                _record_edition(db, replaces, record.doc_id)
             db.execute(
                 "INSERT INTO documents (doc_id, title, organisation, year, kind, authors, url,"
                 " file_name, path, page_count, chunk_count, added_at, extra, access)"
@@ -427,6 +435,16 @@ class Catalogue:
             )
             self._write_outcome(db, outcome)
             _write_evidence(db, record.doc_id, record.extra)
+
+    def current_edition(self, doc_id: str) -> str | None:
+        """The id of the newest version of a document that a new version of its file replaced,
+        if this view may see it (else None, as for an id never seen)."""
+        row = self._db.execute(
+            "SELECT new_doc_id FROM editions WHERE old_doc_id = ?", (doc_id,)
+        ).fetchone()
+        if row is None or self.document(str(row[0])) is None:
+            return None
+        return str(row[0])
 
     def remove_document(self, doc_id: str) -> None:
         with self._transaction() as db:
@@ -938,6 +956,16 @@ class Catalogue:
             [*values, WITHDRAWN],
         ).fetchone()
         return int(row[0])
+
+
+def _record_edition(db: sqlite3.Connection, old: str, new: str) -> None:
+    """`new` replaced `old`: links to `old`, and to every version `old` had replaced, lead to
+    `new`; `new` itself is current again if it had been replaced before."""
+    if old == new:
+        return
+    db.execute("DELETE FROM editions WHERE old_doc_id = ?", (new,))
+    db.execute("UPDATE editions SET new_doc_id = ? WHERE new_doc_id = ?", (new, old))
+    db.execute("INSERT OR REPLACE INTO editions (old_doc_id, new_doc_id) VALUES (?, ?)", (old, new))
 
 
 def _strength_order(row: sqlite3.Row) -> tuple[Any, ...]:

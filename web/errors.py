@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 from http import HTTPStatus
+from typing import cast
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
 
@@ -21,6 +23,7 @@ __all__ = [
     "PAGES",
     "SEARCH_PAGES",
     "SHOWN_QUERY_CHARS",
+    "NewerEdition",
     "install",
     "is_api",
     "render_error",
@@ -132,6 +135,28 @@ def render_search_problem(request: Request, message: str) -> Response:
     )
 
 
+class NewerEdition(Exception):
+    """The document asked for was replaced by a new version of its file: the reader is sent
+    on to it (`_to_newer_edition`)."""
+
+    def __init__(self, old: str, new: str) -> None:
+        super().__init__(f"{old} is now {new}")
+        self.old = old
+        self.new = new
+
+
+async def _to_newer_edition(request: Request, exc: Exception) -> Response:
+    """The same address for the newest version: its page, file, citation or API answer. A
+    passage of the old version (`?chunk=`) has no counterpart, so that one asks about the
+    whole document. A temporary redirect: the newest version may yet change."""
+    edition = cast(NewerEdition, exc)  # the only exception this handler is installed for
+    path = request.url.path
+    start = path.find(f"/{edition.old}")
+    target = f"{path[:start]}/{edition.new}{path[start + len(edition.old) + 1 :]}"
+    query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "chunk"])
+    return RedirectResponse(f"{target}?{query}" if query else target, status_code=HTTPStatus.FOUND)
+
+
 async def _crash(request: Request, exc: Exception) -> Response:
     log.exception("error while serving %s", request.url.path, exc_info=exc)
     response = render_error(request, 500)
@@ -140,6 +165,7 @@ async def _crash(request: Request, exc: Exception) -> Response:
 
 
 def install(app: FastAPI) -> None:
+    app.add_exception_handler(NewerEdition, _to_newer_edition)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(Exception, _crash)

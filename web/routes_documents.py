@@ -22,6 +22,7 @@ from web.deps import (
     VocabularyDep,
     read_site_url,
 )
+from web.errors import NewerEdition
 from web.paging import pagination
 from web.params import MAX_PAGE_NUMBER, PageNumber
 from web.views import (
@@ -41,7 +42,14 @@ from web.views import (
     sections_of,
 )
 
-__all__ = ["NO_PAGE", "RELATED_ON_PAGE", "find_document", "find_passage", "find_related", "router"]
+__all__ = [
+    "NO_PAGE",
+    "RELATED_ON_PAGE",
+    "find_document",
+    "find_passage",
+    "find_related",
+    "router",
+]
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
@@ -60,6 +68,9 @@ NO_FILE = (
 def find_document(library: Library, doc_id: str) -> DocumentRecord:
     record = library.document(doc_id)
     if record is None:
+        newer = library.catalogue.current_edition(doc_id)
+        if newer is not None:
+            raise NewerEdition(doc_id, newer)
         raise HTTPException(status_code=404, detail=NO_DOCUMENT)
     return record
 

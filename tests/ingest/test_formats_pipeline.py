@@ -191,6 +191,48 @@ def test_a_correction_on_the_page_follows_the_file_through_every_new_version(
     assert restored.meta.access == "public" and restored.meta.title == fields["title"]
 
 
+def test_links_to_an_earlier_version_of_a_file_lead_to_its_newest_version(
+    library: Library, tmp_path: Path
+) -> None:
+    """A document's id is its content's hash, so a new version of the file is a new document;
+    the addresses people saved or cited for an earlier one send them on to the newest."""
+    folder = tmp_path / "docs"
+    path = write_pdf(folder / "pantry.pdf", ["Melton food pantry review, version 1."] * 2)
+    _ingest(library, folder)
+    ids = [library.catalogue.documents()[0].doc_id]
+    first_chunk = library.store.chunks(Filters(doc_ids=(ids[0],)))[0].id
+    for version in (2, 3):
+        write_pdf(path, [f"Melton food pantry review, version {version}."] * 2)
+        _ingest(library, folder)
+        ids.append(library.catalogue.documents()[0].doc_id)
+    first, second, newest = ids
+    client = TestClient(create_app(library.settings, library=library), follow_redirects=False)
+    for old in (first, second):
+        for asked, sent in (
+            (f"/documents/{old}", f"/documents/{newest}"),
+            (f"/documents/{old}?page=1", f"/documents/{newest}?page=1"),
+            (f"/documents/{old}/pages/2", f"/documents/{newest}/pages/2"),
+            (f"/documents/{old}/file", f"/documents/{newest}/file"),
+            (f"/documents/{old}/cite.ris", f"/documents/{newest}/cite.ris"),
+            (f"/api/documents/{old}", f"/api/documents/{newest}"),
+            (f"/documents/{old}/related?chunk={first_chunk}", f"/documents/{newest}/related"),
+        ):
+            response = client.get(asked)
+            assert (response.status_code, response.headers.get("location")) == (302, sent), asked
+    assert client.get(f"/documents/{newest}").status_code == 200
+    assert client.get("/documents/0123456789abcdef0123").status_code == 404  # never seen
+    # The first version back again: it is current, and the others lead to it.
+    write_pdf(path, ["Melton food pantry review, version 1."] * 2)
+    _ingest(library, folder)
+    assert library.catalogue.documents()[0].doc_id == first
+    assert client.get(f"/documents/{first}").status_code == 200
+    assert client.get(f"/documents/{newest}").headers["location"] == f"/documents/{first}"
+    assert client.get(f"/documents/{second}").headers["location"] == f"/documents/{first}"
+    # Withdrawn, the current version is no longer anywhere a visitor can be sent.
+    withdraw_document(library.store, library.catalogue, first)
+    assert client.get(f"/documents/{second}").status_code == 404
+
+
 @pytest.mark.skipif(not is_ocr_available(), reason="Tesseract is not installed (make ocr-deps)")
 def test_scanned_pdf_is_searchable_and_its_page_says_it_was_read_by_ocr(
     library: Library, tmp_path: Path
