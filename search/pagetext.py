@@ -142,15 +142,18 @@ def drop_running_lines(pages: list[str], min_share: float = 0.5) -> list[list[st
 def _figure_rules(pages: list[str], needed: int) -> tuple[Counter[str], set[int]]:
     """How many pages have each figure alone on a line, and the offsets between a figure's
     value and its page's place in the file that `needed` pages share (their page numbers)."""
-    figures: Counter[str] = Counter()
-    for page in pages:
-        lines = page.splitlines()
-        figures.update(
-            {x.strip() for x in lines if running_line_key(x, at_edge=False) == PAGE_NUMBER_KEY}
-        )
+    per_page = [
+        {
+            x.strip()
+            for x in page.splitlines()
+            if running_line_key(x, at_edge=False) == PAGE_NUMBER_KEY
+        }
+        for page in pages
+    ]
+    figures = Counter(figure for found in per_page for figure in found)
     offsets: Counter[int] = Counter()
-    for number, page in enumerate(pages):
-        values = {_figure_value(x) for x in page.splitlines() if figures[x.strip()] < needed}
+    for number, found in enumerate(per_page):
+        values = {_figure_value(x) for x in found if figures[x] < needed}
         offsets.update({v - number for v in values if v is not None})
     return figures, {offset for offset, n in offsets.items() if n >= needed}
 
@@ -166,7 +169,7 @@ _ROMAN_NUMERAL = re.compile(r"c{0,3}(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})")
 def _figure_value(line: str) -> int | None:
     """The number a line holds when it is only a number, in figures or roman ("- 12 -", "iv")."""
     text = line.strip().strip("-–—|·•.()[] ").lower()
-    if text.isdigit() and len(text) <= 5:
+    if text.isdecimal() and len(text) <= 5:  # not isdigit(): "²" is a digit int() refuses
         return int(text)
     if not text or not _ROMAN_NUMERAL.fullmatch(text):  # "xiv", not "civil"
         return None

@@ -60,3 +60,11 @@ def test_figures_in_the_body_stay_but_page_and_line_numbers_go() -> None:
     kept = drop_running_lines(pages)
     # The header goes (a phrase on every page), so does "end of page …" (numbers aside).
     assert [" ".join(page) for page in kept] == [" ".join(body.split()) for body in bodies]
+
+
+def test_footnote_marks_and_other_digits_alone_on_a_line_are_read_without_error() -> None:
+    # "²" is a digit that int() cannot read; "١٢" (Arabic-Indic) is a number it can.
+    bodies = ["Damp homes.", "Cold homes.", "Rent arrears.", "Overcrowding."]
+    pages = [f"Housing review\n²\n١٢\n{body}" for body in bodies]
+    kept = drop_running_lines(pages)
+    assert [page[-1] for page in kept] == bodies
