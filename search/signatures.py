@@ -39,5 +39,5 @@ def binary_kind(head: bytes) -> str | None:
             return kind
     if b"\x00" in head:
         return "a binary file"
-    controls = sum(head.count(bytes([b])) for b in _CONTROL)
+    controls = len(head) - len(head.translate(None, _CONTROL))
     return "a binary file" if head and controls / len(head) > _MAX_CONTROL_SHARE else None

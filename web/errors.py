@@ -152,6 +152,8 @@ async def _to_newer_edition(request: Request, exc: Exception) -> Response:
     edition = cast(NewerEdition, exc)  # the only exception this handler is installed for
     path = request.url.path
     start = path.find(f"/{edition.old}")
+    if start < 0:  # only routes with the id in their address raise it; any other is a miss
+        return render_error(request, 404)
     target = f"{path[:start]}/{edition.new}{path[start + len(edition.old) + 1 :]}"
     query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "chunk"])
     return RedirectResponse(f"{target}?{query}" if query else target, status_code=HTTPStatus.FOUND)

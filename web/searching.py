@@ -113,7 +113,8 @@ def _by_determinant(
     counts = results.matches.count_documents("determinants", visible)
     # Determinants whose matching passages all lie beyond the ranking's candidates: their
     # closest matching passage, so the list covers every determinant the counts name.
-    missing = [d for d in counts if d not in {item.determinant.id for item in found}]
+    listed = {item.determinant.id for item in found}
+    missing = [d for d in counts if d not in listed]
     if missing:
         found += best_among_matches(
             results.matches, missing, library.store, library.catalogue, vocabulary.taxonomy, visible

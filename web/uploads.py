@@ -108,9 +108,7 @@ def _why_not_type(suffix: str, head: bytes) -> str:
         is_type = head.startswith(ZIP_SIGNATURE)
     else:  # a web page is text: a PDF, a picture or other binary file under its name is not
         kind = binary_kind(head)
-        if kind is not None:
-            return f"{UPLOAD_TYPES[suffix]} It is {kind}."
-        is_type = True
+        return "" if kind is None else f"{UPLOAD_TYPES[suffix]} It is {kind}."
     return "" if is_type else UPLOAD_TYPES[suffix]
 
 

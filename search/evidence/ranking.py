@@ -200,16 +200,15 @@ def best_among_matches(
     # Each determinant's closest passage is read first; the next ones only where it was a
     # cover or reference list (reading whole payloads is most of the cost).
     for read in (1, PASSAGES_PER_DETERMINANT):
-        ids = [
-            i for d in wanted if d not in chosen for i in firsts.get(d, [])[:read] if i not in hits
-        ]
+        pending = {d: firsts.get(d, [])[:read] for d in wanted if d not in chosen}
+        ids = dict.fromkeys(i for first in pending.values() for i in first if i not in hits)
         if ids:
-            hits.update((h.id, h) for h in store.retrieve(list(dict.fromkeys(ids))))
-        for d in wanted:
-            body = [hits[i] for i in firsts.get(d, [])[:read] if i in hits and hits[i].is_body]
-            if body and d not in chosen:
-                chosen[d] = body[0]
-    chosen = {d: chosen[d] for d in wanted if d in chosen}
+            hits.update((h.id, h) for h in store.retrieve(list(ids)))
+        for d, first in pending.items():
+            body = next((hits[i] for i in first if i in hits and hits[i].is_body), None)
+            if body is not None:
+                chosen[d] = body
+    chosen = {d: chosen[d] for d in wanted if d in chosen}  # in `wanted`'s order
     records = {r.doc_id: r for r in catalogue.documents(list({h.doc_id for h in chosen.values()}))}
     return [
         DeterminantHit(known[d], hit, records[hit.doc_id], 0)
