@@ -15,7 +15,7 @@ from urllib.parse import quote
 from search.catalogue import DocumentRecord
 from search.pagetext import known_authors
 from search.retrieval.passages import Passage
-from web.views import document_url, file_url, is_web_link, page_url
+from web.views import document_url, file_url, is_web_link, page_url, sections_of
 
 __all__ = [
     "CSV_COLUMNS",
@@ -71,7 +71,7 @@ def reference_for(record: DocumentRecord, base_url: str) -> Reference:
         source_url=clean_url(meta.url) if is_web_link(meta.url) else "",
         link=base + document_url(record.doc_id),
         pdf_url=base + file_url(record.doc_id),
-        sections=tuple(str(h) for h in record.extra.get("sections") or ()),
+        sections=tuple(sections_of(record)),
     )
 
 
