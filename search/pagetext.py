@@ -107,7 +107,8 @@ def drop_running_lines(pages: list[str], min_share: float = 0.5) -> list[list[st
     plain word does not (PDFs that set a word a line repeat "asthma" page after page), and a
     recurring line of prose is kept where it first appears. A figure alone on a line goes at a
     page's top or bottom, when the same one recurs (a margin's line numbers), or when it runs
-    with the page's place in the file (ii, iii, iv); elsewhere it is a figure of the text."""
+    with the page's place in the file (ii, iii, iv); elsewhere it is a figure of the text.
+    Marks alone on a line ("•", ")") go wherever they recur, as page numbers do."""
     running, _ = find_running_lines(pages, min_share=min_share, edge_lines=None)
     with_text = [p for p in pages if p.strip()]
     needed = max(2, math.ceil(min_share * len(with_text)))
@@ -121,13 +122,15 @@ def drop_running_lines(pages: list[str], min_share: float = 0.5) -> list[list[st
         kept: list[str] = []
         for index, line in enumerate(lines):
             key = running_line_key(line, at_edge=False)
-            if key == PAGE_NUMBER_KEY:
+            if key == PAGE_NUMBER_KEY and any(c.isalnum() for c in line):
                 value = _figure_value(line)
                 is_running = key in running and (
                     index in edges
                     or figures[line.strip()] >= needed
                     or (value is not None and value - number in numbering)
                 )
+            elif key == PAGE_NUMBER_KEY:  # marks alone ("•", ")", "*"): running as before
+                is_running = key in running
             else:
                 is_running = key in running and not _is_one_word(line)
             if not is_running:

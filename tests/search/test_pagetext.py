@@ -54,11 +54,12 @@ def test_figures_in_the_body_stay_but_page_and_line_numbers_go() -> None:
     numerals = ["ii", "iii", "iv", "v"]
     margin = "\n".join(str(n) for n in range(1, 4))  # a margin's line numbers, on every page
     pages = [
-        f"Asthma care plan\n{body}\n{numeral}\n{margin}\nend of page, at last"
-        for body, numeral in zip(bodies, numerals, strict=True)
+        f"Asthma care plan\n{body}\n{mark}\n{numeral}\n{margin}\nend of page, at last"
+        for body, mark, numeral in zip(bodies, "•)*{", numerals, strict=True)
     ]
     kept = drop_running_lines(pages)
-    # The header goes (a phrase on every page), so does "end of page …" (numbers aside).
+    # The header goes (a phrase on every page), so does "end of page …", and so do marks
+    # alone on a line in the body ("•", ")"): they carry no words.
     assert [" ".join(page) for page in kept] == [" ".join(body.split()) for body in bodies]
 
 
