@@ -19,6 +19,7 @@ __all__ = [
     "phrases",
     "pipeline",
     "sections",
+    "textlayer",
     "webpage",
     "wordfile",
     "worker",

@@ -36,11 +36,13 @@ def read_document(
     max_pages: int = 5000,
     on_page_count: Callable[[int], None] | None = None,
     read_scans: ScanReader | None = None,
+    fast_text: bool = True,
 ) -> PdfText:
-    """Text per page (or per section, for formats without pages) by the file's type."""
+    """Text per page (or per section, for formats without pages) by the file's type;
+    `fast_text` as in `read_pdf`."""
     suffix = path.suffix.lower()
     if suffix == ".pdf":
-        return read_pdf(path, max_pages, on_page_count, read_scans)
+        return read_pdf(path, max_pages, on_page_count, read_scans, fast_text)
     if suffix == ".docx":
         return read_docx(path)
     if suffix in (".html", ".htm"):

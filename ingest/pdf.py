@@ -1,4 +1,5 @@
-"""Reads PDFs with pypdf: clean text per page and the document's info, or a plain reason why not.
+"""Reads PDFs: clean text per page (by PDFium, or pypdf where PDFium fails) and the document's
+info (by pypdf), or a plain reason why not.
 
 The text clean-up (`clean_text`, `garbage_share`, `has_words`, `strip_repeated_lines`) is pure
 so it can be tested without a PDF.
@@ -24,6 +25,7 @@ from pypdf.errors import DependencyError, DeprecationError, FileNotDecryptedErro
 from ingest.glyphs import blank_glyph_numbers, glyph_number_chars, restore_glyph_names
 from ingest.layout import LayoutLine, join_split_words
 from ingest.ocr import OcrPage
+from ingest.textlayer import TextLayer
 from search.folding import fold_characters
 from search.pagetext import edges_of, find_running_lines, running_line_key
 
@@ -144,10 +146,12 @@ def read_pdf(
     max_pages: int = 5000,
     on_page_count: Callable[[int], None] | None = None,
     read_scans: ScanReader | None = None,
+    fast_text: bool = True,
 ) -> PdfText:
     """Clean text of every page; a page that fails or is junk stays empty, with a warning.
     Pages that are pictures, or whose text comes out as jumbled symbols, are read by
-    `read_scans` (OCR) when it is given."""
+    `read_scans` (OCR) when it is given. Without `fast_text`, pages are read by pypdf alone
+    (for a file PDFium crashed on)."""
     with warnings.catch_warnings():
         # pypdf warns about every oddity it works around; the outcome already says what matters.
         warnings.simplefilter("ignore")
@@ -160,7 +164,7 @@ def read_pdf(
             raise UnreadablePdf(TOO_MANY_PAGES.format(count=count, limit=max_pages))
         if on_page_count is not None:
             on_page_count(count)
-        return _assemble(reader, _read_pages(reader, count), read_scans)
+        return _assemble(reader, _read_pages(reader, count, path, fast_text), read_scans)
 
 
 def _open(path: Path) -> pypdf.PdfReader:
@@ -232,27 +236,38 @@ class _PagesRead:
     first_lines: list[LayoutLine] = field(default_factory=list)
 
 
-def _read_pages(reader: pypdf.PdfReader, count: int) -> _PagesRead:
-    """Every page's text in one pass of pypdf over it. Until a page with text is found, each
-    page is read with the layout visitor too, so the title's type sizes come from the same pass
-    rather than a second reading of that page."""
+def _read_pages(
+    reader: pypdf.PdfReader, count: int, path: Path, fast_text: bool = True
+) -> _PagesRead:
+    """Every page's text, read by PDFium (see `ingest.textlayer`), or by pypdf where PDFium
+    cannot read the file or a page. Until a page with text is found, each page is also read
+    with pypdf's layout visitor, for the title's type sizes."""
     read = _PagesRead()
     looking = True
-    for number in range(count):
-        lines: list[LayoutLine] = []
-        try:
-            page = reader.pages[number]
-            if looking:
-                raw, lines = _extract_with_layout(page)
-            else:
-                raw = page.extract_text() or ""
-        except Exception as error:  # one bad page must not lose the rest
-            read.pages.append("")
-            read.errors[number] = error
-            continue
-        read.pages.append(_page_text(reader, number, raw, read))
-        if looking and read.pages[-1]:
-            read.first_lines, looking = lines, False
+    with TextLayer(path if fast_text else None) as layer:
+        fast = layer.covers(count)
+        for number in range(count):
+            lines: list[LayoutLine] = []
+            raw = layer.page_text(number) if fast else None
+            if raw is not None and not has_words(raw):
+                # A page PDFium finds no words on is read by pypdf too: it may find text, or
+                # say why it cannot (a loop, a bomb) where PDFium only gives nothing.
+                raw = None
+            try:
+                page = reader.pages[number]
+                if looking:
+                    pypdf_text, lines = _extract_with_layout(page)
+                    raw = pypdf_text if raw is None else raw
+                elif raw is None:
+                    raw = page.extract_text() or ""
+            except Exception as error:  # one bad page must not lose the rest
+                if raw is None:
+                    read.pages.append("")
+                    read.errors[number] = error
+                    continue
+            read.pages.append(_page_text(reader, number, raw, read))
+            if looking and read.pages[-1]:
+                read.first_lines, looking = lines, False
     return read
 
 

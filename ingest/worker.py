@@ -13,7 +13,7 @@ import signal
 import threading
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerContext
 from pathlib import Path
@@ -60,6 +60,8 @@ class ParseLimits:
     ocr_enabled: bool = True
     ocr_max_pages: int = 100
     ocr: OcrOptions = field(default_factory=OcrOptions)
+    # Page text by PDFium (`ingest.textlayer`); a file it crashes on is read again without it.
+    fast_text: bool = True
 
     def cpu_budget_s(self, pages: int) -> float:
         return self.open_timeout_s + self.seconds_per_page * pages
@@ -136,6 +138,7 @@ def _child(path: str, conn: Connection, limits: ParseLimits) -> None:
             max_pages=limits.max_pages,
             on_page_count=on_page_count,
             read_scans=_scan_reader(Path(path), conn, limits),
+            fast_text=limits.fast_text,
         )
     except UnreadablePdf as error:
         result = ParseFailure(str(error), error.detail)
@@ -177,7 +180,20 @@ def _context() -> ForkServerContext:
 def parse_isolated(
     path: Path, limits: ParseLimits, stop: threading.Event | None = None
 ) -> PdfText | ParseFailure:
-    """Read one PDF in a child process; kill it if it runs past its limits or `stop` is set."""
+    """Read one PDF in a child process; kill it if it runs past its limits or `stop` is set.
+
+    PDFium is C code: on a file it crashes on (a damaged file, or one that unpacks past the
+    memory limit) the file is read again by pypdf alone, which reads it or says why not."""
+    result = _parse_once(path, limits, stop)
+    if isinstance(result, ParseFailure) and result.reason == CRASHED and limits.fast_text:
+        log.info("%s: the fast text reader crashed (%s); reading it again", path, result.detail)
+        return _parse_once(path, replace(limits, fast_text=False), stop)
+    return result
+
+
+def _parse_once(
+    path: Path, limits: ParseLimits, stop: threading.Event | None
+) -> PdfText | ParseFailure:
     ctx = _context()
     parent, child = ctx.Pipe(duplex=False)
     process = ctx.Process(target=_child, args=(str(path), child, limits), daemon=True)

@@ -206,7 +206,9 @@ def test_each_page_is_read_once_with_the_title_layout_from_the_same_reading(
 
     monkeypatch.setattr(pdf.pypdf.PageObject, "extract_text", counted)
     text = read_pdf(path)
-    assert sorted(readings) == [0, 1, 2]  # main read page 2 (index 1) a second time
+    # pypdf reads the pages up to the title's once each (main read the title's page twice);
+    # the rest are read by PDFium alone.
+    assert sorted(readings) == [0, 1]
     assert [(x.text, x.size) for x in text.first_lines] == [
         ("Damp homes review", 28.0),
         (BODY, 11.0),
