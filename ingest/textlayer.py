@@ -16,7 +16,7 @@ from typing import Any
 
 import pypdfium2
 
-__all__ = ["TextLayer", "join_line_hyphens"]
+__all__ = ["TextLayer", "join_line_hyphens", "reads_right_to_left"]
 
 # PDFium is not safe to call from two threads at once; readers in one process take turns.
 _LOCK = threading.Lock()
@@ -38,6 +38,11 @@ def join_line_hyphens(text: str) -> str:
     if "\x02" not in text:
         return text
     return _WRITTEN_HYPHEN.sub("-", _BROKEN_WORD.sub("", text))
+
+
+def reads_right_to_left(text: str) -> bool:
+    """True when the text holds letters of a right-to-left script."""
+    return _RIGHT_TO_LEFT.search(text) is not None
 
 
 class TextLayer:
@@ -83,7 +88,7 @@ class TextLayer:
                     page.close()
         except Exception:  # one page PDFium cannot read: the caller reads it with pypdf
             return None
-        if _RIGHT_TO_LEFT.search(text):
+        if reads_right_to_left(text):
             return None
         return join_line_hyphens(text)
 
