@@ -40,8 +40,8 @@ from search.settings import ChunkSettings
 _STAGES: list[tuple[Any, str, str]] = [
     (ingest.pdf, "_open", "open the file (pypdf reader, page tree)"),
     (ingest.pdf, "_page_count", "open the file (pypdf reader, page tree)"),
-    (ingest.pdf, "_extract_pages", "pypdf extract_text, every page"),
-    (ingest.pdf, "_read_pages", "pypdf extract_text, every page"),
+    (ingest.pdf, "_extract_pages", "page text (PDFium, pypdf where needed)"),
+    (ingest.pdf, "_read_pages", "page text (PDFium, pypdf where needed)"),
     (ingest.pdf, "_join_fragments", "first page's layout (type sizes) for the title"),
     (ingest.pdf, "_page_text", "page cleaning (garbage, clean_text, pictures)"),
     (ingest.pdf, "read_layout_lines", "first page's layout (type sizes) for the title"),
