@@ -9,6 +9,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent import futures
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -347,12 +348,11 @@ class Ingester:
                         parsing.append((job, pool.submit(self._parse, job.path, stop)))
                 if not parsing and not encoding:
                     return
-                if parsing and self._has_room(encoding, parsing[0][1]):
-                    job, future = parsing.popleft()
-                    waited = time.monotonic()
-                    parsed = future.result()
-                    self.stage_seconds["parse wait"] += time.monotonic() - waited
-                    encoding.append(self._prepare(job, parsed, encoding, model))
+                ready = self._next_parsed(parsing, wait=not encoding)
+                if ready is not None and self._has_room(encoding, parsing[ready][1]):
+                    job, future = parsing[ready]
+                    del parsing[ready]
+                    encoding.append(self._prepare(job, future.result(), encoding, model))
                     continue
                 prepared = encoding.popleft()
                 yield prepared.job.path, self._index_safely(prepared)
@@ -361,6 +361,20 @@ class Ingester:
             stop.set()
             pool.shutdown(wait=True, cancel_futures=True)
             model.shutdown(wait=True, cancel_futures=True)
+
+    def _next_parsed(self, parsing: deque[tuple[_Job, Future[_Parsed]]], wait: bool) -> int | None:
+        """Where the first parsed file waits in `parsing`, in file order among those done: a
+        file still being read (many scanned pages for OCR) does not hold back the files parsed
+        behind it. With `wait` (the model has nothing queued), wait for one to be done."""
+        if not parsing:
+            return None
+        done = next((i for i, (_, future) in enumerate(parsing) if future.done()), None)
+        if done is not None or not wait:
+            return done
+        waited = time.monotonic()
+        futures.wait([future for _, future in parsing], return_when=futures.FIRST_COMPLETED)
+        self.stage_seconds["parse wait"] += time.monotonic() - waited
+        return next(i for i, (_, future) in enumerate(parsing) if future.done())
 
     def _has_room(self, encoding: deque[_Prepared], next_parse: Future[_Parsed]) -> bool:
         """Take the next parsed file now (rather than finish the oldest encoded one) while the

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -220,3 +222,30 @@ def test_each_chunk_is_encoded_once_while_files_are_read_ahead(
         assert again.skipped == 4 and len(counting.documents) == stored
     finally:
         library.close()
+
+
+def test_a_file_still_being_read_does_not_hold_back_the_files_read_behind_it(
+    library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "docs"
+    write_pdf(folder / "a-scan-that-takes-long.pdf", HOUSING)
+    write_pdf(folder / "b.pdf", LONELY)
+    prepared_another = threading.Event()
+    parse, prepare = Ingester._parse, Ingester._prepare
+
+    def slow_parse(self: Ingester, path: Path, stop: threading.Event) -> object:
+        if path.name.startswith("a-"):  # as long OCR would: until another file was taken on
+            prepared_another.wait(timeout=20)
+        return parse(self, path, stop)
+
+    def noted_prepare(self: Ingester, job: Any, parsed: Any, *rest: Any) -> Any:
+        if not Path(job.path).name.startswith("a-"):
+            prepared_another.set()
+        return prepare(self, job, parsed, *rest)
+
+    monkeypatch.setattr(Ingester, "_parse", slow_parse)
+    monkeypatch.setattr(Ingester, "_prepare", noted_prepare)
+    summary = Ingester(library.index, library.settings.chunks, parse_workers=2).run([folder])
+    order = [Path(o.path).name for o in summary.outcomes]
+    assert order == ["b.pdf", "a-scan-that-takes-long.pdf"]
+    assert {o.outcome for o in summary.outcomes} == {INDEXED}
