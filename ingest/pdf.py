@@ -240,35 +240,37 @@ def _read_pages(
     reader: pypdf.PdfReader, count: int, path: Path, fast_text: bool = True
 ) -> _PagesRead:
     """Every page's text, read by PDFium (see `ingest.textlayer`), or by pypdf where PDFium
-    cannot read the file or a page. Until a page with text is found, each page is also read
-    with pypdf's layout visitor, for the title's type sizes."""
+    cannot read the file or a page or finds no words on it (pypdf may find text, or say why it
+    cannot: a loop, a bomb). Until a page with text is found, each page is also read with
+    pypdf's layout visitor, for the title's type sizes."""
     read = _PagesRead()
     looking = True
-    with TextLayer(path if fast_text else None) as layer:
-        fast = layer.covers(count)
+    with TextLayer(path if fast_text else None, count) as layer:
         for number in range(count):
+            raw = layer.page_text(number)
+            raw = raw if raw is not None and has_words(raw) else None
             lines: list[LayoutLine] = []
-            raw = layer.page_text(number) if fast else None
-            if raw is not None and not has_words(raw):
-                # A page PDFium finds no words on is read by pypdf too: it may find text, or
-                # say why it cannot (a loop, a bomb) where PDFium only gives nothing.
-                raw = None
-            try:
-                page = reader.pages[number]
-                if looking:
-                    pypdf_text, lines = _extract_with_layout(page)
+            if looking or raw is None:
+                try:
+                    pypdf_text, lines = _pypdf_page(reader.pages[number], looking)
+                except Exception as error:  # one bad page must not lose the rest
+                    if raw is None:
+                        read.pages.append("")
+                        read.errors[number] = error
+                        continue
+                else:
                     raw = pypdf_text if raw is None else raw
-                elif raw is None:
-                    raw = page.extract_text() or ""
-            except Exception as error:  # one bad page must not lose the rest
-                if raw is None:
-                    read.pages.append("")
-                    read.errors[number] = error
-                    continue
             read.pages.append(_page_text(reader, number, raw, read))
             if looking and read.pages[-1]:
                 read.first_lines, looking = lines, False
     return read
+
+
+def _pypdf_page(page: pypdf.PageObject, with_layout: bool) -> tuple[str, list[LayoutLine]]:
+    """A page's text by pypdf, and its lines with type sizes when asked."""
+    if with_layout:
+        return _extract_with_layout(page)
+    return page.extract_text() or "", []
 
 
 def _page_text(reader: pypdf.PdfReader, number: int, raw: str, read: _PagesRead) -> str:

@@ -48,27 +48,20 @@ def reads_right_to_left(text: str) -> bool:
 class TextLayer:
     """One PDF opened with PDFium for its pages' text; use as a context manager."""
 
-    def __init__(self, path: Path | None) -> None:
-        """Opens `path`; with None, no file is opened and every page falls back to pypdf."""
+    def __init__(self, path: Path | None, count: int) -> None:
+        """Opens `path` when PDFium sees the same `count` pages as pypdf, so a page number
+        means the same page to both; otherwise (or with no path) every page is None."""
         self._document: Any = None
         if path is None:
             return
         try:
             with _LOCK:
                 self._document = pypdfium2.PdfDocument(str(path))
+                if len(self._document) != count:
+                    self._document.close()
+                    self._document = None
         except Exception:  # PDFium refuses files pypdf may still read: the caller falls back
             self._document = None
-
-    def covers(self, count: int) -> bool:
-        """True when PDFium opened the file and sees the same `count` pages as pypdf, so page
-        numbers mean the same page to both."""
-        if self._document is None:
-            return False
-        try:
-            with _LOCK:
-                return len(self._document) == count
-        except Exception:  # a page tree PDFium cannot count is read with pypdf
-            return False
 
     def page_text(self, number: int) -> str | None:
         """The text drawn inside page `number`'s box (0-based), or None if PDFium fails on it or
