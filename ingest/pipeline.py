@@ -349,7 +349,7 @@ class Ingester:
                 if not parsing and not encoding:
                     return
                 ready = self._next_parsed(parsing, wait=not encoding)
-                if ready is not None and self._has_room(encoding, parsing[ready][1]):
+                if ready is not None and self._has_room(encoding):
                     job, future = parsing[ready]
                     del parsing[ready]
                     encoding.append(self._prepare(job, future.result(), encoding, model))
@@ -376,13 +376,10 @@ class Ingester:
         self.stage_seconds["parse wait"] += time.monotonic() - waited
         return next(i for i, (_, future) in enumerate(parsing) if future.done())
 
-    def _has_room(self, encoding: deque[_Prepared], next_parse: Future[_Parsed]) -> bool:
-        """Take the next parsed file now (rather than finish the oldest encoded one) while the
-        model's queue is short and the file is ready, or when nothing else can move."""
-        if not encoding:
-            return True
-        queued = sum(len(p.chunks) for p in encoding)
-        return queued < self.prefetch_chunks and next_parse.done()
+    def _has_room(self, encoding: deque[_Prepared]) -> bool:
+        """Take a parsed file now (rather than finish the oldest encoded one) while the model's
+        queue is short, or when nothing else can move."""
+        return not encoding or sum(len(p.chunks) for p in encoding) < self.prefetch_chunks
 
     def _prepare(
         self, job: _Job, parse: _Parsed, encoding: deque[_Prepared], model: ThreadPoolExecutor
