@@ -185,7 +185,8 @@ def parse_isolated(
     PDFium is C code: on a file it crashes on (a damaged file, or one that unpacks past the
     memory limit) the file is read again by pypdf alone, which reads it or says why not."""
     result = _parse_once(path, limits, stop)
-    if isinstance(result, ParseFailure) and result.reason == CRASHED and limits.fast_text:
+    pdfium_read_it = limits.fast_text and path.suffix.lower() == ".pdf"
+    if isinstance(result, ParseFailure) and result.reason == CRASHED and pdfium_read_it:
         log.info("%s: the fast text reader crashed (%s); reading it again", path, result.detail)
         return _parse_once(path, replace(limits, fast_text=False), stop)
     return result
