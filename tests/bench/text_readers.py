@@ -1,5 +1,6 @@
-"""Page text by pypdf and by PDFium over a folder of PDFs, side by side: the process CPU each
-spends, and how far their words agree (files that differ most are listed).
+"""Page text by pypdf and by the product's PDFium reader (`ingest.textlayer.TextLayer`) over a
+folder of PDFs, side by side: the process CPU each spends, and how far their words agree
+(files that differ most are listed).
 
     .venv/bin/python -m tests.bench.text_readers ../shared/data/pdfs/real [--every N]
 """
@@ -14,7 +15,8 @@ import warnings
 from pathlib import Path
 
 import pypdf
-import pypdfium2
+
+from ingest.textlayer import TextLayer
 
 
 def _pypdf_pages(path: Path) -> list[str]:
@@ -22,11 +24,9 @@ def _pypdf_pages(path: Path) -> list[str]:
 
 
 def _pdfium_pages(path: Path) -> list[str]:
-    document = pypdfium2.PdfDocument(str(path))
-    try:
-        return [document[n].get_textpage().get_text_bounded() for n in range(len(document))]
-    finally:
-        document.close()
+    count = len(pypdf.PdfReader(path).pages)
+    with TextLayer(path, count) as layer:
+        return [layer.page_text(n) or "" for n in range(count)]
 
 
 def main() -> None:
