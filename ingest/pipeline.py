@@ -13,6 +13,7 @@ from concurrent import futures
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ingest.chunking import chunk_pages
 from ingest.formats import is_ingestible
@@ -332,6 +333,8 @@ class Ingester:
         stop = threading.Event()
         pool = ThreadPoolExecutor(max_workers=self.parse_workers, thread_name_prefix="parse")
         model = ThreadPoolExecutor(max_workers=1, thread_name_prefix="encode")
+        # The tagger's prototypes are embedded while the first files are read, not after.
+        model.submit(self._warm)
         try:
             parsing: deque[tuple[_Job, Future[_Parsed]]] = deque()
             encoding: deque[_Prepared] = deque()
@@ -354,6 +357,8 @@ class Ingester:
                     del parsing[ready]
                     encoding.append(self._prepare(job, future.result(), encoding, model))
                     continue
+                if ready is None and self._parse_ends_first(encoding, parsing):
+                    continue  # a file was read while the model worked: queue it first
                 prepared = encoding.popleft()
                 yield prepared.job.path, self._index_safely(prepared)
         finally:
@@ -375,6 +380,22 @@ class Ingester:
         futures.wait([future for _, future in parsing], return_when=futures.FIRST_COMPLETED)
         self.stage_seconds["parse wait"] += time.monotonic() - waited
         return next(i for i, (_, future) in enumerate(parsing) if future.done())
+
+    def _parse_ends_first(
+        self, encoding: deque[_Prepared], parsing: deque[tuple[_Job, Future[_Parsed]]]
+    ) -> bool:
+        """Wait for the oldest queued file's vectors or for a parse, whichever ends first; True
+        when a parse did and the model's queue has room for it. Waiting on the vectors alone
+        would leave a file read meanwhile untaken until the oldest is tagged and written, and
+        the model idle in between."""
+        vectors = encoding[0].vectors if encoding else None
+        if vectors is None or vectors.done() or not parsing or not self._has_room(encoding):
+            return False
+        waited = time.monotonic()
+        pending: list[Future[Any]] = [vectors, *(f for _, f in parsing)]
+        futures.wait(pending, return_when=futures.FIRST_COMPLETED)
+        self.stage_seconds["encode wait"] += time.monotonic() - waited
+        return not vectors.done()
 
     def _has_room(self, encoding: deque[_Prepared]) -> bool:
         """Take a parsed file now (rather than finish the oldest encoded one) while the model's
@@ -404,6 +425,12 @@ class Ingester:
         ):
             prepared.vectors = model.submit(self._encode, prepared)
         return prepared
+
+    def _warm(self) -> None:
+        try:
+            self.index.warm()
+        except Exception:  # the first file's tagging tries again, and fails as that file
+            log.exception("the tagger could not be readied ahead of the first file")
 
     def _encode(self, prepared: _Prepared) -> Vectors:
         started = time.monotonic()

@@ -81,6 +81,11 @@ class Index:
         self.weighting = weighting or Bm25Weighting()
         self.tagging = tagging
 
+    def warm(self) -> None:
+        """Ready the tagger (it embeds its prototypes once), so the first file does not wait."""
+        if self.tagging is not None:
+            self.tagging.warm()
+
     def prepare(self) -> int:
         """Create the collection if needed and sweep points no committed document owns."""
         self.store.ensure_collection(

@@ -249,3 +249,40 @@ def test_a_file_still_being_read_does_not_hold_back_the_files_read_behind_it(
     order = [Path(o.path).name for o in summary.outcomes]
     assert order == ["b.pdf", "a-scan-that-takes-long.pdf"]
     assert {o.outcome for o in summary.outcomes} == {INDEXED}
+
+
+def test_a_file_read_while_the_model_works_is_queued_before_the_oldest_is_written(
+    library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "docs"
+    write_pdf(folder / "a.pdf", HOUSING)
+    write_pdf(folder / "b.pdf", LONELY)
+    a_encoding, b_prepared = threading.Event(), threading.Event()
+    seen: dict[str, bool] = {}
+    parse, prepare, encode = Ingester._parse, Ingester._prepare, Ingester._encode
+
+    def late_parse(self: Ingester, path: Path, stop: threading.Event) -> object:
+        if path.name == "b.pdf":  # read while the model works on a.pdf
+            a_encoding.wait(timeout=20)
+        return parse(self, path, stop)
+
+    def noted_prepare(self: Ingester, job: Any, parsed: Any, *rest: Any) -> Any:
+        if Path(job.path).name == "b.pdf":
+            b_prepared.set()
+        return prepare(self, job, parsed, *rest)
+
+    def encode_waiting_for_b(self: Ingester, prepared: Any) -> Any:
+        if prepared.job.path.name == "a.pdf":
+            a_encoding.set()
+            # Before the change the run waited on a.pdf's vectors alone, so b.pdf was taken
+            # only after a.pdf was written: this wait ran out.
+            seen["b queued while a encoded"] = b_prepared.wait(timeout=10)
+        return encode(self, prepared)
+
+    monkeypatch.setattr(Ingester, "_parse", late_parse)
+    monkeypatch.setattr(Ingester, "_prepare", noted_prepare)
+    monkeypatch.setattr(Ingester, "_encode", encode_waiting_for_b)
+    summary = Ingester(library.index, library.settings.chunks, parse_workers=2).run([folder])
+    assert seen == {"b queued while a encoded": True}
+    assert [Path(o.path).name for o in summary.outcomes] == ["a.pdf", "b.pdf"]
+    assert {o.outcome for o in summary.outcomes} == {INDEXED}
