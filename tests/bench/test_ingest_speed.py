@@ -1,6 +1,6 @@
-"""Benchmark (make bench): ingest end to end against the encoder alone on the same chunk texts,
-in one run, with where the time goes, the peak memory, and a second run over the unchanged
-folder."""
+"""Benchmark (make bench): ingest end to end against the encoder alone on every chunk text
+the ingest encoded, in one run, with where the time goes, the peak memory, and a second run over
+the unchanged folder."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import os
 import random
 import resource
 import shutil
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,60 @@ def _encoder_speed(groups: list[list[str]], config: tuple[int, int, bool, OnnxTu
     return len(texts) / (time.perf_counter() - started)
 
 
+class _TreeMemory:
+    """The ingest's memory summed over all its processes (the job, the fork server, the parse
+    workers and their Tesseract), sampled twice a second: its peak, and the largest one process
+    reached. Summed as PSS, so pages the fork server's children share are counted once."""
+
+    def __init__(self) -> None:
+        self.peak_mb = 0.0
+        self.largest_process_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> _TreeMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.5):
+            sizes = [_pss_mb(pid) for pid in _process_tree(os.getpid())]
+            self.peak_mb = max(self.peak_mb, sum(sizes))
+            self.largest_process_mb = max(self.largest_process_mb, *sizes)
+
+
+def _process_tree(root: int) -> set[int]:
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int(
+                    (entry / "stat").read_text().rsplit(")", 1)[1].split()[1]
+                )
+            except (OSError, IndexError, ValueError):
+                continue  # gone meanwhile
+    tree = {root}
+    grown = True
+    while grown:
+        children = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= children
+        grown = bool(children)
+    return tree
+
+
+def _pss_mb(pid: int) -> float:
+    try:
+        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0.0
+    kib = next((int(line.split()[1]) for line in text.splitlines() if line.startswith("Pss:")), 0)
+    return kib / 1024
+
+
 def _peak_rss_mb() -> dict[str, float]:
     # ru_maxrss is in KiB on Linux: the job itself, and its largest parse worker.
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -111,9 +166,10 @@ def test_ingest_runs_near_the_encoders_own_speed(tmp_path: Path, real_pdfs: Path
         parse_workers=settings.ingest.parse_workers,
         prefetch_chunks=settings.ingest.prefetch_chunks,
     )
-    started = time.perf_counter()
-    summary = ingester.run([folder])
-    elapsed = time.perf_counter() - started
+    with _TreeMemory() as memory:
+        started = time.perf_counter()
+        summary = ingester.run([folder])
+        elapsed = time.perf_counter() - started
     peak = _peak_rss_mb()
     started = time.perf_counter()
     again = Ingester(library.index, settings.chunks).run([folder])
@@ -128,8 +184,15 @@ def test_ingest_runs_near_the_encoders_own_speed(tmp_path: Path, real_pdfs: Path
     groups = _sample(texts_by_doc)
     speeds = {_name(*config): round(_encoder_speed(groups, config), 2) for config in CONFIGS}
     best_name = max(speeds, key=lambda k: speeds[k])
-    allowed = {_name(*c) for c in CONFIGS if c[0] in WITHIN_QUALITY_BATCHES}
-    best_allowed = max(allowed, key=lambda k: speeds[k])
+    # The ratio is taken against the encoder on every chunk text the ingest encoded, not on the
+    # sample: a few whole documents are not the corpus's mix of lengths (15 files' sample ran
+    # 10% shorter than all 100 files' chunks, and the model 15% faster on it).
+    every = {
+        _name(*c): round(_encoder_speed([texts], c), 2)
+        for c in CONFIGS
+        if c[0] in WITHIN_QUALITY_BATCHES and c[2] and c[3] == OnnxTuning()
+    }
+    best_allowed = max(every, key=lambda k: every[k])
     end_to_end = len(texts) / elapsed
     result: dict[str, Any] = {
         "files": FILES,
@@ -138,13 +201,17 @@ def test_ingest_runs_near_the_encoders_own_speed(tmp_path: Path, real_pdfs: Path
         "ingest_seconds": round(elapsed, 1),
         "end_to_end_chunks_per_s": round(end_to_end, 2),
         "encoder_sample_chunks": sum(len(g) for g in groups),
-        "encoder_chunks_per_s": speeds,
-        "fastest_encoder": best_name,
-        "ratio_to_fastest_encoder": round(end_to_end / speeds[best_name], 2),
+        "encoder_chunks_per_s_on_sample": speeds,
+        "fastest_encoder_on_sample": best_name,
+        "encoder_chunks_per_s_on_every_chunk": every,
         "fastest_encoder_within_quality": best_allowed,
-        "ratio_to_fastest_within_quality": round(end_to_end / speeds[best_allowed], 2),
+        "ratio_to_fastest_within_quality": round(end_to_end / every[best_allowed], 2),
         "stages_s": {name: round(s, 1) for name, s in ingester.stage_seconds.items()},
         "peak_rss_mb": peak,
+        "ingest_memory_mb": {
+            "peak, all its processes summed (PSS)": round(memory.peak_mb, 1),
+            "largest one process (PSS)": round(memory.largest_process_mb, 1),
+        },
         "unchanged_folder_seconds": round(unchanged_s, 2),
         "summary": summary.as_dict(),
         "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
