@@ -124,10 +124,9 @@ def _pss_mb(pid: int) -> float:
 
 
 def _peak_rss_mb() -> dict[str, float]:
-    # ru_maxrss is in KiB on Linux: the job itself, and its largest parse worker.
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return {"job": round(own, 1), "largest parse worker": round(workers, 1)}
+    # ru_maxrss is in KiB on Linux. Only the job itself: the parse workers are the fork server's
+    # children, not the job's, so RUSAGE_CHILDREN never sees them (the sampler above does).
+    return {"job": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
 
 
 def _copy_pdfs(real: Path, folder: Path) -> None:
