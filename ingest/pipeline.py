@@ -201,6 +201,18 @@ class _Prepared:
 Progress = Callable[[Path, FileOutcome], None]
 
 
+def _first_takeable(parsing: deque[tuple[_Job, Future[_Parsed]]]) -> int | None:
+    """The first parsed file, in file order, that is not a copy of a file before it still being
+    read: of identical files the first by name is always the one stored, however the parses
+    end, so a run killed and run again leaves what a clean run leaves."""
+    before: set[str] = set()
+    for index, (job, future) in enumerate(parsing):
+        if future.done() and job.digest not in before:
+            return index
+        before.add(job.digest)
+    return None
+
+
 class Ingester:
     """Runs one ingest over some paths against an open index."""
 
@@ -373,13 +385,16 @@ class Ingester:
         behind it. With `wait` (the model has nothing queued), wait for one to be done."""
         if not parsing:
             return None
-        done = next((i for i, (_, future) in enumerate(parsing) if future.done()), None)
-        if done is not None or not wait:
-            return done
+        ready = _first_takeable(parsing)
+        if ready is not None or not wait:
+            return ready
         waited = time.monotonic()
-        futures.wait([future for _, future in parsing], return_when=futures.FIRST_COMPLETED)
+        while ready is None:  # ends: once every parse is done, the first file is takeable
+            still = [future for _, future in parsing if not future.done()]
+            futures.wait(still, return_when=futures.FIRST_COMPLETED)
+            ready = _first_takeable(parsing)
         self.stage_seconds["parse wait"] += time.monotonic() - waited
-        return next(i for i, (_, future) in enumerate(parsing) if future.done())
+        return ready
 
     def _parse_ends_first(
         self, encoding: deque[_Prepared], parsing: deque[tuple[_Job, Future[_Parsed]]]
@@ -389,11 +404,11 @@ class Ingester:
         would leave a file read meanwhile untaken until the oldest is tagged and written, and
         the model idle in between."""
         vectors = encoding[0].vectors if encoding else None
-        if vectors is None or vectors.done() or not parsing or not self._has_room(encoding):
+        still: list[Future[Any]] = [future for _, future in parsing if not future.done()]
+        if vectors is None or vectors.done() or not still or not self._has_room(encoding):
             return False
         waited = time.monotonic()
-        pending: list[Future[Any]] = [vectors, *(f for _, f in parsing)]
-        futures.wait(pending, return_when=futures.FIRST_COMPLETED)
+        futures.wait([vectors, *still], return_when=futures.FIRST_COMPLETED)
         self.stage_seconds["encode wait"] += time.monotonic() - waited
         return not vectors.done()
 

@@ -286,3 +286,26 @@ def test_a_file_read_while_the_model_works_is_queued_before_the_oldest_is_writte
     assert seen == {"b queued while a encoded": True}
     assert [Path(o.path).name for o in summary.outcomes] == ["a.pdf", "b.pdf"]
     assert {o.outcome for o in summary.outcomes} == {INDEXED}
+
+
+def test_of_two_identical_files_the_first_by_name_is_stored_whichever_is_read_first(
+    library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "docs"
+    write_pdf(folder / "a.pdf", HOUSING)
+    shutil.copy(folder / "a.pdf", folder / "b-copy.pdf")
+    copy_read = threading.Event()
+    parse = Ingester._parse
+
+    def copy_read_first(self: Ingester, path: Path, stop: threading.Event) -> object:
+        if path.name == "a.pdf":
+            copy_read.wait(timeout=20)
+        result = parse(self, path, stop)
+        if path.name == "b-copy.pdf":
+            copy_read.set()
+        return result
+
+    monkeypatch.setattr(Ingester, "_parse", copy_read_first)
+    summary = Ingester(library.index, library.settings.chunks, parse_workers=2).run([folder])
+    outcomes = {Path(o.path).name: o.outcome for o in summary.outcomes}
+    assert outcomes == {"a.pdf": INDEXED, "b-copy.pdf": DUPLICATE}
