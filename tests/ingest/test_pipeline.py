@@ -224,6 +224,30 @@ def test_each_chunk_is_encoded_once_while_files_are_read_ahead(
         library.close()
 
 
+def _read_after(monkeypatch: pytest.MonkeyPatch, name: str, event: threading.Event) -> None:
+    """The file called `name` is read only once `event` is set (as long OCR would hold it)."""
+    parse = Ingester._parse
+
+    def late_parse(self: Ingester, path: Path, stop: threading.Event) -> object:
+        if path.name == name:
+            event.wait(timeout=20)
+        return parse(self, path, stop)
+
+    monkeypatch.setattr(Ingester, "_parse", late_parse)
+
+
+def _note_prepared(monkeypatch: pytest.MonkeyPatch, name: str, event: threading.Event) -> None:
+    """Set `event` once the file called `name` is taken from the parsers for the model."""
+    prepare = Ingester._prepare
+
+    def noted_prepare(self: Ingester, job: Any, parsed: Any, *rest: Any) -> Any:
+        if Path(job.path).name == name:
+            event.set()
+        return prepare(self, job, parsed, *rest)
+
+    monkeypatch.setattr(Ingester, "_prepare", noted_prepare)
+
+
 def test_a_file_still_being_read_does_not_hold_back_the_files_read_behind_it(
     library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -231,20 +255,9 @@ def test_a_file_still_being_read_does_not_hold_back_the_files_read_behind_it(
     write_pdf(folder / "a-scan-that-takes-long.pdf", HOUSING)
     write_pdf(folder / "b.pdf", LONELY)
     prepared_another = threading.Event()
-    parse, prepare = Ingester._parse, Ingester._prepare
-
-    def slow_parse(self: Ingester, path: Path, stop: threading.Event) -> object:
-        if path.name.startswith("a-"):  # as long OCR would: until another file was taken on
-            prepared_another.wait(timeout=20)
-        return parse(self, path, stop)
-
-    def noted_prepare(self: Ingester, job: Any, parsed: Any, *rest: Any) -> Any:
-        if not Path(job.path).name.startswith("a-"):
-            prepared_another.set()
-        return prepare(self, job, parsed, *rest)
-
-    monkeypatch.setattr(Ingester, "_parse", slow_parse)
-    monkeypatch.setattr(Ingester, "_prepare", noted_prepare)
+    # Read as long OCR would: until another file was taken on.
+    _read_after(monkeypatch, "a-scan-that-takes-long.pdf", prepared_another)
+    _note_prepared(monkeypatch, "b.pdf", prepared_another)
     summary = Ingester(library.index, library.settings.chunks, parse_workers=2).run([folder])
     order = [Path(o.path).name for o in summary.outcomes]
     assert order == ["b.pdf", "a-scan-that-takes-long.pdf"]
@@ -259,17 +272,7 @@ def test_a_file_read_while_the_model_works_is_queued_before_the_oldest_is_writte
     write_pdf(folder / "b.pdf", LONELY)
     a_encoding, b_prepared = threading.Event(), threading.Event()
     seen: dict[str, bool] = {}
-    parse, prepare, encode = Ingester._parse, Ingester._prepare, Ingester._encode
-
-    def late_parse(self: Ingester, path: Path, stop: threading.Event) -> object:
-        if path.name == "b.pdf":  # read while the model works on a.pdf
-            a_encoding.wait(timeout=20)
-        return parse(self, path, stop)
-
-    def noted_prepare(self: Ingester, job: Any, parsed: Any, *rest: Any) -> Any:
-        if Path(job.path).name == "b.pdf":
-            b_prepared.set()
-        return prepare(self, job, parsed, *rest)
+    encode = Ingester._encode
 
     def encode_waiting_for_b(self: Ingester, prepared: Any) -> Any:
         if prepared.job.path.name == "a.pdf":
@@ -279,8 +282,8 @@ def test_a_file_read_while_the_model_works_is_queued_before_the_oldest_is_writte
             seen["b queued while a encoded"] = b_prepared.wait(timeout=10)
         return encode(self, prepared)
 
-    monkeypatch.setattr(Ingester, "_parse", late_parse)
-    monkeypatch.setattr(Ingester, "_prepare", noted_prepare)
+    _read_after(monkeypatch, "b.pdf", a_encoding)  # read while the model works on a.pdf
+    _note_prepared(monkeypatch, "b.pdf", b_prepared)
     monkeypatch.setattr(Ingester, "_encode", encode_waiting_for_b)
     summary = Ingester(library.index, library.settings.chunks, parse_workers=2).run([folder])
     assert seen == {"b queued while a encoded": True}
@@ -297,15 +300,14 @@ def test_of_two_identical_files_the_first_by_name_is_stored_whichever_is_read_fi
     copy_read = threading.Event()
     parse = Ingester._parse
 
-    def copy_read_first(self: Ingester, path: Path, stop: threading.Event) -> object:
-        if path.name == "a.pdf":
-            copy_read.wait(timeout=20)
+    def note_copy_read(self: Ingester, path: Path, stop: threading.Event) -> object:
         result = parse(self, path, stop)
         if path.name == "b-copy.pdf":
             copy_read.set()
         return result
 
-    monkeypatch.setattr(Ingester, "_parse", copy_read_first)
+    monkeypatch.setattr(Ingester, "_parse", note_copy_read)
+    _read_after(monkeypatch, "a.pdf", copy_read)  # the copy is read first
     summary = Ingester(library.index, library.settings.chunks, parse_workers=2).run([folder])
     outcomes = {Path(o.path).name: o.outcome for o in summary.outcomes}
     assert outcomes == {"a.pdf": INDEXED, "b-copy.pdf": DUPLICATE}
