@@ -345,13 +345,11 @@ class Ingester:
         stop = threading.Event()
         pool = ThreadPoolExecutor(max_workers=self.parse_workers, thread_name_prefix="parse")
         model = ThreadPoolExecutor(max_workers=1, thread_name_prefix="encode")
-        # The tagger's prototypes are embedded while the first files are read, not after.
-        model.submit(self._warm)
         try:
             parsing: deque[tuple[_Job, Future[_Parsed]]] = deque()
             encoding: deque[_Prepared] = deque()
             jobs = self._jobs(files)
-            exhausted = False
+            exhausted = warmed = False
             while True:
                 while not exhausted and len(parsing) < lookahead:
                     job = next(jobs, None)
@@ -360,6 +358,11 @@ class Ingester:
                     elif isinstance(job, FileOutcome):
                         yield Path(job.path), self._record_simple(job)
                     else:
+                        if not warmed:
+                            # The tagger's prototypes are embedded while the first file is read;
+                            # a run with nothing to read (all unchanged) never embeds them.
+                            model.submit(self._warm)
+                            warmed = True
                         parsing.append((job, pool.submit(self._parse, job.path, stop)))
                 if not parsing and not encoding:
                     return

@@ -84,7 +84,7 @@ class Index:
     def warm(self) -> None:
         """Ready the tagger (it embeds its prototypes once), so the first file does not wait."""
         if self.tagging is not None:
-            self.tagging.warm()
+            _ = self.tagging.tagger
 
     def prepare(self) -> int:
         """Create the collection if needed and sweep points no committed document owns."""

@@ -44,10 +44,6 @@ class DocumentTagger:
                 self._tagger = Tagger(self.taxonomy, self._encoder)
             return self._tagger
 
-    def warm(self) -> None:
-        """Embed the prototype vectors now rather than on the first document tagged."""
-        _ = self.tagger
-
     def chunk_fields(
         self, title: str, texts: Sequence[str], vectors: npt.ArrayLike
     ) -> list[dict[str, Any]]:

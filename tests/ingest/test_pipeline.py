@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from ingest.pipeline import DUPLICATE, FAILED, INDEXED, REMOVED, SKIPPED, Ingester
+from search.index import Index
 from search.library import Library
 from search.models.encoder import Encoder, Vectors
 from search.schema import Filters
@@ -311,3 +312,25 @@ def test_of_two_identical_files_the_first_by_name_is_stored_whichever_is_read_fi
     summary = Ingester(library.index, library.settings.chunks, parse_workers=2).run([folder])
     outcomes = {Path(o.path).name: o.outcome for o in summary.outcomes}
     assert outcomes == {"a.pdf": INDEXED, "b-copy.pdf": DUPLICATE}
+
+
+def test_the_tagger_is_readied_once_a_run_has_a_file_to_read_and_never_for_an_unchanged_folder(
+    library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "docs"
+    write_pdf(folder / "housing.pdf", HOUSING)
+    write_pdf(folder / "lonely.pdf", LONELY)
+    readied: list[int] = []
+    real = Index.warm
+
+    def warm(self: Index) -> None:
+        readied.append(1)
+        real(self)
+
+    monkeypatch.setattr(Index, "warm", warm)
+    first = Ingester(library.index, library.settings.chunks, parse_workers=2).run([folder])
+    assert first.indexed == 2 and len(readied) == 1
+    # Readying loads the model and embeds the prototypes: seconds a run that reads nothing
+    # does not need.
+    again = Ingester(library.index, library.settings.chunks, parse_workers=2).run([folder])
+    assert again.skipped == 2 and len(readied) == 1
