@@ -225,6 +225,19 @@ def test_each_chunk_is_encoded_once_while_files_are_read_ahead(
         library.close()
 
 
+def _two_files(tmp_path: Path, first: str, second: str) -> Path:
+    folder = tmp_path / "docs"
+    write_pdf(folder / first, HOUSING)
+    write_pdf(folder / second, LONELY)
+    return folder
+
+
+def _outcomes_with_two_workers(library: Library, folder: Path) -> list[tuple[str, str]]:
+    """(file name, outcome) in the order the run reported them, two files read at once."""
+    summary = Ingester(library.index, library.settings.chunks, parse_workers=2).run([folder])
+    return [(Path(o.path).name, o.outcome) for o in summary.outcomes]
+
+
 def _read_after(monkeypatch: pytest.MonkeyPatch, name: str, event: threading.Event) -> None:
     """The file called `name` is read only once `event` is set (as long OCR would hold it)."""
     parse = Ingester._parse
@@ -252,25 +265,21 @@ def _note_prepared(monkeypatch: pytest.MonkeyPatch, name: str, event: threading.
 def test_a_file_still_being_read_does_not_hold_back_the_files_read_behind_it(
     library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    folder = tmp_path / "docs"
-    write_pdf(folder / "a-scan-that-takes-long.pdf", HOUSING)
-    write_pdf(folder / "b.pdf", LONELY)
+    folder = _two_files(tmp_path, "a-scan-that-takes-long.pdf", "b.pdf")
     prepared_another = threading.Event()
     # Read as long OCR would: until another file was taken on.
     _read_after(monkeypatch, "a-scan-that-takes-long.pdf", prepared_another)
     _note_prepared(monkeypatch, "b.pdf", prepared_another)
-    summary = Ingester(library.index, library.settings.chunks, parse_workers=2).run([folder])
-    order = [Path(o.path).name for o in summary.outcomes]
-    assert order == ["b.pdf", "a-scan-that-takes-long.pdf"]
-    assert {o.outcome for o in summary.outcomes} == {INDEXED}
+    assert _outcomes_with_two_workers(library, folder) == [
+        ("b.pdf", INDEXED),
+        ("a-scan-that-takes-long.pdf", INDEXED),
+    ]
 
 
 def test_a_file_read_while_the_model_works_is_queued_before_the_oldest_is_written(
     library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    folder = tmp_path / "docs"
-    write_pdf(folder / "a.pdf", HOUSING)
-    write_pdf(folder / "b.pdf", LONELY)
+    folder = _two_files(tmp_path, "a.pdf", "b.pdf")
     a_encoding, b_prepared = threading.Event(), threading.Event()
     seen: dict[str, bool] = {}
     encode = Ingester._encode
@@ -286,10 +295,9 @@ def test_a_file_read_while_the_model_works_is_queued_before_the_oldest_is_writte
     _read_after(monkeypatch, "b.pdf", a_encoding)  # read while the model works on a.pdf
     _note_prepared(monkeypatch, "b.pdf", b_prepared)
     monkeypatch.setattr(Ingester, "_encode", encode_waiting_for_b)
-    summary = Ingester(library.index, library.settings.chunks, parse_workers=2).run([folder])
+    outcomes = _outcomes_with_two_workers(library, folder)
     assert seen == {"b queued while a encoded": True}
-    assert [Path(o.path).name for o in summary.outcomes] == ["a.pdf", "b.pdf"]
-    assert {o.outcome for o in summary.outcomes} == {INDEXED}
+    assert outcomes == [("a.pdf", INDEXED), ("b.pdf", INDEXED)]
 
 
 def test_of_two_identical_files_the_first_by_name_is_stored_whichever_is_read_first(
@@ -309,17 +317,14 @@ def test_of_two_identical_files_the_first_by_name_is_stored_whichever_is_read_fi
 
     monkeypatch.setattr(Ingester, "_parse", note_copy_read)
     _read_after(monkeypatch, "a.pdf", copy_read)  # the copy is read first
-    summary = Ingester(library.index, library.settings.chunks, parse_workers=2).run([folder])
-    outcomes = {Path(o.path).name: o.outcome for o in summary.outcomes}
+    outcomes = dict(_outcomes_with_two_workers(library, folder))
     assert outcomes == {"a.pdf": INDEXED, "b-copy.pdf": DUPLICATE}
 
 
 def test_the_tagger_is_readied_once_a_run_has_a_file_to_read_and_never_for_an_unchanged_folder(
     library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    folder = tmp_path / "docs"
-    write_pdf(folder / "housing.pdf", HOUSING)
-    write_pdf(folder / "lonely.pdf", LONELY)
+    folder = _two_files(tmp_path, "housing.pdf", "lonely.pdf")
     readied: list[int] = []
     real = Index.warm
 
@@ -328,9 +333,15 @@ def test_the_tagger_is_readied_once_a_run_has_a_file_to_read_and_never_for_an_un
         real(self)
 
     monkeypatch.setattr(Index, "warm", warm)
-    first = Ingester(library.index, library.settings.chunks, parse_workers=2).run([folder])
-    assert first.indexed == 2 and len(readied) == 1
+    assert sorted(_outcomes_with_two_workers(library, folder)) == [
+        ("housing.pdf", INDEXED),
+        ("lonely.pdf", INDEXED),
+    ]
+    assert len(readied) == 1
     # Readying loads the model and embeds the prototypes: seconds a run that reads nothing
     # does not need.
-    again = Ingester(library.index, library.settings.chunks, parse_workers=2).run([folder])
-    assert again.skipped == 2 and len(readied) == 1
+    assert sorted(_outcomes_with_two_workers(library, folder)) == [
+        ("housing.pdf", SKIPPED),
+        ("lonely.pdf", SKIPPED),
+    ]
+    assert len(readied) == 1
