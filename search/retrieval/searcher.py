@@ -186,7 +186,8 @@ class Searcher:
         """One page of documents; `newest` orders the same matches by year, best first within.
 
         The documents are those with a matching passage (see search.retrieval.matching), in
-        the fused ranking's order, then the matches the ranking did not reach."""
+        the fused ranking's order, then the matches the ranking did not reach; by relevance,
+        the strong matches come first, each group in that order."""
         started = time.perf_counter()
         typed, query = query, fold_characters(query)
         filters = filters or Filters()
@@ -240,13 +241,17 @@ class Searcher:
             # Only committed documents are shown: half-written ones stay invisible.
             committed = self.catalogue.visible_among(order)
         ranked = [doc_id for doc_id in order if doc_id in committed]
+        cosines = matches.best_cosines()
+        strong = {d for d in ranked if cosines.get(d, 0.0) >= self.matching.strong_cosine}
         if sort == "newest":
             ranked.sort(key=lambda d: -(records[d].meta.year or 0))  # stable: keeps rank
+        else:
+            # Strong matches before weak ones, each in the ranking's order: a "Weak match"
+            # listed above a "Strong match" reads as a contradiction to an officer.
+            ranked.sort(key=lambda d: d not in strong)  # stable, as above
         if put_first is not None:
             first = put_first
             ranked.sort(key=lambda d: not first(records[d]))  # stable, as above
-        cosines = matches.best_cosines()
-        strong = {d for d in ranked if cosines.get(d, 0.0) >= self.matching.strong_cosine}
         shown = ranked[(page - 1) * size : page * size]
         if not needs_records:
             records = {r.doc_id: r for r in self.catalogue.documents(shown)}

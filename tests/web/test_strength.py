@@ -87,3 +87,26 @@ def test_words_pasted_with_ligatures_match_and_are_marked_as_typed(client: TestC
     assert folded["strong_total"] == plain["strong_total"] >= 1
     html = client.get("/search", params={"q": pasted}).text
     assert "<mark>offered</mark>" in html
+
+
+def test_strong_matches_are_listed_first_each_group_in_the_rankings_order(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    searcher = library.searcher
+    query = "people homes families villages"  # most of the test documents match it
+    before = searcher.search(query, page_size=50)
+    cosines = {d.doc_id: d.best_cosine or 0.0 for d in before.documents}
+    fused = [d for d in dict.fromkeys(h.doc_id for h in before.hits) if d in cosines]
+    # A bar that a later document in the ranking passes and an earlier one misses, so the
+    # ranking alone would list a weak match above a strong one.
+    later = [d for j, d in enumerate(fused) if cosines[d] > min(cosines[e] for e in fused[: j + 1])]
+    assert later
+    bar = cosines[later[0]]
+    stricter = searcher.matching.model_copy(update={"strong_cosine": bar})
+    monkeypatch.setattr(searcher, "matching", stricter)
+    after = searcher.search(query, page_size=50)
+    shown = [d.doc_id for d in after.documents]
+    strong = [d for d in fused if cosines[d] >= bar]
+    assert shown[: len(strong)] == strong
+    assert shown[len(strong) :] == [d for d in fused if d not in strong and d in shown]
+    assert [d.strength for d in after.documents].count("strong") == after.strong_total
