@@ -26,8 +26,14 @@ __all__ = [
 ]
 
 
-def get_whole_library(request: Request) -> Library:
-    """Every document whatever its level: only for admin routes and writes."""
+async def get_whole_library(request: Request) -> Library:
+    """Every document whatever its level: only for admin routes and writes. (`async` though it
+    never waits, like the other dependencies here that only read the request: see
+    web.search_form.read_search_filters.)"""
+    return _whole_library(request)
+
+
+def _whole_library(request: Request) -> Library:
     library: Library | None = request.app.state.library
     if library is None:
         if getattr(request.app.state, "load_error", None):
@@ -47,17 +53,17 @@ def read_site_url(request: Request) -> str:
 
 def get_library(request: Request) -> Library:
     """The library as this request's reader may see it: nothing above their access level."""
-    return get_whole_library(request).scoped(levels_for(current_viewer(request).role))
+    return _whole_library(request).scoped(levels_for(current_viewer(request).role))
 
 
 def get_document_library(request: Request) -> Library:
     """As `get_library`, but an admin also sees withdrawn documents: for one document's own
     pages (its page, page text and file), where an admin brings it back."""
     role = current_viewer(request).role
-    return get_whole_library(request).scoped(levels_for(role, with_withdrawn=True))
+    return _whole_library(request).scoped(levels_for(role, with_withdrawn=True))
 
 
-def get_templates(request: Request) -> Jinja2Templates:
+async def get_templates(request: Request) -> Jinja2Templates:
     templates: Jinja2Templates = request.app.state.templates
     return templates
 
@@ -68,7 +74,7 @@ DocumentLibraryDep = Annotated[Library, Depends(get_document_library)]
 TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]
 
 
-def get_vocabulary(library: LibraryDep) -> Vocabulary:
+async def get_vocabulary(library: LibraryDep) -> Vocabulary:
     return vocabulary_of(library)
 
 

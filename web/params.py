@@ -49,7 +49,7 @@ def _query_names(dependant: Dependant) -> list[str]:
     return names
 
 
-def refuse_unknown_parameters(request: Request) -> None:
+async def refuse_unknown_parameters(request: Request) -> None:
     """A 400 naming any query parameter the API route does not take (say, `page_size`), so a
     caller learns it had no effect instead of getting results that silently ignore it."""
     route = request.scope.get("route")

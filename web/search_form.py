@@ -232,7 +232,7 @@ def _distinct(values: list[str] | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v.strip() for v in values or [] if v.strip()))
 
 
-def read_search_filters(
+async def read_search_filters(
     page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Which page of results")] = 1,
     sort: Annotated[Sort, Query(description="relevance (best match) or newest")] = "relevance",
     organisation: Annotated[
@@ -272,7 +272,9 @@ def read_search_filters(
     ] = False,
 ) -> SearchForm:
     """Read everything but the words from the query string; FastAPI's checks turn bad values
-    into a 400."""
+    into a 400. (This and the two readers below are `async` though they never wait: FastAPI
+    runs a plain function dependency in a worker thread, and every hop costs a search about
+    0.2 ms of the interpreter's time and more of its latency; see bench/RESULTS.md.)"""
     low, high = _year(year_from), _year(year_to)
     if low and high and low > high:
         low, high = high, low
@@ -312,7 +314,7 @@ def _tidy(q: str | None) -> str:
     return " ".join((q or "").split())
 
 
-def read_search_form(
+async def read_search_form(
     filters: FiltersDep,
     q: Annotated[
         str | None,
@@ -323,7 +325,7 @@ def read_search_form(
     return replace(filters, q=_tidy(q))
 
 
-def read_required_search_form(
+async def read_required_search_form(
     filters: FiltersDep,
     q: Annotated[
         str,

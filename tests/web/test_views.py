@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import get_args
 
 from search.library import Library
@@ -114,13 +115,15 @@ def test_search_form_keeps_evidence_filters_and_local_first_in_the_url() -> None
     assert form.url() == (
         "/search?q=damp&determinant=housing&determinant=income&place=melton&years=2015-2019&local=1"
     )
-    filters = read_search_filters(
-        determinant=["housing", "income", "housing"],
-        place=["melton"],
-        years=["2015-2019"],
-        local=True,
+    filters = asyncio.run(
+        read_search_filters(
+            determinant=["housing", "income", "housing"],
+            place=["melton"],
+            years=["2015-2019"],
+            local=True,
+        )
     )
-    read = read_search_form(filters, q="damp")
+    read = asyncio.run(read_search_form(filters, q="damp"))
     assert read == form
     assert form.without_filters().url() == "/search?q=damp&local=1"
     labels = {"determinant": {"housing": "Housing and homelessness"}}
