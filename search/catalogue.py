@@ -824,6 +824,23 @@ class Catalogue:
         with self._transaction() as db:
             db.execute("DELETE FROM files WHERE path = ?", (path,))
 
+    def forget_unindexed_file(self, path: str, outcomes: Collection[str]) -> FileOutcome | None:
+        """Forget the file at `path` if its last outcome is one of `outcomes` and nothing of it
+        is in the library (no document kept for it, none read from its path); its row is
+        returned. None, and nothing changed, for any other file. Checked and deleted in one
+        transaction; the delete trigger takes it off file_totals in the same one."""
+        marks = ",".join("?" * len(outcomes)) or "NULL"
+        with self._transaction() as db:
+            row = db.execute(
+                f"SELECT * FROM files WHERE path = ? AND outcome IN ({marks}) AND doc_id IS NULL"
+                " AND NOT EXISTS (SELECT 1 FROM documents WHERE documents.path = files.path)",
+                (path, *outcomes),
+            ).fetchone()
+            if row is None:
+                return None
+            db.execute("DELETE FROM files WHERE path = ?", (path,))
+        return FileOutcome(**dict(row))
+
     def file(self, path: str) -> FileOutcome | None:
         row = self._db.execute("SELECT * FROM files WHERE path = ?", (path,)).fetchone()
         return FileOutcome(**dict(row)) if row else None

@@ -1,10 +1,12 @@
-"""Admin routes: ingest status and history, browser uploads, document corrections, withdrawal
-and the audit log; the ingest jobs `kb ingest` hands to the site; and the pieces every admin
-page shares (accounts have their own module, web.routes_users)."""
+"""Admin routes: ingest status and history (and taking a file that failed off it), browser
+uploads, document corrections, withdrawal and the audit log; the ingest jobs `kb ingest` hands
+to the site; and the pieces every admin page shares (accounts have their own module,
+web.routes_users)."""
 
 from __future__ import annotations
 
 import json
+import logging
 import queue
 import threading
 from collections.abc import Iterator
@@ -35,11 +37,12 @@ from web.deps import TemplatesDep, WholeLibraryDep
 from web.kinds import kind_choices
 from web.paging import pagination
 from web.params import MAX_LIMIT, MAX_OFFSET, MAX_PAGE_NUMBER, refuse_unknown_parameters
-from web.uploads import ACCEPT, Runner, UploadJobs, accept_uploads
+from web.uploads import ACCEPT, Runner, UploadJobs, accept_uploads, delete_upload
 from web.users import UserStore
 
 __all__ = [
     "MAX_FIELD",
+    "REMOVABLE_OUTCOMES",
     "SHOWN_CHARS",
     "UPLOAD_PATH",
     "AdminDep",
@@ -49,6 +52,8 @@ __all__ = [
     "back_to",
     "router",
 ]
+
+log = logging.getLogger(__name__)
 
 # The site does not import the ingest package: `kb serve` passes in a runner that
 # takes the job's paths and options and calls back once per file (the one an upload uses).
@@ -136,6 +141,15 @@ def admin_home(request: Request, viewer: AdminDep, templates: TemplatesDep) -> R
 FILES_PER_PAGE = STATUS_FILES
 NO_SUCH_OUTCOME = "There is no file with that outcome. Choose one from the list."
 NO_SUCH_FILES_PAGE = "There is no such page of files. Go back to the first page."
+# The outcomes (ingest.pipeline's) that leave a file with nothing in the library: only these
+# can be removed from the status page, and only when no earlier version of it stays indexed.
+REMOVABLE_OUTCOMES = frozenset({"failed"})
+MAX_PATH = 4096
+NOT_REMOVABLE = (
+    "That file is not one whose last ingest failed, so it was not removed. Go back to the "
+    "ingest status page."
+)
+NOT_DELETED = "The file could not be deleted from the upload folder, so it is still listed."
 OutcomeParam = Annotated[
     str,
     Query(max_length=40, description="Only files the last ingest left with this outcome"),
@@ -158,12 +172,15 @@ def admin_status(
     templates: TemplatesDep,
     page: Annotated[int, Query(ge=1, le=MAX_PAGE_NUMBER)] = 1,
     outcome: OutcomeParam = "",
+    removed: Annotated[str, Query(max_length=MAX_PATH)] = "",
+    deleted: Annotated[str, Query(max_length=3)] = "",
 ) -> Response:
     summary = _read_status(library, outcome, (page - 1) * FILES_PER_PAGE, FILES_PER_PAGE)
     listed = summary["listed"]
     pages = max(1, -(-listed // FILES_PER_PAGE))
     if page > pages:
         raise HTTPException(status.HTTP_404_NOT_FOUND, NO_SUCH_FILES_PAGE)
+    catalogue = library.catalogue
     files = summary["files"]
     last = summary["last_run"]
 
@@ -183,6 +200,10 @@ def admin_status(
         "listed": listed,
         "pagination": pagination(page, pages, href, "Pages of files"),
         "last_finished": _when(last["finished_at"] if last else None),
+        "removable": REMOVABLE_OUTCOMES,
+        # From the link the removal redirects to; shown only once the file is off the list.
+        "removed": Path(removed).name if removed and catalogue.file(removed) is None else "",
+        "deleted": deleted == "yes",
     }
     return admin_page(request, templates, "admin_status.html", context)
 
@@ -197,6 +218,42 @@ def admin_status_json(
 ) -> dict[str, Any]:
     """The counts and one page of files: `next_offset` asks for the next (null at the end)."""
     return _read_status(library, outcome, offset, limit)
+
+
+@router.post("/admin/files/remove")
+def admin_remove_file(
+    request: Request,
+    viewer: AdminDep,
+    library: WholeLibraryDep,
+    path: Annotated[str, Form(max_length=MAX_PATH)] = "",
+    csrf: Annotated[str, Form(max_length=MAX_FIELD)] = "",
+) -> Response:
+    """Take a file that failed off the list, deleting its stored copy if it was uploaded here,
+    so the next ingest of the upload folder does not try it again. The path is only ever
+    looked up among the catalogue's rows; no document, page or vector is touched."""
+    check_csrf(viewer, csrf)
+    lock: threading.Lock = request.app.state.ingest_lock
+    # While no ingest runs, no upload can put a new file where this one is being deleted.
+    if not lock.acquire(blocking=False):
+        raise HTTPException(status.HTTP_409_CONFLICT, BUSY)
+    try:
+        forgotten = library.catalogue.forget_unindexed_file(path, REMOVABLE_OUTCOMES)
+        if forgotten is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_REMOVABLE)
+        try:
+            is_upload = delete_upload(_settings(request).uploads_dir, forgotten.path)
+        except OSError:
+            log.exception("deleting the upload %s failed", forgotten.file_name)
+            library.catalogue.record_outcome(forgotten)  # listed again, as it was
+            raise HTTPException(status.HTTP_500_INTERNAL_SERVER_ERROR, NOT_DELETED) from None
+    finally:
+        lock.release()
+    done = "its upload deleted" if is_upload else "not an upload: its file left where it is"
+    account_store(request).audit(
+        viewer.name, "remove file", f"{forgotten.path} ({done}), failed: {forgotten.reason}"
+    )
+    query = {"removed": forgotten.path, "deleted": "yes" if is_upload else "no"}
+    return back_to(f"/admin/status?{urlencode(query)}")
 
 
 @router.get("/admin/history", response_class=HTMLResponse)

@@ -17,6 +17,7 @@ import os
 import re
 import secrets
 import shutil
+import stat
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ __all__ = [
     "UploadJob",
     "UploadJobs",
     "accept_uploads",
+    "delete_upload",
     "safe_file_name",
     "upload_type",
 ]
@@ -81,6 +83,8 @@ REPLACES = (
     "it again."
 )
 MAX_JOBS_KEPT = 50
+# Under the uploads folder, the folder of every uploaded file's home (FILES/NAME/NAME).
+FILES = "files"
 
 Runner = Callable[[list[str], bool, bool, Callable[[dict[str, Any]], None]], dict[str, Any]]
 
@@ -249,7 +253,7 @@ async def accept_uploads(
     job_id = secrets.token_hex(8)
     folder = uploads_dir / "incoming" / job_id
     folder.mkdir(parents=True, exist_ok=False)
-    job = UploadJob(id=job_id, folder=folder, homes=uploads_dir / "files", access=access)
+    job = UploadJob(id=job_id, folder=folder, homes=uploads_dir / FILES, access=access)
     seen: dict[str, str] = {}
     names = job.names
     for upload in files:
@@ -292,6 +296,30 @@ async def accept_uploads(
         names.append(name)
     job.note_replacements(catalogue)
     return job
+
+
+def delete_upload(uploads_dir: Path, path: str) -> bool:
+    """Delete the uploaded file stored at `path`, with the manifest beside it and their folder,
+    and say whether `path` was one (True too if its file had already gone). Any other path is
+    left alone and False: one outside the uploads folder, one that reaches it through `..` or
+    a link, and anything at a home that is not a plain file."""
+    if not path or "\x00" in path or not Path(path).is_absolute():
+        return False
+    given = Path(path)
+    home = given.resolve()
+    homes = (uploads_dir / FILES).resolve()
+    if home != given or home != homes / home.name / home.name:
+        return False
+    try:
+        if not stat.S_ISREG(home.lstat().st_mode):
+            return False
+    except FileNotFoundError:
+        return True
+    home.unlink()
+    (home.parent / MANIFEST).unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # an earlier edition set aside may still be in it
+        home.parent.rmdir()
+    return True
 
 
 class UploadJobs:
