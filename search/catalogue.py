@@ -692,6 +692,35 @@ class Catalogue:
         records = {r.doc_id: r for r in self.documents([str(r[0]) for r in rows])}
         return [records[str(r[0])] for r in rows if str(r[0]) in records]
 
+    def documents_about(
+        self, determinant: str, offset: int, limit: int
+    ) -> list[tuple[DocumentRecord, int]]:
+        """One page of every document with passages about the determinant, each with how many,
+        in the strongest-evidence order (EVIDENCE_ORDER, then id): an index walk per access
+        level that stops at `offset + limit`, merged here. A page's cost grows with its number,
+        not with the library; the documents counted are `determinant_totals_for`'s."""
+        keys = (
+            "round(strength, 1) AS k1, round(share, 1) AS k2, coalesce(year, 0) AS k3,"
+            " added_at AS k4, lower(title) AS k5"
+        )
+        rows = [
+            row
+            for level in self._read_levels()
+            for row in self._db.execute(
+                f"SELECT doc_id, passages, {keys} FROM evidence"
+                f" WHERE determinant = ? AND access = ? ORDER BY {EVIDENCE_ORDER}, doc_id LIMIT ?",
+                [determinant, level, offset + limit],
+            )
+        ]
+        rows.sort(key=lambda row: (*_strength_order(row), row["doc_id"]))
+        rows = rows[offset : offset + limit]
+        records = {r.doc_id: r for r in self.documents([str(row["doc_id"]) for row in rows])}
+        return [
+            (records[str(row["doc_id"])], int(row["passages"]))
+            for row in rows
+            if str(row["doc_id"]) in records
+        ]
+
     def lacking_evidence(self) -> list[str]:
         """Documents indexed before evidence rows were stored (they need one backfill): read
         from a partial index of just those, so a library that has none reads no document."""

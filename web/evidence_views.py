@@ -15,6 +15,7 @@ from search.retrieval.passages import passage_from_hit
 from web.models import (
     AddedOut,
     ByDeterminantOut,
+    DeterminantDocumentsOut,
     DeterminantOut,
     DeterminantSummaryOut,
     EvidenceOut,
@@ -88,6 +89,27 @@ def evidence_json(evidence: Evidence, vocabulary: Vocabulary) -> EvidenceOut:
 
 def recent_json(record: DocumentRecord, vocabulary: Vocabulary) -> RecentDocumentOut:
     return {**metadata_json(record), **evidence_tags(record, vocabulary), **added_json(record)}
+
+
+def documents_about_json(
+    determinant: Determinant,
+    count: EvidenceCount,
+    listed: list[tuple[DocumentRecord, int]],
+    page: int,
+    page_size: int,
+    vocabulary: Vocabulary,
+) -> DeterminantDocumentsOut:
+    """One page of every document about a determinant (see Catalogue.documents_about)."""
+    return {
+        "determinant": determinant_summary_json(determinant, count),
+        "page": page,
+        "page_size": page_size,
+        "page_count": max(1, -(-count.documents // page_size)),
+        "documents": [
+            {**metadata_json(r), **evidence_tags(r, vocabulary), "passages_about": passages}
+            for r, passages in listed
+        ],
+    }
 
 
 def determinant_page_json(found: DeterminantEvidence, vocabulary: Vocabulary) -> DeterminantOut:

@@ -357,6 +357,24 @@ class RecentDocumentOut(AddedOut, EvidenceTagsOut, DocumentMetaOut):
     pass
 
 
+class ListedDocumentOut(EvidenceTagsOut, DocumentMetaOut):
+    passages_about: Annotated[int, Field(description="Its passages about the determinant")]
+
+
+class DeterminantDocumentsOut(TypedDict):
+    determinant: DeterminantSummaryOut
+    page: int
+    page_size: int
+    page_count: int
+    documents: Annotated[
+        list[ListedDocumentOut],
+        Field(
+            description="One page of every document with passages about the determinant, the "
+            "strongest evidence first (local work is not put first here)"
+        ),
+    ]
+
+
 class DeterminantOut(DeterminantSummaryOut):
     strongest: Annotated[
         list[EvidenceOut],

@@ -14,6 +14,7 @@ from web.deps import LibraryDep, VocabularyDep
 from web.evidence_views import by_determinant_json
 from web.health import check_health
 from web.models import (
+    DeterminantDocumentsOut,
     DeterminantOut,
     DeterminantsOut,
     DocumentOut,
@@ -24,7 +25,12 @@ from web.models import (
     SearchOut,
 )
 from web.params import PageNumber, refuse_unknown_parameters
-from web.routes_determinants import determinant_json, determinants_json
+from web.routes_determinants import (
+    ListPage,
+    determinant_documents_json,
+    determinant_json,
+    determinants_json,
+)
 from web.routes_documents import (
     NO_PAGE,
     RELATED_ON_PAGE,
@@ -184,6 +190,21 @@ def api_determinant(
     determinant_id: str, library: LibraryDep, vocabulary: VocabularyDep
 ) -> DeterminantOut:
     return determinant_json(library, vocabulary, determinant_id)
+
+
+@router.get(
+    "/api/determinants/{determinant_id}/documents",
+    response_model=DeterminantDocumentsOut,
+    responses=ERRORS,
+    summary="Every document about one determinant",
+    description="One page (20) of every document with passages about the determinant, the "
+    "strongest evidence first, each with how many of its passages are about it. A page past "
+    "the last answers 404.",
+)
+def api_determinant_documents(
+    determinant_id: str, library: LibraryDep, vocabulary: VocabularyDep, page: ListPage = 1
+) -> DeterminantDocumentsOut:
+    return determinant_documents_json(library, vocabulary, determinant_id, page)
 
 
 @router.get(

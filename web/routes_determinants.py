@@ -3,25 +3,44 @@ holds on it, and one page per determinant with its strongest and newest evidence
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from search.evidence.determinants import Determinant
-from search.evidence.ranking import determinant_evidence, lens_passages, overview
+from search.evidence.ranking import EvidenceCount, determinant_evidence, lens_passages, overview
 from search.library import Library
 from web.deps import LibraryDep, TemplatesDep, VocabularyDep
 from web.errors import PAGES
-from web.evidence_views import determinant_page_json, determinant_summary_json, lens_json
-from web.models import DeterminantOut, DeterminantsOut
+from web.evidence_views import (
+    determinant_page_json,
+    determinant_summary_json,
+    documents_about_json,
+    lens_json,
+)
+from web.models import DeterminantDocumentsOut, DeterminantOut, DeterminantsOut
+from web.paging import pagination
+from web.search_form import MAX_PAGE
 from web.vocabulary import Vocabulary
 
-__all__ = ["determinant_json", "determinants_json", "router"]
+__all__ = [
+    "ListPage",
+    "determinant_documents_json",
+    "determinant_json",
+    "determinants_json",
+    "router",
+]
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
 STRONGEST_DOCUMENTS = 10
 RECENT_DOCUMENTS = 5
 NO_DETERMINANT = "We could not find that determinant of health."
+# Documents a page of the full list about one determinant shows.
+LISTED_DOCUMENTS = 20
+NO_LIST_PAGE = "There is no page with that number. The list has fewer documents."
+ListPage = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Which page of the list")]
 
 
 def find_determinant(vocabulary: Vocabulary, determinant_id: str) -> Determinant:
@@ -58,6 +77,21 @@ def determinant_json(
     return determinant_page_json(found, vocabulary)
 
 
+def determinant_documents_json(
+    library: Library, vocabulary: Vocabulary, determinant_id: str, page: int
+) -> DeterminantDocumentsOut:
+    """One page of every document about the determinant; 404 past the last page."""
+    determinant = find_determinant(vocabulary, determinant_id)
+    count = EvidenceCount(*library.catalogue.determinant_totals_for(determinant.id))
+    pages = max(1, -(-count.documents // LISTED_DOCUMENTS))
+    if page > pages:
+        raise HTTPException(status_code=404, detail=NO_LIST_PAGE)
+    listed = library.catalogue.documents_about(
+        determinant.id, (page - 1) * LISTED_DOCUMENTS, LISTED_DOCUMENTS
+    )
+    return documents_about_json(determinant, count, listed, page, LISTED_DOCUMENTS, vocabulary)
+
+
 @router.get("/determinants")
 def determinants_page(
     request: Request, library: LibraryDep, vocabulary: VocabularyDep, templates: TemplatesDep
@@ -90,3 +124,27 @@ def determinant_page(
         )
     data = determinant_json(library, vocabulary, determinant_id)
     return templates.TemplateResponse(request, "determinant.html", {"determinant": data})
+
+
+@router.get("/determinants/{determinant_id}/documents")
+def determinant_documents_page(
+    request: Request,
+    determinant_id: str,
+    library: LibraryDep,
+    vocabulary: VocabularyDep,
+    templates: TemplatesDep,
+    page: ListPage = 1,
+) -> Response:
+    data = determinant_documents_json(library, vocabulary, determinant_id, page)
+    base = f"/determinants/{data['determinant']['id']}/documents"
+    return templates.TemplateResponse(
+        request,
+        "determinant_documents.html",
+        {
+            "listing": data,
+            "first": (page - 1) * LISTED_DOCUMENTS + 1,
+            "pagination": pagination(
+                page, data["page_count"], lambda n: f"{base}?page={n}", "Pages of the list"
+            ),
+        },
+    )

@@ -42,6 +42,7 @@ PAGE_TYPES = {
     "determinants": ("/determinants", 200, "Wider determinants of health"),
     "determinant-housing": ("/determinants/housing", 200, "Strongest evidence"),
     "unknown-determinant": ("/determinants/nothing", 404, "We could not find that determinant"),
+    "determinant-documents": ("/determinants/housing/documents", 200, "All documents about this"),
     "document": ("/documents/{doc_id}", 200, "Cite this document"),
     "page-text": ("/documents/{doc_id}/pages/2", 200, "Page 2 of 2"),
     "related": ("/documents/{doc_id}/related", 200, "More like this"),

@@ -801,3 +801,42 @@ def test_visible_among_keeps_each_access_view_apart(catalogue: Catalogue) -> Non
     assert public.visible_among({"a", "b"}) == {"b"}
     assert catalogue.scoped(["public", "restricted"]).visible_among({"a", "b"}) == {"a", "b"}
     assert catalogue.visible_among({"a", "b"}) == {"a", "b"}
+
+
+def test_every_document_about_a_determinant_is_listed_once_strongest_first(
+    about_housing: Catalogue,
+) -> None:
+    """The full list behind a determinant page: pages of any size add up to the documents the
+    page counts, each once, in the strongest-evidence order, at the reader's levels only."""
+    for view, expected in (
+        # Strength to a tenth (mid's 0.66 and old's 0.71 are both 0.7), then the newer year.
+        (about_housing, ["far", "nearer", "mid", "old", "near", "weak"]),
+        (about_housing.scoped(["public"]), ["far", "old", "near", "weak"]),
+    ):
+        for size in (1, 2, 4, 10):
+            listed = [
+                (record.doc_id, passages)
+                for offset in range(0, 12, size)
+                for record, passages in view.documents_about("housing", offset, size)
+            ]
+            assert [doc_id for doc_id, _ in listed] == expected
+            assert view.determinant_totals_for("housing")[0] == len(expected)
+            # Each with its own count of passages about it (n, as the fixture stored them).
+            assert dict(listed) == {d: n for n, d in enumerate(_FIXTURE_ORDER, 1) if d in expected}
+    assert about_housing.documents_about("income", 0, 10) == []
+
+
+_FIXTURE_ORDER = ["far", "near", "nearer", "weak", "old", "mid"]
+
+
+def test_a_page_of_the_full_list_walks_the_strongest_index_at_each_level(
+    about_housing: Catalogue,
+) -> None:
+    for view in (about_housing, about_housing.scoped(["public"])):
+        plans = _evidence_plans(view, lambda c: c.documents_about("housing", 2, 2))
+        assert plans
+        for plan in plans:
+            assert plan.startswith(
+                "SEARCH evidence USING INDEX evidence_level_strongest (determinant=? AND access=?)"
+            ), plan
+            assert "SCAN" not in plan, plan
