@@ -40,8 +40,8 @@ def render(results: dict[str, Any]) -> str:
         "Warm latency over HTTP, p50 / p95 ms; 1 client, then 8 clients (requests/s, errors):",
         "",
         "| chunks | page | 1 client p50 / p95 | 8 clients p50 / p95 | 8 clients req/s | errors "
-        "| load (1 client / 8) |",
-        "|---|---|---|---|---|---|---|",
+        "| load (1 client / 8) | CPU stolen / waiting on disk % (1 client; 8) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for _, r in sizes:
         for page in PAGES:
@@ -50,7 +50,8 @@ def render(results: dict[str, Any]) -> str:
                 f"| {r['chunks']:,} | {page} | {one['p50_ms']} / {one['p95_ms']} | "
                 f"{eight['p50_ms']} / {eight['p95_ms']} | {eight['requests_per_s']} | "
                 f"{one['errors'] + eight['errors']} | "
-                f"{one.get('load', '?')} / {eight.get('load', '?')} |"
+                f"{one.get('load', '?')} / {eight.get('load', '?')} | "
+                f"{_waits(one)}; {_waits(eight)} |"
             )
     lines += [
         "",
@@ -98,3 +99,11 @@ def write_report(results: dict[str, Any], path: Path) -> None:
     else:
         text = text.rstrip("\n") + "\n\n## Scale (make bench-scale)\n\n" + table + "\n"
     path.write_text(text, encoding="utf-8")
+
+
+def _waits(run: dict[str, Any]) -> str:
+    """CPU time stolen by the host and waiting on the disk during a run ("?" before the bench
+    recorded them)."""
+    if "stolen_pct" not in run:
+        return "?"
+    return f"{run['stolen_pct']} / {run['io_wait_pct']}"

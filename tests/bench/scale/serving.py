@@ -39,6 +39,30 @@ QUERIES = (
 DETERMINANTS = ("housing", "income", "social_connection", "food", "transport", "work")
 
 
+def cpu_times() -> list[int]:
+    """The machine's CPU time so far by kind (user, nice, system, idle, iowait, irq, softirq,
+    steal, ...), in clock ticks; empty where the kernel does not say."""
+    try:
+        first = Path("/proc/stat").read_text().splitlines()[0].split()
+    except (OSError, IndexError):
+        return []
+    return [int(x) for x in first[1:]] if first and first[0] == "cpu" else []
+
+
+def machine_waits(before: list[int], after: list[int]) -> dict[str, float]:
+    """The shares of all CPU time between two readings that the host took for other guests
+    (steal) and that waited on the disk (iowait), in percent: a slow run on a shared machine
+    shows here, where the load average does not."""
+    spent = [b - a for a, b in zip(before, after, strict=False)]
+    total = sum(spent[:8])
+    if len(spent) < 8 or total <= 0:
+        return {}
+    return {
+        "stolen_pct": round(100 * spent[7] / total, 1),
+        "io_wait_pct": round(100 * spent[4] / total, 1),
+    }
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -153,6 +177,7 @@ def run_clients(
                         errors[status] += 1
 
     load = os.getloadavg()[0]
+    ticks = cpu_times()
     started = time.perf_counter()
     threads = [threading.Thread(target=work) for _ in range(clients)]
     for t in threads:
@@ -167,8 +192,10 @@ def run_clients(
         "p95_ms": round(percentile(times, 0.95), 1),
         "errors": sum(errors.values()),
         "error_statuses": dict(errors),
-        # The machine is shared: the 1-minute load average when this run began.
+        # The machine is shared: the 1-minute load average when this run began, and the CPU
+        # time the host took away or that waited on the disk while it ran.
         "load": round(load, 1),
+        **machine_waits(ticks, cpu_times()),
     }
 
 
