@@ -696,24 +696,34 @@ class Catalogue:
         self, determinant: str, offset: int, limit: int
     ) -> list[tuple[DocumentRecord, int]]:
         """One page of every document with passages about the determinant, each with how many,
-        in the strongest-evidence order (EVIDENCE_ORDER, then id): an index walk per access
-        level that stops at `offset + limit`, merged here. A page's cost grows with its number,
-        not with the library; the documents counted are `determinant_totals_for`'s."""
+        in the strongest-evidence order (EVIDENCE_ORDER; ties in the index's own order). A
+        view of one access level (a visitor's, or a library of public documents) is one index
+        walk that skips `offset` rows inside SQLite (0.3 ms for the last of 2,400 rows); a view
+        of several levels walks each to `offset + limit` and merges them here (about 9 us a
+        row). The documents counted are `determinant_totals_for`'s."""
         keys = (
             "round(strength, 1) AS k1, round(share, 1) AS k2, coalesce(year, 0) AS k3,"
             " added_at AS k4, lower(title) AS k5"
         )
-        rows = [
-            row
-            for level in self._read_levels()
-            for row in self._db.execute(
-                f"SELECT doc_id, passages, {keys} FROM evidence"
-                f" WHERE determinant = ? AND access = ? ORDER BY {EVIDENCE_ORDER}, doc_id LIMIT ?",
-                [determinant, level, offset + limit],
-            )
-        ]
-        rows.sort(key=lambda row: (*_strength_order(row), row["doc_id"]))
-        rows = rows[offset : offset + limit]
+        walk = (
+            f"SELECT doc_id, passages, {keys} FROM evidence WHERE determinant = ? AND access = ?"
+            f" ORDER BY {EVIDENCE_ORDER} LIMIT ? OFFSET ?"
+        )
+        levels = self._read_levels()
+        if len(levels) == 1:
+            rows = self._db.execute(walk, [determinant, levels[0], limit, offset]).fetchall()
+        else:
+            # Ties keep each level's index order, and levels their order here, so every page
+            # is cut from the same merged order.
+            ranked = [
+                ((*_strength_order(row), n, i), row)
+                for n, level in enumerate(levels)
+                for i, row in enumerate(
+                    self._db.execute(walk, [determinant, level, offset + limit, 0])
+                )
+            ]
+            ranked.sort(key=lambda item: item[0])
+            rows = [row for _, row in ranked[offset : offset + limit]]
         records = {r.doc_id: r for r in self.documents([str(row["doc_id"]) for row in rows])}
         return [
             (records[str(row["doc_id"])], int(row["passages"]))
