@@ -638,17 +638,13 @@ class Catalogue:
         here. A page costs the same however many documents are about the determinant, at this
         view's levels or at any other."""
         levels = self._read_levels()
-        keys = (
-            "round(strength, 1) AS k1, round(share, 1) AS k2, coalesce(year, 0) AS k3,"
-            " added_at AS k4, lower(title) AS k5"
-        )
 
         def read(where: str, args: list[Any]) -> list[sqlite3.Row]:
             rows = [
                 row
                 for level in levels
                 for row in self._db.execute(
-                    f"SELECT doc_id, chunk_id, strength, {keys} FROM evidence"
+                    f"SELECT doc_id, chunk_id, strength, {_EVIDENCE_KEYS} FROM evidence"
                     f" WHERE determinant = ? AND {where} AND access = ? AND chunk_id != ''"
                     f" ORDER BY {EVIDENCE_ORDER} LIMIT ?",
                     [determinant, *args, level, limit],
@@ -701,13 +697,9 @@ class Catalogue:
         walk that skips `offset` rows inside SQLite (0.3 ms for the last of 2,400 rows); a view
         of several levels walks each to `offset + limit` and merges them here (about 9 us a
         row). The documents counted are `determinant_totals_for`'s."""
-        keys = (
-            "round(strength, 1) AS k1, round(share, 1) AS k2, coalesce(year, 0) AS k3,"
-            " added_at AS k4, lower(title) AS k5"
-        )
         walk = (
-            f"SELECT doc_id, passages, {keys} FROM evidence WHERE determinant = ? AND access = ?"
-            f" ORDER BY {EVIDENCE_ORDER} LIMIT ? OFFSET ?"
+            f"SELECT doc_id, passages, {_EVIDENCE_KEYS} FROM evidence"
+            f" WHERE determinant = ? AND access = ? ORDER BY {EVIDENCE_ORDER} LIMIT ? OFFSET ?"
         )
         levels = self._read_levels()
         if len(levels) == 1:
@@ -1022,6 +1014,14 @@ def _record_edition(db: sqlite3.Connection, old: str, new: str) -> None:
     db.execute("DELETE FROM editions WHERE old_doc_id = ?", (new,))
     db.execute("UPDATE editions SET new_doc_id = ? WHERE new_doc_id = ?", (new, old))
     db.execute("INSERT OR REPLACE INTO editions (old_doc_id, new_doc_id) VALUES (?, ?)", (old, new))
+
+
+# EVIDENCE_ORDER's keys as columns of an evidence read, so rows read a level at a time can be
+# merged in that order (_strength_order).
+_EVIDENCE_KEYS = (
+    "round(strength, 1) AS k1, round(share, 1) AS k2, coalesce(year, 0) AS k3,"
+    " added_at AS k4, lower(title) AS k5"
+)
 
 
 def _strength_order(row: sqlite3.Row) -> tuple[Any, ...]:

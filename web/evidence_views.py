@@ -97,6 +97,7 @@ def documents_about_json(
     listed: list[tuple[DocumentRecord, int]],
     page: int,
     page_size: int,
+    page_count: int,
     vocabulary: Vocabulary,
 ) -> DeterminantDocumentsOut:
     """One page of every document about a determinant (see Catalogue.documents_about)."""
@@ -104,7 +105,7 @@ def documents_about_json(
         "determinant": determinant_summary_json(determinant, count),
         "page": page,
         "page_size": page_size,
-        "page_count": max(1, -(-count.documents // page_size)),
+        "page_count": page_count,
         "documents": [
             {**metadata_json(r), **evidence_tags(r, vocabulary), "passages_about": passages}
             for r, passages in listed

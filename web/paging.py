@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["page_numbers", "pagination"]
+__all__ = ["count_pages", "page_numbers", "pagination"]
+
+
+def count_pages(items: int, per_page: int) -> int:
+    """How many pages `items` fill at `per_page` a page: at least one, so an empty list has a
+    page that says it is empty."""
+    return max(1, -(-items // per_page))
 
 
 def page_numbers(current: int, count: int, around: int = 1) -> list[int | None]:

@@ -35,7 +35,7 @@ from search.settings import Settings
 from web.admin import Viewer, check_csrf, require_admin
 from web.deps import TemplatesDep, WholeLibraryDep
 from web.kinds import kind_choices
-from web.paging import pagination
+from web.paging import count_pages, pagination
 from web.params import MAX_LIMIT, MAX_OFFSET, MAX_PAGE_NUMBER, refuse_unknown_parameters
 from web.uploads import ACCEPT, Runner, UploadJobs, accept_uploads, delete_upload
 from web.users import UserStore
@@ -177,7 +177,7 @@ def admin_status(
 ) -> Response:
     summary = _read_status(library, outcome, (page - 1) * FILES_PER_PAGE, FILES_PER_PAGE)
     listed = summary["listed"]
-    pages = max(1, -(-listed // FILES_PER_PAGE))
+    pages = count_pages(listed, FILES_PER_PAGE)
     if page > pages:
         raise HTTPException(status.HTTP_404_NOT_FOUND, NO_SUCH_FILES_PAGE)
     catalogue = library.catalogue

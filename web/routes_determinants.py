@@ -20,7 +20,7 @@ from web.evidence_views import (
     lens_json,
 )
 from web.models import DeterminantDocumentsOut, DeterminantOut, DeterminantsOut
-from web.paging import pagination
+from web.paging import count_pages, pagination
 from web.vocabulary import Vocabulary
 
 __all__ = [
@@ -86,13 +86,15 @@ def determinant_documents_json(
     """One page of every document about the determinant; 404 past the last page."""
     determinant = find_determinant(vocabulary, determinant_id)
     count = EvidenceCount(*library.catalogue.determinant_totals_for(determinant.id))
-    pages = max(1, -(-count.documents // LISTED_DOCUMENTS))
+    pages = count_pages(count.documents, LISTED_DOCUMENTS)
     if page > pages:
         raise HTTPException(status_code=404, detail=NO_LIST_PAGE)
     listed = library.catalogue.documents_about(
         determinant.id, (page - 1) * LISTED_DOCUMENTS, LISTED_DOCUMENTS
     )
-    return documents_about_json(determinant, count, listed, page, LISTED_DOCUMENTS, vocabulary)
+    return documents_about_json(
+        determinant, count, listed, page, LISTED_DOCUMENTS, pages, vocabulary
+    )
 
 
 @router.get("/determinants")

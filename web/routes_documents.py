@@ -23,7 +23,7 @@ from web.deps import (
     read_site_url,
 )
 from web.errors import NewerEdition
-from web.paging import pagination
+from web.paging import count_pages, pagination
 from web.params import MAX_PAGE_NUMBER, PageNumber
 from web.views import (
     about_json,
@@ -129,7 +129,7 @@ def document_page(
 ) -> Response:
     record = find_document(library, doc_id)
     count = library.catalogue.page_count(doc_id)
-    lists = max(1, -(-count // PAGES_PER_LIST))
+    lists = count_pages(count, PAGES_PER_LIST)
     if page > lists:
         raise HTTPException(status_code=404, detail=NO_PAGE)
     first = (page - 1) * PAGES_PER_LIST + 1

@@ -6,7 +6,7 @@ from collections.abc import Coroutine
 from typing import TypeVar, get_args
 
 from search.library import Library
-from web.paging import page_numbers, pagination
+from web.paging import count_pages, page_numbers, pagination
 from web.search_form import (
     YEAR_BANDS,
     SearchForm,
@@ -48,6 +48,10 @@ def test_results_json_has_the_fields_the_cli_promises(library: Library) -> None:
 def test_paragraphs_split_on_blank_lines_and_join_wrapped_lines() -> None:
     text = "First line\nwraps here.\n\n  \nSecond  paragraph.\n"
     assert paragraphs(text) == ["First line wraps here.", "Second paragraph."]
+
+
+def test_pages_are_counted_up_with_one_for_an_empty_list() -> None:
+    assert [count_pages(n, 20) for n in (0, 1, 20, 21, 40, 41)] == [1, 1, 1, 2, 2, 3]
 
 
 def test_page_numbers_show_ends_and_neighbours_with_gaps() -> None:
