@@ -245,7 +245,9 @@ def admin_remove_file(
         except OSError:
             log.exception("deleting the upload %s failed", forgotten.file_name)
             library.catalogue.record_outcome(forgotten)  # listed again, as it was
-            raise HTTPException(status.HTTP_500_INTERNAL_SERVER_ERROR, NOT_DELETED) from None
+            # A plain answer, not a server error: the file on disk stopped the removal (its
+            # folder's permissions, say), and nothing changed.
+            raise HTTPException(status.HTTP_409_CONFLICT, NOT_DELETED) from None
     finally:
         lock.release()
     done = "its upload deleted" if is_upload else "not an upload: its file left where it is"

@@ -21,6 +21,7 @@ from tests.accounts.conftest import csrf_of, sign_in
 from tests.accounts.test_admin_browser_flows import _upload, _wait_for
 from tests.doubles import HashingEncoder
 from tests.pdfs import write_pdf
+from web import routes_admin
 from web.app import create_app
 from web.users import UserStore
 
@@ -287,3 +288,26 @@ def test_a_removal_waits_for_no_ingest_and_changes_nothing_while_one_runs(
     assert response.status_code == 409
     assert re.search(r"An ingest is already running", response.text)
     _left_alone(library, path)
+
+
+def test_a_file_the_site_cannot_delete_stays_listed_with_a_plain_answer(
+    clients: dict[str, TestClient], library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    admin = clients["admin"]
+    _upload_one(admin, "locked.pdf", BROKEN)
+    home = _home(library, "locked.pdf")
+    before = library.catalogue.file(str(home))
+    assert before is not None and before.outcome == "failed"
+
+    def refuse(uploads_dir: Path, path: str) -> bool:
+        raise PermissionError(13, "Permission denied", path)
+
+    monkeypatch.setattr(routes_admin, "delete_upload", refuse)
+    response = _remove(admin, str(home))
+    assert response.status_code == 409
+    assert "could not be deleted from the upload folder" in response.text
+    assert "Traceback" not in response.text
+    after = library.catalogue.file(str(home))
+    assert after is not None and (after.outcome, after.reason) == (before.outcome, before.reason)
+    assert home.is_file()
+    assert library.catalogue.file_counts() == _counted_from_rows(library)
