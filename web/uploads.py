@@ -86,6 +86,13 @@ MAX_JOBS_KEPT = 50
 # Under the uploads folder, the folder of every uploaded file's home (FILES/NAME/NAME).
 FILES = "files"
 
+
+def _upload_home(homes: Path, name: str) -> Path:
+    """Where an uploaded file named `name` is kept: a folder of its own under `homes`, so its
+    manifest can sit beside it."""
+    return (homes / name / name).resolve()
+
+
 Runner = Callable[[list[str], bool, bool, Callable[[dict[str, Any]], None]], dict[str, Any]]
 
 
@@ -137,7 +144,7 @@ class UploadJob:
         return len(self.names)
 
     def home_of(self, name: str) -> Path:
-        return (self.homes / name / name).resolve()
+        return _upload_home(self.homes, name)
 
     def note_replacements(self, catalogue: Catalogue) -> None:
         """Say which documents already in the library the kept files will replace."""
@@ -307,8 +314,7 @@ def delete_upload(uploads_dir: Path, path: str) -> bool:
         return False
     given = Path(path)
     home = given.resolve()
-    homes = (uploads_dir / FILES).resolve()
-    if home != given or home != homes / home.name / home.name:
+    if home != given or home != _upload_home(uploads_dir / FILES, home.name):
         return False
     try:
         if not stat.S_ISREG(home.lstat().st_mode):
