@@ -80,6 +80,10 @@ class ScopedStore:
         # Vectors carry no text, and callers reach ids only through scoped hits.
         return self._store.chunk_vectors(ids)
 
+    def chunk_terms(self, ids: Sequence[str]) -> dict[str, frozenset[int]]:
+        # Term ids carry no text either, and are read for ids of scoped matches only.
+        return self._store.chunk_terms(ids)
+
     def retrieve(self, ids: Sequence[str], fields: Sequence[str] | None = None) -> list[Hit]:
         # Reading by id takes no filter: the store core's rule is judged on each payload here,
         # the same rule the engine applies to this view's queries (it needs `access`).

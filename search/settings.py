@@ -164,11 +164,38 @@ class MatchSettings(BaseModel):
         le=1.0,
         description="a passage this close in meaning matches without holding every search word",
     )
+    # Strong: very close in meaning, or close and sharing the question's words. Tuned on
+    # no-answer questions about council matters the library does not cover, which cosine
+    # alone passed at 0.67 (bench/RESULTS.md, "Strong needs the question's words").
     strong_cosine: float = Field(
-        default=0.67,
+        default=0.695,
         ge=0.0,
         le=1.0,
         description="a document with a passage this close in meaning is a strong match",
+    )
+    strong_cosine_with_words: float = Field(
+        default=0.68,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "a document is also a strong match with a passage this close in meaning that holds"
+            " at least strong_word_share of the search words"
+        ),
+    )
+    strong_word_share: float = Field(
+        default=0.34,
+        ge=0.0,
+        le=1.0,
+        description="the share of the search words a passage needs at strong_cosine_with_words",
+    )
+    strong_word_checks: int = Field(
+        default=200,
+        ge=0,
+        le=10_000,
+        description=(
+            "most passages whose words are read per search to decide strength; past it the"
+            " strong count is a floor"
+        ),
     )
     closest_documents: int = Field(
         default=5,
@@ -211,10 +238,16 @@ class MatchSettings(BaseModel):
 
     @model_validator(mode="after")
     def _strong_is_a_match(self) -> MatchSettings:
-        if self.strong_cosine < self.min_cosine:
+        if self.strong_cosine_with_words < self.min_cosine:
+            raise ValueError(
+                f"KB_MATCH__STRONG_COSINE_WITH_WORDS ({self.strong_cosine_with_words}) cannot be"
+                f" below KB_MATCH__MIN_COSINE ({self.min_cosine}): a strong match must be a match"
+            )
+        if self.strong_cosine < self.strong_cosine_with_words:
             raise ValueError(
                 f"KB_MATCH__STRONG_COSINE ({self.strong_cosine}) cannot be below "
-                f"KB_MATCH__MIN_COSINE ({self.min_cosine}): a strong match must be a match"
+                f"KB_MATCH__STRONG_COSINE_WITH_WORDS ({self.strong_cosine_with_words}): without"
+                " the search words a passage needs to be at least as close"
             )
         return self
 

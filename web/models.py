@@ -187,6 +187,13 @@ class ResultsOut(TypedDict):
             " every filter count are then the least there are"
         ),
     ]
+    strong_total_is_floor: Annotated[
+        bool,
+        Field(
+            description="strong_total is the least there are: total_is_floor, or more passages"
+            " were close to the search than one search reads the words of"
+        ),
+    ]
     page: int
     page_size: int
     page_count: int

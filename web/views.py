@@ -287,6 +287,7 @@ def results_json(results: SearchResults, vocabulary: Vocabulary | None = None) -
         "total": results.total,
         "strong_total": results.strong_total,
         "total_is_floor": results.is_total_capped,
+        "strong_total_is_floor": results.is_strong_capped,
         "closest_only": results.is_closest_only,
         "page": results.page,
         "page_size": results.page_size,

@@ -19,6 +19,7 @@ from search.retrieval.matching import ChunkMatch, Matches, find_matches, walk_gr
 from search.retrieval.passages import Passage, document_passages
 from search.retrieval.query_vectors import QueryVectors
 from search.retrieval.rerank import rerank
+from search.retrieval.strength import find_strong
 from search.schema import Filters, Hit
 from search.settings import MatchSettings, SearchSettings
 from search.store.base import Mode, Store, VectorQuery
@@ -65,8 +66,9 @@ class DocumentResult:
     passages: list[Passage]
     score: float
     rank: int
-    # "strong" when a passage is close in meaning to the query (an absolute cosine, unlike
-    # the fused score, which only orders one query's results).
+    # "strong" when a passage is very close in meaning to the query, or close and holding
+    # its words (search.retrieval.strength: absolute cosines, unlike the fused score, which
+    # only orders one query's results).
     strength: Strength = "weak"
     best_cosine: float | None = None
 
@@ -90,6 +92,8 @@ class SearchResults:
     strong_total: int = 0
     # True when more passages matched than one search reads: total and counts are floors.
     is_total_capped: bool = False
+    # True when the strong count is a floor (counts are, or some passages' words went unread).
+    is_strong_capped: bool = False
     matches: Matches | None = None
     request: VectorQuery | None = None
     # True when nothing matched and the documents are only the closest few.
@@ -242,7 +246,8 @@ class Searcher:
             committed = self.catalogue.visible_among(order)
         ranked = [doc_id for doc_id in order if doc_id in committed]
         cosines = matches.best_cosines()
-        strong = {d for d in ranked if cosines.get(d, 0.0) >= self.matching.strong_cosine}
+        strength = find_strong(matched, ranked, query, self.matching, self.store)
+        strong = strength.documents
         if sort == "newest":
             ranked.sort(key=lambda d: -(records[d].meta.year or 0))  # stable: keeps rank
         else:
@@ -285,6 +290,7 @@ class Searcher:
             hits=hits,
             strong_total=len(strong),
             is_total_capped=matches.is_capped,
+            is_strong_capped=matches.is_capped or strength.is_capped,
             matches=matches,
             request=request,
             is_closest_only=is_closest_only,

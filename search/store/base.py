@@ -111,6 +111,11 @@ class Store(Protocol):
 
     def chunk_vectors(self, ids: Sequence[str]) -> dict[str, list[float]]: ...
 
+    def chunk_terms(self, ids: Sequence[str]) -> dict[str, frozenset[int]]:
+        """The term ids (search.analysis.term_index) of each chunk's keyword vector, read by
+        id: which search words a passage holds, without reading its text."""
+        ...
+
     def retrieve(self, ids: Sequence[str], fields: Sequence[str] | None = None) -> list[Hit]:
         """The chunks with these ids (those that exist), with their payloads (only `fields`
         when given: reading whole payloads is most of the time), by id lookup."""

@@ -271,6 +271,15 @@ def read_dense_vector(record: Any) -> list[float]:
     return [float(x) for x in vector]
 
 
+def read_term_ids(record: Any) -> frozenset[int]:
+    """A record's keyword (sparse) vector's term ids; empty when it came back without one."""
+    vector = record.vector.get(SPARSE) if isinstance(record.vector, dict) else None
+    indices = getattr(vector, "indices", None)
+    if indices is None and isinstance(vector, dict):
+        indices = vector.get("indices")
+    return frozenset(int(i) for i in indices or ())
+
+
 def scroll_hits(
     read_page: Callable[[Any, int], tuple[Sequence[Any], Any]],
     limit: int,

@@ -241,6 +241,12 @@ class EmbeddedStore:
         records = self.shard.retrieve(list(ids), with_payload=False, with_vector=[DENSE])
         return {str(r.id): core.read_dense_vector(r) for r in records}
 
+    def chunk_terms(self, ids: Sequence[str]) -> dict[str, frozenset[int]]:
+        if self._shard is None or not ids:
+            return {}
+        records = self.shard.retrieve(list(ids), with_payload=False, with_vector=[SPARSE])
+        return {str(r.id): core.read_term_ids(r) for r in records}
+
     def retrieve(self, ids: Sequence[str], fields: Sequence[str] | None = None) -> list[Hit]:
         if self._shard is None or not ids:
             return []

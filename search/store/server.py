@@ -258,6 +258,12 @@ class ServerStore:
         records = self._client.retrieve(self._collection, ids=list(ids), with_vectors=[DENSE])
         return {str(r.id): core.read_dense_vector(r) for r in records}
 
+    def chunk_terms(self, ids: Sequence[str]) -> dict[str, frozenset[int]]:
+        if not self._exists() or not ids:
+            return {}
+        records = self._client.retrieve(self._collection, ids=list(ids), with_vectors=[SPARSE])
+        return {str(r.id): core.read_term_ids(r) for r in records}
+
     def retrieve(self, ids: Sequence[str], fields: Sequence[str] | None = None) -> list[Hit]:
         if not self._exists() or not ids:
             return []

@@ -84,9 +84,14 @@ def test_a_new_server_collection_is_spread_as_the_cluster_settings_say() -> None
 def test_a_strong_match_cannot_need_less_than_a_match() -> None:
     from search.settings import MatchSettings
 
-    with pytest.raises(ValidationError, match="KB_MATCH__STRONG_COSINE"):
-        MatchSettings(min_cosine=0.6, strong_cosine=0.5)
-    assert MatchSettings(min_cosine=0.6, strong_cosine=0.6).strong_cosine == 0.6
+    below_match = r"KB_MATCH__STRONG_COSINE_WITH_WORDS .*KB_MATCH__MIN_COSINE"
+    below_words = r"KB_MATCH__STRONG_COSINE \(.*KB_MATCH__STRONG_COSINE_WITH_WORDS"
+    with pytest.raises(ValidationError, match=below_match):
+        MatchSettings(min_cosine=0.6, strong_cosine_with_words=0.5)
+    with pytest.raises(ValidationError, match=below_words):
+        MatchSettings(min_cosine=0.6, strong_cosine_with_words=0.65, strong_cosine=0.62)
+    equal = MatchSettings(min_cosine=0.6, strong_cosine_with_words=0.6, strong_cosine=0.6)
+    assert (equal.strong_cosine_with_words, equal.strong_cosine) == (0.6, 0.6)
 
 
 def test_a_synonyms_file_is_checked_when_settings_are_read(tmp_path: Path) -> None:

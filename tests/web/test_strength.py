@@ -7,7 +7,9 @@ from html import unescape
 import pytest
 from fastapi.testclient import TestClient
 
+from search.analysis import terms
 from search.library import Library
+from search.retrieval.strength import PASSAGES_PER_DOCUMENT
 
 # Nothing in the test library is about physics, and no word is shared.
 OFF_TOPIC = "quantum chromodynamics"
@@ -102,7 +104,10 @@ def test_strong_matches_are_listed_first_each_group_in_the_rankings_order(
     later = [d for j, d in enumerate(fused) if cosines[d] > min(cosines[e] for e in fused[: j + 1])]
     assert later
     bar = cosines[later[0]]
-    stricter = searcher.matching.model_copy(update={"strong_cosine": bar})
+    # Both bars at one cosine: strength is then that cosine alone, whatever words a passage holds.
+    stricter = searcher.matching.model_copy(
+        update={"strong_cosine": bar, "strong_cosine_with_words": bar}
+    )
     monkeypatch.setattr(searcher, "matching", stricter)
     after = searcher.search(query, page_size=50)
     shown = [d.doc_id for d in after.documents]
@@ -110,3 +115,36 @@ def test_strong_matches_are_listed_first_each_group_in_the_rankings_order(
     assert shown[: len(strong)] == strong
     assert shown[len(strong) :] == [d for d in fused if d not in strong and d in shown]
     assert [d.strength for d in after.documents].count("strong") == after.strong_total
+
+
+def test_strength_follows_the_rule_judged_from_each_passages_own_text(library: Library) -> None:
+    """The site reads a passage's words from its keyword vector; judged again here from the
+    passage's text, every document shown gets the same strength."""
+    settings = library.searcher.matching
+    decided_by_words = 0
+    for query in (
+        "damp and mould in cold homes",
+        "people homes families villages",
+        "buses for villages",
+        "lonely older people",
+        "children's school readiness",
+    ):
+        results = library.searcher.search(query, page_size=50)
+        assert results.matches is not None
+        passages = results.matches.documents()
+        words = set(terms(query))
+        for doc in results.documents:
+            close = [
+                p
+                for p in passages[doc.doc_id][:PASSAGES_PER_DOCUMENT]
+                if p.cosine is not None and p.cosine >= settings.strong_cosine_with_words
+            ]
+            texts = {h.id: h.text for h in library.store.retrieve([p.id for p in close], ["text"])}
+            by_cosine = any((p.cosine or 0.0) >= settings.strong_cosine for p in close)
+            need = settings.strong_word_share * len(words)
+            by_words = any(len(words & set(terms(texts[p.id]))) >= need for p in close)
+            decided_by_words += bool(close) and not by_cosine
+            expected = "strong" if by_cosine or by_words else "weak"
+            assert doc.strength == expected, (query, doc.document.file_name)
+    # Some documents sat between the two bars, so their words decided (the rule was tested).
+    assert decided_by_words
