@@ -415,6 +415,17 @@ def test_reading_vectors_by_id_leaves_out_unknown_ids(reading_store: Store) -> N
     assert reading_store.chunk_vectors([]) == {}
 
 
+def test_reading_a_chunks_words_gives_its_keyword_vectors_terms(reading_store: Store) -> None:
+    housing, meals = point_id("housing", 0), point_id("meals", 0)
+    held = reading_store.chunk_terms([housing, meals, point_id("nowhere", 0)])
+    assert set(held) == {housing, meals}
+    assert held[housing] == frozenset(
+        WEIGHTS.document_vector("damp and mould in rented homes").indices
+    )
+    assert held[meals] == frozenset(WEIGHTS.document_vector("free school meals uptake").indices)
+    assert reading_store.chunk_terms([]) == {}
+
+
 def test_a_query_with_no_usable_vector_finds_nothing(reading_store: Store) -> None:
     empty_sparse = WEIGHTS.query_vector("the and of")
     assert empty_sparse.is_empty()
@@ -436,6 +447,7 @@ def test_a_store_with_no_collection_reads_as_empty(kind: str, tmp_path: Path) ->
         assert empty.chunks(Filters()) == []
         assert empty.retrieve([point_id("housing", 0)]) == []
         assert empty.chunk_vectors([point_id("housing", 0)]) == {}
+        assert empty.chunk_terms([point_id("housing", 0)]) == {}
         assert empty.recommend([point_id("housing", 0)], Filters(), 3) == []
         query = VectorQuery(dense=[1, 0, 0, 0], sparse=None, mode="dense")
         assert empty.query(query) == []
