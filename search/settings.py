@@ -164,9 +164,10 @@ class MatchSettings(BaseModel):
         le=1.0,
         description="a passage this close in meaning matches without holding every search word",
     )
-    # Strong: very close in meaning, or close and sharing the question's words. Tuned on
-    # no-answer questions about council matters the library does not cover, which cosine
-    # alone passed at 0.67 (bench/RESULTS.md, "Strong needs the question's words").
+    # Strong: very close in meaning, or close and sharing the question's words. Tuned by
+    # tests/bench/test_strength.py, with no-answer questions about council matters the library
+    # does not cover, which cosine alone passed at 0.67 (bench/RESULTS.md, "Thirteenth
+    # session: strong needs the question's words unless very close").
     strong_cosine: float = Field(
         default=0.695,
         ge=0.0,
