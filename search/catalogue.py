@@ -872,6 +872,17 @@ class Catalogue:
             db.execute("DELETE FROM files WHERE path = ?", (path,))
         return FileOutcome(**dict(row))
 
+    def paths_with_documents(self, paths: Collection[str]) -> set[str]:
+        """Those of `paths` some document was read from (which `forget_unindexed_file` keeps)."""
+        wanted = list(dict.fromkeys(paths))
+        if not wanted:
+            return set()
+        marks = ",".join("?" * len(wanted))
+        rows = self._db.execute(
+            f"SELECT DISTINCT path FROM documents WHERE path IN ({marks})", wanted
+        ).fetchall()
+        return {str(r[0]) for r in rows}
+
     def file(self, path: str) -> FileOutcome | None:
         row = self._db.execute("SELECT * FROM files WHERE path = ?", (path,)).fetchone()
         return FileOutcome(**dict(row)) if row else None

@@ -166,17 +166,30 @@ def test_a_file_whose_document_is_indexed_cannot_be_removed(
     library.catalogue.record_outcome(
         FileOutcome(str(kept), kept.name, "failed", "Unreadable.", doc_id=indexed.doc_id)
     )
+    # A file indexed, then read again and failed with no document of its own: its earlier
+    # document, read from the same path, is still in the library, so it is not offered either.
+    parks = write_pdf(tmp_path / "parks.pdf", ["Park visits in Melton, 2024."])
+    _upload_one(admin, "parks.pdf", parks.read_bytes())
+    shadow = _home(library, "parks.pdf")
+    first = library.catalogue.file(str(shadow))
+    assert first is not None and first.doc_id is not None
+    library.catalogue.record_outcome(FileOutcome(str(shadow), shadow.name, "failed", "Unreadable."))
+    again = library.catalogue.file(str(shadow))
+    assert again is not None and again.outcome == "failed" and again.doc_id is None
+    assert library.catalogue.paths_with_documents([str(shadow), str(kept)]) == {str(shadow)}
     page = admin.get("/admin/status").text
     assert f'name="path" value="{home}"' not in page
     assert f'name="path" value="{kept}"' not in page
+    assert f'name="path" value="{shadow}"' not in page
 
-    for path in (home, kept):
+    for path in (home, kept, shadow):
         before = library.catalogue.file(str(path))
         response = _remove(admin, str(path))
         assert response.status_code == 404
         assert library.catalogue.file(str(path)) == before
         assert path.is_file()
     assert library.catalogue.document(indexed.doc_id) is not None
+    assert library.catalogue.document(first.doc_id) is not None
 
 
 @pytest.mark.parametrize(
