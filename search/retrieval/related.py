@@ -5,18 +5,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from search.catalogue import Catalogue, DocumentRecord
-from search.retrieval.passages import Passage
+from search.evidence.determinants import is_reference_list
+from search.retrieval.passages import MIN_LEFTOVER_WORDS, Passage, passage_from_hit
 from search.retrieval.searcher import group_hits
-from search.schema import Filters
+from search.schema import Filters, Hit
 from search.store.base import Store
 
-__all__ = ["RelatedDocument", "related_to_document", "related_to_passage"]
+__all__ = ["RelatedDocument", "is_readable", "related_to_document", "related_to_passage"]
 
 
 @dataclass(frozen=True)
 class RelatedDocument:
     document: DocumentRecord
     passage: Passage
+
+
+def is_readable(hit: Hit) -> bool:
+    """Whether a chunk, cut to whole sentences, is worth showing on its own as "more like this":
+    not a stub (a source line, a running footer: under MIN_LEFTOVER_WORDS words once cut) and
+    not mostly references. Such chunks sit close to their neighbours in meaning, so they are
+    found, but they tell a reader nothing; the document's next closest chunk is shown instead."""
+    text = passage_from_hit(hit).text
+    return len(text.replace("…", " ").split()) >= MIN_LEFTOVER_WORDS and not is_reference_list(text)
 
 
 def _related(
@@ -27,7 +37,7 @@ def _related(
     hits = store.recommend(
         chunk_ids, Filters(exclude_doc_ids=(exclude,), body_only=True), limit * 8
     )
-    groups = group_hits(hits, 1)
+    groups = group_hits([hit for hit in hits if is_readable(hit)], 1)
     records = {r.doc_id: r for r in catalogue.documents(list(groups))}
     out = [RelatedDocument(records[d], p[0]) for d, p in groups.items() if d in records]
     return out[:limit]

@@ -1,0 +1,67 @@
+"""More like this skips chunks that say nothing on their own (search.retrieval.related)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import cast
+
+from search.catalogue import Catalogue, DocumentMeta, DocumentRecord
+from search.retrieval.related import is_readable, related_to_passage
+from search.schema import Filters, Hit
+from search.store.base import Store
+
+BODY = (
+    "Asthma is a common lung condition that causes occasional breathing difficulties. It "
+    "affects people of all ages and often starts in childhood, although it can also develop "
+    "for the first time in adults."
+)
+# A printed web page's footer: the chunk ends mid-sentence on both sides of a source line,
+# so cut to whole sentences only the source line is left.
+STUB = "the inhaler you use. Source: https://www.nhs.uk/conditions/asthma/ Page last reviewed: 19"
+REFERENCES = (
+    "12. Smith J, Jones K (2019) Damp homes and health. Lancet. doi:10.1016/x 13. Brown A et al. "
+    "(2020) Mould and asthma. BMJ. https://doi.org/10.1136/y 14. ONS (2021) Housing survey. "
+    "Available from: https://www.ons.gov.uk/z [Accessed 3 May 2022]"
+)
+
+
+def _hit(chunk_id: str, doc_id: str, text: str, index: int, score: float) -> Hit:
+    payload = {"doc_id": doc_id, "text": text, "chunk_index": index, "page": 1}
+    return Hit(id=chunk_id, score=score, payload=payload)
+
+
+class NearStore:
+    def __init__(self, hits: list[Hit]) -> None:
+        self.hits = hits
+
+    def recommend(self, positive_ids: Sequence[str], filters: Filters, limit: int) -> list[Hit]:
+        return self.hits[:limit]
+
+
+class Records:
+    def documents(self, doc_ids: Sequence[str]) -> list[DocumentRecord]:
+        return [
+            DocumentRecord(d, DocumentMeta(title=d), f"{d}.pdf", "", 1, 1, 0.0) for d in doc_ids
+        ]
+
+
+def test_a_stub_or_a_reference_list_is_not_readable_on_its_own() -> None:
+    assert is_readable(_hit("b", "d", BODY, 0, 0.9))
+    assert not is_readable(_hit("s", "d", STUB, 3, 0.9))
+    assert not is_readable(_hit("r", "d", REFERENCES, 5, 0.9))
+
+
+def test_more_like_this_shows_a_documents_next_closest_readable_passage() -> None:
+    hits = [
+        _hit("stub", "asthma", STUB, 3, 0.95),  # the closest chunk is a footer
+        _hit("body", "asthma", BODY, 0, 0.90),
+        _hit("refs", "damp", REFERENCES, 5, 0.85),  # this document has nothing else near
+        _hit("other", "air", BODY.replace("Asthma", "Wheeze"), 2, 0.80),
+    ]
+    found = related_to_passage(
+        cast(Store, NearStore(hits)), cast(Catalogue, Records()), "mine", "own", limit=5
+    )
+    assert [(r.document.doc_id, r.passage.chunk_id) for r in found] == [
+        ("asthma", "body"),
+        ("air", "other"),
+    ]
