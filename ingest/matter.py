@@ -237,6 +237,30 @@ def _mark_imprint(lines: list[Line]) -> list[Line]:
     return out
 
 
+# The opening words of a paragraph of thanks, which reports often print with no
+# "Acknowledgements" heading (at the end of an evaluation, under a foreword).
+_THANKS = re.compile(
+    r"^(?:we would (?:also )?like to thank|we (?:also )?(?:wish to )?thank\b"
+    r"|we are (?:very |most )?grateful to|the authors? (?:would (?:also )?like to )?thanks?\b"
+    r"|(?:special|many) thanks\b|thanks (?:are due|go) to\b|with (?:many )?thanks to)",
+    re.IGNORECASE,
+)
+
+
+def _mark_thanks(lines: list[Line], matter: str) -> list[Line]:
+    """A paragraph that opens by thanking people is acknowledgements (`matter`, front or back
+    by where it sits), heading or none; the lines after it keep their own."""
+    out = list(lines)
+    for i, line in enumerate(lines):
+        opens = i == 0 or lines[i - 1].ends_block
+        if not opens or line.is_heading or not _THANKS.match(line.text):
+            continue
+        last = next((j for j in range(i, len(lines)) if lines[j].ends_block), len(lines) - 1)
+        for j in range(i, last + 1):
+            out[j] = replace(out[j], matter=matter)
+    return out
+
+
 def _has_cover(lines: list[str], longest: int) -> bool:
     """A first page opening with a short block (title, date, authors) before any prose.
 
@@ -300,6 +324,7 @@ class _Reader:
             ends = heading or (i + 1 < len(lines) and _is_heading(lines, i + 1, longest))
             ends = ends or (line.endswith((".", "!", "?")) and len(line) < PROSE_LINE * longest)
             out.append(Line(line, matter, ends, heading))
+        out = _mark_thanks(out, self._non_body(number))
         return _mark_imprint(out) if number <= 3 else out
 
     def _on_heading(self, number: int, lines: list[str], i: int, longest: int) -> None:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from ingest.chunking import chunk_pages
-from ingest.matter import BODY, FRONT, read_lines
+from ingest.matter import BACK, BODY, FRONT, read_lines
 from ingest.pdf import read_pdf
 from search.evidence.summary import summarise
 from search.schema import DocumentMeta, IndexedChunk, chunk_payload
@@ -229,3 +229,44 @@ def test_chunks_drop_the_same_repeated_lines_as_the_page_previews() -> None:
     kept = [line.text for page in read_lines(pages) for line in page]
     assert kept == bodies
     assert page_previews(pages, count=4) == [" ".join(b.split()[:4]) + " …" for b in bodies]
+
+
+def test_a_paragraph_of_thanks_with_no_heading_is_back_matter() -> None:
+    body = [
+        "The programme reached families in every district, and most said the activities",
+        "helped their children make friends and stay active over the summer holidays.",
+        "Some activities were hard to reach without a car, and parents asked for more",
+        "of them in the villages.",  # a paragraph's short last line ends it
+    ]
+    thanks = [
+        "We would also like to thank the Family Information Service and the family hubs",
+        "for the data this review drew on.",
+    ]
+    after = [
+        "Appendix A shows the activities by district, with the number of places offered",
+        "and the number taken up by children who receive free school meals.",
+    ]
+    # Earlier pages of their own (a line repeated on half the pages is a running header).
+    pages = [
+        f"Page {n} of the evaluation describes the activities offered in {place}."
+        for n, place in ((1, "Adur"), (2, "Arun"))
+    ]
+    pages.append("\n".join(body + thanks + after))
+    last = read_lines(pages)[2]
+    matters = [x.matter for x in last]
+    assert matters[:4] == [BODY] * 4
+    assert matters[4:6] == [BACK, BACK]
+    assert matters[6:] == [BODY, BODY]
+
+
+def test_thanks_inside_a_sentence_or_mid_paragraph_stay_body() -> None:
+    page = [
+        "Residents told us that the new bus route made it easier to reach the surgery,",
+        "and we would like to thank the drivers is not how this line opens a paragraph.",
+        "Most people who used it were over 75, and many reached their flu jab in time.",
+        "",
+        "Thanks to the new route, more people over 75 reached their flu jab in time, and",
+        "the practice saw fewer missed appointments over the winter than the year before.",
+    ]
+    lines = read_lines(["\n".join(page), "A second page of running text about buses and GPs."])[0]
+    assert {x.matter for x in lines} == {BODY}
