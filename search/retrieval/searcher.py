@@ -19,7 +19,7 @@ from search.retrieval.matching import ChunkMatch, Matches, find_matches, walk_gr
 from search.retrieval.passages import Passage, document_passages
 from search.retrieval.query_vectors import QueryVectors
 from search.retrieval.rerank import rerank
-from search.retrieval.strength import find_strong
+from search.retrieval.strong_matches import find_strong
 from search.schema import Filters, Hit
 from search.settings import MatchSettings, SearchSettings
 from search.store.base import Mode, Store, VectorQuery
@@ -67,7 +67,7 @@ class DocumentResult:
     score: float
     rank: int
     # "strong" when a passage is very close in meaning to the query, or close and holding
-    # its words (search.retrieval.strength: absolute cosines, unlike the fused score, which
+    # its words (search.retrieval.strong_matches: absolute cosines, unlike the fused score, which
     # only orders one query's results).
     strength: Strength = "weak"
     best_cosine: float | None = None

@@ -1,4 +1,4 @@
-"""Calibrates and checks the match rule's cosines. "Strong" (search.retrieval.strength: a
+"""Calibrates and checks the match rule's cosines. "Strong" (search.retrieval.strong_matches: a
 passage very close in meaning, or close and holding a share of the search words): no-answer
 queries should find no strong document, judged-relevant documents should be strong.
 "Matches" (min_cosine, what totals and filter counts are counted over): as high as it can
@@ -38,7 +38,7 @@ from search.analysis import terms
 from search.library import Library
 from search.models.encoder import Encoder
 from search.retrieval.matching import ChunkMatch
-from search.retrieval.strength import PASSAGES_PER_DOCUMENT, query_term_ids
+from search.retrieval.strong_matches import PASSAGES_PER_DOCUMENT, query_term_ids
 from search.settings import MatchSettings, Settings
 
 pytestmark = pytest.mark.bench
@@ -59,7 +59,7 @@ Close = tuple[tuple[float, float], ...]
 
 @dataclass(frozen=True)
 class Rule:
-    """The strong rule's numbers (search.retrieval.strength)."""
+    """The strong rule's numbers (search.retrieval.strong_matches)."""
 
     alone: float
     with_words: float

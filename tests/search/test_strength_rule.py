@@ -1,4 +1,4 @@
-"""The strong-match rule (search.retrieval.strength) on made-up passages: which documents are
+"""The strong-match rule (search.retrieval.strong_matches) on made-up passages: which documents are
 strong, which passages' words are read, and when the count is a floor."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from typing import cast
 
 from search.analysis import term_index, terms
 from search.retrieval.matching import ChunkMatch
-from search.retrieval.strength import PASSAGES_PER_DOCUMENT, find_strong
+from search.retrieval.strong_matches import PASSAGES_PER_DOCUMENT, find_strong
 from search.settings import MatchSettings
 from search.store.base import Store
 

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from search.analysis import terms
 from search.library import Library
-from search.retrieval.strength import PASSAGES_PER_DOCUMENT
+from search.retrieval.strong_matches import PASSAGES_PER_DOCUMENT
 
 # Nothing in the test library is about physics, and no word is shared.
 OFF_TOPIC = "quantum chromodynamics"
