@@ -239,10 +239,19 @@ class MatchSettings(BaseModel):
 
     @model_validator(mode="after")
     def _strong_is_a_match(self) -> MatchSettings:
+        derived = (
+            "strong_cosine_with_words" not in self.model_fields_set
+            and self.strong_cosine < self.strong_cosine_with_words
+        )
+        if derived:
+            # A setting from before the words rule (KB_MATCH__STRONG_COSINE=0.67 alone) keeps
+            # meaning what it meant: that cosine alone makes a strong match.
+            self.strong_cosine_with_words = self.strong_cosine
         if self.strong_cosine_with_words < self.min_cosine:
+            name = "STRONG_COSINE" if derived else "STRONG_COSINE_WITH_WORDS"
             raise ValueError(
-                f"KB_MATCH__STRONG_COSINE_WITH_WORDS ({self.strong_cosine_with_words}) cannot be"
-                f" below KB_MATCH__MIN_COSINE ({self.min_cosine}): a strong match must be a match"
+                f"KB_MATCH__{name} ({self.strong_cosine_with_words}) cannot be below"
+                f" KB_MATCH__MIN_COSINE ({self.min_cosine}): a strong match must be a match"
             )
         if self.strong_cosine < self.strong_cosine_with_words:
             raise ValueError(

@@ -26,7 +26,7 @@ BAD = [
     ("KB_SEARCH__SYNONYMS_PATH", "/nonexistent/synonyms.txt", "cannot read"),
     ("KB_SEARCH__SYNONYMS_PATH", "BINARY", "not a text file"),
     ("KB_SEARCH__SYNONYMS_PATH", "BADLINE", "synonyms line 1"),
-    ("KB_MATCH__STRONG_COSINE", "0.3", "cannot be below KB_MATCH__STRONG_COSINE_WITH_WORDS"),
+    ("KB_MATCH__STRONG_COSINE", "0.3", "cannot be below KB_MATCH__MIN_COSINE"),
     ("KB_MATCH__STRONG_COSINE_WITH_WORDS", "0.3", "cannot be below KB_MATCH__MIN_COSINE"),
 ]
 

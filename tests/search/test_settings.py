@@ -94,6 +94,17 @@ def test_a_strong_match_cannot_need_less_than_a_match() -> None:
     assert (equal.strong_cosine_with_words, equal.strong_cosine) == (0.6, 0.6)
 
 
+def test_a_strong_cosine_set_before_the_words_rule_still_means_cosine_alone() -> None:
+    from search.settings import MatchSettings
+
+    # KB_MATCH__STRONG_COSINE=0.67 from an older .env, with nothing said about words.
+    old = MatchSettings(strong_cosine=0.67)
+    assert old.strong_cosine_with_words == old.strong_cosine == 0.67
+    assert MatchSettings(strong_cosine=0.75).strong_cosine_with_words == 0.68
+    with pytest.raises(ValidationError, match=r"KB_MATCH__STRONG_COSINE \(0.3\) cannot be below"):
+        MatchSettings(strong_cosine=0.3)
+
+
 def test_a_synonyms_file_is_checked_when_settings_are_read(tmp_path: Path) -> None:
     from search.settings import SearchSettings
 
