@@ -36,7 +36,7 @@ def test_an_off_topic_search_says_so_first_and_keeps_the_closest_documents(
     notice = html.index(f"No strong matches for ‘{OFF_TOPIC}’")
     assert "may not answer your question" in html
     assert notice < html.index('class="app-result"')
-    assert "Weak match" in html and "Strong match" not in html
+    assert "Weak match</strong>" in html and "Strong match</strong>" not in html  # the tags
     assert "No passage in the library uses all your words" in html
 
 
@@ -156,3 +156,15 @@ def test_strength_follows_the_rule_judged_from_each_passages_own_text(
             assert doc.strength == expected, (query, doc.document.file_name)
     # Documents sat between the two bars, and their words made some strong and some weak.
     assert decided["strong"] and decided["weak"], decided
+
+
+def test_the_results_page_says_what_strong_and_weak_mean(client: TestClient) -> None:
+    html = unescape(client.get("/search", params={"q": "damp and mould in cold homes"}).text)
+    assert "Strong match" in html
+    help_at = html.index("What “Strong match” and “Weak match” mean")
+    assert html.rindex('class="app-result"') < help_at  # under the list, not above the first
+    assert "Read its passage before you quote it." in html
+    # No documents on the page (past the last page): nothing to explain.
+    past = client.get("/search", params={"q": "damp and mould in cold homes", "page": 99})
+    assert "There is no page 99" in unescape(past.text)
+    assert "What “Strong match”" not in unescape(past.text)
