@@ -160,7 +160,7 @@ def test_strength_follows_the_rule_judged_from_each_passages_own_text(
 
 def test_the_results_page_says_what_strong_and_weak_mean(client: TestClient) -> None:
     html = unescape(client.get("/search", params={"q": "damp and mould in cold homes"}).text)
-    assert "Strong match" in html
+    assert "Strong match</strong>" in html  # a result's tag, not the words of the help below
     help_at = html.index("What “Strong match” and “Weak match” mean")
     assert html.rindex('class="app-result"') < help_at  # under the list, not above the first
     assert "Read its passage before you quote it." in html
