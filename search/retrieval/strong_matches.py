@@ -21,7 +21,13 @@ from search.retrieval.matching import ChunkMatch
 from search.settings import MatchSettings
 from search.store.base import Store
 
-__all__ = ["PASSAGES_PER_DOCUMENT", "StrongMatches", "find_strong", "query_term_ids"]
+__all__ = [
+    "PASSAGES_PER_DOCUMENT",
+    "StrongMatches",
+    "find_strong",
+    "is_strong_passage",
+    "query_term_ids",
+]
 
 # A document's closest passages whose words are read (the rule was tuned reading three).
 PASSAGES_PER_DOCUMENT = 3
@@ -38,6 +44,14 @@ class StrongMatches:
 def query_term_ids(query: str) -> frozenset[int]:
     """The query's search words as the keyword vectors hold them (stemmed term ids)."""
     return frozenset(term_index(term) for term in terms(query))
+
+
+def is_strong_passage(cosine: float, word_share: float, settings: MatchSettings) -> bool:
+    """The rule for one passage: its cosine to the query and the share of the query's search
+    words it holds (0 to 1). The calibration bench judges its candidate bars with it too."""
+    return cosine >= settings.strong_cosine or (
+        cosine >= settings.strong_cosine_with_words and word_share >= settings.strong_word_share
+    )
 
 
 def find_strong(
@@ -59,8 +73,8 @@ def find_strong(
         ]
         if not close:
             continue
-        if max(p.cosine or 0.0 for p in close) >= settings.strong_cosine:
-            strong.add(doc_id)
+        if any(is_strong_passage(p.cosine or 0.0, 0.0, settings) for p in close):
+            strong.add(doc_id)  # strong without its words being read
         else:
             to_read.extend((p.cosine or 0.0, p.id, doc_id) for p in close)
     words = query_term_ids(query)
@@ -69,8 +83,8 @@ def find_strong(
     to_read.sort(key=lambda item: (-item[0], item[1]))
     read = to_read[: settings.strong_word_checks]
     held = store.chunk_terms([chunk_id for _, chunk_id, _ in read])
-    need = settings.strong_word_share * len(words)
-    for _, chunk_id, doc_id in read:
-        if len(words & held.get(chunk_id, frozenset())) >= need:
+    for cosine, chunk_id, doc_id in read:
+        share = len(words & held.get(chunk_id, frozenset())) / len(words)
+        if is_strong_passage(cosine, share, settings):
             strong.add(doc_id)
     return StrongMatches(frozenset(strong), is_capped=len(read) < len(to_read))

@@ -38,7 +38,11 @@ from search.analysis import terms
 from search.library import Library
 from search.models.encoder import Encoder
 from search.retrieval.matching import ChunkMatch
-from search.retrieval.strong_matches import PASSAGES_PER_DOCUMENT, query_term_ids
+from search.retrieval.strong_matches import (
+    PASSAGES_PER_DOCUMENT,
+    is_strong_passage,
+    query_term_ids,
+)
 from search.settings import MatchSettings, Settings
 
 pytestmark = pytest.mark.bench
@@ -59,21 +63,37 @@ Close = tuple[tuple[float, float], ...]
 
 @dataclass(frozen=True)
 class Rule:
-    """The strong rule's numbers (search.retrieval.strong_matches)."""
+    """A candidate's bars, judged by the site's own rule (strong_matches.is_strong_passage)."""
 
-    alone: float
-    with_words: float
-    share: float
+    settings: MatchSettings
+
+    @classmethod
+    def of(cls, alone: float, with_words: float, share: float) -> Rule:
+        # Unchecked: the grid's low corner sits under min_cosine, which only the site refuses.
+        return cls(
+            MatchSettings.model_construct(
+                strong_cosine=alone, strong_cosine_with_words=with_words, strong_word_share=share
+            )
+        )
 
     @classmethod
     def default(cls) -> Rule:
-        m = MatchSettings()
-        return cls(m.strong_cosine, m.strong_cosine_with_words, m.strong_word_share)
+        return cls(MatchSettings())
+
+    @property
+    def share(self) -> float:
+        return self.settings.strong_word_share
+
+    def __str__(self) -> str:
+        m = self.settings
+        return (
+            f"Rule(alone={m.strong_cosine}, with_words={m.strong_cosine_with_words},"
+            f" share={m.strong_word_share})"
+        )
 
     def is_strong(self, close: Close | None) -> bool:
         return close is not None and any(
-            cosine >= self.alone or (cosine >= self.with_words and share >= self.share)
-            for cosine, share in close
+            is_strong_passage(cosine, share, self.settings) for cosine, share in close
         )
 
 
@@ -206,7 +226,7 @@ def tune(judged: list[Judged], share: float) -> Rule:
         quiet, strong, _, _ = shares(judged, rule)
         return min(quiet / 0.8, 1.0) + min(strong / 0.9, 1.0) + 0.01 * (quiet + strong)
 
-    rules = [Rule(a, w, share) for a in GRID for w in GRID if w <= a]
+    rules = [Rule.of(a, w, share) for a in GRID for w in GRID if w <= a]
     scores = [score(r) for r in rules]
     tied = [r for r, v in zip(rules, scores, strict=True) if v == max(scores)]
     return tied[len(tied) // 2]
@@ -301,7 +321,7 @@ def test_strong_threshold_meets_targets_on_the_half_not_tuned_on(
     default = Rule.default()
     tuned = tune(tuning, default.share)
     # Cosine alone at the old bar (0.67), for comparison: the rule before words counted.
-    cosine_only = Rule(0.67, 0.67, 0.0)
+    cosine_only = Rule.of(0.67, 0.67, 0.0)
     report: dict[str, object] = {"tuned": str(tuned), "default": str(default)}
     for name, judged in sets.items():
         if not judged:
@@ -407,6 +427,7 @@ def test_tuning_keeps_no_answer_queries_quiet_and_relevant_documents_strong() ->
         Judged("c", 0.9, [0.69, None], relevant_close=[((0.69, 1.0),), None]),
     ]
     rule = tune(judged, 0.5)
-    assert 0.7 < rule.alone <= 0.75 and rule.with_words <= 0.69
+    bars = rule.settings
+    assert 0.7 < bars.strong_cosine <= 0.75 and bars.strong_cosine_with_words <= 0.69
     assert shares(judged, rule)[:2] == (1.0, 2 / 3)
     assert replace(judged[0], best=None).is_no_answer

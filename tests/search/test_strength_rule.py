@@ -108,3 +108,12 @@ def test_a_query_without_search_words_needs_the_higher_bar() -> None:
         {"a": [_match("a1", "a", 0.70)]}, ["a"], "the and of", SETTINGS, cast(Store, store)
     )
     assert found.documents == frozenset() and store.read == []
+
+
+def test_one_passage_is_strong_when_very_close_or_close_with_enough_words() -> None:
+    from search.retrieval.strong_matches import is_strong_passage
+
+    assert is_strong_passage(0.72, 0.0, SETTINGS)  # very close: words not needed
+    assert is_strong_passage(0.70, 0.5, SETTINGS)  # close, half the words
+    assert not is_strong_passage(0.70, 0.25, SETTINGS)  # close, too few words
+    assert not is_strong_passage(0.67, 1.0, SETTINGS)  # every word, not close enough
