@@ -104,6 +104,9 @@ CREATE INDEX IF NOT EXISTS documents_by_added ON documents (added_at);
 -- reading every document's details (the condition must match lacking_evidence's).
 CREATE INDEX IF NOT EXISTS documents_lacking_evidence ON documents (doc_id)
 WHERE json_extract(extra, '$.strongest') IS NULL OR json_extract(extra, '$.lens_passages') IS NULL;
+-- Whether any document was read from a file's path: the removal of a failed file, and the
+-- status page that offers it, ask for a handful of paths (a scan was 7 ms at 4,300 documents).
+CREATE INDEX IF NOT EXISTS documents_by_path ON documents (path);
 -- The admin status lists files a page at a time, by name, of all outcomes or one.
 CREATE INDEX IF NOT EXISTS files_by_name ON files (file_name);
 CREATE INDEX IF NOT EXISTS files_by_outcome ON files (outcome, file_name);
@@ -863,8 +866,7 @@ class Catalogue:
         marks = ",".join("?" * len(outcomes)) or "NULL"
         with self._transaction() as db:
             row = db.execute(
-                f"SELECT * FROM files WHERE path = ? AND outcome IN ({marks}) AND doc_id IS NULL"
-                " AND NOT EXISTS (SELECT 1 FROM documents WHERE documents.path = files.path)",
+                f"SELECT * FROM files WHERE path = ? AND outcome IN ({marks}) AND {_UNINDEXED}",
                 (path, *outcomes),
             ).fetchone()
             if row is None:
@@ -872,14 +874,18 @@ class Catalogue:
             db.execute("DELETE FROM files WHERE path = ?", (path,))
         return FileOutcome(**dict(row))
 
-    def paths_with_documents(self, paths: Collection[str]) -> set[str]:
-        """Those of `paths` some document was read from (which `forget_unindexed_file` keeps)."""
+    def unindexed_files(self, paths: Collection[str], outcomes: Collection[str]) -> set[str]:
+        """Those of `paths` that `forget_unindexed_file` would forget, by the same rule: the
+        status page offers removal for exactly these."""
         wanted = list(dict.fromkeys(paths))
-        if not wanted:
+        if not wanted or not outcomes:
             return set()
         marks = ",".join("?" * len(wanted))
+        kinds = ",".join("?" * len(outcomes))
         rows = self._db.execute(
-            f"SELECT DISTINCT path FROM documents WHERE path IN ({marks})", wanted
+            f"SELECT path FROM files WHERE path IN ({marks}) AND outcome IN ({kinds})"
+            f" AND {_UNINDEXED}",
+            (*wanted, *outcomes),
         ).fetchall()
         return {str(r[0]) for r in rows}
 
@@ -1025,6 +1031,13 @@ def _record_edition(db: sqlite3.Connection, old: str, new: str) -> None:
     db.execute("DELETE FROM editions WHERE old_doc_id = ?", (new,))
     db.execute("UPDATE editions SET new_doc_id = ? WHERE new_doc_id = ?", (new, old))
     db.execute("INSERT OR REPLACE INTO editions (old_doc_id, new_doc_id) VALUES (?, ?)", (old, new))
+
+
+# A file row the library keeps nothing of: no document kept for it, and none read from its
+# path (an earlier edition still indexed). Only such a file may be forgotten.
+_UNINDEXED = (
+    "doc_id IS NULL AND NOT EXISTS (SELECT 1 FROM documents WHERE documents.path = files.path)"
+)
 
 
 # EVIDENCE_ORDER's keys as columns of an evidence read, so rows read a level at a time can be

@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
 
-from search.catalogue import Catalogue, DocumentRecord
+from search.catalogue import DocumentRecord
 from search.curation import (
     CurationError,
     clean_fields,
@@ -164,15 +164,6 @@ def _read_status(library: Library, outcome: str, offset: int, limit: int) -> dic
     return status_now
 
 
-def _removable_paths(catalogue: Catalogue, files: list[dict[str, Any]]) -> set[str]:
-    """The listed files the removal would take: the rule `Catalogue.forget_unindexed_file`
-    applies (failed, no document kept for it, none read from its path), so the page offers
-    Remove only where it works. The last part is read for this page's failed files only."""
-    failed = [f["path"] for f in files if f["outcome"] in REMOVABLE_OUTCOMES and not f["doc_id"]]
-    kept = catalogue.paths_with_documents(failed)
-    return {path for path in failed if path not in kept}
-
-
 @router.get("/admin/status", response_class=HTMLResponse)
 def admin_status(
     request: Request,
@@ -209,7 +200,11 @@ def admin_status(
         "listed": listed,
         "pagination": pagination(page, pages, href, "Pages of files"),
         "last_finished": _when(last["finished_at"] if last else None),
-        "removable": _removable_paths(catalogue, files),
+        # The removal's own rule, asked for this page's failed files only, so the page offers
+        # Remove exactly where it works.
+        "removable": catalogue.unindexed_files(
+            [f["path"] for f in files if f["outcome"] in REMOVABLE_OUTCOMES], REMOVABLE_OUTCOMES
+        ),
         # From the link the removal redirects to; shown only once the file is off the list.
         "removed": Path(removed).name if removed and catalogue.file(removed) is None else "",
         "deleted": deleted == "yes",

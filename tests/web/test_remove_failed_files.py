@@ -106,6 +106,7 @@ def test_removing_a_failed_upload_deletes_its_file_its_row_and_its_count(
     home = _home(library, "broken-survey.pdf")
     row = library.catalogue.file(str(home))
     assert row is not None and row.outcome == "failed" and home.is_file()
+    assert library.catalogue.unindexed_files([str(home)], {"failed"}) == {str(home)}
     page = admin.get("/admin/status", params={"outcome": "failed"}).text
     assert f'name="path" value="{home}"' in page
     assert '<span class="govuk-visually-hidden"> broken-survey.pdf from the list</span>' in page
@@ -176,7 +177,7 @@ def test_a_file_whose_document_is_indexed_cannot_be_removed(
     library.catalogue.record_outcome(FileOutcome(str(shadow), shadow.name, "failed", "Unreadable."))
     again = library.catalogue.file(str(shadow))
     assert again is not None and again.outcome == "failed" and again.doc_id is None
-    assert library.catalogue.paths_with_documents([str(shadow), str(kept)]) == {str(shadow)}
+    assert library.catalogue.unindexed_files([str(shadow), str(kept)], {"failed"}) == set()
     page = admin.get("/admin/status").text
     assert f'name="path" value="{home}"' not in page
     assert f'name="path" value="{kept}"' not in page
