@@ -263,10 +263,11 @@ def test_thanks_inside_a_sentence_or_mid_paragraph_stay_body() -> None:
     page = [
         "Residents told us that the new bus route made it easier to reach the surgery,",
         "and we would like to thank the drivers is not how this line opens a paragraph.",
-        "Most people who used it were over 75, and many reached their flu jab in time.",
-        "",
+        "Most people who used it were over 75, and many of them reached their flu jab",
+        "in good time.",  # a short last line: the next line opens a paragraph
         "Thanks to the new route, more people over 75 reached their flu jab in time, and",
         "the practice saw fewer missed appointments over the winter than the year before.",
     ]
     lines = read_lines(["\n".join(page), "A second page of running text about buses and GPs."])[0]
+    assert lines[3].ends_block and lines[4].text.startswith("Thanks to")  # it opens a paragraph
     assert {x.matter for x in lines} == {BODY}
