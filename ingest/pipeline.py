@@ -20,10 +20,19 @@ from ingest.formats import is_ingestible
 from ingest.metadata import apply_access_and_corrections, metadata_of, read_manifest
 from ingest.pdf import PdfText
 from ingest.worker import ParseFailure, ParseLimits, parse_isolated
-from search.catalogue import DocumentRecord, FileOutcome
+from search.catalogue import (
+    DUPLICATE,
+    FAILED,
+    INDEXED,
+    REMOVED,
+    SKIPPED,
+    WARNINGS,
+    DocumentRecord,
+    FileOutcome,
+)
 from search.index import FileIndexError, Index
 from search.models.encoder import Vectors
-from search.schema import Chunk, DocumentMeta, Filters, document_id
+from search.schema import Chunk, DocumentMeta, Filters, document_id, next_document_id
 from search.settings import AccessSettings, ChunkSettings
 
 __all__ = [
@@ -44,13 +53,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-INDEXED = "indexed"
-WARNINGS = "indexed_with_warnings"
-SKIPPED = "skipped"
-DUPLICATE = "duplicate"
-FAILED = "failed"
-REMOVED = "removed"
 
 UNSTORABLE_NAME = "Its file name has letters we cannot store. Rename the file and run again."
 UNEXPECTED = "Something went wrong while adding it."
@@ -194,6 +196,9 @@ class _Prepared:
     chunks: list[Chunk] = field(default_factory=list)
     vectors: Future[Vectors] | None = None
     error: Exception | None = None
+    # The document this file's bytes are stored as now, when this is a read of the same bytes
+    # again (`--reread`, or points the store lost): written under a new id, then swapped in.
+    replaces: str | None = None
     # Time spent on this file itself (parsing, cutting, encoding), not waiting behind others.
     seconds: float = 0.0
 
@@ -225,6 +230,7 @@ class Ingester:
         retry_failed: bool = False,
         access: AccessSettings | None = None,
         prefetch_chunks: int = 256,
+        reread: bool = False,
     ) -> None:
         self.index = index
         self.access = access or AccessSettings()
@@ -232,6 +238,7 @@ class Ingester:
         self.limits = limits or ParseLimits()
         self.parse_workers = parse_workers
         self.retry_failed = retry_failed
+        self.reread = reread
         # Chunks parsed and queued for the model ahead of the file being written.
         self.prefetch_chunks = prefetch_chunks
         self._manifests: dict[Path, dict[str, DocumentMeta]] = {}
@@ -331,11 +338,13 @@ class Ingester:
         if previous.doc_id is None:
             return False
         document = self.index.catalogue.document(previous.doc_id)
+        if document is None:
+            return False
+        if self.reread and previous.outcome != DUPLICATE:
+            return False  # a copy is read again as the file it copies is
         # A committed document whose points are not all there (a store that lost its last
         # writes) is written again rather than skipped.
-        return document is not None and document.chunk_count == self.index.store.count(
-            Filters(doc_ids=(document.doc_id,))
-        )
+        return document.chunk_count == self.index.store.count(Filters(doc_ids=(document.doc_id,)))
 
     def _process(self, files: list[Path]) -> Iterator[tuple[Path, FileOutcome]]:
         # Three stages run at once: parsing in worker processes, the model on its own thread
@@ -429,7 +438,7 @@ class Ingester:
             return prepared
         started = time.monotonic()
         try:
-            prepared.record, prepared.chunks = self._cut(job, parse.result)
+            prepared.record, prepared.chunks, prepared.replaces = self._cut(job, parse.result)
             doc_id = prepared.record.doc_id
             existing = self.index.catalogue.document(doc_id)
         except Exception as error:  # reported as this file's failure, in its turn
@@ -517,24 +526,25 @@ class Ingester:
             self._manifests[folder] = read_manifest(folder)
         return self._manifests[folder]
 
-    def _cut(self, job: _Job, parsed: PdfText) -> tuple[DocumentRecord, list[Chunk]]:
-        """The document's record (metadata from manifest, corrections and the text) and its
-        chunks; reads the catalogue, writes nothing."""
+    def _cut(self, job: _Job, parsed: PdfText) -> tuple[DocumentRecord, list[Chunk], str | None]:
+        """The document's record (metadata from manifest, corrections and the text), its chunks,
+        and the document of the same bytes it replaces; reads the catalogue, writes nothing."""
         path, digest = job.path, job.digest
         catalogue = self.index.catalogue
         old = job.previous.doc_id if job.previous else None
-        doc_id = document_id(digest)
+        doc_id, replaces = self._id_for(path, digest)
         meta = metadata_of(
             path,
             parsed,
             self._manifest_for(path.parent).get(path.name),
             correction=catalogue.correction(str(path)),
         )
+        earlier = replaces or old
         meta = apply_access_and_corrections(
             meta,
             self.access.level_for(path),
             catalogue.document_correction(doc_id)
-            or (catalogue.document_correction(old) if old else {}),
+            or (catalogue.document_correction(earlier) if earlier else {}),
         )
         chunks = chunk_pages(
             doc_id, parsed.pages, self.chunking.max_words, self.chunking.overlap_words
@@ -549,7 +559,19 @@ class Ingester:
             added_at=time.time(),
             extra=_layout_extra(parsed),
         )
-        return record, chunks
+        return record, chunks, replaces
+
+    def _id_for(self, path: Path, digest: str) -> tuple[str, str | None]:
+        """The id to store the file's document under, and the document it replaces when its
+        bytes are stored already from this path. That one stays searchable until the new points
+        are all written, so the two never share an id: writing over it in place would leave a
+        visible document with nothing to find should the write or the commit fail."""
+        same = self.index.catalogue.document_for_content(digest)
+        if same is None:
+            return document_id(digest), None
+        if same.path != str(path):
+            return same.doc_id, None  # a copy of another file: stored once, as that one
+        return next_document_id(digest, same.doc_id), same.doc_id
 
     def _index_one(self, prepared: _Prepared) -> FileOutcome:
         job, parse = prepared.job, prepared.parse
@@ -610,13 +632,16 @@ class Ingester:
             len(chunks),
             round(prepared.seconds + time.monotonic() - started, 2),
         )
-        replaces = old if old and old != doc_id and len(catalogue.paths_for(old)) <= 1 else None
+        replaces = prepared.replaces or (
+            old if old and old != doc_id and len(catalogue.paths_for(old)) <= 1 else None
+        )
+        earlier = prepared.replaces or old
         writing = time.monotonic()
-        if old and old != doc_id and not catalogue.document_correction(doc_id):
+        if earlier and earlier != doc_id and not catalogue.document_correction(doc_id):
             # What an admin changed on the old version's page becomes the new version's own, so
             # it is there for the version after this one too. Written first: should the run
             # stop before the document, the next run finds it under the new id.
-            carried = catalogue.document_correction(old)
+            carried = catalogue.document_correction(earlier)
             if carried:
                 catalogue.save_correction(doc_id, carried)
         self.index.add_document(record, parsed.pages, indexed, outcome, replaces=replaces)

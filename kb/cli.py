@@ -20,6 +20,7 @@ from kb.config import load_settings, require_library
 
 if TYPE_CHECKING:
     from search.library import Library, LibraryStatus
+    from search.schema import RunChoices
     from search.settings import Settings
 
 __all__ = [
@@ -63,7 +64,7 @@ def _open_library(settings: Settings) -> Library:
 
 
 def _open_for_ingest(
-    settings: Settings, targets: list[Path], prune: bool, report: Path | None, retry_failed: bool
+    settings: Settings, targets: list[Path], choices: RunChoices, report: Path | None
 ) -> Library | None:
     """Open the index, or hand the job to the running site that owns it (then exit)."""
     import time
@@ -84,7 +85,7 @@ def _open_for_ingest(
             raise typer.Exit(1) from None
         stamp = time.strftime("%Y%m%d-%H%M%S")
         report = report or settings.data_dir / "reports" / f"ingest-{stamp}.jsonl"
-        raise typer.Exit(hand_over(settings, url, targets, prune, retry_failed, report)) from None
+        raise typer.Exit(hand_over(settings, url, targets, choices, report)) from None
     except (StoreError, ModelIntegrityError, TaxonomyError, PlaceError) as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(1) from None
@@ -109,9 +110,17 @@ def ingest(
     prune: Annotated[bool, typer.Option(help="Withdraw documents whose file has gone")] = False,
     report: Annotated[Path | None, typer.Option(help="Write one JSON line per file here")] = None,
     retry_failed: Annotated[bool, typer.Option(help="Try again files that failed before")] = False,
+    reread: Annotated[
+        bool,
+        typer.Option(
+            help="Read again unchanged files already indexed, so this version's reading rules"
+            " reach them (links to them keep working)"
+        ),
+    ] = False,
 ) -> None:
-    """Add new and changed PDFs to the index; unchanged files are skipped."""
+    """Add new and changed files to the index; unchanged files are skipped (unless --reread)."""
     from kb.ingesting import run_ingest
+    from search.schema import RunChoices
 
     settings = load_settings()
     targets = paths or [settings.corpus_dir]
@@ -125,11 +134,12 @@ def ingest(
             "model": settings.model.model_copy(update={"threads": settings.model.ingest_threads})
         }
     )
-    library = _open_for_ingest(settings, targets, prune, report, retry_failed)
+    choices = RunChoices(prune=prune, retry_failed=retry_failed, reread=reread)
+    library = _open_for_ingest(settings, targets, choices, report)
     if library is None:
         return
     try:
-        code = run_ingest(library, targets, prune=prune, report=report, retry_failed=retry_failed)
+        code = run_ingest(library, targets, choices, report)
     finally:
         library.close()
     raise typer.Exit(code)

@@ -15,6 +15,7 @@ from kb.ingesting import build_ingester
 from kb.reporting import outcome_line, summary_text
 from search.catalogue import Catalogue
 from search.library import Library
+from search.schema import RunChoices
 from search.settings import Settings
 from web.admin import SITE_FILE, TOKEN_FILE
 
@@ -25,16 +26,16 @@ def make_ingest_runner(library: Library) -> Callable[..., dict[str, Any]]:
     """The job the site runs in a worker thread, beside live searches."""
 
     def run(
-        paths: list[str], prune: bool, retry_failed: bool, emit: Callable[[dict[str, Any]], None]
+        paths: list[str], choices: RunChoices, emit: Callable[[dict[str, Any]], None]
     ) -> dict[str, Any]:
         # Its own connection: searches read only committed documents, never half a write.
         catalogue = Catalogue(library.settings.catalogue_path)
         try:
             index = library.writer(catalogue)
-            ingester = build_ingester(index, library.settings, retry_failed)
+            ingester = build_ingester(index, library.settings, choices)
             summary = ingester.run(
                 [Path(p) for p in paths],
-                prune=prune,
+                prune=choices.prune,
                 on_file=lambda _path, outcome: emit(outcome_line(outcome)),
             )
             return dict(summary.as_dict())
@@ -63,7 +64,7 @@ def read_admin_token(settings: Settings) -> str | None:
 
 
 def hand_over(
-    settings: Settings, url: str, paths: list[Path], prune: bool, retry_failed: bool, report: Path
+    settings: Settings, url: str, paths: list[Path], choices: RunChoices, report: Path
 ) -> int:
     """Send the job to the running site and print its per-file lines; 0 when it finished."""
     console = Console(stderr=True)
@@ -73,8 +74,9 @@ def hand_over(
         return 1
     body = {
         "paths": [str(p.resolve()) for p in paths],
-        "prune": prune,
-        "retry_failed": retry_failed,
+        "prune": choices.prune,
+        "retry_failed": choices.retry_failed,
+        "reread": choices.reread,
     }
     console.print(f"The site at {url} owns the index: handing the ingest to it.")
     report.parent.mkdir(parents=True, exist_ok=True)

@@ -18,6 +18,7 @@ from kb.reporting import outcome_line, summary_text
 from search.catalogue import FileOutcome
 from search.index import Index
 from search.library import STATUS_FILES, Library, LibraryStatus
+from search.schema import RunChoices
 from search.settings import Settings
 
 __all__ = ["build_ingester", "run_ingest", "status_report"]
@@ -29,7 +30,7 @@ def _when(ts: float | None) -> str:
     return datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def build_ingester(index: Index, settings: Settings, retry_failed: bool) -> Ingester:
+def build_ingester(index: Index, settings: Settings, choices: RunChoices) -> Ingester:
     """An ingester with every setting that shapes a run: the one `kb ingest` runs here and the
     one the site runs for a hand-off or an upload, so the two cannot drift apart."""
     return Ingester(
@@ -37,18 +38,18 @@ def build_ingester(index: Index, settings: Settings, retry_failed: bool) -> Inge
         settings.chunks,
         limits=limits_for(settings.ocr),
         parse_workers=settings.ingest.parse_workers,
-        retry_failed=retry_failed,
+        retry_failed=choices.retry_failed,
         access=settings.access,
         prefetch_chunks=settings.ingest.prefetch_chunks,
+        reread=choices.reread,
     )
 
 
 def run_ingest(
     library: Library,
     paths: list[Path],
-    prune: bool,
+    choices: RunChoices,
     report: Path | None,
-    retry_failed: bool = False,
 ) -> int:
     console = Console(stderr=True)
     settings = library.settings
@@ -56,7 +57,7 @@ def run_ingest(
         report or settings.data_dir / "reports" / f"ingest-{time.strftime('%Y%m%d-%H%M%S')}.jsonl"
     )
     report.parent.mkdir(parents=True, exist_ok=True)
-    ingester = build_ingester(library.index, settings, retry_failed)
+    ingester = build_ingester(library.index, settings, choices)
     with (
         report.open("w", encoding="utf-8") as lines,
         Progress(
@@ -86,7 +87,7 @@ def run_ingest(
                 progress.advance(task)
             progress.update(task, description=name[:50])
 
-        summary = ingester.run(paths, prune=prune, on_file=on_file, on_start=on_start)
+        summary = ingester.run(paths, prune=choices.prune, on_file=on_file, on_start=on_start)
         progress.update(task, description="done")
     console.print(summary_text(summary.as_dict(), report))
     return 0

@@ -27,6 +27,12 @@ from search.catalogue_totals import (
 from search.schema import WITHDRAWN, DocumentMeta
 
 __all__ = [
+    "DUPLICATE",
+    "FAILED",
+    "INDEXED",
+    "REMOVED",
+    "SKIPPED",
+    "WARNINGS",
     "Catalogue",
     "DocumentRecord",
     "FileOutcome",
@@ -36,6 +42,14 @@ __all__ = [
 ]
 
 _MAX_SQLITE_INT = 2**63 - 1
+
+# What an ingest did with a file (`FileOutcome.outcome`).
+INDEXED = "indexed"
+WARNINGS = "indexed_with_warnings"
+SKIPPED = "skipped"
+DUPLICATE = "duplicate"
+FAILED = "failed"
+REMOVED = "removed"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -110,6 +124,8 @@ CREATE INDEX IF NOT EXISTS documents_by_path ON documents (path);
 -- The admin status lists files a page at a time, by name, of all outcomes or one.
 CREATE INDEX IF NOT EXISTS files_by_name ON files (file_name);
 CREATE INDEX IF NOT EXISTS files_by_outcome ON files (outcome, file_name);
+-- Which document holds some bytes: a copy is stored once, and a file read again gets a new id.
+CREATE INDEX IF NOT EXISTS files_by_content ON files (content_hash);
 -- Each document a new version of its file replaced, and the newest version since: links
 -- people saved or cited to an earlier version (its id is its content's hash) still lead
 -- somewhere.
@@ -411,6 +427,11 @@ class Catalogue:
             if replaces:
                 db.execute("DELETE FROM documents WHERE doc_id = ?", (replaces,))
                 _record_edition(db, replaces, record.doc_id)
+                # Other files of the same bytes (copies stored once) follow it to the new id.
+                db.execute(
+                    "UPDATE files SET doc_id = ? WHERE doc_id = ? AND content_hash = ?",
+                    (record.doc_id, replaces, outcome.content_hash),
+                )
             db.execute(
                 "INSERT INTO documents (doc_id, title, organisation, year, kind, authors, url,"
                 " file_name, path, page_count, chunk_count, added_at, extra, access)"
@@ -438,6 +459,20 @@ class Catalogue:
             )
             self._write_outcome(db, outcome)
             _write_evidence(db, record.doc_id, record.extra)
+
+    def document_for_content(self, digest: str) -> DocumentRecord | None:
+        """The stored document read from these bytes (by any file, copies included), if any."""
+        if not digest:
+            return None
+        seen, values = self._visible("d")
+        row = self._db.execute(
+            "SELECT d.* FROM files f JOIN documents d ON d.doc_id = f.doc_id"
+            f" WHERE f.content_hash = ? AND f.outcome != ? AND {seen} LIMIT 1",
+            (digest, FAILED, *values),
+        ).fetchone()
+        if row is None:  # a row kept without its file's line: found by its first id
+            return self.document(digest[:20])
+        return _document(row)
 
     def current_edition(self, doc_id: str) -> str | None:
         """The id of the newest version of a document that a new version of its file replaced,

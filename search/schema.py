@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,8 +25,10 @@ __all__ = [
     "Filters",
     "Hit",
     "IndexedChunk",
+    "RunChoices",
     "chunk_payload",
     "document_id",
+    "next_document_id",
     "point_id",
 ]
 
@@ -67,9 +70,30 @@ def document_id(digest: str) -> str:
     return digest[:20]
 
 
+def next_document_id(digest: str, current: str) -> str:
+    """The id a document's file gets when it is read again while `current` (an id of the same
+    bytes) stays visible: new points are written under it, the catalogue swaps the two in one
+    transaction, and only then are the old points dropped, so no moment shows a document with
+    nothing to find. Fixed by the bytes and the id it follows, so a chain of re-reads never
+    comes back to an id in use."""
+    return document_id(hashlib.sha256(f"{digest}:{current}".encode()).hexdigest())
+
+
 def point_id(doc_id: str, chunk_index: int) -> str:
     """A UUID fixed by the document's content hash and the chunk's place in it."""
     return str(uuid.uuid5(_POINT_NAMESPACE, f"{doc_id}:{chunk_index}"))
+
+
+@dataclass(frozen=True)
+class RunChoices:
+    """What an ingest run does beyond adding new and changed files; the same for `kb ingest`,
+    its hand-off to a running site, and the site's own jobs."""
+
+    prune: bool = False  # withdraw the documents of files no longer in the folders
+    retry_failed: bool = False  # read again unchanged files that failed before
+    # Read again unchanged files that are indexed, so a new version's reading rules (front and
+    # back matter, dates, OCR, tags) reach documents read by an older one.
+    reread: bool = False
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from search.curation import (
     withdraw_document,
 )
 from search.library import STATUS_FILES, Library
-from search.schema import ACCESS_LEVELS, WITHDRAWN
+from search.schema import ACCESS_LEVELS, WITHDRAWN, RunChoices
 from search.settings import Settings
 from web.admin import Viewer, check_csrf, require_admin
 from web.deps import TemplatesDep, WholeLibraryDep
@@ -90,6 +90,7 @@ class IngestJob(BaseModel):
     paths: list[str] = Field(min_length=1, max_length=MAX_PATHS)
     prune: bool = False
     retry_failed: bool = False
+    reread: bool = False
 
 
 def _when(ts: float | None) -> str:
@@ -539,7 +540,8 @@ def admin_ingest(job: IngestJob, request: Request, viewer: AdminDep) -> Streamin
 
     def work() -> None:
         try:
-            summary = runner(paths, job.prune, job.retry_failed, lines.put)
+            choices = RunChoices(job.prune, job.retry_failed, job.reread)
+            summary = runner(paths, choices, lines.put)
             lines.put({"summary": summary})
         except Exception as error:
             lines.put({"error": f"The ingest stopped: {error}"})

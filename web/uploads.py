@@ -27,7 +27,7 @@ from typing import Any
 from starlette.datastructures import UploadFile
 
 from search.catalogue import Catalogue
-from search.schema import WITHDRAWN, document_id
+from search.schema import WITHDRAWN, RunChoices
 from search.signatures import PDF_SIGNATURE, ZIP_SIGNATURE, binary_kind
 
 __all__ = [
@@ -93,7 +93,7 @@ def _upload_home(homes: Path, name: str) -> Path:
     return (homes / name / name).resolve()
 
 
-Runner = Callable[[list[str], bool, bool, Callable[[dict[str, Any]], None]], dict[str, Any]]
+Runner = Callable[[list[str], RunChoices, Callable[[dict[str, Any]], None]], dict[str, Any]]
 
 
 def upload_type(name: str) -> str | None:
@@ -277,7 +277,7 @@ async def accept_uploads(
             n += 1
             name = safe_file_name(f"{shown.rsplit('.', 1)[0]} ({n})", suffix)
         digest, why = await _save(upload, folder / name, max_mb * 1024 * 1024, suffix)
-        existing = catalogue.document(document_id(digest)) if digest is not None else None
+        existing = catalogue.document_for_content(digest) if digest is not None else None
         if existing is not None and existing.meta.access == WITHDRAWN:
             # Nobody but admins sees it: say where it is, not just that it is there.
             why = (
@@ -360,7 +360,7 @@ class UploadJobs:
                     job.note_replacements(catalogue)
                     paths = job.move_home()
                     try:
-                        job.summary = runner(paths, False, False, job.lines.append)
+                        job.summary = runner(paths, RunChoices(), job.lines.append)
                     finally:
                         job.settle()
                     job.state = "finished"

@@ -134,6 +134,34 @@ def test_ingest_is_handed_to_the_running_site(site) -> None:  # type: ignore[no-
     ).json()
     assert found["documents"][0]["file_name"].startswith("lonely-")
 
+    # --reread goes to the site too: each file is stored again under a new id while people
+    # search, and the old id's page leads to the new one.
+    before = {d["doc_id"] for d in found["documents"] if d["file_name"].startswith("lonely-")}
+    stop.clear()
+    searcher = threading.Thread(target=keep_searching)
+    searcher.start()
+    try:
+        reread = subprocess.run(
+            [sys.executable, "-m", "kb", "ingest", str(second), "--reread"],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    finally:
+        stop.set()
+        searcher.join()
+    assert reread.returncode == 0, reread.stderr
+    assert "Indexed 4" in reread.stderr
+    assert errors == []
+    after = httpx.get(f"{url}/api/search", params={"q": "lonely older villagers"}, timeout=30)
+    now = {d["doc_id"] for d in after.json()["documents"] if d["file_name"].startswith("lonely-")}
+    assert len(now) == len(before) and not now & before
+    old = sorted(before)[0]
+    moved = httpx.get(f"{url}/documents/{old}", timeout=30, follow_redirects=False)
+    assert moved.status_code == 302 and moved.headers["location"].split("/")[-1] in now
+
 
 def test_admin_needs_the_machine_token_or_an_admin(site) -> None:  # type: ignore[no-untyped-def]
     url, _env, tmp_path = site
@@ -288,6 +316,7 @@ def test_a_refusal_that_is_not_the_sites_json_is_reported_not_crashed(
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     from kb.handoff import hand_over
+    from search.schema import RunChoices
     from search.settings import Settings
 
     class Refuse(BaseHTTPRequestHandler):
@@ -307,7 +336,7 @@ def test_a_refusal_that_is_not_the_sites_json_is_reported_not_crashed(
     try:
         settings = Settings(data_dir=tmp_path, web={"admin_token": "t"})  # type: ignore[arg-type]
         url = f"http://127.0.0.1:{server.server_address[1]}"
-        code = hand_over(settings, url, [tmp_path], False, False, tmp_path / "report.jsonl")
+        code = hand_over(settings, url, [tmp_path], RunChoices(), tmp_path / "report.jsonl")
     finally:
         server.shutdown()
         server.server_close()

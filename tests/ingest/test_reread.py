@@ -1,0 +1,218 @@
+"""`kb ingest --reread`: unchanged files read again under this version's rules, written beside the
+version people search and swapped in only once complete, so a failure at any step leaves the old
+version whole and searchable, and links to it keep working."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ingest.pipeline import DUPLICATE, FAILED, INDEXED, SKIPPED, Ingester, content_hash
+from search.catalogue import DocumentRecord, FileOutcome
+from search.curation import correct_document, withdraw_document
+from search.index import CATALOGUE_FAILED, STORE_FAILED
+from search.library import Library
+from search.models.encoder import Encoder
+from search.schema import WITHDRAWN, Filters, IndexedChunk, document_id
+from search.settings import Settings
+from tests.pdfs import write_pdf
+
+HOUSING = [
+    "Cold and damp homes in the private rented sector cause mould and breathing problems.",
+    "Landlords were asked to fix damp. Tenants in houses in multiple occupation reported mould.",
+]
+LONELY = ["Older people in rural villages often feel lonely when the bus service stops running."]
+
+
+@pytest.fixture
+def library(embedded_settings: Settings, encoder: Encoder) -> Iterator[Library]:
+    opened = Library.open(embedded_settings, encoder=encoder)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    docs = tmp_path / "docs"
+    write_pdf(docs / "housing.pdf", HOUSING, title="Damp homes")
+    write_pdf(docs / "lonely.pdf", LONELY, title="Lonely villages")
+    return docs
+
+
+def _run(library: Library, folder: Path, reread: bool = False) -> dict[str, FileOutcome]:
+    summary = Ingester(
+        library.index, library.settings.chunks, parse_workers=1, reread=reread
+    ).run([folder])
+    return {Path(o.path).name: o for o in summary.outcomes}
+
+
+def _whole(library: Library, doc_id: str) -> bool:
+    """The document is visible and every one of its points is in the store."""
+    record = library.catalogue.document(doc_id)
+    return record is not None and library.store.count(
+        Filters(doc_ids=(doc_id,))
+    ) == record.chunk_count
+
+
+def _found(library: Library, query: str) -> list[str]:
+    return [d.doc_id for d in library.searcher.search(query).documents]
+
+
+def test_reread_stores_each_file_again_under_a_new_id_and_old_links_lead_to_it(
+    library: Library, folder: Path
+) -> None:
+    first = _run(library, folder)
+    old = {name: o.doc_id for name, o in first.items()}
+    assert {o.outcome for o in first.values()} == {INDEXED}
+    assert {o.outcome for o in _run(library, folder).values()} == {SKIPPED}  # a plain run
+
+    again = _run(library, folder, reread=True)
+    assert {o.outcome for o in again.values()} == {INDEXED}
+    for name, outcome in again.items():
+        new, before = outcome.doc_id, old[name]
+        assert new is not None and before is not None and new != before
+        assert _whole(library, new)
+        assert library.catalogue.document(before) is None
+        assert library.store.count(Filters(doc_ids=(before,))) == 0  # nothing of it is left
+        assert library.catalogue.current_edition(before) == new  # saved links still lead here
+        recorded = library.catalogue.file(outcome.path)
+        assert recorded is not None and recorded.doc_id == new
+    assert library.catalogue.doc_ids() == {o.doc_id for o in again.values()}
+    assert library.store.count() == sum(o.chunks for o in again.values())
+    assert _found(library, "mould in rented houses")[0] == again["housing.pdf"].doc_id
+    # And a plain run afterwards finds nothing to do.
+    assert {o.outcome for o in _run(library, folder).values()} == {SKIPPED}
+
+
+def test_a_second_reread_moves_on_again_and_the_first_id_still_leads_to_the_newest(
+    library: Library, folder: Path
+) -> None:
+    first = _run(library, folder)["housing.pdf"].doc_id
+    second = _run(library, folder, reread=True)["housing.pdf"].doc_id
+    third = _run(library, folder, reread=True)["housing.pdf"].doc_id
+    assert first is not None and len({first, second, third}) == 3
+    assert first == document_id(content_hash(folder / "housing.pdf"))
+    assert library.catalogue.current_edition(first) == third
+    assert library.catalogue.current_edition(str(second)) == third
+    assert _whole(library, str(third))
+
+
+def test_an_admins_corrections_and_withdrawal_survive_a_reread(
+    library: Library, folder: Path
+) -> None:
+    first = _run(library, folder)
+    housing, lonely = first["housing.pdf"].doc_id, first["lonely.pdf"].doc_id
+    assert housing is not None and lonely is not None
+    correct_document(library.store, library.catalogue, housing, {"title": "Damp and mould"})
+    withdraw_document(library.store, library.catalogue, lonely)
+
+    again = _run(library, folder, reread=True)
+    new_housing = library.catalogue.document(str(again["housing.pdf"].doc_id))
+    new_lonely = library.catalogue.document(str(again["lonely.pdf"].doc_id))
+    assert new_housing is not None and new_housing.meta.title == "Damp and mould"
+    assert new_lonely is not None and new_lonely.meta.access == WITHDRAWN
+    points = library.store.chunks(Filters(doc_ids=(new_lonely.doc_id,)), limit=50)
+    assert points and {p.payload.get("access") for p in points} == {WITHDRAWN}
+
+
+def test_a_copy_follows_the_file_it_copies_and_is_not_stored_twice(
+    library: Library, folder: Path
+) -> None:
+    shutil.copy(folder / "housing.pdf", folder / "later copy.pdf")
+    first = _run(library, folder)
+    assert first["later copy.pdf"].outcome == DUPLICATE
+    again = _run(library, folder, reread=True)
+    assert again["later copy.pdf"].outcome == SKIPPED
+    new = again["housing.pdf"].doc_id
+    assert new != first["housing.pdf"].doc_id
+    copy = library.catalogue.file(str(folder / "later copy.pdf"))
+    assert copy is not None and copy.doc_id == new
+    assert len(library.catalogue.doc_ids()) == 2
+    # An upload (or a new folder) holding the same bytes finds the stored document.
+    found = library.catalogue.document_for_content(content_hash(folder / "housing.pdf"))
+    assert found is not None and found.doc_id == new
+
+
+def test_a_failed_catalogue_commit_leaves_the_old_version_whole_and_searchable(
+    library: Library, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = _run(library, folder)["housing.pdf"].doc_id
+    assert old is not None
+
+    def add_document(record: DocumentRecord, *args: Any, **kwargs: Any) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(library.catalogue, "add_document", add_document)
+    failed = _run(library, folder, reread=True)["housing.pdf"]
+    monkeypatch.undo()
+    assert failed.outcome == FAILED and failed.reason.startswith(CATALOGUE_FAILED)
+    assert "The earlier version stays in the index." in failed.reason
+    assert _whole(library, old)
+    assert _found(library, "mould in rented houses")[0] == old
+    assert library.store.count() == sum(
+        d.chunk_count for d in library.catalogue.documents()
+    )  # the new points were swept
+    # The next run reads it again, and this time it goes through.
+    retried = _run(library, folder)["housing.pdf"]
+    assert retried.outcome == INDEXED and retried.doc_id != old
+    assert _whole(library, str(retried.doc_id)) and library.catalogue.document(old) is None
+
+
+def test_a_store_that_breaks_mid_write_leaves_the_old_version_whole(
+    library: Library, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = _run(library, folder)["housing.pdf"].doc_id
+    assert old is not None
+    real = library.store.upsert
+
+    def upsert(chunks: Sequence[IndexedChunk]) -> None:
+        real(chunks[:1])  # part of the write lands, then the engine breaks
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(library.store, "upsert", upsert)
+    failed = _run(library, folder, reread=True)["housing.pdf"]
+    monkeypatch.undo()
+    assert failed.outcome == FAILED and failed.reason.startswith(STORE_FAILED)
+    assert _whole(library, old)
+    assert _found(library, "mould in rented houses")[0] == old
+
+
+def test_a_run_stopped_after_the_swap_leaves_the_new_version_and_sweeps_the_old(
+    library: Library, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = _run(library, folder)["housing.pdf"].doc_id
+    assert old is not None
+    real = library.store.delete_documents
+
+    def delete_documents(doc_ids: Sequence[str]) -> None:
+        if old in doc_ids and library.catalogue.document(old) is None:
+            raise OSError("the process was killed")  # after the commit, before the old points go
+        real(doc_ids)
+
+    monkeypatch.setattr(library.store, "delete_documents", delete_documents)
+    new = _run(library, folder, reread=True)["housing.pdf"].doc_id
+    monkeypatch.undo()
+    assert new is not None and new != old and _whole(library, new)
+    assert library.store.count(Filters(doc_ids=(old,))) > 0  # left behind, and invisible
+    assert old not in _found(library, "mould in rented houses")
+    assert library.index.prepare() == 1  # the next run's start sweeps them
+    assert library.store.count(Filters(doc_ids=(old,))) == 0 and _whole(library, new)
+
+
+def test_a_document_whose_points_the_store_lost_is_written_again_beside_it(
+    library: Library, folder: Path
+) -> None:
+    old = _run(library, folder)["housing.pdf"].doc_id
+    assert old is not None
+    library.store.delete_documents([old])  # a store that lost its last writes
+    assert not _whole(library, old)
+    again = _run(library, folder)
+    assert again["housing.pdf"].outcome == INDEXED and again["lonely.pdf"].outcome == SKIPPED
+    new = again["housing.pdf"].doc_id
+    assert new is not None and new != old and _whole(library, new)
+    assert library.catalogue.current_edition(old) == new
