@@ -32,7 +32,14 @@ from search.catalogue import (
 )
 from search.index import FileIndexError, Index
 from search.models.encoder import Vectors
-from search.schema import Chunk, DocumentMeta, Filters, document_id, next_document_id
+from search.schema import (
+    READING_RULES,
+    Chunk,
+    DocumentMeta,
+    Filters,
+    document_id,
+    next_document_id,
+)
 from search.settings import AccessSettings, ChunkSettings
 
 __all__ = [
@@ -631,6 +638,7 @@ class Ingester:
             len(parsed.pages),
             len(chunks),
             round(prepared.seconds + time.monotonic() - started, 2),
+            rules=READING_RULES,
         )
         replaces = prepared.replaces or (
             old if old and old != doc_id and len(catalogue.paths_for(old)) <= 1 else None

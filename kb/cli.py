@@ -284,6 +284,11 @@ def status(
         )
     counts = ", ".join(f"{name} {n}" for name, n in data["file_counts"].items())
     typer.echo(f"Files: {data['total_files']}" + (f" ({counts})" if counts else ""))
+    if data["read_by_older_rules"]:
+        typer.echo(
+            f"Read by an earlier version: {data['read_by_older_rules']} file(s). Read them again"
+            " with this version's rules: kb ingest --reread (or from the admin status page)."
+        )
     for page in pages:
         for f in page["files"]:
             typer.echo(f"  {f['outcome']:<22} {f['file']}: {f['reason']}")

@@ -83,7 +83,10 @@ CREATE TABLE IF NOT EXISTS files (
     pages INTEGER NOT NULL DEFAULT 0,
     chunks INTEGER NOT NULL DEFAULT 0,
     seconds REAL NOT NULL DEFAULT 0,
-    updated_at REAL NOT NULL
+    updated_at REAL NOT NULL,
+    -- The edition of the reading rules that read it (search.schema.READING_RULES); 0 for
+    -- files read before editions were kept.
+    rules INTEGER NOT NULL DEFAULT 0
 );
 -- Per document and determinant, worked out at ingest or retag from the document's chunks, so
 -- the determinant pages read a few rows rather than every tagged chunk.
@@ -258,6 +261,7 @@ class FileOutcome:
     chunks: int = 0
     seconds: float = 0.0
     updated_at: float = 0.0
+    rules: int = 0  # the edition of the reading rules that read it (0: not known)
 
 
 def _document(row: sqlite3.Row) -> DocumentRecord:
@@ -298,6 +302,7 @@ class Catalogue:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(_SCHEMA)
         self._add_access_column()
+        self._add_rules_column()
         self._fold_corrections()
         add_totals(self._db, write_transaction)
         add_evidence_order(self._db, write_transaction)
@@ -341,6 +346,14 @@ class Catalogue:
             self._db.execute(
                 "ALTER TABLE documents ADD COLUMN access TEXT NOT NULL DEFAULT 'public'"
             )
+
+    def _add_rules_column(self) -> None:
+        """Files read before the reading rules had editions count as read by an older one."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(files)")}
+        if "rules" not in columns:
+            self._db.execute("ALTER TABLE files ADD COLUMN rules INTEGER NOT NULL DEFAULT 0")
+        # Made here, not in the schema: an older catalogue has the column only from now.
+        self._db.execute("CREATE INDEX IF NOT EXISTS files_by_rules ON files (rules)")
 
     def _fold_corrections(self) -> None:
         """Make the one corrections table. Catalogues from before it kept two (`corrections`
@@ -866,11 +879,13 @@ class Catalogue:
         # An upsert, not INSERT OR REPLACE: a replaced row fires no delete trigger, which would
         # leave its old outcome counted in file_totals.
         db.execute(
-            "INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (path) DO UPDATE SET"
+            "INSERT INTO files (path, file_name, content_hash, doc_id, outcome, reason, pages,"
+            " chunks, seconds, updated_at, rules) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+            " ON CONFLICT (path) DO UPDATE SET"
             " file_name = excluded.file_name, content_hash = excluded.content_hash,"
             " doc_id = excluded.doc_id, outcome = excluded.outcome, reason = excluded.reason,"
             " pages = excluded.pages, chunks = excluded.chunks, seconds = excluded.seconds,"
-            " updated_at = excluded.updated_at",
+            " updated_at = excluded.updated_at, rules = excluded.rules",
             (
                 o.path,
                 o.file_name,
@@ -882,6 +897,7 @@ class Catalogue:
                 o.chunks,
                 o.seconds,
                 o.updated_at or time.time(),
+                o.rules,
             ),
         )
 
@@ -953,6 +969,21 @@ class Catalogue:
                 f"SELECT outcome, COUNT(*) FROM files WHERE {seen} GROUP BY outcome", values
             )
         return {str(r[0]): int(r[1]) for r in rows}
+
+    def read_by_older_rules(self, rules: int, limit: int | None = None) -> list[FileOutcome]:
+        """The files whose documents an older edition of the reading rules read than `rules`
+        (copies go with the file they copy), by file name."""
+        rows = self._db.execute(
+            f"SELECT * FROM files WHERE {_READ_BEFORE} ORDER BY file_name LIMIT ?",
+            (rules, INDEXED, WARNINGS, -1 if limit is None else limit),
+        ).fetchall()
+        return [FileOutcome(**dict(r)) for r in rows]
+
+    def count_read_by_older_rules(self, rules: int) -> int:
+        row = self._db.execute(
+            f"SELECT COUNT(*) FROM files WHERE {_READ_BEFORE}", (rules, INDEXED, WARNINGS)
+        ).fetchone()
+        return int(row[0])
 
     def paths_for(self, doc_id: str) -> list[str]:
         seen, values = self._visible("files")
@@ -1067,6 +1098,10 @@ def _record_edition(db: sqlite3.Connection, old: str, new: str) -> None:
     db.execute("UPDATE editions SET new_doc_id = ? WHERE new_doc_id = ?", (new, old))
     db.execute("INSERT OR REPLACE INTO editions (old_doc_id, new_doc_id) VALUES (?, ?)", (old, new))
 
+
+# A file whose document an older edition of the reading rules read: values (rules, INDEXED,
+# WARNINGS); read from the index on `rules`, so a library read again counts none quickly.
+_READ_BEFORE = "rules < ? AND outcome IN (?, ?) AND doc_id IS NOT NULL"
 
 # A file row the library keeps nothing of: no document kept for it, and none read from its
 # path (an earlier edition still indexed). Only such a file may be forgotten.

@@ -15,6 +15,7 @@ from search.catalogue import Catalogue, DocumentRecord, FileOutcome
 from search.index import Index, backfill_evidence, build_index, load_tagging
 from search.models.encoder import Encoder, LazyEncoder, load_cross_encoder
 from search.retrieval.searcher import Searcher
+from search.schema import READING_RULES
 from search.settings import Settings
 from search.store.base import (
     CollectionLayout,
@@ -195,6 +196,9 @@ def _status(
         **summary,
         "file_counts": dict(sorted(counts.items())),
         "total_files": total,
+        # Files an older edition of the reading rules read: the admin page offers to read
+        # them again.
+        "read_by_older_rules": catalogue.count_read_by_older_rules(READING_RULES),
         **_file_page(catalogue, outcome, listed, offset, limit, file_line),
     }
 

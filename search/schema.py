@@ -17,6 +17,7 @@ __all__ = [
     "INTEGER_FIELDS",
     "KEYWORD_FIELDS",
     "NON_BODY",
+    "READING_RULES",
     "SPARSE",
     "TEXT_FIELDS",
     "WITHDRAWN",
@@ -60,6 +61,12 @@ INTEGER_FIELDS = ("year", "page")
 # Full-text indexed (English words, stemmed, stop words left out): a passage matches a query by
 # keyword when its text holds every search word.
 TEXT_FIELDS = ("text",)
+
+# The edition of the rules that turn a file into a document: text cleaning, front and back
+# matter, chunking, metadata. Raise it with any change that alters what an ingest stores for a
+# file it has read before; the admin pages then offer to read again the files an older edition
+# read (`kb ingest --reread` reads every file again, whatever its edition).
+READING_RULES = 1
 
 _POINT_NAMESPACE = uuid.UUID("6f1d8c1e-5b8a-4f53-9d39-3f1f0c2b7a10")
 

@@ -41,6 +41,7 @@ from web.headers import (
 from web.hosts import WRONG_HOST, TrustedHosts
 from web.ratelimit import SignInLimiter
 from web.request_log import install_observability
+from web.rereading import RereadJobs
 from web.routes_admin import UPLOAD_PATH, IngestRunner
 from web.templating import build_templates
 from web.uploads import UploadJobs
@@ -131,6 +132,7 @@ def create_app(
     accounts = settings.accounts
     app.state.sign_in_limiter = SignInLimiter(accounts.sign_in_attempts, accounts.sign_in_window_s)
     app.state.upload_jobs = UploadJobs()
+    app.state.reread_jobs = RereadJobs()
     errors.install(app)
     install_observability(app, settings.ops)
     app.include_router(routes_pages.router)

@@ -37,6 +37,7 @@ from web.deps import TemplatesDep, WholeLibraryDep
 from web.kinds import kind_choices
 from web.paging import count_pages, pagination
 from web.params import MAX_LIMIT, MAX_OFFSET, MAX_PAGE_NUMBER, refuse_unknown_parameters
+from web.rereading import RereadJobs, files_to_read_again
 from web.uploads import ACCEPT, Runner, UploadJobs, accept_uploads, delete_upload
 from web.users import UserStore
 
@@ -500,6 +501,44 @@ def admin_upload_progress(
     job = _jobs(request).get(job_id)
     if job is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "We could not find that upload.")
+    return admin_page(request, templates, "admin_upload_job.html", {"job": job.view()})
+
+
+# reading again ---------------------------------------------------------------
+
+
+@router.post("/admin/reread")
+def admin_reread(
+    request: Request,
+    viewer: AdminDep,
+    library: WholeLibraryDep,
+    csrf: Annotated[str, Form(max_length=MAX_FIELD)] = "",
+) -> Response:
+    """Read again the files an older edition of the reading rules read, as `kb ingest
+    --reread` does; the files come from the catalogue, never from the request."""
+    check_csrf(viewer, csrf)
+    runner: IngestRunner | None = request.app.state.ingest_runner
+    if runner is None:
+        raise HTTPException(status.HTTP_501_NOT_IMPLEMENTED, NO_RUNNER)
+    paths, missing = files_to_read_again(library.catalogue)
+    if not paths and not missing:
+        return back_to("/admin/status")  # nothing older left (another admin was first)
+    jobs: RereadJobs = request.app.state.reread_jobs
+    job = jobs.start(paths, missing, runner, request.app.state.ingest_lock)
+    account_store(request).audit(
+        viewer.name, "read again", f"{len(paths)} file(s), {missing} not found"
+    )
+    return back_to(f"/admin/reread/{job.id}")
+
+
+@router.get("/admin/reread/{job_id}", response_class=HTMLResponse)
+def admin_reread_progress(
+    request: Request, job_id: str, viewer: AdminDep, templates: TemplatesDep
+) -> Response:
+    jobs: RereadJobs = request.app.state.reread_jobs
+    job = jobs.get(job_id)
+    if job is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "We could not find that job.")
     return admin_page(request, templates, "admin_upload_job.html", {"job": job.view()})
 
 

@@ -206,6 +206,10 @@ class UploadJob:
         """What the progress page shows."""
         return {
             "id": self.id,
+            "title": "Upload progress",
+            "href": f"/admin/uploads/{self.id}",
+            "next_href": "/admin/upload",
+            "next_text": "Upload more files",
             "access": self.access,
             "state": self.state,
             "error": self.error,

@@ -18,7 +18,7 @@ from search.curation import correct_document, withdraw_document
 from search.index import CATALOGUE_FAILED, STORE_FAILED
 from search.library import Library
 from search.models.encoder import Encoder
-from search.schema import WITHDRAWN, Filters, IndexedChunk, document_id
+from search.schema import READING_RULES, WITHDRAWN, Filters, IndexedChunk, document_id
 from search.settings import Settings
 from tests.pdfs import write_pdf
 
@@ -45,18 +45,18 @@ def folder(tmp_path: Path) -> Path:
 
 
 def _run(library: Library, folder: Path, reread: bool = False) -> dict[str, FileOutcome]:
-    summary = Ingester(
-        library.index, library.settings.chunks, parse_workers=1, reread=reread
-    ).run([folder])
+    summary = Ingester(library.index, library.settings.chunks, parse_workers=1, reread=reread).run(
+        [folder]
+    )
     return {Path(o.path).name: o for o in summary.outcomes}
 
 
 def _whole(library: Library, doc_id: str) -> bool:
     """The document is visible and every one of its points is in the store."""
     record = library.catalogue.document(doc_id)
-    return record is not None and library.store.count(
-        Filters(doc_ids=(doc_id,))
-    ) == record.chunk_count
+    return (
+        record is not None and library.store.count(Filters(doc_ids=(doc_id,))) == record.chunk_count
+    )
 
 
 def _found(library: Library, query: str) -> list[str]:
@@ -216,3 +216,37 @@ def test_a_document_whose_points_the_store_lost_is_written_again_beside_it(
     new = again["housing.pdf"].doc_id
     assert new is not None and new != old and _whole(library, new)
     assert library.catalogue.current_edition(old) == new
+
+
+def test_files_carry_the_rules_that_read_them_and_older_catalogues_count_as_older(
+    library: Library, folder: Path
+) -> None:
+    outcomes = _run(library, folder)
+    assert {o.rules for o in outcomes.values()} == {READING_RULES}
+    assert library.catalogue.count_read_by_older_rules(READING_RULES) == 0
+    path = library.settings.catalogue_path
+    library.close()
+    # A catalogue from before the rules had editions: its files table has no such column.
+    old = sqlite3.connect(path)
+    old.executescript("DROP INDEX files_by_rules; ALTER TABLE files DROP COLUMN rules;")
+    old.close()
+    reopened = Library.open(library.settings, encoder=library.encoder)
+    try:
+        catalogue = reopened.catalogue
+        assert catalogue.count_read_by_older_rules(READING_RULES) == 2
+        assert [f.file_name for f in catalogue.read_by_older_rules(READING_RULES)] == [
+            "housing.pdf",
+            "lonely.pdf",
+        ]
+        again = {
+            Path(o.path).name: o
+            for o in Ingester(
+                reopened.index, reopened.settings.chunks, parse_workers=1, reread=True
+            )
+            .run([folder])
+            .outcomes
+        }
+        assert {o.outcome for o in again.values()} == {INDEXED}
+        assert catalogue.count_read_by_older_rules(READING_RULES) == 0
+    finally:
+        reopened.close()
