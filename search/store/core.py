@@ -28,6 +28,7 @@ from search.schema import (
     Filters,
     Hit,
     IndexedChunk,
+    engine_id,
 )
 from search.store.base import VectorQuery
 
@@ -47,6 +48,7 @@ __all__ = [
     "YearSpans",
     "batch_chunks",
     "count_facets",
+    "engine_ids",
     "hit_from_point",
     "hit_from_record",
     "missing_indexes",
@@ -239,6 +241,12 @@ def payload_selector(fields: Sequence[str] | None) -> bool | list[str]:
     if fields is None:
         return True
     return list(fields) if fields else False
+
+
+def engine_ids(ids: Iterable[str]) -> list[Any]:  # each an int or a str: any engine list
+    """Chunk ids as the engines take them (numbers as integers, older UUIDs as written); hits
+    come back with `str(point.id)`, the same decimal text."""
+    return [engine_id(i) for i in ids]
 
 
 def hit_from_point(point: Any, with_payload: bool = True) -> Hit:

@@ -14,7 +14,7 @@ from typing import Any
 import qdrant_edge as qe
 
 from search.analysis import STOP_WORDS, SparseVector
-from search.schema import DENSE, SPARSE, Filters, Hit, IndexedChunk
+from search.schema import DENSE, SPARSE, Filters, Hit, IndexedChunk, engine_id
 from search.store import core
 from search.store.base import (
     BUSY_MESSAGE,
@@ -155,7 +155,7 @@ class EmbeddedStore:
         for batch in core.batch_chunks(chunks):
             points = [
                 qe.Point(
-                    id=c.id,
+                    id=engine_id(c.id),
                     vector={
                         DENSE: c.dense,
                         SPARSE: qe.SparseVector(indices=c.sparse.indices, values=c.sparse.values),
@@ -207,7 +207,9 @@ class EmbeddedStore:
     def recommend(self, positive_ids: Sequence[str], filters: Filters, limit: int) -> list[Hit]:
         if self._shard is None or not positive_ids:
             return []
-        records = self.shard.retrieve(list(positive_ids), with_payload=False, with_vector=[DENSE])
+        records = self.shard.retrieve(
+            core.engine_ids(positive_ids), with_payload=False, with_vector=[DENSE]
+        )
         vectors: list[Any] = [v for v in (core.read_dense_vector(r) for r in records) if v]
         if not vectors:
             return []
@@ -238,20 +240,22 @@ class EmbeddedStore:
     def chunk_vectors(self, ids: Sequence[str]) -> dict[str, list[float]]:
         if self._shard is None or not ids:
             return {}
-        records = self.shard.retrieve(list(ids), with_payload=False, with_vector=[DENSE])
+        records = self.shard.retrieve(core.engine_ids(ids), with_payload=False, with_vector=[DENSE])
         return {str(r.id): core.read_dense_vector(r) for r in records}
 
     def chunk_terms(self, ids: Sequence[str]) -> dict[str, frozenset[int]]:
         if self._shard is None or not ids:
             return {}
-        records = self.shard.retrieve(list(ids), with_payload=False, with_vector=[SPARSE])
+        records = self.shard.retrieve(
+            core.engine_ids(ids), with_payload=False, with_vector=[SPARSE]
+        )
         return {str(r.id): core.read_term_ids(r) for r in records}
 
     def retrieve(self, ids: Sequence[str], fields: Sequence[str] | None = None) -> list[Hit]:
         if self._shard is None or not ids:
             return []
         payload: Any = core.payload_selector(fields)
-        records = self.shard.retrieve(list(ids), with_payload=payload, with_vector=False)
+        records = self.shard.retrieve(core.engine_ids(ids), with_payload=payload, with_vector=False)
         return [core.hit_from_record(r, payload is not False) for r in records]
 
     def optimize(self) -> None:
@@ -263,7 +267,7 @@ class EmbeddedStore:
     def set_payload(self, payloads: Mapping[str, Mapping[str, Any]]) -> None:
         """Merge fields into each point's payload, keeping the rest."""
         for point, fields in payloads.items():
-            self.shard.update(qe.UpdateOperation.set_payload([point], dict(fields)))
+            self.shard.update(qe.UpdateOperation.set_payload([engine_id(point)], dict(fields)))
 
     def delete_documents(self, doc_ids: Sequence[str]) -> None:
         if self._shard is None or not doc_ids:
@@ -341,7 +345,7 @@ def _leg_filter(leg: core.Leg, request: VectorQuery, flt: qe.Filter | None) -> q
     """The request's filter, narrowed for the dense leg to `dense_among` when it is given."""
     if leg.using != DENSE or request.dense_among is None:
         return flt
-    among = qe.HasIdCondition(set(request.dense_among))
+    among = qe.HasIdCondition(set(core.engine_ids(request.dense_among)))
     return qe.Filter(must=[among] if flt is None else [among, flt])
 
 

@@ -10,7 +10,7 @@ from qdrant_client import QdrantClient, models
 from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
 
 from search.analysis import STOP_WORDS, SparseVector
-from search.schema import DENSE, SPARSE, Filters, Hit, IndexedChunk
+from search.schema import DENSE, SPARSE, Filters, Hit, IndexedChunk, engine_id
 from search.settings import ClusterSettings, QdrantSettings
 from search.store import core
 from search.store.base import CollectionLayout, StoreError, VectorQuery, check_layout
@@ -153,7 +153,7 @@ class ServerStore:
         for batch in core.batch_chunks(chunks):
             points = [
                 models.PointStruct(
-                    id=c.id,
+                    id=engine_id(c.id),
                     vector={
                         DENSE: c.dense,
                         SPARSE: models.SparseVector(
@@ -228,7 +228,7 @@ class ServerStore:
         response = self._client.query_points(
             self._collection,
             query=models.RecommendQuery(
-                recommend=models.RecommendInput(positive=list(positive_ids))
+                recommend=models.RecommendInput(positive=core.engine_ids(positive_ids))
             ),
             using=DENSE,
             query_filter=build_filter(filters),
@@ -255,20 +255,26 @@ class ServerStore:
     def chunk_vectors(self, ids: Sequence[str]) -> dict[str, list[float]]:
         if not self._exists() or not ids:
             return {}
-        records = self._client.retrieve(self._collection, ids=list(ids), with_vectors=[DENSE])
+        records = self._client.retrieve(
+            self._collection, ids=core.engine_ids(ids), with_vectors=[DENSE]
+        )
         return {str(r.id): core.read_dense_vector(r) for r in records}
 
     def chunk_terms(self, ids: Sequence[str]) -> dict[str, frozenset[int]]:
         if not self._exists() or not ids:
             return {}
-        records = self._client.retrieve(self._collection, ids=list(ids), with_vectors=[SPARSE])
+        records = self._client.retrieve(
+            self._collection, ids=core.engine_ids(ids), with_vectors=[SPARSE]
+        )
         return {str(r.id): core.read_term_ids(r) for r in records}
 
     def retrieve(self, ids: Sequence[str], fields: Sequence[str] | None = None) -> list[Hit]:
         if not self._exists() or not ids:
             return []
         payload: Any = core.payload_selector(fields)
-        records = self._client.retrieve(self._collection, ids=list(ids), with_payload=payload)
+        records = self._client.retrieve(
+            self._collection, ids=core.engine_ids(ids), with_payload=payload
+        )
         return [core.hit_from_record(r) for r in records]
 
     def optimize(self) -> None:
@@ -278,7 +284,7 @@ class ServerStore:
         """Merge fields into each point's payload, keeping the rest."""
         operations: list[Any] = [
             models.SetPayloadOperation(
-                set_payload=models.SetPayload(payload=dict(fields), points=[point])
+                set_payload=models.SetPayload(payload=dict(fields), points=[engine_id(point)])
             )
             for point, fields in payloads.items()
         ]
@@ -321,7 +327,7 @@ def _leg_filter(
     """The request's filter, narrowed for the dense leg to `dense_among` when it is given."""
     if leg.using != DENSE or request.dense_among is None:
         return flt
-    among = models.HasIdCondition(has_id=list(request.dense_among))
+    among = models.HasIdCondition(has_id=core.engine_ids(request.dense_among))
     return models.Filter(must=[among] if flt is None else [among, flt])
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,15 @@ from search.curation import correct_document, withdraw_document
 from search.index import CATALOGUE_FAILED, STORE_FAILED
 from search.library import Library
 from search.models.encoder import Encoder
-from search.schema import READING_RULES, WITHDRAWN, Filters, IndexedChunk, document_id
+from search.schema import (
+    READING_RULES,
+    WITHDRAWN,
+    Filters,
+    IndexedChunk,
+    document_id,
+    legacy_point_id,
+    point_id,
+)
 from search.settings import Settings
 from tests.pdfs import write_pdf
 
@@ -250,3 +259,52 @@ def test_files_carry_the_rules_that_read_them_and_older_catalogues_count_as_olde
         assert catalogue.count_read_by_older_rules(READING_RULES) == 0
     finally:
         reopened.close()
+
+
+def test_passages_stored_with_uuid_ids_open_and_reading_again_makes_them_numbers(
+    library: Library, folder: Path
+) -> None:
+    from web.app import create_app
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient`")
+        from fastapi.testclient import TestClient
+
+    old = _run(library, folder)["housing.pdf"].doc_id
+    assert old is not None
+    # As a library stored before ids were numbers holds it: the same points under UUIDs.
+    points = library.store.chunks(Filters(doc_ids=(old,)), limit=50)
+    vectors = library.store.chunk_vectors([p.id for p in points])
+    library.store.delete_documents([old])
+    library.store.upsert(
+        [
+            IndexedChunk(
+                legacy_point_id(old, int(p.payload["chunk_index"])),
+                vectors[p.id],
+                library.index.weighting.document_vector(p.text),
+                p.payload,
+            )
+            for p in points
+        ]
+    )
+    first = legacy_point_id(old, 0)
+    client = TestClient(create_app(library.settings, library=library))
+    shown = client.get(f"/api/documents/{old}/related", params={"chunk": first})
+    assert shown.status_code == 200, shown.text
+    assert shown.json()["passage"]["chunk_id"] == first
+    assert (
+        client.get(f"/api/documents/{old}/related", params={"chunk": point_id(old, 0)}).status_code
+        == 404
+    )
+    assert (
+        client.get(
+            f"/api/documents/{old}/related", params={"chunk": legacy_point_id("x", 0)}
+        ).status_code
+        == 404
+    )
+
+    new = _run(library, folder, reread=True)["housing.pdf"].doc_id
+    assert new is not None and _whole(library, new)
+    stored = library.store.chunks(Filters(doc_ids=(new,)), limit=50)
+    assert stored and all(p.id.isdigit() for p in stored)
+    assert library.store.count(Filters(doc_ids=(old,))) == 0

@@ -10,7 +10,7 @@ import pytest
 
 from search.access import ScopedStore, levels_for
 from search.analysis import Bm25Weighting
-from search.schema import WITHDRAWN, Filters, IndexedChunk, point_id
+from search.schema import WITHDRAWN, Filters, IndexedChunk, engine_id, legacy_point_id, point_id
 from search.settings import QdrantSettings, Settings
 from search.store.base import (
     ACTIVE_FILE,
@@ -537,3 +537,47 @@ def test_all_words_compares_english_stems_and_skips_stop_words(tmp_path: Path) -
         assert not any(payload_passes(c.payload, Filters(all_words=("the",))) for c in CHUNKS)
     finally:
         store.close()
+
+
+def test_chunks_stored_with_uuid_ids_before_ids_were_numbers_still_work(store: Store) -> None:
+    """A library from before numeric ids keeps its UUIDs until read again: both kinds of id
+    live in one collection, and every read and write by id finds either."""
+    old = replace(
+        _chunk("archive", 0, "damp and mould in council flats", [0.8, 0.2, 0, 0]),
+        id=legacy_point_id("archive", 0),
+    )
+    assert "-" in old.id and point_id("archive", 0).isdigit()
+    store.upsert([old])
+    close = store.query(VectorQuery(dense=[1, 0, 0, 0], sparse=None, mode="dense", limit=10))
+    assert {h.id for h in close} >= {old.id, point_id("housing", 0)}
+    both = [old.id, point_id("meals", 0)]
+    assert {h.id for h in store.retrieve(both)} == set(both)
+    assert set(store.chunk_vectors(both)) == set(both)
+    assert set(store.chunk_terms(both)) == set(both)
+    assert old.id in {h.id for h in store.recommend([point_id("housing", 0)], Filters(), 10)}
+    assert point_id("housing", 0) in {h.id for h in store.recommend([old.id], Filters(), 10)}
+    among = store.query(
+        VectorQuery(
+            dense=[1, 0, 0, 0],
+            sparse=WEIGHTS.query_vector("damp mould"),
+            limit=10,
+            dense_among=(old.id, point_id("housing", 0)),
+        )
+    )
+    assert old.id in {h.id for h in among}
+    store.set_payload({old.id: {"determinants": ["housing"]}})
+    [held] = store.retrieve([old.id])
+    assert held.payload["determinants"] == ["housing"] and held.payload["text"].startswith("damp")
+    store.delete_documents(["archive"])
+    assert store.retrieve([old.id]) == [] and store.count() == len(CHUNKS)
+
+
+def test_a_numeric_id_is_the_same_text_going_in_and_coming_out(store: Store) -> None:
+    ids = [point_id(doc, n) for doc in ("housing", "lonely") for n in range(2)]
+    assert all(i.isdigit() and 0 <= int(i) < 2**63 for i in ids) and len(set(ids)) == 4
+    hits = store.query(VectorQuery(dense=[1, 0, 0, 0], sparse=None, mode="dense", limit=10))
+    assert {h.id for h in hits} == {c.id for c in CHUNKS}
+    assert engine_id(ids[0]) == int(ids[0]) and engine_id(legacy_point_id("x", 0)) == (
+        legacy_point_id("x", 0)
+    )
+    assert engine_id("9" * 30) == "9" * 30  # too large for the engine: not made a number

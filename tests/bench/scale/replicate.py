@@ -18,7 +18,7 @@ import qdrant_edge as qe
 from search.analysis import SparseVector
 from search.catalogue import Catalogue, DocumentRecord, FileOutcome
 from search.evidence.strength import find_strongest_passages
-from search.schema import DENSE, SPARSE, IndexedChunk, point_id
+from search.schema import DENSE, SPARSE, IndexedChunk, legacy_point_id, point_id
 from search.store.base import CollectionLayout
 from search.store.embedded import EmbeddedStore
 
@@ -119,7 +119,12 @@ def _copy_record(record: DocumentRecord, new_id: str, copy: int) -> DocumentReco
     meta = record.meta
     year = None if meta.year is None else meta.year - (copy % 9)
     organisation = meta.organisation if copy == 0 else ORGANISATIONS[copy % len(ORGANISATIONS)]
-    ids = {point_id(record.doc_id, n): point_id(new_id, n) for n in range(record.chunk_count)}
+    # The source's chunk ids may be numbers or (a library stored before they were) UUIDs.
+    ids = {
+        old(record.doc_id, n): point_id(new_id, n)
+        for n in range(record.chunk_count)
+        for old in (point_id, legacy_point_id)
+    }
     extra = dict(record.extra)
     extra["central_chunks"] = [ids.get(str(c), str(c)) for c in extra.get("central_chunks", [])]
     strongest = extra.get("strongest") or {}
