@@ -129,6 +129,8 @@ CREATE INDEX IF NOT EXISTS files_by_name ON files (file_name);
 CREATE INDEX IF NOT EXISTS files_by_outcome ON files (outcome, file_name);
 -- Which document holds some bytes: a copy is stored once, and a file read again gets a new id.
 CREATE INDEX IF NOT EXISTS files_by_content ON files (content_hash);
+-- The files of a document: copies follow it to a new id, and a removal asks who else holds it.
+CREATE INDEX IF NOT EXISTS files_by_document ON files (doc_id);
 -- Each document a new version of its file replaced, and the newest version since: links
 -- people saved or cited to an earlier version (its id is its content's hash) still lead
 -- somewhere.
