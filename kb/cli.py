@@ -286,8 +286,9 @@ def status(
     typer.echo(f"Files: {data['total_files']}" + (f" ({counts})" if counts else ""))
     if data["read_by_older_rules"]:
         typer.echo(
-            f"Read by an earlier version: {data['read_by_older_rules']} file(s). Read them again"
-            " with this version's rules: kb ingest --reread (or from the admin status page)."
+            f"Read by an earlier version: {data['read_by_older_rules']} file(s), at most about"
+            f" {max(1, round(data['read_by_older_rules_seconds'] / 60))} min to read again with"
+            " this version's rules: kb ingest --reread (or from the admin status page)."
         )
     for page in pages:
         for f in page["files"]:

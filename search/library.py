@@ -192,13 +192,15 @@ def _status(
     counts = catalogue.file_counts()
     total = sum(counts.values())
     listed = counts.get(outcome, 0) if outcome is not None else total
+    # Files an older edition of the reading rules read: the admin page offers to read them
+    # again, saying how long their last reading took.
+    older, older_seconds = catalogue.read_by_older_rules_totals(READING_RULES)
     return {
         **summary,
         "file_counts": dict(sorted(counts.items())),
         "total_files": total,
-        # Files an older edition of the reading rules read: the admin page offers to read
-        # them again.
-        "read_by_older_rules": catalogue.count_read_by_older_rules(READING_RULES),
+        "read_by_older_rules": older,
+        "read_by_older_rules_seconds": round(older_seconds, 1),
         **_file_page(catalogue, outcome, listed, offset, limit, file_line),
     }
 

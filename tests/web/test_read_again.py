@@ -93,7 +93,11 @@ def test_the_status_page_offers_to_read_again_and_the_job_does_it(
     assert len(before) == 3
     page = admin.get("/admin/status").text
     assert SECTION in page and "3 files were read by an earlier version" in page
-    assert admin.get("/api/admin/status").json()["read_by_older_rules"] == 3
+    data = admin.get("/api/admin/status").json()
+    assert data["read_by_older_rules"] == 3
+    took = sum(f.seconds for f in library.catalogue.files())
+    assert took > 0 and data["read_by_older_rules_seconds"] == round(took, 1)
+    assert "It should take at most a minute or two" in page
 
     location = _read_again(admin, csrf_of(admin, "/admin/status"))
     assert location.startswith("/admin/reread/")
