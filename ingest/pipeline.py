@@ -539,7 +539,8 @@ class Ingester:
         path, digest = job.path, job.digest
         catalogue = self.index.catalogue
         old = job.previous.doc_id if job.previous else None
-        doc_id, replaces = self._id_for(path, digest)
+        doc_id, same = self._id_for(path, digest)
+        replaces = same.doc_id if same else None
         meta = metadata_of(
             path,
             parsed,
@@ -563,12 +564,14 @@ class Ingester:
             path=str(path),
             page_count=len(parsed.pages),
             chunk_count=len(chunks),
-            added_at=time.time(),
+            # The same bytes read again joined the library when they first did: "newest" lists
+            # and feeds are not filled with every document a re-read touched.
+            added_at=same.added_at if same else time.time(),
             extra=_layout_extra(parsed),
         )
         return record, chunks, replaces
 
-    def _id_for(self, path: Path, digest: str) -> tuple[str, str | None]:
+    def _id_for(self, path: Path, digest: str) -> tuple[str, DocumentRecord | None]:
         """The id to store the file's document under, and the document it replaces when its
         bytes are stored already from this path. That one stays searchable until the new points
         are all written, so the two never share an id: writing over it in place would leave a
@@ -578,7 +581,7 @@ class Ingester:
             return document_id(digest), None
         if same.path != str(path):
             return same.doc_id, None  # a copy of another file: stored once, as that one
-        return next_document_id(digest, same.doc_id), same.doc_id
+        return next_document_id(digest, same.doc_id), same
 
     def _index_one(self, prepared: _Prepared) -> FileOutcome:
         job, parse = prepared.job, prepared.parse

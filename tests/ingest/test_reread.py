@@ -77,6 +77,7 @@ def test_reread_stores_each_file_again_under_a_new_id_and_old_links_lead_to_it(
 ) -> None:
     first = _run(library, folder)
     old = {name: o.doc_id for name, o in first.items()}
+    added = {name: library.catalogue.document(str(d)).added_at for name, d in old.items()}  # type: ignore[union-attr]
     assert {o.outcome for o in first.values()} == {INDEXED}
     assert {o.outcome for o in _run(library, folder).values()} == {SKIPPED}  # a plain run
 
@@ -91,6 +92,8 @@ def test_reread_stores_each_file_again_under_a_new_id_and_old_links_lead_to_it(
         assert library.catalogue.current_edition(before) == new  # saved links still lead here
         recorded = library.catalogue.file(outcome.path)
         assert recorded is not None and recorded.doc_id == new
+        # It joined the library when it was first read: newest-first lists keep their order.
+        assert library.catalogue.document(new).added_at == added[name]  # type: ignore[union-attr]
     assert library.catalogue.doc_ids() == {o.doc_id for o in again.values()}
     assert library.store.count() == sum(o.chunks for o in again.values())
     assert _found(library, "mould in rented houses")[0] == again["housing.pdf"].doc_id
