@@ -13,7 +13,7 @@ from typing import Any
 
 from search.catalogue import Catalogue
 from search.schema import READING_RULES, RunChoices
-from web.uploads import MAX_JOBS_KEPT, Runner
+from web.uploads import JobShelf, Runner
 
 __all__ = ["RereadJob", "RereadJobs", "files_to_read_again"]
 
@@ -66,25 +66,14 @@ def files_to_read_again(catalogue: Catalogue) -> tuple[list[str], int]:
     return paths, missing
 
 
-class RereadJobs:
-    """This site run's reading-again jobs (kept in memory, as uploads are)."""
-
-    def __init__(self) -> None:
-        self._jobs: dict[str, RereadJob] = {}
-        self._lock = threading.Lock()
-
-    def get(self, job_id: str) -> RereadJob | None:
-        with self._lock:
-            return self._jobs.get(job_id)
+class RereadJobs(JobShelf[RereadJob]):
+    """This site run's reading-again jobs."""
 
     def start(
         self, paths: list[str], missing: int, runner: Runner, ingest_lock: threading.Lock
     ) -> RereadJob:
         job = RereadJob(secrets.token_hex(8), paths, missing)
-        with self._lock:
-            if len(self._jobs) >= MAX_JOBS_KEPT:
-                del self._jobs[next(iter(self._jobs))]
-            self._jobs[job.id] = job
+        self.keep(job.id, job)
 
         def work() -> None:
             with ingest_lock:  # one ingest at a time: wait for any other to finish

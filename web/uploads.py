@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from starlette.datastructures import UploadFile
 
@@ -39,6 +39,7 @@ __all__ = [
     "SIGNATURE_WINDOW",
     "UNSUPPORTED",
     "UPLOAD_TYPES",
+    "JobShelf",
     "Runner",
     "UploadJob",
     "UploadJobs",
@@ -93,6 +94,7 @@ def _upload_home(homes: Path, name: str) -> Path:
     return (homes / name / name).resolve()
 
 
+J = TypeVar("J")
 Runner = Callable[[list[str], RunChoices, Callable[[dict[str, Any]], None]], dict[str, Any]]
 
 
@@ -332,25 +334,32 @@ def delete_upload(uploads_dir: Path, path: str) -> bool:
     return True
 
 
-class UploadJobs:
-    """The uploads of this site's run, each ingested in turn on a worker thread."""
+class JobShelf(Generic[J]):
+    """A site run's jobs by id, the newest MAX_JOBS_KEPT of them, kept in memory: their pages
+    show progress; what they did is in the catalogue whatever becomes of them."""
 
     def __init__(self) -> None:
-        self._jobs: dict[str, UploadJob] = {}
+        self._jobs: dict[str, J] = {}
         self._lock = threading.Lock()
 
-    def get(self, job_id: str) -> UploadJob | None:
+    def get(self, job_id: str) -> J | None:
         with self._lock:
             return self._jobs.get(job_id)
+
+    def keep(self, job_id: str, job: J) -> None:
+        with self._lock:
+            if len(self._jobs) >= MAX_JOBS_KEPT:
+                del self._jobs[next(iter(self._jobs))]
+            self._jobs[job_id] = job
+
+
+class UploadJobs(JobShelf[UploadJob]):
+    """The uploads of this site's run, each ingested in turn on a worker thread."""
 
     def start(
         self, job: UploadJob, runner: Runner, ingest_lock: threading.Lock, catalogue: Catalogue
     ) -> None:
-        with self._lock:
-            if len(self._jobs) >= MAX_JOBS_KEPT:
-                oldest = next(iter(self._jobs))
-                del self._jobs[oldest]
-            self._jobs[job.id] = job
+        self.keep(job.id, job)
         if job.kept == 0:
             shutil.rmtree(job.folder, ignore_errors=True)
             job.state = "finished"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +23,6 @@ HOUSING = [
     "Landlords were asked to fix damp. Tenants in houses in multiple occupation reported mould.",
 ]
 LONELY = ["Older people in rural villages often feel lonely when the bus service stops running."]
-
-
-@pytest.fixture
-def library(embedded_settings: Settings, encoder: Encoder) -> Iterator[Library]:
-    opened = Library.open(embedded_settings, encoder=encoder)
-    yield opened
-    opened.close()
 
 
 def _ingest(library: Library, folder: Path, prune: bool = False) -> dict[str, str]:

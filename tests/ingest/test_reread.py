@@ -7,7 +7,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,6 @@ from search.catalogue import DocumentRecord, FileOutcome
 from search.curation import correct_document, withdraw_document
 from search.index import CATALOGUE_FAILED, STORE_FAILED
 from search.library import Library
-from search.models.encoder import Encoder
 from search.schema import (
     READING_RULES,
     WITHDRAWN,
@@ -28,21 +27,8 @@ from search.schema import (
     legacy_point_id,
     point_id,
 )
-from search.settings import Settings
+from tests.ingest.test_pipeline import HOUSING, LONELY
 from tests.pdfs import write_pdf
-
-HOUSING = [
-    "Cold and damp homes in the private rented sector cause mould and breathing problems.",
-    "Landlords were asked to fix damp. Tenants in houses in multiple occupation reported mould.",
-]
-LONELY = ["Older people in rural villages often feel lonely when the bus service stops running."]
-
-
-@pytest.fixture
-def library(embedded_settings: Settings, encoder: Encoder) -> Iterator[Library]:
-    opened = Library.open(embedded_settings, encoder=encoder)
-    yield opened
-    opened.close()
 
 
 @pytest.fixture
