@@ -24,7 +24,7 @@ from search.catalogue_totals import (
     add_evidence_order,
     add_totals,
 )
-from search.schema import WITHDRAWN, DocumentMeta
+from search.schema import WITHDRAWN, DocumentMeta, document_id
 
 __all__ = [
     "DUPLICATE",
@@ -486,7 +486,7 @@ class Catalogue:
             (digest, FAILED, *values),
         ).fetchone()
         if row is None:  # a row kept without its file's line: found by its first id
-            return self.document(digest[:20])
+            return self.document(document_id(digest))
         return _document(row)
 
     def current_edition(self, doc_id: str) -> str | None:

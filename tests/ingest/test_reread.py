@@ -297,3 +297,26 @@ def test_passages_stored_with_uuid_ids_open_and_reading_again_makes_them_numbers
     stored = library.store.chunks(Filters(doc_ids=(new,)), limit=50)
     assert stored and all(p.id.isdigit() for p in stored)
     assert library.store.count(Filters(doc_ids=(old,))) == 0
+
+
+def test_the_stored_document_of_some_bytes_is_found_by_its_files_or_its_first_id(
+    library: Library, folder: Path
+) -> None:
+    digest = content_hash(folder / "housing.pdf")
+    assert library.catalogue.document_for_content(digest) is None
+    assert library.catalogue.document_for_content("") is None
+    first = _run(library, folder)["housing.pdf"].doc_id
+    found = library.catalogue.document_for_content(digest)
+    assert found is not None and found.doc_id == first == document_id(digest)
+    # A document row kept without its file's line (a library from before file rows, say) is
+    # still found, by the id its bytes give.
+    with sqlite3.connect(library.settings.catalogue_path) as db:
+        db.execute("DELETE FROM files WHERE doc_id = ?", (first,))
+    found = library.catalogue.document_for_content(digest)
+    assert found is not None and found.doc_id == first
+    # A newer version that failed keeps the old document on its line, under the new bytes'
+    # hash: those bytes are not stored, so nothing is found for them.
+    library.catalogue.record_outcome(
+        FileOutcome(str(folder / "housing.pdf"), "housing.pdf", FAILED, "Broken.", "f" * 64, first)
+    )
+    assert library.catalogue.document_for_content("f" * 64) is None
