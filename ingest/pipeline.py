@@ -348,7 +348,7 @@ class Ingester:
         if document is None:
             return False
         if self.reread and previous.outcome != DUPLICATE:
-            return False  # a copy is read again as the file it copies is
+            return False  # read again; a copy is not: it follows the file it copies
         # A committed document whose points are not all there (a store that lost its last
         # writes) is written again rather than skipped.
         return document.chunk_count == self.index.store.count(Filters(doc_ids=(document.doc_id,)))
