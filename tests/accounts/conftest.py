@@ -9,6 +9,7 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -151,6 +152,28 @@ def sign_in(client: TestClient, name: str, password: str = PASSWORD) -> int:
     return response.status_code
 
 
+def add_accounts(users_path: Path, roles: tuple[str, ...], password: str = PASSWORD) -> None:
+    """An account per role, named "<role>-user"."""
+    users = UserStore(users_path)
+    try:
+        for role in roles:
+            users.add_user(f"{role}-user", role, password)
+    finally:
+        users.close()
+
+
+def signed_in_clients(
+    app: Any, roles: tuple[str, ...], password: str = PASSWORD
+) -> dict[str, TestClient]:
+    """A visitor's client, and one per role signed in as its "<role>-user"."""
+    out = {"visitor": TestClient(app)}
+    for role in roles:
+        client = TestClient(app)
+        assert sign_in(client, f"{role}-user", password) == 303
+        out[role] = client
+    return out
+
+
 def csrf_of(client: TestClient, path: str = "/account") -> str:
     token = re.search(r'name="csrf" value="([^"]+)"', client.get(path).text)
     assert token is not None
@@ -160,9 +183,4 @@ def csrf_of(client: TestClient, path: str = "/account") -> str:
 @pytest.fixture(scope="module")
 def clients(app) -> dict[str, TestClient]:  # type: ignore[no-untyped-def]
     """A client per role, each signed in (the visitor is not)."""
-    out = {"visitor": TestClient(app)}
-    for role in ROLES_WITH_ACCOUNTS:
-        client = TestClient(app)
-        assert sign_in(client, f"{role}-user") == 303
-        out[role] = client
-    return out
+    return signed_in_clients(app, ROLES_WITH_ACCOUNTS)

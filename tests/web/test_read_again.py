@@ -18,7 +18,7 @@ from kb.handoff import make_ingest_runner
 from search.library import Library
 from search.schema import READING_RULES
 from search.settings import Settings
-from tests.accounts.conftest import csrf_of, sign_in
+from tests.accounts.conftest import add_accounts, csrf_of, signed_in_clients
 from tests.doubles import HashingEncoder
 from tests.pdfs import write_pdf
 from web.app import create_app
@@ -48,10 +48,7 @@ def library(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Library
     monkeypatch.setattr(ingest.pipeline, "READING_RULES", READING_RULES - 1)
     Ingester(opened.index, settings.chunks, parse_workers=1).run([tmp_path / "docs"])
     monkeypatch.undo()
-    users = UserStore(settings.users_path)
-    for role in ("staff", "admin"):
-        users.add_user(f"{role}-user", role, PASSWORD)
-    users.close()
+    add_accounts(settings.users_path, ("staff", "admin"), PASSWORD)
     try:
         yield opened
     finally:
@@ -61,12 +58,7 @@ def library(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Library
 @pytest.fixture
 def clients(library: Library) -> dict[str, TestClient]:
     app = create_app(library.settings, library=library, ingest_runner=make_ingest_runner(library))
-    out = {"visitor": TestClient(app)}
-    for role in ("staff", "admin"):
-        client = TestClient(app)
-        assert sign_in(client, f"{role}-user", PASSWORD) == 303
-        out[role] = client
-    return out
+    return signed_in_clients(app, ("staff", "admin"), PASSWORD)
 
 
 def _read_again(client: TestClient, token: str) -> str:

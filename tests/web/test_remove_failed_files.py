@@ -17,7 +17,7 @@ from kb.handoff import make_ingest_runner
 from search.catalogue import FileOutcome
 from search.library import Library
 from search.settings import Settings
-from tests.accounts.conftest import csrf_of, sign_in
+from tests.accounts.conftest import add_accounts, csrf_of, signed_in_clients
 from tests.accounts.test_admin_browser_flows import _upload, _wait_for
 from tests.doubles import HashingEncoder
 from tests.pdfs import write_pdf
@@ -43,10 +43,7 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Library]:
     )
     # Which files are listed and which deleted is plumbing: the encoder double will do.
     opened = Library.open(settings, encoder=HashingEncoder())
-    users = UserStore(settings.users_path)
-    for role in ("staff", "admin"):
-        users.add_user(f"{role}-user", role, PASSWORD)
-    users.close()
+    add_accounts(settings.users_path, ("staff", "admin"), PASSWORD)
     try:
         yield opened
     finally:
@@ -56,12 +53,7 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Library]:
 @pytest.fixture(scope="module")
 def clients(library: Library) -> dict[str, TestClient]:
     app = create_app(library.settings, library=library, ingest_runner=make_ingest_runner(library))
-    out = {"visitor": TestClient(app)}
-    for role in ("staff", "admin"):
-        client = TestClient(app)
-        assert sign_in(client, f"{role}-user", PASSWORD) == 303
-        out[role] = client
-    return out
+    return signed_in_clients(app, ("staff", "admin"), PASSWORD)
 
 
 def _upload_one(admin: TestClient, name: str, content: bytes) -> None:
