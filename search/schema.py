@@ -30,6 +30,7 @@ __all__ = [
     "chunk_payload",
     "document_id",
     "engine_id",
+    "is_point_id",
     "legacy_point_id",
     "next_document_id",
     "point_id",
@@ -103,14 +104,35 @@ def legacy_point_id(doc_id: str, chunk_index: int) -> str:
     return str(uuid.uuid5(_POINT_NAMESPACE, f"{doc_id}:{chunk_index}"))
 
 
+# Engines take ids up to 2**64 - 1 (20 digits); ours stay under 2**63.
 _LARGEST_ID = 2**64 - 1
+_ID_DIGITS = 20
+_UUID_CHARS = 36
+
+
+def _is_number_id(text: str) -> bool:
+    # Length first: int() of a very long string is slow, and past 4,300 digits an error.
+    return (
+        len(text) <= _ID_DIGITS and text.isascii() and text.isdigit() and int(text) <= _LARGEST_ID
+    )
+
+
+def is_point_id(text: str) -> bool:
+    """Whether `text` is written as a chunk id is (a number an engine takes, or a UUID in its
+    usual lower-case form): text from a request reaches a store only when it is."""
+    if _is_number_id(text):
+        return True
+    if len(text) != _UUID_CHARS:
+        return False
+    try:
+        return str(uuid.UUID(text)) == text
+    except ValueError:
+        return False
 
 
 def engine_id(chunk_id: str) -> int | str:
     """A chunk id as the engines take it: the number for a decimal id, a UUID as written."""
-    if chunk_id.isascii() and chunk_id.isdigit() and int(chunk_id) <= _LARGEST_ID:
-        return int(chunk_id)
-    return chunk_id
+    return int(chunk_id) if _is_number_id(chunk_id) else chunk_id
 
 
 @dataclass(frozen=True)

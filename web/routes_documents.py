@@ -13,7 +13,7 @@ from search.catalogue import DocumentRecord
 from search.library import Library
 from search.retrieval.passages import Passage, passage_from_hit
 from search.retrieval.related import RelatedDocument, related_to_document, related_to_passage
-from search.schema import legacy_point_id, point_id
+from search.schema import is_point_id
 from web.citations import harvard, in_text, reference_for
 from web.deps import (
     DocumentLibraryDep,
@@ -77,14 +77,11 @@ def find_document(library: Library, doc_id: str) -> DocumentRecord:
 
 def find_passage(library: Library, doc_id: str, chunk_id: str) -> Passage:
     """One of the document's passages, by its chunk id; a 404 if the document has no such one."""
-    record = find_document(library, doc_id)
-    # Chunk ids are made from the document id and the chunk's number (as a UUID for documents
-    # stored before ids were numbers), so a foreign or made-up id is turned away here, before
-    # it reaches the store.
-    if not any(
-        chunk_id in (point_id(doc_id, n), legacy_point_id(doc_id, n))
-        for n in range(record.chunk_count)
-    ):
+    find_document(library, doc_id)
+    # Only text shaped as a chunk id (a number, or a UUID for documents stored before ids were
+    # numbers) reaches the store; one read by id, whatever the document's size, and the
+    # passage must be this document's own.
+    if not is_point_id(chunk_id):
         raise HTTPException(status_code=404, detail=NO_PASSAGE)
     for hit in library.store.retrieve([chunk_id]):
         if hit.id == chunk_id and hit.payload.get("doc_id") == doc_id:

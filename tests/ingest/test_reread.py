@@ -46,6 +46,11 @@ def _run(library: Library, folder: Path, reread: bool = False) -> dict[str, File
     return {Path(o.path).name: o for o in summary.outcomes}
 
 
+def _run_ids(library: Library) -> dict[str, str | None]:
+    """Each file's document id, by file name, as the catalogue has it now."""
+    return {f.file_name: f.doc_id for f in library.catalogue.files()}
+
+
 def _whole(library: Library, doc_id: str) -> bool:
     """The document is visible and every one of its points is in the store."""
     record = library.catalogue.document(doc_id)
@@ -291,6 +296,11 @@ def test_passages_stored_with_uuid_ids_open_and_reading_again_makes_them_numbers
         ).status_code
         == 404
     )
+    lonely = library.store.chunks(Filters(doc_ids=(str(_run_ids(library)["lonely.pdf"]),)))
+    for foreign in (lonely[0].id, "9" * 5000, "not an id", first.upper()):
+        # Another document's passage, and text no chunk id is written as: plain 404s.
+        answer = client.get(f"/api/documents/{old}/related", params={"chunk": foreign})
+        assert answer.status_code == 404, foreign
 
     new = _run(library, folder, reread=True)["housing.pdf"].doc_id
     assert new is not None and _whole(library, new)

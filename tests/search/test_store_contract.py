@@ -10,7 +10,15 @@ import pytest
 
 from search.access import ScopedStore, levels_for
 from search.analysis import Bm25Weighting
-from search.schema import WITHDRAWN, Filters, IndexedChunk, engine_id, legacy_point_id, point_id
+from search.schema import (
+    WITHDRAWN,
+    Filters,
+    IndexedChunk,
+    engine_id,
+    is_point_id,
+    legacy_point_id,
+    point_id,
+)
 from search.settings import QdrantSettings, Settings
 from search.store.base import (
     ACTIVE_FILE,
@@ -581,3 +589,13 @@ def test_a_numeric_id_is_the_same_text_going_in_and_coming_out(store: Store) -> 
         legacy_point_id("x", 0)
     )
     assert engine_id("9" * 30) == "9" * 30  # too large for the engine: not made a number
+    assert engine_id("9" * 5000) == "9" * 5000  # and not read as a number at all
+
+
+def test_only_text_shaped_as_a_chunk_id_is_taken_for_one() -> None:
+    uuid_id = legacy_point_id("housing", 0)
+    for good in (point_id("housing", 0), uuid_id, "0", str(2**64 - 1)):
+        assert is_point_id(good), good
+    for bad in ("", "abc", str(2**64), "9" * 5000, "-1", "１２", uuid_id.upper(),
+                "{" + uuid_id + "}", uuid_id.replace("-", ""), uuid_id + " "):  # fmt: skip
+        assert not is_point_id(bad), bad
