@@ -972,17 +972,14 @@ class Catalogue:
             )
         return {str(r[0]): int(r[1]) for r in rows}
 
-    def read_by_older_rules(self, rules: int, limit: int | None = None) -> list[FileOutcome]:
+    def read_by_older_rules(self, rules: int) -> list[FileOutcome]:
         """The files whose documents an older edition of the reading rules read than `rules`
         (copies go with the file they copy), by file name."""
         rows = self._db.execute(
-            f"SELECT * FROM files WHERE {_READ_BEFORE} ORDER BY file_name LIMIT ?",
-            (rules, INDEXED, WARNINGS, -1 if limit is None else limit),
+            f"SELECT * FROM files WHERE {_READ_BEFORE} ORDER BY file_name",
+            (rules, INDEXED, WARNINGS),
         ).fetchall()
         return [FileOutcome(**dict(r)) for r in rows]
-
-    def count_read_by_older_rules(self, rules: int) -> int:
-        return self.read_by_older_rules_totals(rules)[0]
 
     def read_by_older_rules_totals(self, rules: int) -> tuple[int, float]:
         """How many files an older edition of the rules read, and the seconds their last

@@ -226,7 +226,7 @@ def test_files_carry_the_rules_that_read_them_and_older_catalogues_count_as_olde
 ) -> None:
     outcomes = _run(library, folder)
     assert {o.rules for o in outcomes.values()} == {READING_RULES}
-    assert library.catalogue.count_read_by_older_rules(READING_RULES) == 0
+    assert library.catalogue.read_by_older_rules_totals(READING_RULES)[0] == 0
     path = library.settings.catalogue_path
     library.close()
     # A catalogue from before the rules had editions: its files table has no such column.
@@ -236,7 +236,7 @@ def test_files_carry_the_rules_that_read_them_and_older_catalogues_count_as_olde
     reopened = Library.open(library.settings, encoder=library.encoder)
     try:
         catalogue = reopened.catalogue
-        assert catalogue.count_read_by_older_rules(READING_RULES) == 2
+        assert catalogue.read_by_older_rules_totals(READING_RULES)[0] == 2
         assert [f.file_name for f in catalogue.read_by_older_rules(READING_RULES)] == [
             "housing.pdf",
             "lonely.pdf",
@@ -250,7 +250,7 @@ def test_files_carry_the_rules_that_read_them_and_older_catalogues_count_as_olde
             .outcomes
         }
         assert {o.outcome for o in again.values()} == {INDEXED}
-        assert catalogue.count_read_by_older_rules(READING_RULES) == 0
+        assert catalogue.read_by_older_rules_totals(READING_RULES)[0] == 0
     finally:
         reopened.close()
 
