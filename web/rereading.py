@@ -69,6 +69,12 @@ def files_to_read_again(catalogue: Catalogue) -> tuple[list[str], int]:
 class RereadJobs(JobShelf[RereadJob]):
     """This site run's reading-again jobs."""
 
+    def unfinished(self) -> RereadJob | None:
+        """The job still waiting or reading, if any: a second press joins it rather than
+        queue the same files to be read twice."""
+        with self._lock:
+            return next((j for j in self._jobs.values() if j.state in ("waiting", "running")), None)
+
     def start(
         self, paths: list[str], missing: int, runner: Runner, ingest_lock: threading.Lock
     ) -> RereadJob:

@@ -520,10 +520,13 @@ def admin_reread(
     runner: IngestRunner | None = request.app.state.ingest_runner
     if runner is None:
         raise HTTPException(status.HTTP_501_NOT_IMPLEMENTED, NO_RUNNER)
+    jobs: RereadJobs = request.app.state.reread_jobs
+    unfinished = jobs.unfinished()
+    if unfinished is not None:  # pressed again, or by another admin: follow the one job
+        return back_to(f"/admin/reread/{unfinished.id}")
     paths, missing = files_to_read_again(library.catalogue)
     if not paths and not missing:
         return back_to("/admin/status")  # nothing older left (another admin was first)
-    jobs: RereadJobs = request.app.state.reread_jobs
     job = jobs.start(paths, missing, runner, request.app.state.ingest_lock)
     account_store(request).audit(
         viewer.name, "read again", f"{len(paths)} file(s), {missing} not found"

@@ -105,7 +105,7 @@ def test_the_status_page_offers_to_read_again_and_the_job_does_it(
         assert library.catalogue.current_edition(old) == new
         moved = admin.get(f"/documents/{old}", follow_redirects=False)
         assert moved.status_code == 302 and moved.headers["location"] == f"/documents/{new}"
-    assert library.catalogue.count_read_by_older_rules(READING_RULES) == 0
+    assert library.catalogue.read_by_older_rules_totals(READING_RULES)[0] == 0
     assert SECTION not in admin.get("/admin/status").text
     users = UserStore(library.settings.users_path)
     try:
@@ -148,3 +148,23 @@ def test_only_an_admin_with_the_forms_token_can_start_it(
     assert forged.status_code == 403
     assert {f.path: f.doc_id for f in library.catalogue.files()} == before
     assert clients["admin"].get("/admin/reread/not-a-job").status_code == 404
+
+
+def test_pressing_again_while_it_waits_follows_the_same_job(
+    clients: dict[str, TestClient], library: Library
+) -> None:
+    admin = clients["admin"]
+    lock = admin.app.state.ingest_lock  # type: ignore[attr-defined]
+    with lock:  # another ingest is running: the job waits its turn
+        first = _read_again(admin, csrf_of(admin, "/admin/status"))
+        again = _read_again(admin, csrf_of(admin, "/admin/status"))
+        assert again == first
+        assert "Waiting for another ingest to finish" in admin.get(first).text
+    assert "Finished" in _finished(admin, first)
+    assert library.catalogue.read_by_older_rules_totals(READING_RULES)[0] == 0
+    users = UserStore(library.settings.users_path)
+    try:
+        started = [e for e in users.audit_log(10) if e.action == "read again"]
+    finally:
+        users.close()
+    assert len(started) == 1  # one job, started once
