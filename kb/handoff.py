@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -72,12 +73,8 @@ def hand_over(
     if token is None:
         console.print("The site is running but no admin token was found: set KB_WEB__ADMIN_TOKEN.")
         return 1
-    body = {
-        "paths": [str(p.resolve()) for p in paths],
-        "prune": choices.prune,
-        "retry_failed": choices.retry_failed,
-        "reread": choices.reread,
-    }
+    # The site's IngestJob takes the paths and each of the run's choices by its own name.
+    body = {"paths": [str(p.resolve()) for p in paths], **asdict(choices)}
     console.print(f"The site at {url} owns the index: handing the ingest to it.")
     report.parent.mkdir(parents=True, exist_ok=True)
     done = 0

@@ -582,7 +582,7 @@ def admin_ingest(job: IngestJob, request: Request, viewer: AdminDep) -> Streamin
 
     def work() -> None:
         try:
-            choices = RunChoices(job.prune, job.retry_failed, job.reread)
+            choices = RunChoices(prune=job.prune, retry_failed=job.retry_failed, reread=job.reread)
             summary = runner(paths, choices, lines.put)
             lines.put({"summary": summary})
         except Exception as error:
