@@ -88,8 +88,10 @@ _UPDATED = re.compile(
     rf"\b(?:(?:page\s+)?last\s+(?:reviewed|updated|revised)|updated)\s*(?::\s*)?(?:on\s+)?{_DATE}",
     re.IGNORECASE,
 )
+# "TO" as well as "to": covers set their titles in capitals ("STRATEGY 2020 TO 2023").
 _FINANCIAL_YEAR = re.compile(
-    r"\b((?:19|20)\d\d)\s*(?:[-/–]|to)\s*(?:(?:19|20)(?=\d\d\b))?\d\d\b(?![-/]\d)"
+    r"\b((?:19|20)\d\d)\s*(?:[-/–]|to)\s*(?:(?:19|20)(?=\d\d\b))?\d\d\b(?![-/]\d)",
+    re.IGNORECASE,
 )
 _ANY_YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 # A body's name (up to eight words, one of them a word bodies end their names with), a comma
@@ -180,7 +182,10 @@ def find_year(
     if years:
         return years[0]
     # A heading on the cover that names a year ("Annual Public Health Report 2018").
-    on_cover = [y for text in headings for y in _years_named(text, text)]
+    # The headings are read together: "Annual Report" or "Quarter 3" on one line says how to
+    # read the financial year on the next ("2024/25").
+    cover_text = "\n".join(headings)
+    on_cover = _years_named(cover_text, cover_text)
     on_cover = [y for y in on_cover if plausible(y)]
     if on_cover:
         return max(on_cover)
@@ -193,6 +198,12 @@ def find_year(
     imprint = [y for y in imprint if plausible(y)]
     if imprint:
         return imprint[0]
+    # A plan named for the years it covers ("Dementia Strategy 2020 to 2023") and dated nowhere
+    # else came out as its period began: a file saved later (a plain-text version, a re-export)
+    # says when the file was made, not the plan.
+    start = _plan_start(title)
+    if start and plausible(start) and (info_year is None or not start - 1 <= info_year <= start):
+        return start
     if info_year and plausible(info_year):
         return info_year
     stated = [y for y in _years_named(first[:3000], title) if plausible(y)]
@@ -252,7 +263,7 @@ def _stands_alone(text: str, date: str, words: Counter[str], lengths: list[int])
 
 _COVER_TYPE = 16.0
 _ANNUAL = re.compile(r"\bannual\b|\byear in review\b", re.IGNORECASE)
-_YEAR_RANGE = re.compile(r"\b(?:19|20)\d\d\s*(?:[-/–]|to)\s*(?:19|20)?\d\d\b")
+_YEAR_RANGE = re.compile(r"\b(?:19|20)\d\d\s*(?:[-/–]|to)\s*(?:19|20)?\d\d\b", re.IGNORECASE)
 
 
 def _years_named(text: str, title: str) -> list[int]:
@@ -270,7 +281,57 @@ def _financial_year(match: re.Match[str], keep: int) -> str:
     end = int(re.findall(r"\d\d", match.group(0))[-1])
     if end != (start + 1) % 100:
         return " "  # "2013-15": a period of data
+    if _is_late_quarter(match):
+        keep = 2
     return str(start + 1 if keep == 2 else start)
+
+
+# The third or fourth quarter of a financial year (October to March): its report can only
+# come out once the quarter is over, in the financial year's second calendar year.
+_LATE_QUARTER_BEFORE = re.compile(
+    r"\b(?:q\s?[34]|quarter\s+(?:3|4|three|four)|(?:third|fourth|final)\s+quarter)"
+    r"(?:\s+(?:of|for|in))?[\s,:(-]*$",
+    re.IGNORECASE,
+)
+_LATE_QUARTER_AFTER = re.compile(
+    r"^[\s,:)-]*(?:q\s?[34]|quarter\s+(?:3|4|three|four))\b", re.IGNORECASE
+)
+
+
+def _is_late_quarter(match: re.Match[str]) -> bool:
+    before = match.string[max(0, match.start() - 30) : match.start()]
+    after = match.string[match.end() : match.end() + 15]
+    return bool(_LATE_QUARTER_BEFORE.search(before) or _LATE_QUARTER_AFTER.search(after))
+
+
+# Words that name a plan for years to come, and words that say the document looks back on one
+# (an annual report, a review, a refresh or addendum written part-way through).
+_PLAN = re.compile(
+    r"\b(?:strateg(?:y|ies)|plan|framework|programme|vision|priorities|intentions|policy)\b",
+    re.IGNORECASE,
+)
+_LOOKS_BACK = re.compile(
+    r"\b(?:annual|report|review|evaluation|audit|progress|performance|update|refresh|addendum"
+    r"|statistics|data|profile|summary of)\b",
+    re.IGNORECASE,
+)
+_PERIOD = re.compile(
+    r"\b((?:19|20)\d\d)\s*(?:[-–—/]|to)\s*((?:19|20)\d\d|\d\d)\b(?![-/]\d)", re.IGNORECASE
+)
+
+
+def _plan_start(title: str) -> int | None:
+    """The first year of the period a plan's title names ("Strategy 2017-2020", "Plan 2024 to
+    2027"), or None when the title names no such period or the document looks back on one."""
+    title = title[:300]
+    if not _PLAN.search(title) or _LOOKS_BACK.search(title):
+        return None
+    for match in _PERIOD.finditer(title):
+        start, end = int(match.group(1)), match.group(2)
+        last = int(end) if len(end) == 4 else start // 100 * 100 + int(end)
+        if 1 <= last - start <= 10:
+            return start
+    return None
 
 
 def _cover_headings(lines: list[LayoutLine]) -> list[str]:

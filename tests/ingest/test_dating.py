@@ -105,8 +105,9 @@ def test_periods_are_read_as_periods_in_every_written_form() -> None:
     page = "This report covers April 2022 to March 2023 across the county."
     assert find_year([page], [], "Carers services", None, 2026) == 2023
     assert find_year([""], [], "Annual report 2023 to 2024", None, 2026) == 2024
+    # A five-year span is no single year of data; only a plan named for it (below) reads it.
     assert (
-        find_year([""], [], "Joint Health and Wellbeing Strategy 2024 to 2029", None, 2026) is None
+        find_year([""], [], "Joint Health and Wellbeing Profile 2024 to 2029", None, 2026) is None
     )
 
 
@@ -237,3 +238,53 @@ def test_a_dated_file_name_comes_before_the_cover() -> None:
     assert dated == 2024
     # A year from the future is no date, wherever it is.
     assert find_year([""], [], "Plan", None, 2026, "2031-04-plan.pdf") is None
+
+
+def test_a_range_set_in_capitals_is_a_period_not_two_years() -> None:
+    # "TO" on a cover set in capitals joins a period as "to" does.
+    assert find_year([""], [], "LOCAL HEALTH PROFILE 2015 TO 2018", None, 2026) is None
+    assert find_year([""], [], "Local health profile 2015 to 2018", None, 2026) is None
+
+
+def test_a_plan_named_for_its_years_came_out_as_they_began() -> None:
+    title = "Carers Strategy 2022-2025"
+    # A file saved later (a re-export, a plain-text version) does not move the plan's year ...
+    assert find_year([""], [], title, 2024, 2026) == 2022
+    assert find_year([""], [], "CARERS STRATEGY 2022 TO 2025", None, 2026) == 2022
+    # ... but a file saved as the period began, or the year before it, is taken as it is.
+    assert find_year([""], [], title, 2021, 2026) == 2021
+    assert find_year([""], [], title, 2022, 2026) == 2022
+    # A stated date still comes first.
+    assert find_year(["Published: March 2023"], [], title, 2024, 2026) == 2023
+
+
+def test_a_document_that_looks_back_on_a_plan_keeps_the_file_year() -> None:
+    for title in (
+        "Annual report on the Carers Strategy 2022-2025",
+        "Carers Strategy 2022-2025: progress update",
+        "Carers Strategy 2022-2025 addendum",
+    ):
+        assert find_year([""], [], title, 2024, 2026) == 2024, title
+    # Not a plan, or not a period of a plan's length: nothing to read.
+    assert find_year([""], [], "Carers 2022-2025", 2024, 2026) == 2024
+    assert find_year([""], [], "Carers Strategy 2000-2025", 2024, 2026) == 2024
+
+
+def test_a_late_quarter_of_a_financial_year_is_reported_in_its_second_year() -> None:
+    # Quarters 3 and 4 (October to March) end in the financial year's second calendar year.
+    assert find_year([""], [], "Quarterly Performance Report Q3 2024/25", None, 2026) == 2025
+    assert find_year([""], [], "Performance report quarter four 2023-24", None, 2026) == 2024
+    assert find_year([""], [], "Performance report 2023-24 Q4", None, 2026) == 2024
+    # Quarters 1 and 2 are reported within its first.
+    assert find_year([""], [], "Quarterly Performance Report Q1 2024/25", None, 2026) == 2024
+    assert find_year([""], [], "Performance report quarter 2 2023-24", None, 2026) == 2023
+
+
+def test_cover_headings_are_read_together() -> None:
+    body = [("Text of the report about services across the county.", 11.0)] * 6
+    quarter = _lines(("Performance Report", 26), ("Quarter 3", 26), ("2024/25", 26), *body)
+    assert find_year([""], quarter, "Performance Report", None, 2026) == 2025
+    annual = _lines(("Annual Report", 26), ("2023/24", 26), *body)
+    assert find_year([""], annual, "Our year", None, 2026) == 2024
+    plain = _lines(("Performance Report", 26), ("2024/25", 26), *body)
+    assert find_year([""], plain, "Performance Report", None, 2026) == 2024
