@@ -115,14 +115,20 @@ _WEAK_WORDS = {"the", "and", "of", "for", "in", "&"}
 
 
 def find_organisation(
-    pages: list[str], lines: list[LayoutLine], said_by: str = ""
+    pages: list[str], lines: list[LayoutLine], said_by: str = "", title: str = ""
 ) -> tuple[str, str]:
     """The organisation a document comes from, and its class of document ('' when unsure).
 
-    Signals, strongest first: the file's author field naming a known body ("DESNZ", "PHE"),
-    the document saying who made it ("Produced by …", "© … Council"), a council or known body
-    named on the first page, web and e-mail addresses."""
+    Signals, strongest first: a paper the law gives to one body (a joint health and wellbeing
+    strategy or a pharmaceutical needs assessment is its Health and Wellbeing Board's), the
+    file's author field naming a known body ("DESNZ", "PHE"), the document saying who made it
+    ("Produced by …", "© … Council"), a council or known body named on the first page, web and
+    e-mail addresses."""
     known = load_organisations()
+    early = "\n".join(pages[:3])[:30_000]
+    # The law decides whose these are, whoever's name and address the pages carry most.
+    for board in _statutory_owner(title, lines, early):
+        return board
     votes: Counter[str] = Counter()
     kinds: dict[str, str] = {}
 
@@ -133,7 +139,6 @@ def find_organisation(
             kinds[name] = kind
 
     first = "\n".join(line.text for line in lines) or (pages[0] if pages else "")
-    early = "\n".join(pages[:3])[:30_000]
     # A body named only as the source of the data ("Source: ONS") did not publish the document.
     first_named, early_named = _SOURCE_LINE.sub(" ", first), _SOURCE_LINE.sub(" ", early)
     vote(_named(first_named, known), 3)
@@ -155,6 +160,49 @@ def find_organisation(
     # On a tie, the name met first: a cover names its author before the data it cites.
     best = max(votes.items(), key=lambda item: (item[1], -_first_at(early, first, item[0])))[0]
     return best, kinds[best]
+
+
+# Papers a statute gives to a Health and Wellbeing Board (Health and Social Care Act 2012; the
+# NHS pharmaceutical services regulations, 2013): the board publishes them, though its council
+# prints them and its NHS partners sign them. A cover line that is such a paper's name, with its
+# place before it ("West Sussex Pharmaceutical Needs Assessment"); not a report about one
+# ("Adoption of the Joint Health and Wellbeing Strategy" is the council's).
+_BOARD_PAPER = re.compile(
+    r"((?:(?:[A-Z][a-z]+|[A-Z]{2,})(?:[ -](?:and|AND|&|upon|on))?[ -]){0,4})"
+    r"(?i:joint\s+(?:local\s+)?health\s+(?:and|&)\s+well-?being\s+strateg(?:y|ies)|pharmaceutical\s+needs\s+assessment)\b"
+)
+_BOARD = re.compile(
+    r"\b((?:[A-Z][a-z]+(?:[ -](?:and|&|upon|on)\b)?[ -]){1,4})Health\s+(?:and|&)\s+"
+    r"Well-?being\s+Board\b"
+)
+_NOT_PLACE = {*_WEAK_WORDS, "our", "this", "each", "a", "joint", "local", "every", "its", "your"}
+_COVER_LINES = 20
+_COVER_SHARE = 0.8  # of the largest type on the first page
+
+
+def _statutory_owner(title: str, lines: list[LayoutLine], early: str) -> list[tuple[str, str]]:
+    """The Health and Wellbeing Board whose own paper this is, if its title or a heading on its
+    cover names such a paper: the board the text names first, else the cover's place's."""
+    largest = max((x.size for x in lines[:_COVER_LINES]), default=0.0)
+    cover = [title[:300]]
+    cover += [x.text[:300] for x in lines[:_COVER_LINES] if x.size >= _COVER_SHARE * largest]
+    named = [m for text in cover if (m := _BOARD_PAPER.match(text.strip()))]
+    if not named:
+        return []
+    for match in _BOARD.finditer(early):
+        place = _place_words(match.group(1))
+        if place:
+            return [(f"{place} Health and Wellbeing Board", COUNCIL)]
+    place = next((p for m in named if (p := _place_words(m.group(1)))), "")
+    return [(f"{place} Health and Wellbeing Board", COUNCIL)] if place else []
+
+
+def _place_words(text: str) -> str:
+    words = text.split()
+    while words and (words[0].lower() in _NOT_PLACE or not words[0][:1].isupper()):
+        words.pop(0)
+    place = " ".join(words)
+    return place.title().replace(" And ", " and ") if place.isupper() else place
 
 
 def _author_field(said_by: str, known: tuple[Organisation, ...]) -> list[tuple[str, str]]:

@@ -192,7 +192,7 @@ def resolve_metadata(
     title = title or _title_from_first_page(first_page) or _title_from_file(path)
     placeholder = is_placeholder_author(info_author) or not _is_good_title(info_author)
     authors = row.authors or ([info_author] if info_author and not placeholder else [])
-    organisation, organisation_kind = find_organisation(pages, lines, info_author)
+    organisation, organisation_kind = find_organisation(pages, lines, info_author, title)
     kind = row.kind or find_kind(pages, organisation_kind, title)
     # With no body named, a paper or a book comes from the person who wrote it.
     if not organisation and authors and kind in (ACADEMIC, OTHER) and _is_name(authors[0]):

@@ -358,3 +358,52 @@ def test_gazetteer_names_are_found_by_one_pattern_inside_and_beside_each_other()
     # The pattern is built once for a gazetteer, not once per name per document.
     assert describing._gazetteer_names(known) is describing._gazetteer_names(known)
     assert describing._named("no body here", ()) == []
+
+
+def test_a_health_and_wellbeing_boards_own_papers_are_the_boards() -> None:
+    # The council prints the strategy and names itself more often; the law makes it the board's.
+    pages = [
+        "Riverton County Council\nJoint Health and Wellbeing Strategy 2026 to 2031\n"
+        "Foreword by the Chair of the Riverton Health and Wellbeing Board.\n"
+        "Riverton County Council and its NHS partners will work with Riverton people. "
+        "Riverton has an older population than England. Riverton districts differ."
+    ]
+    title = "Joint Health and Wellbeing Strategy 2026 to 2031"
+    assert find_organisation(pages, [], title=title) == (
+        "Riverton Health and Wellbeing Board",
+        COUNCIL,
+    )
+    pna = ["Produced on behalf of the Riverton Health & Wellbeing Board by its council."]
+    assert find_organisation(pna, [], title="Pharmaceutical Needs Assessment 2025")[0] == (
+        "Riverton Health and Wellbeing Board"
+    )
+    # Any other paper that mentions the board is not the board's for that.
+    assert find_organisation(pages, [], title="Annual Public Health Report")[0] == (
+        "Riverton County Council"
+    )
+    # A board named without its place ("The Health and Wellbeing Board") credits nobody new.
+    unnamed = ["Riverton County Council\nThe Health and Wellbeing Board agreed this strategy."]
+    assert find_organisation(unnamed, [], title=title)[0] == "Riverton County Council"
+
+
+def test_a_board_paper_is_known_by_its_cover_and_named_by_its_place() -> None:
+    council = ["Riverton County Council\nRiverton County Council serves Riverton and Riverton."]
+    # A slogan for a title, the paper's name in a cover heading under it.
+    cover = _lines(
+        ("Grow Well, Age Well:", 30), ("Riverton Joint Health and Wellbeing Strategy", 27)
+    )
+    assert find_organisation(council, cover, title="Grow Well, Age Well")[0] == (
+        "Riverton Health and Wellbeing Board"
+    )
+    # No board named in the text: the place before the paper's name, in capitals or not.
+    for title in (
+        "Riverton Pharmaceutical Needs Assessment 2025 - 2028",
+        "RIVERTON PHARMACEUTICAL NEEDS ASSESSMENT",
+    ):
+        assert find_organisation(council, [], title=title)[0] == (
+            "Riverton Health and Wellbeing Board"
+        ), title
+    # A report about the strategy, and body text that names it, are the council's.
+    for title in ("Adoption of the Joint Health and Wellbeing Strategy", "Cabinet report"):
+        body = _lines((title, 30), ("Item 6 on the Joint Health and Wellbeing Strategy", 11))
+        assert find_organisation(council, body, title=title)[0] == "Riverton County Council"
