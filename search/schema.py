@@ -69,7 +69,9 @@ TEXT_FIELDS = ("text",)
 # matter, chunking, metadata. Raise it with any change that alters what an ingest stores for a
 # file it has read before; the admin pages then offer to read again the files an older edition
 # read (`kb ingest --reread` reads every file again, whatever its edition).
-READING_RULES = 1
+# 1: the first edition that was recorded. 2: a plan's year from its title's period, a late
+# quarter's year, "TO" in ranges, a Health and Wellbeing Board's own papers credited to it.
+READING_RULES = 2
 
 _POINT_NAMESPACE = uuid.UUID("6f1d8c1e-5b8a-4f53-9d39-3f1f0c2b7a10")
 
