@@ -467,5 +467,11 @@ class Settings(BaseSettings):
         return self.data_dir / "uploads"
 
     @property
+    def jobs_dir(self) -> Path:
+        """The records of the site's upload and reading-again jobs: kept with the uploads, so a
+        backup holds a waiting upload's record beside its files."""
+        return self.uploads_dir / "jobs"
+
+    @property
     def store_dir(self) -> Path:
         return self.data_dir / "qdrant"

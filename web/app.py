@@ -39,6 +39,7 @@ from web.headers import (
     read_govuk_script_hashes,
 )
 from web.hosts import WRONG_HOST, TrustedHosts
+from web.jobs import run_in_turn
 from web.ratelimit import SignInLimiter
 from web.request_log import install_observability
 from web.rereading import RereadJobs
@@ -62,6 +63,7 @@ __all__ = [
     "last_updated",
     "mount_api_docs",
     "mount_assets",
+    "resume_jobs",
     "server_options",
 ]
 
@@ -91,6 +93,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
             if library is not None:
+                resume_jobs(app, library)
                 yield
                 return
             try:
@@ -102,6 +105,7 @@ def create_app(
                 yield
                 return
             try:
+                resume_jobs(app, app.state.library)
                 yield
             finally:
                 app.state.library.close()
@@ -131,8 +135,8 @@ def create_app(
     app.state.users = UserStore(settings.users_path)
     accounts = settings.accounts
     app.state.sign_in_limiter = SignInLimiter(accounts.sign_in_attempts, accounts.sign_in_window_s)
-    app.state.upload_jobs = UploadJobs()
-    app.state.reread_jobs = RereadJobs()
+    app.state.upload_jobs = UploadJobs(settings.jobs_dir / "uploads")
+    app.state.reread_jobs = RereadJobs(settings.jobs_dir / "reread")
     errors.install(app)
     install_observability(app, settings.ops)
     app.include_router(routes_pages.router)
@@ -150,6 +154,30 @@ def create_app(
     mount_assets(app, app.state.templates, assets_dir / GOVUK_DIST)
     install_guards(app, settings)
     return app
+
+
+def resume_jobs(app: FastAPI, library: Library) -> None:
+    """Show again the upload and reading-again jobs recorded before the site last stopped, and
+    carry on, in the order they were made, with those it had not finished. Only a site that
+    runs ingests (`kb serve` passes the runner) does: another must not move uploaded files."""
+    runner: IngestRunner | None = app.state.ingest_runner
+    if runner is None:
+        return
+    lock: threading.Lock = app.state.ingest_lock
+    try:
+        uploads: UploadJobs = app.state.upload_jobs
+        rereads: RereadJobs = app.state.reread_jobs
+        works = [
+            *uploads.resume(app.state.settings.uploads_dir, runner, lock, library.catalogue),
+            *rereads.resume(runner, lock, library.catalogue),
+        ]
+    except Exception:
+        # The site serves whatever its job records hold: searching matters more.
+        log.exception("the jobs recorded before the site stopped could not be read")
+        return
+    if works:
+        log.info("carrying on with %d job(s) the site had not finished when it stopped", len(works))
+    run_in_turn(works, "resume-jobs")
 
 
 def server_options(settings: Settings) -> dict[str, Any]:

@@ -1,19 +1,30 @@
 """Reading files again from the admin pages: the files an older edition of the reading rules
 read go through the same job as `kb ingest --reread`, on a worker thread, one ingest at a time,
-with a progress page like an upload's."""
+with a progress page like an upload's. A job a stop left unfinished carries on at the next
+start, on the files the catalogue still lists as read by an older edition."""
 
 from __future__ import annotations
 
 import logging
 import secrets
 import threading
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from search.catalogue import Catalogue
 from search.schema import READING_RULES, RunChoices
-from web.uploads import JobShelf, Runner
+from web.jobs import (
+    UNFINISHED,
+    Job,
+    JobShelf,
+    Runner,
+    read_count,
+    read_job_fields,
+    read_texts,
+)
 
 __all__ = ["RereadJob", "RereadJobs", "files_to_read_again"]
 
@@ -23,19 +34,48 @@ MISSING = (
     "{count} file(s) were not found where they were read from, so their documents stay as they"
     " are. Put them back, or remove them with `kb ingest --prune`."
 )
+MAX_PATH = 4096
 
 
-@dataclass
-class RereadJob:
+@dataclass(kw_only=True)
+class RereadJob(Job):
     """One reading again: the files it reads, and each one's outcome as it comes."""
 
-    id: str
+    kind: ClassVar[str] = "reread"
     paths: list[str]
     missing: int = 0  # files the catalogue lists that are no longer on disk
-    lines: list[dict[str, Any]] = field(default_factory=list)
-    state: str = "waiting"
-    error: str = ""
-    summary: dict[str, Any] = field(default_factory=dict)
+
+    def run(
+        self, runner: Runner, ingest_lock: threading.Lock, catalogue: Catalogue | None = None
+    ) -> None:
+        """Wait for the ingest, then read the files again. Carried on after a stop (given the
+        catalogue), only the job's files the catalogue still lists as read by an older edition,
+        and not read since the stop: its paths are a record's, trusted no further."""
+        with ingest_lock:  # one ingest at a time: wait for any other to finish
+            try:
+                paths = self.paths
+                if catalogue is not None:
+                    done = {line.get("path") for line in self.lines}
+                    still = set(files_to_read_again(catalogue)[0])
+                    paths = [p for p in self.paths if p in still and p not in done]
+                self.set_state("running")
+                if paths:
+                    self.summary = runner(paths, RunChoices(reread=True), self.add_line)
+                self.set_state("finished")
+            except Exception as error:
+                log.exception("reading again (job %s) stopped", self.id)
+                self.set_state("failed", f"The ingest stopped: {error}")
+
+    def own_record(self) -> dict[str, Any]:
+        return {"paths": list(self.paths), "missing": self.missing}
+
+    @classmethod
+    def from_record(cls, data: dict[str, Any]) -> RereadJob:
+        return cls(
+            **read_job_fields(data, cls.kind),
+            paths=read_texts(data.get("paths"), MAX_PATH),
+            missing=read_count(data.get("missing")),
+        )
 
     def view(self) -> dict[str, Any]:
         """What the progress page shows (the same shape as an upload's)."""
@@ -47,7 +87,10 @@ class RereadJob:
             "next_text": "Back to the ingest status",
             "state": self.state,
             "error": self.error,
-            "notices": [MISSING.format(count=self.missing)] if self.missing else [],
+            "notices": [
+                *self.notices(),
+                *([MISSING.format(count=self.missing)] if self.missing else []),
+            ],
             "kept": len(self.paths),
             "done": len(self.lines),
             "outcomes": list(self.lines),
@@ -67,33 +110,35 @@ def files_to_read_again(catalogue: Catalogue) -> tuple[list[str], int]:
 
 
 class RereadJobs(JobShelf[RereadJob]):
-    """This site run's reading-again jobs."""
+    """The site's reading-again jobs; one a stop left unfinished carries on at the next start."""
 
     def unfinished(self) -> RereadJob | None:
         """The job still waiting or reading, if any: a second press joins it rather than
         queue the same files to be read twice."""
         with self._lock:
-            return next((j for j in self._jobs.values() if j.state in ("waiting", "running")), None)
+            return next((j for j in self._jobs.values() if j.state in UNFINISHED), None)
 
     def start(
         self, paths: list[str], missing: int, runner: Runner, ingest_lock: threading.Lock
     ) -> RereadJob:
-        job = RereadJob(secrets.token_hex(8), paths, missing)
-        self.keep(job.id, job)
-
-        def work() -> None:
-            with ingest_lock:  # one ingest at a time: wait for any other to finish
-                job.state = "running"
-                try:
-                    job.summary = runner(job.paths, RunChoices(reread=True), job.lines.append)
-                    job.state = "finished"
-                except Exception as error:
-                    log.exception("reading again (job %s) stopped", job.id)
-                    job.error = f"The ingest stopped: {error}"
-                    job.state = "failed"
-
+        job = RereadJob(id=secrets.token_hex(8), paths=paths, missing=missing)
+        self.keep(job)
         if paths:
-            threading.Thread(target=work, name=f"reread-{job.id}", daemon=True).start()
+            threading.Thread(
+                target=job.run, args=(runner, ingest_lock), name=f"reread-{job.id}", daemon=True
+            ).start()
         else:
-            job.state = "finished"
+            job.set_state("finished")
         return job
+
+    def resume(
+        self, runner: Runner, ingest_lock: threading.Lock, catalogue: Catalogue
+    ) -> list[tuple[float, Callable[[], None]]]:
+        """Keep the jobs recorded before the site stopped; the work of those unfinished, each
+        with when it was made (web.jobs.run_in_turn runs them in that order)."""
+        works: list[tuple[float, Callable[[], None]]] = []
+        for job in self.load(RereadJob.from_record):
+            job.resumed = True
+            job.save(False)
+            works.append((job.created_at, partial(job.run, runner, ingest_lock, catalogue)))
+        return works

@@ -34,11 +34,12 @@ from search.schema import ACCESS_LEVELS, WITHDRAWN, RunChoices
 from search.settings import Settings
 from web.admin import Viewer, check_csrf, require_admin
 from web.deps import TemplatesDep, WholeLibraryDep
+from web.jobs import Runner
 from web.kinds import kind_choices
 from web.paging import count_pages, pagination
 from web.params import MAX_LIMIT, MAX_OFFSET, MAX_PAGE_NUMBER, refuse_unknown_parameters
 from web.rereading import RereadJobs, files_to_read_again
-from web.uploads import ACCEPT, Runner, UploadJobs, accept_uploads, delete_upload
+from web.uploads import ACCEPT, UploadJobs, accept_uploads, delete_upload
 from web.users import UserStore
 
 __all__ = [

@@ -5,6 +5,10 @@ Only the uploaded bytes are used: the browser never names a path on the server. 
 one home per name (`uploads/files/NAME/NAME`), so uploading a file under a name used before
 is a changed file at the same path, as with `kb ingest`: the new edition replaces the old one
 and the corrections saved for it carry over; the progress page says which document it replaced.
+
+Each upload's record is kept on disk (web.jobs): after a stop, the next start of the site shows
+its page again and carries on with it, from its waiting folder or from the homes its files were
+already moved to, and settles each earlier edition by what the catalogue holds.
 """
 
 from __future__ import annotations
@@ -21,26 +25,36 @@ import stat
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar
 
 from starlette.datastructures import UploadFile
 
-from search.catalogue import Catalogue
-from search.schema import WITHDRAWN, RunChoices
+from search.catalogue import DUPLICATE, FAILED, INDEXED, SKIPPED, WARNINGS, Catalogue
+from search.schema import ACCESS_LEVELS, WITHDRAWN, RunChoices
 from search.signatures import PDF_SIGNATURE, ZIP_SIGNATURE, binary_kind
+from web.jobs import (
+    Job,
+    JobShelf,
+    RecordError,
+    Runner,
+    fit_line,
+    read_job_fields,
+    read_lines,
+    read_text,
+    read_texts,
+)
 
 __all__ = [
     "ACCEPT",
+    "LOST",
     "MANIFEST",
-    "MAX_JOBS_KEPT",
     "PDF_SIGNATURE",
     "REPLACES",
     "SIGNATURE_WINDOW",
     "UNSUPPORTED",
     "UPLOAD_TYPES",
-    "JobShelf",
-    "Runner",
     "UploadJob",
     "UploadJobs",
     "accept_uploads",
@@ -76,26 +90,28 @@ UNSUPPORTED = (
     "web pages (.html)."
 )
 MANIFEST = "manifest.csv"
-# The ingest's outcomes (ingest.pipeline) that mean it took a new edition in.
-TAKEN = frozenset({"indexed", "indexed_with_warnings", "duplicate"})
+# What the catalogue says of a file whose bytes the library took in (read, or stored once).
+TAKEN = frozenset({INDEXED, WARNINGS, DUPLICATE})
 REPLACES = (
     "{file} replaces the earlier upload of {file} (title “{title}”). Corrections saved for "
     "the earlier one carry over. To keep both, give the new file a different name and upload "
     "it again."
 )
-MAX_JOBS_KEPT = 50
-# Under the uploads folder, the folder of every uploaded file's home (FILES/NAME/NAME).
+LOST = (
+    "The file was not found when the site started again after a stop, so it was not read."
+    " Upload it again."
+)
+# Under the uploads folder: every uploaded file's home (FILES/NAME/NAME), and each upload's
+# folder of files waiting for the ingest (INCOMING/ID/NAME).
 FILES = "files"
+INCOMING = "incoming"
+MAX_NAME = 120  # safe_file_name keeps 100 characters of a name and its ending
 
 
 def _upload_home(homes: Path, name: str) -> Path:
     """Where an uploaded file named `name` is kept: a folder of its own under `homes`, so its
     manifest can sit beside it."""
     return (homes / name / name).resolve()
-
-
-J = TypeVar("J")
-Runner = Callable[[list[str], RunChoices, Callable[[dict[str, Any]], None]], dict[str, Any]]
 
 
 def upload_type(name: str) -> str | None:
@@ -125,21 +141,17 @@ def _why_not_type(suffix: str, head: bytes) -> str:
     return "" if is_type else UPLOAD_TYPES[suffix]
 
 
-@dataclass
-class UploadJob:
+@dataclass(kw_only=True)
+class UploadJob(Job):
     """One upload: the files it kept, those it turned away, and the ingest's progress."""
 
-    id: str
+    kind: ClassVar[str] = "upload"
     folder: Path  # where the kept files wait for the ingest
     homes: Path  # the folder of every uploaded file's home, one per name
     access: str
     checked: list[dict[str, Any]] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
     replaces: dict[str, str] = field(default_factory=dict)  # file name: the earlier one's title
-    lines: list[dict[str, Any]] = field(default_factory=list)
-    state: str = "waiting"
-    error: str = ""
-    summary: dict[str, Any] = field(default_factory=dict)
 
     @property
     def kept(self) -> int:
@@ -147,6 +159,11 @@ class UploadJob:
 
     def home_of(self, name: str) -> Path:
         return _upload_home(self.homes, name)
+
+    def _plain_home(self, name: str) -> Path | None:
+        """The file's home, unless its folder is a link that leads elsewhere."""
+        home = self.home_of(name)
+        return home if home == self.homes.resolve() / name / name else None
 
     def note_replacements(self, catalogue: Catalogue) -> None:
         """Say which documents already in the library the kept files will replace."""
@@ -170,39 +187,139 @@ class UploadJob:
         files = [*accepted, *refused]
         return f"{len(files)} file(s) as {self.access}: " + "; ".join(files)
 
-    def move_home(self) -> list[str]:
+    def move_home(self, catalogue: Catalogue) -> list[str]:
         """Put each kept file in its home, beside a manifest giving its level; their paths.
-        An earlier edition is set aside until the ingest has read the new one."""
+        An earlier edition is set aside until the ingest has read the new one. Safe to run
+        again after a stop midway: a file already moved stays, one set aside is not set aside
+        twice, and a file found nowhere gets a line saying so."""
         paths: list[str] = []
         for name in self.names:
-            home = self.home_of(name)
-            home.parent.mkdir(parents=True, exist_ok=True)
-            if home.exists():
-                _set_aside(home).parent.mkdir(exist_ok=True)
-                os.replace(home, _set_aside(home))
-            os.replace(self.folder / name, home)
-            with (home.parent / MANIFEST).open("w", newline="", encoding="utf-8") as handle:
-                csv.writer(handle).writerows([["file", "access"], [name, self.access]])
-            paths.append(str(home))
+            home = self._plain_home(name)
+            waiting = self.folder / name
+            if home is not None and _is_plain_file(waiting):
+                home.parent.mkdir(parents=True, exist_ok=True)
+                earlier = _set_aside(home)
+                # The one set aside is the edition the catalogue holds: a home whose bytes it
+                # does not hold (left by a stop) gives way to the new file, not to it.
+                if _is_plain_file(home) and (
+                    not _is_plain_file(earlier) or _is_taken(catalogue, home)
+                ):
+                    earlier.parent.mkdir(exist_ok=True)
+                    os.replace(home, earlier)
+                os.replace(waiting, home)
+                with (home.parent / MANIFEST).open("w", newline="", encoding="utf-8") as handle:
+                    csv.writer(handle).writerows([["file", "access"], [name, self.access]])
+            if home is not None and _is_plain_file(home):
+                paths.append(str(home))
+            else:
+                path = str(home or self.homes / name / name)
+                self.add_line(
+                    {"file": name, "path": path, "outcome": FAILED, "reason": LOST, "doc_id": None}
+                )
         shutil.rmtree(self.folder, ignore_errors=True)
         return paths
 
-    def settle(self) -> None:
-        """After the ingest: a new edition it took (indexed, or stored once as a duplicate)
-        stays; otherwise (it could not be read, or the ingest stopped first) the earlier
-        document is still the one in the index, so the earlier file goes back beside it."""
-        taken = {line["path"] for line in self.lines if line.get("outcome") in TAKEN}
+    def settle(self, catalogue: Catalogue) -> None:
+        """After the ingest: a new edition the library took in (indexed, or stored once as a
+        duplicate: the catalogue holds these very bytes for its home) stays; otherwise (it
+        could not be read, or the ingest stopped first) the earlier document is still the one
+        in the index, so the earlier file goes back beside it. Decided by the catalogue, not
+        this run's lines: a run carried on after a restart says a file read before the stop
+        was skipped."""
         for name in self.names:
-            home = self.home_of(name)
-            earlier = _set_aside(home)
-            if not earlier.exists():
+            home = self._plain_home(name)
+            if home is None:
                 continue
-            if str(home) in taken:
+            earlier = _set_aside(home)
+            if not _is_plain_file(earlier):
+                continue
+            if _is_plain_file(home) and _is_taken(catalogue, home):
                 earlier.unlink()
             else:
                 os.replace(earlier, home)
             with contextlib.suppress(OSError):  # another edition may be waiting in it
                 earlier.parent.rmdir()
+
+    def _take_line(self, catalogue: Catalogue) -> Callable[[dict[str, Any]], None]:
+        """The run's callback for each file's line. Carried on after a restart, a file read
+        before the stop keeps the line it had; one whose line was lost shows what the
+        catalogue holds for it rather than 'skipped'."""
+
+        def take(line: dict[str, Any]) -> None:
+            if not self.resumed:
+                self.add_line(line)
+                return
+            before = next(
+                (n for n, old in enumerate(self.lines) if old.get("path") == line.get("path")),
+                None,
+            )
+            if line.get("outcome") == SKIPPED:
+                if before is not None:
+                    return
+                line = _as_known(catalogue, line)
+            if before is None:
+                self.add_line(line)
+            else:
+                self.lines[before] = fit_line(line)
+                self.save(True)
+
+        return take
+
+    def run(self, runner: Runner, ingest_lock: threading.Lock, catalogue: Catalogue) -> None:
+        """Wait for the ingest, move the files home, ingest them, settle the earlier editions."""
+        with ingest_lock:  # one ingest at a time: wait for any other to finish
+            try:
+                if self.state == "waiting":
+                    # Again now: an upload that ran meanwhile may have used the same name.
+                    # Not after a stop while running: the files had moved, the note was made.
+                    self.note_replacements(catalogue)
+                self.set_state("running")  # saved, with the note, before any file moves
+                paths = self.move_home(catalogue)
+                try:
+                    if paths:
+                        self.summary = runner(paths, RunChoices(), self._take_line(catalogue))
+                finally:
+                    self.settle(catalogue)
+                self.set_state("finished")
+            except Exception as error:
+                log.exception("upload %s failed", self.id)
+                self.set_state("failed", f"The ingest stopped: {error}")
+
+    def own_record(self) -> dict[str, Any]:
+        return {
+            "access": self.access,
+            "names": list(self.names),
+            "checked": list(self.checked),
+            "replaces": dict(self.replaces),
+        }
+
+    @classmethod
+    def from_record(cls, data: dict[str, Any], uploads_dir: Path) -> UploadJob:
+        """The upload a record describes, each field checked; its folders come from the
+        uploads folder and its id, never from the record."""
+        fields = read_job_fields(data, cls.kind)
+        access = data.get("access")
+        if access not in ACCESS_LEVELS:
+            raise RecordError("its level is not one of the site's")
+        names = read_texts(data.get("names"), MAX_NAME)
+        for name in names:
+            suffix = upload_type(name)
+            if suffix is None or safe_file_name(name, suffix) != name:
+                raise RecordError("a file name is not one the upload gives")
+        if len(set(names)) != len(names):
+            raise RecordError("a file name comes twice")
+        replaces = data.get("replaces")
+        if not isinstance(replaces, dict) or not set(replaces) <= set(names):
+            raise RecordError("what it replaces is not for its own files")
+        return cls(
+            **fields,
+            folder=uploads_dir / INCOMING / fields["id"],
+            homes=uploads_dir / FILES,
+            access=str(access),
+            names=names,
+            checked=read_lines(data.get("checked")),
+            replaces={str(k): read_text(v) for k, v in replaces.items()},
+        )
 
     def view(self) -> dict[str, Any]:
         """What the progress page shows."""
@@ -216,12 +333,50 @@ class UploadJob:
             "state": self.state,
             "error": self.error,
             "notices": [
-                REPLACES.format(file=name, title=title) for name, title in self.replaces.items()
+                *self.notices(),
+                *(REPLACES.format(file=name, title=title) for name, title in self.replaces.items()),
             ],
             "kept": self.kept,
             "done": len(self.lines),
             "outcomes": [*self.checked, *self.lines],
         }
+
+
+def _is_taken(catalogue: Catalogue, home: Path) -> bool:
+    """Whether the library took in the bytes now at `home`: the catalogue's line for that path
+    was read (or stored once) from exactly them."""
+    known = catalogue.file(str(home))
+    return known is not None and known.outcome in TAKEN and known.content_hash == _sha256(home)
+
+
+def _as_known(catalogue: Catalogue, line: dict[str, Any]) -> dict[str, Any]:
+    known = catalogue.file(str(line.get("path", "")))
+    if known is None or known.outcome not in TAKEN:
+        return line
+    return {
+        **line,
+        "outcome": known.outcome,
+        "reason": known.reason,
+        "doc_id": known.doc_id,
+        "pages": known.pages,
+        "chunks": known.chunks,
+    }
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _is_plain_file(path: Path) -> bool:
+    """A file, not a link to one (a link could lead the ingest out of the uploads folder)."""
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False
 
 
 def _set_aside(home: Path) -> Path:
@@ -264,7 +419,7 @@ async def accept_uploads(
     """Save the files worth ingesting in a new waiting folder; note why any others were turned
     away, and which earlier uploads the others will replace."""
     job_id = secrets.token_hex(8)
-    folder = uploads_dir / "incoming" / job_id
+    folder = uploads_dir / INCOMING / job_id
     folder.mkdir(parents=True, exist_ok=False)
     job = UploadJob(id=job_id, folder=folder, homes=uploads_dir / FILES, access=access)
     seen: dict[str, str] = {}
@@ -334,52 +489,37 @@ def delete_upload(uploads_dir: Path, path: str) -> bool:
     return True
 
 
-class JobShelf(Generic[J]):
-    """A site run's jobs by id, the newest MAX_JOBS_KEPT of them, kept in memory: their pages
-    show progress; what they did is in the catalogue whatever becomes of them."""
-
-    def __init__(self) -> None:
-        self._jobs: dict[str, J] = {}
-        self._lock = threading.Lock()
-
-    def get(self, job_id: str) -> J | None:
-        with self._lock:
-            return self._jobs.get(job_id)
-
-    def keep(self, job_id: str, job: J) -> None:
-        with self._lock:
-            if len(self._jobs) >= MAX_JOBS_KEPT:
-                del self._jobs[next(iter(self._jobs))]
-            self._jobs[job_id] = job
-
-
 class UploadJobs(JobShelf[UploadJob]):
-    """The uploads of this site's run, each ingested in turn on a worker thread."""
+    """The uploads of this site, each ingested in turn on a worker thread; those a stop left
+    unfinished carry on at the next start (`resume`)."""
 
     def start(
         self, job: UploadJob, runner: Runner, ingest_lock: threading.Lock, catalogue: Catalogue
     ) -> None:
-        self.keep(job.id, job)
+        self.keep(job)
         if job.kept == 0:
             shutil.rmtree(job.folder, ignore_errors=True)
-            job.state = "finished"
+            job.set_state("finished")
             return
+        threading.Thread(
+            target=job.run,
+            args=(runner, ingest_lock, catalogue),
+            name=f"upload-{job.id}",
+            daemon=True,
+        ).start()
 
-        def work() -> None:
-            with ingest_lock:  # one ingest at a time: wait for any other to finish
-                job.state = "running"
-                try:
-                    # Again now: an upload that ran meanwhile may have used the same name.
-                    job.note_replacements(catalogue)
-                    paths = job.move_home()
-                    try:
-                        job.summary = runner(paths, RunChoices(), job.lines.append)
-                    finally:
-                        job.settle()
-                    job.state = "finished"
-                except Exception as error:
-                    log.exception("upload %s failed", job.id)
-                    job.error = f"The ingest stopped: {error}"
-                    job.state = "failed"
-
-        threading.Thread(target=work, name=f"upload-{job.id}", daemon=True).start()
+    def resume(
+        self,
+        uploads_dir: Path,
+        runner: Runner,
+        ingest_lock: threading.Lock,
+        catalogue: Catalogue,
+    ) -> list[tuple[float, Callable[[], None]]]:
+        """Keep the uploads recorded before the site stopped; the work of those unfinished,
+        each with when it was made (web.jobs.run_in_turn runs them in that order)."""
+        works: list[tuple[float, Callable[[], None]]] = []
+        for job in self.load(lambda data: UploadJob.from_record(data, uploads_dir)):
+            job.resumed = True
+            job.save(False)
+            works.append((job.created_at, partial(job.run, runner, ingest_lock, catalogue)))
+        return works
