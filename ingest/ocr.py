@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,16 +107,22 @@ def read_page_by_ocr(path: Path, number: int, options: OcrOptions) -> OcrPage:
     return _assemble(data, options.dpi, height)
 
 
-def read_pages_by_ocr(path: Path, numbers: list[int], options: OcrOptions) -> dict[int, OcrPage]:
-    """Each page that could be read, by number; a page that fails is left out."""
+def read_pages_by_ocr(
+    path: Path,
+    numbers: list[int],
+    options: OcrOptions,
+    on_page: Callable[[int], None] | None = None,
+) -> dict[int, OcrPage]:
+    """Each page that could be read, by number; a page that fails is left out. `on_page` is
+    told how many pages are done after each one, read or not."""
     out: dict[int, OcrPage] = {}
-    for number in numbers:
+    for done, number in enumerate(numbers, 1):
         try:
-            page = read_page_by_ocr(path, number, options)
+            out[number] = read_page_by_ocr(path, number, options)
         except (OSError, subprocess.SubprocessError, RuntimeError, ValueError) as error:
             log.info("OCR of page %d of %s failed: %s", number, path.name, error)
-            continue
-        out[number] = page
+        if on_page is not None:
+            on_page(done)
     return out
 
 

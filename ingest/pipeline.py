@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from concurrent import futures
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from ingest.chunking import chunk_pages
 from ingest.formats import is_ingestible
 from ingest.metadata import apply_access_and_corrections, metadata_of, read_manifest
 from ingest.pdf import PdfText
-from ingest.worker import ParseFailure, ParseLimits, parse_isolated
+from ingest.worker import ParseFailure, ParseLimits, ScanProgress, parse_isolated
 from search.catalogue import (
     DUPLICATE,
     FAILED,
@@ -44,14 +45,20 @@ from search.settings import AccessSettings, ChunkSettings
 
 __all__ = [
     "DUPLICATE",
+    "ENCODING",
     "FAILED",
     "INDEXED",
+    "READING",
+    "READING_SCANS",
     "REMOVED",
     "SKIPPED",
+    "STAGE_UNITS",
     "TRIED_AGAIN",
     "UNEXPECTED",
     "UNSTORABLE_NAME",
     "WARNINGS",
+    "WRITING",
+    "FileProgress",
     "Ingester",
     "Progress",
     "RunSummary",
@@ -68,6 +75,18 @@ NO_PASSAGES = (
     " to search (a form or a template filled in the same way on every page?)."
 )
 TRIED_AGAIN = "It will be tried again on the next run."
+
+# What a file being read is doing now. A stage that counts says how far it has got (done of
+# total, in its unit); one that does not gives 0 of 0.
+READING = "reading"
+READING_SCANS = "reading scanned pages"
+ENCODING = "encoding passages"
+WRITING = "writing"
+STAGE_UNITS = {READING_SCANS: "pages", ENCODING: "passages"}
+# Told (file, stage, done, total) as a file moves through the stages; see `_Reporter`.
+FileProgress = Callable[[Path, str, int, int], None]
+# Within a stage a file's progress is passed on at most this often (its last step always).
+PROGRESS_EVERY_S = 0.5
 
 
 @dataclass
@@ -213,6 +232,40 @@ class _Prepared:
 Progress = Callable[[Path, FileOutcome], None]
 
 
+class _Reporter:
+    """Passes on a file's progress from whichever thread makes it (parsers, the model, this
+    one): a new stage at once, steps within one at most every PROGRESS_EVERY_S and the last
+    one always, so a few calls a second at most; nothing once the file's outcome is out."""
+
+    def __init__(self, on_progress: FileProgress | None = None) -> None:
+        self.on_progress = on_progress
+        self._lock = threading.Lock()
+        # Each file's last stage passed on and when; None once its outcome is reported.
+        self._last: dict[Path, tuple[str, float] | None] = {}
+
+    def __call__(self, path: Path, stage: str, done: int, total: int) -> None:
+        if self.on_progress is None:
+            return
+        now = time.monotonic()
+        # Held while passing it on: an outcome cannot overtake a step of the same file.
+        with self._lock:
+            if path in self._last and self._last[path] is None:
+                return
+            last = self._last.get(path)
+            if last and last[0] == stage and done < total and now - last[1] < PROGRESS_EVERY_S:
+                return
+            self._last[path] = (stage, now)
+            try:
+                self.on_progress(path, stage, done, total)
+            except Exception:  # a watcher that fails never fails the file
+                log.exception("passing on the progress of %s failed", path.name)
+
+    def finish(self, path: Path) -> None:
+        if self.on_progress is not None:
+            with self._lock:
+                self._last[path] = None
+
+
 def _first_takeable(parsing: deque[tuple[_Job, Future[_Parsed]]]) -> int | None:
     """The first parsed file, in file order, that is not a copy of a file before it still being
     read: of identical files the first by name is always the one stored, however the parses
@@ -249,6 +302,7 @@ class Ingester:
         # Chunks parsed and queued for the model ahead of the file being written.
         self.prefetch_chunks = prefetch_chunks
         self._manifests: dict[Path, dict[str, DocumentMeta]] = {}
+        self._progress = _Reporter()
         # Where the time goes: this thread waiting for parsers and the model, tagging and
         # writing; and the model's own thread encoding.
         self.stage_seconds: dict[str, float] = dict.fromkeys(
@@ -261,13 +315,18 @@ class Ingester:
         prune: bool = False,
         on_file: Progress | None = None,
         on_start: Callable[[int], None] | None = None,
+        on_progress: FileProgress | None = None,
     ) -> RunSummary:
+        """Ingest the documents under `paths`: `on_file` is told each one's outcome as it
+        comes, `on_progress` the stage of each one being read and how far it has got."""
         started = time.monotonic()
         catalogue = self.index.catalogue
         run_id = catalogue.start_run()
         summary = RunSummary()
+        self._progress = _Reporter(on_progress)
 
         def report(path: Path, outcome: FileOutcome) -> None:
+            self._progress.finish(path)
             summary.count(outcome)
             if on_file:
                 on_file(path, outcome)
@@ -457,6 +516,8 @@ class Ingester:
         if (existing is None or existing.path == str(job.path)) and all(
             p.record is None or p.record.doc_id != doc_id for p in encoding
         ):
+            if prepared.chunks:
+                self._progress(job.path, ENCODING, 0, len(prepared.chunks))
             prepared.vectors = model.submit(self._encode, prepared)
         return prepared
 
@@ -471,15 +532,27 @@ class Ingester:
         try:
             if prepared.record is None:  # not reached: only prepared files are queued
                 raise RuntimeError("the file was not prepared")
-            return self.index.encode(prepared.record, prepared.chunks)
+            return self._encode_now(prepared.job.path, prepared.record, prepared.chunks)
         finally:
             spent = time.monotonic() - started
             prepared.seconds += spent
             self.stage_seconds["encode (model thread)"] += spent
 
+    def _encode_now(self, path: Path, record: DocumentRecord, chunks: list[Chunk]) -> Vectors:
+        if self._progress.on_progress is None:
+            return self.index.encode(record, chunks)
+        total = len(chunks)
+        return self.index.encode(
+            record, chunks, lambda done: self._progress(path, ENCODING, done, total)
+        )
+
     def _parse(self, path: Path, stop: threading.Event) -> _Parsed:
         started = time.monotonic()
-        result = parse_isolated(path, self.limits, stop)
+        on_scans: ScanProgress | None = None
+        if self._progress.on_progress is not None:
+            self._progress(path, READING, 0, 0)
+            on_scans = partial(self._progress, path, READING_SCANS)
+        result = parse_isolated(path, self.limits, stop, on_scans)
         if isinstance(result, ParseFailure):
             log.info("%s: %s (%s)", path.name, result.reason, result.detail or "no detail")
         return _Parsed(result, time.monotonic() - started)
@@ -625,8 +698,9 @@ class Ingester:
             dense = prepared.vectors.result()
             started += time.monotonic() - waiting  # its encoding time is in prepared.seconds
         else:
-            dense = self.index.encode(record, chunks)
+            dense = self._encode_now(path, record, chunks)
         self.stage_seconds["encode wait"] += time.monotonic() - waiting
+        self._progress(path, WRITING, 0, 0)
         embedding = time.monotonic()
         indexed = self.index.embed(record, chunks, dense=dense)
         self.stage_seconds["tag and sparse"] += time.monotonic() - embedding

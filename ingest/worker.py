@@ -13,6 +13,7 @@ import signal
 import threading
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerContext
@@ -29,6 +30,7 @@ __all__ = [
     "TOO_MUCH",
     "ParseFailure",
     "ParseLimits",
+    "ScanProgress",
     "limits_for",
     "parse_isolated",
     "too_big",
@@ -36,6 +38,9 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+# Told (pages done, pages in all) as a file's scanned pages are read by OCR.
+ScanProgress = Callable[[int, int], None]
 
 _PR_SET_PDEATHSIG = 1
 _NICENESS = 10
@@ -163,7 +168,10 @@ def _scan_reader(path: Path, conn: Connection, limits: ParseLimits) -> ScanReade
         chosen = numbers[: limits.ocr_max_pages]
         # The parent moves its deadline on by the OCR time these pages are allowed.
         conn.send(("ocr", len(chosen)))
-        return read_pages_by_ocr(path, chosen, limits.ocr)
+        # Each page takes seconds: one small message a page tells the job how far it is.
+        return read_pages_by_ocr(
+            path, chosen, limits.ocr, on_page=lambda done: conn.send(("ocr page", done))
+        )
 
     return read_scans
 
@@ -178,22 +186,29 @@ def _context() -> ForkServerContext:
 
 
 def parse_isolated(
-    path: Path, limits: ParseLimits, stop: threading.Event | None = None
+    path: Path,
+    limits: ParseLimits,
+    stop: threading.Event | None = None,
+    on_scans: ScanProgress | None = None,
 ) -> PdfText | ParseFailure:
     """Read one PDF in a child process; kill it if it runs past its limits or `stop` is set.
+    `on_scans` is told (done, total) as scanned pages are read by OCR, the slow part.
 
     PDFium is C code: on a file it crashes on (a damaged file, or one that unpacks past the
     memory limit) the file is read again by pypdf alone, which reads it or says why not."""
-    result = _parse_once(path, limits, stop)
+    result = _parse_once(path, limits, stop, on_scans)
     pdfium_read_it = limits.fast_text and path.suffix.lower() == ".pdf"
     if isinstance(result, ParseFailure) and result.reason == CRASHED and pdfium_read_it:
         log.info("%s: the fast text reader crashed (%s); reading it again", path, result.detail)
-        return _parse_once(path, replace(limits, fast_text=False), stop)
+        return _parse_once(path, replace(limits, fast_text=False), stop, on_scans)
     return result
 
 
 def _parse_once(
-    path: Path, limits: ParseLimits, stop: threading.Event | None
+    path: Path,
+    limits: ParseLimits,
+    stop: threading.Event | None,
+    on_scans: ScanProgress | None = None,
 ) -> PdfText | ParseFailure:
     ctx = _context()
     parent, child = ctx.Pipe(duplex=False)
@@ -202,6 +217,7 @@ def _parse_once(
     child.close()
     budget = limits.open_timeout_s
     deadline = time.monotonic() + budget * limits.wall_factor
+    scans = 0
     try:
         while True:
             if stop is not None and stop.is_set():
@@ -222,9 +238,16 @@ def _parse_once(
                 deadline = time.monotonic() + budget * limits.wall_factor
                 continue
             if kind == "ocr":
-                extra = limits.ocr.seconds_per_page * int(value)
+                scans = int(value)
+                extra = limits.ocr.seconds_per_page * scans
                 budget += extra
                 deadline += extra * limits.wall_factor
+                if on_scans is not None:
+                    on_scans(0, scans)
+                continue
+            if kind == "ocr page":
+                if on_scans is not None:
+                    on_scans(min(int(value), scans), scans)
                 continue
             return value  # type: ignore[no-any-return]
     finally:

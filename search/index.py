@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
+
+import numpy as np
 
 from search.analysis import Bm25Weighting
 from search.catalogue import Catalogue, DocumentRecord, FileOutcome
@@ -19,6 +21,7 @@ from search.store.base import CollectionLayout, Store
 
 __all__ = [
     "CATALOGUE_FAILED",
+    "ENCODE_STEP",
     "MODEL_FAILED",
     "STORE_FAILED",
     "TAGGING_FAILED",
@@ -37,6 +40,11 @@ MODEL_FAILED = "The model could not turn its text into search data."
 TAGGING_FAILED = "Its topics and places could not be worked out."
 STORE_FAILED = "The search index could not save it."
 CATALOGUE_FAILED = "The catalogue could not save it."
+# Passages given to the model a call at a time, so a long document's encoding can say how far
+# it has got. With one passage a model call (the default) the vectors are the same whatever
+# this is; each call ends when its last passage does, so it is big enough (a second or two of
+# work) that the few moments one of the model's threads waits for the other cost nothing.
+ENCODE_STEP = 64
 
 
 class FileIndexError(RuntimeError):
@@ -80,6 +88,7 @@ class Index:
         self.encoder = encoder
         self.weighting = weighting or Bm25Weighting()
         self.tagging = tagging
+        self.encode_step = ENCODE_STEP
 
     def warm(self) -> None:
         """Ready the tagger (it embeds its prototypes once), so the first file does not wait."""
@@ -103,13 +112,27 @@ class Index:
             self.store.delete_documents(orphans)
         return len(orphans)
 
-    def encode(self, record: DocumentRecord, chunks: Sequence[Chunk]) -> Vectors:
-        """The chunks' dense vectors; raise FileIndexError when the model fails on them."""
+    def encode(
+        self,
+        record: DocumentRecord,
+        chunks: Sequence[Chunk],
+        on_encoded: Callable[[int], None] | None = None,
+    ) -> Vectors:
+        """The chunks' dense vectors, ENCODE_STEP passages a call, `on_encoded` told how many
+        are done after each; raise FileIndexError when the model fails on them."""
+        texts = [c.text for c in chunks]
+        parts: list[Vectors] = []
         try:
-            return self.encoder.encode_documents([c.text for c in chunks])
+            for start in range(0, max(len(texts), 1), self.encode_step):
+                step = texts[start : start + self.encode_step]
+                parts.append(self.encoder.encode_documents(step))
+                if on_encoded is not None:
+                    on_encoded(start + len(step))
         except Exception as error:
             log.exception("embedding %s failed", record.file_name)
             raise FileIndexError(MODEL_FAILED) from error
+        vectors: Vectors = parts[0] if len(parts) == 1 else np.concatenate(parts)
+        return vectors
 
     def embed(
         self, record: DocumentRecord, chunks: Sequence[Chunk], dense: Vectors | None = None
