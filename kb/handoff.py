@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 from rich.console import Console
 
-from kb.ingesting import build_ingester
+from kb.ingesting import build_ingester, progress_line
 from kb.reporting import outcome_line, summary_text
 from search.catalogue import Catalogue
 from search.library import Library
@@ -24,7 +24,8 @@ __all__ = ["hand_over", "make_ingest_runner", "read_admin_token", "read_reply", 
 
 
 def make_ingest_runner(library: Library) -> Callable[..., dict[str, Any]]:
-    """The job the site runs in a worker thread, beside live searches."""
+    """The job the site runs in a worker thread, beside live searches: `emit` is given each
+    file's outcome line, and progress lines (`progress_line`) for the files being read."""
 
     def run(
         paths: list[str], choices: RunChoices, emit: Callable[[dict[str, Any]], None]
@@ -38,6 +39,7 @@ def make_ingest_runner(library: Library) -> Callable[..., dict[str, Any]]:
                 [Path(p) for p in paths],
                 prune=choices.prune,
                 on_file=lambda _path, outcome: emit(outcome_line(outcome)),
+                on_progress=lambda *step: emit(progress_line(*step)),
             )
             return dict(summary.as_dict())
         finally:
@@ -104,6 +106,8 @@ def hand_over(
                 if "error" in line:
                     console.print(line["error"])
                     return 1
+                if "outcome" not in line:
+                    continue  # not a file's outcome (the site keeps progress lines to itself)
                 done += 1
                 lines.write(json.dumps(line) + "\n")
                 mark = "[red]failed[/red] " if line["outcome"] == "failed" else ""

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ingest.pipeline import FAILED, WARNINGS, Ingester
+from ingest.pipeline import FAILED, STAGE_UNITS, WARNINGS, Ingester
 from ingest.worker import limits_for
 from kb.reporting import outcome_line, summary_text
 from search.catalogue import FileOutcome
@@ -21,7 +21,7 @@ from search.library import STATUS_FILES, Library, LibraryStatus
 from search.schema import RunChoices
 from search.settings import Settings
 
-__all__ = ["build_ingester", "run_ingest", "status_report"]
+__all__ = ["build_ingester", "progress_line", "run_ingest", "status_report"]
 
 
 def _when(ts: float | None) -> str:
@@ -43,6 +43,21 @@ def build_ingester(index: Index, settings: Settings, choices: RunChoices) -> Ing
         prefetch_chunks=settings.ingest.prefetch_chunks,
         reread=choices.reread,
     )
+
+
+def progress_line(path: Path, stage: str, done: int, total: int) -> dict[str, Any]:
+    """Where a file being read has got, as the site's jobs take it: a line of its own kind,
+    never an outcome line (it has no "outcome"), so whatever takes the lines tells them apart."""
+    return {
+        "progress": {
+            "file": path.name,
+            "path": str(path),
+            "stage": stage,
+            "done": done,
+            "total": total,
+            "unit": STAGE_UNITS.get(stage, ""),
+        }
+    }
 
 
 def run_ingest(
@@ -87,7 +102,18 @@ def run_ingest(
                 progress.advance(task)
             progress.update(task, description=name[:50])
 
-        summary = ingester.run(paths, prune=choices.prune, on_file=on_file, on_start=on_start)
+        def on_progress(path: Path, stage: str, done: int, total: int) -> None:
+            # The file being read, and how far: a long scan is seen to move, not to hang.
+            counted = f" {done}/{total}" if total else ""
+            progress.update(task, description=f"{escape(path.name)[:40]}: {stage}{counted}")
+
+        summary = ingester.run(
+            paths,
+            prune=choices.prune,
+            on_file=on_file,
+            on_start=on_start,
+            on_progress=on_progress,
+        )
         progress.update(task, description="done")
     console.print(summary_text(summary.as_dict(), report))
     return 0

@@ -39,6 +39,7 @@ __all__ = [
     "RecordError",
     "Runner",
     "fit_line",
+    "is_progress",
     "read_count",
     "read_job_fields",
     "read_lines",
@@ -50,7 +51,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 # The site does not import the ingest package: `kb serve` passes in a runner that takes the
-# job's paths and choices and calls back once per file with its outcome line.
+# job's paths and choices and calls back once per file with its outcome line, and, between
+# them, with progress lines for the files being read (`is_progress`).
 Runner = Callable[[list[str], RunChoices, Callable[[dict[str, Any]], None]], dict[str, Any]]
 
 MAX_JOBS_KEPT = 50
@@ -75,6 +77,7 @@ DOC_ID = re.compile(r"[0-9a-f]{1,64}")
 OUTCOMES = frozenset({INDEXED, WARNINGS, SKIPPED, DUPLICATE, FAILED, REMOVED, "refused"})
 LINE_TEXTS = ("file", "path", "reason")
 LINE_COUNTS = ("pages", "chunks")
+PROGRESS_TEXTS = ("file", "path", "stage", "unit")
 
 
 class RecordError(ValueError):
@@ -135,6 +138,20 @@ def read_texts(value: object, most: int = MAX_TEXT) -> list[str]:
     return [read_text(v, most) for v in value]
 
 
+def is_progress(line: dict[str, Any]) -> bool:
+    """Whether a runner's line says how far a file being read has got, rather than what
+    happened to it: {"progress": {"file", "path", "stage", "done", "total", "unit"}}."""
+    return "outcome" not in line and isinstance(line.get("progress"), dict)
+
+
+def _read_progress(value: dict[str, Any]) -> dict[str, Any]:
+    """A progress line's fields the page shows, checked; done never past total."""
+    step: dict[str, Any] = {k: read_text(value.get(k, ""), 4096) for k in PROGRESS_TEXTS}
+    total = read_count(value.get("total", 0))
+    step.update(done=min(read_count(value.get("done", 0)), total), total=total)
+    return step
+
+
 def fit_line(line: dict[str, Any]) -> dict[str, Any]:
     """A line with its texts cut to what a record may hold, so its record reads back."""
     return {k: v[:MAX_TEXT] if isinstance(v, str) else v for k, v in line.items()}
@@ -157,16 +174,60 @@ class Job:
     error: str = ""
     resumed: bool = False
     summary: dict[str, Any] = field(default_factory=dict)
+    # The files being read now, by path: each one's latest progress, until its outcome line
+    # comes. Only for the page: not saved (a restart reads them again from the start).
+    progress: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False, compare=False)
+    # The parse, model and ingest threads give progress and outcomes while a page reads them.
+    _progress_lock: threading.Lock = field(
+        default_factory=threading.Lock, init=False, repr=False, compare=False
+    )
     # Set by the shelf that keeps the job; True for a new line, False for a change of state.
     save: Callable[[bool], None] = field(default=_save_nothing, repr=False, compare=False)
 
     def set_state(self, state: str, error: str = "") -> None:
         self.state, self.error = state, error
+        if state in FINISHED:
+            with self._progress_lock:
+                self.progress.clear()
         self.save(False)
 
     def add_line(self, line: dict[str, Any]) -> None:
         self.lines.append(fit_line(line))
+        self.end_progress(line)
         self.save(True)
+
+    def taking(self, on_line: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+        """The runner's callback: progress lines kept as each file's latest, the rest (each
+        file's outcome line) given to `on_line`."""
+
+        def take(line: dict[str, Any]) -> None:
+            if is_progress(line):
+                self.note_progress(line["progress"])
+            else:
+                on_line(line)
+
+        return take
+
+    def note_progress(self, value: dict[str, Any]) -> None:
+        try:
+            step = _read_progress(value)
+        except RecordError:
+            log.warning(
+                "passed over a progress line of job %s that is not as the ingest gives", self.id
+            )
+            return
+        with self._progress_lock:
+            self.progress[step["path"]] = step
+
+    def end_progress(self, line: dict[str, Any]) -> None:
+        """Its outcome has come: the file is no longer being read."""
+        with self._progress_lock:
+            self.progress.pop(str(line.get("path")), None)
+
+    def reading_now(self) -> list[dict[str, Any]]:
+        """The files being read, each with its stage and how far it has got, for the page."""
+        with self._progress_lock:
+            return list(self.progress.values()) if self.state == "running" else []
 
     def notices(self) -> list[str]:
         return [RESUMED] if self.resumed else []

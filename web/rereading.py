@@ -60,7 +60,8 @@ class RereadJob(Job):
                     paths = [p for p in self.paths if p in still and p not in done]
                 self.set_state("running")
                 if paths:
-                    self.summary = runner(paths, RunChoices(reread=True), self.add_line)
+                    take = self.taking(self.add_line)
+                    self.summary = runner(paths, RunChoices(reread=True), take)
                 self.set_state("finished")
             except Exception as error:
                 log.exception("reading again (job %s) stopped", self.id)
@@ -93,6 +94,7 @@ class RereadJob(Job):
             ],
             "kept": len(self.paths),
             "done": len(self.lines),
+            "reading_now": self.reading_now(),
             "outcomes": list(self.lines),
         }
 

@@ -34,7 +34,7 @@ from search.schema import ACCESS_LEVELS, WITHDRAWN, RunChoices
 from search.settings import Settings
 from web.admin import Viewer, check_csrf, require_admin
 from web.deps import TemplatesDep, WholeLibraryDep
-from web.jobs import Runner
+from web.jobs import Runner, is_progress
 from web.kinds import kind_choices
 from web.paging import count_pages, pagination
 from web.params import MAX_LIMIT, MAX_OFFSET, MAX_PAGE_NUMBER, refuse_unknown_parameters
@@ -581,10 +581,15 @@ def admin_ingest(job: IngestJob, request: Request, viewer: AdminDep) -> Streamin
         raise HTTPException(status.HTTP_409_CONFLICT, BUSY)
     lines: queue.Queue[dict[str, Any] | None] = queue.Queue()
 
+    def put(line: dict[str, Any]) -> None:
+        # `kb ingest` reads each line but the last as a file's outcome: progress stays here.
+        if not is_progress(line):
+            lines.put(line)
+
     def work() -> None:
         try:
             choices = RunChoices(prune=job.prune, retry_failed=job.retry_failed, reread=job.reread)
-            summary = runner(paths, choices, lines.put)
+            summary = runner(paths, choices, put)
             lines.put({"summary": summary})
         except Exception as error:
             lines.put({"error": f"The ingest stopped: {error}"})

@@ -261,6 +261,7 @@ class UploadJob(Job):
                 self.add_line(line)
             else:
                 self.lines[before] = fit_line(line)
+                self.end_progress(line)
                 self.save(True)
 
         return take
@@ -277,7 +278,8 @@ class UploadJob(Job):
                 paths = self.move_home(catalogue)
                 try:
                     if paths:
-                        self.summary = runner(paths, RunChoices(), self._take_line(catalogue))
+                        take = self.taking(self._take_line(catalogue))
+                        self.summary = runner(paths, RunChoices(), take)
                 finally:
                     self.settle(catalogue)
                 self.set_state("finished")
@@ -338,6 +340,7 @@ class UploadJob(Job):
             ],
             "kept": self.kept,
             "done": len(self.lines),
+            "reading_now": self.reading_now(),
             "outcomes": [*self.checked, *self.lines],
         }
 

@@ -1,11 +1,12 @@
 // Keeps an upload's progress page current while the job runs: every few seconds it reads the
-// page again and puts the new status and file list in place of the old ones, until the status
+// page again and puts the new status, the files being read (each with how far it has got) and
+// the list of finished files in place of the old ones, until the status
 // no longer asks to be refreshed (finished or failed) or the upload is gone. The status sits in a polite live
 // region, so screen readers hear "3 of 5 files done" and "Finished" as they come. Without
 // JavaScript, the page's "Check progress again" link does the same by hand.
 (function () {
   var WAIT_MS = 2000
-  var PARTS = ['upload-status', 'upload-files']
+  var PARTS = ['upload-status', 'upload-reading', 'upload-files']
   if (!document.querySelector('[data-app-refresh]') || !window.fetch || !window.DOMParser) return
 
   function update () {
