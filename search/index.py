@@ -41,10 +41,12 @@ TAGGING_FAILED = "Its topics and places could not be worked out."
 STORE_FAILED = "The search index could not save it."
 CATALOGUE_FAILED = "The catalogue could not save it."
 # Passages given to the model a call at a time, so a long document's encoding can say how far
-# it has got. With one passage a model call (the default) the vectors are the same whatever
-# this is; each call ends when its last passage does, so it is big enough (a second or two of
-# work) that the few moments one of the model's threads waits for the other cost nothing.
-ENCODE_STEP = 64
+# it has got (a step is 8-10 s of work here). With one passage a model call (the default) the
+# vectors are the same whatever this is. Each call ends when its last passage does, one of the
+# model's two threads waiting for the other, so steps are long: at 64 a call, ingest of 14 real
+# PDFs (1,390 chunks) ran at 27.9 against 31.4 chunks/s for a file a call (medians of four
+# alternating runs, /work/tools/s19/step_ab.py); most files now take one call.
+ENCODE_STEP = 256
 
 
 class FileIndexError(RuntimeError):
