@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from ingest.pipeline import ENCODING, READING, WRITING
+from ingest.pipeline import ENCODING, READING, READING_SCANS, WRITING
 from kb.handoff import make_ingest_runner
 from kb.ingesting import progress_line
 from search.library import Library
@@ -58,12 +58,15 @@ class GatedRunner:
     """A runner that says a long file is a quarter encoded, then waits to be let go; on the
     first release it gives the file's outcome line, on the second it ends."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(
+        self, path: Path, stage: str = ENCODING, done: int = 120, total: int = 480
+    ) -> None:
         self.path = path
+        self.step = (stage, done, total)
         self.gates = [threading.Event(), threading.Event()]
 
     def __call__(self, paths: list[str], choices: RunChoices, emit: Emit) -> dict[str, Any]:
-        emit(progress_line(self.path, ENCODING, 120, 480))
+        emit(progress_line(self.path, *self.step))
         self.gates[0].wait(30)
         emit({"file": self.path.name, "path": str(self.path), "outcome": "indexed", "reason": ""})
         self.gates[1].wait(30)
@@ -105,6 +108,22 @@ def test_the_job_page_shows_the_file_being_read_until_its_outcome_comes(
     runner.gates[1].set()
     page = _page_when(admin, job, lambda html: "Finished" in html)
     assert "<progress" not in page and "Being read now" not in page
+
+
+def test_one_of_a_unit_is_said_in_the_singular(library: Library, tmp_path: Path) -> None:
+    path = tmp_path / "docs" / "scanned-leaflet.pdf"
+    runner = GatedRunner(path, READING_SCANS, 0, 1)
+    app = create_app(library.settings, library=library, ingest_runner=runner)
+    admin = signed_in_clients(app, ("admin",), PASSWORD)["admin"]
+    job = app.state.reread_jobs.start([str(path)], 0, runner, app.state.ingest_lock)
+    try:
+        page = _page_when(admin, job, lambda html: "Being read now" in html)
+        assert "reading scanned pages, 0 of 1 page</label>" in page
+        assert "1 pages" not in page
+    finally:
+        runner.gates[0].set()
+        runner.gates[1].set()
+        _page_when(admin, job, lambda html: "Finished" in html)
 
 
 def test_a_finished_job_shows_no_file_being_read(library: Library, tmp_path: Path) -> None:
