@@ -263,7 +263,8 @@ def _stands_alone(text: str, date: str, words: Counter[str], lengths: list[int])
 
 _COVER_TYPE = 16.0
 _ANNUAL = re.compile(r"\bannual\b|\byear in review\b", re.IGNORECASE)
-_YEAR_RANGE = re.compile(r"\b(?:19|20)\d\d\s*(?:[-/–]|to)\s*(?:19|20)?\d\d\b", re.IGNORECASE)
+# Two years joined as a period ("2013-15", "2020 TO 2023"): its first year and its end as written.
+_YEAR_RANGE = re.compile(r"\b((?:19|20)\d\d)\s*(?:[-/–]|to)\s*((?:19|20)?\d\d)\b", re.IGNORECASE)
 
 
 def _years_named(text: str, title: str) -> list[int]:
@@ -315,9 +316,6 @@ _LOOKS_BACK = re.compile(
     r"|statistics|data|profile|summary of)\b",
     re.IGNORECASE,
 )
-_PERIOD = re.compile(
-    r"\b((?:19|20)\d\d)\s*(?:[-–—/]|to)\s*((?:19|20)\d\d|\d\d)\b(?![-/]\d)", re.IGNORECASE
-)
 
 
 def _plan_start(title: str) -> int | None:
@@ -326,7 +324,7 @@ def _plan_start(title: str) -> int | None:
     title = title[:300]
     if not _PLAN.search(title) or _LOOKS_BACK.search(title):
         return None
-    for match in _PERIOD.finditer(title):
+    for match in _YEAR_RANGE.finditer(title):
         start, end = int(match.group(1)), match.group(2)
         last = int(end) if len(end) == 4 else start // 100 * 100 + int(end)
         if 1 <= last - start <= 10:

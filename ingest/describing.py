@@ -198,10 +198,7 @@ def _statutory_owner(title: str, lines: list[LayoutLine], early: str) -> list[tu
 
 
 def _place_words(text: str) -> str:
-    words = text.split()
-    while words and (words[0].lower() in _NOT_PLACE or not words[0][:1].isupper()):
-        words.pop(0)
-    place = " ".join(words)
+    place = _from_first_capital(text, _NOT_PLACE)
     return place.title().replace(" And ", " and ") if place.isupper() else place
 
 
@@ -295,20 +292,23 @@ def _named(text: str, known: tuple[Organisation, ...]) -> list[tuple[str, str]]:
     return [(name, kind) for _, name, kind in found if len(name.split()) > 2 or kind != COUNCIL]
 
 
-def _nhs_name(name: str) -> str:
-    words = name.split()
-    # "… commissioned by the Kent NHS Trust": the body's name starts at its first capital.
-    while words and (words[0].lower() in _WEAK_WORDS or not words[0][:1].isupper()):
+def _from_first_capital(text: str, skip: set[str] = _WEAK_WORDS) -> str:
+    """The words from the first capitalised one that is not in `skip`: a body's or place's
+    name without the words before it ("… report to West Sussex", "Chair of the Kent")."""
+    words = text.split()
+    while words and (words[0].lower() in skip or not words[0][:1].isupper()):
         words.pop(0)
     return " ".join(words)
 
 
+def _nhs_name(name: str) -> str:
+    # "… commissioned by the Kent NHS Trust": the body's name starts at its first capital.
+    return _from_first_capital(name)
+
+
 def _council_name(place: str, tier: str) -> str:
-    words = place.split()
     # "… report to West Sussex County Council": keep the place name, not the words before it.
-    while words and (words[0].lower() in _WEAK_WORDS or not words[0][:1].isupper()):
-        words.pop(0)
-    return f"{' '.join(words)} {tier} Council".strip()
+    return f"{_from_first_capital(place)} {tier} Council".strip()
 
 
 def _self_statements(text: str, known: tuple[Organisation, ...]) -> list[tuple[str, str]]:
