@@ -12,7 +12,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -138,6 +138,13 @@ CREATE TABLE IF NOT EXISTS editions (
     old_doc_id TEXT PRIMARY KEY,
     new_doc_id TEXT NOT NULL
 );
+-- Where each passage of an earlier edition went (search.passage_moves), so a passage link
+-- people saved or cited opens the same words in the newest edition.
+CREATE TABLE IF NOT EXISTS passage_moves (
+    old_chunk_id TEXT PRIMARY KEY,
+    new_chunk_id TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS passage_moves_by_new ON passage_moves (new_chunk_id);
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     started_at REAL NOT NULL,
@@ -430,11 +437,13 @@ class Catalogue:
         pages: Sequence[str],
         outcome: FileOutcome,
         replaces: str | None = None,
+        moves: Mapping[str, str | None] | None = None,
     ) -> None:
         """Commit a document, its pages and its file's outcome together.
 
         When the document replaces an older version, the old one goes in the
-        same transaction, so readers see one version or the other, never both.
+        same transaction, so readers see one version or the other, never both;
+        `moves` says where each of the old version's passages went (None: nowhere).
         """
         m = record.meta
         with self._transaction() as db:
@@ -442,6 +451,7 @@ class Catalogue:
             if replaces:
                 db.execute("DELETE FROM documents WHERE doc_id = ?", (replaces,))
                 _record_edition(db, replaces, record.doc_id)
+                _record_moves(db, moves or {})
                 # Other files of the same bytes (copies stored once) follow it to the new id.
                 db.execute(
                     "UPDATE files SET doc_id = ? WHERE doc_id = ? AND content_hash = ?",
@@ -498,6 +508,14 @@ class Catalogue:
         if row is None or self.document(str(row[0])) is None:
             return None
         return str(row[0])
+
+    def moved_passage(self, chunk_id: str) -> str | None:
+        """The chunk of the newest edition that holds the words of this chunk of an earlier
+        one, if it was matched when the document was read again."""
+        row = self._db.execute(
+            "SELECT new_chunk_id FROM passage_moves WHERE old_chunk_id = ?", (chunk_id,)
+        ).fetchone()
+        return str(row[0]) if row else None
 
     def remove_document(self, doc_id: str) -> None:
         with self._transaction() as db:
@@ -1103,6 +1121,22 @@ def _record_edition(db: sqlite3.Connection, old: str, new: str) -> None:
     db.execute("DELETE FROM editions WHERE old_doc_id = ?", (new,))
     db.execute("UPDATE editions SET new_doc_id = ? WHERE new_doc_id = ?", (new, old))
     db.execute("INSERT OR REPLACE INTO editions (old_doc_id, new_doc_id) VALUES (?, ?)", (old, new))
+
+
+def _record_moves(db: sqlite3.Connection, moves: Mapping[str, str | None]) -> None:
+    """The old edition's passages went where `moves` says: links that led to them (from
+    editions before it) now lead on, or are forgotten where a passage has no counterpart."""
+    for gone, target in moves.items():
+        if target is None:
+            db.execute("DELETE FROM passage_moves WHERE new_chunk_id = ?", (gone,))
+        else:
+            db.execute(
+                "UPDATE passage_moves SET new_chunk_id = ? WHERE new_chunk_id = ?", (target, gone)
+            )
+    db.executemany(
+        "INSERT OR REPLACE INTO passage_moves (old_chunk_id, new_chunk_id) VALUES (?, ?)",
+        [(gone, target) for gone, target in moves.items() if target is not None],
+    )
 
 
 # A file whose document an older edition of the reading rules read: values (rules, INDEXED,

@@ -15,6 +15,7 @@ from search.evidence.strength import find_strongest_passages
 from search.evidence.summary import central_chunks, summarise
 from search.evidence.tagging import DocumentTagger, count_lens_passages, tag_rollup
 from search.models.encoder import Encoder, Vectors
+from search.passage_moves import PassageText, match_passages
 from search.schema import BODY, NON_BODY, Chunk, Filters, IndexedChunk, chunk_payload, point_id
 from search.settings import Settings
 from search.store.base import CollectionLayout, Store
@@ -47,6 +48,10 @@ CATALOGUE_FAILED = "The catalogue could not save it."
 # PDFs (1,390 chunks) ran at 27.9 against 31.4 chunks/s for a file a call (medians of four
 # alternating runs, /work/tools/s19/step_ab.py); most files now take one call.
 ENCODE_STEP = 256
+# What is read of a replaced version's passages to match them with the new version's: a cap
+# well past the longest document's chunks, so a hostile count cannot read without end.
+_OLD_PASSAGES_READ = 50_000
+_MOVE_FIELDS = ("text", "page", "page_end")
 
 
 class FileIndexError(RuntimeError):
@@ -183,6 +188,7 @@ class Index:
         except Exception as error:
             log.exception("describing %s failed", record.file_name)
             raise FileIndexError(TAGGING_FAILED) from error
+        moves = self._passage_moves(replaces, chunks) if replaces != record.doc_id else {}
         try:
             self.store.delete_documents([record.doc_id])
             self.store.upsert(chunks)
@@ -191,7 +197,7 @@ class Index:
             self._sweep(record.doc_id)
             raise FileIndexError(STORE_FAILED) from error
         try:
-            self.catalogue.add_document(record, pages, outcome, replaces=replaces)
+            self.catalogue.add_document(record, pages, outcome, replaces=replaces, moves=moves)
         except Exception as error:
             log.exception("committing %s to the catalogue failed", record.file_name)
             self._sweep(record.doc_id)
@@ -202,6 +208,26 @@ class Index:
             except Exception:
                 # The old version is already hidden (its row is gone); reconcile sweeps it.
                 log.exception("removing the old points of %s failed", record.file_name)
+
+    def _passage_moves(
+        self, replaces: str | None, chunks: Sequence[IndexedChunk]
+    ) -> dict[str, str | None]:
+        """Where each passage of the version being replaced goes in this one. Links to old
+        passages are a convenience: when the old points cannot be read, none are kept, and
+        the document is still written."""
+        if not replaces:
+            return {}
+        try:
+            old = self.store.chunks(
+                Filters(doc_ids=(replaces,)), limit=_OLD_PASSAGES_READ, fields=_MOVE_FIELDS
+            )
+        except Exception:
+            log.exception("reading the passages of %s to match them failed", replaces)
+            return {}
+        return match_passages(
+            [PassageText.from_payload(h.id, h.payload) for h in old],
+            [PassageText.from_payload(c.id, c.payload) for c in chunks],
+        )
 
     def _sweep(self, doc_id: str) -> None:
         # Points of an uncommitted document are invisible; remove them now if the store lets

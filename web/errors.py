@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
 
+from search.schema import is_point_id
 from web.routes_pages import example_links
 from web.search_form import EMPTY_QUERY, SearchForm, describe_problem
 
@@ -147,16 +148,29 @@ class NewerEdition(Exception):
 
 async def _to_newer_edition(request: Request, exc: Exception) -> Response:
     """The same address for the newest version: its page, file, citation or API answer. A
-    passage of the old version (`?chunk=`) has no counterpart, so that one asks about the
-    whole document. A temporary redirect: the newest version may yet change."""
+    passage of the old version (`?chunk=`) leads to the passage that holds its words now
+    (matched when the document was read again), or, with none, to the whole document. A
+    temporary redirect: the newest version may yet change."""
     edition = cast(NewerEdition, exc)  # the only exception this handler is installed for
     path = request.url.path
     start = path.find(f"/{edition.old}")
     if start < 0:  # only routes with the id in their address raise it; any other is a miss
         return render_error(request, 404)
     target = f"{path[:start]}/{edition.new}{path[start + len(edition.old) + 1 :]}"
-    query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "chunk"])
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "chunk"]
+    moved = _moved_passage(request, request.query_params.get("chunk"))
+    query = urlencode([*kept, ("chunk", moved)] if moved else kept)
     return RedirectResponse(f"{target}?{query}" if query else target, status_code=HTTPStatus.FOUND)
+
+
+def _moved_passage(request: Request, chunk_id: str | None) -> str | None:
+    """Where the old passage `chunk_id` went, if it was matched; only text shaped as a chunk id
+    is looked up."""
+    library = getattr(request.app.state, "library", None)
+    if library is None or not chunk_id or not is_point_id(chunk_id):
+        return None
+    moved: str | None = library.catalogue.moved_passage(chunk_id)
+    return moved
 
 
 async def _crash(request: Request, exc: Exception) -> Response:

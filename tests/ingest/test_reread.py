@@ -330,3 +330,48 @@ def test_the_stored_document_of_some_bytes_is_found_by_its_files_or_its_first_id
         FileOutcome(str(folder / "housing.pdf"), "housing.pdf", FAILED, "Broken.", "f" * 64, first)
     )
     assert library.catalogue.document_for_content("f" * 64) is None
+
+
+def _passages(library: Library, doc_id: str) -> dict[str, str]:
+    """Each chunk id of a stored document, with its text."""
+    return {h.id: h.text for h in library.store.chunks(Filters(doc_ids=(doc_id,)), limit=500)}
+
+
+def test_a_passage_link_to_an_earlier_edition_opens_the_same_words_in_the_newest(
+    library: Library, folder: Path
+) -> None:
+    from web.app import create_app
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient`")
+        from fastapi.testclient import TestClient
+
+    first = str(_run(library, folder)["housing.pdf"].doc_id)
+    first_passages = _passages(library, first)
+    second = str(_run(library, folder, reread=True)["housing.pdf"].doc_id)
+    second_passages = _passages(library, second)
+    # Read again under the same rules, each passage has a new id and the same words.
+    assert not set(first_passages) & set(second_passages)
+    for old_id, text in first_passages.items():
+        moved = library.catalogue.moved_passage(old_id)
+        assert moved in second_passages and second_passages[moved] == text
+    third = str(_run(library, folder, reread=True)["housing.pdf"].doc_id)
+    third_passages = _passages(library, third)
+    # Links to the first edition's passages lead past the second to the third.
+    for old_id, text in [*first_passages.items(), *second_passages.items()]:
+        moved = library.catalogue.moved_passage(old_id)
+        assert moved in third_passages and third_passages[moved] == text
+
+    client = TestClient(create_app(library.settings, library=library))
+    old_id, text = next(iter(first_passages.items()))
+    page = client.get(f"/documents/{first}", params={"chunk": old_id}, follow_redirects=False)
+    assert page.status_code == 302
+    assert page.headers["location"] == (
+        f"/documents/{third}?chunk={library.catalogue.moved_passage(old_id)}"
+    )
+    answer = client.get(f"/api/documents/{first}/related", params={"chunk": old_id})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["passage"]["text"] == text
+    # A chunk id that was never one of this document's passages still asks about the whole.
+    page = client.get(f"/documents/{first}", params={"chunk": "12345"}, follow_redirects=False)
+    assert page.headers["location"] == f"/documents/{third}"

@@ -1,0 +1,87 @@
+"""Where a passage went when its document was read again.
+
+A passage link (`/documents/ID?chunk=CHUNK`) names one chunk of one edition of a document. When
+the file is read again (new reading rules, or a new version of the file), the document gets a
+new id and new chunks, so the old chunk id names nothing. At that moment, with both editions in
+hand, each old chunk is matched to the new chunk that holds most of its words, and the catalogue
+keeps the pair: a link someone saved or cited then opens the same words in the newest edition.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+__all__ = ["MIN_SHARED", "PassageText", "match_passages"]
+
+# The share of an old passage's words a new one must hold to stand for it. Below this the
+# passage was rewritten or dropped, and its link opens the whole document instead.
+MIN_SHARED = 0.5
+
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class PassageText:
+    """What matching needs of a chunk: its id, its text and the pages it spans."""
+
+    chunk_id: str
+    text: str
+    page_start: int
+    page_end: int
+
+    @classmethod
+    def from_payload(cls, chunk_id: str, payload: Mapping[str, object]) -> PassageText:
+        start = _page(payload.get("page"))
+        end = _page(payload.get("page_end"), start)
+        return cls(chunk_id, str(payload.get("text") or ""), start, max(start, end))
+
+
+def _page(value: object, default: int = 0) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(w.casefold() for w in _WORD.findall(text))
+
+
+def match_passages(old: Sequence[PassageText], new: Sequence[PassageText]) -> dict[str, str | None]:
+    """Each old chunk id that is not a new one, mapped to the new chunk holding the largest
+    share of its words (at least MIN_SHARED), or to None when none does; chunks on the same
+    pages are tried first, then all, so a passage that moved pages in a new version of the file
+    is still found."""
+    new_words = [_words(n.text) for n in new]
+    new_ids = {n.chunk_id for n in new}
+    moves: dict[str, str | None] = {}
+    for passage in old:
+        if passage.chunk_id in new_ids:
+            continue
+        moves[passage.chunk_id] = None
+        words = _words(passage.text)
+        if not words:
+            continue
+        same_pages = [
+            i
+            for i, n in enumerate(new)
+            if n.page_start <= passage.page_end and passage.page_start <= n.page_end
+        ]
+        best = _best(words, new_words, same_pages)
+        if best is None:
+            best = _best(words, new_words, range(len(new)))
+        if best is not None:
+            moves[passage.chunk_id] = new[best].chunk_id
+    return moves
+
+
+def _best(
+    words: frozenset[str], new_words: Sequence[frozenset[str]], candidates: Sequence[int]
+) -> int | None:
+    """The candidate holding the largest share of `words` (the first of equals), if any holds
+    at least MIN_SHARED of them."""
+    best, best_share = None, MIN_SHARED
+    for i in candidates:
+        share = len(words & new_words[i]) / len(words)
+        if share > best_share or (best is None and share >= best_share):
+            best, best_share = i, share
+    return best
