@@ -2,14 +2,56 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from search.schema import BODY, NON_BODY
 
 __all__ = [
+    "MIN_PROSE_SHARE",
+    "NEAR_STRONGEST",
     "find_strongest_passages",
+    "is_quotable",
 ]
+
+# Passages tagged this close to a document's strongest for a determinant are taken as equally
+# about it (the tagger's scores crowd near 1.0 on a document about that subject), and among
+# them the strongest that reads as evidence (`is_quotable`) is shown.
+NEAR_STRONGEST = 0.05
+
+# A passage that explains what terms mean rather than what was found: a heading or table column
+# of definitions, or a sentence that defines ("tenure is whether a household rents or owns").
+_DEFINING = re.compile(
+    r"^\s*(?:defin(?:ing|itions?)|glossary|key terms|terminology)\b|\bdefinitions?\s*$"
+    r"|\b(?:is|are) defined as\b|\brefers? to\b|\bis whether\b|\bis used to describe\b",
+    re.IGNORECASE | re.MULTILINE,
+)
+# A line that reads as running prose: at least this many words, most of them lower-case words
+# (table rows, list items, contents lines and lists of names are short or mostly names and
+# figures).
+_PROSE_WORDS = 8
+_LOWER_SHARE = 0.5
+# The share of a passage's text in prose lines for it to be quoted as evidence.
+MIN_PROSE_SHARE = 0.5
+
+
+def _is_prose_line(line: str) -> bool:
+    words = line.split()
+    if len(words) < _PROSE_WORDS:
+        return False
+    lower = sum(1 for w in words if w[:1].islower())
+    return lower >= _LOWER_SHARE * len(words)
+
+
+def is_quotable(text: str) -> bool:
+    """Whether a passage reads as evidence to quote: mostly running prose (not a table, a list,
+    a form or a contents page), and not an explanation of what terms mean."""
+    if _DEFINING.search(text):
+        return False
+    lines = text.splitlines()
+    prose = sum(len(line) for line in lines if _is_prose_line(line))
+    return prose >= MIN_PROSE_SHARE * max(sum(len(line) for line in lines), 1)
 
 
 def _strength(payload: Mapping[str, Any], determinant_id: str) -> float:
@@ -18,33 +60,45 @@ def _strength(payload: Mapping[str, Any], determinant_id: str) -> float:
     return float(value) if isinstance(value, int | float) else 0.0
 
 
+def _page(payload: Mapping[str, Any]) -> int:
+    value = payload.get("page", 1)
+    return value if isinstance(value, int) and not isinstance(value, bool) else 1
+
+
 def find_strongest_passages(
     chunks: Iterable[tuple[str, Mapping[str, Any]]],
 ) -> dict[str, dict[str, Any]]:
-    """Per determinant a document's chunks are tagged with: its strongest chunk (between
-    equals, the earlier page), that chunk's strength and how many chunks carry the tag.
+    """Per determinant a document's chunks are tagged with: the passage to show for it, the
+    document's strength on it (its strongest body chunk's score) and how many chunks carry the
+    tag. The passage is, of the body chunks within NEAR_STRONGEST of that strength, the
+    strongest that reads as evidence (`is_quotable`), or the strongest when none does; between
+    equals the earlier page.
 
     `chunks` are (chunk id, payload) pairs of one document. The result is stored in the
     document's catalogue row, so a determinant's page never reads the chunks themselves.
     """
-    best: dict[str, tuple[tuple[float, int], str]] = {}
+    tagged: dict[str, list[tuple[float, int, str, str]]] = {}
     passages: dict[str, int] = {}
     for chunk_id, payload in chunks:
-        page = int(payload.get("page", 1))
         # Front and back matter (covers, contents, references) count but are never shown.
         is_body = payload.get("matter", BODY) not in NON_BODY
         for determinant in payload.get("determinants") or []:
-            key = (_strength(payload, str(determinant)), -page)
             name = str(determinant)
             passages[name] = passages.get(name, 0) + 1
-            if is_body and (name not in best or key > best[name][0]):
-                best[name] = (key, chunk_id)
-    # A determinant found only in front or back matter still counts, with no passage to show.
-    return {
-        name: {
-            "chunk": best[name][1] if name in best else "",
-            "strength": best[name][0][0] if name in best else 0.0,
-            "passages": count,
-        }
-        for name, count in passages.items()
-    }
+            if is_body:
+                strength = _strength(payload, name)
+                text = str(payload.get("text") or "")
+                tagged.setdefault(name, []).append((strength, _page(payload), chunk_id, text))
+    found: dict[str, dict[str, Any]] = {}
+    for name, count in passages.items():
+        candidates = tagged.get(name)
+        if not candidates:
+            # A determinant found only in front or back matter: counted, nothing to show.
+            found[name] = {"chunk": "", "strength": 0.0, "passages": count}
+            continue
+        strongest = max(c[0] for c in candidates)
+        near = [c for c in candidates if c[0] >= strongest - NEAR_STRONGEST]
+        near.sort(key=lambda c: (-c[0], c[1]))
+        shown = next((c for c in near if is_quotable(c[3])), near[0])
+        found[name] = {"chunk": shown[2], "strength": strongest, "passages": count}
+    return found
