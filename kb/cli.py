@@ -48,17 +48,21 @@ log = logging.getLogger("kb")
 app.add_typer(users_app, name="users")
 
 
-def _open_library(settings: Settings) -> Library:
+def _open_library(settings: Settings, busy_ok: bool = False) -> Library:
+    """The library, or a plain message and exit 1 when it cannot open; with `busy_ok`, a store
+    another process owns raises StoreBusyError for the caller to hand the work over."""
     from search.evidence.determinants import TaxonomyError
     from search.evidence.places import PlaceError
     from search.library import Library
     from search.models.encoder import ModelIntegrityError
-    from search.store.base import StoreError
+    from search.store.base import StoreBusyError, StoreError
 
     require_library(settings)
     try:
         return Library.open(settings)
     except (StoreError, ModelIntegrityError, TaxonomyError, PlaceError) as error:
+        if busy_ok and isinstance(error, StoreBusyError):
+            raise
         typer.echo(str(error), err=True)
         raise typer.Exit(1) from None
 
@@ -318,15 +322,26 @@ def _open_for_status(settings: Settings) -> Library | LibraryStatus:
 
 @app.command()
 def remove(doc_id: Annotated[str, typer.Argument(help="The document id shown by search")]) -> None:
-    """Withdraw one document from the index."""
-    library = _open_library(load_settings())
+    """Take one document out of the library for good (the site's Withdraw keeps it). While the
+    site runs, it is asked to do it."""
+    from kb.handoff import hand_over_removal, running_site
+    from search.curation import CurationError, delete_document
+    from search.store.base import StoreBusyError
+
+    settings = load_settings()
     try:
-        if library.document(doc_id) is None:
-            typer.echo(f"No document with id {doc_id}.", err=True)
-            raise typer.Exit(1)
-        library.index.remove_document(doc_id)
-        for path in library.catalogue.paths_for(doc_id):
-            library.catalogue.forget_file(path)
+        library = _open_library(settings, busy_ok=True)
+    except StoreBusyError as error:
+        url = running_site(settings)
+        if url is None:
+            typer.echo(str(error), err=True)
+            raise typer.Exit(1) from None
+        raise typer.Exit(hand_over_removal(settings, url, doc_id)) from None
+    try:
+        delete_document(library.store, library.catalogue, doc_id)
+    except CurationError:
+        typer.echo(f"No document with id {doc_id}.", err=True)
+        raise typer.Exit(1) from None
     finally:
         library.close()
     typer.echo(f"Removed {doc_id}.")

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from rich.console import Console
@@ -20,7 +21,14 @@ from search.schema import RunChoices
 from search.settings import Settings
 from web.admin import SITE_FILE, TOKEN_FILE
 
-__all__ = ["hand_over", "make_ingest_runner", "read_admin_token", "read_reply", "running_site"]
+__all__ = [
+    "hand_over",
+    "hand_over_removal",
+    "make_ingest_runner",
+    "read_admin_token",
+    "read_reply",
+    "running_site",
+]
 
 
 def make_ingest_runner(library: Library) -> Callable[..., dict[str, Any]]:
@@ -119,6 +127,35 @@ def hand_over(
         return 1
     console.print("The site closed the connection before the ingest finished.")
     return 1
+
+
+def hand_over_removal(settings: Settings, url: str, doc_id: str) -> int:
+    """Ask the running site to remove a document for good (`kb remove`); 0 when it did."""
+    console = Console(stderr=True)
+    token = read_admin_token(settings)
+    if token is None:
+        console.print("The site is running but no admin token was found: set KB_WEB__ADMIN_TOKEN.")
+        return 1
+    console.print(f"The site at {url} owns the index: asking it to remove the document.")
+    try:
+        response = httpx.delete(
+            f"{url}/api/admin/documents/{quote(doc_id, safe='')}",
+            timeout=60,
+            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+        )
+    except httpx.HTTPError as error:
+        console.print(f"Could not reach the site at {url}: {error}. Stop it, or try again.")
+        return 1
+    reply = read_reply(response)
+    if response.status_code == 404:
+        console.print(f"No document with id {doc_id}.")
+        return 1
+    if response.status_code != 200:
+        detail = str(reply.get("detail", "")) or response.text[:300]
+        console.print(f"The site refused ({response.status_code}): {detail}")
+        return 1
+    print(f"Removed {doc_id}.")
+    return 0
 
 
 def read_reply(response: httpx.Response) -> dict[str, Any]:

@@ -17,6 +17,7 @@ __all__ = [
     "CurationError",
     "clean_fields",
     "correct_document",
+    "delete_document",
     "restore_document",
     "restore_level",
     "withdraw_document",
@@ -119,6 +120,21 @@ def withdraw_document(store: Store, catalogue: Catalogue, doc_id: str) -> Docume
     _write(store, catalogue, record, meta)
     catalogue.save_correction(doc_id, {"access": WITHDRAWN, "restore_access": record.meta.access})
     return replace(record, meta=meta)
+
+
+def delete_document(store: Store, catalogue: Catalogue, doc_id: str) -> DocumentRecord:
+    """Take a document out of the library for good (`kb remove`): its row first, so no one
+    sees half of it, then its points, then its files' rows, so the next run of its folder reads
+    the file again as new. Withdrawing keeps it; this does not."""
+    record = catalogue.document(doc_id)
+    if record is None:
+        raise CurationError("That document is not in the library.")
+    paths = catalogue.paths_for(doc_id)
+    catalogue.remove_document(doc_id)
+    store.delete_documents([doc_id])
+    for path in paths:
+        catalogue.forget_file(path)
+    return record
 
 
 def restore_level(catalogue: Catalogue, doc_id: str) -> str:

@@ -23,6 +23,7 @@ from web import (
     routes_admin,
     routes_api,
     routes_backup,
+    routes_curation_api,
     routes_determinants,
     routes_documents,
     routes_exports,
@@ -144,6 +145,7 @@ def create_app(
     app.include_router(routes_determinants.router)
     app.include_router(routes_api.router)
     app.include_router(routes_admin.router)
+    app.include_router(routes_curation_api.router)
     app.include_router(routes_users.router)
     app.include_router(routes_user_changes.router)
     app.include_router(routes_backup.router)

@@ -152,6 +152,35 @@ def test_ingest_is_handed_to_the_running_site(site) -> None:  # type: ignore[no-
     assert moved.status_code == 302 and moved.headers["location"].split("/")[-1] in now
 
 
+def test_remove_while_the_site_runs_asks_the_site(site) -> None:  # type: ignore[no-untyped-def]
+    url, env, tmp_path = site
+
+    def shown() -> set[str]:
+        found = httpx.get(f"{url}/api/search", params={"q": "damp mould"}, timeout=30).json()
+        return {d["doc_id"] for d in found["documents"]}
+
+    (doc_id,) = shown()
+    # The machine token reaches the document API without a session: withdraw, then restore.
+    token = (tmp_path / "data" / ".admin-token").read_text()
+    bearer = {"Authorization": f"Bearer {token}"}
+    path = f"{url}/api/admin/documents/{doc_id}"
+    withdrawn = httpx.post(f"{path}/withdraw", headers=bearer, timeout=30)
+    assert withdrawn.status_code == 200 and withdrawn.json()["access"] == "withdrawn"
+    assert shown() == set()
+    restored = httpx.post(f"{path}/restore", headers=bearer, timeout=30)
+    assert restored.status_code == 200 and shown() == {doc_id}
+
+    unknown = subprocess.run(
+        [sys.executable, "-m", "kb", "remove", "0" * 20],
+        env=env, cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert unknown.returncode == 1 and "No document with id" in unknown.stderr
+    removed = _kb(env, "remove", doc_id)
+    assert "asking it to remove" in removed.stderr and f"Removed {doc_id}." in removed.stdout
+    assert shown() == set()
+    assert httpx.get(f"{url}/documents/{doc_id}", timeout=30).status_code == 404
+
+
 def test_admin_needs_the_machine_token_or_an_admin(site) -> None:  # type: ignore[no-untyped-def]
     url, _env, tmp_path = site
     assert httpx.get(f"{url}/api/admin/status", timeout=10).status_code == 401
