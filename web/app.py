@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -46,7 +47,7 @@ from web.request_log import install_observability
 from web.rereading import RereadJobs
 from web.routes_admin import UPLOAD_PATH, IngestRunner
 from web.templating import build_templates
-from web.uploads import UploadJobs
+from web.uploads import UploadJobs, settle_set_asides
 from web.users import UserStore
 
 __all__ = [
@@ -179,7 +180,16 @@ def resume_jobs(app: FastAPI, library: Library) -> None:
         return
     if works:
         log.info("carrying on with %d job(s) the site had not finished when it stopped", len(works))
-    run_in_turn(works, "resume-jobs")
+    uploads_dir = app.state.settings.uploads_dir
+
+    def settle_leftovers() -> None:
+        with lock:
+            settled = settle_set_asides(uploads_dir, library.catalogue)
+        if settled:
+            log.info("settled %d earlier upload edition(s) left set aside", settled)
+
+    # Last, once the jobs carried on have settled their own.
+    run_in_turn([*works, (math.inf, settle_leftovers)], "resume-jobs")
 
 
 def server_options(settings: Settings) -> dict[str, Any]:

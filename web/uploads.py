@@ -60,6 +60,7 @@ __all__ = [
     "accept_uploads",
     "delete_upload",
     "safe_file_name",
+    "settle_set_asides",
     "upload_type",
 ]
 
@@ -228,17 +229,8 @@ class UploadJob(Job):
         was skipped."""
         for name in self.names:
             home = self._plain_home(name)
-            if home is None:
-                continue
-            earlier = _set_aside(home)
-            if not _is_plain_file(earlier):
-                continue
-            if _is_plain_file(home) and _is_taken(catalogue, home):
-                earlier.unlink()
-            else:
-                os.replace(earlier, home)
-            with contextlib.suppress(OSError):  # another edition may be waiting in it
-                earlier.parent.rmdir()
+            if home is not None:
+                _settle_home(home, catalogue)
 
     def _take_line(self, catalogue: Catalogue) -> Callable[[dict[str, Any]], None]:
         """The run's callback for each file's line. Carried on after a restart, a file read
@@ -385,6 +377,42 @@ def _is_plain_file(path: Path) -> bool:
 def _set_aside(home: Path) -> Path:
     # A hidden folder: a scan of the uploads folder passes over it.
     return home.parent / ".earlier" / home.name
+
+
+def _settle_home(home: Path, catalogue: Catalogue) -> bool:
+    """The earlier edition set aside beside `home`, if any, settled by what the catalogue
+    holds: deleted when the library took in the file now at home, else put back. Whether one
+    was there."""
+    earlier = _set_aside(home)
+    if earlier.parent.is_symlink() or not _is_plain_file(earlier):
+        return False
+    if _is_plain_file(home) and _is_taken(catalogue, home):
+        earlier.unlink()
+    else:
+        os.replace(earlier, home)
+    with contextlib.suppress(OSError):  # another edition may be waiting in it
+        earlier.parent.rmdir()
+    return True
+
+
+def settle_set_asides(uploads_dir: Path, catalogue: Catalogue) -> int:
+    """Every earlier edition still set aside, settled as its upload would have settled it
+    (`UploadJob.settle`): the upload's record may be gone (only the newest are kept) or
+    unreadable, so nothing else would. Run with the ingest lock held, after the jobs carried
+    on from before a restart, so no upload is between setting a file aside and settling it.
+    How many were settled."""
+    homes = uploads_dir / FILES
+    if homes.is_symlink() or not homes.is_dir():
+        return 0
+    settled = 0
+    for folder in sorted(homes.iterdir()):
+        if folder.is_symlink() or not folder.is_dir():
+            continue
+        try:
+            settled += _settle_home(folder / folder.name, catalogue)
+        except OSError:
+            log.exception("the earlier edition of %s could not be settled", folder.name)
+    return settled
 
 
 async def _save(

@@ -200,6 +200,48 @@ def test_settling_goes_by_what_the_catalogue_holds_not_by_the_runs_lines(
     assert _only_document(library, "report.pdf") == document_id(_sha256(home.resolve()))
 
 
+def test_editions_set_aside_whose_upload_record_is_gone_are_settled_at_start(
+    library: Library, tmp_path: Path
+) -> None:
+    """Only the newest job records are kept, and one may be deleted by hand: an edition set
+    aside by a job with no record is settled at the next start, by what the catalogue holds."""
+    uploads = library.settings.uploads_dir
+    # The library took in the new edition: the one set aside goes.
+    taken = uploads / "files" / "taken.pdf" / "taken.pdf"
+    write_pdf(taken, ["Earlier survey of vellmarsh footpaths."])
+    taken_before = taken.read_bytes()
+    write_pdf(taken, ["New survey of vellmarsh footpaths and stiles."])
+    Ingester(library.index, library.settings.chunks, parse_workers=1).run([taken])
+    # The new edition was never read (the site stopped first): the earlier one comes back.
+    unread = uploads / "files" / "unread.pdf" / "unread.pdf"
+    write_pdf(unread, ["Earlier count of orvale bus stops."])
+    Ingester(library.index, library.settings.chunks, parse_workers=1).run([unread])
+    unread_before = unread.read_bytes()
+    write_pdf(unread, ["A new count of orvale bus stops, never read."])
+    for home, before in ((taken, taken_before), (unread, unread_before)):
+        aside = home.parent / ".earlier" / home.name
+        aside.parent.mkdir()
+        aside.write_bytes(before)
+    # A set-aside folder that is a link to elsewhere is never followed.
+    elsewhere = tmp_path / "elsewhere"
+    write_pdf(elsewhere / "linked.pdf", ["Not an upload."])
+    linked_home = uploads / "files" / "linked.pdf"
+    linked_home.mkdir()
+    (linked_home / ".earlier").symlink_to(elsewhere)
+
+    with _started_again(library):
+        deadline = time.monotonic() + 60
+        while (taken.parent / ".earlier").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        while (unread.parent / ".earlier").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+    assert not (taken.parent / ".earlier").exists() and not (unread.parent / ".earlier").exists()
+    assert _only_document(library, "taken.pdf") == document_id(_sha256(taken))
+    assert unread.read_bytes() == unread_before
+    assert _only_document(library, "unread.pdf") == document_id(_sha256(unread))
+    assert (elsewhere / "linked.pdf").is_file() and not (linked_home / "linked.pdf").exists()
+
+
 def test_finished_jobs_pages_answer_after_a_restart(library: Library, tmp_path: Path) -> None:
     first = _site(library)
     admin = _admin(first)
