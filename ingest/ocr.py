@@ -9,13 +9,14 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ingest.layout import LayoutLine
 
 __all__ = [
     "MAX_PIXELS",
+    "RETRY_TIME_FACTOR",
     "OcrOptions",
     "OcrPage",
     "is_ocr_available",
@@ -28,6 +29,8 @@ log = logging.getLogger(__name__)
 # A line read with less confidence than this (0-100, the mean of its words) is left out of the
 # page's layout, which the title is chosen from (its words stay in the page's text).
 LAYOUT_CONFIDENCE = 80.0
+# A page that ran out of time is read once more, with this many times its time.
+RETRY_TIME_FACTOR = 2.0
 # A drawn page is refused past this many pixels (a page 200 inches wide is a trap, not a scan).
 MAX_PIXELS = 60_000_000
 
@@ -112,18 +115,43 @@ def read_pages_by_ocr(
     numbers: list[int],
     options: OcrOptions,
     on_page: Callable[[int], None] | None = None,
+    on_retry: Callable[[int, float], None] | None = None,
 ) -> dict[int, OcrPage]:
     """Each page that could be read, by number; a page that fails is left out. `on_page` is
-    told how many pages are done after each one, read or not."""
+    told how many pages are done after each one, read or not.
+
+    A page that ran out of time (on a busy machine: the ingest's own encoding shares the
+    cores) is read once more after the others, with RETRY_TIME_FACTOR times the time;
+    `on_retry` is told how many pages and the seconds each may take, before they start."""
     out: dict[int, OcrPage] = {}
+    late: list[int] = []
     for done, number in enumerate(numbers, 1):
         try:
             out[number] = read_page_by_ocr(path, number, options)
         except (OSError, subprocess.SubprocessError, RuntimeError, ValueError) as error:
+            if _is_timeout(error):
+                late.append(number)
             log.info("OCR of page %d of %s failed: %s", number, path.name, error)
         if on_page is not None:
             on_page(done)
+    if not late:
+        return out
+    longer = replace(options, seconds_per_page=options.seconds_per_page * RETRY_TIME_FACTOR)
+    if on_retry is not None:
+        on_retry(len(late), longer.seconds_per_page)
+    for number in late:
+        try:
+            out[number] = read_page_by_ocr(path, number, longer)
+        except (OSError, subprocess.SubprocessError, RuntimeError, ValueError) as error:
+            log.info("OCR of page %d of %s failed again: %s", number, path.name, error)
     return out
+
+
+def _is_timeout(error: Exception) -> bool:
+    # pdftoppm's limit raises TimeoutExpired; pytesseract's says so in a RuntimeError.
+    return isinstance(error, subprocess.TimeoutExpired) or (
+        isinstance(error, RuntimeError) and "timeout" in str(error).lower()
+    )
 
 
 def _assemble(data: dict[str, list[object]], dpi: int, page_height: int) -> OcrPage:

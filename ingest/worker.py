@@ -170,7 +170,12 @@ def _scan_reader(path: Path, conn: Connection, limits: ParseLimits) -> ScanReade
         conn.send(("ocr", len(chosen)))
         # Each page takes seconds: one small message a page tells the job how far it is.
         return read_pages_by_ocr(
-            path, chosen, limits.ocr, on_page=lambda done: conn.send(("ocr page", done))
+            path,
+            chosen,
+            limits.ocr,
+            on_page=lambda done: conn.send(("ocr page", done)),
+            # Pages read again after running out of time: the parent allows their time too.
+            on_retry=lambda pages, seconds: conn.send(("ocr retry", pages * seconds)),
         )
 
     return read_scans
@@ -244,6 +249,10 @@ def _parse_once(
                 deadline += extra * limits.wall_factor
                 if on_scans is not None:
                     on_scans(0, scans)
+                continue
+            if kind == "ocr retry":
+                budget += float(value)
+                deadline += float(value) * limits.wall_factor
                 continue
             if kind == "ocr page":
                 if on_scans is not None:

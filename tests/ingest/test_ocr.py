@@ -8,7 +8,14 @@ import pytest
 
 from ingest.layout import LayoutLine
 from ingest.metadata import metadata_of
-from ingest.ocr import OcrOptions, OcrPage, _assemble, is_ocr_available
+from ingest.ocr import (
+    RETRY_TIME_FACTOR,
+    OcrOptions,
+    OcrPage,
+    _assemble,
+    is_ocr_available,
+    read_pages_by_ocr,
+)
 from ingest.pdf import NO_TEXT, NO_WORDS_BY_OCR, PdfText, _scan_layout, read_pdf
 from ingest.worker import ParseFailure, ParseLimits, parse_isolated
 from tests.documents import write_scanned_pdf
@@ -126,3 +133,60 @@ def test_a_scan_whose_largest_type_is_low_on_the_page_gives_no_title_by_layout()
     assert _scan_layout(notes) == []
     report = [LayoutLine("Warm homes", 30.0, 0.1), LayoutLine("Cold homes hurt.", 16.0, 0.2)]
     assert _scan_layout(report) == report
+
+
+def test_a_page_that_ran_out_of_time_is_read_once_more_with_more_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under load a page can run past its time; it is read again after the others (real OCR),
+    and the caller is told first, so the worker's parent can allow the time."""
+    import subprocess
+
+    import ingest.ocr
+
+    path = write_scanned_pdf(tmp_path / "scan.pdf", PAGES)
+    real = ingest.ocr.read_page_by_ocr
+    calls: list[tuple[int, float]] = []
+
+    def busy_machine(pdf: Path, number: int, options: OcrOptions) -> OcrPage:
+        calls.append((number, options.seconds_per_page))
+        if number == 1 and len(calls) == 1:
+            raise subprocess.TimeoutExpired("tesseract", options.seconds_per_page)
+        if number == 2 and options.seconds_per_page < 100:
+            raise RuntimeError("Tesseract process timeout")  # pytesseract's words
+        return real(pdf, number, options)
+
+    monkeypatch.setattr(ingest.ocr, "read_page_by_ocr", busy_machine)
+    told: list[tuple[int, float]] = []
+    done: list[int] = []
+    read = read_pages_by_ocr(
+        path,
+        [1, 2],
+        OcrOptions(seconds_per_page=60.0),
+        on_page=done.append,
+        on_retry=lambda pages, seconds: told.append((pages, seconds)),
+    )
+    assert told == [(2, 60.0 * RETRY_TIME_FACTOR)]
+    assert calls == [(1, 60.0), (2, 60.0), (1, 120.0), (2, 120.0)]
+    assert done == [1, 2]
+    assert "mould in rented homes" in read[1].text and "bus service stops" in read[2].text
+
+
+def test_a_page_that_fails_for_another_reason_is_not_tried_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ingest.ocr
+
+    path = write_scanned_pdf(tmp_path / "scan.pdf", PAGES[:1])
+    calls: list[int] = []
+
+    def broken(pdf: Path, number: int, options: OcrOptions) -> OcrPage:
+        calls.append(number)
+        raise OSError("page picture too large")
+
+    monkeypatch.setattr(ingest.ocr, "read_page_by_ocr", broken)
+    told: list[tuple[int, float]] = []
+    read = read_pages_by_ocr(
+        path, [1], OcrOptions(), on_retry=lambda pages, s: told.append((pages, s))
+    )
+    assert read == {} and calls == [1] and told == []
