@@ -18,6 +18,7 @@ __all__ = [
     "library",
     "models",
     "pagetext",
+    "passage_moves",
     "retrieval",
     "schema",
     "settings",
