@@ -199,6 +199,9 @@ def search(
             f"No strong matches for '{query}'. These are the closest documents, "
             "but they may not answer your question."
         )
+    if results.unused_words:
+        listed = ", ".join(f"'{w}'" for w in results.unused_words)
+        typer.echo(f"No document uses {listed}: check the spelling, or try other words.")
     floor = "at least " if results.is_total_capped else ""
     if results.is_closest_only:
         typer.echo("Nothing uses your words or is close to them in meaning. The closest:")

@@ -189,6 +189,28 @@ class MatchSettings(BaseModel):
         le=1.0,
         description="the share of the search words a passage needs at strong_cosine_with_words",
     )
+    # A question that names something no document uses (a word with no passage holding it:
+    # "fluoride", "parkrun", a typo) cannot be answered in full by the library, however close
+    # the encoder puts a passage about the same subject. Tuned by tests/bench/test_strength.py
+    # (bench/RESULTS.md, "Sixteenth session: words no document uses").
+    strong_cosine_despite_unused: float = Field(
+        default=0.76,
+        ge=0.0,
+        le=1.01,
+        description=(
+            "when the query holds a word no document uses, only a passage at least this close in"
+            " meaning makes a document strong (above 1: none does)"
+        ),
+    )
+    unused_word_checks: int = Field(
+        default=12,
+        ge=0,
+        le=100,
+        description=(
+            "queries with more search words than this skip the unused-word check (a pasted"
+            " paragraph holds incidental words); 0 turns it off"
+        ),
+    )
     strong_word_checks: int = Field(
         default=200,
         ge=0,

@@ -194,6 +194,14 @@ class ResultsOut(TypedDict):
             " were close to the search than one search reads the words of"
         ),
     ]
+    unused_words: Annotated[
+        list[str],
+        Field(
+            description="The search's words that no document the asker may read uses (a"
+            " mistyped word, or a subject the library never mentions); with any, a document is"
+            " strong only when a passage is very close in meaning"
+        ),
+    ]
     page: int
     page_size: int
     page_count: int

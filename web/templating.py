@@ -48,6 +48,15 @@ def kind_item(option: FacetOption) -> dict[str, Any]:
     return item
 
 
+def unused_words_sentence(words: list[str]) -> str:
+    """Which of the search's words no document uses ("the word ‘fluoride’", "the words ‘radon’
+    or ‘shisha’"), so a person sees a typo or a subject the library does not cover."""
+    quoted = [f"‘{w}’" for w in words]
+    listed = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+    noun = "the word" if len(quoted) == 1 else "the words"
+    return f"No document you can search uses {noun} {listed}."
+
+
 def build_environment(contact_email: str) -> Environment:
     """One environment per app, so templates are compiled once and cached."""
     loader = ChoiceLoader(
@@ -73,7 +82,7 @@ def build_environment(contact_email: str) -> Environment:
         kind_label=label_kind,
         kind_explanation=explain_kind,
     )
-    env.globals.update(shown_excerpt=shown_excerpt)
+    env.globals.update(shown_excerpt=shown_excerpt, unused_words_sentence=unused_words_sentence)
     return env
 
 

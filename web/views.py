@@ -289,6 +289,7 @@ def results_json(results: SearchResults, vocabulary: Vocabulary | None = None) -
         "total_is_floor": results.is_total_capped,
         "strong_total_is_floor": results.is_strong_capped,
         "closest_only": results.is_closest_only,
+        "unused_words": list(results.unused_words),
         "page": results.page,
         "page_size": results.page_size,
         "page_count": results.page_count,

@@ -98,6 +98,8 @@ class SearchResults:
     request: VectorQuery | None = None
     # True when nothing matched and the documents are only the closest few.
     is_closest_only: bool = False
+    # The query's words no document the reader may see uses (strong_matches.unused_words).
+    unused_words: tuple[str, ...] = ()
 
     @property
     def first(self) -> int:
@@ -294,6 +296,7 @@ class Searcher:
             matches=matches,
             request=request,
             is_closest_only=is_closest_only,
+            unused_words=strength.unused_words,
         )
 
     def find_matches(

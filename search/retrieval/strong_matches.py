@@ -9,6 +9,12 @@ few of the question's words, while the passages that answer it share most of the
 
 Which words a passage holds is read from its keyword vector (term ids, no text), for at most
 `strong_word_checks` passages a search, closest first; past that the count is a floor.
+
+A question that holds a word no document uses ("is fluoride added to the tap water") asks about
+something the library never mentions: a passage on the same subject ("children's teeth") is
+close in meaning but cannot answer it. Then only a passage at least
+`strong_cosine_despite_unused` close makes a document strong, and the search says which words
+no document uses, which also shows a person a mistyped word.
 """
 
 from __future__ import annotations
@@ -16,21 +22,26 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
-from search.analysis import term_index, terms
+from search.analysis import SparseVector, term_index, terms
 from search.retrieval.matching import ChunkMatch
 from search.settings import MatchSettings
-from search.store.base import Store
+from search.store.base import Store, VectorQuery
 
 __all__ = [
     "PASSAGES_PER_DOCUMENT",
     "StrongMatches",
     "find_strong",
+    "is_strong_despite_unused",
     "is_strong_passage",
     "query_term_ids",
+    "search_words",
+    "unused_words",
 ]
 
 # A document's closest passages whose words are read (the rule was tuned reading three).
 PASSAGES_PER_DOCUMENT = 3
+# The first documents whose closest passage's words are read before looking words up.
+_FIRST_DOCUMENTS = 10
 
 
 @dataclass(frozen=True)
@@ -39,11 +50,60 @@ class StrongMatches:
 
     documents: frozenset[str]
     is_capped: bool = False
+    # The query's words that no document the reader may see uses, as the query wrote them.
+    unused_words: tuple[str, ...] = ()
 
 
 def query_term_ids(query: str) -> frozenset[int]:
     """The query's search words as the keyword vectors hold them (stemmed term ids)."""
     return frozenset(term_index(term) for term in terms(query))
+
+
+def search_words(query: str) -> dict[str, str]:
+    """The query's search words: each stem (as keyword vectors hold it) with the word it came
+    from, as written but lower-cased, in the query's order."""
+    firsts: dict[str, str] = {}
+    for word in query.split():
+        for stem in terms(word):
+            firsts.setdefault(stem, word.strip(".,;:!?\"'()[]{}").lower() or stem)
+    return firsts
+
+
+def is_strong_despite_unused(
+    closest_cosine: float, has_unused: bool, settings: MatchSettings
+) -> bool:
+    """Whether a document otherwise strong stays strong: always, unless the query holds a word
+    no document uses; then only when its closest passage is at least
+    `strong_cosine_despite_unused` close. The calibration bench judges with it too."""
+    return not has_unused or closest_cosine >= settings.strong_cosine_despite_unused
+
+
+def unused_words(
+    query: str, store: Store, settings: MatchSettings, held: Collection[int] = frozenset()
+) -> tuple[str, ...]:
+    """The query's search words that no passage holds, each as written (lower-cased), in the
+    query's order. A word among `held` (term ids of passages already read) is used; each
+    other word is one keyword lookup in the reader's view of the library, fast for the rare
+    words that are left. None are looked up for a query of more than `unused_word_checks`
+    words."""
+    firsts = search_words(query)
+    if not firsts or len(firsts) > settings.unused_word_checks:
+        return ()
+    unused = []
+    for stem, word in firsts.items():
+        if term_index(stem) in held:
+            continue
+        lookup = VectorQuery(
+            dense=None,
+            sparse=SparseVector([term_index(stem)], [1.0]),
+            mode="sparse",
+            limit=1,
+            candidates=1,
+            payload_fields=(),
+        )
+        if not store.query(lookup):
+            unused.append(word)
+    return tuple(unused)
 
 
 def is_strong_passage(cosine: float, word_share: float, settings: MatchSettings) -> bool:
@@ -78,13 +138,28 @@ def find_strong(
         else:
             to_read.extend((p.cosine or 0.0, p.id, doc_id) for p in close)
     words = query_term_ids(query)
-    if not to_read or not words:
-        return StrongMatches(frozenset(strong))
     to_read.sort(key=lambda item: (-item[0], item[1]))
-    read = to_read[: settings.strong_word_checks]
-    held = store.chunk_terms([chunk_id for _, chunk_id, _ in read])
+    read = to_read[: settings.strong_word_checks] if words else []
+    # The closest passages of the first documents are read too: a word one of them holds is
+    # used, so only the rarer words are looked up in the whole library.
+    first = [p.id for d in list(among)[:_FIRST_DOCUMENTS] for p in passages.get(d, ())[:1]]
+    held = store.chunk_terms(list(dict.fromkeys([*(c for _, c, _ in read), *first])))
     for cosine, chunk_id, doc_id in read:
         share = len(words & held.get(chunk_id, frozenset())) / len(words)
         if is_strong_passage(cosine, share, settings):
             strong.add(doc_id)
-    return StrongMatches(frozenset(strong), is_capped=len(read) < len(to_read))
+    is_capped = len(read) < len(to_read)
+    unused = unused_words(query, store, settings, frozenset().union(*held.values()))
+    if unused:
+        strong = {
+            d
+            for d in strong
+            if is_strong_despite_unused(_closest_cosine(passages.get(d, ())), True, settings)
+        }
+    return StrongMatches(frozenset(strong), is_capped, unused)
+
+
+def _closest_cosine(passages: Sequence[ChunkMatch]) -> float:
+    return max(
+        (p.cosine for p in passages[:PASSAGES_PER_DOCUMENT] if p.cosine is not None), default=0.0
+    )

@@ -107,6 +107,11 @@ def test_search_json_names_document_file_and_pages(
     assert top["file_name"] == "housing.pdf" and top["title"] == "Damp homes" and top["doc_id"]
     assert 1 in top["passages"][0]["pages"]  # two short pages share one chunk
     assert top["passages"][0]["file_url"].endswith("#page=1")
+    # The one document calls it "homes": no document uses the word "housing".
+    assert data["unused_words"] == ["housing"]
+    typo = _kb(["search", "moudl in rented homes"], root / "data")
+    assert typo.returncode == 0, typo.stderr
+    assert "No document uses 'moudl': check the spelling" in typo.stdout
 
 
 def test_second_ingest_is_a_noop(

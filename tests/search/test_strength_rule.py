@@ -10,7 +10,7 @@ from search.analysis import term_index, terms
 from search.retrieval.matching import ChunkMatch
 from search.retrieval.strong_matches import PASSAGES_PER_DOCUMENT, find_strong
 from search.settings import MatchSettings
-from search.store.base import Store
+from search.store.base import Hit, Store, VectorQuery
 
 QUERY = "damp homes children asthma"  # four search words
 SETTINGS = MatchSettings(
@@ -28,10 +28,18 @@ class WordStore:
     def __init__(self, texts: dict[str, str]) -> None:
         self.texts = texts
         self.read: list[str] = []
+        self.looked_up: list[int] = []
 
     def chunk_terms(self, ids: Sequence[str]) -> dict[str, frozenset[int]]:
         self.read.extend(ids)
         return {i: _ids(self.texts[i]) for i in ids if i in self.texts}
+
+    def query(self, request: VectorQuery) -> list[Hit]:
+        """A keyword lookup of one word: a passage holding it, if any does."""
+        assert request.mode == "sparse" and request.sparse is not None
+        (wanted,) = request.sparse.indices
+        self.looked_up.append(wanted)
+        return [Hit(i, 1.0, {}) for i, text in self.texts.items() if wanted in _ids(text)][:1]
 
 
 def _strong(
@@ -46,10 +54,14 @@ def _match(chunk: str, doc: str, cosine: float | None) -> ChunkMatch:
     return ChunkMatch(chunk, doc, cosine, False)
 
 
-def test_very_close_is_strong_without_reading_its_words() -> None:
-    strong, capped, store = _strong({"a": [_match("a1", "a", 0.75)]}, {"a1": "weekly figures"})
+# Another document's passage, holding every search word: none of them is unused.
+ELSEWHERE = {"z1": "Children in damp homes have more asthma."}
+
+
+def test_very_close_is_strong_whatever_its_words() -> None:
+    texts = {"a1": "weekly figures", **ELSEWHERE}
+    strong, capped, _ = _strong({"a": [_match("a1", "a", 0.75)]}, texts)
     assert strong == {"a"} and not capped
-    assert store.read == []
 
 
 def test_close_is_strong_only_with_enough_of_the_search_words() -> None:
@@ -68,8 +80,8 @@ def test_close_is_strong_only_with_enough_of_the_search_words() -> None:
 
 def test_under_the_lower_bar_is_weak_whatever_its_words() -> None:
     texts = {"u1": "Children in damp homes have more asthma."}
-    strong, _, store = _strong({"u": [_match("u1", "u", 0.67)]}, texts)
-    assert strong == set() and store.read == []
+    strong, _, _ = _strong({"u": [_match("u1", "u", 0.67)]}, texts)
+    assert strong == set()
 
 
 def test_a_passage_matched_by_words_alone_makes_no_document_strong() -> None:
@@ -95,9 +107,9 @@ def test_past_the_cap_the_closest_are_read_and_the_count_is_a_floor() -> None:
     }
     texts = {m: "Children in damp homes have more asthma." for m in ("n1", "f1")}
     capped_settings = SETTINGS.model_copy(update={"strong_word_checks": 1})
-    strong, capped, store = _strong(passages, texts, capped_settings)
+    strong, capped, _ = _strong(passages, texts, capped_settings)
+    # "far" holds every word and is close: it is weak only because its words went unread.
     assert strong == {"near"} and capped
-    assert store.read == ["n1"]
     strong, capped, _ = _strong(passages, texts)
     assert strong == {"near", "far"} and not capped
 
@@ -107,7 +119,8 @@ def test_a_query_without_search_words_needs_the_higher_bar() -> None:
     found = find_strong(
         {"a": [_match("a1", "a", 0.70)]}, ["a"], "the and of", SETTINGS, cast(Store, store)
     )
-    assert found.documents == frozenset() and store.read == []
+    assert found.documents == frozenset() and found.unused_words == ()
+    assert store.looked_up == []
 
 
 def test_one_passage_is_strong_when_very_close_or_close_with_enough_words() -> None:
@@ -117,3 +130,45 @@ def test_one_passage_is_strong_when_very_close_or_close_with_enough_words() -> N
     assert is_strong_passage(0.70, 0.5, SETTINGS)  # close, half the words
     assert not is_strong_passage(0.70, 0.25, SETTINGS)  # close, too few words
     assert not is_strong_passage(0.67, 1.0, SETTINGS)  # every word, not close enough
+
+
+def test_a_word_no_passage_holds_needs_a_very_close_passage() -> None:
+    """ "asthma" is in no passage: the library cannot answer the question in full."""
+    texts = {"a1": "Damp homes make children ill.", "b1": "Damp homes and children."}
+    passages = {"a": [_match("a1", "a", 0.78)], "b": [_match("b1", "b", 0.74)]}
+    store = WordStore(texts)
+    found = find_strong(passages, ["a", "b"], QUERY, SETTINGS, cast(Store, store))
+    assert found.unused_words == ("asthma",)
+    assert found.documents == frozenset()  # both under the bar (0.80 by default)
+    lower = SETTINGS.model_copy(update={"strong_cosine_despite_unused": 0.76})
+    found = find_strong(passages, ["a", "b"], QUERY, lower, cast(Store, store))
+    assert found.documents == frozenset({"a"})
+    # Every word held: the usual rule, and no document loses its strength.
+    texts["b1"] = "Damp homes give children asthma."
+    found = find_strong(passages, ["a", "b"], QUERY, SETTINGS, cast(Store, store))
+    assert found.unused_words == () and found.documents == frozenset({"a", "b"})
+
+
+def test_only_words_the_closest_passages_lack_are_looked_up_and_shown_as_written() -> None:
+    texts = {"a1": "Damp homes.", **ELSEWHERE}
+    store = WordStore(texts)
+    query = "Damp homes: Fluoride, RADON and children"
+    found = find_strong(
+        {"a": [_match("a1", "a", 0.75)]}, ["a"], query, SETTINGS, cast(Store, store)
+    )
+    assert found.unused_words == ("fluoride", "radon")
+    # "damp" and "homes" are in the passage read; the others are looked up once each.
+    assert sorted(store.looked_up) == sorted(_ids("fluoride radon children"))
+
+
+def test_a_long_query_is_not_checked_for_unused_words() -> None:
+    store = WordStore({"a1": "Damp homes.", **ELSEWHERE})
+    many = QUERY + " " + " ".join(f"zzword{i}" for i in range(SETTINGS.unused_word_checks))
+    found = find_strong({"a": [_match("a1", "a", 0.75)]}, ["a"], many, SETTINGS, cast(Store, store))
+    assert found.unused_words == () and store.looked_up == []
+    assert found.documents == frozenset({"a"})
+    off = SETTINGS.model_copy(update={"unused_word_checks": 0})
+    found = find_strong(
+        {"a": [_match("a1", "a", 0.75)]}, ["a"], "fluoride", off, cast(Store, store)
+    )
+    assert found.unused_words == () and found.documents == frozenset({"a"})
