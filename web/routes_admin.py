@@ -288,7 +288,8 @@ def admin_audit(request: Request, viewer: AdminDep, templates: TemplatesDep) -> 
 # documents -------------------------------------------------------------------
 
 
-def _find(library: WholeLibraryDep, doc_id: str) -> DocumentRecord:
+def find_record(library: WholeLibraryDep, doc_id: str) -> DocumentRecord:
+    """The document by its id, withdrawn or not; a plain 404 for any other id."""
     record = library.catalogue.document(doc_id) if len(doc_id) <= 64 else None
     if record is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "That document is not in the library.")
@@ -324,7 +325,7 @@ def admin_document(
     library: WholeLibraryDep,
     templates: TemplatesDep,
 ) -> Response:
-    record = _find(library, doc_id)
+    record = find_record(library, doc_id)
     meta = record.meta
     level = meta.access
     if level == WITHDRAWN:
@@ -354,7 +355,7 @@ def admin_correct_document(
     csrf: Annotated[str, Form(max_length=MAX_FIELD)] = "",
 ) -> Response:
     check_csrf(viewer, csrf)
-    record = _find(library, doc_id)
+    record = find_record(library, doc_id)
     typed = {
         "title": title,
         "organisation": organisation,
@@ -388,6 +389,28 @@ def admin_correct_document(
     return back_to(f"/documents/{doc_id}")
 
 
+def withdraw_recorded(
+    request: Request, viewer: Viewer, library: Library, doc_id: str
+) -> DocumentRecord:
+    """Withdraw a document (a 404 for an unknown id) and say who did in the audit log."""
+    record = find_record(library, doc_id)
+    changed = withdraw_document(library.store, library.catalogue, doc_id)
+    account_store(request).audit(viewer.name, "withdraw", f"{doc_id}: {record.meta.title}")
+    return changed
+
+
+def restore_recorded(
+    request: Request, viewer: Viewer, library: Library, doc_id: str
+) -> DocumentRecord:
+    """Bring a withdrawn document back (a 404 for an unknown id), in the audit log."""
+    record = find_record(library, doc_id)
+    restored = restore_document(library.store, library.catalogue, doc_id)
+    account_store(request).audit(
+        viewer.name, "restore", f"{doc_id}: {record.meta.title} (now {restored.meta.access})"
+    )
+    return restored
+
+
 @router.post("/admin/documents/{doc_id}/withdraw")
 def admin_withdraw(
     request: Request,
@@ -397,9 +420,7 @@ def admin_withdraw(
     csrf: Annotated[str, Form(max_length=MAX_FIELD)] = "",
 ) -> Response:
     check_csrf(viewer, csrf)
-    record = _find(library, doc_id)
-    withdraw_document(library.store, library.catalogue, doc_id)
-    account_store(request).audit(viewer.name, "withdraw", f"{doc_id}: {record.meta.title}")
+    withdraw_recorded(request, viewer, library, doc_id)
     return back_to(f"/documents/{doc_id}")
 
 
@@ -412,11 +433,7 @@ def admin_restore(
     csrf: Annotated[str, Form(max_length=MAX_FIELD)] = "",
 ) -> Response:
     check_csrf(viewer, csrf)
-    record = _find(library, doc_id)
-    restored = restore_document(library.store, library.catalogue, doc_id)
-    account_store(request).audit(
-        viewer.name, "restore", f"{doc_id}: {record.meta.title} (now {restored.meta.access})"
-    )
+    restore_recorded(request, viewer, library, doc_id)
     return back_to(f"/documents/{doc_id}")
 
 

@@ -11,30 +11,29 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Request, status
 from pydantic import BaseModel
 
 from search.catalogue import DocumentRecord
-from search.curation import (
-    CurationError,
-    delete_document,
-    restore_document,
-    withdraw_document,
-)
-from web.admin import Viewer, check_csrf, require_admin
+from search.curation import CurationError, delete_document
+from web.admin import Viewer, check_csrf
 from web.deps import WholeLibraryDep
 from web.models import ErrorOut
 from web.params import refuse_unknown_parameters
-from web.routes_admin import BUSY, account_store
+from web.routes_admin import (
+    BUSY,
+    AdminDep,
+    account_store,
+    find_record,
+    restore_recorded,
+    withdraw_recorded,
+)
 
 __all__ = ["DocumentChangeOut", "router"]
 
 router = APIRouter(tags=["admin"], dependencies=[Depends(refuse_unknown_parameters)])
 
-AdminDep = Annotated[Viewer, Depends(require_admin)]
 # A signed-in admin's session token, sent as a header by a script that signed in (the
 # machine token `kb` uses needs none: no browser sends it by itself).
 CsrfHeader = Annotated[str, Header(alias="X-CSRF-Token", max_length=300)]
 
 NO_DOCUMENT = "That document is not in the library."
-# Document ids are 20 characters; anything much longer is not one and is never looked up.
-MAX_DOC_ID = 64
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorOut, "description": "Not signed in as an admin"},
@@ -58,13 +57,6 @@ def _check(viewer: Viewer, csrf: str) -> None:
         check_csrf(viewer, csrf)
 
 
-def _find(library: WholeLibraryDep, doc_id: str) -> DocumentRecord:
-    record = library.catalogue.document(doc_id) if len(doc_id) <= MAX_DOC_ID else None
-    if record is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, NO_DOCUMENT)
-    return record
-
-
 def _answer(record: DocumentRecord, access: str | None = None) -> DocumentChangeOut:
     return DocumentChangeOut(
         doc_id=record.doc_id, title=record.meta.title, access=access or record.meta.access
@@ -83,10 +75,7 @@ def withdraw(
 ) -> DocumentChangeOut:
     """Hide a document from everyone but admins, keeping it so it can be brought back."""
     _check(viewer, csrf)
-    record = _find(library, doc_id)
-    changed = withdraw_document(library.store, library.catalogue, doc_id)
-    account_store(request).audit(viewer.name, "withdraw", f"{doc_id}: {record.meta.title}")
-    return _answer(changed)
+    return _answer(withdraw_recorded(request, viewer, library, doc_id))
 
 
 @router.post(
@@ -101,12 +90,7 @@ def restore(
 ) -> DocumentChangeOut:
     """Bring a withdrawn document back at the level it had."""
     _check(viewer, csrf)
-    record = _find(library, doc_id)
-    restored = restore_document(library.store, library.catalogue, doc_id)
-    account_store(request).audit(
-        viewer.name, "restore", f"{doc_id}: {record.meta.title} (now {restored.meta.access})"
-    )
-    return _answer(restored)
+    return _answer(restore_recorded(request, viewer, library, doc_id))
 
 
 @router.delete("/api/admin/documents/{doc_id}", response_model=DocumentChangeOut, responses=ERRORS)
@@ -120,7 +104,7 @@ def remove(
     """Take a document out of the library for good, and forget its files, so the next ingest
     of its folder reads them as new. Refused while an ingest runs."""
     _check(viewer, csrf)
-    _find(library, doc_id)
+    find_record(library, doc_id)
     lock: threading.Lock = request.app.state.ingest_lock
     if not lock.acquire(blocking=False):
         raise HTTPException(status.HTTP_409_CONFLICT, BUSY)
