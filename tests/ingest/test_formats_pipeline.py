@@ -206,6 +206,10 @@ def test_links_to_an_earlier_version_of_a_file_lead_to_its_newest_version(
         _ingest(library, folder)
         ids.append(library.catalogue.documents()[0].doc_id)
     first, second, newest = ids
+    # The first version's passage went, through the second, to the newest's same words.
+    moved = library.catalogue.moved_passage(first_chunk)
+    newest_chunks = {h.id for h in library.store.chunks(Filters(doc_ids=(newest,)))}
+    assert moved in newest_chunks
     client = TestClient(create_app(library.settings, library=library), follow_redirects=False)
     for old in (first, second):
         for asked, sent in (
@@ -215,7 +219,11 @@ def test_links_to_an_earlier_version_of_a_file_lead_to_its_newest_version(
             (f"/documents/{old}/file", f"/documents/{newest}/file"),
             (f"/documents/{old}/cite.ris", f"/documents/{newest}/cite.ris"),
             (f"/api/documents/{old}", f"/api/documents/{newest}"),
-            (f"/documents/{old}/related?chunk={first_chunk}", f"/documents/{newest}/related"),
+            (
+                f"/documents/{old}/related?chunk={first_chunk}",
+                f"/documents/{newest}/related?chunk={moved}",
+            ),
+            (f"/documents/{old}/related?chunk=12345", f"/documents/{newest}/related"),
         ):
             response = client.get(asked)
             assert (response.status_code, response.headers.get("location")) == (302, sent), asked
