@@ -42,6 +42,9 @@ SHOWN_QUERY_CHARS = 2_000
 # gets its own words.)
 FORM_PROBLEM = "Part of the form is not right. Go back, reload the page and try again."
 BODY_PROBLEM = "Part of the request body is not right. Check it and send it again."
+# A header a route reads (X-CSRF-Token) that is too long or of the wrong form: never the
+# browser's doing, so the words are for whoever wrote the script.
+HEADER_PROBLEM = "The request's {name} header is not right. Check it and send the request again."
 
 # Heading and plain-English body for each status a person may meet.
 PAGES = {
@@ -105,6 +108,9 @@ async def _invalid_request(request: Request, exc: Exception) -> Response:
         name = next((str(p) for p in reversed(location) if isinstance(p, str)), "")
         if location[:1] == ("body",):
             problems.append(BODY_PROBLEM if is_api(request) else FORM_PROBLEM)
+            continue
+        if location[:1] == ("header",):
+            problems.append(HEADER_PROBLEM.format(name=name[:40]))
             continue
         problem = describe_problem(name, str(error.get("type", "")))
         if name == "q":

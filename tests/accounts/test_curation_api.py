@@ -89,3 +89,14 @@ def test_ids_that_are_not_documents_get_a_plain_404(clients) -> None:  # type: i
     # A path that climbs out matches no route at all.
     climbing = admin.post("/api/admin/documents/..%2F..%2Fetc/withdraw", headers=token)
     assert climbing.status_code == 404
+
+
+def test_an_overlong_token_header_gets_a_plain_message(clients) -> None:  # type: ignore[no-untyped-def]
+    admin = clients["admin"]
+    answer = admin.post(
+        f"/api/admin/documents/{'0' * 20}/withdraw", headers={"X-CSRF-Token": "a" * 5000}
+    )
+    assert answer.status_code == 400
+    assert answer.json()["detail"] == (
+        "The request's X-CSRF-Token header is not right. Check it and send the request again."
+    )
