@@ -29,6 +29,7 @@ from search.store.base import Store, VectorQuery
 
 __all__ = [
     "PASSAGES_PER_DOCUMENT",
+    "REQUEST_WORDS",
     "StrongMatches",
     "find_strong",
     "is_strong_despite_unused",
@@ -57,6 +58,24 @@ class StrongMatches:
 def query_term_ids(query: str) -> frozenset[int]:
     """The query's search words as the keyword vectors hold them (stemmed term ids)."""
     return frozenset(term_index(term) for term in terms(query))
+
+
+# Words people ask with rather than name a subject with ("please explain the latest evidence
+# on ..."), and superlatives, which ask for a comparison a document makes with figures rather
+# than with the word: a small library may use none of them, and their absence says nothing
+# about whether it covers the question.
+# fmt: off
+REQUEST_WORDS = frozenset([
+    "please", "thanks", "thank", "show", "tell", "find", "give", "list", "explain", "summarise",
+    "summarize", "summary", "overview", "latest", "recent", "current", "newest", "anything",
+    "something", "everything", "regarding", "information", "info", "data", "evidence", "research",
+    "documents", "document", "papers", "paper", "reports", "report", "studies", "study",
+    "examples", "example", "looking", "need", "want", "know", "help", "whats", "hows", "whos",
+    "wheres", "whens", "whys", "highest", "lowest", "biggest", "largest", "smallest", "most",
+    "least", "best", "worst", "furthest", "farthest", "nearest", "closest", "fastest", "slowest",
+    "cheapest", "dearest", "longest", "shortest", "oldest", "youngest", "greatest",
+])
+# fmt: on
 
 
 def search_words(query: str) -> dict[str, str]:
@@ -89,9 +108,10 @@ def unused_words(
     firsts = search_words(query)
     if not firsts or len(firsts) > settings.unused_word_checks:
         return ()
+    asking = {stem for word in REQUEST_WORDS for stem in terms(word)}
     unused = []
     for stem, word in firsts.items():
-        if term_index(stem) in held:
+        if term_index(stem) in held or stem in asking or word in REQUEST_WORDS:
             continue
         lookup = VectorQuery(
             dense=None,

@@ -173,3 +173,13 @@ def test_a_long_query_is_not_checked_for_unused_words() -> None:
         {"a": [_match("a1", "a", 0.75)]}, ["a"], "fluoride", off, cast(Store, store)
     )
     assert found.unused_words == () and found.documents == frozenset({"a"})
+
+
+def test_words_people_ask_with_are_never_counted_as_unused() -> None:
+    """A small library may use neither "please" nor "furthest"; neither names the subject."""
+    store = WordStore({"a1": "Damp homes.", **ELSEWHERE})
+    asked = "please explain the latest evidence on damp homes: which district is furthest"
+    found = find_strong(
+        {"a": [_match("a1", "a", 0.75)]}, ["a"], asked, SETTINGS, cast(Store, store)
+    )
+    assert found.unused_words == ("district",)  # the one subject word no passage holds
