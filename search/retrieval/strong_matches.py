@@ -76,6 +76,7 @@ REQUEST_WORDS = frozenset([
     "cheapest", "dearest", "longest", "shortest", "oldest", "youngest", "greatest",
 ])
 # fmt: on
+_ASKING_STEMS = frozenset(stem for word in REQUEST_WORDS for stem in terms(word))
 
 
 def search_words(query: str) -> dict[str, str]:
@@ -108,10 +109,9 @@ def unused_words(
     firsts = search_words(query)
     if not firsts or len(firsts) > settings.unused_word_checks:
         return ()
-    asking = {stem for word in REQUEST_WORDS for stem in terms(word)}
     unused = []
     for stem, word in firsts.items():
-        if term_index(stem) in held or stem in asking or word in REQUEST_WORDS:
+        if term_index(stem) in held or stem in _ASKING_STEMS or word in REQUEST_WORDS:
             continue
         lookup = VectorQuery(
             dense=None,
@@ -168,7 +168,8 @@ def find_strong(
         share = len(words & held.get(chunk_id, frozenset())) / len(words)
         if is_strong_passage(cosine, share, settings):
             strong.add(doc_id)
-    is_capped = len(read) < len(to_read)
+    # Without search words no passage's words are read, and none were left unread.
+    is_capped = bool(words) and len(read) < len(to_read)
     unused = unused_words(query, store, settings, frozenset().union(*held.values()))
     if unused:
         strong = {

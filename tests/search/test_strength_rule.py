@@ -120,6 +120,7 @@ def test_a_query_without_search_words_needs_the_higher_bar() -> None:
         {"a": [_match("a1", "a", 0.70)]}, ["a"], "the and of", SETTINGS, cast(Store, store)
     )
     assert found.documents == frozenset() and found.unused_words == ()
+    assert not found.is_capped  # no words to read, so none went unread
     assert store.looked_up == []
 
 
