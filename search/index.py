@@ -221,13 +221,13 @@ class Index:
             old = self.store.chunks(
                 Filters(doc_ids=(replaces,)), limit=_OLD_PASSAGES_READ, fields=_MOVE_FIELDS
             )
+            return match_passages(
+                [PassageText.from_payload(h.id, h.payload) for h in old],
+                [PassageText.from_payload(c.id, c.payload) for c in chunks],
+            )
         except Exception:
-            log.exception("reading the passages of %s to match them failed", replaces)
+            log.exception("matching the passages of %s with the new version failed", replaces)
             return {}
-        return match_passages(
-            [PassageText.from_payload(h.id, h.payload) for h in old],
-            [PassageText.from_payload(c.id, c.payload) for c in chunks],
-        )
 
     def _sweep(self, doc_id: str) -> None:
         # Points of an uncommitted document are invisible; remove them now if the store lets

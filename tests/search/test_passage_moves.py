@@ -51,3 +51,14 @@ def test_pages_are_read_from_a_payload_and_bad_values_are_ignored() -> None:
     assert (read.page_start, read.page_end) == (3, 4)
     odd = PassageText.from_payload("6", {"text": None, "page": "x", "page_end": True})
     assert (odd.text, odd.page_start, odd.page_end) == ("", 0, 0)
+
+
+def test_comparing_with_every_new_passage_stops_at_its_budget(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import search.passage_moves
+
+    # Pages moved, so each old passage is compared with every new one: two new passages a
+    # time, and a budget for one such search only.
+    monkeypatch.setattr(search.passage_moves, "MAX_FALLBACK_PAIRS", 2)
+    old = [_passage("1", DAMP, 1), _passage("2", COLD, 1)]
+    new = [_passage("8", DAMP, 5), _passage("9", COLD, 6)]
+    assert match_passages(old, new) == {"1": "8", "2": None}
