@@ -85,7 +85,7 @@ class VectorQuery:
 BUSY_MESSAGE = (
     "The index in {path} is in use by a running site (or another kb command). "
     "While the site runs, use it instead: search on its pages, and withdraw or correct "
-    "documents on its admin pages. kb status, kb ingest and kb backup work beside it."
+    "documents on its admin pages. kb status, kb ingest, kb remove and kb backup work beside it."
 )
 
 
