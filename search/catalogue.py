@@ -145,6 +145,12 @@ CREATE TABLE IF NOT EXISTS passage_moves (
     new_chunk_id TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS passage_moves_by_new ON passage_moves (new_chunk_id);
+-- Which edition of a rule worked out what the library stores (e.g. `strongest_rules`, the
+-- choice of each document's strongest passages), so a newer one brings it up to date once.
+CREATE TABLE IF NOT EXISTS library_marks (
+    name TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     started_at REAL NOT NULL,
@@ -508,6 +514,19 @@ class Catalogue:
         if row is None or self.document(str(row[0])) is None:
             return None
         return str(row[0])
+
+    def mark(self, name: str) -> int | None:
+        """The edition of a rule the library's stored results were worked out by, if noted."""
+        row = self._db.execute("SELECT value FROM library_marks WHERE name = ?", (name,)).fetchone()
+        return int(row[0]) if row else None
+
+    def set_mark(self, name: str, value: int) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO library_marks (name, value) VALUES (?, ?)"
+                " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                (name, value),
+            )
 
     def moved_passage(self, chunk_id: str) -> str | None:
         """The chunk of the newest edition that holds the words of this chunk of an earlier

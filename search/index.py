@@ -11,7 +11,7 @@ import numpy as np
 
 from search.analysis import Bm25Weighting
 from search.catalogue import Catalogue, DocumentRecord, FileOutcome
-from search.evidence.strength import find_strongest_passages
+from search.evidence.strength import STRONGEST_FIELDS, STRONGEST_RULES, find_strongest_passages
 from search.evidence.summary import central_chunks, summarise
 from search.evidence.tagging import DocumentTagger, count_lens_passages, tag_rollup
 from search.models.encoder import Encoder, Vectors
@@ -32,6 +32,7 @@ __all__ = [
     "build_index",
     "describe",
     "load_tagging",
+    "refresh_strongest",
 ]
 
 log = logging.getLogger(__name__)
@@ -276,3 +277,24 @@ def backfill_evidence(store: Store, catalogue: Catalogue) -> int:
     if missing:
         log.info("stored the evidence counts of %d earlier document(s)", len(missing))
     return len(missing)
+
+
+def refresh_strongest(store: Store, catalogue: Catalogue) -> int:
+    """Choose every document's strongest passages again when an older edition of the rule
+    (`strength.STRONGEST_RULES`) chose them, once per library, so an upgrade shows the new
+    choice without `kb retag`; returns how many documents. A new library is noted as current."""
+    if (catalogue.mark("strongest_rules") or 1) >= STRONGEST_RULES:
+        return 0
+    records = catalogue.documents()
+    if records:
+        log.info("choosing the strongest passages of %d document(s) again", len(records))
+    for record in records:
+        hits = store.chunks(
+            Filters(doc_ids=(record.doc_id,)),
+            limit=max(record.chunk_count, 1),
+            fields=STRONGEST_FIELDS,
+        )
+        strongest = find_strongest_passages((h.id, h.payload) for h in hits)
+        catalogue.update_extra(record.doc_id, {**record.extra, "strongest": strongest})
+    catalogue.set_mark("strongest_rules", STRONGEST_RULES)
+    return len(records)

@@ -12,7 +12,7 @@ from typing import Any
 from search.access import ScopedStore
 from search.analysis import read_synonyms
 from search.catalogue import Catalogue, DocumentRecord, FileOutcome
-from search.index import Index, backfill_evidence, build_index, load_tagging
+from search.index import Index, backfill_evidence, build_index, load_tagging, refresh_strongest
 from search.models.encoder import Encoder, LazyEncoder, load_cross_encoder
 from search.retrieval.searcher import Searcher
 from search.schema import READING_RULES
@@ -84,6 +84,7 @@ class Library:
         wanted = CollectionLayout(encoder.model_id, encoder.dimension)
         check_layout(store.layout(), wanted, str(settings.data_dir))
         backfill_evidence(store, catalogue)
+        refresh_strongest(store, catalogue)
         return cls(settings, store, catalogue, encoder, searcher, index)
 
     def scoped(self, levels: Sequence[str]) -> Library:

@@ -11,9 +11,18 @@ from search.schema import BODY, NON_BODY
 __all__ = [
     "MIN_PROSE_SHARE",
     "NEAR_STRONGEST",
+    "STRONGEST_FIELDS",
+    "STRONGEST_RULES",
     "find_strongest_passages",
     "is_quotable",
 ]
+
+# The edition of the rule below: raised whenever it changes, so a library whose documents'
+# strongest passages an older edition chose has them chosen again once (index.refresh_strongest).
+# 2: a passage that reads as a finding before a definitions table, a list or a contents page.
+STRONGEST_RULES = 2
+# What the rule reads of each chunk.
+STRONGEST_FIELDS = ("page", "matter", "determinants", "determinant_scores", "text")
 
 # Passages tagged this close to a document's strongest for a determinant are taken as equally
 # about it (the tagger's scores crowd near 1.0 on a document about that subject), and among

@@ -19,8 +19,8 @@ from search.evidence.ranking import (
     main_determinants,
     overview,
 )
-from search.evidence.strength import find_strongest_passages
-from search.index import backfill_evidence
+from search.evidence.strength import STRONGEST_RULES, find_strongest_passages
+from search.index import backfill_evidence, refresh_strongest
 from search.schema import DocumentMeta, Hit, IndexedChunk, point_id
 from search.settings import QdrantSettings
 from search.store.base import CollectionLayout, Store
@@ -268,3 +268,25 @@ def test_documents_indexed_before_evidence_rows_get_them_once(
         assert (found.count.documents, found.count.passages) == (5, 6)
     finally:
         older.close()
+
+
+def test_strongest_passages_an_older_rule_chose_are_chosen_again_once(
+    store: Store, catalogue: Catalogue, tmp_path: Path
+) -> None:
+    """A library from before `strongest_rules` was noted: each document's choice is worked
+    out again from its chunks, once; a new library is noted as current and reads nothing."""
+    right = {r.doc_id: r.extra["strongest"] for r in catalogue.documents()}
+    for record in catalogue.documents():  # as an older rule might have left them
+        stale = {name: {**e, "chunk": "stale"} for name, e in record.extra["strongest"].items()}
+        catalogue.update_extra(record.doc_id, {**record.extra, "strongest": stale})
+    assert catalogue.mark("strongest_rules") is None
+    assert refresh_strongest(store, catalogue) == len(DOCUMENTS)
+    assert {r.doc_id: r.extra["strongest"] for r in catalogue.documents()} == right
+    assert catalogue.mark("strongest_rules") == STRONGEST_RULES
+    assert refresh_strongest(store, catalogue) == 0
+    fresh = Catalogue(tmp_path / "fresh.sqlite")
+    try:
+        assert refresh_strongest(store, fresh) == 0
+        assert fresh.mark("strongest_rules") == STRONGEST_RULES
+    finally:
+        fresh.close()

@@ -17,7 +17,7 @@ import qdrant_edge as qe
 
 from search.analysis import SparseVector
 from search.catalogue import Catalogue, DocumentRecord, FileOutcome
-from search.evidence.strength import find_strongest_passages
+from search.evidence.strength import STRONGEST_RULES, find_strongest_passages
 from search.schema import DENSE, SPARSE, IndexedChunk, legacy_point_id, point_id
 from search.store.base import CollectionLayout
 from search.store.embedded import EmbeddedStore
@@ -98,10 +98,11 @@ def read_source(data_dir: Path, collection: str = "evidence") -> Source:
         known = {d.doc_id for d in documents}
         chunks = {d: sorted(c, key=lambda c: int(c.payload["chunk_index"]))
                   for d, c in chunks.items() if d in known}  # fmt: skip
-        # A library indexed before strongest passages were stored: work them out here, as
-        # `backfill_evidence` would at start-up, so copies carry them.
+        # Each document's strongest passages worked out here by this version's rule (as
+        # `refresh_strongest` would at start-up, whatever rule the source's were chosen by),
+        # so the copies carry them and the library is noted as current.
         documents = [
-            d if "strongest" in d.extra else replace(d, extra={**d.extra, "strongest":
+            replace(d, extra={**d.extra, "strongest":
                 find_strongest_passages((c.id, c.payload) for c in chunks[d.doc_id])})
             for d in documents if d.doc_id in chunks
         ]  # fmt: skip
@@ -186,6 +187,7 @@ def build_library(source: Source, data_dir: Path, chunks_wanted: int, seed: int 
         log.info(
             "wrote %d chunks in %.0f s; building the index", written, time.monotonic() - started
         )
+        catalogue.set_mark("strongest_rules", STRONGEST_RULES)
         store.optimize()
     finally:
         store.close()
