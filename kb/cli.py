@@ -403,7 +403,8 @@ def _open_library_for_site(settings: Settings) -> Library | None:
     from search.store.base import StoreBusyError
 
     try:
-        return Library.open(settings)
+        # Evidence an older rule chose is chosen again once the site is up (web.app).
+        return Library.open(settings, refresh_evidence=False)
     except StoreBusyError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(1) from None

@@ -47,13 +47,18 @@ class Library:
     index: Index
 
     @classmethod
-    def open(cls, settings: Settings, encoder: Encoder | None = None) -> Library:
+    def open(
+        cls, settings: Settings, encoder: Encoder | None = None, refresh_evidence: bool = True
+    ) -> Library:
+        """The library in `settings.data_dir`. Strongest passages an older rule chose are chosen
+        again first (`index.refresh_strongest`) unless `refresh_evidence` is False: the site
+        does that in the background, so a large library's one-off does not delay its start."""
         store = open_store(settings)
         catalogue: Catalogue | None = None
         try:
             catalogue = Catalogue(settings.catalogue_path)
             encoder = encoder or LazyEncoder(settings.model, settings.data_dir / "models")
-            return cls._assemble(settings, store, catalogue, encoder)
+            return cls._assemble(settings, store, catalogue, encoder, refresh_evidence)
         except BaseException:
             # Whatever failed (a taxonomy, the synonyms file, the model, the layout), the
             # embedded store's lock is let go, so the next attempt can open it.
@@ -64,7 +69,12 @@ class Library:
 
     @classmethod
     def _assemble(
-        cls, settings: Settings, store: Store, catalogue: Catalogue, encoder: Encoder
+        cls,
+        settings: Settings,
+        store: Store,
+        catalogue: Catalogue,
+        encoder: Encoder,
+        refresh_evidence: bool = True,
     ) -> Library:
         synonyms_path = settings.search.synonyms_path or DEFAULT_SYNONYMS
         synonyms = read_synonyms(synonyms_path.read_text(encoding="utf-8"))
@@ -84,7 +94,8 @@ class Library:
         wanted = CollectionLayout(encoder.model_id, encoder.dimension)
         check_layout(store.layout(), wanted, str(settings.data_dir))
         backfill_evidence(store, catalogue)
-        refresh_strongest(store, catalogue)
+        if refresh_evidence:
+            refresh_strongest(store, catalogue)
         return cls(settings, store, catalogue, encoder, searcher, index)
 
     def scoped(self, levels: Sequence[str]) -> Library:

@@ -16,6 +16,7 @@ from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from search.index import refresh_strongest
 from search.library import Library
 from search.settings import Settings
 from web import (
@@ -162,11 +163,20 @@ def create_app(
 def resume_jobs(app: FastAPI, library: Library) -> None:
     """Show again the upload and reading-again jobs recorded before the site last stopped, and
     carry on, in the order they were made, with those it had not finished. Only a site that
-    runs ingests (`kb serve` passes the runner) does: another must not move uploaded files."""
+    runs ingests (`kb serve` passes the runner) does: another must not move uploaded files.
+    Before them, strongest passages an older rule chose are chosen again (`kb serve` opens the
+    library without doing it, so the site answers meanwhile)."""
+    lock: threading.Lock = app.state.ingest_lock
+
+    def refresh_evidence() -> None:
+        # First, and beside no ingest, which could be writing the same document's details.
+        with lock:
+            refresh_strongest(library.store, library.catalogue)
+
     runner: IngestRunner | None = app.state.ingest_runner
     if runner is None:
+        run_in_turn([(-math.inf, refresh_evidence)], "refresh-evidence")
         return
-    lock: threading.Lock = app.state.ingest_lock
     try:
         uploads: UploadJobs = app.state.upload_jobs
         rereads: RereadJobs = app.state.reread_jobs
@@ -177,6 +187,7 @@ def resume_jobs(app: FastAPI, library: Library) -> None:
     except Exception:
         # The site serves whatever its job records hold: searching matters more.
         log.exception("the jobs recorded before the site stopped could not be read")
+        run_in_turn([(-math.inf, refresh_evidence)], "refresh-evidence")
         return
     if works:
         log.info("carrying on with %d job(s) the site had not finished when it stopped", len(works))
@@ -189,7 +200,9 @@ def resume_jobs(app: FastAPI, library: Library) -> None:
             log.info("settled %d earlier upload edition(s) left set aside", settled)
 
     # Last, once the jobs carried on have settled their own.
-    run_in_turn([*works, (math.inf, settle_leftovers)], "resume-jobs")
+    run_in_turn(
+        [(-math.inf, refresh_evidence), *works, (math.inf, settle_leftovers)], "resume-jobs"
+    )
 
 
 def server_options(settings: Settings) -> dict[str, Any]:

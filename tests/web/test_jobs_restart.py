@@ -22,6 +22,7 @@ import pytest
 import ingest.pipeline
 from ingest.pipeline import Ingester
 from kb.handoff import make_ingest_runner
+from search.evidence.strength import STRONGEST_RULES
 from search.library import Library
 from search.models.encoder import Encoder
 from search.schema import READING_RULES, RunChoices, document_id
@@ -240,6 +241,30 @@ def test_editions_set_aside_whose_upload_record_is_gone_are_settled_at_start(
     assert unread.read_bytes() == unread_before
     assert _only_document(library, "unread.pdf") == document_id(_sha256(unread))
     assert (elsewhere / "linked.pdf").is_file() and not (linked_home / "linked.pdf").exists()
+
+
+def test_a_site_chooses_strongest_passages_an_older_rule_chose_again_after_it_starts(
+    library: Library, tmp_path: Path
+) -> None:
+    text = (
+        "Damp and mould in private rented homes harm children's health. Families in temporary"
+        " accommodation after eviction face overcrowding, and landlords must fix disrepair."
+    )
+    write_pdf(tmp_path / "docs" / "damp.pdf", [text, "Fuel poverty leaves tenants in cold homes."])
+    Ingester(library.index, library.settings.chunks, parse_workers=1).run([tmp_path / "docs"])
+    [record] = library.catalogue.documents()
+    right = record.extra["strongest"]
+    assert right and library.catalogue.mark("strongest_rules") == STRONGEST_RULES
+    # As a library an older version wrote: other picks, and no note of the rule.
+    stale = {name: {**e, "chunk": "stale"} for name, e in right.items()}
+    library.catalogue.update_extra(record.doc_id, {**record.extra, "strongest": stale})
+    library.catalogue.set_mark("strongest_rules", 1)
+    with _started_again(library):
+        deadline = time.monotonic() + 60
+        while library.catalogue.mark("strongest_rules") == 1 and time.monotonic() < deadline:
+            time.sleep(0.1)
+    assert library.catalogue.mark("strongest_rules") == STRONGEST_RULES
+    assert library.catalogue.documents()[0].extra["strongest"] == right
 
 
 def test_finished_jobs_pages_answer_after_a_restart(library: Library, tmp_path: Path) -> None:
