@@ -25,6 +25,7 @@ from search.curation import (
     CurationError,
     clean_fields,
     correct_document,
+    delete_document,
     restore_document,
     restore_level,
     withdraw_document,
@@ -135,8 +136,15 @@ def back_to(path: str) -> RedirectResponse:
 
 
 @router.get("/admin", response_class=HTMLResponse)
-def admin_home(request: Request, viewer: AdminDep, templates: TemplatesDep) -> Response:
-    return admin_page(request, templates, "admin_home.html", {})
+def admin_home(
+    request: Request,
+    viewer: AdminDep,
+    templates: TemplatesDep,
+    deleted: Annotated[str, Query(max_length=MAX_FIELD)] = "",
+    uploads_deleted: Annotated[int, Query(ge=0, le=1000)] = 0,
+) -> Response:
+    context = {"deleted": deleted, "uploads_deleted": uploads_deleted}
+    return admin_page(request, templates, "admin_home.html", context)
 
 
 # Files listed per page of the status page: a county's archive is thousands of files. The JSON
@@ -288,11 +296,14 @@ def admin_audit(request: Request, viewer: AdminDep, templates: TemplatesDep) -> 
 # documents -------------------------------------------------------------------
 
 
+NO_DOCUMENT = "That document is not in the library."
+
+
 def find_record(library: WholeLibraryDep, doc_id: str) -> DocumentRecord:
     """The document by its id, withdrawn or not; a plain 404 for any other id."""
     record = library.catalogue.document(doc_id) if len(doc_id) <= 64 else None
     if record is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "That document is not in the library.")
+        raise HTTPException(status.HTTP_404_NOT_FOUND, NO_DOCUMENT)
     return record
 
 
@@ -409,6 +420,70 @@ def restore_recorded(
         viewer.name, "restore", f"{doc_id}: {record.meta.title} (now {restored.meta.access})"
     )
     return restored
+
+
+def delete_recorded(
+    request: Request, viewer: Viewer, library: Library, doc_id: str
+) -> tuple[DocumentRecord, int]:
+    """Delete a document for good (a 404 for an unknown id, a 409 while an ingest runs), with
+    the copies of its files uploaded on this site, and say so in the audit log; the record and
+    how many uploaded copies were deleted. Files `kb ingest` read from other folders stay."""
+    find_record(library, doc_id)
+    lock: threading.Lock = request.app.state.ingest_lock
+    if not lock.acquire(blocking=False):
+        raise HTTPException(status.HTTP_409_CONFLICT, BUSY)
+    try:
+        paths = library.catalogue.paths_for(doc_id)
+        try:
+            record = delete_document(library.store, library.catalogue, doc_id)
+        except CurationError:  # deleted by another request a moment ago
+            raise HTTPException(status.HTTP_404_NOT_FOUND, NO_DOCUMENT) from None
+        uploads = 0
+        for path in paths:
+            try:
+                uploads += delete_upload(_settings(request).uploads_dir, path)
+            except OSError:
+                log.exception("deleting the upload %s failed", path)
+    finally:
+        lock.release()
+    kept = len(paths) - uploads
+    account_store(request).audit(
+        viewer.name,
+        "delete",
+        f"{doc_id}: {record.meta.title} ({uploads} uploaded copy(ies) deleted,"
+        f" {kept} file(s) elsewhere left where they are)",
+    )
+    return record, uploads
+
+
+@router.get("/admin/documents/{doc_id}/delete", response_class=HTMLResponse)
+def admin_confirm_delete(
+    request: Request,
+    doc_id: str,
+    viewer: AdminDep,
+    library: WholeLibraryDep,
+    templates: TemplatesDep,
+) -> Response:
+    record = find_record(library, doc_id)
+    paths = library.catalogue.paths_for(doc_id)
+    uploads_dir = _settings(request).uploads_dir.resolve()
+    elsewhere = [p for p in paths if not Path(p).resolve().is_relative_to(uploads_dir)]
+    context = {"document": record, "elsewhere": elsewhere}
+    return admin_page(request, templates, "admin_document_delete.html", context)
+
+
+@router.post("/admin/documents/{doc_id}/delete")
+def admin_delete(
+    request: Request,
+    doc_id: str,
+    viewer: AdminDep,
+    library: WholeLibraryDep,
+    csrf: Annotated[str, Form(max_length=MAX_FIELD)] = "",
+) -> Response:
+    check_csrf(viewer, csrf)
+    record, uploads = delete_recorded(request, viewer, library, doc_id)
+    query = {"deleted": record.meta.title[:MAX_FIELD], "uploads_deleted": uploads}
+    return back_to(f"/admin?{urlencode(query)}")
 
 
 @router.post("/admin/documents/{doc_id}/withdraw")

@@ -4,23 +4,19 @@ admin page, recorded in the same audit log."""
 
 from __future__ import annotations
 
-import threading
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Request, status
+from fastapi import APIRouter, Depends, Header, Request
 from pydantic import BaseModel
 
 from search.catalogue import DocumentRecord
-from search.curation import CurationError, delete_document
 from web.admin import Viewer, check_csrf
 from web.deps import WholeLibraryDep
 from web.models import ErrorOut
 from web.params import refuse_unknown_parameters
 from web.routes_admin import (
-    BUSY,
     AdminDep,
-    account_store,
-    find_record,
+    delete_recorded,
     restore_recorded,
     withdraw_recorded,
 )
@@ -32,8 +28,6 @@ router = APIRouter(tags=["admin"], dependencies=[Depends(refuse_unknown_paramete
 # A signed-in admin's session token, sent as a header by a script that signed in (the
 # machine token `kb` uses needs none: no browser sends it by itself).
 CsrfHeader = Annotated[str, Header(alias="X-CSRF-Token", max_length=300)]
-
-NO_DOCUMENT = "That document is not in the library."
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorOut, "description": "Not signed in as an admin"},
@@ -101,18 +95,9 @@ def remove(
     library: WholeLibraryDep,
     csrf: CsrfHeader = "",
 ) -> DocumentChangeOut:
-    """Take a document out of the library for good, and forget its files, so the next ingest
-    of its folder reads them as new. Refused while an ingest runs."""
+    """Take a document out of the library for good, with the copies of its files uploaded on
+    this site, and forget its files, so the next ingest of another folder reads them as new.
+    Refused while an ingest runs."""
     _check(viewer, csrf)
-    find_record(library, doc_id)
-    lock: threading.Lock = request.app.state.ingest_lock
-    if not lock.acquire(blocking=False):
-        raise HTTPException(status.HTTP_409_CONFLICT, BUSY)
-    try:
-        record = delete_document(library.store, library.catalogue, doc_id)
-    except CurationError:  # removed by another request a moment ago
-        raise HTTPException(status.HTTP_404_NOT_FOUND, NO_DOCUMENT) from None
-    finally:
-        lock.release()
-    account_store(request).audit(viewer.name, "remove", f"{doc_id}: {record.meta.title}")
+    record, _uploads = delete_recorded(request, viewer, library, doc_id)
     return _answer(record, "removed")

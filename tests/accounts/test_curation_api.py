@@ -3,11 +3,15 @@ their session's token (a script signed in as a person) or the machine token (`kb
 
 from __future__ import annotations
 
+from html import unescape
+from pathlib import Path
 from typing import Any
 
 from search.library import Library
 from search.schema import Filters
 from tests.accounts.conftest import SECRETS, csrf_of, doc_id_of
+from tests.accounts.test_admin_browser_flows import _upload, _wait_for
+from tests.pdfs import write_pdf
 
 
 def _found(client: Any, word: str) -> bool:
@@ -100,3 +104,49 @@ def test_an_overlong_token_header_gets_a_plain_message(clients) -> None:  # type
     assert answer.json()["detail"] == (
         "The request's X-CSRF-Token header is not right. Check it and send the request again."
     )
+
+
+def test_an_admin_deletes_a_document_for_good_from_its_page(  # type: ignore[no-untyped-def]
+    clients, access_library: Library, tmp_path: Path
+) -> None:
+    """Read from a folder: the page warns that the folder keeps the file. Uploaded here: the
+    uploaded copy goes too. Either way the admin confirms first, and the audit log says so."""
+    admin = clients["admin"]
+    doc_id = doc_id_of(access_library, "partner.pdf")
+    page = admin.get(f"/documents/{doc_id}").text
+    assert f'href="/admin/documents/{doc_id}/delete"' in page
+    assert clients["staff"].get(f"/admin/documents/{doc_id}/delete").status_code == 403
+    confirm = unescape(admin.get(f"/admin/documents/{doc_id}/delete").text)
+    assert (
+        "Are you sure you want to delete ‘Partner draft on zanzibarite homes’ for good?" in confirm
+    )
+    [folder_path] = access_library.catalogue.paths_for(doc_id)
+    assert folder_path in confirm and "the next ingest of the folder will add it again" in confirm
+    action = f"/admin/documents/{doc_id}/delete"
+    assert admin.post(action, data={"csrf": "guess"}).status_code == 403
+    assert access_library.catalogue.document(doc_id) is not None
+    done = admin.post(action, data={"csrf": csrf_of(admin)}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"].startswith("/admin?deleted=")
+    home = unescape(admin.get(done.headers["location"]).text)
+    assert "Document deleted: Partner draft on zanzibarite homes" in home
+    assert access_library.catalogue.document(doc_id) is None
+    assert Path(folder_path).is_file()  # a folder's file is the server's to keep or delete
+    assert "delete" in admin.get("/admin/audit").text
+
+    text = "Uploaded note on brackenholt footpaths and damp in cold homes."
+    pdf = write_pdf(tmp_path / "up" / "brackenholt.pdf", [text]).read_bytes()
+    location = _upload(admin, [("brackenholt.pdf", pdf, "application/pdf")]).headers["location"]
+    assert "Finished" in _wait_for(admin, location)
+    uploaded = doc_id_of(access_library, "brackenholt.pdf")
+    [upload_path] = access_library.catalogue.paths_for(uploaded)
+    assert Path(upload_path).is_file()
+    confirm = unescape(admin.get(f"/admin/documents/{uploaded}/delete").text)
+    assert "Warning" not in confirm  # nothing outside the uploads folder
+    done = admin.post(
+        f"/admin/documents/{uploaded}/delete",
+        data={"csrf": csrf_of(admin)},
+        follow_redirects=False,
+    )
+    assert "its uploaded copy has been deleted" in admin.get(done.headers["location"]).text
+    assert not Path(upload_path).exists()
+    assert access_library.catalogue.document(uploaded) is None

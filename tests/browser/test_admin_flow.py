@@ -120,6 +120,18 @@ def test_upload_correct_and_withdraw_in_the_browser(
     log = page.inner_text("main")
     assert "upload" in log and "access change" in log and "withdraw" in log
     _check(page, "the audit log")
+    # Deleted for good, after a page that asks first.
+    page.goto(document_url)
+    page.get_by_role("link", name="Delete for good").click()
+    assert page.get_by_role("heading", level=1).inner_text() == (
+        "Are you sure you want to delete ‘Play streets in Oadby’ for good?"
+    )
+    _check(page, "the page that asks before deleting a document")
+    page.get_by_role("button", name="Delete for good").click()
+    page.wait_for_url("**/admin?deleted=*")
+    assert "Document deleted: Play streets in Oadby" in page.inner_text("main")
+    _check(page, "the admin page saying a document was deleted")
+    assert page.goto(document_url).status == 404  # type: ignore[union-attr]
     for path, heading in (
         ("/admin", "Admin"),
         ("/admin/status", "Ingest status"),
