@@ -201,3 +201,22 @@ def test_search_in_another_script_asks_for_english_without_opening_the_index(
     assert result.returncode == 2
     assert OTHER_SCRIPT in result.stderr and not result.stdout
     assert not (tmp_path / "data").exists()
+
+
+def test_remove_takes_a_document_out_for_good_with_its_uploaded_copy(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    uploaded = write_pdf(
+        data / "uploads" / "files" / "kettle.pdf" / "kettle.pdf",
+        ["Kettlebrook allotments lift the mood of older residents."],
+    )
+    assert _kb(["ingest", str(uploaded.parent)], data).returncode == 0
+    found = json.loads(_kb(["search", "kettlebrook allotments", "--json"], data).stdout)
+    doc_id = found["documents"][0]["doc_id"]
+    unknown = _kb(["remove", "0" * 20], data)
+    assert unknown.returncode == 1 and "No document with id" in unknown.stderr
+    removed = _kb(["remove", doc_id], data)
+    assert removed.returncode == 0, removed.stderr
+    assert f"Removed {doc_id}. Its uploaded copy was deleted." in removed.stdout
+    assert not uploaded.exists()
+    after = json.loads(_kb(["search", "kettlebrook allotments", "--json"], data).stdout)
+    assert doc_id not in {d["doc_id"] for d in after["documents"]}
