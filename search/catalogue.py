@@ -536,6 +536,15 @@ class Catalogue:
         ).fetchone()
         return str(row[0]) if row else None
 
+    def forget_moves_to(self, chunk_ids: Sequence[str]) -> None:
+        """Links to earlier editions' passages that led to these chunks (of a document deleted
+        for good) are forgotten: they now open the document's address, which says it is gone."""
+        with self._transaction() as db:
+            for start in range(0, len(chunk_ids), _IN_BATCH):
+                batch = list(chunk_ids[start : start + _IN_BATCH])
+                marks = ",".join("?" * len(batch))
+                db.execute(f"DELETE FROM passage_moves WHERE new_chunk_id IN ({marks})", batch)
+
     def remove_document(self, doc_id: str) -> None:
         with self._transaction() as db:
             db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))

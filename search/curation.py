@@ -130,10 +130,12 @@ def delete_document(store: Store, catalogue: Catalogue, doc_id: str) -> Document
     if record is None:
         raise CurationError("That document is not in the library.")
     paths = catalogue.paths_for(doc_id)
+    chunks = store.chunks(Filters(doc_ids=(doc_id,)), limit=max(record.chunk_count, 1), fields=())
     catalogue.remove_document(doc_id)
     store.delete_documents([doc_id])
     for path in paths:
         catalogue.forget_file(path)
+    catalogue.forget_moves_to([c.id for c in chunks])
     return record
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from ingest.pipeline import DUPLICATE, FAILED, INDEXED, SKIPPED, Ingester, content_hash
 from search.catalogue import DocumentRecord, FileOutcome
-from search.curation import correct_document, withdraw_document
+from search.curation import correct_document, delete_document, withdraw_document
 from search.index import CATALOGUE_FAILED, STORE_FAILED
 from search.library import Library
 from search.schema import (
@@ -375,3 +375,7 @@ def test_a_passage_link_to_an_earlier_edition_opens_the_same_words_in_the_newest
     # A chunk id that was never one of this document's passages still asks about the whole.
     page = client.get(f"/documents/{first}", params={"chunk": "12345"}, follow_redirects=False)
     assert page.headers["location"] == f"/documents/{third}"
+    # Deleted for good: the links that led to its passages are forgotten too.
+    delete_document(library.store, library.catalogue, third)
+    assert all(library.catalogue.moved_passage(c) is None for c in first_passages)
+    assert all(library.catalogue.moved_passage(c) is None for c in second_passages)
