@@ -23,6 +23,8 @@ _WORD = re.compile(r"\w+")
 # About five seconds of comparing word sets here (788 passages against 788 whose every page
 # moved took 3.4 s): enough for a 1,000-passage document, a bound on a hostile one.
 MAX_FALLBACK_PAIRS = 1_000_000
+# The most pages of a passage looked at for its neighbours (passages span one to three).
+_MAX_SPAN = 20
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,12 @@ def match_passages(old: Sequence[PassageText], new: Sequence[PassageText]) -> di
     is still found."""
     new_words = [_words(n.text) for n in new]
     new_ids = {n.chunk_id for n in new}
+    # The new passages on each page, so a passage's own pages are found without a pass over
+    # every new passage (a passage spans a few pages; a hostile span is cut short).
+    on_page: dict[int, list[int]] = {}
+    for i, n in enumerate(new):
+        for page in range(n.page_start, min(n.page_end, n.page_start + _MAX_SPAN) + 1):
+            on_page.setdefault(page, []).append(i)
     moves: dict[str, str | None] = {}
     # Comparing a passage with every new one is the slow path (a new version whose pages
     # moved); past this many comparisons in all, a passage not found on its pages gets none.
@@ -67,11 +75,10 @@ def match_passages(old: Sequence[PassageText], new: Sequence[PassageText]) -> di
         words = _words(passage.text)
         if not words:
             continue
-        same_pages = [
-            i
-            for i, n in enumerate(new)
-            if n.page_start <= passage.page_end and passage.page_start <= n.page_end
-        ]
+        last = min(passage.page_end, passage.page_start + _MAX_SPAN)
+        same_pages = sorted(
+            {i for p in range(passage.page_start, last + 1) for i in on_page.get(p, ())}
+        )
         best = _best(words, new_words, same_pages)
         if best is None and budget >= len(new):
             budget -= len(new)
