@@ -1154,13 +1154,14 @@ def _record_edition(db: sqlite3.Connection, old: str, new: str) -> None:
 def _record_moves(db: sqlite3.Connection, moves: Mapping[str, str | None]) -> None:
     """The old edition's passages went where `moves` says: links that led to them (from
     editions before it) now lead on, or are forgotten where a passage has no counterpart."""
-    for gone, target in moves.items():
-        if target is None:
-            db.execute("DELETE FROM passage_moves WHERE new_chunk_id = ?", (gone,))
-        else:
-            db.execute(
-                "UPDATE passage_moves SET new_chunk_id = ? WHERE new_chunk_id = ?", (target, gone)
-            )
+    db.executemany(
+        "DELETE FROM passage_moves WHERE new_chunk_id = ?",
+        [(gone,) for gone, target in moves.items() if target is None],
+    )
+    db.executemany(
+        "UPDATE passage_moves SET new_chunk_id = ? WHERE new_chunk_id = ?",
+        [(target, gone) for gone, target in moves.items() if target is not None],
+    )
     db.executemany(
         "INSERT OR REPLACE INTO passage_moves (old_chunk_id, new_chunk_id) VALUES (?, ?)",
         [(gone, target) for gone, target in moves.items() if target is not None],

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import islice
 
 from search.analysis import SparseVector, term_index, terms
 from search.retrieval.matching import ChunkMatch
@@ -162,7 +163,7 @@ def find_strong(
     read = to_read[: settings.strong_word_checks] if words else []
     # The closest passages of the first documents are read too: a word one of them holds is
     # used, so only the rarer words are looked up in the whole library.
-    first = [p.id for d in list(among)[:_FIRST_DOCUMENTS] for p in passages.get(d, ())[:1]]
+    first = [p.id for d in islice(among, _FIRST_DOCUMENTS) for p in passages.get(d, ())[:1]]
     held = store.chunk_terms(list(dict.fromkeys([*(c for _, c, _ in read), *first])))
     for cosine, chunk_id, doc_id in read:
         share = len(words & held.get(chunk_id, frozenset())) / len(words)
