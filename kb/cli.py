@@ -330,7 +330,7 @@ def remove(doc_id: Annotated[str, typer.Argument(help="The document id shown by 
     from kb.handoff import hand_over_removal, running_site
     from search.curation import CurationError, delete_document
     from search.store.base import StoreBusyError
-    from web.uploads import delete_upload
+    from web.uploads import delete_uploads
 
     settings = load_settings()
     try:
@@ -342,15 +342,14 @@ def remove(doc_id: Annotated[str, typer.Argument(help="The document id shown by 
             raise typer.Exit(1) from None
         raise typer.Exit(hand_over_removal(settings, url, doc_id)) from None
     try:
-        paths = library.catalogue.paths_for(doc_id)
-        delete_document(library.store, library.catalogue, doc_id)
+        _record, paths = delete_document(library.store, library.catalogue, doc_id)
     except CurationError:
         typer.echo(f"No document with id {doc_id}.", err=True)
         raise typer.Exit(1) from None
     finally:
         library.close()
     # As the site's Delete for good does: a copy uploaded on the site goes too.
-    uploads = sum(delete_upload(settings.uploads_dir, path) for path in paths)
+    uploads = delete_uploads(settings.uploads_dir, paths)
     typer.echo(f"Removed {doc_id}." + (" Its uploaded copy was deleted." if uploads else ""))
 
 

@@ -122,10 +122,13 @@ def withdraw_document(store: Store, catalogue: Catalogue, doc_id: str) -> Docume
     return replace(record, meta=meta)
 
 
-def delete_document(store: Store, catalogue: Catalogue, doc_id: str) -> DocumentRecord:
+def delete_document(
+    store: Store, catalogue: Catalogue, doc_id: str
+) -> tuple[DocumentRecord, list[str]]:
     """Take a document out of the library for good (`kb remove`): its row first, so no one
     sees half of it, then its points, then its files' rows, so the next run of its folder reads
-    the file again as new. Withdrawing keeps it; this does not."""
+    the file again as new. Withdrawing keeps it; this does not. The record and the paths of
+    the files it was read from (the caller deletes an uploaded copy)."""
     record = catalogue.document(doc_id)
     if record is None:
         raise CurationError("That document is not in the library.")
@@ -136,7 +139,7 @@ def delete_document(store: Store, catalogue: Catalogue, doc_id: str) -> Document
     for path in paths:
         catalogue.forget_file(path)
     catalogue.forget_moves_to([c.id for c in chunks])
-    return record
+    return record, paths
 
 
 def restore_level(catalogue: Catalogue, doc_id: str) -> str:

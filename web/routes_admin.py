@@ -40,7 +40,14 @@ from web.kinds import kind_choices
 from web.paging import count_pages, pagination
 from web.params import MAX_LIMIT, MAX_OFFSET, MAX_PAGE_NUMBER, refuse_unknown_parameters
 from web.rereading import RereadJobs, files_to_read_again
-from web.uploads import ACCEPT, UploadJobs, accept_uploads, delete_upload
+from web.uploads import (
+    ACCEPT,
+    UploadJobs,
+    accept_uploads,
+    delete_upload,
+    delete_uploads,
+    is_upload,
+)
 from web.users import UserStore
 
 __all__ = [
@@ -433,17 +440,11 @@ def delete_recorded(
     if not lock.acquire(blocking=False):
         raise HTTPException(status.HTTP_409_CONFLICT, BUSY)
     try:
-        paths = library.catalogue.paths_for(doc_id)
         try:
-            record = delete_document(library.store, library.catalogue, doc_id)
+            record, paths = delete_document(library.store, library.catalogue, doc_id)
         except CurationError:  # deleted by another request a moment ago
             raise HTTPException(status.HTTP_404_NOT_FOUND, NO_DOCUMENT) from None
-        uploads = 0
-        for path in paths:
-            try:
-                uploads += delete_upload(_settings(request).uploads_dir, path)
-            except OSError:
-                log.exception("deleting the upload %s failed", path)
+        uploads = delete_uploads(_settings(request).uploads_dir, paths)
     finally:
         lock.release()
     kept = len(paths) - uploads
@@ -465,9 +466,8 @@ def admin_confirm_delete(
     templates: TemplatesDep,
 ) -> Response:
     record = find_record(library, doc_id)
-    paths = library.catalogue.paths_for(doc_id)
-    uploads_dir = _settings(request).uploads_dir.resolve()
-    elsewhere = [p for p in paths if not Path(p).resolve().is_relative_to(uploads_dir)]
+    uploads_dir = _settings(request).uploads_dir
+    elsewhere = [p for p in library.catalogue.paths_for(doc_id) if not is_upload(uploads_dir, p)]
     context = {"document": record, "elsewhere": elsewhere}
     return admin_page(request, templates, "admin_document_delete.html", context)
 

@@ -59,6 +59,8 @@ __all__ = [
     "UploadJobs",
     "accept_uploads",
     "delete_upload",
+    "delete_uploads",
+    "is_upload",
     "safe_file_name",
     "settle_set_asides",
     "upload_type",
@@ -497,17 +499,36 @@ async def accept_uploads(
     return job
 
 
-def delete_upload(uploads_dir: Path, path: str) -> bool:
-    """Delete the uploaded file stored at `path`, with the manifest beside it and their folder,
-    and say whether `path` was one (True too if its file had already gone). Any other path is
-    left alone and False: one outside the uploads folder, one that reaches it through `..` or
-    a link, and anything at a home that is not a plain file."""
+def is_upload(uploads_dir: Path, path: str) -> bool:
+    """Whether `path` is an uploaded file's home on this site, named as it is: not a path
+    outside the uploads folder, nor one that reaches it through `..` or a link."""
     if not path or "\x00" in path or not Path(path).is_absolute():
         return False
     given = Path(path)
     home = given.resolve()
-    if home != given or home != _upload_home(uploads_dir / FILES, home.name):
+    return home == given and home == _upload_home(uploads_dir / FILES, home.name)
+
+
+def delete_uploads(uploads_dir: Path, paths: list[str]) -> int:
+    """`delete_upload` for each path; how many were uploads. One that cannot be deleted (its
+    folder's permissions, say) is logged and the others go on."""
+    deleted = 0
+    for path in paths:
+        try:
+            deleted += delete_upload(uploads_dir, path)
+        except OSError:
+            log.exception("deleting the upload %s failed", path)
+    return deleted
+
+
+def delete_upload(uploads_dir: Path, path: str) -> bool:
+    """Delete the uploaded file stored at `path`, with the manifest beside it and their folder,
+    and say whether `path` was one (True too if its file had already gone). Any other path is
+    left alone and False (`is_upload`), and so is anything at a home that is not a plain
+    file."""
+    if not is_upload(uploads_dir, path):
         return False
+    home = Path(path)
     try:
         if not stat.S_ISREG(home.lstat().st_mode):
             return False
