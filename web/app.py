@@ -173,24 +173,6 @@ def resume_jobs(app: FastAPI, library: Library) -> None:
         with lock:
             refresh_strongest(library.store, library.catalogue)
 
-    runner: IngestRunner | None = app.state.ingest_runner
-    if runner is None:
-        run_in_turn([(-math.inf, refresh_evidence)], "refresh-evidence")
-        return
-    try:
-        uploads: UploadJobs = app.state.upload_jobs
-        rereads: RereadJobs = app.state.reread_jobs
-        works = [
-            *uploads.resume(app.state.settings.uploads_dir, runner, lock, library.catalogue),
-            *rereads.resume(runner, lock, library.catalogue),
-        ]
-    except Exception:
-        # The site serves whatever its job records hold: searching matters more.
-        log.exception("the jobs recorded before the site stopped could not be read")
-        run_in_turn([(-math.inf, refresh_evidence)], "refresh-evidence")
-        return
-    if works:
-        log.info("carrying on with %d job(s) the site had not finished when it stopped", len(works))
     uploads_dir = app.state.settings.uploads_dir
 
     def settle_leftovers() -> None:
@@ -199,10 +181,28 @@ def resume_jobs(app: FastAPI, library: Library) -> None:
         if settled:
             log.info("settled %d earlier upload edition(s) left set aside", settled)
 
-    # Last, once the jobs carried on have settled their own.
-    run_in_turn(
-        [(-math.inf, refresh_evidence), *works, (math.inf, settle_leftovers)], "resume-jobs"
-    )
+    works: list[tuple[float, Callable[[], None]]] = [(-math.inf, refresh_evidence)]
+    runner: IngestRunner | None = app.state.ingest_runner
+    if runner is not None:
+        try:
+            uploads: UploadJobs = app.state.upload_jobs
+            rereads: RereadJobs = app.state.reread_jobs
+            resumed = [
+                *uploads.resume(uploads_dir, runner, lock, library.catalogue),
+                *rereads.resume(runner, lock, library.catalogue),
+            ]
+        except Exception:
+            # The site serves whatever its job records hold: searching matters more.
+            log.exception("the jobs recorded before the site stopped could not be read")
+        else:
+            if resumed:
+                log.info(
+                    "carrying on with %d job(s) the site had not finished when it stopped",
+                    len(resumed),
+                )
+            # Last, once the jobs carried on have settled their own.
+            works += [*resumed, (math.inf, settle_leftovers)]
+    run_in_turn(works, "resume-jobs")
 
 
 def server_options(settings: Settings) -> dict[str, Any]:
