@@ -202,6 +202,8 @@ def search(
     if results.unused_words:
         listed = ", ".join(f"'{w}'" for w in results.unused_words)
         typer.echo(f"No document uses {listed}: check the spelling, or try other words.")
+    if results.suggested_query:
+        typer.echo(f"Did you mean: {results.suggested_query}")
     floor = "at least " if results.is_total_capped else ""
     if results.is_closest_only:
         typer.echo("Nothing uses your words or is close to them in meaning. The closest:")
@@ -417,8 +419,12 @@ def _open_library_for_site(settings: Settings) -> Library | None:
 
 
 def _warm_up(library: Library) -> None:
+    from search.retrieval.spelling import default_speller
+
     try:
         library.encoder.encode_queries(["warm up"])
+        # The word list spelling suggestions need: read now, not at the first typo.
+        default_speller(library.searcher.speller_names)
     except Exception:
         # /healthz reports the model's failure; searches show a plain error page.
         log.exception("the model could not be loaded")

@@ -12,6 +12,7 @@ from typing import Any
 from search.access import ScopedStore
 from search.analysis import read_synonyms
 from search.catalogue import Catalogue, DocumentRecord, FileOutcome
+from search.evidence.places import Gazetteer
 from search.index import Index, backfill_evidence, build_index, load_tagging, refresh_strongest
 from search.models.encoder import Encoder, LazyEncoder, load_cross_encoder
 from search.retrieval.searcher import Searcher
@@ -25,7 +26,7 @@ from search.store.base import (
     open_store,
 )
 
-__all__ = ["DEFAULT_SYNONYMS", "STATUS_FILES", "Library", "LibraryStatus"]
+__all__ = ["DEFAULT_SYNONYMS", "STATUS_FILES", "Library", "LibraryStatus", "speller_names"]
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,7 @@ class Library:
         scorer = None
         if settings.search.rerank:
             scorer = load_cross_encoder(settings.model.threads, settings.data_dir / "models")
+        tagging = load_tagging(settings, encoder)
         searcher = Searcher(
             store,
             catalogue,
@@ -89,8 +91,9 @@ class Library:
             synonyms,
             scorer=scorer,
             matching=settings.match,
+            speller_names=speller_names(tagging.gazetteer, synonyms),
         )
-        index = build_index(store, catalogue, encoder, load_tagging(settings, encoder))
+        index = build_index(store, catalogue, encoder, tagging)
         wanted = CollectionLayout(encoder.model_id, encoder.dimension)
         check_layout(store.layout(), wanted, str(settings.data_dir))
         backfill_evidence(store, catalogue)
@@ -235,3 +238,11 @@ def _file_page(
         "next_offset": offset + len(files) if more else None,
         "files": [file_line(o) for o in files],
     }
+
+
+def speller_names(gazetteer: Gazetteer, synonyms: dict[str, list[str]]) -> tuple[str, ...]:
+    """The names spelling suggestions know besides English words: every place's names and
+    the jargon of the synonyms file, both ways (the project wrote them, so they are words)."""
+    places = (name for place in gazetteer.places.values() for name in place.names)
+    jargon = (phrase for term, meanings in synonyms.items() for phrase in (term, *meanings))
+    return tuple(sorted({*places, *jargon}))

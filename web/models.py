@@ -202,6 +202,14 @@ class ResultsOut(TypedDict):
             " strong only when a passage is very close in meaning"
         ),
     ]
+    suggested_query: Annotated[
+        str | None,
+        Field(
+            description="The search with each of unused_words spelt as a word one letter away"
+            " (or split in two) that documents the asker may read do use; null when there is"
+            ' none. Offered as "Did you mean …?"'
+        ),
+    ]
     page: int
     page_size: int
     page_count: int

@@ -13,7 +13,7 @@ from web.evidence_views import by_determinant_json
 from web.highlight import WordMatcher, query_stems
 from web.kinds import label_kind
 from web.paging import pagination
-from web.search_form import EMPTY_QUERY, SearchForm, read_search_form
+from web.search_form import EMPTY_QUERY, MAX_QUERY_CHARS, SearchForm, read_search_form
 from web.searching import SearchOutcome, run_search
 from web.views import results_json
 from web.vocabulary import Vocabulary, default_vocabulary
@@ -131,6 +131,7 @@ def results_context(
         "stems": WordMatcher(query_stems(form.q)),
         "pagination": pagination(form.page, results["page_count"], lambda n: form.at_page(n).url()),
         "sort_links": {sort: form.sorted_by(sort).url() for sort in ("relevance", "newest")},
+        "suggestion_url": _suggestion_url(form, results["suggested_query"]),
         "exports": {kind: whole.url(f"/search/export.{kind}") for kind in ("csv", "ris", "bib")},
         "feed": {"url": whole.url(LIBRARY_FEED), "title": f"Documents that match ‘{form.q}’"},
     }
@@ -144,3 +145,11 @@ def accessibility(request: Request, templates: TemplatesDep) -> Response:
 @router.get("/privacy")
 def privacy(request: Request, templates: TemplatesDep) -> Response:
     return templates.TemplateResponse(request, "privacy.html", {})
+
+
+def _suggestion_url(form: SearchForm, suggested: str | None) -> str | None:
+    """The same search with the suggested spelling, if the search box would take it (a split
+    word adds a space, which could take a search at the length limit past it)."""
+    if not suggested or len(suggested) > MAX_QUERY_CHARS:
+        return None
+    return form.with_query(suggested).url()

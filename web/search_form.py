@@ -169,6 +169,10 @@ class SearchForm:
     def url(self, path: str = "/search") -> str:
         return f"{path}?{urlencode(self.params())}"
 
+    def with_query(self, q: str) -> SearchForm:
+        """The same filters and order for other words, from the first page."""
+        return replace(self, q=q, page=1)
+
     def at_page(self, page: int) -> SearchForm:
         return replace(self, page=page)
 

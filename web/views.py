@@ -290,6 +290,7 @@ def results_json(results: SearchResults, vocabulary: Vocabulary | None = None) -
         "strong_total_is_floor": results.is_strong_capped,
         "closest_only": results.is_closest_only,
         "unused_words": list(results.unused_words),
+        "suggested_query": results.suggested_query,
         "page": results.page,
         "page_size": results.page_size,
         "page_count": results.page_count,

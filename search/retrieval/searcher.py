@@ -19,7 +19,8 @@ from search.retrieval.matching import ChunkMatch, Matches, find_matches, walk_gr
 from search.retrieval.passages import Passage, document_passages
 from search.retrieval.query_vectors import QueryVectors
 from search.retrieval.rerank import rerank
-from search.retrieval.strong_matches import find_strong
+from search.retrieval.spelling import default_speller, suggest_query
+from search.retrieval.strong_matches import find_strong, library_uses
 from search.schema import Filters, Hit
 from search.settings import MatchSettings, SearchSettings
 from search.store.base import Mode, Store, VectorQuery
@@ -100,6 +101,8 @@ class SearchResults:
     is_closest_only: bool = False
     # The query's words no document the reader may see uses (strong_matches.unused_words).
     unused_words: tuple[str, ...] = ()
+    # The query with its unused words spelt as words the library uses ("Did you mean …?").
+    suggested_query: str | None = None
 
     @property
     def first(self) -> int:
@@ -127,8 +130,11 @@ class Searcher:
         weighting: Bm25Weighting | None = None,
         scorer: PairScorer | None = None,
         matching: MatchSettings | None = None,
+        speller_names: tuple[str, ...] = (),
     ) -> None:
         self.store = store
+        # Names (places, jargon) the spelling suggestions know besides English words.
+        self.speller_names = speller_names
         self.matching = matching or MatchSettings()
         self.scorer = scorer
         self.catalogue = catalogue
@@ -250,6 +256,14 @@ class Searcher:
         cosines = matches.best_cosines()
         strength = find_strong(matched, ranked, query, self.matching, self.store)
         strong = strength.documents
+        suggestion = None
+        if strength.unused_words:
+            suggestion = suggest_query(
+                typed,
+                strength.unused_words,
+                default_speller(self.speller_names),
+                lambda stem: library_uses(stem, self.store),
+            )
         if sort == "newest":
             ranked.sort(key=lambda d: -(records[d].meta.year or 0))  # stable: keeps rank
         else:
@@ -297,6 +311,7 @@ class Searcher:
             request=request,
             is_closest_only=is_closest_only,
             unused_words=strength.unused_words,
+            suggested_query=suggestion,
         )
 
     def find_matches(

@@ -35,6 +35,7 @@ __all__ = [
     "find_strong",
     "is_strong_despite_unused",
     "is_strong_passage",
+    "library_uses",
     "query_term_ids",
     "search_words",
     "unused_words",
@@ -114,17 +115,22 @@ def unused_words(
     for stem, word in firsts.items():
         if term_index(stem) in held or stem in _ASKING_STEMS or word in REQUEST_WORDS:
             continue
-        lookup = VectorQuery(
-            dense=None,
-            sparse=SparseVector([term_index(stem)], [1.0]),
-            mode="sparse",
-            limit=1,
-            candidates=1,
-            payload_fields=(),
-        )
-        if not store.query(lookup):
+        if not library_uses(stem, store):
             unused.append(word)
     return tuple(unused)
+
+
+def library_uses(stem: str, store: Store) -> bool:
+    """Whether any passage `store` shows holds the search word `stem` (one keyword lookup)."""
+    lookup = VectorQuery(
+        dense=None,
+        sparse=SparseVector([term_index(stem)], [1.0]),
+        mode="sparse",
+        limit=1,
+        candidates=1,
+        payload_fields=(),
+    )
+    return bool(store.query(lookup))
 
 
 def is_strong_passage(cosine: float, word_share: float, settings: MatchSettings) -> bool:

@@ -112,6 +112,8 @@ def test_search_json_names_document_file_and_pages(
     typo = _kb(["search", "moudl in rented homes"], root / "data")
     assert typo.returncode == 0, typo.stderr
     assert "No document uses 'moudl': check the spelling" in typo.stdout
+    assert "Did you mean: mould in rented homes" in typo.stdout
+    assert data["suggested_query"] is None  # "housing" is a word: no typo to mend
 
 
 def test_second_ingest_is_a_noop(

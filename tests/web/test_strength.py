@@ -82,8 +82,15 @@ def test_a_word_no_document_uses_is_named_and_a_near_passage_is_not_strong(
     notice = html.index(f"No strong matches for ‘{asked}’")
     said = html.index("No document you can search uses the word ‘fluoridated’.")
     assert notice < said < html.index('class="app-result"')
+    assert data["suggested_query"] is None  # no word one edit from it is in the briefs
     typo = client.get("/api/search", params={"q": "damp and mould in cold hoems"}).json()
     assert typo["unused_words"] == ["hoems"]
+    assert typo["suggested_query"] == "damp and mould in cold homes"
+    page = client.get("/search", params={"q": "damp and mould in cold hoems", "sort": "newest"})
+    said = unescape(page.text)
+    assert "No document you can search uses the word ‘hoems’. Did you mean" in said
+    link = "/search?q=damp+and+mould+in+cold+homes&amp;sort=newest"  # same order, page 1
+    assert f'<a class="govuk-link" href="{link}">damp and mould in cold homes</a>?' in page.text
 
 
 def test_a_good_search_has_no_notice(client: TestClient) -> None:

@@ -1,0 +1,181 @@
+"""A spelling to suggest for a search's words that no document uses ("Did you mean …?").
+
+A word the library never uses is often a typo ("asthama", "lonliness"). The suggestion for it
+is a known word one edit away (a letter added, dropped or changed, or two letters swapped), or
+the word split in two known words ("greenspace" → "green space"). A suggestion is offered only
+when the reader's own view of the library uses it, so following it always finds something and
+never names a word that only a document the reader may not see holds.
+
+Known words are an English word list with how common each word is (the one the
+`pyspellchecker` package carries, with British forms made of its American spellings), the
+project's own word list (`search/data/words.txt`) and names (places, council jargon) handed in
+by whoever builds the searcher. The library's text is never kept as a word list, so a name
+read from a deleted document cannot come back as a suggestion.
+
+Only one edit is tried: two edits of a long word are hundreds of thousands of strings (about
+1.5 s here), too slow for a search, and they suggest far-fetched words.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Callable, Iterable
+from functools import cache
+from pathlib import Path
+
+from spellchecker import SpellChecker
+
+from search.analysis import terms
+
+__all__ = [
+    "MAX_SUGGESTIONS_TRIED",
+    "MIN_WORD_LETTERS",
+    "PROJECT_WORDS",
+    "Speller",
+    "default_speller",
+    "suggest_query",
+]
+
+# Words of public health and council work that the English list lacks, written for the project.
+PROJECT_WORDS = Path(__file__).resolve().parent.parent / "data" / "words.txt"
+# Shorter words are one edit from too many others ("hpv": "hiv", "hp") to guess which was meant.
+MIN_WORD_LETTERS = 5
+# Candidates checked against the library for one word, most common first (a lookup each).
+MAX_SUGGESTIONS_TRIED = 8
+# Parts of a split word shorter than this are not words a person runs together.
+_MIN_PART_LETTERS = 2
+_LETTERS = string.ascii_lowercase
+_WORD = re.compile(r"[a-z]+(?:['’-][a-z]+)*")
+
+
+class Speller:
+    """Known words and how common each is; suggests the known words a typo may stand for."""
+
+    def __init__(self, frequencies: dict[str, int]) -> None:
+        self.frequencies = frequencies
+
+    def is_known(self, word: str) -> bool:
+        return word in self.frequencies
+
+    def candidates(self, word: str) -> list[str]:
+        """Known words one edit from `word`, most common first, then `word` split into two
+        known words (the split whose rarer part is most common first). Empty for a known
+        word, a short one or one that is not all letters."""
+        word = word.lower()
+        if self.is_known(word) or len(word) < MIN_WORD_LETTERS or not word.isalpha():
+            return []
+        near = {w for w in _one_edit(word) if w in self.frequencies}
+        ordered = sorted(near, key=lambda w: (-self.frequencies[w], w))
+        splits = [
+            (word[:i], word[i:])
+            for i in range(_MIN_PART_LETTERS, len(word) - _MIN_PART_LETTERS + 1)
+            if self.is_known(word[:i]) and self.is_known(word[i:])
+        ]
+        splits.sort(key=lambda pair: (-min(self.frequencies[p] for p in pair), pair))
+        return ordered + [" ".join(pair) for pair in splits]
+
+
+def _one_edit(word: str) -> set[str]:
+    halves = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    dropped = {a + b[1:] for a, b in halves if b}
+    swapped = {a + b[1] + b[0] + b[2:] for a, b in halves if len(b) > 1}
+    changed = {a + c + b[1:] for a, b in halves if b for c in _LETTERS}
+    added = {a + c + b for a, b in halves for c in _LETTERS}
+    return (dropped | swapped | changed | added) - {word}
+
+
+# American spellings and their British forms, for a list that holds mostly the first ("mold",
+# "behavior", "center", "pediatric"). A rule may make a form that is no word ("doctour"): that
+# does no harm, since a suggestion is offered only when the library uses it.
+_BRITISH = [
+    (re.compile(r"iz(e|es|ed|er|ers|ing|ation|ations|ational|ationally)$"), r"is\1"),
+    (re.compile(r"yz(e|es|ed|er|ers|ing)$"), r"ys\1"),  # analyze
+    (
+        re.compile(r"(?<=[^o])or(s|ed|ing|al|ally|ful|hood|hoods|ite|ites|able|ably|less)?$"),
+        r"our\1",
+    ),
+    (re.compile(r"(?<=[bgt])er(s)?$"), r"re\1"),  # center, fiber, meager
+    (re.compile(r"(?<=[bgt])ered$"), "red"),  # centered
+    (re.compile(r"(?<=[ao]l)og(s)?$"), r"ogue\1"),  # catalog, dialog
+    (re.compile(r"ense(s)?$"), r"ence\1"),  # license, defense
+    (re.compile(r"gram(s)?$"), r"gramme\1"),  # program
+    (re.compile(r"(?<=[aeiou])l(ed|ing|er|ers|or|ors)$"), r"ll\1"),  # traveled, counselor
+    (re.compile(r"^(s?m)ol(d|t)"), r"\1oul\2"),  # mold, molt, smolder
+    (re.compile(r"dgment(s)?$"), r"dgement\1"),  # judgment
+    (re.compile(r"emia(s)?$"), r"aemia\1"),  # anemia, leukemia
+    (re.compile(r"^hem(a|o)"), r"haem\1"),  # hematology, hemorrhage
+    (re.compile(r"^(ortho)?ped(i|o)"), r"\1paed\2"),  # pediatric, orthopedic
+    (re.compile(r"^(esoph|estr|edem|ec(?=ol|on))"), r"o\1"),  # esophagus, estrogen, edema
+    (re.compile(r"gynec"), "gynaec"),  # gynecology
+    (re.compile(r"^fet(us|al|uses)$"), r"foet\1"),
+]
+
+
+# Any rule's pattern: one search tells the many words no rule changes from the rest.
+_ANY_BRITISH = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _BRITISH))
+
+
+def _british(word: str) -> set[str]:
+    """The British forms the rules above make of `word` (none for most words)."""
+    if not _ANY_BRITISH.search(word):
+        return set()
+    return {form for pattern, to in _BRITISH if (form := pattern.sub(to, word)) != word}
+
+
+@cache
+def _english() -> dict[str, int]:
+    """The English word list pyspellchecker carries (about 160,000 words) with the British form
+    of each American spelling, as common as the American; read once."""
+    words = dict(SpellChecker(language="en", distance=1).word_frequency.dictionary)
+    british = {form: n for word, n in words.items() for form in _british(word)}
+    return {**british, **words}
+
+
+@cache
+def default_speller(names: tuple[str, ...] = ()) -> Speller:
+    """The English word list with the project's words (`PROJECT_WORDS`) and the words of
+    `names` (place names, jargon) added, each as common as the list's most common word, since
+    the project chose them. Built once for each set of names (about a second)."""
+    english = _english()
+    top = max(english.values(), default=1)
+    lines = PROJECT_WORDS.read_text(encoding="utf-8").splitlines()
+    written = [line for line in lines if not line.lstrip().startswith("#")]
+    own = {w: top for name in (*written, *names) for w in _WORD.findall(name.lower()) if len(w) > 1}
+    return Speller(english | own)
+
+
+def suggest_query(
+    query: str, unused: Iterable[str], speller: Speller, is_used: Callable[[str], bool]
+) -> str | None:
+    """`query` with each word of `unused` (as `unused_words` gives them: as written, lower-cased)
+    replaced by the first of its candidates whose search words the library uses
+    (`is_used(stem)`), capitals kept as written. None when no word has such a candidate."""
+    chosen: dict[str, str] = {}
+    for word in unused:
+        for candidate in speller.candidates(word)[:MAX_SUGGESTIONS_TRIED]:
+            stems = [stem for part in candidate.split() for stem in terms(part)]
+            if stems and all(is_used(stem) for stem in stems):
+                chosen[word] = candidate
+                break
+    if not chosen:
+        return None
+    return _replace_words(query, chosen)
+
+
+def _replace_words(query: str, chosen: dict[str, str]) -> str:
+    """Each whole word of `query` that `chosen` names (ignoring capitals and the punctuation
+    around it) replaced, in the capitals it was typed in."""
+
+    def swap(match: re.Match[str]) -> str:
+        typed = match.group()
+        better = chosen.get(typed.lower())
+        if better is None:
+            return typed
+        if typed.isupper() and len(typed) > 1:
+            return better.upper()
+        if typed[:1].isupper():
+            return better[:1].upper() + better[1:]
+        return better
+
+    return re.sub(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", swap, query)

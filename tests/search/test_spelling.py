@@ -1,0 +1,123 @@
+"""Spelling suggestions for words no document uses (search.retrieval.spelling): which known
+words a typo may stand for, and that a suggestion is always a word the reader's own view of the
+library uses. The last tests search a small library built here with the real model and engine."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from search.analysis import terms
+from search.curation import correct_document
+from search.library import Library, speller_names
+from search.models.encoder import Encoder
+from search.retrieval.spelling import Speller, default_speller, suggest_query
+from search.settings import Settings
+from tests.libraries import FIVE_NOTES, build_notes, copy_library
+from web.search_form import SearchForm
+from web.searching import run_search
+
+SPELLER = Speller(
+    {"asthma": 50, "astral": 5, "homes": 40, "hoses": 30, "poems": 10, "green": 60, "space": 70}
+)
+
+
+def _stems(*words: str) -> set[str]:
+    return {stem for w in words for stem in terms(w)}
+
+
+def test_a_typo_one_edit_away_gets_the_known_words_most_common_first() -> None:
+    assert SPELLER.candidates("asthama") == ["asthma"]  # a letter added
+    assert SPELLER.candidates("hoems") == ["homes", "poems"]  # two letters swapped; one changed
+    assert SPELLER.candidates("hosses") == ["hoses"]  # a letter dropped
+    assert SPELLER.candidates("Asthma") == []  # a known word (in any capitals) is no typo
+
+
+def test_words_run_together_are_split_and_short_or_odd_words_left_alone() -> None:
+    assert SPELLER.candidates("greenspace") == ["green space"]
+    assert SPELLER.candidates("homs") == []  # four letters: too many words are one edit away
+    assert SPELLER.candidates("asthma2") == [] and SPELLER.candidates("astma-x") == []
+    assert SPELLER.candidates("zzzzzzz") == []
+
+
+def test_only_a_candidate_the_library_uses_is_suggested() -> None:
+    used = _stems("poems")  # not "homes", the more common word one edit away
+    query = "Damp hoems, please"
+    assert suggest_query(query, ["hoems"], SPELLER, used.__contains__) == "Damp poems, please"
+    assert suggest_query(query, ["hoems"], SPELLER, set().__contains__) is None
+    # A split is suggested only when the library uses both words.
+    both, one = _stems("green", "space"), _stems("green")
+    assert suggest_query("greenspace", ["greenspace"], SPELLER, both.__contains__) == "green space"
+    assert suggest_query("greenspace", ["greenspace"], SPELLER, one.__contains__) is None
+
+
+def test_the_suggestion_keeps_the_searchs_other_words_and_capitals() -> None:
+    used = _stems("asthma", "homes")
+    found = suggest_query(
+        "ASTHAMA in damp Hoems (hoems)", ["asthama", "hoems"], SPELLER, used.__contains__
+    )
+    assert found == "ASTHMA in damp Homes (homes)"
+    # A word with no suggestion stays as typed beside one that has one.
+    assert suggest_query("asthama xqzzy", ["asthama", "xqzzy"], SPELLER, used.__contains__) == (
+        "asthma xqzzy"
+    )
+
+
+def test_the_english_list_and_the_projects_own_names_are_known() -> None:
+    speller = default_speller(("Loughborough", "Hinckley and Bosworth"))
+    assert speller.candidates("lonliness")[0] == "loneliness"
+    assert speller.candidates("accomodation") == ["accommodation"]
+    assert speller.candidates("loughbrough") == ["loughborough"]  # a place, not English
+    assert speller.candidates("loneliness") == []
+    # British forms of the list's American spellings, and the project's own words.
+    assert speller.candidates("moudl") == ["mould"]
+    assert speller.candidates("behavour") == ["behaviour"]
+    assert speller.candidates("organisatoin") == ["organisation"]
+    assert speller.candidates("wellbeng")[0] == "wellbeing"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Path:
+    return build_notes(tmp_path_factory.mktemp("spelling"), list(FIVE_NOTES), encoder)
+
+
+@pytest.fixture
+def library(built: Path, tmp_path: Path, encoder: Encoder) -> Iterator[Library]:
+    settings = Settings(data_dir=copy_library(built, tmp_path / "data"))
+    opened = Library.open(settings, encoder=encoder)
+    yield opened
+    opened.close()
+
+
+def test_a_search_with_a_typo_suggests_the_word_the_library_uses(library: Library) -> None:
+    found = run_search(library, SearchForm(q="Lonley people in villages")).results
+    assert found.unused_words == ("lonley",)
+    assert found.suggested_query == "Lonely people in villages"
+    again = run_search(library, SearchForm(q=found.suggested_query)).results
+    assert again.unused_words == () and again.suggested_query is None
+    assert "lonely" in again.documents[0].passages[0].text
+
+
+def test_a_word_only_a_hidden_document_holds_is_never_suggested(library: Library) -> None:
+    # FIVE_NOTES[1], "Note 1", is the only note that says "lonely".
+    (lonely,) = [r for r in library.catalogue.documents() if r.meta.title == "Note 1"]
+    visitor = library.scoped(("public",))
+    before = run_search(visitor, SearchForm(q="lonley villages")).results
+    assert before.suggested_query == "lonely villages"
+    correct_document(library.store, library.catalogue, lonely.doc_id, {"access": "internal"})
+    after = run_search(visitor, SearchForm(q="lonley villages")).results
+    assert after.unused_words == ("lonley",) and after.suggested_query is None
+    admin = run_search(library, SearchForm(q="lonley villages")).results
+    assert admin.suggested_query == "lonely villages"  # an admin still sees the note
+
+
+def test_the_speller_knows_the_gazetteers_places_and_the_jargon(library: Library) -> None:
+    names = library.searcher.speller_names
+    assert "Loughborough" in names  # a town in the packaged gazetteer
+    assert "joint strategic needs assessment" in names  # the synonyms file, both ways
+    tagging = library.index.tagging
+    assert tagging is not None
+    own = speller_names(tagging.gazetteer, {"ehcp": ["education health and care plan"]})
+    assert "ehcp" in own and "education health and care plan" in own and "Melton" in own
