@@ -21,6 +21,7 @@ from search.retrieval.query_vectors import QueryVectors
 from search.retrieval.rerank import rerank
 from search.retrieval.spelling import default_speller, suggest_query
 from search.retrieval.strong_matches import find_strong, library_uses
+from search.retrieval.strong_matches import search_words as query_words
 from search.schema import Filters, Hit
 from search.settings import MatchSettings, SearchSettings
 from search.store.base import Mode, Store, VectorQuery
@@ -256,14 +257,7 @@ class Searcher:
         cosines = matches.best_cosines()
         strength = find_strong(matched, ranked, query, self.matching, self.store)
         strong = strength.documents
-        suggestion = None
-        if strength.unused_words:
-            suggestion = suggest_query(
-                typed,
-                strength.unused_words,
-                default_speller(self.speller_names),
-                lambda stem: library_uses(stem, self.store),
-            )
+        suggestion = self._suggestion(typed, query, strength.unused_words)
         if sort == "newest":
             ranked.sort(key=lambda d: -(records[d].meta.year or 0))  # stable: keeps rank
         else:
@@ -313,6 +307,28 @@ class Searcher:
             unused_words=strength.unused_words,
             suggested_query=suggestion,
         )
+
+    def _suggestion(self, typed: str, query: str, unused: tuple[str, ...]) -> str | None:
+        """The search with its unused words spelt as words the library uses, if any are one
+        edit away. A search too long for its words to be looked up (`unused_word_checks`)
+        has only the words the speller does not know looked up: those are the likely typos,
+        and strength does not count them (it was calibrated without)."""
+        checks = self.matching.unused_word_checks
+        if not checks:
+            return None
+        speller = default_speller(self.speller_names)
+        words = list(query_words(query).items())
+        if not unused and len(words) > checks:
+            unused = tuple(
+                word
+                for stem, word in words
+                if word.isalpha()
+                and not speller.is_known(word)
+                and not library_uses(stem, self.store)
+            )
+        if not unused:
+            return None
+        return suggest_query(typed, unused, speller, lambda stem: library_uses(stem, self.store))
 
     def find_matches(
         self,

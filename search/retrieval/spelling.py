@@ -43,10 +43,14 @@ PROJECT_WORDS = Path(__file__).resolve().parent.parent / "data" / "words.txt"
 MIN_WORD_LETTERS = 5
 # Candidates checked against the library for one word, most common first (a lookup each).
 MAX_SUGGESTIONS_TRIED = 8
-# Parts of a split word shorter than this are not words a person runs together.
-_MIN_PART_LETTERS = 2
+# A word is split only into everyday words ("green space"): parts this long and at least this
+# common in the word list, not "re offending" or "ramp ion".
+_MIN_PART_LETTERS = 3
+_MIN_PART_FREQUENCY = 10_000
 _LETTERS = string.ascii_lowercase
 _WORD = re.compile(r"[a-z]+(?:['’-][a-z]+)*")
+# A word as typed in a search: letters of any script, with apostrophes or hyphens inside.
+_TYPED_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 
 
 class Speller:
@@ -59,21 +63,27 @@ class Speller:
         return word in self.frequencies
 
     def candidates(self, word: str) -> list[str]:
-        """Known words one edit from `word`, most common first, then `word` split into two
-        known words (the split whose rarer part is most common first). Empty for a known
-        word, a short one or one that is not all letters."""
+        """Known words one edit from `word`, those with its first letter first and then the
+        most common, then `word` split into two known words (the split whose rarer part is
+        most common first). Empty for a known word, a short one or one that is not all
+        letters."""
         word = word.lower()
         if self.is_known(word) or len(word) < MIN_WORD_LETTERS or not word.isalpha():
             return []
         near = {w for w in _one_edit(word) if w in self.frequencies}
-        ordered = sorted(near, key=lambda w: (-self.frequencies[w], w))
+        # People seldom mistype a word's first letter ("polution" is "pollution", not
+        # "solution"): words that keep it come first, then the more common.
+        ordered = sorted(near, key=lambda w: (w[0] != word[0], -self.frequencies[w], w))
         splits = [
             (word[:i], word[i:])
             for i in range(_MIN_PART_LETTERS, len(word) - _MIN_PART_LETTERS + 1)
-            if self.is_known(word[:i]) and self.is_known(word[i:])
+            if self._is_everyday(word[:i]) and self._is_everyday(word[i:])
         ]
         splits.sort(key=lambda pair: (-min(self.frequencies[p] for p in pair), pair))
         return ordered + [" ".join(pair) for pair in splits]
+
+    def _is_everyday(self, word: str) -> bool:
+        return self.frequencies.get(word, 0) >= _MIN_PART_FREQUENCY
 
 
 def _one_edit(word: str) -> set[str]:
@@ -95,18 +105,23 @@ _BRITISH = [
         re.compile(r"(?<=[^o])or(s|ed|ing|al|ally|ful|hood|hoods|ite|ites|able|ably|less)?$"),
         r"our\1",
     ),
-    (re.compile(r"(?<=[bgt])er(s)?$"), r"re\1"),  # center, fiber, meager
-    (re.compile(r"(?<=[bgt])ered$"), "red"),  # centered
+    # Only these -er words: the rule on every word would make a typo such as "octobre" a word.
+    (
+        re.compile(r"^(cent|fib|theat|lit|met|kilomet|somb|calib|meag|sab|spect|lust)er(s)?$"),
+        r"\1re\2",
+    ),
+    (re.compile(r"^(cent|fib|theat|somb|lust)ered$"), r"\1red"),  # centered
     (re.compile(r"(?<=[ao]l)og(s)?$"), r"ogue\1"),  # catalog, dialog
     (re.compile(r"ense(s)?$"), r"ence\1"),  # license, defense
     (re.compile(r"gram(s)?$"), r"gramme\1"),  # program
-    (re.compile(r"(?<=[aeiou])l(ed|ing|er|ers|or|ors)$"), r"ll\1"),  # traveled, counselor
+    # One vowel after a consonant: traveled, counselor (not "failed": "failled" is a typo).
+    (re.compile(r"(?<=[^aeiou][aeiou])l(ed|ing|er|ers|or|ors)$"), r"ll\1"),
     (re.compile(r"^(s?m)ol(d|t)"), r"\1oul\2"),  # mold, molt, smolder
     (re.compile(r"dgment(s)?$"), r"dgement\1"),  # judgment
     (re.compile(r"emia(s)?$"), r"aemia\1"),  # anemia, leukemia
     (re.compile(r"^hem(a|o)"), r"haem\1"),  # hematology, hemorrhage
     (re.compile(r"^(ortho)?ped(i|o)"), r"\1paed\2"),  # pediatric, orthopedic
-    (re.compile(r"^(esoph|estr|edem|ec(?=ol|on))"), r"o\1"),  # esophagus, estrogen, edema
+    (re.compile(r"^(esoph|estr|edem)"), r"o\1"),  # esophagus, estrogen, edema
     (re.compile(r"gynec"), "gynaec"),  # gynecology
     (re.compile(r"^fet(us|al|uses)$"), r"foet\1"),
 ]
@@ -128,7 +143,8 @@ def _english() -> dict[str, int]:
     """The English word list pyspellchecker carries (about 160,000 words) with the British form
     of each American spelling, as common as the American; read once."""
     words = dict(SpellChecker(language="en", distance=1).word_frequency.dictionary)
-    british = {form: n for word, n in words.items() for form in _british(word)}
+    # One more than the American form, so a British spelling wins a tie.
+    british = {form: n + 1 for word, n in words.items() for form in _british(word)}
     return {**british, **words}
 
 
@@ -152,7 +168,13 @@ def suggest_query(
     replaced by the first of its candidates whose search words the library uses
     (`is_used(stem)`), capitals kept as written. None when no word has such a candidate."""
     chosen: dict[str, str] = {}
+    typed = [m.group() for m in _TYPED_WORD.finditer(query)]
+    # A word typed in capitals is an acronym or a name the asker meant (MARAC), not a typo.
+    capitals = {w.lower() for w in typed if w.isupper() and len(w) > 1}
+    lower = {w.lower() for w in typed if not (w.isupper() and len(w) > 1)}
     for word in unused:
+        if word in capitals and word not in lower:
+            continue
         for candidate in speller.candidates(word)[:MAX_SUGGESTIONS_TRIED]:
             stems = [stem for part in candidate.split() for stem in terms(part)]
             if stems and all(is_used(stem) for stem in stems):
@@ -178,4 +200,4 @@ def _replace_words(query: str, chosen: dict[str, str]) -> str:
             return better[:1].upper() + better[1:]
         return better
 
-    return re.sub(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", swap, query)
+    return _TYPED_WORD.sub(swap, query)

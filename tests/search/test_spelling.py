@@ -20,7 +20,20 @@ from web.search_form import SearchForm
 from web.searching import run_search
 
 SPELLER = Speller(
-    {"asthma": 50, "astral": 5, "homes": 40, "hoses": 30, "poems": 10, "green": 60, "space": 70}
+    {
+        "asthma": 50,
+        "astral": 5,
+        "homes": 40,
+        "hoses": 30,
+        "poems": 10,
+        "green": 60_000,
+        "space": 70_000,
+        "ramp": 3_000,
+        "ion": 2_000,
+        "pollution": 20,
+        "solution": 900,
+        "marc": 100,
+    }
 )
 
 
@@ -37,6 +50,7 @@ def test_a_typo_one_edit_away_gets_the_known_words_most_common_first() -> None:
 
 def test_words_run_together_are_split_and_short_or_odd_words_left_alone() -> None:
     assert SPELLER.candidates("greenspace") == ["green space"]
+    assert SPELLER.candidates("rampion") == []  # parts too rare to be words run together
     assert SPELLER.candidates("homs") == []  # four letters: too many words are one edit away
     assert SPELLER.candidates("asthma2") == [] and SPELLER.candidates("astma-x") == []
     assert SPELLER.candidates("zzzzzzz") == []
@@ -53,12 +67,25 @@ def test_only_a_candidate_the_library_uses_is_suggested() -> None:
     assert suggest_query("greenspace", ["greenspace"], SPELLER, one.__contains__) is None
 
 
+def test_a_typo_in_the_first_letter_is_the_less_likely() -> None:
+    # "solution" is the more common, but "polution" more likely lost an "l" than its "p".
+    assert SPELLER.candidates("polution") == ["pollution", "solution"]
+
+
+def test_a_word_typed_in_capitals_is_taken_as_meant() -> None:
+    used = _stems("marc")
+    assert suggest_query("cases at MARAC", ["marac"], SPELLER, used.__contains__) is None
+    assert suggest_query("cases at marac", ["marac"], SPELLER, used.__contains__) == (
+        "cases at marc"
+    )
+
+
 def test_the_suggestion_keeps_the_searchs_other_words_and_capitals() -> None:
     used = _stems("asthma", "homes")
     found = suggest_query(
-        "ASTHAMA in damp Hoems (hoems)", ["asthama", "hoems"], SPELLER, used.__contains__
+        "asthama in damp Hoems (hoems)", ["asthama", "hoems"], SPELLER, used.__contains__
     )
-    assert found == "ASTHMA in damp Homes (homes)"
+    assert found == "asthma in damp Homes (homes)"
     # A word with no suggestion stays as typed beside one that has one.
     assert suggest_query("asthama xqzzy", ["asthama", "xqzzy"], SPELLER, used.__contains__) == (
         "asthma xqzzy"
@@ -98,6 +125,22 @@ def test_a_search_with_a_typo_suggests_the_word_the_library_uses(library: Librar
     again = run_search(library, SearchForm(q=found.suggested_query)).results
     assert again.unused_words == () and again.suggested_query is None
     assert "lonely" in again.documents[0].passages[0].text
+
+
+def test_a_long_search_has_its_unknown_words_looked_up_for_a_suggestion(
+    library: Library,
+) -> None:
+    """Past `unused_word_checks` words no word is looked up for strength, but words the speller
+    does not know are, for the suggestion alone."""
+    long = "what do lonley older people in small rural villages say helps them feel less alone, like lunch clubs, volunteers and buses"
+    checks = library.searcher.matching.unused_word_checks
+    assert len(terms(long)) > checks
+    found = run_search(library, SearchForm(q=long)).results
+    assert found.unused_words == ()  # strength is judged as it was calibrated
+    assert found.suggested_query == long.replace("lonley", "lonely")
+    off = library.searcher.matching.model_copy(update={"unused_word_checks": 0})
+    library.searcher.matching = off
+    assert run_search(library, SearchForm(q=long)).results.suggested_query is None
 
 
 def test_a_word_only_a_hidden_document_holds_is_never_suggested(library: Library) -> None:
