@@ -3,6 +3,7 @@
 - `searcher`: answers a query (encode, fused candidates, grouped by document);
 - `matching`: which passages match at all, for exact totals and filter counts;
 - `strong_matches`: which matching documents answer well ("strong");
+- `spelling`: "Did you mean …?" for words no document uses;
 - `chunk_table`: each matched chunk's document and counted values, kept in columns;
 - `passages`: a stored chunk cut into the passage a person sees, with its page;
 - `query_vectors`: query vectors kept for the questions asked last;
@@ -24,5 +25,6 @@ __all__ = [
     "rerank",
     "searcher",
     "sentences",
+    "spelling",
     "strong_matches",
 ]
