@@ -330,7 +330,7 @@ def remove(doc_id: Annotated[str, typer.Argument(help="The document id shown by 
     """Take one document out of the library for good (the site's Withdraw keeps it). While the
     site runs, it is asked to do it."""
     from kb.handoff import hand_over_removal, running_site
-    from search.curation import CurationError, delete_document
+    from search.curation import CurationError, clear_deleted_traces, delete_document
     from search.store.base import StoreBusyError
     from web.uploads import delete_uploads
 
@@ -344,15 +344,22 @@ def remove(doc_id: Annotated[str, typer.Argument(help="The document id shown by 
             raise typer.Exit(1) from None
         raise typer.Exit(hand_over_removal(settings, url, doc_id)) from None
     try:
-        _record, paths = delete_document(library.store, library.catalogue, doc_id)
-    except CurationError:
-        typer.echo(f"No document with id {doc_id}.", err=True)
-        raise typer.Exit(1) from None
+        try:
+            _record, paths = delete_document(library.store, library.catalogue, doc_id)
+        except CurationError:
+            typer.echo(f"No document with id {doc_id}.", err=True)
+            raise typer.Exit(1) from None
+        # As the site's Delete for good does: a copy uploaded on the site goes too.
+        uploads = delete_uploads(settings.uploads_dir, paths)
+        typer.echo(f"Removed {doc_id}." + (" Its uploaded copy was deleted." if uploads else ""))
+        typer.echo("Clearing its words from the index files…")
+        kept = clear_deleted_traces(library.store, library.catalogue)
+        if kept is None:
+            typer.echo("The Qdrant server clears them by its own vacuum settings (README).")
+        else:
+            typer.echo(f"Done: the index files hold only the {kept:,} passages in the library.")
     finally:
         library.close()
-    # As the site's Delete for good does: a copy uploaded on the site goes too.
-    uploads = delete_uploads(settings.uploads_dir, paths)
-    typer.echo(f"Removed {doc_id}." + (" Its uploaded copy was deleted." if uploads else ""))
 
 
 @app.command()

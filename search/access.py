@@ -7,7 +7,7 @@ document above the reader's level is missing everywhere (hits, facets, counts, p
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Literal
 
@@ -94,6 +94,9 @@ class ScopedStore:
         ]
 
     def optimize(self) -> None:
+        raise StoreError("A reader's view of the index cannot change it.")
+
+    def compact(self, report: Callable[[int, int], None] | None = None) -> int | None:
         raise StoreError("A reader's view of the index cannot change it.")
 
     def set_payload(self, payloads: Mapping[str, Mapping[str, Any]]) -> None:

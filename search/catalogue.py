@@ -417,6 +417,9 @@ class Catalogue:
         db.execute("PRAGMA busy_timeout=30000")
         db.execute("PRAGMA foreign_keys=ON")
         db.execute("PRAGMA synchronous=FULL")
+        # Deleted rows are overwritten with zeros, not left readable in free pages: a document
+        # deleted for good must not stay in the file (clear_traces deals with older leftovers).
+        db.execute("PRAGMA secure_delete=ON")
         with self._opened_lock:
             for thread in [t for t in self._opened if not t.is_alive()]:
                 self._opened.pop(thread).close()
@@ -919,6 +922,28 @@ class Catalogue:
     def document_correction(self, doc_id: str) -> dict[str, Any]:
         """A document's corrected fields ({} when it has none)."""
         return self._read_correction("document", doc_id) or {}
+
+    def forget_corrections(self, doc_id: str, paths: Sequence[str]) -> None:
+        """An admin's corrections to a document deleted for good, and to the files it was read
+        from (its title or authors may be what had to go)."""
+        with self._transaction() as db:
+            db.execute(
+                "DELETE FROM corrections WHERE scope = 'document' AND subject = ?", (doc_id,)
+            )
+            db.executemany(
+                "DELETE FROM corrections WHERE scope = 'file' AND subject = ?",
+                [(path,) for path in paths],
+            )
+
+    def clear_traces(self) -> bool:
+        """Rewrite the file without the free pages deleted rows may have left (rows deleted
+        before deletes were zeroed, or the old versions of changed rows), then empty the
+        write-ahead log, which holds recent pages as they were. True when the log was emptied;
+        False when a reader held it (it empties at the next checkpoint)."""
+        db = self._db
+        db.execute("VACUUM")
+        busy, _, _ = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        return not busy
 
     # files -----------------------------------------------------------------
 

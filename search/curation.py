@@ -4,7 +4,9 @@ the same file again keeps it."""
 
 from __future__ import annotations
 
+import logging
 import unicodedata
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -14,16 +16,23 @@ from search.store.base import Store
 
 __all__ = [
     "MAX_TEXT",
+    "TRACES_MARK",
     "CurationError",
     "clean_fields",
+    "clear_deleted_traces",
     "correct_document",
     "delete_document",
+    "has_deleted_traces",
     "restore_document",
     "restore_level",
     "withdraw_document",
 ]
 
 MAX_TEXT = 300
+# Set while a document deleted for good may still be read in the library's files.
+TRACES_MARK = "deleted_traces"
+
+log = logging.getLogger(__name__)
 
 
 class CurationError(ValueError):
@@ -134,12 +143,38 @@ def delete_document(
         raise CurationError("That document is not in the library.")
     paths = catalogue.paths_for(doc_id)
     chunks = store.chunks(Filters(doc_ids=(doc_id,)), limit=max(record.chunk_count, 1), fields=())
+    catalogue.set_mark(TRACES_MARK, 1)  # first: a crash from here on still clears them
     catalogue.remove_document(doc_id)
     store.delete_documents([doc_id])
     for path in paths:
         catalogue.forget_file(path)
     catalogue.forget_moves_to([c.id for c in chunks])
+    catalogue.forget_corrections(doc_id, paths)
     return record, paths
+
+
+def has_deleted_traces(catalogue: Catalogue) -> bool:
+    """Whether a document deleted for good may still be read in the library's files."""
+    return bool(catalogue.mark(TRACES_MARK))
+
+
+def clear_deleted_traces(
+    store: Store, catalogue: Catalogue, report: Callable[[int, int], None] | None = None
+) -> int | None:
+    """Clear what documents deleted for good left in the library's files: the store is
+    rewritten with only the points it holds (`Store.compact`), the catalogue without its free
+    pages and with an empty log. The points kept (None for a store that clears them itself).
+    The caller keeps writers out; a deletion made meanwhile sets the mark again, so it is
+    cleared next time."""
+    catalogue.set_mark(TRACES_MARK, 0)
+    try:
+        kept = store.compact(report)
+        if not catalogue.clear_traces():
+            log.info("the catalogue's log was in use: it is emptied at its next checkpoint")
+    except BaseException:
+        catalogue.set_mark(TRACES_MARK, 1)
+        raise
+    return kept
 
 
 def restore_level(catalogue: Catalogue, doc_id: str) -> str:

@@ -26,6 +26,16 @@ FIVE_NOTES = (
 )
 
 
+def files_holding(folder: Path, word: bytes) -> list[str]:
+    """The files under `folder` whose bytes hold `word` (any capitals): what a person with the
+    server's disk could still read of a deleted document."""
+    return sorted(
+        str(path.relative_to(folder))
+        for path in folder.rglob("*")
+        if path.is_file() and word.lower() in path.read_bytes().lower()
+    )
+
+
 def copy_library(built: Path, target: Path) -> Path:
     """Copy a closed library's data folder (catalogue and embedded store) to `target`."""
     copy_tree_sparse(built, target, ignore=shutil.ignore_patterns(LOCK_FILE))

@@ -16,6 +16,7 @@ from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from search.curation import has_deleted_traces
 from search.index import refresh_strongest
 from search.library import Library
 from search.settings import Settings
@@ -48,6 +49,7 @@ from web.request_log import install_observability
 from web.rereading import RereadJobs
 from web.routes_admin import UPLOAD_PATH, IngestRunner
 from web.templating import build_templates
+from web.trace_clearing import TraceClearing
 from web.uploads import UploadJobs, settle_set_asides
 from web.users import UserStore
 
@@ -138,6 +140,9 @@ def create_app(
     app.state.users = UserStore(settings.users_path)
     accounts = settings.accounts
     app.state.sign_in_limiter = SignInLimiter(accounts.sign_in_attempts, accounts.sign_in_window_s)
+    app.state.trace_clearing = (
+        TraceClearing(library, app.state.ingest_lock) if library is not None else None
+    )
     app.state.upload_jobs = UploadJobs(settings.jobs_dir / "uploads")
     app.state.reread_jobs = RereadJobs(settings.jobs_dir / "reread")
     errors.install(app)
@@ -182,6 +187,10 @@ def resume_jobs(app: FastAPI, library: Library) -> None:
             log.info("settled %d earlier upload edition(s) left set aside", settled)
 
     works: list[tuple[float, Callable[[], None]]] = [(-math.inf, refresh_evidence)]
+    clearing: TraceClearing | None = app.state.trace_clearing
+    if clearing is not None and has_deleted_traces(library.catalogue):
+        # A document deleted for good before the site stopped may still be in its files.
+        clearing.request()
     runner: IngestRunner | None = app.state.ingest_runner
     if runner is not None:
         try:

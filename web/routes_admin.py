@@ -40,6 +40,7 @@ from web.kinds import kind_choices
 from web.paging import count_pages, pagination
 from web.params import MAX_LIMIT, MAX_OFFSET, MAX_PAGE_NUMBER, refuse_unknown_parameters
 from web.rereading import RereadJobs, files_to_read_again
+from web.trace_clearing import TraceClearing
 from web.uploads import (
     ACCEPT,
     UploadJobs,
@@ -150,7 +151,12 @@ def admin_home(
     deleted: Annotated[str, Query(max_length=MAX_FIELD)] = "",
     uploads_deleted: Annotated[int, Query(ge=0, le=1000)] = 0,
 ) -> Response:
-    context = {"deleted": deleted, "uploads_deleted": uploads_deleted}
+    clearing: TraceClearing | None = request.app.state.trace_clearing
+    context = {
+        "deleted": deleted,
+        "uploads_deleted": uploads_deleted,
+        "clearing": clearing.state() if clearing is not None else None,
+    }
     return admin_page(request, templates, "admin_home.html", context)
 
 
@@ -447,6 +453,9 @@ def delete_recorded(
         uploads = delete_uploads(_settings(request).uploads_dir, paths)
     finally:
         lock.release()
+    clearing: TraceClearing | None = request.app.state.trace_clearing
+    if clearing is not None:
+        clearing.request()  # its words out of the index's files, in the background
     kept = len(paths) - uploads
     account_store(request).audit(
         viewer.name,

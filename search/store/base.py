@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -123,6 +123,12 @@ class Store(Protocol):
 
     def optimize(self) -> None:
         """Build the search indexes for what was written (a server does this by itself)."""
+        ...
+
+    def compact(self, report: Callable[[int, int], None] | None = None) -> int | None:
+        """Clear deleted points' text and vectors from the store's files; the points kept
+        (None when the store cannot: a server clears them by its own vacuum settings).
+        `report(done, total)` follows the work. The caller keeps writers out."""
         ...
 
     def set_payload(self, payloads: Mapping[str, Mapping[str, Any]]) -> None: ...

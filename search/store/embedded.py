@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import fcntl
+import functools
 import json
 import logging
 import os
 import shutil
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import qdrant_edge as qe
 
@@ -40,6 +43,11 @@ log = logging.getLogger(__name__)
 
 _LAYOUT_FILE = "collection.json"
 LOCK_FILE = ".lock"
+# Compacting writes a fresh shard beside the live one, then swaps the two folders.
+_FRESH_DIR = "shard.compacting"
+_OLD_DIR = "shard.old"
+# Points copied a step while compacting (with their vectors and payloads).
+COMPACT_PAGE = 256
 _DENSE_SEARCH = qe.SearchParams(hnsw_ef=core.DENSE_BEAM)
 _EXACT_SEARCH = qe.SearchParams(exact=True)
 
@@ -106,6 +114,80 @@ def read_layout(path: Path) -> CollectionLayout | None:
     return CollectionLayout(model_id=data["model_id"], dimension=int(data["dimension"]))
 
 
+class _SwapGate:
+    """Any number of calls on the shard at once, or one swap of the shard with none: a call
+    waits while a swap runs, and a swap waits for the calls under way. A thread already in a
+    call may call again (a swap waiting for it would otherwise wait for ever)."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._calls = 0
+        self._is_swapping = False
+        self._depth = threading.local()
+
+    @contextmanager
+    def calling(self) -> Iterator[None]:
+        depth = getattr(self._depth, "n", 0)
+        if depth == 0:
+            with self._changed:
+                while self._is_swapping:
+                    self._changed.wait()
+                self._calls += 1
+        self._depth.n = depth + 1
+        try:
+            yield
+        finally:
+            self._depth.n = depth
+            if depth == 0:
+                with self._changed:
+                    self._calls -= 1
+                    if not self._calls:
+                        self._changed.notify_all()
+
+    @contextmanager
+    def swapping(self) -> Iterator[None]:
+        with self._changed:
+            while self._is_swapping:
+                self._changed.wait()
+            self._is_swapping = True  # no new call starts
+            while self._calls:
+                self._changed.wait()
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._is_swapping = False
+                self._changed.notify_all()
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _gated(method: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run a store method as one call through the store's swap gate."""
+
+    @functools.wraps(method)
+    def call(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        store = args[0]
+        assert isinstance(store, EmbeddedStore)
+        with store._gate.calling():
+            return method(*args, **kwargs)
+
+    return call
+
+
+def _recover_compaction(path: Path) -> None:
+    """Settle a compaction a crash interrupted: the live shard back in its place if the crash
+    came between the two renames (the fresh copy is dropped: compacting again is safe)."""
+    shard, old, fresh = path / "shard", path / _OLD_DIR, path / _FRESH_DIR
+    if not shard.exists() and old.exists():
+        old.rename(shard)
+        log.warning("a compaction of %s was interrupted: the shard as it was is back", path)
+    shutil.rmtree(fresh, ignore_errors=True)
+    shutil.rmtree(old, ignore_errors=True)
+
+
 class EmbeddedStore:
     """One shard directory, opened by one process at a time (a lock file enforces it)."""
 
@@ -113,6 +195,8 @@ class EmbeddedStore:
         self._path = path
         self._lock_fd = lock_store_dir(path)
         self._shard: qe.EdgeShard | None = None
+        self._gate = _SwapGate()
+        _recover_compaction(path)
         layout = self.layout()
         if layout is not None:
             self._shard = qe.EdgeShard.load(str(self._shard_dir))
@@ -130,16 +214,11 @@ class EmbeddedStore:
     def layout(self) -> CollectionLayout | None:
         return read_layout(self._path)
 
+    @_gated
     def ensure_collection(self, layout: CollectionLayout) -> None:
         if not check_layout(self.layout(), layout, str(self._path)):
             return
-        config = qe.EdgeConfig(
-            vectors={
-                DENSE: qe.EdgeVectorParams(size=layout.dimension, distance=qe.Distance.Cosine)
-            },
-            sparse_vectors={SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
-        )
-        self._shard = qe.EdgeShard.create(str(self._shard_dir), config)
+        self._shard = qe.EdgeShard.create(str(self._shard_dir), _config(layout))
         _create_indexes(self._shard)
         tmp = self._path / (_LAYOUT_FILE + ".tmp")
         tmp.write_text(json.dumps({"model_id": layout.model_id, "dimension": layout.dimension}))
@@ -151,6 +230,7 @@ class EmbeddedStore:
             raise StoreError("The index is empty: run 'kb ingest' first.")
         return self._shard
 
+    @_gated
     def upsert(self, chunks: Sequence[IndexedChunk]) -> None:
         for batch in core.batch_chunks(chunks):
             points = [
@@ -166,6 +246,7 @@ class EmbeddedStore:
             ]
             self.shard.update(qe.UpdateOperation.upsert_points(points))
 
+    @_gated
     def query(self, request: VectorQuery) -> list[Hit]:
         legs = core.plan_legs(request)
         if self._shard is None or not legs:
@@ -204,6 +285,7 @@ class EmbeddedStore:
             )
         return core.ranked_hits(self.shard.query(query), payload is not False, request.limit)
 
+    @_gated
     def recommend(self, positive_ids: Sequence[str], filters: Filters, limit: int) -> list[Hit]:
         if self._shard is None or not positive_ids:
             return []
@@ -223,6 +305,7 @@ class EmbeddedStore:
         )
         return core.ranked_hits(self.shard.query(query))
 
+    @_gated
     def chunks(
         self, filters: Filters, limit: int = 10_000, fields: Sequence[str] | None = None
     ) -> list[Hit]:
@@ -237,12 +320,14 @@ class EmbeddedStore:
 
         return core.scroll_hits(read_page, limit, payload is not False)
 
+    @_gated
     def chunk_vectors(self, ids: Sequence[str]) -> dict[str, list[float]]:
         if self._shard is None or not ids:
             return {}
         records = self.shard.retrieve(core.engine_ids(ids), with_payload=False, with_vector=[DENSE])
         return {str(r.id): core.read_dense_vector(r) for r in records}
 
+    @_gated
     def chunk_terms(self, ids: Sequence[str]) -> dict[str, frozenset[int]]:
         if self._shard is None or not ids:
             return {}
@@ -251,6 +336,7 @@ class EmbeddedStore:
         )
         return {str(r.id): core.read_term_ids(r) for r in records}
 
+    @_gated
     def retrieve(self, ids: Sequence[str], fields: Sequence[str] | None = None) -> list[Hit]:
         if self._shard is None or not ids:
             return []
@@ -258,17 +344,20 @@ class EmbeddedStore:
         records = self.shard.retrieve(core.engine_ids(ids), with_payload=payload, with_vector=False)
         return [core.hit_from_record(r, payload is not False) for r in records]
 
+    @_gated
     def optimize(self) -> None:
         # The engine in process has no background optimiser: without this, every segment
         # stays a plain one and each query compares against every vector.
         if self._shard is not None:
             self._shard.optimize()
 
+    @_gated
     def set_payload(self, payloads: Mapping[str, Mapping[str, Any]]) -> None:
         """Merge fields into each point's payload, keeping the rest."""
         for point, fields in payloads.items():
             self.shard.update(qe.UpdateOperation.set_payload([engine_id(point)], dict(fields)))
 
+    @_gated
     def delete_documents(self, doc_ids: Sequence[str]) -> None:
         if self._shard is None or not doc_ids:
             return
@@ -276,6 +365,7 @@ class EmbeddedStore:
         assert flt is not None
         self.shard.update(qe.UpdateOperation.delete_points_by_filter(flt))
 
+    @_gated
     def count(self, filters: Filters | None = None) -> int:
         if self._shard is None:
             return 0
@@ -286,6 +376,7 @@ class EmbeddedStore:
             return int(self.shard.info().points_count)
         return int(self.shard.count(qe.CountRequest(exact=True, filter=flt)))
 
+    @_gated
     def facet(self, field: str, filters: Filters | None = None, limit: int = 100) -> dict[str, int]:
         if self._shard is None:
             return {}
@@ -295,20 +386,97 @@ class EmbeddedStore:
         # The engine may report a value whose points were all deleted, with count 0.
         return core.count_facets((h.value, h.count) for h in response.hits)
 
+    @_gated
     def copy_to(self, target: Path) -> None:
         """Flush, then copy the collection's files; the caller keeps writers out meanwhile."""
         if self._shard is not None:
             self._shard.flush()
         copy_tree_sparse(self._path, target, ignore=shutil.ignore_patterns(LOCK_FILE))
 
-    def close(self) -> None:
-        if self._shard is not None:
-            self._shard.flush()
-            self._shard.close()
+    def compact(self, report: Callable[[int, int], None] | None = None) -> int:
+        """Write the points the shard holds now into a fresh shard and put it in the old one's
+        place; the number of points kept. Deleting only marks points deleted: their text and
+        vectors stay in the shard's segments and its write-ahead log until a segment is
+        rebuilt, which the engine does only once a fifth of it is deleted. This clears them.
+
+        The caller keeps writers out. Searches go on meanwhile, and wait only while the two
+        folders swap. It needs free disk for a second copy of the shard; if anything fails
+        before the swap, the fresh copy is dropped and the live shard is untouched.
+        `report(copied, total)` follows the copying."""
+        layout = self.layout()
+        if self._shard is None or layout is None:
+            return 0
+        fresh = self._path / _FRESH_DIR
+        shutil.rmtree(fresh, ignore_errors=True)
+        total = self.count()
+        try:
+            copied = self._copy_live_points(fresh, layout, total, report)
+        except BaseException:
+            shutil.rmtree(fresh, ignore_errors=True)
+            raise
+        old = self._path / _OLD_DIR
+        with self._gate.swapping():
+            live = self.shard
+            live.flush()
+            live.close()
             self._shard = None
+            self._shard_dir.rename(old)
+            fresh.rename(self._shard_dir)
+            self._shard = qe.EdgeShard.load(str(self._shard_dir))
+        shutil.rmtree(old, ignore_errors=True)
+        return copied
+
+    def _copy_live_points(
+        self,
+        fresh: Path,
+        layout: CollectionLayout,
+        total: int,
+        report: Callable[[int, int], None] | None,
+    ) -> int:
+        copy = qe.EdgeShard.create(str(fresh), _config(layout))
+        copied = 0
+        try:
+            _create_indexes(copy)
+            offset: Any = None
+            while True:
+                with self._gate.calling():
+                    request = qe.ScrollRequest(
+                        offset=offset, limit=COMPACT_PAGE, with_payload=True, with_vector=True
+                    )
+                    records, offset = self.shard.scroll(request)
+                points = [
+                    qe.Point(id=r.id, vector=r.vector or {}, payload=r.payload) for r in records
+                ]
+                if points:
+                    copy.update(qe.UpdateOperation.upsert_points(points))
+                copied += len(points)
+                if report is not None:
+                    report(copied, total)
+                if offset is None:
+                    break
+            copy.optimize()
+            copy.flush()
+        finally:
+            copy.close()
+        return copied
+
+    def close(self) -> None:
+        with self._gate.swapping():
+            if self._shard is not None:
+                self._shard.flush()
+                self._shard.close()
+                self._shard = None
         if self._lock_fd >= 0:
             unlock_store_dir(self._lock_fd)
             self._lock_fd = -1
+
+
+def _config(layout: CollectionLayout) -> qe.EdgeConfig:
+    """A new shard's settings: the model's dense vectors and keyword vectors weighted by IDF."""
+    return qe.EdgeConfig(
+        vectors={DENSE: qe.EdgeVectorParams(size=layout.dimension, distance=qe.Distance.Cosine)},
+        sparse_vectors={SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
+    )
 
 
 # The text index reads words as keyword search does: folded, its stop words left out, English

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from qdrant_client import QdrantClient, models
@@ -279,6 +279,13 @@ class ServerStore:
 
     def optimize(self) -> None:
         """The server optimises in the background; nothing to do."""
+
+    def compact(self, report: Callable[[int, int], None] | None = None) -> int | None:
+        """A server rebuilds a segment once its share of deleted points passes the collection's
+        `deleted_threshold` (0.2 by default): set it lower on the server to clear deleted
+        documents sooner. Nothing is done from here."""
+        log.info("a Qdrant server clears deleted points by its own vacuum settings")
+        return None
 
     def set_payload(self, payloads: Mapping[str, Mapping[str, Any]]) -> None:
         """Merge fields into each point's payload, keeping the rest."""

@@ -3,15 +3,19 @@ their session's token (a script signed in as a person) or the machine token (`kb
 
 from __future__ import annotations
 
+import time
 from html import unescape
 from pathlib import Path
 from typing import Any
 
+from search.curation import has_deleted_traces
 from search.library import Library
 from search.schema import Filters
 from tests.accounts.conftest import SECRETS, csrf_of, doc_id_of
 from tests.accounts.test_admin_browser_flows import _upload, _wait_for
+from tests.libraries import files_holding
 from tests.pdfs import write_pdf
+from web.trace_clearing import ClearingState
 
 
 def _found(client: Any, word: str) -> bool:
@@ -107,7 +111,7 @@ def test_an_overlong_token_header_gets_a_plain_message(clients) -> None:  # type
 
 
 def test_an_admin_deletes_a_document_for_good_from_its_page(  # type: ignore[no-untyped-def]
-    clients, access_library: Library, tmp_path: Path
+    clients, access_library: Library, tmp_path: Path, app
 ) -> None:
     """Read from a folder: the page warns that the folder keeps the file. Uploaded here: the
     uploaded copy goes too. Either way the admin confirms first, and the audit log says so."""
@@ -132,6 +136,14 @@ def test_an_admin_deletes_a_document_for_good_from_its_page(  # type: ignore[no-
     assert access_library.catalogue.document(doc_id) is None
     assert Path(folder_path).is_file()  # a folder's file is the server's to keep or delete
     assert "delete" in admin.get("/admin/audit").text
+    # Its words leave the index's files in the background, beside searches.
+    _wait_until_cleared(app)
+    data = access_library.settings.data_dir
+    assert files_holding(data / "qdrant", b"zanzibarite") == []
+    # Only the audit log, which names what was deleted, by whom.
+    assert {f.removesuffix("-wal") for f in files_holding(data, b"zanzibarite")} == {"users.sqlite"}
+    assert not has_deleted_traces(access_library.catalogue)
+    assert "Clearing deleted documents" not in admin.get("/admin").text
 
     text = "Uploaded note on brackenholt footpaths and damp in cold homes."
     pdf = write_pdf(tmp_path / "up" / "brackenholt.pdf", [text]).read_bytes()
@@ -150,3 +162,25 @@ def test_an_admin_deletes_a_document_for_good_from_its_page(  # type: ignore[no-
     assert "its uploaded copy has been deleted" in admin.get(done.headers["location"]).text
     assert not Path(upload_path).exists()
     assert access_library.catalogue.document(uploaded) is None
+    _wait_until_cleared(app)
+    assert files_holding(access_library.settings.data_dir / "qdrant", b"brackenholt") == []
+
+
+def _wait_until_cleared(app: Any, seconds: float = 60) -> None:
+    clearing = app.state.trace_clearing
+    deadline = time.monotonic() + seconds
+    while clearing.state() is not None:
+        assert time.monotonic() < deadline, "the deleted document's words were not cleared"
+        time.sleep(0.05)
+
+
+def test_the_admin_page_says_how_far_clearing_has_got(clients, app) -> None:  # type: ignore[no-untyped-def]
+    clearing = app.state.trace_clearing
+    clearing._state = ClearingState(1_500, 6_000)  # as a large clearing reports mid-way
+    try:
+        page = clients["admin"].get("/admin").text
+    finally:
+        clearing._state = None
+    assert "Clearing deleted documents from the index files: 25% done" in page
+    assert "(1,500 of 6,000 passages kept)" in page
+    assert "Clearing deleted documents" not in clients["admin"].get("/admin").text

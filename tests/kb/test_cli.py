@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from search.store.embedded import EmbeddedStore
+from tests.libraries import files_holding
 from tests.pdfs import write_corrupt_pdf, write_pdf
 from web.search_form import NO_SEARCH_WORDS, OTHER_SCRIPT
 
@@ -219,6 +220,10 @@ def test_remove_takes_a_document_out_for_good_with_its_uploaded_copy(tmp_path: P
     removed = _kb(["remove", doc_id], data)
     assert removed.returncode == 0, removed.stderr
     assert f"Removed {doc_id}. Its uploaded copy was deleted." in removed.stdout
+    assert "Done: the index files hold only the 0 passages in the library." in removed.stdout
     assert not uploaded.exists()
+    # Nothing of it is left to read in the index's files (the reports name the file only).
+    assert files_holding(data / "qdrant", b"allotments") == []
+    assert files_holding(data, b"allotments") == []
     after = json.loads(_kb(["search", "kettlebrook allotments", "--json"], data).stdout)
     assert doc_id not in {d["doc_id"] for d in after["documents"]}

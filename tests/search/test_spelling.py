@@ -132,7 +132,10 @@ def test_a_long_search_has_its_unknown_words_looked_up_for_a_suggestion(
 ) -> None:
     """Past `unused_word_checks` words no word is looked up for strength, but words the speller
     does not know are, for the suggestion alone."""
-    long = "what do lonley older people in small rural villages say helps them feel less alone, like lunch clubs, volunteers and buses"
+    long = (
+        "what do lonley older people in small rural villages say helps them feel less alone,"
+        " like lunch clubs, volunteers and buses"
+    )
     checks = library.searcher.matching.unused_word_checks
     assert len(terms(long)) > checks
     found = run_search(library, SearchForm(q=long)).results

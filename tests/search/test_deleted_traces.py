@@ -1,0 +1,124 @@
+"""A document deleted for good leaves nothing readable in the library's files: the embedded
+store is rewritten with only its live points (`EmbeddedStore.compact`) and the catalogue without
+free pages or log (`Catalogue.clear_traces`), while searches go on. Real model, real engine."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from search.curation import clear_deleted_traces, delete_document, has_deleted_traces
+from search.library import Library
+from search.models.encoder import Encoder
+from search.schema import Filters
+from search.settings import Settings
+from tests.libraries import FIVE_NOTES, build_notes, copy_library, files_holding
+from web.search_form import SearchForm
+from web.searching import run_search
+
+# Words only one note holds ("Older people in villages feel lonely; lunch clubs and ...").
+ONLY_IN_NOTE_1 = (b"lonely", b"lunch clubs", b"volunteers")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Path:
+    return build_notes(tmp_path_factory.mktemp("traces"), list(FIVE_NOTES), encoder)
+
+
+@pytest.fixture
+def library(built: Path, tmp_path: Path, encoder: Encoder) -> Iterator[Library]:
+    settings = Settings(data_dir=copy_library(built, tmp_path / "data"))
+    opened = Library.open(settings, encoder=encoder)
+    yield opened
+    opened.close()
+
+
+def _note(library: Library, n: int) -> str:
+    (record,) = [r for r in library.catalogue.documents() if r.meta.title == f"Note {n}"]
+    return record.doc_id
+
+
+def test_deleting_alone_leaves_the_words_in_the_files_and_clearing_removes_them(
+    library: Library,
+) -> None:
+    data = library.settings.data_dir
+    doc_id = _note(library, 1)
+    before = library.store.count()
+    delete_document(library.store, library.catalogue, doc_id)
+    assert has_deleted_traces(library.catalogue)
+    # Out of every search at once...
+    shown = run_search(library, SearchForm(q="lunch clubs volunteers")).results.documents
+    assert all(d.document.doc_id != doc_id for d in shown)
+    # ...but still readable in the store's files (its log and segments) until cleared.
+    assert files_holding(data / "qdrant", b"lunch clubs")
+    kept = clear_deleted_traces(library.store, library.catalogue)
+    assert kept == library.store.count() == before - 1  # one chunk a note
+    assert not has_deleted_traces(library.catalogue)
+    for word in ONLY_IN_NOTE_1:
+        assert files_holding(data, word) == [], word
+    # The other notes are all still there and found, by words and by meaning, with filters.
+    assert files_holding(data / "qdrant", b"breakfast clubs")
+    found = run_search(library, SearchForm(q="breakfast clubs")).results
+    assert found.documents[0].document.doc_id == _note(library, 2)
+    near = run_search(library, SearchForm(q="children with asthma in mouldy rented flats"))
+    assert near.results.documents[0].document.doc_id == _note(library, 4)
+    damp = library.store.chunks(Filters(doc_ids=(_note(library, 0),)), fields=("text",))
+    assert len(damp) == 1 and "damp homes" in damp[0].payload["text"]
+
+
+def test_searches_go_on_while_the_files_are_rewritten(library: Library) -> None:
+    delete_document(library.store, library.catalogue, _note(library, 1))
+    failures: list[BaseException] = []
+    answered: list[int] = []
+    stop = threading.Event()
+
+    def search() -> None:
+        while not stop.is_set():
+            try:
+                found = run_search(library, SearchForm(q="damp homes")).results
+                answered.append(len(found.documents))
+            except BaseException as failure:  # any failure fails the test
+                failures.append(failure)
+                return
+
+    searchers = [threading.Thread(target=search) for _ in range(2)]
+    for thread in searchers:
+        thread.start()
+    try:
+        seen: list[tuple[int, int]] = []
+        report = lambda copied, total: seen.append((copied, total))  # noqa: E731
+        clear_deleted_traces(library.store, library.catalogue, report)
+    finally:
+        stop.set()
+        for thread in searchers:
+            thread.join()
+    assert failures == []
+    assert answered and min(answered) >= 2  # both damp notes, in every answer
+    assert seen[-1] == (len(FIVE_NOTES) - 1, len(FIVE_NOTES) - 1)
+
+
+def test_a_compaction_cut_short_between_its_renames_leaves_the_store_as_it_was(
+    library: Library, encoder: Encoder
+) -> None:
+    """A crash after the live shard was moved aside and before the fresh one took its place:
+    the next opening puts the live one back and drops the fresh copy."""
+    settings = library.settings
+    folder = settings.data_dir / "qdrant"
+    (store_dir,) = [p.parent for p in folder.rglob("collection.json")]
+    library.close()
+    (store_dir / "shard").rename(store_dir / "shard.old")
+    shutil.copytree(store_dir / "shard.old", store_dir / "shard.compacting")
+    reopened = Library.open(settings, encoder=encoder)
+    try:
+        assert (store_dir / "shard").is_dir()
+        assert not (store_dir / "shard.old").exists()
+        assert not (store_dir / "shard.compacting").exists()
+        assert reopened.store.count() == len(FIVE_NOTES)
+        found = run_search(reopened, SearchForm(q="lunch clubs")).results
+        assert found.documents[0].document.doc_id == _note(reopened, 1)
+    finally:
+        reopened.close()

@@ -1,0 +1,87 @@
+"""Clearing what documents deleted for good leave in the library's files, in the background.
+
+Deleting a document takes it out of every search at once, but its text stays readable in the
+index's files until they are rewritten (`search.curation.clear_deleted_traces`). The site does
+that after each deletion, beside searches, under the ingest lock so no writer runs meanwhile;
+deletions made while it runs are cleared by one more run. A site stopped before it finished
+clears them when it starts again (`web.app.resume_jobs`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+from search.curation import clear_deleted_traces
+from search.library import Library
+
+__all__ = ["ClearingState", "TraceClearing"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ClearingState:
+    """Where the clearing has got: passages copied of the library's total (0 of 0 while it
+    waits for an ingest to finish)."""
+
+    copied: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        return 100 * self.copied // self.total if self.total else 0
+
+
+class TraceClearing:
+    """One clearing at a time in a thread of its own; asking while one runs queues one more."""
+
+    def __init__(self, library: Library, lock: threading.Lock) -> None:
+        self._library = library
+        self._lock = lock
+        self._guard = threading.Lock()
+        self._is_wanted = False
+        self._thread: threading.Thread | None = None
+        self._state: ClearingState | None = None
+
+    def request(self) -> None:
+        """Clear the traces soon (now, or when the ingest under way has finished)."""
+        with self._guard:
+            self._is_wanted = True
+            if self._state is None:
+                self._state = ClearingState(0, 0)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="clear-deleted-traces", daemon=True
+                )
+                self._thread.start()
+
+    def state(self) -> ClearingState | None:
+        """How far a clearing under way (or waiting) has got; None when none is."""
+        return self._state
+
+    def _run(self) -> None:
+        while True:
+            with self._guard:
+                if not self._is_wanted:
+                    self._thread = None
+                    self._state = None
+                    return
+            self._run_once()
+
+    def _run_once(self) -> None:
+        with self._lock:
+            with self._guard:
+                self._is_wanted = False
+            library = self._library
+            try:
+                kept = clear_deleted_traces(library.store, library.catalogue, self._report)
+            except Exception:
+                # The mark stays set: the next deletion, or the next start, tries again.
+                log.exception("the index files could not be rewritten without deleted documents")
+            else:
+                log.info("deleted documents cleared from the index files (%s passages kept)", kept)
+
+    def _report(self, copied: int, total: int) -> None:
+        self._state = ClearingState(copied, total)
