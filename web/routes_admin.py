@@ -88,7 +88,10 @@ OUTSIDE_ROOTS = (
 )
 BROWSER_PATHS = "Upload files on the admin page: the site does not take paths from a browser."
 NO_RUNNER = "This site cannot run ingest jobs."
-BUSY = "An ingest is already running. Try again when it has finished."
+BUSY = (
+    "The library is busy with another change (an ingest, or clearing a deleted document from"
+    " the index files). Try again when it has finished."
+)
 
 ACCESS_CHOICES = {
     "public": "Everyone",

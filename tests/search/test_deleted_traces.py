@@ -6,19 +6,27 @@ from __future__ import annotations
 
 import shutil
 import threading
+import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from kb.handoff import make_ingest_runner
 from search.curation import clear_deleted_traces, delete_document, has_deleted_traces
 from search.library import Library
 from search.models.encoder import Encoder
 from search.schema import Filters
 from search.settings import Settings
 from tests.libraries import FIVE_NOTES, build_notes, copy_library, files_holding
+from web.app import create_app
 from web.search_form import SearchForm
 from web.searching import run_search
+
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient`")
+    from fastapi.testclient import TestClient
 
 # Words only one note holds ("Older people in villages feel lonely; lunch clubs and ...").
 ONLY_IN_NOTE_1 = (b"lonely", b"lunch clubs", b"volunteers")
@@ -122,3 +130,18 @@ def test_a_compaction_cut_short_between_its_renames_leaves_the_store_as_it_was(
         assert found.documents[0].document.doc_id == _note(reopened, 1)
     finally:
         reopened.close()
+
+
+def test_a_site_clears_what_a_deletion_left_before_it_stopped(library: Library) -> None:
+    """Deleted, then stopped before the files were rewritten: the next start clears them."""
+    delete_document(library.store, library.catalogue, _note(library, 1))
+    assert has_deleted_traces(library.catalogue)
+    app = create_app(library.settings, library=library, ingest_runner=make_ingest_runner(library))
+    with TestClient(app):  # its start-up runs, as `kb serve`'s does
+        deadline = time.monotonic() + 60
+        while has_deleted_traces(library.catalogue) or app.state.trace_clearing.state():
+            assert time.monotonic() < deadline, "the site did not clear the deleted note"
+            time.sleep(0.05)
+    assert files_holding(library.settings.data_dir, b"lunch clubs") == []
+    found = run_search(library, SearchForm(q="breakfast clubs")).results
+    assert found.documents[0].document.doc_id == _note(library, 2)

@@ -292,7 +292,7 @@ def test_a_removal_waits_for_no_ingest_and_changes_nothing_while_one_runs(
     with lock:
         response = _remove(clients["admin"], str(path))
     assert response.status_code == 409
-    assert re.search(r"An ingest is already running", response.text)
+    assert re.search(r"The library is busy with another change \(an ingest", response.text)
     _left_alone(library, path)
 
 
