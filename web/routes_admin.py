@@ -22,6 +22,7 @@ from starlette.datastructures import UploadFile
 
 from search.catalogue import DocumentRecord
 from search.curation import (
+    TRACES_MARK,
     CurationError,
     clean_fields,
     correct_document,
@@ -467,6 +468,25 @@ def delete_recorded(
         f" {kept} file(s) elsewhere left where they are)",
     )
     return record, uploads
+
+
+@router.post("/admin/clear-deleted")
+def admin_clear_deleted(
+    request: Request,
+    viewer: AdminDep,
+    library: WholeLibraryDep,
+    csrf: Annotated[str, Form(max_length=MAX_FIELD)] = "",
+) -> Response:
+    """Clear what documents deleted for good left in the index files (once, for deletions an
+    older version made; newer deletions are cleared as they happen)."""
+    check_csrf(viewer, csrf)
+    clearing: TraceClearing | None = request.app.state.trace_clearing
+    if clearing is None:
+        raise HTTPException(status.HTTP_501_NOT_IMPLEMENTED, NO_RUNNER)
+    library.catalogue.set_mark(TRACES_MARK, 1)  # a stop before it ends: the next start does it
+    clearing.request()
+    account_store(request).audit(viewer.name, "clear-deleted", "index files rewritten")
+    return back_to("/admin")
 
 
 @router.get("/admin/documents/{doc_id}/delete", response_class=HTMLResponse)

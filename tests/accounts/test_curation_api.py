@@ -184,3 +184,20 @@ def test_the_admin_page_says_how_far_clearing_has_got(clients, app) -> None:  # 
     assert "Clearing deleted documents from the index files: 25% done" in page
     assert "(1,500 of 6,000 passages kept)" in page
     assert "Clearing deleted documents" not in clients["admin"].get("/admin").text
+
+
+def test_an_admin_clears_what_older_deletions_left_once(  # type: ignore[no-untyped-def]
+    clients, access_library: Library, app
+) -> None:
+    admin = clients["admin"]
+    assert 'action="/admin/clear-deleted"' in admin.get("/admin").text
+    assert clients["staff"].post("/admin/clear-deleted", data={"csrf": "x"}).status_code == 403
+    assert admin.post("/admin/clear-deleted", data={"csrf": "guess"}).status_code == 403
+    before = access_library.store.count()
+    done = admin.post("/admin/clear-deleted", data={"csrf": csrf_of(admin)}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == "/admin"
+    _wait_until_cleared(app)
+    assert not has_deleted_traces(access_library.catalogue)
+    assert access_library.store.count() == before  # nothing in the library is lost
+    assert _found(clients["visitor"], "sunlitvale")
+    assert "clear-deleted" in admin.get("/admin/audit").text
