@@ -4,8 +4,9 @@ parsing, encoding and indexing again, so tests that change a library can each ha
 from __future__ import annotations
 
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from ingest.pipeline import Ingester
 from search.library import Library
@@ -34,6 +35,18 @@ def files_holding(folder: Path, word: bytes) -> list[str]:
         for path in folder.rglob("*")
         if path.is_file() and word.lower() in path.read_bytes().lower()
     )
+
+
+def opened_copy(built: Path, target: Path, encoder: Encoder, **settings: Any) -> Iterator[Library]:
+    """A copy of a built library in `target`, opened with `settings` for one test and closed
+    after it (a fixture's body: `yield from opened_copy(...)`)."""
+    opened = Library.open(
+        Settings(data_dir=copy_library(built, target), **settings), encoder=encoder
+    )
+    try:
+        yield opened
+    finally:
+        opened.close()
 
 
 def copy_library(built: Path, target: Path) -> Path:

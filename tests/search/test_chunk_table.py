@@ -15,8 +15,7 @@ from search.library import Library
 from search.models.encoder import Encoder
 from search.retrieval.chunk_table import ChunkTable
 from search.schema import Filters, Hit
-from search.settings import Settings
-from tests.libraries import build_notes, copy_library
+from tests.libraries import build_notes, opened_copy
 from web.search_form import SearchForm
 from web.searching import run_search
 
@@ -37,10 +36,7 @@ def built(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Path:
 
 @pytest.fixture
 def library(built: Path, tmp_path: Path, encoder: Encoder) -> Iterator[Library]:
-    settings = Settings(data_dir=copy_library(built, tmp_path / "data"))
-    opened = Library.open(settings, encoder=encoder)
-    yield opened
-    opened.close()
+    yield from opened_copy(built, tmp_path / "data", encoder)
 
 
 def _organisations(library: Library) -> dict[str, int]:

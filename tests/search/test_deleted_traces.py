@@ -18,8 +18,7 @@ from search.curation import clear_deleted_traces, delete_document, has_deleted_t
 from search.library import Library
 from search.models.encoder import Encoder
 from search.schema import Filters
-from search.settings import Settings
-from tests.libraries import FIVE_NOTES, build_notes, copy_library, files_holding
+from tests.libraries import FIVE_NOTES, build_notes, files_holding, opened_copy
 from web.app import create_app
 from web.search_form import SearchForm
 from web.searching import run_search
@@ -39,10 +38,7 @@ def built(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Path:
 
 @pytest.fixture
 def library(built: Path, tmp_path: Path, encoder: Encoder) -> Iterator[Library]:
-    settings = Settings(data_dir=copy_library(built, tmp_path / "data"))
-    opened = Library.open(settings, encoder=encoder)
-    yield opened
-    opened.close()
+    yield from opened_copy(built, tmp_path / "data", encoder)
 
 
 def _note(library: Library, n: int) -> str:

@@ -10,8 +10,8 @@ import pytest
 
 from search.library import Library
 from search.models.encoder import Encoder
-from search.settings import SearchSettings, Settings
-from tests.libraries import build_notes, copy_library
+from search.settings import SearchSettings
+from tests.libraries import build_notes, opened_copy
 
 # Every note holds the search word, in different company, so every note matches and the
 # fused ranking orders them by more than the one shared word.
@@ -50,13 +50,8 @@ def built(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Path:
 @pytest.fixture
 def library(built: Path, tmp_path: Path, encoder: Encoder) -> Iterator[Library]:
     # Few candidates and small pages, so that later pages lie past the fused ranking's reach.
-    settings = Settings(
-        data_dir=copy_library(built, tmp_path / "data"),
-        search=SearchSettings(candidates=10, page_size=3),
-    )
-    opened = Library.open(settings, encoder=encoder)
-    yield opened
-    opened.close()
+    search = SearchSettings(candidates=10, page_size=3)
+    yield from opened_copy(built, tmp_path / "data", encoder, search=search)
 
 
 @pytest.mark.parametrize("sort", ["relevance", "newest"])

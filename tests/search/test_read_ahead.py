@@ -16,8 +16,8 @@ from search.models.encoder import Encoder
 from search.retrieval.chunk_table import ChunkTable
 from search.retrieval.read_ahead import ReadAhead
 from search.schema import Filters, Hit
-from search.settings import MatchSettings, Settings
-from tests.libraries import FIVE_NOTES, build_notes, copy_library
+from search.settings import MatchSettings
+from tests.libraries import FIVE_NOTES, build_notes, opened_copy
 
 TEXTS = list(FIVE_NOTES)
 QUERY = "damp mould homes"
@@ -30,10 +30,7 @@ def built(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Path:
 
 @pytest.fixture
 def library(built: Path, tmp_path: Path, encoder: Encoder) -> Iterator[Library]:
-    settings = Settings(data_dir=copy_library(built, tmp_path / "lib"), match=MatchSettings())
-    opened = Library.open(settings, encoder=encoder)
-    yield opened
-    opened.close()
+    yield from opened_copy(built, tmp_path / "lib", encoder, match=MatchSettings())
 
 
 def _row_reads(library: Library, monkeypatch: pytest.MonkeyPatch) -> list[int]:

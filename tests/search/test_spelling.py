@@ -14,8 +14,7 @@ from search.curation import correct_document
 from search.library import Library, speller_names
 from search.models.encoder import Encoder
 from search.retrieval.spelling import Speller, default_speller, suggest_query
-from search.settings import Settings
-from tests.libraries import FIVE_NOTES, build_notes, copy_library
+from tests.libraries import FIVE_NOTES, build_notes, opened_copy
 from web.search_form import SearchForm
 from web.searching import run_search
 
@@ -112,10 +111,7 @@ def built(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Path:
 
 @pytest.fixture
 def library(built: Path, tmp_path: Path, encoder: Encoder) -> Iterator[Library]:
-    settings = Settings(data_dir=copy_library(built, tmp_path / "data"))
-    opened = Library.open(settings, encoder=encoder)
-    yield opened
-    opened.close()
+    yield from opened_copy(built, tmp_path / "data", encoder)
 
 
 def test_a_search_with_a_typo_suggests_the_word_the_library_uses(library: Library) -> None:
