@@ -164,16 +164,12 @@ def clear_deleted_traces(
     """Clear what documents deleted for good left in the library's files: the store is
     rewritten with only the points it holds (`Store.compact`), the catalogue without its free
     pages and with an empty log. The points kept (None for a store that clears them itself).
-    The caller keeps writers out; a deletion made meanwhile sets the mark again, so it is
-    cleared next time."""
+    The caller keeps writers out (deletions too), so the mark is let go only once all of it
+    is done: a stop part-way leaves it set, and the next start clears again."""
+    kept = store.compact(report)
+    if not catalogue.clear_traces():
+        log.info("the catalogue's log was in use: it is emptied at its next checkpoint")
     catalogue.set_mark(TRACES_MARK, 0)
-    try:
-        kept = store.compact(report)
-        if not catalogue.clear_traces():
-            log.info("the catalogue's log was in use: it is emptied at its next checkpoint")
-    except BaseException:
-        catalogue.set_mark(TRACES_MARK, 1)
-        raise
     return kept
 
 
