@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from search.catalogue import Catalogue, copy_database
+from search.curation import clear_deleted_traces, has_deleted_traces
 from search.settings import Settings
 from search.store.base import (
     ACTIVE_FILE,
@@ -84,7 +85,8 @@ def write_backup(
     store: Store, catalogue: Catalogue, settings: Settings, target: Path
 ) -> BackupInfo:
     """Copy store and catalogue into `target` (new or empty). The caller keeps writers out
-    meanwhile (the site holds its ingest lock; a command owns the store), so both match."""
+    meanwhile (the site holds its ingest lock; a command owns the store), so both match.
+    What a deletion left in the files and not yet cleared is cleared first."""
     if not isinstance(store, CopyableStore):
         raise BackupError(
             "This site keeps its vectors on a Qdrant server: back them up with the server's own "
@@ -92,6 +94,10 @@ def write_backup(
         )
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise BackupError(f"{target} is not an empty folder. Choose a new folder for the backup.")
+    if has_deleted_traces(catalogue):
+        # A document deleted for good and not yet cleared would live on in the copy.
+        log.info("clearing deleted documents from the index files before the backup")
+        clear_deleted_traces(store, catalogue)
     partial = target.with_name(target.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)

@@ -27,7 +27,9 @@ def admin_backup(request: Request, library: WholeLibraryDep) -> dict[str, Any]:
     lock: threading.Lock = request.app.state.ingest_lock
     if not lock.acquire(blocking=False):
         raise HTTPException(
-            status.HTTP_409_CONFLICT, "An ingest is running. Try again when it has finished."
+            status.HTTP_409_CONFLICT,
+            "The library is busy with another change (an ingest, or clearing a deleted document"
+            " from the index files). Try again when it has finished.",
         )
     try:
         stamp = time.strftime("%Y%m%d-%H%M%S") + f"-{time.time_ns() % 1_000_000:06d}"

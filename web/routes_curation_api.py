@@ -33,7 +33,10 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorOut, "description": "Not signed in as an admin"},
     403: {"model": ErrorOut, "description": "Not an admin, or the session token is missing"},
     404: {"model": ErrorOut, "description": "No such document"},
-    409: {"model": ErrorOut, "description": "An ingest is running (removal only)"},
+    409: {
+        "model": ErrorOut,
+        "description": "The library is busy with another change (removal only)",
+    },
 }
 
 

@@ -17,13 +17,14 @@ from typer.testing import CliRunner
 
 from ingest.pipeline import Ingester
 from kb.cli import app as cli
-from search.backup import BackupError, restore_backup
+from search.backup import BackupError, restore_backup, write_backup
+from search.curation import delete_document, has_deleted_traces
 from search.library import Library
 from search.models.encoder import Encoder
 from search.schema import Filters
 from search.settings import Settings
 from tests.doubles import HashingEncoder
-from tests.libraries import copy_library
+from tests.libraries import copy_library, files_holding
 from tests.pdfs import write_pdf
 from web.app import create_app
 from web.users import UserStore
@@ -177,7 +178,24 @@ def test_site_refuses_a_backup_while_an_ingest_runs(
         with lock:
             response = site.post("/api/admin/backup")
     assert response.status_code == 409
-    assert "ingest is running" in response.json()["detail"]
+    assert "busy with another change (an ingest" in response.json()["detail"]
+
+
+def test_a_backup_made_before_a_deletion_was_cleared_does_not_hold_it(
+    settings: Settings, library_copy: Library, tmp_path: Path
+) -> None:
+    """Deleted for good, but the site stopped before clearing the files: the backup clears
+    them first, so the copy cannot bring the document's words back."""
+    (lonely,) = [r for r in library_copy.catalogue.documents() if r.meta.title == "Lonely"]
+    delete_document(library_copy.store, library_copy.catalogue, lonely.doc_id)
+    assert files_holding(settings.data_dir / "qdrant", b"bus service")  # not yet cleared
+    info = write_backup(
+        library_copy.store, library_copy.catalogue, settings, tmp_path / "after-deletion"
+    )
+    assert info.documents == len(FIRST) - 1
+    assert files_holding(tmp_path / "after-deletion", b"bus service") == []
+    assert files_holding(tmp_path / "after-deletion", b"school meals")  # the rest is there
+    assert not has_deleted_traces(library_copy.catalogue)
 
 
 def test_backup_needs_the_admin_token(settings: Settings, library_copy: Library) -> None:
