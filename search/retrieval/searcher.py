@@ -19,8 +19,8 @@ from search.retrieval.matching import ChunkMatch, Matches, find_matches, walk_gr
 from search.retrieval.passages import Passage, document_passages
 from search.retrieval.query_vectors import QueryVectors
 from search.retrieval.rerank import rerank
-from search.retrieval.spelling import default_speller, suggest_query
-from search.retrieval.strong_matches import find_strong, library_uses
+from search.retrieval.spelling import USES_COUNTED, default_speller, suggest_query
+from search.retrieval.strong_matches import find_strong, library_uses, passages_using
 from search.retrieval.strong_matches import search_words as query_words
 from search.schema import Filters, Hit
 from search.settings import MatchSettings, SearchSettings
@@ -328,7 +328,9 @@ class Searcher:
             )
         if not unused:
             return None
-        return suggest_query(typed, unused, speller, lambda stem: library_uses(stem, self.store))
+        return suggest_query(
+            typed, unused, speller, lambda stem: passages_using(stem, self.store, USES_COUNTED)
+        )
 
     def find_matches(
         self,

@@ -32,6 +32,7 @@ __all__ = [
     "MAX_SUGGESTIONS_TRIED",
     "MIN_WORD_LETTERS",
     "PROJECT_WORDS",
+    "USES_COUNTED",
     "Speller",
     "default_speller",
     "suggest_query",
@@ -43,6 +44,9 @@ PROJECT_WORDS = Path(__file__).resolve().parent.parent / "data" / "words.txt"
 MIN_WORD_LETTERS = 5
 # Candidates checked against the library for one word, most common first (a lookup each).
 MAX_SUGGESTIONS_TRIED = 8
+# Passages counted for each candidate's words: enough to tell a word the library is about
+# from one it mentions in passing.
+USES_COUNTED = 100
 # A word is split only into everyday words ("green space"): parts this long and at least this
 # common in the word list, not "re offending" or "ramp ion".
 _MIN_PART_LETTERS = 3
@@ -162,11 +166,15 @@ def default_speller(names: tuple[str, ...] = ()) -> Speller:
 
 
 def suggest_query(
-    query: str, unused: Iterable[str], speller: Speller, is_used: Callable[[str], bool]
+    query: str, unused: Iterable[str], speller: Speller, uses: Callable[[str], int]
 ) -> str | None:
     """`query` with each word of `unused` (as `unused_words` gives them: as written, lower-cased)
-    replaced by the first of its candidates whose search words the library uses
-    (`is_used(stem)`), capitals kept as written. None when no word has such a candidate."""
+    replaced by the candidate the library uses most (`uses(stem)`: how many passages hold a
+    search word, counted up to `USES_COUNTED`) among those keeping the word's first letter,
+    or else among the rest, the likelier slip first among those used as much (`_slip`);
+    capitals kept as written. None when no word has a candidate the
+    library uses. The library's own use, not English's, picks: "rual" means "rural" in a
+    library about rural health more often than "real"."""
     chosen: dict[str, str] = {}
     typed = [m.group() for m in _TYPED_WORD.finditer(query)]
     # A word typed in capitals is an acronym or a name the asker meant (MARAC), not a typo.
@@ -175,14 +183,31 @@ def suggest_query(
     for word in unused:
         if word in capitals and word not in lower:
             continue
-        for candidate in speller.candidates(word)[:MAX_SUGGESTIONS_TRIED]:
+        ranked: list[tuple[bool, int, int, int, str]] = []
+        for order, candidate in enumerate(speller.candidates(word)[:MAX_SUGGESTIONS_TRIED]):
             stems = [stem for part in candidate.split() for stem in terms(part)]
-            if stems and all(is_used(stem) for stem in stems):
-                chosen[word] = candidate
-                break
+            used = min((uses(stem) for stem in stems), default=0)
+            if used:
+                slip = _slip(word, candidate)
+                ranked.append((candidate[0] != word[0], -used, slip, order, candidate))
+        if ranked:
+            chosen[word] = min(ranked)[-1]
     if not chosen:
         return None
     return _replace_words(query, chosen)
+
+
+def _slip(typed: str, meant: str) -> int:
+    """How likely the slip from `meant` to `typed` is, 0 the likeliest: a letter left out
+    ("househols" for "households"), two swapped, one too many, one changed; words run together
+    last. Only breaks ties between candidates the library uses as much."""
+    if " " in meant:
+        return 4
+    if len(meant) == len(typed) + 1:
+        return 0
+    if len(meant) == len(typed):
+        return 1 if sorted(meant) == sorted(typed) else 3
+    return 2
 
 
 def _replace_words(query: str, chosen: dict[str, str]) -> str:

@@ -36,6 +36,7 @@ __all__ = [
     "is_strong_despite_unused",
     "is_strong_passage",
     "library_uses",
+    "passages_using",
     "query_term_ids",
     "search_words",
     "unused_words",
@@ -122,15 +123,21 @@ def unused_words(
 
 def library_uses(stem: str, store: Store) -> bool:
     """Whether any passage `store` shows holds the search word `stem` (one keyword lookup)."""
+    return passages_using(stem, store, 1) > 0
+
+
+def passages_using(stem: str, store: Store, most: int) -> int:
+    """How many passages `store` shows hold the search word `stem`, counted up to `most`
+    (one keyword lookup, of ids alone)."""
     lookup = VectorQuery(
         dense=None,
         sparse=SparseVector([term_index(stem)], [1.0]),
         mode="sparse",
-        limit=1,
-        candidates=1,
+        limit=most,
+        candidates=most,
         payload_fields=(),
     )
-    return bool(store.query(lookup))
+    return len(store.query(lookup))
 
 
 def is_strong_passage(cosine: float, word_share: float, settings: MatchSettings) -> bool:

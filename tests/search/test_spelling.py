@@ -66,6 +66,20 @@ def test_only_a_candidate_the_library_uses_is_suggested() -> None:
     assert suggest_query("greenspace", ["greenspace"], SPELLER, one.__contains__) is None
 
 
+def test_of_the_candidates_the_one_the_library_uses_most_is_suggested() -> None:
+    speller = Speller({"forest": 900, "forecast": 100, "forest fire": 1})
+    query = "costs rise above foreast"
+    # English has "forest" more often; a library of council budgets has "forecast".
+    budgets = {"forecast": 60, "forest": 2}.get
+    assert suggest_query(query, ["foreast"], speller, lambda s: budgets(s, 0)) == (
+        "costs rise above forecast"
+    )
+    woods = {"forecast": 1, "forest": 40}.get
+    assert suggest_query(query, ["foreast"], speller, lambda s: woods(s, 0)) == (
+        "costs rise above forest"
+    )
+
+
 def test_a_typo_in_the_first_letter_is_the_less_likely() -> None:
     # "solution" is the more common, but "polution" more likely lost an "l" than its "p".
     assert SPELLER.candidates("polution") == ["pollution", "solution"]
