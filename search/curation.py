@@ -17,9 +17,11 @@ from search.store.base import Store
 __all__ = [
     "MAX_TEXT",
     "TRACES_MARK",
+    "TRACES_TRIES_MARK",
     "CurationError",
     "clean_fields",
     "clear_deleted_traces",
+    "clearings_unfinished",
     "correct_document",
     "delete_document",
     "has_deleted_traces",
@@ -31,6 +33,10 @@ __all__ = [
 MAX_TEXT = 300
 # Set while a document deleted for good may still be read in the library's files.
 TRACES_MARK = "deleted_traces"
+# Clearings started since the last one that finished: a clearing that never finishes (the
+# server runs out of memory part-way, and the process dies) must not be started again at
+# every start, or the site would never stay up.
+TRACES_TRIES_MARK = "deleted_traces_tries"
 
 log = logging.getLogger(__name__)
 
@@ -166,11 +172,18 @@ def clear_deleted_traces(
     pages and with an empty log. The points kept (None for a store that clears them itself).
     The caller keeps writers out (deletions too), so the mark is let go only once all of it
     is done: a stop part-way leaves it set, and the next start clears again."""
+    catalogue.set_mark(TRACES_TRIES_MARK, clearings_unfinished(catalogue) + 1)
     kept = store.compact(report)
     if not catalogue.clear_traces():
         log.info("the catalogue's log was in use: it is emptied at its next checkpoint")
     catalogue.set_mark(TRACES_MARK, 0)
+    catalogue.set_mark(TRACES_TRIES_MARK, 0)
     return kept
+
+
+def clearings_unfinished(catalogue: Catalogue) -> int:
+    """How many clearings were started since the last that finished (one under way counts)."""
+    return catalogue.mark(TRACES_TRIES_MARK) or 0
 
 
 def restore_level(catalogue: Catalogue, doc_id: str) -> str:

@@ -16,7 +16,7 @@ from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from search.curation import has_deleted_traces
+from search.curation import clearings_unfinished, has_deleted_traces
 from search.index import refresh_strongest
 from search.library import Library
 from search.settings import Settings
@@ -73,6 +73,8 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+# A start clears what deletions left unless this many clearings have started and not finished.
+MAX_CLEARINGS_AT_START = 2
 
 WEB_DIR = Path(__file__).parent
 # The most any request body may hold, but an upload's: a form or a JSON body is a few KB, and
@@ -188,8 +190,14 @@ def resume_jobs(app: FastAPI, library: Library) -> None:
 
     works: list[tuple[float, Callable[[], None]]] = [(-math.inf, refresh_evidence)]
     clearing: TraceClearing | None = app.state.trace_clearing
-    if clearing is not None and has_deleted_traces(library.catalogue):
-        # A document deleted for good before the site stopped may still be in its files.
+    if (
+        clearing is not None
+        and has_deleted_traces(library.catalogue)
+        and clearings_unfinished(library.catalogue) < MAX_CLEARINGS_AT_START
+    ):
+        # A document deleted for good before the site stopped may still be in its files. A
+        # clearing that was started and never finished is tried once more here, not at every
+        # start: the admin page offers it again.
         clearing.request()
     runner: IngestRunner | None = app.state.ingest_runner
     if runner is not None:

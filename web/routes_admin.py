@@ -27,6 +27,7 @@ from search.curation import (
     clean_fields,
     correct_document,
     delete_document,
+    has_deleted_traces,
     restore_document,
     restore_level,
     withdraw_document,
@@ -160,6 +161,7 @@ def admin_home(
         "deleted": deleted,
         "uploads_deleted": uploads_deleted,
         "clearing": clearing.state() if clearing is not None else None,
+        "uncleared": _uncleared(request),
     }
     return admin_page(request, templates, "admin_home.html", context)
 
@@ -468,6 +470,13 @@ def delete_recorded(
         f" {kept} file(s) elsewhere left where they are)",
     )
     return record, uploads
+
+
+def _uncleared(request: Request) -> bool:
+    """Whether a deletion's words may still be in the index files with no clearing under way
+    (the last one stopped part-way, for example for want of memory)."""
+    library: Library | None = request.app.state.library
+    return library is not None and has_deleted_traces(library.catalogue)
 
 
 @router.post("/admin/clear-deleted")

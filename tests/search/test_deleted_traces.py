@@ -14,12 +14,18 @@ from pathlib import Path
 import pytest
 
 from kb.handoff import make_ingest_runner
-from search.curation import clear_deleted_traces, delete_document, has_deleted_traces
+from search.curation import (
+    TRACES_TRIES_MARK,
+    clear_deleted_traces,
+    clearings_unfinished,
+    delete_document,
+    has_deleted_traces,
+)
 from search.library import Library
 from search.models.encoder import Encoder
 from search.schema import Filters
 from tests.libraries import FIVE_NOTES, build_notes, files_holding, opened_copy
-from web.app import create_app
+from web.app import MAX_CLEARINGS_AT_START, create_app
 from web.search_form import SearchForm
 from web.searching import run_search
 
@@ -141,3 +147,21 @@ def test_a_site_clears_what_a_deletion_left_before_it_stopped(library: Library) 
     assert files_holding(library.settings.data_dir, b"lunch clubs") == []
     found = run_search(library, SearchForm(q="breakfast clubs")).results
     assert found.documents[0].document.doc_id == _note(library, 2)
+
+
+def test_a_clearing_that_never_finished_is_not_started_at_every_start(library: Library) -> None:
+    """Started twice and never finished (the process died part-way, say for want of memory):
+    a start leaves it to the admin page rather than dying the same way again."""
+    delete_document(library.store, library.catalogue, _note(library, 1))
+    library.catalogue.set_mark(TRACES_TRIES_MARK, MAX_CLEARINGS_AT_START)
+    app = create_app(library.settings, library=library, ingest_runner=make_ingest_runner(library))
+    with TestClient(app):
+        time.sleep(1.0)  # what the start-up would have begun by now
+        assert app.state.trace_clearing.state() is None
+    assert has_deleted_traces(library.catalogue)
+    assert clearings_unfinished(library.catalogue) == MAX_CLEARINGS_AT_START
+    # Once one is let finish, the count starts again.
+    clear_deleted_traces(library.store, library.catalogue)
+    assert clearings_unfinished(library.catalogue) == 0 and not has_deleted_traces(
+        library.catalogue
+    )
