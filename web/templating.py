@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 from typing import Any
 
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
+from markupsafe import Markup, escape
 
 from web.admin import current_viewer
 from web.facets import FacetOption
@@ -20,6 +22,7 @@ __all__ = [
     "TEMPLATE_DIR",
     "build_environment",
     "build_templates",
+    "changed_words",
     "facet_item",
     "kind_item",
 ]
@@ -57,6 +60,19 @@ def unused_words_sentence(words: list[str]) -> str:
     return f"No document you can search uses {noun} {listed}."
 
 
+def changed_words(typed: str, suggested: str) -> Markup:
+    """The suggested search with the words that differ from the typed one in bold, so a person
+    sees at once what "Did you mean" would change."""
+    before, after = typed.split(), suggested.split()
+    pieces: list[Markup] = []
+    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
+    for kind, _, _, first, last in matcher.get_opcodes():
+        words = Markup(" ").join(escape(w) for w in after[first:last])
+        if words:
+            pieces.append(words if kind == "equal" else Markup("<strong>{}</strong>").format(words))
+    return Markup(" ").join(pieces)
+
+
 def build_environment(contact_email: str) -> Environment:
     """One environment per app, so templates are compiled once and cached."""
     loader = ChoiceLoader(
@@ -82,7 +98,11 @@ def build_environment(contact_email: str) -> Environment:
         kind_label=label_kind,
         kind_explanation=explain_kind,
     )
-    env.globals.update(shown_excerpt=shown_excerpt, unused_words_sentence=unused_words_sentence)
+    env.globals.update(
+        shown_excerpt=shown_excerpt,
+        unused_words_sentence=unused_words_sentence,
+        changed_words=changed_words,
+    )
     return env
 
 

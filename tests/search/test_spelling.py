@@ -17,6 +17,7 @@ from search.retrieval.spelling import Speller, default_speller, suggest_query
 from tests.libraries import FIVE_NOTES, build_notes, opened_copy
 from web.search_form import SearchForm
 from web.searching import run_search
+from web.templating import changed_words
 
 SPELLER = Speller(
     {
@@ -177,3 +178,12 @@ def test_the_speller_knows_the_gazetteers_places_and_the_jargon(library: Library
     assert tagging is not None
     own = speller_names(tagging.gazetteer, {"ehcp": ["education health and care plan"]})
     assert "ehcp" in own and "education health and care plan" in own and "Melton" in own
+
+
+def test_the_page_shows_which_words_the_suggestion_changes() -> None:
+    assert str(changed_words("damp hoems & mould", "damp homes & mould")) == (
+        "damp <strong>homes</strong> &amp; mould"
+    )
+    assert str(changed_words("<b>greenspace</b> access", "<b>green space</b> access")) == (
+        "<strong>&lt;b&gt;green space&lt;/b&gt;</strong> access"
+    )

@@ -90,7 +90,8 @@ def test_a_word_no_document_uses_is_named_and_a_near_passage_is_not_strong(
     said = unescape(page.text)
     assert "No document you can search uses the word ‘hoems’. Did you mean" in said
     link = "/search?q=damp+and+mould+in+cold+homes&amp;sort=newest"  # same order, page 1
-    assert f'<a class="govuk-link" href="{link}">damp and mould in cold homes</a>?' in page.text
+    shown = "damp and mould in cold <strong>homes</strong>"  # the changed word stands out
+    assert f'<a class="govuk-link" href="{link}">{shown}</a>?' in page.text
 
 
 def test_a_good_search_has_no_notice(client: TestClient) -> None:
