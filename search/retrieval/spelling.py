@@ -30,6 +30,7 @@ from search.analysis import terms
 
 __all__ = [
     "MAX_SUGGESTIONS_TRIED",
+    "MIN_TWO_EDIT_LETTERS",
     "MIN_WORD_LETTERS",
     "PROJECT_WORDS",
     "USES_COUNTED",
@@ -40,6 +41,9 @@ __all__ = [
 
 # Words of public health and council work that the English list lacks, written for the project.
 PROJECT_WORDS = Path(__file__).resolve().parent.parent / "data" / "words.txt"
+# Words this long with no known word one edit away are tried two edits from the project's own
+# words: long place names are where two slips happen ("leicestshire"), and they are few.
+MIN_TWO_EDIT_LETTERS = 8
 # Shorter words are one edit from too many others ("hpv": "hiv", "hp") to guess which was meant.
 MIN_WORD_LETTERS = 5
 # Candidates checked against the library for one word, most common first (a lookup each).
@@ -60,8 +64,13 @@ _TYPED_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 class Speller:
     """Known words and how common each is; suggests the known words a typo may stand for."""
 
-    def __init__(self, frequencies: dict[str, int]) -> None:
+    def __init__(self, frequencies: dict[str, int], names: Iterable[str] = ()) -> None:
         self.frequencies = frequencies
+        # The project's own words (places, jargon), by first letter: a long one mistyped twice
+        # ("leicestshire") is still found among these few.
+        self._names: dict[str, list[str]] = {}
+        for name in sorted(set(names)):
+            self._names.setdefault(name[:1], []).append(name)
 
     def is_known(self, word: str) -> bool:
         return word in self.frequencies
@@ -69,12 +78,19 @@ class Speller:
     def candidates(self, word: str) -> list[str]:
         """Known words one edit from `word`, those with its first letter first and then the
         most common, then `word` split into two known words (the split whose rarer part is
-        most common first). Empty for a known word, a short one or one that is not all
-        letters."""
+        most common first). A long word with no known word one edit away may be two edits from
+        one of the project's own words. Empty for a known word, a short one or one that is not
+        all letters."""
         word = word.lower()
         if self.is_known(word) or len(word) < MIN_WORD_LETTERS or not word.isalpha():
             return []
         near = {w for w in _one_edit(word) if w in self.frequencies}
+        if not near and len(word) >= MIN_TWO_EDIT_LETTERS:
+            near = {
+                name
+                for name in self._names.get(word[0], ())
+                if abs(len(name) - len(word)) <= 2 and _within_two_edits(word, name)
+            }
         # People seldom mistype a word's first letter ("polution" is "pollution", not
         # "solution"): words that keep it come first, then the more common.
         ordered = sorted(near, key=lambda w: (w[0] != word[0], -self.frequencies[w], w))
@@ -88,6 +104,31 @@ class Speller:
 
     def _is_everyday(self, word: str) -> bool:
         return self.frequencies.get(word, 0) >= _MIN_PART_FREQUENCY
+
+
+def _within_two_edits(typed: str, name: str) -> bool:
+    """Whether `name` is at most two edits (letters added, dropped, changed, or two next to
+    each other swapped) from `typed`: the optimal string alignment distance, a row at a time,
+    given up once a whole row is past two."""
+    before: list[int] | None = None
+    previous = list(range(len(name) + 1))
+    for i, letter in enumerate(typed, start=1):
+        row = [i] + [0] * len(name)
+        for j, other in enumerate(name, start=1):
+            cost = 0 if letter == other else 1
+            row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + cost)
+            if (
+                before is not None
+                and i > 1
+                and j > 1
+                and letter == name[j - 2]
+                and typed[i - 2] == other
+            ):
+                row[j] = min(row[j], before[j - 2] + 1)
+        if min(row) > 2:
+            return False
+        before, previous = previous, row
+    return previous[-1] <= 2
 
 
 def _one_edit(word: str) -> set[str]:
@@ -162,7 +203,7 @@ def default_speller(names: tuple[str, ...] = ()) -> Speller:
     lines = PROJECT_WORDS.read_text(encoding="utf-8").splitlines()
     written = [line for line in lines if not line.lstrip().startswith("#")]
     own = {w: top for name in (*written, *names) for w in _WORD.findall(name.lower()) if len(w) > 1}
-    return Speller(english | own)
+    return Speller(english | own, own)
 
 
 def suggest_query(

@@ -187,3 +187,14 @@ def test_the_page_shows_which_words_the_suggestion_changes() -> None:
     assert str(changed_words("<b>greenspace</b> access", "<b>green space</b> access")) == (
         "<strong>&lt;b&gt;green space&lt;/b&gt;</strong> access"
     )
+
+
+def test_a_long_name_mistyped_twice_is_found_among_the_projects_own_words() -> None:
+    speller = Speller({"leicestershire": 10, "leisure": 500}, names=["leicestershire"])
+    assert speller.candidates("leicestshire") == ["leicestershire"]  # "er" left out
+    assert speller.candidates("liecestershrie") == ["leicestershire"]  # two swaps
+    assert speller.candidates("leicestrshre") == ["leicestershire"]
+    assert speller.candidates("leicestrshreee") == []  # four edits away
+    # Only the project's own words, and only long words: English has too many near a short one.
+    assert Speller({"leisurely": 10}).candidates("lesiurley") == []
+    assert speller.candidates("leisr") == []
