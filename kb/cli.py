@@ -9,6 +9,7 @@ import json
 import logging
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -425,17 +426,23 @@ def _open_library_for_site(settings: Settings) -> Library | None:
         return None
 
 
+# The word list spelling suggestions need is read this long after the model: about a second
+# of work that would otherwise share the interpreter with the first searches after a start.
+SPELLER_WARM_UP_DELAY_S = 10.0
+
+
 def _warm_up(library: Library) -> None:
     from search.retrieval.spelling import default_speller
 
     try:
         library.encoder.encode_queries(["warm up"])
-        # The word list spelling suggestions need: read now, not at the first typo.
-        default_speller(library.searcher.speller_names)
     except Exception:
         # /healthz reports the model's failure; searches show a plain error page.
         log.exception("the model could not be loaded")
     settle_memory()
+    # Not at the first typo either (a typo before then reads it itself).
+    time.sleep(SPELLER_WARM_UP_DELAY_S)
+    default_speller(library.searcher.speller_names)
 
 
 def settle_memory() -> None:
