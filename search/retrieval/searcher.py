@@ -314,11 +314,11 @@ class Searcher:
         has only the words the speller does not know looked up: those are the likely typos,
         and strength does not count them (it was calibrated without)."""
         checks = self.matching.unused_word_checks
-        if not checks:
-            return None
-        speller = default_speller(self.speller_names)
         words = list(query_words(query).items())
-        if not unused and len(words) > checks:
+        if not checks or not (unused or len(words) > checks):
+            return None  # every word is used: nothing to mend, and no word list to read
+        speller = default_speller(self.speller_names)
+        if not unused:
             unused = tuple(
                 word
                 for stem, word in words

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import search.retrieval.searcher as searcher_module
 from search.analysis import terms
 from search.curation import correct_document
 from search.library import Library, speller_names
@@ -127,6 +128,17 @@ def built(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Path:
 @pytest.fixture
 def library(built: Path, tmp_path: Path, encoder: Encoder) -> Iterator[Library]:
     yield from opened_copy(built, tmp_path / "data", encoder)
+
+
+def test_a_search_whose_words_are_all_used_does_not_read_the_word_list(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The list takes about a second to read: a search with nothing to mend must not pay it
+    (the site reads it in the background after its start)."""
+    read: list[tuple[str, ...]] = []
+    monkeypatch.setattr(searcher_module, "default_speller", read.append)
+    found = run_search(library, SearchForm(q="lonely people in villages")).results
+    assert found.unused_words == () and found.suggested_query is None and read == []
 
 
 def test_a_search_with_a_typo_suggests_the_word_the_library_uses(library: Library) -> None:
