@@ -494,7 +494,7 @@ def admin_clear_deleted(
         raise HTTPException(status.HTTP_501_NOT_IMPLEMENTED, NO_RUNNER)
     library.catalogue.set_mark(TRACES_MARK, 1)  # a stop before it ends: the next start does it
     clearing.request()
-    account_store(request).audit(viewer.name, "clear-deleted", "index files rewritten")
+    account_store(request).audit(viewer.name, "clear-deleted", "asked to rewrite the index files")
     return back_to("/admin")
 
 

@@ -4,7 +4,8 @@ A word the library never uses is often a typo ("asthama", "lonliness"). The sugg
 is a known word one edit away (a letter added, dropped or changed, or two letters swapped), or
 the word split in two known words ("greenspace" → "green space"). A suggestion is offered only
 when the reader's own view of the library uses it, so following it always finds something and
-never names a word that only a document the reader may not see holds.
+never names a word that only a document the reader may not see holds; of several, the one the
+library uses most.
 
 Known words are an English word list with how common each word is (the one the
 `pyspellchecker` package carries, with British forms made of its American spellings), the
@@ -12,8 +13,10 @@ project's own word list (`search/data/words.txt`) and names (places, council jar
 by whoever builds the searcher. The library's text is never kept as a word list, so a name
 read from a deleted document cannot come back as a suggestion.
 
-Only one edit is tried: two edits of a long word are hundreds of thousands of strings (about
-1.5 s here), too slow for a search, and they suggest far-fetched words.
+One edit is tried against every known word. Two edits of a long word are hundreds of
+thousands of strings (about 1.5 s here), too slow for a search, and they suggest far-fetched
+words, so two are tried only against the project's own few hundred words, for long words with
+nothing one edit away ("leicestshire").
 """
 
 from __future__ import annotations
