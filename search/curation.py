@@ -11,8 +11,8 @@ from dataclasses import replace
 from typing import Any
 
 from search.catalogue import Catalogue, DocumentRecord
-from search.schema import ACCESS_LEVELS, WITHDRAWN, DocumentMeta, Filters
-from search.store.base import Store
+from search.schema import ACCESS_LEVELS, WITHDRAWN, DocumentMeta
+from search.store.base import Store, document_chunks
 
 __all__ = [
     "MAX_TEXT",
@@ -93,7 +93,7 @@ def clean_fields(
 
 def _write(store: Store, catalogue: Catalogue, record: DocumentRecord, meta: DocumentMeta) -> None:
     """The store first, then the catalogue: the catalogue is the last word on what is shown."""
-    hits = store.chunks(Filters(doc_ids=(record.doc_id,)), limit=max(record.chunk_count, 1))
+    hits = document_chunks(store, record.doc_id, record.chunk_count)
     fields: dict[str, Any] = {
         "title": meta.title,
         "organisation": meta.organisation,
@@ -148,7 +148,7 @@ def delete_document(
     if record is None:
         raise CurationError("That document is not in the library.")
     paths = catalogue.paths_for(doc_id)
-    chunks = store.chunks(Filters(doc_ids=(doc_id,)), limit=max(record.chunk_count, 1), fields=())
+    chunks = document_chunks(store, doc_id, record.chunk_count, fields=())
     catalogue.set_mark(TRACES_MARK, 1)  # first: a crash from here on still clears them
     catalogue.remove_document(doc_id)
     store.delete_documents([doc_id])

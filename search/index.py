@@ -18,7 +18,7 @@ from search.models.encoder import Encoder, Vectors
 from search.passage_moves import PassageText, match_passages
 from search.schema import BODY, NON_BODY, Chunk, Filters, IndexedChunk, chunk_payload, point_id
 from search.settings import Settings
-from search.store.base import CollectionLayout, Store
+from search.store.base import CollectionLayout, Store, document_chunks
 
 __all__ = [
     "CATALOGUE_FAILED",
@@ -265,11 +265,8 @@ def backfill_evidence(store: Store, catalogue: Catalogue) -> int:
         if record is None:
             continue
         has_strongest = isinstance(record.extra.get("strongest"), dict)
-        hits = store.chunks(
-            Filters(doc_ids=(doc_id,)),
-            limit=max(record.chunk_count, 1),
-            fields=("lenses",) if has_strongest else None,
-        )
+        fields = ("lenses",) if has_strongest else None
+        hits = document_chunks(store, doc_id, record.chunk_count, fields)
         extra = {**record.extra, "lens_passages": count_lens_passages([h.payload for h in hits])}
         if not has_strongest:
             extra["strongest"] = find_strongest_passages((h.id, h.payload) for h in hits)
@@ -289,11 +286,7 @@ def refresh_strongest(store: Store, catalogue: Catalogue) -> int:
     if records:
         log.info("choosing the strongest passages of %d document(s) again", len(records))
     for record in records:
-        hits = store.chunks(
-            Filters(doc_ids=(record.doc_id,)),
-            limit=max(record.chunk_count, 1),
-            fields=STRONGEST_FIELDS,
-        )
+        hits = document_chunks(store, record.doc_id, record.chunk_count, STRONGEST_FIELDS)
         strongest = find_strongest_passages((h.id, h.payload) for h in hits)
         catalogue.update_extra(record.doc_id, {**record.extra, "strongest": strongest})
     catalogue.set_mark("strongest_rules", STRONGEST_RULES)

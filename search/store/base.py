@@ -25,6 +25,7 @@ __all__ = [
     "VectorQuery",
     "active_collection",
     "check_layout",
+    "document_chunks",
     "is_collection_name",
     "open_store",
     "switch_collection",
@@ -142,6 +143,14 @@ class Store(Protocol):
     ) -> dict[str, int]: ...
 
     def close(self) -> None: ...
+
+
+def document_chunks(
+    store: Store, doc_id: str, chunk_count: int, fields: Sequence[str] | None = None
+) -> list[Hit]:
+    """Every stored chunk of one document, whose catalogue row says it has `chunk_count`
+    (`fields` of each payload only, when given; `()` for ids alone)."""
+    return store.chunks(Filters(doc_ids=(doc_id,)), limit=max(chunk_count, 1), fields=fields)
 
 
 def check_layout(existing: CollectionLayout | None, wanted: CollectionLayout, where: str) -> bool:
