@@ -442,7 +442,11 @@ def _warm_up(library: Library) -> None:
     settle_memory()
     # Not at the first typo either (a typo before then reads it itself).
     time.sleep(SPELLER_WARM_UP_DELAY_S)
-    default_speller(library.searcher.speller_names)
+    try:
+        default_speller(library.searcher.speller_names)
+    except (OSError, ValueError):
+        # Searches go on without suggestions (the searcher logs it at each try).
+        log.exception("the spelling word list could not be read")
 
 
 def settle_memory() -> None:

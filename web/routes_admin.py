@@ -492,6 +492,10 @@ def admin_clear_deleted(
     clearing: TraceClearing | None = request.app.state.trace_clearing
     if clearing is None:
         raise HTTPException(status.HTTP_501_NOT_IMPLEMENTED, NO_RUNNER)
+    if clearing.state() is not None:
+        # One is under way, and it clears every deleted document: nothing to add, and no
+        # write here that would wait behind its rewrite of the catalogue.
+        return back_to("/admin")
     library.catalogue.set_mark(TRACES_MARK, 1)  # a stop before it ends: the next start does it
     clearing.request()
     account_store(request).audit(viewer.name, "clear-deleted", "asked to rewrite the index files")

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, status
 from search.backup import BackupError, write_backup
 from web.admin import require_admin
 from web.deps import WholeLibraryDep
+from web.routes_admin import BUSY
 
 __all__ = ["router"]
 
@@ -26,11 +27,7 @@ def admin_backup(request: Request, library: WholeLibraryDep) -> dict[str, Any]:
     """Write a backup under the data folder (never a path from the request) and say where."""
     lock: threading.Lock = request.app.state.ingest_lock
     if not lock.acquire(blocking=False):
-        raise HTTPException(
-            status.HTTP_409_CONFLICT,
-            "The library is busy with another change (an ingest, or clearing a deleted document"
-            " from the index files). Try again when it has finished.",
-        )
+        raise HTTPException(status.HTTP_409_CONFLICT, BUSY)
     try:
         stamp = time.strftime("%Y%m%d-%H%M%S") + f"-{time.time_ns() % 1_000_000:06d}"
         target = (library.settings.data_dir / BACKUPS_DIR / f"backup-{stamp}").resolve()

@@ -317,7 +317,12 @@ class Searcher:
         words = list(query_words(query).items())
         if not checks or not (unused or len(words) > checks):
             return None  # every word is used: nothing to mend, and no word list to read
-        speller = default_speller(self.speller_names)
+        try:
+            speller = default_speller(self.speller_names)
+        except (OSError, ValueError):
+            # A word list that cannot be read costs the suggestion, never the search.
+            log.exception("the spelling word list could not be read")
+            return None
         if not unused:
             unused = tuple(
                 word

@@ -192,6 +192,15 @@ def test_an_admin_clears_what_older_deletions_left_once(  # type: ignore[no-unty
     admin = clients["admin"]
     home = admin.get("/admin").text
     assert 'action="/admin/clear-deleted"' in home and "did not finish" not in home
+    clearing = app.state.trace_clearing
+    clearing._state = ClearingState(10, 20)  # one under way: asking again writes nothing
+    try:
+        busy = admin.post(
+            "/admin/clear-deleted", data={"csrf": csrf_of(admin)}, follow_redirects=False
+        )
+    finally:
+        clearing._state = None
+    assert busy.status_code == 303 and not has_deleted_traces(access_library.catalogue)
     access_library.catalogue.set_mark(TRACES_MARK, 1)  # as after a clearing cut short
     assert "clearing them did not finish" in admin.get("/admin").text
     assert clients["staff"].post("/admin/clear-deleted", data={"csrf": "x"}).status_code == 403

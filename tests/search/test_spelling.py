@@ -141,6 +141,18 @@ def test_a_search_whose_words_are_all_used_does_not_read_the_word_list(
     assert found.unused_words == () and found.suggested_query is None and read == []
 
 
+def test_a_word_list_that_cannot_be_read_costs_the_suggestion_not_the_search(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(names: tuple[str, ...]) -> Speller:
+        raise OSError("the word list is gone")
+
+    monkeypatch.setattr(searcher_module, "default_speller", broken)
+    found = run_search(library, SearchForm(q="Lonley people in villages")).results
+    assert found.unused_words == ("lonley",) and found.suggested_query is None
+    assert found.documents  # the search itself answers
+
+
 def test_a_search_with_a_typo_suggests_the_word_the_library_uses(library: Library) -> None:
     found = run_search(library, SearchForm(q="Lonley people in villages")).results
     assert found.unused_words == ("lonley",)
