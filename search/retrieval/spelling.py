@@ -71,8 +71,9 @@ class Speller:
         self.frequencies = frequencies
         # The project's own words (places, jargon), by first letter: a long one mistyped twice
         # ("leicestshire") is still found among these few.
+        self.names = frozenset(names)
         self._names: dict[str, list[str]] = {}
-        for name in sorted(set(names)):
+        for name in sorted(self.names):
             self._names.setdefault(name[:1], []).append(name)
 
     def is_known(self, word: str) -> bool:
@@ -216,19 +217,21 @@ def suggest_query(
     replaced by the candidate the library uses most (`uses(stem)`: how many passages hold a
     search word, counted up to `USES_COUNTED`) among those keeping the word's first letter,
     or else among the rest, the likelier slip first among those used as much (`_slip`);
-    capitals kept as written. None when no word has a candidate the
-    library uses. The library's own use, not English's, picks: "rual" means "rural" in a
-    library about rural health more often than "real"."""
+    capitals kept as written. A word with a capital after its first letter is taken as meant
+    (an acronym); one capitalised after the search's first word is a name
+    (`_typed_as_names`). None when no word has a candidate the library uses. The
+    library's own use, not English's, picks: "rual" means "rural" in a library about rural
+    health more often than "real"."""
     chosen: dict[str, str] = {}
-    typed = [m.group() for m in _TYPED_WORD.finditer(query)]
-    # A word typed in capitals is an acronym or a name the asker meant (MARAC), not a typo.
-    capitals = {w.lower() for w in typed if w.isupper() and len(w) > 1}
-    lower = {w.lower() for w in typed if not (w.isupper() and len(w) > 1)}
+    meant, named = _typed_as_meant(query), _typed_as_names(query)
     for word in unused:
-        if word in capitals and word not in lower:
+        if word in meant:
             continue
+        candidates = speller.candidates(word)
+        if word in named:
+            candidates = [c for c in candidates if c in speller.names or c in _CAPITALISED]
         ranked: list[tuple[bool, int, int, int, str]] = []
-        for order, candidate in enumerate(speller.candidates(word)[:MAX_SUGGESTIONS_TRIED]):
+        for order, candidate in enumerate(candidates[:MAX_SUGGESTIONS_TRIED]):
             stems = [stem for part in candidate.split() for stem in terms(part)]
             used = min((uses(stem) for stem in stems), default=0)
             if used:
@@ -239,6 +242,41 @@ def suggest_query(
     if not chosen:
         return None
     return _replace_words(query, chosen)
+
+
+# Everyday words English writes with a capital, which a name's test below must not refuse.
+# fmt: off
+_CAPITALISED = frozenset([
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december",
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+])
+# fmt: on
+
+
+def _typed_as_names(query: str) -> set[str]:
+    """The words of `query` (lower-cased) typed only capitalised after its first word: names
+    of people, places and firms (Heathrow, Annan, Sassen). One is offered only the project's
+    own names (its places, its jargon) or a month or day, never an English word or a split."""
+    named: set[str] = set()
+    plain: set[str] = set()
+    for n, match in enumerate(_TYPED_WORD.finditer(query)):
+        typed = match.group()
+        is_named = n > 0 and typed[:1].isupper() and typed[1:].islower()
+        (named if is_named else plain).add(typed.lower())
+    return named - plain
+
+
+def _typed_as_meant(query: str) -> set[str]:
+    """The words of `query` (lower-cased) typed only with a capital after their first letter
+    (MARAC, eRNAs, qSOFA): acronyms and names written on purpose, not slips."""
+    meant: set[str] = set()
+    plain: set[str] = set()
+    for match in _TYPED_WORD.finditer(query):
+        typed = match.group()
+        is_meant = any(letter.isupper() for letter in typed[1:])
+        (meant if is_meant else plain).add(typed.lower())
+    return meant - plain
 
 
 def _slip(typed: str, meant: str) -> int:

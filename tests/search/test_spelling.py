@@ -222,3 +222,29 @@ def test_a_long_name_mistyped_twice_is_found_among_the_projects_own_words() -> N
     # Only the project's own words, and only long words: English has too many near a short one.
     assert Speller({"leisurely": 10}).candidates("lesiurley") == []
     assert speller.candidates("leisr") == []
+
+
+def test_a_word_with_a_capital_after_its_first_letter_is_taken_as_meant() -> None:
+    speller = Speller({"eras": 50, "sofa": 40})
+    used = _stems("eras", "sofa").__contains__
+    assert suggest_query("enhancer eRNAs", ["ernas"], speller, used) is None
+    assert suggest_query("a high qSOFA score", ["qsofa"], speller, used) is None
+    # The same word typed plainly anywhere in the search may be a slip.
+    assert suggest_query("eRNAs and ernas", ["ernas"], speller, used) == "eras and eras"
+
+
+def test_a_word_capitalised_after_the_first_is_a_name() -> None:
+    speller = Speller(
+        {"anna": 900, "heath": 60_000, "row": 70_000, "october": 500, "hinckley": 1},
+        names=["hinckley"],
+    )
+    used = _stems("anna", "heath", "row", "october", "hinckley").__contains__
+    # A person or a place the library does not name: no English word, no split.
+    assert suggest_query("what did Annan say", ["annan"], speller, used) is None
+    assert suggest_query("flights from Heathrow", ["heathrow"], speller, used) is None
+    # The project's own names, and months and days, stay on offer.
+    assert suggest_query("falls in Hinkley", ["hinkley"], speller, used) == "falls in Hinckley"
+    assert suggest_query("visits in Octobier", ["octobier"], speller, used) == "visits in October"
+    # First in the search, or in lower case, a word may be any word.
+    assert suggest_query("heathrow flights", ["heathrow"], speller, used) == "heath row flights"
+    assert suggest_query("Annan said", ["annan"], speller, used) == "Anna said"
