@@ -531,6 +531,24 @@ class Catalogue:
                 (name, value),
             )
 
+    def bump_mark(self, name: str) -> None:
+        """Add one to a mark (a count of changes since someone last dealt with them)."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO library_marks (name, value) VALUES (?, 1)"
+                " ON CONFLICT (name) DO UPDATE SET value = value + 1",
+                (name,),
+            )
+
+    def clear_mark_if(self, name: str, value: int) -> bool:
+        """Set a mark to 0 if it still holds `value` (nothing bumped it meanwhile); whether it
+        did."""
+        with self._transaction() as db:
+            cursor = db.execute(
+                "UPDATE library_marks SET value = 0 WHERE name = ? AND value = ?", (name, value)
+            )
+            return cursor.rowcount > 0
+
     def moved_passage(self, chunk_id: str) -> str | None:
         """The chunk of the newest edition that holds the words of this chunk of an earlier
         one, if it was matched when the document was read again."""

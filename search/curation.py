@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from typing import Any
 
@@ -31,7 +32,8 @@ __all__ = [
 ]
 
 MAX_TEXT = 300
-# Set while a document deleted for good may still be read in the library's files.
+# Not 0 while a document deleted for good may still be read in the library's files: each
+# deletion adds one, so a clearing lets it go only if none came while it ran.
 TRACES_MARK = "deleted_traces"
 # Clearings started since the last one that finished: a clearing that never finishes (the
 # server runs out of memory part-way, and the process dies) must not be started again at
@@ -149,7 +151,7 @@ def delete_document(
         raise CurationError("That document is not in the library.")
     paths = catalogue.paths_for(doc_id)
     chunks = document_chunks(store, doc_id, record.chunk_count, fields=())
-    catalogue.set_mark(TRACES_MARK, 1)  # first: a crash from here on still clears them
+    catalogue.bump_mark(TRACES_MARK)  # first: a crash from here on still clears them
     catalogue.remove_document(doc_id)
     store.delete_documents([doc_id])
     for path in paths:
@@ -165,18 +167,28 @@ def has_deleted_traces(catalogue: Catalogue) -> bool:
 
 
 def clear_deleted_traces(
-    store: Store, catalogue: Catalogue, report: Callable[[int, int], None] | None = None
+    store: Store,
+    catalogue: Catalogue,
+    report: Callable[[int, int], None] | None = None,
+    writers_out: AbstractContextManager[object] | None = None,
 ) -> int | None:
     """Clear what documents deleted for good left in the library's files: the store is
     rewritten with only the points it holds (`Store.compact`), the catalogue without its free
     pages and with an empty log. The points kept (None for a store that clears them itself).
-    The caller keeps writers out (deletions too), so the mark is let go only once all of it
-    is done: a stop part-way leaves it set, and the next start clears again."""
+
+    Writers may go on while the store is rewritten; `writers_out` (the ingest lock, say) keeps
+    them out while the catalogue is, and a caller that already keeps them out passes none. The
+    mark is let go only once all of it is done, and only if no deletion came meanwhile (that
+    one is cleared by the next run): a stop part-way leaves it set, and the next start clears
+    again."""
+    deletions = catalogue.mark(TRACES_MARK) or 0
     catalogue.set_mark(TRACES_TRIES_MARK, clearings_unfinished(catalogue) + 1)
     kept = store.compact(report)
-    if not catalogue.clear_traces():
-        log.info("the catalogue's log was in use: it is emptied at its next checkpoint")
-    catalogue.set_mark(TRACES_MARK, 0)
+    with writers_out if writers_out is not None else nullcontext():
+        if not catalogue.clear_traces():
+            log.info("the catalogue's log was in use: it is emptied at its next checkpoint")
+    if not catalogue.clear_mark_if(TRACES_MARK, deletions):
+        log.info("a document was deleted while the files were rewritten: they are cleared again")
     catalogue.set_mark(TRACES_TRIES_MARK, 0)
     return kept
 

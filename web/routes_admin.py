@@ -496,7 +496,7 @@ def admin_clear_deleted(
         # One is under way, and it clears every deleted document: nothing to add, and no
         # write here that would wait behind its rewrite of the catalogue.
         return back_to("/admin")
-    library.catalogue.set_mark(TRACES_MARK, 1)  # a stop before it ends: the next start does it
+    library.catalogue.bump_mark(TRACES_MARK)  # a stop before it ends: the next start does it
     clearing.request()
     account_store(request).audit(viewer.name, "clear-deleted", "asked to rewrite the index files")
     return back_to("/admin")

@@ -2,9 +2,10 @@
 
 Deleting a document takes it out of every search at once, but its text stays readable in the
 index's files until they are rewritten (`search.curation.clear_deleted_traces`). The site does
-that after each deletion, beside searches, under the ingest lock so no writer runs meanwhile;
-deletions made while it runs are cleared by one more run. A site stopped before it finished
-clears them when it starts again (`web.app.resume_jobs`).
+that after each deletion, beside searches and uploads (the store copies again what they
+change), taking the ingest lock only to rewrite the catalogue at the end; deletions made while
+it runs are cleared by one more run. A site stopped before it finished clears them when it
+starts again (`web.app.resume_jobs`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class ClearingState:
     """Where the clearing has got: passages copied of the library's total (0 of 0 while it
-    waits for an ingest to finish)."""
+    starts; all of them while it indexes the copy and tidies the catalogue)."""
 
     copied: int
     total: int
@@ -71,17 +72,18 @@ class TraceClearing:
             self._run_once()
 
     def _run_once(self) -> None:
-        with self._lock:
-            with self._guard:
-                self._is_wanted = False
-            library = self._library
-            try:
-                kept = clear_deleted_traces(library.store, library.catalogue, self._report)
-            except Exception:
-                # The mark stays set: the next deletion, or the next start, tries again.
-                log.exception("the index files could not be rewritten without deleted documents")
-            else:
-                log.info("deleted documents cleared from the index files (%s passages kept)", kept)
+        with self._guard:
+            self._is_wanted = False
+        library = self._library
+        try:
+            kept = clear_deleted_traces(
+                library.store, library.catalogue, self._report, writers_out=self._lock
+            )
+        except Exception:
+            # The mark stays set: the next deletion, or the next start, tries again.
+            log.exception("the index files could not be rewritten without deleted documents")
+        else:
+            log.info("deleted documents cleared from the index files (%s passages kept)", kept)
 
     def _report(self, copied: int, total: int) -> None:
         self._state = ClearingState(copied, total)

@@ -9,7 +9,7 @@ import logging
 import os
 import shutil
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
@@ -48,6 +48,12 @@ _FRESH_DIR = "shard.compacting"
 _OLD_DIR = "shard.old"
 # Points copied a step while compacting (with their vectors and payloads).
 COMPACT_PAGE = 256
+# Writers go on while a compaction copies the shard; what they change is copied again, in
+# rounds, until a round has at most this many points left, which the last round copies while
+# searches wait (for about as long as one step of the copy).
+CATCH_UP_POINTS = COMPACT_PAGE
+# Rounds of catching up before the last one, however much writers keep changing.
+_CATCH_UP_ROUNDS = 5
 _DENSE_SEARCH = qe.SearchParams(hnsw_ef=core.DENSE_BEAM)
 _EXACT_SEARCH = qe.SearchParams(exact=True)
 
@@ -177,6 +183,31 @@ def _gated(method: Callable[_P, _R]) -> Callable[_P, _R]:
     return call
 
 
+class _Journal:
+    """What writers changed while a compaction copies the shard: the points written (added,
+    changed or gone) and the documents deleted, to be copied again from the live shard."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._points: set[str] = set()
+        self._doc_ids: set[str] = set()
+
+    def note_points(self, chunk_ids: Iterable[str]) -> None:
+        with self._guard:
+            self._points.update(chunk_ids)
+
+    def note_documents(self, doc_ids: Sequence[str]) -> None:
+        with self._guard:
+            self._doc_ids.update(doc_ids)
+
+    def take(self) -> tuple[list[str], list[str]]:
+        """What was noted since the last take, in id order; the journal starts again empty."""
+        with self._guard:
+            points, doc_ids = sorted(self._points), sorted(self._doc_ids)
+            self._points, self._doc_ids = set(), set()
+        return points, doc_ids
+
+
 def _recover_compaction(path: Path) -> None:
     """Settle a compaction a crash interrupted: the live shard back in its place if the crash
     came between the two renames (the fresh copy is dropped: compacting again is safe)."""
@@ -196,6 +227,9 @@ class EmbeddedStore:
         self._lock_fd = lock_store_dir(path)
         self._shard: qe.EdgeShard | None = None
         self._gate = _SwapGate()
+        # Set while a compaction copies the shard (under the gate, so no write is half noted).
+        self._journal: _Journal | None = None
+        self._compacting = threading.Lock()  # one compaction at a time
         _recover_compaction(path)
         layout = self.layout()
         if layout is not None:
@@ -232,19 +266,31 @@ class EmbeddedStore:
 
     @_gated
     def upsert(self, chunks: Sequence[IndexedChunk]) -> None:
-        for batch in core.batch_chunks(chunks):
-            points = [
-                qe.Point(
-                    id=engine_id(c.id),
-                    vector={
-                        DENSE: c.dense,
-                        SPARSE: qe.SparseVector(indices=c.sparse.indices, values=c.sparse.values),
-                    },
-                    payload=c.payload,
-                )
-                for c in batch
-            ]
-            self.shard.update(qe.UpdateOperation.upsert_points(points))
+        try:
+            for batch in core.batch_chunks(chunks):
+                points = [
+                    qe.Point(
+                        id=engine_id(c.id),
+                        vector={
+                            DENSE: c.dense,
+                            SPARSE: qe.SparseVector(
+                                indices=c.sparse.indices, values=c.sparse.values
+                            ),
+                        },
+                        payload=c.payload,
+                    )
+                    for c in batch
+                ]
+                self.shard.update(qe.UpdateOperation.upsert_points(points))
+        finally:
+            self._note_points(c.id for c in chunks)
+
+    def _note_points(self, chunk_ids: Iterable[str]) -> None:
+        """Tell a compaction under way which points were written. Noted after the write (even
+        one that failed part-way), so a round that takes the note reads the point as written."""
+        journal = self._journal
+        if journal is not None:
+            journal.note_points(chunk_ids)
 
     @_gated
     def query(self, request: VectorQuery) -> list[Hit]:
@@ -354,16 +400,23 @@ class EmbeddedStore:
     @_gated
     def set_payload(self, payloads: Mapping[str, Mapping[str, Any]]) -> None:
         """Merge fields into each point's payload, keeping the rest."""
-        for point, fields in payloads.items():
-            self.shard.update(qe.UpdateOperation.set_payload([engine_id(point)], dict(fields)))
+        try:
+            for point, fields in payloads.items():
+                self.shard.update(qe.UpdateOperation.set_payload([engine_id(point)], dict(fields)))
+        finally:
+            self._note_points(payloads)
 
     @_gated
     def delete_documents(self, doc_ids: Sequence[str]) -> None:
         if self._shard is None or not doc_ids:
             return
-        flt = build_filter(Filters(doc_ids=tuple(doc_ids)))
-        assert flt is not None
-        self.shard.update(qe.UpdateOperation.delete_points_by_filter(flt))
+        try:
+            flt = _documents_filter(doc_ids)
+            self.shard.update(qe.UpdateOperation.delete_points_by_filter(flt))
+        finally:
+            journal = self._journal  # noted after the deletion, as points are
+            if journal is not None:
+                journal.note_documents(doc_ids)
 
     @_gated
     def count(self, filters: Filters | None = None) -> int:
@@ -395,70 +448,113 @@ class EmbeddedStore:
 
     def compact(self, report: Callable[[int, int], None] | None = None) -> int:
         """Write the points the shard holds now into a fresh shard and put it in the old one's
-        place; the number of points kept. Deleting only marks points deleted: their text and
-        vectors stay in the shard's segments and its write-ahead log until a segment is
-        rebuilt, which the engine does only once a fifth of it is deleted. This clears them.
+        place; the number of points it then holds. Deleting only marks points deleted: their
+        text and vectors stay in the shard's segments and its write-ahead log until a segment
+        is rebuilt, which the engine does only once a fifth of it is deleted. This clears them.
 
-        The caller keeps writers out. Searches go on meanwhile, and wait only while the two
-        folders swap. It needs free disk for a second copy of the shard; if anything fails
-        before the swap, the fresh copy is dropped and the live shard is untouched.
+        Searches and writers go on meanwhile. What writers change while the copy runs is noted
+        and copied again from the live shard (rounds of it, the last while store calls wait),
+        so the fresh shard holds every write; but a point deleted after it was copied leaves a
+        trace in the fresh shard as in any other, which the next compaction clears. It needs
+        free disk for a second copy of the shard; if anything fails before the swap, the fresh
+        copy is dropped and the live shard is untouched. One compaction runs at a time.
         `report(copied, total)` follows the copying."""
+        with self._compacting:
+            if self._shard is None or self.layout() is None:
+                return 0
+            with self._gate.swapping():  # no write is under way while the noting starts
+                self._journal = _Journal()
+            try:
+                return self._compact(report)
+            finally:
+                self._journal = None
+
+    def _compact(self, report: Callable[[int, int], None] | None) -> int:
         layout = self.layout()
-        if self._shard is None or layout is None:
-            return 0
+        assert layout is not None and self._journal is not None
         fresh = self._path / _FRESH_DIR
         shutil.rmtree(fresh, ignore_errors=True)
-        total = self.count()
+        copy = qe.EdgeShard.create(str(fresh), _config(layout))
+        is_open = True
         try:
-            copied = self._copy_live_points(fresh, layout, total, report)
+            self._copy_live_points(copy, report)
+            for _ in range(_CATCH_UP_ROUNDS):
+                points, doc_ids = self._journal.take()
+                with self._gate.calling():
+                    self._copy_again(copy, points, doc_ids)
+                if len(points) <= CATCH_UP_POINTS:
+                    break
+            with self._gate.swapping():
+                points, doc_ids = self._journal.take()
+                self._copy_again(copy, points, doc_ids)
+                self._journal = None  # writes from here on reach the fresh shard itself
+                copy.flush()
+                copy.close()
+                is_open = False
+                self._swap_in(fresh)
         except BaseException:
+            if is_open:
+                copy.close()
             shutil.rmtree(fresh, ignore_errors=True)
             raise
+        self.optimize()  # points copied again sit in an unindexed segment until then
+        return self.count()
+
+    def _swap_in(self, fresh: Path) -> None:
+        """Put the fresh shard in the live one's place (the caller holds the swap gate)."""
         old = self._path / _OLD_DIR
-        with self._gate.swapping():
-            live = self.shard
-            live.flush()
-            live.close()
-            self._shard = None
-            self._shard_dir.rename(old)
-            fresh.rename(self._shard_dir)
-            self._shard = qe.EdgeShard.load(str(self._shard_dir))
+        live = self.shard
+        live.flush()
+        live.close()
+        self._shard = None
+        self._shard_dir.rename(old)
+        fresh.rename(self._shard_dir)
+        self._shard = qe.EdgeShard.load(str(self._shard_dir))
         shutil.rmtree(old, ignore_errors=True)
-        return copied
 
     def _copy_live_points(
-        self,
-        fresh: Path,
-        layout: CollectionLayout,
-        total: int,
-        report: Callable[[int, int], None] | None,
-    ) -> int:
-        copy = qe.EdgeShard.create(str(fresh), _config(layout))
+        self, copy: qe.EdgeShard, report: Callable[[int, int], None] | None
+    ) -> None:
+        """Every point of the live shard into `copy`, a page at a time, then index it."""
+        total = self.count()
         copied = 0
-        try:
-            _create_indexes(copy)
-            offset: Any = None
-            while True:
-                with self._gate.calling():
-                    request = qe.ScrollRequest(
-                        offset=offset, limit=COMPACT_PAGE, with_payload=True, with_vector=True
-                    )
-                    records, offset = self.shard.scroll(request)
-                points = [
-                    qe.Point(id=r.id, vector=r.vector or {}, payload=r.payload) for r in records
-                ]
-                if points:
-                    copy.update(qe.UpdateOperation.upsert_points(points))
-                copied += len(points)
-                if report is not None:
-                    report(copied, total)
-                if offset is None:
-                    break
-            copy.optimize()
-            copy.flush()
-        finally:
-            copy.close()
-        return copied
+        _create_indexes(copy)
+        offset: Any = None
+        while True:
+            with self._gate.calling():
+                request = qe.ScrollRequest(
+                    offset=offset, limit=COMPACT_PAGE, with_payload=True, with_vector=True
+                )
+                records, offset = self.shard.scroll(request)
+            if records:
+                copy.update(qe.UpdateOperation.upsert_points([_point(r) for r in records]))
+            copied += len(records)
+            if offset is None:
+                break
+            if report is not None:
+                report(copied, max(total, copied))
+        if report is not None:  # done, however many writers added or deleted meanwhile
+            report(copied, copied)
+        copy.optimize()
+
+    def _copy_again(
+        self, copy: qe.EdgeShard, points: Sequence[str], doc_ids: Sequence[str]
+    ) -> None:
+        """Bring `copy` level with the live shard for the points and documents writers
+        changed: deleted documents go, and each point noted is copied as the live shard has
+        it now, or deleted when it has gone. The caller holds the swap gate."""
+        if doc_ids:
+            copy.update(qe.UpdateOperation.delete_points_by_filter(_documents_filter(doc_ids)))
+        for start in range(0, len(points), COMPACT_PAGE):
+            page = points[start : start + COMPACT_PAGE]
+            records = self.shard.retrieve(
+                core.engine_ids(page), with_payload=True, with_vector=True
+            )
+            if records:
+                copy.update(qe.UpdateOperation.upsert_points([_point(r) for r in records]))
+            gone = set(page) - {str(r.id) for r in records}
+            if gone:
+                copy.update(qe.UpdateOperation.delete_points(core.engine_ids(sorted(gone))))
 
     def close(self) -> None:
         with self._gate.swapping():
@@ -469,6 +565,17 @@ class EmbeddedStore:
         if self._lock_fd >= 0:
             unlock_store_dir(self._lock_fd)
             self._lock_fd = -1
+
+
+def _point(record: Any) -> qe.Point:
+    """A stored point as it is, to write into another shard."""
+    return qe.Point(id=record.id, vector=record.vector or {}, payload=record.payload)
+
+
+def _documents_filter(doc_ids: Sequence[str]) -> qe.Filter:
+    flt = build_filter(Filters(doc_ids=tuple(doc_ids)))
+    assert flt is not None
+    return flt
 
 
 def _config(layout: CollectionLayout) -> qe.EdgeConfig:

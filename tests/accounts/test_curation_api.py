@@ -181,8 +181,14 @@ def test_the_admin_page_says_how_far_clearing_has_got(clients, app) -> None:  # 
         page = clients["admin"].get("/admin").text
     finally:
         clearing._state = None
-    assert "Clearing deleted documents from the index files: 25% done" in page
-    assert "(1,500 of 6,000 passages kept)" in page
+    assert "Clearing deleted documents from the index files: 25% of the passages copied" in page
+    assert "(1,500 of 6,000)" in page and "Searches and uploads go on meanwhile" in page
+    clearing._state = ClearingState(6_000, 6_000)  # copied; the copy is being indexed
+    try:
+        page = clients["admin"].get("/admin").text
+    finally:
+        clearing._state = None
+    assert "all 6,000 passages copied, now indexing them" in page
     assert "app-clearing" not in clients["admin"].get("/admin").text
 
 

@@ -24,10 +24,12 @@ from search.curation import (
 from search.library import Library
 from search.models.encoder import Encoder
 from search.schema import Filters
+from search.store import embedded
 from tests.libraries import FIVE_NOTES, build_notes, files_holding, opened_copy
 from web.app import MAX_CLEARINGS_AT_START, create_app
 from web.search_form import SearchForm
 from web.searching import run_search
+from web.trace_clearing import TraceClearing
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient`")
@@ -170,3 +172,54 @@ def test_a_clearing_that_never_finished_is_not_started_at_every_start(library: L
     assert clearings_unfinished(library.catalogue) == 0 and not has_deleted_traces(
         library.catalogue
     )
+
+
+def test_a_deletion_while_the_files_are_rewritten_is_cleared_by_the_next_run(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The clearing lets writers go on; a document deleted part-way may leave its words in the
+    fresh copy, so the mark stays set for one more run, which clears them."""
+    monkeypatch.setattr(embedded, "COMPACT_PAGE", 1)  # a step for each note
+    delete_document(library.store, library.catalogue, _note(library, 1))
+    second = _note(library, 2)
+    steps: list[int] = []
+
+    def report(copied: int, total: int) -> None:
+        steps.append(copied)
+        if len(steps) == 3:  # part-way through the copy
+            delete_document(library.store, library.catalogue, second)
+
+    clear_deleted_traces(library.store, library.catalogue, report)
+    assert has_deleted_traces(library.catalogue)  # the second deletion is still to clear
+    assert clearings_unfinished(library.catalogue) == 0  # this run did finish
+    assert all(d.doc_id != second for d in library.catalogue.documents())
+    assert library.store.count(Filters(doc_ids=(second,))) == 0
+    clear_deleted_traces(library.store, library.catalogue)
+    assert not has_deleted_traces(library.catalogue)
+    data = library.settings.data_dir
+    for word in (*ONLY_IN_NOTE_1, b"breakfast clubs"):
+        assert files_holding(data, word) == [], word
+    assert library.store.count() == len(FIVE_NOTES) - 2
+
+
+def test_the_site_copies_the_index_while_an_ingest_holds_the_lock(library: Library) -> None:
+    """Uploads are not held up by a clearing's copy: it runs while the ingest lock is held
+    elsewhere, and takes the lock only to tidy the catalogue at the end."""
+    delete_document(library.store, library.catalogue, _note(library, 1))
+    lock = threading.Lock()
+    clearing = TraceClearing(library, lock)
+    with lock:  # an ingest under way, for as long as the copy takes
+        clearing.request()
+        deadline = time.monotonic() + 60
+        while (state := clearing.state()) is None or state.copied < state.total or not state.total:
+            assert time.monotonic() < deadline, "the copy waited for the ingest lock"
+            time.sleep(0.02)
+        time.sleep(0.2)
+        assert has_deleted_traces(library.catalogue)  # the catalogue's part waits for the lock
+        assert clearing.state() is not None
+    deadline = time.monotonic() + 60
+    while clearing.state() is not None:
+        assert time.monotonic() < deadline, "the clearing did not finish once the lock was free"
+        time.sleep(0.02)
+    assert not has_deleted_traces(library.catalogue)
+    assert files_holding(library.settings.data_dir, b"lunch clubs") == []

@@ -1,0 +1,148 @@
+"""Compacting the embedded store while writers go on: what they change during the copy is in
+the fresh shard that takes the live one's place (`EmbeddedStore.compact`)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from search.analysis import Bm25Weighting
+from search.schema import Filters, IndexedChunk, point_id
+from search.store import embedded
+from search.store.base import CollectionLayout, VectorQuery
+from search.store.embedded import EmbeddedStore
+from tests.libraries import files_holding
+
+LAYOUT = CollectionLayout(model_id="test-model", dimension=4)
+WEIGHTS = Bm25Weighting()
+DOCS = ("housing", "lonely", "meals", "buses", "asthma")
+
+
+def _chunk(doc: str, index: int, text: str, dense: list[float]) -> IndexedChunk:
+    return IndexedChunk(
+        id=point_id(doc, index),
+        dense=dense,
+        sparse=WEIGHTS.document_vector(text),
+        payload={"doc_id": doc, "chunk_index": index, "text": text, "page": 1},
+    )
+
+
+def _library_chunks() -> list[IndexedChunk]:
+    """Six chunks for each of five documents, each chunk's text naming its document."""
+    return [
+        _chunk(doc, i, f"{doc} passage {i} wordof{doc}", [1.0, float(d), float(i), 0.5])
+        for d, doc in enumerate(DOCS)
+        for i in range(6)
+    ]
+
+
+@pytest.fixture
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EmbeddedStore]:
+    monkeypatch.setattr(
+        embedded, "COMPACT_PAGE", 4
+    )  # many steps of copying, so writes land between
+    opened = EmbeddedStore(tmp_path / "store")
+    opened.ensure_collection(LAYOUT)
+    opened.upsert(_library_chunks())
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+def _count(store: EmbeddedStore, doc: str) -> int:
+    return store.count(Filters(doc_ids=(doc,)))
+
+
+def test_writes_made_while_the_copy_runs_are_in_the_fresh_shard(
+    store: EmbeddedStore, tmp_path: Path
+) -> None:
+    new = _chunk("parks", 0, "green space and walking wordofparks", [0.0, 0.0, 0.0, 1.0])
+    changed = _chunk("housing", 5, "housing passage rewritten wordofrewrite", [1.0, 0.0, 5.0, 0.5])
+    steps: list[tuple[int, int]] = []
+
+    def report(copied: int, total: int) -> None:
+        steps.append((copied, total))
+        if len(steps) == 2:  # part-way: the housing and lonely chunks are already copied
+            store.upsert([new, changed])
+            store.set_payload({point_id("lonely", 0): {"title": "Lonely villages"}})
+            store.delete_documents(["meals", "lonely"])
+
+    kept = store.compact(report)
+    assert len(steps) > 3 and steps[-1][0] == steps[-1][1]  # ends at 100%
+    assert all(copied <= total for copied, total in steps)
+    assert kept == store.count() == 30 - 12 + 1
+    assert _count(store, "meals") == _count(store, "lonely") == 0
+    assert _count(store, "parks") == 1
+    (found,) = store.retrieve([changed.id], fields=("text",))
+    assert found.payload["text"] == changed.payload["text"]
+    # The new point is found by meaning and by words, as any other.
+    nearest = store.query(
+        VectorQuery(dense=[0.0, 0.0, 0.0, 1.0], sparse=None, mode="dense", limit=1)
+    )
+    assert [h.id for h in nearest] == [new.id]
+    by_words = store.query(
+        VectorQuery(dense=None, sparse=WEIGHTS.query_vector("wordofparks"), mode="sparse", limit=3)
+    )
+    assert [h.id for h in by_words] == [new.id]
+    # A document deleted after it was copied leaves a trace in the fresh shard, as any
+    # deletion does; the next compaction clears it.
+    folder = tmp_path / "store"
+    assert files_holding(folder, b"wordofmeals")
+    store.compact()
+    assert files_holding(folder, b"wordofmeals") == []
+    assert files_holding(folder, b"wordoflonely") == []
+    assert files_holding(folder, b"wordofbuses")
+    assert store.count() == 19
+
+
+def test_a_writer_in_another_thread_loses_nothing(store: EmbeddedStore) -> None:
+    started = threading.Event()
+    stop = threading.Event()
+    written: list[str] = []
+    failures: list[BaseException] = []
+
+    def write() -> None:
+        n = 0
+        try:
+            while not stop.is_set():
+                chunk = _chunk("stream", n, f"stream passage {n}", [0.0, 1.0, float(n), 1.0])
+                store.upsert([chunk])
+                written.append(chunk.id)
+                if n % 3 == 2:
+                    store.set_payload({chunk.id: {"title": f"Stream {n}"}})
+                n += 1
+                started.set()
+        except BaseException as failure:  # any failure fails the test
+            failures.append(failure)
+            started.set()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        started.wait(30)
+        store.compact(lambda copied, total: None)
+    finally:
+        stop.set()
+        writer.join()
+    assert failures == []
+    assert written  # the writer ran alongside
+    assert store.count() == 30 + len(written)
+    assert {h.id for h in store.retrieve(written, fields=())} == set(written)
+    titled = store.retrieve(written[2::3], fields=("title",))
+    assert all(h.payload.get("title", "").startswith("Stream ") for h in titled)
+
+
+def test_two_compactions_asked_at_once_run_one_after_the_other(store: EmbeddedStore) -> None:
+    store.delete_documents(["asthma"])
+    results: list[int] = []
+    threads = [threading.Thread(target=lambda: results.append(store.compact())) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [24, 24]
+    assert store.count() == 24 and _count(store, "asthma") == 0
