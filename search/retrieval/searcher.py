@@ -20,7 +20,7 @@ from search.retrieval.passages import Passage, document_passages
 from search.retrieval.query_vectors import QueryVectors
 from search.retrieval.rerank import rerank
 from search.retrieval.spelling import USES_COUNTED, default_speller, suggest_query
-from search.retrieval.strong_matches import find_strong, library_uses, passages_using
+from search.retrieval.strong_matches import LibraryWords, find_strong, is_asking
 from search.retrieval.strong_matches import search_words as query_words
 from search.schema import Filters, Hit
 from search.settings import MatchSettings, SearchSettings
@@ -309,33 +309,38 @@ class Searcher:
         )
 
     def _suggestion(self, typed: str, query: str, unused: tuple[str, ...]) -> str | None:
-        """The search with its unused words spelt as words the library uses, if any are one
-        edit away. A search too long for its words to be looked up (`unused_word_checks`)
-        has only the words the speller does not know looked up: those are the likely typos,
-        and strength does not count them (it was calibrated without)."""
+        """The search with its likely typos spelt as words the library uses, if any are one
+        edit away. The likely typos are the words no document uses (`unused`, as strength
+        judged them) and the words the speller does not know whose stem some document uses
+        but never as written ("governent": "government" stems to "govern"). A search too long
+        for its words to be looked up for strength (`unused_word_checks`) has its unknown
+        words looked up here, for the suggestion alone (strength was calibrated without)."""
         checks = self.matching.unused_word_checks
         words = list(query_words(query).items())
-        if not checks or not (unused or len(words) > checks):
-            return None  # every word is used: nothing to mend, and no word list to read
+        if not checks or not words:
+            return None
         try:
             speller = default_speller(self.speller_names)
         except (OSError, ValueError):
             # A word list that cannot be read costs the suggestion, never the search.
             log.exception("the spelling word list could not be read")
             return None
-        if not unused:
-            unused = tuple(
-                word
-                for stem, word in words
-                if word.isalpha()
-                and not speller.is_known(word)
-                and not library_uses(stem, self.store)
-            )
-        if not unused:
+        library = LibraryWords(self.store, USES_COUNTED)
+        typos = list(unused)
+        stem_used: list[str] = []
+        for stem, word in words:
+            if word in typos or not word.isalpha() or speller.is_known(word):
+                continue  # known words cost no lookup
+            if is_asking(stem, word):
+                continue
+            if not library.uses(stem):
+                typos.append(word)
+            elif not library.written([word]):
+                typos.append(word)
+                stem_used.append(word)
+        if not typos:
             return None
-        return suggest_query(
-            typed, unused, speller, lambda stem: passages_using(stem, self.store, USES_COUNTED)
-        )
+        return suggest_query(typed, typos, speller, library.uses, library.written, stem_used)
 
     def find_matches(
         self,

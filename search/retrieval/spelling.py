@@ -13,6 +13,11 @@ project's own word list (`search/data/words.txt`) and names (places, council jar
 by whoever builds the searcher. The library's text is never kept as a word list, so a name
 read from a deleted document cannot come back as a suggestion.
 
+A word of three or four letters is one edit from many known words ("fre": free, fire, fry,
+fee, …), so it is offered fewer and surer ones: those keeping its first letter, made by a letter
+added or two swapped (for four letters also one changed), not among the list's rarest, and only
+one the library uses in a few passages at least (`MIN_SHORT_WORD_USES`).
+
 One edit is tried against every known word. Two edits of a long word are hundreds of
 thousands of strings (about 1.5 s here), too slow for a search, and they suggest far-fetched
 words, so two are tried only against the project's own few hundred words, for long words with
@@ -23,7 +28,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from functools import cache
 from pathlib import Path
 
@@ -33,6 +38,8 @@ from search.analysis import terms
 
 __all__ = [
     "MAX_SUGGESTIONS_TRIED",
+    "MIN_SHORT_WORD_LETTERS",
+    "MIN_SHORT_WORD_USES",
     "MIN_TWO_EDIT_LETTERS",
     "MIN_WORD_LETTERS",
     "PROJECT_WORDS",
@@ -47,8 +54,14 @@ PROJECT_WORDS = Path(__file__).resolve().parent.parent / "data" / "words.txt"
 # Words this long with no known word one edit away are tried two edits from the project's own
 # words: long place names are where two slips happen ("leicestshire"), and they are few.
 MIN_TWO_EDIT_LETTERS = 8
-# Shorter words are one edit from too many others ("hpv": "hiv", "hp") to guess which was meant.
+# Words this long get every kind of one edit. Shorter ones are one edit from too many others
+# ("hpv": "hiv", "hp") to guess among all of them: down to `MIN_SHORT_WORD_LETTERS` they get
+# only the likelier slips that keep the first letter (`Speller.candidates`).
 MIN_WORD_LETTERS = 5
+MIN_SHORT_WORD_LETTERS = 3
+# A short word's candidate must be used in this many passages at least: one the library
+# mentions once or twice ("kir" → "kirk", "daf" → "deaf") is a guess, not the library's word.
+MIN_SHORT_WORD_USES = 5
 # Candidates checked against the library for one word, most common first (a lookup each).
 MAX_SUGGESTIONS_TRIED = 8
 # Passages counted for each candidate's words: enough to tell a word the library is about
@@ -58,6 +71,9 @@ USES_COUNTED = 100
 # common in the word list, not "re offending" or "ramp ion".
 _MIN_PART_LETTERS = 3
 _MIN_PART_FREQUENCY = 10_000
+# A short word's candidates are not among the list's rarest (it gives 50 to most of its odd
+# words: "foxe", "wist", "auer").
+_MIN_SHORT_FREQUENCY = 100
 _LETTERS = string.ascii_lowercase
 _WORD = re.compile(r"[a-z]+(?:['’-][a-z]+)*")
 # A word as typed in a search: letters of any script, with apostrophes or hyphens inside.
@@ -83,11 +99,17 @@ class Speller:
         """Known words one edit from `word`, those with its first letter first and then the
         most common, then `word` split into two known words (the split whose rarer part is
         most common first). A long word with no known word one edit away may be two edits from
-        one of the project's own words. Empty for a known word, a short one or one that is not
-        all letters."""
+        one of the project's own words. A short word (`MIN_SHORT_WORD_LETTERS` up to
+        `MIN_WORD_LETTERS`) gets only the surer slips (`_short_edits`), most common first.
+        Empty for a known word, a shorter one or one that is not all letters."""
         word = word.lower()
-        if self.is_known(word) or len(word) < MIN_WORD_LETTERS or not word.isalpha():
+        if self.is_known(word) or len(word) < MIN_SHORT_WORD_LETTERS or not word.isalpha():
             return []
+        if len(word) < MIN_WORD_LETTERS:
+            short = {
+                w for w in _short_edits(word) if self.frequencies.get(w, 0) >= _MIN_SHORT_FREQUENCY
+            }
+            return sorted(short, key=lambda w: (-self.frequencies[w], w))
         near = {w for w in _one_edit(word) if w in self.frequencies}
         if not near and len(word) >= MIN_TWO_EDIT_LETTERS:
             near = {
@@ -133,6 +155,20 @@ def _within_two_edits(typed: str, name: str) -> bool:
             return False
         before, previous = previous, row
     return previous[-1] <= 2
+
+
+def _short_edits(word: str) -> set[str]:
+    """The slips of a short word that keep its first letter: a letter added ("mny" for "many"),
+    two swapped ("hoem"), and for four letters one changed ("cjst"). A letter dropped is left
+    out: it would offer words of two or three letters, most of them stop words or codes."""
+    first, rest = word[0], word[1:]
+    halves = [(rest[:i], rest[i:]) for i in range(len(rest) + 1)]
+    added = {first + a + c + b for a, b in halves for c in _LETTERS}
+    swapped = {first + a + b[1] + b[0] + b[2:] for a, b in halves if len(b) > 1}
+    changed: set[str] = set()
+    if len(word) > MIN_SHORT_WORD_LETTERS:
+        changed = {first + a + c + b[1:] for a, b in halves if b for c in _LETTERS}
+    return (added | swapped | changed) - {word}
 
 
 def _one_edit(word: str) -> set[str]:
@@ -211,17 +247,28 @@ def default_speller(names: tuple[str, ...] = ()) -> Speller:
 
 
 def suggest_query(
-    query: str, unused: Iterable[str], speller: Speller, uses: Callable[[str], int]
+    query: str,
+    unused: Iterable[str],
+    speller: Speller,
+    uses: Callable[[str], int],
+    written: Callable[[list[str]], Collection[str]] | None = None,
+    stem_used: Collection[str] = (),
 ) -> str | None:
     """`query` with each word of `unused` (as `unused_words` gives them: as written, lower-cased)
     replaced by the candidate the library uses most (`uses(stem)`: how many passages hold a
     search word, counted up to `USES_COUNTED`) among those keeping the word's first letter,
     or else among the rest, the likelier slip first among those used as much (`_slip`);
-    capitals kept as written. A word with a capital after its first letter is taken as meant
-    (an acronym); one capitalised after the search's first word is a name
-    (`_typed_as_names`). None when no word has a candidate the library uses. The
-    library's own use, not English's, picks: "rual" means "rural" in a library about rural
-    health more often than "real"."""
+    capitals kept as written. Passages are counted by stem, so "seconder" counts every
+    "second": when more than one candidate is used, those `written` says the library holds
+    as written (not only their stem) come first ("secondery" → "secondary"). A short word's
+    candidate must be used in `MIN_SHORT_WORD_USES` passages at least. A word of `stem_used`
+    (one whose stem the library uses: a typo, or a form English lacks, "exacerbations",
+    "passaging") is offered only one word keeping its first letter and not itself with an s
+    added or taken off (`_is_near_form`). A word with a capital
+    after its first letter is taken as meant (an acronym); one capitalised after the search's
+    first word is a name (`_typed_as_names`). None when no word has a candidate the library
+    uses. The library's own use, not English's, picks: "rual" means "rural" in a library
+    about rural health more often than "real"."""
     chosen: dict[str, str] = {}
     meant, named = _typed_as_meant(query), _typed_as_names(query)
     for word in unused:
@@ -230,13 +277,19 @@ def suggest_query(
         candidates = speller.candidates(word)
         if word in named:
             candidates = [c for c in candidates if c in speller.names or c in _CAPITALISED]
-        ranked: list[tuple[bool, int, int, int, str]] = []
+        if word in stem_used:
+            candidates = [c for c in candidates if _is_near_form(word, c)]
+        least = MIN_SHORT_WORD_USES if len(word) < MIN_WORD_LETTERS else 1
+        ranked: list[tuple[bool, bool, int, int, int, str]] = []
         for order, candidate in enumerate(candidates[:MAX_SUGGESTIONS_TRIED]):
             stems = [stem for part in candidate.split() for stem in terms(part)]
             used = min((uses(stem) for stem in stems), default=0)
-            if used:
+            if used >= least:
                 slip = _slip(word, candidate)
-                ranked.append((candidate[0] != word[0], -used, slip, order, candidate))
+                ranked.append((candidate[0] != word[0], False, -used, slip, order, candidate))
+        if len(ranked) > 1 and written is not None:
+            held = written([r[-1] for r in ranked])
+            ranked = [(r[0], r[-1] not in held, *r[2:]) for r in ranked]
         if ranked:
             chosen[word] = min(ranked)[-1]
     if not chosen:
@@ -277,6 +330,13 @@ def _typed_as_meant(query: str) -> set[str]:
         is_meant = any(letter.isupper() for letter in typed[1:])
         (meant if is_meant else plain).add(typed.lower())
     return meant - plain
+
+
+def _is_near_form(typed: str, meant: str) -> bool:
+    """Whether `meant` may be what `typed`, a word whose stem the library uses, stands for:
+    one word, with the same first letter, not the same word but for a plural's s."""
+    is_plural = f"{meant}s" == typed or f"{typed}s" == meant
+    return " " not in meant and meant[:1] == typed[:1] and not is_plural
 
 
 def _slip(typed: str, meant: str) -> int:

@@ -23,7 +23,8 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
 
-from search.analysis import SparseVector, term_index, terms
+from search.analysis import SparseVector, normalise, term_index, terms
+from search.analysis import words as words_of
 from search.retrieval.matching import ChunkMatch
 from search.settings import MatchSettings
 from search.store.base import Store, VectorQuery
@@ -31,8 +32,11 @@ from search.store.base import Store, VectorQuery
 __all__ = [
     "PASSAGES_PER_DOCUMENT",
     "REQUEST_WORDS",
+    "WRITTEN_READ",
+    "LibraryWords",
     "StrongMatches",
     "find_strong",
+    "is_asking",
     "is_strong_despite_unused",
     "is_strong_passage",
     "library_uses",
@@ -114,11 +118,17 @@ def unused_words(
         return ()
     unused = []
     for stem, word in firsts.items():
-        if term_index(stem) in held or stem in _ASKING_STEMS or word in REQUEST_WORDS:
+        if term_index(stem) in held or is_asking(stem, word):
             continue
         if not library_uses(stem, store):
             unused.append(word)
     return tuple(unused)
+
+
+def is_asking(stem: str, word: str) -> bool:
+    """Whether a search word (its stem and the word as written) is one people ask with
+    (`REQUEST_WORDS`): never reported unused, nor mended."""
+    return stem in _ASKING_STEMS or word in REQUEST_WORDS
 
 
 def library_uses(stem: str, store: Store) -> bool:
@@ -129,6 +139,12 @@ def library_uses(stem: str, store: Store) -> bool:
 def passages_using(stem: str, store: Store, most: int) -> int:
     """How many passages `store` shows hold the search word `stem`, counted up to `most`
     (one keyword lookup, of ids alone)."""
+    return len(passage_ids_using(stem, store, most))
+
+
+def passage_ids_using(stem: str, store: Store, most: int) -> list[str]:
+    """Up to `most` passages `store` shows that hold the search word `stem`, those holding it
+    most first (one keyword lookup, of ids alone)."""
     lookup = VectorQuery(
         dense=None,
         sparse=SparseVector([term_index(stem)], [1.0]),
@@ -137,7 +153,54 @@ def passages_using(stem: str, store: Store, most: int) -> int:
         candidates=most,
         payload_fields=(),
     )
-    return len(store.query(lookup))
+    return [hit.id for hit in store.query(lookup)]
+
+
+# Passages read for whether the library writes a word as typed: the first that hold its stem
+# most, where its common forms are ("secondary" is in the first five holding "secondari",
+# "seconder" in none of the first five holding "second").
+WRITTEN_READ = 5
+
+
+class LibraryWords:
+    """How the reader's view of the library uses words, for one spelling suggestion: passages
+    holding a stem, counted up to `most` (one keyword lookup a stem, remembered), and which
+    words the first few of them hold as written. Nothing outlives the suggestion: the
+    library's text is never kept as a word list."""
+
+    def __init__(self, store: Store, most: int) -> None:
+        self.store = store
+        self.most = most
+        self._ids: dict[str, list[str]] = {}
+
+    def uses(self, stem: str) -> int:
+        if stem not in self._ids:
+            self._ids[stem] = passage_ids_using(stem, self.store, self.most)
+        return len(self._ids[stem])
+
+    def written(self, words: list[str]) -> set[str]:
+        """Those of `words` (lower-case; a space between parts) whose every part is written
+        as is (accents aside: "naïve" is "naive") in one of the first `WRITTEN_READ` passages
+        holding its stem: one read by id, of their text alone, for all of them."""
+        stems = {part: terms(part) for word in words for part in word.split()}
+        for found in stems.values():
+            for stem in found:
+                self.uses(stem)
+        ids = {i for found in stems.values() for t in found for i in self._ids[t][:WRITTEN_READ]}
+        held = {
+            hit.id: frozenset(words_of(hit.text))
+            for hit in self.store.retrieve(sorted(ids), fields=("text",))
+        }
+        is_written = {
+            part: not found
+            or any(
+                normalise(part) in held.get(i, ())
+                for t in found
+                for i in self._ids[t][:WRITTEN_READ]
+            )
+            for part, found in stems.items()
+        }
+        return {word for word in words if all(is_written[part] for part in word.split())}
 
 
 def is_strong_passage(cosine: float, word_share: float, settings: MatchSettings) -> bool:

@@ -14,7 +14,13 @@ from search.analysis import terms
 from search.curation import correct_document
 from search.library import Library, speller_names
 from search.models.encoder import Encoder
-from search.retrieval.spelling import Speller, default_speller, suggest_query
+from search.retrieval.spelling import (
+    MIN_SHORT_WORD_USES,
+    Speller,
+    default_speller,
+    suggest_query,
+)
+from search.retrieval.strong_matches import LibraryWords
 from tests.libraries import FIVE_NOTES, build_notes, opened_copy
 from web.search_form import SearchForm
 from web.searching import run_search
@@ -52,7 +58,7 @@ def test_a_typo_one_edit_away_gets_the_known_words_most_common_first() -> None:
 def test_words_run_together_are_split_and_short_or_odd_words_left_alone() -> None:
     assert SPELLER.candidates("greenspace") == ["green space"]
     assert SPELLER.candidates("rampion") == []  # parts too rare to be words run together
-    assert SPELLER.candidates("homs") == []  # four letters: too many words are one edit away
+    assert SPELLER.candidates("ho") == []  # two letters: anything is one edit away
     assert SPELLER.candidates("asthma2") == [] and SPELLER.candidates("astma-x") == []
     assert SPELLER.candidates("zzzzzzz") == []
 
@@ -80,6 +86,61 @@ def test_of_the_candidates_the_one_the_library_uses_most_is_suggested() -> None:
     assert suggest_query(query, ["foreast"], speller, lambda s: woods(s, 0)) == (
         "costs rise above forest"
     )
+
+
+def test_a_short_word_is_offered_only_the_surer_slips_that_keep_its_first_letter() -> None:
+    speller = Speller(
+        {
+            "many": 900,
+            "man": 800,
+            "home": 700,
+            "hoe": 600,
+            "cost": 500,
+            "cast": 400,
+            "lost": 300,
+            "cut": 200,
+            "foxe": 50,
+            "fox": 900,
+        }
+    )
+    assert speller.candidates("mny") == ["many"]  # a letter left out ("man" would be one too)
+    assert speller.candidates("hoem") == ["home"]  # two swapped; not "hoe", one dropped
+    assert speller.candidates("cjst") == ["cost", "cast"]  # four letters: one changed
+    assert speller.candidates("cst") == ["cost", "cast"]  # three letters: only one added
+    assert speller.candidates("cjt") == []  # not "cut": three letters, one changed
+    assert speller.candidates("xost") == []  # not "cost" or "lost": the first letter is kept
+    assert speller.candidates("foxp") == []  # "foxe" is among the list's rarest, "fox" dropped
+    assert speller.candidates("ho") == []
+
+
+def test_a_short_word_is_mended_only_to_a_word_the_library_uses_in_a_few_passages() -> None:
+    speller = Speller({"many": 900, "mentions": 900})
+    few = {"mani": MIN_SHORT_WORD_USES - 1, "mention": 1}.get
+    enough = {"mani": MIN_SHORT_WORD_USES}.get
+    assert suggest_query("how mny", ["mny"], speller, lambda s: few(s, 0)) is None
+    assert suggest_query("how mny", ["mny"], speller, lambda s: enough(s, 0)) == "how many"
+    # A longer word needs only one passage.
+    assert suggest_query("mentiosn", ["mentiosn"], speller, lambda s: few(s, 0)) == "mentions"
+
+
+def test_of_the_candidates_used_one_the_library_writes_as_typed_comes_first() -> None:
+    """Passages are counted by stem: "seconder" counts every "second", so by counts alone
+    it ties "secondary" and wins as the likelier slip (a letter too many)."""
+    speller = Speller({"seconder": 10, "secondary": 900})
+    query = "new secondery school places"
+    every = lambda stem: 100  # noqa: E731
+    assert suggest_query(query, ["secondery"], speller, every) == "new seconder school places"
+    written = {"secondary"}.intersection
+    assert suggest_query(query, ["secondery"], speller, every, written) == (
+        "new secondary school places"
+    )
+    # Before counts: "employee" is in 26 passages, "employe" counts all 100 of "employ".
+    speller = Speller({"employe": 10, "employee": 900})
+    counts = {"employ": 100, "employe": 26}.get
+    assert suggest_query("employme", ["employme"], speller, lambda s: counts(s, 0)) == "employe"
+    assert suggest_query(
+        "employme", ["employme"], speller, lambda s: counts(s, 0), {"employee"}.intersection
+    ) == ("employee")
 
 
 def test_a_typo_in_the_first_letter_is_the_less_likely() -> None:
@@ -130,15 +191,17 @@ def library(built: Path, tmp_path: Path, encoder: Encoder) -> Iterator[Library]:
     yield from opened_copy(built, tmp_path / "data", encoder)
 
 
-def test_a_search_whose_words_are_all_used_does_not_read_the_word_list(
+def test_a_search_whose_words_are_all_known_looks_nothing_up_for_a_suggestion(
     library: Library, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The list takes about a second to read: a search with nothing to mend must not pay it
-    (the site reads it in the background after its start)."""
-    read: list[tuple[str, ...]] = []
-    monkeypatch.setattr(searcher_module, "default_speller", read.append)
+    """Only a word the speller does not know costs a keyword lookup (the word list is read
+    once, by the site in the background after its start)."""
+    looked_up: list[str] = []
+    monkeypatch.setattr(LibraryWords, "uses", lambda self, stem: looked_up.append(stem) or 0)
     found = run_search(library, SearchForm(q="lonely people in villages")).results
-    assert found.unused_words == () and found.suggested_query is None and read == []
+    assert found.unused_words == () and found.suggested_query is None and looked_up == []
+    run_search(library, SearchForm(q="lonely people in villagez"))
+    assert looked_up  # the same search with a word the speller does not know
 
 
 def test_a_word_list_that_cannot_be_read_costs_the_suggestion_not_the_search(
@@ -248,3 +311,45 @@ def test_a_word_capitalised_after_the_first_is_a_name() -> None:
     # First in the search, or in lower case, a word may be any word.
     assert suggest_query("heathrow flights", ["heathrow"], speller, used) == "heath row flights"
     assert suggest_query("Annan said", ["annan"], speller, used) == "Anna said"
+
+
+def test_a_typo_whose_stem_the_library_uses_is_mended_and_strength_unchanged(
+    library: Library,
+) -> None:
+    """ "heatting" stems to "heat", which "heating" gives: no word is unused, yet the library
+    never writes "heatting", and the English list does not know it."""
+    found = run_search(library, SearchForm(q="help with heatting bills")).results
+    assert found.unused_words == ()  # strength judges the search as before
+    assert found.suggested_query == "help with heating bills"
+
+
+def test_a_word_the_library_writes_as_typed_is_not_mended(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A word English lacks but a passage holds as written (here "homes", for a speller
+    without it) is meant, though a known word ("holes") is one edit away."""
+    speller = Speller({"holes": 900, "homing": 10, "damp": 900})
+    monkeypatch.setattr(searcher_module, "default_speller", lambda names: speller)
+    assert run_search(library, SearchForm(q="damp homes")).results.suggested_query is None
+    words = LibraryWords(library.store, 100)
+    assert words.uses("home") > 0
+    assert words.written(["homes", "homing", "lunch clubs", "lunch clbs"]) == {
+        "homes",
+        "lunch clubs",
+    }
+
+
+def test_a_word_whose_stem_the_library_uses_is_offered_only_a_near_form() -> None:
+    """Such a word may be a form English lacks ("exacerbations", "passaging"), not a typo:
+    it is offered no plural of itself, no word with another first letter and no split."""
+    speller = Speller(
+        {"exacerbation": 90, "massaging": 900, "government": 900, "per": 60_000}
+        | {"sister": 60_000}
+    )
+    used = lambda stem: 100  # noqa: E731
+    for typed in ("exacerbations", "passaging", "persister"):
+        assert suggest_query(typed, [typed], speller, used, stem_used=[typed]) is None
+    assert suggest_query("persister", ["persister"], speller, used) == "per sister"
+    assert suggest_query("governent", ["governent"], speller, used, stem_used=["governent"]) == (
+        "government"
+    )
