@@ -492,6 +492,9 @@ class EmbeddedStore:
                 copy.close()
                 is_open = False
                 self._swap_in(fresh)
+            # The old shard's files go once searches and writes are free again (deleting a
+            # large one takes seconds).
+            shutil.rmtree(self._path / _OLD_DIR, ignore_errors=True)
         except BaseException:
             if is_open:
                 copy.close()
@@ -501,7 +504,8 @@ class EmbeddedStore:
         return self.count()
 
     def _swap_in(self, fresh: Path) -> None:
-        """Put the fresh shard in the live one's place (the caller holds the swap gate)."""
+        """Put the fresh shard in the live one's place, the old one moved aside (the caller
+        holds the swap gate, and deletes the old one after)."""
         old = self._path / _OLD_DIR
         live = self.shard
         live.flush()
@@ -510,7 +514,6 @@ class EmbeddedStore:
         self._shard_dir.rename(old)
         fresh.rename(self._shard_dir)
         self._shard = qe.EdgeShard.load(str(self._shard_dir))
-        shutil.rmtree(old, ignore_errors=True)
 
     def _copy_live_points(
         self, copy: qe.EdgeShard, report: Callable[[int, int], None] | None
