@@ -86,3 +86,19 @@ def test_both_legs_and_the_vector_cache_see_the_folded_words(library: Library) -
     assert len(searcher.query_vectors) == before  # the typed words' vector was reused
     ranked = [h.id for h in searcher.hits("o\ufb03cial figures", limit=5)]
     assert ranked == [h.id for h in searcher.hits("official figures", limit=5)]
+
+
+@pytest.mark.parametrize("marked", ['"lonely villages"', "((lonely villages", "lonely villages)"])
+def test_quotes_and_brackets_leave_closeness_and_strength_as_they_were(
+    library: Library, marked: str
+) -> None:
+    """The model reads the words, not the marks around them: a quoted phrase may match fewer
+    passages by its words, but each document it shows is as close and as strong."""
+    plain = {
+        d.doc_id: (d.strength, d.best_cosine)
+        for d in library.searcher.search("lonely villages").documents
+    }
+    shown = library.searcher.search(marked).documents
+    assert shown and shown[0].strength == "strong"
+    for document in shown:
+        assert (document.strength, document.best_cosine) == plain[document.doc_id]

@@ -8,7 +8,7 @@ import threading
 import numpy as np
 
 from search.models.encoder import Vectors
-from search.retrieval.query_vectors import QueryVectors
+from search.retrieval.query_vectors import QueryVectors, meaning_text
 
 
 class CountingEncoder:
@@ -74,3 +74,21 @@ def test_threads_asking_at_once_keep_the_cache_within_its_size() -> None:
     for t in threads:
         t.join()
     assert len(vectors) == 8
+
+
+def test_the_model_reads_a_query_without_its_quotes_brackets_and_stray_marks() -> None:
+    assert meaning_text('"food banks"') == "food banks"
+    assert meaning_text("((housing") == meaning_text("housing)") == "housing"
+    assert meaning_text("'damp' homes, *now*") == "damp homes, now"
+    # What a question is made of stays: apostrophes, hyphens, ?, %, £ and &.
+    for kept in ("children's centres", "what is a JSNA?", "16-24 year olds: 5% or £5 & more"):
+        assert meaning_text(kept) == kept
+    assert meaning_text("(((") == "((("  # marks alone: nothing better to read
+
+
+def test_a_quoted_question_shares_the_plain_questions_vector() -> None:
+    encoder = CountingEncoder()
+    vectors = QueryVectors(encoder, size=4)
+    plain = vectors.vector("damp homes")
+    assert vectors.vector('"damp homes"') == vectors.vector("(damp homes)") == plain
+    assert encoder.asked == ["damp homes"]
