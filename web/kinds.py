@@ -62,10 +62,12 @@ def explain_kind(kind: str) -> str:
 
 def kind_choices(current: str, in_library: list[str]) -> list[tuple[str, str]]:
     """(value, label) for each kind an admin may choose: "not known", then the known kinds,
-    those already in the library and the document's own, once per label, by label, the
-    document's own spelling kept."""
+    those already in the library and the document's own, once per label, by label. Where two
+    spellings read the same, the document's own is kept, then the library's ("gov report"
+    from a manifest), so a choice files the document with the others of its kind rather than
+    beside them under the same name."""
     chosen: dict[str, str] = {}
-    for kind in [current, *KINDS, *in_library]:
+    for kind in [current, *in_library, *KINDS]:
         label = label_kind(kind)
         if label:
             chosen.setdefault(label.casefold(), kind)

@@ -6,7 +6,7 @@ import warnings
 
 import pytest
 
-from web.kinds import explain_kind, label_kind
+from web.kinds import KINDS, explain_kind, kind_choices, label_kind
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient`")
@@ -53,3 +53,16 @@ def test_the_document_page_explains_its_kind(client: TestClient, doc_ids: dict[s
 def test_a_chosen_kind_is_named_in_the_same_style(client: TestClient) -> None:
     html = client.get("/search?q=damp&kind=report").text
     assert "Type: Report" in html
+
+
+def test_a_kind_chosen_by_an_admin_files_with_the_librarys_own_spelling() -> None:
+    """A manifest wrote "gov report"; the list offers that, not a second "Government report"
+    that would split the filter in two."""
+    choices = kind_choices("council report", ["gov report", "council report"])
+    labels = [label for _, label in choices]
+    assert labels.count("Government report") == 1
+    assert ("gov report", "Government report") in choices
+    assert ("government report", "Government report") not in choices
+    # A document keeps its own spelling, and every known kind is still offered.
+    assert ("government report", "Government report") in kind_choices("government report", [])
+    assert {label_kind(k) for k in KINDS} <= set(labels)
