@@ -35,3 +35,28 @@ def test_pages_fit_320_css_pixels_without_sideways_scrolling(
         if sizes[0] > sizes[1]:
             too_wide.append(f"{name}: {sizes[0]} px wide in a {sizes[1]} px window")
     assert not too_wide, "pages scroll sideways:\n" + "\n".join(too_wide)
+
+
+# What a PDF's text may hold with no space for hundreds of characters.
+UNBROKEN = {
+    "a web address": "https://www.example.gov.uk/" + "reports/annual-data-tables-" * 12 + "x.pdf",
+    "a contents page's dot leaders": "Chapter 4 Housing " + "." * 300 + " 27",
+}
+# Where such text is shown: each address with the element it lands in.
+QUOTED_IN = {
+    "results": ("/search?q=cold+homes", ".app-passage__text"),
+    "document": ("/documents/{doc_id}", ".app-page-list__preview"),
+}
+
+
+@pytest.mark.parametrize("text", list(UNBROKEN))
+def test_long_unbroken_text_in_a_quote_wraps_on_a_phone(
+    page: Page, site: LiveSite, text: str
+) -> None:
+    page.set_viewport_size(VIEWPORTS["phone"])  # type: ignore[arg-type]
+    for name, (address, selector) in QUOTED_IN.items():
+        page.goto(address.format(doc_id=site.doc_ids["back-to-work.pdf"]))
+        shown = page.locator(selector).first
+        shown.evaluate("(el, text) => { el.textContent = text; }", UNBROKEN[text])
+        sizes = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+        assert sizes[0] <= sizes[1], f"{name}: {text} makes the page {sizes[0]} px wide"
