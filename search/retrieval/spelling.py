@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 import string
+import unicodedata
 from collections.abc import Callable, Collection, Iterable
 from functools import cache
 from pathlib import Path
@@ -270,6 +271,8 @@ def suggest_query(
     uses. The library's own use, not English's, picks: "rual" means "rural" in a library
     about rural health more often than "real"."""
     chosen: dict[str, str] = {}
+    if _is_in_another_language(query, speller):
+        return None
     meant, named = _typed_as_meant(query), _typed_as_names(query)
     for word in unused:
         if word in meant:
@@ -318,6 +321,21 @@ def _typed_as_names(query: str) -> set[str]:
         is_named = n > 0 and typed[:1].isupper() and typed[1:].islower()
         (named if is_named else plain).add(typed.lower())
     return named - plain
+
+
+def _is_in_another_language(query: str, speller: Speller) -> bool:
+    """Whether the search holds a word in letters English does not use (é, ü, ß) that is not
+    an English word with its accents taken off ("café", "naïve"): "santé mentale" is French,
+    not two English typos ("santa mental")."""
+    for word in _TYPED_WORD.findall(query):
+        if word.isascii():
+            continue
+        plain = "".join(
+            c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c)
+        )
+        if not speller.is_known(plain):
+            return True
+    return False
 
 
 def _typed_as_meant(query: str) -> set[str]:

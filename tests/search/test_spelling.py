@@ -40,6 +40,9 @@ SPELLER = Speller(
         "pollution": 20,
         "solution": 900,
         "marc": 100,
+        "santa": 500,
+        "mental": 800,
+        "cafe": 300,
     }
 )
 
@@ -353,3 +356,14 @@ def test_a_word_whose_stem_the_library_uses_is_offered_only_a_near_form() -> Non
     assert suggest_query("governent", ["governent"], speller, used, stem_used=["governent"]) == (
         "government"
     )
+
+
+def test_a_search_in_another_language_is_not_mended_into_english() -> None:
+    used = _stems("santa", "mental", "asthma", "homes")
+    assert suggest_query("santé mentale", ["santé", "mentale"], SPELLER, used.__contains__) is None
+    assert suggest_query("sante mentale", ["sante", "mentale"], SPELLER, used.__contains__) == (
+        "santa mental"  # typed without accents, it reads as English typos
+    )
+    # An English word written with its accents is still English: the typo beside it is mended.
+    found = suggest_query("café asthama", ["asthama"], SPELLER, used.__contains__)
+    assert found == "café asthma"
