@@ -10,12 +10,13 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from urllib.parse import quote
 
 from search.catalogue import DocumentRecord
 from search.pagetext import known_authors
 from search.retrieval.passages import Passage
-from web.views import document_url, file_url, is_web_link, page_url, sections_of
+from web.views import document_url, file_media_type, file_url, is_web_link, page_url, sections_of
 
 __all__ = [
     "CSV_COLUMNS",
@@ -51,6 +52,9 @@ class Reference:
     pdf_url: str
     # A Word file's or web page's section headings: it is cited by section, not by page.
     sections: tuple[str, ...] = ()
+    # What `pdf_url` serves: the original file, which is a PDF unless it was uploaded as a
+    # Word file or a web page.
+    file_type: str = "application/pdf"
 
     @property
     def url(self) -> str:
@@ -72,6 +76,7 @@ def reference_for(record: DocumentRecord, base_url: str) -> Reference:
         link=base + document_url(record.doc_id),
         pdf_url=base + file_url(record.doc_id),
         sections=tuple(sections_of(record)),
+        file_type=file_media_type(Path(record.path).name),
     )
 
 

@@ -67,7 +67,7 @@ def _entry(feed: ET.Element, item: FeedEntry) -> None:
     for name in ref.authors or ((ref.organisation,) if ref.organisation else ()):
         _add(_add(entry, "author"), "name", name)
     _add(entry, "link", rel="alternate", type="text/html", href=ref.link)
-    _add(entry, "link", rel="enclosure", type="application/pdf", href=ref.pdf_url)
+    _add(entry, "link", rel="enclosure", type=ref.file_type, href=ref.pdf_url)
     if ref.kind:
         _add(entry, "category", term=ref.kind)
     described = [ref.organisation, str(ref.year or "")]

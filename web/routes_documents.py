@@ -26,8 +26,10 @@ from web.errors import NewerEdition
 from web.paging import count_pages, pagination
 from web.params import MAX_PAGE_NUMBER, PageNumber
 from web.views import (
+    PDF_TYPE,
     about_json,
     document_url,
+    file_media_type,
     file_type_name,
     is_web_link,
     metadata_json,
@@ -237,20 +239,11 @@ def document_file(doc_id: str, library: DocumentLibraryDep) -> FileResponse:
     path = Path(record.path)
     if not path.is_file():
         raise HTTPException(status_code=404, detail=NO_FILE)
-    # Only a PDF opens in the browser; a saved web page could run its scripts on our site, so
-    # it and a Word file are handed over as downloads.
-    is_pdf = path.suffix.lower() == ".pdf"
+    # Only a PDF opens in the browser (`file_media_type` says why the rest are downloads).
+    media_type = file_media_type(path.name)
     return FileResponse(
         path,
-        media_type="application/pdf"
-        if is_pdf
-        else _DOWNLOAD_TYPES.get(path.suffix.lower(), _BYTES),
+        media_type=media_type,
         filename=record.file_name,
-        content_disposition_type="inline" if is_pdf else "attachment",
+        content_disposition_type="inline" if media_type == PDF_TYPE else "attachment",
     )
-
-
-_BYTES = "application/octet-stream"
-_DOWNLOAD_TYPES = {
-    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-}

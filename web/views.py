@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -38,12 +39,14 @@ from web.tags import document_determinants, evidence_tags, places_json
 from web.vocabulary import Vocabulary, default_vocabulary
 
 __all__ = [
+    "PDF_TYPE",
     "SHORT_LINE",
     "WEB_SCHEMES",
     "about_json",
     "document_json",
     "document_url",
     "facets_json",
+    "file_media_type",
     "file_type_name",
     "file_url",
     "filters_json",
@@ -80,6 +83,21 @@ def is_web_link(url: str) -> bool:
 
 def document_url(doc_id: str) -> str:
     return f"/documents/{quote(doc_id, safe='')}"
+
+
+# What the file route serves, by the file's extension. Only a PDF opens in the browser; a
+# saved web page could run its scripts on our site, so it and a Word file are downloads.
+PDF_TYPE = "application/pdf"
+_DOWNLOAD_TYPES = {
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+_BYTES = "application/octet-stream"
+
+
+def file_media_type(file_name: str) -> str:
+    """The media type the document's file is served as (a feed's enclosure says the same)."""
+    suffix = Path(file_name).suffix.lower()
+    return PDF_TYPE if suffix == ".pdf" else _DOWNLOAD_TYPES.get(suffix, _BYTES)
 
 
 def file_url(doc_id: str, page: int | None = None) -> str:

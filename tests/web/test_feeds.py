@@ -85,3 +85,20 @@ def test_an_entry_cites_where_its_words_are_and_links_there() -> None:
     # A Word file or web page has sections, not pages: the entry names the section.
     summary = str(second.findtext("a:summary", namespaces=NS))
     assert summary.endswith("lungs. (section 2: What tenants told us)")
+
+
+def test_the_enclosure_says_what_the_file_is() -> None:
+    """A PDF is a PDF; a saved web page is served as a download of bytes, and says so."""
+    from web.views import file_media_type
+
+    assert file_media_type("report.PDF") == "application/pdf"
+    assert file_media_type("notes.docx").endswith("wordprocessingml.document")
+    assert file_media_type("page.html") == "application/octet-stream"
+    added = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+    for reference, expected in (
+        (REFERENCE, "application/pdf"),
+        (replace(REFERENCE, file_type=file_media_type("page.html")), "application/octet-stream"),
+    ):
+        (entry,) = _feed([FeedEntry(reference, added, "")]).findall("a:entry", NS)
+        types = {link.get("rel"): link.get("type") for link in entry.findall("a:link", NS)}
+        assert types["enclosure"] == expected
