@@ -10,7 +10,7 @@ import logging
 import queue
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -161,6 +161,7 @@ def admin_home(
         "deleted": deleted,
         "uploads_deleted": uploads_deleted,
         "clearing": clearing.state() if clearing is not None else None,
+        "cleared": _cleared_lately(clearing),
         "uncleared": _uncleared(request),
     }
     return admin_page(request, templates, "admin_home.html", context)
@@ -470,6 +471,20 @@ def delete_recorded(
         f" {kept} file(s) elsewhere left where they are)",
     )
     return record, uploads
+
+
+# How long the admin page says that a clearing finished.
+CLEARED_NOTICE = timedelta(hours=1)
+
+
+def _cleared_lately(clearing: TraceClearing | None) -> str:
+    """ "HH:MM UTC" when a clearing finished within the last hour and none runs now, else ""."""
+    if clearing is None or clearing.state() is not None:
+        return ""
+    finished = clearing.finished()
+    if finished is None or datetime.now(UTC) - finished[0] > CLEARED_NOTICE:
+        return ""
+    return finished[0].strftime("%H:%M UTC")
 
 
 def _uncleared(request: Request) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from search.curation import clear_deleted_traces
 from search.library import Library
@@ -45,6 +46,8 @@ class TraceClearing:
         self._is_wanted = False
         self._thread: threading.Thread | None = None
         self._state: ClearingState | None = None
+        # When the last clearing that finished did so, and how many passages it kept.
+        self._finished: tuple[datetime, int | None] | None = None
 
     def request(self) -> None:
         """Clear the traces soon (now, or when the ingest under way has finished)."""
@@ -61,6 +64,10 @@ class TraceClearing:
     def state(self) -> ClearingState | None:
         """How far a clearing under way (or waiting) has got; None when none is."""
         return self._state
+
+    def finished(self) -> tuple[datetime, int | None] | None:
+        """When the last clearing this site ran finished (UTC), and the passages it kept."""
+        return self._finished
 
     def _run(self) -> None:
         while True:
@@ -84,6 +91,7 @@ class TraceClearing:
             log.exception("the index files could not be rewritten without deleted documents")
         else:
             log.info("deleted documents cleared from the index files (%s passages kept)", kept)
+            self._finished = (datetime.now(UTC), kept)
 
     def _report(self, copied: int, total: int) -> None:
         self._state = ClearingState(copied, total)

@@ -4,6 +4,7 @@ their session's token (a script signed in as a person) or the machine token (`kb
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -190,6 +191,18 @@ def test_the_admin_page_says_how_far_clearing_has_got(clients, app) -> None:  # 
         clearing._state = None
     assert "all 6,000 passages copied, now indexing them" in page
     assert "app-clearing" not in clients["admin"].get("/admin").text
+    # Once done, the page says so for an hour, then says nothing.
+    clearing._finished = None  # as if no clearing had run (an earlier test's did)
+    assert "were cleared from the index files at" not in clients["admin"].get("/admin").text
+    clearing._finished = (datetime.now(UTC) - timedelta(minutes=5), 6_000)
+    try:
+        done = clients["admin"].get("/admin").text
+        clearing._finished = (datetime.now(UTC) - timedelta(hours=2), 6_000)
+        later = clients["admin"].get("/admin").text
+    finally:
+        clearing._finished = None
+    assert "Deleted documents were cleared from the index files at" in done
+    assert "were cleared from the index files at" not in later
 
 
 def test_an_admin_clears_what_older_deletions_left_once(  # type: ignore[no-untyped-def]
