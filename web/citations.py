@@ -14,8 +14,10 @@ from pathlib import Path
 from urllib.parse import quote
 
 from search.catalogue import DocumentRecord
+from search.evidence.places import default_gazetteer
 from search.pagetext import known_authors
 from search.retrieval.passages import Passage
+from web.kinds import label_kind
 from web.views import document_url, file_media_type, file_url, is_web_link, page_url, sections_of
 
 __all__ = [
@@ -71,7 +73,7 @@ def reference_for(record: DocumentRecord, base_url: str) -> Reference:
         authors=tuple(_clean(a) for a in known_authors(meta.authors)),
         organisation=_clean(meta.organisation),
         year=meta.year,
-        kind=_clean(meta.kind),
+        kind=label_kind(_clean(meta.kind)),
         source_url=clean_url(meta.url) if is_web_link(meta.url) else "",
         link=base + document_url(record.doc_id),
         pdf_url=base + file_url(record.doc_id),
@@ -102,17 +104,93 @@ def _join_names(names: Sequence[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
+# Words that make a name a body, not a person ("Kent Analytics", "Public Health Team").
+_BODY_WORDS = frozenset(
+    """academy agency alliance analytics association authority bank board borough branch
+    bureau care centre center charity clinic college commission committee company council
+    county department directorate district division england executive faculty forum foundation
+    fund government group health hospital hub information institute institution intelligence
+    lab laboratory league library limited ltd management ministry network nhs observatory
+    office organisation organization panel partnership practice press programme project
+    public research review school secretariat service services society statistics surgery
+    survey team trust unit university wales world""".split()  # noqa: SIM905 (a word list)
+)
+# Lower-case words that sit inside a person's surname ("Ludwig van Beethoven").
+_PARTICLES = frozenset({"van", "von", "de", "der", "den", "da", "di", "du", "le", "la", "del"})
+# A capitalised name: "Sarah", "O'Neill", "McDonald", "Mary-Jane".
+_NAME_WORD = re.compile(r"^[A-Z](?:[a-z]+|['’][A-Z][a-z]+)(?:[A-Z][a-z]+)?(?:[-'’][A-Z]?[a-z]+)*$")
+_INITIAL = re.compile(r"^[A-Z]\.?$")
+# What a file's author field adds after a person's name: a department's code ("Carol Cook -
+# ST SPRCA") or a body in brackets ("BUCK, David (SUSSEX NHS COMMISSIONERS)").
+_TRAILER = re.compile(r"\s+(?:[-–]\s+[A-Z0-9][A-Z0-9 ]*|\([^()]*\))$")
+_INITIALS = re.compile(r"^[A-Z]{1,3}$")
+
+
+def person_parts(name: str) -> tuple[str, str] | None:
+    """(surname, given names) when `name` is a person's, written "Surname, Given", "Given
+    Surname" ("Sarah Pritchard", "John A. Smith") or with initials after ("Kerman N",
+    "Marshall CA"); None for a body ("Public Health Team", "West Sussex County Council") or
+    anything it cannot tell. A body named like a person ("Kent Analytics") is not one: a body's
+    word or a place's name rules it out."""
+    name = _TRAILER.sub("", " ".join(name.split()))
+    if "," in name:
+        if _AND.search(name):
+            return None
+        surname, given = (part.strip() for part in name.split(",", 1))
+        return (surname, given) if surname else None
+    words = name.split(" ")
+    if not 2 <= len(words) <= 4 or any(w.casefold().strip(".") in _BODY_WORDS for w in words):
+        return None
+    if _names_a_place(name):
+        return None
+    if _INITIALS.match(words[-1]) and all(_NAME_WORD.match(w) for w in words[:-1]):
+        return " ".join(words[:-1]), words[-1]  # Vancouver style: Kerman N
+    given, rest = words[0], words[1:]
+    surname_at = next((i for i, w in enumerate(rest) if w in _PARTICLES), len(rest) - 1)
+    middle, last = rest[:surname_at], rest[surname_at:]
+    is_name = (
+        _NAME_WORD.match(given)
+        and all(_NAME_WORD.match(w) or _INITIAL.match(w) for w in middle)
+        and all(_NAME_WORD.match(w) or w in _PARTICLES for w in last)
+        and _NAME_WORD.match(last[-1])
+    )
+    if not is_name:
+        return None
+    return " ".join(last), " ".join([given, *middle])
+
+
+def _names_a_place(name: str) -> bool:
+    return bool(default_gazetteer().mentions(name))
+
+
 def _is_person(name: str) -> bool:
-    """A name written "Surname, Given names" is a person; others (a team, a council) are not."""
-    return "," in name and not _AND.search(name)
+    return person_parts(name) is not None
+
+
+def _surname(name: str) -> str:
+    parts = person_parts(name)
+    return parts[0] if parts else name
+
+
+def _inverted(name: str) -> str:
+    """A person as reference managers file them ("Pritchard, Sarah"); a body as written."""
+    parts = person_parts(name)
+    if parts is None:
+        return name
+    surname, given = parts
+    return f"{surname}, {given}" if given else surname
 
 
 def _harvard_name(name: str) -> str:
     """A person's given names become initials (Smith, J.A.); other names stay as they are."""
-    if not _is_person(name):
+    parts = person_parts(name)
+    if parts is None:
         return name
-    surname, given = (part.strip() for part in name.split(",", 1))
-    initials = "".join(word[0] + "." for word in given.replace(".", " ").split())
+    surname, given = parts
+    if given.isupper() and " " not in given and "." not in given:  # Vancouver initials: CA
+        initials = "".join(letter + "." for letter in given)
+    else:
+        initials = "".join(word[0] + "." for word in given.replace(".", " ").split())
     return f"{surname}, {initials}" if initials else surname
 
 
@@ -155,7 +233,7 @@ def harvard(ref: Reference, accessed: date) -> Harvard:
 
 def in_text(ref: Reference, page: int | None = None) -> str:
     """The short form for the body of a report: (Author, Year, p. N)."""
-    surnames = [a.split(",", 1)[0].strip() if _is_person(a) else a for a in ref.authors]
+    surnames = [_surname(a) for a in ref.authors]
     if len(surnames) > 2:
         author = f"{surnames[0]} et al."
     else:
@@ -178,7 +256,7 @@ def ris_record(ref: Reference) -> str:
     lines = [_ris_line("TY", RIS_TYPES.get(ref.kind.casefold(), "RPRT"))]
     lines.append(_ris_line("ID", ref.doc_id))
     lines.append(_ris_line("TI", ref.title))
-    lines += [_ris_line("AU", author) for author in ref.authors]
+    lines += [_ris_line("AU", _inverted(author)) for author in ref.authors]
     if ref.year:
         lines.append(_ris_line("PY", str(ref.year)))
     if ref.organisation:
@@ -222,10 +300,10 @@ def tex(text: str) -> str:
 
 
 def _tex_name(name: str) -> str:
-    # "Surname, Given" is a person BibTeX can parse; anything else is kept whole in braces,
-    # so "Public Health Team" is not read as a person called Team.
+    # A person goes in as "Surname, Given", which BibTeX parses; anything else is kept whole
+    # in braces, so "Public Health Team" is not read as a person called Team.
     if _is_person(name):
-        return tex(name)
+        return tex(_inverted(name))
     return "{" + tex(name) + "}"
 
 

@@ -23,6 +23,7 @@ from web.citations import (
     csv_table,
     harvard,
     in_text,
+    person_parts,
     reference_for,
     ris,
 )
@@ -196,3 +197,64 @@ def test_reference_for_a_record_makes_absolute_links_and_drops_unsafe_sources() 
     assert reference.url == reference.link
     spaced = replace(record, meta=replace(meta, url="https://example.org/a report{1}.pdf"))
     assert reference_for(spaced, BASE).source_url == "https://example.org/a%20report%7B1%7D.pdf"
+
+
+def test_people_are_told_from_bodies_however_their_names_are_written() -> None:
+    people = {
+        "Sarah Pritchard": ("Pritchard", "Sarah"),
+        "John A. Smith": ("Smith", "John A."),
+        "Mary-Jane O'Neill": ("O'Neill", "Mary-Jane"),
+        "Ludwig van Beethoven": ("van Beethoven", "Ludwig"),
+        "Kerman N": ("Kerman", "N"),
+        "Marshall CA": ("Marshall", "CA"),
+        "Smith, Jane Anne": ("Smith", "Jane Anne"),
+        # What a PDF's author field adds: a department's code, a body in brackets.
+        "Carol Cook - ST SPRCA": ("Cook", "Carol"),
+        "Turner, Debbie - ST SPRCA": ("Turner", "Debbie"),
+        "BUCK, David (SUSSEX NHS COMMISSIONERS)": ("BUCK", "David"),
+    }
+    for name, parts in people.items():
+        assert person_parts(name) == parts, name
+    bodies = [
+        "Public Health Intelligence Team",
+        "Early Years and Family Hubs Partnership",
+        "Leicestershire County Council",
+        "Kent Analytics",  # a place's name
+        "West Sussex",
+        "NHS England",
+        "Office for National Statistics",
+        "The King's Fund",
+        "Shelter",
+        "Lake Market Research",
+        "Smith and Jones, solicitors",
+    ]
+    for name in bodies:
+        assert person_parts(name) is None, name
+
+
+def test_a_person_written_given_name_first_is_cited_by_surname_everywhere() -> None:
+    person = replace(REPORT, authors=("Sarah Pritchard",), organisation="Kent County Council")
+    assert in_text(person, 3) == "(Pritchard, 2023, p. 3)"
+    assert harvard(person, date(2026, 12, 2)).before_title == "Pritchard, S. (2023) "
+    assert citation_key(person) == "pritchard2023cold"
+    (record,) = rispy.loads(ris([person]))
+    assert record["authors"] == ["Pritchard, Sarah"]
+    (entry,) = _parse_bibtex(bibtex([person]), unicode=True)
+    assert entry["author"] == "Pritchard, Sarah"
+    vancouver = replace(REPORT, authors=("Kerman N", "Marshall CA", "Polillo C"))
+    assert in_text(vancouver) == "(Kerman et al., 2023)"
+    assert harvard(vancouver, date(2026, 12, 2)).before_title.startswith(
+        "Kerman, N., Marshall, C.A. and Polillo, C. (2023)"
+    )
+    # A body stays whole: in BibTeX in braces, so it is not read as a person.
+    team = replace(REPORT, authors=("Public Health Intelligence Team",))
+    assert "{Public Health Intelligence Team}" in bibtex([team])
+    assert in_text(team) == "(Public Health Intelligence Team, 2023)"
+
+
+def test_a_reference_names_the_kind_as_the_site_does() -> None:
+    meta = DocumentMeta(title="AMR", kind="gov report", year=2022)
+    record = DocumentRecord("k1", meta, "amr.pdf", "/docs/amr.pdf", 3, 2, 0.0)
+    reference = reference_for(record, BASE)
+    assert reference.kind == "Government report"
+    assert "M3  - Government report" in ris([reference])
