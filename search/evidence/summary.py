@@ -47,8 +47,23 @@ _CAPTION = re.compile(r"^(figure|fig\.|table|chart|source|note|map)\b", re.IGNOR
 _LINK = re.compile(r"https?:|www\.|\bdoi\b", re.IGNORECASE)
 
 
+# A figure as a table cell holds it: 194.5, 14.0%, 2022/23, (12), £3,400.
+_FIGURE = re.compile(r"^[(£$]?[0-9][0-9.,:/%]*[)%]?[.,;]?$")
+# This many figures in a row are a table's row read across, not a sentence.
+_TABLE_RUN = 3
+
+
+def _is_table_row(sentence: str) -> bool:
+    run = 0
+    for word in sentence.split():
+        run = run + 1 if _FIGURE.match(word) else 0
+        if run >= _TABLE_RUN:
+            return True
+    return False
+
+
 def _is_prose(sentence: str) -> bool:
-    if _CAPTION.match(sentence.strip()) or _LINK.search(sentence):
+    if _CAPTION.match(sentence.strip()) or _LINK.search(sentence) or _is_table_row(sentence):
         return False
     if not sentence.rstrip().endswith((".", "!", "?")):
         return False  # cut off at a chunk's edge

@@ -217,6 +217,23 @@ def test_summary_leaves_out_sentences_with_web_addresses() -> None:
     assert sentences == [text.splitlines()[0]]
 
 
+def test_summary_leaves_out_a_table_row_read_as_a_sentence() -> None:
+    """Three or more figures in a row are a table read across ("194.5 79.2 101"), however many
+    words sit around them; a sentence with figures here and there stays."""
+    table = (
+        "Emergency hospital admissions for cardiovascular and respiratory diseases were "
+        "194.5 79.2 101 per hundred thousand residents of Crawley."
+    )
+    prose = (
+        "Emergency hospital admissions for falls rose by 12% in 2022/23 among older people "
+        "living alone in Crawley."
+    )
+    chunk = IndexedChunk(  # type: ignore[arg-type]
+        "c", [1.0, 0.0], ({}, {}), {"text": f"{table}\n{prose}", "page": 1, "chunk_index": 0}
+    )
+    assert [s.text for s in summarise([chunk], sentences=4)] == [prose]
+
+
 def test_chunks_drop_the_same_repeated_lines_as_the_page_previews() -> None:
     # Roman page numbers and a header in the middle of the text: the page previews drop both
     # (search.pagetext), so the chunker must too: one running-line rule for both.
