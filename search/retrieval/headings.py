@@ -1,5 +1,7 @@
 """Tells the headings in a chunk's text from its sentences, so a shown passage can leave out a
-heading that would otherwise read as the start of the sentence under it."""
+heading that would otherwise read as the start of the sentence under it, and the notes a page
+carries at its foot (numbered footnotes, a contact's e-mail address) that would read as part
+of the evidence."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import re
 
 from search.retrieval.sentences import ENDS_SENTENCE, HAS_SENTENCE_END
 
-__all__ = ["MAX_HEADING_WORDS", "is_heading_line", "kept_lines"]
+__all__ = ["MAX_HEADING_WORDS", "is_heading_line", "is_note_line", "kept_lines"]
 
 MAX_HEADING_WORDS = 12
 # A heading this long is mostly capitalised words; a run of lower-case ones is a sentence.
@@ -40,6 +42,20 @@ def is_heading_line(line: str) -> bool:
     return line[0].isupper() or line[0].isdigit()
 
 
+# A footnote numbered in brackets ("[23] Office for Students. POLAR …"), and a short line
+# with an e-mail address ("[25] Contact a.person@council.gov.uk for further details").
+_FOOTNOTE = re.compile(r"^\s*\[\d{1,3}\]\s")
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+MAX_CONTACT_WORDS = 20
+
+
+def is_note_line(line: str) -> bool:
+    """A footnote or a contact line: the page's apparatus, not its evidence."""
+    return bool(_FOOTNOTE.match(line)) or (
+        bool(_EMAIL.search(line)) and len(line.split()) <= MAX_CONTACT_WORDS
+    )
+
+
 def _is_mostly_lower(words: list[str]) -> bool:
     letters = [w for w in words if w[:1].isalpha()]
     return sum(w[0].islower() for w in letters) * 2 > len(letters)
@@ -60,8 +76,9 @@ def _starts_sentence(line: str) -> bool:
 
 def kept_lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """The lines of text[start:end] worth showing: a heading (or two stacked headings) right
-    before a sentence is dropped, since shown inline it would read as part of the sentence.
-    Other short lines (table rows, list items) stay; a span of nothing but headings stays."""
+    before a sentence is dropped, since shown inline it would read as part of the sentence,
+    and so are footnotes and contact lines (`is_note_line`). Other short lines (table rows,
+    list items) stay; a span of nothing but headings or notes stays."""
     lines: list[tuple[int, int]] = []
     at = start
     for match in re.finditer("\n", text[start:end]):
@@ -71,7 +88,8 @@ def kept_lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
     lines = [(a, b) for a, b in lines if text[a:b].strip()]
     shown = [text[a:b] for a, b in lines] + ["", ""]
     headings = [is_heading_line(x) for x in shown]
-    dropped: set[int] = set()
+    # Notes first: a heading after a dropped note starts a new block, as after a paragraph.
+    dropped = {i for i, line in enumerate(shown[: len(lines)]) if is_note_line(line)}
     for i in range(len(lines) - 1):
         # A heading follows the end of a paragraph (or another heading); after a line that
         # does not end a sentence, it is an item of a list or a cell of a table.
@@ -81,5 +99,7 @@ def kept_lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
         )
         if headings[i] and after_paragraph and opens_sentence:
             dropped.add(i)
-    kept = [span for i, span in enumerate(lines) if i not in dropped]
-    return kept or lines or [(start, start)]
+    kept = [i for i in range(len(lines)) if i not in dropped]
+    if not kept or all(headings[i] for i in kept):
+        return lines or [(start, start)]  # nothing but headings and notes: show them all
+    return [lines[i] for i in kept]

@@ -185,6 +185,35 @@ def test_page_offsets_stay_right_after_a_heading_in_the_middle_is_dropped() -> N
     assert passage.page == 3  # the second sentence is the longer one
 
 
+def test_footnotes_and_contact_lines_are_left_out_of_the_passage() -> None:
+    """The foot of a JSNA page ran into its evidence: "[23] Office for Students. … [25] Contact
+    a.person@… for further details Starting Well … Weight - 20.5% of reception pupils …"."""
+    first = "Some areas are in the lowest quintile for going on to higher education [23].\n"
+    notes = (
+        "[23] Office for Students. POLAR: Participation of Local Areas. 2017. [24] PHOF 2.06i.\n"
+        "[25] Contact a.person@westsussex.gov.uk or b.person@westsussex.gov.uk for details\n"
+        "Starting Well - HEALTHY LIFESTYLES\n"
+    )
+    body = "Weight - 20.5% of reception pupils were measured as overweight or obese in 2016/17."
+    text = first + notes + body
+    payload = _payload(text, 14, 15, [[0, 14], [len(first), 15]], index=0)
+    passage = passage_from_hit(Hit("c", 0.5, payload))
+    assert passage.text.split("\n") == [first.strip(), body]  # the heading after them goes too
+    body_at = passage.text.index("Weight")
+    assert passage.page_starts == ((0, 14), (body_at, 15))
+    # A passage of nothing but notes (a page's foot on its own) is shown as it is.
+    foot = "\n".join(notes.splitlines()[:2])
+    only = passage_from_hit(Hit("c", 0.5, _payload(foot, 3, 3, [[0, 3]], index=0)))
+    assert only.text.removesuffix(" " + ELLIPSIS) == foot  # it ends mid-sentence
+    # A sentence that gives an address to write to, with more to say, is evidence.
+    long_line = (
+        "Residents told us in the survey that they would rather write to the team at "
+        "help@council.gov.uk than wait on the telephone for a call back from an adviser."
+    )
+    kept = passage_from_hit(Hit("c", 0.5, _payload(long_line, 1, 1, [[0, 1]], index=0)))
+    assert kept.text == long_line
+
+
 def _hit(doc_id: str, index: int, matter: str, text: str) -> Hit:
     payload = _payload(text, 1, 1, [[0, 1]], index=index)
     payload.update(doc_id=doc_id, matter=matter)
