@@ -286,7 +286,9 @@ MIN_LEFTOVER_WORDS = 12
 def document_passages(hits: Sequence[Hit]) -> list[Passage]:
     """One document's hits as passages that never repeat each other's words.
 
-    Neighbouring chunks share their edge words; the later one in the document loses them.
+    Neighbouring chunks share their edge words; the later one in the document loses them. A
+    passage whose shown words another passage already shows (a document that prints the same
+    paragraph on two pages) is left out: the better-ranked one stays.
     """
     cuts: dict[str, Cut] = {}
     leftovers: set[str] = set()
@@ -306,4 +308,15 @@ def document_passages(hits: Sequence[Hit]) -> list[Passage]:
                     leftovers.add(hit.id)
         cuts[hit.id] = cut
         previous = (hit, cut)
-    return [_passage(hit, cuts[hit.id]) for hit in hits if hit.id not in leftovers]
+    passages: list[Passage] = []
+    seen: set[str] = set()
+    for hit in hits:
+        if hit.id in leftovers:
+            continue
+        passage = _passage(hit, cuts[hit.id])
+        words = " ".join(passage.text.strip(" " + ELLIPSIS).split()).casefold()
+        if words in seen:
+            continue  # the same words again, from elsewhere in the document
+        seen.add(words)
+        passages.append(passage)
+    return passages

@@ -233,3 +233,16 @@ def test_a_cover_passage_is_never_shown_beside_its_documents_body_text() -> None
     assert [p.chunk_id for p in groups["brief"]] == ["brief-3"]
     # A document that matched only by its reference list still shows it: exact words are found.
     assert [p.chunk_id for p in groups["other"]] == ["other-5"]
+
+
+def test_a_paragraph_printed_twice_in_a_document_is_shown_once() -> None:
+    same = "Loneliness is a serious risk to health in later life, as serious as smoking."
+    hits = [
+        Hit("d-9", 0.9, _payload(same, 11, 11, [[0, 11]], index=9)),
+        Hit("d-40", 0.8, _payload(same, 62, 62, [[0, 62]], index=40)),
+        Hit("d-41", 0.7, _payload("Lunch clubs help older people meet.", 63, 63, [[0, 63]], 41)),
+    ]
+    shown = document_passages(hits)
+    texts = [p.text.strip(" " + ELLIPSIS) for p in shown]
+    assert texts == [same, "Lunch clubs help older people meet."]
+    assert shown[0].page == 11  # the better-ranked copy stays
