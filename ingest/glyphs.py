@@ -96,9 +96,16 @@ _GLYPH_NUMBER = re.compile(r"/(?:glyph|cid|index|g|G)\d{1,5}(?!\d)")
 _MIN_GLYPH_NUMBERS = 5
 
 
+# Letters a font mapped its dash to: some Office exports give the hyphen and the dash the code
+# of the Greek capital heta ("nonͲlonely", "7Ͳ10"), a letter English text never uses.
+_MISREAD_DASHES = str.maketrans({"\u0372": "-"})
+
+
 def restore_glyph_names(text: str) -> str:
     """The text with each named glyph pypdf left as a name ("/two.tab", "/f_i") put back as
-    the letters it draws; names we do not know stay as they are."""
+    the letters it draws, and dashes a font misnamed put back as dashes; names we do not know
+    stay as they are."""
+    text = text.translate(_MISREAD_DASHES)
     if "/" not in text:
         return text
     return _GLYPH_NAME.sub(_letters_of, text)

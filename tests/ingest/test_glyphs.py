@@ -154,3 +154,12 @@ def test_the_glyph_patterns_have_no_shape_that_backtracks_without_end() -> None:
     long_name = "/" + "a_" * 100_000 + "1"
     assert restore_glyph_names(long_name) == long_name
     assert blank_glyph_numbers("/g1" * 100_000).strip() == ""
+
+
+def test_a_dash_a_font_gave_the_code_of_a_greek_letter_is_a_dash_again() -> None:
+    assert restore_glyph_names("than nonͲlonely people") == "than non-lonely people"
+    assert (
+        restore_glyph_names("scored this as 7Ͳ10 on the scale")
+        == "scored this as 7-10 on the scale"
+    )
+    assert clean_text("grouped into:Ͳ bonding") == "grouped into:- bonding"
