@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 
 from search.retrieval.matching import Matches
 from search.schema import Filters
+from web.kinds import canonical_kind
 from web.search_form import BANDS_BY_ID, YEAR_BANDS_ORDER, SearchForm, year_band
 from web.vocabulary import Vocabulary
 
@@ -80,7 +81,10 @@ GROUPS = (
         lambda form: form.organisations,
         lambda f: replace(f, organisations=()),
     ),
-    FacetGroup("kind", "kind", lambda form: form.kinds, lambda f: replace(f, kinds=())),
+    # Spellings of one kind ("gov report", "government report") are one option.
+    FacetGroup(
+        "kind", "kind", lambda form: form.kinds, lambda f: replace(f, kinds=()), canonical_kind
+    ),
     # Year bands reach the store as spans of years (see web.searching).
     FacetGroup(
         "years", "year", lambda form: form.year_bands, lambda f: replace(f, year_spans=()), _band
@@ -104,6 +108,8 @@ def facet_options(
     out: dict[str, list[FacetOption]] = {}
     for group in GROUPS:
         chosen = group.chosen(form)
+        if group.name == "kind":  # an address may name a kind as stored ("gov report")
+            chosen = tuple(dict.fromkeys(canonical_kind(kind) for kind in chosen))
         counts = pools[group.name].count_documents(group.field, visible, group.label)
         counts.update({value: counts.get(value, 0) for value in chosen})
         out[group.name] = _ordered(group.name, counts, chosen, vocabulary)

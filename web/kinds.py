@@ -4,8 +4,18 @@ sentence-case words), with a plain explanation for the ones that are jargon."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
-__all__ = ["EXPLANATIONS", "KINDS", "SPELT_OUT", "explain_kind", "kind_choices", "label_kind"]
+__all__ = [
+    "EXPLANATIONS",
+    "KINDS",
+    "SPELT_OUT",
+    "canonical_kind",
+    "explain_kind",
+    "kind_choices",
+    "label_kind",
+    "same_kinds",
+]
 
 # The kinds an admin may choose for a document: the classes the ingest gives a document it
 # describes itself (ingest.describing; a test keeps them in), and those our manifests use.
@@ -73,3 +83,19 @@ def kind_choices(current: str, in_library: list[str]) -> list[tuple[str, str]]:
             chosen.setdefault(label.casefold(), kind)
     known = sorted(((kind, label_kind(kind)) for kind in chosen.values()), key=lambda c: c[1])
     return [("", "Not known"), *known]
+
+
+def same_kinds(chosen: Iterable[str], held: Iterable[str]) -> tuple[str, ...]:
+    """The kinds chosen, each with every spelling of it in `held` that reads the same
+    ("gov report" and "government report" are both "Government report"), each once."""
+    labels = {label_kind(kind).casefold() for kind in chosen}
+    out = dict.fromkeys(chosen)
+    out.update(dict.fromkeys(k for k in held if label_kind(k).casefold() in labels))
+    return tuple(out)
+
+
+def canonical_kind(kind: str) -> str:
+    """One spelling for every spelling of a known kind ("gov report", "gov_report" and
+    "Government report" are "government report"); any other kind as it is stored."""
+    label = label_kind(kind).casefold()
+    return next((known for known in KINDS if label_kind(known).casefold() == label), kind)

@@ -4,7 +4,7 @@ determinant the results touch."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -22,6 +22,7 @@ from search.retrieval.searcher import DocumentResult, SearchResults
 from search.schema import Filters
 from search.store.core import payload_passes
 from web.facets import FacetOption, MatchesUnder, facet_options, matches_per_group
+from web.kinds import same_kinds
 from web.search_form import BANDS_BY_ID, SearchForm
 from web.vocabulary import Vocabulary, vocabulary_of
 
@@ -42,9 +43,13 @@ class SearchOutcome:
     by_determinant: list[DeterminantHit] = field(default_factory=list)
 
 
-def search_filters(form: SearchForm) -> Filters:
-    """The form's filters for the store, with year bands as spans of years (any may hold)."""
+def search_filters(form: SearchForm, kinds_held: Callable[[], Sequence[str]] = list) -> Filters:
+    """The form's filters for the store, with year bands as spans of years (any may hold),
+    and each kind chosen as every spelling of it the library holds (`kinds_held`, asked only
+    when a kind is chosen): "Government report" is also a manifest's "gov report"."""
     filters = form.filters()
+    if form.kinds:
+        filters = replace(filters, kinds=same_kinds(form.kinds, kinds_held()))
     if not form.year_bands:
         return filters
     spans = tuple((BANDS_BY_ID[b].first, BANDS_BY_ID[b].last) for b in form.year_bands)
@@ -64,7 +69,7 @@ def _run_search(
     library: Library, form: SearchForm, vocabulary: Vocabulary | None = None
 ) -> SearchOutcome:
     vocabulary = vocabulary or vocabulary_of(library)
-    filters = search_filters(form)
+    filters = search_filters(form, library.catalogue.kinds)
     searcher = library.searcher
     gazetteer = vocabulary.gazetteer
     results = searcher.search(
@@ -163,7 +168,11 @@ def search_all(library: Library, form: SearchForm, limit: int) -> list[DocumentR
     # One wide page rather than many narrow ones: each page would run the whole query again.
     with library.searcher.gate:
         results = library.searcher.search(
-            form.q, search_filters(form), page=1, sort=form.sort, page_size=limit
+            form.q,
+            search_filters(form, library.catalogue.kinds),
+            page=1,
+            sort=form.sort,
+            page_size=limit,
         )
     documents = [] if results.is_closest_only else results.documents
     if form.is_local_first:
@@ -173,7 +182,7 @@ def search_all(library: Library, form: SearchForm, limit: int) -> list[DocumentR
 
 def newest_documents(library: Library, form: SearchForm, limit: int) -> list[DocumentRecord]:
     """The documents most recently added to the library that the form's filters allow."""
-    filters = search_filters(form)
+    filters = search_filters(form, library.catalogue.kinds)
     records: list[DocumentRecord] = []
     for number, record in enumerate(library.catalogue.newest(), start=1):
         if payload_passes(_document_values(record), filters):
