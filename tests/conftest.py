@@ -14,9 +14,11 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 # and the test-only name stays out of the production default.
 os.environ.setdefault("KB_WEB__ALLOWED_HOSTS", "127.0.0.1,localhost,::1,testserver")
 
+from search.library import Library
 from search.models.encoder import Encoder, load_encoder
 from search.settings import ModelSettings, Settings
 from tests.doubles import RememberingEncoder
+from tests.libraries import FIVE_NOTES, build_notes, opened_copy
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SHARED_DATA = SHARED / "data"
@@ -83,3 +85,16 @@ def shared_pdfs() -> Iterator[Path]:
     if not folder.is_dir():
         pytest.skip(f"shared test data not found at {folder}")
     yield folder
+
+
+@pytest.fixture(scope="session")
+def five_notes(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Path:
+    """The data folder of a library of the five one-page notes (`tests.libraries.FIVE_NOTES`),
+    ingested once with the real model; tests change only copies (`five_notes_library`)."""
+    return build_notes(tmp_path_factory.mktemp("five-notes"), list(FIVE_NOTES), encoder)
+
+
+@pytest.fixture
+def five_notes_library(five_notes: Path, tmp_path: Path, encoder: Encoder) -> Iterator[Library]:
+    """A copy of the five notes' library of this test's own, opened."""
+    yield from opened_copy(five_notes, tmp_path / "data", encoder)

@@ -8,8 +8,6 @@ import shutil
 import threading
 import time
 import warnings
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -25,7 +23,7 @@ from search.library import Library
 from search.models.encoder import Encoder
 from search.schema import Filters
 from search.store import embedded
-from tests.libraries import FIVE_NOTES, build_notes, files_holding, opened_copy
+from tests.libraries import FIVE_NOTES, files_holding
 from web.app import MAX_CLEARINGS_AT_START, create_app
 from web.search_form import SearchForm
 from web.searching import run_search
@@ -39,14 +37,9 @@ with warnings.catch_warnings():
 ONLY_IN_NOTE_1 = (b"lonely", b"lunch clubs", b"volunteers")
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Path:
-    return build_notes(tmp_path_factory.mktemp("traces"), list(FIVE_NOTES), encoder)
-
-
 @pytest.fixture
-def library(built: Path, tmp_path: Path, encoder: Encoder) -> Iterator[Library]:
-    yield from opened_copy(built, tmp_path / "data", encoder)
+def library(five_notes_library: Library) -> Library:
+    return five_notes_library
 
 
 def _note(library: Library, n: int) -> str:

@@ -4,16 +4,12 @@ library uses. The last tests search a small library built here with the real mod
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 import search.retrieval.searcher as searcher_module
 from search.analysis import terms
 from search.curation import correct_document
 from search.library import Library, speller_names
-from search.models.encoder import Encoder
 from search.retrieval.spelling import (
     MIN_SHORT_WORD_USES,
     Speller,
@@ -21,7 +17,6 @@ from search.retrieval.spelling import (
     suggest_query,
 )
 from search.retrieval.strong_matches import LibraryWords
-from tests.libraries import FIVE_NOTES, build_notes, opened_copy
 from web.search_form import SearchForm
 from web.searching import run_search
 from web.templating import changed_words
@@ -184,14 +179,9 @@ def test_the_english_list_and_the_projects_own_names_are_known() -> None:
     assert speller.candidates("wellbeng")[0] == "wellbeing"
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Path:
-    return build_notes(tmp_path_factory.mktemp("spelling"), list(FIVE_NOTES), encoder)
-
-
 @pytest.fixture
-def library(built: Path, tmp_path: Path, encoder: Encoder) -> Iterator[Library]:
-    yield from opened_copy(built, tmp_path / "data", encoder)
+def library(five_notes_library: Library) -> Library:
+    return five_notes_library
 
 
 def test_a_search_whose_words_are_all_known_looks_nothing_up_for_a_suggestion(

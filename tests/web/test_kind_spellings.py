@@ -4,28 +4,18 @@ real store."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from search.curation import correct_document
 from search.library import Library
-from search.models.encoder import Encoder
-from tests.libraries import FIVE_NOTES, build_notes, opened_copy
 from web.kinds import canonical_kind, same_kinds
 from web.search_form import SearchForm
 from web.searching import run_search
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Path:
-    return build_notes(tmp_path_factory.mktemp("kinds"), list(FIVE_NOTES), encoder)
-
-
 @pytest.fixture
-def library(built: Path, tmp_path: Path, encoder: Encoder) -> Iterator[Library]:
-    yield from opened_copy(built, tmp_path / "data", encoder)
+def library(five_notes_library: Library) -> Library:
+    return five_notes_library
 
 
 def _spell(library: Library, kinds: dict[int, str]) -> dict[int, str]:
