@@ -124,6 +124,9 @@ WHERE json_extract(extra, '$.strongest') IS NULL OR json_extract(extra, '$.lens_
 -- Whether any document was read from a file's path: the removal of a failed file, and the
 -- status page that offers it, ask for a handful of paths (a scan was 7 ms at 4,300 documents).
 CREATE INDEX IF NOT EXISTS documents_by_path ON documents (path);
+-- A search filtered by a kind of document widens it to every spelling of that kind the library
+-- holds (kind_spellings): walked value by value, so its cost does not grow with the library.
+CREATE INDEX IF NOT EXISTS documents_by_kind ON documents (kind);
 -- The admin status lists files a page at a time, by name, of all outcomes or one.
 CREATE INDEX IF NOT EXISTS files_by_name ON files (file_name);
 CREATE INDEX IF NOT EXISTS files_by_outcome ON files (outcome, file_name);
@@ -583,6 +586,19 @@ class Catalogue:
         rows = self._db.execute(
             f"SELECT DISTINCT kind FROM documents WHERE {seen} AND kind != '' ORDER BY kind",
             values,
+        ).fetchall()
+        return [str(row[0]) for row in rows]
+
+    def kind_spellings(self) -> list[str]:
+        """Every kind any document holds, as stored, whatever its access level: only for
+        widening a filter to the other spellings of a kind, never shown. One index lookup per
+        distinct kind (a few), not a read of every document (5.7 ms at 4,300 documents)."""
+        rows = self._db.execute(
+            "WITH RECURSIVE held(kind) AS ("
+            " SELECT (SELECT min(kind) FROM documents WHERE kind > '')"
+            " UNION ALL SELECT (SELECT min(kind) FROM documents WHERE kind > held.kind)"
+            " FROM held WHERE held.kind IS NOT NULL)"
+            " SELECT kind FROM held WHERE kind IS NOT NULL"
         ).fetchall()
         return [str(row[0]) for row in rows]
 

@@ -64,6 +64,9 @@ class FacetGroup:
     chosen: Callable[[SearchForm], tuple[str, ...]]
     without: Callable[[Filters], Filters]
     label: Callable[[str], str | None] | None = None
+    # How a chosen value (from an address) reads as an option, when options are not stored
+    # values as they are (a kind spelt "gov report" is the option "government report").
+    option: Callable[[str], str] | None = None
 
 
 GROUPS = (
@@ -83,7 +86,12 @@ GROUPS = (
     ),
     # Spellings of one kind ("gov report", "government report") are one option.
     FacetGroup(
-        "kind", "kind", lambda form: form.kinds, lambda f: replace(f, kinds=()), canonical_kind
+        "kind",
+        "kind",
+        lambda form: form.kinds,
+        lambda f: replace(f, kinds=()),
+        canonical_kind,
+        canonical_kind,
     ),
     # Year bands reach the store as spans of years (see web.searching).
     FacetGroup(
@@ -108,8 +116,8 @@ def facet_options(
     out: dict[str, list[FacetOption]] = {}
     for group in GROUPS:
         chosen = group.chosen(form)
-        if group.name == "kind":  # an address may name a kind as stored ("gov report")
-            chosen = tuple(dict.fromkeys(canonical_kind(kind) for kind in chosen))
+        if group.option is not None:
+            chosen = tuple(dict.fromkeys(group.option(value) for value in chosen))
         counts = pools[group.name].count_documents(group.field, visible, group.label)
         counts.update({value: counts.get(value, 0) for value in chosen})
         out[group.name] = _ordered(group.name, counts, chosen, vocabulary)

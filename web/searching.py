@@ -43,7 +43,7 @@ class SearchOutcome:
     by_determinant: list[DeterminantHit] = field(default_factory=list)
 
 
-def search_filters(form: SearchForm, kinds_held: Callable[[], Sequence[str]] = list) -> Filters:
+def search_filters(form: SearchForm, kinds_held: Callable[[], Sequence[str]]) -> Filters:
     """The form's filters for the store, with year bands as spans of years (any may hold),
     and each kind chosen as every spelling of it the library holds (`kinds_held`, asked only
     when a kind is chosen): "Government report" is also a manifest's "gov report"."""
@@ -69,7 +69,7 @@ def _run_search(
     library: Library, form: SearchForm, vocabulary: Vocabulary | None = None
 ) -> SearchOutcome:
     vocabulary = vocabulary or vocabulary_of(library)
-    filters = search_filters(form, library.catalogue.kinds)
+    filters = search_filters(form, library.catalogue.kind_spellings)
     searcher = library.searcher
     gazetteer = vocabulary.gazetteer
     results = searcher.search(
@@ -169,7 +169,7 @@ def search_all(library: Library, form: SearchForm, limit: int) -> list[DocumentR
     with library.searcher.gate:
         results = library.searcher.search(
             form.q,
-            search_filters(form, library.catalogue.kinds),
+            search_filters(form, library.catalogue.kind_spellings),
             page=1,
             sort=form.sort,
             page_size=limit,
@@ -182,7 +182,7 @@ def search_all(library: Library, form: SearchForm, limit: int) -> list[DocumentR
 
 def newest_documents(library: Library, form: SearchForm, limit: int) -> list[DocumentRecord]:
     """The documents most recently added to the library that the form's filters allow."""
-    filters = search_filters(form, library.catalogue.kinds)
+    filters = search_filters(form, library.catalogue.kind_spellings)
     records: list[DocumentRecord] = []
     for number, record in enumerate(library.catalogue.newest(), start=1):
         if payload_passes(_document_values(record), filters):

@@ -40,6 +40,10 @@ def test_spellings_of_a_known_kind_are_one() -> None:
 def test_one_option_counts_both_spellings_and_ticking_it_finds_both(library: Library) -> None:
     # Notes 0 and 4 are both about damp homes; 0 from a manifest, 4 as the ingest names it.
     ids = _spell(library, {0: "gov report", 4: "government report", 2: "briefing"})
+    # Every spelling held, each once, read by walking the kind index (not every document).
+    held = {r.meta.kind for r in library.catalogue.documents() if r.meta.kind}
+    assert library.catalogue.kind_spellings() == sorted(held)
+    assert {"gov report", "government report", "briefing"} <= held
     plain = run_search(library, SearchForm(q="damp mould homes"))
     kinds = {o.value: o.count for o in plain.facets["kind"]}
     assert kinds.get("government report") == 2 and "gov report" not in kinds
