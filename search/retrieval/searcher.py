@@ -333,11 +333,11 @@ class Searcher:
                 continue  # known words cost no lookup
             if is_asking(stem, word):
                 continue
-            if not library.uses(stem):
-                typos.append(word)
-            elif not library.written([word]):
-                typos.append(word)
-                stem_used.append(word)
+            (stem_used if library.uses(stem) else typos).append(word)
+        if stem_used:  # one read of text for all of them: those the library writes are meant
+            held = library.written(stem_used)
+            stem_used = [word for word in stem_used if word not in held]
+            typos += stem_used
         if not typos:
             return None
         return suggest_query(typed, typos, speller, library.uses, library.written, stem_used)

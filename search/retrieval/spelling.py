@@ -28,14 +28,13 @@ from __future__ import annotations
 
 import re
 import string
-import unicodedata
 from collections.abc import Callable, Collection, Iterable
 from functools import cache
 from pathlib import Path
 
 from spellchecker import SpellChecker
 
-from search.analysis import terms
+from search.analysis import normalise, terms
 
 __all__ = [
     "MAX_SUGGESTIONS_TRIED",
@@ -330,10 +329,7 @@ def _is_in_another_language(query: str, speller: Speller) -> bool:
     for word in _TYPED_WORD.findall(query):
         if word.isascii():
             continue
-        plain = "".join(
-            c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c)
-        )
-        if not speller.is_known(plain):
+        if not speller.is_known(normalise(word)):
             return True
     return False
 

@@ -40,7 +40,7 @@ __all__ = [
     "is_strong_despite_unused",
     "is_strong_passage",
     "library_uses",
-    "passages_using",
+    "passage_ids_using",
     "query_term_ids",
     "search_words",
     "unused_words",
@@ -133,13 +133,7 @@ def is_asking(stem: str, word: str) -> bool:
 
 def library_uses(stem: str, store: Store) -> bool:
     """Whether any passage `store` shows holds the search word `stem` (one keyword lookup)."""
-    return passages_using(stem, store, 1) > 0
-
-
-def passages_using(stem: str, store: Store, most: int) -> int:
-    """How many passages `store` shows hold the search word `stem`, counted up to `most`
-    (one keyword lookup, of ids alone)."""
-    return len(passage_ids_using(stem, store, most))
+    return bool(passage_ids_using(stem, store, 1))
 
 
 def passage_ids_using(stem: str, store: Store, most: int) -> list[str]:
