@@ -41,6 +41,8 @@ TRACES_MARK = "deleted_traces"
 TRACES_TRIES_MARK = "deleted_traces_tries"
 
 log = logging.getLogger(__name__)
+# For a caller that already keeps writers out (`clear_deleted_traces`): nothing more to take.
+_NO_WRITERS_TO_KEEP_OUT: AbstractContextManager[object] = nullcontext()
 
 
 class CurationError(ValueError):
@@ -170,21 +172,21 @@ def clear_deleted_traces(
     store: Store,
     catalogue: Catalogue,
     report: Callable[[int, int], None] | None = None,
-    writers_out: AbstractContextManager[object] | None = None,
+    writers_out: AbstractContextManager[object] = _NO_WRITERS_TO_KEEP_OUT,
 ) -> int | None:
     """Clear what documents deleted for good left in the library's files: the store is
     rewritten with only the points it holds (`Store.compact`), the catalogue without its free
     pages and with an empty log. The points kept (None for a store that clears them itself).
 
     Writers may go on while the store is rewritten; `writers_out` (the ingest lock, say) keeps
-    them out while the catalogue is, and a caller that already keeps them out passes none. The
+    them out while the catalogue is; a caller that already keeps them out leaves it as it is. The
     mark is let go only once all of it is done, and only if no deletion came meanwhile (that
     one is cleared by the next run): a stop part-way leaves it set, and the next start clears
     again."""
     deletions = catalogue.mark(TRACES_MARK) or 0
     catalogue.set_mark(TRACES_TRIES_MARK, clearings_unfinished(catalogue) + 1)
     kept = store.compact(report)
-    with writers_out if writers_out is not None else nullcontext():
+    with writers_out:
         if not catalogue.clear_traces():
             log.info("the catalogue's log was in use: it is emptied at its next checkpoint")
     if not catalogue.clear_mark_if(TRACES_MARK, deletions):

@@ -268,29 +268,19 @@ class EmbeddedStore:
     def upsert(self, chunks: Sequence[IndexedChunk]) -> None:
         try:
             for batch in core.batch_chunks(chunks):
-                points = [
-                    qe.Point(
-                        id=engine_id(c.id),
-                        vector={
-                            DENSE: c.dense,
-                            SPARSE: qe.SparseVector(
-                                indices=c.sparse.indices, values=c.sparse.values
-                            ),
-                        },
-                        payload=c.payload,
-                    )
-                    for c in batch
-                ]
+                points = [_indexed_point(c) for c in batch]
                 self.shard.update(qe.UpdateOperation.upsert_points(points))
         finally:
-            self._note_points(c.id for c in chunks)
+            self._note(points=[c.id for c in chunks])
 
-    def _note_points(self, chunk_ids: Iterable[str]) -> None:
-        """Tell a compaction under way which points were written. Noted after the write (even
-        one that failed part-way), so a round that takes the note reads the point as written."""
+    def _note(self, points: Iterable[str] = (), doc_ids: Sequence[str] = ()) -> None:
+        """Tell a compaction under way which points were written and which documents deleted.
+        Noted after the write (even one that failed part-way), so a round that takes the note
+        reads the live shard as written."""
         journal = self._journal
         if journal is not None:
-            journal.note_points(chunk_ids)
+            journal.note_points(points)
+            journal.note_documents(doc_ids)
 
     @_gated
     def query(self, request: VectorQuery) -> list[Hit]:
@@ -404,7 +394,7 @@ class EmbeddedStore:
             for point, fields in payloads.items():
                 self.shard.update(qe.UpdateOperation.set_payload([engine_id(point)], dict(fields)))
         finally:
-            self._note_points(payloads)
+            self._note(points=payloads)
 
     @_gated
     def delete_documents(self, doc_ids: Sequence[str]) -> None:
@@ -414,9 +404,7 @@ class EmbeddedStore:
             flt = _documents_filter(doc_ids)
             self.shard.update(qe.UpdateOperation.delete_points_by_filter(flt))
         finally:
-            journal = self._journal  # noted after the deletion, as points are
-            if journal is not None:
-                journal.note_documents(doc_ids)
+            self._note(doc_ids=doc_ids)
 
     @_gated
     def count(self, filters: Filters | None = None) -> int:
@@ -545,7 +533,8 @@ class EmbeddedStore:
     ) -> None:
         """Bring `copy` level with the live shard for the points and documents writers
         changed: deleted documents go, and each point noted is copied as the live shard has
-        it now, or deleted when it has gone. The caller holds the swap gate."""
+        it now, or deleted when it has gone. The caller holds the gate (a call, or the swap
+        for the last round)."""
         if doc_ids:
             copy.update(qe.UpdateOperation.delete_points_by_filter(_documents_filter(doc_ids)))
         for start in range(0, len(points), COMPACT_PAGE):
@@ -568,6 +557,14 @@ class EmbeddedStore:
         if self._lock_fd >= 0:
             unlock_store_dir(self._lock_fd)
             self._lock_fd = -1
+
+
+def _indexed_point(chunk: IndexedChunk) -> qe.Point:
+    """A chunk as the engine stores it: its dense and keyword vectors and its payload."""
+    sparse = qe.SparseVector(indices=chunk.sparse.indices, values=chunk.sparse.values)
+    return qe.Point(
+        id=engine_id(chunk.id), vector={DENSE: chunk.dense, SPARSE: sparse}, payload=chunk.payload
+    )
 
 
 def _point(record: Any) -> qe.Point:
