@@ -95,7 +95,13 @@ def same_kinds(chosen: Iterable[str], held: Iterable[str]) -> tuple[str, ...]:
 
 
 def canonical_kind(kind: str) -> str:
-    """One spelling for every spelling of a known kind ("gov report", "gov_report" and
-    "Government report" are "government report"); any other kind as it is stored."""
-    label = label_kind(kind).casefold()
-    return next((known for known in KINDS if label_kind(known).casefold() == label), kind)
+    """One spelling for every spelling of a kind: a known kind's own ("gov report",
+    "gov_report" and "Government report" are "government report"), and for any other its
+    words in lower case, abbreviations kept ("Policy_Paper" and "policy paper" are "policy
+    paper", "NHS bulletin" stays), so two spellings of it are one filter option."""
+    label = label_kind(kind)
+    known = next((k for k in KINDS if label_kind(k).casefold() == label.casefold()), None)
+    if known is not None:
+        return known
+    first, _, rest = label.partition(" ")
+    return " ".join(filter(None, (_word(first, False), rest))) if label else kind

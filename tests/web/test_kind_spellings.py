@@ -31,7 +31,11 @@ def _spell(library: Library, kinds: dict[int, str]) -> dict[int, str]:
 def test_spellings_of_a_known_kind_are_one() -> None:
     assert canonical_kind("gov report") == canonical_kind("gov_report") == "government report"
     assert canonical_kind("Government report") == "government report"
-    assert canonical_kind("policy paper") == "policy paper"  # not a known kind: as stored
+    # A kind no list knows: its spellings are one too, abbreviations kept.
+    assert canonical_kind("Policy_Paper") == canonical_kind("policy paper") == "policy paper"
+    assert canonical_kind("NHS  bulletin") == canonical_kind("NHS_Bulletin") == "NHS bulletin"
+    held = ["policy paper", "Policy_Paper", "briefing"]
+    assert same_kinds(("policy paper",), held) == ("policy paper", "Policy_Paper")
     held = ["briefing", "gov report", "government report", "report"]
     assert same_kinds(("government report",), held) == ("government report", "gov report")
     assert same_kinds(("report",), held) == ("report",)  # "report" is not "government report"
@@ -54,3 +58,14 @@ def test_one_option_counts_both_spellings_and_ticking_it_finds_both(library: Lib
         assert ticked.results.total == kinds["government report"]
         options = {o.value: o for o in ticked.facets["kind"]}
         assert options["government report"].is_selected
+
+
+def test_two_spellings_of_a_kind_no_list_knows_are_one_option(library: Library) -> None:
+    # An admin typed one new kind two ways on the two damp-homes notes.
+    ids = _spell(library, {0: "Policy_Paper", 4: "policy paper"})
+    plain = run_search(library, SearchForm(q="damp mould homes"))
+    kinds = {o.value: o for o in plain.facets["kind"]}
+    assert kinds["policy paper"].count == 2 and "Policy_Paper" not in kinds
+    ticked = run_search(library, SearchForm(q="damp mould homes", kinds=("policy paper",)))
+    assert {d.doc_id for d in ticked.results.documents} == {ids[0], ids[4]}
+    assert ticked.results.total == 2
