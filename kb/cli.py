@@ -447,6 +447,13 @@ def _warm_up(library: Library) -> None:
     except (OSError, ValueError):
         # Searches go on without suggestions (the searcher logs it at each try).
         log.exception("the spelling word list could not be read")
+    answers = library.searcher.answers
+    if answers is not None:
+        try:
+            answers.scorer.score("warm up", ["warm up"])
+        except Exception:
+            # A question then fails as a model failure does; /healthz reports the encoder.
+            log.exception("the cross-encoder that checks answers could not be loaded")
 
 
 def settle_memory() -> None:

@@ -14,7 +14,8 @@ from search.analysis import read_synonyms
 from search.catalogue import Catalogue, DocumentRecord, FileOutcome
 from search.evidence.places import Gazetteer
 from search.index import Index, backfill_evidence, build_index, load_tagging, refresh_strongest
-from search.models.encoder import Encoder, LazyEncoder, load_cross_encoder
+from search.models.encoder import Encoder, LazyEncoder, LazyPairScorer, load_cross_encoder
+from search.retrieval.answer_check import AnswerCheck
 from search.retrieval.searcher import Searcher
 from search.schema import READING_RULES
 from search.settings import Settings
@@ -92,6 +93,11 @@ class Library:
             scorer=scorer,
             matching=settings.match,
             speller_names=speller_names(tagging.gazetteer, synonyms),
+            answers=(
+                AnswerCheck(LazyPairScorer(), settings.match)
+                if settings.match.answer_checks
+                else None
+            ),
         )
         index = build_index(store, catalogue, encoder, tagging)
         wanted = CollectionLayout(encoder.model_id, encoder.dimension)

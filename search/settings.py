@@ -202,6 +202,35 @@ class MatchSettings(BaseModel):
             " meaning makes a document strong (above 1: none does)"
         ),
     )
+    # A question whose strong documents are all under answer_check_below in meaning is read
+    # with the closest passage of each of its first answer_checks strong documents by the
+    # packaged cross-encoder; when none scores answer_bar (a logit), the search has no strong
+    # match (search.retrieval.answer_check). Tuned on the tuning halves of
+    # tests/bench/test_strength.py's sets (bench/RESULTS.md, "Nineteenth session").
+    answer_checks: int = Field(
+        default=3,
+        ge=0,
+        le=10,
+        description=(
+            "how many of a question's closest strong documents the cross-encoder reads to"
+            " confirm that one answers it; 0 turns the check off"
+        ),
+    )
+    answer_check_below: float = Field(
+        default=0.74,
+        ge=0.0,
+        le=1.01,
+        description=(
+            "a question whose closest strong passage is at least this close in meaning is not"
+            " checked (above 1: every question is)"
+        ),
+    )
+    answer_bar: float = Field(
+        default=1.2,
+        ge=-20.0,
+        le=20.0,
+        description="the cross-encoder's score (a logit) at which a passage answers a question",
+    )
     unused_word_checks: int = Field(
         default=12,
         ge=0,

@@ -25,8 +25,10 @@ __all__ = [
     "CrossEncoderScorer",
     "Encoder",
     "LazyEncoder",
+    "LazyPairScorer",
     "ModelIntegrityError",
     "OnnxEncoder",
+    "OnnxPairScorer",
     "OnnxTuning",
     "PairScorer",
     "PrefixedEncoder",
@@ -37,6 +39,7 @@ __all__ = [
     "load_cross_encoder",
     "load_encoder",
     "load_onnx_encoder",
+    "load_pair_scorer",
     "load_sentence_encoder",
     "verify_files",
 ]
@@ -594,3 +597,65 @@ def load_cross_encoder(threads: int, cache_dir: Path) -> CrossEncoderScorer:
         },
     )
     return CrossEncoderScorer(model)
+
+
+# Where the cross-encoder cuts a passage: 256 tokens judged 32 questions of the tuning data
+# better than 128 (bench/RESULTS.md, "Nineteenth session: a cross-encoder asks whether a
+# question is answered"); a chunk is about 260 tokens, so this is most of one.
+PAIR_TOKENS = 256
+
+
+class OnnxPairScorer:
+    """The packaged cross-encoder (ms-marco MiniLM-L-12, int8) straight through onnxruntime and
+    `tokenizers`: one pair a run (no padding to waste), the passage cut to fit. Its score is a
+    logit: above 0 the model reads the passage as answering the query more than not."""
+
+    def __init__(self, session: Any, tokenizer: Any) -> None:
+        self._session = session
+        self._tokenizer = tokenizer
+
+    def score(self, query: str, passages: list[str]) -> list[float]:
+        scores = []
+        for passage in passages:
+            pair = self._tokenizer.encode(query, passage)
+            ids = np.asarray([pair.ids], dtype=np.int64)
+            feeds = {
+                "input_ids": ids,
+                "attention_mask": np.ones_like(ids),
+                "token_type_ids": np.asarray([pair.type_ids], dtype=np.int64),
+            }
+            scores.append(float(np.asarray(self._session.run(None, feeds)[0]).reshape(-1)[0]))
+        return scores
+
+
+def load_pair_scorer(threads: int = 1, max_tokens: int = PAIR_TOKENS) -> OnnxPairScorer:
+    """The packaged cross-encoder as a pair scorer, offline, its files checked first."""
+    from tokenizers import Tokenizer
+
+    source = _package_dir(_RERANKER)
+    verify_files(source, _RERANKER.sha256)
+    tokenizer = Tokenizer.from_file(str(source / "tokenizer.json"))
+    # The longer side is cut first: a question (a few tokens) stays whole.
+    tokenizer.enable_truncation(max_length=max_tokens, strategy="longest_first")
+    tokenizer.no_padding()
+    session = _onnx_session(source / "model.onnx", threads, OnnxTuning())
+    log.info("loaded the cross-encoder (onnxruntime, %d thread(s))", threads)
+    return OnnxPairScorer(session, tokenizer)
+
+
+class LazyPairScorer:
+    """Loads the cross-encoder on first use (or at the site's warm-up), once."""
+
+    def __init__(self, threads: int = 1) -> None:
+        self._threads = threads
+        self._loaded: OnnxPairScorer | None = None
+        self._lock = threading.Lock()
+
+    def load(self) -> OnnxPairScorer:
+        with self._lock:
+            if self._loaded is None:
+                self._loaded = load_pair_scorer(self._threads)
+            return self._loaded
+
+    def score(self, query: str, passages: list[str]) -> list[float]:
+        return self.load().score(query, passages)

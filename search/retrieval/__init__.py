@@ -3,6 +3,7 @@
 - `searcher`: answers a query (encode, fused candidates, grouped by document);
 - `matching`: which passages match at all, for exact totals and filter counts;
 - `strong_matches`: which matching documents answer well ("strong");
+- `answer_check`: whether a question's strong documents answer it (the cross-encoder reads it);
 - `spelling`: "Did you mean …?" for words no document uses;
 - `chunk_table`: each matched chunk's document and counted values, kept in columns;
 - `passages`: a stored chunk cut into the passage a person sees, with its page;
@@ -15,6 +16,7 @@
 """
 
 __all__ = [
+    "answer_check",
     "chunk_table",
     "headings",
     "matching",

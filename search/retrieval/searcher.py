@@ -14,6 +14,7 @@ from search.analysis import Bm25Weighting, search_words, terms
 from search.catalogue import Catalogue, DocumentRecord
 from search.folding import fold_characters
 from search.models.encoder import Encoder, PairScorer
+from search.retrieval.answer_check import AnswerCheck
 from search.retrieval.chunk_table import ChunkTable
 from search.retrieval.matching import ChunkMatch, Matches, find_matches, walk_graph
 from search.retrieval.passages import Passage, document_passages
@@ -132,8 +133,11 @@ class Searcher:
         scorer: PairScorer | None = None,
         matching: MatchSettings | None = None,
         speller_names: tuple[str, ...] = (),
+        answers: AnswerCheck | None = None,
     ) -> None:
         self.store = store
+        # Whether a question's strong matches answer it (None: not checked).
+        self.answers = answers
         # Names (places, jargon) the spelling suggestions know besides English words.
         self.speller_names = speller_names
         self.matching = matching or MatchSettings()
@@ -255,7 +259,7 @@ class Searcher:
             committed = self.catalogue.visible_among(order)
         ranked = [doc_id for doc_id in order if doc_id in committed]
         cosines = matches.best_cosines()
-        strength = find_strong(matched, ranked, query, self.matching, self.store)
+        strength = find_strong(matched, ranked, query, self.matching, self.store, self.answers)
         strong = strength.documents
         suggestion = self._suggestion(typed, query, strength.unused_words)
         if sort == "newest":

@@ -25,6 +25,7 @@ from itertools import islice
 
 from search.analysis import SparseVector, normalise, term_index, terms
 from search.analysis import words as words_of
+from search.retrieval.answer_check import AnswerCheck
 from search.retrieval.matching import ChunkMatch
 from search.settings import MatchSettings
 from search.store.base import Store, VectorQuery
@@ -60,6 +61,8 @@ class StrongMatches:
     is_capped: bool = False
     # The query's words that no document the reader may see uses, as the query wrote them.
     unused_words: tuple[str, ...] = ()
+    # A question whose otherwise strong documents the cross-encoder read as not answering it.
+    is_unanswered: bool = False
 
 
 def query_term_ids(query: str) -> frozenset[int]:
@@ -211,9 +214,11 @@ def find_strong(
     query: str,
     settings: MatchSettings,
     store: Store,
+    answers: AnswerCheck | None = None,
 ) -> StrongMatches:
     """The documents of `among` that are strong matches for `query`; `passages` are each
-    document's matching passages, closest in meaning first (`Matches.documents`)."""
+    document's matching passages, closest in meaning first (`Matches.documents`). With
+    `answers`, a question none of whose strong documents answers it has none."""
     strong: set[str] = set()
     to_read: list[tuple[float, str, str]] = []
     for doc_id in among:
@@ -248,6 +253,13 @@ def find_strong(
             for d in strong
             if is_strong_despite_unused(_closest_cosine(passages.get(d, ())), True, settings)
         }
+    if strong and answers is not None:
+        closest = sorted(
+            ((p.id, p.cosine or 0.0) for d in strong for p in passages[d][:1] if p.cosine),
+            key=lambda item: (-item[1], item[0]),
+        )
+        if not answers.is_answered(query, closest, store):
+            return StrongMatches(frozenset(), is_capped, unused, is_unanswered=True)
     return StrongMatches(frozenset(strong), is_capped, unused)
 
 

@@ -27,6 +27,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from itertools import product
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +38,9 @@ from kb.eval.beir import document_text, read_beir
 from search.analysis import terms
 from search.library import Library
 from search.models.encoder import Encoder
+from search.retrieval.answer_check import is_question
 from search.retrieval.matching import ChunkMatch
+from search.retrieval.searcher import SearchResults
 from search.retrieval.strong_matches import (
     PASSAGES_PER_DOCUMENT,
     is_strong_despite_unused,
@@ -58,6 +61,8 @@ MATCH_GRID = [round(0.5 + i * 0.01, 2) for i in range(18)]  # 0.50 .. 0.67
 # The share of judged-relevant documents that must still match at the chosen min_cosine.
 MATCH_RECALL = 0.98
 MIN_COSINE = MatchSettings().min_cosine
+# A results page long enough to hold every document a query matches.
+SITE_PAGE = 1000
 
 
 Close = tuple[tuple[float, float], ...]
@@ -135,6 +140,15 @@ class Judged:
     relevant_close: list[Close | None] = field(default_factory=list)
     # The query holds a word no document in its library uses (strong_matches.unused_words).
     has_unused: bool = False
+    # The documents (file names) the site itself marks strong: the rule above, then, for a
+    # question, the cross-encoder's check that one of them answers it (answer_check). None
+    # where the query was not searched in a library (SciFact's claims, which are no questions).
+    site_strong: frozenset[str] | None = None
+    # The judged-relevant documents' file names, in the order of `relevant` (library sets).
+    relevant_files: tuple[str, ...] = ()
+    # For a question: (cosine, cross-encoder score) of the closest passage of each of the first
+    # ANSWER_READS documents the default rule marks strong, closest first (answer_check).
+    answer_reads: tuple[tuple[float, float], ...] = ()
 
     @property
     def is_no_answer(self) -> bool:
@@ -187,7 +201,8 @@ def judge_library(library: Library, name: str) -> list[Judged]:
     searcher.matching = searcher.matching.model_copy(update={"min_cosine": MATCH_GRID[0]})
     out = []
     for query in read_queries(name):
-        results = searcher.search(str(query["query"]))
+        # One page holding every match, so each one's strength is read from the site.
+        results = searcher.search(str(query["query"]), page_size=SITE_PAGE)
         assert results.matches is not None
         cosines = {names.get(d, d): c for d, c in results.matches.best_cosines().items()}
         by_words = {
@@ -218,19 +233,133 @@ def judge_library(library: Library, name: str) -> list[Judged]:
                 matched_close=[close[f] for f in at_default if f in close],
                 relevant_close=[close.get(f) if f in at_default else None for f in wanted],
                 has_unused=bool(results.unused_words),
+                relevant_files=tuple(wanted),
+                answer_reads=_answer_reads(
+                    library, str(query["query"]), results, at_default, names, close
+                ),
+                site_strong=frozenset(
+                    names.get(d.doc_id, d.doc_id)
+                    for d in results.documents
+                    if d.strength == "strong"
+                ),
             )
         )
     return out
 
 
-def shares(judged: list[Judged], rule: Rule) -> tuple[float, float, int, int]:
-    """(no-answer queries with no strong document, relevant documents strong) and the counts."""
+def _answer_reads(
+    library: Library,
+    query: str,
+    results: SearchResults,
+    at_default: set[str],
+    names: dict[str, str],
+    close: dict[str, Close],
+) -> tuple[tuple[float, float], ...]:
+    """A question's `answer_reads`: the cross-encoder's score of the closest passage of each
+    of the first documents the default rule marks strong, closest first."""
+    answers = library.searcher.answers
+    if answers is None or not is_question(query):
+        return ()
+    assert results.matches is not None
+    rule = Rule.default()
+    firsts = sorted(
+        (
+            (float(chunks[0].cosine), chunks[0].id)
+            for d, chunks in results.matches.documents().items()
+            if names.get(d, d) in at_default
+            and chunks
+            and chunks[0].cosine is not None
+            and rule.is_strong(close[names.get(d, d)], bool(results.unused_words))
+        ),
+        key=lambda item: (-item[0], item[1]),
+    )[:ANSWER_READS]
+    texts = {h.id: h.text for h in library.store.retrieve([i for _, i in firsts], ("text",))}
+    return tuple(
+        (cosine, answers.scorer.score(query, [texts[i]])[0]) for cosine, i in firsts if i in texts
+    )
+
+
+def site_shares(judged: list[Judged]) -> tuple[float, float, int, int]:
+    """`shares` as the site marks strength (the rule and the answer check); queries with no
+    site marks (SciFact) judged by the default rule, as the site would."""
+    rule = Rule.default()
+    empty = [j for j in judged if j.is_no_answer]
+    quiet = sum(
+        1
+        for j in empty
+        if (
+            not j.site_strong
+            if j.site_strong is not None
+            else not any(rule.is_strong(c, j.has_unused) for c in j.matched_close)
+        )
+    )
+    relevant = strong = 0
+    for j in judged:
+        wanted = list(j.relevant_files) or [None] * len(j.relevant_close)
+        for file, close in zip(wanted, j.relevant_close, strict=True):
+            relevant += 1
+            if j.site_strong is not None and file is not None:
+                strong += file in j.site_strong
+            else:
+                strong += rule.is_strong(close, j.has_unused)
+    return (
+        quiet / len(empty) if empty else 1.0,
+        strong / relevant if relevant else 1.0,
+        len(empty),
+        relevant,
+    )
+
+
+@dataclass(frozen=True)
+class AnswerRule:
+    """The answer check's settings (search.retrieval.answer_check), judged on `answer_reads`."""
+
+    checks: int
+    below: float
+    bar: float
+
+    @classmethod
+    def default(cls) -> AnswerRule:
+        m = MatchSettings()
+        return cls(m.answer_checks, m.answer_check_below, m.answer_bar)
+
+    def is_answered(self, judged: Judged) -> bool:
+        reads = judged.answer_reads
+        return (
+            not reads
+            or self.checks == 0
+            or reads[0][0] >= self.below
+            or any(score >= self.bar for _, score in reads[: self.checks])
+        )
+
+
+# Documents whose closest passage is read for the answer check's tuning (its grid's widest).
+ANSWER_READS = 5
+
+
+def shares(
+    judged: list[Judged], rule: Rule, answer: AnswerRule | None = None
+) -> tuple[float, float, int, int]:
+    """(no-answer queries with no strong document, relevant documents strong) and the counts;
+    with `answer`, a question its check finds unanswered has no strong document. The answer
+    check is judged on the default rule's strong documents (`answer_reads`)."""
     empty = [j for j in judged if j.is_no_answer]
     relevant = [c for j in judged for c in j.relevant_close]
+
+    def answered(j: Judged) -> bool:
+        return answer is None or answer.is_answered(j)
+
     quiet = sum(
-        1 for j in empty if not any(rule.is_strong(c, j.has_unused) for c in j.matched_close)
+        1
+        for j in empty
+        if not answered(j) or not any(rule.is_strong(c, j.has_unused) for c in j.matched_close)
     )
-    strong = sum(1 for j in judged for c in j.relevant_close if rule.is_strong(c, j.has_unused))
+    strong = sum(
+        1
+        for j in judged
+        for c in j.relevant_close
+        if answered(j) and rule.is_strong(c, j.has_unused)
+    )
     return (
         quiet / len(empty) if empty else 1.0,
         strong / len(relevant) if relevant else 1.0,
@@ -239,10 +368,24 @@ def shares(judged: list[Judged], rule: Rule) -> tuple[float, float, int, int]:
     )
 
 
-def _score(judged: list[Judged], rule: Rule) -> float:
+def _score(judged: list[Judged], rule: Rule, answer: AnswerRule | None = None) -> float:
     """How near a rule comes to both targets at once (2 when it meets both)."""
-    quiet, strong, _, _ = shares(judged, rule)
+    quiet, strong, _, _ = shares(judged, rule, answer)
     return min(quiet / 0.8, 1.0) + min(strong / 0.9, 1.0) + 0.01 * (quiet + strong)
+
+
+ANSWER_BELOW_GRID = [*(round(0.70 + i * 0.01, 2) for i in range(11)), 1.01]
+ANSWER_BAR_GRID = [round(-4.0 + i * 0.2, 1) for i in range(41)]  # -4 .. 4
+
+
+def tune_answer(judged: list[Judged], rule: Rule) -> AnswerRule:
+    """The answer check's band and bar that best meet both targets with `rule`, at the
+    default number of checks (ties: the middle of the best run, band first, then bar)."""
+    checks = MatchSettings().answer_checks
+    candidates = [AnswerRule(checks, b, bar) for b in ANSWER_BELOW_GRID for bar in ANSWER_BAR_GRID]
+    scores = [_score(judged, rule, a) for a in candidates]
+    tied = [a for a, v in zip(candidates, scores, strict=True) if v == max(scores)]
+    return tied[len(tied) // 2]
 
 
 # Bars for queries that hold a word no document uses; above 1.0 no document is strong then,
@@ -375,10 +518,14 @@ def test_strong_threshold_meets_targets_on_the_half_not_tuned_on(
     # Cosine alone at the old bar (0.67), for comparison: the rule before words counted.
     cosine_only = Rule.of(0.67, 0.67, 0.0, despite_unused=0.0)
     despite = tune_despite(tuning, default)
+    answer = AnswerRule.default()
+    tuned_answer = tune_answer(tuning, default)
     report: dict[str, object] = {
         "tuned": str(tuned),
         "default": str(default),
         "tuned_despite_unused": despite,
+        "answer_check": str(answer),
+        "tuned_answer_check": str(tuned_answer),
     }
     for name, judged in sets.items():
         if not judged:
@@ -391,24 +538,49 @@ def test_strong_threshold_meets_targets_on_the_half_not_tuned_on(
             ("at_tuned_despite_unused", default.despite(despite)),
             ("cosine_0.67", cosine_only),
         )
-        for label, at in rules:
-            quiet, strong, n_empty, n_relevant = shares(held, at)
+        answers = (
+            ("rule_alone", None),
+            ("with_answer_check", answer),
+            ("with_tuned_answer_check", tuned_answer),
+        )
+        for (label, at), (checked, answer_rule) in product(rules, answers):
+            if answer_rule is not None and at is not default:
+                continue
+            label = f"{label} {checked}"
+            quiet, strong, n_empty, n_relevant = shares(held, at, answer_rule)
             report[f"{name} held-out {label}"] = {
                 "no_answer_with_no_strong": round(quiet, 3),
                 "no_answer_queries": n_empty,
                 "relevant_marked_strong": round(strong, 3),
                 "relevant_documents": n_relevant,
             }
-    print(json.dumps(report, indent=2))
+        quiet, strong, n_empty, n_relevant = site_shares(held)
+        report[f"{name} held-out site (rule and answer check)"] = {
+            "no_answer_with_no_strong": round(quiet, 3),
+            "no_answer_queries": n_empty,
+            "relevant_marked_strong": round(strong, 3),
+            "relevant_documents": n_relevant,
+        }
     held = [j for judged in sets.values() for j in judged if not is_tuning_half(j.query_id)]
-    quiet, strong, _, _ = shares(held, default)
+    for label, (quiet, strong, _, _) in (
+        ("all held-out, rule alone", shares(held, default)),
+        ("all held-out, rule and answer check", shares(held, default, answer)),
+        ("all held-out, rule and tuned answer check", shares(held, default, tuned_answer)),
+        ("all held-out, site", site_shares(held)),
+    ):
+        report[label] = {"no_answer_with_no_strong": quiet, "relevant_marked_strong": strong}
+    print(json.dumps(report, indent=2))
+    # The bench's model of the check judges as the site does.
+    assert site_shares(held) == shares(held, default, answer)
+    # What the site shows: the rule, then the answer check for questions.
+    quiet, strong, _, _ = site_shares(held)
     assert quiet >= 0.8
     assert strong >= 0.9
     # Each set's own no-answer questions too: the far-off ones of the older sets must not hide
     # the council questions, which cosine alone left strong for a third of them.
     for name, judged in sets.items():
         own = [j for j in judged if not is_tuning_half(j.query_id)]
-        own_quiet, _, n_empty, _ = shares(own, default)
+        own_quiet, _, n_empty, _ = site_shares(own)
         if n_empty >= 10:
             assert own_quiet >= 0.8, name
 
@@ -466,7 +638,12 @@ def test_the_site_marks_strength_as_the_rule_says(briefs: Library) -> None:
         passages = results.matches.documents()
         for doc in results.documents:
             close = _closest(briefs, str(query["query"]), passages.get(doc.doc_id, []), 0.0)
-            assert (doc.strength == "strong") == rule.is_strong(close, bool(results.unused_words))
+            by_rule = rule.is_strong(close, bool(results.unused_words))
+            if is_question(str(query["query"])):
+                # The answer check may take a question's strong marks away, never add one.
+                assert by_rule or doc.strength == "weak"
+            else:
+                assert (doc.strength == "strong") == by_rule
         assert results.strong_total <= results.total
 
 
@@ -508,3 +685,18 @@ def test_the_bar_for_unused_words_is_tuned_between_no_answer_and_relevant() -> N
     assert 0.74 < bar <= 0.82
     assert shares(judged, rule.despite(bar))[:2] == (1.0, 1.0)
     assert shares(judged, rule.despite(0.0))[:2] == (0.0, 1.0)  # the rule without the check
+
+
+def test_the_answer_check_is_tuned_between_unanswered_and_answered_questions() -> None:
+    # A no-answer question strong by the rule, its closest passage read at -3; an answered one
+    # read at 4; a third, close in meaning (0.79), is never checked.
+    judged = [
+        Judged("a", 0.72, [], matched_close=[((0.72, 0.0),)], answer_reads=((0.72, -3.0),)),
+        Judged("b", 0.73, [0.73], relevant_close=[((0.73, 0.0),)], answer_reads=((0.73, 4.0),)),
+        Judged("c", 0.79, [0.79], relevant_close=[((0.79, 0.0),)], answer_reads=((0.79, -9.0),)),
+    ]
+    rule = Rule.of(0.7, 0.7, 0.34)
+    answer = tune_answer(judged, rule)
+    assert -3.0 < answer.bar <= 4.0 and 0.73 < answer.below <= 0.79
+    assert shares(judged, rule, answer)[:2] == (1.0, 1.0)
+    assert shares(judged, rule)[:2] == (0.0, 1.0)  # the rule without the check

@@ -1,0 +1,109 @@
+"""Whether a question's strong matches answer it, by the packaged cross-encoder.
+
+The embedding model cannot tell a passage about the same thing from one that answers: "how
+many registered childminders are there in West Sussex" finds a childcare passage at a cosine
+as high as answered questions reach. A cross-encoder reads the question and the passage
+together. It is too slow to read every strong document (about 60-120 ms a pair here), so it
+reads only what decides whether a search has any answer at all:
+
+- only questions (a question word first, or a question mark): the model was trained on
+  questions, and on statements (SciFact's claims) it marks a third of the relevant abstracts
+  as not answering; a topic search ("damp homes") asks for documents, not an answer;
+- only when the closest strong document is under `answer_check_below` in meaning: above it
+  the tuning data held no question without an answer;
+- the closest passage of each of the first `answer_checks` strong documents, closest first,
+  stopping at the first that the model reads as answering (`answer_bar`).
+
+When none does, the search has no strong match: the page says so and lists the same documents
+as the closest. The ranking is untouched. Scores are remembered per question and passage text
+(not per passage id, so an edited passage is read again), for the pages and filters of one
+search.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+
+from search.models.encoder import PairScorer
+from search.settings import MatchSettings
+from search.store.base import Store
+
+__all__ = ["QUESTION_WORDS", "AnswerCheck", "is_question"]
+
+log = logging.getLogger(__name__)
+
+# Words a question starts with ("how many …", "is fluoride added …", "can I …").
+# fmt: off
+QUESTION_WORDS = frozenset([
+    "how", "what", "which", "who", "whom", "whose", "when", "where", "why", "whats", "hows",
+    "is", "are", "was", "were", "do", "does", "did", "can", "could", "should", "would", "will",
+    "has", "have", "had", "am", "may", "might", "must", "shall",
+])
+# fmt: on
+_FIRST_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+# Question and passage texts remembered, with their scores.
+_REMEMBERED = 1024
+
+
+def is_question(query: str) -> bool:
+    """Whether a search is asked as a question: its first word is a question word, or it ends
+    with a question mark."""
+    first = _FIRST_WORD.search(query)
+    word = first.group(0).lower().replace("'", "").replace("’", "") if first else ""
+    return word in QUESTION_WORDS or query.rstrip().endswith("?")
+
+
+class AnswerCheck:
+    """Reads a question's closest strong passages with a pair scorer (see the module's
+    docstring); thread-safe, scores remembered."""
+
+    def __init__(self, scorer: PairScorer, settings: MatchSettings) -> None:
+        self.scorer = scorer
+        self.settings = settings
+        self._scores: OrderedDict[tuple[str, str], float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def is_answered(self, query: str, closest: Sequence[tuple[str, float]], store: Store) -> bool:
+        """Whether a search's strong documents answer it. `closest` holds each strong
+        document's closest passage (its id and cosine), closest first. True without reading
+        when the search is no question, none are strong, the checks are off, or the closest is
+        close enough."""
+        settings = self.settings
+        if (
+            not closest
+            or settings.answer_checks == 0
+            or closest[0][1] >= settings.answer_check_below
+            or not is_question(query)
+        ):
+            return True
+        ids = [chunk_id for chunk_id, _ in closest[: settings.answer_checks]]
+        texts = {hit.id: hit.text for hit in store.retrieve(ids, fields=("text",))}
+        try:
+            return any(
+                self._score(query, texts[chunk_id]) >= settings.answer_bar
+                for chunk_id in ids
+                if texts.get(chunk_id)
+            )
+        except Exception:
+            # A model that cannot be loaded or run leaves strength to the rule alone: the
+            # search is answered as before the check, never with an error page.
+            log.exception("the cross-encoder could not check an answer; strength by the rule")
+            return True
+
+    def _score(self, query: str, text: str) -> float:
+        key = (query, text)
+        with self._lock:
+            if key in self._scores:
+                self._scores.move_to_end(key)
+                return self._scores[key]
+        # Outside the lock: two searches may score at once (each model call is thread-safe).
+        score = self.scorer.score(query, [text])[0]
+        with self._lock:
+            self._scores[key] = score
+            while len(self._scores) > _REMEMBERED:
+                self._scores.popitem(last=False)
+        return score
