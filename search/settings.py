@@ -226,7 +226,7 @@ class MatchSettings(BaseModel):
         ),
     )
     answer_bar: float = Field(
-        default=1.2,
+        default=1.4,
         ge=-20.0,
         le=20.0,
         description="the cross-encoder's score (a logit) at which a passage answers a question",
