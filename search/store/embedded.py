@@ -43,7 +43,12 @@ log = logging.getLogger(__name__)
 
 _LAYOUT_FILE = "collection.json"
 LOCK_FILE = ".lock"
-# Compacting writes a fresh shard beside the live one, then swaps the two folders.
+# The live shard is one of two folders, named in the pointer file (no file: the first).
+# Compacting writes a fresh shard in the other folder, then points the file at it with one
+# atomic rename, so the fresh shard, already open, goes live without being loaded again.
+_SHARD_DIRS = ("shard", "shard.b")
+_POINTER_FILE = "live_shard"
+# Where compactions before the pointer file wrote (a store a crash left mid-compaction then).
 _FRESH_DIR = "shard.compacting"
 _OLD_DIR = "shard.old"
 # Points copied a step while compacting (with their vectors and payloads).
@@ -209,14 +214,62 @@ class _Journal:
 
 
 def _recover_compaction(path: Path) -> None:
-    """Settle a compaction a crash interrupted: the live shard back in its place if the crash
-    came between the two renames (the fresh copy is dropped: compacting again is safe)."""
-    shard, old, fresh = path / "shard", path / _OLD_DIR, path / _FRESH_DIR
-    if not shard.exists() and old.exists():
+    """Settle a compaction a crash interrupted. Before the pointer file: the live shard back
+    in its place if the crash came between the two renames. Since: the folder the pointer does
+    not name is a fresh copy never pointed at, or the old shard not yet deleted; either goes
+    (compacting again is safe)."""
+    shard, old, fresh = path / _SHARD_DIRS[0], path / _OLD_DIR, path / _FRESH_DIR
+    if not shard.exists() and old.exists() and not (path / _POINTER_FILE).exists():
         old.rename(shard)
         log.warning("a compaction of %s was interrupted: the shard as it was is back", path)
     shutil.rmtree(fresh, ignore_errors=True)
     shutil.rmtree(old, ignore_errors=True)
+    live = _live_name(path)
+    other = path / _other_name(live)
+    if other.exists():
+        shutil.rmtree(other)
+        log.warning(
+            "a compaction of %s was interrupted or not tidied: its spare copy is gone", path
+        )
+
+
+def _live_name(path: Path) -> str:
+    """The folder of `path` holding the live shard, as the pointer file names it."""
+    pointer = path / _POINTER_FILE
+    if not pointer.exists():
+        return _SHARD_DIRS[0]
+    try:
+        name = pointer.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        name = ""
+    if name not in _SHARD_DIRS or not (path / name).is_dir():
+        # Written only by an atomic rename, so only a hand can have spoilt it: which copy is
+        # live cannot be guessed safely.
+        raise StoreError(
+            f"The index folder {path} has a damaged '{_POINTER_FILE}' file (it should hold"
+            f" {' or '.join(_SHARD_DIRS)}, a folder beside it): restore a backup."
+        )
+    return name
+
+
+def _other_name(live: str) -> str:
+    return _SHARD_DIRS[1] if live == _SHARD_DIRS[0] else _SHARD_DIRS[0]
+
+
+def _point_to(path: Path, name: str) -> None:
+    """Name `name` the live shard's folder, durably and at once (a file written, then renamed
+    over the pointer)."""
+    tmp = path / (_POINTER_FILE + ".tmp")
+    with tmp.open("w", encoding="utf-8") as out:
+        out.write(name)
+        out.flush()
+        os.fsync(out.fileno())
+    tmp.replace(path / _POINTER_FILE)
+    folder = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
 
 
 class EmbeddedStore:
@@ -231,6 +284,7 @@ class EmbeddedStore:
         self._journal: _Journal | None = None
         self._compacting = threading.Lock()  # one compaction at a time
         _recover_compaction(path)
+        self._live_name = _live_name(path)
         layout = self.layout()
         if layout is not None:
             self._shard = qe.EdgeShard.load(str(self._shard_dir))
@@ -243,7 +297,7 @@ class EmbeddedStore:
 
     @property
     def _shard_dir(self) -> Path:
-        return self._path / "shard"
+        return self._path / self._live_name
 
     def layout(self) -> CollectionLayout | None:
         return read_layout(self._path)
@@ -432,7 +486,15 @@ class EmbeddedStore:
         """Flush, then copy the collection's files; the caller keeps writers out meanwhile."""
         if self._shard is not None:
             self._shard.flush()
-        copy_tree_sparse(self._path, target, ignore=shutil.ignore_patterns(LOCK_FILE))
+        # Not the lock, nor a compaction's copy in the making (in the store's own folder
+        # only: a name inside the shard is the engine's): the live shard is the library.
+        top, spare = str(self._path), _other_name(self._live_name)
+
+        def ignore(folder: str, names: list[str]) -> set[str]:
+            left_out = {LOCK_FILE, spare} if folder == top else {LOCK_FILE}
+            return left_out & set(names)
+
+        copy_tree_sparse(self._path, target, ignore=ignore)
 
     def compact(self, report: Callable[[int, int], None] | None = None) -> int:
         """Write the points the shard holds now into a fresh shard and put it in the old one's
@@ -460,10 +522,11 @@ class EmbeddedStore:
     def _compact(self, report: Callable[[int, int], None] | None) -> int:
         layout = self.layout()
         assert layout is not None and self._journal is not None
-        fresh = self._path / _FRESH_DIR
+        fresh_name = _other_name(self._live_name)
+        fresh = self._path / fresh_name
         shutil.rmtree(fresh, ignore_errors=True)
         copy = qe.EdgeShard.create(str(fresh), _config(layout))
-        is_open = True
+        is_live = False
         try:
             self._copy_live_points(copy, report)
             for _ in range(_CATCH_UP_ROUNDS):
@@ -477,31 +540,22 @@ class EmbeddedStore:
                 self._copy_again(copy, points, doc_ids)
                 self._journal = None  # writes from here on reach the fresh shard itself
                 copy.flush()
-                copy.close()
-                is_open = False
-                self._swap_in(fresh)
-            # The old shard's files go once searches and writes are free again (deleting a
-            # large one takes seconds).
-            shutil.rmtree(self._path / _OLD_DIR, ignore_errors=True)
+                # From this rename on the fresh shard is the live one, on disk as here; it is
+                # open already, so store calls wait for the last round and a flush only.
+                _point_to(self._path, fresh_name)
+                old, self._shard, self._live_name = self.shard, copy, fresh_name
+                is_live = True
         except BaseException:
-            if is_open:
+            if not is_live:
                 copy.close()
-            shutil.rmtree(fresh, ignore_errors=True)
+                shutil.rmtree(fresh, ignore_errors=True)
             raise
+        # No call can reach the old shard now: it is closed and its files go once searches
+        # and writes are free again (deleting a large one takes seconds).
+        old.close()
+        shutil.rmtree(self._path / _other_name(fresh_name), ignore_errors=True)
         self.optimize()  # points copied again sit in an unindexed segment until then
         return self.count()
-
-    def _swap_in(self, fresh: Path) -> None:
-        """Put the fresh shard in the live one's place, the old one moved aside (the caller
-        holds the swap gate, and deletes the old one after)."""
-        old = self._path / _OLD_DIR
-        live = self.shard
-        live.flush()
-        live.close()
-        self._shard = None
-        self._shard_dir.rename(old)
-        fresh.rename(self._shard_dir)
-        self._shard = qe.EdgeShard.load(str(self._shard_dir))
 
     def _copy_live_points(
         self, copy: qe.EdgeShard, report: Callable[[int, int], None] | None

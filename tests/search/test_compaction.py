@@ -3,6 +3,7 @@ the fresh shard that takes the live one's place (`EmbeddedStore.compact`)."""
 
 from __future__ import annotations
 
+import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 from search.analysis import Bm25Weighting
 from search.schema import Filters, IndexedChunk, point_id
 from search.store import embedded
-from search.store.base import CollectionLayout, VectorQuery
+from search.store.base import CollectionLayout, StoreError, VectorQuery
 from search.store.embedded import EmbeddedStore
 from tests.libraries import files_holding
 
@@ -146,3 +147,84 @@ def test_two_compactions_asked_at_once_run_one_after_the_other(store: EmbeddedSt
         thread.join()
     assert results == [24, 24]
     assert store.count() == 24 and _count(store, "asthma") == 0
+
+
+def _folders(path: Path) -> list[str]:
+    return sorted(p.name for p in path.iterdir() if p.is_dir())
+
+
+def test_the_fresh_shard_goes_live_by_the_pointer_and_reopens_from_it(tmp_path: Path) -> None:
+    path = tmp_path / "store"
+    opened = EmbeddedStore(path)
+    opened.ensure_collection(LAYOUT)
+    opened.upsert(_library_chunks())
+    try:
+        opened.delete_documents(["housing"])
+        assert opened.compact() == 24
+        # The copy went live where it was written; the old shard is gone.
+        assert _folders(path) == ["shard.b"]
+        assert (path / "live_shard").read_text() == "shard.b"
+        assert files_holding(path, b"wordofhousing") == []
+        opened.upsert([_chunk("later", 0, "later passage wordoflater", [1.0, 0.0, 0.0, 0.5])])
+    finally:
+        opened.close()
+    again = EmbeddedStore(path)
+    try:
+        assert again.count(Filters()) == 25 and _count(again, "later") == 1
+        assert again.compact() == 25  # and back to the first folder
+        assert _folders(path) == ["shard"] and (path / "live_shard").read_text() == "shard"
+    finally:
+        again.close()
+    reopened = EmbeddedStore(path)
+    assert reopened.count(Filters()) == 25
+    reopened.close()
+
+
+@pytest.mark.parametrize("pointed", [False, True])
+def test_a_compaction_cut_short_leaves_the_live_shard_and_its_spare_goes(
+    tmp_path: Path, pointed: bool
+) -> None:
+    path = tmp_path / "store"
+    opened = EmbeddedStore(path)
+    opened.ensure_collection(LAYOUT)
+    opened.upsert(_library_chunks())
+    opened.close()
+    if pointed:
+        # Cut after the pointer moved, before the old shard was deleted: the copy is live.
+        shutil.copytree(path / "shard", path / "shard.b")
+        (path / "live_shard").write_text("shard.b")
+    else:
+        # Cut while the copy was being written: a part of it, never pointed at.
+        (path / "shard.b").mkdir()
+        (path / "shard.b" / "segment").write_bytes(b"half a copy wordofhousing")
+    reopened = EmbeddedStore(path)
+    try:
+        assert reopened.count(Filters()) == 30
+        assert _folders(path) == (["shard.b"] if pointed else ["shard"])
+    finally:
+        reopened.close()
+
+
+def test_a_damaged_pointer_stops_the_store_with_a_plain_message(tmp_path: Path) -> None:
+    path = tmp_path / "store"
+    opened = EmbeddedStore(path)
+    opened.ensure_collection(LAYOUT)
+    opened.upsert(_library_chunks())
+    opened.close()
+    (path / "live_shard").write_text("../elsewhere")
+    with pytest.raises(StoreError, match="damaged 'live_shard' file"):
+        EmbeddedStore(path)
+
+
+def test_a_copy_of_the_store_holds_the_live_shard_only(
+    store: EmbeddedStore, tmp_path: Path
+) -> None:
+    # A compaction's copy in the making is no part of the library a backup holds.
+    store_dir = tmp_path / "store"
+    (store_dir / "shard.b").mkdir()
+    (store_dir / "shard.b" / "segment").write_bytes(b"half a copy")
+    store.copy_to(tmp_path / "backup")
+    assert _folders(tmp_path / "backup") == ["shard"]
+    copied = EmbeddedStore(tmp_path / "backup")
+    assert copied.count(Filters()) == 30
+    copied.close()
