@@ -61,18 +61,22 @@ class AnswerCheck:
     """Reads a question's closest strong passages with a pair scorer (see the module's
     docstring); thread-safe, scores remembered."""
 
-    def __init__(self, scorer: PairScorer, settings: MatchSettings) -> None:
+    def __init__(self, scorer: PairScorer) -> None:
         self.scorer = scorer
-        self.settings = settings
         self._scores: OrderedDict[tuple[str, str], float] = OrderedDict()
         self._lock = threading.Lock()
 
-    def is_answered(self, query: str, closest: Sequence[tuple[str, float]], store: Store) -> bool:
+    def is_answered(
+        self,
+        query: str,
+        closest: Sequence[tuple[str, float]],
+        store: Store,
+        settings: MatchSettings,
+    ) -> bool:
         """Whether a search's strong documents answer it. `closest` holds each strong
         document's closest passage (its id and cosine), closest first. True without reading
         when the search is no question, none are strong, the checks are off, or the closest is
         close enough."""
-        settings = self.settings
         if (
             not closest
             or settings.answer_checks == 0

@@ -258,7 +258,7 @@ def find_strong(
             ((p.id, p.cosine or 0.0) for d in strong for p in passages[d][:1] if p.cosine),
             key=lambda item: (-item[1], item[0]),
         )
-        if not answers.is_answered(query, closest, store):
+        if not answers.is_answered(query, closest, store, settings):
             return StrongMatches(frozenset(), is_capped, unused, is_unanswered=True)
     return StrongMatches(frozenset(strong), is_capped, unused)
 

@@ -61,9 +61,7 @@ PASSAGES = {
 
 def _strong(query: str, scorer: Scorer, settings: MatchSettings = SETTINGS) -> frozenset[str]:
     store = cast(Store, TextStore(TEXTS))
-    found = find_strong(
-        PASSAGES, list(PASSAGES), query, settings, store, AnswerCheck(scorer, settings)
-    )
+    found = find_strong(PASSAGES, list(PASSAGES), query, settings, store, AnswerCheck(scorer))
     assert found.is_unanswered == (not found.documents)
     return found.documents
 
@@ -117,14 +115,14 @@ def test_topic_searches_close_passages_and_a_check_switched_off_read_nothing() -
 
 def test_scores_are_remembered_per_question_and_passage_text() -> None:
     scorer = Scorer()
-    check = AnswerCheck(scorer, SETTINGS)
+    check = AnswerCheck(scorer)
     store = TextStore(dict(TEXTS))
     closest = [("a1", 0.78), ("b1", 0.75)]
     for _ in range(3):
-        assert check.is_answered("how many?", closest, cast(Store, store))
+        assert check.is_answered("how many?", closest, cast(Store, store), SETTINGS)
     assert len(scorer.read) == 2
     store.texts["a1"] = "edited since 5"  # the same passage id, new text: read again
-    assert check.is_answered("how many?", closest, cast(Store, store))
+    assert check.is_answered("how many?", closest, cast(Store, store), SETTINGS)
     assert scorer.read[-1] == "edited since 5"
 
 
@@ -135,7 +133,7 @@ class BrokenScorer:
 
 def test_a_model_that_fails_leaves_strength_to_the_rule() -> None:
     store = cast(Store, TextStore(TEXTS))
-    check = AnswerCheck(BrokenScorer(), SETTINGS)
+    check = AnswerCheck(BrokenScorer())
     found = find_strong(
         PASSAGES, list(PASSAGES), "how many homes are damp?", SETTINGS, store, check
     )
@@ -177,7 +175,7 @@ def test_a_real_library_marks_no_strong_match_for_a_question_it_does_not_answer(
     tmp_path: Path, encoder: Encoder
 ) -> None:
     # Every word of the question is in the library, and its notes are close in meaning; none
-    # says how many childminders there are. The real model, store and cross-encoder.
+    # says how many children a childminder looks after. The real model, store and cross-encoder.
     settings = Settings(data_dir=build_notes(tmp_path, list(CHILDMINDING), encoder))
     settings.match = settings.match.model_copy(update={"answer_check_below": 1.01})
     library = Library.open(settings, encoder=encoder)
