@@ -213,17 +213,19 @@ class _Journal:
         return points, doc_ids
 
 
-def _recover_compaction(path: Path) -> None:
-    """Settle a compaction a crash interrupted. Before the pointer file: the live shard back
-    in its place if the crash came between the two renames. Since: the folder the pointer does
-    not name is a fresh copy never pointed at, or the old shard not yet deleted; either goes
-    (compacting again is safe)."""
+def _recover_compaction(path: Path) -> str:
+    """Settle a compaction a crash interrupted, and name the live shard's folder. Before the
+    pointer file: the live shard back in its place if the crash came between the two renames.
+    Since: the folder the pointer does not name is a fresh copy never pointed at, or the old
+    shard not yet deleted; either goes (compacting again is safe), as does a pointer written
+    but never renamed into place."""
     shard, old, fresh = path / _SHARD_DIRS[0], path / _OLD_DIR, path / _FRESH_DIR
     if not shard.exists() and old.exists() and not (path / _POINTER_FILE).exists():
         old.rename(shard)
         log.warning("a compaction of %s was interrupted: the shard as it was is back", path)
     shutil.rmtree(fresh, ignore_errors=True)
     shutil.rmtree(old, ignore_errors=True)
+    (path / (_POINTER_FILE + ".tmp")).unlink(missing_ok=True)
     live = _live_name(path)
     other = path / _other_name(live)
     if other.exists():
@@ -231,6 +233,7 @@ def _recover_compaction(path: Path) -> None:
         log.warning(
             "a compaction of %s was interrupted or not tidied: its spare copy is gone", path
         )
+    return live
 
 
 def _live_name(path: Path) -> str:
@@ -283,12 +286,15 @@ class EmbeddedStore:
         # Set while a compaction copies the shard (under the gate, so no write is half noted).
         self._journal: _Journal | None = None
         self._compacting = threading.Lock()  # one compaction at a time
-        _recover_compaction(path)
-        self._live_name = _live_name(path)
-        layout = self.layout()
-        if layout is not None:
-            self._shard = qe.EdgeShard.load(str(self._shard_dir))
-            self._add_missing_indexes(self._shard)
+        try:
+            self._live_name = _recover_compaction(path)
+            if self.layout() is not None:
+                self._shard = qe.EdgeShard.load(str(self._shard_dir))
+                self._add_missing_indexes(self._shard)
+        except BaseException:
+            # No store to close: let the folder's lock go, so a corrected folder can open.
+            unlock_store_dir(self._lock_fd)
+            raise
 
     @staticmethod
     def _add_missing_indexes(shard: qe.EdgeShard) -> None:

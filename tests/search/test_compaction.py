@@ -214,6 +214,11 @@ def test_a_damaged_pointer_stops_the_store_with_a_plain_message(tmp_path: Path) 
     (path / "live_shard").write_text("../elsewhere")
     with pytest.raises(StoreError, match="damaged 'live_shard' file"):
         EmbeddedStore(path)
+    # The refusal let the folder's lock go: put right, it opens in the same process.
+    (path / "live_shard").write_text("shard")
+    mended = EmbeddedStore(path)
+    assert mended.count(Filters()) == 30
+    mended.close()
 
 
 def test_a_copy_of_the_store_holds_the_live_shard_only(
