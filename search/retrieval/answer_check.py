@@ -73,8 +73,8 @@ class AnswerCheck:
         store: Store,
         settings: MatchSettings,
     ) -> bool:
-        """Whether a search's strong documents answer it. `closest` holds each strong
-        document's closest passage (its id and cosine), closest first. True without reading
+        """Whether a search's strong documents answer it. `closest` holds the closest passage
+        (its id and cosine) of the first strong documents, closest first. True without reading
         when the search is no question, none are strong, the checks are off, or the closest is
         close enough."""
         if (
@@ -88,7 +88,7 @@ class AnswerCheck:
         texts = {hit.id: hit.text for hit in store.retrieve(ids, fields=("text",))}
         try:
             return any(
-                self._score(query, texts[chunk_id]) >= settings.answer_bar
+                self.score(query, texts[chunk_id]) >= settings.answer_bar
                 for chunk_id in ids
                 if texts.get(chunk_id)
             )
@@ -98,7 +98,8 @@ class AnswerCheck:
             log.exception("the cross-encoder could not check an answer; strength by the rule")
             return True
 
-    def _score(self, query: str, text: str) -> float:
+    def score(self, query: str, text: str) -> float:
+        """The scorer's score of one passage's text for the query, remembered."""
         key = (query, text)
         with self._lock:
             if key in self._scores:

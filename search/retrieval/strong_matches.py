@@ -19,13 +19,14 @@ no document uses, which also shows a person a mistyped word.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
 
 from search.analysis import SparseVector, normalise, term_index, terms
 from search.analysis import words as words_of
-from search.retrieval.answer_check import AnswerCheck
+from search.retrieval.answer_check import AnswerCheck, is_question
 from search.retrieval.matching import ChunkMatch
 from search.settings import MatchSettings
 from search.store.base import Store, VectorQuery
@@ -253,8 +254,9 @@ def find_strong(
             for d in strong
             if is_strong_despite_unused(_closest_cosine(passages.get(d, ())), True, settings)
         }
-    if strong and answers is not None:
-        closest = sorted(
+    if strong and answers is not None and settings.answer_checks and is_question(query):
+        closest = heapq.nsmallest(
+            settings.answer_checks,
             ((p.id, p.cosine or 0.0) for d in strong for p in passages[d][:1] if p.cosine),
             key=lambda item: (-item[1], item[0]),
         )

@@ -274,9 +274,7 @@ def _answer_reads(
         key=lambda item: (-item[0], item[1]),
     )[:ANSWER_READS]
     texts = {h.id: h.text for h in library.store.retrieve([i for _, i in firsts], ("text",))}
-    return tuple(
-        (cosine, answers.scorer.score(query, [texts[i]])[0]) for cosine, i in firsts if i in texts
-    )
+    return tuple((cosine, answers.score(query, texts[i])) for cosine, i in firsts if i in texts)
 
 
 def site_shares(judged: list[Judged]) -> tuple[float, float, int, int]:
