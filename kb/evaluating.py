@@ -21,7 +21,7 @@ from kb.eval.beir import (
 from search.analysis import read_synonyms
 from search.catalogue import Catalogue
 from search.library import DEFAULT_SYNONYMS
-from search.models.encoder import load_cross_encoder, load_encoder
+from search.models.encoder import RERANK_TOKENS, load_encoder, load_pair_scorer
 from search.retrieval.searcher import Searcher
 from search.settings import Settings
 from search.store.base import open_store
@@ -42,7 +42,7 @@ DEFAULT_STAGES = ["dense", "sparse", "hybrid-rrf", "hybrid-dbsf", "default"]
 
 def _reranking(retrieve: Retriever, collection: BeirCollection, settings: Settings) -> Retriever:
     """Cross-encoder over the first candidates; the texts come from the BEIR corpus itself."""
-    scorer = load_cross_encoder(settings.model.threads, settings.data_dir / "models")
+    scorer = load_pair_scorer(settings.model.threads, RERANK_TOKENS, probability=True)
     top_n = settings.search.rerank_candidates
 
     def retrieve_reranked(text: str) -> list[str]:

@@ -14,7 +14,13 @@ from search.analysis import read_synonyms
 from search.catalogue import Catalogue, DocumentRecord, FileOutcome
 from search.evidence.places import Gazetteer
 from search.index import Index, backfill_evidence, build_index, load_tagging, refresh_strongest
-from search.models.encoder import Encoder, LazyEncoder, LazyPairScorer, load_cross_encoder
+from search.models.encoder import (
+    RERANK_TOKENS,
+    Encoder,
+    LazyEncoder,
+    LazyPairScorer,
+    load_pair_scorer,
+)
 from search.retrieval.answer_check import AnswerCheck
 from search.retrieval.searcher import Searcher
 from search.schema import READING_RULES
@@ -82,7 +88,7 @@ class Library:
         synonyms = read_synonyms(synonyms_path.read_text(encoding="utf-8"))
         scorer = None
         if settings.search.rerank:
-            scorer = load_cross_encoder(settings.model.threads, settings.data_dir / "models")
+            scorer = load_pair_scorer(settings.model.threads, RERANK_TOKENS, probability=True)
         tagging = load_tagging(settings, encoder)
         searcher = Searcher(
             store,

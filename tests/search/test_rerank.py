@@ -1,0 +1,51 @@
+"""The optional second stage: the packaged cross-encoder re-scores the first hits. The real
+model, store and library (no stand-in scorer)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from search.library import Library
+from search.models.encoder import RERANK_TOKENS, Encoder, load_pair_scorer
+from search.settings import Settings
+from tests.libraries import build_notes
+
+QUESTION = "how many people in West Sussex died of asthma in 2020?"
+PASSAGES = [
+    "Damp and mould in rented homes make asthma worse in children, and landlords must act.",
+    "In 2020, 41 people in West Sussex died of asthma, up from 35 the year before.",
+    "Asthma nurses in West Sussex run clinics in schools for pupils who use inhalers.",
+]
+
+
+def test_the_reranker_scores_a_probability_the_answer_check_scores_a_logit() -> None:
+    logits = load_pair_scorer(max_tokens=RERANK_TOKENS).score(QUESTION, PASSAGES)
+    chances = load_pair_scorer(max_tokens=RERANK_TOKENS, probability=True).score(
+        QUESTION, PASSAGES
+    )
+    for logit, chance in zip(logits, chances, strict=True):
+        assert 0.0 < chance < 1.0
+        assert math.isclose(chance, 1.0 / (1.0 + math.exp(-logit)), rel_tol=1e-9)
+    # The passage that answers scores highest, by far.
+    assert max(chances) == chances[1] and chances[1] - max(chances[0], chances[2]) > 0.5
+
+
+def test_a_library_with_rerank_on_puts_first_what_the_cross_encoder_reads_as_the_answer(
+    tmp_path: Path, encoder: Encoder
+) -> None:
+    settings = Settings(data_dir=build_notes(tmp_path, PASSAGES, encoder))
+    settings.search = settings.search.model_copy(update={"rerank": True, "rerank_candidates": 3})
+    library = Library.open(settings, encoder=encoder)
+    try:
+        assert library.searcher.scorer is not None
+        hits = library.searcher.hits(QUESTION, limit=3)
+        assert len(hits) == 3
+        assert PASSAGES[1] in hits[0].text
+        scores = [h.score for h in hits]
+        assert scores == sorted(scores, reverse=True) and all(0.0 < s < 1.0 for s in scores)
+        # The same scores as the scorer gives each passage on its own.
+        alone = library.searcher.scorer.score(QUESTION, [h.text for h in hits])
+        assert [round(s, 6) for s in scores] == [round(s, 6) for s in alone]
+    finally:
+        library.close()
