@@ -21,9 +21,7 @@ PASSAGES = [
 
 def test_the_reranker_scores_a_probability_the_answer_check_scores_a_logit() -> None:
     logits = load_pair_scorer(max_tokens=RERANK_TOKENS).score(QUESTION, PASSAGES)
-    chances = load_pair_scorer(max_tokens=RERANK_TOKENS, probability=True).score(
-        QUESTION, PASSAGES
-    )
+    chances = load_pair_scorer(max_tokens=RERANK_TOKENS, probability=True).score(QUESTION, PASSAGES)
     for logit, chance in zip(logits, chances, strict=True):
         assert 0.0 < chance < 1.0
         assert math.isclose(chance, 1.0 / (1.0 + math.exp(-logit)), rel_tol=1e-9)

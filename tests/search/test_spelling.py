@@ -11,8 +11,10 @@ from search.analysis import terms
 from search.curation import correct_document
 from search.library import Library, speller_names
 from search.retrieval.spelling import (
+    _BRITISH,
     MIN_SHORT_WORD_USES,
     Speller,
+    _british_forms,
     default_speller,
     suggest_query,
 )
@@ -357,3 +359,24 @@ def test_a_search_in_another_language_is_not_mended_into_english() -> None:
     # An English word written with its accents is still English: the typo beside it is mended.
     found = suggest_query("café asthama", ["asthama"], SPELLER, used.__contains__)
     assert found == "café asthma"
+
+
+def _british_one_by_one(word: str) -> set[str]:
+    """Every rule tried on one word: what the scan over all words at once must give."""
+    return {form for pattern, to in _BRITISH if (form := pattern.sub(to, word)) != word}
+
+
+def test_british_forms_found_in_one_scan_are_those_each_rule_makes_of_each_word() -> None:
+    words = ["or", "color", "colors", "oregano", "organize", "analyzed", "center", "octobre",
+             "catalog", "dialogs", "defense", "program", "traveled", "failed", "mold", "smolder",
+             "judgment", "anemia", "hematology", "pediatric", "orthopedic", "esophagus",
+             "fetus", "gynecology", "house", "ledger", "mor", "labor", "labors"]  # fmt: skip
+    expected: dict[str, str] = {}
+    for word in words:
+        for form in _british_one_by_one(word):
+            expected[form] = word
+    found = _british_forms(words)
+    assert found == expected
+    assert found["colour"] == "color" and found["organise"] == "organize"
+    assert "our" not in found  # "or" has no letter before it for the rule to read
+    assert not any(word in ("house", "failed", "octobre") for word in found.values())
