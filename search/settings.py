@@ -202,11 +202,12 @@ class MatchSettings(BaseModel):
             " meaning makes a document strong (above 1: none does)"
         ),
     )
-    # A question whose strong documents are all under answer_check_below in meaning is read
-    # with the closest passage of each of its first answer_checks strong documents by the
-    # packaged cross-encoder; when none scores answer_bar (a logit), the search has no strong
-    # match (search.retrieval.answer_check). Tuned on the tuning halves of
-    # tests/bench/test_strength.py's sets (bench/RESULTS.md, "Nineteenth session").
+    # A question (or a long topic phrase: answer_phrase_words) whose strong documents are all
+    # under answer_check_below in meaning is read with the closest passage of each of its
+    # first answer_checks strong documents by the packaged cross-encoder; when none scores
+    # answer_bar (a logit), the search has no strong match (search.retrieval.answer_check).
+    # Tuned on the tuning halves of tests/bench/test_strength.py's sets (bench/RESULTS.md,
+    # "Nineteenth session" and "Twentieth session").
     answer_checks: int = Field(
         default=3,
         ge=0,
@@ -217,12 +218,21 @@ class MatchSettings(BaseModel):
         ),
     )
     answer_check_below: float = Field(
-        default=0.74,
+        default=0.79,
         ge=0.0,
         le=1.01,
         description=(
             "a question whose closest strong passage is at least this close in meaning is not"
             " checked (above 1: every question is)"
+        ),
+    )
+    answer_phrase_words: int = Field(
+        default=8,
+        ge=0,
+        le=1000,
+        description=(
+            "a search that is no question and no sentence (it ends without a full stop) is"
+            " checked as a question is when it has at least this many words; 0: only questions"
         ),
     )
     answer_bar: float = Field(

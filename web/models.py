@@ -115,8 +115,9 @@ class DocumentHitOut(EvidenceTagsOut, DocumentMetaOut):
     strength: Annotated[
         Literal["strong", "weak"],
         Field(
-            description="strong: a passage is close in meaning to the search (for a question,"
-            " and the cross-encoder reads one of the closest strong passages as answering it);"
+            description="strong: a passage is close in meaning to the search (for a question or"
+            " a long phrase, and the cross-encoder reads one of the closest strong passages as"
+            " answering it);"
             " weak: it only shares some words or is loosely related"
         ),
     ]

@@ -6,11 +6,15 @@ as high as answered questions reach. A cross-encoder reads the question and the 
 together. It is too slow to read every strong document (about 60-120 ms a pair here), so it
 reads only what decides whether a search has any answer at all:
 
-- only questions (a question word first, or a question mark): the model was trained on
-  questions, and on statements (SciFact's claims) it marks a third of the relevant abstracts
-  as not answering; a topic search ("damp homes") asks for documents, not an answer;
+- only questions (a question word first, or a question mark), and topic phrases of at least
+  `answer_phrase_words` words ("average broadband download speeds in rural villages north of
+  Chichester"): the model was trained on web searches, questions and phrases alike. A sentence
+  (a statement ending with a full stop, such as SciFact's claims) is not checked: on those
+  the model marks a third of the relevant abstracts as not answering. A short topic search
+  ("damp homes", "energy bills and the cost of living") asks for documents on a subject, not
+  for a fact a document may lack, and is not checked either;
 - only when the closest strong document is under `answer_check_below` in meaning: above it
-  the tuning data held no question without an answer;
+  the tuning data held few searches without an answer;
 - the closest passage of each of the first `answer_checks` strong documents, closest first,
   stopping at the first that the model reads as answering (`answer_bar`).
 
@@ -32,7 +36,7 @@ from search.models.encoder import PairScorer
 from search.settings import MatchSettings
 from search.store.base import Store
 
-__all__ = ["QUESTION_WORDS", "AnswerCheck", "is_question"]
+__all__ = ["QUESTION_WORDS", "AnswerCheck", "is_checked", "is_question"]
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +61,15 @@ def is_question(query: str) -> bool:
     return word in QUESTION_WORDS or query.rstrip().endswith("?")
 
 
+def is_checked(query: str, phrase_words: int) -> bool:
+    """Whether the answer check reads a search: a question, or, with `phrase_words` above 0,
+    a phrase of at least that many words that does not end as a sentence does."""
+    if is_question(query):
+        return True
+    text = query.strip()
+    return 0 < phrase_words <= len(text.split()) and not text.endswith(".")
+
+
 class AnswerCheck:
     """Reads a question's closest strong passages with a pair scorer (see the module's
     docstring); thread-safe, scores remembered."""
@@ -75,13 +88,13 @@ class AnswerCheck:
     ) -> bool:
         """Whether a search's strong documents answer it. `closest` holds the closest passage
         (its id and cosine) of the first strong documents, closest first. True without reading
-        when the search is no question, none are strong, the checks are off, or the closest is
-        close enough."""
+        when the search is not one the check reads (`is_checked`), none are strong, the checks
+        are off, or the closest is close enough."""
         if (
             not closest
             or settings.answer_checks == 0
             or closest[0][1] >= settings.answer_check_below
-            or not is_question(query)
+            or not is_checked(query, settings.answer_phrase_words)
         ):
             return True
         ids = [chunk_id for chunk_id, _ in closest[: settings.answer_checks]]

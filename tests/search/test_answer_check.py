@@ -12,7 +12,7 @@ import pytest
 
 from search.library import Library
 from search.models.encoder import Encoder, load_pair_scorer
-from search.retrieval.answer_check import AnswerCheck, is_question
+from search.retrieval.answer_check import AnswerCheck, is_checked, is_question
 from search.retrieval.matching import ChunkMatch
 from search.retrieval.strong_matches import find_strong
 from search.settings import MatchSettings, Settings
@@ -83,6 +83,34 @@ def test_questions_are_told_from_topic_searches() -> None:
         "",
     ):
         assert not is_question(topic), topic
+
+
+LONG_PHRASE = "average broadband download speeds in rural villages north of Chichester"
+
+
+def test_questions_and_long_topic_phrases_are_checked_short_phrases_and_sentences_not() -> None:
+    words = MatchSettings().answer_phrase_words
+    assert words > 0
+    assert is_checked("how many homes are damp?", words)
+    assert is_checked(LONG_PHRASE, words)
+    assert is_checked(" ".join(["damp"] * words), words)
+    assert not is_checked(" ".join(["damp"] * (words - 1)), words)
+    assert not is_checked("damp homes and asthma", words)
+    assert not is_checked(LONG_PHRASE + ".", words)  # a sentence, a claim: not checked
+    assert not is_checked("", words)
+    # 0: questions only.
+    assert not is_checked(LONG_PHRASE, 0) and is_checked("is it damp", 0)
+
+
+def test_a_long_topic_phrase_is_checked_as_a_question_is() -> None:
+    one = SETTINGS.model_copy(update={"answer_checks": 1})
+    scorer = Scorer()
+    assert _strong(LONG_PHRASE, scorer, one) == frozenset()
+    assert scorer.read == [TEXTS["a1"]]
+    questions_only = one.model_copy(update={"answer_phrase_words": 0})
+    scorer = Scorer()
+    assert _strong(LONG_PHRASE, scorer, questions_only) == {"a", "b", "c"}
+    assert scorer.read == []
 
 
 def test_a_question_stays_answered_when_one_of_its_closest_strong_passages_answers() -> None:
