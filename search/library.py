@@ -99,7 +99,11 @@ class Library:
             scorer=scorer,
             matching=settings.match,
             speller_names=speller_names(tagging.gazetteer, synonyms),
-            answers=AnswerCheck(LazyPairScorer()) if settings.match.answer_checks else None,
+            answers=(
+                AnswerCheck(LazyPairScorer(settings.model.threads))
+                if settings.match.answer_checks
+                else None
+            ),
         )
         index = build_index(store, catalogue, encoder, tagging)
         wanted = CollectionLayout(encoder.model_id, encoder.dimension)

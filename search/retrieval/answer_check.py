@@ -15,8 +15,9 @@ reads only what decides whether a search has any answer at all:
   for a fact a document may lack, and is not checked either;
 - only when the closest strong document is under `answer_check_below` in meaning: above it
   the tuning data held few searches without an answer;
-- the closest passage of each of the first `answer_checks` strong documents, closest first,
-  stopping at the first that the model reads as answering (`answer_bar`).
+- the closest passage of each of the first `answer_checks` strong documents: the closest
+  first, and, when the model does not read it as answering (`answer_bar`), the others side by
+  side.
 
 When none does, the search has no strong match: the page says so and lists the same documents
 as the closest. The ranking is untouched. Scores are remembered per question and passage text
@@ -31,6 +32,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from search.models.encoder import PairScorer
 from search.settings import MatchSettings
@@ -51,6 +53,8 @@ QUESTION_WORDS = frozenset([
 _FIRST_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 # Question and passage texts remembered, with their scores.
 _REMEMBERED = 1024
+# Passages after the closest read at once (the machine this is tuned for has 2 cores).
+_READERS = 2
 
 
 def is_question(query: str) -> bool:
@@ -76,6 +80,9 @@ class AnswerCheck:
 
     def __init__(self, scorer: PairScorer) -> None:
         self.scorer = scorer
+        # Shared by every search, so a burst of searches never starts more model calls than
+        # this at once for its second and later passages.
+        self._readers = ThreadPoolExecutor(max_workers=_READERS, thread_name_prefix="answer")
         self._scores: OrderedDict[tuple[str, str], float] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -99,12 +106,14 @@ class AnswerCheck:
             return True
         ids = [chunk_id for chunk_id, _ in closest[: settings.answer_checks]]
         texts = {hit.id: hit.text for hit in store.retrieve(ids, fields=("text",))}
+        read = [texts[chunk_id] for chunk_id in ids if texts.get(chunk_id)]
         try:
-            return any(
-                self.score(query, texts[chunk_id]) >= settings.answer_bar
-                for chunk_id in ids
-                if texts.get(chunk_id)
-            )
+            if not read or self.score(query, read[0]) >= settings.answer_bar:
+                return bool(read)
+            # The closest did not answer: the others are read side by side (one model call
+            # a core), not one after another.
+            scores = self._readers.map(lambda text: self.score(query, text), read[1:])
+            return any(score >= settings.answer_bar for score in list(scores))
         except Exception:
             # A model that cannot be loaded or run leaves strength to the rule alone: the
             # search is answered as before the check, never with an error page.

@@ -120,6 +120,37 @@ def test_a_question_stays_answered_when_one_of_its_closest_strong_passages_answe
     assert scorer.read == [TEXTS["a1"], TEXTS["b1"]]
 
 
+def test_after_the_closest_the_other_passages_are_read_and_any_of_them_answers() -> None:
+    three = SETTINGS.model_copy(update={"answer_checks": 3})
+    scorer = Scorer()
+    assert _strong("how many homes are damp?", scorer, three) == {"a", "b", "c"}
+    assert scorer.read[0] == TEXTS["a1"] and sorted(scorer.read[1:]) == sorted(
+        [TEXTS["b1"], TEXTS["c1"]]
+    )
+    # None of the three answers under a stricter bar.
+    assert _strong("how many homes are damp?", Scorer(), three.model_copy(
+        update={"answer_bar": 5.0})) == frozenset()  # fmt: skip
+
+
+class FailsAfterFirst(Scorer):
+    def score(self, query: str, passages: list[str]) -> list[float]:
+        if self.read:
+            raise RuntimeError("the model went away")
+        return super().score(query, passages)
+
+
+def test_a_model_failing_on_a_later_passage_leaves_strength_to_the_rule() -> None:
+    three = SETTINGS.model_copy(update={"answer_checks": 3})
+    assert _strong_or_none("how many homes are damp?", FailsAfterFirst(), three) == {"a", "b", "c"}
+
+
+def _strong_or_none(query: str, scorer: Scorer, settings: MatchSettings) -> frozenset[str]:
+    store = cast(Store, TextStore(TEXTS))
+    found = find_strong(PASSAGES, list(PASSAGES), query, settings, store, AnswerCheck(scorer))
+    assert not found.is_unanswered
+    return found.documents
+
+
 def test_a_question_none_of_whose_checked_passages_answers_has_no_strong_match() -> None:
     one = SETTINGS.model_copy(update={"answer_checks": 1})
     scorer = Scorer()
