@@ -532,6 +532,14 @@ PAIR_TOKENS = 256
 RERANK_TOKENS = 512
 
 
+def _sigmoid(x: float) -> float:
+    """The logistic function, without overflow for a logit of any size."""
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
 class OnnxPairScorer:
     """The packaged cross-encoder (ms-marco MiniLM-L-12, int8) straight through onnxruntime and
     `tokenizers`: one pair a run (no padding to waste), the passage cut to fit. Its score is a
@@ -554,7 +562,7 @@ class OnnxPairScorer:
                 "token_type_ids": np.asarray([pair.type_ids], dtype=np.int64),
             }
             logit = float(np.asarray(self._session.run(None, feeds)[0]).reshape(-1)[0])
-            scores.append(1.0 / (1.0 + math.exp(-logit)) if self._probability else logit)
+            scores.append(_sigmoid(logit) if self._probability else logit)
         return scores
 
 

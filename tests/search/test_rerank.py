@@ -47,3 +47,11 @@ def test_a_library_with_rerank_on_puts_first_what_the_cross_encoder_reads_as_the
         assert [round(s, 6) for s in scores] == [round(s, 6) for s in alone]
     finally:
         library.close()
+
+
+def test_the_probability_of_any_logit_is_between_0_and_1() -> None:
+    from search.models.encoder import _sigmoid
+
+    assert _sigmoid(0.0) == 0.5
+    assert _sigmoid(1000.0) == 1.0 and _sigmoid(-1000.0) == 0.0
+    assert math.isclose(_sigmoid(2.0) + _sigmoid(-2.0), 1.0)
