@@ -38,7 +38,7 @@ from search.models.encoder import PairScorer
 from search.settings import MatchSettings
 from search.store.base import Store
 
-__all__ = ["QUESTION_WORDS", "AnswerCheck", "is_checked", "is_question"]
+__all__ = ["QUESTION_WORDS", "AnswerCheck", "is_checked", "is_question", "reads"]
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +74,11 @@ def is_checked(query: str, phrase_words: int) -> bool:
     return 0 < phrase_words <= len(text.split()) and not text.endswith(".")
 
 
+def reads(query: str, settings: MatchSettings) -> bool:
+    """Whether the check is on and reads a search like `query` (`is_checked`)."""
+    return settings.answer_checks > 0 and is_checked(query, settings.answer_phrase_words)
+
+
 class AnswerCheck:
     """Reads a question's closest strong passages with a pair scorer (see the module's
     docstring); thread-safe, scores remembered."""
@@ -95,14 +100,11 @@ class AnswerCheck:
     ) -> bool:
         """Whether a search's strong documents answer it. `closest` holds the closest passage
         (its id and cosine) of the first strong documents, closest first. True without reading
-        when the search is not one the check reads (`is_checked`), none are strong, the checks
-        are off, or the closest is close enough."""
-        if (
-            not closest
-            or settings.answer_checks == 0
-            or closest[0][1] >= settings.answer_check_below
-            or not is_checked(query, settings.answer_phrase_words)
-        ):
+        when none are strong, the closest is close enough, or the check does not read such a
+        search (`reads`: it is off, or the search is no question and no long phrase)."""
+        if not closest or closest[0][1] >= settings.answer_check_below:
+            return True
+        if not reads(query, settings):
             return True
         ids = [chunk_id for chunk_id, _ in closest[: settings.answer_checks]]
         texts = {hit.id: hit.text for hit in store.retrieve(ids, fields=("text",))}

@@ -26,7 +26,7 @@ from itertools import islice
 
 from search.analysis import SparseVector, normalise, term_index, terms
 from search.analysis import words as words_of
-from search.retrieval.answer_check import AnswerCheck, is_checked
+from search.retrieval.answer_check import AnswerCheck, reads
 from search.retrieval.matching import ChunkMatch
 from search.settings import MatchSettings
 from search.store.base import Store, VectorQuery
@@ -254,12 +254,7 @@ def find_strong(
             for d in strong
             if is_strong_despite_unused(_closest_cosine(passages.get(d, ())), True, settings)
         }
-    if (
-        strong
-        and answers is not None
-        and settings.answer_checks
-        and is_checked(query, settings.answer_phrase_words)
-    ):
+    if strong and answers is not None and reads(query, settings):
         closest = heapq.nsmallest(
             settings.answer_checks,
             ((p.id, p.cosine or 0.0) for d in strong for p in passages[d][:1] if p.cosine),

@@ -141,14 +141,7 @@ class FailsAfterFirst(Scorer):
 
 def test_a_model_failing_on_a_later_passage_leaves_strength_to_the_rule() -> None:
     three = SETTINGS.model_copy(update={"answer_checks": 3})
-    assert _strong_or_none("how many homes are damp?", FailsAfterFirst(), three) == {"a", "b", "c"}
-
-
-def _strong_or_none(query: str, scorer: Scorer, settings: MatchSettings) -> frozenset[str]:
-    store = cast(Store, TextStore(TEXTS))
-    found = find_strong(PASSAGES, list(PASSAGES), query, settings, store, AnswerCheck(scorer))
-    assert not found.is_unanswered
-    return found.documents
+    assert _strong("how many homes are damp?", FailsAfterFirst(), three) == {"a", "b", "c"}
 
 
 def test_a_question_none_of_whose_checked_passages_answers_has_no_strong_match() -> None:
