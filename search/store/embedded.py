@@ -260,14 +260,18 @@ def _other_name(live: str) -> str:
 
 
 def _point_to(path: Path, name: str) -> None:
-    """Name `name` the live shard's folder, durably and at once (a file written, then renamed
-    over the pointer)."""
+    """Name `name` the live shard's folder, at once (a file written and synced, then renamed
+    over the pointer); `_sync_folder` then makes the rename itself durable."""
     tmp = path / (_POINTER_FILE + ".tmp")
     with tmp.open("w", encoding="utf-8") as out:
         out.write(name)
         out.flush()
         os.fsync(out.fileno())
     tmp.replace(path / _POINTER_FILE)
+
+
+def _sync_folder(path: Path) -> None:
+    """Make the names in `path` (a rename into it) durable."""
     folder = os.open(path, os.O_RDONLY)
     try:
         os.fsync(folder)
@@ -546,15 +550,23 @@ class EmbeddedStore:
                 self._copy_again(copy, points, doc_ids)
                 self._journal = None  # writes from here on reach the fresh shard itself
                 copy.flush()
-                # From this rename on the fresh shard is the live one, on disk as here; it is
-                # open already, so store calls wait for the last round and a flush only.
+                # From this rename on the fresh shard is the live one, on disk as here, whatever
+                # fails next; it is open already, so store calls wait for the last round and a
+                # flush only.
                 _point_to(self._path, fresh_name)
                 old, self._shard, self._live_name = self.shard, copy, fresh_name
                 is_live = True
+                # Durable before any write reaches the copy: until then a crash could bring
+                # the old pointer back.
+                _sync_folder(self._path)
         except BaseException:
             if not is_live:
                 copy.close()
                 shutil.rmtree(fresh, ignore_errors=True)
+            else:
+                # The old shard's files stay: the next open deletes whichever shard the
+                # pointer does not name.
+                old.close()
             raise
         # No call can reach the old shard now: it is closed and its files go once searches
         # and writes are free again (deleting a large one takes seconds).

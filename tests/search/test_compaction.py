@@ -233,3 +233,32 @@ def test_a_copy_of_the_store_holds_the_live_shard_only(
     copied = EmbeddedStore(tmp_path / "backup")
     assert copied.count(Filters()) == 30
     copied.close()
+
+
+def test_a_pointer_renamed_into_place_is_the_live_shard_even_if_the_folder_sync_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The rename is the moment the copy goes live: a failure after it (the folder's entry made
+    # durable) must not delete the copy the pointer now names.
+    path = tmp_path / "store"
+    opened = EmbeddedStore(path)
+    opened.ensure_collection(LAYOUT)
+    opened.upsert(_library_chunks())
+
+    def no_sync(folder: Path) -> None:
+        raise OSError("the disk refused to sync the folder")
+
+    monkeypatch.setattr(embedded, "_sync_folder", no_sync)
+    try:
+        opened.delete_documents(["housing"])
+        with pytest.raises(OSError, match="refused"):
+            opened.compact()
+        assert opened.count(Filters()) == 24  # the store goes on, on the live copy
+    finally:
+        opened.close()
+    monkeypatch.undo()
+    again = EmbeddedStore(path)
+    try:
+        assert again.count(Filters()) == 24 and _count(again, "housing") == 0
+    finally:
+        again.close()
