@@ -37,7 +37,7 @@ from ingest.pipeline import Ingester
 from kb.eval.beir import document_text, read_beir
 from search.analysis import terms
 from search.library import Library
-from search.models.encoder import Encoder
+from search.models.encoder import Encoder, PairScorer, load_pair_scorer
 from search.retrieval.answer_check import is_checked
 from search.retrieval.matching import ChunkMatch
 from search.retrieval.searcher import SearchResults
@@ -150,7 +150,7 @@ class Judged:
     # documents the default rule marks strong, closest first (answer_check), read for every
     # search of a library (questions and phrases), so the searches it checks can be tuned.
     answer_reads: tuple[tuple[float, float], ...] = ()
-    # The search as typed (library sets).
+    # The search as typed.
     query: str = ""
 
     @property
@@ -283,8 +283,8 @@ def _answer_reads(
 
 def site_shares(judged: list[Judged]) -> tuple[float, float, int, int]:
     """`shares` as the site marks strength (the rule and the answer check); queries with no
-    site marks (SciFact) judged by the default rule, as the site would."""
-    rule = Rule.default()
+    site marks (SciFact) judged by the default rule and answer check, as the site would."""
+    rule, answer = Rule.default(), AnswerRule.default()
     empty = [j for j in judged if j.is_no_answer]
     quiet = sum(
         1
@@ -303,7 +303,7 @@ def site_shares(judged: list[Judged]) -> tuple[float, float, int, int]:
             if j.site_strong is not None and file is not None:
                 strong += file in j.site_strong
             else:
-                strong += rule.is_strong(close, j.has_unused)
+                strong += rule.is_strong(close, j.has_unused) and answer.is_answered(j)
     return (
         quiet / len(empty) if empty else 1.0,
         strong / relevant if relevant else 1.0,
@@ -474,7 +474,8 @@ def judge_real(encoder: Encoder) -> dict[str, list[Judged]]:
 def judge_scifact(encoder: Encoder, limit: int = 200) -> list[Judged]:
     """SciFact's judged pairs (every query has an answer): each relevant abstract's cosine with
     its claim, encoded as the site encodes chunks and queries (no collection needed, since
-    only the judged documents' cosines count here)."""
+    only the judged documents' cosines count here), and for the few claims the answer check
+    could read (no full stop), the cross-encoder's reading of each relevant abstract."""
     if not SCIFACT.is_dir():
         log.warning("SciFact skipped: %s is missing", SCIFACT)
         return []
@@ -482,6 +483,7 @@ def judge_scifact(encoder: Encoder, limit: int = 200) -> list[Judged]:
     # The library is SciFact's whole corpus: a claim's word is unused when no abstract has it.
     used = {stem for d in collection.corpus for stem in terms(document_text(collection, d))}
     checks = MatchSettings().unused_word_checks
+    scorer: PairScorer | None = None
     out = []
     for qid, text in list(collection.queries.items())[:limit]:
         judged = [d for d, grade in collection.qrels[qid].items() if grade > 0]
@@ -501,6 +503,13 @@ def judge_scifact(encoder: Encoder, limit: int = 200) -> list[Judged]:
         close: list[Close | None] = [
             ((c, len(words & h) / max(1, len(words))),) for c, h in zip(relevant, held, strict=True)
         ]
+        # A claim the answer check may read at some phrase length (one without a full stop):
+        # its relevant abstracts, closest first, stand in for the first strong documents.
+        reads: tuple[tuple[float, float], ...] = ()
+        if is_checked(text, min(w for w in ANSWER_PHRASE_WORDS_GRID if w > 0)):
+            scorer = scorer or load_pair_scorer()
+            scores = scorer.score(text, [document_text(collection, d) for d in judged])
+            reads = tuple(sorted(zip(relevant, scores, strict=True), key=lambda r: -r[0]))
         out.append(
             Judged(
                 f"scifact-{qid}",
@@ -510,6 +519,8 @@ def judge_scifact(encoder: Encoder, limit: int = 200) -> list[Judged]:
                 relevant_cosines=relevant,
                 relevant_close=close,
                 has_unused=_has_unused(text, used, checks),
+                query=text,
+                answer_reads=reads,
             )
         )
     return out
