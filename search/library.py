@@ -100,7 +100,8 @@ class Library:
             matching=settings.match,
             speller_names=speller_names(tagging.gazetteer, synonyms),
             answers=(
-                AnswerCheck(LazyPairScorer(settings.model.threads))
+                # With reranking on, the check reads with the reranker's model (loaded once).
+                AnswerCheck(LazyPairScorer(settings.model.threads, loaded=scorer))
                 if settings.match.answer_checks
                 else None
             ),

@@ -565,6 +565,20 @@ class OnnxPairScorer:
             scores.append(_sigmoid(logit) if self._probability else logit)
         return scores
 
+    @property
+    def session(self) -> Any:
+        """The loaded model (an onnxruntime session), which scorers cut from this one share."""
+        return self._session
+
+    def cut(self, max_tokens: int, probability: bool = False) -> OnnxPairScorer:
+        """A scorer on the same loaded model (one session, run by both: onnxruntime's runs
+        are thread-safe) that cuts passages at `max_tokens` and scores as `probability` says.
+        The tokenizer is copied, since its cut is its own state."""
+        tokenizer = type(self._tokenizer).from_str(self._tokenizer.to_str())
+        tokenizer.enable_truncation(max_length=max_tokens, strategy="longest_first")
+        tokenizer.no_padding()
+        return OnnxPairScorer(self._session, tokenizer, probability)
+
 
 def load_pair_scorer(
     threads: int = 1, max_tokens: int = PAIR_TOKENS, probability: bool = False
@@ -586,17 +600,24 @@ def load_pair_scorer(
 
 
 class LazyPairScorer:
-    """Loads the cross-encoder on first use (or at the site's warm-up), once."""
+    """Loads the cross-encoder on first use (or at the site's warm-up), once: the answer
+    check's reading of it (`PAIR_TOKENS`, a logit). Given the model already `loaded` for
+    another reading (the reranker's), it reads with that one, so the site holds the model once."""
 
-    def __init__(self, threads: int = 1) -> None:
+    def __init__(self, threads: int = 1, loaded: OnnxPairScorer | None = None) -> None:
         self._threads = threads
+        self._shared = loaded
         self._loaded: OnnxPairScorer | None = None
         self._lock = threading.Lock()
 
     def load(self) -> OnnxPairScorer:
         with self._lock:
             if self._loaded is None:
-                self._loaded = load_pair_scorer(self._threads)
+                self._loaded = (
+                    self._shared.cut(PAIR_TOKENS)
+                    if self._shared is not None
+                    else load_pair_scorer(self._threads)
+                )
             return self._loaded
 
     def score(self, query: str, passages: list[str]) -> list[float]:

@@ -55,3 +55,36 @@ def test_the_probability_of_any_logit_is_between_0_and_1() -> None:
     assert _sigmoid(0.0) == 0.5
     assert _sigmoid(1000.0) == 1.0 and _sigmoid(-1000.0) == 0.0
     assert math.isclose(_sigmoid(2.0) + _sigmoid(-2.0), 1.0)
+
+
+def test_with_rerank_on_the_answer_check_reads_with_the_rerankers_model_at_its_own_cut(
+    tmp_path: Path, encoder: Encoder
+) -> None:
+    # The answer sits past the answer check's cut (PAIR_TOKENS) but inside the reranker's.
+    filler = " ".join(["Asthma nurses in West Sussex run clinics in schools for pupils."] * 30)
+    passages = [PASSAGES[1], f"{filler} {PASSAGES[1]}"]
+    settings = Settings(data_dir=build_notes(tmp_path, PASSAGES, encoder))
+    settings.search = settings.search.model_copy(update={"rerank": True})
+    library = Library.open(settings, encoder=encoder)
+    try:
+        reranker, answers = library.searcher.scorer, library.searcher.answers
+        assert reranker is not None and answers is not None
+        checker = answers.scorer.load()  # type: ignore[attr-defined]
+        # One model in memory, read two ways.
+        assert checker.session is reranker.session  # type: ignore[attr-defined]
+        # Each reading scores as its own loader's would: cutting one never cuts the other.
+        assert _rounded(checker.score(QUESTION, passages)) == _rounded(
+            load_pair_scorer().score(QUESTION, passages)
+        )
+        assert _rounded(reranker.score(QUESTION, passages)) == _rounded(
+            load_pair_scorer(max_tokens=RERANK_TOKENS, probability=True).score(QUESTION, passages)
+        )
+        # And the cuts differ where it matters: only the reranker reads the far answer.
+        logits = load_pair_scorer(max_tokens=RERANK_TOKENS).score(QUESTION, passages)
+        assert checker.score(QUESTION, passages)[1] < logits[1] - 1.0
+    finally:
+        library.close()
+
+
+def _rounded(scores: list[float]) -> list[float]:
+    return [round(s, 5) for s in scores]
