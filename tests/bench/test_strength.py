@@ -449,6 +449,7 @@ REAL_SETS = (
     "council5",
     "council6",
     "council7",
+    "council8",
 )
 
 
@@ -459,7 +460,8 @@ def judge_real(encoder: Encoder) -> dict[str, list[Judged]]:
     `council3` and `council4` (written together later still: the first to tune on, the second
     held out whole), and `council5` (written after the answer check was fixed, held out whole;
     a third of it topic phrases rather than questions), and `council6` and `council7` (written
-    together later still, the first to tune on, the second held out whole)."""
+    together later still, the first to tune on, the second held out whole), and `council8`
+    (held out whole, written before the twenty-first session tuned anything)."""
     where = os.environ.get("KB_BENCH_REAL_DATA_DIR")
     if not where or not Path(where).is_dir():
         log.warning("real PDFs skipped: set KB_BENCH_REAL_DATA_DIR to a copy of their index")

@@ -1,0 +1,89 @@
+"""Benchmark (make bench): for questions whose answer a person found on a known page, the site
+finds the document and shows a passage from that page.
+
+The pages come from the query sets themselves (`pages` in `corpus/queries/*.jsonl`: file name to
+the PDF pages, counted from 1, that a helper reading the PDFs found the answer on, written before
+the search was run). The passages are the ones the JSON API returns (`results_json`), with the page
+each one links to. Uses the real PDFs' index from KB_BENCH_REAL_DATA_DIR (a copy: the embedded
+store belongs to one process); skipped with a message without it."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from search.library import Library
+from search.settings import Settings
+from web.views import results_json
+
+ROOT = Path(__file__).resolve().parents[2]
+QUERIES = ROOT / "corpus" / "queries"
+RESULTS = ROOT / "bench" / "results"
+# Documents on the first page of results, as an officer sees them.
+FIRST_PAGE = 10
+
+
+def answer_pages() -> list[tuple[str, str, str, frozenset[int]]]:
+    """(query id, query, file name, pages) for every file a query set gives answer pages for."""
+    out = []
+    for path in sorted(QUERIES.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line) if line.strip() else {}
+            for file_name, pages in (row.get("pages") or {}).items():
+                out.append((row["id"], row["query"], file_name, frozenset(pages)))
+    return out
+
+
+@pytest.mark.bench
+def test_the_site_shows_the_page_a_reader_found_the_answer_on() -> None:
+    where = os.environ.get("KB_BENCH_REAL_DATA_DIR")
+    if not where or not Path(where).is_dir():
+        pytest.skip("set KB_BENCH_REAL_DATA_DIR to a copy of the real PDFs' index")
+    wanted = answer_pages()
+    assert wanted, "no query set gives answer pages"
+    library = Library.open(Settings(data_dir=Path(where)))
+    try:
+        names = {r.doc_id: r.file_name for r in library.catalogue.documents()}
+        rows = []
+        for query_id, query, file_name, pages in wanted:
+            shown = results_json(library.searcher.search(query, page_size=FIRST_PAGE))
+            found = [
+                (rank, d)
+                for rank, d in enumerate(shown["documents"], 1)
+                if names.get(d["doc_id"]) == file_name
+            ]
+            rank, document = found[0] if found else (None, None)
+            linked = [p["page"] for p in document["passages"]] if document else []
+            rows.append(
+                {
+                    "id": query_id,
+                    "file": file_name,
+                    "answer_pages": sorted(pages),
+                    "rank": rank,
+                    "strength": document["strength"] if document else None,
+                    "linked_pages": linked,
+                    "first_on_answer_page": bool(linked) and linked[0] in pages,
+                    "any_on_answer_page": bool(pages & set(linked)),
+                }
+            )
+    finally:
+        library.close()
+    n = len(rows)
+    summary = {
+        "documents": n,
+        "on_first_page": sum(r["rank"] is not None for r in rows) / n,
+        "marked_strong": sum(r["strength"] == "strong" for r in rows) / n,
+        "first_passage_on_answer_page": sum(r["first_on_answer_page"] for r in rows) / n,
+        "a_passage_on_answer_page": sum(r["any_on_answer_page"] for r in rows) / n,
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    report = {"summary": summary, "documents": rows}
+    (RESULTS / "answer-pages.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+    print(json.dumps(summary, indent=2))
+    # The promise: the document is on the first page of results, and one of its passages there
+    # links to the page the answer is on.
+    assert summary["on_first_page"] >= 0.9
+    assert summary["a_passage_on_answer_page"] >= 0.9
