@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,15 +27,27 @@ RESULTS = ROOT / "bench" / "results"
 FIRST_PAGE = 10
 
 
-def answer_pages() -> list[tuple[str, str, str, frozenset[int]]]:
-    """(query id, query, file name, pages) for every file a query set gives answer pages for."""
+def answer_pages() -> list[tuple[str, str, str, str, frozenset[int]]]:
+    """(query set, query id, query, file name, pages) for every file a query set gives answer
+    pages for."""
     out = []
     for path in sorted(QUERIES.glob("*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
             row = json.loads(line) if line.strip() else {}
             for file_name, pages in (row.get("pages") or {}).items():
-                out.append((row["id"], row["query"], file_name, frozenset(pages)))
+                out.append((path.stem, row["id"], row["query"], file_name, frozenset(pages)))
     return out
+
+
+def summarise(rows: list[dict[str, Any]]) -> dict[str, float]:
+    n = len(rows)
+    return {
+        "documents": n,
+        "on_first_page": sum(r["rank"] is not None for r in rows) / n,
+        "marked_strong": sum(r["strength"] == "strong" for r in rows) / n,
+        "first_passage_on_answer_page": sum(bool(r["first_on_answer_page"]) for r in rows) / n,
+        "a_passage_on_answer_page": sum(bool(r["any_on_answer_page"]) for r in rows) / n,
+    }
 
 
 @pytest.mark.bench
@@ -47,8 +60,8 @@ def test_the_site_shows_the_page_a_reader_found_the_answer_on() -> None:
     library = Library.open(Settings(data_dir=Path(where)))
     try:
         names = {r.doc_id: r.file_name for r in library.catalogue.documents()}
-        rows = []
-        for query_id, query, file_name, pages in wanted:
+        rows: list[dict[str, Any]] = []
+        for name, query_id, query, file_name, pages in wanted:
             shown = results_json(library.searcher.search(query, page_size=FIRST_PAGE))
             found = [
                 (rank, d)
@@ -59,6 +72,7 @@ def test_the_site_shows_the_page_a_reader_found_the_answer_on() -> None:
             linked = [p["page"] for p in document["passages"]] if document else []
             rows.append(
                 {
+                    "set": name,
                     "id": query_id,
                     "file": file_name,
                     "answer_pages": sorted(pages),
@@ -71,18 +85,12 @@ def test_the_site_shows_the_page_a_reader_found_the_answer_on() -> None:
             )
     finally:
         library.close()
-    n = len(rows)
-    summary = {
-        "documents": n,
-        "on_first_page": sum(r["rank"] is not None for r in rows) / n,
-        "marked_strong": sum(r["strength"] == "strong" for r in rows) / n,
-        "first_passage_on_answer_page": sum(r["first_on_answer_page"] for r in rows) / n,
-        "a_passage_on_answer_page": sum(r["any_on_answer_page"] for r in rows) / n,
-    }
+    summary = summarise(rows)
+    by_set = {name: summarise([r for r in rows if r["set"] == name]) for name, *_ in wanted}
     RESULTS.mkdir(parents=True, exist_ok=True)
-    report = {"summary": summary, "documents": rows}
+    report = {"summary": summary, "by_set": by_set, "documents": rows}
     (RESULTS / "answer-pages.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
-    print(json.dumps(summary, indent=2))
+    print(json.dumps({"all": summary, **by_set}, indent=2))
     # The promise: the document is on the first page of results, and one of its passages there
     # links to the page the answer is on.
     assert summary["on_first_page"] >= 0.9
