@@ -3,7 +3,6 @@ in, so neither the query nor the document can inject HTML."""
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -55,23 +54,6 @@ class WordMatcher:
         self._seen: dict[str, bool] = {}
         self._spans: dict[str, bool] = {}
         self._stems_of: dict[str, str] = {}
-        # How much each query word tells a reader on this page (`weigh`); 1 each until weighed.
-        self.weights: dict[str, float] = {}
-
-    def weigh(self, texts: Iterable[str]) -> WordMatcher:
-        """Weigh each query word by how few of `texts` (the passages one page shows) hold it,
-        as inverse document frequency weighs a word in a collection: for "households in West
-        Sussex in fuel poverty" over a page of West Sussex reports, "West" and "Sussex" are in
-        every passage and tell a reader nothing; "fuel" is in a few. Excerpts then show the
-        words that set a passage apart. Returns the matcher."""
-        texts = list(texts)
-        held: Counter[str] = Counter()
-        for text in texts:
-            held.update({stem for stem in map(self.stem_in, _TOKEN.findall(text)) if stem})
-        self.weights = {
-            stem: math.log((len(texts) + 1) / (held[stem] + 0.5)) for stem in self.stems
-        }
-        return self
 
     def _may_match(self, token: str) -> bool:
         return _start(token) in self._starts or token[:1] in self._starts
@@ -135,26 +117,20 @@ def excerpt_span(
     text: str, stems: Iterable[str] | WordMatcher, max_words: int = 45
 ) -> tuple[int, int]:
     """Where in `text` (character offsets) the run of `max_words` words holding the most of
-    the query's different words starts and ends (each counted by its weight on the page,
-    `WordMatcher.weigh`, or 1; of equal runs, the one with the most query words in all), each
-    edge then moved by up to SNAP_WORDS to a sentence's start or end when one is that near
-    (so it may hold up to 2 * SNAP_WORDS more words). Different words first: for "households
-    in fuel poverty", a table's run of "households … West Sussex … households" tells a reader
-    less than the line that names fuel poverty."""
+    the query's different words starts and ends (of those, the one with the most query words
+    in all), each edge then moved by up to SNAP_WORDS to a sentence's start or end when one
+    is that near (so it may hold up to 2 * SNAP_WORDS more words). Different words first: for
+    "households in fuel poverty", a table's run of "households … West Sussex … households"
+    tells a reader less than the line that names fuel poverty."""
     tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
     if len(tokens) <= max_words:
         return (tokens[0][0], tokens[-1][1]) if tokens else (0, 0)
     matches = _matcher(stems)
     which = [matches.stem_in(token) for _, _, token in tokens]
     hits = [int(stem is not None) for stem in which]
-    weights = matches.weights
-
-    def worth(stems: Iterable[str]) -> float:
-        return sum(weights.get(stem, 1.0) for stem in stems)
-
     in_window: Counter[str] = Counter(stem for stem in which[:max_words] if stem is not None)
     current = sum(hits[:max_words])
-    best_start, best = 0, (worth(in_window), current)
+    best_start, best = 0, (len(in_window), current)
     for start in range(1, len(tokens) - max_words + 1):
         gone, new = which[start - 1], which[start + max_words - 1]
         if gone is not None:
@@ -164,9 +140,8 @@ def excerpt_span(
         if new is not None:
             in_window[new] += 1
         current += hits[start + max_words - 1] - hits[start - 1]
-        score = (worth(in_window), current)
-        if score > best:
-            best_start, best = start, score
+        if (len(in_window), current) > best:
+            best_start, best = start, (len(in_window), current)
     # Slide right so the first match sits a few words in: it reads in context and
     # no match is lost, since only non-matching words drop off the left.
     first = next((i for i in range(best_start, best_start + max_words) if hits[i]), 8)

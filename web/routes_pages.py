@@ -128,10 +128,7 @@ def results_context(
         "determinant_count": len(outcome.by_determinant),
         "facets": outcome.facets,
         "years": outcome.years,
-        # Query words weighed by how few of the page's passages hold them (excerpts).
-        "stems": WordMatcher(query_stems(form.q)).weigh(
-            p["text"] for d in results["documents"] for p in d["passages"]
-        ),
+        "stems": WordMatcher(query_stems(form.q)),
         "pagination": pagination(form.page, results["page_count"], lambda n: form.at_page(n).url()),
         "sort_links": {sort: form.sorted_by(sort).url() for sort in ("relevance", "newest")},
         "suggestion_url": _suggestion_url(form, results["suggested_query"]),
