@@ -4,7 +4,6 @@ in, so neither the query nor the document can inject HTML."""
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterable
 
 from markupsafe import Markup, escape
@@ -53,7 +52,6 @@ class WordMatcher:
         self._starts = frozenset(_start(stem) for stem in self.stems)
         self._seen: dict[str, bool] = {}
         self._spans: dict[str, bool] = {}
-        self._stems_of: dict[str, str] = {}
 
     def _may_match(self, token: str) -> bool:
         return _start(token) in self._starts or token[:1] in self._starts
@@ -77,17 +75,6 @@ class WordMatcher:
             verdict = any(self(word) for word in _WORD.findall(span))
             self._spans[span] = verdict
         return verdict
-
-    def stem_in(self, span: str) -> str | None:
-        """The query stem a matching `span` holds (the first, if it holds several), or None."""
-        if not self.has_match(span):
-            return None
-        stem = self._stems_of.get(span)
-        if stem is None:
-            found = [t for t in terms(" ".join(_WORD.findall(span))) if t in self.stems]
-            # A word the matcher passed always has a stem here; "" keeps the count right if not.
-            stem = self._stems_of[span] = found[0] if found else ""
-        return stem
 
 
 def _matcher(stems: Iterable[str] | WordMatcher) -> WordMatcher:
@@ -116,39 +103,27 @@ _TOKEN = re.compile(r"\S+")
 def excerpt_span(
     text: str, stems: Iterable[str] | WordMatcher, max_words: int = 45
 ) -> tuple[int, int]:
-    """Where in `text` (character offsets) the run of `max_words` words holding the most of
-    the query's different words starts and ends (of those, the one with the most query words
-    in all), each edge then moved by up to SNAP_WORDS to a sentence's start or end when one
-    is that near (so it may hold up to 2 * SNAP_WORDS more words). Different words first: for
-    "households in fuel poverty", a table's run of "households … West Sussex … households"
-    tells a reader less than the line that names fuel poverty."""
+    """Where in `text` (character offsets) the run of `max_words` words with the most query
+    words in it starts and ends, each edge then moved by up to SNAP_WORDS to a sentence's
+    start or end when one is that near (so it may hold up to 2 * SNAP_WORDS more words)."""
     tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
     if len(tokens) <= max_words:
         return (tokens[0][0], tokens[-1][1]) if tokens else (0, 0)
     matches = _matcher(stems)
-    which = [matches.stem_in(token) for _, _, token in tokens]
-    hits = [int(stem is not None) for stem in which]
-    in_window: Counter[str] = Counter(stem for stem in which[:max_words] if stem is not None)
-    current = sum(hits[:max_words])
-    best_start, best = 0, (len(in_window), current)
-    for start in range(1, len(tokens) - max_words + 1):
-        gone, new = which[start - 1], which[start + max_words - 1]
-        if gone is not None:
-            in_window[gone] -= 1
-            if not in_window[gone]:
-                del in_window[gone]
-        if new is not None:
-            in_window[new] += 1
-        current += hits[start + max_words - 1] - hits[start - 1]
-        if (len(in_window), current) > best:
-            best_start, best = start, (len(in_window), current)
+    hits = [int(matches.has_match(token)) for _, _, token in tokens]
+    best_start, best, current = 0, -1, sum(hits[:max_words])
+    for start in range(len(tokens) - max_words + 1):
+        if start:
+            current += hits[start + max_words - 1] - hits[start - 1]
+        if current > best:
+            best_start, best = start, current
     # Slide right so the first match sits a few words in: it reads in context and
     # no match is lost, since only non-matching words drop off the left.
     first = next((i for i in range(best_start, best_start + max_words) if hits[i]), 8)
-    start = max(0, first - 8) if best[1] > 0 else 0
+    start = max(0, first - 8) if best > 0 else 0
     end = min(len(tokens), start + max_words)
     start = max(0, end - max_words)
-    start, end = _snap_to_sentences(tokens, start, end, first if best[1] > 0 else start)
+    start, end = _snap_to_sentences(tokens, start, end, first if best > 0 else start)
     return tokens[start][0], tokens[end - 1][1]
 
 

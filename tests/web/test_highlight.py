@@ -48,23 +48,6 @@ def test_excerpt_centres_on_the_matches_with_ellipses() -> None:
     assert len(short.split()) == 22
 
 
-def test_excerpt_prefers_the_run_naming_more_of_the_querys_different_words() -> None:
-    # A data profile: the county's name and "households" on every line at the top, the one
-    # line that names fuel poverty further down.
-    top = "West Sussex households owed a duty. West Sussex households in temporary homes. " * 4
-    filler = " ".join(f"w{i}" for i in range(40))
-    line = "About 3,430 households (7.3%) live in fuel poverty."
-    text = f"{top}{filler} {line} {filler}"
-    shown = excerpt(
-        text, query_stems("How many households in West Sussex live in fuel poverty?"), 20
-    )
-    assert "fuel poverty" in shown
-    # Of runs naming as many different words, the one with the most matches in all wins.
-    once = " ".join(["damp mould"] + [f"a{i}" for i in range(40)])
-    twice = " ".join(["damp mould damp mould"] + [f"b{i}" for i in range(40)])
-    assert "damp mould damp mould" in excerpt(f"{once} {twice}", query_stems("damp mould"), 20)
-
-
 def test_excerpt_without_matches_starts_at_the_beginning() -> None:
     text = " ".join(f"w{i}" for i in range(100))
     assert excerpt(text, query_stems("damp"), max_words=5) == "w0 w1 w2 w3 w4 …"
