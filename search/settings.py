@@ -203,9 +203,10 @@ class MatchSettings(BaseModel):
         ),
     )
     # A question (or a long topic phrase: answer_phrase_words) whose strong documents are all
-    # under answer_check_below in meaning is read with the closest passage of each of its
-    # first answer_checks strong documents by the packaged cross-encoder; when none scores
-    # answer_bar (a logit), the search has no strong match (search.retrieval.answer_check).
+    # under answer_check_below in meaning is read with the closest passage of each of the
+    # first answer_checks strong documents the page lists by the packaged cross-encoder; when
+    # none scores answer_bar (a logit), the search has no strong match
+    # (search.retrieval.answer_check).
     # Tuned on the tuning halves of tests/bench/test_strength.py's sets (bench/RESULTS.md,
     # "Nineteenth session" and "Twentieth session").
     answer_checks: int = Field(
@@ -213,8 +214,8 @@ class MatchSettings(BaseModel):
         ge=0,
         le=10,
         description=(
-            "how many of a question's closest strong documents the cross-encoder reads to"
-            " confirm that one answers it; 0 turns the check off"
+            "how many of a question's first strong documents (in the order listed) the"
+            " cross-encoder reads to confirm that one answers it; 0 turns the check off"
         ),
     )
     answer_check_below: float = Field(

@@ -15,9 +15,11 @@ reads only what decides whether a search has any answer at all:
   for a fact a document may lack, and is not checked either;
 - only when the closest strong document is under `answer_check_below` in meaning: above it
   the tuning data held few searches without an answer;
-- the closest passage of each of the first `answer_checks` strong documents: the closest
-  first, and, when the model does not read it as answering (`answer_bar`), the others side by
-  side.
+- the closest passage of each of the first `answer_checks` strong documents in the order the
+  page lists them: the first listed first, and, when the model does not read it as answering
+  (`answer_bar`), the others side by side. (Until the twenty-first session the documents were
+  taken closest in meaning first; the ranking's order, which weighs the query's words too,
+  kept as many near misses quiet and more answered questions strong on every set measured.)
 
 When none does, the search has no strong match: the page says so and lists the same documents
 as the closest. The ranking is untouched. Scores are remembered per question and passage text
@@ -94,19 +96,24 @@ class AnswerCheck:
     def is_answered(
         self,
         query: str,
-        closest: Sequence[tuple[str, float]],
+        first: Sequence[tuple[str, float]],
         store: Store,
         settings: MatchSettings,
+        closest: float | None = None,
     ) -> bool:
-        """Whether a search's strong documents answer it. `closest` holds the closest passage
-        (its id and cosine) of the first strong documents, closest first. True without reading
-        when none are strong, the closest is close enough, or the check does not read such a
-        search (`reads`: it is off, or the search is no question and no long phrase)."""
-        if not closest or closest[0][1] >= settings.answer_check_below:
+        """Whether a search's strong documents answer it. `first` holds the closest passage
+        (its id and cosine) of the first strong documents, in the order they are listed;
+        `closest` is the highest cosine of any strong document's passages (by default, of
+        those in `first`). True without reading when none are strong, the closest is close
+        enough, or the check does not read such a search (`reads`: it is off, or the search is
+        no question and no long phrase)."""
+        if not first:
             return True
-        if not reads(query, settings):
+        if closest is None:
+            closest = max(cosine for _, cosine in first)
+        if closest >= settings.answer_check_below or not reads(query, settings):
             return True
-        ids = [chunk_id for chunk_id, _ in closest[: settings.answer_checks]]
+        ids = [chunk_id for chunk_id, _ in first[: settings.answer_checks]]
         texts = {hit.id: hit.text for hit in store.retrieve(ids, fields=("text",))}
         read = [texts[chunk_id] for chunk_id in ids if texts.get(chunk_id)]
         try:

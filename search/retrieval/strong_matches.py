@@ -19,7 +19,6 @@ no document uses, which also shows a person a mistyped word.
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
@@ -217,9 +216,10 @@ def find_strong(
     store: Store,
     answers: AnswerCheck | None = None,
 ) -> StrongMatches:
-    """The documents of `among` that are strong matches for `query`; `passages` are each
-    document's matching passages, closest in meaning first (`Matches.documents`). With
-    `answers`, a question none of whose strong documents answers it has none."""
+    """The documents of `among` (in the ranking's order) that are strong matches for `query`;
+    `passages` are each document's matching passages, closest in meaning first
+    (`Matches.documents`). With `answers`, a question none of whose first strong documents
+    answers it has none."""
     strong: set[str] = set()
     to_read: list[tuple[float, str, str]] = []
     for doc_id in among:
@@ -255,12 +255,16 @@ def find_strong(
             if is_strong_despite_unused(_closest_cosine(passages.get(d, ())), True, settings)
         }
     if strong and answers is not None and reads(query, settings):
-        closest = heapq.nsmallest(
-            settings.answer_checks,
-            ((p.id, p.cosine or 0.0) for d in strong for p in passages[d][:1] if p.cosine),
-            key=lambda item: (-item[1], item[0]),
-        )
-        if not answers.is_answered(query, closest, store, settings):
+        # Each strong document's closest passage, the documents in the ranking's order: the
+        # first the page lists are the ones read.
+        listed = [
+            (passages[d][0].id, passages[d][0].cosine or 0.0)
+            for d in among
+            if d in strong and passages.get(d) and passages[d][0].cosine
+        ]
+        read_first = listed[: settings.answer_checks]
+        closest = max((cosine for _, cosine in listed), default=None)
+        if not answers.is_answered(query, read_first, store, settings, closest):
             return StrongMatches(frozenset(), is_capped, unused, is_unanswered=True)
     return StrongMatches(frozenset(strong), is_capped, unused)
 

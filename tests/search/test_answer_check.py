@@ -132,6 +132,25 @@ def test_after_the_closest_the_other_passages_are_read_and_any_of_them_answers()
         update={"answer_bar": 5.0})) == frozenset()  # fmt: skip
 
 
+def test_the_documents_read_are_the_first_strong_ones_the_page_lists() -> None:
+    one = SETTINGS.model_copy(update={"answer_checks": 1})
+    store = cast(Store, TextStore(TEXTS))
+    # Ranked b, c, a: b is read (and answers), though a is closer in meaning.
+    scorer = Scorer()
+    found = find_strong(PASSAGES, ["b", "c", "a"], "how many?", one, store, AnswerCheck(scorer))
+    assert found.documents == {"a", "b", "c"} and scorer.read == [TEXTS["b1"]]
+    # Ranked c, b, a: c is read, and does not answer.
+    scorer = Scorer()
+    found = find_strong(PASSAGES, ["c", "b", "a"], "how many?", one, store, AnswerCheck(scorer))
+    assert found.is_unanswered and scorer.read == [TEXTS["c1"]]
+    # The band is the closest strong document's, read or not: a (0.78) is under 0.8 here and
+    # over 0.77, where nothing is read.
+    scorer = Scorer()
+    close = one.model_copy(update={"answer_check_below": 0.77})
+    found = find_strong(PASSAGES, ["c", "b", "a"], "how many?", close, store, AnswerCheck(scorer))
+    assert found.documents == {"a", "b", "c"} and scorer.read == []
+
+
 class FailsAfterFirst(Scorer):
     def score(self, query: str, passages: list[str]) -> list[float]:
         if self.read:
