@@ -19,9 +19,27 @@ _HEADING_STOPS = (".", "!", "?", ":", ";", ",", "-", "–", "—")
 _LIST_NUMBER = re.compile(r"^\s*(?:\d+(?:\.\d+)*\.?|[a-z\d]{1,3}\))\s+")
 # A line ending in one of these words runs on into the next: it is not a heading.
 _RUNS_ON = frozenset({"a", "an", "and", "as", "at", "by", "for", "from", "in", "into"}) | frozenset(
-    {"is", "are", "of", "on", "or", "the", "to", "with", "was", "were", "that", "which"}
+    {
+        "is",
+        "are",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "with",
+        "was",
+        "were",
+        "that",
+        "which",
+        "per",
+        "than",
+    }
 )
 _NOTE = re.compile(r"(?:source|sources|note|notes)\b", re.IGNORECASE)
+# A figure's or table's caption ("Figure 2.12 % of respondents …", "Table 3: …"): a block of
+# its own, which a heading may follow as it follows a paragraph.
+_CAPTION = re.compile(r"^\s*(?:figure|fig\.|table|chart|map|graph)\s*\d+(?:\.\d+)*[a-z]?\b", re.I)
 _NUMBER = re.compile(r"[£$€]?[\d.,]+[%kmb]?")
 
 
@@ -91,9 +109,14 @@ def kept_lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
     # Notes first: a heading after a dropped note starts a new block, as after a paragraph.
     dropped = {i for i, line in enumerate(shown[: len(lines)]) if is_note_line(line)}
     for i in range(len(lines) - 1):
-        # A heading follows the end of a paragraph (or another heading); after a line that
-        # does not end a sentence, it is an item of a list or a cell of a table.
-        after_paragraph = i == 0 or i - 1 in dropped or bool(ENDS_SENTENCE.search(shown[i - 1]))
+        # A heading follows the end of a paragraph, a caption or another heading; after a
+        # line that does not end a sentence, it is an item of a list or a cell of a table.
+        after_paragraph = (
+            i == 0
+            or i - 1 in dropped
+            or bool(ENDS_SENTENCE.search(shown[i - 1]))
+            or bool(_CAPTION.match(shown[i - 1]))
+        )
         opens_sentence = _starts_sentence(shown[i + 1]) or (
             headings[i + 1] and _starts_sentence(shown[i + 2])
         )

@@ -65,3 +65,17 @@ def test_a_heading_that_opens_the_next_page_or_section_is_not_run_into_a_sentenc
     ends, runs_on = "The council will", "continue to fund the service for three more years."
     (chunk,) = chunk_pages("d", [first + " " + ends, runs_on], max_words=180, overlap_words=30)
     assert f"{ends} {runs_on}" in chunk.text
+
+
+def test_headings_after_a_figure_caption_are_not_run_into_the_sentence_under_them() -> None:
+    text = (
+        "Figure 2.12 % of respondents agreeing that people can change the way their area runs\n"
+        "Loneliness in Older Age\nWest Sussex Older People Survey\n"
+        "In 2013 a survey was undertaken in West Sussex of people aged 65 or over."
+    )
+    shown = [text[a:b] for a, b in kept_lines(text, 0, len(text))]
+    assert shown[0].startswith("Figure 2.12") and shown[1].startswith("In 2013")
+    assert len(shown) == 2
+    # A line that runs on ("Case rate per" / "100,000 …") is part of what follows, not a heading.
+    table = "Table 1 - cases by region\nCase rate per\n100,000 population (weekly) in England."
+    assert "Case rate per" in [table[a:b] for a, b in kept_lines(table, 0, len(table))]
