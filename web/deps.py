@@ -29,7 +29,7 @@ __all__ = [
 async def get_whole_library(request: Request) -> Library:
     """Every document whatever its level: only for admin routes and writes. (`async` though it
     never waits, like the other dependencies here that only read the request: see
-    web.search_form.read_search_filters.)"""
+    web.search_query.read_search_filters.)"""
     return _whole_library(request)
 
 

@@ -1,5 +1,6 @@
 """Limits on what a request may ask for: numbers in range, lists and words capped, and no
-control characters, so a hostile or mistaken address gets a plain 400, never a 500."""
+control characters, so a hostile or mistaken address gets a plain 400, never a 500. The values
+live in web.limits (free of FastAPI) and are named here too."""
 
 from __future__ import annotations
 
@@ -8,7 +9,17 @@ from typing import Annotated
 from fastapi import HTTPException, Path, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
-from pydantic import StringConstraints
+
+from web.limits import (
+    MAX_CHOSEN,
+    MAX_LIMIT,
+    MAX_NAME_CHARS,
+    MAX_OFFSET,
+    MAX_PAGE_NUMBER,
+    MAX_VALUE_CHARS,
+    PRINTABLE,
+    FilterValue,
+)
 
 __all__ = [
     "MAX_CHOSEN",
@@ -23,21 +34,6 @@ __all__ = [
     "refuse_unknown_parameters",
 ]
 
-# Printable text: tab and line breaks (pasted paragraphs have them) are the only control
-# characters allowed; a NUL or an escape code is refused.
-PRINTABLE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
-
-MAX_CHOSEN = 20  # values of one repeated filter, like organisation=…
-MAX_VALUE_CHARS = 200  # characters in one filter value
-MAX_NAME_CHARS = 40  # of an unknown parameter's name, when it is named back
-# More lists of pages than any real document has, and far below SQLite's 64-bit limit.
-MAX_PAGE_NUMBER = 100_000
-# Paging a long list by offset and limit (the admin status's files): more rows than any
-# library holds, again far below SQLite's limit, and at most so many rows in one answer.
-MAX_OFFSET = 10_000_000
-MAX_LIMIT = 1000
-
-FilterValue = Annotated[str, StringConstraints(max_length=MAX_VALUE_CHARS, pattern=PRINTABLE)]
 # Any whole number: one the document does not have is a 404, however large.
 PageNumber = Annotated[int, Path(description="The page's number, counting from 1")]
 

@@ -38,7 +38,8 @@ from web.routes_documents import (
     find_passage,
     find_related,
 )
-from web.search_form import EMPTY_QUERY, SearchForm, read_required_search_form
+from web.search_form import EMPTY_QUERY, SearchForm
+from web.search_query import read_required_search_form
 from web.searching import run_search
 from web.views import (
     document_json,

@@ -19,7 +19,8 @@ from web.deps import LibraryDep, read_site_url
 from web.feeds import MEDIA_TYPE, Feed, FeedEntry, atom_feed
 from web.highlight import WordMatcher, query_stems
 from web.routes_documents import find_document
-from web.search_form import SearchForm, read_search_form
+from web.search_form import SearchForm
+from web.search_query import read_search_form
 from web.searching import newest_documents, search_all
 from web.templating import ORGANISATION, SERVICE_NAME
 from web.views import passage_json, sections_of, shown_excerpt, summary_json

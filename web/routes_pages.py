@@ -13,7 +13,8 @@ from web.evidence_views import by_determinant_json
 from web.highlight import WordMatcher, query_stems
 from web.kinds import label_kind
 from web.paging import pagination
-from web.search_form import EMPTY_QUERY, MAX_QUERY_CHARS, SearchForm, read_search_form
+from web.search_form import EMPTY_QUERY, MAX_QUERY_CHARS, SearchForm
+from web.search_query import read_search_form
 from web.searching import SearchOutcome, run_search
 from web.views import results_json
 from web.vocabulary import Vocabulary, default_vocabulary

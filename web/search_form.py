@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Annotated, Literal
+from typing import Literal
 from urllib.parse import urlencode
-
-from fastapi import Depends, Query
 
 from search.analysis import has_search_words, is_in_other_script
 from search.schema import Filters
-from web.params import MAX_CHOSEN, MAX_LIMIT, MAX_OFFSET, MAX_VALUE_CHARS, PRINTABLE, FilterValue
+from web.limits import MAX_CHOSEN, MAX_LIMIT, MAX_OFFSET, MAX_VALUE_CHARS
 
 __all__ = [
     "BAD_CHARACTER",
@@ -31,15 +29,11 @@ __all__ = [
     "YEAR_BANDS",
     "YEAR_BANDS_ORDER",
     "YEAR_PATTERN",
-    "FiltersDep",
     "SearchForm",
     "Sort",
     "YearBand",
     "YearBandId",
     "describe_problem",
-    "read_required_search_form",
-    "read_search_filters",
-    "read_search_form",
     "year_band",
 ]
 
@@ -227,77 +221,6 @@ class SearchForm:
         return out
 
 
-def _year(text: str) -> int | None:
-    text = text.strip()
-    return int(text) if text else None
-
-
-def _distinct(values: list[str] | None) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(v.strip() for v in values or [] if v.strip()))
-
-
-async def read_search_filters(
-    page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Which page of results")] = 1,
-    sort: Annotated[Sort, Query(description="relevance (best match) or newest")] = "relevance",
-    organisation: Annotated[
-        list[FilterValue] | None,
-        Query(max_length=MAX_CHOSEN, description="Only these organisations"),
-    ] = None,
-    kind: Annotated[
-        list[FilterValue] | None,
-        Query(max_length=MAX_CHOSEN, description="Only these kinds of document"),
-    ] = None,
-    year_from: Annotated[str, Query(pattern=YEAR_PATTERN, description="Earliest year")] = "",
-    year_to: Annotated[str, Query(pattern=YEAR_PATTERN, description="Latest year")] = "",
-    determinant: Annotated[
-        list[FilterValue] | None,
-        Query(
-            max_length=MAX_CHOSEN,
-            description="Only these determinants (ids, see /api/determinants)",
-        ),
-    ] = None,
-    place: Annotated[
-        list[FilterValue] | None,
-        Query(max_length=MAX_CHOSEN, description="Only documents about these places (ids)"),
-    ] = None,
-    lens: Annotated[
-        list[FilterValue] | None,
-        Query(
-            max_length=MAX_CHOSEN,
-            description="Only passages seen through these lenses (ids, see /api/determinants)",
-        ),
-    ] = None,
-    years: Annotated[
-        list[YearBandId] | None,
-        Query(max_length=MAX_CHOSEN, description="Only documents published in these spans"),
-    ] = None,
-    local: Annotated[
-        bool, Query(description="Put Leicestershire and East Midlands work first")
-    ] = False,
-) -> SearchForm:
-    """Read everything but the words from the query string; FastAPI's checks turn bad values
-    into a 400. (This and the two readers below are `async` though they never wait: FastAPI
-    runs a plain function dependency in a worker thread, and every hop costs a search about
-    0.2 ms of the interpreter's time and more of its latency; see bench/RESULTS.md.)"""
-    low, high = _year(year_from), _year(year_to)
-    if low and high and low > high:
-        low, high = high, low
-    return SearchForm(
-        page=page,
-        sort=sort,
-        organisations=_distinct(organisation),
-        kinds=_distinct(kind),
-        year_from=low,
-        year_to=high,
-        determinants=_distinct(determinant),
-        places=_distinct(place),
-        lenses=_distinct(lens),
-        year_bands=tuple(b for b in YEAR_BANDS_ORDER if b in (years or [])),
-        is_local_first=local,
-    )
-
-
-FiltersDep = Annotated[SearchForm, Depends(read_search_filters)]
 # Required words need one character that is not a space.
 WORDS_PATTERN = (
     r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
@@ -312,37 +235,6 @@ OTHER_SCRIPT = (
     "Enter your search in English, using the letters A to Z. The documents in this library "
     "are searched in English."
 )
-
-
-def _tidy(q: str | None) -> str:
-    return " ".join((q or "").split())
-
-
-async def read_search_form(
-    filters: FiltersDep,
-    q: Annotated[
-        str | None,
-        Query(max_length=MAX_QUERY_CHARS, pattern=PRINTABLE, description="Words to search for"),
-    ] = None,
-) -> SearchForm:
-    """A search as the pages read it: with no words, the page asks for some."""
-    return replace(filters, q=_tidy(q))
-
-
-async def read_required_search_form(
-    filters: FiltersDep,
-    q: Annotated[
-        str,
-        Query(
-            max_length=MAX_QUERY_CHARS,
-            pattern=WORDS_PATTERN,
-            description="Words to search for, in English: at least one that is not a common "
-            "word like ‘the’, a single letter or a symbol",
-        ),
-    ],
-) -> SearchForm:
-    """A search as the API reads it: the words are required, and the schema says so."""
-    return replace(filters, q=_tidy(q))
 
 
 TOO_LONG = f"Your search is too long. Use {MAX_QUERY_CHARS} characters or fewer."

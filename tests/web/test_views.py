@@ -7,14 +7,8 @@ from typing import TypeVar, get_args
 
 from search.library import Library
 from web.paging import count_pages, page_numbers, pagination
-from web.search_form import (
-    YEAR_BANDS,
-    SearchForm,
-    YearBandId,
-    read_search_filters,
-    read_search_form,
-    year_band,
-)
+from web.search_form import YEAR_BANDS, SearchForm, YearBandId, year_band
+from web.search_query import read_search_filters, read_search_form
 from web.views import page_previews, paragraphs, results_json, shown_excerpt
 
 PASSAGE_FIELDS = {"text", "page_start", "page_end", "pages", "file_url", "page_url"}
@@ -176,3 +170,14 @@ def test_results_page_links_the_excerpt_shown_to_its_own_page() -> None:
     assert shown["page_url"].endswith("/pages/2")
     # With no query words the excerpt is the start, which is on the first page.
     assert shown_excerpt(passage, [], 20)["page"] == 1
+
+
+def test_reading_a_search_and_its_views_needs_no_web_framework() -> None:
+    # `kb search` validates the words with SearchForm and prints results_json: neither may
+    # pull in FastAPI (about a quarter of a second of every `kb search`).
+    import subprocess
+    import sys
+
+    code = "import sys, web.search_form, web.views; print('fastapi' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
