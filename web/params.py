@@ -1,6 +1,6 @@
 """Limits on what a request may ask for: numbers in range, lists and words capped, and no
-control characters, so a hostile or mistaken address gets a plain 400, never a 500. The values
-live in web.limits (free of FastAPI) and are named here too."""
+control characters, so a hostile or mistaken address gets a plain 400, never a 500. The caps'
+values live in web.limits, which does not load FastAPI."""
 
 from __future__ import annotations
 
@@ -10,29 +10,9 @@ from fastapi import HTTPException, Path, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
-from web.limits import (
-    MAX_CHOSEN,
-    MAX_LIMIT,
-    MAX_NAME_CHARS,
-    MAX_OFFSET,
-    MAX_PAGE_NUMBER,
-    MAX_VALUE_CHARS,
-    PRINTABLE,
-    FilterValue,
-)
+from web.limits import MAX_CHOSEN, MAX_NAME_CHARS
 
-__all__ = [
-    "MAX_CHOSEN",
-    "MAX_LIMIT",
-    "MAX_NAME_CHARS",
-    "MAX_OFFSET",
-    "MAX_PAGE_NUMBER",
-    "MAX_VALUE_CHARS",
-    "PRINTABLE",
-    "FilterValue",
-    "PageNumber",
-    "refuse_unknown_parameters",
-]
+__all__ = ["PageNumber", "refuse_unknown_parameters"]
 
 # Any whole number: one the document does not have is a 404, however large.
 PageNumber = Annotated[int, Path(description="The page's number, counting from 1")]

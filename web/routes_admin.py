@@ -39,8 +39,9 @@ from web.admin import Viewer, check_csrf, require_admin
 from web.deps import TemplatesDep, WholeLibraryDep
 from web.jobs import Runner, is_progress
 from web.kinds import kind_choices
+from web.limits import MAX_LIMIT, MAX_OFFSET, MAX_PAGE_NUMBER
 from web.paging import count_pages, pagination
-from web.params import MAX_LIMIT, MAX_OFFSET, MAX_PAGE_NUMBER, refuse_unknown_parameters
+from web.params import refuse_unknown_parameters
 from web.rereading import RereadJobs, files_to_read_again
 from web.trace_clearing import TraceClearing
 from web.uploads import (

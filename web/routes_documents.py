@@ -23,8 +23,9 @@ from web.deps import (
     read_site_url,
 )
 from web.errors import NewerEdition
+from web.limits import MAX_PAGE_NUMBER
 from web.paging import count_pages, pagination
-from web.params import MAX_PAGE_NUMBER, PageNumber
+from web.params import PageNumber
 from web.views import (
     PDF_TYPE,
     about_json,

@@ -14,7 +14,7 @@ from search.settings import Settings
 from web.app import create_app
 from web.headers import hash_inline_scripts
 from web.hosts import is_allowed, read_host_name
-from web.params import MAX_CHOSEN
+from web.limits import MAX_CHOSEN
 from web.search_form import MAX_QUERY_CHARS
 
 with warnings.catch_warnings():
