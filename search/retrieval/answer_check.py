@@ -99,19 +99,14 @@ class AnswerCheck:
         first: Sequence[tuple[str, float]],
         store: Store,
         settings: MatchSettings,
-        closest: float | None = None,
+        closest: float,
     ) -> bool:
         """Whether a search's strong documents answer it. `first` holds the closest passage
         (its id and cosine) of the first strong documents, in the order they are listed;
-        `closest` is the highest cosine of any strong document's passages (by default, of
-        those in `first`). True without reading when none are strong, the closest is close
-        enough, or the check does not read such a search (`reads`: it is off, or the search is
-        no question and no long phrase)."""
-        if not first:
-            return True
-        if closest is None:
-            closest = max(cosine for _, cosine in first)
-        if closest >= settings.answer_check_below or not reads(query, settings):
+        `closest` is the highest cosine of any strong document's passages. True without
+        reading when none are strong, the closest is close enough, or the check does not read
+        such a search (`reads`: it is off, or the search is no question and no long phrase)."""
+        if not first or closest >= settings.answer_check_below or not reads(query, settings):
             return True
         ids = [chunk_id for chunk_id, _ in first[: settings.answer_checks]]
         texts = {hit.id: hit.text for hit in store.retrieve(ids, fields=("text",))}

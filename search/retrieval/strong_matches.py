@@ -255,15 +255,15 @@ def find_strong(
             if is_strong_despite_unused(_closest_cosine(passages.get(d, ())), True, settings)
         }
     if strong and answers is not None and reads(query, settings):
-        # Each strong document's closest passage, the documents in the ranking's order: the
-        # first the page lists are the ones read.
-        listed = [
-            (passages[d][0].id, passages[d][0].cosine or 0.0)
-            for d in among
-            if d in strong and passages.get(d) and passages[d][0].cosine
+        # The closest passage of the first strong documents in the ranking's order (the first
+        # the page lists are the ones read); the band is the closest strong document's.
+        firsts = {d: passages[d][0] for d in strong if passages.get(d) and passages[d][0].cosine}
+        in_order = (d for d in among if d in firsts)
+        read_first = [
+            (firsts[d].id, firsts[d].cosine or 0.0)
+            for d in islice(in_order, settings.answer_checks)
         ]
-        read_first = listed[: settings.answer_checks]
-        closest = max((cosine for _, cosine in listed), default=None)
+        closest = max((p.cosine or 0.0 for p in firsts.values()), default=0.0)
         if not answers.is_answered(query, read_first, store, settings, closest):
             return StrongMatches(frozenset(), is_capped, unused, is_unanswered=True)
     return StrongMatches(frozenset(strong), is_capped, unused)

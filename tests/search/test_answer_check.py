@@ -190,10 +190,10 @@ def test_scores_are_remembered_per_question_and_passage_text() -> None:
     store = TextStore(dict(TEXTS))
     closest = [("a1", 0.78), ("b1", 0.75)]
     for _ in range(3):
-        assert check.is_answered("how many?", closest, cast(Store, store), SETTINGS)
+        assert check.is_answered("how many?", closest, cast(Store, store), SETTINGS, 0.78)
     assert len(scorer.read) == 2
     store.texts["a1"] = "edited since 5"  # the same passage id, new text: read again
-    assert check.is_answered("how many?", closest, cast(Store, store), SETTINGS)
+    assert check.is_answered("how many?", closest, cast(Store, store), SETTINGS, 0.78)
     assert scorer.read[-1] == "edited since 5"
 
 
