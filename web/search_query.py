@@ -6,7 +6,7 @@ does not load the web framework."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Query
 
@@ -25,6 +25,15 @@ from web.search_form import (
 __all__ = ["FiltersDep", "read_required_search_form", "read_search_filters", "read_search_form"]
 
 
+# A filter ticked any number of times (organisation=…&organisation=…), up to MAX_CHOSEN values.
+Chosen = list[FilterValue] | None
+
+
+def _chosen(description: str) -> Any:
+    """The query-string rule of a repeated filter: at most MAX_CHOSEN values."""
+    return Query(max_length=MAX_CHOSEN, description=description)
+
+
 def _year(text: str) -> int | None:
     text = text.strip()
     return int(text) if text else None
@@ -37,37 +46,19 @@ def _distinct(values: list[str] | None) -> tuple[str, ...]:
 async def read_search_filters(
     page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Which page of results")] = 1,
     sort: Annotated[Sort, Query(description="relevance (best match) or newest")] = "relevance",
-    organisation: Annotated[
-        list[FilterValue] | None,
-        Query(max_length=MAX_CHOSEN, description="Only these organisations"),
-    ] = None,
-    kind: Annotated[
-        list[FilterValue] | None,
-        Query(max_length=MAX_CHOSEN, description="Only these kinds of document"),
-    ] = None,
+    organisation: Annotated[Chosen, _chosen("Only these organisations")] = None,
+    kind: Annotated[Chosen, _chosen("Only these kinds of document")] = None,
     year_from: Annotated[str, Query(pattern=YEAR_PATTERN, description="Earliest year")] = "",
     year_to: Annotated[str, Query(pattern=YEAR_PATTERN, description="Latest year")] = "",
     determinant: Annotated[
-        list[FilterValue] | None,
-        Query(
-            max_length=MAX_CHOSEN,
-            description="Only these determinants (ids, see /api/determinants)",
-        ),
+        Chosen, _chosen("Only these determinants (ids, see /api/determinants)")
     ] = None,
-    place: Annotated[
-        list[FilterValue] | None,
-        Query(max_length=MAX_CHOSEN, description="Only documents about these places (ids)"),
-    ] = None,
+    place: Annotated[Chosen, _chosen("Only documents about these places (ids)")] = None,
     lens: Annotated[
-        list[FilterValue] | None,
-        Query(
-            max_length=MAX_CHOSEN,
-            description="Only passages seen through these lenses (ids, see /api/determinants)",
-        ),
+        Chosen, _chosen("Only passages seen through these lenses (ids, see /api/determinants)")
     ] = None,
     years: Annotated[
-        list[YearBandId] | None,
-        Query(max_length=MAX_CHOSEN, description="Only documents published in these spans"),
+        list[YearBandId] | None, _chosen("Only documents published in these spans")
     ] = None,
     local: Annotated[
         bool, Query(description="Put Leicestershire and East Midlands work first")

@@ -18,24 +18,12 @@ _HEADING_STOPS = (".", "!", "?", ":", ";", ",", "-", "–", "—")
 # A leading list or section number: "8. ", "4.6.2 ", "2) ".
 _LIST_NUMBER = re.compile(r"^\s*(?:\d+(?:\.\d+)*\.?|[a-z\d]{1,3}\))\s+")
 # A line ending in one of these words runs on into the next: it is not a heading.
-_RUNS_ON = frozenset({"a", "an", "and", "as", "at", "by", "for", "from", "in", "into"}) | frozenset(
-    {
-        "is",
-        "are",
-        "of",
-        "on",
-        "or",
-        "the",
-        "to",
-        "with",
-        "was",
-        "were",
-        "that",
-        "which",
-        "per",
-        "than",
-    }
-)
+# fmt: off
+_RUNS_ON = frozenset([
+    "a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "is", "are", "of", "on",
+    "or", "the", "to", "with", "was", "were", "that", "which", "per", "than",
+])
+# fmt: on
 _NOTE = re.compile(r"(?:source|sources|note|notes)\b", re.IGNORECASE)
 # A figure's or table's caption ("Figure 2.12 % of respondents …", "Table 3: …"): a block of
 # its own, which a heading may follow as it follows a paragraph.
