@@ -227,6 +227,7 @@ def judge_library(library: Library, name: str) -> list[Judged]:
             names.get(d, d): _closest(library, str(query["query"]), chunks, GRID[0])
             for d, chunks in results.matches.documents().items()
         }
+        firsts = _rule_strong_firsts(results, at_default, names, close)
         out.append(
             Judged(
                 str(query["id"]),
@@ -240,22 +241,8 @@ def judge_library(library: Library, name: str) -> list[Judged]:
                 has_unused=bool(results.unused_words),
                 relevant_files=tuple(wanted),
                 query=str(query["query"]),
-                answer_reads=_answer_reads(
-                    library, str(query["query"]), results, at_default, names, close
-                ),
-                answer_closest=max(
-                    (
-                        float(chunks[0].cosine)
-                        for d, chunks in results.matches.documents().items()
-                        if names.get(d, d) in at_default
-                        and chunks
-                        and chunks[0].cosine is not None
-                        and Rule.default().is_strong(
-                            close[names.get(d, d)], bool(results.unused_words)
-                        )
-                    ),
-                    default=0.0,
-                ),
+                answer_reads=_answer_reads(library, str(query["query"]), results, firsts),
+                answer_closest=max((float(c.cosine or 0.0) for c in firsts.values()), default=0.0),
                 site_strong=frozenset(
                     names.get(d.doc_id, d.doc_id)
                     for d in results.documents
@@ -266,35 +253,38 @@ def judge_library(library: Library, name: str) -> list[Judged]:
     return out
 
 
+def _rule_strong_firsts(
+    results: SearchResults, at_default: set[str], names: dict[str, str], close: dict[str, Close]
+) -> dict[str, ChunkMatch]:
+    """The closest passage of each document the default rule marks strong, by document id."""
+    assert results.matches is not None
+    rule = Rule.default()
+    return {
+        d: chunks[0]
+        for d, chunks in results.matches.documents().items()
+        if names.get(d, d) in at_default
+        and chunks
+        and chunks[0].cosine is not None
+        and rule.is_strong(close[names.get(d, d)], bool(results.unused_words))
+    }
+
+
 def _answer_reads(
-    library: Library,
-    query: str,
-    results: SearchResults,
-    at_default: set[str],
-    names: dict[str, str],
-    close: dict[str, Close],
+    library: Library, query: str, results: SearchResults, firsts: dict[str, ChunkMatch]
 ) -> tuple[tuple[float, float], ...]:
-    """A search's `answer_reads`: the cross-encoder's score of the closest passage of each of
-    the first documents the default rule marks strong, in the ranking's order. The page lists
-    strong documents first, each group in the ranking's order, and a document the rule marks
-    strong is strong on the page whenever the check finds the search answered, so the page's
-    order, kept to the rule's strong documents, is the ranking's."""
+    """A search's `answer_reads`: the cross-encoder's score of the closest passage (`firsts`)
+    of each of the first documents the default rule marks strong, in the ranking's order. The
+    page lists strong documents first, each group in the ranking's order, and a document the
+    rule marks strong is strong on the page whenever the check finds the search answered, so
+    the page's order, kept to the rule's strong documents, is the ranking's."""
     answers = library.searcher.answers
     if answers is None:
         return ()
-    assert results.matches is not None
-    rule = Rule.default()
-    chunks_of = results.matches.documents()
-    firsts = [
-        (float(chunks[0].cosine), chunks[0].id)
-        for d in (r.document.doc_id for r in results.documents)
-        if names.get(d, d) in at_default
-        and (chunks := chunks_of.get(d))
-        and chunks[0].cosine is not None
-        and rule.is_strong(close[names.get(d, d)], bool(results.unused_words))
-    ][:ANSWER_READS]
-    texts = {h.id: h.text for h in library.store.retrieve([i for _, i in firsts], ("text",))}
-    return tuple((cosine, answers.score(query, texts[i])) for cosine, i in firsts if i in texts)
+    listed = [firsts[r.doc_id] for r in results.documents if r.doc_id in firsts][:ANSWER_READS]
+    texts = {h.id: h.text for h in library.store.retrieve([c.id for c in listed], ("text",))}
+    return tuple(
+        (float(c.cosine or 0.0), answers.score(query, texts[c.id])) for c in listed if c.id in texts
+    )
 
 
 def site_shares(judged: list[Judged]) -> tuple[float, float, int, int]:
