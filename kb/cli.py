@@ -161,10 +161,9 @@ def search(
     ] = None,
 ) -> None:
     """Search the index and print documents with their best passages."""
-    from search.retrieval.passages import main_page_of
     from search.schema import Filters
     from web.search_form import SearchForm
-    from web.views import results_json
+    from web.views import cited_place, results_json, sections_of
 
     # The site's own rule, so a search the site refuses is refused here too.
     problem = SearchForm(q=query).problem
@@ -220,13 +219,12 @@ def search(
             f"({d.meta.organisation or 'unknown'}, {d.meta.year or 'n.d.'})"
         )
         typer.echo(f"   {d.file_name}  id={d.doc_id}")
+        # A Word file or web page is cited by its sections, as the site cites it.
+        sections = sections_of(d)
         for p in result.passages:
             shown = p.text if len(p.text) <= 220 else p.text[:220] + "…"
-            cited = main_page_of(
-                p.page_starts or [(0, p.cited_page)], p.text, 0, min(220, len(p.text))
-            )
-            spans = "" if p.page_start == p.page_end else f", pages {p.page_start}–{p.page_end}"
-            typer.echo(f"   [p. {cited}{spans}] {' '.join(shown.split())}")
+            where = cited_place(p, sections, 220)
+            typer.echo(f"   [{where}] {' '.join(shown.split())}")
 
 
 # Outcomes that need nobody's attention: `kb status` lists the files of every other one.
