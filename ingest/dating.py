@@ -22,7 +22,9 @@ _DATE = (
 )
 # Lines that say when the document came out, or when the meeting it was written for met.
 _PUBLISHED = re.compile(
-    r"\b(?:first\s+published(?:\s+in)?|published(?:\s+online)?|available\s+online"
+    # "Published by Kent County Council, March 2023": the publisher named before the date.
+    r"\b(?:first\s+published(?:\s+in)?|published(?:\s+online)?(?:\s+by\s+[^\n.;:\d]{2,80}?(?:,|\s+on|\s+in))?"
+    r"|available\s+online"
     r"|publication\s+date|date\s+of\s+publication|date\s+published|issued|issue\s+date"
     r"|date\s+of\s+issue|date\s+issued|date\s+of\s+(?:the\s+)?meeting|meeting\s+date"
     r"|date\s+of\s+decision|decision\s+date|date\s+of\s+report|report\s+date|date)"

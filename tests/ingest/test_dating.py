@@ -21,6 +21,18 @@ def test_stated_cover_date_beats_the_file_date() -> None:
     assert find_year(["Green Space\nMay 2026"], lines, "Green Space", 2019, 2026) == 2026
 
 
+def test_a_publisher_named_before_the_date_still_states_when_it_came_out() -> None:
+    # The period in the title is what it covers; the stated publication is when it came out.
+    title = "Warm Spaces Evaluation: Winter 2025"
+    text = f"{title}\nPublished by Leicestershire County Council, March 2026.\nSummary"
+    assert find_year([text], [], title, None, 2026) == 2026
+    ons = "Published by the Office for National Statistics on 5 May 2020."
+    assert find_year([ons], [], "Deaths at home", 2023, 2026) == 2020
+    # A year after the publisher that is not its date says nothing about when it came out.
+    census = "Published by the council in response to the 2011 Census results."
+    assert find_year([census], [], "Housing", 2014, 2026) == 2014
+
+
 def test_financial_year_in_title_is_its_first_year() -> None:
     assert find_year([""], [], "Budget Risks Register 2025-26", None, 2026) == 2025
 
