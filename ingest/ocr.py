@@ -154,6 +154,10 @@ def _is_timeout(error: Exception) -> bool:
     )
 
 
+# A word this many times taller than its line's median is not type (see `_layout_line`).
+OUTLIER_HEIGHT = 2.2
+
+
 def _assemble(data: dict[str, list[object]], dpi: int, page_height: int) -> OcrPage:
     # Tesseract gives one row per word with its block, paragraph and line, and the word's box
     # in pixels; rebuild the lines, and how big and how high on the page each one is.
@@ -198,7 +202,14 @@ def _assemble(data: dict[str, list[object]], dpi: int, page_height: int) -> OcrP
 def _layout_line(text: str, boxes: list[tuple[int, int]], dpi: int, page_height: int) -> LayoutLine:
     """A line read off a picture as the title finder reads a text page's lines: its type size
     in points from its tallest word (a line's words share a size; the tallest holds both a
-    capital and a descender, nearest the type's full height), its top as a share of the page."""
+    capital and a descender, nearest the type's full height), its top as a share of the page.
+    A word whose box is more than `OUTLIER_HEIGHT` times the line's median is passed over: on
+    a chart, Tesseract joins a legend's word to the bar beside it ("free" 28 pixels high in a
+    line of 11), which made a legend the largest type on its page and the document's title.
+    (Type's full height is about twice a word without ascenders or descenders, so a real word
+    stays.)"""
     top = min(box[0] for box in boxes)
-    tallest = max(box[1] for box in boxes)
+    heights = sorted(box[1] for box in boxes)
+    median = heights[len(heights) // 2]
+    tallest = max(h for h in heights if h <= OUTLIER_HEIGHT * median)
     return LayoutLine(text, float(round(tallest * 72 / dpi)), top / max(page_height, 1))

@@ -13,6 +13,7 @@ from ingest.ocr import (
     OcrOptions,
     OcrPage,
     _assemble,
+    _layout_line,
     is_ocr_available,
     read_pages_by_ocr,
 )
@@ -126,6 +127,22 @@ def test_lines_ocr_is_unsure_of_stay_in_the_text_but_not_in_the_layout() -> None
     assert "eee Pe kc" in page.text
     assert [line.text for line in page.lines] == ["Wind capacity in 2023"]
     assert page.lines[0].size == round(40 * 72 / 200) and page.lines[0].top == 200 / 2339
+
+
+def test_a_legend_word_joined_to_a_bar_does_not_make_its_line_the_largest_type() -> None:
+    """On a chart Tesseract can box a legend's word together with the bar beside it; the line's
+    size is its type's, so a scanned chart's legend never outranks the page's heading."""
+    legend = [(100, 11)] * 6 + [(100, 28), (100, 28)]
+    assert (
+        _layout_line("Private rented or lives rent free Social rented", legend, 200, 2339).size == 4
+    )
+    heading = [(900, h) for h in (17, 22, 22, 23, 23, 23, 29, 29)]
+    assert (
+        _layout_line("Tenure by district and boroughs: 2011 vs 2021", heading, 200, 2339).size == 10
+    )
+    # Words with no ascender are about half a capital's height: the tallest is still the size.
+    short_words = [(900, 13), (900, 13), (900, 13), (900, 27)]
+    assert _layout_line("so we are Keen", short_words, 200, 2339).size == round(27 * 72 / 200)
 
 
 def test_a_scan_whose_largest_type_is_low_on_the_page_gives_no_title_by_layout() -> None:
