@@ -13,6 +13,7 @@ __all__ = [
     "BACK",
     "BODY",
     "FRONT",
+    "MAX_BACK_COVER_WORDS",
     "MAX_COVER_WORDS",
     "MAX_HEADING_WORDS",
     "MIN_CONTENTS_LEADERS",
@@ -362,8 +363,37 @@ _BODY_OPENERS = frozenset(
 )
 
 
+# What a back cover or a blank page says: who made the document and where to find its
+# publisher ("This report was produced for Kent County Council", "jsna.westsussex.gov.uk",
+# "© Crown copyright 2020"), or that the page is empty on purpose.
+_COLOPHON = re.compile(
+    r"\b(?:produced|prepared|designed|printed|published|commissioned)\s+(?:for|by|to)\b"
+    r"|intentionally (?:been )?left blank|www\.|https?://|\.gov\.uk\b|\.nhs\.uk\b|@",
+    re.IGNORECASE,
+)
+_BLANK_ON_PURPOSE = re.compile(
+    r"^\W*this page (?:has been |is )?(?:intentionally )?left blank\W*$", re.I
+)
+# A last page with at most this many words and such a line is a back cover, not evidence.
+MAX_BACK_COVER_WORDS = 80
+
+
+def _is_back_cover(lines: list[Line]) -> bool:
+    """A short last page that says who made the document or where to find it, and holds no
+    running prose (`_is_prose_pair`): a colophon, a publisher's back cover, a blank page."""
+    texts = [x.text for x in lines]
+    if not texts or sum(len(x.split()) for x in texts) > MAX_BACK_COVER_WORDS:
+        return False
+    longest = max(len(x) for x in texts)
+    if any(_is_prose_pair(texts, i, longest) for i in range(len(texts))):
+        return False
+    return any(_COLOPHON.search(x) or _IMPRINT.search(x) for x in texts)
+
+
 def read_lines(pages: list[str]) -> list[list[Line]]:
-    """Every page's lines (running headers and footers dropped), each marked with its matter."""
+    """Every page's lines (running headers and footers dropped), each marked with its matter.
+    A page that only says it is blank on purpose, and a document's short back cover
+    (`_is_back_cover`), are not its body either."""
     reader = _Reader(len(pages))
     out: list[list[Line]] = []
     previous_was_contents = False
@@ -377,5 +407,9 @@ def read_lines(pages: list[str]) -> list[list[Line]]:
         # block before it, as a heading within a page does.
         if page and page[0].is_heading and out and out[-1]:
             out[-1][-1] = replace(out[-1][-1], ends_block=True)
+        if page and all(_BLANK_ON_PURPOSE.match(x.text) for x in page):
+            page = [replace(x, matter=reader._non_body(number)) for x in page]
         out.append(page)
+    if len(out) >= 3 and _is_back_cover(out[-1]):
+        out[-1] = [replace(x, matter=BACK) for x in out[-1]]
     return out

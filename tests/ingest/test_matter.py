@@ -288,3 +288,45 @@ def test_thanks_inside_a_sentence_or_mid_paragraph_stay_body() -> None:
     lines = read_lines(["\n".join(page), "A second page of running text about buses and GPs."])[0]
     assert lines[3].ends_block and lines[4].text.startswith("Thanks to")  # it opens a paragraph
     assert {x.matter for x in lines} == {BODY}
+
+
+_PLACES = ("Melton", "Blaby", "Charnwood", "Harborough", "Oadby", "Hinckley", "Rutland")
+
+
+def _body_pages(count: int) -> list[str]:
+    """Pages of running prose, no line repeated (a line on half the pages is a running header)."""
+    return [
+        "\n".join(f"{line[:-1]} in {place}, as the {n + 1}th survey found." for line in PROSE)
+        for n, place in enumerate(_PLACES[:count])
+    ]
+
+
+def test_a_short_back_cover_naming_its_maker_is_back_matter() -> None:
+    for back in (
+        "This report was produced for Kent County Council",
+        "jsna.westsussex.gov.uk",
+        "© Crown copyright 2020\nPublished to GOV.UK in pdf format only.\nwww.gov.uk/dhsc",
+    ):
+        pages = read_lines([*_body_pages(3), back])
+        assert {x.matter for x in pages[-1]} == {BACK}, back
+        assert {x.matter for page in pages[:-1] for x in page} == {BODY}
+
+
+def test_a_short_last_page_of_findings_or_a_caption_stays_body() -> None:
+    # A caption (its chart is a picture), and a closing paragraph that names a web address.
+    caption = "Figure 6: Rural urban classification 2021 of lower super output areas"
+    closing = (
+        "Landlords who fix damp before winter save the health service far more than it costs.\n"
+        "The partnership will report on the first year of inspections to the board next spring.\n"
+        "Read more on the council's website, www.example.gov.uk."
+    )
+    for last in (caption, closing):
+        assert {x.matter for x in read_lines([*_body_pages(3), last])[-1]} == {BODY}, last
+    # A document of two pages has no back cover: its last page is half of it.
+    assert {x.matter for x in read_lines([*_body_pages(1), caption])[-1]} == {BODY}
+
+
+def test_a_page_left_blank_on_purpose_is_not_body() -> None:
+    pages = read_lines([*_body_pages(3), "This page is intentionally left blank", *_body_pages(3)])
+    assert {x.matter for x in pages[3]} == {BACK}
+    assert {x.matter for x in pages[4]} == {BODY}
