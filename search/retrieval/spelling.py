@@ -39,6 +39,7 @@ from spellchecker import SpellChecker
 from search.analysis import normalise, terms
 
 __all__ = [
+    "BRITISH_FORMS",
     "MAX_SUGGESTIONS_TRIED",
     "MIN_SHORT_WORD_LETTERS",
     "MIN_SHORT_WORD_USES",
@@ -47,12 +48,21 @@ __all__ = [
     "PROJECT_WORDS",
     "USES_COUNTED",
     "Speller",
+    "british_lines",
     "default_speller",
     "suggest_query",
+    "write_british_forms",
 ]
 
 # Words of public health and council work that the English list lacks, written for the project.
 PROJECT_WORDS = Path(__file__).resolve().parent.parent / "data" / "words.txt"
+# The British forms the rules below (`_BRITISH`) make of the English list's words, made once.
+BRITISH_FORMS = PROJECT_WORDS.with_name("british.txt")
+_BRITISH_NOTE = (
+    "# British forms of the English word list's American spellings (form, tab, the spelling\n"
+    "# it is made of), made by search.retrieval.spelling's rules; to make them again:\n"
+    "#   python -m search.retrieval.spelling\n"
+)
 # Words this long with no known word one edit away are tried two edits from the project's own
 # words: long place names are where two slips happen ("leicestshire"), and they are few.
 MIN_TWO_EDIT_LETTERS = 8
@@ -234,13 +244,39 @@ def _british_forms(words: Collection[str]) -> dict[str, str]:
     return {form: listed[n] for form, n in made.items()}
 
 
+def _english_list() -> dict[str, int]:
+    """The English word list pyspellchecker carries (about 160,000 words, with how common)."""
+    return dict(SpellChecker(language="en", distance=1).word_frequency.dictionary)
+
+
+def british_lines(words: dict[str, int]) -> list[str]:
+    """`BRITISH_FORMS`' lines for a word list: each British form and the spelling it is made of,
+    tab between, sorted; what `write_british_forms` writes and a test compares."""
+    return sorted(f"{form}\t{word}" for form, word in _british_forms(list(words)).items())
+
+
+def write_british_forms(path: Path = BRITISH_FORMS) -> int:
+    """Write the British forms of the English list's words to `path`; how many. Run after the
+    `pyspellchecker` pin or the rules (`_BRITISH`) change:
+    `python -m search.retrieval.spelling`."""
+    lines = british_lines(_english_list())
+    text = "".join(f"{line}\n" for line in lines)
+    path.write_text(_BRITISH_NOTE + text, encoding="utf-8")
+    return len(lines)
+
+
 @cache
 def _english() -> dict[str, int]:
-    """The English word list pyspellchecker carries (about 160,000 words) with the British form
-    of each American spelling, as common as the American; read once."""
-    words = dict(SpellChecker(language="en", distance=1).word_frequency.dictionary)
-    # One more than the American form, so a British spelling wins a tie.
-    british = {form: words[word] + 1 for form, word in _british_forms(list(words)).items()}
+    """The English word list with the British form of each American spelling, as common as the
+    American; read once. The forms are read from `BRITISH_FORMS`, made once by the rules above
+    (making them here took about a quarter of a second of every `kb search`)."""
+    words = _english_list()
+    british: dict[str, int] = {}
+    for line in BRITISH_FORMS.read_text(encoding="utf-8").splitlines():
+        form, _, word = line.partition("\t")
+        if word in words and not line.startswith("#"):
+            # One more than the American form, so a British spelling wins a tie.
+            british[form] = words[word] + 1
     return {**british, **words}
 
 
@@ -393,3 +429,7 @@ def _replace_words(query: str, chosen: dict[str, str]) -> str:
         return better
 
     return _TYPED_WORD.sub(swap, query)
+
+
+if __name__ == "__main__":
+    print(f"{write_british_forms()} British forms written to {BRITISH_FORMS}")

@@ -12,9 +12,13 @@ from search.curation import correct_document
 from search.library import Library, speller_names
 from search.retrieval.spelling import (
     _BRITISH,
+    BRITISH_FORMS,
     MIN_SHORT_WORD_USES,
     Speller,
     _british_forms,
+    _english,
+    _english_list,
+    british_lines,
     default_speller,
     suggest_query,
 )
@@ -380,3 +384,12 @@ def test_british_forms_found_in_one_scan_are_those_each_rule_makes_of_each_word(
     assert found["colour"] == "color" and found["organise"] == "organize"
     assert "our" not in found  # "or" has no letter before it for the rule to read
     assert not any(word in ("house", "failed", "octobre") for word in found.values())
+
+
+def test_the_stored_british_forms_are_those_the_rules_make_of_the_english_list() -> None:
+    # Stored so that no search makes them (a quarter of a second); stale after a change of the
+    # rules or of pyspellchecker's list: `python -m search.retrieval.spelling` writes them again.
+    stored = BRITISH_FORMS.read_text(encoding="utf-8").splitlines()
+    assert [line for line in stored if not line.startswith("#")] == british_lines(_english_list())
+    english = _english()
+    assert english["colour"] == english["color"] + 1 and "organise" in english
