@@ -72,7 +72,9 @@ TEXT_FIELDS = ("text",)
 # 1: the first edition that was recorded. 2: a plan's year from its title's period, a late
 # quarter's year, "TO" in ranges, a Health and Wellbeing Board's own papers credited to it.
 # 3: a short back cover or a page left blank on purpose is not body; "Published by <body>,
-# <date>" dates a document; a scanned line's size passes over words boxed with a chart's bars.
+# <date>" dates a document; a scanned line's size passes over words boxed with a chart's bars;
+# summary sentences lose paragraph numbers, split at bullets, and leave out spliced captions
+# and questions.
 READING_RULES = 3
 
 _POINT_NAMESPACE = uuid.UUID("6f1d8c1e-5b8a-4f53-9d39-3f1f0c2b7a10")

@@ -20,8 +20,17 @@ __all__ = [
 ]
 
 # A sentence ends at . ! ? before a capital, or at a newline: the chunker ends every heading
-# and paragraph with one, so a heading is never run into the sentence after it.
-_SENTENCE = re.compile(r"(?<=[.!?])[ \t]+(?=[A-Z0-9“\"‘(])|\n")
+# and paragraph with one, so a heading is never run into the sentence after it. A list's bullet
+# starts a new one too: a bulleted list read as one line is several points, not a sentence.
+_SENTENCE = re.compile(r"(?<=[.!?])[ \t]+(?=[A-Z0-9“\"‘(])|\n|\s+[•▪●◦■]\s+(?=[A-Z0-9])")
+# A numbered paragraph's number ("1.2 The plan sets out …") is not part of its sentence.
+_PARAGRAPH_NUMBER = re.compile(r"^\d{1,2}(?:\.\d{1,2}){1,3}\.?\s+(?=[A-Z“\"‘(])")
+# A figure's or table's caption run into the sentence before it ("… by MSOAs Figure 5
+# Deprivation proportion by MSOAs."); "(Figure 5)" and "in Table 2" are the sentence's own.
+_SPLICED_CAPTION = re.compile(
+    r"(?<![(\[])(?<!\bin )(?<!\bsee )(?<!\bfrom )(?<!\band )(?<!\bof )(?<!\bto )"
+    r"\b(?:Figure|Fig\.|Table|Chart|Map)\s+\d"
+)
 
 
 @dataclass(frozen=True)
@@ -65,8 +74,10 @@ def _is_table_row(sentence: str) -> bool:
 def _is_prose(sentence: str) -> bool:
     if _CAPTION.match(sentence.strip()) or _LINK.search(sentence) or _is_table_row(sentence):
         return False
-    if not sentence.rstrip().endswith((".", "!", "?")):
-        return False  # cut off at a chunk's edge
+    if _SPLICED_CAPTION.search(sentence):
+        return False
+    if not sentence.rstrip().endswith((".", "!")):
+        return False  # cut off at a chunk's edge, or a question: mostly a heading that asks
     if not sentence.lstrip()[:1].isupper() and not sentence.lstrip()[:1].isdigit():
         return False  # starts mid-sentence: the line before it was taken for a heading
     words = sentence.split()
@@ -81,7 +92,13 @@ def _sentences(text: str) -> list[tuple[int, str]]:
         out.append((start, text[start : match.start()]))
         start = match.end()
     out.append((start, text[start:]))
-    return out
+    return [_unnumbered(at, sentence) for at, sentence in out]
+
+
+def _unnumbered(start: int, sentence: str) -> tuple[int, str]:
+    """A sentence without its paragraph's number, and where it then starts."""
+    number = _PARAGRAPH_NUMBER.match(sentence)
+    return (start + number.end(), sentence[number.end() :]) if number else (start, sentence)
 
 
 def summarise(chunks: Sequence[IndexedChunk], sentences: int = 4) -> list[SummarySentence]:

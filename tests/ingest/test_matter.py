@@ -234,6 +234,40 @@ def test_summary_leaves_out_a_table_row_read_as_a_sentence() -> None:
     assert [s.text for s in summarise([chunk], sentences=4)] == [prose]
 
 
+def _summary_of(text: str) -> list[str]:
+    chunk = IndexedChunk("c", [1.0, 0.0], ({}, {}), {"text": text, "page": 1, "chunk_index": 0})  # type: ignore[arg-type]
+    return [s.text for s in summarise([chunk], sentences=4)]
+
+
+def test_summary_leaves_out_a_caption_run_into_a_sentence_and_a_question() -> None:
+    prose = "Households in the coastal towns were most often deprived on two or more dimensions."
+    for other in (
+        "Households deprived in health dimensions in West Sussex by MSOAs Figure 5 Deprivation "
+        "proportion by small area.",
+        "What causes ill health and premature deaths among people living in West Sussex?",
+    ):
+        assert _summary_of(f"{other}\n{prose}") == [prose], other
+    # A figure the sentence itself points to is its own.
+    for own in (
+        "Households deprived in housing were mostly in Crawley and the coast (figure 6).",
+        "The pattern shown in Figure 4 holds for every district of the county and its towns.",
+    ):
+        assert _summary_of(own) == [own]
+
+
+def test_summary_sentences_lose_their_paragraph_numbers_and_split_at_bullets() -> None:
+    numbered = "1.2 The plan sets out the principles by which the council decides its proposals."
+    assert _summary_of(numbered) == [numbered[4:]]
+    bullets = (
+        "Key findings: • Most residents aged 65 to 85 are expected to stay independent in 2035. "
+        "• The number of people with dementia and two other conditions will rise by a third."
+    )
+    assert _summary_of(bullets) in (
+        ["Most residents aged 65 to 85 are expected to stay independent in 2035."],
+        ["The number of people with dementia and two other conditions will rise by a third."],
+    )
+
+
 def test_chunks_drop_the_same_repeated_lines_as_the_page_previews() -> None:
     # Roman page numbers and a header in the middle of the text: the page previews drop both
     # (search.pagetext), so the chunker must too: one running-line rule for both.
