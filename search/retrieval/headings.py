@@ -53,13 +53,22 @@ def is_heading_line(line: str) -> bool:
 _FOOTNOTE = re.compile(r"^\s*\[\d{1,3}\]\s")
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 MAX_CONTACT_WORDS = 20
+# A footnote numbered without brackets that cites its source ("12 NHS England (2015): Patient
+# Registration … Available at: https://…", "13 Addressing the health needs of rough sleepers:
+# Griffiths (2003)"): its number, a capital, and a source's marks (a year in brackets, a web
+# address, "Available at", "et al.").
+_NUMBERED_NOTE = re.compile(r"^\s*\d{1,3}\s+[A-Z]")
+_SOURCE = re.compile(
+    r"\(\d{4}[a-z]?\)|https?://|www\.|\bdoi\b|available (?:at|from)\b|\bet al\b|\baccessed\b",
+    re.IGNORECASE,
+)
 
 
 def is_note_line(line: str) -> bool:
     """A footnote or a contact line: the page's apparatus, not its evidence."""
-    return bool(_FOOTNOTE.match(line)) or (
-        bool(_EMAIL.search(line)) and len(line.split()) <= MAX_CONTACT_WORDS
-    )
+    if _FOOTNOTE.match(line) or (_NUMBERED_NOTE.match(line) and _SOURCE.search(line)):
+        return True
+    return bool(_EMAIL.search(line)) and len(line.split()) <= MAX_CONTACT_WORDS
 
 
 def _is_mostly_lower(words: list[str]) -> bool:

@@ -185,6 +185,27 @@ def test_page_offsets_stay_right_after_a_heading_in_the_middle_is_dropped() -> N
     assert passage.page == 3  # the second sentence is the longer one
 
 
+def test_numbered_footnotes_that_cite_a_source_are_left_out_of_the_passage() -> None:
+    """A needs audit's page foot ran on from its last sentence: "… detailed in the table below.
+    12 NHS England (2015): Patient Registration … Available at: https://…"."""
+    first = "Respondents were asked which services they use and how often they use them.\n"
+    notes = (
+        "12 NHS England (2015): Patient Registration Standard Operating Principles. "
+        "Available at: https://www.example.nhs.uk/registration.pdf\n"
+        "13 Addressing the health needs of rough sleepers: Griffiths (2003)\n"
+    )
+    body = "Most respondents were registered with a doctor, but few had seen a dentist in a year."
+    text = first + notes + body
+    payload = _payload(text, 40, 41, [[0, 40], [len(first), 41]], index=0)
+    passage = passage_from_hit(Hit("c", 0.5, payload))
+    assert passage.text.split("\n") == [first.strip(), body]
+    # A figure that opens a sentence of evidence (a lower-case word after it, as sentences
+    # write it) is not a note, even with a year in brackets.
+    rows = "12 people slept rough on the night of the count (2019), against 8 the year before."
+    kept = passage_from_hit(Hit("c", 0.5, _payload(f"{first}{rows}", 1, 1, [[0, 1]], index=0)))
+    assert rows in kept.text
+
+
 def test_footnotes_and_contact_lines_are_left_out_of_the_passage() -> None:
     """The foot of a JSNA page ran into its evidence: "[23] Office for Students. … [25] Contact
     a.person@… for further details Starting Well … Weight - 20.5% of reception pupils …"."""
