@@ -11,6 +11,7 @@ import numpy as np
 
 from search.analysis import terms
 from search.retrieval.passages import read_page_map
+from search.retrieval.sentences import BOUNDARY
 from search.schema import IndexedChunk
 
 __all__ = [
@@ -101,6 +102,29 @@ def _unnumbered(start: int, sentence: str) -> tuple[int, str]:
     return (start + number.end(), sentence[number.end() :]) if number else (start, sentence)
 
 
+_WORD = re.compile(r"\S+")
+# A word that ends a sentence or a clause a new line may follow.
+_STOPS = (".", "!", "?", ".”", '."', "?”", ":")
+
+
+def _starts_clean(previous: str | None, text: str) -> bool:
+    """Whether a later chunk's text starts a sentence: the words it repeats from the chunk
+    before (`previous`; None when that one is not at hand, which counts as not clean) follow a
+    sentence's or a line's end there, or, repeating none, the chunk before ends a sentence."""
+    if previous is None:
+        return False
+    earlier = list(_WORD.finditer(previous))
+    words = text.split()
+    for n in range(min(len(earlier), len(words)), 0, -1):
+        if [m.group() for m in earlier[-n:]] == words[:n]:
+            if n == len(earlier):
+                return True
+            before, start = earlier[-n - 1], earlier[-n].start()
+            return "\n" in previous[before.end() : start] or before.group().endswith(_STOPS)
+    # No words shared: it starts where the chunk before stops.
+    return not earlier or earlier[-1].group().endswith(_STOPS)
+
+
 def summarise(chunks: Sequence[IndexedChunk], sentences: int = 4) -> list[SummarySentence]:
     """Up to `sentences` of the document's own sentences, from its most central chunks.
 
@@ -110,20 +134,28 @@ def summarise(chunks: Sequence[IndexedChunk], sentences: int = 4) -> list[Summar
     weight = Counter(t for c in chunks for t in set(terms(str(c.payload.get("text", "")))))
     picked: list[tuple[int, int, SummarySentence]] = []
     pages_used: set[int] = set()
+    # Each chunk's text by its place in the document, to tell where the one after it starts.
+    texts = {int(c.payload.get("chunk_index", 0)): str(c.payload.get("text", "")) for c in chunks}
     for chunk in central_chunks(chunks, sentences * 3):
         text = str(chunk.payload.get("text", ""))
         pages = read_page_map(chunk.payload)
+        index = int(chunk.payload.get("chunk_index", 0))
+        # A chunk after the first may start inside a sentence (its window overlaps the one
+        # before): its words before the first sentence boundary are not taken for a sentence
+        # ("Expectancy has improved …" for "Life Expectancy has improved …").
+        clean = index == 0 or _starts_clean(texts.get(index - 1), text)
+        first = None if clean else BOUNDARY.search(text)
+        begins = first.end() if first else 0
         best: tuple[float, str, int] | None = None
         for start, sentence in _sentences(text):
             page = pages.main_page(text, start, start + len(sentence))
-            if page in pages_used or not _is_prose(sentence):
+            if start < begins or page in pages_used or not _is_prose(sentence):
                 continue
             stems = terms(sentence)
             score = sum(np.log1p(weight[t]) for t in set(stems)) / (len(stems) + 5)
             if best is None or score > best[0]:
                 best = (score, sentence.strip(), page)
         if best is not None:
-            index = int(chunk.payload.get("chunk_index", 0))
             picked.append((index, best[2], SummarySentence(best[1], best[2])))
             pages_used.add(best[2])
         if len(picked) == sentences:

@@ -234,9 +234,33 @@ def test_summary_leaves_out_a_table_row_read_as_a_sentence() -> None:
     assert [s.text for s in summarise([chunk], sentences=4)] == [prose]
 
 
-def _summary_of(text: str) -> list[str]:
-    chunk = IndexedChunk("c", [1.0, 0.0], ({}, {}), {"text": text, "page": 1, "chunk_index": 0})  # type: ignore[arg-type]
+def _summary_of(text: str, index: int = 0) -> list[str]:
+    payload = {"text": text, "page": 1, "chunk_index": index}
+    chunk = IndexedChunk("c", [1.0, 0.0], ({}, {}), payload)  # type: ignore[arg-type]
     return [s.text for s in summarise([chunk], sentences=4)]
+
+
+def test_summary_never_opens_with_the_end_of_a_sentence_the_chunk_before_began() -> None:
+    # A later chunk's window can start inside a sentence ("Life | Expectancy has improved …").
+    rest = (
+        "Expectancy has improved for men and women in the district over the last fifteen years, "
+        "more than in any other district of the county since the survey began."
+    )
+    whole = "For men, life expectancy rose to 80.5 years in 2017."
+    assert _summary_of(f"{rest} {whole}", index=3) == [whole]
+    assert _summary_of(rest, index=0) == [rest]  # a document's first words start a sentence
+    # Where the chunk before is at hand, the words the two share say where this one starts.
+    shared = rest.split()[:6]
+    for before, starts in (("in 2001. Life", False), ("in 2001.", True)):
+        earlier = f"The district has grown older since {before} {' '.join(shared)}"
+        chunks = [
+            IndexedChunk(str(i), vector, ({}, {}), {"text": t, "page": i + 1, "chunk_index": i})  # type: ignore[arg-type]
+            for i, (t, vector) in enumerate(
+                [(earlier, [0.0, 1.0]), (f"{rest} {whole}", [1.0, 0.0])]
+            )
+        ]
+        got = [x.text for x in summarise(chunks, sentences=4) if x.page == 2]
+        assert got == ([rest] if starts else [whole]), before
 
 
 def test_summary_leaves_out_a_caption_run_into_a_sentence_and_a_question() -> None:
