@@ -171,6 +171,17 @@ def _is_contents(lines: list[str], after_contents: bool) -> bool:
     return leaders >= 0.3 * len(lines) or (after_contents and numbered >= 0.5 * len(lines))
 
 
+# A slide deck's or a long report's contents for one of its sections, headed as such at the
+# top of its page ("Section Slide Contents", "Summary Contents 2", "Contents").
+_SECTION_CONTENTS = re.compile(r"^(?:[a-z]+\s+){0,2}contents(?:\s+\d{1,2})?$")
+
+
+def _is_section_contents(lines: list[str]) -> bool:
+    """A contents page past the front of a document: one of its first three lines is a short
+    heading naming it contents."""
+    return any(_SECTION_CONTENTS.match(heading_key(x)) for x in lines[:3] if len(x.split()) <= 4)
+
+
 def _is_byline(line: str) -> bool:
     """A cover's byline ("Leicestershire HDRC | Report | 2026") or author line."""
     return " | " in line or bool(_FRONT_LINE.match(line))
@@ -305,6 +316,8 @@ class _Reader:
             if tail:  # the end of a contents list carried over from the page before
                 rest = self.read_page(number, lines[tail:], False)
                 return [Line(x, FRONT, True) for x in lines[:tail]] + rest
+        if not early and _is_section_contents(lines):
+            return [Line(x, self._non_body(number), True) for x in lines]
         late = number > self.page_count // 2
         if late and self.state != BACK and _is_citation_heavy(lines):
             self.state, self.explicit = BACK, True

@@ -73,8 +73,9 @@ TEXT_FIELDS = ("text",)
 # quarter's year, "TO" in ranges, a Health and Wellbeing Board's own papers credited to it.
 # 3: a short back cover or a page left blank on purpose is not body; "Published by <body>,
 # <date>" dates a document; a scanned line's size passes over words boxed with a chart's bars;
-# summary sentences lose paragraph numbers, split at bullets, and leave out spliced captions
-# and questions.
+# summary sentences lose paragraph numbers, split at bullets, and leave out spliced captions,
+# questions and a chunk's opening words that end a sentence begun before it; a contents page
+# past the first pages (a slide deck's section contents) is not body.
 READING_RULES = 3
 
 _POINT_NAMESPACE = uuid.UUID("6f1d8c1e-5b8a-4f53-9d39-3f1f0c2b7a10")

@@ -388,3 +388,21 @@ def test_a_page_left_blank_on_purpose_is_not_body() -> None:
     pages = read_lines([*_body_pages(3), "This page is intentionally left blank", *_body_pages(3)])
     assert {x.matter for x in pages[3]} == {BACK}
     assert {x.matter for x in pages[4]} == {BODY}
+
+
+def test_a_contents_slide_past_the_front_of_a_deck_is_not_body() -> None:
+    contents = "\n".join(
+        [
+            "Summary Contents 2",
+            "Section Slide Contents",
+            "Main causes of ill health, life expectancy and inequalities",
+            "Key risk factors for main causes of death",
+        ]
+    )
+    # Page 7 of 14: past the first pages, where contents were looked for, in the first half.
+    pages = read_lines([*_body_pages(6), contents, *_body_pages(7)])
+    assert {x.matter for x in pages[6]} == {FRONT}
+    assert {x.matter for page in pages[:6] + pages[7:] for x in page} == {BODY}
+    # A page that only mentions contents in its first lines is body.
+    mentions = read_lines([*_body_pages(7), "The contents of the food parcels\n" + PROSE[0]])
+    assert {x.matter for x in mentions[7]} == {BODY}
