@@ -539,15 +539,25 @@ class EmbeddedStore:
         is_live = False
         try:
             self._copy_live_points(copy, report)
+            # Catch up in rounds while writers go on, until little is left. A round whose
+            # changes are no fewer than the round before's is not copied while writers go on:
+            # more rounds would only grow (a writer that never pauses outran them, round after
+            # round, to millions of points), so the last round copies it while writes wait.
+            left: tuple[list[str], list[str]] = ([], [])
+            previous: int | None = None
             for _ in range(_CATCH_UP_ROUNDS):
                 points, doc_ids = self._journal.take()
+                if len(points) <= CATCH_UP_POINTS or (
+                    previous is not None and len(points) >= previous
+                ):
+                    left = (points, doc_ids)
+                    break
                 with self._gate.calling():
                     self._copy_again(copy, points, doc_ids)
-                if len(points) <= CATCH_UP_POINTS:
-                    break
+                previous = len(points)
             with self._gate.swapping():
                 points, doc_ids = self._journal.take()
-                self._copy_again(copy, points, doc_ids)
+                self._copy_again(copy, sorted({*left[0], *points}), sorted({*left[1], *doc_ids}))
                 self._journal = None  # writes from here on reach the fresh shard itself
                 copy.flush()
                 # From this rename on the fresh shard is the live one, on disk as here, whatever

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import shutil
 import threading
+import time
 from collections.abc import Iterator
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -135,6 +137,57 @@ def test_a_writer_in_another_thread_loses_nothing(store: EmbeddedStore) -> None:
     assert {h.id for h in store.retrieve(written, fields=())} == set(written)
     titled = store.retrieve(written[2::3], fields=("title",))
     assert all(h.payload.get("title", "").startswith("Stream ") for h in titled)
+
+
+def test_a_writer_faster_than_the_catch_up_rounds_does_not_make_them_grow(
+    store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A writer that never pauses once outran the rounds that copy its changes again: each
+    round had more to copy than the last (millions of points, a test run that never ended).
+    With the copy slowed here so that the writer always outruns it, a round is copied while
+    writes go on only if it has fewer points than the round before; the rest wait for the
+    last round."""
+    rounds: list[int] = []
+    copy_again = store._copy_again
+
+    def slow_copy_again(copy: object, points: list[str], doc_ids: list[str]) -> None:
+        rounds.append(len(points))
+        time.sleep(0.05 + 0.001 * len(points))  # the writer writes meanwhile
+        copy_again(copy, points, doc_ids)  # type: ignore[arg-type]
+
+    copy_live = store._copy_live_points
+
+    def slow_copy_live(copy: object, report: object) -> None:
+        copy_live(copy, report)  # type: ignore[arg-type]
+        time.sleep(0.3)  # so the first round has more than the last round may hold
+
+    monkeypatch.setattr(store, "_copy_again", slow_copy_again)
+    monkeypatch.setattr(store, "_copy_live_points", slow_copy_live)
+    stop = threading.Event()
+    written: list[str] = []
+
+    def write() -> None:
+        n = 0
+        while not stop.is_set() and n < 3_000:
+            chunk = _chunk("stream", n, f"stream passage {n}", [0.0, 1.0, float(n), 1.0])
+            store.upsert([chunk])
+            written.append(chunk.id)
+            n += 1
+            time.sleep(0)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        while len(written) < 50:
+            time.sleep(0.01)
+        store.compact()
+    finally:
+        stop.set()
+        writer.join()
+    while_writing = rounds[:-1]  # the last round is copied while writes wait
+    assert all(later < earlier for earlier, later in pairwise(while_writing))
+    assert len(while_writing) <= 2, rounds
+    assert store.count() == 30 + len(written)  # and nothing was lost
 
 
 def test_two_compactions_asked_at_once_run_one_after_the_other(store: EmbeddedStore) -> None:
