@@ -20,7 +20,8 @@ __all__ = [
 # The edition of the rule below: raised whenever it changes, so a library whose documents'
 # strongest passages an older edition chose has them chosen again once (index.refresh_strongest).
 # 2: a passage that reads as a finding before a definitions table, a list or a contents page.
-STRONGEST_RULES = 2
+# 3: a line with three figures in a row is a table's row, not prose.
+STRONGEST_RULES = 3
 # What the rule reads of each chunk.
 STRONGEST_FIELDS = ("page", "matter", "determinants", "determinant_scores", "text")
 
@@ -45,10 +46,21 @@ _LOWER_SHARE = 0.5
 MIN_PROSE_SHARE = 0.5
 
 
+# A figure as a table cell holds it ("-13.0", "1,365.3", "14.0%", "(12)", "£3,400"); this many
+# in a row are a table's row read across, however many words sit around them.
+_FIGURE = re.compile(r"^[(£$-]?[0-9][0-9.,:/%]*[)%]?[.,;]?$")
+_TABLE_RUN = 3
+
+
 def _is_prose_line(line: str) -> bool:
     words = line.split()
     if len(words) < _PROSE_WORDS:
         return False
+    run = 0
+    for word in words:
+        run = run + 1 if _FIGURE.match(word) else 0
+        if run >= _TABLE_RUN:
+            return False
     lower = sum(1 for w in words if w[:1].islower())
     return lower >= _LOWER_SHARE * len(words)
 

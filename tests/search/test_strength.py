@@ -71,3 +71,10 @@ def test_what_reads_as_evidence() -> None:
     assert not is_quotable("Defining homelessness\n" + FINDING)
     assert not is_quotable("Contents\nHousing 3\nIncome 5\nWork 9")
     assert not is_quotable("")
+    # A budget table's row read across is long and has words, but its figures come in a row.
+    budget = (
+        "for the coroners service in the county -13.0 -11.0 -8.0 other public protection, "
+        "environment, regeneration and planning core income 96,286.5 202.0 103,136.4"
+    )
+    assert not is_quotable(budget)
+    assert is_quotable("Rates rose from 12.1% in 2019 to 14.0% in 2023, against 11.2% nationally.")
