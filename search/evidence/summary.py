@@ -72,8 +72,26 @@ def _is_table_row(sentence: str) -> bool:
     return False
 
 
+# A sentence that leans on the one before it ("This was higher than the South East (13.6%)
+# …", "However, they also felt …"): quoted alone in a summary it says nothing. ("This is a data
+# profile of …" and "Overall, …" stand on their own.)
+_LEANS_BACK = re.compile(
+    r"^(?:(?:This|These|That|Those)\s+(?:was|were|is|are|represents|represented|equates"
+    r"|equated|compares|compared)\b(?!\s+(?:a|an|the)\b)"
+    r"|(?:However|Therefore|Additionally|Furthermore|Similarly|Conversely|Thus|Hence"
+    r"|They|He|She|It\s+also)\b)"
+)
+
+
+# The end of a bracket opened in the sentence before ("23%) and those who are satisfied …",
+# "985) Davis, Bagozzi …"): a fragment, though it starts with a figure.
+_BRACKET_CLOSED = re.compile(r"^[\d.,]+%?\)")
+
+
 def _is_prose(sentence: str) -> bool:
     if _CAPTION.match(sentence.strip()) or _LINK.search(sentence) or _is_table_row(sentence):
+        return False
+    if _LEANS_BACK.match(sentence.strip()) or _BRACKET_CLOSED.match(sentence.strip()):
         return False
     if _SPLICED_CAPTION.search(sentence):
         return False

@@ -279,6 +279,22 @@ def test_summary_leaves_out_a_caption_run_into_a_sentence_and_a_question() -> No
         assert _summary_of(own) == [own]
 
 
+def test_summary_leaves_out_a_sentence_that_leans_on_the_one_before() -> None:
+    prose = "Outright ownership was the most common tenure among households in West Sussex."
+    for leaning in (
+        "This was higher than the South East (13.6%) and England (17.1%) in both census years.",
+        "However, they also felt that this should not stop GP records being used for research.",
+        "23%) and those who are satisfied with their neighbourhood overall were most positive.",
+    ):
+        assert _summary_of(f"{leaning}\n{prose}") == [prose], leaning
+    # A document that says what it is, or sums up, stands on its own.
+    for alone in (
+        "This is a data profile of the health and wellbeing of the population of the county.",
+        "Overall, bioenergy generation fell by 4.9 per cent to 34.1 TWh, the lowest since 2017.",
+    ):
+        assert _summary_of(alone) == [alone]
+
+
 def test_summary_sentences_lose_their_paragraph_numbers_and_split_at_bullets() -> None:
     numbered = "1.2 The plan sets out the principles by which the council decides its proposals."
     assert _summary_of(numbered) == [numbered[4:]]
