@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from search.retrieval.sentences import is_table_row
 from search.schema import BODY, NON_BODY
 
 __all__ = [
@@ -46,21 +47,10 @@ _LOWER_SHARE = 0.5
 MIN_PROSE_SHARE = 0.5
 
 
-# A figure as a table cell holds it ("-13.0", "1,365.3", "14.0%", "(12)", "£3,400"); this many
-# in a row are a table's row read across, however many words sit around them.
-_FIGURE = re.compile(r"^[(£$-]?[0-9][0-9.,:/%]*[)%]?[.,;]?$")
-_TABLE_RUN = 3
-
-
 def _is_prose_line(line: str) -> bool:
     words = line.split()
-    if len(words) < _PROSE_WORDS:
+    if len(words) < _PROSE_WORDS or is_table_row(line):  # a table's row read across
         return False
-    run = 0
-    for word in words:
-        run = run + 1 if _FIGURE.match(word) else 0
-        if run >= _TABLE_RUN:
-            return False
     lower = sum(1 for w in words if w[:1].islower())
     return lower >= _LOWER_SHARE * len(words)
 

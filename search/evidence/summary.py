@@ -10,8 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from search.analysis import terms
-from search.retrieval.passages import read_page_map
-from search.retrieval.sentences import BOUNDARY
+from search.retrieval.passages import overlap_chars, read_page_map
+from search.retrieval.sentences import BOUNDARY, is_table_row
 from search.schema import IndexedChunk
 
 __all__ = [
@@ -57,21 +57,6 @@ _CAPTION = re.compile(r"^(figure|fig\.|table|chart|source|note|map)\b", re.IGNOR
 _LINK = re.compile(r"https?:|www\.|\bdoi\b", re.IGNORECASE)
 
 
-# A figure as a table cell holds it: 194.5, 14.0%, 2022/23, (12), £3,400.
-_FIGURE = re.compile(r"^[(£$]?[0-9][0-9.,:/%]*[)%]?[.,;]?$")
-# This many figures in a row are a table's row read across, not a sentence.
-_TABLE_RUN = 3
-
-
-def _is_table_row(sentence: str) -> bool:
-    run = 0
-    for word in sentence.split():
-        run = run + 1 if _FIGURE.match(word) else 0
-        if run >= _TABLE_RUN:
-            return True
-    return False
-
-
 # A sentence that leans on the one before it ("This was higher than the South East (13.6%)
 # …", "However, they also felt …"): quoted alone in a summary it says nothing. ("This is a data
 # profile of …" and "Overall, …" stand on their own.)
@@ -89,7 +74,7 @@ _BRACKET_CLOSED = re.compile(r"^[\d.,]+%?\)")
 
 
 def _is_prose(sentence: str) -> bool:
-    if _CAPTION.match(sentence.strip()) or _LINK.search(sentence) or _is_table_row(sentence):
+    if _CAPTION.match(sentence.strip()) or _LINK.search(sentence) or is_table_row(sentence):
         return False
     if _LEANS_BACK.match(sentence.strip()) or _BRACKET_CLOSED.match(sentence.strip()):
         return False
@@ -132,15 +117,13 @@ def _starts_clean(previous: str | None, text: str) -> bool:
     if previous is None:
         return False
     earlier = list(_WORD.finditer(previous))
-    words = text.split()
-    for n in range(min(len(earlier), len(words)), 0, -1):
-        if [m.group() for m in earlier[-n:]] == words[:n]:
-            if n == len(earlier):
-                return True
-            before, start = earlier[-n - 1], earlier[-n].start()
-            return "\n" in previous[before.end() : start] or before.group().endswith(_STOPS)
-    # No words shared: it starts where the chunk before stops.
-    return not earlier or earlier[-1].group().endswith(_STOPS)
+    shared = len(text[: overlap_chars(previous, text)].split())
+    if not shared:  # it starts where the chunk before stops
+        return not earlier or earlier[-1].group().endswith(_STOPS)
+    if shared == len(earlier):
+        return True
+    before, start = earlier[-shared - 1], earlier[-shared].start()
+    return "\n" in previous[before.end() : start] or before.group().endswith(_STOPS)
 
 
 def summarise(chunks: Sequence[IndexedChunk], sentences: int = 4) -> list[SummarySentence]:

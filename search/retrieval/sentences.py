@@ -1,10 +1,11 @@
-"""Where a sentence stops: the one rule passages are cut by and headings are told apart by."""
+"""Where a sentence stops: the one rule passages are cut by and headings are told apart by;
+and a table's row read across, which is no sentence however long."""
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["BOUNDARY", "ENDS_SENTENCE", "HAS_SENTENCE_END", "SENTENCE_END", "STOP"]
+__all__ = ["BOUNDARY", "ENDS_SENTENCE", "HAS_SENTENCE_END", "SENTENCE_END", "STOP", "is_table_row"]
 
 # A full stop, question or exclamation mark, with any closing quotes or brackets after it.
 STOP = r"[.!?][\"”’')\]]*"
@@ -17,3 +18,18 @@ BOUNDARY = re.compile(STOP + r"\s+(?=[\"“‘'(\[]?[A-Z0-9•])|\n")
 SENTENCE_END = re.compile(STOP + r"(?=\s)|\n")
 # A stop followed by a space or the end: ". " or a final ".", not the point in "66.6%".
 HAS_SENTENCE_END = re.compile(STOP + r"(?:\s|$)")
+
+# A figure as a table cell holds it: 194.5, -13.0, 14.0%, 2022/23, (12), £3,400.
+_FIGURE = re.compile(r"^[(£$-]?[0-9][0-9.,:/%]*[)%]?[.,;]?$")
+# This many figures in a row are a table's row read across, however many words sit around them.
+_TABLE_RUN = 3
+
+
+def is_table_row(text: str) -> bool:
+    """Whether text holds `_TABLE_RUN` figures in a row ("… 96,286.5 202.0 103,136.4 …")."""
+    run = 0
+    for word in text.split():
+        run = run + 1 if _FIGURE.match(word) else 0
+        if run >= _TABLE_RUN:
+            return True
+    return False
