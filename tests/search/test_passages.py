@@ -7,6 +7,7 @@ from ingest.chunking import chunk_pages
 from search.retrieval.passages import (
     ELLIPSIS,
     PageMap,
+    Passage,
     cut_at_sentences,
     document_passages,
     main_page_of,
@@ -185,6 +186,14 @@ def test_page_offsets_stay_right_after_a_heading_in_the_middle_is_dropped() -> N
     assert passage.page == 3  # the second sentence is the longer one
 
 
+def _over_a_page_foot(first: str, notes: str, body: str, page: int) -> Passage:
+    """The first chunk of a document: `first` ends page `page`, the page's foot `notes` follows,
+    and `body` opens the next page."""
+    text = first + notes + body
+    starts = [[0, page], [len(first), page + 1]]
+    return passage_from_hit(Hit("c", 0.5, _payload(text, page, page + 1, starts, index=0)))
+
+
 def test_numbered_footnotes_that_cite_a_source_are_left_out_of_the_passage() -> None:
     """A needs audit's page foot ran on from its last sentence: "… detailed in the table below.
     12 NHS England (2015): Patient Registration … Available at: https://…"."""
@@ -195,9 +204,7 @@ def test_numbered_footnotes_that_cite_a_source_are_left_out_of_the_passage() -> 
         "13 Addressing the health needs of rough sleepers: Griffiths (2003)\n"
     )
     body = "Most respondents were registered with a doctor, but few had seen a dentist in a year."
-    text = first + notes + body
-    payload = _payload(text, 40, 41, [[0, 40], [len(first), 41]], index=0)
-    passage = passage_from_hit(Hit("c", 0.5, payload))
+    passage = _over_a_page_foot(first, notes, body, 40)
     assert passage.text.split("\n") == [first.strip(), body]
     # A figure that opens a sentence of evidence (a lower-case word after it, as sentences
     # write it) is not a note, even with a year in brackets.
@@ -216,9 +223,7 @@ def test_footnotes_and_contact_lines_are_left_out_of_the_passage() -> None:
         "Starting Well - HEALTHY LIFESTYLES\n"
     )
     body = "Weight - 20.5% of reception pupils were measured as overweight or obese in 2016/17."
-    text = first + notes + body
-    payload = _payload(text, 14, 15, [[0, 14], [len(first), 15]], index=0)
-    passage = passage_from_hit(Hit("c", 0.5, payload))
+    passage = _over_a_page_foot(first, notes, body, 14)
     assert passage.text.split("\n") == [first.strip(), body]  # the heading after them goes too
     body_at = passage.text.index("Weight")
     assert passage.page_starts == ((0, 14), (body_at, 15))
