@@ -24,6 +24,7 @@ from pypdf.errors import DependencyError, DeprecationError, FileNotDecryptedErro
 
 from ingest.glyphs import blank_glyph_numbers, glyph_number_chars, restore_glyph_names
 from ingest.layout import LayoutLine, join_split_words
+from ingest.misread import learn_misread_letters, mend_misread_letters
 from ingest.ocr import OcrPage
 from ingest.textlayer import TextLayer
 from search.folding import fold_characters
@@ -298,6 +299,7 @@ def _assemble(
     asked = sorted(scanned + junk) if read_scans else []
     read_by_ocr = read_scans(asked) if read_scans and asked else {}
     ocr_pages, low, ocr_lines = _read_scans(pages, read_by_ocr, set(junk))
+    letters = _mend_letters(pages, read, set(ocr_pages))
     unjumbled = [n for n in junk if n in ocr_pages]
     empty = [n for n in empty if n not in ocr_pages]
     junk = [n for n in junk if n not in ocr_pages]
@@ -318,6 +320,9 @@ def _assemble(
         )
     if low:
         notes.append(f"{_pages(low)} read by OCR may have mistakes (hard to read): {_ranges(low)}.")
+    if letters:
+        shown = ", ".join(f"'{letter}' as '{mark}'" for mark, letter in sorted(letters.items()))
+        notes.append(f"Its text gave some letters as marks ({shown}); they were put back.")
     if _forbids_copying(reader):
         notes.append("The publisher marked it 'do not copy text'; it was indexed anyway.")
     stripped = strip_repeated_lines(pages)
@@ -332,6 +337,22 @@ def _assemble(
     return PdfText(
         stripped if any(stripped) else pages, title, author, year, notes, lines, ocr_pages
     )
+
+
+def _mend_letters(pages: list[str], read: _PagesRead, ocr_pages: set[int]) -> dict[str, str]:
+    """Put back, in place, letters the text layer gave as marks ("Strate’y"; see
+    `ingest.misread`), in its pages and its first page's lines; which marks, for which letters."""
+    layer = [page for number, page in enumerate(pages, 1) if number not in ocr_pages]
+    letters = learn_misread_letters(layer)
+    if letters:
+        for at, page in enumerate(pages):
+            if at + 1 not in ocr_pages:
+                pages[at] = mend_misread_letters(page, letters)
+        read.first_lines = [
+            LayoutLine(mend_misread_letters(line.text, letters), line.size, line.top)
+            for line in read.first_lines
+        ]
+    return letters
 
 
 def _scan_layout(lines: list[LayoutLine]) -> list[LayoutLine]:

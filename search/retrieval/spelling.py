@@ -50,6 +50,7 @@ __all__ = [
     "Speller",
     "british_lines",
     "default_speller",
+    "english_words",
     "suggest_query",
     "write_british_forms",
 ]
@@ -266,7 +267,7 @@ def write_british_forms(path: Path = BRITISH_FORMS) -> int:
 
 
 @cache
-def _english() -> dict[str, int]:
+def english_words() -> dict[str, int]:
     """The English word list with the British form of each American spelling, as common as the
     American; read once. The forms are read from `BRITISH_FORMS`, made once by the rules above
     (making them here took about a quarter of a second of every `kb search`)."""
@@ -285,7 +286,7 @@ def default_speller(names: tuple[str, ...] = ()) -> Speller:
     """The English word list with the project's words (`PROJECT_WORDS`) and the words of
     `names` (place names, jargon) added, each as common as the list's most common word, since
     the project chose them. Built once for each set of names (about a second)."""
-    english = _english()
+    english = english_words()
     top = max(english.values(), default=1)
     lines = PROJECT_WORDS.read_text(encoding="utf-8").splitlines()
     written = [line for line in lines if not line.lstrip().startswith("#")]

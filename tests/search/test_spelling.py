@@ -16,10 +16,10 @@ from search.retrieval.spelling import (
     MIN_SHORT_WORD_USES,
     Speller,
     _british_forms,
-    _english,
     _english_list,
     british_lines,
     default_speller,
+    english_words,
     suggest_query,
 )
 from search.retrieval.strong_matches import LibraryWords
@@ -391,5 +391,5 @@ def test_the_stored_british_forms_are_those_the_rules_make_of_the_english_list()
     # rules or of pyspellchecker's list: `python -m search.retrieval.spelling` writes them again.
     stored = BRITISH_FORMS.read_text(encoding="utf-8").splitlines()
     assert [line for line in stored if not line.startswith("#")] == british_lines(_english_list())
-    english = _english()
+    english = english_words()
     assert english["colour"] == english["color"] + 1 and "organise" in english

@@ -1,0 +1,150 @@
+"""Letters a PDF's font gives out as punctuation, put back.
+
+Some fonts carry a wrong map from the shapes they draw to text: a reader sees "Strategy" on the
+page, but its text layer says "Strate’y", because the font maps its "g" to a closing quote. One
+of the 100 real PDFs does this in its headings with two letters ("Sa‘e’uardin’" for
+"Safeguarding"). Searches for "strategy" then miss those headings, and a quoted title reads
+wrong.
+
+The map is learned from the document itself. A mark found between letters, in a word that is
+not an English word and not a contraction or possessive ("people’s", "don’t"), is a suspect.
+If, for one letter, putting that letter in place of the mark makes English words of several
+different suspects, and of most of them, the font maps that letter to the mark. The letter is
+then put back only in words where doing so makes an English word, so a real apostrophe in
+the same document ("children’s") is left as it is.
+
+Pure functions over text, so they are tested without files; the word list is the speller's
+(`search.retrieval.spelling.english_words`), read only when a document has suspects.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+
+__all__ = ["MIN_WORDS_MENDED", "learn_misread_letters", "mend_misread_letters"]
+
+# Marks a font's broken map gives for letters: quote marks, which sit inside real words only as
+# apostrophes. Marks that join words in web addresses, emails and file names ("@", "_", "=")
+# are not suspects.
+_MARKS = "’‘'`´"
+# Letters runs joined by suspect marks, with marks allowed at either end ("Sa‘e’uardin’").
+_WORDLIKE = re.compile(rf"[{re.escape(_MARKS)}]*[A-Za-z]+(?:[{re.escape(_MARKS)}]+[A-Za-z]*)*")
+# What follows an apostrophe in English contractions and possessives.
+_ENDINGS = frozenset({"s", "t", "d", "ll", "re", "ve", "m"})
+# A letter is learned for a mark only from this many different words it mends.
+MIN_WORDS_MENDED = 3
+# … and only if it mends more than this share of the mark's suspects.
+_MIN_SHARE = 0.5
+# A word this rare in the English list does not count as a word (the list has typos in it).
+_MIN_USES = 3
+
+
+Known = Callable[[str], bool]
+
+
+def learn_misread_letters(pages: Iterable[str], known: Known | None = None) -> dict[str, str]:
+    """Which marks stand for which letter in this document's text ({} for nearly every one)."""
+    words = {m.group() for page in pages for m in _WORDLIKE.finditer(page)}
+    suspects = {word for word in words if any(mark in word for mark in _MARKS)}
+    if not any(len(_inside(suspects, mark, {})) >= MIN_WORDS_MENDED for mark in _MARKS):
+        return {}  # the usual case: the word list is not even read
+    known = known or _english_known()
+    learned: dict[str, str] = {}
+    # Learn one mark at a time: a word with two misread letters is mended only once the first
+    # mark's letter is known ("Sa‘e’uardin’" shows "‘" is "f" once "’" is known to be "g").
+    while True:
+        found = _best_new_mark(suspects, learned, known)
+        if found is None:
+            return learned
+        mark, letter = found
+        learned[mark] = letter
+
+
+def mend_misread_letters(text: str, letters: dict[str, str], known: Known | None = None) -> str:
+    """`text` with each learned mark put back as its letter in the words where that makes an
+    English word; every other character is left as it was."""
+    if not letters:
+        return text
+    check = known or _english_known()
+
+    def mend(match: re.Match[str]) -> str:
+        word = match.group()
+        if not any(mark in word for mark in letters):
+            return word
+        for start, end in _cores(word):
+            core = word[start:end]
+            mended = _put_back(core, letters)
+            if mended != core and check(mended) and not check(core):
+                return word[:start] + mended + word[end:]
+        return word
+
+    return _WORDLIKE.sub(mend, text)
+
+
+def _best_new_mark(
+    suspects: set[str], learned: dict[str, str], known: Known
+) -> tuple[str, str] | None:
+    best: tuple[int, str, str] | None = None
+    for mark in _MARKS:
+        if mark in learned:
+            continue
+        inner = {word for word in _inside(suspects, mark, learned) if not known(word)}
+        if len(inner) < MIN_WORDS_MENDED:
+            continue
+        mended: Counter[str] = Counter()
+        for word in inner:
+            for letter in "abcdefghijklmnopqrstuvwxyz":
+                if known(word.replace(mark, letter)):
+                    mended[letter] += 1
+        if not mended:
+            continue
+        (letter, count), *rest = mended.most_common(2)
+        runner_up = rest[0][1] if rest else 0
+        clear = count > _MIN_SHARE * len(inner) and count > 2 * runner_up
+        if count >= MIN_WORDS_MENDED and clear and (best is None or count > best[0]):
+            best = (count, mark, letter)
+    return None if best is None else (best[1], best[2])
+
+
+def _inside(suspects: set[str], mark: str, learned: dict[str, str]) -> set[str]:
+    """The suspects with `mark` inside them, not as an apostrophe, learned letters put back,
+    without marks at their ends, in lower case."""
+    return {
+        _put_back(word, learned).strip(_MARKS).lower()
+        for word in suspects
+        if mark in word.strip(_MARKS) and not _is_contraction(word, mark)
+    }
+
+
+def _is_contraction(word: str, mark: str) -> bool:
+    """ "people’s", "don’t", "we’ll", "O’Brien": an apostrophe doing its own job."""
+    head, _, tail = word.strip(_MARKS).rpartition(mark)
+    return tail.lower() in _ENDINGS or len(head) == 1
+
+
+def _put_back(word: str, letters: dict[str, str]) -> str:
+    return "".join(letters.get(ch, ch) for ch in word)
+
+
+def _cores(word: str) -> list[tuple[int, int]]:
+    """Where the word may be, in `word`: all of it, then without a quote mark at its start,
+    its end, or both (a quoted word, or a word ending in a misread letter)."""
+    size = len(word)
+    lead = 1 if size > 1 and word[0] in _MARKS else 0
+    trail = 1 if size > 1 and word[-1] in _MARKS else 0
+    spans = [(0, size), (lead, size), (0, size - trail), (lead, size - trail)]
+    return list(dict.fromkeys(span for span in spans if span[1] - span[0] > 1))
+
+
+def _english_known() -> Known:
+    # Imported here: most documents have no suspects and never need the word list.
+    from search.retrieval.spelling import english_words
+
+    words = english_words()
+
+    def known(word: str) -> bool:
+        return words.get(word.lower(), 0) >= _MIN_USES
+
+    return known
