@@ -1,8 +1,8 @@
 """Files to pages to chunks to vectors, written through the search package's index API.
 
 Others (kb, the tests) use `ingest.pipeline` (Ingester, the run and its outcomes); the readers
-(`pdf` with `glyphs`, `wordfile`, `webpage`, `ocr`), `chunking`, `metadata` and the isolated
-`worker` are its parts.
+(`pdf` with `glyphs` and `misread`, `wordfile`, `webpage`, `ocr`), `chunking`, `metadata` and
+the isolated `worker` are its parts.
 """
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "layout",
     "matter",
     "metadata",
+    "misread",
     "ocr",
     "pdf",
     "phrases",

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from search.catalogue import Catalogue, DocumentRecord
 from search.evidence.determinants import Determinant, Taxonomy
 from search.evidence.places import Gazetteer
+from search.evidence.strength import prose_start
 from search.retrieval.matching import Matches
 from search.retrieval.passages import Passage, passage_from_hit
 from search.retrieval.searcher import DocumentResult
@@ -134,8 +135,13 @@ def determinant_evidence(
     local = sorted(p for p, place in gazetteer.places.items() if place.is_local)
     found = catalogue.strongest_passages(determinant.id, local, strongest)
     hits = {h.id: h for h in store.retrieve([f.chunk_id for f in found])}
+    # Within local documents and within the rest, those whose passage reads as evidence come
+    # before those that show only a table or a chart's labels (a stable sort: strength next).
+    found.sort(key=lambda f: (not f.is_local, not _reads_as_evidence(f.document, determinant.id)))
     evidence = [
-        Evidence(f.document, passage_from_hit(hits[f.chunk_id], f.strength), f.strength, f.is_local)
+        Evidence(
+            f.document, _evidence_passage(hits[f.chunk_id], f.strength), f.strength, f.is_local
+        )
         for f in found
         if f.chunk_id in hits
     ]
@@ -145,6 +151,20 @@ def determinant_evidence(
         evidence,
         catalogue.newest_about(determinant.id, recent),
     )
+
+
+def _reads_as_evidence(record: DocumentRecord, determinant_id: str) -> bool:
+    """Whether the document's passage for the determinant reads as evidence (stored with it by
+    `find_strongest_passages`; taken as yes for a record from before that was stored)."""
+    strongest = record.extra.get("strongest")
+    entry = strongest.get(determinant_id) if isinstance(strongest, dict) else None
+    return not isinstance(entry, dict) or entry.get("quotable", True) is not False
+
+
+def _evidence_passage(hit: Hit, strength: float) -> Passage:
+    """The passage shown as a document's strongest evidence: from its prose, without the end of
+    a table or a chart's labels before it (`prose_start`)."""
+    return passage_from_hit(hit, strength, start=prose_start(hit.text))
 
 
 def best_by_determinant(

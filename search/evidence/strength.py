@@ -16,13 +16,16 @@ __all__ = [
     "STRONGEST_RULES",
     "find_strongest_passages",
     "is_quotable",
+    "prose_start",
 ]
 
 # The edition of the rule below: raised whenever it changes, so a library whose documents'
 # strongest passages an older edition chose has them chosen again once (index.refresh_strongest).
 # 2: a passage that reads as a finding before a definitions table, a list or a contents page.
 # 3: a line with three figures in a row is a table's row, not prose.
-STRONGEST_RULES = 3
+# 4: … unless they only end a paragraph that has finished a sentence (a chart's axis); and
+#    whether the passage shown reads as evidence is stored with it.
+STRONGEST_RULES = 4
 # What the rule reads of each chunk.
 STRONGEST_FIELDS = ("page", "matter", "determinants", "determinant_scores", "text")
 
@@ -65,6 +68,46 @@ def is_quotable(text: str) -> bool:
     return prose >= MIN_PROSE_SHARE * max(sum(len(line) for line in lines), 1)
 
 
+# A lead-in of at least this many words before a passage's first prose line, none of it prose
+# (a table's last rows, a chart's labels, a form's fields), is not shown with the passage as
+# evidence; a shorter one is a heading and stays.
+LEAD_IN_WORDS = 8
+# … and only when at least this many words of the passage are left to show.
+_MIN_WORDS_LEFT = 20
+
+
+def prose_start(text: str) -> int:
+    """Where a passage's evidence begins: when a lead-in that is not prose (`LEAD_IN_WORDS` or
+    more) comes before its first prose line, the start of that line, or of the short heading
+    just above it; else 0. Only when what is left reads as evidence itself (`is_quotable`).
+    The chunker ends every heading and paragraph with a newline, so a line starts a
+    sentence."""
+    starts: list[int] = []
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        if _is_prose_line(line):
+            break
+        starts.append(offset)
+        offset += len(line)
+    else:
+        return 0
+    if starts and _is_heading(text[starts[-1] : offset]):
+        offset = starts.pop()
+    lead_words = len(text[:offset].split())
+    rest = text[offset:]
+    if lead_words < LEAD_IN_WORDS or len(rest.split()) < _MIN_WORDS_LEFT or not is_quotable(rest):
+        return 0
+    return offset
+
+
+def _is_heading(line: str) -> bool:
+    """A short line of words, at most one of them a figure ("9.3 Information provided"): a
+    heading, or a question that the paragraph under it answers."""
+    words = line.split()
+    figures = sum(1 for word in words if not any(ch.isalpha() for ch in word))
+    return 0 < len(words) < LEAD_IN_WORDS and figures <= 1 and words[0][0].isupper()
+
+
 def _strength(payload: Mapping[str, Any], determinant_id: str) -> float:
     scores = payload.get("determinant_scores") or {}
     value = scores.get(determinant_id, 0.0) if isinstance(scores, Mapping) else 0.0
@@ -80,10 +123,10 @@ def find_strongest_passages(
     chunks: Iterable[tuple[str, Mapping[str, Any]]],
 ) -> dict[str, dict[str, Any]]:
     """Per determinant a document's chunks are tagged with: the passage to show for it, the
-    document's strength on it (its strongest body chunk's score) and how many chunks carry the
-    tag. The passage is, of the body chunks within NEAR_STRONGEST of that strength, the
-    strongest that reads as evidence (`is_quotable`), or the strongest when none does; between
-    equals the earlier page.
+    document's strength on it (its strongest body chunk's score), how many chunks carry the
+    tag, and whether the passage reads as evidence. The passage is, of the body chunks within
+    NEAR_STRONGEST of that strength, the strongest that reads as evidence (`is_quotable`), or
+    the strongest when none does; between equals the earlier page.
 
     `chunks` are (chunk id, payload) pairs of one document. The result is stored in the
     document's catalogue row, so a determinant's page never reads the chunks themselves.
@@ -111,5 +154,12 @@ def find_strongest_passages(
         near = [c for c in candidates if c[0] >= strongest - NEAR_STRONGEST]
         near.sort(key=lambda c: (-c[0], c[1]))
         shown = next((c for c in near if is_quotable(c[3])), near[0])
-        found[name] = {"chunk": shown[2], "strength": strongest, "passages": count}
+        # Whether what the page shows of it reads as evidence; a page lists those first.
+        quotable = is_quotable(shown[3][prose_start(shown[3]) :])
+        found[name] = {
+            "chunk": shown[2],
+            "strength": strongest,
+            "passages": count,
+            "quotable": quotable,
+        }
     return found

@@ -254,9 +254,10 @@ def _chunk_index(hit: Hit) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
 
 
-def passage_from_hit(hit: Hit, score: float | None = None) -> Passage:
-    """A hit's chunk cut to whole sentences."""
-    return _passage(hit, _cut(hit, 0, _chunk_index(hit) == 0), score)
+def passage_from_hit(hit: Hit, score: float | None = None, start: int = 0) -> Passage:
+    """A hit's chunk cut to whole sentences; from `start` (a line's start, so a sentence's)
+    when given."""
+    return _passage(hit, _cut(hit, start, start > 0 or _chunk_index(hit) == 0), score)
 
 
 def _cut(hit: Hit, start: int, starts_clean: bool) -> Cut:

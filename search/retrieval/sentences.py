@@ -26,10 +26,17 @@ _TABLE_RUN = 3
 
 
 def is_table_row(text: str) -> bool:
-    """Whether text holds `_TABLE_RUN` figures in a row ("… 96,286.5 202.0 103,136.4 …")."""
+    """Whether text holds `_TABLE_RUN` figures in a row ("… 96,286.5 202.0 103,136.4 …"), unless
+    the run only ends a paragraph that has already finished a sentence: a chart's axis read
+    into the text before it ("… felt socially isolated. 0% 100% 77%")."""
+    words = text.split()
     run = 0
-    for word in text.split():
+    for at, word in enumerate(words):
         run = run + 1 if _FIGURE.match(word) else 0
-        if run >= _TABLE_RUN:
-            return True
+        ends_run = at + 1 == len(words) or not _FIGURE.match(words[at + 1])
+        if run >= _TABLE_RUN and ends_run:
+            if at + 1 < len(words):
+                return True
+            before = " ".join(words[: at + 1 - run])
+            return not HAS_SENTENCE_END.search(before)
     return False

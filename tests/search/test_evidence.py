@@ -181,6 +181,23 @@ def test_strongest_evidence_keeps_one_passage_per_document_up_to_the_limit(
     assert [e.document.doc_id for e in found.strongest] == ["leic", "damp"]
 
 
+def test_within_local_and_the_rest_passages_that_read_as_evidence_come_first(
+    store: Store, catalogue: Catalogue, taxonomy: Taxonomy, gazetteer: Gazetteer
+) -> None:
+    # The test passages are too short to read as evidence; say the weakest one does.
+    record = next(r for r in catalogue.documents() if r.doc_id == "national")
+    strongest = record.extra["strongest"]
+    marked = {**strongest, "housing": {**strongest["housing"], "quotable": True}}
+    catalogue.update_extra("national", {**record.extra, "strongest": marked})
+    housing = taxonomy.determinant("housing")
+    assert housing is not None
+
+    found = determinant_evidence(store, catalogue, gazetteer, housing, strongest=10)
+
+    order = [e.document.doc_id for e in found.strongest]
+    assert order == ["leic", "damp", "national", "kent", "sussex"]  # local first all the same
+
+
 def test_a_document_is_local_when_the_place_it_names_most_is_local(
     catalogue: Catalogue, gazetteer: Gazetteer
 ) -> None:

@@ -113,6 +113,20 @@ def test_chunk_over_a_page_break_links_to_the_page_with_most_words() -> None:
         assert main_page_of(passage.page_starts, passage.text, 0, len(passage.text)) == passage.page
 
 
+def test_a_passage_shown_from_a_later_line_starts_there_and_links_to_its_page() -> None:
+    table = "Adur 12.5% 12.5%\nArun 14.1% 13.9%\nCrawley 19.5% 19.5%\nWorthing 20.3% 19.9%\n"
+    finding = "Renting rose by three points in every district since the last census.\n"
+    text = table * 3 + finding
+    at = text.index("Renting")
+    hit = Hit("x", 1.0, _payload(text, 4, 5, [[0, 4], [at, 5]]))
+
+    passage = passage_from_hit(hit, start=at)
+
+    assert passage.text == finding.strip()  # a line starts a sentence: no ellipsis before it
+    assert (passage.page, passage.page_start, passage.page_end) == (5, 5, 5)
+    assert passage_from_hit(hit).page == 4  # the whole chunk is mostly the table on page 4
+
+
 def test_page_map_without_starts_uses_first_page_for_offsets() -> None:
     assert PageMap(4, 4).page_at(100) == 4
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from search.evidence.strength import find_strongest_passages, is_quotable
+from search.evidence.strength import find_strongest_passages, is_quotable, prose_start
+from search.retrieval.sentences import is_table_row
 
 
 def _chunk(page: int, scores: dict[str, float], matter: str = "body") -> dict[str, object]:
@@ -20,8 +21,8 @@ def test_strongest_body_passage_wins_and_every_tagged_chunk_counts() -> None:
             ("refs", _chunk(9, {"food": 0.9}, matter="back")),
         ]
     )
-    assert found["housing"] == {"chunk": "b", "strength": 0.8, "passages": 4}
-    assert found["income"] == {"chunk": "a", "strength": 0.9, "passages": 1}
+    assert found["housing"] == {"chunk": "b", "strength": 0.8, "passages": 4, "quotable": False}
+    assert found["income"] == {"chunk": "a", "strength": 0.9, "passages": 1, "quotable": False}
     # Only in the references: counted, with nothing to show.
     assert found["food"] == {"chunk": "", "strength": 0.0, "passages": 1}
 
@@ -51,7 +52,12 @@ def test_a_finding_nearly_as_strong_is_shown_before_definitions_or_a_table() -> 
         ]
     )
     # The document's strength on housing stays its strongest passage's.
-    assert found["housing"] == {"chunk": "finding", "strength": 0.999, "passages": 3}
+    assert found["housing"] == {
+        "chunk": "finding",
+        "strength": 0.999,
+        "passages": 3,
+        "quotable": True,
+    }
 
 
 def test_a_much_weaker_finding_does_not_displace_the_strongest_and_a_table_beats_nothing() -> None:
@@ -78,3 +84,45 @@ def test_what_reads_as_evidence() -> None:
     )
     assert not is_quotable(budget)
     assert is_quotable("Rates rose from 12.1% in 2019 to 14.0% in 2023, against 11.2% nationally.")
+
+
+def test_figures_that_only_end_a_finished_sentence_are_a_charts_axis_not_a_table_row() -> None:
+    paragraph = (
+        "77% of respondents said they had as much contact as they wanted. 7% said that they"
+        " had little social contact and felt socially isolated 0% 100% 77%"
+    )
+    assert not is_table_row(paragraph)
+    assert is_quotable(paragraph)
+    # A row is still a row: figures inside the line, or no sentence ended before them.
+    assert is_table_row("Adur 12.5% 12.5% 13.0% and Arun")
+    assert is_table_row("Home to school transport inflationary increases 96,286.5 202.0 103.4")
+    assert is_table_row("It rose. 1 2 3 and then 4 5 6")
+
+
+TABLE_TAIL = (
+    "Arun Hawthorn Road 28.1 8\nArun Littlehampton West and River 27.0 9\n"
+    "Arun East Preston & Rustington East 26.7 10\n"
+)
+
+
+def test_the_shown_evidence_starts_at_its_prose_after_the_end_of_a_table() -> None:
+    text = TABLE_TAIL + FINDING
+    assert text[prose_start(text) :] == FINDING
+    # The short heading just above the prose stays with it.
+    headed = TABLE_TAIL + "Renting in 2021\n" + FINDING
+    assert headed[prose_start(headed) :] == "Renting in 2021\n" + FINDING
+
+
+def test_a_heading_or_nothing_but_table_keeps_the_passage_whole() -> None:
+    assert prose_start("Renting in 2021\n" + FINDING) == 0  # a heading is not a lead-in
+    assert prose_start(FINDING) == 0
+    assert prose_start(TABLE) == 0  # no prose to start at
+    # What would be left is too little to read as evidence on its own.
+    assert prose_start(TABLE_TAIL + "Note: figures are rounded to the nearest whole number.") == 0
+
+
+def test_whether_the_shown_passage_reads_as_evidence_is_stored_with_it() -> None:
+    found = find_strongest_passages([("tail", _passage(4, 0.99, TABLE_TAIL + FINDING))])
+    assert found["housing"]["quotable"] is True
+    table_only = find_strongest_passages([("table", _passage(4, 0.99, TABLE))])
+    assert table_only["housing"]["quotable"] is False
