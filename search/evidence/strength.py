@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from search.retrieval.sentences import is_table_row
+from search.retrieval.sentences import BOUNDARY, holds_caption, is_table_row
 from search.schema import BODY, NON_BODY
 
 __all__ = [
@@ -79,9 +79,10 @@ _MIN_WORDS_LEFT = 20
 def prose_start(text: str) -> int:
     """Where a passage's evidence begins: when a lead-in that is not prose (`LEAD_IN_WORDS` or
     more) comes before its first prose line, the start of that line, or of the short heading
-    just above it; else 0. Only when what is left reads as evidence itself (`is_quotable`).
-    The chunker ends every heading and paragraph with a newline, so a line starts a
-    sentence."""
+    just above it; past a caption that opens that line ("… by MSOAs Figure 3 Deprivation
+    proportion by MSOAs. A household is …"); else 0. Only when what is left reads as evidence
+    itself (`is_quotable`). The chunker ends every heading and paragraph with a newline, so a
+    line starts a sentence."""
     starts: list[int] = []
     offset = 0
     for line in text.splitlines(keepends=True):
@@ -91,13 +92,17 @@ def prose_start(text: str) -> int:
         offset += len(line)
     else:
         return 0
+    first = BOUNDARY.search(text, offset)
+    captioned = False
     if starts and _is_heading(text[starts[-1] : offset]):
         offset = starts.pop()
+    elif first and first.group() != "\n" and holds_caption(text[offset : first.end()]):
+        offset, captioned = first.end(), True
     lead_words = len(text[:offset].split())
     rest = text[offset:]
-    if lead_words < LEAD_IN_WORDS or len(rest.split()) < _MIN_WORDS_LEFT or not is_quotable(rest):
+    if lead_words < LEAD_IN_WORDS and not captioned:
         return 0
-    return offset
+    return offset if len(rest.split()) >= _MIN_WORDS_LEFT and is_quotable(rest) else 0
 
 
 def _is_heading(line: str) -> bool:

@@ -11,7 +11,7 @@ import numpy as np
 
 from search.analysis import terms
 from search.retrieval.passages import overlap_chars, read_page_map
-from search.retrieval.sentences import BOUNDARY, is_table_row
+from search.retrieval.sentences import BOUNDARY, holds_caption, is_table_row
 from search.schema import IndexedChunk
 
 __all__ = [
@@ -26,12 +26,6 @@ __all__ = [
 _SENTENCE = re.compile(r"(?<=[.!?])[ \t]+(?=[A-Z0-9“\"‘(])|\n|\s+[•▪●◦■]\s+(?=[A-Z0-9])")
 # A numbered paragraph's number ("1.2 The plan sets out …") is not part of its sentence.
 _PARAGRAPH_NUMBER = re.compile(r"^\d{1,2}(?:\.\d{1,2}){1,3}\.?\s+(?=[A-Z“\"‘(])")
-# A figure's or table's caption run into the sentence before it ("… by MSOAs Figure 5
-# Deprivation proportion by MSOAs."); "(Figure 5)" and "in Table 2" are the sentence's own.
-_SPLICED_CAPTION = re.compile(
-    r"(?<![(\[])(?<!\bin )(?<!\bsee )(?<!\bfrom )(?<!\band )(?<!\bof )(?<!\bto )"
-    r"\b(?:Figure|Fig\.|Table|Chart|Map)\s+\d"
-)
 
 
 @dataclass(frozen=True)
@@ -48,9 +42,6 @@ def central_chunks(chunks: Sequence[IndexedChunk], count: int) -> list[IndexedCh
     centroid = vectors.mean(axis=0)
     order = np.argsort(-(vectors @ centroid), kind="stable")
     return [chunks[int(i)] for i in order[:count]]
-
-
-_CAPTION = re.compile(r"^(figure|fig\.|table|chart|source|note|map)\b", re.IGNORECASE)
 
 
 # A web address or DOI marks a reference or a note, not a sentence to quote as a summary.
@@ -74,11 +65,9 @@ _BRACKET_CLOSED = re.compile(r"^[\d.,]+%?\)")
 
 
 def _is_prose(sentence: str) -> bool:
-    if _CAPTION.match(sentence.strip()) or _LINK.search(sentence) or is_table_row(sentence):
+    if holds_caption(sentence) or _LINK.search(sentence) or is_table_row(sentence):
         return False
     if _LEANS_BACK.match(sentence.strip()) or _BRACKET_CLOSED.match(sentence.strip()):
-        return False
-    if _SPLICED_CAPTION.search(sentence):
         return False
     if not sentence.rstrip().endswith((".", "!")):
         return False  # cut off at a chunk's edge, or a question: mostly a heading that asks

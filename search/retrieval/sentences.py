@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["BOUNDARY", "ENDS_SENTENCE", "HAS_SENTENCE_END", "SENTENCE_END", "STOP", "is_table_row"]
+__all__ = [
+    "BOUNDARY",
+    "ENDS_SENTENCE",
+    "HAS_SENTENCE_END",
+    "SENTENCE_END",
+    "STOP",
+    "holds_caption",
+    "is_table_row",
+]
 
 # A full stop, question or exclamation mark, with any closing quotes or brackets after it.
 STOP = r"[.!?][\"”’')\]]*"
@@ -18,6 +26,15 @@ BOUNDARY = re.compile(STOP + r"\s+(?=[\"“‘'(\[]?[A-Z0-9•])|\n")
 SENTENCE_END = re.compile(STOP + r"(?=\s)|\n")
 # A stop followed by a space or the end: ". " or a final ".", not the point in "66.6%".
 HAS_SENTENCE_END = re.compile(STOP + r"(?:\s|$)")
+
+# A figure's or table's caption run into the sentence before it ("… by MSOAs Figure 5
+# Deprivation proportion by MSOAs."); "(Figure 5)" and "in Table 2" are the sentence's own.
+_SPLICED_CAPTION = re.compile(
+    r"(?<![(\[])(?<!\bin )(?<!\bsee )(?<!\bfrom )(?<!\band )(?<!\bof )(?<!\bto )"
+    r"\b(?:Figure|Fig\.|Table|Chart|Map)\s+\d"
+)
+# A caption, a source line or a note on its own ("Figure 2 …", "Source: ONS").
+_CAPTION = re.compile(r"^(figure|fig\.|table|chart|source|note|map)\b", re.IGNORECASE)
 
 # A figure as a table cell holds it: 194.5, -13.0, 14.0%, 2022/23, (12), £3,400.
 _FIGURE = re.compile(r"^[(£$-]?[0-9][0-9.,:/%]*[)%]?[.,;]?$")
@@ -40,3 +57,8 @@ def is_table_row(text: str) -> bool:
             before = " ".join(words[: at + 1 - run])
             return not HAS_SENTENCE_END.search(before)
     return False
+
+
+def holds_caption(sentence: str) -> bool:
+    """Whether a sentence is a caption, a source or a note, or has a caption run into it."""
+    return bool(_CAPTION.match(sentence.strip()) or _SPLICED_CAPTION.search(sentence))

@@ -113,6 +113,19 @@ def test_the_shown_evidence_starts_at_its_prose_after_the_end_of_a_table() -> No
     assert headed[prose_start(headed) :] == "Renting in 2021\n" + FINDING
 
 
+def test_a_caption_run_into_the_first_prose_line_is_not_shown() -> None:
+    captioned = (
+        "Households deprived in education by MSOAs Figure 3 Deprivation proportion by MSOAs. "
+        + FINDING
+    )
+    assert captioned[prose_start(captioned) :] == FINDING
+    after_table = TABLE_TAIL + captioned
+    assert after_table[prose_start(after_table) :] == FINDING
+    # A figure the sentence itself points to is its own: nothing is cut.
+    pointed = "Renting rose in every district (Figure 3). " + FINDING
+    assert prose_start(pointed) == 0
+
+
 def test_a_heading_or_nothing_but_table_keeps_the_passage_whole() -> None:
     assert prose_start("Renting in 2021\n" + FINDING) == 0  # a heading is not a lead-in
     assert prose_start(FINDING) == 0
