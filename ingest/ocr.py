@@ -69,13 +69,14 @@ def read_page_by_ocr(path: Path, number: int, options: OcrOptions) -> OcrPage:
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     with tempfile.TemporaryDirectory(prefix="kb-ocr-") as folder:
         stem = Path(folder) / "page"
+        # A plain grey map (PGM), not a PNG: nothing to compress here and decompress again in
+        # Tesseract, and it is handed over by its path, so it is not written a second time.
         subprocess.run(
             [
                 "pdftoppm",
                 "-r",
                 str(options.dpi),
                 "-gray",
-                "-png",
                 "-singlefile",
                 "-f",
                 str(number),
@@ -96,17 +97,17 @@ def read_page_by_ocr(path: Path, number: int, options: OcrOptions) -> OcrPage:
             capture_output=True,
             timeout=options.seconds_per_page,
         )
-        picture = stem.with_suffix(".png")
-        with Image.open(picture) as image:
-            if image.width * image.height > MAX_PIXELS:
-                raise OSError("page picture too large")
-            data = pytesseract.image_to_data(
-                image,
-                lang=options.language,
-                output_type=pytesseract.Output.DICT,
-                timeout=options.seconds_per_page,
-            )
-            height = image.height
+        picture = stem.with_suffix(".pgm")
+        with Image.open(picture) as image:  # reads the header only: the size
+            width, height = image.size
+        if width * height > MAX_PIXELS:
+            raise OSError("page picture too large")
+        data = pytesseract.image_to_data(
+            str(picture),
+            lang=options.language,
+            output_type=pytesseract.Output.DICT,
+            timeout=options.seconds_per_page,
+        )
     return _assemble(data, options.dpi, height)
 
 

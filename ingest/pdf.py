@@ -676,9 +676,16 @@ def is_glyph_garbage(text: str) -> bool:
 
 def has_words(text: str, min_letters: int = MIN_LETTERS) -> bool:
     """True when a page has at least `min_letters` letters (CJK characters count for more)."""
-    letters = len(_LETTER.findall(text))
-    cjk = len(_CJK.findall(text))
-    return letters + cjk * (_CJK_WEIGHT - 1) >= min_letters
+    # Counted only as far as needed: most pages pass within their first words.
+    letters = 0
+    for letters, _ in enumerate(_LETTER.finditer(text), 1):
+        if letters >= min_letters:
+            return True
+    cjk = 0
+    for cjk, _ in enumerate(_CJK.finditer(text), 1):
+        if letters + cjk * (_CJK_WEIGHT - 1) >= min_letters:
+            return True
+    return False
 
 
 def strip_repeated_lines(
