@@ -15,6 +15,7 @@ import warnings
 from collections import Counter
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -677,15 +678,12 @@ def is_glyph_garbage(text: str) -> bool:
 def has_words(text: str, min_letters: int = MIN_LETTERS) -> bool:
     """True when a page has at least `min_letters` letters (CJK characters count for more)."""
     # Counted only as far as needed: most pages pass within their first words.
-    letters = 0
-    for letters, _ in enumerate(_LETTER.finditer(text), 1):
-        if letters >= min_letters:
-            return True
-    cjk = 0
-    for cjk, _ in enumerate(_CJK.finditer(text), 1):
-        if letters + cjk * (_CJK_WEIGHT - 1) >= min_letters:
-            return True
-    return False
+    letters = sum(1 for _ in islice(_LETTER.finditer(text), min_letters))
+    if letters >= min_letters:
+        return True
+    short = min_letters - letters  # each CJK character, already counted once, adds the rest
+    cjk = sum(1 for _ in islice(_CJK.finditer(text), -(-short // (_CJK_WEIGHT - 1))))
+    return letters + cjk * (_CJK_WEIGHT - 1) >= min_letters
 
 
 def strip_repeated_lines(

@@ -92,12 +92,12 @@ def prose_start(text: str) -> int:
         offset += len(line)
     else:
         return 0
-    first = BOUNDARY.search(text, offset)
     captioned = False
     if starts and _is_heading(text[starts[-1] : offset]):
         offset = starts.pop()
-    elif first and first.group() != "\n" and holds_caption(text[offset : first.end()]):
-        offset, captioned = first.end(), True
+    elif (first := BOUNDARY.search(text, offset)) and first.group() != "\n":
+        captioned = holds_caption(text[offset : first.end()])
+        offset = first.end() if captioned else offset
     lead_words = len(text[:offset].split())
     rest = text[offset:]
     if lead_words < LEAD_IN_WORDS and not captioned:
@@ -159,8 +159,9 @@ def find_strongest_passages(
         near = [c for c in candidates if c[0] >= strongest - NEAR_STRONGEST]
         near.sort(key=lambda c: (-c[0], c[1]))
         shown = next((c for c in near if is_quotable(c[3])), near[0])
-        # Whether what the page shows of it reads as evidence; a page lists those first.
-        quotable = is_quotable(shown[3][prose_start(shown[3]) :])
+        # Whether what the page shows of it reads as evidence (a page lists those first): a
+        # passage shown from its prose does by construction (`prose_start`).
+        quotable = prose_start(shown[3]) > 0 or is_quotable(shown[3])
         found[name] = {
             "chunk": shown[2],
             "strength": strongest,
