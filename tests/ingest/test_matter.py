@@ -263,36 +263,45 @@ def test_summary_never_opens_with_the_end_of_a_sentence_the_chunk_before_began()
         assert got == ([rest] if starts else [whole]), before
 
 
-def test_summary_leaves_out_a_caption_run_into_a_sentence_and_a_question() -> None:
-    prose = "Households in the coastal towns were most often deprived on two or more dimensions."
-    for other in (
-        "Households deprived in health dimensions in West Sussex by MSOAs Figure 5 Deprivation "
-        "proportion by small area.",
-        "What causes ill health and premature deaths among people living in West Sussex?",
-    ):
+def _assert_summary_takes(prose: str, left_out: tuple[str, ...], kept: tuple[str, ...]) -> None:
+    """Each of `left_out`, before `prose`, gives way to it; each of `kept` is a summary alone."""
+    for other in left_out:
         assert _summary_of(f"{other}\n{prose}") == [prose], other
-    # A figure the sentence itself points to is its own.
-    for own in (
-        "Households deprived in housing were mostly in Crawley and the coast (figure 6).",
-        "The pattern shown in Figure 4 holds for every district of the county and its towns.",
-    ):
-        assert _summary_of(own) == [own]
+    for own in kept:
+        assert _summary_of(own) == [own], own
+
+
+def test_summary_leaves_out_a_caption_run_into_a_sentence_and_a_question() -> None:
+    _assert_summary_takes(
+        "Households in the coastal towns were most often deprived on two or more dimensions.",
+        left_out=(
+            "Households deprived in health dimensions in West Sussex by MSOAs Figure 5 "
+            "Deprivation proportion by small area.",
+            "What causes ill health and premature deaths among people living in West Sussex?",
+        ),
+        # A figure the sentence itself points to is its own.
+        kept=(
+            "Households deprived in housing were mostly in Crawley and the coast (figure 6).",
+            "The pattern shown in Figure 4 holds for every district of the county and its towns.",
+        ),
+    )
 
 
 def test_summary_leaves_out_a_sentence_that_leans_on_the_one_before() -> None:
-    prose = "Outright ownership was the most common tenure among households in West Sussex."
-    for leaning in (
-        "This was higher than the South East (13.6%) and England (17.1%) in both census years.",
-        "However, they also felt that this should not stop GP records being used for research.",
-        "23%) and those who are satisfied with their neighbourhood overall were most positive.",
-    ):
-        assert _summary_of(f"{leaning}\n{prose}") == [prose], leaning
-    # A document that says what it is, or sums up, stands on its own.
-    for alone in (
-        "This is a data profile of the health and wellbeing of the population of the county.",
-        "Overall, bioenergy generation fell by 4.9 per cent to 34.1 TWh, the lowest since 2017.",
-    ):
-        assert _summary_of(alone) == [alone]
+    _assert_summary_takes(
+        "Outright ownership was the most common tenure among households in West Sussex.",
+        left_out=(
+            "This was higher than the South East (13.6%) and England (17.1%) in both census years.",
+            "However, they also felt that this should not stop GP records being used for research.",
+            "23%) and those who are satisfied with their neighbourhood overall were most positive.",
+        ),
+        # A document that says what it is, or sums up, stands on its own.
+        kept=(
+            "This is a data profile of the health and wellbeing of the population of the county.",
+            "Overall, bioenergy generation fell by 4.9 per cent to 34.1 TWh, the lowest since "
+            "2017.",
+        ),
+    )
 
 
 def test_summary_sentences_lose_their_paragraph_numbers_and_split_at_bullets() -> None:
