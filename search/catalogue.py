@@ -263,6 +263,9 @@ class StrongestPassage:
     chunk_id: str
     strength: float
     is_local: bool
+    # Its place in the evidence order (strength and share in tenths, year, when added, title)
+    # as a sort key, so callers that regroup passages keep that order within each group.
+    order: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -800,7 +803,11 @@ class Catalogue:
         records = {r.doc_id: r for r in self.documents([row["doc_id"] for row, _ in found])}
         return [
             StrongestPassage(
-                records[row["doc_id"]], row["chunk_id"], float(row["strength"]), is_local
+                records[row["doc_id"]],
+                row["chunk_id"],
+                float(row["strength"]),
+                is_local,
+                _strength_order(row),
             )
             for row, is_local in found
             if row["doc_id"] in records

@@ -85,19 +85,26 @@ class DeterminantHit:
 
 
 def is_local_document(record: DocumentRecord, gazetteer: Gazetteer) -> bool:
-    """Whether the document is mainly about somewhere local: a local place is named at least as
-    often as any other place, by the mention counts stored at ingest (or retag).
+    """Whether the document is mainly about somewhere local, by the place mention counts stored
+    at ingest (or retag): a local place is named at least `MIN_LOCAL_MENTIONS` times, and local
+    places take at least half of all the mentions of places, or the local place named most is
+    named at least twice as often as any other place.
 
     So a national report that names every region once or twice, the East Midlands among them,
-    is not local, while a report that names Loughborough throughout is. Documents indexed
-    before counts were stored fall back to their places, most named first.
+    is not local; nor is one that follows four cities, Leicester among them, as often as each
+    other. A report that names Loughborough throughout is local, even when it compares it with
+    a dozen neighbours now and then. Documents indexed before counts were stored fall back to
+    their places, most named first.
     """
     counts = record.extra.get("place_counts")
     if isinstance(counts, dict) and counts:
         known = {str(p): int(n) for p, n in counts.items() if isinstance(n, int) and n > 0}
-        local = max((n for p, n in known.items() if gazetteer.is_local([p])), default=0)
-        other = max((n for p, n in known.items() if not gazetteer.is_local([p])), default=0)
-        return local >= MIN_LOCAL_MENTIONS and local >= other
+        local = [n for p, n in known.items() if gazetteer.is_local([p])]
+        other = [n for p, n in known.items() if not gazetteer.is_local([p])]
+        most = max(local, default=0)
+        if most < MIN_LOCAL_MENTIONS:
+            return False
+        return sum(local) >= sum(other) or most >= 2 * max(other, default=0)
     places = record.extra.get("places") or []
     return bool(places) and gazetteer.is_local([str(places[0])])
 
@@ -135,12 +142,24 @@ def determinant_evidence(
     local = sorted(p for p, place in gazetteer.places.items() if place.is_local)
     found = catalogue.strongest_passages(determinant.id, local, strongest)
     hits = {h.id: h for h in store.retrieve([f.chunk_id for f in found])}
-    # Within local documents and within the rest, those whose passage reads as evidence come
-    # before those that show only a table or a chart's labels (a stable sort: strength next).
-    found.sort(key=lambda f: (not f.is_local, not _reads_as_evidence(f.document, determinant.id)))
+    # The catalogue reads documents whose most named place is local first; whether one is
+    # local is then decided as everywhere else, by all its place counts. Within local
+    # documents and within the rest, those whose passage reads as evidence come before those
+    # that show only a table or a chart's labels; then the evidence order (strength first).
+    local_ids = {f.document.doc_id for f in found if is_local_document(f.document, gazetteer)}
+    found.sort(
+        key=lambda f: (
+            f.document.doc_id not in local_ids,
+            not _reads_as_evidence(f.document, determinant.id),
+            f.order,
+        )
+    )
     evidence = [
         Evidence(
-            f.document, _evidence_passage(hits[f.chunk_id], f.strength), f.strength, f.is_local
+            f.document,
+            _evidence_passage(hits[f.chunk_id], f.strength),
+            f.strength,
+            f.document.doc_id in local_ids,
         )
         for f in found
         if f.chunk_id in hits

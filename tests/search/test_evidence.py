@@ -198,6 +198,29 @@ def test_within_local_and_the_rest_passages_that_read_as_evidence_come_first(
     assert order == ["leic", "damp", "national", "kent", "sussex"]  # local first all the same
 
 
+def test_a_page_marks_local_by_all_its_place_counts_not_the_first_place_alone(
+    store: Store, catalogue: Catalogue, taxonomy: Taxonomy, gazetteer: Gazetteer
+) -> None:
+    # "leic" names Leicester most, but as one of four cities it follows about equally.
+    record = next(r for r in catalogue.documents() if r.doc_id == "leic")
+    counts = {"leicester": 26, "london": 26, "liverpool": 23, "portsmouth": 15}
+    catalogue.update_extra("leic", {**record.extra, "place_counts": counts})
+    housing = taxonomy.determinant("housing")
+    assert housing is not None
+
+    found = determinant_evidence(store, catalogue, gazetteer, housing, strongest=10)
+
+    assert [(e.document.doc_id, e.is_local) for e in found.strongest] == [
+        ("damp", True),
+        # Among the rest, in the evidence order: as strong as kent and sussex (in tenths), all
+        # about housing like kent but older, more about it than sussex.
+        ("kent", False),
+        ("leic", False),
+        ("sussex", False),
+        ("national", False),
+    ]
+
+
 def test_a_document_is_local_when_the_place_it_names_most_is_local(
     catalogue: Catalogue, gazetteer: Gazetteer
 ) -> None:
@@ -236,6 +259,12 @@ def _record(extra: dict[str, Any]) -> DocumentRecord:
         ({"kent": 5, "charnwood": 3}, False),
         ({"leicester": 3, "london": 3}, True),  # a tie goes to the local place
         ({"leicester": 1}, False),  # one passing mention is not enough
+        # A national report that follows four cities, Leicester one of them, about as often
+        # as each other: its most named place is local, but most of its places are not.
+        ({"leicester": 26, "london": 26, "liverpool": 23, "portsmouth": 15}, False),
+        # A local report that compares its county with many neighbours now and then.
+        ({"leicestershire": 20, **{f"n{i}": 2 for i in range(15)}}, True),
+        ({"leicestershire": 9, "kent": 5, "west_sussex": 5}, False),  # neither half nor twice
     ],
 )
 def test_local_is_read_from_stored_place_counts_not_list_order(
