@@ -148,6 +148,7 @@ def find_organisation(
     vote(_domains(first_named, councils, known), 5)
     vote(_domains(early_named, councils, known), 2)
     vote(_home_councils(early, known), 2)
+    vote(_council_teams(first, known), 4)
     vote(_author_field(said_by, known), 6)
     # The back page often says who published it ("© Crown copyright … Public Health England").
     back = "\n".join(pages[-2:])[-20_000:] if len(pages) > 3 else ""
@@ -225,12 +226,45 @@ def _home_councils(early: str, known: tuple[Organisation, ...]) -> list[tuple[st
     # A council's own papers keep naming its area ("West Sussex" again and again).
     found: list[tuple[str, str]] = []
     for org in known:
-        if org.kind != COUNCIL or not org.name.endswith(" Council"):
-            continue
-        place = re.sub(r" (County|City|Borough|District) Council$", "", org.name)
-        if place != org.name and len(re.findall(rf"\b{re.escape(place)}\b", early)) >= 3:
+        place = _council_place(org)
+        if place and len(re.findall(rf"\b{re.escape(place)}\b", early)) >= 3:
             found.append((org.name, org.kind))
     return found
+
+
+# A cover line naming one of a council's teams by the council's place: "West Sussex Public
+# Health and Social Research Unit", "Leicestershire Business Intelligence Service". Bodies of
+# their own that carry a county's name (a police force, a fire authority, an NHS trust, a
+# university) are not the council's.
+_TEAM = re.compile(r"\b(?:Unit|Team|Service|Directorate|Department|Observatory)\b")
+_NOT_COUNCIL_TEAM = re.compile(
+    r"\b(?:NHS|Police|Fire|Trust|University|College|Board|Integrated Care|Partnership)\b"
+)
+_TEAM_LINE_WORDS = 12
+
+
+def _council_teams(first: str, known: tuple[Organisation, ...]) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    for line in first.splitlines():
+        line = re.sub(r"^\W*(?:the\s+)?", "", line.strip(), flags=re.IGNORECASE)
+        if len(line.split()) > _TEAM_LINE_WORDS or not _TEAM.search(line):
+            continue
+        if _NOT_COUNCIL_TEAM.search(line):
+            continue
+        for org in known:
+            place = _council_place(org)
+            # A council named in full is found by its name already.
+            if place and line.startswith(place + " ") and not line.startswith(org.name):
+                found.append((org.name, org.kind))
+    return found
+
+
+def _council_place(org: Organisation) -> str:
+    """The place a council in the gazetteer is named after ("West Sussex"), or ''."""
+    if org.kind != COUNCIL:
+        return ""
+    place = re.sub(r" (County|City|Borough|District) Council$", "", org.name)
+    return place if place != org.name else ""
 
 
 def _names_of(org: Organisation) -> tuple[str, ...]:

@@ -215,6 +215,25 @@ def test_a_body_named_only_as_the_source_of_the_data_did_not_publish_it() -> Non
     assert find_organisation([page], []) == ("West Sussex County Council", COUNCIL)
 
 
+def test_a_cover_naming_a_councils_team_by_its_place_is_the_councils() -> None:
+    # The national bodies whose data the briefing draws on are named on its cover page too.
+    cover = _lines(
+        ("Housing Tenure", 30),
+        ("December 2025", 14),
+        ("West Sussex Public Health and Social Research Unit", 14),
+        ("This briefing draws on the Office for National Statistics' census tables.", 11),
+    )
+    body = (
+        "The Office for National Statistics counts households by tenure. West Sussex has more"
+        " owners than England; renting is commonest in Crawley, West Sussex's largest town, and"
+        " the least common in rural West Sussex."
+    )
+    assert find_organisation([body, body], cover) == ("West Sussex County Council", COUNCIL)
+    # A body of its own that carries the county's name is not the council's team.
+    cover = _lines(("Fire safety in the home", 30), ("Kent Fire and Rescue Service", 14))
+    assert find_organisation(["Fire safety."], cover) != ("Kent County Council", COUNCIL)
+
+
 def test_web_addresses_outside_uk_public_domains_find_their_bodies() -> None:
     # A body's address may end in .org, .scot or .wales; the gazetteer lists them.
     page = "Active lives\nFigures from the Office for National Statistics\nwww.sportengland.org"
