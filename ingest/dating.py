@@ -104,6 +104,8 @@ _IMPRINT = re.compile(
     r"(?: [A-Z][\w&'’.-]*){0,4},? ((?:19|20)\d\d)\.?"
 )
 _IMPRINT_LINES = 40
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_COVER_YEAR_LINES = 12
 # A date down to the month in a file's name, as committee systems and publishing sites write
 # them: "2025-01-22-housing-tenure", "2024_11", "30-01-2025", "…-february-2024", "30th-jan-2025",
 # "2019-april-…". A year alone ("report-2019", "strategy-2020-2023") may be a period: not this.
@@ -200,6 +202,14 @@ def find_year(
     imprint = [y for y in imprint if plausible(y)]
     if imprint:
         return imprint[0]
+    # A year alone on a line near the top of the cover ("2016" under the title), the only one
+    # there: a table's column of years has several.
+    alone_years = {
+        int(x.text.strip()) for x in lines[:_COVER_YEAR_LINES] if _YEAR.fullmatch(x.text.strip())
+    }
+    alone_years = {y for y in alone_years if plausible(y)}
+    if len(alone_years) == 1:
+        return alone_years.pop()
     # A plan named for the years it covers ("Dementia Strategy 2020 to 2023") and dated nowhere
     # else came out as its period began: a file saved later (a plain-text version, a re-export)
     # says when the file was made, not the plan.

@@ -91,12 +91,13 @@ _EDGE = 0.04
 _MAX_TITLE_WORDS = 30
 
 
-_WORD = re.compile(r"[^\W\d_]+")
+_WORD = re.compile(r"[^\W\d_]+|\d+")
 
 
 def join_split_words(lines: list[LayoutLine], page_text: str) -> list[LayoutLine]:
-    """Join words that layout reading split into fragments ("DEPRIVATI ON", "h ealth"): two
-    neighbours become one word when the page's text has the joined word and not both parts."""
+    """Join words that layout reading split into fragments ("DEPRIVATI ON", "h ealth", a year
+    read as "20 16"): two neighbours become one word when the page's text has the joined word
+    and not both parts."""
     words = {w.casefold() for w in _WORD.findall(page_text)}
     if not words:
         return lines
@@ -118,7 +119,7 @@ def _join_line(text: str, words: set[str]) -> str:
 
 
 def _is_split(left: str, right: str, words: set[str]) -> bool:
-    if not (left.isalpha() and right.isalpha()):
+    if not (left.isalpha() and right.isalpha()) and not (left.isdigit() and right.isdigit()):
         return False
     if left[-1:].islower() and right[:1].isupper():  # "cityCouncil" is two words
         return False

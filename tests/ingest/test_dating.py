@@ -214,6 +214,17 @@ def test_an_imprint_line_on_the_cover_beats_the_file_date() -> None:
     assert find_year([""], dated, "Melton food pantry review", 2026, 2026) == 2024
 
 
+def test_a_year_alone_under_the_title_beats_the_file_date() -> None:
+    # A needs audit's cover: its year alone on a line; the PDF was saved four years later.
+    title = "Homelessness Needs Audit"
+    rows = [("Public Health and Social Research Unit", 11.0), (title, 40.0), ("2016", 11.0)]
+    lines = _lines(*rows, ("Authors", 11.0))
+    assert find_year([""], lines, title, 2020, 2026) == 2016
+    # Several years alone near the top are a table's column, not a date.
+    table = _lines(*rows, ("2017", 11.0), ("2018", 11.0))
+    assert find_year([""], table, title, 2020, 2026) == 2020
+
+
 @pytest.mark.parametrize(
     ("name", "year"),
     [

@@ -128,6 +128,13 @@ def test_letter_fragments_are_joined_when_the_page_has_the_whole_word() -> None:
     text = "INDICES OF DEPRIVATION 2015\nPublic health in to care"
     joined = [line.text for line in join_split_words(lines, text)]
     assert joined == ["INDICES OF DEPRIVATION 2015", "Public health in to care"]
+    # A year's figures read apart are joined the same way; two numbers the page has are not.
+    lines = _lines(("Needs Audit", 40), ("20 16", 11))
+    joined = [line.text for line in join_split_words(lines, "Needs Audit\n2016")]
+    assert joined == ["Needs Audit", "2016"]
+    page = "Needs Audit 2016\nAged 20: 16 people"
+    joined = [line.text for line in join_split_words(lines, page)]
+    assert joined == ["Needs Audit", "20 16"]
 
 
 def test_saved_word_file_name_is_a_title_when_the_page_shows_none() -> None:
