@@ -52,12 +52,17 @@ _MONTH_START = re.compile(MONTH_STARTS, re.IGNORECASE)
 _YEAR = re.compile(r"(19|20)\d\d")
 _YEAR_AFTER_SPACE = re.compile(r"[\s,]+(19|20)\d\d")
 # A committee report's form names its subject; that is its title.
+# A form's numbered question may carry its short name too: "1. Name of Activity (EQIA Title):".
 _SUBJECT = re.compile(
-    r"^(subject|report title|title of report|title|amendment name|decision title|project (?:name"
+    r"^(?:\d{1,2}[.)]?\s+)?"
+    r"(subject|report title|title of report|title|amendment name|decision title|project (?:name"
     r"|title)|(?:name|title) of (?:the )?(?:decision|proposal|policy|project|activity|amendment))"
-    r"\s*:\s*(.*)$",
+    r"(?:\s*\([^()]{1,40}\))?\s*:\s*(.*)$",
     re.IGNORECASE,
 )
+# An assessment form's title field read with its value on one line, without a colon: "EQIA
+# Title KCC adoption of ICS delivery Plan".
+_FORM_TITLE = re.compile(r"^([A-Z]{2,6} [Tt]itle)\s+([A-Z0-9].*)$")
 # A form's name in its largest type ("Budget Amendment Form"): the form, not what it is about.
 _FORM_NAME = re.compile(r"^[\w ()&'’-]{2,60} form$", re.IGNORECASE)
 _FIELD_LABEL = re.compile(r"^[A-Z][\w ()/'’-]{1,40}:")
@@ -235,8 +240,9 @@ def find_subject(lines: list[LayoutLine]) -> str:
         text, end = _subject_at(top, number)
         if len(text) < 4:
             continue
-        # A subject that runs onto the next line continues in the same type size.
-        if end + 1 < len(lines):
+        # A subject that runs onto the next line continues in the same type size (not in a
+        # form read a row to a line, where the next row is the next field).
+        if end + 1 < len(lines) and not _FORM_TITLE.match(lines[end].text.strip()):
             line, after = lines[end], lines[end + 1]
             gap = after.top - line.top
             if (
@@ -253,7 +259,7 @@ def _subject_at(lines: list[LayoutLine], number: int) -> tuple[str, int]:
     """The subject a label starting on line `number` gives, and the line it ends on; '' when
     the line starts no label, or the label's subject is missing."""
     here = lines[number].text.strip()
-    match, end = _SUBJECT.match(here), number
+    match, end = _SUBJECT.match(here) or _FORM_TITLE.match(here), number
     if match is None and number + 1 < len(lines) and len(here.split()) <= 2:
         match, end = _SUBJECT.match(f"{here} {lines[number + 1].text.strip()}"), number + 1
     if match is None:

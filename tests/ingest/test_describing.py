@@ -290,6 +290,29 @@ def test_a_long_line_of_years_and_words_is_no_date_and_a_date_alone_is_no_title(
     )
 
 
+def test_an_assessment_forms_title_field_names_it_numbered_or_read_a_row_to_a_line() -> None:
+    # The field's question carries a number and the form's short name in brackets.
+    lines = _lines(
+        ("EQIA Submission Draft Working Template", 16),
+        ("Section A", 12),
+        ("1. Name of Activity (EQIA Title):", 11),
+        ("Commissioned Family Hub Contracts", 11),
+        ("2. Directorate", 11),
+    )
+    assert pick_title(lines) == "Commissioned Family Hub Contracts"
+    # A form read a row to a line: the label, its value, and the next row in the same type.
+    lines = _lines(
+        ("EQIA Submission Form", 16),
+        ("Section A", 12),
+        ("EQIA Title KCC adoption of ICS delivery Plan", 11),
+        ("Responsible Officer Mike Gogarty", 11),
+    )
+    assert pick_title(lines) == "EQIA Submission: KCC adoption of ICS delivery Plan"
+    # A heading that merely starts with a title-like word is no field.
+    lines = _lines(("Title deeds and tenure", 30), ("Owners and renters in the county", 11))
+    assert pick_title(lines) == "Title deeds and tenure"
+
+
 def test_a_forms_subject_under_a_label_split_over_two_lines_names_it() -> None:
     # A narrow table cell wraps "Amendment Name:" and puts the subject on the line under it;
     # the form's own name says what kind of paper it is.
