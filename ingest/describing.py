@@ -414,6 +414,24 @@ _GOVERNMENT_WORDS = re.compile(
 )
 
 
+# A paper's sections, each a heading alone on its line ("2 Data", "Results", "References"), by
+# the part of a paper each is; a paper laid out this way with no publisher is a paper, whether
+# or not a journal printed it (a working paper, a student's project).
+_PAPER_SECTION = re.compile(
+    r"^[ \t]*(?:\d{1,2}(?:\.\d{1,2})?\.?[ \t]+)?(abstract|introduction|methods?|methodology|data"
+    r"|results|discussion|conclusions?|references|bibliography)[ \t]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_SECTION_PART = {"method": "methods", "methodology": "methods", "data": "methods"}
+_SECTION_PART |= {"conclusion": "conclusions", "bibliography": "references"}
+_PAPER_SECTIONS = 4
+
+
+def _paper_sections(pages: list[str]) -> set[str]:
+    found = {m.group(1).lower() for page in pages[:60] for m in _PAPER_SECTION.finditer(page)}
+    return {_SECTION_PART.get(name, name) for name in found}
+
+
 def find_kind(pages: list[str], organisation_kind: str, title: str) -> str:
     """The class of document: council report, government report, academic paper or other."""
     early = "\n".join(pages[:3])[:30_000]
@@ -425,6 +443,8 @@ def find_kind(pages: list[str], organisation_kind: str, title: str) -> str:
     if organisation_kind == GOVERNMENT:
         return GOVERNMENT
     if len({m.lower() for m in _ACADEMIC.findall(early[:8000])}) >= 4:
+        return ACADEMIC
+    if organisation_kind in ("", OTHER) and len(_paper_sections(pages)) >= _PAPER_SECTIONS:
         return ACADEMIC
     if organisation_kind and organisation_kind != OTHER:
         return organisation_kind

@@ -100,6 +100,20 @@ def test_every_document_gets_a_kind() -> None:
     assert meta.kind
 
 
+def test_a_paper_laid_out_in_a_papers_sections_with_no_publisher_is_a_paper() -> None:
+    # A student's project: no journal, no DOI, but a paper's parts as its headings.
+    pages = [
+        "Shelter use in one city\nA. Student\nThis paper analyses shelter use.\n1 Introduction",
+        "Shelters are full.\n2 Data\nDaily counts from the open data portal.\n3 Results",
+        "Older men use shelters most.\nReferences\nCity open data portal (2024).",
+    ]
+    assert find_kind(pages, "", "Shelter use in one city") == ACADEMIC
+    # The same headings in a council's own report leave it the council's.
+    assert find_kind(pages, COUNCIL, "Shelter use in one city") == COUNCIL
+    # Two of them are not enough: most reports have an introduction and references.
+    assert find_kind([pages[0], pages[2]], "", "Shelter use in one city") == OTHER
+
+
 def test_file_author_field_naming_a_known_body_is_its_publisher() -> None:
     # A crown-copyright map that names nobody, but whose file says who made it.
     pages = ["Wind farms\n© Crown copyright 2024. Open Government Licence."]
