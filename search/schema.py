@@ -76,7 +76,11 @@ TEXT_FIELDS = ("text",)
 # summary sentences lose paragraph numbers, split at bullets, and leave out spliced captions,
 # questions and a chunk's opening words that end a sentence begun before it; a contents page
 # past the first pages (a slide deck's section contents) is not body.
-READING_RULES = 3
+# 4: letters a font gives as quote marks are put back; a cover line naming a council's team
+# by its place credits the council; an assessment form's title field names it; a year alone
+# on the cover (or read apart, "20 16") dates it; a paper laid out in a paper's sections with
+# no publisher is an academic paper.
+READING_RULES = 4
 
 _POINT_NAMESPACE = uuid.UUID("6f1d8c1e-5b8a-4f53-9d39-3f1f0c2b7a10")
 
