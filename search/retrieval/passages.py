@@ -3,6 +3,7 @@ overlapping another passage shown for its document, and tied to the page holding
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -148,7 +149,10 @@ def cut_at_sentences(text: str, start: int, end: int, starts_clean: bool) -> Cut
     limit = int((end - start) * MAX_CUT_SHARE)
     cut_before = False
     if not starts_clean:
-        first = next((m.end() for m in BOUNDARY.finditer(text, start, end)), None)
+        first = next(
+            (m.end() for m in BOUNDARY.finditer(text, start, end) if _starts_sentence(text, m)),
+            None,
+        )
         if first is not None and first - start <= limit:
             start = first
         else:
@@ -164,6 +168,23 @@ def cut_at_sentences(text: str, start: int, end: int, starts_clean: bool) -> Cut
             cut_after = True
     start, end = _skip_space(text, start, end)
     return Cut(start, end, cut_before, cut_after)
+
+
+# A line that goes on with a small letter continues the sentence the PDF broke before it
+# ("… walking,\ncanoeing, rock climbing …"); a list's item marked by a letter ("a) …",
+# "(iv) …"), and a sentence after an "o" used as a bullet or a page's number in small roman
+# figures ("ii Welcome to …"), start one.
+_CONTINUES = re.compile(r"\s*[\"“‘'(\[]?[a-z]")
+_LETTER_BULLET = re.compile(r"\s*(?:(?:o|[ivx]{1,4})\s+[A-Z]|\(?(?:[a-z]|[ivx]{1,4})[.)]\s)")
+
+
+def _starts_sentence(text: str, boundary: re.Match[str]) -> bool:
+    """Whether a sentence starts after the boundary: always after a stop ("… ends. The"), and
+    after a line break unless the next line goes on with a small letter."""
+    at = boundary.end()
+    if boundary.group() != "\n":
+        return True
+    return not _CONTINUES.match(text, at) or bool(_LETTER_BULLET.match(text, at))
 
 
 def _skip_space(text: str, start: int, end: int) -> tuple[int, int]:

@@ -80,6 +80,27 @@ def test_passage_is_cut_at_sentences_with_ellipses_only_where_text_is_cut() -> N
     assert cut.cut_before and cut.cut_after
 
 
+def test_a_line_going_on_with_a_small_letter_is_no_sentence_start() -> None:
+    # The PDF broke a sentence over two lines; the chunk starts inside its first line.
+    text = (
+        "such as walking,\ncanoeing, rock climbing and sailing.\n"
+        "Interest clubs connect people who share a hobby. They meet weekly in the village"
+        " hall, and new members are welcome at any meeting through the year."
+    )
+    cut = cut_at_sentences(text, 0, len(text), starts_clean=False)
+    assert text[cut.start : cut.end].startswith("Interest clubs connect")
+    # A list's items marked by letters, and a page's number in roman figures, start sentences.
+    for line, start in (
+        ("a) Agenda for the council meeting.", "a) Agenda"),
+        ("(iv) The fourth reason is cost.", "(iv) The"),
+        ("ii Welcome to the strategy for the county.", "ii Welcome"),
+        ("o A bullet point set with a letter.", "o A bullet"),
+    ):
+        listed = f"the end of a line\n{line} More text follows here."
+        cut = cut_at_sentences(listed, 0, len(listed), starts_clean=False)
+        assert listed[cut.start :].startswith(start), line
+
+
 def test_shown_passage_marks_cuts_with_an_ellipsis() -> None:
     text = "words with no end at all and more and more and more words that just keep going"
     passage = passage_from_hit(Hit("c", 0.5, _payload(text, 2, 2, [[0, 2]])))
