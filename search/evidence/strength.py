@@ -25,7 +25,8 @@ __all__ = [
 # 3: a line with three figures in a row is a table's row, not prose.
 # 4: … unless they only end a paragraph that has finished a sentence (a chart's axis); and
 #    whether the passage shown reads as evidence is stored with it.
-STRONGEST_RULES = 4
+# 5: a numbered caption, a source line or a note is not prose.
+STRONGEST_RULES = 5
 # What the rule reads of each chunk.
 STRONGEST_FIELDS = ("page", "matter", "determinants", "determinant_scores", "text")
 
@@ -50,9 +51,21 @@ _LOWER_SHARE = 0.5
 MIN_PROSE_SHARE = 0.5
 
 
+# A numbered caption ("Table 1. Number of pupils …", "Figure 3 Rates by district") or a line
+# crediting its data or noting its scope ("Source: DfE …", "Note: Totals include …") goes with
+# a table or a chart; it is not the running prose a finding is quoted from. A sentence that
+# points to one ("Table 3 shows that …") is.
+_CAPTION_LINE = re.compile(
+    r"^\s*(?:(?:[Ff]igure|[Ff]ig\.|[Tt]able|[Cc]hart|[Mm]ap)\s*\d+[a-z]?(?:\.\d+)?"
+    r"(?:\s*[.:–—-]|\s+[A-Z])|(?i:(?:data\s+)?(?:sources?|notes?)\s*:))"
+)
+
+
 def _is_prose_line(line: str) -> bool:
     words = line.split()
     if len(words) < _PROSE_WORDS or is_table_row(line):  # a table's row read across
+        return False
+    if _CAPTION_LINE.match(line):
         return False
     lower = sum(1 for w in words if w[:1].islower())
     return lower >= _LOWER_SHARE * len(words)

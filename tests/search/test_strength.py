@@ -113,6 +113,25 @@ def test_the_shown_evidence_starts_at_its_prose_after_the_end_of_a_table() -> No
     assert headed[prose_start(headed) :] == "Renting in 2021\n" + FINDING
 
 
+def test_a_tables_caption_source_and_note_are_not_prose() -> None:
+    # A table of figures between its numbered caption and its note: long lines of words, but
+    # they go with the table.
+    table = (
+        "Table 1. Number and percentage of pupils known to be eligible for free school meals in"
+        " the county's schools: 2023/24 School type Pupils on roll Known to be eligible\n"
+        "State-funded nursery 501 2 (0.4%)\nState-funded primary 64,491 9,983 (15.5%)\n"
+        "Source: DfE, Explore Education Statistics, schools, pupils and their characteristics\n"
+        "Note: Totals include state-funded primary, secondary and special schools, and do not"
+        " include independent schools in the county or outside it.\n"
+    )
+    assert not is_quotable(table)
+    # A sentence that only starts with the word is prose, and so is one that points to a table.
+    assert is_quotable(
+        "Note that the rates for the smallest districts rest on few households. " * 2
+    )
+    assert is_quotable("Table 3 shows that renting rose in every district between the censuses.")
+
+
 def test_a_caption_run_into_the_first_prose_line_is_not_shown() -> None:
     captioned = (
         "Households deprived in education by MSOAs Figure 3 Deprivation proportion by MSOAs. "
