@@ -262,10 +262,12 @@ class StrongestPassage:
     document: DocumentRecord
     chunk_id: str
     strength: float
-    is_local: bool
+    # Read among the documents whose most named place is local (whether the document is local
+    # is decided from all its place counts: search.evidence.ranking.is_local_document).
+    first_place_is_local: bool
     # Its place in the evidence order (strength and share in tenths, year, when added, title)
     # as a sort key, so callers that regroup passages keep that order within each group.
-    order: tuple[Any, ...] = ()
+    order: tuple[Any, ...]
 
 
 @dataclass(frozen=True)
@@ -768,9 +770,11 @@ class Catalogue:
     def strongest_passages(
         self, determinant: str, local_places: Sequence[str], limit: int
     ) -> list[StrongestPassage]:
-        """Each document's strongest passage about the determinant: local documents (first
-        named place local) first, then stronger passages, then documents more about it, then
-        newer ones (strength and share compared in steps of a tenth).
+        """Each document's strongest passage about the determinant: documents whose most named
+        place is local first, then stronger passages, then documents more about it, then newer
+        ones (strength and share compared in steps of a tenth). Whether a document is local is
+        the caller's to decide (`search.evidence.ranking.is_local_document`), from all its
+        place counts; each passage carries its place in this order, so the caller can regroup.
 
         Each read walks an index in that order at one access level and stops at `limit`: per
         level, one walk per local place and, if those give too few, one over the rest, merged
@@ -806,10 +810,10 @@ class Catalogue:
                 records[row["doc_id"]],
                 row["chunk_id"],
                 float(row["strength"]),
-                is_local,
+                first_place_is_local,
                 _strength_order(row),
             )
-            for row, is_local in found
+            for row, first_place_is_local in found
             if row["doc_id"] in records
         ]
 
