@@ -130,6 +130,9 @@ def test_a_tables_caption_source_and_note_are_not_prose() -> None:
         "Note that the rates for the smallest districts rest on few households. " * 2
     )
     assert is_quotable("Table 3 shows that renting rose in every district between the censuses.")
+    # A caption numbered within its chapter, its title starting with a sign, is one too.
+    caption = "Figure 2.12 % of respondents agreeing that people here can change how it is run\n"
+    assert not is_quotable(caption + "Agree 41%\nDisagree 12%\n")
 
 
 def test_a_caption_run_into_the_first_prose_line_is_not_shown() -> None:
