@@ -770,16 +770,17 @@ class Catalogue:
     def strongest_passages(
         self, determinant: str, local_places: Sequence[str], limit: int
     ) -> list[StrongestPassage]:
-        """Each document's strongest passage about the determinant: documents whose most named
-        place is local first, then stronger passages, then documents more about it, then newer
-        ones (strength and share compared in steps of a tenth). Whether a document is local is
-        the caller's to decide (`search.evidence.ranking.is_local_document`), from all its
-        place counts; each passage carries its place in this order, so the caller can regroup.
+        """Each document's strongest passage about the determinant, up to `limit` from the
+        documents whose most named place is local and up to `limit` from the rest, each group
+        in the evidence order: stronger passages, then documents more about it, then newer ones
+        (strength and share compared in steps of a tenth). Whether a document is local is the
+        caller's to decide (`search.evidence.ranking.is_local_document`), from all its place
+        counts; each passage carries its place in this order, so the caller can regroup.
 
         Each read walks an index in that order at one access level and stops at `limit`: per
-        level, one walk per local place and, if those give too few, one over the rest, merged
-        here. A page costs the same however many documents are about the determinant, at this
-        view's levels or at any other."""
+        level, one walk per local place and one over the rest, merged here. A page costs the
+        same however many documents are about the determinant, at this view's levels or at any
+        other."""
         levels = self._read_levels()
 
         def read(where: str, args: list[Any]) -> list[sqlite3.Row]:
@@ -800,10 +801,9 @@ class Catalogue:
         local = [row for place in places for row in read("first_place = ?", [place])]
         local.sort(key=_strength_order)
         found = [(row, True) for row in local[:limit]]
-        if len(found) < limit:
-            marks = ",".join("?" * len(places))
-            where = f"first_place NOT IN ({marks})" if places else "1"
-            found += [(row, False) for row in read(where, places)[: limit - len(found)]]
+        marks = ",".join("?" * len(places))
+        where = f"first_place NOT IN ({marks})" if places else "1"
+        found += [(row, False) for row in read(where, places)]
         records = {r.doc_id: r for r in self.documents([row["doc_id"] for row, _ in found])}
         return [
             StrongestPassage(

@@ -140,19 +140,23 @@ def determinant_evidence(
     """
     documents, passages = catalogue.determinant_totals_for(determinant.id)
     local = sorted(p for p, place in gazetteer.places.items() if place.is_local)
-    found = catalogue.strongest_passages(determinant.id, local, strongest)
-    hits = {h.id: h for h in store.retrieve([f.chunk_id for f in found])}
-    # The catalogue reads documents whose most named place is local first; whether one is
-    # local is then decided as everywhere else, by all its place counts. Within local
-    # documents and within the rest, those whose passage reads as evidence come before those
-    # that show only a table or a chart's labels; then the evidence order (strength first).
-    local_ids = {f.document.doc_id for f in found if is_local_document(f.document, gazetteer)}
-    found.sort(
+    candidates = catalogue.strongest_passages(determinant.id, local, strongest)
+    hits = {h.id: h for h in store.retrieve([f.chunk_id for f in candidates])}
+    # The catalogue groups documents by whether their most named place is local; whether one
+    # is local is decided as everywhere else, by all its place counts, and the strongest are
+    # taken, local ones first. Among those, within the local ones and within the rest, those
+    # whose passage reads as evidence come before those that show only a table or a chart's
+    # labels; then the evidence order (strength first).
+    local_ids = {f.document.doc_id for f in candidates if is_local_document(f.document, gazetteer)}
+    candidates = [f for f in candidates if f.chunk_id in hits]
+    candidates.sort(key=lambda f: (f.document.doc_id not in local_ids, f.order))
+    found = sorted(
+        candidates[:strongest],
         key=lambda f: (
             f.document.doc_id not in local_ids,
             not _reads_as_evidence(f.document, determinant.id),
             f.order,
-        )
+        ),
     )
     evidence = [
         Evidence(
@@ -162,7 +166,6 @@ def determinant_evidence(
             f.document.doc_id in local_ids,
         )
         for f in found
-        if f.chunk_id in hits
     ]
     return DeterminantEvidence(
         determinant,

@@ -350,11 +350,18 @@ def test_strongest_evidence_is_local_first_then_strongest_then_newest(
         ("mid", False),
         ("weak", False),
     ]
-    assert _strongest(about_housing, 2) == [("nearer", True), ("old", True)]
+    # Up to the limit from each group: the caller decides which documents are local.
+    assert _strongest(about_housing, 2) == [
+        ("nearer", True),
+        ("old", True),
+        ("far", False),
+        ("mid", False),
+    ]
     assert _strongest(about_housing.scoped(["public"]), 3) == [
         ("old", True),
         ("near", True),
         ("far", False),
+        ("weak", False),
     ]
     assert [r.doc_id for r in about_housing.newest_about("housing", 3)] == ["mid", "old", "weak"]
     assert [r.doc_id for r in about_housing.scoped(["public"]).newest_about("housing", 2)] == [
@@ -373,7 +380,13 @@ def test_evidence_follows_a_documents_new_level_year_and_title(about_housing: Ca
     old = about_housing.document("old")
     assert old is not None
     about_housing.update_meta("old", replace(old.meta, year=1990))
-    assert _strongest(public, 3) == [("nearer", True), ("near", True), ("old", True)]
+    assert _strongest(public, 3) == [
+        ("nearer", True),
+        ("near", True),
+        ("old", True),
+        ("far", False),
+        ("weak", False),
+    ]
     assert public.determinant_totals_for("housing") == (5, 15)
     about_housing.remove_document("far")
     assert public.determinant_totals() == {"housing": (4, 14)}
@@ -483,8 +496,11 @@ def test_reads_at_several_levels_merge_into_one_order(tmp_path: Path) -> None:
                 )
 
             for limit in (1, 4, 10, 100):
-                expected = [(d.doc_id, d.extra["places"][0] in LOCAL)
-                            for d in sorted(seen, key=rank)[:limit]]  # fmt: skip
+                ranked = [(d.doc_id, d.extra["places"][0] in LOCAL) for d in sorted(seen, key=rank)]
+                # Up to the limit from each group, local first.
+                expected = [r for r in ranked if r[1]][:limit] + [r for r in ranked if not r[1]][
+                    :limit
+                ]
                 assert _strongest(view, limit) == expected, (levels, limit)
                 newest = [d.doc_id for d in sorted(seen, key=lambda d: -d.added_at)[:limit]]
                 assert [r.doc_id for r in view.newest_about("housing", limit)] == newest

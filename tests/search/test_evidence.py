@@ -221,6 +221,26 @@ def test_a_page_marks_local_by_all_its_place_counts_not_the_first_place_alone(
     ]
 
 
+def test_a_document_local_by_its_counts_is_read_though_its_first_place_is_not(
+    store: Store, catalogue: Catalogue, taxonomy: Taxonomy, gazetteer: Gazetteer
+) -> None:
+    # "kent" lists Kent first, but its counts make it mainly about Leicestershire's districts;
+    # two documents whose first place is local already fill a page of two.
+    record = next(r for r in catalogue.documents() if r.doc_id == "kent")
+    counts = {"kent": 6, "charnwood": 5, "blaby": 4}
+    catalogue.update_extra("kent", {**record.extra, "place_counts": counts})
+    housing = taxonomy.determinant("housing")
+    assert housing is not None
+
+    found = determinant_evidence(store, catalogue, gazetteer, housing, strongest=2)
+
+    # Local by its counts, and the newest of the three equally strong local documents.
+    assert [(e.document.doc_id, e.is_local) for e in found.strongest] == [
+        ("kent", True),
+        ("leic", True),
+    ]
+
+
 def test_a_document_is_local_when_the_place_it_names_most_is_local(
     catalogue: Catalogue, gazetteer: Gazetteer
 ) -> None:
