@@ -104,7 +104,6 @@ _IMPRINT = re.compile(
     r"(?: [A-Z][\w&'’.-]*){0,4},? ((?:19|20)\d\d)\.?"
 )
 _IMPRINT_LINES = 40
-_YEAR = re.compile(r"(?:19|20)\d\d")
 _COVER_YEAR_LINES = 12
 # A date down to the month in a file's name, as committee systems and publishing sites write
 # them: "2025-01-22-housing-tenure", "2024_11", "30-01-2025", "…-february-2024", "30th-jan-2025",
@@ -205,7 +204,9 @@ def find_year(
     # A year alone on a line near the top of the cover ("2016" under the title), the only one
     # there: a table's column of years has several.
     alone_years = {
-        int(x.text.strip()) for x in lines[:_COVER_YEAR_LINES] if _YEAR.fullmatch(x.text.strip())
+        int(x.text.strip())
+        for x in lines[:_COVER_YEAR_LINES]
+        if _ANY_YEAR.fullmatch(x.text.strip())
     }
     alone_years = {y for y in alone_years if plausible(y)}
     if len(alone_years) == 1:
