@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from search.retrieval.sentences import BOUNDARY, holds_caption, is_table_row
+from search.retrieval.sentences import BOUNDARY, holds_caption, is_caption_line, is_table_row
 from search.schema import BODY, NON_BODY
 
 __all__ = [
@@ -51,21 +51,11 @@ _LOWER_SHARE = 0.5
 MIN_PROSE_SHARE = 0.5
 
 
-# A numbered caption ("Table 1. Number of pupils …", "Figure 3 Rates by district") or a line
-# crediting its data or noting its scope ("Source: DfE …", "Note: Totals include …") goes with
-# a table or a chart; it is not the running prose a finding is quoted from. A sentence that
-# points to one ("Table 3 shows that …") is.
-_CAPTION_LINE = re.compile(
-    r"^\s*(?:(?:[Ff]igure|[Ff]ig\.|[Tt]able|[Cc]hart|[Mm]ap)\s*\d+[a-z]?(?:\.\d+)?"
-    r"(?:\s*[.:–—-]|\s+[A-Z])|(?i:(?:data\s+)?(?:sources?|notes?)\s*:))"
-)
-
-
 def _is_prose_line(line: str) -> bool:
     words = line.split()
     if len(words) < _PROSE_WORDS or is_table_row(line):  # a table's row read across
         return False
-    if _CAPTION_LINE.match(line):
+    if is_caption_line(line):  # goes with a table or a chart
         return False
     lower = sum(1 for w in words if w[:1].islower())
     return lower >= _LOWER_SHARE * len(words)

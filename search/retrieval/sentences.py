@@ -12,6 +12,7 @@ __all__ = [
     "SENTENCE_END",
     "STOP",
     "holds_caption",
+    "is_caption_line",
     "is_table_row",
 ]
 
@@ -35,6 +36,14 @@ _SPLICED_CAPTION = re.compile(
 )
 # A caption, a source line or a note on its own ("Figure 2 …", "Source: ONS").
 _CAPTION = re.compile(r"^(figure|fig\.|table|chart|source|note|map)\b", re.IGNORECASE)
+# The same as a paragraph of a passage, told apart from prose that starts with those words: a
+# caption with its number ("Table 1. Number of pupils …", "Figure 3 Rates by district"), or a
+# line crediting the data or noting its scope ("Source: DfE …", "Note: Totals include …"); not
+# a sentence that points to one ("Table 3 shows that …") or starts with the word ("Note that").
+_CAPTION_LINE = re.compile(
+    r"^\s*(?:(?:[Ff]igure|[Ff]ig\.|[Tt]able|[Cc]hart|[Mm]ap)\s*\d+[a-z]?(?:\.\d+)?"
+    r"(?:\s*[.:–—-]|\s+[A-Z])|(?i:(?:data\s+)?(?:sources?|notes?)\s*:))"
+)
 
 # A figure as a table cell holds it: 194.5, -13.0, 14.0%, 2022/23, (12), £3,400.
 _FIGURE = re.compile(r"^[(£$-]?[0-9][0-9.,:/%]*[)%]?[.,;]?$")
@@ -57,6 +66,11 @@ def is_table_row(text: str) -> bool:
             before = " ".join(words[: at + 1 - run])
             return not HAS_SENTENCE_END.search(before)
     return False
+
+
+def is_caption_line(line: str) -> bool:
+    """Whether a paragraph is a table's or a chart's caption, source line or note."""
+    return bool(_CAPTION_LINE.match(line))
 
 
 def holds_caption(sentence: str) -> bool:
