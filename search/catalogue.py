@@ -262,9 +262,6 @@ class StrongestPassage:
     document: DocumentRecord
     chunk_id: str
     strength: float
-    # Read among the documents whose most named place is local (whether the document is local
-    # is decided from all its place counts: search.evidence.ranking.is_local_document).
-    first_place_is_local: bool
     # Its place in the evidence order (strength and share in tenths, year, when added, title)
     # as a sort key, so callers that regroup passages keep that order within each group.
     order: tuple[Any, ...]
@@ -800,20 +797,18 @@ class Catalogue:
         places = list(dict.fromkeys(local_places))
         local = [row for place in places for row in read("first_place = ?", [place])]
         local.sort(key=_strength_order)
-        found = [(row, True) for row in local[:limit]]
         marks = ",".join("?" * len(places))
         where = f"first_place NOT IN ({marks})" if places else "1"
-        found += [(row, False) for row in read(where, places)]
-        records = {r.doc_id: r for r in self.documents([row["doc_id"] for row, _ in found])}
+        found = local[:limit] + read(where, places)
+        records = {r.doc_id: r for r in self.documents([row["doc_id"] for row in found])}
         return [
             StrongestPassage(
                 records[row["doc_id"]],
                 row["chunk_id"],
                 float(row["strength"]),
-                first_place_is_local,
                 _strength_order(row),
             )
-            for row, first_place_is_local in found
+            for row in found
             if row["doc_id"] in records
         ]
 
