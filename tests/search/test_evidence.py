@@ -198,19 +198,30 @@ def test_within_local_and_the_rest_passages_that_read_as_evidence_come_first(
     assert order == ["leic", "damp", "national", "kent", "sussex"]  # local first all the same
 
 
+def _count_places(catalogue: Catalogue, doc_id: str, counts: dict[str, int]) -> None:
+    """Give a document the place mention counts ingest would have stored for it."""
+    record = next(r for r in catalogue.documents() if r.doc_id == doc_id)
+    catalogue.update_extra(doc_id, {**record.extra, "place_counts": counts})
+
+
+def _housing_page(
+    store: Store, catalogue: Catalogue, taxonomy: Taxonomy, gazetteer: Gazetteer, strongest: int
+) -> list[tuple[str, bool]]:
+    """The housing page's strongest evidence: each document, and whether it is marked local."""
+    housing = taxonomy.determinant("housing")
+    assert housing is not None
+    found = determinant_evidence(store, catalogue, gazetteer, housing, strongest=strongest)
+    return [(e.document.doc_id, e.is_local) for e in found.strongest]
+
+
 def test_a_page_marks_local_by_all_its_place_counts_not_the_first_place_alone(
     store: Store, catalogue: Catalogue, taxonomy: Taxonomy, gazetteer: Gazetteer
 ) -> None:
     # "leic" names Leicester most, but as one of four cities it follows about equally.
-    record = next(r for r in catalogue.documents() if r.doc_id == "leic")
     counts = {"leicester": 26, "london": 26, "liverpool": 23, "portsmouth": 15}
-    catalogue.update_extra("leic", {**record.extra, "place_counts": counts})
-    housing = taxonomy.determinant("housing")
-    assert housing is not None
+    _count_places(catalogue, "leic", counts)
 
-    found = determinant_evidence(store, catalogue, gazetteer, housing, strongest=10)
-
-    assert [(e.document.doc_id, e.is_local) for e in found.strongest] == [
+    assert _housing_page(store, catalogue, taxonomy, gazetteer, strongest=10) == [
         ("damp", True),
         # Among the rest, in the evidence order: as strong as kent and sussex (in tenths), all
         # about housing like kent but older, more about it than sussex.
@@ -226,16 +237,10 @@ def test_a_document_local_by_its_counts_is_read_though_its_first_place_is_not(
 ) -> None:
     # "kent" lists Kent first, but its counts make it mainly about Leicestershire's districts;
     # two documents whose first place is local already fill a page of two.
-    record = next(r for r in catalogue.documents() if r.doc_id == "kent")
-    counts = {"kent": 6, "charnwood": 5, "blaby": 4}
-    catalogue.update_extra("kent", {**record.extra, "place_counts": counts})
-    housing = taxonomy.determinant("housing")
-    assert housing is not None
-
-    found = determinant_evidence(store, catalogue, gazetteer, housing, strongest=2)
+    _count_places(catalogue, "kent", {"kent": 6, "charnwood": 5, "blaby": 4})
 
     # Local by its counts, and the newest of the three equally strong local documents.
-    assert [(e.document.doc_id, e.is_local) for e in found.strongest] == [
+    assert _housing_page(store, catalogue, taxonomy, gazetteer, strongest=2) == [
         ("kent", True),
         ("leic", True),
     ]
