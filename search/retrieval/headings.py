@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from search.retrieval.sentences import ENDS_SENTENCE, HAS_SENTENCE_END
+from search.retrieval.sentences import ENDS_SENTENCE, HAS_SENTENCE_END, runs_on
 
 __all__ = ["MAX_HEADING_WORDS", "is_heading_line", "is_note_line", "kept_lines"]
 
@@ -17,13 +17,6 @@ LONG_HEADING_WORDS = 7
 _HEADING_STOPS = (".", "!", "?", ":", ";", ",", "-", "–", "—")
 # A leading list or section number: "8. ", "4.6.2 ", "2) ".
 _LIST_NUMBER = re.compile(r"^\s*(?:\d+(?:\.\d+)*\.?|[a-z\d]{1,3}\))\s+")
-# A line ending in one of these words runs on into the next: it is not a heading.
-# fmt: off
-_RUNS_ON = frozenset([
-    "a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "is", "are", "of", "on",
-    "or", "the", "to", "with", "was", "were", "that", "which", "per", "than",
-])
-# fmt: on
 _NOTE = re.compile(r"(?:source|sources|note|notes)\b", re.IGNORECASE)
 # A figure's or table's caption ("Figure 2.12 % of respondents …", "Table 3: …"): a block of
 # its own, which a heading may follow as it follows a paragraph.
@@ -41,7 +34,7 @@ def is_heading_line(line: str) -> bool:
     numbers = sum(bool(_NUMBER.fullmatch(w.strip("()[],;:"))) for w in words)
     if _NUMBER.fullmatch(words[-1]) or numbers > 1 or _NOTE.match(line):
         return False  # a table row ("Arun 891"), a contents line or a source note
-    if words[-1].casefold() in _RUNS_ON or HAS_SENTENCE_END.search(_unnumbered(line)):
+    if runs_on(line) or HAS_SENTENCE_END.search(_unnumbered(line)):
         return False  # a sentence broken over lines, or two sentences
     if len(words) >= LONG_HEADING_WORDS and _is_mostly_lower(words):
         return False  # reads like a sentence broken over lines: dropping it would lose words

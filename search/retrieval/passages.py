@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from search.retrieval.headings import kept_lines
-from search.retrieval.sentences import BOUNDARY, ENDS_SENTENCE, SENTENCE_END
+from search.retrieval.sentences import BOUNDARY, ENDS_SENTENCE, SENTENCE_END, runs_on
 from search.schema import Hit
 
 __all__ = [
@@ -161,7 +161,8 @@ def cut_at_sentences(text: str, start: int, end: int, starts_clean: bool) -> Cut
     if not ENDS_SENTENCE.search(text, start, end):
         last = None
         for m in SENTENCE_END.finditer(text, start, end):
-            last = m
+            if m.group() != "\n" or _breaks_sentence(text, m):
+                last = m
         if last is not None and end - last.end() <= limit and last.end() > start:
             end = last.end()
         else:
@@ -171,7 +172,8 @@ def cut_at_sentences(text: str, start: int, end: int, starts_clean: bool) -> Cut
 
 
 # A line that goes on with a small letter continues the sentence the PDF broke before it
-# ("… walking,\ncanoeing, rock climbing …"); a list's item marked by a letter ("a) …",
+# ("… walking,\ncanoeing, rock climbing …"), as does one after a line ending in a comma or a
+# word that needs more ("… rose to\n24% in 2023"); a list's item marked by a letter ("a) …",
 # "(iv) …"), and a sentence after an "o" used as a bullet or a page's number in small roman
 # figures ("ii Welcome to …"), start one.
 _CONTINUES = re.compile(r"\s*[\"“‘'(\[]?[a-z]")
@@ -180,10 +182,17 @@ _LETTER_BULLET = re.compile(r"\s*(?:(?:o|[ivx]{1,4})\s+[A-Z]|\(?(?:[a-z]|[ivx]{1
 
 def _starts_sentence(text: str, boundary: re.Match[str]) -> bool:
     """Whether a sentence starts after the boundary: always after a stop ("… ends. The"), and
-    after a line break unless the next line goes on with a small letter."""
-    at = boundary.end()
-    if boundary.group() != "\n":
-        return True
+    after a line break that breaks the sentence (`_breaks_sentence`)."""
+    return boundary.group() != "\n" or _breaks_sentence(text, boundary)
+
+
+def _breaks_sentence(text: str, newline: re.Match[str]) -> bool:
+    """Whether a line break ends a sentence (or a heading): not when the line before runs on
+    or the next line goes on with a small letter."""
+    line_start = text.rfind("\n", 0, newline.start()) + 1
+    if runs_on(text[line_start : newline.start()]):
+        return False
+    at = newline.end()
     return not _CONTINUES.match(text, at) or bool(_LETTER_BULLET.match(text, at))
 
 

@@ -9,11 +9,13 @@ __all__ = [
     "BOUNDARY",
     "ENDS_SENTENCE",
     "HAS_SENTENCE_END",
+    "RUNS_ON",
     "SENTENCE_END",
     "STOP",
     "holds_caption",
     "is_caption_line",
     "is_table_row",
+    "runs_on",
 ]
 
 # A full stop, question or exclamation mark, with any closing quotes or brackets after it.
@@ -27,6 +29,28 @@ BOUNDARY = re.compile(STOP + r"\s+(?=[\"“‘'(\[]?[A-Z0-9•])|\n")
 SENTENCE_END = re.compile(STOP + r"(?=\s)|\n")
 # A stop followed by a space or the end: ". " or a final ".", not the point in "66.6%".
 HAS_SENTENCE_END = re.compile(STOP + r"(?:\s|$)")
+
+# A line ending in one of these words (or a comma) runs on into the next: neither a heading nor
+# a sentence's end, however the PDF broke it ("… rose to\n24% in 2023").
+# fmt: off
+RUNS_ON = frozenset([
+    "a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "is", "are", "of", "on",
+    "or", "the", "to", "with", "was", "were", "that", "which", "per", "than", "within",
+    "between", "including", "be", "been", "has", "have", "had", "will", "would", "can",
+    "could", "should", "their", "its", "our", "who",
+])
+# fmt: on
+
+
+def runs_on(line: str) -> bool:
+    """Whether a line ends mid-sentence: with a comma, a small word that needs more after it
+    ("Appendix A" is a label, "… in a" is not), or inside a bracket it opened."""
+    line = line.rstrip()
+    if line.endswith(",") or line.count("(") > line.count(")"):
+        return True
+    last = line.rsplit(None, 1)[-1] if line else ""
+    return last in RUNS_ON
+
 
 # A figure's or table's caption run into the sentence before it ("… by MSOAs Figure 5
 # Deprivation proportion by MSOAs."); "(Figure 5)" and "in Table 2" are the sentence's own.

@@ -101,6 +101,32 @@ def test_a_line_going_on_with_a_small_letter_is_no_sentence_start() -> None:
         assert listed[cut.start :].startswith(start), line
 
 
+def test_a_line_ending_mid_sentence_neither_starts_nor_ends_a_passage() -> None:
+    # "… rose to\n24% in 2023": a line that ends with a comma or a word that needs more runs
+    # on, even when the next line starts with a figure or a capital.
+    opening = (
+        "the share of households in fuel poverty rose to\n24% in 2023 across the county.\n"
+        "Damp and mould were reported in one home in ten. Landlords were asked to act, and"
+        " most of them did within the year. Tenants who reported mould were visited by an"
+        " officer within a month."
+    )
+    cut = cut_at_sentences(opening, 0, len(opening), starts_clean=False)
+    assert opening[cut.start : cut.end].startswith("Damp and mould")
+    closing = (
+        "Damp and mould were reported in one home in ten across the county, mostly in homes"
+        " rented from private landlords. The worst cases were in\nWest Sussex coastal towns"
+    )
+    cut = cut_at_sentences(closing, 0, len(closing), starts_clean=True)
+    assert closing[cut.start : cut.end].endswith("private landlords.")
+    assert not cut.cut_after
+    # A line that ends a heading or a sentence still breaks one.
+    heading = (
+        "the end of the last one\nHousing in the county\nDamp was reported in one home in ten."
+    )
+    cut = cut_at_sentences(heading, 0, len(heading), starts_clean=False)
+    assert heading[cut.start :].startswith("Housing in the county")
+
+
 def test_shown_passage_marks_cuts_with_an_ellipsis() -> None:
     text = "words with no end at all and more and more and more words that just keep going"
     passage = passage_from_hit(Hit("c", 0.5, _payload(text, 2, 2, [[0, 2]])))
