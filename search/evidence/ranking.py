@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from search.catalogue import Catalogue, DocumentRecord
 from search.evidence.determinants import Determinant, Taxonomy
 from search.evidence.places import Gazetteer
-from search.evidence.strength import prose_start
+from search.evidence.strength import evidence_start
 from search.retrieval.matching import Matches
 from search.retrieval.passages import Passage, passage_from_hit
 from search.retrieval.searcher import DocumentResult
@@ -184,9 +184,11 @@ def _reads_as_evidence(record: DocumentRecord, determinant_id: str) -> bool:
 
 
 def _evidence_passage(hit: Hit, strength: float) -> Passage:
-    """The passage shown as a document's strongest evidence: from its prose, without the end of
-    a table or a chart's labels before it (`prose_start`)."""
-    return passage_from_hit(hit, strength, start=prose_start(hit.text))
+    """The passage shown as a document's strongest evidence: from its first whole sentence of
+    prose, without the end of a table, a chart's labels or a caption before it
+    (`evidence_start`)."""
+    index = hit.payload.get("chunk_index")
+    return passage_from_hit(hit, strength, start=evidence_start(hit.text, index == 0))
 
 
 def best_by_determinant(

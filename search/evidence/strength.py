@@ -6,7 +6,15 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from search.retrieval.sentences import BOUNDARY, holds_caption, is_caption_line, is_table_row
+from search.retrieval.headings import is_note_line
+from search.retrieval.passages import cut_at_sentences
+from search.retrieval.sentences import (
+    BOUNDARY,
+    holds_caption,
+    is_caption_line,
+    is_table_row,
+    runs_on,
+)
 from search.schema import BODY, NON_BODY
 
 __all__ = [
@@ -14,6 +22,7 @@ __all__ = [
     "NEAR_STRONGEST",
     "STRONGEST_FIELDS",
     "STRONGEST_RULES",
+    "evidence_start",
     "find_strongest_passages",
     "is_quotable",
     "prose_start",
@@ -26,9 +35,11 @@ __all__ = [
 # 4: … unless they only end a paragraph that has finished a sentence (a chart's axis); and
 #    whether the passage shown reads as evidence is stored with it.
 # 5: a numbered caption, a source line or a note is not prose.
-STRONGEST_RULES = 5
+# 6: what is shown starts at the passage's first whole sentence, and past a caption, a source
+#    line or a note before its prose however short (`evidence_start`); a footnote is not prose.
+STRONGEST_RULES = 6
 # What the rule reads of each chunk.
-STRONGEST_FIELDS = ("page", "matter", "determinants", "determinant_scores", "text")
+STRONGEST_FIELDS = ("page", "matter", "determinants", "determinant_scores", "text", "chunk_index")
 
 # Passages tagged this close to a document's strongest for a determinant are taken as equally
 # about it (the tagger's scores crowd near 1.0 on a document about that subject), and among
@@ -55,7 +66,7 @@ def _is_prose_line(line: str) -> bool:
     words = line.split()
     if len(words) < _PROSE_WORDS or is_table_row(line):  # a table's row read across
         return False
-    if is_caption_line(line):  # goes with a table or a chart
+    if is_caption_line(line) or is_note_line(line):  # goes with a table, a chart or a page
         return False
     lower = sum(1 for w in words if w[:1].islower())
     return lower >= _LOWER_SHARE * len(words)
@@ -81,31 +92,54 @@ _MIN_WORDS_LEFT = 20
 
 def prose_start(text: str) -> int:
     """Where a passage's evidence begins: when a lead-in that is not prose (`LEAD_IN_WORDS` or
-    more) comes before its first prose line, the start of that line, or of the short heading
-    just above it; past a caption that opens that line ("… by MSOAs Figure 3 Deprivation
-    proportion by MSOAs. A household is …"); else 0. Only when what is left reads as evidence
-    itself (`is_quotable`). The chunker ends every heading and paragraph with a newline, so a
-    line starts a sentence."""
+    more, or any that holds a caption, a source line or a note) comes before its first prose
+    line, the start of that line, or of the short heading just above it; past a caption that
+    opens that line ("… by MSOAs Figure 3 Deprivation proportion by MSOAs. A household is …");
+    else 0. Only when what is left reads as evidence itself (`is_quotable`). The chunker ends
+    every heading and paragraph with a newline, so a line starts a sentence, unless the PDF
+    broke one there (`_opens_sentence`)."""
     starts: list[int] = []
     offset = 0
+    previous = ""
     for line in text.splitlines(keepends=True):
-        if _is_prose_line(line):
+        if _is_prose_line(line) and _opens_sentence(previous, line):
             break
         starts.append(offset)
         offset += len(line)
+        previous = line
     else:
         return 0
-    captioned = False
-    if starts and _is_heading(text[starts[-1] : offset]):
+    # A caption, a source line or a note belongs to the table or chart before it, however
+    # short: the evidence starts after it.
+    captioned = any(is_caption_line(line) for line in text[:offset].splitlines())
+    above = text[starts[-1] : offset] if starts else ""
+    if above and _is_heading(above) and not is_caption_line(above):
         offset = starts.pop()
-    elif (first := BOUNDARY.search(text, offset)) and first.group() != "\n":
-        captioned = holds_caption(text[offset : first.end()])
-        offset = first.end() if captioned else offset
+    elif (
+        (first := BOUNDARY.search(text, offset))
+        and first.group() != "\n"
+        and holds_caption(text[offset : first.end()])
+    ):
+        captioned, offset = True, first.end()
     lead_words = len(text[:offset].split())
     rest = text[offset:]
     if lead_words < LEAD_IN_WORDS and not captioned:
         return 0
     return offset if len(rest.split()) >= _MIN_WORDS_LEFT and is_quotable(rest) else 0
+
+
+def _opens_sentence(previous: str, line: str) -> bool:
+    """Whether a line after `previous` (none for the passage's first) starts a sentence: not
+    after a line that runs on into it, nor when it goes on with a small letter."""
+    return not previous or (not runs_on(previous) and not line.lstrip()[:1].islower())
+
+
+def evidence_start(text: str, starts_clean: bool) -> int:
+    """Where a passage shown as evidence begins: at its first whole sentence (where a passage
+    is cut to begin, `cut_at_sentences`; `starts_clean` as there) and, past a lead-in there
+    that is not prose, at its prose (`prose_start`)."""
+    begin = cut_at_sentences(text, 0, len(text), starts_clean).start
+    return begin + prose_start(text[begin:])
 
 
 def _is_heading(line: str) -> bool:
@@ -127,6 +161,11 @@ def _page(payload: Mapping[str, Any]) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 1
 
 
+def _index(payload: Mapping[str, Any]) -> int:
+    value = payload.get("chunk_index", 0)
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
 def find_strongest_passages(
     chunks: Iterable[tuple[str, Mapping[str, Any]]],
 ) -> dict[str, dict[str, Any]]:
@@ -134,12 +173,13 @@ def find_strongest_passages(
     document's strength on it (its strongest body chunk's score), how many chunks carry the
     tag, and whether the passage reads as evidence. The passage is, of the body chunks within
     NEAR_STRONGEST of that strength, the strongest that reads as evidence (`is_quotable`), or
-    the strongest when none does; between equals the earlier page.
+    the strongest when none does; between equals the earlier page, then the earlier chunk
+    (whatever order the chunks come in: at ingest in the document's, from the store by id).
 
     `chunks` are (chunk id, payload) pairs of one document. The result is stored in the
     document's catalogue row, so a determinant's page never reads the chunks themselves.
     """
-    tagged: dict[str, list[tuple[float, int, str, str]]] = {}
+    tagged: dict[str, list[tuple[float, int, str, str, int]]] = {}
     passages: dict[str, int] = {}
     for chunk_id, payload in chunks:
         # Front and back matter (covers, contents, references) count but are never shown.
@@ -150,7 +190,10 @@ def find_strongest_passages(
             if is_body:
                 strength = _strength(payload, name)
                 text = str(payload.get("text") or "")
-                tagged.setdefault(name, []).append((strength, _page(payload), chunk_id, text))
+                index = _index(payload)
+                tagged.setdefault(name, []).append(
+                    (strength, _page(payload), chunk_id, text, index)
+                )
     found: dict[str, dict[str, Any]] = {}
     for name, count in passages.items():
         candidates = tagged.get(name)
@@ -160,11 +203,11 @@ def find_strongest_passages(
             continue
         strongest = max(c[0] for c in candidates)
         near = [c for c in candidates if c[0] >= strongest - NEAR_STRONGEST]
-        near.sort(key=lambda c: (-c[0], c[1]))
+        near.sort(key=lambda c: (-c[0], c[1], c[4]))
         shown = next((c for c in near if is_quotable(c[3])), near[0])
-        # Whether what the page shows of it reads as evidence (a page lists those first): a
-        # passage shown from its prose does by construction (`prose_start`).
-        quotable = prose_start(shown[3]) > 0 or is_quotable(shown[3])
+        # Whether what the page shows of it reads as evidence (a page lists those first).
+        start = evidence_start(shown[3], shown[4] == 0)
+        quotable = is_quotable(shown[3][start:])
         found[name] = {
             "chunk": shown[2],
             "strength": strongest,

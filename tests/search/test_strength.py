@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from search.evidence.strength import find_strongest_passages, is_quotable, prose_start
+from search.evidence.strength import (
+    evidence_start,
+    find_strongest_passages,
+    is_quotable,
+    prose_start,
+)
 from search.retrieval.sentences import is_table_row
 
 
@@ -161,3 +166,41 @@ def test_whether_the_shown_passage_reads_as_evidence_is_stored_with_it() -> None
     assert found["housing"]["quotable"] is True
     table_only = find_strongest_passages([("table", _passage(4, 0.99, TABLE))])
     assert table_only["housing"]["quotable"] is False
+
+
+def test_a_short_caption_or_source_line_before_the_prose_is_not_shown() -> None:
+    # Shorter than a lead-in that is cut for its length, but it goes with the table above.
+    sourced = "Source: What About YOUth Survey (2014)\n" + FINDING
+    assert sourced[prose_start(sourced) :] == FINDING
+    # A caption stacked over headings: the evidence starts at the heading above the prose,
+    # which the shown passage then leaves out as a heading run into its sentence.
+    stacked = "Figure 2.12 Respondents agreeing they can change their area\nRenting in 2021\n"
+    assert (stacked + FINDING)[prose_start(stacked + FINDING) :] == "Renting in 2021\n" + FINDING
+
+
+def test_evidence_starts_at_a_whole_sentence_and_never_where_the_pdf_broke_one() -> None:
+    # The chunk opens mid-sentence; its first whole sentence is a caption's, then the prose.
+    text = "rose by a fifth (18%).\nFigure 4 Tenure by district, 2021\n" + FINDING
+    assert text[evidence_start(text, starts_clean=False) :] == FINDING
+    # A line that runs on into the next (here inside a bracket it opened) does not let the
+    # next line pass for a sentence's start, however much it reads like prose.
+    minutes = (
+        "92. Commissioning Plan for Education (Item 9) Ms Jones (Director of Education) and"
+        " Mr Smith (Assistant\nDirector Education, West Kent) were in attendance for this item\n"
+        + FINDING
+    )
+    assert minutes[prose_start(minutes) :] == FINDING
+    # A numbered footnote citing its source is no prose to start at.
+    noted = (
+        "• Trafficking • Cuckooed Addresses • Serious Violence • Child Sexual Exploitation\n"
+        "45 Source: Home Office, County lines and the people who are exploited by them, an"
+        " inspection of how the police consider those who are both victims and offenders (2020)"
+    )
+    assert prose_start(noted) == 0
+
+
+def test_between_equally_strong_passages_on_one_page_the_earlier_chunk_is_shown() -> None:
+    first = {**_passage(5, 0.99, FINDING), "chunk_index": 7}
+    second = {**_passage(5, 0.99, FINDING), "chunk_index": 8}
+    for order in ([("a", first), ("b", second)], [("b", second), ("a", first)]):
+        assert find_strongest_passages(order)["housing"]["chunk"] == "a"
