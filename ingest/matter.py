@@ -151,8 +151,36 @@ def _is_heading(lines: list[str], i: int, longest: int) -> bool:
         or len(previous) < PROSE_LINE * longest
         or (len(previous.split()) <= MAX_HEADING_WORDS and not previous.endswith(_SENTENCE_END))
     )
-    next_starts = not following or not following[0].islower()
+    next_starts = not following or not following[0].islower() or _wraps(lines, i, longest)
     return starts_new and next_starts
+
+
+# A heading's last words wrapped onto a line of their own ("Children in" / "need"): at most
+# this many words, starting with a small letter, with running prose after them.
+_WRAP_WORDS = 3
+_PROSE_WORDS = 6
+_BULLETS = "•·▪●◦○■-–* "
+
+
+def _wraps(lines: list[str], i: int, longest: int) -> bool:
+    """Whether line i, read as a heading, goes on onto the next line: a short fragment that
+    starts with a small letter and ends no sentence, before a line of running prose that
+    starts one, perhaps as a list's first item ("Challenges with transition into permanent" /
+    "accommodation" / "Many were nervous of moving …")."""
+    if i + 2 >= len(lines):
+        return False
+    tail, after = lines[i + 1], lines[i + 2]
+    words = tail.split()
+    if not tail[:1].islower() or len(words) > _WRAP_WORDS or tail.endswith(_SENTENCE_END):
+        return False
+    if "://" in tail or "www." in tail or len(lines[i].split()) + len(words) > MAX_HEADING_WORDS:
+        return False
+    return (
+        after.lstrip(_BULLETS)[:1].isupper()
+        and len(after.split()) >= _PROSE_WORDS
+        and len(after) >= PROSE_LINE * longest
+        and _is_mostly_lower(after)
+    )
 
 
 def _is_citation_heavy(lines: list[str]) -> bool:
@@ -327,15 +355,20 @@ class _Reader:
             self.state = BODY  # a cover is one page at most
         out: list[Line] = []
         for i, line in enumerate(lines):
-            heading = _is_heading(lines, i, longest)
-            if heading:
+            # The last words of a heading that wrapped onto this line finish it.
+            finishes = bool(out) and out[-1].is_heading and not out[-1].ends_block
+            heading = finishes or _is_heading(lines, i, longest)
+            if heading and not finishes:
                 self._on_heading(number, lines, i, longest)
             elif self.state == FRONT and not self.explicit and _ends_cover(lines, i, longest):
                 self.state = BODY  # the cover ends where running prose starts
             matter = self.state
             if number <= 2 and _FRONT_LINE.match(line):
                 matter = FRONT
-            ends = heading or (i + 1 < len(lines) and _is_heading(lines, i + 1, longest))
+            wrapped = heading and not finishes and _wraps(lines, i, longest)
+            ends = (heading and not wrapped) or (
+                i + 1 < len(lines) and _is_heading(lines, i + 1, longest)
+            )
             ends = ends or (line.endswith((".", "!", "?")) and len(line) < PROSE_LINE * longest)
             out.append(Line(line, matter, ends, heading))
         out = _mark_thanks(out, self._non_body(number))

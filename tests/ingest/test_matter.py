@@ -431,3 +431,44 @@ def test_a_contents_slide_past_the_front_of_a_deck_is_not_body() -> None:
     # A page that only mentions contents in its first lines is body.
     mentions = read_lines([*_body_pages(7), "The contents of the food parcels\n" + PROSE[0]])
     assert {x.matter for x in mentions[7]} == {BODY}
+
+
+def test_a_heading_wrapped_onto_a_second_line_ends_its_block_after_both_lines() -> None:
+    # Interview findings in a narrow column: a heading whose last word wrapped, then prose.
+    page = "\n".join(
+        [
+            "Many described the importance to them as parents, and to help improve and manage",
+            "their mental and physical well-being in the longer term.",
+            "“…it’s the ultimate – having somewhere I can have my kids.”",
+            "Challenges with transition into permanent",
+            "accommodation",
+            "Many were nervous of moving into permanent accommodation before they were",
+            "ready, and some said that supported housing was a way to learn to live alone.",
+        ]
+    )
+    (chunk,) = chunk_pages("d", [page], max_words=400, overlap_words=10)
+    assert "my kids.”\nChallenges with transition into permanent accommodation\nMany" in chunk.text
+    (lines,) = read_lines([page])
+    assert [x.is_heading for x in lines[3:5]] == [True, True]
+    # The same when the prose under it opens a list.
+    listed = "\n".join(
+        [
+            "more than double the rates in West Sussex overall (4.6 per 1,000).",
+            "Households with dependent children in temporary",
+            "accommodation",
+            "• Around half of West Sussex households in temporary accommodation had",
+            "dependent children (888 households), more than in any year before.",
+        ]
+    )
+    (chunk,) = chunk_pages("d", [listed], max_words=400, overlap_words=10)
+    assert "in temporary accommodation\n• Around half" in chunk.text
+    # A sentence broken over lines, and a table's label over its cells, stay as they were.
+    prose = "\n".join(
+        [
+            "The council reviewed the number of households placed in",
+            "temporary accommodation over the year and found that the total had risen.",
+        ]
+    )
+    assert not any(x.is_heading for x in read_lines([prose])[0])
+    cells = "Victim of\ndomestic abuse\n(n = 3)\nVictim of\nexploitation\n(n = 9)"
+    assert not any(x.is_heading for x in read_lines([cells])[0][:2])
