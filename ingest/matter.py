@@ -131,6 +131,12 @@ def heading_key(line: str) -> str:
     return text.rstrip(" .:").casefold()
 
 
+# A line that ends a sentence (closing quotes and brackets allowed) or introduces what follows.
+_ENDS_PARAGRAPH = re.compile(r"[.!?:][\"”’')\]]*$")
+# A section's number with a point in it: "2. Have an assessment", "4.6 Results", "4.6.2 Data".
+_SECTION_NUMBER = re.compile(r"^\d{1,2}(?:\.\s|(?:\.\d{1,2})+\.?\s)\s*[A-Z]")
+
+
 def _is_heading(lines: list[str], i: int, longest: int) -> bool:
     line = lines[i]
     words = line.split()
@@ -147,9 +153,11 @@ def _is_heading(lines: list[str], i: int, longest: int) -> bool:
     following = lines[i + 1] if i + 1 < len(lines) else ""
     starts_new = (
         not previous
-        or previous.endswith((".", "!", "?", ":"))
+        or bool(_ENDS_PARAGRAPH.search(previous))
         or len(previous) < PROSE_LINE * longest
         or (len(previous.split()) <= MAX_HEADING_WORDS and not previous.endswith(_SENTENCE_END))
+        # Wherever a section's number opens the line.
+        or bool(_SECTION_NUMBER.match(line))
     )
     next_starts = not following or not following[0].islower() or _wraps(lines, i, longest)
     return starts_new and next_starts

@@ -81,7 +81,8 @@ TEXT_FIELDS = ("text",)
 # on the cover (or read apart, "20 16") dates it; a paper laid out in a paper's sections with
 # no publisher is an academic paper.
 # 5: a heading whose last words wrapped onto a line of their own ends its block after them, so
-# a passage never runs it into the sentence below.
+# a passage never runs it into the sentence below; so does a numbered section's heading after a
+# long line, and a heading after a sentence that ends in a closing quote.
 READING_RULES = 5
 
 _POINT_NAMESPACE = uuid.UUID("6f1d8c1e-5b8a-4f53-9d39-3f1f0c2b7a10")

@@ -472,3 +472,37 @@ def test_a_heading_wrapped_onto_a_second_line_ends_its_block_after_both_lines() 
     assert not any(x.is_heading for x in read_lines([prose])[0])
     cells = "Victim of\ndomestic abuse\n(n = 3)\nVictim of\nexploitation\n(n = 9)"
     assert not any(x.is_heading for x in read_lines([cells])[0][:2])
+
+
+def test_a_numbered_section_heading_or_one_after_a_quote_ends_its_block() -> None:
+    # A long line that ends no sentence (a list item printed without its bullet) before a
+    # numbered section's heading; a quoted remark ending a paragraph before a heading.
+    longest = "try not to talk too much about other things – autism should be the main thing"
+    numbered = "\n".join(
+        [
+            longest + " you talk about at the appointment",
+            "2. Have an autism assessment",
+            "An autism assessment is where a team of specialists checks if you are autistic.",
+        ]
+    )
+    (chunk,) = chunk_pages("d", [numbered], max_words=400, overlap_words=10)
+    assert "appointment\n2. Have an autism assessment\nAn autism" in chunk.text
+    quoted = "\n".join(
+        [
+            "One resident said that the site needed proper washing facilities and more space for",
+            "families, and that “it is a concern when it comes to health, you need somewhere.”",
+            "Cleanliness and hygiene",
+            "People told us about the lack of access to clean water and toilets on the sites.",
+        ]
+    )
+    (chunk,) = chunk_pages("d", [quoted], max_words=400, overlap_words=10)
+    assert "somewhere.”\nCleanliness and hygiene\nPeople" in chunk.text
+    # A figure that opens a line inside a sentence is no section's number.
+    running = "\n".join(
+        [
+            "The number of households placed in temporary accommodation by the councils rose to",
+            "2,191 in 2024 Across West Sussex",
+            "Most of them were families with children, placed in self-contained homes.",
+        ]
+    )
+    assert not any(x.is_heading for x in read_lines([running])[0])
