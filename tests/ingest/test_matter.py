@@ -433,76 +433,71 @@ def test_a_contents_slide_past_the_front_of_a_deck_is_not_body() -> None:
     assert {x.matter for x in mentions[7]} == {BODY}
 
 
+def _one_chunk(*lines: str) -> str:
+    """The text of the one chunk a page of these lines makes."""
+    (chunk,) = chunk_pages("d", ["\n".join(lines)], max_words=400, overlap_words=10)
+    return chunk.text
+
+
+def _headings(*lines: str) -> list[bool]:
+    """Which of a page's lines are read as headings."""
+    return [x.is_heading for x in read_lines(["\n".join(lines)])[0]]
+
+
 def test_a_heading_wrapped_onto_a_second_line_ends_its_block_after_both_lines() -> None:
     # Interview findings in a narrow column: a heading whose last word wrapped, then prose.
-    page = "\n".join(
-        [
-            "Many described the importance to them as parents, and to help improve and manage",
-            "their mental and physical well-being in the longer term.",
-            "“…it’s the ultimate – having somewhere I can have my kids.”",
-            "Challenges with transition into permanent",
-            "accommodation",
-            "Many were nervous of moving into permanent accommodation before they were",
-            "ready, and some said that supported housing was a way to learn to live alone.",
-        ]
+    page = (
+        "Many described the importance to them as parents, and to help improve and manage",
+        "their mental and physical well-being in the longer term.",
+        "“…it’s the ultimate – having somewhere I can have my kids.”",
+        "Challenges with transition into permanent",
+        "accommodation",
+        "Many were nervous of moving into permanent accommodation before they were",
+        "ready, and some said that supported housing was a way to learn to live alone.",
     )
-    (chunk,) = chunk_pages("d", [page], max_words=400, overlap_words=10)
-    assert "my kids.”\nChallenges with transition into permanent accommodation\nMany" in chunk.text
-    (lines,) = read_lines([page])
-    assert [x.is_heading for x in lines[3:5]] == [True, True]
+    text = _one_chunk(*page)
+    assert "my kids.”\nChallenges with transition into permanent accommodation\nMany" in text
+    assert _headings(*page)[3:5] == [True, True]
     # The same when the prose under it opens a list.
-    listed = "\n".join(
-        [
-            "more than double the rates in West Sussex overall (4.6 per 1,000).",
-            "Households with dependent children in temporary",
-            "accommodation",
-            "• Around half of West Sussex households in temporary accommodation had",
-            "dependent children (888 households), more than in any year before.",
-        ]
+    listed = _one_chunk(
+        "more than double the rates in West Sussex overall (4.6 per 1,000).",
+        "Households with dependent children in temporary",
+        "accommodation",
+        "• Around half of West Sussex households in temporary accommodation had",
+        "dependent children (888 households), more than in any year before.",
     )
-    (chunk,) = chunk_pages("d", [listed], max_words=400, overlap_words=10)
-    assert "in temporary accommodation\n• Around half" in chunk.text
+    assert "in temporary accommodation\n• Around half" in listed
     # A sentence broken over lines, and a table's label over its cells, stay as they were.
-    prose = "\n".join(
-        [
-            "The council reviewed the number of households placed in",
-            "temporary accommodation over the year and found that the total had risen.",
-        ]
+    prose = (
+        "The council reviewed the number of households placed in",
+        "temporary accommodation over the year and found that the total had risen.",
     )
-    assert not any(x.is_heading for x in read_lines([prose])[0])
-    cells = "Victim of\ndomestic abuse\n(n = 3)\nVictim of\nexploitation\n(n = 9)"
-    assert not any(x.is_heading for x in read_lines([cells])[0][:2])
+    assert not any(_headings(*prose))
+    cells = ("Victim of", "domestic abuse", "(n = 3)", "Victim of", "exploitation", "(n = 9)")
+    assert not any(_headings(*cells)[:2])
 
 
 def test_a_numbered_section_heading_or_one_after_a_quote_ends_its_block() -> None:
     # A long line that ends no sentence (a list item printed without its bullet) before a
     # numbered section's heading; a quoted remark ending a paragraph before a heading.
-    longest = "try not to talk too much about other things – autism should be the main thing"
-    numbered = "\n".join(
-        [
-            longest + " you talk about at the appointment",
-            "2. Have an autism assessment",
-            "An autism assessment is where a team of specialists checks if you are autistic.",
-        ]
+    numbered = _one_chunk(
+        "try not to talk too much about other things – autism should be the main thing you talk"
+        " about at the appointment",
+        "2. Have an autism assessment",
+        "An autism assessment is where a team of specialists checks if you are autistic.",
     )
-    (chunk,) = chunk_pages("d", [numbered], max_words=400, overlap_words=10)
-    assert "appointment\n2. Have an autism assessment\nAn autism" in chunk.text
-    quoted = "\n".join(
-        [
-            "One resident said that the site needed proper washing facilities and more space for",
-            "families, and that “it is a concern when it comes to health, you need somewhere.”",
-            "Cleanliness and hygiene",
-            "People told us about the lack of access to clean water and toilets on the sites.",
-        ]
+    assert "appointment\n2. Have an autism assessment\nAn autism" in numbered
+    quoted = _one_chunk(
+        "One resident said that the site needed proper washing facilities and more space for",
+        "families, and that “it is a concern when it comes to health, you need somewhere.”",
+        "Cleanliness and hygiene",
+        "People told us about the lack of access to clean water and toilets on the sites.",
     )
-    (chunk,) = chunk_pages("d", [quoted], max_words=400, overlap_words=10)
-    assert "somewhere.”\nCleanliness and hygiene\nPeople" in chunk.text
+    assert "somewhere.”\nCleanliness and hygiene\nPeople" in quoted
     # A figure that opens a line inside a sentence is no section's number.
-    running = "\n".join(
-        [
-            "The number of households placed in temporary accommodation by the councils rose to",
-            "2,191 in 2024 Across West Sussex",
-            "Most of them were families with children, placed in self-contained homes.",
-        ]
+    running = (
+        "The number of households placed in temporary accommodation by the councils rose to",
+        "2,191 in 2024 Across West Sussex",
+        "Most of them were families with children, placed in self-contained homes.",
     )
-    assert not any(x.is_heading for x in read_lines([running])[0])
+    assert not any(_headings(*running))
