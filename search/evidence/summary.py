@@ -62,12 +62,17 @@ _LEANS_BACK = re.compile(
 # The end of a bracket opened in the sentence before ("23%) and those who are satisfied …",
 # "985) Davis, Bagozzi …"): a fragment, though it starts with a figure.
 _BRACKET_CLOSED = re.compile(r"^[\d.,]+%?\)")
+# A bare number before a capital: a footnote's, a section's or a table row's number run into
+# the words after it ("46 However, set against …", "36 Efficiency CED Peter Oakford …"), not a
+# count that starts a sentence ("46 people were …").
+_NUMBERED = re.compile(r"^\d{1,3}\s+[A-Z]")
 
 
 def _is_prose(sentence: str) -> bool:
     if holds_caption(sentence) or _LINK.search(sentence) or is_table_row(sentence):
         return False
-    if _LEANS_BACK.match(sentence.strip()) or _BRACKET_CLOSED.match(sentence.strip()):
+    opening = sentence.strip()
+    if _LEANS_BACK.match(opening) or _BRACKET_CLOSED.match(opening) or _NUMBERED.match(opening):
         return False
     if not sentence.rstrip().endswith((".", "!")):
         return False  # cut off at a chunk's edge, or a question: mostly a heading that asks

@@ -304,6 +304,18 @@ def test_summary_leaves_out_a_sentence_that_leans_on_the_one_before() -> None:
     )
 
 
+def test_summary_leaves_out_a_sentence_opened_by_a_footnote_or_a_table_rows_number() -> None:
+    _assert_summary_takes(
+        "Outright ownership was the most common tenure among households in West Sussex.",
+        left_out=(
+            "46 Set against a counterfactual of rising cases, the impact of the tiers is unclear.",
+            "36 Efficiency CED Consultants We will reduce the amount we spend on consultants.",
+        ),
+        # A count that opens a sentence is the sentence's own.
+        kept=("46 people were placed in temporary accommodation by the council last winter.",),
+    )
+
+
 def test_summary_sentences_lose_their_paragraph_numbers_and_split_at_bullets() -> None:
     numbered = "1.2 The plan sets out the principles by which the council decides its proposals."
     assert _summary_of(numbered) == [numbered[4:]]
