@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, replace
 
 from search.pagetext import drop_running_lines
+from search.retrieval.sentences import runs_on
 
 __all__ = [
     "BACK",
@@ -168,6 +169,7 @@ def _is_heading(lines: list[str], i: int, longest: int) -> bool:
 _WRAP_WORDS = 3
 _PROSE_WORDS = 6
 _BULLETS = "•·▪●◦○■-–* "
+_ITEM_BULLETS = ("•", "▪", "●", "◦", "○", "■")
 
 
 def _wraps(lines: list[str], i: int, longest: int) -> bool:
@@ -185,6 +187,27 @@ def _wraps(lines: list[str], i: int, longest: int) -> bool:
         return False
     return (
         after.lstrip(_BULLETS)[:1].isupper()
+        and len(after.split()) >= _PROSE_WORDS
+        and len(after) >= PROSE_LINE * longest
+        and _is_mostly_lower(after)
+    )
+
+
+def _ends_item(lines: list[str], i: int, longest: int) -> bool:
+    """Whether line i is a short list item, titled rather than a sentence, that the paragraph
+    after it explains ("• Empowerment and Confidence Building" / "Participants reported …"):
+    its block ends there, so the title never runs into the paragraph's first sentence."""
+    line = lines[i]
+    if not line.startswith(_ITEM_BULLETS) or i + 1 >= len(lines):
+        return False
+    words = line.lstrip(_BULLETS).split()
+    if not words or len(words) > MAX_HEADING_WORDS or line.endswith(_SENTENCE_END):
+        return False
+    if runs_on(line) or not words[0][:1].isupper() or len(line) >= PROSE_LINE * longest:
+        return False  # runs on, or as long as a line of prose: wrapped onto the next line
+    after = lines[i + 1]
+    return (
+        after[:1].isupper()
         and len(after.split()) >= _PROSE_WORDS
         and len(after) >= PROSE_LINE * longest
         and _is_mostly_lower(after)
@@ -378,6 +401,7 @@ class _Reader:
                 i + 1 < len(lines) and _is_heading(lines, i + 1, longest)
             )
             ends = ends or (line.endswith((".", "!", "?")) and len(line) < PROSE_LINE * longest)
+            ends = ends or _ends_item(lines, i, longest)
             out.append(Line(line, matter, ends, heading))
         out = _mark_thanks(out, self._non_body(number))
         return _mark_imprint(out) if number <= 3 else out

@@ -513,3 +513,18 @@ def test_a_numbered_section_heading_or_one_after_a_quote_ends_its_block() -> Non
         "Most of them were families with children, placed in self-contained homes.",
     )
     assert not any(_headings(*running))
+
+
+def test_a_short_titled_list_item_ends_its_block_before_the_paragraph_explaining_it() -> None:
+    text = _one_chunk(
+        "From reflective interviews with the project teams, the following themes emerged about",
+        "• Empowerment and Confidence Building",
+        "Participants reported feeling empowered by being trusted to lead projects and funds.",
+    )
+    assert "• Empowerment and Confidence Building\nParticipants reported" in text
+    # A list item as long as a line of prose wrapped onto the next, capital or not.
+    wrapped = _one_chunk(
+        "• Healthy life expectancy here is provided at the county level for the West",
+        "Sussex population only, as district figures are too small to be published reliably.",
+    )
+    assert "for the West Sussex population" in wrapped
