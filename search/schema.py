@@ -84,7 +84,8 @@ TEXT_FIELDS = ("text",)
 # a passage never runs it into the sentence below; so does a numbered section's heading after a
 # long line, a heading after a sentence that ends in a closing quote, and a short titled list
 # item before the paragraph that explains it; a summary leaves out a sentence opened by a bare
-# number before a capital (a footnote's or a table row's).
+# number before a capital (a footnote's or a table row's), one that only introduces a list, and
+# a sentence it has already quoted from elsewhere in the document.
 READING_RULES = 5
 
 _POINT_NAMESPACE = uuid.UUID("6f1d8c1e-5b8a-4f53-9d39-3f1f0c2b7a10")

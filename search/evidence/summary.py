@@ -66,6 +66,8 @@ _BRACKET_CLOSED = re.compile(r"^[\d.,]+%?\)")
 # the words after it ("46 However, set against …", "36 Efficiency CED Peter Oakford …"), not a
 # count that starts a sentence ("46 people were …").
 _NUMBERED = re.compile(r"^\d{1,3}\s+[A-Z]")
+# A sentence that introduces a list, with the list's first number run into its end.
+_LIST_FOLLOWS = re.compile(r":\s*\(?\d{1,2}[.)]$")
 
 
 def _is_prose(sentence: str) -> bool:
@@ -74,8 +76,9 @@ def _is_prose(sentence: str) -> bool:
     opening = sentence.strip()
     if _LEANS_BACK.match(opening) or _BRACKET_CLOSED.match(opening) or _NUMBERED.match(opening):
         return False
-    if not sentence.rstrip().endswith((".", "!")):
-        return False  # cut off at a chunk's edge, or a question: mostly a heading that asks
+    if not sentence.rstrip().endswith((".", "!")) or _LIST_FOLLOWS.search(sentence):
+        return False  # cut off at a chunk's edge, a question (mostly a heading that asks), or
+        # the start of a list ("… have shown the following: 1.")
     if not sentence.lstrip()[:1].isupper() and not sentence.lstrip()[:1].isdigit():
         return False  # starts mid-sentence: the line before it was taken for a heading
     words = sentence.split()
@@ -124,11 +127,13 @@ def summarise(chunks: Sequence[IndexedChunk], sentences: int = 4) -> list[Summar
     """Up to `sentences` of the document's own sentences, from its most central chunks.
 
     Each sentence is scored by how typical its words are of the whole document;
-    one sentence per chunk and per page keeps the summary from repeating itself.
+    one sentence per chunk and per page, and never a sentence the document repeats (a summary
+    at the front and again at the end), keeps the summary from repeating itself.
     """
     weight = Counter(t for c in chunks for t in set(terms(str(c.payload.get("text", "")))))
     picked: list[tuple[int, int, SummarySentence]] = []
     pages_used: set[int] = set()
+    said: set[str] = set()
     # Each chunk's text by its place in the document, to tell where the one after it starts.
     texts = {int(c.payload.get("chunk_index", 0)): str(c.payload.get("text", "")) for c in chunks}
     for chunk in central_chunks(chunks, sentences * 3):
@@ -146,6 +151,8 @@ def summarise(chunks: Sequence[IndexedChunk], sentences: int = 4) -> list[Summar
             page = pages.main_page(text, start, start + len(sentence))
             if start < begins or page in pages_used or not _is_prose(sentence):
                 continue
+            if " ".join(sentence.split()).casefold() in said:
+                continue
             stems = terms(sentence)
             score = sum(np.log1p(weight[t]) for t in set(stems)) / (len(stems) + 5)
             if best is None or score > best[0]:
@@ -153,6 +160,7 @@ def summarise(chunks: Sequence[IndexedChunk], sentences: int = 4) -> list[Summar
         if best is not None:
             picked.append((index, best[2], SummarySentence(best[1], best[2])))
             pages_used.add(best[2])
+            said.add(" ".join(best[1].split()).casefold())
         if len(picked) == sentences:
             break
     return [s for _, _, s in sorted(picked, key=lambda p: p[0])]

@@ -316,6 +316,25 @@ def test_summary_leaves_out_a_sentence_opened_by_a_footnote_or_a_table_rows_numb
     )
 
 
+def test_summary_never_quotes_a_sentence_the_document_repeats_twice() -> None:
+    # A report that states its finding in its summary and again in its conclusion.
+    finding = "The programme allowed for co-produced projects which met the partnership's aims."
+    other = "Participants reported feeling empowered by being trusted to lead projects and funds."
+    chunks = [
+        IndexedChunk(str(i), vector, ({}, {}), {"text": t, "page": page, "chunk_index": i})  # type: ignore[arg-type]
+        for i, (t, page, vector) in enumerate(
+            [(finding, 7, [1.0, 0.0]), (f"{finding}\n{other}", 38, [0.9, 0.1])]
+        )
+    ]
+    assert [s.text for s in summarise(chunks, sentences=4)] == [finding, other]
+    # Nor a sentence that only introduces a list, with the list's first number run into it.
+    _assert_summary_takes(
+        "Outright ownership was the most common tenure among households in West Sussex.",
+        left_out=("The evaluation criteria led to the results in Section 4, which show: 1.",),
+        kept=(),
+    )
+
+
 def test_summary_sentences_lose_their_paragraph_numbers_and_split_at_bullets() -> None:
     numbered = "1.2 The plan sets out the principles by which the council decides its proposals."
     assert _summary_of(numbered) == [numbered[4:]]
