@@ -7,13 +7,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from search.retrieval.headings import is_note_line
-from search.retrieval.passages import cut_at_sentences
+from search.retrieval.passages import chunk_index_of, cut_at_sentences
 from search.retrieval.sentences import (
     BOUNDARY,
+    breaks_sentence,
     holds_caption,
     is_caption_line,
     is_table_row,
-    runs_on,
 )
 from search.schema import BODY, NON_BODY
 
@@ -97,16 +97,14 @@ def prose_start(text: str) -> int:
     opens that line ("… by MSOAs Figure 3 Deprivation proportion by MSOAs. A household is …");
     else 0. Only when what is left reads as evidence itself (`is_quotable`). The chunker ends
     every heading and paragraph with a newline, so a line starts a sentence, unless the PDF
-    broke one there (`_opens_sentence`)."""
+    broke one there (`breaks_sentence`)."""
     starts: list[int] = []
     offset = 0
-    previous = ""
     for line in text.splitlines(keepends=True):
-        if _is_prose_line(line) and _opens_sentence(previous, line):
+        if _is_prose_line(line) and (offset == 0 or breaks_sentence(text, offset - 1)):
             break
         starts.append(offset)
         offset += len(line)
-        previous = line
     else:
         return 0
     # A caption, a source line or a note belongs to the table or chart before it, however
@@ -126,12 +124,6 @@ def prose_start(text: str) -> int:
     if lead_words < LEAD_IN_WORDS and not captioned:
         return 0
     return offset if len(rest.split()) >= _MIN_WORDS_LEFT and is_quotable(rest) else 0
-
-
-def _opens_sentence(previous: str, line: str) -> bool:
-    """Whether a line after `previous` (none for the passage's first) starts a sentence: not
-    after a line that runs on into it, nor when it goes on with a small letter."""
-    return not previous or (not runs_on(previous) and not line.lstrip()[:1].islower())
 
 
 def evidence_start(text: str, starts_clean: bool) -> int:
@@ -161,11 +153,6 @@ def _page(payload: Mapping[str, Any]) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 1
 
 
-def _index(payload: Mapping[str, Any]) -> int:
-    value = payload.get("chunk_index", 0)
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
-
-
 def find_strongest_passages(
     chunks: Iterable[tuple[str, Mapping[str, Any]]],
 ) -> dict[str, dict[str, Any]]:
@@ -190,7 +177,7 @@ def find_strongest_passages(
             if is_body:
                 strength = _strength(payload, name)
                 text = str(payload.get("text") or "")
-                index = _index(payload)
+                index = chunk_index_of(payload)
                 tagged.setdefault(name, []).append(
                     (strength, _page(payload), chunk_id, text, index)
                 )

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from search.retrieval.headings import kept_lines
-from search.retrieval.sentences import BOUNDARY, ENDS_SENTENCE, SENTENCE_END, runs_on
+from search.retrieval.sentences import BOUNDARY, ENDS_SENTENCE, SENTENCE_END, breaks_sentence
 from search.schema import Hit
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "PageStarts",
     "Passage",
     "ShownText",
+    "chunk_index_of",
     "cut_at_sentences",
     "document_passages",
     "main_page_of",
@@ -161,7 +162,7 @@ def cut_at_sentences(text: str, start: int, end: int, starts_clean: bool) -> Cut
     if not ENDS_SENTENCE.search(text, start, end):
         last = None
         for m in SENTENCE_END.finditer(text, start, end):
-            if m.group() != "\n" or _breaks_sentence(text, m):
+            if m.group() != "\n" or breaks_sentence(text, m.start()):
                 last = m
         if last is not None and end - last.end() <= limit and last.end() > start:
             end = last.end()
@@ -171,29 +172,10 @@ def cut_at_sentences(text: str, start: int, end: int, starts_clean: bool) -> Cut
     return Cut(start, end, cut_before, cut_after)
 
 
-# A line that goes on with a small letter continues the sentence the PDF broke before it
-# ("… walking,\ncanoeing, rock climbing …"), as does one after a line ending in a comma or a
-# word that needs more ("… rose to\n24% in 2023"); a list's item marked by a letter ("a) …",
-# "(iv) …"), and a sentence after an "o" used as a bullet or a page's number in small roman
-# figures ("ii Welcome to …"), start one.
-_CONTINUES = re.compile(r"\s*[\"“‘'(\[]?[a-z]")
-_LETTER_BULLET = re.compile(r"\s*(?:(?:o|[ivx]{1,4})\s+[A-Z]|\(?(?:[a-z]|[ivx]{1,4})[.)]\s)")
-
-
 def _starts_sentence(text: str, boundary: re.Match[str]) -> bool:
     """Whether a sentence starts after the boundary: always after a stop ("… ends. The"), and
-    after a line break that breaks the sentence (`_breaks_sentence`)."""
-    return boundary.group() != "\n" or _breaks_sentence(text, boundary)
-
-
-def _breaks_sentence(text: str, newline: re.Match[str]) -> bool:
-    """Whether a line break ends a sentence (or a heading): not when the line before runs on
-    or the next line goes on with a small letter."""
-    line_start = text.rfind("\n", 0, newline.start()) + 1
-    if runs_on(text[line_start : newline.start()]):
-        return False
-    at = newline.end()
-    return not _CONTINUES.match(text, at) or bool(_LETTER_BULLET.match(text, at))
+    after a line break that breaks the sentence (`breaks_sentence`)."""
+    return boundary.group() != "\n" or breaks_sentence(text, boundary.start())
 
 
 def _skip_space(text: str, start: int, end: int) -> tuple[int, int]:
@@ -279,9 +261,15 @@ class Passage:
         return self.page or self.page_start
 
 
-def _chunk_index(hit: Hit) -> int:
-    value = hit.payload.get("chunk_index")
+def chunk_index_of(payload: Mapping[str, Any]) -> int:
+    """A chunk's place in its document from its payload (0, a document's first, when missing
+    or not a whole number)."""
+    value = payload.get("chunk_index")
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+
+
+def _chunk_index(hit: Hit) -> int:
+    return chunk_index_of(hit.payload)
 
 
 def passage_from_hit(hit: Hit, score: float | None = None, start: int = 0) -> Passage:

@@ -12,6 +12,7 @@ __all__ = [
     "RUNS_ON",
     "SENTENCE_END",
     "STOP",
+    "breaks_sentence",
     "holds_caption",
     "is_caption_line",
     "is_table_row",
@@ -50,6 +51,25 @@ def runs_on(line: str) -> bool:
         return True
     last = line.rsplit(None, 1)[-1] if line else ""
     return last in RUNS_ON
+
+
+# A line that goes on with a small letter continues the sentence the PDF broke before it
+# ("… walking,\ncanoeing, rock climbing …"), as does one after a line that runs on ("… rose
+# to\n24% in 2023"); a list's item marked by a letter ("a) …", "(iv) …"), and a sentence after
+# an "o" used as a bullet or a page's number in small roman figures ("ii Welcome to …"), start
+# one.
+_CONTINUES = re.compile(r"\s*[\"“‘'(\[]?[a-z]")
+_LETTER_BULLET = re.compile(r"\s*(?:(?:o|[ivx]{1,4})\s+[A-Z]|\(?(?:[a-z]|[ivx]{1,4})[.)]\s)")
+
+
+def breaks_sentence(text: str, newline: int) -> bool:
+    """Whether the line break at `newline` in `text` ends a sentence (or a heading): not when
+    the line before it runs on (`runs_on`) or the next line goes on with a small letter."""
+    line_start = text.rfind("\n", 0, newline) + 1
+    if runs_on(text[line_start:newline]):
+        return False
+    at = newline + 1
+    return not _CONTINUES.match(text, at) or bool(_LETTER_BULLET.match(text, at))
 
 
 # A figure's or table's caption run into the sentence before it ("… by MSOAs Figure 5
