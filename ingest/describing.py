@@ -245,16 +245,16 @@ _TEAM_LINE_WORDS = 12
 
 def _council_teams(first: str, known: tuple[Organisation, ...]) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
+    councils = [(org, place) for org in known if (place := _council_place(org))]
     for line in first.splitlines():
         line = re.sub(r"^\W*(?:the\s+)?", "", line.strip(), flags=re.IGNORECASE)
         if len(line.split()) > _TEAM_LINE_WORDS or not _TEAM.search(line):
             continue
         if _NOT_COUNCIL_TEAM.search(line):
             continue
-        for org in known:
-            place = _council_place(org)
+        for org, place in councils:
             # A council named in full is found by its name already.
-            if place and line.startswith(place + " ") and not line.startswith(org.name):
+            if line.startswith(place + " ") and not line.startswith(org.name):
                 found.append((org.name, org.kind))
     return found
 

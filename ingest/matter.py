@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, replace
 
 from search.pagetext import drop_running_lines
-from search.retrieval.sentences import runs_on
+from search.retrieval.sentences import ENDS_SENTENCE, runs_on
 
 __all__ = [
     "BACK",
@@ -132,8 +132,6 @@ def heading_key(line: str) -> str:
     return text.rstrip(" .:").casefold()
 
 
-# A line that ends a sentence (closing quotes and brackets allowed) or introduces what follows.
-_ENDS_PARAGRAPH = re.compile(r"[.!?:][\"”’')\]]*$")
 # A section's number with a point in it: "2. Have an assessment", "4.6 Results", "4.6.2 Data".
 _SECTION_NUMBER = re.compile(r"^\d{1,2}(?:\.\s|(?:\.\d{1,2})+\.?\s)\s*[A-Z]")
 
@@ -154,7 +152,8 @@ def _is_heading(lines: list[str], i: int, longest: int) -> bool:
     following = lines[i + 1] if i + 1 < len(lines) else ""
     starts_new = (
         not previous
-        or bool(_ENDS_PARAGRAPH.search(previous))
+        or bool(ENDS_SENTENCE.search(previous))  # closing quotes and brackets allowed
+        or previous.endswith(":")
         or len(previous) < PROSE_LINE * longest
         or (len(previous.split()) <= MAX_HEADING_WORDS and not previous.endswith(_SENTENCE_END))
         # Wherever a section's number opens the line.
