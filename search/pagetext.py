@@ -13,6 +13,7 @@ from typing import TypeVar
 
 __all__ = [
     "PLACEHOLDER_AUTHORS",
+    "drop_axis_ticks",
     "drop_running_lines",
     "edges_of",
     "find_running_lines",
@@ -108,7 +109,8 @@ def drop_running_lines(pages: list[str], min_share: float = 0.5) -> list[list[st
     recurring line of prose is kept where it first appears. A figure alone on a line goes at a
     page's top or bottom, when the same one recurs (a margin's line numbers), or when it runs
     with the page's place in the file (ii, iii, iv); elsewhere it is a figure of the text.
-    Marks alone on a line ("•", ")") go wherever they recur, as page numbers do."""
+    Marks alone on a line ("•", ")") go wherever they recur, as page numbers do. A chart's
+    axis ticks go too (`drop_axis_ticks`)."""
     running, _ = find_running_lines(pages, min_share=min_share, edge_lines=None)
     with_text = [p for p in pages if p.strip()]
     needed = max(2, math.ceil(min_share * len(with_text)))
@@ -138,7 +140,7 @@ def drop_running_lines(pages: list[str], min_share: float = 0.5) -> list[list[st
             elif len(_WORD.findall(line)) >= _PROSE_WORDS and key not in seen:
                 seen.add(key)
                 kept.append(line)
-        out.append(kept)
+        out.append(drop_axis_ticks(kept))
     return out
 
 
@@ -189,3 +191,87 @@ def edges_of(lines: list[T], edge_lines: int | None) -> tuple[list[T], list[T]]:
         return lines, lines
     size = min(edge_lines, len(lines) // 2)
     return lines[:size], lines[len(lines) - size :]
+
+
+# A chart's axis, as a PDF's text layer gives it: its tick values, one a line ("0", "10%",
+# "20%", "30%") or side by side on one line ("41 42 43 … 52" for a year's weeks), stepping
+# evenly. Read as text they are noise in a passage ("1\n2\n3\n4\n5\n6\n7\n8\n41 42 43 …"). A
+# table's column of figures rarely steps evenly four times; years do (a table's row labels),
+# so runs of consecutive years stay, as do runs of one repeated figure (a column of zeros).
+_TICK = re.compile(r"[<>]?[-–−]?[£$€]?\d{1,3}(?:,\d{3})*(?:\.\d+)?%?")
+_TICKS_DOWN = 4
+_TICKS_ACROSS = 7
+# Counting by ones across a line is more often a table's heading ("Deciles 1 2 3 … 10", "Age
+# 16 17 18 …") than an axis, unless it runs on as a year's weeks do.
+_COUNTING_ACROSS = 11
+_YEARS = range(1900, 2101)
+
+
+def _tick_value(text: str) -> float | None:
+    """The value of a lone figure such as "12", "1.5", "-2", "20%" or "£10,000" (None for
+    anything else)."""
+    if not _TICK.fullmatch(text):
+        return None
+    sign = -1.0 if any(dash in text for dash in "-–−") else 1.0
+    return sign * float("".join(c for c in text if c.isdigit() or c == "."))
+
+
+def _step(first: float | None, second: float | None) -> float:
+    """How far one figure steps to the next (0 when either is not a figure)."""
+    return 0.0 if first is None or second is None else round(second - first, 9)
+
+
+def _even_runs(
+    values: list[float | None], least: int, counting: int | None = None
+) -> list[tuple[int, int]]:
+    """(start, end) of each stretch of at least `least` figures that step evenly (by the same
+    amount, not zero) and are not consecutive years; with `counting`, at least that many when
+    they step by one."""
+    runs: list[tuple[int, int]] = []
+    start = 0
+    while start < len(values) - 1:
+        step = _step(values[start], values[start + 1])
+        end = start + 2
+        while step and end < len(values) and _step(values[end - 1], values[end]) == step:
+            end += 1
+        is_years = step == 1 and all(v in _YEARS for v in values[start:end])
+        needed = counting if counting is not None and step == 1 else least
+        if step and end - start >= needed and not is_years:
+            runs.append((start, end))
+            start = end
+        else:
+            start += 1
+    return runs
+
+
+def drop_axis_ticks(lines: list[str]) -> list[str]:
+    """A page's lines without a chart's axis ticks: `_TICKS_DOWN` or more lines in a row
+    that are each one evenly stepping figure (and the next tick, when it opens the line after
+    them: "1.2 weekend bank holiday …"), and `_TICKS_ACROSS` or more such figures in a row
+    within a line (`_COUNTING_ACROSS` when they count by ones; the rest of that line stays).
+    Blank lines stay where they were."""
+    down = [_tick_value(line.strip()) for line in lines]
+    gone: set[int] = set()
+    opens: set[int] = set()  # lines that lose their first figure, the axis's last tick
+    for start, end in _even_runs(down, _TICKS_DOWN):
+        gone.update(range(start, end))
+        after = lines[end].split(maxsplit=1) if end < len(lines) else []
+        step = _step(down[end - 2], down[end - 1])
+        if after and _step(down[end - 1], _tick_value(after[0])) == step:
+            opens.add(end)
+    kept: list[str] = []
+    for i, line in enumerate(lines):
+        if i in gone:
+            continue
+        changed = i in opens
+        if changed:
+            line = line.split(maxsplit=1)[1] if len(line.split()) > 1 else ""
+        tokens = line.split()
+        runs = _even_runs([_tick_value(t) for t in tokens], _TICKS_ACROSS, _COUNTING_ACROSS)
+        if runs:
+            changed = True
+            cut = {j for start, end in runs for j in range(start, end)}
+            line = " ".join(t for j, t in enumerate(tokens) if j not in cut)
+        if line.strip() or not changed:
+            kept.append(line)
+    return kept

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from search.pagetext import (
+    drop_axis_ticks,
     drop_running_lines,
     find_running_lines,
     is_placeholder_author,
@@ -69,3 +70,64 @@ def test_footnote_marks_and_other_digits_alone_on_a_line_are_read_without_error(
     pages = [f"Housing review\n²\n١٢\n{body}" for body in bodies]
     kept = drop_running_lines(pages)
     assert [page[-1] for page in kept] == bodies
+
+
+def test_a_charts_axis_ticks_go_and_the_words_beside_them_stay() -> None:
+    # A weekly bulletin's chart, as its text layer reads: the rate axis one tick a line (its
+    # last tick opening the legend's line), then the weeks of a year across one line.
+    chart = [
+        "Asthma by age",
+        "0.6",
+        "0.8",
+        "1.0",
+        "1.2",
+        "1.4 weekend bank holiday baseline",
+        " ".join([*map(str, range(41, 53)), *(f"{w:02}" for w in range(1, 13)), "2017 2018 Rate"]),
+        "",
+        "0%",
+        "10%",
+        "20%",
+        "30%",
+        "Aged 0-24",
+    ]
+    assert drop_axis_ticks(chart) == [
+        "Asthma by age",
+        "weekend bank holiday baseline",
+        "2017 2018 Rate",
+        "",
+        "Aged 0-24",
+    ]
+
+
+def test_figures_that_do_not_step_evenly_are_a_tables_and_stay() -> None:
+    table = [
+        "2019",  # a table's years, one a line, step evenly but are row labels
+        "2020",
+        "2021",
+        "2022",
+        "0",  # a column of zeros does not step at all
+        "0",
+        "0",
+        "0",
+        "12.5",  # figures that step unevenly are data
+        "14.1",
+        "9.7",
+        "15.0",
+        "10",  # three in a row are too few to be an axis
+        "20",
+        "30",
+        "Deciles 1 2 3 4 5 6 7 8 9 10",  # ten across are a table's heading, not a week axis
+        "Adur 10 20 30 40",
+    ]
+    assert drop_axis_ticks(table) == table
+
+
+def test_the_chunker_and_the_previews_read_pages_without_axis_ticks() -> None:
+    pages = [
+        "Rough sleeping rose in 2024.\n0\n2\n4\n6\n8\nNumber of deaths",
+        "Most deaths were in winter.",
+    ]
+    assert drop_running_lines(pages) == [
+        ["Rough sleeping rose in 2024.", "Number of deaths"],
+        ["Most deaths were in winter."],
+    ]
