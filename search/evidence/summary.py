@@ -68,6 +68,10 @@ _BRACKET_CLOSED = re.compile(r"^[\d.,]+%?\)")
 _NUMBERED = re.compile(r"^\d{1,3}\s+[A-Z]")
 # A sentence that introduces a list, with the list's first number run into its end.
 _LIST_FOLLOWS = re.compile(r":\s*\(?\d{1,2}[.)]$")
+# A chart's own label, numbered without the word "Figure" ("10a: Asthma by age", "… fever 3:
+# Pharyngitis"), in or at the start of a sentence: a chart's legend read as a sentence. A
+# numbered heading of the document's own ("Recommendation 2: Focus on …") is not one.
+_CHART_LABEL = re.compile(r"(?:^|\s)\d{1,2}[a-z]:\s+[A-Z]|(?:^|\s[^A-Z\s]\S*\s)\d{1,2}:\s+[A-Z]")
 
 
 def _is_prose(sentence: str) -> bool:
@@ -76,6 +80,8 @@ def _is_prose(sentence: str) -> bool:
     opening = sentence.strip()
     if _LEANS_BACK.match(opening) or _BRACKET_CLOSED.match(opening) or _NUMBERED.match(opening):
         return False
+    if _CHART_LABEL.search(opening) or opening.count(")") > opening.count("("):
+        return False  # a chart's legend, or the end of a bracket opened before the sentence
     if not sentence.rstrip().endswith((".", "!")) or _LIST_FOLLOWS.search(sentence):
         return False  # cut off at a chunk's edge, a question (mostly a heading that asks), or
         # the start of a list ("… have shown the following: 1.")
@@ -123,6 +129,20 @@ def _starts_clean(previous: str | None, text: str) -> bool:
     return "\n" in previous[before.end() : start] or before.group().endswith(_STOPS)
 
 
+# A line of at least this many words is prose, not a heading.
+_PROSE_LINE_WORDS = 6
+
+
+def _goes_on(text: str, start: int, sentence: str) -> bool:
+    """Whether a sentence that opens with a figure goes on from the line before it, a line of
+    prose that ends no sentence ("… during week" / "40 (figure 10), and in particular …"); after
+    a heading ("Key facts" / "46 people were …") it starts its own."""
+    if not sentence.lstrip()[:1].isdigit() or not text[:start].endswith("\n"):
+        return False
+    line = text[: start - 1].rsplit("\n", 1)[-1].rstrip()
+    return len(line.split()) >= _PROSE_LINE_WORDS and not line.endswith(_STOPS)
+
+
 def summarise(chunks: Sequence[IndexedChunk], sentences: int = 4) -> list[SummarySentence]:
     """Up to `sentences` of the document's own sentences, from its most central chunks.
 
@@ -150,6 +170,8 @@ def summarise(chunks: Sequence[IndexedChunk], sentences: int = 4) -> list[Summar
         for start, sentence in _sentences(text):
             page = pages.main_page(text, start, start + len(sentence))
             if start < begins or page in pages_used or not _is_prose(sentence):
+                continue
+            if _goes_on(text, start, sentence):
                 continue
             if " ".join(sentence.split()).casefold() in said:
                 continue

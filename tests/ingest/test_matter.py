@@ -287,6 +287,36 @@ def test_summary_leaves_out_a_caption_run_into_a_sentence_and_a_question() -> No
     )
 
 
+def test_summary_leaves_out_a_charts_legend_read_as_a_sentence() -> None:
+    _assert_summary_takes(
+        "GP consultations for asthma in children continued to increase during week 38.",
+        left_out=(
+            "Under 1 Year 1 to 4 5 to 14 15 to 44 45 to 64 65 to 74 75 plus All ages 10a: Asthma "
+            "by age rate by week per England).",
+            "7a: Gastroenteritis by age rate by week per England, all ages and all districts.",
+            "Influenza-like illness PHE Centre (all age) MEM heat map rate by week per England).",
+            "England, based on a denominator population of approximately 5.5 million patients).",
+        ),
+        # A ratio in a sentence is not a chart's label, nor is the document's own numbering.
+        kept=(
+            "Staff to pupil ratios of 1:8 were kept in every nursery visited in the county.",
+            "Recommendation 2: Focus on the supply factors affecting the digital workforce.",
+        ),
+    )
+
+
+def test_summary_leaves_out_a_figure_that_goes_on_from_the_line_before() -> None:
+    text = (
+        "There were further increases in GP consultations for asthma during week\n"
+        "40 (figure 10), and in particular in adults aged 45 to 64 years across England.\n"
+        "Key facts\n"
+        "46 people were placed in temporary accommodation by the council last winter."
+    )
+    assert _summary_of(text) == [
+        "46 people were placed in temporary accommodation by the council last winter."
+    ]
+
+
 def test_summary_leaves_out_a_sentence_that_leans_on_the_one_before() -> None:
     _assert_summary_takes(
         "Outright ownership was the most common tenure among households in West Sussex.",
