@@ -129,6 +129,13 @@ def _starts_clean(previous: str | None, text: str) -> bool:
     return "\n" in previous[before.end() : start] or before.group().endswith(_STOPS)
 
 
+# The authors of a cited work ("… Browne T, Horn O et al.", "Fear N, Iversen A, Meltzer H.", or
+# a numbered note's "55 Royal British Legion."): the sentence after them is the work's title
+# ("The health of UK military personnel …: a cohort study."), not the document's own finding.
+_CITED_BY = re.compile(
+    r"(?:\bet al\.|(?:\b[A-Z][\w'’-]+ [A-Z]{1,3},\s+){2}[A-Z][\w'’-]+ [A-Z]{1,3}\."
+    r"|(?:^|\s)\d{1,3} (?:[A-Z][\w'’&-]*\s){0,5}[A-Z][\w'’&-]*\.)\s*$"
+)
 # A line of at least this many words is prose, not a heading.
 _PROSE_LINE_WORDS = 6
 
@@ -171,7 +178,9 @@ def summarise(chunks: Sequence[IndexedChunk], sentences: int = 4) -> list[Summar
             page = pages.main_page(text, start, start + len(sentence))
             if start < begins or page in pages_used or not _is_prose(sentence):
                 continue
-            if _goes_on(text, start, sentence):
+            if _goes_on(text, start, sentence) or _CITED_BY.search(
+                text[max(0, start - 80) : start]
+            ):
                 continue
             if " ".join(sentence.split()).casefold() in said:
                 continue

@@ -317,6 +317,21 @@ def test_summary_leaves_out_a_figure_that_goes_on_from_the_line_before() -> None
     ]
 
 
+def test_summary_leaves_out_the_title_of_a_work_it_cites() -> None:
+    cited = (
+        "56 Hotopf M, Hull O, Fear NT, Browne T, Horn O et al. The health of UK military "
+        "personnel who deployed to the 2003 Iraq war: a cohort study. "
+        "31 Fear N, Iversen A, Meltzer H. Patterns of drinking in the UK Armed Forces were "
+        "studied over several years. "
+        "55 Royal British Legion. Profile and Needs of the Ex-Service Community in England, "
+        "2005 to 2020."
+    )
+    assert _summary_of(cited) == []
+    # The same sentences in the document's own words are its findings.
+    own = "The health of UK military personnel who deployed to the 2003 Iraq war was studied."
+    assert _summary_of(f"Veterans were followed up. {own}") == [own]
+
+
 def test_summary_leaves_out_a_sentence_that_leans_on_the_one_before() -> None:
     _assert_summary_takes(
         "Outright ownership was the most common tenure among households in West Sussex.",
