@@ -1,8 +1,8 @@
 """Files to pages to chunks to vectors, written through the search package's index API.
 
 Others (kb, the tests) use `ingest.pipeline` (Ingester, the run and its outcomes); the readers
-(`pdf` with `glyphs` and `misread`, `wordfile`, `webpage`, `ocr`), `chunking`, `metadata` and
-the isolated `worker` are its parts.
+(`pdf` with `glyphs`, `misread` and `ligatures`, `wordfile`, `webpage`, `ocr`), `chunking`,
+`metadata` and the isolated `worker` are its parts.
 """
 
 __all__ = [
@@ -12,6 +12,7 @@ __all__ = [
     "formats",
     "glyphs",
     "layout",
+    "ligatures",
     "matter",
     "metadata",
     "misread",

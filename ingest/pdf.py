@@ -25,6 +25,7 @@ from pypdf.errors import DependencyError, DeprecationError, FileNotDecryptedErro
 
 from ingest.glyphs import blank_glyph_numbers, glyph_number_chars, restore_glyph_names
 from ingest.layout import LayoutLine, join_split_words
+from ingest.ligatures import learn_lost_ligatures, mend_lost_ligatures
 from ingest.misread import learn_misread_letters, mend_misread_letters
 from ingest.ocr import OcrPage
 from ingest.textlayer import TextLayer
@@ -301,6 +302,7 @@ def _assemble(
     read_by_ocr = read_scans(asked) if read_scans and asked else {}
     ocr_pages, low, ocr_lines = _read_scans(pages, read_by_ocr, set(junk))
     letters = _mend_letters(pages, read, set(ocr_pages))
+    ligatures = _mend_ligatures(pages, read, set(ocr_pages))
     unjumbled = [n for n in junk if n in ocr_pages]
     empty = [n for n in empty if n not in ocr_pages]
     junk = [n for n in junk if n not in ocr_pages]
@@ -324,6 +326,9 @@ def _assemble(
     if letters:
         shown = ", ".join(f"'{letter}' as '{mark}'" for mark, letter in sorted(letters.items()))
         notes.append(f"Its text gave some letters as marks ({shown}); they were put back.")
+    if ligatures:
+        shown = ", ".join(f"'{ligature}'" for ligature in ligatures)
+        notes.append(f"Its text left out joined letters ({shown}); they were put back.")
     if _forbids_copying(reader):
         notes.append("The publisher marked it 'do not copy text'; it was indexed anyway.")
     stripped = strip_repeated_lines(pages)
@@ -354,6 +359,22 @@ def _mend_letters(pages: list[str], read: _PagesRead, ocr_pages: set[int]) -> di
             for line in read.first_lines
         ]
     return letters
+
+
+def _mend_ligatures(pages: list[str], read: _PagesRead, ocr_pages: set[int]) -> tuple[str, ...]:
+    """Put back, in place, joined letters the text layer left out ("aect" for "affect"; see
+    `ingest.ligatures`), in its pages and its first page's lines; which ones."""
+    layer = [page for number, page in enumerate(pages, 1) if number not in ocr_pages]
+    lost = learn_lost_ligatures(layer)
+    if lost:
+        for at, page in enumerate(pages):
+            if at + 1 not in ocr_pages:
+                pages[at] = mend_lost_ligatures(page, lost)
+        read.first_lines = [
+            LayoutLine(mend_lost_ligatures(line.text, lost), line.size, line.top)
+            for line in read.first_lines
+        ]
+    return lost
 
 
 def _scan_layout(lines: list[LayoutLine]) -> list[LayoutLine]:

@@ -86,8 +86,9 @@ TEXT_FIELDS = ("text",)
 # item before the paragraph that explains it; a summary leaves out a sentence opened by a bare
 # number before a capital (a footnote's or a table row's), one that only introduces a list, and
 # a sentence it has already quoted from elsewhere in the document.
-# 6: a chart's axis ticks (figures stepping evenly, one a line or a dozen across) are left out
-# of passages and page previews.
+# 6: a chart's axis ticks (figures stepping evenly, one a line or seven across) are left out
+# of passages and page previews; joined letters ("ff", "fi" …) a font left out of its text are
+# put back ("aect" is "affect"); a summary leaves out a chart's legend and a cited work's title.
 READING_RULES = 6
 
 _POINT_NAMESPACE = uuid.UUID("6f1d8c1e-5b8a-4f53-9d39-3f1f0c2b7a10")
