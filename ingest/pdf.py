@@ -348,33 +348,36 @@ def _assemble(
 def _mend_letters(pages: list[str], read: _PagesRead, ocr_pages: set[int]) -> dict[str, str]:
     """Put back, in place, letters the text layer gave as marks ("Strate’y"; see
     `ingest.misread`), in its pages and its first page's lines; which marks, for which letters."""
-    layer = [page for number, page in enumerate(pages, 1) if number not in ocr_pages]
-    letters = learn_misread_letters(layer)
+    letters = learn_misread_letters(_text_layer(pages, ocr_pages))
     if letters:
-        for at, page in enumerate(pages):
-            if at + 1 not in ocr_pages:
-                pages[at] = mend_misread_letters(page, letters)
-        read.first_lines = [
-            LayoutLine(mend_misread_letters(line.text, letters), line.size, line.top)
-            for line in read.first_lines
-        ]
+        _mend_text_layer(pages, read, ocr_pages, lambda text: mend_misread_letters(text, letters))
     return letters
 
 
 def _mend_ligatures(pages: list[str], read: _PagesRead, ocr_pages: set[int]) -> tuple[str, ...]:
     """Put back, in place, joined letters the text layer left out ("aect" for "affect"; see
     `ingest.ligatures`), in its pages and its first page's lines; which ones."""
-    layer = [page for number, page in enumerate(pages, 1) if number not in ocr_pages]
-    lost = learn_lost_ligatures(layer)
+    lost = learn_lost_ligatures(_text_layer(pages, ocr_pages))
     if lost:
-        for at, page in enumerate(pages):
-            if at + 1 not in ocr_pages:
-                pages[at] = mend_lost_ligatures(page, lost)
-        read.first_lines = [
-            LayoutLine(mend_lost_ligatures(line.text, lost), line.size, line.top)
-            for line in read.first_lines
-        ]
+        _mend_text_layer(pages, read, ocr_pages, lambda text: mend_lost_ligatures(text, lost))
     return lost
+
+
+def _text_layer(pages: list[str], ocr_pages: set[int]) -> list[str]:
+    """The pages read from the PDF's own text (not by OCR), where a font's faults show."""
+    return [page for number, page in enumerate(pages, 1) if number not in ocr_pages]
+
+
+def _mend_text_layer(
+    pages: list[str], read: _PagesRead, ocr_pages: set[int], mend: Callable[[str], str]
+) -> None:
+    """`mend` the pages read from the text layer, in place, and the first page's lines."""
+    for at, page in enumerate(pages):
+        if at + 1 not in ocr_pages:
+            pages[at] = mend(page)
+    read.first_lines = [
+        LayoutLine(mend(line.text), line.size, line.top) for line in read.first_lines
+    ]
 
 
 def _scan_layout(lines: list[LayoutLine]) -> list[LayoutLine]:
