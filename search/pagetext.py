@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from datetime import date
 from typing import TypeVar
 
 __all__ = [
@@ -216,6 +217,23 @@ def _tick_value(text: str) -> float | None:
     return sign * float("".join(c for c in text if c.isdigit() or c == "."))
 
 
+# A time axis across a line gives its dates ("24/09/17 22/10/17 19/11/17 …", four weeks apart).
+_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})")
+
+
+def _across_value(text: str) -> float | None:
+    """A figure's value (`_tick_value`), or a day/month/year date's day number, so a time
+    axis steps evenly too. Only across a line: dates one a line are a table's row labels."""
+    found = _DATE.fullmatch(text)
+    if not found:
+        return _tick_value(text)
+    day, month, year = (int(part) for part in found.groups())
+    try:
+        return float(date(year + 2000 if year < 100 else year, month, day).toordinal())
+    except ValueError:  # not a date ("31/02/24", "13/13/13")
+        return None
+
+
 def _step(first: float | None, second: float | None) -> float:
     """How far one figure steps to the next (0 when either is not a figure)."""
     return 0.0 if first is None or second is None else round(second - first, 9)
@@ -248,7 +266,8 @@ def drop_axis_ticks(lines: list[str]) -> list[str]:
     """A page's lines without a chart's axis ticks: `_TICKS_DOWN` or more lines in a row
     that are each one evenly stepping figure (and the next tick, when it opens the line after
     them: "1.2 weekend bank holiday …"), and `_TICKS_ACROSS` or more such figures in a row
-    within a line (`_COUNTING_ACROSS` when they count by ones; the rest of that line stays).
+    within a line (`_COUNTING_ACROSS` when they count by ones; dates count, a time axis; the
+    rest of that line stays).
     Blank lines stay where they were."""
     down = [_tick_value(line.strip()) for line in lines]
     gone: set[int] = set()
@@ -267,7 +286,7 @@ def drop_axis_ticks(lines: list[str]) -> list[str]:
         if changed:
             line = line.split(maxsplit=1)[1] if len(line.split()) > 1 else ""
         tokens = line.split()
-        runs = _even_runs([_tick_value(t) for t in tokens], _TICKS_ACROSS, _COUNTING_ACROSS)
+        runs = _even_runs([_across_value(t) for t in tokens], _TICKS_ACROSS, _COUNTING_ACROSS)
         if runs:
             changed = True
             cut = {j for start, end in runs for j in range(start, end)}

@@ -99,6 +99,22 @@ def test_a_charts_axis_ticks_go_and_the_words_beside_them_stay() -> None:
     ]
 
 
+def test_a_time_axis_across_a_line_goes_but_dates_down_a_table_stay() -> None:
+    lines = [
+        # A weekly bulletin's time axis: seven dates four weeks apart.
+        "24/09/17 22/10/17 19/11/17 17/12/17 14/01/18 11/02/18 11/03/18 Daily rate per 100,000",
+        "Meetings on 12/01/24 and 09/02/24 agreed the plan.",
+        "02/01/24",  # a table's weekly dates, one a line, are its row labels
+        "09/01/24",
+        "16/01/24",
+        "23/01/24",
+        "31/02/24 30/02/24 29/02/24 28/02/24 27/02/24 26/02/24 25/02/24",  # not all dates
+    ]
+    kept = drop_axis_ticks(lines)
+    assert kept[0] == "Daily rate per 100,000"
+    assert kept[1:] == lines[1:]
+
+
 def test_figures_that_do_not_step_evenly_are_a_tables_and_stay() -> None:
     table = [
         "2019",  # a table's years, one a line, step evenly but are row labels
