@@ -48,9 +48,10 @@ _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 MAX_CONTACT_WORDS = 20
 # A footnote numbered without brackets that cites its source ("12 NHS England (2015): Patient
 # Registration … Available at: https://…", "13 Addressing the health needs of rough sleepers:
-# Griffiths (2003)"): its number, a capital, and a source's marks (a year in brackets, a web
-# address, "Available at", "et al.").
-_NUMBERED_NOTE = re.compile(r"^\s*\d{1,3}\s+[A-Z]")
+# Griffiths (2003)", or with its number run into it, "76DEFRA (2020) …"): its number, a capital,
+# and a source's marks (a year in brackets, a web address, "Available at", "et al."). A figure
+# run into a short name ("4G coverage", "3D scans") is not a note's number.
+_NUMBERED_NOTE = re.compile(r"^\s*\d{1,3}(?:\s+[A-Z]|[A-Z][A-Za-z]{2,})")
 _SOURCE = re.compile(
     r"\(\d{4}[a-z]?\)|https?://|www\.|\bdoi\b|available (?:at|from)\b|\bet al\b|\baccessed\b",
     re.IGNORECASE,

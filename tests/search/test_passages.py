@@ -274,6 +274,23 @@ def test_numbered_footnotes_that_cite_a_source_are_left_out_of_the_passage() -> 
     assert rows in kept.text
 
 
+def test_footnotes_whose_numbers_run_into_their_words_are_left_out_too() -> None:
+    """A government analysis sets its footnote numbers as superscripts the text layer runs into
+    the note: "76DEFRA (2020) Estimation of changes …", "77Department of Transport (2020) …"."""
+    first = "Data suggests there has been a significant improvement in air quality.\n"
+    notes = (
+        "76DEFRA (2020) Estimation of changes in air pollution emissions in the UK\n"
+        "77Department of Transport (2020) Transport use during the pandemic\n"
+    )
+    body = "Most people travelled less, and fewer journeys were made by car than a year before."
+    passage = _over_a_page_foot(first, notes, body, 43)
+    assert passage.text.split("\n") == [first.strip(), body]
+    # A figure run into a short name opens evidence ("4G coverage", "3D scans"), not a note.
+    rows = "4G coverage (2021) reached nine in ten rural homes across the county by the autumn."
+    kept = passage_from_hit(Hit("c", 0.5, _payload(f"{first}{rows}", 1, 1, [[0, 1]], index=0)))
+    assert rows in kept.text
+
+
 def test_footnotes_and_contact_lines_are_left_out_of_the_passage() -> None:
     """The foot of a JSNA page ran into its evidence: "[23] Office for Students. … [25] Contact
     a.person@… for further details Starting Well … Weight - 20.5% of reception pupils …"."""
