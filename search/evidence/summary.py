@@ -24,8 +24,11 @@ __all__ = [
 # and paragraph with one, so a heading is never run into the sentence after it. A list's bullet
 # starts a new one too: a bulleted list read as one line is several points, not a sentence.
 _SENTENCE = re.compile(r"(?<=[.!?])[ \t]+(?=[A-Z0-9“\"‘(])|\n|\s+[•▪●◦■]\s+(?=[A-Z0-9])")
-# A numbered paragraph's number ("1.2 The plan sets out …") is not part of its sentence.
-_PARAGRAPH_NUMBER = re.compile(r"^\d{1,2}(?:\.\d{1,2}){1,3}\.?\s+(?=[A-Z“\"‘(])")
+# A numbered paragraph's number ("1.2 The plan sets out …") is not part of its sentence, nor is
+# one the text layer ran into its first word ("1.2The decision …", "10.Section 17.74 …").
+_PARAGRAPH_NUMBER = re.compile(
+    r"^\d{1,2}(?:(?:\.\d{1,2}){1,3}\.?\s*|\.\s*)(?=[A-Z“\"‘(][a-z“\"‘(]|[A-Z]{2,}\b)"
+)
 
 
 @dataclass(frozen=True)

@@ -383,6 +383,11 @@ def test_summary_never_quotes_a_sentence_the_document_repeats_twice() -> None:
 def test_summary_sentences_lose_their_paragraph_numbers_and_split_at_bullets() -> None:
     numbered = "1.2 The plan sets out the principles by which the council decides its proposals."
     assert _summary_of(numbered) == [numbered[4:]]
+    # A number the text layer ran into the first word goes too; a figure's decimals stay.
+    for glued in ("1.2The", "10.The"):
+        assert _summary_of(glued + numbered[7:]) == [numbered[4:]]
+    figure = "3.5 million people in the county were registered with a practice in the year."
+    assert _summary_of(figure) == [figure]
     bullets = (
         "Key findings: • Most residents aged 65 to 85 are expected to stay independent in 2035. "
         "• The number of people with dementia and two other conditions will rise by a third."
