@@ -3,6 +3,8 @@ the words of another passage shown for its document."""
 
 from __future__ import annotations
 
+import pytest
+
 from ingest.chunking import chunk_pages
 from search.retrieval.passages import (
     ELLIPSIS,
@@ -255,38 +257,35 @@ def _over_a_page_foot(first: str, notes: str, body: str, page: int) -> Passage:
     return passage_from_hit(Hit("c", 0.5, _payload(text, page, page + 1, starts, index=0)))
 
 
-def test_numbered_footnotes_that_cite_a_source_are_left_out_of_the_passage() -> None:
-    """A needs audit's page foot ran on from its last sentence: "… detailed in the table below.
-    12 NHS England (2015): Patient Registration … Available at: https://…"."""
+# A needs audit's page foot ran on from its last sentence ("… detailed in the table below. 12 NHS
+# England (2015): Patient Registration … Available at: https://…"); a government analysis sets its
+# note numbers as superscripts the text layer runs into the note ("76DEFRA (2020) …").
+_NUMBERED_NOTES = (
+    "12 NHS England (2015): Patient Registration Standard Operating Principles. "
+    "Available at: https://www.example.nhs.uk/registration.pdf\n"
+    "13 Addressing the health needs of rough sleepers: Griffiths (2003)\n",
+    "76DEFRA (2020) Estimation of changes in air pollution emissions in the UK\n"
+    "77Department of Transport (2020) Transport use during the pandemic\n",
+)
+# A figure that opens a sentence of evidence is not a note's number, even with a year in
+# brackets: a lower-case word after it, as sentences write it, or a short name run into it.
+_FIGURES_OPENING_EVIDENCE = (
+    "12 people slept rough on the night of the count (2019), against 8 the year before.",
+    "4G coverage (2021) reached nine in ten rural homes across the county by the autumn.",
+)
+
+
+@pytest.mark.parametrize("notes", _NUMBERED_NOTES)
+def test_numbered_footnotes_that_cite_a_source_are_left_out_of_the_passage(notes: str) -> None:
     first = "Respondents were asked which services they use and how often they use them.\n"
-    notes = (
-        "12 NHS England (2015): Patient Registration Standard Operating Principles. "
-        "Available at: https://www.example.nhs.uk/registration.pdf\n"
-        "13 Addressing the health needs of rough sleepers: Griffiths (2003)\n"
-    )
     body = "Most respondents were registered with a doctor, but few had seen a dentist in a year."
     passage = _over_a_page_foot(first, notes, body, 40)
     assert passage.text.split("\n") == [first.strip(), body]
-    # A figure that opens a sentence of evidence (a lower-case word after it, as sentences
-    # write it) is not a note, even with a year in brackets.
-    rows = "12 people slept rough on the night of the count (2019), against 8 the year before."
-    kept = passage_from_hit(Hit("c", 0.5, _payload(f"{first}{rows}", 1, 1, [[0, 1]], index=0)))
-    assert rows in kept.text
 
 
-def test_footnotes_whose_numbers_run_into_their_words_are_left_out_too() -> None:
-    """A government analysis sets its footnote numbers as superscripts the text layer runs into
-    the note: "76DEFRA (2020) Estimation of changes …", "77Department of Transport (2020) …"."""
-    first = "Data suggests there has been a significant improvement in air quality.\n"
-    notes = (
-        "76DEFRA (2020) Estimation of changes in air pollution emissions in the UK\n"
-        "77Department of Transport (2020) Transport use during the pandemic\n"
-    )
-    body = "Most people travelled less, and fewer journeys were made by car than a year before."
-    passage = _over_a_page_foot(first, notes, body, 43)
-    assert passage.text.split("\n") == [first.strip(), body]
-    # A figure run into a short name opens evidence ("4G coverage", "3D scans"), not a note.
-    rows = "4G coverage (2021) reached nine in ten rural homes across the county by the autumn."
+@pytest.mark.parametrize("rows", _FIGURES_OPENING_EVIDENCE)
+def test_a_figure_opening_a_sentence_of_evidence_is_not_a_note(rows: str) -> None:
+    first = "Respondents were asked which services they use and how often they use them.\n"
     kept = passage_from_hit(Hit("c", 0.5, _payload(f"{first}{rows}", 1, 1, [[0, 1]], index=0)))
     assert rows in kept.text
 
