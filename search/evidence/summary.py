@@ -27,7 +27,8 @@ _SENTENCE = re.compile(r"(?<=[.!?])[ \t]+(?=[A-Z0-9“\"‘(])|\n|\s+[•▪●�
 # A numbered paragraph's number ("1.2 The plan sets out …") is not part of its sentence, nor is
 # one the text layer ran into its first word ("1.2The decision …", "10.Section 17.74 …").
 _PARAGRAPH_NUMBER = re.compile(
-    r"^\d{1,2}(?:(?:\.\d{1,2}){1,3}\.?\s*|\.\s*)(?=[A-Z“\"‘(][a-z“\"‘(]|[A-Z]{2,}\b)"
+    r"^\d{1,2}(?:\.\d{1,2}){1,3}\.?\s+(?=[A-Z“\"‘(])"
+    r"|^\d{1,2}(?:(?:\.\d{1,2}){1,3}\.?|\.)(?=[A-Z][a-z]|[A-Z]{2,}\b)"
 )
 
 

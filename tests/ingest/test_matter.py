@@ -386,6 +386,9 @@ def test_summary_sentences_lose_their_paragraph_numbers_and_split_at_bullets() -
     # A number the text layer ran into the first word goes too; a figure's decimals stay.
     for glued in ("1.2The", "10.The"):
         assert _summary_of(glued + numbered[7:]) == [numbered[4:]]
+    # A spaced number goes before any capital, a one-letter word too, as it always did.
+    spaced = "1.2 A plan sets out the principles by which the council decides its proposals."
+    assert _summary_of(spaced) == [spaced[4:]]
     figure = "3.5 million people in the county were registered with a practice in the year."
     assert _summary_of(figure) == [figure]
     bullets = (
