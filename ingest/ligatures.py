@@ -12,15 +12,17 @@ back inside several different suspects makes English words of them, and the docu
 holds those letters intact less often than it needs them put back. The letters are then put
 back only where doing so makes an English word of a word that was not one.
 
-Pure functions over text, so they are tested without files; the word list is the speller's,
-read only when a document has suspects.
+Pure functions over text, so they are tested without files; the word check is
+`ingest.misread.english_known` (the speller's list, read once a process).
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
+
+from ingest.misread import Known, english_known
 
 __all__ = ["LIGATURES", "MIN_WORDS_MENDED", "learn_lost_ligatures", "mend_lost_ligatures"]
 
@@ -30,11 +32,7 @@ LIGATURES = ("ffi", "ffl", "ff", "fi", "fl")
 MIN_WORDS_MENDED = 3
 # … each at least this long (short fragments mend by chance: "ve" to "five").
 _MIN_LETTERS = 4
-# A word this rare in the English list does not count as a word (the list has typos in it).
-_MIN_USES = 3
 _WORD = re.compile(r"[A-Za-z]+")
-
-Known = Callable[[str], bool]
 
 
 def learn_lost_ligatures(pages: Iterable[str], known: Known | None = None) -> tuple[str, ...]:
@@ -49,7 +47,7 @@ def learn_lost_ligatures(pages: Iterable[str], known: Known | None = None) -> tu
     }
     if len(suspects) < MIN_WORDS_MENDED:
         return ()
-    check = known or _english_known()
+    check = known or english_known()
     unknown = {word for word in suspects if not check(word)}
     lost: list[str] = []
     for ligature in LIGATURES:
@@ -68,7 +66,7 @@ def mend_lost_ligatures(text: str, lost: tuple[str, ...], known: Known | None = 
     of one that was not; every other character is left as it was."""
     if not lost:
         return text
-    check = known or _english_known()
+    check = known or english_known()
 
     def mend(match: re.Match[str]) -> str:
         word = match.group()
@@ -88,15 +86,3 @@ def mend_lost_ligatures(text: str, lost: tuple[str, ...], known: Known | None = 
 def _inside(word: str, ligature: str, check: Known) -> bool:
     """Whether putting `ligature` somewhere inside `word` (not at either end) makes a word."""
     return any(check(word[:at] + ligature + word[at:]) for at in range(1, len(word)))
-
-
-def _english_known() -> Known:
-    # Imported here: most documents have no lost ligatures and never need the word list.
-    from search.retrieval.spelling import english_words
-
-    words = english_words()
-
-    def known(word: str) -> bool:
-        return words.get(word.lower(), 0) >= _MIN_USES
-
-    return known

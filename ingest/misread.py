@@ -23,7 +23,13 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 
-__all__ = ["MIN_WORDS_MENDED", "learn_misread_letters", "mend_misread_letters"]
+__all__ = [
+    "MIN_WORDS_MENDED",
+    "Known",
+    "english_known",
+    "learn_misread_letters",
+    "mend_misread_letters",
+]
 
 # Marks a font's broken map gives for letters: quote marks, which sit inside real words only as
 # apostrophes. Marks that join words in web addresses, emails and file names ("@", "_", "=")
@@ -50,7 +56,7 @@ def learn_misread_letters(pages: Iterable[str], known: Known | None = None) -> d
     suspects = {word for word in words if any(mark in word for mark in _MARKS)}
     if not any(len(_inside(suspects, mark, {})) >= MIN_WORDS_MENDED for mark in _MARKS):
         return {}  # the usual case: the word list is not even read
-    known = known or _english_known()
+    known = known or english_known()
     learned: dict[str, str] = {}
     # Learn one mark at a time: a word with two misread letters is mended only once the first
     # mark's letter is known ("Sa‘e’uardin’" shows "‘" is "f" once "’" is known to be "g").
@@ -67,7 +73,7 @@ def mend_misread_letters(text: str, letters: dict[str, str], known: Known | None
     English word; every other character is left as it was."""
     if not letters:
         return text
-    check = known or _english_known()
+    check = known or english_known()
 
     def mend(match: re.Match[str]) -> str:
         word = match.group()
@@ -138,7 +144,9 @@ def _cores(word: str) -> list[tuple[int, int]]:
     return list(dict.fromkeys(span for span in spans if span[1] - span[0] > 1))
 
 
-def _english_known() -> Known:
+def english_known() -> Known:
+    """Whether a word (any case) is an English word: in the speller's list (read once a
+    process) and used at least `_MIN_USES` times there. The text-layer repairs share it."""
     # Imported here: most documents have no suspects and never need the word list.
     from search.retrieval.spelling import english_words
 
