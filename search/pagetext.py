@@ -206,6 +206,8 @@ _TICKS_ACROSS = 7
 # 16 17 18 …") than an axis, unless it runs on as a year's weeks do.
 _COUNTING_ACROSS = 11
 _YEARS = range(1900, 2101)
+# What a figure or a date (`_TICK`, `_DATE`) can start with.
+_FIGURE_OPENERS = frozenset("0123456789<>-–−£$€")
 
 
 def _tick_value(text: str) -> float | None:
@@ -286,7 +288,13 @@ def drop_axis_ticks(lines: list[str]) -> list[str]:
         if changed:
             line = line.split(maxsplit=1)[1] if len(line.split()) > 1 else ""
         tokens = line.split()
-        runs = _even_runs([_across_value(t) for t in tokens], _TICKS_ACROSS, _COUNTING_ACROSS)
+        # A line of prose holds too few figures for a run: most lines skip reading each word.
+        figures = sum(1 for token in tokens if token[0] in _FIGURE_OPENERS)
+        runs = (
+            _even_runs([_across_value(t) for t in tokens], _TICKS_ACROSS, _COUNTING_ACROSS)
+            if figures >= _TICKS_ACROSS
+            else []
+        )
         if runs:
             changed = True
             cut = {j for start, end in runs for j in range(start, end)}
