@@ -140,6 +140,9 @@ _CITED_BY = re.compile(
     r"(?:\bet al\.|(?:\b[A-Z][\w'’-]+ [A-Z]{1,3},\s+){2}[A-Z][\w'’-]+ [A-Z]{1,3}\."
     r"|(?:^|\s)\d{1,3} (?:[A-Z][\w'’&-]*\s){0,5}[A-Z][\w'’&-]*\.)\s*$"
 )
+# How far back from a sentence its cited authors are looked for (a long author list is cut short,
+# its "et al." or last initials stay in reach).
+_CITED_BY_CHARS = 80
 # A line of at least this many words is prose, not a heading.
 _PROSE_LINE_WORDS = 6
 
@@ -182,9 +185,8 @@ def summarise(chunks: Sequence[IndexedChunk], sentences: int = 4) -> list[Summar
             page = pages.main_page(text, start, start + len(sentence))
             if start < begins or page in pages_used or not _is_prose(sentence):
                 continue
-            if _goes_on(text, start, sentence) or _CITED_BY.search(
-                text[max(0, start - 80) : start]
-            ):
+            before = text[max(0, start - _CITED_BY_CHARS) : start]
+            if _goes_on(text, start, sentence) or _CITED_BY.search(before):
                 continue
             if " ".join(sentence.split()).casefold() in said:
                 continue
