@@ -317,6 +317,38 @@ def test_summary_leaves_out_a_figure_that_goes_on_from_the_line_before() -> None
     ]
 
 
+def test_summary_leaves_out_a_sentence_begun_on_the_line_before() -> None:
+    # The line before runs on, or is a sentence's first line broken inside a name.
+    begun = {
+        "Small areas shown in dark blue represent areas of": (
+            "West Sussex that fall among the 20% of areas in England with the highest need."
+        ),
+        "This briefing will provide a summary of the updated Income Deprivation": (
+            "Affecting Children Index (IDACI), one of the indices published alongside the rest."
+        ),
+        "The food environment assessment tool (FEAT) uses Food": (
+            "Standards Agency (FSA) food hygiene rating data to map the places selling food."
+        ),
+    }
+    for line, rest in begun.items():
+        assert _summary_of(f"{line}\n{rest}") == [], rest
+    # A heading that ends on a name, one broken over two lines, and a bullet's item each start
+    # what follows them.
+    started = {
+        "Free school meal eligibility in West Sussex": (
+            "In 2023/24 academic year, 15.7% of pupils in West Sussex were known to be eligible."
+        ),
+        "Economic and sectoral impacts, including up to the\nNovember restrictions": (
+            "COVID-19 and the restrictions needed to contain it have had a significant impact."
+        ),
+        "The themes that emerged from the interviews: • Empowerment and Confidence Building": (
+            "Participants reported feeling empowered by being trusted to lead projects and funds."
+        ),
+    }
+    for line, own in started.items():
+        assert _summary_of(f"{line}\n{own}") == [own], own
+
+
 def test_summary_leaves_out_the_title_of_a_work_it_cites() -> None:
     cited = (
         "56 Hotopf M, Hull O, Fear NT, Browne T, Horn O et al. The health of UK military "
