@@ -11,6 +11,7 @@ from search.retrieval.passages import chunk_index_of, cut_at_sentences
 from search.retrieval.sentences import (
     BOUNDARY,
     breaks_sentence,
+    broken_in_name,
     holds_caption,
     is_caption_line,
     is_table_row,
@@ -97,11 +98,16 @@ def prose_start(text: str) -> int:
     opens that line ("… by MSOAs Figure 3 Deprivation proportion by MSOAs. A household is …");
     else 0. Only when what is left reads as evidence itself (`is_quotable`). The chunker ends
     every heading and paragraph with a newline, so a line starts a sentence, unless the PDF
-    broke one there (`breaks_sentence`)."""
+    broke one there (`breaks_sentence`); a sentence broken inside a name starts on the line
+    before (`broken_in_name`)."""
     starts: list[int] = []
     offset = 0
+    broken = False
     for line in text.splitlines(keepends=True):
         if _is_prose_line(line) and (offset == 0 or breaks_sentence(text, offset - 1)):
+            break
+        if _is_prose_line(line) and starts and broken_in_name(text[starts[-1] : offset]):
+            offset, broken = starts.pop(), True  # the sentence began on the line before
             break
         starts.append(offset)
         offset += len(line)
@@ -111,7 +117,7 @@ def prose_start(text: str) -> int:
     # short: the evidence starts after it.
     captioned = any(is_caption_line(line) for line in text[:offset].splitlines())
     above = text[starts[-1] : offset] if starts else ""
-    if above and _is_heading(above) and not is_caption_line(above):
+    if above and not broken and _is_heading(above) and not is_caption_line(above):
         offset = starts.pop()
     elif (
         (first := BOUNDARY.search(text, offset))

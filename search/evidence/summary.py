@@ -10,9 +10,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from search.analysis import terms
-from search.retrieval.headings import is_heading_line
 from search.retrieval.passages import overlap_chars, read_page_map
-from search.retrieval.sentences import BOUNDARY, holds_caption, is_table_row, runs_on
+from search.retrieval.sentences import (
+    BOUNDARY,
+    broken_in_name,
+    holds_caption,
+    is_table_row,
+    runs_on,
+)
 from search.schema import IndexedChunk
 
 __all__ = [
@@ -144,13 +149,6 @@ _CITED_BY = re.compile(
 # How far back from a sentence its cited authors are looked for (a long author list is cut short,
 # its "et al." or last initials stay in reach).
 _CITED_BY_CHARS = 80
-# A list's bullet: the words after the last one on a line are an item of their own.
-_BULLET = re.compile(r"\s[•▪●◦■]\s")
-# Words a sentence's first line often opens with and a heading seldom does: a line that opens
-# with one, reads like prose and ends inside a name is a sentence broken over lines.
-_OPENS_PROSE = frozenset(
-    ["The", "This", "These", "That", "We", "Our", "It", "Its", "There", "In", "A", "An"]
-)
 # A line of at least this many words is prose, not a heading.
 _PROSE_LINE_WORDS = 6
 
@@ -158,24 +156,19 @@ _PROSE_LINE_WORDS = 6
 def _goes_on(text: str, start: int, sentence: str) -> bool:
     """Whether a sentence goes on from the line before it rather than starting there:
     - that line runs on ("… represent areas of" / "West Sussex that fall …");
-    - it is a sentence's first line broken inside a name ("This briefing will provide a summary
-      of the updated Income Deprivation" / "Affecting Children Index …"): it opens as prose
-      does and reads as no heading does (`is_heading_line`), while a heading that ends on a
-      name ("Free school meal eligibility in West Sussex") is left to start what follows;
+    - it is a sentence's first line broken inside a name (`broken_in_name`: "… the updated
+      Income Deprivation" / "Affecting Children Index …");
     - the sentence opens with a figure after a line of prose that ends no sentence ("… during
       week" / "40 (figure 10), and …").
     After a heading ("Key facts" / "46 people were …") a sentence starts its own."""
     if not text[:start].endswith("\n"):
         return False
-    line = _BULLET.split(text[: start - 1].rsplit("\n", 1)[-1])[-1].strip()
+    line = text[: start - 1].rsplit("\n", 1)[-1].strip()
     if not line or line.endswith(_STOPS):
         return False
-    if runs_on(line):
+    if runs_on(line) or broken_in_name(line):
         return True
-    words = line.split()
-    if words[0] in _OPENS_PROSE and words[-1][:1].isupper() and not is_heading_line(line):
-        return True
-    return sentence.lstrip()[:1].isdigit() and len(words) >= _PROSE_LINE_WORDS
+    return sentence.lstrip()[:1].isdigit() and len(line.split()) >= _PROSE_LINE_WORDS
 
 
 def summarise(chunks: Sequence[IndexedChunk], sentences: int = 4) -> list[SummarySentence]:

@@ -13,6 +13,7 @@ __all__ = [
     "SENTENCE_END",
     "STOP",
     "breaks_sentence",
+    "broken_in_name",
     "holds_caption",
     "is_caption_line",
     "is_table_row",
@@ -64,12 +65,50 @@ _LETTER_BULLET = re.compile(r"\s*(?:(?:o|[ivx]{1,4})\s+[A-Z]|\(?(?:[a-z]|[ivx]{1
 
 def breaks_sentence(text: str, newline: int) -> bool:
     """Whether the line break at `newline` in `text` ends a sentence (or a heading): not when
-    the line before it runs on (`runs_on`) or the next line goes on with a small letter."""
+    the line before it runs on (`runs_on`) or breaks a name (`broken_in_name`), or the next line
+    goes on with a small letter."""
     line_start = text.rfind("\n", 0, newline) + 1
-    if runs_on(text[line_start:newline]):
-        return False
+    line = text[line_start:newline]
     at = newline + 1
+    if runs_on(line) or (broken_in_name(line) and not _OWN_LINE.match(text, at)):
+        return False
     return not _CONTINUES.match(text, at) or bool(_LETTER_BULLET.match(text, at))
+
+
+# Words a sentence's first line often opens with and a heading seldom does.
+_OPENS_PROSE = frozenset(
+    ["The", "This", "These", "That", "We", "Our", "It", "Its", "There", "In", "A", "An"]
+)
+# A short line this long or longer, mostly in small letters, reads as prose, not a title.
+PROSE_WORDS = 7
+# A list's bullet: the words after the last one on a line are an item of their own.
+_BULLET = re.compile(r"\s[•▪●◦■]\s")
+# A line that starts on its own whatever came before: a number (a section's, a figure), or a
+# caption, source or note.
+_OWN_LINE = re.compile(
+    r"\s*(?:\d|(?i:figure|fig\.|table|chart|map|sources?\b|notes?\b|data\s+sources?\b))"
+)
+
+
+def broken_in_name(line: str) -> bool:
+    """Whether a line is a sentence's first line that the PDF broke inside a name ("This
+    briefing will provide a summary of the updated Income Deprivation" / "Affecting Children
+    Index (IDACI), one of …"): it opens as prose does, ends on a capitalised word, and has too
+    many words, most of them small, for a heading ("Free school meal eligibility in West
+    Sussex" is one)."""
+    if ENDS_SENTENCE.search(line):
+        return False
+    # The sentence the line ends in: after its last stop, or its last bullet.
+    tail = str(_BULLET.split(line)[-1])
+    tail = tail[max((m.end() for m in HAS_SENTENCE_END.finditer(tail)), default=0) :]
+    words = tail.split()
+    if len(words) < PROSE_WORDS or words[0] not in _OPENS_PROSE:
+        return False
+    if not words[-1][:1].isupper() or not words[-1][-1].isalnum():
+        return False  # a clause's end ("… Therapeutic Service:") is no name's middle
+    letters = [w for w in words if w[:1].isalpha()]
+    small = sum(w[0].islower() for w in letters)
+    return small * 2 > len(letters)
 
 
 # A figure's or table's caption run into the sentence before it ("… by MSOAs Figure 5

@@ -17,6 +17,7 @@ from search.retrieval.passages import (
     read_page_map,
 )
 from search.retrieval.searcher import group_hits
+from search.retrieval.sentences import breaks_sentence
 from search.schema import DocumentMeta, Hit, chunk_payload
 
 
@@ -127,6 +128,34 @@ def test_a_line_ending_mid_sentence_neither_starts_nor_ends_a_passage() -> None:
     )
     cut = cut_at_sentences(heading, 0, len(heading), starts_clean=False)
     assert heading[cut.start :].startswith("Housing in the county")
+
+
+def test_a_line_broken_inside_a_name_neither_ends_nor_starts_a_passage() -> None:
+    # "… the updated Income Deprivation\nAffecting Children Index …": a sentence's first line,
+    # in small words mostly, that ends on a capitalised word runs on into the next line.
+    closing = (
+        "Damp and mould were reported in one home in ten across the county, mostly in homes"
+        " rented from private landlords. Tenants who reported mould were visited by an officer"
+        " within a month, and most landlords acted within the year. This briefing will provide"
+        " a summary of the updated Income Deprivation\nAffecting Children Index (IDACI), one of"
+    )
+    cut = cut_at_sentences(closing, 0, len(closing), starts_clean=True)
+    assert closing[cut.start : cut.end].endswith("within the year.")
+    opening = (
+        "the end of a line. The food environment assessment tool (FEAT) uses Food\n"
+        "Standards Agency data to map where food is sold.\nDamp was reported in one home in ten."
+    )
+    cut = cut_at_sentences(opening, 0, len(opening), starts_clean=False)
+    assert opening[cut.start :].startswith("The food environment")
+    # A heading that ends on a name, a clause's end, and a line before a source still break.
+    for line, after in (
+        ("Free school meal eligibility in West Sussex", "In 2023/24, 15.7% were eligible."),
+        ("The themes of the Children and Young People Service:", "Recommendations follow."),
+        ("The rate of admissions is greater in Brighton and Hove than England", "Source: OHID"),
+    ):
+        text = f"{line}\n{after}"
+        assert breaks_sentence(text, len(line)), line
+    assert not breaks_sentence(closing, closing.index("\n"))
 
 
 def test_shown_passage_marks_cuts_with_an_ellipsis() -> None:

@@ -118,6 +118,17 @@ def test_the_shown_evidence_starts_at_its_prose_after_the_end_of_a_table() -> No
     assert headed[prose_start(headed) :] == "Renting in 2021\n" + FINDING
 
 
+def test_evidence_after_a_table_starts_where_a_sentence_broken_in_a_name_starts() -> None:
+    # "The Council must ensure that the Medium\nTerm Financial Plan (MTFP) includes …": the
+    # prose line goes on from the line before it, which starts the sentence.
+    sentence = (
+        "The Council must ensure that the Medium\nTerm Financial Plan (MTFP) includes robust"
+        " estimates for spending pressures in every year of the plan.\n"
+    )
+    text = TABLE_TAIL + sentence + FINDING
+    assert text[prose_start(text) :] == sentence + FINDING
+
+
 def test_a_tables_caption_source_and_note_are_not_prose() -> None:
     # A table of figures between its numbered caption and its note: long lines of words, but
     # they go with the table.
