@@ -3,9 +3,11 @@ on, and whether they are front matter, body or back matter."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ingest.matter import read_lines
+from search.retrieval.sentences import RUNS_ON, STOP
 from search.schema import Chunk
 
 __all__ = [
@@ -47,7 +49,42 @@ def _runs(pages: list[list[_Word]]) -> list[list[_Word]]:
     return runs
 
 
-def _chunk(doc_id: str, index: int, window: list[_Word]) -> Chunk:
+# A word that ends a sentence ("areas.", "said.”", "(2021)."), and one that can open the next.
+_ENDS = re.compile(STOP + "$")
+_OPENS = re.compile(r"[\"“‘'(\[•▪●◦■-]?[A-Z0-9]|[•▪●◦■]$")
+
+
+def _opens_sentence(words: list[_Word], i: int) -> bool:
+    """Whether words[i] starts a sentence: it opens like one, after a word that ends a
+    sentence, or that ends a heading or paragraph without running on ("… rose to" / "24%")."""
+    if i == 0:
+        return True
+    before, word = words[i - 1], words[i].text
+    if not _OPENS.match(word):
+        return False
+    if _ENDS.search(before.text):
+        return True
+    return before.ends_block and not before.text.endswith(",") and before.text not in RUNS_ON
+
+
+def _lead(words: list[_Word], at: int, reach: int) -> list[_Word]:
+    """The words before words[at] back to the nearest sentence start at most `reach` words
+    earlier, when words[at] does not start one itself and one is in reach; else none."""
+    if at == 0 or _opens_sentence(words, at):
+        return []
+    for i in range(at - 1, max(at - reach, 0) - 1, -1):
+        if _opens_sentence(words, i):
+            return words[i:at]
+    return []
+
+
+def _chunk(
+    doc_id: str,
+    index: int,
+    window: list[_Word],
+    lead: list[_Word] | None = None,
+    opens: bool = False,
+) -> Chunk:
     """Words joined by spaces, or a newline after a heading or paragraph end (same length, so
     offsets hold either way); `page_starts` records where each page begins in the text."""
     parts: list[str] = []
@@ -70,12 +107,23 @@ def _chunk(doc_id: str, index: int, window: list[_Word]) -> Chunk:
         page_end=window[-1].page,
         page_starts=tuple(starts),
         matter=max(set(matters), key=matters.count),
+        opens_sentence=opens,
+        lead=_joined(lead) if lead else "",
+        lead_page=lead[0].page if lead else 0,
     )
+
+
+def _joined(words: list[_Word]) -> str:
+    """Words as a chunk joins them, with the space or newline that follows the last."""
+    return "".join(w.text + ("\n" if w.ends_block else " ") for w in words)
 
 
 def chunk_pages(doc_id: str, pages: list[str], max_words: int, overlap_words: int) -> list[Chunk]:
     """Windows of up to max_words words, overlapping by overlap_words, within each page.
 
+    A window that starts inside a sentence keeps, as its `lead`, the words before it back to
+    the sentence's start (at most overlap_words of them): shown with it, a passage opens on a
+    whole sentence, while what is embedded and matched stays the window.
     A page's short tail (under a third of a window) is carried onto the next
     page rather than left as a scrap; such a chunk records both pages and where
     the second begins, so a citation can name the page holding most of it.
@@ -98,7 +146,10 @@ def chunk_pages(doc_id: str, pages: list[str], max_words: int, overlap_words: in
             if is_tail and len(window) < min_words and can_carry:
                 carry = window
                 break
-            chunks.append(_chunk(doc_id, len(chunks), window))
+            # A page's first window may go on from the page before: only a later one is known.
+            opens = start > 0 and _opens_sentence(words, start)
+            lead = _lead(words, start, overlap_words)
+            chunks.append(_chunk(doc_id, len(chunks), window, lead, opens))
             if is_tail:
                 break
             start += step

@@ -89,7 +89,10 @@ TEXT_FIELDS = ("text",)
 # 6: a chart's axis ticks (figures stepping evenly, one a line or seven across) are left out
 # of passages and page previews; joined letters ("ff", "fi" …) a font left out of its text are
 # put back ("aect" is "affect"); a summary leaves out a chart's legend and a cited work's title.
-READING_RULES = 6
+# 7: a chunk that starts inside a sentence keeps the words back to the sentence's start (its
+# `lead`, at most the overlap), so its passage opens on the whole sentence instead of skipping a
+# piece of it; a summary's or passage's sentence broken over lines inside a name is not split.
+READING_RULES = 7
 
 _POINT_NAMESPACE = uuid.UUID("6f1d8c1e-5b8a-4f53-9d39-3f1f0c2b7a10")
 
@@ -192,6 +195,12 @@ class Chunk:
     # (character offset in `text`, page number) where each page begins; the first is at 0.
     page_starts: tuple[tuple[int, int], ...] = ()
     matter: str = BODY
+    # The words before `text` back to the start of the sentence it starts inside (at most the
+    # overlap), and the page they begin on: shown before it, never embedded or matched.
+    lead: str = ""
+    lead_page: int = 0
+    # Whether `text` itself starts where a sentence starts (a later window can start inside one).
+    opens_sentence: bool = False
 
     @property
     def pages(self) -> list[int]:
@@ -289,4 +298,9 @@ def chunk_payload(chunk: Chunk, doc_meta: DocumentMeta, file_name: str) -> dict[
     }
     if doc_meta.year is not None:
         payload["year"] = doc_meta.year
+    if chunk.opens_sentence:
+        payload["opens_sentence"] = True
+    if chunk.lead:
+        payload["lead"] = chunk.lead
+        payload["lead_page"] = chunk.lead_page
     return payload

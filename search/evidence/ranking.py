@@ -12,7 +12,7 @@ from search.evidence.determinants import Determinant, Taxonomy
 from search.evidence.places import Gazetteer
 from search.evidence.strength import evidence_start
 from search.retrieval.matching import Matches
-from search.retrieval.passages import Passage, chunk_index_of, passage_from_hit
+from search.retrieval.passages import Passage, opens_sentence, passage_from_hit, with_lead
 from search.retrieval.searcher import DocumentResult
 from search.schema import Hit
 from search.store.base import Store
@@ -187,7 +187,8 @@ def _evidence_passage(hit: Hit, strength: float) -> Passage:
     """The passage shown as a document's strongest evidence: from its first whole sentence of
     prose, without the end of a table, a chart's labels or a caption before it
     (`evidence_start`)."""
-    first = chunk_index_of(hit.payload) == 0
+    hit = with_lead(hit)
+    first = opens_sentence(hit.payload)
     return passage_from_hit(hit, strength, start=evidence_start(hit.text, first))
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from search.retrieval.headings import is_note_line
-from search.retrieval.passages import chunk_index_of, cut_at_sentences
+from search.retrieval.passages import chunk_index_of, cut_at_sentences, opens_sentence
 from search.retrieval.sentences import (
     BOUNDARY,
     breaks_sentence,
@@ -172,7 +172,7 @@ def find_strongest_passages(
     `chunks` are (chunk id, payload) pairs of one document. The result is stored in the
     document's catalogue row, so a determinant's page never reads the chunks themselves.
     """
-    tagged: dict[str, list[tuple[float, int, str, str, int]]] = {}
+    tagged: dict[str, list[tuple[float, int, str, str, int, bool]]] = {}
     passages: dict[str, int] = {}
     for chunk_id, payload in chunks:
         # Front and back matter (covers, contents, references) count but are never shown.
@@ -185,7 +185,7 @@ def find_strongest_passages(
                 text = str(payload.get("text") or "")
                 index = chunk_index_of(payload)
                 tagged.setdefault(name, []).append(
-                    (strength, _page(payload), chunk_id, text, index)
+                    (strength, _page(payload), chunk_id, text, index, opens_sentence(payload))
                 )
     found: dict[str, dict[str, Any]] = {}
     for name, count in passages.items():
@@ -199,7 +199,7 @@ def find_strongest_passages(
         near.sort(key=lambda c: (-c[0], c[1], c[4]))
         shown = next((c for c in near if is_quotable(c[3])), near[0])
         # Whether what the page shows of it reads as evidence (a page lists those first).
-        start = evidence_start(shown[3], shown[4] == 0)
+        start = evidence_start(shown[3], shown[5])
         quotable = is_quotable(shown[3][start:])
         found[name] = {
             "chunk": shown[2],

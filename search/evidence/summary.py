@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from search.analysis import terms
-from search.retrieval.passages import overlap_chars, read_page_map
+from search.retrieval.passages import opens_sentence, overlap_chars, read_page_map
 from search.retrieval.sentences import (
     BOUNDARY,
     broken_in_name,
@@ -191,7 +191,7 @@ def summarise(chunks: Sequence[IndexedChunk], sentences: int = 4) -> list[Summar
         # A chunk after the first may start inside a sentence (its window overlaps the one
         # before): its words before the first sentence boundary are not taken for a sentence
         # ("Expectancy has improved …" for "Life Expectancy has improved …").
-        clean = index == 0 or _starts_clean(texts.get(index - 1), text)
+        clean = opens_sentence(chunk.payload) or _starts_clean(texts.get(index - 1), text)
         first = None if clean else BOUNDARY.search(text)
         begins = first.end() if first else 0
         best: tuple[float, str, int] | None = None

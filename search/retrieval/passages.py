@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from search.retrieval.headings import kept_lines
@@ -25,13 +25,17 @@ __all__ = [
     "cut_at_sentences",
     "document_passages",
     "main_page_of",
+    "opens_sentence",
     "overlap_chars",
     "passage_from_hit",
     "read_page_map",
     "show_span",
+    "with_lead",
 ]
 
 ELLIPSIS = "…"
+# A lead longer than this is not one the chunker wrote (it keeps at most the overlap's words).
+MAX_LEAD_CHARS = 2000
 PageStarts = tuple[tuple[int, int], ...]
 # Cut no more than this share of a passage off either end to reach a sentence boundary.
 MAX_CUT_SHARE = 0.4
@@ -272,10 +276,40 @@ def _chunk_index(hit: Hit) -> int:
     return chunk_index_of(hit.payload)
 
 
+def opens_sentence(payload: Mapping[str, Any]) -> bool:
+    """Whether a chunk's text starts where a sentence starts: a document's first chunk, or one
+    the chunker found starting at a sentence (`opens_sentence`; libraries read before that say
+    nothing, and their chunks count as starting inside one)."""
+    return chunk_index_of(payload) == 0 or payload.get("opens_sentence") is True
+
+
+def with_lead(hit: Hit) -> Hit:
+    """The hit as shown: a chunk that starts inside a sentence with its `lead` (the words back
+    to that sentence's start, stored at ingest) before its text, and its page map moved to
+    match, so a passage opens on the whole sentence. Other hits are returned as they are."""
+    lead = hit.payload.get("lead")
+    if not isinstance(lead, str) or not lead.strip() or len(lead) > MAX_LEAD_CHARS:
+        return hit
+    pages = read_page_map(hit.payload)
+    lead_page = _int(hit.payload.get("lead_page"), pages.first)
+    if lead_page > pages.first:
+        return hit  # not before the chunk: a payload that does not hold together
+    shifted = [(offset + len(lead), page) for offset, page in pages.starts or ((0, pages.first),)]
+    starts = [(0, lead_page)] + [s for s in shifted if s[1] != lead_page]
+    payload = {
+        **hit.payload,
+        "text": lead + hit.text,
+        "page": lead_page,
+        "page_starts": [list(s) for s in starts],
+        "opens_sentence": True,
+    }
+    return replace(hit, payload=payload)
+
+
 def passage_from_hit(hit: Hit, score: float | None = None, start: int = 0) -> Passage:
     """A hit's chunk cut to whole sentences; from `start` (a line's start, so a sentence's)
-    when given."""
-    return _passage(hit, _cut(hit, start, start > 0 or _chunk_index(hit) == 0), score)
+    when given. Give a hit `with_lead` to show its lead too (offsets are then in that text)."""
+    return _passage(hit, _cut(hit, start, start > 0 or opens_sentence(hit.payload)), score)
 
 
 def _cut(hit: Hit, start: int, starts_clean: bool) -> Cut:
@@ -309,11 +343,12 @@ def document_passages(hits: Sequence[Hit]) -> list[Passage]:
     passage whose shown words another passage already shows (a document that prints the same
     paragraph on two pages) is left out: the better-ranked one stays.
     """
+    hits = [with_lead(hit) for hit in hits]
     cuts: dict[str, Cut] = {}
     leftovers: set[str] = set()
     previous: tuple[Hit, Cut] | None = None
     for hit in sorted(hits, key=_chunk_index):
-        cut = _cut(hit, 0, _chunk_index(hit) == 0)
+        cut = _cut(hit, 0, opens_sentence(hit.payload))
         if previous is not None and _chunk_index(previous[0]) == _chunk_index(hit) - 1:
             before, shown = previous
             repeated = overlap_chars(before.text, hit.text)

@@ -53,6 +53,9 @@ RANKED_FIELDS = (
     "page_end",
     "page_starts",
     "chunk_index",
+    "opens_sentence",
+    "lead",
+    "lead_page",
     "year",
     "determinants",
 )

@@ -32,6 +32,29 @@ def test_overlap_repeats_words_between_neighbours() -> None:
     assert [c.index for c in chunks] == list(range(len(chunks)))
 
 
+def test_a_window_inside_a_sentence_keeps_the_words_back_to_its_start_as_its_lead() -> None:
+    # Sentences of 12 words: windows fall inside them; each keeps, apart from its text, the
+    # words back to its sentence's start, so lead and text together open on a whole sentence.
+    sentences = [
+        f"Sentence {n} says that the county saw {n} more cases this year." for n in range(30)
+    ]
+    page = "\n".join(sentences[:5]) + " " + " ".join(sentences[5:])
+    chunks = chunk_pages("d", [page], max_words=60, overlap_words=20)
+    words = page.split()
+    # The windows themselves are where they always were: what is embedded does not move.
+    assert [c.text.split() for c in chunks] == [words[i : i + 60] for i in range(0, 321, 40)]
+    for chunk in chunks[1:]:
+        assert (chunk.lead + chunk.text).startswith("Sentence "), chunk.text[:40]
+        assert bool(chunk.lead) != chunk.opens_sentence  # a lead only where one is needed
+        assert len(chunk.lead.split()) < 20 and chunk.lead_page in (0, 1)
+        if chunk.lead:
+            assert chunk.lead.endswith((" ", "\n")) and chunk.lead_page == 1
+    assert not chunks[0].lead and not chunks[0].opens_sentence  # a page's first: not known
+    # No sentence starts within the overlap: no lead.
+    plain = chunk_pages("d", [_page("w", 100)], max_words=40, overlap_words=10)
+    assert [c.lead for c in plain] == ["", "", ""]
+
+
 def test_every_word_lands_in_some_chunk() -> None:
     pages = [_page("a", 37), "", _page("c", 91)]
     chunks = chunk_pages("d", pages, max_words=30, overlap_words=5)

@@ -205,6 +205,29 @@ def test_a_passage_shown_from_a_later_line_starts_there_and_links_to_its_page() 
     assert passage_from_hit(hit).page == 4  # the whole chunk is mostly the table on page 4
 
 
+def test_a_chunk_that_starts_inside_a_sentence_is_shown_from_the_sentences_start() -> None:
+    # "… in five adults are physically inactive": the words that matched were in the piece of
+    # the sentence the chunk starts with; its lead (stored at ingest) gives back the start.
+    text = (
+        "in five adults are physically inactive, and over 60% of adults are overweight. "
+        "The rate of hospital admissions related to alcohol is significantly lower than the "
+        "England average and has been declining in recent years, in every district and among "
+        "both men and women, though most of all among the youngest adults in the county."
+    )
+    payload = _payload(text, 9, 9, [[0, 9]], index=13)
+    plain = passage_from_hit(Hit("x", 1.0, payload))
+    assert "inactive" not in plain.text  # without a lead the piece is skipped
+    lead = "Around one "
+    led = Hit("x", 1.0, {**payload, "lead": lead, "lead_page": 8})
+    (passage,) = document_passages([led])
+    assert passage.text.startswith("Around one in five adults are physically inactive")
+    assert (passage.page_start, passage.page_end, passage.page) == (8, 9, 9)
+    assert main_page_of(passage.page_starts, passage.text, 0, 10) == 8
+    # A lead that cannot be one (after the chunk's page, or far too long) is not shown.
+    for bad in ({"lead": lead, "lead_page": 10}, {"lead": "x " * 2000, "lead_page": 9}):
+        assert document_passages([Hit("x", 1.0, {**payload, **bad})])[0].text == plain.text
+
+
 def test_page_map_without_starts_uses_first_page_for_offsets() -> None:
     assert PageMap(4, 4).page_at(100) == 4
 
