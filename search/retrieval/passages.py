@@ -286,7 +286,8 @@ def opens_sentence(payload: Mapping[str, Any]) -> bool:
 def with_lead(hit: Hit) -> Hit:
     """The hit as shown: a chunk that starts inside a sentence with its `lead` (the words back
     to that sentence's start, stored at ingest) before its text, and its page map moved to
-    match, so a passage opens on the whole sentence. Other hits are returned as they are."""
+    match, so a passage opens on the whole sentence. Other hits (and one already given its
+    lead) are returned as they are."""
     lead = hit.payload.get("lead")
     if not isinstance(lead, str) or not lead.strip() or len(lead) > MAX_LEAD_CHARS:
         return hit
@@ -297,7 +298,7 @@ def with_lead(hit: Hit) -> Hit:
     shifted = [(offset + len(lead), page) for offset, page in pages.starts or ((0, pages.first),)]
     starts = [(0, lead_page)] + [s for s in shifted if s[1] != lead_page]
     payload = {
-        **hit.payload,
+        **{k: v for k, v in hit.payload.items() if k not in ("lead", "lead_page")},
         "text": lead + hit.text,
         "page": lead_page,
         "page_starts": [list(s) for s in starts],
@@ -308,7 +309,8 @@ def with_lead(hit: Hit) -> Hit:
 
 def passage_from_hit(hit: Hit, score: float | None = None, start: int = 0) -> Passage:
     """A hit's chunk cut to whole sentences; from `start` (a line's start, so a sentence's)
-    when given. Give a hit `with_lead` to show its lead too (offsets are then in that text)."""
+    when given, in the text `with_lead` gives it (its lead, if any, then its own text)."""
+    hit = with_lead(hit)
     return _passage(hit, _cut(hit, start, start > 0 or opens_sentence(hit.payload)), score)
 
 

@@ -15,6 +15,7 @@ from search.retrieval.passages import (
     main_page_of,
     passage_from_hit,
     read_page_map,
+    with_lead,
 )
 from search.retrieval.searcher import group_hits
 from search.retrieval.sentences import breaks_sentence
@@ -223,6 +224,9 @@ def test_a_chunk_that_starts_inside_a_sentence_is_shown_from_the_sentences_start
     assert passage.text.startswith("Around one in five adults are physically inactive")
     assert (passage.page_start, passage.page_end, passage.page) == (8, 9, 9)
     assert main_page_of(passage.page_starts, passage.text, 0, 10) == 8
+    # Every way a passage is shown gives the lead, once.
+    assert passage_from_hit(led).text == passage.text
+    assert with_lead(with_lead(led)) == with_lead(led)
     # A lead that cannot be one (after the chunk's page, or far too long) is not shown.
     for bad in ({"lead": lead, "lead_page": 10}, {"lead": "x " * 2000, "lead_page": 9}):
         assert document_passages([Hit("x", 1.0, {**payload, **bad})])[0].text == plain.text
