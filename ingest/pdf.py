@@ -28,6 +28,7 @@ from ingest.layout import LayoutLine, join_split_words
 from ingest.ligatures import learn_lost_ligatures, mend_lost_ligatures
 from ingest.misread import learn_misread_letters, mend_misread_letters
 from ingest.ocr import OcrPage
+from ingest.quotemarks import learn_letter_quotes, mend_letter_quotes
 from ingest.textlayer import TextLayer
 from search.folding import fold_characters
 from search.pagetext import edges_of, find_running_lines, running_line_key
@@ -303,6 +304,7 @@ def _assemble(
     ocr_pages, low, ocr_lines = _read_scans(pages, read_by_ocr, set(junk))
     letters = _mend_letters(pages, read, set(ocr_pages))
     ligatures = _mend_ligatures(pages, read, set(ocr_pages))
+    quotes = _mend_quotes(pages, read, set(ocr_pages))
     unjumbled = [n for n in junk if n in ocr_pages]
     empty = [n for n in empty if n not in ocr_pages]
     junk = [n for n in junk if n not in ocr_pages]
@@ -329,6 +331,9 @@ def _assemble(
     if ligatures:
         shown = ", ".join(f"'{ligature}'" for ligature in ligatures)
         notes.append(f"Its text left out joined letters ({shown}); they were put back.")
+    if quotes:
+        shown = ", ".join(f"'{letter}'" for letter in sorted(quotes))
+        notes.append(f"Its text gave quote marks as letters ({shown}); they were put back.")
     if _forbids_copying(reader):
         notes.append("The publisher marked it 'do not copy text'; it was indexed anyway.")
     stripped = strip_repeated_lines(pages)
@@ -361,6 +366,15 @@ def _mend_ligatures(pages: list[str], read: _PagesRead, ocr_pages: set[int]) -> 
     if lost:
         _mend_text_layer(pages, read, ocr_pages, lambda text: mend_lost_ligatures(text, lost))
     return lost
+
+
+def _mend_quotes(pages: list[str], read: _PagesRead, ocr_pages: set[int]) -> frozenset[str]:
+    """Put back, in place, quote marks the text layer gave as letters ("Ŏbite-sizedŏ"; see
+    `ingest.quotemarks`), in its pages and its first page's lines; which letters."""
+    marks = learn_letter_quotes(_text_layer(pages, ocr_pages))
+    if marks:
+        _mend_text_layer(pages, read, ocr_pages, lambda text: mend_letter_quotes(text, marks))
+    return marks
 
 
 def _text_layer(pages: list[str], ocr_pages: set[int]) -> list[str]:

@@ -1,0 +1,81 @@
+"""Quote marks a PDF's font gives out as letters, put back.
+
+The inverse of `ingest.misread`: some fonts map their quote marks to a letter no English text
+uses, so the text layer reads "smaller Ŏbite-sizedŏ products" where the page shows ‘bite-sized’.
+A search for "bite-sized" then misses the passage, and the quote reads wrong.
+
+Learned from the document itself. A letter outside plain ASCII that sits at the edge of a word
+(right before its first letter, or right after its last) is a suspect for that document when,
+taken off, it leaves an English word in at least `MIN_WORDS_MENDED` different words; when the
+document never writes it, in either case, inside a word ("Chosŏn" keeps its ŏ and Ŏ); and
+when taking it off never leaves a non-word ("über" is not "ber"). Each such letter is then
+given back as a quote mark: ‘ where it opens a word, ’ where it closes one. Nothing else in
+the text changes.
+
+Pure functions over text, so they are tested without files.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+
+from ingest.misread import Known, english_known
+
+__all__ = ["MIN_WORDS_MENDED", "learn_letter_quotes", "mend_letter_quotes"]
+
+# A mark is learned only from this many different words it leaves as English words.
+MIN_WORDS_MENDED = 3
+# Latin letters outside ASCII ("Ŏ", "ŏ", "ō", "ŋ" seen in real reports): Greek and other
+# scripts' letters at a word's edge are symbols in formulas ("γ(1)"), never quote marks.
+_LATIN = "\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"
+# A word of ASCII letters (and inner hyphens) with one such letter on either edge.
+_EDGED = re.compile(
+    rf"(?<![^\W\d_])([{_LATIN}]?)([A-Za-z]+(?:-[A-Za-z]+)*)([{_LATIN}]?)(?![^\W\d_])"
+)
+# Such a letter between two ASCII letters: the document's own letter.
+_INSIDE = re.compile(rf"[A-Za-z]([{_LATIN}])[A-Za-z]")
+# Words shorter than this, once a mark is off, tell nothing ("a", "I", "of").
+_MIN_LETTERS = 3
+
+
+def learn_letter_quotes(pages: Iterable[str], known: Known | None = None) -> frozenset[str]:
+    """The letters this document's font gives for its quote marks (none for nearly every one)."""
+    text = "\n".join(pages)
+    mended: dict[str, set[str]] = defaultdict(set)
+    spoiled: set[str] = set()
+    for match in _EDGED.finditer(text):
+        opening, word, closing = match.groups()
+        if len(word) < _MIN_LETTERS:
+            continue
+        for mark in {opening, closing} - {""}:
+            mended[mark].add(word.casefold())
+    if not any(len(words) >= MIN_WORDS_MENDED for words in mended.values()):
+        return frozenset()  # the usual case: the word list is not even read
+    # A letter the document writes inside words, in either case, is its own letter.
+    for inside in {m.group(1) for m in _INSIDE.finditer(text)}:
+        spoiled.update((inside, inside.lower(), inside.upper()))
+    known = known or english_known()
+    learned = set()
+    for mark, words in mended.items():
+        if mark in spoiled or len(words) < MIN_WORDS_MENDED:
+            continue
+        english = [w for w in words if all(known(part) for part in w.split("-"))]
+        if len(english) >= MIN_WORDS_MENDED and len(english) == len(words):
+            learned.add(mark)
+    return frozenset(learned)
+
+
+def mend_letter_quotes(text: str, marks: frozenset[str]) -> str:
+    """Each learned letter at a word's edge given back as ‘ (opening) or ’ (closing)."""
+    if not marks:
+        return text
+
+    def mend(match: re.Match[str]) -> str:
+        opening, word, closing = match.groups()
+        before = "‘" if opening in marks else opening
+        after = "’" if closing in marks else closing
+        return before + word + after
+
+    return _EDGED.sub(mend, text)
