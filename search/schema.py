@@ -91,7 +91,8 @@ TEXT_FIELDS = ("text",)
 # put back ("aect" is "affect"); a summary leaves out a chart's legend and a cited work's title.
 # 7: a chunk that starts inside a sentence keeps the words back to the sentence's start (its
 # `lead`, at most the overlap), so its passage opens on the whole sentence instead of skipping a
-# piece of it; a summary's or passage's sentence broken over lines inside a name is not split.
+# piece of it; a summary's or passage's sentence broken over lines inside a name is not split;
+# quote marks a font gives as letters ("Ŏbite-sizedŏ") are put back.
 READING_RULES = 7
 
 _POINT_NAMESPACE = uuid.UUID("6f1d8c1e-5b8a-4f53-9d39-3f1f0c2b7a10")
