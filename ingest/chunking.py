@@ -11,8 +11,14 @@ from search.retrieval.sentences import RUNS_ON, STOP
 from search.schema import Chunk
 
 __all__ = [
+    "LEAD_WORDS",
     "chunk_pages",
 ]
+
+# How far back a window's lead reaches for the start of the sentence it starts inside: past the
+# overlap (30 words by default), since a sentence with a figure or a list in it runs long; 60
+# words find the start for 97% of windows on the 100 real PDFs, 30 for 87%.
+LEAD_WORDS = 60
 
 
 @dataclass(frozen=True)
@@ -69,10 +75,11 @@ def _opens_sentence(words: list[_Word], i: int) -> bool:
 
 def _lead(words: list[_Word], at: int, reach: int) -> list[_Word]:
     """The words before words[at] back to the nearest sentence start at most `reach` words
-    earlier, when words[at] does not start one itself and one is in reach; else none."""
+    earlier, when words[at] does not start one itself and one is in reach; else none. A page's
+    first word is not taken for a sentence's start: it may go on from the page before."""
     if at == 0 or _opens_sentence(words, at):
         return []
-    for i in range(at - 1, max(at - reach, 0) - 1, -1):
+    for i in range(at - 1, max(at - reach, 1) - 1, -1):
         if _opens_sentence(words, i):
             return words[i:at]
     return []
@@ -122,7 +129,7 @@ def chunk_pages(doc_id: str, pages: list[str], max_words: int, overlap_words: in
     """Windows of up to max_words words, overlapping by overlap_words, within each page.
 
     A window that starts inside a sentence keeps, as its `lead`, the words before it back to
-    the sentence's start (at most overlap_words of them): shown with it, a passage opens on a
+    the sentence's start (at most `LEAD_WORDS` of them): shown with it, a passage opens on a
     whole sentence, while what is embedded and matched stays the window.
     A page's short tail (under a third of a window) is carried onto the next
     page rather than left as a scrap; such a chunk records both pages and where
@@ -148,7 +155,7 @@ def chunk_pages(doc_id: str, pages: list[str], max_words: int, overlap_words: in
                 break
             # A page's first window may go on from the page before: only a later one is known.
             opens = start > 0 and _opens_sentence(words, start)
-            lead = _lead(words, start, overlap_words)
+            lead = _lead(words, start, LEAD_WORDS)
             chunks.append(_chunk(doc_id, len(chunks), window, lead, opens))
             if is_tail:
                 break

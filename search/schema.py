@@ -90,7 +90,7 @@ TEXT_FIELDS = ("text",)
 # of passages and page previews; joined letters ("ff", "fi" …) a font left out of its text are
 # put back ("aect" is "affect"); a summary leaves out a chart's legend and a cited work's title.
 # 7: a chunk that starts inside a sentence keeps the words back to the sentence's start (its
-# `lead`, at most the overlap), so its passage opens on the whole sentence instead of skipping a
+# `lead`, at most 60 words), so its passage opens on the whole sentence instead of skipping a
 # piece of it; a summary's or passage's sentence broken over lines inside a name is not split;
 # quote marks a font gives as letters ("Ŏbite-sizedŏ") are put back.
 READING_RULES = 7
@@ -196,8 +196,8 @@ class Chunk:
     # (character offset in `text`, page number) where each page begins; the first is at 0.
     page_starts: tuple[tuple[int, int], ...] = ()
     matter: str = BODY
-    # The words before `text` back to the start of the sentence it starts inside (at most the
-    # overlap), and the page they begin on: shown before it, never embedded or matched.
+    # The words before `text` back to the start of the sentence it starts inside (at most
+    # `ingest.chunking.LEAD_WORDS`), and the page they begin on: shown, never embedded or matched.
     lead: str = ""
     lead_page: int = 0
     # Whether `text` itself starts where a sentence starts (a later window can start inside one).
