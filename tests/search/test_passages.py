@@ -105,6 +105,12 @@ def test_a_line_going_on_with_a_small_letter_is_no_sentence_start() -> None:
         assert listed[cut.start :].startswith(start), line
 
 
+def _shown(text: str, clean: bool) -> str:
+    """The part of `text` a passage cut at sentences shows."""
+    cut = cut_at_sentences(text, 0, len(text), starts_clean=clean)
+    return text[cut.start : cut.end]
+
+
 def test_a_line_ending_mid_sentence_neither_starts_nor_ends_a_passage() -> None:
     # "… rose to\n24% in 2023": a line that ends with a comma or a word that needs more runs
     # on, even when the next line starts with a figure or a capital.
@@ -114,21 +120,18 @@ def test_a_line_ending_mid_sentence_neither_starts_nor_ends_a_passage() -> None:
         " most of them did within the year. Tenants who reported mould were visited by an"
         " officer within a month."
     )
-    cut = cut_at_sentences(opening, 0, len(opening), starts_clean=False)
-    assert opening[cut.start : cut.end].startswith("Damp and mould")
+    assert _shown(opening, clean=False).startswith("Damp and mould")
     closing = (
         "Damp and mould were reported in one home in ten across the county, mostly in homes"
         " rented from private landlords. The worst cases were in\nWest Sussex coastal towns"
     )
-    cut = cut_at_sentences(closing, 0, len(closing), starts_clean=True)
-    assert closing[cut.start : cut.end].endswith("private landlords.")
-    assert not cut.cut_after
+    assert _shown(closing, clean=True) == closing[: closing.index(" The worst")]
+    assert not cut_at_sentences(closing, 0, len(closing), starts_clean=True).cut_after
     # A line that ends a heading or a sentence still breaks one.
     heading = (
         "the end of the last one\nHousing in the county\nDamp was reported in one home in ten."
     )
-    cut = cut_at_sentences(heading, 0, len(heading), starts_clean=False)
-    assert heading[cut.start :].startswith("Housing in the county")
+    assert _shown(heading, clean=False).startswith("Housing in the county")
 
 
 def test_a_line_broken_inside_a_name_neither_ends_nor_starts_a_passage() -> None:
@@ -140,14 +143,12 @@ def test_a_line_broken_inside_a_name_neither_ends_nor_starts_a_passage() -> None
         " within a month, and most landlords acted within the year. This briefing will provide"
         " a summary of the updated Income Deprivation\nAffecting Children Index (IDACI), one of"
     )
-    cut = cut_at_sentences(closing, 0, len(closing), starts_clean=True)
-    assert closing[cut.start : cut.end].endswith("within the year.")
+    assert _shown(closing, clean=True).endswith("within the year.")
     opening = (
         "the end of a line. The food environment assessment tool (FEAT) uses Food\n"
         "Standards Agency data to map where food is sold.\nDamp was reported in one home in ten."
     )
-    cut = cut_at_sentences(opening, 0, len(opening), starts_clean=False)
-    assert opening[cut.start :].startswith("The food environment")
+    assert _shown(opening, clean=False).startswith("The food environment")
     # A heading that ends on a name, a clause's end, and a line before a source still break.
     for line, after in (
         ("Free school meal eligibility in West Sussex", "In 2023/24, 15.7% were eligible."),
