@@ -34,6 +34,8 @@ _LATIN = "\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"
 _EDGED = re.compile(
     rf"(?<![^\W\d_])([{_LATIN}]?)([A-Za-z]+(?:-[A-Za-z]+)*)([{_LATIN}]?)(?![^\W\d_])"
 )
+# Any such letter at all: most documents have none, and are not read word by word.
+_ANY_LATIN = re.compile(f"[{_LATIN}]")
 # Such a letter between two ASCII letters: the document's own letter.
 _INSIDE = re.compile(rf"[A-Za-z]([{_LATIN}])[A-Za-z]")
 # Words shorter than this, once a mark is off, tell nothing ("a", "I", "of").
@@ -43,28 +45,26 @@ _MIN_LETTERS = 3
 def learn_letter_quotes(pages: Iterable[str], known: Known | None = None) -> frozenset[str]:
     """The letters this document's font gives for its quote marks (none for nearly every one)."""
     text = "\n".join(pages)
+    if not _ANY_LATIN.search(text):
+        return frozenset()  # the usual case: nothing to read word by word
     mended: dict[str, set[str]] = defaultdict(set)
-    spoiled: set[str] = set()
     for match in _EDGED.finditer(text):
         opening, word, closing = match.groups()
-        if len(word) < _MIN_LETTERS:
-            continue
-        for mark in {opening, closing} - {""}:
-            mended[mark].add(word.casefold())
-    if not any(len(words) >= MIN_WORDS_MENDED for words in mended.values()):
-        return frozenset()  # the usual case: the word list is not even read
+        if len(word) >= _MIN_LETTERS:
+            for mark in {opening, closing} - {""}:
+                mended[mark].add(word.casefold())
+    candidates = {mark: words for mark, words in mended.items() if len(words) >= MIN_WORDS_MENDED}
+    if not candidates:
+        return frozenset()  # the word list is not even read
     # A letter the document writes inside words, in either case, is its own letter.
-    for inside in {m.group(1) for m in _INSIDE.finditer(text)}:
-        spoiled.update((inside, inside.lower(), inside.upper()))
+    own = {m.group(1).casefold() for m in _INSIDE.finditer(text)}
     known = known or english_known()
-    learned = set()
-    for mark, words in mended.items():
-        if mark in spoiled or len(words) < MIN_WORDS_MENDED:
-            continue
-        english = [w for w in words if all(known(part) for part in w.split("-"))]
-        if len(english) >= MIN_WORDS_MENDED and len(english) == len(words):
-            learned.add(mark)
-    return frozenset(learned)
+    return frozenset(
+        mark
+        for mark, words in candidates.items()
+        if mark.casefold() not in own
+        and all(known(part) for word in words for part in word.split("-"))
+    )
 
 
 def mend_letter_quotes(text: str, marks: frozenset[str]) -> str:
