@@ -17,7 +17,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pypdf
 from pypdf.constants import UserAccessPermissions
@@ -302,9 +302,10 @@ def _assemble(
     asked = sorted(scanned + junk) if read_scans else []
     read_by_ocr = read_scans(asked) if read_scans and asked else {}
     ocr_pages, low, ocr_lines = _read_scans(pages, read_by_ocr, set(junk))
-    letters = _mend_letters(pages, read, set(ocr_pages))
-    ligatures = _mend_ligatures(pages, read, set(ocr_pages))
-    quotes = _mend_quotes(pages, read, set(ocr_pages))
+    by_ocr = set(ocr_pages)
+    letters = _repair(pages, read, by_ocr, learn_misread_letters, mend_misread_letters)
+    ligatures = _repair(pages, read, by_ocr, learn_lost_ligatures, mend_lost_ligatures)
+    quotes = _repair(pages, read, by_ocr, learn_letter_quotes, mend_letter_quotes)
     unjumbled = [n for n in junk if n in ocr_pages]
     empty = [n for n in empty if n not in ocr_pages]
     junk = [n for n in junk if n not in ocr_pages]
@@ -350,31 +351,24 @@ def _assemble(
     )
 
 
-def _mend_letters(pages: list[str], read: _PagesRead, ocr_pages: set[int]) -> dict[str, str]:
-    """Put back, in place, letters the text layer gave as marks ("Strate’y"; see
-    `ingest.misread`), in its pages and its first page's lines; which marks, for which letters."""
-    letters = learn_misread_letters(_text_layer(pages, ocr_pages))
-    if letters:
-        _mend_text_layer(pages, read, ocr_pages, lambda text: mend_misread_letters(text, letters))
-    return letters
+_Learned = TypeVar("_Learned", dict[str, str], tuple[str, ...], frozenset[str])
 
 
-def _mend_ligatures(pages: list[str], read: _PagesRead, ocr_pages: set[int]) -> tuple[str, ...]:
-    """Put back, in place, joined letters the text layer left out ("aect" for "affect"; see
-    `ingest.ligatures`), in its pages and its first page's lines; which ones."""
-    lost = learn_lost_ligatures(_text_layer(pages, ocr_pages))
-    if lost:
-        _mend_text_layer(pages, read, ocr_pages, lambda text: mend_lost_ligatures(text, lost))
-    return lost
-
-
-def _mend_quotes(pages: list[str], read: _PagesRead, ocr_pages: set[int]) -> frozenset[str]:
-    """Put back, in place, quote marks the text layer gave as letters ("Ŏbite-sizedŏ"; see
-    `ingest.quotemarks`), in its pages and its first page's lines; which letters."""
-    marks = learn_letter_quotes(_text_layer(pages, ocr_pages))
-    if marks:
-        _mend_text_layer(pages, read, ocr_pages, lambda text: mend_letter_quotes(text, marks))
-    return marks
+def _repair(
+    pages: list[str],
+    read: _PagesRead,
+    ocr_pages: set[int],
+    learn: Callable[[list[str]], _Learned],
+    mend: Callable[[str, _Learned], str],
+) -> _Learned:
+    """Learn a font's fault from the pages read from its text layer, and put it right there and
+    in the first page's lines, in place: letters given as marks ("Strate’y", `ingest.misread`),
+    joined letters left out ("aect", `ingest.ligatures`), quote marks given as letters
+    ("Ŏbite-sizedŏ", `ingest.quotemarks`). What was learned (empty for nearly every file)."""
+    learned = learn(_text_layer(pages, ocr_pages))
+    if learned:
+        _mend_text_layer(pages, read, ocr_pages, lambda text: mend(text, learned))
+    return learned
 
 
 def _text_layer(pages: list[str], ocr_pages: set[int]) -> list[str]:
