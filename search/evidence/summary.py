@@ -13,10 +13,9 @@ from search.analysis import terms
 from search.retrieval.passages import opens_sentence, overlap_chars, read_page_map
 from search.retrieval.sentences import (
     BOUNDARY,
-    broken_in_name,
+    breaks_sentence,
     holds_caption,
     is_table_row,
-    runs_on,
 )
 from search.schema import IndexedChunk
 
@@ -154,19 +153,18 @@ _PROSE_LINE_WORDS = 6
 
 
 def _goes_on(text: str, start: int, sentence: str) -> bool:
-    """Whether a sentence goes on from the line before it rather than starting there:
-    - that line runs on ("… represent areas of" / "West Sussex that fall …");
-    - it is a sentence's first line broken inside a name (`broken_in_name`: "… the updated
-      Income Deprivation" / "Affecting Children Index …");
-    - the sentence opens with a figure after a line of prose that ends no sentence ("… during
-      week" / "40 (figure 10), and …").
-    After a heading ("Key facts" / "46 people were …") a sentence starts its own."""
+    """Whether a sentence goes on from the line before it rather than starting there: the line
+    break does not end a sentence (`breaks_sentence`: the line runs on, "… represent areas of" /
+    "West Sussex that fall …", or breaks a name, "… the updated Income Deprivation" /
+    "Affecting Children Index …"), or the sentence opens with a figure after a line of prose
+    that ends no sentence ("… during week" / "40 (figure 10), and …"). After a heading ("Key
+    facts" / "46 people were …") a sentence starts its own."""
     if not text[:start].endswith("\n"):
         return False
     line = text[: start - 1].rsplit("\n", 1)[-1].strip()
     if not line or line.endswith(_STOPS):
         return False
-    if runs_on(line) or broken_in_name(line):
+    if not breaks_sentence(text, start - 1):
         return True
     return sentence.lstrip()[:1].isdigit() and len(line.split()) >= _PROSE_LINE_WORDS
 
