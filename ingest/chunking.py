@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from ingest.matter import read_lines
-from search.retrieval.sentences import RUNS_ON, STOP
+from search.retrieval.sentences import ENDS_SENTENCE, runs_on
 from search.schema import Chunk
 
 __all__ = [
@@ -55,22 +55,20 @@ def _runs(pages: list[list[_Word]]) -> list[list[_Word]]:
     return runs
 
 
-# A word that ends a sentence ("areas.", "said.”", "(2021)."), and one that can open the next.
-_ENDS = re.compile(STOP + "$")
+# A word that can open a sentence (a capital, a figure, a bullet, after an opening mark).
 _OPENS = re.compile(r"[\"“‘'(\[•▪●◦■-]?[A-Z0-9]|[•▪●◦■]$")
 
 
 def _opens_sentence(words: list[_Word], i: int) -> bool:
-    """Whether words[i] starts a sentence: it opens like one, after a word that ends a
-    sentence, or that ends a heading or paragraph without running on ("… rose to" / "24%")."""
-    if i == 0:
-        return True
+    """Whether words[i] (not a page's first) starts a sentence: it opens like one, after a word
+    that ends a sentence ("areas.", "(2021).”") or a heading or paragraph that does not run on
+    ("… rose to" / "24%", `runs_on`)."""
     before, word = words[i - 1], words[i].text
     if not _OPENS.match(word):
         return False
-    if _ENDS.search(before.text):
-        return True
-    return before.ends_block and not before.text.endswith(",") and before.text not in RUNS_ON
+    return bool(ENDS_SENTENCE.search(before.text)) or (
+        before.ends_block and not runs_on(before.text)
+    )
 
 
 def _lead(words: list[_Word], at: int, reach: int) -> list[_Word]:
