@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import re
 
-from search.retrieval.sentences import ENDS_SENTENCE, HAS_SENTENCE_END, runs_on
+from search.retrieval.sentences import ENDS_SENTENCE, HAS_SENTENCE_END, reads_as_prose, runs_on
 
 __all__ = ["MAX_HEADING_WORDS", "is_heading_line", "is_note_line", "kept_lines"]
 
 MAX_HEADING_WORDS = 12
-# A heading this long is mostly capitalised words; a run of lower-case ones is a sentence.
-LONG_HEADING_WORDS = 7
 _HEADING_STOPS = (".", "!", "?", ":", ";", ",", "-", "–", "—")
 # A leading list or section number: "8. ", "4.6.2 ", "2) ".
 _LIST_NUMBER = re.compile(r"^\s*(?:\d+(?:\.\d+)*\.?|[a-z\d]{1,3}\))\s+")
@@ -36,7 +34,7 @@ def is_heading_line(line: str) -> bool:
         return False  # a table row ("Arun 891"), a contents line or a source note
     if runs_on(line) or HAS_SENTENCE_END.search(_unnumbered(line)):
         return False  # a sentence broken over lines, or two sentences
-    if len(words) >= LONG_HEADING_WORDS and _is_mostly_lower(words):
+    if reads_as_prose(words):
         return False  # reads like a sentence broken over lines: dropping it would lose words
     return line[0].isupper() or line[0].isdigit()
 
@@ -63,11 +61,6 @@ def is_note_line(line: str) -> bool:
     if _FOOTNOTE.match(line) or (_NUMBERED_NOTE.match(line) and _SOURCE.search(line)):
         return True
     return bool(_EMAIL.search(line)) and len(line.split()) <= MAX_CONTACT_WORDS
-
-
-def _is_mostly_lower(words: list[str]) -> bool:
-    letters = [w for w in words if w[:1].isalpha()]
-    return sum(w[0].islower() for w in letters) * 2 > len(letters)
 
 
 def _unnumbered(line: str) -> str:

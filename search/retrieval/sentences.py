@@ -17,6 +17,7 @@ __all__ = [
     "holds_caption",
     "is_caption_line",
     "is_table_row",
+    "reads_as_prose",
     "runs_on",
 ]
 
@@ -79,7 +80,7 @@ def breaks_sentence(text: str, newline: int) -> bool:
 _OPENS_PROSE = frozenset(
     ["The", "This", "These", "That", "We", "Our", "It", "Its", "There", "In", "A", "An"]
 )
-# A short line this long or longer, mostly in small letters, reads as prose, not a title.
+# A line this long or longer, mostly in small letters, reads as prose, not as a title.
 PROSE_WORDS = 7
 # A list's bullet: the words after the last one on a line are an item of their own.
 _BULLET = re.compile(r"\s[•▪●◦■]\s")
@@ -102,13 +103,18 @@ def broken_in_name(line: str) -> bool:
     tail = str(_BULLET.split(line)[-1])
     tail = tail[max((m.end() for m in HAS_SENTENCE_END.finditer(tail)), default=0) :]
     words = tail.split()
-    if len(words) < PROSE_WORDS or words[0] not in _OPENS_PROSE:
+    if not words or words[0] not in _OPENS_PROSE or not reads_as_prose(words):
         return False
-    if not words[-1][:1].isupper() or not words[-1][-1].isalnum():
-        return False  # a clause's end ("… Therapeutic Service:") is no name's middle
+    # A clause's end ("… Therapeutic Service:") is no name's middle.
+    return words[-1][:1].isupper() and words[-1][-1].isalnum()
+
+
+def reads_as_prose(words: list[str]) -> bool:
+    """Whether a short line's words read as a sentence's, not a title's: `PROSE_WORDS` or more,
+    most of those that start with a letter starting with a small one."""
     letters = [w for w in words if w[:1].isalpha()]
     small = sum(w[0].islower() for w in letters)
-    return small * 2 > len(letters)
+    return len(words) >= PROSE_WORDS and small * 2 > len(letters)
 
 
 # A figure's or table's caption run into the sentence before it ("… by MSOAs Figure 5
