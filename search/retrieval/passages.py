@@ -34,7 +34,7 @@ __all__ = [
 ]
 
 ELLIPSIS = "…"
-# A lead longer than this is not one the chunker wrote (it keeps at most the overlap's words).
+# A lead longer than this is not one the chunker wrote (it keeps at most LEAD_WORDS words).
 MAX_LEAD_CHARS = 2000
 PageStarts = tuple[tuple[int, int], ...]
 # Cut no more than this share of a passage off either end to reach a sentence boundary.
