@@ -4,7 +4,7 @@ all). A few `...View` shapes add what only the pages need; the API leaves those 
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, NotRequired
 
 from pydantic import Field
 from typing_extensions import TypedDict
@@ -23,6 +23,7 @@ __all__ = [
     "ErrorOut",
     "EvidenceOut",
     "EvidenceTagsOut",
+    "ExcerptOut",
     "ExcerptView",
     "FacetOptionOut",
     "FiltersOut",
@@ -45,6 +46,23 @@ __all__ = [
     "SummarySentenceOut",
     "SummarySentenceView",
 ]
+
+
+class ExcerptOut(TypedDict):
+    """The part of a passage around the searched-for words, as a results page shows it."""
+
+    text: Annotated[
+        str,
+        Field(
+            description="About 45 words of the passage around the words searched for, with"
+            " '…' where it is cut"
+        ),
+    ]
+    page: Annotated[int, Field(description="The page holding most of this part: cite this one")]
+    page_start: int
+    page_end: int
+    file_url: Annotated[str, Field(description="The file, opened at that page")]
+    page_url: Annotated[str, Field(description="The text of that page, as HTML")]
 
 
 class PassageOut(TypedDict):
@@ -76,6 +94,15 @@ class PassageOut(TypedDict):
     ]
     page_url: Annotated[str, Field(description="The text of that page, as HTML")]
     score: float
+    excerpt: NotRequired[
+        Annotated[
+            ExcerptOut,
+            Field(
+                description="In search results only: the part of the passage around the"
+                " words searched for, and the page it is on"
+            ),
+        ]
+    ]
 
 
 class DocumentMetaOut(TypedDict):
@@ -443,16 +470,12 @@ class PageView(PageOut):
     unit_label: str
 
 
-class ExcerptView(TypedDict):
-    """The part of a passage a results page shows, and the page holding most of that part."""
+class ExcerptView(ExcerptOut):
+    """The part of a passage a results page shows, and how its links name the place."""
 
-    text: str
-    page: int
     unit: Literal["page", "section"]
     where: str  # how the links name the place: "page 3" or "section 2: Cold homes"
     where_all: str  # the same for every page the part runs over
-    file_url: str
-    page_url: str
 
 
 class SummarySentenceView(SummarySentenceOut):

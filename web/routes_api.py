@@ -13,6 +13,7 @@ from web.admin import current_viewer
 from web.deps import LibraryDep, VocabularyDep
 from web.evidence_views import by_determinant_json
 from web.health import check_health
+from web.highlight import WordMatcher, query_stems
 from web.models import (
     DeterminantDocumentsOut,
     DeterminantOut,
@@ -86,7 +87,8 @@ def api_search(
         return _nothing_searched(form, library.searcher.settings.page_size, form.problem)
     outcome = run_search(library, form, vocabulary)
     return {
-        **results_json(outcome.results, vocabulary),
+        # One matcher for the whole answer, as for a page: each word stemmed once.
+        **results_json(outcome.results, vocabulary, WordMatcher(query_stems(form.q))),
         "filters": form_filters_json(form),
         "facets": facets_json(outcome.facets),
         "by_determinant": by_determinant_json(outcome.by_determinant, form),

@@ -24,6 +24,7 @@ from web.models import (
     DocumentHitOut,
     DocumentMetaOut,
     DocumentOut,
+    ExcerptOut,
     ExcerptView,
     FacetOptionOut,
     FiltersOut,
@@ -200,6 +201,8 @@ def shown_excerpt(
     return {
         "text": excerpt_of(text, start, end),
         "page": page,
+        "page_start": first,
+        "page_end": last,
         "unit": "section" if is_section else "page",
         # How the links name the place: "page 3" or "section 2: Cold homes".
         "where": place_words(page, page, headings),
@@ -226,16 +229,38 @@ def metadata_json(record: DocumentRecord) -> DocumentMetaOut:
     }
 
 
-def result_json(result: DocumentResult, vocabulary: Vocabulary | None = None) -> DocumentHitOut:
+def result_json(
+    result: DocumentResult,
+    vocabulary: Vocabulary | None = None,
+    stems: WordMatcher | None = None,
+) -> DocumentHitOut:
+    """A matching document; with the query's `stems`, each passage also carries the part
+    around the words searched for (`excerpt`), as the results page shows it."""
+    sections = sections_of(result.document)
+    passages = [passage_json(result.doc_id, p, sections) for p in result.passages]
+    if stems is not None:
+        for passage in passages:
+            passage["excerpt"] = excerpt_json(passage, stems)
     return {
         **metadata_json(result.document),
         **evidence_tags(result.document, vocabulary or default_vocabulary()),
         "rank": result.rank,
         "score": result.score,
         "strength": result.strength,
-        "passages": [
-            passage_json(result.doc_id, p, sections_of(result.document)) for p in result.passages
-        ],
+        "passages": list(passages),
+    }
+
+
+def excerpt_json(passage: PassageView, stems: WordMatcher) -> ExcerptOut:
+    """The API's shape of `shown_excerpt`: the part and its pages, not how a page words them."""
+    shown = shown_excerpt(passage, stems)
+    return {
+        "text": shown["text"],
+        "page": shown["page"],
+        "page_start": shown["page_start"],
+        "page_end": shown["page_end"],
+        "file_url": shown["file_url"],
+        "page_url": shown["page_url"],
     }
 
 
@@ -313,8 +338,13 @@ def facets_json(facets: Mapping[str, list[FacetOption]]) -> dict[str, list[Facet
     }
 
 
-def results_json(results: SearchResults, vocabulary: Vocabulary | None = None) -> ResultsView:
-    """One page of results, each document with its best passages and the pages to cite."""
+def results_json(
+    results: SearchResults,
+    vocabulary: Vocabulary | None = None,
+    stems: WordMatcher | None = None,
+) -> ResultsView:
+    """One page of results, each document with its best passages and the pages to cite; with
+    the query's `stems`, each passage also has its excerpt around the words searched for."""
     return {
         "query": results.query,
         "total": results.total,
@@ -331,7 +361,7 @@ def results_json(results: SearchResults, vocabulary: Vocabulary | None = None) -
         "last": results.last,
         "took_ms": round(results.took_ms, 1),
         "filters": filters_json(results.filters),
-        "documents": [result_json(r, vocabulary) for r in results.documents],
+        "documents": [result_json(r, vocabulary, stems) for r in results.documents],
     }
 
 

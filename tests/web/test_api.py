@@ -25,6 +25,38 @@ def test_api_search_returns_documented_fields(client: TestClient) -> None:
     assert passage["file_url"].startswith(f"/documents/{first['doc_id']}/file#page=")
 
 
+def test_api_search_passages_carry_the_excerpt_around_the_words_searched_for(
+    client: TestClient,
+) -> None:
+    data = client.get("/api/search", params={"q": "damp"}).json()
+    passages = [p for d in data["documents"] for p in d["passages"]]
+    assert passages
+    for passage in passages:
+        shown = passage["excerpt"]
+        words = shown["text"].replace("…", " ").split()
+        # A run of the passage's own words, no longer than a results page shows.
+        assert 0 < len(words) <= 45
+        assert " ".join(words) in " ".join(passage["text"].split())
+        assert passage["page_start"] <= shown["page_start"] <= shown["page"]
+        assert shown["page"] <= shown["page_end"] <= passage["page_end"]
+        assert shown["file_url"].endswith(f"#page={shown['page']}")
+        assert shown["page_url"].endswith(f"/pages/{shown['page']}")
+    # Centred on the word searched for wherever the passage holds it.
+    holding = [p for p in passages if "damp" in p["text"].lower()]
+    assert holding and all("damp" in p["excerpt"]["text"].lower() for p in holding)
+    # (How a long passage is cut, with "…", is tested with the excerpt in test_highlight.)
+
+
+def test_api_related_passages_carry_no_excerpt(client: TestClient) -> None:
+    first = client.get("/api/search", params={"q": "damp"}).json()["documents"][0]
+    related = client.get(
+        first["passages"][0]["related_url"].replace("/documents", "/api/documents")
+    )
+    assert related.status_code == 200
+    shown = [d["passage"] for d in related.json()["documents"]]
+    assert shown and not any("excerpt" in p for p in shown)
+
+
 def test_api_search_filters_match_the_html_filters(client: TestClient) -> None:
     data = client.get("/api/search", params={"q": "children", "kind": "briefing"}).json()
     assert [d["kind"] for d in data["documents"]] == ["briefing"]
