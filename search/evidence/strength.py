@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from itertools import pairwise
 from typing import Any
 
 from search.retrieval.headings import is_note_line
@@ -38,7 +39,8 @@ __all__ = [
 # 5: a numbered caption, a source line or a note is not prose.
 # 6: what is shown starts at the passage's first whole sentence, and past a caption, a source
 #    line or a note before its prose however short (`evidence_start`); a footnote is not prose.
-STRONGEST_RULES = 6
+# 7: a table whose rows each carry a line of text (a budget's descriptions) is not prose.
+STRONGEST_RULES = 7
 # What the rule reads of each chunk.
 STRONGEST_FIELDS = ("page", "matter", "determinants", "determinant_scores", "text", "chunk_index")
 
@@ -61,6 +63,11 @@ _PROSE_WORDS = 8
 _LOWER_SHARE = 0.5
 # The share of a passage's text in prose lines for it to be quoted as evidence.
 MIN_PROSE_SHARE = 0.5
+# A table whose rows carry a column of text reads as prose line by line (a budget's "Provision
+# for price inflation related to …" above its "755.5 1,365.3 1,372.4"): this many rows of
+# figures, each straight after a line that reads as prose, make the passage a table (one is
+# a finding's own figures set out after it).
+TEXT_COLUMN_ROWS = 2
 
 
 def _is_prose_line(line: str) -> bool:
@@ -79,8 +86,19 @@ def is_quotable(text: str) -> bool:
     if _DEFINING.search(text):
         return False
     lines = text.splitlines()
+    if _text_column_rows(lines) >= TEXT_COLUMN_ROWS:
+        return False
     prose = sum(len(line) for line in lines if _is_prose_line(line))
     return prose >= MIN_PROSE_SHARE * max(sum(len(line) for line in lines), 1)
+
+
+def _text_column_rows(lines: list[str]) -> int:
+    """How many rows of figures come straight after a line that reads as prose: a table's
+    column of text (a row's label wrapped onto lines of its own, "Mid" / "Sussex", is not)."""
+    shown = [line for line in lines if line.strip()]
+    return sum(
+        1 for before, line in pairwise(shown) if is_table_row(line) and _is_prose_line(before)
+    )
 
 
 # A lead-in of at least this many words before a passage's first prose line, none of it prose

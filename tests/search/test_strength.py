@@ -91,6 +91,33 @@ def test_what_reads_as_evidence() -> None:
     assert is_quotable("Rates rose from 12.1% in 2019 to 14.0% in 2023, against 11.2% nationally.")
 
 
+def test_a_table_whose_rows_carry_a_line_of_text_is_not_prose() -> None:
+    # A budget's rows: each description reads as prose, but the passage is a table.
+    rows = [
+        "84 Prices Highways contract related inflation Provision for price inflation related"
+        " to highways contracted services (based on contractual indices)\n755.5 1,365.3 1,372.4"
+        " Highways Core",
+        "85 Prices Concessionary fares Provision for price inflation, resulting from bus"
+        " operator fare increases feeding into the reimbursement calculator.\n539.0 558.0"
+        " 577.0 Transport Core",
+        "86 Prices Streetlight energy The rebate from the solar farm has a reduced forecast on"
+        " the return, hence impacting the street light energy budget.\n480.0 0.0 0.0 Highways",
+    ]
+    assert not is_quotable("\n".join(rows))
+    # Two are enough, even after a finding; one such row after it is a finding's figures.
+    finding = (
+        "Spending on concessionary fares rose in each of the last three years, as bus operators"
+        " raised their fares and more older residents used their passes for daily trips.\n"
+    )
+    assert not is_quotable("\n".join(rows[:2]))
+    assert not is_quotable(finding * 3 + "\n".join(rows[:2]))
+    assert is_quotable(finding * 3 + rows[0])
+    # A paragraph before a table of figures alone is unchanged, also when the table's row
+    # labels are wrapped onto lines of their own.
+    table = "Adur 12 30 42\nMid\nSussex\n40 61 101\nSouth\nEast\n22 35 57\nWest\nSussex\n3 4 7"
+    assert is_quotable(finding * 3 + table)
+
+
 def test_figures_that_only_end_a_finished_sentence_are_a_charts_axis_not_a_table_row() -> None:
     paragraph = (
         "77% of respondents said they had as much contact as they wanted. 7% said that they"
