@@ -7,6 +7,7 @@ import re
 from dataclasses import replace
 from html import unescape
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,6 +18,7 @@ from search.index import backfill_evidence
 from search.library import Library
 from search.schema import Filters
 from tests.matching import brute_force_matches
+from web import routes_determinants
 
 DETERMINANT_COUNT = 14
 
@@ -320,3 +322,20 @@ def test_openapi_describes_the_evidence_api(client: TestClient) -> None:
     assert set(schemas["FacetOptionOut"]["properties"]) == {"value", "label", "count", "selected"}
     related = spec["paths"]["/api/documents/{doc_id}/related"]["get"]
     assert "chunk" in {p["name"] for p in related["parameters"]}
+
+
+def test_determinant_page_says_local_work_comes_first_only_when_it_shows_some(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    html = client.get("/determinants/transport").text
+    assert "Local work comes first" in html  # a local document leads its strongest evidence
+    shown = routes_determinants.determinant_json
+
+    def nothing_local(*args: Any) -> Any:
+        data = shown(*args)
+        return {**data, "strongest": [{**e, "is_local": False} for e in data["strongest"]]}
+
+    monkeypatch.setattr(routes_determinants, "determinant_json", nothing_local)
+    html = client.get("/determinants/transport").text
+    assert "Strongest evidence" in html and "For each document we show the passage" in html
+    assert "Local work comes first" not in html
