@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ingest.dating import find_year
 from ingest.describing import ACADEMIC, OTHER, find_kind, find_organisation
 from ingest.layout import LayoutLine, find_byline, find_subject, pick_title
-from search.pagetext import is_placeholder_author
+from search.pagetext import author_name, is_placeholder_author
 from search.schema import ACCESS_LEVELS, ALL_ACCESS, DocumentMeta
 
 if TYPE_CHECKING:
@@ -191,11 +191,14 @@ def resolve_metadata(
         title = info_title if _is_good_title(info_title) else title
     title = title or _title_from_first_page(first_page) or _title_from_file(path)
     placeholder = is_placeholder_author(info_author) or not _is_good_title(info_author)
-    authors = row.authors or ([info_author] if info_author and not placeholder else [])
+    credited = row.authors or ([info_author] if info_author and not placeholder else [])
+    # A directory's team code goes ("Mike Gogarty - CED SC"); the name stays.
+    authors = row.authors or [author_name(a) for a in credited]
     organisation, organisation_kind = find_organisation(pages, lines, info_author, title)
     kind = row.kind or find_kind(pages, organisation_kind, title)
     # With no body named, a paper or a book comes from the person who wrote it.
-    if not organisation and authors and kind in (ACADEMIC, OTHER) and _is_name(authors[0]):
+    # (A name with a team code is a staff account's: its document is the body's, not theirs.)
+    if not organisation and credited and kind in (ACADEMIC, OTHER) and _is_name(credited[0]):
         organisation = authors[0]
     if not organisation and kind in (ACADEMIC, OTHER):
         organisation = find_byline(lines, title)

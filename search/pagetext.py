@@ -14,6 +14,7 @@ from typing import TypeVar
 
 __all__ = [
     "PLACEHOLDER_AUTHORS",
+    "author_name",
     "drop_axis_ticks",
     "drop_running_lines",
     "edges_of",
@@ -25,10 +26,31 @@ __all__ = [
 
 T = TypeVar("T")
 
-# Names PDF tools write when nobody filled in the author (reportlab writes "anonymous").
+# Names PDF tools and templates write when nobody filled in the author (reportlab writes
+# "anonymous", Office on a Mac "Microsoft Office User", a council's template "Your council").
 PLACEHOLDER_AUTHORS = frozenset(
-    {"anonymous", "unknown", "user", "admin", "administrator", "author", "owner"}
+    {
+        "anonymous",
+        "unknown",
+        "user",
+        "admin",
+        "administrator",
+        "author",
+        "owner",
+        "microsoft office user",
+        "windows user",
+        "your name",
+        "your council",
+        "your organisation",
+        "your organization",
+    }
 )
+# A sign-in name, not a person's or a body's: one word holding a digit ("jcoz2180",
+# "fitchd01"), all lower case ("hannah", "wscc"), or with capitals where names have none
+# ("JGibson", "NickL"). A name in one word ("Defra") or an acronym ("DESNZ") is kept.
+_ACCOUNT_NAME = re.compile(r"\S*\d\S*|[a-z][a-z._-]*|[A-Z]{2,}[a-z]+|[A-Z]?[a-z]+[A-Z]+")
+# A directory's team code after a person's name: "Mike Gogarty - CED SC", "Cook, Carol - ST F".
+_TEAM_CODE = re.compile(r"\s+-\s+(?:[A-Z]{1,6}\s*){1,3}$")
 
 _NUMBER = re.compile(r"\d+")
 _EDGE_NUMBERS = re.compile(r"^[\W#_]+|[\W#_]+$")
@@ -37,13 +59,21 @@ PAGE_NUMBER_KEY = "<page number>"
 
 
 def is_placeholder_author(name: str) -> bool:
-    """True for a blank name or one a PDF tool wrote in place of a person's."""
-    return not name.strip() or name.strip().casefold() in PLACEHOLDER_AUTHORS
+    """True for a blank name, one a PDF tool or template wrote in place of a person's, or a
+    sign-in name."""
+    name = " ".join(name.split())
+    return not name or name.casefold() in PLACEHOLDER_AUTHORS or bool(_ACCOUNT_NAME.fullmatch(name))
+
+
+def author_name(name: str) -> str:
+    """A name as a citation gives it: spacing tidied, a directory's team code dropped."""
+    return _TEAM_CODE.sub("", " ".join(name.split()))
 
 
 def known_authors(authors: list[str]) -> list[str]:
-    """The authors that are real names, in order."""
-    return [a for a in authors if not is_placeholder_author(a)]
+    """The authors that are real names, as a citation gives them, in order, each once."""
+    names = (author_name(a) for a in authors if not is_placeholder_author(a))
+    return list(dict.fromkeys(n for n in names if n))
 
 
 def running_line_key(line: str, *, at_edge: bool = True) -> str:

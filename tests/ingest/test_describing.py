@@ -470,3 +470,20 @@ def test_a_board_paper_is_known_by_its_cover_and_named_by_its_place() -> None:
     for title in ("Adoption of the Joint Health and Wellbeing Strategy", "Cabinet report"):
         body = _lines((title, 30), ("Item 6 on the Joint Health and Wellbeing Strategy", 11))
         assert find_organisation(council, body, title=title)[0] == "Riverton County Council"
+
+
+def test_a_files_author_field_is_a_person_only_when_it_names_one() -> None:
+    page = "Free school meals\nA briefing on eligibility in the county's schools."
+    for account in ["jcoz2180", "Your council", "Microsoft Office User", "NickL"]:
+        meta = resolve_metadata(Path("b.pdf"), None, "", account, 2024, page)
+        assert meta.authors == [], account
+    # A directory's team code after the name goes; the person stays.
+    meta = resolve_metadata(Path("b.pdf"), None, "", "Mike Gogarty - CED SC", 2024, page)
+    assert meta.authors == ["Mike Gogarty"]
+    # A staff account's name never becomes the organisation of a paper that names none.
+    paper = "Notes on walking routes\nA short paper."
+    staff = resolve_metadata(Path("p.pdf"), None, "", "Hayley Breathwick - ST F", 2024, paper)
+    person = resolve_metadata(Path("p.pdf"), None, "", "Hayley Breathwick", 2024, paper)
+    assert staff.kind == person.kind
+    assert person.organisation == "Hayley Breathwick"
+    assert staff.organisation == ""

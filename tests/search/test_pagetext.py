@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from search.pagetext import (
+    author_name,
     drop_axis_ticks,
     drop_running_lines,
     find_running_lines,
@@ -15,6 +16,24 @@ def test_placeholder_authors_are_dropped_and_real_names_kept() -> None:
     assert known_authors(["Anonymous", " ", "Dana Patel", "ADMIN", "owner"]) == ["Dana Patel"]
     assert is_placeholder_author("  Unknown ")
     assert not is_placeholder_author("Public Health England")
+
+
+def test_sign_in_names_and_template_authors_are_not_authors() -> None:
+    for name in ["jcoz2180", "fitchd01", "hannah", "wscc", "JGibson", "NickL", "Your council"]:
+        assert is_placeholder_author(name), name
+    assert is_placeholder_author("Microsoft  Office User")
+    for name in ["Defra", "DESNZ", "HM Government", "Elizabeth Vass", "McDonald, Anne"]:
+        assert not is_placeholder_author(name), name
+
+
+def test_a_directorys_team_code_is_dropped_from_an_author_name() -> None:
+    shown = known_authors(
+        ["Mike Gogarty - CED SC", "Breathwick, Hayley - ST F", "jcoz2180", "Mike Gogarty"]
+    )
+    assert shown == ["Mike Gogarty", "Breathwick, Hayley"]
+    # A hyphen inside a name, or before words that are not a code, stays.
+    assert author_name("Anna Smith-Jones") == "Anna Smith-Jones"
+    assert author_name("Public Health - South East") == "Public Health - South East"
 
 
 def test_running_lines_at_the_edges_only_unless_asked_for_anywhere() -> None:
