@@ -4,6 +4,10 @@ and a table's row read across, which is no sentence however long."""
 from __future__ import annotations
 
 import re
+from functools import cache
+from itertools import pairwise
+
+from search.evidence.places import default_gazetteer
 
 __all__ = [
     "BOUNDARY",
@@ -12,6 +16,7 @@ __all__ = [
     "RUNS_ON",
     "SENTENCE_END",
     "STOP",
+    "breaks_place_name",
     "breaks_sentence",
     "broken_in_name",
     "holds_caption",
@@ -73,7 +78,37 @@ def breaks_sentence(text: str, newline: int) -> bool:
     at = newline + 1
     if runs_on(line) or (broken_in_name(line) and not _OWN_LINE.match(text, at)):
         return False
+    if breaks_place_name(line, text[at : at + _NEXT_WORD_CHARS]):
+        return False
     return not _CONTINUES.match(text, at) or bool(_LETTER_BULLET.match(text, at))
+
+
+# Enough of the next line to hold its first word.
+_NEXT_WORD_CHARS = 60
+# What may follow a name's last word in a sentence ("West\nSussex, significantly …").
+_AFTER_WORD = ".,;:!?)'’\"”"
+
+
+def breaks_place_name(line: str, following: str) -> bool:
+    """Whether a line ends inside the name of a place the gazetteer knows, the next line going
+    on with the rest of it ("… in coastal West" / "Sussex, significantly exceeding …"): the
+    break is no sentence's end, whatever the words around it."""
+    last = line.rsplit(None, 1)[-1] if line.strip() else ""
+    first = following.split(None, 1)[0].rstrip(_AFTER_WORD) if following.strip() else ""
+    return bool(last and first) and (last, first) in _place_name_breaks()
+
+
+@cache
+def _place_name_breaks() -> frozenset[tuple[str, str]]:
+    """Every pair of neighbouring words inside a place's name ("West", "Sussex"), as written
+    and in capitals."""
+    pairs: set[tuple[str, str]] = set()
+    for place in default_gazetteer().places.values():
+        for name in place.names:
+            for written in (name, name.upper()):
+                words = written.split()
+                pairs.update(pairwise(words))
+    return frozenset(pairs)
 
 
 # Words a sentence's first line often opens with and a heading seldom does.

@@ -18,7 +18,7 @@ from search.retrieval.passages import (
     with_lead,
 )
 from search.retrieval.searcher import group_hits
-from search.retrieval.sentences import breaks_sentence
+from search.retrieval.sentences import breaks_place_name, breaks_sentence
 from search.schema import DocumentMeta, Hit, chunk_payload
 
 
@@ -158,6 +158,26 @@ def test_a_line_broken_inside_a_name_neither_ends_nor_starts_a_passage() -> None
         text = f"{line}\n{after}"
         assert breaks_sentence(text, len(line)), line
     assert not breaks_sentence(closing, closing.index("\n"))
+
+
+def test_a_line_broken_inside_a_place_name_neither_ends_nor_starts_a_passage() -> None:
+    # "… in coastal West\nSussex, significantly …": the break sits inside a place the gazetteer
+    # names, so it ends no sentence, whatever the words before it.
+    text = (
+        "Damp and mould were reported in one home in ten across the county, mostly in homes"
+        " rented from private landlords.\nOne in five 10-11 year olds were very overweight in"
+        " coastal West\nSussex, significantly exceeding non-coastal areas.\n"
+        "Physically activity rates highest in Chichester and Mid\nSussex (71.3%), lowest in Arun."
+    )
+    assert not breaks_sentence(text, text.index("West\n") + len("West"))
+    assert not breaks_sentence(text, text.index("Mid\n") + len("Mid"))
+    shown = _shown(text[text.index("coastal") :], clean=False)
+    assert not shown.lstrip("… ").startswith("Sussex")
+    assert breaks_place_name("services in MID", "SUSSEX and beyond")
+    # A line ending on a place's first word before a line that is not the rest of it breaks.
+    assert not breaks_place_name("Crawley and West", "Worthing saw the largest rise.")
+    heading = "Physical activity in West\nThe rate of inactivity rose."
+    assert breaks_sentence(heading, heading.index("\n"))
 
 
 def test_shown_passage_marks_cuts_with_an_ellipsis() -> None:
