@@ -16,6 +16,7 @@ from search.pagetext import drop_running_lines, known_authors
 from search.retrieval.passages import Passage, main_page_of
 from search.retrieval.related import RelatedDocument
 from search.retrieval.searcher import DocumentResult, SearchResults
+from search.retrieval.sentences import breaks_sentence
 from search.schema import Filters
 from web.facets import FacetOption
 from web.highlight import WordMatcher, excerpt_of, excerpt_span
@@ -429,6 +430,8 @@ def paragraphs(text: str) -> list[str]:
 
     PDFs rarely keep blank lines, so a line much shorter than the page's longest
     also ends a paragraph: that is how a paragraph's last line or a heading looks.
+    Unless its sentence goes on (`breaks_sentence`): a chart's or a poster's short lines
+    ("849" / "households owed a duty" / "under the Homelessness") read as one.
     """
     out: list[str] = []
     for block in _BLANK_LINE.split(text):
@@ -437,9 +440,11 @@ def paragraphs(text: str) -> list[str]:
             continue
         full = max(len(line) for line in lines)
         current: list[str] = []
-        for line in lines:
+        for at, line in enumerate(lines):
             current.append(line)
-            if len(line) < SHORT_LINE * full:
+            following = lines[at + 1] if at + 1 < len(lines) else ""
+            goes_on = bool(following) and not breaks_sentence(f"{line}\n{following}", len(line))
+            if len(line) < SHORT_LINE * full and not goes_on:
                 out.append(" ".join(" ".join(current).split()))
                 current = []
         if current:

@@ -88,6 +88,22 @@ def test_short_lines_end_paragraphs_when_a_pdf_has_no_blank_lines() -> None:
     ]
 
 
+def test_a_short_line_whose_sentence_goes_on_does_not_end_a_paragraph() -> None:
+    # A poster's page: every line is short beside its title, but most run on.
+    text = (
+        "West Sussex Joint Strategic Needs Assessment Public Health Data Profiles 2024/25\n\n"
+        "4,085\nchildren under 16 live in\nlow income households\n"
+        "849\nhouseholds owed a duty\nunder the Housing Act\n"
+        "Over 6,025\nhouseholds on prepayment meters,\nmostly in Arun"
+    )
+    assert paragraphs(text) == [
+        "West Sussex Joint Strategic Needs Assessment Public Health Data Profiles 2024/25",
+        "4,085 children under 16 live in low income households",
+        "849 households owed a duty under the Housing Act",
+        "Over 6,025 households on prepayment meters, mostly in Arun",
+    ]
+
+
 def test_page_previews_skip_running_headers_and_page_numbers() -> None:
     bodies = [
         "Damp harms children's lungs.",
