@@ -23,6 +23,7 @@ from web.deps import (
     read_site_url,
 )
 from web.errors import NewerEdition
+from web.highlight import WordMatcher, query_stems
 from web.limits import MAX_PAGE_NUMBER
 from web.paging import count_pages, pagination
 from web.params import PageNumber
@@ -230,6 +231,8 @@ def related_page(
             "document": metadata_json(record),
             "passage": passage_json(doc_id, passage, sections_of(record)) if passage else None,
             "related": [related_json(r) for r in related],
+            # Each related passage is shown from its part sharing most words with this one.
+            "like": WordMatcher(query_stems(passage.text)) if passage else [],
         },
     )
 
