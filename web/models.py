@@ -98,8 +98,9 @@ class PassageOut(TypedDict):
         Annotated[
             ExcerptOut,
             Field(
-                description="In search results only: the part of the passage around the"
-                " words searched for, and the page it is on"
+                description="In search results, the part of the passage around the words"
+                " searched for; in passages like another one, its part sharing most words with"
+                " that one; and the page that part is on"
             ),
         ]
     ]

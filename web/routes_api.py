@@ -161,11 +161,12 @@ def api_related(
     record = find_document(library, doc_id)
     passage = find_passage(library, doc_id, chunk) if chunk else None
     related = find_related(library, doc_id, RELATED_ON_PAGE, chunk)
+    like = WordMatcher(query_stems(passage.text)) if passage else None
     return {
         "doc_id": record.doc_id,
         "title": record.meta.title,
         "passage": passage_json(doc_id, passage, sections_of(record)) if passage else None,
-        "documents": [related_json(r) for r in related],
+        "documents": [related_json(r, like) for r in related],
     }
 
 

@@ -265,14 +265,14 @@ def excerpt_json(passage: PassageView, stems: WordMatcher) -> ExcerptOut:
     }
 
 
-def related_json(related: RelatedDocument) -> RelatedDocumentOut:
-    """A related document and its passage closest to the document it is related to."""
-    return {
-        **metadata_json(related.document),
-        "passage": passage_json(
-            related.document.doc_id, related.passage, sections_of(related.document)
-        ),
-    }
+def related_json(related: RelatedDocument, like: WordMatcher | None = None) -> RelatedDocumentOut:
+    """A related document and its passage closest to the document it is related to; with the
+    words of a passage it is like (`like`), the passage's part sharing most of them too
+    (`excerpt`)."""
+    passage = passage_json(related.document.doc_id, related.passage, sections_of(related.document))
+    if like is not None:
+        passage["excerpt"] = excerpt_json(passage, like)
+    return {**metadata_json(related.document), "passage": passage}
 
 
 def summary_json(record: DocumentRecord) -> list[SummarySentenceView]:

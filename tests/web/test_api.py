@@ -47,14 +47,18 @@ def test_api_search_passages_carry_the_excerpt_around_the_words_searched_for(
     # (How a long passage is cut, with "…", is tested with the excerpt in test_highlight.)
 
 
-def test_api_related_passages_carry_no_excerpt(client: TestClient) -> None:
+def test_api_passages_like_one_carry_their_part_most_like_it(client: TestClient) -> None:
     first = client.get("/api/search", params={"q": "damp"}).json()["documents"][0]
-    related = client.get(
-        first["passages"][0]["related_url"].replace("/documents", "/api/documents")
-    )
-    assert related.status_code == 200
-    shown = [d["passage"] for d in related.json()["documents"]]
-    assert shown and not any("excerpt" in p for p in shown)
+    url = first["passages"][0]["related_url"].replace("/documents", "/api/documents")
+    data = client.get(url).json()
+    shown = [d["passage"] for d in data["documents"]]
+    assert shown and all("excerpt" in p for p in shown)
+    for passage in shown:
+        words = passage["excerpt"]["text"].replace("…", " ").split()
+        assert " ".join(words) in " ".join(passage["text"].split())
+    # Documents like a whole document have no passage to be like: no excerpt.
+    whole = client.get(f"/api/documents/{first['doc_id']}/related").json()
+    assert whole["documents"] and not any("excerpt" in d["passage"] for d in whole["documents"])
 
 
 def test_api_search_filters_match_the_html_filters(client: TestClient) -> None:
