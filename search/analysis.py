@@ -7,6 +7,7 @@ import threading
 import unicodedata
 import zlib
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import snowballstemmer
@@ -183,8 +184,14 @@ class Bm25Weighting:
             weights[index] = weights.get(index, 0.0) + tf * (self.k1 + 1) / (tf + norm)
         return _collect(weights)
 
-    def query_vector(self, text: str, synonyms: dict[str, list[str]] | None = None) -> SparseVector:
-        """A query term weighs its count in the query; synonym expansions weigh a little less.
+    def query_vector(
+        self,
+        text: str,
+        synonyms: dict[str, list[str]] | None = None,
+        spellings: Mapping[str, Sequence[str]] | None = None,
+    ) -> SparseVector:
+        """A query term weighs its count in the query; synonym expansions weigh a little less;
+        a word's other spellings (`spellings`, "behaviour" for "behavior") weigh as it does.
 
         Counting repeats is what BM25 does with a query's term frequency: a pasted paragraph
         names its subject again and again, and that subject should lead. (On ArguAna, whose
@@ -195,6 +202,12 @@ class Bm25Weighting:
         for term in terms(text):
             index = term_index(term)
             weights[index] = weights.get(index, 0.0) + 1.0
+        for word in dict.fromkeys(search_words(text)) if spellings else ():
+            weight = max((weights.get(term_index(t), 0.0) for t in terms(word)), default=0.0)
+            for other in spellings.get(word, ()) if spellings else ():
+                for term in terms(other):
+                    index = term_index(term)
+                    weights[index] = max(weights.get(index, 0.0), weight)
         if synonyms:
             for expansion in expand_synonyms(text, synonyms):
                 for term in terms(expansion):

@@ -268,8 +268,9 @@ class Filters:
     year_spans: tuple[tuple[int | None, int | None], ...] = ()
     # The levels the reader may see; () means every level (the site always sets it).
     access_levels: tuple[str, ...] = ()
-    # Search words the passage's text must hold, every one (stemmed as keyword search stems).
-    all_words: tuple[str, ...] = ()
+    # Search words the passage's text must hold, every one in one of its spellings (each word
+    # first, then its other spellings); compared as keyword search stems them.
+    all_words: tuple[tuple[str, ...], ...] = ()
 
     def hidden_access(self) -> tuple[str, ...]:
         """The levels to leave out: every known level the reader may not see."""

@@ -8,7 +8,8 @@ from collections.abc import Iterable
 
 from markupsafe import Markup, escape
 
-from search.analysis import terms, words
+from search.analysis import search_words, terms, words
+from search.retrieval.spelling import spellings
 
 __all__ = [
     "ELLIPSIS",
@@ -26,8 +27,10 @@ ELLIPSIS = "…"
 
 
 def query_stems(query: str) -> frozenset[str]:
-    """The query's index terms (stemmed, stop words dropped): 'homes' gives 'home'."""
-    return frozenset(terms(query))
+    """The query's index terms (stemmed, stop words dropped): 'homes' gives 'home'; with its
+    words' other spellings, as search matches them ('behavior' gives 'behaviour' too)."""
+    spelt = spellings(search_words(query))
+    return frozenset(terms(query)) | {t for words in spelt for w in words[1:] for t in terms(w)}
 
 
 def _start(token: str) -> str:

@@ -20,8 +20,14 @@ from search.retrieval.matching import ChunkMatch, Matches, find_matches, walk_gr
 from search.retrieval.passages import Passage, document_passages
 from search.retrieval.query_vectors import QueryVectors
 from search.retrieval.rerank import rerank
-from search.retrieval.spelling import USES_COUNTED, default_speller, suggest_query
-from search.retrieval.strong_matches import LibraryWords, find_strong, is_asking
+from search.retrieval.spelling import (
+    USES_COUNTED,
+    default_speller,
+    spellings,
+    spelt_as_used,
+    suggest_query,
+)
+from search.retrieval.strong_matches import LibraryWords, find_strong, is_asking, passage_ids_using
 from search.retrieval.strong_matches import search_words as query_words
 from search.schema import Filters, Hit
 from search.settings import MatchSettings, SearchSettings
@@ -170,8 +176,20 @@ class Searcher:
         if mode == "hybrid" and limit_terms and len(set(terms(query))) > limit_terms:
             # A pasted paragraph is matched by meaning: its many keywords drown the fusion.
             mode = "dense"
-        dense = self.query_vectors.vector(query) if mode != "sparse" else None
-        sparse = self.weighting.query_vector(query, self.synonyms) if mode != "dense" else None
+        # Each search word with its other spellings ("behavior", "behaviour"): one word to the
+        # keyword leg and to the match rule, however the query or the document spells it; the
+        # encoder reads the query as the library spells it.
+        spelt = spellings(search_words(query))
+        dense = (
+            self.query_vectors.vector(spelt_as_used(query, spelt, self._uses))
+            if mode != "sparse"
+            else None
+        )
+        sparse = (
+            self.weighting.query_vector(query, self.synonyms, {w[0]: w[1:] for w in spelt})
+            if mode != "dense"
+            else None
+        )
         return VectorQuery(
             dense=dense,
             sparse=sparse,
@@ -180,8 +198,12 @@ class Searcher:
             limit=limit,
             candidates=max(self.settings.candidates, limit),
             filters=filters,
-            words=search_words(query) if sparse is not None else (),
+            words=spelt if sparse is not None else (),
         )
+
+    def _uses(self, stem: str) -> int:
+        """How many passages the reader may see hold a search word, up to `USES_COUNTED`."""
+        return len(passage_ids_using(stem, self.store, USES_COUNTED))
 
     def hits(
         self, query: str, filters: Filters | None = None, limit: int = 100, mode: Mode | None = None

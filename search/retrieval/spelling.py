@@ -46,13 +46,19 @@ __all__ = [
     "MIN_TWO_EDIT_LETTERS",
     "MIN_WORD_LETTERS",
     "PROJECT_WORDS",
+    "SPELLING_VARIANTS",
     "USES_COUNTED",
     "Speller",
     "british_lines",
     "default_speller",
     "english_words",
+    "spelling_variants",
+    "spellings",
+    "spelt_as_used",
     "suggest_query",
+    "variant_lines",
     "write_british_forms",
+    "write_spelling_variants",
 ]
 
 # Words of public health and council work that the English list lacks, written for the project.
@@ -281,6 +287,77 @@ def english_words() -> dict[str, int]:
     return {**british, **words}
 
 
+# A British form that is itself a word of the English list, made by one of these two rules
+# ("or" to "our", "l" to "ll"), is most often another word: "scored" / "scoured", "filed" /
+# "filled", "tor" / "tour". Such pairs are not taken as one word spelt two ways.
+_LOOSE_RULES = (("our", "or"), ("ll", "l"))
+# The pairs of `BRITISH_FORMS` that are one word spelt two ways, made once from it.
+SPELLING_VARIANTS = PROJECT_WORDS.with_name("variants.txt")
+_VARIANTS_NOTE = (
+    "# One word spelt two ways, British and American (form, tab, the spelling it is made of):\n"
+    "# the pairs of british.txt the keyword stemmer does not already join, leaving out those a\n"
+    "# loose rule made of two words; made by search.retrieval.spelling; to make them again:\n"
+    "#   python -m search.retrieval.spelling\n"
+)
+
+
+def variant_lines(words: dict[str, int]) -> list[str]:
+    """`SPELLING_VARIANTS`' lines for a word list: the British forms of its words
+    (`british_lines`) that the stemmer keeps apart from the spelling they are made of
+    ("travelling" and "traveling" are one stem already), and not made by a loose rule
+    (`_LOOSE_RULES`) when the form is a word of the list itself; sorted."""
+    kept = []
+    for form, word in _british_forms(list(words)).items():
+        is_loose = any(form.replace(a, b) == word for a, b in _LOOSE_RULES)
+        if terms(form) != terms(word) and not (is_loose and form in words):
+            kept.append(f"{form}\t{word}")
+    return sorted(kept)
+
+
+def write_spelling_variants(path: Path = SPELLING_VARIANTS) -> int:
+    """Write `variant_lines` of the English list to `path`; how many. Made with
+    `BRITISH_FORMS`, by the same command."""
+    lines = variant_lines(_english_list())
+    path.write_text(_VARIANTS_NOTE + "".join(f"{line}\n" for line in lines), encoding="utf-8")
+    return len(lines)
+
+
+@cache
+def spelling_variants() -> dict[str, tuple[str, ...]]:
+    """Each word's other spellings, American and British both ways ("behavior" and
+    "behaviour", "pediatric" and "paediatric"), read once from `SPELLING_VARIANTS`."""
+    variants: dict[str, set[str]] = {}
+    for line in SPELLING_VARIANTS.read_text(encoding="utf-8").splitlines():
+        form, _, word = line.partition("\t")
+        if line.startswith("#") or not form or not word:
+            continue
+        variants.setdefault(word, set()).add(form)
+        variants.setdefault(form, set()).add(word)
+    return {word: tuple(sorted(others)) for word, others in variants.items()}
+
+
+def spellings(words: Iterable[str]) -> tuple[tuple[str, ...], ...]:
+    """Each of `words` (lower-case search words) with its other spellings after it."""
+    variants = spelling_variants()
+    return tuple((word, *variants.get(word, ())) for word in words)
+
+
+def spelt_as_used(query: str, spelt: Iterable[tuple[str, ...]], uses: Callable[[str], int]) -> str:
+    """`query` with each word spelt two ways (`spellings`) written the way the library writes
+    it most (`uses(stem)`: how many passages hold a stem), capitals kept: the encoder reads
+    "behavior" and "behaviour" as a little apart, so a question is read in the library's own
+    spelling. A tie keeps the query's."""
+    chosen: dict[str, str] = {}
+    for words in spelt:
+        if len(words) < 2:
+            continue
+        used = {w: max((uses(t) for t in terms(w)), default=0) for w in words}
+        best = max(words, key=lambda w: (used[w], w == words[0]))
+        if best != words[0]:
+            chosen[words[0]] = best
+    return _replace_words(query, chosen) if chosen else query
+
+
 @cache
 def default_speller(names: tuple[str, ...] = ()) -> Speller:
     """The English word list with the project's words (`PROJECT_WORDS`) and the words of
@@ -434,3 +511,4 @@ def _replace_words(query: str, chosen: dict[str, str]) -> str:
 
 if __name__ == "__main__":
     print(f"{write_british_forms()} British forms written to {BRITISH_FORMS}")
+    print(f"{write_spelling_variants()} spelling variants written to {SPELLING_VARIANTS}")

@@ -24,9 +24,11 @@ from dataclasses import dataclass
 from itertools import islice
 
 from search.analysis import SparseVector, normalise, term_index, terms
+from search.analysis import search_words as analysed_words
 from search.analysis import words as words_of
 from search.retrieval.answer_check import AnswerCheck, reads
 from search.retrieval.matching import ChunkMatch
+from search.retrieval.spelling import spelling_variants, spellings
 from search.settings import MatchSettings
 from search.store.base import Store, VectorQuery
 
@@ -42,9 +44,10 @@ __all__ = [
     "is_strong_passage",
     "library_uses",
     "passage_ids_using",
-    "query_term_ids",
+    "query_words",
     "search_words",
     "unused_words",
+    "word_share",
 ]
 
 # A document's closest passages whose words are read (the rule was tuned reading three).
@@ -65,9 +68,21 @@ class StrongMatches:
     is_unanswered: bool = False
 
 
-def query_term_ids(query: str) -> frozenset[int]:
-    """The query's search words as the keyword vectors hold them (stemmed term ids)."""
-    return frozenset(term_index(term) for term in terms(query))
+def query_words(query: str) -> tuple[frozenset[int], ...]:
+    """The query's search words as the keyword vectors hold them: for each, the stemmed term
+    ids of all its spellings ("behavior" and "behaviour"); a word whose stem another word of
+    the query shares ("home", "homes") counted once."""
+    found = (
+        frozenset(term_index(term) for word in spelt for term in terms(word))
+        for spelt in spellings(analysed_words(query))
+    )
+    return tuple(dict.fromkeys(ids for ids in found if ids))
+
+
+def word_share(words: Sequence[frozenset[int]], held: Collection[int]) -> float:
+    """The share of the query's search words (`query_words`) a passage holds in some spelling,
+    given the term ids its keyword vector holds; 0 for a query without search words."""
+    return sum(1 for spelt in words if not spelt.isdisjoint(held)) / len(words) if words else 0.0
 
 
 # Words people ask with rather than name a subject with ("please explain the latest evidence
@@ -120,10 +135,16 @@ def unused_words(
     if not firsts or len(firsts) > settings.unused_word_checks:
         return ()
     unused = []
+    variants = spelling_variants()
     for stem, word in firsts.items():
-        if term_index(stem) in held or is_asking(stem, word):
+        if is_asking(stem, word):
             continue
-        if not library_uses(stem, store):
+        # A word is used when any of its spellings is ("behavior" where documents write
+        # "behaviour").
+        stems = [stem, *(t for other in variants.get(word, ()) for t in terms(other))]
+        if any(term_index(s) in held for s in stems):
+            continue
+        if not any(library_uses(s, store) for s in stems):
             unused.append(word)
     return tuple(unused)
 
@@ -234,7 +255,7 @@ def find_strong(
             strong.add(doc_id)  # strong without its words being read
         else:
             to_read.extend((p.cosine or 0.0, p.id, doc_id) for p in close)
-    words = query_term_ids(query)
+    words = query_words(query)
     to_read.sort(key=lambda item: (-item[0], item[1]))
     read = to_read[: settings.strong_word_checks] if words else []
     # The closest passages of the first documents are read too: a word one of them holds is
@@ -242,7 +263,7 @@ def find_strong(
     first = [p.id for d in islice(among, _FIRST_DOCUMENTS) for p in passages.get(d, ())[:1]]
     held = store.chunk_terms(list(dict.fromkeys([*(c for _, c, _ in read), *first])))
     for cosine, chunk_id, doc_id in read:
-        share = len(words & held.get(chunk_id, frozenset())) / len(words)
+        share = word_share(words, held.get(chunk_id, frozenset()))
         if is_strong_passage(cosine, share, settings):
             strong.add(doc_id)
     # Without search words no passage's words are read, and none were left unread.

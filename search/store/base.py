@@ -75,8 +75,9 @@ class VectorQuery:
     # Dense search compares with every vector instead of walking the graph: for counting
     # everything over a cosine, where the graph would miss a few and a wide beam is slower.
     exact: bool = False
-    # The query's search words (stop words left out), for the keyword match rule.
-    words: tuple[str, ...] = ()
+    # The query's search words (stop words left out), each with its other spellings after it
+    # ("behavior", "behaviour"), for the keyword match rule.
+    words: tuple[tuple[str, ...], ...] = ()
     # Hybrid queries only: the dense leg ranks just these points. A search that has already
     # walked the graph with the same vector and filters (to count its matches) passes the
     # walk's closest `candidates` here, so the graph is not walked a second time.

@@ -112,10 +112,19 @@ class YearSpans:
 
 @dataclass(frozen=True)
 class AllWords:
-    """The chunk's text holds every one of `words`, compared as English stems (the engines use
-    their full-text index, built with the keyword analyser's stop words and stemmer)."""
+    """The chunk's text holds every one of `words` in one of its spellings (each a word and
+    its other spellings), compared as English stems (the engines use their full-text index,
+    built with the keyword analyser's stop words and stemmer)."""
 
-    words: tuple[str, ...]
+    words: tuple[tuple[str, ...], ...]
+
+    def plain(self) -> tuple[str, ...]:
+        """The words with one spelling: one text condition holds them all."""
+        return tuple(spelt[0] for spelt in self.words if len(spelt) == 1)
+
+    def spelt_two_ways(self) -> tuple[tuple[str, ...], ...]:
+        """The words with other spellings: each held in any one of them."""
+        return tuple(spelt for spelt in self.words if len(spelt) > 1)
 
 
 Condition = Match | YearRange | YearSpans | AllWords
@@ -199,8 +208,15 @@ def _holds(payload: Mapping[str, Any], condition: Condition) -> bool:
         return any(str(item) in condition.values for item in items)
     if isinstance(condition, AllWords):
         text = payload.get("text")
-        wanted = set(terms(" ".join(condition.words)))
-        return isinstance(text, str) and bool(wanted) and wanted <= set(terms(text))
+        if not isinstance(text, str) or not condition.words:
+            return False
+        held = set(terms(text))
+        # Each word's spellings as stems; a stop word has none, and is not asked for.
+        words = [
+            [w for w in (set(terms(word)) for word in spelt) if w] for spelt in condition.words
+        ]
+        words = [spelt for spelt in words if spelt]
+        return bool(words) and all(any(w <= held for w in spelt) for spelt in words)
     year = payload.get("year")
     if isinstance(year, bool) or not isinstance(year, int | float):
         return False

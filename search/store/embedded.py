@@ -65,7 +65,18 @@ _EXACT_SEARCH = qe.SearchParams(exact=True)
 
 def _condition(condition: core.Condition) -> Any:
     if isinstance(condition, core.AllWords):
-        return qe.FieldCondition(key="text", match=qe.MatchText(" ".join(condition.words)))
+        # One text condition for the words spelt one way, and one "any of" a word's spellings
+        # for each word spelt two ways.
+        plain = condition.plain()
+        held: list[Any] = (
+            [qe.FieldCondition(key="text", match=qe.MatchText(" ".join(plain)))] if plain else []
+        )
+        for spelt in condition.spelt_two_ways():
+            any_of: list[Any] = [
+                qe.FieldCondition(key="text", match=qe.MatchText(w)) for w in spelt
+            ]
+            held.append(qe.Filter(should=any_of))
+        return held[0] if len(held) == 1 else qe.Filter(must=held)
     if isinstance(condition, core.Match):
         if len(condition.values) == 1:
             return qe.FieldCondition(key=condition.field, match=qe.MatchValue(condition.values[0]))

@@ -40,9 +40,20 @@ _INDEX_TYPES: dict[str, Any] = {
 
 def _condition(condition: core.Condition) -> Any:
     if isinstance(condition, core.AllWords):
-        return models.FieldCondition(
-            key="text", match=models.MatchText(text=" ".join(condition.words))
+        # As the embedded store: one text condition for the words spelt one way, "any of" the
+        # spellings of each word spelt two ways.
+        plain = condition.plain()
+        held: list[Any] = (
+            [models.FieldCondition(key="text", match=models.MatchText(text=" ".join(plain)))]
+            if plain
+            else []
         )
+        for spelt in condition.spelt_two_ways():
+            any_of: list[Any] = [
+                models.FieldCondition(key="text", match=models.MatchText(text=w)) for w in spelt
+            ]
+            held.append(models.Filter(should=any_of))
+        return held[0] if len(held) == 1 else models.Filter(must=held)
     if isinstance(condition, core.Match):
         if len(condition.values) == 1:
             match: Any = models.MatchValue(value=condition.values[0])

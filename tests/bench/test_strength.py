@@ -41,12 +41,14 @@ from search.models.encoder import Encoder, PairScorer, load_pair_scorer
 from search.retrieval.answer_check import is_checked
 from search.retrieval.matching import ChunkMatch
 from search.retrieval.searcher import SearchResults
+from search.retrieval.spelling import spelling_variants
 from search.retrieval.strong_matches import (
     PASSAGES_PER_DOCUMENT,
     is_strong_despite_unused,
     is_strong_passage,
-    query_term_ids,
+    query_words,
     search_words,
+    word_share,
 )
 from search.settings import MatchSettings, Settings
 
@@ -186,10 +188,9 @@ def _closest(library: Library, query: str, chunks: list[ChunkMatch], floor: floa
         c for c in chunks[:PASSAGES_PER_DOCUMENT] if c.cosine is not None and c.cosine >= floor
     ]
     held = library.store.chunk_terms([c.id for c in close])
-    words = query_term_ids(query)
+    words = query_words(query)
     return tuple(
-        (float(c.cosine or 0.0), len(words & held.get(c.id, frozenset())) / max(1, len(words)))
-        for c in close
+        (float(c.cosine or 0.0), word_share(words, held.get(c.id, frozenset()))) for c in close
     )
 
 
@@ -539,7 +540,14 @@ def judge_scifact(encoder: Encoder, limit: int = 200) -> list[Judged]:
 def _has_unused(query: str, used: set[str], checks: int) -> bool:
     """strong_matches.unused_words over a library given as the stems it uses."""
     stems = search_words(query)
-    return 0 < len(stems) <= checks and any(stem not in used for stem in stems)
+    variants = spelling_variants()
+
+    def spelt(stem: str, word: str) -> list[str]:
+        return [stem, *(t for other in variants.get(word, ()) for t in terms(other))]
+
+    return 0 < len(stems) <= checks and any(
+        not any(s in used for s in spelt(stem, word)) for stem, word in stems.items()
+    )
 
 
 @pytest.fixture(scope="module")

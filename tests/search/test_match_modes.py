@@ -112,7 +112,8 @@ def test_the_every_word_rule_lists_ids_only_from_the_text_index(
     results = exact.searcher.search(QUERY)
     assert len(calls["chunks"]) == 1
     filters, limit, fields = calls["chunks"][0]
-    assert filters.all_words == ("damp", "mould", "homes")
+    # "mould" is also spelt "mold": either holds it.
+    assert filters.all_words == (("damp",), ("mould", "mold"), ("homes",))
     assert fields == () and limit == exact.settings.match.max_chunks
     assert results.matches is not None
     worded = {m.doc_id for m in results.matches.chunks if m.has_words}

@@ -81,7 +81,7 @@ def test_both_legs_and_the_vector_cache_see_the_folded_words(library: Library) -
     typed = searcher.vector_query("official figures", Filters(), 10)
     before = len(searcher.query_vectors)
     pasted = searcher.vector_query("o\ufb03cial figures", Filters(), 10)
-    assert pasted.words == typed.words == ("official", "figures")
+    assert pasted.words == typed.words == (("official",), ("figures",))
     assert pasted.sparse == typed.sparse and pasted.dense == typed.dense
     assert len(searcher.query_vectors) == before  # the typed words' vector was reused
     ranked = [h.id for h in searcher.hits("o\ufb03cial figures", limit=5)]

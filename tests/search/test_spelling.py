@@ -7,22 +7,29 @@ from __future__ import annotations
 import pytest
 
 import search.retrieval.searcher as searcher_module
-from search.analysis import terms
+from search.analysis import Bm25Weighting, term_index, terms
 from search.curation import correct_document
 from search.library import Library, speller_names
 from search.retrieval.spelling import (
     _BRITISH,
     BRITISH_FORMS,
     MIN_SHORT_WORD_USES,
+    SPELLING_VARIANTS,
     Speller,
     _british_forms,
     _english_list,
     british_lines,
     default_speller,
     english_words,
+    spelling_variants,
+    spelt_as_used,
     suggest_query,
+    variant_lines,
 )
 from search.retrieval.strong_matches import LibraryWords
+from search.schema import Filters
+from search.store.core import payload_passes
+from tests.libraries import FIVE_NOTES
 from web.search_form import SearchForm
 from web.searching import run_search
 from web.templating import changed_words
@@ -393,3 +400,62 @@ def test_the_stored_british_forms_are_those_the_rules_make_of_the_english_list()
     assert [line for line in stored if not line.startswith("#")] == british_lines(_english_list())
     english = english_words()
     assert english["colour"] == english["color"] + 1 and "organise" in english
+
+
+def test_the_stored_spelling_variants_are_those_made_of_the_british_forms() -> None:
+    stored = SPELLING_VARIANTS.read_text(encoding="utf-8").splitlines()
+    assert [line for line in stored if not line.startswith("#")] == variant_lines(_english_list())
+    variants = spelling_variants()
+    assert variants["behavior"] == ("behaviour",) and variants["behaviour"] == ("behavior",)
+    assert "paediatric" in variants["pediatric"] and "mould" in variants["mold"]
+    # Two words a loose rule made one of are not one word spelt two ways, nor are spellings
+    # the stemmer already joins.
+    for word in ("filed", "scored", "tor", "four", "traveling"):
+        assert word not in variants, word
+
+
+def test_a_word_is_found_however_the_query_or_the_document_spells_it(library: Library) -> None:
+    # The notes write "mould"; the search writes it the American way.
+    british = run_search(library, SearchForm(q="damp mould")).results
+    american = run_search(library, SearchForm(q="damp mold")).results
+    assert american.unused_words == () and american.suggested_query is None
+    assert [d.doc_id for d in american.documents] == [d.doc_id for d in british.documents]
+    assert american.total == british.total and american.strong_total == british.strong_total
+    # Matched by its words, not only by meaning: the every-word rule holds "mould" for "mold".
+    words = library.searcher.vector_query("damp mold", Filters(), 10).words
+    assert words == (("damp",), ("mold", "mould"))
+    texts = [{"text": note} for note in FIVE_NOTES]
+    assert sum(payload_passes(t, Filters(all_words=words)) for t in texts) == 2
+
+
+def test_the_keyword_query_weighs_a_words_other_spelling_as_it_weighs_the_word() -> None:
+    vector = Bm25Weighting().query_vector(
+        "mold mold behavior", spellings={"mold": ("mould",), "behavior": ("behaviour",)}
+    )
+    weights = dict(zip(vector.indices, vector.values, strict=True))
+    assert weights[term_index("mould")] == weights[term_index("mold")] == 2.0
+    assert weights[term_index("behaviour")] == weights[term_index("behavior")] == 1.0
+    assert Bm25Weighting().query_vector("mold") == Bm25Weighting().query_vector(
+        "mold", spellings={}
+    )
+
+
+def test_a_question_is_read_in_the_spelling_the_library_uses_most() -> None:
+    uses = {"behaviour": 40, "behavior": 3, "mould": 0, "mold": 0}.get
+    spelt = (("young",), ("behavior", "behaviour"), ("mold", "mould"))
+    assert (
+        spelt_as_used("Young people's Behavior and mold", spelt, lambda s: uses(s) or 0)
+        == "Young people's Behaviour and mold"  # a tie keeps the query's spelling
+    )
+    # A library that writes the American way keeps an American question as it is.
+    american = {"behaviour": 1, "behavior": 30}.get
+    assert spelt_as_used("behavior", spelt, lambda s: american(s) or 0) == "behavior"
+
+
+def test_the_encoder_reads_an_american_question_as_the_library_spells_it(
+    library: Library,
+) -> None:
+    searcher = library.searcher
+    american = searcher.vector_query("damp mold in homes", Filters(), 10)
+    british = searcher.vector_query("damp mould in homes", Filters(), 10)
+    assert american.dense == british.dense and american.sparse == british.sparse

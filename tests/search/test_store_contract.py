@@ -508,15 +508,19 @@ def test_a_damaged_collection_pointer_falls_back_to_the_configured_collection(
 @pytest.mark.parametrize(
     ("words", "expected"),
     [
-        (("damp", "homes"), 1),
-        (("mould", "rented", "homes", "damp"), 1),
-        (("meals",), 1),
-        (("damp", "school"), 0),  # each word is stored, but in different chunks
-        (("older", "loneliness"), 1),
+        ((("damp",), ("homes",)), 1),
+        ((("mould",), ("rented",), ("homes",), ("damp",)), 1),
+        ((("meals",),), 1),
+        ((("damp",), ("school",)), 0),  # each word is stored, but in different chunks
+        ((("older",), ("loneliness",)), 1),
+        # A word spelt two ways is held in either spelling ("mould" here).
+        ((("damp",), ("mold", "mould")), 1),
+        ((("mold",), ("damp",)), 0),
+        ((("mold", "mould"), ("behavior", "behaviour")), 0),
     ],
 )
 def test_all_words_keeps_chunks_holding_every_word(
-    reading_store: Store, words: tuple[str, ...], expected: int
+    reading_store: Store, words: tuple[tuple[str, ...], ...], expected: int
 ) -> None:
     filters = Filters(all_words=words)
     assert reading_store.count(filters) == expected
@@ -536,13 +540,13 @@ def test_all_words_compares_english_stems_and_skips_stop_words(tmp_path: Path) -
         store.ensure_collection(LAYOUT)
         store.upsert(CHUNKS)
         for words in (("home", "rent"), ("villager", "older"), ("the", "meal")):
-            filters = Filters(all_words=words)
+            filters = Filters(all_words=tuple((w,) for w in words))
             expected = sum(payload_passes(c.payload, filters) for c in CHUNKS)
             assert expected == 1
             assert store.count(filters) == expected, words
         # Only stop words: nothing to hold, so nothing matches by words.
-        assert store.count(Filters(all_words=("the", "of"))) == 0
-        assert not any(payload_passes(c.payload, Filters(all_words=("the",))) for c in CHUNKS)
+        assert store.count(Filters(all_words=(("the",), ("of",)))) == 0
+        assert not any(payload_passes(c.payload, Filters(all_words=(("the",),))) for c in CHUNKS)
     finally:
         store.close()
 

@@ -98,3 +98,9 @@ def test_excerpt_starts_at_a_sentence_that_opens_with_a_quote_or_a_number(openin
     after = "Later text says nothing more on the subject at all for many words here. " * 3
     shown = excerpt(before + body + after, query_stems("gypsy traveller"), max_words=20)
     assert shown.startswith(f"… {opening} Gypsy")
+
+
+def test_a_words_other_spelling_is_highlighted_as_the_word() -> None:
+    matches = WordMatcher(query_stems("children's behavior and mold"))
+    assert matches("behaviour") and matches("Mould") and matches("behavior")
+    assert not matches("model") and not matches("colour")
