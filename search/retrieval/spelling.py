@@ -119,11 +119,21 @@ class Speller:
         most common, then `word` split into two known words (the split whose rarer part is
         most common first). A long word with no known word one edit away may be two edits from
         one of the project's own words. A short word (`MIN_SHORT_WORD_LETTERS` up to
-        `MIN_WORD_LETTERS`) gets only the surer slips (`_short_edits`), most common first.
-        Empty for a known word, a shorter one or one that is not all letters."""
+        `MIN_WORD_LETTERS`) gets only the surer slips (`_short_edits`), most common first. A
+        known word gets only the project's own names it is a letter short of (a place:
+        "crawly" for "crawley"). Empty for a shorter word or one that is not all letters."""
         word = word.lower()
-        if self.is_known(word) or len(word) < MIN_SHORT_WORD_LETTERS or not word.isalpha():
+        if len(word) < MIN_SHORT_WORD_LETTERS or not word.isalpha():
             return []
+        if self.is_known(word):
+            # A word of the list may still be one of the project's own names, a place or a
+            # term of its jargon, with a letter left out ("crawly" for "crawley"): only those
+            # are offered ("roman" is no slip for "roma"), and only for a word long enough not
+            # to be one letter short of many.
+            if len(word) < MIN_WORD_LETTERS or word in self.names:
+                return []
+            longer = {w for w in _one_edit(word) if len(w) == len(word) + 1}
+            return sorted(n for n in self._names.get(word[0], ()) if n in longer)
         if len(word) < MIN_WORD_LETTERS:
             short = {
                 w for w in _short_edits(word) if self.frequencies.get(w, 0) >= _MIN_SHORT_FREQUENCY

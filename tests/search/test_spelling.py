@@ -459,3 +459,14 @@ def test_the_encoder_reads_an_american_question_as_the_library_spells_it(
     american = searcher.vector_query("damp mold in homes", Filters(), 10)
     british = searcher.vector_query("damp mould in homes", Filters(), 10)
     assert american.dense == british.dense and american.sparse == british.sparse
+
+
+def test_a_known_word_a_letter_short_of_a_place_is_offered_the_place() -> None:
+    speller = Speller(
+        {"crawly": 10, "crawley": 100, "roman": 50, "roma": 100, "wing": 90, "wings": 5},
+        names=["crawley", "roma", "wings"],
+    )
+    assert speller.candidates("crawly") == ["crawley"]
+    # Not a name it is longer than, nor one for a short word, nor any English word.
+    assert speller.candidates("roman") == [] and speller.candidates("wing") == []
+    assert speller.candidates("crawley") == []
