@@ -28,23 +28,13 @@ T = TypeVar("T")
 
 # Names PDF tools and templates write when nobody filled in the author (reportlab writes
 # "anonymous", Office on a Mac "Microsoft Office User", a council's template "Your council").
-PLACEHOLDER_AUTHORS = frozenset(
-    {
-        "anonymous",
-        "unknown",
-        "user",
-        "admin",
-        "administrator",
-        "author",
-        "owner",
-        "microsoft office user",
-        "windows user",
-        "your name",
-        "your council",
-        "your organisation",
-        "your organization",
-    }
-)
+# fmt: off
+PLACEHOLDER_AUTHORS = frozenset([
+    "anonymous", "unknown", "user", "admin", "administrator", "author", "owner",
+    "microsoft office user", "windows user", "your name", "your council", "your organisation",
+    "your organization",
+])
+# fmt: on
 # A sign-in name, not a person's or a body's: one word holding a digit ("jcoz2180",
 # "fitchd01"), all lower case ("hannah", "wscc"), or with capitals where names have none
 # ("JGibson", "NickL"). A name in one word ("Defra") or an acronym ("DESNZ") is kept.
