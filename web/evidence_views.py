@@ -12,6 +12,7 @@ from search.catalogue import DocumentRecord
 from search.evidence.determinants import Determinant, Lens
 from search.evidence.ranking import DeterminantEvidence, DeterminantHit, Evidence, EvidenceCount
 from search.retrieval.passages import passage_from_hit
+from web.highlight import WordMatcher
 from web.models import (
     AddedOut,
     ByDeterminantOut,
@@ -25,7 +26,7 @@ from web.models import (
 )
 from web.search_form import SearchForm
 from web.tags import determinant_url, evidence_tags
-from web.views import metadata_json, passage_json, sections_of
+from web.views import excerpt_json, metadata_json, passage_json, sections_of
 from web.vocabulary import Vocabulary
 
 __all__ = [
@@ -121,8 +122,11 @@ def determinant_page_json(found: DeterminantEvidence, vocabulary: Vocabulary) ->
     }
 
 
-def by_determinant_json(items: list[DeterminantHit], form: SearchForm) -> list[ByDeterminantOut]:
-    """For each determinant the results touch: its best passage and a search narrowed to it."""
+def by_determinant_json(
+    items: list[DeterminantHit], form: SearchForm, stems: WordMatcher | None = None
+) -> list[ByDeterminantOut]:
+    """For each determinant the results touch: its best passage and a search narrowed to it;
+    with the query's `stems`, the passage's part around the words searched for (`excerpt`)."""
     out: list[ByDeterminantOut] = []
     for item in items:
         hit, record = item.hit, item.document
@@ -132,6 +136,9 @@ def by_determinant_json(items: list[DeterminantHit], form: SearchForm) -> list[B
         # search, so no address narrows it to both; the page then offers no such link).
         narrowed = replace(form, determinants=(item.determinant.id,), page=1)
         is_exact = set(form.determinants) <= {item.determinant.id}
+        shown = passage_json(record.doc_id, passage, sections_of(record))
+        if stems is not None:
+            shown["excerpt"] = excerpt_json(shown, stems)
         out.append(
             {
                 "id": item.determinant.id,
@@ -140,7 +147,7 @@ def by_determinant_json(items: list[DeterminantHit], form: SearchForm) -> list[B
                 "documents": item.documents,
                 "search_url": narrowed.url() if is_exact else None,
                 "document": metadata_json(record),
-                "passage": passage_json(record.doc_id, passage, sections_of(record)),
+                "passage": shown,
             }
         )
     return out

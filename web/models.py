@@ -98,9 +98,10 @@ class PassageOut(TypedDict):
         Annotated[
             ExcerptOut,
             Field(
-                description="In search results, the part of the passage around the words"
-                " searched for; in passages like another one, its part sharing most words with"
-                " that one; and the page that part is on"
+                description="In search results (and their best passage per determinant),"
+                " the part of the passage around the words searched for; in passages like"
+                " another one, its part sharing most words with that one; and the page that"
+                " part is on"
             ),
         ]
     ]

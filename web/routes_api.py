@@ -86,12 +86,13 @@ def api_search(
         # The schema allows these words, so they are answered, not refused: with nothing.
         return _nothing_searched(form, library.searcher.settings.page_size, form.problem)
     outcome = run_search(library, form, vocabulary)
+    # One matcher for the whole answer, as for a page: each word stemmed once.
+    stems = WordMatcher(query_stems(form.q))
     return {
-        # One matcher for the whole answer, as for a page: each word stemmed once.
-        **results_json(outcome.results, vocabulary, WordMatcher(query_stems(form.q))),
+        **results_json(outcome.results, vocabulary, stems),
         "filters": form_filters_json(form),
         "facets": facets_json(outcome.facets),
-        "by_determinant": by_determinant_json(outcome.by_determinant, form),
+        "by_determinant": by_determinant_json(outcome.by_determinant, form, stems),
         "problem": None,
     }
 
