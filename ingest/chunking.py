@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from ingest.matter import read_lines
-from search.retrieval.sentences import ENDS_SENTENCE, runs_on
+from search.retrieval.sentences import ENDS_SENTENCE, breaks_place_name, runs_on
 from search.schema import Chunk
 
 __all__ = [
@@ -62,12 +62,16 @@ _OPENS = re.compile(r"[\"“‘'(\[•▪●◦■-]?[A-Z0-9]|[•▪●◦■]$
 def _opens_sentence(words: list[_Word], i: int) -> bool:
     """Whether words[i] (not a page's first) starts a sentence: it opens like one, after a word
     that ends a sentence ("areas.", "(2021).”") or a heading or paragraph that does not run on
-    ("… rose to" / "24%", `runs_on`)."""
+    ("… rose to" / "24%", `runs_on`), and not inside a place's name (`breaks_place_name`)."""
     before, word = words[i - 1], words[i].text
     if not _OPENS.match(word):
         return False
     return bool(ENDS_SENTENCE.search(before.text)) or (
-        before.ends_block and not runs_on(before.text)
+        before.ends_block
+        and not runs_on(before.text)
+        # Nor inside a place's name broken over two lines ("… in Chichester and Mid" /
+        # "Sussex (71.3%) …").
+        and not breaks_place_name(before.text, word)
     )
 
 

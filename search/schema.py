@@ -93,7 +93,9 @@ TEXT_FIELDS = ("text",)
 # `lead`, at most 60 words), so its passage opens on the whole sentence instead of skipping a
 # piece of it; a summary's or passage's sentence broken over lines inside a name is not split;
 # quote marks a font gives as letters ("Ŏbite-sizedŏ") are put back.
-READING_RULES = 7
+# 8: a line break inside a place's name ("… in Chichester and Mid" / "Sussex (71.3%) …") is no
+# sentence's start, so a chunk's lead reaches back past it.
+READING_RULES = 8
 
 _POINT_NAMESPACE = uuid.UUID("6f1d8c1e-5b8a-4f53-9d39-3f1f0c2b7a10")
 

@@ -55,6 +55,20 @@ def test_a_window_inside_a_sentence_keeps_the_words_back_to_its_start_as_its_lea
     assert [c.lead for c in plain] == ["", "", ""]
 
 
+def test_a_lead_reaches_back_past_a_place_name_broken_over_two_lines() -> None:
+    # "Activity was highest in Mid" is a short line of its own, and the second window starts
+    # inside its sentence: the break inside the place's name starts no sentence, so the lead
+    # goes back to the real start.
+    first = "Rates were measured in every district last year. " * 2
+    rest = "Sussex (71.3%), lowest in Arun and in Crawley (62.2%) where it was measured last year."
+    page = f"{first.strip()}\nActivity was highest in Mid\n{rest}\n" + _page("w", 40)
+    at = len(first.split()) + 5 + 2  # the window starts at "lowest"
+    chunks = chunk_pages("d", [page], max_words=at, overlap_words=0)
+    second = chunks[1]
+    assert second.text.startswith("lowest in Arun")
+    assert second.lead.startswith("Activity was highest in Mid") and "Sussex" in second.lead
+
+
 def test_every_word_lands_in_some_chunk() -> None:
     pages = [_page("a", 37), "", _page("c", 91)]
     chunks = chunk_pages("d", pages, max_words=30, overlap_words=5)
