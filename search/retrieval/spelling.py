@@ -311,15 +311,22 @@ _VARIANTS_NOTE = (
 )
 
 
+# American spellings whose British form British English keeps for another sense: a gas meter
+# is no metre, and a computer program no programme. Not taken as one word spelt two ways.
+_OTHER_SENSE = frozenset(["meter", "meters", "program", "programs"])
+
+
 def variant_lines(words: dict[str, int]) -> list[str]:
     """`SPELLING_VARIANTS`' lines for a word list: the British forms of its words
     (`british_lines`) that the stemmer keeps apart from the spelling they are made of
-    ("travelling" and "traveling" are one stem already), and not made by a loose rule
-    (`_LOOSE_RULES`) when the form is a word of the list itself; sorted."""
+    ("travelling" and "traveling" are one stem already), not made by a loose rule
+    (`_LOOSE_RULES`) when the form is a word of the list itself, and not one British English
+    keeps for another sense (`_OTHER_SENSE`); sorted."""
     kept = []
     for form, word in _british_forms(list(words)).items():
         is_loose = any(form.replace(a, b) == word for a, b in _LOOSE_RULES)
-        if terms(form) != terms(word) and not (is_loose and form in words):
+        is_apart = terms(form) != terms(word) and word not in _OTHER_SENSE
+        if is_apart and not (is_loose and form in words):
             kept.append(f"{form}\t{word}")
     return sorted(kept)
 
