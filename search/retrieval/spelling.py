@@ -312,8 +312,9 @@ _VARIANTS_NOTE = (
 
 
 # American spellings whose British form British English keeps for another sense: a gas meter
-# is no metre, and a computer program no programme. Not taken as one word spelt two ways.
-_OTHER_SENSE = frozenset(["meter", "meters", "program", "programs"])
+# is no metre. Not taken as one word spelt two ways. ("program" stays one with "programme":
+# in health and council writing a program is nearly always a programme of work.)
+_OTHER_SENSE = frozenset(["meter", "meters"])
 
 
 def variant_lines(words: dict[str, int]) -> list[str]:
