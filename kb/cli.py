@@ -162,8 +162,9 @@ def search(
 ) -> None:
     """Search the index and print documents with their best passages."""
     from search.schema import Filters
+    from web.highlight import WordMatcher, query_stems
     from web.search_form import SearchForm
-    from web.views import cited_place, results_json, sections_of
+    from web.views import passage_json, results_json, sections_of, shown_excerpt
 
     # The site's own rule, so a search the site refuses is refused here too.
     problem = SearchForm(q=query).problem
@@ -188,8 +189,10 @@ def search(
         results = library.searcher.search(query, filters, page=page, mode=mode)  # type: ignore[arg-type]
     finally:
         library.close()
+    # Each passage shown as the site shows it: its part around the words searched for.
+    stems = WordMatcher(query_stems(query))
     if as_json:
-        typer.echo(json.dumps(results_json(results), indent=2))
+        typer.echo(json.dumps(results_json(results, None, stems), indent=2))
         return
     if not results.documents:
         typer.echo(f"No documents match '{query}'.")
@@ -222,9 +225,8 @@ def search(
         # A Word file or web page is cited by its sections, as the site cites it.
         sections = sections_of(d)
         for p in result.passages:
-            shown = p.text if len(p.text) <= 220 else p.text[:220] + "…"
-            where = cited_place(p, sections, 220)
-            typer.echo(f"   [{where}] {' '.join(shown.split())}")
+            shown = shown_excerpt(passage_json(d.doc_id, p, sections), stems)
+            typer.echo(f"   [{shown['where_all']}] {' '.join(shown['text'].split())}")
 
 
 # Outcomes that need nobody's attention: `kb status` lists the files of every other one.

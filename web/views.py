@@ -45,7 +45,6 @@ __all__ = [
     "SHORT_LINE",
     "WEB_SCHEMES",
     "about_json",
-    "cited_place",
     "document_json",
     "document_url",
     "facets_json",
@@ -143,20 +142,6 @@ def place_words(start: int, end: int, headings: Mapping[int, str] | None = None)
         return f"sections {start} to {end}"
     heading = headings.get(start, "")
     return f"section {start}: {heading}" if heading else f"section {start}"
-
-
-def cited_place(passage: Passage, sections: Sequence[str], shown: int) -> str:
-    """Where the first `shown` characters of a passage are, as a plain-text citation names
-    it: "page 3" or, for a Word file or web page, "section 2: Cold homes"; a passage that runs
-    over more adds where it runs ("page 3; pages 3 to 4")."""
-    starts = passage.page_starts or [(0, passage.cited_page)]
-    cited = main_page_of(starts, passage.text, 0, min(shown, len(passage.text)))
-    where = place_words(cited, cited, section_headings(sections, cited))
-    if passage.page_start == passage.page_end:
-        return where
-    return (
-        f"{where}; {place_words(passage.page_start, passage.page_end, section_headings(sections))}"
-    )
 
 
 def passage_json(doc_id: str, passage: Passage, sections: Sequence[str] = ()) -> PassageView:

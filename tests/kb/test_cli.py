@@ -108,6 +108,14 @@ def test_search_json_names_document_file_and_pages(
     assert top["file_name"] == "housing.pdf" and top["title"] == "Damp homes" and top["doc_id"]
     assert 1 in top["passages"][0]["pages"]  # two short pages share one chunk
     assert top["passages"][0]["file_url"].endswith("#page=1")
+    # Each passage also carries the part a results page shows, around the words searched for.
+    assert "mould" in top["passages"][0]["excerpt"]["text"].lower()
+    # The text output shows that part, and names the page it is on.
+    text = _kb(["search", "mould in rented housing"], root / "data")
+    shown = top["passages"][0]["excerpt"]
+    assert (shown["page_start"], shown["page_end"]) == (1, 2)  # both short pages are shown
+    assert "[pages 1 to 2] " in text.stdout
+    assert " ".join(shown["text"].split()) in text.stdout
     # The one document calls it "homes": no document uses the word "housing".
     assert data["unused_words"] == ["housing"]
     typo = _kb(["search", "moudl in rented homes"], root / "data")

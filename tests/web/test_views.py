@@ -6,11 +6,10 @@ from collections.abc import Coroutine
 from typing import TypeVar, get_args
 
 from search.library import Library
-from search.retrieval.passages import Passage
 from web.paging import count_pages, page_numbers, pagination
 from web.search_form import YEAR_BANDS, SearchForm, YearBandId, year_band
 from web.search_query import read_search_filters, read_search_form
-from web.views import cited_place, page_previews, paragraphs, results_json, shown_excerpt
+from web.views import page_previews, paragraphs, results_json, shown_excerpt
 
 PASSAGE_FIELDS = {"text", "page_start", "page_end", "pages", "file_url", "page_url"}
 DOCUMENT_FIELDS = {
@@ -187,20 +186,6 @@ def test_results_page_links_the_excerpt_shown_to_its_own_page() -> None:
     assert shown["page_url"].endswith("/pages/2")
     # With no query words the excerpt is the start, which is on the first page.
     assert shown_excerpt(passage, [], 20)["page"] == 1
-
-
-def test_a_plain_citation_names_pages_for_a_pdf_and_sections_for_a_word_file() -> None:
-    first = "Early words about buses and trains. " * 3
-    second = "Damp and mould in rented homes harm children. " * 20
-    passage = Passage("1", first + second, 2, 3, 1.0, page=3, page_starts=((0, 2), (len(first), 3)))
-    # The first 60 characters shown are mostly on page 2; the whole passage runs on to 3.
-    assert cited_place(passage, (), 60) == "page 2; pages 2 to 3"
-    assert cited_place(passage, (), len(passage.text)) == "page 3; pages 2 to 3"
-    sections = ("Summary", "Who used it", "What we recommend")
-    assert cited_place(passage, sections, 60) == "section 2: Who used it; sections 2 to 3"
-    one = Passage("2", second, 3, 3, 1.0, page=3, page_starts=((0, 3),))
-    assert cited_place(one, sections, 60) == "section 3: What we recommend"
-    assert cited_place(one, (), 60) == "page 3"
 
 
 def test_reading_a_search_and_its_views_needs_no_web_framework() -> None:
