@@ -47,8 +47,10 @@ __all__ = [
     "MEMORY",
     "MIN_LETTERS",
     "MIN_LETTERS_WITH_PICTURE",
+    "NEEDS_OCR",
     "NESTED",
     "NOT_A_PDF",
+    "NO_OCR",
     "NO_PAGES",
     "NO_TEXT",
     "NO_TEXT_SHAPES",
@@ -120,6 +122,13 @@ UNPACKING = "It is packed (compressed) in a way we cannot unpack."
 NO_PAGES = "The file has no pages."
 TOO_MANY_PAGES = "It has too many pages ({count:,}). The most we read is {limit:,}."
 NO_TEXT = "It has no text layer: the pages are pictures (a scan), so it needs OCR."
+# The same, read where OCR could not run (Tesseract missing, or OCR switched off): the next run
+# reads it again once OCR can (`NEEDS_OCR`), without being asked to retry failures.
+NO_OCR = (
+    "It has no text layer: the pages are pictures (a scan). OCR would read it, but Tesseract is"
+    " not installed on this server or OCR is switched off (KB_OCR__ENABLED)."
+)
+NEEDS_OCR = frozenset({NO_OCR})
 NO_WORDS_BY_OCR = (
     "It has no text layer, and reading its pictures with OCR found no words: it may be a blank"
     " or very faint scan, or a drawing."
@@ -312,7 +321,8 @@ def _assemble(
     if not any(pages) and read_by_ocr and len(empty) >= len(junk):
         raise UnreadablePdf(NO_WORDS_BY_OCR, f"OCR read {len(read_by_ocr)} page(s), no words")
     if not any(pages):
-        raise UnreadablePdf(*_why_no_text(reader, errors, junk, empty))
+        reason, detail = _why_no_text(reader, errors, junk, empty)
+        raise UnreadablePdf(NO_OCR if reason == NO_TEXT and not read_scans else reason, detail)
     if _is_xfa_placeholder(reader, pages):
         raise UnreadablePdf(XFA_FORM)
     notes = _page_warnings(sorted(n + 1 for n in errors), junk, empty, cut)

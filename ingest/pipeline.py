@@ -19,7 +19,7 @@ from typing import Any
 from ingest.chunking import chunk_pages
 from ingest.formats import is_ingestible
 from ingest.metadata import apply_access_and_corrections, metadata_of, read_manifest
-from ingest.pdf import PdfText
+from ingest.pdf import NEEDS_OCR, PdfText
 from ingest.worker import ParseFailure, ParseLimits, ScanProgress, parse_isolated
 from search.catalogue import (
     DUPLICATE,
@@ -98,6 +98,8 @@ class RunSummary:
     skipped: int = 0
     duplicates: int = 0
     failed: int = 0
+    # Of the failed, files unchanged since an earlier run failed on them: not read again.
+    failed_before: int = 0
     removed: int = 0
     pages: int = 0
     chunks: int = 0
@@ -127,6 +129,7 @@ class RunSummary:
             "skipped": self.skipped,
             "duplicates": self.duplicates,
             "failed": self.failed,
+            "failed_before": self.failed_before,
             "removed": self.removed,
             "pages": self.pages,
             "chunks": self.chunks,
@@ -303,6 +306,7 @@ class Ingester:
         self.prefetch_chunks = prefetch_chunks
         self._manifests: dict[Path, dict[str, DocumentMeta]] = {}
         self._progress = _Reporter()
+        self._failed_before = 0
         # Where the time goes: this thread waiting for parsers and the model, tagging and
         # writing; and the model's own thread encoding.
         self.stage_seconds: dict[str, float] = dict.fromkeys(
@@ -323,6 +327,7 @@ class Ingester:
         catalogue = self.index.catalogue
         run_id = catalogue.start_run()
         summary = RunSummary()
+        self._failed_before = 0
         self._progress = _Reporter(on_progress)
 
         def report(path: Path, outcome: FileOutcome) -> None:
@@ -346,6 +351,7 @@ class Ingester:
             self.index.store.optimize()
         finally:
             summary.seconds = time.monotonic() - started
+            summary.failed_before = self._failed_before
             log.info(
                 "%.1f s in all: %s",
                 summary.seconds,
@@ -385,6 +391,7 @@ class Ingester:
             # A file that failed and has not changed fails again, for the same reason, without
             # being read: the run's summary counts it as failed, not as fine.
             still_failed = previous.outcome == FAILED
+            self._failed_before += still_failed
             return FileOutcome(
                 str(path),
                 path.name,
@@ -400,7 +407,10 @@ class Ingester:
 
     def _is_settled(self, previous: FileOutcome) -> bool:
         if previous.outcome == FAILED:
-            return not self.retry_failed
+            # A scan refused for want of OCR is read again once OCR can read it.
+            return not self.retry_failed and not (
+                previous.reason in NEEDS_OCR and self.limits.can_read_scans()
+            )
         if previous.doc_id is None:
             return False
         document = self.index.catalogue.document(previous.doc_id)

@@ -68,6 +68,10 @@ class ParseLimits:
     # Page text by PDFium (`ingest.textlayer`); a file it crashes on is read again without it.
     fast_text: bool = True
 
+    def can_read_scans(self) -> bool:
+        """Whether a run with these limits reads scanned pages by OCR."""
+        return self.ocr_enabled and self.ocr_max_pages > 0 and is_ocr_available()
+
     def cpu_budget_s(self, pages: int) -> float:
         return self.open_timeout_s + self.seconds_per_page * pages
 
@@ -161,7 +165,7 @@ def _child(path: str, conn: Connection, limits: ParseLimits) -> None:
 
 
 def _scan_reader(path: Path, conn: Connection, limits: ParseLimits) -> ScanReader | None:
-    if not limits.ocr_enabled or limits.ocr_max_pages <= 0 or not is_ocr_available():
+    if not limits.can_read_scans():
         return None
 
     def read_scans(numbers: list[int]) -> dict[int, OcrPage]:

@@ -26,9 +26,17 @@ def outcome_line(o: FileOutcome) -> dict[str, Any]:
 
 
 def summary_text(s: Mapping[str, Any], report: Path) -> str:
-    """The last line of an ingest run."""
+    """The last line of an ingest run; failures repeated from an earlier run without reading
+    the file again say so, and how to read them again."""
+    before = int(s.get("failed_before", 0))
+    again = (
+        f" ({before} unchanged since an earlier run failed on {'it' if before == 1 else 'them'}:"
+        " --retry-failed reads them again)"
+        if before
+        else ""
+    )
     return (
         f"Indexed {s['indexed']}, skipped {s['skipped']} unchanged, "
-        f"{s['duplicates']} duplicate(s), {s['failed']} failed, {s['removed']} removed; "
+        f"{s['duplicates']} duplicate(s), {s['failed']} failed{again}, {s['removed']} removed; "
         f"{s['pages']} pages, {s['chunks']} chunks in {float(s['seconds']):.1f} s. Report: {report}"
     )

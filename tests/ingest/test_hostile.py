@@ -42,7 +42,10 @@ REPRESENTATIVE = {
     "stream__flate-bomb-1.5GB-content.pdf": (FAILED, "zip bomb"),
     "pages__huge-30000-pages.pdf": (FAILED, "too many pages"),
     # A scan too faint to read: OCR runs and finds no words (with no OCR, the file needs it).
-    "image__scan-bad.pdf": (FAILED, "OCR found no words" if is_ocr_available() else "needs OCR"),
+    "image__scan-bad.pdf": (
+        FAILED,
+        "OCR found no words" if is_ocr_available() else "Tesseract is not installed",
+    ),
     # pypdf read its Chinese font as jumbled Latin-1 symbols; PDFium reads the Chinese text.
     "text__XiaoBiaoSong.pdf": (INDEXED, "read"),
     "text__noembed-sjis.pdf": (INDEXED, "read"),

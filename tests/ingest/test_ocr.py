@@ -17,8 +17,11 @@ from ingest.ocr import (
     is_ocr_available,
     read_pages_by_ocr,
 )
-from ingest.pdf import NO_TEXT, NO_WORDS_BY_OCR, PdfText, _scan_layout, read_pdf
+from ingest.pdf import NO_OCR, NO_TEXT, NO_WORDS_BY_OCR, PdfText, _scan_layout, read_pdf
+from ingest.pipeline import FAILED, WARNINGS, Ingester, RunSummary
 from ingest.worker import ParseFailure, ParseLimits, parse_isolated
+from kb.reporting import summary_text
+from search.library import Library
 from tests.documents import write_scanned_pdf
 
 pytestmark = pytest.mark.skipif(
@@ -45,7 +48,7 @@ def test_ocr_can_be_turned_off(tmp_path: Path) -> None:
     path = write_scanned_pdf(tmp_path / "scan.pdf", PAGES[:1])
     result = parse_isolated(path, ParseLimits(ocr_enabled=False))
     assert isinstance(result, ParseFailure)
-    assert result.reason == NO_TEXT
+    assert result.reason == NO_OCR
 
 
 def test_long_scan_reads_only_the_allowed_pages(tmp_path: Path) -> None:
@@ -99,7 +102,7 @@ def test_a_scan_ocr_finds_no_words_on_says_so(tmp_path: Path) -> None:
     assert isinstance(result, ParseFailure)
     assert result.reason == NO_WORDS_BY_OCR
     off = parse_isolated(path, ParseLimits(ocr_enabled=False))
-    assert isinstance(off, ParseFailure) and off.reason == NO_TEXT
+    assert isinstance(off, ParseFailure) and off.reason == NO_OCR
 
 
 def _words(*rows: tuple[str, int, int, float]) -> dict[str, list[object]]:
@@ -207,3 +210,29 @@ def test_a_page_that_fails_for_another_reason_is_not_tried_again(
         path, [1], OcrOptions(), on_retry=lambda pages, s: told.append((pages, s))
     )
     assert read == {} and calls == [1] and told == []
+
+
+def test_a_scan_refused_for_want_of_ocr_is_read_once_ocr_can(
+    library: Library, tmp_path: Path
+) -> None:
+    """Unchanged failures are not read again, except a scan that failed only because OCR was
+    off or missing: the first run after OCR is turned on reads it, unasked."""
+    folder = tmp_path / "docs"
+    write_scanned_pdf(folder / "scan.pdf", PAGES[:1])
+
+    def run(limits: ParseLimits) -> RunSummary:
+        chunks = library.settings.chunks
+        return Ingester(library.index, chunks, limits, parse_workers=1).run([folder])
+
+    off = ParseLimits(ocr_enabled=False)
+    first = run(off)
+    assert [(o.outcome, o.reason) for o in first.outcomes] == [(FAILED, NO_OCR)]
+    assert first.failed_before == 0
+    again = run(off)  # still off: failed again, from memory, and the summary says so
+    assert (again.failed, again.failed_before) == (1, 1)
+    assert "1 unchanged since an earlier run failed on it" in summary_text(
+        again.as_dict(), tmp_path / "report.jsonl"
+    )
+    read = run(ParseLimits())
+    assert [o.outcome for o in read.outcomes] == [WARNINGS]  # read by OCR, and marked so
+    assert read.failed == 0 and read.failed_before == 0

@@ -253,7 +253,7 @@ def test_scanned_pdf_needs_ocr(tmp_path: Path) -> None:
     page.save()
     with pytest.raises(UnreadablePdf) as caught:
         read_pdf(path)
-    assert str(caught.value) == pdf.NO_TEXT
+    assert str(caught.value) == pdf.NO_OCR  # read without OCR
 
 
 def test_garbage_page_is_left_out_with_a_warning(tmp_path: Path) -> None:
