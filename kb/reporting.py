@@ -29,9 +29,10 @@ def summary_text(s: Mapping[str, Any], report: Path) -> str:
     """The last line of an ingest run; failures repeated from an earlier run without reading
     the file again say so, and how to read them again."""
     before = int(s.get("failed_before", 0))
+    them = "it" if before == 1 else "them"
     again = (
-        f" ({before} unchanged since an earlier run failed on {'it' if before == 1 else 'them'}:"
-        " --retry-failed reads them again)"
+        f" ({before} unchanged since an earlier run failed on {them}: --retry-failed reads"
+        f" {them} again)"
         if before
         else ""
     )
