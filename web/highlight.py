@@ -4,7 +4,11 @@ in, so neither the query nor the document can inject HTML."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
+from functools import lru_cache
+from itertools import accumulate, chain, islice
+from operator import add, sub
 
 from markupsafe import Markup, escape
 
@@ -24,6 +28,7 @@ __all__ = [
 # A word as a reader sees it; the analyser decides whether it matches.
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 ELLIPSIS = "…"
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 def query_stems(query: str) -> frozenset[str]:
@@ -43,6 +48,23 @@ def _start(token: str) -> str:
     return token[:2].replace("y", "i")
 
 
+# Every page and API answer reads the same words of the same passages again: how a word splits
+# into tokens, and each token's index terms, are the same for every query, so they are
+# remembered across requests (bounded; the cache is thread-safe).
+_WORDS_REMEMBERED = 65_536
+
+
+@lru_cache(maxsize=_WORDS_REMEMBERED)
+def _word_tokens(key: str) -> tuple[str, ...]:
+    """The analyser's tokens of one case-folded word ("children's" gives "children")."""
+    return (key,) if key.isascii() and key.isalnum() else tuple(words(key))
+
+
+@lru_cache(maxsize=_WORDS_REMEMBERED)
+def _token_terms(token: str) -> frozenset[str]:
+    return frozenset(terms(token))
+
+
 class WordMatcher:
     """Says whether a word matches the query, remembering each verdict.
 
@@ -53,8 +75,15 @@ class WordMatcher:
     def __init__(self, stems: Iterable[str]) -> None:
         self.stems = frozenset(stems)
         self._starts = frozenset(_start(stem) for stem in self.stems)
+        # A word can match only if it begins with one of `_starts` (y read as either y or i):
+        # one search in C rules out most of an ASCII passage's words at once.
+        begins = sorted({"".join("[iy]" if c in "iy" else re.escape(c) for c in start)
+                         for start in self._starts}, key=len, reverse=True)  # fmt: skip
+        self._may_begin = re.compile(rf"(?<![a-z0-9])(?:{'|'.join(begins)})") if begins else None
         self._seen: dict[str, bool] = {}
-        self._spans: dict[str, bool] = {}
+        # Each span's verdict (`has_match`), looked up as a dict so a passage's words can be
+        # read in one C loop (`excerpt_span`).
+        self.span_verdicts = _SpanVerdicts(self)
 
     def _may_match(self, token: str) -> bool:
         return _start(token) in self._starts or token[:1] in self._starts
@@ -65,18 +94,48 @@ class WordMatcher:
         key = word.casefold()
         verdict = self._seen.get(key)
         if verdict is None:
-            plain = key.isascii() and key.isalnum()
-            tokens = [t for t in ([key] if plain else words(word)) if self._may_match(t)]
-            verdict = bool(tokens) and any(t in self.stems for t in terms(" ".join(tokens)))
+            verdict = any(
+                not self.stems.isdisjoint(_token_terms(t))
+                for t in _word_tokens(key)
+                if self._may_match(t)
+            )
             self._seen[key] = verdict
         return verdict
 
     def has_match(self, span: str) -> bool:
         """Whether any word in `span` (say, "homes," or "damp/mould") matches."""
-        verdict = self._spans.get(span)
-        if verdict is None:
-            verdict = any(self(word) for word in _WORD.findall(span))
-            self._spans[span] = verdict
+        return self.span_verdicts[span]
+
+    def hits(self, spans: list[str]) -> list[bool]:
+        """`has_match` for each of `spans` (a passage's words, split at spaces). One search
+        over them all finds the few words that may match (those that begin like a query
+        stem, and any with a letter outside ASCII, which the analyser folds), and only those
+        are stemmed: every passage of a results page or of the JSON API comes through here."""
+        begins = self._may_begin
+        if begins is None:
+            return [False] * len(spans)
+        joined = "\n".join(spans)
+        lowered = joined.lower()
+        if len(lowered) != len(joined):  # a letter whose lower case is longer: word by word
+            return list(map(self.span_verdicts.__getitem__, spans))
+        # Where each span starts in `joined`: the lengths before it and one newline each.
+        starts = list(map(add, accumulate(map(len, spans), initial=0), range(len(spans))))
+        found = [False] * len(spans)
+        maybe = chain(begins.finditer(lowered), _NOT_ASCII.finditer(joined))
+        for at in {bisect_right(starts, m.start()) - 1 for m in maybe}:
+            found[at] = self.span_verdicts[spans[at]]
+        return found
+
+
+class _SpanVerdicts(dict[str, bool]):
+    """A span's verdict, worked out by its matcher the first time it is asked for."""
+
+    def __init__(self, matcher: WordMatcher) -> None:
+        super().__init__()
+        self.matcher = matcher
+
+    def __missing__(self, span: str) -> bool:
+        verdict = self[span] = any(self.matcher(word) for word in _WORD.findall(span))
         return verdict
 
 
@@ -101,6 +160,8 @@ def highlight(text: str, stems: Iterable[str] | WordMatcher) -> Markup:
 
 
 _TOKEN = re.compile(r"\S+")
+# Words an excerpt shows before its first matching word, for context.
+_LEAD_WORDS = 8
 
 
 def excerpt_span(
@@ -109,25 +170,36 @@ def excerpt_span(
     """Where in `text` (character offsets) the run of `max_words` words with the most query
     words in it starts and ends, each edge then moved by up to SNAP_WORDS to a sentence's
     start or end when one is that near (so it may hold up to 2 * SNAP_WORDS more words)."""
-    tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
+    # Every passage of a results page and of the JSON API goes through here, so the loops
+    # over its words run in C: `str.split` cuts where `_TOKEN` does (both split on what
+    # `str.isspace` calls space), a remembered verdict per word, and the window's counts
+    # from running sums.
+    tokens = text.split()
     if len(tokens) <= max_words:
-        return (tokens[0][0], tokens[-1][1]) if tokens else (0, 0)
+        return _offsets(text, 0, len(tokens)) if tokens else (0, 0)
     matches = _matcher(stems)
-    hits = [int(matches.has_match(token)) for _, _, token in tokens]
-    best_start, best, current = 0, -1, sum(hits[:max_words])
-    for start in range(len(tokens) - max_words + 1):
-        if start:
-            current += hits[start + max_words - 1] - hits[start - 1]
-        if current > best:
-            best_start, best = start, current
-    # Slide right so the first match sits a few words in: it reads in context and
-    # no match is lost, since only non-matching words drop off the left.
-    first = next((i for i in range(best_start, best_start + max_words) if hits[i]), 8)
-    start = max(0, first - 8) if best > 0 else 0
+    hits = matches.hits(tokens)
+    running = [0, *accumulate(hits)]
+    counts = list(map(sub, running[max_words:], running))
+    best = max(counts)
+    best_start = counts.index(best)
+    # Slide right so the first match sits a few words in (never past the window's end): it
+    # reads in context and no match is lost, since only non-matching words drop off the left.
+    lead = min(_LEAD_WORDS, max_words - 1)
+    first = hits.index(True, best_start, best_start + max_words) if best > 0 else lead
+    start = max(0, first - lead) if best > 0 else 0
     end = min(len(tokens), start + max_words)
     start = max(0, end - max_words)
     start, end = _snap_to_sentences(tokens, start, end, first if best > 0 else start)
-    return tokens[start][0], tokens[end - 1][1]
+    return _offsets(text, start, end)
+
+
+def _offsets(text: str, start: int, end: int) -> tuple[int, int]:
+    """Where word `start` begins and word `end - 1` ends, in characters."""
+    found = _TOKEN.finditer(text)
+    first = next(islice(found, start, None))
+    last = first if end - 1 == start else next(islice(found, end - 2 - start, None))
+    return first.start(), last.end()
 
 
 # How far (in words) an excerpt's edges may move to begin and end with whole sentences.
@@ -138,14 +210,14 @@ _SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*$")
 _SENTENCE_OPENING = re.compile(r"[\"“‘'(\[]?[A-Z0-9•]")
 
 
-def _starts_sentence(tokens: list[tuple[int, int, str]], i: int) -> bool:
+def _starts_sentence(tokens: list[str], i: int) -> bool:
     return i == 0 or (
-        bool(_SENTENCE_END.search(tokens[i - 1][2])) and bool(_SENTENCE_OPENING.match(tokens[i][2]))
+        bool(_SENTENCE_END.search(tokens[i - 1])) and bool(_SENTENCE_OPENING.match(tokens[i]))
     )
 
 
 def _snap_to_sentences(
-    tokens: list[tuple[int, int, str]], start: int, end: int, first_match: int
+    tokens: list[str], start: int, end: int, first_match: int
 ) -> tuple[int, int]:
     """Move an excerpt's start to where a sentence starts (forward, up to its first matching
     word, or else back), and its end forward to where a sentence ends, each by at most
@@ -166,12 +238,12 @@ def _snap_to_sentences(
         )
         if back is not None:
             start = back
-    if not _SENTENCE_END.search(tokens[end - 1][2]):
+    if not _SENTENCE_END.search(tokens[end - 1]):
         ahead = next(
             (
                 i + 1
                 for i in range(end, min(len(tokens), end + SNAP_WORDS))
-                if _SENTENCE_END.search(tokens[i][2])
+                if _SENTENCE_END.search(tokens[i])
             ),
             None,
         )

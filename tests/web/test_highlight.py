@@ -104,3 +104,20 @@ def test_a_words_other_spelling_is_highlighted_as_the_word() -> None:
     matches = WordMatcher(query_stems("children's behavior and mold"))
     assert matches("behaviour") and matches("Mould") and matches("behavior")
     assert not matches("model") and not matches("colour")
+
+
+def test_a_passage_s_words_are_marked_the_same_read_at_once_or_one_by_one() -> None:
+    """`WordMatcher.hits` rules most words out with one search before stemming the rest; it
+    must agree with reading each word on its own, on ASCII and non-ASCII text alike."""
+    text = (
+        "Children’s studies: dying, Yoga and naïve café-goers. İstanbul's STUDY on young "
+        "people—homes, housing/homeless; 20mph roads in Ÿpres. Lonely? loneliness… "
+        "'Quoted' (bracketed) x y z damp/mould in rented homes, IYENGAR yoga."
+    )
+    words = text.split()
+    for query in ("study of young children", "homes", "naive cafe", "yoga", "20mph", "x"):
+        at_once = WordMatcher(query_stems(query)).hits(words)
+        one_by_one = WordMatcher(query_stems(query))
+        assert at_once == [one_by_one.has_match(w) for w in words], query
+        assert any(at_once), query
+    assert WordMatcher([]).hits(words) == [False] * len(words)
