@@ -47,7 +47,6 @@ __all__ = [
     "MEMORY",
     "MIN_LETTERS",
     "MIN_LETTERS_WITH_PICTURE",
-    "NEEDS_OCR",
     "NESTED",
     "NOT_A_PDF",
     "NO_OCR",
@@ -123,12 +122,11 @@ NO_PAGES = "The file has no pages."
 TOO_MANY_PAGES = "It has too many pages ({count:,}). The most we read is {limit:,}."
 NO_TEXT = "It has no text layer: the pages are pictures (a scan), so it needs OCR."
 # The same, read where OCR could not run (Tesseract missing, or OCR switched off): the next run
-# reads it again once OCR can (`NEEDS_OCR`), without being asked to retry failures.
+# reads it again once OCR can, without being asked to retry failures.
 NO_OCR = (
     "It has no text layer: the pages are pictures (a scan). OCR would read it, but Tesseract is"
     " not installed on this server or OCR is switched off (KB_OCR__ENABLED)."
 )
-NEEDS_OCR = frozenset({NO_OCR})
 NO_WORDS_BY_OCR = (
     "It has no text layer, and reading its pictures with OCR found no words: it may be a blank"
     " or very faint scan, or a drawing."

@@ -19,7 +19,7 @@ from typing import Any
 from ingest.chunking import chunk_pages
 from ingest.formats import is_ingestible
 from ingest.metadata import apply_access_and_corrections, metadata_of, read_manifest
-from ingest.pdf import NEEDS_OCR, PdfText
+from ingest.pdf import NO_OCR, PdfText
 from ingest.worker import ParseFailure, ParseLimits, ScanProgress, parse_isolated
 from search.catalogue import (
     DUPLICATE,
@@ -409,7 +409,7 @@ class Ingester:
         if previous.outcome == FAILED:
             # A scan refused for want of OCR is read again once OCR can read it.
             return not self.retry_failed and not (
-                previous.reason in NEEDS_OCR and self.limits.can_read_scans()
+                previous.reason == NO_OCR and self.limits.can_read_scans()
             )
         if previous.doc_id is None:
             return False

@@ -202,12 +202,12 @@ class Bm25Weighting:
         for term in terms(text):
             index = term_index(term)
             weights[index] = weights.get(index, 0.0) + 1.0
-        for word in dict.fromkeys(search_words(text)) if spellings else ():
+        for word in search_words(text) if spellings else ():
+            others = spellings.get(word, ()) if spellings else ()
             weight = max((weights.get(term_index(t), 0.0) for t in terms(word)), default=0.0)
-            for other in spellings.get(word, ()) if spellings else ():
-                for term in terms(other):
-                    index = term_index(term)
-                    weights[index] = max(weights.get(index, 0.0), weight)
+            for term in (t for other in others for t in terms(other)):
+                index = term_index(term)
+                weights[index] = max(weights.get(index, 0.0), weight)
         if synonyms:
             for expansion in expand_synonyms(text, synonyms):
                 for term in terms(expansion):

@@ -427,14 +427,17 @@ def paragraphs(text: str) -> list[str]:
         current: list[str] = []
         for at, line in enumerate(lines):
             current.append(line)
-            following = lines[at + 1] if at + 1 < len(lines) else ""
-            goes_on = bool(following) and not breaks_sentence(f"{line}\n{following}", len(line))
-            if len(line) < SHORT_LINE * full and not goes_on:
+            if len(line) < SHORT_LINE * full and not _goes_on(line, lines[at + 1 : at + 2]):
                 out.append(" ".join(" ".join(current).split()))
                 current = []
         if current:
             out.append(" ".join(" ".join(current).split()))
     return out
+
+
+def _goes_on(line: str, following: list[str]) -> bool:
+    """Whether `line`'s sentence goes on in the next line (none: it does not)."""
+    return bool(following) and not breaks_sentence(f"{line}\n{following[0]}", len(line))
 
 
 def page_previews(texts: list[str], count: int = 15) -> list[str]:

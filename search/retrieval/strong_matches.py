@@ -48,6 +48,7 @@ __all__ = [
     "search_words",
     "unused_words",
     "word_share",
+    "word_stems",
 ]
 
 # A document's closest passages whose words are read (the rule was tuned reading three).
@@ -135,18 +136,23 @@ def unused_words(
     if not firsts or len(firsts) > settings.unused_word_checks:
         return ()
     unused = []
-    variants = spelling_variants()
     for stem, word in firsts.items():
         if is_asking(stem, word):
             continue
         # A word is used when any of its spellings is ("behavior" where documents write
         # "behaviour").
-        stems = [stem, *(t for other in variants.get(word, ()) for t in terms(other))]
+        stems = word_stems(stem, word)
         if any(term_index(s) in held for s in stems):
             continue
         if not any(library_uses(s, store) for s in stems):
             unused.append(word)
     return tuple(unused)
+
+
+def word_stems(stem: str, word: str) -> list[str]:
+    """A search word's stem (`search_words`) and the stems of its other spellings: "behavior"
+    gives "behavior" and "behaviour"."""
+    return [stem, *(t for other in spelling_variants().get(word, ()) for t in terms(other))]
 
 
 def is_asking(stem: str, word: str) -> bool:

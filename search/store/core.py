@@ -211,12 +211,10 @@ def _holds(payload: Mapping[str, Any], condition: Condition) -> bool:
         if not isinstance(text, str) or not condition.words:
             return False
         held = set(terms(text))
-        # Each word's spellings as stems; a stop word has none, and is not asked for.
-        words = [
-            [w for w in (set(terms(word)) for word in spelt) if w] for spelt in condition.words
-        ]
-        words = [spelt for spelt in words if spelt]
-        return bool(words) and all(any(w <= held for w in spelt) for spelt in words)
+        # Each word as the stems of its spellings; a stop word has none, and is not asked for.
+        stemmed = ([s for s in (set(terms(w)) for w in spelt) if s] for spelt in condition.words)
+        asked = [spelt for spelt in stemmed if spelt]
+        return bool(asked) and all(any(s <= held for s in spelt) for spelt in asked)
     year = payload.get("year")
     if isinstance(year, bool) or not isinstance(year, int | float):
         return False

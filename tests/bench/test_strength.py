@@ -41,7 +41,6 @@ from search.models.encoder import Encoder, PairScorer, load_pair_scorer
 from search.retrieval.answer_check import is_checked
 from search.retrieval.matching import ChunkMatch
 from search.retrieval.searcher import SearchResults
-from search.retrieval.spelling import spelling_variants
 from search.retrieval.strong_matches import (
     PASSAGES_PER_DOCUMENT,
     is_strong_despite_unused,
@@ -49,6 +48,7 @@ from search.retrieval.strong_matches import (
     query_words,
     search_words,
     word_share,
+    word_stems,
 )
 from search.settings import MatchSettings, Settings
 
@@ -540,13 +540,8 @@ def judge_scifact(encoder: Encoder, limit: int = 200) -> list[Judged]:
 def _has_unused(query: str, used: set[str], checks: int) -> bool:
     """strong_matches.unused_words over a library given as the stems it uses."""
     stems = search_words(query)
-    variants = spelling_variants()
-
-    def spelt(stem: str, word: str) -> list[str]:
-        return [stem, *(t for other in variants.get(word, ()) for t in terms(other))]
-
     return 0 < len(stems) <= checks and any(
-        not any(s in used for s in spelt(stem, word)) for stem, word in stems.items()
+        not any(s in used for s in word_stems(stem, word)) for stem, word in stems.items()
     )
 
 
