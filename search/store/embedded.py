@@ -59,6 +59,8 @@ COMPACT_PAGE = 256
 CATCH_UP_POINTS = COMPACT_PAGE
 # Rounds of catching up before the last one, however much writers keep changing.
 _CATCH_UP_ROUNDS = 5
+# Point ids listed per scroll when a compaction lists what it will copy.
+_ID_PAGE = 10_000
 _DENSE_SEARCH = qe.SearchParams(hnsw_ef=core.DENSE_BEAM)
 _EXACT_SEARCH = qe.SearchParams(exact=True)
 
@@ -533,14 +535,32 @@ class EmbeddedStore:
         with self._compacting:
             if self._shard is None or self.layout() is None:
                 return 0
-            with self._gate.swapping():  # no write is under way while the noting starts
+            # No write is under way while the noting starts and the points to copy are listed
+            # (ids only: about 0.2 s at 300,000 points). The copy is then bounded by that list:
+            # a writer that never pauses once kept adding points ahead of a scroll's cursor,
+            # and the copy never ended. What is written later is noted and copied again.
+            with self._gate.swapping():
                 self._journal = _Journal()
+                listed = self._point_ids()
             try:
-                return self._compact(report)
+                return self._compact(listed, report)
             finally:
                 self._journal = None
 
-    def _compact(self, report: Callable[[int, int], None] | None) -> int:
+    def _point_ids(self) -> list[Any]:
+        """The engine ids of every point the live shard holds, in id order."""
+        ids: list[Any] = []
+        offset: Any = None
+        while True:
+            request = qe.ScrollRequest(
+                offset=offset, limit=_ID_PAGE, with_payload=False, with_vector=False
+            )
+            records, offset = self.shard.scroll(request)
+            ids.extend(r.id for r in records)
+            if offset is None:
+                return ids
+
+    def _compact(self, listed: Sequence[Any], report: Callable[[int, int], None] | None) -> int:
         layout = self.layout()
         assert layout is not None and self._journal is not None
         fresh_name = _other_name(self._live_name)
@@ -549,7 +569,7 @@ class EmbeddedStore:
         copy = qe.EdgeShard.create(str(fresh), _config(layout))
         is_live = False
         try:
-            self._copy_live_points(copy, report)
+            self._copy_live_points(copy, listed, report)
             # Catch up in rounds while writers go on, until little is left. A round whose
             # changes are no fewer than the round before's is not copied while writers go on:
             # more rounds would only grow (a writer that never pauses outran them, round after
@@ -597,28 +617,22 @@ class EmbeddedStore:
         return self.count()
 
     def _copy_live_points(
-        self, copy: qe.EdgeShard, report: Callable[[int, int], None] | None
+        self, copy: qe.EdgeShard, listed: Sequence[Any], report: Callable[[int, int], None] | None
     ) -> None:
-        """Every point of the live shard into `copy`, a page at a time, then index it."""
-        total = self.count()
-        copied = 0
+        """The listed points into `copy` as the live shard has them now, a page at a time, then
+        index it. A listed point deleted meanwhile is not found, and stays out."""
         _create_indexes(copy)
-        offset: Any = None
-        while True:
+        for start in range(0, len(listed), COMPACT_PAGE):
             with self._gate.calling():
-                request = qe.ScrollRequest(
-                    offset=offset, limit=COMPACT_PAGE, with_payload=True, with_vector=True
+                records = self.shard.retrieve(
+                    list(listed[start : start + COMPACT_PAGE]), with_payload=True, with_vector=True
                 )
-                records, offset = self.shard.scroll(request)
             if records:
                 copy.update(qe.UpdateOperation.upsert_points([_point(r) for r in records]))
-            copied += len(records)
-            if offset is None:
-                break
             if report is not None:
-                report(copied, max(total, copied))
-        if report is not None:  # done, however many writers added or deleted meanwhile
-            report(copied, copied)
+                report(min(start + COMPACT_PAGE, len(listed)), len(listed))
+        if report is not None and not listed:
+            report(0, 0)
         copy.optimize()
 
     def _copy_again(

@@ -102,6 +102,29 @@ def test_writes_made_while_the_copy_runs_are_in_the_fresh_shard(
     assert store.count() == 19
 
 
+def test_the_copy_ends_however_fast_points_are_added_ahead_of_it(store: EmbeddedStore) -> None:
+    """The copy once scrolled the live shard until the scroll ran out: points added faster than
+    it read, ahead of its cursor, kept it going for ever. It copies the points there were when
+    it began, a page a step; what is added meanwhile comes with the rounds after it."""
+    steps: list[tuple[int, int]] = []
+    added: list[str] = []
+
+    def report(copied: int, total: int) -> None:
+        steps.append((copied, total))
+        if len(steps) <= 50:  # a bound for the test itself, should the copy not end
+            batch = [
+                _chunk("burst", len(added) + i, f"burst passage {i}", [0.0, 1.0, 0.0, 1.0])
+                for i in range(3 * embedded.COMPACT_PAGE)
+            ]
+            store.upsert(batch)
+            added.extend(c.id for c in batch)
+
+    kept = store.compact(report)
+    assert steps == [(min(n, 30), 30) for n in range(4, 33, 4)]  # 30 points, 4 a step
+    assert kept == store.count() == 30 + len(added)
+    assert {h.id for h in store.retrieve(added, fields=())} == set(added)
+
+
 def test_a_writer_in_another_thread_loses_nothing(store: EmbeddedStore) -> None:
     started = threading.Event()
     stop = threading.Event()
@@ -157,8 +180,8 @@ def test_a_writer_faster_than_the_catch_up_rounds_does_not_make_them_grow(
 
     copy_live = store._copy_live_points
 
-    def slow_copy_live(copy: object, report: object) -> None:
-        copy_live(copy, report)  # type: ignore[arg-type]
+    def slow_copy_live(copy: object, listed: object, report: object) -> None:
+        copy_live(copy, listed, report)  # type: ignore[arg-type]
         time.sleep(0.3)  # so the first round has more than the last round may hold
 
     monkeypatch.setattr(store, "_copy_again", slow_copy_again)
