@@ -95,7 +95,9 @@ TEXT_FIELDS = ("text",)
 # quote marks a font gives as letters ("Ŏbite-sizedŏ") are put back.
 # 8: a line break inside a place's name ("… in Chichester and Mid" / "Sussex (71.3%) …") is no
 # sentence's start, so a chunk's lead reaches back past it.
-READING_RULES = 8
+# 9: a summary quotes a sentence without the heading or table cell laid out on its line before
+# it ("… to go digital We have also …"), and reads a word processor's "o" bullets as bullets.
+READING_RULES = 9
 
 _POINT_NAMESPACE = uuid.UUID("6f1d8c1e-5b8a-4f53-9d39-3f1f0c2b7a10")
 

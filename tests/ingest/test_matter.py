@@ -632,3 +632,23 @@ def test_a_short_titled_list_item_ends_its_block_before_the_paragraph_explaining
         "Sussex population only, as district figures are too small to be published reliably.",
     )
     assert "for the West Sussex population" in wrapped
+
+
+def test_a_heading_laid_out_on_a_sentences_line_is_not_quoted_with_it() -> None:
+    """An infographic's heading or a table's cell on the same line as the sentence after it
+    ("… to go digital We have also …"), and a word processor's "o" bullets read across one
+    line: each sentence is quoted on its own, the heading not at all."""
+    finding = (
+        "We have also supported GP practices in the north of the county to offer digital access "
+        "to their services."
+    )
+    spliced = f"Supporting GP practices to go digital {finding}"
+    assert _summary_of(spliced) == [finding]
+    item = "Of the carers whose details are known, 74% on the database were women in 2009."
+    assert _summary_of(f"Other carers 18 o {item}") == [item]
+    # A capitalised word that names something, not a sentence's opening, splits nothing.
+    named = (
+        "Families were referred to the Warm Homes Service and we then visited them again in the "
+        "spring to see what had changed."
+    )
+    assert _summary_of(named) == [named]
