@@ -127,6 +127,33 @@ def _is_latin(letter: str) -> bool:
 # cannot grow it without end.
 _STEM_CACHE_WORDS = 200_000
 
+# Words Snowball's English stemmer gives the stem of a word that means something else, so a
+# search for one matched, highlighted and counted the other as a search word held: "digital
+# exclusion" found "to digitize a book" and "exclusively" ("digit", "exclus"), "severe" found
+# "several", "life expectancy" found "expected". Each gets a stem of its own (what a stemmer
+# override list does in other search engines), kept to pairs whose meanings part, read off
+# the words of the 100 real PDFs; its own forms still share it. Each keeps its word's first two
+# letters, as Snowball's stems do (web.highlight relies on it).
+_STEM_OVERRIDES = {
+    word: stem
+    for stem, forms in {
+        "several": "several",
+        "digital": "digital digitally",
+        "digitis": "digitize digitized digitizes digitizing digitization",
+        "exclusiv": "exclusive exclusively exclusivity",
+        "experienc": "experience experiences",
+        "experiment": "experiment experiments",
+        "expectanc": "expectancy expectancies",
+        "relativ": "relative relatively relatives",
+        "majoriti": "majority majorities",
+        "initial": "initial initially",
+        "importan": "important importance importantly",
+        "authoriti": "authority authorities",
+        "traveller": "traveller travellers traveler travelers",
+    }.items()
+    for word in forms.split()
+}
+
 
 def _stems(kept: list[str]) -> list[str]:
     cache: dict[str, str] | None = getattr(_local, "stems", None)
@@ -134,7 +161,8 @@ def _stems(kept: list[str]) -> list[str]:
         cache = _local.stems = {}
     missing = [w for w in dict.fromkeys(kept) if w not in cache]
     if missing:
-        cache.update(zip(missing, _stemmer().stemWords(missing), strict=True))
+        stems = _stemmer().stemWords(missing)
+        cache.update((w, _STEM_OVERRIDES.get(w, s)) for w, s in zip(missing, stems, strict=True))
     return [cache[w] for w in kept]
 
 

@@ -97,7 +97,9 @@ TEXT_FIELDS = ("text",)
 # sentence's start, so a chunk's lead reaches back past it.
 # 9: a summary quotes a sentence without the heading or table cell laid out on its line before
 # it ("… to go digital We have also …"), and reads a word processor's "o" bullets as bullets.
-READING_RULES = 9
+# 10: words whose meanings part get stems of their own in the keyword vectors ("several" no
+# longer stems as "severe" does; search.analysis._STEM_OVERRIDES).
+READING_RULES = 10
 
 _POINT_NAMESPACE = uuid.UUID("6f1d8c1e-5b8a-4f53-9d39-3f1f0c2b7a10")
 

@@ -108,6 +108,41 @@ def test_terms_are_the_stemmers_own_however_often_a_word_comes_back() -> None:
         assert terms(text) == expected
 
 
+# Words Snowball gives one stem though their meanings part, each with a word it joined.
+PARTED = [
+    ("severe", "several"),
+    ("digital", "digitize"),
+    ("digital", "digits"),
+    ("exclusion", "exclusively"),
+    ("experience", "experiment"),
+    ("expectancy", "expected"),
+    ("relative", "related"),
+    ("majority", "major"),
+    ("initial", "initiatives"),
+    ("important", "imported"),
+    ("authorities", "authors"),
+    ("travellers", "travel"),
+]
+
+
+@pytest.mark.parametrize(("word", "other"), PARTED)
+def test_words_whose_meanings_part_have_stems_of_their_own(word: str, other: str) -> None:
+    assert terms(word) != terms(other)
+    assert terms(word)[0][:2] == word[:2]  # a stem keeps its word's first two letters
+
+
+def test_a_parted_words_own_forms_still_share_its_stem() -> None:
+    for forms in (
+        "digital digitally",
+        "experience experiences experienced experiencing",
+        "experiment experiments experimental",
+        "digitise digitised digitize digitized",
+        "severe severely",
+        "authority authorities",
+    ):
+        assert len(set(terms(forms))) == 1, forms
+
+
 # Queries with nothing to search for, as a QA pass typed them (the last is invalid UTF-8 in a
 # web address, which arrives as two replacement characters).
 NO_WORDS = ["a", "\U0001f642", ".*", "?", "-", "the", "!!!", "\ufffd\ufffd", "x", "x.", "the a"]

@@ -184,3 +184,16 @@ def test_words_people_ask_with_are_never_counted_as_unused() -> None:
         {"a": [_match("a1", "a", 0.75)]}, ["a"], asked, SETTINGS, cast(Store, store)
     )
     assert found.unused_words == ("district",)  # the one subject word no passage holds
+
+
+def test_a_word_that_only_shares_snowballs_stem_is_not_a_search_word_held() -> None:
+    """ "digital exclusion" against a book on copyright: Snowball stems "digitize" as "digit"
+    and "exclusively" as "exclus", as it does "digital" and "exclusion", and the passage was
+    read as holding both search words and made strong."""
+    from search.retrieval.strong_matches import query_words, word_share
+
+    words = query_words("digital exclusion")
+    book = _ids("To digitize a book is to copy it, exclusively with the owner's permission.")
+    assert word_share(words, book) == 0.0
+    briefing = _ids("Digitally excluded residents face exclusion from services gone digital.")
+    assert word_share(words, briefing) == 1.0
