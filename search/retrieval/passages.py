@@ -8,8 +8,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from search.retrieval.headings import kept_lines
-from search.retrieval.sentences import BOUNDARY, ENDS_SENTENCE, SENTENCE_END, breaks_sentence
+from search.retrieval.headings import is_note_line, kept_lines
+from search.retrieval.sentences import (
+    BOUNDARY,
+    ENDS_SENTENCE,
+    SENTENCE_END,
+    breaks_sentence,
+    is_caption_line,
+)
 from search.schema import Hit
 
 __all__ = [
@@ -24,6 +30,7 @@ __all__ = [
     "chunk_index_of",
     "cut_at_sentences",
     "document_passages",
+    "is_apparatus",
     "main_page_of",
     "opens_sentence",
     "overlap_chars",
@@ -375,4 +382,14 @@ def document_passages(hits: Sequence[Hit]) -> list[Passage]:
             continue  # the same words again, from elsewhere in the document
         seen.add(words)
         passages.append(passage)
-    return passages
+    # A passage of nothing but footnotes or source lines can match a search's words best (the
+    # title of a cited report): it is shown after the document's evidence, not as its best.
+    return sorted(passages, key=lambda p: is_apparatus(p.text))
+
+
+def is_apparatus(text: str) -> bool:
+    """Whether a shown passage is nothing but a page's apparatus: every line of it a footnote,
+    a source line, a caption or a contact line."""
+    lines = [line.strip(" " + ELLIPSIS) for line in text.splitlines()]
+    kept = [line for line in lines if line]
+    return bool(kept) and all(is_note_line(line) or is_caption_line(line) for line in kept)

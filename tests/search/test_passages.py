@@ -3,6 +3,8 @@ the words of another passage shown for its document."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from ingest.chunking import chunk_pages
@@ -426,3 +428,25 @@ def test_a_paragraph_printed_twice_in_a_document_is_shown_once() -> None:
     texts = [p.text.strip(" " + ELLIPSIS) for p in shown]
     assert texts == [same, "Lunch clubs help older people meet."]
     assert shown[0].page == 11  # the better-ranked copy stays
+
+
+def test_a_passage_of_nothing_but_footnotes_is_shown_after_the_documents_evidence() -> None:
+    """A search's words can match a page's footnotes best ("severe mental illness" against
+    "112 Source: NICE, Coexisting severe mental illness …"); the document's evidence is shown
+    first and the footnotes still after it, as they are a match too."""
+    notes = (
+        "111 Source: PHE, Better care for people with co-occurring mental health needs (2017)\n"
+        "112 Source: NICE, Coexisting severe mental illness and substance misuse (2019)"
+    )
+    finding = (
+        "NICE published quality standards for people aged 14 and over who have coexisting "
+        "severe mental illness and substance misuse."
+    )
+    hits = [replace(_hit("d", 7, "body", notes), score=0.9), _hit("d", 4, "body", finding)]
+    shown = document_passages(hits)  # in the ranking's order: the footnotes matched best
+    assert [p.chunk_id for p in shown] == ["d-4", "d-7"]
+    # Alone, the footnotes are still shown: the words matched there.
+    assert [p.chunk_id for p in document_passages([hits[0]])] == ["d-7"]
+    # Evidence ranked first stays first.
+    prose = _hit("d", 2, "body", finding.replace("NICE", "The institute"))
+    assert [p.chunk_id for p in document_passages([prose, hits[1]])] == ["d-2", "d-4"]
