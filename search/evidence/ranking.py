@@ -12,7 +12,13 @@ from search.evidence.determinants import Determinant, Taxonomy
 from search.evidence.places import Gazetteer
 from search.evidence.strength import evidence_start
 from search.retrieval.matching import Matches
-from search.retrieval.passages import Passage, opens_sentence, passage_from_hit, with_lead
+from search.retrieval.passages import (
+    ELLIPSIS,
+    Passage,
+    opens_sentence,
+    passage_from_hit,
+    with_lead,
+)
 from search.retrieval.searcher import DocumentResult
 from search.schema import Hit
 from search.store.base import Store
@@ -140,7 +146,9 @@ def determinant_evidence(
     """
     documents, passages = catalogue.determinant_totals_for(determinant.id)
     local = sorted(p for p, place in gazetteer.places.items() if place.is_local)
-    candidates = catalogue.strongest_passages(determinant.id, local, strongest)
+    # Twice as many as are shown, so that passages another document already shows word for
+    # word (an agenda pack that prints a report it also holds) can be passed over.
+    candidates = catalogue.strongest_passages(determinant.id, local, 2 * strongest)
     hits = {h.id: h for h in store.retrieve([f.chunk_id for f in candidates])}
     # The catalogue groups documents by whether their most named place is local; whether one
     # is local is decided as everywhere else, by all its place counts, and the strongest are
@@ -150,8 +158,18 @@ def determinant_evidence(
     local_ids = {f.document.doc_id for f in candidates if is_local_document(f.document, gazetteer)}
     candidates = [f for f in candidates if f.chunk_id in hits]
     candidates.sort(key=lambda f: (f.document.doc_id not in local_ids, f.order))
+    shown: dict[str, Passage] = {}
+    said: set[str] = set()
+    for f in candidates:
+        passage = _evidence_passage(hits[f.chunk_id], f.strength)
+        words = " ".join(passage.text.strip(" " + ELLIPSIS).split()).casefold()
+        if words not in said:  # the same words are shown once, for the first document
+            said.add(words)
+            shown[f.chunk_id] = passage
+        if len(shown) == strongest:
+            break
     found = sorted(
-        candidates[:strongest],
+        (f for f in candidates if f.chunk_id in shown),
         key=lambda f: (
             f.document.doc_id not in local_ids,
             not _reads_as_evidence(f.document, determinant.id),
@@ -159,12 +177,7 @@ def determinant_evidence(
         ),
     )
     evidence = [
-        Evidence(
-            f.document,
-            _evidence_passage(hits[f.chunk_id], f.strength),
-            f.strength,
-            f.document.doc_id in local_ids,
-        )
+        Evidence(f.document, shown[f.chunk_id], f.strength, f.document.doc_id in local_ids)
         for f in found
     ]
     return DeterminantEvidence(

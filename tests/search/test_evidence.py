@@ -361,3 +361,62 @@ def test_strongest_passages_an_older_rule_chose_are_chosen_again_once(
         assert fresh.mark("strongest_rules") == STRONGEST_RULES
     finally:
         fresh.close()
+
+
+def test_a_passage_another_document_shows_word_for_word_is_shown_once(
+    tmp_path: Path, taxonomy: Taxonomy, gazetteer: Gazetteer
+) -> None:
+    """An agenda pack prints a report the library also holds: the report's strongest passage
+    and the pack's are the same words, and a determinant's page shows them once (for the
+    stronger), filling its list from the next documents instead."""
+    same = "Families in cold, damp homes see their children's asthma get worse each winter."
+    texts = {
+        "pack": same,
+        "report": " ".join(same.split()),
+        "other": "Rents in the district rose faster than wages for the fifth year running.",
+        "last": "Temporary accommodation placements doubled in the two years to March.",
+    }
+    scores = {"pack": 0.95, "report": 0.85, "other": 0.75, "last": 0.65}  # tenths apart
+    payloads = {
+        d: {
+            "doc_id": d,
+            "chunk_index": 0,
+            "text": texts[d],
+            "page": 1,
+            "determinants": ["housing"],
+            "determinant_scores": {"housing": scores[d]},
+        }
+        for d in texts
+    }
+    store = ServerStore.connect(QdrantSettings(mode="memory"))
+    store.ensure_collection(CollectionLayout(model_id="test-model", dimension=2))
+    store.upsert(
+        [IndexedChunk(point_id(d, 0), [1.0, 0.0], SparseVector(), p) for d, p in payloads.items()]
+    )
+    catalogue = Catalogue(tmp_path / "catalogue.sqlite")
+    for doc_id, payload in payloads.items():
+        extra = {
+            "determinants": {"housing": 1.0},
+            "strongest": find_strongest_passages([(point_id(doc_id, 0), payload)]),
+        }
+        record = DocumentRecord(
+            doc_id,
+            DocumentMeta(title=doc_id),
+            f"{doc_id}.pdf",
+            f"/x/{doc_id}.pdf",
+            1,
+            1,
+            1.0,
+            extra,
+        )
+        catalogue.add_document(record, ["a"], FileOutcome(record.path, record.file_name, "ok"))
+    housing = taxonomy.determinant("housing")
+    assert housing is not None
+    try:
+        for shown, expected in ((10, ["pack", "other", "last"]), (2, ["pack", "other"])):
+            found = determinant_evidence(store, catalogue, gazetteer, housing, strongest=shown)
+            assert [e.document.doc_id for e in found.strongest] == expected
+        assert found.count.documents == 4  # every document still counts
+    finally:
+        catalogue.close()
+        store.close()
