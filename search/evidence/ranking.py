@@ -13,10 +13,10 @@ from search.evidence.places import Gazetteer
 from search.evidence.strength import evidence_start
 from search.retrieval.matching import Matches
 from search.retrieval.passages import (
-    ELLIPSIS,
     Passage,
     opens_sentence,
     passage_from_hit,
+    shown_words,
     with_lead,
 )
 from search.retrieval.searcher import DocumentResult
@@ -162,7 +162,7 @@ def determinant_evidence(
     said: set[str] = set()
     for f in candidates:
         passage = _evidence_passage(hits[f.chunk_id], f.strength)
-        words = " ".join(passage.text.strip(" " + ELLIPSIS).split()).casefold()
+        words = shown_words(passage.text)
         if words not in said:  # the same words are shown once, for the first document
             said.add(words)
             shown[f.chunk_id] = passage

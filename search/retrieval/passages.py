@@ -37,6 +37,7 @@ __all__ = [
     "passage_from_hit",
     "read_page_map",
     "show_span",
+    "shown_words",
     "with_lead",
 ]
 
@@ -377,7 +378,7 @@ def document_passages(hits: Sequence[Hit]) -> list[Passage]:
         if hit.id in leftovers:
             continue
         passage = _passage(hit, cuts[hit.id])
-        words = " ".join(passage.text.strip(" " + ELLIPSIS).split()).casefold()
+        words = shown_words(passage.text)
         if words in seen:
             continue  # the same words again, from elsewhere in the document
         seen.add(words)
@@ -385,6 +386,12 @@ def document_passages(hits: Sequence[Hit]) -> list[Passage]:
     # A passage of nothing but footnotes or source lines can match a search's words best (the
     # title of a cited report): it is shown after the document's evidence, not as its best.
     return sorted(passages, key=lambda p: is_apparatus(p.text))
+
+
+def shown_words(text: str) -> str:
+    """A shown passage's words, to tell whether two passages show the same ones: without the
+    ellipses of its cuts, spacing and case."""
+    return " ".join(text.strip(" " + ELLIPSIS).split()).casefold()
 
 
 def is_apparatus(text: str) -> bool:
