@@ -20,6 +20,7 @@ _NOTE = re.compile(r"(?:source|sources|note|notes)\b", re.IGNORECASE)
 # its own, which a heading may follow as it follows a paragraph.
 _CAPTION = re.compile(r"^\s*(?:figure|fig\.|table|chart|map|graph)\s*\d+(?:\.\d+)*[a-z]?\b", re.I)
 _NUMBER = re.compile(r"[£$€]?[\d.,]+[%kmb]?")
+_BARE_NUMBER = re.compile(r"^\s*\d{1,3}\s*$")
 
 
 def is_heading_line(line: str) -> bool:
@@ -79,7 +80,8 @@ def _starts_sentence(line: str) -> bool:
 def kept_lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """The lines of text[start:end] worth showing: a heading (or two stacked headings) right
     before a sentence is dropped, since shown inline it would read as part of the sentence,
-    and so are footnotes and contact lines (`is_note_line`). Other short lines (table rows,
+    and so are footnotes and contact lines (`is_note_line`) and a footnote's mark or a page's
+    number on a line of its own between two sentences. Other short lines (table rows,
     list items) stay; a span of nothing but headings or notes stays."""
     lines: list[tuple[int, int]] = []
     at = start
@@ -92,6 +94,16 @@ def kept_lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
     headings = [is_heading_line(x) for x in shown]
     # Notes first: a heading after a dropped note starts a new block, as after a paragraph.
     dropped = {i for i, line in enumerate(shown[: len(lines)]) if is_note_line(line)}
+    # A bare number between a sentence's end and a line opening with a capital: a footnote's
+    # mark or a page's number set on a line of its own ("… substance misuse.’" / "112" / "The
+    # four quality statements …"), which shown inline reads as part of the next sentence.
+    dropped |= {
+        i
+        for i in range(1, len(lines) - 1)
+        if _BARE_NUMBER.match(shown[i])
+        and ENDS_SENTENCE.search(shown[i - 1])
+        and shown[i + 1].lstrip()[:1].isupper()
+    }
     for i in range(len(lines) - 1):
         # A heading follows the end of a paragraph, a caption or another heading; after a
         # line that does not end a sentence, it is an item of a list or a cell of a table.

@@ -450,3 +450,19 @@ def test_a_passage_of_nothing_but_footnotes_is_shown_after_the_documents_evidenc
     # Evidence ranked first stays first.
     prose = _hit("d", 2, "body", finding.replace("NICE", "The institute"))
     assert [p.chunk_id for p in document_passages([prose, hits[1]])] == ["d-2", "d-4"]
+
+
+def test_a_footnote_mark_on_a_line_of_its_own_is_not_run_into_the_next_sentence() -> None:
+    """ "… substance misuse.’" / "112" / "The four quality statements …" read as "… misuse.’ 112
+    The four …"; the mark goes. A figure that goes on a sentence, or stands in a list of
+    figures, stays."""
+    before = "People aged 14 and over should be asked about coexisting substance misuse.’\n"
+    after = "The four quality statements are set out in the standard for commissioners."
+    shown = passage_from_hit(Hit("c", 0.5, _payload(f"{before}112\n{after}", 1, 1, [[0, 1]], 0)))
+    assert shown.text.split("\n") == [before.strip(), after]
+    for kept in (
+        f"{before}112\npeople were asked in all, across the seven districts of the county.",
+        f"{before}112\n96\n84\n{after}",
+    ):
+        text = passage_from_hit(Hit("c", 0.5, _payload(kept, 1, 1, [[0, 1]], 0))).text
+        assert "112" in text.split("\n")
