@@ -372,7 +372,7 @@ def test_a_passage_another_document_shows_word_for_word_is_shown_once(
     same = "Families in cold, damp homes see their children's asthma get worse each winter."
     texts = {
         "pack": same,
-        "report": " ".join(same.split()),
+        "report": same.replace(" see ", "\nsee  "),  # the same words, laid out otherwise
         "other": "Rents in the district rose faster than wages for the fifth year running.",
         "last": "Temporary accommodation placements doubled in the two years to March.",
     }
