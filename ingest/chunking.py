@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from ingest.matter import read_lines
-from search.retrieval.sentences import ENDS_SENTENCE, breaks_place_name, runs_on
+from search.retrieval.sentences import BULLETS, ENDS_SENTENCE, breaks_place_name, runs_on
 from search.schema import Chunk
 
 __all__ = [
@@ -56,7 +56,7 @@ def _runs(pages: list[list[_Word]]) -> list[list[_Word]]:
 
 
 # A word that can open a sentence (a capital, a figure, a bullet, after an opening mark).
-_OPENS = re.compile(r"[\"“‘'(\[•▪●◦■-]?[A-Z0-9]|[•▪●◦■]$")
+_OPENS = re.compile(rf"[\"“‘'(\[{BULLETS}-]?[A-Z0-9]|[{BULLETS}]$")
 
 
 def _opens_sentence(words: list[_Word], i: int) -> bool:

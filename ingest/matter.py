@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, replace
 
 from search.pagetext import drop_running_lines
-from search.retrieval.sentences import ENDS_SENTENCE, runs_on
+from search.retrieval.sentences import BULLETS, ENDS_SENTENCE, runs_on
 
 __all__ = [
     "BACK",
@@ -167,8 +167,8 @@ def _is_heading(lines: list[str], i: int, longest: int) -> bool:
 # this many words, starting with a small letter, with running prose after them.
 _WRAP_WORDS = 3
 _PROSE_WORDS = 6
-_BULLETS = "•·▪●◦○■-–* "
-_ITEM_BULLETS = ("•", "▪", "●", "◦", "○", "■")
+_BULLETS = BULLETS + "·-–* "
+_ITEM_BULLETS = tuple(BULLETS)
 
 
 def _wraps(lines: list[str], i: int, longest: int) -> bool:

@@ -13,6 +13,7 @@ from search.analysis import terms
 from search.retrieval.passages import opens_sentence, overlap_chars, read_page_map
 from search.retrieval.sentences import (
     BOUNDARY,
+    BULLETS,
     breaks_sentence,
     holds_caption,
     is_table_row,
@@ -33,7 +34,7 @@ __all__ = [
 # page laid out on the sentence's line ("Supporting GP practices to go digital We have also
 # supported …"); over the 100 real PDFs' chunks every such place sampled was one.
 _SENTENCE = re.compile(
-    r"(?<=[.!?])[ \t]+(?=[A-Z0-9“\"‘(])|\n|\s+[•▪●◦■]\s+(?=[A-Z0-9])|\s+o\s+(?=[A-Z])"
+    rf"(?<=[.!?])[ \t]+(?=[A-Z0-9“\"‘(])|\n|\s+[{BULLETS}]\s+(?=[A-Z0-9])|\s+o\s+(?=[A-Z])"
     r"|(?<=[a-z])[ \t]+(?=(?:The|We|Our|They|There|This|These|Those|It|He|She|Their)\s+[a-z])"
 )
 # A numbered paragraph's number ("1.2 The plan sets out …") is not part of its sentence, nor is

@@ -11,6 +11,7 @@ from search.evidence.places import default_gazetteer
 
 __all__ = [
     "BOUNDARY",
+    "BULLETS",
     "ENDS_SENTENCE",
     "HAS_SENTENCE_END",
     "RUNS_ON",
@@ -26,6 +27,9 @@ __all__ = [
     "runs_on",
 ]
 
+# The marks a list's items start with (a filled or hollow dot, a square); a word processor's
+# "o" bullet is a letter and is handled where it matters.
+BULLETS = "•▪●◦○■"
 # A full stop, question or exclamation mark, with any closing quotes or brackets after it.
 STOP = r"[.!?][\"”’')\]]*"
 # The text ends a sentence (trailing space allowed).
@@ -118,7 +122,7 @@ _OPENS_PROSE = frozenset(
 # A line this long or longer, mostly in small letters, reads as prose, not as a title.
 PROSE_WORDS = 7
 # A list's bullet: the words after the last one on a line are an item of their own.
-_BULLET = re.compile(r"\s[•▪●◦■]\s")
+_BULLET = re.compile(rf"\s[{BULLETS}]\s")
 # A line that starts on its own whatever came before: a number (a section's, a figure), or a
 # caption, source or note.
 _OWN_LINE = re.compile(

@@ -13,6 +13,7 @@ from ingest.chunking import chunk_pages
 from ingest.matter import BACK, BODY, FRONT, read_lines
 from ingest.pdf import read_pdf
 from search.evidence.summary import summarise
+from search.retrieval.sentences import BULLETS
 from search.schema import DocumentMeta, IndexedChunk, chunk_payload
 from tests.pdfs import write_lined_pdf
 from web.views import page_previews
@@ -423,14 +424,17 @@ def test_summary_sentences_lose_their_paragraph_numbers_and_split_at_bullets() -
     assert _summary_of(spaced) == [spaced[4:]]
     figure = "3.5 million people in the county were registered with a practice in the year."
     assert _summary_of(figure) == [figure]
-    bullets = (
-        "Key findings: • Most residents aged 65 to 85 are expected to stay independent in 2035. "
-        "• The number of people with dementia and two other conditions will rise by a third."
-    )
-    assert _summary_of(bullets) in (
-        ["Most residents aged 65 to 85 are expected to stay independent in 2035."],
-        ["The number of people with dementia and two other conditions will rise by a third."],
-    )
+    # Every list mark splits, filled or hollow, round or square (one list of marks for all).
+    for mark in BULLETS:
+        bullets = (
+            f"Key findings: {mark} Most residents aged 65 to 85 are expected to stay independent "
+            f"in 2035. {mark} The number of people with dementia and two other conditions will "
+            "rise by a third."
+        )
+        assert _summary_of(bullets) in (
+            ["Most residents aged 65 to 85 are expected to stay independent in 2035."],
+            ["The number of people with dementia and two other conditions will rise by a third."],
+        ), mark
 
 
 def test_chunks_drop_the_same_repeated_lines_as_the_page_previews() -> None:
