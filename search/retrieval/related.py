@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from search.catalogue import Catalogue, DocumentRecord
 from search.evidence.determinants import is_reference_list
 from search.retrieval.passages import MIN_LEFTOVER_WORDS, Passage, passage_from_hit
-from search.retrieval.searcher import group_hits
 from search.schema import Filters, Hit
 from search.store.base import Store
 
@@ -25,21 +24,45 @@ def is_readable(hit: Hit) -> bool:
     not a stub (a source line, a running footer: under MIN_LEFTOVER_WORDS words once cut) and
     not mostly references. Such chunks sit close to their neighbours in meaning, so they are
     found, but they tell a reader nothing; the document's next closest chunk is shown instead."""
-    text = passage_from_hit(hit).text
+    return _reads(passage_from_hit(hit))
+
+
+def _reads(passage: Passage) -> bool:
+    text = passage.text
     return len(text.replace("…", " ").split()) >= MIN_LEFTOVER_WORDS and not is_reference_list(text)
 
 
 def _related(
     store: Store, catalogue: Catalogue, chunk_ids: list[str], exclude: str, limit: int
 ) -> list[RelatedDocument]:
+    """The first `limit` documents by their closest readable chunk to `chunk_ids`, each with
+    that chunk as its passage. Cutting a chunk to sentences is most of the cost, so a chunk is
+    cut only while its document has none yet and more documents are wanted (the store is asked
+    for eight chunks a document wanted, to step over unreadable ones and repeats)."""
     if not chunk_ids:
         return []
     hits = store.recommend(
         chunk_ids, Filters(exclude_doc_ids=(exclude,), body_only=True), limit * 8
     )
-    groups = group_hits([hit for hit in hits if is_readable(hit)], 1)
-    records = {r.doc_id: r for r in catalogue.documents(list(groups))}
-    out = [RelatedDocument(records[d], p[0]) for d, p in groups.items() if d in records]
+    out: list[RelatedDocument] = []
+    taken: set[str] = set()  # documents given their readable chunk already
+    pending = iter(hits)
+    while len(out) < limit:
+        found: dict[str, Passage] = {}
+        for hit in pending:
+            if hit.doc_id in taken or hit.doc_id in found:
+                continue
+            passage = passage_from_hit(hit)
+            if _reads(passage):
+                found[hit.doc_id] = passage
+                if len(out) + len(found) >= limit:
+                    break
+        if not found:
+            break
+        taken.update(found)
+        # Only documents the catalogue shows (committed, not withdrawn) count towards the limit.
+        records = {r.doc_id: r for r in catalogue.documents(list(found))}
+        out += [RelatedDocument(records[d], p) for d, p in found.items() if d in records]
     return out[:limit]
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import cast
 
+from pytest import MonkeyPatch
+
 from search.catalogue import Catalogue, DocumentMeta, DocumentRecord
+from search.retrieval.passages import Passage, passage_from_hit
 from search.retrieval.related import is_readable, related_to_passage
 from search.schema import Filters, Hit
 from search.store.base import Store
@@ -65,3 +68,38 @@ def test_more_like_this_shows_a_documents_next_closest_readable_passage() -> Non
         ("asthma", "body"),
         ("air", "other"),
     ]
+
+
+class ShownRecords(Records):
+    """A catalogue that shows only some documents (the others withdrawn or half-written)."""
+
+    def __init__(self, hidden: set[str]) -> None:
+        self.hidden = hidden
+
+    def documents(self, doc_ids: Sequence[str]) -> list[DocumentRecord]:
+        return [r for r in super().documents(doc_ids) if r.doc_id not in self.hidden]
+
+
+def test_more_like_this_cuts_only_the_chunks_it_may_show(monkeypatch: MonkeyPatch) -> None:
+    # Cutting a chunk to sentences is most of a related list's cost: a document's later chunks,
+    # and the documents past the limit, are never cut.
+    import search.retrieval.related as related
+
+    cut: list[str] = []
+
+    def counting(hit: Hit) -> Passage:
+        cut.append(hit.id)
+        return passage_from_hit(hit)
+
+    monkeypatch.setattr(related, "passage_from_hit", counting)
+    hits = [
+        _hit(f"{doc}-{n}", doc, BODY, n, 1.0 - i / 100)
+        for i, (doc, n) in enumerate((d, n) for d in "abcdefgh" for n in range(3))
+    ]
+    found = related_to_passage(
+        cast(Store, NearStore(hits)), cast(Catalogue, ShownRecords({"b"})), "x", "own", limit=3
+    )
+    # "b" is not shown, so the limit is made up from the next document, "d".
+    assert [r.document.doc_id for r in found] == ["a", "c", "d"]
+    assert [r.passage.chunk_id for r in found] == ["a-0", "c-0", "d-0"]
+    assert cut == ["a-0", "b-0", "c-0", "d-0"]
