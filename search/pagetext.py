@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from datetime import date
 from typing import TypeVar
 
@@ -86,23 +87,28 @@ def find_running_lines(
     min_share: float = 0.6,
     edge_lines: int | None = 3,
     min_pages: int = 3,
+    key: Callable[[str], str] | None = None,
 ) -> tuple[set[str], set[str]]:
     """Keys (see `running_line_key`) of lines that recur on at least `min_share` of the pages
     with text: those at the top of a page, and those at the bottom. Only the first and last
     `edge_lines` lines of each page count (a page's top and bottom never overlap); with
-    `edge_lines=None` every line counts, keyed with `at_edge=False`, and both sets are the
-    same. Fewer than `min_pages` pages with text have no running lines."""
+    `edge_lines=None` every line counts, keyed with `at_edge=False` (or by `key`, a caller's
+    remembered keys), and both sets are the same. Fewer than `min_pages` pages with text have
+    no running lines."""
     with_text = [p for p in pages if p.strip()]
     if len(with_text) < min_pages:
         return set(), set()
     at_edge = edge_lines is not None
+    key_of = key or (lambda line: running_line_key(line, at_edge=at_edge))
     tops: Counter[str] = Counter()
     bottoms: Counter[str] = Counter()
     for page in with_text:
         lines = [line for line in page.split("\n") if line.strip()]
         top, bottom = edges_of(lines, edge_lines)
-        tops.update({running_line_key(line, at_edge=at_edge) for line in top})
-        bottoms.update({running_line_key(line, at_edge=at_edge) for line in bottom})
+        top_keys = {key_of(line) for line in top}
+        tops.update(top_keys)
+        # Every line is both a top and a bottom when edge_lines is None: keyed once.
+        bottoms.update(top_keys if bottom is top else {key_of(line) for line in bottom})
     needed = max(2, math.ceil(min_share * len(with_text)))
     top_keys = {k for k, n in tops.items() if k and n >= needed}
     bottom_keys = {k for k, n in bottoms.items() if k and n >= needed}
@@ -132,10 +138,20 @@ def drop_running_lines(pages: list[str], min_share: float = 0.5) -> list[list[st
     with the page's place in the file (ii, iii, iv); elsewhere it is a figure of the text.
     Marks alone on a line ("•", ")") go wherever they recur, as page numbers do. A chart's
     axis ticks go too (`drop_axis_ticks`)."""
-    running, _ = find_running_lines(pages, min_share=min_share, edge_lines=None)
+    # Each line is keyed once, though three passes read its key (a long document's page list
+    # on its page is most of that page's work).
+    keys: dict[str, str] = {}
+
+    def key_of(line: str) -> str:
+        found = keys.get(line)
+        if found is None:
+            found = keys[line] = running_line_key(line, at_edge=False)
+        return found
+
+    running, _ = find_running_lines(pages, min_share=min_share, edge_lines=None, key=key_of)
     with_text = [p for p in pages if p.strip()]
     needed = max(2, math.ceil(min_share * len(with_text)))
-    figures, numbering = _figure_rules(pages if running else [], needed)
+    figures, numbering = _figure_rules(pages if running else [], needed, key_of)
     seen: set[str] = set()
     out: list[list[str]] = []
     for number, page in enumerate(pages):
@@ -144,7 +160,7 @@ def drop_running_lines(pages: list[str], min_share: float = 0.5) -> list[list[st
         edges = {*top, *bottom}
         kept: list[str] = []
         for index, line in enumerate(lines):
-            key = running_line_key(line, at_edge=False)
+            key = key_of(line)
             if key == PAGE_NUMBER_KEY and any(c.isalnum() for c in line):
                 value = _figure_value(line)
                 is_running = key in running and (
@@ -165,16 +181,14 @@ def drop_running_lines(pages: list[str], min_share: float = 0.5) -> list[list[st
     return out
 
 
-def _figure_rules(pages: list[str], needed: int) -> tuple[Counter[str], set[int]]:
+def _figure_rules(
+    pages: list[str], needed: int, key_of: Callable[[str], str]
+) -> tuple[Counter[str], set[int]]:
     """How many pages have each figure alone on a line, and the offsets between a figure's
-    value and its page's place in the file that `needed` pages share (their page numbers)."""
+    value and its page's place in the file that `needed` pages share (their page numbers);
+    `key_of` gives a line's `running_line_key` (not at an edge)."""
     per_page = [
-        {
-            x.strip()
-            for x in page.splitlines()
-            if running_line_key(x, at_edge=False) == PAGE_NUMBER_KEY
-        }
-        for page in pages
+        {x.strip() for x in page.splitlines() if key_of(x) == PAGE_NUMBER_KEY} for page in pages
     ]
     figures = Counter(figure for found in per_page for figure in found)
     offsets: Counter[int] = Counter()
