@@ -14,6 +14,7 @@ from search.retrieval.passages import opens_sentence, overlap_chars, read_page_m
 from search.retrieval.sentences import (
     BOUNDARY,
     BULLETS,
+    RUN_IN_OPENER,
     breaks_sentence,
     holds_caption,
     is_table_row,
@@ -29,13 +30,11 @@ __all__ = [
 # A sentence ends at . ! ? before a capital, or at a newline: the chunker ends every heading
 # and paragraph with one, so a heading is never run into the sentence after it. A list's bullet
 # starts a new one too (a word processor's "o" among them): a bulleted list read as one line is
-# several points, not a sentence. So does a word that opens sentences ("We", "The", "There" …,
-# capitalised, then a small word) straight after a small word: a heading or a table's cell the
-# page laid out on the sentence's line ("Supporting GP practices to go digital We have also
-# supported …"); over the 100 real PDFs' chunks every such place sampled was one.
+# several points, not a sentence. So does a sentence's first word laid out on a heading's or a
+# table cell's line (`RUN_IN_OPENER`).
 _SENTENCE = re.compile(
     rf"(?<=[.!?])[ \t]+(?=[A-Z0-9“\"‘(])|\n|\s+[{BULLETS}]\s+(?=[A-Z0-9])|\s+o\s+(?=[A-Z])"
-    r"|(?<=[a-z])[ \t]+(?=(?:The|We|Our|They|There|This|These|Those|It|He|She|Their)\s+[a-z])"
+    rf"|{RUN_IN_OPENER}"
 )
 # A numbered paragraph's number ("1.2 The plan sets out …") is not part of its sentence, nor is
 # one the text layer ran into its first word ("1.2The decision …", "10.Section 17.74 …").

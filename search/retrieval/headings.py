@@ -7,7 +7,13 @@ from __future__ import annotations
 
 import re
 
-from search.retrieval.sentences import ENDS_SENTENCE, HAS_SENTENCE_END, reads_as_prose, runs_on
+from search.retrieval.sentences import (
+    ENDS_SENTENCE,
+    HAS_SENTENCE_END,
+    RUN_IN_OPENER,
+    reads_as_prose,
+    runs_on,
+)
 
 __all__ = ["MAX_HEADING_WORDS", "is_heading_line", "is_note_line", "kept_lines"]
 
@@ -21,6 +27,7 @@ _NOTE = re.compile(r"(?:source|sources|note|notes)\b", re.IGNORECASE)
 _CAPTION = re.compile(r"^\s*(?:figure|fig\.|table|chart|map|graph)\s*\d+(?:\.\d+)*[a-z]?\b", re.I)
 _NUMBER = re.compile(r"[£$€]?[\d.,]+[%kmb]?")
 _BARE_NUMBER = re.compile(r"^\s*\d{1,3}\s*$")
+_RUN_IN = re.compile(RUN_IN_OPENER)
 
 
 def is_heading_line(line: str) -> bool:
@@ -121,4 +128,22 @@ def kept_lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
     kept = [i for i in range(len(lines)) if i not in dropped]
     if not kept or all(headings[i] for i in kept):
         return lines or [(start, start)]  # nothing but headings and notes: show them all
-    return [lines[i] for i in kept]
+    return [_without_run_in_heading(text, lines, shown, i, dropped) for i in kept]
+
+
+def _without_run_in_heading(
+    text: str, lines: list[tuple[int, int]], shown: list[str], i: int, dropped: set[int]
+) -> tuple[int, int]:
+    """Line i, less a heading the page laid out at its start, on the sentence's own line,
+    after a paragraph's end ("Most Deprived LSOAs in West Sussex The table below shows …"):
+    the heading a line of its own would be dropped for (`is_heading_line`)."""
+    found = _RUN_IN.search(shown[i])
+    if found is None or not is_heading_line(shown[i][: found.start()]):
+        return lines[i]
+    after_paragraph = (
+        i == 0
+        or i - 1 in dropped
+        or bool(ENDS_SENTENCE.search(shown[i - 1]))
+        or bool(_CAPTION.match(shown[i - 1]))
+    )
+    return (lines[i][0] + found.end(), lines[i][1]) if after_paragraph else lines[i]

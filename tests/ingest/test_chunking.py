@@ -116,3 +116,29 @@ def test_headings_after_a_figure_caption_are_not_run_into_the_sentence_under_the
     # A line that runs on ("Case rate per" / "100,000 …") is part of what follows, not a heading.
     table = "Table 1 - cases by region\nCase rate per\n100,000 population (weekly) in England."
     assert "Case rate per" in [table[a:b] for a, b in kept_lines(table, 0, len(table))]
+
+
+def test_a_heading_laid_out_on_its_sentences_line_is_left_out_of_the_passage() -> None:
+    def shown(text: str) -> list[str]:
+        return [text[a:b] for a, b in kept_lines(text, 0, len(text))]
+
+    table = (
+        "The table below shows the LSOAs in West Sussex that are within the most deprived decile."
+    )
+    text = f"Five areas are in the most deprived tenth.\nMost Deprived LSOAs in West Sussex {table}"
+    assert shown(text) == ["Five areas are in the most deprived tenth.", table]
+    # The same after a figure's caption, and at a passage's start.
+    caption = (
+        "Figure 3: Proportion of small areas in each national deprivation decile across the "
+        "districts of West Sussex, 2019"
+    )
+    assert shown(f"{caption}\nMost Deprived LSOAs in West Sussex {table}") == [caption, table]
+    assert shown(f"Most Deprived LSOAs in West Sussex {table}") == [table]
+    # Words before the opener too many for a heading, or after a line that runs on, are the
+    # sentence's own: nothing is dropped.
+    for kept in (
+        "Across the seven districts and boroughs of the county residents of coastal towns said "
+        "more The table below shows the LSOAs.",
+        "Five areas are in the\nmost deprived areas The table below shows the LSOAs.",
+    ):
+        assert " ".join(shown(kept)) == kept.replace("\n", " ")
