@@ -4,13 +4,13 @@ results re-ordered so local work comes first. Pure functions over the store and 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from search.catalogue import Catalogue, DocumentRecord
-from search.evidence.determinants import Determinant, Taxonomy
+from search.evidence.determinants import Determinant, SeedMatcher, Taxonomy
 from search.evidence.places import Gazetteer
-from search.evidence.strength import evidence_start
+from search.evidence.strength import about_start, evidence_start
 from search.retrieval.matching import Matches
 from search.retrieval.passages import (
     Passage,
@@ -160,8 +160,9 @@ def determinant_evidence(
     candidates.sort(key=lambda f: (f.document.doc_id not in local_ids, f.order))
     shown: dict[str, Passage] = {}
     said: set[str] = set()
+    is_about = speaks_of(determinant)
     for f in candidates:
-        passage = _evidence_passage(hits[f.chunk_id], f.strength)
+        passage = _evidence_passage(hits[f.chunk_id], f.strength, is_about)
         words = shown_words(passage.text)
         if words not in said:  # the same words are shown once, for the first document
             said.add(words)
@@ -196,13 +197,24 @@ def _reads_as_evidence(record: DocumentRecord, determinant_id: str) -> bool:
     return not isinstance(entry, dict) or entry.get("quotable", True) is not False
 
 
-def _evidence_passage(hit: Hit, strength: float) -> Passage:
+def _evidence_passage(
+    hit: Hit, strength: float, is_about: Callable[[str], bool] | None = None
+) -> Passage:
     """The passage shown as a document's strongest evidence: from its first whole sentence of
     prose, without the end of a table, a chart's labels or a caption before it
-    (`evidence_start`)."""
+    (`evidence_start`); with `is_about` (whether a sentence speaks of the determinant), from
+    the first such sentence when the first does not (`about_start`)."""
     hit = with_lead(hit)
-    first = opens_sentence(hit.payload)
-    return passage_from_hit(hit, strength, start=evidence_start(hit.text, first))
+    start = evidence_start(hit.text, opens_sentence(hit.payload))
+    if is_about is not None:
+        start = about_start(hit.text, start, is_about)
+    return passage_from_hit(hit, strength, start=start)
+
+
+def speaks_of(determinant: Determinant) -> Callable[[str], bool]:
+    """Whether a sentence names one of the determinant's seed terms (as the tagger counts them)."""
+    matcher = SeedMatcher({determinant.id: determinant.seeds})
+    return lambda text: matcher.count(text)[determinant.id].occurrences > 0
 
 
 def best_by_determinant(

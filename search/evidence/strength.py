@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from itertools import pairwise
 from typing import Any
 
 from search.retrieval.headings import is_note_line
-from search.retrieval.passages import chunk_index_of, cut_at_sentences, opens_sentence
+from search.retrieval.passages import (
+    chunk_index_of,
+    cut_at_sentences,
+    opens_sentence,
+    sentence_starts,
+)
 from search.retrieval.sentences import (
     BOUNDARY,
     breaks_sentence,
@@ -20,10 +25,12 @@ from search.retrieval.sentences import (
 from search.schema import BODY, NON_BODY
 
 __all__ = [
+    "ABOUT_MIN_WORDS",
     "MIN_PROSE_SHARE",
     "NEAR_STRONGEST",
     "STRONGEST_FIELDS",
     "STRONGEST_RULES",
+    "about_start",
     "evidence_start",
     "find_strongest_passages",
     "is_quotable",
@@ -156,6 +163,30 @@ def evidence_start(text: str, starts_clean: bool) -> int:
     that is not prose, at its prose (`prose_start`)."""
     begin = cut_at_sentences(text, 0, len(text), starts_clean).start
     return begin + prose_start(text[begin:])
+
+
+# Evidence about a determinant moves on to a later sentence only while at least this many words
+# are left to show from it.
+ABOUT_MIN_WORDS = 30
+
+
+def about_start(text: str, start: int, is_about: Callable[[str], bool]) -> int:
+    """Where evidence about one determinant begins, given where the passage's evidence begins
+    (`evidence_start`): there when its first sentence speaks of the determinant (`is_about`),
+    else at the first later sentence that does and starts a stretch that reads as evidence
+    (`is_quotable`) of at least ABOUT_MIN_WORDS words; failing that, there after all. A chunk
+    is tagged as a whole, so the sentences about a determinant need not come first ("Both
+    parties are working to address the water quality at Faversham Creek. …" for transport)."""
+    starts = [start, *(at for at in sentence_starts(text, start, len(text)) if at > start)]
+    ends = [*starts[1:], len(text)]
+    if is_about(text[starts[0] : ends[0]]):
+        return start
+    for at, stop in zip(starts[1:], ends[1:], strict=True):
+        if len(text[at:].split()) < ABOUT_MIN_WORDS:
+            break
+        if is_about(text[at:stop]) and is_quotable(text[at:]):
+            return at
+    return start
 
 
 def _is_heading(line: str) -> bool:

@@ -36,6 +36,7 @@ __all__ = [
     "overlap_chars",
     "passage_from_hit",
     "read_page_map",
+    "sentence_starts",
     "show_span",
     "shown_words",
     "with_lead",
@@ -182,6 +183,12 @@ def cut_at_sentences(text: str, start: int, end: int, starts_clean: bool) -> Cut
             cut_after = True
     start, end = _skip_space(text, start, end)
     return Cut(start, end, cut_before, cut_after)
+
+
+def sentence_starts(text: str, start: int, end: int) -> list[int]:
+    """Where sentences start in text[start:end] after its first, by the rule passages are cut
+    by: after a stop, or after a line break that breaks the sentence."""
+    return [m.end() for m in BOUNDARY.finditer(text, start, end) if _starts_sentence(text, m)]
 
 
 def _starts_sentence(text: str, boundary: re.Match[str]) -> bool:

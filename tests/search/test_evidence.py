@@ -18,8 +18,14 @@ from search.evidence.ranking import (
     is_local_document,
     main_determinants,
     overview,
+    speaks_of,
 )
-from search.evidence.strength import STRONGEST_RULES, find_strongest_passages
+from search.evidence.strength import (
+    ABOUT_MIN_WORDS,
+    STRONGEST_RULES,
+    about_start,
+    find_strongest_passages,
+)
 from search.index import backfill_evidence, refresh_strongest
 from search.schema import DocumentMeta, Hit, IndexedChunk, point_id
 from search.settings import QdrantSettings
@@ -420,3 +426,27 @@ def test_a_passage_another_document_shows_word_for_word_is_shown_once(
     finally:
         catalogue.close()
         store.close()
+
+
+def test_evidence_about_a_determinant_starts_at_the_first_sentence_that_speaks_of_it() -> None:
+    transport = next(d for d in load_taxonomy().determinants if d.id == "transport")
+    is_about = speaks_of(transport)
+    creek = "Both parties are working to address the water quality at Faversham Creek together."
+    roads = (
+        "With sixteen thousand road closures a year, traffic including heavy goods vehicles is "
+        "diverted down rural lanes, and residents have asked the council what it will do about "
+        "the damage to verges, the noise at night and the risk to people walking to school."
+    )
+    text = f"{creek} {roads}"
+    assert not is_about(creek) and is_about(roads)
+    assert about_start(text, 0, is_about) == text.index("With sixteen")
+    # A first sentence that speaks of it keeps its place; so does the start when what is
+    # left after the sentence about it is too short to show, or nothing speaks of it.
+    assert about_start(roads + " " + creek, 0, is_about) == 0
+    short = f"{creek} Bus routes were cut."
+    assert len(short.split()) < ABOUT_MIN_WORDS and about_start(short, 0, is_about) == 0
+    assert about_start(creek + " " + creek, 0, is_about) == 0
+    # The start only ever moves to where a sentence starts: never inside a sentence the PDF
+    # broke over two lines ("... the road\nnetwork ..." goes on with a small letter).
+    broken = f"{creek} The council said its plans for the\nroad network will change. {roads}"
+    assert about_start(broken, 0, is_about) == broken.index("The council said")
