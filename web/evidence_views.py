@@ -37,6 +37,7 @@ __all__ = [
     "evidence_json",
     "lens_json",
     "recent_json",
+    "seed_words",
 ]
 
 
@@ -138,7 +139,10 @@ def by_determinant_json(
         is_exact = set(form.determinants) <= {item.determinant.id}
         shown = passage_json(record.doc_id, passage, sections_of(record))
         if stems is not None:
-            shown["excerpt"] = excerpt_json(shown, stems)
+            # Of the parts with most of the words searched for, the one with most of the
+            # determinant's own (`seed_words`): a chunk is tagged as a whole, so the words
+            # searched for may sit where it says nothing about the determinant.
+            shown["excerpt"] = excerpt_json(shown, stems, seed_words(item.determinant))
         out.append(
             {
                 "id": item.determinant.id,
@@ -151,3 +155,8 @@ def by_determinant_json(
             }
         )
     return out
+
+
+def seed_words(determinant: Determinant) -> WordMatcher:
+    """A matcher for the determinant's one-word seed terms ("transport", "buses", "roads")."""
+    return WordMatcher(seed.stems[0] for seed in determinant.seeds if len(seed.stems) == 1)

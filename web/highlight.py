@@ -165,11 +165,16 @@ _LEAD_WORDS = 8
 
 
 def excerpt_span(
-    text: str, stems: Iterable[str] | WordMatcher, max_words: int = 45
+    text: str,
+    stems: Iterable[str] | WordMatcher,
+    max_words: int = 45,
+    also: WordMatcher | None = None,
 ) -> tuple[int, int]:
     """Where in `text` (character offsets) the run of `max_words` words with the most query
     words in it starts and ends, each edge then moved by up to SNAP_WORDS to a sentence's
-    start or end when one is that near (so it may hold up to 2 * SNAP_WORDS more words)."""
+    start or end when one is that near (so it may hold up to 2 * SNAP_WORDS more words).
+    With `also` (say, a determinant's own words), of the runs with the most query words the
+    one with the most of those."""
     # Every passage of a results page and of the JSON API goes through here, so the loops
     # over its words run in C: `str.split` cuts where `_TOKEN` does (both split on what
     # `str.isspace` calls space), a remembered verdict per word, and the window's counts
@@ -179,14 +184,20 @@ def excerpt_span(
         return _offsets(text, 0, len(tokens)) if tokens else (0, 0)
     matches = _matcher(stems)
     hits = matches.hits(tokens)
-    running = [0, *accumulate(hits)]
+    weights: list[int] | list[bool] = hits
+    if also is not None:
+        # A query word outweighs any number of the other words a run can hold.
+        weights = [h * (max_words + 1) + o for h, o in zip(hits, also.hits(tokens), strict=True)]
+    running = [0, *accumulate(weights)]
     counts = list(map(sub, running[max_words:], running))
     best = max(counts)
     best_start = counts.index(best)
     # Slide right so the first match sits a few words in (never past the window's end): it
     # reads in context and no match is lost, since only non-matching words drop off the left.
     lead = min(_LEAD_WORDS, max_words - 1)
-    first = hits.index(True, best_start, best_start + max_words) if best > 0 else lead
+    window = slice(best_start, best_start + max_words)
+    marks = hits if any(hits[window]) else [bool(w) for w in weights]
+    first = marks.index(True, best_start, best_start + max_words) if best > 0 else lead
     start = max(0, first - lead) if best > 0 else 0
     end = min(len(tokens), start + max_words)
     start = max(0, end - max_words)

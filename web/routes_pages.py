@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from web.deps import LibraryDep, TemplatesDep, VocabularyDep
-from web.evidence_views import by_determinant_json
+from web.evidence_views import by_determinant_json, seed_words
 from web.highlight import WordMatcher, query_stems
 from web.kinds import label_kind
 from web.paging import pagination
@@ -96,13 +96,19 @@ def by_determinant_page(
     """The best passage for each determinant the search's results touch."""
     if outcome is None:
         return _blank_search(request, templates, form)
+    stems = WordMatcher(query_stems(form.q))
     context = {
         "form": form,
         "total": outcome.results.total,
         "total_is_floor": outcome.results.is_total_capped,
         "items": by_determinant_json(outcome.by_determinant, form),
         "results_url": replace(form, page=1).url(),
-        "stems": WordMatcher(query_stems(form.q)),
+        "stems": stems,
+        # Of each passage's parts with most of the words searched for, the one shown holds
+        # most of the determinant's own words (as the API's excerpt).
+        "seed_words": {
+            item.determinant.id: seed_words(item.determinant) for item in outcome.by_determinant
+        },
         "chosen_labels": chosen_labels(vocabulary, form),
     }
     return templates.TemplateResponse(request, "by_determinant.html", context)

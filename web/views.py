@@ -171,12 +171,16 @@ def passage_json(doc_id: str, passage: Passage, sections: Sequence[str] = ()) ->
 
 
 def shown_excerpt(
-    passage: Mapping[str, Any], stems: Iterable[str] | WordMatcher, max_words: int = 45
+    passage: Mapping[str, Any],
+    stems: Iterable[str] | WordMatcher,
+    max_words: int = 45,
+    also: WordMatcher | None = None,
 ) -> ExcerptView:
     """The part of a passage a results page shows, and the page holding most of that part:
-    the links point where the words on screen are, not where the whole chunk starts."""
+    the links point where the words on screen are, not where the whole chunk starts. With
+    `also`, the part with most query words that holds most of those words too."""
     text = str(passage["text"])
-    start, end = excerpt_span(text, stems, max_words)
+    start, end = excerpt_span(text, stems, max_words, also)
     starts = passage.get("page_starts") or [[0, passage["page"]]]
     page = main_page_of(starts, text, start, end)
     first = main_page_of(starts, text, start, start + 1)
@@ -237,9 +241,11 @@ def result_json(
     }
 
 
-def excerpt_json(passage: PassageView, stems: WordMatcher) -> ExcerptOut:
+def excerpt_json(
+    passage: PassageView, stems: WordMatcher, also: WordMatcher | None = None
+) -> ExcerptOut:
     """The API's shape of `shown_excerpt`: the part and its pages, not how a page words them."""
-    shown = shown_excerpt(passage, stems)
+    shown = shown_excerpt(passage, stems, also=also)
     return {
         "text": shown["text"],
         "page": shown["page"],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from web.highlight import WordMatcher, excerpt, highlight, query_stems
+from web.highlight import WordMatcher, excerpt, excerpt_span, highlight, query_stems
 
 
 def test_plural_query_word_highlights_singular_in_text() -> None:
@@ -124,3 +124,21 @@ def test_a_passage_s_words_are_marked_the_same_read_at_once_or_one_by_one() -> N
             assert any(at_once), query
         assert WordMatcher([]).hits(words) == [False] * len(words)
     assert len(text.lower()) == len(text) and len("İ".lower()) == 2
+
+
+def test_of_the_parts_with_most_query_words_the_one_with_most_of_the_other_words_is_shown() -> None:
+    # "poverty" twice, once among words about buses and once among filler: both 20-word runs
+    # hold it once, so the query alone takes the first; with a determinant's words, the second.
+    filler = " ".join(f"f{i}" for i in range(30))
+    buses = "poverty means families cannot pay bus fares so rural buses and roads matter"
+    text = f"poverty {filler} {buses} {filler}"
+    query = WordMatcher(query_stems("poverty"))
+    transport = WordMatcher(query_stems("buses roads travel"))
+    start, end = excerpt_span(text, query, max_words=20)
+    assert text[start:end].startswith("poverty f0")
+    start, end = excerpt_span(text, query, max_words=20, also=transport)
+    assert "poverty means families cannot pay bus fares so rural buses and roads" in text[start:end]
+    # A query word is never given up for any number of the other words.
+    crowded = f"{'buses roads ' * 15}{filler} poverty {filler}"
+    start, end = excerpt_span(crowded, query, max_words=20, also=transport)
+    assert "poverty" in crowded[start:end]
