@@ -173,8 +173,9 @@ ABOUT_MIN_WORDS = 30
 def about_start(text: str, start: int, is_about: Callable[[str], bool]) -> int:
     """Where evidence about one determinant begins, given where the passage's evidence begins
     (`evidence_start`): there when its first sentence speaks of the determinant (`is_about`),
-    else at the first later sentence that does and starts a stretch that reads as evidence
-    (`is_quotable`) of at least ABOUT_MIN_WORDS words; failing that, there after all. A chunk
+    else at the first later sentence that does, is no table's row read across, and starts a
+    stretch that reads as evidence (`is_quotable`) of at least ABOUT_MIN_WORDS words; failing
+    that, there after all. A chunk
     is tagged as a whole, so the sentences about a determinant need not come first ("Both
     parties are working to address the water quality at Faversham Creek. …" for transport)."""
     starts = [start, *(at for at in sentence_starts(text, start, len(text)) if at > start)]
@@ -184,7 +185,8 @@ def about_start(text: str, start: int, is_about: Callable[[str], bool]) -> int:
     for at, stop in zip(starts[1:], ends[1:], strict=True):
         if len(text[at:].split()) < ABOUT_MIN_WORDS:
             break
-        if is_about(text[at:stop]) and is_quotable(text[at:]):
+        sentence = text[at:stop]
+        if is_about(sentence) and not is_table_row(sentence) and is_quotable(text[at:]):
             return at
     return start
 

@@ -446,6 +446,10 @@ def test_evidence_about_a_determinant_starts_at_the_first_sentence_that_speaks_o
     short = f"{creek} Bus routes were cut."
     assert len(short.split()) < ABOUT_MIN_WORDS and about_start(short, 0, is_about) == 0
     assert about_start(creek + " " + creek, 0, is_about) == 0
+    # A table's row read across that names it is passed over for the prose after it.
+    row = "Transport 41 0.0 203,233.3 203,233.3 0.0 -203,233.3 0.0\n"
+    tabled = f"{creek}\n{row}{roads}"
+    assert about_start(tabled, 0, is_about) == tabled.index("With sixteen")
     # The start only ever moves to where a sentence starts: never inside a sentence the PDF
     # broke over two lines ("... the road\nnetwork ..." goes on with a small letter).
     broken = f"{creek} The council said its plans for the\nroad network will change. {roads}"
