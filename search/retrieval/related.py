@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from search.catalogue import Catalogue, DocumentRecord
 from search.evidence.determinants import is_reference_list
 from search.retrieval.passages import MIN_LEFTOVER_WORDS, Passage, passage_from_hit
-from search.schema import Filters, Hit
+from search.schema import Filters
 from search.store.base import Store
 
 __all__ = ["RelatedDocument", "is_readable", "related_to_document", "related_to_passage"]
@@ -19,15 +19,12 @@ class RelatedDocument:
     passage: Passage
 
 
-def is_readable(hit: Hit) -> bool:
-    """Whether a chunk, cut to whole sentences, is worth showing on its own as "more like this":
-    not a stub (a source line, a running footer: under MIN_LEFTOVER_WORDS words once cut) and
-    not mostly references. Such chunks sit close to their neighbours in meaning, so they are
-    found, but they tell a reader nothing; the document's next closest chunk is shown instead."""
-    return _reads(passage_from_hit(hit))
-
-
-def _reads(passage: Passage) -> bool:
+def is_readable(passage: Passage) -> bool:
+    """Whether a chunk, cut to whole sentences (`passage_from_hit`), is worth showing on its own
+    as "more like this": not a stub (a source line, a running footer: under MIN_LEFTOVER_WORDS
+    words once cut) and not mostly references. Such chunks sit close to their neighbours in
+    meaning, so they are found, but they tell a reader nothing; the document's next closest
+    chunk is shown instead."""
     text = passage.text
     return len(text.replace("…", " ").split()) >= MIN_LEFTOVER_WORDS and not is_reference_list(text)
 
@@ -53,7 +50,7 @@ def _related(
             if hit.doc_id in taken or hit.doc_id in found:
                 continue
             passage = passage_from_hit(hit)
-            if _reads(passage):
+            if is_readable(passage):
                 found[hit.doc_id] = passage
                 if len(out) + len(found) >= limit:
                     break

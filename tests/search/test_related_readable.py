@@ -49,9 +49,9 @@ class Records:
 
 
 def test_a_stub_or_a_reference_list_is_not_readable_on_its_own() -> None:
-    assert is_readable(_hit("b", "d", BODY, 0, 0.9))
-    assert not is_readable(_hit("s", "d", STUB, 3, 0.9))
-    assert not is_readable(_hit("r", "d", REFERENCES, 5, 0.9))
+    assert is_readable(passage_from_hit(_hit("b", "d", BODY, 0, 0.9)))
+    assert not is_readable(passage_from_hit(_hit("s", "d", STUB, 3, 0.9)))
+    assert not is_readable(passage_from_hit(_hit("r", "d", REFERENCES, 5, 0.9)))
 
 
 def test_more_like_this_shows_a_documents_next_closest_readable_passage() -> None:
