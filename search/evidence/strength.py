@@ -175,9 +175,9 @@ def about_start(text: str, start: int, is_about: Callable[[str], bool]) -> int:
     (`evidence_start`): there when its first sentence speaks of the determinant (`is_about`),
     else at the first later sentence that does, is no table's row read across, and starts a
     stretch that reads as evidence (`is_quotable`) of at least ABOUT_MIN_WORDS words; failing
-    that, there after all. A chunk
-    is tagged as a whole, so the sentences about a determinant need not come first ("Both
-    parties are working to address the water quality at Faversham Creek. …" for transport)."""
+    that, there after all. A chunk is tagged as a whole, so the sentences about a determinant
+    need not come first ("Both parties are working to address the water quality at Faversham
+    Creek. …" for transport)."""
     starts = [start, *(at for at in sentence_starts(text, start, len(text)) if at > start)]
     ends = [*starts[1:], len(text)]
     if is_about(text[starts[0] : ends[0]]):

@@ -8,7 +8,12 @@ from typing import cast
 
 from search.analysis import term_index, terms
 from search.retrieval.matching import ChunkMatch
-from search.retrieval.strong_matches import PASSAGES_PER_DOCUMENT, find_strong
+from search.retrieval.strong_matches import (
+    PASSAGES_PER_DOCUMENT,
+    find_strong,
+    query_words,
+    word_share,
+)
 from search.settings import MatchSettings
 from search.store.base import Hit, Store, VectorQuery
 
@@ -190,8 +195,6 @@ def test_a_word_that_only_shares_snowballs_stem_is_not_a_search_word_held() -> N
     """ "digital exclusion" against a book on copyright: Snowball stems "digitize" as "digit"
     and "exclusively" as "exclus", as it does "digital" and "exclusion", and the passage was
     read as holding both search words and made strong."""
-    from search.retrieval.strong_matches import query_words, word_share
-
     words = query_words("digital exclusion")
     book = _ids("To digitize a book is to copy it, exclusively with the owner's permission.")
     assert word_share(words, book) == 0.0
