@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from search.catalogue import Catalogue, DocumentRecord
 from search.evidence.determinants import Determinant, SeedMatcher, Taxonomy
 from search.evidence.places import Gazetteer
-from search.evidence.strength import about_start, evidence_start
+from search.evidence.strength import about_start, evidence_start, is_quotable
 from search.retrieval.matching import Matches
 from search.retrieval.passages import (
     Passage,
@@ -153,8 +153,9 @@ def determinant_evidence(
     # The catalogue groups documents by whether their most named place is local; whether one
     # is local is decided as everywhere else, by all its place counts, and the strongest are
     # taken, local ones first. Among those, within the local ones and within the rest, those
-    # whose passage reads as evidence come before those that show only a table or a chart's
-    # labels; then the evidence order (strength first).
+    # whose passage as shown reads as evidence (`is_quotable`, on the text the page shows: from
+    # the sentence about the determinant) come before those that show only a table or a
+    # chart's labels; then the evidence order (strength first).
     local_ids = {f.document.doc_id for f in candidates if is_local_document(f.document, gazetteer)}
     candidates = [f for f in candidates if f.chunk_id in hits]
     candidates.sort(key=lambda f: (f.document.doc_id not in local_ids, f.order))
@@ -173,7 +174,7 @@ def determinant_evidence(
         (f for f in candidates if f.chunk_id in shown),
         key=lambda f: (
             f.document.doc_id not in local_ids,
-            not _reads_as_evidence(f.document, determinant.id),
+            not is_quotable(shown[f.chunk_id].text),
             f.order,
         ),
     )
@@ -187,14 +188,6 @@ def determinant_evidence(
         evidence,
         catalogue.newest_about(determinant.id, recent),
     )
-
-
-def _reads_as_evidence(record: DocumentRecord, determinant_id: str) -> bool:
-    """Whether the document's passage for the determinant reads as evidence (stored with it by
-    `find_strongest_passages`; taken as yes for a record from before that was stored)."""
-    strongest = record.extra.get("strongest")
-    entry = strongest.get(determinant_id) if isinstance(strongest, dict) else None
-    return not isinstance(entry, dict) or entry.get("quotable", True) is not False
 
 
 def _evidence_passage(

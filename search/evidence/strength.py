@@ -11,7 +11,6 @@ from search.retrieval.headings import is_note_line
 from search.retrieval.passages import (
     chunk_index_of,
     cut_at_sentences,
-    opens_sentence,
     sentence_starts,
 )
 from search.retrieval.sentences import (
@@ -42,7 +41,9 @@ __all__ = [
 # 2: a passage that reads as a finding before a definitions table, a list or a contents page.
 # 3: a line with three figures in a row is a table's row, not prose.
 # 4: … unless they only end a paragraph that has finished a sentence (a chart's axis); and
-#    whether the passage shown reads as evidence is stored with it.
+#    whether the passage shown reads as evidence is stored with it (no longer read: a
+#    determinant's page asks that of the text it shows, which starts at the sentence about the
+#    determinant; libraries that hold the mark keep it, unused).
 # 5: a numbered caption, a source line or a note is not prose.
 # 6: what is shown starts at the passage's first whole sentence, and past a caption, a source
 #    line or a note before its prose however short (`evidence_start`); a footnote is not prose.
@@ -215,7 +216,7 @@ def find_strongest_passages(
 ) -> dict[str, dict[str, Any]]:
     """Per determinant a document's chunks are tagged with: the passage to show for it, the
     document's strength on it (its strongest body chunk's score), how many chunks carry the
-    tag, and whether the passage reads as evidence. The passage is, of the body chunks within
+    tag. The passage is, of the body chunks within
     NEAR_STRONGEST of that strength, the strongest that reads as evidence (`is_quotable`), or
     the strongest when none does; between equals the earlier page, then the earlier chunk
     (whatever order the chunks come in: at ingest in the document's, from the store by id).
@@ -223,7 +224,7 @@ def find_strongest_passages(
     `chunks` are (chunk id, payload) pairs of one document. The result is stored in the
     document's catalogue row, so a determinant's page never reads the chunks themselves.
     """
-    tagged: dict[str, list[tuple[float, int, str, str, int, bool]]] = {}
+    tagged: dict[str, list[tuple[float, int, str, str, int]]] = {}
     passages: dict[str, int] = {}
     for chunk_id, payload in chunks:
         # Front and back matter (covers, contents, references) count but are never shown.
@@ -236,7 +237,7 @@ def find_strongest_passages(
                 text = str(payload.get("text") or "")
                 index = chunk_index_of(payload)
                 tagged.setdefault(name, []).append(
-                    (strength, _page(payload), chunk_id, text, index, opens_sentence(payload))
+                    (strength, _page(payload), chunk_id, text, index)
                 )
     found: dict[str, dict[str, Any]] = {}
     for name, count in passages.items():
@@ -249,13 +250,5 @@ def find_strongest_passages(
         near = [c for c in candidates if c[0] >= strongest - NEAR_STRONGEST]
         near.sort(key=lambda c: (-c[0], c[1], c[4]))
         shown = next((c for c in near if is_quotable(c[3])), near[0])
-        # Whether what the page shows of it reads as evidence (a page lists those first).
-        start = evidence_start(shown[3], shown[5])
-        quotable = is_quotable(shown[3][start:])
-        found[name] = {
-            "chunk": shown[2],
-            "strength": strongest,
-            "passages": count,
-            "quotable": quotable,
-        }
+        found[name] = {"chunk": shown[2], "strength": strongest, "passages": count}
     return found

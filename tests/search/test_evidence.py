@@ -187,21 +187,43 @@ def test_strongest_evidence_keeps_one_passage_per_document_up_to_the_limit(
     assert [e.document.doc_id for e in found.strongest] == ["leic", "damp"]
 
 
+HOUSING_FINDING = (
+    "Of households who rented their home in 2021, 12.7% rented from the council or a housing\n"
+    "association and 17.6% rented privately, a rise of three points since the last census, and\n"
+    "overcrowding in rented housing rose in every district of the county over the same years.\n"
+)
+
+
 def test_within_local_and_the_rest_passages_that_read_as_evidence_come_first(
     store: Store, catalogue: Catalogue, taxonomy: Taxonomy, gazetteer: Gazetteer
 ) -> None:
-    # The test passages are too short to read as evidence; say the weakest one does.
-    record = next(r for r in catalogue.documents() if r.doc_id == "national")
-    strongest = record.extra["strongest"]
-    marked = {**strongest, "housing": {**strongest["housing"], "quotable": True}}
-    catalogue.update_extra("national", {**record.extra, "strongest": marked})
     housing = taxonomy.determinant("housing")
     assert housing is not None
+    # An older library stored whether each passage read as evidence; what decides now is the
+    # text the page shows, so a stored mark moves nothing.
+    record = next(r for r in catalogue.documents() if r.doc_id == "sussex")
+    marked = {"housing": {**record.extra["strongest"]["housing"], "quotable": True}}
+    catalogue.update_extra("sussex", {**record.extra, "strongest": marked})
+    before = [
+        e.document.doc_id
+        for e in determinant_evidence(store, catalogue, gazetteer, housing).strongest
+    ]
+    assert before == ["leic", "damp", "kent", "sussex", "national"]
 
-    found = determinant_evidence(store, catalogue, gazetteer, housing, strongest=10)
+    # The test passages are too short to read as evidence; give the weakest one a finding.
+    national = _payload("national", 0, ["housing"], {"housing": 0.6})
+    chunk = point_id("national", 0)
+    store.upsert(
+        [IndexedChunk(chunk, [1.0, 0.0], SparseVector(), {**national, "text": HOUSING_FINDING})]
+    )
+    try:
+        found = determinant_evidence(store, catalogue, gazetteer, housing, strongest=10)
+    finally:
+        store.upsert([IndexedChunk(chunk, [1.0, 0.0], SparseVector(), national)])
 
     order = [e.document.doc_id for e in found.strongest]
     assert order == ["leic", "damp", "national", "kent", "sussex"]  # local first all the same
+    assert found.strongest[2].passage.text.startswith("Of households who rented")
 
 
 def _count_places(catalogue: Catalogue, doc_id: str, counts: dict[str, int]) -> None:

@@ -26,8 +26,8 @@ def test_strongest_body_passage_wins_and_every_tagged_chunk_counts() -> None:
             ("refs", _chunk(9, {"food": 0.9}, matter="back")),
         ]
     )
-    assert found["housing"] == {"chunk": "b", "strength": 0.8, "passages": 4, "quotable": False}
-    assert found["income"] == {"chunk": "a", "strength": 0.9, "passages": 1, "quotable": False}
+    assert found["housing"] == {"chunk": "b", "strength": 0.8, "passages": 4}
+    assert found["income"] == {"chunk": "a", "strength": 0.9, "passages": 1}
     # Only in the references: counted, with nothing to show.
     assert found["food"] == {"chunk": "", "strength": 0.0, "passages": 1}
 
@@ -57,12 +57,7 @@ def test_a_finding_nearly_as_strong_is_shown_before_definitions_or_a_table() -> 
         ]
     )
     # The document's strength on housing stays its strongest passage's.
-    assert found["housing"] == {
-        "chunk": "finding",
-        "strength": 0.999,
-        "passages": 3,
-        "quotable": True,
-    }
+    assert found["housing"] == {"chunk": "finding", "strength": 0.999, "passages": 3}
 
 
 def test_a_much_weaker_finding_does_not_displace_the_strongest_and_a_table_beats_nothing() -> None:
@@ -197,13 +192,6 @@ def test_a_heading_or_nothing_but_table_keeps_the_passage_whole() -> None:
     assert prose_start(TABLE) == 0  # no prose to start at
     # What would be left is too little to read as evidence on its own.
     assert prose_start(TABLE_TAIL + "Note: figures are rounded to the nearest whole number.") == 0
-
-
-def test_whether_the_shown_passage_reads_as_evidence_is_stored_with_it() -> None:
-    found = find_strongest_passages([("tail", _passage(4, 0.99, TABLE_TAIL + FINDING))])
-    assert found["housing"]["quotable"] is True
-    table_only = find_strongest_passages([("table", _passage(4, 0.99, TABLE))])
-    assert table_only["housing"]["quotable"] is False
 
 
 def test_a_short_caption_or_source_line_before_the_prose_is_not_shown() -> None:
