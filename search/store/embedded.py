@@ -9,7 +9,7 @@ import logging
 import os
 import shutil
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
@@ -315,8 +315,22 @@ class EmbeddedStore:
 
     @staticmethod
     def _add_missing_indexes(shard: qe.EdgeShard) -> None:
-        """Index payload fields added since the collection was built (e.g. `access`)."""
-        _create_indexes(shard, set(shard.info().payload_schema or {}))
+        """Index payload fields added since the collection was built (e.g. `access`), and move
+        to disk the payload indexes an older build kept in memory (`_on_disk_indexes`)."""
+        schema = shard.info().payload_schema or {}
+        ours = {field for field, _ in core.missing_indexes()}
+        in_memory = [f for f, info in schema.items() if f in ours and not _is_on_disk(info)]
+        for field in in_memory:
+            # Until it is made again a filter on the field reads every candidate: slower,
+            # never wrong, and a stop part-way leaves it missing, so the next open makes it.
+            shard.update(qe.UpdateOperation.delete_field_index(field))
+        if in_memory:
+            log.warning(
+                "Moving %d payload indexes of the existing index to disk (once; about two "
+                "minutes at 300,000 passages): later starts open it in a fraction of the time",
+                len(in_memory),
+            )
+        _create_indexes(shard, set(schema) - set(in_memory), quiet=set(in_memory))
 
     @property
     def _shard_dir(self) -> Path:
@@ -704,16 +718,28 @@ _TEXT_INDEX = qe.TextIndexParams(
     stemmer=qe.SnowballParams(qe.SnowballLanguage.English),
     on_disk=True,
 )
+# Keyword and number indexes live on disk too. Held in memory, the engine rebuilt them from
+# their files at every opening: at 300k chunks 2.5 of the 3.1 s `EdgeShard.load` took, and
+# 240 MB of the site's resident memory; searches are as fast either way (bench/RESULTS.md,
+# Scale, thirty-third session).
 _INDEX_TYPES: dict[str, Any] = {
-    "keyword": qe.PayloadSchemaType.Keyword,
-    "integer": qe.PayloadSchemaType.Integer,
+    "keyword": qe.KeywordIndexParams(on_disk=True),
+    "integer": qe.IntegerIndexParams(lookup=True, range=True, on_disk=True),
     "text": _TEXT_INDEX,
 }
 
 
-def _create_indexes(shard: qe.EdgeShard, existing: set[str] | None = None) -> None:
+def _is_on_disk(info: Any) -> bool:
+    """Whether a payload index (`PayloadIndexInfo`) lives on disk: an index built with only
+    its type, as before, carries no parameters and is held in memory."""
+    return getattr(getattr(info, "params", None), "on_disk", None) is True
+
+
+def _create_indexes(
+    shard: qe.EdgeShard, existing: set[str] | None = None, quiet: Collection[str] = ()
+) -> None:
     for field, kind in core.missing_indexes(existing or set()):
-        if existing:  # an older collection: say why this opening is slow, once
+        if existing and field not in quiet:  # an older collection: say why this opening is slow
             log.warning(
                 "Indexing the field %r of the existing index (once; a %s index over 300,000 "
                 "passages takes about a minute)",
