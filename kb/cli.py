@@ -21,6 +21,7 @@ from kb.config import load_settings, require_library
 
 if TYPE_CHECKING:
     from search.library import Library, LibraryStatus
+    from search.models.encoder import Encoder, LazyEncoder
     from search.schema import RunChoices
     from search.settings import Settings
 
@@ -372,12 +373,17 @@ def serve(
     import uvicorn
 
     from kb.handoff import make_ingest_runner
+    from search.models.encoder import LazyEncoder
     from search.retrieval.read_ahead import ReadAhead
     from web.admin import announce_site, prepare_admin_token, withdraw_site
     from web.app import create_app, server_options
 
     settings = load_settings()
-    library = _open_library_for_site(settings)
+    # The model loads while the store opens (both spend most of it outside the interpreter
+    # lock, and there are two cores), so the first search need not wait for it.
+    encoder = LazyEncoder(settings.model, settings.data_dir / "models")
+    threading.Thread(target=_load_model, args=(encoder,), daemon=True).start()
+    library = _open_library_for_site(settings, encoder)
     host = host or settings.web.host
     port = port or settings.web.port
     token = prepare_admin_token(settings.data_dir, _secret(settings.web.admin_token))
@@ -409,7 +415,15 @@ def serve(
             library.close()
 
 
-def _open_library_for_site(settings: Settings) -> Library | None:
+def _load_model(encoder: LazyEncoder) -> None:
+    try:
+        encoder.load()
+    except Exception:
+        # The warm-up after the site opens reports it (and /healthz says why).
+        log.debug("the model could not be loaded ahead of the site", exc_info=True)
+
+
+def _open_library_for_site(settings: Settings, encoder: Encoder | None = None) -> Library | None:
     """The library, or None when it cannot open: the site then says so on /healthz and every
     page. Another process owning the index is not that: the site cannot start beside it."""
     from search.library import Library
@@ -417,7 +431,7 @@ def _open_library_for_site(settings: Settings) -> Library | None:
 
     try:
         # Evidence an older rule chose is chosen again once the site is up (web.app).
-        return Library.open(settings, refresh_evidence=False)
+        return Library.open(settings, encoder, refresh_evidence=False)
     except StoreBusyError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(1) from None

@@ -13,7 +13,6 @@ from urllib.parse import quote
 import httpx
 from rich.console import Console
 
-from kb.ingesting import build_ingester, progress_line
 from kb.reporting import outcome_line, summary_text
 from search.catalogue import Catalogue
 from search.library import Library
@@ -38,6 +37,10 @@ def make_ingest_runner(library: Library) -> Callable[..., dict[str, Any]]:
     def run(
         paths: list[str], choices: RunChoices, emit: Callable[[dict[str, Any]], None]
     ) -> dict[str, Any]:
+        # Read at the first job, not at the site's start: the readers of every file format
+        # take a third of a second to import.
+        from kb.ingesting import build_ingester, progress_line
+
         # Its own connection: searches read only committed documents, never half a write.
         catalogue = Catalogue(library.settings.catalogue_path)
         try:
