@@ -9,7 +9,7 @@ import logging
 import os
 import shutil
 import threading
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
@@ -316,21 +316,32 @@ class EmbeddedStore:
     @staticmethod
     def _add_missing_indexes(shard: qe.EdgeShard) -> None:
         """Index payload fields added since the collection was built (e.g. `access`), and move
-        to disk the payload indexes an older build kept in memory (`_on_disk_indexes`)."""
+        to disk the payload indexes an older build kept in memory (see `_INDEX_TYPES`)."""
         schema = shard.info().payload_schema or {}
-        ours = {field for field, _ in core.missing_indexes()}
-        in_memory = [f for f, info in schema.items() if f in ours and not _is_on_disk(info)]
-        for field in in_memory:
-            # Until it is made again a filter on the field reads every candidate: slower,
-            # never wrong, and a stop part-way leaves it missing, so the next open makes it.
-            shard.update(qe.UpdateOperation.delete_field_index(field))
+        kinds = dict(core.missing_indexes())
+        in_memory = [f for f, info in schema.items() if f in kinds and not _is_on_disk(info)]
         if in_memory:
             log.warning(
                 "Moving %d payload indexes of the existing index to disk (once; about two "
                 "minutes at 300,000 passages): later starts open it in a fraction of the time",
                 len(in_memory),
             )
-        _create_indexes(shard, set(schema) - set(in_memory), quiet=set(in_memory))
+        for field in in_memory:
+            try:
+                # Between the two a filter on the field reads every candidate: slower, never
+                # wrong; a stop or a failure there leaves it missing, and the next opening
+                # makes it.
+                shard.update(qe.UpdateOperation.delete_field_index(field))
+                shard.update(
+                    qe.UpdateOperation.create_field_index(field, _INDEX_TYPES[kinds[field]])
+                )
+            except Exception:
+                log.exception(
+                    "The index of %r could not be moved to disk; searches go on, and the next "
+                    "opening tries again",
+                    field,
+                )
+        _create_indexes(shard, set(schema))
 
     @property
     def _shard_dir(self) -> Path:
@@ -735,11 +746,9 @@ def _is_on_disk(info: Any) -> bool:
     return getattr(getattr(info, "params", None), "on_disk", None) is True
 
 
-def _create_indexes(
-    shard: qe.EdgeShard, existing: set[str] | None = None, quiet: Collection[str] = ()
-) -> None:
+def _create_indexes(shard: qe.EdgeShard, existing: set[str] | None = None) -> None:
     for field, kind in core.missing_indexes(existing or set()):
-        if existing and field not in quiet:  # an older collection: say why this opening is slow
+        if existing:  # an older collection: say why this opening is slow
             log.warning(
                 "Indexing the field %r of the existing index (once; a %s index over 300,000 "
                 "passages takes about a minute)",

@@ -8,13 +8,11 @@ import os
 from pathlib import Path
 
 import pytest
-import qdrant_edge as qe
 
 from search.analysis import SparseVector
-from search.schema import Filters, IndexedChunk
+from search.schema import IndexedChunk
 from search.store.base import CollectionLayout
-from search.store.core import missing_indexes
-from search.store.embedded import EmbeddedStore, _is_on_disk
+from search.store.embedded import EmbeddedStore
 from search.store.files import copy_sparse
 
 LAYOUT = CollectionLayout("test-model", 4)
@@ -84,50 +82,5 @@ def test_a_store_copy_writes_its_data_not_its_preallocated_space(tmp_path: Path)
     reopened = EmbeddedStore(copy)
     try:
         assert reopened.count() == 3
-    finally:
-        reopened.close()
-
-
-def _index_places(store: EmbeddedStore) -> dict[str, bool]:
-    return {field: _is_on_disk(info) for field, info in store.shard.info().payload_schema.items()}
-
-
-def test_payload_indexes_live_on_disk_and_an_older_store_moves_them_there_once(
-    tmp_path: Path,
-) -> None:
-    chunks = [
-        IndexedChunk(
-            id=f"00000000-0000-0000-0000-00000000000{n}",
-            dense=[1.0, float(n), 0.0, 0.0],
-            sparse=SparseVector([n + 1], [1.0]),
-            payload={"doc_id": f"d{n % 2}", "year": 2020 + n, "text": f"passage {n}"},
-        )
-        for n in range(4)
-    ]
-    new = EmbeddedStore(tmp_path / "new")
-    try:
-        new.ensure_collection(LAYOUT)
-        assert set(_index_places(new).values()) == {True}
-    finally:
-        new.close()
-
-    # A store built before: its keyword and number indexes made from their types alone, in
-    # memory (the engine rebuilds those at every opening).
-    old = EmbeddedStore(tmp_path / "old")
-    old.ensure_collection(LAYOUT)
-    old.upsert(chunks)
-    for field in ("doc_id", "year"):
-        old.shard.update(qe.UpdateOperation.delete_field_index(field))
-    old.shard.update(qe.UpdateOperation.create_field_index("doc_id", qe.PayloadSchemaType.Keyword))
-    old.shard.update(qe.UpdateOperation.create_field_index("year", qe.PayloadSchemaType.Integer))
-    assert (_index_places(old)["doc_id"], _index_places(old)["year"]) == (False, False)
-    old.close()
-
-    reopened = EmbeddedStore(tmp_path / "old")
-    try:
-        places = _index_places(reopened)
-        assert places == dict.fromkeys((f for f, _ in missing_indexes()), True)
-        assert reopened.count(Filters(doc_ids=("d1",))) == 2
-        assert reopened.count(Filters(year_from=2022)) == 2
     finally:
         reopened.close()
