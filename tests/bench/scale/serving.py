@@ -37,6 +37,7 @@ QUERIES = (
     "fuel poverty and cold homes",
 )
 DETERMINANTS = ("housing", "income", "social_connection", "food", "transport", "work")
+FILTERED = "/search, a determinant ticked"
 
 
 def cpu_times() -> list[int]:
@@ -139,6 +140,12 @@ def targets(doc_ids: list[str]) -> dict[str, Target]:
     return {
         "/api/search": lambda n: f"/api/search?q={QUERIES[n % len(QUERIES)]}",
         "/search": lambda n: f"/search?q={QUERIES[n % len(QUERIES)]}",
+        # An officer ticks a filter: its group's counts are then taken over the matches
+        # without it, a second walk of the graph.
+        FILTERED: lambda n: (
+            f"/search?q={QUERIES[n % len(QUERIES)]}"
+            f"&determinant={DETERMINANTS[n % len(DETERMINANTS)]}"
+        ),
         "document page": lambda n: f"/documents/{doc_ids[n % len(doc_ids)]}",
         "determinant page": lambda n: f"/determinants/{DETERMINANTS[n % len(DETERMINANTS)]}",
         "/determinants": lambda n: "/determinants",
