@@ -125,6 +125,24 @@ def test_a_scoped_read_about_one_document_never_scans_every_document(mixed: Cata
         assert "SCAN documents" not in plan and "SCAN v" not in plan, (statement, plan)
 
 
+def test_the_ids_a_view_may_see_are_read_from_an_index_not_the_documents_rows(
+    mixed: Catalogue,
+) -> None:
+    """A search's first look at the catalogue reads every id its reader may see: through the
+    rows (and their long details) that cost a quarter of a second from a cold disk at 4,300
+    documents."""
+    public = mixed.scoped(["public"])
+    statements: list[str] = []
+    public._db.set_trace_callback(statements.append)
+    try:
+        assert public.doc_ids() == {"p1", "p2"}
+    finally:
+        public._db.set_trace_callback(None)
+    (statement,) = statements
+    plan = " ".join(str(row[3]) for row in public._db.execute(f"EXPLAIN QUERY PLAN {statement}"))
+    assert "COVERING INDEX documents_by_access" in plan, plan
+
+
 def test_documents_by_id_reads_more_ids_than_one_statement_may_carry(catalogue: Catalogue) -> None:
     limit = catalogue._db.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)  # 32,766 on some builds
     many = [f"missing-{n}" for n in range(limit + 10)] + ["b", "a", "b"]
