@@ -73,7 +73,6 @@ def _open_for_ingest(
     settings: Settings, targets: list[Path], choices: RunChoices, report: Path | None
 ) -> Library | None:
     """Open the index, or hand the job to the running site that owns it (then exit)."""
-    import time
 
     from kb.handoff import hand_over, running_site
     from search.evidence.determinants import TaxonomyError
@@ -440,12 +439,11 @@ def _open_library_for_site(settings: Settings, encoder: Encoder | None = None) -
         return None
 
 
-# The word list spelling suggestions need is read this long after the model: about a second
-# of work that would otherwise share the interpreter with the first searches after a start.
-SPELLER_WARM_UP_DELAY_S = 10.0
-
-
 def _warm_up(library: Library) -> None:
+    """Load what searches need before the first arrives: the model, the word list spelling
+    suggestions read (every search asks it whether its words are known: about a quarter of a
+    second that the first search paid itself), the cross-encoder that checks answers; then
+    put all of it out of the garbage collector's way."""
     from search.retrieval.spelling import default_speller
 
     try:
@@ -453,9 +451,6 @@ def _warm_up(library: Library) -> None:
     except Exception:
         # /healthz reports the model's failure; searches show a plain error page.
         log.exception("the model could not be loaded")
-    settle_memory()
-    # Not at the first typo either (a typo before then reads it itself).
-    time.sleep(SPELLER_WARM_UP_DELAY_S)
     try:
         default_speller(library.searcher.speller_names)
     except (OSError, ValueError):
@@ -468,6 +463,7 @@ def _warm_up(library: Library) -> None:
         except Exception:
             # A question then fails as a model failure does; /healthz reports the encoder.
             log.exception("the cross-encoder that checks answers could not be loaded")
+    settle_memory()
 
 
 def settle_memory() -> None:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 import string
+import threading
 from bisect import bisect_right
 from collections.abc import Callable, Collection, Iterable
 from functools import cache
@@ -376,11 +377,20 @@ def spelt_as_used(query: str, spelt: Iterable[tuple[str, ...]], uses: Callable[[
     return _replace_words(query, chosen) if chosen else query
 
 
-@cache
+_SPELLER_BUILT = threading.Lock()
+
+
 def default_speller(names: tuple[str, ...] = ()) -> Speller:
     """The English word list with the project's words (`PROJECT_WORDS`) and the words of
     `names` (place names, jargon) added, each as common as the list's most common word, since
-    the project chose them. Built once for each set of names (about a second)."""
+    the project chose them. Built once for each set of names (about a quarter of a second):
+    a search that asks while the site's warm-up builds it waits for that one."""
+    with _SPELLER_BUILT:
+        return _built_speller(names)
+
+
+@cache
+def _built_speller(names: tuple[str, ...]) -> Speller:
     english = english_words()
     top = max(english.values(), default=1)
     lines = PROJECT_WORDS.read_text(encoding="utf-8").splitlines()
