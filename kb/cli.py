@@ -73,7 +73,6 @@ def _open_for_ingest(
     settings: Settings, targets: list[Path], choices: RunChoices, report: Path | None
 ) -> Library | None:
     """Open the index, or hand the job to the running site that owns it (then exit)."""
-
     from kb.handoff import hand_over, running_site
     from search.evidence.determinants import TaxonomyError
     from search.evidence.places import PlaceError

@@ -215,11 +215,11 @@ def find_strongest_passages(
     chunks: Iterable[tuple[str, Mapping[str, Any]]],
 ) -> dict[str, dict[str, Any]]:
     """Per determinant a document's chunks are tagged with: the passage to show for it, the
-    document's strength on it (its strongest body chunk's score), how many chunks carry the
-    tag. The passage is, of the body chunks within
-    NEAR_STRONGEST of that strength, the strongest that reads as evidence (`is_quotable`), or
-    the strongest when none does; between equals the earlier page, then the earlier chunk
-    (whatever order the chunks come in: at ingest in the document's, from the store by id).
+    document's strength on it (its strongest body chunk's score) and how many chunks carry
+    the tag. The passage is, of the body chunks within NEAR_STRONGEST of that strength, the
+    strongest that reads as evidence (`is_quotable`), or the strongest when none does;
+    between equals the earlier page, then the earlier chunk (whatever order the chunks come
+    in: at ingest in the document's, from the store by id).
 
     `chunks` are (chunk id, payload) pairs of one document. The result is stored in the
     document's catalogue row, so a determinant's page never reads the chunks themselves.
