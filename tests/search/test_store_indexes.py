@@ -1,4 +1,4 @@
-"""Payload indexes: where a new store keeps them, and how an older store's move to disk."""
+"""Payload indexes: where a new store keeps them, and how an older store's move there."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from search.analysis import SparseVector
 from search.schema import Filters, IndexedChunk
 from search.store import embedded
 from search.store.base import CollectionLayout
-from search.store.core import missing_indexes
+from search.store.core import IndexKind, missing_indexes
 from search.store.embedded import EmbeddedStore, _is_on_disk
 
 LAYOUT = CollectionLayout("test-model", 4)
@@ -32,6 +32,10 @@ CHUNKS = [
 ]
 
 
+# Where a store keeps each index now: on disk, but for the field every reader's query filters on.
+WANTED = {field: field != "access" for field, _ in missing_indexes()}
+
+
 def _older_store(path: Path) -> None:
     """A store as built before: its keyword and number indexes made from their types alone,
     held in memory (the engine rebuilds those at every opening)."""
@@ -39,12 +43,12 @@ def _older_store(path: Path) -> None:
     try:
         old.ensure_collection(LAYOUT)
         old.upsert(CHUNKS)
-        for field in ("doc_id", "year"):
-            old.shard.update(qe.UpdateOperation.delete_field_index(field))
-        keyword, integer = qe.PayloadSchemaType.Keyword, qe.PayloadSchemaType.Integer
-        old.shard.update(qe.UpdateOperation.create_field_index("doc_id", keyword))
-        old.shard.update(qe.UpdateOperation.create_field_index("year", integer))
-        assert (_index_places(old)["doc_id"], _index_places(old)["year"]) == (False, False)
+        types = {"keyword": qe.PayloadSchemaType.Keyword, "integer": qe.PayloadSchemaType.Integer}
+        for field, kind in missing_indexes():
+            if kind in types:
+                old.shard.update(qe.UpdateOperation.delete_field_index(field))
+                old.shard.update(qe.UpdateOperation.create_field_index(field, types[kind]))
+        assert not any(_index_places(old)[field] for field in ("doc_id", "year", "access"))
     finally:
         old.close()
 
@@ -52,6 +56,7 @@ def _older_store(path: Path) -> None:
 def _filters_work(store: EmbeddedStore) -> None:
     assert store.count(Filters(doc_ids=("d1",))) == 2
     assert store.count(Filters(year_from=2022)) == 2
+    assert store.count(Filters(access_levels=("public",))) == 4  # no level counts as public
 
 
 def test_payload_indexes_live_on_disk_and_an_older_store_moves_them_there_once(
@@ -60,14 +65,14 @@ def test_payload_indexes_live_on_disk_and_an_older_store_moves_them_there_once(
     new = EmbeddedStore(tmp_path / "new")
     try:
         new.ensure_collection(LAYOUT)
-        assert set(_index_places(new).values()) == {True}
+        assert _index_places(new) == WANTED
     finally:
         new.close()
 
     _older_store(tmp_path / "old")
     reopened = EmbeddedStore(tmp_path / "old")
     try:
-        assert _index_places(reopened) == dict.fromkeys((f for f, _ in missing_indexes()), True)
+        assert _index_places(reopened) == WANTED  # the access index stays where it was
         _filters_work(reopened)
     finally:
         reopened.close()
@@ -78,20 +83,25 @@ def test_an_index_that_cannot_be_moved_leaves_the_store_open_and_is_tried_again(
 ) -> None:
     _older_store(tmp_path / "old")
     # Number indexes cannot be made this time (a full disk, say).
-    monkeypatch.setitem(embedded._INDEX_TYPES, "integer", "not index parameters")
+    made = embedded._index_params
+
+    def failing(field: str, kind: IndexKind) -> object:
+        return "not index parameters" if kind == "integer" else made(field, kind)
+
+    monkeypatch.setattr(embedded, "_index_params", failing)
     opened = EmbeddedStore(tmp_path / "old")
     try:
         assert "year" not in _index_places(opened)  # gone from memory, not yet on disk
         assert _index_places(opened)["doc_id"] is True
         _filters_work(opened)  # without its index a filter reads every candidate
-        assert "could not be moved to disk" in caplog.text
+        assert "could not be moved" in caplog.text
     finally:
         opened.close()
 
     monkeypatch.undo()
     again = EmbeddedStore(tmp_path / "old")
     try:
-        assert _index_places(again)["year"] is True
+        assert _index_places(again) == WANTED
         _filters_work(again)
     finally:
         again.close()
