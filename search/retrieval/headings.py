@@ -112,18 +112,10 @@ def kept_lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
         and shown[i + 1].lstrip()[:1].isupper()
     }
     for i in range(len(lines) - 1):
-        # A heading follows the end of a paragraph, a caption or another heading; after a
-        # line that does not end a sentence, it is an item of a list or a cell of a table.
-        after_paragraph = (
-            i == 0
-            or i - 1 in dropped
-            or bool(ENDS_SENTENCE.search(shown[i - 1]))
-            or bool(_CAPTION.match(shown[i - 1]))
-        )
         opens_sentence = _starts_sentence(shown[i + 1]) or (
             headings[i + 1] and _starts_sentence(shown[i + 2])
         )
-        if headings[i] and after_paragraph and opens_sentence:
+        if headings[i] and _after_paragraph(shown, i, dropped) and opens_sentence:
             dropped.add(i)
     kept = [i for i in range(len(lines)) if i not in dropped]
     if not kept or all(headings[i] for i in kept):
@@ -140,10 +132,20 @@ def _without_run_in_heading(
     found = _RUN_IN.search(shown[i])
     if found is None or not is_heading_line(shown[i][: found.start()]):
         return lines[i]
-    after_paragraph = (
+    return (
+        (lines[i][0] + found.end(), lines[i][1])
+        if _after_paragraph(shown, i, dropped)
+        else lines[i]
+    )
+
+
+def _after_paragraph(shown: list[str], i: int, dropped: set[int]) -> bool:
+    """Whether line i starts where a heading may: a passage's first line, or after a dropped
+    line, the end of a paragraph or a caption. After a line that does not end a sentence, a
+    short line is an item of a list or a cell of a table."""
+    return (
         i == 0
         or i - 1 in dropped
         or bool(ENDS_SENTENCE.search(shown[i - 1]))
         or bool(_CAPTION.match(shown[i - 1]))
     )
-    return (lines[i][0] + found.end(), lines[i][1]) if after_paragraph else lines[i]
