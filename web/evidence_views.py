@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from search.catalogue import DocumentRecord
 from search.evidence.determinants import Determinant, Lens
@@ -20,18 +21,20 @@ from web.models import (
     DeterminantOut,
     DeterminantSummaryOut,
     EvidenceOut,
+    ExcerptView,
     LensOut,
     LensValueOut,
     RecentDocumentOut,
 )
 from web.search_form import SearchForm
 from web.tags import determinant_url, evidence_tags
-from web.views import excerpt_json, metadata_json, passage_json, sections_of
+from web.views import excerpt_out, metadata_json, passage_json, sections_of, shown_excerpt
 from web.vocabulary import Vocabulary
 
 __all__ = [
     "added_json",
     "by_determinant_json",
+    "determinant_excerpt",
     "determinant_page_json",
     "determinant_summary_json",
     "evidence_json",
@@ -139,10 +142,7 @@ def by_determinant_json(
         is_exact = set(form.determinants) <= {item.determinant.id}
         shown = passage_json(record.doc_id, passage, sections_of(record))
         if stems is not None:
-            # Of the parts with most of the words searched for, the one with most of the
-            # determinant's own (`seed_words`): a chunk is tagged as a whole, so the words
-            # searched for may sit where it says nothing about the determinant.
-            shown["excerpt"] = excerpt_json(shown, stems, seed_words(item.determinant))
+            shown["excerpt"] = excerpt_out(determinant_excerpt(shown, stems, item.determinant))
         out.append(
             {
                 "id": item.determinant.id,
@@ -155,6 +155,16 @@ def by_determinant_json(
             }
         )
     return out
+
+
+def determinant_excerpt(
+    passage: Mapping[str, Any], stems: WordMatcher, determinant: Determinant
+) -> ExcerptView:
+    """The part of a determinant's best passage that the API and the page show: of the parts
+    with most of the words searched for, the one with most of the determinant's own
+    (`seed_words`). A chunk is tagged as a whole, so the words searched for may sit where it
+    says nothing about the determinant."""
+    return shown_excerpt(passage, stems, also=seed_words(determinant))
 
 
 def seed_words(determinant: Determinant) -> WordMatcher:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from web.deps import LibraryDep, TemplatesDep, VocabularyDep
-from web.evidence_views import by_determinant_json, seed_words
+from web.evidence_views import by_determinant_json, determinant_excerpt
 from web.highlight import WordMatcher, query_stems
 from web.kinds import label_kind
 from web.paging import pagination
@@ -97,17 +97,19 @@ def by_determinant_page(
     if outcome is None:
         return _blank_search(request, templates, form)
     stems = WordMatcher(query_stems(form.q))
+    items = by_determinant_json(outcome.by_determinant, form)
+    determinants = {hit.determinant.id: hit.determinant for hit in outcome.by_determinant}
     context = {
         "form": form,
         "total": outcome.results.total,
         "total_is_floor": outcome.results.is_total_capped,
-        "items": by_determinant_json(outcome.by_determinant, form),
+        "items": items,
         "results_url": replace(form, page=1).url(),
         "stems": stems,
-        # Of each passage's parts with most of the words searched for, the one shown holds
-        # most of the determinant's own words (as the API's excerpt).
-        "seed_words": {
-            item.determinant.id: seed_words(item.determinant) for item in outcome.by_determinant
+        # The part of each passage shown, as the API's excerpt.
+        "excerpts": {
+            item["id"]: determinant_excerpt(item["passage"], stems, determinants[item["id"]])
+            for item in items
         },
         "chosen_labels": chosen_labels(vocabulary, form),
     }

@@ -241,11 +241,13 @@ def result_json(
     }
 
 
-def excerpt_json(
-    passage: PassageView, stems: WordMatcher, also: WordMatcher | None = None
-) -> ExcerptOut:
-    """The API's shape of `shown_excerpt`: the part and its pages, not how a page words them."""
-    shown = shown_excerpt(passage, stems, also=also)
+def excerpt_json(passage: PassageView, stems: WordMatcher) -> ExcerptOut:
+    """The API's shape of `shown_excerpt`."""
+    return excerpt_out(shown_excerpt(passage, stems))
+
+
+def excerpt_out(shown: ExcerptView) -> ExcerptOut:
+    """The API's shape of a shown excerpt: the part and its pages, not how a page words them."""
     return {
         "text": shown["text"],
         "page": shown["page"],
