@@ -7,6 +7,7 @@ catalogue row is committed, which is what makes ingest safe to kill.
 
 from __future__ import annotations
 
+import heapq
 import json
 import os
 import sqlite3
@@ -376,6 +377,11 @@ class Catalogue:
         self._db.execute(
             "CREATE INDEX IF NOT EXISTS documents_by_access ON documents (access, doc_id)"
         )
+        # The newest documents a view may see, read level by level in order (`newest`).
+        self._db.execute(
+            "CREATE INDEX IF NOT EXISTS documents_by_access_added"
+            " ON documents (access, added_at DESC, doc_id)"
+        )
 
     def _add_rules_column(self) -> None:
         """Files read before the reading rules had editions count as read by an older one."""
@@ -702,12 +708,18 @@ class Catalogue:
         return frozenset(found)
 
     def newest(self) -> Iterator[DocumentRecord]:
-        """Documents, most recently added first, read lazily (stop when you have enough)."""
-        seen, values = self._visible()
-        cursor = self._db.execute(
-            f"SELECT * FROM documents WHERE {seen} ORDER BY added_at DESC, doc_id", values
-        )
-        for row in cursor:
+        """Documents, most recently added first, read lazily (stop when you have enough): an
+        index walk per access level the view reads, merged here as they go. One query over
+        all the levels at once sorted every row the view may see before giving the first (40
+        ms at 4,000 documents, for each feed of the newest)."""
+        walks = [
+            self._db.execute(
+                "SELECT * FROM documents WHERE access = ? ORDER BY added_at DESC, doc_id",
+                [level],
+            )
+            for level in self._read_levels()
+        ]
+        for row in heapq.merge(*walks, key=lambda r: (-r["added_at"], r["doc_id"])):
             yield _document(row)
 
     def page_texts(self, doc_id: str, first: int, last: int) -> dict[int, str]:
@@ -1106,8 +1118,11 @@ class Catalogue:
         """How many files an older edition of the rules read, and the seconds their last
         reading took, file by file (more than reading them again takes: files are read two
         or more at a time)."""
+        # Named: left to itself SQLite walks the outcomes' index, which nearly every file is
+        # in, rather than this range of older editions, which is empty once all are read again.
         row = self._db.execute(
-            f"SELECT COUNT(*), TOTAL(seconds) FROM files WHERE {_READ_BEFORE}",
+            f"SELECT COUNT(*), TOTAL(seconds) FROM files INDEXED BY files_by_rules"
+            f" WHERE {_READ_BEFORE}",
             (rules, INDEXED, WARNINGS),
         ).fetchone()
         return int(row[0]), float(row[1])

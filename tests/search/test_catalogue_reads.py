@@ -15,7 +15,7 @@ import pytest
 
 from search.catalogue import Catalogue, DocumentRecord, FileOutcome
 from search.curation import restore_document, withdraw_document
-from search.schema import WITHDRAWN, DocumentMeta
+from search.schema import READING_RULES, WITHDRAWN, DocumentMeta
 from search.settings import QdrantSettings
 from search.store.base import CollectionLayout
 from search.store.server import ServerStore
@@ -47,6 +47,27 @@ def test_visible_among_keeps_only_committed_documents(catalogue: Catalogue) -> N
     assert catalogue.visible_among(many) == {"a", "c"}
     catalogue.remove_document("a")
     assert catalogue.visible_among(many) == {"c"}
+
+
+@pytest.mark.parametrize("levels", [["public"], ["public", "internal"], None])
+def test_the_newest_documents_are_read_in_order_from_an_index(
+    mixed: Catalogue, levels: list[str] | None
+) -> None:
+    """A feed of the newest documents walks an index per level in the order it gives them:
+    one query over several levels sorted every row the reader may see before the first."""
+    view = mixed if levels is None else mixed.scoped(levels)
+    statements: list[str] = []
+    view._db.set_trace_callback(statements.append)
+    try:
+        first = next(view.newest())
+    finally:
+        view._db.set_trace_callback(None)
+    assert first.doc_id == ("p2" if levels == ["public"] else "i1")
+    walks = [s for s in statements if "FROM documents" in s]
+    assert len(walks) == len(levels or ["public", "internal"])
+    for statement in walks:
+        plan = " ".join(str(row[3]) for row in view._db.execute(f"EXPLAIN QUERY PLAN {statement}"))
+        assert plan == "SEARCH documents USING INDEX documents_by_access_added (access=?)", plan
 
 
 def test_page_texts_reads_a_range_of_pages(catalogue: Catalogue) -> None:
@@ -303,9 +324,12 @@ def test_counts_and_a_page_of_files_read_no_whole_table(mixed: Catalogue) -> Non
         mixed.file_counts()
         mixed.files(None, 0, 50)
         mixed.files("ok", 50, 50)
+        mixed.read_by_older_rules_totals(READING_RULES)
     finally:
         mixed._db.set_trace_callback(None)
-    assert len(statements) == 5
+    assert len(statements) == 6
+    older = " ".join(str(r[3]) for r in mixed._db.execute(f"EXPLAIN QUERY PLAN {statements[-1]}"))
+    assert older == "SEARCH files USING INDEX files_by_rules (rules<?)", older
     for statement in statements:
         plan = " ".join(str(row[3]) for row in mixed._db.execute(f"EXPLAIN QUERY PLAN {statement}"))
         assert "SCAN documents" not in plan, (statement, plan)
@@ -523,6 +547,9 @@ def test_reads_at_several_levels_merge_into_one_order(tmp_path: Path) -> None:
                 assert _strongest(view, limit) == expected, (levels, limit)
                 newest = [d.doc_id for d in sorted(seen, key=lambda d: -d.added_at)[:limit]]
                 assert [r.doc_id for r in view.newest_about("housing", limit)] == newest
+                assert [r.doc_id for r in islice(view.newest(), limit)] == newest
+            everything = sorted(seen, key=lambda d: (-d.added_at, d.doc_id))
+            assert [r.doc_id for r in view.newest()] == [d.doc_id for d in everything]
     finally:
         catalogue.close()
 
