@@ -72,8 +72,11 @@ class WordMatcher:
     repeat words a lot, and stemming is the slow part of drawing a results page.
     """
 
-    def __init__(self, stems: Iterable[str]) -> None:
+    def __init__(self, stems: Iterable[str], remember: int | None = None) -> None:
         self.stems = frozenset(stems)
+        # A matcher kept across requests forgets its verdicts past this many, so its memory
+        # stays bounded however many words the library holds (None: one page's, unbounded).
+        self.remember = remember
         self._starts = frozenset(_start(stem) for stem in self.stems)
         # A word can match only if it begins with one of `_starts` (y read as either y or i):
         # one search in C rules out most of an ASCII passage's words at once.
@@ -94,6 +97,8 @@ class WordMatcher:
         key = word.casefold()
         verdict = self._seen.get(key)
         if verdict is None:
+            if self.remember is not None and len(self._seen) >= self.remember:
+                self._seen.clear()
             verdict = any(
                 not self.stems.isdisjoint(_token_terms(t))
                 for t in _word_tokens(key)
@@ -135,6 +140,9 @@ class _SpanVerdicts(dict[str, bool]):
         self.matcher = matcher
 
     def __missing__(self, span: str) -> bool:
+        limit = self.matcher.remember
+        if limit is not None and len(self) >= limit:
+            self.clear()
         verdict = self[span] = any(self.matcher(word) for word in _WORD.findall(span))
         return verdict
 

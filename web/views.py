@@ -13,7 +13,7 @@ from urllib.parse import quote
 from search.catalogue import DocumentRecord
 from search.evidence.ranking import is_local_document
 from search.pagetext import drop_running_lines, known_authors
-from search.retrieval.passages import Passage, main_page_of
+from search.retrieval.passages import Passage, pages_of_part
 from search.retrieval.related import RelatedDocument
 from search.retrieval.searcher import DocumentResult, SearchResults
 from search.retrieval.sentences import breaks_sentence
@@ -83,8 +83,14 @@ def is_web_link(url: str) -> bool:
     return url.strip().lower().startswith(WEB_SCHEMES)
 
 
+# What `quote` leaves as it is: an id made only of these (every id the ingest gives) needs no
+# quoting, and an answer of the API holds a few hundred links.
+_UNQUOTED = re.compile(r"[A-Za-z0-9_.~-]+")
+
+
 def document_url(doc_id: str) -> str:
-    return f"/documents/{quote(doc_id, safe='')}"
+    shown = doc_id if _UNQUOTED.fullmatch(doc_id) else quote(doc_id, safe="")
+    return f"/documents/{shown}"
 
 
 # What the file route serves, by the file's extension. Only a PDF opens in the browser; a
@@ -182,9 +188,7 @@ def shown_excerpt(
     text = str(passage["text"])
     start, end = excerpt_span(text, stems, max_words, also)
     starts = passage.get("page_starts") or [[0, passage["page"]]]
-    page = main_page_of(starts, text, start, end)
-    first = main_page_of(starts, text, start, start + 1)
-    last = main_page_of(starts, text, max(start, end - 1), end)
+    page, first, last = pages_of_part(starts, text, start, end)
     doc_id = str(passage["doc_id"])
     is_section = passage.get("unit") == "section"
     headings = {int(n): str(h) for n, h in passage.get("headings") or []} if is_section else None

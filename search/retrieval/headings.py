@@ -68,7 +68,9 @@ def is_note_line(line: str) -> bool:
     """A footnote or a contact line: the page's apparatus, not its evidence."""
     if _FOOTNOTE.match(line) or (_NUMBERED_NOTE.match(line) and _SOURCE.search(line)):
         return True
-    return bool(_EMAIL.search(line)) and len(line.split()) <= MAX_CONTACT_WORDS
+    # "@" first: a line without one (nearly all) needs no search for an address, which tries
+    # every word of a long line.
+    return "@" in line and bool(_EMAIL.search(line)) and len(line.split()) <= MAX_CONTACT_WORDS
 
 
 def _unnumbered(line: str) -> str:
@@ -129,8 +131,13 @@ def _without_run_in_heading(
     """Line i, less a heading the page laid out at its start, on the sentence's own line,
     after a paragraph's end ("Most Deprived LSOAs in West Sussex The table below shows …"):
     the heading a line of its own would be dropped for (`is_heading_line`)."""
-    found = _RUN_IN.search(shown[i])
-    if found is None or not is_heading_line(shown[i][: found.start()]):
+    line = shown[i]
+    # A heading is at most MAX_HEADING_WORDS words, so its sentence's opener and that word's
+    # first letter come within the next two: the search stops there, not at the line's end.
+    words = line.split(maxsplit=MAX_HEADING_WORDS + 2)
+    reach = len(line) - len(words[-1]) + 1 if len(words) > MAX_HEADING_WORDS + 2 else len(line)
+    found = _RUN_IN.search(line, 0, reach)
+    if found is None or not is_heading_line(line[: found.start()]):
         return lines[i]
     return (
         (lines[i][0] + found.end(), lines[i][1])

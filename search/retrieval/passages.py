@@ -34,6 +34,7 @@ __all__ = [
     "main_page_of",
     "opens_sentence",
     "overlap_chars",
+    "pages_of_part",
     "passage_from_hit",
     "read_page_map",
     "sentence_starts",
@@ -256,10 +257,23 @@ def show_span(text: str, pages: PageMap, cut: Cut) -> ShownText:
 
 def main_page_of(starts: Sequence[Sequence[int]], text: str, start: int, end: int) -> int:
     """The page holding most of text[start:end], given a shown text's page starts."""
+    return pages_of_part(starts, text, start, end)[0]
+
+
+def pages_of_part(
+    starts: Sequence[Sequence[int]], text: str, start: int, end: int
+) -> tuple[int, int, int]:
+    """For text[start:end] of a shown text with these page starts: the page holding most of
+    it, the page it starts on and the page it ends on."""
     clean = tuple((int(s), int(p)) for s, p in starts)
     if not clean:
-        return 1
-    return PageMap(clean[0][1], clean[-1][1], clean).main_page(text, start, end)
+        return 1, 1, 1
+    pages = PageMap(clean[0][1], clean[-1][1], clean)
+    return (
+        pages.main_page(text, start, end),
+        pages.page_at(start),
+        pages.page_at(max(start, end - 1)),
+    )
 
 
 @dataclass(frozen=True)

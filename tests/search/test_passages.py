@@ -3,6 +3,7 @@ the words of another passage shown for its document."""
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 
 import pytest
@@ -15,6 +16,7 @@ from search.retrieval.passages import (
     cut_at_sentences,
     document_passages,
     main_page_of,
+    pages_of_part,
     passage_from_hit,
     read_page_map,
     with_lead,
@@ -466,3 +468,25 @@ def test_a_footnote_mark_on_a_line_of_its_own_is_not_run_into_the_next_sentence(
     ):
         text = passage_from_hit(Hit("c", 0.5, _payload(kept, 1, 1, [[0, 1]], 0))).text
         assert "112" in text.split("\n")
+
+
+def test_a_parts_first_and_last_page_are_those_of_its_first_and_last_letter() -> None:
+    """`pages_of_part` gives in one reading what three readings of the most-letters rule gave:
+    the page holding most of the part, and those holding its first and its last character
+    (a space there included), for any part of any page map."""
+    rng = random.Random(5)
+    for _ in range(400):
+        text = "".join(rng.choice("ab  \n.") for _ in range(rng.randint(1, 60)))
+        offsets = sorted(rng.sample(range(1, len(text) + 3), k=min(rng.randint(0, 3), len(text))))
+        first_page = rng.randint(1, 9)
+        starts = [[0 if not offsets or rng.random() < 0.8 else offsets.pop(0), first_page]]
+        starts += [[o, first_page + n] for n, o in enumerate(offsets, 1) if o > starts[0][0]]
+        start = rng.randint(0, len(text))
+        end = rng.randint(start, len(text) + 2)
+        expected = (
+            main_page_of(starts, text, start, end),
+            main_page_of(starts, text, start, start + 1),
+            main_page_of(starts, text, max(start, end - 1), end),
+        )
+        assert pages_of_part(starts, text, start, end) == expected, (text, starts, start, end)
+    assert pages_of_part([], "text", 0, 4) == (1, 1, 1)

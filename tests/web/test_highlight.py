@@ -69,6 +69,18 @@ def test_one_matcher_shared_by_a_page_gives_the_same_marks() -> None:
     assert excerpt(text, matcher, max_words=3) == excerpt(text, query_stems("cold homes"), 3)
 
 
+def test_a_matcher_kept_across_requests_forgets_past_its_bound_and_judges_the_same() -> None:
+    """A matcher kept for good (a determinant's seed words) stays within its bound of
+    remembered verdicts however many words it meets, and still judges each word alike."""
+    text = ("Buses and bus stops; roads, cycling and the busiest routes " * 3).split()
+    words = [f"{w}{n}" if n % 3 else w for n, w in enumerate(text)] + ["bus"]
+    kept = WordMatcher(query_stems("bus roads"), remember=4)
+    fresh = [WordMatcher(query_stems("bus roads")).has_match(w) for w in words]
+    assert [kept.has_match(w) for w in words] == fresh and any(fresh) and not all(fresh)
+    assert kept.hits(words) == fresh
+    assert len(kept._seen) <= 4 and len(kept.span_verdicts) <= 4
+
+
 def test_excerpt_begins_and_ends_with_whole_sentences_when_they_are_near() -> None:
     before = "Words about other things go on for a while in this part of the text. " * 3
     body = (
