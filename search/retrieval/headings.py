@@ -15,7 +15,7 @@ from search.retrieval.sentences import (
     runs_on,
 )
 
-__all__ = ["MAX_HEADING_WORDS", "is_heading_line", "is_note_line", "kept_lines"]
+__all__ = ["MAX_HEADING_WORDS", "is_heading_line", "is_link_line", "is_note_line", "kept_lines"]
 
 MAX_HEADING_WORDS = 12
 _HEADING_STOPS = (".", "!", "?", ":", ";", ",", "-", "–", "—")
@@ -64,9 +64,40 @@ _SOURCE = re.compile(
 )
 
 
+# A line that ends on a web address: on its own, or after words that point to it ("Further
+# data & information available from:", "Full report available from:", "Reports for 2017 are
+# available at", "For more information see …", a briefing's credit "Name | Unit …").
+_ENDS_ON_ADDRESS = re.compile(r"(?:https?://|www\.)\S+\s*$", re.IGNORECASE)
+_POINTS_TO_IT = re.compile(
+    r"\b(?:available\s+(?:from|at|online|on|via)|(?:further|more)\s+(?:data|information|"
+    r"details)|can\s+be\s+found|see|visit|go\s+to)\b|:\s*$",
+    re.IGNORECASE,
+)
+# A stop before the address: the line holds a sentence, which is evidence.
+_STOP_INSIDE = re.compile(r"[.!?][\"”’')\]]*\s")
+MAX_LINK_LINE_WORDS = 25
+
+
+def is_link_line(line: str) -> bool:
+    """A line that only says where to find more: a web address, alone or after a few words
+    pointing to it, with no sentence of its own before it."""
+    if "://" not in line and "www." not in line.lower():
+        return False
+    address = _ENDS_ON_ADDRESS.search(line)
+    if address is None or len(line.split()) > MAX_LINK_LINE_WORDS:
+        return False
+    before = line[: address.start()]
+    if _STOP_INSIDE.search(before):
+        return False
+    return not before.strip() or bool(_POINTS_TO_IT.search(before))
+
+
 def is_note_line(line: str) -> bool:
-    """A footnote or a contact line: the page's apparatus, not its evidence."""
+    """A footnote, a contact line or a line pointing to a web address: the page's apparatus,
+    not its evidence."""
     if _FOOTNOTE.match(line) or (_NUMBERED_NOTE.match(line) and _SOURCE.search(line)):
+        return True
+    if is_link_line(line):
         return True
     # "@" first: a line without one (nearly all) needs no search for an address, which tries
     # every word of a long line.

@@ -432,6 +432,44 @@ def test_a_paragraph_printed_twice_in_a_document_is_shown_once() -> None:
     assert shown[0].page == 11  # the better-ranked copy stays
 
 
+@pytest.mark.parametrize(
+    "pointer",
+    [
+        "Robert Whitehead | Public Health and Social Research Unit Further data & information"
+        " available from: https://jsna.example.gov.uk/updates/drug-demand-analysis/",
+        "Source: https://coronavirus.data.gov.uk/",
+        "https://doi.org/10.1016/S0140-6736(17)31869-X.",
+        "Reports for 2017 are available at www.gov.uk/government/publications/reports-2017",
+    ],
+)
+def test_a_line_that_only_points_to_a_web_address_is_left_out_of_the_passage(pointer: str) -> None:
+    """A briefing's credit and link line, a source line or a bare address between two
+    sentences says where to read more, not what the evidence is."""
+    first = "Around one in five people in treatment had a housing need when they started.\n"
+    body = "Half of them were in temporary accommodation, and a fifth were sleeping rough."
+    text = f"{first}{pointer}\n{body}"
+    shown = passage_from_hit(Hit("c", 0.5, _payload(text, 1, 1, [[0, 1]], index=0)))
+    assert shown.text.split("\n") == [first.strip(), body]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # A sentence before the address: the line holds evidence.
+        "Fewer than half of carers knew where to find help. See www.example.org.uk/carers.",
+        # Too long to be a pointer alone.
+        "Residents who took part in the survey said that the thing they most wanted from the"
+        " council was one place online to report damp, and named https://www.example.org.uk",
+    ],
+)
+def test_a_sentence_that_gives_a_web_address_stays_in_the_passage(line: str) -> None:
+    first = "Around one in five people in treatment had a housing need when they started.\n"
+    body = "Half of them were in temporary accommodation, and a fifth were sleeping rough."
+    text = f"{first}{line}\n{body}"
+    shown = passage_from_hit(Hit("c", 0.5, _payload(text, 1, 1, [[0, 1]], index=0)))
+    assert shown.text.split("\n") == [first.strip(), line, body]
+
+
 def test_a_passage_of_nothing_but_footnotes_is_shown_after_the_documents_evidence() -> None:
     """A search's words can match a page's footnotes best ("severe mental illness" against
     "112 Source: NICE, Coexisting severe mental illness …"); the document's evidence is shown
