@@ -7,7 +7,9 @@
 - `tag_tuning`: tagger settings chosen by cross-validation grouped by document;
 - `metadata`: metadata read from documents alone, scored against a manifest;
 - `label_agreement`: how far a second labeller agrees with the first, beside the tagger;
-- `taxonomy_ablation`: a taxonomy's edits reverted one at a time, scored by grouped CV.
+- `taxonomy_ablation`: a taxonomy's edits reverted one at a time, scored by grouped CV;
+- `summaries`: every document's summary worked out again from its stored chunks, beside the
+  stored one.
 """
 
 __all__ = [
@@ -15,6 +17,7 @@ __all__ = [
     "label_agreement",
     "metadata",
     "resample",
+    "summaries",
     "tag_pages",
     "tag_tuning",
     "tags",
