@@ -710,8 +710,9 @@ class Catalogue:
     def newest(self) -> Iterator[DocumentRecord]:
         """Documents, most recently added first, read lazily (stop when you have enough): an
         index walk per access level the view reads, merged here as they go. One query over
-        all the levels at once sorted every row the view may see before giving the first (40
-        ms at 4,000 documents, for each feed of the newest)."""
+        all the levels at once sorted every row the view may see before giving the first: its
+        cost grew with the library (40 ms on a catalogue of 4,000 documents with long details;
+        9-12 ms at the 300k bench's 4,296, against 9-10 this way)."""
         walks = [
             self._db.execute(
                 "SELECT * FROM documents WHERE access = ? ORDER BY added_at DESC, doc_id",
