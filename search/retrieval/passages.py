@@ -31,7 +31,6 @@ __all__ = [
     "cut_at_sentences",
     "document_passages",
     "is_apparatus",
-    "main_page_of",
     "opens_sentence",
     "overlap_chars",
     "pages_of_part",
@@ -253,11 +252,6 @@ def show_span(text: str, pages: PageMap, cut: Cut) -> ShownText:
     shown = lead + "\n".join(parts) + (" " + ELLIPSIS if cut.cut_after else "")
     first, last = pages.pages_of(spans[0][0], spans[-1][1])
     return ShownText(shown, pages.main_page_of_spans(text, spans), first, last, tuple(starts))
-
-
-def main_page_of(starts: Sequence[Sequence[int]], text: str, start: int, end: int) -> int:
-    """The page holding most of text[start:end], given a shown text's page starts."""
-    return pages_of_part(starts, text, start, end)[0]
 
 
 def pages_of_part(

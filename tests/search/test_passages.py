@@ -4,6 +4,7 @@ the words of another passage shown for its document."""
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import replace
 
 import pytest
@@ -15,7 +16,6 @@ from search.retrieval.passages import (
     Passage,
     cut_at_sentences,
     document_passages,
-    main_page_of,
     pages_of_part,
     passage_from_hit,
     read_page_map,
@@ -24,6 +24,11 @@ from search.retrieval.passages import (
 from search.retrieval.searcher import group_hits
 from search.retrieval.sentences import breaks_place_name, breaks_sentence
 from search.schema import DocumentMeta, Hit, chunk_payload
+
+
+def main_page_of(starts: Sequence[Sequence[int]], text: str, start: int, end: int) -> int:
+    """The page holding most of text[start:end] (the page every passage link cites)."""
+    return pages_of_part(starts, text, start, end)[0]
 
 
 def _payload(
