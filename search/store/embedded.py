@@ -327,9 +327,11 @@ class EmbeddedStore:
         ]
         if misplaced:
             log.warning(
-                "Moving %d payload indexes of the existing index to disk (once; about two "
-                "minutes at 300,000 passages): later starts open it in a fraction of the time",
+                "Moving %d payload indexes of the existing index (%s) to where this version "
+                "keeps them, on disk or, for the access index, in memory (once; about two "
+                "minutes at 300,000 passages)",
                 len(misplaced),
+                ", ".join(sorted(misplaced)),
             )
         for field in misplaced:
             try:
