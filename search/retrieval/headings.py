@@ -95,13 +95,24 @@ def is_link_line(line: str) -> bool:
 def is_note_line(line: str) -> bool:
     """A footnote, a contact line or a line pointing to a web address: the page's apparatus,
     not its evidence."""
+    return _is_footnote_or_contact(line) or is_link_line(line)
+
+
+def _is_footnote_or_contact(line: str) -> bool:
     if _FOOTNOTE.match(line) or (_NUMBERED_NOTE.match(line) and _SOURCE.search(line)):
-        return True
-    if is_link_line(line):
         return True
     # "@" first: a line without one (nearly all) needs no search for an address, which tries
     # every word of a long line.
     return "@" in line and bool(_EMAIL.search(line)) and len(line.split()) <= MAX_CONTACT_WORDS
+
+
+def _is_note_at(shown: list[str], i: int) -> bool:
+    """Whether line i of a passage is apparatus to leave out. A link line straight after a
+    line that runs on ("… Office for Health Improvement and" / "Disparities: https://…") ends
+    that line's sentence or reference: left out, it would leave the line before cut short."""
+    if _is_footnote_or_contact(shown[i]):
+        return True
+    return is_link_line(shown[i]) and not (i > 0 and runs_on(shown[i - 1]))
 
 
 def _unnumbered(line: str) -> str:
@@ -133,7 +144,7 @@ def kept_lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
     shown = [text[a:b] for a, b in lines] + ["", ""]
     headings = [is_heading_line(x) for x in shown]
     # Notes first: a heading after a dropped note starts a new block, as after a paragraph.
-    dropped = {i for i, line in enumerate(shown[: len(lines)]) if is_note_line(line)}
+    dropped = {i for i in range(len(lines)) if _is_note_at(shown, i)}
     # A bare number between a sentence's end and a line opening with a capital: a footnote's
     # mark or a page's number set on a line of its own ("… substance misuse.’" / "112" / "The
     # four quality statements …"), which shown inline reads as part of the next sentence.

@@ -457,6 +457,21 @@ def test_a_line_that_only_points_to_a_web_address_is_left_out_of_the_passage(poi
     assert shown.text.split("\n") == [first.strip(), body]
 
 
+def test_a_link_line_that_ends_the_line_before_it_stays_in_the_passage() -> None:
+    """A reference broken before its address ("… Office for Health Improvement and" /
+    "Disparities: https://…") keeps its end: left out, the line before would stop short."""
+    first = "Around one in five people in treatment had a housing need when they started.\n"
+    entry = "Wider determinants of health, Office for Health Improvement and\n"
+    tail = "Disparities: https://www.gov.uk/government/statistics/wider-determinants"
+    body = "\nHalf of them were in temporary accommodation, and a fifth were sleeping rough."
+    text = f"{first}{entry}{tail}{body}"
+    shown = passage_from_hit(Hit("c", 0.5, _payload(text, 1, 1, [[0, 1]], index=0)))
+    assert tail in shown.text.split("\n")
+    alone = f"{first}{tail}{body}"  # after a sentence's end, the same line is left out
+    shown = passage_from_hit(Hit("c", 0.5, _payload(alone, 1, 1, [[0, 1]], index=0)))
+    assert tail not in shown.text
+
+
 @pytest.mark.parametrize(
     "line",
     [
