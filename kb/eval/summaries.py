@@ -83,13 +83,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         changes = summaries_again(library)
     finally:
         library.close()
-    for change in changed(changes):
+    differ = changed(changes)
+    for change in differ:
         print(f"{change.doc_id}  {change.title}")
         for text in change.lost:
             print(f"  - {text}")
         for text in change.gained:
             print(f"  + {text}")
-    print(f"{len(changes) - len(changed(changes))} of {len(changes)} summaries as stored")
+    print(f"{len(changes) - len(differ)} of {len(changes)} summaries as stored")
     if args.json:
         rows = [{"doc_id": c.doc_id, "stored": c.stored, "now": c.now} for c in changes]
         args.json.write_text(json.dumps(rows, indent=1), encoding="utf-8")
