@@ -13,7 +13,7 @@ from search.evidence.ranking import (
     DeterminantHit,
     best_among_matches,
     best_by_determinant,
-    is_local_document,
+    is_local_by_mentions,
     local_documents_first,
 )
 from search.library import Library
@@ -77,7 +77,11 @@ def _run_search(
         filters,
         page=form.page,
         sort=form.sort,
-        put_first=(lambda r: is_local_document(r, gazetteer)) if form.is_local_first else None,
+        put_first=(
+            (lambda f: is_local_by_mentions(f.place_counts, f.places, gazetteer))
+            if form.is_local_first
+            else None
+        ),
     )
     pools = matches_per_group(filters, _matches_under(library, results))
     # Committed documents among those matched, looked up by id (never the whole catalogue).

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from search.catalogue import Catalogue, DocumentRecord
 from search.evidence.determinants import Determinant, SeedMatcher, Taxonomy
@@ -34,6 +35,7 @@ __all__ = [
     "best_among_matches",
     "best_by_determinant",
     "determinant_evidence",
+    "is_local_by_mentions",
     "is_local_document",
     "lens_passages",
     "local_documents_first",
@@ -91,7 +93,20 @@ class DeterminantHit:
 
 
 def is_local_document(record: DocumentRecord, gazetteer: Gazetteer) -> bool:
-    """Whether the document is mainly about somewhere local, by the place mention counts stored
+    """Whether the document is mainly about somewhere local (see `is_local_by_mentions`)."""
+    counts = record.extra.get("place_counts")
+    places = record.extra.get("places")
+    return is_local_by_mentions(
+        counts if isinstance(counts, dict) else {},
+        places if isinstance(places, list) else [],
+        gazetteer,
+    )
+
+
+def is_local_by_mentions(
+    counts: Mapping[str, Any], places: Sequence[Any], gazetteer: Gazetteer
+) -> bool:
+    """Whether a document is mainly about somewhere local, by the place mention counts stored
     at ingest (or retag): a local place is named at least `MIN_LOCAL_MENTIONS` times, and local
     places take at least half of all the mentions of places, or the local place named most is
     named at least twice as often as any other place.
@@ -102,8 +117,7 @@ def is_local_document(record: DocumentRecord, gazetteer: Gazetteer) -> bool:
     a dozen neighbours now and then. Documents indexed before counts were stored fall back to
     their places, most named first.
     """
-    counts = record.extra.get("place_counts")
-    if isinstance(counts, dict) and counts:
+    if counts:
         known = {str(p): int(n) for p, n in counts.items() if isinstance(n, int) and n > 0}
         local = [n for p, n in known.items() if gazetteer.is_local([p])]
         other = [n for p, n in known.items() if not gazetteer.is_local([p])]
@@ -111,7 +125,6 @@ def is_local_document(record: DocumentRecord, gazetteer: Gazetteer) -> bool:
         if most < MIN_LOCAL_MENTIONS:
             return False
         return sum(local) >= sum(other) or most >= 2 * max(other, default=0)
-    places = record.extra.get("places") or []
     return bool(places) and gazetteer.is_local([str(places[0])])
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from search.analysis import Bm25Weighting, search_words, terms
-from search.catalogue import Catalogue, DocumentRecord
+from search.catalogue import Catalogue, DocumentRecord, OrderFacts
 from search.folding import fold_characters
 from search.models.encoder import Encoder, PairScorer
 from search.retrieval.answer_check import AnswerCheck
@@ -67,6 +67,8 @@ RANKED_FIELDS = (
 )
 
 Sort = Literal["relevance", "newest"]
+# A document gone between the two reads of a search orders as one with no year or places.
+_NO_FACTS = OrderFacts()
 Strength = Literal["strong", "weak"]
 
 
@@ -223,7 +225,7 @@ class Searcher:
         mode: Mode | None = None,
         sort: Sort = "relevance",
         page_size: int | None = None,
-        put_first: Callable[[DocumentRecord], bool] | None = None,
+        put_first: Callable[[OrderFacts], bool] | None = None,
     ) -> SearchResults:
         """One page of documents; `newest` orders the same matches by year, best first within.
 
@@ -275,30 +277,29 @@ class Searcher:
         # The ranking's documents first, then the matches it did not reach (their passages
         # are read only if they are shown).
         order = [d for d in groups if d in matched] + [d for d in matched if d not in groups]
-        needs_records = sort == "newest" or put_first is not None
-        if needs_records:
-            records = {r.doc_id: r for r in self.catalogue.documents(order)}
-            committed: Collection[str] = records
-        else:
-            # Only committed documents are shown: half-written ones stay invisible.
-            committed = self.catalogue.visible_among(order)
+        # Only committed documents are shown: half-written ones stay invisible.
+        committed = self.catalogue.visible_among(order)
         ranked = [doc_id for doc_id in order if doc_id in committed]
+        # An order other than relevance reads each matched document's year or places only;
+        # the records are read for the page shown.
+        facts = (
+            self.catalogue.order_facts(ranked) if sort == "newest" or put_first is not None else {}
+        )
         cosines = matches.best_cosines()
         strength = find_strong(matched, ranked, query, self.matching, self.store, self.answers)
         strong = strength.documents
         suggestion = self._suggestion(typed, query, strength.unused_words)
         if sort == "newest":
-            ranked.sort(key=lambda d: -(records[d].meta.year or 0))  # stable: keeps rank
+            ranked.sort(key=lambda d: -(facts.get(d, _NO_FACTS).year or 0))  # stable: keeps rank
         else:
             # Strong matches before weak ones, each in the ranking's order: a "Weak match"
             # listed above a "Strong match" reads as a contradiction to an officer.
             ranked.sort(key=lambda d: d not in strong)  # stable, as above
         if put_first is not None:
             first = put_first
-            ranked.sort(key=lambda d: not first(records[d]))  # stable, as above
+            ranked.sort(key=lambda d: not first(facts.get(d, _NO_FACTS)))  # stable, as above
         shown = ranked[(page - 1) * size : page * size]
-        if not needs_records:
-            records = {r.doc_id: r for r in self.catalogue.documents(shown)}
+        records = {r.doc_id: r for r in self.catalogue.documents(shown)}
         # A document whose fused hits were all cover, contents or references is asked again
         # for its own best passages, so body text of it that matches is shown instead.
         with_body = {h.doc_id for h in hits if h.is_body}

@@ -902,3 +902,45 @@ def test_a_page_of_the_full_list_walks_the_strongest_index_at_each_level(
                 "SEARCH evidence USING INDEX evidence_level_strongest (determinant=? AND access=?)"
             ), plan
             assert "SCAN" not in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_order_facts_read_the_year_and_places_a_record_holds(tmp_path: Path) -> None:
+    """What a search sorted by year or local first reads instead of whole records: the same
+    year and place mentions as each record, for visible documents only, and empty places for
+    details that hold none or hold something else."""
+    catalogue = Catalogue(tmp_path / "catalogue.sqlite")
+    try:
+        details: list[dict[str, object]] = [
+            {"place_counts": {"kent": 5, "medway": 2}, "places": ["kent", "medway"], "x": [1]},
+            {"places": ["leicestershire"]},
+            {},
+            {"place_counts": "not a mapping", "places": {"not": "a list"}},
+        ]
+        for n, extra in enumerate(details):
+            record = replace(_record(f"d{n}", float(n), extra), meta=DocumentMeta(
+                title=f"d{n}", year=2000 + n if n != 2 else None,
+                access="restricted" if n == 1 else "public",
+            ))  # fmt: skip
+            catalogue.add_document(record, ["one"], FileOutcome(record.path, "f", "ok"))
+        asked = ["d3", "d0", "gone", "d1", "d2", "d0"]
+        records = {r.doc_id: r for r in catalogue.documents(asked)}
+        facts = catalogue.order_facts(asked, with_places=True)
+        assert set(facts) == set(records) == {"d0", "d1", "d2", "d3"}
+        for doc_id, record in records.items():
+            assert facts[doc_id].year == record.meta.year
+        assert facts["d0"].place_counts == {"kent": 5, "medway": 2}
+        assert facts["d0"].places == ["kent", "medway"]
+        assert (facts["d1"].place_counts, facts["d1"].places) == ({}, ["leicestershire"])
+        assert (facts["d2"].place_counts, facts["d2"].places) == ({}, [])
+        assert (facts["d3"].place_counts, facts["d3"].places) == ({}, [])
+        # Without places only the year is read.
+        years = catalogue.order_facts(asked)
+        assert {d: f.year for d, f in years.items()} == {d: f.year for d, f in facts.items()}
+        assert all(f.place_counts == {} and f.places == [] for f in years.values())
+        # A view reads only what it may see.
+        assert set(catalogue.scoped(["public"]).order_facts(asked)) == {"d0", "d2", "d3"}
+        # More ids than one statement may carry.
+        many = [f"d{n}" for n in range(4)] + [f"none{n}" for n in range(1_200)]
+        assert set(catalogue.order_facts(many, with_places=True)) == set(records)
+    finally:
+        catalogue.close()
