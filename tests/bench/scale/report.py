@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.bench.scale.serving import FILTERED
+from tests.bench.scale.serving import FILTERED, LOCAL_FIRST, NEWEST
 
 START = "<!-- scale:start -->"
 END = "<!-- scale:end -->"
@@ -13,6 +13,8 @@ PAGES = (
     "/api/search",
     "/search",
     FILTERED,
+    NEWEST,
+    LOCAL_FIRST,
     "document page",
     "determinant page",
     "/determinants",

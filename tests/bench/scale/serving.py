@@ -38,6 +38,8 @@ QUERIES = (
 )
 DETERMINANTS = ("housing", "income", "social_connection", "food", "transport", "work")
 FILTERED = "/search, a determinant ticked"
+NEWEST = "/search, newest first"
+LOCAL_FIRST = "/search, local first"
 
 
 def cpu_times() -> list[int]:
@@ -146,6 +148,9 @@ def targets(doc_ids: list[str]) -> dict[str, Target]:
             f"/search?q={QUERIES[n % len(QUERIES)]}"
             f"&determinant={DETERMINANTS[n % len(DETERMINANTS)]}"
         ),
+        # Either order reads every matched document's year or places, not only the page's.
+        NEWEST: lambda n: f"/search?q={QUERIES[n % len(QUERIES)]}&sort=newest",
+        LOCAL_FIRST: lambda n: f"/search?q={QUERIES[n % len(QUERIES)]}&local=1",
         "document page": lambda n: f"/documents/{doc_ids[n % len(doc_ids)]}",
         "determinant page": lambda n: f"/determinants/{DETERMINANTS[n % len(DETERMINANTS)]}",
         "/determinants": lambda n: "/determinants",
