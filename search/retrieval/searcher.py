@@ -283,7 +283,9 @@ class Searcher:
         # An order other than relevance reads each matched document's year or places only;
         # the records are read for the page shown.
         facts = (
-            self.catalogue.order_facts(ranked) if sort == "newest" or put_first is not None else {}
+            self.catalogue.order_facts(ranked, with_places=put_first is not None)
+            if sort == "newest" or put_first is not None
+            else {}
         )
         cosines = matches.best_cosines()
         strength = find_strong(matched, ranked, query, self.matching, self.store, self.answers)
