@@ -4,11 +4,11 @@ in, so neither the query nor the document can inject HTML."""
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from functools import lru_cache
 from itertools import accumulate, chain, islice
-from operator import add, sub
+from operator import add
 
 from markupsafe import Markup, escape
 
@@ -84,6 +84,7 @@ class WordMatcher:
                          for start in self._starts}, key=len, reverse=True)  # fmt: skip
         self._may_begin = re.compile(rf"(?<![a-z0-9])(?:{'|'.join(begins)})") if begins else None
         self._seen: dict[str, bool] = {}
+        self._stems_seen: dict[str, frozenset[str]] = {}
         # Each span's verdict (`has_match`), looked up as a dict so a passage's words can be
         # read in one C loop (`excerpt_span`).
         self.span_verdicts = _SpanVerdicts(self)
@@ -110,6 +111,22 @@ class WordMatcher:
     def has_match(self, span: str) -> bool:
         """Whether any word in `span` (say, "homes," or "damp/mould") matches."""
         return self.span_verdicts[span]
+
+    def stems_in(self, span: str) -> frozenset[str]:
+        """Which of the query's stems the words of `span` match ("damp/mould" gives both)."""
+        found = self._stems_seen.get(span)
+        if found is None:
+            if self.remember is not None and len(self._stems_seen) >= self.remember:
+                self._stems_seen.clear()
+            found = frozenset(
+                stem
+                for word in _WORD.findall(span)
+                for token in _word_tokens(word.casefold())
+                if self._may_match(token)
+                for stem in self.stems & _token_terms(token)
+            )
+            self._stems_seen[span] = found
+        return found
 
     def hits(self, spans: list[str]) -> list[bool]:
         """`has_match` for each of `spans` (a passage's words, split at spaces). One search
@@ -178,39 +195,67 @@ def excerpt_span(
     max_words: int = 45,
     also: WordMatcher | None = None,
 ) -> tuple[int, int]:
-    """Where in `text` (character offsets) the run of `max_words` words with the most query
-    words in it starts and ends, each edge then moved by up to SNAP_WORDS to a sentence's
-    start or end when one is that near (so it may hold up to 2 * SNAP_WORDS more words).
-    With `also` (say, a determinant's own words), of the runs with the most query words the
-    one with the most of those."""
-    # Every passage of a results page and of the JSON API goes through here, so the loops
-    # over its words run in C: `str.split` cuts where `_TOKEN` does (both split on what
-    # `str.isspace` calls space), a remembered verdict per word, and the window's counts
-    # from running sums.
+    """Where in `text` (character offsets) the best run of `max_words` words starts and ends:
+    the run showing the most different query words, then the most query words (`_best_run`),
+    each edge then moved by up to SNAP_WORDS to a sentence's start or end when one is that
+    near (so it may hold up to 2 * SNAP_WORDS more words). With `also` (say, a determinant's
+    own words), of the runs equal on the query's words the one with the most of those."""
+    # Every passage of a results page and of the JSON API goes through here: `str.split` cuts
+    # where `_TOKEN` does (both split on what `str.isspace` calls space), each word's verdict
+    # is remembered, and only the runs that start on a matching word are compared.
     tokens = text.split()
     if len(tokens) <= max_words:
         return _offsets(text, 0, len(tokens)) if tokens else (0, 0)
     matches = _matcher(stems)
     hits = matches.hits(tokens)
-    weights: list[int] | list[bool] = hits
-    if also is not None:
-        # A query word outweighs any number of the other words a run can hold.
-        weights = [h * (max_words + 1) + o for h, o in zip(hits, also.hits(tokens), strict=True)]
-    running = [0, *accumulate(weights)]
-    counts = list(map(sub, running[max_words:], running))
-    best = max(counts)
-    best_start = counts.index(best)
-    # Slide right so the first match sits a few words in (never past the window's end): it
-    # reads in context and no match is lost, since only non-matching words drop off the left.
-    lead = min(_LEAD_WORDS, max_words - 1)
-    window = slice(best_start, best_start + max_words)
-    marks = hits if any(hits[window]) else [bool(w) for w in weights]
-    first = marks.index(True, best_start, best_start + max_words) if best > 0 else lead
-    start = max(0, first - lead) if best > 0 else 0
+    found = [i for i, hit in enumerate(hits) if hit]
+    if found:
+        start, first = _best_run(len(tokens), found, matches, tokens, max_words, also)
+    else:
+        # No query word: the run with most of `also`'s words, or else the passage's start.
+        others = also.hits(tokens) if also is not None else []
+        found = [i for i, other in enumerate(others) if other]
+        start, first = _best_run(len(tokens), found, None, tokens, max_words, None)
     end = min(len(tokens), start + max_words)
-    start = max(0, end - max_words)
-    start, end = _snap_to_sentences(tokens, start, end, first if best > 0 else start)
+    start, end = _snap_to_sentences(tokens, start, end, first)
     return _offsets(text, start, end)
+
+
+def _best_run(
+    length: int,
+    found: list[int],
+    matches: WordMatcher | None,
+    tokens: list[str],
+    max_words: int,
+    also: WordMatcher | None,
+) -> tuple[int, int]:
+    """Where the best run of `max_words` of `length` words starts, and its first match.
+
+    Each run tried puts one of the matching words (`found`, in order) a few words in, for
+    context (`_LEAD_WORDS`, fewer at the text's start, more at its end). The best shows the
+    most different query words, then the most query words, then the most of `also`'s words;
+    of equals, the first. A run that repeats one common word ("housing", "housing") shows
+    less of the question than one holding another word asked about too ("housing", "damp").
+    Without `matches`, the run with most of the found words; with nothing found, the start."""
+    if not found:
+        return 0, 0
+    lead = min(_LEAD_WORDS, max_words - 1)
+    stems = [matches.stems_in(tokens[i]) for i in found] if matches is not None else []
+    extra = list(accumulate(also.hits(tokens), initial=0)) if also is not None else []
+    best: tuple[int, int, int] | None = None
+    best_run = (0, found[0])
+    for at in found:
+        end = min(length, max(0, at - lead) + max_words)
+        start = max(0, end - max_words)
+        first, last = bisect_left(found, start), bisect_left(found, end)
+        score = (
+            len(frozenset().union(*stems[first:last])) if stems else 0,
+            last - first,
+            extra[end] - extra[start] if extra else 0,
+        )
+        if best is None or score > best:
+            best, best_run = score, (start, found[first])
+    return best_run
 
 
 def _offsets(text: str, start: int, end: int) -> tuple[int, int]:

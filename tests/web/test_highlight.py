@@ -154,3 +154,40 @@ def test_of_the_parts_with_most_query_words_the_one_with_most_of_the_other_words
     crowded = f"{'buses roads ' * 15}{filler} poverty {filler}"
     start, end = excerpt_span(crowded, query, max_words=20, also=transport)
     assert "poverty" in crowded[start:end]
+
+
+def test_excerpt_prefers_the_run_showing_more_of_the_question_over_one_word_repeated() -> None:
+    """A run that repeats one common word of the question shows less of it than a run that
+    holds a rarer word asked about as well, even with fewer matches in all."""
+    filler = " ".join(f"f{i}" for i in range(40))
+    both = "Housing quality matters: cold or damp conditions cause illness."
+    repeated = "Housing tenure, housing supply and housing costs were all reviewed."
+    text = f"{both} {filler} {repeated} {filler}"
+    shown = excerpt(text, query_stems("damp and mould in social housing"), max_words=20)
+    assert "damp conditions" in shown and "tenure" not in shown
+    # With the same different words in two runs, the one with more matches wins, as before.
+    again = f"{filler} damp homes {filler} damp homes damp {filler}"
+    span = excerpt_span(again, query_stems("damp homes"), max_words=10)
+    assert again[span[0] : span[1]].split().count("damp") == 2
+
+
+def test_excerpt_with_also_words_breaks_ties_and_stands_in_for_missing_query_words() -> None:
+    """A determinant's own words choose between runs equal on the question's words, and
+    choose the run when the passage holds none of the question's words."""
+    filler = " ".join(f"f{i}" for i in range(40))
+    text = f"Rents rose again. {filler} Rents rose while buses were cut. {filler}"
+    transport = WordMatcher(query_stems("bus buses transport"))
+    start, end = excerpt_span(text, query_stems("rents"), max_words=12, also=transport)
+    assert "buses" in text[start:end]
+    start, end = excerpt_span(text, query_stems("damp"), max_words=12, also=transport)
+    assert "buses" in text[start:end]
+    assert excerpt_span(text, query_stems("damp"), max_words=12) == excerpt_span(
+        text, query_stems("damp"), max_words=12, also=WordMatcher(query_stems("mould"))
+    )
+
+
+def test_stems_in_names_each_query_stem_a_span_matches() -> None:
+    matcher = WordMatcher(query_stems("damp mould homes"))
+    assert matcher.stems_in("damp/mould,") == frozenset({"damp", "mould"})
+    assert matcher.stems_in("Homes’") == frozenset({"home"})
+    assert matcher.stems_in("housing") == frozenset()
