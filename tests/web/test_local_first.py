@@ -27,3 +27,24 @@ def test_local_first_reorders_without_changing_the_set(client: TestClient) -> No
     flags = [d["is_local"] for d in local["documents"]]
     assert flags == sorted(flags, reverse=True) and True in flags and False in flags
     assert [d["rank"] for d in local["documents"]] == list(range(1, len(flags) + 1))
+    # The same documents as without the box, local ones (by the tag each shows) moved up, each
+    # group in its order before.
+    regrouped = [d["doc_id"] for d in plain["documents"] if d["is_local"]] + [
+        d["doc_id"] for d in plain["documents"] if not d["is_local"]
+    ]
+    assert [d["doc_id"] for d in local["documents"]] == regrouped
+
+
+def test_local_first_moves_a_local_document_above_one_ranked_before_it(
+    client: TestClient,
+) -> None:
+    """A search whose first document is not local: ticking the box reorders the page."""
+    params = {"q": "families and transport"}
+    plain = client.get("/api/search", params=params).json()["documents"]
+    local = client.get("/api/search", params={**params, "local": "1"}).json()["documents"]
+    flags = [d["is_local"] for d in plain]
+    assert flags != sorted(flags, reverse=True)  # a local document is ranked below another
+    moved = [d["doc_id"] for d in plain if d["is_local"]] + [
+        d["doc_id"] for d in plain if not d["is_local"]
+    ]
+    assert [d["doc_id"] for d in local] == moved != [d["doc_id"] for d in plain]
