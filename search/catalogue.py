@@ -644,25 +644,11 @@ class Catalogue:
         return [str(row[0]) for row in rows]
 
     def documents(self, doc_ids: Sequence[str] | None = None) -> list[DocumentRecord]:
+        if doc_ids is not None:
+            return [_document(r) for r in self._visible_rows("*", doc_ids)]
         seen, values = self._visible()
-        if doc_ids is None:
-            rows = self._db.execute(
-                f"SELECT * FROM documents WHERE {seen} ORDER BY title", values
-            ).fetchall()
-        else:
-            # In batches: SQLite caps the values one statement may carry.
-            wanted = list(dict.fromkeys(doc_ids))
-            rows = []
-            for start in range(0, len(wanted), _IN_BATCH):
-                batch = wanted[start : start + _IN_BATCH]
-                marks = ",".join("?" * len(batch))
-                rows.extend(
-                    self._db.execute(
-                        f"SELECT * FROM documents WHERE doc_id IN ({marks}) AND {seen}",
-                        [*batch, *values],
-                    ).fetchall()
-                )
-        return [_document(r) for r in rows]
+        rows = self._db.execute(f"SELECT * FROM documents WHERE {seen} ORDER BY title", values)
+        return [_document(r) for r in rows.fetchall()]
 
     def order_facts(
         self, doc_ids: Sequence[str], with_places: bool = False
@@ -672,26 +658,30 @@ class Catalogue:
         orders every document it matches (up to about a thousand at 300k chunks); reading
         their whole records, details and all, cost 29 ms a thousand there, against 2.5 ms for
         the years and 7 ms with the places (`bench/RESULTS.md`, thirty-fifth session)."""
-        seen, values = self._visible()
-        wanted = list(dict.fromkeys(doc_ids))
         # One json_extract with both paths parses a document's details once, not twice.
         places = ", json_extract(extra, '$.place_counts', '$.places')" if with_places else ""
         found: dict[str, OrderFacts] = {}
+        for row in self._visible_rows(f"doc_id, year{places}", doc_ids):
+            counts, named = _json_or(row[2], [{}, []]) if with_places else ({}, [])
+            found[str(row[0])] = OrderFacts(
+                row[1],
+                counts if isinstance(counts, dict) else {},
+                named if isinstance(named, list) else [],
+            )
+        return found
+
+    def _visible_rows(self, columns: str, doc_ids: Sequence[str]) -> Iterator[sqlite3.Row]:
+        """`columns` of the documents among `doc_ids` (each once) that this view may see,
+        looked up by primary key in batches: SQLite caps the values one statement may carry."""
+        seen, values = self._visible()
+        wanted = list(dict.fromkeys(doc_ids))
         for start in range(0, len(wanted), _IN_BATCH):
             batch = wanted[start : start + _IN_BATCH]
             marks = ",".join("?" * len(batch))
-            rows = self._db.execute(
-                f"SELECT doc_id, year{places} FROM documents WHERE doc_id IN ({marks}) AND {seen}",
+            yield from self._db.execute(
+                f"SELECT {columns} FROM documents WHERE doc_id IN ({marks}) AND {seen}",
                 [*batch, *values],
-            )
-            for row in rows:
-                counts, named = _json_or(row[2], [{}, []]) if with_places else ({}, [])
-                found[str(row[0])] = OrderFacts(
-                    row[1],
-                    counts if isinstance(counts, dict) else {},
-                    named if isinstance(named, list) else [],
-                )
-        return found
+            ).fetchall()
 
     def changes(self) -> int:
         """A version number that grows with every write to a document (new, changed or gone):
@@ -747,17 +737,7 @@ class Catalogue:
 
     def _read_visible(self, doc_ids: Sequence[str]) -> frozenset[str]:
         """The visible ones among `doc_ids`, looked up by primary key."""
-        seen, values = self._visible()
-        found: set[str] = set()
-        for start in range(0, len(doc_ids), _IN_BATCH):
-            batch = doc_ids[start : start + _IN_BATCH]
-            marks = ",".join("?" * len(batch))
-            rows = self._db.execute(
-                f"SELECT doc_id FROM documents WHERE doc_id IN ({marks}) AND {seen}",
-                [*batch, *values],
-            )
-            found.update(str(r[0]) for r in rows)
-        return frozenset(found)
+        return frozenset(str(r[0]) for r in self._visible_rows("doc_id", doc_ids))
 
     def newest(self) -> Iterator[DocumentRecord]:
         """Documents, most recently added first, read lazily (stop when you have enough): an
