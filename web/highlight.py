@@ -195,11 +195,11 @@ def excerpt_span(
     max_words: int = 45,
     also: WordMatcher | None = None,
 ) -> tuple[int, int]:
-    """Where in `text` (character offsets) the best run of `max_words` words starts and ends:
-    the run showing the most different query words, then the most query words (`_best_run`),
-    each edge then moved by up to SNAP_WORDS to a sentence's start or end when one is that
-    near (so it may hold up to 2 * SNAP_WORDS more words). With `also` (say, a determinant's
-    own words), of the runs equal on the query's words the one with the most of those."""
+    """Where in `text` (character offsets) the best run of `max_words` words starts and ends
+    (`_best_run`: the most different query words first), each edge then moved by up to
+    SNAP_WORDS to a sentence's start or end when one is that near (so it may hold up to
+    2 * SNAP_WORDS more words). With `also` (say, a determinant's own words), of the runs equal
+    on the query's different words the one with the most of those."""
     # Every passage of a results page and of the JSON API goes through here: `str.split` cuts
     # where `_TOKEN` does (both split on what `str.isspace` calls space), each word's verdict
     # is remembered, and only the runs that start on a matching word are compared.
@@ -231,31 +231,64 @@ def _best_run(
 ) -> tuple[int, int]:
     """Where the best run of `max_words` of `length` words starts, and its first match.
 
-    Each run tried puts one of the matching words (`found`, in order) a few words in, for
-    context (`_LEAD_WORDS`, fewer at the text's start, more at its end). The best shows the
-    most different query words, then the most query words, then the most of `also`'s words;
-    of equals, the first. A run that repeats one common word ("housing", "housing") shows
-    less of the question than one holding another word asked about too ("housing", "damp").
-    Without `matches`, the run with most of the found words; with nothing found, the start."""
+    The runs tried hold a matching word (`found`, in order): one puts it a few words in, for
+    context (`_LEAD_WORDS`, fewer at the text's start, more at its end), and one starts at the
+    sentence it is in, if that is near enough. The best shows the most different query words,
+    then the most of `also`'s words (a determinant's, for its best passage), then opens on a
+    sentence's start (once its edges are moved, `_snap_to_sentences`), then holds the most
+    query words; of equals, the first. A run that repeats one common word ("housing",
+    "housing") shows less of the question than one holding another word asked about too
+    ("housing", "damp"), and a quote that opens mid-sentence reads as a fragment. Without
+    `matches`, the run with most of the found words; with nothing found, the start."""
     if not found:
         return 0, 0
     lead = min(_LEAD_WORDS, max_words - 1)
     stems = [matches.stems_in(tokens[i]) for i in found] if matches is not None else []
     extra = list(accumulate(also.hits(tokens), initial=0)) if also is not None else []
-    best: tuple[int, int, int] | None = None
+    openings = _sentence_starts(tokens)
+    best: tuple[int, int, bool, int] | None = None
     best_run = (0, found[0])
+    tried: set[int] = set()
     for at in found:
-        end = min(length, max(0, at - lead) + max_words)
-        start = max(0, end - max_words)
-        first, last = bisect_left(found, start), bisect_left(found, end)
-        score = (
-            len(frozenset().union(*stems[first:last])) if stems else 0,
-            last - first,
-            extra[end] - extra[start] if extra else 0,
-        )
-        if best is None or score > best:
-            best, best_run = score, (start, found[first])
+        sentence = openings[bisect_right(openings, at) - 1]
+        for begin in (sentence, max(0, at - lead)) if at - sentence < max_words else (at - lead,):
+            end = min(length, max(0, begin) + max_words)
+            start = max(0, end - max_words)
+            if start in tried:
+                continue  # the same run as one before: the first of equals is kept
+            tried.add(start)
+            first, last = bisect_left(found, start), bisect_left(found, end)
+            # Where `_snap_to_sentences` can move the start to: forward up to the first match,
+            # or back, by at most SNAP_WORDS.
+            near = bisect_left(openings, start - SNAP_WORDS)
+            opens = near < len(openings) and openings[near] <= min(found[first], start + SNAP_WORDS)
+            score = (
+                len(frozenset().union(*stems[first:last])) if stems else 0,
+                extra[end] - extra[start] if extra else 0,
+                opens,
+                last - first,
+            )
+            if best is None or score > best:
+                best, best_run = score, (start, found[first])
     return best_run
+
+
+# A word that ends a sentence, followed by the space before the next word.
+_ENDS_WORD = re.compile(r"[.!?][\"'\u201d\u2019)\]]*(?= )")
+
+
+def _sentence_starts(tokens: list[str]) -> list[int]:
+    """The words (by index, in order) that open a sentence as `_starts_sentence` reads it,
+    found with one search of the joined words rather than a test of each."""
+    joined = " ".join(tokens)
+    # Where each word starts in `joined`.
+    starts = list(accumulate((len(t) + 1 for t in tokens[:-1]), initial=0))
+    found = [0]
+    for end in _ENDS_WORD.finditer(joined):
+        i = bisect_left(starts, end.end() + 1)
+        if i < len(tokens) and i > found[-1] and _SENTENCE_OPENING.match(tokens[i]):
+            found.append(i)
+    return found
 
 
 def _offsets(text: str, start: int, end: int) -> tuple[int, int]:

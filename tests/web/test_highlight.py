@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from web.highlight import WordMatcher, excerpt, excerpt_span, highlight, query_stems
+from web.highlight import (
+    WordMatcher,
+    _sentence_starts,
+    _starts_sentence,
+    excerpt,
+    excerpt_span,
+    highlight,
+    query_stems,
+)
 
 
 def test_plural_query_word_highlights_singular_in_text() -> None:
@@ -191,3 +199,28 @@ def test_stems_in_names_each_query_stem_a_span_matches() -> None:
     assert matcher.stems_in("damp/mould,") == frozenset({"damp", "mould"})
     assert matcher.stems_in("Homes’") == frozenset({"home"})
     assert matcher.stems_in("housing") == frozenset()
+
+
+def test_sentence_starts_found_at_once_equal_the_word_by_word_test() -> None:
+    text = (
+        "First one here. second not a start. “Quoted start” here! (Bracketed) goes on? "
+        "2019 figures. • A bullet. e.g. this is no start. End.) Next one. Ends with a stop."
+    )
+    tokens = text.split()
+    expected = [i for i in range(len(tokens)) if _starts_sentence(tokens, i)]
+    assert _sentence_starts(tokens) == expected
+    assert len(expected) > 4 and _sentence_starts(["one"]) == [0]
+
+
+def test_excerpt_of_runs_equal_on_the_question_opens_on_a_sentence() -> None:
+    """Of runs showing the same words of the question, the one that opens on a sentence's
+    start is shown, even when another holds one more match of a word already shown."""
+    opening = "Zoonoses are diseases people catch from pets and farm animals, the agency says. "
+    middle = " ".join(f"m{i}" for i in range(30))
+    later = (
+        f"{middle} and so on and on through farms and pets, with diseases of pets and "
+        "diseases of livestock counted there too"
+    )
+    text = opening + later + " " + " ".join(f"z{i}" for i in range(40))
+    shown = excerpt(text, query_stems("diseases from pets"), max_words=20)
+    assert shown.startswith("Zoonoses are diseases"), shown
