@@ -656,8 +656,8 @@ class Catalogue:
         """The year (and, `with_places`, the place mentions) of each of the ids' documents this
         view may see, looked up by primary key. A search sorted by year, or local first,
         orders every document it matches (up to about a thousand at 300k chunks); reading
-        their whole records, details and all, cost 29 ms a thousand there, against 2.5 ms for
-        the years and 7 ms with the places (`bench/RESULTS.md`, thirty-fifth session)."""
+        their whole records, details and all, cost 28-32 ms a thousand there, against 3.7 ms
+        for the years and 11 ms with the places (`bench/RESULTS.md`, thirty-fifth session)."""
         # One json_extract with both paths parses a document's details once, not twice.
         places = ", json_extract(extra, '$.place_counts', '$.places')" if with_places else ""
         found: dict[str, OrderFacts] = {}
