@@ -208,28 +208,30 @@ def excerpt_span(
         return _offsets(text, 0, len(tokens)) if tokens else (0, 0)
     matches = _matcher(stems)
     hits = matches.hits(tokens)
+    openings = _sentence_starts(tokens)
     found = [i for i, hit in enumerate(hits) if hit]
     if found:
-        start, first = _best_run(len(tokens), found, matches, tokens, max_words, also)
+        start, first = _best_run(tokens, openings, found, matches, max_words, also)
     else:
         # No query word: the run with most of `also`'s words, or else the passage's start.
         others = also.hits(tokens) if also is not None else []
         found = [i for i, other in enumerate(others) if other]
-        start, first = _best_run(len(tokens), found, None, tokens, max_words, None)
+        start, first = _best_run(tokens, openings, found, None, max_words, None)
     end = min(len(tokens), start + max_words)
-    start, end = _snap_to_sentences(tokens, start, end, first)
+    start, end = _snap_to_sentences(tokens, openings, start, end, first)
     return _offsets(text, start, end)
 
 
 def _best_run(
-    length: int,
+    tokens: list[str],
+    openings: list[int],
     found: list[int],
     matches: WordMatcher | None,
-    tokens: list[str],
     max_words: int,
     also: WordMatcher | None,
 ) -> tuple[int, int]:
-    """Where the best run of `max_words` of `length` words starts, and its first match.
+    """Where the best run of `max_words` of `tokens` starts, and its first match; `openings`
+    are the words that open a sentence (`_sentence_starts`).
 
     The runs tried hold a matching word (`found`, in order): one puts it a few words in, for
     context (`_LEAD_WORDS`, fewer at the text's start, more at its end), and one starts at the
@@ -242,10 +244,10 @@ def _best_run(
     `matches`, the run with most of the found words; with nothing found, the start."""
     if not found:
         return 0, 0
+    length = len(tokens)
     lead = min(_LEAD_WORDS, max_words - 1)
     stems = [matches.stems_in(tokens[i]) for i in found] if matches is not None else []
     extra = list(accumulate(also.hits(tokens), initial=0)) if also is not None else []
-    openings = _sentence_starts(tokens)
     best: tuple[int, int, bool, int] | None = None
     best_run = (0, found[0])
     tried: set[int] = set()
@@ -273,13 +275,10 @@ def _best_run(
     return best_run
 
 
-# A word that ends a sentence, followed by the space before the next word.
-_ENDS_WORD = re.compile(r"[.!?][\"'\u201d\u2019)\]]*(?= )")
-
-
 def _sentence_starts(tokens: list[str]) -> list[int]:
-    """The words (by index, in order) that open a sentence as `_starts_sentence` reads it,
-    found with one search of the joined words rather than a test of each."""
+    """The words (by index, in order) that open a sentence: the first, and each that opens
+    like one (`_SENTENCE_OPENING`) after a word that ends like one (`_SENTENCE_END`), found
+    with one search of the joined words rather than a test of each."""
     joined = " ".join(tokens)
     # Where each word starts in `joined`.
     starts = list(accumulate((len(t) + 1 for t in tokens[:-1]), initial=0))
@@ -301,40 +300,30 @@ def _offsets(text: str, start: int, end: int) -> tuple[int, int]:
 
 # How far (in words) an excerpt's edges may move to begin and end with whole sentences.
 SNAP_WORDS = 12
-_SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*$")
+# A stop and the closing quotes or brackets after it: at a word's end, the sentence's end.
+_STOP = r"[.!?][\"'\u201d\u2019)\]]*"
+_SENTENCE_END = re.compile(_STOP + "$")
+# The same in the joined words, followed by the space before the next word.
+_ENDS_WORD = re.compile(_STOP + "(?= )")
 # What a sentence opens with, as search.retrieval.passages reads it when it cuts passages: a
 # capital, a number or a bullet, perhaps after an opening quote or bracket.
 _SENTENCE_OPENING = re.compile(r"[\"“‘'(\[]?[A-Z0-9•]")
 
 
-def _starts_sentence(tokens: list[str], i: int) -> bool:
-    return i == 0 or (
-        bool(_SENTENCE_END.search(tokens[i - 1])) and bool(_SENTENCE_OPENING.match(tokens[i]))
-    )
-
-
 def _snap_to_sentences(
-    tokens: list[str], start: int, end: int, first_match: int
+    tokens: list[str], openings: list[int], start: int, end: int, first_match: int
 ) -> tuple[int, int]:
     """Move an excerpt's start to where a sentence starts (forward, up to its first matching
     word, or else back), and its end forward to where a sentence ends, each by at most
-    SNAP_WORDS, so a quote reads from the start of a sentence where one is near."""
-    forward = next(
-        (i for i in range(start, min(first_match, end) + 1) if _starts_sentence(tokens, i)), None
-    )
-    if forward is not None and forward - start <= SNAP_WORDS:
-        start = forward
+    SNAP_WORDS, so a quote reads from the start of a sentence where one is near. `openings`
+    are the words that open a sentence (`_sentence_starts`)."""
+    after = bisect_left(openings, start)
+    if after < len(openings) and openings[after] <= min(first_match, end, start + SNAP_WORDS):
+        start = openings[after]
     else:
-        back = next(
-            (
-                i
-                for i in range(start, max(-1, start - SNAP_WORDS - 1), -1)
-                if _starts_sentence(tokens, i)
-            ),
-            None,
-        )
-        if back is not None:
-            start = back
+        behind = bisect_right(openings, start) - 1
+        if behind >= 0 and openings[behind] >= start - SNAP_WORDS:
+            start = openings[behind]
     if not _SENTENCE_END.search(tokens[end - 1]):
         ahead = next(
             (

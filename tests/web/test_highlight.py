@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from web.highlight import (
+    _SENTENCE_END,
+    _SENTENCE_OPENING,
     WordMatcher,
     _sentence_starts,
-    _starts_sentence,
     excerpt,
     excerpt_span,
     highlight,
@@ -199,6 +200,14 @@ def test_stems_in_names_each_query_stem_a_span_matches() -> None:
     assert matcher.stems_in("damp/mould,") == frozenset({"damp", "mould"})
     assert matcher.stems_in("Homes’") == frozenset({"home"})
     assert matcher.stems_in("housing") == frozenset()
+
+
+def _starts_sentence(tokens: list[str], i: int) -> bool:
+    """The rule word by word: the first word, or one that opens like a sentence after a word
+    that ends like one."""
+    return i == 0 or (
+        bool(_SENTENCE_END.search(tokens[i - 1])) and bool(_SENTENCE_OPENING.match(tokens[i]))
+    )
 
 
 def test_sentence_starts_found_at_once_equal_the_word_by_word_test() -> None:
