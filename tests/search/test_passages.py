@@ -27,8 +27,12 @@ from search.schema import DocumentMeta, Hit, chunk_payload
 
 
 def main_page_of(starts: Sequence[Sequence[int]], text: str, start: int, end: int) -> int:
-    """The page holding most of text[start:end] (the page every passage link cites)."""
-    return pages_of_part(starts, text, start, end)[0]
+    """The page holding most of text[start:end] (the page every passage link cites), read
+    straight off the page map, not through `pages_of_part`, which is checked against it."""
+    clean = tuple((int(s), int(p)) for s, p in starts)
+    if not clean:
+        return 1
+    return PageMap(clean[0][1], clean[-1][1], clean).main_page(text, start, end)
 
 
 def _payload(
