@@ -21,6 +21,7 @@ from typing import Any, cast
 from search.analysis import SparseVector
 from search.index import describe
 from search.library import Library
+from search.retrieval.passages import chunk_index_of
 from search.schema import Filters, IndexedChunk
 
 __all__ = ["SummaryChange", "changed", "summaries_again"]
@@ -61,7 +62,7 @@ def summaries_again(library: Library) -> list[SummaryChange]:
             for h in hits
             if vectors.get(h.id)
         ]
-        chunks.sort(key=lambda c: int(c.payload.get("chunk_index", 0)))
+        chunks.sort(key=lambda c: chunk_index_of(c.payload))
         now = cast(list[dict[str, Any]], describe(chunks)["summary"] if chunks else [])
         stored = list(record.extra.get("summary") or [])
         out.append(SummaryChange(record.doc_id, record.meta.title, stored, now))

@@ -67,9 +67,9 @@ RANKED_FIELDS = (
 )
 
 Sort = Literal["relevance", "newest"]
+Strength = Literal["strong", "weak"]
 # A document gone between the two reads of a search orders as one with no year or places.
 _NO_FACTS = OrderFacts()
-Strength = Literal["strong", "weak"]
 
 
 @dataclass(frozen=True)
