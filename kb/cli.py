@@ -201,6 +201,11 @@ def search(
             f"No strong matches for '{query}'. These are the closest documents, "
             "but they may not answer your question."
         )
+    if not results.strong_total and results.places_asked:
+        typer.echo(
+            f"You asked about {' or '.join(results.places_asked)}. Documents about other places "
+            "are weak matches."
+        )
     if results.unused_words:
         listed = ", ".join(f"'{w}'" for w in results.unused_words)
         typer.echo(f"No document uses {listed}: check the spelling, or try other words.")

@@ -38,6 +38,7 @@ __all__ = [
     "DocumentRecord",
     "FileOutcome",
     "OrderFacts",
+    "PlaceFacts",
     "StrongestPassage",
     "copy_database",
     "write_transaction",
@@ -265,6 +266,17 @@ class OrderFacts:
     year: int | None = None
     place_counts: dict[str, Any] = field(default_factory=dict)
     places: list[Any] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PlaceFacts:
+    """What a document says of where it is about: the places its text names (`extra`'s
+    `place_counts`; its frequent `places` for a library indexed before counts were kept), and
+    its title and organisation as written."""
+
+    named: frozenset[str]
+    title: str = ""
+    organisation: str = ""
 
 
 @dataclass(frozen=True)
@@ -667,6 +679,28 @@ class Catalogue:
                 row[1],
                 counts if isinstance(counts, dict) else {},
                 named if isinstance(named, list) else [],
+            )
+        return found
+
+    def place_facts(self, doc_ids: Sequence[str]) -> dict[str, PlaceFacts]:
+        """What each of the ids' documents this view may see says of where it is about, looked
+        up by primary key: for the few a search would mark strong, when the question names a
+        place."""
+        found: dict[str, PlaceFacts] = {}
+        columns = "doc_id, title, organisation, json_extract(extra, '$.place_counts', '$.places')"
+        for row in self._visible_rows(columns, doc_ids):
+            counts, frequent = _json_or(row[3], [{}, []])
+            # The places its text names; a library indexed before they were counted kept only
+            # the frequent ones, each with the places holding it (Kent, for Sevenoaks).
+            places = (
+                [p for p, n in counts.items() if isinstance(n, int) and n > 0]
+                if isinstance(counts, dict) and counts
+                else frequent
+                if isinstance(frequent, list)
+                else []
+            )
+            found[str(row[0])] = PlaceFacts(
+                frozenset(str(p) for p in places), str(row[1] or ""), str(row[2] or "")
             )
         return found
 

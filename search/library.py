@@ -99,6 +99,7 @@ class Library:
             scorer=scorer,
             matching=settings.match,
             speller_names=speller_names(tagging.gazetteer, synonyms),
+            gazetteer=tagging.gazetteer,
             answers=(
                 # With reranking on, the check reads with the reranker's model (loaded once).
                 AnswerCheck(LazyPairScorer(settings.model.threads, loaded=scorer))

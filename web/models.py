@@ -233,6 +233,13 @@ class ResultsOut(TypedDict):
             " strong only when a passage is very close in meaning"
         ),
     ]
+    places_asked: Annotated[
+        list[str],
+        Field(
+            description="The places the search names, when documents otherwise strong for it"
+            " are about other places and so are weak; empty otherwise"
+        ),
+    ]
     suggested_query: Annotated[
         str | None,
         Field(

@@ -351,6 +351,7 @@ def results_json(
         "strong_total_is_floor": results.is_strong_capped,
         "closest_only": results.is_closest_only,
         "unused_words": list(results.unused_words),
+        "places_asked": list(results.places_asked),
         "suggested_query": results.suggested_query,
         "page": results.page,
         "page_size": results.page_size,

@@ -106,6 +106,8 @@ class Gazetteer:
         # (most words start with a small letter, and no name does): the same matches, faster.
         firsts = "".join(sorted({re.escape(n[0]) for n in names}))
         self._pattern = re.compile(rf"(?<![\w'’])(?=[{firsts}])(?:{alternation})(?![\w])")
+        # The places inside each place, worked out on first use.
+        self._within: dict[str, list[str]] | None = None
 
     def place(self, place_id: str) -> Place | None:
         return self.places.get(place_id)
@@ -117,6 +119,16 @@ class Gazetteer:
             out.append(parent)
             parent = self.places[parent].parent
         return out
+
+    def within(self, place_id: str) -> list[str]:
+        """The places inside `place_id`, at any depth (Kent's districts for Kent)."""
+        if self._within is None:
+            inside: dict[str, list[str]] = {}
+            for place in self.places:
+                for holder in self.ancestors(place):
+                    inside.setdefault(holder, []).append(place)
+            self._within = inside
+        return list(self._within.get(place_id, ()))
 
     def mentions(self, text: str) -> Counter[str]:
         """How often each place is named in the text (not counting the places that contain it)."""

@@ -4,6 +4,7 @@
 - `matching`: which passages match at all, for exact totals and filter counts;
 - `strong_matches`: which matching documents answer well ("strong");
 - `answer_check`: whether a question's strong documents answer it (the cross-encoder reads it);
+- `asked_places`: the places a question names, and which documents are about them;
 - `spelling`: "Did you mean …?" for words no document uses;
 - `chunk_table`: each matched chunk's document and counted values, kept in columns;
 - `passages`: a stored chunk cut into the passage a person sees, with its page;
@@ -17,6 +18,7 @@
 
 __all__ = [
     "answer_check",
+    "asked_places",
     "chunk_table",
     "headings",
     "matching",

@@ -5,16 +5,18 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from search.analysis import Bm25Weighting, search_words, terms
 from search.catalogue import Catalogue, DocumentRecord, OrderFacts
+from search.evidence.places import Gazetteer
 from search.folding import fold_characters
 from search.models.encoder import Encoder, PairScorer
 from search.retrieval.answer_check import AnswerCheck
+from search.retrieval.asked_places import AskedPlaces, asked_places, documents_about
 from search.retrieval.chunk_table import ChunkTable
 from search.retrieval.matching import ChunkMatch, Matches, find_matches, walk_graph
 from search.retrieval.passages import Passage, document_passages
@@ -114,6 +116,9 @@ class SearchResults:
     is_closest_only: bool = False
     # The query's words no document the reader may see uses (strong_matches.unused_words).
     unused_words: tuple[str, ...] = ()
+    # The places the query names, as labelled, when documents otherwise strong for it were
+    # about other places and so are weak (search.retrieval.asked_places); else empty.
+    places_asked: tuple[str, ...] = ()
     # The query with its unused words spelt as words the library uses ("Did you mean …?").
     suggested_query: str | None = None
 
@@ -145,8 +150,11 @@ class Searcher:
         matching: MatchSettings | None = None,
         speller_names: tuple[str, ...] = (),
         answers: AnswerCheck | None = None,
+        gazetteer: Gazetteer | None = None,
     ) -> None:
         self.store = store
+        # Places a question may name: a document strong for it must be about one of them.
+        self.gazetteer = gazetteer
         # Whether a question's strong matches answer it (None: not checked).
         self.answers = answers
         # Names (places, jargon) the spelling suggestions know besides English words.
@@ -288,7 +296,10 @@ class Searcher:
             else {}
         )
         cosines = matches.best_cosines()
-        strength = find_strong(matched, ranked, query, self.matching, self.store, self.answers)
+        named = asked_places(query, self.gazetteer) if self.gazetteer is not None else None
+        strength = find_strong(
+            matched, ranked, query, self.matching, self.store, self.answers, self._about(named)
+        )
         strong = strength.documents
         suggestion = self._suggestion(typed, query, strength.unused_words)
         if sort == "newest":
@@ -337,8 +348,20 @@ class Searcher:
             request=request,
             is_closest_only=is_closest_only,
             unused_words=strength.unused_words,
+            places_asked=(
+                named.labels(self.gazetteer)
+                if named is not None and self.gazetteer is not None and strength.is_elsewhere
+                else ()
+            ),
             suggested_query=suggestion,
         )
+
+    def _about(self, asked: AskedPlaces | None) -> Callable[[Collection[str]], set[str]] | None:
+        """For a question naming places (`asked`), what keeps the documents about one of them."""
+        gazetteer, catalogue = self.gazetteer, self.catalogue
+        if asked is None or gazetteer is None:
+            return None
+        return lambda ids: documents_about(asked, ids, catalogue.place_facts(list(ids)), gazetteer)
 
     def _suggestion(self, typed: str, query: str, unused: tuple[str, ...]) -> str | None:
         """The search with its likely typos spelt as words the library uses, if any are one

@@ -19,7 +19,7 @@ no document uses, which also shows a person a mistyped word.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
 
@@ -67,6 +67,8 @@ class StrongMatches:
     unused_words: tuple[str, ...] = ()
     # A question whose otherwise strong documents the cross-encoder read as not answering it.
     is_unanswered: bool = False
+    # A question naming a place some of whose otherwise strong documents are about elsewhere.
+    is_elsewhere: bool = False
 
 
 def query_words(query: str) -> tuple[frozenset[int], ...]:
@@ -242,10 +244,13 @@ def find_strong(
     settings: MatchSettings,
     store: Store,
     answers: AnswerCheck | None = None,
+    about: Callable[[Collection[str]], set[str]] | None = None,
 ) -> StrongMatches:
     """The documents of `among` (in the ranking's order) that are strong matches for `query`;
     `passages` are each document's matching passages, closest in meaning first
-    (`Matches.documents`). With `answers`, a question none of whose first strong documents
+    (`Matches.documents`). With `about`, which keeps those of some documents that are about
+    the places the question names (`search.retrieval.asked_places`), a document about
+    elsewhere is not strong. With `answers`, a question none of whose first strong documents
     answers it has none."""
     strong: set[str] = set()
     to_read: list[tuple[float, str, str]] = []
@@ -281,6 +286,10 @@ def find_strong(
             for d in strong
             if is_strong_despite_unused(_closest_cosine(passages.get(d, ())), True, settings)
         }
+    is_elsewhere = False
+    if strong and about is not None:
+        kept = about(strong)
+        is_elsewhere, strong = len(kept) < len(strong), strong & kept
     if strong and answers is not None and reads(query, settings):
         # The closest passage of the first strong documents in the ranking's order (the first
         # the page lists are the ones read); the band is the closest strong document's.
@@ -292,8 +301,10 @@ def find_strong(
         ]
         closest = max((p.cosine or 0.0 for p in firsts.values()), default=0.0)
         if not answers.is_answered(query, read_first, store, settings, closest):
-            return StrongMatches(frozenset(), is_capped, unused, is_unanswered=True)
-    return StrongMatches(frozenset(strong), is_capped, unused)
+            return StrongMatches(
+                frozenset(), is_capped, unused, is_unanswered=True, is_elsewhere=is_elsewhere
+            )
+    return StrongMatches(frozenset(strong), is_capped, unused, is_elsewhere=is_elsewhere)
 
 
 def _closest_cosine(passages: Sequence[ChunkMatch]) -> float:

@@ -39,6 +39,7 @@ from search.analysis import terms
 from search.library import Library
 from search.models.encoder import Encoder, PairScorer, load_pair_scorer
 from search.retrieval.answer_check import is_checked
+from search.retrieval.asked_places import asked_places, documents_about
 from search.retrieval.matching import ChunkMatch
 from search.retrieval.searcher import SearchResults
 from search.retrieval.strong_matches import (
@@ -224,9 +225,13 @@ def judge_library(library: Library, name: str) -> list[Judged]:
         matched_at = {
             t: len(by_words | {f for f, c in cosines.items() if c >= t}) for t in MATCH_GRID
         }
+        # A document about another place than the question names is never strong
+        # (asked_places): judged as not close, so every candidate rule sees it as the site does.
+        elsewhere = _elsewhere(library, str(query["query"]), list(results.matches.documents()))
         close = {
             names.get(d, d): _closest(library, str(query["query"]), chunks, GRID[0])
             for d, chunks in results.matches.documents().items()
+            if d not in elsewhere
         }
         firsts = _rule_strong_firsts(results, at_default, names, close)
         out.append(
@@ -254,6 +259,17 @@ def judge_library(library: Library, name: str) -> list[Judged]:
     return out
 
 
+def _elsewhere(library: Library, query: str, doc_ids: list[str]) -> set[str]:
+    """The documents among `doc_ids` about another place than the question names, which the
+    site never marks strong (search.retrieval.asked_places); none when it names no place."""
+    gazetteer = library.searcher.gazetteer
+    asked = asked_places(query, gazetteer) if gazetteer is not None else None
+    if asked is None or gazetteer is None:
+        return set()
+    facts = library.catalogue.place_facts(doc_ids)
+    return set(doc_ids) - documents_about(asked, doc_ids, facts, gazetteer)
+
+
 def _rule_strong_firsts(
     results: SearchResults, at_default: set[str], names: dict[str, str], close: dict[str, Close]
 ) -> dict[str, ChunkMatch]:
@@ -266,7 +282,7 @@ def _rule_strong_firsts(
         if names.get(d, d) in at_default
         and chunks
         and chunks[0].cosine is not None
-        and rule.is_strong(close[names.get(d, d)], bool(results.unused_words))
+        and rule.is_strong(close.get(names.get(d, d)), bool(results.unused_words))
     }
 
 
@@ -458,6 +474,8 @@ REAL_SETS = (
     "council7",
     "council8",
     "council9",
+    "council10",
+    "places",
 )
 
 
@@ -470,7 +488,9 @@ def judge_real(encoder: Encoder) -> dict[str, list[Judged]]:
     a third of it topic phrases rather than questions), and `council6` and `council7` (written
     together later still, the first to tune on, the second held out whole), and `council8`
     (held out whole, written before the twenty-first session tuned anything), and `council9`
-    (answerable questions only, with their answer pages, to tune on)."""
+    (answerable questions only, with their answer pages, to tune on), and `council10` (held out
+    whole, first scored in the thirty-sixth session), and `places` (right topic, wrong place:
+    split by a hash of the query)."""
     where = os.environ.get("KB_BENCH_REAL_DATA_DIR")
     if not where or not Path(where).is_dir():
         log.warning("real PDFs skipped: set KB_BENCH_REAL_DATA_DIR to a copy of their index")

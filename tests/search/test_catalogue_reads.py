@@ -944,3 +944,34 @@ def test_order_facts_read_the_year_and_places_a_record_holds(tmp_path: Path) -> 
         assert set(catalogue.order_facts(many, with_places=True)) == set(records)
     finally:
         catalogue.close()
+
+
+def test_place_facts_read_the_places_a_text_names_with_title_and_organisation(
+    tmp_path: Path,
+) -> None:
+    """What a question naming a place reads of the documents it would mark strong: the places
+    the text names (counted), not the places holding them, which `places` adds; `places` only
+    for a library indexed before counts were kept; nothing for unreadable details."""
+    catalogue = Catalogue(tmp_path / "catalogue.sqlite")
+    try:
+        details: list[dict[str, object]] = [
+            {"place_counts": {"sevenoaks": 2, "west_sussex": 9, "crawley": 0},
+             "places": ["west_sussex", "sevenoaks", "kent", "south_east"]},
+            {"places": ["kent", "south_east"]},
+            {"place_counts": "not a mapping", "places": {"not": "a list"}},
+        ]  # fmt: skip
+        for n, extra in enumerate(details):
+            record = replace(_record(f"d{n}", float(n), extra), meta=DocumentMeta(
+                title=f"Report {n}", organisation="Kent County Council" if n == 2 else "",
+                access="restricted" if n == 1 else "public",
+            ))  # fmt: skip
+            catalogue.add_document(record, ["one"], FileOutcome(record.path, "f", "ok"))
+        facts = catalogue.place_facts(["d0", "d1", "d2", "gone"])
+        assert set(facts) == {"d0", "d1", "d2"}
+        assert facts["d0"].named == {"sevenoaks", "west_sussex"}  # not Kent, which holds one
+        assert facts["d1"].named == {"kent", "south_east"}
+        assert facts["d2"].named == frozenset()
+        assert (facts["d2"].title, facts["d2"].organisation) == ("Report 2", "Kent County Council")
+        assert set(catalogue.scoped(["public"]).place_facts(["d0", "d1", "d2"])) == {"d0", "d2"}
+    finally:
+        catalogue.close()

@@ -220,3 +220,34 @@ def test_the_results_page_says_what_strong_and_weak_mean(client: TestClient) -> 
     past = client.get("/search", params={"q": "damp and mould in cold homes", "page": 99})
     assert "There is no page 99" in unescape(past.text)
     assert "What “Strong match”" not in unescape(past.text)
+
+
+def test_a_document_about_another_place_than_the_one_asked_about_is_weak(
+    client: TestClient, doc_ids: dict[str, str]
+) -> None:
+    """ "damp in Kent" finds the Leicestershire damp report close in meaning and holding most
+    of the words; it answers the topic, not the question, so it is weak, and the page says
+    why. A question about it, or about a town in it, keeps it strong."""
+    damp = doc_ids["housing-damp.pdf"]
+
+    def strength(query: str) -> tuple[str, dict[str, object]]:
+        data = client.get("/api/search", params={"q": query}).json()
+        found = {d["doc_id"]: d["strength"] for d in data["documents"]}
+        return found[damp], data
+
+    for query in (
+        "damp and mould in cold homes",
+        "damp and mould in cold homes in Leicestershire",
+        "damp and mould in cold homes in Loughborough",  # a town in it
+    ):
+        here, data = strength(query)
+        assert here == "strong", query
+        assert data["places_asked"] == []
+    elsewhere, data = strength("damp and mould in cold homes in Kent")
+    assert elsewhere == "weak"
+    assert data["strong_total"] == 0 and data["places_asked"] == ["Kent"]
+    html = unescape(
+        client.get("/search", params={"q": "damp and mould in cold homes in Kent"}).text
+    )
+    assert html.index("No strong matches for") < html.index("You asked about Kent.")
+    assert "Documents about other places are weak matches." in html

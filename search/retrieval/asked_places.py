@@ -1,0 +1,75 @@
+"""A question that names a place asks about that place: only a document about it answers it.
+
+"fuel poverty in rural Kent" found a West Sussex profile of fuel poverty close in meaning and
+holding most of the question's words, so the match rule called it strong. It answers the topic,
+not the question. So when a question names places in the gazetteer, a document stays strong
+only if it is about one of them: it names the place, a place inside it (a Kent district, for
+Kent) or the county or city that holds it (West Sussex, for Crawley: a county's report covers
+its districts), in its text (the mentions counted when it was indexed), its title or its
+organisation ("Kent County Council"). A region that holds the place does not count: a figure
+for the South East is not Kent's. A question that names no place is not touched, nor is the
+ranking: a document about elsewhere is still listed, as a weak match.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+
+from search.catalogue import PlaceFacts
+from search.evidence.places import Gazetteer
+
+__all__ = ["AskedPlaces", "asked_places", "documents_about"]
+
+# Kinds of place whose documents cover the places inside them, for a question about one of
+# those (a region's figures are not a county's).
+_COVERING_KINDS = frozenset({"county", "city"})
+
+
+@dataclass(frozen=True)
+class AskedPlaces:
+    """The places a question names (ids, in the order named), and every place a document may
+    name to be about one of them."""
+
+    named: tuple[str, ...]
+    accepted: frozenset[str]
+
+    def labels(self, gazetteer: Gazetteer) -> tuple[str, ...]:
+        return tuple(p.label for i in self.named if (p := gazetteer.place(i)) is not None)
+
+
+def asked_places(query: str, gazetteer: Gazetteer) -> AskedPlaces | None:
+    """The places `query` names, or None when it names none."""
+    named = tuple(gazetteer.mentions(query))
+    if not named:
+        return None
+    accepted: set[str] = set()
+    for place_id in named:
+        accepted.add(place_id)
+        accepted.update(gazetteer.within(place_id))
+        accepted.update(
+            a for a in gazetteer.ancestors(place_id) if gazetteer.places[a].kind in _COVERING_KINDS
+        )
+    return AskedPlaces(named, frozenset(accepted))
+
+
+def documents_about(
+    asked: AskedPlaces,
+    doc_ids: Collection[str],
+    facts: Mapping[str, PlaceFacts],
+    gazetteer: Gazetteer,
+) -> set[str]:
+    """Those of `doc_ids` about a place the question asks about (a document without facts,
+    gone since it matched, is about nowhere)."""
+    about = set()
+    for doc_id in doc_ids:
+        fact = facts.get(doc_id)
+        if fact is None:
+            continue
+        if not fact.named.isdisjoint(asked.accepted):
+            about.add(doc_id)
+            continue
+        heading = f"{fact.title}\n{fact.organisation}"
+        if not asked.accepted.isdisjoint(gazetteer.mentions(heading)):
+            about.add(doc_id)
+    return about

@@ -1,0 +1,70 @@
+"""Which places a question asks about, and which documents are about them (the real gazetteer)."""
+
+from __future__ import annotations
+
+from search.catalogue import PlaceFacts
+from search.evidence.places import default_gazetteer
+from search.retrieval.asked_places import asked_places, documents_about
+
+GAZETTEER = default_gazetteer()
+
+
+def _about(query: str, facts: dict[str, PlaceFacts]) -> set[str]:
+    asked = asked_places(query, GAZETTEER)
+    assert asked is not None
+    return documents_about(asked, list(facts), facts, GAZETTEER)
+
+
+def test_a_question_without_a_place_asks_about_none() -> None:
+    assert asked_places("fuel poverty and the cost of living", GAZETTEER) is None
+    # An ambiguous one-word name counts only where it reads as a place.
+    assert asked_places("reading age of children starting school", GAZETTEER) is None
+
+
+def test_a_document_naming_the_place_a_place_in_it_or_its_county_is_about_it() -> None:
+    facts = {
+        "kent": PlaceFacts(frozenset({"kent", "south_east"})),
+        "thanet": PlaceFacts(frozenset({"thanet"})),  # a district of Kent
+        "west_sussex": PlaceFacts(frozenset({"west_sussex", "south_east"})),
+        "region": PlaceFacts(frozenset({"south_east"})),  # a region holds Kent: not Kent's
+        "nowhere": PlaceFacts(frozenset()),
+    }
+    assert _about("fuel poverty in rural Kent", facts) == {"kent", "thanet"}
+    # A county's report covers its districts: West Sussex answers for Crawley.
+    assert _about("rough sleeping in Crawley", facts) == {"west_sussex"}
+    # A region is about every place in it.
+    assert _about("air quality across the South East", facts) == {
+        "kent",
+        "thanet",
+        "west_sussex",
+        "region",
+    }
+    # Any of several places named will do.
+    assert _about("compare Kent with West Sussex on child poverty", facts) == {
+        "kent",
+        "thanet",
+        "west_sussex",
+    }
+
+
+def test_a_document_about_a_place_by_its_title_or_organisation_only_is_about_it() -> None:
+    facts = {
+        "amendment": PlaceFacts(
+            frozenset(), "Budget amendment: community wardens", "Kent County Council"
+        ),
+        "titled": PlaceFacts(frozenset(), "Fuel poverty in Kent: a profile"),
+        "elsewhere": PlaceFacts(
+            frozenset({"arun"}), "Fuel poverty profile", "Arun District Council"
+        ),
+    }
+    assert _about("how many households in Kent are in fuel poverty", facts) == {
+        "amendment",
+        "titled",
+    }
+
+
+def test_a_document_gone_since_it_matched_is_about_nowhere() -> None:
+    asked = asked_places("damp homes in Kent", GAZETTEER)
+    assert asked is not None
+    assert documents_about(asked, ["gone"], {}, GAZETTEER) == set()
+    assert asked.labels(GAZETTEER) == ("Kent",)
