@@ -68,3 +68,12 @@ def test_a_document_gone_since_it_matched_is_about_nowhere() -> None:
     assert asked is not None
     assert documents_about(asked, ["gone"], {}, GAZETTEER) == set()
     assert asked.labels(GAZETTEER) == ("Kent",)
+
+
+def test_a_question_about_another_nation_of_the_uk_asks_about_it_and_its_cities() -> None:
+    facts = {
+        "glasgow": PlaceFacts(frozenset({"glasgow"})),
+        "west_sussex": PlaceFacts(frozenset({"west_sussex", "crawley"})),
+    }
+    assert _about("Lyme disease cases in Scotland in 2017", facts) == {"glasgow"}
+    assert _about("drug poisoning deaths registered in Cardiff", facts) == set()

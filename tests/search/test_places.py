@@ -32,7 +32,12 @@ def test_gazetteer_covers_the_local_area_and_the_english_counties() -> None:
     counties = [p for p in g.places.values() if p.kind == "county"]
     assert len(counties) == 48
     regions = [p for p in g.places.values() if p.kind == "region"]
-    assert len(regions) == 9
+    assert len(regions) == 12  # England's nine, and Scotland, Wales and Northern Ireland
+    assert {g.places[c].parent for c in ("glasgow", "cardiff", "belfast")} == {
+        "scotland",
+        "wales",
+        "northern_ireland",
+    }
     assert not g.places["kent"].is_local
 
 
