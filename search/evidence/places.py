@@ -59,6 +59,10 @@ _CUES_BEFORE = frozenset({"in", "of", "at", "from", "to", "near", "around", "acr
 _CUES_AFTER = frozenset({"Borough", "City", "Council", "District", "area", "town", "residents"})
 
 
+# Short texts whose places are remembered at once (organisations, titles).
+_SHORT_REMEMBERED = 4096
+
+
 class PlaceError(ValueError):
     """The gazetteer file has a mistake; the message names the entry."""
 
@@ -108,6 +112,8 @@ class Gazetteer:
         self._pattern = re.compile(rf"(?<![\w'’])(?=[{firsts}])(?:{alternation})(?![\w])")
         # The places inside each place, worked out on first use.
         self._within: dict[str, list[str]] | None = None
+        # The places short texts name, as read last (`named_places`).
+        self._short: dict[str, frozenset[str]] = {}
 
     def place(self, place_id: str) -> Place | None:
         return self.places.get(place_id)
@@ -129,6 +135,16 @@ class Gazetteer:
                     inside.setdefault(holder, []).append(place)
             self._within = inside
         return list(self._within.get(place_id, ()))
+
+    def named_places(self, name: str) -> frozenset[str]:
+        """The places a short text names (a title, an organisation), remembered: a library has
+        a few hundred organisations, each read for many documents."""
+        found = self._short.get(name)
+        if found is None:
+            if len(self._short) >= _SHORT_REMEMBERED:
+                self._short.clear()
+            found = self._short[name] = frozenset(self.mentions(name))
+        return found
 
     def mentions(self, text: str) -> Counter[str]:
         """How often each place is named in the text (not counting the places that contain it)."""

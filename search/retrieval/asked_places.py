@@ -66,10 +66,11 @@ def documents_about(
         fact = facts.get(doc_id)
         if fact is None:
             continue
-        if not fact.named.isdisjoint(asked.accepted):
-            about.add(doc_id)
-            continue
-        heading = f"{fact.title}\n{fact.organisation}"
-        if not asked.accepted.isdisjoint(gazetteer.mentions(heading)):
+        # The counts at ingest read the title too; a document with none recorded may come from
+        # a library indexed before they were kept, so its title is read here.
+        named = fact.named or gazetteer.named_places(fact.title)
+        if not named.isdisjoint(asked.accepted) or not asked.accepted.isdisjoint(
+            gazetteer.named_places(fact.organisation)
+        ):
             about.add(doc_id)
     return about

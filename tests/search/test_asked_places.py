@@ -52,7 +52,10 @@ def test_a_document_about_a_place_by_its_title_or_organisation_only_is_about_it(
         "amendment": PlaceFacts(
             frozenset(), "Budget amendment: community wardens", "Kent County Council"
         ),
+        # No places recorded (a library indexed before they were counted): its title is read.
         "titled": PlaceFacts(frozenset(), "Fuel poverty in Kent: a profile"),
+        # Places recorded (counted from its title and text): the title is not read again.
+        "counted": PlaceFacts(frozenset({"arun"}), "Fuel poverty in Kent and Arun"),
         "elsewhere": PlaceFacts(
             frozenset({"arun"}), "Fuel poverty profile", "Arun District Council"
         ),

@@ -110,3 +110,10 @@ def test_gazetteer_errors_name_the_place(
     change(data)
     with pytest.raises(PlaceError, match=re.escape(message)):
         parse_gazetteer(data)
+
+
+def test_a_short_texts_places_are_read_once_and_the_same_as_its_mentions() -> None:
+    g = default_gazetteer()
+    for name in ("Kent County Council", "Crawley Borough Council", "University of Toronto", ""):
+        assert g.named_places(name) == frozenset(g.mentions(name))
+        assert g.named_places(name) is g.named_places(name)  # remembered
