@@ -16,7 +16,12 @@ from search.evidence.places import Gazetteer
 from search.folding import fold_characters
 from search.models.encoder import Encoder, PairScorer
 from search.retrieval.answer_check import AnswerCheck
-from search.retrieval.asked_places import AskedPlaces, asked_places, documents_about
+from search.retrieval.asked_places import (
+    AskedPlaces,
+    KnownPlaces,
+    asked_places,
+    documents_about,
+)
 from search.retrieval.chunk_table import ChunkTable
 from search.retrieval.matching import ChunkMatch, Matches, find_matches, walk_graph
 from search.retrieval.passages import Passage, document_passages
@@ -168,6 +173,8 @@ class Searcher:
         self.weighting = weighting or Bm25Weighting()
         # Shared with the readers' scoped copies: what they keep is not tied to a level.
         self.table = ChunkTable(catalogue.changed_since)
+        # Each document's places, for questions that name one (shared like the table).
+        self.known_places = KnownPlaces()
         self.query_vectors = QueryVectors(encoder, settings.query_cache)
         # How many searches run at once; the others wait their turn (see SearchSettings).
         self.gate: AbstractContextManager[object] = (
@@ -361,7 +368,8 @@ class Searcher:
         gazetteer, catalogue = self.gazetteer, self.catalogue
         if asked is None or gazetteer is None:
             return None
-        return lambda ids: documents_about(asked, ids, catalogue.place_facts(list(ids)), gazetteer)
+        known = self.known_places
+        return lambda ids: documents_about(asked, ids, known.of(catalogue, list(ids)), gazetteer)
 
     def _suggestion(self, typed: str, query: str, unused: tuple[str, ...]) -> str | None:
         """The search with its likely typos spelt as words the library uses, if any are one

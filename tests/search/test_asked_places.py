@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from search.catalogue import PlaceFacts
+from pathlib import Path
+
+import pytest
+
+from search.catalogue import Catalogue, DocumentRecord, FileOutcome, PlaceFacts
 from search.evidence.places import default_gazetteer
-from search.retrieval.asked_places import asked_places, documents_about
+from search.retrieval.asked_places import KnownPlaces, asked_places, documents_about
+from search.schema import DocumentMeta
 
 GAZETTEER = default_gazetteer()
 
@@ -80,3 +85,30 @@ def test_a_question_about_another_nation_of_the_uk_asks_about_it_and_its_cities(
     }
     assert _about("Lyme disease cases in Scotland in 2017", facts) == {"glasgow"}
     assert _about("drug poisoning deaths registered in Cardiff", facts) == set()
+
+
+def test_known_places_are_read_once_and_again_after_the_library_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    catalogue = Catalogue(tmp_path / "catalogue.sqlite")
+    try:
+        record = DocumentRecord(
+            "d", DocumentMeta(title="Report"), "d.pdf", "/x/d.pdf", 1, 1, 0.0,
+            {"place_counts": {"kent": 3}},
+        )  # fmt: skip
+        catalogue.add_document(record, ["one"], FileOutcome(record.path, "f", "ok"))
+        reads: list[list[str]] = []
+        place_facts = catalogue.place_facts
+        monkeypatch.setattr(
+            catalogue, "place_facts", lambda ids: reads.append(list(ids)) or place_facts(ids)
+        )
+        known = KnownPlaces()
+        assert known.of(catalogue, ["d", "gone"])["d"].named == {"kent"}
+        assert known.of(catalogue, ["d"])["d"].named == {"kent"}
+        assert reads == [["d", "gone"]]  # the second time from memory
+        # An admin corrects the organisation: the library changed, so it is read again.
+        catalogue.update_meta("d", DocumentMeta(title="Report", organisation="Arun Council"))
+        assert known.of(catalogue, ["d"])["d"].organisation == "Arun Council"
+        assert reads == [["d", "gone"], ["d"]]
+    finally:
+        catalogue.close()
