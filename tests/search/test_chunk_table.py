@@ -4,6 +4,7 @@ Real model, real engine, a small library built here."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -146,3 +147,60 @@ def test_a_table_too_full_of_dropped_rows_starts_again(monkeypatch: pytest.Monke
     assert table.rows(store, [], 3).state.row_ids == []  # 6 dead of 6: start again
     changed[:] = []
     assert table.rows(store, ["c0", "c1"], 4).ids == ["c0", "c1"]  # read again on demand
+
+
+def _by_hand(
+    payloads: dict[str, dict[str, Any]],
+    ids: Sequence[str],
+    name: str,
+    visible: set[str],
+    label: Any = None,
+) -> dict[str, int]:
+    """Documents per (labelled) value, counted one chunk at a time."""
+    documents: dict[str, set[str]] = {}
+    for chunk_id in ids:
+        payload = payloads[chunk_id]
+        if payload["doc_id"] not in visible:
+            continue
+        value = payload.get(name)
+        for item in value if isinstance(value, list) else [value]:
+            shown = str(item) if label is None else label(str(item))
+            if shown is not None:
+                documents.setdefault(shown, set()).add(payload["doc_id"])
+    return {value: len(docs) for value, docs in documents.items()}
+
+
+def test_counts_equal_a_count_by_hand() -> None:
+    """Fields of a few values and of hundreds (several words of bits a row), list fields,
+    documents whose chunks are far apart, values merged or dropped by a label."""
+    rng = random.Random(11)
+    payloads = {
+        f"c{n}": {
+            "doc_id": f"d{rng.randrange(40)}",
+            "kind": rng.choice(["report", "briefing", "data"]),
+            "places": [f"p{rng.randrange(300)}" for _ in range(rng.randrange(4))],
+            "year": rng.randrange(2000, 2026),
+        }
+        for n in range(600)
+    }
+
+    class Store:
+        def retrieve(self, ids: Sequence[str], fields: Sequence[str] | None = None) -> list[Hit]:
+            return [Hit(i, 0.0, payloads[i]) for i in ids]
+
+    store: Any = Store()
+    table = ChunkTable()
+    everything = list(payloads)
+    table.rows(store, everything, 1)
+    documents = sorted({p["doc_id"] for p in payloads.values()})
+
+    def decade(year: str) -> str | None:
+        return None if year < "2005" else year[:3]
+
+    for _ in range(20):
+        ids = rng.sample(everything, rng.randrange(1, len(everything)))
+        rows = table.rows(store, ids, 1)
+        visible = set(rng.sample(documents, rng.randrange(1, len(documents))))
+        for name, label in (("kind", None), ("places", None), ("year", None), ("year", decade)):
+            counted = rows.count_documents(name, visible, label)
+            assert counted == _by_hand(payloads, ids, name, visible, label)
