@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 from search.retrieval.headings import is_note_line, kept_lines
@@ -337,14 +338,33 @@ def passage_from_hit(hit: Hit, score: float | None = None, start: int = 0) -> Pa
     return _passage(hit, _cut(hit, start, start > 0 or opens_sentence(hit.payload)), score)
 
 
+# Cutting a chunk to whole sentences and laying out what is shown of it depend on nothing but
+# its text, its page map and where the cut starts, and were most of what a shown passage
+# costs (the JSON API's passages and excerpts were about a fifth of a search at 300k chunks).
+# Searches show the same passages again and again, so both are remembered across requests,
+# by those inputs: a passage shown again is cut and laid out as the first time, for the cost
+# of a look-up. Bounded: an entry holds about two copies of a passage's text (3-4 kB).
+_CUTS_REMEMBERED = 4_096
+
+
+@lru_cache(maxsize=_CUTS_REMEMBERED)
+def _remembered_cut(text: str, start: int, starts_clean: bool) -> Cut:
+    return cut_at_sentences(text, start, len(text), starts_clean)
+
+
+@lru_cache(maxsize=_CUTS_REMEMBERED)
+def _remembered_span(text: str, pages: PageMap, cut: Cut) -> ShownText:
+    return show_span(text, pages, cut)
+
+
 def _cut(hit: Hit, start: int, starts_clean: bool) -> Cut:
     text = hit.text
-    return cut_at_sentences(text, min(start, len(text)), len(text), starts_clean)
+    return _remembered_cut(text, min(start, len(text)), starts_clean)
 
 
 def _passage(hit: Hit, cut: Cut, score: float | None = None) -> Passage:
     text = hit.text
-    shown = show_span(text, read_page_map(hit.payload), cut)
+    shown = _remembered_span(text, read_page_map(hit.payload), cut)
     return Passage(
         chunk_id=str(hit.id),
         text=shown.text,

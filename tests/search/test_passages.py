@@ -19,6 +19,7 @@ from search.retrieval.passages import (
     pages_of_part,
     passage_from_hit,
     read_page_map,
+    show_span,
     with_lead,
 )
 from search.retrieval.searcher import group_hits
@@ -552,3 +553,21 @@ def test_a_parts_first_and_last_page_are_those_of_its_first_and_last_letter() ->
         )
         assert pages_of_part(starts, text, start, end) == expected, (text, starts, start, end)
     assert pages_of_part([], "text", 0, 4) == (1, 1, 1)
+
+
+def test_a_passage_shown_again_is_cut_as_before_and_follows_its_text() -> None:
+    """Cuts are remembered across searches by the text they were made from, never by chunk id:
+    a chunk corrected in place is cut afresh."""
+    before = "in winter. Damp homes harm children. Mould spores make asthma worse and"
+    after = "in winter. Damp homes harm children. Mould spores make asthma worse in winter."
+
+    def cut_afresh(hit: Hit) -> str:
+        cut = cut_at_sentences(hit.text, 0, len(hit.text), starts_clean=False)
+        return show_span(hit.text, read_page_map(hit.payload), cut).text
+
+    first = passage_from_hit(_hit("d", 1, "body", before))
+    assert first.text == cut_afresh(_hit("d", 1, "body", before))
+    assert passage_from_hit(_hit("d", 1, "body", before)) == first
+    corrected = passage_from_hit(_hit("d", 1, "body", after))
+    assert corrected.text == cut_afresh(_hit("d", 1, "body", after)) != first.text
+    assert document_passages([_hit("d", 1, "body", after)]) == [corrected]
