@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -328,7 +328,7 @@ def with_lead(hit: Hit) -> Hit:
         "page_starts": [list(s) for s in starts],
         "opens_sentence": True,
     }
-    return replace(hit, payload=payload)
+    return hit._replace(payload=payload)
 
 
 def passage_from_hit(hit: Hit, score: float | None = None, start: int = 0) -> Passage:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from search.models.encoder import PairScorer
 from search.schema import Hit
 
@@ -14,6 +12,6 @@ def rerank(query: str, hits: list[Hit], scorer: PairScorer, top_n: int) -> list[
     """Reorder the first top_n hits by the scorer; the rest keep their order below them."""
     head, tail = hits[:top_n], hits[top_n:]
     scores = scorer.score(query, [h.text for h in head])
-    rescored = [replace(h, score=s) for h, s in zip(head, scores, strict=True)]
+    rescored = [h._replace(score=s) for h, s in zip(head, scores, strict=True)]
     rescored.sort(key=lambda h: h.score, reverse=True)
     return rescored + tail

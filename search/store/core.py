@@ -267,7 +267,7 @@ def hit_from_point(point: Any, with_payload: bool = True) -> Hit:
     """A scored point from either engine as a hit (its payload left unread when none was
     asked for: each read crosses into the engine, and a count reads thousands)."""
     payload = dict(point.payload or {}) if with_payload else {}
-    return Hit(id=str(point.id), score=float(point.score), payload=payload)
+    return Hit(str(point.id), float(point.score), payload)
 
 
 def ranked_hits(
@@ -282,7 +282,7 @@ def ranked_hits(
 def hit_from_record(record: Any, with_payload: bool = True) -> Hit:
     """A stored point read by id or scroll (no score) as a hit."""
     payload = dict(record.payload or {}) if with_payload else {}
-    return Hit(id=str(record.id), score=0.0, payload=payload)
+    return Hit(str(record.id), 0.0, payload)
 
 
 def read_dense_vector(record: Any) -> list[float]:

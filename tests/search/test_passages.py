@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import replace
 
 import pytest
 
@@ -507,7 +506,7 @@ def test_a_passage_of_nothing_but_footnotes_is_shown_after_the_documents_evidenc
         "NICE published quality standards for people aged 14 and over who have coexisting "
         "severe mental illness and substance misuse."
     )
-    hits = [replace(_hit("d", 7, "body", notes), score=0.9), _hit("d", 4, "body", finding)]
+    hits = [_hit("d", 7, "body", notes)._replace(score=0.9), _hit("d", 4, "body", finding)]
     shown = document_passages(hits)  # in the ranking's order: the footnotes matched best
     assert [p.chunk_id for p in shown] == ["d-4", "d-7"]
     # Alone, the footnotes are still shown: the words matched there.
