@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
-from itertools import accumulate, chain, islice
+from itertools import accumulate, islice
 from operator import add
 
 from markupsafe import Markup, escape
@@ -128,25 +129,74 @@ class WordMatcher:
             self._stems_seen[span] = found
         return found
 
-    def hits(self, spans: list[str]) -> list[bool]:
-        """`has_match` for each of `spans` (a passage's words, split at spaces). One search
-        over them all finds the few words that may match (those that begin like a query
-        stem, and any with a letter outside ASCII, which the analyser folds), and only those
-        are stemmed: every passage of a results page or of the JSON API comes through here."""
+    def hits(self, spans: Sequence[str]) -> list[bool]:
+        """`has_match` for each of `spans` (a passage's words, split at spaces)."""
+        return self.hits_in(_Spans.of(spans))
+
+    def hits_in(self, spans: _Spans) -> list[bool]:
+        """`has_match` for each of a passage's words. One search over them all finds the few
+        words that may match (those that begin like a query stem, and any with a letter
+        outside ASCII, which the analyser folds), and only those are stemmed: every passage
+        of a results page or of the JSON API comes through here."""
+        words = spans.words
         begins = self._may_begin
         if begins is None:
-            return [False] * len(spans)
-        joined = "\n".join(spans)
-        lowered = joined.lower()
-        if len(lowered) != len(joined):  # a letter whose lower case is longer: word by word
-            return list(map(self.span_verdicts.__getitem__, spans))
-        # Where each span starts in `joined`: the lengths before it and one newline each.
-        starts = list(map(add, accumulate(map(len, spans), initial=0), range(len(spans))))
-        found = [False] * len(spans)
-        maybe = chain(begins.finditer(lowered), _NOT_ASCII.finditer(joined))
-        for at in {bisect_right(starts, m.start()) - 1 for m in maybe}:
-            found[at] = self.span_verdicts[spans[at]]
+            return [False] * len(words)
+        if spans.lowered is None:  # a letter whose lower case is longer: word by word
+            return list(map(self.span_verdicts.__getitem__, words))
+        found = [False] * len(words)
+        starts = spans.starts
+        may_begin = {bisect_right(starts, m.start()) - 1 for m in begins.finditer(spans.lowered)}
+        for at in may_begin | spans.not_ascii:
+            found[at] = self.span_verdicts[words[at]]
         return found
+
+
+@dataclass(frozen=True)
+class _Spans:
+    """A passage's words (split at spaces) read as every query reads them: joined by newlines
+    and lower-cased for one search (None when lower-casing changes a letter's length), where
+    each word starts in that, and which words hold a letter outside ASCII."""
+
+    words: tuple[str, ...]
+    lowered: str | None
+    starts: tuple[int, ...]
+    not_ascii: frozenset[int]
+
+    @staticmethod
+    def of(words: Sequence[str]) -> _Spans:
+        joined = "\n".join(words)
+        lowered = joined.lower()
+        if len(lowered) != len(joined):
+            return _Spans(tuple(words), None, (), frozenset())
+        # Where each word starts in `joined`: the lengths before it and one newline each.
+        starts = tuple(map(add, accumulate(map(len, words), initial=0), range(len(words))))
+        not_ascii = frozenset(
+            bisect_right(starts, m.start()) - 1 for m in _NOT_ASCII.finditer(joined)
+        )
+        return _Spans(tuple(words), lowered, starts, not_ascii)
+
+
+@dataclass(frozen=True)
+class _Passage:
+    """What excerpts read of a passage whatever the query: its words and the words that open
+    a sentence (`_sentence_starts`)."""
+
+    spans: _Spans
+    openings: tuple[int, ...]
+
+
+# A results page and the API choose an excerpt of every passage they show, for each query; the
+# reading of a passage's words that does not depend on the query (about 40% of choosing an
+# excerpt) is remembered across requests, by the passage's text. Bounded: an entry holds about
+# two copies of a passage's text.
+_PASSAGES_REMEMBERED = 4_096
+
+
+@lru_cache(maxsize=_PASSAGES_REMEMBERED)
+def _read_passage(text: str) -> _Passage:
+    tokens = text.split()
+    return _Passage(_Spans.of(tokens), tuple(_sentence_starts(tokens)))
 
 
 class _SpanVerdicts(dict[str, bool]):
@@ -203,28 +253,29 @@ def excerpt_span(
     # Every passage of a results page and of the JSON API goes through here: `str.split` cuts
     # where `_TOKEN` does (both split on what `str.isspace` calls space), each word's verdict
     # is remembered, and only the runs that start on a matching word are compared.
-    tokens = text.split()
+    passage = _read_passage(text)
+    tokens = passage.spans.words
     if len(tokens) <= max_words:
         return _offsets(text, 0, len(tokens)) if tokens else (0, 0)
     matches = _matcher(stems)
-    hits = matches.hits(tokens)
-    openings = _sentence_starts(tokens)
+    hits = matches.hits_in(passage.spans)
+    openings = passage.openings
     found = [i for i, hit in enumerate(hits) if hit]
     if found:
-        start, first = _best_run(tokens, openings, found, matches, max_words, also)
+        start, first = _best_run(passage.spans, openings, found, matches, max_words, also)
     else:
         # No query word: the run with most of `also`'s words, or else the passage's start.
-        others = also.hits(tokens) if also is not None else []
+        others = also.hits_in(passage.spans) if also is not None else []
         found = [i for i, other in enumerate(others) if other]
-        start, first = _best_run(tokens, openings, found, None, max_words, None)
+        start, first = _best_run(passage.spans, openings, found, None, max_words, None)
     end = min(len(tokens), start + max_words)
     start, end = _snap_to_sentences(tokens, openings, start, end, first)
     return _offsets(text, start, end)
 
 
 def _best_run(
-    tokens: list[str],
-    openings: list[int],
+    spans: _Spans,
+    openings: Sequence[int],
     found: list[int],
     matches: WordMatcher | None,
     max_words: int,
@@ -244,10 +295,11 @@ def _best_run(
     `matches`, the run with most of the found words; with nothing found, the start."""
     if not found:
         return 0, 0
+    tokens = spans.words
     length = len(tokens)
     lead = min(_LEAD_WORDS, max_words - 1)
     stems = [matches.stems_in(tokens[i]) for i in found] if matches is not None else []
-    extra = list(accumulate(also.hits(tokens), initial=0)) if also is not None else []
+    extra = list(accumulate(also.hits_in(spans), initial=0)) if also is not None else []
     best: tuple[int, int, bool, int] | None = None
     best_run = (0, found[0])
     tried: set[int] = set()
@@ -311,7 +363,7 @@ _SENTENCE_OPENING = re.compile(r"[\"“‘'(\[]?[A-Z0-9•]")
 
 
 def _snap_to_sentences(
-    tokens: list[str], openings: list[int], start: int, end: int, first_match: int
+    tokens: Sequence[str], openings: Sequence[int], start: int, end: int, first_match: int
 ) -> tuple[int, int]:
     """Move an excerpt's start to where a sentence starts (forward, up to its first matching
     word, or else back), and its end forward to where a sentence ends, each by at most

@@ -8,6 +8,7 @@ from web.highlight import (
     _SENTENCE_END,
     _SENTENCE_OPENING,
     WordMatcher,
+    _read_passage,
     _sentence_starts,
     excerpt,
     excerpt_span,
@@ -233,3 +234,16 @@ def test_excerpt_of_runs_equal_on_the_question_opens_on_a_sentence() -> None:
     text = opening + later + " " + " ".join(f"z{i}" for i in range(40))
     shown = excerpt(text, query_stems("diseases from pets"), max_words=20)
     assert shown.startswith("Zoonoses are diseases"), shown
+
+
+def test_a_passage_read_again_gives_each_query_its_own_excerpt() -> None:
+    """What excerpts read of a passage whatever the query is remembered by its text: another
+    query over the same passage still gets the excerpt it would get from a fresh reading."""
+    damp = " ".join(["Damp and mould harm the health of children."] + ["Filler words."] * 40)
+    text = damp + " Buses link villages to surgeries. " + " ".join(["More words."] * 40)
+    spans = {q: excerpt_span(text, query_stems(q), max_words=20) for q in ("mould", "buses")}
+    _read_passage.cache_clear()
+    assert excerpt_span(text, query_stems("buses"), max_words=20) == spans["buses"]
+    assert excerpt_span(text, query_stems("mould"), max_words=20) == spans["mould"]
+    assert text[slice(*spans["mould"])].startswith("Damp and mould")
+    assert text[slice(*spans["buses"])].find("Buses link villages") >= 0
