@@ -183,16 +183,20 @@ def test_search_by_determinant_filters_and_checks_the_id(
 def test_settling_memory_puts_what_is_loaded_out_of_the_collectors_way() -> None:
     import gc
 
-    from kb.cli import settle_memory
+    from kb.cli import YOUNG_COLLECTED_AT, settle_memory
 
     before = gc.get_freeze_count()
+    thresholds = gc.get_threshold()
     try:
         settle_memory()
         assert gc.get_freeze_count() > before
         # A full collection no longer walks the frozen objects.
         assert len(gc.get_objects(generation=2)) < gc.get_freeze_count()
+        # A search's own objects no longer set the collector off several times a search.
+        assert gc.get_threshold() == (YOUNG_COLLECTED_AT, *thresholds[1:])
     finally:
         gc.unfreeze()
+        gc.set_threshold(*thresholds)
 
 
 def test_search_with_nothing_to_search_for_says_so_without_opening_the_index(
