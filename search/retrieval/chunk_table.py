@@ -328,7 +328,8 @@ class ChunkTable:
         with state.lock:
             read_at = state.version
             found = {c: row for c in chunk_ids if (row := state.rows.get(c)) is not None}
-        missing = [c for c in chunk_ids if c not in found]
+        # Once the table is read ahead, every chunk a search matches has its row already.
+        missing = [c for c in chunk_ids if c not in found] if len(found) < len(chunk_ids) else []
         for start in range(0, len(missing), _READ_BATCH):
             hits = store.retrieve(missing[start : start + _READ_BATCH], _READ_FIELDS)
             with state.lock:
@@ -337,7 +338,7 @@ class ChunkTable:
                     if row is not None:
                         found[hit.id] = row
         ids = [c for c in chunk_ids if c in found]
-        rows = np.fromiter((found[c] for c in ids), dtype=np.int64, count=len(ids))
+        rows = np.fromiter(map(found.__getitem__, ids), dtype=np.int64, count=len(ids))
         with state.lock:
-            doc_ids = [state.doc_ids[int(code)] for code in state.docs[rows]]
+            doc_ids = list(map(state.doc_ids.__getitem__, state.docs[rows].tolist()))
         return TableRows(state, ids, rows, doc_ids)
