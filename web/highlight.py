@@ -4,6 +4,7 @@ in, so neither the query nor the document can inject HTML."""
 from __future__ import annotations
 
 import re
+from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -158,9 +159,9 @@ class _Spans:
     and lower-cased for one search (None when lower-casing changes a letter's length), where
     each word starts in that, and which words hold a letter outside ASCII."""
 
-    words: tuple[str, ...]
+    words: Sequence[str]
     lowered: str | None
-    starts: tuple[int, ...]
+    starts: Sequence[int]
     not_ascii: frozenset[int]
 
     @staticmethod
@@ -168,35 +169,44 @@ class _Spans:
         joined = "\n".join(words)
         lowered = joined.lower()
         if len(lowered) != len(joined):
-            return _Spans(tuple(words), None, (), frozenset())
+            return _Spans(words, None, (), frozenset())
         # Where each word starts in `joined`: the lengths before it and one newline each.
-        starts = tuple(map(add, accumulate(map(len, words), initial=0), range(len(words))))
+        starts = array("q", map(add, accumulate(map(len, words), initial=0), range(len(words))))
         not_ascii = frozenset(
             bisect_right(starts, m.start()) - 1 for m in _NOT_ASCII.finditer(joined)
         )
-        return _Spans(tuple(words), lowered, starts, not_ascii)
+        return _Spans(words, lowered, starts, not_ascii)
 
 
 @dataclass(frozen=True)
-class _Passage:
-    """What excerpts read of a passage whatever the query: its words and the words that open
-    a sentence (`_sentence_starts`)."""
+class _Reading:
+    """What choosing an excerpt reads of a passage whatever the query (`_Spans` without the
+    words, which are quick to split again and take most of the memory), and the words that
+    open a sentence (`_sentence_starts`)."""
 
-    spans: _Spans
-    openings: tuple[int, ...]
+    lowered: str | None
+    starts: Sequence[int]
+    not_ascii: frozenset[int]
+    openings: Sequence[int]
+
+    def spans(self, words: Sequence[str]) -> _Spans:
+        return _Spans(words, self.lowered, self.starts, self.not_ascii)
 
 
 # A results page and the API choose an excerpt of every passage they show, for each query; the
-# reading of a passage's words that does not depend on the query (about 40% of choosing an
-# excerpt) is remembered across requests, by the passage's text. Bounded: an entry holds about
-# two copies of a passage's text.
-_PASSAGES_REMEMBERED = 4_096
+# reading of a passage that does not depend on the query (about 40% of choosing an excerpt) is
+# remembered across requests, by the passage's text. Bounded: an entry holds about two and a
+# half times a passage's text (3 kB for a typical passage of 900 characters).
+_PASSAGES_REMEMBERED = 2_048
 
 
 @lru_cache(maxsize=_PASSAGES_REMEMBERED)
-def _read_passage(text: str) -> _Passage:
-    tokens = text.split()
-    return _Passage(_Spans.of(tokens), tuple(_sentence_starts(tokens)))
+def _read_passage(text: str) -> _Reading:
+    words = text.split()
+    spans = _Spans.of(words)
+    return _Reading(
+        spans.lowered, spans.starts, spans.not_ascii, array("q", _sentence_starts(words))
+    )
 
 
 class _SpanVerdicts(dict[str, bool]):
@@ -253,21 +263,21 @@ def excerpt_span(
     # Every passage of a results page and of the JSON API goes through here: `str.split` cuts
     # where `_TOKEN` does (both split on what `str.isspace` calls space), each word's verdict
     # is remembered, and only the runs that start on a matching word are compared.
-    passage = _read_passage(text)
-    tokens = passage.spans.words
+    tokens = text.split()
     if len(tokens) <= max_words:
         return _offsets(text, 0, len(tokens)) if tokens else (0, 0)
+    reading = _read_passage(text)
+    spans, openings = reading.spans(tokens), reading.openings
     matches = _matcher(stems)
-    hits = matches.hits_in(passage.spans)
-    openings = passage.openings
+    hits = matches.hits_in(spans)
     found = [i for i, hit in enumerate(hits) if hit]
     if found:
-        start, first = _best_run(passage.spans, openings, found, matches, max_words, also)
+        start, first = _best_run(spans, openings, found, matches, max_words, also)
     else:
         # No query word: the run with most of `also`'s words, or else the passage's start.
-        others = also.hits_in(passage.spans) if also is not None else []
+        others = also.hits_in(spans) if also is not None else []
         found = [i for i, other in enumerate(others) if other]
-        start, first = _best_run(passage.spans, openings, found, None, max_words, None)
+        start, first = _best_run(spans, openings, found, None, max_words, None)
     end = min(len(tokens), start + max_words)
     start, end = _snap_to_sentences(tokens, openings, start, end, first)
     return _offsets(text, start, end)

@@ -343,8 +343,9 @@ def passage_from_hit(hit: Hit, score: float | None = None, start: int = 0) -> Pa
 # costs (the JSON API's passages and excerpts were about a fifth of a search at 300k chunks).
 # Searches show the same passages again and again, so both are remembered across requests,
 # by those inputs: a passage shown again is cut and laid out as the first time, for the cost
-# of a look-up. Bounded: an entry holds about two copies of a passage's text (3-4 kB).
-_CUTS_REMEMBERED = 4_096
+# of a look-up. Bounded: an entry holds about two copies of a passage's text (5 kB for the two
+# caches together, for a typical passage of 900 characters).
+_CUTS_REMEMBERED = 2_048
 
 
 @lru_cache(maxsize=_CUTS_REMEMBERED)
