@@ -31,14 +31,12 @@ _COVERING_KINDS = frozenset({"county", "city"})
 
 @dataclass(frozen=True)
 class AskedPlaces:
-    """The places a question names (ids, in the order named), and every place a document may
-    name to be about one of them."""
+    """The places a question names (ids, in the order named, and their labels), and every
+    place a document may name to be about one of them."""
 
     named: tuple[str, ...]
+    labels: tuple[str, ...]
     accepted: frozenset[str]
-
-    def labels(self, gazetteer: Gazetteer) -> tuple[str, ...]:
-        return tuple(p.label for i in self.named if (p := gazetteer.place(i)) is not None)
 
 
 def asked_places(query: str, gazetteer: Gazetteer) -> AskedPlaces | None:
@@ -53,7 +51,8 @@ def asked_places(query: str, gazetteer: Gazetteer) -> AskedPlaces | None:
         accepted.update(
             a for a in gazetteer.ancestors(place_id) if gazetteer.places[a].kind in _COVERING_KINDS
         )
-    return AskedPlaces(named, frozenset(accepted))
+    labels = tuple(gazetteer.places[p].label for p in named)
+    return AskedPlaces(named, labels, frozenset(accepted))
 
 
 def documents_about(

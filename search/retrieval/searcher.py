@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Collection
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Literal
 
 from search.analysis import Bm25Weighting, search_words, terms
@@ -303,9 +304,10 @@ class Searcher:
             else {}
         )
         cosines = matches.best_cosines()
-        named = asked_places(query, self.gazetteer) if self.gazetteer is not None else None
+        named = self.places_asked(query)
+        about = partial(self.documents_about, named) if named is not None else None
         strength = find_strong(
-            matched, ranked, query, self.matching, self.store, self.answers, self._about(named)
+            matched, ranked, query, self.matching, self.store, self.answers, about
         )
         strong = strength.documents
         suggestion = self._suggestion(typed, query, strength.unused_words)
@@ -355,21 +357,20 @@ class Searcher:
             request=request,
             is_closest_only=is_closest_only,
             unused_words=strength.unused_words,
-            places_asked=(
-                named.labels(self.gazetteer)
-                if named is not None and self.gazetteer is not None and strength.is_elsewhere
-                else ()
-            ),
+            places_asked=named.labels if named is not None and strength.is_elsewhere else (),
             suggested_query=suggestion,
         )
 
-    def _about(self, asked: AskedPlaces | None) -> Callable[[Collection[str]], set[str]] | None:
-        """For a question naming places (`asked`), what keeps the documents about one of them."""
-        gazetteer, catalogue = self.gazetteer, self.catalogue
-        if asked is None or gazetteer is None:
-            return None
-        known = self.known_places
-        return lambda ids: documents_about(asked, ids, known.of(catalogue, list(ids)), gazetteer)
+    def places_asked(self, query: str) -> AskedPlaces | None:
+        """The gazetteer's places `query` names (None: none, or no gazetteer)."""
+        return asked_places(query, self.gazetteer) if self.gazetteer is not None else None
+
+    def documents_about(self, asked: AskedPlaces, doc_ids: Collection[str]) -> set[str]:
+        """Those of `doc_ids` about a place the question asks about (`places_asked`): the only
+        ones it may mark strong."""
+        assert self.gazetteer is not None  # places are asked only with a gazetteer
+        facts = self.known_places.of(self.catalogue, list(doc_ids))
+        return documents_about(asked, doc_ids, facts, self.gazetteer)
 
     def _suggestion(self, typed: str, query: str, unused: tuple[str, ...]) -> str | None:
         """The search with its likely typos spelt as words the library uses, if any are one

@@ -39,7 +39,6 @@ from search.analysis import terms
 from search.library import Library
 from search.models.encoder import Encoder, PairScorer, load_pair_scorer
 from search.retrieval.answer_check import is_checked
-from search.retrieval.asked_places import asked_places, documents_about
 from search.retrieval.matching import ChunkMatch
 from search.retrieval.searcher import SearchResults
 from search.retrieval.strong_matches import (
@@ -262,12 +261,10 @@ def judge_library(library: Library, name: str) -> list[Judged]:
 def _elsewhere(library: Library, query: str, doc_ids: list[str]) -> set[str]:
     """The documents among `doc_ids` about another place than the question names, which the
     site never marks strong (search.retrieval.asked_places); none when it names no place."""
-    gazetteer = library.searcher.gazetteer
-    asked = asked_places(query, gazetteer) if gazetteer is not None else None
-    if asked is None or gazetteer is None:
+    asked = library.searcher.places_asked(query)
+    if asked is None:
         return set()
-    facts = library.catalogue.place_facts(doc_ids)
-    return set(doc_ids) - documents_about(asked, doc_ids, facts, gazetteer)
+    return set(doc_ids) - library.searcher.documents_about(asked, doc_ids)
 
 
 def _rule_strong_firsts(
