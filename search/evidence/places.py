@@ -59,7 +59,7 @@ _CUES_BEFORE = frozenset({"in", "of", "at", "from", "to", "near", "around", "acr
 _CUES_AFTER = frozenset({"Borough", "City", "Council", "District", "area", "town", "residents"})
 
 
-# Short texts whose places are remembered at once (organisations, titles).
+# Organisations' names whose places are remembered at once (`named_places`).
 _SHORT_REMEMBERED = 4096
 
 
@@ -112,7 +112,7 @@ class Gazetteer:
         self._pattern = re.compile(rf"(?<![\w'’])(?=[{firsts}])(?:{alternation})(?![\w])")
         # The places inside each place, worked out on first use.
         self._within: dict[str, list[str]] | None = None
-        # The places short texts name, as read last (`named_places`).
+        # The places organisations' names name, as read last (`named_places`).
         self._short: dict[str, frozenset[str]] = {}
 
     def place(self, place_id: str) -> Place | None:
@@ -137,8 +137,8 @@ class Gazetteer:
         return list(self._within.get(place_id, ()))
 
     def named_places(self, name: str) -> frozenset[str]:
-        """The places a short text names (a title, an organisation), remembered: a library has
-        a few hundred organisations, each read for many documents."""
+        """The places an organisation's name names, remembered: a library has a few hundred
+        organisations, each read for many documents."""
         found = self._short.get(name)
         if found is None:
             if len(self._short) >= _SHORT_REMEMBERED:

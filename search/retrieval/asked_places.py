@@ -69,8 +69,9 @@ def documents_about(
         if fact is None:
             continue
         # The counts at ingest read the title too; a document with none recorded may come from
-        # a library indexed before they were kept, so its title is read here.
-        named = fact.named or gazetteer.named_places(fact.title)
+        # a library indexed before they were kept, so its title is read here (not remembered:
+        # each title is one document's, and would crowd out the organisations).
+        named = fact.named or frozenset(gazetteer.mentions(fact.title))
         if not named.isdisjoint(asked.accepted) or not asked.accepted.isdisjoint(
             gazetteer.named_places(fact.organisation)
         ):
