@@ -308,6 +308,20 @@ class FileOutcome:
     rules: int = 0  # the edition of the reading rules that read it (0: not known)
 
 
+# A document's place mentions and places, read with one json_extract: its details are parsed
+# once, not once a path.
+_PLACE_DETAILS = "json_extract(extra, '$.place_counts', '$.places')"
+
+
+def _place_details(text: Any) -> tuple[dict[str, Any], list[Any]]:
+    """The place mention counts and places `_PLACE_DETAILS` read, each empty when missing or of
+    another type (details written by hand or by an older version)."""
+    counts, places = _json_or(text, [{}, []])
+    return (counts if isinstance(counts, dict) else {}), (
+        places if isinstance(places, list) else []
+    )
+
+
 def _json_or(text: Any, empty: list[Any]) -> list[Any]:
     """The JSON list SQLite's json_extract gave back as text, or `empty` when there was none or
     it is no list of that length (details written by hand or by an older version)."""
@@ -670,15 +684,11 @@ class Catalogue:
         orders every document it matches (up to about a thousand at 300k chunks); reading
         their whole records, details and all, cost 28-32 ms a thousand there, against 3.7 ms
         for the years and 11 ms with the places (`bench/RESULTS.md`, thirty-fifth session)."""
-        # One json_extract with both paths parses a document's details once, not twice.
-        places = ", json_extract(extra, '$.place_counts', '$.places')" if with_places else ""
+        places = f", {_PLACE_DETAILS}" if with_places else ""
         found: dict[str, OrderFacts] = {}
         for row in self._visible_rows(f"doc_id, year{places}", doc_ids):
-            counts, named = _json_or(row[2], [{}, []]) if with_places else ({}, [])
             found[str(row[0])] = OrderFacts(
-                row[1],
-                counts if isinstance(counts, dict) else {},
-                named if isinstance(named, list) else [],
+                row[1], *_place_details(row[2] if with_places else None)
             )
         return found
 
@@ -687,17 +697,14 @@ class Catalogue:
         up by primary key: for the few a search would mark strong, when the question names a
         place."""
         found: dict[str, PlaceFacts] = {}
-        columns = "doc_id, title, organisation, json_extract(extra, '$.place_counts', '$.places')"
-        for row in self._visible_rows(columns, doc_ids):
-            counts, frequent = _json_or(row[3], [{}, []])
+        for row in self._visible_rows(f"doc_id, title, organisation, {_PLACE_DETAILS}", doc_ids):
+            counts, frequent = _place_details(row[3])
             # The places its text names; a library indexed before they were counted kept only
             # the frequent ones, each with the places holding it (Kent, for Sevenoaks).
             places = (
                 [p for p, n in counts.items() if isinstance(n, int) and n > 0]
-                if isinstance(counts, dict) and counts
+                if counts
                 else frequent
-                if isinstance(frequent, list)
-                else []
             )
             found[str(row[0])] = PlaceFacts(
                 frozenset(str(p) for p in places), str(row[1] or ""), str(row[2] or "")
