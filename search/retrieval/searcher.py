@@ -35,7 +35,13 @@ from search.retrieval.spelling import (
     spelt_as_used,
     suggest_query,
 )
-from search.retrieval.strong_matches import LibraryWords, find_strong, is_asking, passage_ids_using
+from search.retrieval.strong_matches import (
+    LibraryWords,
+    StrongMatches,
+    find_strong,
+    is_asking,
+    passage_ids_using,
+)
 from search.retrieval.strong_matches import search_words as query_words
 from search.schema import Filters, Hit
 from search.settings import MatchSettings, SearchSettings
@@ -357,7 +363,7 @@ class Searcher:
             request=request,
             is_closest_only=is_closest_only,
             unused_words=strength.unused_words,
-            places_asked=named.labels if named is not None and strength.is_elsewhere else (),
+            places_asked=_places_to_name(named, strength),
             suggested_query=suggestion,
         )
 
@@ -476,6 +482,16 @@ class Searcher:
             shown = document_passages([by_id[m.id] for m in ordered])
             out[doc_id] = [replace(p, score=score[p.chunk_id]) for p in shown]
         return out
+
+
+def _places_to_name(asked: AskedPlaces | None, strength: StrongMatches) -> tuple[str, ...]:
+    """The asked places a page names when documents about elsewhere were kept from being strong
+    (`SearchResults.places_asked`): not one no document uses, which the page already names as
+    a word no document uses ("Cornwall", in a library that never mentions it)."""
+    if asked is None or not strength.is_elsewhere:
+        return ()
+    unused = set(strength.unused_words)
+    return tuple(label for label in asked.labels if not set(label.lower().split()) <= unused)
 
 
 def choose_hits(hits: list[Hit], per_document: int) -> dict[str, list[Hit]]:

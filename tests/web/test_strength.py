@@ -251,3 +251,22 @@ def test_a_document_about_another_place_than_the_one_asked_about_is_weak(
     )
     assert html.index("No strong matches for") < html.index("You asked about Kent.")
     assert "Documents about other places are weak matches." in html
+
+
+def test_a_place_no_document_names_is_named_once_as_an_unused_word(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No test document names Cornwall: the page already says no document uses the word, so
+    it does not say "You asked about Cornwall" as well, even where the place rule is what kept
+    a document from being strong. The bar for a word no document uses is lowered here so the
+    damp report passes it and only the place rule stands in its way."""
+    searcher = library.searcher
+    lower = searcher.matching.model_copy(update={"strong_cosine_despite_unused": 0.5})
+    monkeypatch.setattr(searcher, "matching", lower)
+    query = "damp and mould in cold homes in Cornwall"
+    results = searcher.search(query)
+    assert results.unused_words == ("cornwall",)
+    assert results.strong_total == 0 and results.places_asked == ()
+    # Without the place rule the damp report would be strong: the rule did keep it weak.
+    monkeypatch.setattr(searcher, "gazetteer", None)
+    assert searcher.search(query).strong_total >= 1
