@@ -37,6 +37,7 @@ __all__ = [
     "SCROLL_IDS_PAGE",
     "SCROLL_PAGE",
     "TIE_MARGIN",
+    "TIE_MARGIN_MOST",
     "UPSERT_BATCH",
     "AllWords",
     "Condition",
@@ -59,6 +60,7 @@ __all__ = [
     "ranked_hits",
     "read_dense_vector",
     "scroll_hits",
+    "settled_hits",
     "translate_filter",
 ]
 
@@ -77,6 +79,11 @@ DENSE_BEAM = 1024
 # search could end on either of them from one request to the next; with a few more asked for,
 # ties are put in id order before the cut. (The fused scores do not depend on the limit.)
 TIE_MARGIN = 8
+# When even the last point asked for ties with the one at the limit, the tied group may run on
+# past what came back, and the engine chose which of it did: the query is asked again with
+# eight times the margin, up to this margin (the same boilerplate paragraph in hundreds of
+# committee papers is the case that needs it; past it the cut is left to the engine).
+TIE_MARGIN_MOST = 4_096
 
 # How many points one scroll call reads, and how many one write sends.
 SCROLL_PAGE = 256
@@ -277,6 +284,26 @@ def ranked_hits(
     `keep` of them: the engine is asked for TIE_MARGIN more)."""
     hits = [hit_from_point(point, with_payload) for point in points]
     return sorted(hits, key=lambda hit: (-hit.score, hit.id))[:keep]
+
+
+def settled_hits(
+    ask: Callable[[int], Iterable[Any]], limit: int, with_payload: bool = True
+) -> list[Hit]:
+    """The best `limit` hits of a query, tied scores in id order even where a group of ties
+    runs across the cut: `ask(n)` runs the query for its best `n` points."""
+    margin = TIE_MARGIN
+    while True:
+        asked = limit + margin
+        hits = ranked_hits(ask(asked), with_payload)
+        if margin >= TIE_MARGIN_MOST or not ties_run_past(hits, limit, asked):
+            return hits[:limit]
+        margin *= 8
+
+
+def ties_run_past(hits: Sequence[Hit], limit: int, asked: int) -> bool:
+    """Whether hits (best first) fill what was asked and the last of them ties with the one
+    at the limit, so points of that score may be left unread."""
+    return 0 < limit < len(hits) >= asked and hits[-1].score == hits[limit - 1].score
 
 
 def hit_from_record(record: Any, with_payload: bool = True) -> Hit:

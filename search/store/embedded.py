@@ -398,15 +398,15 @@ class EmbeddedStore:
             return []
         flt = build_filter(request.filters)
         payload: Any = core.payload_selector(request.payload_fields)
+        shape: dict[str, Any]  # the query's fields but its limit
         if len(legs) == 1:
-            query = qe.QueryRequest(
-                limit=request.limit + core.TIE_MARGIN,
-                query=_nearest(legs[0]),
-                filter=flt,
-                params=_params(legs[0], request),
-                with_payload=payload,
-                score_threshold=request.score_threshold,
-            )
+            shape = {
+                "query": _nearest(legs[0]),
+                "filter": flt,
+                "params": _params(legs[0], request),
+                "with_payload": payload,
+                "score_threshold": request.score_threshold,
+            }
         else:
             prefetches = [
                 qe.Prefetch(
@@ -422,13 +422,12 @@ class EmbeddedStore:
                 if request.fusion == "rrf"
                 else qe.Fusion.Dbsf()
             )
-            query = qe.QueryRequest(
-                limit=request.limit + core.TIE_MARGIN,
-                prefetches=prefetches,
-                query=fusion,
-                with_payload=payload,
-            )
-        return core.ranked_hits(self.shard.query(query), payload is not False, request.limit)
+            shape = {"prefetches": prefetches, "query": fusion, "with_payload": payload}
+        return core.settled_hits(
+            lambda limit: self.shard.query(qe.QueryRequest(limit=limit, **shape)),
+            request.limit,
+            payload is not False,
+        )
 
     @_gated
     def recommend(self, positive_ids: Sequence[str], filters: Filters, limit: int) -> list[Hit]:

@@ -183,13 +183,12 @@ class ServerStore:
             return []
         flt = build_filter(request.filters)
         payload: Any = core.payload_selector(request.payload_fields)
+        shape: dict[str, Any]  # the query's fields but its limit
         if len(legs) == 1:
-            response = self._client.query_points(
-                self._collection,
+            shape = dict(
                 query=_vector(legs[0]),
                 using=legs[0].using,
                 query_filter=flt,
-                limit=request.limit + core.TIE_MARGIN,
                 with_payload=payload,
                 score_threshold=request.score_threshold,
                 # Local mode always compares with every vector (and warns at the parameter).
@@ -217,14 +216,11 @@ class ServerStore:
                 if request.fusion == "rrf"
                 else models.FusionQuery(fusion=models.Fusion.DBSF)
             )
-            response = self._client.query_points(
-                self._collection,
-                prefetch=prefetches,
-                query=fusion,
-                limit=request.limit + core.TIE_MARGIN,
-                with_payload=payload,
-            )
-        return core.ranked_hits(response.points, keep=request.limit)
+            shape = dict(prefetch=prefetches, query=fusion, with_payload=payload)
+        return core.settled_hits(
+            lambda limit: self._client.query_points(self._collection, limit=limit, **shape).points,
+            request.limit,
+        )
 
     def _beam(self, leg: core.Leg) -> models.SearchParams | None:
         """The same graph beam as the embedded store's for a dense leg (local mode has no

@@ -379,6 +379,27 @@ def test_tied_scores_come_back_in_id_order(store: Store) -> None:
     assert [h.id for h in hits] == sorted(h.id for h in hits)
 
 
+def test_a_group_of_ties_across_the_cut_is_cut_in_id_order(store: Store) -> None:
+    # More tied points than the few asked past the limit: which come back is the engine's
+    # choice unless the store asks again for the whole group.
+    tied = [
+        _chunk(f"group{n}", 0, "identical boilerplate paragraph", [0, 0, 1, 1]) for n in range(40)
+    ]
+    store.upsert(list(reversed(tied)))
+    ids = sorted(c.id for c in tied)
+    for mode in ("dense", "hybrid"):
+        query = VectorQuery(
+            dense=[0, 0, 1, 1],
+            sparse=WEIGHTS.query_vector("identical boilerplate paragraph"),
+            mode=mode,
+            fusion="dbsf",
+            limit=3,
+            candidates=40,
+            filters=Filters(doc_ids=tuple(f"group{n}" for n in range(40))),
+        )
+        assert [h.id for h in store.query(query)] == ids[:3], mode
+
+
 def test_optimizing_keeps_every_point_searchable(store: Store) -> None:
     store.optimize()
     assert store.count() == len(CHUNKS)

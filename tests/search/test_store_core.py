@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from types import SimpleNamespace
 from typing import Any
 
@@ -20,6 +21,7 @@ from search.store.core import (
     plan_filter,
     plan_legs,
     scroll_hits,
+    settled_hits,
 )
 
 
@@ -116,3 +118,24 @@ def test_a_server_collection_from_before_an_index_gets_it_on_connect() -> None:
         ("access", models.PayloadSchemaType.KEYWORD),
         ("year", models.PayloadSchemaType.INTEGER),
     ]
+
+
+def test_a_group_of_ties_across_the_cut_is_asked_for_whole() -> None:
+    # An engine that returns tied points in a new order each time, cut at what was asked.
+    points = [SimpleNamespace(id=f"p{n:03}", score=1.0, payload={}) for n in range(300)]
+    points += [SimpleNamespace(id="best", score=2.0, payload={})]
+    shuffler = random.Random(5)
+    asked: list[int] = []
+
+    def ask(limit: int) -> list[Any]:
+        asked.append(limit)
+        order = sorted(points, key=lambda p: (-p.score, shuffler.random()))
+        return order[:limit]
+
+    answers = {tuple(h.id for h in settled_hits(ask, 5)) for _ in range(3)}
+    assert answers == {("best", "p000", "p001", "p002", "p003")}
+    assert asked[:3] == [13, 69, 517]  # the margin grows eightfold until the group ends
+    asked.clear()
+    untied = [SimpleNamespace(id=f"u{n}", score=float(n), payload={}) for n in range(50)]
+    hits = settled_hits(lambda limit: sorted(untied, key=lambda p: -p.score)[:limit], 5)
+    assert [h.id for h in hits] == ["u49", "u48", "u47", "u46", "u45"]
