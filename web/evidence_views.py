@@ -33,6 +33,7 @@ from web.views import excerpt_out, metadata_json, passage_json, sections_of, sho
 from web.vocabulary import Vocabulary
 
 __all__ = [
+    "EVIDENCE_WORDS",
     "added_json",
     "by_determinant_json",
     "determinant_excerpt",
@@ -82,14 +83,23 @@ def added_json(record: DocumentRecord) -> AddedOut:
     }
 
 
+# Words of a determinant's strongest passage its page shows (from the passage's start).
+EVIDENCE_WORDS = 50
+
+
 def evidence_json(evidence: Evidence, vocabulary: Vocabulary) -> EvidenceOut:
+    """A determinant's strongest evidence in one document, with the part of its passage the
+    page shows (`excerpt`) and the page that part is on: a long passage can run on to a page
+    holding most of it, while the words shown sit on the page before."""
     record = evidence.document
+    passage = passage_json(record.doc_id, evidence.passage, sections_of(record))
+    passage["excerpt"] = excerpt_out(shown_excerpt(passage, (), EVIDENCE_WORDS))
     return {
         **metadata_json(record),
         **evidence_tags(record, vocabulary),
         "is_local": evidence.is_local,
         "strength": round(evidence.strength, 3),
-        "passage": passage_json(record.doc_id, evidence.passage, sections_of(record)),
+        "passage": passage,
     }
 
 

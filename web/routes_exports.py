@@ -85,8 +85,33 @@ def _results(
 
 @router.get("/search/export.csv")
 def export_csv(request: Request, library: LibraryDep, form: FormDep) -> Response:
-    rows = _results(request, library, form)
-    return download(csv_table(rows, _base(request)), CSV_TYPE, "evidence-finder-results.csv")
+    """The results as a table, each with the part of its best passage the results page shows
+    and the page that part is on (the whole passage may hold most of its words on the next)."""
+    if form.problem:
+        raise HTTPException(status_code=400, detail=form.problem)
+    base = _base(request)
+    stems = WordMatcher(query_stems(form.q))
+    rows = [
+        (reference_for(d.document, base), _shown_passage(d, stems), d.strength)
+        for d in search_all(library, form, EXPORT_LIMIT)
+    ]
+    return download(csv_table(rows, base), CSV_TYPE, "evidence-finder-results.csv")
+
+
+def _shown_passage(result: DocumentResult, stems: WordMatcher) -> Passage | None:
+    """A document's best passage cut to the part a results page shows, cited at its page."""
+    if not result.passages:
+        return None
+    best = result.passages[0]
+    shown = shown_excerpt(passage_json(result.doc_id, best, sections_of(result.document)), stems)
+    return Passage(
+        best.chunk_id,
+        shown["text"],
+        shown["page_start"],
+        shown["page_end"],
+        best.score,
+        page=shown["page"],
+    )
 
 
 @router.get("/search/export.ris")

@@ -11,6 +11,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, P
 from markupsafe import Markup, escape
 
 from web.admin import current_viewer
+from web.evidence_views import EVIDENCE_WORDS
 from web.facets import FacetOption
 from web.highlight import highlight
 from web.kinds import explain_kind, label_kind
@@ -100,6 +101,7 @@ def build_environment(contact_email: str) -> Environment:
     )
     env.globals.update(
         shown_excerpt=shown_excerpt,
+        evidence_words=EVIDENCE_WORDS,
         unused_words_sentence=unused_words_sentence,
         changed_words=changed_words,
     )

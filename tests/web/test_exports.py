@@ -14,6 +14,11 @@ import rispy
 from bibtexparser.bparser import BibTexParser
 from fastapi.testclient import TestClient
 
+from search.catalogue import DocumentRecord
+from search.retrieval.passages import Passage
+from search.retrieval.searcher import DocumentResult
+from search.schema import DocumentMeta
+from web import routes_exports
 from web.feeds import ATOM
 
 NS = {"a": ATOM}
@@ -75,6 +80,41 @@ def test_csv_export_has_the_same_documents_as_the_results_page(client: TestClien
     assert [r["Title"] for r in rows] == _titles_on_results_page(client, FILTERED)
     assert {r["Organisation"] for r in rows} == {"Leicestershire County Council"}
     assert all(r["Best page as text"].startswith("http://testserver/documents/") for r in rows)
+
+
+def test_csv_export_quotes_the_part_the_results_show_at_its_page(client: TestClient) -> None:
+    params = {"q": "damp homes and children's health"}
+    text = client.get("/search/export.csv", params=params).content.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    documents = client.get("/api/search", params=params).json()["documents"]
+    assert len(rows) == len(documents) > 1
+    for row, document in zip(rows, documents, strict=True):
+        shown = document["passages"][0]["excerpt"]
+        assert row["Best passage"] == shown["text"]
+        assert row["Best page"] == str(shown["page"])
+        assert row["Best page in the PDF"] == "http://testserver" + shown["file_url"]
+
+
+def test_csv_export_cites_the_page_of_the_part_shown_not_of_the_whole_passage(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Most of the passage is a table on page 5; the sentence with the words searched for is
+    # on page 4, and that is the part the results page shows and links.
+    sentence = "Damp homes raise the risk of asthma in young children across the county. "
+    sentence += "Families in private rented homes report mould in bedrooms more often than others. "
+    sentence += "Repairs take months. "
+    table = "Ward 12 14 16 18 20 22 24 26 quarter total change. " * 30
+    starts = ((0, 4), (len(sentence), 5))
+    passage = Passage("c1", sentence + table, 4, 5, 1.0, page=5, page_starts=starts)
+    record = DocumentRecord("d1", DocumentMeta(title="Damp"), "damp.pdf", "/x.pdf", 6, 3, 0.0)
+    result = DocumentResult(record, [passage], 1.0, 1, "strong")
+    monkeypatch.setattr(routes_exports, "search_all", lambda *args: [result])
+    text = client.get("/search/export.csv", params={"q": "damp homes asthma"}).text
+    [row] = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    assert row["Best page"] == "4"
+    assert row["Best page in the PDF"] == "http://testserver/documents/d1/file#page=4"
+    assert row["Best passage"].startswith("Damp homes raise the risk of asthma")
+    assert len(row["Best passage"].split()) < 60
 
 
 def test_ris_and_bibtex_exports_follow_the_search_and_its_sort(client: TestClient) -> None:

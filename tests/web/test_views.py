@@ -5,11 +5,17 @@ from __future__ import annotations
 from collections.abc import Coroutine
 from typing import TypeVar, get_args
 
+from search.catalogue import DocumentRecord
+from search.evidence.ranking import Evidence
 from search.library import Library
+from search.retrieval.passages import Passage
+from search.schema import DocumentMeta
+from web.evidence_views import EVIDENCE_WORDS, evidence_json
 from web.paging import count_pages, page_numbers, pagination
 from web.search_form import YEAR_BANDS, SearchForm, YearBandId, year_band
 from web.search_query import read_search_filters, read_search_form
 from web.views import page_previews, paragraphs, results_json, shown_excerpt
+from web.vocabulary import default_vocabulary
 
 PASSAGE_FIELDS = {"text", "page_start", "page_end", "pages", "file_url", "page_url"}
 DOCUMENT_FIELDS = {
@@ -197,3 +203,19 @@ def test_reading_a_search_and_its_views_needs_no_web_framework() -> None:
     code = "import sys, web.search_form, web.views; print('fastapi' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_determinants_strongest_passage_links_the_page_its_shown_part_is_on() -> None:
+    # Most of the passage is on page 8, but the part a determinant's page shows is on page 7:
+    # the API gives that part and its page, as the page links it.
+    opening = "Older residents wait longer for a GP appointment in rural villages. " * 6
+    rest = "Table 4 Practice list sizes 12,000 9,500 7,200 by ward and quarter. " * 30
+    text = opening + rest
+    passage = Passage("c1", text, 7, 8, 1.0, page=8, page_starts=((0, 7), (len(opening), 8)))
+    record = DocumentRecord("doc", DocumentMeta(title="GP access"), "gp.pdf", "/x.pdf", 9, 4, 0.0)
+    shown = evidence_json(Evidence(record, passage, 0.9, False), default_vocabulary())["passage"]
+    assert shown["page"] == 8  # the page holding most of the whole passage
+    excerpt = shown["excerpt"]
+    assert excerpt["text"].startswith("Older residents") and len(excerpt["text"].split()) <= 60
+    assert (excerpt["page"], excerpt["file_url"]) == (7, "/documents/doc/file#page=7")
+    assert shown_excerpt(shown, [], EVIDENCE_WORDS)["page"] == 7  # what the page links
