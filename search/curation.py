@@ -9,6 +9,7 @@ import unicodedata
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
+from datetime import date
 from typing import Any
 
 from search.catalogue import Catalogue, DocumentRecord
@@ -16,6 +17,7 @@ from search.schema import ACCESS_LEVELS, WITHDRAWN, DocumentMeta
 from search.store.base import Store, document_chunks
 
 __all__ = [
+    "EARLIEST_YEAR",
     "MAX_TEXT",
     "TRACES_MARK",
     "TRACES_TRIES_MARK",
@@ -32,6 +34,8 @@ __all__ = [
 ]
 
 MAX_TEXT = 300
+# The earliest publication year an admin may give a document.
+EARLIEST_YEAR = 1900
 # Not 0 while a document deleted for good may still be read in the library's files: each
 # deletion adds one, so a clearing lets it go only if none came while it ran.
 TRACES_MARK = "deleted_traces"
@@ -77,9 +81,14 @@ def clean_fields(
     number: int | None = None
     if year:
         # str.isdigit() is also true of '²' and other signs int() refuses: ASCII digits only.
-        if not (year.isascii() and year.isdigit()) or not 1900 <= int(year) <= 2100:
+        if not (year.isascii() and year.isdigit() and len(year) == 4):
             raise CurationError(
                 "Enter the year as four numbers, like 2024, or leave it empty.", "year"
+            )
+        latest = date.today().year + 1  # a report may carry next year's date
+        if not EARLIEST_YEAR <= int(year) <= latest:
+            raise CurationError(
+                f"Enter a year from {EARLIEST_YEAR} to {latest}, or leave it empty.", "year"
             )
         number = int(year)
     if len(kind) > MAX_TEXT:

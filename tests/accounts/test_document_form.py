@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import date
 
 import pytest
 
@@ -47,6 +48,14 @@ def test_an_overlong_answer_comes_back_with_a_message_beside_its_field(
     assert 'id="title-error"' not in bad.text
     bad = _post(admin, doc_id, year="20x4")
     assert "four numbers" in _error_beside(html.unescape(bad.text), "year")
+    # Four figures but no year a document can have: said as a range, not as "four numbers".
+    latest = date.today().year + 1
+    for year in ("1066", str(latest + 1), "9999"):
+        bad = _post(admin, doc_id, year=year)
+        assert bad.status_code == 400, year
+        assert _error_beside(html.unescape(bad.text), "year") == (
+            f"Error: Enter a year from 1900 to {latest}, or leave it empty."
+        )
     assert access_library.catalogue.document(doc_id) == before
 
 
