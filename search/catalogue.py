@@ -908,17 +908,20 @@ class Catalogue:
             if row["doc_id"] in records
         ]
 
-    def newest_about(self, determinant: str, limit: int) -> list[DocumentRecord]:
-        """The documents most recently added that have passages about the determinant (an
-        index walk per access level, newest first, that stops at `limit`, merged here)."""
+    def newest_about(
+        self, determinant: str, limit: int, min_share: float = 0.0
+    ) -> list[DocumentRecord]:
+        """The documents most recently added that have passages about the determinant, at
+        least `min_share` of theirs (an index walk per access level, newest first, that stops
+        at `limit`, merged here)."""
         rows = [
             row
             for level in self._read_levels()
             for row in self._db.execute(
                 "SELECT doc_id, added_at, lower(title) AS title FROM evidence"
-                " WHERE determinant = ? AND access = ? ORDER BY added_at DESC, lower(title)"
-                " LIMIT ?",
-                [determinant, level, limit],
+                " WHERE determinant = ? AND access = ? AND share >= ?"
+                " ORDER BY added_at DESC, lower(title) LIMIT ?",
+                [determinant, level, min_share, limit],
             )
         ]
         rows.sort(key=lambda r: (-r["added_at"], r["title"]))

@@ -444,7 +444,7 @@ class DeterminantOut(DeterminantSummaryOut):
             "strongest, then the newest"
         ),
     ]
-    recent: Annotated[list[RecentDocumentOut], Field(description="Documents added most recently")]
+    recent: Annotated[list[RecentDocumentOut], Field(description="Documents mainly about it, added most recently")]
 
 
 class HealthOut(TypedDict):

@@ -25,6 +25,7 @@ from search.schema import Hit
 from search.store.base import Store
 
 __all__ = [
+    "MAIN_SHARE",
     "MIN_LOCAL_MENTIONS",
     "PASSAGES_PER_DETERMINANT",
     "DeterminantEvidence",
@@ -42,6 +43,10 @@ __all__ = [
     "main_determinants",
     "overview",
 ]
+
+# The share of a document's passages about a determinant from which the document is mainly
+# about it: result cards tag it so, and a determinant's page lists it among the newest.
+MAIN_SHARE = 0.15
 
 
 @dataclass(frozen=True)
@@ -152,7 +157,9 @@ def determinant_evidence(
     strongest: int = 10,
     recent: int = 5,
 ) -> DeterminantEvidence:
-    """A determinant's counts, its strongest evidence and its most recently added documents.
+    """A determinant's counts, its strongest evidence and the documents most recently added
+    that are mainly about it (at least `MAIN_SHARE` of their passages, as result cards tag
+    documents; a long report that mentions it on a page or two is left to the strongest).
 
     Everything comes from rows stored at ingest or retag; the store is asked only for the
     few passages shown, by id.
@@ -199,7 +206,7 @@ def determinant_evidence(
         determinant,
         EvidenceCount(documents, passages),
         evidence,
-        catalogue.newest_about(determinant.id, recent),
+        catalogue.newest_about(determinant.id, recent, min_share=MAIN_SHARE),
     )
 
 
@@ -302,7 +309,7 @@ def local_documents_first(
 
 
 def main_determinants(
-    shares: Mapping[str, float], min_share: float = 0.15, limit: int = 4
+    shares: Mapping[str, float], min_share: float = MAIN_SHARE, limit: int = 4
 ) -> list[str]:
     """The determinants a document is mainly about: its largest shares, at least the top one."""
     ordered = sorted(shares.items(), key=lambda kv: -kv[1])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from search.catalogue import Catalogue, DocumentRecord, FileOutcome
 from search.evidence.determinants import Taxonomy, load_taxonomy
 from search.evidence.places import Gazetteer, default_gazetteer
 from search.evidence.ranking import (
+    MAIN_SHARE,
     best_by_determinant,
     determinant_evidence,
     is_local_document,
@@ -146,6 +148,29 @@ def taxonomy() -> Taxonomy:
 @pytest.fixture(scope="module")
 def gazetteer() -> Gazetteer:
     return default_gazetteer()
+
+
+def test_the_newest_listed_are_mainly_about_the_determinant(
+    store: Store, catalogue: Catalogue, taxonomy: Taxonomy, gazetteer: Gazetteer
+) -> None:
+    # The newest document of all mentions housing in one passage of ten: it is not listed
+    # among the newest about housing, as its card would not tag it with housing.
+    strongest = {"housing": {"chunk": point_id("brief", 0), "strength": 0.9, "passages": 1}}
+    record = DocumentRecord(
+        "brief", DocumentMeta(title="Brief", year=2025), "b.pdf", "/x/b.pdf", 9, 10, 900.0
+    )
+    extra = {"places": [], "determinants": {"housing": 0.1, "food": 0.9}, "strongest": strongest}
+    catalogue.add_document(
+        replace(record, extra={**extra, "lens_passages": {}}),
+        ["a"],
+        FileOutcome(record.path, record.file_name, "ok"),
+    )
+    assert catalogue.newest_about("housing", 1)[0].doc_id == "brief"  # no bar: it is newest
+    housing = taxonomy.determinant("housing")
+    assert housing is not None
+    found = determinant_evidence(store, catalogue, gazetteer, housing, recent=2)
+    assert [r.doc_id for r in found.recent] == ["sussex", "kent"]
+    assert MAIN_SHARE > 0.1
 
 
 def test_counts_cover_committed_documents_only(
