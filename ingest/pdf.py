@@ -24,6 +24,7 @@ from pypdf.constants import UserAccessPermissions
 from pypdf.errors import DependencyError, DeprecationError, FileNotDecryptedError, LimitReachedError
 
 from ingest.glyphs import blank_glyph_numbers, glyph_number_chars, restore_glyph_names
+from ingest.hyphens import join_broken_words
 from ingest.layout import LayoutLine, join_split_words
 from ingest.ligatures import learn_lost_ligatures, mend_lost_ligatures
 from ingest.misread import learn_misread_letters, mend_misread_letters
@@ -633,7 +634,7 @@ def _ranges(numbers: list[int]) -> str:
 _SOFT_HYPHEN_BREAK = re.compile(r"\u00ad[ \t]*\r?\n[ \t]*")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _BLANK_LINES = re.compile(r"\n\s*\n\s*\n+")
-_HYPHEN_BREAK = re.compile(r"(\w)-\n([a-z])")
+_HYPHEN_BREAK = re.compile(r"(\w+)-\n([a-z]\w*)")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # The same, less those Python counts as white space (form feed, vertical tab, separators).
@@ -659,7 +660,7 @@ def clean_text(text: str) -> str:
         text = "".join(_clean_char(ch) for ch in text)
     text = _SPACES.sub(" ", text)
     text = "\n".join(line.strip() for line in text.split("\n"))
-    text = _HYPHEN_BREAK.sub(r"\1\2", text)
+    text = join_broken_words(text, _HYPHEN_BREAK)
     return _BLANK_LINES.sub("\n\n", text).strip()
 
 

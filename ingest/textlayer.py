@@ -16,15 +16,18 @@ from typing import Any
 
 import pypdfium2
 
+from ingest.hyphens import join_broken_words
+
 __all__ = ["TextLayer", "join_line_hyphens", "reads_right_to_left"]
 
 # PDFium is not safe to call from two threads at once; readers in one process take turns.
 _LOCK = threading.Lock()
 
 # Where PDFium joins a word broken over two lines it writes U+0002 for the hyphen it removed.
-# Before a small letter it was most often a word broken by the layout ("pur-chase"); otherwise
-# (a capital, a figure) it was a hyphen the author wrote ("COVID-19").
-_BROKEN_WORD = re.compile(r"(?<=[^\W\d_])\x02(?=[a-z])")
+# Before a small letter it was a word broken by the layout ("pur-chase") or a hyphen the
+# author wrote ("low-income"), which `ingest.hyphens` tells apart; otherwise (a capital, a
+# figure) it was a hyphen the author wrote ("COVID-19").
+_BROKEN_WORD = re.compile(r"(\w+)\x02([a-z]\w*)")
 _WRITTEN_HYPHEN = re.compile(r"(?<=\w)\x02(?=\w)")
 # Right-to-left scripts (Hebrew, Arabic and its extensions and presentation forms): PDFium gives
 # their letters in the order drawn, left to right, so words come out backwards; pypdf puts them
@@ -37,7 +40,7 @@ def join_line_hyphens(text: str) -> str:
     written hyphens kept. Marks elsewhere are left for the garbage test to see."""
     if "\x02" not in text:
         return text
-    return _WRITTEN_HYPHEN.sub("-", _BROKEN_WORD.sub("", text))
+    return _WRITTEN_HYPHEN.sub("-", join_broken_words(text, _BROKEN_WORD))
 
 
 def reads_right_to_left(text: str) -> bool:
