@@ -163,7 +163,7 @@ def search(
     from search.schema import Filters
     from web.highlight import WordMatcher, query_stems
     from web.search_form import SearchForm
-    from web.views import passage_json, results_json, sections_of, shown_excerpt
+    from web.views import passage_json, results_json, scanned_pages, sections_of, shown_excerpt
 
     # The site's own rule, so a search the site refuses is refused here too.
     problem = SearchForm(q=query).problem
@@ -227,10 +227,18 @@ def search(
         )
         typer.echo(f"   {d.file_name}  id={d.doc_id}")
         # A Word file or web page is cited by its sections, as the site cites it.
-        sections = sections_of(d)
+        sections, scanned = sections_of(d), scanned_pages(d)
         for p in result.passages:
-            shown = shown_excerpt(passage_json(d.doc_id, p, sections), stems)
-            typer.echo(f"   [{shown['where_all']}] {' '.join(shown['text'].split())}")
+            shown = shown_excerpt(passage_json(d.doc_id, p, sections, scanned), stems)
+            notes = "".join(
+                note
+                for note, applies in (
+                    (", read from a scan", shown["is_ocr"]),
+                    (", laid out as a table or chart", not shown["reads_as_prose"]),
+                )
+                if applies
+            )
+            typer.echo(f"   [{shown['where_all']}{notes}] {' '.join(shown['text'].split())}")
 
 
 # Outcomes that need nobody's attention: `kb status` lists the files of every other one.

@@ -61,6 +61,13 @@ class ExcerptOut(TypedDict):
     page: Annotated[int, Field(description="The page holding most of this part: cite this one")]
     page_start: int
     page_end: int
+    reads_as_prose: Annotated[
+        bool,
+        Field(
+            description="False when the part is laid out as a table, a chart's labels or a"
+            " list: its words and figures may be out of their order on the page"
+        ),
+    ]
     file_url: Annotated[str, Field(description="The file, opened at that page")]
     page_url: Annotated[str, Field(description="The text of that page, as HTML")]
 
@@ -88,6 +95,10 @@ class PassageOut(TypedDict):
     headings: Annotated[
         list[tuple[int, str]],
         Field(description="[section, heading] pairs of the sections it runs over"),
+    ]
+    ocr_pages: Annotated[
+        list[int],
+        Field(description="Its pages whose text was read from a scan by OCR: check the words"),
     ]
     file_url: Annotated[
         str, Field(description="The PDF, opened at the page holding most of the passage")
@@ -444,7 +455,9 @@ class DeterminantOut(DeterminantSummaryOut):
             "strongest, then the newest"
         ),
     ]
-    recent: Annotated[list[RecentDocumentOut], Field(description="Documents mainly about it, added most recently")]
+    recent: Annotated[
+        list[RecentDocumentOut], Field(description="Documents mainly about it, added most recently")
+    ]
 
 
 class HealthOut(TypedDict):
@@ -485,6 +498,7 @@ class ExcerptView(ExcerptOut):
     unit: Literal["page", "section"]
     where: str  # how the links name the place: "page 3" or "section 2: Cold homes"
     where_all: str  # the same for every page the part runs over
+    is_ocr: bool  # some of the part was read from a scan by OCR
 
 
 class SummarySentenceView(SummarySentenceOut):

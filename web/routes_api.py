@@ -50,6 +50,7 @@ from web.views import (
     passage_json,
     related_json,
     results_json,
+    scanned_pages,
     sections_of,
 )
 
@@ -166,7 +167,9 @@ def api_related(
     return {
         "doc_id": record.doc_id,
         "title": record.meta.title,
-        "passage": passage_json(doc_id, passage, sections_of(record)) if passage else None,
+        "passage": passage_json(doc_id, passage, sections_of(record), scanned_pages(record))
+        if passage
+        else None,
         "documents": [related_json(r, like) for r in related],
     }
 

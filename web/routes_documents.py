@@ -42,6 +42,7 @@ from web.views import (
     place_words,
     related_json,
     related_url,
+    scanned_pages,
     section_headings,
     sections_of,
 )
@@ -229,7 +230,9 @@ def related_page(
         "related.html",
         {
             "document": metadata_json(record),
-            "passage": passage_json(doc_id, passage, sections_of(record)) if passage else None,
+            "passage": passage_json(doc_id, passage, sections_of(record), scanned_pages(record))
+            if passage
+            else None,
             "related": [related_json(r) for r in related],
             # Each related passage is shown from its part sharing most words with this one.
             "like": WordMatcher(query_stems(passage.text)) if passage else [],

@@ -23,7 +23,7 @@ from web.search_form import SearchForm
 from web.search_query import read_search_form
 from web.searching import newest_documents, search_all
 from web.templating import ORGANISATION, SERVICE_NAME
-from web.views import passage_json, sections_of, shown_excerpt, summary_json
+from web.views import passage_json, scanned_pages, sections_of, shown_excerpt, summary_json
 
 __all__ = ["router"]
 
@@ -103,7 +103,12 @@ def _shown_passage(result: DocumentResult, stems: WordMatcher) -> Passage | None
     if not result.passages:
         return None
     best = result.passages[0]
-    shown = shown_excerpt(passage_json(result.doc_id, best, sections_of(result.document)), stems)
+    shown = shown_excerpt(
+        passage_json(
+            result.doc_id, best, sections_of(result.document), scanned_pages(result.document)
+        ),
+        stems,
+    )
     return Passage(
         best.chunk_id,
         shown["text"],
@@ -152,7 +157,13 @@ def _search_entry(result: DocumentResult, stems: WordMatcher, base: str) -> Feed
     if not result.passages:
         return FeedEntry(reference, _added(result.document.added_at), "")
     shown = shown_excerpt(
-        passage_json(result.doc_id, result.passages[0], sections_of(result.document)), stems
+        passage_json(
+            result.doc_id,
+            result.passages[0],
+            sections_of(result.document),
+            scanned_pages(result.document),
+        ),
+        stems,
     )
     return FeedEntry(
         reference,

@@ -5,13 +5,14 @@ cannot drift apart."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from search.catalogue import DocumentRecord
 from search.evidence.ranking import is_local_document
+from search.evidence.strength import reads_as_prose
 from search.pagetext import drop_running_lines, known_authors
 from search.retrieval.passages import Passage, pages_of_part
 from search.retrieval.related import RelatedDocument
@@ -66,6 +67,7 @@ __all__ = [
     "related_url",
     "result_json",
     "results_json",
+    "scanned_pages",
     "section_headings",
     "sections_of",
     "shown_excerpt",
@@ -139,6 +141,16 @@ def sections_of(record: DocumentRecord) -> list[str]:
     return [str(heading) for heading in record.extra.get("sections") or []]
 
 
+def scanned_pages(record: DocumentRecord) -> frozenset[int]:
+    """The pages of a document whose text was read from a scan by OCR."""
+    pages = record.extra.get("ocr_pages") or []
+    return (
+        frozenset(n for n in pages if isinstance(n, int))
+        if isinstance(pages, list)
+        else frozenset()
+    )
+
+
 def place_words(start: int, end: int, headings: Mapping[int, str] | None = None) -> str:
     """Where words are, as a citation says it: "page 3", "pages 3 to 4", or for a file with
     sections instead of pages "section 2: Cold homes", "sections 2 to 3"."""
@@ -150,11 +162,17 @@ def place_words(start: int, end: int, headings: Mapping[int, str] | None = None)
     return f"section {start}: {heading}" if heading else f"section {start}"
 
 
-def passage_json(doc_id: str, passage: Passage, sections: Sequence[str] = ()) -> PassageView:
+def passage_json(
+    doc_id: str,
+    passage: Passage,
+    sections: Sequence[str] = (),
+    scanned: Collection[int] = frozenset(),
+) -> PassageView:
     """A passage with the page holding most of its text (`page`, which both links open at)
     and the pages it runs over; `page_starts` says where each page begins in `text`. For a file
     with sections instead of pages (`unit` "section"), each number is a section, and
-    `headings` gives the headings of those it runs over."""
+    `headings` gives the headings of those it runs over. `ocr_pages` are those of its pages
+    read from a scan (`scanned`, the document's)."""
     page = passage.cited_page
     numbers = range(passage.page_start, passage.page_end + 1)
     return {
@@ -169,6 +187,7 @@ def passage_json(doc_id: str, passage: Passage, sections: Sequence[str] = ()) ->
         "page_starts": [[offset, number] for offset, number in passage.page_starts],
         "unit": "section" if sections else "page",
         "headings": [(n, sections[n - 1]) for n in numbers if 0 < n <= len(sections)],
+        "ocr_pages": [n for n in numbers if n in scanned],
         # A Word file or web page opens at its start: "#page=" means nothing to it.
         "file_url": file_url(doc_id, None if sections else page),
         "page_url": page_url(doc_id, page),
@@ -190,6 +209,7 @@ def shown_excerpt(
     starts = passage.get("page_starts") or [[0, passage["page"]]]
     page, first, last = pages_of_part(starts, text, start, end)
     doc_id = str(passage["doc_id"])
+    scanned = passage.get("ocr_pages") or ()
     is_section = passage.get("unit") == "section"
     headings = {int(n): str(h) for n, h in passage.get("headings") or []} if is_section else None
     return {
@@ -201,6 +221,8 @@ def shown_excerpt(
         # How the links name the place: "page 3" or "section 2: Cold homes".
         "where": place_words(page, page, headings),
         "where_all": place_words(first, last, headings),
+        "is_ocr": any(first <= n <= last for n in scanned),
+        "reads_as_prose": reads_as_prose(text[start:end]),
         "file_url": file_url(doc_id, None if is_section else page),
         "page_url": page_url(doc_id, page),
     }
@@ -230,8 +252,8 @@ def result_json(
 ) -> DocumentHitOut:
     """A matching document; with the query's `stems`, each passage also carries the part
     around the words searched for (`excerpt`), as the results page shows it."""
-    sections = sections_of(result.document)
-    passages = [passage_json(result.doc_id, p, sections) for p in result.passages]
+    sections, scanned = sections_of(result.document), scanned_pages(result.document)
+    passages = [passage_json(result.doc_id, p, sections, scanned) for p in result.passages]
     if stems is not None:
         for passage in passages:
             passage["excerpt"] = excerpt_json(passage, stems)
@@ -257,6 +279,7 @@ def excerpt_out(shown: ExcerptView) -> ExcerptOut:
         "page": shown["page"],
         "page_start": shown["page_start"],
         "page_end": shown["page_end"],
+        "reads_as_prose": shown["reads_as_prose"],
         "file_url": shown["file_url"],
         "page_url": shown["page_url"],
     }
@@ -266,7 +289,12 @@ def related_json(related: RelatedDocument, like: WordMatcher | None = None) -> R
     """A related document and its passage closest to the document it is related to; with the
     words of a passage it is like (`like`), the passage's part sharing most of them too
     (`excerpt`)."""
-    passage = passage_json(related.document.doc_id, related.passage, sections_of(related.document))
+    passage = passage_json(
+        related.document.doc_id,
+        related.passage,
+        sections_of(related.document),
+        scanned_pages(related.document),
+    )
     if like is not None:
         passage["excerpt"] = excerpt_json(passage, like)
     return {**metadata_json(related.document), "passage": passage}

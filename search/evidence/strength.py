@@ -34,6 +34,7 @@ __all__ = [
     "find_strongest_passages",
     "is_quotable",
     "prose_start",
+    "reads_as_prose",
 ]
 
 # The edition of the rule below: raised whenever it changes, so a library whose documents'
@@ -96,6 +97,32 @@ def is_quotable(text: str) -> bool:
     lines = text.splitlines()
     if _text_column_rows(lines) >= TEXT_COLUMN_ROWS:
         return False
+    return _is_mostly_prose(lines)
+
+
+def reads_as_prose(text: str) -> bool:
+    """Whether text is mostly running prose, not laid out as a table, a chart's labels, a form
+    or a list, whose words a text layer may give out of their order on the page. A run of
+    `FIGURE_RUN` figures in a row ("9.9% 16.0% 19.6%") is a table or chart, even where the
+    chunker joined its boxes into one long line."""
+    return not _has_figure_run(text) and _is_mostly_prose(text.splitlines())
+
+
+# Figures in a row that no sentence writes: a table's row or a chart's boxes read across.
+FIGURE_RUN = 3
+_FIGURE = re.compile(r"[(£$]*[-+]?\d[\d,.]*%?[)%,.;:]*")
+
+
+def _has_figure_run(text: str) -> bool:
+    run = 0
+    for token in text.split():
+        run = run + 1 if _FIGURE.fullmatch(token) else 0
+        if run >= FIGURE_RUN:
+            return True
+    return False
+
+
+def _is_mostly_prose(lines: list[str]) -> bool:
     prose = sum(len(line) for line in lines if _is_prose_line(line))
     return prose >= MIN_PROSE_SHARE * max(sum(len(line) for line in lines), 1)
 

@@ -14,7 +14,15 @@ from web.evidence_views import EVIDENCE_WORDS, evidence_json
 from web.paging import count_pages, page_numbers, pagination
 from web.search_form import YEAR_BANDS, SearchForm, YearBandId, year_band
 from web.search_query import read_search_filters, read_search_form
-from web.views import page_previews, paragraphs, results_json, shown_excerpt
+from web.templating import build_environment
+from web.views import (
+    excerpt_out,
+    page_previews,
+    paragraphs,
+    passage_json,
+    results_json,
+    shown_excerpt,
+)
 from web.vocabulary import default_vocabulary
 
 PASSAGE_FIELDS = {"text", "page_start", "page_end", "pages", "file_url", "page_url"}
@@ -219,3 +227,45 @@ def test_a_determinants_strongest_passage_links_the_page_its_shown_part_is_on() 
     assert excerpt["text"].startswith("Older residents") and len(excerpt["text"].split()) <= 60
     assert (excerpt["page"], excerpt["file_url"]) == (7, "/documents/doc/file#page=7")
     assert shown_excerpt(shown, [], EVIDENCE_WORDS)["page"] == 7  # what the page links
+
+
+def test_a_passage_read_from_a_scan_says_so_where_its_shown_part_is_on_that_page() -> None:
+    typed = "Typed words about buses and trains on the first page of the report. " * 8
+    scanned = "Damp and mould in rented homes harm children, read from a scan. " * 8
+    passage = Passage(
+        "c1", typed + scanned, 1, 2, 1.0, page=2, page_starts=((0, 1), (len(typed), 2))
+    )
+    shown = passage_json("doc", passage, (), frozenset({2, 5}))
+    assert shown["ocr_pages"] == [2]
+    assert shown_excerpt(shown, {"damp", "mould"}, 20)["is_ocr"]
+    assert not shown_excerpt(shown, {"buses"}, 20)["is_ocr"]  # the part shown is typed
+    assert passage_json("doc", passage)["ocr_pages"] == []
+    html = build_environment("a@b.c").from_string(
+        "{% from 'macros.html' import passage_links %}{{ passage_links(shown, '/r', 'Damp') }}"
+    )
+    on_scan = html.render(shown=shown_excerpt(shown, {"damp"}, 20))
+    assert "Read from a scanned page by OCR" in on_scan
+    assert "Read from a scanned page" not in html.render(shown=shown_excerpt(shown, {"buses"}, 20))
+
+
+def test_a_part_laid_out_as_a_chart_is_shown_with_a_warning_to_check_its_figures() -> None:
+    # An infographic's boxes, read in the order the PDF drew them: the figures are not beside
+    # the words they go with.
+    chart = "57.1 per\nhouseholds experience 100,000\nfuel poverty (low\n"
+    chart += "income, low energy\n9.9%\n16.0%\n"
+    prose = (
+        "Fuel poverty may result in a colder, damper home, which may increase asthma in children.\n"
+    )
+    # The same boxes as the chunker may join them, one long line that reads as words.
+    joined = "57.1 per households experience 100,000 fuel poverty (low income, low energy"
+    joined += " efficiency methodology, (2022, England = 13.1%)) 9.9% 16.0% 19.6% Physically"
+    joined += " inactive adults - less than 30 equivalent mins of moderate activity a week\n"
+    for text, is_prose in ((chart, False), (joined, False), (prose * 3, True)):
+        passage = {"doc_id": "d", "text": text, "page": 4, "page_starts": [[0, 4]]}
+        shown = shown_excerpt(passage, {"fuel", "poverti"}, 45)
+        assert shown["reads_as_prose"] is is_prose
+        assert excerpt_out(shown)["reads_as_prose"] is is_prose
+        html = build_environment("a@b.c").from_string(
+            "{% from 'macros.html' import passage_links %}{{ passage_links(shown, '/r', 'F') }}"
+        )
+        assert ("Laid out as a table, chart or list" in html.render(shown=shown)) is not is_prose
