@@ -111,8 +111,9 @@ class PassageOut(TypedDict):
             Field(
                 description="In search results (and their best passage per determinant),"
                 " the part of the passage around the words searched for; in passages like"
-                " another one, its part sharing most words with that one; on a determinant's"
-                " page, the opening part the page shows; and the page that part is on"
+                " another one, its part sharing most words with that one; in documents like"
+                " another and on a determinant's page, the opening part the page shows; and"
+                " the page that part is on"
             ),
         ]
     ]

@@ -15,7 +15,7 @@ from web.evidence_views import EVIDENCE_WORDS
 from web.facets import FacetOption
 from web.highlight import highlight
 from web.kinds import explain_kind, label_kind
-from web.views import shown_excerpt
+from web.views import RELATED_WORDS, shown_excerpt
 
 __all__ = [
     "ORGANISATION",
@@ -102,6 +102,7 @@ def build_environment(contact_email: str) -> Environment:
     env.globals.update(
         shown_excerpt=shown_excerpt,
         evidence_words=EVIDENCE_WORDS,
+        related_words=RELATED_WORDS,
         unused_words_sentence=unused_words_sentence,
         changed_words=changed_words,
     )

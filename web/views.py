@@ -44,6 +44,7 @@ from web.vocabulary import Vocabulary, default_vocabulary
 
 __all__ = [
     "PDF_TYPE",
+    "RELATED_WORDS",
     "SHORT_LINE",
     "WEB_SCHEMES",
     "about_json",
@@ -291,18 +292,21 @@ def excerpt_out(shown: ExcerptView) -> ExcerptOut:
     }
 
 
+# Words of a related document's passage its page shows.
+RELATED_WORDS = 40
+
+
 def related_json(related: RelatedDocument, like: WordMatcher | None = None) -> RelatedDocumentOut:
-    """A related document and its passage closest to the document it is related to; with the
-    words of a passage it is like (`like`), the passage's part sharing most of them too
-    (`excerpt`)."""
+    """A related document and its passage closest to the document it is related to, with the
+    part of it the page shows (`excerpt`) and that part's page: with the words of a passage it
+    is like (`like`), its part sharing most of them; else its opening."""
     passage = passage_json(
         related.document.doc_id,
         related.passage,
         sections_of(related.document),
         scanned_pages(related.document),
     )
-    if like is not None:
-        passage["excerpt"] = excerpt_json(passage, like)
+    passage["excerpt"] = excerpt_out(shown_excerpt(passage, like or (), RELATED_WORDS))
     return {**metadata_json(related.document), "passage": passage}
 
 

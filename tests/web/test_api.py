@@ -58,9 +58,15 @@ def test_api_passages_like_one_carry_their_part_most_like_it(client: TestClient)
     for passage in shown:
         words = passage["excerpt"]["text"].replace("…", " ").split()
         assert " ".join(words) in " ".join(passage["text"].split())
-    # Documents like a whole document have no passage to be like: no excerpt.
+    # Documents like a whole document have no passage to be like: their excerpt is the opening
+    # part their card shows, with that part's page.
     whole = client.get(f"/api/documents/{first['doc_id']}/related").json()
-    assert whole["documents"] and not any("excerpt" in d["passage"] for d in whole["documents"])
+    assert whole["documents"]
+    for document in whole["documents"]:
+        passage = document["passage"]
+        opening = passage["excerpt"]["text"].rstrip("…").split()
+        assert passage["text"].split()[: len(opening)] == opening
+        assert passage["excerpt"]["page"] in passage["pages"]
 
 
 def test_api_search_filters_match_the_html_filters(client: TestClient) -> None:

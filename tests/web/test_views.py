@@ -9,6 +9,7 @@ from search.catalogue import DocumentRecord
 from search.evidence.ranking import Evidence
 from search.library import Library
 from search.retrieval.passages import Passage
+from search.retrieval.related import RelatedDocument
 from search.schema import DocumentMeta
 from web.evidence_views import EVIDENCE_WORDS, evidence_json
 from web.paging import count_pages, page_numbers, pagination
@@ -16,10 +17,12 @@ from web.search_form import YEAR_BANDS, SearchForm, YearBandId, year_band
 from web.search_query import read_search_filters, read_search_form
 from web.templating import build_environment
 from web.views import (
+    RELATED_WORDS,
     excerpt_out,
     page_previews,
     paragraphs,
     passage_json,
+    related_json,
     results_json,
     shown_excerpt,
 )
@@ -269,3 +272,15 @@ def test_a_part_laid_out_as_a_chart_is_shown_with_a_warning_to_check_its_figures
             "{% from 'macros.html' import passage_links %}{{ passage_links(shown, '/r', 'F') }}"
         )
         assert ("Laid out as a table, chart or list" in html.render(shown=shown)) is not is_prose
+
+
+def test_a_related_documents_passage_gives_the_part_its_card_shows_at_its_page() -> None:
+    opening = "Older residents wait longer for a GP appointment in rural villages. " * 5
+    rest = "Table 4 Practice list sizes 12,000 9,500 7,200 by ward and quarter. " * 30
+    passage = Passage(
+        "c1", opening + rest, 7, 8, 1.0, page=8, page_starts=((0, 7), (len(opening), 8))
+    )
+    record = DocumentRecord("doc", DocumentMeta(title="GP access"), "gp.pdf", "/x.pdf", 9, 4, 0.0)
+    shown = related_json(RelatedDocument(record, passage))["passage"]
+    assert shown["page"] == 8 and shown["excerpt"]["page"] == 7  # the card's part is on 7
+    assert shown["excerpt"]["text"] == shown_excerpt(shown, [], RELATED_WORDS)["text"]
