@@ -23,6 +23,7 @@ from search.settings import QdrantSettings, Settings
 from search.store.base import (
     ACTIVE_FILE,
     CollectionLayout,
+    Mode,
     ModelMismatchError,
     Store,
     StoreBusyError,
@@ -358,22 +359,36 @@ def test_a_readers_view_reads_by_id_only_what_its_queries_could_find(store: Stor
     assert visitor == {c.payload["doc_id"] for c in CHUNKS}
 
 
+def _tied(store: Store, name: str, count: int, text: str, dense: list[float]) -> list[str]:
+    """`count` documents of one passage each, all with the same words and vector, written in
+    reverse order; their chunk ids, sorted."""
+    tied = [_chunk(f"{name}{n}", 0, text, dense) for n in range(count)]
+    store.upsert(list(reversed(tied)))
+    return sorted(c.id for c in tied)
+
+
+def _tied_query(
+    mode: Mode, text: str, dense: list[float], limit: int, doc_ids: list[str]
+) -> VectorQuery:
+    return VectorQuery(
+        dense=dense,
+        sparse=WEIGHTS.query_vector(text),
+        mode=mode,
+        fusion="dbsf",
+        limit=limit,
+        candidates=len(doc_ids),
+        filters=Filters(doc_ids=tuple(doc_ids)),
+    )
+
+
 def test_tied_scores_come_back_in_id_order(store: Store) -> None:
     # Same vector, same words: each leg, and DBSF's fusion of them, scores these points alike.
     # (RRF scores by place in each leg, and the engine places tied points before fusing.)
-    tied = [_chunk(f"tie{n}", 0, "identical tied passage", [0, 0, 0, 1]) for n in range(6)]
-    store.upsert(list(reversed(tied)))
-    ids = sorted(c.id for c in tied)
-    for mode in ("dense", "sparse", "hybrid"):
-        query = VectorQuery(
-            dense=[0, 0, 0, 1],
-            sparse=WEIGHTS.query_vector("identical tied passage"),
-            mode=mode,
-            fusion="dbsf",
-            limit=6,
-            candidates=6,
-            filters=Filters(doc_ids=tuple(f"tie{n}" for n in range(6))),
-        )
+    text, dense = "identical tied passage", [0.0, 0.0, 0.0, 1.0]
+    ids = _tied(store, "tie", 6, text, dense)
+    modes: tuple[Mode, ...] = ("dense", "sparse", "hybrid")
+    for mode in modes:
+        query = _tied_query(mode, text, dense, 6, [f"tie{n}" for n in range(6)])
         assert [h.id for h in store.query(query)] == ids, mode
     hits = store.recommend([point_id("housing", 0)], Filters(doc_ids=("tie0", "tie1", "tie2")), 3)
     assert [h.id for h in hits] == sorted(h.id for h in hits)
@@ -382,21 +397,11 @@ def test_tied_scores_come_back_in_id_order(store: Store) -> None:
 def test_a_group_of_ties_across_the_cut_is_cut_in_id_order(store: Store) -> None:
     # More tied points than the few asked past the limit: which come back is the engine's
     # choice unless the store asks again for the whole group.
-    tied = [
-        _chunk(f"group{n}", 0, "identical boilerplate paragraph", [0, 0, 1, 1]) for n in range(40)
-    ]
-    store.upsert(list(reversed(tied)))
-    ids = sorted(c.id for c in tied)
-    for mode in ("dense", "hybrid"):
-        query = VectorQuery(
-            dense=[0, 0, 1, 1],
-            sparse=WEIGHTS.query_vector("identical boilerplate paragraph"),
-            mode=mode,
-            fusion="dbsf",
-            limit=3,
-            candidates=40,
-            filters=Filters(doc_ids=tuple(f"group{n}" for n in range(40))),
-        )
+    text, dense = "identical boilerplate paragraph", [0.0, 0.0, 1.0, 1.0]
+    ids = _tied(store, "group", 40, text, dense)
+    both: tuple[Mode, ...] = ("dense", "hybrid")
+    for mode in both:
+        query = _tied_query(mode, text, dense, 3, [f"group{n}" for n in range(40)])
         assert [h.id for h in store.query(query)] == ids[:3], mode
 
 
