@@ -253,7 +253,8 @@ class Searcher:
 
         The documents are those with a matching passage (see search.retrieval.matching), in
         the fused ranking's order, then the matches the ranking did not reach; by relevance,
-        the strong matches come first, each group in that order."""
+        the strong matches come first, each group in that order. With `put_first`, the
+        documents it picks (local work) come first within each of those groups."""
         started = time.perf_counter()
         typed, query = query, fold_characters(query)
         filters = filters or Filters()
@@ -324,8 +325,13 @@ class Searcher:
             # listed above a "Strong match" reads as a contradiction to an officer.
             ranked.sort(key=lambda d: d not in strong)  # stable, as above
         if put_first is not None:
-            first = put_first
-            ranked.sort(key=lambda d: not first(facts.get(d, _NO_FACTS)))  # stable, as above
+            # Within the strong matches and within the weak ones, by relevance: a barely related
+            # local document above a strong match would bury the answer (and read, again, as a
+            # contradiction); newest first, within the year order.
+            first, by_strength = put_first, sort != "newest"
+            ranked.sort(
+                key=lambda d: (by_strength and d not in strong, not first(facts.get(d, _NO_FACTS)))
+            )  # stable, as above
         shown = ranked[(page - 1) * size : page * size]
         records = {r.doc_id: r for r in self.catalogue.documents(shown)}
         # A document whose fused hits were all cover, contents or references is asked again

@@ -183,14 +183,22 @@ def test_local_first_moves_local_documents_up_and_keeps_their_order(
     params = {"q": "bus routes in Kent", "sort": sort}
     plain = client.get("/api/search", params=params).json()["documents"]
     local = client.get("/api/search", params={**params, "local": "1"}).json()["documents"]
-    expected = [d["title"] for d in plain if d["is_local"]] + [
-        d["title"] for d in plain if not d["is_local"]
-    ]
-    assert [d["title"] for d in local] == expected
+    # By relevance within the strong matches and within the weak; newest first, over all.
+    by_strength = sort == "relevance"
+    ordered = sorted(
+        plain, key=lambda d: (by_strength and d["strength"] != "strong", not d["is_local"])
+    )
+    assert [d["title"] for d in local] == [d["title"] for d in ordered]
     assert [d["rank"] for d in local] == list(range(1, len(local) + 1))
     if sort == "relevance":
-        assert plain[0]["title"] == "Getting around without a car"  # so the order really changes
-        assert local[-1]["title"] == "Getting around without a car"
+        # The one strong match, about Kent, stays above the weak local documents.
+        first = local[0]
+        assert (first["title"], first["strength"], first["is_local"]) == (
+            "Getting around without a car",
+            "strong",
+            False,
+        )
+        assert {(d["strength"], d["is_local"]) for d in local[1:]} == {("weak", True)}
 
 
 def test_local_first_is_a_ticked_box_that_links_keep(client: TestClient) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi.testclient import TestClient
 
 from search.library import Library
@@ -25,14 +27,11 @@ def test_local_first_reorders_without_changing_the_set(client: TestClient) -> No
         d["doc_id"] for d in plain["documents"]
     )
     flags = [d["is_local"] for d in local["documents"]]
-    assert flags == sorted(flags, reverse=True) and True in flags and False in flags
+    assert True in flags and False in flags
     assert [d["rank"] for d in local["documents"]] == list(range(1, len(flags) + 1))
-    # The same documents as without the box, local ones (by the tag each shows) moved up, each
-    # group in its order before.
-    regrouped = [d["doc_id"] for d in plain["documents"] if d["is_local"]] + [
-        d["doc_id"] for d in plain["documents"] if not d["is_local"]
-    ]
-    assert [d["doc_id"] for d in local["documents"]] == regrouped
+    # The same documents as without the box, local ones (by the tag each shows) moved up
+    # within the strong matches and within the weak ones, each group in its order before.
+    assert [d["doc_id"] for d in local["documents"]] == _local_first(plain["documents"])
 
 
 def test_local_first_moves_a_local_document_above_one_ranked_before_it(
@@ -44,7 +43,12 @@ def test_local_first_moves_a_local_document_above_one_ranked_before_it(
     local = client.get("/api/search", params={**params, "local": "1"}).json()["documents"]
     flags = [d["is_local"] for d in plain]
     assert flags != sorted(flags, reverse=True)  # a local document is ranked below another
-    moved = [d["doc_id"] for d in plain if d["is_local"]] + [
-        d["doc_id"] for d in plain if not d["is_local"]
-    ]
+    moved = _local_first(plain)
     assert [d["doc_id"] for d in local] == moved != [d["doc_id"] for d in plain]
+
+
+def _local_first(documents: list[dict[str, Any]]) -> list[str]:
+    """Document ids as local first orders a search by relevance: strong, then weak, local
+    first within each, each group in the order without it."""
+    ordered = sorted(documents, key=lambda d: (d["strength"] != "strong", not d["is_local"]))
+    return [d["doc_id"] for d in ordered]
