@@ -1049,9 +1049,17 @@ class Catalogue:
         """Change a document's shown metadata (an admin's correction)."""
         with self._transaction() as db:
             db.execute(
-                "UPDATE documents SET title = ?, organisation = ?, year = ?, kind = ?, access = ?"
-                " WHERE doc_id = ?",
-                (meta.title, meta.organisation, meta.year, meta.kind, meta.access, doc_id),
+                "UPDATE documents SET title = ?, organisation = ?, year = ?, kind = ?, access = ?,"
+                " authors = ? WHERE doc_id = ?",
+                (
+                    meta.title,
+                    meta.organisation,
+                    meta.year,
+                    meta.kind,
+                    meta.access,
+                    json.dumps(meta.authors),
+                    doc_id,
+                ),
             )
 
     def save_correction(self, doc_id: str, fields: dict[str, Any]) -> None:

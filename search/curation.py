@@ -5,6 +5,7 @@ the same file again keeps it."""
 from __future__ import annotations
 
 import logging
+import re
 import unicodedata
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
@@ -18,10 +19,12 @@ from search.store.base import Store, document_chunks
 
 __all__ = [
     "EARLIEST_YEAR",
+    "MAX_AUTHORS",
     "MAX_TEXT",
     "TRACES_MARK",
     "TRACES_TRIES_MARK",
     "CurationError",
+    "clean_authors",
     "clean_fields",
     "clear_deleted_traces",
     "clearings_unfinished",
@@ -36,6 +39,8 @@ __all__ = [
 MAX_TEXT = 300
 # The earliest publication year an admin may give a document.
 EARLIEST_YEAR = 1900
+# The most authors an admin may give a document.
+MAX_AUTHORS = 50
 # Not 0 while a document deleted for good may still be read in the library's files: each
 # deletion adds one, so a clearing lets it go only if none came while it ran.
 TRACES_MARK = "deleted_traces"
@@ -65,9 +70,10 @@ def _tidy(text: str) -> str:
 
 
 def clean_fields(
-    title: str, organisation: str, year: str, kind: str, access: str
+    title: str, organisation: str, year: str, kind: str, access: str, authors: str | None = None
 ) -> dict[str, Any]:
-    """Form values checked and tidied; raise CurationError naming the first problem."""
+    """Form values checked and tidied; raise CurationError naming the first problem. `authors`
+    holds a name a line (or names between semicolons); None leaves the authors as they are."""
     title, organisation, kind = _tidy(title), _tidy(organisation), _tidy(kind)
     if not title:
         raise CurationError("Enter a title.", "title")
@@ -95,13 +101,29 @@ def clean_fields(
         raise CurationError("Choose the type of document from the list.", "kind")
     if access not in ACCESS_LEVELS:
         raise CurationError("Choose who can see the document.", "access")
-    return {
+    fields: dict[str, Any] = {
         "title": title,
         "organisation": organisation,
         "year": number,
         "kind": kind,
         "access": access,
     }
+    if authors is not None:
+        fields["authors"] = clean_authors(authors)
+    return fields
+
+
+def clean_authors(text: str) -> list[str]:
+    """The names typed for a document's authors, one a line or between semicolons, tidied and
+    each once; raise CurationError when there are too many or one is too long."""
+    names = list(dict.fromkeys(n for n in (_tidy(part) for part in re.split(r"[\n;]", text)) if n))
+    if len(names) > MAX_AUTHORS:
+        raise CurationError(f"Enter {MAX_AUTHORS} authors or fewer.", "authors")
+    if any(len(name) > MAX_TEXT for name in names):
+        raise CurationError(
+            f"Enter each author in {MAX_TEXT} characters or fewer, one a line.", "authors"
+        )
+    return names
 
 
 def _write(store: Store, catalogue: Catalogue, record: DocumentRecord, meta: DocumentMeta) -> None:

@@ -368,6 +368,7 @@ def admin_document(
         "year": "" if meta.year is None else str(meta.year),
         "kind": meta.kind,
         "access": level,
+        "authors": "\n".join(meta.authors),
     }
     return _edit_page(request, templates, library, record, values)
 
@@ -384,20 +385,26 @@ def admin_correct_document(
     year: Annotated[str, Form()] = "",
     kind: Annotated[str, Form()] = "",
     access: Annotated[str, Form()] = "",
+    authors: Annotated[str, Form()] = "",
+    with_authors: Annotated[str, Form(max_length=1)] = "",
     csrf: Annotated[str, Form(max_length=MAX_FIELD)] = "",
 ) -> Response:
     check_csrf(viewer, csrf)
     record = find_record(library, doc_id)
+    # The form marks that it has the authors' box (an emptied box arrives as no field at all);
+    # a post without it, from a script or an older page, leaves the authors as they are.
+    typed_authors = authors if with_authors == "1" else None
     typed = {
         "title": title,
         "organisation": organisation,
         "year": year,
         "kind": kind,
         "access": access,
+        "authors": "\n".join(record.meta.authors) if typed_authors is None else authors,
     }
     values = {name: value[:SHOWN_CHARS] for name, value in typed.items()}
     try:
-        fields = clean_fields(title, organisation, year, kind, access)
+        fields = clean_fields(title, organisation, year, kind, access, typed_authors)
         known = kind_choices(record.meta.kind, library.catalogue.kinds())
         if fields["kind"] not in {value for value, _ in known}:
             raise CurationError(NO_SUCH_KIND, "kind")

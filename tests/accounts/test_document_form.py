@@ -17,6 +17,8 @@ from web.kinds import KINDS
 
 def _post(admin, doc_id: str, **fields: str):  # type: ignore[no-untyped-def]
     values = {"title": "Damp homes", "organisation": "", "year": "", "kind": "report"}
+    if "authors" in fields:
+        values["with_authors"] = "1"  # as the form sends it
     data = {"csrf": csrf_of(admin), "access": "public", **values, **fields}
     return admin.post(f"/admin/documents/{doc_id}", data=data, follow_redirects=False)
 
@@ -85,6 +87,30 @@ def test_the_type_of_document_is_chosen_from_the_known_kinds(
     assert re.findall(r'<option value="([^"]*)" selected>', again) == ["evaluation"]
 
 
+def test_an_admin_sets_the_authors_a_citation_names(clients, access_library: Library) -> None:  # type: ignore[no-untyped-def]
+    admin = clients["admin"]
+    doc_id = doc_id_of(access_library, "open.pdf")
+    form = html.unescape(admin.get(f"/admin/documents/{doc_id}").text)
+    assert '<textarea class="govuk-textarea" id="authors" name="authors"' in form
+    saved = _post(
+        admin, doc_id, year="2021", authors="Williams, Luke\n\n Buck,  David ;Williams, Luke"
+    )
+    assert saved.status_code == 303
+    record = access_library.catalogue.document(doc_id)
+    assert record is not None and record.meta.authors == ["Williams, Luke", "Buck, David"]
+    page = html.unescape(admin.get(f"/documents/{doc_id}").text)
+    assert "Williams, L. and Buck, D. (2021)" in page
+    assert "Buck, David" in html.unescape(admin.get(f"/admin/documents/{doc_id}").text)
+    # Emptied, the citation names the organisation; a form without the box leaves them.
+    _post(admin, doc_id, organisation="Open Housing Forum", year="2021", authors="")
+    record = access_library.catalogue.document(doc_id)
+    assert record is not None and record.meta.authors == []
+    assert "Open Housing Forum (2021)" in html.unescape(admin.get(f"/documents/{doc_id}").text)
+    too_many = "\n".join(f"Person {n}" for n in range(51))
+    bad = _post(admin, doc_id, authors=too_many)
+    assert _error_beside(html.unescape(bad.text), "authors") == "Error: Enter 50 authors or fewer."
+
+
 # A page pasted into each box: far past the 300 characters an answer may have, and past what
 # FastAPI was once told to take (20,000), which refused the form with the site's error page.
 PASTED = "Damp and mould in cold homes harm the lungs of children. " * 600  # 34,200 characters
@@ -94,6 +120,7 @@ OVER_THE_CAP = {
     "year": "Error: Enter the year as four numbers, like 2024, or leave it empty.",
     "kind": "Error: Choose the type of document from the list.",
     "access": "Error: Choose who can see the document.",
+    "authors": "Error: Enter each author in 300 characters or fewer, one a line.",
 }
 
 
