@@ -321,15 +321,17 @@ def citation_key(ref: Reference) -> str:
 
 
 def bibtex_entry(ref: Reference, key: str) -> str:
-    # A report's publisher is its "institution"; with no publisher it is just a document.
-    entry_type = "techreport" if ref.organisation else "misc"
+    # A paper is an article, as RIS types it (JOUR); a report's publisher is its
+    # "institution"; with no publisher it is just a document.
+    is_article = ref.kind.casefold() in RIS_TYPES
+    entry_type = "article" if is_article else "techreport" if ref.organisation else "misc"
     fields: list[tuple[str, str]] = [("title", "{" + tex(ref.title) + "}")]
     if ref.authors:
         fields.append(("author", " and ".join(_tex_name(a) for a in ref.authors)))
     elif ref.organisation:
         fields.append(("author", "{" + tex(ref.organisation) + "}"))
     if ref.organisation:
-        fields.append(("institution", tex(ref.organisation)))
+        fields.append(("publisher" if is_article else "institution", tex(ref.organisation)))
     if ref.year:
         fields.append(("year", str(ref.year)))
     if ref.kind and entry_type == "techreport":

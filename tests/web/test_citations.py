@@ -125,6 +125,14 @@ def test_bibtex_entries_parse_back_with_bibtexparser() -> None:
     assert entry["url"] == "https://example.org/damp"
 
 
+def test_a_paper_is_an_article_in_bibtex_as_in_ris() -> None:
+    paper = replace(REPORT, kind="academic paper", organisation="Social Science & Medicine")
+    assert rispy.loads(ris([paper]))[0]["type_of_reference"] == "JOUR"
+    (entry,) = _parse_bibtex(bibtex([paper]), unicode=True)
+    assert entry["ENTRYTYPE"] == "article"
+    assert entry["publisher"] == "Social Science & Medicine" and "institution" not in entry
+
+
 def test_bibtex_escapes_special_characters_and_keeps_braces_balanced() -> None:
     entries = _parse_bibtex(bibtex([AWKWARD]))
     assert len(entries) == 1
