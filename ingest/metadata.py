@@ -128,6 +128,27 @@ def _clean_info_title(title: str) -> str:
     return _SAVED_FROM.sub("", title.strip()).strip()
 
 
+# Pages where a document names its authors: a cover, a title page and its credits, or the last
+# pages (a book's, a paper's "about the authors").
+_FIRST_CREDIT_PAGES = 3
+_LAST_CREDIT_PAGES = 2
+
+
+def _credit_pages(pages: list[str]) -> list[str]:
+    first = pages[:_FIRST_CREDIT_PAGES]
+    return first + pages[max(len(first), len(pages) - _LAST_CREDIT_PAGES) :]
+
+
+def is_named_in(name: str, pages: list[str]) -> bool:
+    """Whether every word of a name (a team code aside) is a word of those pages, in any order
+    ("Williams Luke" where a page says "Luke Williams")."""
+    words = set(re.findall(r"[^\W\d_]{2,}", author_name(name).casefold()))
+    if not words:
+        return False
+    text = set(re.findall(r"[^\W\d_]{2,}", " ".join(pages).casefold()))
+    return words <= text
+
+
 def _is_name(text: str) -> bool:
     # A person ("Dana Patel"), not a staff account with its team code ("Patel, Dana - ST F").
     words = text.split()
@@ -191,7 +212,11 @@ def resolve_metadata(
         title = info_title if _is_good_title(info_title) else title
     title = title or _title_from_first_page(first_page) or _title_from_file(path)
     placeholder = is_placeholder_author(info_author) or not _is_good_title(info_author)
-    credited = row.authors or ([info_author] if info_author and not placeholder else [])
+    # The file's author field is often the account that saved it ("Williams Luke" on a Health
+    # Education England report): credited only when the document names them where authors are
+    # named, in its first or last pages.
+    named = info_author and not placeholder and is_named_in(info_author, _credit_pages(pages))
+    credited = row.authors or ([info_author] if named else [])
     # A directory's team code goes ("Mike Gogarty - CED SC"); the name stays.
     authors = row.authors or [author_name(a) for a in credited]
     organisation, organisation_kind = find_organisation(pages, lines, info_author, title)

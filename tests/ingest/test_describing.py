@@ -477,11 +477,19 @@ def test_a_files_author_field_is_a_person_only_when_it_names_one() -> None:
     for account in ["jcoz2180", "Your council", "Microsoft Office User", "NickL"]:
         meta = resolve_metadata(Path("b.pdf"), None, "", account, 2024, page)
         assert meta.authors == [], account
-    # A directory's team code after the name goes; the person stays.
-    meta = resolve_metadata(Path("b.pdf"), None, "", "Mike Gogarty - CED SC", 2024, page)
+    # A directory's team code after the name goes; the person stays, when the document names
+    # them: the file's author field is often just the account that saved it.
+    named = page + "\nWritten by Mike Gogarty, Director of Public Health."
+    meta = resolve_metadata(Path("b.pdf"), None, "", "Mike Gogarty - CED SC", 2024, named)
     assert meta.authors == ["Mike Gogarty"]
+    for unnamed in ("Mike Gogarty - CED SC", "Williams Luke"):
+        assert resolve_metadata(Path("b.pdf"), None, "", unnamed, 2024, page).authors == []
+    # In any order, on a first page or one of the last two.
+    pages = ["Data driven healthcare", "Contents", "Summary", "Findings", "Luke Williams, HEE"]
+    meta = resolve_metadata(Path("b.pdf"), None, "", "Williams Luke", 2021, pages[0], pages=pages)
+    assert meta.authors == ["Williams Luke"]
     # A staff account's name never becomes the organisation of a paper that names none.
-    paper = "Notes on walking routes\nA short paper."
+    paper = "Notes on walking routes\nA short paper by Hayley Breathwick."
     staff = resolve_metadata(Path("p.pdf"), None, "", "Hayley Breathwick - ST F", 2024, paper)
     person = resolve_metadata(Path("p.pdf"), None, "", "Hayley Breathwick", 2024, paper)
     assert staff.kind == person.kind
