@@ -73,8 +73,8 @@ def cite_bibtex(request: Request, doc_id: str, library: LibraryDep) -> Response:
 def _results(
     request: Request, library: Library, form: SearchForm
 ) -> list[tuple[Reference, Passage | None, str]]:
-    if form.problem:
-        raise HTTPException(status_code=400, detail=form.problem)
+    if form.problem or form.year_problem:
+        raise HTTPException(status_code=400, detail=form.problem or form.year_problem)
     documents = search_all(library, form, EXPORT_LIMIT)
     base = _base(request)
     return [
@@ -87,8 +87,8 @@ def _results(
 def export_csv(request: Request, library: LibraryDep, form: FormDep) -> Response:
     """The results as a table, each with the part of its best passage the results page shows
     and the page that part is on (the whole passage may hold most of its words on the next)."""
-    if form.problem:
-        raise HTTPException(status_code=400, detail=form.problem)
+    if form.problem or form.year_problem:
+        raise HTTPException(status_code=400, detail=form.problem or form.year_problem)
     base = _base(request)
     stems = WordMatcher(query_stems(form.q))
     rows = [
@@ -180,8 +180,8 @@ def search_feed(request: Request, library: LibraryDep, form: FormDep) -> Respons
     nothing to search for, like 'the', are refused as the search page refuses them)."""
     base = _base(request).rstrip("/")
     form = replace(form, page=1)
-    if not form.is_blank and form.problem:
-        raise HTTPException(status_code=400, detail=form.problem)
+    if form.year_problem or (not form.is_blank and form.problem):
+        raise HTTPException(status_code=400, detail=form.year_problem or form.problem)
     if form.is_blank:
         records = newest_documents(library, form, FEED_LIMIT)
         entries = [_summary_entry(r, base) for r in records]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from web.deps import LibraryDep, TemplatesDep, VocabularyDep
@@ -82,6 +82,12 @@ def search_page(
     if outcome is None:
         return _blank_search(request, templates, form)
     context = results_context(form, outcome, vocabulary)
+    if form.year_problem:
+        # A year box that holds no year: the results without it, the box shown back with its
+        # text and the error, as a form that needs changing does.
+        field = form.bad_years[0][0]
+        context["filter_error"] = {"text": form.year_problem, "href": f"#{field}"}
+        return templates.TemplateResponse(request, "search.html", context, status_code=400)
     return templates.TemplateResponse(request, "search.html", context)
 
 
@@ -96,6 +102,8 @@ def by_determinant_page(
     """The best passage for each determinant the search's results touch."""
     if outcome is None:
         return _blank_search(request, templates, form)
+    if form.year_problem:
+        raise HTTPException(status_code=400, detail=form.year_problem)
     stems = WordMatcher(query_stems(form.q))
     items = by_determinant_json(outcome.by_determinant, form)
     determinants = {hit.determinant.id: hit.determinant for hit in outcome.by_determinant}

@@ -41,6 +41,7 @@ Sort = Literal["relevance", "newest"]
 MAX_QUERY_CHARS = 500
 MAX_PAGE = 100
 YEAR_PATTERN = r"^\s*(\d{4})?\s*$"
+BAD_YEAR = "Enter a year as 4 numbers, for example 2021."
 
 YearBandId = Literal["before-2015", "2015-2019", "2020-2022", "2023-onwards"]
 
@@ -93,6 +94,14 @@ class SearchForm:
     lenses: tuple[str, ...] = ()
     # Local documents first: an order, like sort, so "Clear filters" keeps it.
     is_local_first: bool = False
+    # Year boxes whose text was not a year, as typed ("year_from", "2O19"): the results page
+    # shows them back with an error, and searches without them; every other reader refuses.
+    bad_years: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def year_problem(self) -> str | None:
+        """What to change when a year box holds something other than a year."""
+        return BAD_YEAR if self.bad_years else None
 
     @property
     def is_blank(self) -> bool:
@@ -255,8 +264,8 @@ PARAMETER_PROBLEMS: dict[str | tuple[str, str], str] = {
     "page": "The page number must be a whole number, like 1 or 2.",
     "number": "The page number must be a whole number, like 1 or 2.",
     "sort": "You can only sort by best match or by newest first.",
-    "year_from": "Enter a year as 4 numbers, for example 2021.",
-    "year_to": "Enter a year as 4 numbers, for example 2021.",
+    "year_from": BAD_YEAR,
+    "year_to": BAD_YEAR,
     "years": "Choose the years from the list in the filters.",
     "local": "To show local work first, tick the box in the filters.",
     "offset": f"The offset must be a whole number from 0 to {MAX_OFFSET:,}.",

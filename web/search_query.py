@@ -5,10 +5,11 @@ does not load the web framework."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Annotated, Any
 
-from fastapi import Depends, Query
+from fastapi import Depends, HTTPException, Query
 
 from web.limits import MAX_CHOSEN, PRINTABLE, FilterValue
 from web.search_form import (
@@ -39,6 +40,19 @@ def _year(text: str) -> int | None:
     return int(text) if text else None
 
 
+# A year box's text is read by the page, which shows a typo back beside its box ("2O19"): long
+# enough for any typo, short enough to echo.
+MAX_YEAR_CHARS = 20
+
+
+def _typed_years(year_from: str, year_to: str) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (name, text)
+        for name, text in (("year_from", year_from), ("year_to", year_to))
+        if not re.fullmatch(YEAR_PATTERN, text)
+    )
+
+
 def _distinct(values: list[str] | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v.strip() for v in values or [] if v.strip()))
 
@@ -48,8 +62,12 @@ async def read_search_filters(
     sort: Annotated[Sort, Query(description="relevance (best match) or newest")] = "relevance",
     organisation: Annotated[Chosen, _chosen("Only these organisations")] = None,
     kind: Annotated[Chosen, _chosen("Only these kinds of document")] = None,
-    year_from: Annotated[str, Query(pattern=YEAR_PATTERN, description="Earliest year")] = "",
-    year_to: Annotated[str, Query(pattern=YEAR_PATTERN, description="Latest year")] = "",
+    year_from: Annotated[
+        str, Query(max_length=MAX_YEAR_CHARS, description="Earliest year, 4 numbers")
+    ] = "",
+    year_to: Annotated[
+        str, Query(max_length=MAX_YEAR_CHARS, description="Latest year, 4 numbers")
+    ] = "",
     determinant: Annotated[
         Chosen, _chosen("Only these determinants (ids, see /api/determinants)")
     ] = None,
@@ -68,7 +86,9 @@ async def read_search_filters(
     into a 400. (This and the two readers below are `async` though they never wait: FastAPI
     runs a plain function dependency in a worker thread, and every hop costs a search about
     0.2 ms of the interpreter's time and more of its latency; see bench/RESULTS.md.)"""
-    low, high = _year(year_from), _year(year_to)
+    bad = _typed_years(year_from, year_to)
+    low = None if any(n == "year_from" for n, _ in bad) else _year(year_from)
+    high = None if any(n == "year_to" for n, _ in bad) else _year(year_to)
     if low and high and low > high:
         low, high = high, low
     return SearchForm(
@@ -83,6 +103,7 @@ async def read_search_filters(
         lenses=_distinct(lens),
         year_bands=tuple(b for b in YEAR_BANDS_ORDER if b in (years or [])),
         is_local_first=local,
+        bad_years=bad,
     )
 
 
@@ -116,5 +137,8 @@ async def read_required_search_form(
         ),
     ],
 ) -> SearchForm:
-    """A search as the API reads it: the words are required, and the schema says so."""
+    """A search as the API reads it: the words are required, and the schema says so; a year
+    that is not one is refused."""
+    if filters.year_problem:
+        raise HTTPException(status_code=400, detail=filters.year_problem)
     return replace(filters, q=_tidy(q))

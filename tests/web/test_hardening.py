@@ -189,6 +189,31 @@ def test_error_pages_say_what_to_change(client: TestClient) -> None:
     assert "Check the web address" not in response.text
 
 
+def test_a_year_typo_comes_back_beside_its_box_with_the_results(client: TestClient) -> None:
+    # As a form that needs changing: the results without the year, an error summary that
+    # leads to the box, and the box holding what was typed.
+    page = client.get("/search", params={"q": "damp", "year_to": "2O19"})
+    assert page.status_code == 400
+    html = page.text
+    assert "<title>Error: damp" in html
+    summary = re.search(r'class="govuk-error-summary".*?</ul>', html, re.S)
+    assert summary is not None and 'href="#year_to"' in summary.group(0)
+    assert re.search(
+        r'class="govuk-input govuk-input--width-4 govuk-input--error" id="year_to"'
+        r' name="year_to" type="text" inputmode="numeric" value="2O19"',
+        html,
+    )
+    assert 'id="year_to-error"' in html and 'id="year_from-error"' not in html
+    plain = client.get("/search", params={"q": "damp"}).text
+    titles = re.findall(r'app-result__title"><a[^>]*>([^<]+)</a>', html)
+    assert titles and titles == re.findall(r'app-result__title"><a[^>]*>([^<]+)</a>', plain)
+    # Scripts and downloads are refused plainly, as before.
+    for path in ("/api/search", "/search/export.csv", "/search/feed.atom"):
+        response = client.get(path, params={"q": "damp", "year_to": "2O19"})
+        assert response.status_code == 400, path
+        assert "Enter a year as 4 numbers" in response.text, path
+
+
 @pytest.mark.parametrize(
     ("header", "name"),
     [("Example.org:8000", "example.org"), ("[::1]:8000", "::1"), ("::1", "::1"), ("", "")],
