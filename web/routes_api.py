@@ -53,6 +53,7 @@ from web.views import (
     scanned_pages,
     sections_of,
 )
+from web.vocabulary import Vocabulary
 
 __all__ = ["router"]
 
@@ -62,6 +63,27 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "A parameter is missing or not right"},
     404: {"model": ErrorOut, "description": "No such document, page, passage or determinant"},
 }
+
+
+def unknown_filter_value(form: SearchForm, vocabulary: Vocabulary) -> str | None:
+    """A sentence naming a determinant, lens or place id the library does not know, and the
+    ids it does: a script's typo in a value would otherwise read as "no evidence"."""
+    known = {
+        "determinant": (form.determinants, vocabulary.taxonomy.ids),
+        "lens": (form.lenses, list(vocabulary.lens_labels())),
+        "place": (form.places, list(vocabulary.gazetteer.places)),
+    }
+    for name, (chosen, ids) in known.items():
+        for value in chosen:
+            if value not in ids:
+                listed = ", ".join(sorted(ids)[:MAX_IDS_LISTED])
+                more = " …" if len(ids) > MAX_IDS_LISTED else ""
+                return f"There is no {name} {value!r}. Use one of: {listed}{more}."
+    return None
+
+
+# Ids a refusal lists (the gazetteer has over a hundred places).
+MAX_IDS_LISTED = 40
 
 
 @router.get(
@@ -83,6 +105,9 @@ def api_search(
 ) -> SearchOut:
     if form.is_blank:
         raise HTTPException(status_code=400, detail=EMPTY_QUERY)
+    unknown = unknown_filter_value(form, vocabulary)
+    if unknown:
+        raise HTTPException(status_code=400, detail=unknown)
     if form.problem:
         # The schema allows these words, so they are answered, not refused: with nothing.
         return _nothing_searched(form, library.searcher.settings.page_size, form.problem)
