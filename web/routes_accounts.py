@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
 WRONG_DETAILS = "The user name or password is not right. Check them and try again."
+NO_NAME = "Enter your user name."
+NO_PASSWORD = "Enter your password."
 TOO_MANY = (
     "There have been too many tries to sign in. Wait {minutes} minutes, then try again. "
     "If you have forgotten your password, ask an admin."
@@ -69,14 +71,17 @@ def _sign_in_page(
     error: str = "",
     name: str = "",
     status_code: int = 200,
+    field: str = "",
 ) -> Response:
     token = secrets.token_urlsafe(32)
-    response = templates.TemplateResponse(
-        request,
-        "sign_in.html",
-        {"error": error, "name": name, "next": safe_next(next_path), "csrf": token},
-        status_code=status_code,
-    )
+    context = {
+        "error": error,
+        "field": field,  # the box a missing answer belongs in (inline error beside it)
+        "name": name,
+        "next": safe_next(next_path),
+        "csrf": token,
+    }
+    response = templates.TemplateResponse(request, "sign_in.html", context, status_code=status_code)
     # Before signing in there is no session, so the form's token is checked against a cookie.
     response.set_cookie(
         SIGN_IN_COOKIE,
@@ -125,7 +130,11 @@ def sign_in(
             request, templates, next, TOO_MANY.format(minutes=minutes), name, status_code=429
         )
     if not name or not password:
-        return _sign_in_page(request, templates, next, WRONG_DETAILS, name, status_code=400)
+        missing = "name" if not name else "password"
+        message = NO_NAME if not name else NO_PASSWORD
+        return _sign_in_page(
+            request, templates, next, message, name, status_code=400, field=missing
+        )
     user = _users(request).check_password(name, password)
     if user is None:
         limiter.record_failure(client, account)

@@ -376,3 +376,20 @@ def test_a_body_past_the_sites_cap_is_refused_before_it_is_read(clients) -> None
         follow_redirects=False,
     )
     assert upload.status_code != 413 and TOO_LARGE not in upload.text
+
+
+def test_an_empty_sign_in_box_is_named_beside_it(app) -> None:  # type: ignore[no-untyped-def]
+    client = TestClient(app, client=("192.0.2.62", 4100))
+    for data, field, message in (
+        ({"name": "", "password": ""}, "name", "Enter your user name."),
+        ({"name": "admin-user", "password": ""}, "password", "Enter your password."),
+    ):
+        response = client.post(
+            "/sign-in", data={**data, "csrf": _form_token(client)}, follow_redirects=False
+        )
+        assert response.status_code == 400
+        summary = re.search(r'class="govuk-error-summary".*?</ul>', response.text, re.S)
+        assert summary is not None and f'href="#{field}"' in summary.group(0)
+        assert message in summary.group(0)
+        assert f'<p id="{field}-error" class="govuk-error-message">' in response.text
+    assert sign_in(client, "admin-user") == 303  # empty boxes are not guesses
