@@ -78,16 +78,33 @@ def read_manifest(folder: Path) -> dict[str, DocumentMeta]:
         if not name:
             continue
         authors = [a.strip() for a in re.split(r";|\|", _pick(row, "authors")) if a.strip()]
+        organisation, named = split_credited_names(_pick(row, "organisation"))
         out[name] = DocumentMeta(
             title=_pick(row, "title"),
-            organisation=_pick(row, "organisation"),
+            organisation=organisation,
             year=_year(_pick(row, "year")),
             kind=_pick(row, "kind").replace("_", " "),
-            authors=authors,
+            authors=authors or named,
             url=_pick(row, "url"),
             access=_manifest_access(_pick(row, "access"), path, name),
         )
     return out
+
+
+# People a manifest's publisher column names after the body, in brackets: "West Sussex County
+# Council (West Sussex JSNA) (C. Wells)", "West Sussex Research Unit (J. Clay, R. Maconachie)".
+_INITIALLED = r"(?:[A-Z]\.\s*)+[A-Z][a-z]+(?:[-'][A-Za-z]+)*"
+_CREDITED_NAMES = re.compile(rf"\s*\(({_INITIALLED}(?:,\s*{_INITIALLED})*)\)\s*$")
+
+
+def split_credited_names(organisation: str) -> tuple[str, list[str]]:
+    """A manifest's organisation without the people named after it in brackets, and those
+    people: the body is what the organisation filter groups by, the people are the authors."""
+    found = _CREDITED_NAMES.search(organisation)
+    if not found or not found.start():
+        return organisation, []
+    names = [n.strip() for n in found.group(1).split(",")]
+    return organisation[: found.start()].strip(), names
 
 
 def _manifest_access(value: str, path: Path, name: str) -> str:

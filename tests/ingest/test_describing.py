@@ -18,7 +18,7 @@ from ingest.describing import (
     find_organisation,
 )
 from ingest.layout import LayoutLine, find_byline, find_subject, join_split_words, pick_title
-from ingest.metadata import resolve_metadata
+from ingest.metadata import read_manifest, resolve_metadata
 from search.schema import DocumentMeta
 from tests.ingest.hostile_text import blank_lines_then_doi, long_line_of_years
 from tests.ingest.pattern_shapes import quadratic_shapes
@@ -495,3 +495,25 @@ def test_a_files_author_field_is_a_person_only_when_it_names_one() -> None:
     assert staff.kind == person.kind
     assert person.organisation == "Hayley Breathwick"
     assert staff.organisation == ""
+
+
+def test_people_a_manifest_names_after_the_body_are_its_authors(tmp_path: Path) -> None:
+    (tmp_path / "manifest.csv").write_text(
+        "file,title,publisher_or_authors,year\n"
+        'a.pdf,Deaths review,"County Council - Public Health (County JSNA) (C. Wells)",2024\n'
+        'b.pdf,Needs audit,"Research Unit (J. Clay, R. Maconachie)",2016\n'
+        'c.pdf,Budget,"Kent County Council (Green and Independent Group)",2025\n',
+        encoding="utf-8",
+    )
+    rows = read_manifest(tmp_path)
+    assert (rows["a.pdf"].organisation, rows["a.pdf"].authors) == (
+        "County Council - Public Health (County JSNA)",
+        ["C. Wells"],
+    )
+    assert (rows["b.pdf"].organisation, rows["b.pdf"].authors) == (
+        "Research Unit",
+        ["J. Clay", "R. Maconachie"],
+    )
+    # A group in brackets is part of the body's name; authors the manifest gives win.
+    assert rows["c.pdf"].organisation == "Kent County Council (Green and Independent Group)"
+    assert rows["c.pdf"].authors == []
