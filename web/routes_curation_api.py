@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends, Header, HTTPException, Request
 from pydantic import BaseModel
 
 from search.catalogue import DocumentRecord
@@ -49,9 +49,21 @@ class DocumentChangeOut(BaseModel):
     access: str
 
 
+# Said to a script whose session's token is missing or stale (a browser's form says it ran out
+# of time; a script has no page to reload).
+BAD_TOKEN_HEADER = (
+    "Send the form token of this session in the X-CSRF-Token header (it is on every admin"
+    " page's form, as csrf), or use the machine token as a Bearer token."
+)
+
+
 def _check(viewer: Viewer, csrf: str) -> None:
-    if not viewer.by_machine_token:
+    if viewer.by_machine_token:
+        return
+    try:
         check_csrf(viewer, csrf)
+    except HTTPException as refused:
+        raise HTTPException(refused.status_code, BAD_TOKEN_HEADER) from None
 
 
 def _answer(record: DocumentRecord, access: str | None = None) -> DocumentChangeOut:

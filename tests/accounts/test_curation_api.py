@@ -232,3 +232,12 @@ def test_an_admin_clears_what_older_deletions_left_once(  # type: ignore[no-unty
     assert access_library.store.count() == before  # nothing in the library is lost
     assert _found(clients["visitor"], "sunlitvale")
     assert "clear-deleted" in admin.get("/admin/audit").text
+
+
+def test_a_script_without_the_sessions_token_is_told_which_header_to_send(clients) -> None:  # type: ignore[no-untyped-def]
+    admin = clients["admin"]
+    for headers in ({}, {"X-CSRF-Token": "stale"}):
+        answer = admin.post(f"/api/admin/documents/{'0' * 20}/withdraw", headers=headers)
+        assert answer.status_code == 403
+        assert "X-CSRF-Token header" in answer.json()["detail"]
+        assert "run out of time" not in answer.json()["detail"]
