@@ -1,7 +1,7 @@
 """Files to pages to chunks to vectors, written through the search package's index API.
 
 Others (kb, the tests) use `ingest.pipeline` (Ingester, the run and its outcomes); the readers
-(`pdf` with `glyphs`, `misread`, `quotemarks` and `ligatures`, `wordfile`, `webpage`, `ocr`),
+(`pdf` with `glyphs`, `misread`, `quotemarks`, `ligatures` and `hyphens`, `wordfile`, `webpage`, `ocr`),
 `chunking`, `metadata` and the isolated `worker` are its parts.
 """
 
@@ -11,6 +11,7 @@ __all__ = [
     "describing",
     "formats",
     "glyphs",
+    "hyphens",
     "layout",
     "ligatures",
     "matter",
