@@ -1,8 +1,8 @@
 """Files to pages to chunks to vectors, written through the search package's index API.
 
 Others (kb, the tests) use `ingest.pipeline` (Ingester, the run and its outcomes); the readers
-(`pdf` with `glyphs`, `misread`, `quotemarks`, `ligatures` and `hyphens`, `wordfile`, `webpage`, `ocr`),
-`chunking`, `metadata` and the isolated `worker` are its parts.
+(`pdf` with `glyphs`, `misread`, `quotemarks`, `ligatures` and `hyphens`, `wordfile`,
+`webpage`, `ocr`), `chunking`, `metadata` and the isolated `worker` are its parts.
 """
 
 __all__ = [
