@@ -26,6 +26,7 @@ __all__ = [
     "CurationError",
     "clean_authors",
     "clean_fields",
+    "clean_year",
     "clear_deleted_traces",
     "clearings_unfinished",
     "correct_document",
@@ -56,11 +57,18 @@ _NO_WRITERS_TO_KEEP_OUT: AbstractContextManager[object] = nullcontext()
 
 class CurationError(ValueError):
     """A change that cannot be made; the message says why in plain words, and `field` names
-    the form field at fault ('' when it is none of them)."""
+    the form field at fault ('' when it is none of them). A form with more than one answer to
+    change raises the first, with the others in `also`, so each is said beside its field."""
 
-    def __init__(self, message: str, field: str = "") -> None:
+    def __init__(self, message: str, field: str = "", also: tuple[CurationError, ...] = ()) -> None:
         super().__init__(message)
         self.field = field
+        self.also = also
+
+    @property
+    def every(self) -> list[CurationError]:
+        """This problem and the others found with it, in the form's order."""
+        return [self, *self.also]
 
 
 def _tidy(text: str) -> str:
@@ -72,35 +80,39 @@ def _tidy(text: str) -> str:
 def clean_fields(
     title: str, organisation: str, year: str, kind: str, access: str, authors: str | None = None
 ) -> dict[str, Any]:
-    """Form values checked and tidied; raise CurationError naming the first problem. `authors`
-    holds a name a line (or names between semicolons); None leaves the authors as they are."""
+    """Form values checked and tidied; raise CurationError naming the first problem, with every
+    other one in `also`. `authors` holds a name a line (or names between semicolons); None
+    leaves the authors as they are."""
     title, organisation, kind = _tidy(title), _tidy(organisation), _tidy(kind)
+    problems: list[CurationError] = []
     if not title:
-        raise CurationError("Enter a title.", "title")
-    if len(title) > MAX_TEXT:
-        raise CurationError(f"Enter a title of {MAX_TEXT} characters or fewer.", "title")
+        problems.append(CurationError("Enter a title.", "title"))
+    elif len(title) > MAX_TEXT:
+        problems.append(CurationError(f"Enter a title of {MAX_TEXT} characters or fewer.", "title"))
     if len(organisation) > MAX_TEXT:
-        raise CurationError(
-            f"Enter an organisation of {MAX_TEXT} characters or fewer.", "organisation"
+        problems.append(
+            CurationError(
+                f"Enter an organisation of {MAX_TEXT} characters or fewer.", "organisation"
+            )
         )
-    year = year.strip()
+    names: list[str] = []
+    if authors is not None:
+        try:
+            names = clean_authors(authors)
+        except CurationError as problem:
+            problems.append(problem)
     number: int | None = None
-    if year:
-        # str.isdigit() is also true of '²' and other signs int() refuses: ASCII digits only.
-        if not (year.isascii() and year.isdigit() and len(year) == 4):
-            raise CurationError(
-                "Enter the year as four numbers, like 2024, or leave it empty.", "year"
-            )
-        latest = date.today().year + 1  # a report may carry next year's date
-        if not EARLIEST_YEAR <= int(year) <= latest:
-            raise CurationError(
-                f"Enter a year from {EARLIEST_YEAR} to {latest}, or leave it empty.", "year"
-            )
-        number = int(year)
+    try:
+        number = clean_year(year)
+    except CurationError as problem:
+        problems.append(problem)
     if len(kind) > MAX_TEXT:
-        raise CurationError("Choose the type of document from the list.", "kind")
+        problems.append(CurationError("Choose the type of document from the list.", "kind"))
     if access not in ACCESS_LEVELS:
-        raise CurationError("Choose who can see the document.", "access")
+        problems.append(CurationError("Choose who can see the document.", "access"))
+    if problems:
+        first = problems[0]
+        raise CurationError(str(first), first.field, tuple(problems[1:]))
     fields: dict[str, Any] = {
         "title": title,
         "organisation": organisation,
@@ -109,8 +121,25 @@ def clean_fields(
         "access": access,
     }
     if authors is not None:
-        fields["authors"] = clean_authors(authors)
+        fields["authors"] = names
     return fields
+
+
+def clean_year(text: str) -> int | None:
+    """A year typed on the form (None when left empty); raise CurationError when it is not
+    four figures, or not from 1900 to next year."""
+    year = text.strip()
+    if not year:
+        return None
+    # str.isdigit() is also true of '²' and other signs int() refuses: ASCII digits only.
+    if not (year.isascii() and year.isdigit() and len(year) == 4):
+        raise CurationError("Enter the year as four numbers, like 2024, or leave it empty.", "year")
+    latest = date.today().year + 1  # a report may carry next year's date
+    if not EARLIEST_YEAR <= int(year) <= latest:
+        raise CurationError(
+            f"Enter a year from {EARLIEST_YEAR} to {latest}, or leave it empty.", "year"
+        )
+    return int(year)
 
 
 def clean_authors(text: str) -> list[str]:

@@ -328,6 +328,11 @@ def find_record(library: WholeLibraryDep, doc_id: str) -> DocumentRecord:
     return record
 
 
+def _anchor(field: str) -> str:
+    """The id the summary leads to for a field (a radio group's first radio)."""
+    return f"access-{ACCESS_LEVELS[0]}" if field == "access" else field or "title"
+
+
 def _edit_page(
     request: Request,
     templates: TemplatesDep,
@@ -336,12 +341,16 @@ def _edit_page(
     values: dict[str, Any],
     error: CurationError | None = None,
 ) -> Response:
+    problems = error.every if error else []
     context = {
         "record": record,
         "values": values,
         "error": str(error or ""),
         # The field at fault, for the message beside it; the summary links to its input.
         "field": error.field if error else "",
+        # Every answer to change: a message beside each field, each in the summary.
+        "field_errors": {p.field: str(p) for p in problems},
+        "error_list": [{"text": str(p), "href": f"#{_anchor(p.field)}"} for p in problems],
         "choices": [(level, ACCESS_CHOICES[level]) for level in ACCESS_LEVELS],
         "kinds": kind_choices(values["kind"], library.catalogue.kinds()),
         "withdrawn": record.meta.access == WITHDRAWN,
@@ -403,13 +412,20 @@ def admin_correct_document(
         "authors": "\n".join(record.meta.authors) if typed_authors is None else authors,
     }
     values = {name: value[:SHOWN_CHARS] for name, value in typed.items()}
+    known = {value for value, _ in kind_choices(record.meta.kind, library.catalogue.kinds())}
+    unknown_kind = [CurationError(NO_SUCH_KIND, "kind")] if kind.strip() not in known else []
     try:
         fields = clean_fields(title, organisation, year, kind, access, typed_authors)
-        known = kind_choices(record.meta.kind, library.catalogue.kinds())
-        if fields["kind"] not in {value for value, _ in known}:
-            raise CurationError(NO_SUCH_KIND, "kind")
+        if unknown_kind:
+            raise unknown_kind[0]
     except CurationError as error:
-        return _edit_page(request, templates, library, record, values, error)
+        problems = error.every
+        if unknown_kind and not any(p.field == "kind" for p in problems):
+            order = ["title", "organisation", "authors", "year", "kind", "access"]
+            problems = sorted([*problems, *unknown_kind], key=lambda p: order.index(p.field))
+        first = problems[0]
+        every = CurationError(str(first), first.field, tuple(problems[1:]))
+        return _edit_page(request, templates, library, record, values, every)
     before = record.meta
     # What was written, not what was asked: a withdrawn document keeps its level until it is
     # brought back, so the log must not say its access changed.
