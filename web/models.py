@@ -302,8 +302,9 @@ class SearchOut(ResultsOut):
         Field(
             description="Why nothing was searched for, in words to show the person: set when "
             "the words have nothing to search for (only common words like ‘the’, single "
-            "letters, symbols or emoji, or only words in a script other than Latin), and "
-            "then there are no documents; null otherwise"
+            "letters, symbols or emoji, or only words in a script other than Latin), or when "
+            "a determinant, lens or place id is not one the library knows (the ids it knows "
+            "are listed), and then there are no documents; null otherwise"
         ),
     ]
 

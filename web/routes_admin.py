@@ -605,10 +605,16 @@ def _jobs(request: Request) -> UploadJobs:
 
 
 def _upload_form(
-    request: Request, templates: TemplatesDep, chosen: str, error: str = "", code: int = 200
+    request: Request,
+    templates: TemplatesDep,
+    chosen: str,
+    error: str = "",
+    code: int = 200,
+    field: str = "files",
 ) -> Response:
     settings = _settings(request)
     context = {
+        "field": field,  # the answer to change: the files, or who can see them
         "choices": [(level, ACCESS_CHOICES[level]) for level in ACCESS_LEVELS],
         "chosen": chosen if chosen in ACCESS_LEVELS else settings.access.default,
         "limits": settings.accounts,
@@ -655,6 +661,7 @@ async def admin_upload(
             problem = NO_RUNNER
         elif access not in ACCESS_LEVELS:
             problem = "Choose who can see the documents."
+            return _upload_form(request, templates, access, problem, 400, field="access")
         elif not files:
             problem = "Choose at least one file to upload."
         elif len(files) > limits.upload_max_files:

@@ -67,7 +67,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 def unknown_filter_value(form: SearchForm, vocabulary: Vocabulary) -> str | None:
     """A sentence naming a determinant, lens or place id the library does not know, and the
-    ids it does: a script's typo in a value would otherwise read as "no evidence"."""
+    ids it does."""
     known = {
         "determinant": (form.determinants, vocabulary.taxonomy.ids),
         "lens": (form.lenses, list(vocabulary.lens_labels())),
@@ -105,12 +105,12 @@ def api_search(
 ) -> SearchOut:
     if form.is_blank:
         raise HTTPException(status_code=400, detail=EMPTY_QUERY)
-    unknown = unknown_filter_value(form, vocabulary)
-    if unknown:
-        raise HTTPException(status_code=400, detail=unknown)
-    if form.problem:
-        # The schema allows these words, so they are answered, not refused: with nothing.
-        return _nothing_searched(form, library.searcher.settings.page_size, form.problem)
+    # The schema allows these words and ids, so they are answered, not refused: with nothing,
+    # and `problem` saying why (an id no determinant, lens or place has, named with the ids
+    # there are; a script's typo would otherwise read as "no evidence").
+    problem = form.problem or unknown_filter_value(form, vocabulary)
+    if problem:
+        return _nothing_searched(form, library.searcher.settings.page_size, problem)
     outcome = run_search(library, form, vocabulary)
     # One matcher for the whole answer, as for a page: each word stemmed once.
     stems = WordMatcher(query_stems(form.q))

@@ -9,7 +9,7 @@ import re
 from dataclasses import replace
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, Query
+from fastapi import Depends, Query
 
 from web.limits import MAX_CHOSEN, PRINTABLE, FilterValue
 from web.search_form import (
@@ -62,12 +62,6 @@ async def read_search_filters(
     sort: Annotated[Sort, Query(description="relevance (best match) or newest")] = "relevance",
     organisation: Annotated[Chosen, _chosen("Only these organisations")] = None,
     kind: Annotated[Chosen, _chosen("Only these kinds of document")] = None,
-    year_from: Annotated[
-        str, Query(max_length=MAX_YEAR_CHARS, description="Earliest year, 4 numbers")
-    ] = "",
-    year_to: Annotated[
-        str, Query(max_length=MAX_YEAR_CHARS, description="Latest year, 4 numbers")
-    ] = "",
     determinant: Annotated[
         Chosen, _chosen("Only these determinants (ids, see /api/determinants)")
     ] = None,
@@ -82,29 +76,33 @@ async def read_search_filters(
         bool, Query(description="Put Leicestershire and East Midlands work first")
     ] = False,
 ) -> SearchForm:
-    """Read everything but the words from the query string; FastAPI's checks turn bad values
-    into a 400. (This and the two readers below are `async` though they never wait: FastAPI
-    runs a plain function dependency in a worker thread, and every hop costs a search about
-    0.2 ms of the interpreter's time and more of its latency; see bench/RESULTS.md.)"""
-    bad = _typed_years(year_from, year_to)
-    low = None if any(n == "year_from" for n, _ in bad) else _year(year_from)
-    high = None if any(n == "year_to" for n, _ in bad) else _year(year_to)
-    if low and high and low > high:
-        low, high = high, low
+    """Read everything but the words and the years from the query string; FastAPI's checks
+    turn bad values into a 400. (This and the two readers below are `async` though they never
+    wait: FastAPI runs a plain function dependency in a worker thread, and every hop costs a
+    search about 0.2 ms of the interpreter's time and more of its latency; see
+    bench/RESULTS.md.)"""
     return SearchForm(
         page=page,
         sort=sort,
         organisations=_distinct(organisation),
         kinds=_distinct(kind),
-        year_from=low,
-        year_to=high,
         determinants=_distinct(determinant),
         places=_distinct(place),
         lenses=_distinct(lens),
         year_bands=tuple(b for b in YEAR_BANDS_ORDER if b in (years or [])),
         is_local_first=local,
-        bad_years=bad,
     )
+
+
+def _with_years(filters: SearchForm, year_from: str, year_to: str) -> SearchForm:
+    """The form with its year range (either way round); a box holding no year is left out of
+    it and kept in `bad_years`, as typed."""
+    bad = _typed_years(year_from, year_to)
+    low = None if any(n == "year_from" for n, _ in bad) else _year(year_from)
+    high = None if any(n == "year_to" for n, _ in bad) else _year(year_to)
+    if low and high and low > high:
+        low, high = high, low
+    return replace(filters, year_from=low, year_to=high, bad_years=bad)
 
 
 FiltersDep = Annotated[SearchForm, Depends(read_search_filters)]
@@ -120,9 +118,16 @@ async def read_search_form(
         str | None,
         Query(max_length=MAX_QUERY_CHARS, pattern=PRINTABLE, description="Words to search for"),
     ] = None,
+    year_from: Annotated[
+        str, Query(max_length=MAX_YEAR_CHARS, description="Earliest year, 4 numbers")
+    ] = "",
+    year_to: Annotated[
+        str, Query(max_length=MAX_YEAR_CHARS, description="Latest year, 4 numbers")
+    ] = "",
 ) -> SearchForm:
-    """A search as the pages read it: with no words, the page asks for some."""
-    return replace(filters, q=_tidy(q))
+    """A search as the pages read it: with no words, the page asks for some; a year box that
+    holds no year is kept as typed (`bad_years`), for the results page to show back."""
+    return replace(_with_years(filters, year_from, year_to), q=_tidy(q))
 
 
 async def read_required_search_form(
@@ -136,9 +141,9 @@ async def read_required_search_form(
             "word like ‘the’, a single letter or a symbol",
         ),
     ],
+    year_from: Annotated[str, Query(pattern=YEAR_PATTERN, description="Earliest year")] = "",
+    year_to: Annotated[str, Query(pattern=YEAR_PATTERN, description="Latest year")] = "",
 ) -> SearchForm:
-    """A search as the API reads it: the words are required, and the schema says so; a year
-    that is not one is refused."""
-    if filters.year_problem:
-        raise HTTPException(status_code=400, detail=filters.year_problem)
-    return replace(filters, q=_tidy(q))
+    """A search as the API reads it: the words are required, and the schema says so, as it
+    says what a year is."""
+    return replace(_with_years(filters, year_from, year_to), q=_tidy(q))

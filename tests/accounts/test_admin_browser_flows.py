@@ -103,8 +103,10 @@ def test_uploads_refuse_forms_without_token_or_files(clients) -> None:  # type: 
     assert forged.status_code == 403
     empty = _upload(admin, [], access="public")
     assert empty.status_code == 400 and "Choose at least one file to upload" in empty.text
+    assert '<p id="files-error" class="govuk-error-message">' in empty.text  # beside the box
     odd_level = _upload(admin, [("a.pdf", b"%PDF-1.4", "application/pdf")], access="everyone")
     assert odd_level.status_code == 400
+    assert 'href="#access-public"' in odd_level.text and 'id="files-error"' not in odd_level.text
     partner = clients["partner"]
     refused = partner.post(
         "/admin/upload",
