@@ -8,6 +8,7 @@ there, never logged and never put back into a form.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -124,18 +125,25 @@ def _new_user_page(
     templates: TemplatesDep,
     name: str = "",
     role: str = "",
-    error: str = "",
-    field: str = "",
+    problems: Sequence[tuple[str, str]] = (),
 ) -> Response:
+    """The add-account form; with `problems` ((message, field), in the form's order), every
+    answer to change, each beside its field and in the summary."""
+    first_role = USER_ROLES[0]
     context = {
         "name": name[:SHOWN_CHARS],
         "role": role if role in USER_ROLES else "",
         "roles": [(r, *ROLE_CHOICES[r]) for r in USER_ROLES],
         "min_length": min_password_length(request),
-        "error": error,
-        "field": field,
+        "error": problems[0][0] if problems else "",
+        "field": problems[0][1] if problems else "",
+        "field_errors": {field: message for message, field in problems},
+        "error_list": [
+            {"text": message, "href": f"#role-{first_role}" if field == "role" else f"#{field}"}
+            for message, field in problems
+        ],
     }
-    return admin_page(request, templates, "admin_user_new.html", context, 400 if error else 200)
+    return admin_page(request, templates, "admin_user_new.html", context, 400 if problems else 200)
 
 
 @router.get("/admin/users/new", response_class=HTMLResponse)
@@ -144,28 +152,32 @@ def admin_new_user(request: Request, viewer: AdminDep, templates: TemplatesDep) 
 
 
 class _Refused(Exception):
-    """Why the new account was not added, and the field to put the message beside."""
+    """Why the new account was not added: each (message, field to put it beside)."""
 
-    def __init__(self, message: str, field: str) -> None:
-        super().__init__(message)
-        self.field = field
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__(problems[0][0])
+        self.problems = problems
 
 
 def _add_user(users: UserStore, name: str, role: str, password: str, min_length: int) -> User:
-    """The account, added; _Refused, with nothing saved, when it cannot be."""
+    """The account, added; _Refused, with nothing saved and every answer to change, when it
+    cannot be."""
+    problems: list[tuple[str, str]] = []
     try:
         name = check_name(name)
     except AccountError as error:
-        raise _Refused(str(error), "name") from None
+        problems.append((str(error), "name"))
     if role not in USER_ROLES:
-        raise _Refused(NO_ROLE, "role")
+        problems.append((NO_ROLE, "role"))
     problem = NO_PASSWORD if not password else password_problem(password, name, min_length, "their")
     if problem:
-        raise _Refused(problem, "password")
+        problems.append((problem, "password"))
+    if problems:
+        raise _Refused(problems)
     try:
         return users.add_user(name, role, password)
     except AccountError as error:  # the name is taken
-        raise _Refused(str(error), "name") from None
+        raise _Refused([(str(error), "name")]) from None
 
 
 @router.post("/admin/users/new", response_class=HTMLResponse)
@@ -183,7 +195,7 @@ def admin_add_user(
     try:
         user = _add_user(users, name, role, password, min_password_length(request))
     except _Refused as refused:
-        return _new_user_page(request, templates, name, role, str(refused), refused.field)
+        return _new_user_page(request, templates, name, role, refused.problems)
     users.audit(viewer.name, "add user", f"{user.name} as {user.role}")
     return back_to(f"/admin/users?{urlencode({'added': user.name})}")
 

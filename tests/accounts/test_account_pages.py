@@ -267,3 +267,15 @@ def test_the_accounts_page_no_longer_sends_the_admin_to_a_shell(clients) -> None
     page = clients["admin"].get("/admin/users").text
     assert "on the server with" not in page
     assert 'href="/admin/users/new"' in page
+
+
+def test_an_empty_add_account_form_names_every_answer_to_give(clients, app) -> None:  # type: ignore[no-untyped-def]
+    before = _names(app)
+    page = _add(clients["admin"])
+    assert page.status_code == 400
+    summary = re.search(r'class="govuk-error-summary".*?</ul>', page.text, re.S)
+    assert summary is not None
+    assert re.findall(r'href="#([\w-]+)"', summary.group(0)) == ["name", "role-partner", "password"]
+    for field in ("name", "role", "password"):
+        assert f'<p id="{field}-error" class="govuk-error-message">' in page.text, field
+    assert _names(app) == before
