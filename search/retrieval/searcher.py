@@ -227,7 +227,7 @@ class Searcher:
 
     def _uses(self, stem: str) -> int:
         """How many passages the reader may see hold a search word, up to `USES_COUNTED`."""
-        return len(passage_ids_using(stem, self.store, USES_COUNTED))
+        return len(passage_ids_using(stem, self.store, USES_COUNTED, any_of_ties=True))
 
     def hits(
         self, query: str, filters: Filters | None = None, limit: int = 100, mode: Mode | None = None

@@ -165,12 +165,13 @@ def is_asking(stem: str, word: str) -> bool:
 
 def library_uses(stem: str, store: Store) -> bool:
     """Whether any passage `store` shows holds the search word `stem` (one keyword lookup)."""
-    return bool(passage_ids_using(stem, store, 1))
+    return bool(passage_ids_using(stem, store, 1, any_of_ties=True))
 
 
-def passage_ids_using(stem: str, store: Store, most: int) -> list[str]:
+def passage_ids_using(stem: str, store: Store, most: int, any_of_ties: bool = False) -> list[str]:
     """Up to `most` passages `store` shows that hold the search word `stem`, those holding it
-    most first (one keyword lookup, of ids alone)."""
+    most first (one keyword lookup, of ids alone); with `any_of_ties`, whichever of equally
+    scored passages the engine met first, when only whether or how many matters."""
     lookup = VectorQuery(
         dense=None,
         sparse=SparseVector([term_index(stem)], [1.0]),
@@ -178,6 +179,7 @@ def passage_ids_using(stem: str, store: Store, most: int) -> list[str]:
         limit=most,
         candidates=most,
         payload_fields=(),
+        any_of_ties=any_of_ties,
     )
     return [hit.id for hit in store.query(lookup)]
 

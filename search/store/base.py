@@ -82,6 +82,10 @@ class VectorQuery:
     # walked the graph with the same vector and filters (to count its matches) passes the
     # walk's closest `candidates` here, so the graph is not walked a second time.
     dense_among: tuple[str, ...] | None = None
+    # Which of equally scored points come back does not matter (whether any passage holds a
+    # word): the engine's cut is taken as it is, not asked again for a group of ties that
+    # runs across it (`core.settled_hits`).
+    any_of_ties: bool = False
 
 
 BUSY_MESSAGE = (

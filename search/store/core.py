@@ -287,20 +287,21 @@ def ranked_hits(
 
 
 def settled_hits(
-    ask: Callable[[int], Iterable[Any]], limit: int, with_payload: bool = True
+    ask: Callable[[int], Iterable[Any]], limit: int, with_payload: bool = True, settle: bool = True
 ) -> list[Hit]:
     """The best `limit` hits of a query, tied scores in id order even where a group of ties
-    runs across the cut: `ask(n)` runs the query for its best `n` points."""
+    runs across the cut: `ask(n)` runs the query for its best `n` points. Without `settle`
+    (`VectorQuery.any_of_ties`), the first answer is kept whatever ties it cut."""
     margin = TIE_MARGIN
     while True:
         asked = limit + margin
         hits = ranked_hits(ask(asked), with_payload)
-        if margin >= TIE_MARGIN_MOST or not ties_run_past(hits, limit, asked):
+        if not settle or margin >= TIE_MARGIN_MOST or not _ties_run_past(hits, limit, asked):
             return hits[:limit]
         margin *= 8
 
 
-def ties_run_past(hits: Sequence[Hit], limit: int, asked: int) -> bool:
+def _ties_run_past(hits: Sequence[Hit], limit: int, asked: int) -> bool:
     """Whether hits (best first) fill what was asked and the last of them ties with the one
     at the limit, so points of that score may be left unread."""
     return 0 < limit < len(hits) >= asked and hits[-1].score == hits[limit - 1].score

@@ -427,6 +427,7 @@ class EmbeddedStore:
             lambda limit: self.shard.query(qe.QueryRequest(limit=limit, **shape)),
             request.limit,
             payload is not False,
+            settle=not request.any_of_ties,
         )
 
     @_gated

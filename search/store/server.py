@@ -220,6 +220,7 @@ class ServerStore:
         return core.settled_hits(
             lambda limit: self._client.query_points(self._collection, limit=limit, **shape).points,
             request.limit,
+            settle=not request.any_of_ties,
         )
 
     def _beam(self, leg: core.Leg) -> models.SearchParams | None:
