@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from datetime import date
@@ -78,11 +78,18 @@ def _tidy(text: str) -> str:
 
 
 def clean_fields(
-    title: str, organisation: str, year: str, kind: str, access: str, authors: str | None = None
+    title: str,
+    organisation: str,
+    year: str,
+    kind: str,
+    access: str,
+    authors: str | None = None,
+    kinds: Collection[str] | None = None,
 ) -> dict[str, Any]:
     """Form values checked and tidied; raise CurationError naming the first problem, with every
     other one in `also`. `authors` holds a name a line (or names between semicolons); None
-    leaves the authors as they are."""
+    leaves the authors as they are. `kinds`, when given, are the types of document to choose
+    from."""
     title, organisation, kind = _tidy(title), _tidy(organisation), _tidy(kind)
     problems: list[CurationError] = []
     if not title:
@@ -106,7 +113,7 @@ def clean_fields(
         number = clean_year(year)
     except CurationError as problem:
         problems.append(problem)
-    if len(kind) > MAX_TEXT:
+    if len(kind) > MAX_TEXT or (kinds is not None and kind not in kinds):
         problems.append(CurationError("Choose the type of document from the list.", "kind"))
     if access not in ACCESS_LEVELS:
         problems.append(CurationError("Choose who can see the document.", "access"))

@@ -83,7 +83,6 @@ MAX_FIELD = 300
 # over 1 MB): the form's own checks answer any length on the form, with a message beside the
 # field. A long paste comes back in its box cut to this many characters.
 SHOWN_CHARS = 2_000
-NO_SUCH_KIND = "Choose the type of document from the list."
 MAX_PATHS = 1000
 OUTSIDE_ROOTS = (
     "The site only ingests from its own folders. {path} is not in one. "
@@ -413,19 +412,10 @@ def admin_correct_document(
     }
     values = {name: value[:SHOWN_CHARS] for name, value in typed.items()}
     known = {value for value, _ in kind_choices(record.meta.kind, library.catalogue.kinds())}
-    unknown_kind = [CurationError(NO_SUCH_KIND, "kind")] if kind.strip() not in known else []
     try:
-        fields = clean_fields(title, organisation, year, kind, access, typed_authors)
-        if unknown_kind:
-            raise unknown_kind[0]
+        fields = clean_fields(title, organisation, year, kind, access, typed_authors, known)
     except CurationError as error:
-        problems = error.every
-        if unknown_kind and not any(p.field == "kind" for p in problems):
-            order = ["title", "organisation", "authors", "year", "kind", "access"]
-            problems = sorted([*problems, *unknown_kind], key=lambda p: order.index(p.field))
-        first = problems[0]
-        every = CurationError(str(first), first.field, tuple(problems[1:]))
-        return _edit_page(request, templates, library, record, values, every)
+        return _edit_page(request, templates, library, record, values, error)
     before = record.meta
     # What was written, not what was asked: a withdrawn document keeps its level until it is
     # brought back, so the log must not say its access changed.
