@@ -30,11 +30,9 @@ from web.models import (
 from web.search_form import SearchForm
 from web.tags import determinant_url, evidence_tags
 from web.views import (
+    document_passage_json,
     excerpt_out,
     metadata_json,
-    passage_json,
-    scanned_pages,
-    sections_of,
     shown_excerpt,
 )
 from web.vocabulary import Vocabulary
@@ -99,9 +97,7 @@ def evidence_json(evidence: Evidence, vocabulary: Vocabulary) -> EvidenceOut:
     page shows (`excerpt`) and the page that part is on: a long passage can run on to a page
     holding most of it, while the words shown sit on the page before."""
     record = evidence.document
-    passage = passage_json(
-        record.doc_id, evidence.passage, sections_of(record), scanned_pages(record)
-    )
+    passage = document_passage_json(record, evidence.passage)
     passage["excerpt"] = excerpt_out(shown_excerpt(passage, (), EVIDENCE_WORDS))
     return {
         **metadata_json(record),
@@ -160,7 +156,7 @@ def by_determinant_json(
         # search, so no address narrows it to both; the page then offers no such link).
         narrowed = replace(form, determinants=(item.determinant.id,), page=1)
         is_exact = set(form.determinants) <= {item.determinant.id}
-        shown = passage_json(record.doc_id, passage, sections_of(record), scanned_pages(record))
+        shown = document_passage_json(record, passage)
         if stems is not None:
             shown["excerpt"] = excerpt_out(determinant_excerpt(shown, stems, item.determinant))
         out.append(

@@ -44,14 +44,12 @@ from web.search_query import read_required_search_form
 from web.searching import run_search
 from web.views import (
     document_json,
+    document_passage_json,
     facets_json,
     form_filters_json,
     page_json,
-    passage_json,
     related_json,
     results_json,
-    scanned_pages,
-    sections_of,
 )
 from web.vocabulary import Vocabulary
 
@@ -192,9 +190,7 @@ def api_related(
     return {
         "doc_id": record.doc_id,
         "title": record.meta.title,
-        "passage": passage_json(doc_id, passage, sections_of(record), scanned_pages(record))
-        if passage
-        else None,
+        "passage": document_passage_json(record, passage) if passage else None,
         "documents": [related_json(r, like) for r in related],
     }
 

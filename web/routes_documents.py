@@ -30,6 +30,7 @@ from web.params import PageNumber
 from web.views import (
     PDF_TYPE,
     about_json,
+    document_passage_json,
     document_url,
     file_media_type,
     file_type_name,
@@ -38,11 +39,9 @@ from web.views import (
     page_json,
     page_previews,
     page_url,
-    passage_json,
     place_words,
     related_json,
     related_url,
-    scanned_pages,
     section_headings,
     sections_of,
 )
@@ -230,9 +229,7 @@ def related_page(
         "related.html",
         {
             "document": metadata_json(record),
-            "passage": passage_json(doc_id, passage, sections_of(record), scanned_pages(record))
-            if passage
-            else None,
+            "passage": document_passage_json(record, passage) if passage else None,
             "related": [related_json(r) for r in related],
             # Each related passage is shown from its part sharing most words with this one.
             "like": WordMatcher(query_stems(passage.text)) if passage else [],

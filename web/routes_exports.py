@@ -18,12 +18,13 @@ from web.citations import Reference, bibtex, citation_key, csv_table, reference_
 from web.deps import LibraryDep, read_site_url
 from web.feeds import MEDIA_TYPE, Feed, FeedEntry, atom_feed
 from web.highlight import WordMatcher, query_stems
+from web.models import ExcerptView
 from web.routes_documents import find_document
 from web.search_form import SearchForm
 from web.search_query import read_search_form
 from web.searching import newest_documents, search_all
 from web.templating import ORGANISATION, SERVICE_NAME
-from web.views import passage_json, scanned_pages, sections_of, shown_excerpt, summary_json
+from web.views import document_passage_json, shown_excerpt, summary_json
 
 __all__ = ["router"]
 
@@ -70,45 +71,39 @@ def cite_bibtex(request: Request, doc_id: str, library: LibraryDep) -> Response:
 # A search's results ---------------------------------------------------------------
 
 
-def _results(
-    request: Request, library: Library, form: SearchForm
-) -> list[tuple[Reference, Passage | None, str]]:
-    if form.problem or form.year_problem:
-        raise HTTPException(status_code=400, detail=form.problem or form.year_problem)
-    documents = search_all(library, form, EXPORT_LIMIT)
+def _found(library: Library, form: SearchForm) -> list[DocumentResult]:
+    """Every document a download holds, in the page's order; a 400 for a search the page
+    would refuse (words with nothing to search for, a year box holding no year)."""
+    problem = form.problem or form.year_problem
+    if problem:
+        raise HTTPException(status_code=400, detail=problem)
+    return search_all(library, form, EXPORT_LIMIT)
+
+
+def _references(request: Request, library: Library, form: SearchForm) -> list[Reference]:
     base = _base(request)
-    return [
-        (reference_for(d.document, base), d.passages[0] if d.passages else None, d.strength)
-        for d in documents
-    ]
+    return [reference_for(d.document, base) for d in _found(library, form)]
 
 
 @router.get("/search/export.csv")
 def export_csv(request: Request, library: LibraryDep, form: FormDep) -> Response:
     """The results as a table, each with the part of its best passage the results page shows
     and the page that part is on (the whole passage may hold most of its words on the next)."""
-    if form.problem or form.year_problem:
-        raise HTTPException(status_code=400, detail=form.problem or form.year_problem)
     base = _base(request)
     stems = WordMatcher(query_stems(form.q))
     rows = [
         (reference_for(d.document, base), _shown_passage(d, stems), d.strength)
-        for d in search_all(library, form, EXPORT_LIMIT)
+        for d in _found(library, form)
     ]
     return download(csv_table(rows, base), CSV_TYPE, "evidence-finder-results.csv")
 
 
 def _shown_passage(result: DocumentResult, stems: WordMatcher) -> Passage | None:
     """A document's best passage cut to the part a results page shows, cited at its page."""
-    if not result.passages:
+    shown = _best_shown(result, stems)
+    if shown is None:
         return None
     best = result.passages[0]
-    shown = shown_excerpt(
-        passage_json(
-            result.doc_id, best, sections_of(result.document), scanned_pages(result.document)
-        ),
-        stems,
-    )
     return Passage(
         best.chunk_id,
         shown["text"],
@@ -119,16 +114,23 @@ def _shown_passage(result: DocumentResult, stems: WordMatcher) -> Passage | None
     )
 
 
+def _best_shown(result: DocumentResult, stems: WordMatcher) -> ExcerptView | None:
+    """The part of a document's best passage a results page shows, and its page."""
+    if not result.passages:
+        return None
+    return shown_excerpt(document_passage_json(result.document, result.passages[0]), stems)
+
+
 @router.get("/search/export.ris")
 def export_ris(request: Request, library: LibraryDep, form: FormDep) -> Response:
-    rows = _results(request, library, form)
-    return download(ris(r for r, _, _ in rows), RIS_TYPE, "evidence-finder-results.ris")
+    refs = _references(request, library, form)
+    return download(ris(refs), RIS_TYPE, "evidence-finder-results.ris")
 
 
 @router.get("/search/export.bib")
 def export_bibtex(request: Request, library: LibraryDep, form: FormDep) -> Response:
-    rows = _results(request, library, form)
-    return download(bibtex(r for r, _, _ in rows), BIBTEX_TYPE, "evidence-finder-results.bib")
+    refs = _references(request, library, form)
+    return download(bibtex(refs), BIBTEX_TYPE, "evidence-finder-results.bib")
 
 
 # Feeds ----------------------------------------------------------------------------
@@ -154,17 +156,9 @@ def _summary_entry(record: DocumentRecord, base: str) -> FeedEntry:
 def _search_entry(result: DocumentResult, stems: WordMatcher, base: str) -> FeedEntry:
     """A matching document's entry, with its best passage's words and the page they are on."""
     reference = reference_for(result.document, base)
-    if not result.passages:
+    shown = _best_shown(result, stems)
+    if shown is None:
         return FeedEntry(reference, _added(result.document.added_at), "")
-    shown = shown_excerpt(
-        passage_json(
-            result.doc_id,
-            result.passages[0],
-            sections_of(result.document),
-            scanned_pages(result.document),
-        ),
-        stems,
-    )
     return FeedEntry(
         reference,
         _added(result.document.added_at),

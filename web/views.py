@@ -49,6 +49,7 @@ __all__ = [
     "WEB_SCHEMES",
     "about_json",
     "document_json",
+    "document_passage_json",
     "document_url",
     "facets_json",
     "file_media_type",
@@ -197,6 +198,11 @@ def passage_json(
     }
 
 
+def document_passage_json(record: DocumentRecord, passage: Passage) -> PassageView:
+    """`passage_json` for a passage of `record`, with its sections and scanned pages."""
+    return passage_json(record.doc_id, passage, sections_of(record), scanned_pages(record))
+
+
 # Whether a shown part reads as prose, remembered by its text across requests (pages of one
 # search, and its API twin, show the same parts; about 23 us a part otherwise).
 _reads_as_prose = lru_cache(maxsize=2_048)(reads_as_prose)
@@ -300,12 +306,7 @@ def related_json(related: RelatedDocument, like: WordMatcher | None = None) -> R
     """A related document and its passage closest to the document it is related to, with the
     part of it the page shows (`excerpt`) and that part's page: with the words of a passage it
     is like (`like`), its part sharing most of them; else its opening."""
-    passage = passage_json(
-        related.document.doc_id,
-        related.passage,
-        sections_of(related.document),
-        scanned_pages(related.document),
-    )
+    passage = document_passage_json(related.document, related.passage)
     passage["excerpt"] = excerpt_out(shown_excerpt(passage, like or (), RELATED_WORDS))
     return {**metadata_json(related.document), "passage": passage}
 
