@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -65,14 +66,17 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 def unknown_filter_value(form: SearchForm, vocabulary: Vocabulary) -> str | None:
     """A sentence naming a determinant, lens or place id the library does not know, and the
-    ids it does."""
-    known = {
-        "determinant": (form.determinants, vocabulary.taxonomy.ids),
-        "lens": (form.lenses, list(vocabulary.lens_labels())),
-        "place": (form.places, list(vocabulary.gazetteer.places)),
-    }
-    for name, (chosen, ids) in known.items():
-        for value in chosen:
+    ids it does (read only for the filters a search chose)."""
+    chosen: list[tuple[str, tuple[str, ...], Callable[[], Collection[str]]]] = [
+        ("determinant", form.determinants, lambda: vocabulary.taxonomy.ids),
+        ("lens", form.lenses, vocabulary.lens_labels),
+        ("place", form.places, lambda: vocabulary.gazetteer.places),
+    ]
+    for name, values, known in chosen:
+        if not values:
+            continue
+        ids = set(known())
+        for value in values:
             if value not in ids:
                 listed = ", ".join(sorted(ids)[:MAX_IDS_LISTED])
                 more = " …" if len(ids) > MAX_IDS_LISTED else ""
