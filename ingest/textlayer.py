@@ -27,7 +27,7 @@ _LOCK = threading.Lock()
 # Before a small letter it was a word broken by the layout ("pur-chase") or a hyphen the
 # author wrote ("low-income"), which `ingest.hyphens` tells apart; otherwise (a capital, a
 # figure) it was a hyphen the author wrote ("COVID-19").
-_BROKEN_WORD = re.compile(r"(\w+)\x02([a-z]\w*)")
+_BROKEN_WORD = re.compile(r"(?<!\w)(\w+)\x02([a-z]\w*)")  # from a word's start (see pdf.py)
 _WRITTEN_HYPHEN = re.compile(r"(?<=\w)\x02(?=\w)")
 # Right-to-left scripts (Hebrew, Arabic and its extensions and presentation forms): PDFium gives
 # their letters in the order drawn, left to right, so words come out backwards; pypdf puts them

@@ -41,3 +41,12 @@ def test_the_word_list_decides_with_a_word_ending_it_does_not_list() -> None:
     assert line_end_hyphen("inc", "ome", known) == ""
     listed = {"household", "house", "holds"}.__contains__
     assert line_end_hyphen("house", "holds", listed) == ""  # "households" is "household" + s
+
+
+def test_a_run_of_letters_longer_than_any_word_is_read_once() -> None:
+    # Junk text can hold a run of letters with no space in it. Tried from every letter, the
+    # break rule read such a run again from each one (7 s for 40,000 letters, minutes for
+    # this); from a word's start it is read once, and the break after it is still mended.
+    run = "q" * 300_000
+    assert clean_text(f"{run}-\nincome") == f"{run}income"
+    assert join_line_hyphens(f"{run}\x02income") == f"{run}income"
