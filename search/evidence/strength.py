@@ -110,7 +110,9 @@ def reads_as_prose(text: str) -> bool:
 
 # Figures in a row that no sentence writes: a table's row or a chart's boxes read across.
 FIGURE_RUN = 3
-_FIGURE = re.compile(r"[(£$]*[-+]?\d[\d,.]*%?[)%,.;:]*")
+# (A figure ends on a digit before its closing marks, so the two never share a comma: a token of
+# commas read both ways took time growing with its square.)
+_FIGURE = re.compile(r"[(£$]*[-+]?\d(?:[\d,.]*\d)?%?[)%,.;:]*")
 
 
 def _has_figure_run(text: str) -> bool:
