@@ -230,13 +230,8 @@ def search(
         sections, scanned = sections_of(d), scanned_pages(d)
         for p in result.passages:
             shown = shown_excerpt(passage_json(d.doc_id, p, sections, scanned), stems)
-            notes = "".join(
-                note
-                for note, applies in (
-                    (", read from a scan", shown["is_ocr"]),
-                    (", laid out as a table or chart", not shown["reads_as_prose"]),
-                )
-                if applies
+            notes = (", read from a scan" if shown["is_ocr"] else "") + (
+                "" if shown["reads_as_prose"] else ", laid out as a table or chart"
             )
             typer.echo(f"   [{shown['where_all']}{notes}] {' '.join(shown['text'].split())}")
 
