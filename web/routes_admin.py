@@ -345,9 +345,8 @@ def _edit_page(
         "record": record,
         "values": values,
         "error": str(error or ""),
-        # The field at fault, for the message beside it; the summary links to its input.
-        "field": error.field if error else "",
-        # Every answer to change: a message beside each field, each in the summary.
+        # Every answer to change: a message beside each field, each in the summary, which
+        # links to its input.
         "field_errors": {p.field: str(p) for p in problems},
         "error_list": [{"text": str(p), "href": f"#{_anchor(p.field)}"} for p in problems],
         "choices": [(level, ACCESS_CHOICES[level]) for level in ACCESS_LEVELS],

@@ -136,7 +136,6 @@ def _new_user_page(
         "roles": [(r, *ROLE_CHOICES[r]) for r in USER_ROLES],
         "min_length": min_password_length(request),
         "error": problems[0][0] if problems else "",
-        "field": problems[0][1] if problems else "",
         "field_errors": {field: message for message, field in problems},
         "error_list": [
             {"text": message, "href": f"#role-{first_role}" if field == "role" else f"#{field}"}
