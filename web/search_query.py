@@ -119,10 +119,12 @@ async def read_search_form(
         Query(max_length=MAX_QUERY_CHARS, pattern=PRINTABLE, description="Words to search for"),
     ] = None,
     year_from: Annotated[
-        str, Query(max_length=MAX_YEAR_CHARS, description="Earliest year, 4 numbers")
+        str,
+        Query(max_length=MAX_YEAR_CHARS, pattern=PRINTABLE, description="Earliest year, 4 numbers"),
     ] = "",
     year_to: Annotated[
-        str, Query(max_length=MAX_YEAR_CHARS, description="Latest year, 4 numbers")
+        str,
+        Query(max_length=MAX_YEAR_CHARS, pattern=PRINTABLE, description="Latest year, 4 numbers"),
     ] = "",
 ) -> SearchForm:
     """A search as the pages read it: with no words, the page asks for some; a year box that

@@ -210,6 +210,9 @@ def test_a_year_typo_comes_back_beside_its_box_with_the_results(client: TestClie
     plain = client.get("/search", params={"q": "damp"}).text
     titles = re.findall(r'app-result__title"><a[^>]*>([^<]+)</a>', html)
     assert titles and titles == re.findall(r'app-result__title"><a[^>]*>([^<]+)</a>', plain)
+    # A control character is refused before it could be shown back in the box.
+    control = client.get("/search", params={"q": "damp", "year_to": "20\x001"})
+    assert control.status_code == 400 and "\x00" not in control.text
     # Scripts and downloads are refused plainly, as before.
     for path in ("/api/search", "/search/export.csv", "/search/feed.atom"):
         response = client.get(path, params={"q": "damp", "year_to": "2O19"})
