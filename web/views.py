@@ -60,6 +60,7 @@ __all__ = [
     "form_filters_json",
     "is_web_link",
     "metadata_json",
+    "one_page_span",
     "page_json",
     "page_previews",
     "page_url",
@@ -208,6 +209,41 @@ def document_passage_json(record: DocumentRecord, passage: Passage) -> PassageVi
 _reads_as_prose = lru_cache(maxsize=2_048)(reads_as_prose)
 
 
+def one_page_span(
+    text: str,
+    starts: Sequence[Sequence[int]],
+    stems: Iterable[str] | WordMatcher,
+    max_words: int = 45,
+    also: WordMatcher | None = None,
+) -> tuple[int, int]:
+    """Where the part of a passage to show starts and ends (`excerpt_span`), kept to one page
+    when it can be: a part that runs over a page break, whose words on the other pages add no
+    word searched for to those on the page holding most of it, is chosen again from that
+    page's text alone. A quote cited to one page is then all on that page (an officer read
+    "page 13" under a quote that opened on page 12 as the wrong page). A part that needs both
+    pages for the words searched for keeps them, and says it spans them."""
+    start, end = excerpt_span(text, stems, max_words, also)
+    offsets = sorted(int(offset) for offset, _ in starts)
+    bounds = zip(offsets, [*offsets[1:], len(text)], strict=True)
+    parts = [(max(lo, start), min(hi, end), lo, hi) for lo, hi in bounds if lo < end and hi > start]
+    if len(parts) < 2:
+        return start, end
+    matches = stems if isinstance(stems, WordMatcher) else WordMatcher(stems)
+    # The page holding most of the part's letters (the earlier on a tie), as it is cited.
+    main = max(parts, key=lambda p: (len("".join(text[p[0] : p[1]].split())), -p[0]))
+    found = [_stems_of(matches, text[a:b]) for a, b, _, _ in parts]
+    on_main = _stems_of(matches, text[main[0] : main[1]])
+    if not frozenset().union(*found) <= on_main:
+        return start, end
+    lo, hi = main[2], main[3]
+    inner_start, inner_end = excerpt_span(text[lo:hi], matches, max_words, also)
+    return lo + inner_start, lo + inner_end
+
+
+def _stems_of(matches: WordMatcher, part: str) -> frozenset[str]:
+    return frozenset().union(*(matches.stems_in(word) for word in part.split()))
+
+
 def shown_excerpt(
     passage: Mapping[str, Any],
     stems: Iterable[str] | WordMatcher,
@@ -218,8 +254,8 @@ def shown_excerpt(
     the links point where the words on screen are, not where the whole chunk starts. With
     `also`, the part with most query words that holds most of those words too."""
     text = str(passage["text"])
-    start, end = excerpt_span(text, stems, max_words, also)
     starts = passage.get("page_starts") or [[0, passage["page"]]]
+    start, end = one_page_span(text, starts, stems, max_words, also)
     page, first, last = pages_of_part(starts, text, start, end)
     doc_id = str(passage["doc_id"])
     scanned = passage.get("ocr_pages") or ()

@@ -13,6 +13,7 @@ from search.retrieval.passages import Passage
 from search.retrieval.related import RelatedDocument
 from search.schema import DocumentMeta
 from web.evidence_views import EVIDENCE_WORDS, evidence_json
+from web.highlight import excerpt_span, query_stems
 from web.paging import count_pages, page_numbers, pagination
 from web.search_form import YEAR_BANDS, SearchForm, YearBandId, year_band
 from web.search_query import read_search_filters, read_search_form
@@ -20,6 +21,7 @@ from web.templating import build_environment
 from web.views import (
     RELATED_WORDS,
     excerpt_out,
+    one_page_span,
     page_previews,
     paragraphs,
     passage_json,
@@ -204,6 +206,49 @@ def test_results_page_links_the_excerpt_shown_to_its_own_page() -> None:
     assert shown["page_url"].endswith("/pages/2")
     # With no query words the excerpt is the start, which is on the first page.
     assert shown_excerpt(passage, [], 20)["page"] == 1
+
+
+def _two_pages(first: str, second: str) -> dict[str, object]:
+    return {
+        "doc_id": "doc",
+        "text": first + second,
+        "page": 12,
+        "page_starts": [[0, 12], [len(first), 13]],
+    }
+
+
+def test_an_excerpt_over_a_page_break_keeps_to_the_page_it_cites() -> None:
+    # Page 12 ends on a list of names with no stop, so the sentence that holds "damp" seems
+    # to open there, and the best run of words opened with them: the part shown is taken
+    # from page 13 alone, so the quote under "page 13" is all on page 13 (an officer read the
+    # first words' page as the one to cite).
+    passage = _two_pages(
+        "Staff changes Dan Barritt Public Health Lead Sara Shepherd Capital ",
+        "Damp and mould in rented homes harm children's breathing. " * 3
+        + "Landlords were asked to act within fourteen days of a report. " * 4,
+    )
+    shown = shown_excerpt(passage, {"damp", "mould"}, 30)
+    assert (shown["page"], shown["page_start"], shown["page_end"]) == (13, 13, 13)
+    assert shown["text"].startswith("… Damp and mould")
+    assert "Shepherd" not in shown["text"]
+
+
+def test_an_excerpt_keeps_both_pages_when_each_holds_a_word_searched_for() -> None:
+    # "buses" is only on page 12 and "damp" only on page 13: the part needs both pages, and
+    # says it spans them.
+    passage = _two_pages(
+        "Buses to the clinic run twice a day. ",
+        "Damp homes were found in the same villages. " * 3,
+    )
+    shown = shown_excerpt(passage, query_stems("buses damp"), 30)
+    assert (shown["page_start"], shown["page_end"]) == (12, 13)
+    assert "Buses" in shown["text"] and "Damp" in shown["text"]
+
+
+def test_an_excerpt_on_one_page_is_the_best_run_of_words() -> None:
+    text = "Cold homes in winter. " * 5 + "Damp and mould harm children. " * 5
+    start, end = one_page_span(text, [[0, 3]], {"damp"}, 12)
+    assert (start, end) == excerpt_span(text, {"damp"}, 12)
 
 
 def test_reading_a_search_and_its_views_needs_no_web_framework() -> None:
