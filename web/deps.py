@@ -14,10 +14,12 @@ from web.admin import current_viewer
 from web.vocabulary import Vocabulary, vocabulary_of
 
 __all__ = [
+    "DocumentLibraryDep",
     "LibraryDep",
     "TemplatesDep",
     "VocabularyDep",
     "WholeLibraryDep",
+    "get_document_library",
     "get_library",
     "get_templates",
     "get_vocabulary",
@@ -58,7 +60,9 @@ def get_library(request: Request) -> Library:
 
 def get_document_library(request: Request) -> Library:
     """As `get_library`, but an admin also sees withdrawn documents: for one document's own
-    pages (its page, page text and file), where an admin brings it back."""
+    addresses, where an admin checks it and brings it back (its page, page text, file,
+    citations and related page, and their twins in the API). Lists of other documents on
+    them still come from `get_library`, which never holds withdrawn ones."""
     role = current_viewer(request).role
     return _whole_library(request).scoped(levels_for(role, with_withdrawn=True))
 

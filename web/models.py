@@ -346,6 +346,13 @@ class DocumentAboutOut(TypedDict):
 class DocumentOut(DocumentAboutOut, DocumentMetaOut):
     chunk_count: int
     pages: list[PageSummaryOut]
+    withdrawn: Annotated[
+        bool,
+        Field(
+            description="Withdrawn by an admin: hidden from everyone, and only an admin opening "
+            "it by its id still gets it"
+        ),
+    ]
 
 
 class PageOut(TypedDict):

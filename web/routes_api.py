@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from search.access import levels_for
 from search.retrieval.searcher import SearchResults
 from web.admin import current_viewer
-from web.deps import LibraryDep, VocabularyDep
+from web.deps import DocumentLibraryDep, LibraryDep, VocabularyDep
 from web.evidence_views import by_determinant_json
 from web.health import check_health
 from web.highlight import WordMatcher, query_stems
@@ -150,9 +150,12 @@ def _nothing_searched(form: SearchForm, page_size: int, problem: str) -> SearchO
     response_model=DocumentOut,
     responses=ERRORS,
     summary="One document",
-    description="A document's details and its pages.",
+    description="A document's details and its pages. An admin also gets a withdrawn document, "
+    "as its page shows it to them, with `withdrawn` true; anyone else gets a 404 for it.",
 )
-def api_document(doc_id: str, library: LibraryDep, vocabulary: VocabularyDep) -> DocumentOut:
+def api_document(
+    doc_id: str, library: DocumentLibraryDep, vocabulary: VocabularyDep
+) -> DocumentOut:
     record = find_document(library, doc_id)
     return document_json(record, library.catalogue.page_lengths(doc_id), vocabulary)
 
@@ -164,7 +167,7 @@ def api_document(doc_id: str, library: LibraryDep, vocabulary: VocabularyDep) ->
     summary="One page's text",
     description="The text recovered from one page of a PDF.",
 )
-def api_page(doc_id: str, number: PageNumber, library: LibraryDep) -> PageOut:
+def api_page(doc_id: str, number: PageNumber, library: DocumentLibraryDep) -> PageOut:
     record = find_document(library, doc_id)
     text = library.catalogue.page_text(doc_id, number)
     if text is None:
@@ -182,14 +185,16 @@ def api_page(doc_id: str, number: PageNumber, library: LibraryDep) -> PageOut:
 )
 def api_related(
     doc_id: str,
-    library: LibraryDep,
+    library: DocumentLibraryDep,
+    reading: LibraryDep,
     chunk: Annotated[
         str | None, Query(description="A passage's chunk_id: documents like that passage")
     ] = None,
 ) -> RelatedOut:
     record = find_document(library, doc_id)
     passage = find_passage(library, doc_id, chunk) if chunk else None
-    related = find_related(library, doc_id, RELATED_ON_PAGE, chunk)
+    # As on its page: the document may be one an admin opens withdrawn, the others never are.
+    related = find_related(reading, doc_id, RELATED_ON_PAGE, chunk)
     like = WordMatcher(query_stems(passage.text)) if passage else None
     return {
         "doc_id": record.doc_id,

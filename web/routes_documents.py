@@ -217,13 +217,14 @@ def page_text(
 def related_page(
     request: Request,
     doc_id: str,
-    library: LibraryDep,
+    library: DocumentLibraryDep,
+    reading: LibraryDep,
     templates: TemplatesDep,
     chunk: str | None = None,
 ) -> Response:
     record = find_document(library, doc_id)
     passage = find_passage(library, doc_id, chunk) if chunk else None
-    related = find_related(library, doc_id, RELATED_ON_PAGE, chunk)
+    related = find_related(reading, doc_id, RELATED_ON_PAGE, chunk)
     return templates.TemplateResponse(
         request,
         "related.html",

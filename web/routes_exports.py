@@ -15,7 +15,7 @@ from search.library import Library
 from search.retrieval.passages import Passage
 from search.retrieval.searcher import DocumentResult
 from web.citations import Reference, bibtex, citation_key, csv_table, reference_for, ris
-from web.deps import LibraryDep, read_site_url
+from web.deps import DocumentLibraryDep, LibraryDep, read_site_url
 from web.feeds import MEDIA_TYPE, Feed, FeedEntry, atom_feed
 from web.highlight import WordMatcher, query_stems
 from web.models import ExcerptView
@@ -57,13 +57,13 @@ def _reference(request: Request, library: Library, doc_id: str) -> Reference:
 
 
 @router.get("/documents/{doc_id}/cite.ris")
-def cite_ris(request: Request, doc_id: str, library: LibraryDep) -> Response:
+def cite_ris(request: Request, doc_id: str, library: DocumentLibraryDep) -> Response:
     reference = _reference(request, library, doc_id)
     return download(ris([reference]), RIS_TYPE, f"{citation_key(reference)}.ris")
 
 
 @router.get("/documents/{doc_id}/cite.bib")
-def cite_bibtex(request: Request, doc_id: str, library: LibraryDep) -> Response:
+def cite_bibtex(request: Request, doc_id: str, library: DocumentLibraryDep) -> Response:
     reference = _reference(request, library, doc_id)
     return download(bibtex([reference]), BIBTEX_TYPE, f"{citation_key(reference)}.bib")
 

@@ -19,7 +19,7 @@ from search.retrieval.passages import Passage, pages_of_part
 from search.retrieval.related import RelatedDocument
 from search.retrieval.searcher import DocumentResult, SearchResults
 from search.retrieval.sentences import breaks_sentence
-from search.schema import Filters
+from search.schema import WITHDRAWN, Filters
 from web.facets import FacetOption
 from web.highlight import WordMatcher, excerpt_of, excerpt_span
 from web.models import (
@@ -473,6 +473,7 @@ def document_json(
             }
             for n, chars in enumerate(page_lengths, start=1)
         ],
+        "withdrawn": record.meta.access == WITHDRAWN,
     }
 
 
