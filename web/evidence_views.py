@@ -120,8 +120,10 @@ def documents_about_json(
     page_size: int,
     page_count: int,
     vocabulary: Vocabulary,
+    problem: str | None = None,
 ) -> DeterminantDocumentsOut:
-    """One page of every document about a determinant (see Catalogue.documents_about)."""
+    """One page of every document about a determinant (see Catalogue.documents_about), and
+    why it is empty when the page is past the last."""
     return {
         "determinant": determinant_summary_json(determinant, count),
         "page": page,
@@ -131,6 +133,7 @@ def documents_about_json(
             {**metadata_json(r), **evidence_tags(r, vocabulary), "passages_about": passages}
             for r, passages in listed
         ],
+        "problem": problem,
     }
 
 

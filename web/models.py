@@ -300,11 +300,13 @@ class SearchOut(ResultsOut):
     problem: Annotated[
         str | None,
         Field(
-            description="Why nothing was searched for, in words to show the person: set when "
+            description="Why there are no documents, in words to show the person: set when "
             "the words have nothing to search for (only common words like ‘the’, single "
             "letters, symbols or emoji, or only words in a script other than Latin), or when "
             "a determinant, lens or place id is not one the library knows (the ids it knows "
-            "are listed), and then there are no documents; null otherwise"
+            "are listed), and then nothing was searched; or when `page` is past the last "
+            "page (page_count), and then the totals and facets are the search's as usual; "
+            "null otherwise"
         ),
     ]
 
@@ -452,6 +454,13 @@ class DeterminantDocumentsOut(TypedDict):
         Field(
             description="One page of every document with passages about the determinant, the "
             "strongest evidence first (local work is not put first here)"
+        ),
+    ]
+    problem: Annotated[
+        str | None,
+        Field(
+            description="Set when `page` is past the last page (page_count), saying so: there "
+            "are then no documents; null otherwise"
         ),
     ]
 

@@ -1,17 +1,64 @@
-"""Parameters for the GOV.UK pagination component: numbered pages with gaps, previous and next."""
+"""Paging long lists: the GOV.UK pagination component's parameters (numbered pages with gaps,
+previous and next), and the one rule for a page number past the last page.
+
+Every paged list, as a page or as JSON, answers a page past its last one the same way: not as
+an error, but with the list's totals, nothing on the page, and a sentence saying so (`problem`
+in the JSON, beside a link to the last page on a page), so a script that pages on stops on it
+and a person is sent back to what there is."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["count_pages", "page_numbers", "pagination"]
+__all__ = [
+    "PastLastPage",
+    "count_pages",
+    "page_numbers",
+    "pagination",
+    "past_last_offset",
+    "past_last_page",
+]
 
 
 def count_pages(items: int, per_page: int) -> int:
     """How many pages `items` fill at `per_page` a page: at least one, so an empty list has a
     page that says it is empty."""
     return max(1, -(-items // per_page))
+
+
+@dataclass(frozen=True)
+class PastLastPage:
+    """A page asked for past the last page of a list: what to say, and where to go instead."""
+
+    message: str
+    last_page: int
+    last_url: str
+
+
+def past_last_page(
+    page: int, count: int, href: Callable[[int], str] | None = None
+) -> PastLastPage | None:
+    """None for a page the list has; else the words for one past its last (`count`, always at
+    least 1), with the last page's address made by `href`."""
+    if page <= count:
+        return None
+    pages = "1 page" if count == 1 else f"{count:,} pages"
+    return PastLastPage(
+        message=f"There is no page {page:,}: the list has {pages}.",
+        last_page=count,
+        last_url=href(count) if href is not None else "",
+    )
+
+
+def past_last_offset(offset: int, items: int, noun: str) -> str | None:
+    """The same rule for a list paged by offset: None for an offset inside it (or 0, the start
+    of an empty list); else the words for one past its last item, a `noun` (singular)."""
+    if offset == 0 or offset < items:
+        return None
+    plural = "" if items == 1 else "s"
+    return f"There is nothing at offset {offset:,}: the list has {items:,} {noun}{plural}."
 
 
 def page_numbers(current: int, count: int, around: int = 1) -> list[int | None]:

@@ -40,7 +40,7 @@ from web.deps import TemplatesDep, WholeLibraryDep
 from web.jobs import Runner, is_progress
 from web.kinds import kind_choices
 from web.limits import MAX_LIMIT, MAX_OFFSET, MAX_PAGE_NUMBER
-from web.paging import count_pages, pagination
+from web.paging import count_pages, pagination, past_last_offset, past_last_page
 from web.params import refuse_unknown_parameters
 from web.rereading import RereadJobs, files_to_read_again
 from web.trace_clearing import TraceClearing
@@ -171,7 +171,6 @@ def admin_home(
 # status pages by offset and limit instead (web.params caps both).
 FILES_PER_PAGE = STATUS_FILES
 NO_SUCH_OUTCOME = "There is no file with that outcome. Choose one from the list."
-NO_SUCH_FILES_PAGE = "There is no such page of files. Go back to the first page."
 # The outcomes (ingest.pipeline's) that leave a file with nothing in the library: only these
 # can be removed from the status page, and only when no earlier version of it stays indexed.
 REMOVABLE_OUTCOMES = frozenset({"failed"})
@@ -209,8 +208,6 @@ def admin_status(
     summary = _read_status(library, outcome, (page - 1) * FILES_PER_PAGE, FILES_PER_PAGE)
     listed = summary["listed"]
     pages = count_pages(listed, FILES_PER_PAGE)
-    if page > pages:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, NO_SUCH_FILES_PAGE)
     catalogue = library.catalogue
     files = summary["files"]
     last = summary["last_run"]
@@ -230,6 +227,7 @@ def admin_status(
         "last": (page - 1) * FILES_PER_PAGE + len(files),
         "listed": listed,
         "pagination": pagination(page, pages, href, "Pages of files"),
+        "past": past_last_page(page, pages, href),
         "last_finished": _when(last["finished_at"] if last else None),
         # The removal's own rule, asked for this page's failed files only, so the page offers
         # Remove exactly where it works.
@@ -251,8 +249,10 @@ def admin_status_json(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = FILES_PER_PAGE,
     outcome: OutcomeParam = "",
 ) -> dict[str, Any]:
-    """The counts and one page of files: `next_offset` asks for the next (null at the end)."""
-    return _read_status(library, outcome, offset, limit)
+    """The counts and one page of files: `next_offset` asks for the next (null at the end);
+    past the last file, no files and `problem` saying so, as every paged list answers."""
+    answer = _read_status(library, outcome, offset, limit)
+    return {**answer, "problem": past_last_offset(offset, answer["listed"], "file")}
 
 
 @router.post("/admin/files/remove")

@@ -26,6 +26,7 @@ from web.models import (
     RelatedOut,
     SearchOut,
 )
+from web.paging import past_last_page
 from web.params import PageNumber, refuse_unknown_parameters
 from web.routes_determinants import (
     ListPage,
@@ -98,7 +99,9 @@ MAX_IDS_LISTED = 40
     "each determinant the results touch. Words with nothing to search for (only common words "
     "like ‘the’, a single letter, symbols or emoji, or only words in a script other than "
     "Latin, such as Arabic or Chinese: documents are searched in English) are not searched: "
-    "the answer has no documents, a total and strong_total of 0, and `problem` says why.",
+    "the answer has no documents, a total and strong_total of 0, and `problem` says why. A "
+    "`page` past the last (page_count) has no documents, the search's totals and facets, and "
+    "`problem` saying so: stop paging on it.",
 )
 def api_search(
     library: LibraryDep,
@@ -116,12 +119,14 @@ def api_search(
     outcome = run_search(library, form, vocabulary)
     # One matcher for the whole answer, as for a page: each word stemmed once.
     stems = WordMatcher(query_stems(form.q))
+    results = results_json(outcome.results, vocabulary, stems)
+    past = past_last_page(form.page, results["page_count"])
     return {
-        **results_json(outcome.results, vocabulary, stems),
+        **results,
         "filters": form_filters_json(form),
         "facets": facets_json(outcome.facets),
         "by_determinant": by_determinant_json(outcome.by_determinant, form, stems),
-        "problem": None,
+        "problem": past.message if past else None,
     }
 
 
@@ -237,7 +242,8 @@ def api_determinant(
     summary="Every document about one determinant",
     description="One page (20) of every document with passages about the determinant, the "
     "strongest evidence first, each with how many of its passages are about it. A page past "
-    "the last answers 404.",
+    "the last answers as every paged list does: no documents, the counts, and `problem` "
+    "saying so.",
 )
 def api_determinant_documents(
     determinant_id: str, library: LibraryDep, vocabulary: VocabularyDep, page: ListPage = 1

@@ -20,7 +20,7 @@ from web.evidence_views import (
     lens_json,
 )
 from web.models import DeterminantDocumentsOut, DeterminantOut, DeterminantsOut
-from web.paging import count_pages, pagination
+from web.paging import count_pages, pagination, past_last_page
 from web.vocabulary import Vocabulary
 
 __all__ = [
@@ -38,7 +38,6 @@ RECENT_DOCUMENTS = 5
 NO_DETERMINANT = "We could not find that determinant of health."
 # Documents a page of the full list about one determinant shows.
 LISTED_DOCUMENTS = 20
-NO_LIST_PAGE = "There is no page with that number. The list has fewer documents."
 # 10,000 documents about one determinant. A page reads the rows before it from an index: in
 # SQLite for a reader of one access level, in Python (about 9 us a row and level) for a reader
 # of several, so the bound is on one request's work (Catalogue.documents_about).
@@ -83,17 +82,28 @@ def determinant_json(
 def determinant_documents_json(
     library: Library, vocabulary: Vocabulary, determinant_id: str, page: int
 ) -> DeterminantDocumentsOut:
-    """One page of every document about the determinant; 404 past the last page."""
+    """One page of every document about the determinant; past the last page, none and
+    `problem` saying so (web.paging's rule)."""
     determinant = find_determinant(vocabulary, determinant_id)
     count = EvidenceCount(*library.catalogue.determinant_totals_for(determinant.id))
     pages = count_pages(count.documents, LISTED_DOCUMENTS)
-    if page > pages:
-        raise HTTPException(status_code=404, detail=NO_LIST_PAGE)
-    listed = library.catalogue.documents_about(
-        determinant.id, (page - 1) * LISTED_DOCUMENTS, LISTED_DOCUMENTS
+    past = past_last_page(page, pages)
+    listed = (
+        []
+        if past
+        else library.catalogue.documents_about(
+            determinant.id, (page - 1) * LISTED_DOCUMENTS, LISTED_DOCUMENTS
+        )
     )
     return documents_about_json(
-        determinant, count, listed, page, LISTED_DOCUMENTS, pages, vocabulary
+        determinant,
+        count,
+        listed,
+        page,
+        LISTED_DOCUMENTS,
+        pages,
+        vocabulary,
+        past.message if past else None,
     )
 
 
@@ -142,14 +152,17 @@ def determinant_documents_page(
 ) -> Response:
     data = determinant_documents_json(library, vocabulary, determinant_id, page)
     base = f"/determinants/{data['determinant']['id']}/documents"
+
+    def href(n: int) -> str:
+        return f"{base}?page={n}"
+
     return templates.TemplateResponse(
         request,
         "determinant_documents.html",
         {
             "listing": data,
             "first": (page - 1) * LISTED_DOCUMENTS + 1,
-            "pagination": pagination(
-                page, data["page_count"], lambda n: f"{base}?page={n}", "Pages of the list"
-            ),
+            "pagination": pagination(page, data["page_count"], href, "Pages of the list"),
+            "past": past_last_page(page, data["page_count"], href),
         },
     )

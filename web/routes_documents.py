@@ -25,7 +25,7 @@ from web.deps import (
 from web.errors import NewerEdition
 from web.highlight import WordMatcher, query_stems
 from web.limits import MAX_PAGE_NUMBER
-from web.paging import count_pages, pagination
+from web.paging import count_pages, pagination, past_last_page
 from web.params import PageNumber
 from web.views import (
     PDF_TYPE,
@@ -135,10 +135,14 @@ def document_page(
     record = find_document(library, doc_id)
     count = library.catalogue.page_count(doc_id)
     lists = count_pages(count, PAGES_PER_LIST)
-    if page > lists:
-        raise HTTPException(status_code=404, detail=NO_PAGE)
+
+    def href(n: int) -> str:
+        return f"{document_url(doc_id)}?page={n}"
+
+    # A list page past the last shows the document with no pages listed, and says so.
+    past = past_last_page(page, lists, href)
     first = (page - 1) * PAGES_PER_LIST + 1
-    numbers = range(first, min(count, first + PAGES_PER_LIST - 1) + 1)
+    numbers = range(0) if past else range(first, min(count, first + PAGES_PER_LIST - 1) + 1)
     # Running headers are found among the pages listed, so one request reads at most a
     # list's worth of pages however long the document is.
     texts = library.catalogue.page_texts(doc_id, numbers.start, numbers.stop - 1)
@@ -172,12 +176,8 @@ def document_page(
             "related_url": related_url(doc_id),
             "citation": citation(request, record),
             "source_url": record.meta.url.strip() if is_web_link(record.meta.url) else "",
-            "pagination": pagination(
-                page,
-                lists,
-                lambda n: f"{document_url(doc_id)}?page={n}",
-                label="Pages of this list",
-            ),
+            "pagination": pagination(page, lists, href, label="Pages of this list"),
+            "past": past,
         },
     )
 

@@ -12,7 +12,7 @@ from web.deps import LibraryDep, TemplatesDep, VocabularyDep
 from web.evidence_views import by_determinant_json, determinant_excerpt
 from web.highlight import WordMatcher, query_stems
 from web.kinds import label_kind
-from web.paging import pagination
+from web.paging import pagination, past_last_page
 from web.search_form import EMPTY_QUERY, MAX_QUERY_CHARS, SearchForm
 from web.search_query import read_search_form
 from web.searching import SearchOutcome, run_search
@@ -147,6 +147,7 @@ def results_context(
         "years": outcome.years,
         "stems": WordMatcher(query_stems(form.q)),
         "pagination": pagination(form.page, results["page_count"], lambda n: form.at_page(n).url()),
+        "past": past_last_page(form.page, results["page_count"], lambda n: form.at_page(n).url()),
         "sort_links": {sort: form.sorted_by(sort).url() for sort in ("relevance", "newest")},
         "suggestion_url": _suggestion_url(form, results["suggested_query"]),
         "exports": {kind: whole.url(f"/search/export.{kind}") for kind in ("csv", "ris", "bib")},

@@ -83,7 +83,6 @@ def test_one_outcome_can_be_listed_alone(client: TestClient) -> None:
     ("params", "code", "says"),
     [
         ({"outcome": "exploded"}, 400, "no file with that outcome"),
-        ({"page": "99"}, 404, "no such page of files"),
         ({"page": "0"}, 400, ""),
         ({"page": "ten"}, 400, ""),
     ],
@@ -155,6 +154,25 @@ def test_an_offset_past_the_end_is_an_empty_page_with_the_counts(client: TestCli
     data = client.get("/api/admin/status", params={"offset": 5000}).json()
     assert data["files"] == [] and data["next_offset"] is None
     assert data["total_files"] == FAILED + INDEXED
+    # Said in words, as every paged list says it; never on a page that has files.
+    assert (
+        data["problem"] == f"There is nothing at offset 5,000: the list has {data['listed']} files."
+    )
+    inside = client.get("/api/admin/status", params={"offset": data["listed"] - 1}).json()
+    assert len(inside["files"]) == 1 and inside["problem"] is None
+
+
+def test_a_status_page_past_the_last_links_to_the_last(client: TestClient) -> None:
+    pages = -(-(FAILED + INDEXED) // FILES_PER_PAGE)
+    response = client.get("/admin/status", params={"page": 99, "outcome": "indexed"})
+    assert response.status_code == 200
+    html = response.text
+    indexed_pages = -(-INDEXED // FILES_PER_PAGE)
+    assert f"There is no page 99: the list has {indexed_pages} pages." in html
+    assert f'href="/admin/status?outcome=indexed&amp;page={indexed_pages}"' in html
+    assert not _rows(html)
+    everything = client.get("/admin/status", params={"page": pages + 1}).text
+    assert f'href="/admin/status?page={pages}"' in everything
 
 
 @pytest.mark.parametrize(

@@ -64,7 +64,7 @@ def test_the_determinant_page_links_to_the_list_and_the_list_pages(
     assert listing.count('class="app-listing__item"') == 1
 
 
-def test_a_page_past_the_end_an_unknown_determinant_and_bad_numbers_are_refused_plainly(
+def test_an_unknown_determinant_and_bad_numbers_are_refused_plainly(
     client: TestClient, library: Library
 ) -> None:
     determinant = _busiest(library)
@@ -72,7 +72,6 @@ def test_a_page_past_the_end_an_unknown_determinant_and_bad_numbers_are_refused_
         f"/api/determinants/{determinant}/documents",
         f"/determinants/{determinant}/documents",
     ):
-        assert client.get(base, params={"page": 2}).status_code == 404  # one page of 20 here
         for bad in ("0", "-1", "x", "501", "1e3"):
             response = client.get(base, params={"page": bad})
             assert response.status_code == 400, (base, bad)
