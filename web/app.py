@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
@@ -271,7 +271,8 @@ def install_guards(app: FastAPI, settings: Settings) -> None:
 
 
 def mount_api_docs(app: FastAPI, dist: Path) -> None:
-    """Swagger UI at /docs, its files served by us so it works offline."""
+    """Swagger UI at /docs, its files served by us so it works offline; /api/docs and
+    /api/openapi.json lead to it and to the schema."""
     if (dist / "swagger-ui-bundle.js").is_file():
         # Mounted before /assets, which would otherwise answer for /assets/swagger/ too.
         app.mount("/assets/swagger", StaticFiles(directory=dist), name="swagger")
@@ -291,6 +292,11 @@ def mount_api_docs(app: FastAPI, dist: Path) -> None:
         )
 
     app.add_api_route("/docs", api_docs, include_in_schema=False)
+    # Where script writers look first, beside the API: pointers to the one page and schema,
+    # to fixed addresses (nothing from the request is carried over, so they lead nowhere else).
+    schema_url = app.openapi_url or "/openapi.json"
+    for asked, shown in (("/api/docs", "/docs"), ("/api/openapi.json", schema_url)):
+        app.add_api_route(asked, _redirect_endpoint(shown), include_in_schema=False)
 
 
 def mount_assets(app: FastAPI, templates: Jinja2Templates, dist: Path) -> None:
@@ -310,6 +316,13 @@ def mount_assets(app: FastAPI, templates: Jinja2Templates, dist: Path) -> None:
         app.add_api_route(f"/assets/{name}", _file_endpoint(dist / name), include_in_schema=False)
     app.mount("/assets", StaticFiles(directory=dist / "assets"), name="assets")
     templates.env.globals["has_govuk_assets"] = True
+
+
+def _redirect_endpoint(url: str) -> Callable[[], RedirectResponse]:
+    def redirect() -> RedirectResponse:
+        return RedirectResponse(url, status_code=308)
+
+    return redirect
 
 
 def _file_endpoint(path: Path) -> Callable[[], FileResponse]:

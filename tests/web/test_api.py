@@ -168,6 +168,25 @@ def test_api_docs_load_swagger_ui_from_this_site_only(client: TestClient) -> Non
     assert client.get("/redoc").status_code == 404
 
 
+def test_the_api_docs_are_found_under_api_too(client: TestClient) -> None:
+    """Scripts look for the docs beside the API: /api/docs and /api/openapi.json point to the
+    one page and schema there are, whatever is added to the address."""
+    pointers = {"/api/docs": "/docs", "/api/openapi.json": "/openapi.json"}
+    for asked, shown in pointers.items():
+        for query in ("", "?next=https://example.com/&url=//example.com"):
+            for method in ("GET", "HEAD"):
+                moved = client.request(method, asked + query, follow_redirects=False)
+                assert moved.status_code in (307, 308), (asked, query, method)
+                assert moved.headers["location"] == shown
+        followed = client.get(asked)
+        assert followed.status_code == 200 and followed.url.path == shown
+    assert client.get("/api/openapi.json").json() == client.get("/openapi.json").json()
+    assert "/assets/swagger/swagger-ui-bundle.js" in client.get("/api/docs").text
+    # Nothing else under /api/docs: an unknown address there is still the API's plain 404.
+    missing = client.get("/api/docs/oauth2-redirect")
+    assert missing.status_code == 404 and "detail" in missing.json()
+
+
 def test_api_document_includes_its_summary(client: TestClient, doc_ids: dict[str, str]) -> None:
     doc_id = doc_ids["housing-damp.pdf"]
     summary = client.get(f"/api/documents/{doc_id}").json()["summary"]
