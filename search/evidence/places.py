@@ -5,6 +5,10 @@ alias of Charnwood, so it tags charnwood, leicestershire and east_midlands. That
 way a filter on Leicestershire (or the East Midlands) finds district-level work.
 Leicester and Rutland are separate councils, so they sit under the East Midlands,
 not under Leicestershire.
+
+A name followed by a place abroad ("London, Ontario", "Perth, Australia", "Boston, MA") is
+that other place, not the UK's: the gazetteer's `abroad` list names the countries, states and
+provinces that mark it.
 """
 
 from __future__ import annotations
@@ -92,10 +96,14 @@ def normalise_names(text: str) -> str:
 
 
 class Gazetteer:
-    """Places by id, and one regular expression that finds any of their names (longest first)."""
+    """Places by id, and one regular expression that finds any of their names (longest first).
+    A name followed by a comma or bracket and one of `abroad` (countries, states and provinces
+    outside the UK) is not counted."""
 
-    def __init__(self, places: Iterable[Place]) -> None:
+    def __init__(self, places: Iterable[Place], abroad: Iterable[str] = ()) -> None:
         self.places: dict[str, Place] = {p.id: p for p in places}
+        self.abroad = tuple(abroad)
+        self._abroad = _after_a_place(self.abroad)
         self._by_name: dict[str, Place] = {}
         for place in self.places.values():
             for name in place.names:
@@ -157,6 +165,8 @@ class Gazetteer:
                 continue
             if _follows(flat, match.start(), place.not_after):
                 continue
+            if self._abroad is not None and self._abroad.match(flat, match.end()):
+                continue
             found[place.id] += 1
         return found
 
@@ -193,6 +203,18 @@ def _has_cue(text: str, match: re.Match[str]) -> bool:
     after = text[match.end() : match.end() + 40].split()
     cue_before = bool(before) and before[-1] in _CUES_BEFORE
     return cue_before or (bool(after) and after[0] in _CUES_AFTER)
+
+
+def _after_a_place(abroad: tuple[str, ...]) -> re.Pattern[str] | None:
+    """What, just after a name, makes it a place abroad: a comma or an opening bracket, then
+    one of `abroad` as written or in capitals ("London, Ontario", "LONDON (ONTARIO)"), as a
+    whole word."""
+    names = {normalise_names(n) for n in abroad} | {normalise_names(n).upper() for n in abroad}
+    if not names:
+        return None
+    alternation = "|".join(re.escape(n) for n in sorted(names, key=lambda n: (-len(n), n)))
+    # "U.S." ends on a full stop; "US" must not be the start of "USSR" (or "ON" of "ONE").
+    return re.compile(rf"\s*[,(]\s*(?:{alternation})(?!\w)")
 
 
 def _follows(text: str, start: int, words: tuple[str, ...]) -> bool:
@@ -239,7 +261,7 @@ def _place(entry: Any, seen: set[str]) -> Place:
     )
 
 
-def _check_links(places: dict[str, Place]) -> None:
+def _check_links(places: dict[str, Place], abroad: tuple[str, ...]) -> None:
     for place in places.values():
         if place.parent is not None and place.parent not in places:
             raise PlaceError(f"place '{place.id}': parent '{place.parent}' is not in the gazetteer")
@@ -257,6 +279,10 @@ def _check_links(places: dict[str, Place]) -> None:
             if key in owners and owners[key] != place.id:
                 raise PlaceError(f"the name '{name}' is used by '{owners[key]}' and '{place.id}'")
             owners[key] = place.id
+    for name in abroad:
+        key = normalise_names(name)
+        if key in owners:
+            raise PlaceError(f"'{name}' is both a place abroad and '{owners[key]}'")
     missing = [p for p in REQUIRED_LOCAL if p not in places or not places[p].is_local]
     if missing:
         raise PlaceError(f"local place(s) missing or not marked is_local: {', '.join(missing)}")
@@ -267,8 +293,12 @@ def parse_gazetteer(data: Any) -> Gazetteer:
         raise PlaceError("the gazetteer must be a mapping with a 'places' list")
     seen: set[str] = set()
     places = {p.id: p for p in (_place(e, seen) for e in data["places"])}
-    _check_links(places)
-    return Gazetteer(places.values())
+    abroad = data.get("abroad", [])
+    if not isinstance(abroad, list) or not all(isinstance(n, str) and n.strip() for n in abroad):
+        raise PlaceError("'abroad' must be a list of names (countries, states, provinces)")
+    names = tuple(n.strip() for n in abroad)
+    _check_links(places, names)
+    return Gazetteer(places.values(), names)
 
 
 def load_gazetteer(path: Path = DEFAULT_GAZETTEER) -> Gazetteer:

@@ -117,3 +117,83 @@ def test_a_short_texts_places_are_read_once_and_the_same_as_its_mentions() -> No
     for name in ("Kent County Council", "Crawley Borough Council", "University of Toronto", ""):
         assert g.named_places(name) == frozenset(g.mentions(name))
         assert g.named_places(name) is g.named_places(name)  # remembered
+
+
+def _with_boston_and_perth(raw: dict[str, Any]) -> Any:
+    """The project's gazetteer with two more places that share their names with places abroad
+    (Boston in Lincolnshire, Perth in Scotland), as someone might add them."""
+    data = copy.deepcopy(raw)
+    data["places"] += [
+        {"id": "boston", "label": "Boston", "kind": "district", "parent": "lincolnshire"},
+        {"id": "perth", "label": "Perth", "kind": "city", "parent": "scotland"},
+    ]
+    return parse_gazetteer(data)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A cohort study of older adults in London, Ontario.",
+        "Western University, London, ON, Canada",
+        "Data came from London (Ontario) health units.",
+        "LONDON, ONTARIO: A CASE STUDY",
+        "Researchers at Harvard in Cambridge, Massachusetts ran the trial.",
+        "Cambridge, MA: MIT Press",
+        "The survey was run in London, Canada.",
+        "Town records of Leicester, Massachusetts, 1850.",
+        "Bristol, U.S. and Bristol, USA are two towns.",
+    ],
+)
+def test_a_uk_name_followed_by_a_place_abroad_is_not_that_place(text: str) -> None:
+    assert default_gazetteer().mentions(text) == {}, text
+
+
+def test_a_place_abroad_is_told_by_what_follows_the_comma(raw_gazetteer: dict[str, Any]) -> None:
+    g = _with_boston_and_perth(raw_gazetteer)
+    assert g.mentions("Obesity in Boston, MA and Boston, U.S.A.") == {}
+    assert g.mentions("Heatwaves in Perth, Australia and Perth, Western Australia") == {}
+    assert g.mentions("Boston, Massachusetts, USA, and Perth, Tasmania") == {}
+    # The same names followed by a place in the UK, or by nothing, are the UK's.
+    assert g.mentions("Food banks in Boston, Lincolnshire") == {"boston": 1, "lincolnshire": 1}
+    assert g.mentions("Boston, UK and Perth, Scotland") == {"boston": 1, "perth": 1, "scotland": 1}
+    assert g.mentions("Perth and Kinross; Boston.") == {"perth": 1, "boston": 1}
+
+
+def test_uk_places_followed_by_the_uk_or_a_county_still_count() -> None:
+    g = default_gazetteer()
+    assert g.mentions("Homelessness in London, UK") == {"london": 1}
+    assert g.mentions("London, England: a report") == {"london": 1}
+    assert g.mentions("Cambridge, Cambridgeshire") == {"cambridge": 1, "cambridgeshire": 1}
+    assert g.mentions("London, Leicester and Kent") == {"london": 1, "leicester": 1, "kent": 1}
+    # A word that only starts like a place abroad is no place abroad.
+    assert g.mentions("London, Texasville estate") == {"london": 1}
+    assert g.mentions("In London, us residents said") == {"london": 1}
+
+
+def test_a_document_about_london_ontario_is_not_tagged_london() -> None:
+    g = default_gazetteer()
+    texts = [
+        "Food insecurity among families in London, Ontario.",
+        "We surveyed 400 households in London, Ontario, Canada in 2019.",
+        "Lessons for London, ON from other Canadian cities.",
+    ]
+    assert g.document_places(texts) == []
+    assert g.document_places(["Knife crime in London.", "London, UK"]) == ["london"]
+
+
+def test_places_abroad_must_be_a_list_of_names_none_a_uk_place(
+    raw_gazetteer: dict[str, Any],
+) -> None:
+    for abroad, message in (
+        ("Ontario", "'abroad' must be a list of names"),
+        (["Ontario", ""], "'abroad' must be a list of names"),
+        (["Ontario", "Kent"], "'Kent' is both a place abroad and 'kent'"),
+    ):
+        data = copy.deepcopy(raw_gazetteer)
+        data["abroad"] = abroad
+        with pytest.raises(PlaceError, match=re.escape(message)):
+            parse_gazetteer(data)
+    # A gazetteer without the list still loads: every name then counts as before.
+    data = copy.deepcopy(raw_gazetteer)
+    del data["abroad"]
+    assert parse_gazetteer(data).mentions("London, Ontario") == {"london": 1}
