@@ -43,6 +43,7 @@ from web.tags import document_determinants, evidence_tags, places_json
 from web.vocabulary import Vocabulary, default_vocabulary
 
 __all__ = [
+    "ONE_PAGE_MIN_WORDS",
     "PDF_TYPE",
     "RELATED_WORDS",
     "SHORT_LINE",
@@ -209,6 +210,11 @@ def document_passage_json(record: DocumentRecord, passage: Passage) -> PassageVi
 _reads_as_prose = lru_cache(maxsize=2_048)(reads_as_prose)
 
 
+# A part kept to one page holds at least this many words; fewer read as a fragment, and the
+# part is shown over both pages instead.
+ONE_PAGE_MIN_WORDS = 12
+
+
 def one_page_span(
     text: str,
     starts: Sequence[Sequence[int]],
@@ -237,6 +243,8 @@ def one_page_span(
         return start, end
     lo, hi = main[2], main[3]
     inner_start, inner_end = excerpt_span(text[lo:hi], matches, max_words, also)
+    if len(text[lo + inner_start : lo + inner_end].split()) < ONE_PAGE_MIN_WORDS:
+        return start, end  # a page's few words are a fragment: show both pages' instead
     return lo + inner_start, lo + inner_end
 
 

@@ -19,6 +19,7 @@ from web.search_form import YEAR_BANDS, SearchForm, YearBandId, year_band
 from web.search_query import read_search_filters, read_search_form
 from web.templating import build_environment
 from web.views import (
+    ONE_PAGE_MIN_WORDS,
     RELATED_WORDS,
     excerpt_out,
     one_page_span,
@@ -243,6 +244,16 @@ def test_an_excerpt_keeps_both_pages_when_each_holds_a_word_searched_for() -> No
     shown = shown_excerpt(passage, query_stems("buses damp"), 30)
     assert (shown["page_start"], shown["page_end"]) == (12, 13)
     assert "Buses" in shown["text"] and "Damp" in shown["text"]
+
+
+def test_an_excerpt_keeps_both_pages_when_its_own_page_gives_only_a_fragment() -> None:
+    # Page 12 holds the word searched for, and page 13 none, but page 12's seven words alone
+    # would be a fragment of a quote: the part shows both pages' words.
+    passage = _two_pages("Damp and mould in private rented homes. ", "Landlord duties for repairs.")
+    shown = shown_excerpt(passage, query_stems("mould"), 30)
+    assert (shown["page_start"], shown["page_end"]) == (12, 13)
+    assert "Landlord duties" in shown["text"]
+    assert len("Damp and mould in private rented homes.".split()) < ONE_PAGE_MIN_WORDS
 
 
 def test_an_excerpt_on_one_page_is_the_best_run_of_words() -> None:
