@@ -162,6 +162,7 @@ def search(
     """Search the index and print documents with their best passages."""
     from search.schema import Filters
     from web.highlight import WordMatcher, query_stems
+    from web.paging import past_last_page
     from web.search_form import SearchForm
     from web.views import passage_json, results_json, scanned_pages, sections_of, shown_excerpt
 
@@ -192,6 +193,11 @@ def search(
     stems = WordMatcher(query_stems(query))
     if as_json:
         typer.echo(json.dumps(results_json(results, None, stems), indent=2))
+        return
+    past = past_last_page(page, results.page_count) if results.total else None
+    if past is not None:
+        # The site's rule for a page past the last: say so, not that nothing matches.
+        typer.echo(f"{past.message} Ask for --page {past.last_page} or lower.")
         return
     if not results.documents:
         typer.echo(f"No documents match '{query}'.")

@@ -125,6 +125,18 @@ def test_search_json_names_document_file_and_pages(
     assert data["suggested_query"] is None  # "housing" is a word: no typo to mend
 
 
+def test_search_past_the_last_page_says_so_as_the_site_does(
+    indexed: tuple[Path, Path, subprocess.CompletedProcess[str]],
+) -> None:
+    # One document matches, so there is one page: page 5 is past it, not a search that found
+    # nothing.
+    root, _docs, _ = indexed
+    result = _kb(["search", "mould in rented homes", "--page", "5"], root / "data")
+    assert result.returncode == 0, result.stderr
+    assert "There is no page 5: the list has 1 page. Ask for --page 1 or lower." in result.stdout
+    assert "No documents match" not in result.stdout
+
+
 def test_second_ingest_is_a_noop(
     indexed: tuple[Path, Path, subprocess.CompletedProcess[str]],
 ) -> None:
