@@ -227,7 +227,8 @@ def one_page_span(
     word searched for to those on the page holding most of it, is chosen again from that
     page's text alone. A quote cited to one page is then all on that page (an officer read
     "page 13" under a quote that opened on page 12 as the wrong page). A part that needs both
-    pages for the words searched for keeps them, and says it spans them."""
+    pages for the words searched for (or for `also`'s, a determinant's own) keeps them, and
+    says it spans them."""
     start, end = excerpt_span(text, stems, max_words, also)
     offsets = sorted(int(offset) for offset, _ in starts)
     bounds = zip(offsets, [*offsets[1:], len(text)], strict=True)
@@ -237,10 +238,10 @@ def one_page_span(
     matches = stems if isinstance(stems, WordMatcher) else WordMatcher(stems)
     # The page holding most of the part's letters (the earlier on a tie), as it is cited.
     main = max(parts, key=lambda p: (len("".join(text[p[0] : p[1]].split())), -p[0]))
-    found = [_stems_of(matches, text[a:b]) for a, b, _, _ in parts]
-    on_main = _stems_of(matches, text[main[0] : main[1]])
-    if not frozenset().union(*found) <= on_main:
-        return start, end
+    for words in (matches, also) if also is not None else (matches,):
+        found = [_stems_of(words, text[a:b]) for a, b, _, _ in parts]
+        if not frozenset().union(*found) <= _stems_of(words, text[main[0] : main[1]]):
+            return start, end
     lo, hi = main[2], main[3]
     inner_start, inner_end = excerpt_span(text[lo:hi], matches, max_words, also)
     if len(text[lo + inner_start : lo + inner_end].split()) < ONE_PAGE_MIN_WORDS:

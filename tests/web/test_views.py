@@ -13,7 +13,7 @@ from search.retrieval.passages import Passage
 from search.retrieval.related import RelatedDocument
 from search.schema import DocumentMeta
 from web.evidence_views import EVIDENCE_WORDS, evidence_json
-from web.highlight import excerpt_span, query_stems
+from web.highlight import WordMatcher, excerpt_span, query_stems
 from web.paging import count_pages, page_numbers, pagination
 from web.search_form import YEAR_BANDS, SearchForm, YearBandId, year_band
 from web.search_query import read_search_filters, read_search_form
@@ -249,11 +249,26 @@ def test_an_excerpt_keeps_both_pages_when_each_holds_a_word_searched_for() -> No
 def test_an_excerpt_keeps_both_pages_when_its_own_page_gives_only_a_fragment() -> None:
     # Page 12 holds the word searched for, and page 13 none, but page 12's seven words alone
     # would be a fragment of a quote: the part shows both pages' words.
-    passage = _two_pages("Damp and mould in private rented homes. ", "Landlord duties for repairs.")
+    own_page = "Damp and mould in private rented homes. "
+    passage = _two_pages(own_page, "Landlord duties for repairs.")
     shown = shown_excerpt(passage, query_stems("mould"), 30)
     assert (shown["page_start"], shown["page_end"]) == (12, 13)
     assert "Landlord duties" in shown["text"]
-    assert len("Damp and mould in private rented homes.".split()) < ONE_PAGE_MIN_WORDS
+    assert len(own_page.split()) < ONE_PAGE_MIN_WORDS
+
+
+def test_a_determinants_excerpt_keeps_the_page_that_holds_its_own_words() -> None:
+    # Nothing searched for, but the determinant's word ("buses") is only on page 12: the part
+    # keeps it, though most of the part is on page 13.
+    passage = _two_pages(
+        "Residents said buses to the clinic ",
+        "run twice a day and stop before the evening surgery opens for patients. " * 3,
+    )
+    shown = shown_excerpt(passage, (), 30, also=WordMatcher(query_stems("buses")))
+    assert (shown["page_start"], shown["page_end"]) == (12, 13)
+    assert "buses" in shown["text"]
+    # Without the determinant's words the part keeps to page 13.
+    assert shown_excerpt(passage, (), 30)["page_start"] == 13
 
 
 def test_an_excerpt_on_one_page_is_the_best_run_of_words() -> None:
