@@ -85,8 +85,10 @@ def search_page(
     if form.year_problem:
         # A year box that holds no year: the results without it, the box shown back with its
         # text and the error, as a form that needs changing does.
-        field = form.bad_years[0][0]
-        context["filter_error"] = {"text": form.year_problem, "href": f"#{field}"}
+        context["filter_errors"] = [
+            {"text": message, "href": f"#{name}"}
+            for name, message in form.year_box_problems.items()
+        ]
         return templates.TemplateResponse(request, "search.html", context, status_code=400)
     return templates.TemplateResponse(request, "search.html", context)
 

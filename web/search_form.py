@@ -42,6 +42,11 @@ MAX_QUERY_CHARS = 500
 MAX_PAGE = 100
 YEAR_PATTERN = r"^\s*(\d{4})?\s*$"
 BAD_YEAR = "Enter a year as 4 numbers, for example 2021."
+# On the results page each box in error says which it is, in the summary and beside the box.
+_BAD_YEAR_IN_BOX = {
+    "year_from": "Enter a year as 4 numbers in the ‘From’ box, for example 2015.",
+    "year_to": "Enter a year as 4 numbers in the ‘To’ box, for example 2021.",
+}
 
 YearBandId = Literal["before-2015", "2015-2019", "2020-2022", "2023-onwards"]
 
@@ -102,6 +107,11 @@ class SearchForm:
     def year_problem(self) -> str | None:
         """What to change when a year box holds something other than a year."""
         return BAD_YEAR if self.bad_years else None
+
+    @property
+    def year_box_problems(self) -> dict[str, str]:
+        """What to change in each year box that holds something other than a year, by box."""
+        return {name: _BAD_YEAR_IN_BOX[name] for name, _ in self.bad_years}
 
     @property
     def is_blank(self) -> bool:

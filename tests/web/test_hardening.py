@@ -220,6 +220,22 @@ def test_a_year_typo_comes_back_beside_its_box_with_the_results(client: TestClie
         assert "Enter a year as 4 numbers" in response.text, path
 
 
+def test_both_year_typos_are_listed_in_the_summary_each_leading_to_its_box(
+    client: TestClient,
+) -> None:
+    # GOV.UK's error summary lists every field in error, each linked to its box, in the same
+    # words the box shows beside it; a second bad box must not be left out of the summary.
+    html = client.get("/search", params={"q": "damp", "year_from": "2O15", "year_to": "20x"}).text
+    summary = re.search(r'class="govuk-error-summary".*?</ul>', html, re.S)
+    assert summary is not None
+    links = re.findall(r'<a href="#(year_from|year_to)">([^<]+)</a>', summary.group(0))
+    assert [field for field, _ in links] == ["year_from", "year_to"]
+    assert links[0][1] != links[1][1], "each message should say which box to change"
+    for field, message in links:
+        beside = re.search(rf'id="{field}-error"[^>]*>.*?</span>\s*([^<]+)</p>', html, re.S)
+        assert beside is not None and beside.group(1).strip() == message.strip(), field
+
+
 @pytest.mark.parametrize(
     ("header", "name"),
     [("Example.org:8000", "example.org"), ("[::1]:8000", "::1"), ("::1", "::1"), ("", "")],
