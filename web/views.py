@@ -82,6 +82,8 @@ __all__ = [
 # Only web links are shown as links: a manifest could hold javascript: or file: URLs.
 WEB_SCHEMES = ("https://", "http://")
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
+# A contents page's dot leaders ("Smoking ........ 22", ". . . .", "…………"): four or more dots.
+_DOT_LEADER = re.compile(r"[ \t]*(?:[.…·][ \t]?){4,}")
 # A line under this share of the page's longest line ends a paragraph.
 SHORT_LINE = 0.75
 
@@ -539,6 +541,10 @@ def _goes_on(line: str, following: list[str]) -> bool:
 
 
 def page_previews(texts: list[str], count: int = 15) -> list[str]:
-    """The first words of each page, skipping running headers and footers."""
+    """The first words of each page, skipping running headers and footers and a contents
+    page's dot leaders (a phone's screen of dots, read out one by one)."""
     # Anywhere on at least half the pages, as the chunker drops them (ingest/matter.py).
-    return [first_words(" ".join(kept), count) for kept in drop_running_lines(texts)]
+    return [
+        first_words(_DOT_LEADER.sub(" ", " ".join(kept)), count)
+        for kept in drop_running_lines(texts)
+    ]

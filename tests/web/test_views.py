@@ -139,6 +139,22 @@ def test_page_previews_skip_running_headers_and_page_numbers() -> None:
     ]
 
 
+def test_page_previews_of_a_contents_page_leave_out_the_dot_leaders() -> None:
+    # A contents page's dots run for hundreds of characters: on a phone they filled the
+    # screen, and a screen reader reads them out, before the words that say what is there.
+    contents = (
+        "Table of Contents\n"
+        "Table of figures ..............................................3\n"
+        "Acknowledgements . . . . . . . . . . . . . . . . . . . . . . . 4\n"
+        "Chapter 1 – Homelessness….…………………..5"
+    )
+    assert page_previews([contents], count=14) == [
+        "Table of Contents Table of figures 3 Acknowledgements 4 Chapter 1 – Homelessness 5"
+    ]
+    # An ellipsis in a sentence is the writer's own, and stays.
+    assert page_previews(["We asked... and they said no."]) == ["We asked... and they said no."]
+
+
 T = TypeVar("T")
 
 
