@@ -142,3 +142,14 @@ def test_unknown_sort_is_a_400_in_plain_words(client: TestClient) -> None:
     response = client.get("/search", params={"q": "damp", "sort": "alphabetical"})
     assert response.status_code == 400
     assert "You can only sort by best match or by newest first." in response.text
+
+
+def test_each_more_like_this_passage_link_has_its_own_name(client: TestClient) -> None:
+    # Two passages of one document can come from the same page: a screen reader's list of
+    # links must not hold two "more like this passage from page 2 of …" going different ways.
+    html = client.get("/search", params={"q": "damp mould cold homes tenants landlords"}).text
+    links = re.findall(r'<a class="govuk-link" href="([^"]*related\?chunk=[^"]*)">(.*?)</a>', html)
+    names = [" ".join(re.sub(r"<[^>]+>", "", name).split()) for _, name in links]
+    assert len(links) >= 2
+    repeated = {n for n in names if names.count(n) > 1}
+    assert not repeated, f"links with the same name but different targets: {repeated}"
