@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from html import unescape
 
 import pytest
 from fastapi.testclient import TestClient
@@ -181,3 +182,24 @@ def test_results_link_to_more_like_this_for_each_document(client: TestClient) ->
     assert results
     for url in results:
         assert f'href="{url}/related">More like this' in html
+
+
+def test_headings_that_need_their_caption_carry_it_inside_the_h1(
+    client: TestClient, doc_ids: dict[str, str]
+) -> None:
+    # A screen reader's list of headings reads the h1 alone: "Page 2 of 3" or "All documents
+    # about this" say nothing without the document or determinant the caption above names.
+    doc_id = doc_ids["housing-damp.pdf"]
+    title = "Cold and damp homes in Leicestershire"
+    pages = {
+        f"/documents/{doc_id}/pages/2": [title, "Page 2 of 3"],
+        f"/documents/{doc_id}/related": [title, "More like this"],
+        "/determinants/housing/documents": ["Housing and homelessness", "All documents about"],
+        "/search/by-determinant?q=damp+homes": ["damp homes", "Best passage"],
+    }
+    for address, words in pages.items():
+        html = client.get(address).text
+        h1 = re.findall(r"<h1[^>]*>(.*?)</h1>", html, re.S)
+        assert len(h1) == 1, address
+        heading = unescape(" ".join(re.sub(r"<[^>]+>", " ", h1[0]).split()))
+        assert all(w in heading for w in words), f"{address}: h1 reads {heading!r}"
