@@ -18,6 +18,8 @@ from web.kinds import explain_kind, label_kind
 from web.views import RELATED_WORDS, shown_excerpt
 
 __all__ = [
+    "FOLD_KEEP",
+    "FOLD_OVER",
     "ORGANISATION",
     "SERVICE_NAME",
     "TEMPLATE_DIR",
@@ -25,6 +27,7 @@ __all__ = [
     "build_templates",
     "changed_words",
     "facet_item",
+    "fold_options",
     "kind_item",
 ]
 
@@ -41,6 +44,23 @@ def facet_item(option: FacetOption) -> dict[str, Any]:
         "text": f"{option.text} ({option.count})",
         "checked": option.is_selected,
     }
+
+
+# A filter group longer than FOLD_OVER options shows its first FOLD_KEEP (with every ticked
+# one) and folds the rest behind "Show n more": each checkbox is a stop for a keyboard, and
+# a search's 60 of them stood between the search box and its first result.
+FOLD_OVER = 8
+FOLD_KEEP = 6
+
+
+def fold_options(options: list[FacetOption]) -> tuple[list[FacetOption], list[FacetOption]]:
+    """A filter group's options split into those shown and those folded away, each in the
+    group's order: all shown when the group is short, else the first FOLD_KEEP and every ticked
+    one."""
+    if len(options) <= FOLD_OVER:
+        return list(options), []
+    shown = [o for i, o in enumerate(options) if i < FOLD_KEEP or o.is_selected]
+    return shown, [o for i, o in enumerate(options) if i >= FOLD_KEEP and not o.is_selected]
 
 
 def kind_item(option: FacetOption) -> dict[str, Any]:
@@ -101,6 +121,7 @@ def build_environment(contact_email: str) -> Environment:
     )
     env.globals.update(
         shown_excerpt=shown_excerpt,
+        fold_options=fold_options,
         evidence_words=EVIDENCE_WORDS,
         related_words=RELATED_WORDS,
         unused_words_sentence=unused_words_sentence,

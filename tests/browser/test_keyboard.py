@@ -82,3 +82,20 @@ def test_search_filter_and_page_through_results_with_the_keyboard_alone(
 
     assert not user.unseen, f"no visible focus on: {user.unseen}"
     assert len(user.stops) > 10
+
+
+def test_a_keyboard_passes_the_filters_by_their_skip_link(page: Page, site: LiveSite) -> None:
+    user = KeyboardUser(page)
+    page.goto("/search?q=help+for+people+in+cold+homes")
+    user.tab_to(".app-skip-filters")
+    assert page.locator(".app-skip-filters").is_visible()  # shown once it has the focus
+    user.press("Enter")
+    user.press("Tab")
+    # The next stop is in the results, not the first of the filters' checkboxes.
+    assert page.evaluate(
+        "document.getElementById('search-results').contains(document.activeElement)"
+    )
+    # Folded options are no stops until their group is opened.
+    folded = page.locator(".app-filters__more .govuk-checkboxes__input")
+    assert all(not folded.nth(i).is_visible() for i in range(folded.count()))
+    assert not user.unseen, f"no visible focus on: {user.unseen}"

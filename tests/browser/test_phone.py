@@ -53,7 +53,7 @@ def test_filters_fold_and_open_without_javascript(phone_without_js: Page) -> Non
     page.goto(SEARCH)
     box = page.locator('input[name="organisation"]').first
     assert not box.is_visible()
-    page.locator("details[data-app-filters] summary").click()
+    page.locator("details[data-app-filters] > summary").click()
     assert box.is_visible()
     box.check()
     with page.expect_navigation():
