@@ -45,7 +45,7 @@ _ALIASES = {
 }
 
 # The fields an admin may correct in the browser; corrections win over every other source.
-CORRECTABLE = ("title", "organisation", "year", "kind", "access")
+CORRECTABLE = ("title", "organisation", "year", "kind", "authors", "access")
 
 
 def _pick(row: dict[str, str], field: str) -> str:
@@ -285,4 +285,7 @@ def apply_access_and_corrections(
     fixes = {k: v for k, v in correction.items() if k in CORRECTABLE}
     if fixes.get("access") not in (None, *ALL_ACCESS):
         fixes.pop("access")
+    authors = fixes.get("authors")
+    if authors is not None:
+        fixes["authors"] = [str(a) for a in authors] if isinstance(authors, list) else meta.authors
     return replace(meta, **fixes)

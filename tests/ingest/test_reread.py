@@ -123,6 +123,20 @@ def test_an_admins_corrections_and_withdrawal_survive_a_reread(
     assert points and {p.payload.get("access") for p in points} == {WITHDRAWN}
 
 
+def test_authors_an_admin_typed_survive_a_reread(library: Library, folder: Path) -> None:
+    # The browser form saves authors with the other details; a reread must not drop them.
+    housing = _run(library, folder)["housing.pdf"].doc_id
+    assert housing is not None
+    fields = {"title": "Damp and mould", "authors": ["Smith, Jane", "Jones, Bob"]}
+    correct_document(library.store, library.catalogue, housing, fields)
+
+    again = library.catalogue.document(
+        str(_run(library, folder, reread=True)["housing.pdf"].doc_id)
+    )
+    assert again is not None and again.meta.title == "Damp and mould"
+    assert again.meta.authors == ["Smith, Jane", "Jones, Bob"]
+
+
 def test_a_copy_follows_the_file_it_copies_and_is_not_stored_twice(
     library: Library, folder: Path
 ) -> None:
