@@ -124,6 +124,15 @@ def upload_type(name: str) -> str | None:
     return suffix if suffix in UPLOAD_TYPES else None
 
 
+def _shown_name(name: str, most_chars: int = 200) -> str:
+    """The name the browser sent, cut to `most_chars` in the middle so its ending (the type it
+    claims) stays: a long name cut at the end would read as a file type we do not take."""
+    if len(name) <= most_chars:
+        return name
+    ending = name[name.rfind(".") :] if "." in name[-17:] else ""
+    return name[: most_chars - len(ending) - 1] + "…" + ending
+
+
 def safe_file_name(name: str, suffix: str = ".pdf") -> str:
     """A plain file name from whatever the browser sent: no folders, no odd characters, and
     the file type's own ending."""
@@ -458,7 +467,7 @@ async def accept_uploads(
     seen: dict[str, str] = {}
     names = job.names
     for upload in files:
-        shown = (upload.filename or "upload")[:200]
+        shown = _shown_name(upload.filename or "upload")
         suffix = upload_type(shown)
         if suffix is None:
             job.checked.append(

@@ -10,6 +10,7 @@ from ingest.formats import UNSUPPORTED as INGEST_UNSUPPORTED
 from search.library import Library
 from tests.accounts.test_admin_browser_flows import _upload, _wait_for
 from tests.documents import write_docx, write_docx_bomb
+from tests.pdfs import write_pdf
 from web.uploads import UNSUPPORTED, UPLOAD_TYPES
 
 WORD = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -68,3 +69,19 @@ def test_word_files_and_web_pages_are_checked_and_ingested(
     assert not {"fake.docx", "binary.html", "saved.html", "old.doc", "bomb.docx"} & set(by_name)
     found = clients["partner"].get("/api/search", params={"q": "gorsewick warm spaces"}).json()
     assert found["documents"][0]["title"] == "Warm spaces in Melton"
+
+
+def test_a_pdf_with_a_very_long_name_is_read_not_refused(
+    clients, access_library: Library, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    # Names of up to 255 bytes are common from committee systems; the type is in the ending.
+    long_name = "cabinet-report-" + "x" * 230 + ".pdf"
+    pdf = write_pdf(tmp_path / "long.pdf", ["Quorbleton allotments help older people in Blaby."])
+    admin = clients["admin"]
+    response = _upload(admin, [(long_name, pdf.read_bytes(), "application/pdf")])
+    assert response.status_code == 303, response.text
+    shown = _wait_for(admin, response.headers["location"])
+    assert "This file type is not supported." not in shown
+    assert "Check details" in shown
+    names = [r.file_name for r in access_library.catalogue.documents()]
+    assert any(n.startswith("cabinet-report-x") and n.endswith(".pdf") for n in names)
