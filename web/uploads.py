@@ -109,6 +109,7 @@ LOST = (
 FILES = "files"
 INCOMING = "incoming"
 MAX_NAME = 120  # safe_file_name keeps 100 characters of a name and its ending
+_KEPT_CHARS = 100
 
 
 def _upload_home(homes: Path, name: str) -> Path:
@@ -135,9 +136,16 @@ def _shown_name(name: str, most_chars: int = 200) -> str:
 
 def safe_file_name(name: str, suffix: str = ".pdf") -> str:
     """A plain file name from whatever the browser sent: no folders, no odd characters, and
-    the file type's own ending."""
+    the file type's own ending. A name that loses characters (another script, a cut) ends in
+    a short code made from the whole name, so two names that lose different characters stay
+    two files, never editions of one, and the same name always gives the same file."""
     base = re.split(r"[\\/]", name)[-1]
-    stem = re.sub(r"[^A-Za-z0-9 ._()-]+", "-", base.rsplit(".", 1)[0]).strip(" .-")[:100]
+    whole = base.rsplit(".", 1)[0]
+    plain = re.sub(r"[^A-Za-z0-9 ._()-]+", "-", whole)
+    stem = plain.strip(" .-")[:_KEPT_CHARS]
+    if plain != whole or len(plain.strip(" .-")) > _KEPT_CHARS:
+        code = hashlib.sha256(base.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        stem = f"{stem[: _KEPT_CHARS - len(code) - 1] or 'upload'}-{code}"
     return f"{stem or 'upload'}{suffix}"
 
 

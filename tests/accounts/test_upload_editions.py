@@ -192,3 +192,31 @@ def test_the_same_file_as_a_withdrawn_document_says_it_is_withdrawn(
     again = _upload(admin, [("walks-copy.pdf", pdf.read_bytes(), PDF)])
     page = _wait_for(admin, again.headers["location"])
     assert "withdrawn: bring it back from its page" in page
+
+
+def test_files_whose_names_lose_their_letters_are_not_editions_of_each_other(
+    clients, access_library: Library, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    # Names in another script, or long names alike in their first 100 characters, once all
+    # came to one stored name, so a second, different file replaced the first.
+    admin = clients["admin"]
+    long_start = "Cabinet 2025 appendix " + "x" * 100
+    uploads = [
+        ("健康报告.pdf", "Smoking cessation in quillmoor villages, 2024."),
+        ("住房.pdf", "Temporary accommodation in brambleford, 2024."),
+        (f"{long_start} A.pdf", "Appendix A: snorvel bus routes in Blaby."),
+        (f"{long_start} B.pdf", "Appendix B: plimwick play areas in Melton."),
+    ]
+    for n, (name, text) in enumerate(uploads):
+        pdf = write_pdf(tmp_path / f"{n}.pdf", [text], title=text[:20])
+        response = _upload(admin, [(name, pdf.read_bytes(), PDF)])
+        page = _wait_for(admin, response.headers["location"])
+        assert "replaces the earlier upload" not in page
+    found = clients["partner"].get("/api/search", params={"q": "quillmoor smoking"}).json()
+    assert found["documents"][0]["title"].startswith("Smoking cessation")
+    found = clients["partner"].get("/api/search", params={"q": "snorvel bus"}).json()
+    assert found["documents"][0]["title"].startswith("Appendix A")
+    # The same name again is still a new edition of its own file.
+    again = write_pdf(tmp_path / "again.pdf", ["Smoking cessation in quillmoor, 2025."])
+    response = _upload(admin, [("健康报告.pdf", again.read_bytes(), PDF)])
+    assert "replaces the earlier upload" in _wait_for(admin, response.headers["location"])
