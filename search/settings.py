@@ -462,7 +462,16 @@ class AccountSettings(BaseModel):
 
     session_hours: float = Field(default=8, gt=0, le=24 * 30)
     sign_in_attempts: int = Field(
-        default=5, ge=1, le=100, description="wrong passwords per account or client per window"
+        default=5, ge=1, le=100, description="wrong passwords per account per window"
+    )
+    sign_in_client_attempts: int = Field(
+        default=50,
+        ge=1,
+        le=10_000,
+        description=(
+            "wrong passwords from one client address per window, over all accounts: more than"
+            " per account, since an office's staff share one address"
+        ),
     )
     sign_in_window_s: int = Field(default=900, ge=10, le=86_400)
     min_password_length: int = Field(default=12, ge=8, le=128)

@@ -141,7 +141,9 @@ def create_app(
     app.state.admin_token = token.get_secret_value() if token else None
     app.state.users = UserStore(settings.users_path)
     accounts = settings.accounts
-    app.state.sign_in_limiter = SignInLimiter(accounts.sign_in_attempts, accounts.sign_in_window_s)
+    app.state.sign_in_limiter = SignInLimiter(
+        accounts.sign_in_attempts, accounts.sign_in_window_s, accounts.sign_in_client_attempts
+    )
     app.state.trace_clearing = (
         TraceClearing(library, app.state.ingest_lock) if library is not None else None
     )

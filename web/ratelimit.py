@@ -1,4 +1,5 @@
-"""Sign-in attempt limits: a few wrong passwords per account and per client, then a pause."""
+"""Sign-in attempt limits: a few wrong passwords per account, more per client address (an
+office's people share one), then a pause."""
 
 from __future__ import annotations
 
@@ -10,12 +11,18 @@ __all__ = ["SignInLimiter"]
 
 
 class SignInLimiter:
-    """Counts failed sign-ins in a sliding window, keyed by account and by client address."""
+    """Counts failed sign-ins in a sliding window, keyed by account and by client address.
+
+    An account is held up after `attempts` wrong passwords from anywhere; a client address
+    after `client_attempts` over all accounts (guessing one password across many accounts).
+    The second is the larger: a council's staff sign in from behind one address, and one
+    person's typos must not hold up everyone else, the admin among them."""
 
     MAX_KEYS = 10_000  # an attacker making up names must not grow memory without end
 
-    def __init__(self, attempts: int, window_s: float) -> None:
+    def __init__(self, attempts: int, window_s: float, client_attempts: int | None = None) -> None:
         self.attempts = attempts
+        self.client_attempts = attempts if client_attempts is None else client_attempts
         self.window_s = window_s
         self._failures: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
@@ -26,10 +33,14 @@ class SignInLimiter:
             times.popleft()
         return times
 
-    def is_blocked(self, *keys: str) -> bool:
+    def is_blocked(self, client: str, account: str) -> bool:
+        """Whether the account, or the client address, has had too many wrong passwords."""
         now = time.monotonic()
         with self._lock:
-            return any(len(self._recent(k, now)) >= self.attempts for k in keys)
+            return (
+                len(self._recent(account, now)) >= self.attempts
+                or len(self._recent(client, now)) >= self.client_attempts
+            )
 
     def record_failure(self, *keys: str) -> None:
         now = time.monotonic()

@@ -102,7 +102,7 @@ def access_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return Settings(
         data_dir=tmp_path_factory.mktemp("data"),
         qdrant={"mode": "memory"},  # type: ignore[arg-type]
-        accounts={"sign_in_attempts": 3, "upload_max_mb": 1},  # type: ignore[arg-type]
+        accounts={"sign_in_attempts": 3, "sign_in_client_attempts": 6, "upload_max_mb": 1},  # type: ignore[arg-type]
     )
 
 

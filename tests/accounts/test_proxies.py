@@ -42,8 +42,9 @@ def _serve(settings: Settings, library: Library, proxies: list[str]):  # type: i
 
 
 def _guess_until_held_up(base: str, client: str, attempts: int) -> None:
-    for _ in range(attempts):
-        assert _sign_in(base, client, "nobody", "wrong password here").status_code == 400
+    # A new made-up account each time: one account is held up sooner than its client.
+    for n in range(attempts):
+        assert _sign_in(base, client, f"nobody-{n}", "wrong password here").status_code == 400
 
 
 def _is_secure(response: httpx.Response) -> bool:
@@ -54,7 +55,7 @@ def test_a_trusted_proxy_gives_each_client_its_own_limit_and_secure_cookies(
     access_settings: Settings, access_library: Library
 ) -> None:
     with _serve(access_settings, access_library, ["127.0.0.1"]) as base:
-        _guess_until_held_up(base, "203.0.113.9", access_settings.accounts.sign_in_attempts)
+        _guess_until_held_up(base, "203.0.113.9", access_settings.accounts.sign_in_client_attempts)
         assert _sign_in(base, "203.0.113.9", "staff-user").status_code == 429
         # Another client behind the same proxy is not held up by the first one's guessing...
         signed_in = _sign_in(base, "198.51.100.7", "staff-user")
@@ -70,7 +71,7 @@ def test_forwarded_headers_from_anyone_else_are_ignored(
         # The claim of https is not believed either: the cookie is not marked Secure.
         signed_in = _sign_in(base, "198.51.100.7", "staff-user")
         assert signed_in.status_code == 303 and not _is_secure(signed_in)
-        _guess_until_held_up(base, "203.0.113.9", access_settings.accounts.sign_in_attempts)
+        _guess_until_held_up(base, "203.0.113.9", access_settings.accounts.sign_in_client_attempts)
         # Every request came from 127.0.0.1, whatever it claimed: one client, now held up.
         assert _sign_in(base, "198.51.100.7", "staff-user").status_code == 429
 

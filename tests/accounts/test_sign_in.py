@@ -108,8 +108,27 @@ def test_guessing_is_slowed_per_account_and_per_client(
     assert blocked.status_code == 200
     # Another account from a fresh client is not held up by the attack on this one...
     assert sign_in(elsewhere, "staff-user") == 303
-    # ...but the attacking client is, whatever account it tries.
+    # ...nor, at first, from the attacking client: an office's staff share one address.
+    accounts = access_settings.accounts
+    assert accounts.sign_in_client_attempts > accounts.sign_in_attempts
+    for n in range(accounts.sign_in_client_attempts - accounts.sign_in_attempts):
+        assert sign_in(attacker, f"made-up-{n}", "wrong password here") == 400
+    # But guessing across accounts holds the client up too, whatever account it tries.
     assert sign_in(attacker, "staff-user") == 429
+
+
+def test_a_colleagues_typos_do_not_lock_out_others_at_the_same_address(
+    access_settings: Settings, access_library: Library
+) -> None:
+    # A council's staff sign in from behind one address: one person's wrong passwords hold up
+    # their own account, not the admin's sign-in from the same office.
+    app = create_app(access_settings, library=access_library)
+    office = TestClient(app, client=("192.0.2.50", 4000))
+    for _ in range(access_settings.accounts.sign_in_attempts):
+        assert sign_in(office, "partner-user", "wrong password here") == 400
+    assert sign_in(office, "partner-user") == 429
+    colleague = TestClient(app, client=("192.0.2.50", 4001))
+    assert sign_in(colleague, "staff-user") == 303
 
 
 def test_too_many_tries_says_so_plainly(access_settings: Settings, access_library: Library) -> None:
