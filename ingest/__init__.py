@@ -1,7 +1,7 @@
 """Files to pages to chunks to vectors, written through the search package's index API.
 
 Others (kb, the tests) use `ingest.pipeline` (Ingester, the run and its outcomes); the readers
-(`pdf` with `glyphs`, `misread`, `quotemarks`, `ligatures` and `hyphens`, `wordfile`,
+(`pdf` with `glyphs`, `misread`, `quotemarks`, `swaps`, `ligatures` and `hyphens`, `wordfile`,
 `webpage`, `ocr`), `chunking`, `metadata` and the isolated `worker` are its parts.
 """
 
@@ -23,6 +23,7 @@ __all__ = [
     "pipeline",
     "quotemarks",
     "sections",
+    "swaps",
     "textlayer",
     "webpage",
     "wordfile",

@@ -30,6 +30,7 @@ from ingest.ligatures import learn_lost_ligatures, mend_lost_ligatures
 from ingest.misread import learn_misread_letters, mend_misread_letters
 from ingest.ocr import OcrPage
 from ingest.quotemarks import learn_letter_quotes, mend_letter_quotes
+from ingest.swaps import learn_swapped_letters, mend_swapped_letters
 from ingest.textlayer import TextLayer
 from search.folding import fold_characters
 from search.pagetext import edges_of, find_running_lines, running_line_key
@@ -314,6 +315,8 @@ def _assemble(
     letters = _repair(pages, read, by_ocr, learn_misread_letters, mend_misread_letters)
     ligatures = _repair(pages, read, by_ocr, learn_lost_ligatures, mend_lost_ligatures)
     quotes = _repair(pages, read, by_ocr, learn_letter_quotes, mend_letter_quotes)
+    # After the quote marks: a letter they gave back ("Ŏbite-sizedŏ") is no swapped letter.
+    swapped = _repair(pages, read, by_ocr, learn_swapped_letters, mend_swapped_letters)
     unjumbled = [n for n in junk if n in ocr_pages]
     empty = [n for n in empty if n not in ocr_pages]
     junk = [n for n in junk if n not in ocr_pages]
@@ -344,6 +347,9 @@ def _assemble(
     if quotes:
         shown = ", ".join(f"'{letter}'" for letter in sorted(quotes))
         notes.append(f"Its text gave quote marks as letters ({shown}); they were put back.")
+    if swapped:
+        shown = ", ".join(f"'{letter}' as '{other}'" for other, letter in sorted(swapped.items()))
+        notes.append(f"Its text gave some letters as other letters ({shown}); they were put back.")
     if _forbids_copying(reader):
         notes.append("The publisher marked it 'do not copy text'; it was indexed anyway.")
     stripped = strip_repeated_lines(pages)
@@ -373,7 +379,8 @@ def _repair(
     """Learn a font's fault from the pages read from its text layer, and put it right there and
     in the first page's lines, in place: letters given as marks ("Strate’y", `ingest.misread`),
     joined letters left out ("aect", `ingest.ligatures`), quote marks given as letters
-    ("Ŏbite-sizedŏ", `ingest.quotemarks`). What was learned (empty for nearly every file)."""
+    ("Ŏbite-sizedŏ", `ingest.quotemarks`), letters given as other letters ("netŢork",
+    `ingest.swaps`). What was learned (empty for nearly every file)."""
     learned = learn(_text_layer(pages, ocr_pages))
     if learned:
         _mend_text_layer(pages, read, ocr_pages, lambda text: mend(text, learned))

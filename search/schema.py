@@ -99,7 +99,8 @@ TEXT_FIELDS = ("text",)
 # it ("… to go digital We have also …"), and reads a word processor's "o" bullets as bullets.
 # 10: words whose meanings part get stems of their own in the keyword vectors ("several" no
 # longer stems as "severe" does; search.analysis._STEM_OVERRIDES).
-READING_RULES = 10
+# 11: letters a font gives as other letters ("netŢork", its "w" given as "Ţ") are put back.
+READING_RULES = 11
 
 _POINT_NAMESPACE = uuid.UUID("6f1d8c1e-5b8a-4f53-9d39-3f1f0c2b7a10")
 

@@ -1,0 +1,160 @@
+"""Letters a PDF's font gives out as other, accented letters, put back.
+
+Some fonts map an ordinary letter to a Latin letter outside ASCII: the page shows "well located
+with respect to the highway network", the text layer says "Ţell located Ţith respect to the
+highŢay netŢork", because the font maps its "w" to "Ţ". A search for "network" then misses the
+passage, and the quote reads wrong. The third fault of this kind, beside `ingest.misread`
+(letters given as quote marks) and `ingest.quotemarks` (quote marks given as letters).
+
+Learned from the document itself. A Latin letter outside ASCII is a suspect when the document
+writes it in at least `MIN_WORDS_MENDED` different words, none of them an English word as it
+stands (the speller's list holds "café", "naïve" and names such as "Atatürk"). One ASCII letter
+is learned for it when putting that letter in its place makes English words of at least
+`MIN_WORDS_MENDED` of those words, of more than half of them, and of more than twice as many as
+any other letter does; and never when that letter is the suspect's own letter without its
+accent ("naïve" is "naive", "crèche" is "creche", "Łódź" has an L): that is real text, written
+with its accents. Names ("Müller", "Modrić") make no English word with any one letter, so they
+count against a letter being learned. The letter is then put back only in words where doing so
+makes an English word; every other word is left as written.
+
+Pure functions over text, so they are tested without files; the word check is
+`ingest.misread.english_known`. What is learned changes the stored text only when a document is
+read again: a library ingested before needs `kb ingest --reread` to get the mended words.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+
+from ingest.misread import Known, english_known
+
+__all__ = ["MIN_WORDS_MENDED", "learn_swapped_letters", "mend_swapped_letters"]
+
+# A letter is learned for a suspect only from this many different words it mends …
+MIN_WORDS_MENDED = 3
+# … and only if it mends more than this share of the words the suspect is written in.
+_MIN_SHARE = 0.5
+# Latin letters outside ASCII, as `ingest.quotemarks` reads them: other scripts' letters are
+# the text's own (Greek symbols in formulas, Cyrillic names).
+_LATIN = "\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"
+_ANY_LATIN = re.compile(f"[{_LATIN}]")
+# A word: a run of letters of any script, so "Jérôme" is one word with two suspects in it.
+_WORD = re.compile(r"[^\W\d_]+")
+_ASCII_LOWER = "abcdefghijklmnopqrstuvwxyz"
+
+
+def learn_swapped_letters(pages: Iterable[str], known: Known | None = None) -> dict[str, str]:
+    """Which accented letters stand for which ASCII letter in this document's text ({} for
+    nearly every one)."""
+    text = "\n".join(pages)
+    if not _ANY_LATIN.search(text):
+        return {}  # the usual case: nothing to read word by word
+    written: dict[str, set[str]] = defaultdict(set)
+    for word in {m.group() for m in _WORD.finditer(text)}:
+        for letter in set(_ANY_LATIN.findall(word)):
+            written[letter].add(word)
+    suspects = {
+        letter: words
+        for letter, words in written.items()
+        if _count(words, letter) >= MIN_WORDS_MENDED
+    }
+    if not suspects:
+        return {}  # the word list is not even read
+    known = known or english_known()
+    learned: dict[str, str] = {}
+    # One letter at a time, as `ingest.misread` does: a word with two swapped letters mends only
+    # once the first is known.
+    while True:
+        found = _best_new_letter(suspects, learned, known)
+        if found is None:
+            return learned
+        suspect, letter = found
+        learned[suspect] = letter
+
+
+def mend_swapped_letters(text: str, letters: dict[str, str], known: Known | None = None) -> str:
+    """`text` with each learned letter put back in the words where that makes an English word;
+    every other character is left as it was."""
+    if not letters:
+        return text
+    check = known or english_known()
+
+    def mend(match: re.Match[str]) -> str:
+        word = match.group()
+        mended = _put_back(word, letters)
+        return mended if mended != word and check(mended) and not check(word) else word
+
+    return _WORD.sub(mend, text)
+
+
+def _best_new_letter(
+    suspects: dict[str, set[str]], learned: dict[str, str], known: Known
+) -> tuple[str, str] | None:
+    best: tuple[int, str, str] | None = None
+    for suspect, written in suspects.items():
+        if suspect in learned or any(known(word) for word in written):
+            continue  # the document's own letter, in a word as it stands
+        words = {_key(_put_back(word, learned), suspect) for word in written}
+        mended: Counter[str] = Counter()
+        for word in words:
+            for letter in _ASCII_LOWER:
+                if known(word.replace(suspect, letter)):
+                    mended[letter] += 1
+        if not mended:
+            continue
+        (letter, count), *rest = mended.most_common(2)
+        runner_up = rest[0][1] if rest else 0
+        clear = count > _MIN_SHARE * len(words) and count > 2 * runner_up
+        if (
+            count >= MIN_WORDS_MENDED
+            and clear
+            and letter != _base_letter(suspect)
+            and (best is None or count > best[0])
+        ):
+            best = (count, suspect, _in_case(letter, suspect, written))
+    return None if best is None else (best[1], best[2])
+
+
+def _count(words: set[str], suspect: str) -> int:
+    """How many different words, in any case, `suspect` is written in."""
+    return len({_key(word, suspect) for word in words})
+
+
+def _key(word: str, suspect: str) -> str:
+    """The word in lower case but for the suspect, whose capital may be another letter."""
+    return "".join(ch if ch == suspect else ch.lower() for ch in word)
+
+
+def _base_letter(letter: str) -> str:
+    """The ASCII letter under an accented one ("é" → "e", "Ł" → "l"), or "" if there is none
+    ("ß", "ŋ")."""
+    decomposed = unicodedata.normalize("NFD", letter)[0]
+    if decomposed.isascii():
+        return decomposed.lower()
+    # Letters with a stroke or a hook ("Ł", "ø", "đ") do not decompose; their names say them.
+    name = unicodedata.name(letter, "").split()
+    after = name[name.index("LETTER") + 1] if "LETTER" in name[:-1] else ""
+    return after.lower() if len(after) == 1 else ""
+
+
+def _in_case(letter: str, suspect: str, words: set[str]) -> str:
+    """`letter` as a capital when the document writes the suspect as one (next to capitals, or
+    only ever at a word's start), else in lower case: a font gives one letter of one case."""
+    lower = upper = 0
+    for word in words:
+        for at, ch in enumerate(word):
+            if ch != suspect:
+                continue
+            before, after = word[at - 1 : at], word[at + 1 : at + 2]
+            if before.islower():
+                lower += 1
+            elif before.isupper() or after.isupper():
+                upper += 1
+    return letter.upper() if upper > lower or lower == upper == 0 else letter
+
+
+def _put_back(word: str, letters: dict[str, str]) -> str:
+    return "".join(letters.get(ch, ch) for ch in word)
