@@ -8,14 +8,15 @@ passage, and the quote reads wrong. The third fault of this kind, beside `ingest
 
 Learned from the document itself. A Latin letter outside ASCII is a suspect when the document
 writes it in at least `MIN_WORDS_MENDED` different words, none of them an English word as it
-stands (the speller's list holds "café", "naïve" and names such as "Atatürk"). One ASCII letter
+stands (the speller's list holds "café", "crèche" and names such as "Zürich"). One ASCII letter
 is learned for it when putting that letter in its place makes English words of at least
 `MIN_WORDS_MENDED` of those words, of more than half of them, and of more than twice as many as
 any other letter does; and never when that letter is the suspect's own letter without its
-accent ("naïve" is "naive", "crèche" is "creche", "Łódź" has an L): that is real text, written
-with its accents. Names ("Müller", "Modrić") make no English word with any one letter, so they
-count against a letter being learned. The letter is then put back only in words where doing so
-makes an English word; every other word is left as written.
+accent ("naïve" is "naive", "régime" is "regime", "Łódź" has an L): that is real text, written
+with its accents. Names seldom make English words with one letter changed ("Müller" and "Küng"
+do, "Schütz" and "Modrić" do not), so a list of them stays under the share. The letter is then
+put back only in words where doing so makes an English word; every other word is left as
+written.
 
 Pure functions over text, so they are tested without files; the word check is
 `ingest.misread.english_known`. What is learned changes the stored text only when a document is
