@@ -11,6 +11,10 @@ from search.retrieval.sentences import (
     ENDS_SENTENCE,
     HAS_SENTENCE_END,
     RUN_IN_OPENER,
+    STOP,
+    breaks_sentence,
+    is_caption_line,
+    is_table_row,
     reads_as_prose,
     runs_on,
 )
@@ -28,6 +32,7 @@ _CAPTION = re.compile(r"^\s*(?:figure|fig\.|table|chart|map|graph)\s*\d+(?:\.\d+
 _NUMBER = re.compile(r"[£$€]?[\d.,]+[%kmb]?")
 _BARE_NUMBER = re.compile(r"^\s*\d{1,3}\s*$")
 _RUN_IN = re.compile(RUN_IN_OPENER)
+_SENTENCE_STOP = re.compile(STOP + r"\s+")
 
 
 def is_heading_line(line: str) -> bool:
@@ -128,6 +133,79 @@ def _starts_sentence(line: str) -> bool:
     return bool(HAS_SENTENCE_END.search(line)) or len(line.split()) > MAX_HEADING_WORDS
 
 
+def _opens_sentence(shown: list[str], i: int) -> bool:
+    """Whether line i starts a sentence, read on into the next line when the PDF broke the
+    sentence there ("The Council must ensure that the Medium" / "Term Financial Plan …")."""
+    if _starts_sentence(shown[i]):
+        return True
+    pair = f"{shown[i]}\n{shown[i + 1]}" if i + 1 < len(shown) and shown[i + 1] else ""
+    return bool(pair) and not breaks_sentence(pair, len(shown[i])) and _starts_sentence(pair)
+
+
+# A caption longer than this has run on into the page's prose ("Figure 3 Change in tenure …
+# Census. Similar patterns were observed …"): dropping it would lose a sentence.
+MAX_CAPTION_WORDS = 40
+# The words of a caption's label ("Figure 3", "Table 2.1").
+_LABEL_WORDS = 2
+# A sentence that points to a figure or table ("Chart 6.2 shows how …"): no caption.
+_POINTS_TO_FIGURE = re.compile(r"^\s*\S+\s*\d+(?:\.\d+)*[a-z]?\s+[a-z]")
+# A line that opens on a figure that is not a section's number ("72,500 aged", "65+"): an
+# infographic's label, whose words the sentence below may finish.
+_FIGURE_FIRST = re.compile(r"^\s*[(£$€]?\d[\d,.]*(?:[%+kmb)]|\s|$)")
+
+
+def _is_apparatus(line: str) -> bool:
+    """A line that belongs to a chart or table whose text is not there to read, and reads as
+    the quote's own words when shown inline between sentences: a short caption, source line
+    or note (`is_caption_line`), or a heading that does not open on a figure (a table's
+    column heading, a chart's label)."""
+    if is_caption_line(line):
+        return (
+            len(line.split()) <= MAX_CAPTION_WORDS
+            and not _POINTS_TO_FIGURE.match(line)
+            and not _holds_prose_after_caption(line)
+        )
+    return is_heading_line(line) and not (
+        _FIGURE_FIRST.match(line) and not _LIST_NUMBER.match(line)
+    )
+
+
+def _holds_prose_after_caption(line: str) -> bool:
+    """Whether a sentence of prose follows a caption on its line ("Figure 3 Change in tenure,
+    2011 vs 2021 Census. Similar patterns were observed across the county …"), not just its
+    source ("… England. Census 2021.")."""
+    pieces = _SENTENCE_STOP.split(line)
+    # A label closed by a stop ("Figure 3. Housing status …") opens the caption, not its end.
+    caption_ends = 2 if len(pieces[0].split()) <= _LABEL_WORDS else 1
+    return any(reads_as_prose(piece.split()) for piece in pieces[caption_ends:])
+
+
+# A caption the text layer ran on from a sentence's end, to the end of its line ("… by age-band
+# (figure 3). Figure 3. Housing status at time of death by age-band.").
+_CAPTION_TAIL = re.compile(STOP + r"\s+(?=(?:Figure|Fig\.|Table|Chart|Map)\s*\d)")
+
+
+def _caption_tail_at(line: str) -> int | None:
+    """Where a caption run on from a sentence's end starts in a line, when the rest of the
+    line is that caption (`_is_apparatus`); else None."""
+    found = _CAPTION_TAIL.search(line)
+    return found.end() if found and _is_apparatus(line[found.end() :]) else None
+
+
+def _opens_prose_after_run(shown: list[str], i: int) -> bool:
+    """Whether line i starts a run of apparatus (`_is_apparatus`), however long, that a
+    sentence of prose follows: "… ‘rent free’." / "Figure 1 Percentage of households by tenure
+    … Census 2021." / "There was variation …", or a table's column headings set a word to a
+    line atop the sentence in its first cell ("Estimated" / "Annual" / … / "The long term
+    impact …"). Not before a table's row, whose column headings they are."""
+    if not _is_apparatus(shown[i]):
+        return False
+    after = next((j for j in range(i + 1, len(shown)) if not _is_apparatus(shown[j])), len(shown))
+    if after >= len(shown) or not shown[after].strip() or not _opens_sentence(shown, after):
+        return False
+    return not is_table_row(shown[after]) and reads_as_prose(shown[after].split())
+
+
 def kept_lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """The lines of text[start:end] worth showing: a heading (or two stacked headings) right
     before a sentence is dropped, since shown inline it would read as part of the sentence,
@@ -156,15 +234,42 @@ def kept_lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
         and shown[i + 1].lstrip()[:1].isupper()
     }
     for i in range(len(lines) - 1):
-        opens_sentence = _starts_sentence(shown[i + 1]) or (
-            headings[i + 1] and _starts_sentence(shown[i + 2])
+        # A numbered caption or a source line starts a block of its own, unless the line before
+        # runs on into it ("… as shown in" / "Figure 9 …").
+        own_block = is_caption_line(shown[i]) and not (i > 0 and runs_on(shown[i - 1]))
+        if not (own_block or _after_paragraph(shown, i, dropped)):
+            continue
+        opens_sentence = _opens_sentence(shown, i + 1) or (
+            headings[i + 1] and _opens_sentence(shown, i + 2)
         )
-        if headings[i] and _after_paragraph(shown, i, dropped) and opens_sentence:
+        if (headings[i] and opens_sentence) or _opens_prose_after_run(shown, i):
             dropped.add(i)
     kept = [i for i in range(len(lines)) if i not in dropped]
     if not kept or all(headings[i] for i in kept):
         return lines or [(start, start)]  # nothing but headings and notes: show them all
-    return [_without_run_in_heading(text, lines, shown, i, dropped) for i in kept]
+    spans = [_without_run_in_heading(text, lines, shown, i, dropped) for i in kept]
+    return [_without_caption_tail(shown, kept, n, span) for n, span in enumerate(spans)]
+
+
+def _without_caption_tail(
+    shown: list[str], kept: list[int], n: int, span: tuple[int, int]
+) -> tuple[int, int]:
+    """The n-th kept line's span, less a caption the text layer ran on from its last sentence
+    (`_caption_tail_at`) when a sentence of prose or nothing follows it: shown inline, the
+    caption would read as the start of the next sentence."""
+    i = kept[n]
+    tail = _caption_tail_at(shown[i])
+    if tail is None:
+        return span
+    following = kept[n + 1] if n + 1 < len(kept) else None
+    if following is not None and not (
+        _opens_sentence(shown, following) and reads_as_prose(shown[following].split())
+    ):
+        return span
+    start, end = span
+    # Characters from the sentence's stop to the line's end.
+    cut = len(shown[i]) - len(shown[i][:tail].rstrip())
+    return (start, max(start, end - cut)) if end - start >= cut else span
 
 
 def _without_run_in_heading(

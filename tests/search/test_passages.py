@@ -570,3 +570,73 @@ def test_a_passage_shown_again_is_cut_as_before_and_follows_its_text() -> None:
     corrected = passage_from_hit(_hit("d", 1, "body", after))
     assert corrected.text == cut_afresh(_hit("d", 1, "body", after)) != first.text
     assert document_passages([_hit("d", 1, "body", after)]) == [corrected]
+
+
+def test_a_tables_column_headings_are_left_out_of_the_sentence_under_them() -> None:
+    """A risk register repeats its column headings, a word to a line, atop each page; the
+    sentence in the row's first cell was shown as "Estimated Annual Financial Exposure …
+    Market Sustainability The long term impact …"."""
+    headings = (
+        "Estimated\nAnnual\nFinancial\nExposure\nEstimated\nLifetime\nFinancial\nExposure\n"
+        "Significant Risks (over £10m) ASCH /\nCYPE\nMarket\nSustainability\n"
+    )
+    sentence = "The long term impact of the pandemic is still felt across the care market."
+    passage = passage_from_hit(Hit("c", 0.5, _payload(headings + sentence, 2, 2, [[0, 2]], 0)))
+    assert passage.text == sentence
+
+
+@pytest.mark.parametrize(
+    "apparatus",
+    [
+        "Figure 1 Percentage of households by tenure, West Sussex and England. Census 2021.\n",
+        "Source: DCLG, “An estimate of the number of people sleeping rough on one night.”\n",
+        "Figure 3 Rates by district\nSource: ONS, 2021\n",
+    ],
+)
+def test_a_caption_or_source_line_between_sentences_is_left_out_of_the_passage(
+    apparatus: str,
+) -> None:
+    """A housing briefing's quote read "… or lived ‘rent free’. Figure 1 Percentage of
+    households by tenure … Census 2021. There was variation …"; a needs audit's passage
+    opened on the source line of the chart before it."""
+    first = "Of those who rented their home, 12.7% socially rented or lived ‘rent free’.\n"
+    after = "There was variation in housing tenure across the districts of the county."
+    text = first + apparatus + after
+    passage = passage_from_hit(Hit("c", 0.5, _payload(text, 3, 3, [[0, 3]], index=0)))
+    assert passage.text.split("\n") == [first.strip(), after]
+    opening = passage_from_hit(Hit("c", 0.5, _payload(apparatus + after, 9, 9, [[0, 9]], 0)))
+    assert opening.text == after
+
+
+def test_a_caption_that_goes_with_its_tables_rows_stays_in_the_passage() -> None:
+    text = (
+        "Rates fell in every district last year.\n"
+        "Table 2: Local authority site provision\nArun 12\nAdur 4\nSource: council records."
+    )
+    passage = passage_from_hit(Hit("c", 0.5, _payload(text, 1, 1, [[0, 1]], index=0)))
+    assert passage.text == text
+
+
+def test_a_caption_run_on_from_a_sentences_end_is_left_out_of_the_passage() -> None:
+    """A deaths review's text layer ran a figure's caption onto the line of the sentence that
+    points to it: "… were in move-on accommodation (figure 3). Figure 3. Housing status at time
+    of death by age-band." / "Most deaths …"."""
+    first = "Most individuals aged 65 years and older were in move-on accommodation (figure 3)."
+    after = "Most deaths were recorded in the winter months, when hostels were at their fullest."
+    text = f"{first} Figure 3. Housing status at time of death by age-band.\n{after}"
+    passage = passage_from_hit(Hit("c", 0.5, _payload(text, 16, 16, [[0, 16]], index=0)))
+    assert passage.text.split("\n") == [first, after]
+    # A caption after a line that runs on into it is the sentence's own words.
+    pointing = "The rates are set out by district, as shown in\nFigure 9 Deprivation by district\n"
+    kept = passage_from_hit(Hit("c", 0.5, _payload(pointing + after, 1, 1, [[0, 1]], 0)))
+    assert "Figure 9" in kept.text
+
+
+def test_a_caption_after_a_charts_labels_is_left_out_before_a_sentence() -> None:
+    text = (
+        "Only 33,350 people live in quintile 1, against 280,000 in quintile 5\n"
+        "Figure 9 Deprivation quintile in West Sussex\nSource: MHCLG\n"
+        "Nationally and locally, coastal communities live with poorer health than others."
+    )
+    passage = passage_from_hit(Hit("c", 0.5, _payload(text, 35, 35, [[0, 35]], index=0)))
+    assert "Figure 9" not in passage.text and "MHCLG" not in passage.text
