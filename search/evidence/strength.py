@@ -25,6 +25,7 @@ from search.schema import BODY, NON_BODY
 
 __all__ = [
     "ABOUT_MIN_WORDS",
+    "LABEL_RUN",
     "MIN_PROSE_SHARE",
     "NEAR_STRONGEST",
     "STRONGEST_FIELDS",
@@ -104,8 +105,14 @@ def reads_as_prose(text: str) -> bool:
     """Whether text is mostly running prose, not laid out as a table, a chart's labels, a form
     or a list, whose words a text layer may give out of their order on the page. A run of
     `FIGURE_RUN` figures in a row ("9.9% 16.0% 19.6%") is a table or chart, even where the
-    chunker joined its boxes into one long line."""
-    return not _has_figure_run(text) and _is_mostly_prose(text.splitlines())
+    chunker joined its boxes into one long line; so are `LABEL_RUN` short lines in a row (a
+    table's column headings, a word to a line: "Estimated" / "Annual" / "Financial" / …) and a
+    line of nothing but figures among lines of words (a row's scores, "4 12.0", after the
+    sentence in its first cell)."""
+    lines = text.splitlines()
+    if _has_figure_run(text) or _has_label_run(lines) or _has_figure_line(lines):
+        return False
+    return _is_mostly_prose(lines)
 
 
 # Figures in a row that no sentence writes: a table's row or a chart's boxes read across.
@@ -122,6 +129,29 @@ def _has_figure_run(text: str) -> bool:
         if run >= FIGURE_RUN:
             return True
     return False
+
+
+# Lines of at most `_LABEL_WORDS` words with no stop, this many in a row, are a table's column
+# headings, a chart's labels or a list, never a sentence broken over lines.
+LABEL_RUN = 4
+_LABEL_WORDS = 2
+
+
+def _has_label_run(lines: list[str]) -> bool:
+    run = 0
+    for line in lines:
+        words = line.split()
+        is_label = 0 < len(words) <= _LABEL_WORDS and not line.rstrip().endswith((".", ","))
+        run = run + 1 if is_label else 0
+        if run >= LABEL_RUN:
+            return True
+    return False
+
+
+def _has_figure_line(lines: list[str]) -> bool:
+    """A line of two or more figures and nothing else, between lines that hold words."""
+    inner = [line.split() for line in lines[1:-1]]
+    return any(len(words) >= 2 and all(_FIGURE.fullmatch(w) for w in words) for words in inner)
 
 
 def _is_mostly_prose(lines: list[str]) -> bool:

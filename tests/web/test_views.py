@@ -380,3 +380,14 @@ def test_a_long_token_of_figure_marks_is_read_once() -> None:
     token = "1" + "," * 200_000 + "x"
     assert reads_as_prose(f"{token} is not a figure but this line reads as a long sentence too")
     assert not reads_as_prose("Rates 9.9% 16.0% 19.6% in 2022")
+
+
+def test_a_tables_column_headings_or_row_figures_in_a_part_carry_the_warning() -> None:
+    """A risk register's part showed its column headings, a word to a line, and a row's
+    scores on a line of their own, with no warning that it is laid out as a table."""
+    sentence = "The council must ensure its financial plan includes robust estimates for pressures."
+    headings = "Estimated\nAnnual\nFinancial\nExposure\nSignificant Risks\n"
+    row = f"{sentence}\n4 12.0\nCYPE Market\n{sentence}\n"
+    for text in (headings + sentence * 2, row):
+        assert not reads_as_prose(text)
+    assert reads_as_prose(f"Rough sleeping\n{sentence}\n{sentence}")  # one heading is no table
