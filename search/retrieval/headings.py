@@ -192,18 +192,36 @@ def _caption_tail_at(line: str) -> int | None:
     return found.end() if found and _is_apparatus(line[found.end() :]) else None
 
 
-def _opens_prose_after_run(shown: list[str], i: int) -> bool:
+def _opens_prose_after_run(
+    shown: list[str], i: int, apparatus: list[bool], after_run: list[int]
+) -> bool:
     """Whether line i starts a run of apparatus (`_is_apparatus`), however long, that a
     sentence of prose follows: "… ‘rent free’." / "Figure 1 Percentage of households by tenure
     … Census 2021." / "There was variation …", or a table's column headings set a word to a
     line atop the sentence in its first cell ("Estimated" / "Annual" / … / "The long term
-    impact …"). Not before a table's row, whose column headings they are."""
-    if not _is_apparatus(shown[i]):
+    impact …"). Not before a table's row, whose column headings they are. `apparatus` says
+    which lines are apparatus and `after_run` where each line's run of it ends (`_runs`)."""
+    if not apparatus[i]:
         return False
-    after = next((j for j in range(i + 1, len(shown)) if not _is_apparatus(shown[j])), len(shown))
+    after = after_run[i]
     if after >= len(shown) or not shown[after].strip() or not _opens_sentence(shown, after):
         return False
     return not is_table_row(shown[after]) and reads_as_prose(shown[after].split())
+
+
+def _runs(shown: list[str]) -> tuple[list[bool], list[int]]:
+    """Which lines are apparatus (`_is_apparatus`), and for each line the first later line
+    that is not: worked out once, in one pass from the end, so a passage of many short lines (a
+    table's headings set a word to a line) costs time in proportion to its lines, not their
+    square."""
+    apparatus = [_is_apparatus(line) for line in shown]
+    after_run = [len(shown)] * len(shown)
+    following = len(shown)
+    for j in range(len(shown) - 1, -1, -1):
+        after_run[j] = following
+        if not apparatus[j]:
+            following = j
+    return apparatus, after_run
 
 
 def kept_lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -233,6 +251,7 @@ def kept_lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
         and ENDS_SENTENCE.search(shown[i - 1])
         and shown[i + 1].lstrip()[:1].isupper()
     }
+    apparatus, after_run = _runs(shown)
     for i in range(len(lines) - 1):
         # A numbered caption or a source line starts a block of its own, unless the line before
         # runs on into it ("… as shown in" / "Figure 9 …").
@@ -242,7 +261,9 @@ def kept_lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
         opens_sentence = _opens_sentence(shown, i + 1) or (
             headings[i + 1] and _opens_sentence(shown, i + 2)
         )
-        if (headings[i] and opens_sentence) or _opens_prose_after_run(shown, i):
+        if (headings[i] and opens_sentence) or _opens_prose_after_run(
+            shown, i, apparatus, after_run
+        ):
             dropped.add(i)
     kept = [i for i in range(len(lines)) if i not in dropped]
     if not kept or all(headings[i] for i in kept):

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import pytest
 
 from ingest.chunking import chunk_pages
+from search.retrieval.headings import kept_lines
 from search.retrieval.passages import (
     ELLIPSIS,
     PageMap,
@@ -583,6 +584,16 @@ def test_a_tables_column_headings_are_left_out_of_the_sentence_under_them() -> N
     sentence = "The long term impact of the pandemic is still felt across the care market."
     passage = passage_from_hit(Hit("c", 0.5, _payload(headings + sentence, 2, 2, [[0, 2]], 0)))
     assert passage.text == sentence
+
+
+def test_a_long_run_of_column_headings_is_read_once() -> None:
+    # Junk or a hostile file can set thousands of one-word headings above a sentence: each
+    # line's run of them was read again from that line (16 s for 2,000 lines, minutes for
+    # this); worked out once from the end, and the sentence still shows alone.
+    sentence = "The long term impact of the change is large and we will act on it."
+    text = "Estimated\n" * 20_000 + sentence
+    spans = kept_lines(text, 0, len(text))
+    assert [text[a:b] for a, b in spans] == [sentence]
 
 
 @pytest.mark.parametrize(
