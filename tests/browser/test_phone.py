@@ -15,7 +15,9 @@ from tests.browser.conftest import LiveSite
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 375, "height": 667}  # an iPhone SE, a common small phone
+TALL_PHONE = {"width": 375, "height": 812}  # an iPhone 13 mini: as narrow, but a taller screen
 SEARCH = "/search?q=cold+homes"
+OFF_TOPIC = "/search?q=quantum+chromodynamics"  # nothing in the test library is about physics
 # Listens for anything the policy refuses; a refusal never reaches the page's own errors.
 _WATCH_CSP = """() => {
   window.__refused = [];
@@ -46,6 +48,23 @@ def test_first_result_is_on_the_first_screen_of_a_phone(page: Page) -> None:
         f"below a {PHONE['height']} px screen"
     )
     assert not page.locator("details[data-app-filters]").evaluate("d => d.open")
+
+
+def test_a_search_with_no_strong_match_starts_its_results_on_the_first_screen(page: Page) -> None:
+    """The notice that nothing matches well comes first and takes a third of a small phone, so
+    the header above it must be compact: the organisation's long name on two lines, not three."""
+    page.set_viewport_size(TALL_PHONE)  # type: ignore[arg-type]
+    page.goto(OFF_TOPIC)
+    save_screenshot(page, "search-phone-no-strong")
+    assert page.locator(".app-no-strong").is_visible()
+    header = page.locator(".govuk-generic-header").bounding_box()
+    first = page.locator(".app-result").first.bounding_box()
+    assert header is not None and first is not None
+    assert header["height"] <= 90, f"the header is {header['height']:.0f} px tall on a phone"
+    assert first["y"] < TALL_PHONE["height"], (
+        f"the first result starts {first['y']:.0f} px down, "
+        f"below a {TALL_PHONE['height']} px screen"
+    )
 
 
 def test_filters_fold_and_open_without_javascript(phone_without_js: Page) -> None:
