@@ -18,7 +18,7 @@ from search.pagetext import drop_running_lines, known_authors
 from search.retrieval.passages import Passage, pages_of_part
 from search.retrieval.related import RelatedDocument
 from search.retrieval.searcher import DocumentResult, SearchResults
-from search.retrieval.sentences import breaks_sentence
+from search.retrieval.sentences import breaks_sentence, finishes_open_sentence
 from search.schema import WITHDRAWN, Filters
 from web.facets import FacetOption
 from web.highlight import WordMatcher, excerpt_of, excerpt_span
@@ -86,6 +86,8 @@ _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
 _DOT_LEADER = re.compile(r"[ \t]*(?:[.…·][ \t]?){4,}")
 # A line under this share of the page's longest line ends a paragraph.
 SHORT_LINE = 0.75
+# How many of a paragraph's last lines tell whether it left a sentence open.
+_OPEN_SENTENCE_LINES = 12
 
 
 def is_web_link(url: str) -> bool:
@@ -516,7 +518,9 @@ def paragraphs(text: str) -> list[str]:
     PDFs rarely keep blank lines, so a line much shorter than the page's longest
     also ends a paragraph: that is how a paragraph's last line or a heading looks.
     Unless its sentence goes on (`breaks_sentence`): a chart's or a poster's short lines
-    ("849" / "households owed a duty" / "under the Homelessness") read as one.
+    ("849" / "households owed a duty" / "under the Homelessness") read as one. One wide
+    line (a source, a caption) makes every line of the text under it short, so the
+    sentence's rule is all that holds those lines together.
     """
     out: list[str] = []
     for block in _BLANK_LINE.split(text):
@@ -527,7 +531,7 @@ def paragraphs(text: str) -> list[str]:
         current: list[str] = []
         for at, line in enumerate(lines):
             current.append(line)
-            if len(line) < SHORT_LINE * full and not _goes_on(line, lines[at + 1 : at + 2]):
+            if len(line) < SHORT_LINE * full and not _goes_on(current, lines[at + 1 : at + 2]):
                 out.append(" ".join(" ".join(current).split()))
                 current = []
         if current:
@@ -535,9 +539,18 @@ def paragraphs(text: str) -> list[str]:
     return out
 
 
-def _goes_on(line: str, following: list[str]) -> bool:
-    """Whether `line`'s sentence goes on in the next line (none: it does not)."""
-    return bool(following) and not breaks_sentence(f"{line}\n{following[0]}", len(line))
+def _goes_on(current: list[str], following: list[str]) -> bool:
+    """Whether the paragraph so far (`current`, its lines) goes on in the next line (none: it
+    does not): its last line runs on, or the next finishes a sentence it left open, which a
+    line alone cannot tell ("… or emergency bed and breakfast" / "(B&B) placements.")."""
+    if not following:
+        return False
+    line, after = current[-1], following[0]
+    if not breaks_sentence(f"{line}\n{after}", len(line)):
+        return True
+    # Its last lines hold enough of the open sentence, and keep a page of a thousand
+    # bracketed figures from joining its growing paragraph again at every line.
+    return finishes_open_sentence(" ".join(current[-_OPEN_SENTENCE_LINES:]), after)
 
 
 def page_previews(texts: list[str], count: int = 15) -> list[str]:

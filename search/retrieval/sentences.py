@@ -21,9 +21,11 @@ __all__ = [
     "breaks_place_name",
     "breaks_sentence",
     "broken_in_name",
+    "finishes_open_sentence",
     "holds_caption",
     "is_caption_line",
     "is_table_row",
+    "leaves_sentence_open",
     "reads_as_prose",
     "runs_on",
 ]
@@ -163,6 +165,50 @@ def reads_as_prose(words: list[str]) -> bool:
     letters = [w for w in words if w[:1].isalpha()]
     small = sum(w[0].islower() for w in letters)
     return len(words) >= PROSE_WORDS and small * 2 > len(letters)
+
+
+# The next line finishes a sentence left open in this many words or fewer ("… from April" /
+# "2017."): a sentence's tail, too short to be a sentence of its own.
+TAIL_WORDS = 4
+# A line opening with a bracket ("(B&B) placements.", "(16.0%, 2022/23)").
+_OPENS_BRACKET = re.compile(r"\s*[(\[]")
+# A line that starts something of its own: a list's item marked by a number or a letter
+# ("1. …", "2) …", "(a) …", "(iv) …"), a footnote ("[8] The rate …", not the citation in "[32].
+# This is …"), a bullet, or a caption, source or note.
+_STARTS_ITEM = re.compile(
+    rf"\s*(?:\(?(?:\d{{1,2}}|[a-z]|[ivx]{{1,4}})[.)]\s|\[\d{{1,3}}\](?![.,;:)])|[{BULLETS}*–-]"
+    r"|(?i:figure|fig\.|table|chart|map|sources?\b|notes?\b))"
+)
+
+
+def leaves_sentence_open(text: str) -> bool:
+    """Whether text stops inside a sentence of prose: its last sentence has no stop, nor a colon
+    or semicolon that ends a clause or leads into a list, and it reads as prose, not as a
+    title's or a label's words (`reads_as_prose`)."""
+    text = text.rstrip()
+    if not text or ENDS_SENTENCE.search(text) or text[-1] in ":;":
+        return False
+    last = text[max((m.end() for m in HAS_SENTENCE_END.finditer(text)), default=0) :]
+    return reads_as_prose(last.split())
+
+
+def finishes_open_sentence(before: str, line: str) -> bool:
+    """Whether `line` goes on with the sentence `before` left open (`leaves_sentence_open`), as
+    a PDF's lines do where the line break is no sentence's end: it opens with a bracket ("…
+    emergency bed and breakfast" / "(B&B) placements.") or is the sentence's short tail ("…
+    from April" / "2017."), and is not a list's item, a bullet or a caption."""
+    if _STARTS_ITEM.match(line) or not leaves_sentence_open(before):
+        return False
+    if _OPENS_BRACKET.match(line):
+        return True
+    words = line.split()
+    return len(words) <= TAIL_WORDS and _ends_first_sentence(line)
+
+
+def _ends_first_sentence(line: str) -> bool:
+    """Whether a line's only stop is at its end: it ends a sentence and starts none."""
+    stops = list(HAS_SENTENCE_END.finditer(line.rstrip()))
+    return len(stops) == 1 and stops[0].end() == len(line.rstrip())
 
 
 # A figure's or table's caption run into the sentence before it ("… by MSOAs Figure 5

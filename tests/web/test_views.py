@@ -124,6 +124,77 @@ def test_a_short_line_whose_sentence_goes_on_does_not_end_a_paragraph() -> None:
     ]
 
 
+# A source line wider than the text under it: beside it, every line of the text is short.
+_WIDE_SOURCE = (
+    "Source: DCLG, an estimate of the number of people thought to be sleeping rough in a local "
+    "authority area on any one\nnight in a chosen week."
+)
+
+
+def test_a_line_opening_with_a_bracket_goes_on_with_a_sentence_left_open() -> None:
+    text = (
+        f"{_WIDE_SOURCE}\n"
+        "Councils have a duty to provide suitable interim accommodation while they look into\n"
+        "the claim. This often includes temporary accommodation or emergency bed and breakfast\n"
+        "(B&B) placements.\n"
+        "Once the council has finished, it decides whether it owes the main duty."
+    )
+    assert paragraphs(text)[1:] == [
+        "Councils have a duty to provide suitable interim accommodation while they look into "
+        "the claim. This often includes temporary accommodation or emergency bed and breakfast "
+        "(B&B) placements.",
+        "Once the council has finished, it decides whether it owes the main duty.",
+    ]
+
+
+def test_the_short_tail_of_a_sentence_left_open_ends_its_paragraph_not_one_of_its_own() -> None:
+    text = (
+        f"{_WIDE_SOURCE}\n"
+        "Screening of blood donations for people whose immune systems are weak began in 2016\n"
+        "and was extended to every donation of blood in England from April\n"
+        "2017.\n"
+        "Hepatitis E cases fell in 2017 across the UK, after rising every year before that.\n"
+        "Most were caught in the UK\n"
+        "Public Health England.\n"
+    )
+    assert paragraphs(text)[1:] == [
+        "Screening of blood donations for people whose immune systems are weak began in 2016 "
+        "and was extended to every donation of blood in England from April 2017.",
+        "Hepatitis E cases fell in 2017 across the UK, after rising every year before that.",
+        # A title's words ("Most were caught in the UK" is too few for prose) stay apart.
+        "Most were caught in the UK",
+        "Public Health England.",
+    ]
+
+
+def test_a_line_after_a_finished_sentence_a_list_or_a_title_still_starts_its_own() -> None:
+    text = (
+        f"{_WIDE_SOURCE}\n"
+        "The council will work with its partners on the three priorities for the coming year\n"
+        "(a) Warm homes for older people.\n"
+        "The council will work with its partners on the three priorities for the coming year\n"
+        "1. Reduce smoking.\n"
+        "The council agreed the plan and the budget for the coming year in March.\n"
+        "(Source: minutes of the meeting.)\n"
+        "Rough sleepers were counted in each district of the county on one night last winter\n"
+        "Figure 2: Rough sleepers.\n"
+        "Support that works for families who are homeless in the county and their children\n"
+        "• Advice.\n"
+    )
+    assert paragraphs(text)[1:] == [
+        "The council will work with its partners on the three priorities for the coming year",
+        "(a) Warm homes for older people.",
+        "The council will work with its partners on the three priorities for the coming year",
+        "1. Reduce smoking.",
+        "The council agreed the plan and the budget for the coming year in March.",
+        "(Source: minutes of the meeting.)",
+        "Rough sleepers were counted in each district of the county on one night last winter",
+        "Figure 2: Rough sleepers.",
+        "Support that works for families who are homeless in the county and their children",
+        "• Advice.",
+    ]
+
+
 def test_page_previews_skip_running_headers_and_page_numbers() -> None:
     bodies = [
         "Damp harms children's lungs.",
