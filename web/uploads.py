@@ -23,6 +23,7 @@ import secrets
 import shutil
 import stat
 import threading
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -110,6 +111,28 @@ FILES = "files"
 INCOMING = "incoming"
 MAX_NAME = 120  # safe_file_name keeps 100 characters of a name and its ending
 _KEPT_CHARS = 100
+# Letters NFKD does not split into a plain letter and an accent, and dashes, as the plain
+# characters a stored name keeps.
+_PLAIN_FORMS = str.maketrans(
+    {
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "ø": "o",
+        "Ø": "O",
+        "ł": "l",
+        "Ł": "L",
+        "đ": "d",
+        "Đ": "D",
+        "ð": "d",
+        "Ð": "D",
+        "þ": "th",
+        "Þ": "Th",
+        **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"),
+    }
+)
 
 
 def _upload_home(homes: Path, name: str) -> Path:
@@ -134,14 +157,25 @@ def _shown_name(name: str, most_chars: int = 200) -> str:
     return name[: most_chars - len(ending) - 1] + "…" + ending
 
 
+def _plain_letters(text: str) -> str:
+    """Accented letters as their plain ones ('É' as 'E'), dashes as hyphens: what a name
+    in a Latin script keeps when stored in plain characters."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_PLAIN_FORMS))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def safe_file_name(name: str, suffix: str = ".pdf") -> str:
     """A plain file name from whatever the browser sent: no folders, no odd characters, and
-    the file type's own ending. A name that loses characters (another script, a cut) ends in
+    the file type's own ending. Accented letters become plain ones, and what is still not
+    plain becomes a hyphen. A name that changes so (an accent, another script, a cut) ends in
     a short code made from the whole name, so two names that lose different characters stay
-    two files, never editions of one, and the same name always gives the same file."""
+    two files ('café', 'cafe'), never editions of one, and the same name always gives the
+    same file."""
     base = re.split(r"[\\/]", name)[-1]
     whole = base.rsplit(".", 1)[0]
-    plain = re.sub(r"[^A-Za-z0-9 ._()-]+", "-", whole)
+    # Plain letters first, then the character check: NFKD also makes a '/' or a '\\' of their
+    # full-width forms, which the check turns into hyphens like any other.
+    plain = re.sub(r"[^A-Za-z0-9 ._()-]+", "-", _plain_letters(whole))
     stem = plain.strip(" .-")[:_KEPT_CHARS]
     if plain != whole or len(plain.strip(" .-")) > _KEPT_CHARS:
         code = hashlib.sha256(base.encode("utf-8", "surrogatepass")).hexdigest()[:8]

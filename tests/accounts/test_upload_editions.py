@@ -11,6 +11,7 @@ from search.library import Library
 from tests.accounts.conftest import csrf_of
 from tests.accounts.test_admin_browser_flows import _upload, _wait_for
 from tests.pdfs import write_pdf
+from web.uploads import MAX_NAME, safe_file_name
 from web.users import UserStore
 
 PDF = "application/pdf"
@@ -220,3 +221,24 @@ def test_files_whose_names_lose_their_letters_are_not_editions_of_each_other(
     again = write_pdf(tmp_path / "again.pdf", ["Smoking cessation in quillmoor, 2025."])
     response = _upload(admin, [("健康报告.pdf", again.read_bytes(), PDF)])
     assert "replaces the earlier upload" in _wait_for(admin, response.headers["location"])
+
+
+def test_accented_names_keep_their_letters_as_plain_ones() -> None:
+    # 'Évaluation – café.pdf' was stored as 'valuation - caf- -…': letters were dropped.
+    stored = safe_file_name("Évaluation – café.pdf")
+    assert stored.startswith("Evaluation - cafe-") and stored.endswith(".pdf")
+    assert safe_file_name("Gwasanaethau’r ŵyl — Straße.docx", ".docx").startswith(
+        "Gwasanaethau-r wyl - Strasse-"
+    )
+    # Still a name that lost characters: 'café' and 'cafe' stay two files, each with its own.
+    assert safe_file_name("cafe.pdf") == "cafe.pdf"
+    assert safe_file_name("café.pdf") not in ("cafe.pdf", safe_file_name("cafè.pdf"))
+    assert safe_file_name("café.pdf") == safe_file_name("café.pdf")
+    # Letters that only look like separators or dots in another form stay plain characters.
+    for odd in ("．．／．．／etc／passwd.pdf", "..\\..\\Ｃ：＼boot.pdf", "ＡＢＣ／．．.pdf"):
+        name = safe_file_name(odd)
+        assert "/" not in name and "\\" not in name and not name.startswith(".")
+        assert Path(name).name == name and name.endswith("-" + name[-12:-4] + ".pdf")
+        assert safe_file_name(name) == name  # a record's name reads back as the same file
+    long = safe_file_name("é" * 300 + ".pdf")
+    assert len(long) <= MAX_NAME and long.startswith("e" * 50)
