@@ -36,6 +36,7 @@ from search.catalogue import DUPLICATE, FAILED, INDEXED, SKIPPED, WARNINGS, Cata
 from search.schema import ACCESS_LEVELS, WITHDRAWN, RunChoices
 from search.signatures import PDF_SIGNATURE, ZIP_SIGNATURE, binary_kind
 from web.jobs import (
+    FINISHED,
     Job,
     JobShelf,
     RecordError,
@@ -229,6 +230,20 @@ class UploadJob(Job):
                 replaces[name] = record.meta.title
         self.replaces = replaces
 
+    def replacing(self) -> list[tuple[str, str]]:
+        """Each kept file that replaces an earlier upload, with the earlier one's title: all
+        of them while they wait or are read; once a file's outcome has come (or the job has
+        ended), only if the library took it in. One that could not be read replaced nothing:
+        its line says the earlier version stays in the index."""
+        outcomes = {line.get("path"): line.get("outcome") for line in self.lines}
+        is_over = self.state in FINISHED
+        return [
+            (name, title)
+            for name, title in self.replaces.items()
+            if (outcome := outcomes.get(str(self.home_of(name)))) in TAKEN
+            or (outcome is None and not is_over)
+        ]
+
     def audit_detail(self) -> str:
         """Every file sent, each with what the door did with it, for the audit log."""
         accepted = [
@@ -381,7 +396,7 @@ class UploadJob(Job):
             "error": self.error,
             "notices": [
                 *self.notices(),
-                *(REPLACES.format(file=name, title=title) for name, title in self.replaces.items()),
+                *(REPLACES.format(file=name, title=title) for name, title in self.replacing()),
             ],
             "kept": self.kept,
             "done": len(self.lines),
