@@ -51,7 +51,7 @@ class RereadJob(Job):
         """Wait for the ingest, then read the files again. Carried on after a stop (given the
         catalogue), only the job's files the catalogue still lists as read by an older edition,
         and not read since the stop: its paths are a record's, trusted no further."""
-        with ingest_lock:  # one ingest at a time: wait for any other to finish
+        with self.ingest_turn(ingest_lock):
             try:
                 paths = self.paths
                 if catalogue is not None:
@@ -87,6 +87,7 @@ class RereadJob(Job):
             "next_href": "/admin/status",
             "next_text": "Back to the ingest status",
             "state": self.state,
+            "status": self.status(),
             "error": self.error,
             "notices": [
                 *self.notices(),
@@ -126,6 +127,8 @@ class RereadJobs(JobShelf[RereadJob]):
         job = RereadJob(id=secrets.token_hex(8), paths=paths, missing=missing)
         self.keep(job)
         if paths:
+            # Said before the worker starts, so the first page does not wait on it to know.
+            job.is_queued = ingest_lock.locked()
             threading.Thread(
                 target=job.run, args=(runner, ingest_lock), name=f"reread-{job.id}", daemon=True
             ).start()
@@ -141,6 +144,7 @@ class RereadJobs(JobShelf[RereadJob]):
         works: list[tuple[float, Callable[[], None]]] = []
         for job in self.load(RereadJob.from_record):
             job.resumed = True
+            job.is_queued = True  # in turn, behind the work carried on before it
             job.save(False)
             works.append((job.created_at, partial(job.run, runner, ingest_lock, catalogue)))
         return works

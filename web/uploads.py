@@ -328,7 +328,7 @@ class UploadJob(Job):
 
     def run(self, runner: Runner, ingest_lock: threading.Lock, catalogue: Catalogue) -> None:
         """Wait for the ingest, move the files home, ingest them, settle the earlier editions."""
-        with ingest_lock:  # one ingest at a time: wait for any other to finish
+        with self.ingest_turn(ingest_lock):
             try:
                 if self.state == "waiting":
                     # Again now: an upload that ran meanwhile may have used the same name.
@@ -393,6 +393,7 @@ class UploadJob(Job):
             "next_text": "Upload more files",
             "access": self.access,
             "state": self.state,
+            "status": self.status(),
             "error": self.error,
             "notices": [
                 *self.notices(),
@@ -619,6 +620,8 @@ class UploadJobs(JobShelf[UploadJob]):
             shutil.rmtree(job.folder, ignore_errors=True)
             job.set_state("finished")
             return
+        # Said before the worker starts, so the first page does not wait on it to know.
+        job.is_queued = ingest_lock.locked()
         threading.Thread(
             target=job.run,
             args=(runner, ingest_lock, catalogue),
@@ -638,6 +641,7 @@ class UploadJobs(JobShelf[UploadJob]):
         works: list[tuple[float, Callable[[], None]]] = []
         for job in self.load(lambda data: UploadJob.from_record(data, uploads_dir)):
             job.resumed = True
+            job.is_queued = True  # in turn, behind the work carried on before it
             job.save(False)
             works.append((job.created_at, partial(job.run, runner, ingest_lock, catalogue)))
         return works

@@ -23,10 +23,13 @@ from search.library import Library
 from search.schema import RunChoices
 from search.settings import Settings
 from tests.accounts.conftest import add_accounts, signed_in_clients
+from tests.accounts.test_admin_browser_flows import _upload, _wait_for
 from tests.doubles import HashingEncoder
 from tests.pdfs import write_pdf
 from web.app import create_app
+from web.jobs import Job
 from web.rereading import RereadJob
+from web.uploads import UploadJob
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient`")
@@ -191,3 +194,68 @@ def test_the_hand_off_streams_outcome_lines_but_no_progress(
         {"file": "a.pdf", "path": str(path), "outcome": "indexed", "reason": ""},
         {"summary": {"indexed": 1}},
     ]
+
+
+STARTING = '<strong class="govuk-tag govuk-tag--blue">Starting</strong>'
+WAITING = '<strong class="govuk-tag govuk-tag--blue">Waiting for another ingest to finish</strong>'
+
+
+def _held_back(monkeypatch: pytest.MonkeyPatch, kind: type[Job]) -> threading.Event:
+    """Hold each job's worker back before it asks for the ingest lock, until let go: the page
+    then shows what the admin sees in the moment after pressing the button."""
+    go = threading.Event()
+    run = kind.run  # type: ignore[attr-defined]
+
+    def run_when_let_go(self: Job, *args: Any) -> None:
+        go.wait(30)
+        run(self, *args)
+
+    monkeypatch.setattr(kind, "run", run_when_let_go)
+    return go
+
+
+def test_a_job_says_it_is_starting_unless_another_holds_the_ingest(
+    library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Its first page said "Waiting for another ingest to finish" with no other job running:
+    # its own worker had not taken the lock yet.
+    path = tmp_path / "docs" / "a.pdf"
+    runner = GatedRunner(path)
+    app = create_app(library.settings, library=library, ingest_runner=runner)
+    admin = signed_in_clients(app, ("admin",), PASSWORD)["admin"]
+    go = _held_back(monkeypatch, RereadJob)
+    lock: threading.Lock = app.state.ingest_lock
+    job = app.state.reread_jobs.start([str(path)], 0, runner, lock)
+    page = admin.get(f"/admin/reread/{job.id}").text
+    assert STARTING in page and WAITING not in page
+
+    with lock:  # another ingest takes the lock before this job's worker asks for it
+        go.set()
+        _page_when(admin, job, lambda html: WAITING in html)
+    _page_when(admin, job, lambda html: "Being read now" in html)
+    runner.gates[0].set()
+    runner.gates[1].set()
+    _page_when(admin, job, lambda html: "Finished" in html)
+
+    with lock:  # another ingest runs when the job starts: its first page says it waits
+        second = app.state.reread_jobs.start([str(path)], 0, runner, lock)
+        assert WAITING in admin.get(f"/admin/reread/{second.id}").text
+    _page_when(admin, second, lambda html: "Finished" in html)
+
+
+def test_an_upload_says_it_is_starting_when_nothing_else_runs(
+    library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def runner(paths: list[str], choices: RunChoices, emit: Emit) -> dict[str, Any]:
+        return {}
+
+    app = create_app(library.settings, library=library, ingest_runner=runner)
+    admin = signed_in_clients(app, ("admin",), PASSWORD)["admin"]
+    go = _held_back(monkeypatch, UploadJob)
+    pdf = write_pdf(tmp_path / "walks.pdf", ["Guided walks in Rutland for older people."])
+    response = _upload(admin, [("walks.pdf", pdf.read_bytes(), "application/pdf")])
+    location = response.headers["location"]
+    page = admin.get(location).text
+    assert STARTING in page and WAITING not in page
+    go.set()
+    assert "Finished" in _wait_for(admin, location)
