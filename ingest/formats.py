@@ -8,6 +8,7 @@ from pathlib import Path
 from ingest.pdf import PdfText, ScanReader, UnreadablePdf, read_pdf
 from ingest.webpage import read_html
 from ingest.wordfile import read_docx
+from search.signatures import UNSUPPORTED
 
 __all__ = [
     "NOTICED",
@@ -17,10 +18,6 @@ __all__ = [
     "read_document",
 ]
 
-UNSUPPORTED = (
-    "This file type is not supported. We can read PDF files, Word files (.docx) and saved "
-    "web pages (.html)."
-)
 READABLE = frozenset({".pdf", ".docx", ".html", ".htm"})
 # Documents people often drop in a folder that we cannot read: reported, not passed over.
 NOTICED = frozenset({".doc", ".odt", ".rtf", ".ppt", ".pptx", ".xls", ".xlsx", ".epub"})

@@ -34,12 +34,14 @@ from ingest.swaps import learn_swapped_letters, mend_swapped_letters
 from ingest.textlayer import TextLayer
 from search.folding import fold_characters
 from search.pagetext import edges_of, find_running_lines, running_line_key
+from search.signatures import EMPTY_FILE, NOT_A_PDF
 
 __all__ = [
     "BOMB",
     "CANNOT_OPEN",
     "DAMAGED",
     "EMPTY_FILE",
+    "FROM_SOURCE",
     "GARBAGE",
     "GARBAGE_LIMIT",
     "LOCKED_ODDLY",
@@ -57,9 +59,13 @@ __all__ = [
     "NO_TEXT_SHAPES",
     "NO_WORDS_BY_OCR",
     "PASSWORD",
+    "PRINT_AGAIN",
+    "RESAVE",
+    "SMALLER",
     "TOO_COMPLEX",
     "TOO_MANY_PAGES",
     "TRUNCATED",
+    "TRY_LATER",
     "UNPACKING",
     "XFA_FORM",
     "PdfText",
@@ -70,6 +76,7 @@ __all__ = [
     "garbage_share",
     "has_words",
     "is_glyph_garbage",
+    "is_waiting_for_ocr",
     "read_layout_lines",
     "read_pdf",
     "strip_repeated_lines",
@@ -104,38 +111,88 @@ class PdfText:
     sections: list[str] = field(default_factory=list)
 
 
-# Reasons a person reads in the report and on the status page: short, plain, no jargon.
-NOT_A_PDF = "This is not a PDF file (it does not start like one)."
-EMPTY_FILE = "The file is empty."
-CANNOT_OPEN = "The file could not be opened: {error}."
-PASSWORD = "This file is locked with a password."
-LOCKED_ODDLY = "This file is locked in a way we cannot open."
-DAMAGED = "The file is damaged (corrupt) and cannot be read."
-TRUNCATED = (
-    "The file is damaged (corrupt): it stops before its end, maybe a download that did not finish."
+# Reasons a person reads in the report, on the upload page and on the status page: short,
+# plain, no jargon, each what went wrong and then what to do. One wording each, here or beside
+# the reader that gives it (search.signatures for those the upload door gives too).
+RESAVE = "Check the file opens on your computer, then save a new copy and upload that."
+PRINT_AGAIN = "Print it to a new PDF on your computer (Print to PDF) and upload that."
+SMALLER = "If you trust the file, save a smaller copy (with smaller pictures, say) and upload that."
+FROM_SOURCE = "If you have the file it was made from (a Word file, say), upload that instead."
+TRY_LATER = (
+    "Upload it again when the site is less busy; if it fails again, print it to a new PDF and"
+    " upload that."
 )
-LOOPS = "The file is damaged (corrupt): parts of it point back to themselves in a loop."
-NESTED = "The file is damaged (corrupt): parts of it are nested far too deeply."
-MEMORY = "It needs too much memory to read. It may be a 'zip bomb' that grows huge when opened."
-BOMB = "It is a 'zip bomb': a small file that would grow huge if we unpacked it, so we stopped."
-TOO_COMPLEX = "A page is far too complicated to read (it has too many parts)."
-UNPACKING = "It is packed (compressed) in a way we cannot unpack."
-NO_PAGES = "The file has no pages."
-TOO_MANY_PAGES = "It has too many pages ({count:,}). The most we read is {limit:,}."
-NO_TEXT = "It has no text layer: the pages are pictures (a scan), so it needs OCR."
+CANNOT_OPEN = (
+    "The file could not be opened: {error}. Ask whoever runs the site to check the server can"
+    " read it."
+)
+PASSWORD = "This file is locked with a password. Save a copy without the password and upload that."
+LOCKED_ODDLY = (
+    "This file is locked in a way we cannot open. Save a copy without the lock and upload that."
+)
+DAMAGED = f"The file is damaged (corrupt) and cannot be read. {RESAVE}"
+TRUNCATED = (
+    "The file is damaged (corrupt): it stops before its end, maybe a download that did not"
+    " finish. Download it again, check it opens, then upload it."
+)
+LOOPS = f"The file is damaged (corrupt): parts of it point back to themselves in a loop. {RESAVE}"
+NESTED = f"The file is damaged (corrupt): parts of it are nested far too deeply. {RESAVE}"
+MEMORY = (
+    "It needs too much memory to read. It may be a 'zip bomb' that grows huge when opened."
+    f" {SMALLER}"
+)
+BOMB = (
+    "It is a 'zip bomb': a small file that would grow huge if we unpacked it, so we stopped."
+    f" {SMALLER}"
+)
+TOO_COMPLEX = f"A page is far too complicated to read (it has too many parts). {FROM_SOURCE}"
+UNPACKING = f"It is packed (compressed) in a way we cannot unpack. {PRINT_AGAIN}"
+NO_PAGES = f"The file has no pages. {RESAVE}"
+TOO_MANY_PAGES = (
+    "It has too many pages ({count:,}). The most we read is {limit:,}. Split it into files of"
+    " at most {limit:,} pages and upload those."
+)
+# Pictures for pages and no words on them, when OCR was there to read them: every page it
+# tried ran out of time (twice) or was too big to draw (ingest.ocr.MAX_PIXELS).
+NO_TEXT = (
+    "It is a scan (its pages are pictures) and OCR could not read its pages: each took too long"
+    " or was too big. Upload it again when the site is less busy; if it fails again, ask whoever"
+    " runs the site to give OCR more time (KB_OCR__SECONDS_PER_PAGE)."
+)
 # The same, read where OCR could not run (Tesseract missing, or OCR switched off): the next run
-# reads it again once OCR can, without being asked to retry failures.
-NO_OCR = (
+# reads it again once OCR can, without being asked to retry failures (`is_waiting_for_ocr`:
+# the reason is matched by its first part, the one earlier versions stored).
+_NO_OCR_WHY = (
     "It has no text layer: the pages are pictures (a scan). OCR would read it, but Tesseract is"
     " not installed on this server or OCR is switched off (KB_OCR__ENABLED)."
 )
+NO_OCR = (
+    f"{_NO_OCR_WHY} Ask whoever runs the site to install Tesseract or switch OCR on: the file is"
+    " read again the next time it is uploaded or ingested."
+)
 NO_WORDS_BY_OCR = (
     "It has no text layer, and reading its pictures with OCR found no words: it may be a blank"
-    " or very faint scan, or a drawing."
+    " or very faint scan, or a drawing. If it has words, scan it again more darkly and upload"
+    " that."
 )
-NO_TEXT_SHAPES = "It has no text we can read: the letters are drawn as shapes, so it needs OCR."
-GARBAGE = "The text in it is jumbled: the letters come out as symbols, so it cannot be searched."
-XFA_FORM = "It is a special form (XFA) that only opens in Adobe Reader; there is no text to read."
+NO_TEXT_SHAPES = (
+    "It has no text we can read: the letters are drawn as shapes, not stored as text."
+    f" {FROM_SOURCE}"
+)
+GARBAGE = (
+    "The text in it is jumbled: the letters come out as symbols, so it cannot be searched."
+    f" {FROM_SOURCE}"
+)
+XFA_FORM = (
+    "It is a special form (XFA) that only opens in Adobe Reader; there is no text to read."
+    " Open it in Adobe Reader, print it to a PDF and upload that."
+)
+
+
+def is_waiting_for_ocr(reason: str) -> bool:
+    """Whether a file failed for want of OCR (NO_OCR), whatever was said after it."""
+    return reason.startswith(_NO_OCR_WHY)
+
 
 # A page needs this many letters to count as text; CJK characters carry more, so weigh more.
 # A page with a picture on it needs more: scans often carry a stray word or two.

@@ -19,7 +19,7 @@ from typing import Any
 from ingest.chunking import chunk_pages
 from ingest.formats import is_ingestible
 from ingest.metadata import apply_access_and_corrections, metadata_of, read_manifest
-from ingest.pdf import NO_OCR, PdfText
+from ingest.pdf import CANNOT_OPEN, PdfText, is_waiting_for_ocr
 from ingest.worker import ParseFailure, ParseLimits, ScanProgress, parse_isolated
 from search.catalogue import (
     DUPLICATE,
@@ -72,9 +72,14 @@ UNSTORABLE_NAME = "Its file name has letters we cannot store. Rename the file an
 UNEXPECTED = "Something went wrong while adding it."
 NO_PASSAGES = (
     "Every line of it repeats on most of its pages, as running headers do, so no text is left"
-    " to search (a form or a template filled in the same way on every page?)."
+    " to search (a form or a template filled in the same way on every page?). Check it is the"
+    " document you meant to add."
 )
-TRIED_AGAIN = "It will be tried again on the next run."
+# Said after a failure of the site's own (the model, the index, the catalogue), not the file's.
+TRIED_AGAIN = (
+    "It is tried again the next time it is uploaded or ingested; if it fails again, tell whoever"
+    " runs the site."
+)
 
 # What a file being read is doing now. A stage that counts says how far it has got (done of
 # total, in its unit); one that does not gives 0 of 0.
@@ -375,9 +380,7 @@ class Ingester:
             try:
                 yield self._job_for(path)
             except OSError as error:
-                reason = (
-                    f"The file could not be opened: {(error.strerror or 'unknown error').lower()}."
-                )
+                reason = CANNOT_OPEN.format(error=(error.strerror or "unknown error").lower())
                 yield FileOutcome(str(path), path.name, FAILED, reason)
             except Exception:
                 # A store or catalogue that cannot be read for this file: say so, go on.
@@ -409,7 +412,7 @@ class Ingester:
         if previous.outcome == FAILED:
             # A scan refused for want of OCR is read again once OCR can read it.
             return not self.retry_failed and not (
-                previous.reason == NO_OCR and self.limits.can_read_scans()
+                is_waiting_for_ocr(previous.reason) and self.limits.can_read_scans()
             )
         if previous.doc_id is None:
             return False

@@ -7,9 +7,9 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
-from ingest.pdf import PdfText, UnreadablePdf
+from ingest.pdf import CANNOT_OPEN, PdfText, UnreadablePdf
 from ingest.sections import Block, assemble_sections
-from search.signatures import binary_kind
+from search.signatures import HTML_NOT_TEXT, binary_kind
 
 __all__ = [
     "HTML_EMPTY",
@@ -20,12 +20,18 @@ __all__ = [
     "read_html",
 ]
 
-HTML_TOO_BIG = "The web page is too big to read (more than {limit:,} MB)."
-HTML_EMPTY = "The web page has no text in it."
-HTML_UNREADABLE = "The web page could not be read: {error}."
-HTML_NOT_TEXT = (
-    "It is not a saved web page: it is {kind} under a web page's name. Give it its own file"
-    " ending (such as .pdf) and add it again."
+# Web pages print to PDF from any browser, and a PDF holds what the page showed.
+HTML_TOO_BIG = (
+    "The web page is too big to read (more than {limit:,} MB). Open it in a browser, print it to"
+    " a PDF and upload that."
+)
+HTML_EMPTY = (
+    "The web page has no text in it. If it shows text in a browser, print it to a PDF and upload"
+    " that."
+)
+HTML_UNREADABLE = (
+    "The web page could not be read: {error}. Open it in a browser, print it to a PDF and upload"
+    " that."
 )
 MAX_HTML_MB = 32
 
@@ -119,7 +125,7 @@ def read_html(path: Path) -> PdfText:
             raw = handle.read(limit + 1)
     except OSError as error:
         raise UnreadablePdf(
-            HTML_UNREADABLE.format(error=(error.strerror or "unknown error").lower())
+            CANNOT_OPEN.format(error=(error.strerror or "unknown error").lower())
         ) from error
     if len(raw) > limit:
         raise UnreadablePdf(HTML_TOO_BIG.format(limit=MAX_HTML_MB))

@@ -8,7 +8,7 @@ import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
 
-from ingest.pdf import PdfText, UnreadablePdf
+from ingest.pdf import BOMB, PdfText, UnreadablePdf
 from ingest.sections import Block, assemble_sections
 
 __all__ = [
@@ -23,13 +23,22 @@ __all__ = [
     "read_docx",
 ]
 
-NOT_WORD = "This is not a Word file, or it is damaged (corrupt) and cannot be read."
-WORD_BOMB = (
-    "It is a 'zip bomb': a small file that would grow huge if we unpacked it, so we stopped."
+NOT_WORD = (
+    "This is not a Word file, or it is damaged (corrupt) and cannot be read. Check it opens in"
+    " Word, then save a new copy (.docx) and upload that."
 )
-WORD_TOO_BIG = "The Word file is too big to read (more than {limit:,} MB of text and layout)."
-WORD_EMPTY = "The Word file has no text in it."
-WORD_ENTITIES = "The Word file holds XML tricks (entity definitions) that we do not open."
+WORD_BOMB = BOMB
+WORD_TOO_BIG = (
+    "The Word file is too big to read (more than {limit:,} MB of text and layout). Save it as a"
+    " PDF, or split it into smaller files, and upload that."
+)
+WORD_EMPTY = (
+    "The Word file has no text in it. If it shows text in Word, save it as a PDF and upload that."
+)
+WORD_ENTITIES = (
+    "The Word file holds XML tricks (entity definitions) that we do not open. Open it in Word,"
+    " save a new copy and upload that."
+)
 
 # A .docx is a zip; its main part is unpacked only within these limits.
 MAX_PART_MB = 64

@@ -21,7 +21,15 @@ from pathlib import Path
 
 from ingest.formats import read_document
 from ingest.ocr import OcrOptions, OcrPage, is_ocr_available, read_pages_by_ocr
-from ingest.pdf import PdfText, ScanReader, UnreadablePdf
+from ingest.pdf import (
+    DAMAGED,
+    PRINT_AGAIN,
+    SMALLER,
+    TRY_LATER,
+    PdfText,
+    ScanReader,
+    UnreadablePdf,
+)
 from search.settings import OcrSettings
 
 __all__ = [
@@ -96,19 +104,19 @@ class ParseFailure:
 def too_slow(seconds: float) -> str:
     return (
         f"It took too long to read (more than {seconds:,.0f} seconds). "
-        "It may be damaged or very complicated."
+        f"It may be damaged or very complicated. {TRY_LATER}"
     )
 
 
 def too_big(memory_mb: int) -> str:
     return (
         f"It needs too much memory to read (more than {memory_mb:,} MB). "
-        "It may be a 'zip bomb' that grows huge when opened."
+        f"It may be a 'zip bomb' that grows huge when opened. {SMALLER}"
     )
 
 
-TOO_MUCH = "It took too much time or memory to read, so it was stopped."
-CRASHED = "The PDF reader crashed on this file, so it was skipped."
+TOO_MUCH = f"It took too much time or memory to read, so it was stopped. {TRY_LATER}"
+CRASHED = f"The PDF reader crashed on this file, so it was skipped. {PRINT_AGAIN}"
 STOPPED = "The ingest was stopped before this file was read."
 
 
@@ -154,9 +162,7 @@ def _child(path: str, conn: Connection, limits: ParseLimits) -> None:
     except MemoryError:
         result = ParseFailure(too_big(limits.memory_mb), "MemoryError")
     except Exception as error:  # any parser failure is a reason, not a crash
-        result = ParseFailure(
-            "The file is damaged (corrupt) and cannot be read.", repr(error)[:200]
-        )
+        result = ParseFailure(DAMAGED, repr(error)[:200])
     try:
         conn.send(("done", result))
     except (MemoryError, OSError, ValueError):

@@ -1,10 +1,32 @@
-"""What a file's first bytes say it is, whatever its name claims: the upload door and the web
-page reader share this, so a PDF or a picture saved under a web page's name is refused with
-the same words at both."""
+"""What a file's first bytes say it is, whatever its name claims, and the words for a file
+refused for what it is: the upload door checks what the ingest's readers check again, so a
+file refused at either (a type we do not read, an empty file, a PDF or a picture under another
+type's name) is refused in the same words, with the same next step."""
 
 from __future__ import annotations
 
-__all__ = ["PDF_SIGNATURE", "ZIP_SIGNATURE", "binary_kind"]
+__all__ = [
+    "EMPTY_FILE",
+    "HTML_NOT_TEXT",
+    "NOT_A_PDF",
+    "PDF_SIGNATURE",
+    "UNSUPPORTED",
+    "ZIP_SIGNATURE",
+    "binary_kind",
+]
+
+# Each says why, then what to do; they are read on the upload page, the status page and in
+# `kb ingest`'s report alike.
+UNSUPPORTED = (
+    "This file type is not supported. We can read PDF files, Word files (.docx) and saved "
+    "web pages (.html). Save it as one of these and upload that."
+)
+EMPTY_FILE = "The file is empty. Check the file opens on your computer, then upload it again."
+NOT_A_PDF = "It is not a PDF file. Open it on your computer, save it as a PDF and upload that."
+HTML_NOT_TEXT = (
+    "It is not a saved web page: it is {kind} under a web page's name. Give it its own file"
+    " ending (such as .pdf) and upload it again."
+)
 
 PDF_SIGNATURE = b"%PDF-"
 ZIP_SIGNATURE = b"PK\x03\x04"  # a .docx is a zip, and a zip starts with its first entry

@@ -34,7 +34,15 @@ from starlette.datastructures import UploadFile
 
 from search.catalogue import DUPLICATE, FAILED, INDEXED, SKIPPED, WARNINGS, Catalogue
 from search.schema import ACCESS_LEVELS, WITHDRAWN, RunChoices
-from search.signatures import PDF_SIGNATURE, ZIP_SIGNATURE, binary_kind
+from search.signatures import (
+    EMPTY_FILE,
+    HTML_NOT_TEXT,
+    NOT_A_PDF,
+    PDF_SIGNATURE,
+    UNSUPPORTED,
+    ZIP_SIGNATURE,
+    binary_kind,
+)
 from web.jobs import (
     FINISHED,
     Job,
@@ -76,10 +84,13 @@ SIGNATURE_WINDOW = 1024  # the PDF standard lets the header start anywhere in th
 # first bytes: the rest of a file (a Word file's zip limits, a page's markup) is checked by the
 # ingest's own readers, in their isolated process, and any refusal is shown beside the file.
 UPLOAD_TYPES = {
-    ".pdf": "It is not a PDF file.",
-    ".docx": "It is not a Word file (.docx).",
-    ".html": "It is not a saved web page.",
-    ".htm": "It is not a saved web page.",
+    ".pdf": NOT_A_PDF,
+    ".docx": (
+        "It is not a Word file (.docx). Open it in Word, save it as a Word file (.docx) and"
+        " upload that."
+    ),
+    ".html": HTML_NOT_TEXT,  # with {kind}: what its first bytes are (binary_kind)
+    ".htm": HTML_NOT_TEXT,
 }
 # What the file picker offers: the endings above and their media types.
 ACCEPT = ",".join(
@@ -90,9 +101,9 @@ ACCEPT = ",".join(
         "text/html",
     ]
 )
-UNSUPPORTED = (
-    "This file type is not supported. We can read PDF files, Word files (.docx) and saved "
-    "web pages (.html)."
+TOO_BIG = (
+    "It is bigger than {limit} MB. Save a smaller copy (with smaller pictures, say) or split it"
+    " into parts, and upload that."
 )
 MANIFEST = "manifest.csv"
 # What the catalogue says of a file whose bytes the library took in (read, or stored once).
@@ -192,7 +203,7 @@ def _why_not_type(suffix: str, head: bytes) -> str:
         is_type = head.startswith(ZIP_SIGNATURE)
     else:  # a web page is text: a PDF, a picture or other binary file under its name is not
         kind = binary_kind(head)
-        return "" if kind is None else f"{UPLOAD_TYPES[suffix]} It is {kind}."
+        return "" if kind is None else UPLOAD_TYPES[suffix].format(kind=kind)
     return "" if is_type else UPLOAD_TYPES[suffix]
 
 
@@ -502,10 +513,10 @@ async def _save(
             out.write(block)
     if size > max_bytes:
         target.unlink(missing_ok=True)
-        return None, f"It is bigger than {max_bytes // (1024 * 1024)} MB."
+        return None, TOO_BIG.format(limit=max_bytes // (1024 * 1024))
     if size == 0:
         target.unlink(missing_ok=True)
-        return None, "The file is empty."
+        return None, EMPTY_FILE
     why = _why_not_type(suffix, head)
     if why:
         target.unlink(missing_ok=True)

@@ -10,7 +10,7 @@ from ingest.formats import UNSUPPORTED as INGEST_UNSUPPORTED
 from search.library import Library
 from tests.accounts.test_admin_browser_flows import _upload, _wait_for
 from tests.documents import write_docx, write_docx_bomb
-from tests.pdfs import write_pdf
+from tests.pdfs import write_encrypted_pdf, write_pdf
 from web.uploads import UNSUPPORTED, UPLOAD_TYPES
 
 WORD = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -56,8 +56,8 @@ def test_word_files_and_web_pages_are_checked_and_ingested(
     assert response.status_code == 303, response.text
     shown = _wait_for(admin, response.headers["location"])
     assert "It is not a Word file (.docx)." in shown
-    assert "It is not a saved web page." in shown
-    assert "It is not a saved web page. It is a PDF file." in shown
+    assert "It is not a saved web page: it is a binary file" in shown
+    assert "It is not a saved web page: it is a PDF file" in shown
     assert "This file type is not supported." in shown
     assert "zip bomb" in shown  # the Word reader's own limit, met in the isolated ingest
     by_name = {r.file_name: r for r in access_library.catalogue.documents()}
@@ -85,3 +85,20 @@ def test_a_pdf_with_a_very_long_name_is_read_not_refused(
     assert "Check details" in shown
     names = [r.file_name for r in access_library.catalogue.documents()]
     assert any(n.startswith("cabinet-report-x") and n.endswith(".pdf") for n in names)
+
+
+def test_a_file_that_cannot_be_read_says_what_to_do_next(
+    clients, access_library: Library, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    locked = write_encrypted_pdf(tmp_path / "locked.pdf", "Damp homes in Blaby, 2024.")
+    admin = clients["admin"]
+    response = _upload(
+        admin,
+        [
+            ("locked.pdf", locked.read_bytes(), "application/pdf"),
+            ("slides.pptx", b"PK\x03\x04 slides", "application/octet-stream"),
+        ],
+    )
+    shown = _wait_for(admin, response.headers["location"])
+    assert "This file is locked with a password. Save a copy without the password and" in shown
+    assert "saved web pages (.html). Save it as one of these and upload that." in shown

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -236,3 +237,27 @@ def test_a_scan_refused_for_want_of_ocr_is_read_once_ocr_can(
     read = run(ParseLimits())
     assert [o.outcome for o in read.outcomes] == [WARNINGS]  # read by OCR, and marked so
     assert read.failed == 0 and read.failed_before == 0
+
+
+@pytest.mark.parametrize("stored", ["before reasons said what to do", "earlier version kept"])
+def test_a_scan_refused_for_want_of_ocr_in_other_words_is_read_once_ocr_can(
+    library: Library, tmp_path: Path, stored: str
+) -> None:
+    """The catalogue keeps the reason as it was worded when the file failed: one stored before
+    reasons gave a next step, or with a line added after it, is still known as waiting for
+    OCR (the two were taken for other failures, and never read again)."""
+    folder = tmp_path / "docs"
+    path = write_scanned_pdf(folder / "scan.pdf", PAGES[:1])
+    chunks = library.settings.chunks
+    Ingester(library.index, chunks, ParseLimits(ocr_enabled=False), parse_workers=1).run([folder])
+    catalogue = library.index.catalogue
+    failed = catalogue.file(str(path))
+    assert failed is not None and failed.reason == NO_OCR
+    reason = (
+        NO_OCR.split(" Ask whoever")[0]
+        if stored == "before reasons said what to do"
+        else f"{NO_OCR} The earlier version stays in the index."
+    )
+    catalogue.record_outcome(replace(failed, reason=reason))
+    read = Ingester(library.index, chunks, ParseLimits(), parse_workers=1).run([folder])
+    assert [o.outcome for o in read.outcomes] == [WARNINGS]
