@@ -20,14 +20,17 @@ Pure functions over text, so they are tested without files; the word list is the
 from __future__ import annotations
 
 import re
+import string
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 
 __all__ = [
     "MIN_WORDS_MENDED",
     "Known",
+    "clear_letter",
     "english_known",
     "learn_misread_letters",
+    "learn_one_by_one",
     "mend_misread_letters",
 ]
 
@@ -56,16 +59,38 @@ def learn_misread_letters(pages: Iterable[str], known: Known | None = None) -> d
     suspects = {word for word in words if any(mark in word for mark in _MARKS)}
     if not any(len(_inside(suspects, mark, {})) >= MIN_WORDS_MENDED for mark in _MARKS):
         return {}  # the usual case: the word list is not even read
-    known = known or english_known()
-    learned: dict[str, str] = {}
+    check = known or english_known()
     # Learn one mark at a time: a word with two misread letters is mended only once the first
     # mark's letter is known ("Sa‘e’uardin’" shows "‘" is "f" once "’" is known to be "g").
-    while True:
-        found = _best_new_mark(suspects, learned, known)
-        if found is None:
-            return learned
-        mark, letter = found
-        learned[mark] = letter
+    return learn_one_by_one(lambda learned: _best_new_mark(suspects, learned, check))
+
+
+def clear_letter(words: Collection[str], wrong: str, known: Known) -> tuple[str, int] | None:
+    """The plain letter that, put in place of `wrong`, makes English words of more of `words`
+    than any other, with how many: only when it mends more than half of them and more than
+    twice as many as the next letter; else None. The text-layer repairs that learn letters
+    share it."""
+    mended: Counter[str] = Counter()
+    for word in words:
+        for letter in string.ascii_lowercase:
+            if known(word.replace(wrong, letter)):
+                mended[letter] += 1
+    if not mended:
+        return None
+    (letter, count), *rest = mended.most_common(2)
+    runner_up = rest[0][1] if rest else 0
+    is_clear = count > _MIN_SHARE * len(words) and count > 2 * runner_up
+    return (letter, count) if is_clear else None
+
+
+def learn_one_by_one(best: Callable[[dict[str, str]], tuple[str, str] | None]) -> dict[str, str]:
+    """A document's map of wrong characters to letters, learned one pair at a time: `best`
+    gives the next (character, letter) given those learned so far, or None when none is left.
+    The text-layer repairs that learn letters share it."""
+    learned: dict[str, str] = {}
+    while (found := best(learned)) is not None:
+        learned[found[0]] = found[1]
+    return learned
 
 
 def mend_misread_letters(text: str, letters: dict[str, str], known: Known | None = None) -> str:
@@ -99,18 +124,11 @@ def _best_new_mark(
         inner = {word for word in _inside(suspects, mark, learned) if not known(word)}
         if len(inner) < MIN_WORDS_MENDED:
             continue
-        mended: Counter[str] = Counter()
-        for word in inner:
-            for letter in "abcdefghijklmnopqrstuvwxyz":
-                if known(word.replace(mark, letter)):
-                    mended[letter] += 1
-        if not mended:
-            continue
-        (letter, count), *rest = mended.most_common(2)
-        runner_up = rest[0][1] if rest else 0
-        clear = count > _MIN_SHARE * len(inner) and count > 2 * runner_up
-        if count >= MIN_WORDS_MENDED and clear and (best is None or count > best[0]):
-            best = (count, mark, letter)
+        found = clear_letter(inner, mark, known)
+        if found is not None and found[1] >= MIN_WORDS_MENDED:
+            letter, count = found
+            if best is None or count > best[0]:
+                best = (count, mark, letter)
     return None if best is None else (best[1], best[2])
 
 

@@ -27,24 +27,23 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 
-from ingest.misread import Known, english_known
+from ingest.misread import Known, clear_letter, english_known, learn_one_by_one
 
 __all__ = ["MIN_WORDS_MENDED", "learn_swapped_letters", "mend_swapped_letters"]
 
 # A letter is learned for a suspect only from this many different words it mends …
 MIN_WORDS_MENDED = 3
-# … and only if it mends more than this share of the words the suspect is written in.
-_MIN_SHARE = 0.5
+# … and only if it mends more than half of the words the suspect is written in, and more than
+# twice as many as any other letter (`ingest.misread.clear_letter`).
 # Latin letters outside ASCII, as `ingest.quotemarks` reads them: other scripts' letters are
 # the text's own (Greek symbols in formulas, Cyrillic names).
 _LATIN = "\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"
 _ANY_LATIN = re.compile(f"[{_LATIN}]")
 # A word: a run of letters of any script, so "Jérôme" is one word with two suspects in it.
 _WORD = re.compile(r"[^\W\d_]+")
-_ASCII_LOWER = "abcdefghijklmnopqrstuvwxyz"
 
 
 def learn_swapped_letters(pages: Iterable[str], known: Known | None = None) -> dict[str, str]:
@@ -64,16 +63,10 @@ def learn_swapped_letters(pages: Iterable[str], known: Known | None = None) -> d
     }
     if not suspects:
         return {}  # the word list is not even read
-    known = known or english_known()
-    learned: dict[str, str] = {}
+    check = known or english_known()
     # One letter at a time, as `ingest.misread` does: a word with two swapped letters mends only
     # once the first is known.
-    while True:
-        found = _best_new_letter(suspects, learned, known)
-        if found is None:
-            return learned
-        suspect, letter = found
-        learned[suspect] = letter
+    return learn_one_by_one(lambda learned: _best_new_letter(suspects, learned, check))
 
 
 def mend_swapped_letters(text: str, letters: dict[str, str], known: Known | None = None) -> str:
@@ -99,19 +92,12 @@ def _best_new_letter(
         if suspect in learned or any(known(word) for word in written):
             continue  # the document's own letter, in a word as it stands
         words = {_key(_put_back(word, learned), suspect) for word in written}
-        mended: Counter[str] = Counter()
-        for word in words:
-            for letter in _ASCII_LOWER:
-                if known(word.replace(suspect, letter)):
-                    mended[letter] += 1
-        if not mended:
+        found = clear_letter(words, suspect, known)
+        if found is None:
             continue
-        (letter, count), *rest = mended.most_common(2)
-        runner_up = rest[0][1] if rest else 0
-        clear = count > _MIN_SHARE * len(words) and count > 2 * runner_up
+        letter, count = found
         if (
             count >= MIN_WORDS_MENDED
-            and clear
             and letter != _base_letter(suspect)
             and (best is None or count > best[0])
         ):
