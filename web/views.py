@@ -233,20 +233,21 @@ def one_page_span(
     "page 13" under a quote that opened on page 12 as the wrong page). A part that needs both
     pages for the words searched for (or for `also`'s, a determinant's own) keeps them, and
     says it spans them."""
-    start, end = excerpt_span(text, stems, max_words, also)
-    offsets = sorted(int(offset) for offset, _ in starts)
-    bounds = zip(offsets, [*offsets[1:], len(text)], strict=True)
-    parts = [(max(lo, start), min(hi, end), lo, hi) for lo, hi in bounds if lo < end and hi > start]
-    if len(parts) < 2:
-        return start, end
     matches = stems if isinstance(stems, WordMatcher) else WordMatcher(stems)
-    # The page holding most of the part's letters (the earlier on a tie), as it is cited.
-    main = max(parts, key=lambda p: (len("".join(text[p[0] : p[1]].split())), -p[0]))
+    start, end = excerpt_span(text, matches, max_words, also)
+    # The page it is cited to, by the one rule for that (the page holding most of its letters).
+    main, first, last = pages_of_part(starts, text, start, end)
+    if first == last:
+        return start, end
+    pages = sorted((int(offset), int(page)) for offset, page in starts)
+    ends = [offset for offset, _ in pages[1:]] + [len(text)]
+    spans = {page: (offset, stop) for (offset, page), stop in zip(pages, ends, strict=True)}
+    lo, hi = spans[main]
+    others = [text[max(a, start) : min(b, end)] for p, (a, b) in spans.items() if p != main]
     for words in (matches, also) if also is not None else (matches,):
-        found = [_stems_of(words, text[a:b]) for a, b, _, _ in parts]
-        if not frozenset().union(*found) <= _stems_of(words, text[main[0] : main[1]]):
+        on_main = _stems_of(words, text[max(lo, start) : min(hi, end)])
+        if not all(_stems_of(words, other) <= on_main for other in others):
             return start, end
-    lo, hi = main[2], main[3]
     inner_start, inner_end = excerpt_span(text[lo:hi], matches, max_words, also)
     if len(text[lo + inner_start : lo + inner_end].split()) < ONE_PAGE_MIN_WORDS:
         return start, end  # a page's few words are a fragment: show both pages' instead
