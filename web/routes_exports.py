@@ -73,10 +73,10 @@ def cite_bibtex(request: Request, doc_id: str, library: DocumentLibraryDep) -> R
 
 def _found(library: Library, form: SearchForm) -> list[DocumentResult]:
     """Every document a download holds, in the page's order; a 400 for a search the page
-    would refuse (words with nothing to search for, a year box holding no year)."""
-    problem = form.problem or form.year_problem
-    if problem:
-        raise HTTPException(status_code=400, detail=problem)
+    would refuse (words with nothing to search for; a year box holding no year is refused as
+    the form is read, `read_search_form`)."""
+    if form.problem:
+        raise HTTPException(status_code=400, detail=form.problem)
     return search_all(library, form, EXPORT_LIMIT)
 
 
@@ -174,8 +174,8 @@ def search_feed(request: Request, library: LibraryDep, form: FormDep) -> Respons
     nothing to search for, like 'the', are refused as the search page refuses them)."""
     base = _base(request).rstrip("/")
     form = replace(form, page=1)
-    if form.year_problem or (not form.is_blank and form.problem):
-        raise HTTPException(status_code=400, detail=form.year_problem or form.problem)
+    if not form.is_blank and form.problem:
+        raise HTTPException(status_code=400, detail=form.problem)
     if form.is_blank:
         records = newest_documents(library, form, FEED_LIMIT)
         entries = [_summary_entry(r, base) for r in records]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from web.deps import LibraryDep, TemplatesDep, VocabularyDep
@@ -14,7 +14,7 @@ from web.highlight import WordMatcher, query_stems
 from web.kinds import label_kind
 from web.paging import pagination, past_last_page
 from web.search_form import EMPTY_QUERY, MAX_QUERY_CHARS, SearchForm
-from web.search_query import read_search_form
+from web.search_query import ResultsFormDep, read_search_form
 from web.searching import SearchOutcome, run_search
 from web.views import results_json
 from web.vocabulary import Vocabulary, default_vocabulary
@@ -60,7 +60,7 @@ def _blank_search(request: Request, templates: TemplatesDep, form: SearchForm) -
 
 
 def search_unless_blank(
-    library: LibraryDep, vocabulary: VocabularyDep, form: FormDep
+    library: LibraryDep, vocabulary: VocabularyDep, form: ResultsFormDep
 ) -> SearchOutcome | None:
     """The search's outcome; None for words with nothing to search for (none at all, only
     'the', a lone letter or symbols, or only words in another script), which each page answers
@@ -76,7 +76,7 @@ def search_page(
     request: Request,
     vocabulary: VocabularyDep,
     templates: TemplatesDep,
-    form: FormDep,
+    form: ResultsFormDep,
     outcome: OutcomeDep,
 ) -> Response:
     if outcome is None:
@@ -104,8 +104,6 @@ def by_determinant_page(
     """The best passage for each determinant the search's results touch."""
     if outcome is None:
         return _blank_search(request, templates, form)
-    if form.year_problem:
-        raise HTTPException(status_code=400, detail=form.year_problem)
     stems = WordMatcher(query_stems(form.q))
     items = by_determinant_json(outcome.by_determinant, form)
     determinants = {hit.determinant.id: hit.determinant for hit in outcome.by_determinant}

@@ -9,7 +9,7 @@ import re
 from dataclasses import replace
 from typing import Annotated, Any
 
-from fastapi import Depends, Query
+from fastapi import Depends, HTTPException, Query
 
 from web.limits import MAX_CHOSEN, PRINTABLE, FilterValue
 from web.search_form import (
@@ -23,7 +23,14 @@ from web.search_form import (
     YearBandId,
 )
 
-__all__ = ["FiltersDep", "read_required_search_form", "read_search_filters", "read_search_form"]
+__all__ = [
+    "FiltersDep",
+    "ResultsFormDep",
+    "read_required_search_form",
+    "read_results_form",
+    "read_search_filters",
+    "read_search_form",
+]
 
 
 # A filter ticked any number of times (organisation=…&organisation=…), up to MAX_CHOSEN values.
@@ -112,7 +119,7 @@ def _tidy(q: str | None) -> str:
     return " ".join((q or "").split())
 
 
-async def read_search_form(
+async def read_results_form(
     filters: FiltersDep,
     q: Annotated[
         str | None,
@@ -127,9 +134,21 @@ async def read_search_form(
         Query(max_length=MAX_YEAR_CHARS, pattern=PRINTABLE, description="Latest year, 4 numbers"),
     ] = "",
 ) -> SearchForm:
-    """A search as the pages read it: with no words, the page asks for some; a year box that
-    holds no year is kept as typed (`bad_years`), for the results page to show back."""
+    """A search as the results page reads it: with no words, the page asks for some; a year box
+    that holds no year is kept as typed (`bad_years`), for the page to show back beside the
+    results of the search without it."""
     return replace(_with_years(filters, year_from, year_to), q=_tidy(q))
+
+
+ResultsFormDep = Annotated[SearchForm, Depends(read_results_form)]
+
+
+async def read_search_form(form: ResultsFormDep) -> SearchForm:
+    """A search as the other pages and the downloads read it: as the results page does, but a
+    year box that holds no year is refused (a 400) before anything is searched."""
+    if form.year_problem:
+        raise HTTPException(status_code=400, detail=form.year_problem)
+    return form
 
 
 async def read_required_search_form(

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Coroutine
 from typing import TypeVar, get_args
 
+import pytest
+from fastapi import HTTPException
+
 from search.catalogue import DocumentRecord
 from search.evidence.ranking import Evidence
 from search.evidence.strength import reads_as_prose
@@ -16,7 +19,7 @@ from web.evidence_views import EVIDENCE_WORDS, evidence_json
 from web.highlight import WordMatcher, excerpt_span, query_stems
 from web.paging import count_pages, page_numbers, pagination
 from web.search_form import YEAR_BANDS, SearchForm, YearBandId, year_band
-from web.search_query import read_search_filters, read_search_form
+from web.search_query import read_results_form, read_search_filters, read_search_form
 from web.templating import build_environment
 from web.views import (
     ONE_PAGE_MIN_WORDS,
@@ -260,8 +263,9 @@ def test_search_form_keeps_evidence_filters_and_local_first_in_the_url() -> None
             local=True,
         )
     )
-    read = _run(read_search_form(filters, q="damp"))
+    read = _run(read_results_form(filters, q="damp"))
     assert read == form
+    assert _run(read_search_form(read)) == form  # no year box in error: the same form
     assert form.without_filters().url() == "/search?q=damp&local=1"
     labels = {"determinant": {"housing": "Housing and homelessness"}}
     removals = {value: url for _, value, url in form.removable_filters(labels)}
@@ -270,6 +274,17 @@ def test_search_form_keeps_evidence_filters_and_local_first_in_the_url() -> None
     )
     assert removals["income"].startswith("/search?q=damp&determinant=housing&")  # no label
     assert removals["2015 to 2019"].endswith("place=melton&local=1")
+
+
+def test_a_year_box_in_error_is_refused_before_anything_is_searched() -> None:
+    # The results page keeps it to show back; every other page and download refuses it as the
+    # form is read, so no search runs for a request that gets a 400.
+    filters = _run(read_search_filters())
+    form = _run(read_results_form(filters, q="damp", year_from="20x", year_to=""))
+    assert form.bad_years == (("year_from", "20x"),)
+    with pytest.raises(HTTPException) as refused:
+        _run(read_search_form(form))
+    assert refused.value.status_code == 400 and "Enter a year" in str(refused.value.detail)
 
 
 def test_year_bands_cover_every_year_once() -> None:
