@@ -13,6 +13,9 @@ _SPLIT_RUN = re.compile(r"\\s[*+](?:[^\\\s()[\]]\?)?\\s[*+]")
 # A white space run at a line start under MULTILINE ("^\s*"): every line start of a run of
 # blank lines begins a scan over the rest of the run.
 _LINE_START_RUN = "^\\s*"
+# A pattern that opens on a white space run ("\s*\(…"): searched for, it is tried from every
+# space of a long run, and each try reads the rest of the run again.
+_LEADING_RUN = re.compile(r"^\\s[*+]")
 
 
 def quadratic_shapes(module: ModuleType) -> list[str]:
@@ -22,6 +25,10 @@ def quadratic_shapes(module: ModuleType) -> list[str]:
         if not isinstance(value, re.Pattern) or not isinstance(value.pattern, str):
             continue
         source = value.pattern
-        if _SPLIT_RUN.search(source) or (value.flags & re.M and _LINE_START_RUN in source):
+        if (
+            _SPLIT_RUN.search(source)
+            or _LEADING_RUN.match(source)
+            or (value.flags & re.M and _LINE_START_RUN in source)
+        ):
             found.append(name)
     return found

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest import describing
+from ingest import describing, metadata
 from ingest.describing import (
     ACADEMIC,
     COUNCIL,
@@ -18,7 +18,7 @@ from ingest.describing import (
     find_organisation,
 )
 from ingest.layout import LayoutLine, find_byline, find_subject, join_split_words, pick_title
-from ingest.metadata import read_manifest, resolve_metadata
+from ingest.metadata import read_manifest, resolve_metadata, split_credited_names
 from search.schema import DocumentMeta
 from tests.ingest.hostile_text import blank_lines_then_doi, long_line_of_years
 from tests.ingest.pattern_shapes import quadratic_shapes
@@ -495,6 +495,13 @@ def test_a_files_author_field_is_a_person_only_when_it_names_one() -> None:
     assert staff.kind == person.kind
     assert person.organisation == "Hayley Breathwick"
     assert staff.organisation == ""
+
+
+def test_the_manifest_patterns_read_a_run_of_spaces_once() -> None:
+    # An organisation cell of 80,000 spaces took 9 s: the people-in-brackets pattern opened on
+    # a space run and was tried again from every space of it.
+    assert quadratic_shapes(metadata) == []
+    assert split_credited_names(" " * 80_000 + "(C. Wells)") == (" " * 80_000 + "(C. Wells)", [])
 
 
 def test_people_a_manifest_names_after_the_body_are_its_authors(tmp_path: Path) -> None:
