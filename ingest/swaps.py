@@ -32,10 +32,12 @@ from collections.abc import Iterable
 
 from ingest.misread import Known, clear_letter, english_known, learn_one_by_one
 
-__all__ = ["MIN_WORDS_MENDED", "learn_swapped_letters", "mend_swapped_letters"]
+__all__ = ["MAX_LETTERS", "MIN_WORDS_MENDED", "learn_swapped_letters", "mend_swapped_letters"]
 
 # A letter is learned for a suspect only from this many different words it mends …
 MIN_WORDS_MENDED = 3
+# At most this many letters are learned from one document (the real one swaps one).
+MAX_LETTERS = 6
 # … and only if it mends more than half of the words the suspect is written in, and more than
 # twice as many as any other letter (`ingest.misread.clear_letter`).
 # Latin letters outside ASCII, as `ingest.quotemarks` reads them: other scripts' letters are
@@ -64,9 +66,18 @@ def learn_swapped_letters(pages: Iterable[str], known: Known | None = None) -> d
     if not suspects:
         return {}  # the word list is not even read
     check = known or english_known()
+    # A suspect the document writes in a word that is English as it stands is its own letter;
+    # that does not change as letters are learned, so it is asked once, not every round.
+    suspects = {letter: words for letter, words in suspects.items() if not any(map(check, words))}
     # One letter at a time, as `ingest.misread` does: a word with two swapped letters mends only
-    # once the first is known.
-    return learn_one_by_one(lambda learned: _best_new_letter(suspects, learned, check))
+    # once the first is known. Each round scores every suspect again, so a text of many
+    # suspects (junk, or a hostile file) stops after MAX_LETTERS: a font that swaps more is not
+    # one a word list can mend.
+    return learn_one_by_one(
+        lambda learned: (
+            None if len(learned) >= MAX_LETTERS else _best_new_letter(suspects, learned, check)
+        )
+    )
 
 
 def mend_swapped_letters(text: str, letters: dict[str, str], known: Known | None = None) -> str:
@@ -89,8 +100,8 @@ def _best_new_letter(
 ) -> tuple[str, str] | None:
     best: tuple[int, str, str] | None = None
     for suspect, written in suspects.items():
-        if suspect in learned or any(known(word) for word in written):
-            continue  # the document's own letter, in a word as it stands
+        if suspect in learned:
+            continue
         words = {_key(_put_back(word, learned), suspect) for word in written}
         found = clear_letter(words, suspect, known)
         if found is None:
