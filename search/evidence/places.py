@@ -212,9 +212,18 @@ def _after_a_place(abroad: tuple[str, ...]) -> re.Pattern[str] | None:
     names = {normalise_names(n) for n in abroad} | {normalise_names(n).upper() for n in abroad}
     if not names:
         return None
-    alternation = "|".join(re.escape(n) for n in sorted(names, key=lambda n: (-len(n), n)))
-    # "U.S." ends on a full stop; "US" must not be the start of "USSR" (or "ON" of "ONE").
-    return re.compile(rf"\s*[,(]\s*(?:{alternation})(?!\w)")
+    # A two-letter code ("ON", "US", "MA") is also a word or a degree in capitals ("LEICESTER,
+    # ON BEHALF OF", "Melton, Leicester, US and Canada", "Loughborough, MA students"): it marks
+    # a place abroad only where it ends the address (a mark, a postcode's figures, or the end).
+    codes = {n for n in names if len(n) == 2 and n.isalpha() and n.isupper()}
+    alternation = _alternation(names - codes)
+    ended = rf"|(?:{_alternation(codes)})(?=\s*(?:[,.;:)\]]|\d|$))" if codes else ""
+    # "U.S." ends on a full stop; "USA" must not be the start of "USAGE".
+    return re.compile(rf"\s*[,(]\s*(?:(?:{alternation})(?!\w){ended})")
+
+
+def _alternation(names: set[str]) -> str:
+    return "|".join(re.escape(n) for n in sorted(names, key=lambda n: (-len(n), n)))
 
 
 def _follows(text: str, start: int, words: tuple[str, ...]) -> bool:

@@ -150,7 +150,8 @@ def test_a_uk_name_followed_by_a_place_abroad_is_not_that_place(text: str) -> No
 
 def test_a_place_abroad_is_told_by_what_follows_the_comma(raw_gazetteer: dict[str, Any]) -> None:
     g = _with_boston_and_perth(raw_gazetteer)
-    assert g.mentions("Obesity in Boston, MA and Boston, U.S.A.") == {}
+    assert g.mentions("Obesity in Boston, MA, and Boston, U.S.A.") == {}
+    assert g.mentions("Boston, MA 02115") == {}  # a postcode ends the address
     assert g.mentions("Heatwaves in Perth, Australia and Perth, Western Australia") == {}
     assert g.mentions("Boston, Massachusetts, USA, and Perth, Tasmania") == {}
     # The same names followed by a place in the UK, or by nothing, are the UK's.
@@ -168,6 +169,13 @@ def test_uk_places_followed_by_the_uk_or_a_county_still_count() -> None:
     # A word that only starts like a place abroad is no place abroad.
     assert g.mentions("London, Texasville estate") == {"london": 1}
     assert g.mentions("In London, us residents said") == {"london": 1}
+    # A two-letter code that does not end the address is a word or a degree in capitals.
+    assert g.mentions("SERVICES IN LEICESTER, ON BEHALF OF THE COUNCIL") == {"leicester": 1}
+    assert g.mentions("Visitors from Melton, Leicester, US and Canada") == {
+        "melton": 1,
+        "leicester": 1,
+    }
+    assert g.mentions("Loughborough, MA students") == {"charnwood": 1}  # its district
 
 
 def test_a_document_about_london_ontario_is_not_tagged_london() -> None:
@@ -175,7 +183,7 @@ def test_a_document_about_london_ontario_is_not_tagged_london() -> None:
     texts = [
         "Food insecurity among families in London, Ontario.",
         "We surveyed 400 households in London, Ontario, Canada in 2019.",
-        "Lessons for London, ON from other Canadian cities.",
+        "Lessons for London, ON, from other Canadian cities.",
     ]
     assert g.document_places(texts) == []
     assert g.document_places(["Knife crime in London.", "London, UK"]) == ["london"]
