@@ -194,7 +194,7 @@ def search(
     if as_json:
         typer.echo(json.dumps(results_json(results, None, stems), indent=2))
         return
-    past = past_last_page(page, results.page_count) if results.total else None
+    past = past_last_page(page, results.page_count, items=results.total)
     if past is not None:
         # The site's rule for a page past the last: say so, not that nothing matches.
         typer.echo(f"{past.message} Ask for --page {past.last_page} or lower.")

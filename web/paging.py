@@ -38,11 +38,12 @@ class PastLastPage:
 
 
 def past_last_page(
-    page: int, count: int, href: Callable[[int], str] | None = None
+    page: int, count: int, href: Callable[[int], str] | None = None, items: int | None = None
 ) -> PastLastPage | None:
-    """None for a page the list has; else the words for one past its last (`count`, always at
-    least 1), with the last page's address made by `href`."""
-    if page <= count:
+    """None for a page the list has, or any page of an empty list (`items` 0: it says it is
+    empty, not that a page is missing); else the words for one past its last (`count`, always
+    at least 1), with the last page's address made by `href`."""
+    if page <= count or items == 0:
         return None
     pages = "1 page" if count == 1 else f"{count:,} pages"
     return PastLastPage(

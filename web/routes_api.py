@@ -120,7 +120,7 @@ def api_search(
     # One matcher for the whole answer, as for a page: each word stemmed once.
     stems = WordMatcher(query_stems(form.q))
     results = results_json(outcome.results, vocabulary, stems)
-    past = past_last_page(form.page, results["page_count"])
+    past = past_last_page(form.page, results["page_count"], items=results["total"])
     return {
         **results,
         "filters": form_filters_json(form),

@@ -87,7 +87,7 @@ def determinant_documents_json(
     determinant = find_determinant(vocabulary, determinant_id)
     count = EvidenceCount(*library.catalogue.determinant_totals_for(determinant.id))
     pages = count_pages(count.documents, LISTED_DOCUMENTS)
-    past = past_last_page(page, pages)
+    past = past_last_page(page, pages, items=count.documents)
     listed = (
         []
         if past
@@ -163,6 +163,7 @@ def determinant_documents_page(
             "listing": data,
             "first": (page - 1) * LISTED_DOCUMENTS + 1,
             "pagination": pagination(page, data["page_count"], href, "Pages of the list"),
-            "past": past_last_page(page, data["page_count"], href),
+            # Past the last page when the list said so: only the link to the last is added.
+            "past": past_last_page(page, data["page_count"], href) if data["problem"] else None,
         },
     )

@@ -147,7 +147,9 @@ def results_context(
         "years": outcome.years,
         "stems": WordMatcher(query_stems(form.q)),
         "pagination": pagination(form.page, results["page_count"], lambda n: form.at_page(n).url()),
-        "past": past_last_page(form.page, results["page_count"], lambda n: form.at_page(n).url()),
+        "past": past_last_page(
+            form.page, results["page_count"], lambda n: form.at_page(n).url(), results["total"]
+        ),
         "sort_links": {sort: form.sorted_by(sort).url() for sort in ("relevance", "newest")},
         "suggestion_url": _suggestion_url(form, results["suggested_query"]),
         "exports": {kind: whole.url(f"/search/export.{kind}") for kind in ("csv", "ris", "bib")},

@@ -36,6 +36,15 @@ def test_the_rule_says_nothing_of_a_page_the_list_has() -> None:
     assert (past.last_page, past.last_url) == (3, "/list?page=3")
     one = past_last_page(1_200, 1)
     assert one is not None and one.message == "There is no page 1,200: the list has 1 page."
+    # An empty list says it is empty on any page, not that a page is missing.
+    assert past_last_page(2, 1, items=0) is None
+    assert past_last_page(2, 1, items=3) is not None
+
+
+def test_an_empty_search_past_its_first_page_says_nothing_of_pages(client: TestClient) -> None:
+    body = client.get("/api/search", params={"q": "quorblefrost zzqqxx", "page": "2"}).json()
+    assert body["total"] == 0 and body["documents"] == []
+    assert body["problem"] is None
 
 
 @pytest.mark.parametrize("name", ["search", "determinant"])
