@@ -32,6 +32,7 @@ __all__ = [
     "learn_misread_letters",
     "learn_one_by_one",
     "mend_misread_letters",
+    "put_back",
 ]
 
 # Marks a font's broken map gives for letters: quote marks, which sit inside real words only as
@@ -106,7 +107,7 @@ def mend_misread_letters(text: str, letters: dict[str, str], known: Known | None
             return word
         for start, end in _cores(word):
             core = word[start:end]
-            mended = _put_back(core, letters)
+            mended = put_back(core, letters)
             if mended != core and check(mended) and not check(core):
                 return word[:start] + mended + word[end:]
         return word
@@ -136,7 +137,7 @@ def _inside(suspects: set[str], mark: str, learned: dict[str, str]) -> set[str]:
     """The suspects with `mark` inside them, not as an apostrophe, learned letters put back,
     without marks at their ends, in lower case."""
     return {
-        _put_back(word, learned).strip(_MARKS).lower()
+        put_back(word, learned).strip(_MARKS).lower()
         for word in suspects
         if mark in word.strip(_MARKS) and not _is_contraction(word, mark)
     }
@@ -148,7 +149,8 @@ def _is_contraction(word: str, mark: str) -> bool:
     return tail.lower() in _ENDINGS or len(head) == 1
 
 
-def _put_back(word: str, letters: dict[str, str]) -> str:
+def put_back(word: str, letters: dict[str, str]) -> str:
+    """The word with each learned character replaced by its letter."""
     return "".join(letters.get(ch, ch) for ch in word)
 
 

@@ -23,21 +23,19 @@ from collections.abc import Iterable
 
 from ingest.misread import Known, english_known
 
-__all__ = ["MIN_WORDS_MENDED", "learn_letter_quotes", "mend_letter_quotes"]
+__all__ = ["ANY_LATIN", "LATIN", "MIN_WORDS_MENDED", "learn_letter_quotes", "mend_letter_quotes"]
 
 # A mark is learned only from this many different words it leaves as English words.
 MIN_WORDS_MENDED = 3
 # Latin letters outside ASCII ("Ŏ", "ŏ", "ō", "ŋ" seen in real reports): Greek and other
 # scripts' letters at a word's edge are symbols in formulas ("γ(1)"), never quote marks.
-_LATIN = "\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"
+LATIN = "\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"
 # A word of ASCII letters (and inner hyphens) with one such letter on either edge.
-_EDGED = re.compile(
-    rf"(?<![^\W\d_])([{_LATIN}]?)([A-Za-z]+(?:-[A-Za-z]+)*)([{_LATIN}]?)(?![^\W\d_])"
-)
+_EDGED = re.compile(rf"(?<![^\W\d_])([{LATIN}]?)([A-Za-z]+(?:-[A-Za-z]+)*)([{LATIN}]?)(?![^\W\d_])")
 # Any such letter at all: most documents have none, and are not read word by word.
-_ANY_LATIN = re.compile(f"[{_LATIN}]")
+ANY_LATIN = re.compile(f"[{LATIN}]")
 # Such a letter between two ASCII letters: the document's own letter.
-_INSIDE = re.compile(rf"[A-Za-z]([{_LATIN}])[A-Za-z]")
+_INSIDE = re.compile(rf"[A-Za-z]([{LATIN}])[A-Za-z]")
 # Words shorter than this, once a mark is off, tell nothing ("a", "I", "of").
 _MIN_LETTERS = 3
 
@@ -45,7 +43,7 @@ _MIN_LETTERS = 3
 def learn_letter_quotes(pages: Iterable[str], known: Known | None = None) -> frozenset[str]:
     """The letters this document's font gives for its quote marks (none for nearly every one)."""
     text = "\n".join(pages)
-    if not _ANY_LATIN.search(text):
+    if not ANY_LATIN.search(text):
         return frozenset()  # the usual case: nothing to read word by word
     mended: dict[str, set[str]] = defaultdict(set)
     for match in _EDGED.finditer(text):

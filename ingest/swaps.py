@@ -30,20 +30,18 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 
-from ingest.misread import Known, clear_letter, english_known, learn_one_by_one
+from ingest.misread import Known, clear_letter, english_known, learn_one_by_one, put_back
+from ingest.quotemarks import ANY_LATIN
 
 __all__ = ["MAX_LETTERS", "MIN_WORDS_MENDED", "learn_swapped_letters", "mend_swapped_letters"]
 
-# A letter is learned for a suspect only from this many different words it mends …
+# A letter is learned for a suspect only from this many different words it mends, and only if
+# it mends more than half of the words the suspect is written in and more than twice as many
+# as any other letter (`ingest.misread.clear_letter`). Suspects are Latin letters outside
+# ASCII, as `ingest.quotemarks` reads them (`ANY_LATIN`).
 MIN_WORDS_MENDED = 3
 # At most this many letters are learned from one document (the real one swaps one).
 MAX_LETTERS = 6
-# … and only if it mends more than half of the words the suspect is written in, and more than
-# twice as many as any other letter (`ingest.misread.clear_letter`).
-# Latin letters outside ASCII, as `ingest.quotemarks` reads them: other scripts' letters are
-# the text's own (Greek symbols in formulas, Cyrillic names).
-_LATIN = "\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"
-_ANY_LATIN = re.compile(f"[{_LATIN}]")
 # A word: a run of letters of any script, so "Jérôme" is one word with two suspects in it.
 _WORD = re.compile(r"[^\W\d_]+")
 
@@ -52,11 +50,11 @@ def learn_swapped_letters(pages: Iterable[str], known: Known | None = None) -> d
     """Which accented letters stand for which ASCII letter in this document's text ({} for
     nearly every one)."""
     text = "\n".join(pages)
-    if not _ANY_LATIN.search(text):
+    if not ANY_LATIN.search(text):
         return {}  # the usual case: nothing to read word by word
     written: dict[str, set[str]] = defaultdict(set)
     for word in {m.group() for m in _WORD.finditer(text)}:
-        for letter in set(_ANY_LATIN.findall(word)):
+        for letter in set(ANY_LATIN.findall(word)):
             written[letter].add(word)
     suspects = {
         letter: words
@@ -89,7 +87,7 @@ def mend_swapped_letters(text: str, letters: dict[str, str], known: Known | None
 
     def mend(match: re.Match[str]) -> str:
         word = match.group()
-        mended = _put_back(word, letters)
+        mended = put_back(word, letters)
         return mended if mended != word and check(mended) and not check(word) else word
 
     return _WORD.sub(mend, text)
@@ -102,7 +100,7 @@ def _best_new_letter(
     for suspect, written in suspects.items():
         if suspect in learned:
             continue
-        words = {_key(_put_back(word, learned), suspect) for word in written}
+        words = {_key(put_back(word, learned), suspect) for word in written}
         found = clear_letter(words, suspect, known)
         if found is None:
             continue
@@ -152,7 +150,3 @@ def _in_case(letter: str, suspect: str, words: set[str]) -> str:
             elif before.isupper() or after.isupper():
                 upper += 1
     return letter.upper() if upper > lower or lower == upper == 0 else letter
-
-
-def _put_back(word: str, letters: dict[str, str]) -> str:
-    return "".join(letters.get(ch, ch) for ch in word)
