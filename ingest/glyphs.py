@@ -7,8 +7,10 @@ text of real reports:
   "/hyphen.cap", "/f_i" (a ligature). The letter is known from the name, so it is put back:
   "Strategy /two.tab/zero.tab/one.tab/seven.tab" reads "Strategy 2017".
 - Bare glyph numbers ("/g150/g138/g3"), from a font that numbers its glyphs and says nothing of
-  what they draw. Nothing can be read from them: they are blanked, and a page made mostly of
-  them counts as junk (`ingest.pdf.garbage_share`), so it is read by OCR when OCR is on.
+  what they draw. Nothing can be read from the name alone: they are blanked, and a page made
+  mostly of them counts as junk (`ingest.pdf.garbage_share`). With OCR on, a few such pages
+  read by OCR teach what the glyphs draw and the rest are read from their text
+  (`ingest.glyph_numbers`); a page left unsure is read by OCR.
 
 Pure functions over text, so they are tested without files.
 """

@@ -23,11 +23,12 @@ import pypdf
 from pypdf.constants import UserAccessPermissions
 from pypdf.errors import DependencyError, DeprecationError, FileNotDecryptedError, LimitReachedError
 
+from ingest.glyph_numbers import GlyphReading, as_units, glyph_units, read_glyph_pages
 from ingest.glyphs import blank_glyph_numbers, glyph_number_chars, restore_glyph_names
 from ingest.hyphens import join_broken_words
 from ingest.layout import LayoutLine, join_split_words
 from ingest.ligatures import learn_lost_ligatures, mend_lost_ligatures
-from ingest.misread import learn_misread_letters, mend_misread_letters
+from ingest.misread import english_known, learn_misread_letters, mend_misread_letters
 from ingest.ocr import OcrPage
 from ingest.quotemarks import learn_letter_quotes, mend_letter_quotes
 from ingest.swaps import learn_swapped_letters, mend_swapped_letters
@@ -304,6 +305,8 @@ class _PagesRead:
     empty: list[int] = field(default_factory=list)
     cut: list[int] = field(default_factory=list)
     first_lines: list[LayoutLine] = field(default_factory=list)
+    # Junk pages whose text layer names its glyphs by number ("/g150"), as pypdf gives it.
+    glyph_text: dict[int, str] = field(default_factory=dict)
 
 
 def _read_pages(
@@ -331,6 +334,8 @@ def _read_pages(
                 else:
                     raw = pypdf_text if raw is None else raw
             read.pages.append(_page_text(reader, number, raw, read))
+            if read.junk[-1:] == [number + 1]:
+                _keep_glyph_text(reader, number, read)
             if looking and read.pages[-1]:
                 read.first_lines, looking = lines, False
     return read
@@ -341,6 +346,41 @@ def _pypdf_page(page: pypdf.PageObject, with_layout: bool) -> tuple[str, list[La
     if with_layout:
         return _extract_with_layout(page)
     return page.extract_text() or "", []
+
+
+def _keep_glyph_text(reader: pypdf.PdfReader, number: int, read: _PagesRead) -> None:
+    """Keep a junk page's text with each numbered glyph as one unit (`as_units`), when its font
+    names its glyphs by number ("/g150"): the same on every page, where PDFium gives each
+    font's own codes."""
+    parts: list[str] = []
+    names: dict[int, frozenset[int]] = {}
+
+    def visit(text: str, _cm: Any, _tm: Any, font: Any, _size: float) -> None:
+        if "/g" in text:
+            if id(font) not in names:
+                names[id(font)] = _glyph_numbers_named(font)
+            text = as_units(text, names[id(font)])
+        parts.append(text)
+
+    try:
+        reader.pages[number].extract_text(visitor_text=visit)
+    except Exception:  # the page stays junk, for OCR
+        return
+    text = "".join(parts)
+    if glyph_units(text) >= _MIN_GLYPHS:
+        read.glyph_text[number + 1] = text
+
+
+def _glyph_numbers_named(font: Any) -> frozenset[int]:
+    """The glyph numbers a font's encoding names ("/g150" in its differences)."""
+    try:
+        encoding = font["/Encoding"].get_object()
+        differences = encoding["/Differences"].get_object()
+        return frozenset(
+            int(name[2:]) for name in differences if re.fullmatch(r"/g\d{1,5}", str(name))
+        )
+    except Exception:  # no encoding, a named one, or a broken one: no names
+        return frozenset()
 
 
 def _page_text(reader: pypdf.PdfReader, number: int, raw: str, read: _PagesRead) -> str:
@@ -363,10 +403,15 @@ def _assemble(
 ) -> PdfText:
     pages, errors, junk, empty, cut = read.pages, read.errors, read.junk, read.empty, read.cut
     scanned = [n for n in empty if _has_picture(reader, n - 1)] if read_scans else []
+    # Pages in a font that numbers its glyphs: a few read by OCR teach what the glyphs draw,
+    # and the rest are read from their own text (ingest.glyph_numbers).
+    glyphs = _read_glyph_pages(read, read_scans)
+    decoded = _fill_glyph_pages(pages, glyphs.read)
+    junk = [n for n in junk if n not in decoded]
     # A page of jumbled symbols still draws its letters right (the font only lacks a map from
     # them to text), so OCR reads it as it reads a scan.
-    asked = sorted(scanned + junk) if read_scans else []
-    read_by_ocr = read_scans(asked) if read_scans and asked else {}
+    asked = [n for n in sorted(scanned + junk) if n not in glyphs.by_ocr] if read_scans else []
+    read_by_ocr = {**glyphs.by_ocr, **(read_scans(asked) if read_scans and asked else {})}
     ocr_pages, low, ocr_lines = _read_scans(pages, read_by_ocr, set(junk))
     by_ocr = set(ocr_pages)
     letters = _repair(pages, read, by_ocr, learn_misread_letters, mend_misread_letters)
@@ -388,6 +433,12 @@ def _assemble(
     pictures = [n for n in ocr_pages if n not in unjumbled]
     if pictures:
         notes.append(f"{_pages(pictures)} read from pictures (OCR): {_ranges(pictures)}.")
+    if decoded:
+        notes.append(
+            f"{_pages(decoded)} in a font with no letters for its glyphs read from their own text,"
+            f" the glyphs learned from {_pages(sorted(glyphs.by_ocr))} read by OCR:"
+            f" {_ranges(decoded)}."
+        )
     if unjumbled:
         notes.append(
             f"{_pages(unjumbled)} whose text came out as jumbled symbols read by OCR instead: "
@@ -421,6 +472,30 @@ def _assemble(
     return PdfText(
         stripped if any(stripped) else pages, title, author, year, notes, lines, ocr_pages
     )
+
+
+# A document with fewer pages in a font that numbers its glyphs has them all read by OCR: one
+# page read to learn from would read no other.
+_MIN_GLYPH_PAGES = 2
+# Fewer numbered glyphs on a junk page are no font's text (a web address's "/g12").
+_MIN_GLYPHS = 5
+
+
+def _read_glyph_pages(read: _PagesRead, read_scans: ScanReader | None) -> GlyphReading:
+    if read_scans is None or len(read.glyph_text) < _MIN_GLYPH_PAGES:
+        return GlyphReading()
+    return read_glyph_pages(read.glyph_text, read_scans, english_known())
+
+
+def _fill_glyph_pages(pages: list[str], read: dict[int, str]) -> list[int]:
+    """Put the pages read from their glyphs in place (clean); the numbers of those with words."""
+    filled = []
+    for number, text in sorted(read.items()):
+        cleaned = clean_text(text)
+        if has_words(cleaned):
+            pages[number - 1] = cleaned
+            filled.append(number)
+    return filled
 
 
 _Learned = TypeVar("_Learned", dict[str, str], tuple[str, ...], frozenset[str])

@@ -9,7 +9,7 @@ import pytest
 
 from ingest import glyphs, pdf
 from ingest.glyphs import blank_glyph_numbers, glyph_number_chars, restore_glyph_names
-from ingest.ocr import OcrOptions, OcrPage, is_ocr_available, read_pages_by_ocr
+from ingest.ocr import OcrPage
 from ingest.pdf import clean_text, garbage_share, is_glyph_garbage, read_pdf
 from tests.ingest.pattern_shapes import quadratic_shapes
 from tests.pdfs import write_pdf
@@ -116,26 +116,6 @@ def test_jumbled_pages_ocr_cannot_read_stay_jumbled(tmp_path: Path) -> None:
     with pytest.raises(pdf.UnreadablePdf) as caught:
         read_pdf(path, read_scans=lambda numbers: {n: OcrPage("", 0.0) for n in numbers})
     assert str(caught.value) == pdf.GARBAGE
-
-
-@pytest.mark.slow
-@pytest.mark.skipif(not is_ocr_available(), reason="Tesseract or pdftoppm is not installed")
-def test_a_real_report_in_a_numbered_font_is_read_by_ocr(shared_pdfs: Path) -> None:
-    # A working paper whose font numbers its glyphs: pypdf gives "/g150/g138/g3" for most of
-    # 21 pages. Two of them are read by real OCR here (all 21 take about 45 s).
-    path = shared_pdfs / "real" / "acad__tamreview.pdf"
-    asked: list[int] = []
-
-    def read_two(numbers: list[int]) -> dict[int, OcrPage]:
-        asked.extend(numbers)
-        return read_pages_by_ocr(path, numbers[:2], OcrOptions())
-
-    text = read_pdf(path, read_scans=read_two)
-    assert len(asked) >= 15
-    first, second = asked[:2]
-    assert "Technology Acceptance Model" in text.pages[first - 1]
-    assert len(text.pages[second - 1].split()) > 100
-    assert all("/g1" not in page for page in text.pages)
 
 
 def test_a_jumbled_page_ocr_reads_without_confidence_stays_out(tmp_path: Path) -> None:

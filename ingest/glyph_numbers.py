@@ -1,0 +1,281 @@
+"""What a font's numbered glyphs draw, learned from a page OCR read, so its other pages are
+read from their own text instead of by OCR.
+
+Some PDFs (often Word files converted by older tools) set their text in a font that names each
+glyph by its number and carries no map from glyphs to letters: pypdf gives
+"/g18/g152/g135/g148…", PDFium control codes. Such a page is junk to the text reader, and OCR
+used to read every one of them: about a CPU-second a page, with now and then a figure misread.
+But a glyph's number is the same on every page of the document, so one page read by OCR
+teaches most of them:
+
+- The page's words are lined up with OCR's words in runs of words of equal length (four or
+  more in a row), where the letters both sides already agree on also agree. Each glyph gets the
+  character OCR read most often in its place (`learn_glyphs`).
+- A font numbers a script's letters (and its figures) in alphabetical order, so three letters
+  of an alphabet at one step from their glyph numbers give the rest of it (`fill_alphabets`).
+- The most common glyph is the space.
+
+A page whose glyphs are all known, bar a few, and whose read words are English words is then
+read from its text layer, exactly (`read_glyph_page`). A page with glyphs still unknown is read
+by OCR, as before. Pure functions over text: tested without files.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import string
+from collections import Counter
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+
+from ingest.ocr import OcrPage
+
+__all__ = [
+    "MAX_SAMPLES",
+    "MIN_RUN",
+    "GlyphReading",
+    "GlyphVotes",
+    "as_units",
+    "fill_alphabets",
+    "glyph",
+    "glyph_units",
+    "learn_glyphs",
+    "letters_in_order",
+    "read_glyph_page",
+    "read_glyph_pages",
+]
+
+# A glyph number as pypdf writes a glyph it has no letter for ("/g150"; see ingest.glyphs).
+_GLYPH_NUMBER = re.compile(r"/g(\d{1,5})")
+# While pages are read, each glyph is one character of the supplementary private use area.
+_FIRST_GLYPH = 0xF0000
+_LAST_GLYPH = 0xFFFFD
+# Words lined up with OCR's only in runs of this many words of equal length in a row: a shorter
+# run of equal lengths is too often chance.
+MIN_RUN = 4
+# A glyph is learned from at least this many places, where OCR read one character in at least
+# this share of them.
+_MIN_VOTES = 2
+_MIN_AGREEMENT = 0.8
+# An alphabet is filled in from at least this many of its letters learned at one step from
+# their glyph numbers, and only if no more than this share of its learned letters disagree.
+_MIN_ALPHABET_LETTERS = 3
+_MAX_ALPHABET_DISAGREEMENT = 0.2
+_ALPHABETS = (string.ascii_lowercase, string.ascii_uppercase, string.digits)
+# A page is read from its text when at most this share of its glyphs is unknown and at least
+# this share of its read words (three letters or more) are English words.
+_MAX_UNKNOWN = 0.01
+_MIN_ENGLISH = 0.7
+# At most this many pages are read by OCR to learn from, one after another, each the page with
+# the most glyphs still unknown.
+MAX_SAMPLES = 3
+# Where an unknown glyph stands while a page is read; one between two letters, and one beside
+# a letter.
+_UNKNOWN = "\x00"
+_UNKNOWN_IN_WORD = re.compile(r"[^\W\d_]\x00+[^\W\d_]")
+_UNKNOWN_BY_LETTER = re.compile(r"[^\W\d_]\x00|\x00[^\W\d_]")
+
+# Which characters OCR read in each glyph's place, over the pages it has read.
+GlyphVotes = dict[str, Counter[str]]
+
+
+def glyph(number: int) -> str:
+    """The character a glyph number stands as while pages are read."""
+    return chr(_FIRST_GLYPH + number)
+
+
+def _is_glyph(char: str) -> bool:
+    return _FIRST_GLYPH <= ord(char) <= _LAST_GLYPH
+
+
+def _number(unit: str) -> int:
+    return ord(unit) - _FIRST_GLYPH
+
+
+def as_units(text: str, numbers: Collection[int]) -> str:
+    """`text` (pypdf's, in one font) with each glyph number as one character (`glyph`). pypdf
+    runs a glyph's number into figures that follow it ("/g3" then "10" gives "/g310"), so the
+    glyph is the longest start of it among `numbers`, those the font names (its encoding's
+    differences), and the rest are figures; with none, the whole number."""
+
+    def unit(match: re.Match[str]) -> str:
+        digits = match.group(1)
+        end = next(
+            (end for end in range(len(digits), 0, -1) if int(digits[:end]) in numbers),
+            len(digits),
+        )
+        return glyph(int(digits[:end])) + digits[end:]
+
+    return _GLYPH_NUMBER.sub(unit, text) if "/g" in text else text
+
+
+def glyph_units(text: str) -> int:
+    """How many glyphs (`as_units`) a text holds."""
+    return sum(1 for char in text if _is_glyph(char))
+
+
+def learn_glyphs(
+    text: str,
+    ocr_text: str,
+    space: str,
+    votes: GlyphVotes,
+    letters: Mapping[str, str] | None = None,
+) -> int:
+    """Add to `votes` what OCR read (`ocr_text`) in the place of each glyph of one page's text
+    layer (`text`, in `as_units`); the number of word pairs lined up. With `letters` (the
+    glyphs already learned), a pair adds a vote only for its one glyph still unknown, and only
+    where its known letters are what OCR read: one such word is as good as two by chance, so a
+    mark seen once ("person’s") is learned too."""
+    ours = text.replace(space, " ").split()
+    theirs = ocr_text.split()
+    lengths = difflib.SequenceMatcher(
+        None, [len(w) for w in ours], [len(w) for w in theirs], autojunk=False
+    )
+    pairs = [
+        (units, word)
+        for block in lengths.get_matching_blocks()
+        if block.size >= MIN_RUN
+        for units, word in zip(
+            ours[block.a : block.a + block.size],
+            theirs[block.b : block.b + block.size],
+            strict=True,
+        )
+        # Characters the text layer has as text must be what OCR read there too.
+        if all(_is_glyph(u) or u == c for u, c in zip(units, word, strict=True))
+    ]
+    for units, word in pairs:
+        glyphs = [(u, c) for u, c in zip(units, word, strict=True) if _is_glyph(u)]
+        if letters is None:
+            for unit, char in glyphs:
+                votes.setdefault(unit, Counter())[char] += 1
+            continue
+        unknown = [(unit, char) for unit, char in glyphs if unit not in letters]
+        if len(unknown) == 1 and all(letters.get(u, c) == c for u, c in glyphs):
+            unit, char = unknown[0]
+            votes.setdefault(unit, Counter())[char] += 1
+    return len(pairs)
+
+
+def _learned(votes: GlyphVotes, space: str) -> dict[str, str]:
+    """Each glyph OCR read one way clearly enough (`votes`), and the space."""
+    letters = {space: " "}
+    for unit, read in votes.items():
+        char, count = read.most_common(1)[0]
+        if unit != space and count >= _MIN_VOTES and count >= _MIN_AGREEMENT * read.total():
+            letters[unit] = char
+    return letters
+
+
+def fill_alphabets(letters: Mapping[str, str], seen: Collection[str]) -> dict[str, str]:
+    """`letters` with the rest of each alphabet (lower case, capitals, figures) whose learned
+    letters sit at one step from their glyph numbers, for the glyphs in `seen` not yet known."""
+    filled = dict(letters)
+    for alphabet in _ALPHABETS:
+        step = _alphabet_step(letters, alphabet)
+        if step is None:
+            continue
+        for at, char in enumerate(alphabet):
+            unit = glyph(step + at) if step + at >= 0 else ""
+            if unit in seen and unit not in letters:
+                filled[unit] = char
+    return filled
+
+
+def letters_in_order(letters: Mapping[str, str]) -> bool:
+    """Whether the font's small and capital letters each sit in alphabetical order at one step
+    from their glyph numbers (`fill_alphabets`): then every letter is known, and a glyph still
+    unknown is a mark."""
+    return all(_alphabet_step(letters, alphabet) is not None for alphabet in _ALPHABETS[:2])
+
+
+def _alphabet_step(letters: Mapping[str, str], alphabet: str) -> int | None:
+    """How far `alphabet`'s letters sit from their glyph numbers, when enough of the learned
+    ones agree."""
+    steps = Counter(
+        _number(unit) - alphabet.index(char) for unit, char in letters.items() if char in alphabet
+    )
+    if not steps:
+        return None
+    step, agree = steps.most_common(1)[0]
+    if agree < _MIN_ALPHABET_LETTERS or steps.total() - agree > _MAX_ALPHABET_DISAGREEMENT * agree:
+        return None
+    return step
+
+
+def read_glyph_page(
+    text: str, letters: Mapping[str, str], known: Callable[[str], bool], in_order: bool = False
+) -> str | None:
+    """The page (in `as_units`) with its glyphs read by `letters`, or None when OCR should read
+    it instead: when too many glyphs are unknown, when one stands inside a word (most likely a
+    letter or a joined pair: left out, it would break the word), when one stands beside a
+    letter in a font whose letters were not all learned from their order (`in_order`, see
+    `letters_in_order`), or when too few of the words read
+    are English (`known`). An unknown glyph between words (a mark seen on no page OCR read)
+    becomes a space."""
+    units = [c for c in text if _is_glyph(c)]
+    if sum(1 for c in units if c not in letters) > _MAX_UNKNOWN * len(units):
+        return None
+    read = "".join(letters.get(c, _UNKNOWN) if _is_glyph(c) else c for c in text)
+    if _UNKNOWN_IN_WORD.search(read):
+        return None
+    if not in_order and _UNKNOWN_BY_LETTER.search(read):
+        return None
+    words = re.findall(r"[A-Za-z]{3,}", read)
+    if not words or sum(1 for w in words if known(w)) < _MIN_ENGLISH * len(words):
+        return None
+    return read.replace(_UNKNOWN, " ")
+
+
+@dataclass
+class GlyphReading:
+    """Pages read from their text layer by learned glyphs (text with the glyphs read, by page
+    number), and the pages OCR read to learn them (by page number)."""
+
+    read: dict[int, str] = field(default_factory=dict)
+    by_ocr: dict[int, OcrPage] = field(default_factory=dict)
+
+
+def read_glyph_pages(
+    texts: Mapping[int, str],
+    read_scans: Callable[[list[int]], dict[int, OcrPage]],
+    known: Callable[[str], bool],
+) -> GlyphReading:
+    """Read the pages of `texts` (each page's text layer with its glyphs as units, `as_units`,
+    by page number) from their text, learning the glyphs from up to `MAX_SAMPLES` of them read
+    by `read_scans` (OCR). Pages left out of both are for OCR to read, as any junk page."""
+    reading = GlyphReading()
+    pages = dict(texts)
+    counts = {number: Counter(c for c in text if _is_glyph(c)) for number, text in pages.items()}
+    every = sum(counts.values(), Counter())
+    if not every:
+        return reading
+    space = every.most_common(1)[0][0]  # the font's space is its most common glyph
+    votes: GlyphVotes = {}
+    letters: dict[str, str] = {}
+    left = dict(pages)
+    for _ in range(MAX_SAMPLES):
+        # The page with the most glyphs still unknown teaches the most; once a page is read,
+        # its unknown glyphs between words are left as spaces, so more pages are read by OCR
+        # only while some page still has any.
+        number = max(left, key=lambda n: (_unknown(counts[n], letters), -n), default=None)
+        if number is None or (letters and _unknown(counts[number], letters) == 0):
+            break
+        page = read_scans([number]).get(number)
+        del left[number]
+        if page is None:
+            break
+        reading.by_ocr[number] = page
+        learn_glyphs(pages[number], page.text, space, votes)
+        letters = fill_alphabets(_learned(votes, space), every)
+        learn_glyphs(pages[number], page.text, space, votes, letters)
+        letters = fill_alphabets(_learned(votes, space), every)
+    for number in sorted(left):
+        text = read_glyph_page(pages[number], letters, known, letters_in_order(letters))
+        if text is not None:
+            reading.read[number] = text
+    return reading
+
+
+def _unknown(counts: Counter[str], letters: Mapping[str, str]) -> int:
+    return sum(count for unit, count in counts.items() if unit not in letters)
