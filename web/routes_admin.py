@@ -43,6 +43,7 @@ from web.limits import MAX_LIMIT, MAX_OFFSET, MAX_PAGE_NUMBER
 from web.paging import count_pages, pagination, past_last_offset, past_last_page
 from web.params import refuse_unknown_parameters
 from web.rereading import RereadJobs, files_to_read_again
+from web.templating import error_list
 from web.trace_clearing import TraceClearing
 from web.uploads import (
     ACCEPT,
@@ -327,9 +328,9 @@ def find_record(library: WholeLibraryDep, doc_id: str) -> DocumentRecord:
     return record
 
 
-def _anchor(field: str) -> str:
-    """The id the summary leads to for a field (a radio group's first radio)."""
-    return f"access-{ACCESS_LEVELS[0]}" if field == "access" else field or "title"
+# The id the summary leads to for a field whose input is not its namesake: a radio group's
+# first radio, and the title for a problem with no field of its own.
+_ANCHORS = {"access": f"access-{ACCESS_LEVELS[0]}", "": "title"}
 
 
 def _edit_page(
@@ -348,7 +349,7 @@ def _edit_page(
         # Every answer to change: a message beside each field, each in the summary, which
         # links to its input.
         "field_errors": {p.field: str(p) for p in problems},
-        "error_list": [{"text": str(p), "href": f"#{_anchor(p.field)}"} for p in problems],
+        "error_list": error_list(((p.field, str(p)) for p in problems), _ANCHORS),
         "choices": [(level, ACCESS_CHOICES[level]) for level in ACCESS_LEVELS],
         "kinds": kind_choices(values["kind"], library.catalogue.kinds()),
         "withdrawn": record.meta.access == WITHDRAWN,

@@ -16,6 +16,7 @@ from web.paging import pagination, past_last_page
 from web.search_form import EMPTY_QUERY, MAX_QUERY_CHARS, SearchForm
 from web.search_query import ResultsFormDep, read_search_form
 from web.searching import SearchOutcome, run_search
+from web.templating import error_list
 from web.views import results_json
 from web.vocabulary import Vocabulary, default_vocabulary
 
@@ -85,10 +86,7 @@ def search_page(
     if form.year_problem:
         # A year box that holds no year: the results without it, the box shown back with its
         # text and the error, as a form that needs changing does.
-        context["filter_errors"] = [
-            {"text": message, "href": f"#{name}"}
-            for name, message in form.year_box_problems.items()
-        ]
+        context["filter_errors"] = error_list(form.year_box_problems.items())
         return templates.TemplateResponse(request, "search.html", context, status_code=400)
     return templates.TemplateResponse(request, "search.html", context)
 

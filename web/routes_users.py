@@ -27,6 +27,7 @@ from web.routes_admin import (
     admin_page,
     back_to,
 )
+from web.templating import error_list
 from web.users import USER_ROLES, AccountError, User, UserStore, check_name
 
 __all__ = [
@@ -129,7 +130,6 @@ def _new_user_page(
 ) -> Response:
     """The add-account form; with `problems` ((message, field), in the form's order), every
     answer to change, each beside its field and in the summary."""
-    first_role = USER_ROLES[0]
     context = {
         "name": name[:SHOWN_CHARS],
         "role": role if role in USER_ROLES else "",
@@ -137,10 +137,9 @@ def _new_user_page(
         "min_length": min_password_length(request),
         "error": problems[0][0] if problems else "",
         "field_errors": {field: message for message, field in problems},
-        "error_list": [
-            {"text": message, "href": f"#role-{first_role}" if field == "role" else f"#{field}"}
-            for message, field in problems
-        ],
+        "error_list": error_list(
+            ((field, message) for message, field in problems), {"role": f"role-{USER_ROLES[0]}"}
+        ),
     }
     return admin_page(request, templates, "admin_user_new.html", context, 400 if problems else 200)
 

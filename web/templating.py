@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ __all__ = [
     "build_environment",
     "build_templates",
     "changed_words",
+    "error_list",
     "facet_item",
     "fold_options",
     "kind_item",
@@ -44,6 +46,16 @@ def facet_item(option: FacetOption) -> dict[str, Any]:
         "text": f"{option.text} ({option.count})",
         "checked": option.is_selected,
     }
+
+
+def error_list(
+    errors: Iterable[tuple[str, str]], anchors: Mapping[str, str] | None = None
+) -> list[dict[str, str]]:
+    """Each (field, message) as a govukErrorSummary errorList item, linking to the field's
+    input: by the field's own id, or by its id in `anchors` where that differs (a radio group
+    is reached by its first radio)."""
+    anchors = anchors or {}
+    return [{"text": message, "href": f"#{anchors.get(field, field)}"} for field, message in errors]
 
 
 # A filter group longer than FOLD_OVER options shows its first FOLD_KEEP (with every ticked
