@@ -184,17 +184,18 @@ class Job:
     # Set by the shelf that keeps the job; True for a new line, False for a change of state.
     save: Callable[[bool], None] = field(default=_save_nothing, repr=False, compare=False)
     # Whether, still waiting, it waits for another job that holds the ingest lock, rather than
-    # for its own worker to start. Only for the page: a restart decides it again.
-    is_queued: bool = field(default=False, repr=False, compare=False)
+    # for its own worker to start. Only for the page: a restart decides it again. Changed only
+    # by `set_queued`.
+    _is_queued: bool = field(default=False, init=False, repr=False, compare=False)
 
     @contextlib.contextmanager
     def ingest_turn(self, ingest_lock: threading.Lock) -> Iterator[None]:
         """Hold the ingest lock for the job's work, one ingest at a time; while another holds
         it, the page says the job waits for that one."""
         if not ingest_lock.acquire(blocking=False):
-            self.is_queued = True
+            self.set_queued(True)
             ingest_lock.acquire()
-        self.is_queued = False
+        self.set_queued(False)
         try:
             yield
         finally:
@@ -204,7 +205,11 @@ class Job:
         """What the page's tag says of a job not yet finished."""
         if self.state == "running":
             return "Working"
-        return "Waiting for another ingest to finish" if self.is_queued else "Starting"
+        return "Waiting for another ingest to finish" if self._is_queued else "Starting"
+
+    def set_queued(self, is_queued: bool) -> None:
+        """Say whether the job, still waiting, waits behind other ingest work (not saved)."""
+        self._is_queued = is_queued
 
     def set_state(self, state: str, error: str = "") -> None:
         self.state, self.error = state, error

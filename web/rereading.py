@@ -128,7 +128,7 @@ class RereadJobs(JobShelf[RereadJob]):
         self.keep(job)
         if paths:
             # Said before the worker starts, so the first page does not wait on it to know.
-            job.is_queued = ingest_lock.locked()
+            job.set_queued(ingest_lock.locked())
             threading.Thread(
                 target=job.run, args=(runner, ingest_lock), name=f"reread-{job.id}", daemon=True
             ).start()
@@ -144,7 +144,7 @@ class RereadJobs(JobShelf[RereadJob]):
         works: list[tuple[float, Callable[[], None]]] = []
         for job in self.load(RereadJob.from_record):
             job.resumed = True
-            job.is_queued = True  # in turn, behind the work carried on before it
+            job.set_queued(True)  # in turn, behind the work carried on before it
             job.save(False)
             works.append((job.created_at, partial(job.run, runner, ingest_lock, catalogue)))
         return works

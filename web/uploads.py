@@ -632,7 +632,7 @@ class UploadJobs(JobShelf[UploadJob]):
             job.set_state("finished")
             return
         # Said before the worker starts, so the first page does not wait on it to know.
-        job.is_queued = ingest_lock.locked()
+        job.set_queued(ingest_lock.locked())
         threading.Thread(
             target=job.run,
             args=(runner, ingest_lock, catalogue),
@@ -652,7 +652,7 @@ class UploadJobs(JobShelf[UploadJob]):
         works: list[tuple[float, Callable[[], None]]] = []
         for job in self.load(lambda data: UploadJob.from_record(data, uploads_dir)):
             job.resumed = True
-            job.is_queued = True  # in turn, behind the work carried on before it
+            job.set_queued(True)  # in turn, behind the work carried on before it
             job.save(False)
             works.append((job.created_at, partial(job.run, runner, ingest_lock, catalogue)))
         return works
