@@ -13,6 +13,12 @@ different suspects, and of most of them, the font maps that letter to the mark. 
 then put back only in words where doing so makes an English word, so a real apostrophe in
 the same document ("children’s") is left as it is.
 
+Double quote marks are read the same way (another real PDF gives "t" as “ and "u" as ” in a
+resident's quoted words: "wan“ed “o s“op worrying abo”“ i“"), more warily, since a double quote
+is nearly always a real quotation: a letter is learned for one only from more words, and is put
+back only on a page that shows the fault inside a word it mends (a real “he said” on another
+page keeps its quote mark).
+
 Pure functions over text, so they are tested without files; the word list is the speller's
 (`search.retrieval.spelling.english_words`), read only when a document has suspects.
 """
@@ -26,6 +32,7 @@ from collections.abc import Callable, Collection, Iterable
 
 __all__ = [
     "MIN_WORDS_MENDED",
+    "MIN_WORDS_MENDED_DOUBLE",
     "Known",
     "clear_letter",
     "english_known",
@@ -36,15 +43,19 @@ __all__ = [
 ]
 
 # Marks a font's broken map gives for letters: quote marks, which sit inside real words only as
-# apostrophes. Marks that join words in web addresses, emails and file names ("@", "_", "=")
-# are not suspects.
-_MARKS = "’‘'`´"
+# apostrophes, or never (double quotes). Marks that join words in web addresses, emails and file
+# names ("@", "_", "=") are not suspects.
+_SINGLE_MARKS = "’‘'`´"
+_DOUBLE_MARKS = '“”"'
+_MARKS = _SINGLE_MARKS + _DOUBLE_MARKS
 # Letters runs joined by suspect marks, with marks allowed at either end ("Sa‘e’uardin’").
 _WORDLIKE = re.compile(rf"[{re.escape(_MARKS)}]*[A-Za-z]+(?:[{re.escape(_MARKS)}]+[A-Za-z]*)*")
 # What follows an apostrophe in English contractions and possessives.
 _ENDINGS = frozenset({"s", "t", "d", "ll", "re", "ve", "m"})
-# A letter is learned for a mark only from this many different words it mends.
+# A letter is learned for a mark only from this many different words it mends …
 MIN_WORDS_MENDED = 3
+# … or this many for a double quote, which a real text uses only as a quotation mark.
+MIN_WORDS_MENDED_DOUBLE = 4
 # … and only if it mends more than this share of the mark's suspects.
 _MIN_SHARE = 0.5
 # A word this rare in the English list does not count as a word (the list has typos in it).
@@ -58,7 +69,7 @@ def learn_misread_letters(pages: Iterable[str], known: Known | None = None) -> d
     """Which marks stand for which letter in this document's text ({} for nearly every one)."""
     words = {m.group() for page in pages for m in _WORDLIKE.finditer(page)}
     suspects = {word for word in words if any(mark in word for mark in _MARKS)}
-    if not any(len(_inside(suspects, mark, {})) >= MIN_WORDS_MENDED for mark in _MARKS):
+    if not any(len(_inside(suspects, mark, {})) >= _min_words(mark) for mark in _MARKS):
         return {}  # the usual case: the word list is not even read
     check = known or english_known()
     # Learn one mark at a time: a word with two misread letters is mended only once the first
@@ -100,19 +111,38 @@ def mend_misread_letters(text: str, letters: dict[str, str], known: Known | None
     if not letters:
         return text
     check = known or english_known()
+    here = _shown_in(text, letters, check)
+    return _WORDLIKE.sub(lambda match: _mended(match.group(), here, check), text)
 
-    def mend(match: re.Match[str]) -> str:
-        word = match.group()
-        if not any(mark in word for mark in letters):
-            return word
-        for start, end in _cores(word):
-            core = word[start:end]
-            mended = put_back(core, letters)
-            if mended != core and check(mended) and not check(core):
-                return word[:start] + mended + word[end:]
+
+def _mended(word: str, letters: dict[str, str], known: Known) -> str:
+    """The word with its learned marks put back as letters, if that makes an English word of it
+    (or of it without a quote mark at its start or end) and it was none; else the word."""
+    if not any(mark in word for mark in letters):
         return word
+    for start, end in _cores(word):
+        core = word[start:end]
+        mended = put_back(core, letters)
+        if mended != core and known(mended) and not known(core):
+            return word[:start] + mended + word[end:]
+    return word
 
-    return _WORDLIKE.sub(mend, text)
+
+def _shown_in(text: str, letters: dict[str, str], known: Known) -> dict[str, str]:
+    """The learned marks to put back in `text`: each single quote mark, and a double quote only
+    where `text` itself has it between letters in a word it mends ("wan“ed"). At a word's edge
+    a double quote may be a real quotation's ("“he said" is no "the said"), so it is put back
+    there only on a page set in the faulty font."""
+    doubles = {mark for mark in letters if mark in _DOUBLE_MARKS}
+    if not doubles:
+        return letters
+    shown: set[str] = set()
+    for match in _WORDLIKE.finditer(text):
+        word = match.group()
+        inner = word.strip(_MARKS)
+        if any(mark in inner for mark in doubles - shown) and _mended(word, letters, known) != word:
+            shown.update(mark for mark in doubles if mark in inner)
+    return {mark: letter for mark, letter in letters.items() if mark not in doubles - shown}
 
 
 def _best_new_mark(
@@ -123,10 +153,10 @@ def _best_new_mark(
         if mark in learned:
             continue
         inner = {word for word in _inside(suspects, mark, learned) if not known(word)}
-        if len(inner) < MIN_WORDS_MENDED:
+        if len(inner) < _min_words(mark):
             continue
         found = clear_letter(inner, mark, known)
-        if found is not None and found[1] >= MIN_WORDS_MENDED:
+        if found is not None and found[1] >= _min_words(mark):
             letter, count = found
             if best is None or count > best[0]:
                 best = (count, mark, letter)
@@ -143,8 +173,15 @@ def _inside(suspects: set[str], mark: str, learned: dict[str, str]) -> set[str]:
     }
 
 
+def _min_words(mark: str) -> int:
+    return MIN_WORDS_MENDED_DOUBLE if mark in _DOUBLE_MARKS else MIN_WORDS_MENDED
+
+
 def _is_contraction(word: str, mark: str) -> bool:
-    """ "people’s", "don’t", "we’ll", "O’Brien": an apostrophe doing its own job."""
+    """ "people’s", "don’t", "we’ll", "O’Brien": an apostrophe doing its own job (a double
+    quote never does it)."""
+    if mark in _DOUBLE_MARKS:
+        return False
     head, _, tail = word.strip(_MARKS).rpartition(mark)
     return tail.lower() in _ENDINGS or len(head) == 1
 

@@ -102,7 +102,9 @@ TEXT_FIELDS = ("text",)
 # 11: letters a font gives as other letters ("netŢork", its "w" given as "Ţ") are put back.
 # 12: pages in a font that numbers its glyphs ("/g150") are read from their own text once a few
 # of them read by OCR have taught what the glyphs draw (ingest.glyph_numbers), not all by OCR.
-READING_RULES = 12
+# 13: letters a font gives as double quote marks ("wan“ed “o s“op", its "t" given as “) are put
+# back; a summary opens on a sentence that stands alone.
+READING_RULES = 13
 
 _POINT_NAMESPACE = uuid.UUID("6f1d8c1e-5b8a-4f53-9d39-3f1f0c2b7a10")
 
