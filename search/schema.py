@@ -103,7 +103,9 @@ TEXT_FIELDS = ("text",)
 # 12: pages in a font that numbers its glyphs ("/g150") are read from their own text once a few
 # of them read by OCR have taught what the glyphs draw (ingest.glyph_numbers), not all by OCR.
 # 13: letters a font gives as double quote marks ("wan“ed “o s“op", its "t" given as “) are put
-# back; a summary opens on a sentence that stands alone.
+# back; a summary reads a table row's label laid out on its sentence's line as no part of it when
+# a figure follows the sentence's opener ("Insecure funding The 2025-26 core budget …"), and
+# opens on a sentence that stands alone.
 READING_RULES = 13
 
 _POINT_NAMESPACE = uuid.UUID("6f1d8c1e-5b8a-4f53-9d39-3f1f0c2b7a10")

@@ -34,12 +34,14 @@ __all__ = [
 # "o" bullet is a letter and is handled where it matters.
 BULLETS = "•▪●◦○■"
 # Where a sentence starts inside a line, straight after a heading or a table's cell the page
-# laid out on its line ("Supporting GP practices to go digital We have also supported …"): a
-# word that opens sentences, capitalised, then a small word, straight after a small word. Over
-# the 100 real PDFs' chunks every such place sampled was one.
+# laid out on its line ("Supporting GP practices to go digital We have also supported …", a
+# risk register's row label "Insecure funding The 2025-26 core budget includes …"): a word that
+# opens sentences, capitalised, then a small word or a figure, straight after a small word.
+# Over the 100 real PDFs' chunks every such place sampled was one, and the two before a figure
+# were both a table row's label.
 RUN_IN_OPENER = (
     r"(?<=[a-z])[ \t]+"
-    r"(?=(?:The|We|Our|They|There|This|These|Those|It|He|She|Their)\s+[a-z])"
+    r"(?=(?:The|We|Our|They|There|This|These|Those|It|He|She|Their)\s+(?:[a-z]|[£$€]?\d))"
 )
 # A full stop, question or exclamation mark, with any closing quotes or brackets after it.
 STOP = r"[.!?][\"”’')\]]*"

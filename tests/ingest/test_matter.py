@@ -648,6 +648,8 @@ def test_a_heading_laid_out_on_a_sentences_line_is_not_quoted_with_it() -> None:
     )
     spliced = f"Supporting GP practices to go digital {finding}"
     assert _summary_of(spliced) == [finding]
+    budget = "The 2025-26 core budget includes £12.75m from insecure funding sources this year."
+    assert _summary_of(f"Insecure funding {budget}") == [budget]
     item = "Of the carers whose details are known, 74% on the database were women in 2009."
     assert _summary_of(f"Other carers 18 o {item}") == [item]
     # A capitalised word that names something, not a sentence's opening, splits nothing.

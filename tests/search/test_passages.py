@@ -586,6 +586,20 @@ def test_a_tables_column_headings_are_left_out_of_the_sentence_under_them() -> N
     assert passage.text == sentence
 
 
+def test_a_row_label_on_its_sentences_line_is_left_out_when_a_figure_follows_the_opener() -> None:
+    """A risk register's row label laid out on the line of the sentence in its next cell was
+    quoted as "Insecure funding The 2025-26 core budget …"; the sentence's opener is followed by
+    a figure, not a small word."""
+    sentence = "The 2025-26 core budget includes £12.75m from insecure funding (company dividends)."
+    text = f"Significant Risks (over £10m)\nInsecure funding {sentence}\nPreviously it was not."
+    passage = passage_from_hit(Hit("c", 0.5, _payload(text, 4, 4, [[0, 4]], 0)))
+    assert passage.text.split("\n")[0] == sentence
+    # A sentence that names a year after "in" keeps all its words.
+    prose = "Funding was agreed in The 2025 Plan for the county's schools."
+    shown = passage_from_hit(Hit("c", 0.5, _payload(prose, 4, 4, [[0, 4]], 0)))
+    assert shown.text == prose
+
+
 def test_a_long_run_of_column_headings_is_read_once() -> None:
     # Junk or a hostile file can set thousands of one-word headings above a sentence: each
     # line's run of them was read again from that line (16 s for 2,000 lines, minutes for
