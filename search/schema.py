@@ -105,7 +105,8 @@ TEXT_FIELDS = ("text",)
 # 13: letters a font gives as double quote marks ("wan“ed “o s“op", its "t" given as “) are put
 # back; a summary reads a table row's label laid out on its sentence's line as no part of it when
 # a figure follows the sentence's opener ("Insecure funding The 2025-26 core budget …"), and
-# opens on a sentence that stands alone.
+# opens on a sentence that stands alone where the document has one, not on one that leans on an
+# earlier sentence ("Generally, the distribution of these …", "In addition, …").
 READING_RULES = 13
 
 _POINT_NAMESPACE = uuid.UUID("6f1d8c1e-5b8a-4f53-9d39-3f1f0c2b7a10")

@@ -24,6 +24,7 @@ from search.schema import IndexedChunk
 __all__ = [
     "SummarySentence",
     "central_chunks",
+    "opens_on_earlier",
     "summarise",
 ]
 
@@ -73,6 +74,48 @@ _LEANS_BACK = re.compile(
     r"|(?:However|Therefore|Additionally|Furthermore|Similarly|Conversely|Thus|Hence"
     r"|They|He|She|It\s+also)\b)"
 )
+
+
+# A sentence that opens on what an earlier one said: a connective that carries on from it
+# ("In addition, …", "As a result …", "But …"), a pronoun or demonstrative standing for
+# something in it ("It will also …", "These small areas …", "This left …", "In this proposal,
+# …"), or "these" among its first words ("Generally, the distribution of these …"). Fine inside
+# a summary, it reads wrong as the summary's first sentence; so does one with a connective set off
+# in its first clause ("Any response …, therefore, should …"). Not the document speaking of itself
+# ("This briefing looks at …", "In this report …", "This is a data profile of …"), a time ("This
+# year …"), an "It" that points ahead ("It is estimated that …"), "Those who …", or a motion's
+# "That the committee supports …".
+_CONNECTIVE = (
+    r"(?:However|Therefore|Thus|Hence|Additionally|Furthermore|Moreover|Similarly|Likewise"
+    r"|Conversely|Consequently|Accordingly|Nevertheless|Nonetheless|Meanwhile|Instead|Otherwise"
+    r"|Also|Again|Besides|Still|Yet|But|And|So|Then|Indeed|Alternatively|Subsequently"
+    r"|In addition|As a result|As such|In contrast|By contrast|On the other hand|In turn"
+    r"|For example|For instance|At the same time|Even so|Despite this|Because of this"
+    r"|Following this|Of these|Of those|In both cases|In each case|A further)\b"
+)
+_ITSELF = (
+    r"(?:\w+\s+){0,2}(?:report|briefing|brief|document|paper|book|strategy|plan|review|chapter"
+    r"|section|profile|assessment|analysis|study|survey|bulletin|guide|leaflet|summary"
+    r"|evaluation|appendix|update|publication|framework|needs|year|month|week|quarter|winter"
+    r"|summer|spring|autumn|time)\b|is\s+an?\b"
+)
+_OPENS_ON_EARLIER = re.compile(
+    rf"^(?:{_CONNECTIVE}"
+    r"|(?:Its|They|Their|Them|He|She|His|Her|Such|These)\b"
+    r"|It\b(?!\s+(?:is|was|has\s+been|will\s+be|may\s+be)\s+\w+\s+(?:that|to)\b)"
+    r"|Those\b(?!\s+(?:who|whose|aged|with|without|living|in|over|under|from|most|least)\b)"
+    rf"|(?:This|That)\s+(?!{_ITSELF}|(?:the|an?)\b)[a-z]"
+    rf"|(?:In|For|From|At|On|By|Under|With|Within|Given|Beyond)\s+(?:this|that)\s+(?!{_ITSELF})"
+    r"|(?:\S+\s+){1,4}these\b"
+    r"|[^.,;:]{1,60},\s+(?:therefore|however|thus|consequently|moreover|furthermore|in\s+turn"
+    r"|as\s+a\s+result|in\s+addition|by\s+contrast|in\s+contrast|similarly|likewise"
+    r"|nevertheless|nonetheless|also),)"
+)
+
+
+def opens_on_earlier(sentence: str) -> bool:
+    """Whether a sentence opens on what an earlier one said (`_OPENS_ON_EARLIER`)."""
+    return bool(_OPENS_ON_EARLIER.match(sentence.strip()))
 
 
 # The end of a bracket opened in the sentence before ("23%) and those who are satisfied …",
@@ -181,15 +224,38 @@ def summarise(chunks: Sequence[IndexedChunk], sentences: int = 4) -> list[Summar
 
     Each sentence is scored by how typical its words are of the whole document;
     one sentence per chunk and per page, and never a sentence the document repeats (a summary
-    at the front and again at the end), keeps the summary from repeating itself.
+    at the front and again at the end), keeps the summary from repeating itself. The summary
+    opens on a sentence that stands on its own where the document has one: a chunk whose
+    sentence would open it leaning on the one before (`opens_on_earlier`) gives its best
+    sentence that does not, or none, and the chunks after it fill the summary.
     """
     weight = Counter(t for c in chunks for t in set(terms(str(c.payload.get("text", "")))))
+    # Each chunk's text by its place in the document, to tell where the one after it starts.
+    texts = {int(c.payload.get("chunk_index", 0)): str(c.payload.get("text", "")) for c in chunks}
+    central = central_chunks(chunks, sentences * 3)
+    standing: set[int] = set()  # chunks whose sentence must stand on its own
+    picked = _pick(central, texts, weight, sentences, standing)
+    first = picked
+    # Each turn takes one more chunk's leaning sentence out of the opening, so it ends.
+    while picked and opens_on_earlier(picked[0][1].text):
+        standing.add(picked[0][0])
+        picked = _pick(central, texts, weight, sentences, standing)
+    return [s for _, s in (picked or first)]
+
+
+def _pick(
+    central: Sequence[IndexedChunk],
+    texts: dict[int, str],
+    weight: Counter[str],
+    sentences: int,
+    standing: set[int],
+) -> list[tuple[int, SummarySentence]]:
+    """The summary's sentences with their chunks' places, in the document's order: the best of
+    each chunk in `central` in turn, leaning sentences left out in the chunks in `standing`."""
     picked: list[tuple[int, int, SummarySentence]] = []
     pages_used: set[int] = set()
     said: set[str] = set()
-    # Each chunk's text by its place in the document, to tell where the one after it starts.
-    texts = {int(c.payload.get("chunk_index", 0)): str(c.payload.get("text", "")) for c in chunks}
-    for chunk in central_chunks(chunks, sentences * 3):
+    for chunk in central:
         text = str(chunk.payload.get("text", ""))
         pages = read_page_map(chunk.payload)
         index = int(chunk.payload.get("chunk_index", 0))
@@ -209,6 +275,8 @@ def summarise(chunks: Sequence[IndexedChunk], sentences: int = 4) -> list[Summar
                 continue
             if " ".join(sentence.split()).casefold() in said:
                 continue
+            if index in standing and opens_on_earlier(sentence):
+                continue
             stems = terms(sentence)
             score = sum(np.log1p(weight[t]) for t in set(stems)) / (len(stems) + 5)
             if best is None or score > best[0]:
@@ -219,4 +287,4 @@ def summarise(chunks: Sequence[IndexedChunk], sentences: int = 4) -> list[Summar
             said.add(" ".join(best[1].split()).casefold())
         if len(picked) == sentences:
             break
-    return [s for _, _, s in sorted(picked, key=lambda p: p[0])]
+    return [(index, s) for index, _, s in sorted(picked, key=lambda p: p[0])]

@@ -12,7 +12,7 @@ import pytest
 from ingest.chunking import chunk_pages
 from ingest.matter import BACK, BODY, FRONT, read_lines
 from ingest.pdf import read_pdf
-from search.evidence.summary import summarise
+from search.evidence.summary import opens_on_earlier, summarise
 from search.retrieval.sentences import BULLETS
 from search.schema import DocumentMeta, IndexedChunk, chunk_payload
 from tests.pdfs import write_lined_pdf
@@ -380,6 +380,67 @@ def test_summary_leaves_out_a_sentence_that_leans_on_the_one_before() -> None:
             "2017.",
         ),
     )
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Generally, the distribution of these health issues was in line with the national figures.",
+        "These small areas fall within Arun (5 LSOAs) and Crawley (1 LSOA).",
+        "This left a final sample of 4,986 respondents and 13,096 worries.",
+        "It will also explain what the key findings are for the county as a whole.",
+        "In addition, the Government will roll out rapid testing to front-line staff.",
+        "As a result public spending will settle at around 44% of GDP by 2029-30.",
+        "In this proposal, Davis suggested that three factors explain users' motivation.",
+        "Any response taken by Government, therefore, should balance the complex impacts.",
+        "But children eligible for free school meals are less likely to reach the level.",
+        "A further 129 (2%) of respondents did not give any concern or worry at all.",
+    ],
+)
+def test_a_sentence_that_opens_on_an_earlier_one_is_known(sentence: str) -> None:
+    assert opens_on_earlier(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "This briefing looks at levels of physical activity across West Sussex.",
+        "This annual report on zoonoses includes cases reported during 2017.",
+        "This is a data profile of the health and wellbeing of the population.",
+        "This COVID-19 Winter Plan ensures the national restrictions can be lifted.",
+        "In this report we set out the council's plans for the next three years.",
+        "This year, 45% of residents said they felt safe after dark in their area.",
+        "It is estimated that 5% of adults in the county care for a relative.",
+        "Those aged 65 and over are more likely to live alone than younger adults.",
+        "That the committee supports a single referral route for warm home advice.",
+        "Overall, the county remains one of the least deprived areas in the country.",
+        "The Indices of Deprivation measure relative deprivation in small areas.",
+    ],
+)
+def test_a_sentence_that_stands_alone_is_known(sentence: str) -> None:
+    assert not opens_on_earlier(sentence)
+
+
+def _summary_of_chunks(*texts: str) -> list[str]:
+    chunks = [
+        IndexedChunk(str(i), [1.0, 0.0], ({}, {}), {"text": text, "page": i + 1, "chunk_index": i})  # type: ignore[arg-type]
+        for i, text in enumerate(texts)
+    ]
+    return [s.text for s in summarise(chunks, sentences=4)]
+
+
+def test_a_summary_opens_on_a_sentence_that_stands_alone() -> None:
+    """A summary opened "Generally, the distribution of these …": a sentence read alone."""
+    leaning = (
+        "In addition, rapid testing of care home staff will reach every care home this winter."
+    )
+    alone = "The council renewed its winter plan for the care homes of the county in the spring."
+    later = "Rapid testing of care home staff began in the autumn and covered most care homes."
+    assert _summary_of_chunks(f"{leaning} {alone}", later) == [alone, later]
+    # Later in a summary a sentence may go on from another.
+    assert _summary_of_chunks(alone, leaning) == [alone, leaning]
+    # A document with no sentence that stands alone keeps the one it has.
+    assert _summary_of_chunks(leaning) == [leaning]
 
 
 def test_summary_leaves_out_a_sentence_opened_by_a_footnote_or_a_table_rows_number() -> None:
