@@ -24,6 +24,11 @@ PAGE_TYPES = {
         200,
         "Your filters",
     ),
+    "no-strong-match": (
+        "/search?" + urlencode({"q": "quantum chromodynamics"}),
+        200,
+        "No strong matches for",
+    ),
     "no-results": (
         "/search?" + urlencode({"q": "damp", "year_from": "1990", "year_to": "1991"}),
         200,
