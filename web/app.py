@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import math
-import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -43,6 +42,7 @@ from web.headers import (
     read_govuk_script_hashes,
 )
 from web.hosts import WRONG_HOST, TrustedHosts
+from web.ingest_lock import Holder, IngestLock
 from web.jobs import run_in_turn
 from web.ratelimit import SignInLimiter
 from web.request_log import install_observability
@@ -136,7 +136,7 @@ def create_app(
     app.state.templates = build_templates(settings.web.contact_email)
     app.state.templates.env.globals["last_updated"] = lambda: last_updated(app)
     app.state.ingest_runner = ingest_runner
-    app.state.ingest_lock = threading.Lock()
+    app.state.ingest_lock = IngestLock()
     token = settings.web.admin_token
     app.state.admin_token = token.get_secret_value() if token else None
     app.state.users = UserStore(settings.users_path)
@@ -175,17 +175,17 @@ def resume_jobs(app: FastAPI, library: Library) -> None:
     runs ingests (`kb serve` passes the runner) does: another must not move uploaded files.
     Before them, strongest passages an older rule chose are chosen again (`kb serve` opens the
     library without doing it, so the site answers meanwhile)."""
-    lock: threading.Lock = app.state.ingest_lock
+    lock: IngestLock = app.state.ingest_lock
 
     def refresh_evidence() -> None:
         # First, and beside no ingest, which could be writing the same document's details.
-        with lock:
+        with lock.hold(Holder.START_UP):
             refresh_strongest(library.store, library.catalogue)
 
     uploads_dir = app.state.settings.uploads_dir
 
     def settle_leftovers() -> None:
-        with lock:
+        with lock.hold(Holder.START_UP):
             settled = settle_set_asides(uploads_dir, library.catalogue)
         if settled:
             log.info("settled %d earlier upload edition(s) left set aside", settled)

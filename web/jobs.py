@@ -28,6 +28,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from search.catalogue import DUPLICATE, FAILED, INDEXED, REMOVED, SKIPPED, WARNINGS
 from search.schema import RunChoices
+from web.ingest_lock import Holder, IngestLock, waiting_label
 
 __all__ = [
     "FINISHED",
@@ -183,19 +184,19 @@ class Job:
     )
     # Set by the shelf that keeps the job; True for a new line, False for a change of state.
     save: Callable[[bool], None] = field(default=_save_nothing, repr=False, compare=False)
-    # Whether, still waiting, it waits for another job that holds the ingest lock, rather than
-    # for its own worker to start. Only for the page: a restart decides it again. Changed only
-    # by `set_queued`.
-    _is_queued: bool = field(default=False, init=False, repr=False, compare=False)
+    # The ingest lock while, still waiting, it waits for whatever holds that lock, rather than
+    # for its own worker to start; None otherwise. Only for the page: a restart decides it
+    # again. Changed only by `set_queued`.
+    _queued_on: IngestLock | None = field(default=None, init=False, repr=False, compare=False)
 
     @contextlib.contextmanager
-    def ingest_turn(self, ingest_lock: threading.Lock) -> Iterator[None]:
-        """Hold the ingest lock for the job's work, one ingest at a time; while another holds
-        it, the page says the job waits for that one."""
-        if not ingest_lock.acquire(blocking=False):
-            self.set_queued(True)
-            ingest_lock.acquire()
-        self.set_queued(False)
+    def ingest_turn(self, ingest_lock: IngestLock) -> Iterator[None]:
+        """Hold the ingest lock for the job's work, one change to the library at a time; while
+        something else holds it, the page says the job waits for that."""
+        if not ingest_lock.take(Holder.INGEST, blocking=False):
+            self.set_queued(ingest_lock)
+            ingest_lock.take(Holder.INGEST)
+        self.set_queued(None)
         try:
             yield
         finally:
@@ -205,11 +206,13 @@ class Job:
         """What the page's tag says of a job not yet finished."""
         if self.state == "running":
             return "Working"
-        return "Waiting for another ingest to finish" if self._is_queued else "Starting"
+        queued_on = self._queued_on
+        return "Starting" if queued_on is None else waiting_label(queued_on.holder)
 
-    def set_queued(self, is_queued: bool) -> None:
-        """Say whether the job, still waiting, waits behind other ingest work (not saved)."""
-        self._is_queued = is_queued
+    def set_queued(self, lock: IngestLock | None) -> None:
+        """Say which lock the job, still waiting, waits on (None: for its own worker to start);
+        not saved."""
+        self._queued_on = lock
 
     def set_state(self, state: str, error: str = "") -> None:
         self.state, self.error = state, error

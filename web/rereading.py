@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 from search.catalogue import Catalogue
 from search.schema import READING_RULES, RunChoices
+from web.ingest_lock import IngestLock
 from web.jobs import (
     UNFINISHED,
     Job,
@@ -46,7 +47,7 @@ class RereadJob(Job):
     missing: int = 0  # files the catalogue lists that are no longer on disk
 
     def run(
-        self, runner: Runner, ingest_lock: threading.Lock, catalogue: Catalogue | None = None
+        self, runner: Runner, ingest_lock: IngestLock, catalogue: Catalogue | None = None
     ) -> None:
         """Wait for the ingest, then read the files again. Carried on after a stop (given the
         catalogue), only the job's files the catalogue still lists as read by an older edition,
@@ -122,13 +123,13 @@ class RereadJobs(JobShelf[RereadJob]):
             return next((j for j in self._jobs.values() if j.state in UNFINISHED), None)
 
     def start(
-        self, paths: list[str], missing: int, runner: Runner, ingest_lock: threading.Lock
+        self, paths: list[str], missing: int, runner: Runner, ingest_lock: IngestLock
     ) -> RereadJob:
         job = RereadJob(id=secrets.token_hex(8), paths=paths, missing=missing)
         self.keep(job)
         if paths:
             # Said before the worker starts, so the first page does not wait on it to know.
-            job.set_queued(ingest_lock.locked())
+            job.set_queued(ingest_lock if ingest_lock.locked() else None)
             threading.Thread(
                 target=job.run, args=(runner, ingest_lock), name=f"reread-{job.id}", daemon=True
             ).start()
@@ -137,14 +138,14 @@ class RereadJobs(JobShelf[RereadJob]):
         return job
 
     def resume(
-        self, runner: Runner, ingest_lock: threading.Lock, catalogue: Catalogue
+        self, runner: Runner, ingest_lock: IngestLock, catalogue: Catalogue
     ) -> list[tuple[float, Callable[[], None]]]:
         """Keep the jobs recorded before the site stopped; the work of those unfinished, each
         with when it was made (web.jobs.run_in_turn runs them in that order)."""
         works: list[tuple[float, Callable[[], None]]] = []
         for job in self.load(RereadJob.from_record):
             job.resumed = True
-            job.set_queued(True)  # in turn, behind the work carried on before it
+            job.set_queued(ingest_lock)  # in turn, behind the work carried on before it
             job.save(False)
             works.append((job.created_at, partial(job.run, runner, ingest_lock, catalogue)))
         return works

@@ -37,6 +37,7 @@ from search.schema import ACCESS_LEVELS, WITHDRAWN, RunChoices
 from search.settings import Settings
 from web.admin import Viewer, check_csrf, require_admin
 from web.deps import TemplatesDep, WholeLibraryDep
+from web.ingest_lock import Holder, IngestLock
 from web.jobs import Runner, is_progress
 from web.kinds import kind_choices
 from web.limits import MAX_LIMIT, MAX_OFFSET, MAX_PAGE_NUMBER
@@ -268,9 +269,9 @@ def admin_remove_file(
     so the next ingest of the upload folder does not try it again. The path is only ever
     looked up among the catalogue's rows; no document, page or vector is touched."""
     check_csrf(viewer, csrf)
-    lock: threading.Lock = request.app.state.ingest_lock
+    lock: IngestLock = request.app.state.ingest_lock
     # While no ingest runs, no upload can put a new file where this one is being deleted.
-    if not lock.acquire(blocking=False):
+    if not lock.take(Holder.DELETION, blocking=False):
         raise HTTPException(status.HTTP_409_CONFLICT, BUSY)
     try:
         forgotten = library.catalogue.forget_unindexed_file(path, REMOVABLE_OUTCOMES)
@@ -463,8 +464,8 @@ def delete_recorded(
     the copies of its files uploaded on this site, and say so in the audit log; the record and
     how many uploaded copies were deleted. Files `kb ingest` read from other folders stay."""
     find_record(library, doc_id)
-    lock: threading.Lock = request.app.state.ingest_lock
-    if not lock.acquire(blocking=False):
+    lock: IngestLock = request.app.state.ingest_lock
+    if not lock.take(Holder.DELETION, blocking=False):
         raise HTTPException(status.HTTP_409_CONFLICT, BUSY)
     try:
         try:
@@ -747,10 +748,10 @@ def admin_ingest(job: IngestJob, request: Request, viewer: AdminDep) -> Streamin
         raise HTTPException(status.HTTP_403_FORBIDDEN, BROWSER_PATHS)
     paths = check_paths(job.paths, _settings(request))
     runner: IngestRunner | None = getattr(request.app.state, "ingest_runner", None)
-    lock: threading.Lock = request.app.state.ingest_lock
+    lock: IngestLock = request.app.state.ingest_lock
     if runner is None:
         raise HTTPException(status.HTTP_501_NOT_IMPLEMENTED, NO_RUNNER)
-    if not lock.acquire(blocking=False):
+    if not lock.take(Holder.INGEST, blocking=False):
         raise HTTPException(status.HTTP_409_CONFLICT, BUSY)
     lines: queue.Queue[dict[str, Any] | None] = queue.Queue()
 

@@ -3,7 +3,6 @@ makes the copy itself, with ingest held off so store and catalogue match."""
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import asdict
 from typing import Any
@@ -13,6 +12,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, status
 from search.backup import BackupError, write_backup
 from web.admin import require_admin
 from web.deps import WholeLibraryDep
+from web.ingest_lock import Holder, IngestLock
 from web.routes_admin import BUSY
 
 __all__ = ["router"]
@@ -25,8 +25,8 @@ router = APIRouter(dependencies=[Depends(require_admin)], include_in_schema=Fals
 @router.post("/api/admin/backup")
 def admin_backup(request: Request, library: WholeLibraryDep) -> dict[str, Any]:
     """Write a backup under the data folder (never a path from the request) and say where."""
-    lock: threading.Lock = request.app.state.ingest_lock
-    if not lock.acquire(blocking=False):
+    lock: IngestLock = request.app.state.ingest_lock
+    if not lock.take(Holder.BACKUP, blocking=False):
         raise HTTPException(status.HTTP_409_CONFLICT, BUSY)
     try:
         stamp = time.strftime("%Y%m%d-%H%M%S") + f"-{time.time_ns() % 1_000_000:06d}"

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 
 from search.curation import clear_deleted_traces
 from search.library import Library
+from web.ingest_lock import Holder, IngestLock
 
 __all__ = ["ClearingState", "TraceClearing"]
 
@@ -39,7 +40,7 @@ class ClearingState:
 class TraceClearing:
     """One clearing at a time in a thread of its own; asking while one runs queues one more."""
 
-    def __init__(self, library: Library, lock: threading.Lock) -> None:
+    def __init__(self, library: Library, lock: IngestLock) -> None:
         self._library = library
         self._lock = lock
         self._guard = threading.Lock()
@@ -84,7 +85,10 @@ class TraceClearing:
         library = self._library
         try:
             kept = clear_deleted_traces(
-                library.store, library.catalogue, self._report, writers_out=self._lock
+                library.store,
+                library.catalogue,
+                self._report,
+                writers_out=self._lock.hold(Holder.DELETION),
             )
         except Exception:
             # The mark stays set: the next deletion, or the next start, tries again.

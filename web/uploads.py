@@ -43,6 +43,7 @@ from search.signatures import (
     ZIP_SIGNATURE,
     binary_kind,
 )
+from web.ingest_lock import IngestLock
 from web.jobs import (
     FINISHED,
     Job,
@@ -337,7 +338,7 @@ class UploadJob(Job):
 
         return take
 
-    def run(self, runner: Runner, ingest_lock: threading.Lock, catalogue: Catalogue) -> None:
+    def run(self, runner: Runner, ingest_lock: IngestLock, catalogue: Catalogue) -> None:
         """Wait for the ingest, move the files home, ingest them, settle the earlier editions."""
         with self.ingest_turn(ingest_lock):
             try:
@@ -624,7 +625,7 @@ class UploadJobs(JobShelf[UploadJob]):
     unfinished carry on at the next start (`resume`)."""
 
     def start(
-        self, job: UploadJob, runner: Runner, ingest_lock: threading.Lock, catalogue: Catalogue
+        self, job: UploadJob, runner: Runner, ingest_lock: IngestLock, catalogue: Catalogue
     ) -> None:
         self.keep(job)
         if job.kept == 0:
@@ -632,7 +633,7 @@ class UploadJobs(JobShelf[UploadJob]):
             job.set_state("finished")
             return
         # Said before the worker starts, so the first page does not wait on it to know.
-        job.set_queued(ingest_lock.locked())
+        job.set_queued(ingest_lock if ingest_lock.locked() else None)
         threading.Thread(
             target=job.run,
             args=(runner, ingest_lock, catalogue),
@@ -644,7 +645,7 @@ class UploadJobs(JobShelf[UploadJob]):
         self,
         uploads_dir: Path,
         runner: Runner,
-        ingest_lock: threading.Lock,
+        ingest_lock: IngestLock,
         catalogue: Catalogue,
     ) -> list[tuple[float, Callable[[], None]]]:
         """Keep the uploads recorded before the site stopped; the work of those unfinished,
@@ -652,7 +653,7 @@ class UploadJobs(JobShelf[UploadJob]):
         works: list[tuple[float, Callable[[], None]]] = []
         for job in self.load(lambda data: UploadJob.from_record(data, uploads_dir)):
             job.resumed = True
-            job.set_queued(True)  # in turn, behind the work carried on before it
+            job.set_queued(ingest_lock)  # in turn, behind the work carried on before it
             job.save(False)
             works.append((job.created_at, partial(job.run, runner, ingest_lock, catalogue)))
         return works

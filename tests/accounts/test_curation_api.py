@@ -16,6 +16,7 @@ from tests.accounts.conftest import SECRETS, csrf_of, doc_id_of
 from tests.accounts.test_admin_browser_flows import _upload, _wait_for
 from tests.libraries import files_holding
 from tests.pdfs import write_pdf
+from web.ingest_lock import Holder, IngestLock
 from web.trace_clearing import ClearingState
 
 
@@ -65,8 +66,8 @@ def test_removing_takes_the_document_and_its_files_out_for_good(  # type: ignore
     assert paths and _found(clients["staff"], "quillonmere")
 
     # Not while an ingest runs: it may be writing this very document.
-    lock = app.state.ingest_lock
-    assert lock.acquire(blocking=False)
+    lock: IngestLock = app.state.ingest_lock
+    assert lock.take(Holder.INGEST, blocking=False)
     try:
         busy = admin.delete(f"/api/admin/documents/{doc_id}", headers=token)
     finally:

@@ -5,13 +5,13 @@ it, and the progress page says plainly what it replaced."""
 from __future__ import annotations
 
 import re
-import threading
 from pathlib import Path
 
 from search.library import Library
 from tests.accounts.conftest import csrf_of
 from tests.accounts.test_admin_browser_flows import _upload, _wait_for
 from tests.pdfs import write_pdf
+from web.ingest_lock import Holder, IngestLock
 from web.uploads import MAX_NAME, safe_file_name
 from web.users import UserStore
 
@@ -99,8 +99,8 @@ def test_two_uploads_waiting_with_one_name_say_which_replaced_the_other(
         key: write_pdf(tmp_path / key / "report.pdf", [f"{title}, quarnby villages."], title=title)
         for key, title in titles.items()
     }
-    lock: threading.Lock = app.state.ingest_lock
-    with lock:  # an ingest is running: both uploads wait for it
+    lock: IngestLock = app.state.ingest_lock
+    with lock.hold(Holder.INGEST):  # an ingest is running: both uploads wait for it
         waiting = [
             _upload(admin, [("report.pdf", files[key].read_bytes(), PDF)]) for key in ("a", "b")
         ]

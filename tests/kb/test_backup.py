@@ -27,6 +27,7 @@ from tests.doubles import HashingEncoder
 from tests.libraries import copy_library, files_holding
 from tests.pdfs import write_pdf
 from web.app import create_app
+from web.ingest_lock import Holder, IngestLock
 from web.users import UserStore
 
 # Starlette warns that its test client runs on httpx rather than httpx2: its choice, not ours.
@@ -174,8 +175,8 @@ def test_site_refuses_a_backup_while_an_ingest_runs(
     settings: Settings, library_copy: Library
 ) -> None:
     with _site(settings, library_copy) as site:
-        lock = site.app.state.ingest_lock  # type: ignore[attr-defined]
-        with lock:
+        lock: IngestLock = site.app.state.ingest_lock  # type: ignore[attr-defined]
+        with lock.hold(Holder.INGEST):
             response = site.post("/api/admin/backup")
     assert response.status_code == 409
     assert "busy with another change (an ingest" in response.json()["detail"]

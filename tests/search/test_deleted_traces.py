@@ -25,6 +25,7 @@ from search.schema import Filters
 from search.store import embedded
 from tests.libraries import FIVE_NOTES, files_holding
 from web.app import MAX_CLEARINGS_AT_START, create_app
+from web.ingest_lock import Holder, IngestLock
 from web.search_form import SearchForm
 from web.searching import run_search
 from web.trace_clearing import TraceClearing
@@ -199,9 +200,9 @@ def test_the_site_copies_the_index_while_an_ingest_holds_the_lock(library: Libra
     """Uploads are not held up by a clearing's copy: it runs while the ingest lock is held
     elsewhere, and takes the lock only to tidy the catalogue at the end."""
     delete_document(library.store, library.catalogue, _note(library, 1))
-    lock = threading.Lock()
+    lock = IngestLock()
     clearing = TraceClearing(library, lock)
-    with lock:  # an ingest under way, for as long as the copy takes
+    with lock.hold(Holder.INGEST):  # an ingest under way, for as long as the copy takes
         clearing.request()
         deadline = time.monotonic() + 60
         while (state := clearing.state()) is None or state.copied < state.total or not state.total:

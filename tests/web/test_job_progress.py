@@ -27,6 +27,7 @@ from tests.accounts.test_admin_browser_flows import _upload, _wait_for
 from tests.doubles import HashingEncoder
 from tests.pdfs import write_pdf
 from web.app import create_app
+from web.ingest_lock import Holder, IngestLock
 from web.jobs import Job
 from web.rereading import RereadJob
 from web.uploads import UploadJob
@@ -224,12 +225,13 @@ def test_a_job_says_it_is_starting_unless_another_holds_the_ingest(
     app = create_app(library.settings, library=library, ingest_runner=runner)
     admin = signed_in_clients(app, ("admin",), PASSWORD)["admin"]
     go = _held_back(monkeypatch, RereadJob)
-    lock: threading.Lock = app.state.ingest_lock
+    lock: IngestLock = app.state.ingest_lock
     job = app.state.reread_jobs.start([str(path)], 0, runner, lock)
     page = admin.get(f"/admin/reread/{job.id}").text
     assert STARTING in page and WAITING not in page
 
-    with lock:  # another ingest takes the lock before this job's worker asks for it
+    # Another ingest takes the lock before this job's worker asks for it.
+    with lock.hold(Holder.INGEST):
         go.set()
         _page_when(admin, job, lambda html: WAITING in html)
     _page_when(admin, job, lambda html: "Being read now" in html)
@@ -237,7 +239,8 @@ def test_a_job_says_it_is_starting_unless_another_holds_the_ingest(
     runner.gates[1].set()
     _page_when(admin, job, lambda html: "Finished" in html)
 
-    with lock:  # another ingest runs when the job starts: its first page says it waits
+    # Another ingest runs when the job starts: its first page says it waits.
+    with lock.hold(Holder.INGEST):
         second = app.state.reread_jobs.start([str(path)], 0, runner, lock)
         assert WAITING in admin.get(f"/admin/reread/{second.id}").text
     _page_when(admin, second, lambda html: "Finished" in html)

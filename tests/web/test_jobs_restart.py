@@ -9,7 +9,6 @@ import hashlib
 import json
 import logging
 import os
-import threading
 import time
 import warnings
 from collections.abc import Iterator
@@ -31,6 +30,7 @@ from tests.accounts.conftest import add_accounts, csrf_of, sign_in, signed_in_cl
 from tests.accounts.test_admin_browser_flows import _upload, _wait_for
 from tests.pdfs import write_pdf
 from web.app import create_app
+from web.ingest_lock import Holder, IngestLock
 from web.jobs import MAX_JOBS_KEPT, RESUMED, Job, JobShelf
 from web.uploads import LOST, UploadJob
 
@@ -71,12 +71,12 @@ def _started_again(library: Library) -> Iterator[TestClient]:
         yield client
 
 
-def _stopped_while_waiting(app: Any) -> threading.Lock:
+def _stopped_while_waiting(app: Any) -> IngestLock:
     """Another ingest holds the lock, and the site stops before it lets go: the jobs queued
     behind it never get their turn. (The lock is never released: a released one would let this
     dead site's worker run after the new site has carried on with its job.)"""
-    lock: threading.Lock = app.state.ingest_lock
-    lock.acquire()
+    lock: IngestLock = app.state.ingest_lock
+    lock.take(Holder.INGEST)
     return lock
 
 

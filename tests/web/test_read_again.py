@@ -22,6 +22,7 @@ from tests.accounts.conftest import add_accounts, csrf_of, signed_in_clients
 from tests.doubles import HashingEncoder
 from tests.pdfs import write_pdf
 from web.app import create_app
+from web.ingest_lock import Holder, IngestLock
 from web.users import UserStore
 
 with warnings.catch_warnings():
@@ -154,8 +155,8 @@ def test_pressing_again_while_it_waits_follows_the_same_job(
     clients: dict[str, TestClient], library: Library
 ) -> None:
     admin = clients["admin"]
-    lock = admin.app.state.ingest_lock  # type: ignore[attr-defined]
-    with lock:  # another ingest is running: the job waits its turn
+    lock: IngestLock = admin.app.state.ingest_lock  # type: ignore[attr-defined]
+    with lock.hold(Holder.INGEST):  # another ingest is running: the job waits its turn
         first = _read_again(admin, csrf_of(admin, "/admin/status"))
         again = _read_again(admin, csrf_of(admin, "/admin/status"))
         assert again == first

@@ -23,6 +23,7 @@ from tests.doubles import HashingEncoder
 from tests.pdfs import write_pdf
 from web import routes_admin
 from web.app import create_app
+from web.ingest_lock import Holder, IngestLock
 from web.users import UserStore
 
 with warnings.catch_warnings():
@@ -288,8 +289,8 @@ def test_a_removal_waits_for_no_ingest_and_changes_nothing_while_one_runs(
     clients: dict[str, TestClient], library: Library, tmp_path: Path
 ) -> None:
     path = _failed_elsewhere(library, tmp_path, "busy.pdf")
-    lock = clients["admin"].app.state.ingest_lock  # type: ignore[attr-defined]
-    with lock:
+    lock: IngestLock = clients["admin"].app.state.ingest_lock  # type: ignore[attr-defined]
+    with lock.hold(Holder.INGEST):
         response = _remove(clients["admin"], str(path))
     assert response.status_code == 409
     assert re.search(r"The library is busy with another change \(an ingest", response.text)
