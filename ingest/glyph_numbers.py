@@ -54,6 +54,9 @@ _LAST_GLYPH = 0xFFFFD
 # Words lined up with OCR's only in runs of this many words of equal length in a row: a shorter
 # run of equal lengths is too often chance.
 MIN_RUN = 4
+# Words of a page lined up at most: the lining up takes time that grows with both counts
+# multiplied, and a real page has far fewer (a hostile one may have 30,000).
+_MAX_WORDS = 3000
 # A glyph is learned from at least this many places, where OCR read one character in at least
 # this share of them.
 _MIN_VOTES = 2
@@ -127,8 +130,8 @@ def learn_glyphs(
     glyphs already learned), a pair adds a vote only for its one glyph still unknown, and only
     where its known letters are what OCR read: one such word is as good as two by chance, so a
     mark seen once ("person’s") is learned too."""
-    ours = text.replace(space, " ").split()
-    theirs = ocr_text.split()
+    ours = text.replace(space, " ").split()[:_MAX_WORDS]
+    theirs = ocr_text.split()[:_MAX_WORDS]
     lengths = difflib.SequenceMatcher(
         None, [len(w) for w in ours], [len(w) for w in theirs], autojunk=False
     )

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from ingest import glyph_numbers
 from ingest.glyph_numbers import (
     MAX_SAMPLES,
     GlyphVotes,
@@ -222,3 +223,14 @@ def test_a_real_paper_in_a_numbered_font_is_read_from_its_text(shared_pdfs: Path
     assert "Perceived Usefulness" in whole
     assert "(Davis, 1989" in whole
     assert "19839" not in whole
+
+
+def test_a_hostile_page_of_many_words_is_lined_up_by_its_first_words_only() -> None:
+    # Lining up costs time that grows with both pages' word counts multiplied: a page of 12,000
+    # words (a real one has a few hundred) teaches from its first _MAX_WORDS alone.
+    glyphs = font(alphabetical)
+    words = " ".join(PAGES).split() * 60
+    text = in_units(" ".join(words), glyphs)
+    votes: GlyphVotes = {}
+    pairs = learn_glyphs(text, " ".join(words), glyph(3), votes)
+    assert 0 < pairs <= glyph_numbers._MAX_WORDS < len(words)
