@@ -1,8 +1,9 @@
 """Files to pages to chunks to vectors, written through the search package's index API.
 
 Others (kb, the tests) use `ingest.pipeline` (Ingester, the run and its outcomes); the readers
-(`pdf` with `glyphs`, `misread`, `quotemarks`, `swaps`, `ligatures` and `hyphens`, `wordfile`,
-`webpage`, `ocr`), `chunking`, `metadata` and the isolated `worker` are its parts.
+(`pdf` with `glyphs`, `glyph_numbers`, `misread`, `quotemarks`, `swaps`, `ligatures` and
+`hyphens`, `wordfile`, `webpage`, `ocr`), `chunking`, `metadata` and the isolated `worker` are
+its parts.
 """
 
 __all__ = [
@@ -10,6 +11,7 @@ __all__ = [
     "dating",
     "describing",
     "formats",
+    "glyph_numbers",
     "glyphs",
     "hyphens",
     "layout",
