@@ -49,14 +49,25 @@ def test_first_result_is_on_the_first_screen_of_a_phone(page: Page) -> None:
     assert not page.locator("details[data-app-filters]").evaluate("d => d.open")
 
 
-def test_a_search_with_no_strong_match_starts_its_results_on_the_first_screen(page: Page) -> None:
+@pytest.mark.parametrize(
+    "url",
+    [
+        OFF_TOPIC,
+        "/search?q=quantm+chromodynamics",  # a typo: "Did you mean" joins the notice
+        "/search?q=quantum+chromodynamics+in+Leicester",  # a place, and a determinants link
+    ],
+)
+def test_a_search_with_no_strong_match_starts_its_results_on_the_first_screen(
+    page: Page, url: str
+) -> None:
     """The notice that nothing matches well comes first, so it must be short on a small phone:
     the plain sentence, then in smaller type what is specific to this search, and the first
-    result's title below it on the same screen (the general reason and the advice wait under
-    the list)."""
+    result's title below it on the same screen (the general reason, the advice and the way in
+    by determinant wait under the list; the count does not name the question again)."""
     page.set_viewport_size(PHONE)  # type: ignore[arg-type]
-    page.goto(OFF_TOPIC)
-    save_screenshot(page, "search-phone-no-strong")
+    page.goto(url)
+    if url == OFF_TOPIC:
+        save_screenshot(page, "search-phone-no-strong")
     notice = page.locator(".app-no-strong")
     assert notice.is_visible()
     assert "These are the closest documents, but they may not answer your question" in (
