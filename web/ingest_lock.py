@@ -9,7 +9,7 @@ import threading
 from collections.abc import Iterator
 from enum import StrEnum
 
-__all__ = ["Holder", "IngestLock", "waiting_label"]
+__all__ = ["Holder", "IngestLock", "busy_message", "waiting_label"]
 
 
 class Holder(StrEnum):
@@ -29,6 +29,21 @@ _WAITING_LABELS = {
     Holder.DELETION: "Waiting for a deletion to finish",
     Holder.START_UP: "Waiting for the site to finish starting up",
 }
+
+
+_BUSY_WITH = {
+    Holder.INGEST: "an ingest",
+    Holder.BACKUP: "a backup",
+    Holder.DELETION: "deleting a document, or clearing one from the index files",
+    Holder.START_UP: "the work the site does as it starts",
+}
+
+
+def busy_message(holder: Holder | None) -> str:
+    """What a refused change says while `holder` has the lock (None: let go a moment ago)."""
+    doing = _BUSY_WITH.get(holder, "") if holder is not None else ""
+    doing = doing or "an ingest, or clearing a deleted document from the index files"
+    return f"The library is busy with another change ({doing}). Try again when it has finished."
 
 
 def waiting_label(holder: Holder | None) -> str:

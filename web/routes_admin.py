@@ -37,7 +37,7 @@ from search.schema import ACCESS_LEVELS, WITHDRAWN, RunChoices
 from search.settings import Settings
 from web.admin import Viewer, check_csrf, require_admin
 from web.deps import TemplatesDep, WholeLibraryDep
-from web.ingest_lock import Holder, IngestLock
+from web.ingest_lock import Holder, IngestLock, busy_message
 from web.jobs import Runner, is_progress
 from web.kinds import kind_choices
 from web.limits import MAX_LIMIT, MAX_OFFSET, MAX_PAGE_NUMBER
@@ -92,10 +92,6 @@ OUTSIDE_ROOTS = (
 )
 BROWSER_PATHS = "Upload files on the admin page: the site does not take paths from a browser."
 NO_RUNNER = "This site cannot run ingest jobs."
-BUSY = (
-    "The library is busy with another change (an ingest, or clearing a deleted document from"
-    " the index files). Try again when it has finished."
-)
 
 ACCESS_CHOICES = {
     "public": "Everyone",
@@ -272,7 +268,7 @@ def admin_remove_file(
     lock: IngestLock = request.app.state.ingest_lock
     # While no ingest runs, no upload can put a new file where this one is being deleted.
     if not lock.take(Holder.DELETION, blocking=False):
-        raise HTTPException(status.HTTP_409_CONFLICT, BUSY)
+        raise HTTPException(status.HTTP_409_CONFLICT, busy_message(lock.holder))
     try:
         forgotten = library.catalogue.forget_unindexed_file(path, REMOVABLE_OUTCOMES)
         if forgotten is None:
@@ -466,7 +462,7 @@ def delete_recorded(
     find_record(library, doc_id)
     lock: IngestLock = request.app.state.ingest_lock
     if not lock.take(Holder.DELETION, blocking=False):
-        raise HTTPException(status.HTTP_409_CONFLICT, BUSY)
+        raise HTTPException(status.HTTP_409_CONFLICT, busy_message(lock.holder))
     try:
         try:
             record, paths = delete_document(library.store, library.catalogue, doc_id)
@@ -752,7 +748,7 @@ def admin_ingest(job: IngestJob, request: Request, viewer: AdminDep) -> Streamin
     if runner is None:
         raise HTTPException(status.HTTP_501_NOT_IMPLEMENTED, NO_RUNNER)
     if not lock.take(Holder.INGEST, blocking=False):
-        raise HTTPException(status.HTTP_409_CONFLICT, BUSY)
+        raise HTTPException(status.HTTP_409_CONFLICT, busy_message(lock.holder))
     lines: queue.Queue[dict[str, Any] | None] = queue.Queue()
 
     def put(line: dict[str, Any]) -> None:

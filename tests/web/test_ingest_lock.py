@@ -24,7 +24,7 @@ from tests.accounts.conftest import add_accounts, signed_in_clients
 from tests.doubles import HashingEncoder
 from tests.pdfs import write_pdf
 from web.app import create_app
-from web.ingest_lock import Holder, IngestLock
+from web.ingest_lock import Holder, IngestLock, busy_message
 from web.jobs import Job
 
 with warnings.catch_warnings():
@@ -176,3 +176,11 @@ def test_reading_again_during_a_backup_or_deletion_says_which_it_waits_for(
     assert _tag(label) in page, page
     assert "another ingest" not in page
     assert answers == [200]
+
+
+def test_a_refusal_names_what_holds_the_lock_and_says_something_true_when_nothing_does() -> None:
+    said = {holder: busy_message(holder) for holder in Holder}
+    assert len(set(said.values())) == len(Holder)  # each holder its own words
+    assert all(s.startswith("The library is busy with another change (") for s in said.values())
+    assert "(a backup)" in said[Holder.BACKUP]
+    assert "an ingest" in busy_message(None) and "clearing" in busy_message(None)
