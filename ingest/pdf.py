@@ -305,8 +305,10 @@ class _PagesRead:
     empty: list[int] = field(default_factory=list)
     cut: list[int] = field(default_factory=list)
     first_lines: list[LayoutLine] = field(default_factory=list)
-    # Junk pages whose text layer names its glyphs by number ("/g150"), as pypdf gives it.
+    # Junk pages whose text layer names its glyphs by number ("/g150"), as pypdf gives it, and
+    # how many junk pages were looked at for them.
     glyph_text: dict[int, str] = field(default_factory=dict)
+    glyph_tries: int = 0
 
 
 def _read_pages(
@@ -351,7 +353,17 @@ def _pypdf_page(page: pypdf.PageObject, with_layout: bool) -> tuple[str, list[La
 def _keep_glyph_text(reader: pypdf.PdfReader, number: int, read: _PagesRead) -> None:
     """Keep a junk page's text with each numbered glyph as one unit (`as_units`), when its font
     names its glyphs by number ("/g150"): the same on every page, where PDFium gives each
-    font's own codes."""
+    font's own codes. Only a page whose fonts name such glyphs is read again, by pypdf, and at
+    most `_MAX_GLYPH_PAGES` of a file: junk of another kind (a script with no map) costs
+    nothing more, and a hostile file of thousands of junk pages no more than that."""
+    if read.glyph_tries >= _MAX_GLYPH_PAGES:
+        return
+    read.glyph_tries += 1
+    try:
+        if not _names_glyph_numbers(reader.pages[number].get("/Resources")):
+            return
+    except Exception:  # a broken resource dictionary: the page stays junk, for OCR
+        return
     parts: list[str] = []
     names: dict[int, frozenset[int]] = {}
 
@@ -369,6 +381,26 @@ def _keep_glyph_text(reader: pypdf.PdfReader, number: int, read: _PagesRead) -> 
     text = "".join(parts)
     if glyph_units(text) >= _MIN_GLYPHS:
         read.glyph_text[number + 1] = text
+
+
+def _names_glyph_numbers(resources: Any, depth: int = 0) -> bool:
+    """Whether a font among `resources` (a page's, or a form's drawn on it, two deep) names
+    glyphs by number in its encoding's differences."""
+    resources = resources.get_object() if resources is not None else None
+    if not resources:
+        return False
+    fonts = resources.get("/Font")
+    for font in list((fonts.get_object() if fonts else {}).values())[:_MAX_FONTS]:
+        if _glyph_numbers_named(font.get_object()):
+            return True
+    forms = resources.get("/XObject")
+    if depth >= 2 or not forms:
+        return False
+    return any(
+        _names_glyph_numbers(form.get_object().get("/Resources"), depth + 1)
+        for form in list(forms.get_object().values())[:_MAX_FONTS]
+        if form.get_object().get("/Subtype") == "/Form"
+    )
 
 
 def _glyph_numbers_named(font: Any) -> frozenset[int]:
@@ -479,6 +511,10 @@ def _assemble(
 _MIN_GLYPH_PAGES = 2
 # Fewer numbered glyphs on a junk page are no font's text (a web address's "/g12").
 _MIN_GLYPHS = 5
+# Junk pages of one file looked at again for numbered glyphs, at most, and fonts or forms of a
+# page looked at for them.
+_MAX_GLYPH_PAGES = 500
+_MAX_FONTS = 200
 
 
 def _read_glyph_pages(read: _PagesRead, read_scans: ScanReader | None) -> GlyphReading:

@@ -68,3 +68,30 @@ def write_corrupt_pdf(path: Path) -> Path:
         b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >>\nendobj\n" + b"\x00garbage" * 50
     )
     return path
+
+
+def name_glyphs_by_number(path: Path, numbers: list[int]) -> Path:
+    """Rewrite the PDF so its fonts' encodings name glyphs by number ("/g150") at codes its
+    text never uses, as a font converted from a word processor's does; the text drawn, and how
+    it reads, are unchanged."""
+    from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject
+
+    reader = PdfReader(str(path))
+    writer = PdfWriter()
+    for page in reader.pages:
+        fonts = page["/Resources"]["/Font"].get_object()
+        for font in fonts.values():
+            font = font.get_object()
+            font[NameObject("/Encoding")] = DictionaryObject(
+                {
+                    NameObject("/Type"): NameObject("/Encoding"),
+                    NameObject("/BaseEncoding"): NameObject("/WinAnsiEncoding"),
+                    NameObject("/Differences"): ArrayObject(
+                        [NumberObject(1), *(NameObject(f"/g{n}") for n in numbers[:30])]
+                    ),
+                }
+            )
+        writer.add_page(page)
+    with path.open("wb") as out:
+        writer.write(out)
+    return path

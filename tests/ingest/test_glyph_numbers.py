@@ -24,7 +24,7 @@ from ingest.glyph_numbers import (
 from ingest.misread import english_known
 from ingest.ocr import OcrOptions, OcrPage, is_ocr_available, read_pages_by_ocr
 from ingest.pdf import read_pdf
-from tests.pdfs import write_pdf
+from tests.pdfs import name_glyphs_by_number, write_pdf
 
 # Pages of plain English, each with words the others lack ("quiz", "jumpy", "vex").
 PAGES = [
@@ -187,6 +187,9 @@ def test_a_pdf_in_a_numbered_font_is_read_from_its_text_and_says_so(tmp_path: Pa
     body = "Damp and mould in rented homes harm the breathing of children in the county."
     pages = [body, *(in_glyphs(page, glyphs) for page in PAGES)]
     path = write_pdf(tmp_path / "numbered.pdf", pages)
+    # Drawn as text "/g150…" in a font whose encoding names its glyphs so, as in the real file.
+    plain_font = read_pdf(path, read_scans=ocr_of(dict(enumerate(PAGES, 2)), []))
+    name_glyphs_by_number(path, [3, 131, 135])
     asked: list[int] = []
     text = read_pdf(path, read_scans=ocr_of(dict(enumerate(PAGES, 2)), asked))
     assert 1 <= len(asked) < len(PAGES)
@@ -197,6 +200,8 @@ def test_a_pdf_in_a_numbered_font_is_read_from_its_text_and_says_so(tmp_path: Pa
     assert any("read from their own text" in note for note in text.warnings)
     # Without OCR nothing can be learned: the pages stay out, as before.
     assert read_pdf(path).pages[1:] == [""] * len(PAGES)
+    # Junk in fonts that name no glyph by number is never read again: OCR reads all of it.
+    assert plain_font.ocr_pages == list(range(2, 2 + len(PAGES)))
 
 
 @pytest.mark.slow
