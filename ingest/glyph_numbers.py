@@ -98,9 +98,10 @@ def _number(unit: str) -> int:
 
 def as_units(text: str, numbers: Collection[int]) -> str:
     """`text` (pypdf's, in one font) with each glyph number as one character (`glyph`). pypdf
-    runs a glyph's number into figures that follow it ("/g3" then "10" gives "/g310"), so the
-    glyph is the longest start of it among `numbers`, those the font names (its encoding's
-    differences), and the rest are figures; with none, the whole number."""
+        runs a glyph's number into figures that follow it ("/g3" then "10" gives "/g310"), so the
+        glyph is the longest start of it among `numbers`, those the font names (its encoding's
+        differences), and the rest are figures; with none, the whole number. A number past any
+    font's glyphs (65,533) stays as it is."""
 
     def unit(match: re.Match[str]) -> str:
         digits = match.group(1)
@@ -108,7 +109,10 @@ def as_units(text: str, numbers: Collection[int]) -> str:
             (end for end in range(len(digits), 0, -1) if int(digits[:end]) in numbers),
             len(digits),
         )
-        return glyph(int(digits[:end])) + digits[end:]
+        number = int(digits[:end])
+        if number > _LAST_GLYPH - _FIRST_GLYPH:  # no font has so many glyphs: left as text
+            return match.group(0)
+        return glyph(number) + digits[end:]
 
     return _GLYPH_NUMBER.sub(unit, text) if "/g" in text else text
 

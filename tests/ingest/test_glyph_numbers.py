@@ -165,6 +165,8 @@ def test_figures_pypdf_runs_into_a_glyph_number_are_figures_again() -> None:
     # A number the font names is one glyph, however it starts; an unnamed one is kept whole.
     assert as_units("/g512/g5", {5, 512}) == glyph(512) + glyph(5)
     assert as_units("/g77", {3}) == glyph(77)
+    # A number past any font's glyphs (a hostile file's) stays text, never a unit.
+    assert as_units("/g99999 and /g65534", set()) == "/g99999 and /g65534"
 
 
 def test_a_document_with_one_such_page_has_it_read_by_ocr(tmp_path: Path) -> None:
