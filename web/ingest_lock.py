@@ -9,7 +9,9 @@ import threading
 from collections.abc import Iterator
 from enum import StrEnum
 
-__all__ = ["Holder", "IngestLock", "busy_message", "waiting_label"]
+from fastapi import HTTPException, status
+
+__all__ = ["Holder", "IngestLock", "busy_message", "take_or_refuse", "waiting_label"]
 
 
 class Holder(StrEnum):
@@ -44,6 +46,13 @@ def busy_message(holder: Holder | None) -> str:
     doing = _BUSY_WITH.get(holder, "") if holder is not None else ""
     doing = doing or "an ingest, or clearing a deleted document from the index files"
     return f"The library is busy with another change ({doing}). Try again when it has finished."
+
+
+def take_or_refuse(lock: IngestLock, holder: Holder) -> None:
+    """Take the lock for `holder` now, or refuse the request (409) saying what holds it; the
+    caller lets it go when its change is done."""
+    if not lock.take(holder, blocking=False):
+        raise HTTPException(status.HTTP_409_CONFLICT, busy_message(lock.holder))
 
 
 def waiting_label(holder: Holder | None) -> str:

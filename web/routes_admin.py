@@ -37,7 +37,7 @@ from search.schema import ACCESS_LEVELS, WITHDRAWN, RunChoices
 from search.settings import Settings
 from web.admin import Viewer, check_csrf, require_admin
 from web.deps import TemplatesDep, WholeLibraryDep
-from web.ingest_lock import Holder, IngestLock, busy_message
+from web.ingest_lock import Holder, IngestLock, take_or_refuse
 from web.jobs import Runner, is_progress
 from web.kinds import kind_choices
 from web.limits import MAX_LIMIT, MAX_OFFSET, MAX_PAGE_NUMBER
@@ -267,8 +267,7 @@ def admin_remove_file(
     check_csrf(viewer, csrf)
     lock: IngestLock = request.app.state.ingest_lock
     # While no ingest runs, no upload can put a new file where this one is being deleted.
-    if not lock.take(Holder.DELETION, blocking=False):
-        raise HTTPException(status.HTTP_409_CONFLICT, busy_message(lock.holder))
+    take_or_refuse(lock, Holder.DELETION)
     try:
         forgotten = library.catalogue.forget_unindexed_file(path, REMOVABLE_OUTCOMES)
         if forgotten is None:
@@ -461,8 +460,7 @@ def delete_recorded(
     how many uploaded copies were deleted. Files `kb ingest` read from other folders stay."""
     find_record(library, doc_id)
     lock: IngestLock = request.app.state.ingest_lock
-    if not lock.take(Holder.DELETION, blocking=False):
-        raise HTTPException(status.HTTP_409_CONFLICT, busy_message(lock.holder))
+    take_or_refuse(lock, Holder.DELETION)
     try:
         try:
             record, paths = delete_document(library.store, library.catalogue, doc_id)
@@ -747,8 +745,7 @@ def admin_ingest(job: IngestJob, request: Request, viewer: AdminDep) -> Streamin
     lock: IngestLock = request.app.state.ingest_lock
     if runner is None:
         raise HTTPException(status.HTTP_501_NOT_IMPLEMENTED, NO_RUNNER)
-    if not lock.take(Holder.INGEST, blocking=False):
-        raise HTTPException(status.HTTP_409_CONFLICT, busy_message(lock.holder))
+    take_or_refuse(lock, Holder.INGEST)
     lines: queue.Queue[dict[str, Any] | None] = queue.Queue()
 
     def put(line: dict[str, Any]) -> None:

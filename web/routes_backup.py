@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, status
 from search.backup import BackupError, write_backup
 from web.admin import require_admin
 from web.deps import WholeLibraryDep
-from web.ingest_lock import Holder, IngestLock, busy_message
+from web.ingest_lock import Holder, IngestLock, take_or_refuse
 
 __all__ = ["router"]
 
@@ -25,8 +25,7 @@ router = APIRouter(dependencies=[Depends(require_admin)], include_in_schema=Fals
 def admin_backup(request: Request, library: WholeLibraryDep) -> dict[str, Any]:
     """Write a backup under the data folder (never a path from the request) and say where."""
     lock: IngestLock = request.app.state.ingest_lock
-    if not lock.take(Holder.BACKUP, blocking=False):
-        raise HTTPException(status.HTTP_409_CONFLICT, busy_message(lock.holder))
+    take_or_refuse(lock, Holder.BACKUP)
     try:
         stamp = time.strftime("%Y%m%d-%H%M%S") + f"-{time.time_ns() % 1_000_000:06d}"
         target = (library.settings.data_dir / BACKUPS_DIR / f"backup-{stamp}").resolve()
