@@ -107,7 +107,10 @@ TEXT_FIELDS = ("text",)
 # a figure follows the sentence's opener ("Insecure funding The 2025-26 core budget …"), and
 # opens on a sentence that stands alone where the document has one, not on one that leans on an
 # earlier sentence ("Generally, the distribution of these …", "In addition, …").
-READING_RULES = 13
+# 14: nor on one with an "also" among its first words ("The report also describes …"), an
+# example's marker set off early ("When, for example, …"), a referring "the latter", "the same"
+# or "other", or "this" opening its main clause ("Working together across …, this approach …").
+READING_RULES = 14
 
 _POINT_NAMESPACE = uuid.UUID("6f1d8c1e-5b8a-4f53-9d39-3f1f0c2b7a10")
 

@@ -79,12 +79,16 @@ _LEANS_BACK = re.compile(
 # A sentence that opens on what an earlier one said: a connective that carries on from it
 # ("In addition, …", "As a result …", "But …"), a pronoun or demonstrative standing for
 # something in it ("It will also …", "These small areas …", "This left …", "In this proposal,
-# …"), or "these" among its first words ("Generally, the distribution of these …"). Fine inside
-# a summary, it reads wrong as the summary's first sentence; so does one with a connective set off
-# in its first clause ("Any response …, therefore, should …"). Not the document speaking of itself
-# ("This briefing looks at …", "In this report …", "This is a data profile of …"), a time ("This
-# year …"), an "It" that points ahead ("It is estimated that …"), "Those who …", or a motion's
-# "That the committee supports …".
+# …", "The latter …", "Other research …"), "these" among its first words ("Generally, the
+# distribution of these …"), an "also" among them adding to something said before ("The report
+# also describes …", "We have also supported …"; not "also known as"), or "this" or "these"
+# opening the main clause after one set before it ("Working together across …, this approach
+# has …"). Fine inside a summary, it reads wrong as the summary's first sentence; so does one with
+# a connective or an example's marker set off in its first clause ("Any response …, therefore,
+# should …", "When, for example, …"). Not the document speaking of itself ("This briefing looks
+# at …", "In this report …", "This is a data profile of …"), a time ("This year …"), an "It"
+# that points ahead ("It is estimated that …"), "Those who …", a motion's "That the committee
+# supports …", or a summing up ("Overall, …", "West Sussex, overall, is …").
 _CONNECTIVE = (
     r"(?:However|Therefore|Thus|Hence|Additionally|Furthermore|Moreover|Similarly|Likewise"
     r"|Conversely|Consequently|Accordingly|Nevertheless|Nonetheless|Meanwhile|Instead|Otherwise"
@@ -107,9 +111,14 @@ _OPENS_ON_EARLIER = re.compile(
     rf"|(?:This|That)\s+(?!{_ITSELF}|(?:the|an?)\b)[a-z]"
     rf"|(?:In|For|From|At|On|By|Under|With|Within|Given|Beyond)\s+(?:this|that)\s+(?!{_ITSELF})"
     r"|(?:\S+\s+){1,4}these\b"
+    r"|(?:\S+\s+){1,5}also\b(?!\s+(?:known|called|referred|termed)\b)"
+    r"|The\s+(?:latter|former|same)\b(?!-)"
+    r"|Other\s+[a-z]"
+    rf"|[^.;:]{{1,100}},\s+(?:this|these)\s+(?!(?i:{_ITSELF}))"
     r"|[^.,;:]{1,60},\s+(?:therefore|however|thus|consequently|moreover|furthermore|in\s+turn"
     r"|as\s+a\s+result|in\s+addition|by\s+contrast|in\s+contrast|similarly|likewise"
-    r"|nevertheless|nonetheless|also),)"
+    r"|nevertheless|nonetheless|also|for\s+example|for\s+instance|in\s+particular|too|again"
+    r"|though|instead|then|conversely|as\s+well),)"
 )
 
 

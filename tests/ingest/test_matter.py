@@ -395,6 +395,16 @@ def test_summary_leaves_out_a_sentence_that_leans_on_the_one_before() -> None:
         "Any response taken by Government, therefore, should balance the complex impacts.",
         "But children eligible for free school meals are less likely to reach the level.",
         "A further 129 (2%) of respondents did not give any concern or worry at all.",
+        # An "also" adding to something said, an example's marker set off early, a referring
+        # "the latter" or "other", and "this" opening the main clause after a clause before it.
+        "The report also describes how to harness solutions to complex public health problems.",
+        "We have also supported GP practices in north central London to provide digital access.",
+        "13% also commented that Millmead is a safe, warm, secure and welcoming environment.",
+        "When, for example, health issues are reported, this is as identified in case notes.",
+        "Crawley, in particular, has a younger age profile than the rest of the county.",
+        "Working together across the council and beyond, this approach has enabled leaders to act.",
+        "The latter two years of the plan are still indicative, in the absence of settlements.",
+        "Other research suggests that a higher BMI is associated with higher unemployment.",
     ],
 )
 def test_a_sentence_that_opens_on_an_earlier_one_is_known(sentence: str) -> None:
@@ -415,6 +425,10 @@ def test_a_sentence_that_opens_on_an_earlier_one_is_known(sentence: str) -> None
         "That the committee supports a single referral route for warm home advice.",
         "Overall, the county remains one of the least deprived areas in the country.",
         "The Indices of Deprivation measure relative deprivation in small areas.",
+        "Service restrictions, also known as service bans, are widely used in shelter systems.",
+        "West Sussex, overall, is a relatively affluent county with pockets of deprivation.",
+        "To achieve our vision, this Strategy builds on existing work across the county.",
+        "The same-day emergency care unit at the hospital opened to patients in 2023.",
     ],
 )
 def test_a_sentence_that_stands_alone_is_known(sentence: str) -> None:
