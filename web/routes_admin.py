@@ -44,7 +44,7 @@ from web.limits import MAX_LIMIT, MAX_OFFSET, MAX_PAGE_NUMBER
 from web.paging import count_pages, pagination, past_last_offset, past_last_page
 from web.params import refuse_unknown_parameters
 from web.rereading import RereadJobs, files_to_read_again
-from web.templating import error_list
+from web.templating import error_list, first_radio_id
 from web.trace_clearing import TraceClearing
 from web.uploads import (
     ACCEPT,
@@ -326,7 +326,7 @@ def find_record(library: WholeLibraryDep, doc_id: str) -> DocumentRecord:
 
 # The id the summary leads to for a field whose input is not its namesake: a radio group's
 # first radio, and the title for a problem with no field of its own.
-_ANCHORS = {"access": f"access-{ACCESS_LEVELS[0]}", "": "title"}
+_ANCHORS = {"access": first_radio_id("access", ACCESS_LEVELS), "": "title"}
 
 
 def _edit_page(

@@ -27,7 +27,7 @@ from web.routes_admin import (
     admin_page,
     back_to,
 )
-from web.templating import error_list
+from web.templating import error_list, first_radio_id
 from web.users import USER_ROLES, AccountError, User, UserStore, check_name
 
 __all__ = [
@@ -138,7 +138,8 @@ def _new_user_page(
         "error": problems[0][0] if problems else "",
         "field_errors": {field: message for message, field in problems},
         "error_list": error_list(
-            ((field, message) for message, field in problems), {"role": f"role-{USER_ROLES[0]}"}
+            ((field, message) for message, field in problems),
+            {"role": first_radio_id("role", USER_ROLES)},
         ),
     }
     return admin_page(request, templates, "admin_user_new.html", context, 400 if problems else 200)

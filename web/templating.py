@@ -29,8 +29,10 @@ __all__ = [
     "changed_words",
     "error_list",
     "facet_item",
+    "first_radio_id",
     "fold_options",
     "kind_item",
+    "radio_id",
 ]
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -56,6 +58,17 @@ def error_list(
     is reached by its first radio)."""
     anchors = anchors or {}
     return [{"text": message, "href": f"#{anchors.get(field, field)}"} for field, message in errors]
+
+
+def radio_id(group: str, value: str) -> str:
+    """The id of one radio in a group: the group's name and the radio's value (`access-public`)."""
+    return f"{group}-{value}"
+
+
+def first_radio_id(group: str, values: Iterable[str]) -> str:
+    """The input a problem with a radio group links to from the error summary: its first radio,
+    as GOV.UK's error summary asks (a group has no input of its own to focus)."""
+    return radio_id(group, next(iter(values)))
 
 
 # A filter group longer than FOLD_OVER options shows its first FOLD_KEEP (with every ticked
@@ -138,6 +151,8 @@ def build_environment(contact_email: str) -> Environment:
         related_words=RELATED_WORDS,
         unused_words_sentence=unused_words_sentence,
         changed_words=changed_words,
+        radio_id=radio_id,
+        first_radio_id=first_radio_id,
     )
     return env
 

@@ -3,7 +3,11 @@ the input a person must change."""
 
 from __future__ import annotations
 
-from web.templating import build_environment, error_list
+import re
+
+import pytest
+
+from web.templating import build_environment, error_list, first_radio_id
 
 
 def test_each_error_links_to_its_field_in_the_order_given() -> None:
@@ -35,3 +39,34 @@ def test_the_list_renders_as_a_govuk_error_summary_linking_to_the_field() -> Non
     html = template.render(errors=error_list([("year_from", "Enter a year & try again.")]))
     assert "There is a problem" in html
     assert '<a href="#year_from">Enter a year &amp; try again.</a>' in html
+
+
+@pytest.mark.parametrize(
+    ("call", "group", "choices"),
+    [
+        (
+            "access_radios('Who can see it', choices, 'staff')",
+            "access",
+            [("public", "All"), ("staff", "Staff")],
+        ),
+        (
+            "role_radios(choices, '')",
+            "role",
+            [("partner", "Partner", "Hint"), ("admin", "Admin", "Hint")],
+        ),
+    ],
+)
+def test_a_radio_groups_problem_links_to_the_first_radio_its_macro_draws(
+    call: str, group: str, choices: list[tuple[str, ...]]
+) -> None:
+    """GOV.UK's error summary links a radio group's problem to its first radio: the anchor the
+    routes and templates give is the id the group's macro gives that radio."""
+    template = build_environment("a@b.c").from_string(
+        f'{{% from "macros.html" import access_radios, role_radios %}}{{{{ {call} }}}}'
+    )
+    ids = re.findall(r'<input[^>]*\bid="([^"]+)"', template.render(choices=choices))
+    anchor = first_radio_id(group, (c[0] for c in choices))
+    assert ids[0] == anchor == f"{group}-{choices[0][0]}"
+    assert error_list([(group, "Choose one.")], {group: anchor}) == [
+        {"text": "Choose one.", "href": f"#{ids[0]}"}
+    ]
