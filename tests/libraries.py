@@ -68,3 +68,9 @@ def build_notes(root: Path, texts: Sequence[str], encoder: Encoder) -> Path:
     finally:
         opened.close()
     return settings.data_dir
+
+
+def note_id(library: Library, n: int) -> str:
+    """The document id of note `n` in a library `build_notes` made."""
+    (record,) = [r for r in library.catalogue.documents() if r.meta.title == f"Note {n}"]
+    return record.doc_id

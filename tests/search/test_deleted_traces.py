@@ -1,19 +1,17 @@
 """A document deleted for good leaves nothing readable in the library's files: the embedded
 store is rewritten with only its live points (`EmbeddedStore.compact`) and the catalogue without
-free pages or log (`Catalogue.clear_traces`), while searches go on. Real model, real engine."""
+free pages or log (`Catalogue.clear_traces`), while searches go on. Real model, real engine.
+(The site's part, clearing at start-up and beside an ingest: tests/web/test_trace_clearing.py.)"""
 
 from __future__ import annotations
 
 import shutil
 import threading
 import time
-import warnings
 
 import pytest
 
-from kb.handoff import make_ingest_runner
 from search.curation import (
-    TRACES_TRIES_MARK,
     clear_deleted_traces,
     clearings_unfinished,
     delete_document,
@@ -23,16 +21,7 @@ from search.library import Library
 from search.models.encoder import Encoder
 from search.schema import Filters
 from search.store import embedded
-from tests.libraries import FIVE_NOTES, files_holding
-from web.app import MAX_CLEARINGS_AT_START, create_app
-from web.ingest_lock import Holder, IngestLock
-from web.search_form import SearchForm
-from web.searching import run_search
-from web.trace_clearing import TraceClearing
-
-with warnings.catch_warnings():
-    warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient`")
-    from fastapi.testclient import TestClient
+from tests.libraries import FIVE_NOTES, files_holding, note_id
 
 # Words only one note holds ("Older people in villages feel lonely; lunch clubs and ...").
 ONLY_IN_NOTE_1 = (b"lonely", b"lunch clubs", b"volunteers")
@@ -43,21 +32,16 @@ def library(five_notes_library: Library) -> Library:
     return five_notes_library
 
 
-def _note(library: Library, n: int) -> str:
-    (record,) = [r for r in library.catalogue.documents() if r.meta.title == f"Note {n}"]
-    return record.doc_id
-
-
 def test_deleting_alone_leaves_the_words_in_the_files_and_clearing_removes_them(
     library: Library,
 ) -> None:
     data = library.settings.data_dir
-    doc_id = _note(library, 1)
+    doc_id = note_id(library, 1)
     before = library.store.count()
     delete_document(library.store, library.catalogue, doc_id)
     assert has_deleted_traces(library.catalogue)
     # Out of every search at once...
-    shown = run_search(library, SearchForm(q="lunch clubs volunteers")).results.documents
+    shown = library.searcher.search("lunch clubs volunteers").documents
     assert all(d.document.doc_id != doc_id for d in shown)
     # ...but still readable in the store's files (its log and segments) until cleared.
     assert files_holding(data / "qdrant", b"lunch clubs")
@@ -68,16 +52,16 @@ def test_deleting_alone_leaves_the_words_in_the_files_and_clearing_removes_them(
         assert files_holding(data, word) == [], word
     # The other notes are all still there and found, by words and by meaning, with filters.
     assert files_holding(data / "qdrant", b"breakfast clubs")
-    found = run_search(library, SearchForm(q="breakfast clubs")).results
-    assert found.documents[0].document.doc_id == _note(library, 2)
-    near = run_search(library, SearchForm(q="children with asthma in mouldy rented flats"))
-    assert near.results.documents[0].document.doc_id == _note(library, 4)
-    damp = library.store.chunks(Filters(doc_ids=(_note(library, 0),)), fields=("text",))
+    found = library.searcher.search("breakfast clubs")
+    assert found.documents[0].document.doc_id == note_id(library, 2)
+    near = library.searcher.search("children with asthma in mouldy rented flats")
+    assert near.documents[0].document.doc_id == note_id(library, 4)
+    damp = library.store.chunks(Filters(doc_ids=(note_id(library, 0),)), fields=("text",))
     assert len(damp) == 1 and "damp homes" in damp[0].payload["text"]
 
 
 def test_searches_go_on_while_the_files_are_rewritten(library: Library) -> None:
-    delete_document(library.store, library.catalogue, _note(library, 1))
+    delete_document(library.store, library.catalogue, note_id(library, 1))
     failures: list[BaseException] = []
     answered: list[int] = []
     stop = threading.Event()
@@ -85,7 +69,7 @@ def test_searches_go_on_while_the_files_are_rewritten(library: Library) -> None:
     def search() -> None:
         while not stop.is_set():
             try:
-                found = run_search(library, SearchForm(q="damp homes")).results
+                found = library.searcher.search("damp homes")
                 answered.append(len(found.documents))
             except BaseException as failure:  # any failure fails the test
                 failures.append(failure)
@@ -129,43 +113,10 @@ def test_a_compaction_cut_short_between_its_renames_leaves_the_store_as_it_was(
         assert not (store_dir / "shard.old").exists()
         assert not (store_dir / "shard.compacting").exists()
         assert reopened.store.count() == len(FIVE_NOTES)
-        found = run_search(reopened, SearchForm(q="lunch clubs")).results
-        assert found.documents[0].document.doc_id == _note(reopened, 1)
+        found = reopened.searcher.search("lunch clubs")
+        assert found.documents[0].document.doc_id == note_id(reopened, 1)
     finally:
         reopened.close()
-
-
-def test_a_site_clears_what_a_deletion_left_before_it_stopped(library: Library) -> None:
-    """Deleted, then stopped before the files were rewritten: the next start clears them."""
-    delete_document(library.store, library.catalogue, _note(library, 1))
-    assert has_deleted_traces(library.catalogue)
-    app = create_app(library.settings, library=library, ingest_runner=make_ingest_runner(library))
-    with TestClient(app):  # its start-up runs, as `kb serve`'s does
-        deadline = time.monotonic() + 60
-        while has_deleted_traces(library.catalogue) or app.state.trace_clearing.state():
-            assert time.monotonic() < deadline, "the site did not clear the deleted note"
-            time.sleep(0.05)
-    assert files_holding(library.settings.data_dir, b"lunch clubs") == []
-    found = run_search(library, SearchForm(q="breakfast clubs")).results
-    assert found.documents[0].document.doc_id == _note(library, 2)
-
-
-def test_a_clearing_that_never_finished_is_not_started_at_every_start(library: Library) -> None:
-    """Started twice and never finished (the process died part-way, say for want of memory):
-    a start leaves it to the admin page rather than dying the same way again."""
-    delete_document(library.store, library.catalogue, _note(library, 1))
-    library.catalogue.set_mark(TRACES_TRIES_MARK, MAX_CLEARINGS_AT_START)
-    app = create_app(library.settings, library=library, ingest_runner=make_ingest_runner(library))
-    with TestClient(app):
-        time.sleep(1.0)  # what the start-up would have begun by now
-        assert app.state.trace_clearing.state() is None
-    assert has_deleted_traces(library.catalogue)
-    assert clearings_unfinished(library.catalogue) == MAX_CLEARINGS_AT_START
-    # Once one is let finish, the count starts again.
-    clear_deleted_traces(library.store, library.catalogue)
-    assert clearings_unfinished(library.catalogue) == 0 and not has_deleted_traces(
-        library.catalogue
-    )
 
 
 def test_a_deletion_while_the_files_are_rewritten_is_cleared_by_the_next_run(
@@ -174,8 +125,8 @@ def test_a_deletion_while_the_files_are_rewritten_is_cleared_by_the_next_run(
     """The clearing lets writers go on; a document deleted part-way may leave its words in the
     fresh copy, so the mark stays set for one more run, which clears them."""
     monkeypatch.setattr(embedded, "COMPACT_PAGE", 1)  # a step for each note
-    delete_document(library.store, library.catalogue, _note(library, 1))
-    second = _note(library, 2)
+    delete_document(library.store, library.catalogue, note_id(library, 1))
+    second = note_id(library, 2)
     steps: list[int] = []
 
     def report(copied: int, total: int) -> None:
@@ -194,26 +145,3 @@ def test_a_deletion_while_the_files_are_rewritten_is_cleared_by_the_next_run(
     for word in (*ONLY_IN_NOTE_1, b"breakfast clubs"):
         assert files_holding(data, word) == [], word
     assert library.store.count() == len(FIVE_NOTES) - 2
-
-
-def test_the_site_copies_the_index_while_an_ingest_holds_the_lock(library: Library) -> None:
-    """Uploads are not held up by a clearing's copy: it runs while the ingest lock is held
-    elsewhere, and takes the lock only to tidy the catalogue at the end."""
-    delete_document(library.store, library.catalogue, _note(library, 1))
-    lock = IngestLock()
-    clearing = TraceClearing(library, lock)
-    with lock.hold(Holder.INGEST):  # an ingest under way, for as long as the copy takes
-        clearing.request()
-        deadline = time.monotonic() + 60
-        while (state := clearing.state()) is None or state.copied < state.total or not state.total:
-            assert time.monotonic() < deadline, "the copy waited for the ingest lock"
-            time.sleep(0.02)
-        time.sleep(0.2)
-        assert has_deleted_traces(library.catalogue)  # the catalogue's part waits for the lock
-        assert clearing.state() is not None
-    deadline = time.monotonic() + 60
-    while clearing.state() is not None:
-        assert time.monotonic() < deadline, "the clearing did not finish once the lock was free"
-        time.sleep(0.02)
-    assert not has_deleted_traces(library.catalogue)
-    assert files_holding(library.settings.data_dir, b"lunch clubs") == []
