@@ -4,7 +4,7 @@ on, and whether they are front matter, body or back matter."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ingest.matter import read_lines
 from search.retrieval.sentences import BULLETS, ENDS_SENTENCE, breaks_place_name, runs_on
@@ -21,8 +21,9 @@ __all__ = [
 LEAD_WORDS = 60
 
 
-@dataclass(frozen=True)
-class _Word:
+class _Word(NamedTuple):
+    # A tuple, not a frozen dataclass: one is made per word of every page, and a tuple is made
+    # three times quicker.
     text: str
     page: int
     matter: str

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
+import sys
 import threading
 import unicodedata
 import zlib
@@ -60,21 +62,35 @@ def _stemmer() -> snowballstemmer.stemmer:
     return stemmer
 
 
+@functools.cache
+def _combining_marks() -> frozenset[str]:
+    # Every mark Unicode gives a combining class (accents, and the like in other scripts):
+    # what folding drops. Listed once, on first use (about 0.1 s).
+    return frozenset(
+        chr(c) for c in range(0x300, sys.maxunicode + 1) if unicodedata.combining(chr(c))
+    )
+
+
 def normalise(text: str) -> str:
     """Fold case, accents and ligatures so 'Ofﬁce' and 'office' match."""
     folded = unicodedata.normalize("NFKD", text.casefold())
+    # Most text has no mark to drop (a plain page, or one with only curly quotes and dashes):
+    # asking the set is four times quicker than looking at every character (ingest's sparse
+    # vectors, tags and summaries all fold their text).
+    if folded.isascii() or _combining_marks().isdisjoint(folded):
+        return folded
     return "".join(c for c in folded if not unicodedata.combining(c))
+
+
+def _without_possessive(token: str) -> str:
+    token = token.replace("’", "'")
+    return token[:-2] if token.endswith("'s") else token
 
 
 def words(text: str) -> list[str]:
     """Lower-cased word tokens, possessives dropped, stop words kept."""
-    out: list[str] = []
-    for match in _TOKEN.finditer(normalise(text)):
-        token = match.group().replace("’", "'")
-        if token.endswith("'s"):
-            token = token[:-2]
-        out.append(token)
-    return out
+    tokens: list[str] = _TOKEN.findall(normalise(text))
+    return [_without_possessive(t) if ("'" in t or "’" in t) else t for t in tokens]
 
 
 def search_words(text: str) -> tuple[str, ...]:
@@ -168,7 +184,14 @@ def _stems(kept: list[str]) -> list[str]:
 
 def terms(text: str) -> list[str]:
     """Index terms: words minus stop words, stemmed."""
-    return _stems([w for w in words(text) if w not in STOP_WORDS and len(w) < 40])
+    return list(_recent_terms(text))
+
+
+# Ingest asks the terms of each chunk's text three times (its tags, its sparse vector, the
+# document's summary), one after another: the last few thousand texts' terms are kept.
+@functools.lru_cache(maxsize=4096)
+def _recent_terms(text: str) -> tuple[str, ...]:
+    return tuple(_stems([w for w in words(text) if w not in STOP_WORDS and len(w) < 40]))
 
 
 def term_index(term: str) -> int:
@@ -201,7 +224,11 @@ class Bm25Weighting:
     average_terms: float = 120.0
 
     def document_vector(self, text: str) -> SparseVector:
-        counts = Counter(terms(text))
+        return self.terms_vector(terms(text))
+
+    def terms_vector(self, text_terms: Sequence[str]) -> SparseVector:
+        """`document_vector` of a text from its terms (`terms`), when they are already known."""
+        counts = Counter(text_terms)
         length = sum(counts.values())
         if not length:
             return SparseVector()

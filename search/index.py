@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from search.analysis import Bm25Weighting
+from search.analysis import Bm25Weighting, terms
 from search.catalogue import Catalogue, DocumentRecord, FileOutcome
 from search.evidence.strength import STRONGEST_FIELDS, STRONGEST_RULES, find_strongest_passages
 from search.evidence.summary import central_chunks, summarise
@@ -157,11 +157,13 @@ class Index:
             except Exception as error:
                 log.exception("tagging %s failed", record.file_name)
                 raise FileIndexError(TAGGING_FAILED) from error
+        # The title's terms then the chunk's: the terms of the two joined by a line break.
+        title_terms = terms(record.meta.title)
         return [
             IndexedChunk(
                 id=point_id(c.doc_id, c.index),
                 dense=dense[i].tolist(),
-                sparse=self.weighting.document_vector(record.meta.title + "\n" + c.text),
+                sparse=self.weighting.terms_vector([*title_terms, *terms(c.text)]),
                 payload={**chunk_payload(c, record.meta, record.file_name), **tags[i]},
             )
             for i, c in enumerate(chunks)

@@ -14,6 +14,7 @@ from search.analysis import (
     expand_synonyms,
     has_search_words,
     is_in_other_script,
+    normalise,
     read_synonyms,
     term_index,
     terms,
@@ -29,6 +30,41 @@ def test_terms_drop_stop_words_and_stem() -> None:
 
 def test_words_fold_case_accents_ligatures_and_possessives() -> None:
     assert words("Café ofﬁce Council's") == ["cafe", "office", "council"]
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        ("Plain ASCII, Council's", "plain ascii, council's"),
+        # Marks only a shortcut could miss: curly quotes and a dash with no accent to drop,
+        # accents beside them, a mark from another script, and a ligature.
+        ("“Damp” – O’Neill’s", "“damp” – o’neill’s"),
+        ("Naïve “café” – Łódź", "naive “cafe” – łodz"),
+        ("स्वास्थ्य", "सवासथय"),
+        ("ﬁnance Ⅻ", "finance xii"),
+    ],
+)
+def test_folding_drops_every_combining_mark_and_nothing_else(text: str, folded: str) -> None:
+    assert normalise(text) == folded
+
+
+def test_curly_and_straight_possessives_are_dropped_alike() -> None:
+    assert words("Council’s children's ‘O’Neill’ rock’n") == [
+        "council",
+        "children",
+        "o'neill",
+        "rock'n",
+    ]
+
+
+def test_a_chunks_sparse_vector_from_its_known_terms_is_its_joined_texts() -> None:
+    # Ingest builds a chunk's vector from its title's terms and its own (already stemmed for
+    # its tags), not from the two joined: the two must give the same vector.
+    weighting = Bm25Weighting()
+    title, text = "Housing need in Adur", "Adur’s homes: damp, cold and café-côté overcrowding."
+    joined = weighting.document_vector(title + "\n" + text)
+    assert weighting.terms_vector([*terms(title), *terms(text)]) == joined
+    assert len(joined.indices) == len(set(terms(title + " " + text)))
 
 
 def test_term_ids_are_stable_across_processes() -> None:
