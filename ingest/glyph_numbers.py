@@ -16,8 +16,8 @@ teaches most of them:
 - The most common glyph is the space.
 
 A page whose glyphs are all known, bar a few, and whose read words are English words is then
-read from its text layer, exactly (`read_glyph_page`). A page with glyphs still unknown is read
-by OCR, as before. Pure functions over text: tested without files.
+read from its text layer, exactly (`read_glyph_page`). A page with glyphs still unknown inside
+a word or between figures is read by OCR, as before. Pure functions over text: tested without files.
 """
 
 from __future__ import annotations
@@ -73,10 +73,11 @@ _MIN_ENGLISH = 0.7
 # At most this many pages are read by OCR to learn from, one after another, each the page with
 # the most glyphs still unknown.
 MAX_SAMPLES = 3
-# Where an unknown glyph stands while a page is read; one between two letters, and one beside
-# a letter.
+# Where an unknown glyph stands while a page is read; one between two letters, one between two
+# figures, and one beside a letter.
 _UNKNOWN = "\x00"
 _UNKNOWN_IN_WORD = re.compile(r"[^\W\d_]\x00+[^\W\d_]")
+_UNKNOWN_IN_FIGURES = re.compile(r"\d\x00+\d")
 _UNKNOWN_BY_LETTER = re.compile(r"[^\W\d_]\x00|\x00[^\W\d_]")
 
 # Which characters OCR read in each glyph's place, over the pages it has read.
@@ -215,16 +216,17 @@ def read_glyph_page(
 ) -> str | None:
     """The page (in `as_units`) with its glyphs read by `letters`, or None when OCR should read
     it instead: when too many glyphs are unknown, when one stands inside a word (most likely a
-    letter or a joined pair: left out, it would break the word), when one stands beside a
-    letter in a font whose letters were not all learned from their order (`in_order`, see
-    `letters_in_order`), or when too few of the words read
-    are English (`known`). An unknown glyph between words (a mark seen on no page OCR read)
-    becomes a space."""
+    letter or a joined pair: left out, it would break the word), when one stands between two
+    figures (a dash, a slash or a decimal point: a space there would change the figures), when
+    one stands beside a letter in a font whose letters were not all learned from their order
+    (`in_order`, see `letters_in_order`), or when too few of the words read are English
+    (`known`). An unknown glyph between words (a mark seen on no page OCR read) becomes a
+    space."""
     units = [c for c in text if _is_glyph(c)]
     if sum(1 for c in units if c not in letters) > _MAX_UNKNOWN * len(units):
         return None
     read = "".join(letters.get(c, _UNKNOWN) if _is_glyph(c) else c for c in text)
-    if _UNKNOWN_IN_WORD.search(read):
+    if _UNKNOWN_IN_WORD.search(read) or _UNKNOWN_IN_FIGURES.search(read):
         return None
     if not in_order and _UNKNOWN_BY_LETTER.search(read):
         return None
