@@ -18,6 +18,7 @@ from ingest.glyph_numbers import (
     fill_alphabets,
     glyph,
     learn_glyphs,
+    mark_between,
     read_glyph_page,
     read_glyph_pages,
 )
@@ -129,7 +130,9 @@ def test_a_font_in_no_order_gets_no_guessed_letters_and_its_other_pages_go_to_oc
     texts = {n: in_units(page, glyphs) for n, page in plain.items()}
     asked: list[int] = []
     reading = read_glyph_pages(texts, ocr_of(plain, asked), KNOWN)
-    assert len(asked) == MAX_SAMPLES
+    # Pages left unsure once the samples are read go to OCR at once, each one time.
+    assert sorted(asked) == sorted(set(asked)) == sorted(reading.by_ocr)
+    assert set(reading.by_ocr) | set(reading.read) == set(plain)
     # Whatever is read is read right; a page with a letter never seen is left for OCR.
     for number, text in reading.read.items():
         assert _letters(text) == _letters(plain[number])
@@ -139,6 +142,47 @@ def marked_font() -> dict[str, str]:
     """`font(alphabetical)` with a slash, an underscore, a joined "fi" and quote marks too."""
     marks = {"/": 512, "_": 820, "’": 821, "ﬁ": 190, "“": 498, "”": 499}
     return {**font(alphabetical), **{c: f"/g{n}" for c, n in marks.items()}}
+
+
+def test_marks_no_sampled_page_showed_inside_words_are_read_as_marks() -> None:
+    glyphs = marked_font()
+    plain = dict(enumerate(PAGES, 1))
+    plain[1] = PAGES[0] + " " + PAGES[1]  # the longest page: the first OCR reads
+    # A page (never the first sample) with marks inside words that no other page has.
+    plain[5] = PAGES[2] + (
+        " It’s the degree to which the results of adopting/using the system are seen by "
+        "others, and how anxious a person feels when she/he is faced with a CHART_MASTER screen."
+    )
+    texts = {n: in_units(page, glyphs) for n, page in plain.items()}
+    asked: list[int] = []
+    reading = read_glyph_pages(texts, ocr_of(plain, asked), KNOWN)
+    # One page read by OCR teaches the letters (their order gives all of them), and every other
+    # page is read from its text: the marks stand where only a mark can.
+    assert len(asked) == 1
+    assert set(reading.read) == set(plain) - set(asked)
+    read = reading.read[5].removeprefix(PAGES[2]).split()
+    shown = "It’s the degree to which the results of adopting using the system are seen by others,"
+    assert read[: len(shown.split())] == shown.split()
+    assert " ".join(read).endswith("when she he is faced with a CHART MASTER screen.")
+
+
+def test_a_glyph_that_may_be_joined_letters_inside_a_word_sends_its_page_to_ocr() -> None:
+    glyphs = marked_font()
+    plain = dict(enumerate(PAGES, 1))
+    # "con" and "ne" are words, but "confine" is one too: the glyph may be "fi", never split.
+    plain[5] = PAGES[2] + " Staff conﬁne the trial to one ward, and the others wait for it."
+    texts = {n: in_units(page, glyphs) for n, page in plain.items()}
+    ocr = {**plain, 5: plain[5].replace("ﬁ", "fi")}
+    asked: list[int] = []
+    reading = read_glyph_pages(texts, ocr_of(ocr, asked), KNOWN)
+    assert 5 not in reading.read
+    assert 5 in reading.by_ocr
+    assert mark_between("con", "ne", KNOWN) is None
+    assert mark_between("It", "s", KNOWN) == "’"
+    assert mark_between("she", "he", KNOWN) == " "
+    # A lone letter or a piece of no word beside it: no mark is sure.
+    assert mark_between("o", "set", KNOWN) is None
+    assert mark_between("na", "ve", KNOWN) is None
 
 
 def test_a_mark_between_figures_is_never_a_space() -> None:
@@ -155,6 +199,38 @@ def test_a_mark_between_figures_is_never_a_space() -> None:
     texts = {n: in_units(page, glyphs) for n, page in plain.items()}
     reading = read_glyph_pages(texts, ocr_of(ocr, []), KNOWN)
     assert 5 not in reading.read
+    assert "issue 5/6" in reading.by_ocr[5].text
+
+
+def test_marks_ocr_read_on_any_page_are_learned_for_the_others() -> None:
+    glyphs = marked_font()
+    plain = dict(enumerate(PAGES, 1))
+    # The first page OCR reads (the longest) has a quote in a table, where OCR left out its
+    # rules ("___"), so no run of four words of equal length holds the quote marks.
+    plain[1] = (
+        PAGES[0]
+        + " "
+        + PAGES[3]
+        + " Davis wrote in 1989, 1993 and 2003.\nScale ___ “Neutral” ___ Good ___ Bad ___ Harmful"
+    )
+    # A page left unsure (a glyph inside a word that is no English word, "smcz/qxv") is read by
+    # OCR, and teaches the slash.
+    plain[5] = PAGES[2] + " The file was stored as smcz/qxv on the shared drive."
+    plain[6] = PAGES[3] + " Respondents chose from the options yes / no for each item."
+    plain[7] = PAGES[1] + " Each item was labeled “useful” or “not useful” by the researchers."
+    ocr = {
+        **plain,
+        1: PAGES[0]
+        + " "
+        + PAGES[3]
+        + " Davis wrote in 1989, 1993 and 2003.\nScale “Neutral” Good Bad Harmful",
+    }
+    texts = {n: in_units(page, glyphs) for n, page in plain.items()}
+    asked: list[int] = []
+    reading = read_glyph_pages(texts, ocr_of(ocr, asked), KNOWN)
+    assert asked == [1, 5]
+    assert "yes / no" in reading.read[6]
+    assert "“useful” or “not useful”" in reading.read[7]
 
 
 def test_ocr_of_another_page_teaches_nothing_wrong() -> None:
@@ -232,8 +308,8 @@ def test_a_pdf_in_a_numbered_font_is_read_from_its_text_and_says_so(tmp_path: Pa
 @pytest.mark.skipif(not is_ocr_available(), reason="Tesseract or pdftoppm is not installed")
 def test_a_real_paper_in_a_numbered_font_is_read_from_its_text(shared_pdfs: Path) -> None:
     # A working paper whose font numbers its glyphs: pypdf gives "/g150/g138/g3" for pages
-    # 2–22. OCR of all 21 took about 30 CPU-s; now 7 are read by OCR (about 9 CPU-s): 3 to
-    # learn from, and those with a glyph none of them taught inside a word or between figures.
+    # 2–22. OCR of all 21 took about 30 CPU-s; now 4 are read by OCR (about 7 CPU-s): 3 to learn
+    # from, and one with a mark between figures ("(5/6)") that none of them taught.
     path = shared_pdfs / "real" / "acad__tamreview.pdf"
     asked: list[int] = []
 
@@ -242,10 +318,11 @@ def test_a_real_paper_in_a_numbered_font_is_read_from_its_text(shared_pdfs: Path
         return read_pages_by_ocr(path, numbers, OcrOptions())
 
     text = read_pdf(path, read_scans=read_scans)
-    # Most are read from their text: at most a third by OCR, to learn from or left unsure.
-    assert len(asked) <= 7
+    # Most are read from their text: a few by OCR, to learn from or left unsure.
+    assert len(asked) <= 4
     read = [n for n in range(2, 23) if n not in asked]
-    assert all(len(text.pages[n - 1].split()) > 100 for n in read)
+    # Every page read whole (page 21, the end of the references, has 45 words).
+    assert all(len(text.pages[n - 1].split()) > 40 for n in read)
     assert all("/g1" not in page for page in text.pages)
     whole = " ".join(text.pages)
     # Words and figures exactly as the paper prints them (OCR had read "19839" for "1989").
@@ -253,6 +330,9 @@ def test_a_real_paper_in_a_numbered_font_is_read_from_its_text(shared_pdfs: Path
     assert "Perceived Usefulness" in whole
     assert "(Davis, 1989" in whole
     assert "19839" not in whole
+    # Marks no page read by OCR taught, inside words where only a mark can stand.
+    assert "It’s All About Attitude" in whole
+    assert "CHART MASTER" in whole
 
 
 def test_a_hostile_page_of_many_words_is_lined_up_by_its_first_words_only() -> None:
