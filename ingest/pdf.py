@@ -309,6 +309,9 @@ class _PagesRead:
     # how many junk pages were looked at for them.
     glyph_text: dict[int, str] = field(default_factory=dict)
     glyph_tries: int = 0
+    # The glyph numbers each font looked at names (by the font object's id, kept with it so the
+    # id stays its own): a font is asked once a file, however many junk pages use it.
+    glyph_names: dict[int, tuple[Any, frozenset[int]]] = field(default_factory=dict)
 
 
 def _read_pages(
@@ -360,18 +363,15 @@ def _keep_glyph_text(reader: pypdf.PdfReader, number: int, read: _PagesRead) -> 
         return
     read.glyph_tries += 1
     try:
-        if not _names_glyph_numbers(reader.pages[number].get("/Resources")):
+        if not _names_glyph_numbers(reader.pages[number].get("/Resources"), read):
             return
     except Exception:  # a broken resource dictionary: the page stays junk, for OCR
         return
     parts: list[str] = []
-    names: dict[int, frozenset[int]] = {}
 
     def visit(text: str, _cm: Any, _tm: Any, font: Any, _size: float) -> None:
         if "/g" in text:
-            if id(font) not in names:
-                names[id(font)] = _glyph_numbers_named(font)
-            text = as_units(text, names[id(font)])
+            text = as_units(text, _font_glyph_numbers(font, read))
         parts.append(text)
 
     try:
@@ -383,7 +383,7 @@ def _keep_glyph_text(reader: pypdf.PdfReader, number: int, read: _PagesRead) -> 
         read.glyph_text[number + 1] = text
 
 
-def _names_glyph_numbers(resources: Any, depth: int = 0) -> bool:
+def _names_glyph_numbers(resources: Any, read: _PagesRead, depth: int = 0) -> bool:
     """Whether a font among `resources` (a page's, or a form's drawn on it, two deep) names
     glyphs by number in its encoding's differences."""
     resources = resources.get_object() if resources is not None else None
@@ -391,16 +391,24 @@ def _names_glyph_numbers(resources: Any, depth: int = 0) -> bool:
         return False
     fonts = resources.get("/Font")
     for font in list((fonts.get_object() if fonts else {}).values())[:_MAX_FONTS]:
-        if _glyph_numbers_named(font.get_object()):
+        if _font_glyph_numbers(font.get_object(), read):
             return True
     forms = resources.get("/XObject")
     if depth >= 2 or not forms:
         return False
     return any(
-        _names_glyph_numbers(form.get_object().get("/Resources"), depth + 1)
+        _names_glyph_numbers(form.get_object().get("/Resources"), read, depth + 1)
         for form in list(forms.get_object().values())[:_MAX_FONTS]
         if form.get_object().get("/Subtype") == "/Form"
     )
+
+
+def _font_glyph_numbers(font: Any, read: _PagesRead) -> frozenset[int]:
+    """The glyph numbers `font` names (`_glyph_numbers_named`), read once a file: pypdf hands
+    the text visitor the same font object the page's resources hold."""
+    if id(font) not in read.glyph_names:
+        read.glyph_names[id(font)] = (font, _glyph_numbers_named(font))
+    return read.glyph_names[id(font)][1]
 
 
 def _glyph_numbers_named(font: Any) -> frozenset[int]:

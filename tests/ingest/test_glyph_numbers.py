@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import ingest.pdf
 from ingest import glyph_numbers
 from ingest.glyph_numbers import (
     MAX_SAMPLES,
@@ -302,6 +303,26 @@ def test_a_pdf_in_a_numbered_font_is_read_from_its_text_and_says_so(tmp_path: Pa
     assert read_pdf(path).pages[1:] == [""] * len(PAGES)
     # Junk in fonts that name no glyph by number is never read again: OCR reads all of it.
     assert plain_font.ocr_pages == list(range(2, 2 + len(PAGES)))
+
+
+def test_a_font_is_asked_for_the_glyphs_it_names_once_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    glyphs = font(alphabetical)
+    path = write_pdf(tmp_path / "numbered.pdf", [in_glyphs(page, glyphs) for page in PAGES])
+    name_glyphs_by_number(path, [3, 131, 135])
+    asked: list[int] = []
+    named = ingest.pdf._glyph_numbers_named
+
+    def counted(font: object) -> frozenset[int]:
+        asked.append(id(font))
+        return named(font)
+
+    monkeypatch.setattr(ingest.pdf, "_glyph_numbers_named", counted)
+    text = read_pdf(path, read_scans=ocr_of(dict(enumerate(PAGES, 1)), []))
+    assert any("read from their own text" in note for note in text.warnings)
+    # One font on every page: asked once, not by each page's check and again by its reading.
+    assert len(asked) == 1
 
 
 @pytest.mark.slow
