@@ -110,7 +110,12 @@ TEXT_FIELDS = ("text",)
 # 14: nor on one with an "also" among its first words ("The report also describes …"), an
 # example's marker set off early ("When, for example, …"), a referring "the latter", "the same"
 # or "other", or "this" opening its main clause ("Working together across …, this approach …").
-READING_RULES = 14
+# 15: a numbered-glyph page ("/g150") is read from its text when its only unknown glyphs inside
+# words can be nothing but marks ("It’s", "she/he" as "she he"), and by OCR when one stands
+# between figures ("19–31" no longer "19 31"); marks are learned from a word placed by its
+# neighbours and from every page OCR reads; quote marks a font gives as a pair of letters that
+# only open and close words ("ŖI’ve … success.ŗ") are put back.
+READING_RULES = 15
 
 _POINT_NAMESPACE = uuid.UUID("6f1d8c1e-5b8a-4f53-9d39-3f1f0c2b7a10")
 
