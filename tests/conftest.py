@@ -39,7 +39,7 @@ SLOW_MODULES = (
     "tests/packaging/test_wheel.py",
     "tests/web/test_load.py",
     "tests/web/test_api_schema.py",
-    "tests/search/test_exact_counts.py",  # ingests 30 PDFs to get past the candidates
+    "tests/web/test_exact_counts.py",  # ingests 30 PDFs to get past the candidates
     "tests/ingest/test_ocr.py",
     "tests/ingest/test_formats_pipeline.py",
     "tests/kb/test_reembed.py",  # loads a second real model, MiniLM through PyTorch

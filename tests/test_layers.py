@@ -11,7 +11,7 @@ TESTS = Path(__file__).parent
 ABOVE_SEARCH = {"web", "kb"}
 # Tests still reading searches through the site's `run_search`, to move or rewrite against
 # `Library.searcher`: the list only shrinks.
-STILL_ABOVE = {"test_chunk_table.py", "test_exact_counts.py", "test_spelling.py"}
+STILL_ABOVE = {"test_spelling.py"}
 
 
 def _imported_packages(path: Path) -> set[str]:

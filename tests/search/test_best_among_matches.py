@@ -1,6 +1,6 @@
 """The best matching passage for determinants the ranking's hits missed: the closest body
 passage of a visible document, read by id, the next ones only when the first is a cover.
-(Plumbing over fakes; tests/search/test_exact_counts.py covers it with the real engine.)"""
+(Plumbing over fakes; tests/web/test_exact_counts.py covers it with the real engine.)"""
 
 from __future__ import annotations
 
