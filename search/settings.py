@@ -242,6 +242,30 @@ class MatchSettings(BaseModel):
         le=20.0,
         description="the cross-encoder's score (a logit) at which a passage answers a question",
     )
+    # A search (no sentence ending with a full stop) is pulled away from a strong passage when
+    # leaving out a search word the passage lacks brings it word_pull_bar closer in meaning;
+    # when that holds for the closest passage of each of its first word_pull_checks strong
+    # documents the page lists, it has no strong match (search.retrieval.word_pull; tuned in
+    # bench/RESULTS.md, "Fortieth session").
+    word_pull_checks: int = Field(
+        default=2,
+        ge=0,
+        le=10,
+        description=(
+            "how many of a search's first strong documents (in the order listed) must each be"
+            " pulled away from by a word their closest passage lacks for the search to have no"
+            " strong match; 0 turns the check off"
+        ),
+    )
+    word_pull_bar: float = Field(
+        default=0.03,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "how much closer in meaning (cosine) a search must come to a passage when a search"
+            " word the passage lacks is left out for that word to pull it away"
+        ),
+    )
     unused_word_checks: int = Field(
         default=12,
         ge=0,

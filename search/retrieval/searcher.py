@@ -43,6 +43,7 @@ from search.retrieval.strong_matches import (
     passage_ids_using,
 )
 from search.retrieval.strong_matches import search_words as query_words
+from search.retrieval.word_pull import WordPull
 from search.schema import Filters, Hit
 from search.settings import MatchSettings, SearchSettings
 from search.store.base import Mode, Store, VectorQuery
@@ -133,6 +134,9 @@ class SearchResults:
     places_asked: tuple[str, ...] = ()
     # The query with its unused words spelt as words the library uses ("Did you mean …?").
     suggested_query: str | None = None
+    # The words whose absence pulled the search closer to each of its first strong documents'
+    # closest passage, which lack them, so it has no strong match (search.retrieval.word_pull).
+    pulled_words: tuple[str, ...] = ()
 
     @property
     def first(self) -> int:
@@ -183,6 +187,8 @@ class Searcher:
         # Each document's places, for questions that name one (shared like the table).
         self.known_places = KnownPlaces()
         self.query_vectors = QueryVectors(encoder, settings.query_cache)
+        # Whether a word the first strong passages lack pulls the search away from them.
+        self.word_pull = WordPull(self.query_vectors.vector)
         # How many searches run at once; the others wait their turn (see SearchSettings).
         self.gate: AbstractContextManager[object] = (
             threading.BoundedSemaphore(settings.concurrent_searches)
@@ -316,6 +322,7 @@ class Searcher:
         strength = find_strong(
             matched, ranked, query, self.matching, self.store, self.answers, about
         )
+        strength = self.word_pull.judge(strength, matched, ranked, query, self.store, self.matching)
         strong = strength.documents
         suggestion = self._suggestion(typed, query, strength.unused_words)
         if sort == "newest":
@@ -371,6 +378,7 @@ class Searcher:
             unused_words=strength.unused_words,
             places_asked=_places_to_name(named, strength),
             suggested_query=suggestion,
+            pulled_words=strength.pulled_words,
         )
 
     def places_asked(self, query: str) -> AskedPlaces | None:

@@ -69,6 +69,9 @@ class StrongMatches:
     is_unanswered: bool = False
     # A question naming a place some of whose otherwise strong documents are about elsewhere.
     is_elsewhere: bool = False
+    # The words whose absence pulled the search closer to each of its first strong documents'
+    # closest passage, which lack them: the search then has none (search.retrieval.word_pull).
+    pulled_words: tuple[str, ...] = ()
 
 
 def query_words(query: str) -> tuple[frozenset[int], ...]:

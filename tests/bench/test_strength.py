@@ -35,11 +35,12 @@ import pytest
 
 from ingest.pipeline import Ingester
 from kb.eval.beir import document_text, read_beir
-from search.analysis import terms
+from search.analysis import term_index, terms
 from search.library import Library
 from search.models.encoder import Encoder, PairScorer, load_pair_scorer
 from search.retrieval.answer_check import is_checked
 from search.retrieval.matching import ChunkMatch
+from search.retrieval.query_vectors import meaning_text
 from search.retrieval.searcher import SearchResults
 from search.retrieval.strong_matches import (
     PASSAGES_PER_DOCUMENT,
@@ -50,6 +51,7 @@ from search.retrieval.strong_matches import (
     word_share,
     word_stems,
 )
+from search.retrieval.word_pull import is_judged, pulling_word
 from search.settings import MatchSettings, Settings
 
 pytestmark = pytest.mark.bench
@@ -156,6 +158,11 @@ class Judged:
     answer_closest: float = 0.0
     # The search as typed.
     query: str = ""
+    # A word its first strong documents' closest passages lack pulled the search away from
+    # them, so it has no strong match (word_pull): read from the site for a library's
+    # searches; for SciFact's claims the site could judge, its relevant abstracts, closest
+    # first, stand in for the first strong documents.
+    is_pulled: bool = False
 
     @property
     def is_no_answer(self) -> bool:
@@ -248,6 +255,7 @@ def judge_library(library: Library, name: str) -> list[Judged]:
                 query=str(query["query"]),
                 answer_reads=_answer_reads(library, str(query["query"]), results, firsts),
                 answer_closest=max((float(c.cosine or 0.0) for c in firsts.values()), default=0.0),
+                is_pulled=bool(results.pulled_words),
                 site_strong=frozenset(
                     names.get(d.doc_id, d.doc_id)
                     for d in results.documents
@@ -323,7 +331,11 @@ def site_shares(judged: list[Judged]) -> tuple[float, float, int, int]:
             if j.site_strong is not None and file is not None:
                 strong += file in j.site_strong
             else:
-                strong += rule.is_strong(close, j.has_unused) and answer.is_answered(j)
+                strong += (
+                    rule.is_strong(close, j.has_unused)
+                    and answer.is_answered(j)
+                    and not j.is_pulled
+                )
     return (
         quiet / len(empty) if empty else 1.0,
         strong / relevant if relevant else 1.0,
@@ -365,13 +377,15 @@ def shares(
     judged: list[Judged], rule: Rule, answer: AnswerRule | None = None
 ) -> tuple[float, float, int, int]:
     """(no-answer queries with no strong document, relevant documents strong) and the counts;
-    with `answer`, a question its check finds unanswered has no strong document. The answer
-    check is judged on the default rule's strong documents (`answer_reads`)."""
+    with `answer`, a question its check finds unanswered has no strong document, nor has a
+    search a word pulled away from its first strong documents (`is_pulled`, as the site
+    judged it). The answer check is judged on the default rule's strong documents
+    (`answer_reads`)."""
     empty = [j for j in judged if j.is_no_answer]
     relevant = [c for j in judged for c in j.relevant_close]
 
     def answered(j: Judged) -> bool:
-        return answer is None or answer.is_answered(j)
+        return answer is None or (answer.is_answered(j) and not j.is_pulled)
 
     quiet = sum(
         1
@@ -549,9 +563,42 @@ def judge_scifact(encoder: Encoder, limit: int = 200) -> list[Judged]:
                 has_unused=_has_unused(text, used, checks),
                 query=text,
                 answer_reads=reads,
+                is_pulled=_is_pulled(encoder, text, query, docs, held, relevant),
             )
         )
     return out
+
+
+def _is_pulled(
+    encoder: Encoder,
+    claim: str,
+    query: np.ndarray,
+    docs: np.ndarray,
+    held: list[set[str]],
+    cosines: list[float],
+) -> bool:
+    """word_pull's judgement of a claim, its relevant abstracts (closest first) standing in for
+    the first strong documents, each abstract one passage."""
+    if not is_judged(claim):
+        return False
+
+    def vector(text: str) -> list[float]:
+        return [float(v) for v in encoder.encode_queries([meaning_text(text)])[0]]
+
+    settings = Settings().match  # as the site is set (KB_MATCH__WORD_PULL_CHECKS=0: off)
+    first = sorted(range(len(cosines)), key=lambda i: -cosines[i])[: settings.word_pull_checks]
+    return bool(first) and all(
+        pulling_word(
+            claim,
+            list(query),
+            list(docs[i]),
+            {term_index(t) for t in held[i]},
+            vector,
+            settings.word_pull_bar,
+        )
+        is not None
+        for i in first
+    )
 
 
 def _has_unused(query: str, used: set[str], checks: int) -> bool:
