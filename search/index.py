@@ -61,7 +61,9 @@ class FileIndexError(RuntimeError):
 
 def load_tagging(settings: Settings, encoder: Encoder) -> DocumentTagger:
     """The tagger every index of this library uses: taxonomy and gazetteer from the settings."""
-    return DocumentTagger(encoder, settings.taxonomy_path, settings.places_path)
+    return DocumentTagger(
+        encoder, settings.taxonomy_path, settings.places_path, settings.data_dir / "models"
+    )
 
 
 def build_index(

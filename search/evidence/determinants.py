@@ -12,6 +12,9 @@ tagged from seed terms alone.
 from __future__ import annotations
 
 import copy
+import hashlib
+import logging
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -46,7 +49,10 @@ __all__ = [
     "is_reference_list",
     "load_taxonomy",
     "parse_taxonomy",
+    "prototype_vectors",
 ]
+
+log = logging.getLogger(__name__)
 
 DEFAULT_TAXONOMY = Path(__file__).resolve().parent / "data" / "determinants.yaml"
 
@@ -382,11 +388,54 @@ def _lens_groups(taxonomy: Taxonomy) -> dict[str, Sequence[Seed]]:
     return groups
 
 
+# What the cache's key reads the encoder by: two encoders that give this text the same vector
+# to the last bit give every text the same one (the same model, query instruction and machine).
+_PROBE = "Cold homes, damp and the health of older people in rural Leicestershire"
+
+
+def prototype_vectors(encoder: Encoder, texts: list[str], cache_dir: Path | None) -> Matrix:
+    """The texts' query vectors, kept in `cache_dir` between runs: embedding the taxonomy's
+    few hundred prototypes took 1.7 s of every ingest's model time, and all of a one-file
+    `kb ingest`'s waiting. Keyed by the texts and by the encoder's vector of one probe, so a
+    new taxonomy, model, instruction or processor embeds them again; a file that cannot be read
+    as what it should be is embedded again too, and one that cannot be written costs nothing."""
+    if cache_dir is None:
+        return np.asarray(encoder.encode_queries(texts), dtype=np.float64)
+    probe = np.asarray(encoder.encode_queries([_PROBE]), dtype=np.float32)
+    key = hashlib.sha256(
+        "\0".join([encoder.model_id, *texts]).encode() + probe.tobytes()
+    ).hexdigest()[:32]
+    path = cache_dir / f"prototypes-{key}.npy"
+    try:
+        kept = np.load(path, allow_pickle=False)
+        if kept.shape == (len(texts), probe.shape[1]) and np.isfinite(kept).all():
+            return np.asarray(kept, dtype=np.float64)
+    except (OSError, ValueError, EOFError):
+        pass  # not there yet, or not an array of the right kind: embed them again
+    vectors = np.asarray(encoder.encode_queries(texts), dtype=np.float32)
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        for old in cache_dir.glob("prototypes-*.npy"):
+            old.unlink(missing_ok=True)  # an earlier taxonomy's or model's
+        fresh = cache_dir / f".{path.name}.{os.getpid()}.tmp"
+        with fresh.open("wb") as out:
+            np.save(out, vectors, allow_pickle=False)
+        os.replace(fresh, path)
+    except OSError:
+        log.warning("the tagger's prototype vectors could not be kept in %s", cache_dir)
+    return np.asarray(vectors, dtype=np.float64)
+
+
 class Tagger:
-    """Tags chunks with determinants; the prototype vectors are embedded once, here."""
+    """Tags chunks with determinants; the prototype vectors are embedded once, here (or read
+    back from `cache_dir`, see `prototype_vectors`)."""
 
     def __init__(
-        self, taxonomy: Taxonomy, encoder: Encoder, settings: TaggerSettings | None = None
+        self,
+        taxonomy: Taxonomy,
+        encoder: Encoder,
+        settings: TaggerSettings | None = None,
+        cache_dir: Path | None = None,
     ) -> None:
         self.taxonomy = taxonomy
         self.settings = settings or TaggerSettings()
@@ -405,7 +454,7 @@ class Tagger:
             self._spans.append((start, seeds_end, len(texts)))
         # Prototypes are short descriptions of what to find, so they are embedded as
         # queries (measured: slightly better than as documents on the tuning set).
-        self._prototypes = np.asarray(encoder.encode_queries(texts), dtype=np.float64)
+        self._prototypes = prototype_vectors(encoder, texts, cache_dir)
 
     @property
     def dimension(self) -> int:

@@ -29,11 +29,17 @@ class DocumentTagger:
     vectors are embedded on first use, so commands that never index stay quick."""
 
     def __init__(
-        self, encoder: Encoder, taxonomy_path: Path | None = None, places_path: Path | None = None
+        self,
+        encoder: Encoder,
+        taxonomy_path: Path | None = None,
+        places_path: Path | None = None,
+        cache_dir: Path | None = None,
     ) -> None:
         self.taxonomy: Taxonomy = load_taxonomy(taxonomy_path or DEFAULT_TAXONOMY)
         self.gazetteer: Gazetteer = load_gazetteer(places_path or DEFAULT_GAZETTEER)
         self._encoder = encoder
+        # Where the prototype vectors are kept between runs (None: embedded every time).
+        self._cache_dir = cache_dir
         self._tagger: Tagger | None = None
         self._lock = threading.Lock()
 
@@ -41,7 +47,7 @@ class DocumentTagger:
     def tagger(self) -> Tagger:
         with self._lock:
             if self._tagger is None:
-                self._tagger = Tagger(self.taxonomy, self._encoder)
+                self._tagger = Tagger(self.taxonomy, self._encoder, cache_dir=self._cache_dir)
             return self._tagger
 
     def chunk_fields(

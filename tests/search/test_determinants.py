@@ -27,6 +27,7 @@ from search.evidence.determinants import (
 )
 from search.evidence.tagging import determinant_shares
 from search.models.encoder import Encoder
+from tests.doubles import HashingEncoder, WrappedEncoder
 
 HOUSING = (
     "Many private tenants live in cold, damp homes with black mould on the bedroom walls. "
@@ -302,3 +303,85 @@ def test_a_reference_list_gets_no_determinants(tagger: Tagger, encoder: Encoder)
     tags = tagger.tag([REFERENCES, HOUSING], encoder.encode_documents([REFERENCES, HOUSING]))
     assert tags[0].determinants == []
     assert "housing" in tags[1].determinants
+
+
+# prototype vectors kept between runs ----------------------------------------------
+
+
+class _CountingEncoder(WrappedEncoder):
+    """The real model, counting the texts it is asked to embed as queries."""
+
+    def __init__(self, real: Encoder) -> None:
+        super().__init__(real)
+        self.queries = 0
+
+    def encode_queries(self, texts: list[str]) -> Any:
+        self.queries += len(texts)
+        return super().encode_queries(texts)
+
+
+def test_prototypes_are_read_back_from_the_cache_and_tag_as_embedded_ones(
+    encoder: Encoder, tmp_path: Path
+) -> None:
+    counting = _CountingEncoder(encoder)
+    first = Tagger(load_taxonomy(), counting, cache_dir=tmp_path)
+    embedded = counting.queries
+    assert embedded > 100 and len(list(tmp_path.glob("prototypes-*.npy"))) == 1
+    again = Tagger(load_taxonomy(), counting, cache_dir=tmp_path)
+    assert counting.queries - embedded == 1  # only the probe that keys the cache
+    vectors = encoder.encode_documents([HOUSING, LONELINESS, BOTH])
+    texts = [HOUSING, LONELINESS, BOTH]
+    assert (
+        again.tag(texts, vectors)
+        == first.tag(texts, vectors)
+        == shared_tagger(encoder).tag(texts, vectors)
+    )
+
+
+def test_a_new_taxonomy_or_encoder_embeds_the_prototypes_again(
+    encoder: Encoder, tmp_path: Path, raw_taxonomy: dict[str, Any]
+) -> None:
+    counting = _CountingEncoder(encoder)
+    Tagger(load_taxonomy(), counting, cache_dir=tmp_path)
+    changed = copy.deepcopy(raw_taxonomy)
+    changed["determinants"][0]["definition"] += " Also the cost of keeping a home warm."
+    before = counting.queries
+    Tagger(parse_taxonomy(changed), counting, cache_dir=tmp_path)
+    assert counting.queries - before > 100
+    # Only the newest taxonomy's vectors are kept.
+    assert len(list(tmp_path.glob("prototypes-*.npy"))) == 1
+    other = HashingEncoder(dimension=encoder.dimension, model_id=encoder.model_id)
+    hashed = Tagger(load_taxonomy(), other, cache_dir=tmp_path)
+    expected = np.asarray(other.encode_queries(["Cold homes"]), dtype=np.float64)
+    assert not np.allclose(hashed.similarity(expected), shared_tagger(encoder).similarity(expected))
+
+
+@pytest.mark.parametrize(
+    "content", [b"", b"not an array at all", b"\x93NUMPY\x01\x00garbage", "pickle"]
+)
+def test_a_damaged_cache_file_is_embedded_again_and_replaced(
+    encoder: Encoder, tmp_path: Path, content: bytes | str
+) -> None:
+    counting = _CountingEncoder(encoder)
+    Tagger(load_taxonomy(), counting, cache_dir=tmp_path)
+    (kept,) = tmp_path.glob("prototypes-*.npy")
+    if content == "pickle":  # a pickled object where an array should be: never unpickled
+        np.save(kept, np.array([{"evil": 1}], dtype=object), allow_pickle=True)
+    else:
+        kept.write_bytes(bytes(content))
+    before = counting.queries
+    tagger = Tagger(load_taxonomy(), counting, cache_dir=tmp_path)
+    assert counting.queries - before > 100
+    vectors = encoder.encode_documents([HOUSING])
+    assert tagger.tag([HOUSING], vectors) == shared_tagger(encoder).tag([HOUSING], vectors)
+    assert np.load(kept, allow_pickle=False).shape[0] == counting.queries - before - 1
+
+
+def test_a_cache_folder_that_cannot_be_written_costs_only_the_keeping(
+    encoder: Encoder, tmp_path: Path
+) -> None:
+    blocked = tmp_path / "models"
+    blocked.write_text("a file where the folder should be")
+    tagger = Tagger(load_taxonomy(), encoder, cache_dir=blocked)
+    vectors = encoder.encode_documents([LONELINESS])
+    assert tagger.tag([LONELINESS], vectors) == shared_tagger(encoder).tag([LONELINESS], vectors)
