@@ -5,6 +5,7 @@
 - `strong_matches`: which matching documents answer well ("strong");
 - `answer_check`: whether a question's strong documents answer it (the cross-encoder reads it);
 - `asked_places`: the places a question names, and which documents are about them;
+- `word_pull`: whether a word the first strong passages lack pulls the search away from them;
 - `spelling`: "Did you mean …?" for words no document uses;
 - `chunk_table`: each matched chunk's document and counted values, kept in columns;
 - `passages`: a stored chunk cut into the passage a person sees, with its page;
@@ -31,4 +32,5 @@ __all__ = [
     "sentences",
     "spelling",
     "strong_matches",
+    "word_pull",
 ]
