@@ -252,6 +252,15 @@ class ResultsOut(TypedDict):
             " are about other places and so are weak; empty otherwise"
         ),
     ]
+    pulled_words: Annotated[
+        list[str],
+        Field(
+            description="Words of the search that the closest passages of its first strong"
+            " documents do not hold, and without which the search comes closer to them in"
+            " meaning: the detail asked for is not there, so no document is strong; empty"
+            " otherwise"
+        ),
+    ]
     suggested_query: Annotated[
         str | None,
         Field(

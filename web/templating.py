@@ -97,13 +97,23 @@ def kind_item(option: FacetOption) -> dict[str, Any]:
     return item
 
 
+def _quoted(words: list[str]) -> str:
+    quoted = [f"‘{w}’" for w in words]
+    listed = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+    return ("the word " if len(quoted) == 1 else "the words ") + listed
+
+
 def unused_words_sentence(words: list[str]) -> str:
     """Which of the search's words no document uses ("the word ‘fluoride’", "the words ‘radon’
     or ‘shisha’"), so a person sees a typo or a subject the library does not cover."""
-    quoted = [f"‘{w}’" for w in words]
-    listed = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
-    noun = "the word" if len(quoted) == 1 else "the words"
-    return f"No document you can search uses {noun} {listed}."
+    return f"No document you can search uses {_quoted(words)}."
+
+
+def pulled_words_sentence(words: list[str]) -> str:
+    """Which of the search's words the closest passages leave out, when leaving them out of
+    the search brings it closer to those passages (search.retrieval.word_pull): the detail the
+    person asked for, which the documents on the subject do not give."""
+    return f"The closest passages do not mention {_quoted(words)}."
 
 
 def changed_words(typed: str, suggested: str) -> Markup:
@@ -150,6 +160,7 @@ def build_environment(contact_email: str) -> Environment:
         evidence_words=EVIDENCE_WORDS,
         related_words=RELATED_WORDS,
         unused_words_sentence=unused_words_sentence,
+        pulled_words_sentence=pulled_words_sentence,
         changed_words=changed_words,
         radio_id=radio_id,
         first_radio_id=first_radio_id,

@@ -441,6 +441,7 @@ def results_json(
         "closest_only": results.is_closest_only,
         "unused_words": list(results.unused_words),
         "places_asked": list(results.places_asked),
+        "pulled_words": list(results.pulled_words),
         "suggested_query": results.suggested_query,
         "page": results.page,
         "page_size": results.page_size,
