@@ -120,9 +120,9 @@ def _number(unit: str) -> int:
 
 def as_units(text: str, numbers: Collection[int]) -> str:
     """`text` (pypdf's, in one font) with each glyph number as one character (`glyph`). pypdf
-        runs a glyph's number into figures that follow it ("/g3" then "10" gives "/g310"), so the
-        glyph is the longest start of it among `numbers`, those the font names (its encoding's
-        differences), and the rest are figures; with none, the whole number. A number past any
+    runs a glyph's number into figures that follow it ("/g3" then "10" gives "/g310"), so the
+    glyph is the longest start of it among `numbers`, those the font names (its encoding's
+    differences), and the rest are figures; with none, the whole number. A number past any
     font's glyphs (65,533) stays as it is."""
 
     def unit(match: re.Match[str]) -> str:
@@ -387,25 +387,35 @@ def read_glyph_pages(
         return reading
     learning = _Learning(pages, every, known)
     left = set(pages)
-    unsure = learning.unsure(left)
+    # Each page is read once for each state of what has been learned, not again to be kept.
+    read = learning.read(left)
+    unsure = _unread(read)
     for _ in range(MAX_SAMPLES):
         if not unsure:
             break
         number = max(unsure, key=lambda n: (_unknown(counts[n], learning.letters), -n))
         page = read_scans([number]).get(number)
         left.discard(number)
+        del read[number]
         if page is None:  # OCR cannot read here: the pages still unsure are left to it as junk
             unsure = []
             break
         reading.by_ocr[number] = page
         learning.learn(pages[number], page.text)
-        unsure = learning.unsure(left)
-    for number, page in (read_scans(unsure) if unsure else {}).items():
-        reading.by_ocr[number] = page
-        learning.learn(pages[number], page.text)
-    read = learning.read(left - set(unsure))
+        read = learning.read(left)
+        unsure = _unread(read)
+    if unsure:
+        for number, page in read_scans(unsure).items():
+            reading.by_ocr[number] = page
+            learning.learn(pages[number], page.text)
+        read = learning.read(left - set(unsure))
     reading.read = {number: text for number, text in read.items() if text is not None}
     return reading
+
+
+def _unread(read: Mapping[int, str | None]) -> list[int]:
+    """The pages not yet readable from their text."""
+    return [number for number, text in read.items() if text is None]
 
 
 class _Learning:
@@ -427,10 +437,6 @@ class _Learning:
         # Once the letters are known, a word is placed by its neighbours' letters too.
         learn_marks_in_place(text, ocr_text, self.space, self.votes, self.letters)
         self.letters = fill_alphabets(_learned(self.votes, self.space), self.every)
-
-    def unsure(self, numbers: Collection[int]) -> list[int]:
-        """The pages of `numbers` not yet readable from their text."""
-        return [number for number, text in self.read(numbers).items() if text is None]
 
     def read(self, numbers: Collection[int]) -> dict[int, str | None]:
         """Each page of `numbers` read from its text (`read_glyph_page`), or None."""

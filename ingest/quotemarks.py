@@ -100,7 +100,7 @@ class _Edges:
                 if mark:
                     self.words[mark].add(word.casefold())
                     seen[mark] += 1
-        self.counts = Counter(char for char in text if char in self.words)
+        self.counts = Counter({mark: text.count(mark) for mark in self.words})
 
     def pairs(self) -> list[tuple[str, str]]:
         """Letters side by side in the alphabet, the first only ever opening words and the
