@@ -408,7 +408,11 @@ def prototype_vectors(encoder: Encoder, texts: list[str], cache_dir: Path | None
     path = cache_dir / f"prototypes-{key}.npy"
     try:
         kept = np.load(path, allow_pickle=False)
-        if kept.shape == (len(texts), probe.shape[1]) and np.isfinite(kept).all():
+        if (
+            kept.dtype == np.float32
+            and kept.shape == (len(texts), probe.shape[1])
+            and np.isfinite(kept).all()
+        ):
             return np.asarray(kept, dtype=np.float64)
     except (OSError, ValueError, EOFError):
         pass  # not there yet, or not an array of the right kind: embed them again
