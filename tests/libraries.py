@@ -27,6 +27,18 @@ FIVE_NOTES = (
 )
 
 
+# A note on pharmacies' opening hours in West Sussex that never speaks of Christmas, and one on
+# rural buses: a near miss ("… open on Christmas Day") and its answerable neighbours (the word
+# pull's tests, in tests/search and tests/web).
+PHARMACIES = (
+    "Community pharmacies in West Sussex open at different hours through the week. Most open"
+    " from nine until six on weekdays, and a few stay open until ten at night or open on"
+    " Sundays.",
+    "Bus services in rural villages run twice a day, and the county council pays for some"
+    " routes that would otherwise close.",
+)
+
+
 def files_holding(folder: Path, word: bytes) -> list[str]:
     """The files under `folder` whose bytes hold `word` (any capitals): what a person with the
     server's disk could still read of a deleted document."""

@@ -9,10 +9,6 @@ from pathlib import Path
 
 TESTS = Path(__file__).parent
 ABOVE_SEARCH = {"web", "kb"}
-# Tests still reading searches through the site's `run_search`, to move or rewrite against
-# `Library.searcher`: the list only shrinks, and is empty since the spelling tests that search
-# through the site moved to tests/web/test_spelling_suggestions.py.
-STILL_ABOVE: set[str] = set()
 
 
 def _imported_packages(path: Path) -> set[str]:
@@ -29,12 +25,5 @@ def test_search_tests_import_nothing_above_search() -> None:
     leaning = {
         path.name: sorted(_imported_packages(path) & ABOVE_SEARCH)
         for path in sorted((TESTS / "search").glob("*.py"))
-        if path.name not in STILL_ABOVE
     }
     assert {name: above for name, above in leaning.items() if above} == {}
-
-
-def test_the_list_of_tests_still_above_search_stays_empty() -> None:
-    """The list only shrinks, and nothing is left on it: a test of search that needs the site
-    belongs in tests/web."""
-    assert not STILL_ABOVE, sorted(STILL_ABOVE)

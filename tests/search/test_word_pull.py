@@ -16,7 +16,7 @@ from search.retrieval.strong_matches import StrongMatches
 from search.retrieval.word_pull import MOST_SEARCH_WORDS, WordPull, lacking_words
 from search.settings import MatchSettings, Settings
 from search.store.base import Store
-from tests.libraries import build_notes
+from tests.libraries import PHARMACIES, build_notes
 
 SETTINGS = MatchSettings(word_pull_checks=2, word_pull_bar=0.03)
 ASKED = "pharmacies open on Christmas Day"
@@ -111,15 +111,6 @@ def test_sentences_long_searches_and_a_check_switched_off_are_not_judged() -> No
         vectors = Vectors()
         assert _judge(query, settings=settings, vectors=vectors).documents == frozenset("abc")
         assert vectors.read == []
-
-
-PHARMACIES = (
-    "Community pharmacies in West Sussex open at different hours through the week. Most open"
-    " from nine until six on weekdays, and a few stay open until ten at night or open on"
-    " Sundays.",
-    "Bus services in rural villages run twice a day, and the county council pays for some"
-    " routes that would otherwise close.",
-)
 
 
 def test_a_real_library_marks_no_strong_match_for_a_near_miss_a_word_pulls_away(

@@ -13,8 +13,7 @@ from fastapi.testclient import TestClient
 from search.library import Library
 from search.models.encoder import Encoder
 from search.settings import Settings
-from tests.libraries import build_notes
-from tests.search.test_word_pull import PHARMACIES
+from tests.libraries import PHARMACIES, build_notes
 from web.app import create_app
 
 NEAR_MISS = "pharmacies in West Sussex that open on Christmas Day"
