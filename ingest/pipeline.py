@@ -505,8 +505,15 @@ class Ingester:
 
     def _has_room(self, encoding: deque[_Prepared]) -> bool:
         """Take a parsed file now (rather than finish the oldest encoded one) while the model's
-        queue is short, or when nothing else can move."""
-        return not encoding or sum(len(p.chunks) for p in encoding) < self.prefetch_chunks
+        queue is short. The file the model is on does not count: a long file left to encode
+        with nothing queued behind it leaves the model idle while that file is tagged and
+        written. Files encoded and not yet written count, up to twice the queue, so memory
+        stays bounded however fast the model is."""
+        waiting = [p for p in encoding if p.vectors is not None and not p.vectors.done()]
+        running = len(waiting[0].chunks) if waiting else 0
+        queued = sum(len(p.chunks) for p in waiting) - running
+        held = sum(len(p.chunks) for p in encoding) - running
+        return queued < self.prefetch_chunks and held < 2 * self.prefetch_chunks
 
     def _prepare(
         self, job: _Job, parse: _Parsed, encoding: deque[_Prepared], model: ThreadPoolExecutor

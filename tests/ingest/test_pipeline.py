@@ -4,16 +4,30 @@ from __future__ import annotations
 
 import shutil
 import threading
+from collections import deque
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
-from ingest.pipeline import DUPLICATE, FAILED, INDEXED, REMOVED, SKIPPED, Ingester
+from ingest.pipeline import (
+    DUPLICATE,
+    FAILED,
+    INDEXED,
+    REMOVED,
+    SKIPPED,
+    Ingester,
+    _Job,
+    _Parsed,
+    _Prepared,
+)
+from ingest.worker import ParseFailure
 from search.index import Index
 from search.library import Library
 from search.models.encoder import Encoder, Vectors
-from search.schema import Filters
+from search.schema import Chunk, Filters
 from search.settings import Settings
 from tests.doubles import WrappedEncoder
 from tests.pdfs import write_corrupt_pdf, write_encrypted_pdf, write_pdf
@@ -337,3 +351,32 @@ def test_the_tagger_is_readied_once_a_run_has_a_file_to_read_and_never_for_an_un
         ("lonely.pdf", SKIPPED),
     ]
     assert len(readied) == 1
+
+
+_CHUNK = Chunk(doc_id="d", index=0, text="t", page_start=1, page_end=1)
+
+
+def _queued(chunks: int, encoded: bool) -> _Prepared:
+    """A file in the model's queue: `chunks` passages, its vectors done or still coming."""
+    vectors: Future[Vectors] = Future()
+    if encoded:
+        vectors.set_result(np.zeros((chunks, 4), dtype=np.float32))
+    prepared = _Prepared(_Job(Path("x.pdf"), "d", None), _Parsed(ParseFailure(""), 0.0))
+    prepared.chunks = [_CHUNK] * chunks
+    prepared.vectors = vectors
+    return prepared
+
+
+def test_a_long_file_being_encoded_leaves_room_for_the_next() -> None:
+    ingester = Ingester.__new__(Ingester)
+    ingester.prefetch_chunks = 256
+    room = ingester._has_room
+    assert room(deque())
+    # The model is on a 700-passage file: the next file is queued behind it, so the model does
+    # not idle while the long one is tagged and written.
+    assert room(deque([_queued(700, encoded=False)]))
+    assert room(deque([_queued(700, encoded=False), _queued(200, encoded=False)]))
+    assert not room(deque([_queued(700, encoded=False), _queued(300, encoded=False)]))
+    # Encoded and not yet written: counted up to twice the queue, so memory stays bounded.
+    assert room(deque([_queued(400, encoded=True), _queued(10, encoded=False)]))
+    assert not room(deque([_queued(600, encoded=True), _queued(10, encoded=False)]))
