@@ -92,9 +92,9 @@ def word_share(words: Sequence[frozenset[int]], held: Collection[int]) -> float:
 
 
 # Words people ask with rather than name a subject with ("please explain the latest evidence
-# on ..."), and superlatives, which ask for a comparison a document makes with figures rather
-# than with the word: a small library may use none of them, and their absence says nothing
-# about whether it covers the question.
+# on ...", "how many ..."), and superlatives, which ask for a comparison a document makes with
+# figures rather than with the word: a small library may use none of them, and their absence
+# says nothing about whether it covers the question.
 # fmt: off
 REQUEST_WORDS = frozenset([
     "please", "thanks", "thank", "show", "tell", "find", "give", "list", "explain", "summarise",
@@ -102,9 +102,10 @@ REQUEST_WORDS = frozenset([
     "something", "everything", "regarding", "information", "info", "data", "evidence", "research",
     "documents", "document", "papers", "paper", "reports", "report", "studies", "study",
     "examples", "example", "looking", "need", "want", "know", "help", "whats", "hows", "whos",
-    "wheres", "whens", "whys", "highest", "lowest", "biggest", "largest", "smallest", "most",
-    "least", "best", "worst", "furthest", "farthest", "nearest", "closest", "fastest", "slowest",
-    "cheapest", "dearest", "longest", "shortest", "oldest", "youngest", "greatest",
+    "wheres", "whens", "whys", "many", "much", "highest", "lowest", "biggest", "largest",
+    "smallest", "most", "least", "best", "worst", "furthest", "farthest", "nearest", "closest",
+    "fastest", "slowest", "cheapest", "dearest", "longest", "shortest", "oldest", "youngest",
+    "greatest",
 ])
 # fmt: on
 _ASKING_STEMS = frozenset(stem for word in REQUEST_WORDS for stem in terms(word))

@@ -248,10 +248,7 @@ def test_a_real_library_marks_no_strong_match_for_a_question_it_does_not_answer(
     # Every word of the question is in the library, and its notes are close in meaning; none
     # says how many children a childminder looks after. The real model, store and cross-encoder.
     settings = Settings(data_dir=build_notes(tmp_path, list(CHILDMINDING), encoder))
-    # The word pull off: it takes this question's strong match away too ("many").
-    settings.match = settings.match.model_copy(
-        update={"answer_check_below": 1.01, "word_pull_checks": 0}
-    )
+    settings.match = settings.match.model_copy(update={"answer_check_below": 1.01})
     library = Library.open(settings, encoder=encoder)
     try:
         assert library.searcher.answers is not None
