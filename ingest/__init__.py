@@ -2,8 +2,8 @@
 
 Others (kb, the tests) use `ingest.pipeline` (Ingester, the run and its outcomes); the readers
 (`pdf` with `glyphs`, `glyph_numbers`, `misread`, `quotemarks`, `swaps`, `ligatures` and
-`hyphens`, `wordfile`, `webpage`, `ocr`), `chunking`, `metadata` and the isolated `worker` are
-its parts.
+`hyphens`, `wordfile`, `webpage`, `ocr`), `chunking`, `metadata` and the isolated `worker`
+(with `worker_preload`, what its fork server holds ready) are its parts.
 """
 
 __all__ = [
@@ -30,4 +30,5 @@ __all__ = [
     "webpage",
     "wordfile",
     "worker",
+    "worker_preload",
 ]

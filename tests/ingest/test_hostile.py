@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import threading
 import time
 import zlib
@@ -274,3 +276,18 @@ def test_the_fork_server_holds_the_code_each_parse_child_runs() -> None:
 
     worker._context()
     assert worker._child.__module__ in forkserver._forkserver._preload_modules
+    assert "ingest.worker_preload" in forkserver._forkserver._preload_modules
+
+
+def test_the_fork_server_reads_the_word_list_once_for_every_child() -> None:
+    # Nearly every document's text repairs ask the English word list (about 0.17 CPU-s to
+    # read): imported by the server, the module leaves it read for the children it forks.
+    probe = (
+        "import ingest.worker_preload\n"
+        "from search.retrieval.spelling import english_words\n"
+        "print(english_words.cache_info().currsize)\n"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert ran.stdout.split() == ["1"]
