@@ -7,7 +7,7 @@ import threading
 from collections import deque
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pytest
@@ -28,7 +28,7 @@ from search.index import Index
 from search.library import Library
 from search.models.encoder import Encoder, Vectors
 from search.schema import Chunk, Filters
-from search.settings import Settings
+from search.settings import ChunkSettings, Settings
 from tests.doubles import WrappedEncoder
 from tests.pdfs import write_corrupt_pdf, write_encrypted_pdf, write_pdf
 
@@ -368,9 +368,8 @@ def _queued(chunks: int, encoded: bool) -> _Prepared:
 
 
 def test_a_long_file_being_encoded_leaves_room_for_the_next() -> None:
-    ingester = Ingester.__new__(Ingester)
-    ingester.prefetch_chunks = 256
-    room = ingester._has_room
+    # The rule reads only the queue: no index is needed to judge it.
+    room = Ingester(cast(Index, None), ChunkSettings(), prefetch_chunks=256)._has_room
     assert room(deque())
     # The model is on a 700-passage file: the next file is queued behind it, so the model does
     # not idle while the long one is tagged and written.
