@@ -11,8 +11,9 @@ import shutil
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, NamedTuple, ParamSpec, TypeVar
 
 import qdrant_edge as qe
 
@@ -201,6 +202,59 @@ def _gated(method: Callable[_P, _R]) -> Callable[_P, _R]:
     return call
 
 
+class _Writes:
+    """Counts the writes begun on a store and those under way, so that a call can tell that
+    no write overlapped it: a mark taken while none is under way still holds afterwards when no
+    write has begun since."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._begun = 0
+        self._under_way = 0
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        with self._guard:
+            self._begun += 1
+            self._under_way += 1
+        try:
+            yield
+        finally:
+            with self._guard:
+                self._under_way -= 1
+
+    def mark(self) -> int | None:
+        """The writes begun so far, when none is under way (None while one is)."""
+        with self._guard:
+            return None if self._under_way else self._begun
+
+    def holds(self, mark: int) -> bool:
+        """Whether no write has begun since `mark` was taken."""
+        with self._guard:
+            return self._begun == mark
+
+
+class _LevelCounts(NamedTuple):
+    """How many points the shard held at some access levels, as of a write mark."""
+
+    mark: int
+    counts: dict[tuple[str, ...], int]  # by the levels counted together
+
+
+def _writing(method: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run a store method that changes points as one call through the swap gate, counted as a
+    write (see `EmbeddedStore._levels_left_out`)."""
+
+    @functools.wraps(method)
+    def call(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        store = args[0]
+        assert isinstance(store, EmbeddedStore)
+        with store._gate.calling(), store._writes.writing():
+            return method(*args, **kwargs)
+
+    return call
+
+
 class _Journal:
     """What writers changed while a compaction copies the shard: the points written (added,
     changed or gone) and the documents deleted, to be copied again from the live shard."""
@@ -300,6 +354,8 @@ class EmbeddedStore:
         self._lock_fd = lock_store_dir(path)
         self._shard: qe.EdgeShard | None = None
         self._gate = _SwapGate()
+        self._writes = _Writes()
+        self._level_counts: _LevelCounts | None = None
         # Set while a compaction copies the shard (under the gate, so no write is half noted).
         self._journal: _Journal | None = None
         self._compacting = threading.Lock()  # one compaction at a time
@@ -357,7 +413,7 @@ class EmbeddedStore:
     def layout(self) -> CollectionLayout | None:
         return read_layout(self._path)
 
-    @_gated
+    @_writing
     def ensure_collection(self, layout: CollectionLayout) -> None:
         if not check_layout(self.layout(), layout, str(self._path)):
             return
@@ -373,7 +429,7 @@ class EmbeddedStore:
             raise StoreError("The index is empty: run 'kb ingest' first.")
         return self._shard
 
-    @_gated
+    @_writing
     def upsert(self, chunks: Sequence[IndexedChunk]) -> None:
         try:
             for batch in core.batch_chunks(chunks):
@@ -393,9 +449,14 @@ class EmbeddedStore:
 
     @_gated
     def query(self, request: VectorQuery) -> list[Hit]:
-        legs = core.plan_legs(request)
-        if self._shard is None or not legs:
+        if self._shard is None or not core.plan_legs(request):
             return []
+        return self._read(
+            request.filters, lambda f: self._query(replace(request, filters=f or Filters()))
+        )
+
+    def _query(self, request: VectorQuery) -> list[Hit]:
+        legs = core.plan_legs(request)
         flt = build_filter(request.filters)
         payload: Any = core.payload_selector(request.payload_fields)
         shape: dict[str, Any]  # the query's fields but its limit
@@ -440,15 +501,19 @@ class EmbeddedStore:
         vectors: list[Any] = [v for v in (core.read_dense_vector(r) for r in records) if v]
         if not vectors:
             return []
-        query = qe.QueryRequest(
-            limit=limit,
-            query=qe.Query.RecommendBestScore(
-                qe.RecommendQuery(positives=vectors, negatives=[]), using=DENSE
-            ),
-            filter=build_filter(filters),
-            with_payload=True,
-        )
-        return core.ranked_hits(self.shard.query(query))
+
+        def read(chosen: Filters | None) -> list[Hit]:
+            query = qe.QueryRequest(
+                limit=limit,
+                query=qe.Query.RecommendBestScore(
+                    qe.RecommendQuery(positives=vectors, negatives=[]), using=DENSE
+                ),
+                filter=build_filter(chosen),
+                with_payload=True,
+            )
+            return core.ranked_hits(self.shard.query(query))
+
+        return self._read(filters, read)
 
     @_gated
     def chunks(
@@ -456,14 +521,20 @@ class EmbeddedStore:
     ) -> list[Hit]:
         if self._shard is None:
             return []
-        flt = build_filter(filters)
         payload: Any = core.payload_selector(fields)
 
-        def read_page(offset: Any, size: int) -> tuple[Any, Any]:
-            request = qe.ScrollRequest(offset=offset, limit=size, filter=flt, with_payload=payload)
-            return self.shard.scroll(request)
+        def read(chosen: Filters | None) -> list[Hit]:
+            flt = build_filter(chosen)
 
-        return core.scroll_hits(read_page, limit, payload is not False)
+            def read_page(offset: Any, size: int) -> tuple[Any, Any]:
+                request = qe.ScrollRequest(
+                    offset=offset, limit=size, filter=flt, with_payload=payload
+                )
+                return self.shard.scroll(request)
+
+            return core.scroll_hits(read_page, limit, payload is not False)
+
+        return self._read(filters, read)
 
     @_gated
     def chunk_vectors(self, ids: Sequence[str]) -> dict[str, list[float]]:
@@ -496,7 +567,7 @@ class EmbeddedStore:
         if self._shard is not None:
             self._shard.optimize()
 
-    @_gated
+    @_writing
     def set_payload(self, payloads: Mapping[str, Mapping[str, Any]]) -> None:
         """Merge fields into each point's payload, keeping the rest."""
         try:
@@ -505,7 +576,7 @@ class EmbeddedStore:
         finally:
             self._note(points=payloads)
 
-    @_gated
+    @_writing
     def delete_documents(self, doc_ids: Sequence[str]) -> None:
         if self._shard is None or not doc_ids:
             return
@@ -519,6 +590,9 @@ class EmbeddedStore:
     def count(self, filters: Filters | None = None) -> int:
         if self._shard is None:
             return 0
+        return self._read(filters, self._count)
+
+    def _count(self, filters: Filters | None) -> int:
         flt = build_filter(filters)
         if flt is None:
             # The shard keeps its point count: an unfiltered exact count visits every point
@@ -530,11 +604,57 @@ class EmbeddedStore:
     def facet(self, field: str, filters: Filters | None = None, limit: int = 100) -> dict[str, int]:
         if self._shard is None:
             return {}
-        response = self.shard.facet(
-            qe.FacetRequest(key=field, limit=limit, exact=True, filter=build_filter(filters))
-        )
-        # The engine may report a value whose points were all deleted, with count 0.
-        return core.count_facets((h.value, h.count) for h in response.hits)
+
+        def read(chosen: Filters | None) -> dict[str, int]:
+            response = self.shard.facet(
+                qe.FacetRequest(key=field, limit=limit, exact=True, filter=build_filter(chosen))
+            )
+            # The engine may report a value whose points were all deleted, with count 0.
+            return core.count_facets((h.value, h.count) for h in response.hits)
+
+        return self._read(filters, read)
+
+    def _read(self, filters: Filters | None, run: Callable[[Filters | None], _R]) -> _R:
+        """`run(filters)`, or `run` without the access levels the filters leave out when
+        that gives the same answer: when the shard holds no point at any of those levels, and
+        no write began while `run` read it (else it reads again with the levels checked)."""
+        lighter, mark = self._levels_left_out(filters)
+        if mark is None:
+            return run(filters)
+        found = run(lighter)
+        # A write that began meanwhile may have put a point at a left-out level where the
+        # engine was reading.
+        return found if self._writes.holds(mark) else run(filters)
+
+    def _levels_left_out(self, filters: Filters | None) -> tuple[Filters | None, int | None]:
+        """`filters` without their access levels, and the write mark that holds as of, when
+        the shard holds no point at a level they leave out; else `filters` and None.
+
+        A reader's filter leaves out the levels it may not see, and the engine checks the
+        level of every point a query meets: at 300,000 points that cost a visitor's search
+        about 2 ms (bench/RESULTS.md, forty-second session), in the usual library where every
+        document is public and none withdrawn, for nothing. Whether any point is at those
+        levels is counted once after each write (an exact count on the in-memory index)."""
+        hidden = filters.hidden_access() if filters is not None else ()
+        mark = self._writes.mark() if hidden else None
+        if filters is None or mark is None:
+            return filters, None
+        known = self._level_counts
+        if known is None or known.mark != mark:
+            known = _LevelCounts(mark, {})
+        held = known.counts.get(hidden)
+        if held is None:
+            at_levels = qe.Filter(
+                must=[qe.FieldCondition(key="access", match=qe.MatchAny(list(hidden)))]
+            )
+            held = int(self.shard.count(qe.CountRequest(exact=True, filter=at_levels)))
+            if not self._writes.holds(mark):
+                return filters, None  # counted while a write began: not known as of the mark
+            known.counts[hidden] = held
+            self._level_counts = known
+        if held:
+            return filters, None
+        return replace(filters, access_levels=()), mark
 
     @_gated
     def copy_to(self, target: Path) -> None:
@@ -618,7 +738,7 @@ class EmbeddedStore:
                 with self._gate.calling():
                     self._copy_again(copy, points, doc_ids)
                 previous = len(points)
-            with self._gate.swapping():
+            with self._gate.swapping(), self._writes.writing():
                 points, doc_ids = self._journal.take()
                 self._copy_again(copy, sorted({*left[0], *points}), sorted({*left[1], *doc_ids}))
                 self._journal = None  # writes from here on reach the fresh shard itself
