@@ -4,7 +4,8 @@
 - `core`: what both adapters share (the filter rule, query legs, hits, facet conventions);
 - `embedded` (qdrant-edge, in process) and `server` (qdrant-client): the adapters, imported
   only by `open_store` and the tests, so the engines load only when used;
-- `files`: copying a store's files with their preallocated holes left unwritten.
+- `files`: copying a store's files with their preallocated holes left unwritten;
+- `write_marks`: whether a store call overlapped any write.
 """
 
 from search.store.base import (
@@ -30,4 +31,5 @@ __all__ = [
     "files",
     "open_store",
     "server",
+    "write_marks",
 ]

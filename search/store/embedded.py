@@ -29,6 +29,7 @@ from search.store.base import (
     check_layout,
 )
 from search.store.files import copy_tree_sparse
+from search.store.write_marks import WriteMarks
 
 __all__ = [
     "LOCK_FILE",
@@ -202,38 +203,6 @@ def _gated(method: Callable[_P, _R]) -> Callable[_P, _R]:
     return call
 
 
-class _Writes:
-    """Counts the writes begun on a store and those under way, so that a call can tell that
-    no write overlapped it: a mark taken while none is under way still holds afterwards when no
-    write has begun since."""
-
-    def __init__(self) -> None:
-        self._guard = threading.Lock()
-        self._begun = 0
-        self._under_way = 0
-
-    @contextmanager
-    def writing(self) -> Iterator[None]:
-        with self._guard:
-            self._begun += 1
-            self._under_way += 1
-        try:
-            yield
-        finally:
-            with self._guard:
-                self._under_way -= 1
-
-    def mark(self) -> int | None:
-        """The writes begun so far, when none is under way (None while one is)."""
-        with self._guard:
-            return None if self._under_way else self._begun
-
-    def holds(self, mark: int) -> bool:
-        """Whether no write has begun since `mark` was taken."""
-        with self._guard:
-            return self._begun == mark
-
-
 class _LevelCounts(NamedTuple):
     """How many points the shard held at some access levels, as of a write mark."""
 
@@ -354,7 +323,7 @@ class EmbeddedStore:
         self._lock_fd = lock_store_dir(path)
         self._shard: qe.EdgeShard | None = None
         self._gate = _SwapGate()
-        self._writes = _Writes()
+        self._writes = WriteMarks()
         self._level_counts: _LevelCounts | None = None
         # Set while a compaction copies the shard (under the gate, so no write is half noted).
         self._journal: _Journal | None = None
