@@ -103,6 +103,10 @@ def test_a_document_withdrawn_is_hidden_at_once_from_every_read(store: EmbeddedS
     assert "damp" not in {h.doc_id for h in admin.recommend([point_id("older", 0)], Filters(), 5)}
     store.set_payload({point_id("damp", 0): {"access": "public"}})
     assert "damp" in {h.doc_id for h in admin.query(_damp())}
+    # Nothing hidden again: the reads without the check count and list everything.
+    assert admin.count() == 3
+    assert admin.facet("doc_id") == {"damp": 1, "older": 1, "meals": 1}
+    assert {h.doc_id for h in admin.chunks(Filters())} == {"damp", "older", "meals"}
 
 
 class _WritingMidQuery:
