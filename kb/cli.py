@@ -332,7 +332,7 @@ def _open_for_status(settings: Settings) -> Library | LibraryStatus:
 
     require_library(settings)
     if settings.qdrant.mode == "embedded":
-        from search.store.embedded import is_store_dir_locked
+        from search.store.folder import is_store_dir_locked
 
         if is_store_dir_locked(settings.store_dir / active_collection(settings)):
             return LibraryStatus.open(settings)

@@ -41,7 +41,7 @@ def _model_in_use(settings: Settings) -> str | None:
     None when it cannot be told without opening the store)."""
     if settings.qdrant.mode != "embedded":
         return None
-    from search.store.embedded import read_layout
+    from search.store.folder import read_layout
 
     layout = read_layout(settings.store_dir / active_collection(settings))
     return layout.model_id if layout else None

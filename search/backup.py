@@ -173,7 +173,7 @@ def restore_backup(settings: Settings, source: Path) -> tuple[BackupInfo, Path]:
     index; what it replaces is moved aside (returned), never deleted. The uploaded files and
     the accounts are replaced only when the backup holds them (an older one does not), and
     documents uploaded to the backed-up library point at the restored copies."""
-    from search.store.embedded import lock_store_dir, unlock_store_dir
+    from search.store.folder import lock_store_dir, unlock_store_dir
 
     info = read_backup(source)
     if settings.qdrant.mode != "embedded":

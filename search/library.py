@@ -161,7 +161,7 @@ class LibraryStatus:
         with the model named by the store's layout file, read without opening the store."""
         model_id: str = settings.model.name
         if settings.qdrant.mode == "embedded":
-            from search.store.embedded import read_layout
+            from search.store.folder import read_layout
 
             layout = read_layout(settings.store_dir / active_collection(settings))
             model_id = layout.model_id if layout else model_id

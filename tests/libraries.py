@@ -12,8 +12,8 @@ from ingest.pipeline import Ingester
 from search.library import Library
 from search.models.encoder import Encoder
 from search.settings import Settings
-from search.store.embedded import LOCK_FILE
 from search.store.files import copy_tree_sparse
+from search.store.folder import LOCK_FILE
 from tests.pdfs import write_pdf
 
 # Five one-line notes on a few determinants (two about damp homes), for tests that need a small

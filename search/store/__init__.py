@@ -5,6 +5,7 @@
 - `embedded` (qdrant-edge, in process) and `server` (qdrant-client): the adapters, imported
   only by `open_store` and the tests, so the engines load only when used;
 - `files`: copying a store's files with their preallocated holes left unwritten;
+- `folder`: a store folder's lock, layout file and live-shard pointer, without the engine;
 - `write_marks`: whether a store call overlapped any write.
 """
 
@@ -29,6 +30,7 @@ __all__ = [
     "core",
     "embedded",
     "files",
+    "folder",
     "open_store",
     "server",
     "write_marks",

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import fcntl
 import functools
-import json
 import logging
-import os
 import shutil
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -21,38 +18,29 @@ from search.analysis import STOP_WORDS, SparseVector
 from search.schema import DENSE, SPARSE, Filters, Hit, IndexedChunk, engine_id
 from search.store import core
 from search.store.base import (
-    BUSY_MESSAGE,
     CollectionLayout,
-    StoreBusyError,
     StoreError,
     VectorQuery,
     check_layout,
 )
 from search.store.files import copy_tree_sparse
+from search.store.folder import (
+    LOCK_FILE,
+    lock_store_dir,
+    other_name,
+    point_to,
+    read_layout,
+    recover_compaction,
+    sync_folder,
+    unlock_store_dir,
+    write_layout,
+)
 from search.store.write_marks import WriteMarks
 
-__all__ = [
-    "LOCK_FILE",
-    "EmbeddedStore",
-    "build_filter",
-    "is_store_dir_locked",
-    "lock_store_dir",
-    "read_layout",
-    "unlock_store_dir",
-]
+__all__ = ["EmbeddedStore", "build_filter"]
 
 log = logging.getLogger(__name__)
 
-_LAYOUT_FILE = "collection.json"
-LOCK_FILE = ".lock"
-# The live shard is one of two folders, named in the pointer file (no file: the first).
-# Compacting writes a fresh shard in the other folder, then points the file at it with one
-# atomic rename, so the fresh shard, already open, goes live without being loaded again.
-_SHARD_DIRS = ("shard", "shard.b")
-_POINTER_FILE = "live_shard"
-# Where compactions before the pointer file wrote (a store a crash left mid-compaction then).
-_FRESH_DIR = "shard.compacting"
-_OLD_DIR = "shard.old"
 # Points copied a step while compacting (with their vectors and payloads).
 COMPACT_PAGE = 256
 # Writers go on while a compaction copies the shard; what they change is copied again, in
@@ -101,43 +89,6 @@ def build_filter(filters: Filters | None) -> qe.Filter | None:
     return core.translate_filter(
         filters, _condition, lambda must, must_not: qe.Filter(must=must, must_not=must_not)
     )
-
-
-def lock_store_dir(path: Path) -> int:
-    """Take the folder's owner lock (a file descriptor); raise StoreBusyError when it is held."""
-    path.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        raise StoreBusyError(BUSY_MESSAGE.format(path=path)) from None
-    return fd
-
-
-def unlock_store_dir(fd: int) -> None:
-    fcntl.flock(fd, fcntl.LOCK_UN)
-    os.close(fd)
-
-
-def is_store_dir_locked(path: Path) -> bool:
-    """Whether a process (a running site, another command) owns the folder now."""
-    if not path.is_dir():
-        return False
-    try:
-        unlock_store_dir(lock_store_dir(path))
-    except StoreBusyError:
-        return True
-    return False
-
-
-def read_layout(path: Path) -> CollectionLayout | None:
-    """A store folder's model and dimension, read without opening (or locking) it."""
-    file = path / _LAYOUT_FILE
-    if not file.exists():
-        return None
-    data = json.loads(file.read_text())
-    return CollectionLayout(model_id=data["model_id"], dimension=int(data["dimension"]))
 
 
 class _SwapGate:
@@ -249,72 +200,6 @@ class _Journal:
         return points, doc_ids
 
 
-def _recover_compaction(path: Path) -> str:
-    """Settle a compaction a crash interrupted, and name the live shard's folder. Before the
-    pointer file: the live shard back in its place if the crash came between the two renames.
-    Since: the folder the pointer does not name is a fresh copy never pointed at, or the old
-    shard not yet deleted; either goes (compacting again is safe), as does a pointer written
-    but never renamed into place."""
-    shard, old, fresh = path / _SHARD_DIRS[0], path / _OLD_DIR, path / _FRESH_DIR
-    if not shard.exists() and old.exists() and not (path / _POINTER_FILE).exists():
-        old.rename(shard)
-        log.warning("a compaction of %s was interrupted: the shard as it was is back", path)
-    shutil.rmtree(fresh, ignore_errors=True)
-    shutil.rmtree(old, ignore_errors=True)
-    (path / (_POINTER_FILE + ".tmp")).unlink(missing_ok=True)
-    live = _live_name(path)
-    other = path / _other_name(live)
-    if other.exists():
-        shutil.rmtree(other)
-        log.warning(
-            "a compaction of %s was interrupted or not tidied: its spare copy is gone", path
-        )
-    return live
-
-
-def _live_name(path: Path) -> str:
-    """The folder of `path` holding the live shard, as the pointer file names it."""
-    pointer = path / _POINTER_FILE
-    if not pointer.exists():
-        return _SHARD_DIRS[0]
-    try:
-        name = pointer.read_text(encoding="utf-8").strip()
-    except (OSError, UnicodeDecodeError):
-        name = ""
-    if name not in _SHARD_DIRS or not (path / name).is_dir():
-        # Written only by an atomic rename, so only a hand can have spoilt it: which copy is
-        # live cannot be guessed safely.
-        raise StoreError(
-            f"The index folder {path} has a damaged '{_POINTER_FILE}' file (it should hold"
-            f" {' or '.join(_SHARD_DIRS)}, a folder beside it): restore a backup."
-        )
-    return name
-
-
-def _other_name(live: str) -> str:
-    return _SHARD_DIRS[1] if live == _SHARD_DIRS[0] else _SHARD_DIRS[0]
-
-
-def _point_to(path: Path, name: str) -> None:
-    """Name `name` the live shard's folder, at once (a file written and synced, then renamed
-    over the pointer); `_sync_folder` then makes the rename itself durable."""
-    tmp = path / (_POINTER_FILE + ".tmp")
-    with tmp.open("w", encoding="utf-8") as out:
-        out.write(name)
-        out.flush()
-        os.fsync(out.fileno())
-    tmp.replace(path / _POINTER_FILE)
-
-
-def _sync_folder(path: Path) -> None:
-    """Make the names in `path` (a rename into it) durable."""
-    folder = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
-
-
 class EmbeddedStore:
     """One shard directory, opened by one process at a time (a lock file enforces it)."""
 
@@ -329,7 +214,7 @@ class EmbeddedStore:
         self._journal: _Journal | None = None
         self._compacting = threading.Lock()  # one compaction at a time
         try:
-            self._live_name = _recover_compaction(path)
+            self._live_name = recover_compaction(path)
             if self.layout() is not None:
                 self._shard = qe.EdgeShard.load(str(self._shard_dir))
                 self._add_missing_indexes(self._shard)
@@ -388,9 +273,7 @@ class EmbeddedStore:
             return
         self._shard = qe.EdgeShard.create(str(self._shard_dir), _config(layout))
         _create_indexes(self._shard)
-        tmp = self._path / (_LAYOUT_FILE + ".tmp")
-        tmp.write_text(json.dumps({"model_id": layout.model_id, "dimension": layout.dimension}))
-        tmp.replace(self._path / _LAYOUT_FILE)
+        write_layout(self._path, layout)
 
     @property
     def shard(self) -> qe.EdgeShard:
@@ -632,7 +515,7 @@ class EmbeddedStore:
             self._shard.flush()
         # Not the lock, nor a compaction's copy in the making (in the store's own folder
         # only: a name inside the shard is the engine's): the live shard is the library.
-        top, spare = str(self._path), _other_name(self._live_name)
+        top, spare = str(self._path), other_name(self._live_name)
 
         def ignore(folder: str, names: list[str]) -> set[str]:
             left_out = {LOCK_FILE, spare} if folder == top else {LOCK_FILE}
@@ -684,7 +567,7 @@ class EmbeddedStore:
     def _compact(self, listed: Sequence[Any], report: Callable[[int, int], None] | None) -> int:
         layout = self.layout()
         assert layout is not None and self._journal is not None
-        fresh_name = _other_name(self._live_name)
+        fresh_name = other_name(self._live_name)
         fresh = self._path / fresh_name
         shutil.rmtree(fresh, ignore_errors=True)
         copy = qe.EdgeShard.create(str(fresh), _config(layout))
@@ -715,12 +598,12 @@ class EmbeddedStore:
                 # From this rename on the fresh shard is the live one, on disk as here, whatever
                 # fails next; it is open already, so store calls wait for the last round and a
                 # flush only.
-                _point_to(self._path, fresh_name)
+                point_to(self._path, fresh_name)
                 old, self._shard, self._live_name = self.shard, copy, fresh_name
                 is_live = True
                 # Durable before any write reaches the copy: until then a crash could bring
                 # the old pointer back.
-                _sync_folder(self._path)
+                sync_folder(self._path)
         except BaseException:
             if not is_live:
                 copy.close()
@@ -733,7 +616,7 @@ class EmbeddedStore:
         # No call can reach the old shard now: it is closed and its files go once searches
         # and writes are free again (deleting a large one takes seconds).
         old.close()
-        shutil.rmtree(self._path / _other_name(fresh_name), ignore_errors=True)
+        shutil.rmtree(self._path / other_name(fresh_name), ignore_errors=True)
         self.optimize()  # points copied again sit in an unindexed segment until then
         return self.count()
 

@@ -324,7 +324,7 @@ def test_a_pointer_renamed_into_place_is_the_live_shard_even_if_the_folder_sync_
     def no_sync(folder: Path) -> None:
         raise OSError("the disk refused to sync the folder")
 
-    monkeypatch.setattr(embedded, "_sync_folder", no_sync)
+    monkeypatch.setattr(embedded, "sync_folder", no_sync)
     try:
         opened.delete_documents(["housing"])
         with pytest.raises(OSError, match="refused"):
