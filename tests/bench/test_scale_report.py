@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
-from tests.bench.scale.report import _waits
-from tests.bench.scale.serving import cpu_times, machine_waits
+import json
+
+from tests.bench.scale.report import _waits, render
+from tests.bench.scale.serving import (
+    NEW_QUESTION_SETS,
+    NEW_QUESTIONS_TIMED,
+    QUERIES,
+    ROOT,
+    cpu_times,
+    machine_waits,
+    new_questions,
+)
 
 
 def test_stolen_and_disk_wait_time_are_shares_of_all_cpu_time_between_readings() -> None:
@@ -21,3 +31,45 @@ def test_this_machine_reports_its_cpu_times() -> None:
     first, second = cpu_times(), cpu_times()
     assert len(first) >= 8
     assert all(b >= a for a, b in zip(first, second, strict=True))
+
+
+def test_new_questions_are_officers_questions_the_bench_never_asks() -> None:
+    asked = new_questions()
+    assert len(asked) == NEW_QUESTIONS_TIMED
+    assert len(set(asked)) == len(asked)
+    assert not set(asked) & set(QUERIES)
+    # Only the worn sets are read: those kept for judging strength rules stay untouched.
+    assert not {"council11.jsonl", "council12.jsonl"} & set(NEW_QUESTION_SETS)
+    timed = {
+        json.loads(line)["query"].strip()
+        for name in NEW_QUESTION_SETS
+        for line in (ROOT / "corpus" / "queries" / name).read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    }
+    assert set(asked) <= timed
+    assert new_questions() == asked  # the same every run
+
+
+def test_the_report_shows_new_questions_when_a_run_timed_them() -> None:
+    run = {
+        "chunks": 10_000,
+        "build_s": 12,
+        "disk_mb": 144.0,
+        "start_to_first_answer_s": 1.5,
+        "first_query_ms": 400.0,
+        "site_memory": {"rss_mb": 500.0, "peak_rss_mb": 510.0},
+        "recall_at_10": {"queries": 1.0, "chunk_vectors": 1.0},
+        "load_before": [1.0],
+        "load_after": [1.2],
+        "pages": {},
+    }
+    results = {"source_chunks": 6900, "cores": 2, "sizes": {"10000": run}}
+    assert "had not been asked" not in render(results)
+    run["new_questions"] = {
+        "requests": 64,
+        "p50_ms": 40.5,
+        "p95_ms": 99.0,
+        "errors": 0,
+        "load": 1.1,
+    }
+    assert "| 10,000 | 64 | 40.5 / 99.0 | 0 | 1.1 |" in render(results)

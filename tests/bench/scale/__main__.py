@@ -31,7 +31,14 @@ from tests.bench.scale.engines import (
 )
 from tests.bench.scale.replicate import build_library, read_source
 from tests.bench.scale.report import write_report
-from tests.bench.scale.serving import QUERIES, measure_pages, serve, wait_for_read_ahead
+from tests.bench.scale.serving import (
+    QUERIES,
+    measure_new_questions,
+    measure_pages,
+    new_questions,
+    serve,
+    wait_for_read_ahead,
+)
 from tests.live_site import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -120,6 +127,7 @@ def measure_size(
         # (search.retrieval.read_ahead): how long that took after start is reported too.
         result["read_ahead_s"] = wait_for_read_ahead(server)
         result["pages"] = measure_pages(server, _sample_doc_ids(data_dir))
+        result["new_questions"] = measure_new_questions(server, new_questions())
         result["site_memory"] = server.rss_mb()
     result["load_after"] = _load()
     return result

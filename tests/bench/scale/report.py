@@ -80,6 +80,21 @@ def render(results: dict[str, Any]) -> str:
             for page in PAGES
         ]
         lines.append(f"| {r['chunks']:,} | " + " | ".join(cells) + " |")
+    asked = [(r["chunks"], r["new_questions"]) for _, r in sizes if "new_questions" in r]
+    if asked:
+        lines += [
+            "",
+            "`/api/search` for officers' questions the site had not been asked (each once, 1 "
+            "client, after the runs above), p50 / p95 ms:",
+            "",
+            "| chunks | questions | p50 / p95 | errors | load |",
+            "|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {chunks:,} | {n['requests']} | {n['p50_ms']} / {n['p95_ms']} | {n['errors']} | "
+            f"{n['load']} |"
+            for chunks, n in asked
+        ]
     compared = [(s, r["qdrant_client_local"]) for s, r in sizes if "qdrant_client_local" in r]
     for size, c in compared:
         e, q, ratio = c["embedded"], c["qdrant_client_local"], c["local_over_embedded"]

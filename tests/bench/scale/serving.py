@@ -3,6 +3,7 @@ pages a visitor opens, with one client and with eight at once (bounded in count 
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import subprocess
@@ -15,8 +16,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
+
+ROOT = Path(__file__).resolve().parents[3]
 
 QUERIES = (
     "what helps older people who are lonely in rural villages",
@@ -37,6 +41,12 @@ QUERIES = (
     "fuel poverty and cold homes",
 )
 DETERMINANTS = ("housing", "income", "social_connection", "food", "transport", "work")
+# Officers' questions for the timing of searches nobody has asked before: the worn sets only
+# (council11 and council12 are kept for judging strength rules; timing reads no labels, but
+# they stay untouched all the same).
+NEW_QUESTION_SETS = tuple(f"council{n}.jsonl" for n in range(2, 11))
+NEW_QUESTIONS_TIMED = 64
+
 FILTERED = "/search, a determinant ticked"
 NEWEST = "/search, newest first"
 LOCAL_FIRST = "/search, local first"
@@ -206,6 +216,46 @@ def run_clients(
         "error_statuses": dict(errors),
         # The machine is shared: the 1-minute load average when this run began, and the CPU
         # time the host took away or that waited on the disk while it ran.
+        "load": round(load, 1),
+        **machine_waits(ticks, cpu_times()),
+    }
+
+
+def new_questions(
+    folder: Path = ROOT / "corpus" / "queries", most: int = NEW_QUESTIONS_TIMED
+) -> list[str]:
+    """Up to `most` different officers' questions, spread evenly over `NEW_QUESTION_SETS`, in a
+    fixed order: none of them is one of the bench's own `QUERIES`."""
+    asked: dict[str, None] = {}
+    for name in NEW_QUESTION_SETS:
+        for line in (folder / name).read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                asked.setdefault(str(json.loads(line)["query"]).strip(), None)
+    every = [q for q in asked if q not in QUERIES]
+    step = max(1, len(every) // most)
+    return every[::step][:most]
+
+
+def measure_new_questions(server: Server, questions: list[str]) -> dict[str, Any]:
+    """`/api/search` for questions the site has not been asked, each once, one client: what an
+    officer typing a new question waits for (its vector, its matches' first reading, and the
+    answer check and word pull, which the warm runs have remembered)."""
+    times: list[float] = []
+    errors: Counter[str] = Counter()
+    load = os.getloadavg()[0]
+    ticks = cpu_times()
+    with httpx.Client(base_url=server.base, timeout=60) as client:
+        for question in questions:
+            took, status = _time_one(client, f"/api/search?q={quote(question)}")
+            times.append(took)
+            if status != "200":
+                errors[status] += 1
+    return {
+        "requests": len(times),
+        "p50_ms": round(statistics.median(times), 1),
+        "p95_ms": round(percentile(times, 0.95), 1),
+        "errors": sum(errors.values()),
+        "error_statuses": dict(errors),
         "load": round(load, 1),
         **machine_waits(ticks, cpu_times()),
     }
