@@ -42,7 +42,7 @@ DEFAULT_STAGES = ["dense", "sparse", "hybrid-rrf", "hybrid-dbsf", "default"]
 
 def _reranking(retrieve: Retriever, collection: BeirCollection, settings: Settings) -> Retriever:
     """Cross-encoder over the first candidates; the texts come from the BEIR corpus itself."""
-    scorer = load_pair_scorer(settings.model.threads, RERANK_TOKENS, probability=True)
+    scorer = load_pair_scorer(settings.model.pair_threads, RERANK_TOKENS, probability=True)
     top_n = settings.search.rerank_candidates
 
     def retrieve_reranked(text: str) -> list[str]:

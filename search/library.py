@@ -88,7 +88,7 @@ class Library:
         synonyms = read_synonyms(synonyms_path.read_text(encoding="utf-8"))
         scorer = None
         if settings.search.rerank:
-            scorer = load_pair_scorer(settings.model.threads, RERANK_TOKENS, probability=True)
+            scorer = load_pair_scorer(settings.model.pair_threads, RERANK_TOKENS, probability=True)
         tagging = load_tagging(settings, encoder)
         searcher = Searcher(
             store,
@@ -102,7 +102,7 @@ class Library:
             gazetteer=tagging.gazetteer,
             answers=(
                 # With reranking on, the check reads with the reranker's model (loaded once).
-                AnswerCheck(LazyPairScorer(settings.model.threads, loaded=scorer))
+                AnswerCheck(LazyPairScorer(settings.model.pair_threads, loaded=scorer))
                 if settings.match.answer_checks
                 else None
             ),

@@ -54,6 +54,16 @@ class ModelSettings(BaseModel):
         default=None, description="Text put before each query; None uses the model's own."
     )
     threads: int = Field(default=1, ge=1, le=64, description="intra-op threads on the query path")
+    # The cross-encoder reads a question with a passage in about 58 ms on one thread here and
+    # 35 ms on two (scores the same to the last bit); with four reads at once on two cores,
+    # two threads each read 4% fewer pairs a second (bench/RESULTS.md, forty-second session).
+    pair_threads: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        description="intra-op threads of the cross-encoder (the answer check and reranking);"
+        " with more than one, its idle threads sleep instead of spinning",
+    )
     ingest_threads: int = Field(
         default=2,
         ge=1,

@@ -29,6 +29,32 @@ def test_the_reranker_scores_a_probability_the_answer_check_scores_a_logit() -> 
     assert max(chances) == chances[1] and chances[1] - max(chances[0], chances[2]) > 0.5
 
 
+def test_the_cross_encoder_scores_the_same_on_any_number_of_threads() -> None:
+    # The answer check's bar was tuned on one thread's scores; the site reads with two.
+    long_passage = " ".join(PASSAGES * 12)  # cut at the pair's token limit
+    passages = [*PASSAGES, long_passage]
+    one = load_pair_scorer(threads=1).score(QUESTION, passages)
+    assert load_pair_scorer(threads=2).score(QUESTION, passages) == one
+    assert load_pair_scorer(threads=3).score(QUESTION, passages) == one
+
+
+def test_a_library_reads_answers_with_the_configured_cross_encoder_threads(
+    tmp_path: Path, encoder: Encoder
+) -> None:
+    settings = Settings(data_dir=build_notes(tmp_path, PASSAGES, encoder))
+    settings.model = settings.model.model_copy(update={"pair_threads": 3})
+    library = Library.open(settings, encoder=encoder)
+    try:
+        answers = library.searcher.answers
+        assert answers is not None
+        session = answers.scorer.load().session  # type: ignore[attr-defined]
+        options = session.get_session_options()
+        assert options.intra_op_num_threads == 3
+        assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+    finally:
+        library.close()
+
+
 def test_a_library_with_rerank_on_puts_first_what_the_cross_encoder_reads_as_the_answer(
     tmp_path: Path, encoder: Encoder
 ) -> None:
