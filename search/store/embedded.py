@@ -162,17 +162,17 @@ class _LevelCounts(NamedTuple):
 
 
 def _writing(method: Callable[_P, _R]) -> Callable[_P, _R]:
-    """Run a store method that changes points as one call through the swap gate, counted as a
-    write (see `EmbeddedStore._levels_left_out`)."""
+    """`_gated`, and counted as a write (see `EmbeddedStore._levels_left_out`): for a store
+    method that changes points."""
 
     @functools.wraps(method)
-    def call(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+    def counted(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         store = args[0]
         assert isinstance(store, EmbeddedStore)
-        with store._gate.calling(), store._writes.writing():
+        with store._writes.writing():
             return method(*args, **kwargs)
 
-    return call
+    return _gated(counted)
 
 
 class _Journal:
@@ -301,14 +301,17 @@ class EmbeddedStore:
 
     @_gated
     def query(self, request: VectorQuery) -> list[Hit]:
-        if self._shard is None or not core.plan_legs(request):
+        legs = core.plan_legs(request)
+        if self._shard is None or not legs:
             return []
         return self._read(
-            request.filters, lambda f: self._query(replace(request, filters=f or Filters()))
+            request.filters,
+            lambda f: self._query(replace(request, filters=f or Filters()), legs),
         )
 
-    def _query(self, request: VectorQuery) -> list[Hit]:
-        legs = core.plan_legs(request)
+    def _query(self, request: VectorQuery, legs: list[core.Leg]) -> list[Hit]:
+        """`request` asked of the engine as its legs (`core.plan_legs`, which the filters
+        leave unchanged) say."""
         flt = build_filter(request.filters)
         payload: Any = core.payload_selector(request.payload_fields)
         shape: dict[str, Any]  # the query's fields but its limit
@@ -496,9 +499,7 @@ class EmbeddedStore:
             known = _LevelCounts(mark, {})
         held = known.counts.get(hidden)
         if held is None:
-            at_levels = qe.Filter(
-                must=[qe.FieldCondition(key="access", match=qe.MatchAny(list(hidden)))]
-            )
+            at_levels = qe.Filter(must=[_condition(core.Match("access", hidden))])
             held = int(self.shard.count(qe.CountRequest(exact=True, filter=at_levels)))
             if not self._writes.holds(mark):
                 return filters, None  # counted while a write began: not known as of the mark
