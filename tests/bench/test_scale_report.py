@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import json
-
 from tests.bench.scale.report import _waits, render
 from tests.bench.scale.serving import (
     NEW_QUESTION_SETS,
     NEW_QUESTIONS_TIMED,
     QUERIES,
-    ROOT,
     cpu_times,
     machine_waits,
     new_questions,
 )
+from tests.bench.test_strength import read_queries
 
 
 def test_stolen_and_disk_wait_time_are_shares_of_all_cpu_time_between_readings() -> None:
@@ -39,13 +37,8 @@ def test_new_questions_are_officers_questions_the_bench_never_asks() -> None:
     assert len(set(asked)) == len(asked)
     assert not set(asked) & set(QUERIES)
     # Only the worn sets are read: those kept for judging strength rules stay untouched.
-    assert not {"council11.jsonl", "council12.jsonl"} & set(NEW_QUESTION_SETS)
-    timed = {
-        json.loads(line)["query"].strip()
-        for name in NEW_QUESTION_SETS
-        for line in (ROOT / "corpus" / "queries" / name).read_text(encoding="utf-8").splitlines()
-        if line.strip()
-    }
+    assert not {"council11", "council12"} & set(NEW_QUESTION_SETS)
+    timed = {str(q["query"]).strip() for name in NEW_QUESTION_SETS for q in read_queries(name)}
     assert set(asked) <= timed
     assert new_questions() == asked  # the same every run
 

@@ -3,7 +3,6 @@ pages a visitor opens, with one client and with eight at once (bounded in count 
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
 import subprocess
@@ -20,7 +19,7 @@ from urllib.parse import quote
 
 import httpx
 
-ROOT = Path(__file__).resolve().parents[3]
+from tests.bench.test_strength import read_queries
 
 QUERIES = (
     "what helps older people who are lonely in rural villages",
@@ -44,7 +43,7 @@ DETERMINANTS = ("housing", "income", "social_connection", "food", "transport", "
 # Officers' questions for the timing of searches nobody has asked before: the worn sets only
 # (council11 and council12 are kept for judging strength rules; timing reads no labels, but
 # they stay untouched all the same).
-NEW_QUESTION_SETS = tuple(f"council{n}.jsonl" for n in range(2, 11))
+NEW_QUESTION_SETS = tuple(f"council{n}" for n in range(2, 11))
 NEW_QUESTIONS_TIMED = 64
 
 FILTERED = "/search, a determinant ticked"
@@ -221,44 +220,30 @@ def run_clients(
     }
 
 
-def new_questions(
-    folder: Path = ROOT / "corpus" / "queries", most: int = NEW_QUESTIONS_TIMED
-) -> list[str]:
+def new_questions(most: int = NEW_QUESTIONS_TIMED) -> list[str]:
     """Up to `most` different officers' questions, spread evenly over `NEW_QUESTION_SETS`, in a
     fixed order: none of them is one of the bench's own `QUERIES`."""
-    asked: dict[str, None] = {}
-    for name in NEW_QUESTION_SETS:
-        for line in (folder / name).read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                asked.setdefault(str(json.loads(line)["query"]).strip(), None)
+    asked = dict.fromkeys(
+        str(query["query"]).strip() for name in NEW_QUESTION_SETS for query in read_queries(name)
+    )
     every = [q for q in asked if q not in QUERIES]
     step = max(1, len(every) // most)
     return every[::step][:most]
 
 
-def measure_new_questions(server: Server, questions: list[str]) -> dict[str, Any]:
+def measure_new_questions(
+    server: Server, questions: list[str], limit_s: float = 60.0
+) -> dict[str, Any]:
     """`/api/search` for questions the site has not been asked, each once, one client: what an
     officer typing a new question waits for (its vector, its matches' first reading, and the
     answer check and word pull, which the warm runs have remembered)."""
-    times: list[float] = []
-    errors: Counter[str] = Counter()
-    load = os.getloadavg()[0]
-    ticks = cpu_times()
-    with httpx.Client(base_url=server.base, timeout=60) as client:
-        for question in questions:
-            took, status = _time_one(client, f"/api/search?q={quote(question)}")
-            times.append(took)
-            if status != "200":
-                errors[status] += 1
-    return {
-        "requests": len(times),
-        "p50_ms": round(statistics.median(times), 1),
-        "p95_ms": round(percentile(times, 0.95), 1),
-        "errors": sum(errors.values()),
-        "error_statuses": dict(errors),
-        "load": round(load, 1),
-        **machine_waits(ticks, cpu_times()),
-    }
+    return run_clients(
+        server.base,
+        lambda n: f"/api/search?q={quote(questions[n])}",
+        clients=1,
+        requests=len(questions),
+        limit_s=limit_s,
+    )
 
 
 # 240 requests with one client (each of the 16 questions 15 times) and 720 shared by eight:
