@@ -7,7 +7,7 @@ import logging
 import shutil
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, NamedTuple, ParamSpec, TypeVar
@@ -141,17 +141,27 @@ _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
 
-def _gated(method: Callable[_P, _R]) -> Callable[_P, _R]:
-    """Run a store method as one call through the store's swap gate."""
+def _within(
+    context: Callable[[EmbeddedStore], AbstractContextManager[object]],
+) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
+    """A decorator running a store method inside `context(store)`."""
 
-    @functools.wraps(method)
-    def call(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        store = args[0]
-        assert isinstance(store, EmbeddedStore)
-        with store._gate.calling():
-            return method(*args, **kwargs)
+    def decorate(method: Callable[_P, _R]) -> Callable[_P, _R]:
+        @functools.wraps(method)
+        def call(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+            store = args[0]
+            assert isinstance(store, EmbeddedStore)
+            with context(store):
+                return method(*args, **kwargs)
 
-    return call
+        return call
+
+    return decorate
+
+
+# A store method as one call through the store's swap gate.
+_gated = _within(lambda store: store._gate.calling())
+_counted = _within(lambda store: store._writes.writing())
 
 
 class _LevelCounts(NamedTuple):
@@ -164,15 +174,7 @@ class _LevelCounts(NamedTuple):
 def _writing(method: Callable[_P, _R]) -> Callable[_P, _R]:
     """`_gated`, and counted as a write (see `EmbeddedStore._levels_left_out`): for a store
     method that changes points."""
-
-    @functools.wraps(method)
-    def counted(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        store = args[0]
-        assert isinstance(store, EmbeddedStore)
-        with store._writes.writing():
-            return method(*args, **kwargs)
-
-    return _gated(counted)
+    return _gated(_counted(method))
 
 
 class _Journal:
@@ -207,8 +209,8 @@ class EmbeddedStore:
         self._path = path
         self._lock_fd = lock_store_dir(path)
         self._shard: qe.EdgeShard | None = None
-        self._gate = _SwapGate()
-        self._writes = WriteMarks()
+        self._gate: _SwapGate = _SwapGate()
+        self._writes: WriteMarks = WriteMarks()
         self._level_counts: _LevelCounts | None = None
         # Set while a compaction copies the shard (under the gate, so no write is half noted).
         self._journal: _Journal | None = None
