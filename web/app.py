@@ -101,7 +101,13 @@ def create_app(
         try:
             if library is not None:
                 resume_jobs(app, library)
-                yield
+                try:
+                    yield
+                finally:
+                    # Its caller closes the library next: no clearing may still be reading it.
+                    clearing: TraceClearing | None = app.state.trace_clearing
+                    if clearing is not None:
+                        clearing.stop()
                 return
             try:
                 app.state.library = Library.open(settings)

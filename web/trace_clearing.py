@@ -19,7 +19,7 @@ from search.curation import clear_deleted_traces
 from search.library import Library
 from web.ingest_lock import Holder, IngestLock
 
-__all__ = ["ClearingState", "TraceClearing"]
+__all__ = ["ClearingState", "ClearingStopped", "TraceClearing"]
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,11 @@ class ClearingState:
         return 100 * self.copied // self.total if self.total else 0
 
 
+class ClearingStopped(Exception):
+    """The site is stopping: the clearing gives up before the rewritten files replace the
+    live ones (the mark stays set, and the next start clears again)."""
+
+
 class TraceClearing:
     """One clearing at a time in a thread of its own; asking while one runs queues one more."""
 
@@ -49,10 +54,13 @@ class TraceClearing:
         self._state: ClearingState | None = None
         # When the last clearing that finished did so, and how many passages it kept.
         self._finished: tuple[datetime, int | None] | None = None
+        self._is_stopping = False
 
     def request(self) -> None:
         """Clear the traces soon (now, or when the ingest under way has finished)."""
         with self._guard:
+            if self._is_stopping:
+                return
             self._is_wanted = True
             if self._state is None:
                 self._state = ClearingState(0, 0)
@@ -61,6 +69,17 @@ class TraceClearing:
                     target=self._run, name="clear-deleted-traces", daemon=True
                 )
                 self._thread.start()
+
+    def stop(self) -> None:
+        """Give up a clearing under way while it copies, wait for its thread, and start no
+        other: before the library closes, which the thread would otherwise be reading (a
+        closed catalogue connection under a running query can crash the process)."""
+        with self._guard:
+            self._is_stopping = True
+            self._is_wanted = False
+            thread = self._thread
+        if thread is not None:
+            thread.join()
 
     def state(self) -> ClearingState | None:
         """How far a clearing under way (or waiting) has got; None when none is."""
@@ -90,6 +109,8 @@ class TraceClearing:
                 self._report,
                 writers_out=self._lock.hold(Holder.DELETION),
             )
+        except ClearingStopped:
+            log.info("the site stopped during a clearing: the next start clears again")
         except Exception:
             # The mark stays set: the next deletion, or the next start, tries again.
             log.exception("the index files could not be rewritten without deleted documents")
@@ -98,4 +119,6 @@ class TraceClearing:
             self._finished = (datetime.now(UTC), kept)
 
     def _report(self, copied: int, total: int) -> None:
+        if self._is_stopping:
+            raise ClearingStopped
         self._state = ClearingState(copied, total)

@@ -134,9 +134,12 @@ def doc_id_of(library: Library, file_name: str) -> str:
 
 @pytest.fixture(scope="module")
 def app(access_settings: Settings, access_library: Library):  # type: ignore[no-untyped-def]
-    return create_app(
+    site = create_app(
         access_settings, library=access_library, ingest_runner=make_ingest_runner(access_library)
     )
+    yield site
+    # A deletion's clearing may still run in the background: it ends before the library closes.
+    site.state.trace_clearing.stop()
 
 
 def sign_in(client: TestClient, name: str, password: str = PASSWORD) -> int:

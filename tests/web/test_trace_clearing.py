@@ -5,6 +5,7 @@ tests/search/test_deleted_traces.py.) Real model, real engine."""
 
 from __future__ import annotations
 
+import threading
 import time
 import warnings
 
@@ -90,3 +91,40 @@ def test_the_site_copies_the_index_while_an_ingest_holds_the_lock(library: Libra
         time.sleep(0.02)
     assert not has_deleted_traces(library.catalogue)
     assert files_holding(library.settings.data_dir, b"lunch clubs") == []
+
+
+def test_a_site_that_stops_gives_up_its_clearing_before_the_library_closes(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A clearing still copying when the site stops gives up, and the site waits for it: the
+    library closes next, and a clearing still reading a closed catalogue crashed the process.
+    The live files are untouched, and the next start clears them."""
+    delete_document(library.store, library.catalogue, note_id(library, 1))
+    clearing = TraceClearing(library, IngestLock())
+    copying, go = threading.Event(), threading.Event()
+    report = clearing._report
+
+    def paused(copied: int, total: int) -> None:
+        copying.set()
+        go.wait(60)
+        report(copied, total)
+
+    monkeypatch.setattr(clearing, "_report", paused)
+    clearing.request()
+    assert copying.wait(60), "the clearing never started copying"
+    stopper = threading.Thread(target=clearing.stop)
+    stopper.start()
+    deadline = time.monotonic() + 60
+    while not clearing._is_stopping:
+        assert time.monotonic() < deadline, "stop() did not begin"
+        time.sleep(0.01)
+    go.set()
+    stopper.join(60)
+    assert not stopper.is_alive(), "stop() did not wait for the clearing to end"
+    assert clearing.state() is None
+    assert has_deleted_traces(library.catalogue)  # given up before the catalogue's part
+    assert files_holding(library.settings.data_dir, b"lunch clubs") != []
+    clearing.request()  # a stopped site starts no other
+    assert clearing.state() is None
+    found = run_search(library, SearchForm(q="breakfast clubs")).results
+    assert found.documents[0].document.doc_id == note_id(library, 2)
