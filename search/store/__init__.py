@@ -4,6 +4,8 @@
 - `core`: what both adapters share (the filter rule, query legs, hits, facet conventions);
 - `embedded` (qdrant-edge, in process) and `server` (qdrant-client): the adapters, imported
   only by `open_store` and the tests, so the engines load only when used;
+- `engine_process`: the embedded adapter run in a child process (the site's way), so the
+  engine's reads do not hold the site's interpreter lock;
 - `files`: copying a store's files with their preallocated holes left unwritten;
 - `folder`: a store folder's lock, layout file and live-shard pointer, without the engine;
 - `write_marks`: whether a store call overlapped any write.
@@ -29,6 +31,7 @@ __all__ = [
     "base",
     "core",
     "embedded",
+    "engine_process",
     "files",
     "folder",
     "open_store",

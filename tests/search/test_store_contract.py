@@ -33,6 +33,7 @@ from search.store.base import (
 )
 from search.store.core import payload_passes
 from search.store.embedded import EmbeddedStore
+from search.store.engine_process import ProcessStore
 from search.store.server import ServerStore
 from tests.libraries import copy_library
 
@@ -83,12 +84,21 @@ RULE_CHUNKS = [
 ]
 
 
+# The embedded engine in process, the same in a child process (the site's way), and
+# qdrant-client's in-process stand-in for a server.
+KINDS = ["embedded", "process", "memory"]
+
+
+def _open(kind: str, path: Path) -> Store:
+    if kind == "embedded":
+        return EmbeddedStore(path)
+    if kind == "process":
+        return ProcessStore(path)
+    return ServerStore.connect(QdrantSettings(mode="memory"))
+
+
 def _build(kind: str, path: Path, chunks: list[IndexedChunk]) -> Store:
-    opened: Store = (
-        EmbeddedStore(path)
-        if kind == "embedded"
-        else ServerStore.connect(QdrantSettings(mode="memory"))
-    )
+    opened = _open(kind, path)
     opened.ensure_collection(LAYOUT)
     opened.upsert(chunks)
     assert opened.count() == len(chunks)
@@ -104,15 +114,15 @@ def embedded_collection(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(params=["embedded", "memory"])
+@pytest.fixture(params=KINDS)
 def store(
     request: pytest.FixtureRequest, tmp_path: Path, embedded_collection: Path
 ) -> Iterator[Store]:
     """A store of its own, for a test that writes."""
     opened: Store
-    if request.param == "embedded":
+    if request.param in ("embedded", "process"):
         copy_library(embedded_collection, tmp_path / "collection")
-        opened = EmbeddedStore(tmp_path / "collection")
+        opened = _open(request.param, tmp_path / "collection")
         opened.ensure_collection(LAYOUT)  # the copy's own layout: nothing to create
         assert opened.count() == len(CHUNKS)
     else:
@@ -121,7 +131,7 @@ def store(
     opened.close()
 
 
-@pytest.fixture(scope="module", params=["embedded", "memory"])
+@pytest.fixture(scope="module", params=KINDS)
 def module_store(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Store]:
@@ -137,7 +147,7 @@ def reading_store(module_store: Store) -> Iterator[Store]:
     assert module_store.count() == len(CHUNKS), "a test given the shared store wrote to it"
 
 
-@pytest.fixture(scope="module", params=["embedded", "memory"])
+@pytest.fixture(scope="module", params=KINDS)
 def rule_store(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Store]:
@@ -467,13 +477,9 @@ def test_a_query_with_no_usable_vector_finds_nothing(reading_store: Store) -> No
     assert reading_store.query(VectorQuery(dense=[1, 0, 0, 0], sparse=None, mode="sparse")) == []
 
 
-@pytest.mark.parametrize("kind", ["embedded", "memory"])
+@pytest.mark.parametrize("kind", KINDS)
 def test_a_store_with_no_collection_reads_as_empty(kind: str, tmp_path: Path) -> None:
-    empty: Store = (
-        EmbeddedStore(tmp_path / "none")
-        if kind == "embedded"
-        else ServerStore.connect(QdrantSettings(mode="memory"))
-    )
+    empty = _open(kind, tmp_path / "none")
     try:
         assert empty.layout() is None
         assert empty.count() == 0

@@ -1,0 +1,190 @@
+"""The embedded engine in a child process: its life, its failures and its answers.
+
+The store contract (`test_store_contract.py`) runs every read and write against this store
+too; these tests cover what only a second process can do wrong."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from search.schema import Filters, point_id
+from search.store.base import StoreBusyError, StoreError, VectorQuery
+from search.store.embedded import EmbeddedStore
+from search.store.engine_process import STOPPED_MESSAGE, ProcessStore
+from tests.search.test_store_contract import CHUNKS, LAYOUT
+
+QUERY = VectorQuery(dense=[1, 0, 0, 0], sparse=None, mode="dense", limit=2)
+
+
+@pytest.fixture
+def written(tmp_path: Path) -> Path:
+    path = tmp_path / "collection"
+    store = EmbeddedStore(path)
+    store.ensure_collection(LAYOUT)
+    store.upsert(CHUNKS)
+    store.close()
+    return path
+
+
+def _is_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A child that ended but was not yet waited for is a zombie: it runs nothing.
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().split(") ", 1)[1][0] != "Z"
+
+
+def _wait_until_ended(pid: int, timeout_s: float = 20.0) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if not _is_running(pid):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_the_answers_are_the_engines_own(written: Path) -> None:
+    store = ProcessStore(written)
+    try:
+        answered = store.query(QUERY)
+        assert store.pid is not None and store.pid != os.getpid()
+    finally:
+        store.close()
+    here = EmbeddedStore(written)
+    try:
+        assert answered == here.query(QUERY)
+        assert [h.id for h in answered] == [point_id("housing", 0), point_id("housing", 1)]
+    finally:
+        here.close()
+
+
+def test_a_read_after_the_child_was_killed_is_answered_by_a_new_one(written: Path) -> None:
+    store = ProcessStore(written)
+    try:
+        first = store.pid
+        assert first is not None
+        os.kill(first, signal.SIGKILL)
+        assert _wait_until_ended(first)
+        assert store.count() == len(CHUNKS)  # asked again of a new child
+        assert store.pid not in (None, first)
+    finally:
+        store.close()
+
+
+def test_a_write_the_killed_child_could_not_answer_fails_plainly_then_writes_go_on(
+    written: Path,
+) -> None:
+    store = ProcessStore(written)
+    try:
+        first = store.pid
+        assert first is not None
+        os.kill(first, signal.SIGKILL)
+        assert _wait_until_ended(first)
+        # Whether a write reached the engine is unknown, so it is not made again unasked.
+        with pytest.raises(StoreError, match="stopped and is being started again"):
+            store.delete_documents(["housing"])
+        store.delete_documents(["housing"])
+        assert store.count() == len(CHUNKS) - 2
+    finally:
+        store.close()
+    assert "try again" in STOPPED_MESSAGE
+
+
+def test_a_folder_another_process_owns_is_refused_with_the_usual_message(written: Path) -> None:
+    owner = EmbeddedStore(written)
+    try:
+        with pytest.raises(StoreBusyError, match="in use by a running site"):
+            ProcessStore(written)
+    finally:
+        owner.close()
+
+
+def test_closing_ends_the_child_and_lets_the_folder_go(written: Path) -> None:
+    store = ProcessStore(written)
+    pid = store.pid
+    assert pid is not None
+    store.close()
+    assert _wait_until_ended(pid)
+    with pytest.raises(StoreError, match="closed"):
+        store.count()
+    EmbeddedStore(written).close()  # free for the next owner
+
+
+def test_the_child_ends_when_the_site_process_is_gone(written: Path) -> None:
+    site = textwrap.dedent(
+        f"""
+        import os
+        from pathlib import Path
+        from search.store.engine_process import ProcessStore
+        store = ProcessStore(Path({str(written)!r}))
+        print(store.pid, flush=True)
+        os._exit(0)  # gone without closing anything
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", site], capture_output=True, text=True, timeout=120, check=True
+    )
+    child = int(done.stdout.strip())
+    assert _wait_until_ended(child)
+    reopened = EmbeddedStore(written)  # the lock went with it, and the points are intact
+    try:
+        assert reopened.count() == len(CHUNKS)
+    finally:
+        reopened.close()
+
+
+def test_a_compaction_reports_its_progress_across_the_processes(written: Path) -> None:
+    store = ProcessStore(written)
+    try:
+        store.delete_documents(["housing"])
+        seen: list[tuple[int, int]] = []
+        kept = store.compact(lambda done, total: seen.append((done, total)))
+        assert kept == len(CHUNKS) - 2
+        assert seen and seen[-1][0] == seen[-1][1]
+        assert store.count() == len(CHUNKS) - 2
+    finally:
+        store.close()
+
+
+def test_an_engine_error_comes_back_as_an_error_and_the_store_goes_on(written: Path) -> None:
+    store = ProcessStore(written)
+    try:
+        with pytest.raises(Exception, match="Vector dimension error: expected dim: 4, got 2"):
+            store.query(VectorQuery(dense=[1.0, 0.0], sparse=None, mode="dense"))
+        assert store.count(Filters(doc_ids=("meals",))) == 1
+    finally:
+        store.close()
+
+
+def test_readers_on_many_threads_each_get_their_own_answer(written: Path) -> None:
+    store = ProcessStore(written)
+    wanted = {doc: store.count(Filters(doc_ids=(doc,))) for doc in ("housing", "lonely", "meals")}
+    failures: list[str] = []
+
+    def read(doc: str) -> None:
+        for _ in range(30):
+            got = store.count(Filters(doc_ids=(doc,)))
+            if got != wanted[doc]:
+                failures.append(f"{doc}: {got}")
+
+    threads = [threading.Thread(target=read, args=(d,)) for d in wanted for _ in range(3)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert not failures
+        assert wanted == {"housing": 2, "lonely": 1, "meals": 1}
+    finally:
+        store.close()
