@@ -443,7 +443,12 @@ def _open_library_for_site(settings: Settings, encoder: Encoder | None = None) -
 
     try:
         # Evidence an older rule chose is chosen again once the site is up (web.app).
-        return Library.open(settings, encoder, refresh_evidence=False)
+        return Library.open(
+            settings,
+            encoder,
+            refresh_evidence=False,
+            engine_process=settings.qdrant.engine_process,
+        )
     except StoreBusyError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(1) from None

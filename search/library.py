@@ -56,12 +56,18 @@ class Library:
 
     @classmethod
     def open(
-        cls, settings: Settings, encoder: Encoder | None = None, refresh_evidence: bool = True
+        cls,
+        settings: Settings,
+        encoder: Encoder | None = None,
+        refresh_evidence: bool = True,
+        engine_process: bool = False,
     ) -> Library:
         """The library in `settings.data_dir`. Strongest passages an older rule chose are chosen
         again first (`index.refresh_strongest`) unless `refresh_evidence` is False: the site
-        does that in the background, so a large library's one-off does not delay its start."""
-        store = open_store(settings)
+        does that in the background, so a large library's one-off does not delay its start.
+        With `engine_process` the embedded engine runs in a child process (the site's choice,
+        `KB_QDRANT__ENGINE_PROCESS`)."""
+        store = open_store(settings, engine_process=engine_process)
         catalogue: Catalogue | None = None
         try:
             catalogue = Catalogue(settings.catalogue_path)

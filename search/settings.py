@@ -88,6 +88,14 @@ class QdrantSettings(BaseModel):
     api_key: SecretStr | None = None
     collection: str = "evidence"
     timeout_s: int = Field(default=30, ge=1)
+    engine_process: bool = Field(
+        default=True,
+        description=(
+            "the site runs the embedded engine in a process of its own, so searches run side by"
+            " side instead of one at a time (the engine holds Python's interpreter lock while it"
+            " reads); the kb commands always run it in their own process"
+        ),
+    )
 
     @model_validator(mode="after")
     def _server_needs_url(self) -> QdrantSettings:
@@ -133,11 +141,14 @@ class SearchSettings(BaseModel):
         description="query vectors kept for the questions asked last (a page turn or a filter"
         " ticked asks again); 0 encodes every time",
     )
-    # A search holds Python's interpreter lock for most of its time, so searches running side
-    # by side mostly wait for each other: at 300k passages on 2 cores, 8 clients got 26
-    # searches/s with no limit and 32-36 with 1 or 2 at a time (bench/RESULTS.md).
+    # A search holds Python's interpreter lock for its Python, and, with the engine in the
+    # site's process, for the engine's reads too. In process, at 300k passages on 2 cores, 8
+    # clients got 26 searches/s with no limit and 32-36 with 1 or 2 at a time; with the engine
+    # in its own process (the default, `QdrantSettings.engine_process`) one search's engine read
+    # overlaps another's Python, and 4 at a time gave 53.7/s against 48.8 with 2 and 51.6 with 3
+    # (bench/RESULTS.md, "Forty-third session").
     concurrent_searches: int = Field(
-        default=2,
+        default=4,
         ge=0,
         le=64,
         description="searches one site runs at once, the others waiting their turn (about the"

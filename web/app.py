@@ -110,7 +110,9 @@ def create_app(
                         clearing.stop()
                 return
             try:
-                app.state.library = Library.open(settings)
+                app.state.library = Library.open(
+                    settings, engine_process=settings.qdrant.engine_process
+                )
             except Exception as error:
                 # Serve plain error pages and a failing /healthz rather than not start at all.
                 log.exception("the index could not be opened")

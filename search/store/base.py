@@ -204,10 +204,17 @@ def switch_collection(settings: Settings, name: str) -> None:
     tmp.replace(settings.store_dir / ACTIVE_FILE)
 
 
-def open_store(settings: Settings, collection: str | None = None) -> Store:
-    """Open the active store (or another collection in it); embedded ones are process-locked."""
+def open_store(
+    settings: Settings, collection: str | None = None, engine_process: bool = False
+) -> Store:
+    """Open the active store (or another collection in it); embedded ones are process-locked,
+    and with `engine_process` run in a child process (`search.store.engine_process`)."""
     name = collection or active_collection(settings)
     if settings.qdrant.mode == "embedded":
+        if engine_process:
+            from search.store.engine_process import ProcessStore
+
+            return ProcessStore(settings.store_dir / name)
         from search.store.embedded import EmbeddedStore
 
         return EmbeddedStore(settings.store_dir / name)

@@ -165,7 +165,7 @@ def test_app_opens_its_own_library_and_closes_it_on_shutdown(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fake = _FakeLibrary()
-    monkeypatch.setattr(Library, "open", classmethod(lambda cls, s: fake))
+    monkeypatch.setattr(Library, "open", classmethod(lambda cls, s, **_: fake))
     app = create_app(settings)
     with TestClient(app):
         assert app.state.library is fake

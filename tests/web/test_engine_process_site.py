@@ -1,0 +1,67 @@
+"""The site as `kb serve` runs it: the embedded engine in a process of its own."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from search.library import Library
+from search.models.encoder import Encoder
+from search.settings import Settings
+from search.store.engine_process import ProcessStore
+from tests.libraries import copy_library
+from web.app import create_app
+
+QUERIES = ("damp homes and asthma", "lonely older people in villages", "quantum chromodynamics")
+
+
+def _answers(client: TestClient) -> list[dict[str, Any]]:
+    answers = []
+    for query in QUERIES:
+        response = client.get("/api/search", params={"q": query})
+        assert response.status_code == 200, response.text
+        answer = response.json()
+        answer.pop("took_ms")  # the one field that differs from run to run
+        answers.append(answer)
+    return answers
+
+
+def _has_ended(pid: int, timeout_s: float = 20.0) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_the_site_answers_through_its_engine_process_as_it_would_in_process(
+    five_notes: Path, tmp_path: Path, encoder: Encoder
+) -> None:
+    settings = Settings(data_dir=copy_library(five_notes, tmp_path / "data"))
+    assert settings.qdrant.engine_process  # what `kb serve` does unless told otherwise
+    site = create_app(settings)
+    with TestClient(site) as client:
+        store = site.state.library.store
+        assert isinstance(store, ProcessStore)
+        child = store.pid
+        assert child is not None and child != os.getpid()
+        through_child = _answers(client)
+    assert _has_ended(child), "the engine's process outlived the site"
+
+    in_process = Library.open(settings, encoder=encoder)
+    try:
+        assert not isinstance(in_process.store, ProcessStore)
+        with TestClient(create_app(settings, library=in_process)) as client:
+            assert _answers(client) == through_child
+    finally:
+        in_process.close()
+    assert through_child[0]["strong_total"] >= 1
+    assert through_child[0]["documents"][0]["passages"]
+    assert through_child[2]["strong_total"] == 0
