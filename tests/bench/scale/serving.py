@@ -89,13 +89,46 @@ class Server:
     answered_at: float  # time.monotonic() when the first search was answered
 
     def rss_mb(self) -> dict[str, float]:
-        """Resident memory now and at its peak, from the kernel's own counters."""
-        fields: dict[str, float] = {}
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            name, _, value = line.partition(":")
-            if name in ("VmRSS", "VmHWM"):
-                fields[name] = round(int(value.split()[0]) / 1024, 1)
-        return {"rss_mb": fields.get("VmRSS", 0.0), "peak_rss_mb": fields.get("VmHWM", 0.0)}
+        """Resident memory now and at its peak, from the kernel's own counters, of the site
+        and every process it started (the engine's, `KB_QDRANT__ENGINE_PROCESS`): the peak is
+        the sum of each one's peak, so never less than their peak together."""
+        site = _memory_kb(self.process.pid)
+        children = [_memory_kb(pid) for pid in _descendants(self.process.pid)]
+        total = {k: site[k] + sum(c[k] for c in children) for k in ("VmRSS", "VmHWM")}
+        return {
+            "rss_mb": round(total["VmRSS"] / 1024, 1),
+            "peak_rss_mb": round(total["VmHWM"] / 1024, 1),
+            "children_rss_mb": round(sum(c["VmRSS"] for c in children) / 1024, 1),
+        }
+
+
+def _memory_kb(pid: int) -> dict[str, int]:
+    fields = {"VmRSS": 0, "VmHWM": 0}
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        return fields  # ended meanwhile
+    for line in lines:
+        name, _, value = line.partition(":")
+        if name in fields:
+            fields[name] = int(value.split()[0])
+    return fields
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below `pid`, from the kernel's list of each thread's children."""
+    found: list[int] = []
+    waiting = [pid]
+    while waiting:
+        parent = waiting.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*"):
+            try:
+                kids = [int(k) for k in (task / "children").read_text().split()]
+            except OSError:
+                continue
+            found.extend(kids)
+            waiting.extend(kids)
+    return found
 
 
 @contextmanager
