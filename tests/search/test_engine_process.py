@@ -12,6 +12,7 @@ import sys
 import textwrap
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -69,35 +70,38 @@ def test_the_answers_are_the_engines_own(written: Path) -> None:
         here.close()
 
 
-def test_a_read_after_the_child_was_killed_is_answered_by_a_new_one(written: Path) -> None:
+@pytest.fixture
+def killed(written: Path) -> Iterator[tuple[ProcessStore, int]]:
+    """A store whose child was just killed (as the kernel does when memory runs out), and
+    that child's process id."""
     store = ProcessStore(written)
     try:
         first = store.pid
         assert first is not None
         os.kill(first, signal.SIGKILL)
         assert _wait_until_ended(first)
-        assert store.count() == len(CHUNKS)  # asked again of a new child
-        assert store.pid not in (None, first)
+        yield store, first
     finally:
         store.close()
+
+
+def test_a_read_after_the_child_was_killed_is_answered_by_a_new_one(
+    killed: tuple[ProcessStore, int],
+) -> None:
+    store, first = killed
+    assert store.count() == len(CHUNKS)  # asked again of a new child
+    assert store.pid not in (None, first)
 
 
 def test_a_write_the_killed_child_could_not_answer_fails_plainly_then_writes_go_on(
-    written: Path,
+    killed: tuple[ProcessStore, int],
 ) -> None:
-    store = ProcessStore(written)
-    try:
-        first = store.pid
-        assert first is not None
-        os.kill(first, signal.SIGKILL)
-        assert _wait_until_ended(first)
-        # Whether a write reached the engine is unknown, so it is not made again unasked.
-        with pytest.raises(StoreError, match="stopped and is being started again"):
-            store.delete_documents(["housing"])
+    store, _ = killed
+    # Whether a write reached the engine is unknown, so it is not made again unasked.
+    with pytest.raises(StoreError, match="stopped and is being started again"):
         store.delete_documents(["housing"])
-        assert store.count() == len(CHUNKS) - 2
-    finally:
-        store.close()
+    store.delete_documents(["housing"])
+    assert store.count() == len(CHUNKS) - 2
     assert "try again" in STOPPED_MESSAGE
 
 
