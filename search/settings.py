@@ -146,13 +146,14 @@ class SearchSettings(BaseModel):
     # clients got 26 searches/s with no limit and 32-36 with 1 or 2 at a time; with the engine
     # in its own process (the default, `QdrantSettings.engine_process`) one search's engine read
     # overlaps another's Python, and 4 at a time gave 53.7/s against 48.8 with 2 and 51.6 with 3
-    # (bench/RESULTS.md, "Forty-third session").
+    # (bench/RESULTS.md, "Forty-third session"). `Settings` keeps 2 for the engine in process.
     concurrent_searches: int = Field(
         default=4,
         ge=0,
         le=64,
-        description="searches one site runs at once, the others waiting their turn (about the"
-        " number of cores); 0: no limit",
+        description="searches one site runs at once, the others waiting their turn; 0: no"
+        " limit; unset, 2 when the embedded engine runs in the site's own process"
+        " (KB_QDRANT__ENGINE_PROCESS=false), where more at once answer fewer",
     )
 
     @field_validator("synonyms_path")
@@ -569,6 +570,16 @@ class Settings(BaseSettings):
     access: AccessSettings = AccessSettings()
     accounts: AccountSettings = AccountSettings()
     ingest: IngestSettings = IngestSettings()
+
+    @model_validator(mode="after")
+    def _searches_at_once_fit_the_engine(self) -> Settings:
+        """With the embedded engine in the site's own process, every search holds the one
+        interpreter lock throughout, and 2 at a time answered more than 4 (41.6 against 38.2
+        a second with eight clients at 300k); a value set explicitly is kept."""
+        in_process = self.qdrant.mode == "embedded" and not self.qdrant.engine_process
+        if in_process and "concurrent_searches" not in self.search.model_fields_set:
+            self.search = self.search.model_copy(update={"concurrent_searches": 2})
+        return self
 
     @property
     def catalogue_path(self) -> Path:

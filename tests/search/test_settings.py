@@ -119,3 +119,13 @@ def test_a_synonyms_file_is_checked_when_settings_are_read(tmp_path: Path) -> No
     ):
         with pytest.raises(ValidationError, match=says):
             SearchSettings(synonyms_path=path)
+
+
+def test_searches_at_once_fit_where_the_engine_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings().search.concurrent_searches == 4  # the engine in its own process
+    monkeypatch.setenv("KB_QDRANT__ENGINE_PROCESS", "false")
+    assert Settings().search.concurrent_searches == 2  # one lock for every search
+    monkeypatch.setenv("KB_SEARCH__CONCURRENT_SEARCHES", "4")
+    assert Settings().search.concurrent_searches == 4  # set by hand: kept
+    monkeypatch.delenv("KB_SEARCH__CONCURRENT_SEARCHES")
+    assert Settings(qdrant={"mode": "memory"}).search.concurrent_searches == 4  # type: ignore[arg-type]
