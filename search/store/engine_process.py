@@ -6,8 +6,9 @@ readers were answered at the rate of one. Here the shard lives in a child proces
 nothing but the engine's work; the site's thread waiting on the socket lets the lock go, so
 one search's Python runs on one core while another's engine read runs on the other.
 
-Every call of the `Store` interface is sent as (method, args, kwargs) over one of a pool of
-connections (one per thread in use at once) and answered with its value or its exception.
+Every call of the `Store` interface is sent as (method, arguments) over one of a pool of
+connections (one per thread in use at once) and answered with its value or its exception (and,
+for a compaction, its progress on the way).
 The child owns the folder's lock; when it stops (killed, out of memory) the next call starts
 a new one, and a read is asked again once, so the site goes on without a restart.
 """
@@ -26,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from multiprocessing import AuthenticationError
 from multiprocessing.connection import Client, Connection, Listener
@@ -84,8 +86,13 @@ class ProcessStore:
         self._generation = 0  # bumped at every start: connections of an old child are dropped
         self._closed = False
         self._child: subprocess.Popen[bytes] | None = None
+        # Private to this user (0700), and each connection must know the child's random key.
         self._socket_dir = Path(tempfile.mkdtemp(prefix="kb-engine-"))
-        self._start()
+        try:
+            self._start()
+        except BaseException:
+            shutil.rmtree(self._socket_dir, ignore_errors=True)
+            raise
 
     # -- the Store interface ------------------------------------------------------------------
 
@@ -290,8 +297,8 @@ class ProcessStore:
             with Client(str(self._address), family="AF_UNIX", authkey=self._key) as conn:
                 _send(conn, ("close", (), False))
                 _receive(conn)
-        except (EOFError, OSError):
-            pass
+        except (EOFError, OSError, AuthenticationError):
+            pass  # already gone: nothing to tell
         _reap(child, 30.0)
 
     def _drop_connections(self) -> None:
@@ -324,7 +331,7 @@ class _ChildStopped(Exception):
         self.generation = generation
 
 
-def _listed(fields: Sequence[str] | None) -> list[str] | tuple[str, ...] | None:
+def _listed(fields: Sequence[str] | None) -> tuple[str, ...] | None:
     # An empty tuple means "no payload"; keep that apart from None ("all of it").
     return None if fields is None else tuple(fields)
 
@@ -364,6 +371,7 @@ def serve_store(lifeline: BinaryIO, answer: BinaryIO) -> None:
         try:
             conn = listener.accept()
         except (OSError, EOFError, AuthenticationError):
+            time.sleep(0.05)  # a caller without the key, or out of descriptors: not a spin
             continue
         threading.Thread(target=_answer, args=(store, conn, close_store), daemon=True).start()
 
@@ -376,29 +384,34 @@ def _end_with_site(lifeline: BinaryIO, close_store: Callable[[], None]) -> None:
 
 
 def _answer(store: Any, conn: Connection, close_store: Callable[[], None]) -> None:
+    """Answer one connection's calls, one after another, until the site hangs up."""
     with conn:
-        while True:
-            try:
-                method, args, wants_progress = _receive(conn)
-            except (EOFError, OSError):
-                return
-            if method == "close":
-                close_store()
-                _send(conn, ("ok", None))
-                conn.close()
-                os._exit(0)  # the store is closed; the accept loop has nothing left to serve
-            if method not in _SERVED:
-                _send(conn, ("error", StoreError(f"Unknown store call {method!r}.")))
-                continue
-            kwargs: dict[str, Any] = {}
-            if wants_progress:
-                kwargs["report"] = lambda done, total: _send(conn, ("progress", (done, total)))
-            try:
-                value = getattr(store, method)(*args, **kwargs)
-            except BaseException as error:
-                _send(conn, ("error", _sendable(error)))
-                continue
-            _send(conn, _answer_of(value))
+        try:
+            _answer_calls(store, conn, close_store)
+        except (EOFError, OSError):
+            return  # the site's thread gave up on this connection (or the site is gone)
+
+
+def _answer_calls(store: Any, conn: Connection, close_store: Callable[[], None]) -> None:
+    while True:
+        method, args, wants_progress = _receive(conn)
+        if method == "close":
+            close_store()
+            _send(conn, ("ok", None))
+            conn.close()
+            os._exit(0)  # the store is closed; the accept loop has nothing left to serve
+        if method not in _SERVED:
+            _send(conn, ("error", StoreError(f"Unknown store call {method!r}.")))
+            continue
+        kwargs: dict[str, Any] = {}
+        if wants_progress:
+            kwargs["report"] = lambda done, total: _send(conn, ("progress", (done, total)))
+        try:
+            value = getattr(store, method)(*args, **kwargs)
+        except BaseException as error:
+            _send(conn, ("error", _sendable(error)))
+            continue
+        _send(conn, _answer_of(value))
 
 
 def _answer_of(value: Any) -> tuple[str, Any]:

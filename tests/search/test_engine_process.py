@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import os
 import signal
+import stat
 import subprocess
 import sys
 import textwrap
 import threading
 import time
 from collections.abc import Iterator
+from multiprocessing import AuthenticationError
+from multiprocessing.connection import Client
 from pathlib import Path
 
 import pytest
@@ -192,3 +195,16 @@ def test_readers_on_many_threads_each_get_their_own_answer(written: Path) -> Non
         assert wanted == {"housing": 2, "lonely": 1, "meals": 1}
     finally:
         store.close()
+
+
+def test_only_the_site_can_ask_the_engine(written: Path) -> None:
+    store = ProcessStore(written)
+    try:
+        folder = store._socket_dir
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700  # no other user reaches the socket
+        with pytest.raises(AuthenticationError):
+            Client(str(store._address), family="AF_UNIX", authkey=b"not the key")
+        assert store.count() == len(CHUNKS)  # and the engine goes on answering the site
+    finally:
+        store.close()
+    assert not folder.exists()
