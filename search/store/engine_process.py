@@ -15,6 +15,7 @@ a new one, and a read is asked again once, so the site goes on without a restart
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import pickle
@@ -366,7 +367,9 @@ def serve_store(lifeline: BinaryIO, answer: BinaryIO) -> None:
         if stopping.acquire(blocking=False):
             store.close()
 
-    threading.Thread(target=_end_with_site, args=(lifeline, close_store), daemon=True).start()
+    threading.Thread(
+        target=_end_with_site, args=(lifeline, close_store, Path(address)), daemon=True
+    ).start()
     while True:
         try:
             conn = listener.accept()
@@ -376,10 +379,14 @@ def serve_store(lifeline: BinaryIO, answer: BinaryIO) -> None:
         threading.Thread(target=_answer, args=(store, conn, close_store), daemon=True).start()
 
 
-def _end_with_site(lifeline: BinaryIO, close_store: Callable[[], None]) -> None:
+def _end_with_site(lifeline: BinaryIO, close_store: Callable[[], None], socket: Path) -> None:
     lifeline.read()  # returns when the site's end of the pipe closes
     log.info("the site's process is gone: closing the index")
     close_store()
+    # The site had no chance to remove the socket's folder; a later child's socket keeps it.
+    socket.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        socket.parent.rmdir()
     os._exit(0)
 
 

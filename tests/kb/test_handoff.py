@@ -362,3 +362,32 @@ def test_a_refusal_that_is_not_the_sites_json_is_reported_not_crashed(
     printed = " ".join(capsys.readouterr().err.split())
     assert "The site refused the job (502)" in printed
     assert body.decode()[:10] in printed
+
+
+def test_a_site_stopped_as_docker_stops_it_closes_its_library_and_withdraws(
+    tmp_path: Path,
+) -> None:
+    """SIGTERM (docker stop, systemd): uvicorn stops gracefully, then the site closes the
+    library (the engine's child process with it) and withdraws its announcement."""
+    env = {**os.environ, "KB_DATA_DIR": str(tmp_path / "data"), "HF_HUB_OFFLINE": "1"}
+    write_pdf(tmp_path / "docs" / "housing.pdf", ["Damp and mould in rented homes."])
+    _kb(env, "ingest", str(tmp_path / "docs"))
+    server, _ = _start_site(env, tmp_path / "serve.log")
+    announced = tmp_path / "data" / "site.json"
+    assert announced.is_file()
+    children = [
+        int(pid)
+        for task in Path(f"/proc/{server.pid}/task").iterdir()
+        for pid in (task / "children").read_text().split()
+    ]
+    assert children, "the site runs its engine in a child process"
+    server.terminate()
+    assert server.wait(timeout=60) == 0, (tmp_path / "serve.log").read_text()[-2000:]
+    assert not announced.exists()
+    for child in children:
+        assert (
+            not Path(f"/proc/{child}").exists()
+            or "Z" in Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1][:3]
+        )
+    log = (tmp_path / "serve.log").read_text()
+    assert "the site's process is gone" not in log  # closed by the site, not left to the child

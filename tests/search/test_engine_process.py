@@ -135,15 +135,17 @@ def test_the_child_ends_when_the_site_process_is_gone(written: Path) -> None:
         from pathlib import Path
         from search.store.engine_process import ProcessStore
         store = ProcessStore(Path({str(written)!r}))
-        print(store.pid, flush=True)
+        print(store.pid, store._socket_dir, flush=True)
         os._exit(0)  # gone without closing anything
         """
     )
     done = subprocess.run(
         [sys.executable, "-c", site], capture_output=True, text=True, timeout=120, check=True
     )
-    child = int(done.stdout.strip())
+    pid, folder = done.stdout.split()
+    child = int(pid)
     assert _wait_until_ended(child)
+    assert not Path(folder).exists()  # the child took its socket's folder with it
     reopened = EmbeddedStore(written)  # the lock went with it, and the points are intact
     try:
         assert reopened.count() == len(CHUNKS)
