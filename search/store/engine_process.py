@@ -37,6 +37,7 @@ from typing import Any, BinaryIO
 
 from search.schema import Filters, Hit, IndexedChunk
 from search.store.base import CollectionLayout, StoreError, VectorQuery
+from search.store.folder import read_layout
 
 __all__ = ["ProcessStore"]
 
@@ -45,7 +46,6 @@ log = logging.getLogger(__name__)
 # Calls that change nothing: asked again once of a new child when the old one stopped.
 _READS = frozenset(
     {
-        "layout",
         "query",
         "recommend",
         "chunks",
@@ -98,7 +98,9 @@ class ProcessStore:
     # -- the Store interface ------------------------------------------------------------------
 
     def layout(self) -> CollectionLayout | None:
-        return self._call("layout")  # type: ignore[no-any-return]
+        # A file in the folder, read without the lock (as `EmbeddedStore.layout` reads it): no
+        # call to the child, whose writes of it are complete when `ensure_collection` returns.
+        return read_layout(self._path)
 
     def ensure_collection(self, layout: CollectionLayout) -> None:
         self._call("ensure_collection", layout)
