@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from tests.pdfs import write_pdf
+from tests.processes import descendants, has_ended
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -375,19 +376,11 @@ def test_a_site_stopped_as_docker_stops_it_closes_its_library_and_withdraws(
     server, _ = _start_site(env, tmp_path / "serve.log")
     announced = tmp_path / "data" / "site.json"
     assert announced.is_file()
-    children = [
-        int(pid)
-        for task in Path(f"/proc/{server.pid}/task").iterdir()
-        for pid in (task / "children").read_text().split()
-    ]
+    children = descendants(server.pid)
     assert children, "the site runs its engine in a child process"
     server.terminate()
     assert server.wait(timeout=60) == 0, (tmp_path / "serve.log").read_text()[-2000:]
     assert not announced.exists()
-    for child in children:
-        assert (
-            not Path(f"/proc/{child}").exists()
-            or "Z" in Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1][:3]
-        )
+    assert all(has_ended(child) for child in children)
     log = (tmp_path / "serve.log").read_text()
     assert "the site's process is gone" not in log  # closed by the site, not left to the child

@@ -12,7 +12,6 @@ import subprocess
 import sys
 import textwrap
 import threading
-import time
 from collections.abc import Iterator
 from multiprocessing import AuthenticationError
 from multiprocessing.connection import Client
@@ -24,6 +23,7 @@ from search.schema import Filters, point_id
 from search.store.base import StoreBusyError, StoreError, VectorQuery
 from search.store.embedded import EmbeddedStore
 from search.store.engine_process import STOPPED_MESSAGE, ProcessStore
+from tests.processes import has_ended
 from tests.search.test_store_contract import CHUNKS, LAYOUT
 
 QUERY = VectorQuery(dense=[1, 0, 0, 0], sparse=None, mode="dense", limit=2)
@@ -37,25 +37,6 @@ def written(tmp_path: Path) -> Path:
     store.upsert(CHUNKS)
     store.close()
     return path
-
-
-def _is_running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # A child that ended but was not yet waited for is a zombie: it runs nothing.
-    with open(f"/proc/{pid}/stat") as stat:
-        return stat.read().split(") ", 1)[1][0] != "Z"
-
-
-def _wait_until_ended(pid: int, timeout_s: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if not _is_running(pid):
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_the_answers_are_the_engines_own(written: Path) -> None:
@@ -82,7 +63,7 @@ def killed(written: Path) -> Iterator[tuple[ProcessStore, int]]:
         first = store.pid
         assert first is not None
         os.kill(first, signal.SIGKILL)
-        assert _wait_until_ended(first)
+        assert has_ended(first)
         yield store, first
     finally:
         store.close()
@@ -122,7 +103,7 @@ def test_closing_ends_the_child_and_lets_the_folder_go(written: Path) -> None:
     pid = store.pid
     assert pid is not None
     store.close()
-    assert _wait_until_ended(pid)
+    assert has_ended(pid)
     with pytest.raises(StoreError, match="closed"):
         store.count()
     EmbeddedStore(written).close()  # free for the next owner
@@ -144,7 +125,7 @@ def test_the_child_ends_when_the_site_process_is_gone(written: Path) -> None:
     )
     pid, folder = done.stdout.split()
     child = int(pid)
-    assert _wait_until_ended(child)
+    assert has_ended(child)
     assert not Path(folder).exists()  # the child took its socket's folder with it
     reopened = EmbeddedStore(written)  # the lock went with it, and the points are intact
     try:

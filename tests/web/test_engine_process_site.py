@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ from search.models.encoder import Encoder
 from search.settings import Settings
 from search.store.engine_process import ProcessStore
 from tests.libraries import copy_library
+from tests.processes import has_ended
 from web.app import create_app
 
 QUERIES = ("damp homes and asthma", "lonely older people in villages", "quantum chromodynamics")
@@ -30,17 +30,6 @@ def _answers(client: TestClient) -> list[dict[str, Any]]:
     return answers
 
 
-def _has_ended(pid: int, timeout_s: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def test_the_site_answers_through_its_engine_process_as_it_would_in_process(
     five_notes: Path, tmp_path: Path, encoder: Encoder
 ) -> None:
@@ -53,7 +42,7 @@ def test_the_site_answers_through_its_engine_process_as_it_would_in_process(
         child = store.pid
         assert child is not None and child != os.getpid()
         through_child = _answers(client)
-    assert _has_ended(child), "the engine's process outlived the site"
+    assert has_ended(child), "the engine's process outlived the site"
 
     in_process = Library.open(settings, encoder=encoder)
     try:

@@ -20,6 +20,7 @@ from urllib.parse import quote
 import httpx
 
 from tests.bench.test_strength import read_queries
+from tests.processes import descendants
 
 QUERIES = (
     "what helps older people who are lonely in rural villages",
@@ -93,7 +94,7 @@ class Server:
         and every process it started (the engine's, `KB_QDRANT__ENGINE_PROCESS`): the peak is
         the sum of each one's peak, so never less than their peak together."""
         site = _memory_kb(self.process.pid)
-        children = [_memory_kb(pid) for pid in _descendants(self.process.pid)]
+        children = [_memory_kb(pid) for pid in descendants(self.process.pid)]
         total = {k: site[k] + sum(c[k] for c in children) for k in ("VmRSS", "VmHWM")}
         return {
             "rss_mb": round(total["VmRSS"] / 1024, 1),
@@ -113,22 +114,6 @@ def _memory_kb(pid: int) -> dict[str, int]:
         if name in fields:
             fields[name] = int(value.split()[0])
     return fields
-
-
-def _descendants(pid: int) -> list[int]:
-    """Every process below `pid`, from the kernel's list of each thread's children."""
-    found: list[int] = []
-    waiting = [pid]
-    while waiting:
-        parent = waiting.pop()
-        for task in Path(f"/proc/{parent}/task").glob("*"):
-            try:
-                kids = [int(k) for k in (task / "children").read_text().split()]
-            except OSError:
-                continue
-            found.extend(kids)
-            waiting.extend(kids)
-    return found
 
 
 @contextmanager
