@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
 
 from search.schema import is_point_id
+from search.store.base import StoreError
 from web.routes_pages import example_links
 from web.search_form import EMPTY_QUERY, SearchForm, describe_problem
 
@@ -24,6 +25,7 @@ __all__ = [
     "PAGES",
     "SEARCH_PAGES",
     "SHOWN_QUERY_CHARS",
+    "STORE_PROBLEM",
     "NewerEdition",
     "install",
     "is_api",
@@ -57,7 +59,12 @@ PAGES = {
     405: ("This page cannot do that", "Go back to the page you came from and try again."),
     413: ("That is too much to send", "Go back to the page you came from and send less."),
     500: ("Sorry, there is a problem with the service", "Try again later."),
+    503: ("Sorry, the service is unavailable", "Try again in a moment."),
 }
+# What a person is told when the index cannot answer (the engine's process being started again,
+# the index folder held by a `kb` command): the store's own words name server folders and
+# commands, so they go to the log for whoever runs the site.
+STORE_PROBLEM = "The search index cannot answer just now. Try again in a moment."
 
 
 def is_api(request: Request) -> bool:
@@ -179,6 +186,14 @@ def _moved_passage(request: Request, chunk_id: str | None) -> str | None:
     return moved
 
 
+async def _store_unavailable(request: Request, exc: Exception) -> Response:
+    log.warning("the index could not answer %s: %s", request.url.path, exc)
+    response = render_error(request, 503, STORE_PROBLEM)
+    response.headers.update(getattr(request.app.state, "security_headers", {}))
+    response.headers["Retry-After"] = "5"
+    return response
+
+
 async def _crash(request: Request, exc: Exception) -> Response:
     log.exception("error while serving %s", request.url.path, exc_info=exc)
     response = render_error(request, 500)
@@ -190,4 +205,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(NewerEdition, _to_newer_edition)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(StoreError, _store_unavailable)
     app.add_exception_handler(Exception, _crash)
