@@ -115,6 +115,7 @@ def _by_determinant(
     matched = {m.id for m in results.matches.chunks}
     found = best_by_determinant(
         [h for h in results.hits if h.id in matched],
+        library.store,
         library.catalogue,
         vocabulary.taxonomy,
         visible,

@@ -20,7 +20,7 @@ from search.retrieval.passages import (
     shown_words,
     with_lead,
 )
-from search.retrieval.searcher import DocumentResult
+from search.retrieval.searcher import DocumentResult, read_whole
 from search.schema import Hit
 from search.store.base import Store
 
@@ -232,11 +232,14 @@ def speaks_of(determinant: Determinant) -> Callable[[str], bool]:
 
 def best_by_determinant(
     hits: Sequence[Hit],
+    store: Store,
     catalogue: Catalogue,
     taxonomy: Taxonomy,
     visible: Collection[str] | None = None,
 ) -> list[DeterminantHit]:
-    """For each determinant the hits touch, its best-ranked hit, ordered by that hit's rank.
+    """For each determinant the hits touch, its best-ranked hit, ordered by that hit's rank
+    (determinants whose best is one hit in the order that hit lists them, strongest first).
+    The hits may be outlined (`ChunkTable.outline`): those chosen are read whole.
 
     Only hits of committed documents count (`visible`: their ids, if already known).
     """
@@ -250,10 +253,19 @@ def best_by_determinant(
             first.setdefault(str(determinant_id), hit)
             documents.setdefault(str(determinant_id), set()).add(hit.doc_id)
     known = {d.id: d for d in taxonomy.determinants}
-    wanted = [d for d in first if d in known]
+    chosen = list({first[d].id: first[d] for d in first if d in known}.values())
+    whole = {hit.id: hit for hit in read_whole(store, chosen)}
+    rank = {hit.id: i for i, hit in enumerate(chosen)}
+
+    def listed(d: str) -> tuple[int, int]:
+        hit = whole[first[d].id]
+        tags = [str(t) for t in hit.payload.get("determinants") or []]
+        return rank[hit.id], tags.index(d) if d in tags else len(tags)
+
+    wanted = sorted((d for d in first if d in known and first[d].id in whole), key=listed)
     records = {r.doc_id: r for r in catalogue.documents(list({first[d].doc_id for d in wanted}))}
     return [
-        DeterminantHit(known[d], first[d], records[first[d].doc_id], len(documents[d]))
+        DeterminantHit(known[d], whole[first[d].id], records[first[d].doc_id], len(documents[d]))
         for d in wanted
         if first[d].doc_id in records
     ]

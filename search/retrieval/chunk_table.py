@@ -21,14 +21,20 @@ from typing import Any
 
 import numpy as np
 
-from search.schema import Filters
+from search.schema import Filters, Hit
 from search.store.base import Store
 
-__all__ = ["COUNTED_FIELDS", "ChunkTable", "TableRows"]
+__all__ = ["COUNTED_FIELDS", "OUTLINE_FIELDS", "ChunkTable", "TableRows"]
 
-# Payload fields that filter options count documents by, and all the table reads of a chunk.
+# Payload fields that filter options count documents by.
 COUNTED_FIELDS = ("determinants", "lenses", "places", "organisation", "kind", "year")
-_READ_FIELDS = ("doc_id", *COUNTED_FIELDS)
+# Kept too: whether a chunk is body text, so a ranking can be read as ids and scores and
+# grouped from the table (`ChunkTable.outline`) with no payload read.
+_KEPT_FIELDS = (*COUNTED_FIELDS, "matter")
+_READ_FIELDS = ("doc_id", *_KEPT_FIELDS)
+# The payload an outlined hit carries: enough to group a ranking by document, keep cover and
+# reference text from beside body text, and find the best passage per determinant.
+OUTLINE_FIELDS = ("doc_id", "matter", "determinants")
 _READ_BATCH = 2_000
 _FILL_LIMIT = 10_000_000  # every chunk of a few documents
 _WORD_BITS = 64
@@ -107,7 +113,7 @@ class _State:
     doc_ids: list[str] = field(default_factory=list)
     docs: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     columns: dict[str, _BitColumn] = field(
-        default_factory=lambda: {name: _BitColumn() for name in COUNTED_FIELDS}
+        default_factory=lambda: {name: _BitColumn() for name in _KEPT_FIELDS}
     )
     # Each document's rows since its last drop (8 bytes a row), so a change touches only its
     # own rows, not every row of the library.
@@ -234,6 +240,16 @@ class TableRows:
             for shown, codes in by_label.items()
         }
 
+    def values(self, name: str) -> list[list[str]]:
+        """Each of these chunks' values of a kept field, in the order asked (a list field's
+        values in the order the table first met them, not the payload's)."""
+        state = self.state
+        with state.lock:
+            column = state.columns[name]
+            values = list(column.values)
+            flags = column.flags(self.rows)
+        return [[values[c] for c in np.flatnonzero(row).tolist()] for row in flags]
+
     def first_with(
         self, name: str, values: Collection[str], visible: Collection[str], limit: int
     ) -> dict[str, list[str]]:
@@ -320,6 +336,24 @@ class ChunkTable:
             state = self._state
         with state.lock:
             return len(state.rows)
+
+    def outline(self, store: Store, hits: Sequence[Hit], version: int) -> list[Hit]:
+        """Hits read as ids and scores, each given its document, matter and determinants
+        (`OUTLINE_FIELDS`) from its row, read by id where the table has none yet; a hit whose
+        chunk is gone (or hidden from this reader) is left out. The determinants come in the
+        table's order, not the payload's (best first): read a hit whole where that matters."""
+        rows = self.rows(store, [hit.id for hit in hits], version)
+        scores = {hit.id: hit.score for hit in hits}
+        matter, determinants = rows.values("matter"), rows.values("determinants")
+        out = []
+        for chunk_id, doc_id, kind, tags in zip(
+            rows.ids, rows.doc_ids, matter, determinants, strict=True
+        ):
+            payload: dict[str, Any] = {"doc_id": doc_id, "determinants": tags}
+            if kind:
+                payload["matter"] = kind[0]
+            out.append(Hit(chunk_id, scores[chunk_id], payload))
+        return out
 
     def rows(self, store: Store, chunk_ids: Sequence[str], version: int) -> TableRows:
         """The rows of these chunks (those that still exist and the store lets this reader

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -57,15 +57,18 @@ __all__ = [
     "Strength",
     "choose_hits",
     "group_hits",
+    "is_whole",
+    "read_whole",
 ]
 
 log = logging.getLogger(__name__)
 
-# What a search reads of each ranked passage: grouping (doc_id, matter), the passage shown and
-# its pages (text, page, page_end, page_starts, chunk_index), and the results page's year range
-# and best passage per determinant (year, determinants). The rest of a payload (title, scores
-# per determinant, places, ...) is left unread: the fused query at 300k chunks took 6.1 ms p50
-# with whole payloads and 4.0 ms with these (bench/RESULTS.md, Scale).
+# What a search reads of each passage it shows (`read_whole`): grouping (doc_id, matter), the
+# passage and its pages (text, page, page_end, page_starts, chunk_index), and the best passage
+# per determinant (year, determinants). The rest of a payload (title, scores per determinant,
+# places, ...) is left unread: the fused query at 300k chunks took 6.1 ms p50 with whole
+# payloads and 4.0 ms with these (bench/RESULTS.md, Scale), and 1.8 ms with none, which is how
+# a search now ranks (its candidates outlined from the chunk table, `ChunkTable.outline`).
 RANKED_FIELDS = (
     "doc_id",
     "matter",
@@ -117,6 +120,7 @@ class SearchResults:
     total: int
     documents: list[DocumentResult]
     took_ms: float
+    # The ranking's candidates, outlined (`ChunkTable.outline`: no text; see `read_whole`).
     hits: list[Hit] = field(default_factory=list)
     strong_total: int = 0
     # True when more passages matched than one search reads: total and counts are floors.
@@ -286,9 +290,13 @@ class Searcher:
         ranking = request
         if walk is not None:
             ranking = replace(request, dense_among=tuple(h.id for h in walk[: request.candidates]))
-        hits = self.store.query(ranking)
+        # Ids and scores only, grouped from the chunk table: the passages shown are read
+        # whole below, a few dozen rather than every candidate's text.
+        hits = self.store.query(replace(ranking, payload_fields=()))
+        hits = self.table.outline(self.store, hits, self.catalogue.changes())
         if self.scorer is not None and self.settings.rerank:
-            hits = rerank(query, hits, self.scorer, self.settings.rerank_candidates)
+            top = self.settings.rerank_candidates
+            hits = rerank(query, read_whole(self.store, hits[:top]) + hits[top:], self.scorer, top)
         matches = self.find_matches(request, walk, library_chunks)
         is_closest_only = not matches.chunks and bool(hits)
         if is_closest_only:
@@ -344,7 +352,10 @@ class Searcher:
         # A document whose fused hits were all cover, contents or references is asked again
         # for its own best passages, so body text of it that matches is shown instead.
         with_body = {h.doc_id for h in hits if h.is_body}
-        asked = {doc_id: chosen for doc_id, chosen in groups.items() if doc_id in with_body}
+        on_page = set(shown)
+        asked = self._whole(
+            {d: chosen for d, chosen in groups.items() if d in with_body and d in on_page}
+        )
         window = self._with_text(request, shown, asked, matched)
         results = [
             DocumentResult(
@@ -448,6 +459,14 @@ class Searcher:
         # A running total in the catalogue (microseconds), for this reader's view.
         return self.catalogue.stats()["chunks"]
 
+    def _whole(self, groups: dict[str, list[Hit]]) -> dict[str, list[Hit]]:
+        """These documents' outlined hits read whole, in one request (a document none of whose
+        hits is left is dropped: its passages are then looked for as for one not ranked)."""
+        read = iter(read_whole(self.store, [hit for chosen in groups.values() for hit in chosen]))
+        found = {hit.id: hit for hit in read}
+        whole = {d: [found[h.id] for h in chosen if h.id in found] for d, chosen in groups.items()}
+        return {d: chosen for d, chosen in whole.items() if chosen}
+
     def _with_text(
         self,
         request: VectorQuery,
@@ -506,6 +525,27 @@ def _places_to_name(asked: AskedPlaces | None, strength: StrongMatches) -> tuple
         return ()
     unused = set(strength.unused_words)
     return tuple(label for label in asked.labels if not set(label.lower().split()) <= unused)
+
+
+def is_whole(hit: Hit) -> bool:
+    """Whether a hit holds what a shown passage needs (`RANKED_FIELDS`), not only its outline
+    (`ChunkTable.outline`)."""
+    return "text" in hit.payload
+
+
+def read_whole(store: Store, hits: Sequence[Hit]) -> list[Hit]:
+    """These hits with what a shown passage needs (`RANKED_FIELDS`), their scores and order
+    kept: the outlined ones are read by id, in one request; one whose chunk has gone since it
+    was ranked is left out."""
+    wanted = [hit.id for hit in hits if not is_whole(hit)]
+    if not wanted:
+        return list(hits)
+    read = {hit.id: hit.payload for hit in store.retrieve(wanted, RANKED_FIELDS)}
+    return [
+        hit if is_whole(hit) else Hit(hit.id, hit.score, read[hit.id])
+        for hit in hits
+        if is_whole(hit) or hit.id in read
+    ]
 
 
 def choose_hits(hits: list[Hit], per_document: int) -> dict[str, list[Hit]]:

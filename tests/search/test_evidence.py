@@ -313,17 +313,35 @@ def test_a_document_is_local_when_the_place_it_names_most_is_local(
     }
 
 
+def _outline(hit: Hit) -> Hit:
+    """A hit as a search's ranking gives it (`ChunkTable.outline`): no text, and its
+    determinants in some other order than its payload's."""
+    payload = hit.payload
+    kept = {"doc_id": payload["doc_id"], "determinants": sorted(payload["determinants"])}
+    return Hit(hit.id, hit.score, kept)
+
+
+@pytest.mark.parametrize("outlined", [False, True], ids=["whole", "outlined"])
 def test_best_by_determinant_takes_each_determinants_first_hit_in_rank_order(
-    catalogue: Catalogue, taxonomy: Taxonomy
+    store: Store, catalogue: Catalogue, taxonomy: Taxonomy, outlined: bool
 ) -> None:
     hits = [_hit("food", 0), _hit("damp", 1), _hit("orphan", 0), _hit("kent", 0), _hit("damp", 0)]
-    found = best_by_determinant(hits, catalogue, taxonomy)
+    ranked = [_outline(h) for h in hits] if outlined else hits
+    found = best_by_determinant(ranked, store, catalogue, taxonomy)
     assert [(f.determinant.id, f.hit.id, f.documents) for f in found] == [
         ("food", point_id("food", 0), 1),  # "made_up" is not in the taxonomy: left out
+        # One hit is best for both: listed as the hit lists them (strongest first), which an
+        # outlined hit does not say, so it is read whole.
         ("income", point_id("damp", 1), 1),
         ("housing", point_id("damp", 1), 2),  # the orphan's hit is invisible
     ]
     assert found[2].document.doc_id == "damp"
+    # What is shown comes whole, with its score from the ranking.
+    assert [(f.hit.text, f.hit.score) for f in found] == [
+        ("passage 0 of food", 1.0),
+        ("passage 1 of damp", 0.5),
+        ("passage 1 of damp", 0.5),
+    ]
 
 
 def _record(extra: dict[str, Any]) -> DocumentRecord:

@@ -169,8 +169,11 @@ def test_documents_the_ranking_missed_read_their_passages_in_one_request(
     missed = [d for d in results.documents if d.doc_id not in ranked]
     assert len(missed) == len(results.documents) - 1 >= 2
     assert all(d.passages for d in results.documents)
-    assert len(reads) == 1  # one read for every missed document, not one each
-    assert {p.chunk_id for d in missed for p in d.passages} <= set(reads[0])
+    # One read for every missed document, not one each (the ranked one's passages are read
+    # whole in a read of their own, before).
+    theirs = {p.chunk_id for d in missed for p in d.passages}
+    assert len([ids for ids in reads if theirs & set(ids)]) == 1
+    assert theirs <= set(reads[-1])
 
 
 def test_passages_are_cut_for_the_shown_documents_only(

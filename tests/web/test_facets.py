@@ -271,7 +271,7 @@ def test_each_group_is_counted_over_the_passages_matching_the_other_groups() -> 
     counts = {o.value: (o.count, o.is_selected) for o in facets["determinant"]}
     assert counts == {"income": (2, True), "food": (1, False)}
     assert store.reads == 4  # each chunk's payload read once, however often it is counted
-    assert store.fields == {"doc_id", *COUNTED_FIELDS}  # never the text or the rest
+    assert store.fields == {"doc_id", "matter", *COUNTED_FIELDS}  # never the text or the rest
 
 
 def test_a_lens_is_a_filter_in_the_form_the_url_and_the_tags(client: TestClient) -> None:
@@ -328,3 +328,31 @@ def test_the_years_hint_spans_the_matching_documents(library: Library, query: st
     ]
     assert years, query
     assert run_search(library, SearchForm(q=query)).years == (min(years), max(years))
+
+
+def test_a_ranking_is_outlined_from_the_table_in_its_own_order() -> None:
+    """`ChunkTable.outline`: a ranking read as ids and scores gets each chunk's document,
+    matter and determinants from the table, read once, in the ranking's order; a chunk that is
+    gone since is left out."""
+    payloads = {
+        "a1": {"doc_id": "a", "determinants": ["income", "food"], "matter": "front"},
+        "a2": {"doc_id": "a", "determinants": [], "matter": "body"},
+        "b1": {"doc_id": "b", "determinants": ["food"]},  # written before matter was kept
+    }
+    store = _PayloadStore(payloads)
+    table = ChunkTable()
+    ranked = [Hit("b1", 0.9, {}), Hit("gone", 0.8, {}), Hit("a1", 0.7, {}), Hit("a2", 0.6, {})]
+    outlined = table.outline(store, ranked, version=0)  # type: ignore[arg-type]
+    assert [(h.id, h.score, h.doc_id, h.is_body) for h in outlined] == [
+        ("b1", 0.9, "b", True),
+        ("a1", 0.7, "a", False),
+        ("a2", 0.6, "a", True),
+    ]
+    assert [sorted(h.payload["determinants"]) for h in outlined] == [
+        ["food"],
+        ["food", "income"],
+        [],
+    ]
+    assert all("text" not in h.payload for h in outlined)
+    assert table.outline(store, ranked[2:], version=0) == outlined[1:]  # type: ignore[arg-type]
+    assert store.reads == 4  # each id asked once: the second outline reads nothing
