@@ -20,7 +20,7 @@ from search.retrieval.passages import (
     shown_words,
     with_lead,
 )
-from search.retrieval.searcher import DocumentResult, read_whole
+from search.retrieval.searcher import RANKED_FIELDS, DocumentResult, read_whole
 from search.schema import Hit
 from search.store.base import Store
 
@@ -293,12 +293,12 @@ def best_among_matches(
     hits: dict[str, Hit] = {}
     chosen: dict[str, Hit] = {}
     # Each determinant's closest passage is read first; the next ones only where it was a
-    # cover or reference list (reading whole payloads is most of the cost).
+    # cover or reference list (reading payloads is most of the cost; only what is shown).
     for read in (1, PASSAGES_PER_DETERMINANT):
         pending = {d: firsts.get(d, [])[:read] for d in wanted if d not in chosen}
         ids = dict.fromkeys(i for first in pending.values() for i in first if i not in hits)
         if ids:
-            hits.update((h.id, h) for h in store.retrieve(list(ids)))
+            hits.update((h.id, h) for h in store.retrieve(list(ids), RANKED_FIELDS))
         for d, first in pending.items():
             body = next((hits[i] for i in first if i in hits and hits[i].is_body), None)
             if body is not None:

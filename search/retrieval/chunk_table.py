@@ -248,7 +248,10 @@ class TableRows:
             column = state.columns[name]
             values = list(column.values)
             flags = column.flags(self.rows)
-        return [[values[c] for c in np.flatnonzero(row).tolist()] for row in flags]
+        out: list[list[str]] = [[] for _ in range(len(self.ids))]
+        for row, code in zip(*(axis.tolist() for axis in np.nonzero(flags)), strict=True):
+            out[row].append(values[code])  # row by row, each row's codes in order
+        return out
 
     def first_with(
         self, name: str, values: Collection[str], visible: Collection[str], limit: int

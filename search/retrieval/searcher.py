@@ -505,7 +505,9 @@ class Searcher:
         cut at sentences, not repeating each other), scored by how they matched; the chunks of
         every document are read together, in one request."""
         wanted = [m.id for chosen in matches.values() for m in chosen]
-        by_id = {hit.id: hit for hit in self.store.retrieve(wanted)} if wanted else {}
+        by_id = (
+            {hit.id: hit for hit in self.store.retrieve(wanted, RANKED_FIELDS)} if wanted else {}
+        )
         out: dict[str, list[Passage]] = {}
         for doc_id, chosen in matches.items():
             kept = [m for m in chosen if m.id in by_id]

@@ -20,7 +20,7 @@ no document uses, which also shows a person a mistyped word.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import islice
 
 from search.analysis import SparseVector, normalise, term_index, terms
@@ -72,6 +72,9 @@ class StrongMatches:
     # The words whose absence pulled the search closer to each of its first strong documents'
     # closest passage, which lack them: the search then has none (search.retrieval.word_pull).
     pulled_words: tuple[str, ...] = ()
+    # The keyword term ids of the passages whose words were read (closest passages of the first
+    # documents among them), so a later look at the same passages need not read them again.
+    terms_read: Mapping[str, frozenset[int]] = field(default_factory=dict, compare=False)
 
 
 def query_words(query: str) -> tuple[frozenset[int], ...]:
@@ -308,9 +311,16 @@ def find_strong(
         closest = max((p.cosine or 0.0 for p in firsts.values()), default=0.0)
         if not answers.is_answered(query, read_first, store, settings, closest):
             return StrongMatches(
-                frozenset(), is_capped, unused, is_unanswered=True, is_elsewhere=is_elsewhere
+                frozenset(),
+                is_capped,
+                unused,
+                is_unanswered=True,
+                is_elsewhere=is_elsewhere,
+                terms_read=held,
             )
-    return StrongMatches(frozenset(strong), is_capped, unused, is_elsewhere=is_elsewhere)
+    return StrongMatches(
+        frozenset(strong), is_capped, unused, is_elsewhere=is_elsewhere, terms_read=held
+    )
 
 
 def _closest_cosine(passages: Sequence[ChunkMatch]) -> float:

@@ -112,7 +112,12 @@ class WordPull:
         firsts = [passages[d][0].id for d in among if d in strength.documents and passages.get(d)][
             :checks
         ]
-        vectors, held = store.chunk_vectors(firsts), store.chunk_terms(firsts)
+        # Their words were mostly read already, to judge strength.
+        read = strength.terms_read
+        unread = [chunk_id for chunk_id in firsts if chunk_id not in read]
+        held = {c: read[c] for c in firsts if c in read}
+        held.update(store.chunk_terms(unread) if unread else {})
+        vectors = store.chunk_vectors(firsts)
         query_vector = self.vector(query)
         words = []
         for chunk_id in firsts:

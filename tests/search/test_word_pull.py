@@ -139,3 +139,27 @@ def test_a_real_library_marks_no_strong_match_for_a_near_miss_a_word_pulls_away(
         assert library.searcher.search(asked).strong_total >= 1
     finally:
         library.close()
+
+
+def test_words_already_read_for_strength_are_not_read_again() -> None:
+    """The closest passages' words that judging strength read (`StrongMatches.terms_read`) are
+    used as read: only the others are asked of the store, and the verdict is the same."""
+    asked: list[list[str]] = []
+
+    class Counting(VectorStore):
+        def chunk_terms(self, ids: Sequence[str]) -> dict[str, frozenset[int]]:
+            asked.append(list(ids))
+            return super().chunk_terms(ids)
+
+    store = cast(Store, Counting())
+    read = VectorStore().chunk_terms(["a1"])
+    strength = StrongMatches(frozenset("abc"), terms_read=read)
+    found = WordPull(Vectors()).judge(strength, PASSAGES, ["a", "b", "c"], ASKED, store, SETTINGS)
+    assert asked == [["b1"]]  # a1's words were read already
+    assert found == _judge(ASKED)  # as when both are read here
+    assert found.documents == frozenset() and found.pulled_words == ("christmas",)
+    asked.clear()
+    read = VectorStore().chunk_terms(["a1", "b1"])
+    strength = StrongMatches(frozenset("abc"), terms_read=read)
+    WordPull(Vectors()).judge(strength, PASSAGES, ["a", "b", "c"], ASKED, store, SETTINGS)
+    assert asked == []  # nothing left to read
