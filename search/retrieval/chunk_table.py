@@ -17,7 +17,7 @@ import time
 from array import array
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -364,9 +364,12 @@ class ChunkTable:
         state = self._state_at(version)
         with state.lock:
             read_at = state.version
-            found = {c: row for c in chunk_ids if (row := state.rows.get(c)) is not None}
-        # Once the table is read ahead, every chunk a search matches has its row already.
-        missing = [c for c in chunk_ids if c not in found] if len(found) < len(chunk_ids) else []
+            known = list(map(state.rows.get, chunk_ids))
+        if None not in known:
+            # Once the table is read ahead, every chunk a search matches has its row already.
+            return self._at(state, list(chunk_ids), cast("list[int]", known))
+        found = {c: row for c, row in zip(chunk_ids, known, strict=True) if row is not None}
+        missing = [c for c in chunk_ids if c not in found]
         for start in range(0, len(missing), _READ_BATCH):
             hits = store.retrieve(missing[start : start + _READ_BATCH], _READ_FIELDS)
             with state.lock:
@@ -375,7 +378,12 @@ class ChunkTable:
                     if row is not None:
                         found[hit.id] = row
         ids = [c for c in chunk_ids if c in found]
-        rows = np.fromiter(map(found.__getitem__, ids), dtype=np.int64, count=len(ids))
+        return self._at(state, ids, list(map(found.__getitem__, ids)))
+
+    @staticmethod
+    def _at(state: _State, ids: list[str], rows: Sequence[int]) -> TableRows:
+        """These chunks' rows (`rows`, one for each of `ids`) as read from `state`."""
+        at = np.fromiter(rows, dtype=np.int64, count=len(ids))
         with state.lock:
-            doc_ids = list(map(state.doc_ids.__getitem__, state.docs[rows].tolist()))
-        return TableRows(state, ids, rows, doc_ids)
+            doc_ids = list(map(state.doc_ids.__getitem__, state.docs[at].tolist()))
+        return TableRows(state, ids, at, doc_ids)
