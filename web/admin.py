@@ -34,6 +34,7 @@ __all__ = [
     "check_origin",
     "current_viewer",
     "is_machine_token",
+    "is_viewer_known_without_reading",
     "own_origin",
     "prepare_admin_token",
     "public_origin",
@@ -113,6 +114,15 @@ def is_machine_token(request: Request) -> bool:
     if not token or not presented:
         return False
     return hmac.compare_digest(presented, token.encode("utf-8"))
+
+
+def is_viewer_known_without_reading(request: Request) -> bool:
+    """Whether `current_viewer` can answer without reading the user store: the viewer was
+    worked out already, or the request carries no session to look up."""
+    if getattr(request.state, "viewer", None) is not None:
+        return True
+    users = getattr(request.app.state, "users", None)
+    return users is None or not request.cookies.get(SESSION_COOKIE, "")
 
 
 def current_viewer(request: Request) -> Viewer:

@@ -6,11 +6,12 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 
 from search.access import levels_for
 from search.library import Library
 from search.settings import Settings
-from web.admin import current_viewer
+from web.admin import Viewer, current_viewer, is_viewer_known_without_reading
 from web.vocabulary import Vocabulary, vocabulary_of
 
 __all__ = [
@@ -53,18 +54,28 @@ def read_site_url(request: Request) -> str:
     return str(configured if configured is not None else request.base_url).rstrip("/") + "/"
 
 
-def get_library(request: Request) -> Library:
-    """The library as this request's reader may see it: nothing above their access level."""
-    return _whole_library(request).scoped(levels_for(current_viewer(request).role))
+async def get_library(request: Request) -> Library:
+    """The library as this request's reader may see it: nothing above their access level.
+    (`async`: only a signed-in reader's session is read from the user store, in a worker
+    thread; a visitor's search is spared that hand-off, one of three a search made.)"""
+    return _whole_library(request).scoped(levels_for((await _viewer(request)).role))
 
 
-def get_document_library(request: Request) -> Library:
+async def get_document_library(request: Request) -> Library:
     """As `get_library`, but an admin also sees withdrawn documents: for one document's own
     addresses, where an admin checks it and brings it back (its page, page text, file,
     citations and related page, and their twins in the API). Lists of other documents on
     them still come from `get_library`, which never holds withdrawn ones."""
-    role = current_viewer(request).role
+    role = (await _viewer(request)).role
     return _whole_library(request).scoped(levels_for(role, with_withdrawn=True))
+
+
+async def _viewer(request: Request) -> Viewer:
+    """`current_viewer`, reading the user store (a file) in a worker thread, never on the
+    event loop."""
+    if is_viewer_known_without_reading(request):
+        return current_viewer(request)
+    return await run_in_threadpool(current_viewer, request)
 
 
 async def get_templates(request: Request) -> Jinja2Templates:

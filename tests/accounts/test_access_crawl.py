@@ -14,6 +14,7 @@ from search.access import ScopedStore, levels_for
 from search.library import Library
 from search.schema import Filters
 from tests.accounts.conftest import SECRETS, VISIBLE, WITHDRAWN_FILE, doc_id_of
+from web import deps
 
 HREF = re.compile(r'href="([^"#]+)')
 MAX_PAGES = 260
@@ -183,3 +184,29 @@ def test_healthz_never_counts_chunks_in_the_store_by_level(  # type: ignore[no-u
     for role in ROLES:
         assert clients[role].get("/healthz").status_code == 200
     assert asked and all(filters is None for filters in asked)
+
+
+def test_only_a_session_to_read_sends_the_reader_to_a_worker_thread(  # type: ignore[no-untyped-def]
+    clients, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`get_library` works a visitor's level out on the event loop (nothing to read) and reads
+    a signed-in reader's session in a worker thread; each still sees just their own level."""
+    read: list[str] = []
+    real = deps.run_in_threadpool
+
+    async def counting(func, *args):  # type: ignore[no-untyped-def]
+        read.append(func.__name__)
+        return await real(func, *args)
+
+    monkeypatch.setattr(deps, "run_in_threadpool", counting)
+    partner = next(s for s in SECRETS if s.file == "partner.pdf")
+
+    def titles(role: str) -> list[str]:
+        found = clients[role].get("/api/search", params={"q": partner.word})
+        assert found.status_code == 200
+        return [d["title"] for d in found.json()["documents"]]
+
+    assert partner.title not in titles("visitor")
+    assert read == []
+    assert partner.title in titles("partner")
+    assert read == ["current_viewer"]
