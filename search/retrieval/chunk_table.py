@@ -24,7 +24,7 @@ import numpy as np
 from search.schema import Filters, Hit
 from search.store.base import Store
 
-__all__ = ["COUNTED_FIELDS", "OUTLINE_FIELDS", "ChunkTable", "TableRows"]
+__all__ = ["COUNTED_FIELDS", "ChunkTable", "TableRows"]
 
 # Payload fields that filter options count documents by.
 COUNTED_FIELDS = ("determinants", "lenses", "places", "organisation", "kind", "year")
@@ -32,9 +32,6 @@ COUNTED_FIELDS = ("determinants", "lenses", "places", "organisation", "kind", "y
 # grouped from the table (`ChunkTable.outline`) with no payload read.
 _KEPT_FIELDS = (*COUNTED_FIELDS, "matter")
 _READ_FIELDS = ("doc_id", *_KEPT_FIELDS)
-# The payload an outlined hit carries: enough to group a ranking by document, keep cover and
-# reference text from beside body text, and find the best passage per determinant.
-OUTLINE_FIELDS = ("doc_id", "matter", "determinants")
 _READ_BATCH = 2_000
 _FILL_LIMIT = 10_000_000  # every chunk of a few documents
 _WORD_BITS = 64
@@ -341,10 +338,12 @@ class ChunkTable:
             return len(state.rows)
 
     def outline(self, store: Store, hits: Sequence[Hit], version: int) -> list[Hit]:
-        """Hits read as ids and scores, each given its document, matter and determinants
-        (`OUTLINE_FIELDS`) from its row, read by id where the table has none yet; a hit whose
-        chunk is gone (or hidden from this reader) is left out. The determinants come in the
-        table's order, not the payload's (best first): read a hit whole where that matters."""
+        """Hits read as ids and scores, each given from its row what grouping a ranking needs:
+        its document, matter (to keep cover and reference text from beside body text) and
+        determinants (for the best passage per determinant). A row the table has not got yet is
+        read by id; a hit whose chunk is gone (or hidden from this reader) is left out. The
+        determinants come in the table's order, not the payload's (best first): read a hit
+        whole where that matters (`search.retrieval.searcher.read_whole`)."""
         rows = self.rows(store, [hit.id for hit in hits], version)
         scores = {hit.id: hit.score for hit in hits}
         matter, determinants = rows.values("matter"), rows.values("determinants")

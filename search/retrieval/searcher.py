@@ -462,7 +462,7 @@ class Searcher:
     def _whole(self, groups: dict[str, list[Hit]]) -> dict[str, list[Hit]]:
         """These documents' outlined hits read whole, in one request (a document none of whose
         hits is left is dropped: its passages are then looked for as for one not ranked)."""
-        read = iter(read_whole(self.store, [hit for chosen in groups.values() for hit in chosen]))
+        read = read_whole(self.store, [hit for chosen in groups.values() for hit in chosen])
         found = {hit.id: hit for hit in read}
         whole = {d: [found[h.id] for h in chosen if h.id in found] for d, chosen in groups.items()}
         return {d: chosen for d, chosen in whole.items() if chosen}
