@@ -280,6 +280,9 @@ class Searcher:
             payload_fields=RANKED_FIELDS,
         )
         library_chunks = self._library_chunks()
+        # The catalogue's version once for the whole search: the ranking's outline and the
+        # matches then read the chunk table as it stood at one moment (one query, not two).
+        version = self.catalogue.changes()
         walk = None
         if request.mode == "hybrid":
             # In a large library the match rule walks the graph with this vector anyway: the
@@ -293,11 +296,11 @@ class Searcher:
         # Ids and scores only, grouped from the chunk table: the passages shown are read
         # whole below, a few dozen rather than every candidate's text.
         hits = self.store.query(replace(ranking, payload_fields=()))
-        hits = self.table.outline(self.store, hits, self.catalogue.changes())
+        hits = self.table.outline(self.store, hits, version)
         if self.scorer is not None and self.settings.rerank:
             top = self.settings.rerank_candidates
             hits = rerank(query, read_whole(self.store, hits[:top]) + hits[top:], self.scorer, top)
-        matches = self.find_matches(request, walk, library_chunks)
+        matches = self.find_matches(request, walk, library_chunks, version)
         is_closest_only = not matches.chunks and bool(hits)
         if is_closest_only:
             # Nothing matches by the rule: show the few closest documents, all weak, rather
@@ -442,15 +445,17 @@ class Searcher:
         request: VectorQuery,
         walk: list[Hit] | None = None,
         library_chunks: int | None = None,
+        version: int | None = None,
     ) -> Matches:
         """Every passage that matches `request` (see search.retrieval.matching); `walk` is
-        the graph walk already made for it, if any."""
+        the graph walk already made for it, if any, and `version` the catalogue's version
+        the search read (read here when not given)."""
         return find_matches(
             self.store,
             request,
             self.matching,
             self.table,
-            self.catalogue.changes(),
+            self.catalogue.changes() if version is None else version,
             self._library_chunks() if library_chunks is None else library_chunks,
             walk,
         )
