@@ -188,8 +188,8 @@ def _moved_passage(request: Request, chunk_id: str | None) -> str | None:
 
 async def _store_unavailable(request: Request, exc: Exception) -> Response:
     log.warning("the index could not answer %s: %s", request.url.path, exc)
+    # Answered inside the middleware (unlike a crash), so SecurityHeaders adds its headers.
     response = render_error(request, 503, STORE_PROBLEM)
-    response.headers.update(getattr(request.app.state, "security_headers", {}))
     response.headers["Retry-After"] = "5"
     return response
 

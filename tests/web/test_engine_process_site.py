@@ -92,6 +92,7 @@ def test_a_search_the_index_cannot_answer_gets_a_plain_503_and_the_site_recovers
         assert api.status_code == 503
         assert api.json() == {"detail": STORE_PROBLEM}
         assert api.headers["retry-after"] == "5"
+        assert "default-src" in api.headers["content-security-policy"]  # as on every answer
         assert page.status_code == 503
         assert STORE_PROBLEM in page.text
         assert str(settings.data_dir) not in page.text + api.text  # no server folder shown
