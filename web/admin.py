@@ -116,13 +116,19 @@ def is_machine_token(request: Request) -> bool:
     return hmac.compare_digest(presented, token.encode("utf-8"))
 
 
-def is_viewer_known_without_reading(request: Request) -> bool:
-    """Whether `current_viewer` can answer without reading the user store: the viewer was
-    worked out already, or the request carries no session to look up."""
+def _session_to_read(request: Request) -> tuple[UserStore, str] | None:
+    """The user store and the session id `current_viewer` must look up there, if any (none:
+    the viewer is known already, or the request carries no session)."""
     if getattr(request.state, "viewer", None) is not None:
-        return True
-    users = getattr(request.app.state, "users", None)
-    return users is None or not request.cookies.get(SESSION_COOKIE, "")
+        return None
+    users: UserStore | None = getattr(request.app.state, "users", None)
+    session_id = request.cookies.get(SESSION_COOKIE, "")
+    return (users, session_id) if users is not None and session_id else None
+
+
+def is_viewer_known_without_reading(request: Request) -> bool:
+    """Whether `current_viewer` can answer without reading the user store."""
+    return _session_to_read(request) is None
 
 
 def current_viewer(request: Request) -> Viewer:
@@ -131,9 +137,8 @@ def current_viewer(request: Request) -> Viewer:
     if known is not None:
         return known
     viewer = VISITOR
-    users: UserStore | None = getattr(request.app.state, "users", None)
-    session_id = request.cookies.get(SESSION_COOKIE, "")
-    session = users.session(session_id) if users is not None and session_id else None
+    to_read = _session_to_read(request)
+    session = to_read[0].session(to_read[1]) if to_read is not None else None
     if session is not None:
         viewer = Viewer(role=session.role, name=session.user, session=session)
     elif is_machine_token(request):
