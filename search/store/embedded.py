@@ -52,7 +52,7 @@ _CATCH_UP_ROUNDS = 5
 # Point ids listed per scroll when a compaction lists what it will copy.
 _ID_PAGE = 10_000
 # The dense vectors are also kept as one byte a dimension (`_QUANTIZED`), which the graph walk
-# compares: at 300k chunks a walk for 500 took 2.2 ms against 4.3 ms with the full vectors.
+# compares: at 300k chunks a walk for 500 took 2.2 ms against 3.9-4.3 ms with the full vectors.
 # The closest the walk finds are then scored again with the full vectors, so the scores are the
 # cosines themselves. Near-copies of a passage differ by less than a byte can tell, so enough
 # are scored again to hold the true closest: twice the number asked for, and at least
@@ -67,7 +67,7 @@ _EXACT_SEARCH = qe.SearchParams(exact=True, quantization=qe.QuantizationSearchPa
 _QUANTIZED = qe.ScalarQuantizationConfig(type=qe.ScalarType.Int8, always_ram=True)
 # A search reads the shard's segments one at a time: the site runs several searches at once,
 # and at 300k on 2 cores a pool of a thread a core cost the engine's process 1.2 ms more CPU a
-# search (9.6-10.1 against 8.5-8.8 ms), for no more searches a second.
+# search (9.6-10.1 against 8.5-8.8 ms) and answered no more searches a second (58-61 both).
 _SEARCH_THREADS = 1
 
 
