@@ -405,10 +405,16 @@ def _answer_calls(store: Any, conn: Connection, close_store: Callable[[], None])
     while True:
         method, args, wants_progress = _receive(conn)
         if method == "close":
-            close_store()
+            # Closed or not (a full disk, the folder gone), the accept loop has nothing left to
+            # serve: this process ends either way, rather than be waited for and then killed.
+            try:
+                close_store()
+            except Exception:
+                log.exception("the index could not be closed cleanly")
+                os._exit(1)
             _send(conn, ("ok", None))
             conn.close()
-            os._exit(0)  # the store is closed; the accept loop has nothing left to serve
+            os._exit(0)
         if method not in _SERVED:
             _send(conn, ("error", StoreError(f"Unknown store call {method!r}.")))
             continue

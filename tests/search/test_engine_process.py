@@ -6,6 +6,7 @@ too; these tests cover what only a second process can do wrong."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import stat
 import subprocess
@@ -191,3 +192,16 @@ def test_only_the_site_can_ask_the_engine(written: Path) -> None:
     finally:
         store.close()
     assert not folder.exists()
+
+
+def test_a_child_whose_index_cannot_close_still_ends_by_itself(written: Path) -> None:
+    """A flush that fails at closing (here the folder removed under the running site, as a
+    full or lost disk would fail it) ends the child at once: it is not left serving nothing
+    until the site gives up waiting and kills it."""
+    store = ProcessStore(written)
+    child = store._child
+    assert child is not None
+    store.set_payload({CHUNKS[0].id: {"year": 2001}})  # something the close must write
+    shutil.rmtree(written)
+    store.close()
+    assert child.returncode == 1  # ended itself, reporting the failure; killed would be -9
