@@ -100,6 +100,9 @@ def reembed(
         gone = sorted(set(store.facet("doc_id", limit=1_000_000)) - catalogue.doc_ids())
         store.delete_documents(gone)
         _check_complete(store, catalogue, described)
+        # As an ingest ends: the graph (and the vectors' one-byte copies) built now, or every
+        # search of the new collection compares with every vector until the next ingest.
+        store.optimize()
         store.close()
         # Tags, summaries and chunk counts worked out with the new model (and the chunk
         # settings of the day), in place before the switch.
