@@ -56,7 +56,7 @@ _ID_PAGE = 10_000
 # The closest the walk finds are then scored again with the full vectors, so the scores are the
 # cosines themselves. Near-copies of a passage differ by less than a byte can tell, so enough
 # are scored again to hold the true closest: twice the number asked for, and at least
-# `_RESCORED_AT_LEAST`. At 300k, asked for 10, recall@10 against exact search was 0.88 (16
+# `_RESCORED_AT_LEAST` (`rescored_count`). At 300k, asked for 10, recall@10 against exact search was 0.88 (16
 # questions), 0.88 (16 others) and 0.63 (30 passages' own vectors) with 20 scored again, 0.99,
 # 1.0 and 0.99 with 50, and 1.0 for all three with 100 or more (the walk took 1.5 ms either
 # way); asked for 500, 0.999 of the closest 500 (0.997 with the full vectors alone). Exact search
@@ -792,10 +792,19 @@ def _params(leg: core.Leg, request: VectorQuery, asked: int) -> qe.SearchParams 
 
 
 def _rescored(asked: int) -> qe.QuantizationSearchParams:
-    """Score again with the full vectors twice the `asked` closest by their one-byte copies,
-    and at least `_RESCORED_AT_LEAST` (see there)."""
-    oversampling = max(2.0, _RESCORED_AT_LEAST / max(1, asked))
-    return qe.QuantizationSearchParams(rescore=True, oversampling=oversampling)
+    """Score again with the full vectors the closest by their one-byte copies (see
+    `rescored_count`)."""
+    asked = max(1, asked)
+    return qe.QuantizationSearchParams(rescore=True, oversampling=rescored_count(asked) / asked)
+
+
+def rescored_count(asked: int) -> int:
+    """How many of the closest by the one-byte copies a walk for `asked` scores again: twice
+    as many, and at least `_RESCORED_AT_LEAST`, but no more than the beam walked anyway (or
+    `asked` itself past it): the engine widens its beam to what it scores again, so a walk
+    asked for thousands (`KB_MATCH__GRAPH_MAX_CHUNKS`) costs what it did with the full vectors
+    instead of twice that."""
+    return max(_RESCORED_AT_LEAST, min(2 * asked, max(asked, core.DENSE_BEAM)))
 
 
 def _nearest(leg: core.Leg) -> Any:

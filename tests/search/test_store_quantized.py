@@ -13,6 +13,7 @@ from search.analysis import SparseVector
 from search.schema import IndexedChunk
 from search.store import embedded
 from search.store.base import CollectionLayout, VectorQuery
+from search.store.core import DENSE_BEAM
 from search.store.embedded import EmbeddedStore
 
 DIMENSION = 64
@@ -90,3 +91,12 @@ def test_a_dense_search_over_the_one_byte_vectors_returns_the_exact_closest_and_
                 assert abs(hit.score - cosines[int(hit.id) - 1]) < 1e-5
     finally:
         store.close()
+
+
+def test_a_walk_scores_again_twice_what_it_asked_for_within_the_beam_and_at_least_100() -> None:
+    assert embedded.rescored_count(10) == 100  # near-copies: 20 found 0.63-0.88 of the 10
+    assert embedded.rescored_count(100) == 200
+    assert embedded.rescored_count(500) == 1_000  # the search's own walk: within its beam
+    # Past the beam, no wider than a walk with the full vectors alone would go.
+    assert embedded.rescored_count(800) == DENSE_BEAM
+    assert embedded.rescored_count(5_000) == 5_000
