@@ -95,6 +95,9 @@ def run_eval(
                 weighting,
                 on_progress=lambda done, total: progress.update(task, completed=done),
             )
+        # As an ingest ends: the graph (and the vectors' one-byte copies) built, so the queries
+        # below search as the site's do rather than comparing with every vector.
+        store.optimize()
         # Queries are timed on one thread, as the site runs them.
         encoder = load_encoder(settings.model, settings.data_dir / "models")
         catalogue = Catalogue(settings.data_dir / "eval-catalogue.sqlite")  # unused by hits()
