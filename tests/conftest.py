@@ -17,6 +17,7 @@ os.environ.setdefault("KB_WEB__ALLOWED_HOSTS", "127.0.0.1,localhost,::1,testserv
 from search.library import Library
 from search.models.encoder import Encoder, load_encoder
 from search.settings import ModelSettings, Settings
+from search.store.embedded import EmbeddedStore
 from tests.doubles import RememberingEncoder
 from tests.libraries import FIVE_NOTES, build_notes, opened_copy
 
@@ -67,6 +68,22 @@ def encoder(model_cache: Path) -> Encoder:
     remembers each text's vector, so the tagging prototypes every library embeds are
     computed once (see RememberingEncoder)."""
     return RememberingEncoder(load_encoder(ModelSettings(), model_cache))
+
+
+@pytest.fixture
+def optimised(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The folders of the embedded stores the test's code optimises, in order (each is still
+    optimised). The engine builds its graph and the vectors' one-byte copies only past
+    thresholds a test's few points never reach, so the call is what a test can see."""
+    folders: list[Path] = []
+    optimize = EmbeddedStore.optimize
+
+    def watched(store: EmbeddedStore) -> None:
+        folders.append(store._path)
+        optimize(store)
+
+    monkeypatch.setattr(EmbeddedStore, "optimize", watched)
+    return folders
 
 
 @pytest.fixture

@@ -20,7 +20,6 @@ from kb.eval.beir import (
 )
 from kb.evaluating import run_eval
 from search.settings import Settings
-from search.store.embedded import EmbeddedStore
 
 
 def test_ndcg_matches_hand_computed_example() -> None:
@@ -92,7 +91,7 @@ def test_bm25_length_norm_uses_the_collections_mean_length() -> None:
 
 
 def test_an_eval_searches_its_collection_as_the_site_does_after_optimising_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, optimised: list[Path]
 ) -> None:
     """An ingest ends with the engine's optimisation (the graph and the vectors' one-byte
     copies, past its thresholds), so the eval's collection gets it too: a collection left
@@ -105,14 +104,6 @@ def test_an_eval_searches_its_collection_as_the_site_does_after_optimising_it(
     )
     (folder / "queries.jsonl").write_text(json.dumps({"_id": "1", "text": "mouldy homes"}) + "\n")
     (folder / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\n1\td1\t1\n")
-    optimised: list[Path] = []
-    optimize = EmbeddedStore.optimize
-
-    def watched(store: EmbeddedStore) -> None:
-        optimised.append(store._path)
-        optimize(store)
-
-    monkeypatch.setattr(EmbeddedStore, "optimize", watched)
     rows = run_eval(Settings(data_dir=tmp_path / "data"), folder, stages=["dense"])
     assert len(optimised) == 1 and optimised[0].name.startswith("eval-tiny-")
     assert rows[0]["ndcg@10"] == 1.0  # the mouldy homes are found first
