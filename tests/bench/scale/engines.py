@@ -45,7 +45,7 @@ HELD_OUT_QUESTIONS = (
 
 def dense_recall_at_10(store: EmbeddedStore, queries: list[list[float]]) -> float:
     """Mean share of the exact top 10 that the store's own dense search also holds: its graph
-    walk, beam and second scoring (`embedded._DENSE_SEARCH`) against comparing every vector."""
+    walk, beam and second scoring (`embedded._params`) against comparing every vector."""
 
     def top(vector: list[float], exact: bool) -> set[str]:
         request = VectorQuery(
