@@ -56,11 +56,11 @@ _ID_PAGE = 10_000
 # The closest the walk finds are then scored again with the full vectors, so the scores are the
 # cosines themselves. Near-copies of a passage differ by less than a byte can tell, so enough
 # are scored again to hold the true closest: twice the number asked for, and at least
-# `_RESCORED_AT_LEAST` (`rescored_count`). At 300k, asked for 10, recall@10 against exact search was 0.88 (16
-# questions), 0.88 (16 others) and 0.63 (30 passages' own vectors) with 20 scored again, 0.99,
-# 1.0 and 0.99 with 50, and 1.0 for all three with 100 or more (the walk took 1.5 ms either
-# way); asked for 500, 0.999 of the closest 500 (0.997 with the full vectors alone). Exact search
-# compares the full vectors alone.
+# `_RESCORED_AT_LEAST` (`rescored_count`). At 300k, asked for 10, recall@10 against exact
+# search was 0.88 (16 questions), 0.88 (16 others) and 0.63 (30 passages' own vectors) with 20
+# scored again, 0.99, 1.0 and 0.99 with 50, and 1.0 for all three with 100 or more (the walk
+# took 1.5 ms either way); asked for 500, 0.999 of the closest 500 (0.997 with the full vectors
+# alone). Exact search compares the full vectors alone.
 _RESCORED_AT_LEAST = 100
 _EXACT_SEARCH = qe.SearchParams(exact=True, quantization=qe.QuantizationSearchParams(ignore=True))
 # Kept in memory: 384 bytes a chunk (115 MB at 300k), beside the full vectors.
