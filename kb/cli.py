@@ -386,12 +386,14 @@ def serve(
     import uvicorn
 
     from kb.handoff import make_ingest_runner
+    from search.interpreter_lock import share_the_lock_often
     from search.models.encoder import LazyEncoder
     from search.retrieval.read_ahead import ReadAhead
     from web.admin import announce_site, prepare_admin_token, withdraw_site
     from web.app import create_app, server_options
 
     settings = load_settings()
+    share_the_lock_often()
     # The model loads while the store opens (both spend most of it outside the interpreter
     # lock, and there are two cores), so the first search need not wait for it.
     encoder = LazyEncoder(settings.model, settings.data_dir / "models")

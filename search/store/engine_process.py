@@ -346,8 +346,10 @@ def serve_store(lifeline: BinaryIO, answer: BinaryIO) -> None:
     """The child's body: read where the shard is from `lifeline`, open it, say so on
     `answer`, then answer calls until told to close or until `lifeline` ends (the site's
     process is gone)."""
+    from search.interpreter_lock import share_the_lock_often
     from search.store.embedded import EmbeddedStore
 
+    share_the_lock_often()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s kb-engine %(message)s")
     # Ctrl-C reaches the site and this child alike; the site closes the index for both.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
