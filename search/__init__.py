@@ -15,6 +15,7 @@ __all__ = [
     "evidence",
     "folding",
     "index",
+    "interpreter_lock",
     "library",
     "models",
     "pagetext",
