@@ -10,6 +10,7 @@ __all__ = [
     "analysis",
     "backup",
     "catalogue",
+    "catalogue_held",
     "catalogue_totals",
     "curation",
     "evidence",

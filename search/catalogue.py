@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from search.catalogue_held import HeldReads
 from search.catalogue_totals import (
     EVIDENCE_ORDER,
     add_evidence_indexes,
@@ -382,12 +383,28 @@ class Catalogue:
         # The visible document ids per access view, at a catalogue version (visible_among);
         # scoped views share this dict.
         self._held_visible: dict[tuple[str, ...] | None, tuple[int, frozenset[str]]] = {}
+        # Documents' records and each view's totals at one version (documents, stats); scoped
+        # and pinned views share it.
+        self._held: HeldReads[DocumentRecord, dict[str, int]] = HeldReads()
+        # The version a pinned view read once (pinned), or None: read it on every changes().
+        self._pinned: int | None = None
 
     def scoped(self, levels: Sequence[str]) -> Catalogue:
         """A view on the same connections that sees only documents at `levels`."""
         view = object.__new__(Catalogue)
         view.__dict__.update(self.__dict__)
         view._levels = tuple(levels)
+        return view
+
+    def pinned(self) -> Catalogue:
+        """A view on the same connections that reads the catalogue's version once, now: its
+        reads of documents, visible ids and totals then come from memory while nothing is
+        written. Only for reads that can ignore a write made after it was pinned (a search);
+        a document written since is still read from SQLite, never from an older copy."""
+        view = object.__new__(Catalogue)
+        view.__dict__.update(self.__dict__)
+        view._pinned = None
+        view._pinned = view.changes()
         return view
 
     @property
@@ -670,8 +687,24 @@ class Catalogue:
         return [str(row[0]) for row in rows]
 
     def documents(self, doc_ids: Sequence[str] | None = None) -> list[DocumentRecord]:
+        """The records of the ids' documents this view may see (each once, in no set order),
+        or every document's by title. A pinned view's come from memory when they were read at
+        its version (`HeldReads`); the rest are read by primary key."""
         if doc_ids is not None:
-            return [_document(r) for r in self._visible_rows("*", doc_ids)]
+            if self._pinned is None or self._db.in_transaction:
+                # Only a pinned view holds: another would read the version each time, and
+                # rows this thread has not committed may roll back.
+                return [_document(r) for r in self._visible_rows("*", doc_ids)]
+            version = self._pinned
+            visible = self._visible_ids(version)
+            wanted = [d for d in dict.fromkeys(doc_ids) if d in visible]
+            held = self._held.records(version, wanted)
+            missing = [d for d in wanted if d not in held]
+            if missing:
+                read = {str(r["doc_id"]): _document(r) for r in self._visible_rows("*", missing)}
+                self._held.keep_records(version, read)
+                held.update(read)
+            return [held[d] for d in wanted if d in held]
         seen, values = self._visible()
         rows = self._db.execute(f"SELECT * FROM documents WHERE {seen} ORDER BY title", values)
         return [_document(r) for r in rows.fetchall()]
@@ -726,7 +759,9 @@ class Catalogue:
 
     def changes(self) -> int:
         """A version number that grows with every write to a document (new, changed or gone):
-        one read of the change log's newest row."""
+        one read of the change log's newest row (a pinned view's, read once: `pinned`)."""
+        if self._pinned is not None:
+            return self._pinned
         row = self._db.execute("SELECT max(seq) FROM document_change_log").fetchone()
         return int(row[0] or 0)
 
@@ -757,17 +792,21 @@ class Catalogue:
         catalogue's version moves (only the documents written since are read again)."""
         return set(doc_ids) & self._visible_ids()
 
-    def _visible_ids(self) -> frozenset[str]:
-        version = self.changes()
+    def _visible_ids(self, version: int | None = None) -> frozenset[str]:
+        """The ids of every committed document this view may see, at `version` (the
+        catalogue's version, read here when not given)."""
+        version = self.changes() if version is None else version
         held = self._held_visible.get(self._levels)
         if held is not None and held[0] == version:
             return held[1]
         if self._db.in_transaction:
             # Rows this thread has not committed may still roll back: not kept for others.
             return frozenset(self.doc_ids())
-        # Read afresh when nothing is held, the log no longer reaches back to it, or the
-        # version is behind the one held (not expected: a restore refuses while the library
-        # is open; read afresh rather than trust it).
+        if held is not None and held[0] > version:
+            # A view pinned before the version held is given the newer ids, as SQLite would
+            # give them (the ids are never older than the version read).
+            return held[1]
+        # Read afresh when nothing is held or the log no longer reaches back to it.
         changed = self.changed_since(held[0]) if held is not None and held[0] < version else None
         if held is None or changed is None:
             ids = frozenset(self.doc_ids())
@@ -1297,13 +1336,20 @@ class Catalogue:
     def stats(self) -> dict[str, int]:
         """Documents, pages and chunks this view may see, from the running totals per access
         level (a row per level: neither a document nor a chunk is read)."""
+        version = None if self._db.in_transaction else self._pinned  # held by pinned views
+        held = None if version is None else self._held.totals(version, self._levels)
+        if held is not None:
+            return dict(held)
         seen, values = self._levels_condition()
         docs, pages, chunks = self._db.execute(
             "SELECT coalesce(sum(documents), 0), coalesce(sum(pages), 0),"
             f" coalesce(sum(chunks), 0) FROM document_totals WHERE {seen}",
             values,
         ).fetchone()
-        return {"documents": int(docs), "pages": int(pages), "chunks": int(chunks)}
+        totals = {"documents": int(docs), "pages": int(pages), "chunks": int(chunks)}
+        if version is not None:
+            self._held.keep_totals(version, self._levels, totals)
+        return dict(totals)
 
     def withdrawn_count(self) -> int:
         """How many of the documents this view sees are withdrawn (only an admin's view sees

@@ -131,6 +131,16 @@ class Library:
         index.store, index.catalogue = store, catalogue
         return replace(self, store=store, catalogue=catalogue, searcher=searcher, index=index)
 
+    def pinned(self) -> Library:
+        """The same library for one search's reads: its catalogue reads its version once
+        (`Catalogue.pinned`), so the search's reads of documents and totals come from memory
+        while nothing is written. Never for a request that writes (`index` keeps the catalogue
+        it had)."""
+        catalogue = self.catalogue.pinned()
+        searcher = copy.copy(self.searcher)
+        searcher.catalogue = catalogue
+        return replace(self, catalogue=catalogue, searcher=searcher)
+
     def status_view(self) -> LibraryStatus:
         """The status pages' reader (counts, outcomes, files) over this library's catalogue,
         naming the model of the store searches use."""

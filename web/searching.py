@@ -62,7 +62,7 @@ def run_search(
     """The form's search with its filter counts and best passage per determinant. At most
     `KB_SEARCH__CONCURRENT_SEARCHES` run at once in one site; the others wait their turn."""
     with library.searcher.gate:
-        return _run_search(library, form, vocabulary)
+        return _run_search(library.pinned(), form, vocabulary)
 
 
 def _run_search(
@@ -172,6 +172,7 @@ def search_all(library: Library, form: SearchForm, limit: int) -> list[DocumentR
     say so)."""
     # One wide page rather than many narrow ones: each page would run the whole query again.
     with library.searcher.gate:
+        library = library.pinned()
         results = library.searcher.search(
             form.q,
             search_filters(form, library.catalogue.kind_spellings),
