@@ -6,9 +6,11 @@ from collections.abc import Callable, Collection
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from pydantic import TypeAdapter
 
 from search.access import levels_for
+from search.library import Library
 from search.retrieval.searcher import SearchResults
 from web.admin import current_viewer
 from web.deps import DocumentLibraryDep, LibraryDep, VocabularyDep
@@ -107,7 +109,23 @@ def api_search(
     library: LibraryDep,
     vocabulary: VocabularyDep,
     form: Annotated[SearchForm, Depends(read_required_search_form)],
-) -> SearchOut:
+) -> Response:
+    return _search_json(_search(library, vocabulary, form))
+
+
+# The search's answer checked against its schema and written as JSON in the request's own
+# worker thread. Left to FastAPI, a route that is not `async` has its answer checked in a
+# second hand-off to a worker thread and written on the event loop: two more waits for the
+# interpreter lock a search, under load (bench/RESULTS.md, forty-seventh session).
+_SEARCH_OUT = TypeAdapter(SearchOut)
+
+
+def _search_json(answer: SearchOut) -> Response:
+    checked = _SEARCH_OUT.validate_python(answer)
+    return Response(_SEARCH_OUT.dump_json(checked), media_type="application/json")
+
+
+def _search(library: Library, vocabulary: Vocabulary, form: SearchForm) -> SearchOut:
     if form.is_blank:
         raise HTTPException(status_code=400, detail=EMPTY_QUERY)
     # The schema allows these words and ids, so they are answered, not refused: with nothing,
