@@ -1335,7 +1335,8 @@ class Catalogue:
 
     def stats(self) -> dict[str, int]:
         """Documents, pages and chunks this view may see, from the running totals per access
-        level (a row per level: neither a document nor a chunk is read)."""
+        level (a row per level: neither a document nor a chunk is read); a pinned view's from
+        memory once read at its version."""
         version = None if self._db.in_transaction else self._pinned  # held by pinned views
         held = None if version is None else self._held.totals(version, self._levels)
         if held is not None:
