@@ -389,23 +389,22 @@ class Catalogue:
         # The version a pinned view read once (pinned), or None: read it on every changes().
         self._pinned: int | None = None
 
+    def _view(self, **changed: Any) -> Catalogue:
+        """This catalogue on the same connections and held reads, with `changed` attributes."""
+        view = object.__new__(Catalogue)
+        view.__dict__.update(self.__dict__, **changed)
+        return view
+
     def scoped(self, levels: Sequence[str]) -> Catalogue:
         """A view on the same connections that sees only documents at `levels`."""
-        view = object.__new__(Catalogue)
-        view.__dict__.update(self.__dict__)
-        view._levels = tuple(levels)
-        return view
+        return self._view(_levels=tuple(levels))
 
     def pinned(self) -> Catalogue:
         """A view on the same connections that reads the catalogue's version once, now: its
         reads of documents, visible ids and totals then come from memory while nothing is
         written. Only for reads that can ignore a write made after it was pinned (a search);
         a document written since is still read from SQLite, never from an older copy."""
-        view = object.__new__(Catalogue)
-        view.__dict__.update(self.__dict__)
-        view._pinned = None
-        view._pinned = view.changes()
-        return view
+        return self._view(_pinned=self._read_version())
 
     @property
     def levels(self) -> tuple[str, ...] | None:
@@ -696,7 +695,7 @@ class Catalogue:
                 # rows this thread has not committed may roll back.
                 return [_document(r) for r in self._visible_rows("*", doc_ids)]
             version = self._pinned
-            visible = self._visible_ids(version)
+            visible = self._visible_ids()
             wanted = [d for d in dict.fromkeys(doc_ids) if d in visible]
             held = self._held.records(version, wanted)
             missing = [d for d in wanted if d not in held]
@@ -760,8 +759,9 @@ class Catalogue:
     def changes(self) -> int:
         """A version number that grows with every write to a document (new, changed or gone):
         one read of the change log's newest row (a pinned view's, read once: `pinned`)."""
-        if self._pinned is not None:
-            return self._pinned
+        return self._read_version() if self._pinned is None else self._pinned
+
+    def _read_version(self) -> int:
         row = self._db.execute("SELECT max(seq) FROM document_change_log").fetchone()
         return int(row[0] or 0)
 
@@ -792,10 +792,10 @@ class Catalogue:
         catalogue's version moves (only the documents written since are read again)."""
         return set(doc_ids) & self._visible_ids()
 
-    def _visible_ids(self, version: int | None = None) -> frozenset[str]:
-        """The ids of every committed document this view may see, at `version` (the
-        catalogue's version, read here when not given)."""
-        version = self.changes() if version is None else version
+    def _visible_ids(self) -> frozenset[str]:
+        """The ids of every committed document this view may see, at the catalogue's version
+        (a pinned view's, or the newest)."""
+        version = self.changes()
         held = self._held_visible.get(self._levels)
         if held is not None and held[0] == version:
             return held[1]

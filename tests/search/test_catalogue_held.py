@@ -4,7 +4,7 @@ reads come from memory, and no reader is ever given a record older than the vers
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -62,11 +62,11 @@ def catalogue(tmp_path: Path) -> Iterator[Catalogue]:
     opened.close()
 
 
-def _statements(catalogue: Catalogue, read: object) -> list[str]:
+def _statements(catalogue: Catalogue, read: Callable[[], object]) -> list[str]:
+    """The SQL statements `read` runs on this thread's connection."""
     seen: list[str] = []
     catalogue._db.set_trace_callback(seen.append)
     try:
-        assert callable(read)
         read()
     finally:
         catalogue._db.set_trace_callback(None)

@@ -11,7 +11,7 @@ from web.search_form import SearchForm
 from web.searching import run_search
 
 
-def test_a_search_reads_the_version_once_and_each_record_once(library: Library) -> None:
+def test_a_search_reads_the_version_once_and_no_record_twice(library: Library) -> None:
     statements: list[str] = []
     db = library.catalogue._db  # this thread's connection, which the search uses
     db.set_trace_callback(statements.append)
