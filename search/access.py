@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from search.schema import ACCESS_LEVELS, ALL_ACCESS, Filters, Hit, IndexedChunk
 from search.store.base import CollectionLayout, Store, StoreError, VectorQuery
-from search.store.core import payload_passes
+from search.store.core import plan_filter, plan_passes
 
 __all__ = ["ROLES", "Role", "ScopedStore", "check_access", "levels_for"]
 
@@ -87,11 +87,9 @@ class ScopedStore:
     def retrieve(self, ids: Sequence[str], fields: Sequence[str] | None = None) -> list[Hit]:
         # Reading by id takes no filter: the store core's rule is judged on each payload here,
         # the same rule the engine applies to this view's queries (it needs `access`).
-        scope = self._scope(None)
+        plan = plan_filter(self._scope(None))
         wanted = None if fields is None else (*fields, "access")
-        return [
-            hit for hit in self._store.retrieve(ids, wanted) if payload_passes(hit.payload, scope)
-        ]
+        return [hit for hit in self._store.retrieve(ids, wanted) if plan_passes(hit.payload, plan)]
 
     def optimize(self) -> None:
         raise StoreError("A reader's view of the index cannot change it.")

@@ -8,9 +8,9 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, reduce
 from itertools import accumulate, islice
-from operator import add
+from operator import add, or_
 
 from markupsafe import Markup, escape
 
@@ -82,9 +82,7 @@ class WordMatcher:
         self._starts = frozenset(_start(stem) for stem in self.stems)
         # A word can match only if it begins with one of `_starts` (y read as either y or i):
         # one search in C rules out most of an ASCII passage's words at once.
-        begins = sorted({"".join("[iy]" if c in "iy" else re.escape(c) for c in start)
-                         for start in self._starts}, key=len, reverse=True)  # fmt: skip
-        self._may_begin = re.compile(rf"(?<![a-z0-9])(?:{'|'.join(begins)})") if begins else None
+        self._may_begin = _beginnings(self._starts)
         self._seen: dict[str, bool] = {}
         self._stems_seen: dict[str, frozenset[str]] = {}
         # Each span's verdict (`has_match`), looked up as a dict so a passage's words can be
@@ -151,6 +149,18 @@ class WordMatcher:
         for at in may_begin | spans.not_ascii:
             found[at] = self.span_verdicts[words[at]]
         return found
+
+
+def _beginnings(starts: Iterable[str]) -> re.Pattern[str] | None:
+    """A pattern found where a word (lower case) begins with one of `starts`, y read as either
+    y or i. Each start's first letter leads and the look behind it follows ("c", then not a
+    letter or digit before it, then "h"): the engine then skips to the next such letter rather
+    than testing every place in the text."""
+    pieces = []
+    for start in sorted(filter(None, starts), key=len, reverse=True):
+        letters = ["[iy]" if c in "iy" else re.escape(c) for c in start]
+        pieces.append(f"{letters[0]}(?<![a-z0-9]{letters[0]}){''.join(letters[1:])}")
+    return re.compile("|".join(pieces)) if pieces else None
 
 
 @dataclass(frozen=True)
@@ -308,26 +318,39 @@ def _best_run(
     tokens = spans.words
     length = len(tokens)
     lead = min(_LEAD_WORDS, max_words - 1)
-    stems = [matches.stems_in(tokens[i]) for i in found] if matches is not None else []
+    # Each found word's query stems as the bits of one number, so a run's different query
+    # words are an OR of its found words' numbers (every page of results compares dozens of
+    # runs for each passage it shows).
+    masks: list[int] = []
+    if matches is not None:
+        bits: dict[str, int] = {}
+        for i in found:
+            mask = 0
+            for stem in matches.stems_in(tokens[i]):
+                mask |= bits.setdefault(stem, 1 << len(bits))
+            masks.append(mask)
     extra = list(accumulate(also.hits_in(spans), initial=0)) if also is not None else []
+    # A run of `max_words` starting here or later would end past the text: it starts here.
+    last_start = max(0, length - max_words)
+    last_opening = len(openings)
     best: tuple[int, int, bool, int] | None = None
     best_run = (0, found[0])
     tried: set[int] = set()
     for at in found:
         sentence = openings[bisect_right(openings, at) - 1]
-        for begin in (sentence, max(0, at - lead)) if at - sentence < max_words else (at - lead,):
-            end = min(length, max(0, begin) + max_words)
-            start = max(0, end - max_words)
+        for begin in (sentence, at - lead) if at - sentence < max_words else (at - lead,):
+            start = min(max(0, begin), last_start)
             if start in tried:
                 continue  # the same run as one before: the first of equals is kept
             tried.add(start)
+            end = min(length, start + max_words)
             first, last = bisect_left(found, start), bisect_left(found, end)
             # Where `_snap_to_sentences` can move the start to: forward up to the first match,
             # or back, by at most SNAP_WORDS.
             near = bisect_left(openings, start - SNAP_WORDS)
-            opens = near < len(openings) and openings[near] <= min(found[first], start + SNAP_WORDS)
+            opens = near < last_opening and openings[near] <= min(found[first], start + SNAP_WORDS)
             score = (
-                len(frozenset().union(*stems[first:last])) if stems else 0,
+                reduce(or_, masks[first:last], 0).bit_count() if masks else 0,
                 extra[end] - extra[start] if extra else 0,
                 opens,
                 last - first,

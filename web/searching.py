@@ -20,7 +20,7 @@ from search.library import Library
 from search.retrieval.matching import Matches
 from search.retrieval.searcher import DocumentResult, SearchResults
 from search.schema import Filters
-from search.store.core import payload_passes
+from search.store.core import plan_filter, plan_passes
 from web.facets import FacetOption, MatchesUnder, facet_options, matches_per_group
 from web.kinds import same_kinds
 from web.search_form import BANDS_BY_ID, SearchForm
@@ -188,10 +188,10 @@ def search_all(library: Library, form: SearchForm, limit: int) -> list[DocumentR
 
 def newest_documents(library: Library, form: SearchForm, limit: int) -> list[DocumentRecord]:
     """The documents most recently added to the library that the form's filters allow."""
-    filters = search_filters(form, library.catalogue.kind_spellings)
+    plan = plan_filter(search_filters(form, library.catalogue.kind_spellings))
     records: list[DocumentRecord] = []
     for number, record in enumerate(library.catalogue.newest(), start=1):
-        if payload_passes(_document_values(record), filters):
+        if plan_passes(_document_values(record), plan):
             records.append(record)
         if len(records) >= limit or number >= NEWEST_SCAN_LIMIT:
             break

@@ -360,6 +360,11 @@ class Searcher:
             {d: chosen for d, chosen in groups.items() if d in with_body and d in on_page}
         )
         window = self._with_text(request, shown, asked, matched)
+        # The candidates just read whole stay whole: a caller that shows one again, as the
+        # best passage for a determinant, need not read it a second time (most searches' best
+        # passage per determinant is one of the page's).
+        read = {hit.id: hit for chosen in asked.values() for hit in chosen}
+        hits = [read.get(hit.id, hit) for hit in hits]
         results = [
             DocumentResult(
                 document=records[doc_id],

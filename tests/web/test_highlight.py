@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from web.highlight import (
     _SENTENCE_END,
     _SENTENCE_OPENING,
+    SNAP_WORDS,
     WordMatcher,
+    _best_run,
     _read_passage,
     _sentence_starts,
     excerpt,
@@ -247,3 +251,55 @@ def test_a_passage_read_again_gives_each_query_its_own_excerpt() -> None:
     assert excerpt_span(text, query_stems("mould"), max_words=20) == spans["mould"]
     assert text[slice(*spans["mould"])].startswith("Damp and mould")
     assert text[slice(*spans["buses"])].find("Buses link villages") >= 0
+
+
+def _best_run_as_written(
+    tokens: list[str], matches: WordMatcher, also: WordMatcher | None, max_words: int
+) -> tuple[int, int]:
+    """`_best_run`'s rule read literally, every candidate run scored from scratch: the oracle
+    for the quick version (which counts a run's query words as bits)."""
+    openings = _sentence_starts(tokens)
+    found = [i for i, word in enumerate(tokens) if matches.has_match(word)]
+    if not found:
+        return 0, 0
+    others = [also is not None and also.has_match(word) for word in tokens]
+    best: tuple[int, int, bool, int] | None = None
+    run = (0, found[0])
+    for at in found:
+        sentence = max(o for o in openings if o <= at)
+        begins = [sentence, max(0, at - 8)] if at - sentence < max_words else [max(0, at - 8)]
+        for begin in begins:
+            end = min(len(tokens), begin + max_words)
+            start = max(0, end - max_words)
+            inside = [i for i in found if start <= i < end]
+            stems = frozenset().union(*(matches.stems_in(tokens[i]) for i in inside))
+            opens = any(
+                start - SNAP_WORDS <= o <= min(inside[0], start + SNAP_WORDS) for o in openings
+            )
+            score = (len(stems), sum(others[start:end]), opens, len(inside))
+            if best is None or score > best:
+                best, run = score, (start, inside[0])
+    return run
+
+
+def test_the_run_chosen_is_the_one_the_rule_as_written_chooses() -> None:
+    """Random passages (sentences of words, some asked about, some a determinant's), random
+    questions: the quick choice of run equals scoring every candidate run from scratch."""
+    rng = random.Random(7)
+    vocabulary = ["homes", "damp", "mould", "buses", "rents", "children", "care", "roads"]
+    filler = ["the", "of", "and", "report", "local", "data", "more", "was"]
+    for _ in range(300):
+        words = []
+        for _ in range(rng.randint(3, 12)):
+            sentence = rng.choices(vocabulary + filler * 3, k=rng.randint(3, 14))
+            words += [sentence[0].capitalize(), *sentence[1:-1], sentence[-1] + "."]
+        query = WordMatcher(query_stems(" ".join(rng.sample(vocabulary, rng.randint(1, 4)))))
+        also = WordMatcher(query_stems("buses roads")) if rng.random() < 0.4 else None
+        max_words = rng.choice([10, 20, 45])
+        if len(words) <= max_words:
+            continue
+        reading = _read_passage(" ".join(words))
+        spans = reading.spans(words)
+        found = [i for i, hit in enumerate(query.hits_in(spans)) if hit]
+        chosen = _best_run(spans, reading.openings, found, query, max_words, also)
+        assert chosen == _best_run_as_written(words, query, also, max_words)

@@ -64,12 +64,17 @@ def test_a_search_reads_whole_only_the_passages_it_shows(
     assert results.total >= 2 and len(results.documents) == 1  # more matched than shown
     # No query read a candidate's text: the ranking asked for ids and scores alone.
     assert all(fields is not None and "text" not in fields for fields in watched.query_fields)
-    assert all("text" not in hit.payload for hit in results.hits)
     shown = [p.chunk_id for d in results.documents for p in d.passages]
     best = [item.hit.id for item in outcome.by_determinant]
     assert shown and best
+    # Only the candidates the page shows come back whole.
+    whole = [hit for hit in results.hits if "text" in hit.payload]
+    assert whole and {hit.id for hit in whole} <= set(shown)
     assert set(best) - set(shown)  # some winners are read for the by-determinant list alone
+    assert set(best) & set(shown)  # and some are passages the page shows
     assert set(watched.read_with_text) == set(shown) | set(best)
+    # None is read twice: a winner the page shows is not read again for the list.
+    assert len(watched.read_with_text) == len(set(watched.read_with_text))
     # What is shown is each chunk's own text and pages, with the ranking's score.
     stored = {h.id: h for h in library.store.retrieve(shown)}
     scores = {h.id: h.score for h in results.hits}
