@@ -233,12 +233,24 @@ def one_page_span(
     "page 13" under a quote that opened on page 12 as the wrong page). A part that needs both
     pages for the words searched for (or for `also`'s, a determinant's own) keeps them, and
     says it spans them."""
+    start, end, _ = _one_page_part(text, starts, stems, max_words, also)
+    return start, end
+
+
+def _one_page_part(
+    text: str,
+    starts: Sequence[Sequence[int]],
+    stems: Iterable[str] | WordMatcher,
+    max_words: int,
+    also: WordMatcher | None,
+) -> tuple[int, int, tuple[int, int, int]]:
+    """`one_page_span`, and the part's pages as `pages_of_part` gives them (found on the way)."""
     matches = stems if isinstance(stems, WordMatcher) else WordMatcher(stems)
     start, end = excerpt_span(text, matches, max_words, also)
     # The page it is cited to, by the one rule for that (the page holding most of its letters).
-    main, first, last = pages_of_part(starts, text, start, end)
+    cited = main, first, last = pages_of_part(starts, text, start, end)
     if first == last:
-        return start, end
+        return start, end, cited
     pages = sorted((int(offset), int(page)) for offset, page in starts)
     ends = [offset for offset, _ in pages[1:]] + [len(text)]
     spans = {page: (offset, stop) for (offset, page), stop in zip(pages, ends, strict=True)}
@@ -247,11 +259,12 @@ def one_page_span(
     for words in (matches, also) if also is not None else (matches,):
         on_main = _stems_of(words, text[max(lo, start) : min(hi, end)])
         if not all(_stems_of(words, other) <= on_main for other in others):
-            return start, end
+            return start, end, cited
     inner_start, inner_end = excerpt_span(text[lo:hi], matches, max_words, also)
-    if len(text[lo + inner_start : lo + inner_end].split()) < ONE_PAGE_MIN_WORDS:
-        return start, end  # a page's few words are a fragment: show both pages' instead
-    return lo + inner_start, lo + inner_end
+    on_page = lo + inner_start, lo + inner_end
+    if len(text[slice(*on_page)].split()) < ONE_PAGE_MIN_WORDS:
+        return start, end, cited  # a page's few words are a fragment: show both pages' instead
+    return *on_page, pages_of_part(starts, text, *on_page)
 
 
 def _stems_of(matches: WordMatcher, part: str) -> frozenset[str]:
@@ -269,8 +282,7 @@ def shown_excerpt(
     `also`, the part with most query words that holds most of those words too."""
     text = str(passage["text"])
     starts = passage.get("page_starts") or [[0, passage["page"]]]
-    start, end = one_page_span(text, starts, stems, max_words, also)
-    page, first, last = pages_of_part(starts, text, start, end)
+    start, end, (page, first, last) = _one_page_part(text, starts, stems, max_words, also)
     doc_id = str(passage["doc_id"])
     scanned = passage.get("ocr_pages") or ()
     is_section = passage.get("unit") == "section"

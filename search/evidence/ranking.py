@@ -123,9 +123,13 @@ def is_local_by_mentions(
     their places, most named first.
     """
     if counts:
-        known = {str(p): int(n) for p, n in counts.items() if isinstance(n, int) and n > 0}
-        local = [n for p, n in known.items() if gazetteer.is_local([p])]
-        other = [n for p, n in known.items() if not gazetteer.is_local([p])]
+        local: list[int] = []
+        other: list[int] = []
+        places_known = gazetteer.places  # every result card asks: one look-up per place
+        for p, n in counts.items():
+            if isinstance(n, int) and n > 0:
+                place = places_known.get(str(p))
+                (local if place is not None and place.is_local else other).append(int(n))
         most = max(local, default=0)
         if most < MIN_LOCAL_MENTIONS:
             return False
