@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from itertools import repeat
+from typing import Any, NamedTuple, cast
 
 from search.analysis import SparseVector
 
@@ -30,6 +32,7 @@ __all__ = [
     "chunk_payload",
     "document_id",
     "engine_id",
+    "hits_of",
     "is_point_id",
     "legacy_point_id",
     "next_document_id",
@@ -270,6 +273,15 @@ class Hit(NamedTuple):
         """Not a cover, contents, reference list or the like (chunks from before this was
         recorded count as body)."""
         return self.payload.get("matter", BODY) not in NON_BODY
+
+
+def hits_of(
+    ids: Sequence[str], scores: Sequence[float], payloads: Sequence[dict[str, Any]]
+) -> list[Hit]:
+    """Hits from three lists of the same length, made in C: a named tuple's own constructor
+    is a Python function, and making a search's thousand hits with it took twice as long."""
+    made = map(tuple.__new__, repeat(Hit), zip(ids, scores, payloads, strict=True))
+    return cast("list[Hit]", list(made))
 
 
 @dataclass(frozen=True)

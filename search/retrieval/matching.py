@@ -21,7 +21,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
-from typing import NamedTuple
+from itertools import repeat
+from typing import NamedTuple, cast
 
 from search.retrieval.chunk_table import ChunkTable, TableRows
 from search.schema import Hit
@@ -161,8 +162,8 @@ def find_matches(
     ids = list(cosines) + [i for i in worded if i not in cosines]
     rows = table.rows(store, ids, version)
     ids = rows.ids
-    # One C loop a field: a search makes up to a thousand of these.
-    chunks = list(
-        map(ChunkMatch, ids, rows.doc_ids, map(cosines.get, ids), map(has_words.__contains__, ids))
-    )
+    # One C loop a field, and the tuples made in C (`hits_of`): a search makes up to a thousand.
+    found = map(cosines.get, ids), map(has_words.__contains__, ids)
+    fields = zip(ids, rows.doc_ids, *found, strict=True)
+    chunks = cast("list[ChunkMatch]", list(map(tuple.__new__, repeat(ChunkMatch), fields)))
     return Matches(chunks, is_capped, rows)

@@ -35,7 +35,7 @@ from multiprocessing.connection import Client, Connection, Listener
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from search.schema import Filters, Hit, IndexedChunk
+from search.schema import Filters, Hit, IndexedChunk, hits_of
 from search.store.base import CollectionLayout, StoreError, VectorQuery
 from search.store.folder import read_layout
 
@@ -204,8 +204,7 @@ class ProcessStore:
         if kind == "error":
             raise value
         if kind == "hits":
-            ids, scores, payloads = value
-            return list(map(Hit, ids, scores, payloads))
+            return hits_of(*value)
         return value
 
     def _connection(self) -> tuple[int, Connection]:
