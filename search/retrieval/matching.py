@@ -21,11 +21,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
-from itertools import repeat
-from typing import NamedTuple, cast
+from typing import NamedTuple
 
 from search.retrieval.chunk_table import ChunkTable, TableRows
-from search.schema import Hit
+from search.schema import Hit, tuples_of
 from search.settings import MatchSettings
 from search.store.base import Store, VectorQuery
 
@@ -162,8 +161,7 @@ def find_matches(
     ids = list(cosines) + [i for i in worded if i not in cosines]
     rows = table.rows(store, ids, version)
     ids = rows.ids
-    # One C loop a field, and the tuples made in C (`hits_of`): a search makes up to a thousand.
+    # One C loop a field, and the tuples made in C: a search makes up to a thousand.
     found = map(cosines.get, ids), map(has_words.__contains__, ids)
-    fields = zip(ids, rows.doc_ids, *found, strict=True)
-    chunks = cast("list[ChunkMatch]", list(map(tuple.__new__, repeat(ChunkMatch), fields)))
+    chunks = tuples_of(ChunkMatch, ids, rows.doc_ids, *found)
     return Matches(chunks, is_capped, rows)

@@ -120,7 +120,8 @@ class SearchResults:
     total: int
     documents: list[DocumentResult]
     took_ms: float
-    # The ranking's candidates, outlined (`ChunkTable.outline`: no text; see `read_whole`).
+    # The ranking's candidates, outlined (`ChunkTable.outline`: no text; see `read_whole`), but
+    # those read whole for the page, which stay whole.
     hits: list[Hit] = field(default_factory=list)
     strong_total: int = 0
     # True when more passages matched than one search reads: total and counts are floors.

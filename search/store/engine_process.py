@@ -35,7 +35,7 @@ from multiprocessing.connection import Client, Connection, Listener
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from search.schema import Filters, Hit, IndexedChunk, hits_of
+from search.schema import Filters, Hit, IndexedChunk, tuples_of
 from search.store.base import CollectionLayout, StoreError, VectorQuery
 from search.store.folder import read_layout
 
@@ -204,7 +204,7 @@ class ProcessStore:
         if kind == "error":
             raise value
         if kind == "hits":
-            return hits_of(*value)
+            return tuples_of(Hit, *value)
         return value
 
     def _connection(self) -> tuple[int, Connection]:
