@@ -289,7 +289,8 @@ def excerpt_span(
         found = [i for i, other in enumerate(others) if other]
         start, first = _best_run(spans, openings, found, None, max_words, None)
     end = min(len(tokens), start + max_words)
-    start, end = _snap_to_sentences(tokens, openings, start, end, first)
+    last = found[bisect_left(found, end) - 1] if found and found[0] < end else start
+    start, end = _snap_to_sentences(tokens, openings, start, end, first, last)
     return _offsets(text, start, end)
 
 
@@ -396,12 +397,20 @@ _SENTENCE_OPENING = re.compile(r"[\"“‘'(\[]?[A-Z0-9•]")
 
 
 def _snap_to_sentences(
-    tokens: Sequence[str], openings: Sequence[int], start: int, end: int, first_match: int
+    tokens: Sequence[str],
+    openings: Sequence[int],
+    start: int,
+    end: int,
+    first_match: int,
+    last_match: int,
 ) -> tuple[int, int]:
     """Move an excerpt's start to where a sentence starts (forward, up to its first matching
     word, or else back), and its end forward to where a sentence ends, each by at most
-    SNAP_WORDS, so a quote reads from the start of a sentence where one is near. `openings`
-    are the words that open a sentence (`_sentence_starts`)."""
+    SNAP_WORDS, so a quote reads from the start of a sentence where one is near. With no
+    sentence end that near ahead, the end moves back to the last sentence end after its last
+    matching word, if that keeps at least half the words: a quote that stops at a full stop
+    reads as one, and one cut mid-sentence does not. `openings` are the words that open a
+    sentence (`_sentence_starts`)."""
     after = bisect_left(openings, start)
     if after < len(openings) and openings[after] <= min(first_match, end, start + SNAP_WORDS):
         start = openings[after]
@@ -418,6 +427,12 @@ def _snap_to_sentences(
             ),
             None,
         )
+        if ahead is None:
+            keep = max(last_match + 1, start + (end - start) // 2)
+            ahead = next(
+                (i + 1 for i in range(end - 2, keep - 2, -1) if _SENTENCE_END.search(tokens[i])),
+                None,
+            )
         if ahead is not None:
             end = ahead
     return start, end

@@ -303,3 +303,20 @@ def test_the_run_chosen_is_the_one_the_rule_as_written_chooses() -> None:
         found = [i for i, hit in enumerate(query.hits_in(spans)) if hit]
         chosen = _best_run(spans, reading.openings, found, query, max_words, also)
         assert chosen == _best_run_as_written(words, query, also, max_words)
+
+
+def test_with_no_sentence_end_near_ahead_the_excerpt_ends_at_the_last_one_inside() -> None:
+    """A run that would end mid-sentence, with the next full stop too far ahead, ends instead at
+    the last full stop after its last matching word, when that keeps half of it: the quote
+    stops on a sentence, not on "Table 10 Provision of"."""
+    before = "Words about other things go on for a while in this part of the text. " * 3
+    body = "Damp and mould harm children's breathing in rented homes. Landlords must act fast. "
+    long_tail = " ".join(f"t{i}" for i in range(40))  # no full stop for forty words
+    shown = excerpt(before + body + long_tail, query_stems("damp mould"), max_words=20)
+    assert shown.startswith("… Damp and mould") and shown.endswith("Landlords must act fast. …")
+    # It never gives up a matching word for a full stop: the last one stays in.
+    body = (
+        "Damp homes are a problem for many families in the county today. Landlords must fix mould"
+    )
+    shown = excerpt(before + body + " " + long_tail, query_stems("damp mould"), max_words=20)
+    assert "today. Landlords must fix mould" in shown and shown.endswith(" …")
