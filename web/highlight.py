@@ -289,7 +289,8 @@ def excerpt_span(
         found = [i for i, other in enumerate(others) if other]
         start, first = _best_run(spans, openings, found, None, max_words, None)
     end = min(len(tokens), start + max_words)
-    last = found[bisect_left(found, end) - 1] if found and found[0] < end else start
+    # The run's last matching word (the run holds at least its first, `first`).
+    last = found[bisect_left(found, end) - 1] if found else start
     start, end = _snap_to_sentences(tokens, openings, start, end, first, last)
     return _offsets(text, start, end)
 

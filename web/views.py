@@ -225,26 +225,14 @@ def one_page_span(
     stems: Iterable[str] | WordMatcher,
     max_words: int = 45,
     also: WordMatcher | None = None,
-) -> tuple[int, int]:
-    """Where the part of a passage to show starts and ends (`excerpt_span`), kept to one page
-    when it can be: a part that runs over a page break, whose words on the other pages add no
-    word searched for to those on the page holding most of it, is chosen again from that
-    page's text alone. A quote cited to one page is then all on that page (an officer read
-    "page 13" under a quote that opened on page 12 as the wrong page). A part that needs both
-    pages for the words searched for (or for `also`'s, a determinant's own) keeps them, and
-    says it spans them."""
-    start, end, _ = _one_page_part(text, starts, stems, max_words, also)
-    return start, end
-
-
-def _one_page_part(
-    text: str,
-    starts: Sequence[Sequence[int]],
-    stems: Iterable[str] | WordMatcher,
-    max_words: int,
-    also: WordMatcher | None,
 ) -> tuple[int, int, tuple[int, int, int]]:
-    """`one_page_span`, and the part's pages as `pages_of_part` gives them (found on the way)."""
+    """Where the part of a passage to show starts and ends (`excerpt_span`), kept to one page
+    when it can be, and its pages as `pages_of_part` gives them (cited, first, last): a part
+    that runs over a page break, whose words on the other pages add no word searched for to
+    those on the page holding most of it, is chosen again from that page's text alone. A quote
+    cited to one page is then all on that page (an officer read "page 13" under a quote that
+    opened on page 12 as the wrong page). A part that needs both pages for the words searched
+    for (or for `also`'s, a determinant's own) keeps them, and says it spans them."""
     matches = stems if isinstance(stems, WordMatcher) else WordMatcher(stems)
     start, end = excerpt_span(text, matches, max_words, also)
     # The page it is cited to, by the one rule for that (the page holding most of its letters).
@@ -282,7 +270,7 @@ def shown_excerpt(
     `also`, the part with most query words that holds most of those words too."""
     text = str(passage["text"])
     starts = passage.get("page_starts") or [[0, passage["page"]]]
-    start, end, (page, first, last) = _one_page_part(text, starts, stems, max_words, also)
+    start, end, (page, first, last) = one_page_span(text, starts, stems, max_words, also)
     doc_id = str(passage["doc_id"])
     scanned = passage.get("ocr_pages") or ()
     is_section = passage.get("unit") == "section"

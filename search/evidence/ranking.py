@@ -125,10 +125,9 @@ def is_local_by_mentions(
     if counts:
         local: list[int] = []
         other: list[int] = []
-        places_known = gazetteer.places  # every result card asks: one look-up per place
-        for p, n in counts.items():
+        for p, n in counts.items():  # every result card asks: one look-up per place
             if isinstance(n, int) and n > 0:
-                place = places_known.get(str(p))
+                place = gazetteer.place(str(p))
                 (local if place is not None and place.is_local else other).append(int(n))
         most = max(local, default=0)
         if most < MIN_LOCAL_MENTIONS:

@@ -286,6 +286,7 @@ def test_the_run_chosen_is_the_one_the_rule_as_written_chooses() -> None:
     """Random passages (sentences of words, some asked about, some a determinant's), random
     questions: the quick choice of run equals scoring every candidate run from scratch."""
     rng = random.Random(7)
+    checked = several = 0
     vocabulary = ["homes", "damp", "mould", "buses", "rents", "children", "care", "roads"]
     filler = ["the", "of", "and", "report", "local", "data", "more", "was"]
     for _ in range(300):
@@ -303,6 +304,10 @@ def test_the_run_chosen_is_the_one_the_rule_as_written_chooses() -> None:
         found = [i for i, hit in enumerate(query.hits_in(spans)) if hit]
         chosen = _best_run(spans, reading.openings, found, query, max_words, also)
         assert chosen == _best_run_as_written(words, query, also, max_words)
+        checked += 1
+        several += len(query.stems) > 1 and len(found) > 1
+    # Most draws are compared (not skipped as short), many with runs of different query words.
+    assert checked >= 200 and several >= 100, (checked, several)
 
 
 def test_with_no_sentence_end_near_ahead_the_excerpt_ends_at_the_last_one_inside() -> None:

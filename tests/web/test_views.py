@@ -375,7 +375,7 @@ def test_a_determinants_excerpt_keeps_the_page_that_holds_its_own_words() -> Non
 
 def test_an_excerpt_on_one_page_is_the_best_run_of_words() -> None:
     text = "Cold homes in winter. " * 5 + "Damp and mould harm children. " * 5
-    start, end = one_page_span(text, [[0, 3]], {"damp"}, 12)
+    start, end, _ = one_page_span(text, [[0, 3]], {"damp"}, 12)
     assert (start, end) == excerpt_span(text, {"damp"}, 12)
 
 
