@@ -420,7 +420,7 @@ def _snap_to_sentences(
         if behind >= 0 and openings[behind] >= start - SNAP_WORDS:
             start = openings[behind]
     if not _SENTENCE_END.search(tokens[end - 1]):
-        ahead = next(
+        stop = next(
             (
                 i + 1
                 for i in range(end, min(len(tokens), end + SNAP_WORDS))
@@ -428,14 +428,14 @@ def _snap_to_sentences(
             ),
             None,
         )
-        if ahead is None:
+        if stop is None:  # none near ahead: the last one behind, if any
             keep = max(last_match + 1, start + (end - start) // 2)
-            ahead = next(
+            stop = next(
                 (i + 1 for i in range(end - 2, keep - 2, -1) if _SENTENCE_END.search(tokens[i])),
                 None,
             )
-        if ahead is not None:
-            end = ahead
+        if stop is not None:
+            end = stop
     return start, end
 
 
