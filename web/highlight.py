@@ -266,10 +266,10 @@ def excerpt_span(
     also: WordMatcher | None = None,
 ) -> tuple[int, int]:
     """Where in `text` (character offsets) the best run of `max_words` words starts and ends
-    (`_best_run`: the most different query words first), each edge then moved by up to
-    SNAP_WORDS to a sentence's start or end when one is that near (so it may hold up to
-    2 * SNAP_WORDS more words). With `also` (say, a determinant's own words), of the runs equal
-    on the query's different words the one with the most of those."""
+    (`_best_run`: the most different query words first), its edges then moved to a sentence's
+    start and end where one is near (`_snap_to_sentences`: it holds at most 2 * SNAP_WORDS
+    more words). With `also` (say, a determinant's own words), of the runs equal on the
+    query's different words the one with the most of those."""
     # Every passage of a results page and of the JSON API goes through here: `str.split` cuts
     # where `_TOKEN` does (both split on what `str.isspace` calls space), each word's verdict
     # is remembered, and only the runs that start on a matching word are compared.
@@ -409,9 +409,12 @@ def _snap_to_sentences(
     word, or else back), and its end forward to where a sentence ends, each by at most
     SNAP_WORDS, so a quote reads from the start of a sentence where one is near. With no
     sentence end that near ahead, the end moves back to the last sentence end after its last
-    matching word, if that keeps at least half the words: a quote that stops at a full stop
-    reads as one, and one cut mid-sentence does not. `openings` are the words that open a
-    sentence (`_sentence_starts`)."""
+    matching word, if that keeps at least half the words, or else on to the end of the sentence
+    it is in, if the quote then holds no more words than the two moves together could have
+    added (SNAP_WORDS each): a quote that stops at a full stop reads as one, and one cut
+    mid-sentence does not. `openings` are the words that open a sentence
+    (`_sentence_starts`)."""
+    longest = end - start + 2 * SNAP_WORDS
     after = bisect_left(openings, start)
     if after < len(openings) and openings[after] <= min(first_match, end, start + SNAP_WORDS):
         start = openings[after]
@@ -432,6 +435,15 @@ def _snap_to_sentences(
             keep = max(last_match + 1, start + (end - start) // 2)
             stop = next(
                 (i + 1 for i in range(end - 2, keep - 2, -1) if _SENTENCE_END.search(tokens[i])),
+                None,
+            )
+        if stop is None:  # none behind either: the end of its sentence, if the quote stays short
+            stop = next(
+                (
+                    i + 1
+                    for i in range(end + SNAP_WORDS, min(len(tokens), start + longest))
+                    if _SENTENCE_END.search(tokens[i])
+                ),
                 None,
             )
         if stop is not None:

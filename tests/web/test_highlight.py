@@ -325,3 +325,28 @@ def test_with_no_sentence_end_near_ahead_the_excerpt_ends_at_the_last_one_inside
     )
     shown = excerpt(before + body + " " + long_tail, query_stems("damp mould"), max_words=20)
     assert "today. Landlords must fix mould" in shown and shown.endswith(" …")
+
+
+def test_a_long_sentence_is_shown_to_its_end_when_the_quote_stays_within_its_bound() -> None:
+    """No full stop near ahead and none behind that keeps half the run: the quote runs on to
+    the end of the sentence it is in, as long as it then holds at most 2 * SNAP_WORDS words
+    more than the run; a sentence that goes on longer is cut, with "…"."""
+    before = "Words about other things go on for a while in this part of the text. " * 3
+
+    def sentence(words_after: int) -> str:
+        # One sentence: the matches near its start, then `words_after` more words to its end.
+        return (
+            "Damp and mould harm children "
+            + " ".join(f"t{i}" for i in range(words_after))
+            + " in rented homes. Landlords act."
+        )
+
+    # The run of 20 words starts at "Damp" and ends 16 words into the sentence; its end is
+    # then 20 words on: past SNAP_WORDS, within 2 * SNAP_WORDS of the run.
+    shown = excerpt(before + sentence(32), query_stems("damp mould"), max_words=20)
+    assert shown.startswith("… Damp and mould") and shown.endswith("in rented homes. …")
+    assert len(shown.split()) - 2 <= 20 + 2 * SNAP_WORDS
+    # A sentence that runs past that bound is cut where the run ends.
+    shown = excerpt(before + sentence(60), query_stems("damp mould"), max_words=20)
+    assert shown.startswith("… Damp and mould") and shown.endswith(" …")
+    assert "homes." not in shown and len(shown.split()) == 22
