@@ -310,7 +310,7 @@ def _best_run(
     context (`_LEAD_WORDS`, fewer at the text's start, more at its end), and one starts at the
     sentence it is in, if that is near enough. The best shows the most different query words,
     then the most of `also`'s words (a determinant's, for its best passage), then opens on a
-    sentence's start (once its edges are moved, `_snap_to_sentences`), then holds the most
+    sentence's start (once its start moves by up to SNAP_WORDS), then holds the most
     query words; of equals, the first. A run that repeats one common word ("housing",
     "housing") shows less of the question than one holding another word asked about too
     ("housing", "damp"), and a quote that opens mid-sentence reads as a fragment. Without
@@ -411,8 +411,9 @@ def _snap_to_sentences(
     sentence end that near ahead, the end moves back to the last sentence end after its last
     matching word, if that keeps at least half the words, or else on to the end of the sentence
     it is in, if the quote then holds no more words than the two moves together could have
-    added (SNAP_WORDS each): a quote that stops at a full stop reads as one, and one cut
-    mid-sentence does not. `openings` are the words that open a sentence
+    added (SNAP_WORDS each); a start left inside a sentence then moves back to where that
+    sentence opens, within the same bound. A quote that starts and stops with a sentence reads
+    as one, and one cut mid-sentence does not. `openings` are the words that open a sentence
     (`_sentence_starts`)."""
     longest = end - start + 2 * SNAP_WORDS
     after = bisect_left(openings, start)
@@ -448,6 +449,11 @@ def _snap_to_sentences(
             )
         if stop is not None:
             end = stop
+    # A start still inside a long sentence moves back to where it opens, if the quote stays as
+    # short as above.
+    behind = bisect_right(openings, start) - 1
+    if behind >= 0 and end - openings[behind] <= longest:
+        start = openings[behind]
     return start, end
 
 

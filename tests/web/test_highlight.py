@@ -350,3 +350,25 @@ def test_a_long_sentence_is_shown_to_its_end_when_the_quote_stays_within_its_bou
     shown = excerpt(before + sentence(60), query_stems("damp mould"), max_words=20)
     assert shown.startswith("… Damp and mould") and shown.endswith(" …")
     assert "homes." not in shown and len(shown.split()) == 22
+
+
+def test_a_quote_inside_a_long_sentence_opens_where_the_sentence_opens_within_the_bound() -> None:
+    """The run starts 16 words into a sentence (no opening within SNAP_WORDS either way) and
+    ends on a full stop: its start moves back to the sentence's opening, as the quote then
+    holds at most 2 * SNAP_WORDS words more than the run; from further in, it stays cut."""
+    before = "Words about other things go on for a while in this part of the text. " * 3
+
+    def text(words_before: int) -> str:
+        return (
+            before
+            + "Across the county "
+            + " ".join(f"t{i}" for i in range(words_before))
+            + " damp and mould harm children in rented homes. "
+            + "Landlords must act. " * 6
+        )
+
+    shown = excerpt(text(20), query_stems("damp mould"), max_words=20)
+    assert shown.startswith("… Across the county t0") and "damp and mould" in shown
+    assert len(shown.split()) - 2 <= 20 + 2 * SNAP_WORDS
+    shown = excerpt(text(60), query_stems("damp mould"), max_words=20)
+    assert not shown.startswith("… Across") and shown.startswith("… t")
