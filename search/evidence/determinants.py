@@ -97,8 +97,7 @@ class Seed:
         letters = [c for c in text if c.isalpha()]
         if letters and all(c.isupper() for c in letters):
             # Acronyms keep their capitals so SEND never matches "send"; a plural s is allowed.
-            escaped = re.escape(text)
-            return cls(text, pattern=re.compile(rf"(?<![A-Za-z0-9]){escaped}s?(?![A-Za-z0-9])"))
+            return cls(text, pattern=re.compile(_acronyms_pattern(re.escape(text))))
         return cls(text, stems=tuple(terms(text)))
 
 
@@ -278,6 +277,12 @@ def load_taxonomy(path: Path = DEFAULT_TAXONOMY) -> Taxonomy:
 # matching seed terms ------------------------------------------------------
 
 
+def _acronyms_pattern(alternatives: str) -> str:
+    """Any of `alternatives` (escaped, joined by "|") as a whole word, its capitals as written,
+    with a plural s allowed."""
+    return rf"(?<![A-Za-z0-9])(?:{alternatives})s?(?![A-Za-z0-9])"
+
+
 @dataclass(frozen=True)
 class SeedHits:
     """How often a group's seeds occur in a text: all occurrences, and how many different seeds."""
@@ -293,12 +298,19 @@ class SeedMatcher:
         self._by_first: dict[str, list[tuple[str, int, tuple[str, ...]]]] = {}
         self._patterns: list[tuple[str, int, re.Pattern[str]]] = []
         self._keys = list(groups)
+        acronyms: set[str] = set()
         for key, seeds in groups.items():
             for index, seed in enumerate(seeds):
                 if seed.pattern is not None:
                     self._patterns.append((key, index, seed.pattern))
+                    acronyms.add(re.escape(seed.text))
                 else:
                     self._by_first.setdefault(seed.stems[0], []).append((key, index, seed.stems))
+        # Every acronym in one pattern: a text holding none of them (most chunks) is read once
+        # for them all rather than once for each (sorted: the same pattern every run).
+        self._any_acronym = re.compile(
+            _acronyms_pattern("|".join(sorted(acronyms, key=lambda a: (-len(a), a))))
+        )
 
     def count(self, text: str, stems: Sequence[str] | None = None) -> dict[str, SeedHits]:
         """Seed hits per group; pass the text's stems (search.analysis.terms) if already known."""
@@ -308,10 +320,11 @@ class SeedMatcher:
             for key, index, seq in self._by_first.get(stem, ()):
                 if tuple(stems[position : position + len(seq)]) == seq:
                     found[(key, index)] = found.get((key, index), 0) + 1
-        for key, index, pattern in self._patterns:
-            n = len(pattern.findall(text))
-            if n:
-                found[(key, index)] = found.get((key, index), 0) + n
+        if self._patterns and self._any_acronym.search(text):
+            for key, index, pattern in self._patterns:
+                n = len(pattern.findall(text))
+                if n:
+                    found[(key, index)] = found.get((key, index), 0) + n
         hits = {k: SeedHits() for k in self._keys}
         for (key, _), n in found.items():
             old = hits[key]

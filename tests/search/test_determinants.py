@@ -185,6 +185,34 @@ def test_acronym_seeds_match_only_in_capitals() -> None:
     assert matcher.count("Children with SEND and two GPs")["access"].occurrences == 1
 
 
+def test_acronyms_counted_as_each_seed_alone_counts_them() -> None:
+    """The one look for any acronym that lets a text without them skip the rest must not change
+    a count: random texts of acronyms (in and out of words, plural, one acronym the seed of two
+    groups) count exactly what each seed's own pattern finds."""
+    import random
+
+    seeds = {
+        "education": [Seed.parse("SEND"), Seed.parse("GCSE")],
+        "access": [Seed.parse("GP"), Seed.parse("A&E"), Seed.parse("SEND")],
+        "air": [Seed.parse("PM2.5"), Seed.parse("NO2")],
+    }
+    matcher = SeedMatcher(seeds)
+    pieces = ["SEND", "GPs", "GP", "AGP", "GPS", "A&E", "A&Es", "PM2.5", "PM2.5s", "NO2", "send"]
+    pieces += ["GCSEs"] + ["x", "the", "(", ")", ".", "-", "1", "A", "&", "E", "Gp"] * 4
+    rng = random.Random(3)
+    with_any = 0
+    for _ in range(400):
+        text = "".join(rng.choice(pieces) + rng.choice(["", " ", "  "]) for _ in range(6))
+        expected = {}
+        for key, group in seeds.items():
+            counts = [len(seed.pattern.findall(text)) for seed in group if seed.pattern]
+            expected[key] = (sum(counts), sum(1 for n in counts if n))
+        hits = matcher.count(text, stems=[])
+        assert {k: (h.occurrences, h.distinct) for k, h in hits.items()} == expected, text
+        with_any += any(n for n, _ in expected.values())
+    assert 50 <= with_any <= 350  # both kinds of text were drawn
+
+
 # tagging with the real model -------------------------------------------------
 
 
