@@ -65,6 +65,8 @@ _CUES_AFTER = frozenset({"Borough", "City", "Council", "District", "area", "town
 
 # Organisations' names whose places are remembered at once (`named_places`).
 _SHORT_REMEMBERED = 4096
+# Texts whose mentions are remembered (`Gazetteer.mentions`): more than a long document's chunks.
+_RECENT_TEXTS = 4096
 
 
 class PlaceError(ValueError):
@@ -122,6 +124,9 @@ class Gazetteer:
         self._within: dict[str, list[str]] | None = None
         # The places organisations' names name, as read last (`named_places`).
         self._short: dict[str, frozenset[str]] = {}
+        # The mentions in the texts read last: ingest reads each chunk's twice, once for the
+        # document's places and once for its counts of them.
+        self._recent: dict[str, dict[str, int]] = {}
 
     def place(self, place_id: str) -> Place | None:
         return self.places.get(place_id)
@@ -156,6 +161,14 @@ class Gazetteer:
 
     def mentions(self, text: str) -> Counter[str]:
         """How often each place is named in the text (not counting the places that contain it)."""
+        known = self._recent.get(text)
+        if known is None:
+            if len(self._recent) >= _RECENT_TEXTS:
+                self._recent.clear()
+            known = self._recent[text] = dict(self._mentions(text))
+        return Counter(known)
+
+    def _mentions(self, text: str) -> Counter[str]:
         flat = normalise_names(text)
         found: Counter[str] = Counter()
         for match in self._pattern.finditer(flat):
