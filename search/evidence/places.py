@@ -65,8 +65,6 @@ _CUES_AFTER = frozenset({"Borough", "City", "Council", "District", "area", "town
 
 # Organisations' names whose places are remembered at once (`named_places`).
 _SHORT_REMEMBERED = 4096
-# Texts whose mentions are remembered (`Gazetteer.mentions`): more than a long document's chunks.
-_RECENT_TEXTS = 4096
 
 
 class PlaceError(ValueError):
@@ -124,9 +122,6 @@ class Gazetteer:
         self._within: dict[str, list[str]] | None = None
         # The places organisations' names name, as read last (`named_places`).
         self._short: dict[str, frozenset[str]] = {}
-        # The mentions in the texts read last: ingest reads each chunk's twice, once for the
-        # document's places and once for its counts of them.
-        self._recent: dict[str, dict[str, int]] = {}
 
     def place(self, place_id: str) -> Place | None:
         return self.places.get(place_id)
@@ -161,14 +156,6 @@ class Gazetteer:
 
     def mentions(self, text: str) -> Counter[str]:
         """How often each place is named in the text (not counting the places that contain it)."""
-        known = self._recent.get(text)
-        if known is None:
-            if len(self._recent) >= _RECENT_TEXTS:
-                self._recent.clear()
-            known = self._recent[text] = dict(self._mentions(text))
-        return Counter(known)
-
-    def _mentions(self, text: str) -> Counter[str]:
         flat = normalise_names(text)
         found: Counter[str] = Counter()
         for match in self._pattern.finditer(flat):
@@ -204,7 +191,11 @@ class Gazetteer:
         total: Counter[str] = Counter()
         for text in texts:
             total.update(self.mentions(text))
-        frequent = [p for p, n in total.most_common() if n >= min_mentions]
+        return self.frequent_places(total, min_mentions)
+
+    def frequent_places(self, mentions: Counter[str], min_mentions: int = 2) -> list[str]:
+        """`document_places` from the document's mentions already counted."""
+        frequent = [p for p, n in mentions.most_common() if n >= min_mentions]
         return self.with_ancestors(frequent)
 
     def is_local(self, place_ids: Iterable[str]) -> bool:

@@ -42,6 +42,8 @@ class DocumentTagger:
         self._cache_dir = cache_dir
         self._tagger: Tagger | None = None
         self._lock = threading.Lock()
+        # The last document's texts and the places they name (`_document_mentions`).
+        self._last_document: tuple[tuple[str, ...], Counter[str]] | None = None
 
     @property
     def tagger(self) -> Tagger:
@@ -54,7 +56,7 @@ class DocumentTagger:
         self, title: str, texts: Sequence[str], vectors: npt.ArrayLike
     ) -> list[dict[str, Any]]:
         """Payload fields per chunk: determinants, scores, lenses, and the document's places."""
-        places = self.gazetteer.document_places([title, *texts])
+        places = self.gazetteer.frequent_places(self._document_mentions(title, texts))
         return [
             {**tags.payload(), "places": places} for tags in self.tagger.tag(list(texts), vectors)
         ]
@@ -62,10 +64,20 @@ class DocumentTagger:
     def place_counts(self, title: str, texts: Sequence[str]) -> dict[str, int]:
         """How often the document names each place (itself, not the places containing it),
         most named first; stored per document so "local first" reads counts, not list order."""
-        total: Counter[str] = Counter()
-        for text in [title, *texts]:
-            total.update(self.gazetteer.mentions(text))
-        return dict(total.most_common())
+        return dict(self._document_mentions(title, texts).most_common())
+
+    def _document_mentions(self, title: str, texts: Sequence[str]) -> Counter[str]:
+        """How often the title and texts name each place. Ingest and `kb retag` ask it of one
+        document twice in a row (`chunk_fields`, then `place_counts`), so the last document's
+        answer is kept (callers only read it): every chunk is read for places once."""
+        read = (title, *texts)
+        last = self._last_document
+        if last is None or last[0] != read:
+            total: Counter[str] = Counter()
+            for text in read:
+                total.update(self.gazetteer.mentions(text))
+            last = self._last_document = (read, total)
+        return last[1]
 
 
 def document_lenses(payloads: Sequence[dict[str, Any]]) -> list[str]:

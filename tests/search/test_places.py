@@ -119,22 +119,6 @@ def test_a_short_texts_places_are_read_once_and_the_same_as_its_mentions() -> No
         assert g.named_places(name) is g.named_places(name)  # remembered
 
 
-def test_a_text_read_again_gives_the_same_mentions_in_a_counter_of_its_own(
-    raw_gazetteer: dict[str, Any],
-) -> None:
-    """Ingest asks a chunk's mentions twice; the second answer is remembered, equal to what a
-    gazetteer reading the text for the first time finds, and a caller adding to an answer
-    changes no later one."""
-    g = parse_gazetteer(raw_gazetteer)
-    text = "Crawley and Horsham in West Sussex; Crawley again, and Kent."
-    first = g.mentions(text)
-    first["kent"] += 10
-    again = g.mentions(text)
-    assert again == parse_gazetteer(raw_gazetteer).mentions(text)
-    assert again["crawley"] == 2 and again["kent"] == 1
-    assert again is not g.mentions(text)
-
-
 def _with_boston_and_perth(raw: dict[str, Any]) -> Any:
     """The project's gazetteer with two more places that share their names with places abroad
     (Boston in Lincolnshire, Perth in Scotland), as someone might add them."""
