@@ -308,9 +308,7 @@ class SeedMatcher:
                     self._by_first.setdefault(seed.stems[0], []).append((key, index, seed.stems))
         # Every acronym in one pattern: a text holding none of them (most chunks) is read once
         # for them all rather than once for each (sorted: the same pattern every run).
-        self._any_acronym = re.compile(
-            _acronyms_pattern("|".join(sorted(acronyms, key=lambda a: (-len(a), a))))
-        )
+        self._any_acronym = re.compile(_acronyms_pattern("|".join(sorted(acronyms))))
 
     def count(self, text: str, stems: Sequence[str] | None = None) -> dict[str, SeedHits]:
         """Seed hits per group; pass the text's stems (search.analysis.terms) if already known."""
