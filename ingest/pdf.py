@@ -41,6 +41,8 @@ __all__ = [
     "BOMB",
     "CANNOT_OPEN",
     "DAMAGED",
+    "DECORATION_KINDS",
+    "DECORATION_RUN",
     "EMPTY_FILE",
     "FROM_SOURCE",
     "GARBAGE",
@@ -80,6 +82,7 @@ __all__ = [
     "is_waiting_for_ocr",
     "read_layout_lines",
     "read_pdf",
+    "strip_decoration",
     "strip_repeated_lines",
 ]
 
@@ -428,6 +431,7 @@ def _page_text(reader: pypdf.PdfReader, number: int, raw: str, read: _PagesRead)
     if len(raw) > MAX_PAGE_CHARS:
         raw = raw[:MAX_PAGE_CHARS]
         read.cut.append(number + 1)
+    raw = strip_decoration(raw)
     if is_glyph_garbage(raw):
         read.junk.append(number + 1)
         return ""
@@ -831,6 +835,11 @@ _MOJIBAKE = re.compile(r"(?<!\S)[\u0080-\u00ff]{2,}(?!\S)")
 _LETTER = re.compile(r"[^\W\d_]")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _BAD_CATEGORIES = frozenset({"Cc", "Cn", "Cs", "So", "Sk"})
+_SYMBOL_CATEGORIES = frozenset({"So", "Sk"})
+# A rule drawn in symbols: this many or more in a run, of at most this many kinds.
+DECORATION_RUN = 8
+DECORATION_KINDS = 3
+_SYMBOL_RUN = re.compile(rf"[^\x00-\x7f\w\s](?: ?[^\x00-\x7f\w\s]){{{DECORATION_RUN - 1},}}")
 
 
 def clean_text(text: str) -> str:
@@ -858,6 +867,29 @@ def _clean_char(ch: str) -> str:
     if category in ("Cc", "Cs", "Cn"):  # control characters stand in for spaces
         return " "
     return ch
+
+
+def strip_decoration(text: str) -> str:
+    """The text less decorative rules drawn in symbol characters: a run of DECORATION_RUN or
+    more symbols (single spaces between them allowed) made of at most DECORATION_KINDS
+    different ones, such as a book's bar of "❚❘❙" across every page. They are real characters,
+    not a font that lost its letters, so they must not make a page read as jumbled (and sent to
+    OCR); and they are nothing a reader should see in a passage. Shorter runs, such as a row of
+    ticks in a table, and runs of many different symbols (which is what a lost letter map
+    looks like) are kept."""
+    if text.isascii():
+        return text
+    return _SYMBOL_RUN.sub(_blank_if_decoration, text)
+
+
+def _blank_if_decoration(match: re.Match[str]) -> str:
+    run = match.group()
+    kinds = set(run.replace(" ", ""))
+    if len(kinds) <= DECORATION_KINDS and all(
+        unicodedata.category(ch) in _SYMBOL_CATEGORIES for ch in kinds
+    ):
+        return " "
+    return run
 
 
 def garbage_share(text: str) -> float:

@@ -15,6 +15,7 @@ from reportlab.pdfgen import canvas
 
 from ingest import pdf
 from ingest.layout import LayoutLine
+from ingest.ocr import OcrPage
 from ingest.pdf import (
     UnreadablePdf,
     clean_text,
@@ -24,6 +25,7 @@ from ingest.pdf import (
     is_glyph_garbage,
     read_layout_lines,
     read_pdf,
+    strip_decoration,
     strip_repeated_lines,
 )
 from tests.pdfs import write_corrupt_pdf, write_encrypted_pdf, write_pdf
@@ -92,6 +94,52 @@ def test_glyph_garbage_is_recognised(text: str) -> None:
 def test_real_text_is_not_garbage(text: str) -> None:
     assert garbage_share(text) < 0.3
     assert not is_glyph_garbage(text)
+
+
+# A book's running bar, as PDFium gives it from the free culture book's pages.
+BAR = "❚❘❙❚❘❙ ❚❘❙❚❘❙❚❘❙❚ ❙❚❘❙❚❘❙❚❘❙❚❘❙❚❘❘ ❙❚❘❙❚❘❙❚❘❙❚❘❙❚❘❙ ❚❘❙❚❘❙❚❘❙❚❘❙❚❘❙❚❘❘❘❙❚❘❙❚ ❙❚❘"
+
+
+def test_a_rule_drawn_in_symbols_is_not_jumbled_text() -> None:
+    page = f"{BAR}\r\nTo Eric Eldred, whose work first drew me to this cause."
+    assert is_glyph_garbage(page)  # counted as junk, the bar outweighs the sentence
+    kept = strip_decoration(page)
+    assert "❚" not in kept
+    assert kept.strip() == "To Eric Eldred, whose work first drew me to this cause."
+    assert not is_glyph_garbage(kept)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Service ✓ ✓ ✗ ✓ ✓ ✓",  # a table row of ticks: short, and it means something
+        "★★★★☆ rated by residents",
+        # symbols of many kinds: what a font that lost its letter map gives
+        "☂☃☄★☆☇☈☉☊☋ ☌☍☎☏",
+        "\uf021\uf022\uf023\uf024 \uf025\uf026\uf027\uf028\uf029",
+        "Heating costs → rising → faster → than → wages",
+    ],
+)
+def test_symbols_that_are_not_a_rule_are_kept(text: str) -> None:
+    assert strip_decoration(text) == text
+
+
+def test_a_page_with_a_symbol_rule_is_read_from_its_text_not_by_ocr(shared_pdfs: Path) -> None:
+    book = shared_pdfs / "real" / "other__freeculture.pdf"
+    if not book.is_file():
+        pytest.skip(f"{book} is not in the shared test data")
+    asked: list[int] = []
+
+    def scans(numbers: list[int]) -> dict[int, OcrPage]:
+        asked.extend(numbers)
+        return {}
+
+    text = read_pdf(book, read_scans=scans)
+    # Only the pages with no text of their own (a picture each) are left for OCR: before, nine
+    # pages whose text sat under the book's bar of symbols were read as jumbled and sent too.
+    assert asked == [1, 255]
+    assert text.pages[7].startswith("To Eric Eldred")
+    assert not any("❚" in page for page in text.pages)
 
 
 def test_a_page_needs_a_few_letters_and_cjk_counts_for_more() -> None:
