@@ -125,6 +125,10 @@ _PROSE_WORDS = 8
 # How near a page's top or bottom a figure alone on a line is taken for its page number.
 _NUMBER_EDGE_LINES = 3
 _WORD = re.compile(r"[^\W\d_]{2,}")
+# A running head with its page's number at one end: "30 FREE CULTURE", "“PIRACY” 29".
+_NUMBERED_HEAD = re.compile(r"(\d{1,4})\s+(\S.*)|(.*\S)\s+(\d{1,4})")
+# How many pages must share a numbered head's step from the page's place in the file.
+NUMBERED_HEAD_PAGES = 4
 
 
 def drop_running_lines(pages: list[str], min_share: float = 0.5) -> list[list[str]]:
@@ -152,6 +156,7 @@ def drop_running_lines(pages: list[str], min_share: float = 0.5) -> list[list[st
     with_text = [p for p in pages if p.strip()]
     needed = max(2, math.ceil(min_share * len(with_text)))
     figures, numbering = _figure_rules(pages if running else [], needed, key_of)
+    numbered_heads = _numbered_heads(pages)
     seen: set[str] = set()
     out: list[list[str]] = []
     for number, page in enumerate(pages):
@@ -160,6 +165,8 @@ def drop_running_lines(pages: list[str], min_share: float = 0.5) -> list[list[st
         edges = {*top, *bottom}
         kept: list[str] = []
         for index, line in enumerate(lines):
+            if (number, index) in numbered_heads:
+                continue
             key = key_of(line)
             if key == PAGE_NUMBER_KEY and any(c.isalnum() for c in line):
                 value = _figure_value(line)
@@ -179,6 +186,41 @@ def drop_running_lines(pages: list[str], min_share: float = 0.5) -> list[list[st
                 kept.append(line)
         out.append(drop_axis_ticks(kept))
     return out
+
+
+def _numbered_heads(pages: list[str]) -> set[tuple[int, int]]:
+    """(page, line) of each running head that carries its page's number: a short phrase with
+    a number at one end, at a page's top or bottom, as a book sets them ("“PIRACY” 29" on one
+    page, "30 FREE CULTURE" on the next). Facing pages and chapters each have their own, so
+    none of them recurs on half the pages; what they share is their number, which steps with
+    the page's place in the file. A head goes when its number does that on at least
+    NUMBERED_HEAD_PAGES pages (and a tenth of the pages with text), and its phrase is at an
+    edge of another page too. A figure that happens to equal the page's number once is not
+    enough: the same step must be shared by many pages."""
+    found: list[tuple[int, int, int, str]] = []  # (page, line, step, phrase key)
+    for number, page in enumerate(pages):
+        lines = page.splitlines()
+        top, bottom = edges_of([i for i, x in enumerate(lines) if x.strip()], _NUMBER_EDGE_LINES)
+        for index in {*top, *bottom}:
+            head = _NUMBERED_HEAD.fullmatch(lines[index].strip())
+            if head is None:
+                continue
+            figure = head.group(1) or head.group(4)
+            phrase = head.group(2) or head.group(3)
+            if len(_WORD.findall(phrase)) >= _PROSE_WORDS or not _WORD.search(phrase):
+                continue
+            found.append((number, index, int(figure) - number, running_line_key(phrase)))
+    if not found:
+        return set()
+    with_text = sum(1 for p in pages if p.strip())
+    needed = max(NUMBERED_HEAD_PAGES, math.ceil(0.1 * with_text))
+    steps = Counter(step for step, _ in {(step, page) for page, _, step, _ in found})
+    phrases = Counter(key for key, _ in {(key, page) for page, _, _, key in found})
+    return {
+        (page, index)
+        for page, index, step, key in found
+        if steps[step] >= needed and phrases[key] >= 2
+    }
 
 
 def _figure_rules(

@@ -166,3 +166,65 @@ def test_the_chunker_and_the_previews_read_pages_without_axis_ticks() -> None:
         ["Rough sleeping rose in 2024.", "Number of deaths"],
         ["Most deaths were in winter."],
     ]
+
+
+# Sentences that differ page by page, as a book's body does.
+_SUBJECTS = ("Tenants", "Landlords", "Councils", "Families", "Inspectors", "Charities")
+_PLACES = ("Crawley", "Worthing", "Horsham", "Chichester", "Arun", "Adur", "Mid Sussex")
+
+
+def _body(page: int) -> str:
+    subject = _SUBJECTS[page % len(_SUBJECTS)]
+    place = _PLACES[page % len(_PLACES)]
+    return f"{subject} in {place} reported damp in {page * 3 + 1} homes after the winter."
+
+
+def test_a_books_running_heads_go_though_none_recurs_on_half_the_pages() -> None:
+    # Printed page n is the file's page n + 6 (a front matter of six pages). Even pages carry
+    # the book's title, odd pages their chapter's, each with the page's number; chapter
+    # openers carry neither, so the title sits on fewer than half the pages.
+    pages = []
+    for place in range(6, 30):
+        printed = place - 5
+        chapter = "“PIRACY”" if place < 18 else "“PROPERTY”"
+        if place in (6, 18):
+            head = None
+        elif printed % 2 == 0:
+            head = f"{printed} FREE CULTURE"
+        else:
+            head = f"{chapter} {printed}"
+        lines = [head] if head else []
+        pages.append("\n".join([*lines, _body(place)]))
+    kept = drop_running_lines(pages)
+    assert [len(page) for page in kept] == [1] * len(pages)
+    assert all(page == [_body(place)] for place, page in zip(range(6, 30), kept, strict=True))
+
+
+def test_numbers_at_a_lines_end_that_do_not_step_with_the_page_stay() -> None:
+    # A table's rows end in figures at the page's bottom, and a section heading's number
+    # once equals its page's: neither is a running head.
+    diseases = ("Anthrax", "Brucellosis", "Hantavirus", "Leptospirosis", "Lyme disease")
+    counts = (4, 9, 2, 7, 7, 1, 12, 3, 8, 5)
+    pages = [
+        "\n".join(
+            [
+                "3 Housing and health" if n == 3 else _body(n),
+                _body(n + 40),
+                f"{diseases[n % len(diseases)]} cases {counts[n]}",
+            ]
+        )
+        for n in range(len(counts))
+    ]
+    kept = drop_running_lines(pages)
+    assert [page.splitlines() for page in pages] == kept
+
+
+def test_a_head_whose_number_steps_with_the_page_goes_only_where_many_pages_share_it() -> None:
+    pages = [f"Annual report {n + 2}\n{_body(n)}" for n in range(12)]
+    pages[5] = _body(5)  # a chapter opener, no head
+    # Heads on 3 pages of 12 step with the page: too few to be sure they are page numbers.
+    few = [page if n in (1, 2, 3) else _body(n) for n, page in enumerate(pages)]
+    assert drop_running_lines(few) == [page.splitlines() for page in few]
+    # On every third page (4 of 12, fewer than half), their shared step marks them.
+    sparse = [page if n % 3 == 0 else _body(n) for n, page in enumerate(pages)]
+    assert drop_running_lines(sparse) == [[_body(n)] for n in range(12)]
