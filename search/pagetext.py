@@ -129,6 +129,10 @@ _WORD = re.compile(r"[^\W\d_]{2,}")
 _NUMBERED_HEAD = re.compile(r"(\d{1,4})\s+(\S.*)|(.*\S)\s+(\d{1,4})")
 # How many pages must share a numbered head's step from the page's place in the file.
 NUMBERED_HEAD_PAGES = 4
+# A running line set on one hand's pages only: on this share of that hand's pages with text,
+# and on at least this many of them.
+FACING_SHARE = 0.6
+FACING_PAGES = 8
 
 
 def drop_running_lines(pages: list[str], min_share: float = 0.5) -> list[list[str]]:
@@ -156,7 +160,7 @@ def drop_running_lines(pages: list[str], min_share: float = 0.5) -> list[list[st
     with_text = [p for p in pages if p.strip()]
     needed = max(2, math.ceil(min_share * len(with_text)))
     figures, numbering = _figure_rules(pages if running else [], needed, key_of)
-    numbered_heads = _numbered_heads(pages)
+    edge_lines = _numbered_heads(pages) | _facing_page_lines(pages, key_of)
     seen: set[str] = set()
     out: list[list[str]] = []
     for number, page in enumerate(pages):
@@ -165,7 +169,7 @@ def drop_running_lines(pages: list[str], min_share: float = 0.5) -> list[list[st
         edges = {*top, *bottom}
         kept: list[str] = []
         for index, line in enumerate(lines):
-            if (number, index) in numbered_heads:
+            if (number, index) in edge_lines:
                 continue
             key = key_of(line)
             if key == PAGE_NUMBER_KEY and any(c.isalnum() for c in line):
@@ -221,6 +225,40 @@ def _numbered_heads(pages: list[str]) -> set[tuple[int, int]]:
         for page, index, step, key in found
         if steps[step] >= needed and phrases[key] >= 2
     }
+
+
+def _facing_page_lines(pages: list[str], key_of: Callable[[str], str]) -> set[tuple[int, int]]:
+    """(page, line) of each running line that a book or printed report sets on its left-hand
+    pages only, or its right-hand ones ("<http://free-culture.org/get-it>" under every even
+    page): at a page's top or bottom on at least FACING_SHARE of the pages of one hand with
+    text (and FACING_PAGES of them), so on about half of all pages, short of the half that
+    `drop_running_lines` asks. A phrase, not one word, and not a line of prose."""
+    edges: list[list[tuple[int, str]]] = []
+    for page in pages:
+        lines = page.splitlines()
+        top, bottom = edges_of([i for i, x in enumerate(lines) if x.strip()], _NUMBER_EDGE_LINES)
+        edges.append([(i, key_of(lines[i])) for i in {*top, *bottom} if _is_phrase(lines[i])])
+    out: set[tuple[int, int]] = set()
+    for hand in (0, 1):
+        numbers = [n for n in range(hand, len(pages), 2) if pages[n].strip()]
+        needed = max(FACING_PAGES, math.ceil(FACING_SHARE * len(numbers)))
+        if len(numbers) < needed:
+            continue
+        counts = Counter(key for n in numbers for key in {key for _, key in edges[n]})
+        running = {key for key, count in counts.items() if key and count >= needed}
+        out |= {(n, i) for n in numbers for i, key in edges[n] if key in running}
+    return out
+
+
+def _is_phrase(line: str) -> bool:
+    """A line that may be a running one: not one word, not a line of prose, and no figure
+    alone (page numbers have rules of their own)."""
+    return (
+        not _is_one_word(line)
+        and len(_WORD.findall(line)) < _PROSE_WORDS
+        and _figure_value(line) is None
+        and any(c.isalpha() for c in line)
+    )
 
 
 def _figure_rules(

@@ -228,3 +228,24 @@ def test_a_head_whose_number_steps_with_the_page_goes_only_where_many_pages_shar
     # On every third page (4 of 12, fewer than half), their shared step marks them.
     sparse = [page if n % 3 == 0 else _body(n) for n, page in enumerate(pages)]
     assert drop_running_lines(sparse) == [[_body(n)] for n in range(12)]
+
+
+def test_a_line_set_on_one_hands_pages_only_goes() -> None:
+    # A footer on every left-hand page (the file's odd places) of a 24-page report, and the
+    # odd pages' first page a chapter opener without it: 11 of 24 pages, short of half.
+    footer = "<http://example.gov.uk/jsna/get-it>"
+    pages = [
+        f"{_body(n)}\n{_body(n + 50)}" + (f"\n{footer}" if n % 2 and n != 1 else "")
+        for n in range(24)
+    ]
+    kept = drop_running_lines(pages)
+    assert not any(footer in page for page in kept)
+    assert all(page == [_body(n), _body(n + 50)] for n, page in enumerate(kept))
+
+
+def test_a_line_on_too_few_of_one_hands_pages_stays() -> None:
+    # On 6 of the 12 right-hand pages (half of them, and a quarter of all pages): a note the
+    # report repeats where it applies, not a running line.
+    note = "Figures for Adur include Shoreham"
+    pages = [f"{_body(n)}" + (f"\n{note}" if n % 4 == 0 else "") for n in range(24)]
+    assert drop_running_lines(pages) == [page.splitlines() for page in pages]
