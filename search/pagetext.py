@@ -88,13 +88,14 @@ def find_running_lines(
     edge_lines: int | None = 3,
     min_pages: int = 3,
     key: Callable[[str], str] | None = None,
+    min_count: int = 2,
 ) -> tuple[set[str], set[str]]:
     """Keys (see `running_line_key`) of lines that recur on at least `min_share` of the pages
-    with text: those at the top of a page, and those at the bottom. Only the first and last
-    `edge_lines` lines of each page count (a page's top and bottom never overlap); with
-    `edge_lines=None` every line counts, keyed with `at_edge=False` (or by `key`, a caller's
-    remembered keys), and both sets are the same. Fewer than `min_pages` pages with text have
-    no running lines."""
+    with text, and on at least `min_count` of them: those at the top of a page, and those at
+    the bottom. Only the first and last `edge_lines` lines of each page count (a page's top and
+    bottom never overlap); with `edge_lines=None` every line counts, keyed with
+    `at_edge=False` (or by `key`, a caller's remembered keys), and both sets are the same.
+    Fewer than `min_pages` pages with text have no running lines."""
     with_text = [p for p in pages if p.strip()]
     if len(with_text) < min_pages:
         return set(), set()
@@ -109,7 +110,7 @@ def find_running_lines(
         tops.update(top_keys)
         # Every line is both a top and a bottom when edge_lines is None: keyed once.
         bottoms.update(top_keys if bottom is top else {key_of(line) for line in bottom})
-    needed = max(2, math.ceil(min_share * len(with_text)))
+    needed = max(min_count, math.ceil(min_share * len(with_text)))
     top_keys = {k for k, n in tops.items() if k and n >= needed}
     bottom_keys = {k for k, n in bottoms.items() if k and n >= needed}
     return top_keys, bottom_keys
@@ -160,16 +161,17 @@ def drop_running_lines(pages: list[str], min_share: float = 0.5) -> list[list[st
     with_text = [p for p in pages if p.strip()]
     needed = max(2, math.ceil(min_share * len(with_text)))
     figures, numbering = _figure_rules(pages if running else [], needed, key_of)
-    edge_lines = _numbered_heads(pages) | _facing_page_lines(pages, key_of)
+    page_lines = [page.splitlines() for page in pages]
+    page_edges = [_edge_indexes(lines) for lines in page_lines]
+    heads = _numbered_heads(page_lines, page_edges, len(with_text))
+    heads |= _facing_page_lines(pages, page_lines, page_edges, key_of)
     seen: set[str] = set()
     out: list[list[str]] = []
-    for number, page in enumerate(pages):
-        lines = page.splitlines()
-        top, bottom = edges_of([i for i, x in enumerate(lines) if x.strip()], _NUMBER_EDGE_LINES)
+    for number, (lines, (top, bottom)) in enumerate(zip(page_lines, page_edges, strict=True)):
         edges = {*top, *bottom}
         kept: list[str] = []
         for index, line in enumerate(lines):
-            if (number, index) in edge_lines:
+            if (number, index) in heads:
                 continue
             key = key_of(line)
             if key == PAGE_NUMBER_KEY and any(c.isalnum() for c in line):
@@ -192,7 +194,14 @@ def drop_running_lines(pages: list[str], min_share: float = 0.5) -> list[list[st
     return out
 
 
-def _numbered_heads(pages: list[str]) -> set[tuple[int, int]]:
+def _edge_indexes(lines: list[str]) -> tuple[list[int], list[int]]:
+    """Where a page's first and last `_NUMBER_EDGE_LINES` lines with text are, top and bottom."""
+    return edges_of([i for i, x in enumerate(lines) if x.strip()], _NUMBER_EDGE_LINES)
+
+
+def _numbered_heads(
+    page_lines: list[list[str]], page_edges: list[tuple[list[int], list[int]]], with_text: int
+) -> set[tuple[int, int]]:
     """(page, line) of each running head that carries its page's number: a short phrase with
     a number at one end, at a page's top or bottom, as a book sets them ("“PIRACY” 29" on one
     page, "30 FREE CULTURE" on the next). Facing pages and chapters each have their own, so
@@ -202,9 +211,7 @@ def _numbered_heads(pages: list[str]) -> set[tuple[int, int]]:
     edge of another page too. A figure that happens to equal the page's number once is not
     enough: the same step must be shared by many pages."""
     found: list[tuple[int, int, int, str]] = []  # (page, line, step, phrase key)
-    for number, page in enumerate(pages):
-        lines = page.splitlines()
-        top, bottom = edges_of([i for i, x in enumerate(lines) if x.strip()], _NUMBER_EDGE_LINES)
+    for number, (lines, (top, bottom)) in enumerate(zip(page_lines, page_edges, strict=True)):
         for index in {*top, *bottom}:
             head = _NUMBERED_HEAD.fullmatch(lines[index].strip())
             if head is None:
@@ -216,7 +223,6 @@ def _numbered_heads(pages: list[str]) -> set[tuple[int, int]]:
             found.append((number, index, int(figure) - number, running_line_key(phrase)))
     if not found:
         return set()
-    with_text = sum(1 for p in pages if p.strip())
     needed = max(NUMBERED_HEAD_PAGES, math.ceil(0.1 * with_text))
     steps = Counter(step for step, _ in {(step, page) for page, _, step, _ in found})
     phrases = Counter(key for key, _ in {(key, page) for page, _, _, key in found})
@@ -227,26 +233,32 @@ def _numbered_heads(pages: list[str]) -> set[tuple[int, int]]:
     }
 
 
-def _facing_page_lines(pages: list[str], key_of: Callable[[str], str]) -> set[tuple[int, int]]:
+def _facing_page_lines(
+    pages: list[str],
+    page_lines: list[list[str]],
+    page_edges: list[tuple[list[int], list[int]]],
+    key_of: Callable[[str], str],
+) -> set[tuple[int, int]]:
     """(page, line) of each running line that a book or printed report sets on its left-hand
     pages only, or its right-hand ones ("<http://free-culture.org/get-it>" under every even
-    page): at a page's top or bottom on at least FACING_SHARE of the pages of one hand with
-    text (and FACING_PAGES of them), so on about half of all pages, short of the half that
+    page): `find_running_lines` over one hand's pages at a time, at least FACING_SHARE of them
+    with text and FACING_PAGES at least, so on about half of all pages, short of the half that
     `drop_running_lines` asks. A phrase, not one word, and not a line of prose."""
-    edges: list[list[tuple[int, str]]] = []
-    for page in pages:
-        lines = page.splitlines()
-        top, bottom = edges_of([i for i, x in enumerate(lines) if x.strip()], _NUMBER_EDGE_LINES)
-        edges.append([(i, key_of(lines[i])) for i in {*top, *bottom} if _is_phrase(lines[i])])
     out: set[tuple[int, int]] = set()
     for hand in (0, 1):
-        numbers = [n for n in range(hand, len(pages), 2) if pages[n].strip()]
-        needed = max(FACING_PAGES, math.ceil(FACING_SHARE * len(numbers)))
-        if len(numbers) < needed:
-            continue
-        counts = Counter(key for n in numbers for key in {key for _, key in edges[n]})
-        running = {key for key, count in counts.items() if key and count >= needed}
-        out |= {(n, i) for n in numbers for i, key in edges[n] if key in running}
+        numbers = range(hand, len(pages), 2)
+        tops, bottoms = find_running_lines(
+            [pages[n] for n in numbers],
+            min_share=FACING_SHARE,
+            edge_lines=_NUMBER_EDGE_LINES,
+            min_pages=FACING_PAGES,
+            min_count=FACING_PAGES,
+            key=key_of,
+        )
+        for n in numbers if tops or bottoms else ():
+            lines, (top, bottom) = page_lines[n], page_edges[n]
+            out |= {(n, i) for i in top if key_of(lines[i]) in tops and _is_phrase(lines[i])}
+            out |= {(n, i) for i in bottom if key_of(lines[i]) in bottoms and _is_phrase(lines[i])}
     return out
 
 
