@@ -249,3 +249,22 @@ def test_a_line_on_too_few_of_one_hands_pages_stays() -> None:
     note = "Figures for Adur include Shoreham"
     pages = [f"{_body(n)}" + (f"\n{note}" if n % 4 == 0 else "") for n in range(24)]
     assert drop_running_lines(pages) == [page.splitlines() for page in pages]
+
+
+def test_a_page_number_at_an_edge_goes_though_the_numbering_breaks_and_a_body_figure_stays() -> (
+    None
+):
+    # Printed numbers at each page's foot jump twice (plates inserted without numbers), so no
+    # step from the page's place is shared by half the pages, and no figure repeats: only
+    # their place at the page's edge marks them. A figure alone inside a page stays.
+    printed = [1, 2, 3, 4, 7, 8, 9, 14, 15, 16]
+    counts = [12, 5, 30, 7, 18, 3, 25, 9, 41, 2]  # a figure of the text on each page
+    pages = [
+        "\n".join([*(_body(n + k) for k in (0, 10, 20)), str(count)])
+        + "\n"
+        + "\n".join([*(_body(n + k) for k in (30, 40, 50)), str(number)])
+        for n, (count, number) in enumerate(zip(counts, printed, strict=True))
+    ]
+    kept = drop_running_lines(pages)
+    assert [page[-1] for page in kept] == [_body(n + 50) for n in range(len(printed))]
+    assert [page[3] for page in kept] == [str(count) for count in counts]
