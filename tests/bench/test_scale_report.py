@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
+
 from tests.bench.scale.report import _waits, render
 from tests.bench.scale.serving import (
     NEW_QUESTION_SETS,
     NEW_QUESTIONS_TIMED,
     QUERIES,
+    _cpu_s,
     cpu_times,
     machine_waits,
     new_questions,
@@ -66,3 +72,44 @@ def test_the_report_shows_new_questions_when_a_run_timed_them() -> None:
         "load": 1.1,
     }
     assert "| 10,000 | 64 | 40.5 / 99.0 | 0 | 1.1 |" in render(results)
+
+
+def test_the_report_shows_each_process_cpu_a_request_when_a_run_measured_it() -> None:
+    run = {
+        "chunks": 10_000,
+        "build_s": 12,
+        "disk_mb": 144.0,
+        "start_to_first_answer_s": 1.5,
+        "first_query_ms": 400.0,
+        "site_memory": {"rss_mb": 500.0, "peak_rss_mb": 510.0},
+        "recall_at_10": {"queries": 1.0, "chunk_vectors": 1.0},
+        "load_before": [1.0],
+        "load_after": [1.2],
+    }
+    timed = {"p50_ms": 20.0, "p95_ms": 25.0, "requests_per_s": 40.0, "errors": 0}
+    run["pages"] = {"/api/search": {"one_client": timed, "eight_clients": dict(timed)}}
+    results = {"source_chunks": 6900, "cores": 2, "sizes": {"10000": run}}
+
+    def search_row() -> str:
+        (row,) = [
+            line
+            for line in render(results).splitlines()
+            if line.startswith("| 10,000 | /api/search |")
+        ]
+        return row
+
+    assert search_row().endswith("| ? |")  # a run from before the bench measured it
+    split = {"site": 12.5, "engine": 9.8, "clients": 1.2}
+    run["pages"]["/api/search"]["eight_clients"]["cpu_ms_per_request"] = split
+    assert search_row().endswith("| 12.5 / 9.8 / 1.2 |")
+
+
+def test_a_process_cpu_time_grows_as_it_works_and_reads_0_once_it_has_ended() -> None:
+    before = _cpu_s(os.getpid())
+    deadline = time.process_time() + 0.05
+    while time.process_time() < deadline:
+        pass
+    assert _cpu_s(os.getpid()) >= before + 0.04
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    assert _cpu_s(ended.pid) == 0.0

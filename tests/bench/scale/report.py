@@ -51,8 +51,9 @@ def render(results: dict[str, Any]) -> str:
         "Warm latency over HTTP, p50 / p95 ms; 1 client, then 8 clients (requests/s, errors):",
         "",
         "| chunks | page | 1 client p50 / p95 | 8 clients p50 / p95 | 8 clients req/s | errors "
-        "| load (1 client / 8) | CPU stolen / waiting on disk % (1 client; 8) |",
-        "|---|---|---|---|---|---|---|---|",
+        "| load (1 client / 8) | CPU stolen / waiting on disk % (1 client; 8) "
+        "| 8 clients: CPU ms a request, site / engine / clients |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for _, r in sizes:
         for page in (p for p in PAGES if p in r["pages"]):  # runs before a page was added
@@ -62,7 +63,7 @@ def render(results: dict[str, Any]) -> str:
                 f"{eight['p50_ms']} / {eight['p95_ms']} | {eight['requests_per_s']} | "
                 f"{one['errors'] + eight['errors']} | "
                 f"{one.get('load', '?')} / {eight.get('load', '?')} | "
-                f"{_waits(one)}; {_waits(eight)} |"
+                f"{_waits(one)}; {_waits(eight)} | {_cpu_split(eight)} |"
             )
     lines += [
         "",
@@ -133,3 +134,13 @@ def _waits(run: dict[str, Any]) -> str:
     if "stolen_pct" not in run:
         return "?"
     return f"{run['stolen_pct']} / {run['io_wait_pct']}"
+
+
+def _cpu_split(run: dict[str, Any]) -> str:
+    """The CPU a request took in the site's process, the engine's and the clients' ("?"
+    before the bench recorded it): a rate short of its target shows which process held it
+    back."""
+    split = run.get("cpu_ms_per_request")
+    if not split:
+        return "?"
+    return f"{split['site']} / {split['engine']} / {split['clients']}"

@@ -102,6 +102,23 @@ class Server:
             "children_rss_mb": round(sum(c["VmRSS"] for c in children) / 1024, 1),
         }
 
+    def cpu_s(self) -> tuple[float, float]:
+        """CPU time so far (user and system) of the site's process and of every process it
+        started (the engine's), in seconds."""
+        return _cpu_s(self.process.pid), sum(map(_cpu_s, descendants(self.process.pid)))
+
+
+def _cpu_s(pid: int) -> float:
+    """A process's CPU time so far (user and system, its ended threads included), in seconds;
+    0 once it has ended."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    # utime and stime are the 14th and 15th fields of the line, the 12th and 13th after
+    # the command's name.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
 
 def _memory_kb(pid: int) -> dict[str, int]:
     fields = {"VmRSS": 0, "VmHWM": 0}
@@ -195,9 +212,17 @@ def _time_one(client: httpx.Client, url: str) -> tuple[float, str]:
 
 
 def run_clients(
-    base: str, target: Target, clients: int, requests: int, limit_s: float
+    base: str,
+    target: Target,
+    clients: int,
+    requests: int,
+    limit_s: float,
+    server: Server | None = None,
 ) -> dict[str, Any]:
-    """`clients` threads share `requests` requests (or stop at `limit_s`); latency and rate."""
+    """`clients` threads share `requests` requests (or stop at `limit_s`); latency and rate,
+    and, with the `server`, the CPU each request took in each process: the site's, the
+    engine's and this one's (the clients), so a rate short of its target says which process
+    held it back."""
     times: list[float] = []
     errors: Counter[str] = Counter()
     lock = threading.Lock()
@@ -217,6 +242,7 @@ def run_clients(
 
     load = os.getloadavg()[0]
     ticks = cpu_times()
+    spent_before = (*server.cpu_s(), time.process_time()) if server is not None else None
     started = time.perf_counter()
     threads = [threading.Thread(target=work) for _ in range(clients)]
     for t in threads:
@@ -224,6 +250,14 @@ def run_clients(
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - started
+    split: dict[str, Any] = {}
+    if server is not None and spent_before is not None and times:
+        spent_after = (*server.cpu_s(), time.process_time())
+        spent = [b - a for a, b in zip(spent_before, spent_after, strict=True)]
+        split["cpu_ms_per_request"] = {
+            name: round(seconds * 1000 / len(times), 2)
+            for name, seconds in zip(("site", "engine", "clients"), spent, strict=True)
+        }
     return {
         "requests": len(times),
         "requests_per_s": round(len(times) / elapsed, 1),
@@ -235,6 +269,7 @@ def run_clients(
         # time the host took away or that waited on the disk while it ran.
         "load": round(load, 1),
         **machine_waits(ticks, cpu_times()),
+        **split,
     }
 
 
@@ -287,7 +322,7 @@ def measure_pages(
                 "p95_ms": round(percentile(first, 0.95), 1),
                 "load": round(load, 1),
             },
-            "one_client": run_clients(server.base, target, 1, requests, limit_s),
-            "eight_clients": run_clients(server.base, target, 8, requests * 3, limit_s),
+            "one_client": run_clients(server.base, target, 1, requests, limit_s, server),
+            "eight_clients": run_clients(server.base, target, 8, requests * 3, limit_s, server),
         }
     return out
