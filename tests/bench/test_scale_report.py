@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import time
+from typing import Any
 
 from tests.bench.scale.report import _waits, render
 from tests.bench.scale.serving import (
@@ -49,8 +50,9 @@ def test_new_questions_are_officers_questions_the_bench_never_asks() -> None:
     assert new_questions() == asked  # the same every run
 
 
-def test_the_report_shows_new_questions_when_a_run_timed_them() -> None:
-    run = {
+def _run_at_10k(pages: dict[str, Any]) -> dict[str, Any]:
+    """One size's readings as the bench writes them, with these pages' timings."""
+    return {
         "chunks": 10_000,
         "build_s": 12,
         "disk_mb": 144.0,
@@ -60,8 +62,12 @@ def test_the_report_shows_new_questions_when_a_run_timed_them() -> None:
         "recall_at_10": {"queries": 1.0, "chunk_vectors": 1.0},
         "load_before": [1.0],
         "load_after": [1.2],
-        "pages": {},
+        "pages": pages,
     }
+
+
+def test_the_report_shows_new_questions_when_a_run_timed_them() -> None:
+    run = _run_at_10k({})
     results = {"source_chunks": 6900, "cores": 2, "sizes": {"10000": run}}
     assert "had not been asked" not in render(results)
     run["new_questions"] = {
@@ -75,19 +81,8 @@ def test_the_report_shows_new_questions_when_a_run_timed_them() -> None:
 
 
 def test_the_report_shows_each_process_cpu_a_request_when_a_run_measured_it() -> None:
-    run = {
-        "chunks": 10_000,
-        "build_s": 12,
-        "disk_mb": 144.0,
-        "start_to_first_answer_s": 1.5,
-        "first_query_ms": 400.0,
-        "site_memory": {"rss_mb": 500.0, "peak_rss_mb": 510.0},
-        "recall_at_10": {"queries": 1.0, "chunk_vectors": 1.0},
-        "load_before": [1.0],
-        "load_after": [1.2],
-    }
     timed = {"p50_ms": 20.0, "p95_ms": 25.0, "requests_per_s": 40.0, "errors": 0}
-    run["pages"] = {"/api/search": {"one_client": timed, "eight_clients": dict(timed)}}
+    run = _run_at_10k({"/api/search": {"one_client": timed, "eight_clients": dict(timed)}})
     results = {"source_chunks": 6900, "cores": 2, "sizes": {"10000": run}}
 
     def search_row() -> str:
