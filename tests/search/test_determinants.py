@@ -178,6 +178,28 @@ def test_seeds_match_on_stems_and_phrases_as_stem_sequences() -> None:
     assert hits["housing"].distinct == 2
 
 
+def test_a_licence_to_copy_is_no_seed_of_the_built_environment_but_premises_licensing_is() -> None:
+    """Most public documents carry the Open Government Licence, and books and data their
+    copyright licences: "licensing" alone was a seed of the built environment (meant for
+    alcohol and gambling premises), so a book about copyright was the built environment's
+    strongest evidence. The project's taxonomy seeds premises licensing by its phrases."""
+    built = next(
+        d for d in load_taxonomy(DEFAULT_TAXONOMY).determinants if d.id == "built_environment"
+    )
+    matcher = SeedMatcher({"built_environment": list(built.seeds)})
+    for text in (
+        "This publication is licensed under the terms of the Open Government Licence v3.0.",
+        "Others who use Creative Commons licenses do so because licensing is how sharing works.",
+        "The dataset is available under the Open Data License.",
+    ):
+        assert matcher.count(text)["built_environment"].occurrences == 0, text
+    hits = matcher.count(
+        "The licensing authority reviews its licensing policy before granting a premises "
+        "licence to a betting shop."
+    )["built_environment"]
+    assert hits.distinct == 4  # the three licensing phrases and "betting shops"
+
+
 def test_acronym_seeds_match_only_in_capitals() -> None:
     matcher = SeedMatcher({"education": [Seed.parse("SEND")], "access": [Seed.parse("GP")]})
     assert matcher.count("Please send us your views.")["education"].occurrences == 0
