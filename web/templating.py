@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping
+from collections import ChainMap
+from collections.abc import Iterable, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -129,6 +130,26 @@ def changed_words(typed: str, suggested: str) -> Markup:
     return Markup(" ").join(pieces)
 
 
+class _Globals(ChainMap[str, Any]):
+    """A template's globals (its own over the environment's), as Jinja's `ChainMap`, with a
+    membership test that makes no generator. Jinja compares the names of the render's globals
+    with these at every `{% from … import … %}`, and a GOV.UK component imports its attributes
+    macro at each use: about 120 comparisons of 21 names a results page, 18 µs each with
+    `ChainMap`'s own test and 4 µs with this one."""
+
+    def __contains__(self, key: object) -> bool:
+        for mapping in self.maps:  # noqa: SIM110 (any() over a generator is what is slow)
+            if key in mapping:
+                return True
+        return False
+
+
+class _Environment(Environment):
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        # Jinja's documented hook for the globals map of each template: the same layers.
+        return _Globals({} if d is None else d, self.globals)
+
+
 def build_environment(contact_email: str) -> Environment:
     """One environment per app, so templates are compiled once and cached."""
     loader = ChoiceLoader(
@@ -137,7 +158,7 @@ def build_environment(contact_email: str) -> Environment:
             PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
         ]
     )
-    env = Environment(
+    env = _Environment(
         loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True, auto_reload=False
     )
     env.globals.update(
