@@ -241,17 +241,19 @@ def _matcher(stems: Iterable[str] | WordMatcher) -> WordMatcher:
 def highlight(text: str, stems: Iterable[str] | WordMatcher) -> Markup:
     """`text` as safe HTML with each word whose stem is in `stems` wrapped in <mark>."""
     matches = _matcher(stems)
-    pieces: list[Markup] = []
+    pieces: list[str] = []
     last = 0
-    # Text between matches is escaped in one piece: most words are not marked.
+    # Text between matches is escaped in one piece: most words are not marked. Every piece is
+    # escaped text or a literal tag, joined as plain text and marked safe once: `Markup.format`
+    # for each marked word took about a third of this function's time (55.7 against 38.3 µs
+    # for an excerpt, the same HTML, on 9,065 excerpts of the real PDFs).
     for found in _WORD.finditer(text):
         word = found.group()
         if matches(word):
-            pieces.append(escape(text[last : found.start()]))
-            pieces.append(Markup("<mark>{}</mark>").format(word))
+            pieces += (escape(text[last : found.start()]), "<mark>", escape(word), "</mark>")
             last = found.end()
     pieces.append(escape(text[last:]))
-    return Markup("").join(pieces)
+    return Markup("".join(pieces))
 
 
 _TOKEN = re.compile(r"\S+")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
+from markupsafe import Markup
 
 from web.highlight import (
     _SENTENCE_END,
@@ -36,6 +37,13 @@ def test_html_in_text_is_escaped_around_marks() -> None:
     assert "<script>" not in html
     expected = "&lt;script&gt;alert(&#34;<mark>damp</mark>&#34;)&lt;/script&gt; <mark>damp</mark>"
     assert html == expected
+
+
+def test_a_marked_word_is_escaped_inside_its_mark_and_the_whole_is_safe_markup() -> None:
+    html = highlight("the children's homes & gardens", query_stems("children homes"))
+    assert isinstance(html, Markup)
+    assert str(html) == "the <mark>children&#39;s</mark> <mark>homes</mark> &amp; gardens"
+    assert Markup("<p>{}</p>").format(html) == f"<p>{html}</p>"  # not escaped again
 
 
 def test_html_in_query_cannot_add_markup() -> None:
