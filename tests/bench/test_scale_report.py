@@ -101,10 +101,11 @@ def test_the_report_shows_each_process_cpu_a_request_when_a_run_measured_it() ->
 
 def test_a_process_cpu_time_grows_as_it_works_and_reads_0_once_it_has_ended() -> None:
     before = _cpu_s(os.getpid())
-    deadline = time.process_time() + 0.05
+    deadline = time.process_time() + 0.2
     while time.process_time() < deadline:
         pass
-    assert _cpu_s(os.getpid()) >= before + 0.04
+    # The kernel counts in clock ticks (10 ms here): a tenth of a second is well clear of them.
+    assert _cpu_s(os.getpid()) >= before + 0.1
     ended = subprocess.Popen([sys.executable, "-c", "pass"])
     ended.wait()
     assert _cpu_s(ended.pid) == 0.0
