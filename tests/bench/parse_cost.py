@@ -16,7 +16,6 @@ import argparse
 import cProfile
 import functools
 import json
-import os
 import resource
 import sys
 import time
@@ -35,6 +34,7 @@ from ingest.ocr import OcrOptions, is_ocr_available, read_pages_by_ocr
 from ingest.pdf import ScanReader
 from search.analysis import Bm25Weighting
 from search.settings import ChunkSettings
+from tests.processes import cpu_s
 
 # (module, function name, stage): the stage a function's own time is counted under.
 _STAGES: list[tuple[Any, str, str]] = [
@@ -132,12 +132,6 @@ def _ingest_one(path: Path, clock: _Clock, weighting: Bm25Weighting) -> int:
     return len(chunks)
 
 
-def _tree_cpu_s(pid: int) -> float:
-    # utime, stime, and those of the children it has waited for (fields 14-17 of stat).
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
-
-
 def measure_workers(files: list[Path]) -> dict[str, float]:
     """CPU seconds per file of reading each file in its own parse worker, as ingest does,
     against reading it in this process: the difference is what a worker costs to start."""
@@ -148,11 +142,11 @@ def measure_workers(files: list[Path]) -> dict[str, float]:
     limits = ParseLimits()
     parse_isolated(files[0], limits)  # start the fork server
     server = forkserver._forkserver._forkserver_pid  # type: ignore[attr-defined]
-    before = _tree_cpu_s(server)
+    before = cpu_s(server, waited_children=True)
     for path in files:
         parse_isolated(path, limits)
     time.sleep(0.5)  # the server reaps its last child
-    isolated = _tree_cpu_s(server) - before
+    isolated = cpu_s(server, waited_children=True) - before
     clock = _Clock()
     started = time.process_time() + _children_cpu_s()
     for path in files:

@@ -13,12 +13,12 @@ from tests.bench.scale.serving import (
     NEW_QUESTION_SETS,
     NEW_QUESTIONS_TIMED,
     QUERIES,
-    _cpu_s,
     cpu_times,
     machine_waits,
     new_questions,
 )
 from tests.bench.test_strength import read_queries
+from tests.processes import cpu_s
 
 
 def test_stolen_and_disk_wait_time_are_shares_of_all_cpu_time_between_readings() -> None:
@@ -99,13 +99,18 @@ def test_the_report_shows_each_process_cpu_a_request_when_a_run_measured_it() ->
     assert search_row().endswith("| 12.5 / 9.8 / 1.2 |")
 
 
-def test_a_process_cpu_time_grows_as_it_works_and_reads_0_once_it_has_ended() -> None:
-    before = _cpu_s(os.getpid())
+def test_a_process_cpu_time_grows_as_it_and_its_waited_children_work_and_is_0_once_ended() -> None:
+    before = cpu_s(os.getpid())
     deadline = time.process_time() + 0.2
     while time.process_time() < deadline:
         pass
     # The kernel counts in clock ticks (10 ms here): a tenth of a second is well clear of them.
-    assert _cpu_s(os.getpid()) >= before + 0.1
-    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    assert cpu_s(os.getpid()) >= before + 0.1
+    # A child that works a tenth of a second, waited for, counts with its parent's children.
+    me = os.getpid()
+    children_before = cpu_s(me, waited_children=True) - cpu_s(me)
+    burn = "import time\nt = time.process_time() + 0.15\nwhile time.process_time() < t: pass"
+    ended = subprocess.Popen([sys.executable, "-c", burn])
     ended.wait()
-    assert _cpu_s(ended.pid) == 0.0
+    assert cpu_s(me, waited_children=True) - cpu_s(me) >= children_before + 0.1
+    assert cpu_s(ended.pid) == 0.0

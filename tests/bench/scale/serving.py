@@ -20,7 +20,7 @@ from urllib.parse import quote
 import httpx
 
 from tests.bench.test_strength import read_queries
-from tests.processes import descendants
+from tests.processes import cpu_s, descendants
 
 QUERIES = (
     "what helps older people who are lonely in rural villages",
@@ -105,19 +105,7 @@ class Server:
     def cpu_s(self) -> tuple[float, float]:
         """CPU time so far (user and system) of the site's process and of every process it
         started (the engine's), in seconds."""
-        return _cpu_s(self.process.pid), sum(map(_cpu_s, descendants(self.process.pid)))
-
-
-def _cpu_s(pid: int) -> float:
-    """A process's CPU time so far (user and system, its ended threads included), in seconds;
-    0 once it has ended."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()
-    except (OSError, IndexError):
-        return 0.0
-    # utime and stime are the 14th and 15th fields of the line, the 12th and 13th after
-    # the command's name.
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return cpu_s(self.process.pid), sum(map(cpu_s, descendants(self.process.pid)))
 
 
 def _memory_kb(pid: int) -> dict[str, int]:
@@ -242,7 +230,7 @@ def run_clients(
 
     load = os.getloadavg()[0]
     ticks = cpu_times()
-    spent_before = (*server.cpu_s(), time.process_time()) if server is not None else None
+    spent_before = _cpu_spent(server)
     started = time.perf_counter()
     threads = [threading.Thread(target=work) for _ in range(clients)]
     for t in threads:
@@ -251,8 +239,8 @@ def run_clients(
         t.join()
     elapsed = time.perf_counter() - started
     split: dict[str, Any] = {}
-    if server is not None and spent_before is not None and times:
-        spent_after = (*server.cpu_s(), time.process_time())
+    spent_after = _cpu_spent(server)
+    if spent_before and spent_after and times:
         spent = [b - a for a, b in zip(spent_before, spent_after, strict=True)]
         split["cpu_ms_per_request"] = {
             name: round(seconds * 1000 / len(times), 2)
@@ -271,6 +259,12 @@ def run_clients(
         **machine_waits(ticks, cpu_times()),
         **split,
     }
+
+
+def _cpu_spent(server: Server | None) -> tuple[float, float, float] | None:
+    """The CPU time so far of the site's process, the engine's and this one (the clients'),
+    in seconds; None without a server."""
+    return None if server is None else (*server.cpu_s(), time.process_time())
 
 
 def new_questions(most: int = NEW_QUESTIONS_TIMED) -> list[str]:
