@@ -272,12 +272,14 @@ class OrderFacts:
 @dataclass(frozen=True)
 class PlaceFacts:
     """What a document says of where it is about: the places its text names (`extra`'s
-    `place_counts`; its frequent `places` for a library indexed before counts were kept), and
-    its title and organisation as written."""
+    `place_counts`; its frequent `places` for a library indexed before counts were kept), how
+    often it names each (empty for such a library), and its title and organisation as
+    written."""
 
     named: frozenset[str]
     title: str = ""
     organisation: str = ""
+    counts: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -731,15 +733,19 @@ class Catalogue:
         found: dict[str, PlaceFacts] = {}
         for row in self._visible_rows(f"doc_id, title, organisation, {_PLACE_DETAILS}", doc_ids):
             counts, frequent = _place_details(row[3])
-            # The places its text names; a library indexed before they were counted kept only
-            # the frequent ones, each with the places holding it (Kent, for Sevenoaks).
-            places = (
-                [p for p, n in counts.items() if isinstance(n, int) and n > 0]
-                if counts
-                else frequent
-            )
+            # The places its text names, with how often; a library indexed before they were
+            # counted kept only the frequent ones, each with the places holding it (Kent, for
+            # Sevenoaks).
+            named = {
+                str(p): n
+                for p, n in counts.items()
+                if isinstance(n, int) and not isinstance(n, bool) and n > 0
+            }
             found[str(row[0])] = PlaceFacts(
-                frozenset(str(p) for p in places), str(row[1] or ""), str(row[2] or "")
+                frozenset(named) if counts else frozenset(str(p) for p in frequent),
+                str(row[1] or ""),
+                str(row[2] or ""),
+                named,
             )
         return found
 

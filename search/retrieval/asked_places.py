@@ -5,10 +5,12 @@ holding most of the question's words, so the match rule called it strong. It ans
 not the question. So when a question names places in the gazetteer, a document stays strong
 only if it is about one of them: it names the place, a place inside it (a Kent district, for
 Kent) or the county or city that holds it (West Sussex, for Crawley: a county's report covers
-its districts), in its text (the mentions counted when it was indexed), its title or its
-organisation ("Kent County Council"). A region that holds the place does not count: a figure
-for the South East is not Kent's. A question that names no place is not touched, nor is the
-ranking: a document about elsewhere is still listed, as a weak match.
+its districts), in its title, its organisation ("Kent County Council") or often enough in its
+text (the mentions counted when it was indexed): together at least a tenth as often as the
+place it names most. West Sussex's pharmacy needs assessment names Kent once against West
+Sussex's 333 times; it is not about Kent. A region that holds the place does not count: a
+figure for the South East is not Kent's. A question that names no place is not touched, nor is
+the ranking: a document about elsewhere is still listed, as a weak match.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ _REMEMBERED = 50_000
 # Kinds of place whose documents cover the places inside them, for a question about one of
 # those (a region's figures are not a county's).
 _COVERING_KINDS = frozenset({"county", "city"})
+# How often a document's text must name the places asked about, together, against the place it
+# names most, to be about them. Chosen on the query sets' tuning halves (0.05 to 0.2 alike).
+MAIN_PLACE_SHARE = 0.1
 
 
 @dataclass(frozen=True)
@@ -66,17 +71,31 @@ def documents_about(
     about = set()
     for doc_id in doc_ids:
         fact = facts.get(doc_id)
-        if fact is None:
-            continue
-        # The counts at ingest read the title too; a document with none recorded may come from
-        # a library indexed before they were kept, so its title is read here (not remembered:
-        # each title is one document's, and would crowd out the organisations).
-        named = fact.named or frozenset(gazetteer.mentions(fact.title))
-        if not named.isdisjoint(asked.accepted) or not asked.accepted.isdisjoint(
-            gazetteer.named_places(fact.organisation)
-        ):
+        if fact is not None and _is_about(fact, asked.accepted, gazetteer):
             about.add(doc_id)
     return about
+
+
+def _is_about(fact: PlaceFacts, accepted: frozenset[str], gazetteer: Gazetteer) -> bool:
+    """Whether one document is about one of the `accepted` places: by its organisation, or by
+    its text naming them, together, at least `MAIN_PLACE_SHARE` as often as the place it names
+    most, or at all and in its title."""
+    if not accepted.isdisjoint(gazetteer.named_places(fact.organisation)):
+        return True
+    if not fact.counts:
+        # A library indexed before mentions were counted kept only the frequent places, and an
+        # older one none, so its title is read here (not remembered: each title is one
+        # document's, and would crowd out the organisations).
+        named = fact.named or frozenset(gazetteer.mentions(fact.title))
+        return not named.isdisjoint(accepted)
+    asked = sum(n for place, n in fact.counts.items() if place in accepted)
+    if asked == 0:
+        return False
+    # The counts read the title too: a title naming the place makes the document about it,
+    # however seldom its text does.
+    return asked >= MAIN_PLACE_SHARE * max(fact.counts.values()) or not accepted.isdisjoint(
+        gazetteer.mentions(fact.title)
+    )
 
 
 class KnownPlaces:

@@ -71,6 +71,40 @@ def test_a_document_about_a_place_by_its_title_or_organisation_only_is_about_it(
     }
 
 
+def _counted(counts: dict[str, int], title: str = "Report") -> PlaceFacts:
+    return PlaceFacts(frozenset(counts), title, "", counts)
+
+
+def test_a_document_that_names_the_place_in_passing_is_not_about_it() -> None:
+    """Counted mentions: the places asked about (with the places inside them) together at least
+    a tenth as often as the place the document names most."""
+    facts = {
+        # West Sussex's pharmacy needs assessment names Kent once.
+        "passing": _counted({"west_sussex": 333, "crawley": 134, "kent": 1}),
+        "compared": _counted({"west_sussex": 300, "kent": 30}),
+        # Kent's districts count for Kent: 12 + 19 against 300.
+        "districts": _counted({"west_sussex": 300, "thanet": 12, "dover": 19}),
+        "just_under": _counted({"west_sussex": 300, "kent": 29}),
+        # Its title names Kent, however seldom its text does.
+        "titled": _counted({"west_sussex": 300, "kent": 1}, "Kent and West Sussex compared"),
+        "kent": _counted({"kent": 5}),
+    }
+    assert _about("households in temporary accommodation in Kent", facts) == {
+        "compared",
+        "districts",
+        "titled",
+        "kent",
+    }
+    # A county answers for its districts however often it names each of them.
+    assert _about("rough sleeping in Crawley", facts) == {
+        "passing",
+        "compared",
+        "districts",
+        "just_under",
+        "titled",
+    }
+
+
 def test_a_document_gone_since_it_matched_is_about_nowhere() -> None:
     asked = asked_places("damp homes in Kent", GAZETTEER)
     assert asked is not None

@@ -969,7 +969,9 @@ def test_place_facts_read_the_places_a_text_names_with_title_and_organisation(
         facts = catalogue.place_facts(["d0", "d1", "d2", "gone"])
         assert set(facts) == {"d0", "d1", "d2"}
         assert facts["d0"].named == {"sevenoaks", "west_sussex"}  # not Kent, which holds one
+        assert facts["d0"].counts == {"sevenoaks": 2, "west_sussex": 9}
         assert facts["d1"].named == {"kent", "south_east"}
+        assert facts["d1"].counts == {}  # only the frequent places were kept
         assert facts["d2"].named == frozenset()
         assert (facts["d2"].title, facts["d2"].organisation) == ("Report 2", "Kent County Council")
         assert set(catalogue.scoped(["public"]).place_facts(["d0", "d1", "d2"])) == {"d0", "d2"}
