@@ -138,7 +138,10 @@ def determinant_page(
             status_code=404,
         )
     data = determinant_json(library, vocabulary, determinant_id)
-    return templates.TemplateResponse(request, "determinant.html", {"determinant": data})
+    example = find_determinant(vocabulary, determinant_id).search_example
+    return templates.TemplateResponse(
+        request, "determinant.html", {"determinant": data, "search_example": example}
+    )
 
 
 @router.get("/determinants/{determinant_id}/documents")

@@ -76,6 +76,8 @@ REQUIRED_LENSES = ("inequalities", "life_stage")
 MIN_SEEDS, MAX_SEEDS = 20, 40
 MIN_LENS_VALUE_SEEDS = 5
 MAX_EXAMPLES, MAX_EXAMPLE_CHARS = 12, 300
+# A search example is a hint under a search box: a few words.
+MAX_SEARCH_EXAMPLE_CHARS = 60
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -110,6 +112,8 @@ class Determinant:
     # Sentences of the kind a report about this determinant contains: they sit closer to
     # real passages in embedding space than single words do.
     examples: tuple[str, ...] = ()
+    # A search an officer might type about it, shown as the hint on its page ("" for none).
+    search_example: str = ""
 
 
 @dataclass(frozen=True)
@@ -192,6 +196,19 @@ def _examples(raw: Any, where: str) -> tuple[str, ...]:
     return tuple(texts)
 
 
+def _search_example(raw: Any, where: str) -> str:
+    if raw is None:
+        return ""
+    if not isinstance(raw, str) or not raw.strip():
+        raise TaxonomyError(f"{where}: 'search_example' must be a few words to search for")
+    text = " ".join(raw.split())
+    if len(text) > MAX_SEARCH_EXAMPLE_CHARS:
+        raise TaxonomyError(
+            f"{where}: 'search_example' is longer than {MAX_SEARCH_EXAMPLE_CHARS} characters"
+        )
+    return text
+
+
 def _entries(data: dict[str, Any], key: str) -> list[dict[str, Any]]:
     raw = data.get(key)
     if not isinstance(raw, list) or not all(isinstance(e, dict) for e in raw):
@@ -220,6 +237,7 @@ def _determinant(entry: dict[str, Any], seen: set[str]) -> Determinant:
         _text(entry, "definition", where),
         _seeds(entry.get("seeds"), where, MIN_SEEDS, MAX_SEEDS),
         _examples(entry.get("examples"), where),
+        _search_example(entry.get("search_example"), where),
     )
 
 

@@ -137,6 +137,14 @@ def test_project_taxonomy_has_the_fourteen_determinants_and_two_lenses() -> None
             lambda d: d["determinants"][5].update(examples=["word " * 80]),
             "is longer than 300 characters",
         ),
+        (
+            lambda d: d["determinants"][5].update(search_example=["buses"]),
+            "determinant 'transport': 'search_example' must be a few words to search for",
+        ),
+        (
+            lambda d: d["determinants"][5].update(search_example="bus " * 20),
+            "determinant 'transport': 'search_example' is longer than 60 characters",
+        ),
         (lambda d: d["lenses"].pop(), "required lens(es) missing: life_stage"),
         (
             lambda d: d["lenses"][1]["values"][0].update(seeds=["babies"]),
@@ -439,3 +447,11 @@ def test_a_cache_folder_that_cannot_be_written_costs_only_the_keeping(
     tagger = Tagger(load_taxonomy(), encoder, cache_dir=blocked)
     vectors = encoder.encode_documents([LONELINESS])
     assert tagger.tag([LONELINESS], vectors) == shared_tagger(encoder).tag([LONELINESS], vectors)
+
+
+def test_every_shipped_determinant_suggests_a_search_of_its_own() -> None:
+    """The hint on each determinant's page (a general one is shown without)."""
+    examples = [d.search_example for d in load_taxonomy().determinants]
+    assert all(examples) and len(set(examples)) == len(examples)
+    transport = next(d for d in load_taxonomy().determinants if d.id == "transport")
+    assert transport.search_example == "buses in rural villages"

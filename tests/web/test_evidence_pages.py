@@ -133,6 +133,10 @@ def test_determinant_page_search_box_is_scoped_to_it(client: TestClient) -> None
     form = form[: form.index("</form>")]
     assert '<input type="hidden" name="determinant" value="food">' in form
     assert 'name="q"' in form
+    # The hint suggests a search about food, not the home page's about damp homes.
+    assert "for example ‘food banks and the cost of living’" in form
+    assert "damp homes" not in form
+    assert "for example ‘damp homes and children’s health’" in client.get("/").text
     titles = _titles(client.get("/search", params={"q": "homes", "determinant": "food"}).text)
     assert titles == ["Free school meals and child food poverty"]
 
