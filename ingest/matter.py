@@ -63,6 +63,22 @@ _NON_BODY_HEADINGS = frozenset(
         "data availability",
         "data availability statement",
         "ethics statement",
+        # A journal's declarations at a paper's end (BMC, Elsevier, SAGE). "Funding" alone is
+        # left out: a council report's section on a programme's money is body.
+        "declarations",
+        "ethics approval and consent to participate",
+        "consent for publication",
+        "availability of data and materials",
+        "role of the funding source",
+        "declaration of conflicting interests",
+        "publisher's note",
+        "publisher’s note",
+        "supplementary material",
+        "supplementary materials",
+        "supplementary information",
+        "report author",
+        # A council report's names, telephone numbers and email addresses.
+        "contact details",
     }
 )
 _BACK_HEADINGS = frozenset(

@@ -733,3 +733,43 @@ def test_a_heading_laid_out_on_a_sentences_line_is_not_quoted_with_it() -> None:
         "spring to see what had changed."
     )
     assert _summary_of(named) == [named]
+
+
+def test_a_journals_declarations_are_back_matter_and_a_reports_funding_section_is_body() -> None:
+    findings = [
+        "Rural participants reported longer journeys to their GP than urban participants.",
+        "Journey times fell for those offered the community transport scheme.",
+    ]
+    paper = [
+        *findings,
+        "Availability of data and materials",
+        "The survey data are held by the research team and shared on reasonable request.",
+        "Consent for publication",
+        "Not applicable.",
+    ]
+    report = [
+        *findings,
+        "Funding",
+        "The scheme is funded by the public health grant until March 2027, at a cost of",
+        "£120,000 a year, with the district councils meeting the cost of the minibuses.",
+    ]
+    openers = [f"Page {n} sets out the study's aims and methods." for n in (1, 2)]
+    paper_lines = read_lines([*openers, "\n".join(paper)])[2]
+    assert [x.matter for x in paper_lines] == [BODY, BODY, BACK, BACK, BACK, BACK]
+    report_lines = read_lines([*openers, "\n".join(report)])[2]
+    assert {x.matter for x in report_lines} == {BODY}
+
+
+def test_a_council_reports_contact_details_are_back_matter() -> None:
+    last = [
+        "The Cabinet Member is asked to agree the transfer of the service from April.",
+        "Young people aged 18 to 25 will keep their social worker through the change,",
+        "and their support plans will be reviewed with them before the transfer.",
+        "13. Contact details",
+        "Report Author:",
+        "Sharon Howard, Assistant Director",
+        "sharon.howard@example.gov.uk",
+    ]
+    openers = [f"Page {n} sets out the decision and its background." for n in (1, 2)]
+    lines = read_lines([*openers, "\n".join(last)])[2]
+    assert [x.matter for x in lines] == [BODY, BODY, BODY, BACK, BACK, BACK, BACK]
