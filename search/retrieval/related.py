@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from search.catalogue import Catalogue, DocumentRecord
 from search.evidence.determinants import is_reference_list
+from search.evidence.strength import reads_as_prose
 from search.retrieval.passages import MIN_LEFTOVER_WORDS, Passage, passage_from_hit
-from search.schema import Filters
+from search.schema import Filters, Hit
 from search.store.base import Store
 
 __all__ = ["RelatedDocument", "is_readable", "related_to_document", "related_to_passage"]
@@ -60,7 +62,48 @@ def _related(
         # Only documents the catalogue shows (committed, not withdrawn) count towards the limit.
         records = {r.doc_id: r for r in catalogue.documents(list(found))}
         out += [RelatedDocument(records[d], p) for d, p in found.items() if d in records]
-    return out[:limit]
+    return _in_prose(store, chunk_ids, out[:limit], hits)
+
+
+# Chunks asked for, for each document whose closest chunk is laid out as a table or chart.
+_PROSE_CANDIDATES = 8
+
+
+def _in_prose(
+    store: Store, chunk_ids: list[str], related: list[RelatedDocument], hits: Sequence[Hit]
+) -> list[RelatedDocument]:
+    """Each document's closest passage that reads as prose in place of its closest one, where
+    that is a table, a chart's labels or a form: their words may be out of order, and a reader
+    learns little from them. The chunks already found are looked at first, then those of the
+    documents still without one, asked for in one request; a document with no such passage
+    keeps its closest."""
+    tabular = {r.document.doc_id for r in related if not reads_as_prose(r.passage.text)}
+    if not tabular:
+        return related
+    shown = {r.passage.chunk_id for r in related}
+    prose: dict[str, Passage] = {}
+
+    def look_through(candidates: Sequence[Hit]) -> None:
+        for hit in candidates:
+            if hit.doc_id in tabular and hit.doc_id not in prose and hit.id not in shown:
+                passage = passage_from_hit(hit)
+                if is_readable(passage) and reads_as_prose(passage.text):
+                    prose[hit.doc_id] = passage
+
+    look_through(hits)
+    missing = tuple(sorted(tabular - set(prose)))
+    if missing:
+        look_through(
+            store.recommend(
+                chunk_ids,
+                Filters(doc_ids=missing, body_only=True),
+                _PROSE_CANDIDATES * len(missing),
+            )
+        )
+    return [
+        replace(r, passage=prose[r.document.doc_id]) if r.document.doc_id in prose else r
+        for r in related
+    ]
 
 
 def related_to_document(

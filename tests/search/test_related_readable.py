@@ -103,3 +103,58 @@ def test_more_like_this_cuts_only_the_chunks_it_may_show(monkeypatch: MonkeyPatc
     assert [r.document.doc_id for r in found] == ["a", "c", "d"]
     assert [r.passage.chunk_id for r in found] == ["a-0", "c-0", "d-0"]
     assert cut == ["a-0", "b-0", "c-0", "d-0"]
+
+
+TABLE = (
+    "Residents chose what would most improve their area.\n"
+    "Affordable housing 14% 22% 19% 16% 16% 18% 16%\n"
+    "Clean streets 16% 21% 12% 23% 11% 16% 15%\n"
+    "Community activities 11% 11% 9% 7% 9% 9% 13%."
+)
+SURVEY = (
+    "Overall, 62% of respondents agreed that people in their neighbourhood pull together to "
+    "improve it. The share was higher in the rural districts than in the towns."
+)
+
+
+class DocumentStore(NearStore):
+    """Answers a request narrowed to documents from `more`, and counts the requests."""
+
+    def __init__(self, hits: list[Hit], more: list[Hit]) -> None:
+        super().__init__(hits)
+        self.more = more
+        self.asked: list[tuple[str, ...]] = []
+
+    def recommend(self, positive_ids: Sequence[str], filters: Filters, limit: int) -> list[Hit]:
+        self.asked.append(filters.doc_ids)
+        if filters.doc_ids:
+            return [h for h in self.more if h.doc_id in filters.doc_ids][:limit]
+        return super().recommend(positive_ids, filters, limit)
+
+
+def test_more_like_this_shows_a_documents_closest_prose_rather_than_its_table() -> None:
+    hits = [
+        _hit("survey-table", "survey", TABLE, 4, 0.95),
+        _hit("air-body", "air", BODY, 0, 0.90),
+        _hit("chart-table", "chart", TABLE, 1, 0.85),
+    ]
+    more = [
+        _hit("survey-table", "survey", TABLE, 4, 0.95),
+        _hit("survey-stub", "survey", STUB, 6, 0.93),  # prose, but says nothing on its own
+        _hit("survey-prose", "survey", SURVEY, 2, 0.80),
+        _hit("chart-table-2", "chart", TABLE, 2, 0.70),  # nothing but tables
+    ]
+    store = DocumentStore(hits, more)
+    found = related_to_passage(
+        cast(Store, store), cast(Catalogue, Records()), "mine", "own", limit=5
+    )
+    assert [(r.document.doc_id, r.passage.chunk_id) for r in found] == [
+        ("survey", "survey-prose"),
+        ("air", "air-body"),
+        ("chart", "chart-table"),  # keeps its closest
+    ]
+    # One more request, for both documents laid out as tables; none when all read as prose.
+    assert store.asked == [(), ("chart", "survey")]
+    prose_only = DocumentStore(hits[1:2], more)
+    related_to_passage(cast(Store, prose_only), cast(Catalogue, Records()), "mine", "own")
+    assert prose_only.asked == [()]
