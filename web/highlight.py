@@ -277,7 +277,9 @@ def excerpt_span(
     # is remembered, and only the runs that start on a matching word are compared.
     tokens = text.split()
     if len(tokens) <= max_words:
-        return _offsets(text, 0, len(tokens)) if tokens else (0, 0)
+        return (
+            _without_trailing_heading(text, *_offsets(text, 0, len(tokens))) if tokens else (0, 0)
+        )
     reading = _read_passage(text)
     spans, openings = reading.spans(tokens), reading.openings
     matches = _matcher(stems)
@@ -294,7 +296,34 @@ def excerpt_span(
     # The run's last matching word (the run holds at least its first, `first`).
     last = found[bisect_left(found, end) - 1] if found else start
     start, end = _snap_to_sentences(tokens, openings, start, end, first, last)
-    return _offsets(text, start, end)
+    return _without_trailing_heading(text, *_offsets(text, start, end))
+
+
+def _without_trailing_heading(text: str, start: int, end: int) -> tuple[int, int]:
+    """The part of `text` from `start` to `end` (characters) without the whole lines after its
+    last sentence that end no sentence, where they hold at most SNAP_WORDS words and what is
+    left holds at least as many: the next section's heading, or a figure's caption, carried in
+    at a passage's end ("… were suspected to be suicides. Location of death"). A line the part
+    cuts off mid-way is the opening of the next paragraph, which stays."""
+    part = text[start:end]
+    if (
+        not part
+        or _SENTENCE_END.search(part[-3:])
+        or text[end:].lstrip(" \t")[:1] not in ("", "\n")
+    ):
+        return start, end
+    cut, words = len(part), 0
+    while True:
+        line_start = part.rfind("\n", 0, cut) + 1
+        if line_start == 0:
+            return start, end  # the part is one line: no sentence before it to end on
+        words += len(part[line_start:cut].split())
+        before = part[: line_start - 1].rstrip()
+        if words > SNAP_WORDS or not before:
+            return start, end
+        if _SENTENCE_END.search(before[-3:]):
+            return (start, start + len(before)) if len(before.split()) >= words else (start, end)
+        cut = len(before)
 
 
 def _best_run(

@@ -380,3 +380,25 @@ def test_a_quote_inside_a_long_sentence_opens_where_the_sentence_opens_within_th
     assert len(shown.split()) - 2 <= 20 + 2 * SNAP_WORDS
     shown = excerpt(text(60), query_stems("damp mould"), max_words=20)
     assert not shown.startswith("… Across") and shown.startswith("… t")
+
+
+def test_a_heading_carried_in_after_the_last_sentence_is_left_out() -> None:
+    """A passage ending on the next section's heading, or a figure's caption, shows its
+    sentences and an ellipsis, not the heading run on after them."""
+    findings = (
+        "Eleven deaths were recorded in the year, mostly of younger men.\n"
+        "Two deaths were suspected to be suicides. Both involved younger men.\n"
+    )
+    assert (
+        excerpt(findings + "Location of death", {"death"})
+        == findings.replace("\n", " ").strip() + " …"
+    )
+    caption = "Figure 9: Library services in West Sussex\nby district"
+    assert excerpt(findings + caption, {"suicid"}).endswith("younger men. …")
+    # The next paragraph's opening, cut mid-line, is the start of a sentence: it stays.
+    opening = "The review also found that most had been in touch with services"
+    cut = excerpt(findings + opening + " in the month before they died.", {"death"}, 30)
+    assert "most had been in touch" in cut
+    # A trailing line longer than what it follows stays too.
+    short = "Deaths fell.\n" + " ".join(["Location"] * 11)
+    assert excerpt(short, {"death"}) == " ".join(short.split())
