@@ -142,6 +142,12 @@ _LIST_FOLLOWS = re.compile(r":\s*\(?\d{1,2}[.)]$")
 _CHART_LABEL = re.compile(r"(?:^|\s)\d{1,2}[a-z]:\s+[A-Z]|(?:^|\s[^A-Z\s]\S*\s)\d{1,2}:\s+[A-Z]")
 
 
+# A word's full stop with a comma after it: two boxes of an infographic read as one line ("… at
+# greater risk of loneliness., At the time …"). Not an abbreviation's ("i.e.,", "et al.,",
+# "Calif.,", "etc.,").
+_BOXES_RUN_TOGETHER = re.compile(r"(?<![A-Za-z])(?!etc\.)[a-z]{3,}\.,")
+
+
 def _is_prose(sentence: str) -> bool:
     if holds_caption(sentence) or _LINK.search(sentence) or is_table_row(sentence):
         return False
@@ -153,6 +159,9 @@ def _is_prose(sentence: str) -> bool:
     if not sentence.rstrip().endswith((".", "!")) or _LIST_FOLLOWS.search(sentence):
         return False  # cut off at a chunk's edge, a question (mostly a heading that asks), or
         # the start of a list ("… have shown the following: 1.")
+    if sentence.rstrip().endswith("..") or _BOXES_RUN_TOGETHER.search(sentence):
+        return False  # trails off into what follows ("Amongst this group of people who died
+        # …, homelessness..."), or an infographic's boxes run together ("… loneliness.,")
     if not sentence.lstrip()[:1].isupper() and not sentence.lstrip()[:1].isdigit():
         return False  # starts mid-sentence: the line before it was taken for a heading
     words = sentence.split()
