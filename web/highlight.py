@@ -15,6 +15,9 @@ from operator import add, or_
 from markupsafe import Markup, escape
 
 from search.analysis import search_words, terms, words
+from search.evidence.strength import reads_as_prose
+from search.retrieval.sentences import BULLETS, breaks_sentence
+from search.retrieval.sentences import reads_as_prose as line_reads_as_prose
 from search.retrieval.spelling import spellings
 
 __all__ = [
@@ -277,9 +280,9 @@ def excerpt_span(
     # is remembered, and only the runs that start on a matching word are compared.
     tokens = text.split()
     if len(tokens) <= max_words:
-        return (
-            _without_trailing_heading(text, *_offsets(text, 0, len(tokens))) if tokens else (0, 0)
-        )
+        if not tokens:
+            return 0, 0
+        return _without_headings(text, *_offsets(text, 0, len(tokens)), _matcher(stems))
     reading = _read_passage(text)
     spans, openings = reading.spans(tokens), reading.openings
     matches = _matcher(stems)
@@ -296,7 +299,88 @@ def excerpt_span(
     # The run's last matching word (the run holds at least its first, `first`).
     last = found[bisect_left(found, end) - 1] if found else start
     start, end = _snap_to_sentences(tokens, openings, start, end, first, last)
-    return _without_trailing_heading(text, *_offsets(text, start, end))
+    return _without_headings(text, *_offsets(text, start, end), matches)
+
+
+def _without_headings(text: str, start: int, end: int, matches: WordMatcher) -> tuple[int, int]:
+    """The part without a heading laid out above its first sentence or carried in after its
+    last (`_without_leading_heading`, `_without_trailing_heading`)."""
+    start = _without_leading_heading(text, start, end, matches)
+    return _without_trailing_heading(text, start, end)
+
+
+# A line of this many words or fewer, ending no sentence, is a heading however it is written;
+# one of up to TITLE_CASE_WORDS words is when most of its longer words are capitalised (a longer
+# line with capitals in it is a sentence's middle as often: "… Gold" / "Award holder by sending
+# KCC staff on the Sandhurst / Longmoor Leadership" / "Challenge training …").
+TITLE_WORDS = 5
+TITLE_CASE_WORDS = 8
+# A section's number before a heading's words ("5.1 Food insecurity").
+_SECTION_NUMBER = re.compile(r"\d+(?:\.\d+)*\.?\s+")
+
+
+def _without_leading_heading(text: str, start: int, end: int, matches: WordMatcher) -> int:
+    """Where the part starts once the whole lines above its first sentence that are headings
+    are left out (`_is_heading_line`, ending where the line break ends a sentence,
+    `breaks_sentence`; at most SNAP_WORDS words in all), before prose that opens a sentence,
+    holds at least as many words and, where the headings hold a word searched for, one too.
+    "Physical Activity and Obesity" over "An estimated 68.3% of adults …" read as one sentence
+    in a quote. A data row's label, a list's item, or a sentence wrapped onto the next line,
+    stays."""
+    if start and text[:start].rstrip(" \t")[-1:] != "\n":
+        return start  # the part opens inside a line
+    at, words = start, 0
+    while (newline := text.find("\n", at, end)) >= 0:
+        line = text[at:newline].strip()
+        count = len(line.split())
+        if (
+            not _is_heading_line(line)
+            or words + count > SNAP_WORDS
+            or not breaks_sentence(text, newline)
+        ):
+            break
+        at, words = newline + 1, words + count
+    if at == start:
+        return start
+    rest = text[at:end]
+    if not _SENTENCE_OPENING.match(rest.lstrip()) or len(rest.split()) < words:
+        return start
+    # The line under the headings reads as a sentence, not a table's row or a form's field
+    # ("West Sussex" over "1,230 2,318 …" names the row), and so does the part.
+    first_line = rest.lstrip().split("\n", 1)[0].lstrip(BULLETS + " ").split()
+    if not line_reads_as_prose(first_line) or not reads_as_prose(rest):
+        return start
+    if matches.has_match(text[start:at]) and not matches.has_match(rest):
+        return start
+    return at + len(rest) - len(rest.lstrip())
+
+
+def _is_heading_line(line: str) -> bool:
+    """Whether a line reads as a heading: words that end no sentence or clause, with no figure
+    but a section's number before them and no list's bullet, and written as a title (a
+    section's number, capitals, `TITLE_WORDS` words or fewer, or most of its longer words
+    capitalised in at most `TITLE_CASE_WORDS`). A sentence wrapped onto the next line is not
+    ("… are funded through the Dedicated" / "Schools Grant (DSG).")."""
+    if (
+        not line
+        or _SENTENCE_END.search(line)
+        or line.endswith((":", ";", ","))
+        or line[0] in BULLETS
+    ):
+        return False
+    numbered = _SECTION_NUMBER.match(line)
+    words = line[numbered.end() :] if numbered else line
+    if any(c.isdigit() for c in words):
+        return False
+    longer = [w for w in words.split() if sum(c.isalpha() for c in w) > 3]
+    capitalised = sum(w[:1].isupper() for w in longer)
+    count = len(words.split())
+    return (
+        bool(numbered)
+        or words.isupper()
+        or count <= TITLE_WORDS
+        or (count <= TITLE_CASE_WORDS and capitalised * 2 > len(longer))
+    )
 
 
 def _without_trailing_heading(text: str, start: int, end: int) -> tuple[int, int]:

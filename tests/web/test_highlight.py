@@ -402,3 +402,26 @@ def test_a_heading_carried_in_after_the_last_sentence_is_left_out() -> None:
     # A trailing line longer than what it follows stays too.
     short = "Deaths fell.\n" + " ".join(["Location"] * 11)
     assert excerpt(short, {"death"}) == " ".join(short.split())
+
+
+def test_a_heading_laid_out_above_the_first_sentence_is_left_out() -> None:
+    """A quote read "Physical Activity and Obesity An estimated 68.3% of adults …": the heading
+    run into the sentence under it."""
+    sentences = (
+        "An estimated 68.3% of adults were classed as physically active in the county. "
+        "This is similar to the England average and has changed little since 2016."
+    )
+    previous = "The last section ended on this sentence about smoking.\n"
+    for heading in ("Physical Activity and Obesity", "5.1 Activity", "KEY POINTS", "Activity"):
+        text = previous + heading + "\n" + sentences
+        assert excerpt(text, {"activ"}, 30) == "… " + sentences, heading
+    # A sentence wrapped onto the next line, a data row's label and a list's item stay.
+    wrapped = previous + "Physical activity levels are measured every year by the\n" + sentences
+    assert "measured every year by the" in excerpt(wrapped, {"activ"}, 40)
+    row = previous + "Adults active 68\n" + sentences
+    assert "Adults active 68" in excerpt(row, {"activ"}, 40)
+    # A passage that opens inside a sentence, on a long line with names in it.
+    middle = "Award holder by sending KCC staff on the Sandhurst Leadership Active\n" + sentences
+    assert excerpt(middle, {"activ"}, 40).startswith("Award holder")
+    # A heading holding the only word searched for stays with it.
+    assert excerpt(previous + "Obesity\n" + sentences, {"obes"}, 30).startswith("… Obesity An")
