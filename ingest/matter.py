@@ -76,9 +76,9 @@ _NON_BODY_HEADINGS = frozenset(
         "supplementary material",
         "supplementary materials",
         "supplementary information",
-        "report author",
         # A council report's names, telephone numbers and email addresses.
         "contact details",
+        "report author",
     }
 )
 _BACK_HEADINGS = frozenset(

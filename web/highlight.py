@@ -329,21 +329,21 @@ def _without_leading_heading(text: str, start: int, end: int, matches: WordMatch
     stays."""
     if start and text[:start].rstrip(" \t")[-1:] != "\n":
         return start  # the part opens inside a line
-    at, words = start, 0
+    at, heading_words = start, 0
     while (newline := text.find("\n", at, end)) >= 0:
         line = text[at:newline].strip()
         count = len(line.split())
         if (
             not _is_heading_line(line)
-            or words + count > SNAP_WORDS
+            or heading_words + count > SNAP_WORDS
             or not breaks_sentence(text, newline)
         ):
             break
-        at, words = newline + 1, words + count
+        at, heading_words = newline + 1, heading_words + count
     if at == start:
         return start
     rest = text[at:end]
-    if not _SENTENCE_OPENING.match(rest.lstrip()) or len(rest.split()) < words:
+    if not _SENTENCE_OPENING.match(rest.lstrip()) or len(rest.split()) < heading_words:
         return start
     # The line under the headings reads as a sentence, not a table's row or a form's field
     # ("West Sussex" over "1,230 2,318 …" names the row), and so does the part.
@@ -369,15 +369,15 @@ def _is_heading_line(line: str) -> bool:
     ):
         return False
     numbered = _SECTION_NUMBER.match(line)
-    words = line[numbered.end() :] if numbered else line
-    if any(c.isdigit() for c in words):
+    title = line[numbered.end() :] if numbered else line
+    if any(c.isdigit() for c in title):
         return False
-    longer = [w for w in words.split() if sum(c.isalpha() for c in w) > 3]
+    longer = [w for w in title.split() if sum(c.isalpha() for c in w) > 3]
     capitalised = sum(w[:1].isupper() for w in longer)
-    count = len(words.split())
+    count = len(title.split())
     return (
         bool(numbered)
-        or words.isupper()
+        or title.isupper()
         or count <= TITLE_WORDS
         or (count <= TITLE_CASE_WORDS and capitalised * 2 > len(longer))
     )
@@ -396,17 +396,18 @@ def _without_trailing_heading(text: str, start: int, end: int) -> tuple[int, int
         or text[end:].lstrip(" \t")[:1] not in ("", "\n")
     ):
         return start, end
-    cut, words = len(part), 0
+    cut, left_out = len(part), 0
     while True:
         line_start = part.rfind("\n", 0, cut) + 1
         if line_start == 0:
             return start, end  # the part is one line: no sentence before it to end on
-        words += len(part[line_start:cut].split())
+        left_out += len(part[line_start:cut].split())
         before = part[: line_start - 1].rstrip()
-        if words > SNAP_WORDS or not before:
+        if left_out > SNAP_WORDS or not before:
             return start, end
         if _SENTENCE_END.search(before[-3:]):
-            return (start, start + len(before)) if len(before.split()) >= words else (start, end)
+            kept = len(before.split()) >= left_out
+            return (start, start + len(before)) if kept else (start, end)
         cut = len(before)
 
 
