@@ -116,7 +116,7 @@ def copy_into_local_client(source: EmbeddedStore, path: Path) -> int:
         for r in records:
             sparse = r.vector[SPARSE]
             points.append(models.PointStruct(
-                id=str(r.id), payload=dict(r.payload or {}),
+                id=_client_id(r.id), payload=dict(r.payload or {}),
                 vector={DENSE: list(r.vector[DENSE]), SPARSE: models.SparseVector(
                     indices=list(sparse.indices), values=list(sparse.values))},
             ))  # fmt: skip
@@ -126,6 +126,13 @@ def copy_into_local_client(source: EmbeddedStore, path: Path) -> int:
             break
     client.close()
     return copied
+
+
+def _client_id(engine_id: Any) -> int | str:
+    """A stored point's id as qdrant-client takes it: a number stays a number (chunk ids have
+    been numbers since the fourteenth session); local mode reads any string as a UUID, and
+    refused "17195444007992"."""
+    return engine_id if isinstance(engine_id, int) else str(engine_id)
 
 
 def compare_engines(
