@@ -5,6 +5,7 @@ instant."""
 from __future__ import annotations
 
 import gc
+import importlib
 import json
 import logging
 import signal
@@ -389,16 +390,23 @@ def serve(
     from search.interpreter_lock import share_the_lock_often
     from search.models.encoder import LazyEncoder
     from search.retrieval.read_ahead import ReadAhead
-    from web.admin import announce_site, prepare_admin_token, withdraw_site
-    from web.app import create_app, server_options
 
     settings = load_settings()
     share_the_lock_often()
     # The model loads while the store opens (both spend most of it outside the interpreter
     # lock, and there are two cores), so the first search need not wait for it.
     encoder = LazyEncoder(settings.model, settings.data_dir / "models")
-    threading.Thread(target=_load_model, args=(encoder,), daemon=True).start()
+    loading = threading.Thread(target=_load_model, args=(encoder,), daemon=True)
+    loading.start()
+    # So do the site's own modules (most of a second): the engine's process opens the index
+    # meanwhile, which takes seconds at 300,000 chunks, and this process only waits for it.
+    importing = threading.Thread(target=_import_site, daemon=True)
+    importing.start()
     library = _open_library_for_site(settings, encoder)
+    importing.join()
+    from web.admin import announce_site, prepare_admin_token, withdraw_site
+    from web.app import create_app, server_options
+
     host = host or settings.web.host
     port = port or settings.web.port
     token = prepare_admin_token(settings.data_dir, _secret(settings.web.admin_token))
@@ -410,9 +418,12 @@ def serve(
     local = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     announce_site(settings.data_dir, f"http://{local}:{port}")
     reader = None
+    starting = [loading]
     if library is not None:
         # Load the model while the server starts, so the first search is not the slow one.
-        threading.Thread(target=_warm_up, args=(library,), daemon=True).start()
+        warming = threading.Thread(target=_warm_up, args=(library,), daemon=True)
+        warming.start()
+        starting.append(warming)
         if settings.match.read_ahead:
             reader = ReadAhead(library.searcher.table, library.store, library.catalogue)
             application.state.read_ahead = reader
@@ -428,6 +439,11 @@ def serve(
             application, host=host, port=port, log_level="warning", **server_options(settings)
         )
     finally:
+        # A stop that comes while the model is still being loaded (docker stop just after a
+        # start) must wait for it: the process ending under the model's own threads aborted
+        # it ("terminate called without an active exception", exit code 134, not 0).
+        for thread in starting:
+            thread.join(_STARTING_JOIN_S)
         withdraw_site(settings.data_dir)
         if reader is not None:
             reader.stop()
@@ -435,8 +451,23 @@ def serve(
             library.close()
 
 
+# How long a stop waits for the model's loading and the warm-up to end (seconds: they take one
+# or two on a busy 2-core machine).
+_STARTING_JOIN_S = 60.0
+
+
 def _exit_when_told(signum: int, frame: object) -> None:
     raise SystemExit(0)  # a stop asked for is a clean end
+
+
+def _import_site() -> None:
+    """Import the web site's modules, so that `serve` finds them loaded. Should one fail, the
+    import in `serve` raises the same error (a module whose import failed is not kept)."""
+    try:
+        for name in ("web.admin", "web.app"):
+            importlib.import_module(name)
+    except Exception:
+        log.debug("the site's modules could not be imported ahead", exc_info=True)
 
 
 def _load_model(encoder: LazyEncoder) -> None:

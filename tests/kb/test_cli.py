@@ -251,3 +251,27 @@ def test_remove_takes_a_document_out_for_good_with_its_uploaded_copy(tmp_path: P
     assert files_holding(data, b"allotments") == []
     after = json.loads(_kb(["search", "kettlebrook allotments", "--json"], data).stdout)
     assert doc_id not in {d["doc_id"] for d in after["documents"]}
+
+
+def test_serve_imports_the_site_beside_the_index_opening_and_leaves_a_failure_to_serve(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`kb serve` imports the web modules in a thread while the engine's process opens the
+    index; a module that fails to import must not end that thread with a traceback, since the
+    import in `serve` itself raises the same error where it can be reported."""
+    import kb.cli
+
+    asked: list[str] = []
+
+    def failing(name: str) -> None:
+        asked.append(name)
+        raise SyntaxError("broken module")
+
+    monkeypatch.setattr(kb.cli.importlib, "import_module", failing)
+    kb.cli._import_site()  # no exception
+    assert asked == ["web.admin"]
+
+    asked.clear()
+    monkeypatch.setattr(kb.cli.importlib, "import_module", asked.append)
+    kb.cli._import_site()
+    assert asked == ["web.admin", "web.app"]
