@@ -394,10 +394,12 @@ def serve(
     settings = load_settings()
     share_the_lock_often()
     # The model loads while the store opens (both spend most of it outside the interpreter
-    # lock, and there are two cores), so the first search need not wait for it.
+    # lock, and there are two cores), so the first search need not wait for it. Not in a
+    # daemon thread: the process waits for it however `serve` ends (refused, stopped). Ended
+    # under the model's own threads while it loaded, it aborted: "terminate called without an
+    # active exception", exit code 134 (a `kb serve` refused a busy index: 3 of 4 tries).
     encoder = LazyEncoder(settings.model, settings.data_dir / "models")
-    loading = threading.Thread(target=_load_model, args=(encoder,), daemon=True)
-    loading.start()
+    threading.Thread(target=_load_model, args=(encoder,)).start()
     # So do the site's own modules (most of a second): the engine's process opens the index
     # meanwhile, which takes seconds at 300,000 chunks, and this process only waits for it.
     importing = threading.Thread(target=_import_site, daemon=True)
@@ -418,12 +420,12 @@ def serve(
     local = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     announce_site(settings.data_dir, f"http://{local}:{port}")
     reader = None
-    starting = [loading]
+    warming = None
     if library is not None:
-        # Load the model while the server starts, so the first search is not the slow one.
-        warming = threading.Thread(target=_warm_up, args=(library,), daemon=True)
+        # Load the model while the server starts, so the first search is not the slow one (not
+        # a daemon either, for the same reason).
+        warming = threading.Thread(target=_warm_up, args=(library,))
         warming.start()
-        starting.append(warming)
         if settings.match.read_ahead:
             reader = ReadAhead(library.searcher.table, library.store, library.catalogue)
             application.state.read_ahead = reader
@@ -439,21 +441,13 @@ def serve(
             application, host=host, port=port, log_level="warning", **server_options(settings)
         )
     finally:
-        # A stop that comes while the model is still being loaded (docker stop just after a
-        # start) must wait for it: the process ending under the model's own threads aborted
-        # it ("terminate called without an active exception", exit code 134, not 0).
-        for thread in starting:
-            thread.join(_STARTING_JOIN_S)
+        if warming is not None:
+            warming.join()  # it reads the library closed below (a stop just after a start)
         withdraw_site(settings.data_dir)
         if reader is not None:
             reader.stop()
         if library is not None:
             library.close()
-
-
-# How long a stop waits for the model's loading and the warm-up to end (seconds: they take one
-# or two on a busy 2-core machine).
-_STARTING_JOIN_S = 60.0
 
 
 def _exit_when_told(signum: int, frame: object) -> None:
