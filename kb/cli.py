@@ -402,7 +402,7 @@ def serve(
     threading.Thread(target=_load_model, args=(encoder,)).start()
     # So do the site's own modules (most of a second): the engine's process opens the index
     # meanwhile, which takes seconds at 300,000 chunks, and this process only waits for it.
-    importing = threading.Thread(target=_import_site, daemon=True)
+    importing = threading.Thread(target=_import_site)  # waited for, like the model
     importing.start()
     library = _open_library_for_site(settings, encoder)
     importing.join()
