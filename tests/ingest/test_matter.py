@@ -443,6 +443,18 @@ def _summary_of_chunks(*texts: str) -> list[str]:
     return [s.text for s in summarise(chunks, sentences=4)]
 
 
+def test_summary_leaves_out_a_sentence_that_trails_off_or_runs_two_boxes_together() -> None:
+    _assert_summary_takes(
+        "Most of the people who died had several long-term health conditions at once.",
+        left_out=(
+            "Amongst this group of people who died whilst experiencing homelessness...",
+            "4,500 people aged 65 and over lived alone and at greater risk of loneliness., At "
+            "the time of the 2011 Census.",
+        ),
+        kept=("The survey was run in 2014, and 2,110 people aged 65 and over answered it.",),
+    )
+
+
 def test_a_summary_opens_on_a_sentence_that_stands_alone() -> None:
     """A summary opened "Generally, the distribution of these …": a sentence read alone."""
     leaning = (
@@ -773,15 +785,3 @@ def test_a_council_reports_contact_details_are_back_matter() -> None:
     openers = [f"Page {n} sets out the decision and its background." for n in (1, 2)]
     lines = read_lines([*openers, "\n".join(last)])[2]
     assert [x.matter for x in lines] == [BODY, BODY, BODY, BACK, BACK, BACK, BACK]
-
-
-def test_summary_leaves_out_a_sentence_that_trails_off_into_a_list() -> None:
-    _assert_summary_takes(
-        "Most of the people who died had several long-term health conditions at once.",
-        left_out=(
-            "Amongst this group of people who died whilst experiencing homelessness...",
-            "4,500 people aged 65 and over lived alone and at greater risk of loneliness., At "
-            "the time of the 2011 Census.",
-        ),
-        kept=("The survey was run in 2014, and 2,110 people aged 65 and over answered it.",),
-    )
