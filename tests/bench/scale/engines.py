@@ -15,7 +15,7 @@ import qdrant_edge as qe
 from qdrant_client import QdrantClient, models
 
 from search.analysis import Bm25Weighting
-from search.schema import DENSE, SPARSE, Hit
+from search.schema import DENSE, SPARSE, Hit, engine_id
 from search.store.base import VectorQuery
 from search.store.embedded import EmbeddedStore
 from search.store.server import ServerStore
@@ -116,7 +116,7 @@ def copy_into_local_client(source: EmbeddedStore, path: Path) -> int:
         for r in records:
             sparse = r.vector[SPARSE]
             points.append(models.PointStruct(
-                id=_client_id(r.id), payload=dict(r.payload or {}),
+                id=engine_id(str(r.id)), payload=dict(r.payload or {}),
                 vector={DENSE: list(r.vector[DENSE]), SPARSE: models.SparseVector(
                     indices=list(sparse.indices), values=list(sparse.values))},
             ))  # fmt: skip
@@ -126,13 +126,6 @@ def copy_into_local_client(source: EmbeddedStore, path: Path) -> int:
             break
     client.close()
     return copied
-
-
-def _client_id(engine_id: Any) -> int | str:
-    """A stored point's id as qdrant-client takes it: a number stays a number (chunk ids have
-    been numbers since the fourteenth session); local mode reads any string as a UUID, and
-    refused "17195444007992"."""
-    return engine_id if isinstance(engine_id, int) else str(engine_id)
 
 
 def compare_engines(
